@@ -1,0 +1,26 @@
+// Builds the browser ESM bundle, the Node entry and the CLI with esbuild.
+// WGSL files are embedded as text; wgsl_reflect's ES module build is bundled in.
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  sourcemap: true,
+  loader: { '.wgsl': 'text' },
+  mainFields: ['module', 'main'],
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { senn: 'src/index.ts' }, outdir: 'dist/browser', platform: 'browser' }),
+  build({
+    ...common,
+    entryPoints: { index: 'src/node.ts', cli: 'src/cli/main.ts' },
+    outdir: 'dist/node',
+    platform: 'node',
+    splitting: true,
+    // Dawn is a native addon: loaded from node_modules at run time, never bundled.
+    external: ['webgpu'],
+  }),
+]);

@@ -1,0 +1,181 @@
+// dense.wgsl — the kernels of a dense layer.
+//
+// Entry points:
+//   matmul           out = epilogue(op(lhs) · op(rhs)), tiled through workgroup memory
+//   bias_grad        out[c] = Σ_r lhs[r·n + c]            (bias gradient: column sums of dz)
+//   activation_grad  out[i] = lhs[i] · act'(aux[i])       (where no product fuses it)
+//
+// matmul serves the three products of a dense layer (all row-major, batch-major):
+//   forward        out[m×n] = act(x[m×k] · W[k×n] + b)         TRANS_LHS=false TRANS_RHS=false EPILOGUE=1
+//   input grad     out[m×n] = (dz[m×k] · Wᵀ) ⊙ act'(a[m×n])    TRANS_LHS=false TRANS_RHS=true  EPILOGUE=2
+//   weight grad    out[m×n] = xᵀ · dz  (x stored k×m)          TRANS_LHS=true  TRANS_RHS=false EPILOGUE=0
+//
+// Bindings (group 0):
+//   @binding(0) params : uniform Params { m, n, k }     out is m×n, the inner dimension is k
+//   @binding(1) lhs    : storage, read        m×k row-major (k×m when TRANS_LHS)
+//   @binding(2) rhs    : storage, read        k×n row-major (n×k when TRANS_RHS)
+//   @binding(3) bias   : storage, read        n values (read only when EPILOGUE == 1)
+//   @binding(4) aux    : storage, read        m×n activations a = act(z) (read only when EPILOGUE == 2)
+//   @binding(5) out    : storage, read_write  m×n row-major
+//
+// Overrides: TRANS_LHS, TRANS_RHS (bool); EPILOGUE 0 none, 1 bias + activation,
+//   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid.
+//
+// Dispatch (matmul): workgroup 16×16; each invocation computes a 4×4 block, so a workgroup covers a
+//   64×64 tile of out; grid = (ceil(n / 64), ceil(m / 64), 1). The inner dimension advances
+//   in steps of 16 through workgroup memory. Ragged edges are zero-filled on load and masked
+//   on store, so any m, n, k ≥ 1 works.
+// Dispatch (bias_grad): workgroup 64, one invocation per column, grid (ceil(n / 64), 1, 1);
+//   lhs is the m×n gradient dz, out receives n sums.
+// Dispatch (activation_grad): workgroup 256, one invocation per element of the m×n arrays,
+//   grid (x, y, 1) with x·y·256 ≥ m·n (y > 1 only past 65535 groups).
+
+override TRANS_LHS: bool = false;
+override TRANS_RHS: bool = false;
+override EPILOGUE: u32 = 0u;
+override ACT: u32 = 0u;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> lhs: array<f32>;
+@group(0) @binding(2) var<storage, read> rhs: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read> aux: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+
+const TILE: u32 = 64u;   // rows and columns of out per workgroup
+const DEPTH: u32 = 16u;  // inner-dimension step held in workgroup memory
+const LANES: u32 = 16u;  // invocations per workgroup side; each owns 4 rows × 4 columns
+
+// lhsTile[kk * 16 + r4] holds rows 4·r4 … 4·r4+3 of the tile at inner index kk;
+// rhsTile[kk * 16 + c4] holds columns 4·c4 … 4·c4+3. Both are read as vec4 in the inner loop.
+var<workgroup> lhsTile: array<vec4<f32>, 256>;
+var<workgroup> rhsTile: array<vec4<f32>, 256>;
+
+fn activate(z: f32) -> f32 {
+  switch ACT {
+    case 1u: { return max(z, 0.0); }
+    case 2u: { return tanh(z); }
+    case 3u: { return 1.0 / (1.0 + exp(-z)); }
+    default: { return z; }
+  }
+}
+
+// Derivative written in terms of the activation's output a = act(z).
+fn activate_grad(a: f32) -> f32 {
+  switch ACT {
+    case 1u: { return select(0.0, 1.0, a > 0.0); }
+    case 2u: { return 1.0 - a * a; }
+    case 3u: { return a * (1.0 - a); }
+    default: { return 1.0; }
+  }
+}
+
+fn lhs_at(row: u32, inner: u32) -> f32 {
+  if (row >= params.m || inner >= params.k) { return 0.0; }
+  if (TRANS_LHS) { return lhs[inner * params.m + row]; }
+  return lhs[row * params.k + inner];
+}
+
+fn rhs_at(inner: u32, col: u32) -> f32 {
+  if (inner >= params.k || col >= params.n) { return 0.0; }
+  if (TRANS_RHS) { return rhs[col * params.k + inner]; }
+  return rhs[inner * params.n + col];
+}
+
+@compute @workgroup_size(16, 16, 1)
+fn matmul(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(local_invocation_id) local: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let row0 = group.y * TILE;
+  let col0 = group.x * TILE;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+
+  for (var k0 = 0u; k0 < params.k; k0 = k0 + DEPTH) {
+    // Each of the 256 invocations stages 4 values of each operand, walking along the
+    // operand's contiguous dimension so neighbouring invocations read neighbouring memory.
+    if (TRANS_LHS) {
+      let kk = lane / 16u;
+      let r4 = lane % 16u;
+      let r = row0 + r4 * 4u;
+      lhsTile[kk * 16u + r4] = vec4<f32>(
+        lhs_at(r, k0 + kk), lhs_at(r + 1u, k0 + kk), lhs_at(r + 2u, k0 + kk), lhs_at(r + 3u, k0 + kk));
+    } else {
+      let r = lane / 4u;
+      let kk = (lane % 4u) * 4u;
+      for (var j = 0u; j < 4u; j = j + 1u) {
+        lhsTile[(kk + j) * 16u + r / 4u][r % 4u] = lhs_at(row0 + r, k0 + kk + j);
+      }
+    }
+    if (TRANS_RHS) {
+      let c = lane / 4u;
+      let kk = (lane % 4u) * 4u;
+      for (var j = 0u; j < 4u; j = j + 1u) {
+        rhsTile[(kk + j) * 16u + c / 4u][c % 4u] = rhs_at(k0 + kk + j, col0 + c);
+      }
+    } else {
+      let kk = lane / 16u;
+      let c4 = lane % 16u;
+      let c = col0 + c4 * 4u;
+      rhsTile[kk * 16u + c4] = vec4<f32>(
+        rhs_at(k0 + kk, c), rhs_at(k0 + kk, c + 1u), rhs_at(k0 + kk, c + 2u), rhs_at(k0 + kk, c + 3u));
+    }
+    workgroupBarrier();
+
+    for (var kk = 0u; kk < DEPTH; kk = kk + 1u) {
+      let a = lhsTile[kk * 16u + local.y];
+      let b = rhsTile[kk * 16u + local.x];
+      acc0 = fma(vec4<f32>(a.x), b, acc0);
+      acc1 = fma(vec4<f32>(a.y), b, acc1);
+      acc2 = fma(vec4<f32>(a.z), b, acc2);
+      acc3 = fma(vec4<f32>(a.w), b, acc3);
+    }
+    workgroupBarrier();
+  }
+
+  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let r = row0 + local.y * 4u + i;
+    if (r >= params.m) { break; }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let c = col0 + local.x * 4u + j;
+      if (c >= params.n) { break; }
+      var v = rows[i][j];
+      let at = r * params.n + c;
+      if (EPILOGUE == 1u) {
+        v = activate(v + bias[c]);
+      } else if (EPILOGUE == 2u) {
+        v = v * activate_grad(aux[at]);
+      }
+      out[at] = v;
+    }
+  }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn bias_grad(@builtin(global_invocation_id) id: vec3<u32>) {
+  let c = id.x;
+  if (c >= params.n) { return; }
+  var sum = 0.0;
+  for (var r = 0u; r < params.m; r = r + 1u) {
+    sum = sum + lhs[r * params.n + c];
+  }
+  out[c] = sum;
+}
+
+@compute @workgroup_size(256, 1, 1)
+fn activation_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = id.x + id.y * groups.x * 256u;
+  if (i >= params.m * params.n) { return; }
+  out[i] = lhs[i] * activate_grad(aux[i]);
+}

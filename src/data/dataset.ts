@@ -1,0 +1,139 @@
+import { DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
+import { Random } from './random.js';
+
+/**
+ * Rows of features with either class labels (classification) or target values
+ * (regression). Features are row-major; a `Uint8Array` is read as `byte × featureScale`
+ * (MNIST pixels stay bytes on the GPU, a quarter of the memory of floats).
+ */
+export interface Dataset {
+  readonly name: string;
+  readonly rows: number;
+  readonly features: number;
+  readonly x: Float32Array | Uint8Array;
+  /** Multiplier for byte features (1/255 for images); 1 for float features. */
+  readonly featureScale: number;
+  /** Class labels in [0, classes), one per row (classification). */
+  readonly labels?: Uint32Array;
+  readonly classes?: number;
+  /** Target values, rows × targetCount (regression). */
+  readonly targets?: Float32Array;
+  readonly targetCount?: number;
+}
+
+/** Label arrays accepted by {@link classificationDataset}. */
+export type LabelInput = ArrayLike<number>;
+
+function checkFeatures(name: string, x: Float32Array | Uint8Array, rows: number, features: number): void {
+  if (!Number.isInteger(features) || features < 1) throw new ShapeError(`${name}: features must be a positive integer, got ${features}`);
+  if (rows < 1) throw new ShapeError(`${name}: the dataset is empty`);
+  if (x.length !== rows * features) {
+    throw new ShapeError(`${name}: x has ${x.length} values, expected rows × features = ${rows} × ${features} = ${rows * features}`);
+  }
+  if (x instanceof Float32Array) {
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) {
+        throw new NaNError(`${name}: x[row ${Math.floor(i / features)}, feature ${i % features}] is ${x[i]}`);
+      }
+    }
+  }
+}
+
+/** Convert and check class labels: integers in [0, classes). */
+export function toLabels(name: string, labels: LabelInput, rows: number, classes?: number): Uint32Array {
+  if (labels.length !== rows) throw new ShapeError(`${name}: ${labels.length} labels for ${rows} rows`);
+  const out = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = labels[i]!;
+    if (!Number.isInteger(v)) throw new DTypeError(`${name}: label of row ${i} is ${v}, not an integer`);
+    if (v < 0 || (classes !== undefined && v >= classes)) {
+      throw new LabelRangeError(`${name}: label of row ${i} is ${v}, outside [0, ${classes ?? '∞'})`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** A checked classification dataset. `classes` defaults to max(label) + 1. */
+export function classificationDataset(a: {
+  x: Float32Array | Uint8Array;
+  labels: LabelInput;
+  features: number;
+  classes?: number;
+  featureScale?: number;
+  name?: string;
+}): Dataset {
+  const name = a.name ?? 'dataset';
+  const rows = a.labels.length;
+  checkFeatures(name, a.x, rows, a.features);
+  const labels = toLabels(name, a.labels, rows, a.classes);
+  let classes = a.classes;
+  if (classes === undefined) {
+    classes = 0;
+    for (const v of labels) classes = Math.max(classes, v + 1);
+  }
+  return {
+    name,
+    rows,
+    features: a.features,
+    x: a.x,
+    featureScale: a.featureScale ?? (a.x instanceof Uint8Array ? 1 / 255 : 1),
+    labels,
+    classes,
+  };
+}
+
+/** A checked regression dataset with `targetCount` targets per row. */
+export function regressionDataset(a: {
+  x: Float32Array | Uint8Array;
+  targets: Float32Array;
+  features: number;
+  targetCount?: number;
+  featureScale?: number;
+  name?: string;
+}): Dataset {
+  const name = a.name ?? 'dataset';
+  const targetCount = a.targetCount ?? 1;
+  const rows = a.targets.length / targetCount;
+  if (!Number.isInteger(rows)) throw new ShapeError(`${name}: ${a.targets.length} targets is not a multiple of targetCount ${targetCount}`);
+  checkFeatures(name, a.x, rows, a.features);
+  for (let i = 0; i < a.targets.length; i++) {
+    if (!Number.isFinite(a.targets[i])) throw new NaNError(`${name}: target of row ${Math.floor(i / targetCount)} is ${a.targets[i]}`);
+  }
+  return {
+    name,
+    rows,
+    features: a.features,
+    x: a.x,
+    featureScale: a.featureScale ?? (a.x instanceof Uint8Array ? 1 / 255 : 1),
+    targets: a.targets,
+    targetCount,
+  };
+}
+
+/** The rows `indices` of `data`, in that order. */
+export function subset(data: Dataset, indices: ArrayLike<number>, name = data.name): Dataset {
+  const f = data.features;
+  const x = new (data.x.constructor as Float32ArrayConstructor | Uint8ArrayConstructor)(indices.length * f);
+  for (let i = 0; i < indices.length; i++) x.set(data.x.subarray(indices[i]! * f, indices[i]! * f + f), i * f);
+  const out: { -readonly [K in keyof Dataset]: Dataset[K] } = { ...data, name, rows: indices.length, x };
+  if (data.labels) out.labels = Uint32Array.from(indices, (i) => data.labels![i]!);
+  if (data.targets) {
+    const t = data.targetCount ?? 1;
+    const targets = new Float32Array(indices.length * t);
+    for (let i = 0; i < indices.length; i++) targets.set(data.targets.subarray(indices[i]! * t, indices[i]! * t + t), i * t);
+    out.targets = targets;
+  }
+  return out;
+}
+
+/**
+ * Split into (first, second) with `fraction` of the rows in the first part, chosen by a
+ * seeded shuffle: the same seed always gives the same split.
+ */
+export function splitDataset(data: Dataset, fraction: number, seed: number): [Dataset, Dataset] {
+  if (!(fraction > 0 && fraction < 1)) throw new ShapeError(`split fraction must be in (0, 1), got ${fraction}`);
+  const order = new Random(seed).permutation(data.rows);
+  const cut = Math.round(data.rows * fraction);
+  return [subset(data, order.subarray(0, cut), `${data.name}/train`), subset(data, order.subarray(cut), `${data.name}/validation`)];
+}

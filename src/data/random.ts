@@ -1,0 +1,61 @@
+/**
+ * Seeded pseudo-random numbers (SplitMix32-style mixing of a Weyl sequence). Small, fast,
+ * and identical in every JavaScript engine, which is what makes runs repeatable.
+ */
+export class Random {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+  }
+
+  /** Uniform integer in [0, 2³²). */
+  nextUint32(): number {
+    this.state = (this.state + 0x9e3779b9) >>> 0;
+    let z = this.state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  }
+
+  /** Uniform float in [0, 1). */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Uniform float in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** Standard normal (Box–Muller). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** A uniformly random permutation of 0 … n−1 (Fisher–Yates). */
+  permutation(n: number): Uint32Array {
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
+    }
+    return order;
+  }
+}
+
+/** A generator for a derived stream (e.g. one per epoch) of a base seed. */
+export function derivedRandom(seed: number, stream: number): Random {
+  const mixer = new Random(seed);
+  for (let i = 0; i <= stream % 7; i++) mixer.nextUint32();
+  return new Random((mixer.nextUint32() ^ Math.imul(stream + 1, 0x27d4eb2f)) >>> 0);
+}

@@ -1,0 +1,55 @@
+/**
+ * Typed errors. Every failure a user can cause has its own class, so callers can
+ * branch on `instanceof` and messages always name the offending thing.
+ */
+
+/** Base class of every error senn throws on purpose. */
+export class SennError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor, dataset or layer has the wrong shape or size. */
+export class ShapeError extends SennError {}
+
+/** Data of the wrong element type (for example fractional class labels). */
+export class DTypeError extends SennError {}
+
+/** Input data contains NaN or an infinity. */
+export class NaNError extends SennError {}
+
+/** A class label lies outside `[0, classes)`. */
+export class LabelRangeError extends SennError {}
+
+/** An option is unknown, missing or outside its allowed range. */
+export class ConfigError extends SennError {}
+
+/** The adapter cannot provide what the work needs (a limit, a feature, WebGPU itself). */
+export class AdapterLimitError extends SennError {}
+
+/** A WGSL kernel failed to compile; the message names the file and line. */
+export class ShaderCompileError extends SennError {
+  constructor(
+    message: string,
+    /** Shader file the error is in, e.g. `shaders/dense.wgsl`. */
+    readonly file: string,
+    /** 1-based line number, 0 when the compiler gave none. */
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The GPU device reported a validation or out-of-memory error, or was lost. */
+export class DeviceError extends SennError {}
+
+/** The GPU device was lost; every pending and later call fails with this. */
+export class DeviceLostError extends DeviceError {}
+
+/** An object (network, runtime) was used after `destroy()`. */
+export class DestroyedError extends SennError {}
+
+/** A checkpoint file is truncated, corrupt, or does not match what it claims. */
+export class CheckpointError extends SennError {}

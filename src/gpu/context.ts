@@ -1,0 +1,166 @@
+import { AdapterLimitError, DestroyedError, DeviceError, DeviceLostError } from '../errors.js';
+import { GpuMemory } from './memory.js';
+
+/** What senn knows about the adapter it runs on. */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software adapters such as SwiftShader. */
+  isFallback: boolean;
+  /** Where the adapter came from: `browser` (navigator.gpu) or `node-dawn` (the webgpu package). */
+  source: 'browser' | 'node-dawn';
+}
+
+/** Limits senn raises above WebGPU's defaults when the adapter allows it. */
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/** Minimums below which senn's kernels cannot run at all. */
+const REQUIRED_LIMITS: Partial<Record<(typeof WANTED_LIMITS)[number], number>> = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxStorageBuffersPerShaderStage: 6,
+};
+
+/**
+ * One WebGPU device with error tracking and memory accounting. Validation errors and
+ * device loss are captured as they happen and surface as typed errors on the next
+ * call that waits for the GPU, so a failure is never silent.
+ */
+export class GpuContext {
+  readonly memory: GpuMemory;
+  private pendingError: DeviceError | null = null;
+  private lost: DeviceLostError | null = null;
+  private readonly lostPromise: Promise<DeviceLostError>;
+  private destroyed = false;
+
+  private constructor(
+    /**
+     * The `GPU` object the device came from. Held for the device's lifetime: Dawn's Node
+     * binding tears the instance down when it is garbage-collected, device or not.
+     */
+    readonly instance: GPU,
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+  ) {
+    this.memory = new GpuMemory(device);
+    device.addEventListener('uncapturederror', (event) => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      this.pendingError ??= new DeviceError(`GPU error: ${error.message}`);
+    });
+    this.lostPromise = device.lost.then((info) => {
+      this.lost = new DeviceLostError(
+        info.reason === 'destroyed' ? 'the GPU device was destroyed' : `the GPU device was lost: ${info.message}`,
+      );
+      return this.lost;
+    });
+  }
+
+  /** Request an adapter and a device from a `GPU` object (navigator.gpu or Dawn's). */
+  static async create(
+    gpu: GPU,
+    source: AdapterDescription['source'],
+    options: GPURequestAdapterOptions = {},
+  ): Promise<GpuContext> {
+    const adapter = await gpu.requestAdapter(options);
+    if (!adapter) throw new AdapterLimitError('no WebGPU adapter is available');
+    const requiredLimits: Record<string, number> = {};
+    for (const name of WANTED_LIMITS) {
+      const have = adapter.limits[name];
+      const need = REQUIRED_LIMITS[name];
+      if (need !== undefined && have < need) {
+        throw new AdapterLimitError(`the adapter's ${name} is ${have}; senn needs at least ${need}`);
+      }
+      requiredLimits[name] = have;
+    }
+    const device = await adapter.requestDevice({ requiredLimits, label: 'senn' });
+    const info = adapter.info;
+    return new GpuContext(gpu, device, {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      device: info.device ?? '',
+      description: info.description ?? '',
+      isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) || info.architecture === 'swiftshader',
+      source,
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** A one-line name of the adapter, e.g. `google swiftshader (SwiftShader driver 5.0.0), software`. */
+  get adapterName(): string {
+    const a = this.adapter;
+    const detail = a.description || a.device;
+    return `${a.vendor || 'unknown'} ${a.architecture || ''}${detail ? ` (${detail})` : ''}${a.isFallback ? ', software' : ''}`.replace(/\s+/g, ' ').trim();
+  }
+
+  /** Throw the first captured device error (once), or the loss, if any. */
+  check(): void {
+    if (this.destroyed) throw new DestroyedError('the senn runtime was destroyed');
+    if (this.lost) throw this.lost;
+    const err = this.pendingError;
+    if (err) {
+      this.pendingError = null;
+      throw err;
+    }
+  }
+
+  /** Wait until the GPU has finished all submitted work, then report any error. */
+  async settle(): Promise<void> {
+    this.check();
+    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise]);
+    this.check();
+  }
+
+  /** Run `body` inside a validation error scope and turn an error into a {@link DeviceError}. */
+  async scoped<T>(what: string, body: () => T): Promise<T> {
+    this.device.pushErrorScope('validation');
+    const result = body();
+    const error = await this.device.popErrorScope();
+    if (error) throw new DeviceError(`${what}: ${error.message}`);
+    return result;
+  }
+
+  /** Copy `size` bytes of `source` from `offset` to the CPU. Used once per epoch, never per step. */
+  async read(source: GPUBuffer, offset = 0, size = source.size - offset): Promise<ArrayBuffer> {
+    this.check();
+    const owner = this.memory.owner('readback');
+    try {
+      const staging = owner.create('staging', size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      const encoder = this.device.createCommandEncoder({ label: 'readback' });
+      encoder.copyBufferToBuffer(source, offset, staging.buffer, 0, size);
+      this.device.queue.submit([encoder.finish()]);
+      const mapped = staging.buffer.mapAsync(GPUMapMode.READ);
+      const outcome = await Promise.race([mapped.then(() => null), this.lostPromise]);
+      if (outcome) throw outcome;
+      this.check();
+      const copy = staging.buffer.getMappedRange().slice(0);
+      staging.buffer.unmap();
+      return copy;
+    } finally {
+      owner.destroy();
+    }
+  }
+
+  /** Read `count` f32 values. */
+  async readFloats(source: GPUBuffer, offsetFloats = 0, count = source.size / 4 - offsetFloats): Promise<Float32Array> {
+    return new Float32Array(await this.read(source, offsetFloats * 4, count * 4));
+  }
+
+  /** Destroy the device. Every buffer of every owner becomes invalid. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.device.destroy();
+  }
+}

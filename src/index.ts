@@ -1,0 +1,33 @@
+/**
+ * senn — self-expanding neural networks on WebGPU. This is the browser-safe entry point;
+ * `senn/node` adds Dawn device creation and dataset loaders for Node.
+ * @packageDocumentation
+ */
+export { Runtime, createRuntime } from './runtime.js';
+export { Network, type NetworkSpec, type LayerWeights } from './graph/network.js';
+export type { LayerInfo } from './graph/layout.js';
+export type { AdapterDescription } from './gpu/context.js';
+export { GpuContext } from './gpu/context.js';
+export { GpuMemory, BufferOwner, type OwnedBuffer } from './gpu/memory.js';
+export { ACTIVATIONS, type Activation } from './kernels/activation.js';
+export { Kernel, KernelCache, type KernelSpec, type BindingInfo, type UniformLayout, type BindingResource } from './kernels/kernel.js';
+export { type Dispatch, type Recorder, encodeDispatches, submitDispatches } from './kernels/dispatch.js';
+export { matmul, biasGrad, activationGrad, type MatmulArgs, type Epilogue } from './kernels/dense.js';
+export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
+export { advanceStep, update, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
+export { gatherEpoch, type GatherSlot, type GatherSource } from './kernels/gather.js';
+export { SHADERS, type ShaderFamily } from './kernels/sources.js';
+export {
+  type Dataset,
+  classificationDataset,
+  regressionDataset,
+  subset,
+  splitDataset,
+} from './data/dataset.js';
+export { parseIdx, type IdxArray } from './data/idx.js';
+export { spirals } from './data/spirals.js';
+export { Random } from './data/random.js';
+export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName } from './train/options.js';
+export type { Evaluation } from './train/loop.js';
+export * as reference from './reference/index.js';
+export * from './errors.js';

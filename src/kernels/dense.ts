@@ -1,0 +1,77 @@
+import { type Activation, activationCode } from './activation.js';
+import { type Dispatch, type Recorder, prepare } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import { SHADERS } from './sources.js';
+
+const FILE = 'shaders/dense.wgsl';
+const TILE = 64;
+
+/** What the matmul kernel does with each output value before storing it. */
+export type Epilogue = 'none' | 'bias-activation' | 'activation-grad';
+const EPILOGUE_CODE: Record<Epilogue, number> = { none: 0, 'bias-activation': 1, 'activation-grad': 2 };
+
+/** out (m×n) = epilogue(op(lhs) · op(rhs)); see the header of shaders/dense.wgsl. */
+export interface MatmulArgs {
+  m: number;
+  n: number;
+  k: number;
+  lhs: BindingResource;
+  rhs: BindingResource;
+  out: BindingResource;
+  /** lhs is stored k×m (so the product uses its transpose). */
+  transLhs?: boolean;
+  /** rhs is stored n×k. */
+  transRhs?: boolean;
+  epilogue?: Epilogue;
+  activation?: Activation;
+  /** n values, for `bias-activation`. */
+  bias?: BindingResource;
+  /** m×n activations of the layer below, for `activation-grad`. */
+  aux?: BindingResource;
+}
+
+/** A recorded tiled matrix product with its fused epilogue. */
+export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({
+    file: FILE,
+    source: SHADERS.dense,
+    entryPoint: 'matmul',
+    constants: {
+      TRANS_LHS: a.transLhs ?? false,
+      TRANS_RHS: a.transRhs ?? false,
+      EPILOGUE: EPILOGUE_CODE[a.epilogue ?? 'none'],
+      ACT: activationCode(a.activation ?? 'identity'),
+    },
+  });
+  // Bindings the chosen epilogue never reads still need a buffer; lhs is read-only already.
+  return prepare(
+    rec,
+    kernel,
+    { m: a.m, n: a.n, k: a.k },
+    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.aux ?? a.lhs },
+    [Math.ceil(a.n / TILE), Math.ceil(a.m / TILE), 1],
+  );
+}
+
+/** db (n) = column sums of dz (m×n). */
+export async function biasGrad(
+  rec: Recorder,
+  a: { m: number; n: number; dz: BindingResource; db: BindingResource },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ file: FILE, source: SHADERS.dense, entryPoint: 'bias_grad' });
+  return prepare(rec, kernel, { m: a.m, n: a.n, k: 0 }, { lhs: a.dz, out: a.db }, kernel.groupsFor1D(a.n));
+}
+
+/** dz = da ⊙ act'(a), elementwise over m×n. */
+export async function activationGrad(
+  rec: Recorder,
+  a: { m: number; n: number; activation: Activation; da: BindingResource; a: BindingResource; dz: BindingResource },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({
+    file: FILE,
+    source: SHADERS.dense,
+    entryPoint: 'activation_grad',
+    constants: { ACT: activationCode(a.activation) },
+  });
+  return prepare(rec, kernel, { m: a.m, n: a.n, k: 0 }, { lhs: a.da, aux: a.a, out: a.dz }, kernel.groupsFor1D(a.m * a.n));
+}

@@ -1,0 +1,74 @@
+import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
+import type { BindingResource, Kernel, KernelCache } from './kernel.js';
+
+/**
+ * Where recorded dispatches get their kernels and their buffers: the kernel cache, the
+ * device, and the owner of the uniform buffers the dispatches create.
+ */
+export interface Recorder {
+  readonly kernels: KernelCache;
+  readonly device: GPUDevice;
+  readonly owner: BufferOwner;
+}
+
+/**
+ * One recorded kernel launch: everything needed to encode it again and again without
+ * creating anything. Plans build these once per shape and replay them every step.
+ */
+export interface Dispatch {
+  readonly kernel: Kernel;
+  readonly bindGroup: GPUBindGroup;
+  readonly groups: readonly [number, number, number];
+  /** Byte offset into the kernel's uniform buffer, for kernels bound with a dynamic offset. */
+  dynamicOffset?: number;
+}
+
+/** Encode `dispatches` into an open compute pass, in order. */
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  let pipeline: GPUComputePipeline | null = null;
+  for (const d of dispatches) {
+    if (d.kernel.pipeline !== pipeline) {
+      pipeline = d.kernel.pipeline;
+      pass.setPipeline(pipeline);
+    }
+    if (d.dynamicOffset === undefined) pass.setBindGroup(0, d.bindGroup);
+    else pass.setBindGroup(0, d.bindGroup, [d.dynamicOffset]);
+    pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
+  }
+}
+
+/** Submit `dispatches` as one compute pass in one command buffer. */
+export function submitDispatches(device: GPUDevice, dispatches: readonly Dispatch[], label = 'senn'): void {
+  const encoder = device.createCommandEncoder({ label });
+  const pass = encoder.beginComputePass({ label });
+  encodeDispatches(pass, dispatches);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+}
+
+/** Allocate a uniform buffer for `kernel`, filled with `values` (names as in the WGSL struct). */
+export function createUniform(
+  device: GPUDevice,
+  owner: BufferOwner,
+  kernel: Kernel,
+  values: Record<string, number>,
+): OwnedBuffer {
+  const data = kernel.packUniform(values);
+  const uniform = owner.create(`${kernel.spec.entryPoint}.params`, data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  device.queue.writeBuffer(uniform.buffer, 0, data);
+  return uniform;
+}
+
+/** Build a {@link Dispatch} whose uniform buffer (named by the WGSL) is created from `values`. */
+export function prepare(
+  rec: Recorder,
+  kernel: Kernel,
+  values: Record<string, number>,
+  resources: Record<string, BindingResource>,
+  groups: readonly [number, number, number],
+): Dispatch {
+  const uniformName = kernel.bindings.find((b) => b.kind === 'uniform')?.name;
+  const bound = { ...resources };
+  if (uniformName) bound[uniformName] = createUniform(rec.device, rec.owner, kernel, values).buffer;
+  return { kernel, bindGroup: kernel.bindGroup(bound), groups };
+}

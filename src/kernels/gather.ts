@@ -1,0 +1,69 @@
+import type { OwnedBuffer } from '../gpu/memory.js';
+import { type Dispatch, type Recorder } from './dispatch.js';
+import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
+import { SHADERS } from './sources.js';
+
+const FILE = 'shaders/gather.wgsl';
+
+/** Element type of a dataset column block held on the GPU. */
+export type GatherSource = 'u8' | 'f32' | 'u32';
+
+/** One batch to gather: `rows` rows starting at position `start` of the permutation. */
+export interface GatherSlot {
+  rows: number;
+  start: number;
+}
+
+/**
+ * Gathers of a whole epoch, recorded once: one dispatch per batch, all sharing one bind
+ * group and one uniform buffer holding a 256-byte slot per batch (bound with a dynamic
+ * offset), so no step creates or uploads anything.
+ */
+export async function gatherEpoch(
+  rec: Recorder,
+  a: {
+    source: GatherSource;
+    features: number;
+    /** Words (u32 or f32) per source row. */
+    rowWords: number;
+    /** Multiplier applied to each value (u8 and f32 sources). */
+    scale?: number;
+    slots: readonly GatherSlot[];
+    order: BindingResource;
+    data: BindingResource;
+    out: BindingResource;
+  },
+): Promise<{ dispatches: Dispatch[]; uniform: OwnedBuffer }> {
+  const kernel = await rec.kernels.get({
+    file: FILE,
+    source: SHADERS.gather,
+    entryPoint: `gather_${a.source}`,
+    dynamicUniform: true,
+  });
+  const bytes = new Uint8Array(UNIFORM_SLOT * a.slots.length);
+  a.slots.forEach((slot, i) => {
+    const packed = kernel.packUniform({
+      rows: slot.rows,
+      features: a.features,
+      row_words: a.rowWords,
+      start: slot.start,
+      scale: a.scale ?? 1,
+    });
+    bytes.set(new Uint8Array(packed), i * UNIFORM_SLOT);
+  });
+  const uniform = rec.owner.create('gather.params', bytes.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  rec.device.queue.writeBuffer(uniform.buffer, 0, bytes);
+  const resources: Record<string, BindingResource> = { params: uniform.buffer, order: a.order };
+  if (a.source === 'f32') resources.source_f32 = a.data;
+  else resources.source = a.data;
+  if (a.source === 'u32') resources.out_u32 = a.out;
+  else resources.out = a.out;
+  const bindGroup = kernel.bindGroup(resources);
+  const dispatches = a.slots.map((slot, i) => ({
+    kernel,
+    bindGroup,
+    groups: kernel.groupsFor1D(slot.rows * a.features),
+    dynamicOffset: i * UNIFORM_SLOT,
+  }));
+  return { dispatches, uniform };
+}

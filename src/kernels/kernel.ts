@@ -1,0 +1,232 @@
+import { ResourceType, WgslReflect, type VariableInfo } from 'wgsl_reflect';
+import { ConfigError, ShaderCompileError } from '../errors.js';
+import type { GpuContext } from '../gpu/context.js';
+
+/** Which shader and entry point to run, with its pipeline-overridable constants. */
+export interface KernelSpec {
+  /** File name shown in errors, e.g. `shaders/dense.wgsl`. */
+  file: string;
+  /** The WGSL text. */
+  source: string;
+  entryPoint: string;
+  /** Values for `override` declarations (booleans as true/false). */
+  constants?: Record<string, number | boolean>;
+  /** Bind the (single) uniform buffer with a dynamic offset, one slot per dispatch. */
+  dynamicUniform?: boolean;
+}
+
+/** A binding of the entry point, as found by reflecting its WGSL. */
+export interface BindingInfo {
+  name: string;
+  binding: number;
+  kind: 'uniform' | 'storage' | 'read-only-storage';
+}
+
+/** Offset and scalar type of one member of a kernel's uniform struct. */
+export interface UniformField {
+  offset: number;
+  type: 'u32' | 'i32' | 'f32';
+}
+
+/** Byte layout of a kernel's uniform struct, read from the WGSL (never kept by hand). */
+export interface UniformLayout {
+  /** Size in bytes, rounded up to 16 as uniform buffers require. */
+  size: number;
+  fields: ReadonlyMap<string, UniformField>;
+}
+
+/** A resource for one binding: a whole buffer or a range of one. */
+export type BindingResource = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+/** Uniform slot stride for dynamic offsets; WebGPU's minUniformBufferOffsetAlignment is at most 256. */
+export const UNIFORM_SLOT = 256;
+
+const reflections = new Map<string, WgslReflect>();
+
+function reflectSource(file: string, source: string): WgslReflect {
+  let reflected = reflections.get(source);
+  if (!reflected) {
+    try {
+      reflected = new WgslReflect(source);
+    } catch (error) {
+      throw new ShaderCompileError(`${file}: WGSL could not be parsed: ${(error as Error).message}`, file, 0);
+    }
+    reflections.set(source, reflected);
+  }
+  return reflected;
+}
+
+function bindingKind(resource: VariableInfo): BindingInfo['kind'] {
+  if (resource.resourceType === ResourceType.Uniform) return 'uniform';
+  if (resource.resourceType === ResourceType.Storage) return resource.access === 'read' ? 'read-only-storage' : 'storage';
+  throw new ConfigError(`binding "${resource.name}" is a ${ResourceType[resource.resourceType]}; senn kernels use buffers only`);
+}
+
+function uniformLayout(resource: VariableInfo): UniformLayout {
+  const fields = new Map<string, UniformField>();
+  for (const member of resource.members ?? []) {
+    const type = member.type.name;
+    if (type !== 'u32' && type !== 'i32' && type !== 'f32') {
+      throw new ConfigError(`uniform member "${member.name}" has type ${type}; only u32, i32 and f32 are supported`);
+    }
+    fields.set(member.name, { offset: member.offset, type });
+  }
+  return { size: Math.ceil(resource.size / 16) * 16, fields };
+}
+
+/**
+ * A compiled compute pipeline whose bind-group layout and uniform layout come from
+ * reflecting its WGSL with wgsl_reflect, so the TypeScript side cannot drift from the
+ * shader. Obtain kernels from {@link KernelCache}.
+ */
+export class Kernel {
+  readonly bindings: readonly BindingInfo[];
+  readonly uniform: UniformLayout | null;
+  readonly workgroupSize: readonly [number, number, number];
+
+  constructor(
+    readonly spec: KernelSpec,
+    private readonly device: GPUDevice,
+    readonly layout: GPUBindGroupLayout,
+    readonly pipeline: GPUComputePipeline,
+    reflected: WgslReflect,
+  ) {
+    const entry = reflected.entry.compute.find((f) => f.name === spec.entryPoint);
+    if (!entry) throw new ConfigError(`${spec.file} has no compute entry point "${spec.entryPoint}"`);
+    this.bindings = Kernel.bindingsOf(spec, reflected);
+    const uniform = entry.resources.find((r) => r.resourceType === ResourceType.Uniform);
+    this.uniform = uniform ? uniformLayout(uniform) : null;
+    const size = entry.workgroupSize ?? [1, 1, 1];
+    this.workgroupSize = [size[0] ?? 1, size[1] ?? 1, size[2] ?? 1];
+  }
+
+  /** Bindings used by the entry point (group 0 only), sorted by binding number. */
+  static bindingsOf(spec: KernelSpec, reflected: WgslReflect): BindingInfo[] {
+    const entry = reflected.entry.compute.find((f) => f.name === spec.entryPoint);
+    if (!entry) throw new ConfigError(`${spec.file} has no compute entry point "${spec.entryPoint}"`);
+    const found = entry.resources.filter((r) => r.resourceType === ResourceType.Uniform || r.resourceType === ResourceType.Storage);
+    for (const r of found) {
+      if (r.group !== 0) throw new ConfigError(`${spec.file}: binding "${r.name}" is in group ${r.group}; senn kernels use group 0`);
+    }
+    const unique = new Map(found.map((r) => [r.binding, r]));
+    return [...unique.values()]
+      .sort((a, b) => a.binding - b.binding)
+      .map((r) => ({ name: r.name, binding: r.binding, kind: bindingKind(r) }));
+  }
+
+  /** Make a bind group from resources named as in the WGSL. Missing or unknown names throw. */
+  bindGroup(resources: Record<string, BindingResource>, label = this.spec.entryPoint): GPUBindGroup {
+    const known = new Set(this.bindings.map((b) => b.name));
+    for (const name of Object.keys(resources)) {
+      if (!known.has(name)) {
+        throw new ConfigError(`${this.spec.file}:${this.spec.entryPoint} has no binding "${name}" (it has ${[...known].join(', ')})`);
+      }
+    }
+    const entries: GPUBindGroupEntry[] = this.bindings.map((b) => {
+      const resource = resources[b.name];
+      if (!resource) throw new ConfigError(`${this.spec.file}:${this.spec.entryPoint} needs binding "${b.name}"`);
+      const range = 'buffer' in resource ? resource : { buffer: resource };
+      const dynamic = b.kind === 'uniform' && this.spec.dynamicUniform;
+      return {
+        binding: b.binding,
+        resource: dynamic ? { buffer: range.buffer, offset: range.offset ?? 0, size: this.uniform?.size } : range,
+      };
+    });
+    return this.device.createBindGroup({ label, layout: this.layout, entries });
+  }
+
+  /** Pack uniform values by member name into a buffer laid out as the WGSL struct. */
+  packUniform(values: Record<string, number>): ArrayBuffer {
+    const layout = this.uniform;
+    if (!layout) throw new ConfigError(`${this.spec.file}:${this.spec.entryPoint} has no uniform buffer`);
+    const bytes = new ArrayBuffer(layout.size);
+    const view = new DataView(bytes);
+    for (const [name, value] of Object.entries(values)) {
+      const field = layout.fields.get(name);
+      if (!field) throw new ConfigError(`${this.spec.file}:${this.spec.entryPoint} uniform has no member "${name}"`);
+      if (field.type === 'f32') view.setFloat32(field.offset, value, true);
+      else if (field.type === 'u32') view.setUint32(field.offset, value, true);
+      else view.setInt32(field.offset, value, true);
+    }
+    return bytes;
+  }
+
+  /** Workgroup counts covering `invocations` along x, folding into y past the per-dimension limit. */
+  groupsFor1D(invocations: number, maxPerDimension = 65535): [number, number, number] {
+    const groups = Math.max(1, Math.ceil(invocations / this.workgroupSize[0]));
+    if (groups <= maxPerDimension) return [groups, 1, 1];
+    const y = Math.ceil(groups / maxPerDimension);
+    return [Math.ceil(groups / y), y, 1];
+  }
+}
+
+/** Compiles kernels once per (shader, entry point, constants) and hands out the cached ones. */
+export class KernelCache {
+  private readonly kernels = new Map<string, Promise<Kernel>>();
+  private readonly modules = new Map<string, Promise<GPUShaderModule>>();
+
+  constructor(private readonly gpu: GpuContext) {}
+
+  /** The kernel for `spec`, compiled on first use. */
+  get(spec: KernelSpec): Promise<Kernel> {
+    const key = JSON.stringify([spec.file, spec.entryPoint, spec.constants ?? {}, spec.dynamicUniform ?? false, spec.source.length]);
+    let kernel = this.kernels.get(key);
+    if (!kernel) {
+      kernel = this.build(spec);
+      this.kernels.set(key, kernel);
+      kernel.catch(() => this.kernels.delete(key));
+    }
+    return kernel;
+  }
+
+  private module(file: string, source: string): Promise<GPUShaderModule> {
+    let module = this.modules.get(source);
+    if (!module) {
+      module = this.compile(file, source);
+      this.modules.set(source, module);
+      module.catch(() => this.modules.delete(source));
+    }
+    return module;
+  }
+
+  private async compile(file: string, source: string): Promise<GPUShaderModule> {
+    const device = this.gpu.device;
+    device.pushErrorScope('validation');
+    const module = device.createShaderModule({ label: file, code: source });
+    const info = await module.getCompilationInfo();
+    const scopeError = await device.popErrorScope();
+    const first = info.messages.find((m) => m.type === 'error');
+    if (first) {
+      throw new ShaderCompileError(`${file}:${first.lineNum}:${first.linePos}: ${first.message}`, file, first.lineNum);
+    }
+    if (scopeError) throw new ShaderCompileError(`${file}: ${scopeError.message}`, file, 0);
+    return module;
+  }
+
+  private async build(spec: KernelSpec): Promise<Kernel> {
+    const reflected = reflectSource(spec.file, spec.source);
+    const module = await this.module(spec.file, spec.source);
+    const device = this.gpu.device;
+    const bindings = Kernel.bindingsOf(spec, reflected);
+    const layout = device.createBindGroupLayout({
+      label: `${spec.file}:${spec.entryPoint}`,
+      entries: bindings.map((b) => ({
+        binding: b.binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: b.kind, hasDynamicOffset: b.kind === 'uniform' && Boolean(spec.dynamicUniform) },
+      })),
+    });
+    const constants: Record<string, number> = {};
+    for (const [name, value] of Object.entries(spec.constants ?? {})) constants[name] = Number(value);
+    const pipeline = await this.gpu.scoped(`${spec.file}:${spec.entryPoint}`, () =>
+      device.createComputePipeline({
+        label: `${spec.file}:${spec.entryPoint}`,
+        layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: spec.entryPoint, constants },
+      }),
+    ).catch((error: Error) => {
+      throw new ShaderCompileError(error.message, spec.file, 0);
+    });
+    return new Kernel(spec, device, layout, pipeline, reflected);
+  }
+}

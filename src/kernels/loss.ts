@@ -1,0 +1,53 @@
+import { type Dispatch, type Recorder, prepare } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import { SHADERS } from './sources.js';
+
+const FILE = 'shaders/loss.wgsl';
+
+/** Loss kernels of shaders/loss.wgsl. */
+export type LossEntry = 'softmax_xent' | 'mse' | 'accuracy';
+
+/** Arguments of one loss dispatch over `rows`×`classes` outputs. */
+export interface LossArgs {
+  entry: LossEntry;
+  rows: number;
+  classes: number;
+  logits: BindingResource;
+  /** u32 class labels (softmax_xent, accuracy). */
+  labels?: BindingResource;
+  /** f32 targets, rows×classes (mse). */
+  targets?: BindingResource;
+  /** Gradient buffer, rows×classes (softmax_xent, mse); written only when `writeGrad`. */
+  grad?: BindingResource;
+  /** Write the gradient (training) or only accumulate loss and metrics (evaluation). */
+  writeGrad?: boolean;
+  /** Four f32 accumulators: loss sum, correct count, row count, unused. */
+  stats: BindingResource;
+  /** Factor applied to the gradient (1/rows for a mean loss). */
+  gradScale?: number;
+}
+
+/** A recorded loss (+ gradient) with accumulation of loss and accuracy into `stats`. */
+export async function loss(rec: Recorder, a: LossArgs): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ file: FILE, source: SHADERS.loss, entryPoint: a.entry });
+  // Each entry point binds only what it reads (reflection tells which); a missing one is an error.
+  const given: Record<string, BindingResource | undefined> = {
+    logits: a.logits,
+    labels: a.labels,
+    targets: a.targets,
+    grad: a.grad,
+    stats: a.stats,
+  };
+  const resources: Record<string, BindingResource> = {};
+  for (const { name } of kernel.bindings) {
+    const resource = given[name];
+    if (resource) resources[name] = resource;
+  }
+  return prepare(
+    rec,
+    kernel,
+    { rows: a.rows, classes: a.classes, grad_scale: a.gradScale ?? 1 / a.rows, write_grad: a.writeGrad ? 1 : 0 },
+    resources,
+    [1, 1, 1],
+  );
+}

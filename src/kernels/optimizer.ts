@@ -1,0 +1,61 @@
+import { type Dispatch, type Recorder, prepare } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import { SHADERS } from './sources.js';
+
+const FILE = 'shaders/optimizer.wgsl';
+
+/** Hyperparameters of one update kernel; names as in the WGSL `Hyper` struct. */
+export interface UpdateHyper {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+}
+
+/** Buffers of one in-place update over `count` parameters. */
+export interface UpdateArgs {
+  rule: 'adam' | 'adamw' | 'sgd';
+  count: number;
+  hyper: UpdateHyper;
+  /** Counter { step, correction1, correction2 } (3 f32), advanced by {@link advanceStep}. */
+  counter: BindingResource;
+  param: BindingResource;
+  grad: BindingResource;
+  moment1: BindingResource;
+  /** Adam's second moment; sgd does not read it. */
+  moment2?: BindingResource;
+}
+
+function hyperValues(count: number, h: UpdateHyper): Record<string, number> {
+  return {
+    count,
+    lr: h.lr,
+    beta1: h.beta1 ?? 0.9,
+    beta2: h.beta2 ?? 0.999,
+    eps: h.eps ?? 1e-8,
+    weight_decay: h.weightDecay ?? 0,
+    momentum: h.momentum ?? 0,
+  };
+}
+
+/** A recorded step-counter advance (must precede the update in the same step). */
+export async function advanceStep(rec: Recorder, a: { hyper: UpdateHyper; counter: BindingResource }): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ file: FILE, source: SHADERS.optimizer, entryPoint: 'advance' });
+  return prepare(rec, kernel, hyperValues(0, a.hyper), { counter: a.counter }, [1, 1, 1]);
+}
+
+/** A recorded in-place parameter update. */
+export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
+  const entryPoint = a.rule === 'sgd' ? 'sgd' : 'adam';
+  const kernel = await rec.kernels.get({
+    file: FILE,
+    source: SHADERS.optimizer,
+    entryPoint,
+    constants: entryPoint === 'adam' ? { DECOUPLED: a.rule === 'adamw' } : {},
+  });
+  const resources: Record<string, BindingResource> = { param: a.param, grad: a.grad, moment1: a.moment1 };
+  if (entryPoint === 'adam') resources.moment2 = a.moment2 ?? a.moment1;
+  return prepare(rec, kernel, hyperValues(a.count, a.hyper), resources, kernel.groupsFor1D(a.count));
+}

@@ -1,0 +1,4 @@
+/** CPU reference implementations of every WGSL kernel (float64), for tests and researchers. */
+export * from './dense.js';
+export * from './loss.js';
+export * from './optimizer.js';

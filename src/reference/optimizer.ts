@@ -1,0 +1,58 @@
+/** CPU reference of shaders/optimizer.wgsl (float64, PyTorch semantics). */
+
+export interface OptimizerRefState {
+  step: number;
+  m: Float64Array;
+  v: Float64Array;
+}
+
+export interface OptimizerRefHyper {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+}
+
+/** One in-place Adam (or AdamW when `decoupled`) step over `p`. */
+export function adamRef(
+  p: Float64Array,
+  g: ArrayLike<number>,
+  state: OptimizerRefState,
+  h: OptimizerRefHyper,
+  decoupled = false,
+): void {
+  const { lr } = h;
+  const b1 = h.beta1 ?? 0.9;
+  const b2 = h.beta2 ?? 0.999;
+  const eps = h.eps ?? 1e-8;
+  const wd = h.weightDecay ?? 0;
+  state.step += 1;
+  const c1 = 1 - b1 ** state.step;
+  const c2 = 1 - b2 ** state.step;
+  for (let i = 0; i < p.length; i++) {
+    let value = p[i]!;
+    let grad = g[i]!;
+    if (decoupled) value *= 1 - lr * wd;
+    else grad += wd * value;
+    const m = b1 * state.m[i]! + (1 - b1) * grad;
+    const v = b2 * state.v[i]! + (1 - b2) * grad * grad;
+    state.m[i] = m;
+    state.v[i] = v;
+    p[i] = value - (lr / c1) * m / (Math.sqrt(v) / Math.sqrt(c2) + eps);
+  }
+}
+
+/** One in-place SGD step with momentum and L2 weight decay. */
+export function sgdRef(p: Float64Array, g: ArrayLike<number>, state: OptimizerRefState, h: OptimizerRefHyper): void {
+  const wd = h.weightDecay ?? 0;
+  const mu = h.momentum ?? 0;
+  state.step += 1;
+  for (let i = 0; i < p.length; i++) {
+    const grad = g[i]! + wd * p[i]!;
+    const velocity = mu * state.m[i]! + grad;
+    state.m[i] = velocity;
+    p[i] = p[i]! - h.lr * velocity;
+  }
+}

@@ -1,0 +1,49 @@
+import { AdapterLimitError } from './errors.js';
+import { type AdapterDescription, GpuContext } from './gpu/context.js';
+import { Network, type NetworkSpec } from './graph/network.js';
+import { KernelCache } from './kernels/kernel.js';
+
+/**
+ * The entry point of senn: one WebGPU device, its kernel cache and its memory accounting.
+ * In a browser create it with {@link createRuntime}; in Node with `createNodeRuntime` from
+ * `senn/node`.
+ */
+export class Runtime {
+  readonly kernels: KernelCache;
+
+  constructor(readonly gpu: GpuContext) {
+    this.kernels = new KernelCache(gpu);
+  }
+
+  /** Create a runtime on a `GPU` object (navigator.gpu, or Dawn's in Node). */
+  static async fromGpu(gpu: GPU, source: AdapterDescription['source'], options?: GPURequestAdapterOptions): Promise<Runtime> {
+    return new Runtime(await GpuContext.create(gpu, source, options));
+  }
+
+  /** The adapter this runtime runs on. */
+  get adapter(): AdapterDescription {
+    return this.gpu.adapter;
+  }
+
+  /** Bytes of GPU memory held by everything created from this runtime. */
+  get liveBytes(): number {
+    return this.gpu.memory.liveBytes;
+  }
+
+  /** A new dense network; see {@link NetworkSpec}. */
+  createNetwork(spec: NetworkSpec): Network {
+    return new Network(this, spec);
+  }
+
+  /** Destroy the device; every network of this runtime becomes unusable. */
+  destroy(): void {
+    this.gpu.destroy();
+  }
+}
+
+/** A runtime on the browser's WebGPU (`navigator.gpu`). */
+export async function createRuntime(options?: GPURequestAdapterOptions): Promise<Runtime> {
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) throw new AdapterLimitError('this browser has no WebGPU (navigator.gpu is missing); senn needs a WebGPU-enabled browser');
+  return Runtime.fromGpu(gpu, 'browser', options);
+}

@@ -1,0 +1,47 @@
+import { ConfigError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
+import type { LossName } from './options.js';
+
+/**
+ * Check that `data` can be fed to a network with `inputs` inputs and `outputs` outputs
+ * under `loss`. Runs before any GPU work, so a rejected call changes nothing.
+ */
+export function checkDataFor(
+  data: Dataset,
+  role: string,
+  inputs: number,
+  outputs: number,
+  loss: LossName | 'none',
+): void {
+  const what = `${role} (${data.name})`;
+  if (!(data.rows >= 1)) throw new ShapeError(`${what} is empty`);
+  if (data.features !== inputs) throw new ShapeError(`${what} has ${data.features} features; the network takes ${inputs} inputs`);
+  if (data.x.length !== data.rows * data.features) {
+    throw new ShapeError(`${what}: x has ${data.x.length} values, expected ${data.rows} × ${data.features}`);
+  }
+  if (data.x instanceof Float32Array) {
+    const x = data.x;
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) throw new NaNError(`${what}: x[row ${Math.floor(i / inputs)}, feature ${i % inputs}] is ${x[i]}`);
+    }
+  }
+  if (loss === 'softmax-cross-entropy') {
+    const labels = data.labels;
+    if (!labels) throw new ConfigError(`${what} has no class labels; softmax-cross-entropy needs them (use mse for targets)`);
+    if (labels.length !== data.rows) throw new ShapeError(`${what}: ${labels.length} labels for ${data.rows} rows`);
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i]! >= outputs) {
+        throw new LabelRangeError(`${what}: label of row ${i} is ${labels[i]}; the network has ${outputs} outputs, so labels must be in [0, ${outputs})`);
+      }
+    }
+  } else if (loss === 'mse') {
+    const targets = data.targets;
+    if (!targets) throw new ConfigError(`${what} has no targets; mse needs them`);
+    if ((data.targetCount ?? 1) !== outputs || targets.length !== data.rows * outputs) {
+      throw new ShapeError(`${what} has ${data.targetCount ?? 1} targets per row; the network has ${outputs} outputs`);
+    }
+    for (let i = 0; i < targets.length; i++) {
+      if (!Number.isFinite(targets[i])) throw new NaNError(`${what}: target of row ${Math.floor(i / outputs)} is ${targets[i]}`);
+    }
+  }
+}

@@ -1,0 +1,244 @@
+import type { Dataset } from '../data/dataset.js';
+import { type GpuDataset, uploadDataset } from '../data/gpuDataset.js';
+import { derivedRandom } from '../data/random.js';
+import type { GpuContext } from '../gpu/context.js';
+import type { BufferOwner } from '../gpu/memory.js';
+import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
+import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispatch.js';
+import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
+import type { KernelCache } from '../kernels/kernel.js';
+import { checkDataFor } from './checks.js';
+import type { EpochReport, FitOptions, LossName } from './options.js';
+import { resolveFitOptions } from './options.js';
+import type { OptimizerState } from './optimizerState.js';
+import { type ParameterView, recordBackward, recordForward, recordLoss } from './passes.js';
+import { STATS_SLOT, Workspace } from './workspace.js';
+
+/** Rows per chunk when evaluating or predicting. */
+export const EVAL_ROWS = 1024;
+
+/** What the training loop needs of a network. */
+export interface Trainable extends ParameterView {
+  readonly gpu: GpuContext;
+  readonly kernels: KernelCache;
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly parameterCount: number;
+  /** The optimizer state for `name`, created (zeroed) if absent or of another kind. */
+  optimizerFor(name: OptimizerState['name']): OptimizerState;
+}
+
+/** Loss and metrics over a dataset. */
+export interface Evaluation {
+  loss: number;
+  /** Fraction of rows whose argmax equals the label; NaN for regression. */
+  accuracy: number;
+  rows: number;
+}
+
+function batches(rows: number, size: number): GatherSlot[] {
+  const slots: GatherSlot[] = [];
+  for (let start = 0; start < rows; start += size) slots.push({ rows: Math.min(size, rows - start), start });
+  return slots;
+}
+
+/** Gathers of x and of labels or targets for every slot; built once per dataset and call. */
+async function recordGathers(
+  rec: Recorder,
+  data: GpuDataset,
+  ws: Workspace,
+  slots: readonly GatherSlot[],
+  order: GPUBuffer,
+  outputs: number,
+): Promise<Dispatch[][]> {
+  const x = await gatherEpoch(rec, {
+    source: data.xSource,
+    features: data.data.features,
+    rowWords: data.xRowWords,
+    scale: data.data.featureScale,
+    slots,
+    order,
+    data: data.x.buffer,
+    out: ws.x.buffer,
+  });
+  let y: Dispatch[] = [];
+  if (data.labels) {
+    y = (await gatherEpoch(rec, { source: 'u32', features: 1, rowWords: 1, slots, order, data: data.labels.buffer, out: ws.labels.buffer })).dispatches;
+  } else if (data.targets) {
+    y = (
+      await gatherEpoch(rec, { source: 'f32', features: outputs, rowWords: outputs, slots, order, data: data.targets.buffer, out: ws.targets.buffer })
+    ).dispatches;
+  }
+  return slots.map((_, i) => (y.length ? [x.dispatches[i]!, y[i]!] : [x.dispatches[i]!]));
+}
+
+/** Per distinct row count, the recorded body of a step (plans are built once per shape). */
+class PlanCache {
+  private readonly plans = new Map<number, Promise<Dispatch[]>>();
+  constructor(private readonly build: (rows: number) => Promise<Dispatch[]>) {}
+  get(rows: number): Promise<Dispatch[]> {
+    let plan = this.plans.get(rows);
+    if (!plan) {
+      plan = this.build(rows);
+      this.plans.set(rows, plan);
+    }
+    return plan;
+  }
+}
+
+/** Identity order 0 … rows−1, for evaluation and prediction. */
+function identityOrder(gpu: GpuContext, owner: BufferOwner, rows: number): GPUBuffer {
+  const order = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  return uploadStorage(gpu.device, owner, 'order.identity', order).buffer;
+}
+
+/** Everything needed to run a dataset through the network in chunks without labels' gradients. */
+async function recordInference(
+  net: Trainable,
+  rec: Recorder,
+  data: GpuDataset,
+  ws: Workspace,
+  loss: LossName | 'none',
+): Promise<{ slots: GatherSlot[]; steps: Dispatch[][] }> {
+  const slots = batches(data.data.rows, ws.maxRows);
+  const gathers = await recordGathers(rec, data, ws, slots, identityOrder(net.gpu, rec.owner, data.data.rows), net.outputs);
+  const bodies = new PlanCache(async (rows) => [
+    ...(await recordForward(rec, net, ws, rows)),
+    ...(loss === 'none' ? [] : await recordLoss(rec, net, ws, rows, loss, false, 1)),
+  ]);
+  const steps: Dispatch[][] = [];
+  for (const [i, slot] of slots.entries()) steps.push([...gathers[i]!, ...(await bodies.get(slot.rows))]);
+  return { slots, steps };
+}
+
+function toEvaluation(stats: Float32Array, offset: number, classification: boolean): Evaluation {
+  const rows = stats[offset + 2]!;
+  return { loss: stats[offset]! / rows, accuracy: classification ? stats[offset + 1]! / rows : Number.NaN, rows };
+}
+
+/** Train `net` on `train`; see {@link FitOptions}. Returns one report per epoch. */
+export async function fit(net: Trainable, train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
+  const o = resolveFitOptions(options);
+  checkDataFor(train, 'training data', net.inputs, net.outputs, o.loss);
+  const validation = options.validation;
+  if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
+  const gpu = net.gpu;
+  gpu.check();
+  const device = gpu.device;
+  const owner = gpu.memory.owner('fit');
+  const reports: EpochReport[] = [];
+  try {
+    const rec: Recorder = { kernels: net.kernels, device, owner };
+    const batchRows = Math.min(o.batchSize, train.rows);
+    const evalRows = validation ? Math.min(EVAL_ROWS, validation.rows) : 0;
+    const trainWs = new Workspace(device, owner, net.layers, batchRows);
+    const evalWs = validation ? new Workspace(device, owner, net.layers, evalRows) : null;
+    const trainData = uploadDataset(gpu, owner, train);
+    const order = storageBuffer(device, owner, 'order.train', train.rows * 4);
+    const slots = batches(train.rows, batchRows);
+    const gathers = await recordGathers(rec, trainData, trainWs, slots, order.buffer, net.outputs);
+    const optimizer = net.optimizerFor(o.optimizer.name);
+    const update = await optimizer.record(rec, net.params, net.grads, o.optimizer);
+    const bodies = new PlanCache(async (rows) => [
+      ...(await recordForward(rec, net, trainWs, rows)),
+      ...(await recordLoss(rec, net, trainWs, rows, o.loss, true, 0)),
+      ...(await recordBackward(rec, net, trainWs, rows)),
+      ...update,
+    ]);
+    const steps: Dispatch[][] = [];
+    for (const [i, slot] of slots.entries()) steps.push([...gathers[i]!, ...(await bodies.get(slot.rows))]);
+    const evaluation = validation && evalWs ? await recordInference(net, rec, uploadDataset(gpu, owner, validation), evalWs, o.loss) : null;
+
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const started = performance.now();
+      const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
+      writeView(device, order.buffer, 0, permutation);
+      for (const [i, step] of steps.entries()) {
+        // One command buffer per step; the only non-dispatch command is the stats reset.
+        const encoder = device.createCommandEncoder({ label: `step ${i}` });
+        if (i === 0) encoder.clearBuffer(trainWs.stats.buffer);
+        const pass = encoder.beginComputePass();
+        encodeDispatches(pass, step);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+      }
+      let valStats: Float32Array | null = null;
+      if (evaluation && evalWs) {
+        submitChunks(device, evalWs, evaluation.steps);
+        valStats = await gpu.readFloats(evalWs.stats.buffer, STATS_SLOT / 4, 4);
+      }
+      const trainStats = await gpu.readFloats(trainWs.stats.buffer, 0, 4);
+      const classification = o.loss === 'softmax-cross-entropy';
+      const t = toEvaluation(trainStats, 0, classification);
+      const v = valStats ? toEvaluation(valStats, 0, classification) : { loss: Number.NaN, accuracy: Number.NaN };
+      const report: EpochReport = {
+        epoch,
+        trainLoss: t.loss,
+        trainAccuracy: t.accuracy,
+        valLoss: v.loss,
+        valAccuracy: v.accuracy,
+        params: net.parameterCount,
+        seconds: (performance.now() - started) / 1000,
+      };
+      reports.push(report);
+      await options.onEpoch?.(report);
+    }
+    await gpu.settle();
+    return reports;
+  } finally {
+    owner.destroy();
+  }
+}
+
+function submitChunks(device: GPUDevice, ws: Workspace, steps: readonly Dispatch[][], afterChunk?: (encoder: GPUCommandEncoder, chunk: number) => void): void {
+  const encoder = device.createCommandEncoder({ label: 'inference' });
+  encoder.clearBuffer(ws.stats.buffer);
+  for (const [i, step] of steps.entries()) {
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, step);
+    pass.end();
+    afterChunk?.(encoder, i);
+  }
+  device.queue.submit([encoder.finish()]);
+}
+
+/** Loss and accuracy of `net` on `data`. */
+export async function evaluate(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Evaluation> {
+  checkDataFor(data, 'evaluation data', net.inputs, net.outputs, lossName);
+  const gpu = net.gpu;
+  gpu.check();
+  const owner = gpu.memory.owner('evaluate');
+  try {
+    const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
+    const ws = new Workspace(gpu.device, owner, net.layers, Math.min(EVAL_ROWS, data.rows));
+    const { steps } = await recordInference(net, rec, uploadDataset(gpu, owner, data), ws, lossName);
+    submitChunks(gpu.device, ws, steps);
+    const stats = await gpu.readFloats(ws.stats.buffer, STATS_SLOT / 4, 4);
+    return toEvaluation(stats, 0, lossName === 'softmax-cross-entropy');
+  } finally {
+    owner.destroy();
+  }
+}
+
+/** Network outputs for every row of `data`, rows × outputs. */
+export async function predict(net: Trainable, data: Dataset): Promise<Float32Array> {
+  checkDataFor(data, 'prediction input', net.inputs, net.outputs, 'none');
+  const gpu = net.gpu;
+  gpu.check();
+  const owner = gpu.memory.owner('predict');
+  try {
+    const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
+    const ws = new Workspace(gpu.device, owner, net.layers, Math.min(EVAL_ROWS, data.rows));
+    const { slots, steps } = await recordInference(net, rec, uploadDataset(gpu, owner, data), ws, 'none');
+    const outputs = net.outputs;
+    const result = storageBuffer(gpu.device, owner, 'predictions', data.rows * outputs * 4);
+    submitChunks(gpu.device, ws, steps, (encoder, i) => {
+      const slot = slots[i]!;
+      encoder.copyBufferToBuffer(ws.output.buffer, 0, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
+    });
+    return await gpu.readFloats(result.buffer, 0, data.rows * outputs);
+  } finally {
+    owner.destroy();
+  }
+}

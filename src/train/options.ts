@@ -1,0 +1,101 @@
+import { ConfigError } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
+
+/** Loss functions. `softmax-cross-entropy` takes class labels; `mse` takes targets. */
+export type LossName = 'softmax-cross-entropy' | 'mse';
+export const LOSSES: readonly LossName[] = ['softmax-cross-entropy', 'mse'];
+
+/** Optimizer settings; defaults follow PyTorch. */
+export type OptimizerConfig =
+  | { name: 'adam'; lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+  | { name: 'adamw'; lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+  | { name: 'sgd'; lr?: number; momentum?: number; weightDecay?: number };
+export type OptimizerName = OptimizerConfig['name'];
+export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
+
+/** What `onEpoch` receives after every epoch. */
+export interface EpochReport {
+  /** 1-based. */
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  /** NaN when no validation data was given. */
+  valLoss: number;
+  valAccuracy: number;
+  /** Trainable values (weights + biases). */
+  params: number;
+  /** Wall-clock seconds of this epoch (training and validation). */
+  seconds: number;
+}
+
+/** Options of {@link Network.fit}. */
+export interface FitOptions {
+  loss?: LossName;
+  optimizer?: OptimizerConfig;
+  batchSize?: number;
+  epochs?: number;
+  /** Evaluated after every epoch. */
+  validation?: Dataset;
+  /** Seed of the per-epoch shuffles. */
+  seed?: number;
+  shuffle?: boolean;
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
+}
+
+/** Fit options with every default applied and every value checked. */
+export interface ResolvedFit {
+  loss: LossName;
+  optimizer: Required<Pick<OptimizerConfig, 'name' | 'lr'>> & {
+    beta1: number;
+    beta2: number;
+    eps: number;
+    weightDecay: number;
+    momentum: number;
+  };
+  batchSize: number;
+  epochs: number;
+  seed: number;
+  shuffle: boolean;
+}
+
+function positiveInteger(name: string, v: number, allowZero = false): number {
+  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
+    throw new ConfigError(`${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${v}`);
+  }
+  return v;
+}
+
+function finiteNumber(name: string, v: number, min: number, max = Infinity, inclusiveMin = false): number {
+  const ok = Number.isFinite(v) && (inclusiveMin ? v >= min : v > min) && v <= max;
+  if (!ok) throw new ConfigError(`${name} must be a finite number in ${inclusiveMin ? '[' : '('}${min}, ${max}], got ${v}`);
+  return v;
+}
+
+/** Apply defaults and validate; throws {@link ConfigError} naming the bad option. */
+export function resolveFitOptions(o: FitOptions): ResolvedFit {
+  const loss = o.loss ?? 'softmax-cross-entropy';
+  if (!LOSSES.includes(loss)) throw new ConfigError(`unknown loss "${loss}"; expected one of ${LOSSES.join(', ')}`);
+  const opt: Partial<OptimizerConfig> & { name: string } = o.optimizer ?? { name: 'adam' };
+  if (!OPTIMIZERS.includes(opt.name as OptimizerName)) {
+    throw new ConfigError(`unknown optimizer "${opt.name}"; expected one of ${OPTIMIZERS.join(', ')}`);
+  }
+  const get = (key: string, fallback: number): number => (opt as unknown as Record<string, number | undefined>)[key] ?? fallback;
+  const optimizer = {
+    name: opt.name as OptimizerName,
+    lr: finiteNumber('optimizer.lr', get('lr', opt.name === 'sgd' ? 0.01 : 1e-3), 0),
+    beta1: finiteNumber('optimizer.beta1', get('beta1', 0.9), 0, 1, true),
+    beta2: finiteNumber('optimizer.beta2', get('beta2', 0.999), 0, 1, true),
+    eps: finiteNumber('optimizer.eps', get('eps', 1e-8), 0),
+    weightDecay: finiteNumber('optimizer.weightDecay', get('weightDecay', opt.name === 'adamw' ? 0.01 : 0), 0, Infinity, true),
+    momentum: finiteNumber('optimizer.momentum', get('momentum', 0), 0, 1, true),
+  };
+  if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
+  return {
+    loss,
+    optimizer,
+    batchSize: positiveInteger('batchSize', o.batchSize ?? 32),
+    epochs: positiveInteger('epochs', o.epochs ?? 1, true),
+    seed: o.seed ?? 0,
+    shuffle: o.shuffle ?? true,
+  };
+}

@@ -1,0 +1,23 @@
+import { Random } from '../../src/data/random.js';
+
+/** Random floats in [lo, hi). */
+export function randomArray(rng: Random, n: number, lo = -1, hi = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(lo, hi);
+  return a;
+}
+
+/**
+ * Largest |got − want| relative to the largest |want| (a scale-aware error that does not
+ * blow up near zero entries), and the largest absolute error.
+ */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): { relative: number; absolute: number } {
+  if (got.length !== want.length) throw new Error(`length ${got.length} vs ${want.length}`);
+  let absolute = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    absolute = Math.max(absolute, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+  }
+  return { relative: absolute / Math.max(scale, 1e-30), absolute };
+}

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Random } from '../../src/data/random.js';
+import { ACTIVATIONS, type Activation } from '../../src/kernels/activation.js';
+import { activationGrad, biasGrad, matmul } from '../../src/kernels/dense.js';
+import {
+  activate,
+  activationGradRef,
+  biasGradRef,
+  denseForwardRef,
+  inputGradRef,
+  matmulRef,
+  weightGradRef,
+} from '../../src/reference/dense.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { Harness } from '../helpers/harness.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+// Tolerances: f32 products over k ≤ 300 terms against float64 references. Errors are
+// measured relative to the largest reference magnitude.
+const PRODUCT_TOL = 1e-5;
+// Finite differences (h = 1e-5, float64) against f32 kernels.
+const FD_TOL = 1e-3;
+
+// Ragged shapes: 1, sizes off the 64-tile and 16-step grid, and exact multiples.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [65, 17, 130],
+  [64, 64, 64],
+  [100, 33, 257],
+  [130, 70, 16],
+];
+
+const runtime = useRuntime();
+let h: Harness;
+beforeAll(() => {
+  h = new Harness(runtime());
+});
+afterAll(() => h.destroy());
+
+function report(name: string, err: { relative: number; absolute: number }, tol: number): void {
+  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
+  expect(err.relative).toBeLessThanOrEqual(tol);
+}
+
+describe('matmul kernel (shaders/dense.wgsl) against the CPU reference', () => {
+  for (const [m, n, k] of SHAPES) {
+    for (const [transLhs, transRhs] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      it(`plain product ${m}×${k} · ${k}×${n} transLhs=${transLhs} transRhs=${transRhs}`, async () => {
+        const rng = new Random(m * 31 + n * 7 + k + Number(transLhs) * 2 + Number(transRhs));
+        const lhs = randomArray(rng, m * k);
+        const rhs = randomArray(rng, k * n);
+        const out = h.output(m * n);
+        h.run(await matmul(h.rec, { m, n, k, lhs: h.input(lhs), rhs: h.input(rhs), out, transLhs, transRhs }));
+        report(`matmul ${m}x${n}x${k} ${transLhs}/${transRhs}`, relativeError(await h.read(out, m * n), matmulRef(lhs, rhs, m, n, k, transLhs, transRhs)), PRODUCT_TOL);
+      });
+    }
+  }
+
+  for (const activation of ACTIVATIONS) {
+    it(`forward epilogue bias + ${activation} on 100×33 (k = 257)`, async () => {
+      const [m, n, k] = [100, 33, 257];
+      const rng = new Random(11);
+      const x = randomArray(rng, m * k);
+      const w = randomArray(rng, k * n, -0.2, 0.2);
+      const b = randomArray(rng, n);
+      const out = h.output(m * n);
+      h.run(
+        await matmul(h.rec, { m, n, k, lhs: h.input(x), rhs: h.input(w), bias: h.input(b), out, epilogue: 'bias-activation', activation }),
+      );
+      report(`forward ${activation}`, relativeError(await h.read(out, m * n), denseForwardRef(x, w, b, m, n, k, activation)), PRODUCT_TOL);
+    });
+
+    it(`input-gradient epilogue × ${activation}' on 65 rows, 70 inputs, 33 outputs`, async () => {
+      const [rows, inputs, outputs] = [65, 70, 33];
+      const rng = new Random(12);
+      const dz = randomArray(rng, rows * outputs);
+      const w = randomArray(rng, inputs * outputs);
+      const below = Float32Array.from(randomArray(rng, rows * inputs, -2, 2), (z) => activate(activation, z));
+      const out = h.output(rows * inputs);
+      h.run(
+        await matmul(h.rec, {
+          m: rows,
+          n: inputs,
+          k: outputs,
+          lhs: h.input(dz),
+          rhs: h.input(w),
+          transRhs: true,
+          aux: h.input(below),
+          out,
+          epilogue: 'activation-grad',
+          activation,
+        }),
+      );
+      report(`input grad ${activation}`, relativeError(await h.read(out, rows * inputs), inputGradRef(dz, w, below, rows, inputs, outputs, activation)), PRODUCT_TOL);
+    });
+  }
+});
+
+describe('bias_grad and activation_grad kernels against the CPU reference', () => {
+  for (const [m, n] of [
+    [1, 1],
+    [257, 33],
+    [64, 130],
+  ] as const) {
+    it(`bias_grad ${m}×${n}`, async () => {
+      const dz = randomArray(new Random(m + n), m * n);
+      const db = h.output(n);
+      h.run(await biasGrad(h.rec, { m, n, dz: h.input(dz), db }));
+      report(`bias_grad ${m}x${n}`, relativeError(await h.read(db, n), biasGradRef(dz, m, n)), PRODUCT_TOL);
+    });
+  }
+  for (const activation of ACTIVATIONS) {
+    it(`activation_grad ${activation} over 1000 values`, async () => {
+      const rng = new Random(5);
+      const da = randomArray(rng, 1000);
+      const a = Float32Array.from(randomArray(rng, 1000, -2, 2), (z) => activate(activation, z));
+      const dz = h.output(1000);
+      h.run(await activationGrad(h.rec, { m: 40, n: 25, activation, da: h.input(da), a: h.input(a), dz }));
+      report(`activation_grad ${activation}`, relativeError(await h.read(dz, 1000), activationGradRef(da, a, activation)), 1e-6);
+    });
+  }
+});
+
+/**
+ * Backward kernels against central finite differences of the CPU forward. The scalar
+ * L = Σ R ⊙ act(x·W + b) (R random) has dL/dz = R ⊙ act'(a), dL/dW = xᵀ·dz, dL/db = Σ_rows dz.
+ */
+describe('backward kernels against finite differences of the CPU forward', () => {
+  const [rows, inputs, outputs] = [7, 9, 5];
+  for (const activation of ['tanh', 'sigmoid', 'identity', 'relu'] as Activation[]) {
+    it(`weight, bias and activation gradients (${activation})`, async () => {
+      const rng = new Random(99);
+      const x = randomArray(rng, rows * inputs);
+      const w = randomArray(rng, inputs * outputs);
+      const b = randomArray(rng, outputs);
+      const r = randomArray(rng, rows * outputs);
+      const scalar = (xx: ArrayLike<number>, ww: ArrayLike<number>, bb: ArrayLike<number>) =>
+        denseForwardRef(xx, ww, bb, rows, outputs, inputs, activation).reduce((s, a, i) => s + a * r[i]!, 0);
+      const z = matmulRef(x, w, rows, outputs, inputs).map((v, i) => v + b[i % outputs]!);
+      const a = Float32Array.from(z, (v) => activate(activation, v));
+
+      // activation_grad: dL/dz from R and a, against differences in z.
+      const dzBuf = h.output(rows * outputs);
+      h.run(await activationGrad(h.rec, { m: rows, n: outputs, activation, da: h.input(r), a: h.input(a), dz: dzBuf }));
+      const dz = await h.read(dzBuf, rows * outputs);
+      const fdZ = centralDifferences((zz) => zz.reduce((s, v, i) => s + activate(activation, v) * r[i]!, 0), z);
+      if (activation !== 'relu') report(`FD activation_grad ${activation}`, relativeError(dz, fdZ), FD_TOL);
+
+      const dwBuf = h.output(inputs * outputs);
+      const dbBuf = h.output(outputs);
+      const dzIn = h.input(dz);
+      h.run([
+        await matmul(h.rec, { m: inputs, n: outputs, k: rows, lhs: h.input(x), transLhs: true, rhs: dzIn, out: dwBuf }),
+        await biasGrad(h.rec, { m: rows, n: outputs, dz: dzIn, db: dbBuf }),
+      ]);
+      report(`FD weight grad ${activation}`, relativeError(await h.read(dwBuf, inputs * outputs), centralDifferences((ww) => scalar(x, ww, b), w)), FD_TOL);
+      report(`FD bias grad ${activation}`, relativeError(await h.read(dbBuf, outputs), centralDifferences((bb) => scalar(x, w, bb), b)), FD_TOL);
+      // The CPU reference itself agrees with the differences.
+      report(`FD reference weight grad ${activation}`, relativeError(weightGradRef(x, dz, rows, outputs, inputs), centralDifferences((ww) => scalar(x, ww, b), w)), FD_TOL);
+    });
+
+    it(`input gradient of a two-layer stack (${activation} below, tanh above)`, async () => {
+      // L(z1) = Σ R ⊙ tanh(act(z1)·W2 + b2); the kernel computes (dz2·W2ᵀ) ⊙ act'(a1) = dL/dz1.
+      const hidden = 6;
+      const rng = new Random(7);
+      const z1 = randomArray(rng, rows * hidden, -1.5, 1.5);
+      const w2 = randomArray(rng, hidden * outputs);
+      const b2 = randomArray(rng, outputs);
+      const r = randomArray(rng, rows * outputs);
+      const a1 = Float32Array.from(z1, (v) => activate(activation, v));
+      const a2 = denseForwardRef(a1, w2, b2, rows, outputs, hidden, 'tanh');
+      const dz2 = Float32Array.from(a2, (a, i) => r[i]! * (1 - a * a));
+      const out = h.output(rows * hidden);
+      h.run(
+        await matmul(h.rec, {
+          m: rows,
+          n: hidden,
+          k: outputs,
+          lhs: h.input(dz2),
+          rhs: h.input(w2),
+          transRhs: true,
+          aux: h.input(a1),
+          out,
+          epilogue: 'activation-grad',
+          activation,
+        }),
+      );
+      const fd = centralDifferences((zz) => {
+        const act = zz.map((v) => activate(activation, v));
+        return denseForwardRef(act, w2, b2, rows, outputs, hidden, 'tanh').reduce((s, a, i) => s + a * r[i]!, 0);
+      }, z1);
+      report(`FD input grad ${activation}`, relativeError(await h.read(out, rows * hidden), fd), FD_TOL);
+    });
+  }
+});
