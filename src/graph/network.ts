@@ -6,7 +6,7 @@ import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
 import type { KernelCache } from '../kernels/kernel.js';
-import { type Evaluation, evaluate, fit, predict, type Trainable } from '../train/loop.js';
+import { type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
 import { countParameters, type LayerInfo, layoutParameters } from './layout.js';
@@ -132,10 +132,22 @@ export class Network implements Trainable {
     return this.exclusive('predict', () => predict(this, data));
   }
 
+  /**
+   * Gradients of the mean loss over `data` (taken as one batch) for every layer, without
+   * changing any parameter: what a training step would apply.
+   */
+  async gradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<LayerWeights[]> {
+    const flat = await this.exclusive('gradients', () => gradients(this, data, loss));
+    return this.unflatten(flat);
+  }
+
   /** Copy every layer's weights and bias to the CPU. */
   async getWeights(): Promise<LayerWeights[]> {
     this.assertUsable();
-    const all = await this.gpu.readFloats(this.params);
+    return this.unflatten(await this.gpu.readFloats(this.params));
+  }
+
+  private unflatten(all: Float32Array): LayerWeights[] {
     return this.layers.map((l) => ({
       weights: all.slice(l.weightOffset, l.weightOffset + l.inputs * l.outputs),
       bias: all.slice(l.biasOffset, l.biasOffset + l.outputs),

@@ -4,7 +4,7 @@ import type { BindingResource } from './kernel.js';
 import { SHADERS } from './sources.js';
 
 const FILE = 'shaders/dense.wgsl';
-const TILE = 64;
+const TILE = 32;
 
 /** What the matmul kernel does with each output value before storing it. */
 export type Epilogue = 'none' | 'bias-activation' | 'activation-grad';

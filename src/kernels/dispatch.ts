@@ -72,3 +72,16 @@ export function prepare(
   if (uniformName) bound[uniformName] = createUniform(rec.device, rec.owner, kernel, values).buffer;
   return { kernel, bindGroup: kernel.bindGroup(bound), groups };
 }
+
+/**
+ * The subset of `given` that `kernel`'s entry point binds (reflection says which), so one
+ * wrapper can serve entry points of a family that read different buffers.
+ */
+export function pickBindings(kernel: Kernel, given: Record<string, BindingResource | undefined>): Record<string, BindingResource> {
+  const resources: Record<string, BindingResource> = {};
+  for (const { name } of kernel.bindings) {
+    const resource = given[name];
+    if (resource) resources[name] = resource;
+  }
+  return resources;
+}

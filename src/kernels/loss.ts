@@ -1,4 +1,4 @@
-import { type Dispatch, type Recorder, prepare } from './dispatch.js';
+import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { SHADERS } from './sources.js';
 
@@ -23,7 +23,7 @@ export interface LossArgs {
   writeGrad?: boolean;
   /** Four f32 accumulators: loss sum, correct count, row count, unused. */
   stats: BindingResource;
-  /** Factor applied to the gradient (1/rows for a mean loss). */
+  /** Factor applied to the gradient; defaults make the loss a mean (1/rows; 1/(rows·classes) for mse). */
   gradScale?: number;
 }
 
@@ -31,22 +31,11 @@ export interface LossArgs {
 export async function loss(rec: Recorder, a: LossArgs): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ file: FILE, source: SHADERS.loss, entryPoint: a.entry });
   // Each entry point binds only what it reads (reflection tells which); a missing one is an error.
-  const given: Record<string, BindingResource | undefined> = {
-    logits: a.logits,
-    labels: a.labels,
-    targets: a.targets,
-    grad: a.grad,
-    stats: a.stats,
-  };
-  const resources: Record<string, BindingResource> = {};
-  for (const { name } of kernel.bindings) {
-    const resource = given[name];
-    if (resource) resources[name] = resource;
-  }
+  const resources = pickBindings(kernel, { logits: a.logits, labels: a.labels, targets: a.targets, grad: a.grad, stats: a.stats });
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, classes: a.classes, grad_scale: a.gradScale ?? 1 / a.rows, write_grad: a.writeGrad ? 1 : 0 },
+    { rows: a.rows, classes: a.classes, grad_scale: a.gradScale ?? (a.entry === 'mse' ? 1 / (a.rows * a.classes) : 1 / a.rows), write_grad: a.writeGrad ? 1 : 0 },
     resources,
     [1, 1, 1],
   );

@@ -1,4 +1,4 @@
-import { type Dispatch, type Recorder, prepare } from './dispatch.js';
+import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { SHADERS } from './sources.js';
 
@@ -55,7 +55,12 @@ export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
     entryPoint,
     constants: entryPoint === 'adam' ? { DECOUPLED: a.rule === 'adamw' } : {},
   });
-  const resources: Record<string, BindingResource> = { param: a.param, grad: a.grad, moment1: a.moment1 };
-  if (entryPoint === 'adam') resources.moment2 = a.moment2 ?? a.moment1;
+  const resources = pickBindings(kernel, {
+    counter: a.counter,
+    param: a.param,
+    grad: a.grad,
+    moment1: a.moment1,
+    moment2: a.moment2,
+  });
   return prepare(rec, kernel, hyperValues(a.count, a.hyper), resources, kernel.groupsFor1D(a.count));
 }

@@ -2,3 +2,4 @@
 export * from './dense.js';
 export * from './loss.js';
 export * from './optimizer.js';
+export * from './network.js';

@@ -242,3 +242,31 @@ export async function predict(net: Trainable, data: Dataset): Promise<Float32Arr
     owner.destroy();
   }
 }
+
+/**
+ * Gradients of the mean loss over all of `data` (one batch) w.r.t. every parameter, in the
+ * flat layout of the network's parameter buffer. Parameters are not changed.
+ */
+export async function gradients(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Float32Array> {
+  checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
+  const gpu = net.gpu;
+  gpu.check();
+  const owner = gpu.memory.owner('gradients');
+  try {
+    const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
+    const ws = new Workspace(gpu.device, owner, net.layers, data.rows);
+    const uploaded = uploadDataset(gpu, owner, data);
+    const slots = [{ rows: data.rows, start: 0 }];
+    const [gather] = await recordGathers(rec, uploaded, ws, slots, identityOrder(gpu, owner, data.rows), net.outputs);
+    const step = [
+      ...gather!,
+      ...(await recordForward(rec, net, ws, data.rows)),
+      ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0)),
+      ...(await recordBackward(rec, net, ws, data.rows)),
+    ];
+    submitChunks(gpu.device, ws, [step]);
+    return await gpu.readFloats(net.grads);
+  } finally {
+    owner.destroy();
+  }
+}

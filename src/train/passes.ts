@@ -64,7 +64,6 @@ export async function recordLoss(
       grad: direct ? dz : ws.outputGrad.buffer,
       writeGrad,
       stats: { buffer: ws.stats.buffer, offset: statsSlot * STATS_SLOT, size: 16 },
-      gradScale: lossName === 'mse' ? 1 / (rows * outputs) : 1 / rows,
     }),
   ];
   if (writeGrad && !direct) {

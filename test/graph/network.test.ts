@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, regressionDataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { ConfigError, DestroyedError, ShapeError } from '../../src/errors.js';
+import type { Network } from '../../src/graph/network.js';
+import type { Activation } from '../../src/kernels/activation.js';
+import { networkForwardRef, networkLossRef, type RefLayer } from '../../src/reference/network.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+async function refLayers(net: Network): Promise<RefLayer[]> {
+  const weights = await net.getWeights();
+  return net.layers.map((l, i) => ({ ...l, weights: weights[i]!.weights, bias: weights[i]!.bias }));
+}
+
+describe('Network', () => {
+  it('initialises like nn.Linear (U(±1/√fan_in)) and counts parameters', async () => {
+    const net = runtime().createNetwork({ sizes: [784, 96, 10], seed: 0 });
+    expect(net.parameterCount).toBe(784 * 96 + 96 + 96 * 10 + 10);
+    const [first] = await net.getWeights();
+    const bound = 1 / Math.sqrt(784);
+    expect(Math.max(...first!.weights.map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...first!.weights.map(Math.abs))).toBeGreaterThan(0.9 * bound);
+    net.destroy();
+  });
+
+  it('predict matches the CPU reference forward pass (1,500 rows, chunked)', async () => {
+    const acts: Activation[] = ['tanh', 'relu', 'sigmoid', 'identity'];
+    const net = runtime().createNetwork({ sizes: [13, 20, 17, 9, 4], activations: acts, seed: 3 });
+    const rows = 1500;
+    const x = randomArray(new Random(1), rows * 13);
+    const data = regressionDataset({ x, targets: new Float32Array(rows * 4), targetCount: 4, features: 13 });
+    const got = await net.predict(data);
+    const err = relativeError(got, networkForwardRef(await refLayers(net), x, rows));
+    console.info(`predict vs CPU: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    net.destroy();
+  });
+
+  for (const loss of ['softmax-cross-entropy', 'mse'] as const) {
+    it(`gradients of a 3-layer network match finite differences of the CPU loss (${loss})`, async () => {
+      const rows = 6;
+      const rng = new Random(5);
+      const net = runtime().createNetwork({ sizes: [5, 7, 6, 3], activations: ['tanh', 'sigmoid', 'identity'], seed: 2 });
+      const x = randomArray(rng, rows * 5);
+      const data =
+        loss === 'mse'
+          ? regressionDataset({ x, targets: randomArray(rng, rows * 3), targetCount: 3, features: 5 })
+          : classificationDataset({ x, labels: Array.from({ length: rows }, (_, i) => i % 3), features: 5, classes: 3 });
+      const y = loss === 'mse' ? { targets: data.targets! } : { labels: data.labels! };
+      const layers = await refLayers(net);
+      const grads = await net.gradients(data, loss);
+      for (const [i, layer] of layers.entries()) {
+        const fdW = centralDifferences((w) => networkLossRef(layers.map((l, j) => (j === i ? { ...l, weights: w } : l)), x, rows, y), layer.weights);
+        const fdB = centralDifferences((b) => networkLossRef(layers.map((l, j) => (j === i ? { ...l, bias: b } : l)), x, rows, y), layer.bias);
+        const errW = relativeError(grads[i]!.weights, fdW);
+        const errB = relativeError(grads[i]!.bias, fdB);
+        console.info(`layer ${i} ${loss}: weight grad rel ${errW.relative.toExponential(2)}, bias grad rel ${errB.relative.toExponential(2)} (tolerance 1e-3)`);
+        expect(errW.relative).toBeLessThanOrEqual(1e-3);
+        expect(errB.relative).toBeLessThanOrEqual(1e-3);
+      }
+      // Computing gradients changes no parameter.
+      expect((await net.getWeights())[0]!.weights).toEqual(Float32Array.from(layers[0]!.weights));
+      net.destroy();
+    });
+  }
+
+  it('setWeights round-trips and rejects bad shapes without changing anything', async () => {
+    const net = runtime().createNetwork({ sizes: [3, 4, 2], seed: 1 });
+    const before = await net.getWeights();
+    const changed = before.map((w) => ({ weights: w.weights.map((v) => v + 1), bias: w.bias.map((v) => v - 1) }));
+    net.setWeights(changed);
+    expect(await net.getWeights()).toEqual(changed);
+    expect(() => net.setWeights([changed[0]!])).toThrow(ShapeError);
+    expect(() => net.setWeights([changed[0]!, { weights: new Float32Array(7), bias: new Float32Array(2) }])).toThrow(ShapeError);
+    expect(() => net.setWeights([changed[0]!, { weights: new Float32Array(8).fill(Number.NaN), bias: new Float32Array(2) }])).toThrow(ShapeError);
+    expect(await net.getWeights()).toEqual(changed);
+    net.destroy();
+    await expect(net.getWeights()).rejects.toThrow(DestroyedError);
+  });
+
+  it('rejects bad specifications with typed errors', () => {
+    expect(() => runtime().createNetwork({ sizes: [3] })).toThrow(ShapeError);
+    expect(() => runtime().createNetwork({ sizes: [3, 0, 2] })).toThrow(ShapeError);
+    expect(() => runtime().createNetwork({ sizes: [3, 2.5, 2] })).toThrow(ShapeError);
+    expect(() => runtime().createNetwork({ sizes: [3, 4, 2], activations: ['relu'] })).toThrow(ShapeError);
+    expect(() => runtime().createNetwork({ sizes: [3, 2], activations: ['swish' as Activation] })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Random } from '../../src/data/random.js';
+import { submitDispatches } from '../../src/kernels/dispatch.js';
+import { gatherEpoch } from '../../src/kernels/gather.js';
+import { Harness } from '../helpers/harness.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+let h: Harness;
+beforeAll(() => {
+  h = new Harness(runtime());
+});
+afterAll(() => h.destroy());
+
+/** CPU reference of the gather kernels: rows `order[start…start+rows)` of the source. */
+function gatherRef(source: ArrayLike<number>, features: number, order: Uint32Array, start: number, rows: number, scale: number): Float64Array {
+  const out = new Float64Array(rows * features);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < features; c++) out[r * features + c] = source[order[start + r]! * features + c]! * scale;
+  return out;
+}
+
+describe('gather kernels (shaders/gather.wgsl)', () => {
+  it('gather_u8 unpacks bytes of shuffled rows, with scale (exact)', async () => {
+    const [rows, features] = [50, 12];
+    const rng = new Random(1);
+    const bytes = Uint8Array.from({ length: rows * features }, () => rng.int(256));
+    const order = rng.permutation(rows);
+    const out = h.output(16 * features);
+    const { dispatches } = await gatherEpoch(h.rec, {
+      source: 'u8',
+      features,
+      rowWords: features / 4,
+      scale: 1 / 255,
+      slots: [
+        { rows: 16, start: 0 },
+        { rows: 16, start: 32 },
+      ],
+      order: h.input(order),
+      data: h.input(new Uint32Array(bytes.buffer)),
+      out,
+    });
+    submitDispatches(runtime().gpu.device, [dispatches[1]!]);
+    const got = await h.read(out, 16 * features);
+    const want = gatherRef(bytes, features, order, 32, 16, 1 / 255);
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 6);
+  });
+
+  it('gather_f32 and gather_u32 copy whole rows in permutation order (exact)', async () => {
+    const [rows, features] = [40, 3];
+    const rng = new Random(2);
+    const x = Float32Array.from({ length: rows * features }, () => rng.normal());
+    const labels = Uint32Array.from({ length: rows }, () => rng.int(10));
+    const order = rng.permutation(rows);
+    const outX = h.output(rows * features);
+    const outY = h.output(rows);
+    const slots = [{ rows: 7, start: 5 }];
+    const gx = await gatherEpoch(h.rec, { source: 'f32', features, rowWords: features, slots, order: h.input(order), data: h.input(x), out: outX });
+    const gy = await gatherEpoch(h.rec, { source: 'u32', features: 1, rowWords: 1, slots, order: h.input(order), data: h.input(labels), out: outY });
+    submitDispatches(runtime().gpu.device, [...gx.dispatches, ...gy.dispatches]);
+    expect(Array.from(await h.read(outX, 7 * features))).toEqual(Array.from(gatherRef(x, features, order, 5, 7, 1)));
+    const gotY = new Uint32Array((await h.read(outY, 7)).buffer);
+    expect(Array.from(gotY)).toEqual(Array.from(order.subarray(5, 12), (i) => labels[i]!));
+  });
+});

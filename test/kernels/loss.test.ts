@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Random } from '../../src/data/random.js';
+import { loss } from '../../src/kernels/loss.js';
+import { accuracyRef, mseRef, softmaxXentRef } from '../../src/reference/loss.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { Harness } from '../helpers/harness.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+// f32 softmax and logs against float64: 1e-5 relative on gradients, 1e-5 relative on sums.
+const TOL = 1e-5;
+const FD_TOL = 1e-3;
+
+const runtime = useRuntime();
+let h: Harness;
+beforeAll(() => {
+  h = new Harness(runtime());
+});
+afterAll(() => h.destroy());
+
+function labelsFor(rng: Random, rows: number, classes: number): Uint32Array {
+  return Uint32Array.from({ length: rows }, () => rng.int(classes));
+}
+
+async function runLoss(entry: 'softmax_xent' | 'mse' | 'accuracy', logits: Float32Array, rows: number, classes: number, y: Float32Array | Uint32Array, stats?: GPUBuffer) {
+  const grad = h.output(rows * classes);
+  const statsBuf = stats ?? h.output(4);
+  const isLabels = y instanceof Uint32Array;
+  h.run(
+    await loss(h.rec, {
+      entry,
+      rows,
+      classes,
+      logits: h.input(logits),
+      labels: isLabels ? h.input(y) : undefined,
+      targets: isLabels ? undefined : h.input(y),
+      grad,
+      writeGrad: true,
+      stats: statsBuf,
+    }),
+  );
+  return { grad: await h.read(grad, rows * classes), stats: await h.read(statsBuf, 4) };
+}
+
+describe('softmax_xent (shaders/loss.wgsl)', () => {
+  for (const [rows, classes] of [
+    [1, 2],
+    [7, 10],
+    [300, 10],
+    [513, 3],
+  ] as const) {
+    it(`matches the CPU reference on ${rows}×${classes}`, async () => {
+      const rng = new Random(rows * classes);
+      const logits = randomArray(rng, rows * classes, -4, 4);
+      const labels = labelsFor(rng, rows, classes);
+      const { grad, stats } = await runLoss('softmax_xent', logits, rows, classes, labels);
+      const want = softmaxXentRef(logits, labels, rows, classes);
+      const gErr = relativeError(grad, want.grad);
+      const lErr = Math.abs(stats[0]! - want.lossSum) / want.lossSum;
+      console.info(`softmax_xent ${rows}x${classes}: grad rel ${gErr.relative.toExponential(2)}, loss rel ${lErr.toExponential(2)}`);
+      expect(gErr.relative).toBeLessThanOrEqual(TOL);
+      expect(lErr).toBeLessThanOrEqual(TOL);
+      expect(stats[1]).toBe(want.correct);
+      expect(stats[2]).toBe(rows);
+    });
+  }
+
+  it('is stable for huge logits (no overflow to Inf/NaN)', async () => {
+    const logits = Float32Array.from([1000, -1000, 0, 88.8, 89, 1e4]);
+    const labels = Uint32Array.from([1, 2]);
+    const { grad, stats } = await runLoss('softmax_xent', logits, 2, 3, labels);
+    const want = softmaxXentRef(logits, labels, 2, 3);
+    expect(Number.isFinite(stats[0]!)).toBe(true);
+    expect(Math.abs(stats[0]! - want.lossSum) / want.lossSum).toBeLessThan(TOL);
+    expect(relativeError(grad, want.grad).relative).toBeLessThan(TOL);
+  });
+
+  it('gradient matches finite differences of the CPU loss', async () => {
+    const [rows, classes] = [5, 4];
+    const rng = new Random(3);
+    const logits = randomArray(rng, rows * classes, -2, 2);
+    const labels = labelsFor(rng, rows, classes);
+    const { grad } = await runLoss('softmax_xent', logits, rows, classes, labels);
+    const fd = centralDifferences((z) => softmaxXentRef(z, labels, rows, classes).lossSum / rows, logits);
+    const err = relativeError(grad, fd);
+    console.info(`FD softmax_xent: relative error ${err.relative.toExponential(2)} (tolerance ${FD_TOL})`);
+    expect(err.relative).toBeLessThanOrEqual(FD_TOL);
+  });
+
+  it('accumulates into stats across dispatches', async () => {
+    const rng = new Random(8);
+    const stats = h.output(4);
+    const a = randomArray(rng, 20 * 3);
+    const b = randomArray(rng, 20 * 3);
+    const la = labelsFor(rng, 20, 3);
+    const lb = labelsFor(rng, 20, 3);
+    await runLoss('softmax_xent', a, 20, 3, la, stats);
+    const { stats: total } = await runLoss('softmax_xent', b, 20, 3, lb, stats);
+    const want = softmaxXentRef(a, la, 20, 3).lossSum + softmaxXentRef(b, lb, 20, 3).lossSum;
+    expect(Math.abs(total[0]! - want) / want).toBeLessThan(TOL);
+    expect(total[2]).toBe(40);
+  });
+});
+
+describe('mse and accuracy (shaders/loss.wgsl)', () => {
+  it('mse matches the CPU reference and finite differences', async () => {
+    const [rows, classes] = [33, 3];
+    const rng = new Random(4);
+    const out = randomArray(rng, rows * classes);
+    const targets = randomArray(rng, rows * classes);
+    const { grad, stats } = await runLoss('mse', out, rows, classes, targets);
+    const want = mseRef(out, targets, rows, classes);
+    expect(relativeError(grad, want.grad).relative).toBeLessThanOrEqual(TOL);
+    expect(Math.abs(stats[0]! - want.lossSum) / want.lossSum).toBeLessThanOrEqual(TOL);
+    const fd = centralDifferences((z) => mseRef(z, targets, rows, classes).lossSum / rows, out);
+    const err = relativeError(grad, fd);
+    console.info(`FD mse: relative error ${err.relative.toExponential(2)} (tolerance ${FD_TOL})`);
+    expect(err.relative).toBeLessThanOrEqual(FD_TOL);
+  });
+
+  it('accuracy counts argmax hits like the CPU reference', async () => {
+    const [rows, classes] = [700, 10];
+    const rng = new Random(5);
+    const logits = randomArray(rng, rows * classes);
+    const labels = labelsFor(rng, rows, classes);
+    const { stats } = await runLoss('accuracy', logits, rows, classes, labels);
+    expect(stats[1]).toBe(accuracyRef(logits, labels, rows, classes));
+    expect(stats[2]).toBe(rows);
+  });
+});

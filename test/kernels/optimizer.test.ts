@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Random } from '../../src/data/random.js';
+import { advanceStep, update } from '../../src/kernels/optimizer.js';
+import { adamRef, sgdRef } from '../../src/reference/optimizer.js';
+import { Harness } from '../helpers/harness.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+// Five f32 steps against float64: parameters agree to 1e-5 relative (to the largest value).
+const TOL = 1e-5;
+
+const runtime = useRuntime();
+let h: Harness;
+beforeAll(() => {
+  h = new Harness(runtime());
+});
+afterAll(() => h.destroy());
+
+describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
+  const cases = [
+    { rule: 'adam', hyper: { lr: 1e-2 } },
+    { rule: 'adam', hyper: { lr: 1e-3, weightDecay: 0.1, beta1: 0.8, beta2: 0.99, eps: 1e-6 } },
+    { rule: 'adamw', hyper: { lr: 1e-2, weightDecay: 0.05 } },
+    { rule: 'sgd', hyper: { lr: 0.1, momentum: 0.9, weightDecay: 0.01 } },
+    { rule: 'sgd', hyper: { lr: 0.05 } },
+  ] as const;
+  for (const { rule, hyper } of cases) {
+    it(`${rule} ${JSON.stringify(hyper)}: 5 steps over 1,000 values match the CPU reference`, async () => {
+      const count = 1000;
+      const rng = new Random(count + rule.length);
+      const p0 = randomArray(rng, count);
+      const param = h.input(p0);
+      const m1 = h.output(count);
+      const m2 = h.output(count);
+      const counter = h.output(4);
+      const ref = { step: 0, m: new Float64Array(count), v: new Float64Array(count) };
+      const p = Float64Array.from(p0);
+      for (let step = 0; step < 5; step++) {
+        const g = randomArray(rng, count);
+        const grad = h.input(g);
+        h.run([
+          await advanceStep(h.rec, { hyper, counter }),
+          await update(h.rec, { rule, count, hyper, counter, param, grad, moment1: m1, moment2: m2 }),
+        ]);
+        if (rule === 'sgd') sgdRef(p, g, ref, hyper);
+        else adamRef(p, g, ref, hyper, rule === 'adamw');
+      }
+      const err = relativeError(await h.read(param, count), p);
+      console.info(`${rule}: relative error ${err.relative.toExponential(2)} after 5 steps (tolerance ${TOL})`);
+      expect(err.relative).toBeLessThanOrEqual(TOL);
+      expect((await h.read(counter, 1))[0]).toBe(5);
+    });
+  }
+
+  it('updates only the first `count` values', async () => {
+    const param = h.input(new Float32Array(300).fill(1));
+    const grad = h.input(new Float32Array(300).fill(1));
+    const counter = h.output(4);
+    const m1 = h.output(300);
+    h.run([
+      await advanceStep(h.rec, { hyper: { lr: 0.5 }, counter }),
+      await update(h.rec, { rule: 'sgd', count: 257, hyper: { lr: 0.5 }, counter, param, grad, moment1: m1 }),
+    ]);
+    const out = await h.read(param, 300);
+    expect(out[256]).toBeCloseTo(0.5, 6);
+    expect(out[257]).toBe(1);
+  });
+});

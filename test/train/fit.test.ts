@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, type Dataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { spirals } from '../../src/data/spirals.js';
+import { ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
+import type { LayerWeights } from '../../src/graph/network.js';
+import { adamRef } from '../../src/reference/optimizer.js';
+import type { OptimizerName } from '../../src/train/options.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+function flatten(weights: LayerWeights[]): Float64Array {
+  return Float64Array.from(weights.flatMap((w) => [...w.weights, ...w.bias]));
+}
+
+describe('Network.fit', () => {
+  it('learns the two spirals (a non-linear task) to ≥ 90% test accuracy', async () => {
+    const [train, validation] = splitDataset(spirals({ rows: 1500, seed: 1 }), 0.8, 0);
+    const test = spirals({ rows: 500, seed: 2 });
+    const net = runtime().createNetwork({ sizes: [2, 32, 32, 2], seed: 0 });
+    const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 50, epochs: 40, validation, seed: 0 });
+    expect(reports).toHaveLength(40);
+    expect(reports[39]!.trainLoss).toBeLessThan(reports[0]!.trainLoss / 2);
+    expect(reports[39]!.valAccuracy).toBeGreaterThan(0.85);
+    const result = await net.evaluate(test);
+    console.info(`spirals: test accuracy ${(100 * result.accuracy).toFixed(1)}%, loss ${result.loss.toFixed(4)}`);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0.9);
+    net.destroy();
+  });
+
+  for (const name of ['adam', 'adamw', 'sgd'] as OptimizerName[]) {
+    it(`one full-batch ${name} step equals the CPU reference step on the GPU gradients`, async () => {
+      const rows = 40;
+      const rng = new Random(3);
+      const data = classificationDataset({ x: randomArray(rng, rows * 6), labels: Array.from({ length: rows }, () => rng.int(3)), features: 6, classes: 3 });
+      const net = runtime().createNetwork({ sizes: [6, 8, 3], seed: 4 });
+      const p = flatten(await net.getWeights());
+      const g = flatten(await net.gradients(data));
+      const hyper = { lr: 0.05, weightDecay: 0.01, momentum: 0.9 };
+      const optimizer = name === 'sgd' ? { name, ...hyper } : { name, lr: hyper.lr, weightDecay: hyper.weightDecay };
+      await net.fit(data, { optimizer, batchSize: rows, epochs: 1, shuffle: false });
+      const state = { step: 0, m: new Float64Array(p.length), v: new Float64Array(p.length) };
+      if (name === 'sgd') {
+        for (let i = 0; i < p.length; i++) p[i] = p[i]! - hyper.lr * (g[i]! + hyper.weightDecay * p[i]!);
+      } else adamRef(p, g, state, hyper, name === 'adamw');
+      const err = relativeError(flatten(await net.getWeights()), p);
+      console.info(`${name} step vs CPU: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+      expect(err.relative).toBeLessThanOrEqual(1e-5);
+      net.destroy();
+    });
+  }
+
+  it('is repeatable: same seeds give identical weights, another shuffle seed does not', async () => {
+    const data = spirals({ rows: 300, seed: 5 });
+    const run = async (seed: number) => {
+      const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 7 });
+      await net.fit(data, { batchSize: 32, epochs: 3, seed, optimizer: { name: 'adam', lr: 0.01 } });
+      const w = flatten(await net.getWeights());
+      net.destroy();
+      return w;
+    };
+    const a = await run(1);
+    expect(await run(1)).toEqual(a);
+    expect(await run(2)).not.toEqual(a);
+  });
+
+  it('trains a regression network with mse', async () => {
+    const rows = 400;
+    const rng = new Random(9);
+    const x = randomArray(rng, rows * 2);
+    const targets = Float32Array.from({ length: rows }, (_, i) => Math.sin(3 * x[2 * i]!) + x[2 * i + 1]! * x[2 * i + 1]!);
+    const data = regressionDataset({ x, targets, features: 2 });
+    const net = runtime().createNetwork({ sizes: [2, 32, 1], activations: ['tanh', 'identity'], seed: 0 });
+    const reports = await net.fit(data, { loss: 'mse', batchSize: 40, epochs: 60, optimizer: { name: 'adam', lr: 0.01 } });
+    const evaluation = await net.evaluate(data, 'mse');
+    console.info(`regression: mse ${reports[0]!.trainLoss.toFixed(4)} → ${evaluation.loss.toFixed(4)}`);
+    expect(evaluation.loss).toBeLessThan(reports[0]!.trainLoss / 5);
+    expect(Number.isNaN(evaluation.accuracy)).toBe(true);
+    net.destroy();
+  });
+});
+
+describe('bad input to fit: a typed error before any GPU work, and the network unchanged', () => {
+  const good = (): Dataset => spirals({ rows: 64, seed: 3 });
+  const cases: [string, () => Dataset, object, new (...args: never[]) => Error][] = [
+    ['wrong feature count', () => classificationDataset({ x: new Float32Array(64 * 3), labels: new Array(64).fill(0), features: 3 }), {}, ShapeError],
+    ['label out of range', () => ({ ...good(), labels: Uint32Array.from({ length: 64 }, (_, i) => (i === 9 ? 2 : 0)) }), {}, LabelRangeError],
+    ['NaN in inputs', () => ({ ...good(), x: Float32Array.from(good().x, (v, i) => (i === 17 ? Number.NaN : v)) }), {}, NaNError],
+    ['empty dataset', () => ({ ...good(), rows: 0, x: new Float32Array(0), labels: new Uint32Array(0) }), {}, ShapeError],
+    ['batch size 0', good, { batchSize: 0 }, ConfigError],
+    ['negative epochs', good, { epochs: -1 }, ConfigError],
+    ['unknown optimizer', good, { optimizer: { name: 'rmsprop' } }, ConfigError],
+    ['learning rate NaN', good, { optimizer: { name: 'adam', lr: Number.NaN } }, ConfigError],
+    ['unknown loss', good, { loss: 'hinge' }, ConfigError],
+    ['mse without targets', good, { loss: 'mse' }, ConfigError],
+  ];
+  for (const [what, data, options, errorType] of cases) {
+    it(what, async () => {
+      const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0 });
+      const before = await net.getWeights();
+      const bytes = runtime().liveBytes;
+      await expect(net.fit(data(), { epochs: 1, ...options })).rejects.toThrow(errorType);
+      expect(await net.getWeights()).toEqual(before);
+      expect(runtime().liveBytes).toBe(bytes);
+      net.destroy();
+    });
+  }
+
+  it('non-integer and negative labels are refused when building a dataset', () => {
+    expect(() => classificationDataset({ x: new Float32Array(4), labels: [0, 1.5], features: 2 })).toThrow(DTypeError);
+    expect(() => classificationDataset({ x: new Float32Array(4), labels: [0, -1], features: 2 })).toThrow(LabelRangeError);
+    expect(() => classificationDataset({ x: new Float32Array(4), labels: [0, 3], features: 2, classes: 2 })).toThrow(LabelRangeError);
+    expect(() => classificationDataset({ x: new Float32Array(5), labels: [0, 1], features: 2 })).toThrow(ShapeError);
+  });
+
+  it('refuses a second concurrent call on the same network', async () => {
+    const net = runtime().createNetwork({ sizes: [2, 4, 2], seed: 0 });
+    const first = net.fit(good(), { epochs: 1 });
+    await expect(net.evaluate(good())).rejects.toThrow(ConfigError);
+    await first;
+    net.destroy();
+  });
+});
