@@ -1,4 +1,5 @@
 /** CPU reference of shaders/optimizer.wgsl (float64, PyTorch semantics). */
+import type { UpdateHyper } from '../kernels/optimizer.js';
 
 export interface OptimizerRefState {
   step: number;
@@ -6,14 +7,8 @@ export interface OptimizerRefState {
   v: Float64Array;
 }
 
-export interface OptimizerRefHyper {
-  lr: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-  momentum?: number;
-}
+/** The same hyperparameters as the GPU update kernels. */
+export type OptimizerRefHyper = UpdateHyper;
 
 /** One in-place Adam (or AdamW when `decoupled`) step over `p`. */
 export function adamRef(

@@ -203,44 +203,53 @@ function submitChunks(device: GPUDevice, ws: Workspace, steps: readonly Dispatch
   device.queue.submit([encoder.finish()]);
 }
 
-/** Loss and accuracy of `net` on `data`. */
-export async function evaluate(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Evaluation> {
-  checkDataFor(data, 'evaluation data', net.inputs, net.outputs, lossName);
+/**
+ * Run `body` with a recorder, a workspace for `rows` rows and `data` uploaded, all owned by
+ * one short-lived owner that is destroyed afterwards, whatever happens.
+ */
+async function withCall<T>(
+  net: Trainable,
+  name: string,
+  data: Dataset,
+  rows: number,
+  body: (rec: Recorder, ws: Workspace, uploaded: GpuDataset) => Promise<T>,
+): Promise<T> {
   const gpu = net.gpu;
   gpu.check();
-  const owner = gpu.memory.owner('evaluate');
+  const owner = gpu.memory.owner(name);
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
-    const ws = new Workspace(gpu.device, owner, net.layers, Math.min(EVAL_ROWS, data.rows));
-    const { steps } = await recordInference(net, rec, uploadDataset(gpu, owner, data), ws, lossName);
-    submitChunks(gpu.device, ws, steps);
-    const stats = await gpu.readFloats(ws.stats.buffer, STATS_SLOT / 4, 4);
-    return toEvaluation(stats, 0, lossName === 'softmax-cross-entropy');
+    const ws = new Workspace(gpu.device, owner, net.layers, rows);
+    return await body(rec, ws, uploadDataset(gpu, owner, data));
   } finally {
     owner.destroy();
   }
 }
 
+/** Loss and accuracy of `net` on `data`. */
+export async function evaluate(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Evaluation> {
+  checkDataFor(data, 'evaluation data', net.inputs, net.outputs, lossName);
+  return withCall(net, 'evaluate', data, Math.min(EVAL_ROWS, data.rows), async (rec, ws, uploaded) => {
+    const { steps } = await recordInference(net, rec, uploaded, ws, lossName);
+    submitChunks(net.gpu.device, ws, steps);
+    const stats = await net.gpu.readFloats(ws.stats.buffer, STATS_SLOT / 4, 4);
+    return toEvaluation(stats, 0, lossName === 'softmax-cross-entropy');
+  });
+}
+
 /** Network outputs for every row of `data`, rows × outputs. */
 export async function predict(net: Trainable, data: Dataset): Promise<Float32Array> {
   checkDataFor(data, 'prediction input', net.inputs, net.outputs, 'none');
-  const gpu = net.gpu;
-  gpu.check();
-  const owner = gpu.memory.owner('predict');
-  try {
-    const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
-    const ws = new Workspace(gpu.device, owner, net.layers, Math.min(EVAL_ROWS, data.rows));
-    const { slots, steps } = await recordInference(net, rec, uploadDataset(gpu, owner, data), ws, 'none');
+  return withCall(net, 'predict', data, Math.min(EVAL_ROWS, data.rows), async (rec, ws, uploaded) => {
+    const { slots, steps } = await recordInference(net, rec, uploaded, ws, 'none');
     const outputs = net.outputs;
-    const result = storageBuffer(gpu.device, owner, 'predictions', data.rows * outputs * 4);
-    submitChunks(gpu.device, ws, steps, (encoder, i) => {
+    const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', data.rows * outputs * 4);
+    submitChunks(net.gpu.device, ws, steps, (encoder, i) => {
       const slot = slots[i]!;
       encoder.copyBufferToBuffer(ws.output.buffer, 0, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
     });
-    return await gpu.readFloats(result.buffer, 0, data.rows * outputs);
-  } finally {
-    owner.destroy();
-  }
+    return net.gpu.readFloats(result.buffer, 0, data.rows * outputs);
+  });
 }
 
 /**
@@ -249,24 +258,16 @@ export async function predict(net: Trainable, data: Dataset): Promise<Float32Arr
  */
 export async function gradients(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Float32Array> {
   checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
-  const gpu = net.gpu;
-  gpu.check();
-  const owner = gpu.memory.owner('gradients');
-  try {
-    const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
-    const ws = new Workspace(gpu.device, owner, net.layers, data.rows);
-    const uploaded = uploadDataset(gpu, owner, data);
+  return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
     const slots = [{ rows: data.rows, start: 0 }];
-    const [gather] = await recordGathers(rec, uploaded, ws, slots, identityOrder(gpu, owner, data.rows), net.outputs);
+    const [gather] = await recordGathers(rec, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), net.outputs);
     const step = [
       ...gather!,
       ...(await recordForward(rec, net, ws, data.rows)),
       ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0)),
       ...(await recordBackward(rec, net, ws, data.rows)),
     ];
-    submitChunks(gpu.device, ws, [step]);
-    return await gpu.readFloats(net.grads);
-  } finally {
-    owner.destroy();
-  }
+    submitChunks(net.gpu.device, ws, [step]);
+    return net.gpu.readFloats(net.grads);
+  });
 }
