@@ -6,20 +6,23 @@
 //   activation_grad  out[i] = lhs[i] · act'(aux[i])       (where no product fuses it)
 //
 // matmul serves the three products of a dense layer (all row-major, batch-major):
-//   forward        out[m×n] = act(x[m×k] · W[k×n] + b)         TRANS_LHS=false TRANS_RHS=false EPILOGUE=1
-//   input grad     out[m×n] = (dz[m×k] · Wᵀ) ⊙ act'(a[m×n])    TRANS_LHS=false TRANS_RHS=true  EPILOGUE=2
-//   weight grad    out[m×n] = xᵀ · dz  (x stored k×m)          TRANS_LHS=true  TRANS_RHS=false EPILOGUE=0
+//   forward        out[m×n] = act(x[m×k] · W[k×n] + b)         TRANS_LHS=false TRANS_RHS=false FINISH=1
+//   input grad     out[m×n] = (dz[m×k] · Wᵀ) ⊙ act'(a[m×n])    TRANS_LHS=false TRANS_RHS=true  FINISH=2
+//   weight grad    out[m×n] = xᵀ · dz  (x stored k×m)          TRANS_LHS=true  TRANS_RHS=false FINISH=0
+// A level fed by several connection blocks sums them: every block but the first sets
+// ACCUMULATE (out is added to the product before FINISH), and only the last one finishes.
 //
 // Bindings (group 0):
 //   @binding(0) params : uniform Params { m, n, k }     out is m×n, the inner dimension is k
 //   @binding(1) lhs    : storage, read        m×k row-major (k×m when TRANS_LHS)
 //   @binding(2) rhs    : storage, read        k×n row-major (n×k when TRANS_RHS)
-//   @binding(3) bias   : storage, read        n values (read only when EPILOGUE == 1)
-//   @binding(4) aux    : storage, read        m×n activations a = act(z) (read only when EPILOGUE == 2)
+//   @binding(3) bias   : storage, read        n values (read only when FINISH == 1)
+//   @binding(4) aux    : storage, read        m×n activations a = act(z) (read only when FINISH == 2)
 //   @binding(5) out    : storage, read_write  m×n row-major
 //
-// Overrides: TRANS_LHS, TRANS_RHS (bool); EPILOGUE 0 none, 1 bias + activation,
-//   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid.
+// Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
+//   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
+//   (functions in activation.wgsl, prepended by the loader).
 //
 // Dispatch (matmul): workgroup 8×8; each invocation computes a 4×4 block, so a workgroup covers a
 //   32×32 tile of out; grid = (ceil(n / 32), ceil(m / 32), 1). The inner dimension advances
@@ -34,7 +37,8 @@
 
 override TRANS_LHS: bool = false;
 override TRANS_RHS: bool = false;
-override EPILOGUE: u32 = 0u;
+override ACCUMULATE: bool = false;
+override FINISH: u32 = 0u;
 override ACT: u32 = 0u;
 
 struct Params {
@@ -57,25 +61,6 @@ const THREADS: u32 = 64u; // invocations per workgroup (8×8, each owning 4 rows
 // Staged operands, inner index major: lhsTile[kk * TILE + row], rhsTile[kk * TILE + col].
 var<workgroup> lhsTile: array<f32, 512>;
 var<workgroup> rhsTile: array<f32, 512>;
-
-fn activate(z: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(z, 0.0); }
-    case 2u: { return tanh(z); }
-    case 3u: { return 1.0 / (1.0 + exp(-z)); }
-    default: { return z; }
-  }
-}
-
-// Derivative written in terms of the activation's output a = act(z).
-fn activate_grad(a: f32) -> f32 {
-  switch ACT {
-    case 1u: { return select(0.0, 1.0, a > 0.0); }
-    case 2u: { return 1.0 - a * a; }
-    case 3u: { return a * (1.0 - a); }
-    default: { return 1.0; }
-  }
-}
 
 fn lhs_at(row: u32, inner: u32) -> f32 {
   if (row >= params.m || inner >= params.k) { return 0.0; }
@@ -132,7 +117,8 @@ fn matmul(
       if (c >= params.n) { break; }
       var v = rows[i][j];
       let at = r * params.n + c;
-      if (EPILOGUE == 1u) { v = activate(v + bias[c]); } else if (EPILOGUE == 2u) { v = v * activate_grad(aux[at]); }
+      if (ACCUMULATE) { v = v + out[at]; }
+      if (FINISH == 1u) { v = activate(v + bias[c]); } else if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
       out[at] = v;
     }
   }

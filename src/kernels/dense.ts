@@ -1,14 +1,14 @@
 import { type Activation, activationCode } from './activation.js';
 import { type Dispatch, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
-import { SHADERS } from './sources.js';
+import { family } from './sources.js';
 
-const FILE = 'shaders/dense.wgsl';
 const TILE = 32;
 
 /** What the matmul kernel does with each output value before storing it. */
 export type Epilogue = 'none' | 'bias-activation' | 'activation-grad';
-const EPILOGUE_CODE: Record<Epilogue, number> = { none: 0, 'bias-activation': 1, 'activation-grad': 2 };
+/** The `FINISH` override of each epilogue. */
+export const FINISH_CODE: Record<Epilogue, number> = { none: 0, 'bias-activation': 1, 'activation-grad': 2 };
 
 /** out (m×n) = epilogue(op(lhs) · op(rhs)); see the header of shaders/dense.wgsl. */
 export interface MatmulArgs {
@@ -23,6 +23,8 @@ export interface MatmulArgs {
   /** rhs is stored n×k. */
   transRhs?: boolean;
   epilogue?: Epilogue;
+  /** Add the product to what `out` holds (summing several connection blocks) before the epilogue. */
+  accumulate?: boolean;
   activation?: Activation;
   /** n values, for `bias-activation`. */
   bias?: BindingResource;
@@ -33,13 +35,13 @@ export interface MatmulArgs {
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   const kernel = await rec.kernels.get({
-    file: FILE,
-    source: SHADERS.dense,
+    ...family('dense'),
     entryPoint: 'matmul',
     constants: {
       TRANS_LHS: a.transLhs ?? false,
       TRANS_RHS: a.transRhs ?? false,
-      EPILOGUE: EPILOGUE_CODE[a.epilogue ?? 'none'],
+      ACCUMULATE: a.accumulate ?? false,
+      FINISH: FINISH_CODE[a.epilogue ?? 'none'],
       ACT: activationCode(a.activation ?? 'identity'),
     },
   });
@@ -58,7 +60,7 @@ export async function biasGrad(
   rec: Recorder,
   a: { m: number; n: number; dz: BindingResource; db: BindingResource },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ file: FILE, source: SHADERS.dense, entryPoint: 'bias_grad' });
+  const kernel = await rec.kernels.get({ ...family('dense'), entryPoint: 'bias_grad' });
   return prepare(rec, kernel, { m: a.m, n: a.n, k: 0 }, { lhs: a.dz, out: a.db }, kernel.groupsFor1D(a.n));
 }
 
@@ -68,8 +70,7 @@ export async function activationGrad(
   a: { m: number; n: number; activation: Activation; da: BindingResource; a: BindingResource; dz: BindingResource },
 ): Promise<Dispatch> {
   const kernel = await rec.kernels.get({
-    file: FILE,
-    source: SHADERS.dense,
+    ...family('dense'),
     entryPoint: 'activation_grad',
     constants: { ACT: activationCode(a.activation) },
   });

@@ -1,9 +1,8 @@
 import type { OwnedBuffer } from '../gpu/memory.js';
 import { type Dispatch, type Recorder } from './dispatch.js';
 import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
-import { SHADERS } from './sources.js';
+import { family } from './sources.js';
 
-const FILE = 'shaders/gather.wgsl';
 
 /** Element type of a dataset column block held on the GPU. */
 export type GatherSource = 'u8' | 'f32' | 'u32';
@@ -35,8 +34,7 @@ export async function gatherEpoch(
   },
 ): Promise<{ dispatches: Dispatch[]; uniform: OwnedBuffer }> {
   const kernel = await rec.kernels.get({
-    file: FILE,
-    source: SHADERS.gather,
+    ...family('gather'),
     entryPoint: `gather_${a.source}`,
     dynamicUniform: true,
   });

@@ -8,6 +8,8 @@ export interface KernelSpec {
   file: string;
   /** The WGSL text. */
   source: string;
+  /** Shared WGSL prepended to `source` (compile errors in it name its own file). */
+  prelude?: { file: string; source: string };
   entryPoint: string;
   /** Values for `override` declarations (booleans as true/false). */
   constants?: Record<string, number | boolean>;
@@ -42,6 +44,11 @@ export type BindingResource = GPUBuffer | { buffer: GPUBuffer; offset?: number; 
 export const UNIFORM_SLOT = 256;
 
 const reflections = new Map<string, WgslReflect>();
+
+/** The code compiled for `spec`: prelude (if any), then the family's source. */
+function fullSource(spec: KernelSpec): string {
+  return spec.prelude ? `${spec.prelude.source}\n${spec.source}` : spec.source;
+}
 
 function reflectSource(file: string, source: string): WgslReflect {
   let reflected = reflections.get(source);
@@ -169,7 +176,7 @@ export class KernelCache {
 
   /** The kernel for `spec`, compiled on first use. */
   get(spec: KernelSpec): Promise<Kernel> {
-    const key = JSON.stringify([spec.file, spec.entryPoint, spec.constants ?? {}, spec.dynamicUniform ?? false, spec.source.length]);
+    const key = JSON.stringify([spec.file, spec.entryPoint, spec.constants ?? {}, spec.dynamicUniform ?? false, fullSource(spec)]);
     let kernel = this.kernels.get(key);
     if (!kernel) {
       kernel = this.build(spec);
@@ -179,33 +186,39 @@ export class KernelCache {
     return kernel;
   }
 
-  private module(file: string, source: string): Promise<GPUShaderModule> {
-    let module = this.modules.get(source);
+  private module(spec: KernelSpec, code: string): Promise<GPUShaderModule> {
+    let module = this.modules.get(code);
     if (!module) {
-      module = this.compile(file, source);
-      this.modules.set(source, module);
-      module.catch(() => this.modules.delete(source));
+      module = this.compile(spec, code);
+      this.modules.set(code, module);
+      module.catch(() => this.modules.delete(code));
     }
     return module;
   }
 
-  private async compile(file: string, source: string): Promise<GPUShaderModule> {
+  private async compile(spec: KernelSpec, code: string): Promise<GPUShaderModule> {
     const device = this.gpu.device;
     device.pushErrorScope('validation');
-    const module = device.createShaderModule({ label: file, code: source });
+    const module = device.createShaderModule({ label: spec.file, code });
     const info = await module.getCompilationInfo();
     const scopeError = await device.popErrorScope();
     const first = info.messages.find((m) => m.type === 'error');
     if (first) {
-      throw new ShaderCompileError(`${file}:${first.lineNum}:${first.linePos}: ${first.message}`, file, first.lineNum);
+      // Map the line back to the file it is in: the prelude's lines come first.
+      const preludeLines = spec.prelude ? spec.prelude.source.split('\n').length : 0;
+      const inPrelude = spec.prelude && first.lineNum <= preludeLines;
+      const file = inPrelude ? spec.prelude!.file : spec.file;
+      const line = inPrelude ? first.lineNum : first.lineNum - preludeLines;
+      throw new ShaderCompileError(`${file}:${line}:${first.linePos}: ${first.message}`, file, line);
     }
-    if (scopeError) throw new ShaderCompileError(`${file}: ${scopeError.message}`, file, 0);
+    if (scopeError) throw new ShaderCompileError(`${spec.file}: ${scopeError.message}`, spec.file, 0);
     return module;
   }
 
   private async build(spec: KernelSpec): Promise<Kernel> {
-    const reflected = reflectSource(spec.file, spec.source);
-    const module = await this.module(spec.file, spec.source);
+    const code = fullSource(spec);
+    const reflected = reflectSource(spec.file, code);
+    const module = await this.module(spec, code);
     const device = this.gpu.device;
     const bindings = Kernel.bindingsOf(spec, reflected);
     const layout = device.createBindGroupLayout({

@@ -1,8 +1,7 @@
 import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
-import { SHADERS } from './sources.js';
+import { family } from './sources.js';
 
-const FILE = 'shaders/loss.wgsl';
 
 /** Loss kernels of shaders/loss.wgsl. */
 export type LossEntry = 'softmax_xent' | 'mse' | 'accuracy';
@@ -29,7 +28,7 @@ export interface LossArgs {
 
 /** A recorded loss (+ gradient) with accumulation of loss and accuracy into `stats`. */
 export async function loss(rec: Recorder, a: LossArgs): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ file: FILE, source: SHADERS.loss, entryPoint: a.entry });
+  const kernel = await rec.kernels.get({ ...family('loss'), entryPoint: a.entry });
   // Each entry point binds only what it reads (reflection tells which); a missing one is an error.
   const resources = pickBindings(kernel, { logits: a.logits, labels: a.labels, targets: a.targets, grad: a.grad, stats: a.stats });
   return prepare(

@@ -1,8 +1,7 @@
 import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
-import { SHADERS } from './sources.js';
+import { family } from './sources.js';
 
-const FILE = 'shaders/optimizer.wgsl';
 
 /** Hyperparameters of one update kernel; names as in the WGSL `Hyper` struct. */
 export interface UpdateHyper {
@@ -42,7 +41,7 @@ function hyperValues(count: number, h: UpdateHyper): Record<string, number> {
 
 /** A recorded step-counter advance (must precede the update in the same step). */
 export async function advanceStep(rec: Recorder, a: { hyper: UpdateHyper; counter: BindingResource }): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ file: FILE, source: SHADERS.optimizer, entryPoint: 'advance' });
+  const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'advance' });
   return prepare(rec, kernel, hyperValues(0, a.hyper), { counter: a.counter }, [1, 1, 1]);
 }
 
@@ -50,8 +49,7 @@ export async function advanceStep(rec: Recorder, a: { hyper: UpdateHyper; counte
 export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
   const entryPoint = a.rule === 'sgd' ? 'sgd' : 'adam';
   const kernel = await rec.kernels.get({
-    file: FILE,
-    source: SHADERS.optimizer,
+    ...family('optimizer'),
     entryPoint,
     constants: entryPoint === 'adam' ? { DECOUPLED: a.rule === 'adamw' } : {},
   });

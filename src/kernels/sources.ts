@@ -1,10 +1,23 @@
+import activation from '../../shaders/activation.wgsl';
 import dense from '../../shaders/dense.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import loss from '../../shaders/loss.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
+import sparse from '../../shaders/sparse.wgsl';
 
 /** The WGSL source of each kernel family, by file name under `shaders/`. */
-export const SHADERS = { dense, gather, loss, optimizer } as const;
+export const SHADERS = { dense, gather, loss, optimizer, sparse } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
 export type ShaderFamily = keyof typeof SHADERS;
+
+/** Shared WGSL a family needs in front of its own source (see shaders/activation.wgsl). */
+export const PRELUDES = {
+  activation: { file: 'shaders/activation.wgsl', source: activation },
+} as const;
+
+/** The kernel-spec fields of a built-in family: file name, source and prelude. */
+export function family(name: ShaderFamily): { file: string; source: string; prelude?: { file: string; source: string } } {
+  const usesActivation = name === 'dense' || name === 'sparse';
+  return { file: `shaders/${name}.wgsl`, source: SHADERS[name], ...(usesActivation ? { prelude: PRELUDES.activation } : {}) };
+}

@@ -3,3 +3,4 @@ export * from './dense.js';
 export * from './loss.js';
 export * from './optimizer.js';
 export * from './network.js';
+export * from './sparse.js';

@@ -19,6 +19,16 @@ describe('GPU errors surface as typed errors', () => {
     expect((error as Error).message).toMatch(/^shaders\/broken\.wgsl:4:\d+: /);
   });
 
+  it('errors in a family with a prelude point into the right file and line', async () => {
+    const prelude = { file: 'shaders/shared.wgsl', source: 'fn helper() -> f32 {\n  return 1.0;\n}' };
+    const source = '@compute @workgroup_size(1)\nfn main() {\n  let y: u32 = helper();\n}';
+    const error = (await runtime()
+      .kernels.get({ file: 'shaders/user.wgsl', source, prelude, entryPoint: 'main' })
+      .catch((e: unknown) => e)) as ShaderCompileError;
+    expect(error).toBeInstanceOf(ShaderCompileError);
+    expect([error.file, error.line]).toEqual(['shaders/user.wgsl', 3]);
+  });
+
   it('binding names are checked against the reflected WGSL', async () => {
     const h = new Harness(runtime());
     const kernel = await runtime().kernels.get({

@@ -1,0 +1,23 @@
+// activation.wgsl — activation functions shared by the dense and sparse kernel families.
+// Not a kernel: prepended to a family's source by the kernel loader (error lines are mapped
+// back to the family's own file). Needs `override ACT: u32` in the including file:
+// 0 identity, 1 relu, 2 tanh, 3 sigmoid.
+
+fn activate(z: f32) -> f32 {
+  switch ACT {
+    case 1u: { return max(z, 0.0); }
+    case 2u: { return tanh(z); }
+    case 3u: { return 1.0 / (1.0 + exp(-z)); }
+    default: { return z; }
+  }
+}
+
+// Derivative written in terms of the activation's output a = act(z).
+fn activate_grad(a: f32) -> f32 {
+  switch ACT {
+    case 1u: { return select(0.0, 1.0, a > 0.0); }
+    case 2u: { return 1.0 - a * a; }
+    case 3u: { return a * (1.0 - a); }
+    default: { return 1.0; }
+  }
+}

@@ -1,0 +1,84 @@
+import { ShapeError } from '../errors.js';
+
+/**
+ * The edges of one connection block in the two orders the sparse kernels need:
+ * by destination (CSR: forward pass and per-edge gradients) and by source (input gradient).
+ * Edge ids are positions in the by-destination order.
+ */
+export interface CsrBlock {
+  readonly dst: number;
+  readonly src: number;
+  /** dst + 1 offsets into the edge arrays. */
+  readonly dstPtr: Uint32Array;
+  /** Source neuron of each edge, sorted by source within a destination. */
+  readonly srcOf: Uint32Array;
+  /** Destination neuron of each edge. */
+  readonly dstOf: Uint32Array;
+  /** src + 1 offsets into `srcEdges`. */
+  readonly srcPtr: Uint32Array;
+  /** Edge ids grouped by source (ascending destination within a source). */
+  readonly srcEdges: Uint32Array;
+}
+
+/**
+ * Build both orders from parallel arrays of edge endpoints. Returns the block and, for
+ * each input edge, its edge id (so weights given in input order can be permuted).
+ * Duplicate edges and out-of-range endpoints throw a {@link ShapeError}.
+ */
+export function buildCsr(dst: number, src: number, dstOfInput: ArrayLike<number>, srcOfInput: ArrayLike<number>): { block: CsrBlock; idOf: Uint32Array } {
+  const n = dstOfInput.length;
+  if (srcOfInput.length !== n) throw new ShapeError(`${n} destinations but ${srcOfInput.length} sources`);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const d = dstOfInput[i]!;
+    const s = srcOfInput[i]!;
+    if (!Number.isInteger(d) || d < 0 || d >= dst) throw new ShapeError(`edge ${i}: destination ${d} outside [0, ${dst})`);
+    if (!Number.isInteger(s) || s < 0 || s >= src) throw new ShapeError(`edge ${i}: source ${s} outside [0, ${src})`);
+  }
+  order.sort((a, b) => dstOfInput[a]! - dstOfInput[b]! || srcOfInput[a]! - srcOfInput[b]!);
+  const dstPtr = new Uint32Array(dst + 1);
+  const srcOf = new Uint32Array(n);
+  const dstOf = new Uint32Array(n);
+  const idOf = new Uint32Array(n);
+  const srcCount = new Uint32Array(src + 1);
+  order.forEach((input, e) => {
+    const d = dstOfInput[input]!;
+    const s = srcOfInput[input]!;
+    if (e > 0 && dstOf[e - 1] === d && srcOf[e - 1] === s) throw new ShapeError(`duplicate edge ${s} → ${d}`);
+    srcOf[e] = s;
+    dstOf[e] = d;
+    idOf[input] = e;
+    dstPtr[d + 1]!++;
+    srcCount[s + 1]!++;
+  });
+  for (let i = 0; i < dst; i++) dstPtr[i + 1] = dstPtr[i + 1]! + dstPtr[i]!;
+  const srcPtr = new Uint32Array(src + 1);
+  for (let j = 0; j < src; j++) srcPtr[j + 1] = srcPtr[j]! + srcCount[j + 1]!;
+  const fill = srcPtr.slice(0, src);
+  const srcEdges = new Uint32Array(n);
+  // Edges are visited in destination order, so each source's list is ascending in destination.
+  for (let e = 0; e < n; e++) srcEdges[fill[srcOf[e]!]!++] = e;
+  return { block: { dst, src, dstPtr, srcOf, dstOf, srcPtr, srcEdges }, idOf };
+}
+
+/** Check that the two orders describe the same edge set; returns a list of problems (empty if none). */
+export function csrProblems(b: CsrBlock): string[] {
+  const problems: string[] = [];
+  const edges = b.srcOf.length;
+  if (b.dstPtr[0] !== 0 || b.dstPtr[b.dst] !== edges) problems.push('dstPtr does not span the edges');
+  for (let i = 0; i < b.dst; i++) {
+    for (let e = b.dstPtr[i]!; e < b.dstPtr[i + 1]!; e++) if (b.dstOf[e] !== i) problems.push(`edge ${e} lists destination ${b.dstOf[e]} under ${i}`);
+  }
+  if (b.srcPtr[0] !== 0 || b.srcPtr[b.src] !== edges) problems.push('srcPtr does not span the edges');
+  const seen = new Uint8Array(edges);
+  for (let j = 0; j < b.src; j++) {
+    for (let s = b.srcPtr[j]!; s < b.srcPtr[j + 1]!; s++) {
+      const e = b.srcEdges[s]!;
+      if (b.srcOf[e] !== j) problems.push(`edge ${e} listed under source ${j} but has source ${b.srcOf[e]}`);
+      if (seen[e]) problems.push(`edge ${e} listed twice by source`);
+      seen[e] = 1;
+    }
+  }
+  if (seen.some((v) => v === 0)) problems.push('an edge is missing from the by-source order');
+  return problems;
+}

@@ -1,0 +1,97 @@
+import type { Activation } from './activation.js';
+import { activationCode } from './activation.js';
+import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import { family } from './sources.js';
+
+/** The GPU copies of a block's two edge orders (see {@link CsrBlock}). */
+export interface CsrBuffers {
+  dst: number;
+  src: number;
+  edges: number;
+  dstPtr: BindingResource;
+  srcOf: BindingResource;
+  dstOf: BindingResource;
+  srcPtr: BindingResource;
+  srcEdges: BindingResource;
+}
+
+const ROWS_PER_GROUP = 64;
+
+/** Forward through a sparse block: out (rows × dst) [+]= input · W, optionally finished with bias + activation. */
+export async function spmm(
+  rec: Recorder,
+  a: {
+    rows: number;
+    block: CsrBuffers;
+    weight: BindingResource;
+    input: BindingResource;
+    out: BindingResource;
+    accumulate?: boolean;
+    /** Finish with act(· + bias). */
+    bias?: BindingResource;
+    activation?: Activation;
+  },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({
+    ...family('sparse'),
+    entryPoint: 'spmm',
+    constants: { ACCUMULATE: a.accumulate ?? false, FINISH: a.bias ? 1 : 0, ACT: activationCode(a.activation ?? 'identity') },
+  });
+  const b = a.block;
+  return prepare(
+    rec,
+    kernel,
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges },
+    pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, input: a.input, bias: a.bias ?? a.input, out: a.out }),
+    [Math.ceil(a.rows / ROWS_PER_GROUP), b.dst, 1],
+  );
+}
+
+/** Input gradient through a sparse block: out (rows × src) [+]= grad · Wᵀ, optionally × act'(aux). */
+export async function spmmTranspose(
+  rec: Recorder,
+  a: {
+    rows: number;
+    block: CsrBuffers;
+    weight: BindingResource;
+    grad: BindingResource;
+    out: BindingResource;
+    accumulate?: boolean;
+    /** Finish by multiplying with act'(aux), aux the source level's activations. */
+    aux?: BindingResource;
+    activation?: Activation;
+  },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({
+    ...family('sparse'),
+    entryPoint: 'spmm_t',
+    constants: { ACCUMULATE: a.accumulate ?? false, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity') },
+  });
+  const b = a.block;
+  return prepare(
+    rec,
+    kernel,
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges },
+    pickBindings(kernel, { src_ptr: b.srcPtr, src_edges: b.srcEdges, dst_of: b.dstOf, weight: a.weight, grad: a.grad, aux: a.aux ?? a.grad, out: a.out }),
+    [Math.ceil(a.rows / ROWS_PER_GROUP), b.src, 1],
+  );
+}
+
+/** Per-edge weight gradients; with `stats`, also adds (|g|, g, g²) to 3 running sums per edge. */
+export async function edgeGrad(
+  rec: Recorder,
+  a: { rows: number; block: CsrBuffers; grad: BindingResource; input: BindingResource; wgrad: BindingResource; stats?: BindingResource },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: { STATS: Boolean(a.stats) } });
+  const b = a.block;
+  // Without statistics the (never written) stats binding still needs its own writable buffer.
+  const stats = a.stats ?? rec.owner.create('edge_grad.no-stats', 16, GPUBufferUsage.STORAGE).buffer;
+  return prepare(
+    rec,
+    kernel,
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges },
+    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, input: a.input, wgrad: a.wgrad, edge_stats: stats }),
+    kernel.groupsFor1D(b.edges),
+  );
+}

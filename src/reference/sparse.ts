@@ -1,0 +1,41 @@
+/** CPU reference of shaders/sparse.wgsl (float64). */
+import type { CsrBlock } from '../graph/csr.js';
+import type { Activation } from '../kernels/activation.js';
+import { activate, activateGrad } from './dense.js';
+
+/** out[r, i] = Σ_{e into i} w[e] · input[r, srcOf[e]], then bias + activation when `bias` is given. */
+export function spmmRef(b: CsrBlock, w: ArrayLike<number>, input: ArrayLike<number>, rows: number, bias?: ArrayLike<number>, activation: Activation = 'identity'): Float64Array {
+  const out = new Float64Array(rows * b.dst);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < b.dst; i++) {
+      let sum = 0;
+      for (let e = b.dstPtr[i]!; e < b.dstPtr[i + 1]!; e++) sum += w[e]! * input[r * b.src + b.srcOf[e]!]!;
+      out[r * b.dst + i] = bias ? activate(activation, sum + bias[i]!) : sum;
+    }
+  }
+  return out;
+}
+
+/** out[r, j] = Σ_{e out of j} w[e] · grad[r, dstOf[e]], times act'(aux) when `aux` is given. */
+export function spmmTRef(b: CsrBlock, w: ArrayLike<number>, grad: ArrayLike<number>, rows: number, aux?: ArrayLike<number>, activation: Activation = 'identity'): Float64Array {
+  const out = new Float64Array(rows * b.src);
+  for (let e = 0; e < b.srcOf.length; e++) {
+    for (let r = 0; r < rows; r++) {
+      const at = r * b.src + b.srcOf[e]!;
+      out[at] = out[at]! + w[e]! * grad[r * b.dst + b.dstOf[e]!]!;
+    }
+  }
+  if (aux) for (let i = 0; i < out.length; i++) out[i] = out[i]! * activateGrad(activation, aux[i]!);
+  return out;
+}
+
+/** g[e] = Σ_r grad[r, dstOf[e]] · input[r, srcOf[e]]. */
+export function edgeGradRef(b: CsrBlock, grad: ArrayLike<number>, input: ArrayLike<number>, rows: number): Float64Array {
+  const g = new Float64Array(b.srcOf.length);
+  for (let e = 0; e < g.length; e++) {
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum += grad[r * b.dst + b.dstOf[e]!]! * input[r * b.src + b.srcOf[e]!]!;
+    g[e] = sum;
+  }
+  return g;
+}

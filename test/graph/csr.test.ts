@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ShapeError } from '../../src/errors.js';
+import { buildCsr, csrProblems } from '../../src/graph/csr.js';
+import { Random } from '../../src/data/random.js';
+import { randomEdges } from '../helpers/edges.js';
+
+describe('CSR blocks', () => {
+  it('both orders describe the same edges, for random blocks', () => {
+    const rng = new Random(1);
+    for (let trial = 0; trial < 20; trial++) {
+      const dst = 1 + rng.int(20);
+      const src = 1 + rng.int(30);
+      const { d, s } = randomEdges(rng, dst, src, rng.int(dst * src + 1));
+      const { block, idOf } = buildCsr(dst, src, d, s);
+      expect(csrProblems(block)).toEqual([]);
+      d.forEach((di, i) => {
+        expect(block.dstOf[idOf[i]!]).toBe(di);
+        expect(block.srcOf[idOf[i]!]).toBe(s[i]);
+      });
+    }
+  });
+
+  it('rejects duplicate and out-of-range edges', () => {
+    expect(() => buildCsr(2, 2, [0, 0], [1, 1])).toThrow(ShapeError);
+    expect(() => buildCsr(2, 2, [2], [0])).toThrow(ShapeError);
+    expect(() => buildCsr(2, 2, [0], [-1])).toThrow(ShapeError);
+  });
+
+  it('detects an inconsistent by-source order', () => {
+    const { block } = buildCsr(3, 3, [0, 1, 2], [2, 0, 1]);
+    const broken = { ...block, srcEdges: Uint32Array.from([0, 0, 1]) };
+    expect(csrProblems(broken).length).toBeGreaterThan(0);
+  });
+});

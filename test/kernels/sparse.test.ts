@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Random } from '../../src/data/random.js';
+import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
+import { ACTIVATIONS } from '../../src/kernels/activation.js';
+import { matmul } from '../../src/kernels/dense.js';
+import { type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
+import { activate } from '../../src/reference/dense.js';
+import { edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
+import { randomEdges } from '../helpers/edges.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { Harness } from '../helpers/harness.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+// f32 sums of at most a few hundred products against float64.
+const TOL = 1e-5;
+const FD_TOL = 1e-3;
+
+const runtime = useRuntime();
+let h: Harness;
+beforeAll(() => {
+  h = new Harness(runtime());
+});
+afterAll(() => h.destroy());
+
+function upload(b: CsrBlock): CsrBuffers {
+  return {
+    dst: b.dst,
+    src: b.src,
+    edges: b.srcOf.length,
+    dstPtr: h.input(b.dstPtr),
+    srcOf: h.input(b.srcOf.length ? b.srcOf : new Uint32Array(1)),
+    dstOf: h.input(b.dstOf.length ? b.dstOf : new Uint32Array(1)),
+    srcPtr: h.input(b.srcPtr),
+    srcEdges: h.input(b.srcEdges.length ? b.srcEdges : new Uint32Array(1)),
+  };
+}
+
+function report(name: string, err: { relative: number }, tol: number): void {
+  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
+  expect(err.relative).toBeLessThanOrEqual(tol);
+}
+
+// (rows, dst, src, density): ragged sizes, an empty destination row likely at low density.
+const CASES: [number, number, number, number][] = [
+  [1, 1, 1, 1],
+  [70, 13, 29, 0.1],
+  [130, 40, 64, 0.5],
+  [65, 10, 200, 1],
+];
+
+describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () => {
+  for (const [rows, dst, src, density] of CASES) {
+    const label = `${rows} rows, ${src}→${dst}, density ${density}`;
+    const rng = new Random(rows + dst + src);
+    const { d, s } = randomEdges(rng, dst, src, Math.max(1, Math.round(dst * src * density)));
+    const { block } = buildCsr(dst, src, d, s);
+    const edges = block.srcOf.length;
+    const w = randomArray(rng, edges);
+    const x = randomArray(rng, rows * src);
+    const bias = randomArray(rng, dst);
+    const dz = randomArray(rng, rows * dst);
+
+    for (const activation of ACTIVATIONS) {
+      it(`spmm with bias + ${activation}, ${label}`, async () => {
+        const out = h.output(rows * dst);
+        h.run(await spmm(h.rec, { rows, block: upload(block), weight: h.input(w), input: h.input(x), out, bias: h.input(bias), activation }));
+        report(`spmm ${activation} ${label}`, relativeError(await h.read(out, rows * dst), spmmRef(block, w, x, rows, bias, activation)), TOL);
+      });
+    }
+
+    it(`spmm_t with × relu' and edge_grad with statistics, ${label}`, async () => {
+      const aux = Float32Array.from(randomArray(rng, rows * src), (z) => activate('relu', z));
+      const out = h.output(rows * src);
+      const buffers = upload(block);
+      h.run(await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out, aux: h.input(aux), activation: 'relu' }));
+      report(`spmm_t ${label}`, relativeError(await h.read(out, rows * src), spmmTRef(block, w, dz, rows, aux, 'relu')), TOL);
+
+      const wgrad = h.output(edges);
+      const stats = h.output(3 * edges);
+      const step = await edgeGrad(h.rec, { rows, block: buffers, grad: h.input(dz), input: h.input(x), wgrad, stats });
+      h.run([step, step]);
+      const want = edgeGradRef(block, dz, x, rows);
+      report(`edge_grad ${label}`, relativeError(await h.read(wgrad, edges), want), TOL);
+      const got = await h.read(stats, 3 * edges);
+      const sums = [0, 1, 2].map((k) => Array.from({ length: edges }, (_, e) => got[3 * e + k]!));
+      report(`edge stats |g| ${label}`, relativeError(sums[0]!, Array.from(want, (g) => 2 * Math.abs(g))), TOL);
+      report(`edge stats g ${label}`, relativeError(sums[1]!, Array.from(want, (g) => 2 * g)), TOL);
+      report(`edge stats g² ${label}`, relativeError(sums[2]!, Array.from(want, (g) => 2 * g * g)), 2 * TOL);
+    });
+  }
+
+  it('a fully dense block gives the same results as the dense matmul kernel', async () => {
+    const [rows, dst, src] = [45, 12, 37];
+    const rng = new Random(77);
+    const d: number[] = [];
+    const s: number[] = [];
+    for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) d.push(i), s.push(j);
+    const { block } = buildCsr(dst, src, d, s);
+    // Dense weights are stored src × dst; CSR edge (i, j) is dense entry [j, i].
+    const dense = randomArray(rng, src * dst);
+    const w = Float32Array.from({ length: dst * src }, (_, e) => dense[block.srcOf[e]! * dst + block.dstOf[e]!]!);
+    const x = randomArray(rng, rows * src);
+    const a = h.output(rows * dst);
+    const b = h.output(rows * dst);
+    h.run([
+      await spmm(h.rec, { rows, block: upload(block), weight: h.input(w), input: h.input(x), out: a }),
+      await matmul(h.rec, { m: rows, n: dst, k: src, lhs: h.input(x), rhs: h.input(dense), out: b }),
+    ]);
+    report('sparse (density 1) vs dense', relativeError(await h.read(a, rows * dst), await h.read(b, rows * dst)), TOL);
+  });
+
+  it('accumulate sums two blocks into one level', async () => {
+    const rng = new Random(5);
+    const rows = 20;
+    const e1 = randomEdges(rng, 6, 8, 20);
+    const e2 = randomEdges(rng, 6, 5, 12);
+    const one = buildCsr(6, 8, e1.d, e1.s).block;
+    const two = buildCsr(6, 5, e2.d, e2.s).block;
+    const [w1, w2, x1, x2, bias] = [randomArray(rng, 20), randomArray(rng, 12), randomArray(rng, rows * 8), randomArray(rng, rows * 5), randomArray(rng, 6)];
+    const out = h.output(rows * 6);
+    h.run([
+      await spmm(h.rec, { rows, block: upload(one), weight: h.input(w1), input: h.input(x1), out }),
+      await spmm(h.rec, { rows, block: upload(two), weight: h.input(w2), input: h.input(x2), out, accumulate: true, bias: h.input(bias), activation: 'tanh' }),
+    ]);
+    const a = spmmRef(one, w1, x1, rows);
+    const b = spmmRef(two, w2, x2, rows);
+    const want = a.map((v, i) => Math.tanh(v + b[i]! + bias[i % 6]!));
+    report('two blocks accumulated', relativeError(await h.read(out, rows * 6), want), TOL);
+  });
+});
+
+describe('sparse backward kernels against finite differences of the CPU forward', () => {
+  it('edge_grad and spmm_t are the derivatives of Σ R ⊙ tanh(spmm(x) + b)', async () => {
+    const [rows, dst, src] = [5, 4, 7];
+    const rng = new Random(21);
+    const { d, s } = randomEdges(rng, dst, src, 14);
+    const { block } = buildCsr(dst, src, d, s);
+    const w = randomArray(rng, 14);
+    const x = randomArray(rng, rows * src);
+    const bias = randomArray(rng, dst);
+    const r = randomArray(rng, rows * dst);
+    const scalar = (ww: ArrayLike<number>, xx: ArrayLike<number>) => spmmRef(block, ww, xx, rows, bias, 'tanh').reduce((acc, a, i) => acc + a * r[i]!, 0);
+    const a = spmmRef(block, w, x, rows, bias, 'tanh');
+    const dz = Float32Array.from(a, (v, i) => r[i]! * (1 - v * v));
+    const buffers = upload(block);
+    const wgrad = h.output(14);
+    const dx = h.output(rows * src);
+    h.run([
+      await edgeGrad(h.rec, { rows, block: buffers, grad: h.input(dz), input: h.input(x), wgrad }),
+      await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out: dx }),
+    ]);
+    report('FD edge_grad', relativeError(await h.read(wgrad, 14), centralDifferences((ww) => scalar(ww, x), w)), FD_TOL);
+    report('FD spmm_t', relativeError(await h.read(dx, rows * src), centralDifferences((xx) => scalar(w, xx), x)), FD_TOL);
+  });
+});
