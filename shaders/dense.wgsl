@@ -19,6 +19,8 @@
 //   @binding(3) bias   : storage, read        n values (read only when FINISH == 1)
 //   @binding(4) aux    : storage, read        m×n activations a = act(z) (read only when FINISH == 2)
 //   @binding(5) out    : storage, read_write  m×n row-major
+//   @binding(6) edge_stats : storage, read_write  3·m·n running sums (|v|, v, v²) per output
+//                        value, added when STATS (per-edge statistics of a weight gradient)
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
@@ -39,6 +41,7 @@ override TRANS_LHS: bool = false;
 override TRANS_RHS: bool = false;
 override ACCUMULATE: bool = false;
 override FINISH: u32 = 0u;
+override STATS: bool = false;
 override ACT: u32 = 0u;
 
 struct Params {
@@ -53,6 +56,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> aux: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(6) var<storage, read_write> edge_stats: array<f32>;
 
 const TILE: u32 = 32u;    // rows and columns of out per workgroup
 const DEPTH: u32 = 16u;   // inner-dimension step held in workgroup memory
@@ -120,6 +124,11 @@ fn matmul(
       if (ACCUMULATE) { v = v + out[at]; }
       if (FINISH == 1u) { v = activate(v + bias[c]); } else if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
       out[at] = v;
+      if (STATS) {
+        edge_stats[3u * at] = edge_stats[3u * at] + abs(v);
+        edge_stats[3u * at + 1u] = edge_stats[3u * at + 1u] + v;
+        edge_stats[3u * at + 2u] = edge_stats[3u * at + 2u] + v * v;
+      }
     }
   }
 }

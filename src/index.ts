@@ -4,8 +4,9 @@
  * @packageDocumentation
  */
 export { Runtime, createRuntime } from './runtime.js';
-export { Network, type NetworkSpec, type LayerWeights } from './graph/network.js';
-export type { LayerInfo } from './graph/layout.js';
+export { Network, type NetworkSpec, type LayerWeights, type LayerInfo } from './graph/network.js';
+export { Structure, type Level, type Block, type BlockForm } from './graph/structure.js';
+export { buildCsr, csrProblems, type CsrBlock } from './graph/csr.js';
 export type { AdapterDescription } from './gpu/context.js';
 export { GpuContext } from './gpu/context.js';
 export { GpuMemory, BufferOwner, type OwnedBuffer } from './gpu/memory.js';

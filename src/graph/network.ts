@@ -9,7 +9,8 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
-import { countParameters, type LayerInfo, layoutParameters } from './layout.js';
+import type { CsrBuffers } from '../kernels/sparse.js';
+import { type Block, blockFloats, Structure } from './structure.js';
 
 /** How to build a dense network. */
 export interface NetworkSpec {
@@ -27,13 +28,20 @@ export interface LayerWeights {
   bias: Float32Array;
 }
 
+/** A layer of a plain feed-forward network (a chain of complete dense blocks). */
+export interface LayerInfo {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly activation: Activation;
+}
+
 /** The parts of a runtime a network uses. */
 export interface RuntimeParts {
   readonly gpu: GpuContext;
   readonly kernels: KernelCache;
 }
 
-function checkSpec(spec: NetworkSpec): { inputs: number; outputs: number; activation: Activation }[] {
+function checkSpec(spec: NetworkSpec): Activation[] {
   const sizes = spec.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) throw new ShapeError(`sizes must list at least inputs and outputs, got [${String(sizes)}]`);
   for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`layer sizes must be positive integers, got [${sizes.join(', ')}]`);
@@ -42,7 +50,7 @@ function checkSpec(spec: NetworkSpec): { inputs: number; outputs: number; activa
   if (activations.length !== blocks) {
     throw new ShapeError(`${blocks} layers need ${blocks} activations, got ${activations.length}`);
   }
-  return activations.map((a, i) => ({ inputs: sizes[i]!, outputs: sizes[i + 1]!, activation: checkActivation(a) }));
+  return activations.map((a) => checkActivation(a));
 }
 
 /**
@@ -50,11 +58,14 @@ function checkSpec(spec: NetworkSpec): { inputs: number; outputs: number; activa
  * {@link Runtime.createNetwork}; call {@link Network.destroy} to free its GPU memory.
  */
 export class Network implements Trainable {
-  readonly layers: readonly LayerInfo[];
-  readonly parameterCount: number;
+  private current: Structure;
   private readonly owner: BufferOwner;
-  private readonly paramBuffer: OwnedBuffer;
-  private readonly gradBuffer: OwnedBuffer;
+  /** Index buffers of sparse blocks; replaced whenever the structure changes. */
+  private topologyOwner: BufferOwner;
+  private readonly topology = new Map<Block, CsrBuffers>();
+  private paramBuffer: OwnedBuffer;
+  private gradBuffer: OwnedBuffer;
+  private statsBuffer: OwnedBuffer;
   private optimizer: OptimizerState | null = null;
   private busy: string | null = null;
 
@@ -62,21 +73,24 @@ export class Network implements Trainable {
     private readonly runtime: RuntimeParts,
     spec: NetworkSpec,
   ) {
-    const blocks = checkSpec(spec);
+    const activations = checkSpec(spec);
     runtime.gpu.check();
-    const { layers, floats } = layoutParameters(blocks);
-    this.layers = layers;
-    this.parameterCount = countParameters(layers);
-    const initial = new Float32Array(floats);
+    this.current = Structure.chain(spec.sizes, activations);
+    const initial = new Float32Array(this.current.floats);
     const rng = new Random(spec.seed ?? 0);
-    for (const l of layers) {
-      const bound = 1 / Math.sqrt(l.inputs);
-      for (let i = 0; i < l.inputs * l.outputs; i++) initial[l.weightOffset + i] = rng.uniform(-bound, bound);
-      for (let i = 0; i < l.outputs; i++) initial[l.biasOffset + i] = rng.uniform(-bound, bound);
+    // nn.Linear's initialisation: weights and biases U(±1/√fan_in).
+    for (const b of this.current.blocks) {
+      const bound = 1 / Math.sqrt(b.topology.src);
+      for (let i = 0; i < blockFloats(b); i++) initial[b.weightOffset + i] = rng.uniform(-bound, bound);
+      const level = this.current.level(b.dst);
+      for (let i = 0; i < level.size; i++) initial[level.biasOffset + i] = rng.uniform(-bound, bound);
     }
     this.owner = runtime.gpu.memory.owner('network');
-    this.paramBuffer = uploadStorage(runtime.gpu.device, this.owner, 'parameters', initial);
-    this.gradBuffer = storageBuffer(runtime.gpu.device, this.owner, 'gradients', floats * 4);
+    this.topologyOwner = runtime.gpu.memory.owner('network');
+    const device = runtime.gpu.device;
+    this.paramBuffer = uploadStorage(device, this.owner, 'parameters', initial);
+    this.gradBuffer = storageBuffer(device, this.owner, 'gradients', initial.byteLength);
+    this.statsBuffer = storageBuffer(device, this.owner, 'edge-statistics', 3 * initial.byteLength);
   }
 
   get gpu(): GpuContext {
@@ -85,17 +99,28 @@ export class Network implements Trainable {
   get kernels(): KernelCache {
     return this.runtime.kernels;
   }
+  /** The architecture now: levels, blocks and the parameter layout. */
+  get structure(): Structure {
+    return this.current;
+  }
+  get parameterCount(): number {
+    return this.current.parameterCount;
+  }
   get inputs(): number {
-    return this.layers[0]!.inputs;
+    return this.current.input.size;
   }
   get outputs(): number {
-    return this.layers[this.layers.length - 1]!.outputs;
+    return this.current.output.size;
   }
-  /** Layer widths, inputs first. */
+  /** Level sizes in evaluation order, inputs first. */
   get sizes(): number[] {
-    return [this.inputs, ...this.layers.map((l) => l.outputs)];
+    return this.current.sizes;
   }
-  /** The flat parameter buffer (weights and biases at each layer's offsets). */
+  /** The layers of a plain feed-forward network; throws once the network has grown into a graph. */
+  get layers(): LayerInfo[] {
+    return this.chainBlocks().map((b) => ({ inputs: b.topology.src, outputs: b.topology.dst, activation: this.current.level(b.dst).activation }));
+  }
+  /** The flat parameter buffer (every block's weights and every level's biases at their offsets). */
   get params(): GPUBuffer {
     return this.paramBuffer.buffer;
   }
@@ -103,9 +128,42 @@ export class Network implements Trainable {
   get grads(): GPUBuffer {
     return this.gradBuffer.buffer;
   }
-  /** GPU bytes held by this network (parameters, gradients, optimizer state). */
+  /** Running per-edge statistics (Σ|g|, Σg, Σg² per parameter float), parallel to {@link params}. */
+  get edgeStats(): GPUBuffer {
+    return this.statsBuffer.buffer;
+  }
+  /** GPU bytes held by this network (parameters, gradients, statistics, optimizer state, topology). */
   get gpuBytes(): number {
-    return this.owner.bytes;
+    return this.owner.bytes + this.topologyOwner.bytes;
+  }
+
+  /** @internal GPU index buffers of a sparse block, uploaded on first use. */
+  csr(block: Block): CsrBuffers {
+    let buffers = this.topology.get(block);
+    if (!buffers) {
+      const t = block.topology;
+      const device = this.gpu.device;
+      const up = (name: string, a: Uint32Array) => uploadStorage(device, this.topologyOwner, `block${block.id}.${name}`, a.length ? a : new Uint32Array(1)).buffer;
+      buffers = {
+        dst: t.dst,
+        src: t.src,
+        edges: t.srcOf.length,
+        dstPtr: up('dstPtr', t.dstPtr),
+        srcOf: up('srcOf', t.srcOf),
+        dstOf: up('dstOf', t.dstOf),
+        srcPtr: up('srcPtr', t.srcPtr),
+        srcEdges: up('srcEdges', t.srcEdges),
+      };
+      this.topology.set(block, buffers);
+    }
+    return buffers;
+  }
+
+  private chainBlocks(): Block[] {
+    const s = this.current;
+    const chain = s.blocks.length === s.levels.length - 1 && s.blocks.every((b, i) => b.form === 'dense' && b.src === s.levels[i]!.id && b.dst === s.levels[i + 1]!.id);
+    if (!chain) throw new ConfigError('this network has grown into a graph; read it with getParameters()');
+    return [...s.blocks];
   }
 
   /** @internal used by the training loop. */
@@ -148,33 +206,34 @@ export class Network implements Trainable {
   }
 
   private unflatten(all: Float32Array): LayerWeights[] {
-    return this.layers.map((l) => ({
-      weights: all.slice(l.weightOffset, l.weightOffset + l.inputs * l.outputs),
-      bias: all.slice(l.biasOffset, l.biasOffset + l.outputs),
-    }));
+    return this.chainBlocks().map((b) => {
+      const level = this.current.level(b.dst);
+      return { weights: all.slice(b.weightOffset, b.weightOffset + blockFloats(b)), bias: all.slice(level.biasOffset, level.biasOffset + level.size) };
+    });
   }
 
   /** Replace every layer's weights and bias; shapes are checked first, so a bad call changes nothing. */
   setWeights(weights: readonly LayerWeights[]): void {
     this.assertUsable();
-    if (weights.length !== this.layers.length) throw new ShapeError(`expected weights for ${this.layers.length} layers, got ${weights.length}`);
+    const layers = this.layers;
+    if (weights.length !== layers.length) throw new ShapeError(`expected weights for ${layers.length} layers, got ${weights.length}`);
     weights.forEach((w, i) => {
-      const l = this.layers[i]!;
+      const l = layers[i]!;
       if (w.weights.length !== l.inputs * l.outputs || w.bias.length !== l.outputs) {
         throw new ShapeError(`layer ${i} is ${l.inputs}×${l.outputs}; got ${w.weights.length} weights and ${w.bias.length} biases`);
       }
       for (const v of [...w.weights, ...w.bias]) if (!Number.isFinite(v)) throw new ShapeError(`layer ${i} weights contain ${v}`);
     });
-    weights.forEach((w, i) => {
-      const l = this.layers[i]!;
-      writeView(this.gpu.device, this.params, l.weightOffset * 4, w.weights);
-      writeView(this.gpu.device, this.params, l.biasOffset * 4, w.bias);
+    this.chainBlocks().forEach((b, i) => {
+      writeView(this.gpu.device, this.params, b.weightOffset * 4, weights[i]!.weights);
+      writeView(this.gpu.device, this.params, this.current.level(b.dst).biasOffset * 4, weights[i]!.bias);
     });
   }
 
   /** Free all GPU memory of this network. Safe to call twice. */
   destroy(): void {
     this.owner.destroy();
+    this.topologyOwner.destroy();
     this.optimizer = null;
   }
 

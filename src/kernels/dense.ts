@@ -1,5 +1,5 @@
 import { type Activation, activationCode } from './activation.js';
-import { type Dispatch, type Recorder, prepare } from './dispatch.js';
+import { type Dispatch, noStats, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -30,6 +30,8 @@ export interface MatmulArgs {
   bias?: BindingResource;
   /** m×n activations of the layer below, for `activation-grad`. */
   aux?: BindingResource;
+  /** 3·m·n running sums (|v|, v, v²) of each output value, added to (per-edge statistics). */
+  stats?: BindingResource;
 }
 
 /** A recorded tiled matrix product with its fused epilogue. */
@@ -42,15 +44,18 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       TRANS_RHS: a.transRhs ?? false,
       ACCUMULATE: a.accumulate ?? false,
       FINISH: FINISH_CODE[a.epilogue ?? 'none'],
+      STATS: Boolean(a.stats),
       ACT: activationCode(a.activation ?? 'identity'),
     },
   });
-  // Bindings the chosen epilogue never reads still need a buffer; lhs is read-only already.
+  // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
+  // the writable stats binding gets a tiny buffer of its own (writable bindings may not alias).
+  const stats = a.stats ?? noStats(rec);
   return prepare(
     rec,
     kernel,
     { m: a.m, n: a.n, k: a.k },
-    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.aux ?? a.lhs },
+    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.aux ?? a.lhs, edge_stats: stats },
     [Math.ceil(a.n / TILE), Math.ceil(a.m / TILE), 1],
   );
 }

@@ -85,3 +85,15 @@ export function pickBindings(kernel: Kernel, given: Record<string, BindingResour
   }
   return resources;
 }
+
+const placeholders = new WeakMap<object, GPUBuffer>();
+
+/** One small writable buffer per recorder, bound where a kernel's optional output is unused. */
+export function noStats(rec: Recorder): GPUBuffer {
+  let buffer = placeholders.get(rec.owner);
+  if (!buffer) {
+    buffer = rec.owner.create('unused-output', 16, GPUBufferUsage.STORAGE).buffer;
+    placeholders.set(rec.owner, buffer);
+  }
+  return buffer;
+}

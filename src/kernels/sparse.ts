@@ -1,6 +1,6 @@
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
-import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -85,8 +85,7 @@ export async function edgeGrad(
 ): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: { STATS: Boolean(a.stats) } });
   const b = a.block;
-  // Without statistics the (never written) stats binding still needs its own writable buffer.
-  const stats = a.stats ?? rec.owner.create('edge_grad.no-stats', 16, GPUBufferUsage.STORAGE).buffer;
+  const stats = a.stats ?? noStats(rec);
   return prepare(
     rec,
     kernel,

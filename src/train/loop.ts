@@ -11,14 +11,14 @@ import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
 import { resolveFitOptions } from './options.js';
 import type { OptimizerState } from './optimizerState.js';
-import { type ParameterView, recordBackward, recordForward, recordLoss } from './passes.js';
+import { type GraphView, recordBackward, recordForward, recordLoss } from './passes.js';
 import { STATS_SLOT, Workspace } from './workspace.js';
 
 /** Rows per chunk when evaluating or predicting. */
 export const EVAL_ROWS = 1024;
 
 /** What the training loop needs of a network. */
-export interface Trainable extends ParameterView {
+export interface Trainable extends GraphView {
   readonly gpu: GpuContext;
   readonly kernels: KernelCache;
   readonly inputs: number;
@@ -132,8 +132,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const rec: Recorder = { kernels: net.kernels, device, owner };
     const batchRows = Math.min(o.batchSize, train.rows);
     const evalRows = validation ? Math.min(EVAL_ROWS, validation.rows) : 0;
-    const trainWs = new Workspace(device, owner, net.layers, batchRows);
-    const evalWs = validation ? new Workspace(device, owner, net.layers, evalRows) : null;
+    const trainWs = new Workspace(device, owner, net.structure, batchRows);
+    const evalWs = validation ? new Workspace(device, owner, net.structure, evalRows) : null;
     const trainData = uploadDataset(gpu, owner, train);
     const order = storageBuffer(device, owner, 'order.train', train.rows * 4);
     const slots = batches(train.rows, batchRows);
@@ -219,7 +219,7 @@ async function withCall<T>(
   const owner = gpu.memory.owner(name);
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
-    const ws = new Workspace(gpu.device, owner, net.layers, rows);
+    const ws = new Workspace(gpu.device, owner, net.structure, rows);
     return await body(rec, ws, uploadDataset(gpu, owner, data));
   } finally {
     owner.destroy();
@@ -246,7 +246,7 @@ export async function predict(net: Trainable, data: Dataset): Promise<Float32Arr
     const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', data.rows * outputs * 4);
     submitChunks(net.gpu.device, ws, steps, (encoder, i) => {
       const slot = slots[i]!;
-      encoder.copyBufferToBuffer(ws.output.buffer, 0, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
+      encoder.copyBufferToBuffer(ws.output, 0, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
     });
     return net.gpu.readFloats(result.buffer, 0, data.rows * outputs);
   });

@@ -1,64 +1,96 @@
-import type { LayerInfo } from '../graph/layout.js';
+import type { Block, Structure } from '../graph/structure.js';
+import { blockFloats } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { loss } from '../kernels/loss.js';
+import { type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
 
-/** The parts of a network the passes read: its layers and its flat parameter and gradient buffers. */
-export interface ParameterView {
-  readonly layers: readonly LayerInfo[];
+/** What the passes read of a network: its structure and its GPU buffers. */
+export interface GraphView {
+  readonly structure: Structure;
   readonly params: GPUBuffer;
   readonly grads: GPUBuffer;
+  /** Running per-edge statistics: 3 floats (Σ|g|, Σg, Σg²) per parameter float. */
+  readonly edgeStats: GPUBuffer;
+  /** GPU topology of a sparse block. */
+  csr(block: Block): CsrBuffers;
 }
 
-const slice = (buffer: GPUBuffer, offsetFloats: number, floats: number) => ({ buffer, offset: offsetFloats * 4, size: floats * 4 });
+const slice = (buffer: GPUBuffer, offsetFloats: number, floats: number) => ({ buffer, offset: offsetFloats * 4, size: Math.max(1, floats) * 4 });
 
-/** act(x · W + b) layer by layer, for `rows` rows of the workspace's batch. */
-export async function recordForward(rec: Recorder, net: ParameterView, ws: Workspace, rows: number): Promise<Dispatch[]> {
+function weights(net: GraphView, b: Block) {
+  return slice(net.params, b.weightOffset, blockFloats(b));
+}
+
+/** Every level's activations from the batch in the workspace, level by level. */
+export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number): Promise<Dispatch[]> {
+  const s = net.structure;
   const out: Dispatch[] = [];
-  for (const [i, layer] of net.layers.entries()) {
-    out.push(
-      await matmul(rec, {
-        m: rows,
-        n: layer.outputs,
-        k: layer.inputs,
-        lhs: i === 0 ? ws.x.buffer : ws.activations[i - 1]!.buffer,
-        rhs: slice(net.params, layer.weightOffset, layer.inputs * layer.outputs),
-        bias: slice(net.params, layer.biasOffset, layer.outputs),
-        out: ws.activations[i]!.buffer,
-        epilogue: 'bias-activation',
-        activation: layer.activation,
-      }),
-    );
+  for (const level of s.levels.slice(1)) {
+    const blocks = s.blocksInto(level.id);
+    for (const [k, b] of blocks.entries()) {
+      // Blocks into one level are summed; the last adds the bias and applies the activation.
+      const accumulate = k > 0;
+      const finish = k === blocks.length - 1;
+      const bias = slice(net.params, level.biasOffset, level.size);
+      const input = ws.activation(b.src);
+      const target = ws.activation(level.id);
+      if (b.form === 'dense') {
+        out.push(
+          await matmul(rec, {
+            m: rows,
+            n: level.size,
+            k: b.topology.src,
+            lhs: input,
+            rhs: weights(net, b),
+            out: target,
+            accumulate,
+            ...(finish ? { epilogue: 'bias-activation' as const, bias, activation: level.activation } : {}),
+          }),
+        );
+      } else {
+        out.push(
+          await spmm(rec, {
+            rows,
+            block: net.csr(b),
+            weight: weights(net, b),
+            input,
+            out: target,
+            accumulate,
+            ...(finish ? { bias, activation: level.activation } : {}),
+          }),
+        );
+      }
+    }
   }
   return out;
 }
 
 /**
  * The loss over the outputs, accumulated into stats slot `statsSlot` (0 train, 1 validation);
- * when `writeGrad`, also the gradient w.r.t. the output layer's pre-activation.
+ * when `writeGrad`, also the gradient w.r.t. the output level's pre-activation.
  */
 export async function recordLoss(
   rec: Recorder,
-  net: ParameterView,
+  net: GraphView,
   ws: Workspace,
   rows: number,
   lossName: LossName,
   writeGrad: boolean,
   statsSlot: 0 | 1,
 ): Promise<Dispatch[]> {
-  const last = net.layers[net.layers.length - 1]!;
-  const outputs = last.outputs;
-  const dz = ws.gradients[net.layers.length - 1]!.buffer;
+  const last = net.structure.output;
+  const dz = ws.gradient(last.id);
   // With an identity output the loss writes dz directly; otherwise da, then da ⊙ act'.
   const direct = last.activation === 'identity';
   const out = [
     await loss(rec, {
       entry: lossName === 'mse' ? 'mse' : 'softmax_xent',
       rows,
-      classes: outputs,
-      logits: ws.output.buffer,
+      classes: last.size,
+      logits: ws.output,
       labels: ws.labels.buffer,
       targets: ws.targets.buffer,
       grad: direct ? dz : ws.outputGrad.buffer,
@@ -67,49 +99,62 @@ export async function recordLoss(
     }),
   ];
   if (writeGrad && !direct) {
-    out.push(
-      await activationGrad(rec, { m: rows, n: outputs, activation: last.activation, da: ws.outputGrad.buffer, a: ws.output.buffer, dz }),
-    );
+    out.push(await activationGrad(rec, { m: rows, n: last.size, activation: last.activation, da: ws.outputGrad.buffer, a: ws.output, dz }));
   }
   return out;
 }
 
-/** Weight, bias and input gradients, from the output layer down. */
-export async function recordBackward(rec: Recorder, net: ParameterView, ws: Workspace, rows: number): Promise<Dispatch[]> {
+/**
+ * Weight, bias and input gradients from the output level down. A level that feeds several
+ * blocks receives the sum of their input gradients: the first block processed assigns, the
+ * others accumulate, and the last multiplies by the level's activation derivative.
+ * With `stats`, the weight gradients also add to the running per-edge statistics.
+ */
+export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, stats = false): Promise<Dispatch[]> {
+  const s = net.structure;
+  const order = [...s.levels.slice(1)].reverse().flatMap((level) => s.blocksInto(level.id).reverse());
+  const contributions = new Map<number, number>();
+  for (const b of order) contributions.set(b.src, (contributions.get(b.src) ?? 0) + 1);
+  const seen = new Map<number, number>();
   const out: Dispatch[] = [];
-  for (let i = net.layers.length - 1; i >= 0; i--) {
-    const layer = net.layers[i]!;
-    const input = i === 0 ? ws.x.buffer : ws.activations[i - 1]!.buffer;
-    const dz = ws.gradients[i]!.buffer;
-    out.push(
-      await matmul(rec, {
-        m: layer.inputs,
-        n: layer.outputs,
-        k: rows,
-        lhs: input,
-        transLhs: true,
-        rhs: dz,
-        out: slice(net.grads, layer.weightOffset, layer.inputs * layer.outputs),
-      }),
-      await biasGrad(rec, { m: rows, n: layer.outputs, dz, db: slice(net.grads, layer.biasOffset, layer.outputs) }),
-    );
-    if (i > 0) {
-      const below = net.layers[i - 1]!;
-      out.push(
-        await matmul(rec, {
-          m: rows,
-          n: layer.inputs,
-          k: layer.outputs,
-          lhs: dz,
-          rhs: slice(net.params, layer.weightOffset, layer.inputs * layer.outputs),
-          transRhs: true,
-          epilogue: 'activation-grad',
-          activation: below.activation,
-          aux: ws.activations[i - 1]!.buffer,
-          out: ws.gradients[i - 1]!.buffer,
-        }),
-      );
+  for (const level of [...s.levels.slice(1)].reverse()) {
+    const dz = ws.gradient(level.id);
+    for (const b of s.blocksInto(level.id).reverse()) {
+      const input = ws.activation(b.src);
+      const floats = blockFloats(b);
+      const wgrad = slice(net.grads, b.weightOffset, floats);
+      const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
+      if (b.form === 'dense') {
+        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats }));
+      } else {
+        out.push(await edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
+      }
+      const source = s.level(b.src);
+      if (source.role === 'input') continue;
+      const index = (seen.get(b.src) ?? 0) + 1;
+      seen.set(b.src, index);
+      const accumulate = index > 1;
+      const finish = index === contributions.get(b.src);
+      const finishing = finish ? { aux: ws.activation(b.src), activation: source.activation } : {};
+      if (b.form === 'dense') {
+        out.push(
+          await matmul(rec, {
+            m: rows,
+            n: source.size,
+            k: level.size,
+            lhs: dz,
+            rhs: weights(net, b),
+            transRhs: true,
+            out: ws.gradient(b.src),
+            accumulate,
+            ...(finish ? { epilogue: 'activation-grad' as const, ...finishing } : {}),
+          }),
+        );
+      } else {
+        out.push(await spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing }));
+      }
     }
+    out.push(await biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
   }
   return out;
 }

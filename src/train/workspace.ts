@@ -1,19 +1,19 @@
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer } from '../gpu/upload.js';
-import type { LayerInfo } from '../graph/layout.js';
+import type { Structure } from '../graph/structure.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
 
 /**
- * Per-call GPU scratch for up to `maxRows` rows: the batch input, each layer's activations
- * and pre-activation gradients, batch labels/targets and the loss accumulators.
- * Allocated once per fit/evaluate/predict call, never per step.
+ * Per-call GPU scratch for up to `maxRows` rows of a given structure: the batch input, each
+ * level's activations and pre-activation gradients, batch labels/targets and the loss
+ * accumulators. Allocated once per call (and again after the network grows), never per step.
  */
 export class Workspace {
   readonly x: OwnedBuffer;
-  readonly activations: OwnedBuffer[];
-  readonly gradients: OwnedBuffer[];
+  private readonly activations = new Map<number, OwnedBuffer>();
+  private readonly gradients = new Map<number, OwnedBuffer>();
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
@@ -24,22 +24,34 @@ export class Workspace {
   constructor(
     device: GPUDevice,
     owner: BufferOwner,
-    layers: readonly LayerInfo[],
+    readonly structure: Structure,
     readonly maxRows: number,
   ) {
-    const inputs = layers[0]!.inputs;
-    const outputs = layers[layers.length - 1]!.outputs;
-    this.x = storageBuffer(device, owner, 'batch.x', maxRows * inputs * 4);
-    this.activations = layers.map((l, i) => storageBuffer(device, owner, `layer${i}.activation`, maxRows * l.outputs * 4));
-    this.gradients = layers.map((l, i) => storageBuffer(device, owner, `layer${i}.gradient`, maxRows * l.outputs * 4));
+    const outputs = structure.output.size;
+    this.x = storageBuffer(device, owner, 'batch.x', maxRows * structure.input.size * 4);
+    for (const level of structure.levels.slice(1)) {
+      this.activations.set(level.id, storageBuffer(device, owner, `level${level.id}.activation`, maxRows * level.size * 4));
+      this.gradients.set(level.id, storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4));
+    }
     this.outputGrad = storageBuffer(device, owner, 'output.gradient', maxRows * outputs * 4);
     this.labels = storageBuffer(device, owner, 'batch.labels', maxRows * 4);
     this.targets = storageBuffer(device, owner, 'batch.targets', maxRows * outputs * 4);
     this.stats = storageBuffer(device, owner, 'stats', STATS_SLOT * 2);
   }
 
+  /** Activations of level `id` (the batch input for the input level). */
+  activation(id: number): GPUBuffer {
+    if (id === this.structure.input.id) return this.x.buffer;
+    return this.activations.get(id)!.buffer;
+  }
+
+  /** Gradient w.r.t. the pre-activations of level `id`. */
+  gradient(id: number): GPUBuffer {
+    return this.gradients.get(id)!.buffer;
+  }
+
   /** The output activations (network outputs). */
-  get output(): OwnedBuffer {
-    return this.activations[this.activations.length - 1]!;
+  get output(): GPUBuffer {
+    return this.activation(this.structure.output.id);
   }
 }

@@ -1,0 +1,169 @@
+import { ShapeError } from '../errors.js';
+import type { Activation } from '../kernels/activation.js';
+import { buildCsr, type CsrBlock } from './csr.js';
+
+/**
+ * Offsets are multiples of 64 floats (256 bytes): WebGPU binds buffer ranges only at
+ * `minStorageBufferOffsetAlignment`, which is at most 256.
+ */
+export const PARAMETER_ALIGN = 64;
+const align = (n: number) => Math.ceil(n / PARAMETER_ALIGN) * PARAMETER_ALIGN;
+
+/** A group of neurons evaluated together: the inputs, a hidden level, or the outputs. */
+export interface Level {
+  readonly id: number;
+  readonly size: number;
+  readonly activation: Activation;
+  readonly role: 'input' | 'hidden' | 'output';
+  /** Offset (floats) of this level's biases in the parameter buffer; −1 for the input level. */
+  readonly biasOffset: number;
+}
+
+/** How a block's weights are stored: a dense src × dst matrix, or CSR by destination. */
+export type BlockForm = 'dense' | 'sparse';
+
+/** The weighted edges from one level to another. */
+export interface Block {
+  readonly id: number;
+  readonly src: number;
+  readonly dst: number;
+  readonly form: BlockForm;
+  /** The edges in both orders; edge ids are CSR positions. Dense blocks hold all src × dst edges. */
+  readonly topology: CsrBlock;
+  /** Offset (floats) of the weights: src × dst row-major (dense) or in edge-id order (sparse). */
+  readonly weightOffset: number;
+}
+
+/** Storage floats of a block's weights. */
+export function blockFloats(b: Pick<Block, 'form' | 'topology'>): number {
+  return b.form === 'dense' ? b.topology.src * b.topology.dst : b.topology.srcOf.length;
+}
+
+/** Index (within the block's weights) of edge `e`: dense blocks are stored src-major. */
+export function storageIndex(b: Pick<Block, 'form' | 'topology'>, e: number): number {
+  return b.form === 'dense' ? b.topology.srcOf[e]! * b.topology.dst + b.topology.dstOf[e]! : e;
+}
+
+/** Blocks at or above this density are stored dense (both forms compute the same values). */
+export const DENSE_THRESHOLD = 0.5;
+
+/** What a block is before it gets an offset. */
+export interface BlockSpec {
+  src: number;
+  dst: number;
+  topology: CsrBlock;
+  form?: BlockForm;
+}
+
+/** What a level is before it gets an offset. */
+export interface LevelSpec {
+  id: number;
+  size: number;
+  activation: Activation;
+  role: Level['role'];
+}
+
+/**
+ * The architecture of a network: levels in evaluation order (inputs first, outputs last;
+ * every block goes from an earlier level to a later one) and the blocks between them, with
+ * the layout of all weights and biases in one flat buffer. Immutable: growth makes a new
+ * structure (see growth.ts).
+ */
+export class Structure {
+  readonly levels: readonly Level[];
+  readonly blocks: readonly Block[];
+  /** Length of the parameter buffer, in floats. */
+  readonly floats: number;
+
+  constructor(levels: readonly LevelSpec[], blocks: readonly BlockSpec[]) {
+    const position = new Map(levels.map((l, i) => [l.id, i]));
+    if (levels[0]?.role !== 'input' || levels[levels.length - 1]?.role !== 'output') {
+      throw new ShapeError('a structure starts with the input level and ends with the output level');
+    }
+    let at = 0;
+    const laidBlocks: Block[] = blocks.map((b, id) => {
+      const from = position.get(b.src);
+      const to = position.get(b.dst);
+      if (from === undefined || to === undefined || from >= to) throw new ShapeError(`block ${b.src} → ${b.dst} does not go forward between known levels`);
+      const src = levels[from]!.size;
+      const dst = levels[to]!.size;
+      if (b.topology.src !== src || b.topology.dst !== dst) throw new ShapeError(`block ${b.src} → ${b.dst} is ${b.topology.src}×${b.topology.dst}, levels are ${src}×${dst}`);
+      const density = b.topology.srcOf.length / (src * dst);
+      const form = b.form ?? (density >= DENSE_THRESHOLD ? 'dense' : 'sparse');
+      if (form === 'dense' && density !== 1) {
+        // A dense block stores every src × dst weight; absent edges would be trained. Keep it exact.
+        throw new ShapeError(`block ${b.src} → ${b.dst} has density ${density}; only complete blocks can be dense`);
+      }
+      const weightOffset = at;
+      at = align(at + blockFloats({ form, topology: b.topology }));
+      return { id, src: b.src, dst: b.dst, form, topology: b.topology, weightOffset };
+    });
+    this.levels = levels.map((l) => {
+      if (l.role === 'input') return { ...l, biasOffset: -1 };
+      const biasOffset = at;
+      at = align(at + l.size);
+      return { ...l, biasOffset };
+    });
+    this.blocks = laidBlocks;
+    this.floats = Math.max(at, PARAMETER_ALIGN);
+  }
+
+  /** A plain feed-forward network: complete dense blocks between consecutive levels. */
+  static chain(sizes: readonly number[], activations: readonly Activation[]): Structure {
+    const levels: LevelSpec[] = sizes.map((size, i) => ({
+      id: i,
+      size,
+      activation: i === 0 ? 'identity' : activations[i - 1]!,
+      role: i === 0 ? 'input' : i === sizes.length - 1 ? 'output' : 'hidden',
+    }));
+    const blocks = sizes.slice(1).map((dst, i) => ({ src: i, dst: i + 1, topology: completeBlock(dst, sizes[i]!), form: 'dense' as const }));
+    return new Structure(levels, blocks);
+  }
+
+  get input(): Level {
+    return this.levels[0]!;
+  }
+  get output(): Level {
+    return this.levels[this.levels.length - 1]!;
+  }
+
+  level(id: number): Level {
+    const level = this.levels.find((l) => l.id === id);
+    if (!level) throw new ShapeError(`no level ${id}`);
+    return level;
+  }
+
+  /** Blocks into level `id`, in the order their sources are evaluated. */
+  blocksInto(id: number): Block[] {
+    const order = new Map(this.levels.map((l, i) => [l.id, i]));
+    return this.blocks.filter((b) => b.dst === id).sort((a, b) => order.get(a.src)! - order.get(b.src)!);
+  }
+
+  /** Trainable values: live edges plus biases. */
+  get parameterCount(): number {
+    return this.blocks.reduce((n, b) => n + b.topology.srcOf.length, 0) + this.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
+  }
+
+  /** Edges of all blocks. */
+  get edgeCount(): number {
+    return this.blocks.reduce((n, b) => n + b.topology.srcOf.length, 0);
+  }
+
+  /** The next free level id. */
+  get nextLevelId(): number {
+    return Math.max(...this.levels.map((l) => l.id)) + 1;
+  }
+
+  /** Sizes of the levels in evaluation order, e.g. `[784, 395, 10]`. */
+  get sizes(): number[] {
+    return this.levels.map((l) => l.size);
+  }
+}
+
+/** Every dst × src edge. */
+export function completeBlock(dst: number, src: number): CsrBlock {
+  const d = new Uint32Array(dst * src);
+  const s = new Uint32Array(dst * src);
+  for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) (d[i * src + j] = i), (s[i * src + j] = j);
+  return buildCsr(dst, src, d, s).block;
+}
