@@ -10,6 +10,8 @@ import { type Evaluation, evaluate, fit, gradients, predict, type Trainable } fr
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
 import type { CsrBuffers } from '../kernels/sparse.js';
+import { type EdgeRef, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
+import { resizeParameters } from './resize.js';
 import { type Block, blockFloats, Structure } from './structure.js';
 
 /** How to build a dense network. */
@@ -18,8 +20,47 @@ export interface NetworkSpec {
   sizes: readonly number[];
   /** One per connection block (sizes.length − 1); default ReLU for hidden layers, identity for the output. */
   activations?: readonly Activation[];
-  /** Seed of the weight initialisation (PyTorch's `nn.Linear` scheme: U(±1/√fan_in)). */
+  /** Seed of the weight initialisation (PyTorch's `nn.Linear` scheme: U(±1/√fan_in)) and of ε draws. */
   seed?: number;
+  /**
+   * Levels (indices into `sizes`) whose incoming edges may be split; default the output
+   * level, as in the reference. Hidden levels of a deeper network may be listed too.
+   */
+  expandable?: readonly number[];
+}
+
+/** What a split did (also the payload of `onExpand`). */
+export interface SplitReport {
+  /** Id of the new level. */
+  level: number;
+  edgesSplit: number;
+  neuronsAdded: number;
+  parametersBefore: number;
+  parametersAfter: number;
+  /** New edges that start at ε: the candidates of the next pruning. */
+  epsilonEdges: number;
+  /**
+   * Largest |output change| over the probe rows, when a probe was given: 0 up to ε terms
+   * for non-negative parents; measured (not zero) for signed inputs.
+   */
+  outputChange?: number;
+}
+
+/** What a pruning did (also the payload of `onPrune`). */
+export interface PruneReport {
+  edgesRemoved: number;
+  parametersBefore: number;
+  parametersAfter: number;
+}
+
+/** Options of {@link Network.splitEdges}. */
+export interface SplitEdgesOptions {
+  /** ε ~ U(0, epsilon) (reference 1e-8). */
+  epsilon?: number;
+  /** New neurons take ε from every neuron of the source levels, not only the selected parents. */
+  fullyConnected?: boolean;
+  /** Clear all optimizer moments (the reference's behaviour) instead of keeping the old ones. */
+  resetOptimizer?: boolean;
 }
 
 /** Weights (inputs × outputs, row-major) and bias of one layer, on the CPU. */
@@ -39,6 +80,15 @@ export interface LayerInfo {
 export interface RuntimeParts {
   readonly gpu: GpuContext;
   readonly kernels: KernelCache;
+}
+
+function checkExpandable(spec: NetworkSpec): number[] {
+  const last = spec.sizes.length - 1;
+  const list = spec.expandable ?? [last];
+  for (const i of list) {
+    if (!Number.isInteger(i) || i < 1 || i > last) throw new ConfigError(`expandable must list level indices in [1, ${last}], got ${i}`);
+  }
+  return [...list];
 }
 
 function checkSpec(spec: NetworkSpec): Activation[] {
@@ -68,16 +118,21 @@ export class Network implements Trainable {
   private statsBuffer: OwnedBuffer;
   private optimizer: OptimizerState | null = null;
   private busy: string | null = null;
+  private readonly expandableLevels: Set<number>;
+  private epsilonCandidates: EdgeRef[] = [];
+  private readonly random: Random;
 
   constructor(
     private readonly runtime: RuntimeParts,
     spec: NetworkSpec,
   ) {
     const activations = checkSpec(spec);
+    this.expandableLevels = new Set(checkExpandable(spec));
     runtime.gpu.check();
     this.current = Structure.chain(spec.sizes, activations);
     const initial = new Float32Array(this.current.floats);
     const rng = new Random(spec.seed ?? 0);
+    this.random = new Random((spec.seed ?? 0) + 0x5eed);
     // nn.Linear's initialisation: weights and biases U(±1/√fan_in).
     for (const b of this.current.blocks) {
       const bound = 1 / Math.sqrt(b.topology.src);
@@ -135,6 +190,92 @@ export class Network implements Trainable {
   /** GPU bytes held by this network (parameters, gradients, statistics, optimizer state, topology). */
   get gpuBytes(): number {
     return this.owner.bytes + this.topologyOwner.bytes;
+  }
+
+  /** Ids of the levels whose incoming edges may be split. */
+  get expandable(): number[] {
+    return [...this.expandableLevels];
+  }
+
+  /** The ε-initialised edges of the last split that survive: the candidates of the next pruning. */
+  get pruneCandidates(): EdgeRef[] {
+    return [...this.epsilonCandidates];
+  }
+
+  /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */
+  async getParameters(): Promise<Float32Array> {
+    this.assertUsable();
+    return this.gpu.readFloats(this.params, 0, this.current.floats);
+  }
+
+  /**
+   * Split `edges` (all into expandable level `target`) into a new level of ReLU neurons;
+   * see {@link planSplit}. Bad edges, a non-expandable target or an empty list throw before
+   * anything changes. With `probe` rows (features as in fit data), the largest change of the
+   * outputs on them is measured and reported.
+   */
+  async splitEdges(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions = {}, probe?: Dataset): Promise<SplitReport> {
+    return this.exclusive('splitEdges', async () => {
+      if (!this.expandableLevels.has(target)) {
+        throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
+      }
+      const before = this.current.parameterCount;
+      const step = planSplit(this.current, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected });
+      const outputsBefore = probe ? await predict(this, probe) : null;
+      await this.applyStep(step, options.resetOptimizer ?? false);
+      this.epsilonCandidates = step.epsilonEdges;
+      let outputChange: number | undefined;
+      if (probe && outputsBefore) {
+        const after = await predict(this, probe);
+        outputChange = after.reduce((m, v, i) => Math.max(m, Math.abs(v - outputsBefore[i]!)), 0);
+      }
+      return {
+        level: step.level,
+        edgesSplit: edges.length,
+        neuronsAdded: edges.length,
+        parametersBefore: before,
+        parametersAfter: this.current.parameterCount,
+        epsilonEdges: step.epsilonEdges.length,
+        ...(outputChange === undefined ? {} : { outputChange }),
+      };
+    });
+  }
+
+  /** Remove `edges`; all other weights and optimizer state are kept. */
+  async pruneEdges(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean } = {}): Promise<PruneReport> {
+    return this.exclusive('pruneEdges', async () => {
+      const before = this.current.parameterCount;
+      const old = this.current;
+      const step = planPrune(old, edges);
+      await this.applyStep(step, options.resetOptimizer ?? false);
+      this.epsilonCandidates = translateEdges(old, this.current, this.epsilonCandidates).filter((r) => r.block >= 0);
+      return { edgesRemoved: edges.length, parametersBefore: before, parametersAfter: this.current.parameterCount };
+    });
+  }
+
+  private async applyStep(step: GrowthStep, resetMoments: boolean): Promise<void> {
+    const next = await resizeParameters(
+      this.gpu,
+      this.kernels,
+      this.owner,
+      {
+        params: this.paramBuffer,
+        grads: this.gradBuffer,
+        stats: this.statsBuffer,
+        moment1: this.optimizer?.moment1 ?? null,
+        moment2: this.optimizer?.moment2 ?? null,
+      },
+      step.remap,
+      resetMoments,
+    );
+    if (this.optimizer && next.moment1 && next.moment2 && next.moment1 !== this.optimizer.moment1) this.optimizer.replaceMoments(next.moment1, next.moment2);
+    this.paramBuffer = next.params;
+    this.gradBuffer = next.grads;
+    this.statsBuffer = next.stats;
+    this.topologyOwner.destroy();
+    this.topologyOwner = this.gpu.memory.owner('network');
+    this.topology.clear();
+    this.current = step.structure;
   }
 
   /** @internal GPU index buffers of a sparse block, uploaded on first use. */
@@ -197,6 +338,12 @@ export class Network implements Trainable {
   async gradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<LayerWeights[]> {
     const flat = await this.exclusive('gradients', () => gradients(this, data, loss));
     return this.unflatten(flat);
+  }
+
+  /** Gradients of the mean loss over `data` (one batch) for every parameter, in the flat layout of {@link structure}. */
+  async parameterGradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<Float32Array> {
+    const flat = await this.exclusive('gradients', () => gradients(this, data, loss));
+    return flat.slice(0, this.current.floats);
   }
 
   /** Copy every layer's weights and bias to the CPU. */

@@ -44,9 +44,6 @@ export function storageIndex(b: Pick<Block, 'form' | 'topology'>, e: number): nu
   return b.form === 'dense' ? b.topology.srcOf[e]! * b.topology.dst + b.topology.dstOf[e]! : e;
 }
 
-/** Blocks at or above this density are stored dense (both forms compute the same values). */
-export const DENSE_THRESHOLD = 0.5;
-
 /** What a block is before it gets an offset. */
 export interface BlockSpec {
   src: number;
@@ -89,7 +86,8 @@ export class Structure {
       const dst = levels[to]!.size;
       if (b.topology.src !== src || b.topology.dst !== dst) throw new ShapeError(`block ${b.src} → ${b.dst} is ${b.topology.src}×${b.topology.dst}, levels are ${src}×${dst}`);
       const density = b.topology.srcOf.length / (src * dst);
-      const form = b.form ?? (density >= DENSE_THRESHOLD ? 'dense' : 'sparse');
+      // Complete blocks take the dense fast path; any other is CSR (both give the same values).
+      const form = b.form ?? (density === 1 ? 'dense' : 'sparse');
       if (form === 'dense' && density !== 1) {
         // A dense block stores every src × dst weight; absent edges would be trained. Keep it exact.
         throw new ShapeError(`block ${b.src} → ${b.dst} has density ${density}; only complete blocks can be dense`);

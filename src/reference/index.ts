@@ -4,3 +4,4 @@ export * from './loss.js';
 export * from './optimizer.js';
 export * from './network.js';
 export * from './sparse.js';
+export * from './graph.js';

@@ -10,8 +10,8 @@ import type { OptimizerName, ResolvedFit } from './options.js';
  * continued (and checkpointed) with its state intact.
  */
 export class OptimizerState {
-  readonly moment1: OwnedBuffer;
-  readonly moment2: OwnedBuffer;
+  private m1: OwnedBuffer;
+  private m2: OwnedBuffer;
   /** { step, correction1, correction2 } as f32, advanced on the GPU. */
   readonly counter: OwnedBuffer;
 
@@ -19,12 +19,32 @@ export class OptimizerState {
     device: GPUDevice,
     owner: BufferOwner,
     /** Length of the parameter buffer, in floats. */
-    readonly floats: number,
+    private length: number,
     readonly name: OptimizerName,
   ) {
-    this.moment1 = storageBuffer(device, owner, 'optimizer.moment1', floats * 4);
-    this.moment2 = storageBuffer(device, owner, 'optimizer.moment2', name === 'sgd' ? 4 : floats * 4);
+    // SGD reads only the first moment; the second is kept anyway so growth treats all alike.
+    this.m1 = storageBuffer(device, owner, 'optimizer.moment1', length * 4);
+    this.m2 = storageBuffer(device, owner, 'optimizer.moment2', length * 4);
     this.counter = storageBuffer(device, owner, 'optimizer.counter', 16);
+  }
+
+  get floats(): number {
+    return this.length;
+  }
+  get moment1(): OwnedBuffer {
+    return this.m1;
+  }
+  get moment2(): OwnedBuffer {
+    return this.m2;
+  }
+
+  /** Take new moment buffers (after the network's parameter buffer was reallocated); the old ones are destroyed. */
+  replaceMoments(moment1: OwnedBuffer, moment2: OwnedBuffer): void {
+    this.m1.destroy();
+    this.m2.destroy();
+    this.m1 = moment1;
+    this.m2 = moment2;
+    this.length = moment1.size / 4;
   }
 
   /** The two dispatches of one optimizer step: advance the counter, update in place. */
@@ -53,8 +73,8 @@ export class OptimizerState {
   }
 
   destroy(): void {
-    this.moment1.destroy();
-    this.moment2.destroy();
+    this.m1.destroy();
+    this.m2.destroy();
     this.counter.destroy();
   }
 }

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { ConfigError, ShapeError } from '../../src/errors.js';
+import { csrProblems } from '../../src/graph/csr.js';
+import type { EdgeRef } from '../../src/graph/growth.js';
+import type { Network } from '../../src/graph/network.js';
+import { blockFloats } from '../../src/graph/structure.js';
+import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+function data(rng: Random, rows: number, features: number, classes: number, lo = 0, hi = 1): Dataset {
+  return classificationDataset({
+    x: randomArray(rng, rows * features, lo, hi),
+    labels: Array.from({ length: rows }, () => rng.int(classes)),
+    features,
+    classes,
+  });
+}
+
+/** `count` random distinct edges into level `target`. */
+function pickEdges(net: Network, rng: Random, target: number, count: number): EdgeRef[] {
+  const all = net.structure.blocks.filter((b) => b.dst === target).flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, edge) => ({ block: b.id, edge })));
+  const order = rng.permutation(all.length);
+  return Array.from(order.subarray(0, Math.min(count, all.length)), (i) => all[i]!);
+}
+
+async function checkInvariants(net: Network, probe: Dataset): Promise<void> {
+  const s = net.structure;
+  for (const b of s.blocks) expect(csrProblems(b.topology), `block ${b.id}`).toEqual([]);
+  const biases = s.levels.slice(1).reduce((n, l) => n + l.size, 0);
+  expect(net.parameterCount).toBe(s.edgeCount + biases);
+  const ids = new Set(s.levels.map((l) => l.id));
+  for (const b of s.blocks) expect(ids.has(b.src) && ids.has(b.dst)).toBe(true);
+  // Offsets do not overlap.
+  const ranges = [...s.blocks.map((b) => [b.weightOffset, blockFloats(b)]), ...s.levels.slice(1).map((l) => [l.biasOffset, l.size])].sort((a, b) => a[0]! - b[0]!);
+  for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]!).toBeGreaterThanOrEqual(ranges[i - 1]![0]! + ranges[i - 1]![1]!);
+  const params = await net.getParameters();
+  const want = graphOutputRef(s, params, probe.x, probe.rows);
+  const err = relativeError(await net.predict(probe), want);
+  expect(err.relative).toBeLessThanOrEqual(1e-5);
+}
+
+describe('edge splitting', () => {
+  it('preserves the function for non-negative parents (output layer and a hidden layer)', async () => {
+    const rng = new Random(1);
+    const net = runtime().createNetwork({ sizes: [12, 9, 5], seed: 3, expandable: [1, 2] });
+    const probe = data(rng, 64, 12, 5);
+    for (const target of [2, 1, 2]) {
+      const report = await net.splitEdges(target, pickEdges(net, rng, target, 6), {}, probe);
+      const scale = Math.max(...(await net.predict(probe)).map(Math.abs));
+      console.info(`split into level ${target}: output change ${report.outputChange!.toExponential(2)} (relative ${(report.outputChange! / scale).toExponential(2)})`);
+      expect(report.outputChange! / scale).toBeLessThanOrEqual(1e-5);
+      expect(report.neuronsAdded).toBe(6);
+      expect(report.parametersAfter).toBe(net.parameterCount);
+      await checkInvariants(net, probe);
+    }
+    expect(net.structure.levels).toHaveLength(6);
+    net.destroy();
+  });
+
+  it('measures and reports the change for signed inputs', async () => {
+    const rng = new Random(2);
+    const net = runtime().createNetwork({ sizes: [6, 4, 3], seed: 1, expandable: [1] });
+    const probe = data(rng, 50, 6, 3, -1, 1);
+    const report = await net.splitEdges(1, pickEdges(net, rng, 1, 10), {}, probe);
+    console.info(`signed inputs: output change ${report.outputChange!.toExponential(2)}`);
+    expect(report.outputChange!).toBeGreaterThan(1e-4);
+    await checkInvariants(net, probe);
+    net.destroy();
+  });
+
+  it('writes 1 into p → h, w into h → c, ε elsewhere, and removes the split edge', async () => {
+    const net = runtime().createNetwork({ sizes: [3, 2], seed: 0 });
+    const before = await net.getParameters();
+    const block = net.structure.blocks[0]!;
+    const edge = 4; // CSR order: destination 1, source 1
+    const w = before[block.weightOffset + block.topology.srcOf[edge]! * 2 + block.topology.dstOf[edge]!]!;
+    await net.splitEdges(1, [{ block: 0, edge }]);
+    const s = net.structure;
+    const params = await net.getParameters();
+    const into = s.blocks.find((b) => b.dst !== 1)!;
+    const out = s.blocks.find((b) => b.src === into.dst)!;
+    expect(into.topology.srcOf.length).toBe(1);
+    expect(params[into.weightOffset]).toBe(1);
+    expect(s.blocks.find((b) => b.src === 0 && b.dst === 1)!.topology.srcOf.length).toBe(5);
+    const outWeights = Array.from({ length: 2 }, (_, c) => params[out.weightOffset + c]!);
+    expect(outWeights[1]).toBe(w);
+    expect(outWeights[0]!).toBeGreaterThanOrEqual(0);
+    expect(outWeights[0]!).toBeLessThan(1e-8);
+    expect(net.pruneCandidates).toHaveLength(1);
+    net.destroy();
+  });
+});
+
+describe('grown networks', () => {
+  it('random split / train / prune sequences keep the invariants and match the CPU reference', async () => {
+    const rng = new Random(7);
+    const net = runtime().createNetwork({ sizes: [10, 8, 4], seed: 2, expandable: [1, 2] });
+    const train = data(rng, 120, 10, 4);
+    for (let round = 0; round < 6; round++) {
+      const target = rng.next() < 0.5 ? 1 : 2;
+      await net.splitEdges(target, pickEdges(net, rng, target, 1 + rng.int(5)), { fullyConnected: rng.next() < 0.3 });
+      await checkInvariants(net, train);
+      await net.fit(train, { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } });
+      const candidates = net.pruneCandidates;
+      const drop = candidates.filter(() => rng.next() < 0.5);
+      if (drop.length) await net.pruneEdges(drop);
+      await checkInvariants(net, train);
+    }
+    net.destroy();
+  });
+
+  it('gradients of a grown network match finite differences of the CPU loss', async () => {
+    const rng = new Random(9);
+    const net = runtime().createNetwork({ sizes: [5, 4, 3], activations: ['tanh', 'identity'], seed: 4, expandable: [1, 2] });
+    const batch = data(rng, 6, 5, 3);
+    await net.splitEdges(2, pickEdges(net, rng, 2, 3));
+    await net.splitEdges(1, pickEdges(net, rng, 1, 2));
+    await net.pruneEdges(net.pruneCandidates.slice(0, 2));
+    // Move the ε weights off zero so every path carries gradient.
+    await net.fit(batch, { epochs: 3, batchSize: 6, optimizer: { name: 'adam', lr: 0.05 } });
+    const s = net.structure;
+    expect(s.blocks.some((b) => b.form === 'sparse')).toBe(true);
+    const params = Float64Array.from(await net.getParameters());
+    const grads = await net.parameterGradients(batch);
+    const live: number[] = [];
+    for (const b of s.blocks) for (let i = 0; i < blockFloats(b); i++) live.push(b.weightOffset + i);
+    for (const l of s.levels.slice(1)) for (let i = 0; i < l.size; i++) live.push(l.biasOffset + i);
+    const fd = centralDifferences((sub) => {
+      const p = Float64Array.from(params);
+      live.forEach((at, i) => (p[at] = sub[i]!));
+      return graphLossRef(s, p, batch.x, batch.rows, { labels: batch.labels! });
+    }, live.map((at) => params[at]!));
+    const err = relativeError(live.map((at) => grads[at]!), fd);
+    console.info(`grown network (${s.levels.length} levels, ${s.blocks.length} blocks): gradient relative error ${err.relative.toExponential(2)} (tolerance 1e-3)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-3);
+    net.destroy();
+  });
+
+  it('live GPU bytes stay bounded over 50 expansion cycles', async () => {
+    const rng = new Random(11);
+    const rt = runtime();
+    const start = rt.liveBytes;
+    const net = rt.createNetwork({ sizes: [16, 8, 4], seed: 5 });
+    const train = data(rng, 64, 16, 4);
+    await net.fit(train, { epochs: 1, batchSize: 32 });
+    let peakRatio = 0;
+    for (let cycle = 0; cycle < 50; cycle++) {
+      await net.splitEdges(2, pickEdges(net, rng, 2, 4));
+      await net.pruneEdges(net.pruneCandidates);
+      const need = 28 * net.structure.floats; // params, grads, two moments (4 B each) + 3 statistics floats
+      peakRatio = Math.max(peakRatio, (rt.liveBytes - start) / need);
+    }
+    console.info(`after 50 cycles: ${net.structure.levels.length} levels, ${net.parameterCount} parameters, live/needed ≤ ${peakRatio.toFixed(2)}`);
+    expect(peakRatio).toBeLessThanOrEqual(2);
+    net.destroy();
+    expect(rt.liveBytes).toBe(start);
+  });
+});
+
+describe('bad input to the research API: a clear error, and the network unchanged', () => {
+  it('rejects missing edges, wrong targets and non-expandable layers', async () => {
+    const net = runtime().createNetwork({ sizes: [4, 3, 2], seed: 0 });
+    const before = await net.getParameters();
+    const structure = net.structure;
+    await expect(net.splitEdges(2, [{ block: 1, edge: 99 }])).rejects.toThrow(ShapeError);
+    await expect(net.splitEdges(2, [{ block: 7, edge: 0 }])).rejects.toThrow(ShapeError);
+    await expect(net.splitEdges(2, [{ block: 0, edge: 0 }])).rejects.toThrow(/does not feed level 2/);
+    await expect(net.splitEdges(1, [{ block: 0, edge: 0 }])).rejects.toThrow(ConfigError);
+    await expect(net.splitEdges(2, [])).rejects.toThrow(ShapeError);
+    await expect(net.splitEdges(2, [{ block: 1, edge: 0 }, { block: 1, edge: 0 }])).rejects.toThrow(/twice/);
+    await expect(net.pruneEdges([{ block: 0, edge: -1 }])).rejects.toThrow(ShapeError);
+    expect(net.structure).toBe(structure);
+    expect(await net.getParameters()).toEqual(before);
+    net.destroy();
+  });
+});
