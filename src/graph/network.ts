@@ -6,12 +6,13 @@ import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
 import type { KernelCache } from '../kernels/kernel.js';
-import { type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
+import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
 import type { CsrBuffers } from '../kernels/sparse.js';
 import { type EdgeRef, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
+import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { type Block, blockFloats, Structure } from './structure.js';
 
 /** How to build a dense network. */
@@ -121,6 +122,9 @@ export class Network implements Trainable {
   private readonly expandableLevels: Set<number>;
   private epsilonCandidates: EdgeRef[] = [];
   private readonly random: Random;
+  private batchesInStatistics = 0;
+  /** The last split: its new level and the level it expanded (what pruning looks at). */
+  private lastSplit: { level: number; target: number } | null = null;
 
   constructor(
     private readonly runtime: RuntimeParts,
@@ -202,6 +206,73 @@ export class Network implements Trainable {
     return [...this.epsilonCandidates];
   }
 
+  /** Batches summed in the running per-edge statistics since they were last cleared. */
+  get statisticsBatches(): number {
+    return this.batchesInStatistics;
+  }
+
+  /** @internal the training loop reports how many batches it added to the statistics. */
+  noteStatistics(batches: number, cleared: boolean): void {
+    this.batchesInStatistics = (cleared ? 0 : this.batchesInStatistics) + batches;
+  }
+
+  /** Clear the running per-edge statistics. */
+  resetEdgeStatistics(): void {
+    this.assertUsable();
+    const encoder = this.gpu.device.createCommandEncoder();
+    encoder.clearBuffer(this.edgeStats);
+    this.gpu.device.queue.submit([encoder.finish()]);
+    this.batchesInStatistics = 0;
+  }
+
+  /**
+   * The reference's exact mode: clear the statistics and fill them with one pass over
+   * `data` (forward, loss, backward; no update) in batches of `batchSize`.
+   */
+  async collectEdgeStatistics(data: Dataset, options: { batchSize?: number; loss?: LossName } = {}): Promise<void> {
+    await this.exclusive('collectEdgeStatistics', async () => {
+      const batches = await collectStatistics(this, data, options.batchSize ?? 256, options.loss ?? 'softmax-cross-entropy');
+      this.batchesInStatistics = batches;
+    });
+  }
+
+  /** Scores of every edge into level `target`, per block (edge-id order), from the current statistics or weights. */
+  async scoreEdges(target: number, options: ScoreOptions = {}): Promise<{ block: number; scores: Float32Array }[]> {
+    this.assertUsable();
+    const blocks = this.current.blocksInto(this.current.level(target).id);
+    const scores = await readScores(this, blocks, options);
+    return blocks.map((b, i) => ({ block: b.id, scores: scores[i]! }));
+  }
+
+  /**
+   * The edges into expandable level `target` whose min–max normalised score exceeds
+   * `threshold` (in (0, 1]), most significant first, at most `maxToReplace`.
+   */
+  async selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]> {
+    this.assertUsable();
+    checkThreshold('threshold', options.threshold);
+    if (!this.expandableLevels.has(target)) throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
+    const max = options.maxToReplace;
+    if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ConfigError(`maxToReplace must be a positive integer, got ${max}`);
+    const blocks = this.current.blocksInto(target);
+    return (await selectEdges(this, blocks, { ...options, above: true, max })).edges;
+  }
+
+  /**
+   * The ε edges of the last split whose score, normalised together with all edges into the
+   * new level and into the level it expanded, is below `threshold` (least significant first).
+   */
+  async selectEdgesToPrune(options: ScoreOptions & { threshold: number }): Promise<EdgeRef[]> {
+    this.assertUsable();
+    checkThreshold('threshold', options.threshold);
+    const split = this.lastSplit;
+    if (!split || this.epsilonCandidates.length === 0) return [];
+    const blocks = [...this.current.blocksInto(split.level), ...this.current.blocksInto(split.target)];
+    const candidates = new Set(this.epsilonCandidates.map((r) => `${r.block}:${r.edge}`));
+    const { edges } = await selectEdges(this, blocks, { ...options, above: false });
+    return edges.filter((r) => candidates.has(`${r.block}:${r.edge}`));
+  }
+
   /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */
   async getParameters(): Promise<Float32Array> {
     this.assertUsable();
@@ -224,6 +295,7 @@ export class Network implements Trainable {
       const outputsBefore = probe ? await predict(this, probe) : null;
       await this.applyStep(step, options.resetOptimizer ?? false);
       this.epsilonCandidates = step.epsilonEdges;
+      this.lastSplit = { level: step.level, target };
       let outputChange: number | undefined;
       if (probe && outputsBefore) {
         const after = await predict(this, probe);
@@ -276,6 +348,7 @@ export class Network implements Trainable {
     this.topologyOwner = this.gpu.memory.owner('network');
     this.topology.clear();
     this.current = step.structure;
+    this.batchesInStatistics = 0;
   }
 
   /** @internal GPU index buffers of a sparse block, uploaded on first use. */

@@ -4,10 +4,11 @@ import gather from '../../shaders/gather.wgsl';
 import loss from '../../shaders/loss.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
 import rewrite from '../../shaders/rewrite.wgsl';
+import score from '../../shaders/score.wgsl';
 import sparse from '../../shaders/sparse.wgsl';
 
 /** The WGSL source of each kernel family, by file name under `shaders/`. */
-export const SHADERS = { dense, gather, loss, optimizer, rewrite, sparse } as const;
+export const SHADERS = { dense, gather, loss, optimizer, rewrite, score, sparse } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
 export type ShaderFamily = keyof typeof SHADERS;

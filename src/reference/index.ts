@@ -5,3 +5,5 @@ export * from './optimizer.js';
 export * from './network.js';
 export * from './sparse.js';
 export * from './graph.js';
+export * from './rewrite.js';
+export * from './score.js';

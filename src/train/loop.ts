@@ -24,6 +24,8 @@ export interface Trainable extends GraphView {
   readonly inputs: number;
   readonly outputs: number;
   readonly parameterCount: number;
+  /** Record that `batches` batches were added to the running statistics (after clearing them, if `cleared`). */
+  noteStatistics(batches: number, cleared: boolean): void;
   /** The optimizer state for `name`, created (zeroed) if absent or of another kind. */
   optimizerFor(name: OptimizerState['name']): OptimizerState;
 }
@@ -143,7 +145,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const bodies = new PlanCache(async (rows) => [
       ...(await recordForward(rec, net, trainWs, rows)),
       ...(await recordLoss(rec, net, trainWs, rows, o.loss, true, 0)),
-      ...(await recordBackward(rec, net, trainWs, rows)),
+      ...(await recordBackward(rec, net, trainWs, rows, options.edgeStatistics ?? false)),
       ...update,
     ]);
     const steps: Dispatch[][] = [];
@@ -157,12 +159,16 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       for (const [i, step] of steps.entries()) {
         // One command buffer per step; the only non-dispatch command is the stats reset.
         const encoder = device.createCommandEncoder({ label: `step ${i}` });
-        if (i === 0) encoder.clearBuffer(trainWs.stats.buffer);
+        if (i === 0) {
+          encoder.clearBuffer(trainWs.stats.buffer);
+          if (options.edgeStatistics) encoder.clearBuffer(net.edgeStats);
+        }
         const pass = encoder.beginComputePass();
         encodeDispatches(pass, step);
         pass.end();
         device.queue.submit([encoder.finish()]);
       }
+      if (options.edgeStatistics) net.noteStatistics(steps.length, true);
       let valStats: Float32Array | null = null;
       if (evaluation && evalWs) {
         submitChunks(device, evalWs, evaluation.steps);
@@ -269,5 +275,33 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
     ];
     submitChunks(net.gpu.device, ws, [step]);
     return net.gpu.readFloats(net.grads);
+  });
+}
+
+/**
+ * Clear the running per-edge statistics and fill them with one pass over `data`: forward,
+ * loss and backward per batch, no parameter update. Returns the number of batches.
+ */
+export async function collectStatistics(net: Trainable, data: Dataset, batchSize: number, lossName: LossName): Promise<number> {
+  checkDataFor(data, 'statistics data', net.inputs, net.outputs, lossName);
+  const rows = Math.min(batchSize, data.rows);
+  return withCall(net, 'statistics', data, rows, async (rec, ws, uploaded) => {
+    const slots = batches(data.rows, rows);
+    const gathers = await recordGathers(rec, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), net.outputs);
+    const bodies = new PlanCache(async (n) => [
+      ...(await recordForward(rec, net, ws, n)),
+      ...(await recordLoss(rec, net, ws, n, lossName, true, 0)),
+      ...(await recordBackward(rec, net, ws, n, true)),
+    ]);
+    const encoder = net.gpu.device.createCommandEncoder({ label: 'edge statistics' });
+    encoder.clearBuffer(net.edgeStats);
+    for (const [i, slot] of slots.entries()) {
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, [...gathers[i]!, ...(await bodies.get(slot.rows))]);
+      pass.end();
+    }
+    net.gpu.device.queue.submit([encoder.finish()]);
+    await net.gpu.settle();
+    return slots.length;
   });
 }

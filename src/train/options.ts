@@ -39,6 +39,8 @@ export interface FitOptions {
   /** Seed of the per-epoch shuffles. */
   seed?: number;
   shuffle?: boolean;
+  /** Accumulate running per-edge gradient statistics (cleared at each epoch's start). */
+  edgeStatistics?: boolean;
   onEpoch?: (report: EpochReport) => void | Promise<void>;
 }
 

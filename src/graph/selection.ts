@@ -1,0 +1,140 @@
+import { ConfigError } from '../errors.js';
+import type { GpuContext } from '../gpu/context.js';
+import { storageBuffer } from '../gpu/upload.js';
+import { type Dispatch, type Recorder, submitDispatches } from '../kernels/dispatch.js';
+import type { KernelCache } from '../kernels/kernel.js';
+import { AGGREGATIONS, type Aggregation, METRICS, type Metric, scoreBlock, scoreBounds, selectScores } from '../kernels/score.js';
+import type { EdgeRef } from './growth.js';
+import { type Block, blockFloats, type Structure } from './structure.js';
+
+/** How edges are scored. */
+export interface ScoreOptions {
+  /** Default `abs-grad` (the reference's). */
+  metric?: Metric;
+  /** Default `mean`. */
+  aggregation?: Aggregation;
+}
+
+/** What selection needs of a network. */
+export interface Scorable {
+  readonly gpu: GpuContext;
+  readonly kernels: KernelCache;
+  readonly structure: Structure;
+  readonly params: GPUBuffer;
+  readonly edgeStats: GPUBuffer;
+  /** Batches summed in the running statistics since they were last cleared. */
+  readonly statisticsBatches: number;
+}
+
+export function checkScoreOptions(o: ScoreOptions): Required<ScoreOptions> {
+  const metric = o.metric ?? 'abs-grad';
+  const aggregation = o.aggregation ?? 'mean';
+  if (!METRICS.includes(metric)) throw new ConfigError(`unknown metric "${metric}"; expected one of ${METRICS.join(', ')}`);
+  if (!AGGREGATIONS.includes(aggregation)) throw new ConfigError(`unknown aggregation "${aggregation}"; expected mean or variance`);
+  return { metric, aggregation };
+}
+
+export function checkThreshold(name: string, threshold: number): void {
+  if (!(threshold > 0 && threshold <= 1)) throw new ConfigError(`${name} must be in (0, 1], got ${threshold}`);
+}
+
+/** The CSR edge id of value `k` of a block's storage (dense blocks are complete and src-major). */
+function edgeOfValue(b: Block, k: number): number {
+  if (b.form === 'sparse') return k;
+  const src = Math.floor(k / b.topology.dst);
+  const dst = k % b.topology.dst;
+  return dst * b.topology.src + src;
+}
+
+/** Record scoring of `blocks` into one concatenated scores buffer. */
+async function recordScores(net: Scorable, rec: Recorder, blocks: readonly Block[], o: Required<ScoreOptions>): Promise<{ dispatches: Dispatch[]; scores: GPUBuffer; count: number; starts: number[] }> {
+  const count = blocks.reduce((n, b) => n + blockFloats(b), 0);
+  const scores = storageBuffer(net.gpu.device, rec.owner, 'scores', Math.max(1, count) * 4).buffer;
+  const dispatches: Dispatch[] = [];
+  const starts: number[] = [];
+  let offset = 0;
+  for (const b of blocks) {
+    const floats = blockFloats(b);
+    starts.push(offset);
+    dispatches.push(
+      await scoreBlock(rec, {
+        ...o,
+        count: floats,
+        batches: net.statisticsBatches,
+        offset,
+        stats: { buffer: net.edgeStats, offset: 12 * b.weightOffset, size: 12 * floats },
+        weights: { buffer: net.params, offset: 4 * b.weightOffset, size: 4 * floats },
+        scores,
+      }),
+    );
+    offset += floats;
+  }
+  return { dispatches, scores, count, starts };
+}
+
+/** Scores of every edge of `blocks`, per block in edge-id order (read back: for research and tests). */
+export async function readScores(net: Scorable, blocks: readonly Block[], options: ScoreOptions = {}): Promise<Float32Array[]> {
+  const o = checkScoreOptions(options);
+  const owner = net.gpu.memory.owner('scores');
+  try {
+    const rec: Recorder = { kernels: net.kernels, device: net.gpu.device, owner };
+    const { dispatches, scores, count, starts } = await recordScores(net, rec, blocks, o);
+    submitDispatches(net.gpu.device, dispatches);
+    const all = await net.gpu.readFloats(scores, 0, Math.max(1, count));
+    return blocks.map((b, i) => {
+      const out = new Float32Array(blockFloats(b));
+      for (let k = 0; k < out.length; k++) out[edgeOfValue(b, k)] = all[starts[i]! + k]!;
+      return out;
+    });
+  } finally {
+    owner.destroy();
+  }
+}
+
+/**
+ * Normalise the scores of `blocks` together (min–max) on the GPU and return the edges whose
+ * normalised score is above (or below) `threshold`, most (least) significant first, at most
+ * `max`. Only the picked edges are read back.
+ */
+export async function selectEdges(
+  net: Scorable,
+  blocks: readonly Block[],
+  a: ScoreOptions & { threshold: number; above: boolean; max?: number },
+): Promise<{ edges: EdgeRef[]; scores: number[] }> {
+  const o = checkScoreOptions(a);
+  const owner = net.gpu.memory.owner('selection');
+  try {
+    const device = net.gpu.device;
+    const rec: Recorder = { kernels: net.kernels, device, owner };
+    const { dispatches, scores, count, starts } = await recordScores(net, rec, blocks, o);
+    if (count === 0) return { edges: [], scores: [] };
+    const bounds = storageBuffer(device, owner, 'bounds', 8).buffer;
+    const picked = storageBuffer(device, owner, 'picked', 8 * count).buffer;
+    const counter = storageBuffer(device, owner, 'counter', 4).buffer;
+    submitDispatches(device, [
+      ...dispatches,
+      await scoreBounds(rec, { count, scores, bounds }),
+      await selectScores(rec, { count, threshold: a.threshold, above: a.above, scores, bounds, picked, counter }),
+    ]);
+    const n = new Uint32Array(await net.gpu.read(counter, 0, 4))[0]!;
+    if (n === 0) return { edges: [], scores: [] };
+    const raw = await net.gpu.read(picked, 0, 8 * n);
+    const ids = new Uint32Array(raw);
+    const values = new Float32Array(raw);
+    // The atomic append is unordered: sort (by score, then index) so results are deterministic.
+    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => (a.above ? values[2 * y + 1]! - values[2 * x + 1]! : values[2 * x + 1]! - values[2 * y + 1]!) || ids[2 * x]! - ids[2 * y]!);
+    const kept = order.slice(0, a.max ?? n);
+    return {
+      edges: kept.map((i) => {
+        const k = ids[2 * i]!;
+        let at = starts.length - 1;
+        while (starts[at]! > k) at--;
+        const b = blocks[at]!;
+        return { block: b.id, edge: edgeOfValue(b, k - starts[at]!) };
+      }),
+      scores: kept.map((i) => values[2 * i + 1]!),
+    };
+  } finally {
+    owner.destroy();
+  }
+}

@@ -1,0 +1,59 @@
+import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import { family } from './sources.js';
+
+/** Edge significance metrics (ALGORITHM.md). */
+export const METRICS = ['abs-grad', 'grad-variance', 'weight-sq', 'weight-abs'] as const;
+export type Metric = (typeof METRICS)[number];
+/** How per-batch values are aggregated over batches. */
+export const AGGREGATIONS = ['mean', 'variance'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/** Scores of one block's `count` values, written at `offset` of `scores`. */
+export async function scoreBlock(
+  rec: Recorder,
+  a: {
+    metric: Metric;
+    aggregation: Aggregation;
+    count: number;
+    batches: number;
+    offset: number;
+    stats: BindingResource;
+    weights: BindingResource;
+    scores: BindingResource;
+  },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({
+    ...family('score'),
+    entryPoint: 'score',
+    constants: { METRIC: METRICS.indexOf(a.metric), AGGREGATION: AGGREGATIONS.indexOf(a.aggregation) },
+  });
+  return prepare(
+    rec,
+    kernel,
+    { count: a.count, batches: a.batches, threshold: 0, offset: a.offset },
+    pickBindings(kernel, { stats: a.stats, weights: a.weights, scores: a.scores }),
+    kernel.groupsFor1D(a.count),
+  );
+}
+
+/** Min and max of the first `count` scores into `bounds`. */
+export async function scoreBounds(rec: Recorder, a: { count: number; scores: BindingResource; bounds: BindingResource }): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('score'), entryPoint: 'minmax' });
+  return prepare(rec, kernel, { count: a.count, batches: 0, threshold: 0, offset: 0 }, pickBindings(kernel, { scores: a.scores, bounds: a.bounds }), [1, 1, 1]);
+}
+
+/** Append (index, normalised score) of every score above (or below) `threshold` to `picked`. */
+export async function selectScores(
+  rec: Recorder,
+  a: { count: number; threshold: number; above: boolean; scores: BindingResource; bounds: BindingResource; picked: BindingResource; counter: BindingResource },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('score'), entryPoint: 'select_edges', constants: { ABOVE: a.above } });
+  return prepare(
+    rec,
+    kernel,
+    { count: a.count, batches: 0, threshold: a.threshold, offset: 0 },
+    pickBindings(kernel, { scores: a.scores, bounds: a.bounds, picked: a.picked, counter: a.counter }),
+    kernel.groupsFor1D(a.count),
+  );
+}

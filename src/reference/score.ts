@@ -1,0 +1,38 @@
+/** CPU reference of shaders/score.wgsl (float64). */
+import type { Aggregation, Metric } from '../kernels/score.js';
+
+/** Score of each value from its running statistics (3 per value) or weight. */
+export function scoreRef(metric: Metric, aggregation: Aggregation, stats: ArrayLike<number>, weights: ArrayLike<number>, batches: number): Float64Array {
+  const b = Math.max(batches, 1);
+  return Float64Array.from({ length: weights.length }, (_, k) => {
+    const meanAbs = stats[3 * k]! / b;
+    const mean = stats[3 * k + 1]! / b;
+    const meanSq = stats[3 * k + 2]! / b;
+    switch (metric) {
+      case 'abs-grad':
+        return aggregation === 'variance' ? Math.max(meanSq - meanAbs * meanAbs, 0) : meanAbs;
+      case 'grad-variance':
+        return Math.max(meanSq - mean * mean, 0);
+      case 'weight-sq':
+        return weights[k]! * weights[k]!;
+      default:
+        return Math.abs(weights[k]!);
+    }
+  });
+}
+
+/** Min–max normalised scores: (m − min) / (max − min + 1e-8). */
+export function normaliseRef(scores: ArrayLike<number>): Float64Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < scores.length; i++) (lo = Math.min(lo, scores[i]!)), (hi = Math.max(hi, scores[i]!));
+  return Float64Array.from(scores, (m) => (m - lo) / (hi - lo + 1e-8));
+}
+
+/** Indices whose normalised score is above (or below) `threshold`, highest (lowest) first, at most `max`. */
+export function selectRef(normalised: ArrayLike<number>, threshold: number, above: boolean, max = Infinity): number[] {
+  const picked: number[] = [];
+  for (let i = 0; i < normalised.length; i++) if (above ? normalised[i]! > threshold : normalised[i]! < threshold) picked.push(i);
+  picked.sort((a, b) => (above ? normalised[b]! - normalised[a]! : normalised[a]! - normalised[b]!) || a - b);
+  return picked.slice(0, max);
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, subset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { ConfigError } from '../../src/errors.js';
+import { normaliseRef, selectRef } from '../../src/reference/score.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+function dataset(rng: Random, rows: number) {
+  return classificationDataset({ x: randomArray(rng, rows * 8, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 8, classes: 3 });
+}
+
+describe('edge statistics and selection', () => {
+  it('exact-mode statistics give abs-grad = mean over batches of |∂loss/∂w|', async () => {
+    const rng = new Random(1);
+    const data = dataset(rng, 40);
+    const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 1 });
+    await net.collectEdgeStatistics(data, { batchSize: 16 });
+    expect(net.statisticsBatches).toBe(3);
+    // Per-batch gradients, computed one batch at a time, averaged in |·| on the CPU.
+    const block = net.structure.blocksInto(2)[0]!;
+    const want = new Float64Array(block.topology.srcOf.length);
+    for (const [start, rows] of [
+      [0, 16],
+      [16, 16],
+      [32, 8],
+    ]) {
+      const g = await net.parameterGradients(subset(data, Array.from({ length: rows! }, (_, i) => start! + i)));
+      for (let e = 0; e < want.length; e++) {
+        const k = block.topology.srcOf[e]! * block.topology.dst + block.topology.dstOf[e]!;
+        want[e] = want[e]! + Math.abs(g[block.weightOffset + k]!) / 3;
+      }
+    }
+    const [got] = await net.scoreEdges(2, { metric: 'abs-grad' });
+    const err = relativeError(got!.scores, want);
+    console.info(`exact abs-grad scores vs per-batch gradients: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    net.destroy();
+  });
+
+  it('running statistics accumulate during fit, and selection matches the CPU selection of the read scores', async () => {
+    const rng = new Random(2);
+    const data = dataset(rng, 64);
+    const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 2 });
+    await net.fit(data, { epochs: 1, batchSize: 16, edgeStatistics: true });
+    expect(net.statisticsBatches).toBe(4);
+    const [scores] = await net.scoreEdges(2);
+    const wanted = selectRef(normaliseRef(scores!.scores), 0.5, true, 4);
+    const picked = await net.selectEdgesToSplit(2, { threshold: 0.5, maxToReplace: 4 });
+    expect(picked.map((r) => r.edge)).toEqual(wanted);
+    expect(picked.every((r) => r.block === scores!.block)).toBe(true);
+    net.destroy();
+  });
+
+  it('pruning selects only ε edges of the last split, least significant first', async () => {
+    const rng = new Random(3);
+    const data = dataset(rng, 64);
+    const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 3 });
+    await net.fit(data, { epochs: 1, batchSize: 16, edgeStatistics: true });
+    const picked = await net.selectEdgesToSplit(2, { threshold: 0.3, maxToReplace: 5 });
+    await net.splitEdges(2, picked);
+    await net.fit(data, { epochs: 2, batchSize: 16, edgeStatistics: true });
+    const candidates = new Set(net.pruneCandidates.map((r) => `${r.block}:${r.edge}`));
+    const prune = await net.selectEdgesToPrune({ threshold: 0.1 });
+    expect(prune.length).toBeGreaterThan(0);
+    expect(prune.every((r) => candidates.has(`${r.block}:${r.edge}`))).toBe(true);
+    const before = net.parameterCount;
+    const report = await net.pruneEdges(prune);
+    expect(report.parametersAfter).toBe(before - prune.length);
+    net.destroy();
+  });
+
+  it('rejects thresholds outside (0, 1] and non-expandable levels, changing nothing', async () => {
+    const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 0 });
+    for (const threshold of [0, -0.5, 1.5, Number.NaN]) {
+      await expect(net.selectEdgesToSplit(2, { threshold })).rejects.toThrow(ConfigError);
+    }
+    await expect(net.selectEdgesToSplit(1, { threshold: 0.5 })).rejects.toThrow(/not expandable/);
+    await expect(net.selectEdgesToSplit(2, { threshold: 0.5, maxToReplace: 0 })).rejects.toThrow(ConfigError);
+    await expect(net.scoreEdges(2, { metric: 'magic' as never })).rejects.toThrow(ConfigError);
+    net.destroy();
+  });
+});
