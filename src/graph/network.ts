@@ -70,6 +70,19 @@ export interface LayerWeights {
   bias: Float32Array;
 }
 
+/** Growth operations available to an expansion policy while `fit` runs (see {@link Network.growthControl}). */
+export interface GrowthControl {
+  structure(): Structure;
+  expandable(): number[];
+  parameterCount(): number;
+  selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]>;
+  selectEdgesToPrune(options: ScoreOptions & { threshold: number }): Promise<EdgeRef[]>;
+  splitEdges(target: number, edges: readonly EdgeRef[], options?: SplitEdgesOptions): Promise<SplitReport>;
+  pruneEdges(edges: readonly EdgeRef[], options?: { resetOptimizer?: boolean }): Promise<PruneReport>;
+  collectEdgeStatistics(data: Dataset, options?: { batchSize?: number; loss?: LossName }): Promise<void>;
+  scoreEdges(target: number, options?: ScoreOptions): Promise<{ block: number; scores: Float32Array }[]>;
+}
+
 /** A layer of a plain feed-forward network (a chain of complete dense blocks). */
 export interface LayerInfo {
   readonly inputs: number;
@@ -230,10 +243,7 @@ export class Network implements Trainable {
    * `data` (forward, loss, backward; no update) in batches of `batchSize`.
    */
   async collectEdgeStatistics(data: Dataset, options: { batchSize?: number; loss?: LossName } = {}): Promise<void> {
-    await this.exclusive('collectEdgeStatistics', async () => {
-      const batches = await collectStatistics(this, data, options.batchSize ?? 256, options.loss ?? 'softmax-cross-entropy');
-      this.batchesInStatistics = batches;
-    });
+    await this.exclusive('collectEdgeStatistics', () => this.growthControl().collectEdgeStatistics(data, options));
   }
 
   /** Scores of every edge into level `target`, per block (edge-id order), from the current statistics or weights. */
@@ -286,7 +296,11 @@ export class Network implements Trainable {
    * outputs on them is measured and reported.
    */
   async splitEdges(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions = {}, probe?: Dataset): Promise<SplitReport> {
-    return this.exclusive('splitEdges', async () => {
+    return this.exclusive('splitEdges', () => this.split(target, edges, options, probe));
+  }
+
+  private async split(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions, probe?: Dataset): Promise<SplitReport> {
+    {
       if (!this.expandableLevels.has(target)) {
         throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
       }
@@ -310,19 +324,41 @@ export class Network implements Trainable {
         epsilonEdges: step.epsilonEdges.length,
         ...(outputChange === undefined ? {} : { outputChange }),
       };
-    });
+    }
   }
 
   /** Remove `edges`; all other weights and optimizer state are kept. */
   async pruneEdges(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean } = {}): Promise<PruneReport> {
-    return this.exclusive('pruneEdges', async () => {
-      const before = this.current.parameterCount;
-      const old = this.current;
-      const step = planPrune(old, edges);
-      await this.applyStep(step, options.resetOptimizer ?? false);
-      this.epsilonCandidates = translateEdges(old, this.current, this.epsilonCandidates).filter((r) => r.block >= 0);
-      return { edgesRemoved: edges.length, parametersBefore: before, parametersAfter: this.current.parameterCount };
-    });
+    return this.exclusive('pruneEdges', () => this.prune(edges, options));
+  }
+
+  private async prune(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean }): Promise<PruneReport> {
+    const before = this.current.parameterCount;
+    const old = this.current;
+    const step = planPrune(old, edges);
+    await this.applyStep(step, options.resetOptimizer ?? false);
+    this.epsilonCandidates = translateEdges(old, this.current, this.epsilonCandidates).filter((r) => r.block >= 0);
+    return { edgesRemoved: edges.length, parametersBefore: before, parametersAfter: this.current.parameterCount };
+  }
+
+  /**
+   * @internal The growth operations without the one-call-at-a-time lock, for expansion
+   * policies that run inside `fit` (which holds the lock).
+   */
+  growthControl(): GrowthControl {
+    return {
+      structure: () => this.current,
+      expandable: () => this.expandable,
+      parameterCount: () => this.parameterCount,
+      selectEdgesToSplit: (target, options) => this.selectEdgesToSplit(target, options),
+      selectEdgesToPrune: (options) => this.selectEdgesToPrune(options),
+      splitEdges: (target, edges, options) => this.split(target, edges, options ?? {}),
+      pruneEdges: (edges, options) => this.prune(edges, options ?? {}),
+      collectEdgeStatistics: async (data, options) => {
+        this.batchesInStatistics = await collectStatistics(this, data, options?.batchSize ?? 256, options?.loss ?? 'softmax-cross-entropy');
+      },
+      scoreEdges: (target, options) => this.scoreEdges(target, options),
+    };
   }
 
   private async applyStep(step: GrowthStep, resetMoments: boolean): Promise<void> {

@@ -10,6 +10,8 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
 import { resolveFitOptions } from './options.js';
+import { referencePolicy } from './expansion.js';
+import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, recordBackward, recordForward, recordLoss } from './passes.js';
 import { STATS_SLOT, Workspace } from './workspace.js';
@@ -26,6 +28,8 @@ export interface Trainable extends GraphView {
   readonly parameterCount: number;
   /** Record that `batches` batches were added to the running statistics (after clearing them, if `cleared`). */
   noteStatistics(batches: number, cleared: boolean): void;
+  /** Growth operations for expansion policies, usable while fit holds the network. */
+  growthControl(): GrowthControl;
   /** The optimizer state for `name`, created (zeroed) if absent or of another kind. */
   optimizerFor(name: OptimizerState['name']): OptimizerState;
 }
@@ -119,65 +123,93 @@ function toEvaluation(stats: Float32Array, offset: number, classification: boole
   return { loss: stats[offset]! / rows, accuracy: classification ? stats[offset + 1]! / rows : Number.NaN, rows };
 }
 
+/** Everything recorded for one structure: replaced after the network grows. */
+interface FitPlans {
+  structure: Trainable['structure'];
+  owner: BufferOwner;
+  trainWs: Workspace;
+  steps: Dispatch[][];
+  evalWs: Workspace | null;
+  evaluation: { steps: Dispatch[][] } | null;
+}
+
 /** Train `net` on `train`; see {@link FitOptions}. Returns one report per epoch. */
 export async function fit(net: Trainable, train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
   const o = resolveFitOptions(options);
   checkDataFor(train, 'training data', net.inputs, net.outputs, o.loss);
   const validation = options.validation;
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
+  const policy = options.expansion === undefined ? null : 'afterEpoch' in options.expansion ? options.expansion : referencePolicy(options.expansion);
+  const statistics = Boolean(options.edgeStatistics || policy);
   const gpu = net.gpu;
   gpu.check();
   const device = gpu.device;
   const owner = gpu.memory.owner('fit');
   const reports: EpochReport[] = [];
+  let plans: FitPlans | null = null;
   try {
-    const rec: Recorder = { kernels: net.kernels, device, owner };
+    // Uploaded once per call; only the recorded plans depend on the structure.
     const batchRows = Math.min(o.batchSize, train.rows);
     const evalRows = validation ? Math.min(EVAL_ROWS, validation.rows) : 0;
-    const trainWs = new Workspace(device, owner, net.structure, batchRows);
-    const evalWs = validation ? new Workspace(device, owner, net.structure, evalRows) : null;
     const trainData = uploadDataset(gpu, owner, train);
+    const valData = validation ? uploadDataset(gpu, owner, validation) : null;
     const order = storageBuffer(device, owner, 'order.train', train.rows * 4);
     const slots = batches(train.rows, batchRows);
-    const gathers = await recordGathers(rec, trainData, trainWs, slots, order.buffer, net.outputs);
-    const optimizer = net.optimizerFor(o.optimizer.name);
-    const update = await optimizer.record(rec, net.params, net.grads, o.optimizer);
-    const bodies = new PlanCache(async (rows) => [
-      ...(await recordForward(rec, net, trainWs, rows)),
-      ...(await recordLoss(rec, net, trainWs, rows, o.loss, true, 0)),
-      ...(await recordBackward(rec, net, trainWs, rows, options.edgeStatistics ?? false)),
-      ...update,
-    ]);
-    const steps: Dispatch[][] = [];
-    for (const [i, slot] of slots.entries()) steps.push([...gathers[i]!, ...(await bodies.get(slot.rows))]);
-    const evaluation = validation && evalWs ? await recordInference(net, rec, uploadDataset(gpu, owner, validation), evalWs, o.loss) : null;
+
+    const record = async (): Promise<FitPlans> => {
+      const planOwner = gpu.memory.owner('fit');
+      const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows);
+      const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows) : null;
+      const gathers = await recordGathers(rec, trainData, trainWs, slots, order.buffer, net.outputs);
+      const optimizer = net.optimizerFor(o.optimizer.name);
+      const update = await optimizer.record(rec, net.params, net.grads, o.optimizer);
+      const bodies = new PlanCache(async (rows) => [
+        ...(await recordForward(rec, net, trainWs, rows)),
+        ...(await recordLoss(rec, net, trainWs, rows, o.loss, true, 0)),
+        ...(await recordBackward(rec, net, trainWs, rows, statistics)),
+        ...update,
+      ]);
+      const steps: Dispatch[][] = [];
+      for (const [i, slot] of slots.entries()) steps.push([...gathers[i]!, ...(await bodies.get(slot.rows))]);
+      const evaluation = valData && evalWs ? await recordInference(net, rec, valData, evalWs, o.loss) : null;
+      return { structure: net.structure, owner: planOwner, trainWs, steps, evalWs, evaluation };
+    };
+    const classification = o.loss === 'softmax-cross-entropy';
+    /** Validation loss and accuracy (NaN without validation data) with the current plans. */
+    const validate = async (p: FitPlans) => {
+      if (!p.evaluation || !p.evalWs) return { loss: Number.NaN, accuracy: Number.NaN };
+      submitChunks(device, p.evalWs, p.evaluation.steps);
+      return toEvaluation(await gpu.readFloats(p.evalWs.stats.buffer, STATS_SLOT / 4, 4), 0, classification);
+    };
+    const current = async (): Promise<FitPlans> => {
+      if (!plans || plans.structure !== net.structure) {
+        plans?.owner.destroy();
+        plans = await record();
+      }
+      return plans;
+    };
 
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const started = performance.now();
+      const p = await current();
       const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       writeView(device, order.buffer, 0, permutation);
-      for (const [i, step] of steps.entries()) {
-        // One command buffer per step; the only non-dispatch command is the stats reset.
+      for (const [i, step] of p.steps.entries()) {
+        // One command buffer per step; the only non-dispatch commands are the resets.
         const encoder = device.createCommandEncoder({ label: `step ${i}` });
         if (i === 0) {
-          encoder.clearBuffer(trainWs.stats.buffer);
-          if (options.edgeStatistics) encoder.clearBuffer(net.edgeStats);
+          encoder.clearBuffer(p.trainWs.stats.buffer);
+          if (statistics) encoder.clearBuffer(net.edgeStats);
         }
         const pass = encoder.beginComputePass();
         encodeDispatches(pass, step);
         pass.end();
         device.queue.submit([encoder.finish()]);
       }
-      if (options.edgeStatistics) net.noteStatistics(steps.length, true);
-      let valStats: Float32Array | null = null;
-      if (evaluation && evalWs) {
-        submitChunks(device, evalWs, evaluation.steps);
-        valStats = await gpu.readFloats(evalWs.stats.buffer, STATS_SLOT / 4, 4);
-      }
-      const trainStats = await gpu.readFloats(trainWs.stats.buffer, 0, 4);
-      const classification = o.loss === 'softmax-cross-entropy';
-      const t = toEvaluation(trainStats, 0, classification);
-      const v = valStats ? toEvaluation(valStats, 0, classification) : { loss: Number.NaN, accuracy: Number.NaN };
+      if (statistics) net.noteStatistics(p.steps.length, true);
+      const v = await validate(p);
+      const t = toEvaluation(await gpu.readFloats(p.trainWs.stats.buffer, 0, 4), 0, classification);
       const report: EpochReport = {
         epoch,
         trainLoss: t.loss,
@@ -185,14 +217,35 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         valLoss: v.loss,
         valAccuracy: v.accuracy,
         params: net.parameterCount,
-        seconds: (performance.now() - started) / 1000,
+        seconds: 0,
+        expanded: 0,
+        pruned: 0,
+        architecture: net.structure.sizes,
       };
       reports.push(report);
+      if (policy) {
+        const growth = await policy.afterEpoch({
+          epoch,
+          history: reports,
+          network: net.growthControl(),
+          train,
+          currentLoss: async () => {
+            const now = await current();
+            return now.evaluation ? (await validate(now)).loss : (await evaluate(net, train, o.loss)).loss;
+          },
+        });
+        report.expanded = growth.expanded;
+        report.pruned = growth.pruned;
+        report.params = net.parameterCount;
+        report.architecture = net.structure.sizes;
+      }
+      report.seconds = (performance.now() - started) / 1000;
       await options.onEpoch?.(report);
     }
     await gpu.settle();
     return reports;
   } finally {
+    (plans as FitPlans | null)?.owner.destroy();
     owner.destroy();
   }
 }

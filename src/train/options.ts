@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
+import type { ExpansionOptions, ExpansionPolicy } from './expansion.js';
 
 /** Loss functions. `softmax-cross-entropy` takes class labels; `mse` takes targets. */
 export type LossName = 'softmax-cross-entropy' | 'mse';
@@ -24,8 +25,14 @@ export interface EpochReport {
   valAccuracy: number;
   /** Trainable values (weights + biases). */
   params: number;
-  /** Wall-clock seconds of this epoch (training and validation). */
+  /** Wall-clock seconds of this epoch (training, validation and any growth). */
   seconds: number;
+  /** Edges split after this epoch. */
+  expanded: number;
+  /** Edges pruned after this epoch. */
+  pruned: number;
+  /** Level sizes after this epoch, inputs first. */
+  architecture: number[];
 }
 
 /** Options of {@link Network.fit}. */
@@ -41,6 +48,11 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Accumulate running per-edge gradient statistics (cleared at each epoch's start). */
   edgeStatistics?: boolean;
+  /**
+   * Grow the network while it trains: reference options (see {@link ExpansionOptions}; `{}`
+   * for the reference defaults) or a policy of your own. Turns on `edgeStatistics`.
+   */
+  expansion?: ExpansionOptions | ExpansionPolicy;
   onEpoch?: (report: EpochReport) => void | Promise<void>;
 }
 

@@ -1,0 +1,173 @@
+import type { Dataset } from '../data/dataset.js';
+import { ConfigError } from '../errors.js';
+import type { GrowthControl } from '../graph/network.js';
+import type { Aggregation, Metric } from '../kernels/score.js';
+import { AGGREGATIONS, METRICS } from '../kernels/score.js';
+import type { EpochReport } from './options.js';
+
+/** What happened at an expansion (payload of `onExpand`). */
+export interface ExpandEvent {
+  epoch: number;
+  /** The expanded level and the new level. */
+  target: number;
+  level: number;
+  edgesSplit: number;
+  neuronsAdded: number;
+  parametersBefore: number;
+  parametersAfter: number;
+  /** Validation (or training) loss just before and just after the split. */
+  lossBefore: number;
+  lossAfter: number;
+}
+
+/** What happened at a pruning (payload of `onPrune`). */
+export interface PruneEvent {
+  epoch: number;
+  edgesRemoved: number;
+  parametersBefore: number;
+  parametersAfter: number;
+  lossBefore: number;
+  lossAfter: number;
+}
+
+/** What a policy sees after each epoch. */
+export interface PolicyContext {
+  epoch: number;
+  /** Every epoch so far, this one last. */
+  history: readonly EpochReport[];
+  network: GrowthControl;
+  /** The training data (for exact-mode statistics). */
+  train: Dataset;
+  /** Loss on the validation data (training data when there is none), evaluated now. */
+  currentLoss(): Promise<number>;
+}
+
+/** An expansion policy: called after every epoch of `fit`; may split and prune through `network`. */
+export interface ExpansionPolicy {
+  afterEpoch(context: PolicyContext): Promise<{ expanded: number; pruned: number }>;
+}
+
+/** Options of the reference policy (ALGORITHM.md), with the reference MNIST defaults. */
+export interface ExpansionOptions {
+  metric?: Metric;
+  aggregation?: Aggregation;
+  /** Split edges whose normalised score exceeds this (0.7). */
+  chooseThreshold?: number;
+  /** At most this many splits per expansion, highest scores first (900). */
+  maxToReplace?: number;
+  /** Expand when the mean |Δ validation loss| over `window` epochs is below this (0.005). */
+  lossChangeThreshold?: number;
+  window?: number;
+  minEpochsBetween?: number;
+  /** Prune this many epochs after an expansion (2). */
+  deleteAfter?: number;
+  /** Remove ε edges whose normalised score is below this (0.1). */
+  deleteThreshold?: number;
+  fullyConnected?: boolean;
+  /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
+  resetOptimizer?: boolean;
+  /** `running` (accumulated during training, default) or `exact` (a separate pass, as the reference). */
+  statistics?: 'running' | 'exact';
+  epsilon?: number;
+  onExpand?: (event: ExpandEvent) => void | Promise<void>;
+  onPrune?: (event: PruneEvent) => void | Promise<void>;
+}
+
+export const REFERENCE_EXPANSION = {
+  metric: 'abs-grad',
+  aggregation: 'mean',
+  chooseThreshold: 0.7,
+  maxToReplace: 900,
+  lossChangeThreshold: 0.005,
+  window: 5,
+  minEpochsBetween: 8,
+  deleteAfter: 2,
+  deleteThreshold: 0.1,
+  fullyConnected: false,
+  resetOptimizer: false,
+  statistics: 'running',
+  epsilon: 1e-8,
+} as const;
+
+/** Apply defaults and check every option. */
+export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOptions, 'onExpand' | 'onPrune'>> {
+  const r = { ...REFERENCE_EXPANSION, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Required<Omit<ExpansionOptions, 'onExpand' | 'onPrune'>>;
+  if (!METRICS.includes(r.metric)) throw new ConfigError(`unknown metric "${r.metric}"`);
+  if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"`);
+  for (const key of ['chooseThreshold', 'deleteThreshold'] as const) {
+    if (!(r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${r[key]}`);
+  }
+  for (const key of ['maxToReplace', 'window'] as const) {
+    if (!Number.isInteger(r[key]) || r[key] < 1) throw new ConfigError(`expansion.${key} must be a positive integer, got ${r[key]}`);
+  }
+  for (const key of ['minEpochsBetween', 'deleteAfter'] as const) {
+    if (!Number.isInteger(r[key]) || r[key] < 0) throw new ConfigError(`expansion.${key} must be a non-negative integer, got ${r[key]}`);
+  }
+  if (!(r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${r.lossChangeThreshold}`);
+  if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
+  return r;
+}
+
+/**
+ * The trigger of ALGORITHM.md: with validation losses v_1 … v_t and `last` the epoch of the
+ * last expansion, expand when t − last > max(deleteAfter, minEpochsBetween, window) and the
+ * mean of |v_i − v_{i−1}| over the last `window` epochs is below the threshold.
+ */
+export function shouldExpand(losses: readonly number[], last: number, o: { window: number; minEpochsBetween: number; deleteAfter: number; lossChangeThreshold: number }): boolean {
+  const t = losses.length;
+  if (t - last <= Math.max(o.deleteAfter, o.minEpochsBetween, o.window) || t < o.window + 1) return false;
+  let sum = 0;
+  for (let i = t - o.window; i < t; i++) sum += Math.abs(losses[i]! - losses[i - 1]!);
+  return sum / o.window < o.lossChangeThreshold;
+}
+
+/** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */
+export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy {
+  const o = resolveExpansion(options);
+  let lastExpansion = 0;
+  let pendingPrune = -1;
+  const score = { metric: o.metric, aggregation: o.aggregation };
+  return {
+    async afterEpoch(ctx) {
+      const net = ctx.network;
+      const losses = ctx.history.map((r) => (Number.isNaN(r.valLoss) ? r.trainLoss : r.valLoss));
+      let pruned = 0;
+      let expanded = 0;
+      if (ctx.epoch === pendingPrune) {
+        pendingPrune = -1;
+        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
+        const edges = await net.selectEdgesToPrune({ ...score, threshold: o.deleteThreshold });
+        if (edges.length > 0) {
+          const lossBefore = losses[losses.length - 1]!;
+          const report = await net.pruneEdges(edges, { resetOptimizer: o.resetOptimizer });
+          pruned = edges.length;
+          await options.onPrune?.({ epoch: ctx.epoch, ...report, lossBefore, lossAfter: await ctx.currentLoss() });
+        }
+      }
+      if (shouldExpand(losses, lastExpansion, o)) {
+        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
+        for (const target of net.expandable()) {
+          const edges = await net.selectEdgesToSplit(target, { ...score, threshold: o.chooseThreshold, maxToReplace: o.maxToReplace });
+          if (edges.length === 0) continue;
+          const lossBefore = losses[losses.length - 1]!;
+          const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon });
+          expanded += edges.length;
+          await options.onExpand?.({
+            epoch: ctx.epoch,
+            target,
+            level: report.level,
+            edgesSplit: report.edgesSplit,
+            neuronsAdded: report.neuronsAdded,
+            parametersBefore: report.parametersBefore,
+            parametersAfter: report.parametersAfter,
+            lossBefore,
+            lossAfter: await ctx.currentLoss(),
+          });
+        }
+        lastExpansion = ctx.epoch;
+        pendingPrune = ctx.epoch + o.deleteAfter;
+      }
+      return { expanded, pruned };
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { spirals } from '../../src/data/spirals.js';
+import { ConfigError } from '../../src/errors.js';
+import { type ExpandEvent, type ExpansionPolicy, type PruneEvent, shouldExpand } from '../../src/train/expansion.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+const trigger = { window: 3, minEpochsBetween: 4, deleteAfter: 2, lossChangeThreshold: 0.01 };
+
+describe('the expansion trigger (ALGORITHM.md)', () => {
+  it('waits for max(deleteAfter, minEpochsBetween, window) epochs after the last expansion', () => {
+    const flat = [1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+    expect(shouldExpand(flat.slice(0, 4), 0, trigger)).toBe(false); // t − last = 4, not > 4
+    expect(shouldExpand(flat.slice(0, 5), 0, trigger)).toBe(true);
+    expect(shouldExpand(flat, 3, trigger)).toBe(false); // 7 − 3 = 4
+  });
+  it('expands only when the mean |Δloss| over the window is below the threshold', () => {
+    expect(shouldExpand([1, 0.9, 0.8, 0.7, 0.6, 0.5], 0, trigger)).toBe(false);
+    expect(shouldExpand([1, 0.9, 0.8, 0.795, 0.79, 0.785], 0, trigger)).toBe(true);
+  });
+});
+
+describe('fit with expansion', () => {
+  it('splits on a plateau, prunes ε edges later, reports events and keeps training', async () => {
+    const train = spirals({ rows: 600, seed: 1 });
+    const validation = spirals({ rows: 300, seed: 2 });
+    const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 0 });
+    const expands: ExpandEvent[] = [];
+    const prunes: PruneEvent[] = [];
+    const reports = await net.fit(train, {
+      epochs: 14,
+      batchSize: 50,
+      validation,
+      optimizer: { name: 'adam', lr: 0.01 },
+      expansion: { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5, onExpand: (e) => void expands.push(e), onPrune: (e) => void prunes.push(e) },
+    });
+    expect(expands.length).toBeGreaterThanOrEqual(1);
+    const first = expands[0]!;
+    expect(first.edgesSplit).toBeGreaterThan(0);
+    expect(first.edgesSplit).toBeLessThanOrEqual(6);
+    expect(first.parametersAfter).toBeGreaterThan(first.parametersBefore);
+    // Splitting is function-preserving here (the output level's parents are post-ReLU).
+    console.info(`expansion at epoch ${first.epoch}: loss ${first.lossBefore.toFixed(6)} → ${first.lossAfter.toFixed(6)}`);
+    expect(Math.abs(first.lossAfter - first.lossBefore)).toBeLessThan(1e-5);
+    const at = reports[first.epoch - 1]!;
+    expect(at.expanded).toBe(first.edgesSplit);
+    expect(at.architecture).toEqual([2, 16, first.neuronsAdded, 2]);
+    expect(at.params).toBe(first.parametersAfter);
+    expect(prunes.length).toBeGreaterThanOrEqual(1);
+    expect(prunes[0]!.epoch).toBe(first.epoch + 2);
+    expect(reports[prunes[0]!.epoch - 1]!.pruned).toBe(prunes[0]!.edgesRemoved);
+    expect(prunes[0]!.parametersAfter).toBe(prunes[0]!.parametersBefore - prunes[0]!.edgesRemoved);
+    expect(reports[reports.length - 1]!.valLoss).toBeLessThan(reports[0]!.valLoss);
+    expect(await net.evaluate(validation)).toMatchObject({ rows: 300 });
+    net.destroy();
+  });
+
+  it('runs a custom policy written on the research API', async () => {
+    const train = spirals({ rows: 300, seed: 3 });
+    const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 1 });
+    // Every second epoch, split the three most significant edges into the outputs.
+    const everyOther: ExpansionPolicy = {
+      async afterEpoch({ epoch, network }) {
+        if (epoch % 2 !== 0) return { expanded: 0, pruned: 0 };
+        const edges = await network.selectEdgesToSplit(network.structure().output.id, { threshold: 0.01, maxToReplace: 3 });
+        await network.splitEdges(network.structure().output.id, edges);
+        return { expanded: edges.length, pruned: 0 };
+      },
+    };
+    const reports = await net.fit(train, { epochs: 4, batchSize: 50, expansion: everyOther });
+    expect(reports.map((r) => r.expanded)).toEqual([0, 3, 0, 3]);
+    expect(net.structure.levels).toHaveLength(5);
+    net.destroy();
+  });
+
+  it('rejects bad expansion options before training', async () => {
+    const net = runtime().createNetwork({ sizes: [2, 4, 2], seed: 0 });
+    const data = spirals({ rows: 50, seed: 0 });
+    await expect(net.fit(data, { epochs: 1, expansion: { chooseThreshold: 0 } })).rejects.toThrow(ConfigError);
+    await expect(net.fit(data, { epochs: 1, expansion: { window: 0 } })).rejects.toThrow(ConfigError);
+    net.destroy();
+  });
+});
