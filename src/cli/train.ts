@@ -7,6 +7,8 @@ import { loadFashionMnist, loadMnist } from '../node/datasets.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import { OPTIMIZERS, type EpochReport, type OptimizerName } from '../train/options.js';
 import { parseArch } from './arch.js';
+import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion } from '../train/expansion.js';
+import type { Aggregation, Metric } from '../kernels/score.js';
 
 export const TRAIN_HELP = `Usage: senn train [options]
 
@@ -25,6 +27,21 @@ Options:
   --val-fraction X   share of the training set held out          (default 0.2)
   --json FILE        write the run (adapter, args, epochs, test) as JSON
   --software         use the software adapter even if a GPU is present
+
+Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
+  --expand                  grow the network while it trains
+  --metric NAME             abs-grad | grad-variance | weight-sq | weight-abs   (abs-grad)
+  --aggregation NAME        mean | variance                                    (mean)
+  --choose-threshold X      split edges with normalised score above X          (0.7)
+  --max-to-replace N        at most N splits per expansion                     (900)
+  --loss-change-threshold X expand when mean |Δ val loss| over the window < X  (0.005)
+  --window N                epochs in the plateau window                       (5)
+  --min-epochs-between N    epochs between expansions                          (8)
+  --delete-after N          prune N epochs after an expansion                  (2)
+  --delete-threshold X      remove new ε edges with normalised score below X   (0.1)
+  --fully-connected         new neurons take ε from every parent
+  --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
+  --statistics MODE         running (during training) | exact (extra pass)     (running)
   -h, --help         show this help
 `;
 
@@ -52,7 +69,8 @@ function numberOption(name: string, value: string | undefined, fallback: number)
 function formatEpoch(r: EpochReport): string {
   return (
     `epoch ${String(r.epoch).padStart(3)}  loss ${r.trainLoss.toFixed(4)}  val_loss ${r.valLoss.toFixed(4)}  ` +
-    `val_acc ${(100 * r.valAccuracy).toFixed(2)}%  params ${r.params}  ${r.seconds.toFixed(2)}s`
+    `val_acc ${(100 * r.valAccuracy).toFixed(2)}%  params ${r.params}  ${r.seconds.toFixed(2)}s` +
+    (r.architecture.length > 3 || r.expanded || r.pruned ? `  arch ${r.architecture.join('-')}` : '')
   );
 }
 
@@ -73,6 +91,19 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'val-fraction': { type: 'string' },
       json: { type: 'string' },
       software: { type: 'boolean', default: false },
+      expand: { type: 'boolean', default: false },
+      metric: { type: 'string' },
+      aggregation: { type: 'string' },
+      'choose-threshold': { type: 'string' },
+      'max-to-replace': { type: 'string' },
+      'loss-change-threshold': { type: 'string' },
+      window: { type: 'string' },
+      'min-epochs-between': { type: 'string' },
+      'delete-after': { type: 'string' },
+      'delete-threshold': { type: 'string' },
+      'fully-connected': { type: 'boolean', default: false },
+      'reset-optimizer': { type: 'boolean', default: false },
+      statistics: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -97,7 +128,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
     momentum: numberOption('momentum', values.momentum, 0),
     seed,
     valFraction: numberOption('val-fraction', values['val-fraction'], 0.2),
+    expansion: values.expand
+      ? {
+          metric: (values.metric ?? REFERENCE_EXPANSION.metric) as Metric,
+          aggregation: (values.aggregation ?? REFERENCE_EXPANSION.aggregation) as Aggregation,
+          chooseThreshold: numberOption('choose-threshold', values['choose-threshold'], REFERENCE_EXPANSION.chooseThreshold),
+          maxToReplace: numberOption('max-to-replace', values['max-to-replace'], REFERENCE_EXPANSION.maxToReplace),
+          lossChangeThreshold: numberOption('loss-change-threshold', values['loss-change-threshold'], REFERENCE_EXPANSION.lossChangeThreshold),
+          window: numberOption('window', values.window, REFERENCE_EXPANSION.window),
+          minEpochsBetween: numberOption('min-epochs-between', values['min-epochs-between'], REFERENCE_EXPANSION.minEpochsBetween),
+          deleteAfter: numberOption('delete-after', values['delete-after'], REFERENCE_EXPANSION.deleteAfter),
+          deleteThreshold: numberOption('delete-threshold', values['delete-threshold'], REFERENCE_EXPANSION.deleteThreshold),
+          fullyConnected: values['fully-connected'],
+          resetOptimizer: values['reset-optimizer'],
+          statistics: (values.statistics ?? REFERENCE_EXPANSION.statistics) as 'running' | 'exact',
+        }
+      : null,
   };
+  if (args.expansion) resolveExpansion(args.expansion);
 
   const { train: full, test } = loadDataset(dataset, seed);
   const [train, validation] = splitDataset(full, 1 - args.valFraction, seed);
@@ -118,6 +166,20 @@ export async function trainCommand(argv: string[]): Promise<number> {
       validation,
       seed,
       onEpoch: (r) => console.log(formatEpoch(r)),
+      ...(args.expansion
+        ? {
+            expansion: {
+              ...args.expansion,
+              onExpand: (e: ExpandEvent) =>
+                console.log(
+                  `  expand: split ${e.edgesSplit} edges into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
+                    `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}`,
+                ),
+              onPrune: (e: PruneEvent) =>
+                console.log(`  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}`),
+            },
+          }
+        : {}),
     });
     const result = await net.evaluate(test);
     const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
@@ -129,7 +191,19 @@ export async function trainCommand(argv: string[]): Promise<number> {
       const json = {
         adapter: runtime.adapter,
         args,
-        epochs: epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, valAccuracy: e.valAccuracy, params: e.params, seconds: e.seconds })),
+        epochs: epochs.map((e) => ({
+          epoch: e.epoch,
+          trainLoss: e.trainLoss,
+          valLoss: e.valLoss,
+          valAccuracy: e.valAccuracy,
+          params: e.params,
+          seconds: e.seconds,
+          expanded: e.expanded,
+          pruned: e.pruned,
+          architecture: e.architecture,
+        })),
+        architecture: net.structure.sizes,
+        seconds,
         test: { loss: result.loss, accuracy: result.accuracy },
         params: net.parameterCount,
       };
