@@ -31,5 +31,21 @@ export { spirals } from './data/spirals.js';
 export { Random } from './data/random.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName } from './train/options.js';
 export type { Evaluation } from './train/loop.js';
+export {
+  type ExpansionOptions,
+  type ExpansionPolicy,
+  type PolicyContext,
+  type ExpandEvent,
+  type PruneEvent,
+  REFERENCE_EXPANSION,
+  referencePolicy,
+  shouldExpand,
+} from './train/expansion.js';
+export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from './graph/network.js';
+export { type EdgeRef, type Remap, type GrowthStep, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';
+export type { ScoreOptions } from './graph/selection.js';
+export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, selectScores } from './kernels/score.js';
+export { spmm, spmmTranspose, edgeGrad, type CsrBuffers } from './kernels/sparse.js';
+export { rewrite } from './kernels/rewrite.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';

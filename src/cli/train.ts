@@ -159,6 +159,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       optimizerName === 'sgd'
         ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay }
         : { name: optimizerName, lr: args.lr, weightDecay: args.weightDecay };
+    const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
     const epochs = await net.fit(train, {
       optimizer,
       batchSize: args.batch,
@@ -170,13 +171,20 @@ export async function trainCommand(argv: string[]): Promise<number> {
         ? {
             expansion: {
               ...args.expansion,
-              onExpand: (e: ExpandEvent) =>
+              onExpand: (e: ExpandEvent) => {
+                events.push({ kind: 'expand', event: e });
                 console.log(
                   `  expand: split ${e.edgesSplit} edges into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
-                    `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}`,
-                ),
-              onPrune: (e: PruneEvent) =>
-                console.log(`  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}`),
+                    `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
+                );
+              },
+              onPrune: (e: PruneEvent) => {
+                events.push({ kind: 'prune', event: e });
+                console.log(
+                  `  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
+                    `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
+                );
+              },
             },
           }
         : {}),
@@ -204,6 +212,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         })),
         architecture: net.structure.sizes,
         seconds,
+        growth: events.map(({ kind, event }) => ({ kind, ...event })),
         test: { loss: result.loss, accuracy: result.accuracy },
         params: net.parameterCount,
       };

@@ -80,6 +80,8 @@ export interface GrowthControl {
   splitEdges(target: number, edges: readonly EdgeRef[], options?: SplitEdgesOptions): Promise<SplitReport>;
   pruneEdges(edges: readonly EdgeRef[], options?: { resetOptimizer?: boolean }): Promise<PruneReport>;
   collectEdgeStatistics(data: Dataset, options?: { batchSize?: number; loss?: LossName }): Promise<void>;
+  /** Wait for all submitted GPU work (for timing). */
+  synchronize(): Promise<void>;
   scoreEdges(target: number, options?: ScoreOptions): Promise<{ block: number; scores: Float32Array }[]>;
 }
 
@@ -300,31 +302,29 @@ export class Network implements Trainable {
   }
 
   private async split(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions, probe?: Dataset): Promise<SplitReport> {
-    {
-      if (!this.expandableLevels.has(target)) {
-        throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
-      }
-      const before = this.current.parameterCount;
-      const step = planSplit(this.current, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected });
-      const outputsBefore = probe ? await predict(this, probe) : null;
-      await this.applyStep(step, options.resetOptimizer ?? false);
-      this.epsilonCandidates = step.epsilonEdges;
-      this.lastSplit = { level: step.level, target };
-      let outputChange: number | undefined;
-      if (probe && outputsBefore) {
-        const after = await predict(this, probe);
-        outputChange = after.reduce((m, v, i) => Math.max(m, Math.abs(v - outputsBefore[i]!)), 0);
-      }
-      return {
-        level: step.level,
-        edgesSplit: edges.length,
-        neuronsAdded: edges.length,
-        parametersBefore: before,
-        parametersAfter: this.current.parameterCount,
-        epsilonEdges: step.epsilonEdges.length,
-        ...(outputChange === undefined ? {} : { outputChange }),
-      };
+    if (!this.expandableLevels.has(target)) {
+      throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
     }
+    const before = this.current.parameterCount;
+    const step = planSplit(this.current, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected });
+    const outputsBefore = probe ? await predict(this, probe) : null;
+    await this.applyStep(step, options.resetOptimizer ?? false);
+    this.epsilonCandidates = step.epsilonEdges;
+    this.lastSplit = { level: step.level, target };
+    let outputChange: number | undefined;
+    if (probe && outputsBefore) {
+      const after = await predict(this, probe);
+      outputChange = after.reduce((m, v, i) => Math.max(m, Math.abs(v - outputsBefore[i]!)), 0);
+    }
+    return {
+      level: step.level,
+      edgesSplit: edges.length,
+      neuronsAdded: edges.length,
+      parametersBefore: before,
+      parametersAfter: this.current.parameterCount,
+      epsilonEdges: step.epsilonEdges.length,
+      ...(outputChange === undefined ? {} : { outputChange }),
+    };
   }
 
   /** Remove `edges`; all other weights and optimizer state are kept. */
@@ -358,6 +358,7 @@ export class Network implements Trainable {
         this.batchesInStatistics = await collectStatistics(this, data, options?.batchSize ?? 256, options?.loss ?? 'softmax-cross-entropy');
       },
       scoreEdges: (target, options) => this.scoreEdges(target, options),
+      synchronize: () => this.gpu.settle(),
     };
   }
 

@@ -18,6 +18,8 @@ export interface ExpandEvent {
   /** Validation (or training) loss just before and just after the split. */
   lossBefore: number;
   lossAfter: number;
+  /** Wall-clock ms of scoring, selection, split and reallocation (GPU work finished; exact-mode pass included). */
+  milliseconds: number;
 }
 
 /** What happened at a pruning (payload of `onPrune`). */
@@ -28,6 +30,8 @@ export interface PruneEvent {
   parametersAfter: number;
   lossBefore: number;
   lossAfter: number;
+  /** Wall-clock ms of scoring, selection, pruning and compaction (GPU work finished). */
+  milliseconds: number;
 }
 
 /** What a policy sees after each epoch. */
@@ -135,22 +139,28 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
       let expanded = 0;
       if (ctx.epoch === pendingPrune) {
         pendingPrune = -1;
+        const started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
         const edges = await net.selectEdgesToPrune({ ...score, threshold: o.deleteThreshold });
         if (edges.length > 0) {
           const lossBefore = losses[losses.length - 1]!;
           const report = await net.pruneEdges(edges, { resetOptimizer: o.resetOptimizer });
+          await net.synchronize();
+          const milliseconds = performance.now() - started;
           pruned = edges.length;
-          await options.onPrune?.({ epoch: ctx.epoch, ...report, lossBefore, lossAfter: await ctx.currentLoss() });
+          await options.onPrune?.({ epoch: ctx.epoch, ...report, lossBefore, lossAfter: await ctx.currentLoss(), milliseconds });
         }
       }
       if (shouldExpand(losses, lastExpansion, o)) {
+        let started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
         for (const target of net.expandable()) {
           const edges = await net.selectEdgesToSplit(target, { ...score, threshold: o.chooseThreshold, maxToReplace: o.maxToReplace });
           if (edges.length === 0) continue;
           const lossBefore = losses[losses.length - 1]!;
           const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon });
+          await net.synchronize();
+          const milliseconds = performance.now() - started;
           expanded += edges.length;
           await options.onExpand?.({
             epoch: ctx.epoch,
@@ -162,7 +172,9 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
             parametersAfter: report.parametersAfter,
             lossBefore,
             lossAfter: await ctx.currentLoss(),
+            milliseconds,
           });
+          started = performance.now();
         }
         lastExpansion = ctx.epoch;
         pendingPrune = ctx.epoch + o.deleteAfter;
