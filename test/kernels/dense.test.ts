@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation.js';
 import { activationGrad, biasGrad, matmul } from '../../src/kernels/dense.js';
@@ -12,9 +12,8 @@ import {
   weightGradRef,
 } from '../../src/reference/dense.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
-import { Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/harness.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
 
 // Tolerances: f32 products over k ≤ 300 terms against float64 references. Errors are
 // measured relative to the largest reference magnitude.
@@ -32,12 +31,7 @@ const SHAPES: [number, number, number][] = [
   [130, 70, 16],
 ];
 
-const runtime = useRuntime();
-let h: Harness;
-beforeAll(() => {
-  h = new Harness(runtime());
-});
-afterAll(() => h.destroy());
+const h = useHarness();
 
 function report(name: string, err: { relative: number; absolute: number }, tol: number): void {
   console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);

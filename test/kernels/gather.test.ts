@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { submitDispatches } from '../../src/kernels/dispatch.js';
 import { gatherEpoch } from '../../src/kernels/gather.js';
-import { Harness } from '../helpers/harness.js';
-import { useRuntime } from '../helpers/runtime.js';
+import { useHarness } from '../helpers/harness.js';
 
-const runtime = useRuntime();
-let h: Harness;
-beforeAll(() => {
-  h = new Harness(runtime());
-});
-afterAll(() => h.destroy());
+const h = useHarness();
+const runtime = h.runtime;
 
 /** CPU reference of the gather kernels: rows `order[start…start+rows)` of the source. */
 function gatherRef(source: ArrayLike<number>, features: number, order: Uint32Array, start: number, rows: number, scale: number): Float64Array {

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { loss } from '../../src/kernels/loss.js';
 import { accuracyRef, mseRef, softmaxXentRef } from '../../src/reference/loss.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
-import { Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/harness.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
 
 // f32 softmax and logs against float64: 1e-5 relative on gradients, 1e-5 relative on sums.
 const TOL = 1e-5;
 const FD_TOL = 1e-3;
 
-const runtime = useRuntime();
-let h: Harness;
-beforeAll(() => {
-  h = new Harness(runtime());
-});
-afterAll(() => h.destroy());
+const h = useHarness();
 
 function labelsFor(rng: Random, rows: number, classes: number): Uint32Array {
   return Uint32Array.from({ length: rows }, () => rng.int(classes));

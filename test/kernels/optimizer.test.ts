@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { advanceStep, update } from '../../src/kernels/optimizer.js';
 import { adamRef, sgdRef } from '../../src/reference/optimizer.js';
-import { Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/harness.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
 
 // Five f32 steps against float64: parameters agree to 1e-5 relative (to the largest value).
 const TOL = 1e-5;
 
-const runtime = useRuntime();
-let h: Harness;
-beforeAll(() => {
-  h = new Harness(runtime());
-});
-afterAll(() => h.destroy());
+const h = useHarness();
 
 describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
   const cases = [

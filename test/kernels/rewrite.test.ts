@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { NEW_VALUE } from '../../src/graph/growth.js';
 import { rewrite } from '../../src/kernels/rewrite.js';
 import { rewriteRef } from '../../src/reference/rewrite.js';
-import { Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/harness.js';
 import { randomArray } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
 
-const runtime = useRuntime();
-let h: Harness;
-beforeAll(() => {
-  h = new Harness(runtime());
-});
-afterAll(() => h.destroy());
+const h = useHarness();
 
 describe('rewrite kernel (shaders/rewrite.wgsl) against the CPU reference (exact copies)', () => {
   for (const resetMoments of [false, true]) {

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { AGGREGATIONS, METRICS, scoreBlock, scoreBounds, selectScores } from '../../src/kernels/score.js';
 import { normaliseRef, scoreRef, selectRef } from '../../src/reference/score.js';
-import { Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/harness.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
 
-const runtime = useRuntime();
-let h: Harness;
-beforeAll(() => {
-  h = new Harness(runtime());
-});
-afterAll(() => h.destroy());
+const h = useHarness();
 
 /** Statistics as a real accumulation would leave them: sums of |g|, g, g² over `batches` draws. */
 function fakeStats(rng: Random, count: number, batches: number): Float32Array {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
@@ -8,20 +8,14 @@ import { activate } from '../../src/reference/dense.js';
 import { edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
 import { randomEdges } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
-import { Harness } from '../helpers/harness.js';
+import { useHarness } from '../helpers/harness.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
 
 // f32 sums of at most a few hundred products against float64.
 const TOL = 1e-5;
 const FD_TOL = 1e-3;
 
-const runtime = useRuntime();
-let h: Harness;
-beforeAll(() => {
-  h = new Harness(runtime());
-});
-afterAll(() => h.destroy());
+const h = useHarness();
 
 function upload(b: CsrBlock): CsrBuffers {
   return {
