@@ -52,7 +52,8 @@ export async function resizeParameters(
     const rec: Recorder = { kernels, device, owner: temp };
     const into = keep ? temp : owner;
     const fresh = (name: string) => storageBuffer(device, into, name, size * 4);
-    const zeros = (name: string) => storageBuffer(device, temp, name, capacity * 4);
+    // Stand-ins for absent optimizer moments: large enough for reads of the old layout and writes of the new.
+    const zeros = (name: string) => storageBuffer(device, temp, name, Math.max(capacity, size) * 4);
     const next = {
       params: fresh('parameters'),
       moment1: current.moment1 ? fresh('optimizer.moment1') : zeros('scratch.moment1'),

@@ -171,12 +171,17 @@ export class Kernel {
 export class KernelCache {
   private readonly kernels = new Map<string, Promise<Kernel>>();
   private readonly modules = new Map<string, Promise<GPUShaderModule>>();
+  /** A small id per distinct WGSL text, so cache keys do not embed whole sources. */
+  private readonly sourceIds = new Map<string, number>();
 
   constructor(private readonly gpu: GpuContext) {}
 
   /** The kernel for `spec`, compiled on first use. */
   get(spec: KernelSpec): Promise<Kernel> {
-    const key = JSON.stringify([spec.file, spec.entryPoint, spec.constants ?? {}, spec.dynamicUniform ?? false, fullSource(spec)]);
+    const code = fullSource(spec);
+    let sourceId = this.sourceIds.get(code);
+    if (sourceId === undefined) this.sourceIds.set(code, (sourceId = this.sourceIds.size));
+    const key = JSON.stringify([spec.file, spec.entryPoint, spec.constants ?? {}, spec.dynamicUniform ?? false, sourceId]);
     let kernel = this.kernels.get(key);
     if (!kernel) {
       kernel = this.build(spec);
