@@ -41,6 +41,8 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --delete-threshold X      remove new ε edges with normalised score below X   (0.1)
   --fully-connected         new neurons take ε from every parent
   --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
+  --inverted-prune          prune the new edges ABOVE the threshold, reproducing the reference
+                            code's inverted comparison (a defect; for comparisons only)
   --statistics MODE         running (during training) | exact (extra pass)     (running)
   -h, --help         show this help
 `;
@@ -103,6 +105,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'delete-threshold': { type: 'string' },
       'fully-connected': { type: 'boolean', default: false },
       'reset-optimizer': { type: 'boolean', default: false },
+      'inverted-prune': { type: 'boolean', default: false },
       statistics: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -141,6 +144,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
           deleteThreshold: numberOption('delete-threshold', values['delete-threshold'], REFERENCE_EXPANSION.deleteThreshold),
           fullyConnected: values['fully-connected'],
           resetOptimizer: values['reset-optimizer'],
+          invertedPruneLikeReference: values['inverted-prune'],
           statistics: (values.statistics ?? REFERENCE_EXPANSION.statistics) as 'running' | 'exact',
         }
       : null,

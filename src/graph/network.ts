@@ -76,7 +76,7 @@ export interface GrowthControl {
   expandable(): number[];
   parameterCount(): number;
   selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]>;
-  selectEdgesToPrune(options: ScoreOptions & { threshold: number }): Promise<EdgeRef[]>;
+  selectEdgesToPrune(options: ScoreOptions & { threshold: number; invertedLikeReference?: boolean }): Promise<EdgeRef[]>;
   splitEdges(target: number, edges: readonly EdgeRef[], options?: SplitEdgesOptions): Promise<SplitReport>;
   pruneEdges(edges: readonly EdgeRef[], options?: { resetOptimizer?: boolean }): Promise<PruneReport>;
   collectEdgeStatistics(data: Dataset, options?: { batchSize?: number; loss?: LossName }): Promise<void>;
@@ -272,16 +272,19 @@ export class Network implements Trainable {
 
   /**
    * The ε edges of the last split whose score, normalised together with all edges into the
-   * new level and into the level it expanded, is below `threshold` (least significant first).
+   * new level and into the level it expanded, is below `threshold` (least significant first);
+   * with `invertedLikeReference`, above it (the reference code's defect, for comparison).
    */
-  async selectEdgesToPrune(options: ScoreOptions & { threshold: number }): Promise<EdgeRef[]> {
+  async selectEdgesToPrune(options: ScoreOptions & { threshold: number; invertedLikeReference?: boolean }): Promise<EdgeRef[]> {
     this.assertUsable();
     checkThreshold('threshold', options.threshold);
     const split = this.lastSplit;
     if (!split || this.epsilonCandidates.length === 0) return [];
     const blocks = [...this.current.blocksInto(split.level), ...this.current.blocksInto(split.target)];
     const candidates = new Set(this.epsilonCandidates.map((r) => `${r.block}:${r.edge}`));
-    const { edges } = await selectEdges(this, blocks, { ...options, above: false });
+    // The reference code's mask keeps the comparison the wrong way round (it deletes the
+    // candidates above the threshold); `invertedLikeReference` reproduces that for comparison.
+    const { edges } = await selectEdges(this, blocks, { ...options, above: options.invertedLikeReference ?? false });
     return edges.filter((r) => candidates.has(`${r.block}:${r.edge}`));
   }
 

@@ -70,6 +70,8 @@ export interface ExpansionOptions {
   fullyConnected?: boolean;
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
   resetOptimizer?: boolean;
+  /** Prune the candidates *above* the threshold, as the reference code's inverted mask does (a defect; for comparison only). */
+  invertedPruneLikeReference?: boolean;
   /** `running` (accumulated during training, default) or `exact` (a separate pass, as the reference). */
   statistics?: 'running' | 'exact';
   epsilon?: number;
@@ -89,6 +91,7 @@ export const REFERENCE_EXPANSION = {
   deleteThreshold: 0.1,
   fullyConnected: false,
   resetOptimizer: false,
+  invertedPruneLikeReference: false,
   statistics: 'running',
   epsilon: 1e-8,
 } as const;
@@ -141,7 +144,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
         pendingPrune = -1;
         const started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
-        const edges = await net.selectEdgesToPrune({ ...score, threshold: o.deleteThreshold });
+        const edges = await net.selectEdgesToPrune({ ...score, threshold: o.deleteThreshold, invertedLikeReference: o.invertedPruneLikeReference });
         if (edges.length > 0) {
           const lossBefore = losses[losses.length - 1]!;
           const report = await net.pruneEdges(edges, { resetOptimizer: o.resetOptimizer });

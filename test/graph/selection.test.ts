@@ -66,6 +66,9 @@ describe('edge statistics and selection', () => {
     const prune = await net.selectEdgesToPrune({ threshold: 0.1 });
     expect(prune.length).toBeGreaterThan(0);
     expect(prune.every((r) => candidates.has(`${r.block}:${r.edge}`))).toBe(true);
+    const inverted = await net.selectEdgesToPrune({ threshold: 0.1, invertedLikeReference: true });
+    expect(inverted.every((r) => candidates.has(`${r.block}:${r.edge}`))).toBe(true);
+    expect(inverted.some((r) => prune.some((q) => q.block === r.block && q.edge === r.edge))).toBe(false);
     const before = net.parameterCount;
     const report = await net.pruneEdges(prune);
     expect(report.parametersAfter).toBe(before - prune.length);
