@@ -49,3 +49,6 @@ export { spmm, spmmTranspose, edgeGrad, type CsrBuffers } from './kernels/sparse
 export { rewrite } from './kernels/rewrite.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';
+export { saveCheckpoint, loadCheckpoint, CHECKPOINT_VERSION } from './io/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
+export type { NetworkState } from './graph/network.js';

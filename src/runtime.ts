@@ -1,6 +1,7 @@
 import { AdapterLimitError } from './errors.js';
 import { type AdapterDescription, GpuContext } from './gpu/context.js';
 import { Network, type NetworkSpec } from './graph/network.js';
+import { loadCheckpoint, saveCheckpoint } from './io/checkpoint.js';
 import { KernelCache } from './kernels/kernel.js';
 
 /**
@@ -33,6 +34,16 @@ export class Runtime {
   /** A new dense network; see {@link NetworkSpec}. */
   createNetwork(spec: NetworkSpec): Network {
     return new Network(this, spec);
+  }
+
+  /** A network from checkpoint bytes (validated before any GPU allocation; see {@link saveNetwork}). */
+  loadNetwork(bytes: Uint8Array): Network {
+    return loadCheckpoint(this, bytes);
+  }
+
+  /** Checkpoint bytes of a network: safetensors weights + graph JSON + optimizer state + history. */
+  saveNetwork(network: Network): Promise<Uint8Array> {
+    return saveCheckpoint(network);
   }
 
   /** Destroy the device; every network of this runtime becomes unusable. */

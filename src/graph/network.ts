@@ -64,6 +64,19 @@ export interface SplitEdgesOptions {
   resetOptimizer?: boolean;
 }
 
+/** A whole network's state, as a checkpoint holds it (see src/io/checkpoint.ts). */
+export interface NetworkState {
+  structure: Structure;
+  /** The flat parameter buffer in `structure`'s layout. */
+  params: Float32Array;
+  expandable: number[];
+  seed: number;
+  optimizer?: { name: OptimizerName; step: number; moment1: Float32Array; moment2: Float32Array };
+  history?: EpochReport[];
+  pruneCandidates?: EdgeRef[];
+  lastSplit?: { level: number; target: number } | null;
+}
+
 /** Weights (inputs × outputs, row-major) and bias of one layer, on the CPU. */
 export interface LayerWeights {
   weights: Float32Array;
@@ -141,30 +154,85 @@ export class Network implements Trainable {
   /** The last split: its new level and the level it expanded (what pruning looks at). */
   private lastSplit: { level: number; target: number } | null = null;
 
+  /** Every epoch this network was trained, across `fit` calls (and checkpoints). */
+  readonly history: EpochReport[] = [];
+  /** Seed of initialisation and ε draws. */
+  readonly seed: number;
+
   constructor(
     private readonly runtime: RuntimeParts,
-    spec: NetworkSpec,
+    spec: NetworkSpec | NetworkState,
   ) {
-    const activations = checkSpec(spec);
-    this.expandableLevels = new Set(checkExpandable(spec));
-    runtime.gpu.check();
-    this.current = Structure.chain(spec.sizes, activations);
-    const initial = new Float32Array(this.current.floats);
-    const rng = new Random(spec.seed ?? 0);
-    this.random = new Random((spec.seed ?? 0) + 0x5eed);
-    // nn.Linear's initialisation: weights and biases U(±1/√fan_in).
-    for (const b of this.current.blocks) {
-      const bound = 1 / Math.sqrt(b.topology.src);
-      for (let i = 0; i < blockFloats(b); i++) initial[b.weightOffset + i] = rng.uniform(-bound, bound);
-      const level = this.current.level(b.dst);
-      for (let i = 0; i < level.size; i++) initial[level.biasOffset + i] = rng.uniform(-bound, bound);
+    let initial: Float32Array;
+    if ('structure' in spec) {
+      // Restoring: the checkpoint loader has validated the state against its structure.
+      this.current = spec.structure;
+      this.expandableLevels = new Set(spec.expandable);
+      this.seed = spec.seed;
+      initial = spec.params;
+      this.history.push(...(spec.history ?? []));
+      this.epsilonCandidates = spec.pruneCandidates ?? [];
+      this.lastSplit = spec.lastSplit ?? null;
+    } else {
+      const activations = checkSpec(spec);
+      this.expandableLevels = new Set(checkExpandable(spec));
+      this.seed = spec.seed ?? 0;
+      this.current = Structure.chain(spec.sizes, activations);
+      initial = new Float32Array(this.current.floats);
+      const rng = new Random(this.seed);
+      // nn.Linear's initialisation: weights and biases U(±1/√fan_in).
+      for (const b of this.current.blocks) {
+        const bound = 1 / Math.sqrt(b.topology.src);
+        for (let i = 0; i < blockFloats(b); i++) initial[b.weightOffset + i] = rng.uniform(-bound, bound);
+        const level = this.current.level(b.dst);
+        for (let i = 0; i < level.size; i++) initial[level.biasOffset + i] = rng.uniform(-bound, bound);
+      }
     }
+    runtime.gpu.check();
+    this.random = new Random(this.seed + 0x5eed + this.history.length);
     this.owner = runtime.gpu.memory.owner('network');
     this.topologyOwner = runtime.gpu.memory.owner('network');
     const device = runtime.gpu.device;
     this.paramBuffer = uploadStorage(device, this.owner, 'parameters', initial);
     this.gradBuffer = storageBuffer(device, this.owner, 'gradients', initial.byteLength);
     this.statsBuffer = storageBuffer(device, this.owner, 'edge-statistics', 3 * initial.byteLength);
+    if ('structure' in spec && spec.optimizer) {
+      const o = spec.optimizer;
+      const state = this.optimizerFor(o.name);
+      writeView(device, state.moment1.buffer, 0, o.moment1);
+      writeView(device, state.moment2.buffer, 0, o.moment2);
+      // The bias corrections are recomputed from the step by the next `advance`.
+      writeView(device, state.counter.buffer, 0, Float32Array.of(o.step, 0, 0));
+    }
+  }
+
+  /**
+   * @internal The state a checkpoint stores: parameters, optimizer moments and step,
+   * growth bookkeeping and history (read back from the GPU).
+   */
+  async state(): Promise<NetworkState> {
+    this.assertUsable();
+    const floats = this.current.floats;
+    const o = this.optimizer;
+    return {
+      structure: this.current,
+      params: await this.gpu.readFloats(this.params, 0, floats),
+      expandable: this.expandable,
+      seed: this.seed,
+      ...(o
+        ? {
+            optimizer: {
+              name: o.name,
+              step: (await this.gpu.readFloats(o.counter.buffer, 0, 1))[0]!,
+              moment1: await this.gpu.readFloats(o.moment1.buffer, 0, floats),
+              moment2: await this.gpu.readFloats(o.moment2.buffer, 0, floats),
+            },
+          }
+        : {}),
+      history: [...this.history],
+      pruneCandidates: this.pruneCandidates,
+      lastSplit: this.lastSplit,
+    };
   }
 
   get gpu(): GpuContext {
@@ -431,7 +499,12 @@ export class Network implements Trainable {
 
   /** Train; returns one report per epoch. Invalid options or data throw before any GPU work. */
   fit(train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
-    return this.exclusive('fit', () => fit(this, train, options));
+    return this.exclusive('fit', async () => {
+      const reports = await fit(this, train, options);
+      const offset = this.history.length;
+      this.history.push(...reports.map((r) => ({ ...r, epoch: r.epoch + offset })));
+      return reports;
+    });
   }
 
   /** Mean loss and accuracy over `data`. */

@@ -129,6 +129,18 @@ async function trainingChecks(rt: Runtime): Promise<void> {
       (e: unknown) => e,
     );
   results.push({ name: 'wrong feature count gives ShapeError', relative: bad instanceof ShapeError ? 0 : 1, tolerance: 0 });
+
+  // Growth in the page: split the most significant output edges (function-preserving: the
+  // output level's parents are post-ReLU), prune the weakest new edges, outputs match.
+  const probe = spirals({ rows: 200, seed: 3 });
+  await net.fit(spirals({ rows: 200, seed: 4 }), { epochs: 1, batchSize: 50, edgeStatistics: true });
+  const edges = await net.selectEdgesToSplit(net.structure.output.id, { threshold: 0.2, maxToReplace: 8 });
+  const split = await net.splitEdges(net.structure.output.id, edges, {}, probe);
+  const scale = Math.max(...(await net.predict(probe)).map(Math.abs));
+  results.push({ name: 'split output change (relative)', relative: (split.outputChange ?? 1) / scale, tolerance: 1e-5 });
+  results.push({ name: 'split added a level', relative: net.structure.levels.length === 5 && split.neuronsAdded === edges.length ? 0 : 1, tolerance: 0 });
+  await net.pruneEdges(net.pruneCandidates.slice(0, 5));
+  results.push({ name: 'parameters after prune', relative: net.parameterCount === split.parametersAfter - 5 ? 0 : 1, tolerance: 0 });
   net.destroy();
   results.push({ name: 'live GPU bytes back to zero', relative: rt.liveBytes, tolerance: 0 });
 }

@@ -1,0 +1,196 @@
+import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
+import { buildCsr } from '../graph/csr.js';
+import type { EdgeRef } from '../graph/growth.js';
+import { Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
+import { type BlockSpec, blockFloats, completeBlock, type LevelSpec, Structure, storageIndex } from '../graph/structure.js';
+import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
+import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
+
+/**
+ * A checkpoint is one safetensors file: each block's weights (`blocks.N.weight`, dense
+ * src × dst or one value per edge), its edge endpoints when sparse (`blocks.N.src`,
+ * `blocks.N.dst`, I32), each level's bias (`levels.ID.bias`), the optimizer moments
+ * (`optimizer.moment1/2`, flat), and in the metadata a small JSON (`senn`) with the format
+ * version, the graph, optimizer, growth bookkeeping and training history.
+ */
+export const CHECKPOINT_VERSION = 1;
+
+interface GraphJson {
+  format: 'senn-checkpoint';
+  version: number;
+  levels: LevelSpec[];
+  blocks: { src: number; dst: number; form: 'dense' | 'sparse'; edges: number }[];
+  expandable: number[];
+  seed: number;
+  optimizer: { name: OptimizerName; step: number } | null;
+  history: EpochReport[];
+  pruneCandidates: EdgeRef[];
+  lastSplit: { level: number; target: number } | null;
+}
+
+/** Serialise a network (structure, weights, optimizer state, history) to bytes. */
+export async function saveCheckpoint(net: Network): Promise<Uint8Array> {
+  const state = await net.state();
+  const s = state.structure;
+  const tensors: Record<string, Tensor> = {};
+  s.blocks.forEach((b, i) => {
+    const values = state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b));
+    tensors[`blocks.${i}.weight`] = { dtype: 'F32', shape: b.form === 'dense' ? [b.topology.src, b.topology.dst] : [values.length], data: values };
+    if (b.form === 'sparse') {
+      tensors[`blocks.${i}.src`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.srcOf) };
+      tensors[`blocks.${i}.dst`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.dstOf) };
+    }
+  });
+  for (const l of s.levels) {
+    if (l.role !== 'input') tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
+  }
+  if (state.optimizer) {
+    tensors['optimizer.moment1'] = { dtype: 'F32', shape: [s.floats], data: state.optimizer.moment1 };
+    tensors['optimizer.moment2'] = { dtype: 'F32', shape: [s.floats], data: state.optimizer.moment2 };
+  }
+  const graph: GraphJson = {
+    format: 'senn-checkpoint',
+    version: CHECKPOINT_VERSION,
+    levels: s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role })),
+    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: b.form, edges: b.topology.srcOf.length })),
+    expandable: state.expandable,
+    seed: state.seed,
+    optimizer: state.optimizer ? { name: state.optimizer.name, step: state.optimizer.step } : null,
+    history: state.history ?? [],
+    pruneCandidates: state.pruneCandidates ?? [],
+    lastSplit: state.lastSplit ?? null,
+  };
+  return encodeSafetensors(tensors, { senn: JSON.stringify(graph) });
+}
+
+const isInt = (v: unknown, min = 0): v is number => Number.isSafeInteger(v) && (v as number) >= min;
+
+function tensor(tensors: Map<string, Tensor>, name: string, dtype: Tensor['dtype'], length: number): Tensor['data'] {
+  const t = tensors.get(name);
+  if (!t) throw new CheckpointError(`checkpoint lacks tensor ${name}`);
+  if (t.dtype !== dtype || t.data.length !== length) throw new CheckpointError(`tensor ${name} is ${t.dtype}[${t.data.length}], expected ${dtype}[${length}]`);
+  return t.data;
+}
+
+/** History from JSON: NaN (no validation data) was written as null; anything non-numeric becomes NaN. */
+function readHistory(raw: unknown): EpochReport[] {
+  if (!Array.isArray(raw)) return [];
+  const num = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
+  return raw.map((r: Record<string, unknown>) => ({
+    epoch: num(r.epoch),
+    trainLoss: num(r.trainLoss),
+    trainAccuracy: num(r.trainAccuracy),
+    valLoss: num(r.valLoss),
+    valAccuracy: num(r.valAccuracy),
+    params: num(r.params),
+    seconds: num(r.seconds),
+    expanded: num(r.expanded),
+    pruned: num(r.pruned),
+    architecture: Array.isArray(r.architecture) ? r.architecture.map(num) : [],
+  }));
+}
+
+/** Check the graph JSON field by field; returns it typed. */
+function checkGraph(raw: unknown, maxFloats: number): GraphJson {
+  const g = raw as Partial<GraphJson>;
+  if (typeof g !== 'object' || g === null || g.format !== 'senn-checkpoint') throw new CheckpointError('metadata "senn" is not a senn checkpoint graph');
+  if (g.version !== CHECKPOINT_VERSION) throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads version ${CHECKPOINT_VERSION})`);
+  if (!Array.isArray(g.levels) || g.levels.length < 2 || !Array.isArray(g.blocks) || g.blocks.length < 1) throw new CheckpointError('checkpoint graph has no levels or blocks');
+  let neurons = 0;
+  for (const l of g.levels) {
+    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role)) {
+      throw new CheckpointError(`checkpoint level ${JSON.stringify(l)} is malformed`);
+    }
+    neurons += l.size;
+  }
+  let edges = 0;
+  for (const b of g.blocks) {
+    if (!isInt(b.src) || !isInt(b.dst) || !isInt(b.edges) || (b.form !== 'dense' && b.form !== 'sparse')) throw new CheckpointError(`checkpoint block ${JSON.stringify(b)} is malformed`);
+    edges += b.edges;
+  }
+  // Refuse before allocating anything the adapter could not hold.
+  if (neurons + edges > maxFloats) throw new AdapterLimitError(`checkpoint has ${neurons + edges} parameters; this adapter's buffers hold at most ${maxFloats} floats`);
+  if (!Array.isArray(g.expandable) || !g.expandable.every((i) => isInt(i))) throw new CheckpointError('checkpoint expandable levels are malformed');
+  if (g.optimizer !== null && (typeof g.optimizer !== 'object' || !OPTIMIZERS.includes(g.optimizer!.name) || !isInt(g.optimizer!.step))) {
+    throw new CheckpointError('checkpoint optimizer state is malformed');
+  }
+  return { history: [], pruneCandidates: [], lastSplit: null, seed: 0, ...g } as GraphJson;
+}
+
+/**
+ * Rebuild a network from checkpoint bytes. Everything is validated (header, sizes against
+ * the header and the adapter's limits, graph consistency, index ranges) before any GPU
+ * allocation; a truncated, corrupt or mismatched file gives a {@link CheckpointError}.
+ */
+export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Network {
+  const limits = runtime.gpu.limits;
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  try {
+    const { tensors, metadata } = decodeSafetensors(bytes, maxBytes);
+    if (metadata.senn === undefined) throw new CheckpointError('this safetensors file has no senn graph (metadata "senn")');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(metadata.senn);
+    } catch {
+      throw new CheckpointError('metadata "senn" is not JSON');
+    }
+    // Three more floats of statistics per parameter are allocated beside the parameters.
+    const g = checkGraph(raw, Math.floor(maxBytes / 12));
+    const sizes = new Map(g.levels.map((l) => [l.id, l.size]));
+    if (sizes.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
+    const specs: BlockSpec[] = g.blocks.map((b, i) => {
+      const src = sizes.get(b.src);
+      const dst = sizes.get(b.dst);
+      if (src === undefined || dst === undefined) throw new CheckpointError(`checkpoint block ${i} joins unknown levels ${b.src} → ${b.dst}`);
+      if (b.form === 'dense') {
+        if (b.edges !== src * dst) throw new CheckpointError(`checkpoint block ${i} is dense but has ${b.edges} of ${src * dst} edges`);
+        return { src: b.src, dst: b.dst, topology: completeBlock(dst, src), form: 'dense' };
+      }
+      const s = tensor(tensors, `blocks.${i}.src`, 'I32', b.edges);
+      const d = tensor(tensors, `blocks.${i}.dst`, 'I32', b.edges);
+      return { src: b.src, dst: b.dst, topology: buildCsr(dst, src, d, s).block, form: 'sparse' };
+    });
+    const structure = new Structure(g.levels, specs);
+    const params = new Float32Array(structure.floats);
+    structure.blocks.forEach((b, i) => {
+      const w = tensor(tensors, `blocks.${i}.weight`, 'F32', blockFloats(b));
+      if (b.form === 'dense') params.set(w, b.weightOffset);
+      else {
+        // Stored in file order (the order of the src/dst tensors); place each in CSR order.
+        const s = tensors.get(`blocks.${i}.src`)!.data;
+        const d = tensors.get(`blocks.${i}.dst`)!.data;
+        const { idOf } = buildCsr(b.topology.dst, b.topology.src, d, s);
+        for (let k = 0; k < w.length; k++) params[b.weightOffset + storageIndex(b, idOf[k]!)] = w[k]!;
+      }
+    });
+    for (const l of structure.levels) {
+      if (l.role !== 'input') params.set(tensor(tensors, `levels.${l.id}.bias`, 'F32', l.size), l.biasOffset);
+    }
+    for (const v of params) if (!Number.isFinite(v)) throw new CheckpointError('checkpoint weights contain NaN or infinity');
+    const state: NetworkState = {
+      structure,
+      params,
+      expandable: g.expandable.filter((id) => sizes.has(id)),
+      seed: g.seed,
+      history: readHistory(g.history),
+      pruneCandidates: g.pruneCandidates.filter((r) => isInt(r.block) && isInt(r.edge) && r.block < structure.blocks.length && r.edge < structure.blocks[r.block]!.topology.srcOf.length),
+      lastSplit: g.lastSplit && sizes.has(g.lastSplit.level) && sizes.has(g.lastSplit.target) ? g.lastSplit : null,
+      ...(g.optimizer
+        ? {
+            optimizer: {
+              ...g.optimizer,
+              moment1: tensor(tensors, 'optimizer.moment1', 'F32', structure.floats) as Float32Array,
+              moment2: tensor(tensors, 'optimizer.moment2', 'F32', structure.floats) as Float32Array,
+            },
+          }
+        : {}),
+    };
+    return new Network(runtime, state);
+  } catch (error) {
+    if (error instanceof CheckpointError || error instanceof AdapterLimitError) throw error;
+    // Structural errors (duplicate edges, bad ranges) found while rebuilding the graph.
+    if (error instanceof SennError) throw new CheckpointError(`checkpoint graph is inconsistent: ${error.message}`);
+    throw error;
+  }
+}

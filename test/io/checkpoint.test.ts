@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { AdapterLimitError, CheckpointError } from '../../src/errors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { randomArray } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+function data(seed: number, rows = 96) {
+  const rng = new Random(seed);
+  return classificationDataset({ x: randomArray(rng, rows * 6, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 6, classes: 3 });
+}
+
+/** A trained, grown and pruned network and its checkpoint. */
+async function grownCheckpoint() {
+  const rt = runtime();
+  const net = rt.createNetwork({ sizes: [6, 5, 3], seed: 1, expandable: [1, 2] });
+  const train = data(1);
+  await net.fit(train, { epochs: 2, batchSize: 32, edgeStatistics: true });
+  await net.splitEdges(2, await net.selectEdgesToSplit(2, { threshold: 0.2, maxToReplace: 4 }));
+  // A split clears the running statistics; gather fresh ones before selecting again.
+  await net.fit(train, { epochs: 1, batchSize: 32, edgeStatistics: true });
+  await net.splitEdges(1, await net.selectEdgesToSplit(1, { threshold: 0.2, maxToReplace: 3 }));
+  await net.pruneEdges(net.pruneCandidates.slice(0, 4));
+  await net.fit(train, { epochs: 1, batchSize: 32 });
+  return { net, train, bytes: await rt.saveNetwork(net) };
+}
+
+describe('checkpoints', () => {
+  it('round-trip a grown network bit for bit: structure, outputs, optimizer state, history, resumed training', async () => {
+    const rt = runtime();
+    const { net, train, bytes } = await grownCheckpoint();
+    const loaded = rt.loadNetwork(bytes);
+    expect(loaded.structure.sizes).toEqual(net.structure.sizes);
+    expect(loaded.structure.blocks.map((b) => [b.src, b.dst, b.form, b.topology.srcOf.length])).toEqual(net.structure.blocks.map((b) => [b.src, b.dst, b.form, b.topology.srcOf.length]));
+    expect(loaded.parameterCount).toBe(net.parameterCount);
+    expect(loaded.history).toEqual(net.history);
+    expect(loaded.pruneCandidates).toEqual(net.pruneCandidates);
+    expect(await loaded.getParameters()).toEqual(await net.getParameters());
+    expect(await loaded.predict(train)).toEqual(await net.predict(train));
+    // Resuming continues exactly where the original goes on.
+    await net.fit(train, { epochs: 1, batchSize: 32, seed: 5 });
+    await loaded.fit(train, { epochs: 1, batchSize: 32, seed: 5 });
+    expect(await loaded.getParameters()).toEqual(await net.getParameters());
+    net.destroy();
+    loaded.destroy();
+  });
+
+  it('is a safetensors file other tools can read', async () => {
+    const { net, bytes } = await grownCheckpoint();
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect(JSON.parse(metadata.senn!).version).toBe(1);
+    const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    expect((8 + header) % 8).toBe(0);
+    expect(tensors.get('blocks.0.weight')!.dtype).toBe('F32');
+    expect(tensors.has('optimizer.moment1')).toBe(true);
+    net.destroy();
+  });
+
+  it('rejects truncated, corrupted, mismatched and oversized files with CheckpointError, allocating nothing', async () => {
+    const rt = runtime();
+    const { net, bytes } = await grownCheckpoint();
+    net.destroy();
+    const start = rt.liveBytes;
+    const meta = decodeSafetensors(bytes);
+    const graph = JSON.parse(meta.metadata.senn!);
+    const withGraph = (g: object) => encodeSafetensors(Object.fromEntries(meta.tensors), { senn: JSON.stringify(g) });
+    const bad: [string, Uint8Array][] = [
+      ['empty', new Uint8Array(0)],
+      ['truncated', bytes.slice(0, bytes.length - 10)],
+      ['header length beyond the file', (() => { const b = bytes.slice(); new DataView(b.buffer).setBigUint64(0, 1n << 40n, true); return b; })()],
+      ['future version', withGraph({ ...graph, version: 2 })],
+      ['block joining an unknown level', withGraph({ ...graph, blocks: [{ ...graph.blocks[0], src: 99 }, ...graph.blocks.slice(1)] })],
+      ['edge count not matching the tensors', withGraph({ ...graph, blocks: graph.blocks.map((b: { form: string; edges: number }) => (b.form === 'sparse' ? { ...b, edges: b.edges + 1 } : b)) })],
+      ['no graph', encodeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } })],
+    ];
+    for (const [what, file] of bad) {
+      expect(() => rt.loadNetwork(file), what).toThrow(CheckpointError);
+      expect(rt.liveBytes, what).toBe(start);
+    }
+    const huge = withGraph({ ...graph, levels: graph.levels.map((l: { size: number }, i: number) => (i === 1 ? { ...l, size: 2 ** 31 } : l)) });
+    expect(() => rt.loadNetwork(huge)).toThrow(AdapterLimitError);
+    expect(rt.liveBytes).toBe(start);
+  });
+
+  it('fuzz: 300 randomly mutated checkpoints either load or fail with a typed error, never anything else', async () => {
+    const rt = runtime();
+    const { net, bytes } = await grownCheckpoint();
+    net.destroy();
+    const start = rt.liveBytes;
+    const rng = new Random(42);
+    let loaded = 0;
+    let rejected = 0;
+    for (let i = 0; i < 300; i++) {
+      const mutated = bytes.slice(0, rng.next() < 0.2 ? rng.int(bytes.length) : bytes.length);
+      const flips = 1 + rng.int(8);
+      const header = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      for (let f = 0; f < flips && mutated.length > 0; f++) {
+        // Aim most flips at the header and metadata, where structure lives.
+        const at = rng.next() < 0.7 ? rng.int(Math.min(header, mutated.length)) : rng.int(mutated.length);
+        mutated[at] = rng.int(256);
+      }
+      try {
+        const net2 = rt.loadNetwork(mutated);
+        loaded++;
+        net2.destroy();
+      } catch (error) {
+        if (!(error instanceof CheckpointError || error instanceof AdapterLimitError)) throw error;
+        rejected++;
+      }
+    }
+    console.info(`fuzz: ${loaded} mutated files loaded, ${rejected} rejected with a typed error`);
+    expect(rejected).toBeGreaterThan(0);
+    expect(rt.liveBytes).toBe(start);
+  });
+});
