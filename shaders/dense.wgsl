@@ -1,7 +1,7 @@
 // dense.wgsl — the kernels of a dense layer.
 //
 // Entry points:
-//   matmul           out = epilogue(op(lhs) · op(rhs)), tiled through workgroup memory
+//   matmul           out = epilogue(op(lhs) · op(rhs)), 8×8 register blocks per invocation
 //   bias_grad        out[c] = Σ_r lhs[r·n + c]            (bias gradient: column sums of dz)
 //   activation_grad  out[i] = lhs[i] · act'(aux[i])       (where no product fuses it)
 //
@@ -24,14 +24,18 @@
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
-//   (functions in activation.wgsl, prepended by the loader).
+//   (functions in activation.wgsl, prepended by the loader); WG_X, WG_Y the matmul's workgroup shape.
 //
-// Dispatch (matmul): workgroup 8×8; each invocation computes a 4×4 block, so a workgroup covers a
-//   32×32 tile of out; grid = (ceil(n / 32), ceil(m / 32), 1). The inner dimension advances
-//   in steps of 16 through workgroup memory (32×16 of each operand). 64 invocations rather
-//   than 256 because barriers dominate on software adapters (measured: 0.76 vs 0.69 GFLOP/s
-//   on 256×784·784×96, 3.2 vs 11 ms on 256×96·96×10, SwiftShader). Ragged edges are zero-filled on load and masked
-//   on store, so any m, n, k ≥ 1 works.
+// Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
+//   wrapper); each invocation computes an 8×8 block of out held in sixteen vec4 registers and
+//   reads its operands straight from storage, so a workgroup covers (8·WG_Y)×(8·WG_X) of out;
+//   grid = (ceil(n / (8·WG_X)), ceil(m / (8·WG_Y)), 1). No workgroup memory and no barriers:
+//   software adapters (SwiftShader) run a workgroup's invocations as coroutines and every
+//   barrier switches all of them, which cost more than the shared loads saved (measured on
+//   256×784·784×96: 0.76 GFLOP/s with 32×32 tiles in workgroup memory, 2.5 with this form).
+//   Each step of the inner loop multiplies a 4×4 block of rhs (a mat4x4) by 4 values of a
+//   row of lhs. Loads clamp their indices into the operands and stores are masked, so any
+//   m, n, k ≥ 1 works (the k % 4 tail runs one value at a time).
 // Dispatch (bias_grad): workgroup 64, one invocation per column, grid (ceil(n / 64), 1, 1);
 //   lhs is the m×n gradient dz, out receives n sums.
 // Dispatch (activation_grad): workgroup 256, one invocation per element of the m×n arrays,
@@ -58,79 +62,107 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> edge_stats: array<f32>;
 
-const TILE: u32 = 32u;    // rows and columns of out per workgroup
-const DEPTH: u32 = 16u;   // inner-dimension step held in workgroup memory
-const THREADS: u32 = 64u; // invocations per workgroup (8×8, each owning 4 rows × 4 columns)
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+const BLOCK: u32 = 8u; // rows and columns of out per invocation
 
-// Staged operands, inner index major: lhsTile[kk * TILE + row], rhsTile[kk * TILE + col].
-var<workgroup> lhsTile: array<f32, 512>;
-var<workgroup> rhsTile: array<f32, 512>;
-
+// op(lhs)[row][inner], row clamped into range (its results are never stored).
 fn lhs_at(row: u32, inner: u32) -> f32 {
-  if (row >= params.m || inner >= params.k) { return 0.0; }
-  if (TRANS_LHS) { return lhs[inner * params.m + row]; }
-  return lhs[row * params.k + inner];
+  let r = min(row, params.m - 1u);
+  if (TRANS_LHS) { return lhs[inner * params.m + r]; }
+  return lhs[r * params.k + inner];
 }
 
+// op(rhs)[inner][col], col clamped into range.
 fn rhs_at(inner: u32, col: u32) -> f32 {
-  if (inner >= params.k || col >= params.n) { return 0.0; }
-  if (TRANS_RHS) { return rhs[col * params.k + inner]; }
-  return rhs[inner * params.n + col];
+  let c = min(col, params.n - 1u);
+  if (TRANS_RHS) { return rhs[c * params.k + inner]; }
+  return rhs[inner * params.n + c];
 }
 
-@compute @workgroup_size(8, 8, 1)
-fn matmul(
-  @builtin(workgroup_id) group: vec3<u32>,
-  @builtin(local_invocation_id) local: vec3<u32>,
-  @builtin(local_invocation_index) lane: u32,
-) {
-  let row0 = group.y * TILE;
-  let col0 = group.x * TILE;
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < params.k; k0 = k0 + DEPTH) {
-    for (var e = lane; e < TILE * DEPTH; e = e + THREADS) {
-      // Walk each operand along its contiguous dimension.
-      var kk: u32; var r: u32;
-      if (TRANS_LHS) { kk = e / TILE; r = e % TILE; } else { r = e / DEPTH; kk = e % DEPTH; }
-      lhsTile[kk * TILE + r] = lhs_at(row0 + r, k0 + kk);
-      var kb: u32; var cb: u32;
-      if (TRANS_RHS) { cb = e / DEPTH; kb = e % DEPTH; } else { kb = e / TILE; cb = e % TILE; }
-      rhsTile[kb * TILE + cb] = rhs_at(k0 + kb, col0 + cb);
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < DEPTH; kk = kk + 1u) {
-      let ab = kk * TILE + local.y * 4u;
-      let bb = kk * TILE + local.x * 4u;
-      let b = vec4<f32>(rhsTile[bb], rhsTile[bb + 1u], rhsTile[bb + 2u], rhsTile[bb + 3u]);
-      acc0 = fma(vec4<f32>(lhsTile[ab]), b, acc0);
-      acc1 = fma(vec4<f32>(lhsTile[ab + 1u]), b, acc1);
-      acc2 = fma(vec4<f32>(lhsTile[ab + 2u]), b, acc2);
-      acc3 = fma(vec4<f32>(lhsTile[ab + 3u]), b, acc3);
-    }
-    workgroupBarrier();
-  }
-  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-  for (var i = 0u; i < 4u; i = i + 1u) {
-    let r = row0 + local.y * 4u + i;
-    if (r >= params.m) { break; }
-    for (var j = 0u; j < 4u; j = j + 1u) {
-      let c = col0 + local.x * 4u + j;
-      if (c >= params.n) { break; }
-      var v = rows[i][j];
-      let at = r * params.n + c;
-      if (ACCUMULATE) { v = v + out[at]; }
-      if (FINISH == 1u) { v = activate(v + bias[c]); } else if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
-      out[at] = v;
-      if (STATS) {
-        edge_stats[3u * at] = edge_stats[3u * at] + abs(v);
-        edge_stats[3u * at + 1u] = edge_stats[3u * at + 1u] + v;
-        edge_stats[3u * at + 2u] = edge_stats[3u * at + 2u] + v * v;
-      }
+// Row `row` of op(lhs) at inner indices k..k+3.
+fn lhs_row4(row: u32, k: u32) -> vec4<f32> {
+  return vec4<f32>(lhs_at(row, k), lhs_at(row, k + 1u), lhs_at(row, k + 2u), lhs_at(row, k + 3u));
+}
+
+// Row `inner` of op(rhs) at columns col..col+3.
+fn rhs_row4(inner: u32, col: u32) -> vec4<f32> {
+  return vec4<f32>(rhs_at(inner, col), rhs_at(inner, col + 1u), rhs_at(inner, col + 2u), rhs_at(inner, col + 3u));
+}
+
+// Rows k..k+3 of op(rhs) at columns col..col+3 as the columns of a matrix, so that
+// block * lhs_row4(row, k) is that row's contribution to out[row][col..col+3].
+fn rhs_block(k: u32, col: u32) -> mat4x4<f32> {
+  return mat4x4<f32>(rhs_row4(k, col), rhs_row4(k + 1u, col), rhs_row4(k + 2u, col), rhs_row4(k + 3u, col));
+}
+
+// The epilogue and the store of out[row][col..col+3] (masked at the edges).
+fn finish(row: u32, col: u32, sums: vec4<f32>) {
+  if (row >= params.m) { return; }
+  for (var j = 0u; j < 4u; j = j + 1u) {
+    let c = col + j;
+    if (c >= params.n) { return; }
+    let at = row * params.n + c;
+    var v = sums[j];
+    if (ACCUMULATE) { v = v + out[at]; }
+    if (FINISH == 1u) { v = activate(v + bias[c]); } else if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
+    out[at] = v;
+    if (STATS) {
+      edge_stats[3u * at] = edge_stats[3u * at] + abs(v);
+      edge_stats[3u * at + 1u] = edge_stats[3u * at + 1u] + v;
+      edge_stats[3u * at + 2u] = edge_stats[3u * at + 2u] + v * v;
     }
   }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
+  let col0 = id.x * BLOCK;
+  let row0 = id.y * BLOCK;
+  if (col0 >= params.n || row0 >= params.m) { return; }
+  // Row i of the block: left[i] holds columns col0..col0+3, right[i] columns col0+4..col0+7.
+  // Sixteen named registers rather than an array: indexed arrays end up in memory.
+  var left0 = vec4<f32>(0.0); var right0 = vec4<f32>(0.0);
+  var left1 = vec4<f32>(0.0); var right1 = vec4<f32>(0.0);
+  var left2 = vec4<f32>(0.0); var right2 = vec4<f32>(0.0);
+  var left3 = vec4<f32>(0.0); var right3 = vec4<f32>(0.0);
+  var left4 = vec4<f32>(0.0); var right4 = vec4<f32>(0.0);
+  var left5 = vec4<f32>(0.0); var right5 = vec4<f32>(0.0);
+  var left6 = vec4<f32>(0.0); var right6 = vec4<f32>(0.0);
+  var left7 = vec4<f32>(0.0); var right7 = vec4<f32>(0.0);
+  let k4 = params.k & ~3u;
+  for (var k = 0u; k < k4; k = k + 4u) {
+    let bl = rhs_block(k, col0);
+    let br = rhs_block(k, col0 + 4u);
+    var a = lhs_row4(row0, k);      left0 += bl * a; right0 += br * a;
+    a = lhs_row4(row0 + 1u, k);     left1 += bl * a; right1 += br * a;
+    a = lhs_row4(row0 + 2u, k);     left2 += bl * a; right2 += br * a;
+    a = lhs_row4(row0 + 3u, k);     left3 += bl * a; right3 += br * a;
+    a = lhs_row4(row0 + 4u, k);     left4 += bl * a; right4 += br * a;
+    a = lhs_row4(row0 + 5u, k);     left5 += bl * a; right5 += br * a;
+    a = lhs_row4(row0 + 6u, k);     left6 += bl * a; right6 += br * a;
+    a = lhs_row4(row0 + 7u, k);     left7 += bl * a; right7 += br * a;
+  }
+  for (var k = k4; k < params.k; k = k + 1u) {
+    let bl = rhs_row4(k, col0);
+    let br = rhs_row4(k, col0 + 4u);
+    var a = lhs_at(row0, k);        left0 += a * bl; right0 += a * br;
+    a = lhs_at(row0 + 1u, k);       left1 += a * bl; right1 += a * br;
+    a = lhs_at(row0 + 2u, k);       left2 += a * bl; right2 += a * br;
+    a = lhs_at(row0 + 3u, k);       left3 += a * bl; right3 += a * br;
+    a = lhs_at(row0 + 4u, k);       left4 += a * bl; right4 += a * br;
+    a = lhs_at(row0 + 5u, k);       left5 += a * bl; right5 += a * br;
+    a = lhs_at(row0 + 6u, k);       left6 += a * bl; right6 += a * br;
+    a = lhs_at(row0 + 7u, k);       left7 += a * bl; right7 += a * br;
+  }
+  finish(row0, col0, left0);      finish(row0, col0 + 4u, right0);
+  finish(row0 + 1u, col0, left1); finish(row0 + 1u, col0 + 4u, right1);
+  finish(row0 + 2u, col0, left2); finish(row0 + 2u, col0 + 4u, right2);
+  finish(row0 + 3u, col0, left3); finish(row0 + 3u, col0 + 4u, right3);
+  finish(row0 + 4u, col0, left4); finish(row0 + 4u, col0 + 4u, right4);
+  finish(row0 + 5u, col0, left5); finish(row0 + 5u, col0 + 4u, right5);
+  finish(row0 + 6u, col0, left6); finish(row0 + 6u, col0 + 4u, right6);
+  finish(row0 + 7u, col0, left7); finish(row0 + 7u, col0 + 4u, right7);
 }
 
 @compute @workgroup_size(64, 1, 1)

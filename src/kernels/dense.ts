@@ -3,7 +3,25 @@ import { type Dispatch, noStats, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
-const TILE = 32;
+/** Rows and columns of out computed by one matmul invocation (BLOCK in dense.wgsl). */
+const BLOCK = 8;
+/** Invocations per matmul workgroup. */
+const GROUP = 64;
+
+/**
+ * Workgroup shape of a product: as many invocations across the columns as the columns need
+ * (a power of two up to 8) and the rest down the rows, so narrow outputs (n = 10) do not
+ * leave most of each workgroup idle.
+ */
+export function matmulGroupShape(m: number, n: number): { x: number; y: number } {
+  const columnBlocks = Math.ceil(n / BLOCK);
+  let x = 1;
+  while (x < columnBlocks && x < 8) x *= 2;
+  const rowBlocks = Math.ceil(m / BLOCK);
+  let y = GROUP / x;
+  while (y > 1 && y / 2 >= rowBlocks) y /= 2;
+  return { x, y };
+}
 
 /** What the matmul kernel does with each output value before storing it. */
 export type Epilogue = 'none' | 'bias-activation' | 'activation-grad';
@@ -36,6 +54,7 @@ export interface MatmulArgs {
 
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
+  const shape = matmulGroupShape(a.m, a.n);
   const kernel = await rec.kernels.get({
     ...family('dense'),
     entryPoint: 'matmul',
@@ -46,6 +65,8 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       FINISH: FINISH_CODE[a.epilogue ?? 'none'],
       STATS: Boolean(a.stats),
       ACT: activationCode(a.activation ?? 'identity'),
+      WG_X: shape.x,
+      WG_Y: shape.y,
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
@@ -56,7 +77,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     kernel,
     { m: a.m, n: a.n, k: a.k },
     { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.aux ?? a.lhs, edge_stats: stats },
-    [Math.ceil(a.n / TILE), Math.ceil(a.m / TILE), 1],
+    [Math.ceil(a.n / (BLOCK * shape.x)), Math.ceil(a.m / (BLOCK * shape.y)), 1],
   );
 }
 
