@@ -53,3 +53,6 @@ export class DestroyedError extends SennError {}
 
 /** A checkpoint file is truncated, corrupt, or does not match what it claims. */
 export class CheckpointError extends SennError {}
+
+/** A dataset is missing (the message says how to get it) or a data file is malformed. */
+export class DatasetError extends SennError {}

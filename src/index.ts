@@ -27,9 +27,9 @@ export {
   splitDataset,
 } from './data/dataset.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
-export { spirals } from './data/spirals.js';
+export { spirals, xor, regression2d, regressionTarget } from './data/generated.js';
 export { Random } from './data/random.js';
-export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName } from './train/options.js';
+export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
 export type { Evaluation } from './train/loop.js';
 export {
   type ExpansionOptions,
@@ -49,6 +49,6 @@ export { spmm, spmmTranspose, edgeGrad, type CsrBuffers } from './kernels/sparse
 export { rewrite } from './kernels/rewrite.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_VERSION } from './io/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, checkpointRun, type RunInfo, CHECKPOINT_VERSION } from './io/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
 export type { NetworkState } from './graph/network.js';

@@ -1,7 +1,7 @@
 import { AdapterLimitError } from './errors.js';
 import { type AdapterDescription, GpuContext } from './gpu/context.js';
 import { Network, type NetworkSpec } from './graph/network.js';
-import { loadCheckpoint, saveCheckpoint } from './io/checkpoint.js';
+import { loadCheckpoint, type RunInfo, saveCheckpoint } from './io/checkpoint.js';
 import { KernelCache } from './kernels/kernel.js';
 
 /**
@@ -42,8 +42,8 @@ export class Runtime {
   }
 
   /** Checkpoint bytes of a network: safetensors weights + graph JSON + optimizer state + history. */
-  saveNetwork(network: Network): Promise<Uint8Array> {
-    return saveCheckpoint(network);
+  saveNetwork(network: Network, run?: RunInfo): Promise<Uint8Array> {
+    return saveCheckpoint(network, run);
   }
 
   /** Destroy the device; every network of this runtime becomes unusable. */

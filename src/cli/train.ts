@@ -1,32 +1,43 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Dataset, splitDataset } from '../data/dataset.js';
-import { spirals } from '../data/spirals.js';
 import { ConfigError } from '../errors.js';
-import { loadFashionMnist, loadMnist } from '../node/datasets.js';
 import { createNodeRuntime } from '../node/dawn.js';
-import { OPTIMIZERS, type EpochReport, type OptimizerName } from '../train/options.js';
-import { parseArch } from './arch.js';
-import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion } from '../train/expansion.js';
+import { OPTIMIZERS, type OptimizerName } from '../train/options.js';
+import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
+import { parseArch } from './arch.js';
+import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
+import { numberOption, readModel, type SavedRun } from './options.js';
+import { formatEpoch, ProgressView } from './progress.js';
+import type { Network } from '../graph/network.js';
 
 export const TRAIN_HELP = `Usage: senn train [options]
 
-Train a network on a dataset and print one line per epoch.
+Train a network on a dataset, print one line per epoch (with a progress bar on a terminal),
+then evaluate it on the test split.
 
 Options:
-  --dataset NAME     mnist | fashion-mnist | spirals            (default mnist)
-  --arch SIZES       layer sizes, inputs first                  (default 784-96-10; spirals 2-32-32-2)
-  --epochs N         training epochs                             (default 20)
-  --batch N          batch size                                  (default 256)
-  --lr X             learning rate                               (default 1e-3)
-  --optimizer NAME   adam | adamw | sgd                          (default adam)
-  --weight-decay X   weight decay                                (default 0; adamw 0.01)
-  --momentum X       SGD momentum                                (default 0)
-  --seed N           seed of initialisation, split and shuffles (default 0)
-  --val-fraction X   share of the training set held out          (default 0.2)
-  --json FILE        write the run (adapter, args, epochs, test) as JSON
+  --dataset NAME     mnist | fashion-mnist | spirals | xor | regression | FILE.csv (default mnist)
+  --data-dir DIR     directory of IDX files for mnist / fashion-mnist
+  --target COLUMN    CSV: the column to predict
+  --task TASK        CSV: classification | regression                  (default classification)
+  --test FILE        CSV: test file (default: 20% of the file held out)
+  --arch SIZES       layer sizes, inputs first   (default 784-96-10; 2-D data 2-32-32-C; CSV F-32-C)
+  --epochs N         training epochs                                   (default 20)
+  --batch N          batch size                                        (default 256)
+  --lr X             learning rate                                     (default 1e-3)
+  --optimizer NAME   adam | adamw | sgd                                (default adam)
+  --weight-decay X   weight decay                                      (default 0; adamw 0.01)
+  --momentum X       SGD momentum                                      (default 0)
+  --seed N           seed of initialisation, split and shuffles       (default 0)
+  --val-fraction X   share of the training set held out for validation (default 0.2)
+  --save FILE        write a checkpoint (graph, weights, optimizer state, history) when done
+  --resume FILE      continue training the checkpoint FILE (its dataset and options are the
+                     defaults; --epochs more epochs); combine with --save to keep the result
+  --json FILE        write the run (adapter, args, epochs, growth, test) as JSON
   --software         use the software adapter even if a GPU is present
+  -h, --help         show this help
 
 Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --expand                  grow the network while it trains
@@ -44,166 +55,155 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --inverted-prune          prune the new edges ABOVE the threshold, reproducing the reference
                             code's inverted comparison (a defect; for comparisons only)
   --statistics MODE         running (during training) | exact (extra pass)     (running)
-  -h, --help         show this help
+
+${DATASET_HELP}
 `;
 
-/** Load `name` as (train, test) splits. */
-function loadDataset(name: string, seed: number): { train: Dataset; test: Dataset } {
-  switch (name) {
-    case 'mnist':
-      return loadMnist();
-    case 'fashion-mnist':
-      return loadFashionMnist();
-    case 'spirals':
-      return { train: spirals({ rows: 4000, seed }), test: spirals({ rows: 1000, seed: seed + 1, name: 'spirals/test' }) };
-    default:
-      throw new ConfigError(`unknown dataset "${name}"; expected mnist, fashion-mnist or spirals`);
-  }
+const OPTIONS = {
+  dataset: { type: 'string' },
+  'data-dir': { type: 'string' },
+  target: { type: 'string' },
+  task: { type: 'string' },
+  test: { type: 'string' },
+  arch: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  momentum: { type: 'string' },
+  seed: { type: 'string' },
+  'val-fraction': { type: 'string' },
+  save: { type: 'string' },
+  resume: { type: 'string' },
+  json: { type: 'string' },
+  software: { type: 'boolean', default: false },
+  expand: { type: 'boolean', default: false },
+  metric: { type: 'string' },
+  aggregation: { type: 'string' },
+  'choose-threshold': { type: 'string' },
+  'max-to-replace': { type: 'string' },
+  'loss-change-threshold': { type: 'string' },
+  window: { type: 'string' },
+  'min-epochs-between': { type: 'string' },
+  'delete-after': { type: 'string' },
+  'delete-threshold': { type: 'string' },
+  'fully-connected': { type: 'boolean', default: false },
+  'reset-optimizer': { type: 'boolean', default: false },
+  'inverted-prune': { type: 'boolean', default: false },
+  statistics: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
+/** Training arguments after defaults (from the command line, else a resumed run, else built-in). */
+interface TrainArgs {
+  dataset: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: OptimizerName;
+  weightDecay: number | undefined;
+  momentum: number;
+  seed: number;
+  valFraction: number;
+  expansion: ExpansionOptions | null;
 }
 
-function numberOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new ConfigError(`--${name} must be a number, got "${value}"`);
-  return n;
+function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionOptions | null {
+  if (!v.expand && !previous) return null;
+  const base = { ...REFERENCE_EXPANSION, ...(previous ?? {}) };
+  const expansion: ExpansionOptions = {
+    metric: (v.metric ?? base.metric) as Metric,
+    aggregation: (v.aggregation ?? base.aggregation) as Aggregation,
+    chooseThreshold: numberOption('choose-threshold', v['choose-threshold'], base.chooseThreshold),
+    maxToReplace: numberOption('max-to-replace', v['max-to-replace'], base.maxToReplace),
+    lossChangeThreshold: numberOption('loss-change-threshold', v['loss-change-threshold'], base.lossChangeThreshold),
+    window: numberOption('window', v.window, base.window),
+    minEpochsBetween: numberOption('min-epochs-between', v['min-epochs-between'], base.minEpochsBetween),
+    deleteAfter: numberOption('delete-after', v['delete-after'], base.deleteAfter),
+    deleteThreshold: numberOption('delete-threshold', v['delete-threshold'], base.deleteThreshold),
+    fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
+    resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
+    invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),
+    statistics: (v.statistics ?? base.statistics) as 'running' | 'exact',
+  };
+  resolveExpansion(expansion);
+  return expansion;
 }
 
-function formatEpoch(r: EpochReport): string {
-  return (
-    `epoch ${String(r.epoch).padStart(3)}  loss ${r.trainLoss.toFixed(4)}  val_loss ${r.valLoss.toFixed(4)}  ` +
-    `val_acc ${(100 * r.valAccuracy).toFixed(2)}%  params ${r.params}  ${r.seconds.toFixed(2)}s` +
-    (r.architecture.length > 3 || r.expanded || r.pruned ? `  arch ${r.architecture.join('-')}` : '')
-  );
+function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
+  const optimizer = (v.optimizer ?? previous.optimizer ?? 'adam') as OptimizerName;
+  if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"`);
+  const weightDecay = v['weight-decay'] === undefined ? previous.weightDecay : numberOption('weight-decay', v['weight-decay'], 0);
+  return {
+    dataset: v.dataset ?? previous.dataset ?? 'mnist',
+    epochs: numberOption('epochs', v.epochs, 20),
+    batch: numberOption('batch', v.batch, previous.batch ?? 256),
+    lr: numberOption('lr', v.lr, previous.lr ?? 1e-3),
+    optimizer,
+    weightDecay,
+    momentum: numberOption('momentum', v.momentum, previous.momentum ?? 0),
+    seed: numberOption('seed', v.seed, previous.seed ?? 0),
+    valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
+    expansion: expansionArgs(v, previous.expansion ?? null),
+  };
+}
+
+function defaultArch(recipe: DataRecipe, features: number, outputs: number): number[] {
+  if (recipe.dataset === 'mnist' || recipe.dataset === 'fashion-mnist') return [features, 96, outputs];
+  if (features === 2) return [2, 32, 32, outputs];
+  return [features, 32, outputs];
 }
 
 /** `senn train`: returns the process exit code. */
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string', default: 'mnist' },
-      arch: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      optimizer: { type: 'string', default: 'adam' },
-      'weight-decay': { type: 'string' },
-      momentum: { type: 'string' },
-      seed: { type: 'string' },
-      'val-fraction': { type: 'string' },
-      json: { type: 'string' },
-      software: { type: 'boolean', default: false },
-      expand: { type: 'boolean', default: false },
-      metric: { type: 'string' },
-      aggregation: { type: 'string' },
-      'choose-threshold': { type: 'string' },
-      'max-to-replace': { type: 'string' },
-      'loss-change-threshold': { type: 'string' },
-      window: { type: 'string' },
-      'min-epochs-between': { type: 'string' },
-      'delete-after': { type: 'string' },
-      'delete-threshold': { type: 'string' },
-      'fully-connected': { type: 'boolean', default: false },
-      'reset-optimizer': { type: 'boolean', default: false },
-      'inverted-prune': { type: 'boolean', default: false },
-      statistics: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
+  const { values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (v.help) {
     process.stdout.write(TRAIN_HELP);
     return 0;
   }
-  const dataset = values.dataset!;
-  const seed = numberOption('seed', values.seed, 0);
-  const sizes = parseArch(values.arch ?? (dataset === 'spirals' ? '2-32-32-2' : '784-96-10'));
-  const optimizerName = values.optimizer as OptimizerName;
-  if (!OPTIMIZERS.includes(optimizerName)) throw new ConfigError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}`);
-  const args = {
-    dataset,
-    arch: sizes.join('-'),
-    epochs: numberOption('epochs', values.epochs, 20),
-    batch: numberOption('batch', values.batch, 256),
-    lr: numberOption('lr', values.lr, 1e-3),
-    optimizer: optimizerName,
-    weightDecay: values['weight-decay'] === undefined ? undefined : numberOption('weight-decay', values['weight-decay'], 0),
-    momentum: numberOption('momentum', values.momentum, 0),
-    seed,
-    valFraction: numberOption('val-fraction', values['val-fraction'], 0.2),
-    expansion: values.expand
-      ? {
-          metric: (values.metric ?? REFERENCE_EXPANSION.metric) as Metric,
-          aggregation: (values.aggregation ?? REFERENCE_EXPANSION.aggregation) as Aggregation,
-          chooseThreshold: numberOption('choose-threshold', values['choose-threshold'], REFERENCE_EXPANSION.chooseThreshold),
-          maxToReplace: numberOption('max-to-replace', values['max-to-replace'], REFERENCE_EXPANSION.maxToReplace),
-          lossChangeThreshold: numberOption('loss-change-threshold', values['loss-change-threshold'], REFERENCE_EXPANSION.lossChangeThreshold),
-          window: numberOption('window', values.window, REFERENCE_EXPANSION.window),
-          minEpochsBetween: numberOption('min-epochs-between', values['min-epochs-between'], REFERENCE_EXPANSION.minEpochsBetween),
-          deleteAfter: numberOption('delete-after', values['delete-after'], REFERENCE_EXPANSION.deleteAfter),
-          deleteThreshold: numberOption('delete-threshold', values['delete-threshold'], REFERENCE_EXPANSION.deleteThreshold),
-          fullyConnected: values['fully-connected'],
-          resetOptimizer: values['reset-optimizer'],
-          invertedPruneLikeReference: values['inverted-prune'],
-          statistics: (values.statistics ?? REFERENCE_EXPANSION.statistics) as 'running' | 'exact',
-        }
-      : null,
-  };
-  if (args.expansion) resolveExpansion(args.expansion);
+  const resumed = v.resume ? readModel(v.resume) : null;
+  if (resumed && v.arch) throw new ConfigError('--arch cannot be combined with --resume: the checkpoint fixes the architecture');
+  const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
+  const args = resolveArgs(v, previous);
+  if (resumed && args.dataset !== resumed.run.data.dataset) {
+    throw new ConfigError(`--resume: the checkpoint was trained on ${resumed.run.data.dataset}, not ${args.dataset}`);
+  }
+  const data = loadData(
+    { dataset: args.dataset, seed: args.seed, dataDir: v['data-dir'], target: v.target, task: v.task, testFile: v.test },
+    resumed?.run.data,
+  );
+  const regression = data.recipe.task === 'regression';
+  const outputs = regression ? (data.train.targetCount ?? 1) : data.train.classes!;
+  const [train, validation] = splitDataset(data.train, 1 - args.valFraction, args.seed);
 
-  const { train: full, test } = loadDataset(dataset, seed);
-  const [train, validation] = splitDataset(full, 1 - args.valFraction, seed);
-  const runtime = await createNodeRuntime({ forceSoftware: values.software });
+  const runtime = await createNodeRuntime({ forceSoftware: v.software });
   try {
-    const adapter = runtime.gpu.adapterName;
-    console.log(`senn: ${adapter}`);
-    console.log(`senn: ${dataset} train ${train.rows} / validation ${validation.rows} / test ${test.rows}, arch ${args.arch}`);
-    const net = runtime.createNetwork({ sizes, seed });
-    const optimizer =
-      optimizerName === 'sgd'
-        ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay }
-        : { name: optimizerName, lr: args.lr, weightDecay: args.weightDecay };
-    const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
-    const epochs = await net.fit(train, {
-      optimizer,
-      batchSize: args.batch,
-      epochs: args.epochs,
-      validation,
-      seed,
-      onEpoch: (r) => console.log(formatEpoch(r)),
-      ...(args.expansion
-        ? {
-            expansion: {
-              ...args.expansion,
-              onExpand: (e: ExpandEvent) => {
-                events.push({ kind: 'expand', event: e });
-                console.log(
-                  `  expand: split ${e.edgesSplit} edges into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
-                    `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
-                );
-              },
-              onPrune: (e: PruneEvent) => {
-                events.push({ kind: 'prune', event: e });
-                console.log(
-                  `  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
-                    `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
-                );
-              },
-            },
-          }
-        : {}),
-    });
-    const result = await net.evaluate(test);
-    const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
+    const net = resumed
+      ? runtime.loadNetwork(resumed.bytes)
+      : runtime.createNetwork({ sizes: v.arch ? parseArch(v.arch) : defaultArch(data.recipe, data.train.features, outputs), seed: args.seed });
+    console.log(`senn: ${runtime.gpu.adapterName}`);
     console.log(
-      `test: loss ${result.loss.toFixed(4)}  accuracy ${(100 * result.accuracy).toFixed(2)}%  params ${net.parameterCount}  ` +
-        `${(seconds / Math.max(1, epochs.length)).toFixed(2)} s/epoch`,
+      `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
+        (resumed ? `, resuming after ${net.history.length} epochs` : ''),
     );
-    if (values.json) {
+    const result = await runTraining(net, args, train, validation, regression);
+    const test = await net.evaluate(data.test, regression ? 'mse' : 'softmax-cross-entropy');
+    const seconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
+    const quality = regression ? `rmse ${Math.sqrt(test.loss).toFixed(4)}` : `accuracy ${(100 * test.accuracy).toFixed(2)}%`;
+    console.log(`test: loss ${test.loss.toFixed(4)}  ${quality}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
+    if (v.save) {
+      const run: SavedRun = { data: data.recipe, args: { ...args } };
+      writeFileSync(v.save, await runtime.saveNetwork(net, { ...run }));
+      console.log(`senn: saved ${v.save}`);
+    }
+    if (v.json) {
       const json = {
         adapter: runtime.adapter,
-        args,
-        epochs: epochs.map((e) => ({
+        args: { ...args, arch: net.structure.sizes.join('-') },
+        epochs: result.epochs.map((e) => ({
           epoch: e.epoch,
           trainLoss: e.trainLoss,
           valLoss: e.valLoss,
@@ -216,11 +216,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
         })),
         architecture: net.structure.sizes,
         seconds,
-        growth: events.map(({ kind, event }) => ({ kind, ...event })),
-        test: { loss: result.loss, accuracy: result.accuracy },
+        growth: result.events.map(({ kind, event }) => ({ kind, ...event })),
+        test: { loss: test.loss, accuracy: test.accuracy },
         params: net.parameterCount,
       };
-      writeFileSync(values.json, `${JSON.stringify(json, null, 2)}\n`);
+      writeFileSync(v.json, `${JSON.stringify(json, null, 2)}\n`);
     }
     net.destroy();
     return 0;
@@ -228,3 +228,48 @@ export async function trainCommand(argv: string[]): Promise<number> {
     runtime.destroy();
   }
 }
+
+/** Fit with the console views: progress bar, epoch lines, growth events. */
+async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean) {
+  const progress = new ProgressView();
+  const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
+  const say = (line: string) => {
+    progress.clear();
+    console.log(line);
+  };
+  const optimizer =
+    args.optimizer === 'sgd'
+      ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay }
+      : { name: args.optimizer, lr: args.lr, weightDecay: args.weightDecay };
+  const epochs = await net.fit(train, {
+    loss: regression ? 'mse' : 'softmax-cross-entropy',
+    optimizer,
+    batchSize: args.batch,
+    epochs: args.epochs,
+    validation,
+    seed: args.seed + net.history.length,
+    onProgress: (p) => progress.update(p),
+    onEpoch: (r) => say(formatEpoch({ ...r, epoch: r.epoch + net.history.length }, regression, train.rows / r.seconds)),
+    ...(args.expansion
+      ? {
+          expansion: {
+            ...args.expansion,
+            onExpand: (e: ExpandEvent) => {
+              events.push({ kind: 'expand', event: e });
+              say(
+                `  expand: split ${e.edgesSplit} edges into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
+                  `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
+              );
+            },
+            onPrune: (e: PruneEvent) => {
+              events.push({ kind: 'prune', event: e });
+              say(`  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`);
+            },
+          },
+        }
+      : {}),
+  });
+  progress.clear();
+  return { epochs, events };
+}
+

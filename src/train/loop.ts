@@ -8,7 +8,7 @@ import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispa
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
-import type { EpochReport, FitOptions, LossName } from './options.js';
+import type { EpochReport, FitOptions, LossName, TrainProgress } from './options.js';
 import { resolveFitOptions } from './options.js';
 import { referencePolicy } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
@@ -176,6 +176,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       return { structure: net.structure, owner: planOwner, trainWs, steps, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
+    const progress = options.onProgress ? progressReporter(owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
     /** Validation loss and accuracy (NaN without validation data) with the current plans. */
     const validate = async (p: FitPlans) => {
       if (!p.evaluation || !p.evalWs) return { loss: Number.NaN, accuracy: Number.NaN };
@@ -195,6 +196,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       const p = await current();
       const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       writeView(device, order.buffer, 0, permutation);
+      const reported: Promise<void>[] = [];
       for (const [i, step] of p.steps.entries()) {
         // One command buffer per step; the only non-dispatch commands are the resets.
         const encoder = device.createCommandEncoder({ label: `step ${i}` });
@@ -205,8 +207,12 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         const pass = encoder.beginComputePass();
         encodeDispatches(pass, step);
         pass.end();
+        const slot = progress?.due(i, p.steps.length);
+        if (slot !== undefined) encoder.copyBufferToBuffer(p.trainWs.stats.buffer, 0, progress!.staging[slot]!.buffer, 0, 16);
         device.queue.submit([encoder.finish()]);
+        if (slot !== undefined) reported.push(progress!.report(slot, { epoch, step: i + 1, steps: p.steps.length, started }));
       }
+      await Promise.all(reported);
       if (statistics) net.noteStatistics(p.steps.length, true);
       const v = await validate(p);
       const t = toEvaluation(await gpu.readFloats(p.trainWs.stats.buffer, 0, 4), 0, classification);
@@ -248,6 +254,40 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     (plans as FitPlans | null)?.owner.destroy();
     owner.destroy();
   }
+}
+
+/**
+ * Live progress without stalling the queue: at about `updates` steps of each epoch the
+ * running loss sums are copied into one of a ring of mappable buffers (made once per fit),
+ * and the callback runs when that copy's mapping resolves.
+ */
+function progressReporter(owner: BufferOwner, onProgress: (p: TrainProgress) => void, updates: number, epochs: number, batchRows: number, rows: number) {
+  const count = Math.max(1, Math.min(64, Math.floor(updates)));
+  const staging = Array.from({ length: count }, (_, i) => owner.create(`progress ${i}`, 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
+  return {
+    staging,
+    /** The staging slot to fill after step `i`, or undefined when no update falls there. */
+    due(i: number, steps: number): number | undefined {
+      const every = Math.max(1, Math.ceil(steps / count));
+      if ((i + 1) % every !== 0 && i !== steps - 1) return undefined;
+      return Math.min(count - 1, Math.floor(i / every));
+    },
+    async report(slot: number, at: { epoch: number; step: number; steps: number; started: number }): Promise<void> {
+      const buffer = staging[slot]!.buffer;
+      await buffer.mapAsync(GPUMapMode.READ);
+      const stats = new Float32Array(buffer.getMappedRange().slice(0));
+      buffer.unmap();
+      onProgress({
+        epoch: at.epoch,
+        epochs,
+        step: at.step,
+        steps: at.steps,
+        samples: Math.min(rows, at.step * batchRows),
+        loss: stats[0]! / Math.max(1, stats[2]!),
+        seconds: (performance.now() - at.started) / 1000,
+      });
+    },
+  };
 }
 
 function submitChunks(device: GPUDevice, ws: Workspace, steps: readonly Dispatch[][], afterChunk?: (encoder: GPUCommandEncoder, chunk: number) => void): void {

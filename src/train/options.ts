@@ -35,6 +35,22 @@ export interface EpochReport {
   architecture: number[];
 }
 
+/** Progress inside an epoch, passed to {@link FitOptions.onProgress}. */
+export interface TrainProgress {
+  /** 1-based epoch of this call to fit. */
+  epoch: number;
+  epochs: number;
+  /** Training steps (batches) finished on the GPU so far in this epoch. */
+  step: number;
+  steps: number;
+  /** Training rows finished so far in this epoch. */
+  samples: number;
+  /** Mean training loss over those rows. */
+  loss: number;
+  /** Seconds since the epoch started. */
+  seconds: number;
+}
+
 /** Options of {@link Network.fit}. */
 export interface FitOptions {
   loss?: LossName;
@@ -54,6 +70,13 @@ export interface FitOptions {
    */
   expansion?: ExpansionOptions | ExpansionPolicy;
   onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /**
+   * Called about {@link FitOptions.progressUpdates} times per epoch as the GPU finishes
+   * steps. Costs one 16-byte copy per update and no stall: the steps are queued as without it.
+   */
+  onProgress?: (progress: TrainProgress) => void;
+  /** Updates per epoch for `onProgress` (default 20). */
+  progressUpdates?: number;
 }
 
 /** Fit options with every default applied and every value checked. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset, splitDataset, subset } from '../../src/data/dataset.js';
 import { parseIdx } from '../../src/data/idx.js';
 import { Random } from '../../src/data/random.js';
-import { spirals } from '../../src/data/spirals.js';
+import { spirals } from '../../src/data/generated.js';
 import { DTypeError, ShapeError } from '../../src/errors.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../src/node/datasets.js';
 
@@ -64,5 +64,28 @@ describe('datasets', () => {
     const p = new Random(4).permutation(1000);
     expect(new Set(p).size).toBe(1000);
     expect(new Random(4).permutation(1000)).toEqual(p);
+  });
+});
+
+describe('generated datasets and standardisation', () => {
+  it('xor labels follow the signs; regression2d follows its function within the noise', async () => {
+    const { xor, regression2d, regressionTarget } = await import('../../src/data/generated.js');
+    const x = xor({ rows: 500, seed: 1 });
+    for (let i = 0; i < x.rows; i++) expect(x.labels![i]).toBe(x.x[2 * i]! > 0 !== x.x[2 * i + 1]! > 0 ? 1 : 0);
+    const r = regression2d({ rows: 500, seed: 2, noise: 0.01 });
+    let worst = 0;
+    for (let i = 0; i < r.rows; i++) worst = Math.max(worst, Math.abs(r.targets![i]! - regressionTarget(r.x[2 * i]!, r.x[2 * i + 1]!)));
+    expect(worst).toBeLessThan(0.05);
+  });
+
+  it('standardize gives each feature mean 0 and std 1 on the rows it was measured on', async () => {
+    const { featureStats, standardize } = await import('../../src/data/normalize.js');
+    const { regression2d } = await import('../../src/data/generated.js');
+    const data = regression2d({ rows: 400, seed: 3 });
+    const scaled = { ...data, x: data.x.map((v, i) => (i % 2 ? 10 * v + 5 : v)) };
+    const out = standardize(scaled, featureStats(scaled));
+    const again = featureStats(out);
+    for (const m of again.mean) expect(Math.abs(m)).toBeLessThan(1e-5);
+    for (const s of again.std) expect(s).toBeCloseTo(1, 4);
   });
 });

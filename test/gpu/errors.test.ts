@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spirals } from '../../src/data/spirals.js';
+import { spirals } from '../../src/data/generated.js';
 import { ConfigError, DestroyedError, DeviceLostError, ShaderCompileError } from '../../src/errors.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
 import { Harness } from '../helpers/harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spirals } from '../../src/data/spirals.js';
+import { spirals } from '../../src/data/generated.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();

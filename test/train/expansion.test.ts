@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spirals } from '../../src/data/spirals.js';
+import { spirals } from '../../src/data/generated.js';
 import { ConfigError } from '../../src/errors.js';
 import { type ExpandEvent, type ExpansionPolicy, type PruneEvent, shouldExpand } from '../../src/train/expansion.js';
 import { useRuntime } from '../helpers/runtime.js';

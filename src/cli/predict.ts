@@ -1,0 +1,103 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Dataset } from '../data/dataset.js';
+import { standardize } from '../data/normalize.js';
+import { ConfigError, DatasetError } from '../errors.js';
+import { type CsvTable, csvFeatures, readCsv } from '../node/csv.js';
+import { createNodeRuntime } from '../node/dawn.js';
+import type { DataRecipe } from './datasets.js';
+import { readModel } from './options.js';
+
+export const PREDICT_HELP = `Usage: senn predict MODEL.senn --input FILE.csv [options]
+
+Run a checkpoint written by "senn train --save" on the rows of a CSV file (with a header) and
+write one line of predictions per row.
+
+Input columns: a model trained on a CSV file takes the same feature columns by name (others,
+the target included, are ignored) and standardises them as in training; other models take
+every column as an input, in order (MNIST: 784 pixel values 0-255; a "label" column is ignored).
+
+Output (CSV with a header): classification: "prediction" (the class) and "p_CLASS" for each
+class's probability; regression: "prediction".
+
+Options:
+  --input FILE       CSV file of inputs (required)
+  --output FILE      where to write the predictions (default: standard output)
+  --software         use the software adapter even if a GPU is present
+  -h, --help         show this help
+`;
+
+/** Input rows of `table` read the way the model's training data were. */
+function inputsOf(table: CsvTable, recipe: DataRecipe, inputs: number): Dataset {
+  let x: Float32Array;
+  if (recipe.csv) {
+    x = csvFeatures(table, recipe.csv.features);
+  } else {
+    const columns = table.columns.filter((c) => !['label', 'target', 'class'].includes(c.toLowerCase()));
+    if (columns.length !== inputs) {
+      throw new DatasetError(`${table.name} has ${columns.length} input columns; the model takes ${inputs} (${recipe.dataset})`);
+    }
+    x = csvFeatures(table, columns);
+    if (recipe.featureScale !== 1) x = x.map((v) => v * recipe.featureScale);
+  }
+  const data: Dataset = { name: table.name, rows: table.rows.length, features: x.length / table.rows.length, x, featureScale: 1 };
+  return recipe.standardize ? standardize(data, recipe.standardize) : data;
+}
+
+function toCsv(outputs: Float32Array, rows: number, width: number, recipe: DataRecipe): string {
+  const cell = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(6));
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines: string[] = [];
+  if (recipe.task === 'regression') {
+    lines.push(width === 1 ? 'prediction' : Array.from({ length: width }, (_, j) => `prediction_${j}`).join(','));
+    for (let r = 0; r < rows; r++) lines.push(Array.from(outputs.subarray(r * width, r * width + width), cell).join(','));
+  } else {
+    const names = recipe.csv?.classNames ?? Array.from({ length: width }, (_, j) => String(j));
+    lines.push(['prediction', ...names.map((n) => quote(`p_${n}`))].join(','));
+    for (let r = 0; r < rows; r++) {
+      const z = outputs.subarray(r * width, r * width + width);
+      const max = Math.max(...z);
+      const e = Array.from(z, (v) => Math.exp(v - max));
+      const sum = e.reduce((s, v) => s + v, 0);
+      const best = e.indexOf(Math.max(...e));
+      lines.push([quote(names[best]!), ...e.map((v) => (v / sum).toFixed(6))].join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `senn predict`: returns the process exit code. */
+export async function predictCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    options: {
+      input: { type: 'string' },
+      output: { type: 'string' },
+      software: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (v.help) {
+    process.stdout.write(PREDICT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ConfigError('senn predict needs exactly one checkpoint file: senn predict MODEL.senn --input FILE.csv');
+  if (!v.input) throw new ConfigError('senn predict needs --input FILE.csv');
+  const { bytes, run } = readModel(positionals[0]!);
+  const table = readCsv(v.input);
+  const runtime = await createNodeRuntime({ forceSoftware: v.software });
+  try {
+    const net = runtime.loadNetwork(bytes);
+    const data = inputsOf(table, run.data, net.inputs);
+    const outputs = await net.predict(data);
+    const text = toCsv(outputs, data.rows, net.outputs, run.data);
+    if (v.output) writeFileSync(v.output, text);
+    else process.stdout.write(text);
+    net.destroy();
+    return 0;
+  } finally {
+    runtime.destroy();
+  }
+}

@@ -1,0 +1,70 @@
+import { classificationDataset, type Dataset, regressionDataset } from './dataset.js';
+import { Random } from './random.js';
+
+/**
+ * Two interleaved 2-D spirals (2 classes), generated from `seed`: a small task no linear
+ * model can solve, for tests, examples and the demo.
+ */
+export function spirals(a: { rows: number; seed: number; noise?: number; turns?: number; name?: string }): Dataset {
+  const rng = new Random(a.seed);
+  const noise = a.noise ?? 0.05;
+  const turns = a.turns ?? 1.5;
+  const x = new Float32Array(a.rows * 2);
+  const labels = new Uint32Array(a.rows);
+  for (let i = 0; i < a.rows; i++) {
+    const label = i % 2;
+    const t = Math.sqrt(rng.next());
+    const angle = t * turns * 2 * Math.PI + label * Math.PI;
+    x[2 * i] = t * Math.cos(angle) + noise * rng.normal();
+    x[2 * i + 1] = t * Math.sin(angle) + noise * rng.normal();
+    labels[i] = label;
+  }
+  return classificationDataset({ x, labels, features: 2, classes: 2, name: a.name ?? 'spirals' });
+}
+
+/**
+ * The XOR pattern in 2-D: points uniform in [-1, 1]², class 1 where exactly one coordinate
+ * is positive. A margin `gap` around the axes is left empty so the task is learnable exactly.
+ */
+export function xor(a: { rows: number; seed: number; gap?: number; name?: string }): Dataset {
+  const rng = new Random(a.seed);
+  const gap = a.gap ?? 0.05;
+  const x = new Float32Array(a.rows * 2);
+  const labels = new Uint32Array(a.rows);
+  const coordinate = () => {
+    const v = gap + (1 - gap) * rng.next();
+    return rng.next() < 0.5 ? -v : v;
+  };
+  for (let i = 0; i < a.rows; i++) {
+    const u = coordinate();
+    const v = coordinate();
+    x[2 * i] = u;
+    x[2 * i + 1] = v;
+    labels[i] = u > 0 !== v > 0 ? 1 : 0;
+  }
+  return classificationDataset({ x, labels, features: 2, classes: 2, name: a.name ?? 'xor' });
+}
+
+/**
+ * A smooth synthetic regression in 2-D: y = sin(πu)·cos(πv/2) + u·v/2 + noise, with (u, v)
+ * uniform in [-1, 1]². Small enough to learn in seconds, curved enough to need hidden units.
+ */
+export function regression2d(a: { rows: number; seed: number; noise?: number; name?: string }): Dataset {
+  const rng = new Random(a.seed);
+  const noise = a.noise ?? 0.02;
+  const x = new Float32Array(a.rows * 2);
+  const targets = new Float32Array(a.rows);
+  for (let i = 0; i < a.rows; i++) {
+    const u = 2 * rng.next() - 1;
+    const v = 2 * rng.next() - 1;
+    x[2 * i] = u;
+    x[2 * i + 1] = v;
+    targets[i] = regressionTarget(u, v) + noise * rng.normal();
+  }
+  return regressionDataset({ x, targets, features: 2, name: a.name ?? 'regression' });
+}
+
+/** The noiseless function {@link regression2d} samples. */
+export function regressionTarget(u: number, v: number): number {
+  return Math.sin(Math.PI * u) * Math.cos((Math.PI * v) / 2) + (u * v) / 2;
+}

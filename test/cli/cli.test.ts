@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { ProgressView } from '../../src/cli/progress.js';
+import { checkpointRun } from '../../src/io/checkpoint.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'senn-cli-'));
+const path = (name: string) => join(dir, name);
+
+/** Run the CLI in this process; returns its exit code and what it printed. */
+async function senn(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const error = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+    error.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('senn command line', () => {
+  it('train --save, eval, predict and --resume work together on a generated dataset', async () => {
+    const trained = await senn('train', '--dataset', 'xor', '--epochs', '3', '--lr', '0.01', '--software', '--save', path('xor.senn'), '--json', path('xor.json'));
+    expect(trained.code, trained.err).toBe(0);
+    expect(trained.out).toMatch(/epoch {3}3 .*samples\/s/);
+    const run = JSON.parse(readFileSync(path('xor.json'), 'utf8'));
+    expect(run.epochs).toHaveLength(3);
+
+    const evaluated = await senn('eval', path('xor.senn'), '--json', path('eval.json'), '--software');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    const result = JSON.parse(readFileSync(path('eval.json'), 'utf8'));
+    // Same checkpoint, same test split: eval reproduces train's test figures.
+    expect(result.accuracy).toBeCloseTo(run.test.accuracy, 6);
+    expect(result.loss).toBeCloseTo(run.test.loss, 5);
+
+    writeFileSync(path('points.csv'), 'u,v\n0.5,0.5\n-0.5,0.5\n0.5,-0.5\n-0.5,-0.5\n');
+    const predicted = await senn('predict', path('xor.senn'), '--input', path('points.csv'), '--output', path('pred.csv'), '--software');
+    expect(predicted.code, predicted.err).toBe(0);
+    const lines = readFileSync(path('pred.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('prediction,p_0,p_1');
+    expect(lines).toHaveLength(5);
+    for (const line of lines.slice(1)) {
+      const [label, p0, p1] = line.split(',');
+      expect(Number(p0) + Number(p1)).toBeCloseTo(1, 5);
+      expect(label).toBe(Number(p1) > Number(p0) ? '1' : '0');
+    }
+
+    const resumed = await senn('train', '--resume', path('xor.senn'), '--epochs', '2', '--save', path('xor2.senn'), '--software');
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain('resuming after 3 epochs');
+    expect(resumed.out).toMatch(/epoch {3}5 /);
+    const saved = checkpointRun(new Uint8Array(readFileSync(path('xor2.senn'))));
+    expect((saved?.data as { dataset: string }).dataset).toBe('xor');
+  }, 60_000);
+
+  it('reads CSV files by column name, for classification and regression', async () => {
+    const rows = ['height,colour,weight,kind'];
+    for (let i = 0; i < 120; i++) rows.push(`${(i % 3) * 2 + (i % 7) / 10},${i % 5},${i / 100},${['ant', 'bee', 'cat'][i % 3]}`);
+    writeFileSync(path('kinds.csv'), `${rows.join('\n')}\n`);
+    const cls = await senn('train', '--dataset', path('kinds.csv'), '--target', 'kind', '--epochs', '30', '--lr', '0.02', '--batch', '32', '--software', '--save', path('kinds.senn'));
+    expect(cls.code, cls.err).toBe(0);
+    expect(cls.out).toContain('arch 3-32-3');
+    expect(Number(/test: .*accuracy ([\d.]+)%/.exec(cls.out)![1])).toBeGreaterThan(90);
+    writeFileSync(path('new.csv'), 'weight,height,colour\n0.1,4.2,1\n');
+    const predicted = await senn('predict', path('kinds.senn'), '--input', path('new.csv'));
+    expect(predicted.code, predicted.err).toBe(0);
+    expect(predicted.out.split('\n')[0]).toBe('prediction,p_ant,p_bee,p_cat');
+    expect(predicted.out.split('\n')[1]!.startsWith('cat,')).toBe(true);
+
+    const reg = ['x,y'];
+    for (let i = 0; i < 200; i++) reg.push(`${i / 100},${(3 * i) / 100 + 1}`);
+    writeFileSync(path('line.csv'), `${reg.join('\n')}\n`);
+    const fitted = await senn('train', '--dataset', path('line.csv'), '--target', 'y', '--task', 'regression', '--epochs', '100', '--lr', '0.03', '--batch', '32', '--software');
+    expect(fitted.code, fitted.err).toBe(0);
+    expect(Number(/test: .*rmse ([\d.]+)/.exec(fitted.out)![1])).toBeLessThan(0.5);
+  }, 60_000);
+
+  it('exit codes: 0 help, 2 bad usage, 3 bad input; messages name the problem', async () => {
+    for (const command of ['train', 'eval', 'predict']) {
+      const help = await senn(command, '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toContain(`Usage: senn ${command}`);
+    }
+    expect((await senn('--help')).code).toBe(0);
+    expect((await senn()).code).toBe(2);
+    expect((await senn('frobnicate')).code).toBe(2);
+    const badOption = await senn('train', '--no-such-option');
+    expect(badOption.code).toBe(2);
+    const badNumber = await senn('train', '--epochs', 'ten');
+    expect([badNumber.code, badNumber.err]).toEqual([2, expect.stringContaining('--epochs must be a number')]);
+    const missing = await senn('eval', path('nowhere.senn'));
+    expect([missing.code, missing.err]).toEqual([3, expect.stringContaining('cannot read checkpoint')]);
+    writeFileSync(path('bad.csv'), 'a,b,t\n1,2,x\n3,oops,y\n1,1,x\n2,2,y\n3,3,x\n');
+    const badCell = await senn('train', '--dataset', path('bad.csv'), '--target', 't', '--epochs', '1');
+    expect([badCell.code, badCell.err]).toEqual([3, expect.stringContaining('line 3, column "b": "oops" is not a number')]);
+    const noTarget = await senn('train', '--dataset', path('bad.csv'), '--target', 'label', '--epochs', '1');
+    expect([noTarget.code, noTarget.err]).toEqual([3, expect.stringContaining('no column "label"; the columns are a, b, t')]);
+    writeFileSync(path('garbage.senn'), 'not a checkpoint at all');
+    expect((await senn('eval', path('garbage.senn'))).code).toBe(3);
+  }, 60_000);
+
+  it('draws a progress bar on a terminal and nothing when output is not a terminal', () => {
+    const written: string[] = [];
+    const stream = { write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+    const progress = { epoch: 2, epochs: 5, step: 30, steps: 60, samples: 7680, loss: 0.4321, seconds: 2 };
+    new ProgressView(stream, true).update(progress);
+    expect(written.join('')).toMatch(/epoch 2\/5 \[#{12}\.{12}\]  50%  3,840 samples\/s  loss 0\.4321/);
+    written.length = 0;
+    new ProgressView(stream, false).update(progress);
+    expect(written).toEqual([]);
+  });
+});
