@@ -147,6 +147,8 @@ export class Network implements Trainable {
   private statsBuffer: OwnedBuffer;
   private optimizer: OptimizerState | null = null;
   private busy: string | null = null;
+  /** True while fit's onEpoch runs: predict and evaluate may then run inside the fit. */
+  private lentForReading = false;
   private readonly expandableLevels: Set<number>;
   private epsilonCandidates: EdgeRef[] = [];
   private readonly random: Random;
@@ -500,7 +502,22 @@ export class Network implements Trainable {
   /** Train; returns one report per epoch. Invalid options or data throw before any GPU work. */
   fit(train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
     return this.exclusive('fit', async () => {
-      const reports = await fit(this, train, options);
+      // Between epochs the network is at rest: its callbacks may read it (predict, evaluate).
+      const onEpoch = options.onEpoch;
+      const lent = onEpoch
+        ? {
+            ...options,
+            onEpoch: async (report: EpochReport) => {
+              this.lentForReading = true;
+              try {
+                await onEpoch(report);
+              } finally {
+                this.lentForReading = false;
+              }
+            },
+          }
+        : options;
+      const reports = await fit(this, train, lent);
       const offset = this.history.length;
       this.history.push(...reports.map((r) => ({ ...r, epoch: r.epoch + offset })));
       return reports;
@@ -509,12 +526,12 @@ export class Network implements Trainable {
 
   /** Mean loss and accuracy over `data`. */
   evaluate(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<Evaluation> {
-    return this.exclusive('evaluate', () => evaluate(this, data, loss));
+    return this.reading('evaluate', () => evaluate(this, data, loss));
   }
 
   /** Outputs (rows × outputs, before any softmax) for every row of `data`. */
   predict(data: Dataset): Promise<Float32Array> {
-    return this.exclusive('predict', () => predict(this, data));
+    return this.reading('predict', () => predict(this, data));
   }
 
   /**
@@ -572,6 +589,20 @@ export class Network implements Trainable {
 
   private assertUsable(): void {
     if (this.owner.isDestroyed) throw new DestroyedError('this network was destroyed');
+  }
+
+  /** Like {@link exclusive}, but also allowed from inside fit's `onEpoch` (reads only). */
+  private async reading<T>(what: string, body: () => Promise<T>): Promise<T> {
+    if (this.lentForReading) {
+      this.assertUsable();
+      this.lentForReading = false; // one reader at a time
+      try {
+        return await body();
+      } finally {
+        this.lentForReading = true;
+      }
+    }
+    return this.exclusive(what, body);
   }
 
   private async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {

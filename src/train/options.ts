@@ -69,6 +69,7 @@ export interface FitOptions {
    * for the reference defaults) or a policy of your own. Turns on `edgeStatistics`.
    */
   expansion?: ExpansionOptions | ExpansionPolicy;
+  /** After every epoch (and any growth). It may call the network's `predict` and `evaluate`; fit waits for it. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /**
    * Called about {@link FitOptions.progressUpdates} times per epoch as the GPU finishes

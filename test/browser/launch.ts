@@ -1,8 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer';
 
 /** The system Chromium (puppeteer's own download is disabled in this project). */
@@ -38,31 +36,4 @@ export async function launchBrowser(): Promise<{ browser: Browser; close: () => 
   };
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json', '.wgsl': 'text/plain' };
-
-/**
- * Serve on 127.0.0.1 only. `routes` maps a URL path to a file, or a URL prefix ending in
- * "/" to a directory.
- */
-export async function serveStatic(routes: Record<string, string>): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    let file: string | null = null;
-    if (routes[path]) file = resolve(routes[path]);
-    else {
-      for (const [prefix, dir] of Object.entries(routes)) {
-        if (!prefix.endsWith('/') || !path.startsWith(prefix)) continue;
-        const base = resolve(dir);
-        const candidate = normalize(join(base, path.slice(prefix.length) || 'index.html'));
-        if (candidate.startsWith(base)) file = candidate;
-        break;
-      }
-    }
-    if (file && existsSync(file)) {
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(readFileSync(file));
-    } else res.writeHead(404).end('not found');
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
+export { serveStatic } from '../../demo/server.mjs';

@@ -1,0 +1,215 @@
+// The demo page: settings, start / pause / reset, and the live views of a growing network.
+import './style.css';
+import { createRuntime, type EpochReport, type Network, type Runtime, SennError } from '../src/index.js';
+import { drawBoundary, gridDataset } from './boundaryView.js';
+import { EpochChart, type Marker } from './charts.js';
+import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
+import { type RunSettings, Session } from './session.js';
+import { drawStructure } from './structureView.js';
+
+/** What the page exposes for its end-to-end test (and for curious users in the console). */
+interface DemoState {
+  ready: boolean;
+  state: 'starting' | 'unsupported' | 'idle' | 'loading' | 'running' | 'paused' | 'finished' | 'stopped' | 'error';
+  adapter: string;
+  epochs: EpochReport[];
+  events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
+  error: string | null;
+}
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null };
+(globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const input = (id: string) => $<HTMLInputElement>(id);
+const buttons = { start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), reset: $<HTMLButtonElement>('reset') };
+const status = (text: string) => ($('status').textContent = text);
+
+const markers: Marker[] = [];
+const charts = {
+  loss: new EpochChart($('lossChart'), [{ label: 'train', stroke: '#2f6fde' }, { label: 'validation', stroke: '#d08a1a' }], markers, 'loss'),
+  quality: new EpochChart($('qualityChart'), [{ label: 'validation', stroke: '#1f9d55' }], markers, ''),
+  params: new EpochChart($('paramsChart'), [{ label: 'parameters', stroke: '#7a4fd6' }], markers, 'count'),
+};
+
+let runtime: Runtime | null = null;
+let session: Session | null = null;
+const newestLevels = new Set<number>();
+const grid = gridDataset();
+
+function unsupported(message: string): void {
+  const box = $('unsupported');
+  box.hidden = false;
+  box.textContent = message;
+  buttons.start.disabled = true;
+  demo.state = 'unsupported';
+  demo.error = message;
+  demo.ready = true;
+}
+
+function applyPreset(name: DemoDataset): void {
+  const p = PRESETS[name];
+  input('arch').value = p.arch;
+  input('rows').value = String(p.rows);
+  input('epochs').value = String(p.epochs);
+  input('batch').value = String(p.batch);
+  input('lr').value = String(p.lr);
+  input('window').value = String(p.window);
+  input('minEpochsBetween').value = String(p.minEpochsBetween);
+  input('lossChangeThreshold').value = String(p.lossChangeThreshold);
+  const flat = name === 'spirals' || name === 'regression';
+  $('boundaryPanel').hidden = !flat;
+  $('boundaryTitle').textContent = name === 'regression' ? 'Predicted surface' : 'Decision boundary';
+  $('qualityTitle').textContent = name === 'regression' ? 'Validation RMSE' : 'Validation accuracy (%)';
+}
+
+/** Read and check the settings; throws with a message naming the bad field. */
+function settings(data: DemoData): RunSettings {
+  const num = (id: string) => {
+    const v = Number(input(id).value);
+    if (!Number.isFinite(v)) throw new Error(`${id} must be a number`);
+    return v;
+  };
+  const sizes = input('arch').value.split('-').map(Number);
+  if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error('architecture must look like 2-8-2');
+  const outputs = data.task === 'regression' ? 1 : data.train.classes!;
+  if (sizes[0] !== data.features || sizes.at(-1) !== outputs) {
+    throw new Error(`architecture must start with ${data.features} inputs and end with ${outputs} outputs for this dataset`);
+  }
+  return {
+    sizes,
+    epochs: num('epochs'),
+    batch: num('batch'),
+    lr: num('lr'),
+    seed: 0,
+    expansion: {
+      chooseThreshold: num('chooseThreshold'),
+      maxToReplace: num('maxToReplace'),
+      lossChangeThreshold: num('lossChangeThreshold'),
+      window: num('window'),
+      minEpochsBetween: num('minEpochsBetween'),
+      deleteAfter: num('deleteAfter'),
+      deleteThreshold: num('deleteThreshold'),
+    },
+  };
+}
+
+function addEvent(kind: 'expand' | 'prune', epoch: number, text: string, before: number, after: number): void {
+  markers.push({ epoch, kind });
+  demo.events.push({ kind, epoch, parametersBefore: before, parametersAfter: after });
+  const item = document.createElement('li');
+  item.className = kind;
+  item.textContent = `epoch ${epoch}: ${text}`;
+  $('events').append(item);
+  for (const c of Object.values(charts)) c.redraw();
+}
+
+async function onEpoch(r: EpochReport, net: Network, data: DemoData): Promise<void> {
+  demo.epochs.push(r);
+  const regression = data.task === 'regression';
+  charts.loss.push(r.epoch, [r.trainLoss, r.valLoss]);
+  charts.quality.push(r.epoch, [regression ? Math.sqrt(r.valLoss) : 100 * r.valAccuracy]);
+  charts.params.push(r.epoch, [r.params]);
+  drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
+  if (data.features === 2) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
+  const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
+  status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters`);
+}
+
+async function start(): Promise<void> {
+  if (!runtime) return;
+  reset();
+  buttons.start.disabled = true;
+  buttons.reset.disabled = false;
+  demo.state = 'loading';
+  const name = $<HTMLSelectElement>('dataset').value as DemoDataset;
+  status(`loading ${name}…`);
+  try {
+    const data = await loadDemoData(name, Math.max(100, Number(input('rows').value) || 1000), 0);
+    const s = settings(data);
+    const current = new Session(runtime, {
+      epoch: (r, net) => onEpoch(r, net, data),
+      expand: (e) => {
+        newestLevels.add(e.level);
+        addEvent('expand', e.epoch, `split ${e.edgesSplit} edges → ${e.neuronsAdded} new neurons; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
+      },
+      prune: (e) => addEvent('prune', e.epoch, `pruned ${e.edgesRemoved} edges; parameters ${e.parametersBefore} → ${e.parametersAfter}`, e.parametersBefore, e.parametersAfter),
+    });
+    session = current;
+    buttons.pause.disabled = false;
+    demo.state = 'running';
+    const ended = await current.run(data, s);
+    if (session === current) {
+      demo.state = ended;
+      buttons.pause.disabled = true;
+      buttons.start.disabled = false;
+      if (ended === 'finished') status(`${$('status').textContent} — finished`);
+    }
+  } catch (error) {
+    demo.state = 'error';
+    demo.error = (error as Error).message;
+    status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
+    buttons.start.disabled = false;
+    buttons.pause.disabled = true;
+  }
+}
+
+function togglePause(): void {
+  if (!session) return;
+  if (demo.state === 'paused') {
+    session.resume();
+    demo.state = 'running';
+    buttons.pause.textContent = 'Pause';
+  } else {
+    session.pause();
+    demo.state = 'paused';
+    buttons.pause.textContent = 'Resume';
+    status(`${$('status').textContent} — paused`);
+  }
+}
+
+function reset(): void {
+  session?.stop();
+  session?.destroy();
+  session = null;
+  markers.length = 0;
+  newestLevels.clear();
+  demo.epochs = [];
+  demo.events = [];
+  demo.error = null;
+  for (const c of Object.values(charts)) c.clear();
+  $('events').replaceChildren();
+  const structure = $<HTMLCanvasElement>('structure');
+  structure.getContext('2d')!.clearRect(0, 0, structure.width, structure.height);
+  $('structureText').textContent = '';
+  buttons.pause.textContent = 'Pause';
+  buttons.pause.disabled = true;
+  buttons.start.disabled = !runtime;
+  demo.state = 'idle';
+  status('Ready.');
+}
+
+async function init(): Promise<void> {
+  const select = $<HTMLSelectElement>('dataset');
+  select.addEventListener('change', () => applyPreset(select.value as DemoDataset));
+  applyPreset(select.value as DemoDataset);
+  buttons.start.addEventListener('click', () => void start());
+  buttons.pause.addEventListener('click', togglePause);
+  buttons.reset.addEventListener('click', reset);
+  if (!('gpu' in navigator) || !navigator.gpu) {
+    unsupported('This browser has no WebGPU, which senn needs to train on your GPU. Use a recent Chrome, Edge or Firefox with WebGPU enabled (Safari: Technology Preview), or run senn in Node with "npx senn train".');
+    return;
+  }
+  try {
+    runtime = await createRuntime();
+  } catch (error) {
+    unsupported(`WebGPU is present but unusable here: ${(error as Error).message}`);
+    return;
+  }
+  demo.adapter = runtime.gpu.adapterName;
+  $('adapter').textContent = `Adapter: ${demo.adapter}`;
+  demo.state = 'idle';
+  demo.ready = true;
+  reset();
+}
+
+void init();

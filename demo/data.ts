@@ -1,0 +1,51 @@
+// Datasets of the demo: generated in the page, or IDX image files fetched from the demo server.
+import { classificationDataset, type Dataset, parseIdx, regression2d, spirals, splitDataset, subset } from '../src/index.js';
+
+export type DemoDataset = 'spirals' | 'regression' | 'mnist' | 'fashion-mnist';
+
+export interface DemoData {
+  train: Dataset;
+  validation: Dataset;
+  task: 'classification' | 'regression';
+  /** Input dimensions, for the views: 2 draws a decision boundary. */
+  features: number;
+}
+
+/** Bytes of an IDX file, gunzipped in the browser when the server sent the .gz. */
+async function fetchIdx(url: string) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText} — start the demo with "npm start" so the data are served`);
+  let bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  return parseIdx(bytes, url);
+}
+
+async function images(name: 'mnist' | 'fashion-mnist', rows: number): Promise<Dataset> {
+  const [x, labels] = await Promise.all([fetchIdx(`data/${name}/train-images-idx3-ubyte`), fetchIdx(`data/${name}/train-labels-idx1-ubyte`)]);
+  const [count, h, w] = x.dims;
+  const all = classificationDataset({ x: x.data, labels: labels.data, features: h! * w!, classes: 10, name });
+  const keep = Math.min(rows, count!);
+  return keep < count! ? subset(all, Array.from({ length: keep }, (_, i) => i), name) : all;
+}
+
+/** Load `name` with `rows` training rows (a fifth more are held out for validation). */
+export async function loadDemoData(name: DemoDataset, rows: number, seed: number): Promise<DemoData> {
+  const total = Math.round(rows * 1.25);
+  let all: Dataset;
+  if (name === 'spirals') all = spirals({ rows: total, seed });
+  else if (name === 'regression') all = regression2d({ rows: total, seed });
+  else all = await images(name, total);
+  const [train, validation] = splitDataset(all, 0.8, seed);
+  return { train, validation, task: name === 'regression' ? 'regression' : 'classification', features: all.features };
+}
+
+/** Default settings that make each dataset grow visibly within a short run. */
+export const PRESETS: Record<DemoDataset, { arch: string; rows: number; epochs: number; batch: number; lr: number; window: number; minEpochsBetween: number; lossChangeThreshold: number }> = {
+  spirals: { arch: '2-8-2', rows: 2000, epochs: 40, batch: 64, lr: 0.01, window: 3, minEpochsBetween: 6, lossChangeThreshold: 0.01 },
+  regression: { arch: '2-8-1', rows: 2000, epochs: 40, batch: 64, lr: 0.01, window: 3, minEpochsBetween: 6, lossChangeThreshold: 0.002 },
+  mnist: { arch: '784-10', rows: 12000, epochs: 30, batch: 256, lr: 0.001, window: 5, minEpochsBetween: 8, lossChangeThreshold: 0.005 },
+  'fashion-mnist': { arch: '784-10', rows: 12000, epochs: 30, batch: 256, lr: 0.001, window: 5, minEpochsBetween: 8, lossChangeThreshold: 0.005 },
+};

@@ -1,0 +1,64 @@
+// The network's graph drawn as columns of neurons (levels in evaluation order) joined by
+// their connection blocks; a block's stroke gets fainter as it gets sparser.
+import type { Structure } from '../src/index.js';
+
+const MAX_DOTS = 24;
+
+export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, structure: Structure, newest: Set<number>): void {
+  const ctx = canvas.getContext('2d')!;
+  const { width, height } = canvas;
+  ctx.clearRect(0, 0, width, height);
+  const levels = structure.levels;
+  const column = new Map(levels.map((l, i) => [l.id, i]));
+  const x = (i: number) => 40 + (i * (width - 80)) / Math.max(1, levels.length - 1);
+  const top = 20;
+  const bottom = height - 36;
+  const dotsOf = (size: number) => Math.min(size, MAX_DOTS);
+  const y = (dot: number, dots: number) => (dots === 1 ? (top + bottom) / 2 : top + (dot * (bottom - top)) / (dots - 1));
+
+  for (const b of structure.blocks) {
+    const from = column.get(b.src)!;
+    const to = column.get(b.dst)!;
+    const src = structure.level(b.src).size;
+    const dst = structure.level(b.dst).size;
+    const density = b.topology.srcOf.length / (src * dst);
+    const x0 = x(from);
+    const x1 = x(to);
+    const mid = (top + bottom) / 2;
+    // Neighbouring levels: a straight band; blocks that skip levels arc above them, higher
+    // the more they skip (capped inside the canvas).
+    const peak = to - from === 1 ? mid : Math.max(8, mid - 30 - (to - from - 2) * 14);
+    ctx.strokeStyle = `rgba(47, 111, 222, ${0.15 + 0.6 * density})`;
+    ctx.lineWidth = 1 + 5 * density;
+    ctx.beginPath();
+    ctx.moveTo(x0, mid);
+    ctx.bezierCurveTo(x0 + (x1 - x0) / 4, peak, x1 - (x1 - x0) / 4, peak, x1, mid);
+    ctx.stroke();
+    ctx.fillStyle = '#5b6475';
+    ctx.font = '10px system-ui';
+    ctx.textAlign = 'center';
+    const labelY = to - from === 1 ? mid + 14 : peak + (mid - peak) / 4 - 3;
+    ctx.fillText(`${(100 * density).toFixed(density < 0.1 ? 1 : 0)}%`, (x0 + x1) / 2, labelY);
+  }
+
+  levels.forEach((l, i) => {
+    const dots = dotsOf(l.size);
+    ctx.fillStyle = newest.has(l.id) ? '#1f9d55' : l.role === 'input' ? '#8a93a6' : l.role === 'output' ? '#d08a1a' : '#2f6fde';
+    for (let d = 0; d < dots; d++) {
+      ctx.beginPath();
+      ctx.arc(x(i), y(d, dots), l.size > MAX_DOTS ? 2.5 : 4, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.fillStyle = '#1d2330';
+    ctx.font = '12px system-ui';
+    ctx.textAlign = 'center';
+    ctx.fillText(String(l.size), x(i), height - 18);
+    ctx.fillStyle = '#5b6475';
+    ctx.font = '10px system-ui';
+    ctx.fillText(l.role === 'hidden' ? (newest.has(l.id) ? 'grown' : 'hidden') : l.role, x(i), height - 5);
+  });
+
+  caption.dataset.levels = String(levels.length);
+  caption.dataset.edges = String(structure.edgeCount);
+  caption.textContent = `${levels.length} levels (${structure.sizes.join(' → ')}), ${structure.edgeCount.toLocaleString('en-US')} edges, ${structure.parameterCount.toLocaleString('en-US')} parameters`;
+}

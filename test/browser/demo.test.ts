@@ -1,0 +1,157 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Served, serveDemo } from '../../demo/server.mjs';
+import { launchBrowser } from './launch.js';
+
+const OUT = 'test-artifacts/demo';
+
+interface DemoState {
+  ready: boolean;
+  state: string;
+  adapter: string;
+  epochs: { epoch: number; params: number; valAccuracy: number }[];
+  events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
+  error: string | null;
+}
+
+let served: Served;
+let browser: Browser;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  served = await serveDemo(0);
+  ({ browser, close } = await launchBrowser());
+});
+
+afterAll(async () => {
+  await close?.();
+  await served?.close();
+});
+
+/** A page of the demo with every console error and uncaught exception collected. */
+async function openDemo(before?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await before?.(page);
+  await page.goto(`${served.url}/`);
+  await page.waitForFunction('window.__sennDemo && window.__sennDemo.ready', { timeout: 60_000 });
+  return { page, errors };
+}
+
+const state = (page: Page) => page.evaluate('window.__sennDemo') as Promise<DemoState>;
+
+/** Type into a settings field as a person would. */
+async function setField(page: Page, id: string, value: string): Promise<void> {
+  await page.click(`#${id}`, { count: 3 });
+  await page.type(`#${id}`, value);
+}
+
+describe('the demo page in headless Chromium', () => {
+  it('trains a growing network live: charts, structure and boundary show the expansion; pause holds it', async () => {
+    const { page, errors } = await openDemo();
+    expect((await state(page)).state).toBe('idle');
+    // A short spirals run that must expand early: a loss-change threshold of 1 fires as
+    // soon as the window of 2 epochs is full.
+    await setField(page, 'epochs', '30');
+    await setField(page, 'window', '2');
+    await setField(page, 'minEpochsBetween', '4');
+    await setField(page, 'lossChangeThreshold', '1');
+    await setField(page, 'chooseThreshold', '0.5');
+    await page.click('#start');
+    await page.waitForFunction('window.__sennDemo.events.some((e) => e.kind === "expand")', { timeout: 120_000, polling: 100 });
+
+    await page.click('#pause');
+    await page.waitForFunction('window.__sennDemo.state === "paused"', { timeout: 10_000 });
+    const pausedAt = (await state(page)).epochs.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await state(page)).epochs.length).toBe(pausedAt);
+    await page.click('#pause');
+    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 200_000, polling: 200 });
+
+    const s = await state(page);
+    expect(s.error).toBeNull();
+    expect(s.epochs).toHaveLength(30);
+    const expansion = s.events.find((e) => e.kind === 'expand')!;
+    expect(expansion.parametersAfter).toBeGreaterThan(expansion.parametersBefore);
+    // Every chart drew every epoch and marks the expansion.
+    for (const id of ['lossChart', 'qualityChart', 'paramsChart']) {
+      const data = await page.$eval(`#${id}`, (el) => ({ ...(el as HTMLElement).dataset }));
+      expect(Number(data.points), id).toBe(30);
+      expect(Number(data.expansions), id).toBeGreaterThanOrEqual(1);
+      expect(Number(data.prunes), id).toBe(s.events.filter((e) => e.kind === 'prune').length);
+    }
+    // The parameter count the chart plots grew at the expansion.
+    expect(s.epochs[expansion.epoch - 1]!.params).toBe(expansion.parametersAfter);
+    expect(s.epochs[0]!.params).toBe(expansion.parametersBefore);
+    // The structure view now shows more than the 3 levels of 2-8-2.
+    const levels = await page.$eval('#structureText', (el) => Number((el as HTMLElement).dataset.levels));
+    expect(levels).toBeGreaterThan(3);
+    expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/levels \(2 → .* → 2\)/);
+    expect(await page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(30);
+    // The events list names the expansion; the structure canvas is not blank.
+    expect(await page.$eval('#events', (el) => el.textContent)).toMatch(/split \d+ edges/);
+    const inked = await page.$eval('#structure', (el) => {
+      const c = el as HTMLCanvasElement;
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(500);
+    await page.screenshot({ path: `${OUT}/spirals-grown.png`, fullPage: true });
+    console.info(`demo: ${s.adapter}; expansion at epoch ${expansion.epoch}: ${expansion.parametersBefore} → ${expansion.parametersAfter} parameters; final val accuracy ${(100 * s.epochs.at(-1)!.valAccuracy).toFixed(1)}%; screenshot ${OUT}/spirals-grown.png`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('loads Fashion-MNIST from the server (gzip IDX, unpacked in the page) and trains on it', async () => {
+    const { page, errors } = await openDemo();
+    await page.select('#dataset', 'fashion-mnist');
+    await setField(page, 'rows', '1000');
+    await setField(page, 'epochs', '2');
+    await page.click('#start');
+    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 200_000, polling: 200 });
+    const s = await state(page);
+    expect(s.error).toBeNull();
+    expect(s.epochs).toHaveLength(2);
+    expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
+    expect(await page.$eval('#boundaryPanel', (el) => (el as HTMLElement).hidden)).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('fits the 2-D regression task and draws its predicted surface', async () => {
+    const { page, errors } = await openDemo();
+    await page.select('#dataset', 'regression');
+    await setField(page, 'epochs', '6');
+    await page.click('#start');
+    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 120_000, polling: 200 });
+    const s = await state(page);
+    expect(s.error).toBeNull();
+    expect(s.epochs).toHaveLength(6);
+    expect(await page.$eval('#qualityTitle', (el) => el.textContent)).toBe('Validation RMSE');
+    expect(await page.$eval('#boundaryTitle', (el) => el.textContent)).toBe('Predicted surface');
+    expect(await page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(6);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says clearly that WebGPU is missing instead of showing a blank page', async () => {
+    const { page } = await openDemo(async (p) => {
+      await p.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+    });
+    const message = await page.$eval('#unsupported', (el) => ({ hidden: (el as HTMLElement).hidden, text: el.textContent }));
+    expect(message.hidden).toBe(false);
+    expect(message.text).toMatch(/no WebGPU/);
+    expect(await page.$eval('#start', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
+    await page.screenshot({ path: `${OUT}/no-webgpu.png` });
+    await page.close();
+  });
+});
