@@ -42,7 +42,7 @@ export class Runtime {
   }
 
   /** Checkpoint bytes of a network: safetensors weights + graph JSON + optimizer state + history. */
-  saveNetwork(network: Network, run?: RunInfo): Promise<Uint8Array> {
+  saveNetwork(network: Network, run?: RunInfo): Promise<Uint8Array<ArrayBuffer>> {
     return saveCheckpoint(network, run);
   }
 

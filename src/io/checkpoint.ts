@@ -36,7 +36,7 @@ export type RunInfo = Record<string, unknown>;
  * Serialise a network (structure, weights, optimizer state, history) to bytes. `run`, if
  * given, is stored beside the graph (metadata `senn.run`) and read back by {@link checkpointRun}.
  */
-export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8Array> {
+export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8Array<ArrayBuffer>> {
   const state = await net.state();
   const s = state.structure;
   const tensors: Record<string, Tensor> = {};

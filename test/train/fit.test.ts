@@ -81,6 +81,29 @@ describe('Network.fit', () => {
     net.destroy();
   });
 
+  it('onEpoch may read the network (predict, evaluate) but not train it', async () => {
+    const train = spirals({ rows: 400, seed: 5 });
+    const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0 });
+    const predictions: Float32Array[] = [];
+    let refused: unknown = null;
+    await net.fit(train, {
+      batchSize: 50,
+      epochs: 2,
+      onEpoch: async () => {
+        predictions.push(await net.predict(train));
+        await net.evaluate(train);
+        refused = await net.fit(train, { epochs: 1 }).then(() => null, (e: unknown) => e);
+      },
+    });
+    expect(predictions).toHaveLength(2);
+    // Read after each epoch: the second epoch changed the outputs.
+    expect(predictions[0]!.some((v, i) => v !== predictions[1]![i])).toBe(true);
+    expect(refused).toBeInstanceOf(ConfigError);
+    // After fit, the last in-epoch prediction is what the network now computes.
+    expect(Array.from(await net.predict(train))).toEqual(Array.from(predictions[1]!));
+    net.destroy();
+  });
+
   it('trains a regression network with mse', async () => {
     const rows = 400;
     const rng = new Random(9);

@@ -3,6 +3,7 @@
 import {
   type Activation,
   advanceStep,
+  CheckpointError,
   classificationDataset,
   createRuntime,
   loss,
@@ -141,6 +142,27 @@ async function trainingChecks(rt: Runtime): Promise<void> {
   results.push({ name: 'split added a level', relative: net.structure.levels.length === 5 && split.neuronsAdded === edges.length ? 0 : 1, tolerance: 0 });
   await net.pruneEdges(net.pruneCandidates.slice(0, 5));
   results.push({ name: 'parameters after prune', relative: net.parameterCount === split.parametersAfter - 5 ? 0 : 1, tolerance: 0 });
+
+  // Checkpoint round trip through a File (what a user downloads / picks): the grown network
+  // comes back with bit-identical outputs, and a truncated file is refused.
+  const file = new File([await rt.saveNetwork(net)], 'grown.senn', { type: 'application/octet-stream' });
+  const restored = rt.loadNetwork(new Uint8Array(await file.arrayBuffer()));
+  const before = await net.predict(probe);
+  const after = await restored.predict(probe);
+  const differing = before.reduce((n, v, i) => n + (Object.is(v, after[i]) ? 0 : 1), 0);
+  results.push({ name: 'checkpoint via File: differing outputs', relative: differing, tolerance: 0 });
+  results.push({ name: 'checkpoint via File: same structure', relative: restored.structure.sizes.join() === net.structure.sizes.join() ? 0 : 1, tolerance: 0 });
+  const truncated = new Uint8Array(await file.slice(0, Math.floor(file.size / 2)).arrayBuffer());
+  const refused = (() => {
+    try {
+      rt.loadNetwork(truncated);
+      return null;
+    } catch (e) {
+      return e;
+    }
+  })();
+  results.push({ name: 'truncated checkpoint gives CheckpointError', relative: refused instanceof CheckpointError ? 0 : 1, tolerance: 0 });
+  restored.destroy();
   net.destroy();
   results.push({ name: 'live GPU bytes back to zero', relative: rt.liveBytes, tolerance: 0 });
 }
