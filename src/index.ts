@@ -27,6 +27,7 @@ export {
   splitDataset,
 } from './data/dataset.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
+export { featureStats, standardize, type FeatureStats } from './data/normalize.js';
 export { spirals, xor, regression2d, regressionTarget } from './data/generated.js';
 export { Random } from './data/random.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
@@ -51,4 +52,10 @@ export * as reference from './reference/index.js';
 export * from './errors.js';
 export { saveCheckpoint, loadCheckpoint, checkpointRun, type RunInfo, CHECKPOINT_VERSION } from './io/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
-export type { NetworkState } from './graph/network.js';
+export type { NetworkState, RuntimeParts } from './graph/network.js';
+export type { Trainable } from './train/loop.js';
+export type { OptimizerState } from './train/optimizerState.js';
+export type { UniformField } from './kernels/kernel.js';
+export type { SplitStep, SplitOptions } from './graph/growth.js';
+export type { LevelSpec, BlockSpec } from './graph/structure.js';
+export type { LabelInput } from './data/dataset.js';

@@ -2,7 +2,7 @@ import { DestroyedError } from '../errors.js';
 
 /**
  * A GPU buffer with an owner and a byte count. Every buffer senn allocates goes
- * through {@link GpuMemory.create}, so the runtime can always say how many bytes are
+ * through {@link BufferOwner.create}, so the runtime can always say how many bytes are
  * live and which owner holds them.
  */
 export interface OwnedBuffer {

@@ -83,7 +83,7 @@ export interface LayerWeights {
   bias: Float32Array;
 }
 
-/** Growth operations available to an expansion policy while `fit` runs (see {@link Network.growthControl}). */
+/** Growth operations available to an expansion policy while `fit` runs (`PolicyContext.network`). */
 export interface GrowthControl {
   structure(): Structure;
   expandable(): number[];
