@@ -30,6 +30,7 @@
 //   @binding(11) grad       : storage, read      rows × dst        (spmm_t, edge_grad)
 //   @binding(12) wgrad      : storage, rw        edges             (edge_grad)
 //   @binding(13) edge_stats : storage, rw        3 × edges         (edge_grad with STATS)
+//   @binding(14) chunks     : storage, read u32  2 × chunks        (edge_grad)
 //
 // Dispatch: spmm / spmm_t: workgroup 64; invocation x walks the batch rows and y the neurons,
 //   so the 64 lanes of a workgroup share one neuron's edge list (uniform loop bounds, broadcast
@@ -41,11 +42,14 @@ override FINISH: u32 = 0u;
 override ACT: u32 = 0u;
 override STATS: bool = false;
 
+const ROWS: u32 = 8u; // batch rows per invocation of spmm and spmm_t
+
 struct Params {
   rows: u32,
   dst: u32,
   src: u32,
   edges: u32,
+  chunks: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -62,54 +66,100 @@ struct Params {
 @group(0) @binding(11) var<storage, read> grad: array<f32>;
 @group(0) @binding(12) var<storage, read_write> wgrad: array<f32>;
 @group(0) @binding(13) var<storage, read_write> edge_stats: array<f32>;
+@group(0) @binding(14) var<storage, read> chunks: array<u32>;
 
-@compute @workgroup_size(64, 1, 1)
-fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
-  let r = id.x;
-  let i = id.y;
-  if (r >= params.rows || i >= params.dst) { return; }
-  var sum = 0.0;
-  let row = r * params.src;
-  for (var e = dst_ptr[i]; e < dst_ptr[i + 1u]; e = e + 1u) {
-    sum = fma(weight[e], input[row + src_of[e]], sum);
-  }
-  let at = r * params.dst + i;
-  if (ACCUMULATE) { sum = sum + out[at]; }
-  if (FINISH == 1u) { sum = activate(sum + bias[i]); }
-  out[at] = sum;
+// Offsets of the 8 batch rows r0..r0+7 in a rows × width array (clamped: rows past the batch
+// repeat the last one and are never stored).
+fn row_bases(r0: u32, width: u32) -> array<u32, 8> {
+  let last = params.rows - 1u;
+  return array<u32, 8>(
+    min(r0, last) * width, min(r0 + 1u, last) * width, min(r0 + 2u, last) * width, min(r0 + 3u, last) * width,
+    min(r0 + 4u, last) * width, min(r0 + 5u, last) * width, min(r0 + 6u, last) * width, min(r0 + 7u, last) * width);
 }
 
-@compute @workgroup_size(64, 1, 1)
-fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
-  let r = id.x;
-  let j = id.y;
-  if (r >= params.rows || j >= params.src) { return; }
-  var sum = 0.0;
-  let row = r * params.dst;
-  for (var s = src_ptr[j]; s < src_ptr[j + 1u]; s = s + 1u) {
-    let e = src_edges[s];
-    sum = fma(weight[e], grad[row + dst_of[e]], sum);
+@compute @workgroup_size(8, 8, 1)
+fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
+  let r0 = id.x * ROWS;
+  let i = id.y;
+  if (r0 >= params.rows || i >= params.dst) { return; }
+  let base = row_bases(r0, params.src);
+  // Eight rows at once: each edge's weight and source index are loaded once for all of them.
+  var low = vec4<f32>(0.0);
+  var high = vec4<f32>(0.0);
+  let end = dst_ptr[i + 1u];
+  for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+    let w = weight[e];
+    let j = src_of[e];
+    low = fma(vec4<f32>(w), vec4<f32>(input[base[0] + j], input[base[1] + j], input[base[2] + j], input[base[3] + j]), low);
+    high = fma(vec4<f32>(w), vec4<f32>(input[base[4] + j], input[base[5] + j], input[base[6] + j], input[base[7] + j]), high);
   }
-  let at = r * params.src + j;
-  if (ACCUMULATE) { sum = sum + out[at]; }
-  if (FINISH == 2u) { sum = sum * activate_grad(aux[at]); }
-  out[at] = sum;
+  for (var k = 0u; k < ROWS; k = k + 1u) {
+    let r = r0 + k;
+    if (r >= params.rows) { break; }
+    var sum = select(high[k - 4u], low[k], k < 4u);
+    let at = r * params.dst + i;
+    if (ACCUMULATE) { sum = sum + out[at]; }
+    if (FINISH == 1u) { sum = activate(sum + bias[i]); }
+    out[at] = sum;
+  }
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
+  let r0 = id.x * ROWS;
+  let j = id.y;
+  if (r0 >= params.rows || j >= params.src) { return; }
+  let base = row_bases(r0, params.dst);
+  var low = vec4<f32>(0.0);
+  var high = vec4<f32>(0.0);
+  let end = src_ptr[j + 1u];
+  for (var s = src_ptr[j]; s < end; s = s + 1u) {
+    let e = src_edges[s];
+    let w = weight[e];
+    let i = dst_of[e];
+    low = fma(vec4<f32>(w), vec4<f32>(grad[base[0] + i], grad[base[1] + i], grad[base[2] + i], grad[base[3] + i]), low);
+    high = fma(vec4<f32>(w), vec4<f32>(grad[base[4] + i], grad[base[5] + i], grad[base[6] + i], grad[base[7] + i]), high);
+  }
+  for (var k = 0u; k < ROWS; k = k + 1u) {
+    let r = r0 + k;
+    if (r >= params.rows) { break; }
+    var sum = select(high[k - 4u], low[k], k < 4u);
+    let at = r * params.src + j;
+    if (ACCUMULATE) { sum = sum + out[at]; }
+    if (FINISH == 2u) { sum = sum * activate_grad(aux[at]); }
+    out[at] = sum;
+  }
 }
 
 @compute @workgroup_size(64, 1, 1)
 fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let e = id.x + id.y * groups.x * 64u;
-  if (e >= params.edges) { return; }
-  let i = dst_of[e];
-  let j = src_of[e];
-  var g = 0.0;
+  let c = id.x + id.y * groups.x * 64u;
+  if (c >= params.chunks) { return; }
+  // A chunk: up to 8 consecutive CSR edges into one destination neuron i, so each row's
+  // grad[r, i] is loaded once for all of them.
+  let first = chunks[2u * c];
+  let count = chunks[2u * c + 1u];
+  let i = dst_of[first];
+  let last = first + count - 1u;
+  let j = array<u32, 8>(
+    src_of[first], src_of[min(first + 1u, last)], src_of[min(first + 2u, last)], src_of[min(first + 3u, last)],
+    src_of[min(first + 4u, last)], src_of[min(first + 5u, last)], src_of[min(first + 6u, last)], src_of[min(first + 7u, last)]);
+  var low = vec4<f32>(0.0);
+  var high = vec4<f32>(0.0);
   for (var r = 0u; r < params.rows; r = r + 1u) {
-    g = fma(grad[r * params.dst + i], input[r * params.src + j], g);
+    let d = vec4<f32>(grad[r * params.dst + i]);
+    let row = r * params.src;
+    low = fma(d, vec4<f32>(input[row + j[0]], input[row + j[1]], input[row + j[2]], input[row + j[3]]), low);
+    high = fma(d, vec4<f32>(input[row + j[4]], input[row + j[5]], input[row + j[6]], input[row + j[7]]), high);
   }
-  wgrad[e] = g;
-  if (STATS) {
-    edge_stats[3u * e] = edge_stats[3u * e] + abs(g);
-    edge_stats[3u * e + 1u] = edge_stats[3u * e + 1u] + g;
-    edge_stats[3u * e + 2u] = edge_stats[3u * e + 2u] + g * g;
+  for (var k = 0u; k < count; k = k + 1u) {
+    let e = first + k;
+    let g = select(high[k - 4u], low[k], k < 4u);
+    wgrad[e] = g;
+    if (STATS) {
+      edge_stats[3u * e] = edge_stats[3u * e] + abs(g);
+      edge_stats[3u * e + 1u] = edge_stats[3u * e + 1u] + g;
+      edge_stats[3u * e + 2u] = edge_stats[3u * e + 2u] + g * g;
+    }
   }
 }

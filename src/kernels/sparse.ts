@@ -14,9 +14,28 @@ export interface CsrBuffers {
   dstOf: BindingResource;
   srcPtr: BindingResource;
   srcEdges: BindingResource;
+  /** (first edge, count ≤ 8) pairs: runs of CSR edges into one destination, see {@link edgeChunks}. */
+  chunks: BindingResource;
+  chunkCount: number;
 }
 
-const ROWS_PER_GROUP = 64;
+/** Edges per chunk of edge_grad (8 in sparse.wgsl). */
+export const EDGE_CHUNK = 8;
+
+/**
+ * The work list of edge_grad: each destination's CSR edge run cut into chunks of at most
+ * {@link EDGE_CHUNK}, as (first edge, count) pairs.
+ */
+export function edgeChunks(dstPtr: ArrayLike<number>, dst: number): Uint32Array {
+  const pairs: number[] = [];
+  for (let i = 0; i < dst; i++) {
+    for (let e = dstPtr[i]!; e < dstPtr[i + 1]!; e += EDGE_CHUNK) pairs.push(e, Math.min(EDGE_CHUNK, dstPtr[i + 1]! - e));
+  }
+  return Uint32Array.from(pairs);
+}
+
+/** Batch rows per invocation of spmm / spmm_t (ROWS in sparse.wgsl). */
+const ROWS = 8;
 
 /** Forward through a sparse block: out (rows × dst) [+]= input · W, optionally finished with bias + activation. */
 export async function spmm(
@@ -42,9 +61,9 @@ export async function spmm(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges },
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount },
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, input: a.input, bias: a.bias ?? a.input, out: a.out }),
-    [Math.ceil(a.rows / ROWS_PER_GROUP), b.dst, 1],
+    [Math.ceil(a.rows / (8 * ROWS)), Math.ceil(b.dst / 8), 1],
   );
 }
 
@@ -72,9 +91,9 @@ export async function spmmTranspose(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges },
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount },
     pickBindings(kernel, { src_ptr: b.srcPtr, src_edges: b.srcEdges, dst_of: b.dstOf, weight: a.weight, grad: a.grad, aux: a.aux ?? a.grad, out: a.out }),
-    [Math.ceil(a.rows / ROWS_PER_GROUP), b.src, 1],
+    [Math.ceil(a.rows / (8 * ROWS)), Math.ceil(b.src / 8), 1],
   );
 }
 
@@ -89,8 +108,8 @@ export async function edgeGrad(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges },
-    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, input: a.input, wgrad: a.wgrad, edge_stats: stats }),
-    kernel.groupsFor1D(b.edges),
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount },
+    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, input: a.input, wgrad: a.wgrad, edge_stats: stats, chunks: b.chunks }),
+    kernel.groupsFor1D(b.chunkCount),
   );
 }

@@ -3,7 +3,7 @@ import { Random } from '../../src/data/random.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
-import { type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
+import { type CsrBuffers, edgeChunks, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
 import { activate } from '../../src/reference/dense.js';
 import { edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
 import { randomEdges } from '../helpers/edges.js';
@@ -18,6 +18,7 @@ const FD_TOL = 1e-3;
 const h = useHarness();
 
 function upload(b: CsrBlock): CsrBuffers {
+  const chunks = edgeChunks(b.dstPtr, b.dst);
   return {
     dst: b.dst,
     src: b.src,
@@ -27,6 +28,8 @@ function upload(b: CsrBlock): CsrBuffers {
     dstOf: h.input(b.dstOf.length ? b.dstOf : new Uint32Array(1)),
     srcPtr: h.input(b.srcPtr),
     srcEdges: h.input(b.srcEdges.length ? b.srcEdges : new Uint32Array(1)),
+    chunks: h.input(chunks.length ? chunks : new Uint32Array(1)),
+    chunkCount: chunks.length / 2,
   };
 }
 
