@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** The TypeScript code blocks of the README, in order. */
@@ -22,4 +25,20 @@ describe('README', () => {
     expect(commands).toMatch(/npm test/);
     expect(readFileSync('.ci/run', 'utf8')).toMatch(/npm test/);
   });
+});
+
+/** Every file under `dir`, as paths relative to it. */
+function files(dir: string, root = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name), root) : [relative(root, join(dir, d.name))]));
+}
+
+describe('API docs', () => {
+  it('docs/api is what typedoc generates from the current TSDoc (run "npm run docs" after API changes)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'senn-docs-'));
+    const run = spawnSync('npx', ['typedoc', '--out', out, '--logLevel', 'Error'], { encoding: 'utf8' });
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    const generated = files(out).sort();
+    expect(generated).toEqual(files('docs/api').sort());
+    for (const file of generated) expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join('docs/api', file), 'utf8'));
+  }, 120_000);
 });
