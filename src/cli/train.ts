@@ -237,6 +237,9 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     progress.clear();
     console.log(line);
   };
+  // Growth happens after an epoch's training and validation, before its report: hold the
+  // event lines so they print under the epoch they belong to.
+  const pending: string[] = [];
   const optimizer =
     args.optimizer === 'sgd'
       ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay }
@@ -249,21 +252,24 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     validation,
     seed: args.seed + net.history.length,
     onProgress: (p) => progress.update(p),
-    onEpoch: (r) => say(formatEpoch({ ...r, epoch: r.epoch + net.history.length }, regression, train.rows / r.seconds)),
+    onEpoch: (r) => {
+      say(formatEpoch({ ...r, epoch: r.epoch + net.history.length }, regression, train.rows / r.seconds));
+      for (const line of pending.splice(0)) say(line);
+    },
     ...(args.expansion
       ? {
           expansion: {
             ...args.expansion,
             onExpand: (e: ExpandEvent) => {
               events.push({ kind: 'expand', event: e });
-              say(
+              pending.push(
                 `  expand: split ${e.edgesSplit} edges into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
                   `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
               );
             },
             onPrune: (e: PruneEvent) => {
               events.push({ kind: 'prune', event: e });
-              say(`  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`);
+              pending.push(`  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`);
             },
           },
         }
