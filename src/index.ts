@@ -13,7 +13,7 @@ export { GpuMemory, BufferOwner, type OwnedBuffer } from './gpu/memory.js';
 export { uploadStorage, storageBuffer, writeView } from './gpu/upload.js';
 export { ACTIVATIONS, type Activation } from './kernels/activation.js';
 export { Kernel, KernelCache, type KernelSpec, type BindingInfo, type UniformLayout, type BindingResource } from './kernels/kernel.js';
-export { type Dispatch, type Recorder, encodeDispatches, submitDispatches } from './kernels/dispatch.js';
+export { type Dispatch, type Recorder, encodeDispatches, submitDispatches, prepare } from './kernels/dispatch.js';
 export { matmul, biasGrad, activationGrad, type MatmulArgs, type Epilogue } from './kernels/dense.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
 export { advanceStep, update, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
@@ -46,7 +46,7 @@ export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from 
 export { type EdgeRef, type Remap, type GrowthStep, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';
 export type { ScoreOptions } from './graph/selection.js';
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, selectScores } from './kernels/score.js';
-export { spmm, spmmTranspose, edgeGrad, type CsrBuffers } from './kernels/sparse.js';
+export { spmm, spmmTranspose, edgeGrad, edgeChunks, EDGE_CHUNK, type CsrBuffers } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';

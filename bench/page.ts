@@ -1,0 +1,42 @@
+// The benchmark page: senn and TensorFlow.js on this browser's WebGPU adapter.
+import { createRuntime, parseIdx } from '../src/index.js';
+import { runSuite, type SuiteResult } from './suite.js';
+import { initTfjs, tfjsInference, tfjsMatmul, tfjsTrainSteps } from './tfjs.js';
+
+interface PageState {
+  done: boolean;
+  error?: string;
+  adapter?: string;
+  tfjs?: { version: string; adapter: string };
+  userAgent: string;
+  result?: SuiteResult;
+}
+const state: PageState = { done: false, userAgent: navigator.userAgent };
+(globalThis as { __bench?: PageState }).__bench = state;
+const log = (line: string) => {
+  document.getElementById('log')!.textContent += `\n${line}`;
+  console.log(line);
+};
+
+async function idx(url: string) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return parseIdx(new Uint8Array(await response.arrayBuffer()), url);
+}
+
+try {
+  const reps = Number(new URL(location.href).searchParams.get('reps') ?? 10);
+  const [images, labels] = await Promise.all([idx('data/mnist/train-images-idx3-ubyte'), idx('data/mnist/train-labels-idx1-ubyte')]);
+  const rows = 12_000;
+  const mnist = { pixels: images.data.subarray(0, rows * 784), labels: Uint32Array.from(labels.data.subarray(0, rows)) };
+  const rt = await createRuntime();
+  state.adapter = rt.gpu.adapterName;
+  state.tfjs = await initTfjs();
+  log(`adapter: ${state.adapter}; TensorFlow.js ${state.tfjs.version}`);
+  state.result = await runSuite(rt, mnist, { matmul: tfjsMatmul, trainSteps: tfjsTrainSteps, inference: tfjsInference }, { reps, log });
+  rt.destroy();
+} catch (error) {
+  state.error = String((error as Error).stack ?? error);
+  log(state.error);
+}
+state.done = true;

@@ -1,0 +1,150 @@
+// The benchmark's workloads in order, alternating senn and TensorFlow.js (when given) in
+// rounds so that drifts of a shared, noisy machine fall on both. Runs in the page and in Node.
+import { classificationDataset, type Runtime } from '../src/index.js';
+import { expandLikeReference, fmaCeiling, levelSparseVsDense, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
+
+/** TensorFlow.js's side, present in the browser only. */
+export interface Peer {
+  matmul(n: number, reps: number): Promise<Measured>;
+  trainSteps(sizes: number[], x: Float32Array, labels: Uint32Array, steps: number, reps: number): Promise<Measured>;
+  inference(sizes: number[], x: Float32Array, rows: number, reps: number): Promise<Measured>;
+}
+
+export interface WorkloadResult {
+  name: string;
+  /** Median ms of senn, and of TensorFlow.js where it runs the workload. */
+  sennMs: number;
+  tfjsMs?: number;
+  /** tfjsMs / sennMs. */
+  speedup?: number;
+  senn: Measured;
+  tfjs?: Measured;
+  /** Throughput, where it means something: GFLOP/s (products) or samples/s (training, inference). */
+  sennGflops?: number;
+  tfjsGflops?: number;
+  sennSamplesPerSecond?: number;
+  tfjsSamplesPerSecond?: number;
+  /** senn's GFLOP/s as a fraction of the measured FMA ceiling. */
+  fractionOfCeiling?: number;
+  note?: string;
+}
+
+export interface SuiteResult {
+  ceilingGflops: Measured;
+  ceilingCheck: number;
+  workloads: WorkloadResult[];
+}
+
+export interface MnistArrays {
+  /** rows × 784 bytes. */
+  pixels: Uint8Array;
+  labels: Uint32Array;
+}
+
+/** Merge the rounds of one side into one measurement. */
+const merge = (parts: Measured[]) => measured(parts.flatMap((p) => p.reps));
+
+export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | null, o: { reps: number; log: (line: string) => void }): Promise<SuiteResult> {
+  const rounds = 2;
+  const per = Math.ceil(o.reps / rounds);
+  const workloads: WorkloadResult[] = [];
+  const floats = Float32Array.from(mnist.pixels, (v) => v / 255);
+  const data = classificationDataset({ x: mnist.pixels, labels: mnist.labels, features: 784, classes: 10, name: 'mnist' });
+
+  o.log('FMA ceiling…');
+  const ceiling = await fmaCeiling(rt, o.reps);
+
+  async function compare(name: string, senn: () => Promise<Measured>, tfjs: (() => Promise<Measured>) | null, extra: (r: WorkloadResult) => void = () => {}) {
+    o.log(`${name}…`);
+    const mine: Measured[] = [];
+    const theirs: Measured[] = [];
+    for (let r = 0; r < rounds; r++) {
+      mine.push(await senn());
+      if (tfjs) theirs.push(await tfjs());
+    }
+    const s = merge(mine);
+    const result: WorkloadResult = { name, sennMs: s.median, senn: s };
+    if (tfjs) {
+      const t = merge(theirs);
+      Object.assign(result, { tfjsMs: t.median, tfjs: t, speedup: t.median / s.median });
+    }
+    extra(result);
+    workloads.push(result);
+  }
+
+  for (const n of [256, 512, 1024]) {
+    const flops = 2 * n ** 3;
+    await compare(`matmul ${n}`, () => sennMatmul(rt, n, per), peer ? () => peer.matmul(n, per) : null, (r) => {
+      r.sennGflops = flops / r.sennMs / 1e6;
+      if (r.tfjsMs) r.tfjsGflops = flops / r.tfjsMs / 1e6;
+      r.fractionOfCeiling = r.sennGflops / ceiling.gflops.median;
+    });
+  }
+
+  for (const sizes of [[784, 10], [784, 96, 10], [784, 1024, 10]]) {
+    const steps = sizes[1] === 1024 ? 2 : 6;
+    const net = rt.createNetwork({ sizes, seed: 0 });
+    await compare(
+      `train step ${sizes.join('-')}`,
+      () => sennTrainSteps(net, data, steps, per, 1),
+      peer ? () => peer.trainSteps(sizes, floats, mnist.labels, steps, per) : null,
+      (r) => {
+        r.sennSamplesPerSecond = 256 / (r.sennMs / 1000);
+        if (r.tfjsMs) r.tfjsSamplesPerSecond = 256 / (r.tfjsMs / 1000);
+        r.note = 'batch 256, softmax cross-entropy, Adam; ms per step';
+      },
+    );
+    net.destroy();
+  }
+
+  {
+    const rows = 10_000;
+    const net = rt.createNetwork({ sizes: [784, 96, 10], seed: 0 });
+    const test = classificationDataset({ x: mnist.pixels.subarray(0, rows * 784), labels: mnist.labels.subarray(0, rows), features: 784, classes: 10 });
+    await compare('inference 784-96-10 x10000', () => sennInference(net, test, per), peer ? () => peer.inference([784, 96, 10], floats, rows, per) : null, (r) => {
+      r.sennSamplesPerSecond = rows / (r.sennMs / 1000);
+      if (r.tfjsMs) r.tfjsSamplesPerSecond = rows / (r.tfjsMs / 1000);
+      r.note = 'upload, forward, readback of 10,000 rows';
+    });
+    net.destroy();
+  }
+
+  // senn only: growth.
+  o.log('expansion like the reference run…');
+  const grown = await expandLikeReference(rt, data, 344);
+  const stepOf = async (sizes: number[] | null) => {
+    const net = sizes ? rt.createNetwork({ sizes, seed: 0 }) : grown.net;
+    const m = await sennTrainSteps(net, data, 6, o.reps, 1);
+    if (sizes) net.destroy();
+    return m;
+  };
+  const base = await stepOf([784, 10]);
+  const stepsPerEpoch = Math.ceil(48_000 / 256);
+  workloads.push({
+    name: 'expansion 784-10 (344 splits)',
+    sennMs: grown.expansionMs,
+    senn: measured([grown.expansionMs]),
+    note: `score + select + split + reallocate, ${grown.before} → ${grown.after} parameters; ${(100 * grown.expansionMs / (base.median * stepsPerEpoch)).toFixed(2)}% of a 784-10 epoch (48,000 rows: ${stepsPerEpoch} steps of ${base.median.toFixed(1)} ms)`,
+  });
+  const sparseStep = await stepOf(null);
+  const levels = grown.net.structure.sizes;
+  const denseStep = await stepOf(levels);
+  workloads.push({
+    name: `train step expanded ${levels.join('-')} (sparse, ${grown.net.parameterCount} params)`,
+    sennMs: sparseStep.median,
+    senn: sparseStep,
+    note: `the same levels stored dense (${levels.join('-')}): ${denseStep.median.toFixed(1)} ms; dense / expanded = ${(denseStep.median / sparseStep.median).toFixed(2)}x`,
+  });
+  grown.net.destroy();
+
+  o.log('sparse level at 10% vs dense…');
+  const level = await levelSparseVsDense(rt, 784, 344, 0.1, o.reps);
+  workloads.push({
+    name: 'level 784→344 at 10% density (fwd + dX + dW)',
+    sennMs: level.sparse.median,
+    senn: level.sparse,
+    note: `${level.edges} edges; the same level dense: ${level.dense.median.toFixed(1)} ms; dense / sparse = ${(level.dense.median / level.sparse.median).toFixed(2)}x`,
+  });
+
+  return { ceilingGflops: ceiling.gflops, ceilingCheck: ceiling.check, workloads };
+}

@@ -1,0 +1,192 @@
+// senn's side of the benchmark: each workload returns per-repetition times (ms), every
+// repetition awaited to completion on the GPU. Runs in the browser and in Node (Dawn).
+import {
+  buildCsr,
+  type CsrBuffers,
+  type Dataset,
+  edgeChunks,
+  edgeGrad,
+  matmul,
+  Random,
+  spmm,
+  spmmTranspose,
+  uploadStorage,
+  type Network,
+  prepare,
+  type Runtime,
+  storageBuffer,
+  submitDispatches,
+  subset,
+} from '../src/index.js';
+import fmaSource from './fma.wgsl';
+
+/** Median, spread and the raw repetitions of one measured quantity. */
+export interface Measured {
+  median: number;
+  min: number;
+  max: number;
+  reps: number[];
+}
+
+export function measured(reps: number[]): Measured {
+  const sorted = [...reps].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, reps };
+}
+
+/** Run `once` `warmup + reps` times; returns the last `reps` wall times in ms. */
+export async function repeat(once: () => Promise<void>, reps: number, warmup = 2): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < warmup + reps; i++) {
+    const t = performance.now();
+    await once();
+    if (i >= warmup) times.push(performance.now() - t);
+  }
+  return times;
+}
+
+function recorder(rt: Runtime, name: string) {
+  const owner = rt.gpu.memory.owner(name);
+  return { rec: { kernels: rt.kernels, device: rt.gpu.device, owner }, owner };
+}
+
+/** GFLOP/s of the FMA-only kernel (bench/fma.wgsl), checked against its closed form. */
+export async function fmaCeiling(rt: Runtime, reps: number): Promise<{ gflops: Measured; check: number }> {
+  const { rec, owner } = recorder(rt, 'bench.fma');
+  try {
+    const groups = 512;
+    const iterations = 4096;
+    const kernel = await rt.kernels.get({ file: 'bench/fma.wgsl', source: fmaSource, entryPoint: 'fma_ceiling' });
+    const out = storageBuffer(rt.gpu.device, owner, 'fma.out', groups * 64 * 4).buffer;
+    const m = 1 - 2 ** -10;
+    const c = 2 ** -11;
+    const dispatch = prepare(rec, kernel, { iterations, m, c }, { out }, [groups, 1, 1]);
+    const run = async () => {
+      submitDispatches(rt.gpu.device, [dispatch]);
+      await rt.gpu.device.queue.onSubmittedWorkDone();
+    };
+    const times = await repeat(run, reps);
+    // x_n = m^n (x0 - 0.5) + 0.5 with x0 = 1.
+    const expected = m ** iterations * 0.5 + 0.5;
+    const got = (await rt.gpu.readFloats(out, 0, 1))[0]!;
+    const flops = groups * 64 * iterations * 64;
+    return { gflops: measured(times.map((ms) => flops / ms / 1e6)), check: Math.abs(got - expected) / expected };
+  } finally {
+    owner.destroy();
+  }
+}
+
+/** One n×n·n×n product per repetition (random operands). */
+export async function sennMatmul(rt: Runtime, n: number, reps: number): Promise<Measured> {
+  const { rec, owner } = recorder(rt, 'bench.matmul');
+  try {
+    const device = rt.gpu.device;
+    const buf = () => ({ buffer: storageBuffer(device, owner, 'm', n * n * 4).buffer });
+    const dispatch = await matmul(rec, { m: n, n, k: n, lhs: buf(), rhs: buf(), out: buf() });
+    const times = await repeat(async () => {
+      submitDispatches(device, [dispatch]);
+      await device.queue.onSubmittedWorkDone();
+    }, reps);
+    return measured(times);
+  } finally {
+    owner.destroy();
+  }
+}
+
+/**
+ * Milliseconds per training step (forward, backward, Adam; batch 256, softmax cross-entropy)
+ * of `net`: fit over `steps` batches per epoch, one epoch per repetition (each epoch ends with
+ * a readback, so it has finished); the first epochs (recording, upload) are warm-up.
+ */
+export async function sennTrainSteps(net: Network, data: Dataset, steps: number, reps: number, warmup = 2): Promise<Measured> {
+  const rows = subset(data, Array.from({ length: 256 * steps }, (_, i) => i % data.rows));
+  const times: number[] = [];
+  let last = performance.now();
+  await net.fit(rows, {
+    optimizer: { name: 'adam', lr: 1e-3 },
+    batchSize: 256,
+    epochs: warmup + reps,
+    onEpoch: (r) => {
+      const now = performance.now();
+      if (r.epoch > warmup) times.push((now - last) / steps);
+      last = now;
+    },
+  });
+  return measured(times);
+}
+
+/** Predictions for every row of `data` (upload, forward, readback), one call per repetition. */
+export async function sennInference(net: Network, data: Dataset, reps: number): Promise<Measured> {
+  return measured(await repeat(async () => void (await net.predict(data)), reps, 1));
+}
+
+/**
+ * One connection level's training work (forward, input gradient, weight gradient with edge
+ * statistics; batch 256) for a src→dst block at `density`, sparse (CSR kernels) and the same
+ * level stored dense (three matrix products). Returns both, in ms per step.
+ */
+export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, density: number, reps: number): Promise<{ sparse: Measured; dense: Measured; edges: number }> {
+  const { rec, owner } = recorder(rt, 'bench.level');
+  try {
+    const device = rt.gpu.device;
+    const rows = 256;
+    const random = new Random(7);
+    const d: number[] = [];
+    const s: number[] = [];
+    for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) if (random.next() < density) (d.push(i), s.push(j));
+    const { block } = buildCsr(dst, src, d, s);
+    const buf = (floats: number) => ({ buffer: storageBuffer(device, owner, 'level', Math.max(1, floats) * 4).buffer });
+    const up = (a: Uint32Array) => ({ buffer: uploadStorage(device, owner, 'csr', a.length ? a : new Uint32Array(1)).buffer });
+    const chunks = edgeChunks(block.dstPtr, dst);
+    const csr: CsrBuffers = {
+      dst, src, edges: d.length, dstPtr: up(block.dstPtr), srcOf: up(block.srcOf), dstOf: up(block.dstOf),
+      srcPtr: up(block.srcPtr), srcEdges: up(block.srcEdges), chunks: up(chunks), chunkCount: chunks.length / 2,
+    };
+    const e = d.length;
+    const x = buf(rows * src);
+    const dz = buf(rows * dst);
+    const sparse = [
+      await spmm(rec, { rows, block: csr, weight: buf(e), input: x, out: buf(rows * dst) }),
+      await spmmTranspose(rec, { rows, block: csr, weight: buf(e), grad: dz, out: buf(rows * src) }),
+      await edgeGrad(rec, { rows, block: csr, grad: dz, input: x, wgrad: buf(e), stats: buf(3 * e) }),
+    ];
+    const w = buf(src * dst);
+    const dense = [
+      await matmul(rec, { m: rows, n: dst, k: src, lhs: x, rhs: w, out: buf(rows * dst) }),
+      await matmul(rec, { m: rows, n: src, k: dst, lhs: dz, rhs: w, transRhs: true, out: buf(rows * src) }),
+      await matmul(rec, { m: src, n: dst, k: rows, lhs: x, transLhs: true, rhs: dz, out: buf(src * dst), stats: buf(3 * src * dst) }),
+    ];
+    const time = (dispatches: typeof sparse) =>
+      repeat(async () => {
+        submitDispatches(device, dispatches);
+        await device.queue.onSubmittedWorkDone();
+      }, reps);
+    return { sparse: measured(await time(sparse)), dense: measured(await time(dense)), edges: e };
+  } finally {
+    owner.destroy();
+  }
+}
+
+/**
+ * The reference run's shape without its 11 epochs: a 784-10 network with running edge
+ * statistics from a few batches, one expansion of up to `splits` output edges (timed: score,
+ * select, split, reallocate, GPU finished), then the pruning of most new ε edges as the
+ * reference settings do. Returns the expansion time and the grown network.
+ */
+export async function expandLikeReference(rt: Runtime, data: Dataset, splits: number): Promise<{ expansionMs: number; net: Network; before: number; after: number }> {
+  const net = rt.createNetwork({ sizes: [784, 10], seed: 0 });
+  const rows = subset(data, Array.from({ length: 256 * 8 }, (_, i) => i % data.rows));
+  await net.fit(rows, { batchSize: 256, epochs: 1, edgeStatistics: true });
+  const before = net.parameterCount;
+  const started = performance.now();
+  const edges = await net.selectEdgesToSplit(net.structure.output.id, { threshold: 0.05, maxToReplace: splits });
+  await net.splitEdges(net.structure.output.id, edges);
+  await rt.gpu.settle();
+  const expansionMs = performance.now() - started;
+  const after = net.parameterCount;
+  // The reference settings prune ~94% of the new ε edges (threshold 0.1 on min-max scores);
+  // keep every 16th so the grown level is as sparse as after the reference's prune.
+  await net.pruneEdges(net.pruneCandidates.filter((_, i) => i % 16 !== 0));
+  return { expansionMs, net, before, after };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { spirals } from '../../src/data/generated.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+type Counts = { createBuffer: number; createBindGroup: number; createPipeline: number; mapAsync: number; submit: number };
+
+/**
+ * Count the device calls made while `body` runs, by wrapping the WebGPU prototypes (the
+ * counting is exact; no timer is involved).
+ */
+async function counting(body: () => Promise<void>): Promise<Counts> {
+  const counts: Counts = { createBuffer: 0, createBindGroup: 0, createPipeline: 0, mapAsync: 0, submit: 0 };
+  const wrap = <T extends object>(proto: T, name: keyof T & string, key: keyof Counts) => {
+    const original = proto[name] as unknown as (...a: unknown[]) => unknown;
+    (proto as Record<string, unknown>)[name] = function (this: unknown, ...a: unknown[]) {
+      counts[key]++;
+      return original.apply(this, a);
+    };
+    return () => ((proto as Record<string, unknown>)[name] = original);
+  };
+  const g = globalThis as unknown as { GPUDevice: { prototype: GPUDevice }; GPUBuffer: { prototype: GPUBuffer }; GPUQueue: { prototype: GPUQueue } };
+  const restore = [
+    wrap(g.GPUDevice.prototype, 'createBuffer', 'createBuffer'),
+    wrap(g.GPUDevice.prototype, 'createBindGroup', 'createBindGroup'),
+    wrap(g.GPUDevice.prototype, 'createComputePipeline', 'createPipeline'),
+    wrap(g.GPUDevice.prototype, 'createComputePipelineAsync', 'createPipeline'),
+    wrap(g.GPUBuffer.prototype, 'mapAsync', 'mapAsync'),
+    wrap(g.GPUQueue.prototype, 'submit', 'submit'),
+  ];
+  try {
+    await body();
+  } finally {
+    for (const r of restore) r();
+  }
+  return counts;
+}
+
+describe('the training loop on the GPU', () => {
+  it('an epoch creates no buffers, bind groups or pipelines per step, submits one command buffer per step and reads back once', async () => {
+    const rt = runtime();
+    const perEpoch: Record<number, Counts> = {};
+    for (const steps of [8, 16]) {
+      const data = spirals({ rows: 32 * steps, seed: 1 });
+      const net = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
+      await net.fit(data, { batchSize: 32, epochs: 1 }); // kernels compiled
+      const one = await counting(async () => void (await net.fit(data, { batchSize: 32, epochs: 1 })));
+      const four = await counting(async () => void (await net.fit(data, { batchSize: 32, epochs: 4 })));
+      const diff = Object.fromEntries(Object.entries(four).map(([k, v]) => [k, (v - one[k as keyof Counts]) / 3])) as Counts;
+      perEpoch[steps] = diff;
+      console.info(`${steps} steps/epoch: per extra epoch ${JSON.stringify(diff)}; recording a fit: ${one.createBindGroup} bind groups, ${one.createBuffer} buffers`);
+      net.destroy();
+    }
+    for (const steps of [8, 16]) {
+      const d = perEpoch[steps]!;
+      expect(d.createBindGroup).toBe(0);
+      expect(d.createPipeline).toBe(0);
+      // The only buffer an epoch makes is the staging buffer of its one readback (loss sums).
+      expect(d.createBuffer).toBe(1);
+      expect(d.mapAsync).toBe(1);
+      expect(d.submit).toBe(steps + 1);
+    }
+  });
+});
