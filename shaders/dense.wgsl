@@ -24,18 +24,20 @@
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
-//   (functions in activation.wgsl, prepended by the loader); WG_X, WG_Y the matmul's workgroup shape.
+//   (functions in activation.wgsl, prepended by the loader); WG_X, WG_Y the matmul's workgroup shape,
+//   WIDE its 16-column blocks.
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
-//   wrapper); each invocation computes an 8×8 block of out held in sixteen vec4 registers and
-//   reads its operands straight from storage, so a workgroup covers (8·WG_Y)×(8·WG_X) of out;
-//   grid = (ceil(n / (8·WG_X)), ceil(m / (8·WG_Y)), 1). No workgroup memory and no barriers:
-//   software adapters (SwiftShader) run a workgroup's invocations as coroutines and every
-//   barrier switches all of them, which cost more than the shared loads saved (measured on
-//   256×784·784×96: 0.76 GFLOP/s with 32×32 tiles in workgroup memory, 2.5 with this form).
-//   Each step of the inner loop multiplies a 4×4 block of rhs (a mat4x4) by 4 values of a
-//   row of lhs. Loads clamp their indices into the operands and stores are masked, so any
-//   m, n, k ≥ 1 works (the k % 4 tail runs one value at a time).
+//   wrapper); each invocation computes an 8×C block of out (C = 8, or 16 when WIDE) held in
+//   vec4 registers and reads its operands straight from storage, so a workgroup covers
+//   (8·WG_Y)×(C·WG_X) of out; grid = (ceil(n / (C·WG_X)), ceil(m / (8·WG_Y)), 1). No workgroup
+//   memory and no barriers: software adapters (SwiftShader) run a workgroup's invocations as
+//   coroutines and every barrier switches all of them, which cost more than the shared loads
+//   saved (measured on 256×784·784×96: 0.76 GFLOP/s with 32×32 tiles in workgroup memory, 2.5
+//   with this form). Each step of the inner loop multiplies 4×4 blocks of rhs (mat4x4) by 4
+//   values of a row of lhs; WIDE reuses each lhs load for twice the columns (wide outputs).
+//   Loads clamp their indices into the operands and stores are masked, so any m, n, k ≥ 1
+//   works (the k % 4 tail runs one value at a time).
 // Dispatch (bias_grad): workgroup 64, one invocation per column, grid (ceil(n / 64), 1, 1);
 //   lhs is the m×n gradient dz, out receives n sums.
 // Dispatch (activation_grad): workgroup 256, one invocation per element of the m×n arrays,
@@ -64,7 +66,10 @@ struct Params {
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-const BLOCK: u32 = 8u; // rows and columns of out per invocation
+override WIDE: bool = false;
+const BLOCK: u32 = 8u; // rows of out per invocation (and columns, 16 when WIDE)
+
+fn block_cols() -> u32 { return select(BLOCK, 2u * BLOCK, WIDE); }
 
 // op(lhs)[row][inner], row clamped into range (its results are never stored).
 fn lhs_at(row: u32, inner: u32) -> f32 {
@@ -117,52 +122,56 @@ fn finish(row: u32, col: u32, sums: vec4<f32>) {
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
-  let col0 = id.x * BLOCK;
+  let col0 = id.x * block_cols();
   let row0 = id.y * BLOCK;
   if (col0 >= params.n || row0 >= params.m) { return; }
-  // Row i of the block: left[i] holds columns col0..col0+3, right[i] columns col0+4..col0+7.
-  // Sixteen named registers rather than an array: indexed arrays end up in memory.
-  var left0 = vec4<f32>(0.0); var right0 = vec4<f32>(0.0);
-  var left1 = vec4<f32>(0.0); var right1 = vec4<f32>(0.0);
-  var left2 = vec4<f32>(0.0); var right2 = vec4<f32>(0.0);
-  var left3 = vec4<f32>(0.0); var right3 = vec4<f32>(0.0);
-  var left4 = vec4<f32>(0.0); var right4 = vec4<f32>(0.0);
-  var left5 = vec4<f32>(0.0); var right5 = vec4<f32>(0.0);
-  var left6 = vec4<f32>(0.0); var right6 = vec4<f32>(0.0);
-  var left7 = vec4<f32>(0.0); var right7 = vec4<f32>(0.0);
+  // Row i of the block is held in c{i}_0 .. c{i}_3, four columns each (c{i}_2 and c{i}_3 only
+  // when WIDE). Named registers rather than an array: indexed arrays end up in memory.
+  var c0_0 = vec4<f32>(0.0); var c0_1 = vec4<f32>(0.0); var c0_2 = vec4<f32>(0.0); var c0_3 = vec4<f32>(0.0);
+  var c1_0 = vec4<f32>(0.0); var c1_1 = vec4<f32>(0.0); var c1_2 = vec4<f32>(0.0); var c1_3 = vec4<f32>(0.0);
+  var c2_0 = vec4<f32>(0.0); var c2_1 = vec4<f32>(0.0); var c2_2 = vec4<f32>(0.0); var c2_3 = vec4<f32>(0.0);
+  var c3_0 = vec4<f32>(0.0); var c3_1 = vec4<f32>(0.0); var c3_2 = vec4<f32>(0.0); var c3_3 = vec4<f32>(0.0);
+  var c4_0 = vec4<f32>(0.0); var c4_1 = vec4<f32>(0.0); var c4_2 = vec4<f32>(0.0); var c4_3 = vec4<f32>(0.0);
+  var c5_0 = vec4<f32>(0.0); var c5_1 = vec4<f32>(0.0); var c5_2 = vec4<f32>(0.0); var c5_3 = vec4<f32>(0.0);
+  var c6_0 = vec4<f32>(0.0); var c6_1 = vec4<f32>(0.0); var c6_2 = vec4<f32>(0.0); var c6_3 = vec4<f32>(0.0);
+  var c7_0 = vec4<f32>(0.0); var c7_1 = vec4<f32>(0.0); var c7_2 = vec4<f32>(0.0); var c7_3 = vec4<f32>(0.0);
   let k4 = params.k & ~3u;
   for (var k = 0u; k < k4; k = k + 4u) {
-    let bl = rhs_block(k, col0);
-    let br = rhs_block(k, col0 + 4u);
-    var a = lhs_row4(row0, k);      left0 += bl * a; right0 += br * a;
-    a = lhs_row4(row0 + 1u, k);     left1 += bl * a; right1 += br * a;
-    a = lhs_row4(row0 + 2u, k);     left2 += bl * a; right2 += br * a;
-    a = lhs_row4(row0 + 3u, k);     left3 += bl * a; right3 += br * a;
-    a = lhs_row4(row0 + 4u, k);     left4 += bl * a; right4 += br * a;
-    a = lhs_row4(row0 + 5u, k);     left5 += bl * a; right5 += br * a;
-    a = lhs_row4(row0 + 6u, k);     left6 += bl * a; right6 += br * a;
-    a = lhs_row4(row0 + 7u, k);     left7 += bl * a; right7 += br * a;
+    let b0 = rhs_block(k, col0);
+    let b1 = rhs_block(k, col0 + 4u);
+    var b2 = b0; var b3 = b0;
+    if (WIDE) { b2 = rhs_block(k, col0 + 8u); b3 = rhs_block(k, col0 + 12u); }
+    var a = lhs_row4(row0, k); c0_0 += b0 * a; c0_1 += b1 * a; if (WIDE) { c0_2 += b2 * a; c0_3 += b3 * a; }
+    a = lhs_row4(row0 + 1u, k); c1_0 += b0 * a; c1_1 += b1 * a; if (WIDE) { c1_2 += b2 * a; c1_3 += b3 * a; }
+    a = lhs_row4(row0 + 2u, k); c2_0 += b0 * a; c2_1 += b1 * a; if (WIDE) { c2_2 += b2 * a; c2_3 += b3 * a; }
+    a = lhs_row4(row0 + 3u, k); c3_0 += b0 * a; c3_1 += b1 * a; if (WIDE) { c3_2 += b2 * a; c3_3 += b3 * a; }
+    a = lhs_row4(row0 + 4u, k); c4_0 += b0 * a; c4_1 += b1 * a; if (WIDE) { c4_2 += b2 * a; c4_3 += b3 * a; }
+    a = lhs_row4(row0 + 5u, k); c5_0 += b0 * a; c5_1 += b1 * a; if (WIDE) { c5_2 += b2 * a; c5_3 += b3 * a; }
+    a = lhs_row4(row0 + 6u, k); c6_0 += b0 * a; c6_1 += b1 * a; if (WIDE) { c6_2 += b2 * a; c6_3 += b3 * a; }
+    a = lhs_row4(row0 + 7u, k); c7_0 += b0 * a; c7_1 += b1 * a; if (WIDE) { c7_2 += b2 * a; c7_3 += b3 * a; }
   }
   for (var k = k4; k < params.k; k = k + 1u) {
-    let bl = rhs_row4(k, col0);
-    let br = rhs_row4(k, col0 + 4u);
-    var a = lhs_at(row0, k);        left0 += a * bl; right0 += a * br;
-    a = lhs_at(row0 + 1u, k);       left1 += a * bl; right1 += a * br;
-    a = lhs_at(row0 + 2u, k);       left2 += a * bl; right2 += a * br;
-    a = lhs_at(row0 + 3u, k);       left3 += a * bl; right3 += a * br;
-    a = lhs_at(row0 + 4u, k);       left4 += a * bl; right4 += a * br;
-    a = lhs_at(row0 + 5u, k);       left5 += a * bl; right5 += a * br;
-    a = lhs_at(row0 + 6u, k);       left6 += a * bl; right6 += a * br;
-    a = lhs_at(row0 + 7u, k);       left7 += a * bl; right7 += a * br;
+    let b0 = rhs_row4(k, col0);
+    let b1 = rhs_row4(k, col0 + 4u);
+    var b2 = b0; var b3 = b0;
+    if (WIDE) { b2 = rhs_row4(k, col0 + 8u); b3 = rhs_row4(k, col0 + 12u); }
+    var a = lhs_at(row0, k); c0_0 += a * b0; c0_1 += a * b1; if (WIDE) { c0_2 += a * b2; c0_3 += a * b3; }
+    a = lhs_at(row0 + 1u, k); c1_0 += a * b0; c1_1 += a * b1; if (WIDE) { c1_2 += a * b2; c1_3 += a * b3; }
+    a = lhs_at(row0 + 2u, k); c2_0 += a * b0; c2_1 += a * b1; if (WIDE) { c2_2 += a * b2; c2_3 += a * b3; }
+    a = lhs_at(row0 + 3u, k); c3_0 += a * b0; c3_1 += a * b1; if (WIDE) { c3_2 += a * b2; c3_3 += a * b3; }
+    a = lhs_at(row0 + 4u, k); c4_0 += a * b0; c4_1 += a * b1; if (WIDE) { c4_2 += a * b2; c4_3 += a * b3; }
+    a = lhs_at(row0 + 5u, k); c5_0 += a * b0; c5_1 += a * b1; if (WIDE) { c5_2 += a * b2; c5_3 += a * b3; }
+    a = lhs_at(row0 + 6u, k); c6_0 += a * b0; c6_1 += a * b1; if (WIDE) { c6_2 += a * b2; c6_3 += a * b3; }
+    a = lhs_at(row0 + 7u, k); c7_0 += a * b0; c7_1 += a * b1; if (WIDE) { c7_2 += a * b2; c7_3 += a * b3; }
   }
-  finish(row0, col0, left0);      finish(row0, col0 + 4u, right0);
-  finish(row0 + 1u, col0, left1); finish(row0 + 1u, col0 + 4u, right1);
-  finish(row0 + 2u, col0, left2); finish(row0 + 2u, col0 + 4u, right2);
-  finish(row0 + 3u, col0, left3); finish(row0 + 3u, col0 + 4u, right3);
-  finish(row0 + 4u, col0, left4); finish(row0 + 4u, col0 + 4u, right4);
-  finish(row0 + 5u, col0, left5); finish(row0 + 5u, col0 + 4u, right5);
-  finish(row0 + 6u, col0, left6); finish(row0 + 6u, col0 + 4u, right6);
-  finish(row0 + 7u, col0, left7); finish(row0 + 7u, col0 + 4u, right7);
+  finish(row0, col0, c0_0); finish(row0, col0 + 4u, c0_1); if (WIDE) { finish(row0, col0 + 8u, c0_2); finish(row0, col0 + 12u, c0_3); }
+  finish(row0 + 1u, col0, c1_0); finish(row0 + 1u, col0 + 4u, c1_1); if (WIDE) { finish(row0 + 1u, col0 + 8u, c1_2); finish(row0 + 1u, col0 + 12u, c1_3); }
+  finish(row0 + 2u, col0, c2_0); finish(row0 + 2u, col0 + 4u, c2_1); if (WIDE) { finish(row0 + 2u, col0 + 8u, c2_2); finish(row0 + 2u, col0 + 12u, c2_3); }
+  finish(row0 + 3u, col0, c3_0); finish(row0 + 3u, col0 + 4u, c3_1); if (WIDE) { finish(row0 + 3u, col0 + 8u, c3_2); finish(row0 + 3u, col0 + 12u, c3_3); }
+  finish(row0 + 4u, col0, c4_0); finish(row0 + 4u, col0 + 4u, c4_1); if (WIDE) { finish(row0 + 4u, col0 + 8u, c4_2); finish(row0 + 4u, col0 + 12u, c4_3); }
+  finish(row0 + 5u, col0, c5_0); finish(row0 + 5u, col0 + 4u, c5_1); if (WIDE) { finish(row0 + 5u, col0 + 8u, c5_2); finish(row0 + 5u, col0 + 12u, c5_3); }
+  finish(row0 + 6u, col0, c6_0); finish(row0 + 6u, col0 + 4u, c6_1); if (WIDE) { finish(row0 + 6u, col0 + 8u, c6_2); finish(row0 + 6u, col0 + 12u, c6_3); }
+  finish(row0 + 7u, col0, c7_0); finish(row0 + 7u, col0 + 4u, c7_1); if (WIDE) { finish(row0 + 7u, col0 + 8u, c7_2); finish(row0 + 7u, col0 + 12u, c7_3); }
 }
 
 @compute @workgroup_size(64, 1, 1)

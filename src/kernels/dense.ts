@@ -5,6 +5,8 @@ import { family } from './sources.js';
 
 /** Rows and columns of out computed by one matmul invocation (BLOCK in dense.wgsl). */
 const BLOCK = 8;
+/** Output columns from which a product uses 16-column blocks (WIDE). */
+export const WIDE_FROM = 128;
 /** Invocations per matmul workgroup. */
 const GROUP = 64;
 
@@ -13,14 +15,16 @@ const GROUP = 64;
  * (a power of two up to 8) and the rest down the rows, so narrow outputs (n = 10) do not
  * leave most of each workgroup idle.
  */
-export function matmulGroupShape(m: number, n: number): { x: number; y: number } {
-  const columnBlocks = Math.ceil(n / BLOCK);
+export function matmulGroupShape(m: number, n: number): { x: number; y: number; wide: boolean } {
+  // 16-column blocks once the output is wide enough to keep every invocation busy.
+  const wide = n >= WIDE_FROM;
+  const columnBlocks = Math.ceil(n / (wide ? 2 * BLOCK : BLOCK));
   let x = 1;
   while (x < columnBlocks && x < 8) x *= 2;
   const rowBlocks = Math.ceil(m / BLOCK);
   let y = GROUP / x;
   while (y > 1 && y / 2 >= rowBlocks) y /= 2;
-  return { x, y };
+  return { x, y, wide };
 }
 
 /** What the matmul kernel does with each output value before storing it. */
@@ -67,6 +71,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       ACT: activationCode(a.activation ?? 'identity'),
       WG_X: shape.x,
       WG_Y: shape.y,
+      WIDE: shape.wide,
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
@@ -77,7 +82,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     kernel,
     { m: a.m, n: a.n, k: a.k },
     { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.aux ?? a.lhs, edge_stats: stats },
-    [Math.ceil(a.n / (BLOCK * shape.x)), Math.ceil(a.m / (BLOCK * shape.y)), 1],
+    [Math.ceil(a.n / ((shape.wide ? 2 : 1) * BLOCK * shape.x)), Math.ceil(a.m / (BLOCK * shape.y)), 1],
   );
 }
 

@@ -29,6 +29,9 @@ const SHAPES: [number, number, number][] = [
   [64, 64, 64],
   [100, 33, 257],
   [130, 70, 16],
+  // Wide outputs take 16-column blocks (WIDE).
+  [37, 141, 19],
+  [9, 128, 6],
 ];
 
 const h = useHarness();
@@ -71,8 +74,8 @@ describe('matmul kernel (shaders/dense.wgsl) against the CPU reference', () => {
       report(`forward ${activation}`, relativeError(await h.read(out, m * n), denseForwardRef(x, w, b, m, n, k, activation)), PRODUCT_TOL);
     });
 
-    it(`input-gradient epilogue × ${activation}' on 65 rows, 70 inputs, 33 outputs`, async () => {
-      const [rows, inputs, outputs] = [65, 70, 33];
+    it(`input-gradient epilogue × ${activation}' on 65 rows, 150 inputs (wide blocks), 33 outputs`, async () => {
+      const [rows, inputs, outputs] = [65, 150, 33];
       const rng = new Random(12);
       const dz = randomArray(rng, rows * outputs);
       const w = randomArray(rng, inputs * outputs);
@@ -93,6 +96,34 @@ describe('matmul kernel (shaders/dense.wgsl) against the CPU reference', () => {
         }),
       );
       report(`input grad ${activation}`, relativeError(await h.read(out, rows * inputs), inputGradRef(dz, w, below, rows, inputs, outputs, activation)), PRODUCT_TOL);
+    });
+  }
+});
+
+describe('matmul accumulate and per-value statistics epilogues', () => {
+  for (const [m, n, k] of [
+    [50, 30, 21],
+    [50, 150, 21],
+  ] as const) {
+    it(`out += xᵀ·dz and (|v|, v, v²) sums, ${m}×${n} (k = ${k})`, async () => {
+      const rng = new Random(m + n + k);
+      const x = randomArray(rng, k * m);
+      const dz = randomArray(rng, k * n);
+      const before = randomArray(rng, m * n);
+      const stats0 = randomArray(rng, 3 * m * n, 0, 1);
+      const out = h.input(before);
+      const stats = h.input(stats0);
+      h.run(await matmul(h.rec, { m, n, k, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out, accumulate: true, stats }));
+      const product = matmulRef(x, dz, m, n, k, true, false);
+      const want = product.map((v, i) => v + before[i]!);
+      report(`accumulate ${m}x${n}`, relativeError(await h.read(out, m * n), want), PRODUCT_TOL);
+      const wantStats = new Float64Array(3 * m * n);
+      want.forEach((v, i) => {
+        wantStats[3 * i] = stats0[3 * i]! + Math.abs(v);
+        wantStats[3 * i + 1] = stats0[3 * i + 1]! + v;
+        wantStats[3 * i + 2] = stats0[3 * i + 2]! + v * v;
+      });
+      report(`stats ${m}x${n}`, relativeError(await h.read(stats, 3 * m * n), wantStats), PRODUCT_TOL);
     });
   }
 });

@@ -41,6 +41,7 @@ describe('the training loop on the GPU', () => {
   it('an epoch creates no buffers, bind groups or pipelines per step, submits one command buffer per step and reads back once', async () => {
     const rt = runtime();
     const perEpoch: Record<number, Counts> = {};
+    const recording: Record<number, Counts> = {};
     for (const steps of [8, 16]) {
       const data = spirals({ rows: 32 * steps, seed: 1 });
       const net = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
@@ -49,9 +50,13 @@ describe('the training loop on the GPU', () => {
       const four = await counting(async () => void (await net.fit(data, { batchSize: 32, epochs: 4 })));
       const diff = Object.fromEntries(Object.entries(four).map(([k, v]) => [k, (v - one[k as keyof Counts]) / 3])) as Counts;
       perEpoch[steps] = diff;
+      recording[steps] = one;
       console.info(`${steps} steps/epoch: per extra epoch ${JSON.stringify(diff)}; recording a fit: ${one.createBindGroup} bind groups, ${one.createBuffer} buffers`);
       net.destroy();
     }
+    // Recording a fit's plans does not grow with the number of steps either.
+    expect(recording[16]!.createBindGroup).toBe(recording[8]!.createBindGroup);
+    expect(recording[16]!.createBuffer).toBe(recording[8]!.createBuffer);
     for (const steps of [8, 16]) {
       const d = perEpoch[steps]!;
       expect(d.createBindGroup).toBe(0);
