@@ -87,7 +87,19 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
   var low = vec4<f32>(0.0);
   var high = vec4<f32>(0.0);
   let end = dst_ptr[i + 1u];
-  for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+  var e = dst_ptr[i];
+  // Two edges per iteration: independent gathers in flight, half the loop overhead.
+  for (; e + 1u < end; e = e + 2u) {
+    let w0 = weight[e];
+    let w1 = weight[e + 1u];
+    let j0 = src_of[e];
+    let j1 = src_of[e + 1u];
+    low = fma(vec4<f32>(w0), vec4<f32>(input[base[0] + j0], input[base[1] + j0], input[base[2] + j0], input[base[3] + j0]), low);
+    high = fma(vec4<f32>(w0), vec4<f32>(input[base[4] + j0], input[base[5] + j0], input[base[6] + j0], input[base[7] + j0]), high);
+    low = fma(vec4<f32>(w1), vec4<f32>(input[base[0] + j1], input[base[1] + j1], input[base[2] + j1], input[base[3] + j1]), low);
+    high = fma(vec4<f32>(w1), vec4<f32>(input[base[4] + j1], input[base[5] + j1], input[base[6] + j1], input[base[7] + j1]), high);
+  }
+  if (e < end) {
     let w = weight[e];
     let j = src_of[e];
     low = fma(vec4<f32>(w), vec4<f32>(input[base[0] + j], input[base[1] + j], input[base[2] + j], input[base[3] + j]), low);
