@@ -1,0 +1,106 @@
+// The public shapes around Network: how to build one, what growth reports, what a
+// checkpoint restores, and what an expansion policy may call while fit runs.
+import type { Dataset } from '../data/dataset.js';
+import type { GpuContext } from '../gpu/context.js';
+import type { Activation } from '../kernels/activation.js';
+import type { KernelCache } from '../kernels/kernel.js';
+import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
+import type { EdgeRef } from './growth.js';
+import type { ScoreOptions } from './selection.js';
+import type { Structure } from './structure.js';
+
+/** How to build a dense network. */
+export interface NetworkSpec {
+  /** Layer widths from inputs to outputs, e.g. `[784, 96, 10]`. */
+  sizes: readonly number[];
+  /** One per connection block (sizes.length − 1); default ReLU for hidden layers, identity for the output. */
+  activations?: readonly Activation[];
+  /** Seed of the weight initialisation (PyTorch's `nn.Linear` scheme: U(±1/√fan_in)) and of ε draws. */
+  seed?: number;
+  /**
+   * Levels (indices into `sizes`) whose incoming edges may be split; default the output
+   * level, as in the reference. Hidden levels of a deeper network may be listed too.
+   */
+  expandable?: readonly number[];
+}
+
+/** What a split did (also the payload of `onExpand`). */
+export interface SplitReport {
+  /** Id of the new level. */
+  level: number;
+  edgesSplit: number;
+  neuronsAdded: number;
+  parametersBefore: number;
+  parametersAfter: number;
+  /** New edges that start at ε: the candidates of the next pruning. */
+  epsilonEdges: number;
+  /**
+   * Largest |output change| over the probe rows, when a probe was given: 0 up to ε terms
+   * for non-negative parents; measured (not zero) for signed inputs.
+   */
+  outputChange?: number;
+}
+
+/** What a pruning did (also the payload of `onPrune`). */
+export interface PruneReport {
+  edgesRemoved: number;
+  parametersBefore: number;
+  parametersAfter: number;
+}
+
+/** Options of {@link Network.splitEdges}. */
+export interface SplitEdgesOptions {
+  /** ε ~ U(0, epsilon) (reference 1e-8). */
+  epsilon?: number;
+  /** New neurons take ε from every neuron of the source levels, not only the selected parents. */
+  fullyConnected?: boolean;
+  /** Clear all optimizer moments (the reference's behaviour) instead of keeping the old ones. */
+  resetOptimizer?: boolean;
+}
+
+/** A whole network's state, as a checkpoint holds it (see src/io/checkpoint.ts). */
+export interface NetworkState {
+  structure: Structure;
+  /** The flat parameter buffer in `structure`'s layout. */
+  params: Float32Array;
+  expandable: number[];
+  seed: number;
+  optimizer?: { name: OptimizerName; step: number; moment1: Float32Array; moment2: Float32Array };
+  history?: EpochReport[];
+  pruneCandidates?: EdgeRef[];
+  lastSplit?: { level: number; target: number } | null;
+}
+
+/** Weights (inputs × outputs, row-major) and bias of one layer, on the CPU. */
+export interface LayerWeights {
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+/** Growth operations available to an expansion policy while `fit` runs (`PolicyContext.network`). */
+export interface GrowthControl {
+  structure(): Structure;
+  expandable(): number[];
+  parameterCount(): number;
+  selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]>;
+  selectEdgesToPrune(options: ScoreOptions & { threshold: number; invertedLikeReference?: boolean }): Promise<EdgeRef[]>;
+  splitEdges(target: number, edges: readonly EdgeRef[], options?: SplitEdgesOptions): Promise<SplitReport>;
+  pruneEdges(edges: readonly EdgeRef[], options?: { resetOptimizer?: boolean }): Promise<PruneReport>;
+  collectEdgeStatistics(data: Dataset, options?: { batchSize?: number; loss?: LossName }): Promise<void>;
+  /** Wait for all submitted GPU work (for timing). */
+  synchronize(): Promise<void>;
+  scoreEdges(target: number, options?: ScoreOptions): Promise<{ block: number; scores: Float32Array }[]>;
+}
+
+/** A layer of a plain feed-forward network (a chain of complete dense blocks). */
+export interface LayerInfo {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly activation: Activation;
+}
+
+/** The parts of a runtime a network uses. */
+export interface RuntimeParts {
+  readonly gpu: GpuContext;
+  readonly kernels: KernelCache;
+}
