@@ -17,14 +17,17 @@
 //   @binding(1) lhs    : storage, read        m×k row-major (k×m when TRANS_LHS)
 //   @binding(2) rhs    : storage, read        k×n row-major (n×k when TRANS_RHS)
 //   @binding(3) bias   : storage, read        n values (read only when FINISH == 1)
-//   @binding(4) aux    : storage, read        m×n activations a = act(z) (read only when FINISH == 2)
+//   @binding(4) aux    : storage, read        m×n activations a = act(z) (read only when FINISH == 2),
+//                        or the m×n 0/1 mask of a dense block's present edges (MASKED: the
+//                        weight gradient of a block stored dense that lacks some edges)
 //   @binding(5) out    : storage, read_write  m×n row-major
 //   @binding(6) edge_stats : storage, read_write  3·m·n running sums (|v|, v, v²) per output
 //                        value, added when STATS (per-edge statistics of a weight gradient)
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
-//   (functions in activation.wgsl, prepended by the loader); WG_X, WG_Y the matmul's workgroup shape,
+//   (functions in activation.wgsl, prepended by the loader); MASKED zeroes the values whose aux
+//   is 0 (after the epilogue); WG_X, WG_Y the matmul's workgroup shape,
 //   WIDE its 16-column blocks.
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
@@ -48,6 +51,7 @@ override TRANS_RHS: bool = false;
 override ACCUMULATE: bool = false;
 override FINISH: u32 = 0u;
 override STATS: bool = false;
+override MASKED: bool = false;
 override ACT: u32 = 0u;
 
 struct Params {
@@ -111,6 +115,7 @@ fn finish(row: u32, col: u32, sums: vec4<f32>) {
     var v = sums[j];
     if (ACCUMULATE) { v = v + out[at]; }
     if (FINISH == 1u) { v = activate(v + bias[c]); } else if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
+    if (MASKED && aux[at] == 0.0) { v = 0.0; } // an absent edge: exactly zero, whatever v is
     out[at] = v;
     if (STATS) {
       edge_stats[3u * at] = edge_stats[3u * at] + abs(v);

@@ -22,6 +22,8 @@
 //   @binding(4) bounds  : storage, rw      2 floats (minmax writes; select reads)
 //   @binding(5) picked  : storage, rw      2 × count: (index as f32 bits, s) pairs (select)
 //   @binding(6) counter : storage, rw      atomic<u32> (select)
+//   @binding(7) mask    : storage, read    count 0/1 values: which values are edges (score, MASKED;
+//                         absent ones score -1 and are skipped by minmax and select)
 //
 // Dispatch: score, select: workgroup 256, one invocation per value, grid (x, y, 1) with
 //   x·y·256 ≥ count. minmax: one workgroup of 256, grid (1, 1, 1).
@@ -29,6 +31,7 @@
 override METRIC: u32 = 0u;
 override AGGREGATION: u32 = 0u;
 override ABOVE: bool = true;
+override MASKED: bool = false;
 
 struct Params {
   count: u32,
@@ -44,6 +47,10 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> bounds: array<f32>;
 @group(0) @binding(5) var<storage, read_write> picked: array<f32>;
 @group(0) @binding(6) var<storage, read_write> counter: atomic<u32>;
+@group(0) @binding(7) var<storage, read> mask: array<f32>;
+
+// Scores are ≥ 0; this marks the values of masked dense blocks that are not edges.
+const ABSENT: f32 = -1.0;
 
 var<workgroup> low: array<f32, 256>;
 var<workgroup> high: array<f32, 256>;
@@ -56,6 +63,11 @@ fn index_of(id: vec3<u32>, groups: vec3<u32>) -> u32 {
 fn score(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let k = index_of(id, groups);
   if (k >= params.count) { return; }
+  // A value of a dense block with no edge behind it: marked absent (-1), skipped below.
+  if (MASKED && mask[k] == 0.0) {
+    scores[params.offset + k] = ABSENT;
+    return;
+  }
   let b = max(params.batches, 1.0);
   let mean_abs = stats[3u * k] / b;
   let mean = stats[3u * k + 1u] / b;
@@ -75,8 +87,10 @@ fn minmax(@builtin(local_invocation_index) lane: u32) {
   var lo = 3.4e38;
   var hi = -3.4e38;
   for (var k = lane; k < params.count; k = k + 256u) {
-    lo = min(lo, scores[k]);
-    hi = max(hi, scores[k]);
+    let s = scores[k];
+    if (s < 0.0) { continue; } // absent
+    lo = min(lo, s);
+    hi = max(hi, s);
   }
   low[lane] = lo;
   high[lane] = hi;
@@ -97,7 +111,7 @@ fn minmax(@builtin(local_invocation_index) lane: u32) {
 @compute @workgroup_size(256, 1, 1)
 fn select_edges(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let k = index_of(id, groups);
-  if (k >= params.count) { return; }
+  if (k >= params.count || scores[k] < 0.0) { return; }
   let s = (scores[k] - bounds[0]) / (bounds[1] - bounds[0] + 1e-8);
   let keep = select((s < params.threshold), (s > params.threshold), ABOVE);
   if (keep) {

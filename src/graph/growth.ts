@@ -113,7 +113,7 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
   for (const l of levels) {
     if (l.role !== 'input' && !specs.some((b) => b.dst === l.id)) throw new ShapeError(`level ${l.id} would be left without incoming edges`);
   }
-  const next = new Structure(levels, specs);
+  const next = new Structure(levels, specs, old.denseFrom);
   const source = new Uint32Array(next.floats).fill(NEW_VALUE);
   const fill = new Float32Array(next.floats);
   const epsilonEdges: EdgeRef[] = [];

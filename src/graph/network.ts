@@ -13,7 +13,7 @@ import { type CsrBuffers, edgeChunks } from '../kernels/sparse.js';
 import { type EdgeRef, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
-import { type Block, blockFloats, Structure } from './structure.js';
+import { type Block, blockFloats, DENSE_FROM, Structure, storageIndex } from './structure.js';
 
 export type {
   GrowthControl,
@@ -47,6 +47,12 @@ function checkExpandable(spec: NetworkSpec): number[] {
   return [...list];
 }
 
+function checkDenseFrom(denseFrom: number | undefined): number {
+  if (denseFrom === undefined) return DENSE_FROM;
+  if (!(denseFrom >= 0 && denseFrom <= 1)) throw new ConfigError(`denseFrom must be in [0, 1], got ${denseFrom}`);
+  return denseFrom;
+}
+
 function checkSpec(spec: NetworkSpec): Activation[] {
   const sizes = spec.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) throw new ShapeError(`sizes must list at least inputs and outputs, got [${String(sizes)}]`);
@@ -69,6 +75,7 @@ export class Network implements Trainable {
   /** Index buffers of sparse blocks; replaced whenever the structure changes. */
   private topologyOwner: BufferOwner;
   private readonly topology = new Map<Block, CsrBuffers>();
+  private readonly masks = new Map<Block, GPUBuffer>();
   private paramBuffer: OwnedBuffer;
   private gradBuffer: OwnedBuffer;
   private statsBuffer: OwnedBuffer;
@@ -106,7 +113,7 @@ export class Network implements Trainable {
       const activations = checkSpec(spec);
       this.expandableLevels = new Set(checkExpandable(spec));
       this.seed = spec.seed ?? 0;
-      this.current = Structure.chain(spec.sizes, activations);
+      this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom));
       initial = new Float32Array(this.current.floats);
       const rng = new Random(this.seed);
       // nn.Linear's initialisation: weights and biases U(±1/√fan_in).
@@ -384,8 +391,21 @@ export class Network implements Trainable {
     this.topologyOwner.destroy();
     this.topologyOwner = this.gpu.memory.owner('network');
     this.topology.clear();
+    this.masks.clear();
     this.current = step.structure;
     this.batchesInStatistics = 0;
+  }
+
+  /** @internal The 0/1 mask (dense storage order) of a dense block lacking edges, uploaded on first use. */
+  mask(block: Block): GPUBuffer {
+    let mask = this.masks.get(block);
+    if (!mask) {
+      const values = new Float32Array(blockFloats(block));
+      for (let e = 0; e < block.topology.srcOf.length; e++) values[storageIndex(block, e)] = 1;
+      mask = uploadStorage(this.gpu.device, this.topologyOwner, `block${block.id}.mask`, values).buffer;
+      this.masks.set(block, mask);
+    }
+    return mask;
   }
 
   /** @internal GPU index buffers of a sparse block, uploaded on first use. */

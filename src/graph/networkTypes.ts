@@ -7,7 +7,7 @@ import type { KernelCache } from '../kernels/kernel.js';
 import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
 import type { ScoreOptions } from './selection.js';
-import type { Structure } from './structure.js';
+import type { DENSE_FROM, Structure } from './structure.js';
 
 /** How to build a dense network. */
 export interface NetworkSpec {
@@ -22,6 +22,11 @@ export interface NetworkSpec {
    * level, as in the reference. Hidden levels of a deeper network may be listed too.
    */
   expandable?: readonly number[];
+  /**
+   * Density in [0, 1] from which a connection block is stored dense (absent edges held at
+   * zero) rather than as CSR; default {@link DENSE_FROM}. Both forms compute the same values.
+   */
+  denseFrom?: number;
 }
 
 /** What a split did (also the payload of `onExpand`). */

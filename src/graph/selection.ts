@@ -5,7 +5,7 @@ import { type Dispatch, type Recorder, submitDispatches } from '../kernels/dispa
 import type { KernelCache } from '../kernels/kernel.js';
 import { AGGREGATIONS, type Aggregation, METRICS, type Metric, scoreBlock, scoreBounds, selectScores } from '../kernels/score.js';
 import type { EdgeRef } from './growth.js';
-import { type Block, blockFloats, type Structure } from './structure.js';
+import { type Block, blockFloats, isMasked, type Structure, storageIndex } from './structure.js';
 
 /** How edges are scored. */
 export interface ScoreOptions {
@@ -24,6 +24,8 @@ export interface Scorable {
   readonly edgeStats: GPUBuffer;
   /** Batches summed in the running statistics since they were last cleared. */
   readonly statisticsBatches: number;
+  /** 0/1 mask of a dense block that lacks some edges. */
+  mask(block: Block): GPUBuffer;
 }
 
 export function checkScoreOptions(o: ScoreOptions): Required<ScoreOptions> {
@@ -38,9 +40,23 @@ export function checkThreshold(name: string, threshold: number): void {
   if (!(threshold > 0 && threshold <= 1)) throw new ConfigError(`${name} must be in (0, 1], got ${threshold}`);
 }
 
-/** The CSR edge id of value `k` of a block's storage (dense blocks are complete and src-major). */
+const edgeOfDenseValue = new WeakMap<Block, Int32Array>();
+
+/**
+ * The CSR edge id of value `k` of a block's storage, or -1 where a masked dense block has no
+ * edge (complete dense blocks are src-major: value src·dst + d is edge d·src + src).
+ */
 function edgeOfValue(b: Block, k: number): number {
   if (b.form === 'sparse') return k;
+  if (isMasked(b)) {
+    let map = edgeOfDenseValue.get(b);
+    if (!map) {
+      map = new Int32Array(blockFloats(b)).fill(-1);
+      for (let e = 0; e < b.topology.srcOf.length; e++) map[storageIndex(b, e)] = e;
+      edgeOfDenseValue.set(b, map);
+    }
+    return map[k]!;
+  }
   const src = Math.floor(k / b.topology.dst);
   const dst = k % b.topology.dst;
   return dst * b.topology.src + src;
@@ -65,6 +81,7 @@ async function recordScores(net: Scorable, rec: Recorder, blocks: readonly Block
         stats: { buffer: net.edgeStats, offset: 12 * b.weightOffset, size: 12 * floats },
         weights: { buffer: net.params, offset: 4 * b.weightOffset, size: 4 * floats },
         scores,
+        ...(isMasked(b) ? { mask: net.mask(b) } : {}),
       }),
     );
     offset += floats;
@@ -82,8 +99,11 @@ export async function readScores(net: Scorable, blocks: readonly Block[], option
     submitDispatches(net.gpu.device, dispatches);
     const all = await net.gpu.readFloats(scores, 0, Math.max(1, count));
     return blocks.map((b, i) => {
-      const out = new Float32Array(blockFloats(b));
-      for (let k = 0; k < out.length; k++) out[edgeOfValue(b, k)] = all[starts[i]! + k]!;
+      const out = new Float32Array(b.topology.srcOf.length);
+      for (let k = 0; k < blockFloats(b); k++) {
+        const e = edgeOfValue(b, k);
+        if (e >= 0) out[e] = all[starts[i]! + k]!;
+      }
       return out;
     });
   } finally {

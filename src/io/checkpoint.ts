@@ -2,7 +2,7 @@ import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
 import { Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
-import { type BlockSpec, blockFloats, completeBlock, type LevelSpec, Structure, storageIndex } from '../graph/structure.js';
+import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, type LevelSpec, Structure, storageIndex } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
@@ -27,6 +27,8 @@ interface GraphJson {
   history: EpochReport[];
   pruneCandidates: EdgeRef[];
   lastSplit: { level: number; target: number } | null;
+  /** Structure.denseFrom (absent in files of earlier builds: the default). */
+  denseFrom?: number;
 }
 
 /** Free-form description of how a network was trained (dataset, loss, options), kept in a checkpoint. */
@@ -40,10 +42,15 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
   const state = await net.state();
   const s = state.structure;
   const tensors: Record<string, Tensor> = {};
+  // A complete block is written as its src × dst matrix; any other as an edge list (weights
+  // in edge order beside their endpoints), whichever form the runtime stores it in.
+  const complete = (b: Block) => b.topology.srcOf.length === b.topology.src * b.topology.dst;
   s.blocks.forEach((b, i) => {
-    const values = state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b));
-    tensors[`blocks.${i}.weight`] = { dtype: 'F32', shape: b.form === 'dense' ? [b.topology.src, b.topology.dst] : [values.length], data: values };
-    if (b.form === 'sparse') {
+    let values: Float32Array;
+    if (complete(b) && b.form === 'dense') values = state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b));
+    else values = Float32Array.from({ length: b.topology.srcOf.length }, (_, e) => state.params[b.weightOffset + storageIndex(b, e)]!);
+    tensors[`blocks.${i}.weight`] = { dtype: 'F32', shape: complete(b) && b.form === 'dense' ? [b.topology.src, b.topology.dst] : [values.length], data: values };
+    if (!(complete(b) && b.form === 'dense')) {
       tensors[`blocks.${i}.src`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.srcOf) };
       tensors[`blocks.${i}.dst`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.dstOf) };
     }
@@ -59,13 +66,14 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     format: 'senn-checkpoint',
     version: CHECKPOINT_VERSION,
     levels: s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role })),
-    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: b.form, edges: b.topology.srcOf.length })),
+    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: complete(b) && b.form === 'dense' ? 'dense' : 'sparse', edges: b.topology.srcOf.length })),
     expandable: state.expandable,
     seed: state.seed,
     optimizer: state.optimizer ? { name: state.optimizer.name, step: state.optimizer.step } : null,
     history: state.history ?? [],
     pruneCandidates: state.pruneCandidates ?? [],
     lastSplit: state.lastSplit ?? null,
+    denseFrom: s.denseFrom,
   };
   return encodeSafetensors(tensors, { senn: JSON.stringify(graph), ...(run ? { 'senn.run': JSON.stringify(run) } : {}) });
 }
@@ -173,13 +181,16 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       }
       const s = tensor(tensors, `blocks.${i}.src`, 'I32', b.edges);
       const d = tensor(tensors, `blocks.${i}.dst`, 'I32', b.edges);
-      return { src: b.src, dst: b.dst, topology: buildCsr(dst, src, d, s).block, form: 'sparse' };
+      // Stored as the runtime chooses by density, as when it was saved.
+      return { src: b.src, dst: b.dst, topology: buildCsr(dst, src, d, s).block };
     });
-    const structure = new Structure(g.levels, specs);
+    const denseFrom = typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1 ? g.denseFrom : DENSE_FROM;
+    const structure = new Structure(g.levels, specs, denseFrom);
     const params = new Float32Array(structure.floats);
     structure.blocks.forEach((b, i) => {
-      const w = tensor(tensors, `blocks.${i}.weight`, 'F32', blockFloats(b));
-      if (b.form === 'dense') params.set(w, b.weightOffset);
+      const fileDense = g.blocks[i]!.form === 'dense';
+      const w = tensor(tensors, `blocks.${i}.weight`, 'F32', fileDense ? blockFloats(b) : b.topology.srcOf.length);
+      if (fileDense) params.set(w, b.weightOffset);
       else {
         // Stored in file order (the order of the src/dst tensors); place each in CSR order.
         const s = tensors.get(`blocks.${i}.src`)!.data;

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { type Activation, activationCode } from './activation.js';
 import { type Dispatch, noStats, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
@@ -54,10 +55,13 @@ export interface MatmulArgs {
   aux?: BindingResource;
   /** 3·m·n running sums (|v|, v, v²) of each output value, added to (per-edge statistics). */
   stats?: BindingResource;
+  /** m×n 0/1 values: where 0 the result is stored as 0 (the weight gradient of a dense block lacking edges). */
+  mask?: BindingResource;
 }
 
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
+  if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('a matmul mask shares its binding with the activation-grad epilogue; use one or the other');
   const shape = matmulGroupShape(a.m, a.n);
   const kernel = await rec.kernels.get({
     ...family('dense'),
@@ -68,6 +72,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       ACCUMULATE: a.accumulate ?? false,
       FINISH: FINISH_CODE[a.epilogue ?? 'none'],
       STATS: Boolean(a.stats),
+      MASKED: Boolean(a.mask),
       ACT: activationCode(a.activation ?? 'identity'),
       WG_X: shape.x,
       WG_Y: shape.y,
@@ -81,7 +86,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     rec,
     kernel,
     { m: a.m, n: a.n, k: a.k },
-    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.aux ?? a.lhs, edge_stats: stats },
+    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.mask ?? a.aux ?? a.lhs, edge_stats: stats },
     [Math.ceil(a.n / ((shape.wide ? 2 : 1) * BLOCK * shape.x)), Math.ceil(a.m / (BLOCK * shape.y)), 1],
   );
 }

@@ -21,18 +21,20 @@ export async function scoreBlock(
     stats: BindingResource;
     weights: BindingResource;
     scores: BindingResource;
+    /** 0/1 per value: values that are not edges (a masked dense block) score -1 and are never selected. */
+    mask?: BindingResource;
   },
 ): Promise<Dispatch> {
   const kernel = await rec.kernels.get({
     ...family('score'),
     entryPoint: 'score',
-    constants: { METRIC: METRICS.indexOf(a.metric), AGGREGATION: AGGREGATIONS.indexOf(a.aggregation) },
+    constants: { METRIC: METRICS.indexOf(a.metric), AGGREGATION: AGGREGATIONS.indexOf(a.aggregation), MASKED: Boolean(a.mask) },
   });
   return prepare(
     rec,
     kernel,
     { count: a.count, batches: a.batches, threshold: 0, offset: a.offset },
-    pickBindings(kernel, { stats: a.stats, weights: a.weights, scores: a.scores }),
+    pickBindings(kernel, { stats: a.stats, weights: a.weights, scores: a.scores, mask: a.mask ?? a.weights }),
     kernel.groupsFor1D(a.count),
   );
 }

@@ -23,10 +23,11 @@ export function scoreRef(metric: Metric, aggregation: Aggregation, stats: ArrayL
 
 /** Min–max normalised scores: (m − min) / (max − min + 1e-8). */
 export function normaliseRef(scores: ArrayLike<number>): Float64Array {
+  // Scores are ≥ 0; a negative one marks a value that is not an edge (NaN here, never selected).
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < scores.length; i++) (lo = Math.min(lo, scores[i]!)), (hi = Math.max(hi, scores[i]!));
-  return Float64Array.from(scores, (m) => (m - lo) / (hi - lo + 1e-8));
+  for (let i = 0; i < scores.length; i++) if (scores[i]! >= 0) (lo = Math.min(lo, scores[i]!)), (hi = Math.max(hi, scores[i]!));
+  return Float64Array.from(scores, (m) => (m >= 0 ? (m - lo) / (hi - lo + 1e-8) : Number.NaN));
 }
 
 /** Indices whose normalised score is above (or below) `threshold`, highest (lowest) first, at most `max`. */

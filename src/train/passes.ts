@@ -1,5 +1,5 @@
 import type { Block, Structure } from '../graph/structure.js';
-import { blockFloats } from '../graph/structure.js';
+import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { loss } from '../kernels/loss.js';
@@ -16,6 +16,8 @@ export interface GraphView {
   readonly edgeStats: GPUBuffer;
   /** GPU topology of a sparse block. */
   csr(block: Block): CsrBuffers;
+  /** 0/1 mask of a dense block that lacks some edges (see {@link isMasked}). */
+  mask(block: Block): GPUBuffer;
 }
 
 const slice = (buffer: GPUBuffer, offsetFloats: number, floats: number) => ({ buffer, offset: offsetFloats * 4, size: Math.max(1, floats) * 4 });
@@ -125,7 +127,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const wgrad = slice(net.grads, b.weightOffset, floats);
       const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
       if (b.form === 'dense') {
-        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats }));
+        // Absent edges of a masked dense block get no gradient, so they stay zero.
+        const mask = isMasked(b) ? { mask: net.mask(b) } : {};
+        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask }));
       } else {
         out.push(await edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
       }

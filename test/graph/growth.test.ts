@@ -5,7 +5,7 @@ import { ConfigError, ShapeError } from '../../src/errors.js';
 import { csrProblems } from '../../src/graph/csr.js';
 import type { EdgeRef } from '../../src/graph/growth.js';
 import type { Network } from '../../src/graph/network.js';
-import { blockFloats } from '../../src/graph/structure.js';
+import { blockFloats, isMasked, storageIndex } from '../../src/graph/structure.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -86,9 +86,10 @@ describe('edge splitting', () => {
     const into = s.blocks.find((b) => b.dst !== 1)!;
     const out = s.blocks.find((b) => b.src === into.dst)!;
     expect(into.topology.srcOf.length).toBe(1);
-    expect(params[into.weightOffset]).toBe(1);
+    expect(params[into.weightOffset + storageIndex(into, 0)]).toBe(1);
     expect(s.blocks.find((b) => b.src === 0 && b.dst === 1)!.topology.srcOf.length).toBe(5);
-    const outWeights = Array.from({ length: 2 }, (_, c) => params[out.weightOffset + c]!);
+    // The new neuron's out-edges in CSR order: edge c goes to output c.
+    const outWeights = Array.from({ length: 2 }, (_, c) => params[out.weightOffset + storageIndex(out, c)]!);
     expect(outWeights[1]).toBe(w);
     expect(outWeights[0]!).toBeGreaterThanOrEqual(0);
     expect(outWeights[0]!).toBeLessThan(1e-8);
@@ -115,9 +116,11 @@ describe('grown networks', () => {
     net.destroy();
   });
 
-  it('gradients of a grown network match finite differences of the CPU loss', async () => {
+  // denseFrom 1: incomplete blocks are CSR; 0: they are dense with masked absent edges.
+  for (const denseFrom of [1, 0]) {
+  it(`gradients of a grown network match finite differences of the CPU loss (denseFrom ${denseFrom})`, async () => {
     const rng = new Random(9);
-    const net = runtime().createNetwork({ sizes: [5, 4, 3], activations: ['tanh', 'identity'], seed: 4, expandable: [1, 2] });
+    const net = runtime().createNetwork({ sizes: [5, 4, 3], activations: ['tanh', 'identity'], seed: 4, expandable: [1, 2], denseFrom });
     const batch = data(rng, 6, 5, 3);
     await net.splitEdges(2, pickEdges(net, rng, 2, 3));
     await net.splitEdges(1, pickEdges(net, rng, 1, 2));
@@ -125,7 +128,7 @@ describe('grown networks', () => {
     // Move the ε weights off zero so every path carries gradient.
     await net.fit(batch, { epochs: 3, batchSize: 6, optimizer: { name: 'adam', lr: 0.05 } });
     const s = net.structure;
-    expect(s.blocks.some((b) => b.form === 'sparse')).toBe(true);
+    expect(s.blocks.some((b) => (denseFrom === 1 ? b.form === 'sparse' : isMasked(b)))).toBe(true);
     const params = Float64Array.from(await net.getParameters());
     const grads = await net.parameterGradients(batch);
     const live: number[] = [];
@@ -140,6 +143,44 @@ describe('grown networks', () => {
     console.info(`grown network (${s.levels.length} levels, ${s.blocks.length} blocks): gradient relative error ${err.relative.toExponential(2)} (tolerance 1e-3)`);
     expect(err.relative).toBeLessThanOrEqual(1e-3);
     net.destroy();
+  });
+  }
+
+  it('a grown network computes the same whether its incomplete blocks are CSR or dense with masks', async () => {
+    const grow = async (denseFrom: number) => {
+      const rng = new Random(21);
+      const net = runtime().createNetwork({ sizes: [12, 6, 4], seed: 3, expandable: [1, 2], denseFrom });
+      await net.splitEdges(2, pickEdges(net, rng, 2, 5));
+      await net.splitEdges(1, pickEdges(net, rng, 1, 4));
+      await net.pruneEdges(net.pruneCandidates.filter((_, i) => i % 3 === 0));
+      return net;
+    };
+    const sparse = await grow(1);
+    const dense = await grow(0);
+    expect(sparse.structure.blocks.some((b) => b.form === 'sparse')).toBe(true);
+    expect(dense.structure.blocks.every((b) => b.form === 'dense') && dense.structure.blocks.some((b) => isMasked(b))).toBe(true);
+    // Per-edge weights, whatever the storage.
+    const edgeWeights = async (net: Network) => {
+      const p = await net.getParameters();
+      return net.structure.blocks.flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => p[b.weightOffset + storageIndex(b, e)]!));
+    };
+    expect(await edgeWeights(dense)).toEqual(await edgeWeights(sparse));
+    const rng = new Random(22);
+    const train = data(rng, 96, 12, 4);
+    for (const net of [sparse, dense]) await net.fit(train, { epochs: 3, batchSize: 32, optimizer: { name: 'adam', lr: 0.02 }, shuffle: false });
+    const w = relativeError(await edgeWeights(dense), await edgeWeights(sparse));
+    const out = relativeError(await dense.predict(train), await sparse.predict(train));
+    console.info(`CSR vs masked dense after 3 epochs: weights relative error ${w.relative.toExponential(2)}, outputs ${out.relative.toExponential(2)} (tolerance 1e-4)`);
+    expect(w.relative).toBeLessThanOrEqual(1e-4);
+    expect(out.relative).toBeLessThanOrEqual(1e-4);
+    // Absent edges of the masked blocks are still exactly zero after training.
+    const p = await dense.getParameters();
+    for (const b of dense.structure.blocks.filter((x) => isMasked(x))) {
+      const present = new Set(Array.from({ length: b.topology.srcOf.length }, (_, e) => storageIndex(b, e)));
+      for (let k = 0; k < blockFloats(b); k++) if (!present.has(k)) expect(p[b.weightOffset + k]).toBe(0);
+    }
+    sparse.destroy();
+    dense.destroy();
   });
 
   it('live GPU bytes stay bounded over 50 expansion cycles', async () => {

@@ -128,6 +128,22 @@ describe('matmul accumulate and per-value statistics epilogues', () => {
   }
 });
 
+describe('matmul mask (weight gradient of a dense block lacking edges)', () => {
+  it('multiplies every output by its 0/1 mask value, after the statistics-free product', async () => {
+    const [m, n, k] = [40, 140, 17];
+    const rng = new Random(5);
+    const x = randomArray(rng, k * m);
+    const dz = randomArray(rng, k * n);
+    const mask = Float32Array.from({ length: m * n }, () => (rng.next() < 0.4 ? 0 : 1));
+    const out = h.output(m * n);
+    h.run(await matmul(h.rec, { m, n, k, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out, mask: h.input(mask) }));
+    const want = matmulRef(x, dz, m, n, k, true, false).map((v, i) => v * mask[i]!);
+    const got = await h.read(out, m * n);
+    report('masked weight gradient', relativeError(got, want), PRODUCT_TOL);
+    for (let i = 0; i < m * n; i++) if (mask[i] === 0) expect(got[i]).toBe(0);
+  });
+});
+
 describe('bias_grad and activation_grad kernels against the CPU reference', () => {
   for (const [m, n] of [
     [1, 1],

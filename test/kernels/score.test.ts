@@ -39,11 +39,28 @@ describe('score kernels (shaders/score.wgsl) against the CPU reference', () => {
     }
   }
 
+  it('score with a mask: values without an edge score -1, the others as without a mask', async () => {
+    const rng = new Random(77);
+    const count = 500;
+    const stats = fakeStats(rng, count, 4);
+    const weights = randomArray(rng, count);
+    const mask = Float32Array.from({ length: count }, () => (rng.next() < 0.3 ? 0 : 1));
+    const scores = h.output(count);
+    h.run(await scoreBlock(h.rec, { metric: 'abs-grad', aggregation: 'mean', count, batches: 4, offset: 0, stats: h.input(stats), weights: h.input(weights), scores, mask: h.input(mask) }));
+    const got = await h.read(scores, count);
+    const want = scoreRef('abs-grad', 'mean', stats, weights, 4);
+    for (let k = 0; k < count; k++) {
+      if (mask[k] === 0) expect(got[k]).toBe(-1);
+      else expect(Math.abs(got[k]! - want[k]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[k]!)));
+    }
+  });
+
   for (const above of [true, false]) {
     it(`minmax and select ${above ? 'above' : 'below'} a threshold pick exactly the reference's edges`, async () => {
       const rng = new Random(above ? 1 : 2);
       const count = 3000;
-      const values = randomArray(rng, count, -3, 5);
+      // Scores are ≥ 0; about one in ten is -1, a value of a masked dense block with no edge.
+      const values = randomArray(rng, count, 0, 5).map((v) => (rng.next() < 0.1 ? -1 : v));
       const scores = h.input(values);
       const bounds = h.output(2);
       const picked = h.output(2 * count);
@@ -51,11 +68,13 @@ describe('score kernels (shaders/score.wgsl) against the CPU reference', () => {
       const threshold = above ? 0.7 : 0.1;
       h.run([await scoreBounds(h.rec, { count, scores, bounds }), await selectScores(h.rec, { count, threshold, above, scores, bounds, picked, counter })]);
       const b = await h.read(bounds, 2);
-      expect([b[0], b[1]]).toEqual([Math.min(...values), Math.max(...values)]);
+      const present = values.filter((v) => v >= 0);
+      expect([b[0], b[1]]).toEqual([Math.min(...present), Math.max(...present)]);
       const n = new Uint32Array((await h.read(counter, 1)).buffer)[0]!;
       const raw = await h.read(picked, 2 * n);
       const ids = new Uint32Array(raw.buffer);
       const got = Array.from({ length: n }, (_, i) => ids[2 * i]!).sort((x, y) => x - y);
+      expect(got.every((i) => values[i]! >= 0)).toBe(true);
       const want = selectRef(normaliseRef(values), threshold, above).sort((x, y) => x - y);
       expect(got).toEqual(want);
       for (let i = 0; i < n; i++) expect(raw[2 * i + 1]!).toBeCloseTo(normaliseRef(values)[ids[2 * i]!]!, 5);
