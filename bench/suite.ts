@@ -132,7 +132,7 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
   const levels = grown.net.structure.sizes;
   const denseStep = await stepOf(levels);
   workloads.push({
-    name: `train step expanded ${levels.join('-')} (sparse, ${grown.net.parameterCount} params)`,
+    name: `train step expanded ${levels.join('-')} (grown: CSR and masked dense blocks, ${grown.net.parameterCount} params)`,
     sennMs: sparseStep.median,
     senn: sparseStep,
     note: `the same levels stored dense (${levels.join('-')}): ${denseStep.median.toFixed(1)} ms; dense / expanded = ${(denseStep.median / sparseStep.median).toFixed(2)}x`,
