@@ -15,17 +15,8 @@ import { resizeParameters } from './resize.js';
 import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { type Block, blockFloats, DENSE_FROM, Structure, storageIndex } from './structure.js';
 
-export type {
-  GrowthControl,
-  LayerInfo,
-  LayerWeights,
-  NetworkSpec,
-  NetworkState,
-  PruneReport,
-  RuntimeParts,
-  SplitEdgesOptions,
-  SplitReport,
-} from './networkTypes.js';
+// The public shapes live beside the class; importers of this module see them here too.
+export type * from './networkTypes.js';
 import type {
   GrowthControl,
   LayerInfo,
