@@ -51,7 +51,7 @@ export { rewrite } from './kernels/rewrite.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';
 export { saveCheckpoint, loadCheckpoint, checkpointRun, type RunInfo, CHECKPOINT_VERSION } from './io/checkpoint.js';
-export { encodeSafetensors, decodeSafetensors, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
+export { encodeSafetensors, decodeSafetensors, safetensorsMetadata, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
 export type { NetworkState, RuntimeParts } from './graph/network.js';
 export type { Trainable } from './train/loop.js';
 export type { OptimizerState } from './train/optimizerState.js';

@@ -2,10 +2,10 @@ import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
 import { Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
-import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, type LevelSpec, Structure, storageIndex } from '../graph/structure.js';
+import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, Structure, storageIndex } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor } from './safetensors.js';
 
 /**
  * A checkpoint is one safetensors file: each block's weights (`blocks.N.weight`, dense
@@ -42,15 +42,15 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
   const state = await net.state();
   const s = state.structure;
   const tensors: Record<string, Tensor> = {};
-  // A complete block is written as its src × dst matrix; any other as an edge list (weights
-  // in edge order beside their endpoints), whichever form the runtime stores it in.
-  const complete = (b: Block) => b.topology.srcOf.length === b.topology.src * b.topology.dst;
+  // A complete dense block is written as its src × dst matrix; any other as an edge list
+  // (weights in edge order beside their endpoints), a masked dense block included.
+  const asMatrix = (b: Block) => b.form === 'dense' && !isMasked(b);
   s.blocks.forEach((b, i) => {
     let values: Float32Array;
-    if (complete(b) && b.form === 'dense') values = state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b));
+    if (asMatrix(b)) values = state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b));
     else values = Float32Array.from({ length: b.topology.srcOf.length }, (_, e) => state.params[b.weightOffset + storageIndex(b, e)]!);
-    tensors[`blocks.${i}.weight`] = { dtype: 'F32', shape: complete(b) && b.form === 'dense' ? [b.topology.src, b.topology.dst] : [values.length], data: values };
-    if (!(complete(b) && b.form === 'dense')) {
+    tensors[`blocks.${i}.weight`] = { dtype: 'F32', shape: asMatrix(b) ? [b.topology.src, b.topology.dst] : [values.length], data: values };
+    if (!asMatrix(b)) {
       tensors[`blocks.${i}.src`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.srcOf) };
       tensors[`blocks.${i}.dst`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.dstOf) };
     }
@@ -66,7 +66,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     format: 'senn-checkpoint',
     version: CHECKPOINT_VERSION,
     levels: s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role })),
-    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: complete(b) && b.form === 'dense' ? 'dense' : 'sparse', edges: b.topology.srcOf.length })),
+    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: asMatrix(b) ? 'dense' : 'sparse', edges: b.topology.srcOf.length })),
     expandable: state.expandable,
     seed: state.seed,
     optimizer: state.optimizer ? { name: state.optimizer.name, step: state.optimizer.step } : null,
@@ -83,8 +83,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
  * it has none. Reads only the header; throws {@link CheckpointError} if that is corrupt.
  */
 export function checkpointRun(bytes: Uint8Array): RunInfo | null {
-  const { metadata } = decodeSafetensors(bytes, Number.MAX_SAFE_INTEGER);
-  const text = metadata['senn.run'];
+  const text = safetensorsMetadata(bytes)['senn.run'];
   if (text === undefined) return null;
   let run: unknown;
   try {

@@ -57,12 +57,21 @@ function fail(message: string): never {
   throw new CheckpointError(`not a valid safetensors file: ${message}`);
 }
 
+/** A tensor's entry in the header: where its bytes lie, relative to the data section. */
+interface TensorEntry {
+  name: string;
+  dtype: TensorDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
 /**
- * Parse and validate a safetensors file: every size and offset is checked against the
- * header and the file length before anything is copied; any inconsistency is a
+ * Parse and validate the header of a safetensors file (nothing is copied): every size and
+ * offset is checked against the header and the file length; any inconsistency is a
  * {@link CheckpointError}.
  */
-export function decodeSafetensors(bytes: Uint8Array, maxTensorBytes = Number.MAX_SAFE_INTEGER): Safetensors {
+function readHeader(bytes: Uint8Array, maxTensorBytes: number): { metadata: Record<string, string>; entries: TensorEntry[]; dataStart: number } {
   if (bytes.length < 8) fail(`${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -78,8 +87,7 @@ export function decodeSafetensors(bytes: Uint8Array, maxTensorBytes = Number.MAX
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const tensors = new Map<string, Tensor>();
-  const ranges: [number, number, string][] = [];
+  const entries: TensorEntry[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null) fail('__metadata__ is not an object');
@@ -99,13 +107,31 @@ export function decodeSafetensors(bytes: Uint8Array, maxTensorBytes = Number.MAX
     if (end < begin || end > dataLength) fail(`tensor ${name} spans bytes ${begin}–${end} of ${dataLength}`);
     if (end - begin !== count * 4) fail(`tensor ${name}: shape [${e.shape}] needs ${count * 4} bytes, offsets give ${end - begin}`);
     if (end - begin > maxTensorBytes) throw new CheckpointError(`tensor ${name} has ${end - begin} bytes, more than allowed (${maxTensorBytes})`);
-    ranges.push([begin, end, name]);
-    const copy = bytes.slice(dataStart + begin, dataStart + end);
-    tensors.set(name, { dtype: e.dtype, shape: e.shape as number[], data: e.dtype === 'F32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer) });
+    entries.push({ name, dtype: e.dtype, shape: e.shape as number[], begin, end });
   }
-  ranges.sort((a, b) => a[0] - b[0]);
+  const ranges = [...entries].sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i]![0] < ranges[i - 1]![1]) fail(`tensors ${ranges[i - 1]![2]} and ${ranges[i]![2]} overlap`);
+    if (ranges[i]!.begin < ranges[i - 1]!.end) fail(`tensors ${ranges[i - 1]!.name} and ${ranges[i]!.name} overlap`);
+  }
+  return { metadata, entries, dataStart };
+}
+
+/** The metadata of a safetensors file, from its validated header alone (no tensor is copied). */
+export function safetensorsMetadata(bytes: Uint8Array): Record<string, string> {
+  return readHeader(bytes, Number.MAX_SAFE_INTEGER).metadata;
+}
+
+/**
+ * Parse and validate a safetensors file: every size and offset is checked against the
+ * header and the file length before anything is copied; any inconsistency is a
+ * {@link CheckpointError}.
+ */
+export function decodeSafetensors(bytes: Uint8Array, maxTensorBytes = Number.MAX_SAFE_INTEGER): Safetensors {
+  const { metadata, entries, dataStart } = readHeader(bytes, maxTensorBytes);
+  const tensors = new Map<string, Tensor>();
+  for (const e of entries) {
+    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end);
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: e.dtype === 'F32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer) });
   }
   return { tensors, metadata };
 }
