@@ -44,7 +44,7 @@ export interface MnistArrays {
 /** Merge the rounds of one side into one measurement. */
 const merge = (parts: Measured[]) => measured(parts.flatMap((p) => p.reps));
 
-export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | null, o: { reps: number; log: (line: string) => void }): Promise<SuiteResult> {
+export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | null, o: { reps: number; log: (line: string) => void; matmulSizes?: number[] }): Promise<SuiteResult> {
   const rounds = 2;
   const per = Math.ceil(o.reps / rounds);
   const workloads: WorkloadResult[] = [];
@@ -72,7 +72,7 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
     workloads.push(result);
   }
 
-  for (const n of [256, 512, 1024]) {
+  for (const n of o.matmulSizes ?? [256, 512, 1024]) {
     const flops = 2 * n ** 3;
     await compare(`matmul ${n}`, () => sennMatmul(rt, n, per), peer ? () => peer.matmul(n, per) : null, (r) => {
       r.sennGflops = flops / r.sennMs / 1e6;

@@ -4,6 +4,7 @@ import {
   buildCsr,
   type CsrBuffers,
   type Dataset,
+  type Dispatch,
   edgeChunks,
   edgeGrad,
   matmul,
@@ -55,17 +56,30 @@ function recorder(rt: Runtime, name: string) {
 export async function fmaCeiling(rt: Runtime, reps: number): Promise<{ gflops: Measured; check: number }> {
   const { rec, owner } = recorder(rt, 'bench.fma');
   try {
-    const groups = 512;
-    const iterations = 4096;
+    let iterations = 4096;
     const kernel = await rt.kernels.get({ file: 'bench/fma.wgsl', source: fmaSource, entryPoint: 'fma_ceiling' });
-    const out = storageBuffer(rt.gpu.device, owner, 'fma.out', groups * 64 * 4).buffer;
     const m = 1 - 2 ** -10;
     const c = 2 ** -11;
-    const dispatch = prepare(rec, kernel, { iterations, m, c }, { out }, [groups, 1, 1]);
+    // 512 workgroups keep a software adapter busy for ~100 ms; a GPU needs far more to fill
+    // its cores and outlast launch costs, so grow the grid (then the loop) until one run takes ≥ 20 ms.
+    let groups = 512;
+    let dispatch: Dispatch;
+    let out: GPUBuffer;
     const run = async () => {
       submitDispatches(rt.gpu.device, [dispatch]);
       await rt.gpu.device.queue.onSubmittedWorkDone();
     };
+    for (;;) {
+      out = storageBuffer(rt.gpu.device, owner, 'fma.out', groups * 64 * 4).buffer;
+      dispatch = prepare(rec, kernel, { iterations, m, c }, { out }, [groups, 1, 1]);
+      await run();
+      const start = performance.now();
+      await run();
+      if (performance.now() - start >= 20) break;
+      if (groups * 4 <= 65_535) groups *= 4;
+      else if (iterations < 65_536) iterations *= 4;
+      else break;
+    }
     const times = await repeat(run, reps);
     // x_n = m^n (x0 - 0.5) + 0.5 with x0 = 1.
     const expected = m ** iterations * 0.5 + 0.5;

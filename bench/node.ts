@@ -1,0 +1,24 @@
+// senn's workloads in Node alone, for machines without Chromium or npm (e.g. a GPU server):
+//   npx esbuild bench/node.ts --bundle --platform=node --format=esm --outfile=bench-node.mjs \
+//     --external:webgpu --loader:.wgsl=text --main-fields=module,main
+//   node bench-node.mjs [--reps N] [--data-dir MNIST_IDX_DIR] [--out FILE.json]
+// `npm run bench -- --node-only` runs the same workloads from the checkout.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { nodeRun } from './nodeRun.js';
+import { benchMeta, cpuPeak } from './report.js';
+
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '10' }, 'data-dir': { type: 'string' }, out: { type: 'string', default: 'bench/results/latest-node.json' } },
+});
+const reps = Math.max(10, Number(values.reps));
+const peak = cpuPeak();
+console.log(`CPU fp32 peak: ${peak.gflops.toFixed(0)} GFLOP/s (${peak.formula})`);
+const meta = benchMeta(reps);
+const result = await nodeRun(reps, values['data-dir']);
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileSync(values.out, `${JSON.stringify({ ...meta, ...result }, null, 2)}\n`);
+console.log(`wrote ${values.out}`);
+// Dawn keeps the event loop alive while a GPU instance exists.
+process.exit(0);
