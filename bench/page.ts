@@ -1,7 +1,7 @@
 // The benchmark page: senn and TensorFlow.js on this browser's WebGPU adapter.
 import { createRuntime, parseIdx } from '../src/index.js';
 import { runSuite, type SuiteResult } from './suite.js';
-import { initTfjs, tfjsInference, tfjsMatmul, tfjsTrainSteps } from './tfjs.js';
+import { initTfjs, tfjsPeer } from './tfjs.js';
 
 interface PageState {
   done: boolean;
@@ -33,7 +33,7 @@ try {
   state.adapter = rt.gpu.adapterName;
   state.tfjs = await initTfjs();
   log(`adapter: ${state.adapter}; TensorFlow.js ${state.tfjs.version}`);
-  state.result = await runSuite(rt, mnist, { matmul: tfjsMatmul, trainSteps: tfjsTrainSteps, inference: tfjsInference }, { reps, log });
+  state.result = await runSuite(rt, mnist, tfjsPeer, { reps, log });
   rt.destroy();
 } catch (error) {
   state.error = String((error as Error).stack ?? error);

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type { Peer } from './suite.js';
 import { type Measured, measured, repeat } from './workloads.js';
 
 export async function initTfjs(): Promise<{ version: string; adapter: string }> {
@@ -84,3 +85,7 @@ export async function tfjsInference(sizes: number[], x: Float32Array, rows: numb
   model.dispose();
   return measured(times);
 }
+
+/** TensorFlow.js as the suite's peer. */
+export const tfjsPeer: Peer = { matmul: tfjsMatmul, trainSteps: tfjsTrainSteps, inference: tfjsInference };
+

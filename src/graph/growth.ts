@@ -56,42 +56,78 @@ function edgeIndex(b: Block): Map<number, number> {
 }
 
 function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): void {
-  const seen = new Set<string>();
+  const seen = new Map<number, Uint8Array>();
   for (const r of refs) {
     const b = s.blocks[r.block];
     if (!b) throw new ShapeError(`${what}: there is no block ${r.block}`);
     if (!Number.isInteger(r.edge) || r.edge < 0 || r.edge >= b.topology.srcOf.length) {
       throw new ShapeError(`${what}: block ${r.block} has no edge ${r.edge} (it has ${b.topology.srcOf.length})`);
     }
-    const key = `${r.block}:${r.edge}`;
-    if (seen.has(key)) throw new ShapeError(`${what}: edge ${key} is listed twice`);
-    seen.add(key);
+    let marks = seen.get(b.id);
+    if (!marks) seen.set(b.id, (marks = new Uint8Array(b.topology.srcOf.length)));
+    if (marks[r.edge]) throw new ShapeError(`${what}: edge ${r.block}:${r.edge} is listed twice`);
+    marks[r.edge] = 1;
   }
 }
 
-/** An edge list being assembled for one block of the next structure. */
-interface PendingBlock {
-  src: number;
-  dst: number;
-  d: number[];
-  s: number[];
+/**
+ * An edge list being assembled for one block of the next structure. Typed arrays that
+ * double as they fill: a split of a large layer adds ~10⁵ edges, and plain arrays of numbers
+ * made the plan garbage-collector-bound.
+ */
+class PendingBlock {
+  length = 0;
+  d = new Uint32Array(64);
+  s = new Uint32Array(64);
   /** Old float index of each edge's weight, or NEW_VALUE. */
-  from: number[];
-  fill: number[];
-  epsilon: boolean[];
-}
+  from = new Uint32Array(64);
+  fill = new Float32Array(64);
+  epsilon = new Uint8Array(64);
 
-function pending(src: number, dst: number): PendingBlock {
-  return { src, dst, d: [], s: [], from: [], fill: [], epsilon: [] };
+  constructor(
+    readonly src: number,
+    readonly dst: number,
+  ) {}
+
+  push(d: number, s: number, from: number, fill: number, epsilon: boolean): void {
+    if (this.length === this.d.length) this.grow();
+    const i = this.length++;
+    this.d[i] = d;
+    this.s[i] = s;
+    this.from[i] = from;
+    this.fill[i] = fill;
+    this.epsilon[i] = epsilon ? 1 : 0;
+  }
+
+  private grow(): void {
+    const twice = <T extends Uint32Array | Float32Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.d = twice(this.d);
+    this.s = twice(this.s);
+    this.from = twice(this.from);
+    this.fill = twice(this.fill);
+    this.epsilon = twice(this.epsilon);
+  }
 }
 
 /** Carry a kept edge of an old block into a pending block. */
 function keep(p: PendingBlock, old: Block, e: number): void {
-  p.d.push(old.topology.dstOf[e]!);
-  p.s.push(old.topology.srcOf[e]!);
-  p.from.push(old.weightOffset + storageIndex(old, e));
-  p.fill.push(0);
-  p.epsilon.push(false);
+  p.push(old.topology.dstOf[e]!, old.topology.srcOf[e]!, old.weightOffset + storageIndex(old, e), 0, false);
+}
+
+/** Every block's edges except `removed`, as pending blocks. */
+function keptEdges(s: Structure, removed: readonly EdgeRef[]): PendingBlock[] {
+  const gone = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
+  for (const r of removed) gone[r.block]![r.edge] = 1;
+  return s.blocks.map((b) => {
+    const p = new PendingBlock(b.src, b.dst);
+    const drop = gone[b.id]!;
+    for (let e = 0; e < drop.length; e++) if (!drop[e]) keep(p, b, e);
+    return p;
+  });
 }
 
 /**
@@ -104,9 +140,9 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
   const specs: BlockSpec[] = [];
   const lists: { p: PendingBlock; idOf: Uint32Array }[] = [];
   for (const p of blocks) {
-    if (p.d.length === 0) continue;
+    if (p.length === 0) continue;
     const sizeOf = (id: number) => levels.find((l) => l.id === id)!.size;
-    const { block, idOf } = buildCsr(sizeOf(p.dst), sizeOf(p.src), p.d, p.s);
+    const { block, idOf } = buildCsr(sizeOf(p.dst), sizeOf(p.src), p.d.subarray(0, p.length), p.s.subarray(0, p.length));
     specs.push({ src: p.src, dst: p.dst, topology: block });
     lists.push({ p, idOf });
   }
@@ -119,7 +155,7 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
   const epsilonEdges: EdgeRef[] = [];
   next.blocks.forEach((b, id) => {
     const { p, idOf } = lists[id]!;
-    for (let i = 0; i < p.d.length; i++) {
+    for (let i = 0; i < p.length; i++) {
       const e = idOf[i]!;
       const at = b.weightOffset + storageIndex(b, e);
       source[at] = p.from[i]!;
@@ -161,12 +197,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     levels.push({ id: l.id, size: l.size, activation: l.activation, role: l.role });
   }
 
-  const removed = new Set(selected.map((r) => `${r.block}:${r.edge}`));
-  const blocks: PendingBlock[] = s.blocks.map((b) => {
-    const p = pending(b.src, b.dst);
-    for (let e = 0; e < b.topology.srcOf.length; e++) if (!removed.has(`${b.id}:${e}`)) keep(p, b, e);
-    return p;
-  });
+  const blocks = keptEdges(s, selected);
 
   // Parents of the new neurons, per source level: the selected ones, or all with fullyConnected.
   const parents = new Map<number, Set<number>>();
@@ -179,8 +210,8 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     parents.get(b.src)!.add(b.topology.srcOf[r.edge]!);
   }
   const inBlocks = new Map<number, PendingBlock>();
-  for (const src of parents.keys()) inBlocks.set(src, pending(src, newId));
-  const outBlock = pending(newId, target);
+  for (const src of parents.keys()) inBlocks.set(src, new PendingBlock(src, newId));
+  const outBlock = new PendingBlock(newId, target);
   selected.forEach((r, h) => {
     const b = s.blocks[r.block]!;
     const parent = b.topology.srcOf[r.edge]!;
@@ -189,20 +220,12 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
       const p = inBlocks.get(src)!;
       for (const j of set) {
         const own = src === b.src && j === parent;
-        p.d.push(h);
-        p.s.push(j);
-        p.from.push(NEW_VALUE);
-        p.fill.push(own ? 1 : eps());
-        p.epsilon.push(!own);
+        p.push(h, j, NEW_VALUE, own ? 1 : eps(), !own);
       }
     }
     for (let c = 0; c < targetLevel.size; c++) {
       const own = c === child;
-      outBlock.d.push(c);
-      outBlock.s.push(h);
-      outBlock.from.push(own ? b.weightOffset + storageIndex(b, r.edge) : NEW_VALUE);
-      outBlock.fill.push(own ? 0 : eps());
-      outBlock.epsilon.push(!own);
+      outBlock.push(c, h, own ? b.weightOffset + storageIndex(b, r.edge) : NEW_VALUE, own ? 0 : eps(), !own);
     }
   });
   const step = assemble(s, levels, [...blocks, ...inBlocks.values(), outBlock]);
@@ -212,12 +235,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
 /** Remove `edges`; every other value keeps its weight and optimizer state. */
 export function planPrune(s: Structure, edges: readonly EdgeRef[]): GrowthStep {
   checkRefs(s, edges, 'prune');
-  const removed = new Set(edges.map((r) => `${r.block}:${r.edge}`));
-  const blocks = s.blocks.map((b) => {
-    const p = pending(b.src, b.dst);
-    for (let e = 0; e < b.topology.srcOf.length; e++) if (!removed.has(`${b.id}:${e}`)) keep(p, b, e);
-    return p;
-  });
+  const blocks = keptEdges(s, edges);
   const levels = s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role }));
   return assemble(s, levels, blocks);
 }
