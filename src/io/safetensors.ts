@@ -130,7 +130,9 @@ export function decodeSafetensors(bytes: Uint8Array, maxTensorBytes = Number.MAX
   const { metadata, entries, dataStart } = readHeader(bytes, maxTensorBytes);
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {
-    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end);
+    // Uint8Array's slice copies; a Node Buffer's `slice` is a view of the whole file's memory,
+    // so call the typed-array method whatever subclass `bytes` is.
+    const copy = Uint8Array.prototype.slice.call(bytes, dataStart + e.begin, dataStart + e.end);
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: e.dtype === 'F32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer) });
   }
   return { tensors, metadata };

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
@@ -46,6 +49,26 @@ describe('checkpoints', () => {
     expect(await loaded.getParameters()).toEqual(await net.getParameters());
     net.destroy();
     loaded.destroy();
+  });
+
+  it('loads from a Node Buffer as read by fs.readFileSync, and from a view into a larger buffer', async () => {
+    // Buffer#slice is a view, not a copy: decoding once read every tensor over the whole file.
+    const rt = runtime();
+    const { net, train, bytes } = await grownCheckpoint();
+    const dir = mkdtempSync(join(tmpdir(), 'senn-ckpt-'));
+    try {
+      writeFileSync(join(dir, 'net.senn'), bytes);
+      const padded = new Uint8Array(bytes.length + 24);
+      padded.set(bytes, 16);
+      for (const input of [readFileSync(join(dir, 'net.senn')), Buffer.from(bytes), padded.subarray(16, 16 + bytes.length)]) {
+        const loaded = rt.loadNetwork(input);
+        expect(await loaded.predict(train)).toEqual(await net.predict(train));
+        loaded.destroy();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    net.destroy();
   });
 
   it('is a safetensors file other tools can read', async () => {
