@@ -1,5 +1,5 @@
 // The Node example of the README, kept identical to it (test/readme.test.ts) and typechecked.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createNodeRuntime, loadMnist, splitDataset } from 'senn/node';
 
 const runtime = await createNodeRuntime();
@@ -13,4 +13,5 @@ await net.fit(train, {
 });
 console.log(await net.evaluate(test), net.structure.sizes);  // { loss, accuracy }, e.g. [784, 344, 10]
 writeFileSync('mnist.senn', await runtime.saveNetwork(net));
+const again = runtime.loadNetwork(readFileSync('mnist.senn')); // the same network, to go on training
 runtime.destroy();
