@@ -18,9 +18,8 @@ const run = (command: string): string => {
   }
 };
 
-/** The CPU's fp32 peak: cores × SIMD floats × FMA units (2) × 2 flops × clock, from lscpu. */
-export function cpuPeak(): Peak {
-  const text = run('lscpu');
+/** The CPU's fp32 peak: cores × SIMD floats × FMA units (2) × 2 flops × clock, from lscpu's output. */
+export function cpuPeak(text = run('lscpu')): Peak {
   const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
   const cores = Number(field('CPU\\(s\\)') ?? cpus().length);
   const flags = field('Flags') ?? '';
@@ -43,7 +42,12 @@ const NVIDIA_PARTS: { pattern: RegExp; sms: number; lanes: number }[] = [
 
 /** The NVIDIA GPU's fp32 peak (SMs × fp32 lanes × 2 flops × max SM clock), or null without one. */
 export function gpuPeak(): (Peak & { name: string }) | null {
-  const line = run('nvidia-smi --query-gpu=name,clocks.max.sm --format=csv,noheader,nounits').split('\n')[0]?.trim();
+  return nvidiaPeak(run('nvidia-smi --query-gpu=name,clocks.max.sm --format=csv,noheader,nounits'));
+}
+
+/** {@link gpuPeak} from nvidia-smi's `name, max SM clock (MHz)` line; null for parts not in the table. */
+export function nvidiaPeak(output: string): (Peak & { name: string }) | null {
+  const line = output.split('\n')[0]?.trim();
   if (!line) return null;
   const [name = '', mhzText = ''] = line.split(',').map((s) => s.trim());
   const part = NVIDIA_PARTS.find((p) => p.pattern.test(name));

@@ -53,16 +53,20 @@ function recorder(rt: Runtime, name: string) {
 }
 
 /** GFLOP/s of the FMA-only kernel (bench/fma.wgsl), checked against its closed form. */
-export async function fmaCeiling(rt: Runtime, reps: number): Promise<{ gflops: Measured; check: number }> {
+/**
+ * The adapter's FMA rate from bench/fma.wgsl, and the relative error of its result against
+ * the closed form. `start` sets the first grid and loop length (tests use a small one).
+ */
+export async function fmaCeiling(rt: Runtime, reps: number, start = { groups: 512, iterations: 4096 }): Promise<{ gflops: Measured; check: number }> {
   const { rec, owner } = recorder(rt, 'bench.fma');
   try {
-    let iterations = 4096;
+    let iterations = start.iterations;
     const kernel = await rt.kernels.get({ file: 'bench/fma.wgsl', source: fmaSource, entryPoint: 'fma_ceiling' });
     const m = 1 - 2 ** -10;
     const c = 2 ** -11;
     // 512 workgroups keep a software adapter busy for ~100 ms; a GPU needs far more to fill
     // its cores and outlast launch costs, so grow the grid (then the loop) until one run takes ≥ 20 ms.
-    let groups = 512;
+    let groups = start.groups;
     let dispatch: Dispatch;
     let out: GPUBuffer;
     const run = async () => {
