@@ -46,7 +46,9 @@ export function buildCsr(dst: number, src: number, dstOfInput: ArrayLike<number>
   }
   // Order by (destination, source) with two stable counting sorts (source, then destination):
   // linear in the edges, where a comparison sort made the split of a large layer CPU-bound.
-  const bySource = countingOrder(Uint32Array.from({ length: n }, (_, i) => i), srcOfInput, src);
+  const identity = new Uint32Array(n);
+  for (let i = 0; i < n; i++) identity[i] = i;
+  const bySource = countingOrder(identity, srcOfInput, src);
   const order = countingOrder(bySource, dstOfInput, dst);
   const dstPtr = new Uint32Array(dst + 1);
   const srcOf = new Uint32Array(n);
