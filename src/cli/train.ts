@@ -11,6 +11,8 @@ import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
 import { numberOption, readModel, type SavedRun } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
+import type { Runtime } from '../runtime.js';
+import type { EpochReport } from '../train/options.js';
 
 export const TRAIN_HELP = `Usage: senn train [options]
 
@@ -36,6 +38,9 @@ Options:
   --resume FILE      continue training the checkpoint FILE (its dataset and options are the
                      defaults; --epochs more epochs); combine with --save to keep the result
   --json FILE        write the run (adapter, args, epochs, growth, test) as JSON
+  --keep-best        end with the network of the epoch of lowest validation loss (among
+                     epochs without growth) instead of the last one: test, --save and
+                     --json use it
   --software         use the software adapter even if a GPU is present
   -h, --help         show this help
 
@@ -78,6 +83,7 @@ const OPTIONS = {
   resume: { type: 'string' },
   json: { type: 'string' },
   software: { type: 'boolean', default: false },
+  'keep-best': { type: 'boolean', default: false },
   expand: { type: 'boolean', default: false },
   metric: { type: 'string' },
   aggregation: { type: 'string' },
@@ -181,7 +187,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const runtime = await createNodeRuntime({ forceSoftware: v.software });
   try {
-    const net = resumed
+    let net = resumed
       ? runtime.loadNetwork(resumed.bytes)
       : runtime.createNetwork({ sizes: v.arch ? parseArch(v.arch) : defaultArch(data.recipe, data.train.features, outputs), seed: args.seed });
     console.log(`senn: ${runtime.gpu.adapterName}`);
@@ -189,7 +195,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
         (resumed ? `, resuming after ${net.history.length} epochs` : ''),
     );
-    const result = await runTraining(net, args, train, validation, regression);
+    const best = v['keep-best'] ? new BestEpoch(runtime) : null;
+    const result = await runTraining(net, args, train, validation, regression, best);
+    if (best?.bytes && best.epoch !== net.history.length) {
+      net.destroy();
+      net = runtime.loadNetwork(best.bytes);
+      console.log(`senn: kept epoch ${best.epoch} (lowest validation loss ${best.loss.toFixed(4)}), arch ${net.structure.sizes.join('-')}`);
+    }
     const test = await net.evaluate(data.test, regression ? 'mse' : 'softmax-cross-entropy');
     const seconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
     const quality = regression ? `rmse ${Math.sqrt(test.loss).toFixed(4)}` : `accuracy ${(100 * test.accuracy).toFixed(2)}%`;
@@ -219,6 +231,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         growth: result.events.map(({ kind, event }) => ({ kind, ...event })),
         test: { loss: test.loss, accuracy: test.accuracy },
         params: net.parameterCount,
+        ...(best ? { keptEpoch: best.epoch ?? null } : {}),
       };
       writeFileSync(v.json, `${JSON.stringify(json, null, 2)}\n`);
     }
@@ -229,8 +242,29 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The checkpoint of the epoch with the lowest validation loss so far. Only epochs without
+ * growth count: growth runs after validation, so after a split or prune the network is no
+ * longer the one that was validated.
+ */
+class BestEpoch {
+  /** The epoch kept, counted across fits (the network's history length then). */
+  epoch: number | undefined;
+  loss = Number.POSITIVE_INFINITY;
+  bytes: Uint8Array | undefined;
+
+  constructor(private readonly runtime: Runtime) {}
+
+  async offer(net: Network, report: EpochReport): Promise<void> {
+    if (report.expanded || report.pruned || !(report.valLoss < this.loss)) return;
+    this.epoch = net.history.length;
+    this.loss = report.valLoss;
+    this.bytes = await this.runtime.saveNetwork(net);
+  }
+}
+
 /** Fit with the console views: progress bar, epoch lines, growth events. */
-async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean) {
+async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, best: BestEpoch | null) {
   const progress = new ProgressView();
   const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
   const say = (line: string) => {
@@ -240,6 +274,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
   // Growth happens after an epoch's training and validation, before its report: hold the
   // event lines so they print under the epoch they belong to.
   const pending: string[] = [];
+  const before = net.history.length;
   const optimizer =
     args.optimizer === 'sgd'
       ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay }
@@ -250,11 +285,12 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     batchSize: args.batch,
     epochs: args.epochs,
     validation,
-    seed: args.seed + net.history.length,
+    seed: args.seed + before,
     onProgress: (p) => progress.update(p),
-    onEpoch: (r) => {
-      say(formatEpoch({ ...r, epoch: r.epoch + net.history.length }, regression, train.rows / r.seconds));
+    onEpoch: async (r) => {
+      say(formatEpoch({ ...r, epoch: r.epoch + before }, regression, train.rows / r.seconds));
       for (const line of pending.splice(0)) say(line);
+      await best?.offer(net, r);
     },
     ...(args.expansion
       ? {

@@ -81,7 +81,7 @@ export class Network implements Trainable {
   /** The last split: its new level and the level it expanded (what pruning looks at). */
   private lastSplit: { level: number; target: number } | null = null;
 
-  /** Every epoch this network was trained, across `fit` calls (and checkpoints). */
+  /** Every epoch this network was trained, across `fit` calls (and checkpoints), appended as each epoch ends. */
   readonly history: EpochReport[] = [];
   /** Seed of initialisation and ε draws. */
   readonly seed: number;
@@ -138,7 +138,10 @@ export class Network implements Trainable {
    * growth bookkeeping and history (read back from the GPU).
    */
   async state(): Promise<NetworkState> {
-    this.assertUsable();
+    return this.reading('save', () => this.readState());
+  }
+
+  private async readState(): Promise<NetworkState> {
     const floats = this.current.floats;
     const o = this.optimizer;
     return {
@@ -443,24 +446,23 @@ export class Network implements Trainable {
   /** Train; returns one report per epoch. Invalid options or data throw before any GPU work. */
   fit(train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
     return this.exclusive('fit', async () => {
-      // Between epochs the network is at rest: its callbacks may read it (predict, evaluate).
+      // Each epoch joins the history as it ends, so a checkpoint taken in onEpoch has it. Between
+      // epochs the network is at rest: the callback may read it (predict, evaluate, save).
       const onEpoch = options.onEpoch;
-      const lent = onEpoch
-        ? {
-            ...options,
-            onEpoch: async (report: EpochReport) => {
-              this.lentForReading = true;
-              try {
-                await onEpoch(report);
-              } finally {
-                this.lentForReading = false;
-              }
-            },
-          }
-        : options;
-      const reports = await fit(this, train, lent);
       const offset = this.history.length;
-      this.history.push(...reports.map((r) => ({ ...r, epoch: r.epoch + offset })));
+      const reports = await fit(this, train, {
+        ...options,
+        onEpoch: async (report: EpochReport) => {
+          this.history.push({ ...report, epoch: report.epoch + offset });
+          if (!onEpoch) return;
+          this.lentForReading = true;
+          try {
+            await onEpoch(report);
+          } finally {
+            this.lentForReading = false;
+          }
+        },
+      });
       return reports;
     });
   }

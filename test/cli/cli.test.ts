@@ -62,6 +62,24 @@ describe('senn command line', () => {
     expect((saved?.data as { dataset: string }).dataset).toBe('xor');
   }, 60_000);
 
+  it('--keep-best ends with the epoch of lowest validation loss: test, --save and --json use it', async () => {
+    // At this learning rate the validation loss is lowest at epoch 4 of 8 (the split and the
+    // initialisation are seeded); the assertions below hold whichever epoch it is.
+    const trained = await senn('train', '--dataset', 'spirals', '--arch', '2-16-2', '--epochs', '8', '--lr', '1', '--software', '--keep-best', '--save', path('best.senn'), '--json', path('best.json'));
+    expect(trained.code, trained.err).toBe(0);
+    const run = JSON.parse(readFileSync(path('best.json'), 'utf8'));
+    const losses: number[] = run.epochs.map((e: { valLoss: number }) => e.valLoss);
+    const best = losses.indexOf(Math.min(...losses)) + 1;
+    expect(run.keptEpoch).toBe(best);
+    expect(best).toBeLessThan(8);
+    expect(trained.out).toContain(`kept epoch ${best} `);
+    const evaluated = await senn('eval', path('best.senn'), '--json', path('best-eval.json'), '--software');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(JSON.parse(readFileSync(path('best-eval.json'), 'utf8')).loss).toBeCloseTo(run.test.loss, 5);
+    const resumed = await senn('train', '--resume', path('best.senn'), '--epochs', '1', '--software');
+    expect(resumed.out).toContain(`resuming after ${best} epochs`);
+  }, 60_000);
+
   it('reads CSV files by column name, for classification and regression', async () => {
     const rows = ['height,colour,weight,kind'];
     for (let i = 0; i < 120; i++) rows.push(`${(i % 3) * 2 + (i % 7) / 10},${i % 5},${i / 100},${['ant', 'bee', 'cat'][i % 3]}`);

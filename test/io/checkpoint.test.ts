@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
-import { AdapterLimitError, CheckpointError } from '../../src/errors.js';
+import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/errors.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { randomArray } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -67,6 +67,32 @@ describe('checkpoints', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+    net.destroy();
+  });
+
+  it('saves from inside onEpoch with the epochs so far, and refuses to save while fit is running otherwise', async () => {
+    const rt = runtime();
+    const net = rt.createNetwork({ sizes: [6, 5, 3], seed: 2 });
+    const train = data(3);
+    const saved: Uint8Array[] = [];
+    const outputs: Float32Array[] = [];
+    const running = net.fit(train, {
+      epochs: 3,
+      batchSize: 32,
+      onEpoch: async () => {
+        saved.push(await rt.saveNetwork(net));
+        outputs.push(await net.predict(train));
+      },
+    });
+    await expect(rt.saveNetwork(net)).rejects.toThrow(ConfigError);
+    await running;
+    expect(net.history.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    for (const [i, bytes] of saved.entries()) {
+      const loaded = rt.loadNetwork(bytes);
+      expect(loaded.history.map((r) => r.epoch)).toEqual(Array.from({ length: i + 1 }, (_, k) => k + 1));
+      expect(await loaded.predict(train)).toEqual(outputs[i]);
+      loaded.destroy();
     }
     net.destroy();
   });
