@@ -41,7 +41,11 @@ export class Runtime {
     return loadCheckpoint(this, bytes);
   }
 
-  /** Checkpoint bytes of a network: safetensors weights + graph JSON + optimizer state + history. */
+  /**
+   * Checkpoint bytes of a network: safetensors weights + graph JSON + optimizer state + history.
+   * Allowed between epochs from fit's `onEpoch` (the checkpoint then holds the epochs so far);
+   * at any other moment of a running `fit` it throws a `ConfigError`.
+   */
   saveNetwork(network: Network, run?: RunInfo): Promise<Uint8Array<ArrayBuffer>> {
     return saveCheckpoint(network, run);
   }
