@@ -7,14 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeRun } from './nodeRun.js';
-import { benchMeta, cpuPeak } from './report.js';
+import { benchMeta } from './report.js';
 
 const { values } = parseArgs({
   options: { reps: { type: 'string', default: '10' }, 'data-dir': { type: 'string' }, out: { type: 'string', default: 'bench/results/latest-node.json' } },
 });
 const reps = Math.max(10, Number(values.reps));
-const peak = cpuPeak();
-console.log(`CPU fp32 peak: ${peak.gflops.toFixed(0)} GFLOP/s (${peak.formula})`);
 const meta = benchMeta(reps);
 const result = await nodeRun(reps, values['data-dir']);
 mkdirSync(dirname(values.out), { recursive: true });

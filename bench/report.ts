@@ -65,8 +65,8 @@ export function version(pkg: string): string | null {
   }
 }
 
-/** Run-level facts every results file starts with. */
-export function benchMeta(reps: number): Record<string, unknown> {
+/** Run-level facts every results file starts with (printed in part as they are read). */
+export function benchMeta(reps: number): Record<string, unknown> & { cpuPeak: Peak } {
   let senn: string | null = null;
   try {
     senn = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
@@ -74,10 +74,12 @@ export function benchMeta(reps: number): Record<string, unknown> {
     // Run from a bundle outside the checkout.
   }
   const gpu = gpuPeak();
+  const cpu = cpuPeak();
+  console.log(`CPU fp32 peak: ${cpu.gflops.toFixed(0)} GFLOP/s (${cpu.formula})`);
   return {
     date: new Date().toISOString(),
     versions: { senn, tfjs: version('@tensorflow/tfjs'), tfjsWebgpu: version('@tensorflow/tfjs-backend-webgpu'), webgpu: version('webgpu'), puppeteer: version('puppeteer'), node: process.version },
-    cpuPeak: cpuPeak(),
+    cpuPeak: cpu,
     ...(gpu ? { gpuPeak: gpu } : {}),
     reps,
   };

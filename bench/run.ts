@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { dataDirectories } from '../demo/server.mjs';
 import { launchBrowser, serveStatic } from '../scripts/chromium.js';
 import { nodeRun } from './nodeRun.js';
-import { benchMeta, cpuPeak, table } from './report.js';
+import { benchMeta, table } from './report.js';
 import type { SuiteResult } from './suite.js';
 
 const { values } = parseArgs({
@@ -46,8 +46,6 @@ async function browserRun(): Promise<Record<string, unknown>> {
   }
 }
 
-const peak = cpuPeak();
-console.log(`CPU fp32 peak: ${peak.gflops.toFixed(0)} GFLOP/s (${peak.formula})`);
 const meta = benchMeta(reps);
 mkdirSync('bench/results', { recursive: true });
 if (!values['node-only']) writeFileSync('bench/results/latest.json', `${JSON.stringify({ ...meta, ...(await browserRun()) }, null, 2)}\n`);

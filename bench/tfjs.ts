@@ -88,4 +88,3 @@ export async function tfjsInference(sizes: number[], x: Float32Array, rows: numb
 
 /** TensorFlow.js as the suite's peer. */
 export const tfjsPeer: Peer = { matmul: tfjsMatmul, trainSteps: tfjsTrainSteps, inference: tfjsInference };
-

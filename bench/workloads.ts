@@ -52,7 +52,6 @@ function recorder(rt: Runtime, name: string) {
   return { rec: { kernels: rt.kernels, device: rt.gpu.device, owner }, owner };
 }
 
-/** GFLOP/s of the FMA-only kernel (bench/fma.wgsl), checked against its closed form. */
 /**
  * The adapter's FMA rate from bench/fma.wgsl, and the relative error of its result against
  * the closed form. `start` sets the first grid and loop length (tests use a small one).

@@ -55,19 +55,23 @@ function edgeIndex(b: Block): Map<number, number> {
   return index;
 }
 
-function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): void {
-  const seen = new Map<number, Uint8Array>();
+/**
+ * Check that `refs` name existing edges, each once; returns every block's marks (1 = listed),
+ * which {@link keptEdges} then uses.
+ */
+function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8Array[] {
+  const marks = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
   for (const r of refs) {
     const b = s.blocks[r.block];
     if (!b) throw new ShapeError(`${what}: there is no block ${r.block}`);
     if (!Number.isInteger(r.edge) || r.edge < 0 || r.edge >= b.topology.srcOf.length) {
       throw new ShapeError(`${what}: block ${r.block} has no edge ${r.edge} (it has ${b.topology.srcOf.length})`);
     }
-    let marks = seen.get(b.id);
-    if (!marks) seen.set(b.id, (marks = new Uint8Array(b.topology.srcOf.length)));
-    if (marks[r.edge]) throw new ShapeError(`${what}: edge ${r.block}:${r.edge} is listed twice`);
-    marks[r.edge] = 1;
+    const listed = marks[b.id]!;
+    if (listed[r.edge]) throw new ShapeError(`${what}: edge ${r.block}:${r.edge} is listed twice`);
+    listed[r.edge] = 1;
   }
+  return marks;
 }
 
 /**
@@ -118,13 +122,11 @@ function keep(p: PendingBlock, old: Block, e: number): void {
   p.push(old.topology.dstOf[e]!, old.topology.srcOf[e]!, old.weightOffset + storageIndex(old, e), 0, false);
 }
 
-/** Every block's edges except `removed`, as pending blocks. */
-function keptEdges(s: Structure, removed: readonly EdgeRef[]): PendingBlock[] {
-  const gone = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
-  for (const r of removed) gone[r.block]![r.edge] = 1;
+/** Every block's edges except those marked (see {@link checkRefs}), as pending blocks. */
+function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[] {
   return s.blocks.map((b) => {
     const p = new PendingBlock(b.src, b.dst);
-    const drop = gone[b.id]!;
+    const drop = removed[b.id]!;
     for (let e = 0; e < drop.length; e++) if (!drop[e]) keep(p, b, e);
     return p;
   });
@@ -183,7 +185,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   const targetLevel = s.level(target);
   if (targetLevel.role === 'input') throw new ShapeError('the input level has no incoming edges to split');
   if (selected.length === 0) throw new ShapeError('no edges selected to split');
-  checkRefs(s, selected, 'split');
+  const removed = checkRefs(s, selected, 'split');
   for (const r of selected) {
     if (s.blocks[r.block]!.dst !== target) throw new ShapeError(`split: block ${r.block} does not feed level ${target}`);
   }
@@ -197,7 +199,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     levels.push({ id: l.id, size: l.size, activation: l.activation, role: l.role });
   }
 
-  const blocks = keptEdges(s, selected);
+  const blocks = keptEdges(s, removed);
 
   // Parents of the new neurons, per source level: the selected ones, or all with fullyConnected.
   const parents = new Map<number, Set<number>>();
@@ -234,8 +236,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
 
 /** Remove `edges`; every other value keeps its weight and optimizer state. */
 export function planPrune(s: Structure, edges: readonly EdgeRef[]): GrowthStep {
-  checkRefs(s, edges, 'prune');
-  const blocks = keptEdges(s, edges);
+  const blocks = keptEdges(s, checkRefs(s, edges, 'prune'));
   const levels = s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role }));
   return assemble(s, levels, blocks);
 }
