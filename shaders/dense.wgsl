@@ -27,18 +27,22 @@
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
 //   (functions in activation.wgsl, prepended by the loader); MASKED zeroes the values whose aux
-//   is 0 (after the epilogue); WG_X, WG_Y the matmul's workgroup shape,
-//   WIDE its 16-column blocks.
+//   is 0 (after the epilogue); WG_X, WG_Y the matmul's workgroup shape, COL_GROUPS the
+//   columns of its blocks in groups of 4 (1–4).
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
-//   wrapper); each invocation computes an 8×C block of out (C = 8, or 16 when WIDE) held in
-//   vec4 registers and reads its operands straight from storage, so a workgroup covers
+//   wrapper); each invocation computes an 8×C block of out (C = 4·COL_GROUPS: 8 in general,
+//   16 for wide outputs, n rounded up to 4 for outputs of at most 16 columns) held in vec4
+//   registers and reads its operands straight from storage, so a workgroup covers
 //   (8·WG_Y)×(C·WG_X) of out; grid = (ceil(n / (C·WG_X)), ceil(m / (8·WG_Y)), 1). No workgroup
 //   memory and no barriers: software adapters (SwiftShader) run a workgroup's invocations as
 //   coroutines and every barrier switches all of them, which cost more than the shared loads
 //   saved (measured on 256×784·784×96: 0.76 GFLOP/s with 32×32 tiles in workgroup memory, 2.5
 //   with this form). Each step of the inner loop multiplies 4×4 blocks of rhs (mat4x4) by 4
-//   values of a row of lhs; WIDE reuses each lhs load for twice the columns (wide outputs).
+//   values of a row of lhs; wider blocks reuse each lhs load for more columns. On a software
+//   adapter every load costs about the same whatever its address (~4 ns per invocation), so a
+//   product's time follows its loads per useful FMA: 8×16 blocks load 3/16 per FMA, and a
+//   10-column output in 8×12 blocks 1/4 instead of the 2/5 of two 8×8 blocks.
 //   Loads clamp their indices into the operands and stores are masked, so any m, n, k ≥ 1
 //   works (the k % 4 tail runs one value at a time).
 // Dispatch (bias_grad): workgroup 64, one invocation per column, grid (ceil(n / 64), 1, 1);
@@ -70,10 +74,10 @@ struct Params {
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-override WIDE: bool = false;
-const BLOCK: u32 = 8u; // rows of out per invocation (and columns, 16 when WIDE)
+override COL_GROUPS: u32 = 2u;
+const BLOCK: u32 = 8u; // rows of out per invocation
 
-fn block_cols() -> u32 { return select(BLOCK, 2u * BLOCK, WIDE); }
+fn block_cols() -> u32 { return 4u * COL_GROUPS; }
 
 // op(lhs)[row][inner], row clamped into range (its results are never stored).
 fn lhs_at(row: u32, inner: u32) -> f32 {
@@ -130,8 +134,8 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   let col0 = id.x * block_cols();
   let row0 = id.y * BLOCK;
   if (col0 >= params.n || row0 >= params.m) { return; }
-  // Row i of the block is held in c{i}_0 .. c{i}_3, four columns each (c{i}_2 and c{i}_3 only
-  // when WIDE). Named registers rather than an array: indexed arrays end up in memory.
+  // Row i of the block is held in c{i}_0 .. c{i}_3, four columns each (the first COL_GROUPS
+  // of them used). Named registers rather than an array: indexed arrays end up in memory.
   var c0_0 = vec4<f32>(0.0); var c0_1 = vec4<f32>(0.0); var c0_2 = vec4<f32>(0.0); var c0_3 = vec4<f32>(0.0);
   var c1_0 = vec4<f32>(0.0); var c1_1 = vec4<f32>(0.0); var c1_2 = vec4<f32>(0.0); var c1_3 = vec4<f32>(0.0);
   var c2_0 = vec4<f32>(0.0); var c2_1 = vec4<f32>(0.0); var c2_2 = vec4<f32>(0.0); var c2_3 = vec4<f32>(0.0);
@@ -143,40 +147,42 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   let k4 = params.k & ~3u;
   for (var k = 0u; k < k4; k = k + 4u) {
     let b0 = rhs_block(k, col0);
-    let b1 = rhs_block(k, col0 + 4u);
-    var b2 = b0; var b3 = b0;
-    if (WIDE) { b2 = rhs_block(k, col0 + 8u); b3 = rhs_block(k, col0 + 12u); }
-    var a = lhs_row4(row0, k); c0_0 += b0 * a; c0_1 += b1 * a; if (WIDE) { c0_2 += b2 * a; c0_3 += b3 * a; }
-    a = lhs_row4(row0 + 1u, k); c1_0 += b0 * a; c1_1 += b1 * a; if (WIDE) { c1_2 += b2 * a; c1_3 += b3 * a; }
-    a = lhs_row4(row0 + 2u, k); c2_0 += b0 * a; c2_1 += b1 * a; if (WIDE) { c2_2 += b2 * a; c2_3 += b3 * a; }
-    a = lhs_row4(row0 + 3u, k); c3_0 += b0 * a; c3_1 += b1 * a; if (WIDE) { c3_2 += b2 * a; c3_3 += b3 * a; }
-    a = lhs_row4(row0 + 4u, k); c4_0 += b0 * a; c4_1 += b1 * a; if (WIDE) { c4_2 += b2 * a; c4_3 += b3 * a; }
-    a = lhs_row4(row0 + 5u, k); c5_0 += b0 * a; c5_1 += b1 * a; if (WIDE) { c5_2 += b2 * a; c5_3 += b3 * a; }
-    a = lhs_row4(row0 + 6u, k); c6_0 += b0 * a; c6_1 += b1 * a; if (WIDE) { c6_2 += b2 * a; c6_3 += b3 * a; }
-    a = lhs_row4(row0 + 7u, k); c7_0 += b0 * a; c7_1 += b1 * a; if (WIDE) { c7_2 += b2 * a; c7_3 += b3 * a; }
+    var b1 = b0; var b2 = b0; var b3 = b0;
+    if (COL_GROUPS > 1u) { b1 = rhs_block(k, col0 + 4u); }
+    if (COL_GROUPS > 2u) { b2 = rhs_block(k, col0 + 8u); }
+    if (COL_GROUPS > 3u) { b3 = rhs_block(k, col0 + 12u); }
+    var a = lhs_row4(row0, k); c0_0 += b0 * a; if (COL_GROUPS > 1u) { c0_1 += b1 * a; } if (COL_GROUPS > 2u) { c0_2 += b2 * a; } if (COL_GROUPS > 3u) { c0_3 += b3 * a; }
+    a = lhs_row4(row0 + 1u, k); c1_0 += b0 * a; if (COL_GROUPS > 1u) { c1_1 += b1 * a; } if (COL_GROUPS > 2u) { c1_2 += b2 * a; } if (COL_GROUPS > 3u) { c1_3 += b3 * a; }
+    a = lhs_row4(row0 + 2u, k); c2_0 += b0 * a; if (COL_GROUPS > 1u) { c2_1 += b1 * a; } if (COL_GROUPS > 2u) { c2_2 += b2 * a; } if (COL_GROUPS > 3u) { c2_3 += b3 * a; }
+    a = lhs_row4(row0 + 3u, k); c3_0 += b0 * a; if (COL_GROUPS > 1u) { c3_1 += b1 * a; } if (COL_GROUPS > 2u) { c3_2 += b2 * a; } if (COL_GROUPS > 3u) { c3_3 += b3 * a; }
+    a = lhs_row4(row0 + 4u, k); c4_0 += b0 * a; if (COL_GROUPS > 1u) { c4_1 += b1 * a; } if (COL_GROUPS > 2u) { c4_2 += b2 * a; } if (COL_GROUPS > 3u) { c4_3 += b3 * a; }
+    a = lhs_row4(row0 + 5u, k); c5_0 += b0 * a; if (COL_GROUPS > 1u) { c5_1 += b1 * a; } if (COL_GROUPS > 2u) { c5_2 += b2 * a; } if (COL_GROUPS > 3u) { c5_3 += b3 * a; }
+    a = lhs_row4(row0 + 6u, k); c6_0 += b0 * a; if (COL_GROUPS > 1u) { c6_1 += b1 * a; } if (COL_GROUPS > 2u) { c6_2 += b2 * a; } if (COL_GROUPS > 3u) { c6_3 += b3 * a; }
+    a = lhs_row4(row0 + 7u, k); c7_0 += b0 * a; if (COL_GROUPS > 1u) { c7_1 += b1 * a; } if (COL_GROUPS > 2u) { c7_2 += b2 * a; } if (COL_GROUPS > 3u) { c7_3 += b3 * a; }
   }
   for (var k = k4; k < params.k; k = k + 1u) {
     let b0 = rhs_row4(k, col0);
-    let b1 = rhs_row4(k, col0 + 4u);
-    var b2 = b0; var b3 = b0;
-    if (WIDE) { b2 = rhs_row4(k, col0 + 8u); b3 = rhs_row4(k, col0 + 12u); }
-    var a = lhs_at(row0, k); c0_0 += a * b0; c0_1 += a * b1; if (WIDE) { c0_2 += a * b2; c0_3 += a * b3; }
-    a = lhs_at(row0 + 1u, k); c1_0 += a * b0; c1_1 += a * b1; if (WIDE) { c1_2 += a * b2; c1_3 += a * b3; }
-    a = lhs_at(row0 + 2u, k); c2_0 += a * b0; c2_1 += a * b1; if (WIDE) { c2_2 += a * b2; c2_3 += a * b3; }
-    a = lhs_at(row0 + 3u, k); c3_0 += a * b0; c3_1 += a * b1; if (WIDE) { c3_2 += a * b2; c3_3 += a * b3; }
-    a = lhs_at(row0 + 4u, k); c4_0 += a * b0; c4_1 += a * b1; if (WIDE) { c4_2 += a * b2; c4_3 += a * b3; }
-    a = lhs_at(row0 + 5u, k); c5_0 += a * b0; c5_1 += a * b1; if (WIDE) { c5_2 += a * b2; c5_3 += a * b3; }
-    a = lhs_at(row0 + 6u, k); c6_0 += a * b0; c6_1 += a * b1; if (WIDE) { c6_2 += a * b2; c6_3 += a * b3; }
-    a = lhs_at(row0 + 7u, k); c7_0 += a * b0; c7_1 += a * b1; if (WIDE) { c7_2 += a * b2; c7_3 += a * b3; }
+    var b1 = b0; var b2 = b0; var b3 = b0;
+    if (COL_GROUPS > 1u) { b1 = rhs_row4(k, col0 + 4u); }
+    if (COL_GROUPS > 2u) { b2 = rhs_row4(k, col0 + 8u); }
+    if (COL_GROUPS > 3u) { b3 = rhs_row4(k, col0 + 12u); }
+    var a = lhs_at(row0, k); c0_0 += a * b0; if (COL_GROUPS > 1u) { c0_1 += a * b1; } if (COL_GROUPS > 2u) { c0_2 += a * b2; } if (COL_GROUPS > 3u) { c0_3 += a * b3; }
+    a = lhs_at(row0 + 1u, k); c1_0 += a * b0; if (COL_GROUPS > 1u) { c1_1 += a * b1; } if (COL_GROUPS > 2u) { c1_2 += a * b2; } if (COL_GROUPS > 3u) { c1_3 += a * b3; }
+    a = lhs_at(row0 + 2u, k); c2_0 += a * b0; if (COL_GROUPS > 1u) { c2_1 += a * b1; } if (COL_GROUPS > 2u) { c2_2 += a * b2; } if (COL_GROUPS > 3u) { c2_3 += a * b3; }
+    a = lhs_at(row0 + 3u, k); c3_0 += a * b0; if (COL_GROUPS > 1u) { c3_1 += a * b1; } if (COL_GROUPS > 2u) { c3_2 += a * b2; } if (COL_GROUPS > 3u) { c3_3 += a * b3; }
+    a = lhs_at(row0 + 4u, k); c4_0 += a * b0; if (COL_GROUPS > 1u) { c4_1 += a * b1; } if (COL_GROUPS > 2u) { c4_2 += a * b2; } if (COL_GROUPS > 3u) { c4_3 += a * b3; }
+    a = lhs_at(row0 + 5u, k); c5_0 += a * b0; if (COL_GROUPS > 1u) { c5_1 += a * b1; } if (COL_GROUPS > 2u) { c5_2 += a * b2; } if (COL_GROUPS > 3u) { c5_3 += a * b3; }
+    a = lhs_at(row0 + 6u, k); c6_0 += a * b0; if (COL_GROUPS > 1u) { c6_1 += a * b1; } if (COL_GROUPS > 2u) { c6_2 += a * b2; } if (COL_GROUPS > 3u) { c6_3 += a * b3; }
+    a = lhs_at(row0 + 7u, k); c7_0 += a * b0; if (COL_GROUPS > 1u) { c7_1 += a * b1; } if (COL_GROUPS > 2u) { c7_2 += a * b2; } if (COL_GROUPS > 3u) { c7_3 += a * b3; }
   }
-  finish(row0, col0, c0_0); finish(row0, col0 + 4u, c0_1); if (WIDE) { finish(row0, col0 + 8u, c0_2); finish(row0, col0 + 12u, c0_3); }
-  finish(row0 + 1u, col0, c1_0); finish(row0 + 1u, col0 + 4u, c1_1); if (WIDE) { finish(row0 + 1u, col0 + 8u, c1_2); finish(row0 + 1u, col0 + 12u, c1_3); }
-  finish(row0 + 2u, col0, c2_0); finish(row0 + 2u, col0 + 4u, c2_1); if (WIDE) { finish(row0 + 2u, col0 + 8u, c2_2); finish(row0 + 2u, col0 + 12u, c2_3); }
-  finish(row0 + 3u, col0, c3_0); finish(row0 + 3u, col0 + 4u, c3_1); if (WIDE) { finish(row0 + 3u, col0 + 8u, c3_2); finish(row0 + 3u, col0 + 12u, c3_3); }
-  finish(row0 + 4u, col0, c4_0); finish(row0 + 4u, col0 + 4u, c4_1); if (WIDE) { finish(row0 + 4u, col0 + 8u, c4_2); finish(row0 + 4u, col0 + 12u, c4_3); }
-  finish(row0 + 5u, col0, c5_0); finish(row0 + 5u, col0 + 4u, c5_1); if (WIDE) { finish(row0 + 5u, col0 + 8u, c5_2); finish(row0 + 5u, col0 + 12u, c5_3); }
-  finish(row0 + 6u, col0, c6_0); finish(row0 + 6u, col0 + 4u, c6_1); if (WIDE) { finish(row0 + 6u, col0 + 8u, c6_2); finish(row0 + 6u, col0 + 12u, c6_3); }
-  finish(row0 + 7u, col0, c7_0); finish(row0 + 7u, col0 + 4u, c7_1); if (WIDE) { finish(row0 + 7u, col0 + 8u, c7_2); finish(row0 + 7u, col0 + 12u, c7_3); }
+  finish(row0, col0, c0_0); if (COL_GROUPS > 1u) { finish(row0, col0 + 4u, c0_1); } if (COL_GROUPS > 2u) { finish(row0, col0 + 8u, c0_2); } if (COL_GROUPS > 3u) { finish(row0, col0 + 12u, c0_3); }
+  finish(row0 + 1u, col0, c1_0); if (COL_GROUPS > 1u) { finish(row0 + 1u, col0 + 4u, c1_1); } if (COL_GROUPS > 2u) { finish(row0 + 1u, col0 + 8u, c1_2); } if (COL_GROUPS > 3u) { finish(row0 + 1u, col0 + 12u, c1_3); }
+  finish(row0 + 2u, col0, c2_0); if (COL_GROUPS > 1u) { finish(row0 + 2u, col0 + 4u, c2_1); } if (COL_GROUPS > 2u) { finish(row0 + 2u, col0 + 8u, c2_2); } if (COL_GROUPS > 3u) { finish(row0 + 2u, col0 + 12u, c2_3); }
+  finish(row0 + 3u, col0, c3_0); if (COL_GROUPS > 1u) { finish(row0 + 3u, col0 + 4u, c3_1); } if (COL_GROUPS > 2u) { finish(row0 + 3u, col0 + 8u, c3_2); } if (COL_GROUPS > 3u) { finish(row0 + 3u, col0 + 12u, c3_3); }
+  finish(row0 + 4u, col0, c4_0); if (COL_GROUPS > 1u) { finish(row0 + 4u, col0 + 4u, c4_1); } if (COL_GROUPS > 2u) { finish(row0 + 4u, col0 + 8u, c4_2); } if (COL_GROUPS > 3u) { finish(row0 + 4u, col0 + 12u, c4_3); }
+  finish(row0 + 5u, col0, c5_0); if (COL_GROUPS > 1u) { finish(row0 + 5u, col0 + 4u, c5_1); } if (COL_GROUPS > 2u) { finish(row0 + 5u, col0 + 8u, c5_2); } if (COL_GROUPS > 3u) { finish(row0 + 5u, col0 + 12u, c5_3); }
+  finish(row0 + 6u, col0, c6_0); if (COL_GROUPS > 1u) { finish(row0 + 6u, col0 + 4u, c6_1); } if (COL_GROUPS > 2u) { finish(row0 + 6u, col0 + 8u, c6_2); } if (COL_GROUPS > 3u) { finish(row0 + 6u, col0 + 12u, c6_3); }
+  finish(row0 + 7u, col0, c7_0); if (COL_GROUPS > 1u) { finish(row0 + 7u, col0 + 4u, c7_1); } if (COL_GROUPS > 2u) { finish(row0 + 7u, col0 + 8u, c7_2); } if (COL_GROUPS > 3u) { finish(row0 + 7u, col0 + 12u, c7_3); }
 }
 
 @compute @workgroup_size(64, 1, 1)

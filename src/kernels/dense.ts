@@ -4,28 +4,39 @@ import { type Dispatch, noStats, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
-/** Rows and columns of out computed by one matmul invocation (BLOCK in dense.wgsl). */
+/** Rows of out computed by one matmul invocation (BLOCK in dense.wgsl). */
 const BLOCK = 8;
-/** Output columns from which a product uses 16-column blocks (WIDE). */
+/** Output columns from which a product uses 16-column blocks. */
 export const WIDE_FROM = 128;
+/** Output columns up to which one block spans the whole width (n rounded up to 4). */
+export const NARROW_UP_TO = 16;
 /** Invocations per matmul workgroup. */
 const GROUP = 64;
+
+/**
+ * Columns of out per invocation, in groups of 4 (COL_GROUPS in dense.wgsl): outputs of at
+ * most 16 columns in one block of their own width rounded up to 4 (a 10-class output: 12, not
+ * two blocks of 8 that load 16 columns of weights for 10), wide outputs 16, others 8.
+ */
+export function matmulColumnGroups(n: number): number {
+  if (n <= NARROW_UP_TO) return Math.ceil(n / 4);
+  return n >= WIDE_FROM ? 4 : 2;
+}
 
 /**
  * Workgroup shape of a product: as many invocations across the columns as the columns need
  * (a power of two up to 8) and the rest down the rows, so narrow outputs (n = 10) do not
  * leave most of each workgroup idle.
  */
-export function matmulGroupShape(m: number, n: number): { x: number; y: number; wide: boolean } {
-  // 16-column blocks once the output is wide enough to keep every invocation busy.
-  const wide = n >= WIDE_FROM;
-  const columnBlocks = Math.ceil(n / (wide ? 2 * BLOCK : BLOCK));
+export function matmulGroupShape(m: number, n: number): { x: number; y: number; colGroups: number } {
+  const colGroups = matmulColumnGroups(n);
+  const columnBlocks = Math.ceil(n / (4 * colGroups));
   let x = 1;
   while (x < columnBlocks && x < 8) x *= 2;
   const rowBlocks = Math.ceil(m / BLOCK);
   let y = GROUP / x;
   while (y > 1 && y / 2 >= rowBlocks) y /= 2;
-  return { x, y, wide };
+  return { x, y, colGroups };
 }
 
 /** What the matmul kernel does with each output value before storing it. */
@@ -76,7 +87,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       ACT: activationCode(a.activation ?? 'identity'),
       WG_X: shape.x,
       WG_Y: shape.y,
-      WIDE: shape.wide,
+      COL_GROUPS: shape.colGroups,
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
@@ -87,7 +98,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     kernel,
     { m: a.m, n: a.n, k: a.k },
     { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.mask ?? a.aux ?? a.lhs, edge_stats: stats },
-    [Math.ceil(a.n / ((shape.wide ? 2 : 1) * BLOCK * shape.x)), Math.ceil(a.m / (BLOCK * shape.y)), 1],
+    [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.ceil(a.m / (BLOCK * shape.y)), 1],
   );
 }
 

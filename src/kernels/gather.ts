@@ -7,6 +7,12 @@ import { family } from './sources.js';
 /** Element type of a dataset column block held on the GPU. */
 export type GatherSource = 'u8' | 'f32' | 'u32';
 
+/** A grid of one workgroup per row (x·y ≥ rows, each at most 65535). */
+function groupsPerRow(rows: number): [number, number, number] {
+  const y = Math.ceil(rows / 65535);
+  return [Math.ceil(rows / y), y, 1];
+}
+
 /** One batch to gather: `rows` rows starting at position `start` of the permutation. */
 export interface GatherSlot {
   rows: number;
@@ -60,7 +66,8 @@ export async function gatherEpoch(
   const dispatches = a.slots.map((slot, i) => ({
     kernel,
     bindGroup,
-    groups: kernel.groupsFor1D(slot.rows * a.features),
+    // u8/f32: one workgroup per row; u32: one invocation per value (see gather.wgsl).
+    groups: a.source === 'u32' ? kernel.groupsFor1D(slot.rows * a.features) : groupsPerRow(slot.rows),
     dynamicOffset: i * UNIFORM_SLOT,
   }));
   return { dispatches, uniform };

@@ -29,9 +29,12 @@ const SHAPES: [number, number, number][] = [
   [64, 64, 64],
   [100, 33, 257],
   [130, 70, 16],
-  // Wide outputs take 16-column blocks (WIDE).
+  // Wide outputs take 16-column blocks; outputs of ≤ 16 columns one block of their width.
   [37, 141, 19],
   [9, 128, 6],
+  [70, 10, 45],
+  [20, 13, 9],
+  [33, 16, 5],
 ];
 
 const h = useHarness();

@@ -15,30 +15,38 @@ function gatherRef(source: ArrayLike<number>, features: number, order: Uint32Arr
 }
 
 describe('gather kernels (shaders/gather.wgsl)', () => {
-  it('gather_u8 unpacks bytes of shuffled rows, with scale (exact)', async () => {
-    const [rows, features] = [50, 12];
-    const rng = new Random(1);
-    const bytes = Uint8Array.from({ length: rows * features }, () => rng.int(256));
-    const order = rng.permutation(rows);
-    const out = h.output(16 * features);
-    const { dispatches } = await gatherEpoch(h.rec, {
-      source: 'u8',
-      features,
-      rowWords: features / 4,
-      scale: 1 / 255,
-      slots: [
-        { rows: 16, start: 0 },
-        { rows: 16, start: 32 },
-      ],
-      order: h.input(order),
-      data: h.input(new Uint32Array(bytes.buffer)),
-      out,
+  // 13 features: rows padded to 4 words, the last word's padding bytes never stored.
+  for (const features of [12, 13, 784]) {
+    it(`gather_u8 unpacks bytes of shuffled rows, with scale (exact), ${features} features`, async () => {
+      const rows = 50;
+      const rowWords = Math.ceil(features / 4);
+      const rng = new Random(1);
+      const bytes = Uint8Array.from({ length: rows * features }, () => rng.int(256));
+      const padded = new Uint8Array(rows * rowWords * 4).fill(7);
+      for (let r = 0; r < rows; r++) padded.set(bytes.subarray(r * features, (r + 1) * features), r * rowWords * 4);
+      const order = rng.permutation(rows);
+      const out = h.output(16 * features + 4);
+      const { dispatches } = await gatherEpoch(h.rec, {
+        source: 'u8',
+        features,
+        rowWords,
+        scale: 1 / 255,
+        slots: [
+          { rows: 16, start: 0 },
+          { rows: 16, start: 32 },
+        ],
+        order: h.input(order),
+        data: h.input(new Uint32Array(padded.buffer)),
+        out,
+      });
+      submitDispatches(runtime().gpu.device, [dispatches[1]!]);
+      const got = await h.read(out, 16 * features + 4);
+      const want = gatherRef(bytes, features, order, 32, 16, 1 / 255);
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 6);
+      // Nothing is written past the batch (the padding of the last row's word included).
+      expect(Array.from(got.slice(16 * features))).toEqual([0, 0, 0, 0]);
     });
-    submitDispatches(runtime().gpu.device, [dispatches[1]!]);
-    const got = await h.read(out, 16 * features);
-    const want = gatherRef(bytes, features, order, 32, 16, 1 / 255);
-    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 6);
-  });
+  }
 
   it('gather_f32 and gather_u32 copy whole rows in permutation order (exact)', async () => {
     const [rows, features] = [40, 3];
