@@ -26,17 +26,16 @@ export function matmulColumnGroups(n: number): number {
 /**
  * Workgroup shape of a product: as many invocations across the columns as the columns need
  * (a power of two up to 8) and the rest down the rows, so narrow outputs (n = 10) do not
- * leave most of each workgroup idle.
+ * leave most of each workgroup idle. The shape depends on n alone: every distinct shape is a
+ * pipeline to compile (0.3–1 s each on a software adapter, where a growing network would meet
+ * a new one for each new level size), and fitting the rows to small m saved no time there.
  */
-export function matmulGroupShape(m: number, n: number): { x: number; y: number; colGroups: number } {
+export function matmulGroupShape(n: number): { x: number; y: number; colGroups: number } {
   const colGroups = matmulColumnGroups(n);
   const columnBlocks = Math.ceil(n / (4 * colGroups));
   let x = 1;
   while (x < columnBlocks && x < 8) x *= 2;
-  const rowBlocks = Math.ceil(m / BLOCK);
-  let y = GROUP / x;
-  while (y > 1 && y / 2 >= rowBlocks) y /= 2;
-  return { x, y, colGroups };
+  return { x, y: GROUP / x, colGroups };
 }
 
 /** What the matmul kernel does with each output value before storing it. */
@@ -73,7 +72,7 @@ export interface MatmulArgs {
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('a matmul mask shares its binding with the activation-grad epilogue; use one or the other');
-  const shape = matmulGroupShape(a.m, a.n);
+  const shape = matmulGroupShape(a.n);
   const kernel = await rec.kernels.get({
     ...family('dense'),
     entryPoint: 'matmul',
