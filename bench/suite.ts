@@ -1,7 +1,7 @@
 // The benchmark's workloads in order, alternating senn and TensorFlow.js (when given) in
 // rounds so that drifts of a shared, noisy machine fall on both. Runs in the page and in Node.
 import { classificationDataset, type Runtime } from '../src/index.js';
-import { expandLikeReference, fmaCeiling, levelSparseVsDense, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
+import { expandLikeReference, fmaCeiling, levelSparseVsDense, loadCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
 
 /** TensorFlow.js's side, present in the browser only. */
 export interface Peer {
@@ -146,6 +146,18 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
     sennMs: level.sparse.median,
     senn: level.sparse,
     note: `${level.edges} edges; the same level dense: ${level.dense.median.toFixed(1)} ms; dense / sparse = ${(level.dense.median / level.sparse.median).toFixed(2)}x`,
+  });
+
+  // Why sparse kernels gain less than their FMA count says on some adapters: what a load costs
+  // by the addresses neighbouring invocations read.
+  o.log('load cost by address pattern…');
+  const costs = await loadCost(rt, o.reps);
+  const consecutive = costs[0]!.nsPerLoad;
+  workloads.push({
+    name: 'storage load per invocation (bench/loads.wgsl)',
+    sennMs: consecutive.median * 64 * 64 * 1024 * 1e-6,
+    senn: measured(consecutive.reps.map((ns) => ns * 64 * 64 * 1024 * 1e-6)),
+    note: `ns per load and invocation: ${costs.map((c) => `${c.pattern} ${c.nsPerLoad.median.toFixed(3)}`).join(', ')} (sennMs: 64 × 64 invocations × 1,024 consecutive loads)`,
   });
 
   return { ceilingGflops: ceiling.gflops, ceilingCheck: ceiling.check, workloads };

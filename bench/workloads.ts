@@ -20,6 +20,7 @@ import {
   subset,
 } from '../src/index.js';
 import fmaSource from './fma.wgsl';
+import loadsSource from './loads.wgsl';
 
 /** Median, spread and the raw repetitions of one measured quantity. */
 export interface Measured {
@@ -89,6 +90,60 @@ export async function fmaCeiling(rt: Runtime, reps: number, start = { groups: 51
     const got = (await rt.gpu.readFloats(out, 0, 1))[0]!;
     const flops = groups * 64 * iterations * 64;
     return { gflops: measured(times.map((ms) => flops / ms / 1e6)), check: Math.abs(got - expected) / expected };
+  } finally {
+    owner.destroy();
+  }
+}
+
+/** Address patterns of bench/loads.wgsl, in PATTERN order. */
+export const LOAD_PATTERNS = ['consecutive', 'same address', 'strided', 'scattered'] as const;
+
+/** The CPU's version of the sums bench/loads.wgsl writes for invocation `t` of workgroup `g`. */
+export function loadSums(data: Float32Array, pattern: number, g: number, t: number, loads: number): number {
+  const mask = data.length - 1;
+  let sum = 0;
+  for (let i = 0; i < loads; i++) {
+    let at: number;
+    if (pattern === 1) at = g * 4096 + 64 * i;
+    else if (pattern === 2) at = g * 4096 + 64 * i + 17 * t;
+    else if (pattern === 3) at = (Math.imul(t + 64 * g, 2654435761) + Math.imul(i, 40503)) >>> 8;
+    else at = g * 4096 + 64 * i + t;
+    sum = Math.fround(sum + data[(at & mask) >>> 0]!);
+  }
+  return sum;
+}
+
+/**
+ * Nanoseconds per load and invocation for each address pattern of bench/loads.wgsl (64
+ * workgroups of 64 invocations, `loads` loads each, over a 16 MiB buffer), with the results
+ * of the first workgroup, to check against {@link loadSums}.
+ */
+export async function loadCost(
+  rt: Runtime,
+  reps: number,
+  o: { loads?: number; floats?: number; data?: Float32Array } = {},
+): Promise<{ pattern: (typeof LOAD_PATTERNS)[number]; nsPerLoad: Measured; firstGroup: Float32Array }[]> {
+  const { rec, owner } = recorder(rt, 'bench.loads');
+  try {
+    const device = rt.gpu.device;
+    const loads = o.loads ?? 1024;
+    const floats = o.floats ?? 1 << 22;
+    const groups = 64;
+    const data = o.data ?? Float32Array.from({ length: floats }, (_, i) => (i % 7) * 0.25);
+    const input = uploadStorage(device, owner, 'loads.data', data).buffer;
+    const out = storageBuffer(device, owner, 'loads.out', groups * 64 * 4).buffer;
+    const results = [];
+    for (const [code, pattern] of LOAD_PATTERNS.entries()) {
+      const kernel = await rt.kernels.get({ file: 'bench/loads.wgsl', source: loadsSource, entryPoint: 'loads', constants: { PATTERN: code } });
+      const dispatch = prepare(rec, kernel, { loads, mask: data.length - 1 }, { data: input, out }, [groups, 1, 1]);
+      const times = await repeat(async () => {
+        submitDispatches(device, [dispatch]);
+        await device.queue.onSubmittedWorkDone();
+      }, reps);
+      const perLoad = 1e6 / (groups * 64 * loads);
+      results.push({ pattern, nsPerLoad: measured(times.map((ms) => ms * perLoad)), firstGroup: await rt.gpu.readFloats(out, 0, 64) });
+    }
+    return results;
   } finally {
     owner.destroy();
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuPeak, nvidiaPeak } from '../../bench/report.js';
-import { fmaCeiling } from '../../bench/workloads.js';
+import { fmaCeiling, LOAD_PATTERNS, loadCost, loadSums } from '../../bench/workloads.js';
+import { Random } from '../../src/data/random.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -12,6 +13,20 @@ describe('benchmark', () => {
     console.log(`fma ceiling: ${gflops.median.toFixed(2)} GFLOP/s, relative error ${check.toExponential(2)} (tolerance 1e-5)`);
     expect(check).toBeLessThan(1e-5);
     expect(gflops.median).toBeGreaterThan(0);
+  });
+
+  it('load-cost kernel reads the addresses its header says, for every pattern (exact sums)', async () => {
+    const rng = new Random(3);
+    const data = Float32Array.from({ length: 1 << 14 }, () => rng.int(16) / 4);
+    const loads = 96;
+    const costs = await loadCost(runtime(), 1, { loads, data });
+    expect(costs.map((c) => c.pattern)).toEqual([...LOAD_PATTERNS]);
+    for (const [code, c] of costs.entries()) {
+      // Quarter-integer values under 2^24 / 4: float32 sums are exact in any order.
+      const want = Array.from({ length: 64 }, (_, t) => loadSums(data, code, 0, t, loads));
+      expect(Array.from(c.firstGroup)).toEqual(want);
+      expect(c.nsPerLoad.median).toBeGreaterThan(0);
+    }
   });
 
   it('reads fp32 peaks from nvidia-smi and lscpu output', () => {
