@@ -10,7 +10,7 @@ import { drawStructure } from './structureView.js';
 /** What the page exposes for its end-to-end test (and for curious users in the console). */
 interface DemoState {
   ready: boolean;
-  state: 'starting' | 'unsupported' | 'idle' | 'loading' | 'running' | 'paused' | 'finished' | 'stopped' | 'error';
+  state: 'starting' | 'unsupported' | 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'stopped' | 'error';
   adapter: string;
   epochs: EpochReport[];
   events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
@@ -153,16 +153,19 @@ async function start(): Promise<void> {
   }
 }
 
-function togglePause(): void {
+async function togglePause(): Promise<void> {
   if (!session) return;
-  if (demo.state === 'paused') {
+  if (demo.state === 'paused' || demo.state === 'pausing') {
     session.resume();
     demo.state = 'running';
     buttons.pause.textContent = 'Pause';
   } else {
-    session.pause();
-    demo.state = 'paused';
+    // "paused" only once the run holds: the epoch under way still finishes and reports.
+    demo.state = 'pausing';
     buttons.pause.textContent = 'Resume';
+    await session.pause();
+    if (demo.state !== 'pausing') return;
+    demo.state = 'paused';
     status(`${$('status').textContent} — paused`);
   }
 }
@@ -193,7 +196,7 @@ async function init(): Promise<void> {
   select.addEventListener('change', () => applyPreset(select.value as DemoDataset));
   applyPreset(select.value as DemoDataset);
   buttons.start.addEventListener('click', () => void start());
-  buttons.pause.addEventListener('click', togglePause);
+  buttons.pause.addEventListener('click', () => void togglePause());
   buttons.reset.addEventListener('click', reset);
   if (!('gpu' in navigator) || !navigator.gpu) {
     unsupported('This browser has no WebGPU, which senn needs to train on your GPU. Use a recent Chrome, Edge or Firefox with WebGPU enabled (Safari: Technology Preview), or run senn in Node with "npx senn train".');

@@ -26,6 +26,8 @@ export class Session {
   private paused = false;
   private stopped = false;
   private wake: (() => void) | null = null;
+  /** Resolves the promise of a pause() once the run holds at an epoch boundary. */
+  private held: (() => void) | null = null;
   net: Network | null = null;
 
   constructor(
@@ -57,17 +59,32 @@ export class Session {
     } catch (error) {
       if (error instanceof Stopped) return 'stopped';
       throw error;
+    } finally {
+      this.releaseHeld();
     }
+  }
+
+  private releaseHeld(): void {
+    this.held?.();
+    this.held = null;
   }
 
   /** Between epochs: wait while paused, end the run when stopped. */
   private async gate(): Promise<void> {
-    while (this.paused && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
+    while (this.paused && !this.stopped) {
+      this.releaseHeld();
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
     if (this.stopped) throw new Stopped('stopped');
   }
 
-  pause(): void {
+  /**
+   * Hold the run at the next epoch boundary; resolves once it holds there (the epoch under way
+   * finishes first) or the run has ended.
+   */
+  pause(): Promise<void> {
     this.paused = true;
+    return new Promise<void>((resolve) => (this.held = resolve));
   }
 
   resume(): void {

@@ -75,7 +75,10 @@ struct Params {
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override COL_GROUPS: u32 = 2u;
-const BLOCK: u32 = 8u; // rows of out per invocation
+const BLOCK: u32 = 8u; // rows of out per invocation (16 when TALL)
+override TALL: bool = false;
+
+fn block_rows() -> u32 { return select(BLOCK, 2u * BLOCK, TALL); }
 
 fn block_cols() -> u32 { return 4u * COL_GROUPS; }
 
@@ -132,7 +135,7 @@ fn finish(row: u32, col: u32, sums: vec4<f32>) {
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   let col0 = id.x * block_cols();
-  let row0 = id.y * BLOCK;
+  let row0 = id.y * block_rows();
   if (col0 >= params.n || row0 >= params.m) { return; }
   // Row i of the block is held in c{i}_0 .. c{i}_3, four columns each (the first COL_GROUPS
   // of them used). Named registers rather than an array: indexed arrays end up in memory.
@@ -144,6 +147,15 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   var c5_0 = vec4<f32>(0.0); var c5_1 = vec4<f32>(0.0); var c5_2 = vec4<f32>(0.0); var c5_3 = vec4<f32>(0.0);
   var c6_0 = vec4<f32>(0.0); var c6_1 = vec4<f32>(0.0); var c6_2 = vec4<f32>(0.0); var c6_3 = vec4<f32>(0.0);
   var c7_0 = vec4<f32>(0.0); var c7_1 = vec4<f32>(0.0); var c7_2 = vec4<f32>(0.0); var c7_3 = vec4<f32>(0.0);
+  // Rows 8–15 of the block (TALL only).
+  var c8_0 = vec4<f32>(0.0); var c8_1 = vec4<f32>(0.0); var c8_2 = vec4<f32>(0.0); var c8_3 = vec4<f32>(0.0);
+  var c9_0 = vec4<f32>(0.0); var c9_1 = vec4<f32>(0.0); var c9_2 = vec4<f32>(0.0); var c9_3 = vec4<f32>(0.0);
+  var c10_0 = vec4<f32>(0.0); var c10_1 = vec4<f32>(0.0); var c10_2 = vec4<f32>(0.0); var c10_3 = vec4<f32>(0.0);
+  var c11_0 = vec4<f32>(0.0); var c11_1 = vec4<f32>(0.0); var c11_2 = vec4<f32>(0.0); var c11_3 = vec4<f32>(0.0);
+  var c12_0 = vec4<f32>(0.0); var c12_1 = vec4<f32>(0.0); var c12_2 = vec4<f32>(0.0); var c12_3 = vec4<f32>(0.0);
+  var c13_0 = vec4<f32>(0.0); var c13_1 = vec4<f32>(0.0); var c13_2 = vec4<f32>(0.0); var c13_3 = vec4<f32>(0.0);
+  var c14_0 = vec4<f32>(0.0); var c14_1 = vec4<f32>(0.0); var c14_2 = vec4<f32>(0.0); var c14_3 = vec4<f32>(0.0);
+  var c15_0 = vec4<f32>(0.0); var c15_1 = vec4<f32>(0.0); var c15_2 = vec4<f32>(0.0); var c15_3 = vec4<f32>(0.0);
   let k4 = params.k & ~3u;
   for (var k = 0u; k < k4; k = k + 4u) {
     let b0 = rhs_block(k, col0);
@@ -159,6 +171,16 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
     a = lhs_row4(row0 + 5u, k); c5_0 += b0 * a; if (COL_GROUPS > 1u) { c5_1 += b1 * a; } if (COL_GROUPS > 2u) { c5_2 += b2 * a; } if (COL_GROUPS > 3u) { c5_3 += b3 * a; }
     a = lhs_row4(row0 + 6u, k); c6_0 += b0 * a; if (COL_GROUPS > 1u) { c6_1 += b1 * a; } if (COL_GROUPS > 2u) { c6_2 += b2 * a; } if (COL_GROUPS > 3u) { c6_3 += b3 * a; }
     a = lhs_row4(row0 + 7u, k); c7_0 += b0 * a; if (COL_GROUPS > 1u) { c7_1 += b1 * a; } if (COL_GROUPS > 2u) { c7_2 += b2 * a; } if (COL_GROUPS > 3u) { c7_3 += b3 * a; }
+    if (TALL) {
+        a = lhs_row4(row0 + 8u, k); c8_0 += b0 * a; if (COL_GROUPS > 1u) { c8_1 += b1 * a; } if (COL_GROUPS > 2u) { c8_2 += b2 * a; } if (COL_GROUPS > 3u) { c8_3 += b3 * a; }
+        a = lhs_row4(row0 + 9u, k); c9_0 += b0 * a; if (COL_GROUPS > 1u) { c9_1 += b1 * a; } if (COL_GROUPS > 2u) { c9_2 += b2 * a; } if (COL_GROUPS > 3u) { c9_3 += b3 * a; }
+        a = lhs_row4(row0 + 10u, k); c10_0 += b0 * a; if (COL_GROUPS > 1u) { c10_1 += b1 * a; } if (COL_GROUPS > 2u) { c10_2 += b2 * a; } if (COL_GROUPS > 3u) { c10_3 += b3 * a; }
+        a = lhs_row4(row0 + 11u, k); c11_0 += b0 * a; if (COL_GROUPS > 1u) { c11_1 += b1 * a; } if (COL_GROUPS > 2u) { c11_2 += b2 * a; } if (COL_GROUPS > 3u) { c11_3 += b3 * a; }
+        a = lhs_row4(row0 + 12u, k); c12_0 += b0 * a; if (COL_GROUPS > 1u) { c12_1 += b1 * a; } if (COL_GROUPS > 2u) { c12_2 += b2 * a; } if (COL_GROUPS > 3u) { c12_3 += b3 * a; }
+        a = lhs_row4(row0 + 13u, k); c13_0 += b0 * a; if (COL_GROUPS > 1u) { c13_1 += b1 * a; } if (COL_GROUPS > 2u) { c13_2 += b2 * a; } if (COL_GROUPS > 3u) { c13_3 += b3 * a; }
+        a = lhs_row4(row0 + 14u, k); c14_0 += b0 * a; if (COL_GROUPS > 1u) { c14_1 += b1 * a; } if (COL_GROUPS > 2u) { c14_2 += b2 * a; } if (COL_GROUPS > 3u) { c14_3 += b3 * a; }
+        a = lhs_row4(row0 + 15u, k); c15_0 += b0 * a; if (COL_GROUPS > 1u) { c15_1 += b1 * a; } if (COL_GROUPS > 2u) { c15_2 += b2 * a; } if (COL_GROUPS > 3u) { c15_3 += b3 * a; }
+    }
   }
   for (var k = k4; k < params.k; k = k + 1u) {
     let b0 = rhs_row4(k, col0);
@@ -174,6 +196,16 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
     a = lhs_at(row0 + 5u, k); c5_0 += a * b0; if (COL_GROUPS > 1u) { c5_1 += a * b1; } if (COL_GROUPS > 2u) { c5_2 += a * b2; } if (COL_GROUPS > 3u) { c5_3 += a * b3; }
     a = lhs_at(row0 + 6u, k); c6_0 += a * b0; if (COL_GROUPS > 1u) { c6_1 += a * b1; } if (COL_GROUPS > 2u) { c6_2 += a * b2; } if (COL_GROUPS > 3u) { c6_3 += a * b3; }
     a = lhs_at(row0 + 7u, k); c7_0 += a * b0; if (COL_GROUPS > 1u) { c7_1 += a * b1; } if (COL_GROUPS > 2u) { c7_2 += a * b2; } if (COL_GROUPS > 3u) { c7_3 += a * b3; }
+    if (TALL) {
+        a = lhs_at(row0 + 8u, k); c8_0 += a * b0; if (COL_GROUPS > 1u) { c8_1 += a * b1; } if (COL_GROUPS > 2u) { c8_2 += a * b2; } if (COL_GROUPS > 3u) { c8_3 += a * b3; }
+        a = lhs_at(row0 + 9u, k); c9_0 += a * b0; if (COL_GROUPS > 1u) { c9_1 += a * b1; } if (COL_GROUPS > 2u) { c9_2 += a * b2; } if (COL_GROUPS > 3u) { c9_3 += a * b3; }
+        a = lhs_at(row0 + 10u, k); c10_0 += a * b0; if (COL_GROUPS > 1u) { c10_1 += a * b1; } if (COL_GROUPS > 2u) { c10_2 += a * b2; } if (COL_GROUPS > 3u) { c10_3 += a * b3; }
+        a = lhs_at(row0 + 11u, k); c11_0 += a * b0; if (COL_GROUPS > 1u) { c11_1 += a * b1; } if (COL_GROUPS > 2u) { c11_2 += a * b2; } if (COL_GROUPS > 3u) { c11_3 += a * b3; }
+        a = lhs_at(row0 + 12u, k); c12_0 += a * b0; if (COL_GROUPS > 1u) { c12_1 += a * b1; } if (COL_GROUPS > 2u) { c12_2 += a * b2; } if (COL_GROUPS > 3u) { c12_3 += a * b3; }
+        a = lhs_at(row0 + 13u, k); c13_0 += a * b0; if (COL_GROUPS > 1u) { c13_1 += a * b1; } if (COL_GROUPS > 2u) { c13_2 += a * b2; } if (COL_GROUPS > 3u) { c13_3 += a * b3; }
+        a = lhs_at(row0 + 14u, k); c14_0 += a * b0; if (COL_GROUPS > 1u) { c14_1 += a * b1; } if (COL_GROUPS > 2u) { c14_2 += a * b2; } if (COL_GROUPS > 3u) { c14_3 += a * b3; }
+        a = lhs_at(row0 + 15u, k); c15_0 += a * b0; if (COL_GROUPS > 1u) { c15_1 += a * b1; } if (COL_GROUPS > 2u) { c15_2 += a * b2; } if (COL_GROUPS > 3u) { c15_3 += a * b3; }
+    }
   }
   finish(row0, col0, c0_0); if (COL_GROUPS > 1u) { finish(row0, col0 + 4u, c0_1); } if (COL_GROUPS > 2u) { finish(row0, col0 + 8u, c0_2); } if (COL_GROUPS > 3u) { finish(row0, col0 + 12u, c0_3); }
   finish(row0 + 1u, col0, c1_0); if (COL_GROUPS > 1u) { finish(row0 + 1u, col0 + 4u, c1_1); } if (COL_GROUPS > 2u) { finish(row0 + 1u, col0 + 8u, c1_2); } if (COL_GROUPS > 3u) { finish(row0 + 1u, col0 + 12u, c1_3); }
@@ -183,6 +215,16 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   finish(row0 + 5u, col0, c5_0); if (COL_GROUPS > 1u) { finish(row0 + 5u, col0 + 4u, c5_1); } if (COL_GROUPS > 2u) { finish(row0 + 5u, col0 + 8u, c5_2); } if (COL_GROUPS > 3u) { finish(row0 + 5u, col0 + 12u, c5_3); }
   finish(row0 + 6u, col0, c6_0); if (COL_GROUPS > 1u) { finish(row0 + 6u, col0 + 4u, c6_1); } if (COL_GROUPS > 2u) { finish(row0 + 6u, col0 + 8u, c6_2); } if (COL_GROUPS > 3u) { finish(row0 + 6u, col0 + 12u, c6_3); }
   finish(row0 + 7u, col0, c7_0); if (COL_GROUPS > 1u) { finish(row0 + 7u, col0 + 4u, c7_1); } if (COL_GROUPS > 2u) { finish(row0 + 7u, col0 + 8u, c7_2); } if (COL_GROUPS > 3u) { finish(row0 + 7u, col0 + 12u, c7_3); }
+  if (TALL) {
+    finish(row0 + 8u, col0, c8_0); if (COL_GROUPS > 1u) { finish(row0 + 8u, col0 + 4u, c8_1); } if (COL_GROUPS > 2u) { finish(row0 + 8u, col0 + 8u, c8_2); } if (COL_GROUPS > 3u) { finish(row0 + 8u, col0 + 12u, c8_3); }
+    finish(row0 + 9u, col0, c9_0); if (COL_GROUPS > 1u) { finish(row0 + 9u, col0 + 4u, c9_1); } if (COL_GROUPS > 2u) { finish(row0 + 9u, col0 + 8u, c9_2); } if (COL_GROUPS > 3u) { finish(row0 + 9u, col0 + 12u, c9_3); }
+    finish(row0 + 10u, col0, c10_0); if (COL_GROUPS > 1u) { finish(row0 + 10u, col0 + 4u, c10_1); } if (COL_GROUPS > 2u) { finish(row0 + 10u, col0 + 8u, c10_2); } if (COL_GROUPS > 3u) { finish(row0 + 10u, col0 + 12u, c10_3); }
+    finish(row0 + 11u, col0, c11_0); if (COL_GROUPS > 1u) { finish(row0 + 11u, col0 + 4u, c11_1); } if (COL_GROUPS > 2u) { finish(row0 + 11u, col0 + 8u, c11_2); } if (COL_GROUPS > 3u) { finish(row0 + 11u, col0 + 12u, c11_3); }
+    finish(row0 + 12u, col0, c12_0); if (COL_GROUPS > 1u) { finish(row0 + 12u, col0 + 4u, c12_1); } if (COL_GROUPS > 2u) { finish(row0 + 12u, col0 + 8u, c12_2); } if (COL_GROUPS > 3u) { finish(row0 + 12u, col0 + 12u, c12_3); }
+    finish(row0 + 13u, col0, c13_0); if (COL_GROUPS > 1u) { finish(row0 + 13u, col0 + 4u, c13_1); } if (COL_GROUPS > 2u) { finish(row0 + 13u, col0 + 8u, c13_2); } if (COL_GROUPS > 3u) { finish(row0 + 13u, col0 + 12u, c13_3); }
+    finish(row0 + 14u, col0, c14_0); if (COL_GROUPS > 1u) { finish(row0 + 14u, col0 + 4u, c14_1); } if (COL_GROUPS > 2u) { finish(row0 + 14u, col0 + 8u, c14_2); } if (COL_GROUPS > 3u) { finish(row0 + 14u, col0 + 12u, c14_3); }
+    finish(row0 + 15u, col0, c15_0); if (COL_GROUPS > 1u) { finish(row0 + 15u, col0 + 4u, c15_1); } if (COL_GROUPS > 2u) { finish(row0 + 15u, col0 + 8u, c15_2); } if (COL_GROUPS > 3u) { finish(row0 + 15u, col0 + 12u, c15_3); }
+  }
 }
 
 @compute @workgroup_size(64, 1, 1)

@@ -33,6 +33,8 @@ const SHAPES: [number, number, number][] = [
   [37, 141, 19],
   [9, 128, 6],
   [70, 10, 45],
+  // Wide and tall: 16×16 blocks (TALL), ragged in both directions.
+  [150, 141, 23],
   [20, 13, 9],
   [33, 16, 5],
 ];
@@ -64,42 +66,48 @@ describe('matmul kernel (shaders/dense.wgsl) against the CPU reference', () => {
   }
 
   for (const activation of ACTIVATIONS) {
-    it(`forward epilogue bias + ${activation} on 100×33 (k = 257)`, async () => {
-      const [m, n, k] = [100, 33, 257];
-      const rng = new Random(11);
-      const x = randomArray(rng, m * k);
-      const w = randomArray(rng, k * n, -0.2, 0.2);
-      const b = randomArray(rng, n);
-      const out = h.output(m * n);
-      h.run(
-        await matmul(h.rec, { m, n, k, lhs: h.input(x), rhs: h.input(w), bias: h.input(b), out, epilogue: 'bias-activation', activation }),
-      );
-      report(`forward ${activation}`, relativeError(await h.read(out, m * n), denseForwardRef(x, w, b, m, n, k, activation)), PRODUCT_TOL);
-    });
+    for (const [m, n, k] of [
+      [100, 33, 257],
+      [140, 150, 37], // 16×16 blocks (TALL)
+    ] as const) {
+      it(`forward epilogue bias + ${activation} on ${m}×${n} (k = ${k})`, async () => {
+        const rng = new Random(11);
+        const x = randomArray(rng, m * k);
+        const w = randomArray(rng, k * n, -0.2, 0.2);
+        const b = randomArray(rng, n);
+        const out = h.output(m * n);
+        h.run(
+          await matmul(h.rec, { m, n, k, lhs: h.input(x), rhs: h.input(w), bias: h.input(b), out, epilogue: 'bias-activation', activation }),
+        );
+        report(`forward ${activation}`, relativeError(await h.read(out, m * n), denseForwardRef(x, w, b, m, n, k, activation)), PRODUCT_TOL);
+      });
+    }
 
-    it(`input-gradient epilogue × ${activation}' on 65 rows, 150 inputs (wide blocks), 33 outputs`, async () => {
-      const [rows, inputs, outputs] = [65, 150, 33];
-      const rng = new Random(12);
-      const dz = randomArray(rng, rows * outputs);
-      const w = randomArray(rng, inputs * outputs);
-      const below = Float32Array.from(randomArray(rng, rows * inputs, -2, 2), (z) => activate(activation, z));
-      const out = h.output(rows * inputs);
-      h.run(
-        await matmul(h.rec, {
-          m: rows,
-          n: inputs,
-          k: outputs,
-          lhs: h.input(dz),
-          rhs: h.input(w),
-          transRhs: true,
-          aux: h.input(below),
-          out,
-          epilogue: 'activation-grad',
-          activation,
-        }),
-      );
-      report(`input grad ${activation}`, relativeError(await h.read(out, rows * inputs), inputGradRef(dz, w, below, rows, inputs, outputs, activation)), PRODUCT_TOL);
-    });
+    for (const rows of [65, 130]) {
+      it(`input-gradient epilogue × ${activation}' on ${rows} rows, 150 inputs (wide blocks), 33 outputs`, async () => {
+        const [inputs, outputs] = [150, 33];
+        const rng = new Random(12);
+        const dz = randomArray(rng, rows * outputs);
+        const w = randomArray(rng, inputs * outputs);
+        const below = Float32Array.from(randomArray(rng, rows * inputs, -2, 2), (z) => activate(activation, z));
+        const out = h.output(rows * inputs);
+        h.run(
+          await matmul(h.rec, {
+            m: rows,
+            n: inputs,
+            k: outputs,
+            lhs: h.input(dz),
+            rhs: h.input(w),
+            transRhs: true,
+            aux: h.input(below),
+            out,
+            epilogue: 'activation-grad',
+            activation,
+          }),
+        );
+        report(`input grad ${activation}`, relativeError(await h.read(out, rows * inputs), inputGradRef(dz, w, below, rows, inputs, outputs, activation)), PRODUCT_TOL);
+      });
+    }
   }
 });
 
@@ -107,6 +115,7 @@ describe('matmul accumulate and per-value statistics epilogues', () => {
   for (const [m, n, k] of [
     [50, 30, 21],
     [50, 150, 21],
+    [150, 140, 21],
   ] as const) {
     it(`out += xᵀ·dz and (|v|, v, v²) sums, ${m}×${n} (k = ${k})`, async () => {
       const rng = new Random(m + n + k);
