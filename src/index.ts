@@ -43,7 +43,7 @@ export {
   shouldExpand,
 } from './train/expansion.js';
 export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from './graph/network.js';
-export { type EdgeRef, type Remap, type GrowthStep, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';
+export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';
 export type { ScoreOptions } from './graph/selection.js';
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, selectScores } from './kernels/score.js';
 export { spmm, spmmTranspose, edgeGrad, edgeChunks, EDGE_CHUNK, type CsrBuffers } from './kernels/sparse.js';

@@ -133,20 +133,37 @@ export class GpuContext {
 
   /** Copy `size` bytes of `source` from `offset` to the CPU. Used once per epoch, never per step. */
   async read(source: GPUBuffer, offset = 0, size = source.size - offset): Promise<ArrayBuffer> {
+    return (await this.readRanges([{ buffer: source, offset, size }]))[0]!;
+  }
+
+  /**
+   * Copy several buffer ranges to the CPU through one staging buffer and one mapping: a
+   * mapping is a round trip to the GPU (and, in a browser, to its process), so reading what
+   * one result needs in one go saves the waits of the others.
+   */
+  async readRanges(ranges: readonly { buffer: GPUBuffer; offset: number; size: number }[]): Promise<ArrayBuffer[]> {
     this.check();
     const owner = this.memory.owner('readback');
     try {
-      const staging = owner.create('staging', size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      // Copies need 4-byte sizes and offsets; each range starts on a 4-byte boundary of the staging buffer.
+      const starts: number[] = [];
+      let total = 0;
+      for (const r of ranges) {
+        starts.push(total);
+        total += Math.ceil(r.size / 4) * 4;
+      }
+      const staging = owner.create('staging', Math.max(4, total), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
       const encoder = this.device.createCommandEncoder({ label: 'readback' });
-      encoder.copyBufferToBuffer(source, offset, staging.buffer, 0, size);
+      ranges.forEach((r, i) => encoder.copyBufferToBuffer(r.buffer, r.offset, staging.buffer, starts[i]!, r.size));
       this.device.queue.submit([encoder.finish()]);
       const mapped = staging.buffer.mapAsync(GPUMapMode.READ);
       const outcome = await Promise.race([mapped.then(() => null), this.lostPromise]);
       if (outcome) throw outcome;
       this.check();
-      const copy = staging.buffer.getMappedRange().slice(0);
+      const all = staging.buffer.getMappedRange();
+      const copies = ranges.map((r, i) => all.slice(starts[i]!, starts[i]! + r.size));
       staging.buffer.unmap();
-      return copy;
+      return copies;
     } finally {
       owner.destroy();
     }

@@ -21,12 +21,33 @@ export interface Remap {
   fill: Float32Array;
 }
 
+/**
+ * Edges as two parallel arrays (block ids, edge ids): a split lists ~10⁵ ε edges, and holding
+ * them as objects made planning a split twice as slow (allocation and garbage collection).
+ */
+export interface EdgeList {
+  readonly blocks: Uint32Array;
+  readonly edges: Uint32Array;
+}
+
+/** The edges of `list` as {@link EdgeRef} objects. */
+export function edgeRefs(list: EdgeList): EdgeRef[] {
+  return Array.from(list.edges, (edge, i) => ({ block: list.blocks[i]!, edge }));
+}
+
+/** `refs` as an {@link EdgeList}. */
+export function edgeList(refs: readonly EdgeRef[]): EdgeList {
+  return { blocks: Uint32Array.from(refs, (r) => r.block), edges: Uint32Array.from(refs, (r) => r.edge) };
+}
+
 /** What one change of structure produced. */
 export interface GrowthStep {
   structure: Structure;
   remap: Remap;
   /** Edges of the new structure that start near zero (ε): the candidates of the next pruning. */
-  epsilonEdges: EdgeRef[];
+  readonly epsilon: EdgeList;
+  /** The same edges as objects (made when read). */
+  readonly epsilonEdges: EdgeRef[];
 }
 
 /** What a split produced, beyond {@link GrowthStep}. */
@@ -154,15 +175,24 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
   const next = new Structure(levels, specs, old.denseFrom);
   const source = new Uint32Array(next.floats).fill(NEW_VALUE);
   const fill = new Float32Array(next.floats);
-  const epsilonEdges: EdgeRef[] = [];
+  const pendingEdges = lists.reduce((n, { p }) => n + p.length, 0);
+  const epsilonBlocks = new Uint32Array(pendingEdges);
+  const epsilonIds = new Uint32Array(pendingEdges);
+  let epsilonCount = 0;
   next.blocks.forEach((b, id) => {
     const { p, idOf } = lists[id]!;
+    // storageIndex inlined: this loop runs once per edge of the grown network (~10⁵).
+    const { srcOf, dstOf, dst } = b.topology;
+    const dense = b.form === 'dense';
     for (let i = 0; i < p.length; i++) {
       const e = idOf[i]!;
-      const at = b.weightOffset + storageIndex(b, e);
+      const at = b.weightOffset + (dense ? srcOf[e]! * dst + dstOf[e]! : e);
       source[at] = p.from[i]!;
       fill[at] = p.fill[i]!;
-      if (p.epsilon[i]) epsilonEdges.push({ block: id, edge: e });
+      if (p.epsilon[i]) {
+        epsilonBlocks[epsilonCount] = id;
+        epsilonIds[epsilonCount++] = e;
+      }
     }
   });
   for (const l of next.levels) {
@@ -170,7 +200,15 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
     const before = old.levels.find((o) => o.id === l.id);
     for (let i = 0; i < l.size; i++) source[l.biasOffset + i] = before ? before.biasOffset + i : NEW_VALUE;
   }
-  return { structure: next, remap: { source, fill }, epsilonEdges };
+  const epsilon: EdgeList = { blocks: epsilonBlocks.slice(0, epsilonCount), edges: epsilonIds.slice(0, epsilonCount) };
+  return {
+    structure: next,
+    remap: { source, fill },
+    epsilon,
+    get epsilonEdges() {
+      return edgeRefs(epsilon);
+    },
+  };
 }
 
 /**
@@ -230,8 +268,8 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
       outBlock.push(c, h, own ? b.weightOffset + storageIndex(b, r.edge) : NEW_VALUE, own ? 0 : eps(), !own);
     }
   });
-  const step = assemble(s, levels, [...blocks, ...inBlocks.values(), outBlock]);
-  return { ...step, level: newId };
+  // Object.assign, not a spread: a spread would read (and build) epsilonEdges.
+  return Object.assign(assemble(s, levels, [...blocks, ...inBlocks.values(), outBlock]), { level: newId });
 }
 
 /** Remove `edges`; every other value keeps its weight and optimizer state. */

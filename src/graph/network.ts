@@ -10,7 +10,7 @@ import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, 
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
 import { type CsrBuffers, edgeChunks } from '../kernels/sparse.js';
-import { type EdgeRef, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
+import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { type Block, blockFloats, DENSE_FROM, Structure, storageIndex } from './structure.js';
@@ -75,7 +75,7 @@ export class Network implements Trainable {
   /** True while fit's onEpoch runs: predict and evaluate may then run inside the fit. */
   private lentForReading = false;
   private readonly expandableLevels: Set<number>;
-  private epsilonCandidates: EdgeRef[] = [];
+  private epsilonCandidates: EdgeList = edgeList([]);
   private readonly random: Random;
   private batchesInStatistics = 0;
   /** The last split: its new level and the level it expanded (what pruning looks at). */
@@ -98,7 +98,7 @@ export class Network implements Trainable {
       this.seed = spec.seed;
       initial = spec.params;
       this.history.push(...(spec.history ?? []));
-      this.epsilonCandidates = spec.pruneCandidates ?? [];
+      this.epsilonCandidates = edgeList(spec.pruneCandidates ?? []);
       this.lastSplit = spec.lastSplit ?? null;
     } else {
       const activations = checkSpec(spec);
@@ -216,7 +216,7 @@ export class Network implements Trainable {
 
   /** The ε-initialised edges of the last split that survive: the candidates of the next pruning. */
   get pruneCandidates(): EdgeRef[] {
-    return [...this.epsilonCandidates];
+    return edgeRefs(this.epsilonCandidates);
   }
 
   /** Batches summed in the running per-edge statistics since they were last cleared. */
@@ -277,13 +277,15 @@ export class Network implements Trainable {
     this.assertUsable();
     checkThreshold('threshold', options.threshold);
     const split = this.lastSplit;
-    if (!split || this.epsilonCandidates.length === 0) return [];
+    const candidates = this.epsilonCandidates;
+    if (!split || candidates.edges.length === 0) return [];
     const blocks = [...this.current.blocksInto(split.level), ...this.current.blocksInto(split.target)];
-    const candidates = new Set(this.epsilonCandidates.map((r) => `${r.block}:${r.edge}`));
+    const marks = this.current.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
+    candidates.edges.forEach((e, i) => (marks[candidates.blocks[i]!]![e] = 1));
     // The reference code's mask keeps the comparison the wrong way round (it deletes the
     // candidates above the threshold); `invertedLikeReference` reproduces that for comparison.
     const { edges } = await selectEdges(this, blocks, { ...options, above: options.invertedLikeReference ?? false });
-    return edges.filter((r) => candidates.has(`${r.block}:${r.edge}`));
+    return edges.filter((r) => marks[r.block]![r.edge] === 1);
   }
 
   /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */
@@ -310,7 +312,7 @@ export class Network implements Trainable {
     const step = planSplit(this.current, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected });
     const outputsBefore = probe ? await predict(this, probe) : null;
     await this.applyStep(step, options.resetOptimizer ?? false);
-    this.epsilonCandidates = step.epsilonEdges;
+    this.epsilonCandidates = step.epsilon;
     this.lastSplit = { level: step.level, target };
     let outputChange: number | undefined;
     if (probe && outputsBefore) {
@@ -323,7 +325,7 @@ export class Network implements Trainable {
       neuronsAdded: edges.length,
       parametersBefore: before,
       parametersAfter: this.current.parameterCount,
-      epsilonEdges: step.epsilonEdges.length,
+      epsilonEdges: step.epsilon.edges.length,
       ...(outputChange === undefined ? {} : { outputChange }),
     };
   }
@@ -338,7 +340,7 @@ export class Network implements Trainable {
     const old = this.current;
     const step = planPrune(old, edges);
     await this.applyStep(step, options.resetOptimizer ?? false);
-    this.epsilonCandidates = translateEdges(old, this.current, this.epsilonCandidates).filter((r) => r.block >= 0);
+    this.epsilonCandidates = edgeList(translateEdges(old, this.current, edgeRefs(this.epsilonCandidates)).filter((r) => r.block >= 0));
     return { edgesRemoved: edges.length, parametersBefore: before, parametersAfter: this.current.parameterCount };
   }
 

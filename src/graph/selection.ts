@@ -136,9 +136,14 @@ export async function selectEdges(
       await scoreBounds(rec, { count, scores, bounds }),
       await selectScores(rec, { count, threshold: a.threshold, above: a.above, scores, bounds, picked, counter }),
     ]);
-    const n = new Uint32Array(await net.gpu.read(counter, 0, 4))[0]!;
+    // The count and the whole list in one readback (the list is at most 8 bytes an edge).
+    const [counted, list] = await net.gpu.readRanges([
+      { buffer: counter, offset: 0, size: 4 },
+      { buffer: picked, offset: 0, size: 8 * count },
+    ]);
+    const n = new Uint32Array(counted!)[0]!;
     if (n === 0) return { edges: [], scores: [] };
-    const raw = await net.gpu.read(picked, 0, 8 * n);
+    const raw = list!.slice(0, 8 * n);
     const ids = new Uint32Array(raw);
     const values = new Float32Array(raw);
     // The atomic append is unordered: sort (by score, then index) so results are deterministic.
