@@ -28,13 +28,14 @@
 //   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
 //   (functions in activation.wgsl, prepended by the loader); MASKED zeroes the values whose aux
 //   is 0 (after the epilogue); WG_X, WG_Y the matmul's workgroup shape, COL_GROUPS the
-//   columns of its blocks in groups of 4 (1–4).
+//   columns of its blocks in groups of 4 (1–4), TALL its 16-row blocks.
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
-//   wrapper); each invocation computes an 8×C block of out (C = 4·COL_GROUPS: 8 in general,
-//   16 for wide outputs, n rounded up to 4 for outputs of at most 16 columns) held in vec4
-//   registers and reads its operands straight from storage, so a workgroup covers
-//   (8·WG_Y)×(C·WG_X) of out; grid = (ceil(n / (C·WG_X)), ceil(m / (8·WG_Y)), 1). No workgroup
+//   wrapper); each invocation computes an R×C block of out (R = 8, or 16 when TALL, chosen for
+//   outputs of at least 128 rows; C = 4·COL_GROUPS: 8 in general, 16 for wide outputs, n
+//   rounded up to 4 for outputs of at most 16 columns) held in vec4 registers and reads its
+//   operands straight from storage, so a workgroup covers (R·WG_Y)×(C·WG_X) of out;
+//   grid = (ceil(n / (C·WG_X)), ceil(m / (R·WG_Y)), 1). No workgroup
 //   memory and no barriers: software adapters (SwiftShader) run a workgroup's invocations as
 //   coroutines and every barrier switches all of them, which cost more than the shared loads
 //   saved (measured on 256×784·784×96: 0.76 GFLOP/s with 32×32 tiles in workgroup memory, 2.5
