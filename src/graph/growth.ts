@@ -102,17 +102,26 @@ function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8A
  */
 class PendingBlock {
   length = 0;
-  d = new Uint32Array(64);
-  s = new Uint32Array(64);
+  d: Uint32Array;
+  s: Uint32Array;
   /** Old float index of each edge's weight, or NEW_VALUE. */
-  from = new Uint32Array(64);
-  fill = new Float32Array(64);
-  epsilon = new Uint8Array(64);
+  from: Uint32Array;
+  fill: Float32Array;
+  epsilon: Uint8Array;
 
+  /** `capacity`: the edges expected, when known (no regrowth then). */
   constructor(
     readonly src: number,
     readonly dst: number,
-  ) {}
+    capacity = 64,
+  ) {
+    const n = Math.max(1, capacity);
+    this.d = new Uint32Array(n);
+    this.s = new Uint32Array(n);
+    this.from = new Uint32Array(n);
+    this.fill = new Float32Array(n);
+    this.epsilon = new Uint8Array(n);
+  }
 
   push(d: number, s: number, from: number, fill: number, epsilon: boolean): void {
     if (this.length === this.d.length) this.grow();
@@ -146,8 +155,8 @@ function keep(p: PendingBlock, old: Block, e: number): void {
 /** Every block's edges except those marked (see {@link checkRefs}), as pending blocks. */
 function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[] {
   return s.blocks.map((b) => {
-    const p = new PendingBlock(b.src, b.dst);
     const drop = removed[b.id]!;
+    const p = new PendingBlock(b.src, b.dst, drop.length);
     for (let e = 0; e < drop.length; e++) if (!drop[e]) keep(p, b, e);
     return p;
   });
@@ -250,8 +259,8 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     parents.get(b.src)!.add(b.topology.srcOf[r.edge]!);
   }
   const inBlocks = new Map<number, PendingBlock>();
-  for (const src of parents.keys()) inBlocks.set(src, new PendingBlock(src, newId));
-  const outBlock = new PendingBlock(newId, target);
+  for (const [src, set] of parents) inBlocks.set(src, new PendingBlock(src, newId, k * set.size));
+  const outBlock = new PendingBlock(newId, target, k * targetLevel.size);
   selected.forEach((r, h) => {
     const b = s.blocks[r.block]!;
     const parent = b.topology.srcOf[r.edge]!;
