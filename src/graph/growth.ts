@@ -190,12 +190,9 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
   let epsilonCount = 0;
   next.blocks.forEach((b, id) => {
     const { p, idOf } = lists[id]!;
-    // storageIndex inlined: this loop runs once per edge of the grown network (~10⁵).
-    const { srcOf, dstOf, dst } = b.topology;
-    const dense = b.form === 'dense';
     for (let i = 0; i < p.length; i++) {
       const e = idOf[i]!;
-      const at = b.weightOffset + (dense ? srcOf[e]! * dst + dstOf[e]! : e);
+      const at = b.weightOffset + storageIndex(b, e);
       source[at] = p.from[i]!;
       fill[at] = p.fill[i]!;
       if (p.epsilon[i]) {
