@@ -152,11 +152,10 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
   // by the addresses neighbouring invocations read.
   o.log('load cost by address pattern…');
   const costs = await loadCost(rt, o.reps);
-  const consecutive = costs[0]!.nsPerLoad;
   workloads.push({
     name: 'storage load per invocation (bench/loads.wgsl)',
-    sennMs: consecutive.median * 64 * 64 * 1024 * 1e-6,
-    senn: measured(consecutive.reps.map((ns) => ns * 64 * 64 * 1024 * 1e-6)),
+    sennMs: costs[0]!.ms.median,
+    senn: costs[0]!.ms,
     note: `ns per load and invocation: ${costs.map((c) => `${c.pattern} ${c.nsPerLoad.median.toFixed(3)}`).join(', ')} (sennMs: 64 × 64 invocations × 1,024 consecutive loads)`,
   });
 

@@ -114,7 +114,7 @@ export function loadSums(data: Float32Array, pattern: number, g: number, t: numb
 }
 
 /**
- * Nanoseconds per load and invocation for each address pattern of bench/loads.wgsl (64
+ * Milliseconds per dispatch and nanoseconds per load and invocation for each address pattern of bench/loads.wgsl (64
  * workgroups of 64 invocations, `loads` loads each, over a 16 MiB buffer), with the results
  * of the first workgroup, to check against {@link loadSums}.
  */
@@ -122,7 +122,7 @@ export async function loadCost(
   rt: Runtime,
   reps: number,
   o: { loads?: number; floats?: number; data?: Float32Array } = {},
-): Promise<{ pattern: (typeof LOAD_PATTERNS)[number]; nsPerLoad: Measured; firstGroup: Float32Array }[]> {
+): Promise<{ pattern: (typeof LOAD_PATTERNS)[number]; ms: Measured; nsPerLoad: Measured; firstGroup: Float32Array }[]> {
   const { rec, owner } = recorder(rt, 'bench.loads');
   try {
     const device = rt.gpu.device;
@@ -141,7 +141,7 @@ export async function loadCost(
         await device.queue.onSubmittedWorkDone();
       }, reps);
       const perLoad = 1e6 / (groups * 64 * loads);
-      results.push({ pattern, nsPerLoad: measured(times.map((ms) => ms * perLoad)), firstGroup: await rt.gpu.readFloats(out, 0, 64) });
+      results.push({ pattern, ms: measured(times), nsPerLoad: measured(times.map((ms) => ms * perLoad)), firstGroup: await rt.gpu.readFloats(out, 0, 64) });
     }
     return results;
   } finally {

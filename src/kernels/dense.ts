@@ -36,13 +36,14 @@ export function matmulColumnGroups(n: number): number {
  * leave most of each workgroup idle. The shape depends on n alone: every distinct shape is a
  * pipeline to compile (0.3–1 s each on a software adapter, where a growing network would meet
  * a new one for each new level size), and fitting the rows to small m saved no time there.
+ * The rows of a block, 8 or 16 (`tall`), follow from m: 16 where there are rows enough.
  */
-export function matmulGroupShape(n: number): { x: number; y: number; colGroups: number } {
+export function matmulGroupShape(m: number, n: number): { x: number; y: number; colGroups: number; tall: boolean } {
   const colGroups = matmulColumnGroups(n);
   const columnBlocks = Math.ceil(n / (4 * colGroups));
   let x = 1;
   while (x < columnBlocks && x < 8) x *= 2;
-  return { x, y: GROUP / x, colGroups };
+  return { x, y: GROUP / x, colGroups, tall: colGroups >= 2 && m >= TALL_FROM };
 }
 
 /** What the matmul kernel does with each output value before storing it. */
@@ -79,9 +80,7 @@ export interface MatmulArgs {
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('a matmul mask shares its binding with the activation-grad epilogue; use one or the other');
-  const shape = matmulGroupShape(a.n);
-  // 16-row blocks where the output has rows enough to fill them.
-  const tall = shape.colGroups >= 2 && a.m >= TALL_FROM;
+  const shape = matmulGroupShape(a.m, a.n);
   const kernel = await rec.kernels.get({
     ...family('dense'),
     entryPoint: 'matmul',
@@ -96,7 +95,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       WG_X: shape.x,
       WG_Y: shape.y,
       COL_GROUPS: shape.colGroups,
-      TALL: tall,
+      TALL: shape.tall,
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
@@ -107,7 +106,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     kernel,
     { m: a.m, n: a.n, k: a.k },
     { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.mask ?? a.aux ?? a.lhs, edge_stats: stats },
-    [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.ceil(a.m / ((tall ? 2 : 1) * BLOCK * shape.y)), 1],
+    [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.ceil(a.m / ((shape.tall ? 2 : 1) * BLOCK * shape.y)), 1],
   );
 }
 

@@ -7,12 +7,6 @@ import { family } from './sources.js';
 /** Element type of a dataset column block held on the GPU. */
 export type GatherSource = 'u8' | 'f32' | 'u32';
 
-/** A grid of one workgroup per row (x·y ≥ rows, each at most 65535). */
-function groupsPerRow(rows: number): [number, number, number] {
-  const y = Math.ceil(rows / 65535);
-  return [Math.ceil(rows / y), y, 1];
-}
-
 /** One batch to gather: `rows` rows starting at position `start` of the permutation. */
 export interface GatherSlot {
   rows: number;
@@ -67,7 +61,7 @@ export async function gatherEpoch(
     kernel,
     bindGroup,
     // u8/f32: one workgroup per row; u32: one invocation per value (see gather.wgsl).
-    groups: a.source === 'u32' ? kernel.groupsFor1D(slot.rows * a.features) : groupsPerRow(slot.rows),
+    groups: kernel.groupsFor1D(a.source === 'u32' ? slot.rows * a.features : slot.rows * kernel.workgroupSize[0]),
     dynamicOffset: i * UNIFORM_SLOT,
   }));
   return { dispatches, uniform };
