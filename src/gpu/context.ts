@@ -41,6 +41,8 @@ export class GpuContext {
   private lost: DeviceLostError | null = null;
   private readonly lostPromise: Promise<DeviceLostError>;
   private destroyed = false;
+  /** Run once when the context is destroyed (after the device), in the order added. */
+  private readonly finalizers: (() => void)[] = [];
 
   private constructor(
     /**
@@ -174,10 +176,17 @@ export class GpuContext {
     return new Float32Array(await this.read(source, offsetFloats * 4, count * 4));
   }
 
+  /** Have `finalize` run when this context is destroyed (e.g. to undo a process-wide hook it needed). */
+  onDestroy(finalize: () => void): void {
+    if (this.destroyed) finalize();
+    else this.finalizers.push(finalize);
+  }
+
   /** Destroy the device. Every buffer of every owner becomes invalid. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.device.destroy();
+    for (const finalize of this.finalizers.splice(0)) finalize();
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { AdapterLimitError } from '../errors.js';
 import { Runtime } from '../runtime.js';
+import { installQuietPump } from './quietPump.js';
 
 /** Vulkan drivers tried, in order, when Dawn finds no usable hardware adapter. */
 const SOFTWARE_VULKAN = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
@@ -26,6 +27,12 @@ export interface NodeRuntimeOptions {
   forceSoftware?: boolean;
   /** Dawn toggles, e.g. `['enable-dawn-features=allow_unsafe_apis']`. */
   dawnFlags?: string[];
+  /**
+   * Let Dawn's promise pump sleep between its ticks instead of spinning a core while the GPU
+   * works (see `quietPump.ts`; on a 2-core machine with a software adapter it made a 784-10
+   * training step about 1.5x faster). Default true; false keeps Dawn's own busy pump.
+   */
+  quietPump?: boolean;
 }
 
 /**
@@ -35,6 +42,12 @@ export interface NodeRuntimeOptions {
  * adapter it got.
  */
 export async function createNodeRuntime(options: NodeRuntimeOptions = {}): Promise<Runtime> {
+  const runtime = await createDawnRuntime(options);
+  if (options.quietPump ?? true) runtime.gpu.onDestroy(installQuietPump());
+  return runtime;
+}
+
+async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> {
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals);
   const flags = options.dawnFlags ?? [];
