@@ -2,10 +2,9 @@
 // repetition awaited to completion on the GPU. Runs in the browser and in Node (Dawn).
 import {
   buildCsr,
-  type CsrBuffers,
+  csrBuffers,
   type Dataset,
   type Dispatch,
-  edgeChunks,
   edgeGrad,
   matmul,
   Random,
@@ -209,12 +208,7 @@ export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, 
     for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) if (random.next() < density) (d.push(i), s.push(j));
     const { block } = buildCsr(dst, src, d, s);
     const buf = (floats: number) => ({ buffer: storageBuffer(device, owner, 'level', Math.max(1, floats) * 4).buffer });
-    const up = (a: Uint32Array) => ({ buffer: uploadStorage(device, owner, 'csr', a.length ? a : new Uint32Array(1)).buffer });
-    const chunks = edgeChunks(block.dstPtr, dst);
-    const csr: CsrBuffers = {
-      dst, src, edges: d.length, dstPtr: up(block.dstPtr), srcOf: up(block.srcOf), dstOf: up(block.dstOf),
-      srcPtr: up(block.srcPtr), srcEdges: up(block.srcEdges), chunks: up(chunks), chunkCount: chunks.length / 2,
-    };
+    const csr = csrBuffers(block, (name, values) => ({ buffer: uploadStorage(device, owner, name, values).buffer }));
     const e = d.length;
     const x = buf(rows * src);
     const dz = buf(rows * dst);

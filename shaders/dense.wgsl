@@ -10,7 +10,9 @@
 //   input grad     out[m×n] = (dz[m×k] · Wᵀ) ⊙ act'(a[m×n])    TRANS_LHS=false TRANS_RHS=true  FINISH=2
 //   weight grad    out[m×n] = xᵀ · dz  (x stored k×m)          TRANS_LHS=true  TRANS_RHS=false FINISH=0
 // A level fed by several connection blocks sums them: every block but the first sets
-// ACCUMULATE (out is added to the product before FINISH), and only the last one finishes.
+// ACCUMULATE. In the forward, out is added to the product before FINISH 1 and only the last
+// block finishes; in the input gradient, FINISH 2 multiplies each block's product by act'(a)
+// before adding it to out (the derivative distributes over the sum), so every block finishes.
 //
 // Bindings (group 0):
 //   @binding(0) params : uniform Params { m, n, k }     out is m×n, the inner dimension is k
@@ -25,7 +27,7 @@
 //                        value, added when STATS (per-edge statistics of a weight gradient)
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
-//   2 multiply by the activation's derivative; ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
+//   2 multiply the product by the activation's derivative (before ACCUMULATE adds out); ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
 //   (functions in activation.wgsl, prepended by the loader); MASKED zeroes the values whose aux
 //   is 0 (after the epilogue); WG_X, WG_Y the matmul's workgroup shape, COL_GROUPS the
 //   columns of its blocks in groups of 4 (1–4), TALL its 16-row blocks.
@@ -121,8 +123,12 @@ fn finish(row: u32, col: u32, sums: vec4<f32>) {
     if (c >= params.n) { return; }
     let at = row * params.n + c;
     var v = sums[j];
+    // The derivative multiplies this product alone, before the sum: a level's input gradient is
+    // Σ_blocks (dz·Wᵀ) ⊙ act'(a) = (Σ_blocks dz·Wᵀ) ⊙ act'(a), so every block may finish its own
+    // part and the blocks may come in any order (a sparse block then only visits its sources).
+    if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
     if (ACCUMULATE) { v = v + out[at]; }
-    if (FINISH == 1u) { v = activate(v + bias[c]); } else if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
+    if (FINISH == 1u) { v = activate(v + bias[c]); }
     if (MASKED && aux[at] == 0.0) { v = 0.0; } // an absent edge: exactly zero, whatever v is
     out[at] = v;
     if (STATS) {

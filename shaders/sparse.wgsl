@@ -12,11 +12,15 @@
 //   edge_grad   wgrad[e] = Σ_r grad[r, dst_of[e]] · input[r, src_of[e]]            (weight gradient)
 //               and, when STATS, edge_stats[3e..3e+2] += (|g|, g, g²): the running per-edge
 //               statistics that expansion scores edges with, at no extra pass over the data.
-// ACCUMULATE adds what out holds before FINISH (levels fed by several blocks); FINISH 0 none,
-// 1 bias + activation (spmm), 2 × activation derivative of aux (spmm_t); ACT as in activation.wgsl.
+// ACCUMULATE adds what out holds (levels fed by several blocks): in spmm before FINISH 1 (bias +
+// activation), in spmm_t after FINISH 2 (× activation derivative of aux, which distributes over
+// the blocks' sum, so each block multiplies its own part); ACT as in activation.wgsl.
+// ACTIVE_ONLY (spmm_t): the grid's y walks active_src, the sources with at least one edge in the
+// block, instead of all sources: an accumulating block adds nothing to the others, and a small
+// block out of a wide level (17 edges out of 344 neurons) then costs 17 neurons' work, not 344.
 //
 // Bindings (group 0):
-//   @binding(0)  params     : uniform Params { rows, dst, src, edges }
+//   @binding(0)  params     : uniform Params { rows, dst, src, edges, chunks, active_count }
 //   @binding(1)  dst_ptr    : storage, read u32  dst + 1           (spmm)
 //   @binding(2)  src_of     : storage, read u32  edges             (spmm, edge_grad)
 //   @binding(3)  weight     : storage, read      edges             (spmm, spmm_t)
@@ -31,16 +35,20 @@
 //   @binding(12) wgrad      : storage, rw        edges             (edge_grad)
 //   @binding(13) edge_stats : storage, rw        3 × edges         (edge_grad with STATS)
 //   @binding(14) chunks     : storage, read u32  2 × chunks        (edge_grad)
+//   @binding(15) active_src : storage, read u32  active sources    (spmm_t with ACTIVE_ONLY)
 //
 // Dispatch: spmm / spmm_t: workgroup 64; invocation x walks the batch rows and y the neurons,
 //   so the 64 lanes of a workgroup share one neuron's edge list (uniform loop bounds, broadcast
-//   weight loads); grid (ceil(rows / 64), neurons, 1), neurons ≤ 65535.
-//   edge_grad: workgroup 64, one invocation per edge, grid (x, y, 1) with x·y·64 ≥ edges.
+//   weight loads); grid (ceil(rows / 64), neurons, 1), neurons ≤ 65535 (for spmm_t with
+//   ACTIVE_ONLY, neurons = the length of active_src).
+//   edge_grad: workgroup 64, one invocation per chunk (chunks listed by falling edge count),
+//   grid (x, y, 1) with x·y·64 ≥ chunks.
 
 override ACCUMULATE: bool = false;
 override FINISH: u32 = 0u;
 override ACT: u32 = 0u;
 override STATS: bool = false;
+override ACTIVE_ONLY: bool = false;
 
 const ROWS: u32 = 8u; // batch rows per invocation of spmm and spmm_t
 
@@ -50,6 +58,7 @@ struct Params {
   src: u32,
   edges: u32,
   chunks: u32,
+  active_count: u32, // sources with edges (the length of active_src's list)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -67,6 +76,7 @@ struct Params {
 @group(0) @binding(12) var<storage, read_write> wgrad: array<f32>;
 @group(0) @binding(13) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(14) var<storage, read> chunks: array<u32>;
+@group(0) @binding(15) var<storage, read> active_src: array<u32>;
 
 // Offsets of the 8 batch rows r0..r0+7 in a rows × width array (clamped: rows past the batch
 // repeat the last one and are never stored).
@@ -119,8 +129,13 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
 @compute @workgroup_size(8, 8, 1)
 fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * ROWS;
-  let j = id.y;
-  if (r0 >= params.rows || j >= params.src) { return; }
+  if (r0 >= params.rows) { return; }
+  var j = id.y;
+  if (ACTIVE_ONLY) {
+    if (id.y >= params.active_count) { return; }
+    j = active_src[id.y];
+  }
+  if (j >= params.src) { return; }
   let base = row_bases(r0, params.dst);
   var low = vec4<f32>(0.0);
   var high = vec4<f32>(0.0);
@@ -137,8 +152,8 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
     if (r >= params.rows) { break; }
     var sum = select(high[k - 4u], low[k], k < 4u);
     let at = r * params.src + j;
-    if (ACCUMULATE) { sum = sum + out[at]; }
     if (FINISH == 2u) { sum = sum * activate_grad(aux[at]); }
+    if (ACCUMULATE) { sum = sum + out[at]; }
     out[at] = sum;
   }
 }
@@ -158,11 +173,28 @@ fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
     src_of[min(first + 4u, last)], src_of[min(first + 5u, last)], src_of[min(first + 6u, last)], src_of[min(first + 7u, last)]);
   var low = vec4<f32>(0.0);
   var high = vec4<f32>(0.0);
-  for (var r = 0u; r < params.rows; r = r + 1u) {
-    let d = vec4<f32>(grad[r * params.dst + i]);
-    let row = r * params.src;
-    low = fma(d, vec4<f32>(input[row + j[0]], input[row + j[1]], input[row + j[2]], input[row + j[3]]), low);
-    high = fma(d, vec4<f32>(input[row + j[4]], input[row + j[5]], input[row + j[6]], input[row + j[7]]), high);
+  // Load only the inputs the chunk has edges for: every load costs on a software adapter, and
+  // after pruning most new neurons keep one to three in-edges. The chunk list is sorted by
+  // count, so neighbouring invocations take the same branch.
+  if (count == 1u) {
+    var single = 0.0;
+    for (var r = 0u; r < params.rows; r = r + 1u) {
+      single = fma(grad[r * params.dst + i], input[r * params.src + j[0]], single);
+    }
+    low.x = single;
+  } else if (count <= 4u) {
+    for (var r = 0u; r < params.rows; r = r + 1u) {
+      let d = vec4<f32>(grad[r * params.dst + i]);
+      let row = r * params.src;
+      low = fma(d, vec4<f32>(input[row + j[0]], input[row + j[1]], input[row + j[2]], input[row + j[3]]), low);
+    }
+  } else {
+    for (var r = 0u; r < params.rows; r = r + 1u) {
+      let d = vec4<f32>(grad[r * params.dst + i]);
+      let row = r * params.src;
+      low = fma(d, vec4<f32>(input[row + j[0]], input[row + j[1]], input[row + j[2]], input[row + j[3]]), low);
+      high = fma(d, vec4<f32>(input[row + j[4]], input[row + j[5]], input[row + j[6]], input[row + j[7]]), high);
+    }
   }
   for (var k = 0u; k < count; k = k + 1u) {
     let e = first + k;

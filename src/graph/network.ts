@@ -9,7 +9,7 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
-import { type CsrBuffers, edgeChunks } from '../kernels/sparse.js';
+import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
@@ -408,22 +408,8 @@ export class Network implements Trainable {
   csr(block: Block): CsrBuffers {
     let buffers = this.topology.get(block);
     if (!buffers) {
-      const t = block.topology;
-      const chunks = edgeChunks(t.dstPtr, t.dst);
       const device = this.gpu.device;
-      const up = (name: string, a: Uint32Array) => uploadStorage(device, this.topologyOwner, `block${block.id}.${name}`, a.length ? a : new Uint32Array(1)).buffer;
-      buffers = {
-        dst: t.dst,
-        src: t.src,
-        edges: t.srcOf.length,
-        dstPtr: up('dstPtr', t.dstPtr),
-        srcOf: up('srcOf', t.srcOf),
-        dstOf: up('dstOf', t.dstOf),
-        srcPtr: up('srcPtr', t.srcPtr),
-        srcEdges: up('srcEdges', t.srcEdges),
-        chunks: up('chunks', chunks),
-        chunkCount: chunks.length / 2,
-      };
+      buffers = csrBuffers(block.topology, (name, values) => uploadStorage(device, this.topologyOwner, `block${block.id}.${name}`, values).buffer);
       this.topology.set(block, buffers);
     }
     return buffers;

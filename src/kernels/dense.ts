@@ -17,7 +17,7 @@ export const WIDE_FROM = 128;
 export const TALL_FROM = 128;
 /** Output columns up to which one block spans the whole width (n rounded up to 4). */
 export const NARROW_UP_TO = 16;
-/** Invocations per matmul workgroup. */
+/** Invocations per matmul workgroup, before {@link matmulGroupShape} shrinks it for small grids. */
 const GROUP = 64;
 
 /**
@@ -31,11 +31,25 @@ export function matmulColumnGroups(n: number): number {
 }
 
 /**
+ * Workgroups a product gets at least, where its rows allow: a software adapter runs one
+ * workgroup on one thread, and a 784-10 layer's products (256×784·784×10 forward, 784×256·256×10
+ * weight gradient) were one workgroup each, so one core of two did all their work (forward 1.9 →
+ * 0.9 ms with four workgroups; a GPU wants them spread over its units all the more).
+ */
+export const MIN_GROUPS = 8;
+/**
+ * Invocations a workgroup keeps at least, however few its groups: SwiftShader runs 4 lanes at a
+ * time, and workgroups of 2 invocations ran the same product 2x slower than workgroups of 4.
+ */
+const MIN_INVOCATIONS = 4;
+
+/**
  * Workgroup shape of a product: as many invocations across the columns as the columns need
  * (a power of two up to 8) and the rest down the rows, so narrow outputs (n = 10) do not
- * leave most of each workgroup idle. The shape depends on n alone: every distinct shape is a
- * pipeline to compile (0.3–1 s each on a software adapter, where a growing network would meet
- * a new one for each new level size), and fitting the rows to small m saved no time there.
+ * leave most of each workgroup idle; then fewer rows per workgroup (down to
+ * {@link MIN_INVOCATIONS} invocations) until the grid has {@link MIN_GROUPS} workgroups. Every
+ * distinct shape is a pipeline to compile (0.3–1 s each on a software adapter), so the rows
+ * halve in powers of two: a product's shape is one of a few per output width.
  * The rows of a block, 8 or 16 (`tall`), follow from m: 16 where there are rows enough.
  */
 export function matmulGroupShape(m: number, n: number): { x: number; y: number; colGroups: number; tall: boolean } {
@@ -43,7 +57,12 @@ export function matmulGroupShape(m: number, n: number): { x: number; y: number; 
   const columnBlocks = Math.ceil(n / (4 * colGroups));
   let x = 1;
   while (x < columnBlocks && x < 8) x *= 2;
-  return { x, y: GROUP / x, colGroups, tall: colGroups >= 2 && m >= TALL_FROM };
+  const tall = colGroups >= 2 && m >= TALL_FROM;
+  const blockRows = tall ? 2 * BLOCK : BLOCK;
+  let y = GROUP / x;
+  const groups = (rowsPerGroup: number) => Math.ceil(columnBlocks / x) * Math.ceil(m / rowsPerGroup);
+  while (y > 1 && (x * y) / 2 >= MIN_INVOCATIONS && groups(blockRows * y) < MIN_GROUPS) y /= 2;
+  return { x, y, colGroups, tall };
 }
 
 /** What the matmul kernel does with each output value before storing it. */

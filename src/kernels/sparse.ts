@@ -1,3 +1,4 @@
+import type { CsrBlock } from '../graph/csr.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
@@ -17,6 +18,40 @@ export interface CsrBuffers {
   /** (first edge, count ≤ 8) pairs: runs of CSR edges into one destination, see {@link edgeChunks}. */
   chunks: BindingResource;
   chunkCount: number;
+  /** The sources with at least one edge, ascending (see {@link activeSources}). */
+  activeSources: BindingResource;
+  activeSourceCount: number;
+}
+
+/**
+ * The GPU form of a block's two orders: `upload` makes a storage buffer of u32 values (never
+ * given an empty array: WebGPU bindings need at least 4 bytes).
+ */
+export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint32Array) => BindingResource): CsrBuffers {
+  const chunks = edgeChunks(block.dstPtr, block.dst);
+  const active = activeSources(block.srcPtr, block.src);
+  const up = (name: string, values: Uint32Array) => upload(name, values.length ? values : new Uint32Array(1));
+  return {
+    dst: block.dst,
+    src: block.src,
+    edges: block.srcOf.length,
+    dstPtr: up('dstPtr', block.dstPtr),
+    srcOf: up('srcOf', block.srcOf),
+    dstOf: up('dstOf', block.dstOf),
+    srcPtr: up('srcPtr', block.srcPtr),
+    srcEdges: up('srcEdges', block.srcEdges),
+    chunks: up('chunks', chunks),
+    chunkCount: chunks.length / 2,
+    activeSources: up('activeSources', active),
+    activeSourceCount: active.length,
+  };
+}
+
+/** The sources of a by-source CSR (`srcPtr`, src + 1 offsets) that have at least one edge. */
+export function activeSources(srcPtr: ArrayLike<number>, src: number): Uint32Array {
+  const active: number[] = [];
+  for (let j = 0; j < src; j++) if (srcPtr[j + 1]! > srcPtr[j]!) active.push(j);
+  return Uint32Array.from(active);
 }
 
 /** Edges per chunk of edge_grad (8 in sparse.wgsl). */
@@ -24,13 +59,20 @@ export const EDGE_CHUNK = 8;
 
 /**
  * The work list of edge_grad: each destination's CSR edge run cut into chunks of at most
- * {@link EDGE_CHUNK}, as (first edge, count) pairs.
+ * {@link EDGE_CHUNK}, as (first edge, count) pairs, listed by falling count (then by first
+ * edge): the kernel loads only as many inputs as a chunk has edges, and neighbouring
+ * invocations with equal counts take the same branch.
  */
 export function edgeChunks(dstPtr: ArrayLike<number>, dst: number): Uint32Array {
-  const pairs: number[] = [];
+  const byCount: number[][] = Array.from({ length: EDGE_CHUNK + 1 }, () => []);
   for (let i = 0; i < dst; i++) {
-    for (let e = dstPtr[i]!; e < dstPtr[i + 1]!; e += EDGE_CHUNK) pairs.push(e, Math.min(EDGE_CHUNK, dstPtr[i + 1]! - e));
+    for (let e = dstPtr[i]!; e < dstPtr[i + 1]!; e += EDGE_CHUNK) {
+      const count = Math.min(EDGE_CHUNK, dstPtr[i + 1]! - e);
+      byCount[count]!.push(e);
+    }
   }
+  const pairs: number[] = [];
+  for (let count = EDGE_CHUNK; count >= 1; count--) for (const first of byCount[count]!) pairs.push(first, count);
   return Uint32Array.from(pairs);
 }
 
@@ -61,13 +103,18 @@ export async function spmm(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount },
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount },
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, input: a.input, bias: a.bias ?? a.input, out: a.out }),
     [Math.ceil(a.rows / (8 * ROWS)), Math.ceil(b.dst / 8), 1],
   );
 }
 
-/** Input gradient through a sparse block: out (rows × src) [+]= grad · Wᵀ, optionally × act'(aux). */
+/**
+ * Input gradient through a sparse block: out (rows × src) = [out +] (grad · Wᵀ) [⊙ act'(aux)].
+ * The derivative multiplies this block's product before it is added, so each block of a level
+ * fed to several may finish its own part. An accumulating call visits only the block's active
+ * sources (the others would add zero).
+ */
 export async function spmmTranspose(
   rec: Recorder,
   a: {
@@ -82,18 +129,20 @@ export async function spmmTranspose(
     activation?: Activation;
   },
 ): Promise<Dispatch> {
+  const accumulate = a.accumulate ?? false;
   const kernel = await rec.kernels.get({
     ...family('sparse'),
     entryPoint: 'spmm_t',
-    constants: { ACCUMULATE: a.accumulate ?? false, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity') },
+    constants: { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity') },
   });
   const b = a.block;
+  const bindings = { src_ptr: b.srcPtr, src_edges: b.srcEdges, dst_of: b.dstOf, weight: a.weight, grad: a.grad, aux: a.aux ?? a.grad, out: a.out, active_src: b.activeSources };
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount },
-    pickBindings(kernel, { src_ptr: b.srcPtr, src_edges: b.srcEdges, dst_of: b.dstOf, weight: a.weight, grad: a.grad, aux: a.aux ?? a.grad, out: a.out }),
-    [Math.ceil(a.rows / (8 * ROWS)), Math.ceil(b.src / 8), 1],
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount },
+    pickBindings(kernel, bindings),
+    [Math.ceil(a.rows / (8 * ROWS)), Math.ceil((accumulate ? b.activeSourceCount : b.src) / 8), 1],
   );
 }
 
@@ -108,7 +157,7 @@ export async function edgeGrad(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount },
+    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount },
     pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, input: a.input, wgrad: a.wgrad, edge_stats: stats, chunks: b.chunks }),
     kernel.groupsFor1D(b.chunkCount),
   );

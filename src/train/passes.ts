@@ -109,14 +109,11 @@ export async function recordLoss(
 /**
  * Weight, bias and input gradients from the output level down. A level that feeds several
  * blocks receives the sum of their input gradients: the first block processed assigns, the
- * others accumulate, and the last multiplies by the level's activation derivative.
+ * others accumulate, each multiplying its own part by the level's activation derivative.
  * With `stats`, the weight gradients also add to the running per-edge statistics.
  */
 export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, stats = false): Promise<Dispatch[]> {
   const s = net.structure;
-  const order = [...s.levels.slice(1)].reverse().flatMap((level) => s.blocksInto(level.id).reverse());
-  const contributions = new Map<number, number>();
-  for (const b of order) contributions.set(b.src, (contributions.get(b.src) ?? 0) + 1);
   const seen = new Map<number, number>();
   const out: Dispatch[] = [];
   for (const level of [...s.levels.slice(1)].reverse()) {
@@ -138,8 +135,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const index = (seen.get(b.src) ?? 0) + 1;
       seen.set(b.src, index);
       const accumulate = index > 1;
-      const finish = index === contributions.get(b.src);
-      const finishing = finish ? { aux: ws.activation(b.src), activation: source.activation } : {};
+      const finishing = { aux: ws.activation(b.src), activation: source.activation };
       if (b.form === 'dense') {
         out.push(
           await matmul(rec, {
@@ -151,7 +147,8 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
             transRhs: true,
             out: ws.gradient(b.src),
             accumulate,
-            ...(finish ? { epilogue: 'activation-grad' as const, ...finishing } : {}),
+            epilogue: 'activation-grad',
+            ...finishing,
           }),
         );
       } else {

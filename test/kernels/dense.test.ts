@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation.js';
-import { activationGrad, biasGrad, matmul } from '../../src/kernels/dense.js';
+import { activationGrad, biasGrad, MIN_GROUPS, matmul, matmulGroupShape } from '../../src/kernels/dense.js';
 import {
   activate,
   activationGradRef,
@@ -109,6 +109,24 @@ describe('matmul kernel (shaders/dense.wgsl) against the CPU reference', () => {
       });
     }
   }
+});
+
+describe('matmul workgroup shape', () => {
+  it('spreads a product over at least MIN_GROUPS workgroups where its rows allow, never below 4 invocations a workgroup', () => {
+    for (const [m, n] of [[256, 10], [784, 10], [256, 96], [96, 784], [1024, 1024], [14, 20], [1, 1], [256, 344]] as const) {
+      const shape = matmulGroupShape(m, n);
+      const rows = (shape.tall ? 16 : 8) * shape.y;
+      const columns = 4 * shape.colGroups * shape.x;
+      const groups = Math.ceil(m / rows) * Math.ceil(n / columns);
+      expect(shape.x * shape.y, `${m}×${n}`).toBeGreaterThanOrEqual(4);
+      expect(shape.x * shape.y, `${m}×${n}`).toBeLessThanOrEqual(64);
+      // Either enough workgroups, or the smallest workgroup the rule allows.
+      if (groups < MIN_GROUPS) expect(shape.x * shape.y, `${m}×${n} (${groups} groups)`).toBeLessThan(8);
+    }
+    // The 784-10 layer's forward (256 rows) was a single workgroup before the rule.
+    const forward = matmulGroupShape(256, 10);
+    expect(Math.ceil(256 / ((forward.tall ? 16 : 8) * forward.y))).toBeGreaterThanOrEqual(4);
+  });
 });
 
 describe('matmul accumulate and per-value statistics epilogues', () => {

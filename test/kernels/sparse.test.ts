@@ -3,7 +3,7 @@ import { Random } from '../../src/data/random.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
-import { type CsrBuffers, edgeChunks, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
+import { type CsrBuffers, csrBuffers, edgeChunks, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
 import { activate } from '../../src/reference/dense.js';
 import { edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
 import { randomEdges } from '../helpers/edges.js';
@@ -18,19 +18,7 @@ const FD_TOL = 1e-3;
 const h = useHarness();
 
 function upload(b: CsrBlock): CsrBuffers {
-  const chunks = edgeChunks(b.dstPtr, b.dst);
-  return {
-    dst: b.dst,
-    src: b.src,
-    edges: b.srcOf.length,
-    dstPtr: h.input(b.dstPtr),
-    srcOf: h.input(b.srcOf.length ? b.srcOf : new Uint32Array(1)),
-    dstOf: h.input(b.dstOf.length ? b.dstOf : new Uint32Array(1)),
-    srcPtr: h.input(b.srcPtr),
-    srcEdges: h.input(b.srcEdges.length ? b.srcEdges : new Uint32Array(1)),
-    chunks: h.input(chunks.length ? chunks : new Uint32Array(1)),
-    chunkCount: chunks.length / 2,
-  };
+  return csrBuffers(b, (_, values) => h.input(values));
 }
 
 function report(name: string, err: { relative: number }, tol: number): void {
@@ -124,6 +112,93 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
     const b = spmmRef(two, w2, x2, rows);
     const want = a.map((v, i) => Math.tanh(v + b[i]! + bias[i % 6]!));
     report('two blocks accumulated', relativeError(await h.read(out, rows * 6), want), TOL);
+  });
+});
+
+describe('edge_grad work list', () => {
+  it('cuts each destination\'s edges into chunks of ≤ 8 listed by falling count, covering every edge once, and edge_grad agrees with the reference on mixed in-degrees', async () => {
+    const rng = new Random(41);
+    const degrees = [1, 2, 3, 4, 5, 8, 9, 13, 1, 1, 0, 6];
+    const [rows, src] = [37, 20];
+    const d: number[] = [];
+    const s: number[] = [];
+    degrees.forEach((degree, i) => {
+      for (let k = 0; k < degree; k++) d.push(i), s.push(k);
+    });
+    const { block } = buildCsr(degrees.length, src, d, s);
+    const chunks = edgeChunks(block.dstPtr, block.dst);
+    const counts = Array.from({ length: chunks.length / 2 }, (_, c) => chunks[2 * c + 1]!);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(Math.max(...counts)).toBeLessThanOrEqual(8);
+    const covered = new Array<number>(d.length).fill(0);
+    for (let c = 0; c < counts.length; c++) {
+      const first = chunks[2 * c]!;
+      for (let e = first; e < first + counts[c]!; e++) {
+        covered[e]!++;
+        expect(block.dstOf[e]).toBe(block.dstOf[first]); // a chunk stays within one destination
+      }
+    }
+    expect(covered.every((n) => n === 1)).toBe(true);
+
+    const x = randomArray(rng, rows * src);
+    const dz = randomArray(rng, rows * degrees.length);
+    const wgrad = h.output(d.length);
+    h.run(await edgeGrad(h.rec, { rows, block: upload(block), grad: h.input(dz), input: h.input(x), wgrad }));
+    report('edge_grad mixed in-degrees', relativeError(await h.read(wgrad, d.length), edgeGradRef(block, dz, x, rows)), TOL);
+  });
+});
+
+describe('input gradients of a level fed to several blocks', () => {
+  it('spmm_t accumulating adds (grad · Wᵀ) ⊙ act\'(a) to its active sources only and leaves the others as they were', async () => {
+    const rng = new Random(31);
+    const [rows, dst, src] = [70, 9, 40];
+    // Edges from 6 of the 40 sources only.
+    const d: number[] = [];
+    const s: number[] = [];
+    for (const j of [3, 4, 17, 18, 30, 39]) for (let i = 0; i < dst; i += 2) d.push(i), s.push(j);
+    const { block } = buildCsr(dst, src, d, s);
+    const buffers = upload(block);
+    expect(buffers.activeSourceCount).toBe(6);
+    const w = randomArray(rng, d.length);
+    const dz = randomArray(rng, rows * dst);
+    const aux = Float32Array.from(randomArray(rng, rows * src, -2, 2), (z) => activate('tanh', z));
+    const before = randomArray(rng, rows * src);
+    const out = h.input(before);
+    h.run(await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out, accumulate: true, aux: h.input(aux), activation: 'tanh' }));
+    const part = spmmTRef(block, w, dz, rows, aux, 'tanh');
+    const got = await h.read(out, rows * src);
+    report('spmm_t accumulate (active sources)', relativeError(got, part.map((v, i) => v + before[i]!)), TOL);
+    const untouched = Array.from(got).filter((v, i) => ![3, 4, 17, 18, 30, 39].includes(i % src) && v !== before[i]);
+    expect(untouched).toEqual([]);
+  });
+
+  it('a sparse and a dense block sum to the gradient of Σ R ⊙ (x·W₁ + spmm(x, W₂)) through tanh, in either order', async () => {
+    const rng = new Random(32);
+    const [rows, src, dense1, sparse2] = [33, 11, 7, 5];
+    const { d, s } = randomEdges(rng, sparse2, src, 15);
+    const { block } = buildCsr(sparse2, src, d, s);
+    const w1 = randomArray(rng, src * dense1);
+    const w2 = randomArray(rng, 15);
+    const z = randomArray(rng, rows * src, -1.5, 1.5);
+    const a = Float32Array.from(z, (v) => activate('tanh', v));
+    const dz1 = randomArray(rng, rows * dense1);
+    const dz2 = randomArray(rng, rows * sparse2);
+    const denseGrad = (accumulate: boolean, out: ReturnType<typeof h.output>) =>
+      matmul(h.rec, { m: rows, n: src, k: dense1, lhs: h.input(dz1), rhs: h.input(w1), transRhs: true, aux: h.input(a), out, epilogue: 'activation-grad', activation: 'tanh', accumulate });
+    const sparseGrad = (accumulate: boolean, out: ReturnType<typeof h.output>) =>
+      spmmTranspose(h.rec, { rows, block: upload(block), weight: h.input(w2), grad: h.input(dz2), out, aux: h.input(a), activation: 'tanh', accumulate });
+    // The derivative of Σ dz1 ⊙ (a·W₁) + Σ dz2 ⊙ spmm(a, W₂) with respect to z, a = tanh(z).
+    const fd = centralDifferences((zz) => {
+      const act = zz.map((v) => activate('tanh', v));
+      let total = 0;
+      for (let r = 0; r < rows; r++) for (let i = 0; i < dense1; i++) for (let j = 0; j < src; j++) total += dz1[r * dense1 + i]! * act[r * src + j]! * w1[j * dense1 + i]!;
+      return total + spmmRef(block, w2, act, rows).reduce((acc, v, i) => acc + v * dz2[i]!, 0);
+    }, z);
+    for (const order of ['dense first', 'sparse first'] as const) {
+      const out = h.output(rows * src);
+      h.run(order === 'dense first' ? [await denseGrad(false, out), await sparseGrad(true, out)] : [await sparseGrad(false, out), await denseGrad(true, out)]);
+      report(`level gradient, ${order}`, relativeError(await h.read(out, rows * src), fd), FD_TOL);
+    }
   });
 });
 
