@@ -31,7 +31,7 @@ export function matmulColumnGroups(n: number): number {
 }
 
 /**
- * Workgroups a product gets at least, where its rows allow: a software adapter runs one
+ * Workgroups a training-batch product gets at least, where its rows allow: a software adapter runs one
  * workgroup on one thread, and a 784-10 layer's products (256×784·784×10 forward, 784×256·256×10
  * weight gradient) were one workgroup each, so one core of two did all their work (forward 1.9 →
  * 0.9 ms with four workgroups; a GPU wants them spread over its units all the more).
@@ -44,13 +44,20 @@ export const MIN_GROUPS = 8;
 const MIN_INVOCATIONS = 4;
 
 /**
+ * The rows a product's workgroup count is planned for: a training batch. Planning for the
+ * real m would give every distinct m (validation batches, each level's weight gradient) its
+ * own pipelines, and a matmul pipeline takes 0.5–2 s to compile on SwiftShader.
+ */
+const PLANNED_ROWS = 256;
+
+/**
  * Workgroup shape of a product: as many invocations across the columns as the columns need
  * (a power of two up to 8) and the rest down the rows, so narrow outputs (n = 10) do not
  * leave most of each workgroup idle; then fewer rows per workgroup (down to
- * {@link MIN_INVOCATIONS} invocations) until the grid has {@link MIN_GROUPS} workgroups. Every
- * distinct shape is a pipeline to compile (0.3–1 s each on a software adapter), so the rows
- * halve in powers of two: a product's shape is one of a few per output width.
- * The rows of a block, 8 or 16 (`tall`), follow from m: 16 where there are rows enough.
+ * {@link MIN_INVOCATIONS} invocations) until a product of {@link PLANNED_ROWS} rows has
+ * {@link MIN_GROUPS} workgroups. The shape depends on n and on whether m reaches
+ * {@link TALL_FROM} (16-row blocks, `tall`), not on m itself: every distinct shape is a
+ * pipeline to compile.
  */
 export function matmulGroupShape(m: number, n: number): { x: number; y: number; colGroups: number; tall: boolean } {
   const colGroups = matmulColumnGroups(n);
@@ -60,7 +67,7 @@ export function matmulGroupShape(m: number, n: number): { x: number; y: number; 
   const tall = colGroups >= 2 && m >= TALL_FROM;
   const blockRows = tall ? 2 * BLOCK : BLOCK;
   let y = GROUP / x;
-  const groups = (rowsPerGroup: number) => Math.ceil(columnBlocks / x) * Math.ceil(m / rowsPerGroup);
+  const groups = (rowsPerGroup: number) => Math.ceil(columnBlocks / x) * Math.ceil(PLANNED_ROWS / rowsPerGroup);
   while (y > 1 && (x * y) / 2 >= MIN_INVOCATIONS && groups(blockRows * y) < MIN_GROUPS) y /= 2;
   return { x, y, colGroups, tall };
 }
