@@ -15,7 +15,8 @@
 // before adding it to out (the derivative distributes over the sum), so every block finishes.
 //
 // Bindings (group 0):
-//   @binding(0) params : uniform Params { m, n, k }     out is m×n, the inner dimension is k
+//   @binding(0) params : uniform Params { m, n, k, m_full, k_full }   out is m×n, the inner
+//                        dimension is k; m_full / k_full are the stored extents (see ACTIVE_*)
 //   @binding(1) lhs    : storage, read        m×k row-major (k×m when TRANS_LHS)
 //   @binding(2) rhs    : storage, read        k×n row-major (n×k when TRANS_RHS)
 //   @binding(3) bias   : storage, read        n values (read only when FINISH == 1)
@@ -25,12 +26,18 @@
 //   @binding(5) out    : storage, read_write  m×n row-major
 //   @binding(6) edge_stats : storage, read_write  3·m·n running sums (|v|, v, v²) per output
 //                        value, added when STATS (per-edge statistics of a weight gradient)
+//   @binding(7) active_rows : storage, read u32   ascending row indices of a block's weight
+//                        matrix (its sources with edges), read only when ACTIVE_K or ACTIVE_M
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply the product by the activation's derivative (before ACCUMULATE adds out); ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
 //   (functions in activation.wgsl, prepended by the loader); MASKED zeroes the values whose aux
 //   is 0 (after the epilogue); WG_X, WG_Y the matmul's workgroup shape, COL_GROUPS the
 //   columns of its blocks in groups of 4 (1–4), TALL its 16-row blocks.
+//   ACTIVE_K: the inner dimension walks active_rows[0..k) (stored extent k_full): the forward
+//   of a masked dense block whose edges leave few sources skips the all-zero weight rows.
+//   ACTIVE_M: out row r (and lhs row r) is stored at row active_rows[r] of m_full rows: that
+//   block's weight gradient computes only the rows that hold edges and leaves the rest as is.
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
 //   wrapper); each invocation computes an R×C block of out (R = 8, or 16 when TALL, chosen for
@@ -65,6 +72,8 @@ struct Params {
   m: u32,
   n: u32,
   k: u32,
+  m_full: u32, // rows of lhs's storage when TRANS_LHS (= m unless ACTIVE_M)
+  k_full: u32, // inner extent of the operands' storage (= k unless ACTIVE_K)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -74,54 +83,83 @@ struct Params {
 @group(0) @binding(4) var<storage, read> aux: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> edge_stats: array<f32>;
+@group(0) @binding(7) var<storage, read> active_rows: array<u32>;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 override COL_GROUPS: u32 = 2u;
 const BLOCK: u32 = 8u; // rows of out per invocation (16 when TALL)
 override TALL: bool = false;
+override ACTIVE_K: bool = false;
+override ACTIVE_M: bool = false;
 
 fn block_rows() -> u32 { return select(BLOCK, 2u * BLOCK, TALL); }
 
 fn block_cols() -> u32 { return 4u * COL_GROUPS; }
 
-// op(lhs)[row][inner], row clamped into range (its results are never stored).
-fn lhs_at(row: u32, inner: u32) -> f32 {
+// Where row `row` of out (and of op(lhs)) is stored: itself, or active_rows[row] (ACTIVE_M).
+// Clamped into range: rows past m are computed but never stored.
+fn stored_row(row: u32) -> u32 {
   let r = min(row, params.m - 1u);
-  if (TRANS_LHS) { return lhs[inner * params.m + r]; }
-  return lhs[r * params.k + inner];
+  if (ACTIVE_M) { return active_rows[r]; }
+  return r;
 }
 
-// op(rhs)[inner][col], col clamped into range.
+// Where inner index k is stored: itself, or active_rows[k] (ACTIVE_K).
+fn stored_inner(k: u32) -> u32 {
+  if (ACTIVE_K) { return active_rows[k]; }
+  return k;
+}
+
+// The stored inner indices of k..k+3, looked up once per step of the inner loop.
+fn stored_inner4(k: u32) -> vec4<u32> {
+  if (ACTIVE_K) { return vec4<u32>(active_rows[k], active_rows[k + 1u], active_rows[k + 2u], active_rows[k + 3u]); }
+  return vec4<u32>(k, k + 1u, k + 2u, k + 3u);
+}
+
+// op(lhs) at stored row r and stored inner index i.
+fn lhs_get(r: u32, i: u32) -> f32 {
+  if (TRANS_LHS) { return lhs[i * params.m_full + r]; }
+  return lhs[r * params.k_full + i];
+}
+
+// op(lhs)[row][inner] for a stored inner index.
+fn lhs_at(row: u32, inner: u32) -> f32 {
+  return lhs_get(stored_row(row), inner);
+}
+
+// op(rhs)[inner][col] for a stored inner index, col clamped into range.
 fn rhs_at(inner: u32, col: u32) -> f32 {
   let c = min(col, params.n - 1u);
-  if (TRANS_RHS) { return rhs[c * params.k + inner]; }
+  if (TRANS_RHS) { return rhs[c * params.k_full + inner]; }
   return rhs[inner * params.n + c];
 }
 
-// Row `row` of op(lhs) at inner indices k..k+3.
-fn lhs_row4(row: u32, k: u32) -> vec4<f32> {
-  return vec4<f32>(lhs_at(row, k), lhs_at(row, k + 1u), lhs_at(row, k + 2u), lhs_at(row, k + 3u));
+// Row `row` of op(lhs) at the stored inner indices ks.
+fn lhs_row4(row: u32, ks: vec4<u32>) -> vec4<f32> {
+  let r = stored_row(row);
+  return vec4<f32>(lhs_get(r, ks.x), lhs_get(r, ks.y), lhs_get(r, ks.z), lhs_get(r, ks.w));
 }
 
-// Row `inner` of op(rhs) at columns col..col+3.
+// Row `inner` (stored index) of op(rhs) at columns col..col+3.
 fn rhs_row4(inner: u32, col: u32) -> vec4<f32> {
   return vec4<f32>(rhs_at(inner, col), rhs_at(inner, col + 1u), rhs_at(inner, col + 2u), rhs_at(inner, col + 3u));
 }
 
-// Rows k..k+3 of op(rhs) at columns col..col+3 as the columns of a matrix, so that
-// block * lhs_row4(row, k) is that row's contribution to out[row][col..col+3].
-fn rhs_block(k: u32, col: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(rhs_row4(k, col), rhs_row4(k + 1u, col), rhs_row4(k + 2u, col), rhs_row4(k + 3u, col));
+// Rows ks of op(rhs) at columns col..col+3 as the columns of a matrix, so that
+// block * lhs_row4(row, ks) is that row's contribution to out[row][col..col+3].
+fn rhs_block(ks: vec4<u32>, col: u32) -> mat4x4<f32> {
+  return mat4x4<f32>(rhs_row4(ks.x, col), rhs_row4(ks.y, col), rhs_row4(ks.z, col), rhs_row4(ks.w, col));
 }
 
 // The epilogue and the store of out[row][col..col+3] (masked at the edges).
 fn finish(row: u32, col: u32, sums: vec4<f32>) {
   if (row >= params.m) { return; }
+  let stored = stored_row(row);
   for (var j = 0u; j < 4u; j = j + 1u) {
     let c = col + j;
     if (c >= params.n) { return; }
-    let at = row * params.n + c;
+    let at = stored * params.n + c;
     var v = sums[j];
     // The derivative multiplies this product alone, before the sum: a level's input gradient is
     // Σ_blocks (dz·Wᵀ) ⊙ act'(a) = (Σ_blocks dz·Wᵀ) ⊙ act'(a), so every block may finish its own
@@ -165,53 +203,55 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   var c15_0 = vec4<f32>(0.0); var c15_1 = vec4<f32>(0.0); var c15_2 = vec4<f32>(0.0); var c15_3 = vec4<f32>(0.0);
   let k4 = params.k & ~3u;
   for (var k = 0u; k < k4; k = k + 4u) {
-    let b0 = rhs_block(k, col0);
+    let ks = stored_inner4(k);
+    let b0 = rhs_block(ks, col0);
     var b1 = b0; var b2 = b0; var b3 = b0;
-    if (COL_GROUPS > 1u) { b1 = rhs_block(k, col0 + 4u); }
-    if (COL_GROUPS > 2u) { b2 = rhs_block(k, col0 + 8u); }
-    if (COL_GROUPS > 3u) { b3 = rhs_block(k, col0 + 12u); }
-    var a = lhs_row4(row0, k); c0_0 += b0 * a; if (COL_GROUPS > 1u) { c0_1 += b1 * a; } if (COL_GROUPS > 2u) { c0_2 += b2 * a; } if (COL_GROUPS > 3u) { c0_3 += b3 * a; }
-    a = lhs_row4(row0 + 1u, k); c1_0 += b0 * a; if (COL_GROUPS > 1u) { c1_1 += b1 * a; } if (COL_GROUPS > 2u) { c1_2 += b2 * a; } if (COL_GROUPS > 3u) { c1_3 += b3 * a; }
-    a = lhs_row4(row0 + 2u, k); c2_0 += b0 * a; if (COL_GROUPS > 1u) { c2_1 += b1 * a; } if (COL_GROUPS > 2u) { c2_2 += b2 * a; } if (COL_GROUPS > 3u) { c2_3 += b3 * a; }
-    a = lhs_row4(row0 + 3u, k); c3_0 += b0 * a; if (COL_GROUPS > 1u) { c3_1 += b1 * a; } if (COL_GROUPS > 2u) { c3_2 += b2 * a; } if (COL_GROUPS > 3u) { c3_3 += b3 * a; }
-    a = lhs_row4(row0 + 4u, k); c4_0 += b0 * a; if (COL_GROUPS > 1u) { c4_1 += b1 * a; } if (COL_GROUPS > 2u) { c4_2 += b2 * a; } if (COL_GROUPS > 3u) { c4_3 += b3 * a; }
-    a = lhs_row4(row0 + 5u, k); c5_0 += b0 * a; if (COL_GROUPS > 1u) { c5_1 += b1 * a; } if (COL_GROUPS > 2u) { c5_2 += b2 * a; } if (COL_GROUPS > 3u) { c5_3 += b3 * a; }
-    a = lhs_row4(row0 + 6u, k); c6_0 += b0 * a; if (COL_GROUPS > 1u) { c6_1 += b1 * a; } if (COL_GROUPS > 2u) { c6_2 += b2 * a; } if (COL_GROUPS > 3u) { c6_3 += b3 * a; }
-    a = lhs_row4(row0 + 7u, k); c7_0 += b0 * a; if (COL_GROUPS > 1u) { c7_1 += b1 * a; } if (COL_GROUPS > 2u) { c7_2 += b2 * a; } if (COL_GROUPS > 3u) { c7_3 += b3 * a; }
+    if (COL_GROUPS > 1u) { b1 = rhs_block(ks, col0 + 4u); }
+    if (COL_GROUPS > 2u) { b2 = rhs_block(ks, col0 + 8u); }
+    if (COL_GROUPS > 3u) { b3 = rhs_block(ks, col0 + 12u); }
+    var a = lhs_row4(row0, ks); c0_0 += b0 * a; if (COL_GROUPS > 1u) { c0_1 += b1 * a; } if (COL_GROUPS > 2u) { c0_2 += b2 * a; } if (COL_GROUPS > 3u) { c0_3 += b3 * a; }
+    a = lhs_row4(row0 + 1u, ks); c1_0 += b0 * a; if (COL_GROUPS > 1u) { c1_1 += b1 * a; } if (COL_GROUPS > 2u) { c1_2 += b2 * a; } if (COL_GROUPS > 3u) { c1_3 += b3 * a; }
+    a = lhs_row4(row0 + 2u, ks); c2_0 += b0 * a; if (COL_GROUPS > 1u) { c2_1 += b1 * a; } if (COL_GROUPS > 2u) { c2_2 += b2 * a; } if (COL_GROUPS > 3u) { c2_3 += b3 * a; }
+    a = lhs_row4(row0 + 3u, ks); c3_0 += b0 * a; if (COL_GROUPS > 1u) { c3_1 += b1 * a; } if (COL_GROUPS > 2u) { c3_2 += b2 * a; } if (COL_GROUPS > 3u) { c3_3 += b3 * a; }
+    a = lhs_row4(row0 + 4u, ks); c4_0 += b0 * a; if (COL_GROUPS > 1u) { c4_1 += b1 * a; } if (COL_GROUPS > 2u) { c4_2 += b2 * a; } if (COL_GROUPS > 3u) { c4_3 += b3 * a; }
+    a = lhs_row4(row0 + 5u, ks); c5_0 += b0 * a; if (COL_GROUPS > 1u) { c5_1 += b1 * a; } if (COL_GROUPS > 2u) { c5_2 += b2 * a; } if (COL_GROUPS > 3u) { c5_3 += b3 * a; }
+    a = lhs_row4(row0 + 6u, ks); c6_0 += b0 * a; if (COL_GROUPS > 1u) { c6_1 += b1 * a; } if (COL_GROUPS > 2u) { c6_2 += b2 * a; } if (COL_GROUPS > 3u) { c6_3 += b3 * a; }
+    a = lhs_row4(row0 + 7u, ks); c7_0 += b0 * a; if (COL_GROUPS > 1u) { c7_1 += b1 * a; } if (COL_GROUPS > 2u) { c7_2 += b2 * a; } if (COL_GROUPS > 3u) { c7_3 += b3 * a; }
     if (TALL) {
-        a = lhs_row4(row0 + 8u, k); c8_0 += b0 * a; if (COL_GROUPS > 1u) { c8_1 += b1 * a; } if (COL_GROUPS > 2u) { c8_2 += b2 * a; } if (COL_GROUPS > 3u) { c8_3 += b3 * a; }
-        a = lhs_row4(row0 + 9u, k); c9_0 += b0 * a; if (COL_GROUPS > 1u) { c9_1 += b1 * a; } if (COL_GROUPS > 2u) { c9_2 += b2 * a; } if (COL_GROUPS > 3u) { c9_3 += b3 * a; }
-        a = lhs_row4(row0 + 10u, k); c10_0 += b0 * a; if (COL_GROUPS > 1u) { c10_1 += b1 * a; } if (COL_GROUPS > 2u) { c10_2 += b2 * a; } if (COL_GROUPS > 3u) { c10_3 += b3 * a; }
-        a = lhs_row4(row0 + 11u, k); c11_0 += b0 * a; if (COL_GROUPS > 1u) { c11_1 += b1 * a; } if (COL_GROUPS > 2u) { c11_2 += b2 * a; } if (COL_GROUPS > 3u) { c11_3 += b3 * a; }
-        a = lhs_row4(row0 + 12u, k); c12_0 += b0 * a; if (COL_GROUPS > 1u) { c12_1 += b1 * a; } if (COL_GROUPS > 2u) { c12_2 += b2 * a; } if (COL_GROUPS > 3u) { c12_3 += b3 * a; }
-        a = lhs_row4(row0 + 13u, k); c13_0 += b0 * a; if (COL_GROUPS > 1u) { c13_1 += b1 * a; } if (COL_GROUPS > 2u) { c13_2 += b2 * a; } if (COL_GROUPS > 3u) { c13_3 += b3 * a; }
-        a = lhs_row4(row0 + 14u, k); c14_0 += b0 * a; if (COL_GROUPS > 1u) { c14_1 += b1 * a; } if (COL_GROUPS > 2u) { c14_2 += b2 * a; } if (COL_GROUPS > 3u) { c14_3 += b3 * a; }
-        a = lhs_row4(row0 + 15u, k); c15_0 += b0 * a; if (COL_GROUPS > 1u) { c15_1 += b1 * a; } if (COL_GROUPS > 2u) { c15_2 += b2 * a; } if (COL_GROUPS > 3u) { c15_3 += b3 * a; }
+        a = lhs_row4(row0 + 8u, ks); c8_0 += b0 * a; if (COL_GROUPS > 1u) { c8_1 += b1 * a; } if (COL_GROUPS > 2u) { c8_2 += b2 * a; } if (COL_GROUPS > 3u) { c8_3 += b3 * a; }
+        a = lhs_row4(row0 + 9u, ks); c9_0 += b0 * a; if (COL_GROUPS > 1u) { c9_1 += b1 * a; } if (COL_GROUPS > 2u) { c9_2 += b2 * a; } if (COL_GROUPS > 3u) { c9_3 += b3 * a; }
+        a = lhs_row4(row0 + 10u, ks); c10_0 += b0 * a; if (COL_GROUPS > 1u) { c10_1 += b1 * a; } if (COL_GROUPS > 2u) { c10_2 += b2 * a; } if (COL_GROUPS > 3u) { c10_3 += b3 * a; }
+        a = lhs_row4(row0 + 11u, ks); c11_0 += b0 * a; if (COL_GROUPS > 1u) { c11_1 += b1 * a; } if (COL_GROUPS > 2u) { c11_2 += b2 * a; } if (COL_GROUPS > 3u) { c11_3 += b3 * a; }
+        a = lhs_row4(row0 + 12u, ks); c12_0 += b0 * a; if (COL_GROUPS > 1u) { c12_1 += b1 * a; } if (COL_GROUPS > 2u) { c12_2 += b2 * a; } if (COL_GROUPS > 3u) { c12_3 += b3 * a; }
+        a = lhs_row4(row0 + 13u, ks); c13_0 += b0 * a; if (COL_GROUPS > 1u) { c13_1 += b1 * a; } if (COL_GROUPS > 2u) { c13_2 += b2 * a; } if (COL_GROUPS > 3u) { c13_3 += b3 * a; }
+        a = lhs_row4(row0 + 14u, ks); c14_0 += b0 * a; if (COL_GROUPS > 1u) { c14_1 += b1 * a; } if (COL_GROUPS > 2u) { c14_2 += b2 * a; } if (COL_GROUPS > 3u) { c14_3 += b3 * a; }
+        a = lhs_row4(row0 + 15u, ks); c15_0 += b0 * a; if (COL_GROUPS > 1u) { c15_1 += b1 * a; } if (COL_GROUPS > 2u) { c15_2 += b2 * a; } if (COL_GROUPS > 3u) { c15_3 += b3 * a; }
     }
   }
   for (var k = k4; k < params.k; k = k + 1u) {
-    let b0 = rhs_row4(k, col0);
+    let kk = stored_inner(k);
+    let b0 = rhs_row4(kk, col0);
     var b1 = b0; var b2 = b0; var b3 = b0;
-    if (COL_GROUPS > 1u) { b1 = rhs_row4(k, col0 + 4u); }
-    if (COL_GROUPS > 2u) { b2 = rhs_row4(k, col0 + 8u); }
-    if (COL_GROUPS > 3u) { b3 = rhs_row4(k, col0 + 12u); }
-    var a = lhs_at(row0, k); c0_0 += a * b0; if (COL_GROUPS > 1u) { c0_1 += a * b1; } if (COL_GROUPS > 2u) { c0_2 += a * b2; } if (COL_GROUPS > 3u) { c0_3 += a * b3; }
-    a = lhs_at(row0 + 1u, k); c1_0 += a * b0; if (COL_GROUPS > 1u) { c1_1 += a * b1; } if (COL_GROUPS > 2u) { c1_2 += a * b2; } if (COL_GROUPS > 3u) { c1_3 += a * b3; }
-    a = lhs_at(row0 + 2u, k); c2_0 += a * b0; if (COL_GROUPS > 1u) { c2_1 += a * b1; } if (COL_GROUPS > 2u) { c2_2 += a * b2; } if (COL_GROUPS > 3u) { c2_3 += a * b3; }
-    a = lhs_at(row0 + 3u, k); c3_0 += a * b0; if (COL_GROUPS > 1u) { c3_1 += a * b1; } if (COL_GROUPS > 2u) { c3_2 += a * b2; } if (COL_GROUPS > 3u) { c3_3 += a * b3; }
-    a = lhs_at(row0 + 4u, k); c4_0 += a * b0; if (COL_GROUPS > 1u) { c4_1 += a * b1; } if (COL_GROUPS > 2u) { c4_2 += a * b2; } if (COL_GROUPS > 3u) { c4_3 += a * b3; }
-    a = lhs_at(row0 + 5u, k); c5_0 += a * b0; if (COL_GROUPS > 1u) { c5_1 += a * b1; } if (COL_GROUPS > 2u) { c5_2 += a * b2; } if (COL_GROUPS > 3u) { c5_3 += a * b3; }
-    a = lhs_at(row0 + 6u, k); c6_0 += a * b0; if (COL_GROUPS > 1u) { c6_1 += a * b1; } if (COL_GROUPS > 2u) { c6_2 += a * b2; } if (COL_GROUPS > 3u) { c6_3 += a * b3; }
-    a = lhs_at(row0 + 7u, k); c7_0 += a * b0; if (COL_GROUPS > 1u) { c7_1 += a * b1; } if (COL_GROUPS > 2u) { c7_2 += a * b2; } if (COL_GROUPS > 3u) { c7_3 += a * b3; }
+    if (COL_GROUPS > 1u) { b1 = rhs_row4(kk, col0 + 4u); }
+    if (COL_GROUPS > 2u) { b2 = rhs_row4(kk, col0 + 8u); }
+    if (COL_GROUPS > 3u) { b3 = rhs_row4(kk, col0 + 12u); }
+    var a = lhs_at(row0, kk); c0_0 += a * b0; if (COL_GROUPS > 1u) { c0_1 += a * b1; } if (COL_GROUPS > 2u) { c0_2 += a * b2; } if (COL_GROUPS > 3u) { c0_3 += a * b3; }
+    a = lhs_at(row0 + 1u, kk); c1_0 += a * b0; if (COL_GROUPS > 1u) { c1_1 += a * b1; } if (COL_GROUPS > 2u) { c1_2 += a * b2; } if (COL_GROUPS > 3u) { c1_3 += a * b3; }
+    a = lhs_at(row0 + 2u, kk); c2_0 += a * b0; if (COL_GROUPS > 1u) { c2_1 += a * b1; } if (COL_GROUPS > 2u) { c2_2 += a * b2; } if (COL_GROUPS > 3u) { c2_3 += a * b3; }
+    a = lhs_at(row0 + 3u, kk); c3_0 += a * b0; if (COL_GROUPS > 1u) { c3_1 += a * b1; } if (COL_GROUPS > 2u) { c3_2 += a * b2; } if (COL_GROUPS > 3u) { c3_3 += a * b3; }
+    a = lhs_at(row0 + 4u, kk); c4_0 += a * b0; if (COL_GROUPS > 1u) { c4_1 += a * b1; } if (COL_GROUPS > 2u) { c4_2 += a * b2; } if (COL_GROUPS > 3u) { c4_3 += a * b3; }
+    a = lhs_at(row0 + 5u, kk); c5_0 += a * b0; if (COL_GROUPS > 1u) { c5_1 += a * b1; } if (COL_GROUPS > 2u) { c5_2 += a * b2; } if (COL_GROUPS > 3u) { c5_3 += a * b3; }
+    a = lhs_at(row0 + 6u, kk); c6_0 += a * b0; if (COL_GROUPS > 1u) { c6_1 += a * b1; } if (COL_GROUPS > 2u) { c6_2 += a * b2; } if (COL_GROUPS > 3u) { c6_3 += a * b3; }
+    a = lhs_at(row0 + 7u, kk); c7_0 += a * b0; if (COL_GROUPS > 1u) { c7_1 += a * b1; } if (COL_GROUPS > 2u) { c7_2 += a * b2; } if (COL_GROUPS > 3u) { c7_3 += a * b3; }
     if (TALL) {
-        a = lhs_at(row0 + 8u, k); c8_0 += a * b0; if (COL_GROUPS > 1u) { c8_1 += a * b1; } if (COL_GROUPS > 2u) { c8_2 += a * b2; } if (COL_GROUPS > 3u) { c8_3 += a * b3; }
-        a = lhs_at(row0 + 9u, k); c9_0 += a * b0; if (COL_GROUPS > 1u) { c9_1 += a * b1; } if (COL_GROUPS > 2u) { c9_2 += a * b2; } if (COL_GROUPS > 3u) { c9_3 += a * b3; }
-        a = lhs_at(row0 + 10u, k); c10_0 += a * b0; if (COL_GROUPS > 1u) { c10_1 += a * b1; } if (COL_GROUPS > 2u) { c10_2 += a * b2; } if (COL_GROUPS > 3u) { c10_3 += a * b3; }
-        a = lhs_at(row0 + 11u, k); c11_0 += a * b0; if (COL_GROUPS > 1u) { c11_1 += a * b1; } if (COL_GROUPS > 2u) { c11_2 += a * b2; } if (COL_GROUPS > 3u) { c11_3 += a * b3; }
-        a = lhs_at(row0 + 12u, k); c12_0 += a * b0; if (COL_GROUPS > 1u) { c12_1 += a * b1; } if (COL_GROUPS > 2u) { c12_2 += a * b2; } if (COL_GROUPS > 3u) { c12_3 += a * b3; }
-        a = lhs_at(row0 + 13u, k); c13_0 += a * b0; if (COL_GROUPS > 1u) { c13_1 += a * b1; } if (COL_GROUPS > 2u) { c13_2 += a * b2; } if (COL_GROUPS > 3u) { c13_3 += a * b3; }
-        a = lhs_at(row0 + 14u, k); c14_0 += a * b0; if (COL_GROUPS > 1u) { c14_1 += a * b1; } if (COL_GROUPS > 2u) { c14_2 += a * b2; } if (COL_GROUPS > 3u) { c14_3 += a * b3; }
-        a = lhs_at(row0 + 15u, k); c15_0 += a * b0; if (COL_GROUPS > 1u) { c15_1 += a * b1; } if (COL_GROUPS > 2u) { c15_2 += a * b2; } if (COL_GROUPS > 3u) { c15_3 += a * b3; }
+        a = lhs_at(row0 + 8u, kk); c8_0 += a * b0; if (COL_GROUPS > 1u) { c8_1 += a * b1; } if (COL_GROUPS > 2u) { c8_2 += a * b2; } if (COL_GROUPS > 3u) { c8_3 += a * b3; }
+        a = lhs_at(row0 + 9u, kk); c9_0 += a * b0; if (COL_GROUPS > 1u) { c9_1 += a * b1; } if (COL_GROUPS > 2u) { c9_2 += a * b2; } if (COL_GROUPS > 3u) { c9_3 += a * b3; }
+        a = lhs_at(row0 + 10u, kk); c10_0 += a * b0; if (COL_GROUPS > 1u) { c10_1 += a * b1; } if (COL_GROUPS > 2u) { c10_2 += a * b2; } if (COL_GROUPS > 3u) { c10_3 += a * b3; }
+        a = lhs_at(row0 + 11u, kk); c11_0 += a * b0; if (COL_GROUPS > 1u) { c11_1 += a * b1; } if (COL_GROUPS > 2u) { c11_2 += a * b2; } if (COL_GROUPS > 3u) { c11_3 += a * b3; }
+        a = lhs_at(row0 + 12u, kk); c12_0 += a * b0; if (COL_GROUPS > 1u) { c12_1 += a * b1; } if (COL_GROUPS > 2u) { c12_2 += a * b2; } if (COL_GROUPS > 3u) { c12_3 += a * b3; }
+        a = lhs_at(row0 + 13u, kk); c13_0 += a * b0; if (COL_GROUPS > 1u) { c13_1 += a * b1; } if (COL_GROUPS > 2u) { c13_2 += a * b2; } if (COL_GROUPS > 3u) { c13_3 += a * b3; }
+        a = lhs_at(row0 + 14u, kk); c14_0 += a * b0; if (COL_GROUPS > 1u) { c14_1 += a * b1; } if (COL_GROUPS > 2u) { c14_2 += a * b2; } if (COL_GROUPS > 3u) { c14_3 += a * b3; }
+        a = lhs_at(row0 + 15u, kk); c15_0 += a * b0; if (COL_GROUPS > 1u) { c15_1 += a * b1; } if (COL_GROUPS > 2u) { c15_2 += a * b2; } if (COL_GROUPS > 3u) { c15_3 += a * b3; }
     }
   }
   finish(row0, col0, c0_0); if (COL_GROUPS > 1u) { finish(row0, col0 + 4u, c0_1); } if (COL_GROUPS > 2u) { finish(row0, col0 + 8u, c0_2); } if (COL_GROUPS > 3u) { finish(row0, col0 + 12u, c0_3); }

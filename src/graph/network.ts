@@ -9,11 +9,12 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
-import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
+import { activeSources, type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
+import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
-import { type Block, blockFloats, DENSE_FROM, Structure, storageIndex } from './structure.js';
+import { ACTIVE_ROWS_BELOW, type Block, blockFloats, DENSE_FROM, isMasked, Structure, storageIndex } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
 export type * from './networkTypes.js';
@@ -67,6 +68,7 @@ export class Network implements Trainable {
   private topologyOwner: BufferOwner;
   private readonly topology = new Map<Block, CsrBuffers>();
   private readonly masks = new Map<Block, GPUBuffer>();
+  private readonly activeRowLists = new Map<Block, ActiveRows | null>();
   private paramBuffer: OwnedBuffer;
   private gradBuffer: OwnedBuffer;
   private statsBuffer: OwnedBuffer;
@@ -388,6 +390,7 @@ export class Network implements Trainable {
     this.topologyOwner = this.gpu.memory.owner('network');
     this.topology.clear();
     this.masks.clear();
+    this.activeRowLists.clear();
     this.current = step.structure;
     this.batchesInStatistics = 0;
   }
@@ -402,6 +405,23 @@ export class Network implements Trainable {
       this.masks.set(block, mask);
     }
     return mask;
+  }
+
+  /**
+   * @internal The sources with edges of a masked dense block, uploaded on first use; null for
+   * other blocks and where more than {@link ACTIVE_ROWS_BELOW} of the sources have edges.
+   */
+  activeRows(block: Block): ActiveRows | null {
+    let rows = this.activeRowLists.get(block);
+    if (rows === undefined) {
+      const active = isMasked(block) ? activeSources(block.topology.srcPtr, block.topology.src) : null;
+      rows =
+        active && active.length > 0 && active.length <= ACTIVE_ROWS_BELOW * block.topology.src
+          ? { indices: uploadStorage(this.gpu.device, this.topologyOwner, `block${block.id}.activeRows`, active).buffer, count: active.length }
+          : null;
+      this.activeRowLists.set(block, rows);
+    }
+    return rows;
   }
 
   /** @internal GPU index buffers of a sparse block, uploaded on first use. */

@@ -7,7 +7,7 @@ import type { KernelCache } from '../kernels/kernel.js';
 import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
 import type { ScoreOptions } from './selection.js';
-import type { DENSE_FROM, Structure } from './structure.js';
+import type { DENSE_FROM, DENSE_FROM_EDGES, Structure } from './structure.js';
 
 /** How to build a dense network. */
 export interface NetworkSpec {
@@ -24,7 +24,9 @@ export interface NetworkSpec {
   expandable?: readonly number[];
   /**
    * Density in [0, 1] from which a connection block is stored dense (absent edges held at
-   * zero) rather than as CSR; default {@link DENSE_FROM}. Both forms compute the same values.
+   * zero) rather than as CSR; default {@link DENSE_FROM}. Blocks of fewer than
+   * {@link DENSE_FROM_EDGES} edges stay CSR unless this is 0 (every block dense). Both forms
+   * compute the same values.
    */
   denseFrom?: number;
 }

@@ -90,6 +90,9 @@ export async function resizeParameters(
         if (size > floats) encoder.clearBuffer(to.buffer, floats * 4, (size - floats) * 4);
       }
       encoder.clearBuffer(current.stats.buffer);
+      // Gradients are rewritten every step, except the rows of a block without edges, which
+      // a product over active rows leaves as they are: they must not hold an old layout's values.
+      encoder.clearBuffer(current.grads.buffer);
       result = current;
     } else {
       result = {

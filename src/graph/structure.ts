@@ -9,11 +9,46 @@ import { buildCsr, type CsrBlock } from './csr.js';
 export const PARAMETER_ALIGN = 64;
 
 /**
- * Density from which a block is stored dense. On the software adapter a 784×344 level trains
+ * Density (edges over sources with edges × destinations) from which a block is stored
+ * dense. On the software adapter a 784×344 level trains
  * about 2x faster sparse at 10% density and about as fast at 20% (`npm run bench`); above
  * that the register-blocked dense products win.
  */
 export const DENSE_FROM = 0.2;
+
+/**
+ * A masked dense block whose edges leave at most this fraction of its sources with edges has
+ * its forward and weight-gradient products walk only those sources' weight rows (the others
+ * are all zeros). A split's new level is fed this way: after the first split of the MNIST
+ * reference run, ~155 of the 784 inputs.
+ */
+export const ACTIVE_ROWS_BELOW = 0.75;
+
+/**
+ * Blocks with fewer edges are CSR whatever their density, unless a block's form is given (a
+ * plain network's blocks are dense) or `denseFrom` is 0 (everything dense). Every dense shape
+ * is product pipelines to compile, 0.5–2 s each on SwiftShader, and each split of the MNIST
+ * reference run made a new level of a new size whose small complete blocks (16→10) compiled
+ * 4–7 of them; the size-independent sparse kernels are compiled once and are as fast at this size.
+ */
+export const DENSE_FROM_EDGES = 1024;
+
+/**
+ * A block out of the input level with at least this many edges is judged by its density over
+ * the sources that have edges: its dense products walk only those rows (see
+ * {@link ACTIVE_ROWS_BELOW}) and it has no input gradient, which would walk them all. A
+ * split's new level, fed by 154 of 784 inputs with each connected to every new neuron, is then
+ * dense: as CSR it made the two epochs after the MNIST reference run's first split 2x slower.
+ * Smaller blocks keep the plain density (see {@link DENSE_FROM_EDGES}).
+ */
+export const ACTIVE_DENSITY_FROM_EDGES = 4096;
+
+/** How many sources of a block have at least one edge. */
+function sourcesWithEdges(t: CsrBlock): number {
+  let count = 0;
+  for (let j = 0; j < t.src; j++) if (t.srcPtr[j + 1]! > t.srcPtr[j]!) count++;
+  return count;
+}
 
 /** A dense block that lacks some edges: its absent weights are held at zero by a gradient mask. */
 export function isMasked(b: Pick<Block, 'form' | 'topology'>): boolean {
@@ -105,11 +140,14 @@ export class Structure {
       const src = levels[from]!.size;
       const dst = levels[to]!.size;
       if (b.topology.src !== src || b.topology.dst !== dst) throw new ShapeError(`block ${b.src} → ${b.dst} is ${b.topology.src}×${b.topology.dst}, levels are ${src}×${dst}`);
-      const density = b.topology.srcOf.length / (src * dst);
       // Blocks at least `denseFrom` full take the dense fast path (absent edges stored as zeros
       // whose gradient is masked, so they stay zero); sparser ones are CSR. Both forms give
-      // the same values.
-      const form = b.form ?? (density >= denseFrom ? 'dense' : 'sparse');
+      // the same values. See ACTIVE_DENSITY_FROM_EDGES for which sources the density counts.
+      const edges = b.topology.srcOf.length;
+      const counted = levels[from]!.role === 'input' && edges >= ACTIVE_DENSITY_FROM_EDGES ? Math.max(1, sourcesWithEdges(b.topology)) : src;
+      const density = edges / (counted * dst);
+      const bigEnough = edges >= DENSE_FROM_EDGES || denseFrom === 0;
+      const form = b.form ?? (density >= denseFrom && bigEnough ? 'dense' : 'sparse');
       const weightOffset = at;
       at = align(at + blockFloats({ form, topology: b.topology }));
       return { id, src: b.src, dst: b.dst, form, topology: b.topology, weightOffset };

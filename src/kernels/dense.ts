@@ -101,12 +101,24 @@ export interface MatmulArgs {
   stats?: BindingResource;
   /** m×n 0/1 values: where 0 the result is stored as 0 (the weight gradient of a dense block lacking edges). */
   mask?: BindingResource;
+  /**
+   * Only `count` rows of a block's weight matrix take part, listed (ascending u32 indices) in
+   * `indices`: a masked dense block whose edges leave few of its sources (a split's new level
+   * is fed by the ~20% of inputs that had selected edges). `along: 'k'`: the inner dimension
+   * walks only those indices (forward x·W; k stays the stored extent). `along: 'm'`: only those
+   * rows of out are computed and stored (weight gradient xᵀ·dz; m stays the stored extent, the
+   * other rows are left as they are).
+   */
+  activeRows?: { indices: BindingResource; count: number; along: 'k' | 'm' };
 }
 
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('a matmul mask shares its binding with the activation-grad epilogue; use one or the other');
-  const shape = matmulGroupShape(a.m, a.n);
+  const along = a.activeRows?.along;
+  const m = along === 'm' ? a.activeRows!.count : a.m;
+  const k = along === 'k' ? a.activeRows!.count : a.k;
+  const shape = matmulGroupShape(m, a.n);
   const kernel = await rec.kernels.get({
     ...family('dense'),
     entryPoint: 'matmul',
@@ -122,6 +134,8 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       WG_Y: shape.y,
       COL_GROUPS: shape.colGroups,
       TALL: shape.tall,
+      ACTIVE_K: along === 'k',
+      ACTIVE_M: along === 'm',
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
@@ -130,9 +144,9 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   return prepare(
     rec,
     kernel,
-    { m: a.m, n: a.n, k: a.k },
-    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.mask ?? a.aux ?? a.lhs, edge_stats: stats },
-    [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.ceil(a.m / ((shape.tall ? 2 : 1) * BLOCK * shape.y)), 1],
+    { m, n: a.n, k, m_full: a.m, k_full: a.k },
+    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.mask ?? a.aux ?? a.lhs, edge_stats: stats, active_rows: a.activeRows?.indices ?? a.lhs },
+    [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1],
   );
 }
 

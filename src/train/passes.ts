@@ -18,6 +18,14 @@ export interface GraphView {
   csr(block: Block): CsrBuffers;
   /** 0/1 mask of a dense block that lacks some edges (see {@link isMasked}). */
   mask(block: Block): GPUBuffer;
+  /** The sources with edges of a masked dense block, where few enough to skip the others (see {@link ActiveRows}). */
+  activeRows(block: Block): ActiveRows | null;
+}
+
+/** Ascending indices (u32, on the GPU) of the rows of a block's weight matrix that hold edges. */
+export interface ActiveRows {
+  indices: GPUBuffer;
+  count: number;
 }
 
 const slice = (buffer: GPUBuffer, offsetFloats: number, floats: number) => ({ buffer, offset: offsetFloats * 4, size: Math.max(1, floats) * 4 });
@@ -40,6 +48,7 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
       const input = ws.activation(b.src);
       const target = ws.activation(level.id);
       if (b.form === 'dense') {
+        const active = net.activeRows(b);
         out.push(
           await matmul(rec, {
             m: rows,
@@ -49,6 +58,7 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
             rhs: weights(net, b),
             out: target,
             accumulate,
+            ...(active ? { activeRows: { indices: active.indices, count: active.count, along: 'k' as const } } : {}),
             ...(finish ? { epilogue: 'bias-activation' as const, bias, activation: level.activation } : {}),
           }),
         );
@@ -126,7 +136,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       if (b.form === 'dense') {
         // Absent edges of a masked dense block get no gradient, so they stay zero.
         const mask = isMasked(b) ? { mask: net.mask(b) } : {};
-        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask }));
+        const active = net.activeRows(b);
+        const rowsWithEdges = active ? { activeRows: { indices: active.indices, count: active.count, along: 'm' as const } } : {};
+        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges }));
       } else {
         out.push(await edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
       }

@@ -159,6 +159,8 @@ describe('grown networks', () => {
     const dense = await grow(0);
     expect(sparse.structure.blocks.some((b) => b.form === 'sparse')).toBe(true);
     expect(dense.structure.blocks.every((b) => b.form === 'dense') && dense.structure.blocks.some((b) => isMasked(b))).toBe(true);
+    // Some masked block leaves sources without edges, so its products walk only the others.
+    expect(dense.structure.blocks.some((b) => dense.activeRows(b) !== null)).toBe(true);
     // Per-edge weights, whatever the storage.
     const edgeWeights = async (net: Network) => {
       const p = await net.getParameters();

@@ -158,6 +158,53 @@ describe('matmul accumulate and per-value statistics epilogues', () => {
   }
 });
 
+describe('matmul over the active rows of a block (ACTIVE_K forward, ACTIVE_M weight gradient)', () => {
+  for (const [rows, sources, outputs, active] of [
+    [256, 784, 37, 155],
+    [70, 41, 9, 6],
+    [33, 150, 140, 77],
+  ] as const) {
+    it(`${rows} rows, ${active} of ${sources} sources → ${outputs}: forward skips zero weight rows, weight gradient writes only active rows`, async () => {
+      const rng = new Random(rows + sources + active);
+      const picked = new Set<number>();
+      while (picked.size < active) picked.add(Math.floor(rng.next() * sources));
+      const indices = Uint32Array.from([...picked].sort((a, b) => a - b));
+      const x = randomArray(rng, rows * sources);
+      // Weights: zero on every row that is not active, as in a masked block.
+      const w = new Float32Array(sources * outputs);
+      for (const j of indices) for (let i = 0; i < outputs; i++) w[j * outputs + i] = rng.next() * 2 - 1;
+      const b = randomArray(rng, outputs);
+      const activeRows = { indices: h.input(indices), count: active };
+      const y = h.output(rows * outputs);
+      h.run(await matmul(h.rec, { m: rows, n: outputs, k: sources, lhs: h.input(x), rhs: h.input(w), bias: h.input(b), out: y, epilogue: 'bias-activation', activation: 'relu', activeRows: { ...activeRows, along: 'k' } }));
+      report(`active-k forward ${active}/${sources}`, relativeError(await h.read(y, rows * outputs), denseForwardRef(x, w, b, rows, outputs, sources, 'relu')), PRODUCT_TOL);
+
+      // Weight gradient xᵀ·dz (x stored rows × sources, i.e. k×m for the transposed product).
+      const dz = randomArray(rng, rows * outputs);
+      const before = randomArray(rng, sources * outputs);
+      const stats0 = randomArray(rng, 3 * sources * outputs, 0, 1);
+      const wgrad = h.input(before);
+      const stats = h.input(stats0);
+      h.run(await matmul(h.rec, { m: sources, n: outputs, k: rows, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out: wgrad, stats, activeRows: { ...activeRows, along: 'm' } }));
+      const full = matmulRef(x, dz, sources, outputs, rows, true, false);
+      const want = Float64Array.from(before);
+      const wantStats = Float64Array.from(stats0);
+      for (const j of indices) {
+        for (let i = 0; i < outputs; i++) {
+          const at = j * outputs + i;
+          want[at] = full[at]!;
+          wantStats[3 * at] = stats0[3 * at]! + Math.abs(full[at]!);
+          wantStats[3 * at + 1] = stats0[3 * at + 1]! + full[at]!;
+          wantStats[3 * at + 2] = stats0[3 * at + 2]! + full[at]! * full[at]!;
+        }
+      }
+      // Rows without edges keep exactly what they held; active rows get the gradient.
+      report(`active-m weight gradient ${active}/${sources}`, relativeError(await h.read(wgrad, sources * outputs), want), PRODUCT_TOL);
+      report(`active-m statistics ${active}/${sources}`, relativeError(await h.read(stats, 3 * sources * outputs), wantStats), PRODUCT_TOL);
+    });
+  }
+});
+
 describe('matmul mask (weight gradient of a dense block lacking edges)', () => {
   it('multiplies every output by its 0/1 mask value, after the statistics-free product', async () => {
     const [m, n, k] = [40, 140, 17];
