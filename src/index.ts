@@ -5,7 +5,7 @@
  */
 export { Runtime, createRuntime } from './runtime.js';
 export { Network, type NetworkSpec, type LayerWeights, type LayerInfo } from './graph/network.js';
-export { Structure, type Level, type Block, type BlockForm, DENSE_FROM, isMasked, storageIndex } from './graph/structure.js';
+export { Structure, type Level, type Block, type BlockForm, DENSE_FROM, DENSE_FROM_EDGES, ACTIVE_DENSITY_FROM_EDGES, ACTIVE_ROWS_BELOW, isMasked, storageIndex } from './graph/structure.js';
 export { buildCsr, csrProblems, type CsrBlock } from './graph/csr.js';
 export type { AdapterDescription } from './gpu/context.js';
 export { GpuContext } from './gpu/context.js';
@@ -54,6 +54,7 @@ export { saveCheckpoint, loadCheckpoint, checkpointRun, type RunInfo, CHECKPOINT
 export { encodeSafetensors, decodeSafetensors, safetensorsMetadata, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
 export type { NetworkState, RuntimeParts } from './graph/network.js';
 export type { Trainable } from './train/loop.js';
+export type { ActiveRows } from './train/passes.js';
 export type { OptimizerState } from './train/optimizerState.js';
 export type { UniformField } from './kernels/kernel.js';
 export type { SplitStep, SplitOptions } from './graph/growth.js';
