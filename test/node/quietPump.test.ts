@@ -23,7 +23,7 @@ describe('quiet pump (Dawn promise ticks sleep instead of spinning a core)', () 
     expect(globalThis.setImmediate).toBe(original);
   });
 
-  it('a Node runtime installs it by default, GPU waits resolve under it, and destroy restores setImmediate', async () => {
+  it('a Node runtime on the software adapter installs it by default, GPU waits resolve under it, and destroy restores setImmediate', async () => {
     const original = globalThis.setImmediate;
     const rt = await createNodeRuntime({ forceSoftware: true });
     expect(globalThis.setImmediate).not.toBe(original);
