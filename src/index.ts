@@ -6,7 +6,7 @@
 export { Runtime, createRuntime } from './runtime.js';
 export { Network, type NetworkSpec, type LayerWeights, type LayerInfo } from './graph/network.js';
 export { Structure, type Level, type Block, type BlockForm, DENSE_FROM, DENSE_FROM_EDGES, ACTIVE_DENSITY_FROM_EDGES, ACTIVE_ROWS_BELOW, isMasked, storageIndex } from './graph/structure.js';
-export { buildCsr, csrProblems, type CsrBlock } from './graph/csr.js';
+export { activeSources, buildCsr, csrProblems, type CsrBlock } from './graph/csr.js';
 export type { AdapterDescription } from './gpu/context.js';
 export { GpuContext } from './gpu/context.js';
 export { GpuMemory, BufferOwner, type OwnedBuffer } from './gpu/memory.js';
@@ -46,7 +46,7 @@ export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from 
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';
 export type { ScoreOptions } from './graph/selection.js';
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, selectScores } from './kernels/score.js';
-export { spmm, spmmTranspose, edgeGrad, edgeChunks, activeSources, csrBuffers, EDGE_CHUNK, type CsrBuffers } from './kernels/sparse.js';
+export { spmm, spmmTranspose, edgeGrad, edgeChunks, csrBuffers, EDGE_CHUNK, type CsrBuffers } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';

@@ -20,6 +20,13 @@ export interface CsrBlock {
   readonly srcEdges: Uint32Array;
 }
 
+/** The sources of a block with at least one edge, ascending (read off its by-source offsets). */
+export function activeSources(block: Pick<CsrBlock, 'srcPtr' | 'src'>): Uint32Array {
+  const active: number[] = [];
+  for (let j = 0; j < block.src; j++) if (block.srcPtr[j + 1]! > block.srcPtr[j]!) active.push(j);
+  return Uint32Array.from(active);
+}
+
 /** `items` stably reordered by `key[item]` ∈ [0, range). */
 function countingOrder(items: Uint32Array, key: ArrayLike<number>, range: number): Uint32Array {
   const start = new Uint32Array(range + 1);

@@ -9,11 +9,12 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
-import { activeSources, type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
+import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
+import { activeSources } from './csr.js';
 import { ACTIVE_ROWS_BELOW, type Block, blockFloats, DENSE_FROM, isMasked, Structure, storageIndex } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
@@ -414,7 +415,7 @@ export class Network implements Trainable {
   activeRows(block: Block): ActiveRows | null {
     let rows = this.activeRowLists.get(block);
     if (rows === undefined) {
-      const active = isMasked(block) ? activeSources(block.topology.srcPtr, block.topology.src) : null;
+      const active = isMasked(block) ? activeSources(block.topology) : null;
       rows =
         active && active.length > 0 && active.length <= ACTIVE_ROWS_BELOW * block.topology.src
           ? { indices: uploadStorage(this.gpu.device, this.topologyOwner, `block${block.id}.activeRows`, active).buffer, count: active.length }

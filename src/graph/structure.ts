@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors.js';
 import type { Activation } from '../kernels/activation.js';
-import { buildCsr, type CsrBlock } from './csr.js';
+import { activeSources, buildCsr, type CsrBlock } from './csr.js';
 
 /**
  * Offsets are multiples of 64 floats (256 bytes): WebGPU binds buffer ranges only at
@@ -42,13 +42,6 @@ export const DENSE_FROM_EDGES = 1024;
  * Smaller blocks keep the plain density (see {@link DENSE_FROM_EDGES}).
  */
 export const ACTIVE_DENSITY_FROM_EDGES = 4096;
-
-/** How many sources of a block have at least one edge. */
-function sourcesWithEdges(t: CsrBlock): number {
-  let count = 0;
-  for (let j = 0; j < t.src; j++) if (t.srcPtr[j + 1]! > t.srcPtr[j]!) count++;
-  return count;
-}
 
 /** A dense block that lacks some edges: its absent weights are held at zero by a gradient mask. */
 export function isMasked(b: Pick<Block, 'form' | 'topology'>): boolean {
@@ -144,7 +137,7 @@ export class Structure {
       // whose gradient is masked, so they stay zero); sparser ones are CSR. Both forms give
       // the same values. See ACTIVE_DENSITY_FROM_EDGES for which sources the density counts.
       const edges = b.topology.srcOf.length;
-      const counted = levels[from]!.role === 'input' && edges >= ACTIVE_DENSITY_FROM_EDGES ? Math.max(1, sourcesWithEdges(b.topology)) : src;
+      const counted = levels[from]!.role === 'input' && edges >= ACTIVE_DENSITY_FROM_EDGES ? Math.max(1, activeSources(b.topology).length) : src;
       const density = edges / (counted * dst);
       const bigEnough = edges >= DENSE_FROM_EDGES || denseFrom === 0;
       const form = b.form ?? (density >= denseFrom && bigEnough ? 'dense' : 'sparse');

@@ -1,4 +1,4 @@
-import type { CsrBlock } from '../graph/csr.js';
+import { activeSources, type CsrBlock } from '../graph/csr.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
@@ -29,7 +29,7 @@ export interface CsrBuffers {
  */
 export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint32Array) => BindingResource): CsrBuffers {
   const chunks = edgeChunks(block.dstPtr, block.dst);
-  const active = activeSources(block.srcPtr, block.src);
+  const active = activeSources(block);
   const up = (name: string, values: Uint32Array) => upload(name, values.length ? values : new Uint32Array(1));
   return {
     dst: block.dst,
@@ -47,11 +47,10 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
   };
 }
 
-/** The sources of a by-source CSR (`srcPtr`, src + 1 offsets) that have at least one edge. */
-export function activeSources(srcPtr: ArrayLike<number>, src: number): Uint32Array {
-  const active: number[] = [];
-  for (let j = 0; j < src; j++) if (srcPtr[j + 1]! > srcPtr[j]!) active.push(j);
-  return Uint32Array.from(active);
+
+/** The Params uniform of sparse.wgsl (shared by its entry points) for `rows` batch rows through block `b`. */
+function blockParams(rows: number, b: CsrBuffers): Record<string, number> {
+  return { rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount };
 }
 
 /** Edges per chunk of edge_grad (8 in sparse.wgsl). */
@@ -103,7 +102,7 @@ export async function spmm(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount },
+    blockParams(a.rows, b),
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, input: a.input, bias: a.bias ?? a.input, out: a.out }),
     [Math.ceil(a.rows / (8 * ROWS)), Math.ceil(b.dst / 8), 1],
   );
@@ -140,7 +139,7 @@ export async function spmmTranspose(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount },
+    blockParams(a.rows, b),
     pickBindings(kernel, bindings),
     [Math.ceil(a.rows / (8 * ROWS)), Math.ceil((accumulate ? b.activeSourceCount : b.src) / 8), 1],
   );
@@ -157,7 +156,7 @@ export async function edgeGrad(
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount },
+    blockParams(a.rows, b),
     pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, input: a.input, wgrad: a.wgrad, edge_stats: stats, chunks: b.chunks }),
     kernel.groupsFor1D(b.chunkCount),
   );

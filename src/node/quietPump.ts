@@ -31,8 +31,8 @@ function isNative(fn: unknown): boolean {
 }
 
 /**
- * Install the quiet pump (counted: every install needs its {@link uninstall}; the last one
- * restores the global `setImmediate`). Returns the function that undoes this install.
+ * Install the quiet pump. Installs are counted: each returns the function that undoes it, and
+ * the last undo restores the global `setImmediate`.
  */
 export function installQuietPump(): () => void {
   if (installs++ === 0) {

@@ -58,7 +58,7 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
             rhs: weights(net, b),
             out: target,
             accumulate,
-            ...(active ? { activeRows: { indices: active.indices, count: active.count, along: 'k' as const } } : {}),
+            ...(active ? { activeRows: { ...active, along: 'k' as const } } : {}),
             ...(finish ? { epilogue: 'bias-activation' as const, bias, activation: level.activation } : {}),
           }),
         );
@@ -124,7 +124,8 @@ export async function recordLoss(
  */
 export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, stats = false): Promise<Dispatch[]> {
   const s = net.structure;
-  const seen = new Map<number, number>();
+  // Levels whose input gradient a block has already assigned (the others then add to it).
+  const assigned = new Set<number>();
   const out: Dispatch[] = [];
   for (const level of [...s.levels.slice(1)].reverse()) {
     const dz = ws.gradient(level.id);
@@ -137,16 +138,15 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         // Absent edges of a masked dense block get no gradient, so they stay zero.
         const mask = isMasked(b) ? { mask: net.mask(b) } : {};
         const active = net.activeRows(b);
-        const rowsWithEdges = active ? { activeRows: { indices: active.indices, count: active.count, along: 'm' as const } } : {};
+        const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
         out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges }));
       } else {
         out.push(await edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
       }
       const source = s.level(b.src);
       if (source.role === 'input') continue;
-      const index = (seen.get(b.src) ?? 0) + 1;
-      seen.set(b.src, index);
-      const accumulate = index > 1;
+      const accumulate = assigned.has(b.src);
+      assigned.add(b.src);
       const finishing = { aux: ws.activation(b.src), activation: source.activation };
       if (b.form === 'dense') {
         out.push(
