@@ -30,7 +30,8 @@
 //                        matrix (its sources with edges), read only when ACTIVE_K or ACTIVE_M
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
-//   2 multiply the product by the activation's derivative (before ACCUMULATE adds out); ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid
+//   2 multiply the product by the activation's derivative (before ACCUMULATE adds out); ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid;
+//   COMPACT (see ACTIVE_M below)
 //   (functions in activation.wgsl, prepended by the loader); MASKED zeroes the values whose aux
 //   is 0 (after the epilogue); WG_X, WG_Y the matmul's workgroup shape, COL_GROUPS the
 //   columns of its blocks in groups of 4 (1–4), TALL its 16-row blocks.
@@ -38,6 +39,9 @@
 //   of a masked dense block whose edges leave few sources skips the all-zero weight rows.
 //   ACTIVE_M: out row r (and lhs row r) is stored at row active_rows[r] of m_full rows: that
 //   block's weight gradient computes only the rows that hold edges and leaves the rest as is.
+//   COMPACT (with ACTIVE_K or ACTIVE_M): the weight matrix stores only the active rows, in
+//   order: the forward's rhs row k is stored at k (lhs still reads input active_rows[k]), the
+//   weight gradient's out row r at r (lhs still reads input active_rows[r]).
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
 //   wrapper); each invocation computes an R×C block of out (R = 8, or 16 when TALL, chosen for
@@ -92,6 +96,7 @@ const BLOCK: u32 = 8u; // rows of out per invocation (16 when TALL)
 override TALL: bool = false;
 override ACTIVE_K: bool = false;
 override ACTIVE_M: bool = false;
+override COMPACT: bool = false;
 
 fn block_rows() -> u32 { return select(BLOCK, 2u * BLOCK, TALL); }
 
@@ -115,6 +120,20 @@ fn stored_inner(k: u32) -> u32 {
 fn stored_inner4(k: u32) -> vec4<u32> {
   if (ACTIVE_K) { return vec4<u32>(active_rows[k], active_rows[k + 1u], active_rows[k + 2u], active_rows[k + 3u]); }
   return vec4<u32>(k, k + 1u, k + 2u, k + 3u);
+}
+
+// The inner indices k..k+3 of rhs: where lhs reads them (ks), or k..k+3 themselves when the
+// weights store only the active rows (COMPACT).
+fn rhs_inner4(k: u32, ks: vec4<u32>) -> vec4<u32> {
+  if (COMPACT) { return vec4<u32>(k, k + 1u, k + 2u, k + 3u); }
+  return ks;
+}
+
+// Where row `row` (< m) of out is stored: as lhs's row (stored_row), or at `row` itself when
+// out is a compact weight matrix (COMPACT).
+fn out_row(row: u32) -> u32 {
+  if (COMPACT) { return row; }
+  return stored_row(row);
 }
 
 // op(lhs) at stored row r and stored inner index i.
@@ -155,7 +174,7 @@ fn rhs_block(ks: vec4<u32>, col: u32) -> mat4x4<f32> {
 // The epilogue and the store of out[row][col..col+3] (masked at the edges).
 fn finish(row: u32, col: u32, sums: vec4<f32>) {
   if (row >= params.m) { return; }
-  let stored = stored_row(row);
+  let stored = out_row(row);
   for (var j = 0u; j < 4u; j = j + 1u) {
     let c = col + j;
     if (c >= params.n) { return; }
@@ -204,11 +223,12 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   let k4 = params.k & ~3u;
   for (var k = 0u; k < k4; k = k + 4u) {
     let ks = stored_inner4(k);
-    let b0 = rhs_block(ks, col0);
+    let rk = rhs_inner4(k, ks);
+    let b0 = rhs_block(rk, col0);
     var b1 = b0; var b2 = b0; var b3 = b0;
-    if (COL_GROUPS > 1u) { b1 = rhs_block(ks, col0 + 4u); }
-    if (COL_GROUPS > 2u) { b2 = rhs_block(ks, col0 + 8u); }
-    if (COL_GROUPS > 3u) { b3 = rhs_block(ks, col0 + 12u); }
+    if (COL_GROUPS > 1u) { b1 = rhs_block(rk, col0 + 4u); }
+    if (COL_GROUPS > 2u) { b2 = rhs_block(rk, col0 + 8u); }
+    if (COL_GROUPS > 3u) { b3 = rhs_block(rk, col0 + 12u); }
     var a = lhs_row4(row0, ks); c0_0 += b0 * a; if (COL_GROUPS > 1u) { c0_1 += b1 * a; } if (COL_GROUPS > 2u) { c0_2 += b2 * a; } if (COL_GROUPS > 3u) { c0_3 += b3 * a; }
     a = lhs_row4(row0 + 1u, ks); c1_0 += b0 * a; if (COL_GROUPS > 1u) { c1_1 += b1 * a; } if (COL_GROUPS > 2u) { c1_2 += b2 * a; } if (COL_GROUPS > 3u) { c1_3 += b3 * a; }
     a = lhs_row4(row0 + 2u, ks); c2_0 += b0 * a; if (COL_GROUPS > 1u) { c2_1 += b1 * a; } if (COL_GROUPS > 2u) { c2_2 += b2 * a; } if (COL_GROUPS > 3u) { c2_3 += b3 * a; }
@@ -230,11 +250,12 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   for (var k = k4; k < params.k; k = k + 1u) {
     let kk = stored_inner(k);
-    let b0 = rhs_row4(kk, col0);
+    let rk = select(kk, k, COMPACT);
+    let b0 = rhs_row4(rk, col0);
     var b1 = b0; var b2 = b0; var b3 = b0;
-    if (COL_GROUPS > 1u) { b1 = rhs_row4(kk, col0 + 4u); }
-    if (COL_GROUPS > 2u) { b2 = rhs_row4(kk, col0 + 8u); }
-    if (COL_GROUPS > 3u) { b3 = rhs_row4(kk, col0 + 12u); }
+    if (COL_GROUPS > 1u) { b1 = rhs_row4(rk, col0 + 4u); }
+    if (COL_GROUPS > 2u) { b2 = rhs_row4(rk, col0 + 8u); }
+    if (COL_GROUPS > 3u) { b3 = rhs_row4(rk, col0 + 12u); }
     var a = lhs_at(row0, kk); c0_0 += a * b0; if (COL_GROUPS > 1u) { c0_1 += a * b1; } if (COL_GROUPS > 2u) { c0_2 += a * b2; } if (COL_GROUPS > 3u) { c0_3 += a * b3; }
     a = lhs_at(row0 + 1u, kk); c1_0 += a * b0; if (COL_GROUPS > 1u) { c1_1 += a * b1; } if (COL_GROUPS > 2u) { c1_2 += a * b2; } if (COL_GROUPS > 3u) { c1_3 += a * b3; }
     a = lhs_at(row0 + 2u, kk); c2_0 += a * b0; if (COL_GROUPS > 1u) { c2_1 += a * b1; } if (COL_GROUPS > 2u) { c2_2 += a * b2; } if (COL_GROUPS > 3u) { c2_3 += a * b3; }

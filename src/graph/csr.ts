@@ -45,23 +45,34 @@ function countingOrder(items: Uint32Array, key: ArrayLike<number>, range: number
 export function buildCsr(dst: number, src: number, dstOfInput: ArrayLike<number>, srcOfInput: ArrayLike<number>): { block: CsrBlock; idOf: Uint32Array } {
   const n = dstOfInput.length;
   if (srcOfInput.length !== n) throw new ShapeError(`${n} destinations but ${srcOfInput.length} sources`);
+  // One pass checks the endpoints (`(v >>> 0) === v`: a non-negative integer) and whether the
+  // edges come in (destination, source) order already.
+  let sorted = true;
   for (let i = 0; i < n; i++) {
     const d = dstOfInput[i]!;
     const s = srcOfInput[i]!;
-    if (!Number.isInteger(d) || d < 0 || d >= dst) throw new ShapeError(`edge ${i}: destination ${d} outside [0, ${dst})`);
-    if (!Number.isInteger(s) || s < 0 || s >= src) throw new ShapeError(`edge ${i}: source ${s} outside [0, ${src})`);
+    if (d >>> 0 !== d || d >= dst) throw new ShapeError(`edge ${i}: destination ${d} is not an integer in [0, ${dst})`);
+    if (s >>> 0 !== s || s >= src) throw new ShapeError(`edge ${i}: source ${s} is not an integer in [0, ${src})`);
+    if (sorted && i > 0) {
+      const before = dstOfInput[i - 1]!;
+      sorted = d > before || (d === before && s > srcOfInput[i - 1]!);
+    }
   }
-  // Order by (destination, source) with two stable counting sorts (source, then destination):
-  // linear in the edges, where a comparison sort made the split of a large layer CPU-bound.
+  if (sorted) {
+    // Strictly ascending: no duplicates, the input order is the CSR order.
+    const idOf = new Uint32Array(n);
+    for (let e = 0; e < n; e++) idOf[e] = e;
+    const copy = (a: ArrayLike<number>) => (a instanceof Uint32Array ? a.slice() : Uint32Array.from(a));
+    return { block: csrInOrder(dst, src, copy(dstOfInput), copy(srcOfInput)), idOf };
+  }
+  // Two stable counting sorts (source, then destination): linear in the edges, where a
+  // comparison sort made the split of a large layer CPU-bound.
   const identity = new Uint32Array(n);
   for (let i = 0; i < n; i++) identity[i] = i;
-  const bySource = countingOrder(identity, srcOfInput, src);
-  const order = countingOrder(bySource, dstOfInput, dst);
-  const dstPtr = new Uint32Array(dst + 1);
+  const order = countingOrder(countingOrder(identity, srcOfInput, src), dstOfInput, dst);
   const srcOf = new Uint32Array(n);
   const dstOf = new Uint32Array(n);
   const idOf = new Uint32Array(n);
-  const srcCount = new Uint32Array(src + 1);
   for (let e = 0; e < n; e++) {
     const input = order[e]!;
     const d = dstOfInput[input]!;
@@ -70,17 +81,31 @@ export function buildCsr(dst: number, src: number, dstOfInput: ArrayLike<number>
     srcOf[e] = s;
     dstOf[e] = d;
     idOf[input] = e;
-    dstPtr[d + 1]!++;
-    srcCount[s + 1]!++;
+  }
+  return { block: csrInOrder(dst, src, dstOf, srcOf), idOf };
+}
+
+/**
+ * A block from edges already in CSR order (by destination, then source, no duplicates) with
+ * endpoints in range; the arrays are adopted, not copied. Growth lists its edges this way
+ * (see growth.ts), and skips both the checks and the copies of {@link buildCsr}: a split of
+ * a large layer runs it on ~10⁵ edges, rarely enough that its loops stay unoptimised.
+ */
+export function csrInOrder(dst: number, src: number, dstOf: Uint32Array, srcOf: Uint32Array): CsrBlock {
+  const n = dstOf.length;
+  const dstPtr = new Uint32Array(dst + 1);
+  const srcPtr = new Uint32Array(src + 1);
+  for (let e = 0; e < n; e++) {
+    dstPtr[dstOf[e]! + 1]!++;
+    srcPtr[srcOf[e]! + 1]!++;
   }
   for (let i = 0; i < dst; i++) dstPtr[i + 1] = dstPtr[i + 1]! + dstPtr[i]!;
-  const srcPtr = new Uint32Array(src + 1);
-  for (let j = 0; j < src; j++) srcPtr[j + 1] = srcPtr[j]! + srcCount[j + 1]!;
+  for (let j = 0; j < src; j++) srcPtr[j + 1] = srcPtr[j + 1]! + srcPtr[j]!;
   const fill = srcPtr.slice(0, src);
   const srcEdges = new Uint32Array(n);
   // Edges are visited in destination order, so each source's list is ascending in destination.
   for (let e = 0; e < n; e++) srcEdges[fill[srcOf[e]!]!++] = e;
-  return { block: { dst, src, dstPtr, srcOf, dstOf, srcPtr, srcEdges }, idOf };
+  return { dst, src, dstPtr, srcOf, dstOf, srcPtr, srcEdges };
 }
 
 /** Check that the two orders describe the same edge set; returns a list of problems (empty if none). */

@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
-import { buildCsr } from './csr.js';
+import { csrInOrder } from './csr.js';
 import { type Block, type BlockSpec, type LevelSpec, Structure, storageIndex } from './structure.js';
 
 /** An edge of a structure: a block id and an edge id (CSR position) within it. */
@@ -96,60 +96,32 @@ function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8A
 }
 
 /**
- * An edge list being assembled for one block of the next structure. Typed arrays that
- * double as they fill: a split of a large layer adds ~10⁵ edges, and plain arrays of numbers
- * made the plan garbage-collector-bound.
+ * The edges of one block of the next structure, as parallel typed arrays of a known
+ * capacity (a split of a large layer adds ~10⁵ edges: plain arrays of numbers made the plan
+ * garbage-collector-bound); the first `length` are used.
  */
 class PendingBlock {
   length = 0;
-  d: Uint32Array;
-  s: Uint32Array;
+  readonly d: Uint32Array;
+  readonly s: Uint32Array;
   /** Old float index of each edge's weight, or NEW_VALUE. */
-  from: Uint32Array;
-  fill: Float32Array;
-  epsilon: Uint8Array;
+  readonly from: Uint32Array;
+  /** The weight of an edge without an old value. */
+  readonly fill: Float32Array;
+  /** 1 where the edge starts at ε (a pruning candidate). */
+  readonly epsilon: Uint8Array;
 
-  /** `capacity`: the edges expected, when known (no regrowth then). */
   constructor(
     readonly src: number,
     readonly dst: number,
-    capacity = 64,
+    capacity: number,
   ) {
-    const n = Math.max(1, capacity);
-    this.d = new Uint32Array(n);
-    this.s = new Uint32Array(n);
-    this.from = new Uint32Array(n);
-    this.fill = new Float32Array(n);
-    this.epsilon = new Uint8Array(n);
+    this.d = new Uint32Array(capacity);
+    this.s = new Uint32Array(capacity);
+    this.from = new Uint32Array(capacity);
+    this.fill = new Float32Array(capacity);
+    this.epsilon = new Uint8Array(capacity);
   }
-
-  push(d: number, s: number, from: number, fill: number, epsilon: boolean): void {
-    if (this.length === this.d.length) this.grow();
-    const i = this.length++;
-    this.d[i] = d;
-    this.s[i] = s;
-    this.from[i] = from;
-    this.fill[i] = fill;
-    this.epsilon[i] = epsilon ? 1 : 0;
-  }
-
-  private grow(): void {
-    const twice = <T extends Uint32Array | Float32Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.d = twice(this.d);
-    this.s = twice(this.s);
-    this.from = twice(this.from);
-    this.fill = twice(this.fill);
-    this.epsilon = twice(this.epsilon);
-  }
-}
-
-/** Carry a kept edge of an old block into a pending block. */
-function keep(p: PendingBlock, old: Block, e: number): void {
-  p.push(old.topology.dstOf[e]!, old.topology.srcOf[e]!, old.weightOffset + storageIndex(old, e), 0, false);
 }
 
 /** Every block's edges except those marked (see {@link checkRefs}), as pending blocks. */
@@ -157,7 +129,23 @@ function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[]
   return s.blocks.map((b) => {
     const drop = removed[b.id]!;
     const p = new PendingBlock(b.src, b.dst, drop.length);
-    for (let e = 0; e < drop.length; e++) if (!drop[e]) keep(p, b, e);
+    const { srcOf, dstOf, dst } = b.topology;
+    const dense = b.form === 'dense';
+    const rowOf = b.rowOf;
+    // Written straight into the arrays, in CSR order (as csrInOrder takes them): growth
+    // runs a few times a training run, its loops rarely reach the optimising compiler, and a
+    // method call per edge was a third of a split's planning in a browser.
+    let n = 0;
+    for (let e = 0; e < drop.length; e++) {
+      if (drop[e]) continue;
+      const d = dstOf[e]!;
+      const j = srcOf[e]!;
+      p.d[n] = d;
+      p.s[n] = j;
+      p.from[n] = b.weightOffset + (dense ? (rowOf ? rowOf[j]! : j) * dst + d : e); // storageIndex, inlined
+      n++;
+    }
+    p.length = n;
     return p;
   });
 }
@@ -170,36 +158,48 @@ function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[]
  */
 function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): GrowthStep {
   const specs: BlockSpec[] = [];
-  const lists: { p: PendingBlock; idOf: Uint32Array }[] = [];
+  const lists: PendingBlock[] = [];
   for (const p of blocks) {
     if (p.length === 0) continue;
     const sizeOf = (id: number) => levels.find((l) => l.id === id)!.size;
-    const { block, idOf } = buildCsr(sizeOf(p.dst), sizeOf(p.src), p.d.subarray(0, p.length), p.s.subarray(0, p.length));
-    specs.push({ src: p.src, dst: p.dst, topology: block });
-    lists.push({ p, idOf });
+    const exact = (a: Uint32Array) => (a.length === p.length ? a : a.slice(0, p.length));
+    // Every pending block lists its edges in CSR order (see keptEdges and planSplit).
+    specs.push({ src: p.src, dst: p.dst, topology: csrInOrder(sizeOf(p.dst), sizeOf(p.src), exact(p.d), exact(p.s)) });
+    lists.push(p);
   }
   for (const l of levels) {
     if (l.role !== 'input' && !specs.some((b) => b.dst === l.id)) throw new ShapeError(`level ${l.id} would be left without incoming edges`);
   }
   const next = new Structure(levels, specs, old.denseFrom);
-  const source = new Uint32Array(next.floats).fill(NEW_VALUE);
+  const source = new Uint32Array(next.floats);
+  new Int32Array(source.buffer).fill(-1); // NEW_VALUE everywhere (a small integer fills fastest)
   const fill = new Float32Array(next.floats);
-  const pendingEdges = lists.reduce((n, { p }) => n + p.length, 0);
+  const pendingEdges = lists.reduce((n, p) => n + p.length, 0);
   const epsilonBlocks = new Uint32Array(pendingEdges);
   const epsilonIds = new Uint32Array(pendingEdges);
   let epsilonCount = 0;
   next.blocks.forEach((b, id) => {
-    const { p, idOf } = lists[id]!;
-    for (let i = 0; i < p.length; i++) {
-      const e = idOf[i]!;
-      const at = b.weightOffset + storageIndex(b, e);
-      source[at] = p.from[i]!;
-      fill[at] = p.fill[i]!;
-      if (p.epsilon[i]) {
-        epsilonBlocks[epsilonCount] = id;
-        epsilonIds[epsilonCount++] = e;
+    const p = lists[id]!;
+    const blockStart = epsilonCount;
+    const { srcOf, dstOf, dst } = b.topology;
+    const n = p.length;
+    // Edge ids are list positions (CSR order).
+    if (b.form === 'sparse') {
+      source.set(p.from.subarray(0, n), b.weightOffset);
+      fill.set(p.fill.subarray(0, n), b.weightOffset);
+    } else {
+      const rowOf = b.rowOf;
+      for (let e = 0; e < n; e++) {
+        const j = srcOf[e]!;
+        const at = b.weightOffset + (rowOf ? rowOf[j]! : j) * dst + dstOf[e]!; // storageIndex, inlined
+        source[at] = p.from[e]!;
+        fill[at] = p.fill[e]!;
       }
     }
+    for (let e = 0; e < n; e++) {
+      if (p.epsilon[e]) epsilonIds[epsilonCount++] = e;
+    }
+    epsilonBlocks.fill(id, blockStart, epsilonCount);
   });
   for (const l of next.levels) {
     if (l.role === 'input') continue;
@@ -233,8 +233,8 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   for (const r of selected) {
     if (s.blocks[r.block]!.dst !== target) throw new ShapeError(`split: block ${r.block} does not feed level ${target}`);
   }
-  const epsilon = options.epsilon ?? 1e-8;
-  const eps = () => options.random.uniform(0, epsilon);
+  const epsilon = options.epsilon ?? 1e-8; // ε ~ U(0, epsilon)
+  const random = options.random;
   const newId = s.nextLevelId;
   const k = selected.length;
   const levels: LevelSpec[] = [];
@@ -245,37 +245,66 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
 
   const blocks = keptEdges(s, removed);
 
-  // Parents of the new neurons, per source level: the selected ones, or all with fullyConnected.
-  const parents = new Map<number, Set<number>>();
+  // Parents of the new neurons, per source level (ascending): the selected ones, or all with
+  // fullyConnected.
+  const parentSets = new Map<number, Set<number>>();
   for (const b of s.blocksInto(target)) {
-    if (options.fullyConnected) parents.set(b.src, new Set(Array.from({ length: b.topology.src }, (_, j) => j)));
+    if (options.fullyConnected) parentSets.set(b.src, new Set(Array.from({ length: b.topology.src }, (_, j) => j)));
   }
   for (const r of selected) {
     const b = s.blocks[r.block]!;
-    if (!parents.has(b.src)) parents.set(b.src, new Set());
-    parents.get(b.src)!.add(b.topology.srcOf[r.edge]!);
+    if (!parentSets.has(b.src)) parentSets.set(b.src, new Set());
+    parentSets.get(b.src)!.add(b.topology.srcOf[r.edge]!);
   }
-  const inBlocks = new Map<number, PendingBlock>();
-  for (const [src, set] of parents) inBlocks.set(src, new PendingBlock(src, newId, k * set.size));
-  const outBlock = new PendingBlock(newId, target, k * targetLevel.size);
-  selected.forEach((r, h) => {
-    const b = s.blocks[r.block]!;
-    const parent = b.topology.srcOf[r.edge]!;
-    const child = b.topology.dstOf[r.edge]!;
-    for (const [src, set] of parents) {
-      const p = inBlocks.get(src)!;
-      for (const j of set) {
-        const own = src === b.src && j === parent;
-        p.push(h, j, NEW_VALUE, own ? 1 : eps(), !own);
+  // The edges are generated in CSR order (destination, then source), as csrInOrder takes
+  // them, row by row with the arrays' own fill / set (see keptEdges).
+  const inBlocks: PendingBlock[] = [];
+  for (const [src, set] of parentSets) {
+    const parents = Uint32Array.from(set).sort();
+    const position = new Map<number, number>();
+    parents.forEach((j, t) => position.set(j, t));
+    const np = parents.length;
+    const p = new PendingBlock(src, newId, k * np);
+    p.from.fill(NEW_VALUE);
+    p.epsilon.fill(1);
+    random.fillUniform(p.fill, 0, epsilon);
+    for (let h = 0; h < k; h++) {
+      const row = h * np;
+      p.d.fill(h, row, row + np);
+      p.s.set(parents, row);
+      // h's own parent: weight 1, not a pruning candidate.
+      const r = selected[h]!;
+      const b = s.blocks[r.block]!;
+      if (b.src === src) {
+        const own = row + position.get(b.topology.srcOf[r.edge]!)!;
+        p.fill[own] = 1;
+        p.epsilon[own] = 0;
       }
     }
-    for (let c = 0; c < targetLevel.size; c++) {
-      const own = c === child;
-      outBlock.push(c, h, own ? b.weightOffset + storageIndex(b, r.edge) : NEW_VALUE, own ? 0 : eps(), !own);
-    }
+    p.length = k * np;
+    inBlocks.push(p);
+  }
+  // Out of the new level: h → its edge's child with the edge's weight, ε to every other child.
+  const size = targetLevel.size;
+  const outBlock = new PendingBlock(newId, target, k * size);
+  outBlock.from.fill(NEW_VALUE);
+  outBlock.epsilon.fill(1);
+  random.fillUniform(outBlock.fill, 0, epsilon);
+  const newNeurons = Uint32Array.from({ length: k }, (_, h) => h);
+  for (let c = 0; c < size; c++) {
+    outBlock.d.fill(c, c * k, (c + 1) * k);
+    outBlock.s.set(newNeurons, c * k);
+  }
+  selected.forEach((r, h) => {
+    const b = s.blocks[r.block]!;
+    const own = b.topology.dstOf[r.edge]! * k + h;
+    outBlock.from[own] = b.weightOffset + storageIndex(b, r.edge);
+    outBlock.fill[own] = 0;
+    outBlock.epsilon[own] = 0;
   });
+  outBlock.length = k * size;
   // Object.assign, not a spread: a spread would read (and build) epsilonEdges.
-  return Object.assign(assemble(s, levels, [...blocks, ...inBlocks.values(), outBlock]), { level: newId });
+  return Object.assign(assemble(s, levels, [...blocks, ...inBlocks, outBlock]), { level: newId });
 }
 
 /** Remove `edges`; every other value keeps its weight and optimizer state. */

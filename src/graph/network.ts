@@ -415,10 +415,10 @@ export class Network implements Trainable {
   activeRows(block: Block): ActiveRows | null {
     let rows = this.activeRowLists.get(block);
     if (rows === undefined) {
-      const active = isMasked(block) ? activeSources(block.topology) : null;
+      const active = block.rows ?? (isMasked(block) ? activeSources(block.topology) : null);
       rows =
         active && active.length > 0 && active.length <= ACTIVE_ROWS_BELOW * block.topology.src
-          ? { indices: uploadStorage(this.gpu.device, this.topologyOwner, `block${block.id}.activeRows`, active).buffer, count: active.length }
+          ? { indices: uploadStorage(this.gpu.device, this.topologyOwner, `block${block.id}.activeRows`, active).buffer, count: active.length, compact: block.rows !== null }
           : null;
       this.activeRowLists.set(block, rows);
     }

@@ -2,7 +2,7 @@ import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
 import { Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
-import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, Structure, storageIndex } from '../graph/structure.js';
+import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, Structure, storageIndex } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor } from './safetensors.js';
@@ -11,10 +11,62 @@ import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor 
  * A checkpoint is one safetensors file: each block's weights (`blocks.N.weight`, dense
  * src × dst or one value per edge), its edge endpoints when sparse (`blocks.N.src`,
  * `blocks.N.dst`, I32), each level's bias (`levels.ID.bias`), the optimizer moments
- * (`optimizer.moment1/2`, flat), and in the metadata a small JSON (`senn`) with the format
- * version, the graph, optimizer, growth bookkeeping and training history.
+ * (`optimizer.moment1/2`: one value per parameter in the order of those tensors — every
+ * block's weights, then every level's biases — so they do not depend on how the runtime lays
+ * out its buffers), and in the metadata a small JSON (`senn`) with the format version, the
+ * graph, optimizer, growth bookkeeping and training history. Version 1 files (moments in the
+ * buffer layout of their build, which stored every row of a masked dense block) are read too.
  */
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+
+/**
+ * Where each value of a checkpoint's parameter order lives in the buffer layout of `s`:
+ * block by block its weights (a matrix's values in order; an edge list's in file order, edge
+ * `idOf[k]` for the k-th value), then each level's biases. `floats` (default: what each block
+ * stores) and `offset` (default: its weight offset) describe another layout: version 1's.
+ */
+function layoutIndex(
+  s: Structure,
+  idOfs: readonly (Uint32Array | null)[],
+  at: (b: Block, e: number) => number = (b, e) => b.weightOffset + storageIndex(b, e),
+  biasAt: (levelIndex: number) => number = (i) => s.levels[i]!.biasOffset,
+): Uint32Array {
+  const index = new Uint32Array(s.parameterCount);
+  let k = 0;
+  s.blocks.forEach((b, i) => {
+    const idOf = idOfs[i];
+    for (let v = 0; v < b.topology.srcOf.length; v++) index[k++] = at(b, idOf ? idOf[v]! : v);
+  });
+  s.levels.forEach((l, i) => {
+    if (l.role === 'input') return;
+    for (let v = 0; v < l.size; v++) index[k++] = biasAt(i) + v;
+  });
+  return index;
+}
+
+/** Version 1's buffer layout of `s`: as now, but a dense block stores all of its rows. */
+function version1Index(s: Structure, idOfs: readonly (Uint32Array | null)[]): { index: Uint32Array; floats: number } {
+  const align = (n: number) => Math.ceil(n / PARAMETER_ALIGN) * PARAMETER_ALIGN;
+  let at = 0;
+  const offsets = s.blocks.map((b) => {
+    const offset = at;
+    at = align(at + (b.form === 'dense' ? b.topology.src * b.topology.dst : b.topology.srcOf.length));
+    return offset;
+  });
+  const biases = s.levels.map((l) => {
+    if (l.role === 'input') return -1;
+    const offset = at;
+    at = align(at + l.size);
+    return offset;
+  });
+  const index = layoutIndex(
+    s,
+    idOfs,
+    (b, e) => offsets[b.id]! + (b.form === 'dense' ? b.topology.srcOf[e]! * b.topology.dst + b.topology.dstOf[e]! : e),
+    (i) => biases[i]!,
+  );
+  return { index, floats: Math.max(at, PARAMETER_ALIGN) };
+}
 
 interface GraphJson {
   format: 'senn-checkpoint';
@@ -59,8 +111,11 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     if (l.role !== 'input') tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
   }
   if (state.optimizer) {
-    tensors['optimizer.moment1'] = { dtype: 'F32', shape: [s.floats], data: state.optimizer.moment1 };
-    tensors['optimizer.moment2'] = { dtype: 'F32', shape: [s.floats], data: state.optimizer.moment2 };
+    // Matrices in order, edge lists in CSR order (as their src / dst tensors are written).
+    const index = layoutIndex(s, s.blocks.map(() => null));
+    const ordered = (layout: Float32Array) => Float32Array.from(index, (at) => layout[at]!);
+    tensors['optimizer.moment1'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.moment1) };
+    tensors['optimizer.moment2'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.moment2) };
   }
   const graph: GraphJson = {
     format: 'senn-checkpoint',
@@ -126,7 +181,7 @@ function readHistory(raw: unknown): EpochReport[] {
 function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   const g = raw as Partial<GraphJson>;
   if (typeof g !== 'object' || g === null || g.format !== 'senn-checkpoint') throw new CheckpointError('metadata "senn" is not a senn checkpoint graph');
-  if (g.version !== CHECKPOINT_VERSION) throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads version ${CHECKPOINT_VERSION})`);
+  if (g.version !== CHECKPOINT_VERSION && g.version !== 1) throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads versions 1 and ${CHECKPOINT_VERSION})`);
   if (!Array.isArray(g.levels) || g.levels.length < 2 || !Array.isArray(g.blocks) || g.blocks.length < 1) throw new CheckpointError('checkpoint graph has no levels or blocks');
   let neurons = 0;
   for (const l of g.levels) {
@@ -186,22 +241,31 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
     const denseFrom = typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1 ? g.denseFrom : DENSE_FROM;
     const structure = new Structure(g.levels, specs, denseFrom);
     const params = new Float32Array(structure.floats);
+    // Edge lists are stored in file order (the order of their src / dst tensors): the CSR
+    // edge of each value.
+    const idOfs = structure.blocks.map((b, i) => {
+      if (g.blocks[i]!.form === 'dense') return null;
+      return buildCsr(b.topology.dst, b.topology.src, tensors.get(`blocks.${i}.dst`)!.data, tensors.get(`blocks.${i}.src`)!.data).idOf;
+    });
     structure.blocks.forEach((b, i) => {
       const fileDense = g.blocks[i]!.form === 'dense';
       const w = tensor(tensors, `blocks.${i}.weight`, 'F32', fileDense ? blockFloats(b) : b.topology.srcOf.length);
       if (fileDense) params.set(w, b.weightOffset);
-      else {
-        // Stored in file order (the order of the src/dst tensors); place each in CSR order.
-        const s = tensors.get(`blocks.${i}.src`)!.data;
-        const d = tensors.get(`blocks.${i}.dst`)!.data;
-        const { idOf } = buildCsr(b.topology.dst, b.topology.src, d, s);
-        for (let k = 0; k < w.length; k++) params[b.weightOffset + storageIndex(b, idOf[k]!)] = w[k]!;
-      }
+      else for (let k = 0; k < w.length; k++) params[b.weightOffset + storageIndex(b, idOfs[i]![k]!)] = w[k]!;
     });
     for (const l of structure.levels) {
       if (l.role !== 'input') params.set(tensor(tensors, `levels.${l.id}.bias`, 'F32', l.size), l.biasOffset);
     }
     for (const v of params) if (!Number.isFinite(v)) throw new CheckpointError('checkpoint weights contain NaN or infinity');
+    // Optimizer moments: in parameter order (version 2) or in version 1's buffer layout.
+    const moments = (name: string): Float32Array => {
+      const into = layoutIndex(structure, idOfs);
+      const from = g.version === 1 ? version1Index(structure, idOfs) : { index: null, floats: into.length };
+      const values = tensor(tensors, name, 'F32', from.floats) as Float32Array;
+      const layout = new Float32Array(structure.floats);
+      for (let k = 0; k < into.length; k++) layout[into[k]!] = values[from.index ? from.index[k]! : k]!;
+      return layout;
+    };
     const state: NetworkState = {
       structure,
       params,
@@ -214,8 +278,8 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
         ? {
             optimizer: {
               ...g.optimizer,
-              moment1: tensor(tensors, 'optimizer.moment1', 'F32', structure.floats) as Float32Array,
-              moment2: tensor(tensors, 'optimizer.moment2', 'F32', structure.floats) as Float32Array,
+              moment1: moments('optimizer.moment1'),
+              moment2: moments('optimizer.moment2'),
             },
           }
         : {}),

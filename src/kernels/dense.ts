@@ -107,9 +107,11 @@ export interface MatmulArgs {
    * is fed by the ~20% of inputs that had selected edges). `along: 'k'`: the inner dimension
    * walks only those indices (forward x·W; k stays the stored extent). `along: 'm'`: only those
    * rows of out are computed and stored (weight gradient xᵀ·dz; m stays the stored extent, the
-   * other rows are left as they are).
+   * other rows are left as they are). `compact`: the weight matrix stores only those rows, in
+   * order (count × n): the forward's rhs and the weight gradient's out (and mask, stats) are
+   * that compact matrix, and m / k are the input's extents.
    */
-  activeRows?: { indices: BindingResource; count: number; along: 'k' | 'm' };
+  activeRows?: { indices: BindingResource; count: number; along: 'k' | 'm'; compact?: boolean };
 }
 
 /** A recorded tiled matrix product with its fused epilogue. */
@@ -136,6 +138,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       TALL: shape.tall,
       ACTIVE_K: along === 'k',
       ACTIVE_M: along === 'm',
+      COMPACT: a.activeRows?.compact ?? false,
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,

@@ -26,6 +26,8 @@ export interface GraphView {
 export interface ActiveRows {
   indices: GPUBuffer;
   count: number;
+  /** The block stores only these rows ({@link Block.rows}), not all of its sources'. */
+  compact: boolean;
 }
 
 const slice = (buffer: GPUBuffer, offsetFloats: number, floats: number) => ({ buffer, offset: offsetFloats * 4, size: Math.max(1, floats) * 4 });

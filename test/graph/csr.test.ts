@@ -20,6 +20,19 @@ describe('CSR blocks', () => {
     }
   });
 
+  it('edges listed already in CSR order (no sort) give the same block as shuffled ones', () => {
+    const rng = new Random(2);
+    const dst = 7;
+    const src = 11;
+    const { d, s } = randomEdges(rng, dst, src, 40);
+    const shuffled = buildCsr(dst, src, d, s);
+    const sorted = buildCsr(dst, src, shuffled.block.dstOf, shuffled.block.srcOf);
+    expect(sorted.block).toEqual(shuffled.block);
+    expect(Array.from(sorted.idOf)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // A duplicate in sorted input is not strictly ascending: it takes the sorting path and is caught.
+    expect(() => buildCsr(2, 2, [0, 1, 1], [0, 1, 1])).toThrow(ShapeError);
+  });
+
   it('rejects duplicate and out-of-range edges', () => {
     expect(() => buildCsr(2, 2, [0, 0], [1, 1])).toThrow(ShapeError);
     expect(() => buildCsr(2, 2, [2], [0])).toThrow(ShapeError);

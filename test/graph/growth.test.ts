@@ -129,6 +129,8 @@ describe('grown networks', () => {
     await net.fit(batch, { epochs: 3, batchSize: 6, optimizer: { name: 'adam', lr: 0.05 } });
     const s = net.structure;
     expect(s.blocks.some((b) => (denseFrom === 1 ? b.form === 'sparse' : isMasked(b)))).toBe(true);
+    // With denseFrom 0 the split of level 1 gives a masked block out of the inputs that stores only its rows with edges.
+    if (denseFrom === 0) expect(s.blocks.some((b) => b.rows !== null)).toBe(true);
     const params = Float64Array.from(await net.getParameters());
     const grads = await net.parameterGradients(batch);
     const live: number[] = [];
@@ -161,6 +163,8 @@ describe('grown networks', () => {
     expect(dense.structure.blocks.every((b) => b.form === 'dense') && dense.structure.blocks.some((b) => isMasked(b))).toBe(true);
     // Some masked block leaves sources without edges, so its products walk only the others.
     expect(dense.structure.blocks.some((b) => dense.activeRows(b) !== null)).toBe(true);
+    // ...and the one out of the inputs stores only those rows (compact).
+    expect(dense.structure.blocks.some((b) => b.rows !== null && dense.activeRows(b)?.compact === true)).toBe(true);
     // Per-edge weights, whatever the storage.
     const edgeWeights = async (net: Network) => {
       const p = await net.getParameters();

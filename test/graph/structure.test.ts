@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCsr } from '../../src/graph/csr.js';
-import { ACTIVE_DENSITY_FROM_EDGES, DENSE_FROM_EDGES, type LevelSpec, Structure } from '../../src/graph/structure.js';
+import { ACTIVE_DENSITY_FROM_EDGES, blockFloats, DENSE_FROM_EDGES, type LevelSpec, Structure, storageIndex } from '../../src/graph/structure.js';
 
 // A split's new level: `active` of the inputs, each connected to every new neuron.
 function splitLevel(fromRole: 'input' | 'hidden', active: number, width: number) {
@@ -33,6 +33,25 @@ describe('storage form of a block', () => {
     const s = splitLevel('input', 154, 344);
     expect(154 * 344).toBeGreaterThanOrEqual(ACTIVE_DENSITY_FROM_EDGES);
     expect(s.blocks.find((b) => b.src === 0 && b.dst === 2)!.form).toBe('dense');
+  });
+
+  it('that block stores only the weight rows of its 154 sources with edges; complete and hidden-level blocks store every row', () => {
+    const s = splitLevel('input', 154, 344);
+    const b = s.blocks.find((x) => x.src === 0 && x.dst === 2)!;
+    expect(Array.from(b.rows!)).toEqual(Array.from({ length: 154 }, (_, j) => j * 5));
+    expect(blockFloats(b)).toBe(154 * 344);
+    // Edge e (source j, destination i) is stored at row rowOf[j] of the compact matrix.
+    for (const e of [0, 1, 343, 344, 154 * 344 - 1]) {
+      expect(storageIndex(b, e)).toBe((b.topology.srcOf[e]! / 5) * 344 + b.topology.dstOf[e]!);
+    }
+    expect(b.rowOf![5]).toBe(1);
+    expect(b.rowOf![6]).toBe(-1);
+    const complete = s.blocks.find((x) => x.src === 0 && x.dst === 1)!;
+    expect([complete.rows, blockFloats(complete)]).toEqual([null, 784 * 784]);
+    // Out of a hidden level (stored dense only when denseFrom says so): every row, as the input gradient reads them all.
+    const hidden = splitLevel('hidden', 154, 344);
+    const dense = new Structure(hidden.levels, hidden.blocks.map((x) => ({ src: x.src, dst: x.dst, topology: x.topology, form: 'dense' as const })));
+    expect(dense.blocks.find((x) => x.src === 1 && x.dst === 2)!.rows).toBeNull();
   });
 
   it('the same block out of a hidden level (whose input gradient walks every source) stays CSR, as does a small block out of the inputs', () => {

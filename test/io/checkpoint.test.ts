@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/errors.js';
+import { CHECKPOINT_VERSION } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { blockFloats, storageIndex } from '../../src/graph/structure.js';
 import { randomArray } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -97,10 +99,60 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
+  it('a block that stores only its rows with edges round-trips, its moments written per parameter; version 1 files (every row stored) load the same state', async () => {
+    const rt = runtime();
+    const net = rt.createNetwork({ sizes: [12, 6, 4], seed: 3, expandable: [1, 2], denseFrom: 0 });
+    const train = classificationDataset({ x: randomArray(new Random(4), 96 * 12, 0, 1), labels: Array.from({ length: 96 }, (_, i) => i % 4), features: 12, classes: 4 });
+    await net.fit(train, { epochs: 1, batchSize: 32, edgeStatistics: true });
+    await net.splitEdges(1, await net.selectEdgesToSplit(1, { threshold: 0.3, maxToReplace: 4 }));
+    await net.fit(train, { epochs: 1, batchSize: 32 });
+    const compact = net.structure.blocks.find((b) => b.rows !== null)!;
+    expect(compact).toBeDefined();
+    expect(blockFloats(compact)).toBeLessThan(compact.topology.src * compact.topology.dst);
+    const bytes = await rt.saveNetwork(net);
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect(tensors.get('optimizer.moment1')!.data.length).toBe(net.parameterCount);
+
+    // The same state as a version 1 file: moments in that build's layout, where a dense block
+    // stored all src × dst values (absent rows zero) and every range started on 64 floats.
+    const state = await net.state();
+    if (!state.optimizer) throw new Error('the trained network has optimizer state');
+    const s = net.structure;
+    const align = (n: number) => Math.ceil(n / 64) * 64;
+    let at = 0;
+    const offsets = s.blocks.map((b) => { const o = at; at = align(at + (b.form === 'dense' ? b.topology.src * b.topology.dst : b.topology.srcOf.length)); return o; });
+    const biases = s.levels.map((l) => { if (l.role === 'input') return -1; const o = at; at = align(at + l.size); return o; });
+    const v1 = (layout: Float32Array) => {
+      const old = new Float32Array(Math.max(at, 64));
+      for (const b of s.blocks) {
+        for (let e = 0; e < b.topology.srcOf.length; e++) {
+          const within = b.form === 'dense' ? b.topology.srcOf[e]! * b.topology.dst + b.topology.dstOf[e]! : e;
+          old[offsets[b.id]! + within] = layout[b.weightOffset + storageIndex(b, e)]!;
+        }
+      }
+      s.levels.forEach((l, i) => { for (let v = 0; v < l.size && l.role !== 'input'; v++) old[biases[i]! + v] = layout[l.biasOffset + v]!; });
+      return old;
+    };
+    const graph = JSON.parse(metadata.senn!);
+    const v1File = encodeSafetensors(
+      { ...Object.fromEntries(tensors), 'optimizer.moment1': { dtype: 'F32', shape: [at], data: v1(state.optimizer.moment1) }, 'optimizer.moment2': { dtype: 'F32', shape: [at], data: v1(state.optimizer.moment2) } },
+      { senn: JSON.stringify({ ...graph, version: 1 }) },
+    );
+    for (const file of [bytes, v1File]) {
+      const loaded = rt.loadNetwork(file);
+      expect(await loaded.getParameters()).toEqual(await net.getParameters());
+      const again = await loaded.state();
+      expect(again.optimizer?.moment1).toEqual(state.optimizer.moment1);
+      expect(again.optimizer?.moment2).toEqual(state.optimizer.moment2);
+      loaded.destroy();
+    }
+    net.destroy();
+  });
+
   it('is a safetensors file other tools can read', async () => {
     const { net, bytes } = await grownCheckpoint();
     const { tensors, metadata } = decodeSafetensors(bytes);
-    expect(JSON.parse(metadata.senn!).version).toBe(1);
+    expect(JSON.parse(metadata.senn!).version).toBe(CHECKPOINT_VERSION);
     const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     expect((8 + header) % 8).toBe(0);
     expect(tensors.get('blocks.0.weight')!.dtype).toBe('F32');
@@ -120,7 +172,8 @@ describe('checkpoints', () => {
       ['empty', new Uint8Array(0)],
       ['truncated', bytes.slice(0, bytes.length - 10)],
       ['header length beyond the file', (() => { const b = bytes.slice(); new DataView(b.buffer).setBigUint64(0, 1n << 40n, true); return b; })()],
-      ['future version', withGraph({ ...graph, version: 2 })],
+      ['future version', withGraph({ ...graph, version: CHECKPOINT_VERSION + 1 })],
+      ['optimizer moments of the wrong length', encodeSafetensors({ ...Object.fromEntries(meta.tensors), 'optimizer.moment1': { dtype: 'F32', shape: [3], data: new Float32Array(3) } }, { senn: meta.metadata.senn! })],
       ['block joining an unknown level', withGraph({ ...graph, blocks: [{ ...graph.blocks[0], src: 99 }, ...graph.blocks.slice(1)] })],
       ['edge count not matching the tensors', withGraph({ ...graph, blocks: graph.blocks.map((b: { form: string; edges: number }) => (b.form === 'sparse' ? { ...b, edges: b.edges + 1 } : b)) })],
       ['no graph', encodeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } })],

@@ -205,6 +205,53 @@ describe('matmul over the active rows of a block (ACTIVE_K forward, ACTIVE_M wei
   }
 });
 
+describe('matmul over a compact weight matrix (COMPACT: only the active rows stored)', () => {
+  for (const [rows, sources, outputs, active] of [
+    [256, 784, 37, 155],
+    [70, 41, 9, 6],
+    [33, 150, 140, 77],
+  ] as const) {
+    it(`${rows} rows, ${active} of ${sources} sources → ${outputs}: forward reads weight row t for input active[t], weight gradient writes row t`, async () => {
+      const rng = new Random(rows * 3 + sources + active);
+      const picked = new Set<number>();
+      while (picked.size < active) picked.add(Math.floor(rng.next() * sources));
+      const indices = Uint32Array.from([...picked].sort((a, b) => a - b));
+      const x = randomArray(rng, rows * sources);
+      const compact = randomArray(rng, active * outputs);
+      // The same weights stored in full (zero rows where no edge) for the CPU reference.
+      const full = new Float32Array(sources * outputs);
+      indices.forEach((j, t) => full.set(compact.subarray(t * outputs, (t + 1) * outputs), j * outputs));
+      const b = randomArray(rng, outputs);
+      const activeRows = { indices: h.input(indices), count: active, compact: true };
+      const y = h.output(rows * outputs);
+      h.run(await matmul(h.rec, { m: rows, n: outputs, k: sources, lhs: h.input(x), rhs: h.input(compact), bias: h.input(b), out: y, epilogue: 'bias-activation', activation: 'relu', activeRows: { ...activeRows, along: 'k' } }));
+      report(`compact forward ${active}/${sources}`, relativeError(await h.read(y, rows * outputs), denseForwardRef(x, full, b, rows, outputs, sources, 'relu')), PRODUCT_TOL);
+
+      const dz = randomArray(rng, rows * outputs);
+      const mask = Float32Array.from({ length: active * outputs }, () => (rng.next() < 0.8 ? 1 : 0));
+      const stats0 = randomArray(rng, 3 * active * outputs, 0, 1);
+      const wgrad = h.output(active * outputs);
+      const stats = h.input(stats0);
+      h.run(await matmul(h.rec, { m: sources, n: outputs, k: rows, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out: wgrad, stats, mask: h.input(mask), activeRows: { ...activeRows, along: 'm' } }));
+      const grad = matmulRef(x, dz, sources, outputs, rows, true, false);
+      const want = new Float64Array(active * outputs);
+      const wantStats = Float64Array.from(stats0);
+      indices.forEach((j, t) => {
+        for (let i = 0; i < outputs; i++) {
+          const at = t * outputs + i;
+          const g = mask[at] ? grad[j * outputs + i]! : 0; // an absent edge: 0, and its statistics add 0
+          want[at] = g;
+          wantStats[3 * at] = stats0[3 * at]! + Math.abs(g);
+          wantStats[3 * at + 1] = stats0[3 * at + 1]! + g;
+          wantStats[3 * at + 2] = stats0[3 * at + 2]! + g * g;
+        }
+      });
+      report(`compact weight gradient ${active}/${sources}`, relativeError(await h.read(wgrad, active * outputs), want), PRODUCT_TOL);
+      report(`compact statistics ${active}/${sources}`, relativeError(await h.read(stats, 3 * active * outputs), wantStats), PRODUCT_TOL);
+    });
+  }
+});
+
 describe('matmul mask (weight gradient of a dense block lacking edges)', () => {
   it('multiplies every output by its 0/1 mask value, after the statistics-free product', async () => {
     const [m, n, k] = [40, 140, 17];
