@@ -158,17 +158,26 @@ describe('matmul accumulate and per-value statistics epilogues', () => {
   }
 });
 
+// Batch rows, sources, outputs and active sources of a masked block: the first split's shape
+// (155 of 784 inputs), a small one, and one with half of the sources active.
+const ACTIVE_ROW_SHAPES = [
+  [256, 784, 37, 155],
+  [70, 41, 9, 6],
+  [33, 150, 140, 77],
+] as const;
+
+/** `active` distinct sources of `sources`, ascending. */
+function activeIndices(rng: Random, sources: number, active: number): Uint32Array {
+  const picked = new Set<number>();
+  while (picked.size < active) picked.add(Math.floor(rng.next() * sources));
+  return Uint32Array.from([...picked].sort((a, b) => a - b));
+}
+
 describe('matmul over the active rows of a block (ACTIVE_K forward, ACTIVE_M weight gradient)', () => {
-  for (const [rows, sources, outputs, active] of [
-    [256, 784, 37, 155],
-    [70, 41, 9, 6],
-    [33, 150, 140, 77],
-  ] as const) {
+  for (const [rows, sources, outputs, active] of ACTIVE_ROW_SHAPES) {
     it(`${rows} rows, ${active} of ${sources} sources → ${outputs}: forward skips zero weight rows, weight gradient writes only active rows`, async () => {
       const rng = new Random(rows + sources + active);
-      const picked = new Set<number>();
-      while (picked.size < active) picked.add(Math.floor(rng.next() * sources));
-      const indices = Uint32Array.from([...picked].sort((a, b) => a - b));
+      const indices = activeIndices(rng, sources, active);
       const x = randomArray(rng, rows * sources);
       // Weights: zero on every row that is not active, as in a masked block.
       const w = new Float32Array(sources * outputs);
@@ -206,16 +215,10 @@ describe('matmul over the active rows of a block (ACTIVE_K forward, ACTIVE_M wei
 });
 
 describe('matmul over a compact weight matrix (COMPACT: only the active rows stored)', () => {
-  for (const [rows, sources, outputs, active] of [
-    [256, 784, 37, 155],
-    [70, 41, 9, 6],
-    [33, 150, 140, 77],
-  ] as const) {
+  for (const [rows, sources, outputs, active] of ACTIVE_ROW_SHAPES) {
     it(`${rows} rows, ${active} of ${sources} sources → ${outputs}: forward reads weight row t for input active[t], weight gradient writes row t`, async () => {
       const rng = new Random(rows * 3 + sources + active);
-      const picked = new Set<number>();
-      while (picked.size < active) picked.add(Math.floor(rng.next() * sources));
-      const indices = Uint32Array.from([...picked].sort((a, b) => a - b));
+      const indices = activeIndices(rng, sources, active);
       const x = randomArray(rng, rows * sources);
       const compact = randomArray(rng, active * outputs);
       // The same weights stored in full (zero rows where no edge) for the CPU reference.
