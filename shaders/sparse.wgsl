@@ -115,15 +115,29 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
     low = fma(vec4<f32>(w), vec4<f32>(input[base[0] + j], input[base[1] + j], input[base[2] + j], input[base[3] + j]), low);
     high = fma(vec4<f32>(w), vec4<f32>(input[base[4] + j], input[base[5] + j], input[base[6] + j], input[base[7] + j]), high);
   }
-  for (var k = 0u; k < ROWS; k = k + 1u) {
-    let r = r0 + k;
-    if (r >= params.rows) { break; }
-    var sum = select(high[k - 4u], low[k], k < 4u);
-    let at = r * params.dst + i;
-    if (ACCUMULATE) { sum = sum + out[at]; }
-    if (FINISH == 1u) { sum = activate(sum + bias[i]); }
-    out[at] = sum;
-  }
+  // Stored row by row with constant component indices (a loop over k indexed the vectors
+  // dynamically), the bias loaded once.
+  var b = 0.0;
+  if (FINISH == 1u) { b = bias[i]; }
+  spmm_store(r0, i, low.x, b);
+  spmm_store(r0 + 1u, i, low.y, b);
+  spmm_store(r0 + 2u, i, low.z, b);
+  spmm_store(r0 + 3u, i, low.w, b);
+  spmm_store(r0 + 4u, i, high.x, b);
+  spmm_store(r0 + 5u, i, high.y, b);
+  spmm_store(r0 + 6u, i, high.z, b);
+  spmm_store(r0 + 7u, i, high.w, b);
+}
+
+// out[r, i] of spmm: the sum (plus what out holds when ACCUMULATE), finished with bias b and
+// the activation when FINISH 1; rows past the batch are not stored.
+fn spmm_store(r: u32, i: u32, value: f32, b: f32) {
+  if (r >= params.rows) { return; }
+  let at = r * params.dst + i;
+  var sum = value;
+  if (ACCUMULATE) { sum = sum + out[at]; }
+  if (FINISH == 1u) { sum = activate(sum + b); }
+  out[at] = sum;
 }
 
 @compute @workgroup_size(8, 8, 1)
@@ -147,15 +161,25 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
     low = fma(vec4<f32>(w), vec4<f32>(grad[base[0] + i], grad[base[1] + i], grad[base[2] + i], grad[base[3] + i]), low);
     high = fma(vec4<f32>(w), vec4<f32>(grad[base[4] + i], grad[base[5] + i], grad[base[6] + i], grad[base[7] + i]), high);
   }
-  for (var k = 0u; k < ROWS; k = k + 1u) {
-    let r = r0 + k;
-    if (r >= params.rows) { break; }
-    var sum = select(high[k - 4u], low[k], k < 4u);
-    let at = r * params.src + j;
-    if (FINISH == 2u) { sum = sum * activate_grad(aux[at]); }
-    if (ACCUMULATE) { sum = sum + out[at]; }
-    out[at] = sum;
-  }
+  spmm_t_store(r0, j, low.x);
+  spmm_t_store(r0 + 1u, j, low.y);
+  spmm_t_store(r0 + 2u, j, low.z);
+  spmm_t_store(r0 + 3u, j, low.w);
+  spmm_t_store(r0 + 4u, j, high.x);
+  spmm_t_store(r0 + 5u, j, high.y);
+  spmm_t_store(r0 + 6u, j, high.z);
+  spmm_t_store(r0 + 7u, j, high.w);
+}
+
+// out[r, j] of spmm_t: the sum times act'(aux) when FINISH 2, plus what out holds when
+// ACCUMULATE; rows past the batch are not stored.
+fn spmm_t_store(r: u32, j: u32, value: f32) {
+  if (r >= params.rows) { return; }
+  let at = r * params.src + j;
+  var sum = value;
+  if (FINISH == 2u) { sum = sum * activate_grad(aux[at]); }
+  if (ACCUMULATE) { sum = sum + out[at]; }
+  out[at] = sum;
 }
 
 @compute @workgroup_size(64, 1, 1)
