@@ -58,7 +58,11 @@
 //   product's time follows its loads per useful FMA: 8×16 blocks load 3/16 per FMA, and a
 //   10-column output in 8×12 blocks 1/4 instead of the 2/5 of two 8×8 blocks.
 //   Loads clamp their indices into the operands and stores are masked, so any m, n, k ≥ 1
-//   works (the k % 4 tail runs one value at a time).
+//   works (a last step past k zeroes the extra rows of rhs). The loop body and the epilogue
+//   each appear once in the code: a software adapter compiles every variant (overrides) to
+//   machine code, and its compile time follows the code's size (an inlined epilogue per
+//   register block and a second, scalar loop body for the k % 4 tail made a variant take
+//   1.2–2.9 s to compile in SwiftShader, 0.25–0.55 s without them, at the same speed).
 // Dispatch (bias_grad): workgroup 64, one invocation per column, grid (ceil(n / 64), 1, 1);
 //   lhs is the m×n gradient dz, out receives n sums.
 // Dispatch (activation_grad): workgroup 256, one invocation per element of the m×n arrays,
@@ -110,22 +114,24 @@ fn stored_row(row: u32) -> u32 {
   return r;
 }
 
-// Where inner index k is stored: itself, or active_rows[k] (ACTIVE_K).
-fn stored_inner(k: u32) -> u32 {
-  if (ACTIVE_K) { return active_rows[k]; }
-  return k;
+// The stored inner indices of k..k+3, clamped below k (a last step past k reads index
+// k - 1 again, and zero_rows drops it), looked up once per step of the inner loop.
+fn stored_inner4(k: u32) -> vec4<u32> {
+  let ks = min(vec4<u32>(k, k + 1u, k + 2u, k + 3u), vec4<u32>(params.k - 1u));
+  if (ACTIVE_K) { return vec4<u32>(active_rows[ks.x], active_rows[ks.y], active_rows[ks.z], active_rows[ks.w]); }
+  return ks;
 }
 
-// The stored inner indices of k..k+3, looked up once per step of the inner loop.
-fn stored_inner4(k: u32) -> vec4<u32> {
-  if (ACTIVE_K) { return vec4<u32>(active_rows[k], active_rows[k + 1u], active_rows[k + 2u], active_rows[k + 3u]); }
-  return vec4<u32>(k, k + 1u, k + 2u, k + 3u);
+// The block with its columns (rows of rhs) zeroed where !valid.
+fn zero_rows(b: mat4x4<f32>, valid: vec4<bool>) -> mat4x4<f32> {
+  let zero = vec4<f32>(0.0);
+  return mat4x4<f32>(select(zero, b[0], valid.x), select(zero, b[1], valid.y), select(zero, b[2], valid.z), select(zero, b[3], valid.w));
 }
 
 // The inner indices k..k+3 of rhs: where lhs reads them (ks), or k..k+3 themselves when the
 // weights store only the active rows (COMPACT).
 fn rhs_inner4(k: u32, ks: vec4<u32>) -> vec4<u32> {
-  if (COMPACT) { return vec4<u32>(k, k + 1u, k + 2u, k + 3u); }
+  if (COMPACT) { return min(vec4<u32>(k, k + 1u, k + 2u, k + 3u), vec4<u32>(params.k - 1u)); }
   return ks;
 }
 
@@ -140,11 +146,6 @@ fn out_row(row: u32) -> u32 {
 fn lhs_get(r: u32, i: u32) -> f32 {
   if (TRANS_LHS) { return lhs[i * params.m_full + r]; }
   return lhs[r * params.k_full + i];
-}
-
-// op(lhs)[row][inner] for a stored inner index.
-fn lhs_at(row: u32, inner: u32) -> f32 {
-  return lhs_get(stored_row(row), inner);
 }
 
 // op(rhs)[inner][col] for a stored inner index, col clamped into range.
@@ -220,15 +221,17 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   var c13_0 = vec4<f32>(0.0); var c13_1 = vec4<f32>(0.0); var c13_2 = vec4<f32>(0.0); var c13_3 = vec4<f32>(0.0);
   var c14_0 = vec4<f32>(0.0); var c14_1 = vec4<f32>(0.0); var c14_2 = vec4<f32>(0.0); var c14_3 = vec4<f32>(0.0);
   var c15_0 = vec4<f32>(0.0); var c15_1 = vec4<f32>(0.0); var c15_2 = vec4<f32>(0.0); var c15_3 = vec4<f32>(0.0);
-  let k4 = params.k & ~3u;
-  for (var k = 0u; k < k4; k = k + 4u) {
+  // Four inner indices a step; where a last step runs past k, those rows of rhs are zeroed
+  // (one loop body for every k: the code, and the compile time, stay half the size).
+  for (var k = 0u; k < params.k; k = k + 4u) {
     let ks = stored_inner4(k);
     let rk = rhs_inner4(k, ks);
-    let b0 = rhs_block(rk, col0);
+    let valid = vec4<u32>(k, k + 1u, k + 2u, k + 3u) < vec4<u32>(params.k);
+    let b0 = zero_rows(rhs_block(rk, col0), valid);
     var b1 = b0; var b2 = b0; var b3 = b0;
-    if (COL_GROUPS > 1u) { b1 = rhs_block(rk, col0 + 4u); }
-    if (COL_GROUPS > 2u) { b2 = rhs_block(rk, col0 + 8u); }
-    if (COL_GROUPS > 3u) { b3 = rhs_block(rk, col0 + 12u); }
+    if (COL_GROUPS > 1u) { b1 = zero_rows(rhs_block(rk, col0 + 4u), valid); }
+    if (COL_GROUPS > 2u) { b2 = zero_rows(rhs_block(rk, col0 + 8u), valid); }
+    if (COL_GROUPS > 3u) { b3 = zero_rows(rhs_block(rk, col0 + 12u), valid); }
     var a = lhs_row4(row0, ks); c0_0 += b0 * a; if (COL_GROUPS > 1u) { c0_1 += b1 * a; } if (COL_GROUPS > 2u) { c0_2 += b2 * a; } if (COL_GROUPS > 3u) { c0_3 += b3 * a; }
     a = lhs_row4(row0 + 1u, ks); c1_0 += b0 * a; if (COL_GROUPS > 1u) { c1_1 += b1 * a; } if (COL_GROUPS > 2u) { c1_2 += b2 * a; } if (COL_GROUPS > 3u) { c1_3 += b3 * a; }
     a = lhs_row4(row0 + 2u, ks); c2_0 += b0 * a; if (COL_GROUPS > 1u) { c2_1 += b1 * a; } if (COL_GROUPS > 2u) { c2_2 += b2 * a; } if (COL_GROUPS > 3u) { c2_3 += b3 * a; }
@@ -248,50 +251,29 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
         a = lhs_row4(row0 + 15u, ks); c15_0 += b0 * a; if (COL_GROUPS > 1u) { c15_1 += b1 * a; } if (COL_GROUPS > 2u) { c15_2 += b2 * a; } if (COL_GROUPS > 3u) { c15_3 += b3 * a; }
     }
   }
-  for (var k = k4; k < params.k; k = k + 1u) {
-    let kk = stored_inner(k);
-    let rk = select(kk, k, COMPACT);
-    let b0 = rhs_row4(rk, col0);
-    var b1 = b0; var b2 = b0; var b3 = b0;
-    if (COL_GROUPS > 1u) { b1 = rhs_row4(rk, col0 + 4u); }
-    if (COL_GROUPS > 2u) { b2 = rhs_row4(rk, col0 + 8u); }
-    if (COL_GROUPS > 3u) { b3 = rhs_row4(rk, col0 + 12u); }
-    var a = lhs_at(row0, kk); c0_0 += a * b0; if (COL_GROUPS > 1u) { c0_1 += a * b1; } if (COL_GROUPS > 2u) { c0_2 += a * b2; } if (COL_GROUPS > 3u) { c0_3 += a * b3; }
-    a = lhs_at(row0 + 1u, kk); c1_0 += a * b0; if (COL_GROUPS > 1u) { c1_1 += a * b1; } if (COL_GROUPS > 2u) { c1_2 += a * b2; } if (COL_GROUPS > 3u) { c1_3 += a * b3; }
-    a = lhs_at(row0 + 2u, kk); c2_0 += a * b0; if (COL_GROUPS > 1u) { c2_1 += a * b1; } if (COL_GROUPS > 2u) { c2_2 += a * b2; } if (COL_GROUPS > 3u) { c2_3 += a * b3; }
-    a = lhs_at(row0 + 3u, kk); c3_0 += a * b0; if (COL_GROUPS > 1u) { c3_1 += a * b1; } if (COL_GROUPS > 2u) { c3_2 += a * b2; } if (COL_GROUPS > 3u) { c3_3 += a * b3; }
-    a = lhs_at(row0 + 4u, kk); c4_0 += a * b0; if (COL_GROUPS > 1u) { c4_1 += a * b1; } if (COL_GROUPS > 2u) { c4_2 += a * b2; } if (COL_GROUPS > 3u) { c4_3 += a * b3; }
-    a = lhs_at(row0 + 5u, kk); c5_0 += a * b0; if (COL_GROUPS > 1u) { c5_1 += a * b1; } if (COL_GROUPS > 2u) { c5_2 += a * b2; } if (COL_GROUPS > 3u) { c5_3 += a * b3; }
-    a = lhs_at(row0 + 6u, kk); c6_0 += a * b0; if (COL_GROUPS > 1u) { c6_1 += a * b1; } if (COL_GROUPS > 2u) { c6_2 += a * b2; } if (COL_GROUPS > 3u) { c6_3 += a * b3; }
-    a = lhs_at(row0 + 7u, kk); c7_0 += a * b0; if (COL_GROUPS > 1u) { c7_1 += a * b1; } if (COL_GROUPS > 2u) { c7_2 += a * b2; } if (COL_GROUPS > 3u) { c7_3 += a * b3; }
-    if (TALL) {
-        a = lhs_at(row0 + 8u, kk); c8_0 += a * b0; if (COL_GROUPS > 1u) { c8_1 += a * b1; } if (COL_GROUPS > 2u) { c8_2 += a * b2; } if (COL_GROUPS > 3u) { c8_3 += a * b3; }
-        a = lhs_at(row0 + 9u, kk); c9_0 += a * b0; if (COL_GROUPS > 1u) { c9_1 += a * b1; } if (COL_GROUPS > 2u) { c9_2 += a * b2; } if (COL_GROUPS > 3u) { c9_3 += a * b3; }
-        a = lhs_at(row0 + 10u, kk); c10_0 += a * b0; if (COL_GROUPS > 1u) { c10_1 += a * b1; } if (COL_GROUPS > 2u) { c10_2 += a * b2; } if (COL_GROUPS > 3u) { c10_3 += a * b3; }
-        a = lhs_at(row0 + 11u, kk); c11_0 += a * b0; if (COL_GROUPS > 1u) { c11_1 += a * b1; } if (COL_GROUPS > 2u) { c11_2 += a * b2; } if (COL_GROUPS > 3u) { c11_3 += a * b3; }
-        a = lhs_at(row0 + 12u, kk); c12_0 += a * b0; if (COL_GROUPS > 1u) { c12_1 += a * b1; } if (COL_GROUPS > 2u) { c12_2 += a * b2; } if (COL_GROUPS > 3u) { c12_3 += a * b3; }
-        a = lhs_at(row0 + 13u, kk); c13_0 += a * b0; if (COL_GROUPS > 1u) { c13_1 += a * b1; } if (COL_GROUPS > 2u) { c13_2 += a * b2; } if (COL_GROUPS > 3u) { c13_3 += a * b3; }
-        a = lhs_at(row0 + 14u, kk); c14_0 += a * b0; if (COL_GROUPS > 1u) { c14_1 += a * b1; } if (COL_GROUPS > 2u) { c14_2 += a * b2; } if (COL_GROUPS > 3u) { c14_3 += a * b3; }
-        a = lhs_at(row0 + 15u, kk); c15_0 += a * b0; if (COL_GROUPS > 1u) { c15_1 += a * b1; } if (COL_GROUPS > 2u) { c15_2 += a * b2; } if (COL_GROUPS > 3u) { c15_3 += a * b3; }
+  // The epilogue is written once, in a loop over the block (not 64 inlined copies: the
+  // compile time of a variant on a software adapter follows its code size).
+  var acc: array<vec4<f32>, 64>;
+  acc[0] = c0_0; acc[1] = c0_1; acc[2] = c0_2; acc[3] = c0_3;
+  acc[4] = c1_0; acc[5] = c1_1; acc[6] = c1_2; acc[7] = c1_3;
+  acc[8] = c2_0; acc[9] = c2_1; acc[10] = c2_2; acc[11] = c2_3;
+  acc[12] = c3_0; acc[13] = c3_1; acc[14] = c3_2; acc[15] = c3_3;
+  acc[16] = c4_0; acc[17] = c4_1; acc[18] = c4_2; acc[19] = c4_3;
+  acc[20] = c5_0; acc[21] = c5_1; acc[22] = c5_2; acc[23] = c5_3;
+  acc[24] = c6_0; acc[25] = c6_1; acc[26] = c6_2; acc[27] = c6_3;
+  acc[28] = c7_0; acc[29] = c7_1; acc[30] = c7_2; acc[31] = c7_3;
+  acc[32] = c8_0; acc[33] = c8_1; acc[34] = c8_2; acc[35] = c8_3;
+  acc[36] = c9_0; acc[37] = c9_1; acc[38] = c9_2; acc[39] = c9_3;
+  acc[40] = c10_0; acc[41] = c10_1; acc[42] = c10_2; acc[43] = c10_3;
+  acc[44] = c11_0; acc[45] = c11_1; acc[46] = c11_2; acc[47] = c11_3;
+  acc[48] = c12_0; acc[49] = c12_1; acc[50] = c12_2; acc[51] = c12_3;
+  acc[52] = c13_0; acc[53] = c13_1; acc[54] = c13_2; acc[55] = c13_3;
+  acc[56] = c14_0; acc[57] = c14_1; acc[58] = c14_2; acc[59] = c14_3;
+  acc[60] = c15_0; acc[61] = c15_1; acc[62] = c15_2; acc[63] = c15_3;
+  for (var i = 0u; i < block_rows(); i = i + 1u) {
+    for (var g = 0u; g < COL_GROUPS; g = g + 1u) {
+      finish(row0 + i, col0 + 4u * g, acc[4u * i + g]);
     }
-  }
-  finish(row0, col0, c0_0); if (COL_GROUPS > 1u) { finish(row0, col0 + 4u, c0_1); } if (COL_GROUPS > 2u) { finish(row0, col0 + 8u, c0_2); } if (COL_GROUPS > 3u) { finish(row0, col0 + 12u, c0_3); }
-  finish(row0 + 1u, col0, c1_0); if (COL_GROUPS > 1u) { finish(row0 + 1u, col0 + 4u, c1_1); } if (COL_GROUPS > 2u) { finish(row0 + 1u, col0 + 8u, c1_2); } if (COL_GROUPS > 3u) { finish(row0 + 1u, col0 + 12u, c1_3); }
-  finish(row0 + 2u, col0, c2_0); if (COL_GROUPS > 1u) { finish(row0 + 2u, col0 + 4u, c2_1); } if (COL_GROUPS > 2u) { finish(row0 + 2u, col0 + 8u, c2_2); } if (COL_GROUPS > 3u) { finish(row0 + 2u, col0 + 12u, c2_3); }
-  finish(row0 + 3u, col0, c3_0); if (COL_GROUPS > 1u) { finish(row0 + 3u, col0 + 4u, c3_1); } if (COL_GROUPS > 2u) { finish(row0 + 3u, col0 + 8u, c3_2); } if (COL_GROUPS > 3u) { finish(row0 + 3u, col0 + 12u, c3_3); }
-  finish(row0 + 4u, col0, c4_0); if (COL_GROUPS > 1u) { finish(row0 + 4u, col0 + 4u, c4_1); } if (COL_GROUPS > 2u) { finish(row0 + 4u, col0 + 8u, c4_2); } if (COL_GROUPS > 3u) { finish(row0 + 4u, col0 + 12u, c4_3); }
-  finish(row0 + 5u, col0, c5_0); if (COL_GROUPS > 1u) { finish(row0 + 5u, col0 + 4u, c5_1); } if (COL_GROUPS > 2u) { finish(row0 + 5u, col0 + 8u, c5_2); } if (COL_GROUPS > 3u) { finish(row0 + 5u, col0 + 12u, c5_3); }
-  finish(row0 + 6u, col0, c6_0); if (COL_GROUPS > 1u) { finish(row0 + 6u, col0 + 4u, c6_1); } if (COL_GROUPS > 2u) { finish(row0 + 6u, col0 + 8u, c6_2); } if (COL_GROUPS > 3u) { finish(row0 + 6u, col0 + 12u, c6_3); }
-  finish(row0 + 7u, col0, c7_0); if (COL_GROUPS > 1u) { finish(row0 + 7u, col0 + 4u, c7_1); } if (COL_GROUPS > 2u) { finish(row0 + 7u, col0 + 8u, c7_2); } if (COL_GROUPS > 3u) { finish(row0 + 7u, col0 + 12u, c7_3); }
-  if (TALL) {
-    finish(row0 + 8u, col0, c8_0); if (COL_GROUPS > 1u) { finish(row0 + 8u, col0 + 4u, c8_1); } if (COL_GROUPS > 2u) { finish(row0 + 8u, col0 + 8u, c8_2); } if (COL_GROUPS > 3u) { finish(row0 + 8u, col0 + 12u, c8_3); }
-    finish(row0 + 9u, col0, c9_0); if (COL_GROUPS > 1u) { finish(row0 + 9u, col0 + 4u, c9_1); } if (COL_GROUPS > 2u) { finish(row0 + 9u, col0 + 8u, c9_2); } if (COL_GROUPS > 3u) { finish(row0 + 9u, col0 + 12u, c9_3); }
-    finish(row0 + 10u, col0, c10_0); if (COL_GROUPS > 1u) { finish(row0 + 10u, col0 + 4u, c10_1); } if (COL_GROUPS > 2u) { finish(row0 + 10u, col0 + 8u, c10_2); } if (COL_GROUPS > 3u) { finish(row0 + 10u, col0 + 12u, c10_3); }
-    finish(row0 + 11u, col0, c11_0); if (COL_GROUPS > 1u) { finish(row0 + 11u, col0 + 4u, c11_1); } if (COL_GROUPS > 2u) { finish(row0 + 11u, col0 + 8u, c11_2); } if (COL_GROUPS > 3u) { finish(row0 + 11u, col0 + 12u, c11_3); }
-    finish(row0 + 12u, col0, c12_0); if (COL_GROUPS > 1u) { finish(row0 + 12u, col0 + 4u, c12_1); } if (COL_GROUPS > 2u) { finish(row0 + 12u, col0 + 8u, c12_2); } if (COL_GROUPS > 3u) { finish(row0 + 12u, col0 + 12u, c12_3); }
-    finish(row0 + 13u, col0, c13_0); if (COL_GROUPS > 1u) { finish(row0 + 13u, col0 + 4u, c13_1); } if (COL_GROUPS > 2u) { finish(row0 + 13u, col0 + 8u, c13_2); } if (COL_GROUPS > 3u) { finish(row0 + 13u, col0 + 12u, c13_3); }
-    finish(row0 + 14u, col0, c14_0); if (COL_GROUPS > 1u) { finish(row0 + 14u, col0 + 4u, c14_1); } if (COL_GROUPS > 2u) { finish(row0 + 14u, col0 + 8u, c14_2); } if (COL_GROUPS > 3u) { finish(row0 + 14u, col0 + 12u, c14_3); }
-    finish(row0 + 15u, col0, c15_0); if (COL_GROUPS > 1u) { finish(row0 + 15u, col0 + 4u, c15_1); } if (COL_GROUPS > 2u) { finish(row0 + 15u, col0 + 8u, c15_2); } if (COL_GROUPS > 3u) { finish(row0 + 15u, col0 + 12u, c15_3); }
   }
 }
 
