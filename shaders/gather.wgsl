@@ -7,6 +7,9 @@
 // Entry points:
 //   gather_u8   source rows of `features` bytes packed 4 per u32 (row stride `row_words`
 //               words); out = byte · scale (MNIST pixels with scale 1/255)
+//   gather_u8_vec4  the same where `features` is a multiple of 4: each word's 4 values are
+//               stored as one vec4 (out4), which makes the MNIST batch gather ~25% cheaper
+//               on a software adapter than 4 scalar stores
 //   gather_f32  source rows of `features` f32 values (row stride `row_words` = features)
 //   gather_u32  source rows of `features` u32 values (class labels, features = 1)
 //
@@ -17,9 +20,10 @@
 //   gather_u8 / gather_u32: @binding(2) source : storage, read u32
 //   gather_f32:             @binding(3) source_f32 : storage, read f32
 //   gather_u8 / gather_f32: @binding(4) out : storage, read_write f32  rows×features
+//   gather_u8_vec4:         @binding(6) out4 : storage, read_write vec4<f32>  rows×features/4
 //   gather_u32:             @binding(5) out_u32 : storage, read_write u32 rows×features
 //
-// Dispatch (gather_u8, gather_f32): workgroup 64, one workgroup per batch row, grid (x, y, 1)
+// Dispatch (gather_u8, gather_u8_vec4, gather_f32): workgroup 64, one workgroup per batch row, grid (x, y, 1)
 //   with x·y ≥ rows (y > 1 only past 65535 rows); invocation t writes values t, t + 64, …
 //   of its row (gather_u8: words t, t + 64, … of 4 values each), so nothing divides by
 //   `features`; one invocation per value, each with a division, made the u8 gather of an
@@ -42,6 +46,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> source_f32: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out_u32: array<u32>;
+@group(0) @binding(6) var<storage, read_write> out4: array<vec4<f32>>;
 
 // The source row of batch row `r`.
 fn source_row(r: u32) -> u32 {
@@ -64,12 +69,29 @@ fn gather_u8(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_
   for (var q = t; q < params.row_words; q = q + 64u) {
     let word = source[first + q];
     let f = 4u * q;
-    let v = vec4<f32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u)) * params.scale;
+    let v = unpack_word(word);
     if (f + 4u <= params.features) {
       out[to + f] = v.x; out[to + f + 1u] = v.y; out[to + f + 2u] = v.z; out[to + f + 3u] = v.w;
     } else {
       for (var j = 0u; f + j < params.features; j = j + 1u) { out[to + f + j] = v[j]; }
     }
+  }
+}
+
+// The 4 bytes of a source word as values, low byte first, times the scale.
+fn unpack_word(word: u32) -> vec4<f32> {
+  return vec4<f32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u)) * params.scale;
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn gather_u8_vec4(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = batch_row(group, groups);
+  if (r >= params.rows) { return; }
+  let first = source_row(r) * params.row_words;
+  let words = params.features / 4u;
+  let to = r * words;
+  for (var q = t; q < words; q = q + 64u) {
+    out4[to + q] = unpack_word(source[first + q]);
   }
 }
 

@@ -33,9 +33,11 @@ export async function gatherEpoch(
     out: BindingResource;
   },
 ): Promise<{ dispatches: Dispatch[]; uniform: OwnedBuffer }> {
+  // Bytes of rows whose length is a multiple of 4 are stored a word (4 values) at a time.
+  const vec4 = a.source === 'u8' && a.features % 4 === 0;
   const kernel = await rec.kernels.get({
     ...family('gather'),
-    entryPoint: `gather_${a.source}`,
+    entryPoint: vec4 ? 'gather_u8_vec4' : `gather_${a.source}`,
     dynamicUniform: true,
   });
   const bytes = new Uint8Array(UNIFORM_SLOT * a.slots.length);
@@ -55,6 +57,7 @@ export async function gatherEpoch(
   if (a.source === 'f32') resources.source_f32 = a.data;
   else resources.source = a.data;
   if (a.source === 'u32') resources.out_u32 = a.out;
+  else if (vec4) resources.out4 = a.out;
   else resources.out = a.out;
   const bindGroup = kernel.bindGroup(resources);
   const dispatches = a.slots.map((slot, i) => ({

@@ -15,7 +15,8 @@ function gatherRef(source: ArrayLike<number>, features: number, order: Uint32Arr
 }
 
 describe('gather kernels (shaders/gather.wgsl)', () => {
-  // 13 features: rows padded to 4 words, the last word's padding bytes never stored.
+  // 13 features: rows padded to 4 words, the last word's padding bytes never stored (gather_u8);
+  // 12 and 784: a word's 4 values stored as one vec4 (gather_u8_vec4).
   for (const features of [12, 13, 784]) {
     it(`gather_u8 unpacks bytes of shuffled rows, with scale (exact), ${features} features`, async () => {
       const rows = 50;
