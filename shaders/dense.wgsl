@@ -114,12 +114,11 @@ fn stored_row(row: u32) -> u32 {
   return r;
 }
 
-// The stored inner indices of k..k+3, clamped below k (a last step past k reads index
-// k - 1 again, and zero_rows drops it), looked up once per step of the inner loop.
-fn stored_inner4(k: u32) -> vec4<u32> {
-  let ks = min(vec4<u32>(k, k + 1u, k + 2u, k + 3u), vec4<u32>(params.k - 1u));
-  if (ACTIVE_K) { return vec4<u32>(active_rows[ks.x], active_rows[ks.y], active_rows[ks.z], active_rows[ks.w]); }
-  return ks;
+// Where inner indices `inner` (k..k+3 of a step of the inner loop) are stored: themselves, or
+// active_rows[inner] (ACTIVE_K); looked up once per step.
+fn stored_inner4(inner: vec4<u32>) -> vec4<u32> {
+  if (ACTIVE_K) { return vec4<u32>(active_rows[inner.x], active_rows[inner.y], active_rows[inner.z], active_rows[inner.w]); }
+  return inner;
 }
 
 // The block with its columns (rows of rhs) zeroed where !valid.
@@ -128,10 +127,10 @@ fn zero_rows(b: mat4x4<f32>, valid: vec4<bool>) -> mat4x4<f32> {
   return mat4x4<f32>(select(zero, b[0], valid.x), select(zero, b[1], valid.y), select(zero, b[2], valid.z), select(zero, b[3], valid.w));
 }
 
-// The inner indices k..k+3 of rhs: where lhs reads them (ks), or k..k+3 themselves when the
-// weights store only the active rows (COMPACT).
-fn rhs_inner4(k: u32, ks: vec4<u32>) -> vec4<u32> {
-  if (COMPACT) { return min(vec4<u32>(k, k + 1u, k + 2u, k + 3u), vec4<u32>(params.k - 1u)); }
+// The inner indices of rhs: where lhs reads them (ks), or the indices themselves (inner) when
+// the weights store only the active rows (COMPACT).
+fn rhs_inner4(inner: vec4<u32>, ks: vec4<u32>) -> vec4<u32> {
+  if (COMPACT) { return inner; }
   return ks;
 }
 
@@ -224,9 +223,12 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
   // Four inner indices a step; where a last step runs past k, those rows of rhs are zeroed
   // (one loop body for every k: the code, and the compile time, stay half the size).
   for (var k = 0u; k < params.k; k = k + 4u) {
-    let ks = stored_inner4(k);
-    let rk = rhs_inner4(k, ks);
-    let valid = vec4<u32>(k, k + 1u, k + 2u, k + 3u) < vec4<u32>(params.k);
+    let step = vec4<u32>(k, k + 1u, k + 2u, k + 3u);
+    let valid = step < vec4<u32>(params.k);
+    // Indices past k read index k - 1 again; zero_rows drops their products.
+    let inner = min(step, vec4<u32>(params.k - 1u));
+    let ks = stored_inner4(inner);
+    let rk = rhs_inner4(inner, ks);
     let b0 = zero_rows(rhs_block(rk, col0), valid);
     var b1 = b0; var b2 = b0; var b3 = b0;
     if (COL_GROUPS > 1u) { b1 = zero_rows(rhs_block(rk, col0 + 4u), valid); }

@@ -1,3 +1,10 @@
+/** The output of state `z` of the Weyl sequence (SplitMix32's finaliser), in [0, 2³²). */
+function mix(z: number): number {
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
 /**
  * Seeded pseudo-random numbers (SplitMix32-style mixing of a Weyl sequence). Small, fast,
  * and identical in every JavaScript engine, which is what makes runs repeatable.
@@ -12,10 +19,7 @@ export class Random {
   /** Uniform integer in [0, 2³²). */
   nextUint32(): number {
     this.state = (this.state + 0x9e3779b9) >>> 0;
-    let z = this.state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
+    return mix(this.state);
   }
 
   /** Uniform float in [0, 1). */
@@ -38,9 +42,7 @@ export class Random {
     let state = this.state;
     for (let i = from; i < to; i++) {
       state = (state + 0x9e3779b9) >>> 0;
-      let z = Math.imul(state ^ (state >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      out[i] = lo + ((z ^ (z >>> 16)) >>> 0) * scale;
+      out[i] = lo + mix(state) * scale;
     }
     this.state = state;
   }
