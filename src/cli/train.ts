@@ -46,7 +46,8 @@ Options:
 
 Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --expand                  grow the network while it trains
-  --metric NAME             abs-grad | grad-variance | weight-sq | weight-abs   (abs-grad)
+  --metric NAME             abs-grad | grad-variance | weight-sq | weight-abs | taylor
+                            (|w|·mean|g|)                                      (abs-grad)
   --aggregation NAME        mean | variance                                    (mean)
   --choose-threshold X      split edges with normalised score above X          (0.7)
   --max-to-replace N        at most N splits per expansion                     (900)
@@ -55,6 +56,7 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --min-epochs-between N    epochs between expansions                          (8)
   --delete-after N          prune N epochs after an expansion                  (2)
   --delete-threshold X      remove new ε edges with normalised score below X   (0.1)
+  --prune-metric NAME       metric that scores new edges for pruning         (--metric)
   --fully-connected         new neurons take ε from every parent
   --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
   --inverted-prune          prune the new edges ABOVE the threshold, reproducing the reference
@@ -94,6 +96,7 @@ const OPTIONS = {
   'min-epochs-between': { type: 'string' },
   'delete-after': { type: 'string' },
   'delete-threshold': { type: 'string' },
+  'prune-metric': { type: 'string' },
   'fully-connected': { type: 'boolean', default: false },
   'reset-optimizer': { type: 'boolean', default: false },
   'inverted-prune': { type: 'boolean', default: false },
@@ -130,6 +133,7 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     minEpochsBetween: numberOption('min-epochs-between', v['min-epochs-between'], base.minEpochsBetween),
     deleteAfter: numberOption('delete-after', v['delete-after'], base.deleteAfter),
     deleteThreshold: numberOption('delete-threshold', v['delete-threshold'], base.deleteThreshold),
+    pruneMetric: (v['prune-metric'] ?? previous?.pruneMetric ?? v.metric ?? base.metric) as Metric,
     fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
     resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),

@@ -2,8 +2,11 @@ import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
-/** Edge significance metrics (ALGORITHM.md). */
-export const METRICS = ['abs-grad', 'grad-variance', 'weight-sq', 'weight-abs'] as const;
+/**
+ * Edge significance metrics: the four of ALGORITHM.md, and `taylor`, |w| · mean |g| (the
+ * first-order estimate of the loss change if the edge were removed).
+ */
+export const METRICS = ['abs-grad', 'grad-variance', 'weight-sq', 'weight-abs', 'taylor'] as const;
 export type Metric = (typeof METRICS)[number];
 /** How per-batch values are aggregated over batches. */
 export const AGGREGATIONS = ['mean', 'variance'] as const;
@@ -39,10 +42,23 @@ export async function scoreBlock(
   );
 }
 
-/** Min and max of the first `count` scores into `bounds`. */
+/**
+ * Min and max of the first `count` scores (≥ 0; -1 marks an absent value) into `bounds`, which
+ * must hold zeros: it receives the u32 bit patterns ~bits(min) and bits(max) (see
+ * {@link decodeBounds}).
+ */
 export async function scoreBounds(rec: Recorder, a: { count: number; scores: BindingResource; bounds: BindingResource }): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('score'), entryPoint: 'minmax' });
-  return prepare(rec, kernel, { count: a.count, batches: 0, threshold: 0, offset: 0 }, pickBindings(kernel, { scores: a.scores, bounds: a.bounds }), [1, 1, 1]);
+  // Up to 64 values an invocation: a few workgroups share large counts between the cores.
+  const groups = Math.min(Math.max(1, Math.ceil(a.count / (64 * kernel.workgroupSize[0]))), 65535);
+  return prepare(rec, kernel, { count: a.count, batches: 0, threshold: 0, offset: 0 }, pickBindings(kernel, { scores: a.scores, bounds: a.bounds }), [groups, 1, 1]);
+}
+
+/** The (min, max) that {@link scoreBounds} wrote, from the two u32 words read back. */
+export function decodeBounds(words: Uint32Array): [number, number] {
+  const bits = new Uint32Array([~words[0]! >>> 0, words[1]!]);
+  const floats = new Float32Array(bits.buffer);
+  return [floats[0]!, floats[1]!];
 }
 
 /** Append (index, normalised score) of every score above (or below) `threshold` to `picked`. */

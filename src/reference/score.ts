@@ -15,8 +15,12 @@ export function scoreRef(metric: Metric, aggregation: Aggregation, stats: ArrayL
         return Math.max(meanSq - mean * mean, 0);
       case 'weight-sq':
         return weights[k]! * weights[k]!;
-      default:
+      case 'weight-abs':
         return Math.abs(weights[k]!);
+      default: {
+        const w = weights[k]!;
+        return aggregation === 'variance' ? w * w * Math.max(meanSq - meanAbs * meanAbs, 0) : Math.abs(w) * meanAbs;
+      }
     }
   });
 }

@@ -67,6 +67,12 @@ export interface ExpansionOptions {
   deleteAfter?: number;
   /** Remove ε edges whose normalised score is below this (0.1). */
   deleteThreshold?: number;
+  /**
+   * The metric that scores edges for pruning (default: `metric`, as ALGORITHM.md states). With
+   * `abs-grad`, ε edges that grew into the function but have small gradients score near 0 and
+   * are removed; `weight-abs` keeps the ones that grew.
+   */
+  pruneMetric?: Metric;
   fullyConnected?: boolean;
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
   resetOptimizer?: boolean;
@@ -98,8 +104,11 @@ export const REFERENCE_EXPANSION = {
 
 /** Apply defaults and check every option. */
 export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOptions, 'onExpand' | 'onPrune'>> {
-  const r = { ...REFERENCE_EXPANSION, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Required<Omit<ExpansionOptions, 'onExpand' | 'onPrune'>>;
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ExpansionOptions;
+  const metric = given.metric ?? REFERENCE_EXPANSION.metric;
+  const r = { ...REFERENCE_EXPANSION, pruneMetric: metric, ...given } as Required<Omit<ExpansionOptions, 'onExpand' | 'onPrune'>>;
   if (!METRICS.includes(r.metric)) throw new ConfigError(`unknown metric "${r.metric}"`);
+  if (!METRICS.includes(r.pruneMetric)) throw new ConfigError(`unknown prune metric "${r.pruneMetric}"`);
   if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"`);
   for (const key of ['chooseThreshold', 'deleteThreshold'] as const) {
     if (!(r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${r[key]}`);
@@ -144,7 +153,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
         pendingPrune = -1;
         const started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
-        const edges = await net.selectEdgesToPrune({ ...score, threshold: o.deleteThreshold, invertedLikeReference: o.invertedPruneLikeReference });
+        const edges = await net.selectEdgesToPrune({ ...score, metric: o.pruneMetric, threshold: o.deleteThreshold, invertedLikeReference: o.invertedPruneLikeReference });
         if (edges.length > 0) {
           const lossBefore = losses[losses.length - 1]!;
           const report = await net.pruneEdges(edges, { resetOptimizer: o.resetOptimizer });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spirals } from '../../src/data/generated.js';
 import { ConfigError } from '../../src/errors.js';
-import { type ExpandEvent, type ExpansionPolicy, type PruneEvent, shouldExpand } from '../../src/train/expansion.js';
+import type { GrowthControl } from '../../src/graph/networkTypes.js';
+import type { ScoreOptions } from '../../src/graph/selection.js';
+import { type ExpandEvent, type ExpansionPolicy, type PruneEvent, referencePolicy, resolveExpansion, shouldExpand } from '../../src/train/expansion.js';
+import type { EpochReport } from '../../src/train/options.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -17,6 +20,37 @@ describe('the expansion trigger (ALGORITHM.md)', () => {
   it('expands only when the mean |Δloss| over the window is below the threshold', () => {
     expect(shouldExpand([1, 0.9, 0.8, 0.7, 0.6, 0.5], 0, trigger)).toBe(false);
     expect(shouldExpand([1, 0.9, 0.8, 0.795, 0.79, 0.785], 0, trigger)).toBe(true);
+  });
+});
+
+describe('the prune metric', () => {
+  it('defaults to the split metric (ALGORITHM.md) and can be chosen apart from it', () => {
+    expect(resolveExpansion({}).pruneMetric).toBe('abs-grad');
+    expect(resolveExpansion({ metric: 'weight-sq' }).pruneMetric).toBe('weight-sq');
+    expect(resolveExpansion({ metric: 'weight-sq', pruneMetric: 'taylor' })).toMatchObject({ metric: 'weight-sq', pruneMetric: 'taylor' });
+    expect(() => resolveExpansion({ pruneMetric: 'size' as never })).toThrow(/unknown prune metric "size"/);
+  });
+
+  it('scores the split with metric and the prune deleteAfter epochs later with pruneMetric', async () => {
+    const asked: { what: string; metric: string | undefined }[] = [];
+    const edge = { block: 0, edge: 0 };
+    const growth = {
+      expandable: () => [1],
+      selectEdgesToSplit: async (_target: number, o: ScoreOptions) => (asked.push({ what: 'split', metric: o.metric }), [edge]),
+      selectEdgesToPrune: async (o: ScoreOptions) => (asked.push({ what: 'prune', metric: o.metric }), []),
+      splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
+      synchronize: async () => {},
+    } as unknown as GrowthControl;
+    const policy = referencePolicy({ metric: 'abs-grad', pruneMetric: 'weight-abs', window: 1, minEpochsBetween: 1, deleteAfter: 2, lossChangeThreshold: 1 });
+    const history: EpochReport[] = [];
+    for (let epoch = 1; epoch <= 5; epoch++) {
+      history.push({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, architecture: [] });
+      await policy.afterEpoch({ epoch, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
+    }
+    expect(asked).toEqual([
+      { what: 'split', metric: 'abs-grad' },
+      { what: 'prune', metric: 'weight-abs' },
+    ]);
   });
 });
 
