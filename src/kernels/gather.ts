@@ -33,11 +33,13 @@ export async function gatherEpoch(
     out: BindingResource;
   },
 ): Promise<{ dispatches: Dispatch[]; uniform: OwnedBuffer }> {
-  // Bytes of rows whose length is a multiple of 4 are stored a word (4 values) at a time.
+  // Bytes of rows whose length is a multiple of 16 are read 16 at a time (MNIST's 784), of a
+  // multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
+  const x16 = a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
   const vec4 = a.source === 'u8' && a.features % 4 === 0;
   const kernel = await rec.kernels.get({
     ...family('gather'),
-    entryPoint: vec4 ? 'gather_u8_vec4' : `gather_${a.source}`,
+    entryPoint: x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`,
     dynamicUniform: true,
   });
   const bytes = new Uint8Array(UNIFORM_SLOT * a.slots.length);
@@ -55,6 +57,7 @@ export async function gatherEpoch(
   rec.device.queue.writeBuffer(uniform.buffer, 0, bytes);
   const resources: Record<string, BindingResource> = { params: uniform.buffer, order: a.order };
   if (a.source === 'f32') resources.source_f32 = a.data;
+  else if (x16) resources.source16 = a.data;
   else resources.source = a.data;
   if (a.source === 'u32') resources.out_u32 = a.out;
   else if (vec4) resources.out4 = a.out;
@@ -63,8 +66,8 @@ export async function gatherEpoch(
   const dispatches = a.slots.map((slot, i) => ({
     kernel,
     bindGroup,
-    // u8/f32: one workgroup per row; u32: one invocation per value (see gather.wgsl).
-    groups: kernel.groupsFor1D(a.source === 'u32' ? slot.rows * a.features : slot.rows * kernel.workgroupSize[0]),
+    // u8 ×16: one invocation per 16 bytes; u8/f32: one workgroup per row; u32: one invocation per value (see gather.wgsl).
+    groups: kernel.groupsFor1D(x16 ? (slot.rows * a.features) / 16 : a.source === 'u32' ? slot.rows * a.features : slot.rows * kernel.workgroupSize[0]),
     dynamicOffset: i * UNIFORM_SLOT,
   }));
   return { dispatches, uniform };

@@ -16,8 +16,9 @@ function gatherRef(source: ArrayLike<number>, features: number, order: Uint32Arr
 
 describe('gather kernels (shaders/gather.wgsl)', () => {
   // 13 features: rows padded to 4 words, the last word's padding bytes never stored (gather_u8);
-  // 12 and 784: a word's 4 values stored as one vec4 (gather_u8_vec4).
-  for (const features of [12, 13, 784]) {
+  // 12 and 20: a word's 4 values stored as one vec4 (gather_u8_vec4); 16 and 784: 16 bytes a
+  // load (gather_u8_x16).
+  for (const features of [12, 13, 16, 20, 784]) {
     it(`gather_u8 unpacks bytes of shuffled rows, with scale (exact), ${features} features`, async () => {
       const rows = 50;
       const rowWords = Math.ceil(features / 4);
