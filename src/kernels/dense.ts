@@ -153,13 +153,15 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   );
 }
 
-/** db (n) = column sums of dz (m×n). */
+/** db (n) = column sums of dz (m×n); 4 columns per invocation when n is a multiple of 4. */
 export async function biasGrad(
   rec: Recorder,
   a: { m: number; n: number; dz: BindingResource; db: BindingResource },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('dense'), entryPoint: 'bias_grad' });
-  return prepare(rec, kernel, { m: a.m, n: a.n, k: 0 }, { lhs: a.dz, out: a.db }, kernel.groupsFor1D(a.n));
+  const vec4 = a.n % 4 === 0;
+  const kernel = await rec.kernels.get({ ...family('dense'), entryPoint: vec4 ? 'bias_grad_vec4' : 'bias_grad' });
+  const resources: Record<string, BindingResource> = vec4 ? { lhs4: a.dz, out4: a.db } : { lhs: a.dz, out: a.db };
+  return prepare(rec, kernel, { m: a.m, n: a.n, k: 0 }, resources, kernel.groupsFor1D(vec4 ? a.n / 4 : a.n));
 }
 
 /** dz = da ⊙ act'(a), elementwise over m×n. */

@@ -276,6 +276,8 @@ describe('bias_grad and activation_grad kernels against the CPU reference', () =
     [1, 1],
     [257, 33],
     [64, 130],
+    [256, 344], // 4 columns per invocation (bias_grad_vec4)
+    [3, 4],
   ] as const) {
     it(`bias_grad ${m}×${n}`, async () => {
       const dz = randomArray(new Random(m + n), m * n);
