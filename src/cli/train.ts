@@ -11,6 +11,7 @@ import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
 import { numberOption, readModel, type SavedRun } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
+import type { PruneNormalization } from '../graph/selection.js';
 import type { Runtime } from '../runtime.js';
 import type { EpochReport } from '../train/options.js';
 
@@ -57,6 +58,9 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --delete-after N          prune N epochs after an expansion                  (2)
   --delete-threshold X      remove new ε edges with normalised score below X   (0.1)
   --prune-metric NAME       metric that scores new edges for pruning         (--metric)
+  --prune-normalization M   together: one min–max over the edges into the new and the
+                            expanded level (ALGORITHM.md); per-level: each level's edges
+                            on their own (the reference code's pruning)         (together)
   --fully-connected         new neurons take ε from every parent
   --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
   --inverted-prune          prune the new edges ABOVE the threshold, reproducing the reference
@@ -97,6 +101,7 @@ const OPTIONS = {
   'delete-after': { type: 'string' },
   'delete-threshold': { type: 'string' },
   'prune-metric': { type: 'string' },
+  'prune-normalization': { type: 'string' },
   'fully-connected': { type: 'boolean', default: false },
   'reset-optimizer': { type: 'boolean', default: false },
   'inverted-prune': { type: 'boolean', default: false },
@@ -134,6 +139,7 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     deleteAfter: numberOption('delete-after', v['delete-after'], base.deleteAfter),
     deleteThreshold: numberOption('delete-threshold', v['delete-threshold'], base.deleteThreshold),
     pruneMetric: (v['prune-metric'] ?? previous?.pruneMetric ?? v.metric ?? base.metric) as Metric,
+    pruneNormalization: (v['prune-normalization'] ?? base.pruneNormalization) as PruneNormalization,
     fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
     resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),

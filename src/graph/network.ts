@@ -13,7 +13,7 @@ import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
-import { checkThreshold, readScores, type ScoreOptions, selectEdges } from './selection.js';
+import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { activeSources } from './csr.js';
 import { ACTIVE_ROWS_BELOW, type Block, blockFloats, DENSE_FROM, isMasked, Structure, storageIndex } from './structure.js';
 
@@ -272,23 +272,36 @@ export class Network implements Trainable {
   }
 
   /**
-   * The ε edges of the last split whose score, normalised together with all edges into the
-   * new level and into the level it expanded, is below `threshold` (least significant first);
-   * with `invertedLikeReference`, above it (the reference code's defect, for comparison).
+   * The ε edges of the last split whose normalised score is below `threshold` (least
+   * significant first); with `invertedLikeReference`, above it (the reference code's defect,
+   * for comparison). Scores are normalised together over all edges into the new level and into
+   * the level it expanded (`normalization: 'together'`, ALGORITHM.md), or over each of the two
+   * levels' edges on its own (`'per-level'`).
    */
-  async selectEdgesToPrune(options: ScoreOptions & { threshold: number; invertedLikeReference?: boolean }): Promise<EdgeRef[]> {
+  async selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]> {
     this.assertUsable();
     checkThreshold('threshold', options.threshold);
+    const normalization = checkPruneNormalization(options.normalization ?? 'together');
     const split = this.lastSplit;
     const candidates = this.epsilonCandidates;
     if (!split || candidates.edges.length === 0) return [];
-    const blocks = [...this.current.blocksInto(split.level), ...this.current.blocksInto(split.target)];
+    const into = (level: number) => this.current.blocksInto(level);
+    const groups = normalization === 'together' ? [[...into(split.level), ...into(split.target)]] : [into(split.level), into(split.target)];
     const marks = this.current.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
     candidates.edges.forEach((e, i) => (marks[candidates.blocks[i]!]![e] = 1));
     // The reference code's mask keeps the comparison the wrong way round (it deletes the
     // candidates above the threshold); `invertedLikeReference` reproduces that for comparison.
-    const { edges } = await selectEdges(this, blocks, { ...options, above: options.invertedLikeReference ?? false });
-    return edges.filter((r) => marks[r.block]![r.edge] === 1);
+    const above = options.invertedLikeReference ?? false;
+    const picked: { edge: EdgeRef; score: number }[] = [];
+    for (const blocks of groups) {
+      const { edges, scores } = await selectEdges(this, blocks, { ...options, above });
+      edges.forEach((edge, i) => {
+        if (marks[edge.block]![edge.edge] === 1) picked.push({ edge, score: scores[i]! });
+      });
+    }
+    // One group comes back ordered; two are merged by normalised score (stable: ties keep group order).
+    if (groups.length > 1) picked.sort((x, y) => (above ? y.score - x.score : x.score - y.score));
+    return picked.map((p) => p.edge);
   }
 
   /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */

@@ -6,7 +6,7 @@ import type { Activation } from '../kernels/activation.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
-import type { ScoreOptions } from './selection.js';
+import type { PruneSelectOptions, ScoreOptions } from './selection.js';
 import type { DENSE_FROM, DENSE_FROM_EDGES, Structure } from './structure.js';
 
 /** How to build a dense network. */
@@ -90,7 +90,7 @@ export interface GrowthControl {
   expandable(): number[];
   parameterCount(): number;
   selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]>;
-  selectEdgesToPrune(options: ScoreOptions & { threshold: number; invertedLikeReference?: boolean }): Promise<EdgeRef[]>;
+  selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]>;
   splitEdges(target: number, edges: readonly EdgeRef[], options?: SplitEdgesOptions): Promise<SplitReport>;
   pruneEdges(edges: readonly EdgeRef[], options?: { resetOptimizer?: boolean }): Promise<PruneReport>;
   collectEdgeStatistics(data: Dataset, options?: { batchSize?: number; loss?: LossName }): Promise<void>;

@@ -28,6 +28,32 @@ export interface Scorable {
   mask(block: Block): GPUBuffer;
 }
 
+/**
+ * Which scores a prune normalises together: `together` — every edge into the new level and
+ * into the level it expanded, in one min–max (ALGORITHM.md); `per-level` — the edges into
+ * each of the two levels on their own, so the new level's ε in-edges are not measured against
+ * the larger scores of the expanded level's edges (what the reference code's pruning does).
+ */
+export const PRUNE_NORMALIZATIONS = ['together', 'per-level'] as const;
+export type PruneNormalization = (typeof PRUNE_NORMALIZATIONS)[number];
+
+/** How the ε edges of the last split are chosen for pruning. */
+export interface PruneSelectOptions extends ScoreOptions {
+  /** Prune candidates whose normalised score is below this, in (0, 1]. */
+  threshold: number;
+  /** Default `together`. */
+  normalization?: PruneNormalization;
+  /** Pick the candidates *above* the threshold: the reference code's defect, for comparison. */
+  invertedLikeReference?: boolean;
+}
+
+export function checkPruneNormalization(normalization: string): PruneNormalization {
+  if (!(PRUNE_NORMALIZATIONS as readonly string[]).includes(normalization)) {
+    throw new ConfigError(`unknown prune normalization "${normalization}"; expected ${PRUNE_NORMALIZATIONS.join(' or ')}`);
+  }
+  return normalization as PruneNormalization;
+}
+
 export function checkScoreOptions(o: ScoreOptions): Required<ScoreOptions> {
   const metric = o.metric ?? 'abs-grad';
   const aggregation = o.aggregation ?? 'mean';

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { AGGREGATIONS, METRICS } from '../kernels/score.js';
+import { checkPruneNormalization, type PruneNormalization } from '../graph/selection.js';
 import type { EpochReport } from './options.js';
 
 /** What happened at an expansion (payload of `onExpand`). */
@@ -73,6 +74,13 @@ export interface ExpansionOptions {
    * are removed; `weight-abs` keeps the ones that grew.
    */
   pruneMetric?: Metric;
+  /**
+   * Which scores a prune normalises together (default `together`, as ALGORITHM.md states:
+   * the edges into the new level and into the expanded level in one min–max). `per-level`
+   * normalises each level's edges on its own, as the reference code's pruning does: the new
+   * level's ε in-edges are then not measured against the expanded level's larger scores.
+   */
+  pruneNormalization?: PruneNormalization;
   fullyConnected?: boolean;
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
   resetOptimizer?: boolean;
@@ -95,6 +103,7 @@ export const REFERENCE_EXPANSION = {
   minEpochsBetween: 8,
   deleteAfter: 2,
   deleteThreshold: 0.1,
+  pruneNormalization: 'together',
   fullyConnected: false,
   resetOptimizer: false,
   invertedPruneLikeReference: false,
@@ -110,6 +119,7 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   if (!METRICS.includes(r.metric)) throw new ConfigError(`unknown metric "${r.metric}"`);
   if (!METRICS.includes(r.pruneMetric)) throw new ConfigError(`unknown prune metric "${r.pruneMetric}"`);
   if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"`);
+  checkPruneNormalization(r.pruneNormalization);
   for (const key of ['chooseThreshold', 'deleteThreshold'] as const) {
     if (!(r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${r[key]}`);
   }
@@ -153,7 +163,13 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
         pendingPrune = -1;
         const started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
-        const edges = await net.selectEdgesToPrune({ ...score, metric: o.pruneMetric, threshold: o.deleteThreshold, invertedLikeReference: o.invertedPruneLikeReference });
+        const edges = await net.selectEdgesToPrune({
+          ...score,
+          metric: o.pruneMetric,
+          threshold: o.deleteThreshold,
+          normalization: o.pruneNormalization,
+          invertedLikeReference: o.invertedPruneLikeReference,
+        });
         if (edges.length > 0) {
           const lossBefore = losses[losses.length - 1]!;
           const report = await net.pruneEdges(edges, { resetOptimizer: o.resetOptimizer });

@@ -117,6 +117,8 @@ describe('senn command line', () => {
     expect([badNumber.code, badNumber.err]).toEqual([2, expect.stringContaining('--epochs must be a number')]);
     const badMetric = await senn('train', '--expand', '--prune-metric', 'size');
     expect([badMetric.code, badMetric.err]).toEqual([2, expect.stringContaining('unknown prune metric "size"')]);
+    const badNormalization = await senn('train', '--expand', '--prune-normalization', 'global');
+    expect([badNormalization.code, badNormalization.err]).toEqual([2, expect.stringContaining('unknown prune normalization "global"')]);
     const missing = await senn('eval', path('nowhere.senn'));
     expect([missing.code, missing.err]).toEqual([3, expect.stringContaining('cannot read checkpoint')]);
     writeFileSync(path('bad.csv'), 'a,b,t\n1,2,x\n3,oops,y\n1,1,x\n2,2,y\n3,3,x\n');

@@ -5,6 +5,7 @@ import { ConfigError } from '../../src/errors.js';
 import { normaliseRef, selectRef } from '../../src/reference/score.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
+import type { Network } from '../../src/graph/network.js';
 
 const runtime = useRuntime();
 
@@ -72,6 +73,46 @@ describe('edge statistics and selection', () => {
     const before = net.parameterCount;
     const report = await net.pruneEdges(prune);
     expect(report.parametersAfter).toBe(before - prune.length);
+    net.destroy();
+  });
+
+  // The prune's candidates chosen on the CPU from the read scores: each group of levels
+  // normalised on its own, candidates below the threshold, least significant first.
+  async function pruneRef(net: Network, groups: number[][], candidates: Set<string>, threshold: number): Promise<string[]> {
+    const picked: { key: string; score: number }[] = [];
+    for (const levels of groups) {
+      const blocks = (await Promise.all(levels.map((l) => net.scoreEdges(l)))).flat();
+      const normalised = normaliseRef(blocks.flatMap((b) => Array.from(b.scores)));
+      let at = 0;
+      for (const b of blocks) {
+        b.scores.forEach((_, e) => {
+          const key = `${b.block}:${e}`;
+          if (candidates.has(key) && normalised[at + e]! < threshold) picked.push({ key, score: normalised[at + e]! });
+        });
+        at += b.scores.length;
+      }
+    }
+    return picked.sort((x, y) => x.score - y.score).map((p) => p.key);
+  }
+
+  it('prune normalisation together (one min–max over both levels) or per level matches the CPU selection', async () => {
+    const rng = new Random(4);
+    const data = dataset(rng, 64);
+    const net = runtime().createNetwork({ sizes: [8, 12, 3], seed: 4 });
+    await net.fit(data, { epochs: 1, batchSize: 16, edgeStatistics: true });
+    const split = await net.splitEdges(2, await net.selectEdgesToSplit(2, { threshold: 0.1, maxToReplace: 10 }));
+    await net.fit(data, { epochs: 2, batchSize: 16, edgeStatistics: true });
+    const candidates = new Set(net.pruneCandidates.map((r) => `${r.block}:${r.edge}`));
+    const key = (edges: { block: number; edge: number }[]) => edges.map((r) => `${r.block}:${r.edge}`);
+    const threshold = 0.5;
+    const together = key(await net.selectEdgesToPrune({ threshold }));
+    const perLevel = key(await net.selectEdgesToPrune({ threshold, normalization: 'per-level' }));
+    expect(together).toEqual(await pruneRef(net, [[split.level, 2]], candidates, threshold));
+    expect(perLevel).toEqual(await pruneRef(net, [[split.level], [2]], candidates, threshold));
+    console.info(`split ${split.edgesSplit}, candidates ${candidates.size}, together ${together.length}, per-level ${perLevel.length}`);
+    expect(perLevel.length).toBeGreaterThan(0);
+    expect(perLevel).not.toEqual(together); // the grouping matters here, so a wrong one would show
+    await expect(net.selectEdgesToPrune({ threshold, normalization: 'sideways' as never })).rejects.toThrow(/prune normalization/);
     net.destroy();
   });
 

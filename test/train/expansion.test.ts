@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spirals } from '../../src/data/generated.js';
 import { ConfigError } from '../../src/errors.js';
 import type { GrowthControl } from '../../src/graph/networkTypes.js';
-import type { ScoreOptions } from '../../src/graph/selection.js';
+import type { PruneSelectOptions, ScoreOptions } from '../../src/graph/selection.js';
 import { type ExpandEvent, type ExpansionPolicy, type PruneEvent, referencePolicy, resolveExpansion, shouldExpand } from '../../src/train/expansion.js';
 import type { EpochReport } from '../../src/train/options.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -31,17 +31,23 @@ describe('the prune metric', () => {
     expect(() => resolveExpansion({ pruneMetric: 'size' as never })).toThrow(/unknown prune metric "size"/);
   });
 
+  it('normalises the prune over both levels together unless per-level is asked for', () => {
+    expect(resolveExpansion({}).pruneNormalization).toBe('together');
+    expect(resolveExpansion({ pruneNormalization: 'per-level' }).pruneNormalization).toBe('per-level');
+    expect(() => resolveExpansion({ pruneNormalization: 'global' as never })).toThrow(/unknown prune normalization "global"/);
+  });
+
   it('scores the split with metric and the prune deleteAfter epochs later with pruneMetric', async () => {
-    const asked: { what: string; metric: string | undefined }[] = [];
+    const asked: { what: string; metric: string | undefined; normalization?: string }[] = [];
     const edge = { block: 0, edge: 0 };
     const growth = {
       expandable: () => [1],
       selectEdgesToSplit: async (_target: number, o: ScoreOptions) => (asked.push({ what: 'split', metric: o.metric }), [edge]),
-      selectEdgesToPrune: async (o: ScoreOptions) => (asked.push({ what: 'prune', metric: o.metric }), []),
+      selectEdgesToPrune: async (o: PruneSelectOptions) => (asked.push({ what: 'prune', metric: o.metric, normalization: o.normalization }), []),
       splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
       synchronize: async () => {},
     } as unknown as GrowthControl;
-    const policy = referencePolicy({ metric: 'abs-grad', pruneMetric: 'weight-abs', window: 1, minEpochsBetween: 1, deleteAfter: 2, lossChangeThreshold: 1 });
+    const policy = referencePolicy({ metric: 'abs-grad', pruneMetric: 'weight-abs', pruneNormalization: 'per-level', window: 1, minEpochsBetween: 1, deleteAfter: 2, lossChangeThreshold: 1 });
     const history: EpochReport[] = [];
     for (let epoch = 1; epoch <= 5; epoch++) {
       history.push({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, architecture: [] });
@@ -49,7 +55,7 @@ describe('the prune metric', () => {
     }
     expect(asked).toEqual([
       { what: 'split', metric: 'abs-grad' },
-      { what: 'prune', metric: 'weight-abs' },
+      { what: 'prune', metric: 'weight-abs', normalization: 'per-level' },
     ]);
   });
 });
