@@ -44,10 +44,12 @@ export {
 } from './train/expansion.js';
 export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from './graph/network.js';
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';
-export type { ScoreOptions, PruneSelectOptions, PruneNormalization } from './graph/selection.js';
+export { type ScoreOptions, type PruneSelectOptions, type PruneNormalization, PRUNE_NORMALIZATIONS } from './graph/selection.js';
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';
 export { spmm, spmmTranspose, edgeGrad, edgeChunks, csrBuffers, EDGE_CHUNK, type CsrBuffers } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
+export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, GRAPH_CHUNK, type GraphTables, type GraphTableValues } from './kernels/graph.js';
+export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';
 export { saveCheckpoint, loadCheckpoint, checkpointRun, type RunInfo, CHECKPOINT_VERSION } from './io/checkpoint.js';

@@ -1,6 +1,7 @@
 import activation from '../../shaders/activation.wgsl';
 import dense from '../../shaders/dense.wgsl';
 import gather from '../../shaders/gather.wgsl';
+import graph from '../../shaders/graph.wgsl';
 import loss from '../../shaders/loss.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
 import rewrite from '../../shaders/rewrite.wgsl';
@@ -8,7 +9,7 @@ import score from '../../shaders/score.wgsl';
 import sparse from '../../shaders/sparse.wgsl';
 
 /** The WGSL source of each kernel family, by file name under `shaders/`. */
-export const SHADERS = { dense, gather, loss, optimizer, rewrite, score, sparse } as const;
+export const SHADERS = { dense, gather, graph, loss, optimizer, rewrite, score, sparse } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
 export type ShaderFamily = keyof typeof SHADERS;
@@ -20,6 +21,6 @@ export const PRELUDES = {
 
 /** The kernel-spec fields of a built-in family: file name, source and prelude. */
 export function family(name: ShaderFamily): { file: string; source: string; prelude?: { file: string; source: string } } {
-  const usesActivation = name === 'dense' || name === 'sparse';
+  const usesActivation = name === 'dense' || name === 'sparse' || name === 'graph';
   return { file: `shaders/${name}.wgsl`, source: SHADERS[name], ...(usesActivation ? { prelude: PRELUDES.activation } : {}) };
 }

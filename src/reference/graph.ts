@@ -1,8 +1,9 @@
 /** CPU reference of a whole graph network (float64) over its flat parameter buffer. */
 import { type Block, blockFloats, type Structure, storageIndex } from '../graph/structure.js';
-import { activate } from './dense.js';
+import type { FusedTail } from '../graph/fusion.js';
+import { activate, activateGrad } from './dense.js';
 import { mseRef, softmaxXentRef } from './loss.js';
-import { spmmRef } from './sparse.js';
+import { edgeGradRef, spmmRef, spmmTRef } from './sparse.js';
 
 /** A block's weights in edge-id (CSR) order, whatever its storage form. */
 export function edgeWeights(b: Block, params: ArrayLike<number>): Float64Array {
@@ -43,3 +44,71 @@ export function graphLossRef(
   return sum / rows;
 }
 
+
+/**
+ * CPU reference of graph_forward (shaders/graph.wgsl): each tail level's activations, in
+ * evaluation order, from its pre-sum (`pre`, by level id; absent = 0), the tail's own edges
+ * and the biases.
+ */
+export function tailForwardRef(tail: FusedTail, params: ArrayLike<number>, pre: ReadonlyMap<number, ArrayLike<number>>, rows: number): Map<number, Float64Array> {
+  const acts = new Map<number, Float64Array>();
+  for (const level of tail.levels) {
+    const z = Float64Array.from(pre.get(level.id) ?? new Float64Array(rows * level.size));
+    for (const b of tail.inner.filter((x) => x.dst === level.id)) {
+      const part = spmmRef(b.topology, edgeWeights(b, params), acts.get(b.src)!, rows);
+      for (let i = 0; i < z.length; i++) z[i] = z[i]! + part[i]!;
+    }
+    acts.set(level.id, z.map((v, i) => activate(level.activation, v + params[level.biasOffset + (i % level.size)]!)));
+  }
+  return acts;
+}
+
+/**
+ * CPU reference of graph_backward: the gradients (w.r.t. pre-activations) of the tail's hidden
+ * levels, later levels first, from the output level's gradient and the tail's activations.
+ */
+export function tailBackwardRef(
+  tail: FusedTail,
+  params: ArrayLike<number>,
+  acts: ReadonlyMap<number, ArrayLike<number>>,
+  outputGrad: ArrayLike<number>,
+  rows: number,
+): Map<number, Float64Array> {
+  const output = tail.levels[tail.levels.length - 1]!;
+  const grads = new Map<number, Float64Array>([[output.id, Float64Array.from(outputGrad)]]);
+  for (const level of tail.levels.slice(0, -1).reverse()) {
+    const dz = new Float64Array(rows * level.size);
+    for (const b of tail.inner.filter((x) => x.src === level.id)) {
+      const part = spmmTRef(b.topology, edgeWeights(b, params), grads.get(b.dst)!, rows);
+      for (let i = 0; i < dz.length; i++) dz[i] = dz[i]! + part[i]!;
+    }
+    const a = acts.get(level.id)!;
+    grads.set(level.id, dz.map((v, i) => v * activateGrad(level.activation, a[i]!)));
+  }
+  return grads;
+}
+
+/**
+ * CPU reference of graph_edge_grad: the gradient of every tail edge weight and tail bias, by
+ * index in the flat parameter buffer.
+ */
+export function tailEdgeGradRef(
+  tail: FusedTail,
+  acts: ReadonlyMap<number, ArrayLike<number>>,
+  grads: ReadonlyMap<number, ArrayLike<number>>,
+  rows: number,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const b of tail.inner) {
+    edgeGradRef(b.topology, grads.get(b.dst)!, acts.get(b.src)!, rows).forEach((g, e) => out.set(b.weightOffset + e, g));
+  }
+  for (const level of tail.levels) {
+    const dz = grads.get(level.id)!;
+    for (let i = 0; i < level.size; i++) {
+      let sum = 0;
+      for (let r = 0; r < rows; r++) sum += dz[r * level.size + i]!;
+      out.set(level.biasOffset + i, sum);
+    }
+  }
+  return out;
+}

@@ -345,7 +345,7 @@ export async function predict(net: Trainable, data: Dataset): Promise<Float32Arr
     const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', data.rows * outputs * 4);
     submitChunks(net.gpu.device, ws, steps, (encoder, i) => {
       const slot = slots[i]!;
-      encoder.copyBufferToBuffer(ws.output, 0, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
+      encoder.copyBufferToBuffer(ws.output.buffer, ws.output.offset, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
     });
     return net.gpu.readFloats(result.buffer, 0, data.rows * outputs);
   });

@@ -1,7 +1,9 @@
+import type { fusedTail } from '../graph/fusion.js';
 import type { Block, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
+import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
 import { type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
@@ -36,50 +38,62 @@ function weights(net: GraphView, b: Block) {
   return slice(net.params, b.weightOffset, blockFloats(b));
 }
 
-/** Every level's activations from the batch in the workspace, level by level. */
+/** Levels of the workspace's fused tail (see {@link fusedTail}); empty without one. */
+function tailLevels(ws: Workspace): Set<number> {
+  return new Set(ws.tail?.tail.levels.map((l) => l.id) ?? []);
+}
+
+/**
+ * Every level's activations from the batch in the workspace, level by level. The levels of a
+ * fused tail get only their blocks from earlier levels here (summed, unfinished); one graph
+ * dispatch then adds the tail's own edges, the biases and the activations.
+ */
 export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number): Promise<Dispatch[]> {
   const s = net.structure;
+  const inTail = tailLevels(ws);
   const out: Dispatch[] = [];
   for (const level of s.levels.slice(1)) {
-    const blocks = s.blocksInto(level.id);
+    const fused = inTail.has(level.id);
+    const blocks = s.blocksInto(level.id).filter((b) => !inTail.has(b.src));
     for (const [k, b] of blocks.entries()) {
       // Blocks into one level are summed; the last adds the bias and applies the activation.
-      const accumulate = k > 0;
-      const finish = k === blocks.length - 1;
-      const bias = slice(net.params, level.biasOffset, level.size);
-      const input = ws.activation(b.src);
-      const target = ws.activation(level.id);
-      if (b.form === 'dense') {
-        const active = net.activeRows(b);
-        out.push(
-          await matmul(rec, {
-            m: rows,
-            n: level.size,
-            k: b.topology.src,
-            lhs: input,
-            rhs: weights(net, b),
-            out: target,
-            accumulate,
-            ...(active ? { activeRows: { ...active, along: 'k' as const } } : {}),
-            ...(finish ? { epilogue: 'bias-activation' as const, bias, activation: level.activation } : {}),
-          }),
-        );
-      } else {
-        out.push(
-          await spmm(rec, {
-            rows,
-            block: net.csr(b),
-            weight: weights(net, b),
-            input,
-            out: target,
-            accumulate,
-            ...(finish ? { bias, activation: level.activation } : {}),
-          }),
-        );
-      }
+      out.push(await blockForward(rec, net, ws, rows, b, k > 0, !fused && k === blocks.length - 1));
     }
   }
+  const tail = ws.tail;
+  if (tail) out.push(await graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations }));
   return out;
+}
+
+/** One block's product into its destination level: assigned or `accumulate`d, and when `finish`, + bias and activation. */
+async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, b: Block, accumulate: boolean, finish: boolean): Promise<Dispatch> {
+  const level = net.structure.level(b.dst);
+  const bias = slice(net.params, level.biasOffset, level.size);
+  const input = ws.activation(b.src);
+  const target = ws.activation(level.id);
+  if (b.form === 'dense') {
+    const active = net.activeRows(b);
+    return matmul(rec, {
+      m: rows,
+      n: level.size,
+      k: b.topology.src,
+      lhs: input,
+      rhs: weights(net, b),
+      out: target,
+      accumulate,
+      ...(active ? { activeRows: { ...active, along: 'k' as const } } : {}),
+      ...(finish ? { epilogue: 'bias-activation' as const, bias, activation: level.activation } : {}),
+    });
+  }
+  return spmm(rec, {
+    rows,
+    block: net.csr(b),
+    weight: weights(net, b),
+    input,
+    out: target,
+    accumulate,
+    ...(finish ? { bias, activation: level.activation } : {}),
+  });
 }
 
 /**
@@ -126,12 +140,21 @@ export async function recordLoss(
  */
 export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, stats = false): Promise<Dispatch[]> {
   const s = net.structure;
+  const inTail = tailLevels(ws);
   // Levels whose input gradient a block has already assigned (the others then add to it).
   const assigned = new Set<number>();
   const out: Dispatch[] = [];
+  const tail = ws.tail;
+  if (tail) {
+    // The tail's own edges and biases: its hidden levels' gradients, then every weight's.
+    const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients };
+    out.push(await graphBackward(rec, { ...arenas, params: net.params }));
+    out.push(await graphEdgeGrad(rec, { ...arenas, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) }));
+  }
   for (const level of [...s.levels.slice(1)].reverse()) {
     const dz = ws.gradient(level.id);
     for (const b of s.blocksInto(level.id).reverse()) {
+      if (inTail.has(b.src)) continue;
       const input = ws.activation(b.src);
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
@@ -169,7 +192,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         out.push(await spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing }));
       }
     }
-    out.push(await biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
+    if (!inTail.has(level.id)) out.push(await biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
   }
   return out;
 }

@@ -1,9 +1,35 @@
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
-import { storageBuffer } from '../gpu/upload.js';
+import { storageBuffer, uploadStorage } from '../gpu/upload.js';
+import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Structure } from '../graph/structure.js';
+import { type GraphTables, graphTables, uploadGraphTables } from '../kernels/graph.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
+
+/** Floats between arena regions: WebGPU binds buffer ranges at offsets of (at most) 256 bytes. */
+const ARENA_ALIGN = 64;
+
+/** A bindable range of a buffer: one level's values for the workspace's rows. */
+export interface BufferSlice {
+  buffer: GPUBuffer;
+  /** Bytes. */
+  offset: number;
+  /** Bytes. */
+  size: number;
+}
+
+/**
+ * The fused tail's scratch (see {@link fusedTail}): every tail level's activations in one
+ * buffer and their gradients in another of the same layout, so one graph kernel reaches them
+ * all, and the graph kernels' tables for that layout.
+ */
+export interface TailWorkspace {
+  readonly tail: FusedTail;
+  readonly activations: GPUBuffer;
+  readonly gradients: GPUBuffer;
+  readonly tables: GraphTables;
+}
 
 /**
  * Per-call GPU scratch for up to `maxRows` rows of a given structure: the batch input, each
@@ -12,8 +38,10 @@ export const STATS_SLOT = 256;
  */
 export class Workspace {
   readonly x: OwnedBuffer;
-  private readonly activations = new Map<number, OwnedBuffer>();
-  private readonly gradients = new Map<number, OwnedBuffer>();
+  private readonly activations = new Map<number, BufferSlice>();
+  private readonly gradients = new Map<number, BufferSlice>();
+  /** The fused tail's arenas and tables; null when the structure has no tail to fuse. */
+  readonly tail: TailWorkspace | null;
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
@@ -29,29 +57,55 @@ export class Workspace {
   ) {
     const outputs = structure.output.size;
     this.x = storageBuffer(device, owner, 'batch.x', maxRows * structure.input.size * 4);
+    const whole = (b: OwnedBuffer): BufferSlice => ({ buffer: b.buffer, offset: 0, size: b.size });
+    const tail = fusedTail(structure);
+    const inTail = new Set(tail?.levels.map((l) => l.id) ?? []);
     for (const level of structure.levels.slice(1)) {
-      this.activations.set(level.id, storageBuffer(device, owner, `level${level.id}.activation`, maxRows * level.size * 4));
-      this.gradients.set(level.id, storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4));
+      if (inTail.has(level.id)) continue;
+      this.activations.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.activation`, maxRows * level.size * 4)));
+      this.gradients.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4)));
     }
+    this.tail = tail ? this.tailArenas(device, owner, tail) : null;
     this.outputGrad = storageBuffer(device, owner, 'output.gradient', maxRows * outputs * 4);
     this.labels = storageBuffer(device, owner, 'batch.labels', maxRows * 4);
     this.targets = storageBuffer(device, owner, 'batch.targets', maxRows * outputs * 4);
     this.stats = storageBuffer(device, owner, 'stats', STATS_SLOT * 2);
   }
 
+  private tailArenas(device: GPUDevice, owner: BufferOwner, tail: FusedTail): TailWorkspace {
+    const base = new Map<number, number>();
+    let floats = 0;
+    for (const level of tail.levels) {
+      base.set(level.id, floats);
+      floats += Math.ceil((this.maxRows * level.size) / ARENA_ALIGN) * ARENA_ALIGN;
+    }
+    const activations = storageBuffer(device, owner, 'tail.activations', floats * 4).buffer;
+    const gradients = storageBuffer(device, owner, 'tail.gradients', floats * 4).buffer;
+    for (const level of tail.levels) {
+      const range = { offset: base.get(level.id)! * 4, size: this.maxRows * level.size * 4 };
+      this.activations.set(level.id, { buffer: activations, ...range });
+      this.gradients.set(level.id, { buffer: gradients, ...range });
+    }
+    const tables = uploadGraphTables(
+      graphTables(tail, (id) => base.get(id)!),
+      (name, values) => uploadStorage(device, owner, `tail.${name}`, values).buffer,
+    );
+    return { tail, activations, gradients, tables };
+  }
+
   /** Activations of level `id` (the batch input for the input level). */
-  activation(id: number): GPUBuffer {
-    if (id === this.structure.input.id) return this.x.buffer;
-    return this.activations.get(id)!.buffer;
+  activation(id: number): BufferSlice {
+    if (id === this.structure.input.id) return { buffer: this.x.buffer, offset: 0, size: this.x.size };
+    return this.activations.get(id)!;
   }
 
   /** Gradient w.r.t. the pre-activations of level `id`. */
-  gradient(id: number): GPUBuffer {
-    return this.gradients.get(id)!.buffer;
+  gradient(id: number): BufferSlice {
+    return this.gradients.get(id)!;
   }
 
   /** The output activations (network outputs). */
-  get output(): GPUBuffer {
+  get output(): BufferSlice {
     return this.activation(this.structure.output.id);
   }
 }

@@ -6,6 +6,7 @@ import {
   CheckpointError,
   classificationDataset,
   createRuntime,
+  fusedTail,
   loss,
   matmul,
   Random,
@@ -142,6 +143,10 @@ async function trainingChecks(rt: Runtime): Promise<void> {
   results.push({ name: 'split added a level', relative: net.structure.levels.length === 5 && split.neuronsAdded === edges.length ? 0 : 1, tolerance: 0 });
   await net.pruneEdges(net.pruneCandidates.slice(0, 5));
   results.push({ name: 'parameters after prune', relative: net.parameterCount === split.parametersAfter - 5 ? 0 : 1, tolerance: 0 });
+  // The new level and the outputs form a fused tail (shaders/graph.wgsl): outputs as the CPU graph.
+  results.push({ name: 'grown network has a fused tail', relative: fusedTail(net.structure) ? 0 : 1, tolerance: 0 });
+  const grownOut = reference.graphOutputRef(net.structure, await net.getParameters(), probe.x, probe.rows);
+  results.push({ name: 'fused-tail outputs vs CPU graph', relative: rel(await net.predict(probe), grownOut), tolerance: 1e-5 });
 
   // Checkpoint round trip through a File (what a user downloads / picks): the grown network
   // comes back with bit-identical outputs, and a truncated file is refused.

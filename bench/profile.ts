@@ -1,0 +1,94 @@
+// `npm run profile -- CHECKPOINT [REPS]`: where one training step of a saved network spends
+// its time. Records the dispatches of one step of `fit` (batch 256 of MNIST, running edge
+// statistics on, as an expanding run has them), then replays each dispatch alone REPS times
+// (default 20) and prints its mean time in ms, and the whole step replayed as one pass.
+// A checkpoint comes from `senn train ... --save FILE`.
+import { readFileSync } from 'node:fs';
+import { subset } from '../src/index.js';
+import { createNodeRuntime } from '../src/node/dawn.js';
+import { loadMnist } from '../src/node/datasets.js';
+
+interface Recorded {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  offsets?: number[];
+  groups: [number, number, number];
+}
+
+const [file, repsArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: npm run profile -- CHECKPOINT [REPS]');
+  process.exit(2);
+}
+const reps = Number(repsArg ?? 20);
+const rt = await createNodeRuntime();
+const net = rt.loadNetwork(new Uint8Array(readFileSync(file)));
+console.log(`${rt.adapter.description}; ${net.sizes.join('-')}, ${net.parameterCount} parameters`);
+for (const b of net.structure.blocks) console.log(`  block ${b.src} → ${b.dst}: ${b.form}, ${b.topology.srcOf.length} edges`);
+
+const batch = subset(loadMnist().train, Array.from({ length: 256 }, (_, i) => i));
+// The first fit compiles every pipeline; the second records its one step.
+await net.fit(batch, { batchSize: 256, epochs: 1, edgeStatistics: true });
+
+// Record what the step encodes by wrapping the compute pass encoder's three calls.
+const pass = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
+const original = { setPipeline: pass.setPipeline, setBindGroup: pass.setBindGroup, dispatchWorkgroups: pass.dispatchWorkgroups };
+const recorded: Recorded[] = [];
+let current: Partial<Recorded> = {};
+pass.setPipeline = function (this: GPUComputePassEncoder, pipeline: GPUComputePipeline) {
+  current.pipeline = pipeline;
+  current.label = pipeline.label;
+  return original.setPipeline.call(this, pipeline);
+};
+pass.setBindGroup = function (this: GPUComputePassEncoder, index: number, group: GPUBindGroup | null, offsets?: Iterable<number>) {
+  current.bindGroup = group!;
+  current.offsets = offsets ? [...offsets] : undefined;
+  return (original.setBindGroup as (i: number, g: GPUBindGroup | null, o?: Iterable<number>) => undefined).call(this, index, group, offsets);
+} as GPUComputePassEncoder['setBindGroup'];
+pass.dispatchWorkgroups = function (this: GPUComputePassEncoder, x: number, y = 1, z = 1) {
+  recorded.push({ ...(current as Recorded), groups: [x, y, z] });
+  return original.dispatchWorkgroups.call(this, x, y, z);
+};
+
+const device = rt.gpu.device;
+async function replay(list: readonly Recorded[], times: number): Promise<void> {
+  const encoder = device.createCommandEncoder();
+  const p = encoder.beginComputePass();
+  for (let t = 0; t < times; t++) {
+    for (const r of list) {
+      p.setPipeline(r.pipeline);
+      if (r.offsets) p.setBindGroup(0, r.bindGroup, r.offsets);
+      else p.setBindGroup(0, r.bindGroup);
+      p.dispatchWorkgroups(...r.groups);
+    }
+  }
+  p.end();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+}
+async function msPerRun(list: readonly Recorded[]): Promise<number> {
+  await replay(list, 2);
+  const start = performance.now();
+  await replay(list, reps);
+  return (performance.now() - start) / reps;
+}
+
+// Fit's buffers live until it returns: replay inside its epoch callback.
+await net.fit(batch, {
+  batchSize: 256,
+  epochs: 1,
+  edgeStatistics: true,
+  onEpoch: async () => {
+    Object.assign(pass, original);
+    let sum = 0;
+    for (const r of recorded) {
+      const ms = await msPerRun([r]);
+      sum += ms;
+      console.log(`${ms.toFixed(3).padStart(8)} ms  ${r.label.padEnd(40)} ${r.groups.join('×')}`);
+    }
+    console.log(`${recorded.length} dispatches; sum of singles ${sum.toFixed(2)} ms, whole step ${(await msPerRun(recorded)).toFixed(2)} ms`);
+  },
+});
+net.destroy();
+rt.destroy();

@@ -1,0 +1,30 @@
+// `node scripts/run-ts.mjs ENTRY.ts [args...]`: bundle a TypeScript entry point (a bench or a
+// profile under bench/) for Node with esbuild into dist/bench/, then run it with the remaining
+// arguments. `npm run bench` and `npm run profile` go through here.
+import { build } from 'esbuild';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [entry, ...rest] = process.argv.slice(2);
+if (!entry) {
+  console.error('usage: node scripts/run-ts.mjs ENTRY.ts [args...]');
+  process.exit(2);
+}
+const outfile = `dist/bench/${basename(entry, '.ts')}.mjs`;
+await build({
+  entryPoints: [entry],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile,
+  loader: { '.wgsl': 'text' },
+  mainFields: ['module', 'main'],
+  // Native or heavy packages load from node_modules at run time.
+  external: ['webgpu', 'puppeteer', 'esbuild'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
+});
+// The entry reads its own arguments from process.argv.slice(2).
+process.argv = [process.argv[0], outfile, ...rest];
+await import(pathToFileURL(resolve(outfile)).href);

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { buildCsr } from '../../src/graph/csr.js';
+import { FUSE_MAX_LEVEL, fusedTail } from '../../src/graph/fusion.js';
+import { Network } from '../../src/graph/network.js';
+import { blockFloats, completeBlock, type LevelSpec, Structure } from '../../src/graph/structure.js';
+import { writeView } from '../../src/gpu/upload.js';
+import { graphBackward, graphEdgeGrad, graphForward } from '../../src/kernels/graph.js';
+import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
+import { Workspace } from '../../src/train/workspace.js';
+import { randomEdges } from '../helpers/edges.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { useHarness } from '../helpers/harness.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+
+// f32 sums of at most a few dozen products (a few hundred rows for the weight gradients) against float64.
+const TOL = 1e-5;
+const FD_TOL = 1e-3;
+
+const h = useHarness();
+
+function report(name: string, err: { relative: number }, tol: number): void {
+  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
+  expect(err.relative).toBeLessThanOrEqual(tol);
+}
+
+/**
+ * A grown-looking graph: inputs → A (relu) → B (tanh) → outputs (sigmoid), with sparse blocks
+ * A→B, A→out, B→out (the tail's own edges), and blocks into each tail level from the inputs
+ * (a complete dense one into the outputs).
+ */
+function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4): Structure {
+  const levels: LevelSpec[] = [
+    { id: 0, size: inputs, activation: 'identity', role: 'input' },
+    { id: 2, size: a, activation: 'relu', role: 'hidden' },
+    { id: 3, size: b, activation: 'tanh', role: 'hidden' },
+    { id: 1, size: outputs, activation: 'sigmoid', role: 'output' },
+  ];
+  const sizes = new Map(levels.map((l) => [l.id, l.size]));
+  const sparse = (src: number, dst: number, density: number) => {
+    const [d, s] = [sizes.get(dst)!, sizes.get(src)!];
+    const edges = randomEdges(rng, d, s, Math.max(1, Math.round(d * s * density)));
+    return { src, dst, topology: buildCsr(d, s, edges.d, edges.s).block };
+  };
+  return new Structure(levels, [
+    { src: 0, dst: 1, topology: completeBlock(outputs, inputs), form: 'dense' },
+    sparse(0, 2, 0.5),
+    sparse(0, 3, 0.3),
+    sparse(2, 3, 0.6),
+    sparse(2, 1, 0.5),
+    sparse(3, 1, 0.7),
+  ]);
+}
+
+describe('fused tail (src/graph/fusion.ts)', () => {
+  it('takes the last levels whose out-blocks are sparse, and none of a plain network', () => {
+    const s = tailedStructure(new Random(1));
+    const tail = fusedTail(s)!;
+    expect(tail.levels.map((l) => l.id)).toEqual([2, 3, 1]);
+    expect(tail.inner.map((b) => `${b.src}→${b.dst}`).sort()).toEqual(['2→1', '2→3', '3→1']);
+    expect(tail.outer.map((b) => `${b.src}→${b.dst}`).sort()).toEqual(['0→1', '0→2', '0→3']);
+    expect(fusedTail(Structure.chain([7, 6, 4], ['relu', 'identity']))).toBeNull();
+  });
+
+  it('stops at a level over the size limit or with a dense block out', () => {
+    const levels = (middle: number): LevelSpec[] => [
+      { id: 0, size: 4, activation: 'identity', role: 'input' },
+      { id: 2, size: middle, activation: 'relu', role: 'hidden' },
+      { id: 3, size: 3, activation: 'relu', role: 'hidden' },
+      { id: 1, size: 2, activation: 'identity', role: 'output' },
+    ];
+    const oneEdge = (src: number, dst: number, s: number, d: number, form: 'dense' | 'sparse' = 'sparse') => ({ src, dst, topology: buildCsr(d, s, [0], [0]).block, form });
+    const blocks = (middle: number, out: 'dense' | 'sparse') => [oneEdge(0, 2, 4, middle), oneEdge(2, 3, middle, 3, out), oneEdge(3, 1, 3, 2)];
+    expect(fusedTail(new Structure(levels(5), blocks(5, 'sparse')))!.levels.map((l) => l.id)).toEqual([2, 3, 1]);
+    expect(fusedTail(new Structure(levels(FUSE_MAX_LEVEL + 1), blocks(FUSE_MAX_LEVEL + 1, 'sparse')))!.levels.map((l) => l.id)).toEqual([3, 1]);
+    expect(fusedTail(new Structure(levels(5), blocks(5, 'dense')))!.levels.map((l) => l.id)).toEqual([3, 1]);
+  });
+});
+
+describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
+  // Row counts: a multiple of the kernels' 4 rows per invocation, and one that is not.
+  for (const rows of [64, 37]) {
+    it(`graph_forward, graph_backward and graph_edge_grad with statistics, ${rows} rows`, async () => {
+      const rng = new Random(rows);
+      const s = tailedStructure(rng);
+      const ws = new Workspace(h.rec.device, h.owner, s, rows);
+      const tail = ws.tail!;
+      expect(tail).not.toBeNull();
+      const params = randomArray(rng, s.floats);
+      const paramBuffer = h.input(params);
+      const read = (slice: { buffer: GPUBuffer; offset: number }, floats: number) => h.runtime().gpu.readFloats(slice.buffer, slice.offset / 4, floats);
+      const readAct = (id: number, size: number) => read(ws.activation(id), rows * size);
+      const readGrad = (id: number, size: number) => read(ws.gradient(id), rows * size);
+
+      // Forward: blocks from the inputs have left pre-sums in every tail level.
+      const pre = new Map(tail.tail.levels.map((l) => [l.id, randomArray(rng, rows * l.size)]));
+      for (const [id, values] of pre) writeView(h.rec.device, ws.activation(id).buffer, ws.activation(id).offset, values);
+      h.run(await graphForward(h.rec, { rows, tables: tail.tables, params: paramBuffer, arena: tail.activations }));
+      const wantActs = tailForwardRef(tail.tail, params, pre, rows);
+      const acts = new Map<number, Float32Array>();
+      for (const l of tail.tail.levels) {
+        acts.set(l.id, await readAct(l.id, l.size));
+        report(`graph_forward level ${l.id} (${l.activation}), ${rows} rows`, relativeError(acts.get(l.id)!, wantActs.get(l.id)!), TOL);
+      }
+
+      // Backward from a random output gradient, through the activations just computed.
+      const output = s.output;
+      const outputGrad = randomArray(rng, rows * output.size);
+      writeView(h.rec.device, ws.gradient(output.id).buffer, ws.gradient(output.id).offset, outputGrad);
+      h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, activations: tail.activations, gradients: tail.gradients }));
+      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows);
+      const grads = new Map<number, Float32Array>([[output.id, outputGrad]]);
+      for (const l of tail.tail.levels.slice(0, -1)) {
+        grads.set(l.id, await readGrad(l.id, l.size));
+        report(`graph_backward level ${l.id}, ${rows} rows`, relativeError(grads.get(l.id)!, wantGrads.get(l.id)!), TOL);
+      }
+
+      // Weight and bias gradients, run twice: the statistics add up, the gradients do not.
+      const wgrad = h.output(s.floats);
+      const stats = h.output(3 * s.floats);
+      const step = await graphEdgeGrad(h.rec, { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients, wgrad, stats });
+      h.run([step, step]);
+      const want = tailEdgeGradRef(tail.tail, acts, grads, rows);
+      const got = await h.read(wgrad, s.floats);
+      const at = [...want.keys()];
+      report(`graph_edge_grad, ${rows} rows`, relativeError(at.map((p) => got[p]!), at.map((p) => want.get(p)!)), TOL);
+      // Nothing outside the tail's edges and biases is written (the blocks from the inputs are the block kernels').
+      const written = new Set(at);
+      expect(Array.from(got).every((v, p) => written.has(p) || v === 0)).toBe(true);
+      const gotStats = await h.read(stats, 3 * s.floats);
+      const edges = tail.tail.inner.flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => b.weightOffset + e));
+      report(`graph_edge_grad statistics |g|, ${rows} rows`, relativeError(edges.map((p) => gotStats[3 * p]!), edges.map((p) => 2 * Math.abs(want.get(p)!))), TOL);
+      report(`graph_edge_grad statistics g, ${rows} rows`, relativeError(edges.map((p) => gotStats[3 * p + 1]!), edges.map((p) => 2 * want.get(p)!)), TOL);
+      report(`graph_edge_grad statistics g², ${rows} rows`, relativeError(edges.map((p) => gotStats[3 * p + 2]!), edges.map((p) => 2 * want.get(p)! ** 2)), 2 * TOL);
+      // Biases keep no statistics.
+      for (const l of tail.tail.levels) for (let i = 0; i < l.size; i++) expect(gotStats[3 * (l.biasOffset + i)]).toBe(0);
+    });
+  }
+
+  it('a network with a fused tail: outputs match the CPU graph, gradients match finite differences', async () => {
+    const rng = new Random(5);
+    const s = tailedStructure(rng, 6, 5, 4, 3);
+    const params = randomArray(rng, s.floats);
+    const net = new Network(h.runtime(), { structure: s, params, expandable: [1], seed: 0 });
+    try {
+      const rows = 9;
+      const batch = classificationDataset({ x: randomArray(rng, rows * 6, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 6, classes: 3 });
+      report('fused network outputs', relativeError(await net.predict(batch), graphOutputRef(s, params, batch.x, rows)), TOL);
+      const grads = await net.parameterGradients(batch);
+      const live: number[] = [];
+      for (const b of s.blocks) for (let i = 0; i < blockFloats(b); i++) live.push(b.weightOffset + i);
+      for (const l of s.levels.slice(1)) for (let i = 0; i < l.size; i++) live.push(l.biasOffset + i);
+      const base = Float64Array.from(params);
+      const fd = centralDifferences((sub) => {
+        const p = Float64Array.from(base);
+        live.forEach((at, i) => (p[at] = sub[i]!));
+        return graphLossRef(s, p, batch.x, rows, { labels: batch.labels! });
+      }, live.map((at) => base[at]!));
+      report('fused network gradients against finite differences', relativeError(live.map((at) => grads[at]!), fd), FD_TOL);
+    } finally {
+      net.destroy();
+    }
+  });
+});
