@@ -1,7 +1,7 @@
 import type { FusedTail } from '../graph/fusion.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
-import type { BindingResource } from './kernel.js';
+import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
 /** Batch rows per invocation of graph_forward / graph_backward (ROWS in shaders/graph.wgsl). */
@@ -102,6 +102,11 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
   };
 }
 
+/** Workgroups of graph_forward / graph_backward: one invocation per {@link ROWS} batch rows. */
+function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
+  return [Math.ceil(rows / (ROWS * kernel.workgroupSize[0])), 1, 1];
+}
+
 function graphParams(rows: number, t: GraphTables): Record<string, number> {
   return { rows, neurons: t.neuronCount, sources: t.sourceCount, chunks: t.chunkCount };
 }
@@ -113,11 +118,7 @@ export async function graphForward(
 ): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward' });
   const t = a.tables;
-  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, { neurons: t.neurons, edges: t.edges, param: a.params, arena: a.arena }), [
-    Math.ceil(a.rows / (ROWS * kernel.workgroupSize[0])),
-    1,
-    1,
-  ]);
+  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, { neurons: t.neurons, edges: t.edges, param: a.params, arena: a.arena }), rowGroups(a.rows, kernel));
 }
 
 /** Every hidden tail neuron's pre-activation gradient, into the gradient arena (the output level's must be there). */
@@ -128,7 +129,7 @@ export async function graphBackward(
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward' });
   const t = a.tables;
   const bindings = { sources: t.sources, out_edges: t.outEdges, param: a.params, act: a.activations, grad_out: a.gradients };
-  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), [Math.ceil(a.rows / (ROWS * kernel.workgroupSize[0])), 1, 1]);
+  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
 /** Gradients of the tail's edge weights and biases, into `wgrad` (the flat gradient buffer); with `stats`, the edges' running statistics too. */
