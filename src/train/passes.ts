@@ -1,4 +1,3 @@
-import type { fusedTail } from '../graph/fusion.js';
 import type { Block, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul } from '../kernels/dense.js';
@@ -38,11 +37,6 @@ function weights(net: GraphView, b: Block) {
   return slice(net.params, b.weightOffset, blockFloats(b));
 }
 
-/** Levels of the workspace's fused tail (see {@link fusedTail}); empty without one. */
-function tailLevels(ws: Workspace): Set<number> {
-  return new Set(ws.tail?.tail.levels.map((l) => l.id) ?? []);
-}
-
 /**
  * Every level's activations from the batch in the workspace, level by level. The levels of a
  * fused tail get only their blocks from earlier levels here (summed, unfinished); one graph
@@ -50,11 +44,10 @@ function tailLevels(ws: Workspace): Set<number> {
  */
 export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number): Promise<Dispatch[]> {
   const s = net.structure;
-  const inTail = tailLevels(ws);
   const out: Dispatch[] = [];
   for (const level of s.levels.slice(1)) {
-    const fused = inTail.has(level.id);
-    const blocks = s.blocksInto(level.id).filter((b) => !inTail.has(b.src));
+    const fused = ws.inTail(level.id);
+    const blocks = s.blocksInto(level.id).filter((b) => !ws.inTail(b.src));
     for (const [k, b] of blocks.entries()) {
       // Blocks into one level are summed; the last adds the bias and applies the activation.
       out.push(await blockForward(rec, net, ws, rows, b, k > 0, !fused && k === blocks.length - 1));
@@ -140,7 +133,6 @@ export async function recordLoss(
  */
 export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, stats = false): Promise<Dispatch[]> {
   const s = net.structure;
-  const inTail = tailLevels(ws);
   // Levels whose input gradient a block has already assigned (the others then add to it).
   const assigned = new Set<number>();
   const out: Dispatch[] = [];
@@ -154,7 +146,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
   for (const level of [...s.levels.slice(1)].reverse()) {
     const dz = ws.gradient(level.id);
     for (const b of s.blocksInto(level.id).reverse()) {
-      if (inTail.has(b.src)) continue;
+      if (ws.inTail(b.src)) continue;
       const input = ws.activation(b.src);
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
@@ -192,7 +184,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         out.push(await spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing }));
       }
     }
-    if (!inTail.has(level.id)) out.push(await biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
+    if (!ws.inTail(level.id)) out.push(await biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
   }
   return out;
 }

@@ -19,6 +19,11 @@ export interface BufferSlice {
   size: number;
 }
 
+/** All of an owned buffer as a slice. */
+function whole(b: OwnedBuffer): BufferSlice {
+  return { buffer: b.buffer, offset: 0, size: b.size };
+}
+
 /**
  * The fused tail's scratch (see {@link fusedTail}): every tail level's activations in one
  * buffer and their gradients in another of the same layout, so one graph kernel reaches them
@@ -42,6 +47,7 @@ export class Workspace {
   private readonly gradients = new Map<number, BufferSlice>();
   /** The fused tail's arenas and tables; null when the structure has no tail to fuse. */
   readonly tail: TailWorkspace | null;
+  private readonly tailLevels: ReadonlySet<number>;
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
@@ -57,11 +63,10 @@ export class Workspace {
   ) {
     const outputs = structure.output.size;
     this.x = storageBuffer(device, owner, 'batch.x', maxRows * structure.input.size * 4);
-    const whole = (b: OwnedBuffer): BufferSlice => ({ buffer: b.buffer, offset: 0, size: b.size });
     const tail = fusedTail(structure);
-    const inTail = new Set(tail?.levels.map((l) => l.id) ?? []);
+    this.tailLevels = new Set(tail?.levels.map((l) => l.id) ?? []);
     for (const level of structure.levels.slice(1)) {
-      if (inTail.has(level.id)) continue;
+      if (this.tailLevels.has(level.id)) continue;
       this.activations.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.activation`, maxRows * level.size * 4)));
       this.gradients.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4)));
     }
@@ -95,8 +100,13 @@ export class Workspace {
 
   /** Activations of level `id` (the batch input for the input level). */
   activation(id: number): BufferSlice {
-    if (id === this.structure.input.id) return { buffer: this.x.buffer, offset: 0, size: this.x.size };
+    if (id === this.structure.input.id) return whole(this.x);
     return this.activations.get(id)!;
+  }
+
+  /** Whether level `id` is in the fused tail (run by the graph kernels, not block by block). */
+  inTail(id: number): boolean {
+    return this.tailLevels.has(id);
   }
 
   /** Gradient w.r.t. the pre-activations of level `id`. */
