@@ -1,6 +1,11 @@
 // Builds the browser ESM bundle, the Node entry and the CLI with esbuild.
 // WGSL files are embedded as text; wgsl_reflect's ES module build is bundled in.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Code splitting names chunks by content hash: without a clean start every build would leave
+// the last one's chunks behind.
+for (const dir of ['dist/browser', 'dist/node']) rmSync(dir, { recursive: true, force: true });
 
 const common = {
   bundle: true,

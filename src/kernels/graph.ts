@@ -5,7 +5,7 @@ import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
 /** Batch rows per invocation of graph_forward / graph_backward (ROWS in shaders/graph.wgsl). */
-const ROWS = 4;
+const ROWS = 16;
 /** Edges per chunk of graph_edge_grad at most. */
 export const GRAPH_CHUNK = 4;
 

@@ -79,7 +79,7 @@ describe('fused tail (src/graph/fusion.ts)', () => {
 });
 
 describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
-  // Row counts: a multiple of the kernels' 4 rows per invocation, and one that is not.
+  // Row counts: a multiple of the kernels' 16 rows per invocation, and one that is not.
   for (const rows of [64, 37]) {
     it(`graph_forward, graph_backward and graph_edge_grad with statistics, ${rows} rows`, async () => {
       const rng = new Random(rows);
