@@ -76,7 +76,7 @@ export function edgeChunks(dstPtr: ArrayLike<number>, dst: number): Uint32Array 
 }
 
 /** Batch rows per invocation of spmm / spmm_t (ROWS in sparse.wgsl). */
-const ROWS = 8;
+const ROWS = 16;
 
 /** Forward through a sparse block: out (rows × dst) [+]= input · W, optionally finished with bias + activation. */
 export async function spmm(
