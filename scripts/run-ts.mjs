@@ -25,6 +25,8 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });
-// The entry reads its own arguments from process.argv.slice(2).
-process.argv = [process.argv[0], outfile, ...rest];
+// The entry reads its own arguments from process.argv.slice(2). argv[1] stays this script:
+// bundled modules that run a main block when argv[1] is their own file (demo/server.mjs, whose
+// import.meta.url is now the bundle's) must not take the bundle for themselves.
+process.argv = [process.argv[0], process.argv[1], ...rest];
 await import(pathToFileURL(resolve(outfile)).href);

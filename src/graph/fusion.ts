@@ -2,7 +2,7 @@ import type { Block, Level, Structure } from './structure.js';
 
 /**
  * Edges between the levels of a fused tail at most (see {@link fusedTail}). The graph kernels
- * give each batch row (4 rows) one invocation that walks every tail edge in turn: cheap for
+ * give each 16 batch rows one invocation that walks every tail edge in turn: cheap for
  * the few hundred edges the MNIST reference run's later splits leave, a poor spread of work
  * for a large level, which the block kernels run better.
  */

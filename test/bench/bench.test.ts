@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cpuPeak, nvidiaPeak } from '../../bench/report.js';
 import { fmaCeiling, LOAD_PATTERNS, loadCost, loadSums } from '../../bench/workloads.js';
@@ -27,6 +28,14 @@ describe('benchmark', () => {
       expect(Array.from(c.firstGroup)).toEqual(want);
       expect(c.nsPerLoad.median).toBeGreaterThan(0);
     }
+  });
+
+  it('scripts/run-ts.mjs hands its arguments to the entry, and bundled modules do not run their main blocks', () => {
+    // npm run bench bundles demo/server.mjs, whose main block (serve the demo) once ran inside
+    // the bundle because argv[1] named the bundle itself.
+    const printed = execFileSync('node', ['scripts/run-ts.mjs', 'test/bench/fixtures/argv-entry.ts', 'a', '--reps', '3'], { encoding: 'utf8', timeout: 60_000 });
+    const last = printed.trim().split('\n').at(-1)!;
+    expect(JSON.parse(last)).toEqual({ args: ['a', '--reps', '3'], datasets: ['mnist', 'fashion-mnist'] });
   });
 
   it('reads fp32 peaks from nvidia-smi and lscpu output', () => {
