@@ -16,8 +16,9 @@
 // before adding it to out (the derivative distributes over the sum), so every block finishes.
 //
 // Bindings (group 0):
-//   @binding(0) params : uniform Params { m, n, k, m_full, k_full }   out is m×n, the inner
-//                        dimension is k; m_full / k_full are the stored extents (see ACTIVE_*)
+//   @binding(0) params : uniform Params { m, n, k, m_full, k_full, lhs_words, lhs_scale }   out
+//                        is m×n, the inner dimension is k; m_full / k_full are the stored
+//                        extents (see ACTIVE_*); lhs_words, lhs_scale: see LHS_U8
 //   @binding(1) lhs    : storage, read        m×k row-major (k×m when TRANS_LHS)
 //   @binding(2) rhs    : storage, read        k×n row-major (n×k when TRANS_RHS)
 //   @binding(3) bias   : storage, read        n values (read only when FINISH == 1)
@@ -31,6 +32,7 @@
 //                        matrix (its sources with edges), read only when ACTIVE_K or ACTIVE_M
 //   @binding(8) lhs4   : storage, read        lhs as vec4 (bias_grad_vec4)
 //   @binding(9) out4   : storage, read_write  out as vec4 (bias_grad_vec4)
+//   @binding(10) lhs_u32 : storage, read      lhs as packed bytes (LHS_U8)
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply the product by the activation's derivative (before ACCUMULATE adds out); ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid;
@@ -45,6 +47,12 @@
 //   COMPACT (with ACTIVE_K or ACTIVE_M): the weight matrix stores only the active rows, in
 //   order: the forward's rhs row k is stored at k (lhs still reads input active_rows[k]), the
 //   weight gradient's out row r at r (lhs still reads input active_rows[r]).
+//   LHS_U8: lhs is a batch of u8 inputs packed 4 to a word (low byte first), lhs_words words a
+//   batch row, byte b standing for b · lhs_scale (bit for bit what the f32 gather would store).
+//   The forward (no ACTIVE_K) loads one word per 4 inner values of a row; the weight gradient
+//   (no ACTIVE_M) loads, per batch row of a step, the words of its block's 8 or 16 features
+//   (4-aligned: row0 is a multiple of 8), a quarter of the loads of one value each; the
+//   others load one word per value.
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape by the
 //   wrapper); each invocation computes an R×C block of out (R = 8, or 16 when TALL, chosen for
@@ -87,6 +95,8 @@ struct Params {
   k: u32,
   m_full: u32, // rows of lhs's storage when TRANS_LHS (= m unless ACTIVE_M)
   k_full: u32, // inner extent of the operands' storage (= k unless ACTIVE_K)
+  lhs_words: u32, // LHS_U8: words per stored row of lhs (a batch row of packed bytes)
+  lhs_scale: f32, // LHS_U8: the value of a byte b is b · lhs_scale
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -99,6 +109,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> active_rows: array<u32>;
 @group(0) @binding(8) var<storage, read> lhs4: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> out4: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read> lhs_u32: array<u32>;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -108,6 +119,7 @@ override TALL: bool = false;
 override ACTIVE_K: bool = false;
 override ACTIVE_M: bool = false;
 override COMPACT: bool = false;
+override LHS_U8: bool = false;
 
 fn block_rows() -> u32 { return select(BLOCK, 2u * BLOCK, TALL); }
 
@@ -150,8 +162,23 @@ fn out_row(row: u32) -> u32 {
 
 // op(lhs) at stored row r and stored inner index i.
 fn lhs_get(r: u32, i: u32) -> f32 {
+  if (LHS_U8) {
+    // Packed bytes, a batch row of lhs_words words: x[row][f] is byte f % 4 of word f / 4.
+    if (TRANS_LHS) { return byte_value(lhs_u32[i * params.lhs_words + r / 4u], r % 4u); }
+    return byte_value(lhs_u32[r * params.lhs_words + i / 4u], i % 4u);
+  }
   if (TRANS_LHS) { return lhs[i * params.m_full + r]; }
   return lhs[r * params.k_full + i];
+}
+
+// Byte b (0 = lowest) of `word` as a value: byte · lhs_scale, as the f32 batch gather computes it.
+fn byte_value(word: u32, b: u32) -> f32 {
+  return f32((word >> (8u * b)) & 255u) * params.lhs_scale;
+}
+
+// The 4 bytes of each of 4 words, byte b of each: one row of a packed lhsᵀ block (see matmul).
+fn byte_lane(words: vec4<u32>, b: u32) -> vec4<f32> {
+  return vec4<f32>((words >> vec4<u32>(8u * b)) & vec4<u32>(255u)) * params.lhs_scale;
 }
 
 // op(rhs)[inner][col] for a stored inner index, col clamped into range.
@@ -164,7 +191,30 @@ fn rhs_at(inner: u32, col: u32) -> f32 {
 // Row `row` of op(lhs) at the stored inner indices ks.
 fn lhs_row4(row: u32, ks: vec4<u32>) -> vec4<f32> {
   let r = stored_row(row);
+  if (LHS_U8 && !TRANS_LHS && !ACTIVE_K) {
+    // ks = k..k+3 with k a multiple of 4: one word holds all four (past the inner extent its
+    // bytes are row padding, and those rows of rhs are zeroed).
+    let word = lhs_u32[r * params.lhs_words + ks.x / 4u];
+    return vec4<f32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u)) * params.lhs_scale;
+  }
   return vec4<f32>(lhs_get(r, ks.x), lhs_get(r, ks.y), lhs_get(r, ks.z), lhs_get(r, ks.w));
+}
+
+// Whether the weight gradient reads a packed lhsᵀ a word (4 rows of its block) at a time.
+fn packed_columns() -> bool { return LHS_U8 && TRANS_LHS && !ACTIVE_M; }
+
+// Words q of the stored rows ks of a packed lhs (rows ks are batch rows; word q holds features
+// 4q..4q+3): component j is batch row ks[j]'s.
+fn packed_words(ks: vec4<u32>, q: u32) -> vec4<u32> {
+  let w = params.lhs_words;
+  return vec4<u32>(lhs_u32[ks.x * w + q], lhs_u32[ks.y * w + q], lhs_u32[ks.z * w + q], lhs_u32[ks.w * w + q]);
+}
+
+// Row row0 + j of a block of op(lhs) at ks. With packed columns, `words` holds word j / 4 of the
+// block's rows (see matmul) and the row is byte j % 4 of each; otherwise loaded as lhs_row4.
+fn lhs_block_row(row0: u32, j: u32, ks: vec4<u32>, words: vec4<u32>) -> vec4<f32> {
+  if (packed_columns()) { return byte_lane(words, j % 4u); }
+  return lhs_row4(row0 + j, ks);
 }
 
 // Row `inner` (stored index) of op(rhs) at columns col..col+3.
@@ -241,23 +291,31 @@ fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
     if (COL_GROUPS > 1u) { b1 = zero_rows(rhs_block(rk, col0 + 4u), valid); }
     if (COL_GROUPS > 2u) { b2 = zero_rows(rhs_block(rk, col0 + 8u), valid); }
     if (COL_GROUPS > 3u) { b3 = zero_rows(rhs_block(rk, col0 + 12u), valid); }
-    var a = lhs_row4(row0, ks); c0_0 += b0 * a; if (COL_GROUPS > 1u) { c0_1 += b1 * a; } if (COL_GROUPS > 2u) { c0_2 += b2 * a; } if (COL_GROUPS > 3u) { c0_3 += b3 * a; }
-    a = lhs_row4(row0 + 1u, ks); c1_0 += b0 * a; if (COL_GROUPS > 1u) { c1_1 += b1 * a; } if (COL_GROUPS > 2u) { c1_2 += b2 * a; } if (COL_GROUPS > 3u) { c1_3 += b3 * a; }
-    a = lhs_row4(row0 + 2u, ks); c2_0 += b0 * a; if (COL_GROUPS > 1u) { c2_1 += b1 * a; } if (COL_GROUPS > 2u) { c2_2 += b2 * a; } if (COL_GROUPS > 3u) { c2_3 += b3 * a; }
-    a = lhs_row4(row0 + 3u, ks); c3_0 += b0 * a; if (COL_GROUPS > 1u) { c3_1 += b1 * a; } if (COL_GROUPS > 2u) { c3_2 += b2 * a; } if (COL_GROUPS > 3u) { c3_3 += b3 * a; }
-    a = lhs_row4(row0 + 4u, ks); c4_0 += b0 * a; if (COL_GROUPS > 1u) { c4_1 += b1 * a; } if (COL_GROUPS > 2u) { c4_2 += b2 * a; } if (COL_GROUPS > 3u) { c4_3 += b3 * a; }
-    a = lhs_row4(row0 + 5u, ks); c5_0 += b0 * a; if (COL_GROUPS > 1u) { c5_1 += b1 * a; } if (COL_GROUPS > 2u) { c5_2 += b2 * a; } if (COL_GROUPS > 3u) { c5_3 += b3 * a; }
-    a = lhs_row4(row0 + 6u, ks); c6_0 += b0 * a; if (COL_GROUPS > 1u) { c6_1 += b1 * a; } if (COL_GROUPS > 2u) { c6_2 += b2 * a; } if (COL_GROUPS > 3u) { c6_3 += b3 * a; }
-    a = lhs_row4(row0 + 7u, ks); c7_0 += b0 * a; if (COL_GROUPS > 1u) { c7_1 += b1 * a; } if (COL_GROUPS > 2u) { c7_2 += b2 * a; } if (COL_GROUPS > 3u) { c7_3 += b3 * a; }
+    // A packed lhsᵀ (the weight gradient of a block out of u8 inputs): the block's rows are 4-aligned
+    // features, so 4 words per batch row hold 16 of them: 16 loads a step instead of 64.
+    var w0 = vec4<u32>(0u); var w1 = vec4<u32>(0u); var w2 = vec4<u32>(0u); var w3 = vec4<u32>(0u);
+    if (packed_columns()) {
+      let q = row0 / 4u;
+      w0 = packed_words(ks, q); w1 = packed_words(ks, q + 1u);
+      if (TALL) { w2 = packed_words(ks, q + 2u); w3 = packed_words(ks, q + 3u); }
+    }
+    var a = lhs_block_row(row0, 0u, ks, w0); c0_0 += b0 * a; if (COL_GROUPS > 1u) { c0_1 += b1 * a; } if (COL_GROUPS > 2u) { c0_2 += b2 * a; } if (COL_GROUPS > 3u) { c0_3 += b3 * a; }
+    a = lhs_block_row(row0, 1u, ks, w0); c1_0 += b0 * a; if (COL_GROUPS > 1u) { c1_1 += b1 * a; } if (COL_GROUPS > 2u) { c1_2 += b2 * a; } if (COL_GROUPS > 3u) { c1_3 += b3 * a; }
+    a = lhs_block_row(row0, 2u, ks, w0); c2_0 += b0 * a; if (COL_GROUPS > 1u) { c2_1 += b1 * a; } if (COL_GROUPS > 2u) { c2_2 += b2 * a; } if (COL_GROUPS > 3u) { c2_3 += b3 * a; }
+    a = lhs_block_row(row0, 3u, ks, w0); c3_0 += b0 * a; if (COL_GROUPS > 1u) { c3_1 += b1 * a; } if (COL_GROUPS > 2u) { c3_2 += b2 * a; } if (COL_GROUPS > 3u) { c3_3 += b3 * a; }
+    a = lhs_block_row(row0, 4u, ks, w1); c4_0 += b0 * a; if (COL_GROUPS > 1u) { c4_1 += b1 * a; } if (COL_GROUPS > 2u) { c4_2 += b2 * a; } if (COL_GROUPS > 3u) { c4_3 += b3 * a; }
+    a = lhs_block_row(row0, 5u, ks, w1); c5_0 += b0 * a; if (COL_GROUPS > 1u) { c5_1 += b1 * a; } if (COL_GROUPS > 2u) { c5_2 += b2 * a; } if (COL_GROUPS > 3u) { c5_3 += b3 * a; }
+    a = lhs_block_row(row0, 6u, ks, w1); c6_0 += b0 * a; if (COL_GROUPS > 1u) { c6_1 += b1 * a; } if (COL_GROUPS > 2u) { c6_2 += b2 * a; } if (COL_GROUPS > 3u) { c6_3 += b3 * a; }
+    a = lhs_block_row(row0, 7u, ks, w1); c7_0 += b0 * a; if (COL_GROUPS > 1u) { c7_1 += b1 * a; } if (COL_GROUPS > 2u) { c7_2 += b2 * a; } if (COL_GROUPS > 3u) { c7_3 += b3 * a; }
     if (TALL) {
-        a = lhs_row4(row0 + 8u, ks); c8_0 += b0 * a; if (COL_GROUPS > 1u) { c8_1 += b1 * a; } if (COL_GROUPS > 2u) { c8_2 += b2 * a; } if (COL_GROUPS > 3u) { c8_3 += b3 * a; }
-        a = lhs_row4(row0 + 9u, ks); c9_0 += b0 * a; if (COL_GROUPS > 1u) { c9_1 += b1 * a; } if (COL_GROUPS > 2u) { c9_2 += b2 * a; } if (COL_GROUPS > 3u) { c9_3 += b3 * a; }
-        a = lhs_row4(row0 + 10u, ks); c10_0 += b0 * a; if (COL_GROUPS > 1u) { c10_1 += b1 * a; } if (COL_GROUPS > 2u) { c10_2 += b2 * a; } if (COL_GROUPS > 3u) { c10_3 += b3 * a; }
-        a = lhs_row4(row0 + 11u, ks); c11_0 += b0 * a; if (COL_GROUPS > 1u) { c11_1 += b1 * a; } if (COL_GROUPS > 2u) { c11_2 += b2 * a; } if (COL_GROUPS > 3u) { c11_3 += b3 * a; }
-        a = lhs_row4(row0 + 12u, ks); c12_0 += b0 * a; if (COL_GROUPS > 1u) { c12_1 += b1 * a; } if (COL_GROUPS > 2u) { c12_2 += b2 * a; } if (COL_GROUPS > 3u) { c12_3 += b3 * a; }
-        a = lhs_row4(row0 + 13u, ks); c13_0 += b0 * a; if (COL_GROUPS > 1u) { c13_1 += b1 * a; } if (COL_GROUPS > 2u) { c13_2 += b2 * a; } if (COL_GROUPS > 3u) { c13_3 += b3 * a; }
-        a = lhs_row4(row0 + 14u, ks); c14_0 += b0 * a; if (COL_GROUPS > 1u) { c14_1 += b1 * a; } if (COL_GROUPS > 2u) { c14_2 += b2 * a; } if (COL_GROUPS > 3u) { c14_3 += b3 * a; }
-        a = lhs_row4(row0 + 15u, ks); c15_0 += b0 * a; if (COL_GROUPS > 1u) { c15_1 += b1 * a; } if (COL_GROUPS > 2u) { c15_2 += b2 * a; } if (COL_GROUPS > 3u) { c15_3 += b3 * a; }
+        a = lhs_block_row(row0, 8u, ks, w2); c8_0 += b0 * a; if (COL_GROUPS > 1u) { c8_1 += b1 * a; } if (COL_GROUPS > 2u) { c8_2 += b2 * a; } if (COL_GROUPS > 3u) { c8_3 += b3 * a; }
+        a = lhs_block_row(row0, 9u, ks, w2); c9_0 += b0 * a; if (COL_GROUPS > 1u) { c9_1 += b1 * a; } if (COL_GROUPS > 2u) { c9_2 += b2 * a; } if (COL_GROUPS > 3u) { c9_3 += b3 * a; }
+        a = lhs_block_row(row0, 10u, ks, w2); c10_0 += b0 * a; if (COL_GROUPS > 1u) { c10_1 += b1 * a; } if (COL_GROUPS > 2u) { c10_2 += b2 * a; } if (COL_GROUPS > 3u) { c10_3 += b3 * a; }
+        a = lhs_block_row(row0, 11u, ks, w2); c11_0 += b0 * a; if (COL_GROUPS > 1u) { c11_1 += b1 * a; } if (COL_GROUPS > 2u) { c11_2 += b2 * a; } if (COL_GROUPS > 3u) { c11_3 += b3 * a; }
+        a = lhs_block_row(row0, 12u, ks, w3); c12_0 += b0 * a; if (COL_GROUPS > 1u) { c12_1 += b1 * a; } if (COL_GROUPS > 2u) { c12_2 += b2 * a; } if (COL_GROUPS > 3u) { c12_3 += b3 * a; }
+        a = lhs_block_row(row0, 13u, ks, w3); c13_0 += b0 * a; if (COL_GROUPS > 1u) { c13_1 += b1 * a; } if (COL_GROUPS > 2u) { c13_2 += b2 * a; } if (COL_GROUPS > 3u) { c13_3 += b3 * a; }
+        a = lhs_block_row(row0, 14u, ks, w3); c14_0 += b0 * a; if (COL_GROUPS > 1u) { c14_1 += b1 * a; } if (COL_GROUPS > 2u) { c14_2 += b2 * a; } if (COL_GROUPS > 3u) { c14_3 += b3 * a; }
+        a = lhs_block_row(row0, 15u, ks, w3); c15_0 += b0 * a; if (COL_GROUPS > 1u) { c15_1 += b1 * a; } if (COL_GROUPS > 2u) { c15_2 += b2 * a; } if (COL_GROUPS > 3u) { c15_3 += b3 * a; }
     }
   }
   // The epilogue is written once, in a loop over the block (not 64 inlined copies: the

@@ -14,6 +14,11 @@
 //               (a vec4<u32> load, 4 vec4 stores), across the whole batch rather than a
 //               workgroup per row: an MNIST batch 0.42–0.47 ms against 0.76 for gather_u8_vec4
 //               (SwiftShader, Node), whose 196-word rows leave most lanes idle in a 4th pass
+//   gather_words_x4  u8 rows copied as they are, packed: row_words words a row, 4 words an
+//               invocation (row_words a multiple of 4); the products of blocks out of the input
+//               level unpack the bytes themselves (dense.wgsl LHS_U8, sparse.wgsl INPUT_U8), so
+//               the batch is a quarter of the stores and the products' loads of it a quarter too.
+//               (gather_u32 with features = row_words copies other widths, a word an invocation.)
 //   gather_f32  source rows of `features` f32 values (row stride `row_words` = features)
 //   gather_u32  source rows of `features` u32 values (class labels, features = 1)
 //
@@ -27,6 +32,7 @@
 //   gather_u8_vec4 / gather_u8_x16: @binding(6) out4 : storage, read_write vec4<f32>  rows×features/4
 //   gather_u8_x16:          @binding(7) source16 : storage, read vec4<u32>  (16 bytes a value)
 //   gather_u32:             @binding(5) out_u32 : storage, read_write u32 rows×features
+//   gather_words_x4:        @binding(7) source16, @binding(8) out_words4 : storage, read_write vec4<u32>
 //
 // Dispatch (gather_u8, gather_u8_vec4, gather_f32): workgroup 64, one workgroup per batch row, grid (x, y, 1)
 //   with x·y ≥ rows (y > 1 only past 65535 rows); invocation t writes values t, t + 64, …
@@ -37,6 +43,8 @@
 // Dispatch (gather_u8_x16): workgroup 64, one invocation per 16 bytes of the batch, grid (x, y, 1)
 //   with x·y·64 ≥ rows·features/16; the one division per invocation (its row) is by a
 //   uniform and serves 16 values.
+// Dispatch (gather_words_x4): workgroup 64, one invocation per 4 words of the batch, grid (x, y, 1)
+//   with x·y·64 ≥ rows·row_words/4.
 // Dispatch (gather_u32): workgroup 256, one invocation per value, grid (x, y, 1) with
 //   x·y·256 ≥ rows·features.
 
@@ -56,6 +64,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> out_u32: array<u32>;
 @group(0) @binding(6) var<storage, read_write> out4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> source16: array<vec4<u32>>;
+@group(0) @binding(8) var<storage, read_write> out_words4: array<vec4<u32>>;
 
 // The source row of batch row `r`.
 fn source_row(r: u32) -> u32 {
@@ -118,6 +127,15 @@ fn gather_u8_x16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_work
   out4[to + 1u] = unpack_word(bytes.y);
   out4[to + 2u] = unpack_word(bytes.z);
   out4[to + 3u] = unpack_word(bytes.w);
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn gather_words_x4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let per_row = params.row_words / 4u;
+  let i = id.x + id.y * groups.x * 64u;
+  if (i >= params.rows * per_row) { return; }
+  let r = i / per_row;
+  out_words4[i] = source16[source_row(r) * per_row + (i - r * per_row)];
 }
 
 @compute @workgroup_size(64, 1, 1)

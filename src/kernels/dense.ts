@@ -112,6 +112,20 @@ export interface MatmulArgs {
    * that compact matrix, and m / k are the input's extents.
    */
   activeRows?: { indices: BindingResource; count: number; along: 'k' | 'm'; compact?: boolean };
+  /**
+   * lhs holds bytes packed four to a u32 (low byte first), `words` words per stored row, each
+   * byte b standing for b · `scale`: a batch of u8 inputs as the batch gather leaves it when
+   * it does not unpack them (see {@link PackedBytes}). Forward products then load one word
+   * per 4 inner values and weight gradients one word per 4 output rows.
+   */
+  lhsBytes?: PackedBytes;
+}
+
+/** Rows of bytes packed four to a u32 word (low byte first); byte b stands for b · scale. */
+export interface PackedBytes {
+  /** Words per row (rows start on a word; the last word's spare bytes are zero). */
+  words: number;
+  scale: number;
 }
 
 /** A recorded tiled matrix product with its fused epilogue. */
@@ -139,6 +153,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       ACTIVE_K: along === 'k',
       ACTIVE_M: along === 'm',
       COMPACT: a.activeRows?.compact ?? false,
+      LHS_U8: Boolean(a.lhsBytes),
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
@@ -147,8 +162,17 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   return prepare(
     rec,
     kernel,
-    { m, n: a.n, k, m_full: a.m, k_full: a.k },
-    { lhs: a.lhs, rhs: a.rhs, out: a.out, bias: a.bias ?? a.lhs, aux: a.mask ?? a.aux ?? a.lhs, edge_stats: stats, active_rows: a.activeRows?.indices ?? a.lhs },
+    { m, n: a.n, k, m_full: a.m, k_full: a.k, lhs_words: a.lhsBytes?.words ?? 0, lhs_scale: a.lhsBytes?.scale ?? 1 },
+    {
+      lhs: a.lhs,
+      lhs_u32: a.lhs,
+      rhs: a.rhs,
+      out: a.out,
+      bias: a.bias ?? a.lhs,
+      aux: a.mask ?? a.aux ?? a.lhs,
+      edge_stats: stats,
+      active_rows: a.activeRows?.indices ?? a.lhs,
+    },
     [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1],
   );
 }

@@ -27,26 +27,30 @@ export async function gatherEpoch(
     rowWords: number;
     /** Multiplier applied to each value (u8 and f32 sources). */
     scale?: number;
+    /** u8 sources: copy the packed words (rowWords a row) instead of unpacking them to f32. */
+    packed?: boolean;
     slots: readonly GatherSlot[];
     order: BindingResource;
     data: BindingResource;
     out: BindingResource;
   },
 ): Promise<{ dispatches: Dispatch[]; uniform: OwnedBuffer }> {
-  // Bytes of rows whose length is a multiple of 16 are read 16 at a time (MNIST's 784), of a
-  // multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
-  const x16 = a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
-  const vec4 = a.source === 'u8' && a.features % 4 === 0;
-  const kernel = await rec.kernels.get({
-    ...family('gather'),
-    entryPoint: x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`,
-    dynamicUniform: true,
-  });
+  // Packed u8 rows are copied 4 words at a time where their width allows, else a word at a
+  // time as u32 values. Unpacked: bytes of rows whose length is a multiple of 16 are read 16 at
+  // a time (MNIST's 784), of a multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
+  const packed = a.source === 'u8' && Boolean(a.packed);
+  const words4 = packed && a.rowWords % 4 === 0;
+  const x16 = !packed && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
+  const vec4 = !packed && a.source === 'u8' && a.features % 4 === 0;
+  const entryPoint = words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
+  const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true });
+  // Values a row as the kernel counts them (gather_u32 copies words).
+  const features = packed ? a.rowWords : a.features;
   const bytes = new Uint8Array(UNIFORM_SLOT * a.slots.length);
   a.slots.forEach((slot, i) => {
     const packed = kernel.packUniform({
       rows: slot.rows,
-      features: a.features,
+      features,
       row_words: a.rowWords,
       start: slot.start,
       scale: a.scale ?? 1,
@@ -57,17 +61,27 @@ export async function gatherEpoch(
   rec.device.queue.writeBuffer(uniform.buffer, 0, bytes);
   const resources: Record<string, BindingResource> = { params: uniform.buffer, order: a.order };
   if (a.source === 'f32') resources.source_f32 = a.data;
-  else if (x16) resources.source16 = a.data;
+  else if (x16 || words4) resources.source16 = a.data;
   else resources.source = a.data;
-  if (a.source === 'u32') resources.out_u32 = a.out;
+  if (words4) resources.out_words4 = a.out;
+  else if (a.source === 'u32' || packed) resources.out_u32 = a.out;
   else if (vec4) resources.out4 = a.out;
   else resources.out = a.out;
   const bindGroup = kernel.bindGroup(resources);
   const dispatches = a.slots.map((slot, i) => ({
     kernel,
     bindGroup,
-    // u8 ×16: one invocation per 16 bytes; u8/f32: one workgroup per row; u32: one invocation per value (see gather.wgsl).
-    groups: kernel.groupsFor1D(x16 ? (slot.rows * a.features) / 16 : a.source === 'u32' ? slot.rows * a.features : slot.rows * kernel.workgroupSize[0]),
+    // words ×4: one invocation per 4 words; u8 ×16: per 16 bytes; u8/f32: one workgroup per row;
+    // u32 (and packed words): one invocation per value (see gather.wgsl).
+    groups: kernel.groupsFor1D(
+      words4
+        ? (slot.rows * a.rowWords) / 4
+        : x16
+          ? (slot.rows * a.features) / 16
+          : a.source === 'u32' || packed
+            ? slot.rows * features
+            : slot.rows * kernel.workgroupSize[0],
+    ),
     dynamicOffset: i * UNIFORM_SLOT,
   }));
   return { dispatches, uniform };

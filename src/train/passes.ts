@@ -1,6 +1,6 @@
 import type { Block, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
-import { activationGrad, biasGrad, matmul } from '../kernels/dense.js';
+import { activationGrad, biasGrad, matmul, type PackedBytes } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
@@ -64,6 +64,7 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
   const bias = slice(net.params, level.biasOffset, level.size);
   const input = ws.activation(b.src);
   const target = ws.activation(level.id);
+  const bytes = inputBytes(ws, b);
   if (b.form === 'dense') {
     const active = net.activeRows(b);
     return matmul(rec, {
@@ -71,6 +72,7 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
       n: level.size,
       k: b.topology.src,
       lhs: input,
+      ...(bytes ? { lhsBytes: bytes } : {}),
       rhs: weights(net, b),
       out: target,
       accumulate,
@@ -87,6 +89,14 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
     accumulate,
     ...(finish ? { bias, activation: level.activation } : {}),
   });
+}
+
+/**
+ * How block `b` finds its input: as packed bytes when it leaves the input level of a packed
+ * batch (the workspace packs a batch only for plain dense blocks out of the inputs).
+ */
+function inputBytes(ws: Workspace, b: Block): PackedBytes | null {
+  return b.src === ws.structure.input.id ? ws.xBytes : null;
 }
 
 /**
@@ -148,6 +158,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
     for (const b of s.blocksInto(level.id).reverse()) {
       if (ws.inTail(b.src)) continue;
       const input = ws.activation(b.src);
+      const bytes = inputBytes(ws, b);
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
       const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
@@ -156,7 +167,8 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         const mask = isMasked(b) ? { mask: net.mask(b) } : {};
         const active = net.activeRows(b);
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
-        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges }));
+        const packed = bytes ? { lhsBytes: bytes } : {};
+        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
       } else {
         out.push(await edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
       }

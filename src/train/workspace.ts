@@ -2,6 +2,7 @@ import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage } from '../gpu/upload.js';
 import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Structure } from '../graph/structure.js';
+import type { PackedBytes } from '../kernels/dense.js';
 import { type GraphTables, graphTables, uploadGraphTables } from '../kernels/graph.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
@@ -60,6 +61,11 @@ export class Workspace {
     owner: BufferOwner,
     readonly structure: Structure,
     readonly maxRows: number,
+    /**
+     * The batch input `x` holds u8 inputs as packed bytes (the gather copies them as they are
+     * and the blocks out of the input level unpack them); null: f32 values.
+     */
+    readonly xBytes: PackedBytes | null = null,
   ) {
     const outputs = structure.output.size;
     this.x = storageBuffer(device, owner, 'batch.x', maxRows * structure.input.size * 4);

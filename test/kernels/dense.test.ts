@@ -370,3 +370,65 @@ describe('backward kernels against finite differences of the CPU forward', () =>
     });
   }
 });
+
+/** `bytes` (rows × features) packed four to a u32, low byte first, each row padded to `words` words. */
+function packRows(bytes: Uint8Array, rows: number, features: number): { packed: Uint32Array; words: number } {
+  const words = Math.ceil(features / 4);
+  const padded = new Uint8Array(rows * words * 4);
+  for (let r = 0; r < rows; r++) padded.set(bytes.subarray(r * features, (r + 1) * features), r * words * 4);
+  return { packed: new Uint32Array(padded.buffer), words };
+}
+
+describe('matmul over packed u8 inputs (LHS_U8): bit for bit the product over the unpacked f32 values', () => {
+  // (rows, features, outputs): features not a multiple of 4 (padding bytes); MNIST's shape with
+  // its 16-row weight-gradient blocks (TALL); a tall ragged block (200 = 12·16 + 8); wide outputs.
+  for (const [rows, features, outputs] of [
+    [37, 13, 10],
+    [256, 784, 10],
+    [20, 200, 40],
+    [130, 64, 96],
+  ] as const) {
+    it(`${rows} rows × ${features} u8 features → ${outputs}: forward and weight gradient, plain and over active rows`, async () => {
+      const rng = new Random(rows + features + outputs);
+      const bytes = Uint8Array.from({ length: rows * features }, () => (rng.next() < 0.6 ? 0 : rng.int(256)));
+      const scale = 1 / 255;
+      // What the f32 gather stores: f32(byte) · f32(scale), rounded to f32.
+      const x = Float32Array.from(bytes, (b) => Math.fround(b * Math.fround(scale)));
+      const { packed, words } = packRows(bytes, rows, features);
+      const lhsBytes = { words, scale };
+      const w = randomArray(rng, features * outputs);
+      const b = randomArray(rng, outputs);
+      const dz = randomArray(rng, rows * outputs);
+      const indices = activeIndices(rng, features, Math.max(1, Math.floor(features / 3)));
+      const activeRows = { indices: h.input(indices), count: indices.length };
+      for (const active of [false, true]) {
+        const along = (dim: 'k' | 'm') => (active ? { activeRows: { ...activeRows, along: dim } } : {});
+        const forward = async (lhs: GPUBuffer, packedInput: boolean) => {
+          const y = h.output(rows * outputs);
+          const common = { m: rows, n: outputs, k: features, rhs: h.input(w), bias: h.input(b), out: y, epilogue: 'bias-activation' as const, activation: 'relu' as const };
+          h.run(await matmul(h.rec, { ...common, lhs, ...(packedInput ? { lhsBytes } : {}), ...along('k') }));
+          return h.read(y, rows * outputs);
+        };
+        const weightGrad = async (lhs: GPUBuffer, packedInput: boolean) => {
+          const g = h.output(features * outputs);
+          h.run(await matmul(h.rec, { m: features, n: outputs, k: rows, lhs, transLhs: true, rhs: h.input(dz), out: g, ...(packedInput ? { lhsBytes } : {}), ...along('m') }));
+          return h.read(g, features * outputs);
+        };
+        const label = `${rows}×${features}→${outputs}${active ? `, ${indices.length} active rows` : ''}`;
+        const yPacked = await forward(h.input(packed), true);
+        expect(Array.from(yPacked)).toEqual(Array.from(await forward(h.input(x), false)));
+        if (!active) report(`packed forward ${label}`, relativeError(yPacked, denseForwardRef(x, w, b, rows, outputs, features, 'relu')), PRODUCT_TOL);
+        const gPacked = await weightGrad(h.input(packed), true);
+        const gFloat = await weightGrad(h.input(x), false);
+        if (active) {
+          // Only the active rows are written: compare those.
+          const pick = (v: Float32Array) => Array.from(indices).flatMap((j) => Array.from(v.subarray(j * outputs, (j + 1) * outputs)));
+          expect(pick(gPacked)).toEqual(pick(gFloat));
+        } else {
+          expect(Array.from(gPacked)).toEqual(Array.from(gFloat));
+          report(`packed weight gradient ${label}`, relativeError(gPacked, matmulRef(x, dz, features, outputs, rows, true, false)), PRODUCT_TOL);
+        }
+      }
+    });
+  }
+});

@@ -66,4 +66,33 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
     const gotY = new Uint32Array((await h.read(outY, 7)).buffer);
     expect(Array.from(gotY)).toEqual(Array.from(order.subarray(5, 12), (i) => labels[i]!));
   });
+
+  // 784 and 13 features: rows of 196 and 4 words, 4 words an invocation (gather_words_x4); 20: 5
+  // words, a word an invocation (gather_u32 over words).
+  for (const features of [784, 13, 20]) {
+    it(`packed u8 rows are copied as words in permutation order (exact), ${features} features`, async () => {
+      const rows = 30;
+      const rowWords = Math.ceil(features / 4);
+      const rng = new Random(features);
+      const source = Uint32Array.from({ length: rows * rowWords }, () => rng.int(2 ** 31) * 2 + rng.int(2));
+      const order = rng.permutation(rows);
+      const out = h.output(9 * rowWords + 4);
+      const { dispatches } = await gatherEpoch(h.rec, {
+        source: 'u8',
+        features,
+        rowWords,
+        scale: 1 / 255,
+        packed: true,
+        slots: [{ rows: 9, start: 11 }],
+        order: h.input(order),
+        data: h.input(source),
+        out,
+      });
+      submitDispatches(runtime().gpu.device, dispatches);
+      const got = new Uint32Array((await h.read(out, 9 * rowWords + 4)).buffer);
+      const want = Array.from(order.subarray(11, 20)).flatMap((row) => Array.from(source.subarray(row * rowWords, (row + 1) * rowWords)));
+      expect(Array.from(got.subarray(0, 9 * rowWords))).toEqual(want);
+      expect(Array.from(got.subarray(9 * rowWords))).toEqual([0, 0, 0, 0]);
+    });
+  }
 });
