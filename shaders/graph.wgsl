@@ -20,8 +20,8 @@
 //              out-edge), (activation code, 0, 0, 0).
 //   out_edges  the edges out of hidden tail neurons, grouped by source in the order of
 //              `sources`: (destination at, destination stride, weight parameter, 0).
-//   chunks     graph_edge_grad's work: (first edge, count 1..4, destination at, destination
-//              stride): up to 4 consecutive edges of one destination; or (bias parameter, 0,
+//   chunks     graph_edge_grad's work: (first edge, count 1..8, destination at, destination
+//              stride): up to 8 consecutive edges of one destination; or (bias parameter, 0,
 //              at, stride): a neuron's bias.
 //
 // Entry points:
@@ -188,11 +188,12 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
     wgrad[chunk.x] = sum;
     return;
   }
-  // Up to 4 edges into one destination: each row's gradient is loaded once for all of them.
+  // Up to 8 edges into one destination: each row's gradient is loaded once for all of them.
   // Chunks come sorted by count, so neighbouring invocations take the same branch.
   let last = chunk.x + count - 1u;
   let e0 = edges[chunk.x];
   var g = vec4<f32>(0.0);
+  var h = vec4<f32>(0.0);
   if (count == 1u) {
     for (var r = 0u; r < params.rows; r = r + 1u) {
       g.x = fma(grad[d_at + r * d_stride], act[e0.x + r * e0.y], g.x);
@@ -201,14 +202,26 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
     let e1 = edges[min(chunk.x + 1u, last)];
     let e2 = edges[min(chunk.x + 2u, last)];
     let e3 = edges[min(chunk.x + 3u, last)];
-    for (var r = 0u; r < params.rows; r = r + 1u) {
-      let d = vec4<f32>(grad[d_at + r * d_stride]);
-      g = fma(d, vec4<f32>(act[e0.x + r * e0.y], act[e1.x + r * e1.y], act[e2.x + r * e2.y], act[e3.x + r * e3.y]), g);
+    if (count <= 4u) {
+      for (var r = 0u; r < params.rows; r = r + 1u) {
+        let d = vec4<f32>(grad[d_at + r * d_stride]);
+        g = fma(d, vec4<f32>(act[e0.x + r * e0.y], act[e1.x + r * e1.y], act[e2.x + r * e2.y], act[e3.x + r * e3.y]), g);
+      }
+    } else {
+      let e4 = edges[min(chunk.x + 4u, last)];
+      let e5 = edges[min(chunk.x + 5u, last)];
+      let e6 = edges[min(chunk.x + 6u, last)];
+      let e7 = edges[min(chunk.x + 7u, last)];
+      for (var r = 0u; r < params.rows; r = r + 1u) {
+        let d = vec4<f32>(grad[d_at + r * d_stride]);
+        g = fma(d, vec4<f32>(act[e0.x + r * e0.y], act[e1.x + r * e1.y], act[e2.x + r * e2.y], act[e3.x + r * e3.y]), g);
+        h = fma(d, vec4<f32>(act[e4.x + r * e4.y], act[e5.x + r * e5.y], act[e6.x + r * e6.y], act[e7.x + r * e7.y]), h);
+      }
     }
   }
   for (var k = 0u; k < count; k = k + 1u) {
     let p = edges[chunk.x + k].z;
-    let value = g[k];
+    let value = select(h[k - 4u], g[k], k < 4u);
     wgrad[p] = value;
     if (STATS) {
       edge_stats[3u * p] = edge_stats[3u * p] + abs(value);

@@ -7,7 +7,7 @@ import { family } from './sources.js';
 /** Batch rows per invocation of graph_forward / graph_backward (ROWS in shaders/graph.wgsl). */
 const ROWS = 16;
 /** Edges per chunk of graph_edge_grad at most. */
-export const GRAPH_CHUNK = 4;
+export const GRAPH_CHUNK = 8;
 
 /** The tables of shaders/graph.wgsl (4 u32 per entry; see its header). */
 export interface GraphTableValues {

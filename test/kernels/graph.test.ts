@@ -6,7 +6,7 @@ import { FUSE_MAX_LEVEL, fusedTail } from '../../src/graph/fusion.js';
 import { Network } from '../../src/graph/network.js';
 import { blockFloats, completeBlock, type LevelSpec, Structure } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
-import { graphBackward, graphEdgeGrad, graphForward } from '../../src/kernels/graph.js';
+import { graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
 import { Workspace } from '../../src/train/workspace.js';
 import { randomEdges } from '../helpers/edges.js';
@@ -87,6 +87,10 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const ws = new Workspace(h.rec.device, h.owner, s, rows);
       const tail = ws.tail!;
       expect(tail).not.toBeNull();
+      // graph_edge_grad's branches for chunks of 2–4 and of 5–8 edges (chunks of 1 too, in the 64-row structure).
+      const counts = Array.from(graphTables(tail.tail, () => 0).chunks.filter((_, i) => i % 4 === 1));
+      expect(counts.some((c) => c >= 2 && c <= 4) && counts.some((c) => c > 4)).toBe(true);
+      if (rows === 64) expect(counts).toContain(1);
       const params = randomArray(rng, s.floats);
       const paramBuffer = h.input(params);
       const read = (slice: { buffer: GPUBuffer; offset: number }, floats: number) => h.runtime().gpu.readFloats(slice.buffer, slice.offset / 4, floats);
