@@ -85,6 +85,18 @@ fn batch_rows(r0: u32) -> vec4<u32> {
   return min(vec4<u32>(r0, r0 + 1u, r0 + 2u, r0 + 3u), vec4<u32>(params.rows - 1u));
 }
 
+// The invocation's 16 batch rows from r0, as four clamped quarters (see batch_rows).
+struct RowQuarters {
+  q0: vec4<u32>,
+  q1: vec4<u32>,
+  q2: vec4<u32>,
+  q3: vec4<u32>,
+}
+
+fn row_quarters(r0: u32) -> RowQuarters {
+  return RowQuarters(batch_rows(r0), batch_rows(r0 + 4u), batch_rows(r0 + 8u), batch_rows(r0 + 12u));
+}
+
 fn arena4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(arena[at.x], arena[at.y], arena[at.z], arena[at.w]); }
 
 fn grad_out4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(grad_out[at.x], grad_out[at.y], grad_out[at.z], grad_out[at.w]); }
@@ -115,27 +127,24 @@ fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>) {
 fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
-  let q0 = batch_rows(r0);
-  let q1 = batch_rows(r0 + 4u);
-  let q2 = batch_rows(r0 + 8u);
-  let q3 = batch_rows(r0 + 12u);
+  let q = row_quarters(r0);
   for (var n = 0u; n < params.neurons; n = n + 1u) {
     let head = neurons[2u * n];
     let tail = neurons[2u * n + 1u];
-    let a0 = vec4<u32>(head.x) + q0 * head.y;
-    let a1 = vec4<u32>(head.x) + q1 * head.y;
-    let a2 = vec4<u32>(head.x) + q2 * head.y;
-    let a3 = vec4<u32>(head.x) + q3 * head.y;
+    let a0 = vec4<u32>(head.x) + q.q0 * head.y;
+    let a1 = vec4<u32>(head.x) + q.q1 * head.y;
+    let a2 = vec4<u32>(head.x) + q.q2 * head.y;
+    let a3 = vec4<u32>(head.x) + q.q3 * head.y;
     var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
     if (tail.z == 1u) { s0 = arena4(a0); s1 = arena4(a1); s2 = arena4(a2); s3 = arena4(a3); }
     for (var e = head.z; e < head.w; e = e + 1u) {
       let edge = edges[e];
       let w = vec4<f32>(param[edge.z]);
       let src = vec4<u32>(edge.x);
-      s0 = fma(w, arena4(src + q0 * edge.y), s0);
-      s1 = fma(w, arena4(src + q1 * edge.y), s1);
-      s2 = fma(w, arena4(src + q2 * edge.y), s2);
-      s3 = fma(w, arena4(src + q3 * edge.y), s3);
+      s0 = fma(w, arena4(src + q.q0 * edge.y), s0);
+      s1 = fma(w, arena4(src + q.q1 * edge.y), s1);
+      s2 = fma(w, arena4(src + q.q2 * edge.y), s2);
+      s3 = fma(w, arena4(src + q.q3 * edge.y), s3);
     }
     let b = vec4<f32>(param[tail.x]);
     store_activations(r0, a0, tail.y, s0 + b);
@@ -149,10 +158,7 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
 fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
-  let q0 = batch_rows(r0);
-  let q1 = batch_rows(r0 + 4u);
-  let q2 = batch_rows(r0 + 8u);
-  let q3 = batch_rows(r0 + 12u);
+  let q = row_quarters(r0);
   for (var n = 0u; n < params.sources; n = n + 1u) {
     let head = sources[2u * n];
     let code = sources[2u * n + 1u].x;
@@ -161,16 +167,16 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
       let edge = out_edges[e];
       let w = vec4<f32>(param[edge.z]);
       let dst = vec4<u32>(edge.x);
-      s0 = fma(w, grad_out4(dst + q0 * edge.y), s0);
-      s1 = fma(w, grad_out4(dst + q1 * edge.y), s1);
-      s2 = fma(w, grad_out4(dst + q2 * edge.y), s2);
-      s3 = fma(w, grad_out4(dst + q3 * edge.y), s3);
+      s0 = fma(w, grad_out4(dst + q.q0 * edge.y), s0);
+      s1 = fma(w, grad_out4(dst + q.q1 * edge.y), s1);
+      s2 = fma(w, grad_out4(dst + q.q2 * edge.y), s2);
+      s3 = fma(w, grad_out4(dst + q.q3 * edge.y), s3);
     }
     let at = vec4<u32>(head.x);
-    store_gradients(r0, at + q0 * head.y, code, s0);
-    store_gradients(r0 + 4u, at + q1 * head.y, code, s1);
-    store_gradients(r0 + 8u, at + q2 * head.y, code, s2);
-    store_gradients(r0 + 12u, at + q3 * head.y, code, s3);
+    store_gradients(r0, at + q.q0 * head.y, code, s0);
+    store_gradients(r0 + 4u, at + q.q1 * head.y, code, s1);
+    store_gradients(r0 + 8u, at + q.q2 * head.y, code, s2);
+    store_gradients(r0 + 12u, at + q.q3 * head.y, code, s3);
   }
 }
 
