@@ -15,9 +15,9 @@
 //               workgroup per row: an MNIST batch 0.42–0.47 ms against 0.76 for gather_u8_vec4
 //               (SwiftShader, Node), whose 196-word rows leave most lanes idle in a 4th pass
 //   gather_words_x4  u8 rows copied as they are, packed: row_words words a row, 4 words an
-//               invocation (row_words a multiple of 4); the products of blocks out of the input
-//               level unpack the bytes themselves (dense.wgsl LHS_U8, sparse.wgsl INPUT_U8), so
-//               the batch is a quarter of the stores and the products' loads of it a quarter too.
+//               invocation (row_words a multiple of 4); the dense products of blocks out of the
+//               input level unpack the bytes themselves (dense.wgsl LHS_U8), so the batch is a
+//               quarter of the stores and those products' loads of it a quarter too.
 //               (gather_u32 with features = row_words copies other widths, a word an invocation.)
 //   gather_f32  source rows of `features` f32 values (row stride `row_words` = features)
 //   gather_u32  source rows of `features` u32 values (class labels, features = 1)

@@ -64,9 +64,9 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
   const bias = slice(net.params, level.biasOffset, level.size);
   const input = ws.activation(b.src);
   const target = ws.activation(level.id);
-  const bytes = inputBytes(ws, b);
+  const active = net.activeRows(b);
+  const bytes = inputBytes(ws, b, active);
   if (b.form === 'dense') {
-    const active = net.activeRows(b);
     return matmul(rec, {
       m: rows,
       n: level.size,
@@ -93,10 +93,14 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
 
 /**
  * How block `b` finds its input: as packed bytes when it leaves the input level of a packed
- * batch (the workspace packs a batch only for plain dense blocks out of the inputs).
+ * batch. Only plain dense products read packed bytes, so a batch is packed only when every
+ * block out of the inputs is one (the rule of `batchBytes` in loop.ts); anything else here is
+ * a broken invariant, which would otherwise read bytes as floats.
  */
-function inputBytes(ws: Workspace, b: Block): PackedBytes | null {
-  return b.src === ws.structure.input.id ? ws.xBytes : null;
+function inputBytes(ws: Workspace, b: Block, active: ActiveRows | null): PackedBytes | null {
+  if (b.src !== ws.structure.input.id || !ws.xBytes) return null;
+  if (b.form !== 'dense' || active) throw new Error(`block ${b.src}→${b.dst} cannot read a packed batch (only plain dense blocks can)`);
+  return ws.xBytes;
 }
 
 /**
@@ -158,14 +162,14 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
     for (const b of s.blocksInto(level.id).reverse()) {
       if (ws.inTail(b.src)) continue;
       const input = ws.activation(b.src);
-      const bytes = inputBytes(ws, b);
+      const active = net.activeRows(b);
+      const bytes = inputBytes(ws, b, active);
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
       const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
       if (b.form === 'dense') {
         // Absent edges of a masked dense block get no gradient, so they stay zero.
         const mask = isMasked(b) ? { mask: net.mask(b) } : {};
-        const active = net.activeRows(b);
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
         const packed = bytes ? { lhsBytes: bytes } : {};
         out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
