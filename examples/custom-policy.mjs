@@ -12,6 +12,9 @@ function stallPolicy() {
   let stalled = 0;
   let pruneAt = -1;
   return {
+    // Only the pruning reads running statistics (the split scores |w|): fit collects them in
+    // that epoch alone and trains the others without their cost.
+    needsStatistics: (epoch) => epoch === pruneAt,
     async afterEpoch({ epoch, history, network }) {
       let expanded = 0;
       let pruned = 0;

@@ -41,6 +41,7 @@ export {
   REFERENCE_EXPANSION,
   referencePolicy,
   shouldExpand,
+  mayExpand,
 } from './train/expansion.js';
 export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from './graph/network.js';
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';

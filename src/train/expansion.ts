@@ -50,6 +50,14 @@ export interface PolicyContext {
 /** An expansion policy: called after every epoch of `fit`; may split and prune through `network`. */
 export interface ExpansionPolicy {
   afterEpoch(context: PolicyContext): Promise<{ expanded: number; pruned: number }>;
+  /**
+   * Asked before epoch `epoch` of `fit` trains: whether `afterEpoch` may read that epoch's
+   * running statistics (score or select edges from them). Where it answers false, the epoch
+   * trains without collecting them, which saves their cost (3 loads and stores per edge and
+   * step) and leaves the network's statistics empty after it. Without this method, every
+   * epoch collects them.
+   */
+  needsStatistics?(epoch: number): boolean;
 }
 
 /** Options of the reference policy (ALGORITHM.md), with the reference MNIST defaults. */
@@ -141,10 +149,18 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
  */
 export function shouldExpand(losses: readonly number[], last: number, o: { window: number; minEpochsBetween: number; deleteAfter: number; lossChangeThreshold: number }): boolean {
   const t = losses.length;
-  if (t - last <= Math.max(o.deleteAfter, o.minEpochsBetween, o.window) || t < o.window + 1) return false;
+  if (!mayExpand(t, last, o)) return false;
   let sum = 0;
   for (let i = t - o.window; i < t; i++) sum += Math.abs(losses[i]! - losses[i - 1]!);
   return sum / o.window < o.lossChangeThreshold;
+}
+
+/**
+ * Whether the trigger of {@link shouldExpand} can fire after epoch `t` whatever the losses: far
+ * enough from the last expansion, with a full window behind it.
+ */
+export function mayExpand(t: number, last: number, o: { window: number; minEpochsBetween: number; deleteAfter: number }): boolean {
+  return t - last > Math.max(o.deleteAfter, o.minEpochsBetween, o.window) && t >= o.window + 1;
 }
 
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */
@@ -154,6 +170,9 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
   let pendingPrune = -1;
   const score = { metric: o.metric, aggregation: o.aggregation };
   return {
+    // Running statistics matter only after an epoch that may prune or expand; exact mode
+    // scores from a pass of its own.
+    needsStatistics: (epoch) => o.statistics === 'running' && (epoch === pendingPrune || mayExpand(epoch, lastExpansion, o)),
     async afterEpoch(ctx) {
       const net = ctx.network;
       const losses = ctx.history.map((r) => (Number.isNaN(r.valLoss) ? r.trainLoss : r.valLoss));

@@ -140,9 +140,14 @@ function toEvaluation(stats: Float32Array, offset: number, classification: boole
   return { loss: stats[offset]! / rows, accuracy: classification ? stats[offset + 1]! / rows : Number.NaN, rows };
 }
 
-/** Everything recorded for one structure: replaced after the network grows. */
+/**
+ * Everything recorded for one structure, with or without running statistics: replaced after
+ * the network grows or when the statistics are switched on or off.
+ */
 interface FitPlans {
   structure: Trainable['structure'];
+  /** Whether the weight gradients add to the running statistics. */
+  collecting: boolean;
   owner: BufferOwner;
   trainWs: Workspace;
   steps: Dispatch[][];
@@ -173,7 +178,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const order = storageBuffer(device, owner, 'order.train', train.rows * 4);
     const slots = batches(train.rows, batchRows);
 
-    const record = async (): Promise<FitPlans> => {
+    const record = async (collect: boolean): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
       const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData, net));
@@ -184,13 +189,13 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       const bodies = new PlanCache(async (rows) => [
         ...(await recordForward(rec, net, trainWs, rows)),
         ...(await recordLoss(rec, net, trainWs, rows, o.loss, true, 0)),
-        ...(await recordBackward(rec, net, trainWs, rows, statistics)),
+        ...(await recordBackward(rec, net, trainWs, rows, collect)),
         ...update,
       ]);
       const steps: Dispatch[][] = [];
       for (const [i, slot] of slots.entries()) steps.push([...gathers[i]!, ...(await bodies.get(slot.rows))]);
       const evaluation = valData && evalWs ? await recordInference(net, rec, valData, evalWs, o.loss) : null;
-      return { structure: net.structure, owner: planOwner, trainWs, steps, evalWs, evaluation };
+      return { structure: net.structure, collecting: collect, owner: planOwner, trainWs, steps, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
     const progress = options.onProgress ? progressReporter(owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
@@ -200,17 +205,23 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       submitChunks(device, p.evalWs, p.evaluation.steps);
       return toEvaluation(await gpu.readFloats(p.evalWs.stats.buffer, STATS_SLOT / 4, 4), 0, classification);
     };
-    const current = async (): Promise<FitPlans> => {
-      if (!plans || plans.structure !== net.structure) {
+    const current = async (collect: boolean): Promise<FitPlans> => {
+      if (!plans || plans.structure !== net.structure || plans.collecting !== collect) {
         plans?.owner.destroy();
-        plans = await record();
+        plans = await record(collect);
       }
       return plans;
     };
 
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const started = performance.now();
-      const p = await current();
+      // A policy reads the statistics only after some epochs (the reference: one that may
+      // expand, and the pruning); the others train with kernels compiled without them (on a
+      // software adapter a weight gradient compiled with statistics costs up to twice as much,
+      // even with its statistics switched off by a uniform). The last epoch always collects
+      // them, so they are there for whoever scores edges after fit.
+      const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch) ?? true));
+      const p = await current(collect);
       const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       writeView(device, order.buffer, 0, permutation);
       const reported: Promise<void>[] = [];
@@ -230,7 +241,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         if (slot !== undefined) reported.push(progress!.report(slot, { epoch, step: i + 1, steps: p.steps.length, started }));
       }
       await Promise.all(reported);
-      if (statistics) net.noteStatistics(p.steps.length, true);
+      if (statistics) net.noteStatistics(collect ? p.steps.length : 0, true);
       const v = await validate(p);
       const t = toEvaluation(await gpu.readFloats(p.trainWs.stats.buffer, 0, 4), 0, classification);
       const report: EpochReport = {
@@ -253,7 +264,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           network: net.growthControl(),
           train,
           currentLoss: async () => {
-            const now = await current();
+            const now = await current((plans as FitPlans | null)?.collecting ?? statistics);
             return now.evaluation ? (await validate(now)).loss : (await evaluate(net, train, o.loss)).loss;
           },
         });

@@ -62,11 +62,14 @@ export interface FitOptions {
   /** Seed of the per-epoch shuffles. */
   seed?: number;
   shuffle?: boolean;
-  /** Accumulate running per-edge gradient statistics (cleared at each epoch's start). */
+  /** Accumulate running per-edge gradient statistics in every epoch (cleared at each epoch's start). */
   edgeStatistics?: boolean;
   /**
    * Grow the network while it trains: reference options (see {@link ExpansionOptions}; `{}`
-   * for the reference defaults) or a policy of your own. Turns on `edgeStatistics`.
+   * for the reference defaults) or a policy of your own. Collects the running statistics in
+   * the epochs whose end the policy may score edges after (see
+   * {@link ExpansionPolicy.needsStatistics}) and in the last one; `edgeStatistics` makes it
+   * every epoch.
    */
   expansion?: ExpansionOptions | ExpansionPolicy;
   /** After every epoch (and any growth). It may call the network's `predict` and `evaluate`; fit waits for it. */

@@ -3,7 +3,7 @@ import { spirals } from '../../src/data/generated.js';
 import { ConfigError } from '../../src/errors.js';
 import type { GrowthControl } from '../../src/graph/networkTypes.js';
 import type { PruneSelectOptions, ScoreOptions } from '../../src/graph/selection.js';
-import { type ExpandEvent, type ExpansionPolicy, type PruneEvent, referencePolicy, resolveExpansion, shouldExpand } from '../../src/train/expansion.js';
+import { type ExpandEvent, type ExpansionPolicy, mayExpand, type PruneEvent, referencePolicy, resolveExpansion, shouldExpand } from '../../src/train/expansion.js';
 import type { EpochReport } from '../../src/train/options.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -57,6 +57,90 @@ describe('the prune metric', () => {
       { what: 'split', metric: 'abs-grad' },
       { what: 'prune', metric: 'weight-abs', normalization: 'per-level' },
     ]);
+  });
+});
+
+describe('running statistics only where the policy reads them', () => {
+  const growth = {
+    expandable: () => [1],
+    selectEdgesToSplit: async () => [{ block: 0, edge: 0 }],
+    selectEdgesToPrune: async () => [],
+    splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
+    synchronize: async () => {},
+    collectEdgeStatistics: async () => {},
+  } as unknown as GrowthControl;
+
+  async function asked(statistics: 'running' | 'exact'): Promise<{ needs: boolean[]; expandedAt: number[] }> {
+    // max(deleteAfter, minEpochsBetween, window) = 3: expansions may come after epochs 4, 8, …
+    const policy = referencePolicy({ window: 2, minEpochsBetween: 3, deleteAfter: 2, lossChangeThreshold: 1, statistics });
+    const history: EpochReport[] = [];
+    const needs: boolean[] = [];
+    const expandedAt: number[] = [];
+    for (let epoch = 1; epoch <= 9; epoch++) {
+      needs.push(policy.needsStatistics!(epoch));
+      history.push({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, architecture: [] });
+      const r = await policy.afterEpoch({ epoch, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
+      if (r.expanded) expandedAt.push(epoch);
+    }
+    return { needs, expandedAt };
+  }
+
+  it('the reference policy asks for them before an epoch that may expand or prunes', async () => {
+    const running = await asked('running');
+    expect(running.expandedAt).toEqual([4, 8]);
+    // Epochs 4 and 8 may expand, 6 prunes (deleteAfter 2); the others cannot use scores.
+    expect(running.needs).toEqual([false, false, false, true, false, true, false, true, false]);
+    expect(mayExpand(4, 0, { window: 2, minEpochsBetween: 3, deleteAfter: 2 })).toBe(true);
+    expect(mayExpand(3, 0, { window: 2, minEpochsBetween: 3, deleteAfter: 2 })).toBe(false);
+    // Exact mode scores from a pass of its own.
+    const exact = await asked('exact');
+    expect(exact.expandedAt).toEqual([4, 8]);
+    expect(exact.needs.every((n) => !n)).toBe(true);
+  });
+
+  it('skipping them changes nothing of the run: same growth, same weights, same statistics at the end', async () => {
+    const train = spirals({ rows: 400, seed: 5 });
+    const validation = spirals({ rows: 200, seed: 6 });
+    const run = async (always: boolean) => {
+      const net = runtime().createNetwork({ sizes: [2, 12, 2], seed: 3 });
+      const batches: number[] = [];
+      const zeroWhenSkipped: boolean[] = [];
+      const reports = await net.fit(train, {
+        epochs: 11,
+        batchSize: 50,
+        validation,
+        optimizer: { name: 'adam', lr: 0.01 },
+        edgeStatistics: always,
+        expansion: { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5 },
+        onEpoch: async (r) => {
+          // A split or prune clears the statistics: count only the epochs without growth.
+          if (r.expanded > 0 || r.pruned > 0) return;
+          batches.push(net.statisticsBatches);
+          if (net.statisticsBatches === 0) {
+            const stats = await net.gpu.readFloats(net.edgeStats, 0, 3 * net.parameterCount);
+            zeroWhenSkipped.push(stats.every((v) => v === 0));
+          }
+        },
+      });
+      const params = await net.gpu.readFloats(net.params, 0, net.parameterCount);
+      const stats = await net.gpu.readFloats(net.edgeStats, 0, 3 * net.parameterCount);
+      net.destroy();
+      return { reports: reports.map(({ seconds: _, ...r }) => r), batches, zeroWhenSkipped, params, stats };
+    };
+    const always = await run(true);
+    const skipping = await run(false);
+    expect(always.reports.some((r) => r.expanded > 0) && always.reports.some((r) => r.pruned > 0)).toBe(true);
+    expect(skipping.reports).toEqual(always.reports);
+    expect(skipping.params).toEqual(always.params);
+    expect(skipping.stats).toEqual(always.stats); // the last epoch collects them
+    expect(always.batches.every((b) => b === 8)).toBe(true);
+    const skipped = skipping.batches.filter((b) => b === 0).length;
+    console.info(`statistics collected in ${skipping.batches.length - skipped} of ${skipping.batches.length} epochs without growth`);
+    expect(skipping.batches.every((b) => b === 0 || b === 8)).toBe(true);
+    expect(skipped).toBeGreaterThanOrEqual(4);
+    expect(skipping.batches[skipping.batches.length - 1]).toBe(8);
+    expect(skipping.zeroWhenSkipped.length).toBeGreaterThan(0);
+    expect(skipping.zeroWhenSkipped.every(Boolean)).toBe(true);
   });
 });
 
