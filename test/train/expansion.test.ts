@@ -9,6 +9,8 @@ import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const trigger = { window: 3, minEpochsBetween: 4, deleteAfter: 2, lossChangeThreshold: 0.01 };
+/** Expands at every possible epoch (any loss change passes) on 2-D spirals, and prunes half. */
+const quickGrowth = { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5 };
 
 describe('the expansion trigger (ALGORITHM.md)', () => {
   it('waits for max(deleteAfter, minEpochsBetween, window) epochs after the last expansion', () => {
@@ -111,7 +113,7 @@ describe('running statistics only where the policy reads them', () => {
         validation,
         optimizer: { name: 'adam', lr: 0.01 },
         edgeStatistics: always,
-        expansion: { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5 },
+        expansion: { ...quickGrowth },
         onEpoch: async (r) => {
           // A split or prune clears the statistics: count only the epochs without growth.
           if (r.expanded > 0 || r.pruned > 0) return;
@@ -156,7 +158,7 @@ describe('fit with expansion', () => {
       batchSize: 50,
       validation,
       optimizer: { name: 'adam', lr: 0.01 },
-      expansion: { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5, onExpand: (e) => void expands.push(e), onPrune: (e) => void prunes.push(e) },
+      expansion: { ...quickGrowth, onExpand: (e) => void expands.push(e), onPrune: (e) => void prunes.push(e) },
     });
     expect(expands.length).toBeGreaterThanOrEqual(1);
     const first = expands[0]!;
