@@ -53,8 +53,8 @@ export interface ExpansionPolicy {
   /**
    * Asked before epoch `epoch` of `fit` trains: whether `afterEpoch` may read that epoch's
    * running statistics (score or select edges from them). Where it answers false, the epoch
-   * trains without collecting them, which saves their cost (3 loads and stores per edge and
-   * step) and leaves the network's statistics empty after it. Without this method, every
+   * trains without collecting them, which saves their cost (three loads and three stores per
+   * edge and step) and leaves the network's statistics empty after it. Without this method, every
    * epoch collects them.
    */
   needsStatistics?(epoch: number): boolean;

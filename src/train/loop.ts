@@ -264,7 +264,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           network: net.growthControl(),
           train,
           currentLoss: async () => {
-            const now = await current((plans as FitPlans | null)?.collecting ?? statistics);
+            const now = await current(collect);
             return now.evaluation ? (await validate(now)).loss : (await evaluate(net, train, o.loss)).loss;
           },
         });

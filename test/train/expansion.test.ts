@@ -9,6 +9,8 @@ import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const trigger = { window: 3, minEpochsBetween: 4, deleteAfter: 2, lossChangeThreshold: 0.01 };
+/** An epoch report of constant loss: the trigger's plateau at every epoch it may fire. */
+const flatEpoch = (epoch: number): EpochReport => ({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, architecture: [] });
 /** Expands at every possible epoch (any loss change passes) on 2-D spirals, and prunes half. */
 const quickGrowth = { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5 };
 
@@ -52,7 +54,7 @@ describe('the prune metric', () => {
     const policy = referencePolicy({ metric: 'abs-grad', pruneMetric: 'weight-abs', pruneNormalization: 'per-level', window: 1, minEpochsBetween: 1, deleteAfter: 2, lossChangeThreshold: 1 });
     const history: EpochReport[] = [];
     for (let epoch = 1; epoch <= 5; epoch++) {
-      history.push({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, architecture: [] });
+      history.push(flatEpoch(epoch));
       await policy.afterEpoch({ epoch, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
     }
     expect(asked).toEqual([
@@ -80,7 +82,7 @@ describe('running statistics only where the policy reads them', () => {
     const expandedAt: number[] = [];
     for (let epoch = 1; epoch <= 9; epoch++) {
       needs.push(policy.needsStatistics!(epoch));
-      history.push({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, architecture: [] });
+      history.push(flatEpoch(epoch));
       const r = await policy.afterEpoch({ epoch, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
       if (r.expanded) expandedAt.push(epoch);
     }
