@@ -2,6 +2,7 @@
 // second Dawn instance of the same adapter: the software adapter here, or a real GPU (Vulkan)
 // on a machine that has one.
 import { createNodeRuntime, loadMnist } from '../src/node.js';
+import { dawnFlagsWith } from '../src/node/dawn.js';
 import { gpuPeak, table, version } from './report.js';
 import { type Peer, runSuite } from './suite.js';
 
@@ -13,7 +14,9 @@ import { type Peer, runSuite } from './suite.js';
 async function startTfjs(): Promise<{ peer: Peer; info: { version: string; adapter: string } } | null> {
   try {
     const dawn = (await import('webgpu')) as { create(flags: string[]): GPU };
-    const navigator = Object.assign(Object.create((globalThis as { navigator?: object }).navigator ?? {}) as object, { gpu: dawn.create([]) });
+    // The same Dawn flags as senn's runtime (bounds checks off), so both run on equal terms.
+    const gpu = dawn.create(dawnFlagsWith([], BOUNDS_CHECKS));
+    const navigator = Object.assign(Object.create((globalThis as { navigator?: object }).navigator ?? {}) as object, { gpu });
     Object.defineProperty(globalThis, 'navigator', { value: navigator, configurable: true, writable: true });
     const { initTfjs, tfjsPeer } = await import('./tfjs.js');
     return { peer: tfjsPeer, info: await initTfjs() };
@@ -23,8 +26,14 @@ async function startTfjs(): Promise<{ peer: Peer; info: { version: string; adapt
   }
 }
 
+/**
+ * senn runs here as `senn train` does, with Dawn's bounds checks off (see createNodeRuntime's
+ * `boundsChecks`); TensorFlow.js's instance gets the same flags.
+ */
+const BOUNDS_CHECKS = false;
+
 export async function nodeRun(reps: number, dataDir?: string): Promise<Record<string, unknown>> {
-  const rt = await createNodeRuntime();
+  const rt = await createNodeRuntime({ boundsChecks: BOUNDS_CHECKS });
   try {
     const { train } = loadMnist(dataDir);
     const rows = 12_000;

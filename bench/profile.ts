@@ -22,9 +22,10 @@ if (!file) {
   process.exit(2);
 }
 const reps = Number(repsArg ?? 20);
-const rt = await createNodeRuntime();
+// As `senn train` runs: Dawn's bounds checks off.
+const rt = await createNodeRuntime({ boundsChecks: false });
 const net = rt.loadNetwork(new Uint8Array(readFileSync(file)));
-console.log(`${rt.adapter.description}; ${net.sizes.join('-')}, ${net.parameterCount} parameters`);
+console.log(`${rt.gpu.adapterName}; ${net.sizes.join('-')}, ${net.parameterCount} parameters`);
 for (const b of net.structure.blocks) console.log(`  block ${b.src} → ${b.dst}: ${b.form}, ${b.topology.srcOf.length} edges`);
 
 const batch = subset(loadMnist().train, Array.from({ length: 256 }, (_, i) => i));

@@ -16,9 +16,13 @@ export class Runtime {
     this.kernels = new KernelCache(gpu);
   }
 
-  /** Create a runtime on a `GPU` object (navigator.gpu, or Dawn's in Node). */
-  static async fromGpu(gpu: GPU, source: AdapterDescription['source'], options?: GPURequestAdapterOptions): Promise<Runtime> {
-    return new Runtime(await GpuContext.create(gpu, source, options));
+  /**
+   * Create a runtime on a `GPU` object (navigator.gpu, or Dawn's in Node). `boundsChecks`
+   * records how that `GPU` was created (see {@link AdapterDescription.boundsChecks}); it
+   * changes nothing by itself.
+   */
+  static async fromGpu(gpu: GPU, source: AdapterDescription['source'], options?: GPURequestAdapterOptions, boundsChecks?: boolean): Promise<Runtime> {
+    return new Runtime(await GpuContext.create(gpu, source, options, boundsChecks));
   }
 
   /** The adapter this runtime runs on. */

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodeRuntime } from '../node/dawn.js';
 import { DATASET_HELP, loadData } from './datasets.js';
-import { readModel } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, readModel } from './options.js';
 import { ConfigError } from '../errors.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
@@ -15,7 +15,7 @@ Options:
   --data-dir DIR     directory of IDX files for mnist / fashion-mnist
   --test FILE        CSV: evaluate on this file (default: the --dataset CSV file, whole)
   --json FILE        also write the result as JSON
-  --software         use the software adapter even if a GPU is present
+${ADAPTER_HELP}
   -h, --help         show this help
 
 ${DATASET_HELP}
@@ -30,7 +30,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       test: { type: 'string' },
       json: { type: 'string' },
-      software: { type: 'boolean', default: false },
+      ...ADAPTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -47,7 +47,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const sameData = dataset === run.data.dataset;
   const data = loadData({ dataset, seed: Number(run.args.seed ?? 0), dataDir: v['data-dir'], testFile: v.test }, sameData ? run.data : { ...run.data, dataset });
   const regression = run.data.task === 'regression';
-  const runtime = await createNodeRuntime({ forceSoftware: v.software });
+  const runtime = await createNodeRuntime(adapterOptions(v));
   try {
     const net = runtime.loadNetwork(bytes);
     const result = await net.evaluate(data.test, regression ? 'mse' : 'softmax-cross-entropy');

@@ -6,7 +6,7 @@ import { ConfigError, DatasetError } from '../errors.js';
 import { type CsvTable, csvFeatures, readCsv } from '../node/csv.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import type { DataRecipe } from './datasets.js';
-import { readModel } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, readModel } from './options.js';
 
 export const PREDICT_HELP = `Usage: senn predict MODEL.senn --input FILE.csv [options]
 
@@ -23,7 +23,7 @@ class's probability; regression: "prediction".
 Options:
   --input FILE       CSV file of inputs (required)
   --output FILE      where to write the predictions (default: standard output)
-  --software         use the software adapter even if a GPU is present
+${ADAPTER_HELP}
   -h, --help         show this help
 `;
 
@@ -73,7 +73,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     options: {
       input: { type: 'string' },
       output: { type: 'string' },
-      software: { type: 'boolean', default: false },
+      ...ADAPTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -87,7 +87,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (!v.input) throw new ConfigError('senn predict needs --input FILE.csv');
   const { bytes, run } = readModel(positionals[0]!);
   const table = readCsv(v.input);
-  const runtime = await createNodeRuntime({ forceSoftware: v.software });
+  const runtime = await createNodeRuntime(adapterOptions(v));
   try {
     const net = runtime.loadNetwork(bytes);
     const data = inputsOf(table, run.data, net.inputs);

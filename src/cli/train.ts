@@ -8,7 +8,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
-import { numberOption, readModel, type SavedRun } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, numberOption, readModel, type SavedRun } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
@@ -42,7 +42,7 @@ Options:
   --keep-best        end with the network of the epoch of lowest validation loss (among
                      epochs without growth) instead of the last one: test, --save and
                      --json use it
-  --software         use the software adapter even if a GPU is present
+${ADAPTER_HELP}
   -h, --help         show this help
 
 Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
@@ -88,7 +88,7 @@ const OPTIONS = {
   save: { type: 'string' },
   resume: { type: 'string' },
   json: { type: 'string' },
-  software: { type: 'boolean', default: false },
+  ...ADAPTER_OPTIONS,
   'keep-best': { type: 'boolean', default: false },
   expand: { type: 'boolean', default: false },
   metric: { type: 'string' },
@@ -195,7 +195,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const outputs = regression ? (data.train.targetCount ?? 1) : data.train.classes!;
   const [train, validation] = splitDataset(data.train, 1 - args.valFraction, args.seed);
 
-  const runtime = await createNodeRuntime({ forceSoftware: v.software });
+  const runtime = await createNodeRuntime(adapterOptions(v));
   try {
     let net = resumed
       ? runtime.loadNetwork(resumed.bytes)

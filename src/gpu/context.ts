@@ -11,6 +11,12 @@ export interface AdapterDescription {
   isFallback: boolean;
   /** Where the adapter came from: `browser` (navigator.gpu) or `node-dawn` (the webgpu package). */
   source: 'browser' | 'node-dawn';
+  /**
+   * Whether Dawn bounds-checks every buffer access of every shader (its robustness transform):
+   * set in Node, where `createNodeRuntime`'s `boundsChecks` chose it; absent in a browser, which
+   * applies its own setting (on, unless it was launched with Dawn's `disable_robustness`).
+   */
+  boundsChecks?: boolean;
 }
 
 /** Limits senn raises above WebGPU's defaults when the adapter allows it. */
@@ -71,6 +77,7 @@ export class GpuContext {
     gpu: GPU,
     source: AdapterDescription['source'],
     options: GPURequestAdapterOptions = {},
+    boundsChecks?: boolean,
   ): Promise<GpuContext> {
     const adapter = await gpu.requestAdapter(options);
     if (!adapter) throw new AdapterLimitError('no WebGPU adapter is available');
@@ -92,6 +99,7 @@ export class GpuContext {
       description: info.description ?? '',
       isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) || info.architecture === 'swiftshader',
       source,
+      ...(boundsChecks === undefined ? {} : { boundsChecks }),
     });
   }
 
@@ -99,11 +107,15 @@ export class GpuContext {
     return this.device.limits;
   }
 
-  /** A one-line name of the adapter, e.g. `google swiftshader (SwiftShader driver 5.0.0), software`. */
+  /**
+   * A one-line name of the adapter, e.g. `google swiftshader (SwiftShader driver 5.0.0), software`
+   * (`, bounds checks off` added where Dawn's bounds checks were turned off).
+   */
   get adapterName(): string {
     const a = this.adapter;
     const detail = a.description || a.device;
-    return `${a.vendor || 'unknown'} ${a.architecture || ''}${detail ? ` (${detail})` : ''}${a.isFallback ? ', software' : ''}`.replace(/\s+/g, ' ').trim();
+    const notes = `${a.isFallback ? ', software' : ''}${a.boundsChecks === false ? ', bounds checks off' : ''}`;
+    return `${a.vendor || 'unknown'} ${a.architecture || ''}${detail ? ` (${detail})` : ''}${notes}`.replace(/\s+/g, ' ').trim();
   }
 
   /** Throw the first captured device error (once), or the loss, if any. */

@@ -5,11 +5,15 @@ import type { Runtime } from '../../src/runtime.js';
 /**
  * One Dawn runtime per test file (software Vulkan here, a GPU where there is one),
  * destroyed after the file. Use inside a describe block or at the top level.
+ * Dawn's bounds checks are off, as `senn train` runs: every kernel is then compared with its
+ * CPU reference without Dawn clamping its indices, so a kernel that reached past a buffer
+ * would read zeros or garbage and fail here instead of passing on clamped values.
+ * (The browser tests keep Chromium's checks on.)
  */
 export function useRuntime(): () => Runtime {
   let runtime: Runtime | null = null;
   beforeAll(async () => {
-    runtime = await createNodeRuntime();
+    runtime = await createNodeRuntime({ boundsChecks: false });
   });
   afterAll(() => {
     runtime?.destroy();
