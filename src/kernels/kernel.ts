@@ -203,10 +203,13 @@ export class KernelCache {
 
   private async compile(spec: KernelSpec, code: string): Promise<GPUShaderModule> {
     const device = this.gpu.device;
+    // The scope is popped right after the call it watches: kernels compile concurrently, and a
+    // scope popped after an await could be another compile's (scopes are a stack).
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ label: spec.file, code });
+    const scope = device.popErrorScope();
     const info = await module.getCompilationInfo();
-    const scopeError = await device.popErrorScope();
+    const scopeError = await scope;
     const first = info.messages.find((m) => m.type === 'error');
     if (first) {
       // Map the line back to the file it is in: the prelude's lines come first.
@@ -236,15 +239,16 @@ export class KernelCache {
     });
     const constants: Record<string, number> = {};
     for (const [name, value] of Object.entries(spec.constants ?? {})) constants[name] = Number(value);
-    const pipeline = await this.gpu.scoped(`${spec.file}:${spec.entryPoint}`, () =>
-      device.createComputePipeline({
+    // Asynchronous, so that the kernels of a plan, requested together, compile together.
+    const pipeline = await device
+      .createComputePipelineAsync({
         label: `${spec.file}:${spec.entryPoint}`,
         layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: spec.entryPoint, constants },
-      }),
-    ).catch((error: Error) => {
-      throw new ShaderCompileError(error.message, spec.file, 0);
-    });
+      })
+      .catch((error: Error) => {
+        throw new ShaderCompileError(error.message, spec.file, 0);
+      });
     return new Kernel(spec, device, layout, pipeline, reflected);
   }
 }

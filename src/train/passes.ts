@@ -31,6 +31,19 @@ export interface ActiveRows {
   compact: boolean;
 }
 
+/**
+ * The values of `promises` once all have settled, in order; the first rejection is thrown only
+ * then. Recording requests its kernels together so that they compile together, and a failed
+ * one must not leave the others still creating buffers for a plan whose owner the caller is
+ * already destroying.
+ */
+export async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> | T[K] }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 const slice = (buffer: GPUBuffer, offsetFloats: number, floats: number) => ({ buffer, offset: offsetFloats * 4, size: Math.max(1, floats) * 4 });
 
 function weights(net: GraphView, b: Block) {
@@ -44,18 +57,18 @@ function weights(net: GraphView, b: Block) {
  */
 export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number): Promise<Dispatch[]> {
   const s = net.structure;
-  const out: Dispatch[] = [];
+  const out: Promise<Dispatch>[] = [];
   for (const level of s.levels.slice(1)) {
     const fused = ws.inTail(level.id);
     const blocks = s.blocksInto(level.id).filter((b) => !ws.inTail(b.src));
     for (const [k, b] of blocks.entries()) {
       // Blocks into one level are summed; the last adds the bias and applies the activation.
-      out.push(await blockForward(rec, net, ws, rows, b, k > 0, !fused && k === blocks.length - 1));
+      out.push(blockForward(rec, net, ws, rows, b, k > 0, !fused && k === blocks.length - 1));
     }
   }
   const tail = ws.tail;
-  if (tail) out.push(await graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations }));
-  return out;
+  if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations }));
+  return settleAll(out);
 }
 
 /** One block's product into its destination level: assigned or `accumulate`d, and when `finish`, + bias and activation. */
@@ -121,7 +134,7 @@ export async function recordLoss(
   // With an identity output the loss writes dz directly; otherwise da, then da ⊙ act'.
   const direct = last.activation === 'identity';
   const out = [
-    await loss(rec, {
+    loss(rec, {
       entry: lossName === 'mse' ? 'mse' : 'softmax_xent',
       rows,
       classes: last.size,
@@ -134,9 +147,9 @@ export async function recordLoss(
     }),
   ];
   if (writeGrad && !direct) {
-    out.push(await activationGrad(rec, { m: rows, n: last.size, activation: last.activation, da: ws.outputGrad.buffer, a: ws.output, dz }));
+    out.push(activationGrad(rec, { m: rows, n: last.size, activation: last.activation, da: ws.outputGrad.buffer, a: ws.output, dz }));
   }
-  return out;
+  return settleAll(out);
 }
 
 /**
@@ -149,13 +162,13 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
   const s = net.structure;
   // Levels whose input gradient a block has already assigned (the others then add to it).
   const assigned = new Set<number>();
-  const out: Dispatch[] = [];
+  const out: Promise<Dispatch>[] = [];
   const tail = ws.tail;
   if (tail) {
     // The tail's own edges and biases: its hidden levels' gradients, then every weight's.
     const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients };
-    out.push(await graphBackward(rec, { ...arenas, params: net.params }));
-    out.push(await graphEdgeGrad(rec, { ...arenas, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) }));
+    out.push(graphBackward(rec, { ...arenas, params: net.params }));
+    out.push(graphEdgeGrad(rec, { ...arenas, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) }));
   }
   for (const level of [...s.levels.slice(1)].reverse()) {
     const dz = ws.gradient(level.id);
@@ -172,9 +185,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         const mask = isMasked(b) ? { mask: net.mask(b) } : {};
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
         const packed = bytes ? { lhsBytes: bytes } : {};
-        out.push(await matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
+        out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
       } else {
-        out.push(await edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
+        out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
       }
       const source = s.level(b.src);
       if (source.role === 'input') continue;
@@ -183,7 +196,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const finishing = { aux: ws.activation(b.src), activation: source.activation };
       if (b.form === 'dense') {
         out.push(
-          await matmul(rec, {
+          matmul(rec, {
             m: rows,
             n: source.size,
             k: level.size,
@@ -197,10 +210,10 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
           }),
         );
       } else {
-        out.push(await spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing }));
+        out.push(spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing }));
       }
     }
-    if (!ws.inTail(level.id)) out.push(await biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
+    if (!ws.inTail(level.id)) out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
   }
-  return out;
+  return settleAll(out);
 }
