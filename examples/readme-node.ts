@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createNodeRuntime, loadMnist, splitDataset } from 'senn/node';
 
-const runtime = await createNodeRuntime();
+const runtime = await createNodeRuntime({ boundsChecks: false }); // only senn's kernels run here
 const { train: full, test } = loadMnist();             // the real 60,000 + 10,000 images
 const [train, validation] = splitDataset(full, 0.8, 0);
 const net = runtime.createNetwork({ sizes: [784, 10], seed: 0 });
