@@ -48,7 +48,7 @@ export const ADAPTER_OPTIONS = {
 export const ADAPTER_HELP = `  --software         use the software adapter even if a GPU is present
   --bounds-checks    keep Dawn's bounds checks on every shader buffer access; off by default,
                      as senn's kernels keep their indices in range (tested so), which makes
-                     training about 1.4x faster on the software adapter`;
+                     training about 1.3x faster on the software adapter`;
 
 /** The runtime options those flags ask for. */
 export function adapterOptions(v: { software?: boolean; 'bounds-checks'?: boolean }): NodeRuntimeOptions {

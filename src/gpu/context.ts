@@ -136,15 +136,6 @@ export class GpuContext {
     this.check();
   }
 
-  /** Run `body` inside a validation error scope and turn an error into a {@link DeviceError}. */
-  async scoped<T>(what: string, body: () => T): Promise<T> {
-    this.device.pushErrorScope('validation');
-    const result = body();
-    const error = await this.device.popErrorScope();
-    if (error) throw new DeviceError(`${what}: ${error.message}`);
-    return result;
-  }
-
   /** Copy `size` bytes of `source` from `offset` to the CPU. Used once per epoch, never per step. */
   async read(source: GPUBuffer, offset = 0, size = source.size - offset): Promise<ArrayBuffer> {
     return (await this.readRanges([{ buffer: source, offset, size }]))[0]!;

@@ -37,7 +37,7 @@ export interface NodeRuntimeOptions {
    * against its CPU reference, and a grown network trains bit for bit alike with them on and
    * off. A runtime that runs only senn's kernels can therefore turn them off, as Chrome does for
    * its own Skia Graphite shaders with the same toggle: on SwiftShader a storage load costs
-   * about 1.6 ns instead of 5.3 and training runs about 1.4x faster (`senn train` turns them
+   * about 1.6 ns instead of 5.3 and training runs about 1.3x faster (`senn train` turns them
    * off unless given `--bounds-checks`). Keep them on where this runtime's device also runs
    * WGSL of your own: without them an index past a buffer reads or writes whatever lies there.
    */
