@@ -9,33 +9,46 @@
 // whose values start at `base` is at base + r·size + i. A neuron's `at` is base + i and its
 // `stride` the level's size. Parameters are read from the network's flat buffer by index.
 //
+// Feeders: hidden levels before the tail with sparse blocks into it (src/graph/fusion.ts). The
+// block kernels compute them, but their activations and gradients live in a second pair of
+// arenas (feed_act, feed_grad; a block kernel may read a feeder and write a tail level in one
+// dispatch, which one shared buffer would forbid), so these kernels also run the feeders'
+// blocks into the tail.
+//
 // Tables (storage, read, one vec4<u32> per entry):
 //   neurons    2 per tail neuron in evaluation order (output level last):
-//              (at, stride, first edge, end edge), (bias parameter, activation code, pre, 0);
+//              (at, stride, first edge, end edge), (bias parameter, activation code, pre, mid);
 //              pre = 1: the arena already holds a partial sum (blocks from earlier levels,
-//              added by the block kernels).
-//   edges      the edges into tail neurons, grouped by destination in the order of `neurons`:
-//              (source at, source stride, weight parameter, 0).
-//   sources    2 per hidden tail neuron, later levels first: (at, stride, first out-edge, end
-//              out-edge), (activation code, 0, 0, 0).
-//   out_edges  the edges out of hidden tail neurons, grouped by source in the order of
-//              `sources`: (destination at, destination stride, weight parameter, 0).
-//   chunks     graph_edge_grad's work: (first edge, count 1..8, destination at, destination
-//              stride): up to 8 consecutive edges of one destination; or (bias parameter, 0,
-//              at, stride): a neuron's bias.
+//              added by the block kernels); edges [first, mid) come from feeders.
+//   edges      the edges into tail neurons, grouped by destination in the order of `neurons`,
+//              each destination's from feeders first: (source at, source stride, weight
+//              parameter, 0); `at` in the feeder arena for an edge from a feeder.
+//   sources    2 per hidden tail neuron, later levels first, then the last `feeder_sources`
+//              entries: the feeders' neurons (at in the feeder arenas): (at, stride, first
+//              out-edge, end out-edge), (activation code, adds, 0, 0); adds = 1: a feeder's
+//              gradient is added to what its arena holds (its blocks into the output level,
+//              run by the block kernels before, wrote it).
+//   out_edges  the edges out of those sources, grouped by source in the order of `sources`:
+//              (destination at, destination stride, weight parameter, 0).
+//   chunks     graph_edge_grad's work, the feeders' edges first: (first edge, count 1..8,
+//              destination at, destination stride): up to 8 consecutive edges of one
+//              destination, all from feeders or all not; or (bias parameter, 0, at, stride): a
+//              neuron's bias.
 //
 // Entry points:
 //   graph_forward    every tail neuron in order: act(pre-sum + Σ w · source + bias), written to
 //                    the activation arena.
-//   graph_backward   every hidden tail neuron, later levels first: (Σ w · grad of destination)
-//                    × act'(activation), written to the gradient arena; the output level's
+//   graph_backward   every hidden tail neuron, later levels first, then every feeder neuron:
+//                    (Σ w · grad of destination) × act'(activation), written to the gradient
+//                    arena (a feeder's: to its arena, added when `adds`); the output level's
 //                    gradient comes from the loss.
 //   graph_edge_grad  per chunk: each edge's Σ_r grad[r, dst] · act[r, src], or the bias's
 //                    Σ_r grad[r, i], into the gradient buffer; with STATS, also (|g|, g, g²)
-//                    added to the edge's running statistics (not for biases).
+//                    added to the edge's running statistics (not for biases). FEEDERS: the
+//                    dispatch for the feeders' chunks (sources read from feed_act).
 //
 // Bindings (group 0):
-//   @binding(0)  params     : uniform Params { rows, neurons, sources, chunks }
+//   @binding(0)  params     : uniform Params { rows, neurons, sources, chunks, feeder_sources, chunk_base }
 //   @binding(1)  neurons    : storage, read vec4<u32>  2 × neurons      (forward)
 //   @binding(2)  edges      : storage, read vec4<u32>  edges            (forward, edge_grad)
 //   @binding(3)  sources    : storage, read vec4<u32>  2 × sources      (backward)
@@ -48,10 +61,14 @@
 //   @binding(10) grad       : storage, read            gradient arena   (edge_grad)
 //   @binding(11) wgrad      : storage, rw              parameters       (edge_grad)
 //   @binding(12) edge_stats : storage, rw              3 × parameters   (edge_grad with STATS)
+//   @binding(13) feed_act   : storage, read            feeder activation arena (forward, backward, edge_grad with FEEDERS)
+//   @binding(14) feed_grad  : storage, rw              feeder gradient arena   (backward)
 //
 // Dispatch: graph_forward / graph_backward: workgroup 4, one invocation per 16 batch rows (each
 //   invocation owns its rows, so levels need no barrier between them): grid (ceil(rows / 64), 1, 1).
-//   graph_edge_grad: workgroup 64, one invocation per chunk, grid (x, y, 1) with x·y·64 ≥ chunks.
+//   graph_edge_grad: workgroup 64, one invocation per chunk of chunks [chunk_base, chunk_base +
+//   chunks), grid (x, y, 1) with x·y·64 ≥ chunks; one dispatch for the feeders' chunks (FEEDERS)
+//   and one for the others.
 
 override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
 override STATS: bool = false;
@@ -61,8 +78,10 @@ const ROWS: u32 = 16u; // batch rows per invocation of graph_forward and graph_b
 struct Params {
   rows: u32,
   neurons: u32,
-  sources: u32,
-  chunks: u32,
+  sources: u32,         // entries of `sources`, the feeders' last
+  chunks: u32,          // chunks of this graph_edge_grad dispatch, from chunk_base
+  feeder_sources: u32,  // the feeders' entries at the end of `sources`
+  chunk_base: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -78,6 +97,13 @@ struct Params {
 @group(0) @binding(10) var<storage, read> grad: array<f32>;
 @group(0) @binding(11) var<storage, read_write> wgrad: array<f32>;
 @group(0) @binding(12) var<storage, read_write> edge_stats: array<f32>;
+@group(0) @binding(13) var<storage, read> feed_act: array<f32>;
+@group(0) @binding(14) var<storage, read_write> feed_grad: array<f32>;
+
+// graph_edge_grad's chunks are edges from feeders (their sources are in feed_act), which
+// come first in the chunk table, not the tail's own: a second dispatch, since a software
+// adapter pays for both sides of a branch, even a uniform one.
+override FEEDERS: bool = false;
 
 // Four batch rows from r0, clamped to the last row: rows past the batch repeat it and are
 // never stored.
@@ -99,6 +125,40 @@ fn row_quarters(r0: u32) -> RowQuarters {
 
 fn arena4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(arena[at.x], arena[at.y], arena[at.z], arena[at.w]); }
 
+fn feed_act4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(feed_act[at.x], feed_act[at.y], feed_act[at.z], feed_act[at.w]); }
+
+// The 16 rows' running sums of an invocation, four rows a vector.
+struct RowSums {
+  s0: vec4<f32>,
+  s1: vec4<f32>,
+  s2: vec4<f32>,
+  s3: vec4<f32>,
+}
+
+// sums + w · v, row by row.
+fn add_scaled(sums: RowSums, w: f32, v: RowSums) -> RowSums {
+  let ww = vec4<f32>(w);
+  return RowSums(fma(ww, v.s0, sums.s0), fma(ww, v.s1, sums.s1), fma(ww, v.s2, sums.s2), fma(ww, v.s3, sums.s3));
+}
+
+// The 16 rows' values of a neuron at `at` with row stride `stride`: in the activation arena,
+// the feeder arena (from_feeder), or the gradient arena (grad_out_rows).
+fn arena_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
+  let a = vec4<u32>(at);
+  return RowSums(arena4(a + q.q0 * stride), arena4(a + q.q1 * stride), arena4(a + q.q2 * stride), arena4(a + q.q3 * stride));
+}
+
+fn feeder_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
+  let a = vec4<u32>(at);
+  return RowSums(feed_act4(a + q.q0 * stride), feed_act4(a + q.q1 * stride), feed_act4(a + q.q2 * stride), feed_act4(a + q.q3 * stride));
+}
+
+// act[at] of graph_edge_grad, from the feeder arena in its dispatch for feeders' edges.
+fn source_at(at: u32) -> f32 {
+  if (FEEDERS) { return feed_act[at]; }
+  return act[at];
+}
+
 fn grad_out4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(grad_out[at.x], grad_out[at.y], grad_out[at.z], grad_out[at.w]); }
 
 // act(z) of the four rows from r0 into the activation arena at `at`, those inside the batch only.
@@ -118,6 +178,21 @@ fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>) {
   if (r0 + 3u < params.rows) { grad_out[at.w] = sum.w * activate_grad_by(code, act[at.w]); }
 }
 
+// The same for a feeder, in the feeder arenas, added to what the gradient arena holds when
+// kind.y = 1 (kind: its sources entry's second vector; kind.x the activation code).
+fn store_feeder_gradients(r0: u32, at: vec4<u32>, kind: vec4<u32>, sum: vec4<f32>) {
+  if (r0 < params.rows) { store_feeder_gradient(at.x, kind, sum.x); }
+  if (r0 + 1u < params.rows) { store_feeder_gradient(at.y, kind, sum.y); }
+  if (r0 + 2u < params.rows) { store_feeder_gradient(at.z, kind, sum.z); }
+  if (r0 + 3u < params.rows) { store_feeder_gradient(at.w, kind, sum.w); }
+}
+
+fn store_feeder_gradient(at: u32, kind: vec4<u32>, value: f32) {
+  var g = value * activate_grad_by(kind.x, feed_act[at]);
+  if (kind.y == 1u) { g = g + feed_grad[at]; }
+  feed_grad[at] = g;
+}
+
 // A software adapter gathers every loaded value lane by lane, an edge's table entry and weight
 // included, even where all lanes read the same address: 16 rows an invocation share those loads
 // over 4x the rows of 4 (a step of the MNIST reference run's tail after its fifth split, 1,900
@@ -135,22 +210,24 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
     let a1 = vec4<u32>(head.x) + q.q1 * head.y;
     let a2 = vec4<u32>(head.x) + q.q2 * head.y;
     let a3 = vec4<u32>(head.x) + q.q3 * head.y;
-    var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
-    if (tail.z == 1u) { s0 = arena4(a0); s1 = arena4(a1); s2 = arena4(a2); s3 = arena4(a3); }
-    for (var e = head.z; e < head.w; e = e + 1u) {
+    var sums = RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+    if (tail.z == 1u) { sums = arena_rows(head.x, head.y, q); }
+    // Edges from feeders first (edges [first, tail.w)), then the tail's own: two loops, each
+    // reading one arena, rather than a branch per edge, whose two sides a software adapter
+    // both runs.
+    for (var e = head.z; e < tail.w; e = e + 1u) {
       let edge = edges[e];
-      let w = vec4<f32>(param[edge.z]);
-      let src = vec4<u32>(edge.x);
-      s0 = fma(w, arena4(src + q.q0 * edge.y), s0);
-      s1 = fma(w, arena4(src + q.q1 * edge.y), s1);
-      s2 = fma(w, arena4(src + q.q2 * edge.y), s2);
-      s3 = fma(w, arena4(src + q.q3 * edge.y), s3);
+      sums = add_scaled(sums, param[edge.z], feeder_rows(edge.x, edge.y, q));
+    }
+    for (var e = tail.w; e < head.w; e = e + 1u) {
+      let edge = edges[e];
+      sums = add_scaled(sums, param[edge.z], arena_rows(edge.x, edge.y, q));
     }
     let b = vec4<f32>(param[tail.x]);
-    store_activations(r0, a0, tail.y, s0 + b);
-    store_activations(r0 + 4u, a1, tail.y, s1 + b);
-    store_activations(r0 + 8u, a2, tail.y, s2 + b);
-    store_activations(r0 + 12u, a3, tail.y, s3 + b);
+    store_activations(r0, a0, tail.y, sums.s0 + b);
+    store_activations(r0 + 4u, a1, tail.y, sums.s1 + b);
+    store_activations(r0 + 8u, a2, tail.y, sums.s2 + b);
+    store_activations(r0 + 12u, a3, tail.y, sums.s3 + b);
   }
 }
 
@@ -159,32 +236,47 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
   let q = row_quarters(r0);
-  for (var n = 0u; n < params.sources; n = n + 1u) {
+  // The tail's hidden neurons, then the feeders' (their own loop: they store elsewhere).
+  let own = params.sources - params.feeder_sources;
+  for (var n = 0u; n < own; n = n + 1u) {
     let head = sources[2u * n];
     let code = sources[2u * n + 1u].x;
-    var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
-    for (var e = head.z; e < head.w; e = e + 1u) {
-      let edge = out_edges[e];
-      let w = vec4<f32>(param[edge.z]);
-      let dst = vec4<u32>(edge.x);
-      s0 = fma(w, grad_out4(dst + q.q0 * edge.y), s0);
-      s1 = fma(w, grad_out4(dst + q.q1 * edge.y), s1);
-      s2 = fma(w, grad_out4(dst + q.q2 * edge.y), s2);
-      s3 = fma(w, grad_out4(dst + q.q3 * edge.y), s3);
-    }
+    let sums = out_sums(head, q);
     let at = vec4<u32>(head.x);
-    store_gradients(r0, at + q.q0 * head.y, code, s0);
-    store_gradients(r0 + 4u, at + q.q1 * head.y, code, s1);
-    store_gradients(r0 + 8u, at + q.q2 * head.y, code, s2);
-    store_gradients(r0 + 12u, at + q.q3 * head.y, code, s3);
+    store_gradients(r0, at + q.q0 * head.y, code, sums.s0);
+    store_gradients(r0 + 4u, at + q.q1 * head.y, code, sums.s1);
+    store_gradients(r0 + 8u, at + q.q2 * head.y, code, sums.s2);
+    store_gradients(r0 + 12u, at + q.q3 * head.y, code, sums.s3);
   }
+  for (var n = own; n < params.sources; n = n + 1u) {
+    let head = sources[2u * n];
+    let kind = sources[2u * n + 1u];
+    let sums = out_sums(head, q);
+    let at = vec4<u32>(head.x);
+    store_feeder_gradients(r0, at + q.q0 * head.y, kind, sums.s0);
+    store_feeder_gradients(r0 + 4u, at + q.q1 * head.y, kind, sums.s1);
+    store_feeder_gradients(r0 + 8u, at + q.q2 * head.y, kind, sums.s2);
+    store_feeder_gradients(r0 + 12u, at + q.q3 * head.y, kind, sums.s3);
+  }
+}
+
+// Σ w · grad of destination over a source's out-edges (head: its sources entry), 16 rows.
+fn out_sums(head: vec4<u32>, q: RowQuarters) -> RowSums {
+  var sums = RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  for (var e = head.z; e < head.w; e = e + 1u) {
+    let edge = out_edges[e];
+    let dst = vec4<u32>(edge.x);
+    let grads = RowSums(grad_out4(dst + q.q0 * edge.y), grad_out4(dst + q.q1 * edge.y), grad_out4(dst + q.q2 * edge.y), grad_out4(dst + q.q3 * edge.y));
+    sums = add_scaled(sums, param[edge.z], grads);
+  }
+  return sums;
 }
 
 @compute @workgroup_size(64, 1, 1)
 fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let c = id.x + id.y * groups.x * 64u;
-  if (c >= params.chunks) { return; }
-  let chunk = chunks[c];
+  let local = id.x + id.y * groups.x * 64u;
+  if (local >= params.chunks) { return; }
+  let chunk = chunks[params.chunk_base + local];
   let count = chunk.y;
   let d_at = chunk.z;
   let d_stride = chunk.w;
@@ -202,7 +294,7 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   var h = vec4<f32>(0.0);
   if (count == 1u) {
     for (var r = 0u; r < params.rows; r = r + 1u) {
-      g.x = fma(grad[d_at + r * d_stride], act[e0.x + r * e0.y], g.x);
+      g.x = fma(grad[d_at + r * d_stride], source_at(e0.x + r * e0.y), g.x);
     }
   } else {
     let e1 = edges[min(chunk.x + 1u, last)];
@@ -211,7 +303,7 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
     if (count <= 4u) {
       for (var r = 0u; r < params.rows; r = r + 1u) {
         let d = vec4<f32>(grad[d_at + r * d_stride]);
-        g = fma(d, vec4<f32>(act[e0.x + r * e0.y], act[e1.x + r * e1.y], act[e2.x + r * e2.y], act[e3.x + r * e3.y]), g);
+        g = fma(d, vec4<f32>(source_at(e0.x + r * e0.y), source_at(e1.x + r * e1.y), source_at(e2.x + r * e2.y), source_at(e3.x + r * e3.y)), g);
       }
     } else {
       let e4 = edges[min(chunk.x + 4u, last)];
@@ -220,8 +312,8 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
       let e7 = edges[min(chunk.x + 7u, last)];
       for (var r = 0u; r < params.rows; r = r + 1u) {
         let d = vec4<f32>(grad[d_at + r * d_stride]);
-        g = fma(d, vec4<f32>(act[e0.x + r * e0.y], act[e1.x + r * e1.y], act[e2.x + r * e2.y], act[e3.x + r * e3.y]), g);
-        h = fma(d, vec4<f32>(act[e4.x + r * e4.y], act[e5.x + r * e5.y], act[e6.x + r * e6.y], act[e7.x + r * e7.y]), h);
+        g = fma(d, vec4<f32>(source_at(e0.x + r * e0.y), source_at(e1.x + r * e1.y), source_at(e2.x + r * e2.y), source_at(e3.x + r * e3.y)), g);
+        h = fma(d, vec4<f32>(source_at(e4.x + r * e4.y), source_at(e5.x + r * e5.y), source_at(e6.x + r * e6.y), source_at(e7.x + r * e7.y)), h);
       }
     }
   }

@@ -20,7 +20,18 @@ export interface FusedTail {
   readonly levels: readonly Level[];
   /** Blocks from a tail level to a later one (all sparse): the edges the graph kernels walk. */
   readonly inner: readonly Block[];
-  /** Blocks into the tail from earlier levels: the block kernels add them up before the graph forward. */
+  /**
+   * Hidden levels before the tail with sparse blocks into it ("feeders"), in evaluation order,
+   * no two joined by a block. The block kernels still compute them and run their other blocks,
+   * but their activations and gradients live in arenas the graph kernels also bind, so those
+   * run the feeders' blocks into the tail (`fed`) with the tail's own: after the MNIST reference
+   * run's splits, the 344-neuron level of the first one feeds two tail levels through a few
+   * dozen edges, which cost six dispatches as blocks of their own.
+   */
+  readonly feeders: readonly Level[];
+  /** The sparse blocks from feeders into the tail: walked by the graph kernels like `inner`. */
+  readonly fed: readonly Block[];
+  /** The other blocks into the tail from earlier levels (from the inputs, or dense): the block kernels add them up before the graph forward. */
   readonly outer: readonly Block[];
 }
 
@@ -48,9 +59,39 @@ export function fusedTail(s: Structure): FusedTail | null {
     edges += added;
   }
   if (inTail.size < 2) return null;
+  const into = s.blocks.filter((b) => inTail.has(b.dst) && !inTail.has(b.src));
+  // A feeder: a hidden level small enough for the arenas with sparse blocks into the tail's
+  // hidden levels (a dense one into the output level stays a block of its own), within the
+  // edge budget. Its sparse blocks into the tail are fed to the graph kernels.
+  const feeders = new Set<number>();
+  const fedEdges = (b: Block) => (b.form === 'sparse' ? b.topology.srcOf.length : 0);
+  for (const level of s.levels) {
+    if (level.role !== 'hidden' || inTail.has(level.id) || level.size > FUSE_MAX_LEVEL) continue;
+    const toTail = into.filter((b) => b.src === level.id);
+    const added = toTail.reduce((n, b) => n + fedEdges(b), 0);
+    const denseIntoHidden = toTail.some((b) => b.form !== 'sparse' && b.dst !== s.output.id);
+    // Feeders share a pair of arenas, and a block kernel may not read one and write another
+    // in the same buffer: no block may join two of them.
+    const joined = s.blocks.some((b) => (b.src === level.id && feeders.has(b.dst)) || (b.dst === level.id && feeders.has(b.src)));
+    if (added === 0 || denseIntoHidden || joined || edges + added > FUSE_MAX_EDGES) continue;
+    feeders.add(level.id);
+    edges += added;
+  }
+  const fed = (b: Block) => feeders.has(b.src) && b.form === 'sparse';
   return {
     levels: s.levels.filter((l) => inTail.has(l.id)),
     inner: s.blocks.filter((b) => inTail.has(b.src)),
-    outer: s.blocks.filter((b) => inTail.has(b.dst) && !inTail.has(b.src)),
+    feeders: s.levels.filter((l) => feeders.has(l.id)),
+    fed: into.filter(fed),
+    outer: into.filter((b) => !fed(b)),
   };
+}
+
+/**
+ * Whether the graph backward adds a feeder's gradient to what its blocks into the output level
+ * (dense, run by the block kernels just before it) wrote, or writes it whole.
+ */
+export function feederAdds(tail: FusedTail, feeder: Level): boolean {
+  const output = tail.levels[tail.levels.length - 1]!;
+  return tail.outer.some((b) => b.src === feeder.id && b.dst === output.id);
 }

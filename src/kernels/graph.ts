@@ -1,4 +1,4 @@
-import type { FusedTail } from '../graph/fusion.js';
+import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource, Kernel } from './kernel.js';
@@ -16,42 +16,59 @@ export interface GraphTableValues {
   sources: Uint32Array;
   outEdges: Uint32Array;
   chunks: Uint32Array;
+  /** The feeders' entries at the end of `sources`. */
+  feederSources: number;
+  /** The chunks of feeders' edges at the start of `chunks`. */
+  feederChunks: number;
 }
 
 /**
- * The graph kernels' tables for `tail`, whose level `id` starts at float `base(id)` of the
- * arenas (batch-major: row r, neuron i at base + r·size + i).
+ * The graph kernels' tables for `tail`, whose level `id` starts at float `base(id)` of its
+ * arenas (the tail's, or the feeders'; batch-major: row r, neuron i at base + r·size + i).
  */
 export function graphTables(tail: FusedTail, base: (levelId: number) => number): GraphTableValues {
-  const size = new Map(tail.levels.map((l) => [l.id, l.size]));
-  const order = new Map(tail.levels.map((l, i) => [l.id, i]));
+  const reached = [...tail.feeders, ...tail.levels];
+  const size = new Map(reached.map((l) => [l.id, l.size]));
+  const order = new Map(reached.map((l, i) => [l.id, i]));
   const byEvaluation = (a: { src: number }, b: { src: number }) => order.get(a.src)! - order.get(b.src)!;
+  const walked = [...tail.fed, ...tail.inner];
+  const feeder = new Set(tail.feeders.map((l) => l.id));
   const neurons: number[] = [];
   const edges: number[] = [];
   const chunks: number[][] = [];
+  const feederChunks: number[][] = [];
   for (const level of tail.levels) {
-    const into = tail.inner.filter((b) => b.dst === level.id).sort(byEvaluation);
+    const into = walked.filter((b) => b.dst === level.id).sort(byEvaluation);
     const pre = tail.outer.some((b) => b.dst === level.id) ? 1 : 0;
     const code = activationCode(level.activation);
     for (let i = 0; i < level.size; i++) {
       const at = base(level.id) + i;
       const first = edges.length / 4;
+      // Edges from feeders first (feeders come first in evaluation order): [first, mid).
+      let mid = first;
       for (const b of into) {
         for (let e = b.topology.dstPtr[i]!; e < b.topology.dstPtr[i + 1]!; e++) {
           edges.push(base(b.src) + b.topology.srcOf[e]!, size.get(b.src)!, b.weightOffset + e, 0);
         }
+        if (feeder.has(b.src)) mid = edges.length / 4;
       }
       const end = edges.length / 4;
-      neurons.push(at, level.size, first, end, level.biasOffset + i, code, pre, 0);
-      for (let e = first; e < end; e += GRAPH_CHUNK) chunks.push([e, Math.min(GRAPH_CHUNK, end - e), at, level.size]);
+      neurons.push(at, level.size, first, end, level.biasOffset + i, code, pre, mid);
+      for (let e = first; e < mid; e += GRAPH_CHUNK) feederChunks.push([e, Math.min(GRAPH_CHUNK, mid - e), at, level.size]);
+      for (let e = mid; e < end; e += GRAPH_CHUNK) chunks.push([e, Math.min(GRAPH_CHUNK, end - e), at, level.size]);
       chunks.push([level.biasOffset + i, 0, at, level.size]);
     }
   }
   const sources: number[] = [];
   const outEdges: number[] = [];
-  for (const level of tail.levels.slice(0, -1).reverse()) {
-    const out = tail.inner.filter((b) => b.src === level.id);
+  let feederSources = 0;
+  // The tail's hidden levels, then its feeders, later levels first. A feeder whose blocks into
+  // the output level wrote its gradient already gets its fed edges' part added (adds = 1), and
+  // only its neurons with such edges are listed; otherwise every neuron is written.
+  for (const level of [...tail.feeders, ...tail.levels.slice(0, -1)].reverse()) {
+    const out = walked.filter((b) => b.src === level.id);
     const code = activationCode(level.activation);
+    const adds = feeder.has(level.id) && feederAdds(tail, level) ? 1 : 0;
     for (let j = 0; j < level.size; j++) {
       const first = outEdges.length / 4;
       for (const b of out) {
@@ -61,17 +78,24 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
           outEdges.push(base(b.dst) + t.dstOf[e]!, size.get(b.dst)!, b.weightOffset + e, 0);
         }
       }
-      sources.push(base(level.id) + j, level.size, first, outEdges.length / 4, code, 0, 0, 0);
+      if (adds && outEdges.length / 4 === first) continue;
+      sources.push(base(level.id) + j, level.size, first, outEdges.length / 4, code, adds, 0, 0);
+      if (feeder.has(level.id)) feederSources++;
     }
   }
-  // By falling count (biases last), so neighbouring invocations take the same branch.
-  chunks.sort((a, b) => b[1]! - a[1]!);
+  // By falling count (biases last), so neighbouring invocations take the same branch; the
+  // feeders' edges first, for a dispatch of their own.
+  const byCount = (a: number[], b: number[]) => b[1]! - a[1]!;
+  feederChunks.sort(byCount);
+  chunks.sort(byCount);
   return {
     neurons: Uint32Array.from(neurons),
     edges: Uint32Array.from(edges),
     sources: Uint32Array.from(sources),
     outEdges: Uint32Array.from(outEdges),
-    chunks: Uint32Array.from(chunks.flat()),
+    chunks: Uint32Array.from([...feederChunks, ...chunks].flat()),
+    feederSources,
+    feederChunks: feederChunks.length,
   };
 }
 
@@ -85,6 +109,9 @@ export interface GraphTables {
   neuronCount: number;
   sourceCount: number;
   chunkCount: number;
+  /** See {@link GraphTableValues}. */
+  feederSourceCount: number;
+  feederChunkCount: number;
 }
 
 /** Upload `values` with `upload` (never given an empty array: bindings need at least 16 bytes here). */
@@ -99,6 +126,8 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
     neuronCount: values.neurons.length / 8,
     sourceCount: values.sources.length / 8,
     chunkCount: values.chunks.length / 4,
+    feederSourceCount: values.feederSources,
+    feederChunkCount: values.feederChunks,
   };
 }
 
@@ -107,38 +136,66 @@ function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
   return [Math.ceil(rows / (ROWS * kernel.workgroupSize[0])), 1, 1];
 }
 
-function graphParams(rows: number, t: GraphTables): Record<string, number> {
-  return { rows, neurons: t.neuronCount, sources: t.sourceCount, chunks: t.chunkCount };
+function graphParams(rows: number, t: GraphTables, chunks: { base: number; count: number } = { base: 0, count: 0 }): Record<string, number> {
+  return { rows, neurons: t.neuronCount, sources: t.sourceCount, chunks: chunks.count, feeder_sources: t.feederSourceCount, chunk_base: chunks.base };
 }
 
-/** Every tail neuron's activation for `rows` batch rows, into the activation arena. */
+/** Every tail neuron's activation for `rows` batch rows, into the activation arena (reading the feeders' from theirs). */
 export async function graphForward(
   rec: Recorder,
-  a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource },
+  a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource },
 ): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward' });
   const t = a.tables;
-  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, { neurons: t.neurons, edges: t.edges, param: a.params, arena: a.arena }), rowGroups(a.rows, kernel));
-}
-
-/** Every hidden tail neuron's pre-activation gradient, into the gradient arena (the output level's must be there). */
-export async function graphBackward(
-  rec: Recorder,
-  a: { rows: number; tables: GraphTables; params: BindingResource; activations: BindingResource; gradients: BindingResource },
-): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward' });
-  const t = a.tables;
-  const bindings = { sources: t.sources, out_edges: t.outEdges, param: a.params, act: a.activations, grad_out: a.gradients };
+  const bindings = { neurons: t.neurons, edges: t.edges, param: a.params, arena: a.arena, feed_act: a.feederArena };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
-/** Gradients of the tail's edge weights and biases, into `wgrad` (the flat gradient buffer); with `stats`, the edges' running statistics too. */
+/**
+ * Every hidden tail neuron's pre-activation gradient, into the gradient arena (the output
+ * level's must be there), and the feeders' (added to or written, see the sources table).
+ */
+export async function graphBackward(
+  rec: Recorder,
+  a: {
+    rows: number;
+    tables: GraphTables;
+    params: BindingResource;
+    activations: BindingResource;
+    gradients: BindingResource;
+    feederActivations: BindingResource;
+    feederGradients: BindingResource;
+  },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward' });
+  const t = a.tables;
+  const bindings = { sources: t.sources, out_edges: t.outEdges, param: a.params, act: a.activations, grad_out: a.gradients, feed_act: a.feederActivations, feed_grad: a.feederGradients };
+  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
+}
+
+/**
+ * Gradients of the tail's edge weights and biases, into `wgrad` (the flat gradient buffer);
+ * with `stats`, the edges' running statistics too. `feeders`: those of the feeders' edges into
+ * the tail instead (a dispatch of their own, reading the feeder arena). No dispatch where
+ * there are no such chunks.
+ */
 export async function graphEdgeGrad(
   rec: Recorder,
-  a: { rows: number; tables: GraphTables; activations: BindingResource; gradients: BindingResource; wgrad: BindingResource; stats?: BindingResource },
-): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad', constants: { STATS: Boolean(a.stats) } });
+  a: {
+    rows: number;
+    tables: GraphTables;
+    activations: BindingResource;
+    gradients: BindingResource;
+    feederActivations: BindingResource;
+    wgrad: BindingResource;
+    stats?: BindingResource;
+    feeders?: boolean;
+  },
+): Promise<Dispatch[]> {
   const t = a.tables;
-  const bindings = { chunks: t.chunks, edges: t.edges, act: a.activations, grad: a.gradients, wgrad: a.wgrad, edge_stats: a.stats ?? noStats(rec) };
-  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), kernel.groupsFor1D(t.chunkCount));
+  const chunks = a.feeders ? { base: 0, count: t.feederChunkCount } : { base: t.feederChunkCount, count: t.chunkCount - t.feederChunkCount };
+  if (chunks.count === 0) return [];
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad', constants: { STATS: Boolean(a.stats), FEEDERS: Boolean(a.feeders) } });
+  const bindings = { chunks: t.chunks, edges: t.edges, act: a.activations, grad: a.gradients, feed_act: a.feederActivations, wgrad: a.wgrad, edge_stats: a.stats ?? noStats(rec) };
+  return [prepare(rec, kernel, graphParams(a.rows, t, chunks), pickBindings(kernel, bindings), kernel.groupsFor1D(chunks.count))];
 }

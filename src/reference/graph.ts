@@ -1,6 +1,6 @@
 /** CPU reference of a whole graph network (float64) over its flat parameter buffer. */
 import { type Block, blockFloats, type Structure, storageIndex } from '../graph/structure.js';
-import type { FusedTail } from '../graph/fusion.js';
+import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import { activate, activateGrad } from './dense.js';
 import { mseRef, softmaxXentRef } from './loss.js';
 import { edgeGradRef, spmmRef, spmmTRef } from './sparse.js';
@@ -47,25 +47,36 @@ export function graphLossRef(
 
 /**
  * CPU reference of graph_forward (shaders/graph.wgsl): each tail level's activations, in
- * evaluation order, from its pre-sum (`pre`, by level id; absent = 0), the tail's own edges
- * and the biases.
+ * evaluation order, from its pre-sum (`pre`, by level id; absent = 0), the tail's own edges,
+ * the edges from its feeders (whose activations `feeders` holds, by level id) and the biases.
  */
-export function tailForwardRef(tail: FusedTail, params: ArrayLike<number>, pre: ReadonlyMap<number, ArrayLike<number>>, rows: number): Map<number, Float64Array> {
-  const acts = new Map<number, Float64Array>();
+export function tailForwardRef(
+  tail: FusedTail,
+  params: ArrayLike<number>,
+  pre: ReadonlyMap<number, ArrayLike<number>>,
+  rows: number,
+  feeders: ReadonlyMap<number, ArrayLike<number>> = new Map(),
+): Map<number, Float64Array> {
+  const acts = new Map<number, ArrayLike<number>>(feeders);
+  const tailActs = new Map<number, Float64Array>();
   for (const level of tail.levels) {
     const z = Float64Array.from(pre.get(level.id) ?? new Float64Array(rows * level.size));
-    for (const b of tail.inner.filter((x) => x.dst === level.id)) {
+    for (const b of [...tail.fed, ...tail.inner].filter((x) => x.dst === level.id)) {
       const part = spmmRef(b.topology, edgeWeights(b, params), acts.get(b.src)!, rows);
       for (let i = 0; i < z.length; i++) z[i] = z[i]! + part[i]!;
     }
-    acts.set(level.id, z.map((v, i) => activate(level.activation, v + params[level.biasOffset + (i % level.size)]!)));
+    const a = z.map((v, i) => activate(level.activation, v + params[level.biasOffset + (i % level.size)]!));
+    acts.set(level.id, a);
+    tailActs.set(level.id, a);
   }
-  return acts;
+  return tailActs;
 }
 
 /**
  * CPU reference of graph_backward: the gradients (w.r.t. pre-activations) of the tail's hidden
- * levels, later levels first, from the output level's gradient and the tail's activations.
+ * levels and of its feeders, later levels first, from the output level's gradient and the
+ * activations (`acts`: the tail's and the feeders'). A feeder that {@link feederAdds} gets its
+ * part added to what `before` holds for it (its gradient from its blocks into the output).
  */
 export function tailBackwardRef(
   tail: FusedTail,
@@ -73,17 +84,20 @@ export function tailBackwardRef(
   acts: ReadonlyMap<number, ArrayLike<number>>,
   outputGrad: ArrayLike<number>,
   rows: number,
+  before: ReadonlyMap<number, ArrayLike<number>> = new Map(),
 ): Map<number, Float64Array> {
   const output = tail.levels[tail.levels.length - 1]!;
   const grads = new Map<number, Float64Array>([[output.id, Float64Array.from(outputGrad)]]);
-  for (const level of tail.levels.slice(0, -1).reverse()) {
+  const walked = [...tail.fed, ...tail.inner];
+  for (const level of [...tail.feeders, ...tail.levels.slice(0, -1)].reverse()) {
     const dz = new Float64Array(rows * level.size);
-    for (const b of tail.inner.filter((x) => x.src === level.id)) {
+    for (const b of walked.filter((x) => x.src === level.id)) {
       const part = spmmTRef(b.topology, edgeWeights(b, params), grads.get(b.dst)!, rows);
       for (let i = 0; i < dz.length; i++) dz[i] = dz[i]! + part[i]!;
     }
     const a = acts.get(level.id)!;
-    grads.set(level.id, dz.map((v, i) => v * activateGrad(level.activation, a[i]!)));
+    const prior = tail.feeders.includes(level) && feederAdds(tail, level) ? before.get(level.id)! : null;
+    grads.set(level.id, dz.map((v, i) => (prior ? prior[i]! : 0) + v * activateGrad(level.activation, a[i]!)));
   }
   return grads;
 }
@@ -99,7 +113,7 @@ export function tailEdgeGradRef(
   rows: number,
 ): Map<number, number> {
   const out = new Map<number, number>();
-  for (const b of tail.inner) {
+  for (const b of [...tail.fed, ...tail.inner]) {
     edgeGradRef(b.topology, grads.get(b.dst)!, acts.get(b.src)!, rows).forEach((g, e) => out.set(b.weightOffset + e, g));
   }
   for (const level of tail.levels) {

@@ -1,4 +1,4 @@
-import type { Block, Structure } from '../graph/structure.js';
+import type { Block, Level, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul, type PackedBytes } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
@@ -60,14 +60,14 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
   const out: Promise<Dispatch>[] = [];
   for (const level of s.levels.slice(1)) {
     const fused = ws.inTail(level.id);
-    const blocks = s.blocksInto(level.id).filter((b) => !ws.inTail(b.src));
+    const blocks = s.blocksInto(level.id).filter((b) => !ws.inTail(b.src) && !ws.fed(b));
     for (const [k, b] of blocks.entries()) {
       // Blocks into one level are summed; the last adds the bias and applies the activation.
       out.push(blockForward(rec, net, ws, rows, b, k > 0, !fused && k === blocks.length - 1));
     }
   }
   const tail = ws.tail;
-  if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations }));
+  if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations, feederArena: tail.feederActivations }));
   return settleAll(out);
 }
 
@@ -162,18 +162,11 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
   const s = net.structure;
   // Levels whose input gradient a block has already assigned (the others then add to it).
   const assigned = new Set<number>();
-  const out: Promise<Dispatch>[] = [];
-  const tail = ws.tail;
-  if (tail) {
-    // The tail's own edges and biases: its hidden levels' gradients, then every weight's.
-    const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients };
-    out.push(graphBackward(rec, { ...arenas, params: net.params }));
-    out.push(graphEdgeGrad(rec, { ...arenas, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) }));
-  }
-  for (const level of [...s.levels.slice(1)].reverse()) {
+  const out: Promise<Dispatch | Dispatch[]>[] = [];
+  const levelPasses = (level: Level) => {
     const dz = ws.gradient(level.id);
     for (const b of s.blocksInto(level.id).reverse()) {
-      if (ws.inTail(b.src)) continue;
+      if (ws.inTail(b.src) || ws.fed(b)) continue;
       const input = ws.activation(b.src);
       const active = net.activeRows(b);
       const bytes = inputBytes(ws, b, active);
@@ -214,6 +207,21 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       }
     }
     if (!ws.inTail(level.id)) out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
+  };
+  // The output level's blocks from outside the tail first: they need only the loss's gradient,
+  // and they write the gradients of the tail's feeders that the graph backward then adds to.
+  const [output, ...earlier] = [...s.levels.slice(1)].reverse();
+  levelPasses(output!);
+  const tail = ws.tail;
+  if (tail) {
+    // The tail's own edges and biases and its feeders' edges into it: its hidden levels' and
+    // its feeders' gradients, then every weight's.
+    const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
+    out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients }));
+    const into = { ...arenas, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) };
+    out.push(graphEdgeGrad(rec, into), graphEdgeGrad(rec, { ...into, feeders: true }));
+    for (const feeder of tail.tail.feeders) assigned.add(feeder.id);
   }
-  return settleAll(out);
+  for (const level of earlier) levelPasses(level);
+  return (await settleAll(out)).flat();
 }

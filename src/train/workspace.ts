@@ -1,7 +1,7 @@
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage } from '../gpu/upload.js';
 import { type FusedTail, fusedTail } from '../graph/fusion.js';
-import type { Structure } from '../graph/structure.js';
+import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import { type GraphTables, graphTables, uploadGraphTables } from '../kernels/graph.js';
 
@@ -28,12 +28,16 @@ function whole(b: OwnedBuffer): BufferSlice {
 /**
  * The fused tail's scratch (see {@link fusedTail}): every tail level's activations in one
  * buffer and their gradients in another of the same layout, so one graph kernel reaches them
- * all, and the graph kernels' tables for that layout.
+ * all; its feeders' likewise in a second pair (a block kernel may read a feeder and write a tail
+ * level in one dispatch, and WebGPU forbids writing a buffer bound twice there); and the graph
+ * kernels' tables for that layout.
  */
 export interface TailWorkspace {
   readonly tail: FusedTail;
   readonly activations: GPUBuffer;
   readonly gradients: GPUBuffer;
+  readonly feederActivations: GPUBuffer;
+  readonly feederGradients: GPUBuffer;
   readonly tables: GraphTables;
 }
 
@@ -49,6 +53,7 @@ export class Workspace {
   /** The fused tail's arenas and tables; null when the structure has no tail to fuse. */
   readonly tail: TailWorkspace | null;
   private readonly tailLevels: ReadonlySet<number>;
+  private readonly fedBlocks: ReadonlySet<Block>;
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
@@ -71,8 +76,10 @@ export class Workspace {
     this.x = storageBuffer(device, owner, 'batch.x', maxRows * structure.input.size * 4);
     const tail = fusedTail(structure);
     this.tailLevels = new Set(tail?.levels.map((l) => l.id) ?? []);
+    this.fedBlocks = new Set(tail?.fed ?? []);
+    const inArenas = new Set([...this.tailLevels, ...(tail?.feeders.map((l) => l.id) ?? [])]);
     for (const level of structure.levels.slice(1)) {
-      if (this.tailLevels.has(level.id)) continue;
+      if (inArenas.has(level.id)) continue;
       this.activations.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.activation`, maxRows * level.size * 4)));
       this.gradients.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4)));
     }
@@ -85,23 +92,28 @@ export class Workspace {
 
   private tailArenas(device: GPUDevice, owner: BufferOwner, tail: FusedTail): TailWorkspace {
     const base = new Map<number, number>();
-    let floats = 0;
-    for (const level of tail.levels) {
-      base.set(level.id, floats);
-      floats += Math.ceil((this.maxRows * level.size) / ARENA_ALIGN) * ARENA_ALIGN;
-    }
-    const activations = storageBuffer(device, owner, 'tail.activations', floats * 4).buffer;
-    const gradients = storageBuffer(device, owner, 'tail.gradients', floats * 4).buffer;
-    for (const level of tail.levels) {
-      const range = { offset: base.get(level.id)! * 4, size: this.maxRows * level.size * 4 };
-      this.activations.set(level.id, { buffer: activations, ...range });
-      this.gradients.set(level.id, { buffer: gradients, ...range });
-    }
+    const arenas = (name: string, levels: readonly Level[]) => {
+      let floats = 0;
+      for (const level of levels) {
+        base.set(level.id, floats);
+        floats += Math.ceil((this.maxRows * level.size) / ARENA_ALIGN) * ARENA_ALIGN;
+      }
+      const activations = storageBuffer(device, owner, `${name}.activations`, Math.max(4, floats) * 4).buffer;
+      const gradients = storageBuffer(device, owner, `${name}.gradients`, Math.max(4, floats) * 4).buffer;
+      for (const level of levels) {
+        const range = { offset: base.get(level.id)! * 4, size: this.maxRows * level.size * 4 };
+        this.activations.set(level.id, { buffer: activations, ...range });
+        this.gradients.set(level.id, { buffer: gradients, ...range });
+      }
+      return { activations, gradients };
+    };
+    const own = arenas('tail', tail.levels);
+    const fed = arenas('feeders', tail.feeders);
     const tables = uploadGraphTables(
       graphTables(tail, (id) => base.get(id)!),
       (name, values) => uploadStorage(device, owner, `tail.${name}`, values).buffer,
     );
-    return { tail, activations, gradients, tables };
+    return { tail, ...own, feederActivations: fed.activations, feederGradients: fed.gradients, tables };
   }
 
   /** Activations of level `id` (the batch input for the input level). */
@@ -113,6 +125,11 @@ export class Workspace {
   /** Whether level `id` is in the fused tail (run by the graph kernels, not block by block). */
   inTail(id: number): boolean {
     return this.tailLevels.has(id);
+  }
+
+  /** Whether block `b` runs in the graph kernels as a block from a feeder into the tail. */
+  fed(b: Block): boolean {
+    return this.fedBlocks.has(b);
   }
 
   /** Gradient w.r.t. the pre-activations of level `id`. */

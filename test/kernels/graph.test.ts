@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { buildCsr } from '../../src/graph/csr.js';
-import { FUSE_MAX_LEVEL, fusedTail } from '../../src/graph/fusion.js';
+import { FUSE_MAX_LEVEL, feederAdds, fusedTail } from '../../src/graph/fusion.js';
 import { Network } from '../../src/graph/network.js';
 import { blockFloats, completeBlock, type LevelSpec, Structure } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
@@ -53,7 +53,50 @@ function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4): St
   ]);
 }
 
+/**
+ * A tail with a feeder: inputs → F (relu) → A (tanh) → outputs (identity), F also feeding the
+ * outputs through a complete dense block (`adds`: the graph backward adds to F's gradient) or,
+ * without `adds`, a level G (relu) that feeds the outputs densely, so that the graph backward
+ * writes F's gradient whole. Sparse blocks F→A and A→out; inputs → F sparse, inputs → A sparse.
+ */
+function fedStructure(rng: Random, adds: boolean, inputs = 6, f = 5, a = 4, outputs = 3, g = 3): Structure {
+  const levels: LevelSpec[] = [
+    { id: 0, size: inputs, activation: 'identity', role: 'input' },
+    { id: 2, size: f, activation: 'relu', role: 'hidden' },
+    ...(adds ? [] : [{ id: 4, size: g, activation: 'relu' as const, role: 'hidden' as const }]),
+    { id: 3, size: a, activation: 'tanh', role: 'hidden' },
+    { id: 1, size: outputs, activation: 'identity', role: 'output' },
+  ];
+  const sizes = new Map(levels.map((l) => [l.id, l.size]));
+  const sparse = (src: number, dst: number, density: number) => {
+    const [d, s] = [sizes.get(dst)!, sizes.get(src)!];
+    const edges = randomEdges(rng, d, s, Math.max(1, Math.round(d * s * density)));
+    return { src, dst, topology: buildCsr(d, s, edges.d, edges.s).block };
+  };
+  const dense = (src: number, dst: number) => ({ src, dst, topology: completeBlock(sizes.get(dst)!, sizes.get(src)!), form: 'dense' as const });
+  return new Structure(levels, [
+    sparse(0, 2, 0.5),
+    sparse(0, 3, 0.3),
+    sparse(2, 3, 0.6),
+    sparse(3, 1, 0.7),
+    ...(adds ? [dense(2, 1)] : [dense(2, 4), dense(4, 1)]),
+  ]);
+}
+
 describe('fused tail (src/graph/fusion.ts)', () => {
+  it('runs the sparse blocks of a feeder (a level before the tail) into the tail, and its dense block into the output as a block', () => {
+    const adding = fusedTail(fedStructure(new Random(2), true))!;
+    expect(adding.levels.map((l) => l.id)).toEqual([3, 1]);
+    expect(adding.feeders.map((l) => l.id)).toEqual([2]);
+    expect(adding.fed.map((b) => `${b.src}→${b.dst}`)).toEqual(['2→3']);
+    expect(adding.outer.map((b) => `${b.src}→${b.dst}`).sort()).toEqual(['0→3', '2→1']);
+    expect(feederAdds(adding, adding.feeders[0]!)).toBe(true);
+    const writing = fusedTail(fedStructure(new Random(2), false))!;
+    expect(writing.feeders.map((l) => l.id)).toEqual([2]);
+    expect(writing.outer.map((b) => `${b.src}→${b.dst}`).sort()).toEqual(['0→3', '4→1']);
+    expect(feederAdds(writing, writing.feeders[0]!)).toBe(false);
+  });
+
   it('takes the last levels whose out-blocks are sparse, and none of a plain network', () => {
     const s = tailedStructure(new Random(1));
     const tail = fusedTail(s)!;
@@ -79,30 +122,39 @@ describe('fused tail (src/graph/fusion.ts)', () => {
 });
 
 describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
-  // Row counts: a multiple of the kernels' 16 rows per invocation, and one that is not.
-  for (const rows of [64, 37]) {
-    it(`graph_forward, graph_backward and graph_edge_grad with statistics, ${rows} rows`, async () => {
+  const cases: [string, (rng: Random) => Structure, number[]][] = [
+    // Row counts: a multiple of the kernels' 16 rows per invocation, and one that is not.
+    ['', (rng) => tailedStructure(rng), [64, 37]],
+    [', a feeder added to', (rng) => fedStructure(rng, true), [37]],
+    [', a feeder written whole', (rng) => fedStructure(rng, false), [37]],
+  ];
+  for (const [what, structure, rowCounts] of cases) for (const rows of rowCounts) {
+    it(`graph_forward, graph_backward and graph_edge_grad with statistics${what}, ${rows} rows`, async () => {
       const rng = new Random(rows);
-      const s = tailedStructure(rng);
+      const s = structure(rng);
       const ws = new Workspace(h.rec.device, h.owner, s, rows);
       const tail = ws.tail!;
       expect(tail).not.toBeNull();
-      // graph_edge_grad's branches for chunks of 2–4 and of 5–8 edges (chunks of 1 too, in the 64-row structure).
-      const counts = Array.from(graphTables(tail.tail, () => 0).chunks.filter((_, i) => i % 4 === 1));
-      expect(counts.some((c) => c >= 2 && c <= 4) && counts.some((c) => c > 4)).toBe(true);
-      if (rows === 64) expect(counts).toContain(1);
+      if (what === '') {
+        // graph_edge_grad's branches for chunks of 2–4 and of 5–8 edges (chunks of 1 too, in the 64-row structure).
+        const counts = Array.from(graphTables(tail.tail, () => 0).chunks.filter((_, i) => i % 4 === 1));
+        expect(counts.some((c) => c >= 2 && c <= 4) && counts.some((c) => c > 4)).toBe(true);
+        if (rows === 64) expect(counts).toContain(1);
+      }
       const params = randomArray(rng, s.floats);
       const paramBuffer = h.input(params);
       const read = (slice: { buffer: GPUBuffer; offset: number }, floats: number) => h.runtime().gpu.readFloats(slice.buffer, slice.offset / 4, floats);
       const readAct = (id: number, size: number) => read(ws.activation(id), rows * size);
       const readGrad = (id: number, size: number) => read(ws.gradient(id), rows * size);
 
-      // Forward: blocks from the inputs have left pre-sums in every tail level.
+      // Forward: blocks from the inputs have left pre-sums in every tail level, and the block
+      // kernels the feeders' activations (non-negative: they are ReLU's).
       const pre = new Map(tail.tail.levels.map((l) => [l.id, randomArray(rng, rows * l.size)]));
-      for (const [id, values] of pre) writeView(h.rec.device, ws.activation(id).buffer, ws.activation(id).offset, values);
-      h.run(await graphForward(h.rec, { rows, tables: tail.tables, params: paramBuffer, arena: tail.activations }));
-      const wantActs = tailForwardRef(tail.tail, params, pre, rows);
-      const acts = new Map<number, Float32Array>();
+      const feederActs = new Map(tail.tail.feeders.map((l) => [l.id, randomArray(rng, rows * l.size, 0, 1)]));
+      for (const [id, values] of [...pre, ...feederActs]) writeView(h.rec.device, ws.activation(id).buffer, ws.activation(id).offset, values);
+      h.run(await graphForward(h.rec, { rows, tables: tail.tables, params: paramBuffer, arena: tail.activations, feederArena: tail.feederActivations }));
+      const wantActs = tailForwardRef(tail.tail, params, pre, rows, feederActs);
+      const acts = new Map<number, Float32Array>(feederActs);
       for (const l of tail.tail.levels) {
         acts.set(l.id, await readAct(l.id, l.size));
         report(`graph_forward level ${l.id} (${l.activation}), ${rows} rows`, relativeError(acts.get(l.id)!, wantActs.get(l.id)!), TOL);
@@ -112,10 +164,14 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const output = s.output;
       const outputGrad = randomArray(rng, rows * output.size);
       writeView(h.rec.device, ws.gradient(output.id).buffer, ws.gradient(output.id).offset, outputGrad);
-      h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, activations: tail.activations, gradients: tail.gradients }));
-      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows);
+      // What a feeder's dense block into the outputs wrote of its gradient (kept or overwritten).
+      const before = new Map(tail.tail.feeders.map((l) => [l.id, randomArray(rng, rows * l.size)]));
+      for (const [id, values] of before) writeView(h.rec.device, ws.gradient(id).buffer, ws.gradient(id).offset, values);
+      const arenas = { activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
+      h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, ...arenas, feederGradients: tail.feederGradients }));
+      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows, before);
       const grads = new Map<number, Float32Array>([[output.id, outputGrad]]);
-      for (const l of tail.tail.levels.slice(0, -1)) {
+      for (const l of [...tail.tail.feeders, ...tail.tail.levels.slice(0, -1)]) {
         grads.set(l.id, await readGrad(l.id, l.size));
         report(`graph_backward level ${l.id}, ${rows} rows`, relativeError(grads.get(l.id)!, wantGrads.get(l.id)!), TOL);
       }
@@ -123,8 +179,10 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       // Weight and bias gradients, run twice: the statistics add up, the gradients do not.
       const wgrad = h.output(s.floats);
       const stats = h.output(3 * s.floats);
-      const step = await graphEdgeGrad(h.rec, { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients, wgrad, stats });
-      h.run([step, step]);
+      const weights = { rows, tables: tail.tables, ...arenas, wgrad, stats };
+      const steps = [...(await graphEdgeGrad(h.rec, weights)), ...(await graphEdgeGrad(h.rec, { ...weights, feeders: true }))];
+      expect(steps.length).toBe(tail.tail.feeders.length > 0 ? 2 : 1);
+      h.run([...steps, ...steps]);
       const want = tailEdgeGradRef(tail.tail, acts, grads, rows);
       const got = await h.read(wgrad, s.floats);
       const at = [...want.keys()];
@@ -133,7 +191,7 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const written = new Set(at);
       expect(Array.from(got).every((v, p) => written.has(p) || v === 0)).toBe(true);
       const gotStats = await h.read(stats, 3 * s.floats);
-      const edges = tail.tail.inner.flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => b.weightOffset + e));
+      const edges = [...tail.tail.fed, ...tail.tail.inner].flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => b.weightOffset + e));
       report(`graph_edge_grad statistics |g|, ${rows} rows`, relativeError(edges.map((p) => gotStats[3 * p]!), edges.map((p) => 2 * Math.abs(want.get(p)!))), TOL);
       report(`graph_edge_grad statistics g, ${rows} rows`, relativeError(edges.map((p) => gotStats[3 * p + 1]!), edges.map((p) => 2 * want.get(p)!)), TOL);
       report(`graph_edge_grad statistics g², ${rows} rows`, relativeError(edges.map((p) => gotStats[3 * p + 2]!), edges.map((p) => 2 * want.get(p)! ** 2)), 2 * TOL);
@@ -142,9 +200,15 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     });
   }
 
-  it('a network with a fused tail: outputs match the CPU graph, gradients match finite differences', async () => {
+  const networks: [string, (rng: Random) => Structure][] = [
+    ['', (rng) => tailedStructure(rng, 6, 5, 4, 3)],
+    [' and a feeder added to', (rng) => fedStructure(rng, true)],
+    [' and a feeder written whole', (rng) => fedStructure(rng, false)],
+  ];
+  for (const [what, structure] of networks) it(`a network with a fused tail${what}: outputs match the CPU graph, gradients match finite differences`, async () => {
     const rng = new Random(5);
-    const s = tailedStructure(rng, 6, 5, 4, 3);
+    const s = structure(rng);
+    expect(fusedTail(s)).not.toBeNull();
     const params = randomArray(rng, s.floats);
     const net = new Network(h.runtime(), { structure: s, params, expandable: [1], seed: 0 });
     try {
