@@ -127,6 +127,8 @@ fn arena4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(arena[at.x], arena[at.y
 
 fn feed_act4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(feed_act[at.x], feed_act[at.y], feed_act[at.z], feed_act[at.w]); }
 
+fn grad_out4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(grad_out[at.x], grad_out[at.y], grad_out[at.z], grad_out[at.w]); }
+
 // The 16 rows' running sums of an invocation, four rows a vector.
 struct RowSums {
   s0: vec4<f32>,
@@ -141,8 +143,8 @@ fn add_scaled(sums: RowSums, w: f32, v: RowSums) -> RowSums {
   return RowSums(fma(ww, v.s0, sums.s0), fma(ww, v.s1, sums.s1), fma(ww, v.s2, sums.s2), fma(ww, v.s3, sums.s3));
 }
 
-// The 16 rows' values of a neuron at `at` with row stride `stride`: in the activation arena,
-// the feeder arena (from_feeder), or the gradient arena (grad_out_rows).
+// The 16 rows' values of a neuron at `at` with row stride `stride`: in the activation arena
+// (arena_rows), the feeder activation arena (feeder_rows) or the gradient arena (grad_out_rows).
 fn arena_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
   let a = vec4<u32>(at);
   return RowSums(arena4(a + q.q0 * stride), arena4(a + q.q1 * stride), arena4(a + q.q2 * stride), arena4(a + q.q3 * stride));
@@ -153,13 +155,16 @@ fn feeder_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
   return RowSums(feed_act4(a + q.q0 * stride), feed_act4(a + q.q1 * stride), feed_act4(a + q.q2 * stride), feed_act4(a + q.q3 * stride));
 }
 
+fn grad_out_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
+  let a = vec4<u32>(at);
+  return RowSums(grad_out4(a + q.q0 * stride), grad_out4(a + q.q1 * stride), grad_out4(a + q.q2 * stride), grad_out4(a + q.q3 * stride));
+}
+
 // act[at] of graph_edge_grad, from the feeder arena in its dispatch for feeders' edges.
 fn source_at(at: u32) -> f32 {
   if (FEEDERS) { return feed_act[at]; }
   return act[at];
 }
-
-fn grad_out4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(grad_out[at.x], grad_out[at.y], grad_out[at.z], grad_out[at.w]); }
 
 // act(z) of the four rows from r0 into the activation arena at `at`, those inside the batch only.
 fn store_activations(r0: u32, at: vec4<u32>, code: u32, z: vec4<f32>) {
@@ -265,9 +270,7 @@ fn out_sums(head: vec4<u32>, q: RowQuarters) -> RowSums {
   var sums = RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   for (var e = head.z; e < head.w; e = e + 1u) {
     let edge = out_edges[e];
-    let dst = vec4<u32>(edge.x);
-    let grads = RowSums(grad_out4(dst + q.q0 * edge.y), grad_out4(dst + q.q1 * edge.y), grad_out4(dst + q.q2 * edge.y), grad_out4(dst + q.q3 * edge.y));
-    sums = add_scaled(sums, param[edge.z], grads);
+    sums = add_scaled(sums, param[edge.z], grad_out_rows(edge.x, edge.y, q));
   }
   return sums;
 }
