@@ -1,7 +1,7 @@
 // The benchmark page: senn and TensorFlow.js on this browser's WebGPU adapter.
 import { createRuntime, parseIdx } from '../src/index.js';
 import { runSuite, type SuiteResult } from './suite.js';
-import { initTfjs, tfjsPeer } from './tfjs.js';
+import { initTfjs, initTfjsWasm, tfjsPeer } from './tfjs.js';
 
 interface PageState {
   done: boolean;
@@ -32,8 +32,11 @@ try {
   const rt = await createRuntime();
   state.adapter = rt.gpu.adapterName;
   state.tfjs = await initTfjs();
-  log(`adapter: ${state.adapter}; TensorFlow.js ${state.tfjs.version}`);
-  state.result = await runSuite(rt, mnist, tfjsPeer, { reps, log });
+  // The WebAssembly backend's files are served beside the page; it runs threaded when the page
+  // is cross-origin isolated (the bench server sends the headers that make it so).
+  const wasm = await initTfjsWasm('tfjs-wasm/');
+  log(`adapter: ${state.adapter}; TensorFlow.js ${state.tfjs.version}; its CPU backend: WebAssembly, ${wasm.threads} threads (threaded build: ${wasm.threadedBuild}, cores: ${navigator.hardwareConcurrency}), SIMD ${wasm.simd}, cross-origin isolated ${globalThis.crossOriginIsolated}`);
+  state.result = await runSuite(rt, mnist, tfjsPeer('webgpu'), { reps, log, cpu: { peer: tfjsPeer('wasm'), info: wasm } });
   rt.destroy();
 } catch (error) {
   state.error = String((error as Error).stack ?? error);

@@ -78,7 +78,7 @@ export function benchMeta(reps: number): Record<string, unknown> & { cpuPeak: Pe
   console.log(`CPU fp32 peak: ${cpu.gflops.toFixed(0)} GFLOP/s (${cpu.formula})`);
   return {
     date: new Date().toISOString(),
-    versions: { senn, tfjs: version('@tensorflow/tfjs'), tfjsWebgpu: version('@tensorflow/tfjs-backend-webgpu'), webgpu: version('webgpu'), puppeteer: version('puppeteer'), node: process.version },
+    versions: { senn, tfjs: version('@tensorflow/tfjs'), tfjsWebgpu: version('@tensorflow/tfjs-backend-webgpu'), tfjsWasm: version('@tensorflow/tfjs-backend-wasm'), webgpu: version('webgpu'), puppeteer: version('puppeteer'), node: process.version },
     cpuPeak: cpu,
     ...(gpu ? { gpuPeak: gpu } : {}),
     reps,
@@ -87,11 +87,14 @@ export function benchMeta(reps: number): Record<string, unknown> & { cpuPeak: Pe
 
 /** The printed table; GFLOP/s also as a fraction of the FMA ceiling and, on a GPU, of its peak. */
 export function table(title: string, result: SuiteResult, peak: Peak | null = null): string {
+  // TensorFlow.js's WebAssembly backend on the CPU, where the run has it: two more columns.
+  const wasm = result.tfjsWasm;
   const lines = [
     `${title}`,
+    ...(wasm ? [`cpu: TensorFlow.js WebAssembly backend on the CPU (${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}, SIMD ${wasm.simd ? 'on' : 'off'}); vs cpu = cpu ms / senn ms`] : []),
     `FMA ceiling (bench/fma.wgsl): ${result.ceilingGflops.median.toFixed(2)} GFLOP/s (checked, rel. error ${result.ceilingCheck.toExponential(1)})` +
       (peak ? `; fp32 peak ${peak.gflops.toFixed(0)} GFLOP/s (${peak.formula})` : ''),
-    `${'workload'.padEnd(58)} ${'senn ms'.padStart(10)} ${'tfjs ms'.padStart(10)} ${'speedup'.padStart(8)}  notes`,
+    `${'workload'.padEnd(58)} ${'senn ms'.padStart(10)} ${'tfjs ms'.padStart(10)} ${'speedup'.padStart(8)}${wasm ? ` ${'cpu ms'.padStart(10)} ${'vs cpu'.padStart(8)}` : ''}  notes`,
   ];
   for (const w of result.workloads) {
     const notes = [
@@ -99,10 +102,11 @@ export function table(title: string, result: SuiteResult, peak: Peak | null = nu
         ? `${w.sennGflops.toFixed(2)} GFLOP/s (${(100 * w.fractionOfCeiling!).toFixed(0)}% of ceiling${peak ? `, ${((100 * w.sennGflops) / peak.gflops).toFixed(1)}% of peak` : ''})${w.tfjsGflops ? ` vs ${w.tfjsGflops.toFixed(2)}` : ''}`
         : '',
       w.sennSamplesPerSecond ? `${Math.round(w.sennSamplesPerSecond).toLocaleString('en-US')} samples/s${w.tfjsSamplesPerSecond ? ` vs ${Math.round(w.tfjsSamplesPerSecond).toLocaleString('en-US')}` : ''}` : '',
+      w.tfjsWasmGflops ? `cpu ${w.tfjsWasmGflops.toFixed(2)} GFLOP/s` : '',
       w.note ?? '',
     ].filter(Boolean);
     lines.push(
-      `${w.name.padEnd(58)} ${w.sennMs.toFixed(2).padStart(10)} ${(w.tfjsMs?.toFixed(2) ?? '—').padStart(10)} ${(w.speedup ? `${w.speedup.toFixed(2)}x` : '—').padStart(8)}  ${notes.join('; ')}`,
+      `${w.name.padEnd(58)} ${w.sennMs.toFixed(2).padStart(10)} ${(w.tfjsMs?.toFixed(2) ?? '—').padStart(10)} ${(w.speedup ? `${w.speedup.toFixed(2)}x` : '—').padStart(8)}${wasm ? ` ${(w.tfjsWasmMs?.toFixed(2) ?? '—').padStart(10)} ${(w.speedupVsWasm ? `${w.speedupVsWasm.toFixed(2)}x` : '—').padStart(8)}` : ''}  ${notes.join('; ')}`,
     );
   }
   return lines.join('\n');

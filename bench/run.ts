@@ -1,8 +1,11 @@
 // `npm run bench`: senn against TensorFlow.js WebGPU in headless Chromium (same adapter, one
-// run), then senn's workloads in Node through Dawn. Prints tables and writes
+// run; TensorFlow.js's WebAssembly backend on the CPU beside them), then the same in Node
+// through Dawn. Prints tables and writes
 // bench/results/latest.json (browser) and bench/results/latest-node.json.
 //   npm run bench -- [--reps N] [--browser-only | --node-only]
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { dataDirectories } from '../demo/server.mjs';
@@ -15,6 +18,8 @@ const { values } = parseArgs({
   options: { reps: { type: 'string', default: '10' }, 'browser-only': { type: 'boolean', default: false }, 'node-only': { type: 'boolean', default: false } },
 });
 const reps = Math.max(10, Number(values.reps));
+/** TensorFlow.js's WebAssembly backend files (its CPU side), served to the page. */
+const WASM_DIR = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 
 async function browserRun(): Promise<Record<string, unknown>> {
   await build({
@@ -27,7 +32,11 @@ async function browserRun(): Promise<Record<string, unknown>> {
     mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
-  const served = await serveStatic({ '/index.html': 'bench/index.html', '/page.js': 'dist/bench/page.js', '/data/mnist/': dataDirectories().mnist });
+  const served = await serveStatic(
+    { '/index.html': 'bench/index.html', '/page.js': 'dist/bench/page.js', '/data/mnist/': dataDirectories().mnist, '/tfjs-wasm/': WASM_DIR },
+    0,
+    { isolated: true },
+  );
   const { browser, close } = await launchBrowser();
   try {
     const page = await browser.newPage();

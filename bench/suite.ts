@@ -3,7 +3,7 @@
 import { classificationDataset, type Runtime } from '../src/index.js';
 import { expandLikeReference, fmaCeiling, levelSparseVsDense, loadCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
 
-/** TensorFlow.js's side, present in the browser only. */
+/** TensorFlow.js's side of the comparable workloads (its WebGPU backend, or its WebAssembly one). */
 export interface Peer {
   matmul(n: number, reps: number): Promise<Measured>;
   trainSteps(sizes: number[], x: Float32Array, labels: Uint32Array, steps: number, reps: number): Promise<Measured>;
@@ -19,17 +19,25 @@ export interface WorkloadResult {
   speedup?: number;
   senn: Measured;
   tfjs?: Measured;
+  /** TensorFlow.js's WebAssembly backend on the CPU, where the run has it: median ms, all of it, tfjsWasmMs / sennMs. */
+  tfjsWasmMs?: number;
+  tfjsWasm?: Measured;
+  speedupVsWasm?: number;
   /** Throughput, where it means something: GFLOP/s (products) or samples/s (training, inference). */
   sennGflops?: number;
   tfjsGflops?: number;
   sennSamplesPerSecond?: number;
   tfjsSamplesPerSecond?: number;
+  tfjsWasmGflops?: number;
+  tfjsWasmSamplesPerSecond?: number;
   /** senn's GFLOP/s as a fraction of the measured FMA ceiling. */
   fractionOfCeiling?: number;
   note?: string;
 }
 
 export interface SuiteResult {
+  /** How TensorFlow.js's WebAssembly backend ran, where it did. */
+  tfjsWasm?: CpuPeerInfo;
   ceilingGflops: Measured;
   ceilingCheck: number;
   workloads: WorkloadResult[];
@@ -41,10 +49,27 @@ export interface MnistArrays {
   labels: Uint32Array;
 }
 
+/** What the WebAssembly backend runs with: threads (1 without cross-origin isolation) and SIMD. */
+export interface CpuPeerInfo {
+  threads: number;
+  simd: boolean;
+  /** Whether the threaded build could run (SharedArrayBuffer and WebAssembly threads). */
+  threadedBuild: boolean;
+}
+
 /** Merge the rounds of one side into one measurement. */
 const merge = (parts: Measured[]) => measured(parts.flatMap((p) => p.reps));
 
-export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | null, o: { reps: number; log: (line: string) => void; matmulSizes?: number[] }): Promise<SuiteResult> {
+/**
+ * Every workload, senn against `peer` (TensorFlow.js WebGPU; null: senn alone) and, where `o.cpu`
+ * is given, against TensorFlow.js on the CPU too (WebAssembly backend), alternating in rounds.
+ */
+export async function runSuite(
+  rt: Runtime,
+  mnist: MnistArrays,
+  peer: Peer | null,
+  o: { reps: number; log: (line: string) => void; matmulSizes?: number[]; cpu?: { peer: Peer; info: CpuPeerInfo } },
+): Promise<SuiteResult> {
   const rounds = 2;
   const per = Math.ceil(o.reps / rounds);
   const workloads: WorkloadResult[] = [];
@@ -54,19 +79,25 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
   o.log('FMA ceiling…');
   const ceiling = await fmaCeiling(rt, o.reps);
 
-  async function compare(name: string, senn: () => Promise<Measured>, tfjs: (() => Promise<Measured>) | null, extra: (r: WorkloadResult) => void = () => {}) {
+  async function compare(name: string, senn: () => Promise<Measured>, tfjs: ((p: Peer) => Promise<Measured>) | null, extra: (r: WorkloadResult) => void = () => {}) {
     o.log(`${name}…`);
     const mine: Measured[] = [];
     const theirs: Measured[] = [];
+    const cpu: Measured[] = [];
     for (let r = 0; r < rounds; r++) {
       mine.push(await senn());
-      if (tfjs) theirs.push(await tfjs());
+      if (tfjs && peer) theirs.push(await tfjs(peer));
+      if (tfjs && o.cpu) cpu.push(await tfjs(o.cpu.peer));
     }
     const s = merge(mine);
     const result: WorkloadResult = { name, sennMs: s.median, senn: s };
-    if (tfjs) {
+    if (theirs.length) {
       const t = merge(theirs);
       Object.assign(result, { tfjsMs: t.median, tfjs: t, speedup: t.median / s.median });
+    }
+    if (cpu.length) {
+      const w = merge(cpu);
+      Object.assign(result, { tfjsWasmMs: w.median, tfjsWasm: w, speedupVsWasm: w.median / s.median });
     }
     extra(result);
     workloads.push(result);
@@ -74,9 +105,10 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
 
   for (const n of o.matmulSizes ?? [256, 512, 1024]) {
     const flops = 2 * n ** 3;
-    await compare(`matmul ${n}`, () => sennMatmul(rt, n, per), peer ? () => peer.matmul(n, per) : null, (r) => {
+    await compare(`matmul ${n}`, () => sennMatmul(rt, n, per), (p) => p.matmul(n, per), (r) => {
       r.sennGflops = flops / r.sennMs / 1e6;
       if (r.tfjsMs) r.tfjsGflops = flops / r.tfjsMs / 1e6;
+      if (r.tfjsWasmMs) r.tfjsWasmGflops = flops / r.tfjsWasmMs / 1e6;
       r.fractionOfCeiling = r.sennGflops / ceiling.gflops.median;
     });
   }
@@ -87,10 +119,11 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
     await compare(
       `train step ${sizes.join('-')}`,
       () => sennTrainSteps(net, data, steps, per, 1),
-      peer ? () => peer.trainSteps(sizes, floats, mnist.labels, steps, per) : null,
+      (p) => p.trainSteps(sizes, floats, mnist.labels, steps, per),
       (r) => {
         r.sennSamplesPerSecond = 256 / (r.sennMs / 1000);
         if (r.tfjsMs) r.tfjsSamplesPerSecond = 256 / (r.tfjsMs / 1000);
+        if (r.tfjsWasmMs) r.tfjsWasmSamplesPerSecond = 256 / (r.tfjsWasmMs / 1000);
         r.note = 'batch 256, softmax cross-entropy, Adam; ms per step';
       },
     );
@@ -101,9 +134,10 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
     const rows = 10_000;
     const net = rt.createNetwork({ sizes: [784, 96, 10], seed: 0 });
     const test = classificationDataset({ x: mnist.pixels.subarray(0, rows * 784), labels: mnist.labels.subarray(0, rows), features: 784, classes: 10 });
-    await compare('inference 784-96-10 x10000', () => sennInference(net, test, per), peer ? () => peer.inference([784, 96, 10], floats, rows, per) : null, (r) => {
+    await compare('inference 784-96-10 x10000', () => sennInference(net, test, per), (p) => p.inference([784, 96, 10], floats, rows, per), (r) => {
       r.sennSamplesPerSecond = rows / (r.sennMs / 1000);
       if (r.tfjsMs) r.tfjsSamplesPerSecond = rows / (r.tfjsMs / 1000);
+      if (r.tfjsWasmMs) r.tfjsWasmSamplesPerSecond = rows / (r.tfjsWasmMs / 1000);
       r.note = 'upload, forward, readback of 10,000 rows';
     });
     net.destroy();
@@ -159,5 +193,5 @@ export async function runSuite(rt: Runtime, mnist: MnistArrays, peer: Peer | nul
     note: `ns per load and invocation: ${costs.map((c) => `${c.pattern} ${c.nsPerLoad.median.toFixed(3)}`).join(', ')} (sennMs: 64 × 64 invocations × 1,024 consecutive loads)`,
   });
 
-  return { ceilingGflops: ceiling.gflops, ceilingCheck: ceiling.check, workloads };
+  return { ...(o.cpu ? { tfjsWasm: o.cpu.info } : {}), ceilingGflops: ceiling.gflops, ceilingCheck: ceiling.check, workloads };
 }

@@ -1,10 +1,18 @@
-// TensorFlow.js (WebGPU backend) doing the same work as bench/workloads.ts, for comparison.
-// Every repetition ends with the backend's queue submitted and finished on the GPU.
+// TensorFlow.js doing the same work as bench/workloads.ts, for comparison: its WebGPU backend
+// (the peer: same adapter as senn) and its WebAssembly backend (the CPU, SIMD, threaded where
+// the page is cross-origin isolated; what a user without a GPU would run instead). Every
+// repetition ends with the work finished: the WebGPU queue submitted and done, or, on the
+// WebAssembly backend, whose kernels run when they are called, the calls returned.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { Peer } from './suite.js';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { EVAL_ROWS } from '../src/train/loop.js';
+import type { CpuPeerInfo, Peer } from './suite.js';
 import { type Measured, measured, repeat } from './workloads.js';
+
+/** The TensorFlow.js backends the benchmark runs. */
+export type TfjsBackend = 'webgpu' | 'wasm';
 
 export async function initTfjs(): Promise<{ version: string; adapter: string }> {
   if (!(await tf.setBackend('webgpu'))) throw new Error('TensorFlow.js could not start its WebGPU backend');
@@ -14,8 +22,34 @@ export async function initTfjs(): Promise<{ version: string; adapter: string }> 
   return { version: tf.version.tfjs, adapter: `${info?.vendor ?? '?'} ${info?.architecture ?? ''}`.trim() };
 }
 
-/** Wait until everything TF.js queued has run. */
+/**
+ * Start the WebAssembly backend with its .wasm files under `wasmDir` (a URL prefix in the
+ * page, a directory in Node, ending in '/'); the WebGPU backend stays registered, and each
+ * workload selects its backend. Returns what it runs with: threads (one per core) are used
+ * only where SharedArrayBuffer may be (a cross-origin-isolated page, not Node).
+ */
+export async function initTfjsWasm(wasmDir: string): Promise<CpuPeerInfo> {
+  setWasmPaths(wasmDir);
+  // Ask for every core (the backend's default is half of them); `threads` reports what it got:
+  // on this 2-core machine the threaded build in Chromium reports, and runs at, one thread
+  // either way (a 1024² product takes the same time asked for 1 or 2).
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  if (cores) setThreadsCount(cores);
+  const previous = tf.getBackend();
+  if (!(await tf.setBackend('wasm'))) throw new Error('TensorFlow.js could not start its WebAssembly backend');
+  await tf.ready();
+  const info = { threads: getThreadsCount(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean, threadedBuild: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean };
+  if (previous) await tf.setBackend(previous);
+  return info;
+}
+
+async function use(backend: TfjsBackend): Promise<void> {
+  if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not switch to its ${backend} backend`);
+}
+
+/** Wait until everything the backend queued has run. */
 async function finished(): Promise<void> {
+  if (tf.getBackend() !== 'webgpu') return; // WebAssembly kernels ran inside their calls
   const backend = tf.backend() as WebGPUBackend;
   // What the backend itself does before a readback: close the open pass, submit.
   backend.ensureCommandEncoderReady();
@@ -24,7 +58,8 @@ async function finished(): Promise<void> {
   await backend.device.queue.onSubmittedWorkDone();
 }
 
-export async function tfjsMatmul(n: number, reps: number): Promise<Measured> {
+export async function tfjsMatmul(backend: TfjsBackend, n: number, reps: number): Promise<Measured> {
+  await use(backend);
   const a = tf.randomNormal([n, n]);
   const b = tf.randomNormal([n, n]);
   const times = await repeat(async () => {
@@ -50,7 +85,8 @@ function mlp(sizes: number[]): tf.Sequential {
  * Milliseconds per training step (forward, backward, Adam 1e-3; batch 256, softmax cross-entropy),
  * `steps` batches per repetition from tensors already on the GPU.
  */
-export async function tfjsTrainSteps(sizes: number[], x: Float32Array, labels: Uint32Array, steps: number, reps: number): Promise<Measured> {
+export async function tfjsTrainSteps(backend: TfjsBackend, sizes: number[], x: Float32Array, labels: Uint32Array, steps: number, reps: number): Promise<Measured> {
+  await use(backend);
   const features = sizes[0]!;
   const classes = sizes[sizes.length - 1]!;
   const model = mlp(sizes);
@@ -73,12 +109,18 @@ export async function tfjsTrainSteps(sizes: number[], x: Float32Array, labels: U
   return measured(times.map((t) => t / steps));
 }
 
-/** Predictions for `rows` rows: upload, forward, readback, one call per repetition. */
-export async function tfjsInference(sizes: number[], x: Float32Array, rows: number, reps: number): Promise<Measured> {
+/**
+ * Predictions for `rows` rows: upload, forward, readback, one call per repetition, in batches
+ * of {@link INFERENCE_BATCH} rows as senn's predict runs them (Keras's default of 32 made
+ * TF.js run 313 small batches: 6.3 s on the software adapter where 1,024-row batches take a
+ * fraction of that, an unfair comparison that earlier runs of this benchmark made).
+ */
+export async function tfjsInference(backend: TfjsBackend, sizes: number[], x: Float32Array, rows: number, reps: number): Promise<Measured> {
+  await use(backend);
   const model = mlp(sizes);
   const times = await repeat(async () => {
     const input = tf.tensor2d(x.subarray(0, rows * sizes[0]!), [rows, sizes[0]!]);
-    const out = model.predict(input) as tf.Tensor;
+    const out = model.predict(input, { batchSize: INFERENCE_BATCH }) as tf.Tensor;
     await out.data();
     tf.dispose([input, out]);
   }, reps, 1);
@@ -86,5 +128,14 @@ export async function tfjsInference(sizes: number[], x: Float32Array, rows: numb
   return measured(times);
 }
 
-/** TensorFlow.js as the suite's peer. */
-export const tfjsPeer: Peer = { matmul: tfjsMatmul, trainSteps: tfjsTrainSteps, inference: tfjsInference };
+/** Rows per batch of TF.js's inference: senn's predict runs batches of EVAL_ROWS (1,024) rows. */
+const INFERENCE_BATCH = EVAL_ROWS;
+
+/** TensorFlow.js on `backend` as one of the suite's peers. */
+export function tfjsPeer(backend: TfjsBackend): Peer {
+  return {
+    matmul: (n, reps) => tfjsMatmul(backend, n, reps),
+    trainSteps: (sizes, x, labels, steps, reps) => tfjsTrainSteps(backend, sizes, x, labels, steps, reps),
+    inference: (sizes, x, rows, reps) => tfjsInference(backend, sizes, x, rows, reps),
+  };
+}

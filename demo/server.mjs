@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.wgsl': 'text/plain', '.png': 'image/png' };
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.wgsl': 'text/plain', '.png': 'image/png', '.wasm': 'application/wasm' };
 
 /** Where the demo's image datasets are read from on this machine. */
 export function dataDirectories() {
@@ -43,9 +43,12 @@ export async function buildDemo(outDir = join(root, 'dist/demo')) {
 /**
  * Serve files on 127.0.0.1 only. `routes` maps a URL path to a file, or a URL prefix ending
  * in "/" to a directory (a missing file is also looked for with ".gz" appended: the page
- * gunzips). Resolves with the URL and a close function.
+ * gunzips). `isolated` sends the two headers that make a page cross-origin isolated, which
+ * SharedArrayBuffer (threaded WebAssembly: the benchmark's CPU peer) needs; every route is
+ * same-origin, so nothing the pages load is refused. Resolves with the URL and a close function.
  */
-export async function serveStatic(routes, port = 0) {
+export async function serveStatic(routes, port = 0, { isolated = false } = {}) {
+  const isolation = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
     let file = null;
@@ -60,7 +63,7 @@ export async function serveStatic(routes, port = 0) {
       }
     }
     if (file && existsSync(file) && statSync(file).isFile()) {
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', ...isolation });
       res.end(readFileSync(file));
     } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });

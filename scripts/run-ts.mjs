@@ -22,7 +22,11 @@ await build({
   mainFields: ['module', 'main'],
   // Native or heavy packages load from node_modules at run time.
   external: ['webgpu', 'puppeteer', 'esbuild'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  // CommonJS names an ESM bundle lacks: require, and __dirname / __filename (the Emscripten
+  // loader of TensorFlow.js's WebAssembly backend reads __dirname in Node).
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; import { dirname as __dn } from 'node:path'; import { fileURLToPath as __fu } from 'node:url'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
+  },
   logLevel: 'warning',
 });
 // The entry reads its own arguments from process.argv.slice(2). argv[1] stays this script:

@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuPeak, nvidiaPeak } from '../../bench/report.js';
-import { fmaCeiling, LOAD_PATTERNS, loadCost, loadSums } from '../../bench/workloads.js';
+import { cpuPeak, nvidiaPeak, table } from '../../bench/report.js';
+import type { SuiteResult } from '../../bench/suite.js';
+import { serveStatic } from '../../demo/server.mjs';
+import { fmaCeiling, LOAD_PATTERNS, loadCost, loadSums, measured } from '../../bench/workloads.js';
 import { Random } from '../../src/data/random.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -35,7 +38,46 @@ describe('benchmark', () => {
     // the bundle because argv[1] named the bundle itself.
     const printed = execFileSync('node', ['scripts/run-ts.mjs', 'test/bench/fixtures/argv-entry.ts', 'a', '--reps', '3'], { encoding: 'utf8', timeout: 60_000 });
     const last = printed.trim().split('\n').at(-1)!;
-    expect(JSON.parse(last)).toEqual({ args: ['a', '--reps', '3'], datasets: ['mnist', 'fashion-mnist'] });
+    expect(JSON.parse(last)).toEqual({ args: ['a', '--reps', '3'], datasets: ['mnist', 'fashion-mnist'], dirname: resolve('dist/bench') });
+  });
+
+  it('the table gives TensorFlow.js on the CPU (WebAssembly) its columns where the run has it', () => {
+    const m = (ms: number) => measured([ms]);
+    const workloads = [
+      { name: 'matmul 1024', sennMs: 200, senn: m(200), tfjsMs: 2000, tfjs: m(2000), speedup: 10, tfjsWasmMs: 100, tfjsWasm: m(100), speedupVsWasm: 0.5, sennGflops: 10.7, fractionOfCeiling: 0.5, tfjsWasmGflops: 21.5 },
+      { name: 'expansion', sennMs: 14, senn: m(14) },
+    ];
+    const result: SuiteResult = { ceilingGflops: m(21.4), ceilingCheck: 1e-7, workloads };
+    const withCpu = table('t', { ...result, tfjsWasm: { threads: 2, simd: true, threadedBuild: true } }).split('\n');
+    expect(withCpu[1]).toContain('WebAssembly backend on the CPU (2 threads, SIMD on)');
+    const row = withCpu.find((l) => l.startsWith('matmul 1024'))!;
+    expect(row).toMatch(/200\.00\s+2000\.00\s+10\.00x\s+100\.00\s+0\.50x/);
+    expect(row).toContain('cpu 21.50 GFLOP/s');
+    expect(withCpu.find((l) => l.startsWith('expansion'))).toMatch(/14\.00\s+—\s+—\s+—\s+—/);
+    // Without the CPU peer: no such line or columns.
+    const without = table('t', result);
+    expect(without).not.toContain('cpu ms');
+    expect(without).not.toContain('WebAssembly');
+  });
+
+  it('serves the benchmark page cross-origin isolated (threaded WebAssembly needs it), and .wasm as application/wasm', async () => {
+    const served = await serveStatic({ '/x/': 'node_modules/@tensorflow/tfjs-backend-wasm/dist' }, 0, { isolated: true });
+    const plain = await serveStatic({ '/x/': 'node_modules/@tensorflow/tfjs-backend-wasm/dist' });
+    try {
+      const response = await fetch(`${served.url}/x/tfjs-backend-wasm-simd.wasm`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/wasm');
+      expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(response.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0x61, 0x73, 0x6d]); // "\0asm"
+      const other = await fetch(`${plain.url}/x/tfjs-backend-wasm-simd.wasm`);
+      await other.arrayBuffer();
+      expect(other.headers.get('cross-origin-embedder-policy')).toBeNull();
+    } finally {
+      await served.close();
+      await plain.close();
+    }
   });
 
   it('reads fp32 peaks from nvidia-smi and lscpu output', () => {
