@@ -32,8 +32,8 @@ try {
   const rt = await createRuntime();
   state.adapter = rt.gpu.adapterName;
   state.tfjs = await initTfjs();
-  // The WebAssembly backend's files are served beside the page; it runs threaded when the page
-  // is cross-origin isolated (the bench server sends the headers that make it so).
+  // The WebAssembly backend's files are served beside the page; its threaded build loads only
+  // in a cross-origin-isolated page (the bench server sends the headers that make it so).
   const wasm = await initTfjsWasm('tfjs-wasm/');
   log(`adapter: ${state.adapter}; TensorFlow.js ${state.tfjs.version}; its CPU backend: WebAssembly, ${wasm.threads} threads (threaded build: ${wasm.threadedBuild}, cores: ${navigator.hardwareConcurrency}), SIMD ${wasm.simd}, cross-origin isolated ${globalThis.crossOriginIsolated}`);
   state.result = await runSuite(rt, mnist, tfjsPeer('webgpu'), { reps, log, cpu: { peer: tfjsPeer('wasm'), info: wasm } });
