@@ -30,6 +30,16 @@ export function cpuPeak(text = run('lscpu')): Peak {
 }
 
 /**
+ * Physical cores from lscpu's output (CPU(s) / Thread(s) per core): the threads TensorFlow.js's
+ * WebAssembly backend should get, which on its own assumes two hardware threads per core.
+ */
+export function physicalCores(text = run('lscpu')): number {
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const logical = field('CPU\\(s\\)') || cpus().length;
+  return Math.max(1, Math.floor(logical / (field('Thread\\(s\\) per core') || 1)));
+}
+
+/**
  * Streaming multiprocessors and fp32 lanes per multiprocessor of the NVIDIA parts we have met
  * (from NVIDIA's architecture whitepapers); nvidia-smi reports the name and clock, not these.
  */

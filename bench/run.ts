@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { dataDirectories } from '../demo/server.mjs';
 import { launchBrowser, serveStatic } from '../scripts/chromium.js';
 import { nodeRun } from './nodeRun.js';
-import { benchMeta, table } from './report.js';
+import { benchMeta, physicalCores, table } from './report.js';
 import type { SuiteResult } from './suite.js';
 
 const { values } = parseArgs({
@@ -42,7 +42,7 @@ async function browserRun(): Promise<Record<string, unknown>> {
     const page = await browser.newPage();
     page.on('console', (m) => console.log(`  [page] ${m.text()}`));
     page.on('pageerror', (e) => console.log(`  [page error] ${String(e)}`));
-    await page.goto(`${served.url}/index.html?reps=${reps}`);
+    await page.goto(`${served.url}/index.html?reps=${reps}&cores=${physicalCores()}`);
     // Poll with short calls: one long wait would outlast the protocol's call timeout.
     while (!(await page.evaluate('Boolean(window.__bench && window.__bench.done)'))) await new Promise((r) => setTimeout(r, 2000));
     const state = (await page.evaluate('window.__bench')) as { error?: string; adapter: string; tfjs: { version: string }; userAgent: string; result: SuiteResult };

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuPeak, nvidiaPeak, table } from '../../bench/report.js';
+import { cpuPeak, nvidiaPeak, physicalCores, table } from '../../bench/report.js';
 import type { SuiteResult } from '../../bench/suite.js';
 import { serveStatic } from '../../demo/server.mjs';
 import { fmaCeiling, LOAD_PATTERNS, loadCost, loadSums, measured } from '../../bench/workloads.js';
@@ -88,5 +88,8 @@ describe('benchmark', () => {
     expect(nvidiaPeak('')).toBeNull();
     const cpu = cpuPeak('CPU(s):              2\nCPU max MHz:         2600.0000\nFlags:               fpu avx avx2 avx512f\n');
     expect(cpu.gflops).toBeCloseTo(2 * 16 * 2 * 2 * 2.6, 6);
+    // Physical cores for the CPU peer's threads: logical CPUs over threads per core.
+    expect(physicalCores('CPU(s):                                  2\nOn-line CPU(s) list:                     0,1\nThread(s) per core:                      1\n')).toBe(2);
+    expect(physicalCores('CPU(s):                                  16\nThread(s) per core:                      2\n')).toBe(8);
   });
 });
