@@ -1,11 +1,9 @@
 // senn's benchmark workloads in Node through Dawn, against TensorFlow.js's WebGPU backend on a
 // second Dawn instance of the same adapter (the software adapter here, or a real GPU through
 // Vulkan on a machine that has one) and against its WebAssembly backend on the CPU.
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { createNodeRuntime, loadMnist } from '../src/node.js';
 import { dawnFlagsWith } from '../src/node/dawn.js';
-import { gpuPeak, table, version } from './report.js';
+import { gpuPeak, table, tfjsWasmDir, version } from './report.js';
 import { type CpuPeerInfo, type Peer, runSuite } from './suite.js';
 
 /**
@@ -34,9 +32,8 @@ async function startTfjs(): Promise<{ peer: Peer; info: { version: string; adapt
  */
 async function startTfjsWasm(): Promise<{ peer: Peer; info: CpuPeerInfo } | null> {
   try {
-    const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
     const { initTfjsWasm, tfjsPeer } = await import('./tfjs.js');
-    return { peer: tfjsPeer('wasm'), info: await initTfjsWasm(`${dir}/`) };
+    return { peer: tfjsPeer('wasm'), info: await initTfjsWasm(`${tfjsWasmDir()}/`) };
   } catch (error) {
     console.log(`  [node] TensorFlow.js WebAssembly: ${(error as Error).message}`);
     return null;

@@ -2,7 +2,9 @@
 // lscpu, NVIDIA GPU from nvidia-smi), package versions, and the result table.
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { dirname } from 'node:path';
 import type { SuiteResult } from './suite.js';
 
 export interface Peak {
@@ -18,9 +20,12 @@ const run = (command: string): string => {
   }
 };
 
+/** The value of lscpu's line `name:` (a regular expression), trimmed; undefined where it has none. */
+const lscpuField = (text: string, name: string): string | undefined => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
+
 /** The CPU's fp32 peak: cores × SIMD floats × FMA units (2) × 2 flops × clock, from lscpu's output. */
 export function cpuPeak(text = run('lscpu')): Peak {
-  const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
+  const field = (name: string) => lscpuField(text, name);
   const cores = Number(field('CPU\\(s\\)') ?? cpus().length);
   const flags = field('Flags') ?? '';
   const simd = flags.includes('avx512f') ? 16 : flags.includes('avx') ? 8 : 4;
@@ -34,7 +39,7 @@ export function cpuPeak(text = run('lscpu')): Peak {
  * WebAssembly backend should get, which on its own assumes two hardware threads per core.
  */
 export function physicalCores(text = run('lscpu')): number {
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const field = (name: string) => Number.parseInt(lscpuField(text, name) ?? '', 10) || 0;
   const logical = field('CPU\\(s\\)') || cpus().length;
   return Math.max(1, Math.floor(logical / (field('Thread\\(s\\) per core') || 1)));
 }
@@ -64,6 +69,11 @@ export function nvidiaPeak(output: string): (Peak & { name: string }) | null {
   const mhz = Number(mhzText);
   if (!part || !(mhz > 0)) return null;
   return { name, gflops: (part.sms * part.lanes * 2 * mhz) / 1000, formula: `${part.sms} SMs × ${part.lanes} fp32 lanes × 2 flops × ${(mhz / 1000).toFixed(2)} GHz` };
+}
+
+/** The directory of TensorFlow.js's WebAssembly backend files (its CPU side) in node_modules; throws where it is not installed. */
+export function tfjsWasmDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 }
 
 /** An installed package's version, or null where it is not installed (e.g. a bare GPU machine). */

@@ -4,22 +4,18 @@
 // bench/results/latest.json (browser) and bench/results/latest-node.json.
 //   npm run bench -- [--reps N] [--browser-only | --node-only]
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { dataDirectories } from '../demo/server.mjs';
 import { launchBrowser, serveStatic } from '../scripts/chromium.js';
 import { nodeRun } from './nodeRun.js';
-import { benchMeta, physicalCores, table } from './report.js';
+import { benchMeta, physicalCores, table, tfjsWasmDir } from './report.js';
 import type { SuiteResult } from './suite.js';
 
 const { values } = parseArgs({
   options: { reps: { type: 'string', default: '10' }, 'browser-only': { type: 'boolean', default: false }, 'node-only': { type: 'boolean', default: false } },
 });
 const reps = Math.max(10, Number(values.reps));
-/** TensorFlow.js's WebAssembly backend files (its CPU side), served to the page. */
-const WASM_DIR = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 
 async function browserRun(): Promise<Record<string, unknown>> {
   await build({
@@ -33,7 +29,7 @@ async function browserRun(): Promise<Record<string, unknown>> {
     logLevel: 'warning',
   });
   const served = await serveStatic(
-    { '/index.html': 'bench/index.html', '/page.js': 'dist/bench/page.js', '/data/mnist/': dataDirectories().mnist, '/tfjs-wasm/': WASM_DIR },
+    { '/index.html': 'bench/index.html', '/page.js': 'dist/bench/page.js', '/data/mnist/': dataDirectories().mnist, '/tfjs-wasm/': tfjsWasmDir() },
     0,
     { isolated: true },
   );
