@@ -20,6 +20,11 @@ export interface GraphTableValues {
   feederSources: number;
   /** The chunks of feeders' edges at the start of `chunks`. */
   feederChunks: number;
+  /**
+   * The activation codes of the tail's levels and feeders, bit c for code c (ACTS_BY in
+   * shaders/activation.wgsl): the graph kernels compile only those cases.
+   */
+  activationCodes: number;
 }
 
 /**
@@ -88,6 +93,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   const byCount = (a: number[], b: number[]) => b[1]! - a[1]!;
   feederChunks.sort(byCount);
   chunks.sort(byCount);
+  const activationCodes = reached.reduce((bits, l) => bits | (1 << activationCode(l.activation)), 0);
   return {
     neurons: Uint32Array.from(neurons),
     edges: Uint32Array.from(edges),
@@ -96,6 +102,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     chunks: Uint32Array.from([...feederChunks, ...chunks].flat()),
     feederSources,
     feederChunks: feederChunks.length,
+    activationCodes,
   };
 }
 
@@ -112,6 +119,7 @@ export interface GraphTables {
   /** See {@link GraphTableValues}. */
   feederSourceCount: number;
   feederChunkCount: number;
+  activationCodes: number;
 }
 
 /** Upload `values` with `upload` (never given an empty array: bindings need at least 16 bytes here). */
@@ -128,6 +136,7 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
     chunkCount: values.chunks.length / 4,
     feederSourceCount: values.feederSources,
     feederChunkCount: values.feederChunks,
+    activationCodes: values.activationCodes,
   };
 }
 
@@ -145,8 +154,8 @@ export async function graphForward(
   rec: Recorder,
   a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward' });
   const t = a.tables;
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes } });
   const bindings = { neurons: t.neurons, edges: t.edges, param: a.params, arena: a.arena, feed_act: a.feederArena };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
@@ -167,8 +176,8 @@ export async function graphBackward(
     feederGradients: BindingResource;
   },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward' });
   const t = a.tables;
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes } });
   const bindings = { sources: t.sources, out_edges: t.outEdges, param: a.params, act: a.activations, grad_out: a.gradients, feed_act: a.feederActivations, feed_grad: a.feederGradients };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }

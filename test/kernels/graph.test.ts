@@ -106,6 +106,14 @@ describe('fused tail (src/graph/fusion.ts)', () => {
     expect(fusedTail(Structure.chain([7, 6, 4], ['relu', 'identity']))).toBeNull();
   });
 
+  it("names the activations of the tail's levels and feeders for the graph kernels to compile, and no other", () => {
+    const codes = (s: Structure) => graphTables(fusedTail(s)!, () => 0).activationCodes;
+    // relu (1), tanh (2), sigmoid (3); identity (0) only at the inputs, which are no tail level.
+    expect(codes(tailedStructure(new Random(1)))).toBe(0b1110);
+    // The feeder's relu, the tail's tanh and the identity output.
+    expect(codes(fedStructure(new Random(2), true))).toBe(0b0111);
+  });
+
   it('stops at a level over the size limit or with a dense block out', () => {
     const levels = (middle: number): LevelSpec[] => [
       { id: 0, size: 4, activation: 'identity', role: 'input' },
