@@ -23,10 +23,13 @@ const run = (command: string): string => {
 /** The value of lscpu's line `name:` (a regular expression), trimmed; undefined where it has none. */
 const lscpuField = (text: string, name: string): string | undefined => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
 
-/** The CPU's fp32 peak: cores × SIMD floats × FMA units (2) × 2 flops × clock, from lscpu's output. */
+/**
+ * The CPU's fp32 peak: physical cores × SIMD floats × FMA units (2) × 2 flops × clock, from
+ * lscpu's output (a core's second hardware thread shares its FMA units, so it adds nothing).
+ */
 export function cpuPeak(text = run('lscpu')): Peak {
   const field = (name: string) => lscpuField(text, name);
-  const cores = Number(field('CPU\\(s\\)') ?? cpus().length);
+  const cores = physicalCores(text);
   const flags = field('Flags') ?? '';
   const simd = flags.includes('avx512f') ? 16 : flags.includes('avx') ? 8 : 4;
   const mhz = Number(field('CPU max MHz') ?? 0) || Number(field('BogoMIPS') ?? 0) / 2 || cpus()[0]!.speed;

@@ -88,6 +88,10 @@ describe('benchmark', () => {
     expect(nvidiaPeak('')).toBeNull();
     const cpu = cpuPeak('CPU(s):              2\nCPU max MHz:         2600.0000\nFlags:               fpu avx avx2 avx512f\n');
     expect(cpu.gflops).toBeCloseTo(2 * 16 * 2 * 2 * 2.6, 6);
+    // Two hardware threads a core share its FMA units: the peak counts cores, not threads.
+    const smt = cpuPeak('CPU(s):              16\nThread(s) per core:  2\nCPU max MHz:         3000.0000\nFlags:               fpu avx avx2\n');
+    expect(smt.gflops).toBeCloseTo(8 * 8 * 2 * 2 * 3.0, 6);
+    expect(smt.formula).toMatch(/^8 cores/);
     // Physical cores for the CPU peer's threads: logical CPUs over threads per core.
     expect(physicalCores('CPU(s):                                  2\nOn-line CPU(s) list:                     0,1\nThread(s) per core:                      1\n')).toBe(2);
     expect(physicalCores('CPU(s):                                  16\nThread(s) per core:                      2\n')).toBe(8);
