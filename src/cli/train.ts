@@ -63,6 +63,8 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
                             on their own (the reference code's pruning)         (together)
   --fully-connected         new neurons take ε from every parent
   --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
+  --late-splits             split also where the prune would come after the last epoch (the
+                            reference code does; those ε edges then stay unpruned)
   --inverted-prune          prune the new edges ABOVE the threshold, reproducing the reference
                             code's inverted comparison (a defect; for comparisons only)
   --statistics MODE         running (during training) | exact (extra pass)     (running)
@@ -104,6 +106,7 @@ const OPTIONS = {
   'prune-normalization': { type: 'string' },
   'fully-connected': { type: 'boolean', default: false },
   'reset-optimizer': { type: 'boolean', default: false },
+  'late-splits': { type: 'boolean', default: false },
   'inverted-prune': { type: 'boolean', default: false },
   statistics: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -142,6 +145,7 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     pruneNormalization: (v['prune-normalization'] ?? base.pruneNormalization) as PruneNormalization,
     fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
     resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
+    lateSplits: v['late-splits'] || Boolean(base.lateSplits),
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),
     statistics: (v.statistics ?? base.statistics) as 'running' | 'exact',
   };

@@ -38,6 +38,8 @@ export interface PruneEvent {
 /** What a policy sees after each epoch. */
 export interface PolicyContext {
   epoch: number;
+  /** The epochs of this call to `fit`: `epoch` runs from 1 to it. */
+  epochs: number;
   /** Every epoch so far, this one last. */
   history: readonly EpochReport[];
   network: GrowthControl;
@@ -55,9 +57,9 @@ export interface ExpansionPolicy {
    * running statistics (score or select edges from them). Where it answers false, the epoch
    * trains without collecting them, which saves their cost (three loads and three stores per
    * edge and step) and leaves the network's statistics empty after it. Without this method, every
-   * epoch collects them.
+   * epoch collects them. `epochs`: those of this call to `fit`.
    */
-  needsStatistics?(epoch: number): boolean;
+  needsStatistics?(epoch: number, epochs: number): boolean;
 }
 
 /** Options of the reference policy (ALGORITHM.md), with the reference MNIST defaults. */
@@ -92,6 +94,14 @@ export interface ExpansionOptions {
   fullyConnected?: boolean;
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
   resetOptimizer?: boolean;
+  /**
+   * Split also where the prune `deleteAfter` epochs later would come after the last epoch of
+   * this call to `fit` (default false). The reference code splits whenever the trigger fires;
+   * such a split's ε edges are never pruned and stay in the network it returns, and one after
+   * the last epoch adds neurons that nothing trains. By default a call to `fit` makes only the
+   * splits whose prune it also makes.
+   */
+  lateSplits?: boolean;
   /** Prune the candidates *above* the threshold, as the reference code's inverted mask does (a defect; for comparison only). */
   invertedPruneLikeReference?: boolean;
   /** `running` (accumulated during training, default) or `exact` (a separate pass, as the reference). */
@@ -114,6 +124,7 @@ export const REFERENCE_EXPANSION = {
   pruneNormalization: 'together',
   fullyConnected: false,
   resetOptimizer: false,
+  lateSplits: false,
   invertedPruneLikeReference: false,
   statistics: 'running',
   epsilon: 1e-8,
@@ -169,10 +180,13 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
   let lastExpansion = 0;
   let pendingPrune = -1;
   const score = { metric: o.metric, aggregation: o.aggregation };
+  // Whether a split after `epoch` is made: its prune must come within the call (see lateSplits).
+  const mayStillSplit = (epoch: number, epochs: number) => o.lateSplits || epoch + o.deleteAfter <= epochs;
   return {
     // Running statistics matter only after an epoch that may prune or expand; exact mode
     // scores from a pass of its own.
-    needsStatistics: (epoch) => o.statistics === 'running' && (epoch === pendingPrune || mayExpand(epoch, lastExpansion, o)),
+    needsStatistics: (epoch, epochs) =>
+      o.statistics === 'running' && (epoch === pendingPrune || (mayExpand(epoch, lastExpansion, o) && mayStillSplit(epoch, epochs))),
     async afterEpoch(ctx) {
       const net = ctx.network;
       const losses = ctx.history.map((r) => (Number.isNaN(r.valLoss) ? r.trainLoss : r.valLoss));
@@ -198,7 +212,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
           await options.onPrune?.({ epoch: ctx.epoch, ...report, lossBefore, lossAfter: await ctx.currentLoss(), milliseconds });
         }
       }
-      if (shouldExpand(losses, lastExpansion, o)) {
+      if (shouldExpand(losses, lastExpansion, o) && mayStillSplit(ctx.epoch, ctx.epochs)) {
         let started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
         for (const target of net.expandable()) {

@@ -230,7 +230,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // switched off by a uniform: on a software adapter the statistics code slows a kernel
       // either way (a 784×10 weight gradient: 2.35 ms with it, on or off, 1.21 ms without).
       // The last epoch always collects them, so they are there for whoever scores edges after fit.
-      const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch) ?? true));
+      const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch, o.epochs) ?? true));
       const p = await current(collect);
       const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       writeView(device, order.buffer, 0, permutation);
@@ -270,6 +270,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       if (policy) {
         const growth = await policy.afterEpoch({
           epoch,
+          epochs: o.epochs,
           history: reports,
           network: net.growthControl(),
           train,

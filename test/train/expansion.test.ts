@@ -55,7 +55,7 @@ describe('the prune metric', () => {
     const history: EpochReport[] = [];
     for (let epoch = 1; epoch <= 5; epoch++) {
       history.push(flatEpoch(epoch));
-      await policy.afterEpoch({ epoch, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
+      await policy.afterEpoch({ epoch, epochs: 5, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
     }
     expect(asked).toEqual([
       { what: 'split', metric: 'abs-grad' },
@@ -74,16 +74,17 @@ describe('running statistics only where the policy reads them', () => {
     collectEdgeStatistics: async () => {},
   } as unknown as GrowthControl;
 
-  async function asked(statistics: 'running' | 'exact'): Promise<{ needs: boolean[]; expandedAt: number[] }> {
+  async function asked(statistics: 'running' | 'exact', lateSplits = true): Promise<{ needs: boolean[]; expandedAt: number[] }> {
     // max(deleteAfter, minEpochsBetween, window) = 3: expansions may come after epochs 4, 8, …
-    const policy = referencePolicy({ window: 2, minEpochsBetween: 3, deleteAfter: 2, lossChangeThreshold: 1, statistics });
+    const policy = referencePolicy({ window: 2, minEpochsBetween: 3, deleteAfter: 2, lossChangeThreshold: 1, statistics, lateSplits });
     const history: EpochReport[] = [];
     const needs: boolean[] = [];
     const expandedAt: number[] = [];
-    for (let epoch = 1; epoch <= 9; epoch++) {
-      needs.push(policy.needsStatistics!(epoch));
+    const epochs = 9;
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      needs.push(policy.needsStatistics!(epoch, epochs));
       history.push(flatEpoch(epoch));
-      const r = await policy.afterEpoch({ epoch, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
+      const r = await policy.afterEpoch({ epoch, epochs, history, network: growth, train: spirals({ rows: 4, seed: 0 }), currentLoss: async () => 1 });
       if (r.expanded) expandedAt.push(epoch);
     }
     return { needs, expandedAt };
@@ -100,6 +101,15 @@ describe('running statistics only where the policy reads them', () => {
     const exact = await asked('exact');
     expect(exact.expandedAt).toEqual([4, 8]);
     expect(exact.needs.every((n) => !n)).toBe(true);
+  });
+
+  it('makes only the splits whose prune comes within the call, unless lateSplits', async () => {
+    // Of 9 epochs, the split after epoch 8 would be pruned after epoch 10: not made, and its
+    // statistics not collected; lateSplits makes it, as the reference code does.
+    const inCall = await asked('running', false);
+    expect(inCall.expandedAt).toEqual([4]);
+    expect(inCall.needs).toEqual([false, false, false, true, false, true, false, false, false]);
+    expect((await asked('running', true)).expandedAt).toEqual([4, 8]);
   });
 
   it('skipping them changes nothing of the run: same growth, same weights, same statistics at the end', async () => {
@@ -156,13 +166,16 @@ describe('fit with expansion', () => {
     const expands: ExpandEvent[] = [];
     const prunes: PruneEvent[] = [];
     const reports = await net.fit(train, {
-      epochs: 14,
+      epochs: 15,
       batchSize: 50,
       validation,
       optimizer: { name: 'adam', lr: 0.01 },
       expansion: { ...quickGrowth, onExpand: (e) => void expands.push(e), onPrune: (e) => void prunes.push(e) },
     });
-    expect(expands.length).toBeGreaterThanOrEqual(1);
+    // The trigger fires whenever allowed (every 5 epochs); after epoch 15, the last, a split
+    // could not be pruned, so none is made.
+    expect(expands.map((e) => e.epoch)).toEqual([5, 10]);
+    expect(reports[14]!.expanded).toBe(0);
     const first = expands[0]!;
     expect(first.edgesSplit).toBeGreaterThan(0);
     expect(first.edgesSplit).toBeLessThanOrEqual(6);
