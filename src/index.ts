@@ -15,6 +15,7 @@ export { ACTIVATIONS, type Activation } from './kernels/activation.js';
 export { Kernel, KernelCache, type KernelSpec, type BindingInfo, type UniformLayout, type BindingResource } from './kernels/kernel.js';
 export { type Dispatch, type Recorder, encodeDispatches, submitDispatches, prepare } from './kernels/dispatch.js';
 export { matmul, biasGrad, activationGrad, type MatmulArgs, type Epilogue, type PackedBytes } from './kernels/dense.js';
+export { narrowBackward, NARROW_MAX, type NarrowBackwardArgs } from './kernels/narrow.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
 export { advanceStep, update, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
 export { gatherEpoch, type GatherSlot, type GatherSource } from './kernels/gather.js';

@@ -3,13 +3,14 @@ import dense from '../../shaders/dense.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import graph from '../../shaders/graph.wgsl';
 import loss from '../../shaders/loss.wgsl';
+import narrow from '../../shaders/narrow.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
 import rewrite from '../../shaders/rewrite.wgsl';
 import score from '../../shaders/score.wgsl';
 import sparse from '../../shaders/sparse.wgsl';
 
 /** The WGSL source of each kernel family, by file name under `shaders/`. */
-export const SHADERS = { dense, gather, graph, loss, optimizer, rewrite, score, sparse } as const;
+export const SHADERS = { dense, gather, graph, loss, narrow, optimizer, rewrite, score, sparse } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
 export type ShaderFamily = keyof typeof SHADERS;
@@ -21,6 +22,6 @@ export const PRELUDES = {
 
 /** The kernel-spec fields of a built-in family: file name, source and prelude. */
 export function family(name: ShaderFamily): { file: string; source: string; prelude?: { file: string; source: string } } {
-  const usesActivation = name === 'dense' || name === 'sparse' || name === 'graph';
+  const usesActivation = name === 'dense' || name === 'sparse' || name === 'graph' || name === 'narrow';
   return { file: `shaders/${name}.wgsl`, source: SHADERS[name], ...(usesActivation ? { prelude: PRELUDES.activation } : {}) };
 }

@@ -4,6 +4,7 @@ import { activationGrad, biasGrad, matmul, type PackedBytes } from '../kernels/d
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
+import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
 import { type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
@@ -173,6 +174,18 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
       const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
+      const source = s.level(b.src);
+      if (b.form === 'dense' && source.role !== 'input' && level.size <= NARROW_MAX && !active) {
+        // Into a narrow level (a classifier's output) from a hidden one: both products in one
+        // pass over the batch (shaders/narrow.wgsl).
+        const accumulate = assigned.has(b.src);
+        assigned.add(b.src);
+        const mask = isMasked(b) ? { mask: net.mask(b) } : {};
+        out.push(
+          narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, accumulate, stats: edgeStats, ...mask }),
+        );
+        continue;
+      }
       if (b.form === 'dense') {
         // Absent edges of a masked dense block get no gradient, so they stay zero.
         const mask = isMasked(b) ? { mask: net.mask(b) } : {};
@@ -182,7 +195,6 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       } else {
         out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
       }
-      const source = s.level(b.src);
       if (source.role === 'input') continue;
       const accumulate = assigned.has(b.src);
       assigned.add(b.src);

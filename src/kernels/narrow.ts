@@ -1,0 +1,66 @@
+import type { Activation } from './activation.js';
+import { activationCode } from './activation.js';
+import { type Dispatch, noStats, prepare, type Recorder } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import { family } from './sources.js';
+
+/** Neurons a level may have at most for {@link narrowBackward} (three vec4 column groups). */
+export const NARROW_MAX = 12;
+/** Source neurons per invocation (NEURONS in shaders/narrow.wgsl). */
+const NEURONS = 8;
+
+/** The backward of a dense block from a hidden level into a level of at most {@link NARROW_MAX} neurons. */
+export interface NarrowBackwardArgs {
+  rows: number;
+  /** Neurons of the source level. */
+  src: number;
+  /** Neurons of the destination level (1 … {@link NARROW_MAX}). */
+  n: number;
+  /** rows × src activations of the source level. */
+  act: BindingResource;
+  /** rows × n gradient w.r.t. the destination's pre-activations. */
+  dz: BindingResource;
+  /** src × n weights, row-major. */
+  weight: BindingResource;
+  /** rows × src: receives (dz · Wᵀ) · act'(act), or has it added when `accumulate`. */
+  dx: BindingResource;
+  /** src × n: receives actᵀ · dz. */
+  dw: BindingResource;
+  /** The source level's activation (its derivative multiplies dx). */
+  activation: Activation;
+  accumulate?: boolean;
+  /** 3 · src · n running sums (|g|, g, g²) of each weight gradient, added to. */
+  stats?: BindingResource;
+  /** src × n 0/1 values: where 0 the weight gradient is stored as 0 (a dense block lacking edges). */
+  mask?: BindingResource;
+}
+
+/**
+ * Both backward products of a dense block into a narrow level in one dispatch: the input
+ * gradient of the source level and the block's weight gradient, with one pass over the batch
+ * (see shaders/narrow.wgsl). The same values as dense.wgsl's two products (`matmul` with the
+ * `activation-grad` epilogue, and `transLhs` with `stats` and `mask`), summed in another order.
+ */
+export async function narrowBackward(rec: Recorder, a: NarrowBackwardArgs): Promise<Dispatch> {
+  if (!(Number.isInteger(a.n) && a.n >= 1 && a.n <= NARROW_MAX)) throw new RangeError(`narrowBackward serves levels of 1 to ${NARROW_MAX} neurons, got ${a.n}`);
+  const kernel = await rec.kernels.get({
+    ...family('narrow'),
+    entryPoint: 'narrow_backward',
+    constants: {
+      ACT: activationCode(a.activation),
+      ACCUMULATE: a.accumulate ?? false,
+      STATS: Boolean(a.stats),
+      MASKED: Boolean(a.mask),
+      COL_GROUPS: Math.ceil(a.n / 4),
+    },
+  });
+  return prepare(
+    rec,
+    kernel,
+    { rows: a.rows, src: a.src, n: a.n },
+    // Unused optional bindings still need a buffer: the read-only mask reuses dz, the writable
+    // statistics a tiny buffer of their own (writable bindings may not alias).
+    { act: a.act, dz: a.dz, weight: a.weight, dx: a.dx, dw: a.dw, edge_stats: a.stats ?? noStats(rec), mask: a.mask ?? a.dz },
+    kernel.groupsFor1D(Math.ceil(a.src / NEURONS)),
+  );
+}
