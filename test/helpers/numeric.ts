@@ -1,4 +1,5 @@
-import { Random } from '../../src/data/random.js';
+import { expect } from 'vitest';
+import type { Random } from '../../src/data/random.js';
 
 /** Random floats in [lo, hi). */
 export function randomArray(rng: Random, n: number, lo = -1, hi = 1): Float32Array {
@@ -20,4 +21,10 @@ export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): 
     scale = Math.max(scale, Math.abs(want[i]!));
   }
   return { relative: absolute / Math.max(scale, 1e-30), absolute };
+}
+
+/** Logs a kernel's relative error against its reference, with the tolerance, and asserts it. */
+export function report(name: string, err: { relative: number }, tol: number): void {
+  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
+  expect(err.relative).toBeLessThanOrEqual(tol);
 }

@@ -13,7 +13,7 @@ import {
 } from '../../src/reference/dense.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { randomArray, relativeError, report } from '../helpers/numeric.js';
 
 // Tolerances: f32 products over k ≤ 300 terms against float64 references. Errors are
 // measured relative to the largest reference magnitude.
@@ -41,10 +41,6 @@ const SHAPES: [number, number, number][] = [
 
 const h = useHarness();
 
-function report(name: string, err: { relative: number; absolute: number }, tol: number): void {
-  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
-  expect(err.relative).toBeLessThanOrEqual(tol);
-}
 
 describe('matmul kernel (shaders/dense.wgsl) against the CPU reference', () => {
   for (const [m, n, k] of SHAPES) {

@@ -12,7 +12,7 @@ import { Workspace } from '../../src/train/workspace.js';
 import { randomEdges } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { randomArray, relativeError, report } from '../helpers/numeric.js';
 
 // f32 sums of at most a few dozen products (a few hundred rows for the weight gradients) against float64.
 const TOL = 1e-5;
@@ -20,10 +20,6 @@ const FD_TOL = 1e-3;
 
 const h = useHarness();
 
-function report(name: string, err: { relative: number }, tol: number): void {
-  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
-  expect(err.relative).toBeLessThanOrEqual(tol);
-}
 
 /**
  * A grown-looking graph: inputs → A (relu) → B (tanh) → outputs (sigmoid), with sparse blocks

@@ -7,7 +7,7 @@ import { activate, matmulRef } from '../../src/reference/dense.js';
 import { narrowBackwardRef } from '../../src/reference/narrow.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { randomArray, relativeError, report } from '../helpers/numeric.js';
 
 // f32 sums of at most a few hundred products (the weight gradient sums over the rows) against
 // float64, relative to the largest reference magnitude.
@@ -17,10 +17,6 @@ const FD_TOL = 1e-3;
 
 const h = useHarness();
 
-function report(name: string, err: { relative: number }, tol: number): void {
-  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
-  expect(err.relative).toBeLessThanOrEqual(tol);
-}
 
 /** Activations as a level of `activation` would hold them (ReLU's non-negative, about half zero). */
 function levelActivations(rng: Random, count: number, activation: Activation): Float32Array {

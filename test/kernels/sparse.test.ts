@@ -9,7 +9,7 @@ import { edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
 import { randomEdges } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { randomArray, relativeError, report } from '../helpers/numeric.js';
 
 // f32 sums of at most a few hundred products against float64.
 const TOL = 1e-5;
@@ -21,10 +21,6 @@ function upload(b: CsrBlock): CsrBuffers {
   return csrBuffers(b, (_, values) => h.input(values));
 }
 
-function report(name: string, err: { relative: number }, tol: number): void {
-  console.info(`${name}: relative error ${err.relative.toExponential(2)} (tolerance ${tol})`);
-  expect(err.relative).toBeLessThanOrEqual(tol);
-}
 
 // (rows, dst, src, density): ragged sizes, an empty destination row likely at low density.
 const CASES: [number, number, number, number][] = [
