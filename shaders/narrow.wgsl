@@ -57,28 +57,39 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(7) var<storage, read> mask: array<f32>;
 
-// Columns c..c+3 of row `row` of an n-wide array read by `at` (dz or weight): zero past n, and
-// all zero for a column group past COL_GROUPS (a constant: its loads fold away).
-fn columns4(group: u32, base: u32, from_dz: bool) -> vec4<f32> {
-  if (group >= COL_GROUPS) { return vec4<f32>(0.0); }
-  let c = vec4<u32>(4u * group) + vec4<u32>(0u, 1u, 2u, 3u);
-  let at = vec4<u32>(base) + min(c, vec4<u32>(params.n - 1u));
-  var v: vec4<f32>;
-  if (from_dz) { v = vec4<f32>(dz[at.x], dz[at.y], dz[at.z], dz[at.w]); }
-  else { v = vec4<f32>(weight[at.x], weight[at.y], weight[at.z], weight[at.w]); }
-  return select(vec4<f32>(0.0), v, c < vec4<u32>(params.n));
+// Where columns 4·group .. 4·group + 3 of an n-wide row starting at `base` are (clamped to the
+// last column), and which of them are inside n.
+fn columns_at(group: u32, base: u32) -> vec4<u32> {
+  return vec4<u32>(base) + min(vec4<u32>(4u * group) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.n - 1u));
 }
 
-// A row of dz (or of W) as three column groups.
+fn columns_inside(group: u32) -> vec4<bool> {
+  return vec4<u32>(4u * group) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.n);
+}
+
+// A row of dz (or of W) as three column groups; a group past COL_GROUPS (a constant) is zero
+// and its loads fold away.
 struct Row {
   c0: vec4<f32>,
   c1: vec4<f32>,
   c2: vec4<f32>,
 }
 
+fn dz4(group: u32, base: u32) -> vec4<f32> {
+  if (group >= COL_GROUPS) { return vec4<f32>(0.0); }
+  let at = columns_at(group, base);
+  return select(vec4<f32>(0.0), vec4<f32>(dz[at.x], dz[at.y], dz[at.z], dz[at.w]), columns_inside(group));
+}
+
+fn weight4(group: u32, base: u32) -> vec4<f32> {
+  if (group >= COL_GROUPS) { return vec4<f32>(0.0); }
+  let at = columns_at(group, base);
+  return select(vec4<f32>(0.0), vec4<f32>(weight[at.x], weight[at.y], weight[at.z], weight[at.w]), columns_inside(group));
+}
+
 fn dz_row(r: u32) -> Row {
   let base = r * params.n;
-  return Row(columns4(0u, base, true), columns4(1u, base, true), columns4(2u, base, true));
+  return Row(dz4(0u, base), dz4(1u, base), dz4(2u, base));
 }
 
 // One source neuron of the invocation: its weight row and its weight-gradient sums.
@@ -90,7 +101,7 @@ struct Neuron {
 fn neuron(i: u32) -> Neuron {
   let base = min(i, params.src - 1u) * params.n;
   let zero = vec4<f32>(0.0);
-  return Neuron(Row(columns4(0u, base, false), columns4(1u, base, false), columns4(2u, base, false)), Row(zero, zero, zero));
+  return Neuron(Row(weight4(0u, base), weight4(1u, base), weight4(2u, base)), Row(zero, zero, zero));
 }
 
 // Batch row r of source neuron i: its input gradient stored, its weight-gradient sums advanced.

@@ -1,3 +1,4 @@
+import { ShapeError } from '../errors.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, noStats, prepare, type Recorder } from './dispatch.js';
@@ -42,7 +43,7 @@ export interface NarrowBackwardArgs {
  * `activation-grad` epilogue, and `transLhs` with `stats` and `mask`), summed in another order.
  */
 export async function narrowBackward(rec: Recorder, a: NarrowBackwardArgs): Promise<Dispatch> {
-  if (!(Number.isInteger(a.n) && a.n >= 1 && a.n <= NARROW_MAX)) throw new RangeError(`narrowBackward serves levels of 1 to ${NARROW_MAX} neurons, got ${a.n}`);
+  if (!(Number.isInteger(a.n) && a.n >= 1 && a.n <= NARROW_MAX)) throw new ShapeError(`narrowBackward serves levels of 1 to ${NARROW_MAX} neurons, got ${a.n}`);
   const kernel = await rec.kernels.get({
     ...family('narrow'),
     entryPoint: 'narrow_backward',

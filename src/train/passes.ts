@@ -175,20 +175,19 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const wgrad = slice(net.grads, b.weightOffset, floats);
       const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
       const source = s.level(b.src);
+      // Absent edges of a masked dense block get no gradient, so they stay zero.
+      const mask = isMasked(b) ? { mask: net.mask(b) } : {};
       if (b.form === 'dense' && source.role !== 'input' && level.size <= NARROW_MAX && !active) {
         // Into a narrow level (a classifier's output) from a hidden one: both products in one
         // pass over the batch (shaders/narrow.wgsl).
         const accumulate = assigned.has(b.src);
         assigned.add(b.src);
-        const mask = isMasked(b) ? { mask: net.mask(b) } : {};
         out.push(
           narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, accumulate, stats: edgeStats, ...mask }),
         );
         continue;
       }
       if (b.form === 'dense') {
-        // Absent edges of a masked dense block get no gradient, so they stay zero.
-        const mask = isMasked(b) ? { mask: net.mask(b) } : {};
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
         const packed = bytes ? { lhsBytes: bytes } : {};
         out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));

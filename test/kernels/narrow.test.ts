@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
+import { ShapeError } from '../../src/errors.js';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
 import { NARROW_MAX, narrowBackward } from '../../src/kernels/narrow.js';
@@ -99,7 +100,7 @@ describe('narrow_backward (shaders/narrow.wgsl) against the CPU reference', () =
 
   it('refuses a level wider than it serves', async () => {
     const b = h.output(4);
-    await expect(narrowBackward(h.rec, { rows: 1, src: 1, n: NARROW_MAX + 1, act: b, dz: b, weight: b, dx: b, dw: b, activation: 'relu' })).rejects.toThrow(RangeError);
+    await expect(narrowBackward(h.rec, { rows: 1, src: 1, n: NARROW_MAX + 1, act: b, dz: b, weight: b, dx: b, dw: b, activation: 'relu' })).rejects.toThrow(ShapeError);
   });
 });
 
