@@ -74,7 +74,7 @@ export interface ExpansionOptions {
   lossChangeThreshold?: number;
   window?: number;
   minEpochsBetween?: number;
-  /** Prune this many epochs after an expansion (2). */
+  /** Prune this many epochs after an expansion (2; at least 1: the prune comes at the end of a later epoch). */
   deleteAfter?: number;
   /** Remove ε edges whose normalised score is below this (0.1). */
   deleteThreshold?: number;
@@ -142,12 +142,11 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   for (const key of ['chooseThreshold', 'deleteThreshold'] as const) {
     if (!(r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${r[key]}`);
   }
-  for (const key of ['maxToReplace', 'window'] as const) {
+  // deleteAfter 0 would never prune: a split's prune is due at the end of a later epoch.
+  for (const key of ['maxToReplace', 'window', 'deleteAfter'] as const) {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new ConfigError(`expansion.${key} must be a positive integer, got ${r[key]}`);
   }
-  for (const key of ['minEpochsBetween', 'deleteAfter'] as const) {
-    if (!Number.isInteger(r[key]) || r[key] < 0) throw new ConfigError(`expansion.${key} must be a non-negative integer, got ${r[key]}`);
-  }
+  if (!Number.isInteger(r.minEpochsBetween) || r.minEpochsBetween < 0) throw new ConfigError(`expansion.minEpochsBetween must be a non-negative integer, got ${r.minEpochsBetween}`);
   if (!(r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${r.lossChangeThreshold}`);
   if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
   return r;

@@ -219,6 +219,8 @@ describe('fit with expansion', () => {
     const data = spirals({ rows: 50, seed: 0 });
     await expect(net.fit(data, { epochs: 1, expansion: { chooseThreshold: 0 } })).rejects.toThrow(ConfigError);
     await expect(net.fit(data, { epochs: 1, expansion: { window: 0 } })).rejects.toThrow(ConfigError);
+    // A prune 0 epochs after its split would never come (it is due at the end of a later epoch).
+    await expect(net.fit(data, { epochs: 1, expansion: { deleteAfter: 0 } })).rejects.toThrow(/deleteAfter must be a positive integer/);
     net.destroy();
   });
 });
