@@ -177,11 +177,12 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const source = s.level(b.src);
       // Absent edges of a masked dense block get no gradient, so they stay zero.
       const mask = isMasked(b) ? { mask: net.mask(b) } : {};
+      // A hidden source's gradient: the first block out of it assigns, the others add.
+      const accumulate = assigned.has(b.src);
+      if (source.role !== 'input') assigned.add(b.src);
       if (b.form === 'dense' && source.role !== 'input' && level.size <= NARROW_MAX && !active) {
         // Into a narrow level (a classifier's output) from a hidden one: both products in one
         // pass over the batch (shaders/narrow.wgsl).
-        const accumulate = assigned.has(b.src);
-        assigned.add(b.src);
         out.push(
           narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, accumulate, stats: edgeStats, ...mask }),
         );
@@ -195,8 +196,6 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
       }
       if (source.role === 'input') continue;
-      const accumulate = assigned.has(b.src);
-      assigned.add(b.src);
       const finishing = { aux: ws.activation(b.src), activation: source.activation };
       if (b.form === 'dense') {
         out.push(
