@@ -89,6 +89,7 @@ function settings(data: DemoData): RunSettings {
       minEpochsBetween: num('minEpochsBetween'),
       deleteAfter: num('deleteAfter'),
       deleteThreshold: num('deleteThreshold'),
+      exactSplit: input('exactSplit').checked,
     },
   };
 }

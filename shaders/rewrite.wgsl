@@ -6,11 +6,13 @@
 // The CPU computes, once per expansion, `source[k]` (old index, or NEW = 0xffffffff) and
 // `fill[k]`; this kernel then writes the new parameters and carries the optimizer moments
 // along in one pass: moments of surviving values are kept, new ones start at zero (or all
-// are cleared with RESET_MOMENTS, the reference code's behaviour).
+// are cleared with RESET_MOMENTS, the reference code's behaviour). An old index with the
+// NEGATED bit (0x80000000) takes the old value negated, and the first moment with it (the
+// second is a square): the out-edge h⁻ → c, weight −w, of an exact split.
 //
 // Bindings (group 0):
 //   @binding(0) params     : uniform Params { count }        values in the new layout
-//   @binding(1) source     : storage, read u32   count       old index or 0xffffffff
+//   @binding(1) source     : storage, read u32   count       old index [| NEGATED] or 0xffffffff
 //   @binding(2) fill       : storage, read       count       value for new entries
 //   @binding(3) old_params : storage, read                  old parameter buffer
 //   @binding(4) old_m1     : storage, read                  old first moments
@@ -25,6 +27,7 @@
 override RESET_MOMENTS: bool = false;
 
 const NEW: u32 = 0xffffffffu;
+const NEGATED: u32 = 0x80000000u;
 
 struct Params {
   count: u32,
@@ -50,8 +53,10 @@ fn rewrite(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups
     new_m1[k] = 0.0;
     new_m2[k] = 0.0;
   } else {
-    new_params[k] = old_params[origin];
-    new_m1[k] = select(old_m1[origin], 0.0, RESET_MOMENTS);
-    new_m2[k] = select(old_m2[origin], 0.0, RESET_MOMENTS);
+    let at = origin & ~NEGATED;
+    let sign = select(1.0, -1.0, (origin & NEGATED) != 0u);
+    new_params[k] = sign * old_params[at];
+    new_m1[k] = select(sign * old_m1[at], 0.0, RESET_MOMENTS);
+    new_m2[k] = select(old_m2[at], 0.0, RESET_MOMENTS);
   }
 }

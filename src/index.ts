@@ -45,7 +45,7 @@ export {
   mayExpand,
 } from './train/expansion.js';
 export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from './graph/network.js';
-export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE } from './graph/growth.js';
+export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE, NEGATED } from './graph/growth.js';
 export { type ScoreOptions, type PruneSelectOptions, type PruneNormalization, PRUNE_NORMALIZATIONS } from './graph/selection.js';
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';
 export { spmm, spmmTranspose, edgeGrad, edgeChunks, csrBuffers, EDGE_CHUNK, type CsrBuffers } from './kernels/sparse.js';

@@ -62,6 +62,8 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
                             expanded level (ALGORITHM.md); per-level: each level's edges
                             on their own (the reference code's pruning)         (together)
   --fully-connected         new neurons take ε from every parent
+  --exact-split             split each edge into relu(x) and relu(−x) neurons (out-weights w
+                            and −w): function-preserving for signed inputs (CSV features)
   --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
   --late-splits             split also where the prune would come after the last epoch (the
                             reference code does; those ε edges then stay unpruned)
@@ -105,6 +107,7 @@ const OPTIONS = {
   'prune-metric': { type: 'string' },
   'prune-normalization': { type: 'string' },
   'fully-connected': { type: 'boolean', default: false },
+  'exact-split': { type: 'boolean', default: false },
   'reset-optimizer': { type: 'boolean', default: false },
   'late-splits': { type: 'boolean', default: false },
   'inverted-prune': { type: 'boolean', default: false },
@@ -144,6 +147,7 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     pruneMetric: (v['prune-metric'] ?? previous?.pruneMetric ?? v.metric ?? base.metric) as Metric,
     pruneNormalization: (v['prune-normalization'] ?? base.pruneNormalization) as PruneNormalization,
     fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
+    exactSplit: v['exact-split'] || Boolean(base.exactSplit),
     resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
     lateSplits: v['late-splits'] || Boolean(base.lateSplits),
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),

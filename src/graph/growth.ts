@@ -13,8 +13,16 @@ export interface EdgeRef {
 export const NEW_VALUE = 0xffffffff;
 
 /**
+ * Set in a source index (other than {@link NEW_VALUE}): the new value is the old one negated,
+ * its first moment negated too and its second kept (the moments of −w under the same data).
+ * The h⁻ → c edge of an exact split takes −w this way.
+ */
+export const NEGATED = 0x80000000;
+
+/**
  * How to fill the parameter buffer of a new structure from the old one: for every new
- * float, the old float it comes from, or {@link NEW_VALUE} and the value to write.
+ * float, the old float it comes from (possibly {@link NEGATED}), or {@link NEW_VALUE} and the
+ * value to write.
  */
 export interface Remap {
   source: Uint32Array;
@@ -62,6 +70,12 @@ export interface SplitOptions {
   epsilon?: number;
   /** New neurons get ε from every neuron of the expanded layer's source levels, not only from the selected parents. */
   fullyConnected?: boolean;
+  /**
+   * Split each edge into a pair of neurons, h⁺ = relu(x_p) and h⁻ = relu(−x_p), with
+   * out-weights w and −w: since relu(x) − relu(−x) = x, the function is kept (up to ε) for
+   * parents of any sign, at two new neurons an edge.
+   */
+  exact?: boolean;
   random: Random;
 }
 
@@ -224,6 +238,9 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
  * every other neuron of the target level. The new neurons form one new level, evaluated
  * just before the target. Since relu(1·x) = x for x ≥ 0, the function is unchanged up to
  * the ε terms when the parents are non-negative (inputs in [0, 1], post-ReLU units).
+ * With `exact`, selected edge t (of n) also gets a second neuron, n + t: p → h⁻ weight −1
+ * and h⁻ → c weight −w, ε elsewhere alike, so relu(x) − relu(−x) = x keeps the function for
+ * signed parents too.
  */
 export function planSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SplitStep {
   const targetLevel = s.level(target);
@@ -236,7 +253,9 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   const epsilon = options.epsilon ?? 1e-8; // ε ~ U(0, epsilon)
   const random = options.random;
   const newId = s.nextLevelId;
-  const k = selected.length;
+  // k new neurons; with `exact`, neuron t + edges is edge t's h⁻.
+  const edges = selected.length;
+  const k = options.exact ? 2 * edges : edges;
   const levels: LevelSpec[] = [];
   for (const l of s.levels) {
     if (l.id === target) levels.push({ id: newId, size: k, activation: 'relu', role: 'hidden' });
@@ -272,19 +291,19 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
       const row = h * np;
       p.d.fill(h, row, row + np);
       p.s.set(parents, row);
-      // h's own parent: weight 1, not a pruning candidate.
-      const r = selected[h]!;
+      // h's own parent: weight 1 (−1 for an h⁻), not a pruning candidate.
+      const r = selected[h % edges]!;
       const b = s.blocks[r.block]!;
       if (b.src === src) {
         const own = row + position.get(b.topology.srcOf[r.edge]!)!;
-        p.fill[own] = 1;
+        p.fill[own] = h < edges ? 1 : -1;
         p.epsilon[own] = 0;
       }
     }
     p.length = k * np;
     inBlocks.push(p);
   }
-  // Out of the new level: h → its edge's child with the edge's weight, ε to every other child.
+  // Out of the new level: h → its edge's child with the edge's weight (h⁻: negated), ε to every other child.
   const size = targetLevel.size;
   const outBlock = new PendingBlock(newId, target, k * size);
   outBlock.from.fill(NEW_VALUE);
@@ -295,13 +314,15 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     outBlock.d.fill(c, c * k, (c + 1) * k);
     outBlock.s.set(newNeurons, c * k);
   }
-  selected.forEach((r, h) => {
+  for (let h = 0; h < k; h++) {
+    const r = selected[h % edges]!;
     const b = s.blocks[r.block]!;
     const own = b.topology.dstOf[r.edge]! * k + h;
-    outBlock.from[own] = b.weightOffset + storageIndex(b, r.edge);
+    const from = b.weightOffset + storageIndex(b, r.edge);
+    outBlock.from[own] = h < edges ? from : (from | NEGATED) >>> 0;
     outBlock.fill[own] = 0;
     outBlock.epsilon[own] = 0;
-  });
+  }
   outBlock.length = k * size;
   // Object.assign, not a spread: a spread would read (and build) epsilonEdges.
   return Object.assign(assemble(s, levels, [...blocks, ...inBlocks, outBlock]), { level: newId });

@@ -325,7 +325,7 @@ export class Network implements Trainable {
       throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
     }
     const before = this.current.parameterCount;
-    const step = planSplit(this.current, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected });
+    const step = planSplit(this.current, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected, exact: options.exact });
     const outputsBefore = probe ? await predict(this, probe) : null;
     await this.applyStep(step, options.resetOptimizer ?? false);
     this.epsilonCandidates = step.epsilon;
@@ -338,7 +338,7 @@ export class Network implements Trainable {
     return {
       level: step.level,
       edgesSplit: edges.length,
-      neuronsAdded: edges.length,
+      neuronsAdded: this.current.level(step.level).size,
       parametersBefore: before,
       parametersAfter: this.current.parameterCount,
       epsilonEdges: step.epsilon.edges.length,

@@ -61,6 +61,13 @@ export interface SplitEdgesOptions {
   epsilon?: number;
   /** New neurons take ε from every neuron of the source levels, not only the selected parents. */
   fullyConnected?: boolean;
+  /**
+   * Split each edge p → c (weight w) into two neurons, relu(x_p) and relu(−x_p), with
+   * out-weights w and −w: the function is kept (up to ε) for parents of any sign (signed
+   * inputs, tanh or identity hidden units), at two new neurons an edge. Without it, a split
+   * keeps the function only where its parents are non-negative.
+   */
+  exact?: boolean;
   /** Clear all optimizer moments (the reference's behaviour) instead of keeping the old ones. */
   resetOptimizer?: boolean;
 }

@@ -92,6 +92,13 @@ export interface ExpansionOptions {
    */
   pruneNormalization?: PruneNormalization;
   fullyConnected?: boolean;
+  /**
+   * Split each edge into a pair of neurons, relu(x_p) and relu(−x_p), with out-weights w and
+   * −w (default false): exact for parents of any sign (standardised or other signed inputs,
+   * tanh or identity hidden units), at two new neurons an edge. For non-negative parents
+   * (pixels in [0, 1], ReLU units) the second neuron never activates: leave it off there.
+   */
+  exactSplit?: boolean;
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
   resetOptimizer?: boolean;
   /**
@@ -123,6 +130,7 @@ export const REFERENCE_EXPANSION = {
   deleteThreshold: 0.1,
   pruneNormalization: 'together',
   fullyConnected: false,
+  exactSplit: false,
   resetOptimizer: false,
   lateSplits: false,
   invertedPruneLikeReference: false,
@@ -218,7 +226,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
           const edges = await net.selectEdgesToSplit(target, { ...score, threshold: o.chooseThreshold, maxToReplace: o.maxToReplace });
           if (edges.length === 0) continue;
           const lossBefore = losses[losses.length - 1]!;
-          const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon });
+          const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, exact: o.exactSplit, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon });
           await net.synchronize();
           const milliseconds = performance.now() - started;
           expanded += edges.length;

@@ -80,6 +80,25 @@ describe('senn command line', () => {
     expect(resumed.out).toContain(`resuming after ${best} epochs`);
   }, 60_000);
 
+  it('--exact-split keeps the validation loss across a split of edges from signed inputs', async () => {
+    // 2-1 on the generated regression: the output's parents are the signed inputs (u, v) themselves.
+    const growth = async (...extra: string[]) => {
+      const args = ['--dataset', 'regression', '--arch', '2-1', '--expand', '--epochs', '6', '--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.01', '--lr', '0.1', '--software'];
+      const run = await senn('train', ...args, ...extra, '--json', path('split.json'));
+      expect(run.code, run.err).toBe(0);
+      const split = JSON.parse(readFileSync(path('split.json'), 'utf8')).growth.find((g: { kind: string }) => g.kind === 'expand');
+      return split as { edgesSplit: number; neuronsAdded: number; lossBefore: number; lossAfter: number };
+    };
+    const exact = await growth('--exact-split');
+    const single = await growth();
+    expect(exact.neuronsAdded).toBe(2 * exact.edgesSplit);
+    expect(single.neuronsAdded).toBe(single.edgesSplit);
+    const change = (g: typeof exact) => Math.abs(g.lossAfter - g.lossBefore) / g.lossBefore;
+    console.info(`regression 2-1, relative validation-loss change at the split: exact ${change(exact).toExponential(2)}, single ${change(single).toExponential(2)}`);
+    expect(change(exact)).toBeLessThan(1e-5);
+    expect(change(single)).toBeGreaterThan(1e-3);
+  }, 60_000);
+
   it('reads CSV files by column name, for classification and regression', async () => {
     const rows = ['height,colour,weight,kind'];
     for (let i = 0; i < 120; i++) rows.push(`${(i % 3) * 2 + (i % 7) / 10},${i % 5},${i / 100},${['ant', 'bee', 'cat'][i % 3]}`);

@@ -74,6 +74,64 @@ describe('edge splitting', () => {
     net.destroy();
   });
 
+  it('an exact split keeps the function for signed parents (inputs, tanh and identity units)', async () => {
+    const rng = new Random(4);
+    const net = runtime().createNetwork({ sizes: [6, 5, 4, 3], activations: ['tanh', 'identity', 'identity'], seed: 2, expandable: [1, 2, 3] });
+    const probe = data(rng, 50, 6, 3, -1, 1);
+    let epsilonEdges = 0;
+    for (const target of [1, 2, 3, 3]) {
+      // The same edges split the single way in a copy, for comparison.
+      const plain = runtime().loadNetwork(await runtime().saveNetwork(net));
+      const edges = pickEdges(net, rng, target, 5);
+      const scale = Math.max(...(await net.predict(probe)).map(Math.abs));
+      const exact = await net.splitEdges(target, edges, { exact: true }, probe);
+      const before = plain.parameterCount;
+      const single = await plain.splitEdges(target, edges, {}, probe);
+      console.info(`signed parents, split into level ${target}: output change exact ${exact.outputChange!.toExponential(2)}, single ${single.outputChange!.toExponential(2)} (scale ${scale.toFixed(2)})`);
+      expect(exact.outputChange! / scale).toBeLessThanOrEqual(1e-5);
+      expect(single.outputChange!).toBeGreaterThan(100 * exact.outputChange!);
+      // Two neurons an edge: twice the single split's new in- and out-edges and biases; the
+      // 5 split edges are removed once either way.
+      expect(exact.neuronsAdded).toBe(10);
+      expect(exact.parametersAfter - exact.parametersBefore + 5).toBe(2 * (single.parametersAfter - before + 5));
+      expect(exact.epsilonEdges).toBe(2 * single.epsilonEdges);
+      epsilonEdges = exact.epsilonEdges;
+      plain.destroy();
+      await checkInvariants(net, probe);
+    }
+    // The last split's ε edges are the pruning candidates; its ±1 and ±w edges are not.
+    expect(net.pruneCandidates).toHaveLength(epsilonEdges);
+    net.destroy();
+  });
+
+  it('an exact split writes ±1 into p → h±, ±w into h± → c, and carries −m₁ with −w', async () => {
+    const net = runtime().createNetwork({ sizes: [3, 2], seed: 0 });
+    const train = data(new Random(5), 20, 3, 2, -1, 1);
+    await net.fit(train, { epochs: 1, batchSize: 10, optimizer: { name: 'adam', lr: 0.01 } });
+    const before = await net.getParameters();
+    const block = net.structure.blocks[0]!;
+    const edge = 4; // CSR order: destination 1, source 1
+    const at = block.weightOffset + storageIndex(block, edge);
+    const w = before[at]!;
+    const momentsBefore = (await net.state()).optimizer!;
+    await net.splitEdges(1, [{ block: 0, edge }], { exact: true });
+    const s = net.structure;
+    const params = await net.getParameters();
+    const into = s.blocks.find((b) => b.dst !== 1)!;
+    const out = s.blocks.find((b) => b.src === into.dst)!;
+    expect(s.level(into.dst).size).toBe(2);
+    // Into h⁺ (neuron 0) and h⁻ (neuron 1) from parent 1: +1 and −1.
+    expect([0, 1].map((e) => params[into.weightOffset + storageIndex(into, e)])).toEqual([1, -1]);
+    // Out-edges in CSR order (destination, then source): to output 1 from h⁺ and h⁻ are edges 2 and 3.
+    const toChild = [2, 3].map((e) => params[out.weightOffset + storageIndex(out, e)]!);
+    expect(toChild).toEqual([w, -w]);
+    const moments = (await net.state()).optimizer!;
+    const [m1, m2] = [moments.moment1, moments.moment2];
+    expect([m1[out.weightOffset + storageIndex(out, 2)], m1[out.weightOffset + storageIndex(out, 3)]]).toEqual([momentsBefore.moment1[at], -momentsBefore.moment1[at]!]);
+    expect([m2[out.weightOffset + storageIndex(out, 2)], m2[out.weightOffset + storageIndex(out, 3)]]).toEqual([momentsBefore.moment2[at], momentsBefore.moment2[at]]);
+    net.destroy();
+  });
+
   it('writes 1 into p → h, w into h → c, ε elsewhere, and removes the split edge', async () => {
     const net = runtime().createNetwork({ sizes: [3, 2], seed: 0 });
     const before = await net.getParameters();
@@ -105,7 +163,7 @@ describe('grown networks', () => {
     const train = data(rng, 120, 10, 4);
     for (let round = 0; round < 6; round++) {
       const target = rng.next() < 0.5 ? 1 : 2;
-      await net.splitEdges(target, pickEdges(net, rng, target, 1 + rng.int(5)), { fullyConnected: rng.next() < 0.3 });
+      await net.splitEdges(target, pickEdges(net, rng, target, 1 + rng.int(5)), { fullyConnected: rng.next() < 0.3, exact: rng.next() < 0.3 });
       await checkInvariants(net, train);
       await net.fit(train, { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } });
       const candidates = net.pruneCandidates;
