@@ -56,6 +56,7 @@ function applyPreset(name: DemoDataset): void {
   input('window').value = String(p.window);
   input('minEpochsBetween').value = String(p.minEpochsBetween);
   input('lossChangeThreshold').value = String(p.lossChangeThreshold);
+  input('exactSplit').checked = p.exactSplit;
   const flat = name === 'spirals' || name === 'regression';
   $('boundaryPanel').hidden = !flat;
   $('boundaryTitle').textContent = name === 'regression' ? 'Predicted surface' : 'Decision boundary';
