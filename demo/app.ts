@@ -90,7 +90,7 @@ function settings(data: DemoData): RunSettings {
       minEpochsBetween: num('minEpochsBetween'),
       deleteAfter: num('deleteAfter'),
       deleteThreshold: num('deleteThreshold'),
-      exactSplit: input('exactSplit').checked,
+      exactSplit: input('exactSplit').checked ? 'signed' : false,
     },
   };
 }

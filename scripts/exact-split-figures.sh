@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Splits of signed parents: the generated 2-D regression (inputs u, v in [−1, 1]) grown from
-# 2-1, whose output edges all leave signed inputs, with the plain split and with --exact-split,
-# seeds 0–4, 60 epochs; and fixed 2-16-1 / 2-64-1 trained the same way for comparison.
+# 2-1, whose output edges all leave signed inputs, with the plain split, --exact-split signed
+# (pairs for the edges out of the inputs) and --exact-split all (pairs for every edge), seeds
+# 0–4, 60 epochs; and fixed 2-16-1 / 2-64-1 trained the same way for comparison.
 # Writes bench/results/regression-exact-split.json (one entry per run) and prints a table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,8 @@ common=(--dataset regression --epochs 60 --lr 0.01 --batch 64)
 growth=(--arch 2-1 --expand --window 3 --min-epochs-between 5 --loss-change-threshold 0.01 --choose-threshold 0.01)
 for seed in 0 1 2 3 4; do
   node bin/senn.js train "${common[@]}" "${growth[@]}" --seed "$seed" --json "$runs/single-$seed.json" > /dev/null 2>&1
-  node bin/senn.js train "${common[@]}" "${growth[@]}" --seed "$seed" --exact-split --json "$runs/exact-$seed.json" > /dev/null 2>&1
+  node bin/senn.js train "${common[@]}" "${growth[@]}" --seed "$seed" --exact-split signed --json "$runs/signed-$seed.json" > /dev/null 2>&1
+  node bin/senn.js train "${common[@]}" "${growth[@]}" --seed "$seed" --exact-split all --json "$runs/all-$seed.json" > /dev/null 2>&1
 done
 for arch in 2-16-1 2-64-1; do
   node bin/senn.js train "${common[@]}" --arch "$arch" --seed 0 --json "$runs/fixed-$arch.json" > /dev/null 2>&1

@@ -26,6 +26,7 @@ export {
   regressionDataset,
   subset,
   splitDataset,
+  hasNegativeFeatures,
 } from './data/dataset.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 export { featureStats, standardize, type FeatureStats } from './data/normalize.js';
@@ -43,6 +44,7 @@ export {
   referencePolicy,
   shouldExpand,
   mayExpand,
+  signedLevels,
 } from './train/expansion.js';
 export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from './graph/network.js';
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE, NEGATED } from './graph/growth.js';

@@ -62,8 +62,10 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
                             expanded level (ALGORITHM.md); per-level: each level's edges
                             on their own (the reference code's pruning)         (together)
   --fully-connected         new neurons take ε from every parent
-  --exact-split             split each edge into relu(x) and relu(−x) neurons (out-weights w
-                            and −w): function-preserving for signed inputs (CSV features)
+  --exact-split MODE        split edges into relu(x) and relu(−x) neurons with out-weights w
+                            and −w, which keeps the function for parents of any sign: signed:
+                            the edges whose parent can be negative (signed inputs such as
+                            standardised CSV features, tanh units); all: every edge (off)
   --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
   --late-splits             split also where the prune would come after the last epoch (the
                             reference code does; those ε edges then stay unpruned)
@@ -107,7 +109,7 @@ const OPTIONS = {
   'prune-metric': { type: 'string' },
   'prune-normalization': { type: 'string' },
   'fully-connected': { type: 'boolean', default: false },
-  'exact-split': { type: 'boolean', default: false },
+  'exact-split': { type: 'string' },
   'reset-optimizer': { type: 'boolean', default: false },
   'late-splits': { type: 'boolean', default: false },
   'inverted-prune': { type: 'boolean', default: false },
@@ -131,6 +133,14 @@ interface TrainArgs {
   expansion: ExpansionOptions | null;
 }
 
+/** `--exact-split signed|all` as the option's value (absent: the resumed run's, else off). */
+function exactSplitOption(value: string | undefined, previous: boolean | 'signed'): boolean | 'signed' {
+  if (value === undefined) return previous;
+  if (value === 'signed') return 'signed';
+  if (value === 'all') return true;
+  throw new ConfigError(`--exact-split must be signed or all, got "${value}"`);
+}
+
 function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionOptions | null {
   if (!v.expand && !previous) return null;
   const base = { ...REFERENCE_EXPANSION, ...(previous ?? {}) };
@@ -147,7 +157,7 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     pruneMetric: (v['prune-metric'] ?? previous?.pruneMetric ?? v.metric ?? base.metric) as Metric,
     pruneNormalization: (v['prune-normalization'] ?? base.pruneNormalization) as PruneNormalization,
     fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
-    exactSplit: v['exact-split'] || Boolean(base.exactSplit),
+    exactSplit: exactSplitOption(v['exact-split'], base.exactSplit ?? false),
     resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
     lateSplits: v['late-splits'] || Boolean(base.lateSplits),
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),

@@ -21,6 +21,13 @@ export interface Dataset {
   readonly targetCount?: number;
 }
 
+/** Whether any feature value of `d` is below zero (byte features: only with a negative scale). */
+export function hasNegativeFeatures(d: Dataset): boolean {
+  if (d.x instanceof Uint8Array) return d.featureScale < 0;
+  for (let i = 0; i < d.x.length; i++) if (d.x[i]! < 0) return true;
+  return false;
+}
+
 /** Label arrays accepted by {@link classificationDataset}. */
 export type LabelInput = ArrayLike<number>;
 

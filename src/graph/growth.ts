@@ -71,11 +71,12 @@ export interface SplitOptions {
   /** New neurons get ε from every neuron of the expanded layer's source levels, not only from the selected parents. */
   fullyConnected?: boolean;
   /**
-   * Split each edge into a pair of neurons, h⁺ = relu(x_p) and h⁻ = relu(−x_p), with
-   * out-weights w and −w: since relu(x) − relu(−x) = x, the function is kept (up to ε) for
-   * parents of any sign, at two new neurons an edge.
+   * Split edges into a pair of neurons, h⁺ = relu(x_p) and h⁻ = relu(−x_p), with out-weights
+   * w and −w: since relu(x) − relu(−x) = x, the function is kept (up to ε) for parents of any
+   * sign, at two new neurons an edge. `true`: every edge; a list of level ids: the edges whose
+   * parent is in one of those levels (the others split into one neuron).
    */
-  exact?: boolean;
+  exact?: boolean | readonly number[];
   random: Random;
 }
 
@@ -238,9 +239,9 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
  * every other neuron of the target level. The new neurons form one new level, evaluated
  * just before the target. Since relu(1·x) = x for x ≥ 0, the function is unchanged up to
  * the ε terms when the parents are non-negative (inputs in [0, 1], post-ReLU units).
- * With `exact`, selected edge t (of n) also gets a second neuron, n + t: p → h⁻ weight −1
- * and h⁻ → c weight −w, ε elsewhere alike, so relu(x) − relu(−x) = x keeps the function for
- * signed parents too.
+ * With `exact`, a selected edge (every one, or those out of the listed levels) also gets a
+ * second neuron, after the first n (n edges): p → h⁻ weight −1 and h⁻ → c weight −w, ε
+ * elsewhere alike, so relu(x) − relu(−x) = x keeps the function for signed parents too.
  */
 export function planSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SplitStep {
   const targetLevel = s.level(target);
@@ -253,9 +254,9 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   const epsilon = options.epsilon ?? 1e-8; // ε ~ U(0, epsilon)
   const random = options.random;
   const newId = s.nextLevelId;
-  // k new neurons; with `exact`, neuron t + edges is edge t's h⁻.
-  const edges = selected.length;
-  const k = options.exact ? 2 * edges : edges;
+  // The new neurons: edge t's h⁺ is neuron t; the h⁻ of the edges split as pairs follow.
+  const { edgeOf, negative } = splitNeurons(s, selected, options.exact ?? false);
+  const k = edgeOf.length;
   const levels: LevelSpec[] = [];
   for (const l of s.levels) {
     if (l.id === target) levels.push({ id: newId, size: k, activation: 'relu', role: 'hidden' });
@@ -292,11 +293,11 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
       p.d.fill(h, row, row + np);
       p.s.set(parents, row);
       // h's own parent: weight 1 (−1 for an h⁻), not a pruning candidate.
-      const r = selected[h % edges]!;
+      const r = selected[edgeOf[h]!]!;
       const b = s.blocks[r.block]!;
       if (b.src === src) {
         const own = row + position.get(b.topology.srcOf[r.edge]!)!;
-        p.fill[own] = h < edges ? 1 : -1;
+        p.fill[own] = negative[h] ? -1 : 1;
         p.epsilon[own] = 0;
       }
     }
@@ -315,17 +316,31 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     outBlock.s.set(newNeurons, c * k);
   }
   for (let h = 0; h < k; h++) {
-    const r = selected[h % edges]!;
+    const r = selected[edgeOf[h]!]!;
     const b = s.blocks[r.block]!;
     const own = b.topology.dstOf[r.edge]! * k + h;
     const from = b.weightOffset + storageIndex(b, r.edge);
-    outBlock.from[own] = h < edges ? from : (from | NEGATED) >>> 0;
+    outBlock.from[own] = negative[h] ? (from | NEGATED) >>> 0 : from;
     outBlock.fill[own] = 0;
     outBlock.epsilon[own] = 0;
   }
   outBlock.length = k * size;
   // Object.assign, not a spread: a spread would read (and build) epsilonEdges.
   return Object.assign(assemble(s, levels, [...blocks, ...inBlocks, outBlock]), { level: newId });
+}
+
+/**
+ * The neurons a split creates, in order: for each, the selected edge it stands for and whether
+ * it is that edge's h⁻ (input weight −1, output −w). The h⁺ come first, one per edge in order,
+ * then the h⁻ of the edges that `exact` makes pairs.
+ */
+function splitNeurons(s: Structure, selected: readonly EdgeRef[], exact: boolean | readonly number[]): { edgeOf: Uint32Array; negative: Uint8Array } {
+  const levels = typeof exact === 'boolean' ? null : new Set(exact);
+  const paired = selected.map((_, t) => t).filter((t) => exact === true || Boolean(levels?.has(s.blocks[selected[t]!.block]!.src)));
+  const n = selected.length;
+  const edgeOf = Uint32Array.from({ length: n + paired.length }, (_, h) => (h < n ? h : paired[h - n]!));
+  const negative = Uint8Array.from(edgeOf, (_, h) => (h < n ? 0 : 1));
+  return { edgeOf, negative };
 }
 
 /** Remove `edges`; every other value keeps its weight and optimizer state. */

@@ -82,7 +82,8 @@ export class Network implements Trainable {
   private readonly random: Random;
   private batchesInStatistics = 0;
   /** The last split: its new level and the level it expanded (what pruning looks at). */
-  private lastSplit: { level: number; target: number } | null = null;
+  /** The splits of the last expansion (new level, expanded level): what a prune scores. */
+  private lastSplits: { level: number; target: number }[] = [];
 
   /** Every epoch this network was trained, across `fit` calls (and checkpoints), appended as each epoch ends. */
   readonly history: EpochReport[] = [];
@@ -102,7 +103,7 @@ export class Network implements Trainable {
       initial = spec.params;
       this.history.push(...(spec.history ?? []));
       this.epsilonCandidates = edgeList(spec.pruneCandidates ?? []);
-      this.lastSplit = spec.lastSplit ?? null;
+      this.lastSplits = spec.lastSplits ?? (spec.lastSplit ? [spec.lastSplit] : []);
     } else {
       const activations = checkSpec(spec);
       this.expandableLevels = new Set(checkExpandable(spec));
@@ -164,7 +165,8 @@ export class Network implements Trainable {
         : {}),
       history: [...this.history],
       pruneCandidates: this.pruneCandidates,
-      lastSplit: this.lastSplit,
+      lastSplit: this.lastSplits.at(-1) ?? null,
+      lastSplits: [...this.lastSplits],
     };
   }
 
@@ -282,11 +284,12 @@ export class Network implements Trainable {
     this.assertUsable();
     checkThreshold('threshold', options.threshold);
     const normalization = checkPruneNormalization(options.normalization ?? 'together');
-    const split = this.lastSplit;
     const candidates = this.epsilonCandidates;
-    if (!split || candidates.edges.length === 0) return [];
+    if (this.lastSplits.length === 0 || candidates.edges.length === 0) return [];
     const into = (level: number) => this.current.blocksInto(level);
-    const groups = normalization === 'together' ? [[...into(split.level), ...into(split.target)]] : [into(split.level), into(split.target)];
+    const groups = this.lastSplits.flatMap((split) =>
+      normalization === 'together' ? [[...into(split.level), ...into(split.target)]] : [into(split.level), into(split.target)],
+    );
     const marks = this.current.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
     candidates.edges.forEach((e, i) => (marks[candidates.blocks[i]!]![e] = 1));
     // The reference code's mask keeps the comparison the wrong way round (it deletes the
@@ -324,12 +327,21 @@ export class Network implements Trainable {
     if (!this.expandableLevels.has(target)) {
       throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
     }
-    const before = this.current.parameterCount;
-    const step = planSplit(this.current, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected, exact: options.exact });
+    const old = this.current;
+    const before = old.parameterCount;
+    const step = planSplit(old, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected, exact: options.exact });
     const outputsBefore = probe ? await predict(this, probe) : null;
     await this.applyStep(step, options.resetOptimizer ?? false);
-    this.epsilonCandidates = step.epsilon;
-    this.lastSplit = { level: step.level, target };
+    const split = { level: step.level, target };
+    if (options.sameExpansion && this.lastSplits.length > 0) {
+      // The earlier splits' candidates, where they are in the new structure, and this one's.
+      const kept = translateEdges(old, this.current, edgeRefs(this.epsilonCandidates)).filter((r) => r.block >= 0);
+      this.epsilonCandidates = edgeList([...kept, ...step.epsilonEdges]);
+      this.lastSplits = [...this.lastSplits, split];
+    } else {
+      this.epsilonCandidates = step.epsilon;
+      this.lastSplits = [split];
+    }
     let outputChange: number | undefined;
     if (probe && outputsBefore) {
       const after = await predict(this, probe);

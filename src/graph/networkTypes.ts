@@ -62,12 +62,19 @@ export interface SplitEdgesOptions {
   /** New neurons take ε from every neuron of the source levels, not only the selected parents. */
   fullyConnected?: boolean;
   /**
-   * Split each edge p → c (weight w) into two neurons, relu(x_p) and relu(−x_p), with
-   * out-weights w and −w: the function is kept (up to ε) for parents of any sign (signed
-   * inputs, tanh or identity hidden units), at two new neurons an edge. Without it, a split
-   * keeps the function only where its parents are non-negative.
+   * Split edges p → c (weight w) into two neurons, relu(x_p) and relu(−x_p), with out-weights
+   * w and −w: the function is kept (up to ε) for parents of any sign (signed inputs, tanh or
+   * identity hidden units), at two new neurons an edge. `true`: every edge; a list of level
+   * ids: the edges out of those levels (e.g. {@link signedLevels}). Without it, a split keeps
+   * the function only where its parents are non-negative.
    */
-  exact?: boolean;
+  exact?: boolean | readonly number[];
+  /**
+   * This split belongs to the same expansion as the previous one (another expandable level,
+   * in the same epoch): its ε edges join the previous split's pruning candidates instead of
+   * replacing them, and a prune scores each split's two levels.
+   */
+  sameExpansion?: boolean;
   /** Clear all optimizer moments (the reference's behaviour) instead of keeping the old ones. */
   resetOptimizer?: boolean;
 }
@@ -82,7 +89,10 @@ export interface NetworkState {
   optimizer?: { name: OptimizerName; step: number; moment1: Float32Array; moment2: Float32Array };
   history?: EpochReport[];
   pruneCandidates?: EdgeRef[];
+  /** The last split (the last of `lastSplits`; what files of earlier builds hold). */
   lastSplit?: { level: number; target: number } | null;
+  /** The splits of the last expansion: the new level and the level it expanded, each. */
+  lastSplits?: { level: number; target: number }[];
 }
 
 /** Weights (inputs × outputs, row-major) and bias of one layer, on the CPU. */

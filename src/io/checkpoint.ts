@@ -79,6 +79,8 @@ interface GraphJson {
   history: EpochReport[];
   pruneCandidates: EdgeRef[];
   lastSplit: { level: number; target: number } | null;
+  /** The last expansion's splits (absent in files of earlier builds: `lastSplit` alone). */
+  lastSplits?: { level: number; target: number }[];
   /** Structure.denseFrom (absent in files of earlier builds: the default). */
   denseFrom?: number;
 }
@@ -128,6 +130,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     history: state.history ?? [],
     pruneCandidates: state.pruneCandidates ?? [],
     lastSplit: state.lastSplit ?? null,
+    lastSplits: state.lastSplits ?? [],
     denseFrom: s.denseFrom,
   };
   return encodeSafetensors(tensors, { senn: JSON.stringify(graph), ...(run ? { 'senn.run': JSON.stringify(run) } : {}) });
@@ -273,7 +276,9 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       seed: g.seed,
       history: readHistory(g.history),
       pruneCandidates: g.pruneCandidates.filter((r) => isInt(r.block) && isInt(r.edge) && r.block < structure.blocks.length && r.edge < structure.blocks[r.block]!.topology.srcOf.length),
-      lastSplit: g.lastSplit && sizes.has(g.lastSplit.level) && sizes.has(g.lastSplit.target) ? g.lastSplit : null,
+      lastSplits: (Array.isArray(g.lastSplits) ? g.lastSplits : g.lastSplit ? [g.lastSplit] : []).filter(
+        (split) => typeof split === 'object' && split !== null && sizes.has(split.level) && sizes.has(split.target),
+      ),
       ...(g.optimizer
         ? {
             optimizer: {

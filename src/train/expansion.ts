@@ -1,9 +1,11 @@
-import type { Dataset } from '../data/dataset.js';
+import { type Dataset, hasNegativeFeatures } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { AGGREGATIONS, METRICS } from '../kernels/score.js';
 import { checkPruneNormalization, type PruneNormalization } from '../graph/selection.js';
+import { type EdgeRef, translateEdges } from '../graph/growth.js';
+import type { Structure } from '../graph/structure.js';
 import type { EpochReport } from './options.js';
 
 /** What happened at an expansion (payload of `onExpand`). */
@@ -93,12 +95,14 @@ export interface ExpansionOptions {
   pruneNormalization?: PruneNormalization;
   fullyConnected?: boolean;
   /**
-   * Split each edge into a pair of neurons, relu(x_p) and relu(−x_p), with out-weights w and
-   * −w (default false): exact for parents of any sign (standardised or other signed inputs,
-   * tanh or identity hidden units), at two new neurons an edge. For non-negative parents
-   * (pixels in [0, 1], ReLU units) the second neuron never activates: leave it off there.
+   * Split edges into a pair of neurons, relu(x_p) and relu(−x_p), with out-weights w and −w,
+   * exact for parents of any sign, at two new neurons an edge. `'signed'`: only the edges
+   * whose parent can be negative (an input level whose training data has a negative value, a
+   * tanh or identity hidden level), the others into one neuron, as they keep the function
+   * already; `true`: every edge (a pair's h⁻ never activates where the parent is non-negative);
+   * `false` (default): none, as ALGORITHM.md.
    */
-  exactSplit?: boolean;
+  exactSplit?: boolean | 'signed';
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
   resetOptimizer?: boolean;
   /**
@@ -157,6 +161,7 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   if (!Number.isInteger(r.minEpochsBetween) || r.minEpochsBetween < 0) throw new ConfigError(`expansion.minEpochsBetween must be a non-negative integer, got ${r.minEpochsBetween}`);
   if (!(r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${r.lossChangeThreshold}`);
   if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
+  if (typeof r.exactSplit !== 'boolean' && r.exactSplit !== 'signed') throw new ConfigError(`expansion.exactSplit must be true, false or 'signed', got ${String(r.exactSplit)}`);
   return r;
 }
 
@@ -179,6 +184,21 @@ export function shouldExpand(losses: readonly number[], last: number, o: { windo
  */
 export function mayExpand(t: number, last: number, o: { window: number; minEpochsBetween: number; deleteAfter: number }): boolean {
   return t - last > Math.max(o.deleteAfter, o.minEpochsBetween, o.window) && t >= o.window + 1;
+}
+
+/** Whether each dataset has a negative feature value (scanned once per dataset). */
+const negativeFeatures = new WeakMap<Dataset, boolean>();
+
+/**
+ * Ids of the levels whose values can be negative: the input level when `train` has a negative
+ * feature, and the levels whose activation is identity or tanh (ReLU and sigmoid are not).
+ */
+export function signedLevels(s: Structure, train: Dataset): number[] {
+  let negative = negativeFeatures.get(train);
+  if (negative === undefined) negativeFeatures.set(train, (negative = hasNegativeFeatures(train)));
+  return s.levels
+    .filter((l) => (l.role === 'input' ? negative : l.activation === 'identity' || l.activation === 'tanh'))
+    .map((l) => l.id);
 }
 
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */
@@ -222,14 +242,25 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
       if (shouldExpand(losses, lastExpansion, o) && mayStillSplit(ctx.epoch, ctx.epochs)) {
         let started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
+        // Every expandable level is scored before any splits: a split changes the structure,
+        // and the statistics start again from zero with it.
+        const selections: { target: number; edges: EdgeRef[] }[] = [];
         for (const target of net.expandable()) {
           const edges = await net.selectEdgesToSplit(target, { ...score, threshold: o.chooseThreshold, maxToReplace: o.maxToReplace });
-          if (edges.length === 0) continue;
-          const lossBefore = losses[losses.length - 1]!;
-          const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, exact: o.exactSplit, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon });
+          if (edges.length > 0) selections.push({ target, edges });
+        }
+        const before = selections.length > 1 ? net.structure() : null;
+        let lossBefore = losses[losses.length - 1]!;
+        for (const [i, selection] of selections.entries()) {
+          const { target } = selection;
+          // Edges into this level, where the splits into the levels before moved them.
+          const edges = before && i > 0 ? translateEdges(before, net.structure(), selection.edges) : selection.edges;
+          const exact = o.exactSplit === 'signed' ? signedLevels(net.structure(), ctx.train) : o.exactSplit;
+          const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, exact, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon, sameExpansion: i > 0 });
           await net.synchronize();
           const milliseconds = performance.now() - started;
           expanded += edges.length;
+          const lossAfter = await ctx.currentLoss();
           await options.onExpand?.({
             epoch: ctx.epoch,
             target,
@@ -239,9 +270,10 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
             parametersBefore: report.parametersBefore,
             parametersAfter: report.parametersAfter,
             lossBefore,
-            lossAfter: await ctx.currentLoss(),
+            lossAfter,
             milliseconds,
           });
+          lossBefore = lossAfter;
           started = performance.now();
         }
         lastExpansion = ctx.epoch;

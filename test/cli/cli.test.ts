@@ -89,7 +89,7 @@ describe('senn command line', () => {
       const split = JSON.parse(readFileSync(path('split.json'), 'utf8')).growth.find((g: { kind: string }) => g.kind === 'expand');
       return split as { edgesSplit: number; neuronsAdded: number; lossBefore: number; lossAfter: number };
     };
-    const exact = await growth('--exact-split');
+    const exact = await growth('--exact-split', 'signed');
     const single = await growth();
     expect(exact.neuronsAdded).toBe(2 * exact.edgesSplit);
     expect(single.neuronsAdded).toBe(single.edgesSplit);
@@ -136,6 +136,8 @@ describe('senn command line', () => {
     expect([badNumber.code, badNumber.err]).toEqual([2, expect.stringContaining('--epochs must be a number')]);
     const badMetric = await senn('train', '--expand', '--prune-metric', 'size');
     expect([badMetric.code, badMetric.err]).toEqual([2, expect.stringContaining('unknown prune metric "size"')]);
+    const badSplit = await senn('train', '--expand', '--exact-split', 'some');
+    expect([badSplit.code, badSplit.err]).toEqual([2, expect.stringContaining('--exact-split must be signed or all, got "some"')]);
     const badNormalization = await senn('train', '--expand', '--prune-normalization', 'global');
     expect([badNormalization.code, badNormalization.err]).toEqual([2, expect.stringContaining('unknown prune normalization "global"')]);
     const missing = await senn('eval', path('nowhere.senn'));

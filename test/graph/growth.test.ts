@@ -3,7 +3,7 @@ import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, ShapeError } from '../../src/errors.js';
 import { csrProblems } from '../../src/graph/csr.js';
-import type { EdgeRef } from '../../src/graph/growth.js';
+import { type EdgeRef, translateEdges } from '../../src/graph/growth.js';
 import type { Network } from '../../src/graph/network.js';
 import { blockFloats, isMasked, storageIndex } from '../../src/graph/structure.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
@@ -104,6 +104,25 @@ describe('edge splitting', () => {
     net.destroy();
   });
 
+  it('an exact split of listed levels makes pairs only of the edges out of them', async () => {
+    const rng = new Random(6);
+    const net = runtime().createNetwork({ sizes: [5, 4, 3], activations: ['tanh', 'identity'], seed: 4, expandable: [2] });
+    const probe = data(rng, 40, 5, 3, -1, 1);
+    // A first split gives the output ReLU parents (the new level) beside the tanh level 1.
+    await net.splitEdges(2, pickEdges(net, rng, 2, 4), { exact: true });
+    const edges = pickEdges(net, rng, 2, 8);
+    const fromTanh = edges.filter((r) => net.structure.blocks[r.block]!.src === 1).length;
+    expect(fromTanh).toBeGreaterThan(0);
+    expect(fromTanh).toBeLessThan(edges.length);
+    const scale = Math.max(...(await net.predict(probe)).map(Math.abs));
+    const report = await net.splitEdges(2, edges, { exact: [1] }, probe);
+    console.info(`pairs for ${fromTanh} of ${edges.length} edges: output change ${report.outputChange!.toExponential(2)}`);
+    expect(report.neuronsAdded).toBe(edges.length + fromTanh);
+    expect(report.outputChange! / scale).toBeLessThanOrEqual(1e-5);
+    await checkInvariants(net, probe);
+    net.destroy();
+  });
+
   it('an exact split writes ±1 into p → h±, ±w into h± → c, and carries −m₁ with −w', async () => {
     const net = runtime().createNetwork({ sizes: [3, 2], seed: 0 });
     const train = data(new Random(5), 20, 3, 2, -1, 1);
@@ -152,6 +171,41 @@ describe('edge splitting', () => {
     expect(outWeights[0]!).toBeGreaterThanOrEqual(0);
     expect(outWeights[0]!).toBeLessThan(1e-8);
     expect(net.pruneCandidates).toHaveLength(1);
+    net.destroy();
+  });
+});
+
+describe('an expansion of two levels (sameExpansion)', () => {
+  it('keeps both splits as pruning candidates, scores both for the prune, and checkpoints them', async () => {
+    const rng = new Random(9);
+    const net = runtime().createNetwork({ sizes: [5, 6, 3], seed: 5, expandable: [1, 2] });
+    const train = data(rng, 60, 5, 3);
+    const before = net.structure;
+    const intoHidden = pickEdges(net, rng, 1, 3);
+    const intoOutput = pickEdges(net, rng, 2, 3);
+    const first = await net.splitEdges(1, intoHidden);
+    const second = await net.splitEdges(2, translateEdges(before, net.structure, intoOutput), { sameExpansion: true });
+    const candidates = net.pruneCandidates;
+    expect(candidates).toHaveLength(first.epsilonEdges + second.epsilonEdges);
+    const levelOf = (r: EdgeRef) => net.structure.blocks[r.block]!;
+    // Each split's ε edges: into its new level, or from it into the level it expanded.
+    for (const split of [first, second]) expect(candidates.some((r) => levelOf(r).dst === split.level || levelOf(r).src === split.level)).toBe(true);
+    await net.fit(train, { epochs: 1, batchSize: 20, edgeStatistics: true });
+    const weak = await net.selectEdgesToPrune({ threshold: 1 });
+    for (const split of [first, second]) expect(weak.some((r) => levelOf(r).dst === split.level || levelOf(r).src === split.level)).toBe(true);
+    const restored = runtime().loadNetwork(await runtime().saveNetwork(net));
+    expect((await restored.state()).lastSplits).toEqual([
+      { level: first.level, target: 1 },
+      { level: second.level, target: 2 },
+    ]);
+    expect(restored.pruneCandidates).toEqual(candidates);
+    // (Edge statistics are not checkpointed: the restored network scores every edge 0.)
+    const restoredWeak = await restored.selectEdgesToPrune({ threshold: 1 });
+    for (const split of [first, second]) expect(restoredWeak.some((r) => levelOf(r).dst === split.level || levelOf(r).src === split.level)).toBe(true);
+    // Without sameExpansion a split starts a new expansion: only its own ε edges are candidates.
+    const third = await net.splitEdges(1, pickEdges(net, rng, 1, 2));
+    expect(net.pruneCandidates).toHaveLength(third.epsilonEdges);
+    restored.destroy();
     net.destroy();
   });
 });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { classificationDataset } from '../../src/data/dataset.js';
 import { spirals } from '../../src/data/generated.js';
+import { Structure } from '../../src/graph/structure.js';
 import { ConfigError } from '../../src/errors.js';
 import type { GrowthControl } from '../../src/graph/networkTypes.js';
 import type { PruneSelectOptions, ScoreOptions } from '../../src/graph/selection.js';
-import { type ExpandEvent, type ExpansionPolicy, mayExpand, type PruneEvent, referencePolicy, resolveExpansion, shouldExpand } from '../../src/train/expansion.js';
+import { type ExpandEvent, type ExpansionPolicy, mayExpand, type PruneEvent, referencePolicy, resolveExpansion, shouldExpand, signedLevels } from '../../src/train/expansion.js';
 import type { EpochReport } from '../../src/train/options.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -196,6 +198,41 @@ describe('fit with expansion', () => {
     net.destroy();
   });
 
+  it("exactSplit 'signed' pairs exactly the edges out of signed parents, and keeps the loss", async () => {
+    // 2-8-2 with both levels expandable: level 1's parents are the signed 2-D inputs (pairs),
+    // the output's the ReLU units (single neurons).
+    const train = spirals({ rows: 600, seed: 1 });
+    const validation = spirals({ rows: 300, seed: 2 });
+    const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0, expandable: [1, 2] });
+    const expands: ExpandEvent[] = [];
+    await net.fit(train, { epochs: 12, batchSize: 50, validation, optimizer: { name: 'adam', lr: 0.01 }, expansion: { ...quickGrowth, exactSplit: 'signed', onExpand: (e) => void expands.push(e) } });
+    const intoHidden = expands.filter((e) => e.target === 1);
+    const intoOutput = expands.filter((e) => e.target === 2);
+    // Both levels grow in each expansion: every expandable level is scored before any split.
+    expect(intoHidden.map((e) => e.epoch)).toEqual(intoOutput.map((e) => e.epoch));
+    expect(intoHidden.length).toBeGreaterThan(0);
+    // The first split into level 1 has only the inputs as parents: all pairs. Later ones also
+    // split edges out of the ReLU levels that splits made, into one neuron each.
+    expect(intoHidden[0]!.neuronsAdded).toBe(2 * intoHidden[0]!.edgesSplit);
+    for (const e of intoHidden) expect(e.neuronsAdded).toBeGreaterThanOrEqual(e.edgesSplit);
+    for (const e of intoHidden) expect(e.neuronsAdded).toBeLessThanOrEqual(2 * e.edgesSplit);
+    for (const e of intoOutput) expect(e.neuronsAdded).toBe(e.edgesSplit);
+    for (const e of expands) {
+      console.info(`exactSplit 'signed', split into level ${e.target} at epoch ${e.epoch}: ${e.edgesSplit} edges → ${e.neuronsAdded} neurons, loss ${e.lossBefore.toFixed(6)} → ${e.lossAfter.toFixed(6)}`);
+      expect(Math.abs(e.lossAfter - e.lossBefore) / e.lossBefore).toBeLessThan(1e-5);
+    }
+    net.destroy();
+  });
+
+  it('signedLevels: the input level only for data with a negative value, and tanh or identity levels', () => {
+    const s = Structure.chain([3, 4, 4, 2], ['relu', 'tanh', 'identity']);
+    const data = (x: number[]) => classificationDataset({ x: Float32Array.from(x), labels: [0], features: 3, classes: 2 });
+    const [input, relu, tanh, output] = s.levels.map((l) => l.id);
+    expect(signedLevels(s, data([0, 0.5, 1])).sort()).toEqual([tanh!, output!].sort());
+    expect(signedLevels(s, data([0, -0.5, 1])).sort()).toEqual([input!, tanh!, output!].sort());
+    expect(signedLevels(s, data([0, 0.5, 1]))).not.toContain(relu);
+  });
+
   it('runs a custom policy written on the research API', async () => {
     const train = spirals({ rows: 300, seed: 3 });
     const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 1 });
@@ -221,6 +258,7 @@ describe('fit with expansion', () => {
     await expect(net.fit(data, { epochs: 1, expansion: { window: 0 } })).rejects.toThrow(ConfigError);
     // A prune 0 epochs after its split would never come (it is due at the end of a later epoch).
     await expect(net.fit(data, { epochs: 1, expansion: { deleteAfter: 0 } })).rejects.toThrow(/deleteAfter must be a positive integer/);
+    await expect(net.fit(data, { epochs: 1, expansion: { exactSplit: 'all' as unknown as boolean } })).rejects.toThrow(/exactSplit must be true, false or 'signed'/);
     net.destroy();
   });
 });
