@@ -219,7 +219,7 @@ export class Network implements Trainable {
     return [...this.expandableLevels];
   }
 
-  /** The ε-initialised edges of the last split that survive: the candidates of the next pruning. */
+  /** The ε-initialised edges of the last expansion's splits that survive: the candidates of the next pruning. */
   get pruneCandidates(): EdgeRef[] {
     return edgeRefs(this.epsilonCandidates);
   }
@@ -274,11 +274,11 @@ export class Network implements Trainable {
   }
 
   /**
-   * The ε edges of the last split whose normalised score is below `threshold` (least
-   * significant first); with `invertedLikeReference`, above it (the reference code's defect,
-   * for comparison). Scores are normalised together over all edges into the new level and into
-   * the level it expanded (`normalization: 'together'`, ALGORITHM.md), or over each of the two
-   * levels' edges on its own (`'per-level'`).
+   * The ε edges of the last expansion's splits whose normalised score is below `threshold`
+   * (least significant first); with `invertedLikeReference`, above it (the reference code's
+   * defect, for comparison). For each split, scores are normalised together over all edges into
+   * the new level and into the level it expanded (`normalization: 'together'`, ALGORITHM.md),
+   * or over each of the two levels' edges on its own (`'per-level'`).
    */
   async selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]> {
     this.assertUsable();
@@ -299,10 +299,13 @@ export class Network implements Trainable {
     for (const blocks of groups) {
       const { edges, scores } = await selectEdges(this, blocks, { ...options, above });
       edges.forEach((edge, i) => {
-        if (marks[edge.block]![edge.edge] === 1) picked.push({ edge, score: scores[i]! });
+        // Taken once, should two splits' groups share a level.
+        if (marks[edge.block]![edge.edge] !== 1) return;
+        marks[edge.block]![edge.edge] = 2;
+        picked.push({ edge, score: scores[i]! });
       });
     }
-    // One group comes back ordered; two are merged by normalised score (stable: ties keep group order).
+    // One group comes back ordered; several are merged by normalised score (stable: ties keep group order).
     if (groups.length > 1) picked.sort((x, y) => (above ? y.score - x.score : x.score - y.score));
     return picked.map((p) => p.edge);
   }

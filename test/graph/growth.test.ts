@@ -205,6 +205,12 @@ describe('an expansion of two levels (sameExpansion)', () => {
     // Without sameExpansion a split starts a new expansion: only its own ε edges are candidates.
     const third = await net.splitEdges(1, pickEdges(net, rng, 1, 2));
     expect(net.pruneCandidates).toHaveLength(third.epsilonEdges);
+    // Two splits into one level share its edges in their groups: each edge is taken once.
+    await net.splitEdges(1, pickEdges(net, rng, 1, 2), { sameExpansion: true });
+    const once = await net.selectEdgesToPrune({ threshold: 1 });
+    expect(new Set(once.map((r) => `${r.block}:${r.edge}`)).size).toBe(once.length);
+    await net.pruneEdges(once);
+    await checkInvariants(net, train);
     restored.destroy();
     net.destroy();
   });
