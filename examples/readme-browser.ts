@@ -6,7 +6,7 @@ const [train, validation] = splitDataset(spirals({ rows: 2000, seed: 0 }), 0.8, 
 const net = runtime.createNetwork({ sizes: [2, 8, 2], seed: 0, expandable: [1, 2] });
 await net.fit(train, {
   optimizer: { name: 'adam', lr: 0.01 }, batchSize: 64, epochs: 40, validation,
-  expansion: { window: 3, minEpochsBetween: 6, lossChangeThreshold: 0.01 },
+  expansion: { window: 3, minEpochsBetween: 6, lossChangeThreshold: 0.01, exactSplit: 'signed' },
   onEpoch: (e) => console.log(e.epoch, e.valAccuracy, e.architecture.join('-')),
 });
 const logits = await net.predict(validation);          // Float32Array, rows × 2
