@@ -6,7 +6,7 @@ import { createNodeRuntime } from '../node/dawn.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
-import { parseArch } from './arch.js';
+import { parseArch, parseExpandable } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, numberOption, readModel, type SavedRun } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
@@ -47,6 +47,8 @@ ${ADAPTER_HELP}
 
 Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --expand                  grow the network while it trains
+  --expandable LAYERS       layers whose incoming edges may split, as indices into --arch
+                            (1 = the first hidden layer) joined by ",", e.g. 1,2 (the output)
   --metric NAME             abs-grad | grad-variance | weight-sq | weight-abs | taylor
                             (|w|·mean|g|)                                      (abs-grad)
   --aggregation NAME        mean | variance                                    (mean)
@@ -97,6 +99,7 @@ const OPTIONS = {
   ...ADAPTER_OPTIONS,
   'keep-best': { type: 'boolean', default: false },
   expand: { type: 'boolean', default: false },
+  expandable: { type: 'string' },
   metric: { type: 'string' },
   aggregation: { type: 'string' },
   'choose-threshold': { type: 'string' },
@@ -200,6 +203,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const resumed = v.resume ? readModel(v.resume) : null;
   if (resumed && v.arch) throw new ConfigError('--arch cannot be combined with --resume: the checkpoint fixes the architecture');
+  if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
   const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
   const args = resolveArgs(v, previous);
   if (resumed && args.dataset !== resumed.run.data.dataset) {
@@ -215,9 +219,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
-    let net = resumed
-      ? runtime.loadNetwork(resumed.bytes)
-      : runtime.createNetwork({ sizes: v.arch ? parseArch(v.arch) : defaultArch(data.recipe, data.train.features, outputs), seed: args.seed });
+    const sizes = v.arch ? parseArch(v.arch) : defaultArch(data.recipe, data.train.features, outputs);
+    const expandable = v.expandable ? parseExpandable(v.expandable, sizes.length) : undefined;
+    let net = resumed ? runtime.loadNetwork(resumed.bytes) : runtime.createNetwork({ sizes, seed: args.seed, ...(expandable ? { expandable } : {}) });
     console.log(`senn: ${runtime.gpu.adapterName}`);
     console.log(
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
@@ -242,7 +246,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (v.json) {
       const json = {
         adapter: runtime.adapter,
-        args: { ...args, arch: net.structure.sizes.join('-') },
+        args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable },
         epochs: result.epochs.map((e) => ({
           epoch: e.epoch,
           trainLoss: e.trainLoss,

@@ -99,6 +99,19 @@ describe('senn command line', () => {
     expect(change(single)).toBeGreaterThan(1e-3);
   }, 60_000);
 
+  it('--expandable grows hidden layers too: each expansion splits into every listed layer', async () => {
+    const args = ['--dataset', 'spirals', '--arch', '2-8-2', '--expand', '--expandable', '1,2', '--exact-split', 'signed', '--epochs', '8'];
+    const quick = ['--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.3', '--lr', '0.01', '--software'];
+    const run = await senn('train', ...args, ...quick, '--json', path('layers.json'));
+    expect(run.code, run.err).toBe(0);
+    const json = JSON.parse(readFileSync(path('layers.json'), 'utf8'));
+    expect(json.args.expandable).toEqual([1, 2]);
+    const splits: { kind: string; epoch: number; target: number }[] = json.growth.filter((g: { kind: string }) => g.kind === 'expand');
+    const epochs = [...new Set(splits.map((g) => g.epoch))];
+    expect(epochs.length).toBeGreaterThan(0);
+    for (const epoch of epochs) expect(splits.filter((g) => g.epoch === epoch).map((g) => g.target)).toEqual([1, 2]);
+  }, 60_000);
+
   it('reads CSV files by column name, for classification and regression', async () => {
     const rows = ['height,colour,weight,kind'];
     for (let i = 0; i < 120; i++) rows.push(`${(i % 3) * 2 + (i % 7) / 10},${i % 5},${i / 100},${['ant', 'bee', 'cat'][i % 3]}`);
@@ -136,6 +149,8 @@ describe('senn command line', () => {
     expect([badNumber.code, badNumber.err]).toEqual([2, expect.stringContaining('--epochs must be a number')]);
     const badMetric = await senn('train', '--expand', '--prune-metric', 'size');
     expect([badMetric.code, badMetric.err]).toEqual([2, expect.stringContaining('unknown prune metric "size"')]);
+    const badLayers = await senn('train', '--expand', '--arch', '784-10', '--expandable', '0,1');
+    expect([badLayers.code, badLayers.err]).toEqual([2, expect.stringContaining('--expandable must list layer indices from 1 to 1')]);
     const badSplit = await senn('train', '--expand', '--exact-split', 'some');
     expect([badSplit.code, badSplit.err]).toEqual([2, expect.stringContaining('--exact-split must be signed or all, got "some"')]);
     const badNormalization = await senn('train', '--expand', '--prune-normalization', 'global');
