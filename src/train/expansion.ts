@@ -99,8 +99,8 @@ export interface ExpansionOptions {
    * exact for parents of any sign, at two new neurons an edge. `'signed'`: only the edges
    * whose parent can be negative (an input level whose training data has a negative value, a
    * tanh or identity hidden level), the others into one neuron, as they keep the function
-   * already; `true`: every edge (a pair's h⁻ never activates where the parent is non-negative);
-   * `false` (default): none, as ALGORITHM.md.
+   * already; `true`: every edge (out of a non-negative parent, h⁻ starts inactive and grows
+   * only through its ε in-edges where the parent is 0); `false` (default): none, as ALGORITHM.md.
    */
   exactSplit?: boolean | 'signed';
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
