@@ -255,8 +255,10 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   const random = options.random;
   const newId = s.nextLevelId;
   // The new neurons: edge t's h⁺ is neuron t; the h⁻ of the edges split as pairs follow.
-  const { edgeOf, negative } = splitNeurons(s, selected, options.exact ?? false);
+  const edgeOf = splitNeurons(s, selected, options.exact ?? false);
   const k = edgeOf.length;
+  // Neuron h is an h⁻ (input weight −1, output −w) when it comes after the one h⁺ per edge.
+  const isNegative = (h: number) => h >= selected.length;
   const levels: LevelSpec[] = [];
   for (const l of s.levels) {
     if (l.id === target) levels.push({ id: newId, size: k, activation: 'relu', role: 'hidden' });
@@ -297,7 +299,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
       const b = s.blocks[r.block]!;
       if (b.src === src) {
         const own = row + position.get(b.topology.srcOf[r.edge]!)!;
-        p.fill[own] = negative[h] ? -1 : 1;
+        p.fill[own] = isNegative(h) ? -1 : 1;
         p.epsilon[own] = 0;
       }
     }
@@ -320,7 +322,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     const b = s.blocks[r.block]!;
     const own = b.topology.dstOf[r.edge]! * k + h;
     const from = b.weightOffset + storageIndex(b, r.edge);
-    outBlock.from[own] = negative[h] ? (from | NEGATED) >>> 0 : from;
+    outBlock.from[own] = isNegative(h) ? (from | NEGATED) >>> 0 : from;
     outBlock.fill[own] = 0;
     outBlock.epsilon[own] = 0;
   }
@@ -330,17 +332,14 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
 }
 
 /**
- * The neurons a split creates, in order: for each, the selected edge it stands for and whether
- * it is that edge's h⁻ (input weight −1, output −w). The h⁺ come first, one per edge in order,
- * then the h⁻ of the edges that `exact` makes pairs.
+ * The neurons a split creates, in order, as the index of the selected edge each stands for:
+ * the h⁺ first, one per edge in order, then the h⁻ of the edges that `exact` makes pairs.
  */
-function splitNeurons(s: Structure, selected: readonly EdgeRef[], exact: boolean | readonly number[]): { edgeOf: Uint32Array; negative: Uint8Array } {
+function splitNeurons(s: Structure, selected: readonly EdgeRef[], exact: boolean | readonly number[]): Uint32Array {
   const levels = typeof exact === 'boolean' ? null : new Set(exact);
   const paired = selected.map((_, t) => t).filter((t) => exact === true || Boolean(levels?.has(s.blocks[selected[t]!.block]!.src)));
   const n = selected.length;
-  const edgeOf = Uint32Array.from({ length: n + paired.length }, (_, h) => (h < n ? h : paired[h - n]!));
-  const negative = Uint8Array.from(edgeOf, (_, h) => (h < n ? 0 : 1));
-  return { edgeOf, negative };
+  return Uint32Array.from({ length: n + paired.length }, (_, h) => (h < n ? h : paired[h - n]!));
 }
 
 /** Remove `edges`; every other value keeps its weight and optimizer state. */

@@ -250,12 +250,13 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
           if (edges.length > 0) selections.push({ target, edges });
         }
         const before = selections.length > 1 ? net.structure() : null;
+        // Levels a split adds are ReLU, so the signed ones are the same for every split here.
+        const exact = o.exactSplit === 'signed' ? signedLevels(net.structure(), ctx.train) : o.exactSplit;
         let lossBefore = losses[losses.length - 1]!;
         for (const [i, selection] of selections.entries()) {
           const { target } = selection;
           // Edges into this level, where the splits into the levels before moved them.
           const edges = before && i > 0 ? translateEdges(before, net.structure(), selection.edges) : selection.edges;
-          const exact = o.exactSplit === 'signed' ? signedLevels(net.structure(), ctx.train) : o.exactSplit;
           const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, exact, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon, sameExpansion: i > 0 });
           await net.synchronize();
           const milliseconds = performance.now() - started;
