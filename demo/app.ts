@@ -91,6 +91,7 @@ function settings(data: DemoData): RunSettings {
       deleteAfter: num('deleteAfter'),
       deleteThreshold: num('deleteThreshold'),
       exactSplit: input('exactSplit').checked ? 'signed' : false,
+      neuronsPerEdge: num('neuronsPerEdge'),
     },
   };
 }

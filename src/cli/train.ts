@@ -68,6 +68,10 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
                             and −w, which keeps the function for parents of any sign: signed:
                             the edges whose parent can be negative (signed inputs such as
                             standardised CSV features, tanh units); all: every edge (off)
+  --neurons-per-edge K      each split edge becomes K ReLU hinges at knots 0, S, 2S, … that
+                            keep the function at the split (the first carries the edge's
+                            weight, the others start at 0) and let training bend it   (1)
+  --knot-spacing S          distance between a split edge's knots                 (1/K)
   --reset-optimizer         clear Adam's moments at each split/prune (reference behaviour)
   --late-splits             split also where the prune would come after the last epoch (the
                             reference code does; those ε edges then stay unpruned)
@@ -113,6 +117,8 @@ const OPTIONS = {
   'prune-normalization': { type: 'string' },
   'fully-connected': { type: 'boolean', default: false },
   'exact-split': { type: 'string' },
+  'neurons-per-edge': { type: 'string' },
+  'knot-spacing': { type: 'string' },
   'reset-optimizer': { type: 'boolean', default: false },
   'late-splits': { type: 'boolean', default: false },
   'inverted-prune': { type: 'boolean', default: false },
@@ -161,6 +167,9 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     pruneNormalization: (v['prune-normalization'] ?? base.pruneNormalization) as PruneNormalization,
     fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
     exactSplit: exactSplitOption(v['exact-split'], base.exactSplit ?? false),
+    neuronsPerEdge: numberOption('neurons-per-edge', v['neurons-per-edge'], base.neuronsPerEdge ?? 1),
+    // The spacing follows K unless given (now or by the resumed run).
+    knotSpacing: v['knot-spacing'] === undefined ? previous?.knotSpacing : numberOption('knot-spacing', v['knot-spacing'], 0),
     resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
     lateSplits: v['late-splits'] || Boolean(base.lateSplits),
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),

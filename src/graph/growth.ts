@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
 import { csrInOrder } from './csr.js';
 import { type Block, type BlockSpec, type LevelSpec, Structure, storageIndex } from './structure.js';
@@ -48,6 +48,23 @@ export function edgeList(refs: readonly EdgeRef[]): EdgeList {
   return { blocks: Uint32Array.from(refs, (r) => r.block), edges: Uint32Array.from(refs, (r) => r.edge) };
 }
 
+/** The most neurons one split edge may become ({@link SplitOptions.neuronsPerEdge}). */
+export const MAX_NEURONS_PER_EDGE = 16;
+
+/**
+ * A split edge's block of hinges: `neuronsPerEdge` (default 1) checked, and the distance
+ * between its knots (default 1 / neuronsPerEdge). Bad values throw ConfigError naming the
+ * option as `prefix` + its name.
+ */
+export function hingeBlock(neuronsPerEdge = 1, knotSpacing?: number, prefix = ''): { count: number; spacing: number } {
+  if (!Number.isInteger(neuronsPerEdge) || neuronsPerEdge < 1 || neuronsPerEdge > MAX_NEURONS_PER_EDGE) {
+    throw new ConfigError(`${prefix}neuronsPerEdge must be an integer from 1 to ${MAX_NEURONS_PER_EDGE}, got ${neuronsPerEdge}`);
+  }
+  const spacing = knotSpacing ?? 1 / neuronsPerEdge;
+  if (!(spacing > 0 && Number.isFinite(spacing))) throw new ConfigError(`${prefix}knotSpacing must be a positive number, got ${spacing}`);
+  return { count: neuronsPerEdge, spacing };
+}
+
 /** What one change of structure produced. */
 export interface GrowthStep {
   structure: Structure;
@@ -77,6 +94,17 @@ export interface SplitOptions {
    * parent is in one of those levels (the others split into one neuron).
    */
   exact?: boolean | readonly number[];
+  /**
+   * Neurons per split edge (default 1): edge p → c becomes a block of `neuronsPerEdge` hinges
+   * h_m = relu(x_p − m · knotSpacing), m = 0 … k − 1, all with in-weight 1 from p. h_0 takes
+   * the edge's weight w to c, the others start at exactly 0 to c (not ε, and not pruning
+   * candidates, so each hinge keeps its path to c), so the function is unchanged (up to ε)
+   * where the split one would be; training then bends the edge's response at the knots. With
+   * `exact`, an h⁻ = relu(−x_p) gets its hinges too: relu(−x_p − m · knotSpacing).
+   */
+  neuronsPerEdge?: number;
+  /** Distance between a block's knots, in units of the parent's value (default 1 / neuronsPerEdge: knots in [0, 1)). */
+  knotSpacing?: number;
   random: Random;
 }
 
@@ -168,10 +196,11 @@ function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[]
 /**
  * Assemble the next structure from pending blocks and the levels, and the remap that fills
  * its parameters: block weights as listed, biases of surviving levels from their old
- * offsets, new biases 0. Blocks left without edges are dropped; a level left without any
- * incoming block is an error (its activations would be undefined).
+ * offsets, new biases 0 (or as `newBiases` gives them for a new level). Blocks left without
+ * edges are dropped; a level left without any incoming block is an error (its activations
+ * would be undefined).
  */
-function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): GrowthStep {
+function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[], newBiases?: ReadonlyMap<number, Float32Array>): GrowthStep {
   const specs: BlockSpec[] = [];
   const lists: PendingBlock[] = [];
   for (const p of blocks) {
@@ -220,6 +249,8 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
     if (l.role === 'input') continue;
     const before = old.levels.find((o) => o.id === l.id);
     for (let i = 0; i < l.size; i++) source[l.biasOffset + i] = before ? before.biasOffset + i : NEW_VALUE;
+    const biases = before ? undefined : newBiases?.get(l.id);
+    if (biases) fill.set(biases, l.biasOffset);
   }
   const epsilon: EdgeList = { blocks: epsilonBlocks.slice(0, epsilonCount), edges: epsilonIds.slice(0, epsilonCount) };
   return {
@@ -242,6 +273,10 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[]): 
  * With `exact`, a selected edge (every one, or those out of the listed levels) also gets a
  * second neuron, after the first n (n edges): p → h⁻ weight −1 and h⁻ → c weight −w, ε
  * elsewhere alike, so relu(x) − relu(−x) = x keeps the function for signed parents too.
+ * With `neuronsPerEdge` k > 1, each of those neurons comes with k − 1 hinges at knots
+ * m · knotSpacing (bias −m · knotSpacing, same in-edges), after the first ones: neuron h is
+ * hinge ⌊h / n'⌋ of neuron h mod n' (n' the neurons without hinges); a hinge's edge to its
+ * edge's child starts at 0, its other out-edges at ε.
  */
 export function planSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SplitStep {
   const targetLevel = s.level(target);
@@ -253,12 +288,18 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   }
   const epsilon = options.epsilon ?? 1e-8; // ε ~ U(0, epsilon)
   const random = options.random;
+  const { count: hinges, spacing } = hingeBlock(options.neuronsPerEdge, options.knotSpacing);
   const newId = s.nextLevelId;
-  // The new neurons: edge t's h⁺ is neuron t; the h⁻ of the edges split as pairs follow.
-  const edgeOf = splitNeurons(s, selected, options.exact ?? false);
-  const k = edgeOf.length;
-  // Neuron h is an h⁻ (input weight −1, output −w) when it comes after the one h⁺ per edge.
-  const isNegative = (h: number) => h >= selected.length;
+  // The split's neurons before hinges: edge t's h⁺ is t; the h⁻ of the edges split as pairs follow.
+  const baseEdgeOf = splitNeurons(s, selected, options.exact ?? false);
+  const base = baseEdgeOf.length;
+  // With hinges, neuron h is hinge ⌊h / base⌋ of base neuron h % base: the first `base` are
+  // the split's own neurons (knot 0), in the order a split without hinges makes them.
+  const k = base * hinges;
+  const edgeOf = (h: number) => baseEdgeOf[h % base]!;
+  const knotOf = (h: number) => Math.floor(h / base);
+  // Neuron h is an h⁻ (input weight −1, output −w) when its base neuron comes after the one h⁺ per edge.
+  const isNegative = (h: number) => h % base >= selected.length;
   const levels: LevelSpec[] = [];
   for (const l of s.levels) {
     if (l.id === target) levels.push({ id: newId, size: k, activation: 'relu', role: 'hidden' });
@@ -295,7 +336,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
       p.d.fill(h, row, row + np);
       p.s.set(parents, row);
       // h's own parent: weight 1 (−1 for an h⁻), not a pruning candidate.
-      const r = selected[edgeOf[h]!]!;
+      const r = selected[edgeOf(h)]!;
       const b = s.blocks[r.block]!;
       if (b.src === src) {
         const own = row + position.get(b.topology.srcOf[r.edge]!)!;
@@ -318,17 +359,21 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
     outBlock.s.set(newNeurons, c * k);
   }
   for (let h = 0; h < k; h++) {
-    const r = selected[edgeOf[h]!]!;
+    const r = selected[edgeOf(h)]!;
     const b = s.blocks[r.block]!;
     const own = b.topology.dstOf[r.edge]! * k + h;
     const from = b.weightOffset + storageIndex(b, r.edge);
-    outBlock.from[own] = isNegative(h) ? (from | NEGATED) >>> 0 : from;
+    // A hinge past the first starts at 0 to the child: a new value, not a candidate.
+    if (knotOf(h) === 0) outBlock.from[own] = isNegative(h) ? (from | NEGATED) >>> 0 : from;
     outBlock.fill[own] = 0;
     outBlock.epsilon[own] = 0;
   }
   outBlock.length = k * size;
+  // Biases of the new neurons: −knot (0 without hinges).
+  const biases = new Float32Array(k);
+  for (let h = base; h < k; h++) biases[h] = -knotOf(h) * spacing;
   // Object.assign, not a spread: a spread would read (and build) epsilonEdges.
-  return Object.assign(assemble(s, levels, [...blocks, ...inBlocks, outBlock]), { level: newId });
+  return Object.assign(assemble(s, levels, [...blocks, ...inBlocks, outBlock], new Map([[newId, biases]])), { level: newId });
 }
 
 /**

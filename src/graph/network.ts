@@ -332,7 +332,14 @@ export class Network implements Trainable {
     }
     const old = this.current;
     const before = old.parameterCount;
-    const step = planSplit(old, target, edges, { random: this.random, epsilon: options.epsilon, fullyConnected: options.fullyConnected, exact: options.exact });
+    const step = planSplit(old, target, edges, {
+      random: this.random,
+      epsilon: options.epsilon,
+      fullyConnected: options.fullyConnected,
+      exact: options.exact,
+      neuronsPerEdge: options.neuronsPerEdge,
+      knotSpacing: options.knotSpacing,
+    });
     const outputsBefore = probe ? await predict(this, probe) : null;
     await this.applyStep(step, options.resetOptimizer ?? false);
     const split = { level: step.level, target };

@@ -70,6 +70,16 @@ export interface SplitEdgesOptions {
    */
   exact?: boolean | readonly number[];
   /**
+   * Neurons per split edge (1 to 16, default 1): edge p → c becomes a block of hinges
+   * relu(x_p − m · knotSpacing), m = 0 … k − 1. The first takes the edge's weight w to c, the
+   * others start at 0 to c (kept by pruning, so each hinge keeps its path to c) and at ε to the
+   * other children: the function is kept as by a one-neuron split, and training can bend the
+   * edge's response at the knots. With `exact`, h⁻ gets hinges relu(−x_p − m · knotSpacing).
+   */
+  neuronsPerEdge?: number;
+  /** Distance between the knots of a block of hinges, in units of the parent's value (default 1 / neuronsPerEdge). */
+  knotSpacing?: number;
+  /**
    * This split belongs to the same expansion as the previous one (another expandable level,
    * in the same epoch): its ε edges join the previous split's pruning candidates instead of
    * replacing them, and a prune scores each split's two levels.

@@ -4,7 +4,7 @@ import type { GrowthControl } from '../graph/network.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { AGGREGATIONS, METRICS } from '../kernels/score.js';
 import { checkPruneNormalization, type PruneNormalization } from '../graph/selection.js';
-import { type EdgeRef, translateEdges } from '../graph/growth.js';
+import { type EdgeRef, hingeBlock, translateEdges } from '../graph/growth.js';
 import type { Structure } from '../graph/structure.js';
 import type { EpochReport } from './options.js';
 
@@ -103,6 +103,14 @@ export interface ExpansionOptions {
    * only through its ε in-edges where the parent is 0); `false` (default): none, as ALGORITHM.md.
    */
   exactSplit?: boolean | 'signed';
+  /**
+   * Neurons per split edge (1 to 16, default 1, as ALGORITHM.md): more than 1 makes each split
+   * edge a block of ReLU hinges at knots 0, knotSpacing, 2 · knotSpacing, … (the slides' "a
+   * single edge replaced by a multi-neuron design"); see `SplitEdgesOptions.neuronsPerEdge`.
+   */
+  neuronsPerEdge?: number;
+  /** Distance between a block's knots (default 1 / neuronsPerEdge). */
+  knotSpacing?: number;
   /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
   resetOptimizer?: boolean;
   /**
@@ -135,6 +143,7 @@ export const REFERENCE_EXPANSION = {
   pruneNormalization: 'together',
   fullyConnected: false,
   exactSplit: false,
+  neuronsPerEdge: 1,
   resetOptimizer: false,
   lateSplits: false,
   invertedPruneLikeReference: false,
@@ -162,6 +171,7 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   if (!(r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${r.lossChangeThreshold}`);
   if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
   if (typeof r.exactSplit !== 'boolean' && r.exactSplit !== 'signed') throw new ConfigError(`expansion.exactSplit must be true, false or 'signed', got ${String(r.exactSplit)}`);
+  r.knotSpacing = hingeBlock(r.neuronsPerEdge, given.knotSpacing, 'expansion.').spacing;
   return r;
 }
 
@@ -257,7 +267,15 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
           const { target } = selection;
           // Edges into this level, where the splits into the levels before moved them.
           const edges = before && i > 0 ? translateEdges(before, net.structure(), selection.edges) : selection.edges;
-          const report = await net.splitEdges(target, edges, { fullyConnected: o.fullyConnected, exact, resetOptimizer: o.resetOptimizer, epsilon: o.epsilon, sameExpansion: i > 0 });
+          const report = await net.splitEdges(target, edges, {
+            fullyConnected: o.fullyConnected,
+            exact,
+            neuronsPerEdge: o.neuronsPerEdge,
+            knotSpacing: o.knotSpacing,
+            resetOptimizer: o.resetOptimizer,
+            epsilon: o.epsilon,
+            sameExpansion: i > 0,
+          });
           await net.synchronize();
           const milliseconds = performance.now() - started;
           expanded += edges.length;

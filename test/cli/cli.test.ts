@@ -91,11 +91,17 @@ describe('senn command line', () => {
     };
     const exact = await growth('--exact-split', 'signed');
     const single = await growth();
+    // Pairs of 3 hinges a split edge: relu(±x − m/3), m = 0, 1, 2.
+    const hinged = await growth('--exact-split', 'signed', '--neurons-per-edge', '3');
     expect(exact.neuronsAdded).toBe(2 * exact.edgesSplit);
     expect(single.neuronsAdded).toBe(single.edgesSplit);
+    expect(hinged.neuronsAdded).toBe(6 * hinged.edgesSplit);
     const change = (g: typeof exact) => Math.abs(g.lossAfter - g.lossBefore) / g.lossBefore;
-    console.info(`regression 2-1, relative validation-loss change at the split: exact ${change(exact).toExponential(2)}, single ${change(single).toExponential(2)}`);
+    console.info(
+      `regression 2-1, relative validation-loss change at the split: exact ${change(exact).toExponential(2)}, exact with hinges ${change(hinged).toExponential(2)}, single ${change(single).toExponential(2)}`,
+    );
     expect(change(exact)).toBeLessThan(1e-5);
+    expect(change(hinged)).toBeLessThan(1e-5);
     expect(change(single)).toBeGreaterThan(1e-3);
   }, 60_000);
 
@@ -153,6 +159,8 @@ describe('senn command line', () => {
     expect([badLayers.code, badLayers.err]).toEqual([2, expect.stringContaining('--expandable must list layer indices from 1 to 1')]);
     const badSplit = await senn('train', '--expand', '--exact-split', 'some');
     expect([badSplit.code, badSplit.err]).toEqual([2, expect.stringContaining('--exact-split must be signed or all, got "some"')]);
+    const badHinges = await senn('train', '--expand', '--neurons-per-edge', '2.5');
+    expect([badHinges.code, badHinges.err]).toEqual([2, expect.stringContaining('expansion.neuronsPerEdge must be an integer from 1 to 16, got 2.5')]);
     const badNormalization = await senn('train', '--expand', '--prune-normalization', 'global');
     expect([badNormalization.code, badNormalization.err]).toEqual([2, expect.stringContaining('unknown prune normalization "global"')]);
     const missing = await senn('eval', path('nowhere.senn'));

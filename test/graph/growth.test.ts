@@ -151,6 +151,59 @@ describe('edge splitting', () => {
     net.destroy();
   });
 
+  it('a split into blocks of hinges keeps the function and writes 1 in, knots as biases, w and 0 out', async () => {
+    const rng = new Random(8);
+    const net = runtime().createNetwork({ sizes: [12, 9, 5], seed: 6, expandable: [1, 2] });
+    const probe = data(rng, 64, 12, 5);
+    const edges = pickEdges(net, rng, 2, 5);
+    const weights = await net.getParameters();
+    const w = edges.map((r) => {
+      const b = net.structure.blocks[r.block]!;
+      return weights[b.weightOffset + storageIndex(b, r.edge)]!;
+    });
+    const children = edges.map((r) => net.structure.blocks[r.block]!.topology.dstOf[r.edge]!);
+    const report = await net.splitEdges(2, edges, { neuronsPerEdge: 3 }, probe);
+    const scale = Math.max(...(await net.predict(probe)).map(Math.abs));
+    console.info(`hinges (3 a split edge): output change ${report.outputChange!.toExponential(2)} (relative ${(report.outputChange! / scale).toExponential(2)})`);
+    expect(report.outputChange! / scale).toBeLessThanOrEqual(1e-5);
+    expect(report.neuronsAdded).toBe(15);
+    const s = net.structure;
+    const level = s.level(report.level);
+    const params = await net.getParameters();
+    // Neuron h is hinge ⌊h / 5⌋ of edge h % 5: bias −knot, knots 0, 1/3, 2/3.
+    expect(Array.from(params.subarray(level.biasOffset, level.biasOffset + 15))).toEqual(Array.from({ length: 15 }, (_, h) => (h < 5 ? 0 : Math.fround(-Math.floor(h / 5) / 3))));
+    const into = s.blocks.find((b) => b.dst === level.id)!;
+    const out = s.blocks.find((b) => b.src === level.id)!;
+    const candidates = new Set(net.pruneCandidates.filter((r) => r.block === out.id).map((r) => r.edge));
+    for (let t = 0; t < 5; t++) {
+      for (let m = 0; m < 3; m++) {
+        const h = m * 5 + t;
+        // Its own out-edge: w for the first hinge, exactly 0 (and not a candidate) for the others.
+        const own = Array.from(out.topology.srcOf.keys()).find((e) => out.topology.srcOf[e] === h && out.topology.dstOf[e] === children[t])!;
+        expect(params[out.weightOffset + storageIndex(out, own)]).toBe(m === 0 ? w[t] : 0);
+        expect(candidates.has(own)).toBe(false);
+      }
+    }
+    // The first hinges' in-weight from their parent is 1, as the others'.
+    expect(Array.from(into.topology.srcOf.keys()).filter((e) => params[into.weightOffset + storageIndex(into, e)] === 1)).toHaveLength(15);
+    // Candidates: every new edge but the 15 in-edges of weight 1 and the 15 own out-edges.
+    expect(net.pruneCandidates).toHaveLength(report.epsilonEdges);
+    expect(report.epsilonEdges).toBe(into.topology.srcOf.length - 15 + out.topology.srcOf.length - 15);
+    await checkInvariants(net, probe);
+    // Exact pairs get their hinges too: relu(−x − knot) for h⁻.
+    const signed = data(rng, 64, 12, 5, -1, 1);
+    const pair = await net.splitEdges(2, pickEdges(net, rng, 2, 4), { exact: true, neuronsPerEdge: 2, knotSpacing: 0.25 }, signed);
+    expect(pair.neuronsAdded).toBe(16);
+    expect(pair.outputChange! / Math.max(...(await net.predict(signed)).map(Math.abs))).toBeLessThanOrEqual(1e-5);
+    const second = net.structure.level(pair.level);
+    const knots = Array.from((await net.getParameters()).subarray(second.biasOffset, second.biasOffset + 16));
+    expect(knots).toEqual(Array.from({ length: 16 }, (_, h) => (h < 8 ? 0 : -0.25)));
+    await checkInvariants(net, signed);
+    await expect(net.splitEdges(2, pickEdges(net, rng, 2, 2), { neuronsPerEdge: 0 })).rejects.toThrow(ConfigError);
+    await expect(net.splitEdges(2, pickEdges(net, rng, 2, 2), { neuronsPerEdge: 2, knotSpacing: -1 })).rejects.toThrow(/knotSpacing/);
+    net.destroy();
+  });
+
   it('writes 1 into p → h, w into h → c, ε elsewhere, and removes the split edge', async () => {
     const net = runtime().createNetwork({ sizes: [3, 2], seed: 0 });
     const before = await net.getParameters();
@@ -223,7 +276,7 @@ describe('grown networks', () => {
     const train = data(rng, 120, 10, 4);
     for (let round = 0; round < 6; round++) {
       const target = rng.next() < 0.5 ? 1 : 2;
-      await net.splitEdges(target, pickEdges(net, rng, target, 1 + rng.int(5)), { fullyConnected: rng.next() < 0.3, exact: rng.next() < 0.3 });
+      await net.splitEdges(target, pickEdges(net, rng, target, 1 + rng.int(5)), { fullyConnected: rng.next() < 0.3, exact: rng.next() < 0.3, neuronsPerEdge: 1 + rng.int(3) });
       await checkInvariants(net, train);
       await net.fit(train, { epochs: 1, batchSize: 32, optimizer: { name: 'adam', lr: 0.01 } });
       const candidates = net.pruneCandidates;
@@ -241,7 +294,8 @@ describe('grown networks', () => {
     const net = runtime().createNetwork({ sizes: [5, 4, 3], activations: ['tanh', 'identity'], seed: 4, expandable: [1, 2], denseFrom });
     const batch = data(rng, 6, 5, 3);
     await net.splitEdges(2, pickEdges(net, rng, 2, 3));
-    await net.splitEdges(1, pickEdges(net, rng, 1, 2));
+    // Hinges: a level whose new biases are not zero (the knots).
+    await net.splitEdges(1, pickEdges(net, rng, 1, 2), { neuronsPerEdge: 2 });
     await net.pruneEdges(net.pruneCandidates.slice(0, 2));
     // Move the ε weights off zero so every path carries gradient.
     await net.fit(batch, { epochs: 3, batchSize: 6, optimizer: { name: 'adam', lr: 0.05 } });
