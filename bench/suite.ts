@@ -1,7 +1,7 @@
 // The benchmark's workloads in order, alternating senn and TensorFlow.js (when given) in
 // rounds so that drifts of a shared, noisy machine fall on both. Runs in the page and in Node.
 import { classificationDataset, type Runtime } from '../src/index.js';
-import { expandLikeReference, fmaCeiling, levelSparseVsDense, loadCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
+import { expandLikeReference, fmaCeiling, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
 
 /** TensorFlow.js's side of the comparable workloads (its WebGPU backend, or its WebAssembly one). */
 export interface Peer {
@@ -191,6 +191,18 @@ export async function runSuite(
     sennMs: costs[0]!.ms.median,
     senn: costs[0]!.ms,
     note: `ns per load and invocation: ${costs.map((c) => `${c.pattern} ${c.nsPerLoad.median.toFixed(3)}`).join(', ')} (sennMs: 64 × 64 invocations × 1,024 consecutive loads)`,
+  });
+
+  // And by what a load reads: could wider loads, workgroup memory or atomics (whose loads a
+  // software adapter may broadcast) make a sparse kernel's loads cheaper?
+  o.log('load cost by kind…');
+  const kinds = await loadKindCost(rt, o.reps);
+  const scalar = kinds.find((k) => k.kind === 'scalar')!;
+  workloads.push({
+    name: 'load kinds (bench/loadkinds.wgsl)',
+    sennMs: scalar.ms.median,
+    senn: scalar.ms,
+    note: `ns per load and invocation (values a load): ${kinds.map((k) => `${k.kind} ${k.nsPerLoad.median.toFixed(3)} (${k.values})`).join(', ')}; none = the loop without a load (sennMs: the scalar kernel)`,
   });
 
   return { ...(o.cpu ? { tfjsWasm: o.cpu.info } : {}), ceilingGflops: ceiling.gflops, ceilingCheck: ceiling.check, workloads };

@@ -19,6 +19,7 @@ import {
   subset,
 } from '../src/index.js';
 import fmaSource from './fma.wgsl';
+import loadKindsSource from './loadkinds.wgsl';
 import loadsSource from './loads.wgsl';
 
 /** Median, spread and the raw repetitions of one measured quantity. */
@@ -141,6 +142,66 @@ export async function loadCost(
       }, reps);
       const perLoad = 1e6 / (groups * 64 * loads);
       results.push({ pattern, ms: measured(times), nsPerLoad: measured(times.map((ms) => ms * perLoad)), firstGroup: await rt.gpu.readFloats(out, 0, 64) });
+    }
+    return results;
+  } finally {
+    owner.destroy();
+  }
+}
+
+/** Entry points of bench/loadkinds.wgsl and how many values one of their loads reads. */
+export const LOAD_KINDS = [
+  { kind: 'scalar', entryPoint: 'load_scalar', values: 1 },
+  { kind: 'vec4', entryPoint: 'load_vec4', values: 4 },
+  { kind: 'shared', entryPoint: 'load_shared', values: 1 },
+  { kind: 'atomic', entryPoint: 'load_atomic', values: 1 },
+  { kind: 'none', entryPoint: 'load_none', values: 0 },
+] as const;
+
+/** The CPU's version of the sum bench/loadkinds.wgsl writes for invocation `t` (any workgroup). */
+export function loadKindSum(table: Float32Array, kind: (typeof LOAD_KINDS)[number]['kind'], t: number, loads: number): number {
+  let sum = 0;
+  const lanes = [0, 0, 0, 0];
+  for (let i = 0; i < loads; i++) {
+    const a = (17 * t + 67 * i) & 4095;
+    if (kind === 'none') sum = Math.fround(sum + a);
+    else if (kind === 'vec4') for (let c = 0; c < 4; c++) lanes[c] = Math.fround(lanes[c]! + table[4 * (a & 1023) + c]!);
+    else sum = Math.fround(sum + table[a]!);
+  }
+  return kind === 'vec4' ? Math.fround(Math.fround(lanes[0]! + lanes[1]!) + Math.fround(lanes[2]! + lanes[3]!)) : sum;
+}
+
+/**
+ * Milliseconds per dispatch and nanoseconds per load and invocation for each kind of
+ * bench/loadkinds.wgsl (64 workgroups of 64 invocations, `loads` loads each, from a
+ * 4,096-float table), with the first workgroup's sums, to check against {@link loadKindSum}.
+ */
+export async function loadKindCost(
+  rt: Runtime,
+  reps: number,
+  o: { loads?: number; table?: Float32Array } = {},
+): Promise<{ kind: (typeof LOAD_KINDS)[number]['kind']; values: number; ms: Measured; nsPerLoad: Measured; firstGroup: Float32Array }[]> {
+  const { rec, owner } = recorder(rt, 'bench.loadkinds');
+  try {
+    const device = rt.gpu.device;
+    const loads = o.loads ?? 1024;
+    const groups = 64;
+    const table = o.table ?? Float32Array.from({ length: 4096 }, (_, i) => (i % 7) * 0.25);
+    const data = uploadStorage(device, owner, 'loadkinds.data', table).buffer;
+    const bits = uploadStorage(device, owner, 'loadkinds.bits', table).buffer;
+    const out = storageBuffer(device, owner, 'loadkinds.out', groups * 64 * 4).buffer;
+    const results = [];
+    for (const { kind, entryPoint, values } of LOAD_KINDS) {
+      const kernel = await rt.kernels.get({ file: 'bench/loadkinds.wgsl', source: loadKindsSource, entryPoint });
+      // Each entry point binds only the buffers it reads (see the shader's header).
+      const buffers: Record<string, GPUBuffer> = { data, data4: data, bits, out };
+      const dispatch = prepare(rec, kernel, { loads }, Object.fromEntries(kernel.bindings.filter((b) => b.name in buffers).map((b) => [b.name, buffers[b.name]!])), [groups, 1, 1]);
+      const times = await repeat(async () => {
+        submitDispatches(device, [dispatch]);
+        await device.queue.onSubmittedWorkDone();
+      }, reps);
+      const perLoad = 1e6 / (groups * 64 * loads);
+      results.push({ kind, values, ms: measured(times), nsPerLoad: measured(times.map((ms) => ms * perLoad)), firstGroup: await rt.gpu.readFloats(out, 0, 64) });
     }
     return results;
   } finally {

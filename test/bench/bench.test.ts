@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuPeak, nvidiaPeak, physicalCores, table } from '../../bench/report.js';
 import type { SuiteResult } from '../../bench/suite.js';
 import { serveStatic } from '../../demo/server.mjs';
-import { fmaCeiling, LOAD_PATTERNS, loadCost, loadSums, measured } from '../../bench/workloads.js';
+import { fmaCeiling, LOAD_KINDS, LOAD_PATTERNS, loadCost, loadKindCost, loadKindSum, loadSums, measured } from '../../bench/workloads.js';
 import { Random } from '../../src/data/random.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -29,6 +29,20 @@ describe('benchmark', () => {
       // Quarter-integer values under 2^24 / 4: float32 sums are exact in any order.
       const want = Array.from({ length: 64 }, (_, t) => loadSums(data, code, 0, t, loads));
       expect(Array.from(c.firstGroup)).toEqual(want);
+      expect(c.nsPerLoad.median).toBeGreaterThan(0);
+    }
+  });
+
+  it('load-kind kernels read the table as their header says: storage, vec4, workgroup memory, atomics (exact sums)', async () => {
+    const rng = new Random(4);
+    const table = Float32Array.from({ length: 4096 }, () => rng.int(16) / 4);
+    const loads = 80;
+    const costs = await loadKindCost(runtime(), 1, { loads, table });
+    expect(costs.map((c) => c.kind)).toEqual(LOAD_KINDS.map((k) => k.kind));
+    for (const c of costs) {
+      // Quarter-integer values (and integer addresses for 'none'): float32 sums are exact.
+      const want = Array.from({ length: 64 }, (_, t) => loadKindSum(table, c.kind, t, loads));
+      expect(Array.from(c.firstGroup), c.kind).toEqual(want);
       expect(c.nsPerLoad.median).toBeGreaterThan(0);
     }
   });
