@@ -48,6 +48,14 @@ export async function repeat(once: () => Promise<void>, reps: number, warmup = 2
   return times;
 }
 
+/** Milliseconds of each of `reps` runs of `dispatches` (after warm-up): one submit a run, awaited until the GPU finished. */
+function timeDispatches(device: GPUDevice, dispatches: readonly Dispatch[], reps: number): Promise<number[]> {
+  return repeat(async () => {
+    submitDispatches(device, dispatches);
+    await device.queue.onSubmittedWorkDone();
+  }, reps);
+}
+
 function recorder(rt: Runtime, name: string) {
   const owner = rt.gpu.memory.owner(name);
   return { rec: { kernels: rt.kernels, device: rt.gpu.device, owner }, owner };
@@ -136,10 +144,7 @@ export async function loadCost(
     for (const [code, pattern] of LOAD_PATTERNS.entries()) {
       const kernel = await rt.kernels.get({ file: 'bench/loads.wgsl', source: loadsSource, entryPoint: 'loads', constants: { PATTERN: code } });
       const dispatch = prepare(rec, kernel, { loads, mask: data.length - 1 }, { data: input, out }, [groups, 1, 1]);
-      const times = await repeat(async () => {
-        submitDispatches(device, [dispatch]);
-        await device.queue.onSubmittedWorkDone();
-      }, reps);
+      const times = await timeDispatches(device, [dispatch], reps);
       const perLoad = 1e6 / (groups * 64 * loads);
       results.push({ pattern, ms: measured(times), nsPerLoad: measured(times.map((ms) => ms * perLoad)), firstGroup: await rt.gpu.readFloats(out, 0, 64) });
     }
@@ -196,10 +201,7 @@ export async function loadKindCost(
       // Each entry point binds only the buffers it reads (see the shader's header).
       const buffers: Record<string, GPUBuffer> = { data, data4: data, bits, out };
       const dispatch = prepare(rec, kernel, { loads }, Object.fromEntries(kernel.bindings.filter((b) => b.name in buffers).map((b) => [b.name, buffers[b.name]!])), [groups, 1, 1]);
-      const times = await repeat(async () => {
-        submitDispatches(device, [dispatch]);
-        await device.queue.onSubmittedWorkDone();
-      }, reps);
+      const times = await timeDispatches(device, [dispatch], reps);
       const perLoad = 1e6 / (groups * 64 * loads);
       results.push({ kind, values, ms: measured(times), nsPerLoad: measured(times.map((ms) => ms * perLoad)), firstGroup: await rt.gpu.readFloats(out, 0, 64) });
     }
@@ -216,10 +218,7 @@ export async function sennMatmul(rt: Runtime, n: number, reps: number): Promise<
     const device = rt.gpu.device;
     const buf = () => ({ buffer: storageBuffer(device, owner, 'm', n * n * 4).buffer });
     const dispatch = await matmul(rec, { m: n, n, k: n, lhs: buf(), rhs: buf(), out: buf() });
-    const times = await repeat(async () => {
-      submitDispatches(device, [dispatch]);
-      await device.queue.onSubmittedWorkDone();
-    }, reps);
+    const times = await timeDispatches(device, [dispatch], reps);
     return measured(times);
   } finally {
     owner.destroy();
@@ -284,12 +283,7 @@ export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, 
       await matmul(rec, { m: rows, n: src, k: dst, lhs: dz, rhs: w, transRhs: true, out: buf(rows * src) }),
       await matmul(rec, { m: src, n: dst, k: rows, lhs: x, transLhs: true, rhs: dz, out: buf(src * dst), stats: buf(3 * src * dst) }),
     ];
-    const time = (dispatches: typeof sparse) =>
-      repeat(async () => {
-        submitDispatches(device, dispatches);
-        await device.queue.onSubmittedWorkDone();
-      }, reps);
-    return { sparse: measured(await time(sparse)), dense: measured(await time(dense)), edges: e };
+    return { sparse: measured(await timeDispatches(device, sparse, reps)), dense: measured(await timeDispatches(device, dense, reps)), edges: e };
   } finally {
     owner.destroy();
   }
