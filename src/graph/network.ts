@@ -9,13 +9,13 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
-import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
+import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readScores, type ScoreOptions, selectEdges } from './selection.js';
-import { activeSources } from './csr.js';
-import { ACTIVE_ROWS_BELOW, type Block, blockFloats, DENSE_FROM, isMasked, Structure, storageIndex } from './structure.js';
+import { BlockBuffers } from './blockBuffers.js';
+import { type Block, blockFloats, DENSE_FROM, Structure } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
 export type * from './networkTypes.js';
@@ -66,10 +66,7 @@ export class Network implements Trainable {
   private current: Structure;
   private readonly owner: BufferOwner;
   /** Index buffers of sparse blocks; replaced whenever the structure changes. */
-  private topologyOwner: BufferOwner;
-  private readonly topology = new Map<Block, CsrBuffers>();
-  private readonly masks = new Map<Block, GPUBuffer>();
-  private readonly activeRowLists = new Map<Block, ActiveRows | null>();
+  private readonly blockBuffers: BlockBuffers;
   private paramBuffer: OwnedBuffer;
   private gradBuffer: OwnedBuffer;
   private statsBuffer: OwnedBuffer;
@@ -122,7 +119,7 @@ export class Network implements Trainable {
     runtime.gpu.check();
     this.random = new Random(this.seed + 0x5eed + this.history.length);
     this.owner = runtime.gpu.memory.owner('network');
-    this.topologyOwner = runtime.gpu.memory.owner('network');
+    this.blockBuffers = new BlockBuffers(runtime.gpu);
     const device = runtime.gpu.device;
     this.paramBuffer = uploadStorage(device, this.owner, 'parameters', initial);
     this.gradBuffer = storageBuffer(device, this.owner, 'gradients', initial.byteLength);
@@ -211,7 +208,7 @@ export class Network implements Trainable {
   }
   /** GPU bytes held by this network (parameters, gradients, statistics, optimizer state, topology). */
   get gpuBytes(): number {
-    return this.owner.bytes + this.topologyOwner.bytes;
+    return this.owner.bytes + this.blockBuffers.bytes;
   }
 
   /** Ids of the levels whose incoming edges may be split. */
@@ -422,53 +419,24 @@ export class Network implements Trainable {
     this.paramBuffer = next.params;
     this.gradBuffer = next.grads;
     this.statsBuffer = next.stats;
-    this.topologyOwner.destroy();
-    this.topologyOwner = this.gpu.memory.owner('network');
-    this.topology.clear();
-    this.masks.clear();
-    this.activeRowLists.clear();
+    this.blockBuffers.reset();
     this.current = step.structure;
     this.batchesInStatistics = 0;
   }
 
   /** @internal The 0/1 mask (dense storage order) of a dense block lacking edges, uploaded on first use. */
   mask(block: Block): GPUBuffer {
-    let mask = this.masks.get(block);
-    if (!mask) {
-      const values = new Float32Array(blockFloats(block));
-      for (let e = 0; e < block.topology.srcOf.length; e++) values[storageIndex(block, e)] = 1;
-      mask = uploadStorage(this.gpu.device, this.topologyOwner, `block${block.id}.mask`, values).buffer;
-      this.masks.set(block, mask);
-    }
-    return mask;
+    return this.blockBuffers.mask(block);
   }
 
-  /**
-   * @internal The sources with edges of a masked dense block, uploaded on first use; null for
-   * other blocks and where more than {@link ACTIVE_ROWS_BELOW} of the sources have edges.
-   */
+  /** @internal The sources with edges of a masked dense block where few enough to skip the others (see BlockBuffers). */
   activeRows(block: Block): ActiveRows | null {
-    let rows = this.activeRowLists.get(block);
-    if (rows === undefined) {
-      const active = block.rows ?? (isMasked(block) ? activeSources(block.topology) : null);
-      rows =
-        active && active.length > 0 && active.length <= ACTIVE_ROWS_BELOW * block.topology.src
-          ? { indices: uploadStorage(this.gpu.device, this.topologyOwner, `block${block.id}.activeRows`, active).buffer, count: active.length, compact: block.rows !== null }
-          : null;
-      this.activeRowLists.set(block, rows);
-    }
-    return rows;
+    return this.blockBuffers.activeRows(block);
   }
 
   /** @internal GPU index buffers of a sparse block, uploaded on first use. */
   csr(block: Block): CsrBuffers {
-    let buffers = this.topology.get(block);
-    if (!buffers) {
-      const device = this.gpu.device;
-      buffers = csrBuffers(block.topology, (name, values) => uploadStorage(device, this.topologyOwner, `block${block.id}.${name}`, values).buffer);
-      this.topology.set(block, buffers);
-    }
-    return buffers;
+    return this.blockBuffers.csr(block);
   }
 
   private chainBlocks(): Block[] {
@@ -570,7 +538,7 @@ export class Network implements Trainable {
   /** Free all GPU memory of this network. Safe to call twice. */
   destroy(): void {
     this.owner.destroy();
-    this.topologyOwner.destroy();
+    this.blockBuffers.destroy();
     this.optimizer = null;
   }
 

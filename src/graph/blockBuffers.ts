@@ -1,0 +1,82 @@
+import type { GpuContext } from '../gpu/context.js';
+import type { BufferOwner } from '../gpu/memory.js';
+import { uploadStorage } from '../gpu/upload.js';
+import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
+import type { ActiveRows } from '../train/passes.js';
+import { activeSources } from './csr.js';
+import { ACTIVE_ROWS_BELOW, type Block, blockFloats, isMasked, storageIndex } from './structure.js';
+
+/**
+ * The GPU index buffers of one structure's blocks, each uploaded on first use: the CSR orders
+ * of sparse blocks, and the masks and active-row lists of dense blocks lacking edges. They
+ * share one owner, so a change of structure drops them all at once ({@link reset}).
+ */
+export class BlockBuffers {
+  private owner: BufferOwner;
+  private readonly csrs = new Map<Block, CsrBuffers>();
+  private readonly masks = new Map<Block, GPUBuffer>();
+  private readonly activeRowLists = new Map<Block, ActiveRows | null>();
+
+  constructor(private readonly gpu: GpuContext) {
+    this.owner = gpu.memory.owner('network');
+  }
+
+  /** Bytes of the buffers uploaded so far. */
+  get bytes(): number {
+    return this.owner.bytes;
+  }
+
+  /** GPU index buffers of a sparse block. */
+  csr(block: Block): CsrBuffers {
+    let buffers = this.csrs.get(block);
+    if (!buffers) {
+      const device = this.gpu.device;
+      buffers = csrBuffers(block.topology, (name, values) => uploadStorage(device, this.owner, `block${block.id}.${name}`, values).buffer);
+      this.csrs.set(block, buffers);
+    }
+    return buffers;
+  }
+
+  /** The 0/1 mask (dense storage order) of a dense block lacking edges. */
+  mask(block: Block): GPUBuffer {
+    let mask = this.masks.get(block);
+    if (!mask) {
+      const values = new Float32Array(blockFloats(block));
+      for (let e = 0; e < block.topology.srcOf.length; e++) values[storageIndex(block, e)] = 1;
+      mask = uploadStorage(this.gpu.device, this.owner, `block${block.id}.mask`, values).buffer;
+      this.masks.set(block, mask);
+    }
+    return mask;
+  }
+
+  /**
+   * The sources with edges of a masked dense block; null for other blocks and where more than
+   * {@link ACTIVE_ROWS_BELOW} of the sources have edges.
+   */
+  activeRows(block: Block): ActiveRows | null {
+    let rows = this.activeRowLists.get(block);
+    if (rows === undefined) {
+      const active = block.rows ?? (isMasked(block) ? activeSources(block.topology) : null);
+      rows =
+        active && active.length > 0 && active.length <= ACTIVE_ROWS_BELOW * block.topology.src
+          ? { indices: uploadStorage(this.gpu.device, this.owner, `block${block.id}.activeRows`, active).buffer, count: active.length, compact: block.rows !== null }
+          : null;
+      this.activeRowLists.set(block, rows);
+    }
+    return rows;
+  }
+
+  /** Destroy every buffer: the structure changed (the next calls upload the new blocks'). */
+  reset(): void {
+    this.destroy();
+    this.owner = this.gpu.memory.owner('network');
+    this.csrs.clear();
+    this.masks.clear();
+    this.activeRowLists.clear();
+  }
+
+  /** Destroy every buffer. Safe to call twice. */
+  destroy(): void {
+    this.owner.destroy();
+  }
+}
