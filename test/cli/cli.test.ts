@@ -161,6 +161,8 @@ describe('senn command line', () => {
     expect([badSplit.code, badSplit.err]).toEqual([2, expect.stringContaining('--exact-split must be signed or all, got "some"')]);
     const badHinges = await senn('train', '--expand', '--neurons-per-edge', '2.5');
     expect([badHinges.code, badHinges.err]).toEqual([2, expect.stringContaining('expansion.neuronsPerEdge must be an integer from 1 to 16, got 2.5')]);
+    const badKnots = await senn('train', '--expand', '--neurons-per-edge', '3', '--knot-spacing', '0');
+    expect([badKnots.code, badKnots.err]).toEqual([2, expect.stringContaining('expansion.knotSpacing must be a positive number, got 0')]);
     const badNormalization = await senn('train', '--expand', '--prune-normalization', 'global');
     expect([badNormalization.code, badNormalization.err]).toEqual([2, expect.stringContaining('unknown prune normalization "global"')]);
     const missing = await senn('eval', path('nowhere.senn'));
