@@ -65,7 +65,7 @@ function checkSpec(spec: NetworkSpec): Activation[] {
 export class Network implements Trainable {
   private current: Structure;
   private readonly owner: BufferOwner;
-  /** Index buffers of sparse blocks; replaced whenever the structure changes. */
+  /** The blocks' index buffers (CSR orders, masks, active rows); dropped whenever the structure changes. */
   private readonly blockBuffers: BlockBuffers;
   private paramBuffer: OwnedBuffer;
   private gradBuffer: OwnedBuffer;
@@ -78,7 +78,6 @@ export class Network implements Trainable {
   private epsilonCandidates: EdgeList = edgeList([]);
   private readonly random: Random;
   private batchesInStatistics = 0;
-  /** The last split: its new level and the level it expanded (what pruning looks at). */
   /** The splits of the last expansion (new level, expanded level): what a prune scores. */
   private lastSplits: { level: number; target: number }[] = [];
 
