@@ -160,6 +160,8 @@ export const LOAD_KINDS = [
   { kind: 'vec4', entryPoint: 'load_vec4', values: 4 },
   { kind: 'shared', entryPoint: 'load_shared', values: 1 },
   { kind: 'atomic', entryPoint: 'load_atomic', values: 1 },
+  { kind: 'atomic-same', entryPoint: 'load_atomic_same', values: 1 },
+  { kind: 'atomic-consecutive', entryPoint: 'load_atomic_consecutive', values: 1 },
   { kind: 'none', entryPoint: 'load_none', values: 0 },
 ] as const;
 
@@ -168,7 +170,7 @@ export function loadKindSum(table: Float32Array, kind: (typeof LOAD_KINDS)[numbe
   let sum = 0;
   const lanes = [0, 0, 0, 0];
   for (let i = 0; i < loads; i++) {
-    const a = (17 * t + 67 * i) & 4095;
+    const a = kind === 'atomic-same' ? (67 * i) & 4095 : kind === 'atomic-consecutive' ? (t + 67 * i) & 4095 : (17 * t + 67 * i) & 4095;
     if (kind === 'none') sum = Math.fround(sum + a);
     else if (kind === 'vec4') for (let c = 0; c < 4; c++) lanes[c] = Math.fround(lanes[c]! + table[4 * (a & 1023) + c]!);
     else sum = Math.fround(sum + table[a]!);

@@ -33,7 +33,7 @@ describe('benchmark', () => {
     }
   });
 
-  it('load-kind kernels read the table as their header says: storage, vec4, workgroup memory, atomics (exact sums)', async () => {
+  it('load-kind kernels read the table as their header says: storage, vec4, workgroup memory, atomics at scattered, one or neighbouring addresses (exact sums)', async () => {
     const rng = new Random(4);
     const table = Float32Array.from({ length: 4096 }, () => rng.int(16) / 4);
     const loads = 80;
