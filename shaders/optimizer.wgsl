@@ -1,31 +1,39 @@
 // optimizer.wgsl — in-place parameter updates over one flat parameter buffer.
 //
 // Entry points:
-//   advance  one invocation: step += 1 and the Adam bias corrections for the new step, so
-//            the step count lives on the GPU and no per-step upload is needed.
+//   advance  one invocation: step += 1, so the step count lives on the GPU and no per-step
+//            upload is needed.
 //   adam     Adam (PyTorch semantics); with DECOUPLED = true it is AdamW (decay applied to the
 //            parameter, not added to the gradient).
 //   sgd      SGD with momentum and L2 weight decay (PyTorch semantics, dampening 0).
 //
+// Adam's bias corrections 1 − β^t count each value's own steps, t = step − birth, as PyTorch
+// counts each parameter's: a value that growth adds at step s (moments zero, birth s) takes
+// the first update of a fresh Adam at step s + 1, not one scaled by the corrections of the
+// whole network's age (with those ≈ 1 its first steps would be 3–6 times the learning rate).
+// BIRTHS = false: every value was born at step 0 (the birth binding is not read).
+//
 // Bindings (group 0):
 //   @binding(0) hyper   : uniform Hyper { count, lr, beta1, beta2, eps, weight_decay, momentum }
-//   @binding(1) counter : storage, read_write  Counter { step, correction1, correction2 }
+//   @binding(1) counter : storage, read_write  Counter { step }
 //   adam / sgd (one value per invocation):
 //   @binding(2) param   : storage, read_write  count values
 //   @binding(3) grad    : storage, read        count values
 //   @binding(4) moment1 : storage, read_write  count values (Adam m, SGD momentum buffer)
 //   @binding(5) moment2 : storage, read_write  count values (Adam v; unused by sgd)
+//   @binding(10) birth  : storage, read        count values, the step each value was born at (adam)
 //   adam_vec4 / sgd_vec4 (4 values per invocation, count a multiple of 4): the same buffers
-//   as vec4 arrays at @binding(6) param4, (7) grad4, (8) moment1_4, (9) moment2_4. Every
-//   value costs 4 loads and 3 stores, and a software adapter pays per access: the vec4 form
-//   makes a quarter of them (Adam over 784-96-10's 76,330 values in SwiftShader, Node:
-//   1.35 → 0.74–0.82 ms).
+//   as vec4 arrays at @binding(6) param4, (7) grad4, (8) moment1_4, (9) moment2_4, (11) birth4.
+//   Every value costs 4 or 5 loads and 3 stores, and a software adapter pays per access: the
+//   vec4 form makes a quarter of them (Adam over 784-96-10's 76,330 values in SwiftShader,
+//   Node: 1.35 → 0.74–0.82 ms).
 //
 // Dispatch: advance: grid (1, 1, 1). adam / sgd: workgroup 256, one invocation per value
 //   (per 4 values for the _vec4 forms), grid (x, y, 1) with x·y·256 ≥ invocations (y > 1 only
 //   past 65535 groups).
 
 override DECOUPLED: bool = false;
+override BIRTHS: bool = false;
 
 struct Hyper {
   count: u32,
@@ -39,8 +47,6 @@ struct Hyper {
 
 struct Counter {
   step: f32,
-  correction1: f32,
-  correction2: f32,
 }
 
 @group(0) @binding(0) var<uniform> hyper: Hyper;
@@ -53,13 +59,12 @@ struct Counter {
 @group(0) @binding(7) var<storage, read> grad4: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> moment1_4: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> moment2_4: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read> birth: array<f32>;
+@group(0) @binding(11) var<storage, read> birth4: array<vec4<f32>>;
 
 @compute @workgroup_size(1, 1, 1)
 fn advance() {
-  let step = counter.step + 1.0;
-  counter.step = step;
-  counter.correction1 = 1.0 - pow(hyper.beta1, step);
-  counter.correction2 = 1.0 - pow(hyper.beta2, step);
+  counter.step = counter.step + 1.0;
 }
 
 fn value_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
@@ -74,7 +79,7 @@ struct Updated {
   moment2: vec4<f32>,
 }
 
-fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>) -> Updated {
+fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>, born: vec4<f32>) -> Updated {
   var p = p0;
   var g = g0;
   if (DECOUPLED) {
@@ -84,8 +89,12 @@ fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>) -> Up
   }
   let m = hyper.beta1 * m0 + (1.0 - hyper.beta1) * g;
   let v = hyper.beta2 * v0 + (1.0 - hyper.beta2) * g * g;
-  let denom = sqrt(v) / sqrt(counter.correction2) + hyper.eps;
-  return Updated(p - (hyper.lr / counter.correction1) * m / denom, m, v);
+  // Each value's own step count (see the header); at least 1, as the step was advanced first.
+  let t = max(vec4<f32>(counter.step) - born, vec4<f32>(1.0));
+  let correction1 = 1.0 - pow(vec4<f32>(hyper.beta1), t);
+  let correction2 = 1.0 - pow(vec4<f32>(hyper.beta2), t);
+  let denom = sqrt(v) / sqrt(correction2) + hyper.eps;
+  return Updated(p - (hyper.lr / correction1) * m / denom, m, v);
 }
 
 fn sgd_update(p: vec4<f32>, g0: vec4<f32>, b0: vec4<f32>) -> Updated {
@@ -98,7 +107,9 @@ fn sgd_update(p: vec4<f32>, g0: vec4<f32>, b0: vec4<f32>) -> Updated {
 fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = value_index(id, groups);
   if (i >= hyper.count) { return; }
-  let u = adam_update(vec4<f32>(param[i]), vec4<f32>(grad[i]), vec4<f32>(moment1[i]), vec4<f32>(moment2[i]));
+  var born = 0.0;
+  if (BIRTHS) { born = birth[i]; }
+  let u = adam_update(vec4<f32>(param[i]), vec4<f32>(grad[i]), vec4<f32>(moment1[i]), vec4<f32>(moment2[i]), vec4<f32>(born));
   moment1[i] = u.moment1.x;
   moment2[i] = u.moment2.x;
   param[i] = u.param.x;
@@ -108,7 +119,9 @@ fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
 fn adam_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = value_index(id, groups);
   if (i >= hyper.count / 4u) { return; }
-  let u = adam_update(param4[i], grad4[i], moment1_4[i], moment2_4[i]);
+  var born = vec4<f32>(0.0);
+  if (BIRTHS) { born = birth4[i]; }
+  let u = adam_update(param4[i], grad4[i], moment1_4[i], moment2_4[i], born);
   moment1_4[i] = u.moment1;
   moment2_4[i] = u.moment2;
   param4[i] = u.param;

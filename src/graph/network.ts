@@ -128,8 +128,9 @@ export class Network implements Trainable {
       const state = this.optimizerFor(o.name);
       writeView(device, state.moment1.buffer, 0, o.moment1);
       writeView(device, state.moment2.buffer, 0, o.moment2);
-      // The bias corrections are recomputed from the step by the next `advance`.
-      writeView(device, state.counter.buffer, 0, Float32Array.of(o.step, 0, 0));
+      // Files without births (earlier formats): every value born at step 0, as those builds counted.
+      if (o.births) state.setBirths(o.births);
+      writeView(device, state.counter.buffer, 0, Float32Array.of(o.step));
     }
   }
 
@@ -156,6 +157,7 @@ export class Network implements Trainable {
               step: (await this.gpu.readFloats(o.counter.buffer, 0, 1))[0]!,
               moment1: await this.gpu.readFloats(o.moment1.buffer, 0, floats),
               moment2: await this.gpu.readFloats(o.moment2.buffer, 0, floats),
+              births: o.birthsOf(floats),
             },
           }
         : {}),
@@ -415,6 +417,8 @@ export class Network implements Trainable {
       resetMoments,
     );
     if (this.optimizer && next.moment1 && next.moment2 && next.moment1 !== this.optimizer.moment1) this.optimizer.replaceMoments(next.moment1, next.moment2);
+    // New values (all, after a reset) start their own Adam step count now, as PyTorch's would.
+    if (this.optimizer) this.optimizer.remapBirths(step.remap, (await this.gpu.readFloats(this.optimizer.counter.buffer, 0, 1))[0]!, resetMoments);
     this.paramBuffer = next.params;
     this.gradBuffer = next.grads;
     this.statsBuffer = next.stats;

@@ -85,7 +85,10 @@ export interface SplitEdgesOptions {
    * replacing them, and a prune scores each split's two levels.
    */
   sameExpansion?: boolean;
-  /** Clear all optimizer moments (the reference's behaviour) instead of keeping the old ones. */
+  /**
+   * Clear all optimizer moments (the reference's behaviour) instead of keeping the old ones;
+   * every parameter then counts its Adam steps (bias corrections) from now, as new ones always do.
+   */
   resetOptimizer?: boolean;
 }
 
@@ -96,7 +99,8 @@ export interface NetworkState {
   params: Float32Array;
   expandable: number[];
   seed: number;
-  optimizer?: { name: OptimizerName; step: number; moment1: Float32Array; moment2: Float32Array };
+  /** `births`: the step each value was born at (absent in files of earlier formats: all 0). */
+  optimizer?: { name: OptimizerName; step: number; moment1: Float32Array; moment2: Float32Array; births?: Float32Array };
   history?: EpochReport[];
   pruneCandidates?: EdgeRef[];
   /** The last split (the last of `lastSplits`; what files of earlier builds hold). */

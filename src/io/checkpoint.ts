@@ -13,11 +13,14 @@ import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor 
  * `blocks.N.dst`, I32), each level's bias (`levels.ID.bias`), the optimizer moments
  * (`optimizer.moment1/2`: one value per parameter in the order of those tensors — every
  * block's weights, then every level's biases — so they do not depend on how the runtime lays
- * out its buffers), and in the metadata a small JSON (`senn`) with the format version, the
- * graph, optimizer, growth bookkeeping and training history. Version 1 files (moments in the
- * buffer layout of their build, which stored every row of a masked dense block) are read too.
+ * out its buffers) and the step each parameter was born at (`optimizer.births`, the same
+ * order; Adam's bias corrections count each parameter's own steps), and in the metadata a
+ * small JSON (`senn`) with the format version, the graph, optimizer, growth bookkeeping and
+ * training history. Earlier versions are read too: version 2 (no births: every parameter
+ * counts from step 0, as its builds did) and version 1 (moments in the buffer layout of their
+ * build, which stored every row of a masked dense block).
  */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 
 /**
  * Where each value of a checkpoint's parameter order lives in the buffer layout of `s`:
@@ -118,6 +121,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     const ordered = (layout: Float32Array) => Float32Array.from(index, (at) => layout[at]!);
     tensors['optimizer.moment1'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.moment1) };
     tensors['optimizer.moment2'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.moment2) };
+    if (state.optimizer.births) tensors['optimizer.births'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.births) };
   }
   const graph: GraphJson = {
     format: 'senn-checkpoint',
@@ -184,7 +188,9 @@ function readHistory(raw: unknown): EpochReport[] {
 function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   const g = raw as Partial<GraphJson>;
   if (typeof g !== 'object' || g === null || g.format !== 'senn-checkpoint') throw new CheckpointError('metadata "senn" is not a senn checkpoint graph');
-  if (g.version !== CHECKPOINT_VERSION && g.version !== 1) throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads versions 1 and ${CHECKPOINT_VERSION})`);
+  if (g.version !== CHECKPOINT_VERSION && g.version !== 2 && g.version !== 1) {
+    throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads versions 1 to ${CHECKPOINT_VERSION})`);
+  }
   if (!Array.isArray(g.levels) || g.levels.length < 2 || !Array.isArray(g.blocks) || g.blocks.length < 1) throw new CheckpointError('checkpoint graph has no levels or blocks');
   let neurons = 0;
   for (const l of g.levels) {
@@ -205,6 +211,14 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
     throw new CheckpointError('checkpoint optimizer state is malformed');
   }
   return { history: [], pruneCandidates: [], lastSplit: null, seed: 0, ...g } as GraphJson;
+}
+
+/** Birth steps must be whole steps the optimizer has taken (0 … step). */
+function checkBirths(births: Float32Array, step: number): Float32Array {
+  for (const b of births) {
+    if (!(Number.isInteger(b) && b >= 0 && b <= step)) throw new CheckpointError(`tensor optimizer.births holds ${b}, not a step from 0 to the optimizer's ${step}`);
+  }
+  return births;
 }
 
 /**
@@ -260,7 +274,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       if (l.role !== 'input') params.set(tensor(tensors, `levels.${l.id}.bias`, 'F32', l.size), l.biasOffset);
     }
     for (const v of params) if (!Number.isFinite(v)) throw new CheckpointError('checkpoint weights contain NaN or infinity');
-    // Optimizer moments: in parameter order (version 2) or in version 1's buffer layout.
+    // Optimizer moments and births: in parameter order (versions 2 and 3) or in version 1's buffer layout.
     const moments = (name: string): Float32Array => {
       const into = layoutIndex(structure, idOfs);
       const from = g.version === 1 ? version1Index(structure, idOfs) : { index: null, floats: into.length };
@@ -285,6 +299,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
               ...g.optimizer,
               moment1: moments('optimizer.moment1'),
               moment2: moments('optimizer.moment2'),
+              ...(g.version >= 3 ? { births: checkBirths(moments('optimizer.births'), g.optimizer.step) } : {}),
             },
           }
         : {}),

@@ -18,13 +18,19 @@ export interface UpdateArgs {
   rule: 'adam' | 'adamw' | 'sgd';
   count: number;
   hyper: UpdateHyper;
-  /** Counter { step, correction1, correction2 } (3 f32), advanced by {@link advanceStep}. */
+  /** Counter { step } (one f32), advanced by {@link advanceStep}. */
   counter: BindingResource;
   param: BindingResource;
   grad: BindingResource;
   moment1: BindingResource;
   /** Adam's second moment; sgd does not read it. */
   moment2?: BindingResource;
+  /**
+   * `count` f32 values, the step at which each value was born (Adam): its bias corrections
+   * count t = step − birth steps, as PyTorch counts each parameter's. Omitted: every value
+   * was born at step 0.
+   */
+  birth?: BindingResource;
 }
 
 function hyperValues(count: number, h: UpdateHyper): Record<string, number> {
@@ -56,13 +62,16 @@ export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
   const kernel = await rec.kernels.get({
     ...family('optimizer'),
     entryPoint: vec4 ? `${rule}_vec4` : rule,
-    constants: rule === 'adam' ? { DECOUPLED: a.rule === 'adamw' } : {},
+    constants: rule === 'adam' ? { DECOUPLED: a.rule === 'adamw', BIRTHS: Boolean(a.birth) } : {},
   });
+  // Without births the kernel does not read its birth binding, which still needs a buffer:
+  // the gradient's (both read-only, so they may alias).
+  const birth = a.birth ?? a.grad;
   const resources = pickBindings(kernel, {
     counter: a.counter,
     ...(vec4
-      ? { param4: a.param, grad4: a.grad, moment1_4: a.moment1, moment2_4: a.moment2 }
-      : { param: a.param, grad: a.grad, moment1: a.moment1, moment2: a.moment2 }),
+      ? { param4: a.param, grad4: a.grad, moment1_4: a.moment1, moment2_4: a.moment2, birth4: birth }
+      : { param: a.param, grad: a.grad, moment1: a.moment1, moment2: a.moment2, birth }),
   });
   return prepare(rec, kernel, hyperValues(a.count, a.hyper), resources, kernel.groupsFor1D(vec4 ? a.count / 4 : a.count));
 }

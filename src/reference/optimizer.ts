@@ -5,6 +5,8 @@ export interface OptimizerRefState {
   step: number;
   m: Float64Array;
   v: Float64Array;
+  /** The step each value was born at (Adam's bias corrections count step − birth); absent: 0. */
+  births?: ArrayLike<number>;
 }
 
 /** The same hyperparameters as the GPU update kernels. */
@@ -24,9 +26,10 @@ export function adamRef(
   const eps = h.eps ?? 1e-8;
   const wd = h.weightDecay ?? 0;
   state.step += 1;
-  const c1 = 1 - b1 ** state.step;
-  const c2 = 1 - b2 ** state.step;
   for (let i = 0; i < p.length; i++) {
+    const t = Math.max(state.step - (state.births?.[i] ?? 0), 1);
+    const c1 = 1 - b1 ** t;
+    const c2 = 1 - b2 ** t;
     let value = p[i]!;
     let grad = g[i]!;
     if (decoupled) value *= 1 - lr * wd;

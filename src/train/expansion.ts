@@ -111,7 +111,11 @@ export interface ExpansionOptions {
   neuronsPerEdge?: number;
   /** Distance between a block's knots (default 1 / neuronsPerEdge). */
   knotSpacing?: number;
-  /** Clear Adam's moments at every split and prune, as the reference does (default: keep them). */
+  /**
+   * Clear Adam's moments at every split and prune, as the reference does (default: keep them).
+   * Either way each parameter counts its Adam steps from its birth (a new value: from the
+   * split; after a reset: every value from there), as PyTorch's per-parameter state does.
+   */
   resetOptimizer?: boolean;
   /**
    * Split also where the prune `deleteAfter` epochs later would come after the last epoch of

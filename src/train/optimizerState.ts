@@ -1,23 +1,31 @@
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
-import { storageBuffer } from '../gpu/upload.js';
+import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
+import { NEGATED, NEW_VALUE, type Remap } from '../graph/growth.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { advanceStep, update } from '../kernels/optimizer.js';
 import type { OptimizerName, ResolvedFit } from './options.js';
 
 /**
- * The optimizer's memory on the GPU: first and second moments, parallel to the flat
- * parameter buffer, and the step counter. It belongs to the network, so training can be
- * continued (and checkpointed) with its state intact.
+ * The optimizer's memory on the GPU: first and second moments and each value's birth step,
+ * parallel to the flat parameter buffer, and the step counter. It belongs to the network, so
+ * training can be continued (and checkpointed) with its state intact.
  */
 export class OptimizerState {
   private m1: OwnedBuffer;
   private m2: OwnedBuffer;
-  /** { step, correction1, correction2 } as f32, advanced on the GPU. */
+  /**
+   * The step at which each value was born (0, or the step count when growth added it or an
+   * optimizer reset restarted it): Adam's bias corrections count each value's own steps.
+   * Kept on the CPU too, where a structure change's remap is planned; uploaded after each.
+   */
+  private birthSteps: Float32Array;
+  private births: OwnedBuffer;
+  /** { step } as f32, advanced on the GPU. */
   readonly counter: OwnedBuffer;
 
   constructor(
-    device: GPUDevice,
-    owner: BufferOwner,
+    private readonly device: GPUDevice,
+    private readonly owner: BufferOwner,
     /** Length of the parameter buffer, in floats. */
     private length: number,
     readonly name: OptimizerName,
@@ -25,6 +33,8 @@ export class OptimizerState {
     // SGD reads only the first moment; the second is kept anyway so growth treats all alike.
     this.m1 = storageBuffer(device, owner, 'optimizer.moment1', length * 4);
     this.m2 = storageBuffer(device, owner, 'optimizer.moment2', length * 4);
+    this.birthSteps = new Float32Array(length);
+    this.births = uploadStorage(device, owner, 'optimizer.births', this.birthSteps);
     this.counter = storageBuffer(device, owner, 'optimizer.counter', 16);
   }
 
@@ -38,6 +48,11 @@ export class OptimizerState {
     return this.m2;
   }
 
+  /** Birth steps of the first `floats` values (the parameter layout's order). */
+  birthsOf(floats: number): Float32Array {
+    return this.birthSteps.slice(0, floats);
+  }
+
   /** Take new moment buffers (after the network's parameter buffer was reallocated); the old ones are destroyed. */
   replaceMoments(moment1: OwnedBuffer, moment2: OwnedBuffer): void {
     this.m1.destroy();
@@ -45,6 +60,34 @@ export class OptimizerState {
     this.m1 = moment1;
     this.m2 = moment2;
     this.length = moment1.size / 4;
+  }
+
+  /**
+   * Carry the birth steps through a structure change (call after the moments were rewritten
+   * by the same remap): a surviving value keeps its birth, a new one is born at `step`, the
+   * optimizer's step count now; with `reset` (every moment cleared) all are.
+   */
+  remapBirths(remap: Remap, step: number, reset: boolean): void {
+    const next = new Float32Array(this.length);
+    for (let k = 0; k < remap.source.length; k++) {
+      const from = remap.source[k]!;
+      next[k] = reset || from === NEW_VALUE ? step : this.birthSteps[from & ~NEGATED]!;
+    }
+    this.setBirths(next);
+  }
+
+  /** Replace every value's birth step (a checkpoint's, in the parameter layout's order). */
+  setBirths(steps: Float32Array): void {
+    const next = new Float32Array(this.length);
+    next.set(steps.subarray(0, this.length));
+    this.birthSteps = next;
+    // The same buffer while the moments keep theirs (their capacity did not change).
+    if (this.births.size === next.byteLength) {
+      writeView(this.device, this.births.buffer, 0, next);
+    } else {
+      this.births.destroy();
+      this.births = uploadStorage(this.device, this.owner, 'optimizer.births', next);
+    }
   }
 
   /** The two dispatches of one optimizer step: advance the counter, update in place. */
@@ -68,6 +111,7 @@ export class OptimizerState {
         grad: grads,
         moment1: this.moment1.buffer,
         moment2: this.moment2.buffer,
+        birth: this.births.buffer,
       }),
     ];
   }
@@ -75,6 +119,7 @@ export class OptimizerState {
   destroy(): void {
     this.m1.destroy();
     this.m2.destroy();
+    this.births.destroy();
     this.counter.destroy();
   }
 }

@@ -151,6 +151,36 @@ describe('edge splitting', () => {
     net.destroy();
   });
 
+  it("a split's new values are born at the optimizer's step count (Adam counts from there); survivors keep their births, a reset restarts all", async () => {
+    const net = runtime().createNetwork({ sizes: [3, 2], seed: 0 });
+    const train = data(new Random(6), 20, 3, 2, 0, 1);
+    const adam = { name: 'adam', lr: 0.01 } as const;
+    await net.fit(train, { epochs: 1, batchSize: 10, optimizer: adam }); // 2 steps
+    await net.splitEdges(1, [{ block: 0, edge: 4 }]);
+    const s = net.structure;
+    const births = (await net.state()).optimizer!.births!;
+    const bornAt = (value: number) => births[value];
+    // Edge 4 (source 1 → output 1) became 1 → h → output 1: h → 1 carries its weight and
+    // moments, and so its birth; the other new values (1 → h, h → output 0 with ε) are new.
+    for (const b of s.blocks) {
+      for (let e = 0; e < b.topology.srcOf.length; e++) {
+        const moved = b.src === 2 && b.topology.dstOf[e] === 1;
+        const fresh = (b.src === 2 || b.dst === 2) && !moved;
+        expect(bornAt(b.weightOffset + storageIndex(b, e)), `${b.src}→${b.dst} edge ${e}`).toBe(fresh ? 2 : 0);
+      }
+    }
+    expect(bornAt(s.level(2).biasOffset)).toBe(2);
+    expect(bornAt(s.level(1).biasOffset)).toBe(0);
+    await net.fit(train, { epochs: 1, batchSize: 10, optimizer: adam }); // steps 3 and 4
+    await net.pruneEdges(net.pruneCandidates.slice(0, 1));
+    expect((await net.state()).optimizer!.births!.includes(2)).toBe(true);
+    await net.pruneEdges(net.pruneCandidates.slice(0, 1), { resetOptimizer: true });
+    const after = net.structure;
+    const reset = (await net.state()).optimizer!.births!;
+    for (const b of after.blocks) for (let e = 0; e < b.topology.srcOf.length; e++) expect(reset[b.weightOffset + storageIndex(b, e)]).toBe(4);
+    net.destroy();
+  });
+
   it('a split into blocks of hinges keeps the function and writes 1 in, knots as biases, w and 0 out', async () => {
     const rng = new Random(8);
     const net = runtime().createNetwork({ sizes: [12, 9, 5], seed: 6, expandable: [1, 2] });
@@ -372,7 +402,7 @@ describe('grown networks', () => {
     for (let cycle = 0; cycle < 50; cycle++) {
       await net.splitEdges(2, pickEdges(net, rng, 2, 4));
       await net.pruneEdges(net.pruneCandidates);
-      const need = 28 * net.structure.floats; // params, grads, two moments (4 B each) + 3 statistics floats
+      const need = 32 * net.structure.floats; // params, grads, two moments, births (4 B each) + 3 statistics floats
       peakRatio = Math.max(peakRatio, (rt.liveBytes - start) / need);
     }
     console.info(`after 50 cycles: ${net.structure.levels.length} levels, ${net.parameterCount} parameters, live/needed ≤ ${peakRatio.toFixed(2)}`);

@@ -149,6 +149,34 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
+  it("stores each parameter's birth step (Adam counts its steps from there); a version 2 file, without them, loads as born at step 0", async () => {
+    const rt = runtime();
+    const { net, train, bytes } = await grownCheckpoint();
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    const graph = JSON.parse(metadata.senn!);
+    // 3 steps an epoch: splits after steps 6 and 9 (the prune at 9 keeps survivors' births), saved at 12.
+    expect(graph.optimizer.step).toBe(12);
+    const births = tensors.get('optimizer.births')!.data;
+    expect(births.length).toBe(net.parameterCount);
+    expect([...new Set(births)].sort((a, b) => a - b)).toEqual([0, 6, 9]);
+    const { 'optimizer.births': _, ...withoutBirths } = Object.fromEntries(tensors);
+    const v2File = encodeSafetensors(withoutBirths, { senn: JSON.stringify({ ...graph, version: 2 }) });
+    const v2 = rt.loadNetwork(v2File);
+    expect((await v2.state()).optimizer?.births?.every((b) => b === 0)).toBe(true);
+    expect(await v2.getParameters()).toEqual(await net.getParameters());
+    // Training on from there differs: the young parameters take larger steps when counted from 0.
+    await net.fit(train, { epochs: 1, batchSize: 32, seed: 5 });
+    await v2.fit(train, { epochs: 1, batchSize: 32, seed: 5 });
+    expect(await v2.getParameters()).not.toEqual(await net.getParameters());
+    // Births that are not steps the optimizer took are refused.
+    const bad = Float32Array.from(births);
+    bad[0] = 13;
+    const badFile = encodeSafetensors({ ...Object.fromEntries(tensors), 'optimizer.births': { dtype: 'F32', shape: [bad.length], data: bad } }, { senn: metadata.senn! });
+    expect(() => rt.loadNetwork(badFile)).toThrow(/optimizer\.births holds 13/);
+    net.destroy();
+    v2.destroy();
+  });
+
   it('is a safetensors file other tools can read', async () => {
     const { net, bytes } = await grownCheckpoint();
     const { tensors, metadata } = decodeSafetensors(bytes);

@@ -63,4 +63,52 @@ describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
       expect(Array.from(out.slice(count)).every((v) => v === 1)).toBe(true);
     });
   }
+
+  // Values that growth added later (births 3 and 6, moments zero then) beside values born at
+  // step 0 with moments of their own: each value's bias corrections count its own steps.
+  for (const [rule, count] of [['adam', 1000], ['adamw', 999]] as const) {
+    it(`${rule} with births: 5 steps from step 6 over ${count} values match the CPU reference`, async () => {
+      const rng = new Random(count + 7);
+      const hyper = { lr: 1e-2, weightDecay: 0.01 };
+      const births = Float32Array.from({ length: count }, () => [0, 3, 6][rng.int(3)]!);
+      const p0 = randomArray(rng, count);
+      const m0 = Float32Array.from(births, (b) => (b < 6 ? rng.uniform(-0.1, 0.1) : 0));
+      const v0 = Float32Array.from(births, (b) => (b < 6 ? rng.uniform(0, 0.01) : 0));
+      const param = h.input(p0);
+      const [m1, m2] = [h.input(m0), h.input(v0)];
+      const counter = h.input(Float32Array.of(6, 0, 0, 0));
+      const birth = h.input(births);
+      const ref = { step: 6, m: Float64Array.from(m0), v: Float64Array.from(v0), births };
+      const p = Float64Array.from(p0);
+      for (let step = 0; step < 5; step++) {
+        const g = randomArray(rng, count);
+        h.run([
+          await advanceStep(h.rec, { hyper, counter }),
+          await update(h.rec, { rule, count, hyper, counter, param, grad: h.input(g), moment1: m1, moment2: m2, birth }),
+        ]);
+        adamRef(p, g, ref, hyper, rule === 'adamw');
+      }
+      const err = relativeError(await h.read(param, count), p);
+      console.info(`${rule} with births: relative error ${err.relative.toExponential(2)} after 5 steps (tolerance ${TOL})`);
+      expect(err.relative).toBeLessThanOrEqual(TOL);
+    });
+  }
+
+  it('a value born at step 1,000 takes a fresh Adam step (lr), where one born at 0 with zero moments takes about 2.5 lr', async () => {
+    const lr = 1e-3;
+    const param = h.input(new Float32Array(8));
+    const grad = h.input(new Float32Array(8).fill(0.5));
+    const counter = h.input(Float32Array.of(1000, 0, 0, 0));
+    const birth = h.input(Float32Array.of(1000, 1000, 1000, 1000, 0, 0, 0, 0));
+    h.run([
+      await advanceStep(h.rec, { hyper: { lr }, counter }),
+      await update(h.rec, { rule: 'adam', count: 8, hyper: { lr }, counter, param, grad, moment1: h.output(8), moment2: h.output(8), birth }),
+    ]);
+    const out = await h.read(param, 8);
+    // Born at 1,000: corrections 1 − β^1, the step is −lr·m̂/√v̂ = −lr. Born at 0: corrections
+    // 1 − β^1001 ≈ 1 and 1 − 0.999^1001 ≈ 0.63, the step −lr·0.05/(0.0158/0.795) ≈ −2.5 lr.
+    for (let i = 0; i < 4; i++) expect(out[i]! / -lr).toBeCloseTo(1, 4);
+    const expected = (0.1 * 0.5) / (Math.sqrt(0.001 * 0.25) / Math.sqrt(1 - 0.999 ** 1001) + 1e-8) / (1 - 0.9 ** 1001);
+    for (let i = 4; i < 8; i++) expect(out[i]! / -lr).toBeCloseTo(expected, 3);
+  });
 });
