@@ -10,7 +10,7 @@
 // Adam's bias corrections 1 − β^t count each value's own steps, t = step − birth, as PyTorch
 // counts each parameter's: a value that growth adds at step s (moments zero, birth s) takes
 // the first update of a fresh Adam at step s + 1, not one scaled by the corrections of the
-// whole network's age (with those ≈ 1 its first steps would be 3–6 times the learning rate).
+// whole network's age (with those ≈ 1 its first steps would be 2.5–6 times the learning rate).
 // BIRTHS = false: every value was born at step 0 (the birth binding is not read).
 //
 // Bindings (group 0):
