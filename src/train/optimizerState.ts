@@ -33,8 +33,9 @@ export class OptimizerState {
     // SGD reads only the first moment; the second is kept anyway so growth treats all alike.
     this.m1 = storageBuffer(device, owner, 'optimizer.moment1', length * 4);
     this.m2 = storageBuffer(device, owner, 'optimizer.moment2', length * 4);
+    // All born at step 0: a new buffer is zeroed, as the CPU copy is.
     this.birthSteps = new Float32Array(length);
-    this.births = uploadStorage(device, owner, 'optimizer.births', this.birthSteps);
+    this.births = storageBuffer(device, owner, 'optimizer.births', length * 4);
     this.counter = storageBuffer(device, owner, 'optimizer.counter', 16);
   }
 
