@@ -1,6 +1,7 @@
-// `npm run profile -- CHECKPOINT [REPS]`: where one training step of a saved network spends
-// its time. Records the dispatches of one step of `fit` (batch 256 of MNIST, running edge
-// statistics on, as an expanding run has them), then replays each dispatch alone REPS times
+// `npm run profile -- CHECKPOINT [REPS] [--no-stats]`: where one training step of a saved
+// network spends its time. Records the dispatches of one step of `fit` (batch 256 of MNIST,
+// running edge statistics on, as an expanding run has them in the epochs whose end may expand
+// or prune; --no-stats: as in its other epochs), then replays each dispatch alone REPS times
 // (default 20) and prints its mean time in ms, and the whole step replayed as one pass.
 // A checkpoint comes from `senn train ... --save FILE`.
 import { readFileSync } from 'node:fs';
@@ -16,9 +17,11 @@ interface Recorded {
   groups: [number, number, number];
 }
 
-const [file, repsArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const edgeStatistics = !args.includes('--no-stats');
+const [file, repsArg] = args.filter((a) => a !== '--no-stats');
 if (!file) {
-  console.error('usage: npm run profile -- CHECKPOINT [REPS]');
+  console.error('usage: npm run profile -- CHECKPOINT [REPS] [--no-stats]');
   process.exit(2);
 }
 const reps = Number(repsArg ?? 20);
@@ -30,7 +33,7 @@ for (const b of net.structure.blocks) console.log(`  block ${b.src} → ${b.dst}
 
 const batch = subset(loadMnist().train, Array.from({ length: 256 }, (_, i) => i));
 // The first fit compiles every pipeline; the second records its one step.
-await net.fit(batch, { batchSize: 256, epochs: 1, edgeStatistics: true });
+await net.fit(batch, { batchSize: 256, epochs: 1, edgeStatistics });
 
 // Record what the step encodes by wrapping the compute pass encoder's three calls.
 const pass = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
@@ -79,7 +82,7 @@ async function msPerRun(list: readonly Recorded[]): Promise<number> {
 await net.fit(batch, {
   batchSize: 256,
   epochs: 1,
-  edgeStatistics: true,
+  edgeStatistics,
   onEpoch: async () => {
     Object.assign(pass, original);
     let sum = 0;

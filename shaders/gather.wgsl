@@ -19,11 +19,18 @@
 //               input level unpack the bytes themselves (dense.wgsl LHS_U8), so the batch is a
 //               quarter of the stores and those products' loads of it a quarter too.
 //               (gather_u32 with features = row_words copies other widths, a word an invocation.)
+//   gather_columns  u8 source rows as the batch's byte columns (sparse.wgsl INPUT_COLUMNS):
+//               feature f's column is `column_words` words at f · column_words, word p holding
+//               rows 4p..4p+3 of the batch (low byte first; bytes of rows past the batch 0), so
+//               a CSR block loads one word per 4 rows of an edge's source. An invocation takes a
+//               source word (4 features) of 16 rows, turns each 4 × 4 bytes round, and stores
+//               4 words a feature: 0.85–1.0 ms an MNIST batch with one invocation per 4 rows'
+//               word and loops over its bytes, ~0.3 ms so (SwiftShader).
 //   gather_f32  source rows of `features` f32 values (row stride `row_words` = features)
 //   gather_u32  source rows of `features` u32 values (class labels, features = 1)
 //
 // Bindings (group 0):
-//   @binding(0) params : uniform Params { rows, features, row_words, start, scale }
+//   @binding(0) params : uniform Params { rows, features, row_words, start, scale, column_words }
 //                        (bound with a dynamic offset: one 256-byte slot per step of an epoch)
 //   @binding(1) order  : storage, read  u32  permutation of the dataset's row indices
 //   gather_u8 / gather_u32: @binding(2) source : storage, read u32
@@ -33,6 +40,8 @@
 //   gather_u8_x16:          @binding(7) source16 : storage, read vec4<u32>  (16 bytes a value)
 //   gather_u32:             @binding(5) out_u32 : storage, read_write u32 rows×features
 //   gather_words_x4:        @binding(7) source16, @binding(8) out_words4 : storage, read_write vec4<u32>
+//   gather_columns:         @binding(2) source, @binding(8) out_words4 (features × column_words
+//                           words, column_words a multiple of 4 and ≥ 4·ceil(rows / 16))
 //
 // Dispatch (gather_u8, gather_u8_vec4, gather_f32): workgroup 64, one workgroup per batch row, grid (x, y, 1)
 //   with x·y ≥ rows (y > 1 only past 65535 rows); invocation t writes values t, t + 64, …
@@ -45,6 +54,8 @@
 //   uniform and serves 16 values.
 // Dispatch (gather_words_x4): workgroup 64, one invocation per 4 words of the batch, grid (x, y, 1)
 //   with x·y·64 ≥ rows·row_words/4.
+// Dispatch (gather_columns): workgroup 64, one invocation per source word and 16 batch rows,
+//   grid (x, y, 1) with x·y·64 ≥ ceil(rows / 16)·row_words.
 // Dispatch (gather_u32): workgroup 256, one invocation per value, grid (x, y, 1) with
 //   x·y·256 ≥ rows·features.
 
@@ -54,6 +65,7 @@ struct Params {
   row_words: u32,
   start: u32,
   scale: f32,
+  column_words: u32, // gather_columns: words of a feature's column
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -136,6 +148,52 @@ fn gather_words_x4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   if (i >= params.rows * per_row) { return; }
   let r = i / per_row;
   out_words4[i] = source16[source_row(r) * per_row + (i - r * per_row)];
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn gather_columns(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = id.x + id.y * groups.x * 64u;
+  if (i >= (params.rows + 15u) / 16u * params.row_words) { return; }
+  // Neighbouring invocations take neighbouring words of the same 16 rows.
+  let g = i / params.row_words;
+  let q = i - g * params.row_words;
+  let r0 = 16u * g;
+  let c0 = transpose_bytes(source_words(r0, q), source_words(r0 + 4u, q), source_words(r0 + 8u, q), source_words(r0 + 12u, q));
+  let f = 4u * q;
+  let at = f * params.column_words + 4u * g;
+  // Feature f + k's 16 rows: the k-th word of each 4-row transpose. Features past the row's end are padding.
+  out_words_at(at, vec4<u32>(c0[0].x, c0[1].x, c0[2].x, c0[3].x));
+  if (f + 1u < params.features) { out_words_at(at + params.column_words, vec4<u32>(c0[0].y, c0[1].y, c0[2].y, c0[3].y)); }
+  if (f + 2u < params.features) { out_words_at(at + 2u * params.column_words, vec4<u32>(c0[0].z, c0[1].z, c0[2].z, c0[3].z)); }
+  if (f + 3u < params.features) { out_words_at(at + 3u * params.column_words, vec4<u32>(c0[0].w, c0[1].w, c0[2].w, c0[3].w)); }
+}
+
+// Word q of batch rows r..r+3 (0 for rows past the batch).
+fn source_words(r: u32, q: u32) -> vec4<u32> {
+  let last = params.rows - 1u;
+  let w = vec4<u32>(source[source_row(min(r, last)) * params.row_words + q], source[source_row(min(r + 1u, last)) * params.row_words + q],
+                    source[source_row(min(r + 2u, last)) * params.row_words + q], source[source_row(min(r + 3u, last)) * params.row_words + q]);
+  return select(vec4<u32>(0u), w, vec4<u32>(r, r + 1u, r + 2u, r + 3u) < vec4<u32>(params.rows));
+}
+
+// 4 × 4 groups of rows' words (4 rows each) → for each group, the 4 column words (byte k of
+// each row's word, row order low byte first): a 4 × 4 byte transpose by masks and shifts.
+fn transpose_bytes(a: vec4<u32>, b: vec4<u32>, c: vec4<u32>, d: vec4<u32>) -> array<vec4<u32>, 4> {
+  return array<vec4<u32>, 4>(transpose4(a), transpose4(b), transpose4(c), transpose4(d));
+}
+
+// Rows' words w.x..w.w (4 bytes each) → the 4 column words: component k holds byte k of each row.
+fn transpose4(w: vec4<u32>) -> vec4<u32> {
+  let even = vec2<u32>(0x00FF00FFu);
+  // Bytes (x0, y0, x2, y2) and (x1, y1, x3, y3), then the same of z and w.
+  let lo = (w.xz & even) | ((w.yw & even) << vec2<u32>(8u));
+  let hi = ((w.xz >> vec2<u32>(8u)) & even) | (w.yw & ~even);
+  return vec4<u32>((lo.x & 0xFFFFu) | (lo.y << 16u), (hi.x & 0xFFFFu) | (hi.y << 16u), (lo.x >> 16u) | (lo.y & 0xFFFF0000u), (hi.x >> 16u) | (hi.y & 0xFFFF0000u));
+}
+
+// 4 consecutive column words from word `at` (a multiple of 4: column_words is one).
+fn out_words_at(at: u32, v: vec4<u32>) {
+  out_words4[at / 4u] = v;
 }
 
 @compute @workgroup_size(64, 1, 1)

@@ -18,9 +18,21 @@
 // ACTIVE_ONLY (spmm_t): the grid's y walks active_src, the sources with at least one edge in the
 // block, instead of all sources: an accumulating block adds nothing to the others, and a small
 // block out of a wide level (17 edges out of 344 neurons) then costs 17 neurons' work, not 344.
+// INPUT_COLUMNS (spmm, edge_grad): the input is a batch of u8 values held as byte columns
+// (input_columns): source j's column is column_words words, word p holding rows 4p..4p+3 (low
+// byte first), byte b standing for b · scale (bit for bit what the f32 gather stores); bytes of
+// rows past the batch are 0. One load then brings 4 rows of an edge's source where the
+// batch-major input costs one load a row: a software adapter pays per load, lane by lane, so
+// the forward of a CSR block out of MNIST's pixels loads a sixth as much, its weight gradient a
+// third. The sums are taken in the order of the f32 input, so both give the same bits.
+// UNORM (with INPUT_COLUMNS, where scale is f32(1/255)): bytes unpacked by unpack4x8unorm,
+// a third of the forward's time on SwiftShader against shifts and masks; it computes b ÷ 255 as
+// b · f32(1/255) there, bit for bit the f32 gather's value (another adapter may round b ÷ 255
+// the other way by an ulp).
 //
 // Bindings (group 0):
-//   @binding(0)  params     : uniform Params { rows, dst, src, edges, chunks, active_count }
+//   @binding(0)  params     : uniform Params { rows, dst, src, edges, chunks, active_count,
+//                                            column_words, scale }  (the last two: INPUT_COLUMNS)
 //   @binding(1)  dst_ptr    : storage, read u32  dst + 1           (spmm)
 //   @binding(2)  src_of     : storage, read u32  edges             (spmm, edge_grad)
 //   @binding(3)  weight     : storage, read      edges             (spmm, spmm_t)
@@ -36,6 +48,8 @@
 //   @binding(13) edge_stats : storage, rw        3 × edges         (edge_grad with STATS)
 //   @binding(14) chunks     : storage, read u32  2 × chunks        (edge_grad)
 //   @binding(15) active_src : storage, read u32  active sources    (spmm_t with ACTIVE_ONLY)
+//   @binding(16) input_columns : storage, read u32  src × column_words (spmm, edge_grad with
+//                                INPUT_COLUMNS; column_words ≥ 4·ceil(rows / 16))
 //
 // Dispatch: spmm / spmm_t: workgroup 8×8; invocation x takes 16 batch rows and y one neuron
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
@@ -48,6 +62,8 @@ override FINISH: u32 = 0u;
 override ACT: u32 = 0u;
 override STATS: bool = false;
 override ACTIVE_ONLY: bool = false;
+override INPUT_COLUMNS: bool = false;
+override UNORM: bool = false;
 
 const ROWS: u32 = 16u; // batch rows per invocation of spmm and spmm_t
 
@@ -58,6 +74,8 @@ struct Params {
   edges: u32,
   chunks: u32,
   active_count: u32, // sources with edges (the length of active_src's list)
+  column_words: u32, // INPUT_COLUMNS: words of a source's byte column
+  scale: f32,        // INPUT_COLUMNS: the value of a byte b is b · scale
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -76,6 +94,7 @@ struct Params {
 @group(0) @binding(13) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(14) var<storage, read> chunks: array<u32>;
 @group(0) @binding(15) var<storage, read> active_src: array<u32>;
+@group(0) @binding(16) var<storage, read> input_columns: array<u32>;
 
 // Offsets of the 4 batch rows r0..r0+3 in a rows × width array (clamped: rows past the batch
 // repeat the last one and are never stored).
@@ -86,6 +105,13 @@ fn row_offsets(r0: u32, width: u32) -> vec4<u32> {
 // input[at + j] of the 4 rows at offsets `at`.
 fn input4(at: vec4<u32>, j: u32) -> vec4<f32> {
   return vec4<f32>(input[at.x + j], input[at.y + j], input[at.z + j], input[at.w + j]);
+}
+
+// The 4 rows of a byte-column word as values, low byte (the first row) first.
+fn column_rows(word: u32) -> vec4<f32> {
+  if (UNORM) { return unpack4x8unorm(word); }
+  let b = vec4<i32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u));
+  return vec4<f32>(b) * params.scale;
 }
 
 // grad[at + i] of the 4 rows at offsets `at`.
@@ -107,13 +133,26 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
   let q3 = row_offsets(r0 + 12u, params.src);
   var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
   let end = dst_ptr[i + 1u];
-  for (var e = dst_ptr[i]; e < end; e = e + 1u) {
-    let w = vec4<f32>(weight[e]);
-    let j = src_of[e];
-    s0 = fma(w, input4(q0, j), s0);
-    s1 = fma(w, input4(q1, j), s1);
-    s2 = fma(w, input4(q2, j), s2);
-    s3 = fma(w, input4(q3, j), s3);
+  if (INPUT_COLUMNS) {
+    // The 16 rows' words of a column: 4 from word r0 / 4 (within the column: r0 < rows).
+    let p = r0 / 4u;
+    for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+      let w = vec4<f32>(weight[e]);
+      let at = src_of[e] * params.column_words + p;
+      s0 = fma(w, column_rows(input_columns[at]), s0);
+      s1 = fma(w, column_rows(input_columns[at + 1u]), s1);
+      s2 = fma(w, column_rows(input_columns[at + 2u]), s2);
+      s3 = fma(w, column_rows(input_columns[at + 3u]), s3);
+    }
+  } else {
+    for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+      let w = vec4<f32>(weight[e]);
+      let j = src_of[e];
+      s0 = fma(w, input4(q0, j), s0);
+      s1 = fma(w, input4(q1, j), s1);
+      s2 = fma(w, input4(q2, j), s2);
+      s3 = fma(w, input4(q3, j), s3);
+    }
   }
   var b = 0.0;
   if (FINISH == 1u) { b = bias[i]; }
@@ -207,6 +246,11 @@ fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
     src_of[min(first + 4u, last)], src_of[min(first + 5u, last)], src_of[min(first + 6u, last)], src_of[min(first + 7u, last)]);
   var low = vec4<f32>(0.0);
   var high = vec4<f32>(0.0);
+  if (INPUT_COLUMNS) {
+    let sums = edge_grad_columns(i, count, j);
+    low = sums[0];
+    high = sums[1];
+  } else {
   // Load only the inputs the chunk has edges for: every load costs on a software adapter, and
   // after pruning most new neurons keep one to three in-edges. The chunk list is sorted by
   // count, so neighbouring invocations take the same branch.
@@ -230,6 +274,7 @@ fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
       high = fma(d, vec4<f32>(input[row + j[4]], input[row + j[5]], input[row + j[6]], input[row + j[7]]), high);
     }
   }
+  }
   for (var k = 0u; k < count; k = k + 1u) {
     let e = first + k;
     let g = select(high[k - 4u], low[k], k < 4u);
@@ -240,4 +285,49 @@ fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
       edge_stats[3u * e + 2u] = edge_stats[3u * e + 2u] + g * g;
     }
   }
+}
+
+// edge_grad's sums for a chunk of `count` edges into neuron i from sources j (clamped repeats
+// past count) over byte columns: per 4 rows, each edge's one word and the 4 rows' gradients,
+// then the rows one by one in the order of the f32 branches (low: edges 0–3, high: 4–7).
+fn edge_grad_columns(i: u32, count: u32, j: array<u32, 8>) -> array<vec4<f32>, 2> {
+  var low = vec4<f32>(0.0);
+  var high = vec4<f32>(0.0);
+  let last = params.rows - 1u;
+  let quads = (params.rows + 3u) / 4u;
+  var at = array<u32, 8>();
+  for (var k = 0u; k < 8u; k = k + 1u) { at[k] = j[k] * params.column_words; }
+  for (var p = 0u; p < quads; p = p + 1u) {
+    // Rows past the batch (in the last word) have byte 0: their clamped gradient adds 0.
+    let r = 4u * p;
+    let d = vec4<f32>(grad[min(r, last) * params.dst + i], grad[min(r + 1u, last) * params.dst + i],
+                      grad[min(r + 2u, last) * params.dst + i], grad[min(r + 3u, last) * params.dst + i]);
+    if (count == 1u) {
+      let x = column_rows(input_columns[at[0] + p]);
+      low.x = fma(d.x, x.x, low.x);
+      low.x = fma(d.y, x.y, low.x);
+      low.x = fma(d.z, x.z, low.x);
+      low.x = fma(d.w, x.w, low.x);
+    } else {
+      let x0 = column_rows(input_columns[at[0] + p]);
+      let x1 = column_rows(input_columns[at[1] + p]);
+      let x2 = column_rows(input_columns[at[2] + p]);
+      let x3 = column_rows(input_columns[at[3] + p]);
+      low = fma(vec4<f32>(d.x), vec4<f32>(x0.x, x1.x, x2.x, x3.x), low);
+      low = fma(vec4<f32>(d.y), vec4<f32>(x0.y, x1.y, x2.y, x3.y), low);
+      low = fma(vec4<f32>(d.z), vec4<f32>(x0.z, x1.z, x2.z, x3.z), low);
+      low = fma(vec4<f32>(d.w), vec4<f32>(x0.w, x1.w, x2.w, x3.w), low);
+      if (count > 4u) {
+        let x4 = column_rows(input_columns[at[4] + p]);
+        let x5 = column_rows(input_columns[at[5] + p]);
+        let x6 = column_rows(input_columns[at[6] + p]);
+        let x7 = column_rows(input_columns[at[7] + p]);
+        high = fma(vec4<f32>(d.x), vec4<f32>(x4.x, x5.x, x6.x, x7.x), high);
+        high = fma(vec4<f32>(d.y), vec4<f32>(x4.y, x5.y, x6.y, x7.y), high);
+        high = fma(vec4<f32>(d.z), vec4<f32>(x4.z, x5.z, x6.z, x7.z), high);
+        high = fma(vec4<f32>(d.w), vec4<f32>(x4.w, x5.w, x6.w, x7.w), high);
+      }
+    }
+  }
+  return array<vec4<f32>, 2>(low, high);
 }

@@ -14,7 +14,7 @@ export { uploadStorage, storageBuffer, writeView } from './gpu/upload.js';
 export { ACTIVATIONS, type Activation } from './kernels/activation.js';
 export { Kernel, KernelCache, type KernelSpec, type BindingInfo, type UniformLayout, type BindingResource } from './kernels/kernel.js';
 export { type Dispatch, type Recorder, encodeDispatches, submitDispatches, prepare } from './kernels/dispatch.js';
-export { matmul, biasGrad, activationGrad, type MatmulArgs, type Epilogue, type PackedBytes } from './kernels/dense.js';
+export { matmul, biasGrad, activationGrad, isUnormScale, type MatmulArgs, type Epilogue, type PackedBytes } from './kernels/dense.js';
 export { narrowBackward, NARROW_MAX, type NarrowBackwardArgs } from './kernels/narrow.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
 export { advanceStep, update, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
@@ -50,7 +50,7 @@ export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from 
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE, NEGATED } from './graph/growth.js';
 export { type ScoreOptions, type PruneSelectOptions, type PruneNormalization, PRUNE_NORMALIZATIONS } from './graph/selection.js';
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';
-export { spmm, spmmTranspose, edgeGrad, edgeChunks, csrBuffers, EDGE_CHUNK, type CsrBuffers } from './kernels/sparse.js';
+export { spmm, spmmTranspose, edgeGrad, edgeChunks, csrBuffers, columnWords, EDGE_CHUNK, type ByteColumns, type CsrBuffers } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
 export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, GRAPH_CHUNK, type GraphTables, type GraphTableValues } from './kernels/graph.js';
 export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';

@@ -130,6 +130,15 @@ export interface MatmulArgs {
   lhsBytes?: PackedBytes;
 }
 
+/**
+ * Whether bytes scaled by `scale` are [0, 1] intensities (b / 255), which the kernels then
+ * unpack with unpack4x8unorm: cheaper than shifts and masks on a software adapter, and the same
+ * bits as b · f32(1/255) there (dense.wgsl and sparse.wgsl, UNORM).
+ */
+export function isUnormScale(scale: number): boolean {
+  return Math.fround(scale) === Math.fround(1 / 255);
+}
+
 /** Rows of bytes packed four to a u32 word (low byte first); byte b stands for b · scale. */
 export interface PackedBytes {
   /** Words per row (rows start on a word; the last word's spare bytes are zero). */
@@ -163,6 +172,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       ACTIVE_M: along === 'm',
       COMPACT: a.activeRows?.compact ?? false,
       LHS_U8: Boolean(a.lhsBytes),
+      UNORM: Boolean(a.lhsBytes) && isUnormScale(a.lhsBytes!.scale),
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,

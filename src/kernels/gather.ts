@@ -2,6 +2,7 @@ import type { OwnedBuffer } from '../gpu/memory.js';
 import { type Dispatch, type Recorder } from './dispatch.js';
 import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
 import { family } from './sources.js';
+import type { ByteColumns } from './sparse.js';
 
 
 /** Element type of a dataset column block held on the GPU. */
@@ -29,6 +30,11 @@ export async function gatherEpoch(
     scale?: number;
     /** u8 sources: copy the packed words (rowWords a row) instead of unpacking them to f32. */
     packed?: boolean;
+    /**
+     * u8 sources: write the batch as byte columns of this many words each instead (see
+     * {@link ByteColumns}; a multiple of 4, at least 4 · ceil(rows / 16): whole 16-row groups are written).
+     */
+    columnWords?: number;
     slots: readonly GatherSlot[];
     order: BindingResource;
     data: BindingResource;
@@ -38,11 +44,18 @@ export async function gatherEpoch(
   // Packed u8 rows are copied 4 words at a time where their width allows, else a word at a
   // time as u32 values. Unpacked: bytes of rows whose length is a multiple of 16 are read 16 at
   // a time (MNIST's 784), of a multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
-  const packed = a.source === 'u8' && Boolean(a.packed);
+  // Byte columns: one invocation per source word of 4 rows.
+  const columns = a.source === 'u8' && a.columnWords !== undefined;
+  if (columns) {
+    const most = Math.max(0, ...a.slots.map((s) => s.rows));
+    // Whole 16-row groups are written (see gather.wgsl).
+    if (a.columnWords! < 4 * Math.ceil(most / 16) || a.columnWords! % 4) throw new Error(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ 4 · ceil(rows / 16), needed)`);
+  }
+  const packed = !columns && a.source === 'u8' && Boolean(a.packed);
   const words4 = packed && a.rowWords % 4 === 0;
-  const x16 = !packed && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
-  const vec4 = !packed && a.source === 'u8' && a.features % 4 === 0;
-  const entryPoint = words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
+  const x16 = !packed && !columns && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
+  const vec4 = !packed && !columns && a.source === 'u8' && a.features % 4 === 0;
+  const entryPoint = columns ? 'gather_columns' : words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
   const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true });
   // Values a row as the kernel counts them (gather_u32 copies words).
   const features = packed ? a.rowWords : a.features;
@@ -54,6 +67,7 @@ export async function gatherEpoch(
       row_words: a.rowWords,
       start: slot.start,
       scale: a.scale ?? 1,
+      column_words: a.columnWords ?? 0,
     });
     bytes.set(new Uint8Array(packed), i * UNIFORM_SLOT);
   });
@@ -63,7 +77,7 @@ export async function gatherEpoch(
   if (a.source === 'f32') resources.source_f32 = a.data;
   else if (x16 || words4) resources.source16 = a.data;
   else resources.source = a.data;
-  if (words4) resources.out_words4 = a.out;
+  if (words4 || columns) resources.out_words4 = a.out;
   else if (a.source === 'u32' || packed) resources.out_u32 = a.out;
   else if (vec4) resources.out4 = a.out;
   else resources.out = a.out;
@@ -74,7 +88,9 @@ export async function gatherEpoch(
     // words ×4: one invocation per 4 words; u8 ×16: per 16 bytes; u8/f32: one workgroup per row;
     // u32 (and packed words): one invocation per value (see gather.wgsl).
     groups: kernel.groupsFor1D(
-      words4
+      columns
+        ? Math.ceil(slot.rows / 16) * a.rowWords
+        : words4
         ? (slot.rows * a.rowWords) / 4
         : x16
           ? (slot.rows * a.features) / 16

@@ -1,6 +1,7 @@
 import { activeSources, type CsrBlock } from '../graph/csr.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
+import { isUnormScale } from './dense.js';
 import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
@@ -48,9 +49,41 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
 }
 
 
+/**
+ * A batch of u8 inputs held as byte columns (sparse.wgsl INPUT_COLUMNS, written by the batch
+ * gather's `columns` layout): source j's column is `words` words from j · words, word p holding
+ * batch rows 4p..4p+3 (low byte first), byte b standing for b · `scale`.
+ */
+export interface ByteColumns {
+  buffer: BindingResource;
+  /** Words per column: at least 4 · ceil(rows / 16) (see {@link columnWords}). */
+  words: number;
+  scale: number;
+}
+
+/** The constants of a kernel reading `columns` (with UNORM for bytes as [0, 1] intensities). */
+function columnConstants(columns: ByteColumns | undefined): Record<string, boolean> {
+  return { INPUT_COLUMNS: Boolean(columns), UNORM: Boolean(columns) && isUnormScale(columns!.scale) };
+}
+
+/** Words per byte column for batches of up to `rows` rows (whole 16-row groups of spmm). */
+export function columnWords(rows: number): number {
+  return 4 * Math.ceil(rows / 16);
+}
+
 /** The Params uniform of sparse.wgsl (shared by its entry points) for `rows` batch rows through block `b`. */
-function blockParams(rows: number, b: CsrBuffers): Record<string, number> {
-  return { rows, dst: b.dst, src: b.src, edges: b.edges, chunks: b.chunkCount, active_count: b.activeSourceCount };
+function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns): Record<string, number> {
+  if (columns && columns.words < columnWords(rows)) throw new Error(`byte columns of ${columns.words} words cannot hold ${rows} rows (${columnWords(rows)} needed)`);
+  return {
+    rows,
+    dst: b.dst,
+    src: b.src,
+    edges: b.edges,
+    chunks: b.chunkCount,
+    active_count: b.activeSourceCount,
+    column_words: columns?.words ?? 0,
+    scale: columns?.scale ?? 1,
+  };
 }
 
 /** Edges per chunk of edge_grad (8 in sparse.wgsl). */
@@ -85,7 +118,10 @@ export async function spmm(
     rows: number;
     block: CsrBuffers;
     weight: BindingResource;
+    /** The batch-major input (rows × src f32); with `inputColumns`, bound but unread. */
     input: BindingResource;
+    /** The input as byte columns instead (a batch of u8 inputs). */
+    inputColumns?: ByteColumns;
     out: BindingResource;
     accumulate?: boolean;
     /** Finish with act(· + bias). */
@@ -96,14 +132,14 @@ export async function spmm(
   const kernel = await rec.kernels.get({
     ...family('sparse'),
     entryPoint: 'spmm',
-    constants: { ACCUMULATE: a.accumulate ?? false, FINISH: a.bias ? 1 : 0, ACT: activationCode(a.activation ?? 'identity') },
+    constants: { ACCUMULATE: a.accumulate ?? false, FINISH: a.bias ? 1 : 0, ACT: activationCode(a.activation ?? 'identity'), ...columnConstants(a.inputColumns) },
   });
   const b = a.block;
   return prepare(
     rec,
     kernel,
-    blockParams(a.rows, b),
-    pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, input: a.input, bias: a.bias ?? a.input, out: a.out }),
+    blockParams(a.rows, b, a.inputColumns),
+    pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, ...inputBindings(a), bias: a.bias ?? a.input, out: a.out }),
     [Math.ceil(a.rows / (8 * ROWS)), Math.ceil(b.dst / 8), 1],
   );
 }
@@ -145,19 +181,37 @@ export async function spmmTranspose(
   );
 }
 
+/**
+ * The input bindings of spmm / edge_grad: the entry points use both statically (a branch on
+ * INPUT_COLUMNS picks one), so the one not read is bound to the other's buffer.
+ */
+function inputBindings(a: { input: BindingResource; inputColumns?: ByteColumns }): Record<string, BindingResource> {
+  return { input: a.input, input_columns: a.inputColumns?.buffer ?? a.input };
+}
+
 /** Per-edge weight gradients; with `stats`, also adds (|g|, g, g²) to 3 running sums per edge. */
 export async function edgeGrad(
   rec: Recorder,
-  a: { rows: number; block: CsrBuffers; grad: BindingResource; input: BindingResource; wgrad: BindingResource; stats?: BindingResource },
+  a: {
+    rows: number;
+    block: CsrBuffers;
+    grad: BindingResource;
+    /** The batch-major input (rows × src f32); with `inputColumns`, bound but unread. */
+    input: BindingResource;
+    /** The input as byte columns instead (a batch of u8 inputs). */
+    inputColumns?: ByteColumns;
+    wgrad: BindingResource;
+    stats?: BindingResource;
+  },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: { STATS: Boolean(a.stats) } });
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: { STATS: Boolean(a.stats), ...columnConstants(a.inputColumns) } });
   const b = a.block;
   const stats = a.stats ?? noStats(rec);
   return prepare(
     rec,
     kernel,
-    blockParams(a.rows, b),
-    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, input: a.input, wgrad: a.wgrad, edge_stats: stats, chunks: b.chunks }),
+    blockParams(a.rows, b, a.inputColumns),
+    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, ...inputBindings(a), wgrad: a.wgrad, edge_stats: stats, chunks: b.chunks }),
     kernel.groupsFor1D(b.chunkCount),
   );
 }

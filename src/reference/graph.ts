@@ -75,7 +75,7 @@ export function tailForwardRef(
 /**
  * CPU reference of graph_backward: the gradients (w.r.t. pre-activations) of the tail's hidden
  * levels and of its feeders, later levels first, from the output level's gradient and the
- * activations (`acts`: the tail's and the feeders'). A feeder that {@link feederAdds} gets its
+ * activations (`acts`: the tail's and the feeders'). A feeder that `feederAdds` (graph/fusion.ts) gets its
  * part added to what `before` holds for it (its gradient from its blocks into the output).
  */
 export function tailBackwardRef(

@@ -39,3 +39,19 @@ export function edgeGradRef(b: CsrBlock, grad: ArrayLike<number>, input: ArrayLi
   }
   return g;
 }
+
+/**
+ * A batch of u8 values (rows × features, batch-major) as byte columns (sparse.wgsl
+ * INPUT_COLUMNS, gather.wgsl gather_columns): feature f's column is `words` words from
+ * f · words, word p holding rows 4p..4p+3, low byte first; bytes of rows past the batch are 0.
+ */
+export function byteColumnsRef(bytes: ArrayLike<number>, rows: number, features: number, words: number): Uint32Array {
+  const out = new Uint32Array(features * words);
+  for (let f = 0; f < features; f++) {
+    for (let r = 0; r < rows; r++) {
+      const at = f * words + (r >> 2);
+      out[at] = (out[at]! | (bytes[r * features + f]! << (8 * (r & 3)))) >>> 0;
+    }
+  }
+  return out;
+}

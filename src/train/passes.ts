@@ -5,7 +5,7 @@ import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
-import { type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../kernels/sparse.js';
+import { type ByteColumns, type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
 
@@ -79,14 +79,14 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
   const input = ws.activation(b.src);
   const target = ws.activation(level.id);
   const active = net.activeRows(b);
-  const bytes = inputBytes(ws, b, active);
+  const packed = packedInput(ws, b, active);
   if (b.form === 'dense') {
     return matmul(rec, {
       m: rows,
       n: level.size,
       k: b.topology.src,
       lhs: input,
-      ...(bytes ? { lhsBytes: bytes } : {}),
+      ...packed,
       rhs: weights(net, b),
       out: target,
       accumulate,
@@ -99,6 +99,7 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
     block: net.csr(b),
     weight: weights(net, b),
     input,
+    ...packed,
     out: target,
     accumulate,
     ...(finish ? { bias, activation: level.activation } : {}),
@@ -106,15 +107,16 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
 }
 
 /**
- * How block `b` finds its input: as packed bytes when it leaves the input level of a packed
- * batch. Only plain dense products read packed bytes, so a batch is packed only when every
- * block out of the inputs is one (the rule of `batchBytes` in loop.ts); anything else here is
- * a broken invariant, which would otherwise read bytes as floats.
+ * How block `b` finds its input when it leaves the input level of a packed batch: a plain
+ * dense product reads the packed rows, a CSR block the byte columns. A batch is packed only
+ * when every block out of the inputs is one of those (the rule of `batchBytes` in loop.ts);
+ * anything else here is a broken invariant, which would otherwise read bytes as floats.
  */
-function inputBytes(ws: Workspace, b: Block, active: ActiveRows | null): PackedBytes | null {
-  if (b.src !== ws.structure.input.id || !ws.xBytes) return null;
-  if (b.form !== 'dense' || active) throw new Error(`block ${b.src}→${b.dst} cannot read a packed batch (only plain dense blocks can)`);
-  return ws.xBytes;
+function packedInput(ws: Workspace, b: Block, active: ActiveRows | null): { lhsBytes?: PackedBytes; inputColumns?: ByteColumns } {
+  if (b.src !== ws.structure.input.id || !ws.xBytes) return {};
+  if (b.form === 'sparse' && ws.xColumns) return { inputColumns: ws.xColumns };
+  if (b.form !== 'dense' || active) throw new Error(`block ${b.src}→${b.dst} cannot read a packed batch (only plain dense and CSR blocks can)`);
+  return { lhsBytes: ws.xBytes };
 }
 
 /**
@@ -170,7 +172,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       if (ws.inTail(b.src) || ws.fed(b)) continue;
       const input = ws.activation(b.src);
       const active = net.activeRows(b);
-      const bytes = inputBytes(ws, b, active);
+      const packed = packedInput(ws, b, active);
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
       const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
@@ -190,10 +192,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       }
       if (b.form === 'dense') {
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
-        const packed = bytes ? { lhsBytes: bytes } : {};
         out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
       } else {
-        out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, wgrad, stats: edgeStats }));
+        out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...packed, wgrad, stats: edgeStats }));
       }
       if (source.role === 'input') continue;
       const finishing = { aux: ws.activation(b.src), activation: source.activation };

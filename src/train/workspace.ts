@@ -4,6 +4,7 @@ import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import { type GraphTables, graphTables, uploadGraphTables } from '../kernels/graph.js';
+import { type ByteColumns, columnWords } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
@@ -48,6 +49,13 @@ export interface TailWorkspace {
  */
 export class Workspace {
   readonly x: OwnedBuffer;
+  /**
+   * A packed batch's byte columns (see {@link ByteColumns}), which the CSR blocks out of the input
+   * level read; null when the batch is not packed or no such block exists.
+   */
+  readonly xColumns: ByteColumns | null;
+  /** Whether a block reads the batch's rows in `x`: not when a packed batch only feeds CSR blocks. */
+  readonly xRowsRead: boolean;
   private readonly activations = new Map<number, BufferSlice>();
   private readonly gradients = new Map<number, BufferSlice>();
   /** The fused tail's arenas and tables; null when the structure has no tail to fuse. */
@@ -74,6 +82,13 @@ export class Workspace {
   ) {
     const outputs = structure.output.size;
     this.x = storageBuffer(device, owner, 'batch.x', maxRows * structure.input.size * 4);
+    const fromInput = structure.blocks.filter((b) => b.src === structure.input.id);
+    this.xRowsRead = !xBytes || fromInput.some((b) => b.form === 'dense');
+    const words = columnWords(maxRows);
+    this.xColumns =
+      xBytes && fromInput.some((b) => b.form === 'sparse')
+        ? { buffer: storageBuffer(device, owner, 'batch.x.columns', structure.input.size * words * 4).buffer, words, scale: xBytes.scale }
+        : null;
     const tail = fusedTail(structure);
     this.tailLevels = new Set(tail?.levels.map((l) => l.id) ?? []);
     this.fedBlocks = new Set(tail?.fed ?? []);

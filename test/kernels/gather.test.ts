@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { submitDispatches } from '../../src/kernels/dispatch.js';
 import { gatherEpoch } from '../../src/kernels/gather.js';
+import { byteColumnsRef } from '../../src/reference/sparse.js';
 import { useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
@@ -95,4 +96,42 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
       expect(Array.from(got.subarray(9 * rowWords))).toEqual([0, 0, 0, 0]);
     });
   }
+
+  // 784 features (196 words), 13 (the last word's padding bytes not stored), 20; batches of 9
+  // (a last word of 1 row) and 16 rows.
+  for (const [features, rows] of [[784, 9], [13, 16], [20, 9]] as const) {
+    it(`gather_columns turns ${rows} shuffled u8 rows into byte columns (exact), ${features} features`, async () => {
+      const total = 30;
+      const rowWords = Math.ceil(features / 4);
+      const rng = new Random(features + rows);
+      const bytes = Uint8Array.from({ length: total * features }, () => rng.int(256));
+      const padded = new Uint8Array(total * rowWords * 4).fill(9);
+      for (let r = 0; r < total; r++) padded.set(bytes.subarray(r * features, (r + 1) * features), r * rowWords * 4);
+      const order = rng.permutation(total);
+      const words = 8;
+      const out = h.output(features * words);
+      const { dispatches } = await gatherEpoch(h.rec, {
+        source: 'u8',
+        features,
+        rowWords,
+        scale: 1 / 255,
+        columnWords: words,
+        slots: [{ rows, start: 5 }],
+        order: h.input(order),
+        data: h.input(new Uint32Array(padded.buffer)),
+        out,
+      });
+      submitDispatches(runtime().gpu.device, dispatches);
+      const got = new Uint32Array((await h.read(out, features * words)).buffer);
+      const batch = Uint8Array.from(Array.from(order.subarray(5, 5 + rows)).flatMap((row) => Array.from(bytes.subarray(row * features, (row + 1) * features))));
+      // Words past the batch's last are not written (the output starts zeroed).
+      expect(Array.from(got)).toEqual(Array.from(byteColumnsRef(batch, rows, features, words)));
+    });
+  }
+
+  it('byte columns too short for a batch are refused', async () => {
+    const slots = [{ rows: 17, start: 0 }];
+    const one = h.input(new Uint32Array(8));
+    await expect(gatherEpoch(h.rec, { source: 'u8', features: 4, rowWords: 1, columnWords: 4, slots, order: one, data: one, out: h.output(16) })).rejects.toThrow(/cannot hold 17 rows/);
+  });
 });

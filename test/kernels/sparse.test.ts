@@ -3,9 +3,9 @@ import { Random } from '../../src/data/random.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
-import { type CsrBuffers, csrBuffers, edgeChunks, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
+import { type CsrBuffers, columnWords, csrBuffers, edgeChunks, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
 import { activate } from '../../src/reference/dense.js';
-import { edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
+import { byteColumnsRef, edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
 import { randomEdges } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
@@ -70,6 +70,61 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
       report(`edge stats g² ${label}`, relativeError(sums[2]!, Array.from(want, (g) => 2 * g * g)), 2 * TOL);
     });
   }
+
+  // Ragged batches (a last word of 1–3 rows, a last 16-row group part full), in-degrees of 1–13
+  // (every edge_grad branch), a source with no edges; scale 1/255 (unpack4x8unorm) and another.
+  const COLUMN_CASES = [
+    [37, 12, 29, 0.3, 1 / 255],
+    [16, 5, 784, 0.02, 1 / 255],
+    [130, 40, 64, 0.1, 0.01],
+    [3, 2, 5, 1, 1 / 255],
+  ] as const;
+  for (const [rows, dst, src, density, byteScale] of COLUMN_CASES) {
+    it(`byte columns give the f32 input's results bit for bit: spmm and edge_grad, ${rows} rows, ${src}→${dst}, density ${density}, scale ${byteScale.toPrecision(3)}`, async () => {
+      const rng = new Random(rows * 7 + src);
+      const { d, s } = randomEdges(rng, dst, src, Math.max(1, Math.round(dst * src * density)));
+      const { block } = buildCsr(dst, src, d, s);
+      const edges = block.srcOf.length;
+      const w = randomArray(rng, edges);
+      const bias = randomArray(rng, dst);
+      const dz = randomArray(rng, rows * dst);
+      const bytes = Uint8Array.from({ length: rows * src }, () => (rng.next() < 0.5 ? 0 : rng.int(256)));
+      const scale = Math.fround(byteScale);
+      // What the f32 gather stores: f32(byte) · f32(scale), rounded once.
+      const x = Float32Array.from(bytes, (b) => b * scale);
+      // Spare words past the batch's last 16-row group, and columns of stale rows: never read as rows of the batch.
+      const words = columnWords(rows) + 4;
+      const columns = byteColumnsRef(bytes, rows, src, words);
+      for (let f = 0; f < src; f++) for (let p = Math.ceil(rows / 4); p < words; p++) columns[f * words + p] = 0xdeadbeef;
+      const inputColumns = { buffer: h.input(columns), words, scale };
+      const buffers = upload(block);
+      const outs = [h.output(rows * dst), h.output(rows * dst)];
+      const wgrads = [h.output(edges), h.output(edges)];
+      const stats = [h.output(3 * edges), h.output(3 * edges)];
+      const input = h.input(x);
+      for (const [k, cols] of [undefined, inputColumns].entries()) {
+        const byColumns = cols ? { inputColumns: cols } : {};
+        h.run([
+          await spmm(h.rec, { rows, block: buffers, weight: h.input(w), input, ...byColumns, out: outs[k]!, bias: h.input(bias), activation: 'relu' }),
+          await edgeGrad(h.rec, { rows, block: buffers, grad: h.input(dz), input, ...byColumns, wgrad: wgrads[k]!, stats: stats[k]! }),
+        ]);
+      }
+      const [forwardF32, forwardColumns] = await Promise.all(outs.map((o) => h.read(o, rows * dst)));
+      report(`spmm byte columns ${rows}×${src}→${dst}`, relativeError(forwardColumns!, spmmRef(block, w, x, rows, bias, 'relu')), TOL);
+      expect(Array.from(forwardColumns!)).toEqual(Array.from(forwardF32!));
+      const [gradF32, gradColumns] = await Promise.all(wgrads.map((g) => h.read(g, edges)));
+      report(`edge_grad byte columns ${rows}×${src}→${dst}`, relativeError(gradColumns!, edgeGradRef(block, dz, x, rows)), TOL);
+      expect(Array.from(gradColumns!)).toEqual(Array.from(gradF32!));
+      expect(Array.from(await h.read(stats[1]!, 3 * edges))).toEqual(Array.from(await h.read(stats[0]!, 3 * edges)));
+    });
+  }
+
+  it('byte columns too short for the batch are refused', async () => {
+    const { block } = buildCsr(1, 1, [0], [0]);
+    const one = h.input(new Float32Array(1));
+    const short = { buffer: h.input(new Uint32Array(4)), words: 4, scale: 1 };
+    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: short, out: h.output(17) })).rejects.toThrow(/byte columns of 4 words cannot hold 17 rows/);
+  });
 
   it('a fully dense block gives the same results as the dense matmul kernel', async () => {
     const [rows, dst, src] = [45, 12, 37];
