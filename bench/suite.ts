@@ -1,7 +1,7 @@
 // The benchmark's workloads in order, alternating senn and TensorFlow.js (when given) in
 // rounds so that drifts of a shared, noisy machine fall on both. Runs in the page and in Node.
 import { classificationDataset, type Runtime } from '../src/index.js';
-import { expandLikeReference, fmaCeiling, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
+import { expandLikeReference, fmaProbe, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
 
 /** TensorFlow.js's side of the comparable workloads (its WebGPU backend, or its WebAssembly one). */
 export interface Peer {
@@ -30,8 +30,13 @@ export interface WorkloadResult {
   tfjsSamplesPerSecond?: number;
   tfjsWasmGflops?: number;
   tfjsWasmSamplesPerSecond?: number;
-  /** senn's GFLOP/s as a fraction of the measured FMA ceiling. */
+  /**
+   * senn's GFLOP/s as a fraction of the FMA ceiling measured beside it (right after each of its
+   * rounds: a software adapter's rate drifts by ±20% over a run).
+   */
   fractionOfCeiling?: number;
+  /** That ceiling: the median GFLOP/s of bench/fma.wgsl over the runs beside the workload's. */
+  ceilingBesideGflops?: number;
   note?: string;
 }
 
@@ -77,15 +82,25 @@ export async function runSuite(
   const data = classificationDataset({ x: mnist.pixels, labels: mnist.labels, features: 784, classes: 10, name: 'mnist' });
 
   o.log('FMA ceiling…');
-  const ceiling = await fmaCeiling(rt, o.reps);
+  const probe = await fmaProbe(rt);
+  const ceiling = { gflops: await probe.measure(o.reps), check: await probe.check() };
 
-  async function compare(name: string, senn: () => Promise<Measured>, tfjs: ((p: Peer) => Promise<Measured>) | null, extra: (r: WorkloadResult) => void = () => {}) {
+  // `beside`, where given, is measured right after each of senn's rounds (the FMA ceiling beside a product).
+  async function compare(
+    name: string,
+    senn: () => Promise<Measured>,
+    tfjs: ((p: Peer) => Promise<Measured>) | null,
+    extra: (r: WorkloadResult, beside: Measured | null) => void = () => {},
+    beside: (() => Promise<Measured>) | null = null,
+  ) {
     o.log(`${name}…`);
     const mine: Measured[] = [];
+    const besides: Measured[] = [];
     const theirs: Measured[] = [];
     const cpu: Measured[] = [];
     for (let r = 0; r < rounds; r++) {
       mine.push(await senn());
+      if (beside) besides.push(await beside());
       if (tfjs && peer) theirs.push(await tfjs(peer));
       if (tfjs && o.cpu) cpu.push(await tfjs(o.cpu.peer));
     }
@@ -99,19 +114,27 @@ export async function runSuite(
       const w = merge(cpu);
       Object.assign(result, { tfjsWasmMs: w.median, tfjsWasm: w, speedupVsWasm: w.median / s.median });
     }
-    extra(result);
+    extra(result, besides.length ? merge(besides) : null);
     workloads.push(result);
   }
 
   for (const n of o.matmulSizes ?? [256, 512, 1024]) {
     const flops = 2 * n ** 3;
-    await compare(`matmul ${n}`, () => sennMatmul(rt, n, per), (p) => p.matmul(n, per), (r) => {
-      r.sennGflops = flops / r.sennMs / 1e6;
-      if (r.tfjsMs) r.tfjsGflops = flops / r.tfjsMs / 1e6;
-      if (r.tfjsWasmMs) r.tfjsWasmGflops = flops / r.tfjsWasmMs / 1e6;
-      r.fractionOfCeiling = r.sennGflops / ceiling.gflops.median;
-    });
+    await compare(
+      `matmul ${n}`,
+      () => sennMatmul(rt, n, per),
+      (p) => p.matmul(n, per),
+      (r, beside) => {
+        r.sennGflops = flops / r.sennMs / 1e6;
+        if (r.tfjsMs) r.tfjsGflops = flops / r.tfjsMs / 1e6;
+        if (r.tfjsWasmMs) r.tfjsWasmGflops = flops / r.tfjsWasmMs / 1e6;
+        r.ceilingBesideGflops = beside!.median;
+        r.fractionOfCeiling = r.sennGflops / beside!.median;
+      },
+      () => probe.measure(per),
+    );
   }
+  probe.destroy();
 
   for (const sizes of [[784, 10], [784, 96, 10], [784, 1024, 10]]) {
     const steps = sizes[1] === 1024 ? 2 : 6;

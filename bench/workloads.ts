@@ -62,10 +62,22 @@ function recorder(rt: Runtime, name: string) {
 }
 
 /**
- * The adapter's FMA rate from bench/fma.wgsl, and the relative error of its result against
- * the closed form. `start` sets the first grid and loop length (tests use a small one).
+ * The adapter's FMA rate from bench/fma.wgsl, ready to measure again and again: the grid is
+ * sized once (see {@link fmaCeiling}), so a benchmark can measure the ceiling right beside a
+ * workload, in the same minutes of a machine whose rate drifts. `check` is the relative error
+ * of the last run's result against the closed form.
  */
-export async function fmaCeiling(rt: Runtime, reps: number, start = { groups: 512, iterations: 4096 }): Promise<{ gflops: Measured; check: number }> {
+export interface FmaProbe {
+  measure(reps: number): Promise<Measured>;
+  check(): Promise<number>;
+  destroy(): void;
+}
+
+/**
+ * An {@link FmaProbe}. `start` sets the first grid and loop length (tests use a small one); both
+ * grow until one run takes ≥ 20 ms.
+ */
+export async function fmaProbe(rt: Runtime, start = { groups: 512, iterations: 4096 }): Promise<FmaProbe> {
   const { rec, owner } = recorder(rt, 'bench.fma');
   try {
     let iterations = start.iterations;
@@ -85,21 +97,38 @@ export async function fmaCeiling(rt: Runtime, reps: number, start = { groups: 51
       out = storageBuffer(rt.gpu.device, owner, 'fma.out', groups * 64 * 4).buffer;
       dispatch = prepare(rec, kernel, { iterations, m, c }, { out }, [groups, 1, 1]);
       await run();
-      const start = performance.now();
+      const begin = performance.now();
       await run();
-      if (performance.now() - start >= 20) break;
+      if (performance.now() - begin >= 20) break;
       if (groups * 4 <= 65_535) groups *= 4;
       else if (iterations < 65_536) iterations *= 4;
       else break;
     }
-    const times = await repeat(run, reps);
-    // x_n = m^n (x0 - 0.5) + 0.5 with x0 = 1.
-    const expected = m ** iterations * 0.5 + 0.5;
-    const got = (await rt.gpu.readFloats(out, 0, 1))[0]!;
     const flops = groups * 64 * iterations * 64;
-    return { gflops: measured(times.map((ms) => flops / ms / 1e6)), check: Math.abs(got - expected) / expected };
-  } finally {
+    return {
+      measure: async (reps) => measured((await repeat(run, reps, 1)).map((ms) => flops / ms / 1e6)),
+      check: async () => {
+        // x_n = m^n (x0 - 0.5) + 0.5 with x0 = 1.
+        const expected = m ** iterations * 0.5 + 0.5;
+        const got = (await rt.gpu.readFloats(out, 0, 1))[0]!;
+        return Math.abs(got - expected) / expected;
+      },
+      destroy: () => owner.destroy(),
+    };
+  } catch (e) {
     owner.destroy();
+    throw e;
+  }
+}
+
+/** The adapter's FMA rate from bench/fma.wgsl, and the relative error of its result against the closed form. */
+export async function fmaCeiling(rt: Runtime, reps: number, start = { groups: 512, iterations: 4096 }): Promise<{ gflops: Measured; check: number }> {
+  const probe = await fmaProbe(rt, start);
+  try {
+    const gflops = await probe.measure(reps);
+    return { gflops, check: await probe.check() };
+  } finally {
+    probe.destroy();
   }
 }
 

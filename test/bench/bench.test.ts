@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuPeak, nvidiaPeak, physicalCores, table } from '../../bench/report.js';
 import type { SuiteResult } from '../../bench/suite.js';
 import { serveStatic } from '../../demo/server.mjs';
-import { fmaCeiling, LOAD_KINDS, LOAD_PATTERNS, loadCost, loadKindCost, loadKindSum, loadSums, measured } from '../../bench/workloads.js';
+import { fmaCeiling, fmaProbe, LOAD_KINDS, LOAD_PATTERNS, loadCost, loadKindCost, loadKindSum, loadSums, measured } from '../../bench/workloads.js';
 import { Random } from '../../src/data/random.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -17,6 +17,19 @@ describe('benchmark', () => {
     console.log(`fma ceiling: ${gflops.median.toFixed(2)} GFLOP/s, relative error ${check.toExponential(2)} (tolerance 1e-5)`);
     expect(check).toBeLessThan(1e-5);
     expect(gflops.median).toBeGreaterThan(0);
+  });
+
+  it('an FMA probe measures the ceiling again and again on one calibrated grid (measured beside each product)', async () => {
+    const probe = await fmaProbe(runtime(), { groups: 16, iterations: 256 });
+    try {
+      const [first, second] = [await probe.measure(2), await probe.measure(3)];
+      expect(first.reps).toHaveLength(2);
+      expect(second.reps).toHaveLength(3);
+      expect(Math.min(first.median, second.median)).toBeGreaterThan(0);
+      expect(await probe.check()).toBeLessThan(1e-5);
+    } finally {
+      probe.destroy();
+    }
   });
 
   it('load-cost kernel reads the addresses its header says, for every pattern (exact sums)', async () => {
@@ -58,7 +71,7 @@ describe('benchmark', () => {
   it('the table gives TensorFlow.js on the CPU (WebAssembly) its columns where the run has it', () => {
     const m = (ms: number) => measured([ms]);
     const workloads = [
-      { name: 'matmul 1024', sennMs: 200, senn: m(200), tfjsMs: 2000, tfjs: m(2000), speedup: 10, tfjsWasmMs: 100, tfjsWasm: m(100), speedupVsWasm: 0.5, sennGflops: 10.7, fractionOfCeiling: 0.5, tfjsWasmGflops: 21.5 },
+      { name: 'matmul 1024', sennMs: 200, senn: m(200), tfjsMs: 2000, tfjs: m(2000), speedup: 10, tfjsWasmMs: 100, tfjsWasm: m(100), speedupVsWasm: 0.5, sennGflops: 10.7, fractionOfCeiling: 0.5, ceilingBesideGflops: 21.4, tfjsWasmGflops: 21.5 },
       { name: 'expansion', sennMs: 14, senn: m(14) },
     ];
     const result: SuiteResult = { ceilingGflops: m(21.4), ceilingCheck: 1e-7, workloads };
@@ -67,6 +80,7 @@ describe('benchmark', () => {
     const row = withCpu.find((l) => l.startsWith('matmul 1024'))!;
     expect(row).toMatch(/200\.00\s+2000\.00\s+10\.00x\s+100\.00\s+0\.50x/);
     expect(row).toContain('cpu 21.50 GFLOP/s');
+    expect(row).toContain('10.70 GFLOP/s (50% of the ceiling beside it, 21.40)');
     expect(withCpu.find((l) => l.startsWith('expansion'))).toMatch(/14\.00\s+—\s+—\s+—\s+—/);
     // Without the CPU peer: no such line or columns.
     const without = table('t', result);
