@@ -295,39 +295,37 @@ fn edge_grad_columns(i: u32, count: u32, j: array<u32, 8>) -> array<vec4<f32>, 2
   var high = vec4<f32>(0.0);
   let last = params.rows - 1u;
   let quads = (params.rows + 3u) / 4u;
-  var at = array<u32, 8>();
-  for (var k = 0u; k < 8u; k = k + 1u) { at[k] = j[k] * params.column_words; }
+  // Where the edges' columns start: edges 0–3 and 4–7.
+  let low_at = vec4<u32>(j[0], j[1], j[2], j[3]) * params.column_words;
+  let high_at = vec4<u32>(j[4], j[5], j[6], j[7]) * params.column_words;
   for (var p = 0u; p < quads; p = p + 1u) {
     // Rows past the batch (in the last word) have byte 0: their clamped gradient adds 0.
     let r = 4u * p;
     let d = vec4<f32>(grad[min(r, last) * params.dst + i], grad[min(r + 1u, last) * params.dst + i],
                       grad[min(r + 2u, last) * params.dst + i], grad[min(r + 3u, last) * params.dst + i]);
     if (count == 1u) {
-      let x = column_rows(input_columns[at[0] + p]);
+      let x = column_rows(input_columns[low_at.x + p]);
       low.x = fma(d.x, x.x, low.x);
       low.x = fma(d.y, x.y, low.x);
       low.x = fma(d.z, x.z, low.x);
       low.x = fma(d.w, x.w, low.x);
     } else {
-      let x0 = column_rows(input_columns[at[0] + p]);
-      let x1 = column_rows(input_columns[at[1] + p]);
-      let x2 = column_rows(input_columns[at[2] + p]);
-      let x3 = column_rows(input_columns[at[3] + p]);
-      low = fma(vec4<f32>(d.x), vec4<f32>(x0.x, x1.x, x2.x, x3.x), low);
-      low = fma(vec4<f32>(d.y), vec4<f32>(x0.y, x1.y, x2.y, x3.y), low);
-      low = fma(vec4<f32>(d.z), vec4<f32>(x0.z, x1.z, x2.z, x3.z), low);
-      low = fma(vec4<f32>(d.w), vec4<f32>(x0.w, x1.w, x2.w, x3.w), low);
-      if (count > 4u) {
-        let x4 = column_rows(input_columns[at[4] + p]);
-        let x5 = column_rows(input_columns[at[5] + p]);
-        let x6 = column_rows(input_columns[at[6] + p]);
-        let x7 = column_rows(input_columns[at[7] + p]);
-        high = fma(vec4<f32>(d.x), vec4<f32>(x4.x, x5.x, x6.x, x7.x), high);
-        high = fma(vec4<f32>(d.y), vec4<f32>(x4.y, x5.y, x6.y, x7.y), high);
-        high = fma(vec4<f32>(d.z), vec4<f32>(x4.z, x5.z, x6.z, x7.z), high);
-        high = fma(vec4<f32>(d.w), vec4<f32>(x4.w, x5.w, x6.w, x7.w), high);
-      }
+      low = add_column_rows(low, d, low_at + p);
+      if (count > 4u) { high = add_column_rows(high, d, high_at + p); }
     }
   }
   return array<vec4<f32>, 2>(low, high);
+}
+
+// acc plus 4 rows' products, row by row: d holds the rows' gradients, words the 4 edges' words
+// (their sources' columns at those rows); component k of acc sums edge k's.
+fn add_column_rows(acc: vec4<f32>, d: vec4<f32>, words: vec4<u32>) -> vec4<f32> {
+  let x0 = column_rows(input_columns[words.x]);
+  let x1 = column_rows(input_columns[words.y]);
+  let x2 = column_rows(input_columns[words.z]);
+  let x3 = column_rows(input_columns[words.w]);
+  var sum = fma(vec4<f32>(d.x), vec4<f32>(x0.x, x1.x, x2.x, x3.x), acc);
+  sum = fma(vec4<f32>(d.y), vec4<f32>(x0.y, x1.y, x2.y, x3.y), sum);
+  sum = fma(vec4<f32>(d.z), vec4<f32>(x0.z, x1.z, x2.z, x3.z), sum);
+  return fma(vec4<f32>(d.w), vec4<f32>(x0.w, x1.w, x2.w, x3.w), sum);
 }
