@@ -44,7 +44,7 @@ export async function gatherEpoch(
   // Packed u8 rows are copied 4 words at a time where their width allows, else a word at a
   // time as u32 values. Unpacked: bytes of rows whose length is a multiple of 16 are read 16 at
   // a time (MNIST's 784), of a multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
-  // Byte columns: one invocation per source word of 4 rows.
+  // Byte columns: one invocation per source word of 16 rows.
   const columns = a.source === 'u8' && a.columnWords !== undefined;
   if (columns) {
     const most = Math.max(0, ...a.slots.map((s) => s.rows));
@@ -85,8 +85,8 @@ export async function gatherEpoch(
   const dispatches = a.slots.map((slot, i) => ({
     kernel,
     bindGroup,
-    // words ×4: one invocation per 4 words; u8 ×16: per 16 bytes; u8/f32: one workgroup per row;
-    // u32 (and packed words): one invocation per value (see gather.wgsl).
+    // Columns: one invocation per word of 16 rows; words ×4: per 4 words; u8 ×16: per 16 bytes;
+    // u8/f32: one workgroup per row; u32 (and packed words): one invocation per value (see gather.wgsl).
     groups: kernel.groupsFor1D(
       columns
         ? Math.ceil(slot.rows / 16) * a.rowWords

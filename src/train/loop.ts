@@ -53,10 +53,10 @@ function batches(rows: number, size: number): GatherSlot[] {
  * How a batch of `data` holds its inputs for `net`: u8 inputs stay packed where every block out
  * of the input level is a plain dense one or a CSR one; f32 values otherwise. Plain dense
  * products read the rows packed four bytes to a word and load a word per 4 values (the gather
- * stores a quarter as much); CSR blocks read the same bytes as columns (a word holds 4 rows of
- * one input), a word per 4 rows of an edge (the MNIST reference run's 784→344 CSR forward
- * ~25% faster, the batch read in rows one value a load and only paying for unpacking). A dense
- * block walking only its sources with edges loads one value at a time either way.
+ * stores a quarter as much). CSR blocks read the same bytes as columns, a word holding 4 rows
+ * of one input, so a word per 4 rows of an edge (the MNIST reference run's 784→344 CSR forward
+ * ~25% faster than over f32 rows; over packed rows it loaded as often and paid for unpacking
+ * too). A dense block walking only its sources with edges loads one value at a time either way.
  */
 function batchBytes(data: GpuDataset, net: Trainable): PackedBytes | null {
   if (data.xSource !== 'u8') return null;
