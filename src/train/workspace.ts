@@ -81,9 +81,11 @@ export class Workspace {
     readonly xBytes: PackedBytes | null = null,
   ) {
     const outputs = structure.output.size;
-    this.x = storageBuffer(device, owner, 'batch.x', maxRows * structure.input.size * 4);
     const fromInput = structure.blocks.filter((b) => b.src === structure.input.id);
     this.xRowsRead = !xBytes || fromInput.some((b) => b.form === 'dense');
+    // f32 rows, packed rows (a quarter of that), or nothing read (a placeholder kernels bind unread).
+    const rowWords = xBytes ? xBytes.words : structure.input.size;
+    this.x = storageBuffer(device, owner, 'batch.x', this.xRowsRead ? maxRows * rowWords * 4 : 16);
     const words = columnWords(maxRows);
     this.xColumns =
       xBytes && fromInput.some((b) => b.form === 'sparse')
