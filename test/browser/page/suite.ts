@@ -3,10 +3,15 @@
 import {
   type Activation,
   advanceStep,
+  buildCsr,
   CheckpointError,
   classificationDataset,
+  columnWords,
   createRuntime,
+  csrBuffers,
+  edgeGrad,
   fusedTail,
+  gatherEpoch,
   loss,
   matmul,
   Random,
@@ -14,6 +19,7 @@ import {
   type Runtime,
   ShapeError,
   spirals,
+  spmm,
   storageBuffer,
   submitDispatches,
   update,
@@ -107,6 +113,37 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     const p = Float64Array.from(p0);
     reference.adamRef(p, g, { step: 0, m: new Float64Array(count), v: new Float64Array(count) }, hyper);
     results.push({ name: 'adam step', relative: rel(await rt.gpu.readFloats(param, 0, count), p), tolerance: 1e-5 });
+  }
+
+  {
+    // A CSR block out of u8 inputs, read as byte columns that gather_columns wrote (unpack4x8unorm
+    // at scale 1/255 under Tint's bounds clamps): forward and weight gradient against the CPU.
+    const [rows, src, dst] = [37, 40, 9];
+    const d: number[] = [];
+    const s: number[] = [];
+    for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) if (rng.next() < 0.3) (d.push(i), s.push(j));
+    const { block } = buildCsr(dst, src, d, s);
+    const edges = block.srcOf.length;
+    const bytes = Uint8Array.from({ length: rows * src }, () => (rng.next() < 0.5 ? 0 : rng.int(256)));
+    const scale = 1 / 255;
+    const x = Float32Array.from(bytes, (b) => Math.fround(b * Math.fround(scale)));
+    const words = columnWords(rows);
+    const columns = output(src * words);
+    const order = input(Uint32Array.from({ length: rows }, (_, r) => r));
+    const { dispatches } = await gatherEpoch(rec, { source: 'u8', features: src, rowWords: src / 4, scale, columnWords: words, slots: [{ rows, start: 0 }], order, data: input(new Uint32Array(bytes.buffer)), out: columns });
+    const csr = csrBuffers(block, (_, values) => input(values));
+    const w = rand(rng, edges);
+    const dz = rand(rng, rows * dst);
+    const out = output(rows * dst);
+    const wgrad = output(edges);
+    const inputColumns = { buffer: columns, words, scale };
+    submitDispatches(device, [
+      ...dispatches,
+      await spmm(rec, { rows, block: csr, weight: input(w), input: columns, inputColumns, out }),
+      await edgeGrad(rec, { rows, block: csr, grad: input(dz), input: columns, inputColumns, wgrad }),
+    ]);
+    results.push({ name: 'spmm over byte columns', relative: rel(await rt.gpu.readFloats(out, 0, rows * dst), reference.spmmRef(block, w, x, rows)), tolerance: 1e-5 });
+    results.push({ name: 'edge_grad over byte columns', relative: rel(await rt.gpu.readFloats(wgrad, 0, edges), reference.edgeGradRef(block, dz, x, rows)), tolerance: 1e-5 });
   }
   owner.destroy();
 }
