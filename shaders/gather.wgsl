@@ -56,6 +56,8 @@
 //   with x·y·64 ≥ rows·row_words/4.
 // Dispatch (gather_columns): workgroup 64, one invocation per source word and 16 batch rows,
 //   grid (x, y, 1) with x·y·64 ≥ ceil(rows / 16)·row_words.
+// Dispatch (gather_columns16): workgroup 64, one invocation per 4 source words and 16 batch
+//   rows, grid (x, y, 1) with x·y·64 ≥ ceil(rows / 16)·row_words / 4.
 // Dispatch (gather_u32): workgroup 256, one invocation per value, grid (x, y, 1) with
 //   x·y·256 ≥ rows·features.
 
@@ -77,6 +79,9 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> out4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> source16: array<vec4<u32>>;
 @group(0) @binding(8) var<storage, read_write> out_words4: array<vec4<u32>>;
+@group(0) @binding(9) var<storage, read_write> out_rows4: array<vec4<u32>>;
+
+override ROWS_TOO: bool = false;
 
 // The source row of batch row `r`.
 fn source_row(r: u32) -> u32 {
@@ -158,14 +163,62 @@ fn gather_columns(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wor
   let g = i / params.row_words;
   let q = i - g * params.row_words;
   let r0 = 16u * g;
-  let c0 = transpose_bytes(source_words(r0, q), source_words(r0 + 4u, q), source_words(r0 + 8u, q), source_words(r0 + 12u, q));
-  let f = 4u * q;
-  let at = f * params.column_words + 4u * g;
-  // Feature f + k's 16 rows: the k-th word of each 4-row transpose. Features past the row's end are padding.
-  out_words_at(at, vec4<u32>(c0[0].x, c0[1].x, c0[2].x, c0[3].x));
-  if (f + 1u < params.features) { out_words_at(at + params.column_words, vec4<u32>(c0[0].y, c0[1].y, c0[2].y, c0[3].y)); }
-  if (f + 2u < params.features) { out_words_at(at + 2u * params.column_words, vec4<u32>(c0[0].z, c0[1].z, c0[2].z, c0[3].z)); }
-  if (f + 3u < params.features) { out_words_at(at + 3u * params.column_words, vec4<u32>(c0[0].w, c0[1].w, c0[2].w, c0[3].w)); }
+  store_word_columns(4u * q, 4u * g, array<vec4<u32>, 4>(source_words(r0, q), source_words(r0 + 4u, q), source_words(r0 + 8u, q), source_words(r0 + 12u, q)));
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn gather_columns16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let per_row = params.row_words / 4u;
+  let i = id.x + id.y * groups.x * 64u;
+  if (i >= (params.rows + 15u) / 16u * per_row) { return; }
+  let g = i / per_row;
+  let q = i - g * per_row;
+  let r0 = 16u * g;
+  let rows = array<RowWords4, 4>(row_words4(r0, q), row_words4(r0 + 4u, q), row_words4(r0 + 8u, q), row_words4(r0 + 12u, q));
+  // Word c of the 4: features 16q + 4c .. + 3.
+  store_word_columns(16u * q, 4u * g, word_of(rows, 0u));
+  store_word_columns(16u * q + 4u, 4u * g, word_of(rows, 1u));
+  store_word_columns(16u * q + 8u, 4u * g, word_of(rows, 2u));
+  store_word_columns(16u * q + 12u, 4u * g, word_of(rows, 3u));
+}
+
+// Words 4q..4q+3 of batch rows r..r+3, a vec4 a row (0 past the batch); with ROWS_TOO also stored
+// as the packed rows.
+struct RowWords4 {
+  a: vec4<u32>,
+  b: vec4<u32>,
+  c: vec4<u32>,
+  d: vec4<u32>,
+}
+
+fn row_words4(r: u32, q: u32) -> RowWords4 {
+  return RowWords4(row_vec4(r, q), row_vec4(r + 1u, q), row_vec4(r + 2u, q), row_vec4(r + 3u, q));
+}
+
+fn row_vec4(r: u32, q: u32) -> vec4<u32> {
+  if (r >= params.rows) { return vec4<u32>(0u); }
+  let per_row = params.row_words / 4u;
+  let w = source16[source_row(r) * per_row + q];
+  if (ROWS_TOO) { out_rows4[r * per_row + q] = w; }
+  return w;
+}
+
+// Word c of the 16 rows: for each group of 4 rows, that word of each row.
+fn word_of(rows: array<RowWords4, 4>, c: u32) -> array<vec4<u32>, 4> {
+  return array<vec4<u32>, 4>(
+    vec4<u32>(rows[0].a[c], rows[0].b[c], rows[0].c[c], rows[0].d[c]), vec4<u32>(rows[1].a[c], rows[1].b[c], rows[1].c[c], rows[1].d[c]),
+    vec4<u32>(rows[2].a[c], rows[2].b[c], rows[2].c[c], rows[2].d[c]), vec4<u32>(rows[3].a[c], rows[3].b[c], rows[3].c[c], rows[3].d[c]));
+}
+
+// The columns of features f..f+3 at word p (of 16 rows) from one source word of each of the 16
+// rows, in groups of 4: features past the row's end are padding, not stored.
+fn store_word_columns(f: u32, p: u32, groups4: array<vec4<u32>, 4>) {
+  let c = transpose_bytes(groups4[0], groups4[1], groups4[2], groups4[3]);
+  let at = f * params.column_words + p;
+  if (f < params.features) { out_words_at(at, vec4<u32>(c[0].x, c[1].x, c[2].x, c[3].x)); }
+  if (f + 1u < params.features) { out_words_at(at + params.column_words, vec4<u32>(c[0].y, c[1].y, c[2].y, c[3].y)); }
+  if (f + 2u < params.features) { out_words_at(at + 2u * params.column_words, vec4<u32>(c[0].z, c[1].z, c[2].z, c[3].z)); }
+  if (f + 3u < params.features) { out_words_at(at + 3u * params.column_words, vec4<u32>(c[0].w, c[1].w, c[2].w, c[3].w)); }
 }
 
 // Word q of batch rows r..r+3 (0 for rows past the batch).

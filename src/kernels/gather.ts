@@ -1,5 +1,5 @@
 import type { OwnedBuffer } from '../gpu/memory.js';
-import { type Dispatch, type Recorder } from './dispatch.js';
+import { type Dispatch, noStats, type Recorder } from './dispatch.js';
 import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
 import { family } from './sources.js';
 import type { ByteColumns } from './sparse.js';
@@ -35,6 +35,11 @@ export async function gatherEpoch(
      * {@link ByteColumns}; a multiple of 4, at least 4 · ceil(rows / 16): whole 16-row groups are written).
      */
     columnWords?: number;
+    /**
+     * With `columnWords`, where rowWords is a multiple of 4: also copy the packed rows here (what
+     * `packed` writes), from the same loads.
+     */
+    rowsOut?: BindingResource;
     slots: readonly GatherSlot[];
     order: BindingResource;
     data: BindingResource;
@@ -44,8 +49,11 @@ export async function gatherEpoch(
   // Packed u8 rows are copied 4 words at a time where their width allows, else a word at a
   // time as u32 values. Unpacked: bytes of rows whose length is a multiple of 16 are read 16 at
   // a time (MNIST's 784), of a multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
-  // Byte columns: one invocation per source word of 16 rows.
+  // Byte columns: one invocation per source word of 16 rows, or per 4 words where rows are
+  // whole vec4s (then the packed rows may be copied on the way).
   const columns = a.source === 'u8' && a.columnWords !== undefined;
+  const columns16 = columns && a.rowWords % 4 === 0;
+  if (a.rowsOut && !columns16) throw new Error('rowsOut needs byte columns of rows of a multiple of 4 words');
   if (columns) {
     const most = Math.max(0, ...a.slots.map((s) => s.rows));
     // Whole 16-row groups are written (see gather.wgsl).
@@ -55,8 +63,8 @@ export async function gatherEpoch(
   const words4 = packed && a.rowWords % 4 === 0;
   const x16 = !packed && !columns && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
   const vec4 = !packed && !columns && a.source === 'u8' && a.features % 4 === 0;
-  const entryPoint = columns ? 'gather_columns' : words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
-  const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true });
+  const entryPoint = columns16 ? 'gather_columns16' : columns ? 'gather_columns' : words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
+  const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true, ...(columns16 ? { constants: { ROWS_TOO: Boolean(a.rowsOut) } } : {}) });
   // Values a row as the kernel counts them (gather_u32 copies words).
   const features = packed ? a.rowWords : a.features;
   const bytes = new Uint8Array(UNIFORM_SLOT * a.slots.length);
@@ -75,8 +83,10 @@ export async function gatherEpoch(
   rec.device.queue.writeBuffer(uniform.buffer, 0, bytes);
   const resources: Record<string, BindingResource> = { params: uniform.buffer, order: a.order };
   if (a.source === 'f32') resources.source_f32 = a.data;
-  else if (x16 || words4) resources.source16 = a.data;
+  else if (x16 || words4 || columns16) resources.source16 = a.data;
   else resources.source = a.data;
+  // gather_columns16 names the rows' output whether or not ROWS_TOO writes it.
+  if (columns16) resources.out_rows4 = a.rowsOut ?? noStats(rec);
   if (words4 || columns) resources.out_words4 = a.out;
   else if (a.source === 'u32' || packed) resources.out_u32 = a.out;
   else if (vec4) resources.out4 = a.out;
@@ -85,11 +95,11 @@ export async function gatherEpoch(
   const dispatches = a.slots.map((slot, i) => ({
     kernel,
     bindGroup,
-    // Columns: one invocation per word of 16 rows; words ×4: per 4 words; u8 ×16: per 16 bytes;
+    // Columns: one invocation per word (or 4) of 16 rows; words ×4: per 4 words; u8 ×16: per 16 bytes;
     // u8/f32: one workgroup per row; u32 (and packed words): one invocation per value (see gather.wgsl).
     groups: kernel.groupsFor1D(
       columns
-        ? Math.ceil(slot.rows / 16) * a.rowWords
+        ? (Math.ceil(slot.rows / 16) * a.rowWords) / (columns16 ? 4 : 1)
         : words4
         ? (slot.rows * a.rowWords) / 4
         : x16

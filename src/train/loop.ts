@@ -7,6 +7,7 @@ import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispatch.js';
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { PackedBytes } from '../kernels/dense.js';
+import type { ByteColumns } from '../kernels/sparse.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName, TrainProgress } from './options.js';
@@ -83,10 +84,13 @@ async function recordGathers(
     order,
     data: data.x.buffer,
   };
-  // The batch's rows (packed or f32) where a block reads them; its byte columns where a CSR block does.
+  // The batch's rows (packed or f32) where a block reads them; its byte columns where a CSR block
+  // does. Packed rows of whole vec4s come out of the columns' gather, from the same loads.
+  const both = ws.xRowsRead && ws.xColumns !== null && data.xRowWords % 4 === 0;
+  const columnsOf = (c: ByteColumns) => ({ ...input, columnWords: c.words, out: c.buffer, ...(both ? { rowsOut: ws.x.buffer } : {}) });
   const [rows, columns] = await settleAll([
-    ws.xRowsRead ? gatherEpoch(rec, { ...input, packed: ws.xBytes !== null, out: ws.x.buffer }) : null,
-    ws.xColumns ? gatherEpoch(rec, { ...input, columnWords: ws.xColumns.words, out: ws.xColumns.buffer }) : null,
+    ws.xRowsRead && !both ? gatherEpoch(rec, { ...input, packed: ws.xBytes !== null, out: ws.x.buffer }) : null,
+    ws.xColumns ? gatherEpoch(rec, columnsOf(ws.xColumns)) : null,
   ] as const);
   const x = slots.map((_, i) => [...(rows ? [rows.dispatches[i]!] : []), ...(columns ? [columns.dispatches[i]!] : [])]);
   let y: Dispatch[] = [];

@@ -97,9 +97,10 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
     });
   }
 
-  // 784 features (196 words), 13 (the last word's padding bytes not stored), 20; batches of 9
-  // (a last word of 1 row) and 16 rows.
-  for (const [features, rows] of [[784, 9], [13, 16], [20, 9]] as const) {
+  // 784 features (196 words: 4 words an invocation, gather_columns16, with the packed rows copied
+  // on the way), 13 (4 words, the last word's padding bytes not stored), 20 (5 words: a word an
+  // invocation); batches of 9 (a last word of 1 row), 16 and 21 rows.
+  for (const [features, rows] of [[784, 9], [784, 21], [13, 16], [20, 9]] as const) {
     it(`gather_columns turns ${rows} shuffled u8 rows into byte columns (exact), ${features} features`, async () => {
       const total = 30;
       const rowWords = Math.ceil(features / 4);
@@ -110,24 +111,41 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
       const order = rng.permutation(total);
       const words = 8;
       const out = h.output(features * words);
+      const source = new Uint32Array(padded.buffer);
+      const rowsToo = rowWords % 4 === 0;
+      const rowsOut = h.output(rows * rowWords + 4);
       const { dispatches } = await gatherEpoch(h.rec, {
         source: 'u8',
         features,
         rowWords,
         scale: 1 / 255,
         columnWords: words,
+        ...(rowsToo ? { rowsOut } : {}),
         slots: [{ rows, start: 5 }],
         order: h.input(order),
-        data: h.input(new Uint32Array(padded.buffer)),
+        data: h.input(source),
         out,
       });
       submitDispatches(runtime().gpu.device, dispatches);
       const got = new Uint32Array((await h.read(out, features * words)).buffer);
-      const batch = Uint8Array.from(Array.from(order.subarray(5, 5 + rows)).flatMap((row) => Array.from(bytes.subarray(row * features, (row + 1) * features))));
+      const picked = Array.from(order.subarray(5, 5 + rows));
+      const batch = Uint8Array.from(picked.flatMap((row) => Array.from(bytes.subarray(row * features, (row + 1) * features))));
       // Words past the batch's last are not written (the output starts zeroed).
       expect(Array.from(got)).toEqual(Array.from(byteColumnsRef(batch, rows, features, words)));
+      if (rowsToo) {
+        // The packed rows as gather_words_x4 copies them, and nothing past the batch.
+        const copied = new Uint32Array((await h.read(rowsOut, rows * rowWords + 4)).buffer);
+        expect(Array.from(copied.subarray(0, rows * rowWords))).toEqual(picked.flatMap((row) => Array.from(source.subarray(row * rowWords, (row + 1) * rowWords))));
+        expect(Array.from(copied.subarray(rows * rowWords))).toEqual([0, 0, 0, 0]);
+      }
     });
   }
+
+  it('copying the packed rows needs byte columns of whole vec4 rows', async () => {
+    const one = h.input(new Uint32Array(8));
+    const slots = [{ rows: 4, start: 0 }];
+    await expect(gatherEpoch(h.rec, { source: 'u8', features: 20, rowWords: 5, columnWords: 4, rowsOut: h.output(20), slots, order: one, data: one, out: h.output(80) })).rejects.toThrow(/multiple of 4 words/);
+  });
 
   it('byte columns too short for a batch are refused', async () => {
     const slots = [{ rows: 17, start: 0 }];

@@ -75,36 +75,39 @@ describe('Network.fit', () => {
   }
 
   // A grown network's CSR blocks out of the inputs read a u8 batch as byte columns (4 rows a
-  // word), its dense one the packed rows: bit for bit what the f32 values give.
-  it('trains a grown network (CSR and dense blocks out of the inputs) on u8 inputs exactly as on f32', async () => {
-    const rng = new Random(9);
-    // 120 → 10: 1,200 edges, enough to stay dense (DENSE_FROM_EDGES) after the split.
-    const [rows, features] = [150, 120];
-    const bytes = Uint8Array.from({ length: rows * features }, () => (rng.next() < 0.5 ? 0 : rng.int(256)));
-    const labels = Array.from({ length: rows }, () => rng.int(10));
-    const u8 = classificationDataset({ x: bytes, labels, features, classes: 10 });
-    const f32 = classificationDataset({ x: Float32Array.from(bytes, (b) => Math.fround(b * Math.fround(1 / 255))), labels, features, classes: 10 });
-    const grown = runtime().createNetwork({ sizes: [features, 10], seed: 4, expandable: [1] });
-    await grown.splitEdges(1, [0, 7, 20, 33, 61, 90, 100].map((edge) => ({ block: 0, edge })));
-    const fromInput = grown.structure.blocks.filter((b) => b.src === grown.structure.input.id);
-    expect(fromInput.map((b) => b.form).sort()).toEqual(['dense', 'sparse']);
-    const saved = await runtime().saveNetwork(grown);
-    grown.destroy();
-    const run = async (data: Dataset) => {
-      const net = runtime().loadNetwork(saved);
-      const reports = await net.fit(data, { batchSize: 36, epochs: 2, validation: data, edgeStatistics: true, optimizer: { name: 'adam', lr: 0.01 } });
-      const result = {
-        params: Array.from(await net.getParameters()),
-        stats: Array.from(await net.gpu.readFloats(net.edgeStats)),
-        predictions: Array.from(await net.predict(data)),
-        reports: reports.map((r) => [r.trainLoss, r.valLoss]),
+  // word), its dense one the packed rows: bit for bit what the f32 values give. 120 features:
+  // 30 words a row, two gathers; 128: 32, the packed rows copied by the columns' gather.
+  for (const features of [120, 128]) {
+    it(`trains a grown network (CSR and dense blocks out of the inputs) on u8 inputs exactly as on f32 (${features} features)`, async () => {
+      const rng = new Random(9);
+      // → 10 outputs: over 1,024 edges, enough to stay dense (DENSE_FROM_EDGES) after the split.
+      const rows = 150;
+      const bytes = Uint8Array.from({ length: rows * features }, () => (rng.next() < 0.5 ? 0 : rng.int(256)));
+      const labels = Array.from({ length: rows }, () => rng.int(10));
+      const u8 = classificationDataset({ x: bytes, labels, features, classes: 10 });
+      const f32 = classificationDataset({ x: Float32Array.from(bytes, (b) => Math.fround(b * Math.fround(1 / 255))), labels, features, classes: 10 });
+      const grown = runtime().createNetwork({ sizes: [features, 10], seed: 4, expandable: [1] });
+      await grown.splitEdges(1, [0, 7, 20, 33, 61, 90, 100].map((edge) => ({ block: 0, edge })));
+      const fromInput = grown.structure.blocks.filter((b) => b.src === grown.structure.input.id);
+      expect(fromInput.map((b) => b.form).sort()).toEqual(['dense', 'sparse']);
+      const saved = await runtime().saveNetwork(grown);
+      grown.destroy();
+      const run = async (data: Dataset) => {
+        const net = runtime().loadNetwork(saved);
+        const reports = await net.fit(data, { batchSize: 36, epochs: 2, validation: data, edgeStatistics: true, optimizer: { name: 'adam', lr: 0.01 } });
+        const result = {
+          params: Array.from(await net.getParameters()),
+          stats: Array.from(await net.gpu.readFloats(net.edgeStats)),
+          predictions: Array.from(await net.predict(data)),
+          reports: reports.map((r) => [r.trainLoss, r.valLoss]),
+        };
+        net.destroy();
+        return result;
       };
-      net.destroy();
-      return result;
-    };
-    const [a, b] = [await run(u8), await run(f32)];
-    expect(a).toEqual(b);
-  });
+      const [a, b] = [await run(u8), await run(f32)];
+      expect(a).toEqual(b);
+    });
+  }
 
   it('is repeatable: same seeds give identical weights, another shuffle seed does not', async () => {
     const data = spirals({ rows: 300, seed: 5 });
