@@ -56,7 +56,7 @@ function batches(rows: number, size: number): GatherSlot[] {
  * products read the rows packed four bytes to a word and load a word per 4 values (the gather
  * stores a quarter as much). CSR blocks read the same bytes as columns, a word holding 4 rows
  * of one input, so a word per 4 rows of an edge (the MNIST reference run's 784→344 CSR forward
- * ~25% faster than over f32 rows; over packed rows it loaded as often and paid for unpacking
+ * about a third faster than over f32 rows; over packed rows it loaded as often and paid for unpacking
  * too). A dense block walking only its sources with edges loads one value at a time either way.
  */
 function batchBytes(data: GpuDataset, net: Trainable): PackedBytes | null {
