@@ -2,7 +2,7 @@ import type { OwnedBuffer } from '../gpu/memory.js';
 import { type Dispatch, noStats, type Recorder } from './dispatch.js';
 import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
 import { family } from './sources.js';
-import type { ByteColumns } from './sparse.js';
+import { type ByteColumns, columnWords } from './sparse.js';
 
 
 /** Element type of a dataset column block held on the GPU. */
@@ -57,7 +57,7 @@ export async function gatherEpoch(
   if (columns) {
     const most = Math.max(0, ...a.slots.map((s) => s.rows));
     // Whole 16-row groups are written (see gather.wgsl).
-    if (a.columnWords! < 4 * Math.ceil(most / 16) || a.columnWords! % 4) throw new Error(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ 4 · ceil(rows / 16), needed)`);
+    if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new Error(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ 4 · ceil(rows / 16), needed)`);
   }
   const packed = !columns && a.source === 'u8' && Boolean(a.packed);
   const words4 = packed && a.rowWords % 4 === 0;
