@@ -25,15 +25,13 @@
 //              parameter, 0); `at` in the feeder arena for an edge from a feeder.
 //   sources    2 per hidden tail neuron, later levels first, then the last `feeder_sources`
 //              entries: the feeders' neurons (at in the feeder arenas): (at, stride, first
-//              out-edge, end out-edge), (activation code, adds, 0, 0); adds = 1: a feeder's
-//              gradient is added to what its arena holds (its blocks into the output level,
-//              run by the block kernels before, wrote it).
+//              out-edge, end out-edge), (activation code, adds, bias parameter, 0); adds = 1: a
+//              feeder's gradient is added to what its arena holds (its blocks into the output
+//              level, run by the block kernels before, wrote it); a feeder's bias is not the
+//              tail's (its block kernels take its gradient), so 0.
 //   out_edges  the edges out of those sources, grouped by source in the order of `sources`:
-//              (destination at, destination stride, weight parameter, 0).
-//   chunks     graph_edge_grad's work, the feeders' edges first: (first edge, count 1..8,
-//              destination at, destination stride): up to 8 consecutive edges of one
-//              destination, all from feeders or all not; or (bias parameter, 0, at, stride): a
-//              neuron's bias.
+//              (destination at, destination stride, weight parameter, 0). Every edge of the
+//              tables is here once (a destination's in-edges are in `edges`).
 //
 // Entry points:
 //   graph_forward    every tail neuron in order: act(pre-sum + Σ w · source + bias), written to
@@ -41,34 +39,38 @@
 //   graph_backward   every hidden tail neuron, later levels first, then every feeder neuron:
 //                    (Σ w · grad of destination) × act'(activation), written to the gradient
 //                    arena (a feeder's: to its arena, added when `adds`); the output level's
-//                    gradient comes from the loss.
-//   graph_edge_grad  per chunk: each edge's Σ_r grad[r, dst] · act[r, src], or the bias's
-//                    Σ_r grad[r, i], into the gradient buffer; with STATS, also (|g|, g, g²)
-//                    added to the edge's running statistics (not for biases). FEEDERS: the
-//                    dispatch for the feeders' chunks (sources read from feed_act).
+//                    gradient comes from the loss. On the way, over the invocation's 16 rows,
+//                    each out-edge's weight gradient Σ grad[r, dst] · act[r, src] and each
+//                    hidden tail neuron's bias gradient Σ grad[r, i], into `partials` (entry o,
+//                    invocation k at o · parts + k, parts = ceil(rows / 16); entries: the
+//                    out-edges, then the hidden tail neurons in the order of `sources`).
+//   graph_edge_grad  per entry of `partials`: the sum of its parts, in order, into the gradient
+//                    buffer, with STATS for an edge also (|g|, g, g²) added to its running
+//                    statistics (biases keep none); then per output neuron its bias's
+//                    Σ_r grad[r, i], from the gradient arena.
 //
 // Bindings (group 0):
-//   @binding(0)  params     : uniform Params { rows, neurons, sources, chunks, feeder_sources, chunk_base }
-//   @binding(1)  neurons    : storage, read vec4<u32>  2 × neurons      (forward)
-//   @binding(2)  edges      : storage, read vec4<u32>  edges            (forward, edge_grad)
-//   @binding(3)  sources    : storage, read vec4<u32>  2 × sources      (backward)
-//   @binding(4)  out_edges  : storage, read vec4<u32>  edges            (backward)
-//   @binding(5)  chunks     : storage, read vec4<u32>  chunks           (edge_grad)
+//   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs }
+//   @binding(1)  neurons    : storage, read vec4<u32>  2 × neurons      (forward, edge_grad)
+//   @binding(2)  edges      : storage, read vec4<u32>  edges            (forward)
+//   @binding(3)  sources    : storage, read vec4<u32>  2 × sources      (backward, edge_grad)
+//   @binding(4)  out_edges  : storage, read vec4<u32>  edges            (backward, edge_grad)
+//   @binding(5)  partials   : storage, rw              parts × (edges + hidden tail neurons)
+//                                                      (backward writes, edge_grad reads)
 //   @binding(6)  param      : storage, read            parameters       (forward, backward)
 //   @binding(7)  arena      : storage, rw              activation arena (forward)
-//   @binding(8)  act        : storage, read            activation arena (backward, edge_grad)
+//   @binding(8)  act        : storage, read            activation arena (backward)
 //   @binding(9)  grad_out   : storage, rw              gradient arena   (backward)
 //   @binding(10) grad       : storage, read            gradient arena   (edge_grad)
 //   @binding(11) wgrad      : storage, rw              parameters       (edge_grad)
 //   @binding(12) edge_stats : storage, rw              3 × parameters   (edge_grad with STATS)
-//   @binding(13) feed_act   : storage, read            feeder activation arena (forward, backward, edge_grad with FEEDERS)
+//   @binding(13) feed_act   : storage, read            feeder activation arena (forward, backward)
 //   @binding(14) feed_grad  : storage, rw              feeder gradient arena   (backward)
 //
 // Dispatch: graph_forward / graph_backward: workgroup 4, one invocation per 16 batch rows (each
 //   invocation owns its rows, so levels need no barrier between them): grid (ceil(rows / 64), 1, 1).
-//   graph_edge_grad: workgroup 64, one invocation per chunk of chunks [chunk_base, chunk_base +
-//   chunks), grid (x, y, 1) with x·y·64 ≥ chunks; one dispatch for the feeders' chunks (FEEDERS)
-//   and one for the others.
+//   graph_edge_grad: workgroup 64, one invocation per entry of `partials` and then one per output
+//   neuron, grid (x, y, 1) with x·y·64 ≥ out_edges + sources − feeder_sources + outputs.
 
 override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
 override STATS: bool = false;
@@ -79,9 +81,9 @@ struct Params {
   rows: u32,
   neurons: u32,
   sources: u32,         // entries of `sources`, the feeders' last
-  chunks: u32,          // chunks of this graph_edge_grad dispatch, from chunk_base
+  out_edges: u32,       // entries of `out_edges`
   feeder_sources: u32,  // the feeders' entries at the end of `sources`
-  chunk_base: u32,
+  outputs: u32,         // the output level's neurons, the last of `neurons`
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -89,7 +91,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> edges: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> sources: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> out_edges: array<vec4<u32>>;
-@group(0) @binding(5) var<storage, read> chunks: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(6) var<storage, read> param: array<f32>;
 @group(0) @binding(7) var<storage, read_write> arena: array<f32>;
 @group(0) @binding(8) var<storage, read> act: array<f32>;
@@ -99,11 +101,6 @@ struct Params {
 @group(0) @binding(12) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(13) var<storage, read> feed_act: array<f32>;
 @group(0) @binding(14) var<storage, read_write> feed_grad: array<f32>;
-
-// graph_edge_grad's chunks are edges from feeders (their sources are in feed_act), which
-// come first in the chunk table, not the tail's own: a second dispatch, since a software
-// adapter pays for both sides of a branch, even a uniform one.
-override FEEDERS: bool = false;
 
 // Four batch rows from r0, clamped to the last row: rows past the batch repeat it and are
 // never stored.
@@ -155,15 +152,33 @@ fn feeder_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
   return RowSums(feed_act4(a + q.q0 * stride), feed_act4(a + q.q1 * stride), feed_act4(a + q.q2 * stride), feed_act4(a + q.q3 * stride));
 }
 
+fn act4(at: vec4<u32>) -> vec4<f32> { return vec4<f32>(act[at.x], act[at.y], act[at.z], act[at.w]); }
+
+fn act_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
+  let a = vec4<u32>(at);
+  return RowSums(act4(a + q.q0 * stride), act4(a + q.q1 * stride), act4(a + q.q2 * stride), act4(a + q.q3 * stride));
+}
+
+// v with its rows from r0 past the batch (clamped repeats of the last row) set to 0.
+fn batch_only(r0: u32, v: RowSums) -> RowSums {
+  let rows = vec4<u32>(params.rows);
+  let zero = vec4<f32>(0.0);
+  return RowSums(
+    select(zero, v.s0, vec4<u32>(r0, r0 + 1u, r0 + 2u, r0 + 3u) < rows),
+    select(zero, v.s1, vec4<u32>(r0 + 4u, r0 + 5u, r0 + 6u, r0 + 7u) < rows),
+    select(zero, v.s2, vec4<u32>(r0 + 8u, r0 + 9u, r0 + 10u, r0 + 11u) < rows),
+    select(zero, v.s3, vec4<u32>(r0 + 12u, r0 + 13u, r0 + 14u, r0 + 15u) < rows));
+}
+
+// Σ over the 16 rows of a · b.
+fn row_dot(a: RowSums, b: RowSums) -> f32 {
+  let p = fma(a.s3, b.s3, fma(a.s2, b.s2, fma(a.s1, b.s1, a.s0 * b.s0)));
+  return (p.x + p.y) + (p.z + p.w);
+}
+
 fn grad_out_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
   let a = vec4<u32>(at);
   return RowSums(grad_out4(a + q.q0 * stride), grad_out4(a + q.q1 * stride), grad_out4(a + q.q2 * stride), grad_out4(a + q.q3 * stride));
-}
-
-// act[at] of graph_edge_grad, from the feeder arena in its dispatch for feeders' edges.
-fn source_at(at: u32) -> f32 {
-  if (FEEDERS) { return feed_act[at]; }
-  return act[at];
 }
 
 // act(z) of the four rows from r0 into the activation arena at `at`, those inside the batch only.
@@ -175,25 +190,28 @@ fn store_activations(r0: u32, at: vec4<u32>, code: u32, z: vec4<f32>) {
   if (r0 + 3u < params.rows) { arena[at.w] = activate_by(code, z.w); }
 }
 
-// sum · act'(a) of the four rows from r0 into the gradient arena at `at`, those inside the batch only.
-fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>) {
-  if (r0 < params.rows) { grad_out[at.x] = sum.x * activate_grad_by(code, act[at.x]); }
-  if (r0 + 1u < params.rows) { grad_out[at.y] = sum.y * activate_grad_by(code, act[at.y]); }
-  if (r0 + 2u < params.rows) { grad_out[at.z] = sum.z * activate_grad_by(code, act[at.z]); }
-  if (r0 + 3u < params.rows) { grad_out[at.w] = sum.w * activate_grad_by(code, act[at.w]); }
+// sum · act'(a) of the four rows from r0 into the gradient arena at `at`, those inside the batch
+// only (a: the rows' activations); returns what it stored, summed.
+fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>, a: vec4<f32>) -> f32 {
+  var stored = 0.0;
+  if (r0 < params.rows) { let g = sum.x * activate_grad_by(code, a.x); grad_out[at.x] = g; stored = g; }
+  if (r0 + 1u < params.rows) { let g = sum.y * activate_grad_by(code, a.y); grad_out[at.y] = g; stored = stored + g; }
+  if (r0 + 2u < params.rows) { let g = sum.z * activate_grad_by(code, a.z); grad_out[at.z] = g; stored = stored + g; }
+  if (r0 + 3u < params.rows) { let g = sum.w * activate_grad_by(code, a.w); grad_out[at.w] = g; stored = stored + g; }
+  return stored;
 }
 
 // The same for a feeder, in the feeder arenas, added to what the gradient arena holds when
 // kind.y = 1 (kind: its sources entry's second vector; kind.x the activation code).
-fn store_feeder_gradients(r0: u32, at: vec4<u32>, kind: vec4<u32>, sum: vec4<f32>) {
-  if (r0 < params.rows) { store_feeder_gradient(at.x, kind, sum.x); }
-  if (r0 + 1u < params.rows) { store_feeder_gradient(at.y, kind, sum.y); }
-  if (r0 + 2u < params.rows) { store_feeder_gradient(at.z, kind, sum.z); }
-  if (r0 + 3u < params.rows) { store_feeder_gradient(at.w, kind, sum.w); }
+fn store_feeder_gradients(r0: u32, at: vec4<u32>, kind: vec4<u32>, sum: vec4<f32>, a: vec4<f32>) {
+  if (r0 < params.rows) { store_feeder_gradient(at.x, kind, sum.x, a.x); }
+  if (r0 + 1u < params.rows) { store_feeder_gradient(at.y, kind, sum.y, a.y); }
+  if (r0 + 2u < params.rows) { store_feeder_gradient(at.z, kind, sum.z, a.z); }
+  if (r0 + 3u < params.rows) { store_feeder_gradient(at.w, kind, sum.w, a.w); }
 }
 
-fn store_feeder_gradient(at: u32, kind: vec4<u32>, value: f32) {
-  var g = value * activate_grad_by(kind.x, feed_act[at]);
+fn store_feeder_gradient(at: u32, kind: vec4<u32>, value: f32, a: f32) {
+  var g = value * activate_grad_by(kind.x, a);
   if (kind.y == 1u) { g = g + feed_grad[at]; }
   feed_grad[at] = g;
 }
@@ -236,98 +254,84 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   }
 }
 
+// Each source's activations are loaded once, both for its gradient's act' and for its out-edges'
+// partial weight gradients, whose other factor, the destinations' gradients, the sum loads
+// anyway. A weight gradient then costs a store an edge and invocation here and a sum of 16
+// parts in graph_edge_grad, where a kernel of its own used to load both factors again, row by
+// row, one load per row and edge (the MNIST reference run's final tail: graph_edge_grad took
+// 1.3–1.8 ms a step in two dispatches, now 0.15–0.22 ms in one, for about 5% more here).
 @compute @workgroup_size(4, 1, 1)
 fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
   let q = row_quarters(r0);
-  // The tail's hidden neurons, then the feeders' (their own loop: they store elsewhere).
+  // The tail's hidden neurons, then the feeders' (their own loop: they live in other arenas).
   let own = params.sources - params.feeder_sources;
+  let parts = (params.rows + ROWS - 1u) / ROWS;
   for (var n = 0u; n < own; n = n + 1u) {
     let head = sources[2u * n];
     let code = sources[2u * n + 1u].x;
-    let sums = out_sums(head, q);
+    let a = batch_only(r0, act_rows(head.x, head.y, q));
+    let sums = out_sums(head, q, a, id.x);
     let at = vec4<u32>(head.x);
-    store_gradients(r0, at + q.q0 * head.y, code, sums.s0);
-    store_gradients(r0 + 4u, at + q.q1 * head.y, code, sums.s1);
-    store_gradients(r0 + 8u, at + q.q2 * head.y, code, sums.s2);
-    store_gradients(r0 + 12u, at + q.q3 * head.y, code, sums.s3);
+    let low = store_gradients(r0, at + q.q0 * head.y, code, sums.s0, a.s0) + store_gradients(r0 + 4u, at + q.q1 * head.y, code, sums.s1, a.s1);
+    let high = store_gradients(r0 + 8u, at + q.q2 * head.y, code, sums.s2, a.s2) + store_gradients(r0 + 12u, at + q.q3 * head.y, code, sums.s3, a.s3);
+    partials[(params.out_edges + n) * parts + id.x] = low + high;
   }
   for (var n = own; n < params.sources; n = n + 1u) {
     let head = sources[2u * n];
     let kind = sources[2u * n + 1u];
-    let sums = out_sums(head, q);
+    let a = batch_only(r0, feeder_rows(head.x, head.y, q));
+    let sums = out_sums(head, q, a, id.x);
     let at = vec4<u32>(head.x);
-    store_feeder_gradients(r0, at + q.q0 * head.y, kind, sums.s0);
-    store_feeder_gradients(r0 + 4u, at + q.q1 * head.y, kind, sums.s1);
-    store_feeder_gradients(r0 + 8u, at + q.q2 * head.y, kind, sums.s2);
-    store_feeder_gradients(r0 + 12u, at + q.q3 * head.y, kind, sums.s3);
+    store_feeder_gradients(r0, at + q.q0 * head.y, kind, sums.s0, a.s0);
+    store_feeder_gradients(r0 + 4u, at + q.q1 * head.y, kind, sums.s1, a.s1);
+    store_feeder_gradients(r0 + 8u, at + q.q2 * head.y, kind, sums.s2, a.s2);
+    store_feeder_gradients(r0 + 12u, at + q.q3 * head.y, kind, sums.s3, a.s3);
   }
 }
 
-// Σ w · grad of destination over a source's out-edges (head: its sources entry), 16 rows.
-fn out_sums(head: vec4<u32>, q: RowQuarters) -> RowSums {
+// Σ w · grad of destination over a source's out-edges (head: its sources entry), 16 rows; and
+// each out-edge's part k of its weight gradient, Σ grad · a over the rows (a: the source's
+// activations, 0 past the batch).
+fn out_sums(head: vec4<u32>, q: RowQuarters, a: RowSums, k: u32) -> RowSums {
+  let parts = (params.rows + ROWS - 1u) / ROWS;
   var sums = RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   for (var e = head.z; e < head.w; e = e + 1u) {
     let edge = out_edges[e];
-    sums = add_scaled(sums, param[edge.z], grad_out_rows(edge.x, edge.y, q));
+    let g = grad_out_rows(edge.x, edge.y, q);
+    sums = add_scaled(sums, param[edge.z], g);
+    partials[e * parts + k] = row_dot(g, a);
   }
   return sums;
 }
 
 @compute @workgroup_size(64, 1, 1)
 fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let local = id.x + id.y * groups.x * 64u;
-  if (local >= params.chunks) { return; }
-  let chunk = chunks[params.chunk_base + local];
-  let count = chunk.y;
-  let d_at = chunk.z;
-  let d_stride = chunk.w;
-  if (count == 0u) {
-    var sum = 0.0;
-    for (var r = 0u; r < params.rows; r = r + 1u) { sum = sum + grad[d_at + r * d_stride]; }
-    wgrad[chunk.x] = sum;
-    return;
-  }
-  // Up to 8 edges into one destination: each row's gradient is loaded once for all of them.
-  // Chunks come sorted by count, so neighbouring invocations take the same branch.
-  let last = chunk.x + count - 1u;
-  let e0 = edges[chunk.x];
-  var g = vec4<f32>(0.0);
-  var h = vec4<f32>(0.0);
-  if (count == 1u) {
-    for (var r = 0u; r < params.rows; r = r + 1u) {
-      g.x = fma(grad[d_at + r * d_stride], source_at(e0.x + r * e0.y), g.x);
+  let i = id.x + id.y * groups.x * 64u;
+  let entries = params.out_edges + params.sources - params.feeder_sources;
+  if (i < entries) {
+    let parts = (params.rows + ROWS - 1u) / ROWS;
+    var value = 0.0;
+    for (var k = 0u; k < parts; k = k + 1u) { value = value + partials[i * parts + k]; }
+    if (i >= params.out_edges) {
+      wgrad[sources[2u * (i - params.out_edges) + 1u].z] = value;
+      return;
     }
-  } else {
-    let e1 = edges[min(chunk.x + 1u, last)];
-    let e2 = edges[min(chunk.x + 2u, last)];
-    let e3 = edges[min(chunk.x + 3u, last)];
-    if (count <= 4u) {
-      for (var r = 0u; r < params.rows; r = r + 1u) {
-        let d = vec4<f32>(grad[d_at + r * d_stride]);
-        g = fma(d, vec4<f32>(source_at(e0.x + r * e0.y), source_at(e1.x + r * e1.y), source_at(e2.x + r * e2.y), source_at(e3.x + r * e3.y)), g);
-      }
-    } else {
-      let e4 = edges[min(chunk.x + 4u, last)];
-      let e5 = edges[min(chunk.x + 5u, last)];
-      let e6 = edges[min(chunk.x + 6u, last)];
-      let e7 = edges[min(chunk.x + 7u, last)];
-      for (var r = 0u; r < params.rows; r = r + 1u) {
-        let d = vec4<f32>(grad[d_at + r * d_stride]);
-        g = fma(d, vec4<f32>(source_at(e0.x + r * e0.y), source_at(e1.x + r * e1.y), source_at(e2.x + r * e2.y), source_at(e3.x + r * e3.y)), g);
-        h = fma(d, vec4<f32>(source_at(e4.x + r * e4.y), source_at(e5.x + r * e5.y), source_at(e6.x + r * e6.y), source_at(e7.x + r * e7.y)), h);
-      }
-    }
-  }
-  for (var k = 0u; k < count; k = k + 1u) {
-    let p = edges[chunk.x + k].z;
-    let value = select(h[k - 4u], g[k], k < 4u);
+    let p = out_edges[i].z;
     wgrad[p] = value;
     if (STATS) {
       edge_stats[3u * p] = edge_stats[3u * p] + abs(value);
       edge_stats[3u * p + 1u] = edge_stats[3u * p + 1u] + value;
       edge_stats[3u * p + 2u] = edge_stats[3u * p + 2u] + value * value;
     }
+    return;
   }
+  // An output neuron's bias: its gradient came from the loss, not from graph_backward.
+  let o = i - entries;
+  if (o >= params.outputs) { return; }
+  let head = neurons[2u * (params.neurons - params.outputs + o)];
+  var sum = 0.0;
+  for (var r = 0u; r < params.rows; r = r + 1u) { sum = sum + grad[head.x + r * head.y]; }
+  wgrad[neurons[2u * (params.neurons - params.outputs + o) + 1u].x] = sum;
 }

@@ -5,9 +5,7 @@ import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
 /** Batch rows per invocation of graph_forward / graph_backward (ROWS in shaders/graph.wgsl). */
-const ROWS = 16;
-/** Edges per chunk of graph_edge_grad at most. */
-export const GRAPH_CHUNK = 8;
+export const GRAPH_ROWS = 16;
 
 /** The tables of shaders/graph.wgsl (4 u32 per entry; see its header). */
 export interface GraphTableValues {
@@ -15,11 +13,10 @@ export interface GraphTableValues {
   edges: Uint32Array;
   sources: Uint32Array;
   outEdges: Uint32Array;
-  chunks: Uint32Array;
   /** The feeders' entries at the end of `sources`. */
   feederSources: number;
-  /** The chunks of feeders' edges at the start of `chunks`. */
-  feederChunks: number;
+  /** The output level's neurons: the last entries of `neurons`. */
+  outputs: number;
   /**
    * The activation codes of the tail's levels and feeders, bit c for code c (ACTS_BY in
    * shaders/activation.wgsl): the graph kernels compile only those cases.
@@ -40,8 +37,6 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   const feeder = new Set(tail.feeders.map((l) => l.id));
   const neurons: number[] = [];
   const edges: number[] = [];
-  const chunks: number[][] = [];
-  const feederChunks: number[][] = [];
   for (const level of tail.levels) {
     const into = walked.filter((b) => b.dst === level.id).sort(byEvaluation);
     const pre = tail.outer.some((b) => b.dst === level.id) ? 1 : 0;
@@ -59,9 +54,6 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
       }
       const end = edges.length / 4;
       neurons.push(at, level.size, first, end, level.biasOffset + i, code, pre, mid);
-      for (let e = first; e < mid; e += GRAPH_CHUNK) feederChunks.push([e, Math.min(GRAPH_CHUNK, mid - e), at, level.size]);
-      for (let e = mid; e < end; e += GRAPH_CHUNK) chunks.push([e, Math.min(GRAPH_CHUNK, end - e), at, level.size]);
-      chunks.push([level.biasOffset + i, 0, at, level.size]);
     }
   }
   const sources: number[] = [];
@@ -84,24 +76,19 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
         }
       }
       if (adds && outEdges.length / 4 === first) continue;
-      sources.push(base(level.id) + j, level.size, first, outEdges.length / 4, code, adds, 0, 0);
+      const bias = feeder.has(level.id) ? 0 : level.biasOffset + j;
+      sources.push(base(level.id) + j, level.size, first, outEdges.length / 4, code, adds, bias, 0);
       if (feeder.has(level.id)) feederSources++;
     }
   }
-  // By falling count (biases last), so neighbouring invocations take the same branch; the
-  // feeders' edges first, for a dispatch of their own.
-  const byCount = (a: number[], b: number[]) => b[1]! - a[1]!;
-  feederChunks.sort(byCount);
-  chunks.sort(byCount);
   const activationCodes = reached.reduce((bits, l) => bits | (1 << activationCode(l.activation)), 0);
   return {
     neurons: Uint32Array.from(neurons),
     edges: Uint32Array.from(edges),
     sources: Uint32Array.from(sources),
     outEdges: Uint32Array.from(outEdges),
-    chunks: Uint32Array.from([...feederChunks, ...chunks].flat()),
     feederSources,
-    feederChunks: feederChunks.length,
+    outputs: tail.levels[tail.levels.length - 1]!.size,
     activationCodes,
   };
 }
@@ -112,13 +99,13 @@ export interface GraphTables {
   edges: BindingResource;
   sources: BindingResource;
   outEdges: BindingResource;
-  chunks: BindingResource;
   neuronCount: number;
   sourceCount: number;
-  chunkCount: number;
+  /** Entries of `outEdges`: every edge the tables hold. */
+  outEdgeCount: number;
   /** See {@link GraphTableValues}. */
   feederSourceCount: number;
-  feederChunkCount: number;
+  outputCount: number;
   activationCodes: number;
 }
 
@@ -130,23 +117,36 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
     edges: up('edges', values.edges),
     sources: up('sources', values.sources),
     outEdges: up('outEdges', values.outEdges),
-    chunks: up('chunks', values.chunks),
     neuronCount: values.neurons.length / 8,
     sourceCount: values.sources.length / 8,
-    chunkCount: values.chunks.length / 4,
+    outEdgeCount: values.outEdges.length / 4,
     feederSourceCount: values.feederSources,
-    feederChunkCount: values.feederChunks,
+    outputCount: values.outputs,
     activationCodes: values.activationCodes,
   };
 }
 
-/** Workgroups of graph_forward / graph_backward: one invocation per {@link ROWS} batch rows. */
+/** Workgroups of graph_forward / graph_backward: one invocation per {@link GRAPH_ROWS} batch rows. */
 function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
-  return [Math.ceil(rows / (ROWS * kernel.workgroupSize[0])), 1, 1];
+  return [Math.ceil(rows / (GRAPH_ROWS * kernel.workgroupSize[0])), 1, 1];
 }
 
-function graphParams(rows: number, t: GraphTables, chunks: { base: number; count: number } = { base: 0, count: 0 }): Record<string, number> {
-  return { rows, neurons: t.neuronCount, sources: t.sourceCount, chunks: chunks.count, feeder_sources: t.feederSourceCount, chunk_base: chunks.base };
+function graphParams(rows: number, t: GraphTables): Record<string, number> {
+  return { rows, neurons: t.neuronCount, sources: t.sourceCount, out_edges: t.outEdgeCount, feeder_sources: t.feederSourceCount, outputs: t.outputCount };
+}
+
+/** Entries of the partial gradients: every edge of the tables, then every hidden tail neuron's bias. */
+function partialEntries(t: Pick<GraphTables, 'outEdgeCount' | 'sourceCount' | 'feederSourceCount'>): number {
+  return t.outEdgeCount + t.sourceCount - t.feederSourceCount;
+}
+
+/**
+ * Floats of the partial gradients that graph_backward writes for `rows` batch rows and
+ * graph_edge_grad sums: per {@link GRAPH_ROWS} rows, one for each edge of the tables and each
+ * hidden tail neuron's bias (at least 4).
+ */
+export function graphPartialFloats(rows: number, tables: Pick<GraphTables, 'outEdgeCount' | 'sourceCount' | 'feederSourceCount'>): number {
+  return Math.max(4, Math.ceil(rows / GRAPH_ROWS) * partialEntries(tables));
 }
 
 /** Every tail neuron's activation for `rows` batch rows, into the activation arena (reading the feeders' from theirs). */
@@ -162,7 +162,10 @@ export async function graphForward(
 
 /**
  * Every hidden tail neuron's pre-activation gradient, into the gradient arena (the output
- * level's must be there), and the feeders' (added to or written, see the sources table).
+ * level's must be there), and the feeders' (added to or written, see the sources table); and
+ * every tail edge's weight gradient and every hidden tail neuron's bias gradient in parts of
+ * 16 rows into `partials` (at least {@link graphPartialFloats} floats), which
+ * {@link graphEdgeGrad} then sums.
  */
 export async function graphBackward(
   rec: Recorder,
@@ -174,37 +177,43 @@ export async function graphBackward(
     gradients: BindingResource;
     feederActivations: BindingResource;
     feederGradients: BindingResource;
+    partials: BindingResource;
   },
 ): Promise<Dispatch> {
   const t = a.tables;
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes } });
-  const bindings = { sources: t.sources, out_edges: t.outEdges, param: a.params, act: a.activations, grad_out: a.gradients, feed_act: a.feederActivations, feed_grad: a.feederGradients };
+  const bindings = {
+    sources: t.sources,
+    out_edges: t.outEdges,
+    param: a.params,
+    act: a.activations,
+    grad_out: a.gradients,
+    feed_act: a.feederActivations,
+    feed_grad: a.feederGradients,
+    partials: a.partials,
+  };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
 /**
- * Gradients of the tail's edge weights and biases, into `wgrad` (the flat gradient buffer);
- * with `stats`, the edges' running statistics too. `feeders`: those of the feeders' edges into
- * the tail instead (a dispatch of their own, reading the feeder arena). No dispatch where
- * there are no such chunks.
+ * Gradients of the tail's edge weights (its feeders' edges into it included) and hidden biases,
+ * summed from the parts that {@link graphBackward} left in `partials` for the same rows, and of
+ * its output biases (from the gradient arena), into `wgrad` (the flat gradient buffer); with
+ * `stats`, the edges' running statistics too.
  */
 export async function graphEdgeGrad(
   rec: Recorder,
   a: {
     rows: number;
     tables: GraphTables;
-    activations: BindingResource;
     gradients: BindingResource;
-    feederActivations: BindingResource;
+    partials: BindingResource;
     wgrad: BindingResource;
     stats?: BindingResource;
-    feeders?: boolean;
   },
-): Promise<Dispatch[]> {
+): Promise<Dispatch> {
   const t = a.tables;
-  const chunks = a.feeders ? { base: 0, count: t.feederChunkCount } : { base: t.feederChunkCount, count: t.chunkCount - t.feederChunkCount };
-  if (chunks.count === 0) return [];
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad', constants: { STATS: Boolean(a.stats), FEEDERS: Boolean(a.feeders) } });
-  const bindings = { chunks: t.chunks, edges: t.edges, act: a.activations, grad: a.gradients, feed_act: a.feederActivations, wgrad: a.wgrad, edge_stats: a.stats ?? noStats(rec) };
-  return [prepare(rec, kernel, graphParams(a.rows, t, chunks), pickBindings(kernel, bindings), kernel.groupsFor1D(chunks.count))];
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad', constants: { STATS: Boolean(a.stats) } });
+  const bindings = { neurons: t.neurons, sources: t.sources, out_edges: t.outEdges, partials: a.partials, grad: a.gradients, wgrad: a.wgrad, edge_stats: a.stats ?? noStats(rec) };
+  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), kernel.groupsFor1D(partialEntries(t) + t.outputCount));
 }

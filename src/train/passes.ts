@@ -228,9 +228,8 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
     // The tail's own edges and biases and its feeders' edges into it: its hidden levels' and
     // its feeders' gradients, then every weight's.
     const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
-    out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients }));
-    const into = { ...arenas, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) };
-    out.push(graphEdgeGrad(rec, into), graphEdgeGrad(rec, { ...into, feeders: true }));
+    out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients, partials: tail.partials }));
+    out.push(graphEdgeGrad(rec, { rows, tables: tail.tables, gradients: tail.gradients, partials: tail.partials, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) }));
     for (const feeder of tail.tail.feeders) assigned.add(feeder.id);
   }
   for (const level of earlier) levelPasses(level);

@@ -3,7 +3,7 @@ import { storageBuffer, uploadStorage } from '../gpu/upload.js';
 import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
-import { type GraphTables, graphTables, uploadGraphTables } from '../kernels/graph.js';
+import { type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
 import { type ByteColumns, columnWords } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
@@ -30,8 +30,9 @@ function whole(b: OwnedBuffer): BufferSlice {
  * The fused tail's scratch (see {@link fusedTail}): every tail level's activations in one
  * buffer and their gradients in another of the same layout, so one graph kernel reaches them
  * all; its feeders' likewise in a second pair (a block kernel may read a feeder and write a tail
- * level in one dispatch, and WebGPU forbids writing a buffer bound twice there); and the graph
- * kernels' tables for that layout.
+ * level in one dispatch, and WebGPU forbids writing a buffer bound twice there); the graph
+ * kernels' tables for that layout; and the partial weight gradients passed from the graph
+ * backward to the graph weight gradient.
  */
 export interface TailWorkspace {
   readonly tail: FusedTail;
@@ -40,6 +41,7 @@ export interface TailWorkspace {
   readonly feederActivations: GPUBuffer;
   readonly feederGradients: GPUBuffer;
   readonly tables: GraphTables;
+  readonly partials: GPUBuffer;
 }
 
 /**
@@ -130,7 +132,8 @@ export class Workspace {
       graphTables(tail, (id) => base.get(id)!),
       (name, values) => uploadStorage(device, owner, `tail.${name}`, values).buffer,
     );
-    return { tail, ...own, feederActivations: fed.activations, feederGradients: fed.gradients, tables };
+    const partials = storageBuffer(device, owner, 'tail.partials', graphPartialFloats(this.maxRows, tables) * 4).buffer;
+    return { tail, ...own, feederActivations: fed.activations, feederGradients: fed.gradients, tables, partials };
   }
 
   /** Activations of level `id` (the batch input for the input level). */
