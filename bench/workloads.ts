@@ -5,7 +5,8 @@ import {
   csrBuffers,
   type Dataset,
   type Dispatch,
-  edgeGrad,
+  edgeGradParts,
+  edgePartFloats,
   matmul,
   Random,
   spmm,
@@ -303,10 +304,12 @@ export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, 
     const e = d.length;
     const x = buf(rows * src);
     const dz = buf(rows * dst);
+    // As training runs a block out of a hidden level: its weight gradient in parts inside the input gradient.
+    const partials = buf(edgePartFloats(rows, e));
     const sparse = [
       await spmm(rec, { rows, block: csr, weight: buf(e), input: x, out: buf(rows * dst) }),
-      await spmmTranspose(rec, { rows, block: csr, weight: buf(e), grad: dz, out: buf(rows * src) }),
-      await edgeGrad(rec, { rows, block: csr, grad: dz, input: x, wgrad: buf(e), stats: buf(3 * e) }),
+      await spmmTranspose(rec, { rows, block: csr, weight: buf(e), grad: dz, out: buf(rows * src), weightParts: { input: x, partials } }),
+      await edgeGradParts(rec, { rows, block: csr, partials, wgrad: buf(e), stats: buf(3 * e) }),
     ];
     const w = buf(src * dst);
     const dense = [

@@ -12,6 +12,13 @@
 //   edge_grad   wgrad[e] = Σ_r grad[r, dst_of[e]] · input[r, src_of[e]]            (weight gradient)
 //               and, when STATS, edge_stats[3e..3e+2] += (|g|, g, g²): the running per-edge
 //               statistics that expansion scores edges with, at no extra pass over the data.
+//   edge_grad_parts  the same weight gradients (and statistics) as sums of the parts that
+//               spmm_t with PARTIALS left: a block out of a hidden level runs its weight
+//               gradient inside its input gradient, which loads every edge's grad rows anyway;
+//               it then loads its source's input rows once and stores, per edge and 16 rows,
+//               Σ grad · input at partials[e · parts + k] (k the rows' group, parts =
+//               ceil(rows / 16)), where edge_grad loads both factors again, one load a row and
+//               edge (the 10%-dense 784→344 level of `npm run bench`: see the README).
 // ACCUMULATE adds what out holds (levels fed by several blocks): in spmm before FINISH 1 (bias +
 // activation), in spmm_t after FINISH 2 (× activation derivative of aux, which distributes over
 // the blocks' sum, so each block multiplies its own part); ACT as in activation.wgsl.
@@ -52,12 +59,15 @@
 //   @binding(15) active_src : storage, read u32  active sources    (spmm_t with ACTIVE_ONLY)
 //   @binding(16) input_columns : storage, read u32  src × column_words (spmm, edge_grad with
 //                                INPUT_COLUMNS; column_words ≥ 4·ceil(rows / 16))
+//   @binding(17) partials   : storage, rw        edges × ceil(rows / 16) (spmm_t with PARTIALS
+//                                writes, edge_grad_parts reads)
 //
 // Dispatch: spmm / spmm_t: workgroup 8×8; invocation x takes 16 batch rows and y one neuron
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
 //   neurons ≤ 524,280 (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src).
 //   edge_grad: workgroup 64, one invocation per chunk (chunks listed by falling edge count),
-//   grid (x, y, 1) with x·y·64 ≥ chunks.
+//   grid (x, y, 1) with x·y·64 ≥ chunks. edge_grad_parts: workgroup 64, one invocation per
+//   edge, grid (x, y, 1) with x·y·64 ≥ edges.
 
 override ACCUMULATE: bool = false;
 override FINISH: u32 = 0u;
@@ -66,6 +76,7 @@ override STATS: bool = false;
 override ACTIVE_ONLY: bool = false;
 override INPUT_COLUMNS: bool = false;
 override UNORM: bool = false;
+override PARTIALS: bool = false;
 
 const ROWS: u32 = 16u; // batch rows per invocation of spmm and spmm_t
 
@@ -97,6 +108,7 @@ struct Params {
 @group(0) @binding(14) var<storage, read> chunks: array<u32>;
 @group(0) @binding(15) var<storage, read> active_src: array<u32>;
 @group(0) @binding(16) var<storage, read> input_columns: array<u32>;
+@group(0) @binding(17) var<storage, read_write> partials: array<f32>;
 
 // Offsets of the 4 batch rows r0..r0+3 in a rows × width array (clamped: rows past the batch
 // repeat the last one and are never stored).
@@ -199,20 +211,42 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
   let q2 = row_offsets(r0 + 8u, params.dst);
   let q3 = row_offsets(r0 + 12u, params.dst);
   var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
+  // PARTIALS: the source's input at the 16 rows (0 past the batch), for its edges' parts.
+  var x0 = vec4<f32>(0.0); var x1 = vec4<f32>(0.0); var x2 = vec4<f32>(0.0); var x3 = vec4<f32>(0.0);
+  if (PARTIALS) {
+    x0 = batch_only(r0, input4(row_offsets(r0, params.src), j));
+    x1 = batch_only(r0 + 4u, input4(row_offsets(r0 + 4u, params.src), j));
+    x2 = batch_only(r0 + 8u, input4(row_offsets(r0 + 8u, params.src), j));
+    x3 = batch_only(r0 + 12u, input4(row_offsets(r0 + 12u, params.src), j));
+  }
+  let parts = (params.rows + ROWS - 1u) / ROWS;
   let end = src_ptr[j + 1u];
   for (var s = src_ptr[j]; s < end; s = s + 1u) {
     let e = src_edges[s];
     let w = vec4<f32>(weight[e]);
     let i = dst_of[e];
-    s0 = fma(w, grad4(q0, i), s0);
-    s1 = fma(w, grad4(q1, i), s1);
-    s2 = fma(w, grad4(q2, i), s2);
-    s3 = fma(w, grad4(q3, i), s3);
+    let g0 = grad4(q0, i);
+    let g1 = grad4(q1, i);
+    let g2 = grad4(q2, i);
+    let g3 = grad4(q3, i);
+    s0 = fma(w, g0, s0);
+    s1 = fma(w, g1, s1);
+    s2 = fma(w, g2, s2);
+    s3 = fma(w, g3, s3);
+    if (PARTIALS) {
+      let p = fma(g3, x3, fma(g2, x2, fma(g1, x1, g0 * x0)));
+      partials[e * parts + id.x] = (p.x + p.y) + (p.z + p.w);
+    }
   }
   spmm_t_store4(r0, j, s0);
   spmm_t_store4(r0 + 4u, j, s1);
   spmm_t_store4(r0 + 8u, j, s2);
   spmm_t_store4(r0 + 12u, j, s3);
+}
+
+// v, the values of the 4 rows from r0, with those past the batch set to 0.
+fn batch_only(r0: u32, v: vec4<f32>) -> vec4<f32> {
+  return select(vec4<f32>(0.0), v, vec4<u32>(r0, r0 + 1u, r0 + 2u, r0 + 3u) < vec4<u32>(params.rows));
 }
 
 fn spmm_t_store4(r0: u32, j: u32, sums: vec4<f32>) {
@@ -278,15 +312,28 @@ fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
   }
   }
   for (var k = 0u; k < count; k = k + 1u) {
-    let e = first + k;
-    let g = select(high[k - 4u], low[k], k < 4u);
-    wgrad[e] = g;
-    if (STATS) {
-      edge_stats[3u * e] = edge_stats[3u * e] + abs(g);
-      edge_stats[3u * e + 1u] = edge_stats[3u * e + 1u] + g;
-      edge_stats[3u * e + 2u] = edge_stats[3u * e + 2u] + g * g;
-    }
+    store_edge_grad(first + k, select(high[k - 4u], low[k], k < 4u));
   }
+}
+
+// Edge e's weight gradient g, and with STATS its running statistics.
+fn store_edge_grad(e: u32, g: f32) {
+  wgrad[e] = g;
+  if (STATS) {
+    edge_stats[3u * e] = edge_stats[3u * e] + abs(g);
+    edge_stats[3u * e + 1u] = edge_stats[3u * e + 1u] + g;
+    edge_stats[3u * e + 2u] = edge_stats[3u * e + 2u] + g * g;
+  }
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn edge_grad_parts(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let e = id.x + id.y * groups.x * 64u;
+  if (e >= params.edges) { return; }
+  let parts = (params.rows + ROWS - 1u) / ROWS;
+  var g = 0.0;
+  for (var k = 0u; k < parts; k = k + 1u) { g = g + partials[e * parts + k]; }
+  store_edge_grad(e, g);
 }
 
 // edge_grad's sums for a chunk of `count` edges into neuron i from sources j (clamped repeats

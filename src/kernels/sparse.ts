@@ -111,6 +111,14 @@ export function edgeChunks(dstPtr: ArrayLike<number>, dst: number): Uint32Array 
 /** Batch rows per invocation of spmm / spmm_t (ROWS in sparse.wgsl). */
 const ROWS = 16;
 
+/**
+ * Floats of the partial weight gradients that {@link spmmTranspose} with `weightParts` leaves
+ * for `rows` batch rows of a block of `edges` edges: one per edge and 16 rows (at least 4).
+ */
+export function edgePartFloats(rows: number, edges: number): number {
+  return Math.max(4, Math.ceil(rows / ROWS) * edges);
+}
+
 /** Forward through a sparse block: out (rows × dst) [+]= input · W, optionally finished with bias + activation. */
 export async function spmm(
   rec: Recorder,
@@ -148,7 +156,9 @@ export async function spmm(
  * Input gradient through a sparse block: out (rows × src) = [out +] (grad · Wᵀ) [⊙ act'(aux)].
  * The derivative multiplies this block's product before it is added, so each block of a level
  * fed to several may finish its own part. An accumulating call visits only the block's active
- * sources (the others would add zero).
+ * sources (the others would add zero). With `weightParts`, it also leaves the block's weight
+ * gradient in parts of 16 rows for {@link edgeGradParts}, from the grad rows it loads anyway and
+ * the block's input: on a software adapter the two dispatches cost less than {@link edgeGrad}.
  */
 export async function spmmTranspose(
   rec: Recorder,
@@ -162,16 +172,34 @@ export async function spmmTranspose(
     /** Finish by multiplying with act'(aux), aux the source level's activations. */
     aux?: BindingResource;
     activation?: Activation;
+    /**
+     * Also write the weight gradient's parts into `partials` (at least {@link edgePartFloats}
+     * floats), from the block's batch-major input (rows × src f32).
+     */
+    weightParts?: { input: BindingResource; partials: BindingResource };
   },
 ): Promise<Dispatch> {
   const accumulate = a.accumulate ?? false;
   const kernel = await rec.kernels.get({
     ...family('sparse'),
     entryPoint: 'spmm_t',
-    constants: { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity') },
+    constants: { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity'), PARTIALS: Boolean(a.weightParts) },
   });
   const b = a.block;
-  const bindings = { src_ptr: b.srcPtr, src_edges: b.srcEdges, dst_of: b.dstOf, weight: a.weight, grad: a.grad, aux: a.aux ?? a.grad, out: a.out, active_src: b.activeSources };
+  // Without weightParts the input and partials bindings are unread: bound to placeholders.
+  const parts = a.weightParts ?? { input: a.grad, partials: noStats(rec) };
+  const bindings = {
+    src_ptr: b.srcPtr,
+    src_edges: b.srcEdges,
+    dst_of: b.dstOf,
+    weight: a.weight,
+    grad: a.grad,
+    aux: a.aux ?? a.grad,
+    out: a.out,
+    active_src: b.activeSources,
+    input: parts.input,
+    partials: parts.partials,
+  };
   return prepare(
     rec,
     kernel,
@@ -213,5 +241,24 @@ export async function edgeGrad(
     blockParams(a.rows, b, a.inputColumns),
     pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, ...inputBindings(a), wgrad: a.wgrad, edge_stats: stats, chunks: b.chunks }),
     kernel.groupsFor1D(b.chunkCount),
+  );
+}
+
+/**
+ * Per-edge weight gradients summed from the parts that {@link spmmTranspose} with `weightParts`
+ * left in `partials` for the same rows; with `stats`, also adds (|g|, g, g²) to 3 running sums
+ * per edge, as {@link edgeGrad} does.
+ */
+export async function edgeGradParts(
+  rec: Recorder,
+  a: { rows: number; block: CsrBuffers; partials: BindingResource; wgrad: BindingResource; stats?: BindingResource },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts', constants: { STATS: Boolean(a.stats) } });
+  return prepare(
+    rec,
+    kernel,
+    blockParams(a.rows, a.block),
+    pickBindings(kernel, { partials: a.partials, wgrad: a.wgrad, edge_stats: a.stats ?? noStats(rec) }),
+    kernel.groupsFor1D(a.block.edges),
   );
 }

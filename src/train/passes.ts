@@ -5,7 +5,7 @@ import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
-import { type ByteColumns, type CsrBuffers, edgeGrad, spmm, spmmTranspose } from '../kernels/sparse.js';
+import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, spmm, spmmTranspose } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
 
@@ -193,7 +193,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       if (b.form === 'dense') {
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
         out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
-      } else {
+      } else if (!ws.takesParts(b)) {
         out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...packed, wgrad, stats: edgeStats }));
       }
       if (source.role === 'input') continue;
@@ -214,7 +214,10 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
           }),
         );
       } else {
-        out.push(spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing }));
+        // With its weight gradient in parts, summed after (see spmmTranspose).
+        const parts = ws.takesParts(b) ? { weightParts: { input, partials: ws.edgeParts.buffer } } : {};
+        out.push(spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing, ...parts }));
+        if (ws.takesParts(b)) out.push(edgeGradParts(rec, { rows, block: net.csr(b), partials: ws.edgeParts.buffer, wgrad, stats: edgeStats }));
       }
     }
     if (!ws.inTail(level.id)) out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));

@@ -4,10 +4,16 @@ import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import { type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
-import { type ByteColumns, columnWords } from '../kernels/sparse.js';
+import { type ByteColumns, columnWords, edgePartFloats } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
+
+/**
+ * Floats of {@link Workspace.edgeParts} at most (32 MiB): 16 per edge at batch 256, so a block
+ * of more than 524,288 edges out of a hidden level takes its weight gradient from edge_grad.
+ */
+export const EDGE_PARTS_MAX_FLOATS = 1 << 23;
 
 /** Floats between arena regions: WebGPU binds buffer ranges at offsets of (at most) 256 bytes. */
 const ARENA_ALIGN = 64;
@@ -64,6 +70,13 @@ export class Workspace {
   readonly tail: TailWorkspace | null;
   private readonly tailLevels: ReadonlySet<number>;
   private readonly fedBlocks: ReadonlySet<Block>;
+  /**
+   * The partial weight gradients that a sparse block out of a hidden level (run by the block
+   * kernels) passes from its input gradient to its weight gradient (see {@link takesParts}):
+   * blocks take turns, so one buffer serves the largest; a 16-byte placeholder where there is none.
+   */
+  readonly edgeParts: OwnedBuffer;
+  private readonly partsBlocks: ReadonlySet<Block>;
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
@@ -103,6 +116,14 @@ export class Workspace {
       this.gradients.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4)));
     }
     this.tail = tail ? this.tailArenas(device, owner, tail) : null;
+    const partsFloats = (b: Block) => edgePartFloats(maxRows, b.topology.srcOf.length);
+    this.partsBlocks = new Set(
+      structure.blocks.filter(
+        (b) => b.form === 'sparse' && b.src !== structure.input.id && !this.tailLevels.has(b.src) && !this.fedBlocks.has(b) && partsFloats(b) <= EDGE_PARTS_MAX_FLOATS,
+      ),
+    );
+    const most = Math.max(4, ...[...this.partsBlocks].map(partsFloats));
+    this.edgeParts = storageBuffer(device, owner, 'block.edgeParts', most * 4);
     this.outputGrad = storageBuffer(device, owner, 'output.gradient', maxRows * outputs * 4);
     this.labels = storageBuffer(device, owner, 'batch.labels', maxRows * 4);
     this.targets = storageBuffer(device, owner, 'batch.targets', maxRows * outputs * 4);
@@ -150,6 +171,15 @@ export class Workspace {
   /** Whether block `b` runs in the graph kernels as a block from a feeder into the tail. */
   fed(b: Block): boolean {
     return this.fedBlocks.has(b);
+  }
+
+  /**
+   * Whether sparse block `b` takes its weight gradient in parts from its input gradient
+   * (spmm_t, then edge_grad_parts, through {@link edgeParts}) rather than from edge_grad: a
+   * block out of a hidden level, run by the block kernels, whose parts fit.
+   */
+  takesParts(b: Block): boolean {
+    return this.partsBlocks.has(b);
   }
 
   /** Gradient w.r.t. the pre-activations of level `id`. */

@@ -3,9 +3,10 @@ import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, ShapeError } from '../../src/errors.js';
 import { csrProblems } from '../../src/graph/csr.js';
+import { FUSE_MAX_LEVEL, fusedTail } from '../../src/graph/fusion.js';
 import { type EdgeRef, translateEdges } from '../../src/graph/growth.js';
 import type { Network } from '../../src/graph/network.js';
-import { blockFloats, isMasked, storageIndex } from '../../src/graph/structure.js';
+import { type Block, blockFloats, isMasked, storageIndex } from '../../src/graph/structure.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -317,6 +318,26 @@ describe('grown networks', () => {
     net.destroy();
   });
 
+  // The parameter gradients of `net` on `batch` against central differences of the CPU loss:
+  // those of the blocks that `blocks` keeps and of their destinations' biases.
+  const expectFiniteDifferences = async (net: Network, batch: Dataset, blocks: (b: Block) => boolean = () => true) => {
+    const s = net.structure;
+    const params = Float64Array.from(await net.getParameters());
+    const grads = await net.parameterGradients(batch);
+    const live: number[] = [];
+    const kept = s.blocks.filter(blocks);
+    for (const b of kept) for (let i = 0; i < blockFloats(b); i++) live.push(b.weightOffset + i);
+    for (const l of s.levels.slice(1)) if (kept.some((b) => b.dst === l.id)) for (let i = 0; i < l.size; i++) live.push(l.biasOffset + i);
+    const fd = centralDifferences((sub) => {
+      const p = Float64Array.from(params);
+      live.forEach((at, i) => (p[at] = sub[i]!));
+      return graphLossRef(s, p, batch.x, batch.rows, { labels: batch.labels! });
+    }, live.map((at) => params[at]!));
+    const err = relativeError(live.map((at) => grads[at]!), fd);
+    console.info(`grown network (${s.levels.length} levels, ${s.blocks.length} blocks): gradient relative error ${err.relative.toExponential(2)} (tolerance 1e-3)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-3);
+  };
+
   // denseFrom 1: incomplete blocks are CSR; 0: they are dense with masked absent edges.
   for (const denseFrom of [1, 0]) {
   it(`gradients of a grown network match finite differences of the CPU loss (denseFrom ${denseFrom})`, async () => {
@@ -333,22 +354,30 @@ describe('grown networks', () => {
     expect(s.blocks.some((b) => (denseFrom === 1 ? b.form === 'sparse' : isMasked(b)))).toBe(true);
     // With denseFrom 0 the split of level 1 gives a masked block out of the inputs that stores only its rows with edges.
     if (denseFrom === 0) expect(s.blocks.some((b) => b.rows !== null)).toBe(true);
-    const params = Float64Array.from(await net.getParameters());
-    const grads = await net.parameterGradients(batch);
-    const live: number[] = [];
-    for (const b of s.blocks) for (let i = 0; i < blockFloats(b); i++) live.push(b.weightOffset + i);
-    for (const l of s.levels.slice(1)) for (let i = 0; i < l.size; i++) live.push(l.biasOffset + i);
-    const fd = centralDifferences((sub) => {
-      const p = Float64Array.from(params);
-      live.forEach((at, i) => (p[at] = sub[i]!));
-      return graphLossRef(s, p, batch.x, batch.rows, { labels: batch.labels! });
-    }, live.map((at) => params[at]!));
-    const err = relativeError(live.map((at) => grads[at]!), fd);
-    console.info(`grown network (${s.levels.length} levels, ${s.blocks.length} blocks): gradient relative error ${err.relative.toExponential(2)} (tolerance 1e-3)`);
-    expect(err.relative).toBeLessThanOrEqual(1e-3);
+    await expectFiniteDifferences(net, batch);
     net.destroy();
   });
   }
+
+  it('gradients match finite differences where a CSR block out of a hidden level runs on the block kernels (its weight gradient in parts from spmm_t)', async () => {
+    const rng = new Random(10);
+    // Only the first layer grows, into a hidden level too wide for a fused tail: the new
+    // level's CSR block into it runs on the block kernels.
+    const net = runtime().createNetwork({ sizes: [3, FUSE_MAX_LEVEL + 1, 2], activations: ['tanh', 'identity'], seed: 5, expandable: [1] });
+    const batch = data(rng, 37, 3, 2);
+    await net.splitEdges(1, pickEdges(net, rng, 1, 6));
+    // Most of the new ε edges go, so the block out of the new level is sparse.
+    await net.pruneEdges(net.pruneCandidates.filter((_, i) => i % 10 !== 0));
+    await net.fit(batch, { epochs: 3, batchSize: 37, optimizer: { name: 'adam', lr: 0.05 } });
+    const s = net.structure;
+    expect(fusedTail(s)).toBeNull();
+    const fromHidden = (b: Block) => b.form === 'sparse' && s.level(b.src).role === 'hidden';
+    expect(s.blocks.some(fromHidden)).toBe(true);
+    // The new level's blocks in and out (the wide level's 1,500 other weights take long on the CPU).
+    const level = s.blocks.find(fromHidden)!.src;
+    await expectFiniteDifferences(net, batch, (b) => b.src === level || b.dst === level);
+    net.destroy();
+  });
 
   it('a grown network computes the same whether its incomplete blocks are CSR or dense with masks', async () => {
     const grow = async (denseFrom: number) => {

@@ -3,7 +3,7 @@ import { Random } from '../../src/data/random.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
-import { type CsrBuffers, columnWords, csrBuffers, edgeChunks, edgeGrad, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
+import { type CsrBuffers, columnWords, csrBuffers, edgeChunks, edgeGrad, edgeGradParts, edgePartFloats, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
 import { activate } from '../../src/reference/dense.js';
 import { byteColumnsRef, edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
 import { randomEdges } from '../helpers/edges.js';
@@ -69,6 +69,31 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
       report(`edge stats g ${label}`, relativeError(sums[1]!, Array.from(want, (g) => 2 * g)), TOL);
       report(`edge stats g² ${label}`, relativeError(sums[2]!, Array.from(want, (g) => 2 * g * g)), 2 * TOL);
     });
+
+    for (const accumulate of [false, true]) {
+      it(`spmm_t with weight parts${accumulate ? ', accumulating' : ''}, then edge_grad_parts with statistics, ${label}`, async () => {
+        const aux = Float32Array.from(randomArray(rng, rows * src), (z) => activate('relu', z));
+        const before = randomArray(rng, rows * src);
+        const out = h.input(before);
+        const buffers = upload(block);
+        const partials = h.output(edgePartFloats(rows, edges));
+        h.run(await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out, aux: h.input(aux), activation: 'relu', accumulate, weightParts: { input: h.input(x), partials } }));
+        // The input gradient as without parts.
+        const part = spmmTRef(block, w, dz, rows, aux, 'relu');
+        report(`spmm_t with parts ${label}`, relativeError(await h.read(out, rows * src), accumulate ? part.map((v, i) => v + before[i]!) : part), TOL);
+        const wgrad = h.output(edges);
+        const stats = h.output(3 * edges);
+        const step = await edgeGradParts(h.rec, { rows, block: buffers, partials, wgrad, stats });
+        h.run([step, step]);
+        const want = edgeGradRef(block, dz, x, rows);
+        report(`edge_grad_parts ${label}`, relativeError(await h.read(wgrad, edges), want), TOL);
+        const got = await h.read(stats, 3 * edges);
+        const sums = [0, 1, 2].map((k) => Array.from({ length: edges }, (_, e) => got[3 * e + k]!));
+        report(`edge_grad_parts stats |g| ${label}`, relativeError(sums[0]!, Array.from(want, (g) => 2 * Math.abs(g))), TOL);
+        report(`edge_grad_parts stats g ${label}`, relativeError(sums[1]!, Array.from(want, (g) => 2 * g)), TOL);
+        report(`edge_grad_parts stats g² ${label}`, relativeError(sums[2]!, Array.from(want, (g) => 2 * g * g)), 2 * TOL);
+      });
+    }
   }
 
   // Ragged batches (a last word of 1–3 rows, a last 16-row group part full), in-degrees of 1–13
@@ -273,7 +298,16 @@ describe('sparse backward kernels against finite differences of the CPU forward'
       await edgeGrad(h.rec, { rows, block: buffers, grad: h.input(dz), input: h.input(x), wgrad }),
       await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out: dx }),
     ]);
-    report('FD edge_grad', relativeError(await h.read(wgrad, 14), centralDifferences((ww) => scalar(ww, x), w)), FD_TOL);
+    const fdW = centralDifferences((ww) => scalar(ww, x), w);
+    report('FD edge_grad', relativeError(await h.read(wgrad, 14), fdW), FD_TOL);
     report('FD spmm_t', relativeError(await h.read(dx, rows * src), centralDifferences((xx) => scalar(w, xx), x)), FD_TOL);
+    // The weight gradient by parts, from spmm_t.
+    const partials = h.output(edgePartFloats(rows, 14));
+    const byParts = h.output(14);
+    h.run([
+      await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out: dx, weightParts: { input: h.input(x), partials } }),
+      await edgeGradParts(h.rec, { rows, block: buffers, partials, wgrad: byParts }),
+    ]);
+    report('FD spmm_t weight parts + edge_grad_parts', relativeError(await h.read(byParts, 14), fdW), FD_TOL);
   });
 });
