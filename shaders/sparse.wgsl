@@ -45,7 +45,7 @@
 //   @binding(1)  dst_ptr    : storage, read u32  dst + 1           (spmm)
 //   @binding(2)  src_of     : storage, read u32  edges             (spmm, edge_grad)
 //   @binding(3)  weight     : storage, read      edges             (spmm, spmm_t)
-//   @binding(4)  input      : storage, read      rows × src        (spmm, edge_grad)
+//   @binding(4)  input      : storage, read      rows × src        (spmm, edge_grad, spmm_t with PARTIALS)
 //   @binding(5)  bias       : storage, read      dst               (spmm, FINISH 1)
 //   @binding(6)  out        : storage, rw        rows × dst (spmm) or rows × src (spmm_t)
 //   @binding(7)  src_ptr    : storage, read u32  src + 1           (spmm_t)
