@@ -170,6 +170,9 @@ fn batch_only(r0: u32, v: RowSums) -> RowSums {
     select(zero, v.s3, vec4<u32>(r0 + 12u, r0 + 13u, r0 + 14u, r0 + 15u) < rows));
 }
 
+// How many groups of 16 rows, each an invocation's, the batch has: the parts of every entry of `partials`.
+fn part_count() -> u32 { return (params.rows + ROWS - 1u) / ROWS; }
+
 // Σ over the 16 rows of a · b.
 fn row_dot(a: RowSums, b: RowSums) -> f32 {
   let p = fma(a.s3, b.s3, fma(a.s2, b.s2, fma(a.s1, b.s1, a.s0 * b.s0)));
@@ -267,7 +270,7 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let q = row_quarters(r0);
   // The tail's hidden neurons, then the feeders' (their own loop: they live in other arenas).
   let own = params.sources - params.feeder_sources;
-  let parts = (params.rows + ROWS - 1u) / ROWS;
+  let parts = part_count();
   for (var n = 0u; n < own; n = n + 1u) {
     let head = sources[2u * n];
     let code = sources[2u * n + 1u].x;
@@ -295,7 +298,7 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
 // each out-edge's part k of its weight gradient, Σ grad · a over the rows (a: the source's
 // activations, 0 past the batch).
 fn out_sums(head: vec4<u32>, q: RowQuarters, a: RowSums, k: u32) -> RowSums {
-  let parts = (params.rows + ROWS - 1u) / ROWS;
+  let parts = part_count();
   var sums = RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
   for (var e = head.z; e < head.w; e = e + 1u) {
     let edge = out_edges[e];
@@ -311,7 +314,7 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   let i = id.x + id.y * groups.x * 64u;
   let entries = params.out_edges + params.sources - params.feeder_sources;
   if (i < entries) {
-    let parts = (params.rows + ROWS - 1u) / ROWS;
+    let parts = part_count();
     var value = 0.0;
     for (var k = 0u; k < parts; k = k + 1u) { value = value + partials[i * parts + k]; }
     if (i >= params.out_edges) {

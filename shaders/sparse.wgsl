@@ -219,7 +219,7 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
     x2 = batch_only(r0 + 8u, input4(row_offsets(r0 + 8u, params.src), j));
     x3 = batch_only(r0 + 12u, input4(row_offsets(r0 + 12u, params.src), j));
   }
-  let parts = (params.rows + ROWS - 1u) / ROWS;
+  let parts = part_count();
   let end = src_ptr[j + 1u];
   for (var s = src_ptr[j]; s < end; s = s + 1u) {
     let e = src_edges[s];
@@ -243,6 +243,9 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
   spmm_t_store4(r0 + 8u, j, s2);
   spmm_t_store4(r0 + 12u, j, s3);
 }
+
+// How many groups of 16 rows, each an spmm_t invocation's, the batch has: an edge's parts in `partials`.
+fn part_count() -> u32 { return (params.rows + ROWS - 1u) / ROWS; }
 
 // v, the values of the 4 rows from r0, with those past the batch set to 0.
 fn batch_only(r0: u32, v: vec4<f32>) -> vec4<f32> {
@@ -330,7 +333,7 @@ fn store_edge_grad(e: u32, g: f32) {
 fn edge_grad_parts(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let e = id.x + id.y * groups.x * 64u;
   if (e >= params.edges) { return; }
-  let parts = (params.rows + ROWS - 1u) / ROWS;
+  let parts = part_count();
   var g = 0.0;
   for (var k = 0u; k < parts; k = k + 1u) { g = g + partials[e * parts + k]; }
   store_edge_grad(e, g);

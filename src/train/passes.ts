@@ -179,6 +179,8 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const source = s.level(b.src);
       // Absent edges of a masked dense block get no gradient, so they stay zero.
       const mask = isMasked(b) ? { mask: net.mask(b) } : {};
+      // A CSR block out of a hidden level may take its weight gradient in parts from its input gradient.
+      const byParts = b.form === 'sparse' && ws.takesParts(b);
       // A hidden source's gradient: the first block out of it assigns, the others add.
       const accumulate = assigned.has(b.src);
       if (source.role !== 'input') assigned.add(b.src);
@@ -193,7 +195,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       if (b.form === 'dense') {
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
         out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
-      } else if (!ws.takesParts(b)) {
+      } else if (!byParts) {
         out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...packed, wgrad, stats: edgeStats }));
       }
       if (source.role === 'input') continue;
@@ -215,9 +217,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         );
       } else {
         // With its weight gradient in parts, summed after (see spmmTranspose).
-        const parts = ws.takesParts(b) ? { weightParts: { input, partials: ws.edgeParts.buffer } } : {};
+        const parts = byParts ? { weightParts: { input, partials: ws.edgeParts.buffer } } : {};
         out.push(spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing, ...parts }));
-        if (ws.takesParts(b)) out.push(edgeGradParts(rec, { rows, block: net.csr(b), partials: ws.edgeParts.buffer, wgrad, stats: edgeStats }));
+        if (byParts) out.push(edgeGradParts(rec, { rows, block: net.csr(b), partials: ws.edgeParts.buffer, wgrad, stats: edgeStats }));
       }
     }
     if (!ws.inTail(level.id)) out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
