@@ -24,14 +24,29 @@
 //              each destination's from feeders first: (source at, source stride, weight
 //              parameter, 0); `at` in the feeder arena for an edge from a feeder.
 //   sources    2 per hidden tail neuron, later levels first, then the last `feeder_sources`
-//              entries: the feeders' neurons (at in the feeder arenas): (at, stride, first
-//              out-edge, end out-edge), (activation code, adds, bias parameter, 0); adds = 1: a
+//              entries: the feeders' neurons (at in the feeder arenas; the first
+//              `feeder_output_sources` of them those with edges into the outputs): (at, stride, first
+//              out-edge, end out-edge), (activation code, adds, bias parameter, hidden end);
+//              out-edges [first, hidden end) go to hidden tail levels (all of them unless
+//              OUTPUTS > 0), [hidden end, end) to the output level; adds = 1: a
 //              feeder's gradient is added to what its arena holds (its blocks into the output
 //              level, run by the block kernels before, wrote it); a feeder's bias is not the
 //              tail's (its block kernels take its gradient), so 0.
 //   out_edges  the edges out of those sources, grouped by source in the order of `sources`:
 //              (destination at, destination stride, weight parameter, 0). Every edge of the
-//              tables is here once (a destination's in-edges are in `edges`).
+//              tables is here once (a destination's in-edges are in `edges`, but for the
+//              output level's when OUTPUTS > 0).
+//   output_edges  (OUTPUTS > 0) per entry of `sources`, OUTPUTS vec2<u32>, one per output
+//              neuron k: (its out-edge's entry in out_edges, its weight parameter), or
+//              (NONE, NONE) where the source has no edge to k.
+//
+// OUTPUTS (override, 0–12): with an output level of OUTPUTS neurons (a classifier's), its
+// in-edges are walked by source instead of by destination. graph_forward loads each source's
+// 16 rows once and adds them, times its weights, to 16 rows × OUTPUTS sums held in registers
+// (absent edges weigh 0), where walking the edges loaded one source row per edge and row;
+// graph_backward loads the outputs' gradients once per invocation, where each out-edge into
+// the outputs loaded its destination's 16 rows again. The MNIST reference run's final tail has
+// ~1,300 of its ~2,100 edges into its 10 outputs.
 //
 // Entry points:
 //   graph_forward    every tail neuron in order: act(pre-sum + Σ w · source + bias), written to
@@ -50,10 +65,11 @@
 //                    Σ_r grad[r, i], from the gradient arena.
 //
 // Bindings (group 0):
-//   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs }
-//   @binding(1)  neurons    : storage, read vec4<u32>  2 × neurons      (forward, edge_grad)
+//   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs,
+//                                            feeder_output_sources }
+//   @binding(1)  neurons    : storage, read vec4<u32>  2 × neurons      (forward, backward with OUTPUTS, edge_grad)
 //   @binding(2)  edges      : storage, read vec4<u32>  edges            (forward)
-//   @binding(3)  sources    : storage, read vec4<u32>  2 × sources      (backward, edge_grad)
+//   @binding(3)  sources    : storage, read vec4<u32>  2 × sources      (backward, edge_grad, forward with OUTPUTS)
 //   @binding(4)  out_edges  : storage, read vec4<u32>  edges            (backward, edge_grad)
 //   @binding(5)  partials   : storage, rw              parts × (edges + hidden tail neurons)
 //                                                      (backward writes, edge_grad reads)
@@ -66,6 +82,7 @@
 //   @binding(12) edge_stats : storage, rw              3 × parameters   (edge_grad with STATS)
 //   @binding(13) feed_act   : storage, read            feeder activation arena (forward, backward)
 //   @binding(14) feed_grad  : storage, rw              feeder gradient arena   (backward)
+//   @binding(15) output_edges : storage, read vec2<u32> OUTPUTS × sources (forward, backward with OUTPUTS)
 //
 // Dispatch: graph_forward / graph_backward: workgroup 4, one invocation per 16 batch rows (each
 //   invocation owns its rows, so levels need no barrier between them): grid (ceil(rows / 64), 1, 1).
@@ -74,6 +91,9 @@
 
 override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
 override STATS: bool = false;
+override OUTPUTS: u32 = 0u; // 1–12: the output level's in-edges are walked densely (see above)
+
+const NONE: u32 = 0xffffffffu; // an absent edge in output_edges
 
 const ROWS: u32 = 16u; // batch rows per invocation of graph_forward and graph_backward (four vec4 quarters)
 
@@ -84,6 +104,7 @@ struct Params {
   out_edges: u32,       // entries of `out_edges`
   feeder_sources: u32,  // the feeders' entries at the end of `sources`
   outputs: u32,         // the output level's neurons, the last of `neurons`
+  feeder_output_sources: u32, // OUTPUTS: the first feeders' entries, those with edges into the outputs
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -101,6 +122,7 @@ struct Params {
 @group(0) @binding(12) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(13) var<storage, read> feed_act: array<f32>;
 @group(0) @binding(14) var<storage, read_write> feed_grad: array<f32>;
+@group(0) @binding(15) var<storage, read> output_edges: array<vec2<u32>>;
 
 // Four batch rows from r0, clamped to the last row: rows past the batch repeat it and are
 // never stored.
@@ -229,7 +251,7 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
   let q = row_quarters(r0);
-  for (var n = 0u; n < params.neurons; n = n + 1u) {
+  for (var n = 0u; n < params.neurons - OUTPUTS; n = n + 1u) {
     let head = neurons[2u * n];
     let tail = neurons[2u * n + 1u];
     let a0 = vec4<u32>(head.x) + q.q0 * head.y;
@@ -255,6 +277,87 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
     store_activations(r0 + 8u, a2, tail.y, sums.s2 + b);
     store_activations(r0 + 12u, a3, tail.y, sums.s3 + b);
   }
+  if (OUTPUTS > 0u) { forward_outputs(r0, q); }
+}
+
+// The 16 rows' sums of each output neuron k < OUTPUTS (k0..k11; the others stay 0).
+struct OutputSums {
+  k0: RowSums, k1: RowSums, k2: RowSums, k3: RowSums, k4: RowSums, k5: RowSums,
+  k6: RowSums, k7: RowSums, k8: RowSums, k9: RowSums, k10: RowSums, k11: RowSums,
+}
+
+fn no_rows() -> RowSums { return RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0)); }
+
+// Output neuron k's two `neurons` entries.
+fn output_head(k: u32) -> vec4<u32> { return neurons[2u * (params.neurons - OUTPUTS + k)]; }
+fn output_tail(k: u32) -> vec4<u32> { return neurons[2u * (params.neurons - OUTPUTS + k) + 1u]; }
+
+// Output neuron k's sums before the tail's edges: what the block kernels left (pre), or 0.
+fn output_start(k: u32, q: RowQuarters) -> RowSums {
+  if (k >= OUTPUTS || output_tail(k).z == 0u) { return no_rows(); }
+  let head = output_head(k);
+  return arena_rows(head.x, head.y, q);
+}
+
+// The weight of source n's edge to output k, 0 where it has none.
+fn output_weight(n: u32, k: u32) -> f32 {
+  let p = output_edges[n * OUTPUTS + k].y;
+  return select(0.0, param[min(p, arrayLength(&param) - 1u)], p != NONE);
+}
+
+// o plus source n's rows x times its weights to the outputs (constant member per output: the
+// sums stay in registers, where an indexed array would live in memory).
+fn add_outputs(o: OutputSums, n: u32, x: RowSums) -> OutputSums {
+  var r = o;
+  r.k0 = add_scaled(r.k0, output_weight(n, 0u), x);
+  if (OUTPUTS > 1u) { r.k1 = add_scaled(r.k1, output_weight(n, 1u), x); }
+  if (OUTPUTS > 2u) { r.k2 = add_scaled(r.k2, output_weight(n, 2u), x); }
+  if (OUTPUTS > 3u) { r.k3 = add_scaled(r.k3, output_weight(n, 3u), x); }
+  if (OUTPUTS > 4u) { r.k4 = add_scaled(r.k4, output_weight(n, 4u), x); }
+  if (OUTPUTS > 5u) { r.k5 = add_scaled(r.k5, output_weight(n, 5u), x); }
+  if (OUTPUTS > 6u) { r.k6 = add_scaled(r.k6, output_weight(n, 6u), x); }
+  if (OUTPUTS > 7u) { r.k7 = add_scaled(r.k7, output_weight(n, 7u), x); }
+  if (OUTPUTS > 8u) { r.k8 = add_scaled(r.k8, output_weight(n, 8u), x); }
+  if (OUTPUTS > 9u) { r.k9 = add_scaled(r.k9, output_weight(n, 9u), x); }
+  if (OUTPUTS > 10u) { r.k10 = add_scaled(r.k10, output_weight(n, 10u), x); }
+  if (OUTPUTS > 11u) { r.k11 = add_scaled(r.k11, output_weight(n, 11u), x); }
+  return r;
+}
+
+// act(sums + bias) of output k into the activation arena, rows inside the batch only.
+fn store_output(r0: u32, q: RowQuarters, k: u32, sums: RowSums) {
+  if (k >= OUTPUTS) { return; }
+  let head = output_head(k);
+  let tail = output_tail(k);
+  let b = vec4<f32>(param[tail.x]);
+  let at = vec4<u32>(head.x);
+  store_activations(r0, at + q.q0 * head.y, tail.y, sums.s0 + b);
+  store_activations(r0 + 4u, at + q.q1 * head.y, tail.y, sums.s1 + b);
+  store_activations(r0 + 8u, at + q.q2 * head.y, tail.y, sums.s2 + b);
+  store_activations(r0 + 12u, at + q.q3 * head.y, tail.y, sums.s3 + b);
+}
+
+// The output level with OUTPUTS: every source with edges into it (feeders, then the tail's
+// levels, earlier first, as the edges' order by destination sums them) adds its rows to all
+// outputs at once. A loop, not a branch, leaves the other feeders out: a software adapter runs
+// both sides of a branch.
+fn forward_outputs(r0: u32, q: RowQuarters) {
+  var o = OutputSums(output_start(0u, q), output_start(1u, q), output_start(2u, q), output_start(3u, q),
+                     output_start(4u, q), output_start(5u, q), output_start(6u, q), output_start(7u, q),
+                     output_start(8u, q), output_start(9u, q), output_start(10u, q), output_start(11u, q));
+  let own = params.sources - params.feeder_sources;
+  for (var n = own + params.feeder_output_sources; n > own; n = n - 1u) {
+    let head = sources[2u * (n - 1u)];
+    o = add_outputs(o, n - 1u, feeder_rows(head.x, head.y, q));
+  }
+  for (var n = own; n > 0u; n = n - 1u) {
+    let head = sources[2u * (n - 1u)];
+    o = add_outputs(o, n - 1u, arena_rows(head.x, head.y, q));
+  }
+  store_output(r0, q, 0u, o.k0); store_output(r0, q, 1u, o.k1); store_output(r0, q, 2u, o.k2);
+  store_output(r0, q, 3u, o.k3); store_output(r0, q, 4u, o.k4); store_output(r0, q, 5u, o.k5);
+  store_output(r0, q, 6u, o.k6); store_output(r0, q, 7u, o.k7); store_output(r0, q, 8u, o.k8);
+  store_output(r0, q, 9u, o.k9); store_output(r0, q, 10u, o.k10); store_output(r0, q, 11u, o.k11);
 }
 
 // Each source's activations are loaded once, both for its gradient's act' and for its out-edges'
@@ -271,42 +374,89 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   // The tail's hidden neurons, then the feeders' (their own loop: they live in other arenas).
   let own = params.sources - params.feeder_sources;
   let parts = part_count();
+  // OUTPUTS: the output level's gradients at the 16 rows, loaded once for every source.
+  let g = OutputSums(output_grads(0u, q), output_grads(1u, q), output_grads(2u, q), output_grads(3u, q),
+                     output_grads(4u, q), output_grads(5u, q), output_grads(6u, q), output_grads(7u, q),
+                     output_grads(8u, q), output_grads(9u, q), output_grads(10u, q), output_grads(11u, q));
   for (var n = 0u; n < own; n = n + 1u) {
     let head = sources[2u * n];
-    let code = sources[2u * n + 1u].x;
+    let kind = sources[2u * n + 1u];
+    let code = kind.x;
     let a = batch_only(r0, act_rows(head.x, head.y, q));
-    let sums = out_sums(head, q, a, id.x);
+    let sums = output_sums(out_sums(head, kind.w, q, a, id.x), n, g, a, id.x);
     let at = vec4<u32>(head.x);
     let low = store_gradients(r0, at + q.q0 * head.y, code, sums.s0, a.s0) + store_gradients(r0 + 4u, at + q.q1 * head.y, code, sums.s1, a.s1);
     let high = store_gradients(r0 + 8u, at + q.q2 * head.y, code, sums.s2, a.s2) + store_gradients(r0 + 12u, at + q.q3 * head.y, code, sums.s3, a.s3);
     partials[(params.out_edges + n) * parts + id.x] = low + high;
   }
-  for (var n = own; n < params.sources; n = n + 1u) {
+  // The feeders with edges into the outputs, then the others (two loops: see forward_outputs).
+  let with_outputs = own + params.feeder_output_sources;
+  for (var n = own; n < with_outputs; n = n + 1u) {
     let head = sources[2u * n];
     let kind = sources[2u * n + 1u];
     let a = batch_only(r0, feeder_rows(head.x, head.y, q));
-    let sums = out_sums(head, q, a, id.x);
-    let at = vec4<u32>(head.x);
-    store_feeder_gradients(r0, at + q.q0 * head.y, kind, sums.s0, a.s0);
-    store_feeder_gradients(r0 + 4u, at + q.q1 * head.y, kind, sums.s1, a.s1);
-    store_feeder_gradients(r0 + 8u, at + q.q2 * head.y, kind, sums.s2, a.s2);
-    store_feeder_gradients(r0 + 12u, at + q.q3 * head.y, kind, sums.s3, a.s3);
+    store_feeder_rows(r0, q, head, kind, a, output_sums(out_sums(head, kind.w, q, a, id.x), n, g, a, id.x));
+  }
+  for (var n = with_outputs; n < params.sources; n = n + 1u) {
+    let head = sources[2u * n];
+    let kind = sources[2u * n + 1u];
+    let a = batch_only(r0, feeder_rows(head.x, head.y, q));
+    store_feeder_rows(r0, q, head, kind, a, out_sums(head, kind.w, q, a, id.x));
   }
 }
 
-// Σ w · grad of destination over a source's out-edges (head: its sources entry), 16 rows; and
-// each out-edge's part k of its weight gradient, Σ grad · a over the rows (a: the source's
-// activations, 0 past the batch).
-fn out_sums(head: vec4<u32>, q: RowQuarters, a: RowSums, k: u32) -> RowSums {
+// A feeder's gradient at the 16 rows (see store_feeder_gradients; head, kind: its sources entry).
+fn store_feeder_rows(r0: u32, q: RowQuarters, head: vec4<u32>, kind: vec4<u32>, a: RowSums, sums: RowSums) {
+  let at = vec4<u32>(head.x);
+  store_feeder_gradients(r0, at + q.q0 * head.y, kind, sums.s0, a.s0);
+  store_feeder_gradients(r0 + 4u, at + q.q1 * head.y, kind, sums.s1, a.s1);
+  store_feeder_gradients(r0 + 8u, at + q.q2 * head.y, kind, sums.s2, a.s2);
+  store_feeder_gradients(r0 + 12u, at + q.q3 * head.y, kind, sums.s3, a.s3);
+}
+
+// Σ w · grad of destination over a source's out-edges [head.z, end) (head: its sources entry),
+// 16 rows; and each out-edge's part k of its weight gradient, Σ grad · a over the rows (a: the
+// source's activations, 0 past the batch).
+fn out_sums(head: vec4<u32>, end: u32, q: RowQuarters, a: RowSums, k: u32) -> RowSums {
   let parts = part_count();
-  var sums = RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
-  for (var e = head.z; e < head.w; e = e + 1u) {
+  var sums = no_rows();
+  for (var e = head.z; e < end; e = e + 1u) {
     let edge = out_edges[e];
     let g = grad_out_rows(edge.x, edge.y, q);
     sums = add_scaled(sums, param[edge.z], g);
     partials[e * parts + k] = row_dot(g, a);
   }
   return sums;
+}
+
+// Output neuron k's gradient at the 16 rows (0 for k ≥ OUTPUTS).
+fn output_grads(k: u32, q: RowQuarters) -> RowSums {
+  if (k >= OUTPUTS) { return no_rows(); }
+  let head = output_head(k);
+  return grad_out_rows(head.x, head.y, q);
+}
+
+// sums plus source n's edge to output k: w · its gradient g, and the edge's part `part` of its
+// weight gradient, Σ g · a over the rows.
+fn output_edge(sums: RowSums, n: u32, k: u32, g: RowSums, a: RowSums, part: u32) -> RowSums {
+  if (k >= OUTPUTS) { return sums; }
+  let edge = output_edges[n * OUTPUTS + k];
+  let present = edge.x != NONE;
+  if (present) { partials[edge.x * part_count() + part] = row_dot(g, a); }
+  return add_scaled(sums, select(0.0, param[min(edge.y, arrayLength(&param) - 1u)], present), g);
+}
+
+// out_sums' work for source n's edges into the outputs, with OUTPUTS (g: their gradients).
+fn output_sums(sums: RowSums, n: u32, g: OutputSums, a: RowSums, part: u32) -> RowSums {
+  if (OUTPUTS == 0u) { return sums; }
+  var s = sums;
+  s = output_edge(s, n, 0u, g.k0, a, part); s = output_edge(s, n, 1u, g.k1, a, part);
+  s = output_edge(s, n, 2u, g.k2, a, part); s = output_edge(s, n, 3u, g.k3, a, part);
+  s = output_edge(s, n, 4u, g.k4, a, part); s = output_edge(s, n, 5u, g.k5, a, part);
+  s = output_edge(s, n, 6u, g.k6, a, part); s = output_edge(s, n, 7u, g.k7, a, part);
+  s = output_edge(s, n, 8u, g.k8, a, part); s = output_edge(s, n, 9u, g.k9, a, part);
+  s = output_edge(s, n, 10u, g.k10, a, part); s = output_edge(s, n, 11u, g.k11, a, part);
+  return s;
 }
 
 @compute @workgroup_size(64, 1, 1)

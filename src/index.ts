@@ -52,7 +52,7 @@ export { type ScoreOptions, type PruneSelectOptions, type PruneNormalization, PR
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';
 export { spmm, spmmTranspose, edgeGrad, edgeGradParts, edgePartFloats, edgeChunks, csrBuffers, columnWords, EDGE_CHUNK, type ByteColumns, type CsrBuffers } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
-export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, graphPartialFloats, GRAPH_ROWS, type GraphTables, type GraphTableValues } from './kernels/graph.js';
+export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, graphPartialFloats, GRAPH_ROWS, GRAPH_DENSE_OUTPUTS_MAX, type GraphTables, type GraphTableValues } from './kernels/graph.js';
 export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';

@@ -1,4 +1,5 @@
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
+import type { Block } from '../graph/structure.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource, Kernel } from './kernel.js';
@@ -7,14 +8,35 @@ import { family } from './sources.js';
 /** Batch rows per invocation of graph_forward / graph_backward (ROWS in shaders/graph.wgsl). */
 export const GRAPH_ROWS = 16;
 
+/**
+ * Output levels of at most this many neurons (a classifier's) take their tail edges densely
+ * (OUTPUTS in shaders/graph.wgsl): each source's rows are loaded once for all the outputs, and
+ * the outputs' gradients once per invocation, instead of one source or gradient row load per
+ * edge and row.
+ */
+export const GRAPH_DENSE_OUTPUTS_MAX = 12;
+
+/** An absent edge in the `outputEdges` table. */
+const NONE = 0xffffffff;
+
 /** The tables of shaders/graph.wgsl (4 u32 per entry; see its header). */
 export interface GraphTableValues {
   neurons: Uint32Array;
   edges: Uint32Array;
   sources: Uint32Array;
   outEdges: Uint32Array;
+  /**
+   * With dense outputs (`denseOutputs` > 0): per entry of `sources` and output neuron, the
+   * edge's entry in `outEdges` and its weight's parameter index (2 u32), or 0xffffffff twice
+   * where the source has no edge to that output; empty otherwise.
+   */
+  outputEdges: Uint32Array;
+  /** The output level's size where its tail edges run densely (≤ {@link GRAPH_DENSE_OUTPUTS_MAX}), else 0. */
+  denseOutputs: number;
   /** The feeders' entries at the end of `sources`. */
   feederSources: number;
+  /** With dense outputs, the first of the feeders' entries: those with edges into the outputs. */
+  feederOutputSources: number;
   /** The output level's neurons: the last entries of `neurons`. */
   outputs: number;
   /**
@@ -35,10 +57,13 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   const byEvaluation = (a: { src: number }, b: { src: number }) => order.get(a.src)! - order.get(b.src)!;
   const walked = [...tail.fed, ...tail.inner];
   const feeder = new Set(tail.feeders.map((l) => l.id));
+  const output = tail.levels[tail.levels.length - 1]!;
+  const denseOutputs = output.size <= GRAPH_DENSE_OUTPUTS_MAX ? output.size : 0;
   const neurons: number[] = [];
   const edges: number[] = [];
   for (const level of tail.levels) {
-    const into = walked.filter((b) => b.dst === level.id).sort(byEvaluation);
+    // Dense outputs: the output level's in-edges are walked from their sources (outputEdges).
+    const into = level === output && denseOutputs ? [] : walked.filter((b) => b.dst === level.id).sort(byEvaluation);
     const pre = tail.outer.some((b) => b.dst === level.id) ? 1 : 0;
     const code = activationCode(level.activation);
     for (let i = 0; i < level.size; i++) {
@@ -58,7 +83,21 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   }
   const sources: number[] = [];
   const outEdges: number[] = [];
-  let feederSources = 0;
+  const outputEdges: number[] = [];
+  // Feeders' entries apart, those with edges into the outputs first (feeders join no two
+  // levels, so their order is free): the kernels walk only those for the outputs.
+  const feederEntries: { source: number[]; outputs: number[]; intoOutputs: boolean }[] = [];
+  // Source j's out-edges in `blocks` onto outEdges; into `row` (outputEdges' for j) too, if given.
+  const pushOutEdges = (blocks: readonly Block[], j: number, row?: number[]) => {
+    for (const b of blocks) {
+      const t = b.topology;
+      for (let s = t.srcPtr[j]!; s < t.srcPtr[j + 1]!; s++) {
+        const e = t.srcEdges[s]!;
+        if (row) row.splice(2 * t.dstOf[e]!, 2, outEdges.length / 4, b.weightOffset + e);
+        outEdges.push(base(b.dst) + t.dstOf[e]!, size.get(b.dst)!, b.weightOffset + e, 0);
+      }
+    }
+  };
   // The tail's hidden levels, then its feeders, later levels first. A feeder whose blocks into
   // the output level wrote its gradient already gets its fed edges' part added (adds = 1), and
   // only its neurons with such edges are listed; otherwise every neuron is written.
@@ -66,20 +105,27 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     const out = walked.filter((b) => b.src === level.id);
     const code = activationCode(level.activation);
     const adds = feeder.has(level.id) && feederAdds(tail, level) ? 1 : 0;
+    // Dense outputs: each source's edges into hidden levels first, then those into the outputs.
+    const hiddenOut = denseOutputs ? out.filter((b) => b.dst !== output.id) : out;
+    const outputOut = denseOutputs ? out.filter((b) => b.dst === output.id) : [];
     for (let j = 0; j < level.size; j++) {
       const first = outEdges.length / 4;
-      for (const b of out) {
-        const t = b.topology;
-        for (let s = t.srcPtr[j]!; s < t.srcPtr[j + 1]!; s++) {
-          const e = t.srcEdges[s]!;
-          outEdges.push(base(b.dst) + t.dstOf[e]!, size.get(b.dst)!, b.weightOffset + e, 0);
-        }
-      }
-      if (adds && outEdges.length / 4 === first) continue;
+      pushOutEdges(hiddenOut, j);
+      const hiddenEnd = outEdges.length / 4;
+      const row = new Array<number>(2 * denseOutputs).fill(NONE);
+      pushOutEdges(outputOut, j, row);
+      const end = outEdges.length / 4;
+      if (adds && end === first) continue;
       const bias = feeder.has(level.id) ? 0 : level.biasOffset + j;
-      sources.push(base(level.id) + j, level.size, first, outEdges.length / 4, code, adds, bias, 0);
-      if (feeder.has(level.id)) feederSources++;
+      const source = [base(level.id) + j, level.size, first, end, code, adds, bias, hiddenEnd];
+      if (feeder.has(level.id)) feederEntries.push({ source, outputs: row, intoOutputs: end > hiddenEnd });
+      else (sources.push(...source), outputEdges.push(...row));
     }
+  }
+  const feederOutputSources = feederEntries.filter((f) => f.intoOutputs).length;
+  for (const f of [...feederEntries.filter((f) => f.intoOutputs), ...feederEntries.filter((f) => !f.intoOutputs)]) {
+    sources.push(...f.source);
+    outputEdges.push(...f.outputs);
   }
   const activationCodes = reached.reduce((bits, l) => bits | (1 << activationCode(l.activation)), 0);
   return {
@@ -87,8 +133,11 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     edges: Uint32Array.from(edges),
     sources: Uint32Array.from(sources),
     outEdges: Uint32Array.from(outEdges),
-    feederSources,
-    outputs: tail.levels[tail.levels.length - 1]!.size,
+    outputEdges: Uint32Array.from(outputEdges),
+    denseOutputs,
+    feederSources: feederEntries.length,
+    feederOutputSources,
+    outputs: output.size,
     activationCodes,
   };
 }
@@ -99,12 +148,17 @@ export interface GraphTables {
   edges: BindingResource;
   sources: BindingResource;
   outEdges: BindingResource;
+  outputEdges: BindingResource;
+  /** See {@link GraphTableValues}. */
+  denseOutputs: number;
   neuronCount: number;
   sourceCount: number;
   /** Entries of `outEdges`: every edge the tables hold. */
   outEdgeCount: number;
   /** See {@link GraphTableValues}. */
   feederSourceCount: number;
+  /** See {@link GraphTableValues}. */
+  feederOutputSourceCount: number;
   outputCount: number;
   activationCodes: number;
 }
@@ -117,10 +171,13 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
     edges: up('edges', values.edges),
     sources: up('sources', values.sources),
     outEdges: up('outEdges', values.outEdges),
+    outputEdges: up('outputEdges', values.outputEdges),
+    denseOutputs: values.denseOutputs,
     neuronCount: values.neurons.length / 8,
     sourceCount: values.sources.length / 8,
     outEdgeCount: values.outEdges.length / 4,
     feederSourceCount: values.feederSources,
+    feederOutputSourceCount: values.feederOutputSources,
     outputCount: values.outputs,
     activationCodes: values.activationCodes,
   };
@@ -132,7 +189,15 @@ function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
 }
 
 function graphParams(rows: number, t: GraphTables): Record<string, number> {
-  return { rows, neurons: t.neuronCount, sources: t.sourceCount, out_edges: t.outEdgeCount, feeder_sources: t.feederSourceCount, outputs: t.outputCount };
+  return {
+    rows,
+    neurons: t.neuronCount,
+    sources: t.sourceCount,
+    out_edges: t.outEdgeCount,
+    feeder_sources: t.feederSourceCount,
+    outputs: t.outputCount,
+    feeder_output_sources: t.feederOutputSourceCount,
+  };
 }
 
 /** Entries of the partial gradients: every edge of the tables, then every hidden tail neuron's bias. */
@@ -155,8 +220,8 @@ export async function graphForward(
   a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource },
 ): Promise<Dispatch> {
   const t = a.tables;
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes } });
-  const bindings = { neurons: t.neurons, edges: t.edges, param: a.params, arena: a.arena, feed_act: a.feederArena };
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs } });
+  const bindings = { neurons: t.neurons, edges: t.edges, sources: t.sources, output_edges: t.outputEdges, param: a.params, arena: a.arena, feed_act: a.feederArena };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
@@ -181,9 +246,11 @@ export async function graphBackward(
   },
 ): Promise<Dispatch> {
   const t = a.tables;
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes } });
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs } });
   const bindings = {
+    neurons: t.neurons,
     sources: t.sources,
+    output_edges: t.outputEdges,
     out_edges: t.outEdges,
     param: a.params,
     act: a.activations,

@@ -6,7 +6,7 @@ import { FUSE_MAX_LEVEL, feederAdds, fusedTail } from '../../src/graph/fusion.js
 import { Network } from '../../src/graph/network.js';
 import { blockFloats, completeBlock, type LevelSpec, Structure } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
-import { graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
+import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
 import { Workspace } from '../../src/train/workspace.js';
 import { randomEdges } from '../helpers/edges.js';
@@ -53,9 +53,10 @@ function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4): St
  * A tail with a feeder: inputs → F (relu) → A (tanh) → outputs (identity), F also feeding the
  * outputs through a complete dense block (`adds`: the graph backward adds to F's gradient) or,
  * without `adds`, a level G (relu) that feeds the outputs densely, so that the graph backward
- * writes F's gradient whole. Sparse blocks F→A and A→out; inputs → F sparse, inputs → A sparse.
+ * writes F's gradient whole (and, with `feederToOutputs`, a sparse block F→out that the graph
+ * kernels walk). Sparse blocks F→A and A→out; inputs → F sparse, inputs → A sparse.
  */
-function fedStructure(rng: Random, adds: boolean, inputs = 6, f = 5, a = 4, outputs = 3, g = 3): Structure {
+function fedStructure(rng: Random, adds: boolean, feederToOutputs = false, inputs = 6, f = 5, a = 4, outputs = 3, g = 3): Structure {
   const levels: LevelSpec[] = [
     { id: 0, size: inputs, activation: 'identity', role: 'input' },
     { id: 2, size: f, activation: 'relu', role: 'hidden' },
@@ -76,6 +77,7 @@ function fedStructure(rng: Random, adds: boolean, inputs = 6, f = 5, a = 4, outp
     sparse(2, 3, 0.6),
     sparse(3, 1, 0.7),
     ...(adds ? [dense(2, 1)] : [dense(2, 4), dense(4, 1)]),
+    ...(feederToOutputs ? [sparse(2, 1, 0.6)] : []),
   ]);
 }
 
@@ -131,6 +133,9 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     ['', (rng) => tailedStructure(rng), [64, 37]],
     [', a feeder added to', (rng) => fedStructure(rng, true), [37]],
     [', a feeder written whole', (rng) => fedStructure(rng, false), [37]],
+    [', a feeder with edges into the outputs', (rng) => fedStructure(rng, false, true), [37]],
+    // Past GRAPH_DENSE_OUTPUTS_MAX outputs, the output level's edges are walked by destination.
+    [', 13 outputs', (rng) => tailedStructure(rng, 7, 6, 5, GRAPH_DENSE_OUTPUTS_MAX + 1), [37]],
   ];
   for (const [what, structure, rowCounts] of cases) for (const rows of rowCounts) {
     it(`graph_forward, graph_backward and graph_edge_grad with statistics${what}, ${rows} rows`, async () => {
@@ -139,6 +144,11 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const ws = new Workspace(h.rec.device, h.owner, s, rows);
       const tail = ws.tail!;
       expect(tail).not.toBeNull();
+      // Which walk of the output level's edges this case runs (see GRAPH_DENSE_OUTPUTS_MAX).
+      expect(tail.tables.denseOutputs).toBe(s.output.size <= GRAPH_DENSE_OUTPUTS_MAX ? s.output.size : 0);
+      const feedsOutputs = tail.tail.fed.some((b) => b.dst === s.output.id);
+      expect(tail.tables.feederOutputSourceCount > 0).toBe(feedsOutputs);
+      if (what.includes('edges into the outputs')) expect(feedsOutputs).toBe(true);
       // graph_edge_grad sums each edge's parts where graph_backward left them, by out-edge:
       // every edge of the tables (the feeders' included) is an out-edge exactly once.
       const tailEdges = [...tail.tail.fed, ...tail.tail.inner].flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => b.weightOffset + e));
@@ -205,6 +215,7 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     ['', (rng) => tailedStructure(rng, 6, 5, 4, 3)],
     [' and a feeder added to', (rng) => fedStructure(rng, true)],
     [' and a feeder written whole', (rng) => fedStructure(rng, false)],
+    [' and a feeder with edges into the outputs', (rng) => fedStructure(rng, false, true)],
   ];
   for (const [what, structure] of networks) it(`a network with a fused tail${what}: outputs match the CPU graph, gradients match finite differences`, async () => {
     const rng = new Random(5);
