@@ -156,6 +156,8 @@ struct RowSums {
   s3: vec4<f32>,
 }
 
+fn no_rows() -> RowSums { return RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0)); }
+
 // sums + w · v, row by row.
 fn add_scaled(sums: RowSums, w: f32, v: RowSums) -> RowSums {
   let ww = vec4<f32>(w);
@@ -258,7 +260,7 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
     let a1 = vec4<u32>(head.x) + q.q1 * head.y;
     let a2 = vec4<u32>(head.x) + q.q2 * head.y;
     let a3 = vec4<u32>(head.x) + q.q3 * head.y;
-    var sums = RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+    var sums = no_rows();
     if (tail.z == 1u) { sums = arena_rows(head.x, head.y, q); }
     // Edges from feeders first (edges [first, tail.w)), then the tail's own: two loops, each
     // reading one arena, rather than a branch per edge, whose two sides a software adapter
@@ -285,8 +287,6 @@ struct OutputSums {
   k0: RowSums, k1: RowSums, k2: RowSums, k3: RowSums, k4: RowSums, k5: RowSums,
   k6: RowSums, k7: RowSums, k8: RowSums, k9: RowSums, k10: RowSums, k11: RowSums,
 }
-
-fn no_rows() -> RowSums { return RowSums(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0)); }
 
 // Output neuron k's two `neurons` entries.
 fn output_head(k: u32) -> vec4<u32> { return neurons[2u * (params.neurons - OUTPUTS + k)]; }
