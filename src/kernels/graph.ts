@@ -26,17 +26,15 @@ export interface GraphTableValues {
   sources: Uint32Array;
   outEdges: Uint32Array;
   /**
-   * With dense outputs (`denseOutputs` > 0): per entry of `sources` and output neuron, the
-   * edge's entry in `outEdges` and its weight's parameter index (2 u32), or 0xffffffff twice
-   * where the source has no edge to that output; empty otherwise.
+   * With dense outputs (`denseOutputs` > 0): per hidden tail neuron's entry of `sources` and
+   * output neuron, the edge's entry in `outEdges` and its weight's parameter index (2 u32), or
+   * 0xffffffff twice where the neuron has no edge to that output; empty otherwise.
    */
   outputEdges: Uint32Array;
   /** The output level's size where its tail edges run densely (≤ {@link GRAPH_DENSE_OUTPUTS_MAX}), else 0. */
   denseOutputs: number;
   /** The feeders' entries at the end of `sources`. */
   feederSources: number;
-  /** With dense outputs, the first of the feeders' entries: those with edges into the outputs. */
-  feederOutputSources: number;
   /** The output level's neurons: the last entries of `neurons`. */
   outputs: number;
   /**
@@ -62,8 +60,9 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   const neurons: number[] = [];
   const edges: number[] = [];
   for (const level of tail.levels) {
-    // Dense outputs: the output level's in-edges are walked from their sources (outputEdges).
-    const into = level === output && denseOutputs ? [] : walked.filter((b) => b.dst === level.id).sort(byEvaluation);
+    // Dense outputs: the output level's in-edges from the tail's own levels are walked from
+    // their sources (outputEdges); only those from feeders stay here.
+    const into = walked.filter((b) => b.dst === level.id && !(level === output && denseOutputs && !feeder.has(b.src))).sort(byEvaluation);
     const pre = tail.outer.some((b) => b.dst === level.id) ? 1 : 0;
     const code = activationCode(level.activation);
     for (let i = 0; i < level.size; i++) {
@@ -84,16 +83,17 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   const sources: number[] = [];
   const outEdges: number[] = [];
   const outputEdges: number[] = [];
-  // Feeders' entries apart, those with edges into the outputs first (feeders join no two
-  // levels, so their order is free): the kernels walk only those for the outputs.
-  const feederEntries: { source: number[]; outputs: number[]; intoOutputs: boolean }[] = [];
+  let feederSources = 0;
   // Source j's out-edges in `blocks` onto outEdges; into `row` (outputEdges' for j) too, if given.
   const pushOutEdges = (blocks: readonly Block[], j: number, row?: number[]) => {
     for (const b of blocks) {
       const t = b.topology;
       for (let s = t.srcPtr[j]!; s < t.srcPtr[j + 1]!; s++) {
         const e = t.srcEdges[s]!;
-        if (row) row.splice(2 * t.dstOf[e]!, 2, outEdges.length / 4, b.weightOffset + e);
+        if (row) {
+          row[2 * t.dstOf[e]!] = outEdges.length / 4;
+          row[2 * t.dstOf[e]! + 1] = b.weightOffset + e;
+        }
         outEdges.push(base(b.dst) + t.dstOf[e]!, size.get(b.dst)!, b.weightOffset + e, 0);
       }
     }
@@ -105,9 +105,11 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     const out = walked.filter((b) => b.src === level.id);
     const code = activationCode(level.activation);
     const adds = feeder.has(level.id) && feederAdds(tail, level) ? 1 : 0;
-    // Dense outputs: each source's edges into hidden levels first, then those into the outputs.
-    const hiddenOut = denseOutputs ? out.filter((b) => b.dst !== output.id) : out;
-    const outputOut = denseOutputs ? out.filter((b) => b.dst === output.id) : [];
+    // Dense outputs: a hidden tail neuron's edges into hidden levels first, then those into the
+    // outputs (a feeder's are all walked as edges: its rows live in the feeder arena).
+    const byEdge = !denseOutputs || feeder.has(level.id);
+    const hiddenOut = byEdge ? out : out.filter((b) => b.dst !== output.id);
+    const outputOut = byEdge ? [] : out.filter((b) => b.dst === output.id);
     for (let j = 0; j < level.size; j++) {
       const first = outEdges.length / 4;
       pushOutEdges(hiddenOut, j);
@@ -117,15 +119,10 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
       const end = outEdges.length / 4;
       if (adds && end === first) continue;
       const bias = feeder.has(level.id) ? 0 : level.biasOffset + j;
-      const source = [base(level.id) + j, level.size, first, end, code, adds, bias, hiddenEnd];
-      if (feeder.has(level.id)) feederEntries.push({ source, outputs: row, intoOutputs: end > hiddenEnd });
-      else (sources.push(...source), outputEdges.push(...row));
+      sources.push(base(level.id) + j, level.size, first, end, code, adds, bias, hiddenEnd);
+      if (feeder.has(level.id)) feederSources++;
+      else outputEdges.push(...row);
     }
-  }
-  const feederOutputSources = feederEntries.filter((f) => f.intoOutputs).length;
-  for (const f of [...feederEntries.filter((f) => f.intoOutputs), ...feederEntries.filter((f) => !f.intoOutputs)]) {
-    sources.push(...f.source);
-    outputEdges.push(...f.outputs);
   }
   const activationCodes = reached.reduce((bits, l) => bits | (1 << activationCode(l.activation)), 0);
   return {
@@ -135,8 +132,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     outEdges: Uint32Array.from(outEdges),
     outputEdges: Uint32Array.from(outputEdges),
     denseOutputs,
-    feederSources: feederEntries.length,
-    feederOutputSources,
+    feederSources,
     outputs: output.size,
     activationCodes,
   };
@@ -157,8 +153,6 @@ export interface GraphTables {
   outEdgeCount: number;
   /** See {@link GraphTableValues}. */
   feederSourceCount: number;
-  /** See {@link GraphTableValues}. */
-  feederOutputSourceCount: number;
   outputCount: number;
   activationCodes: number;
 }
@@ -177,7 +171,6 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
     sourceCount: values.sources.length / 8,
     outEdgeCount: values.outEdges.length / 4,
     feederSourceCount: values.feederSources,
-    feederOutputSourceCount: values.feederOutputSources,
     outputCount: values.outputs,
     activationCodes: values.activationCodes,
   };
@@ -189,15 +182,7 @@ function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
 }
 
 function graphParams(rows: number, t: GraphTables): Record<string, number> {
-  return {
-    rows,
-    neurons: t.neuronCount,
-    sources: t.sourceCount,
-    out_edges: t.outEdgeCount,
-    feeder_sources: t.feederSourceCount,
-    outputs: t.outputCount,
-    feeder_output_sources: t.feederOutputSourceCount,
-  };
+  return { rows, neurons: t.neuronCount, sources: t.sourceCount, out_edges: t.outEdgeCount, feeder_sources: t.feederSourceCount, outputs: t.outputCount };
 }
 
 /** Entries of the partial gradients: every edge of the tables, then every hidden tail neuron's bias. */
