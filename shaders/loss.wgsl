@@ -17,11 +17,17 @@
 //   @binding(5) stats   : storage, read_write  4 values, accumulated (+=)
 //
 // Dispatch: exactly one workgroup of 32 invocations, grid (1, 1, 1). Invocation i handles
-//   rows i, i + 32, …; a tree reduction in workgroup memory then lets invocation 0 alone
-//   add to `stats`, so accumulation needs no float atomics and is deterministic. 32 and not
-//   more: a software adapter runs a workgroup's invocations as coroutines and switches all of
-//   them at every barrier, so the reduction's cost grows with the width; a batch of 256 rows
-//   took 0.6–0.9 ms with 256 invocations and 0.13–0.19 ms with 32 (the per-row work is small).
+//   rows i, i + 32, …; after one barrier invocation 0 alone sums their 32 parts in order and
+//   adds them to `stats`, so accumulation needs no float atomics and is deterministic. 32 and
+//   not more, and one barrier, not a tree of five: a software adapter runs a workgroup's
+//   invocations as coroutines and switches all of them at every barrier (a batch of 256 rows
+//   took 0.6–0.9 ms with 256 invocations and 0.13–0.19 ms with 32; the tree's four more
+//   barriers cost 0.18 → 0.15 ms a batch of 256 in SwiftShader, Node).
+//
+// CLASSES (override, softmax_xent): 1–12, the number of classes, holds a row's logits in
+// registers, so each is loaded once and exponentiated once (the loop over a row loads each
+// logit three times, for the argmax, the sum and the gradient, and takes each exp twice). Same
+// operations in the same order, so the same bits; 0 (more classes) keeps the loop.
 
 struct Params {
   rows: u32,
@@ -36,6 +42,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read> targets: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad: array<f32>;
 @group(0) @binding(5) var<storage, read_write> stats: array<f32>;
+
+override CLASSES: u32 = 0u;
 
 const LANES: u32 = 32u;
 var<workgroup> loss_part: array<f32, 32>;
@@ -55,39 +63,112 @@ fn argmax_row(base: u32) -> u32 {
 // Sum loss_part and correct_part over the workgroup; invocation 0 adds them to stats.
 fn reduce_into_stats(lane: u32) {
   workgroupBarrier();
-  for (var stride = LANES / 2u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) {
-      loss_part[lane] = loss_part[lane] + loss_part[lane + stride];
-      correct_part[lane] = correct_part[lane] + correct_part[lane + stride];
-    }
-    workgroupBarrier();
-  }
   if (lane == 0u) {
-    stats[0] = stats[0] + loss_part[0];
-    stats[1] = stats[1] + correct_part[0];
+    var loss = loss_part[0];
+    var correct = correct_part[0];
+    for (var i = 1u; i < LANES; i = i + 1u) {
+      loss = loss + loss_part[i];
+      correct = correct + correct_part[i];
+    }
+    stats[0] = stats[0] + loss;
+    stats[1] = stats[1] + correct;
     stats[2] = stats[2] + f32(params.rows);
   }
+}
+
+// With CLASSES: logit j of the row at `base` (0 past CLASSES; j is a constant once inlined).
+fn logit_at(base: u32, j: u32) -> f32 {
+  if (j >= CLASSES) { return 0.0; }
+  return logits[base + j];
+}
+
+// Logits 4g .. 4g + 3 of the row at `base`.
+fn logits4(base: u32, g: u32) -> vec4<f32> {
+  return vec4<f32>(logit_at(base, 4u * g), logit_at(base, 4u * g + 1u), logit_at(base, 4u * g + 2u), logit_at(base, 4u * g + 3u));
+}
+
+// The running argmax (first of equals, as argmax_row) after logit j, value v.
+struct Best {
+  value: f32,
+  index: u32,
+}
+
+fn pick(best: Best, v: f32, j: u32) -> Best {
+  if (j < CLASSES && v > best.value) { return Best(v, j); }
+  return best;
+}
+
+// total + e for a class j inside CLASSES.
+fn add_class(total: f32, e: f32, j: u32) -> f32 {
+  if (j >= CLASSES) { return total; }
+  return total + e;
+}
+
+// The gradient of logit j: (e / total − onehot) · grad_scale.
+fn store_class_grad(base: u32, j: u32, e: f32, total: f32, label: u32) {
+  if (j >= CLASSES) { return; }
+  grad[base + j] = (e / total - select(0.0, 1.0, j == label)) * params.grad_scale;
+}
+
+// softmax_xent's work for one row with CLASSES: log Σ exp, its label's shifted logit, and
+// whether argmax = label (the loss is the first less the second, added as the loop adds it).
+fn class_row(r: u32) -> vec3<f32> {
+  let base = r * CLASSES;
+  let label = labels[r];
+  let a = logits4(base, 0u);
+  let b = logits4(base, 1u);
+  let c = logits4(base, 2u);
+  var best = Best(a.x, 0u);
+  best = pick(best, a.y, 1u); best = pick(best, a.z, 2u); best = pick(best, a.w, 3u);
+  best = pick(best, b.x, 4u); best = pick(best, b.y, 5u); best = pick(best, b.z, 6u); best = pick(best, b.w, 7u);
+  best = pick(best, c.x, 8u); best = pick(best, c.y, 9u); best = pick(best, c.z, 10u); best = pick(best, c.w, 11u);
+  let peak = vec4<f32>(best.value);
+  let ea = exp(a - peak);
+  let eb = exp(b - peak);
+  let ec = exp(c - peak);
+  var total = ea.x;
+  total = add_class(total, ea.y, 1u); total = add_class(total, ea.z, 2u); total = add_class(total, ea.w, 3u);
+  total = add_class(total, eb.x, 4u); total = add_class(total, eb.y, 5u); total = add_class(total, eb.z, 6u); total = add_class(total, eb.w, 7u);
+  total = add_class(total, ec.x, 8u); total = add_class(total, ec.y, 9u); total = add_class(total, ec.z, 10u); total = add_class(total, ec.w, 11u);
+  if (params.write_grad != 0u) {
+    store_class_grad(base, 0u, ea.x, total, label); store_class_grad(base, 1u, ea.y, total, label);
+    store_class_grad(base, 2u, ea.z, total, label); store_class_grad(base, 3u, ea.w, total, label);
+    store_class_grad(base, 4u, eb.x, total, label); store_class_grad(base, 5u, eb.y, total, label);
+    store_class_grad(base, 6u, eb.z, total, label); store_class_grad(base, 7u, eb.w, total, label);
+    store_class_grad(base, 8u, ec.x, total, label); store_class_grad(base, 9u, ec.y, total, label);
+    store_class_grad(base, 10u, ec.z, total, label); store_class_grad(base, 11u, ec.w, total, label);
+  }
+  return vec3<f32>(log(total), logits[base + label] - best.value, select(0.0, 1.0, best.index == label));
 }
 
 @compute @workgroup_size(32, 1, 1)
 fn softmax_xent(@builtin(local_invocation_index) lane: u32) {
   var loss = 0.0;
   var correct = 0.0;
-  for (var r = lane; r < params.rows; r = r + LANES) {
-    let base = r * params.classes;
-    let label = labels[r];
-    let top = argmax_row(base);
-    let peak = logits[base + top];
-    var total = 0.0;
-    for (var j = 0u; j < params.classes; j = j + 1u) {
-      total = total + exp(logits[base + j] - peak);
+  // CLASSES is a constant here: the pipeline keeps one of the two loops.
+  if (CLASSES > 0u) {
+    for (var r = lane; r < params.rows; r = r + LANES) {
+      let row = class_row(r);
+      loss = loss + row.x - row.y;
+      correct = correct + row.z;
     }
-    loss = loss + log(total) - (logits[base + label] - peak);
-    correct = correct + select(0.0, 1.0, top == label);
-    if (params.write_grad != 0u) {
+  } else {
+    for (var r = lane; r < params.rows; r = r + LANES) {
+      let base = r * params.classes;
+      let label = labels[r];
+      let top = argmax_row(base);
+      let peak = logits[base + top];
+      var total = 0.0;
       for (var j = 0u; j < params.classes; j = j + 1u) {
-        let p = exp(logits[base + j] - peak) / total;
-        grad[base + j] = (p - select(0.0, 1.0, j == label)) * params.grad_scale;
+        total = total + exp(logits[base + j] - peak);
+      }
+      loss = loss + log(total) - (logits[base + label] - peak);
+      correct = correct + select(0.0, 1.0, top == label);
+      if (params.write_grad != 0u) {
+        for (var j = 0u; j < params.classes; j = j + 1u) {
+          let p = exp(logits[base + j] - peak) / total;
+          grad[base + j] = (p - select(0.0, 1.0, j == label)) * params.grad_scale;
+        }
       }
     }
   }

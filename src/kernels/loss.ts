@@ -3,6 +3,9 @@ import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
 
+/** Classes up to which softmax_xent holds a row's logits in registers (CLASSES in shaders/loss.wgsl). */
+export const SOFTMAX_CLASSES_MAX = 12;
+
 /** Loss kernels of shaders/loss.wgsl. */
 export type LossEntry = 'softmax_xent' | 'mse' | 'accuracy';
 
@@ -28,7 +31,9 @@ export interface LossArgs {
 
 /** A recorded loss (+ gradient) with accumulation of loss and accuracy into `stats`. */
 export async function loss(rec: Recorder, a: LossArgs): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('loss'), entryPoint: a.entry });
+  // softmax_xent over at most 12 classes keeps a row's logits in registers (CLASSES).
+  const constants: Record<string, number> = a.entry === 'softmax_xent' && a.classes <= SOFTMAX_CLASSES_MAX ? { CLASSES: a.classes } : {};
+  const kernel = await rec.kernels.get({ ...family('loss'), entryPoint: a.entry, constants });
   // Each entry point binds only what it reads (reflection tells which); a missing one is an error.
   const resources = pickBindings(kernel, { logits: a.logits, labels: a.labels, targets: a.targets, grad: a.grad, stats: a.stats });
   return prepare(

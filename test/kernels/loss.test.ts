@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
-import { loss } from '../../src/kernels/loss.js';
+import { pickBindings, prepare } from '../../src/kernels/dispatch.js';
+import { loss, SOFTMAX_CLASSES_MAX } from '../../src/kernels/loss.js';
+import { family } from '../../src/kernels/sources.js';
 import { accuracyRef, mseRef, softmaxXentRef } from '../../src/reference/loss.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
@@ -42,6 +44,7 @@ describe('softmax_xent (shaders/loss.wgsl)', () => {
     [7, 10],
     [300, 10],
     [513, 3],
+    [37, SOFTMAX_CLASSES_MAX + 1], // past CLASSES: the loop over a row
   ] as const) {
     it(`matches the CPU reference on ${rows}×${classes}`, async () => {
       const rng = new Random(rows * classes);
@@ -58,6 +61,22 @@ describe('softmax_xent (shaders/loss.wgsl)', () => {
       expect(stats[2]).toBe(rows);
     });
   }
+
+  it('with a row in registers (CLASSES) gives the bits of the loop over a row', async () => {
+    const [rows, classes] = [1000, 10];
+    const rng = new Random(3);
+    const logits = randomArray(rng, rows * classes, -6, 6);
+    const labels = labelsFor(rng, rows, classes);
+    const registers = await runLoss('softmax_xent', logits, rows, classes, labels);
+    // The same dispatch with CLASSES = 0, as loss() builds it for more than 12 classes.
+    const kernel = await h.rec.kernels.get({ ...family('loss'), entryPoint: 'softmax_xent', constants: { CLASSES: 0 } });
+    const grad = h.output(rows * classes);
+    const stats = h.output(4);
+    const bindings = pickBindings(kernel, { logits: h.input(logits), labels: h.input(labels), grad, stats });
+    h.run(prepare(h.rec, kernel, { rows, classes, grad_scale: 1 / rows, write_grad: 1 }, bindings, [1, 1, 1]));
+    expect(Array.from(registers.grad)).toEqual(Array.from(await h.read(grad, rows * classes)));
+    expect(Array.from(registers.stats)).toEqual(Array.from(await h.read(stats, 4)));
+  });
 
   it('is stable for huge logits (no overflow to Inf/NaN)', async () => {
     const logits = Float32Array.from([1000, -1000, 0, 88.8, 89, 1e4]);
