@@ -17,6 +17,19 @@ const FD_TOL = 1e-3;
 
 const h = useHarness();
 
+/**
+ * The running statistics (|g|, g, g² per edge) that two identical weight-gradient steps left in
+ * `stats`, against twice the CPU's gradients `want` (tolerance TOL; 2·TOL for g²).
+ */
+async function reportStatsOfTwoSteps(what: string, stats: GPUBuffer, want: Float64Array) {
+  const edges = want.length;
+  const got = await h.read(stats, 3 * edges);
+  const sums = [0, 1, 2].map((k) => Array.from({ length: edges }, (_, e) => got[3 * e + k]!));
+  report(`${what} |g|`, relativeError(sums[0]!, Array.from(want, (g) => 2 * Math.abs(g))), TOL);
+  report(`${what} g`, relativeError(sums[1]!, Array.from(want, (g) => 2 * g)), TOL);
+  report(`${what} g²`, relativeError(sums[2]!, Array.from(want, (g) => 2 * g * g)), 2 * TOL);
+}
+
 function upload(b: CsrBlock): CsrBuffers {
   return csrBuffers(b, (_, values) => h.input(values));
 }
@@ -63,11 +76,7 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
       h.run([step, step]);
       const want = edgeGradRef(block, dz, x, rows);
       report(`edge_grad ${label}`, relativeError(await h.read(wgrad, edges), want), TOL);
-      const got = await h.read(stats, 3 * edges);
-      const sums = [0, 1, 2].map((k) => Array.from({ length: edges }, (_, e) => got[3 * e + k]!));
-      report(`edge stats |g| ${label}`, relativeError(sums[0]!, Array.from(want, (g) => 2 * Math.abs(g))), TOL);
-      report(`edge stats g ${label}`, relativeError(sums[1]!, Array.from(want, (g) => 2 * g)), TOL);
-      report(`edge stats g² ${label}`, relativeError(sums[2]!, Array.from(want, (g) => 2 * g * g)), 2 * TOL);
+      await reportStatsOfTwoSteps(`edge stats ${label}`, stats, want);
     });
 
     for (const accumulate of [false, true]) {
@@ -87,11 +96,7 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
         h.run([step, step]);
         const want = edgeGradRef(block, dz, x, rows);
         report(`edge_grad_parts ${label}`, relativeError(await h.read(wgrad, edges), want), TOL);
-        const got = await h.read(stats, 3 * edges);
-        const sums = [0, 1, 2].map((k) => Array.from({ length: edges }, (_, e) => got[3 * e + k]!));
-        report(`edge_grad_parts stats |g| ${label}`, relativeError(sums[0]!, Array.from(want, (g) => 2 * Math.abs(g))), TOL);
-        report(`edge_grad_parts stats g ${label}`, relativeError(sums[1]!, Array.from(want, (g) => 2 * g)), TOL);
-        report(`edge_grad_parts stats g² ${label}`, relativeError(sums[2]!, Array.from(want, (g) => 2 * g * g)), 2 * TOL);
+        await reportStatsOfTwoSteps(`edge_grad_parts stats ${label}`, stats, want);
       });
     }
   }
