@@ -21,8 +21,8 @@
 //   adds them to `stats`, so accumulation needs no float atomics and is deterministic. 32 and
 //   not more, and one barrier, not a tree of five: a software adapter runs a workgroup's
 //   invocations as coroutines and switches all of them at every barrier (a batch of 256 rows
-//   took 0.6–0.9 ms with 256 invocations and 0.13–0.19 ms with 32; the tree's four more
-//   barriers cost 0.18 → 0.15 ms a batch of 256 in SwiftShader, Node).
+//   took 0.6–0.9 ms with 256 invocations and 0.13–0.19 ms with 32, and 0.18 ms with the tree
+//   against 0.15 ms with one barrier, SwiftShader in Node).
 //
 // CLASSES (override, softmax_xent): 1–12, the number of classes, holds a row's logits in
 // registers, so each is loaded once and exponentiated once (the loop over a row loads each

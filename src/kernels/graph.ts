@@ -114,14 +114,15 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
       const first = outEdges.length / 4;
       pushOutEdges(hiddenOut, j);
       const hiddenEnd = outEdges.length / 4;
-      const row = new Array<number>(2 * denseOutputs).fill(NONE);
+      // This neuron's outputEdges row: with dense outputs, for hidden tail neurons only.
+      const row = byEdge ? undefined : new Array<number>(2 * denseOutputs).fill(NONE);
       pushOutEdges(outputOut, j, row);
       const end = outEdges.length / 4;
       if (adds && end === first) continue;
       const bias = feeder.has(level.id) ? 0 : level.biasOffset + j;
       sources.push(base(level.id) + j, level.size, first, end, code, adds, bias, hiddenEnd);
       if (feeder.has(level.id)) feederSources++;
-      else outputEdges.push(...row);
+      if (row) outputEdges.push(...row);
     }
   }
   const activationCodes = reached.reduce((bits, l) => bits | (1 << activationCode(l.activation)), 0);
