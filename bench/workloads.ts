@@ -309,13 +309,13 @@ export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, 
     const sparse = [
       await spmm(rec, { rows, block: csr, weight: buf(e), input: x, out: buf(rows * dst) }),
       await spmmTranspose(rec, { rows, block: csr, weight: buf(e), grad: dz, out: buf(rows * src), weightParts: { input: x, partials } }),
-      await edgeGradParts(rec, { rows, block: csr, partials, wgrad: buf(e), stats: buf(3 * e) }),
+      await edgeGradParts(rec, { rows, block: csr, partials, wgrad: buf(e) }),
     ];
     const w = buf(src * dst);
     const dense = [
       await matmul(rec, { m: rows, n: dst, k: src, lhs: x, rhs: w, out: buf(rows * dst) }),
       await matmul(rec, { m: rows, n: src, k: dst, lhs: dz, rhs: w, transRhs: true, out: buf(rows * src) }),
-      await matmul(rec, { m: src, n: dst, k: rows, lhs: x, transLhs: true, rhs: dz, out: buf(src * dst), stats: buf(3 * src * dst) }),
+      await matmul(rec, { m: src, n: dst, k: rows, lhs: x, transLhs: true, rhs: dz, out: buf(src * dst) }),
     ];
     return { sparse: measured(await timeDispatches(device, sparse, reps)), dense: measured(await timeDispatches(device, dense, reps)), edges: e };
   } finally {

@@ -26,8 +26,6 @@
 //                        or the m×n 0/1 mask of a dense block's present edges (MASKED: the
 //                        weight gradient of a block stored dense that lacks some edges)
 //   @binding(5) out    : storage, read_write  m×n row-major
-//   @binding(6) edge_stats : storage, read_write  3·m·n running sums (|v|, v, v²) per output
-//                        value, added when STATS (per-edge statistics of a weight gradient)
 //   @binding(7) active_rows : storage, read u32   ascending row indices of a block's weight
 //                        matrix (its sources with edges), read only when ACTIVE_K or ACTIVE_M
 //   @binding(8) lhs4   : storage, read        lhs as vec4 (bias_grad_vec4)
@@ -88,7 +86,6 @@ override TRANS_LHS: bool = false;
 override TRANS_RHS: bool = false;
 override ACCUMULATE: bool = false;
 override FINISH: u32 = 0u;
-override STATS: bool = false;
 override MASKED: bool = false;
 override ACT: u32 = 0u;
 
@@ -108,7 +105,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> aux: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
-@group(0) @binding(6) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(7) var<storage, read> active_rows: array<u32>;
 @group(0) @binding(8) var<storage, read> lhs4: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> out4: array<vec4<f32>>;
@@ -264,11 +260,6 @@ fn finish_value(at: u32, c: u32, value: f32) {
   if (FINISH == 1u) { v = activate(v + bias[c]); }
   if (MASKED && aux[at] == 0.0) { v = 0.0; } // an absent edge: exactly zero, whatever v is
   out[at] = v;
-  if (STATS) {
-    edge_stats[3u * at] = edge_stats[3u * at] + abs(v);
-    edge_stats[3u * at + 1u] = edge_stats[3u * at + 1u] + v;
-    edge_stats[3u * at + 2u] = edge_stats[3u * at + 2u] + v * v;
-  }
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)

@@ -64,9 +64,8 @@
 //                    invocation k at o · parts + k, parts = ceil(rows / 16); entries: the
 //                    out-edges, then the hidden tail neurons in the order of `sources`).
 //   graph_edge_grad  per entry of `partials`: the sum of its parts, in order, into the gradient
-//                    buffer, with STATS for an edge also (|g|, g, g²) added to its running
-//                    statistics (biases keep none); then per output neuron its bias's
-//                    Σ_r grad[r, i], from the gradient arena.
+//                    buffer; then per output neuron its bias's Σ_r grad[r, i], from the
+//                    gradient arena.
 //
 // Bindings (group 0):
 //   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs }
@@ -82,7 +81,6 @@
 //   @binding(9)  grad_out   : storage, rw              gradient arena   (backward)
 //   @binding(10) grad       : storage, read            gradient arena   (edge_grad)
 //   @binding(11) wgrad      : storage, rw              parameters       (edge_grad)
-//   @binding(12) edge_stats : storage, rw              3 × parameters   (edge_grad with STATS)
 //   @binding(13) feed_act   : storage, read            feeder activation arena (forward, backward)
 //   @binding(14) feed_grad  : storage, rw              feeder gradient arena   (backward)
 //   @binding(15) output_edges : storage, read vec2<u32> OUTPUTS × hidden tail neurons (forward, backward with OUTPUTS)
@@ -93,7 +91,6 @@
 //   neuron, grid (x, y, 1) with x·y·64 ≥ out_edges + sources − feeder_sources + outputs.
 
 override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
-override STATS: bool = false;
 override OUTPUTS: u32 = 0u; // 1–12: the output level's in-edges are walked densely (see above)
 
 const NONE: u32 = 0xffffffffu; // an absent edge in output_edges
@@ -121,7 +118,6 @@ struct Params {
 @group(0) @binding(9) var<storage, read_write> grad_out: array<f32>;
 @group(0) @binding(10) var<storage, read> grad: array<f32>;
 @group(0) @binding(11) var<storage, read_write> wgrad: array<f32>;
-@group(0) @binding(12) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(13) var<storage, read> feed_act: array<f32>;
 @group(0) @binding(14) var<storage, read_write> feed_grad: array<f32>;
 @group(0) @binding(15) var<storage, read> output_edges: array<vec2<u32>>;
@@ -460,14 +456,8 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
     for (var k = 0u; k < parts; k = k + 1u) { value = value + partials[i * parts + k]; }
     if (i >= params.out_edges) {
       wgrad[sources[2u * (i - params.out_edges) + 1u].z] = value;
-      return;
-    }
-    let p = out_edges[i].z;
-    wgrad[p] = value;
-    if (STATS) {
-      edge_stats[3u * p] = edge_stats[3u * p] + abs(value);
-      edge_stats[3u * p + 1u] = edge_stats[3u * p + 1u] + value;
-      edge_stats[3u * p + 2u] = edge_stats[3u * p + 2u] + value * value;
+    } else {
+      wgrad[out_edges[i].z] = value;
     }
     return;
   }

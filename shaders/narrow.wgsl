@@ -21,13 +21,12 @@
 //   @binding(3) weight     : storage, read   src × n
 //   @binding(4) dx         : storage, rw     rows × src   written, or added to when ACCUMULATE
 //   @binding(5) dw         : storage, rw     src × n
-//   @binding(6) edge_stats : storage, rw     3 · src · n  (|g|, g, g²) of each weight gradient, added when STATS
 //   @binding(7) mask       : storage, read   src × n      0/1, MASKED only: a dense block lacking
 //                                                         some edges, whose gradients stay 0
 //
 // Overrides: ACT the source level's activation (activation.wgsl); ACCUMULATE (the source level
 //   feeds several blocks: the first writes dx, the others add; act' multiplies each block's part,
-//   as in dense.wgsl); STATS; MASKED; COL_GROUPS 1–3 (n ≤ 4 · COL_GROUPS: the vec4s of a row of
+//   as in dense.wgsl); MASKED; COL_GROUPS 1–3 (n ≤ 4 · COL_GROUPS: the vec4s of a row of
 //   dz and W that are loaded; the others stay zero and fold away).
 //
 // Dispatch: workgroup 4, one invocation per 8 source neurons: grid (x, y, 1) with
@@ -35,7 +34,6 @@
 //   Loads clamp into range and stores are masked, so any rows, src ≥ 1 and 1 ≤ n ≤ 12 work.
 
 override ACCUMULATE: bool = false;
-override STATS: bool = false;
 override MASKED: bool = false;
 override ACT: u32 = 0u;
 override COL_GROUPS: u32 = 3u;
@@ -54,7 +52,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> weight: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dw: array<f32>;
-@group(0) @binding(6) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(7) var<storage, read> mask: array<f32>;
 
 // Where columns 4·group .. 4·group + 3 of an n-wide row starting at `base` are (clamped to the
@@ -117,7 +114,7 @@ fn visit(r: u32, i: u32, d: Row, nr: Neuron) -> Neuron {
   return Neuron(nr.w, Row(fma(av, d.c0, nr.g.c0), fma(av, d.c1, nr.g.c1), fma(av, d.c2, nr.g.c2)));
 }
 
-// The weight gradients of source neuron i (with their statistics and mask).
+// The weight gradients of source neuron i (with their mask).
 fn finish(i: u32, nr: Neuron) {
   if (i >= params.src) { return; }
   for (var c = 0u; c < params.n; c = c + 1u) {
@@ -125,11 +122,6 @@ fn finish(i: u32, nr: Neuron) {
     var v = select(select(nr.g.c2[c % 4u], nr.g.c1[c % 4u], c < 8u), nr.g.c0[c % 4u], c < 4u);
     if (MASKED && mask[at] == 0.0) { v = 0.0; } // an absent edge: exactly zero
     dw[at] = v;
-    if (STATS) {
-      edge_stats[3u * at] = edge_stats[3u * at] + abs(v);
-      edge_stats[3u * at + 1u] = edge_stats[3u * at + 1u] + v;
-      edge_stats[3u * at + 2u] = edge_stats[3u * at + 2u] + v * v;
-    }
   }
 }
 

@@ -1,6 +1,17 @@
-// score.wgsl — edge significance scores, min–max normalisation and threshold selection.
+// score.wgsl — running per-edge statistics, edge significance scores, min–max normalisation
+// and threshold selection.
 //
 // Entry points:
+//   accumulate  one step's running statistics: stats[3k..3k+2] += (|g|, g, g²) for every value
+//            k of the gradient buffer (parameters' order: a block's weights at its offset, 3
+//            sums a value). Training dispatches it after the backward pass, in the epochs whose
+//            statistics a policy reads, over the whole buffer: biases' sums are kept too and
+//            read by nobody. One kernel for every block form, where each weight-gradient kernel
+//            kept a STATS variant of its own before: a second pipeline for each, compiled again
+//            at every growth, for three loads and three stores a value.
+//   accumulate_vec4  the same, 4 values an invocation (count a multiple of 4, as the parameter
+//            buffer always is): one vec4 load of g, 3 of the sums and 3 stores, where the
+//            scalar form makes 4 loads and 3 stores a value (a software adapter pays per access).
 //   score    scores[k] = metric of value k of a block's weights (same order as its storage),
 //            from the running statistics (Σ|g|, Σg, Σg² over `batches` batches) or the weight:
 //              METRIC 0 abs-grad       mean: Σ|g|/B       variance: Σg²/B − (Σ|g|/B)²
@@ -30,8 +41,12 @@
 //   @binding(6) counter : storage, rw      atomic<u32> (select)
 //   @binding(7) mask    : storage, read    count 0/1 values: which values are edges (score, MASKED;
 //                         absent ones score -1 and are skipped by minmax and select)
+//   accumulate:      @binding(8) grads : storage, read  count values;
+//                    @binding(9) sums  : storage, rw    3 × count values (Σ|g|, Σg, Σg² a value)
+//   accumulate_vec4: the same as vec4 arrays, @binding(10) grads4 and @binding(11) sums4.
 //
-// Dispatch: score, select: workgroup 256, one invocation per value, grid (x, y, 1) with
+// Dispatch: accumulate, score, select: workgroup 256, one invocation per value (accumulate_vec4:
+//   per 4 values, count / 4 invocations), grid (x, y, 1) with
 //   x·y·256 ≥ count. minmax: workgroup 256, grid (x, 1, 1) with any x ≥ 1; each invocation
 //   walks the values strided by the grid's size.
 
@@ -55,12 +70,40 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> picked: array<f32>;
 @group(0) @binding(6) var<storage, read_write> counter: atomic<u32>;
 @group(0) @binding(7) var<storage, read> mask: array<f32>;
+@group(0) @binding(8) var<storage, read> grads: array<f32>;
+@group(0) @binding(9) var<storage, read_write> sums: array<f32>;
+@group(0) @binding(10) var<storage, read> grads4: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read_write> sums4: array<vec4<f32>>;
 
 // Scores are ≥ 0; this marks the values of masked dense blocks that are not edges.
 const ABSENT: f32 = -1.0;
 
 fn index_of(id: vec3<u32>, groups: vec3<u32>) -> u32 {
   return id.x + id.y * groups.x * 256u;
+}
+
+@compute @workgroup_size(256, 1, 1)
+fn accumulate(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let k = index_of(id, groups);
+  if (k >= params.count) { return; }
+  let g = grads[k];
+  sums[3u * k] = sums[3u * k] + abs(g);
+  sums[3u * k + 1u] = sums[3u * k + 1u] + g;
+  sums[3u * k + 2u] = sums[3u * k + 2u] + g * g;
+}
+
+// Values 4i..4i+3: their 12 sums are 3 vec4s, (|g0|, g0, g0², |g1|), (g1, g1², |g2|, g2),
+// (g2², |g3|, g3, g3²).
+@compute @workgroup_size(256, 1, 1)
+fn accumulate_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = index_of(id, groups);
+  if (i >= params.count / 4u) { return; }
+  let g = grads4[i];
+  let a = abs(g);
+  let q = g * g;
+  sums4[3u * i] = sums4[3u * i] + vec4<f32>(a.x, g.x, q.x, a.y);
+  sums4[3u * i + 1u] = sums4[3u * i + 1u] + vec4<f32>(g.y, q.y, a.z, g.z);
+  sums4[3u * i + 2u] = sums4[3u * i + 2u] + vec4<f32>(q.z, a.w, g.w, q.w);
 }
 
 @compute @workgroup_size(256, 1, 1)

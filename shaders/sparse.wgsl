@@ -10,9 +10,7 @@
 //   spmm        out[r, i] = finish(Σ_{e into i} weight[e] · input[r, src_of[e]])   (forward)
 //   spmm_t      out[r, j] = finish(Σ_{e out of j} weight[e] · grad[r, dst_of[e]])  (input gradient)
 //   edge_grad   wgrad[e] = Σ_r grad[r, dst_of[e]] · input[r, src_of[e]]            (weight gradient)
-//               and, when STATS, edge_stats[3e..3e+2] += (|g|, g, g²): the running per-edge
-//               statistics that expansion scores edges with, at no extra pass over the data.
-//   edge_grad_parts  the same weight gradients (and statistics) as sums of the parts that
+//   edge_grad_parts  the same weight gradients as sums of the parts that
 //               spmm_t with PARTIALS left: a block out of a hidden level runs its weight
 //               gradient inside its input gradient, which loads every edge's grad rows anyway;
 //               it then loads its source's input rows once and stores, per edge and 16 rows,
@@ -54,7 +52,6 @@
 //   @binding(10) aux        : storage, read      rows × src        (spmm_t, FINISH 2)
 //   @binding(11) grad       : storage, read      rows × dst        (spmm_t, edge_grad)
 //   @binding(12) wgrad      : storage, rw        edges             (edge_grad)
-//   @binding(13) edge_stats : storage, rw        3 × edges         (edge_grad with STATS)
 //   @binding(14) chunks     : storage, read u32  2 × chunks        (edge_grad)
 //   @binding(15) active_src : storage, read u32  active sources    (spmm_t with ACTIVE_ONLY)
 //   @binding(16) input_columns : storage, read u32  src × column_words (spmm, edge_grad with
@@ -72,7 +69,6 @@
 override ACCUMULATE: bool = false;
 override FINISH: u32 = 0u;
 override ACT: u32 = 0u;
-override STATS: bool = false;
 override ACTIVE_ONLY: bool = false;
 override INPUT_COLUMNS: bool = false;
 override UNORM: bool = false;
@@ -104,7 +100,6 @@ struct Params {
 @group(0) @binding(10) var<storage, read> aux: array<f32>;
 @group(0) @binding(11) var<storage, read> grad: array<f32>;
 @group(0) @binding(12) var<storage, read_write> wgrad: array<f32>;
-@group(0) @binding(13) var<storage, read_write> edge_stats: array<f32>;
 @group(0) @binding(14) var<storage, read> chunks: array<u32>;
 @group(0) @binding(15) var<storage, read> active_src: array<u32>;
 @group(0) @binding(16) var<storage, read> input_columns: array<u32>;
@@ -315,17 +310,7 @@ fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
   }
   }
   for (var k = 0u; k < count; k = k + 1u) {
-    store_edge_grad(first + k, select(high[k - 4u], low[k], k < 4u));
-  }
-}
-
-// Edge e's weight gradient g, and with STATS its running statistics.
-fn store_edge_grad(e: u32, g: f32) {
-  wgrad[e] = g;
-  if (STATS) {
-    edge_stats[3u * e] = edge_stats[3u * e] + abs(g);
-    edge_stats[3u * e + 1u] = edge_stats[3u * e + 1u] + g;
-    edge_stats[3u * e + 2u] = edge_stats[3u * e + 2u] + g * g;
+    wgrad[first + k] = select(high[k - 4u], low[k], k < 4u);
   }
 }
 
@@ -336,7 +321,7 @@ fn edge_grad_parts(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   let parts = part_count();
   var g = 0.0;
   for (var k = 0u; k < parts; k = k + 1u) { g = g + partials[e * parts + k]; }
-  store_edge_grad(e, g);
+  wgrad[e] = g;
 }
 
 // edge_grad's sums for a chunk of `count` edges into neuron i from sources j (clamped repeats

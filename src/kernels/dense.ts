@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { type Activation, activationCode } from './activation.js';
-import { type Dispatch, noStats, type Recorder, prepare } from './dispatch.js';
+import { type Dispatch, type Recorder, prepare } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -106,8 +106,6 @@ export interface MatmulArgs {
   bias?: BindingResource;
   /** m×n activations of the layer below, for `activation-grad`. */
   aux?: BindingResource;
-  /** 3·m·n running sums (|v|, v, v²) of each output value, added to (per-edge statistics). */
-  stats?: BindingResource;
   /** m×n 0/1 values: where 0 the result is stored as 0 (the weight gradient of a dense block lacking edges). */
   mask?: BindingResource;
   /**
@@ -117,7 +115,7 @@ export interface MatmulArgs {
    * walks only those indices (forward x·W; k stays the stored extent). `along: 'm'`: only those
    * rows of out are computed and stored (weight gradient xᵀ·dz; m stays the stored extent, the
    * other rows are left as they are). `compact`: the weight matrix stores only those rows, in
-   * order (count × n): the forward's rhs and the weight gradient's out (and mask, stats) are
+   * order (count × n): the forward's rhs and the weight gradient's out (and mask) are
    * that compact matrix, and m / k are the input's extents.
    */
   activeRows?: { indices: BindingResource; count: number; along: 'k' | 'm'; compact?: boolean };
@@ -161,7 +159,6 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       TRANS_RHS: a.transRhs ?? false,
       ACCUMULATE: a.accumulate ?? false,
       FINISH: FINISH_CODE[a.epilogue ?? 'none'],
-      STATS: Boolean(a.stats),
       MASKED: Boolean(a.mask),
       ACT: activationCode(a.activation ?? 'identity'),
       WG_X: shape.x,
@@ -175,9 +172,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       UNORM: Boolean(a.lhsBytes) && isUnormScale(a.lhsBytes!.scale),
     },
   });
-  // Bindings the chosen epilogue never reads still need a buffer: read-only ones reuse lhs,
-  // the writable stats binding gets a tiny buffer of its own (writable bindings may not alias).
-  const stats = a.stats ?? noStats(rec);
+  // Bindings the chosen epilogue never reads still need a buffer: they reuse lhs.
   return prepare(
     rec,
     kernel,
@@ -189,7 +184,6 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       out: a.out,
       bias: a.bias ?? a.lhs,
       aux: a.mask ?? a.aux ?? a.lhs,
-      edge_stats: stats,
       active_rows: a.activeRows?.indices ?? a.lhs,
     },
     [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1],

@@ -89,7 +89,7 @@ export function pickBindings(kernel: Kernel, given: Record<string, BindingResour
 const placeholders = new WeakMap<object, GPUBuffer>();
 
 /** One small writable buffer per recorder, bound where a kernel's optional output is unused. */
-export function noStats(rec: Recorder): GPUBuffer {
+export function unusedOutput(rec: Recorder): GPUBuffer {
   let buffer = placeholders.get(rec.owner);
   if (!buffer) {
     buffer = rec.owner.create('unused-output', 16, GPUBufferUsage.STORAGE).buffer;

@@ -1,5 +1,5 @@
 import type { OwnedBuffer } from '../gpu/memory.js';
-import { type Dispatch, noStats, type Recorder } from './dispatch.js';
+import { type Dispatch, unusedOutput, type Recorder } from './dispatch.js';
 import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
 import { family } from './sources.js';
 import { type ByteColumns, columnWords } from './sparse.js';
@@ -86,7 +86,7 @@ export async function gatherEpoch(
   else if (x16 || words4 || columns16) resources.source16 = a.data;
   else resources.source = a.data;
   // gather_columns16 names the rows' output whether or not ROWS_TOO writes it.
-  if (columns16) resources.out_rows4 = a.rowsOut ?? noStats(rec);
+  if (columns16) resources.out_rows4 = a.rowsOut ?? unusedOutput(rec);
   if (words4 || columns) resources.out_words4 = a.out;
   else if (a.source === 'u32' || packed) resources.out_u32 = a.out;
   else if (vec4) resources.out4 = a.out;

@@ -1,7 +1,7 @@
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import type { Block } from '../graph/structure.js';
 import { activationCode } from './activation.js';
-import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { type Dispatch, unusedOutput, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
@@ -251,8 +251,7 @@ export async function graphBackward(
 /**
  * Gradients of the tail's edge weights (its feeders' edges into it included) and hidden biases,
  * summed from the parts that {@link graphBackward} left in `partials` for the same rows, and of
- * its output biases (from the gradient arena), into `wgrad` (the flat gradient buffer); with
- * `stats`, the edges' running statistics too.
+ * its output biases (from the gradient arena), into `wgrad` (the flat gradient buffer).
  */
 export async function graphEdgeGrad(
   rec: Recorder,
@@ -262,11 +261,10 @@ export async function graphEdgeGrad(
     gradients: BindingResource;
     partials: BindingResource;
     wgrad: BindingResource;
-    stats?: BindingResource;
   },
 ): Promise<Dispatch> {
   const t = a.tables;
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad', constants: { STATS: Boolean(a.stats) } });
-  const bindings = { neurons: t.neurons, sources: t.sources, out_edges: t.outEdges, partials: a.partials, grad: a.gradients, wgrad: a.wgrad, edge_stats: a.stats ?? noStats(rec) };
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad' });
+  const bindings = { neurons: t.neurons, sources: t.sources, out_edges: t.outEdges, partials: a.partials, grad: a.gradients, wgrad: a.wgrad };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), kernel.groupsFor1D(partialEntries(t) + t.outputCount));
 }

@@ -1,7 +1,7 @@
 import { ShapeError } from '../errors.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
-import { type Dispatch, noStats, prepare, type Recorder } from './dispatch.js';
+import { type Dispatch, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -30,8 +30,6 @@ export interface NarrowBackwardArgs {
   /** The source level's activation (its derivative multiplies dx). */
   activation: Activation;
   accumulate?: boolean;
-  /** 3 · src · n running sums (|g|, g, g²) of each weight gradient, added to. */
-  stats?: BindingResource;
   /** src × n 0/1 values: where 0 the weight gradient is stored as 0 (a dense block lacking edges). */
   mask?: BindingResource;
 }
@@ -40,7 +38,7 @@ export interface NarrowBackwardArgs {
  * Both backward products of a dense block into a narrow level in one dispatch: the input
  * gradient of the source level and the block's weight gradient, with one pass over the batch
  * (see shaders/narrow.wgsl). The same values as dense.wgsl's two products (`matmul` with the
- * `activation-grad` epilogue, and `transLhs` with `stats` and `mask`), summed in another order.
+ * `activation-grad` epilogue, and `transLhs` with `mask`), summed in another order.
  */
 export async function narrowBackward(rec: Recorder, a: NarrowBackwardArgs): Promise<Dispatch> {
   if (!(Number.isInteger(a.n) && a.n >= 1 && a.n <= NARROW_MAX)) throw new ShapeError(`narrowBackward serves levels of 1 to ${NARROW_MAX} neurons, got ${a.n}`);
@@ -50,7 +48,6 @@ export async function narrowBackward(rec: Recorder, a: NarrowBackwardArgs): Prom
     constants: {
       ACT: activationCode(a.activation),
       ACCUMULATE: a.accumulate ?? false,
-      STATS: Boolean(a.stats),
       MASKED: Boolean(a.mask),
       COL_GROUPS: Math.ceil(a.n / 4),
     },
@@ -59,9 +56,8 @@ export async function narrowBackward(rec: Recorder, a: NarrowBackwardArgs): Prom
     rec,
     kernel,
     { rows: a.rows, src: a.src, n: a.n },
-    // Unused optional bindings still need a buffer: the read-only mask reuses dz, the writable
-    // statistics a tiny buffer of their own (writable bindings may not alias).
-    { act: a.act, dz: a.dz, weight: a.weight, dx: a.dx, dw: a.dw, edge_stats: a.stats ?? noStats(rec), mask: a.mask ?? a.dz },
+    // Without a mask its binding still needs a buffer: it reuses dz.
+    { act: a.act, dz: a.dz, weight: a.weight, dx: a.dx, dw: a.dw, mask: a.mask ?? a.dz },
     kernel.groupsFor1D(Math.ceil(a.src / NEURONS)),
   );
 }

@@ -12,6 +12,20 @@ export type Metric = (typeof METRICS)[number];
 export const AGGREGATIONS = ['mean', 'variance'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
 
+/**
+ * One step's running statistics: adds (|g|, g, g²) of each of the first `count` values of
+ * `grads` to its 3 sums in `sums` (3 × count floats, in the values' order). Training records it
+ * after the backward pass over the whole gradient buffer, so every block form's weight
+ * gradients feed the statistics the same way; a custom loop can do the same after its own
+ * backward. 4 values an invocation where `count` is a multiple of 4.
+ */
+export async function accumulateStatistics(rec: Recorder, a: { count: number; grads: BindingResource; sums: BindingResource }): Promise<Dispatch> {
+  const vec4 = a.count % 4 === 0;
+  const kernel = await rec.kernels.get({ ...family('score'), entryPoint: vec4 ? 'accumulate_vec4' : 'accumulate' });
+  const resources = vec4 ? { grads4: a.grads, sums4: a.sums } : { grads: a.grads, sums: a.sums };
+  return prepare(rec, kernel, { count: a.count, batches: 0, threshold: 0, offset: 0 }, pickBindings(kernel, resources), kernel.groupsFor1D(vec4 ? a.count / 4 : a.count));
+}
+
 /** Scores of one block's `count` values, written at `offset` of `scores`. */
 export async function scoreBlock(
   rec: Recorder,

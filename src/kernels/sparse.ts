@@ -2,7 +2,7 @@ import { activeSources, type CsrBlock } from '../graph/csr.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { isUnormScale } from './dense.js';
-import { type Dispatch, noStats, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { type Dispatch, unusedOutput, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -187,7 +187,7 @@ export async function spmmTranspose(
   });
   const b = a.block;
   // Without weightParts the input and partials bindings are unread: bound to placeholders.
-  const parts = a.weightParts ?? { input: a.grad, partials: noStats(rec) };
+  const parts = a.weightParts ?? { input: a.grad, partials: unusedOutput(rec) };
   const bindings = {
     src_ptr: b.srcPtr,
     src_edges: b.srcEdges,
@@ -217,7 +217,7 @@ function inputBindings(a: { input: BindingResource; inputColumns?: ByteColumns }
   return { input: a.input, input_columns: a.inputColumns?.buffer ?? a.input };
 }
 
-/** Per-edge weight gradients; with `stats`, also adds (|g|, g, g²) to 3 running sums per edge. */
+/** Per-edge weight gradients. */
 export async function edgeGrad(
   rec: Recorder,
   a: {
@@ -229,36 +229,33 @@ export async function edgeGrad(
     /** The input as byte columns instead (a batch of u8 inputs). */
     inputColumns?: ByteColumns;
     wgrad: BindingResource;
-    stats?: BindingResource;
   },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: { STATS: Boolean(a.stats), ...columnConstants(a.inputColumns) } });
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: columnConstants(a.inputColumns) });
   const b = a.block;
-  const stats = a.stats ?? noStats(rec);
   return prepare(
     rec,
     kernel,
     blockParams(a.rows, b, a.inputColumns),
-    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, ...inputBindings(a), wgrad: a.wgrad, edge_stats: stats, chunks: b.chunks }),
+    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, ...inputBindings(a), wgrad: a.wgrad, chunks: b.chunks }),
     kernel.groupsFor1D(b.chunkCount),
   );
 }
 
 /**
  * Per-edge weight gradients summed from the parts that {@link spmmTranspose} with `weightParts`
- * left in `partials` for the same rows; with `stats`, also adds (|g|, g, g²) to 3 running sums
- * per edge, as {@link edgeGrad} does.
+ * left in `partials` for the same rows.
  */
 export async function edgeGradParts(
   rec: Recorder,
-  a: { rows: number; block: CsrBuffers; partials: BindingResource; wgrad: BindingResource; stats?: BindingResource },
+  a: { rows: number; block: CsrBuffers; partials: BindingResource; wgrad: BindingResource },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts', constants: { STATS: Boolean(a.stats) } });
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts' });
   return prepare(
     rec,
     kernel,
     blockParams(a.rows, a.block),
-    pickBindings(kernel, { partials: a.partials, wgrad: a.wgrad, edge_stats: a.stats ?? noStats(rec) }),
+    pickBindings(kernel, { partials: a.partials, wgrad: a.wgrad }),
     kernel.groupsFor1D(a.block.edges),
   );
 }

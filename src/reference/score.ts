@@ -1,6 +1,18 @@
 /** CPU reference of shaders/score.wgsl (float64). */
 import type { Aggregation, Metric } from '../kernels/score.js';
 
+/** `sums` (3 per value: Σ|g|, Σg, Σg²) after one more step's gradients `grads`. */
+export function accumulateStatisticsRef(sums: ArrayLike<number>, grads: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(sums);
+  for (let k = 0; k < grads.length; k++) {
+    const g = grads[k]!;
+    out[3 * k] = out[3 * k]! + Math.abs(g);
+    out[3 * k + 1] = out[3 * k + 1]! + g;
+    out[3 * k + 2] = out[3 * k + 2]! + g * g;
+  }
+  return out;
+}
+
 /** Score of each value from its running statistics (3 per value) or weight. */
 export function scoreRef(metric: Metric, aggregation: Aggregation, stats: ArrayLike<number>, weights: ArrayLike<number>, batches: number): Float64Array {
   const b = Math.max(batches, 1);

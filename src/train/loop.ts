@@ -15,7 +15,7 @@ import { resolveFitOptions } from './options.js';
 import { referencePolicy } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
-import { type GraphView, recordBackward, recordForward, recordLoss, settleAll } from './passes.js';
+import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
 import { STATS_SLOT, Workspace } from './workspace.js';
 
 /** Rows per chunk when evaluating or predicting. */
@@ -153,17 +153,14 @@ function toEvaluation(stats: Float32Array, offset: number, classification: boole
   return { loss: stats[offset]! / rows, accuracy: classification ? stats[offset + 1]! / rows : Number.NaN, rows };
 }
 
-/**
- * Everything recorded for one structure, with or without running statistics: replaced after
- * the network grows or when the statistics are switched on or off.
- */
+/** Everything recorded for one structure: replaced after the network grows. */
 interface FitPlans {
   structure: Trainable['structure'];
-  /** Whether the weight gradients add to the running statistics. */
-  collecting: boolean;
   owner: BufferOwner;
   trainWs: Workspace;
   steps: Dispatch[][];
+  /** Appended to a step in the epochs that collect running statistics (fit with a policy or `edgeStatistics`). */
+  statistics: Dispatch | null;
   evalWs: Workspace | null;
   evaluation: { steps: Dispatch[][] } | null;
 }
@@ -191,7 +188,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const order = storageBuffer(device, owner, 'order.train', train.rows * 4);
     const slots = batches(train.rows, batchRows);
 
-    const record = async (collect: boolean): Promise<FitPlans> => {
+    const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
       const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData, net));
@@ -205,16 +202,17 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         const [forward, loss, backward, updates] = await settleAll([
           recordForward(rec, net, trainWs, rows),
           recordLoss(rec, net, trainWs, rows, o.loss, true, 0),
-          recordBackward(rec, net, trainWs, rows, collect),
+          recordBackward(rec, net, trainWs, rows),
           update,
         ]);
         return [...forward, ...loss, ...backward, ...updates];
       });
-      const [steps, evaluation] = await settleAll([
+      const [steps, evaluation, accumulate] = await settleAll([
         assembleSteps(slots, gathers, bodies),
         valData && evalWs ? recordInference(net, rec, valData, evalWs, o.loss) : null,
+        statistics ? recordStatistics(rec, net) : null,
       ]);
-      return { structure: net.structure, collecting: collect, owner: planOwner, trainWs, steps, evalWs, evaluation };
+      return { structure: net.structure, owner: planOwner, trainWs, steps, statistics: accumulate, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
     const progress = options.onProgress ? progressReporter(owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
@@ -224,10 +222,10 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       submitChunks(device, p.evalWs, p.evaluation.steps);
       return toEvaluation(await gpu.readFloats(p.evalWs.stats.buffer, STATS_SLOT / 4, 4), 0, classification);
     };
-    const current = async (collect: boolean): Promise<FitPlans> => {
-      if (!plans || plans.structure !== net.structure || plans.collecting !== collect) {
+    const current = async (): Promise<FitPlans> => {
+      if (!plans || plans.structure !== net.structure) {
         plans?.owner.destroy();
-        plans = await record(collect);
+        plans = await record();
       }
       return plans;
     };
@@ -235,12 +233,12 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const started = performance.now();
       // A policy reads the statistics only after some epochs (the reference: one that may
-      // expand, and the pruning); the others train with kernels compiled without them, not
-      // switched off by a uniform: on a software adapter the statistics code slows a kernel
-      // either way (a 784×10 weight gradient: 2.35 ms with it, on or off, 1.21 ms without).
-      // The last epoch always collects them, so they are there for whoever scores edges after fit.
+      // expand, and the pruning); the others train without the dispatch that accumulates them
+      // (one pass over the gradient buffer a step). Either way the step runs the same kernels,
+      // so switching costs no compile. The last epoch always collects them, so they are there
+      // for whoever scores edges after fit.
       const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch, o.epochs) ?? true));
-      const p = await current(collect);
+      const p = await current();
       const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       writeView(device, order.buffer, 0, permutation);
       const reported: Promise<void>[] = [];
@@ -253,6 +251,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         }
         const pass = encoder.beginComputePass();
         encodeDispatches(pass, step);
+        if (collect) encodeDispatches(pass, [p.statistics!]);
         pass.end();
         const slot = progress?.due(i, p.steps.length);
         if (slot !== undefined) encoder.copyBufferToBuffer(p.trainWs.stats.buffer, 0, progress!.staging[slot]!.buffer, 0, 16);
@@ -284,7 +283,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           network: net.growthControl(),
           train,
           currentLoss: async () => {
-            const now = await current(collect);
+            const now = await current();
             return now.evaluation ? (await validate(now)).loss : (await evaluate(net, train, o.loss)).loss;
           },
         });
@@ -433,7 +432,8 @@ export async function collectStatistics(net: Trainable, data: Dataset, batchSize
     const bodies = new PlanCache(async (n) => [
       ...(await recordForward(rec, net, ws, n)),
       ...(await recordLoss(rec, net, ws, n, lossName, true, 0)),
-      ...(await recordBackward(rec, net, ws, n, true)),
+      ...(await recordBackward(rec, net, ws, n)),
+      await recordStatistics(rec, net),
     ]);
     const encoder = net.gpu.device.createCommandEncoder({ label: 'edge statistics' });
     encoder.clearBuffer(net.edgeStats);

@@ -4,6 +4,7 @@ import { activationGrad, biasGrad, matmul, type PackedBytes } from '../kernels/d
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
+import { accumulateStatistics } from '../kernels/score.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
 import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, spmm, spmmTranspose } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
@@ -159,9 +160,8 @@ export async function recordLoss(
  * Weight, bias and input gradients from the output level down. A level that feeds several
  * blocks receives the sum of their input gradients: the first block processed assigns, the
  * others accumulate, each multiplying its own part by the level's activation derivative.
- * With `stats`, the weight gradients also add to the running per-edge statistics.
  */
-export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, stats = false): Promise<Dispatch[]> {
+export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number): Promise<Dispatch[]> {
   const s = net.structure;
   // Levels whose input gradient a block has already assigned (the others then add to it).
   const assigned = new Set<number>();
@@ -175,7 +175,6 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       const packed = packedInput(ws, b, active);
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
-      const edgeStats = stats ? slice(net.edgeStats, 3 * b.weightOffset, 3 * floats) : undefined;
       const source = s.level(b.src);
       // Absent edges of a masked dense block get no gradient, so they stay zero.
       const mask = isMasked(b) ? { mask: net.mask(b) } : {};
@@ -188,15 +187,15 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         // Into a narrow level (a classifier's output) from a hidden one: both products in one
         // pass over the batch (shaders/narrow.wgsl).
         out.push(
-          narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, accumulate, stats: edgeStats, ...mask }),
+          narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, accumulate, ...mask }),
         );
         continue;
       }
       if (b.form === 'dense') {
         const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
-        out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, stats: edgeStats, ...mask, ...rowsWithEdges, ...packed }));
+        out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, ...mask, ...rowsWithEdges, ...packed }));
       } else if (!byParts) {
-        out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...packed, wgrad, stats: edgeStats }));
+        out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...packed, wgrad }));
       }
       if (source.role === 'input') continue;
       const finishing = { aux: ws.activation(b.src), activation: source.activation };
@@ -219,7 +218,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         // With its weight gradient in parts, summed after (see spmmTranspose).
         const parts = byParts ? { weightParts: { input, partials: ws.edgeParts.buffer } } : {};
         out.push(spmmTranspose(rec, { rows, block: net.csr(b), weight: weights(net, b), grad: dz, out: ws.gradient(b.src), accumulate, ...finishing, ...parts }));
-        if (byParts) out.push(edgeGradParts(rec, { rows, block: net.csr(b), partials: ws.edgeParts.buffer, wgrad, stats: edgeStats }));
+        if (byParts) out.push(edgeGradParts(rec, { rows, block: net.csr(b), partials: ws.edgeParts.buffer, wgrad }));
       }
     }
     if (!ws.inTail(level.id)) out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
@@ -234,9 +233,21 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
     // its feeders' gradients, then every weight's.
     const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
     out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients, partials: tail.partials }));
-    out.push(graphEdgeGrad(rec, { rows, tables: tail.tables, gradients: tail.gradients, partials: tail.partials, wgrad: net.grads, ...(stats ? { stats: net.edgeStats } : {}) }));
+    out.push(graphEdgeGrad(rec, { rows, tables: tail.tables, gradients: tail.gradients, partials: tail.partials, wgrad: net.grads }));
     for (const feeder of tail.tail.feeders) assigned.add(feeder.id);
   }
   for (const level of earlier) levelPasses(level);
   return (await settleAll(out)).flat();
+}
+
+/**
+ * The step's gradients added to the running per-edge statistics: one pass over the whole
+ * gradient buffer (shaders/score.wgsl accumulate), whatever the blocks' forms, after the
+ * backward pass (before or after the update, which does not change the gradients).
+ */
+export function recordStatistics(rec: Recorder, net: GraphView): Promise<Dispatch> {
+  // The structure's floats (rounded up to whole vec4s), not the buffer's capacity, which growth
+  // may leave larger.
+  const count = Math.min(net.grads.size / 4, Math.ceil(net.structure.floats / 4) * 4);
+  return accumulateStatistics(rec, { count, grads: net.grads, sums: net.edgeStats });
 }

@@ -5,6 +5,8 @@ import { ConfigError } from '../../src/errors.js';
 import { normaliseRef, selectRef } from '../../src/reference/score.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
+import { fusedTail } from '../../src/graph/fusion.js';
+import { storageIndex } from '../../src/graph/structure.js';
 import type { Network } from '../../src/graph/network.js';
 
 const runtime = useRuntime();
@@ -38,6 +40,34 @@ describe('edge statistics and selection', () => {
     const err = relativeError(got!.scores, want);
     console.info(`exact abs-grad scores vs per-batch gradients: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
     expect(err.relative).toBeLessThanOrEqual(1e-5);
+    net.destroy();
+  });
+
+  it('running statistics of a grown network (dense, CSR and fused-tail blocks) are (|g|, g, g²) of its gradients', async () => {
+    const rng = new Random(6);
+    const rows = 48;
+    const data = classificationDataset({ x: randomArray(rng, rows * 120, 0, 1), labels: Array.from({ length: rows }, () => rng.int(10)), features: 120, classes: 10 });
+    // 120 → 10 stays dense (over 1,024 edges); three splits of its edges make levels of a few
+    // neurons, CSR blocks and a fused tail.
+    const net = runtime().createNetwork({ sizes: [120, 10], seed: 6 });
+    for (let k = 0; k < 3; k++) {
+      await net.collectEdgeStatistics(data);
+      await net.splitEdges(1, await net.selectEdgesToSplit(1, { threshold: 0.2, maxToReplace: 4 }));
+    }
+    const s = net.structure;
+    expect(new Set(s.blocks.map((b) => b.form))).toEqual(new Set(['dense', 'sparse']));
+    expect(fusedTail(s)).not.toBeNull();
+    // One step over all rows in order: its statistics are those of the gradients at these weights.
+    const g = await net.parameterGradients(data);
+    await net.fit(data, { epochs: 1, batchSize: data.rows, shuffle: false, edgeStatistics: true });
+    expect(net.statisticsBatches).toBe(1);
+    const stats = await net.gpu.readFloats(net.edgeStats, 0, 3 * s.floats);
+    const edges = s.blocks.flatMap((b) => Array.from(b.topology.srcOf, (_, e) => b.weightOffset + storageIndex(b, e)));
+    const got = edges.flatMap((p) => [stats[3 * p]!, stats[3 * p + 1]!, stats[3 * p + 2]!]);
+    const want = edges.flatMap((p) => [Math.abs(g[p]!), g[p]!, g[p]! * g[p]!]);
+    const err = relativeError(got, want);
+    console.info(`running statistics of ${edges.length} edges vs their gradients: relative error ${err.relative.toExponential(2)} (tolerance 1e-6)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-6);
     net.destroy();
   });
 

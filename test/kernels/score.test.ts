@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
-import { AGGREGATIONS, decodeBounds, METRICS, scoreBlock, scoreBounds, selectScores } from '../../src/kernels/score.js';
-import { normaliseRef, scoreRef, selectRef } from '../../src/reference/score.js';
+import { accumulateStatistics, AGGREGATIONS, decodeBounds, METRICS, scoreBlock, scoreBounds, selectScores } from '../../src/kernels/score.js';
+import { accumulateStatisticsRef, normaliseRef, scoreRef, selectRef } from '../../src/reference/score.js';
 import { useHarness } from '../helpers/harness.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 
@@ -22,6 +22,40 @@ function fakeStats(rng: Random, count: number, batches: number): Float32Array {
 }
 
 describe('score kernels (shaders/score.wgsl) against the CPU reference', () => {
+  // 1,000 values take the vec4 form, 999 the scalar one; three steps each, from sums not zero.
+  for (const count of [1000, 999]) {
+    it(`accumulate: three steps' statistics of ${count} gradient values`, async () => {
+      const rng = new Random(count);
+      const start = fakeStats(rng, count, 2);
+      const sums = h.input(start, 'sums');
+      let want: Float64Array = Float64Array.from(start);
+      for (let step = 0; step < 3; step++) {
+        const grads = randomArray(rng, count);
+        h.run(await accumulateStatistics(h.rec, { count, grads: h.input(grads), sums }));
+        want = accumulateStatisticsRef(want, grads);
+      }
+      const err = relativeError(await h.read(sums, 3 * count), want);
+      console.info(`accumulate (${count % 4 === 0 ? 'vec4' : 'scalar'}): relative error ${err.relative.toExponential(2)} (tolerance 1e-6)`);
+      expect(err.relative).toBeLessThanOrEqual(1e-6);
+    });
+  }
+
+  it('accumulate: the vec4 and scalar forms give the same bits', async () => {
+    const rng = new Random(5);
+    const count = 4096;
+    const start = fakeStats(rng, count, 3);
+    const grads = h.input(randomArray(rng, count));
+    const [vec4, scalar] = [h.input(start, 'sums'), h.input(start, 'sums')];
+    h.run(await accumulateStatistics(h.rec, { count, grads, sums: vec4 }));
+    // 4095 values take the scalar form; the last one is added alone.
+    h.run(await accumulateStatistics(h.rec, { count: count - 1, grads, sums: scalar }));
+    const a = await h.read(vec4, 3 * count);
+    const b = await h.read(scalar, 3 * count);
+    expect(Array.from(a.subarray(0, 3 * (count - 1)))).toEqual(Array.from(b.subarray(0, 3 * (count - 1))));
+    // The scalar run left the last value's sums as they were.
+    expect(Array.from(b.subarray(3 * (count - 1)))).toEqual(Array.from(start.subarray(3 * (count - 1))));
+  });
+
   for (const metric of METRICS) {
     for (const aggregation of AGGREGATIONS) {
       it(`score ${metric} / ${aggregation} on 777 values`, async () => {
