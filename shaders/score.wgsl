@@ -5,7 +5,7 @@
 //   accumulate  one step's running statistics: stats[3k..3k+2] += (|g|, g, g²) for every value
 //            k of the gradient buffer (parameters' order: a block's weights at its offset, 3
 //            sums a value). Training dispatches it after the backward pass, in the epochs whose
-//            statistics a policy reads, over the whole buffer: biases' sums are kept too and
+//            statistics a policy reads, over all the parameters: biases' sums are kept too and
 //            read by nobody. One kernel for every block form, where each weight-gradient kernel
 //            kept a STATS variant of its own before: a second pipeline for each, compiled again
 //            at every growth, for three loads and three stores a value.

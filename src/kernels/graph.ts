@@ -1,7 +1,7 @@
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import type { Block } from '../graph/structure.js';
 import { activationCode } from './activation.js';
-import { type Dispatch, unusedOutput, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 

@@ -15,7 +15,7 @@ export type Aggregation = (typeof AGGREGATIONS)[number];
 /**
  * One step's running statistics: adds (|g|, g, g²) of each of the first `count` values of
  * `grads` to its 3 sums in `sums` (3 × count floats, in the values' order). Training records it
- * after the backward pass over the whole gradient buffer, so every block form's weight
+ * after the backward pass over all the parameters' gradients, so every block form's weight
  * gradients feed the statistics the same way; a custom loop can do the same after its own
  * backward. 4 values an invocation where `count` is a multiple of 4.
  */
