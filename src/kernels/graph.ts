@@ -1,5 +1,5 @@
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
-import type { Block } from '../graph/structure.js';
+import { type Block, storageIndex } from '../graph/structure.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource, Kernel } from './kernel.js';
@@ -72,7 +72,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
       let mid = first;
       for (const b of into) {
         for (let e = b.topology.dstPtr[i]!; e < b.topology.dstPtr[i + 1]!; e++) {
-          edges.push(base(b.src) + b.topology.srcOf[e]!, size.get(b.src)!, b.weightOffset + e, 0);
+          edges.push(base(b.src) + b.topology.srcOf[e]!, size.get(b.src)!, b.weightOffset + storageIndex(b, e), 0);
         }
         if (feeder.has(b.src)) mid = edges.length / 4;
       }
@@ -90,11 +90,12 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
       const t = b.topology;
       for (let s = t.srcPtr[j]!; s < t.srcPtr[j + 1]!; s++) {
         const e = t.srcEdges[s]!;
+        const param = b.weightOffset + storageIndex(b, e);
         if (row) {
           row[2 * t.dstOf[e]!] = outEdges.length / 4;
-          row[2 * t.dstOf[e]! + 1] = b.weightOffset + e;
+          row[2 * t.dstOf[e]! + 1] = param;
         }
-        outEdges.push(base(b.dst) + t.dstOf[e]!, size.get(b.dst)!, b.weightOffset + e, 0);
+        outEdges.push(base(b.dst) + t.dstOf[e]!, size.get(b.dst)!, param, 0);
       }
     }
   };

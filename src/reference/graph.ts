@@ -114,7 +114,7 @@ export function tailEdgeGradRef(
 ): Map<number, number> {
   const out = new Map<number, number>();
   for (const b of [...tail.fed, ...tail.inner]) {
-    edgeGradRef(b.topology, grads.get(b.dst)!, acts.get(b.src)!, rows).forEach((g, e) => out.set(b.weightOffset + e, g));
+    edgeGradRef(b.topology, grads.get(b.dst)!, acts.get(b.src)!, rows).forEach((g, e) => out.set(b.weightOffset + storageIndex(b, e), g));
   }
   for (const level of tail.levels) {
     const dz = grads.get(level.id)!;

@@ -4,7 +4,7 @@ import { Random } from '../../src/data/random.js';
 import { buildCsr } from '../../src/graph/csr.js';
 import { FUSE_MAX_LEVEL, feederAdds, fusedTail } from '../../src/graph/fusion.js';
 import { Network } from '../../src/graph/network.js';
-import { blockFloats, completeBlock, type LevelSpec, Structure } from '../../src/graph/structure.js';
+import { blockFloats, completeBlock, isMasked, type LevelSpec, Structure, storageIndex } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
 import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
@@ -24,9 +24,10 @@ const h = useHarness();
 /**
  * A grown-looking graph: inputs → A (relu) → B (tanh) → outputs (sigmoid), with sparse blocks
  * A→B, A→out, B→out (the tail's own edges), and blocks into each tail level from the inputs
- * (a complete dense one into the outputs).
+ * (a complete dense one into the outputs). `denseInner`: A→B stored dense, lacking some edges
+ * (a split's ε block between two small levels).
  */
-function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4): Structure {
+function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4, denseInner = false): Structure {
   const levels: LevelSpec[] = [
     { id: 0, size: inputs, activation: 'identity', role: 'input' },
     { id: 2, size: a, activation: 'relu', role: 'hidden' },
@@ -43,7 +44,7 @@ function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4): St
     { src: 0, dst: 1, topology: completeBlock(outputs, inputs), form: 'dense' },
     sparse(0, 2, 0.5),
     sparse(0, 3, 0.3),
-    sparse(2, 3, 0.6),
+    { ...sparse(2, 3, 0.6), ...(denseInner ? { form: 'dense' as const } : {}) },
     sparse(2, 1, 0.5),
     sparse(3, 1, 0.7),
   ]);
@@ -112,7 +113,7 @@ describe('fused tail (src/graph/fusion.ts)', () => {
     expect(codes(fedStructure(new Random(2), true))).toBe(0b0111);
   });
 
-  it('stops at a level over the size limit or with a dense block out', () => {
+  it('stops at a level over the size limit or with a dense block into the output; takes a dense block into a hidden level', () => {
     const levels = (middle: number): LevelSpec[] => [
       { id: 0, size: 4, activation: 'identity', role: 'input' },
       { id: 2, size: middle, activation: 'relu', role: 'hidden' },
@@ -123,7 +124,11 @@ describe('fused tail (src/graph/fusion.ts)', () => {
     const blocks = (middle: number, out: 'dense' | 'sparse') => [oneEdge(0, 2, 4, middle), oneEdge(2, 3, middle, 3, out), oneEdge(3, 1, 3, 2)];
     expect(fusedTail(new Structure(levels(5), blocks(5, 'sparse')))!.levels.map((l) => l.id)).toEqual([2, 3, 1]);
     expect(fusedTail(new Structure(levels(FUSE_MAX_LEVEL + 1), blocks(FUSE_MAX_LEVEL + 1, 'sparse')))!.levels.map((l) => l.id)).toEqual([3, 1]);
-    expect(fusedTail(new Structure(levels(5), blocks(5, 'dense')))!.levels.map((l) => l.id)).toEqual([3, 1]);
+    const denseInner = fusedTail(new Structure(levels(5), blocks(5, 'dense')))!;
+    expect(denseInner.levels.map((l) => l.id)).toEqual([2, 3, 1]);
+    expect(denseInner.inner.map((b) => `${b.src}→${b.dst} ${b.form}`).sort()).toEqual(['2→3 dense', '3→1 sparse']);
+    const denseOut = [oneEdge(0, 2, 4, 5), oneEdge(2, 3, 5, 3), oneEdge(2, 1, 5, 2, 'dense'), oneEdge(3, 1, 3, 2)];
+    expect(fusedTail(new Structure(levels(5), denseOut))!.levels.map((l) => l.id)).toEqual([3, 1]);
   });
 });
 
@@ -136,9 +141,10 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     [', a feeder with edges into the outputs', (rng) => fedStructure(rng, false, true), [37]],
     // Past GRAPH_DENSE_OUTPUTS_MAX outputs, the output level's edges are walked by destination.
     [', 13 outputs', (rng) => tailedStructure(rng, 7, 6, 5, GRAPH_DENSE_OUTPUTS_MAX + 1), [37]],
+    [', a dense block between hidden levels', (rng) => tailedStructure(rng, 7, 6, 5, 4, true), [37]],
   ];
   for (const [what, structure, rowCounts] of cases) for (const rows of rowCounts) {
-    it(`graph_forward, graph_backward and graph_edge_grad with statistics${what}, ${rows} rows`, async () => {
+    it(`graph_forward, graph_backward and graph_edge_grad${what}, ${rows} rows`, async () => {
       const rng = new Random(rows);
       const s = structure(rng);
       const ws = new Workspace(h.rec.device, h.owner, s, rows);
@@ -147,9 +153,10 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       // Which walk of the output level's edges this case runs (see GRAPH_DENSE_OUTPUTS_MAX).
       expect(tail.tables.denseOutputs).toBe(s.output.size <= GRAPH_DENSE_OUTPUTS_MAX ? s.output.size : 0);
       if (what.includes('edges into the outputs')) expect(tail.tail.fed.some((b) => b.dst === s.output.id)).toBe(true);
+      if (what.includes('dense block')) expect(tail.tail.inner.some((b) => b.form === 'dense' && isMasked(b))).toBe(true);
       // graph_edge_grad sums each edge's parts where graph_backward left them, by out-edge:
       // every edge of the tables (the feeders' included) is an out-edge exactly once.
-      const tailEdges = [...tail.tail.fed, ...tail.tail.inner].flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => b.weightOffset + e));
+      const tailEdges = [...tail.tail.fed, ...tail.tail.inner].flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => b.weightOffset + storageIndex(b, e)));
       const outEdgeParams = Array.from(graphTables(tail.tail, () => 0).outEdges.filter((_, i) => i % 4 === 2));
       expect(outEdgeParams.sort((x, y) => x - y)).toEqual(tailEdges.sort((x, y) => x - y));
       const params = randomArray(rng, s.floats);
@@ -206,6 +213,7 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     [' and a feeder added to', (rng) => fedStructure(rng, true)],
     [' and a feeder written whole', (rng) => fedStructure(rng, false)],
     [' and a feeder with edges into the outputs', (rng) => fedStructure(rng, false, true)],
+    [' and a dense block between hidden levels', (rng) => tailedStructure(rng, 6, 5, 4, 3, true)],
   ];
   for (const [what, structure] of networks) it(`a network with a fused tail${what}: outputs match the CPU graph, gradients match finite differences`, async () => {
     const rng = new Random(5);
