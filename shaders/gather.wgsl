@@ -26,6 +26,12 @@
 //               source word (4 features) of 16 rows, turns each 4 × 4 bytes round, and stores
 //               4 words a feature: 0.85–1.0 ms an MNIST batch with one invocation per 4 rows'
 //               word and loops over its bytes, ~0.3 ms so (SwiftShader).
+//   gather_bytes_at  u8 source rows' bytes at the `features` source features listed in
+//               `features_at`, packed 4 to a word in that order (low byte first, spare bytes
+//               0): ceil(features / 4) words a row. A dense block out of the inputs that stores
+//               only its rows with edges (a split's ε block: 155 of MNIST's 784 pixels) then
+//               reads a packed batch of its own width (dense.wgsl LHS_U8, 4 values a load),
+//               where it loaded its active sources' f32 values one at a time.
 //   gather_f32  source rows of `features` f32 values (row stride `row_words` = features)
 //   gather_u32  source rows of `features` u32 values (class labels, features = 1)
 //
@@ -40,6 +46,8 @@
 //   gather_u8_x16:          @binding(7) source16 : storage, read vec4<u32>  (16 bytes a value)
 //   gather_u32:             @binding(5) out_u32 : storage, read_write u32 rows×features
 //   gather_words_x4:        @binding(7) source16, @binding(8) out_words4 : storage, read_write vec4<u32>
+//   gather_bytes_at:        @binding(2) source, @binding(5) out_u32, @binding(10) features_at :
+//                           storage, read u32 (the source feature of each packed byte)
 //   gather_columns:         @binding(2) source, @binding(8) out_words4 (features × column_words
 //                           words, column_words a multiple of 4 and ≥ 4·ceil(rows / 16))
 //
@@ -58,6 +66,8 @@
 //   grid (x, y, 1) with x·y·64 ≥ ceil(rows / 16)·row_words.
 // Dispatch (gather_columns16): workgroup 64, one invocation per 4 source words and 16 batch
 //   rows, grid (x, y, 1) with x·y·64 ≥ ceil(rows / 16)·row_words / 4.
+// Dispatch (gather_bytes_at): workgroup 64, one invocation per packed word of the batch, grid
+//   (x, y, 1) with x·y·64 ≥ rows·ceil(features / 4).
 // Dispatch (gather_u32): workgroup 256, one invocation per value, grid (x, y, 1) with
 //   x·y·256 ≥ rows·features.
 
@@ -80,6 +90,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> source16: array<vec4<u32>>;
 @group(0) @binding(8) var<storage, read_write> out_words4: array<vec4<u32>>;
 @group(0) @binding(9) var<storage, read_write> out_rows4: array<vec4<u32>>;
+@group(0) @binding(10) var<storage, read> features_at: array<u32>;
 
 override ROWS_TOO: bool = false;
 
@@ -153,6 +164,24 @@ fn gather_words_x4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   if (i >= params.rows * per_row) { return; }
   let r = i / per_row;
   out_words4[i] = source16[source_row(r) * per_row + (i - r * per_row)];
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn gather_bytes_at(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let per_row = (params.features + 3u) / 4u;
+  let i = id.x + id.y * groups.x * 64u;
+  if (i >= params.rows * per_row) { return; }
+  let r = i / per_row;
+  let first = source_row(r) * params.row_words;
+  let t0 = 4u * (i - r * per_row);
+  var word = 0u;
+  for (var c = 0u; c < 4u; c = c + 1u) {
+    if (t0 + c < params.features) {
+      let f = features_at[t0 + c];
+      word = word | (((source[first + f / 4u] >> (8u * (f % 4u))) & 255u) << (8u * c));
+    }
+  }
+  out_u32[i] = word;
 }
 
 @compute @workgroup_size(64, 1, 1)

@@ -40,6 +40,11 @@ export async function gatherEpoch(
      * `packed` writes), from the same loads.
      */
     rowsOut?: BindingResource;
+    /**
+     * u8 sources: only these features (`count` u32 source feature indices in `indices`), packed
+     * four to a word in that order: ceil(count / 4) words a row, `features` ignored.
+     */
+    at?: { indices: BindingResource; count: number };
     slots: readonly GatherSlot[];
     order: BindingResource;
     data: BindingResource;
@@ -51,6 +56,9 @@ export async function gatherEpoch(
   // a time (MNIST's 784), of a multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
   // Byte columns: one invocation per source word of 16 rows, or per 4 words where rows are
   // whole vec4s (then the packed rows may be copied on the way).
+  // Picked features: one invocation per packed word.
+  const at = a.source === 'u8' && a.at ? a.at : null;
+  if (at && (a.columnWords !== undefined || a.packed)) throw new Error('a gather of picked features packs them itself: no byte columns or packed rows');
   const columns = a.source === 'u8' && a.columnWords !== undefined;
   const columns16 = columns && a.rowWords % 4 === 0;
   if (a.rowsOut && !columns16) throw new Error('rowsOut needs byte columns of rows of a multiple of 4 words');
@@ -59,14 +67,14 @@ export async function gatherEpoch(
     // Whole 16-row groups are written (see gather.wgsl).
     if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new Error(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ 4 · ceil(rows / 16), needed)`);
   }
-  const packed = !columns && a.source === 'u8' && Boolean(a.packed);
+  const packed = !columns && !at && a.source === 'u8' && Boolean(a.packed);
   const words4 = packed && a.rowWords % 4 === 0;
-  const x16 = !packed && !columns && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
-  const vec4 = !packed && !columns && a.source === 'u8' && a.features % 4 === 0;
-  const entryPoint = columns16 ? 'gather_columns16' : columns ? 'gather_columns' : words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
+  const x16 = !packed && !columns && !at && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
+  const vec4 = !packed && !columns && !at && a.source === 'u8' && a.features % 4 === 0;
+  const entryPoint = at ? 'gather_bytes_at' : columns16 ? 'gather_columns16' : columns ? 'gather_columns' : words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
   const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true, ...(columns16 ? { constants: { ROWS_TOO: Boolean(a.rowsOut) } } : {}) });
   // Values a row as the kernel counts them (gather_u32 copies words).
-  const features = packed ? a.rowWords : a.features;
+  const features = at ? at.count : packed ? a.rowWords : a.features;
   const bytes = new Uint8Array(UNIFORM_SLOT * a.slots.length);
   a.slots.forEach((slot, i) => {
     const packed = kernel.packUniform({
@@ -87,8 +95,9 @@ export async function gatherEpoch(
   else resources.source = a.data;
   // gather_columns16 names the rows' output whether or not ROWS_TOO writes it.
   if (columns16) resources.out_rows4 = a.rowsOut ?? unusedOutput(rec);
+  if (at) resources.features_at = at.indices;
   if (words4 || columns) resources.out_words4 = a.out;
-  else if (a.source === 'u32' || packed) resources.out_u32 = a.out;
+  else if (a.source === 'u32' || packed || at) resources.out_u32 = a.out;
   else if (vec4) resources.out4 = a.out;
   else resources.out = a.out;
   const bindGroup = kernel.bindGroup(resources);
@@ -98,7 +107,9 @@ export async function gatherEpoch(
     // Columns: one invocation per word (or 4) of 16 rows; words ×4: per 4 words; u8 ×16: per 16 bytes;
     // u8/f32: one workgroup per row; u32 (and packed words): one invocation per value (see gather.wgsl).
     groups: kernel.groupsFor1D(
-      columns
+      at
+        ? slot.rows * Math.ceil(at.count / 4)
+        : columns
         ? (Math.ceil(slot.rows / 16) * a.rowWords) / (columns16 ? 4 : 1)
         : words4
         ? (slot.rows * a.rowWords) / 4

@@ -52,29 +52,32 @@ function batches(rows: number, size: number): GatherSlot[] {
 
 /**
  * How a batch of `data` holds its inputs for `net`: u8 inputs stay packed where every block out
- * of the input level is a plain dense one or a CSR one; f32 values otherwise. Plain dense
- * products read the rows packed four bytes to a word and load a word per 4 values (the gather
- * stores a quarter as much). CSR blocks read the same bytes as columns, a word holding 4 rows
- * of one input, so a word per 4 rows of an edge (the MNIST reference run's 784→344 CSR forward
- * about a third faster than over f32 rows; over packed rows it loaded as often and paid for unpacking
- * too). A dense block walking only its sources with edges loads one value at a time either way.
+ * of the input level is a plain dense one, a CSR one or a dense one storing only its rows with
+ * edges; f32 values otherwise. Plain dense products read the rows packed four bytes to a word
+ * and load a word per 4 values (the gather stores a quarter as much). CSR blocks read the same
+ * bytes as columns, a word holding 4 rows of one input, so a word per 4 rows of an edge (the
+ * MNIST reference run's 784→344 CSR forward about a third faster than over f32 rows; over
+ * packed rows it loaded as often and paid for unpacking too). A dense block storing only its
+ * rows with edges reads their bytes gathered and packed for it alone: walking its sources in
+ * the whole batch, it loaded one value at a time either way.
  */
 function batchBytes(data: GpuDataset, net: Trainable): PackedBytes | null {
   if (data.xSource !== 'u8') return null;
   const s = net.structure;
-  const readsBytes = s.blocks.filter((b) => b.src === s.input.id).every((b) => b.form === 'sparse' || !net.activeRows(b));
+  const readsBytes = s.blocks.filter((b) => b.src === s.input.id).every((b) => b.form === 'sparse' || b.rows !== null || !net.activeRows(b));
   return readsBytes ? { words: data.xRowWords, scale: data.data.featureScale } : null;
 }
 
 /** Gathers of x and of labels or targets for every slot; built once per dataset and call. */
 async function recordGathers(
   rec: Recorder,
+  net: Trainable,
   data: GpuDataset,
   ws: Workspace,
   slots: readonly GatherSlot[],
   order: GPUBuffer,
-  outputs: number,
 ): Promise<Dispatch[][]> {
+  const outputs = net.outputs;
   const input = {
     source: data.xSource,
     features: data.data.features,
@@ -88,11 +91,14 @@ async function recordGathers(
   // does. Packed rows of whole vec4s come out of the columns' gather, from the same loads.
   const both = ws.xRowsRead && ws.xColumns !== null && data.xRowWords % 4 === 0;
   const columnsOf = (c: ByteColumns) => ({ ...input, columnWords: c.words, out: c.buffer, ...(both ? { rowsOut: ws.x.buffer } : {}) });
-  const [rows, columns] = await settleAll([
+  // A compact dense block's sources: its active rows' indices, already on the GPU.
+  const picked = [...ws.xPicked].map(([b, p]) => gatherEpoch(rec, { ...input, at: { indices: net.activeRows(b)!.indices, count: b.rows!.length }, out: p.buffer.buffer }));
+  const [rows, columns, ...pickedGathers] = await settleAll([
     ws.xRowsRead && !both ? gatherEpoch(rec, { ...input, packed: ws.xBytes !== null, out: ws.x.buffer }) : null,
     ws.xColumns ? gatherEpoch(rec, columnsOf(ws.xColumns)) : null,
+    ...picked,
   ] as const);
-  const x = slots.map((_, i) => [...(rows ? [rows.dispatches[i]!] : []), ...(columns ? [columns.dispatches[i]!] : [])]);
+  const x = slots.map((_, i) => [rows, columns, ...pickedGathers].flatMap((g) => (g ? [g.dispatches[i]!] : [])));
   let y: Dispatch[] = [];
   if (data.labels) {
     y = (await gatherEpoch(rec, { source: 'u32', features: 1, rowWords: 1, slots, order, data: data.labels.buffer, out: ws.labels.buffer })).dispatches;
@@ -140,7 +146,7 @@ async function recordInference(
   loss: LossName | 'none',
 ): Promise<{ slots: GatherSlot[]; steps: Dispatch[][] }> {
   const slots = batches(data.data.rows, ws.maxRows);
-  const gathers = recordGathers(rec, data, ws, slots, identityOrder(net.gpu, rec.owner, data.data.rows), net.outputs);
+  const gathers = recordGathers(rec, net, data, ws, slots, identityOrder(net.gpu, rec.owner, data.data.rows));
   const bodies = new PlanCache(async (rows) => {
     const [forward, scored] = await settleAll([recordForward(rec, net, ws, rows), loss === 'none' ? [] : recordLoss(rec, net, ws, rows, loss, false, 1)]);
     return [...forward, ...scored];
@@ -196,7 +202,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
-      const gathers = recordGathers(rec, trainData, trainWs, slots, order.buffer, net.outputs);
+      const gathers = recordGathers(rec, net, trainData, trainWs, slots, order.buffer);
       const update = net.optimizerFor(o.optimizer.name).record(rec, net.params, net.grads, o.optimizer);
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
@@ -407,7 +413,7 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
   checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
   return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
     const slots = [{ rows: data.rows, start: 0 }];
-    const [gather] = await recordGathers(rec, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), net.outputs);
+    const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows));
     const step = [
       ...gather!,
       ...(await recordForward(rec, net, ws, data.rows)),
@@ -428,7 +434,7 @@ export async function collectStatistics(net: Trainable, data: Dataset, batchSize
   const rows = Math.min(batchSize, data.rows);
   return withCall(net, 'statistics', data, rows, async (rec, ws, uploaded) => {
     const slots = batches(data.rows, rows);
-    const gathers = await recordGathers(rec, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), net.outputs);
+    const gathers = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows));
     const bodies = new PlanCache(async (n) => [
       ...(await recordForward(rec, net, ws, n)),
       ...(await recordLoss(rec, net, ws, n, lossName, true, 0)),

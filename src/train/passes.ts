@@ -1,6 +1,6 @@
 import type { Block, Level, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
-import { activationGrad, biasGrad, matmul, type PackedBytes } from '../kernels/dense.js';
+import { activationGrad, biasGrad, matmul, type MatmulArgs } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
@@ -79,19 +79,16 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
   const bias = slice(net.params, level.biasOffset, level.size);
   const input = ws.activation(b.src);
   const target = ws.activation(level.id);
-  const active = net.activeRows(b);
-  const packed = packedInput(ws, b, active);
   if (b.form === 'dense') {
+    const { lhs, sources } = denseInput(net, ws, b, 'k');
     return matmul(rec, {
       m: rows,
       n: level.size,
-      k: b.topology.src,
-      lhs: input,
-      ...packed,
+      k: sources,
+      ...lhs,
       rhs: weights(net, b),
       out: target,
       accumulate,
-      ...(active ? { activeRows: { ...active, along: 'k' as const } } : {}),
       ...(finish ? { epilogue: 'bias-activation' as const, bias, activation: level.activation } : {}),
     });
   }
@@ -100,24 +97,37 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
     block: net.csr(b),
     weight: weights(net, b),
     input,
-    ...packed,
+    ...csrInput(ws, b),
     out: target,
     accumulate,
     ...(finish ? { bias, activation: level.activation } : {}),
   });
 }
 
+/** The byte columns that a CSR block out of the input level of a packed batch reads (see {@link ByteColumns}). */
+function csrInput(ws: Workspace, b: Block): { inputColumns?: ByteColumns } {
+  return b.src === ws.structure.input.id && ws.xColumns ? { inputColumns: ws.xColumns } : {};
+}
+
 /**
- * How block `b` finds its input when it leaves the input level of a packed batch: a plain
- * dense product reads the packed rows, a CSR block the byte columns. A batch is packed only
- * when every block out of the inputs is one of those (the rule of `batchBytes` in loop.ts);
- * anything else here is a broken invariant, which would otherwise read bytes as floats.
+ * The input of dense block `b`'s products and how many of its sources they walk (the inner
+ * dimension of the forward, `along` k, or the rows of the weight gradient, `along` m). Out of
+ * the input level of a packed batch: a block storing only its rows with edges reads their bytes
+ * packed for it alone (`Workspace.xPicked`), a plain one the packed rows; a batch is packed only
+ * when every block out of the inputs is one of those or a CSR one (the rule of `batchBytes` in
+ * loop.ts), and anything else here is a broken invariant, which would read bytes as floats.
+ * Elsewhere: the source level's activations, walking only the rows with edges where the block
+ * lists them (see {@link ActiveRows}).
  */
-function packedInput(ws: Workspace, b: Block, active: ActiveRows | null): { lhsBytes?: PackedBytes; inputColumns?: ByteColumns } {
-  if (b.src !== ws.structure.input.id || !ws.xBytes) return {};
-  if (b.form === 'sparse' && ws.xColumns) return { inputColumns: ws.xColumns };
-  if (b.form !== 'dense' || active) throw new Error(`block ${b.src}→${b.dst} cannot read a packed batch (only plain dense and CSR blocks can)`);
-  return { lhsBytes: ws.xBytes };
+function denseInput(net: GraphView, ws: Workspace, b: Block, along: 'k' | 'm'): { lhs: Pick<MatmulArgs, 'lhs' | 'lhsBytes' | 'activeRows'>; sources: number } {
+  const active = net.activeRows(b);
+  if (b.src === ws.structure.input.id && ws.xBytes) {
+    const picked = ws.xPicked.get(b);
+    if (picked) return { lhs: { lhs: picked.buffer.buffer, lhsBytes: { words: picked.words, scale: ws.xBytes.scale } }, sources: b.rows!.length };
+    if (active) throw new Error(`block ${b.src}→${b.dst} cannot read a packed batch (only plain dense, compact dense and CSR blocks can)`);
+    return { lhs: { lhs: ws.activation(b.src), lhsBytes: ws.xBytes }, sources: b.topology.src };
+  }
+  return { lhs: { lhs: ws.activation(b.src), ...(active ? { activeRows: { ...active, along } } : {}) }, sources: b.topology.src };
 }
 
 /**
@@ -172,7 +182,6 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       if (ws.inTail(b.src) || ws.fed(b)) continue;
       const input = ws.activation(b.src);
       const active = net.activeRows(b);
-      const packed = packedInput(ws, b, active);
       const floats = blockFloats(b);
       const wgrad = slice(net.grads, b.weightOffset, floats);
       const source = s.level(b.src);
@@ -192,10 +201,10 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         continue;
       }
       if (b.form === 'dense') {
-        const rowsWithEdges = active ? { activeRows: { ...active, along: 'm' as const } } : {};
-        out.push(matmul(rec, { m: b.topology.src, n: level.size, k: rows, lhs: input, transLhs: true, rhs: dz, out: wgrad, ...mask, ...rowsWithEdges, ...packed }));
+        const { lhs, sources } = denseInput(net, ws, b, 'm');
+        out.push(matmul(rec, { m: sources, n: level.size, k: rows, ...lhs, transLhs: true, rhs: dz, out: wgrad, ...mask }));
       } else if (!byParts) {
-        out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...packed, wgrad }));
+        out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...csrInput(ws, b), wgrad }));
       }
       if (source.role === 'input') continue;
       const finishing = { aux: ws.activation(b.src), activation: source.activation };

@@ -62,7 +62,13 @@ export class Workspace {
    * level read; null when the batch is not packed or no such block exists.
    */
   readonly xColumns: ByteColumns | null;
-  /** Whether a block reads the batch's rows in `x`: not when a packed batch only feeds CSR blocks. */
+  /**
+   * A packed batch's bytes of the sources with edges of each dense block out of the input level
+   * that stores only those rows ({@link Block.rows}), packed in that order (ceil(count / 4)
+   * words a row): the block reads them as a plain packed batch of its own width.
+   */
+  readonly xPicked: ReadonlyMap<Block, { buffer: OwnedBuffer; words: number }>;
+  /** Whether a block reads the batch's rows in `x`: not when a packed batch only feeds CSR blocks and compact dense ones. */
   readonly xRowsRead: boolean;
   private readonly activations = new Map<number, BufferSlice>();
   private readonly gradients = new Map<number, BufferSlice>();
@@ -97,7 +103,14 @@ export class Workspace {
   ) {
     const outputs = structure.output.size;
     const fromInput = structure.blocks.filter((b) => b.src === structure.input.id);
-    this.xRowsRead = !xBytes || fromInput.some((b) => b.form === 'dense');
+    const compact = xBytes ? fromInput.filter((b) => b.form === 'dense' && b.rows) : [];
+    this.xPicked = new Map(
+      compact.map((b) => {
+        const words = Math.ceil(b.rows!.length / 4);
+        return [b, { buffer: storageBuffer(device, owner, `batch.x.block${b.id}`, maxRows * words * 4), words }];
+      }),
+    );
+    this.xRowsRead = !xBytes || fromInput.some((b) => b.form === 'dense' && !this.xPicked.has(b));
     // f32 rows, packed rows (a quarter of that), or nothing read (a placeholder kernels bind unread).
     const rowWords = xBytes ? xBytes.words : structure.input.size;
     this.x = storageBuffer(device, owner, 'batch.x', this.xRowsRead ? maxRows * rowWords * 4 : 16);

@@ -97,6 +97,39 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
     });
   }
 
+  // A split's ε block out of MNIST's pixels (155 of 784 sources), and 7 of 13 (a last word of
+  // 3 bytes, spare bytes 0).
+  for (const [features, count] of [[784, 155], [13, 7]] as const) {
+    it(`picked u8 features are packed 4 to a word in the order listed, rows in permutation order (exact), ${count} of ${features}`, async () => {
+      const rows = 30;
+      const rowWords = Math.ceil(features / 4);
+      const rng = new Random(count);
+      const bytes = Uint8Array.from({ length: rows * rowWords * 4 }, () => rng.int(256));
+      const picked = Uint32Array.from(rng.permutation(features).subarray(0, count)).sort();
+      const order = rng.permutation(rows);
+      const words = Math.ceil(count / 4);
+      const out = h.output(9 * words + 4);
+      const { dispatches } = await gatherEpoch(h.rec, {
+        source: 'u8',
+        features,
+        rowWords,
+        scale: 1 / 255,
+        at: { indices: h.input(picked), count },
+        slots: [{ rows: 9, start: 11 }],
+        order: h.input(order),
+        data: h.input(new Uint32Array(bytes.buffer)),
+        out,
+      });
+      submitDispatches(runtime().gpu.device, dispatches);
+      const got = new Uint8Array((await h.read(out, 9 * words + 4)).buffer);
+      const want = new Uint8Array(9 * words * 4);
+      for (let r = 0; r < 9; r++) picked.forEach((f, t) => (want[r * words * 4 + t] = bytes[order[11 + r]! * rowWords * 4 + f]!));
+      expect(Array.from(got.subarray(0, 9 * words * 4))).toEqual(Array.from(want));
+      // Nothing is written past the batch.
+      expect(Array.from(got.subarray(9 * words * 4))).toEqual(new Array(16).fill(0));
+    });
+  }
+
   // 784 features (196 words: 4 words an invocation, gather_columns16, with the packed rows copied
   // on the way), 13 (4 words, the last word's padding bytes not stored), 20 (5 words: a word an
   // invocation); batches of 9 (a last word of 1 row), 16 and 21 rows.

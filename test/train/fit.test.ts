@@ -3,7 +3,7 @@ import { classificationDataset, type Dataset, regressionDataset, splitDataset } 
 import { Random } from '../../src/data/random.js';
 import { spirals } from '../../src/data/generated.js';
 import { ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
-import type { LayerWeights } from '../../src/graph/network.js';
+import type { LayerWeights, Network } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
 import type { OptimizerName } from '../../src/train/options.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -77,7 +77,15 @@ describe('Network.fit', () => {
   // A grown network's CSR blocks out of the inputs read a u8 batch as byte columns (4 rows a
   // word), its dense one the packed rows: bit for bit what the f32 values give. 120 features:
   // 30 words a row, two gathers; 128: 32, the packed rows copied by the columns' gather.
-  for (const features of [120, 128]) {
+  // 120 and 128 features: a few splits, a CSR block out of the inputs beside the dense one.
+  // 200: 120 splits of edges from 60 inputs, whose new level's block (60 × 120 edges) is dense
+  // and stores only the rows of those 60 inputs (their bytes gathered and packed for it alone).
+  const splitsOf = (features: number, grown: Network) => {
+    if (features !== 200) return [0, 7, 20, 33, 61, 90, 100].map((edge) => ({ block: 0, edge }));
+    const t = grown.structure.blocks[0]!.topology;
+    return Array.from(t.srcOf.keys()).filter((e) => t.srcOf[e]! < 60 && t.dstOf[e]! < 2).map((edge) => ({ block: 0, edge }));
+  };
+  for (const features of [120, 128, 200]) {
     it(`trains a grown network (CSR and dense blocks out of the inputs) on u8 inputs exactly as on f32 (${features} features)`, async () => {
       const rng = new Random(9);
       // → 10 outputs: over 1,024 edges, enough to stay dense (DENSE_FROM_EDGES) after the split.
@@ -87,9 +95,10 @@ describe('Network.fit', () => {
       const u8 = classificationDataset({ x: bytes, labels, features, classes: 10 });
       const f32 = classificationDataset({ x: Float32Array.from(bytes, (b) => Math.fround(b * Math.fround(1 / 255))), labels, features, classes: 10 });
       const grown = runtime().createNetwork({ sizes: [features, 10], seed: 4, expandable: [1] });
-      await grown.splitEdges(1, [0, 7, 20, 33, 61, 90, 100].map((edge) => ({ block: 0, edge })));
+      await grown.splitEdges(1, splitsOf(features, grown));
       const fromInput = grown.structure.blocks.filter((b) => b.src === grown.structure.input.id);
-      expect(fromInput.map((b) => b.form).sort()).toEqual(['dense', 'sparse']);
+      if (features === 200) expect(fromInput.map((b) => `${b.form}${b.rows ? ` ${b.rows.length} rows` : ''}`).sort()).toEqual(['dense', 'dense 60 rows']);
+      else expect(fromInput.map((b) => b.form).sort()).toEqual(['dense', 'sparse']);
       const saved = await runtime().saveNetwork(grown);
       grown.destroy();
       const run = async (data: Dataset) => {
