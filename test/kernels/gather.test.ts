@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { submitDispatches } from '../../src/kernels/dispatch.js';
-import { gatherEpoch } from '../../src/kernels/gather.js';
+import { gatherEpoch, type GatherSlot } from '../../src/kernels/gather.js';
 import { byteColumnsRef } from '../../src/reference/sparse.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -13,6 +13,12 @@ function gatherRef(source: ArrayLike<number>, features: number, order: Uint32Arr
   const out = new Float64Array(rows * features);
   for (let r = 0; r < rows; r++) for (let c = 0; c < features; c++) out[r * features + c] = source[order[start + r]! * features + c]! * scale;
   return out;
+}
+
+/** The dispatches of a gather of u8 rows (`rowWords` words each) in `order`, scale 1/255, into `out`, with a mode's options. */
+async function u8Gather(features: number, rowWords: number, source: Uint32Array, order: Uint32Array, slots: GatherSlot[], out: GPUBuffer, mode: { packed?: boolean; at?: { indices: GPUBuffer; count: number } } = {}) {
+  const { dispatches } = await gatherEpoch(h.rec, { source: 'u8', features, rowWords, scale: 1 / 255, ...mode, slots, order: h.input(order), data: h.input(source), out });
+  return dispatches;
 }
 
 describe('gather kernels (shaders/gather.wgsl)', () => {
@@ -29,19 +35,11 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
       for (let r = 0; r < rows; r++) padded.set(bytes.subarray(r * features, (r + 1) * features), r * rowWords * 4);
       const order = rng.permutation(rows);
       const out = h.output(16 * features + 4);
-      const { dispatches } = await gatherEpoch(h.rec, {
-        source: 'u8',
-        features,
-        rowWords,
-        scale: 1 / 255,
-        slots: [
-          { rows: 16, start: 0 },
-          { rows: 16, start: 32 },
-        ],
-        order: h.input(order),
-        data: h.input(new Uint32Array(padded.buffer)),
-        out,
-      });
+      const slots = [
+        { rows: 16, start: 0 },
+        { rows: 16, start: 32 },
+      ];
+      const dispatches = await u8Gather(features, rowWords, new Uint32Array(padded.buffer), order, slots, out);
       submitDispatches(runtime().gpu.device, [dispatches[1]!]);
       const got = await h.read(out, 16 * features + 4);
       const want = gatherRef(bytes, features, order, 32, 16, 1 / 255);
@@ -78,17 +76,7 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
       const source = Uint32Array.from({ length: rows * rowWords }, () => rng.int(2 ** 31) * 2 + rng.int(2));
       const order = rng.permutation(rows);
       const out = h.output(9 * rowWords + 4);
-      const { dispatches } = await gatherEpoch(h.rec, {
-        source: 'u8',
-        features,
-        rowWords,
-        scale: 1 / 255,
-        packed: true,
-        slots: [{ rows: 9, start: 11 }],
-        order: h.input(order),
-        data: h.input(source),
-        out,
-      });
+      const dispatches = await u8Gather(features, rowWords, source, order, [{ rows: 9, start: 11 }], out, { packed: true });
       submitDispatches(runtime().gpu.device, dispatches);
       const got = new Uint32Array((await h.read(out, 9 * rowWords + 4)).buffer);
       const want = Array.from(order.subarray(11, 20)).flatMap((row) => Array.from(source.subarray(row * rowWords, (row + 1) * rowWords)));
@@ -109,17 +97,7 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
       const order = rng.permutation(rows);
       const words = Math.ceil(count / 4);
       const out = h.output(9 * words + 4);
-      const { dispatches } = await gatherEpoch(h.rec, {
-        source: 'u8',
-        features,
-        rowWords,
-        scale: 1 / 255,
-        at: { indices: h.input(picked), count },
-        slots: [{ rows: 9, start: 11 }],
-        order: h.input(order),
-        data: h.input(new Uint32Array(bytes.buffer)),
-        out,
-      });
+      const dispatches = await u8Gather(features, rowWords, new Uint32Array(bytes.buffer), order, [{ rows: 9, start: 11 }], out, { at: { indices: h.input(picked), count } });
       submitDispatches(runtime().gpu.device, dispatches);
       const got = new Uint8Array((await h.read(out, 9 * words + 4)).buffer);
       const want = new Uint8Array(9 * words * 4);
