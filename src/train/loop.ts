@@ -51,21 +51,18 @@ function batches(rows: number, size: number): GatherSlot[] {
 }
 
 /**
- * How a batch of `data` holds its inputs for `net`: u8 inputs stay packed where every block out
- * of the input level is a plain dense one, a CSR one or a dense one storing only its rows with
- * edges; f32 values otherwise. Plain dense products read the rows packed four bytes to a word
- * and load a word per 4 values (the gather stores a quarter as much). CSR blocks read the same
- * bytes as columns, a word holding 4 rows of one input, so a word per 4 rows of an edge (the
- * MNIST reference run's 784→344 CSR forward about a third faster than over f32 rows; over
- * packed rows it loaded as often and paid for unpacking too). A dense block storing only its
- * rows with edges reads their bytes gathered and packed for it alone: walking its sources in
- * the whole batch, it loaded one value at a time either way.
+ * How a batch of `data` holds its inputs: u8 inputs stay packed, f32 values stay f32. Every block
+ * out of the input level reads packed bytes: plain dense products read the rows packed four
+ * bytes to a word and load a word per 4 values (the gather stores a quarter as much). CSR
+ * blocks read the same bytes as columns, a word holding 4 rows of one input, so a word per 4
+ * rows of an edge (the MNIST reference run's 784→344 CSR forward about a third faster than over
+ * f32 rows; over packed rows it loaded as often and paid for unpacking too). A dense block that
+ * lacks edges from many inputs stores only its rows with edges (see `compactRows`) and reads
+ * their bytes gathered and packed for it alone: walking its sources in the whole batch, it
+ * loaded one value at a time.
  */
-function batchBytes(data: GpuDataset, net: Trainable): PackedBytes | null {
-  if (data.xSource !== 'u8') return null;
-  const s = net.structure;
-  const readsBytes = s.blocks.filter((b) => b.src === s.input.id).every((b) => b.form === 'sparse' || b.rows !== null || !net.activeRows(b));
-  return readsBytes ? { words: data.xRowWords, scale: data.data.featureScale } : null;
+function batchBytes(data: GpuDataset): PackedBytes | null {
+  return data.xSource === 'u8' ? { words: data.xRowWords, scale: data.data.featureScale } : null;
 }
 
 /** Gathers of x and of labels or targets for every slot; built once per dataset and call. */
@@ -77,7 +74,6 @@ async function recordGathers(
   slots: readonly GatherSlot[],
   order: GPUBuffer,
 ): Promise<Dispatch[][]> {
-  const outputs = net.outputs;
   const input = {
     source: data.xSource,
     features: data.data.features,
@@ -104,7 +100,7 @@ async function recordGathers(
     y = (await gatherEpoch(rec, { source: 'u32', features: 1, rowWords: 1, slots, order, data: data.labels.buffer, out: ws.labels.buffer })).dispatches;
   } else if (data.targets) {
     y = (
-      await gatherEpoch(rec, { source: 'f32', features: outputs, rowWords: outputs, slots, order, data: data.targets.buffer, out: ws.targets.buffer })
+      await gatherEpoch(rec, { source: 'f32', features: net.outputs, rowWords: net.outputs, slots, order, data: data.targets.buffer, out: ws.targets.buffer })
     ).dispatches;
   }
   return slots.map((_, i) => (y.length ? [...x[i]!, y[i]!] : x[i]!));
@@ -197,8 +193,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData, net));
-      const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData, net)) : null;
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData));
+      const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData)) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
@@ -372,7 +368,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded, net));
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded));
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();
