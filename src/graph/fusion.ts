@@ -42,9 +42,9 @@ export interface FusedTail {
 /**
  * The tail to fuse: the longest run of levels before the output (back to front) whose
  * out-blocks are all sparse (or dense into a hidden level), each at most {@link FUSE_MAX_LEVEL}
- * neurons and together at most {@link FUSE_MAX_EDGES} edges out; with the output level. Null when no hidden level
- * qualifies: a plain network, or one whose last hidden level feeds the output densely, runs
- * block by block as before.
+ * neurons and together at most {@link FUSE_MAX_EDGES} edges out; with the output level. Null
+ * when no hidden level qualifies: a plain network, or one whose last hidden level feeds the
+ * output densely, runs block by block as before.
  *
  * Why: each split of the MNIST reference run adds a level of 10–60 neurons with a few dozen
  * edges to each of several levels, so the graph grows by small blocks, and after six splits a
