@@ -112,10 +112,11 @@ function csrInput(ws: Workspace, b: Block): { inputColumns?: ByteColumns } {
 /**
  * The input of dense block `b`'s products and how many of its sources they walk (the inner
  * dimension of the forward, `along` k, or the rows of the weight gradient, `along` m). Out of
- * the input level of a packed batch: a block storing only its rows with edges reads their bytes
- * packed for it alone (`Workspace.xPicked`), a plain one the packed rows; a batch is packed only
- * when every block out of the inputs is one of those or a CSR one (the rule of `batchBytes` in
- * loop.ts), and anything else here is a broken invariant, which would read bytes as floats.
+ * the input level of a packed batch (every u8 batch: `batchBytes` in loop.ts): a block storing
+ * only its rows with edges reads their bytes packed for it alone (`Workspace.xPicked`), a plain
+ * one the packed rows. A block out of the inputs that walks only some rows without storing only
+ * those does not occur (`compactRows` stores them); here it is a broken invariant, which would
+ * read bytes as floats.
  * Elsewhere: the source level's activations, walking only the rows with edges where the block
  * lists them (see {@link ActiveRows}).
  */
@@ -250,9 +251,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
 }
 
 /**
- * The step's gradients added to the running per-edge statistics: one pass over the whole
- * gradient buffer (shaders/score.wgsl accumulate), whatever the blocks' forms, after the
- * backward pass (before or after the update, which does not change the gradients).
+ * The step's gradients added to the running per-edge statistics: one pass over the parameters'
+ * gradients (shaders/score.wgsl accumulate), whatever the blocks' forms, after the backward
+ * pass (before or after the update, which does not change the gradients).
  */
 export function recordStatistics(rec: Recorder, net: GraphView): Promise<Dispatch> {
   // The structure's floats (rounded up to whole vec4s), not the buffer's capacity, which growth
