@@ -9,9 +9,13 @@ import {
   edgePartFloats,
   matmul,
   Random,
+  floatColumnQuads,
   spmm,
   spmmTranspose,
+  spmmTransposeColumns,
+  toColumns,
   uploadStorage,
+  weightsBySource,
   type Network,
   prepare,
   type Runtime,
@@ -285,11 +289,20 @@ export async function sennInference(net: Network, data: Dataset, reps: number): 
 }
 
 /**
- * One connection level's training work (forward, input gradient, weight gradient with edge
- * statistics; batch 256) for a src→dst block at `density`, sparse (CSR kernels) and the same
- * level stored dense (three matrix products). Returns both, in ms per step.
+ * One connection level's training work (forward, input gradient, weight gradient; batch 256)
+ * for a src→dst block at `density`, as training runs a CSR block out of a hidden level that
+ * big (over f32 columns: the workspace's choice, see COLUMNS_FROM_EDGES_PER_VALUE; the
+ * transpositions into columns counted), the same block over batch-major rows (`rows`: how
+ * smaller blocks run), and the level stored dense (three matrix products). The three alternate
+ * within each repetition, so a machine whose speed drifts slows them alike. Ms per step.
  */
-export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, density: number, reps: number): Promise<{ sparse: Measured; dense: Measured; edges: number }> {
+export async function levelSparseVsDense(
+  rt: Runtime,
+  src: number,
+  dst: number,
+  density: number,
+  reps: number,
+): Promise<{ sparse: Measured; rows: Measured; dense: Measured; edges: number }> {
   const { rec, owner } = recorder(rt, 'bench.level');
   try {
     const device = rt.gpu.device;
@@ -304,11 +317,24 @@ export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, 
     const e = d.length;
     const x = buf(rows * src);
     const dz = buf(rows * dst);
+    const weight = buf(e);
     // As training runs a block out of a hidden level: its weight gradient in parts inside the input gradient.
     const partials = buf(edgePartFloats(rows, e));
-    const sparse = [
-      await spmm(rec, { rows, block: csr, weight: buf(e), input: x, out: buf(rows * dst) }),
-      await spmmTranspose(rec, { rows, block: csr, weight: buf(e), grad: dz, out: buf(rows * src), weightParts: { input: x, partials } }),
+    const quads = floatColumnQuads(rows);
+    const inputColumns = { buffer: buf(src * quads * 4).buffer, quads };
+    const gradColumns = { buffer: buf(dst * quads * 4).buffer, quads };
+    const weightBySource = buf(e);
+    const columns = [
+      await toColumns(rec, { rows, width: src, input: x, out: inputColumns }),
+      await spmm(rec, { rows, block: csr, weight, input: x, inputFloatColumns: inputColumns, out: buf(rows * dst) }),
+      await toColumns(rec, { rows, width: dst, input: dz, out: gradColumns }),
+      await weightsBySource(rec, { block: csr, weight, out: weightBySource }),
+      await spmmTransposeColumns(rec, { rows, block: csr, weightBySource, gradColumns, out: buf(rows * src), weightParts: { inputColumns, partials } }),
+      await edgeGradParts(rec, { rows, block: csr, partials, wgrad: buf(e), bySource: true }),
+    ];
+    const batchMajor = [
+      await spmm(rec, { rows, block: csr, weight, input: x, out: buf(rows * dst) }),
+      await spmmTranspose(rec, { rows, block: csr, weight, grad: dz, out: buf(rows * src), weightParts: { input: x, partials } }),
       await edgeGradParts(rec, { rows, block: csr, partials, wgrad: buf(e) }),
     ];
     const w = buf(src * dst);
@@ -317,7 +343,21 @@ export async function levelSparseVsDense(rt: Runtime, src: number, dst: number, 
       await matmul(rec, { m: rows, n: src, k: dst, lhs: dz, rhs: w, transRhs: true, out: buf(rows * src) }),
       await matmul(rec, { m: src, n: dst, k: rows, lhs: x, transLhs: true, rhs: dz, out: buf(src * dst) }),
     ];
-    return { sparse: measured(await timeDispatches(device, sparse, reps)), dense: measured(await timeDispatches(device, dense, reps)), edges: e };
+    const forms = [columns, batchMajor, dense];
+    const times: number[][] = forms.map(() => []);
+    const once = async (dispatches: Dispatch[]) => {
+      const t = performance.now();
+      submitDispatches(device, dispatches);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t;
+    };
+    for (let rep = -2; rep < reps; rep++) {
+      for (const [k, form] of forms.entries()) {
+        const ms = await once(form);
+        if (rep >= 0) times[k]!.push(ms);
+      }
+    }
+    return { sparse: measured(times[0]!), rows: measured(times[1]!), dense: measured(times[2]!), edges: e };
   } finally {
     owner.destroy();
   }

@@ -17,6 +17,13 @@
 //               Σ grad · input at partials[e · parts + k] (k the rows' group, parts =
 //               ceil(rows / 16)), where edge_grad loads both factors again, one load a row and
 //               edge (the 10%-dense 784→344 level of `npm run bench`: see the README).
+//   to_columns  quads[j · column_words + p] = input[4p..4p+3, j] (0 past the batch): a batch-major
+//               level (rows × src) as f32 columns, for the column forms below
+//   weights_by_source  weight_by_src_out[t] = weight[src_edges[t]]: the weights in by-source order
+//   spmm_t_columns  spmm_t over f32 columns: the gradient as columns (grad_quads), the weights
+//               and destinations in by-source order (weight_by_src, dst_by_src), and with
+//               PARTIALS the input as columns (input_quads) and the parts at by-source position
+//               t (edge_grad_parts with BY_SOURCE sums them into wgrad[src_edges[t]])
 // ACCUMULATE adds what out holds (levels fed by several blocks): in spmm before FINISH 1 (bias +
 // activation), in spmm_t after FINISH 2 (× activation derivative of aux, which distributes over
 // the blocks' sum, so each block multiplies its own part); ACT as in activation.wgsl.
@@ -31,6 +38,16 @@
 // the forward of a CSR block out of MNIST's pixels loads a third as much (an edge's index,
 // weight and 4 words for 16 rows, not 16 values), its weight gradient about a third too. The
 // sums are taken in the order of the f32 input, so both give the same bits.
+// F32_COLUMNS (spmm): the input as f32 columns (input_quads, which to_columns writes): source j's
+// column is column_words vec4s (a multiple of 8), quad p holding rows 4p..4p+3, 0 past the
+// batch. A lane takes 32 rows and loads an edge's as 8 vec4s, where the batch-major input costs
+// a scalar load a row, each a gather on a software adapter; spmm_t_columns does the same with
+// the gradient (leaving its parts per 16 rows, as spmm_t does), and reads the weights and
+// destinations in by-source order, one load each where spmm_t loads the edge id first. Both sum
+// in the order of the batch-major forms: the same bits. A block big enough pays for the
+// transpositions (the 10%-dense 784→344 level of `npm run bench`: about 1.25x as fast as over
+// rows, the transpositions included); the workspace decides which (COLUMNS_FROM_EDGES_PER_VALUE
+// in workspace.ts).
 // UNORM (with INPUT_COLUMNS, where scale is f32(1/255)): bytes unpacked by unpack4x8unorm,
 // which costs SwiftShader about half what shifts and masks do (the MNIST reference run's
 // 784→344 forward: 2.0 ms against 2.5; 1.4 unpacking nothing; 2.7 over f32 rows); it computes
@@ -58,10 +75,20 @@
 //                                INPUT_COLUMNS; column_words ≥ 4·ceil(rows / 16))
 //   @binding(17) partials   : storage, rw        edges × ceil(rows / 16) (spmm_t with PARTIALS
 //                                writes, edge_grad_parts reads)
+//   @binding(18) input_quads : storage, read vec4  src × column_words (spmm with F32_COLUMNS,
+//                                spmm_t_columns with PARTIALS)
+//   @binding(19) grad_quads  : storage, read vec4  dst × column_words (spmm_t_columns)
+//   @binding(20) weight_by_src : storage, read     edges             (spmm_t_columns)
+//   @binding(21) dst_by_src  : storage, read u32   edges             (spmm_t_columns)
+//   @binding(22) quads       : storage, rw vec4    src × column_words (to_columns writes)
+//   @binding(23) weight_by_src_out : storage, rw   edges             (weights_by_source writes)
 //
 // Dispatch: spmm / spmm_t: workgroup 8×8; invocation x takes 16 batch rows and y one neuron
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
 //   neurons ≤ 524,280 (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src).
+//   spmm with F32_COLUMNS and spmm_t_columns: the same with 32 rows an invocation, grid
+//   (ceil(rows / 256), ceil(neurons / 8), 1). to_columns: workgroup 64, x a column (< src), y a quad; grid
+//   (ceil(src / 64), column_words, 1). weights_by_source: workgroup 64, one invocation per edge.
 //   edge_grad: workgroup 64, one invocation per chunk (chunks listed by falling edge count),
 //   grid (x, y, 1) with x·y·64 ≥ chunks. edge_grad_parts: workgroup 64, one invocation per
 //   edge, grid (x, y, 1) with x·y·64 ≥ edges.
@@ -73,8 +100,11 @@ override ACTIVE_ONLY: bool = false;
 override INPUT_COLUMNS: bool = false;
 override UNORM: bool = false;
 override PARTIALS: bool = false;
+override F32_COLUMNS: bool = false;
+override BY_SOURCE: bool = false;
 
 const ROWS: u32 = 16u; // batch rows per invocation of spmm and spmm_t
+const COLUMN_ROWS: u32 = 32u; // batch rows per invocation of spmm with F32_COLUMNS and spmm_t_columns
 
 struct Params {
   rows: u32,
@@ -83,7 +113,7 @@ struct Params {
   edges: u32,
   chunks: u32,
   active_count: u32, // sources with edges (the length of active_src's list)
-  column_words: u32, // INPUT_COLUMNS: words of a source's byte column
+  column_words: u32, // INPUT_COLUMNS: words of a source's byte column; f32 columns: its vec4s
   scale: f32,        // INPUT_COLUMNS: the value of a byte b is b · scale
 }
 
@@ -104,6 +134,12 @@ struct Params {
 @group(0) @binding(15) var<storage, read> active_src: array<u32>;
 @group(0) @binding(16) var<storage, read> input_columns: array<u32>;
 @group(0) @binding(17) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(18) var<storage, read> input_quads: array<vec4<f32>>;
+@group(0) @binding(19) var<storage, read> grad_quads: array<vec4<f32>>;
+@group(0) @binding(20) var<storage, read> weight_by_src: array<f32>;
+@group(0) @binding(21) var<storage, read> dst_by_src: array<u32>;
+@group(0) @binding(22) var<storage, read_write> quads: array<vec4<f32>>;
+@group(0) @binding(23) var<storage, read_write> weight_by_src_out: array<f32>;
 
 // Offsets of the 4 batch rows r0..r0+3 in a rows × width array (clamped: rows past the batch
 // repeat the last one and are never stored).
@@ -133,7 +169,8 @@ fn grad4(at: vec4<u32>, i: u32) -> vec4<f32> {
 // reference run's 784→344 block, 1,180 edges: 1.4 → 1.05 ms a step; 8 rows before).
 @compute @workgroup_size(8, 8, 1)
 fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
-  let r0 = id.x * ROWS;
+  var r0 = id.x * ROWS;
+  if (F32_COLUMNS) { r0 = id.x * COLUMN_ROWS; }
   let i = id.y;
   if (r0 >= params.rows || i >= params.dst) { return; }
   let q0 = row_offsets(r0, params.src);
@@ -153,6 +190,9 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
       s2 = fma(w, column_rows(input_columns[at + 2u]), s2);
       s3 = fma(w, column_rows(input_columns[at + 3u]), s3);
     }
+  } else if (F32_COLUMNS) {
+    spmm_columns(r0, i);
+    return;
   } else {
     for (var e = dst_ptr[i]; e < end; e = e + 1u) {
       let w = vec4<f32>(weight[e]);
@@ -169,6 +209,36 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
   spmm_store4(r0 + 4u, i, s1, b);
   spmm_store4(r0 + 8u, i, s2, b);
   spmm_store4(r0 + 12u, i, s3, b);
+}
+
+// spmm over f32 columns, 32 rows from r0 (< rows).
+fn spmm_columns(r0: u32, i: u32) {
+  let p = r0 / 4u;
+  var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
+  var s4 = vec4<f32>(0.0); var s5 = vec4<f32>(0.0); var s6 = vec4<f32>(0.0); var s7 = vec4<f32>(0.0);
+  let end = dst_ptr[i + 1u];
+  for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+    let w = vec4<f32>(weight[e]);
+    let at = src_of[e] * params.column_words + p;
+    s0 = fma(w, input_quads[at], s0);
+    s1 = fma(w, input_quads[at + 1u], s1);
+    s2 = fma(w, input_quads[at + 2u], s2);
+    s3 = fma(w, input_quads[at + 3u], s3);
+    s4 = fma(w, input_quads[at + 4u], s4);
+    s5 = fma(w, input_quads[at + 5u], s5);
+    s6 = fma(w, input_quads[at + 6u], s6);
+    s7 = fma(w, input_quads[at + 7u], s7);
+  }
+  var b = 0.0;
+  if (FINISH == 1u) { b = bias[i]; }
+  spmm_store4(r0, i, s0, b);
+  spmm_store4(r0 + 4u, i, s1, b);
+  spmm_store4(r0 + 8u, i, s2, b);
+  spmm_store4(r0 + 12u, i, s3, b);
+  spmm_store4(r0 + 16u, i, s4, b);
+  spmm_store4(r0 + 20u, i, s5, b);
+  spmm_store4(r0 + 24u, i, s6, b);
+  spmm_store4(r0 + 28u, i, s7, b);
 }
 
 // Rows r0..r0+3 of out[·, i] from spmm's sums, one by one with constant component indices (a
@@ -265,6 +335,87 @@ fn spmm_t_store(r: u32, j: u32, value: f32) {
   out[at] = sum;
 }
 
+@compute @workgroup_size(8, 8, 1)
+fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>) {
+  let r0 = id.x * COLUMN_ROWS;
+  if (r0 >= params.rows) { return; }
+  var j = id.y;
+  if (ACTIVE_ONLY) {
+    if (id.y >= params.active_count) { return; }
+    j = active_src[id.y];
+  }
+  if (j >= params.src) { return; }
+  let p = r0 / 4u;
+  var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
+  var s4 = vec4<f32>(0.0); var s5 = vec4<f32>(0.0); var s6 = vec4<f32>(0.0); var s7 = vec4<f32>(0.0);
+  var x0 = vec4<f32>(0.0); var x1 = vec4<f32>(0.0); var x2 = vec4<f32>(0.0); var x3 = vec4<f32>(0.0);
+  var x4 = vec4<f32>(0.0); var x5 = vec4<f32>(0.0); var x6 = vec4<f32>(0.0); var x7 = vec4<f32>(0.0);
+  if (PARTIALS) {
+    let at = j * params.column_words + p;
+    x0 = input_quads[at]; x1 = input_quads[at + 1u]; x2 = input_quads[at + 2u]; x3 = input_quads[at + 3u];
+    x4 = input_quads[at + 4u]; x5 = input_quads[at + 5u]; x6 = input_quads[at + 6u]; x7 = input_quads[at + 7u];
+  }
+  let parts = part_count();
+  // The second 16 rows' part, where the batch has them.
+  let second = r0 + ROWS < params.rows;
+  let part = 2u * id.x;
+  let end = src_ptr[j + 1u];
+  for (var t = src_ptr[j]; t < end; t = t + 1u) {
+    let w = vec4<f32>(weight_by_src[t]);
+    let at = dst_by_src[t] * params.column_words + p;
+    let g0 = grad_quads[at];
+    let g1 = grad_quads[at + 1u];
+    let g2 = grad_quads[at + 2u];
+    let g3 = grad_quads[at + 3u];
+    let g4 = grad_quads[at + 4u];
+    let g5 = grad_quads[at + 5u];
+    let g6 = grad_quads[at + 6u];
+    let g7 = grad_quads[at + 7u];
+    s0 = fma(w, g0, s0);
+    s1 = fma(w, g1, s1);
+    s2 = fma(w, g2, s2);
+    s3 = fma(w, g3, s3);
+    s4 = fma(w, g4, s4);
+    s5 = fma(w, g5, s5);
+    s6 = fma(w, g6, s6);
+    s7 = fma(w, g7, s7);
+    if (PARTIALS) {
+      let q = fma(g3, x3, fma(g2, x2, fma(g1, x1, g0 * x0)));
+      partials[t * parts + part] = (q.x + q.y) + (q.z + q.w);
+      if (second) {
+        let u = fma(g7, x7, fma(g6, x6, fma(g5, x5, g4 * x4)));
+        partials[t * parts + part + 1u] = (u.x + u.y) + (u.z + u.w);
+      }
+    }
+  }
+  spmm_t_store4(r0, j, s0);
+  spmm_t_store4(r0 + 4u, j, s1);
+  spmm_t_store4(r0 + 8u, j, s2);
+  spmm_t_store4(r0 + 12u, j, s3);
+  spmm_t_store4(r0 + 16u, j, s4);
+  spmm_t_store4(r0 + 20u, j, s5);
+  spmm_t_store4(r0 + 24u, j, s6);
+  spmm_t_store4(r0 + 28u, j, s7);
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn to_columns(@builtin(global_invocation_id) id: vec3<u32>) {
+  let j = id.x;
+  let p = id.y;
+  if (j >= params.src || p >= params.column_words) { return; }
+  let r = 4u * p;
+  let at = row_offsets(r, params.src) + vec4<u32>(j);
+  let v = vec4<f32>(input[at.x], input[at.y], input[at.z], input[at.w]);
+  quads[j * params.column_words + p] = batch_only(r, v);
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn weights_by_source(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let t = id.x + id.y * groups.x * 64u;
+  if (t >= params.edges) { return; }
+  weight_by_src_out[t] = weight[src_edges[t]];
+}
+
 @compute @workgroup_size(64, 1, 1)
 fn edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let c = id.x + id.y * groups.x * 64u;
@@ -321,7 +472,8 @@ fn edge_grad_parts(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   let parts = part_count();
   var g = 0.0;
   for (var k = 0u; k < parts; k = k + 1u) { g = g + partials[e * parts + k]; }
-  wgrad[e] = g;
+  // BY_SOURCE: the parts of spmm_t_columns, at the edge's by-source position.
+  if (BY_SOURCE) { wgrad[src_edges[e]] = g; } else { wgrad[e] = g; }
 }
 
 // edge_grad's sums for a chunk of `count` edges into neuron i from sources j (clamped repeats

@@ -50,7 +50,24 @@ export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions } from 
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE, NEGATED } from './graph/growth.js';
 export { type ScoreOptions, type PruneSelectOptions, type PruneNormalization, PRUNE_NORMALIZATIONS } from './graph/selection.js';
 export { METRICS, AGGREGATIONS, type Metric, type Aggregation, accumulateStatistics, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';
-export { spmm, spmmTranspose, edgeGrad, edgeGradParts, edgePartFloats, edgeChunks, csrBuffers, columnWords, EDGE_CHUNK, type ByteColumns, type CsrBuffers } from './kernels/sparse.js';
+export {
+  spmm,
+  spmmTranspose,
+  spmmTransposeColumns,
+  toColumns,
+  weightsBySource,
+  edgeGrad,
+  edgeGradParts,
+  edgePartFloats,
+  edgeChunks,
+  csrBuffers,
+  columnWords,
+  floatColumnQuads,
+  EDGE_CHUNK,
+  type ByteColumns,
+  type FloatColumns,
+  type CsrBuffers,
+} from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
 export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, graphPartialFloats, GRAPH_ROWS, GRAPH_DENSE_OUTPUTS_MAX, type GraphTables, type GraphTableValues } from './kernels/graph.js';
 export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';

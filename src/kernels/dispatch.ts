@@ -88,7 +88,7 @@ export function pickBindings(kernel: Kernel, given: Record<string, BindingResour
 
 const placeholders = new WeakMap<object, GPUBuffer>();
 
-/** One small writable buffer per recorder, bound where a kernel's optional output is unused. */
+/** One small writable buffer (16 bytes) per recorder, bound where a kernel's optional output, or an input it does not read, is unused. */
 export function unusedOutput(rec: Recorder): GPUBuffer {
   let buffer = placeholders.get(rec.owner);
   if (!buffer) {

@@ -16,6 +16,8 @@ export interface CsrBuffers {
   dstOf: BindingResource;
   srcPtr: BindingResource;
   srcEdges: BindingResource;
+  /** dstOf in by-source order: dstBySource[t] = dstOf[srcEdges[t]] (for {@link spmmTransposeColumns}). */
+  dstBySource: BindingResource;
   /** (first edge, count ≤ 8) pairs: runs of CSR edges into one destination, see {@link edgeChunks}. */
   chunks: BindingResource;
   chunkCount: number;
@@ -41,6 +43,7 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
     dstOf: up('dstOf', block.dstOf),
     srcPtr: up('srcPtr', block.srcPtr),
     srcEdges: up('srcEdges', block.srcEdges),
+    dstBySource: up('dstBySource', Uint32Array.from(block.srcEdges, (e) => block.dstOf[e]!)),
     chunks: up('chunks', chunks),
     chunkCount: chunks.length / 2,
     activeSources: up('activeSources', active),
@@ -61,6 +64,17 @@ export interface ByteColumns {
   scale: number;
 }
 
+/**
+ * A batch of f32 values held as columns (sparse.wgsl F32_COLUMNS, written by {@link toColumns}):
+ * neuron j's column is `quads` vec4s from j · quads, quad p holding batch rows 4p..4p+3, 0 past
+ * the batch.
+ */
+export interface FloatColumns {
+  buffer: BindingResource;
+  /** vec4s per column: at least 8 · ceil(rows / 32) (see {@link floatColumnQuads}). */
+  quads: number;
+}
+
 /** The constants of a kernel reading `columns` (with UNORM for bytes as [0, 1] intensities). */
 function columnConstants(columns: ByteColumns | undefined): Record<string, boolean> {
   return { INPUT_COLUMNS: Boolean(columns), UNORM: Boolean(columns) && isUnormScale(columns!.scale) };
@@ -72,8 +86,12 @@ export function columnWords(rows: number): number {
 }
 
 /** The Params uniform of sparse.wgsl (shared by its entry points) for `rows` batch rows through block `b`. */
-function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns): Record<string, number> {
-  if (columns && columns.words < columnWords(rows)) throw new Error(`byte columns of ${columns.words} words cannot hold ${rows} rows (${columnWords(rows)} needed)`);
+function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns | FloatColumns): Record<string, number> {
+  const words = columns ? ('words' in columns ? columns.words : columns.quads) : 0;
+  const needed = columns ? ('words' in columns ? columnWords(rows) : floatColumnQuads(rows)) : 0;
+  if (columns && words < needed) {
+    throw new Error(`${'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`} cannot hold ${rows} rows (${needed} needed)`);
+  }
   return {
     rows,
     dst: b.dst,
@@ -81,8 +99,8 @@ function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns): Record
     edges: b.edges,
     chunks: b.chunkCount,
     active_count: b.activeSourceCount,
-    column_words: columns?.words ?? 0,
-    scale: columns?.scale ?? 1,
+    column_words: words,
+    scale: columns && 'scale' in columns ? columns.scale : 1,
   };
 }
 
@@ -110,6 +128,13 @@ export function edgeChunks(dstPtr: ArrayLike<number>, dst: number): Uint32Array 
 
 /** Batch rows per invocation of spmm / spmm_t (ROWS in sparse.wgsl). */
 const ROWS = 16;
+/** Batch rows per invocation of spmm over f32 columns and of spmm_t_columns (COLUMN_ROWS in sparse.wgsl). */
+const COLUMN_ROWS = 32;
+
+/** vec4s per f32 column for batches of up to `rows` rows (whole 32-row groups of the column kernels). */
+export function floatColumnQuads(rows: number): number {
+  return 8 * Math.ceil(rows / COLUMN_ROWS);
+}
 
 /**
  * Floats of the partial weight gradients that {@link spmmTranspose} with `weightParts` leaves
@@ -130,6 +155,8 @@ export async function spmm(
     input: BindingResource;
     /** The input as byte columns instead (a batch of u8 inputs). */
     inputColumns?: ByteColumns;
+    /** The input as f32 columns instead (see {@link toColumns}). */
+    inputFloatColumns?: FloatColumns;
     out: BindingResource;
     accumulate?: boolean;
     /** Finish with act(· + bias). */
@@ -137,18 +164,25 @@ export async function spmm(
     activation?: Activation;
   },
 ): Promise<Dispatch> {
+  if (a.inputColumns && a.inputFloatColumns) throw new Error('spmm reads one input: byte columns or f32 columns, not both');
   const kernel = await rec.kernels.get({
     ...family('sparse'),
     entryPoint: 'spmm',
-    constants: { ACCUMULATE: a.accumulate ?? false, FINISH: a.bias ? 1 : 0, ACT: activationCode(a.activation ?? 'identity'), ...columnConstants(a.inputColumns) },
+    constants: {
+      ACCUMULATE: a.accumulate ?? false,
+      FINISH: a.bias ? 1 : 0,
+      ACT: activationCode(a.activation ?? 'identity'),
+      ...columnConstants(a.inputColumns),
+      F32_COLUMNS: Boolean(a.inputFloatColumns),
+    },
   });
   const b = a.block;
   return prepare(
     rec,
     kernel,
-    blockParams(a.rows, b, a.inputColumns),
-    pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, ...inputBindings(a), bias: a.bias ?? a.input, out: a.out }),
-    [Math.ceil(a.rows / (8 * ROWS)), Math.ceil(b.dst / 8), 1],
+    blockParams(a.rows, b, a.inputColumns ?? a.inputFloatColumns),
+    pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, ...inputBindings(rec, a), bias: a.bias ?? a.input, out: a.out }),
+    [Math.ceil(a.rows / (8 * (a.inputFloatColumns ? COLUMN_ROWS : ROWS))), Math.ceil(b.dst / 8), 1],
   );
 }
 
@@ -210,11 +244,12 @@ export async function spmmTranspose(
 }
 
 /**
- * The input bindings of spmm / edge_grad: the entry points use both statically (a branch on
- * INPUT_COLUMNS picks one), so the one not read is bound to the other's buffer.
+ * The input bindings of spmm / edge_grad: the entry points use them all statically (a branch on
+ * INPUT_COLUMNS or F32_COLUMNS picks one), so those not read are bound to placeholders.
  */
-function inputBindings(a: { input: BindingResource; inputColumns?: ByteColumns }): Record<string, BindingResource> {
-  return { input: a.input, input_columns: a.inputColumns?.buffer ?? a.input };
+function inputBindings(rec: Recorder, a: { input: BindingResource; inputColumns?: ByteColumns; inputFloatColumns?: FloatColumns }): Record<string, BindingResource> {
+  // The f32 columns' placeholder: a vec4 array needs 16 bytes, which the input may not have.
+  return { input: a.input, input_columns: a.inputColumns?.buffer ?? a.input, input_quads: a.inputFloatColumns?.buffer ?? unusedOutput(rec) };
 }
 
 /** Per-edge weight gradients. */
@@ -237,7 +272,7 @@ export async function edgeGrad(
     rec,
     kernel,
     blockParams(a.rows, b, a.inputColumns),
-    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, ...inputBindings(a), wgrad: a.wgrad, chunks: b.chunks }),
+    pickBindings(kernel, { dst_of: b.dstOf, src_of: b.srcOf, grad: a.grad, ...inputBindings(rec, a), wgrad: a.wgrad, chunks: b.chunks }),
     kernel.groupsFor1D(b.chunkCount),
   );
 }
@@ -248,14 +283,103 @@ export async function edgeGrad(
  */
 export async function edgeGradParts(
   rec: Recorder,
-  a: { rows: number; block: CsrBuffers; partials: BindingResource; wgrad: BindingResource },
+  a: {
+    rows: number;
+    block: CsrBuffers;
+    partials: BindingResource;
+    wgrad: BindingResource;
+    /** The parts are at the edges' by-source positions, as {@link spmmTransposeColumns} leaves them. */
+    bySource?: boolean;
+  },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts' });
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts', constants: { BY_SOURCE: a.bySource ?? false } });
   return prepare(
     rec,
     kernel,
     blockParams(a.rows, a.block),
-    pickBindings(kernel, { partials: a.partials, wgrad: a.wgrad }),
+    pickBindings(kernel, { partials: a.partials, wgrad: a.wgrad, src_edges: a.block.srcEdges }),
     kernel.groupsFor1D(a.block.edges),
+  );
+}
+
+/**
+ * A batch-major level (`rows` × `width` f32) as f32 columns in `out` (see {@link FloatColumns}),
+ * for the column forms of {@link spmm} and {@link spmmTransposeColumns}.
+ */
+export async function toColumns(rec: Recorder, a: { rows: number; width: number; input: BindingResource; out: FloatColumns }): Promise<Dispatch> {
+  if (a.out.quads < floatColumnQuads(a.rows)) throw new Error(`f32 columns of ${a.out.quads} vec4s cannot hold ${a.rows} rows (${floatColumnQuads(a.rows)} needed)`);
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'to_columns' });
+  return prepare(
+    rec,
+    kernel,
+    { rows: a.rows, dst: 0, src: a.width, edges: 0, chunks: 0, active_count: 0, column_words: a.out.quads, scale: 1 },
+    pickBindings(kernel, { input: a.input, quads: a.out.buffer }),
+    [Math.ceil(a.width / 64), a.out.quads, 1],
+  );
+}
+
+/** A block's weights in by-source order (`out`, one float per edge), as {@link spmmTransposeColumns} reads them. */
+export async function weightsBySource(rec: Recorder, a: { block: CsrBuffers; weight: BindingResource; out: BindingResource }): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'weights_by_source' });
+  return prepare(
+    rec,
+    kernel,
+    blockParams(0, a.block),
+    pickBindings(kernel, { weight: a.weight, src_edges: a.block.srcEdges, weight_by_src_out: a.out }),
+    kernel.groupsFor1D(a.block.edges),
+  );
+}
+
+/**
+ * {@link spmmTranspose} over f32 columns: the gradient as columns of the destination level,
+ * the weights in by-source order ({@link weightsBySource}); with `weightParts`, the input as
+ * columns and the parts at the edges' by-source positions ({@link edgeGradParts} with
+ * `bySource`). The same values, bit for bit: a lane takes 32 rows and loads each edge's
+ * gradient rows as 8 vec4s, its weight and destination once, where spmm_t loads a row at a time.
+ */
+export async function spmmTransposeColumns(
+  rec: Recorder,
+  a: {
+    rows: number;
+    block: CsrBuffers;
+    weightBySource: BindingResource;
+    gradColumns: FloatColumns;
+    out: BindingResource;
+    accumulate?: boolean;
+    /** Finish by multiplying with act'(aux), aux the source level's activations (batch-major). */
+    aux?: BindingResource;
+    activation?: Activation;
+    /** Also write the weight gradient's parts into `partials` (at least {@link edgePartFloats} floats). */
+    weightParts?: { inputColumns: FloatColumns; partials: BindingResource };
+  },
+): Promise<Dispatch> {
+  const accumulate = a.accumulate ?? false;
+  if (a.weightParts && a.weightParts.inputColumns.quads !== a.gradColumns.quads) {
+    throw new Error(`the input's columns (${a.weightParts.inputColumns.quads} vec4s) and the gradient's (${a.gradColumns.quads}) differ`);
+  }
+  const kernel = await rec.kernels.get({
+    ...family('sparse'),
+    entryPoint: 'spmm_t_columns',
+    constants: { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity'), PARTIALS: Boolean(a.weightParts) },
+  });
+  const b = a.block;
+  const bindings = {
+    src_ptr: b.srcPtr,
+    weight_by_src: a.weightBySource,
+    dst_by_src: b.dstBySource,
+    grad_quads: a.gradColumns.buffer,
+    aux: a.aux ?? a.weightBySource,
+    out: a.out,
+    active_src: b.activeSources,
+    // Without weightParts the input and partials bindings are unread: bound to placeholders.
+    input_quads: a.weightParts?.inputColumns.buffer ?? a.gradColumns.buffer,
+    partials: a.weightParts?.partials ?? unusedOutput(rec),
+  };
+  return prepare(
+    rec,
+    kernel,
+    blockParams(a.rows, b, a.gradColumns),
+    pickBindings(kernel, bindings),
+    [Math.ceil(a.rows / (8 * COLUMN_ROWS)), Math.ceil((accumulate ? b.activeSourceCount : b.src) / 8), 1],
   );
 }

@@ -55,3 +55,13 @@ export function byteColumnsRef(bytes: ArrayLike<number>, rows: number, features:
   }
   return out;
 }
+
+/**
+ * A batch of f32 values (rows × width, batch-major) as f32 columns (sparse.wgsl to_columns):
+ * column j is `quads` vec4s from j · quads · 4 floats, quad p holding rows 4p..4p+3; 0 past the batch.
+ */
+export function floatColumnsRef(values: ArrayLike<number>, rows: number, width: number, quads: number): Float32Array {
+  const out = new Float32Array(width * quads * 4);
+  for (let j = 0; j < width; j++) for (let r = 0; r < rows; r++) out[j * quads * 4 + r] = values[r * width + j]!;
+  return out;
+}

@@ -6,7 +6,7 @@ import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js'
 import { loss } from '../kernels/loss.js';
 import { accumulateStatistics } from '../kernels/score.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
-import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, spmm, spmmTranspose } from '../kernels/sparse.js';
+import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
 
@@ -67,6 +67,9 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
       // Blocks into one level are summed; the last adds the bias and applies the activation.
       out.push(blockForward(rec, net, ws, rows, b, k > 0, !fused && k === blocks.length - 1));
     }
+    // Its activations as columns too, where a block out of it reads them so.
+    const columns = ws.activationColumnsOf(level.id);
+    if (columns) out.push(toColumns(rec, { rows, width: level.size, input: ws.activation(level.id), out: columns }));
   }
   const tail = ws.tail;
   if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations, feederArena: tail.feederActivations }));
@@ -98,6 +101,7 @@ async function blockForward(rec: Recorder, net: GraphView, ws: Workspace, rows: 
     weight: weights(net, b),
     input,
     ...csrInput(ws, b),
+    ...(ws.readsColumns(b) ? { inputFloatColumns: ws.activationColumnsOf(b.src)! } : {}),
     out: target,
     accumulate,
     ...(finish ? { bias, activation: level.activation } : {}),
@@ -179,6 +183,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
   const out: Promise<Dispatch | Dispatch[]>[] = [];
   const levelPasses = (level: Level) => {
     const dz = ws.gradient(level.id);
+    // Complete now (the blocks out of the level came first): as columns too, where a block into it reads them so.
+    const dzColumns = ws.gradientColumnsOf(level.id);
+    if (dzColumns) out.push(toColumns(rec, { rows, width: level.size, input: dz, out: dzColumns }));
     for (const b of s.blocksInto(level.id).reverse()) {
       if (ws.inTail(b.src) || ws.fed(b)) continue;
       const input = ws.activation(b.src);
@@ -224,6 +231,14 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
             ...finishing,
           }),
         );
+      } else if (ws.readsColumns(b)) {
+        // Over f32 columns (byParts holds): the weights in by-source order first.
+        const csr = net.csr(b);
+        const weightBySource = ws.weightBySource.buffer;
+        const weightParts = { inputColumns: ws.activationColumnsOf(b.src)!, partials: ws.edgeParts.buffer };
+        out.push(weightsBySource(rec, { block: csr, weight: weights(net, b), out: weightBySource }));
+        out.push(spmmTransposeColumns(rec, { rows, block: csr, weightBySource, gradColumns: dzColumns!, out: ws.gradient(b.src), accumulate, ...finishing, weightParts }));
+        out.push(edgeGradParts(rec, { rows, block: csr, partials: ws.edgeParts.buffer, wgrad, bySource: true }));
       } else {
         // With its weight gradient in parts, summed after (see spmmTranspose).
         const parts = byParts ? { weightParts: { input, partials: ws.edgeParts.buffer } } : {};

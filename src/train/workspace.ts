@@ -4,7 +4,7 @@ import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import { type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
-import { type ByteColumns, columnWords, edgePartFloats } from '../kernels/sparse.js';
+import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, floatColumnQuads } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
@@ -14,6 +14,17 @@ export const STATS_SLOT = 256;
  * of more than 524,288 edges out of a hidden level takes its weight gradient from edge_grad.
  */
 export const EDGE_PARTS_MAX_FLOATS = 1 << 23;
+
+/**
+ * A CSR block that takes its weight gradient in parts runs over f32 columns (sparse.wgsl
+ * F32_COLUMNS, spmm_t_columns) when it has at least this many edges per value of its source and
+ * destination levels (per batch row). On the software adapter the transpositions cost about
+ * 4.6 ns a value and the columns save about 1.8 ns an edge and row, so they break even near 2.5;
+ * 4 leaves a margin. The 10%-dense 784→344 level of `npm run bench` (27,070 edges, 24 a value)
+ * runs about 1.25x as fast; the small blocks out of the hidden levels that growth makes stay on
+ * batch-major rows.
+ */
+export const COLUMNS_FROM_EDGES_PER_VALUE = 4;
 
 /** Floats between arena regions: WebGPU binds buffer ranges at offsets of (at most) 256 bytes. */
 const ARENA_ALIGN = 64;
@@ -83,6 +94,15 @@ export class Workspace {
    */
   readonly edgeParts: OwnedBuffer;
   private readonly partsBlocks: ReadonlySet<Block>;
+  /** Blocks run over f32 columns (see {@link readsColumns}). */
+  private readonly columnBlocks: ReadonlySet<Block>;
+  private readonly activationColumns = new Map<number, FloatColumns>();
+  private readonly gradientColumns = new Map<number, FloatColumns>();
+  /**
+   * The weights of a block run over f32 columns in by-source order (spmm_t_columns reads them):
+   * blocks take turns, so one buffer serves the largest; a 16-byte placeholder where there is none.
+   */
+  readonly weightBySource: OwnedBuffer;
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
@@ -137,6 +157,16 @@ export class Workspace {
     );
     const most = Math.max(4, ...[...this.partsBlocks].map(partsFloats));
     this.edgeParts = storageBuffer(device, owner, 'block.edgeParts', most * 4);
+    const size = (id: number) => structure.level(id).size;
+    this.columnBlocks = new Set([...this.partsBlocks].filter((b) => b.topology.srcOf.length >= COLUMNS_FROM_EDGES_PER_VALUE * (size(b.src) + size(b.dst))));
+    const quads = floatColumnQuads(maxRows);
+    const columnsOf = (id: number, what: string): FloatColumns => ({ buffer: storageBuffer(device, owner, `level${id}.${what}.columns`, size(id) * quads * 16).buffer, quads });
+    for (const b of this.columnBlocks) {
+      if (!this.activationColumns.has(b.src)) this.activationColumns.set(b.src, columnsOf(b.src, 'activation'));
+      if (!this.gradientColumns.has(b.dst)) this.gradientColumns.set(b.dst, columnsOf(b.dst, 'gradient'));
+    }
+    const mostEdges = Math.max(4, ...[...this.columnBlocks].map((b) => b.topology.srcOf.length));
+    this.weightBySource = storageBuffer(device, owner, 'block.weightBySource', mostEdges * 4);
     this.outputGrad = storageBuffer(device, owner, 'output.gradient', maxRows * outputs * 4);
     this.labels = storageBuffer(device, owner, 'batch.labels', maxRows * 4);
     this.targets = storageBuffer(device, owner, 'batch.targets', maxRows * outputs * 4);
@@ -193,6 +223,25 @@ export class Workspace {
    */
   takesParts(b: Block): boolean {
     return this.partsBlocks.has(b);
+  }
+
+  /**
+   * Whether block `b` (one that {@link takesParts}) runs over f32 columns: its source level's
+   * activations and its destination level's gradient transposed into columns (see
+   * {@link COLUMNS_FROM_EDGES_PER_VALUE}).
+   */
+  readsColumns(b: Block): boolean {
+    return this.columnBlocks.has(b);
+  }
+
+  /** Level `id`'s activations as f32 columns, where a block {@link readsColumns} them; else undefined. */
+  activationColumnsOf(id: number): FloatColumns | undefined {
+    return this.activationColumns.get(id);
+  }
+
+  /** Level `id`'s gradient as f32 columns, where a block {@link readsColumns} it; else undefined. */
+  gradientColumnsOf(id: number): FloatColumns | undefined {
+    return this.gradientColumns.get(id);
   }
 
   /** Gradient w.r.t. the pre-activations of level `id`. */

@@ -10,6 +10,7 @@ import { type Block, blockFloats, isMasked, storageIndex } from '../../src/graph
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
+import { Workspace } from '../../src/train/workspace.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -375,6 +376,31 @@ describe('grown networks', () => {
     expect(s.blocks.some(fromHidden)).toBe(true);
     // The new level's blocks in and out (the wide level's 1,500 other weights take long on the CPU).
     const level = s.blocks.find(fromHidden)!.src;
+    await expectFiniteDifferences(net, batch, (b) => b.src === level || b.dst === level);
+    net.destroy();
+  });
+
+  it('gradients and outputs match the CPU where a CSR block out of a hidden level runs over f32 columns', async () => {
+    const rng = new Random(12);
+    // 20 splits of the 4→24 layer: a new level whose block into the 24 neurons (480 edges: CSR,
+    // below DENSE_FROM_EDGES) has edges enough for columns; the 24 feed the output densely, so
+    // there is no fused tail.
+    const net = runtime().createNetwork({ sizes: [4, 24, 48], activations: ['tanh', 'identity'], seed: 6, expandable: [1] });
+    const batch = data(rng, 37, 4, 48);
+    await net.splitEdges(1, pickEdges(net, rng, 1, 20));
+    const s = net.structure;
+    expect(fusedTail(s)).toBeNull();
+    const owner = runtime().gpu.memory.owner('test.workspace');
+    const ws = new Workspace(runtime().gpu.device, owner, s, batch.rows);
+    const columnBlocks = s.blocks.filter((b) => ws.readsColumns(b));
+    owner.destroy();
+    expect(columnBlocks.length).toBe(1);
+    const level = columnBlocks[0]!.src;
+    expect(s.level(level).role).toBe('hidden');
+    await net.fit(batch, { epochs: 3, batchSize: 37, optimizer: { name: 'adam', lr: 0.05 } });
+    const out = relativeError(await net.predict(batch), graphOutputRef(s, Float64Array.from(await net.getParameters()), batch.x, batch.rows));
+    console.info(`f32 columns: outputs against the CPU, relative error ${out.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(out.relative).toBeLessThanOrEqual(1e-5);
     await expectFiniteDifferences(net, batch, (b) => b.src === level || b.dst === level);
     net.destroy();
   });

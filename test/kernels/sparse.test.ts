@@ -3,9 +3,23 @@ import { Random } from '../../src/data/random.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
-import { type CsrBuffers, columnWords, csrBuffers, edgeChunks, edgeGrad, edgeGradParts, edgePartFloats, spmm, spmmTranspose } from '../../src/kernels/sparse.js';
+import {
+  type CsrBuffers,
+  columnWords,
+  csrBuffers,
+  edgeChunks,
+  edgeGrad,
+  edgeGradParts,
+  edgePartFloats,
+  floatColumnQuads,
+  spmm,
+  spmmTranspose,
+  spmmTransposeColumns,
+  toColumns,
+  weightsBySource,
+} from '../../src/kernels/sparse.js';
 import { activate } from '../../src/reference/dense.js';
-import { byteColumnsRef, edgeGradRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
+import { byteColumnsRef, edgeGradRef, floatColumnsRef, spmmRef, spmmTRef } from '../../src/reference/sparse.js';
 import { randomEdges } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
@@ -125,6 +139,79 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
       expect(Array.from(gradColumns!)).toEqual(Array.from(gradF32!));
     });
   }
+
+  // Ragged batches (a last quad of 1–3 rows, a last 16-row group part full), empty sources and
+  // destinations at low density, spare vec4s past the batch's quads.
+  const FLOAT_COLUMN_CASES = [
+    [37, 12, 29, 0.3],
+    [130, 40, 64, 0.1],
+    [16, 5, 200, 0.05],
+    [3, 2, 5, 1],
+  ] as const;
+  for (const [rows, dst, src, density] of FLOAT_COLUMN_CASES) {
+    for (const accumulate of [false, true]) {
+      it(`f32 columns give the batch-major results bit for bit: to_columns, spmm, spmm_t_columns with parts${accumulate ? ' (accumulating)' : ''}, edge_grad_parts by source, ${rows} rows, ${src}→${dst}, density ${density}`, async () => {
+        const rng = new Random(rows * 11 + src + (accumulate ? 1 : 0));
+        const { d, s } = randomEdges(rng, dst, src, Math.max(1, Math.round(dst * src * density)));
+        const { block } = buildCsr(dst, src, d, s);
+        const edges = block.srcOf.length;
+        const [w, x, bias, dz] = [randomArray(rng, edges), randomArray(rng, rows * src), randomArray(rng, dst), randomArray(rng, rows * dst)];
+        const aux = Float32Array.from(randomArray(rng, rows * src), (z) => activate('relu', z));
+        const before = randomArray(rng, rows * src);
+        const quads = floatColumnQuads(rows) + 4;
+        const buffers = upload(block);
+        const [weight, input, grad] = [h.input(w), h.input(x), h.input(dz)];
+        // Column buffers holding garbage: to_columns writes every vec4, zeros past the batch.
+        const garbage = (n: number) => Float32Array.from({ length: n * quads * 4 }, () => Number.NaN);
+        const inputColumns = { buffer: h.input(garbage(src)), quads };
+        const gradColumns = { buffer: h.input(garbage(dst)), quads };
+        const bySource = h.output(edges);
+        h.run([
+          await toColumns(h.rec, { rows, width: src, input, out: inputColumns }),
+          await toColumns(h.rec, { rows, width: dst, input: grad, out: gradColumns }),
+          await weightsBySource(h.rec, { block: buffers, weight, out: bySource }),
+        ]);
+        expect(Array.from(await h.read(inputColumns.buffer, src * quads * 4))).toEqual(Array.from(floatColumnsRef(x, rows, src, quads)));
+        expect(Array.from(await h.read(gradColumns.buffer, dst * quads * 4))).toEqual(Array.from(floatColumnsRef(dz, rows, dst, quads)));
+        expect(Array.from(await h.read(bySource, edges))).toEqual(Array.from(block.srcEdges, (e) => w[e]!));
+
+        const forward = [h.output(rows * dst), h.output(rows * dst)];
+        const backward = [h.input(before), h.input(before)];
+        const partials = [h.output(edgePartFloats(rows, edges)), h.output(edgePartFloats(rows, edges))];
+        const wgrad = [h.output(edges), h.output(edges)];
+        const finish = { aux: h.input(aux), activation: 'relu' as const, accumulate };
+        h.run([
+          await spmm(h.rec, { rows, block: buffers, weight, input, out: forward[0]!, bias: h.input(bias), activation: 'tanh' }),
+          await spmm(h.rec, { rows, block: buffers, weight, input, inputFloatColumns: inputColumns, out: forward[1]!, bias: h.input(bias), activation: 'tanh' }),
+          await spmmTranspose(h.rec, { rows, block: buffers, weight, grad, out: backward[0]!, ...finish, weightParts: { input, partials: partials[0]! } }),
+          await spmmTransposeColumns(h.rec, { rows, block: buffers, weightBySource: bySource, gradColumns, out: backward[1]!, ...finish, weightParts: { inputColumns, partials: partials[1]! } }),
+          await edgeGradParts(h.rec, { rows, block: buffers, partials: partials[0]!, wgrad: wgrad[0]! }),
+          await edgeGradParts(h.rec, { rows, block: buffers, partials: partials[1]!, wgrad: wgrad[1]!, bySource: true }),
+        ]);
+        const read = (pair: GPUBuffer[], n: number) => Promise.all(pair.map((b) => h.read(b, n)));
+        const [fRows, fColumns] = await read(forward, rows * dst);
+        report(`spmm f32 columns ${rows}×${src}→${dst}`, relativeError(fColumns!, spmmRef(block, w, x, rows, bias, 'tanh')), TOL);
+        expect(Array.from(fColumns!)).toEqual(Array.from(fRows!));
+        const [bRows, bColumns] = await read(backward, rows * src);
+        const part = spmmTRef(block, w, dz, rows, aux, 'relu');
+        report(`spmm_t_columns ${rows}×${src}→${dst}`, relativeError(bColumns!, accumulate ? part.map((v, i) => v + before[i]!) : part), TOL);
+        expect(Array.from(bColumns!)).toEqual(Array.from(bRows!));
+        const [gRows, gColumns] = await read(wgrad, edges);
+        report(`edge_grad_parts by source ${rows}×${src}→${dst}`, relativeError(gColumns!, edgeGradRef(block, dz, x, rows)), TOL);
+        expect(Array.from(gColumns!)).toEqual(Array.from(gRows!));
+      });
+    }
+  }
+
+  it('f32 columns too short for the batch are refused', async () => {
+    const { block } = buildCsr(1, 1, [0], [0]);
+    const one = h.input(new Float32Array(4));
+    const short = { buffer: h.input(new Float32Array(16)), quads: 4 };
+    await expect(toColumns(h.rec, { rows: 17, width: 1, input: one, out: short })).rejects.toThrow(/f32 columns of 4 vec4s cannot hold 17 rows \(8 needed\)/);
+    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputFloatColumns: short, out: h.output(17) })).rejects.toThrow(/f32 columns of 4 vec4s cannot hold 17 rows \(8 needed\)/);
+    const bytes = { buffer: h.input(new Uint32Array(16)), words: 16, scale: 1 };
+    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: bytes, inputFloatColumns: short, out: h.output(17) })).rejects.toThrow(/not both/);
+  });
 
   it('byte columns too short for the batch are refused', async () => {
     const { block } = buildCsr(1, 1, [0], [0]);
@@ -291,5 +378,19 @@ describe('sparse backward kernels against finite differences of the CPU forward'
       await edgeGradParts(h.rec, { rows, block: buffers, partials, wgrad: byParts }),
     ]);
     report('FD spmm_t weight parts + edge_grad_parts', relativeError(await h.read(byParts, 14), fdW), FD_TOL);
+    // Over f32 columns: the input and weight gradients of spmm_t_columns and edge_grad_parts by source.
+    const quads = floatColumnQuads(rows);
+    const [inputColumns, gradColumns] = [{ buffer: h.output(src * quads * 4), quads }, { buffer: h.output(dst * quads * 4), quads }];
+    const bySource = h.output(14);
+    const [dxColumns, wgradColumns] = [h.output(rows * src), h.output(14)];
+    h.run([
+      await toColumns(h.rec, { rows, width: src, input: h.input(x), out: inputColumns }),
+      await toColumns(h.rec, { rows, width: dst, input: h.input(dz), out: gradColumns }),
+      await weightsBySource(h.rec, { block: buffers, weight: h.input(w), out: bySource }),
+      await spmmTransposeColumns(h.rec, { rows, block: buffers, weightBySource: bySource, gradColumns, out: dxColumns, weightParts: { inputColumns, partials } }),
+      await edgeGradParts(h.rec, { rows, block: buffers, partials, wgrad: wgradColumns, bySource: true }),
+    ]);
+    report('FD spmm_t_columns', relativeError(await h.read(dxColumns, rows * src), centralDifferences((xx) => scalar(w, xx), x)), FD_TOL);
+    report('FD spmm_t_columns weight parts + edge_grad_parts by source', relativeError(await h.read(wgradColumns, 14), fdW), FD_TOL);
   });
 });
