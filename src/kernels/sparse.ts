@@ -43,7 +43,7 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
     dstOf: up('dstOf', block.dstOf),
     srcPtr: up('srcPtr', block.srcPtr),
     srcEdges: up('srcEdges', block.srcEdges),
-    dstBySource: up('dstBySource', Uint32Array.from(block.srcEdges, (e) => block.dstOf[e]!)),
+    dstBySource: up('dstBySource', dstBySource(block)),
     chunks: up('chunks', chunks),
     chunkCount: chunks.length / 2,
     activeSources: up('activeSources', active),
@@ -51,6 +51,13 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
   };
 }
 
+
+/** dstOf in by-source order (a plain loop: `Uint32Array.from` with a map function took 8 ms for a split's 84,000 edges). */
+function dstBySource(block: CsrBlock): Uint32Array {
+  const out = new Uint32Array(block.srcEdges.length);
+  for (let t = 0; t < out.length; t++) out[t] = block.dstOf[block.srcEdges[t]!]!;
+  return out;
+}
 
 /**
  * A batch of u8 inputs held as byte columns (sparse.wgsl INPUT_COLUMNS, written by the batch
