@@ -10,6 +10,9 @@ import {
   createRuntime,
   csrBuffers,
   edgeGrad,
+  edgeGradParts,
+  edgePartFloats,
+  floatColumnQuads,
   fusedTail,
   gatherEpoch,
   loss,
@@ -20,10 +23,13 @@ import {
   ShapeError,
   spirals,
   spmm,
+  spmmTransposeColumns,
   storageBuffer,
   submitDispatches,
+  toColumns,
   update,
   uploadStorage,
+  weightsBySource,
 } from '/senn.js';
 
 interface Check {
@@ -144,6 +150,35 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     ]);
     results.push({ name: 'spmm over byte columns', relative: rel(await rt.gpu.readFloats(out, 0, rows * dst), reference.spmmRef(block, w, x, rows)), tolerance: 1e-5 });
     results.push({ name: 'edge_grad over byte columns', relative: rel(await rt.gpu.readFloats(wgrad, 0, edges), reference.edgeGradRef(block, dz, x, rows)), tolerance: 1e-5 });
+  }
+
+  {
+    // A CSR block out of a hidden level over f32 columns (a ragged batch: the last 32-row group
+    // part full): forward, input gradient and weight gradient by parts against the CPU.
+    const [rows, src, dst] = [45, 30, 12];
+    const d: number[] = [];
+    const s: number[] = [];
+    for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) if (rng.next() < 0.3) (d.push(i), s.push(j));
+    const { block } = buildCsr(dst, src, d, s);
+    const edges = block.srcOf.length;
+    const csr = csrBuffers(block, (_, values) => input(values));
+    const [w, x, dz] = [rand(rng, edges), rand(rng, rows * src), rand(rng, rows * dst)];
+    const quads = floatColumnQuads(rows);
+    const inputColumns = { buffer: output(src * quads * 4), quads };
+    const gradColumns = { buffer: output(dst * quads * 4), quads };
+    const [weight, bySource, partials] = [input(w), output(edges), output(edgePartFloats(rows, edges))];
+    const [out, dx, wgrad] = [output(rows * dst), output(rows * src), output(edges)];
+    submitDispatches(device, [
+      await toColumns(rec, { rows, width: src, input: input(x), out: inputColumns }),
+      await toColumns(rec, { rows, width: dst, input: input(dz), out: gradColumns }),
+      await weightsBySource(rec, { block: csr, weight, out: bySource }),
+      await spmm(rec, { rows, block: csr, weight, input: input(x), inputFloatColumns: inputColumns, out }),
+      await spmmTransposeColumns(rec, { rows, block: csr, weightBySource: bySource, gradColumns, out: dx, weightParts: { inputColumns, partials } }),
+      await edgeGradParts(rec, { rows, block: csr, partials, wgrad, bySource: true }),
+    ]);
+    results.push({ name: 'spmm over f32 columns', relative: rel(await rt.gpu.readFloats(out, 0, rows * dst), reference.spmmRef(block, w, x, rows)), tolerance: 1e-5 });
+    results.push({ name: 'spmm_t_columns', relative: rel(await rt.gpu.readFloats(dx, 0, rows * src), reference.spmmTRef(block, w, dz, rows)), tolerance: 1e-5 });
+    results.push({ name: 'edge_grad_parts by source', relative: rel(await rt.gpu.readFloats(wgrad, 0, edges), reference.edgeGradRef(block, dz, x, rows)), tolerance: 1e-5 });
   }
   owner.destroy();
 }
