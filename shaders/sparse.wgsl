@@ -203,12 +203,7 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
       s3 = fma(w, input4(q3, j), s3);
     }
   }
-  var b = 0.0;
-  if (FINISH == 1u) { b = bias[i]; }
-  spmm_store4(r0, i, s0, b);
-  spmm_store4(r0 + 4u, i, s1, b);
-  spmm_store4(r0 + 8u, i, s2, b);
-  spmm_store4(r0 + 12u, i, s3, b);
+  spmm_store16(r0, i, s0, s1, s2, s3);
 }
 
 // spmm over f32 columns, 32 rows from r0 (< rows).
@@ -229,16 +224,18 @@ fn spmm_columns(r0: u32, i: u32) {
     s6 = fma(w, input_quads[at + 6u], s6);
     s7 = fma(w, input_quads[at + 7u], s7);
   }
+  spmm_store16(r0, i, s0, s1, s2, s3);
+  spmm_store16(r0 + 16u, i, s4, s5, s6, s7);
+}
+
+// Rows r0..r0+15 of out[·, i] from spmm's sums (s0: rows r0..r0+3, ...), with the bias when FINISH 1.
+fn spmm_store16(r0: u32, i: u32, s0: vec4<f32>, s1: vec4<f32>, s2: vec4<f32>, s3: vec4<f32>) {
   var b = 0.0;
   if (FINISH == 1u) { b = bias[i]; }
   spmm_store4(r0, i, s0, b);
   spmm_store4(r0 + 4u, i, s1, b);
   spmm_store4(r0 + 8u, i, s2, b);
   spmm_store4(r0 + 12u, i, s3, b);
-  spmm_store4(r0 + 16u, i, s4, b);
-  spmm_store4(r0 + 20u, i, s5, b);
-  spmm_store4(r0 + 24u, i, s6, b);
-  spmm_store4(r0 + 28u, i, s7, b);
 }
 
 // Rows r0..r0+3 of out[·, i] from spmm's sums, one by one with constant component indices (a
@@ -261,15 +258,21 @@ fn spmm_store(r: u32, i: u32, value: f32, b: f32) {
   out[at] = sum;
 }
 
+// The source that grid row y takes in spmm_t and spmm_t_columns: y, or with ACTIVE_ONLY the y-th
+// of active_src; src (no source) past that list.
+fn source_at(y: u32) -> u32 {
+  if (ACTIVE_ONLY) {
+    if (y >= params.active_count) { return params.src; }
+    return active_src[y];
+  }
+  return y;
+}
+
 @compute @workgroup_size(8, 8, 1)
 fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
-  var j = id.y;
-  if (ACTIVE_ONLY) {
-    if (id.y >= params.active_count) { return; }
-    j = active_src[id.y];
-  }
+  let j = source_at(id.y);
   if (j >= params.src) { return; }
   let q0 = row_offsets(r0, params.dst);
   let q1 = row_offsets(r0 + 4u, params.dst);
@@ -303,10 +306,7 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
       partials[e * parts + id.x] = (p.x + p.y) + (p.z + p.w);
     }
   }
-  spmm_t_store4(r0, j, s0);
-  spmm_t_store4(r0 + 4u, j, s1);
-  spmm_t_store4(r0 + 8u, j, s2);
-  spmm_t_store4(r0 + 12u, j, s3);
+  spmm_t_store16(r0, j, s0, s1, s2, s3);
 }
 
 // How many groups of 16 rows, each an spmm_t invocation's, the batch has: an edge's parts in `partials`.
@@ -315,6 +315,13 @@ fn part_count() -> u32 { return (params.rows + ROWS - 1u) / ROWS; }
 // v, the values of the 4 rows from r0, with those past the batch set to 0.
 fn batch_only(r0: u32, v: vec4<f32>) -> vec4<f32> {
   return select(vec4<f32>(0.0), v, vec4<u32>(r0, r0 + 1u, r0 + 2u, r0 + 3u) < vec4<u32>(params.rows));
+}
+
+fn spmm_t_store16(r0: u32, j: u32, s0: vec4<f32>, s1: vec4<f32>, s2: vec4<f32>, s3: vec4<f32>) {
+  spmm_t_store4(r0, j, s0);
+  spmm_t_store4(r0 + 4u, j, s1);
+  spmm_t_store4(r0 + 8u, j, s2);
+  spmm_t_store4(r0 + 12u, j, s3);
 }
 
 fn spmm_t_store4(r0: u32, j: u32, sums: vec4<f32>) {
@@ -339,11 +346,7 @@ fn spmm_t_store(r: u32, j: u32, value: f32) {
 fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>) {
   let r0 = id.x * COLUMN_ROWS;
   if (r0 >= params.rows) { return; }
-  var j = id.y;
-  if (ACTIVE_ONLY) {
-    if (id.y >= params.active_count) { return; }
-    j = active_src[id.y];
-  }
+  let j = source_at(id.y);
   if (j >= params.src) { return; }
   let p = r0 / 4u;
   var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
@@ -388,14 +391,8 @@ fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>) {
       }
     }
   }
-  spmm_t_store4(r0, j, s0);
-  spmm_t_store4(r0 + 4u, j, s1);
-  spmm_t_store4(r0 + 8u, j, s2);
-  spmm_t_store4(r0 + 12u, j, s3);
-  spmm_t_store4(r0 + 16u, j, s4);
-  spmm_t_store4(r0 + 20u, j, s5);
-  spmm_t_store4(r0 + 24u, j, s6);
-  spmm_t_store4(r0 + 28u, j, s7);
+  spmm_t_store16(r0, j, s0, s1, s2, s3);
+  spmm_t_store16(r0 + 16u, j, s4, s5, s6, s7);
 }
 
 @compute @workgroup_size(64, 1, 1)

@@ -221,11 +221,7 @@ export async function spmmTranspose(
   },
 ): Promise<Dispatch> {
   const accumulate = a.accumulate ?? false;
-  const kernel = await rec.kernels.get({
-    ...family('sparse'),
-    entryPoint: 'spmm_t',
-    constants: { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity'), PARTIALS: Boolean(a.weightParts) },
-  });
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'spmm_t', constants: transposeConstants(a) });
   const b = a.block;
   // Without weightParts the input and partials bindings are unread: bound to placeholders.
   const parts = a.weightParts ?? { input: a.grad, partials: unusedOutput(rec) };
@@ -246,8 +242,22 @@ export async function spmmTranspose(
     kernel,
     blockParams(a.rows, b),
     pickBindings(kernel, bindings),
-    [Math.ceil(a.rows / (8 * ROWS)), Math.ceil((accumulate ? b.activeSourceCount : b.src) / 8), 1],
+    transposeGroups(a.rows, ROWS, b, accumulate),
   );
+}
+
+/**
+ * The constants of spmm_t and spmm_t_columns: an accumulating call visits only the block's
+ * active sources (the others would add zero).
+ */
+function transposeConstants(a: { accumulate?: boolean; aux?: BindingResource; activation?: Activation; weightParts?: object }): Record<string, number | boolean> {
+  const accumulate = a.accumulate ?? false;
+  return { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity'), PARTIALS: Boolean(a.weightParts) };
+}
+
+/** The grid of spmm_t / spmm_t_columns: `rowsPerLane` batch rows an invocation, 8 × 8 invocations a workgroup. */
+function transposeGroups(rows: number, rowsPerLane: number, b: CsrBuffers, accumulate: boolean): [number, number, number] {
+  return [Math.ceil(rows / (8 * rowsPerLane)), Math.ceil((accumulate ? b.activeSourceCount : b.src) / 8), 1];
 }
 
 /**
@@ -364,11 +374,7 @@ export async function spmmTransposeColumns(
   if (a.weightParts && a.weightParts.inputColumns.quads !== a.gradColumns.quads) {
     throw new Error(`the input's columns (${a.weightParts.inputColumns.quads} vec4s) and the gradient's (${a.gradColumns.quads}) differ`);
   }
-  const kernel = await rec.kernels.get({
-    ...family('sparse'),
-    entryPoint: 'spmm_t_columns',
-    constants: { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity'), PARTIALS: Boolean(a.weightParts) },
-  });
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'spmm_t_columns', constants: transposeConstants(a) });
   const b = a.block;
   const bindings = {
     src_ptr: b.srcPtr,
@@ -387,6 +393,6 @@ export async function spmmTransposeColumns(
     kernel,
     blockParams(a.rows, b, a.gradColumns),
     pickBindings(kernel, bindings),
-    [Math.ceil(a.rows / (8 * COLUMN_ROWS)), Math.ceil((accumulate ? b.activeSourceCount : b.src) / 8), 1],
+    transposeGroups(a.rows, COLUMN_ROWS, b, accumulate),
   );
 }
