@@ -9,7 +9,7 @@ import {
   edgePartFloats,
   matmul,
   Random,
-  floatColumnQuads,
+  columnWords,
   spmm,
   spmmTranspose,
   spmmTransposeColumns,
@@ -320,7 +320,7 @@ export async function levelSparseVsDense(
     const weight = buf(e);
     // As training runs a block out of a hidden level: its weight gradient in parts inside the input gradient.
     const partials = buf(edgePartFloats(rows, e));
-    const quads = floatColumnQuads(rows);
+    const quads = columnWords(rows);
     const inputColumns = { buffer: buf(src * quads * 4).buffer, quads };
     const gradColumns = { buffer: buf(dst * quads * 4).buffer, quads };
     const weightBySource = buf(e);

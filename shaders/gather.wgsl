@@ -49,7 +49,7 @@
 //   gather_bytes_at:        @binding(2) source, @binding(5) out_u32, @binding(10) features_at :
 //                           storage, read u32 (the source feature of each packed byte)
 //   gather_columns:         @binding(2) source, @binding(8) out_words4 (features × column_words
-//                           words, column_words a multiple of 4 and ≥ 4·ceil(rows / 16))
+//                           words, column_words a multiple of 4 and ≥ 4·ceil(rows / 16); spmm wants 8·ceil(rows / 32))
 //
 // Dispatch (gather_u8, gather_u8_vec4, gather_f32): workgroup 64, one workgroup per batch row, grid (x, y, 1)
 //   with x·y ≥ rows (y > 1 only past 65535 rows); invocation t writes values t, t + 64, …

@@ -33,11 +33,13 @@
 // INPUT_COLUMNS (spmm, edge_grad): the input is a batch of u8 values held as byte columns
 // (input_columns): source j's column is column_words words, word p holding rows 4p..4p+3 (low
 // byte first), byte b standing for b · scale (bit for bit what the f32 gather stores); bytes of
-// rows past the batch are 0. One load then brings 4 rows of an edge's source where the
-// batch-major input costs one load a row: a software adapter pays per load, lane by lane, so
-// the forward of a CSR block out of MNIST's pixels loads a third as much (an edge's index,
-// weight and 4 words for 16 rows, not 16 values), its weight gradient about a third too. The
-// sums are taken in the order of the f32 input, so both give the same bits.
+// the batch's rows past its last are 0 in the words the gather writes (whole 16-row groups;
+// spmm reads whole 32-row groups, and drops the rows past the batch). One load then brings 4
+// rows of an edge's source where the batch-major input costs one load a row: a software adapter
+// pays per load, lane by lane, so the forward of a CSR block out of MNIST's pixels loads about a
+// fifth as much (an edge's index, weight and 8 words for 32 rows, not 32 values; 32 rows a lane
+// rather than 16: the reference run's 784→344 forward 1.9 → 1.7 ms), its weight gradient about
+// a third. The sums are taken in the order of the f32 input, so both give the same bits.
 // F32_COLUMNS (spmm): the input as f32 columns (input_quads, which to_columns writes): source j's
 // column is column_words vec4s (a multiple of 8), quad p holding rows 4p..4p+3, 0 past the
 // batch. A lane takes 32 rows and loads an edge's as 8 vec4s, where the batch-major input costs
@@ -72,7 +74,7 @@
 //   @binding(14) chunks     : storage, read u32  2 × chunks        (edge_grad)
 //   @binding(15) active_src : storage, read u32  active sources    (spmm_t with ACTIVE_ONLY)
 //   @binding(16) input_columns : storage, read u32  src × column_words (spmm, edge_grad with
-//                                INPUT_COLUMNS; column_words ≥ 4·ceil(rows / 16))
+//                                INPUT_COLUMNS; column_words ≥ 8·ceil(rows / 32))
 //   @binding(17) partials   : storage, rw        edges × ceil(rows / 16) (spmm_t with PARTIALS
 //                                writes, edge_grad_parts reads)
 //   @binding(18) input_quads : storage, read vec4  src × column_words (spmm with F32_COLUMNS,
@@ -86,7 +88,8 @@
 // Dispatch: spmm / spmm_t: workgroup 8×8; invocation x takes 16 batch rows and y one neuron
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
 //   neurons ≤ 524,280 (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src).
-//   spmm with F32_COLUMNS and spmm_t_columns: the same with 32 rows an invocation, grid
+//   spmm over columns (INPUT_COLUMNS, F32_COLUMNS) and spmm_t_columns: the same with 32 rows an
+//   invocation, grid
 //   (ceil(rows / 256), ceil(neurons / 8), 1). to_columns: workgroup 64, x a column (< src), y a quad; grid
 //   (ceil(src / 64), column_words, 1). weights_by_source: workgroup 64, one invocation per edge.
 //   edge_grad: workgroup 64, one invocation per chunk (chunks listed by falling edge count),
@@ -104,7 +107,7 @@ override F32_COLUMNS: bool = false;
 override BY_SOURCE: bool = false;
 
 const ROWS: u32 = 16u; // batch rows per invocation of spmm and spmm_t
-const COLUMN_ROWS: u32 = 32u; // batch rows per invocation of spmm with F32_COLUMNS and spmm_t_columns
+const COLUMN_ROWS: u32 = 32u; // batch rows per invocation of spmm over columns (INPUT_COLUMNS, F32_COLUMNS) and spmm_t_columns
 
 struct Params {
   rows: u32,
@@ -170,7 +173,7 @@ fn grad4(at: vec4<u32>, i: u32) -> vec4<f32> {
 @compute @workgroup_size(8, 8, 1)
 fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
   var r0 = id.x * ROWS;
-  if (F32_COLUMNS) { r0 = id.x * COLUMN_ROWS; }
+  if (INPUT_COLUMNS || F32_COLUMNS) { r0 = id.x * COLUMN_ROWS; }
   let i = id.y;
   if (r0 >= params.rows || i >= params.dst) { return; }
   let q0 = row_offsets(r0, params.src);
@@ -180,8 +183,9 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
   var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
   let end = dst_ptr[i + 1u];
   if (INPUT_COLUMNS) {
-    // The 16 rows' words of a column: 4 from word r0 / 4 (within the column: r0 < rows).
+    // 32 rows: the words from r0 / 4 (within the column: r0 < rows).
     let p = r0 / 4u;
+    var s4 = vec4<f32>(0.0); var s5 = vec4<f32>(0.0); var s6 = vec4<f32>(0.0); var s7 = vec4<f32>(0.0);
     for (var e = dst_ptr[i]; e < end; e = e + 1u) {
       let w = vec4<f32>(weight[e]);
       let at = src_of[e] * params.column_words + p;
@@ -189,7 +193,14 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
       s1 = fma(w, column_rows(input_columns[at + 1u]), s1);
       s2 = fma(w, column_rows(input_columns[at + 2u]), s2);
       s3 = fma(w, column_rows(input_columns[at + 3u]), s3);
+      s4 = fma(w, column_rows(input_columns[at + 4u]), s4);
+      s5 = fma(w, column_rows(input_columns[at + 5u]), s5);
+      s6 = fma(w, column_rows(input_columns[at + 6u]), s6);
+      s7 = fma(w, column_rows(input_columns[at + 7u]), s7);
     }
+    spmm_store16(r0, i, s0, s1, s2, s3);
+    spmm_store16(r0 + 16u, i, s4, s5, s6, s7);
+    return;
   } else if (F32_COLUMNS) {
     spmm_columns(r0, i);
     return;

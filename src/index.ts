@@ -62,7 +62,6 @@ export {
   edgeChunks,
   csrBuffers,
   columnWords,
-  floatColumnQuads,
   EDGE_CHUNK,
   type ByteColumns,
   type FloatColumns,

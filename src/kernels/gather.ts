@@ -32,7 +32,8 @@ export async function gatherEpoch(
     packed?: boolean;
     /**
      * u8 sources: write the batch as byte columns of this many words each instead (see
-     * {@link ByteColumns}; a multiple of 4, at least 4 · ceil(rows / 16): whole 16-row groups are written).
+     * {@link ByteColumns}; a multiple of 4, at least {@link columnWords}: whole 16-row groups are
+     * written, and spmm reads whole 32-row groups, dropping the rows past the batch).
      */
     columnWords?: number;
     /**
@@ -65,7 +66,7 @@ export async function gatherEpoch(
   if (columns) {
     const most = Math.max(0, ...a.slots.map((s) => s.rows));
     // Whole 16-row groups are written (see gather.wgsl).
-    if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new Error(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ 4 · ceil(rows / 16), needed)`);
+    if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new Error(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ ${columnWords(most)}, needed)`);
   }
   const packed = !columns && !at && a.source === 'u8' && Boolean(a.packed);
   const words4 = packed && a.rowWords % 4 === 0;

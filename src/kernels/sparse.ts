@@ -66,7 +66,7 @@ function dstBySource(block: CsrBlock): Uint32Array {
  */
 export interface ByteColumns {
   buffer: BindingResource;
-  /** Words per column: at least 4 · ceil(rows / 16) (see {@link columnWords}). */
+  /** Words per column: at least {@link columnWords}. */
   words: number;
   scale: number;
 }
@@ -78,7 +78,7 @@ export interface ByteColumns {
  */
 export interface FloatColumns {
   buffer: BindingResource;
-  /** vec4s per column: at least 8 · ceil(rows / 32) (see {@link floatColumnQuads}). */
+  /** vec4s per column: at least {@link columnWords}. */
   quads: number;
 }
 
@@ -87,15 +87,24 @@ function columnConstants(columns: ByteColumns | undefined): Record<string, boole
   return { INPUT_COLUMNS: Boolean(columns), UNORM: Boolean(columns) && isUnormScale(columns!.scale) };
 }
 
-/** Words per byte column for batches of up to `rows` rows (whole 16-row groups of spmm). */
+/** Batch rows per invocation of spmm / spmm_t (ROWS in sparse.wgsl). */
+const ROWS = 16;
+/** Batch rows per invocation of spmm over columns and of spmm_t_columns (COLUMN_ROWS in sparse.wgsl). */
+const COLUMN_ROWS = 32;
+
+/**
+ * Words per byte column, or vec4s per f32 column, for batches of up to `rows` rows: 8 · ceil(rows
+ * / 32), the whole 32-row groups that an invocation of spmm over columns (and of spmm_t_columns)
+ * takes.
+ */
 export function columnWords(rows: number): number {
-  return 4 * Math.ceil(rows / 16);
+  return 8 * Math.ceil(rows / COLUMN_ROWS);
 }
 
 /** The Params uniform of sparse.wgsl (shared by its entry points) for `rows` batch rows through block `b`. */
 function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns | FloatColumns): Record<string, number> {
   const words = columns ? ('words' in columns ? columns.words : columns.quads) : 0;
-  const needed = columns ? ('words' in columns ? columnWords(rows) : floatColumnQuads(rows)) : 0;
+  const needed = columnWords(rows);
   if (columns && words < needed) {
     throw new Error(`${'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`} cannot hold ${rows} rows (${needed} needed)`);
   }
@@ -133,15 +142,7 @@ export function edgeChunks(dstPtr: ArrayLike<number>, dst: number): Uint32Array 
   return Uint32Array.from(pairs);
 }
 
-/** Batch rows per invocation of spmm / spmm_t (ROWS in sparse.wgsl). */
-const ROWS = 16;
-/** Batch rows per invocation of spmm over f32 columns and of spmm_t_columns (COLUMN_ROWS in sparse.wgsl). */
-const COLUMN_ROWS = 32;
 
-/** vec4s per f32 column for batches of up to `rows` rows (whole 32-row groups of the column kernels). */
-export function floatColumnQuads(rows: number): number {
-  return 8 * Math.ceil(rows / COLUMN_ROWS);
-}
 
 /**
  * Floats of the partial weight gradients that {@link spmmTranspose} with `weightParts` leaves
@@ -189,7 +190,7 @@ export async function spmm(
     kernel,
     blockParams(a.rows, b, a.inputColumns ?? a.inputFloatColumns),
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, ...inputBindings(rec, a), bias: a.bias ?? a.input, out: a.out }),
-    [Math.ceil(a.rows / (8 * (a.inputFloatColumns ? COLUMN_ROWS : ROWS))), Math.ceil(b.dst / 8), 1],
+    [Math.ceil(a.rows / (8 * (a.inputColumns || a.inputFloatColumns ? COLUMN_ROWS : ROWS))), Math.ceil(b.dst / 8), 1],
   );
 }
 
@@ -324,7 +325,7 @@ export async function edgeGradParts(
  * for the column forms of {@link spmm} and {@link spmmTransposeColumns}.
  */
 export async function toColumns(rec: Recorder, a: { rows: number; width: number; input: BindingResource; out: FloatColumns }): Promise<Dispatch> {
-  if (a.out.quads < floatColumnQuads(a.rows)) throw new Error(`f32 columns of ${a.out.quads} vec4s cannot hold ${a.rows} rows (${floatColumnQuads(a.rows)} needed)`);
+  if (a.out.quads < columnWords(a.rows)) throw new Error(`f32 columns of ${a.out.quads} vec4s cannot hold ${a.rows} rows (${columnWords(a.rows)} needed)`);
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'to_columns' });
   return prepare(
     rec,

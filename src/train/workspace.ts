@@ -4,7 +4,7 @@ import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import { type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
-import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, floatColumnQuads } from '../kernels/sparse.js';
+import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
@@ -159,7 +159,7 @@ export class Workspace {
     this.edgeParts = storageBuffer(device, owner, 'block.edgeParts', most * 4);
     const size = (id: number) => structure.level(id).size;
     this.columnBlocks = new Set([...this.partsBlocks].filter((b) => b.topology.srcOf.length >= COLUMNS_FROM_EDGES_PER_VALUE * (size(b.src) + size(b.dst))));
-    const quads = floatColumnQuads(maxRows);
+    const quads = columnWords(maxRows);
     const columnsOf = (id: number, what: string): FloatColumns => ({ buffer: storageBuffer(device, owner, `level${id}.${what}.columns`, size(id) * quads * 16).buffer, quads });
     for (const b of this.columnBlocks) {
       if (!this.activationColumns.has(b.src)) this.activationColumns.set(b.src, columnsOf(b.src, 'activation'));

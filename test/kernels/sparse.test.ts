@@ -11,7 +11,6 @@ import {
   edgeGrad,
   edgeGradParts,
   edgePartFloats,
-  floatColumnQuads,
   spmm,
   spmmTranspose,
   spmmTransposeColumns,
@@ -158,7 +157,7 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
         const [w, x, bias, dz] = [randomArray(rng, edges), randomArray(rng, rows * src), randomArray(rng, dst), randomArray(rng, rows * dst)];
         const aux = Float32Array.from(randomArray(rng, rows * src), (z) => activate('relu', z));
         const before = randomArray(rng, rows * src);
-        const quads = floatColumnQuads(rows) + 4;
+        const quads = columnWords(rows) + 4;
         const buffers = upload(block);
         const [weight, input, grad] = [h.input(w), h.input(x), h.input(dz)];
         // Column buffers holding garbage: to_columns writes every vec4, zeros past the batch.
@@ -379,7 +378,7 @@ describe('sparse backward kernels against finite differences of the CPU forward'
     ]);
     report('FD spmm_t weight parts + edge_grad_parts', relativeError(await h.read(byParts, 14), fdW), FD_TOL);
     // Over f32 columns: the input and weight gradients of spmm_t_columns and edge_grad_parts by source.
-    const quads = floatColumnQuads(rows);
+    const quads = columnWords(rows);
     const [inputColumns, gradColumns] = [{ buffer: h.output(src * quads * 4), quads }, { buffer: h.output(dst * quads * 4), quads }];
     const bySource = h.output(14);
     const [dxColumns, wgradColumns] = [h.output(rows * src), h.output(14)];

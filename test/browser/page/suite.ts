@@ -12,7 +12,6 @@ import {
   edgeGrad,
   edgeGradParts,
   edgePartFloats,
-  floatColumnQuads,
   fusedTail,
   gatherEpoch,
   loss,
@@ -163,7 +162,7 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     const edges = block.srcOf.length;
     const csr = csrBuffers(block, (_, values) => input(values));
     const [w, x, dz] = [rand(rng, edges), rand(rng, rows * src), rand(rng, rows * dst)];
-    const quads = floatColumnQuads(rows);
+    const quads = columnWords(rows);
     const inputColumns = { buffer: output(src * quads * 4), quads };
     const gradColumns = { buffer: output(dst * quads * 4), quads };
     const [weight, bySource, partials] = [input(w), output(edges), output(edgePartFloats(rows, edges))];
