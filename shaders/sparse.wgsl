@@ -89,9 +89,9 @@
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
 //   neurons ≤ 524,280 (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src).
 //   spmm over columns (INPUT_COLUMNS, F32_COLUMNS) and spmm_t_columns: the same with 32 rows an
-//   invocation, grid
-//   (ceil(rows / 256), ceil(neurons / 8), 1). to_columns: workgroup 64, x a column (< src), y a quad; grid
-//   (ceil(src / 64), column_words, 1). weights_by_source: workgroup 64, one invocation per edge.
+//   invocation, grid (ceil(rows / 256), ceil(neurons / 8), 1). to_columns: workgroup 64, x a
+//   column (< src), y a quad; grid (ceil(src / 64), column_words, 1). weights_by_source:
+//   workgroup 64, one invocation per edge.
 //   edge_grad: workgroup 64, one invocation per chunk (chunks listed by falling edge count),
 //   grid (x, y, 1) with x·y·64 ≥ chunks. edge_grad_parts: workgroup 64, one invocation per
 //   edge, grid (x, y, 1) with x·y·64 ≥ edges.
@@ -172,9 +172,13 @@ fn grad4(at: vec4<u32>, i: u32) -> vec4<f32> {
 // reference run's 784→344 block, 1,180 edges: 1.4 → 1.05 ms a step; 8 rows before).
 @compute @workgroup_size(8, 8, 1)
 fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
-  var r0 = id.x * ROWS;
-  if (INPUT_COLUMNS || F32_COLUMNS) { r0 = id.x * COLUMN_ROWS; }
   let i = id.y;
+  if (INPUT_COLUMNS || F32_COLUMNS) {
+    let r0 = id.x * COLUMN_ROWS;
+    if (r0 < params.rows && i < params.dst) { spmm_columns(r0, i); }
+    return;
+  }
+  let r0 = id.x * ROWS;
   if (r0 >= params.rows || i >= params.dst) { return; }
   let q0 = row_offsets(r0, params.src);
   let q1 = row_offsets(r0 + 4u, params.src);
@@ -182,42 +186,19 @@ fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
   let q3 = row_offsets(r0 + 12u, params.src);
   var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
   let end = dst_ptr[i + 1u];
-  if (INPUT_COLUMNS) {
-    // 32 rows: the words from r0 / 4 (within the column: r0 < rows).
-    let p = r0 / 4u;
-    var s4 = vec4<f32>(0.0); var s5 = vec4<f32>(0.0); var s6 = vec4<f32>(0.0); var s7 = vec4<f32>(0.0);
-    for (var e = dst_ptr[i]; e < end; e = e + 1u) {
-      let w = vec4<f32>(weight[e]);
-      let at = src_of[e] * params.column_words + p;
-      s0 = fma(w, column_rows(input_columns[at]), s0);
-      s1 = fma(w, column_rows(input_columns[at + 1u]), s1);
-      s2 = fma(w, column_rows(input_columns[at + 2u]), s2);
-      s3 = fma(w, column_rows(input_columns[at + 3u]), s3);
-      s4 = fma(w, column_rows(input_columns[at + 4u]), s4);
-      s5 = fma(w, column_rows(input_columns[at + 5u]), s5);
-      s6 = fma(w, column_rows(input_columns[at + 6u]), s6);
-      s7 = fma(w, column_rows(input_columns[at + 7u]), s7);
-    }
-    spmm_store16(r0, i, s0, s1, s2, s3);
-    spmm_store16(r0 + 16u, i, s4, s5, s6, s7);
-    return;
-  } else if (F32_COLUMNS) {
-    spmm_columns(r0, i);
-    return;
-  } else {
-    for (var e = dst_ptr[i]; e < end; e = e + 1u) {
-      let w = vec4<f32>(weight[e]);
-      let j = src_of[e];
-      s0 = fma(w, input4(q0, j), s0);
-      s1 = fma(w, input4(q1, j), s1);
-      s2 = fma(w, input4(q2, j), s2);
-      s3 = fma(w, input4(q3, j), s3);
-    }
+  for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+    let w = vec4<f32>(weight[e]);
+    let j = src_of[e];
+    s0 = fma(w, input4(q0, j), s0);
+    s1 = fma(w, input4(q1, j), s1);
+    s2 = fma(w, input4(q2, j), s2);
+    s3 = fma(w, input4(q3, j), s3);
   }
   spmm_store16(r0, i, s0, s1, s2, s3);
 }
 
-// spmm over f32 columns, 32 rows from r0 (< rows).
+// spmm over byte or f32 columns, 32 rows from r0 (< rows): an edge's 8 quads from quad r0 / 4
+// of its source's column.
 fn spmm_columns(r0: u32, i: u32) {
   let p = r0 / 4u;
   var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
@@ -226,17 +207,24 @@ fn spmm_columns(r0: u32, i: u32) {
   for (var e = dst_ptr[i]; e < end; e = e + 1u) {
     let w = vec4<f32>(weight[e]);
     let at = src_of[e] * params.column_words + p;
-    s0 = fma(w, input_quads[at], s0);
-    s1 = fma(w, input_quads[at + 1u], s1);
-    s2 = fma(w, input_quads[at + 2u], s2);
-    s3 = fma(w, input_quads[at + 3u], s3);
-    s4 = fma(w, input_quads[at + 4u], s4);
-    s5 = fma(w, input_quads[at + 5u], s5);
-    s6 = fma(w, input_quads[at + 6u], s6);
-    s7 = fma(w, input_quads[at + 7u], s7);
+    s0 = fma(w, column_quad(at), s0);
+    s1 = fma(w, column_quad(at + 1u), s1);
+    s2 = fma(w, column_quad(at + 2u), s2);
+    s3 = fma(w, column_quad(at + 3u), s3);
+    s4 = fma(w, column_quad(at + 4u), s4);
+    s5 = fma(w, column_quad(at + 5u), s5);
+    s6 = fma(w, column_quad(at + 6u), s6);
+    s7 = fma(w, column_quad(at + 7u), s7);
   }
   spmm_store16(r0, i, s0, s1, s2, s3);
   spmm_store16(r0 + 16u, i, s4, s5, s6, s7);
+}
+
+// Quad `at` of spmm's input columns as 4 rows' values: a byte column's word (INPUT_COLUMNS) or
+// an f32 column's vec4 (F32_COLUMNS).
+fn column_quad(at: u32) -> vec4<f32> {
+  if (INPUT_COLUMNS) { return column_rows(input_columns[at]); }
+  return input_quads[at];
 }
 
 // Rows r0..r0+15 of out[·, i] from spmm's sums (s0: rows r0..r0+3, ...), with the bias when FINISH 1.

@@ -51,7 +51,6 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
   };
 }
 
-
 /** dstOf in by-source order (a plain loop: `Uint32Array.from` with a map function took 8 ms for a split's 84,000 edges). */
 function dstBySource(block: CsrBlock): Uint32Array {
   const out = new Uint32Array(block.srcEdges.length);
@@ -101,13 +100,17 @@ export function columnWords(rows: number): number {
   return 8 * Math.ceil(rows / COLUMN_ROWS);
 }
 
+/** The words (byte columns) or vec4s (f32 columns) per column of `columns`, refused when too few for `rows` rows. */
+function checkedColumnWords(rows: number, columns: ByteColumns | FloatColumns): number {
+  const words = 'words' in columns ? columns.words : columns.quads;
+  const needed = columnWords(rows);
+  if (words < needed) throw new Error(`${'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`} cannot hold ${rows} rows (${needed} needed)`);
+  return words;
+}
+
 /** The Params uniform of sparse.wgsl (shared by its entry points) for `rows` batch rows through block `b`. */
 function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns | FloatColumns): Record<string, number> {
-  const words = columns ? ('words' in columns ? columns.words : columns.quads) : 0;
-  const needed = columnWords(rows);
-  if (columns && words < needed) {
-    throw new Error(`${'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`} cannot hold ${rows} rows (${needed} needed)`);
-  }
+  const words = columns ? checkedColumnWords(rows, columns) : 0;
   return {
     rows,
     dst: b.dst,
@@ -141,8 +144,6 @@ export function edgeChunks(dstPtr: ArrayLike<number>, dst: number): Uint32Array 
   for (let count = EDGE_CHUNK; count >= 1; count--) for (const first of byCount[count]!) pairs.push(first, count);
   return Uint32Array.from(pairs);
 }
-
-
 
 /**
  * Floats of the partial weight gradients that {@link spmmTranspose} with `weightParts` leaves
@@ -325,12 +326,12 @@ export async function edgeGradParts(
  * for the column forms of {@link spmm} and {@link spmmTransposeColumns}.
  */
 export async function toColumns(rec: Recorder, a: { rows: number; width: number; input: BindingResource; out: FloatColumns }): Promise<Dispatch> {
-  if (a.out.quads < columnWords(a.rows)) throw new Error(`f32 columns of ${a.out.quads} vec4s cannot hold ${a.rows} rows (${columnWords(a.rows)} needed)`);
+  const quads = checkedColumnWords(a.rows, a.out);
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'to_columns' });
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, dst: 0, src: a.width, edges: 0, chunks: 0, active_count: 0, column_words: a.out.quads, scale: 1 },
+    { rows: a.rows, dst: 0, src: a.width, edges: 0, chunks: 0, active_count: 0, column_words: quads, scale: 1 },
     pickBindings(kernel, { input: a.input, quads: a.out.buffer }),
     [Math.ceil(a.width / 64), a.out.quads, 1],
   );
