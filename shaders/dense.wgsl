@@ -28,9 +28,11 @@
 //   @binding(5) out    : storage, read_write  m×n row-major
 //   @binding(7) active_rows : storage, read u32   ascending row indices of a block's weight
 //                        matrix (its sources with edges), read only when ACTIVE_K or ACTIVE_M
-//   @binding(8) lhs4   : storage, read        lhs as vec4 (bias_grad_vec4)
+//   @binding(8) lhs4   : storage, read        lhs as vec4 (bias_grad_vec4, matmul with LHS4)
 //   @binding(9) out4   : storage, read_write  out as vec4 (bias_grad_vec4)
 //   @binding(10) lhs_u32 : storage, read      lhs as packed bytes (LHS_U8)
+//   @binding(11) rhs4  : storage, read        rhs as vec4 (RHS_VEC 4)
+//   @binding(12) rhs2  : storage, read        rhs as vec2 (RHS_VEC 2)
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply the product by the activation's derivative (before ACCUMULATE adds out); ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid;
@@ -50,6 +52,11 @@
 //   UNORM (with LHS_U8, where lhs_scale is f32(1/255)): the forward unpacks a word with
 //   unpack4x8unorm, 6–15% faster than shifts and masks on SwiftShader, which computes b ÷ 255 as
 //   b · f32(1/255), the same bits (another adapter may round the other way by an ulp).
+//   LHS4 (an f32 lhs, not TRANS_LHS, no ACTIVE_K, k a multiple of 4): a row's 4 inner values of a
+//   step are one vec4 load; RHS_VEC 4 (not TRANS_RHS, n a multiple of 4) or 2 (n even): a row
+//   of a 4×4 rhs block is one vec4 or two vec2 loads. SwiftShader gathers each separate load
+//   lane by lane but a vector's components together: the 1024² product 4% faster, 256×784 ·
+//   784×96 and ·784×1024 7–8% (the 10-column products of a classifier: the same).
 //   The forward (no ACTIVE_K) loads one word per 4 inner values of a row; the weight gradient
 //   (no ACTIVE_M) loads, per batch row of a step, the words of its block's 8 or 16 features
 //   (4-aligned: row0 is a multiple of 8), a quarter of the loads of one value each; the
@@ -66,7 +73,8 @@
 //   saved (measured on 256×784·784×96: 0.76 GFLOP/s with 32×32 tiles in workgroup memory, 2.5
 //   with this form). Each step of the inner loop multiplies 4×4 blocks of rhs (mat4x4) by 4
 //   values of a row of lhs; wider blocks reuse each lhs load for more columns. On a software
-//   adapter every load costs about the same whatever its address (~4 ns per invocation), so a
+//   adapter every load costs about the same whatever its address (~4 ns per invocation; a
+//   vector's components come together, see LHS4), so a
 //   product's time follows its loads per useful FMA: 8×16 blocks load 3/16 per FMA, and a
 //   10-column output in 8×12 blocks 1/4 instead of the 2/5 of two 8×8 blocks.
 //   Loads clamp their indices into the operands and stores are masked, so any m, n, k ≥ 1
@@ -83,6 +91,8 @@
 //   grid (x, y, 1) with x·y·256 ≥ m·n (y > 1 only past 65535 groups).
 
 override TRANS_LHS: bool = false;
+override LHS4: bool = false;
+override RHS_VEC: u32 = 1u;
 override TRANS_RHS: bool = false;
 override ACCUMULATE: bool = false;
 override FINISH: u32 = 0u;
@@ -109,6 +119,8 @@ struct Params {
 @group(0) @binding(8) var<storage, read> lhs4: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> out4: array<vec4<f32>>;
 @group(0) @binding(10) var<storage, read> lhs_u32: array<u32>;
+@group(0) @binding(11) var<storage, read> rhs4: array<vec4<f32>>;
+@group(0) @binding(12) var<storage, read> rhs2: array<vec2<f32>>;
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
@@ -198,6 +210,8 @@ fn lhs_row4(row: u32, ks: vec4<u32>) -> vec4<f32> {
     if (UNORM) { return unpack4x8unorm(word); }
     return vec4<f32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u)) * params.lhs_scale;
   }
+  // ks = k..k+3 with k a multiple of 4 and of k_full: one vec4 of the row.
+  if (LHS4) { return lhs4[(r * params.k_full + ks.x) / 4u]; }
   return vec4<f32>(lhs_get(r, ks.x), lhs_get(r, ks.y), lhs_get(r, ks.z), lhs_get(r, ks.w));
 }
 
@@ -218,8 +232,16 @@ fn lhs_block_row(row0: u32, j: u32, ks: vec4<u32>, words: vec4<u32>) -> vec4<f32
   return lhs_row4(row0 + j, ks);
 }
 
-// Row `inner` (stored index) of op(rhs) at columns col..col+3.
+// Row `inner` (stored index) of op(rhs) at columns col..col+3 (col a multiple of 4). With
+// RHS_VEC 4 or 2 the row's columns come as one vec4 or two vec2s; a block past n reads the
+// row's last ones again, which are never stored.
 fn rhs_row4(inner: u32, col: u32) -> vec4<f32> {
+  if (RHS_VEC == 4u) { return rhs4[(inner * params.n + min(col, params.n - 4u)) / 4u]; }
+  if (RHS_VEC == 2u) {
+    let row = inner * params.n / 2u;
+    let last = params.n / 2u - 1u;
+    return vec4<f32>(rhs2[row + min(col / 2u, last)], rhs2[row + min(col / 2u + 1u, last)]);
+  }
   return vec4<f32>(rhs_at(inner, col), rhs_at(inner, col + 1u), rhs_at(inner, col + 2u), rhs_at(inner, col + 3u));
 }
 

@@ -38,8 +38,10 @@
 // rows of an edge's source where the batch-major input costs one load a row: a software adapter
 // pays per load, lane by lane, so the forward of a CSR block out of MNIST's pixels loads about a
 // fifth as much (an edge's index, weight and 8 words for 32 rows, not 32 values; 32 rows a lane
-// rather than 16: the reference run's 784→344 forward 1.9 → 1.7 ms), its weight gradient about
-// a third. The sums are taken in the order of the f32 input, so both give the same bits.
+// rather than 16: the reference run's 784→344 forward 1.9 → 1.7 ms; the 8 words as two vec4s
+// of input_words: 13–20% less again), its weight gradient about a third (its chunk's edges read
+// different columns, so it loads word by word: a vec4 of each edge's next 4 words was 5% slower).
+// The sums are taken in the order of the f32 input, so both give the same bits.
 // F32_COLUMNS (spmm): the input as f32 columns (input_quads, which to_columns writes): source j's
 // column is column_words vec4s (a multiple of 8), quad p holding rows 4p..4p+3, 0 past the
 // batch. A lane takes 32 rows and loads an edge's as 8 vec4s, where the batch-major input costs
@@ -84,6 +86,8 @@
 //   @binding(21) dst_by_src  : storage, read u32   edges             (spmm_t_columns)
 //   @binding(22) quads       : storage, rw vec4    src × column_words (to_columns writes)
 //   @binding(23) weight_by_src_out : storage, rw   edges             (weights_by_source writes)
+//   @binding(24) input_words : storage, read vec4<u32>  the byte columns of binding 16 as vec4s
+//                                (spmm with INPUT_COLUMNS: an edge's 32 rows in two loads)
 //
 // Dispatch: spmm / spmm_t: workgroup 8×8; invocation x takes 16 batch rows and y one neuron
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
@@ -143,6 +147,7 @@ struct Params {
 @group(0) @binding(21) var<storage, read> dst_by_src: array<u32>;
 @group(0) @binding(22) var<storage, read_write> quads: array<vec4<f32>>;
 @group(0) @binding(23) var<storage, read_write> weight_by_src_out: array<f32>;
+@group(0) @binding(24) var<storage, read> input_words: array<vec4<u32>>;
 
 // Offsets of the 4 batch rows r0..r0+3 in a rows × width array (clamped: rows past the batch
 // repeat the last one and are never stored).
@@ -206,25 +211,39 @@ fn spmm_columns(r0: u32, i: u32) {
   let end = dst_ptr[i + 1u];
   for (var e = dst_ptr[i]; e < end; e = e + 1u) {
     let w = vec4<f32>(weight[e]);
-    let at = src_of[e] * params.column_words + p;
-    s0 = fma(w, column_quad(at), s0);
-    s1 = fma(w, column_quad(at + 1u), s1);
-    s2 = fma(w, column_quad(at + 2u), s2);
-    s3 = fma(w, column_quad(at + 3u), s3);
-    s4 = fma(w, column_quad(at + 4u), s4);
-    s5 = fma(w, column_quad(at + 5u), s5);
-    s6 = fma(w, column_quad(at + 6u), s6);
-    s7 = fma(w, column_quad(at + 7u), s7);
+    let x = column_rows32(src_of[e] * params.column_words + p);
+    s0 = fma(w, x.q0, s0);
+    s1 = fma(w, x.q1, s1);
+    s2 = fma(w, x.q2, s2);
+    s3 = fma(w, x.q3, s3);
+    s4 = fma(w, x.q4, s4);
+    s5 = fma(w, x.q5, s5);
+    s6 = fma(w, x.q6, s6);
+    s7 = fma(w, x.q7, s7);
   }
   spmm_store16(r0, i, s0, s1, s2, s3);
   spmm_store16(r0 + 16u, i, s4, s5, s6, s7);
 }
 
-// Quad `at` of spmm's input columns as 4 rows' values: a byte column's word (INPUT_COLUMNS) or
-// an f32 column's vec4 (F32_COLUMNS).
-fn column_quad(at: u32) -> vec4<f32> {
-  if (INPUT_COLUMNS) { return column_rows(input_columns[at]); }
-  return input_quads[at];
+// 32 rows of a column, 4 rows a vector.
+struct Rows32 {
+  q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>,
+  q4: vec4<f32>, q5: vec4<f32>, q6: vec4<f32>, q7: vec4<f32>,
+}
+
+// Quads at..at+7 of spmm's input columns (at a multiple of 8) as 32 rows' values: a byte
+// column's 8 words in two vec4 loads (INPUT_COLUMNS; a software adapter pays per load, and the
+// reference run's 784→344 forward took 13–20% less than with a load a word), or an f32
+// column's 8 vec4s (F32_COLUMNS).
+fn column_rows32(at: u32) -> Rows32 {
+  if (INPUT_COLUMNS) {
+    let lo = input_words[at / 4u];
+    let hi = input_words[at / 4u + 1u];
+    return Rows32(column_rows(lo.x), column_rows(lo.y), column_rows(lo.z), column_rows(lo.w),
+                  column_rows(hi.x), column_rows(hi.y), column_rows(hi.z), column_rows(hi.w));
+  }
+  return Rows32(input_quads[at], input_quads[at + 1u], input_quads[at + 2u], input_quads[at + 3u],
+                input_quads[at + 4u], input_quads[at + 5u], input_quads[at + 6u], input_quads[at + 7u]);
 }
 
 // Rows r0..r0+15 of out[·, i] from spmm's sums (s0: rows r0..r0+3, ...), with the bias when FINISH 1.

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { type Activation, activationCode } from './activation.js';
-import { type Dispatch, type Recorder, prepare } from './dispatch.js';
+import { type Dispatch, type Recorder, prepare, unusedOutput } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -151,6 +151,9 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   const m = along === 'm' ? a.activeRows!.count : a.m;
   const k = along === 'k' ? a.activeRows!.count : a.k;
   const shape = matmulGroupShape(m, a.n);
+  // Operands read as vectors where whole ones fit (LHS4, RHS_VEC in dense.wgsl).
+  const lhs4 = !a.lhsBytes && !a.transLhs && along !== 'k' && a.k % 4 === 0;
+  const rhsVec = a.transRhs ? 1 : a.n % 4 === 0 ? 4 : a.n % 2 === 0 ? 2 : 1;
   const kernel = await rec.kernels.get({
     ...family('dense'),
     entryPoint: 'matmul',
@@ -170,6 +173,8 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       COMPACT: a.activeRows?.compact ?? false,
       LHS_U8: Boolean(a.lhsBytes),
       UNORM: Boolean(a.lhsBytes) && isUnormScale(a.lhsBytes!.scale),
+      LHS4: lhs4,
+      RHS_VEC: rhsVec,
     },
   });
   // Bindings the chosen epilogue never reads still need a buffer: they reuse lhs.
@@ -185,6 +190,9 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       bias: a.bias ?? a.lhs,
       aux: a.mask ?? a.aux ?? a.lhs,
       active_rows: a.activeRows?.indices ?? a.lhs,
+      lhs4: lhs4 ? a.lhs : unusedOutput(rec),
+      rhs4: rhsVec === 4 ? a.rhs : unusedOutput(rec),
+      rhs2: rhsVec === 2 ? a.rhs : unusedOutput(rec),
     },
     [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1],
   );

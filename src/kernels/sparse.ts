@@ -65,7 +65,7 @@ function dstBySource(block: CsrBlock): Uint32Array {
  */
 export interface ByteColumns {
   buffer: BindingResource;
-  /** Words per column: at least {@link columnWords}. */
+  /** Words per column: at least {@link columnWords}, and a multiple of 4. */
   words: number;
   scale: number;
 }
@@ -104,7 +104,10 @@ export function columnWords(rows: number): number {
 function checkedColumnWords(rows: number, columns: ByteColumns | FloatColumns): number {
   const words = 'words' in columns ? columns.words : columns.quads;
   const needed = columnWords(rows);
-  if (words < needed) throw new Error(`${'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`} cannot hold ${rows} rows (${needed} needed)`);
+  const what = 'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`;
+  if (words < needed) throw new Error(`${what} cannot hold ${rows} rows (${needed} needed)`);
+  // spmm reads an edge's 32 rows of a byte column as two vec4s of words.
+  if ('words' in columns && words % 4 !== 0) throw new Error(`${what}: a column's words must be a multiple of 4 (columnWords gives ${needed} for ${rows} rows)`);
   return words;
 }
 
@@ -267,8 +270,10 @@ function transposeGroups(rows: number, rowsPerLane: number, b: CsrBuffers, accum
  * INPUT_COLUMNS or F32_COLUMNS picks one), so those not read are bound to placeholders.
  */
 function inputBindings(rec: Recorder, a: { input: BindingResource; inputColumns?: ByteColumns; inputFloatColumns?: FloatColumns }): Record<string, BindingResource> {
-  // The f32 columns' placeholder: a vec4 array needs 16 bytes, which the input may not have.
-  return { input: a.input, input_columns: a.inputColumns?.buffer ?? a.input, input_quads: a.inputFloatColumns?.buffer ?? unusedOutput(rec) };
+  // Byte columns are bound twice: as words (edge_grad) and as vec4s of words (spmm). The
+  // placeholders of vec4 arrays need 16 bytes, which the input may not have.
+  const words = a.inputColumns?.buffer;
+  return { input: a.input, input_columns: words ?? a.input, input_words: words ?? unusedOutput(rec), input_quads: a.inputFloatColumns?.buffer ?? unusedOutput(rec) };
 }
 
 /** Per-edge weight gradients. */

@@ -37,6 +37,10 @@ const SHAPES: [number, number, number][] = [
   [150, 141, 23],
   [20, 13, 9],
   [33, 16, 5],
+  // Rows of rhs read as vec4s (n a multiple of 4) with a block past n, rows of lhs as vec4s (k a
+  // multiple of 4); vec2s (n even) are read by [130, 70, 16] and [70, 10, 45].
+  [45, 20, 12],
+  [50, 36, 8],
 ];
 
 const h = useHarness();

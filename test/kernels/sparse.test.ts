@@ -217,6 +217,9 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
     const one = h.input(new Float32Array(1));
     const short = { buffer: h.input(new Uint32Array(4)), words: 4, scale: 1 };
     await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: short, out: h.output(17) })).rejects.toThrow(/byte columns of 4 words cannot hold 17 rows/);
+    // spmm reads a column's words as vec4s: its length must be a multiple of 4.
+    const ragged = { buffer: h.input(new Uint32Array(18)), words: 18, scale: 1 };
+    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: ragged, out: h.output(17) })).rejects.toThrow(/byte columns of 18 words: a column's words must be a multiple of 4/);
   });
 
   it('a fully dense block gives the same results as the dense matmul kernel', async () => {
