@@ -16,7 +16,10 @@
 //               it then loads its source's input rows once and stores, per edge and 16 rows,
 //               Σ grad · input at partials[e · parts + k] (k the rows' group, parts =
 //               ceil(rows / 16)), where edge_grad loads both factors again, one load a row and
-//               edge (the 10%-dense 784→344 level of `npm run bench`: see the README).
+//               edge (the 10%-dense 784→344 level of `npm run bench`: see the README);
+//               with PART_ROWS 32, the parts that edge_grad_parts32 left
+//   edge_grad_parts32  a CSR block out of the input level's weight gradients in parts of 32 rows,
+//               walked like spmm (how training takes them; see the entry point)
 //   to_columns  quads[j · column_words + p] = input[4p..4p+3, j] (0 past the batch): a batch-major
 //               level (rows × src) as f32 columns, for the column forms below
 //   weights_by_source  weight_by_src_out[t] = weight[src_edges[t]]: the weights in by-source order
@@ -39,9 +42,10 @@
 // pays per load, lane by lane, so the forward of a CSR block out of MNIST's pixels loads about a
 // fifth as much (an edge's index, weight and 8 words for 32 rows, not 32 values; 32 rows a lane
 // rather than 16: the reference run's 784→344 forward 1.9 → 1.7 ms; the 8 words as two vec4s
-// of input_words: 13–20% less again), its weight gradient about a third (its chunk's edges read
-// different columns, so it loads word by word: a vec4 of each edge's next 4 words was 5% slower).
-// The sums are taken in the order of the f32 input, so both give the same bits.
+// of input_words: 13–20% less again), edge_grad's weight gradient about a third (its chunk's
+// edges read different columns, so it loads word by word: a vec4 of each edge's next 4 words was
+// 5% slower), edge_grad_parts32's as spmm. The sums are taken in the order of the f32 input, so
+// both give the same bits.
 // F32_COLUMNS (spmm): the input as f32 columns (input_quads, which to_columns writes): source j's
 // column is column_words vec4s (a multiple of 8), quad p holding rows 4p..4p+3, 0 past the
 // batch. A lane takes 32 rows and loads an edge's as 8 vec4s, where the batch-major input costs
@@ -77,8 +81,8 @@
 //   @binding(15) active_src : storage, read u32  active sources    (spmm_t with ACTIVE_ONLY)
 //   @binding(16) input_columns : storage, read u32  src × column_words (spmm, edge_grad with
 //                                INPUT_COLUMNS; column_words ≥ 8·ceil(rows / 32))
-//   @binding(17) partials   : storage, rw        edges × ceil(rows / 16) (spmm_t with PARTIALS
-//                                writes, edge_grad_parts reads)
+//   @binding(17) partials   : storage, rw        edges × ceil(rows / PART_ROWS) (spmm_t with
+//                                PARTIALS and edge_grad_parts32 write, edge_grad_parts reads)
 //   @binding(18) input_quads : storage, read vec4  src × column_words (spmm with F32_COLUMNS,
 //                                spmm_t_columns with PARTIALS)
 //   @binding(19) grad_quads  : storage, read vec4  dst × column_words (spmm_t_columns)
@@ -93,7 +97,8 @@
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
 //   neurons ≤ 524,280 (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src).
 //   spmm over columns (INPUT_COLUMNS, F32_COLUMNS) and spmm_t_columns: the same with 32 rows an
-//   invocation, grid (ceil(rows / 256), ceil(neurons / 8), 1). to_columns: workgroup 64, x a
+//   invocation, grid (ceil(rows / 256), ceil(neurons / 8), 1); edge_grad_parts32 likewise (y a
+//   destination neuron). to_columns: workgroup 64, x a
 //   column (< src), y a quad; grid (ceil(src / 64), column_words, 1). weights_by_source:
 //   workgroup 64, one invocation per edge.
 //   edge_grad: workgroup 64, one invocation per chunk (chunks listed by falling edge count),
@@ -109,6 +114,7 @@ override UNORM: bool = false;
 override PARTIALS: bool = false;
 override F32_COLUMNS: bool = false;
 override BY_SOURCE: bool = false;
+override PART_ROWS: u32 = 16u;
 
 const ROWS: u32 = 16u; // batch rows per invocation of spmm and spmm_t
 const COLUMN_ROWS: u32 = 32u; // batch rows per invocation of spmm over columns (INPUT_COLUMNS, F32_COLUMNS) and spmm_t_columns
@@ -328,7 +334,7 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
 }
 
 // How many groups of 16 rows, each an spmm_t invocation's, the batch has: an edge's parts in `partials`.
-fn part_count() -> u32 { return (params.rows + ROWS - 1u) / ROWS; }
+fn part_count() -> u32 { return (params.rows + PART_ROWS - 1u) / PART_ROWS; }
 
 // v, the values of the 4 rows from r0, with those past the batch set to 0.
 fn batch_only(r0: u32, v: vec4<f32>) -> vec4<f32> {
@@ -489,6 +495,51 @@ fn edge_grad_parts(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   for (var k = 0u; k < parts; k = k + 1u) { g = g + partials[e * parts + k]; }
   // BY_SOURCE: the parts of spmm_t_columns, at the edge's by-source position.
   if (BY_SOURCE) { wgrad[src_edges[e]] = g; } else { wgrad[e] = g; }
+}
+
+// The weight gradients of a CSR block out of the input level in parts, as spmm walks it: lane
+// x takes 32 rows of neuron i's gradient (0 past the batch) and, for each edge into i, stores
+// Σ grad · input over those rows at partials[e · parts + x] (parts = ceil(rows / 32));
+// edge_grad_parts with PART_ROWS 32 sums them. Over byte columns (INPUT_COLUMNS) an edge's
+// input is two vec4 loads of words, its index one more, the gradient's 32 loads shared by the
+// neuron's edges: about 9 loads an edge and 32 rows, where edge_grad's chunks load 12–15 (the
+// reference run's 784→344 block: 1.9 → 1.3 ms a step). Over batch-major f32 rows it loads 32
+// values an edge, but sums in the same order, so u8 and f32 inputs train alike to the bit. Not
+// edge_grad's bits: it sums the 32-row parts, then the parts.
+@compute @workgroup_size(8, 8, 1)
+fn edge_grad_parts32(@builtin(global_invocation_id) id: vec3<u32>) {
+  let r0 = id.x * COLUMN_ROWS;
+  let i = id.y;
+  if (r0 >= params.rows || i >= params.dst) { return; }
+  let g = Rows32(grad_rows(r0, i), grad_rows(r0 + 4u, i), grad_rows(r0 + 8u, i), grad_rows(r0 + 12u, i),
+                 grad_rows(r0 + 16u, i), grad_rows(r0 + 20u, i), grad_rows(r0 + 24u, i), grad_rows(r0 + 28u, i));
+  let parts = part_count();
+  let end = dst_ptr[i + 1u];
+  for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+    let x = input_rows32(src_of[e], r0);
+    let a = fma(g.q3, x.q3, fma(g.q2, x.q2, fma(g.q1, x.q1, g.q0 * x.q0)));
+    let b = fma(g.q7, x.q7, fma(g.q6, x.q6, fma(g.q5, x.q5, g.q4 * x.q4)));
+    let sum = a + b;
+    partials[e * parts + id.x] = (sum.x + sum.y) + (sum.z + sum.w);
+  }
+}
+
+// Source j's input at the 32 rows from r0: from its byte column (INPUT_COLUMNS), else from the
+// batch-major f32 rows (clamped into the batch; those rows' gradients are 0).
+fn input_rows32(j: u32, r0: u32) -> Rows32 {
+  if (INPUT_COLUMNS) { return column_rows32(j * params.column_words + r0 / 4u); }
+  return Rows32(input4(row_offsets(r0, params.src), j), input4(row_offsets(r0 + 4u, params.src), j),
+                input4(row_offsets(r0 + 8u, params.src), j), input4(row_offsets(r0 + 12u, params.src), j),
+                input4(row_offsets(r0 + 16u, params.src), j), input4(row_offsets(r0 + 20u, params.src), j),
+                input4(row_offsets(r0 + 24u, params.src), j), input4(row_offsets(r0 + 28u, params.src), j));
+}
+
+// grad[·, i] at the 4 rows from r, 0 past the batch (whatever the input holds there).
+fn grad_rows(r: u32, i: u32) -> vec4<f32> {
+  let last = params.rows - 1u;
+  let g = vec4<f32>(grad[min(r, last) * params.dst + i], grad[min(r + 1u, last) * params.dst + i],
+                    grad[min(r + 2u, last) * params.dst + i], grad[min(r + 3u, last) * params.dst + i]);
+  return select(vec4<f32>(0.0), g, vec4<u32>(r, r + 1u, r + 2u, r + 3u) < vec4<u32>(params.rows));
 }
 
 // edge_grad's sums for a chunk of `count` edges into neuron i from sources j (clamped repeats

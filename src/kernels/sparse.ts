@@ -302,6 +302,42 @@ export async function edgeGrad(
 }
 
 /**
+ * The weight gradients of a CSR block out of the input level in parts of 32 rows, into
+ * `partials` ({@link partFloats32} floats), for {@link edgeGradParts} with `partRows: 32` to
+ * sum: how training takes them (the input as byte columns, or as batch-major f32 rows, the same
+ * bits either way). Over byte columns it loads fewer values an edge than {@link edgeGrad}, which
+ * sums in another order (the same to about 1e-7 relative).
+ */
+export async function edgeGradParts32(
+  rec: Recorder,
+  a: {
+    rows: number;
+    block: CsrBuffers;
+    grad: BindingResource;
+    /** The batch-major input (rows × src f32); with `inputColumns`, bound but unread. */
+    input: BindingResource;
+    /** The input as byte columns instead (a batch of u8 inputs). */
+    inputColumns?: ByteColumns;
+    partials: BindingResource;
+  },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts32', constants: { ...columnConstants(a.inputColumns), PART_ROWS: COLUMN_ROWS } });
+  const b = a.block;
+  return prepare(
+    rec,
+    kernel,
+    blockParams(a.rows, b, a.inputColumns),
+    pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, grad: a.grad, ...inputBindings(rec, a), partials: a.partials }),
+    [Math.ceil(a.rows / (8 * COLUMN_ROWS)), Math.ceil(b.dst / 8), 1],
+  );
+}
+
+/** Floats of the parts that {@link edgeGradParts32} leaves for `rows` rows of a block of `edges` edges (at least 4). */
+export function partFloats32(rows: number, edges: number): number {
+  return Math.max(4, Math.ceil(rows / COLUMN_ROWS) * edges);
+}
+
+/**
  * Per-edge weight gradients summed from the parts that {@link spmmTranspose} with `weightParts`
  * left in `partials` for the same rows.
  */
@@ -314,9 +350,11 @@ export async function edgeGradParts(
     wgrad: BindingResource;
     /** The parts are at the edges' by-source positions, as {@link spmmTransposeColumns} leaves them. */
     bySource?: boolean;
+    /** Rows a part covers: 16 (spmm_t's parts, the default) or 32 ({@link edgeGradParts32}'). */
+    partRows?: 16 | 32;
   },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts', constants: { BY_SOURCE: a.bySource ?? false } });
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts', constants: { BY_SOURCE: a.bySource ?? false, PART_ROWS: a.partRows ?? ROWS } });
   return prepare(
     rec,
     kernel,

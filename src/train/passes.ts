@@ -6,7 +6,7 @@ import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js'
 import { loss } from '../kernels/loss.js';
 import { accumulateStatistics } from '../kernels/score.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
-import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
+import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, edgeGradParts32, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
 
@@ -211,6 +211,10 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       if (b.form === 'dense') {
         const { lhs, sources } = denseInput(net, ws, b, 'm');
         out.push(matmul(rec, { m: sources, n: level.size, k: rows, ...lhs, transLhs: true, rhs: dz, out: wgrad, ...mask }));
+      } else if (ws.takesParts32(b)) {
+        const csr = net.csr(b);
+        out.push(edgeGradParts32(rec, { rows, block: csr, grad: dz, input, ...csrInput(ws, b), partials: ws.edgeParts.buffer }));
+        out.push(edgeGradParts(rec, { rows, block: csr, partials: ws.edgeParts.buffer, wgrad, partRows: 32 }));
       } else if (!byParts) {
         out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...csrInput(ws, b), wgrad }));
       }

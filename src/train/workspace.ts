@@ -4,7 +4,7 @@ import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import { type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
-import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns } from '../kernels/sparse.js';
+import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, partFloats32 } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
@@ -89,11 +89,14 @@ export class Workspace {
   private readonly fedBlocks: ReadonlySet<Block>;
   /**
    * The partial weight gradients that a sparse block out of a hidden level (run by the block
-   * kernels) passes from its input gradient to its weight gradient (see {@link takesParts}):
-   * blocks take turns, so one buffer serves the largest; a 16-byte placeholder where there is none.
+   * kernels) passes from its input gradient to its weight gradient (see {@link takesParts}), and
+   * that a CSR block out of the input level leaves for its weight gradient's sum (see
+   * {@link takesParts32}): blocks take turns, so one buffer serves the largest; a 16-byte
+   * placeholder where there is none.
    */
   readonly edgeParts: OwnedBuffer;
   private readonly partsBlocks: ReadonlySet<Block>;
+  private readonly parts32Blocks: ReadonlySet<Block>;
   /** Blocks run over f32 columns (see {@link readsColumns}). */
   private readonly columnBlocks: ReadonlySet<Block>;
   private readonly activationColumns = new Map<number, FloatColumns>();
@@ -155,7 +158,9 @@ export class Workspace {
         (b) => b.form === 'sparse' && b.src !== structure.input.id && !this.tailLevels.has(b.src) && !this.fedBlocks.has(b) && partsFloats(b) <= EDGE_PARTS_MAX_FLOATS,
       ),
     );
-    const most = Math.max(4, ...[...this.partsBlocks].map(partsFloats));
+    // CSR blocks out of the input level take their weight gradients in 32-row parts.
+    this.parts32Blocks = new Set(fromInput.filter((b) => b.form === 'sparse'));
+    const most = Math.max(4, ...[...this.partsBlocks].map(partsFloats), ...[...this.parts32Blocks].map((b) => partFloats32(maxRows, b.topology.srcOf.length)));
     this.edgeParts = storageBuffer(device, owner, 'block.edgeParts', most * 4);
     const size = (id: number) => structure.level(id).size;
     this.columnBlocks = new Set([...this.partsBlocks].filter((b) => b.topology.srcOf.length >= COLUMNS_FROM_EDGES_PER_VALUE * (size(b.src) + size(b.dst))));
@@ -223,6 +228,14 @@ export class Workspace {
    */
   takesParts(b: Block): boolean {
     return this.partsBlocks.has(b);
+  }
+
+  /**
+   * Whether CSR block `b` (one out of the input level) takes its weight gradient in 32-row parts
+   * (edge_grad_parts32, then edge_grad_parts), through {@link edgeParts}.
+   */
+  takesParts32(b: Block): boolean {
+    return this.parts32Blocks.has(b);
   }
 
   /**

@@ -10,7 +10,9 @@ import {
   edgeChunks,
   edgeGrad,
   edgeGradParts,
+  edgeGradParts32,
   edgePartFloats,
+  partFloats32,
   spmm,
   spmmTranspose,
   spmmTransposeColumns,
@@ -136,6 +138,21 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
       const [gradF32, gradColumns] = await Promise.all(wgrads.map((g) => h.read(g, edges)));
       report(`edge_grad byte columns ${rows}×${src}→${dst}`, relativeError(gradColumns!, edgeGradRef(block, dz, x, rows)), TOL);
       expect(Array.from(gradColumns!)).toEqual(Array.from(gradF32!));
+      // Training's form: 32-row parts (edge_grad_parts32), then their sums (edge_grad_parts);
+      // over byte columns and over f32 rows alike to the bit. Parts prefilled with NaN: every
+      // one is written.
+      const parts32 = [];
+      for (const cols of [undefined, inputColumns]) {
+        const partials = h.input(new Float32Array(partFloats32(rows, edges)).fill(Number.NaN));
+        const wgrad = h.output(edges);
+        h.run([
+          await edgeGradParts32(h.rec, { rows, block: buffers, grad: h.input(dz), input, ...(cols ? { inputColumns: cols } : {}), partials }),
+          await edgeGradParts(h.rec, { rows, block: buffers, partials, wgrad, partRows: 32 }),
+        ]);
+        parts32.push(await h.read(wgrad, edges));
+      }
+      report(`edge_grad_parts32 byte columns ${rows}×${src}→${dst}`, relativeError(parts32[1]!, edgeGradRef(block, dz, x, rows)), TOL);
+      expect(Array.from(parts32[1]!)).toEqual(Array.from(parts32[0]!));
     });
   }
 
@@ -394,5 +411,13 @@ describe('sparse backward kernels against finite differences of the CPU forward'
     ]);
     report('FD spmm_t_columns', relativeError(await h.read(dxColumns, rows * src), centralDifferences((xx) => scalar(w, xx), x)), FD_TOL);
     report('FD spmm_t_columns weight parts + edge_grad_parts by source', relativeError(await h.read(wgradColumns, 14), fdW), FD_TOL);
+    // A block out of the input level, as training takes it: 32-row parts, then their sums.
+    const parts32 = h.output(partFloats32(rows, 14));
+    const wgrad32 = h.output(14);
+    h.run([
+      await edgeGradParts32(h.rec, { rows, block: buffers, grad: h.input(dz), input: h.input(x), partials: parts32 }),
+      await edgeGradParts(h.rec, { rows, block: buffers, partials: parts32, wgrad: wgrad32, partRows: 32 }),
+    ]);
+    report('FD edge_grad_parts32 + edge_grad_parts', relativeError(await h.read(wgrad32, 14), fdW), FD_TOL);
   });
 });

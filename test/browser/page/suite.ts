@@ -11,7 +11,9 @@ import {
   csrBuffers,
   edgeGrad,
   edgeGradParts,
+  edgeGradParts32,
   edgePartFloats,
+  partFloats32,
   fusedTail,
   gatherEpoch,
   loss,
@@ -149,6 +151,14 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     ]);
     results.push({ name: 'spmm over byte columns', relative: rel(await rt.gpu.readFloats(out, 0, rows * dst), reference.spmmRef(block, w, x, rows)), tolerance: 1e-5 });
     results.push({ name: 'edge_grad over byte columns', relative: rel(await rt.gpu.readFloats(wgrad, 0, edges), reference.edgeGradRef(block, dz, x, rows)), tolerance: 1e-5 });
+    // As training takes it: 32-row parts, then their sums.
+    const partials = output(partFloats32(rows, edges));
+    const byParts = output(edges);
+    submitDispatches(device, [
+      await edgeGradParts32(rec, { rows, block: csr, grad: input(dz), input: columns, inputColumns, partials }),
+      await edgeGradParts(rec, { rows, block: csr, partials, wgrad: byParts, partRows: 32 }),
+    ]);
+    results.push({ name: 'edge_grad_parts32 over byte columns', relative: rel(await rt.gpu.readFloats(byParts, 0, edges), reference.edgeGradRef(block, dz, x, rows)), tolerance: 1e-5 });
   }
 
   {
