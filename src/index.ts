@@ -66,6 +66,7 @@ export {
   columnWords,
   EDGE_CHUNK,
   type ByteColumns,
+  type EdgeGradInputs,
   type FloatColumns,
   type CsrBuffers,
 } from './kernels/sparse.js';

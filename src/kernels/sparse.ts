@@ -270,26 +270,26 @@ function transposeGroups(rows: number, rowsPerLane: number, b: CsrBuffers, accum
  * INPUT_COLUMNS or F32_COLUMNS picks one), so those not read are bound to placeholders.
  */
 function inputBindings(rec: Recorder, a: { input: BindingResource; inputColumns?: ByteColumns; inputFloatColumns?: FloatColumns }): Record<string, BindingResource> {
-  // Byte columns are bound twice: as words (edge_grad) and as vec4s of words (spmm). The
-  // placeholders of vec4 arrays need 16 bytes, which the input may not have.
+  // Byte columns are bound twice: as words (edge_grad) and as vec4s of words (spmm,
+  // edge_grad_parts32). The placeholders of vec4 arrays need 16 bytes, which the input may not have.
   const words = a.inputColumns?.buffer;
   return { input: a.input, input_columns: words ?? a.input, input_words: words ?? unusedOutput(rec), input_quads: a.inputFloatColumns?.buffer ?? unusedOutput(rec) };
 }
 
+/** What a weight-gradient kernel of a CSR block reads: its rows, its block, the gradient and the input. */
+export interface EdgeGradInputs {
+  rows: number;
+  block: CsrBuffers;
+  /** rows × dst gradient w.r.t. the destination's pre-activations. */
+  grad: BindingResource;
+  /** The batch-major input (rows × src f32); with `inputColumns`, bound but unread. */
+  input: BindingResource;
+  /** The input as byte columns instead (a batch of u8 inputs). */
+  inputColumns?: ByteColumns;
+}
+
 /** Per-edge weight gradients. */
-export async function edgeGrad(
-  rec: Recorder,
-  a: {
-    rows: number;
-    block: CsrBuffers;
-    grad: BindingResource;
-    /** The batch-major input (rows × src f32); with `inputColumns`, bound but unread. */
-    input: BindingResource;
-    /** The input as byte columns instead (a batch of u8 inputs). */
-    inputColumns?: ByteColumns;
-    wgrad: BindingResource;
-  },
-): Promise<Dispatch> {
+export async function edgeGrad(rec: Recorder, a: EdgeGradInputs & { wgrad: BindingResource }): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: columnConstants(a.inputColumns) });
   const b = a.block;
   return prepare(
@@ -308,19 +308,7 @@ export async function edgeGrad(
  * bits either way). Over byte columns it loads fewer values an edge than {@link edgeGrad}, which
  * sums in another order (the same to about 1e-7 relative).
  */
-export async function edgeGradParts32(
-  rec: Recorder,
-  a: {
-    rows: number;
-    block: CsrBuffers;
-    grad: BindingResource;
-    /** The batch-major input (rows × src f32); with `inputColumns`, bound but unread. */
-    input: BindingResource;
-    /** The input as byte columns instead (a batch of u8 inputs). */
-    inputColumns?: ByteColumns;
-    partials: BindingResource;
-  },
-): Promise<Dispatch> {
+export async function edgeGradParts32(rec: Recorder, a: EdgeGradInputs & { partials: BindingResource }): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts32', constants: { ...columnConstants(a.inputColumns), PART_ROWS: COLUMN_ROWS } });
   const b = a.block;
   return prepare(
