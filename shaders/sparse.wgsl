@@ -536,10 +536,7 @@ fn input_rows32(j: u32, r0: u32) -> Rows32 {
 
 // grad[·, i] at the 4 rows from r, 0 past the batch (whatever the input holds there).
 fn grad_rows(r: u32, i: u32) -> vec4<f32> {
-  let last = params.rows - 1u;
-  let g = vec4<f32>(grad[min(r, last) * params.dst + i], grad[min(r + 1u, last) * params.dst + i],
-                    grad[min(r + 2u, last) * params.dst + i], grad[min(r + 3u, last) * params.dst + i]);
-  return select(vec4<f32>(0.0), g, vec4<u32>(r, r + 1u, r + 2u, r + 3u) < vec4<u32>(params.rows));
+  return batch_only(r, grad4(row_offsets(r, params.dst), i));
 }
 
 // edge_grad's sums for a chunk of `count` edges into neuron i from sources j (clamped repeats
