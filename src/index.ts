@@ -67,6 +67,7 @@ export {
   EDGE_CHUNK,
   type ByteColumns,
   type EdgeGradInputs,
+  type TransposeFinish,
   type FloatColumns,
   type CsrBuffers,
 } from './kernels/sparse.js';

@@ -194,7 +194,7 @@ export async function spmm(
     kernel,
     blockParams(a.rows, b, a.inputColumns ?? a.inputFloatColumns),
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, ...inputBindings(rec, a), bias: a.bias ?? a.input, out: a.out }),
-    [Math.ceil(a.rows / (8 * (a.inputColumns || a.inputFloatColumns ? COLUMN_ROWS : ROWS))), Math.ceil(b.dst / 8), 1],
+    laneGroups(a.rows, a.inputColumns || a.inputFloatColumns ? COLUMN_ROWS : ROWS, b.dst),
   );
 }
 
@@ -208,16 +208,12 @@ export async function spmm(
  */
 export async function spmmTranspose(
   rec: Recorder,
-  a: {
+  a: TransposeFinish & {
     rows: number;
     block: CsrBuffers;
     weight: BindingResource;
     grad: BindingResource;
     out: BindingResource;
-    accumulate?: boolean;
-    /** Finish by multiplying with act'(aux), aux the source level's activations. */
-    aux?: BindingResource;
-    activation?: Activation;
     /**
      * Also write the weight gradient's parts into `partials` (at least {@link edgePartFloats}
      * floats), from the block's batch-major input (rows × src f32).
@@ -255,14 +251,31 @@ export async function spmmTranspose(
  * The constants of spmm_t and spmm_t_columns: an accumulating call visits only the block's
  * active sources (the others would add zero).
  */
-function transposeConstants(a: { accumulate?: boolean; aux?: BindingResource; activation?: Activation; weightParts?: object }): Record<string, number | boolean> {
+function transposeConstants(a: TransposeFinish & { weightParts?: object }): Record<string, number | boolean> {
   const accumulate = a.accumulate ?? false;
   return { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity'), PARTIALS: Boolean(a.weightParts) };
 }
 
-/** The grid of spmm_t / spmm_t_columns: `rowsPerLane` batch rows an invocation, 8 × 8 invocations a workgroup. */
+/** How {@link spmmTranspose} and {@link spmmTransposeColumns} finish each source's input gradient. */
+export interface TransposeFinish {
+  /** Add to what `out` holds (a level feeding several blocks); only the sources with edges are visited. */
+  accumulate?: boolean;
+  /** Finish by multiplying with act'(aux), aux the source level's activations (batch-major). */
+  aux?: BindingResource;
+  activation?: Activation;
+}
+
+/**
+ * The grid of the kernels whose invocation takes `rowsPerLane` batch rows of one neuron, 8 × 8
+ * invocations a workgroup (spmm, edge_grad_parts32, spmm_t, spmm_t_columns) over `neurons` neurons.
+ */
+function laneGroups(rows: number, rowsPerLane: number, neurons: number): [number, number, number] {
+  return [Math.ceil(rows / (8 * rowsPerLane)), Math.ceil(neurons / 8), 1];
+}
+
+/** The grid of spmm_t / spmm_t_columns: an accumulating block visits only its sources with edges. */
 function transposeGroups(rows: number, rowsPerLane: number, b: CsrBuffers, accumulate: boolean): [number, number, number] {
-  return [Math.ceil(rows / (8 * rowsPerLane)), Math.ceil((accumulate ? b.activeSourceCount : b.src) / 8), 1];
+  return laneGroups(rows, rowsPerLane, accumulate ? b.activeSourceCount : b.src);
 }
 
 /**
@@ -316,7 +329,7 @@ export async function edgeGradParts32(rec: Recorder, a: EdgeGradInputs & { parti
     kernel,
     blockParams(a.rows, b, a.inputColumns),
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, grad: a.grad, ...inputBindings(rec, a), partials: a.partials }),
-    [Math.ceil(a.rows / (8 * COLUMN_ROWS)), Math.ceil(b.dst / 8), 1],
+    laneGroups(a.rows, COLUMN_ROWS, b.dst),
   );
 }
 
@@ -389,16 +402,12 @@ export async function weightsBySource(rec: Recorder, a: { block: CsrBuffers; wei
  */
 export async function spmmTransposeColumns(
   rec: Recorder,
-  a: {
+  a: TransposeFinish & {
     rows: number;
     block: CsrBuffers;
     weightBySource: BindingResource;
     gradColumns: FloatColumns;
     out: BindingResource;
-    accumulate?: boolean;
-    /** Finish by multiplying with act'(aux), aux the source level's activations (batch-major). */
-    aux?: BindingResource;
-    activation?: Activation;
     /** Also write the weight gradient's parts into `partials` (at least {@link edgePartFloats} floats). */
     weightParts?: { inputColumns: FloatColumns; partials: BindingResource };
   },

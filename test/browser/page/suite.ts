@@ -9,6 +9,7 @@ import {
   columnWords,
   createRuntime,
   csrBuffers,
+  type CsrBlock,
   edgeGrad,
   edgeGradParts,
   edgeGradParts32,
@@ -55,6 +56,14 @@ function rel(got: ArrayLike<number>, want: ArrayLike<number>): number {
 
 function rand(rng: Random, n: number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
+}
+
+/** A random CSR block dst ← src, each edge present with probability `density`. */
+function randomBlock(rng: Random, dst: number, src: number, density: number): CsrBlock {
+  const d: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) if (rng.next() < density) (d.push(i), s.push(j));
+  return buildCsr(dst, src, d, s).block;
 }
 
 async function kernelChecks(rt: Runtime): Promise<void> {
@@ -126,10 +135,7 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     // A CSR block out of u8 inputs, read as byte columns that gather_columns wrote (unpack4x8unorm
     // at scale 1/255 under Tint's bounds clamps): forward and weight gradient against the CPU.
     const [rows, src, dst] = [37, 40, 9];
-    const d: number[] = [];
-    const s: number[] = [];
-    for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) if (rng.next() < 0.3) (d.push(i), s.push(j));
-    const { block } = buildCsr(dst, src, d, s);
+    const block = randomBlock(rng, dst, src, 0.3);
     const edges = block.srcOf.length;
     const bytes = Uint8Array.from({ length: rows * src }, () => (rng.next() < 0.5 ? 0 : rng.int(256)));
     const scale = 1 / 255;
@@ -165,10 +171,7 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     // A CSR block out of a hidden level over f32 columns (a ragged batch: the last 32-row group
     // part full): forward, input gradient and weight gradient by parts against the CPU.
     const [rows, src, dst] = [45, 30, 12];
-    const d: number[] = [];
-    const s: number[] = [];
-    for (let i = 0; i < dst; i++) for (let j = 0; j < src; j++) if (rng.next() < 0.3) (d.push(i), s.push(j));
-    const { block } = buildCsr(dst, src, d, s);
+    const block = randomBlock(rng, dst, src, 0.3);
     const edges = block.srcOf.length;
     const csr = csrBuffers(block, (_, values) => input(values));
     const [w, x, dz] = [rand(rng, edges), rand(rng, rows * src), rand(rng, rows * dst)];
