@@ -1,9 +1,10 @@
 // senn's workloads in Node alone, for machines without Chromium or npm (e.g. a GPU server):
-//   npx esbuild bench/node.ts --bundle --platform=node --format=esm --outfile=bench-node.mjs \
-//     --external:webgpu --loader:.wgsl=text --main-fields=module,main
+//   npm run bench:bundle      (writes bench-node.mjs: esbuild, webgpu left external; the banner
+//                              gives the ES module a `require`, which TensorFlow.js calls)
+// then, beside a node_modules that holds `webgpu` (its dist/linux-x64/dawn.node is enough):
+//   node bench-node.mjs [--reps N] [--data-dir MNIST_IDX_DIR] [--out FILE.json]
 // (TensorFlow.js's WebAssembly backend, the CPU column, runs only where node_modules holds its
 // files; elsewhere the run says so and goes on without it.)
-//   node bench-node.mjs [--reps N] [--data-dir MNIST_IDX_DIR] [--out FILE.json]
 // `npm run bench -- --node-only` runs the same workloads from the checkout.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -56,7 +56,8 @@ const MIN_INVOCATIONS = 4;
 const PLANNED_ROWS = 256;
 
 /**
- * Workgroup shape of a product: across the columns, the power of two up to 8 invocations that
+ * The cut of a product on a software adapter (`software`, the default), else on a GPU (see
+ * {@link hardwareMatmulPlan}). On a software adapter: across the columns, the power of two up to 8 invocations that
  * leaves the fewest of the output's column blocks without work (the largest among equals), and
  * the rest down the rows; then fewer rows per workgroup (down to {@link MIN_INVOCATIONS}
  * invocations) until a product of {@link PLANNED_ROWS} rows has {@link MIN_GROUPS} workgroups.
@@ -66,7 +67,8 @@ const PLANNED_ROWS = 256;
  * invocations, 4 of them idle: the 784-96-10 layer's forward and weight gradient, with
  * 16-column blocks in groups of 2, are 12–19% faster; a 344-wide level's 10–12%.)
  */
-export function matmulGroupShape(m: number, n: number): { x: number; y: number; colGroups: number; tall: boolean } {
+export function matmulGroupShape(m: number, n: number, software = true): MatmulPlan {
+  if (!software) return hardwareMatmulPlan(m, n);
   const colGroups = matmulColumnGroups(n);
   const columnBlocks = Math.ceil(n / (4 * colGroups));
   let x = 1;
@@ -79,6 +81,45 @@ export function matmulGroupShape(m: number, n: number): { x: number; y: number; 
   const groups = (rowsPerGroup: number) => Math.ceil(columnBlocks / x) * Math.ceil(PLANNED_ROWS / rowsPerGroup);
   while (y > 1 && (x * y) / 2 >= MIN_INVOCATIONS && groups(blockRows * y) < MIN_GROUPS) y /= 2;
   return { x, y, colGroups, tall };
+}
+
+/**
+ * How a matrix product is cut up (overrides of dense.wgsl's matmul): each invocation computes
+ * (8 or, when `tall`, 16) rows × 4·`colGroups` columns of out, and a workgroup is `x`×`y`
+ * invocations. {@link matmulGroupShape} picks one per product; {@link MatmulArgs.plan} sets it.
+ */
+export interface MatmulPlan {
+  /** Invocations across the columns of a workgroup. */
+  x: number;
+  /** Invocations down the rows of a workgroup. */
+  y: number;
+  /** Groups of 4 columns per invocation, 1–4. */
+  colGroups: number;
+  /** 16 rows per invocation instead of 8. */
+  tall: boolean;
+}
+
+/**
+ * Outputs (m·n) from which a hardware adapter computes 16×8 blocks per invocation: below it,
+ * 8×4 blocks (more invocations to spread over the GPU's units; a register block of 128
+ * values leaves too few of them for small products).
+ */
+export const HARDWARE_BIG_FROM = 2048 * 2048;
+
+/**
+ * The cut of a product on a hardware adapter (a GPU). Its own shapes, from a sweep of 48 cuts
+ * over 11 products on an NVIDIA H200 (Dawn, Vulkan; bench/results/h200-matmul-sweep.json):
+ * 8×4 blocks in workgroups of 64 invocations, as many across the columns as there are column
+ * blocks up to 16, were within 1.1x of each product's best cut below 2048² (the software cut,
+ * 16×16 blocks, ran them 2–8x slower), and 16×8 blocks in 8×8 workgroups the best from 2048²
+ * (4096²: 24.4 TFLOP/s, against 9.0 with the software cut).
+ */
+function hardwareMatmulPlan(m: number, n: number): MatmulPlan {
+  if (m * n >= HARDWARE_BIG_FROM) return { x: 8, y: 8, colGroups: 2, tall: true };
+  const columnBlocks = Math.ceil(n / 4);
+  let x = 1;
+  while (x < 16 && x < columnBlocks) x *= 2;
+  return { x, y: GROUP / x, colGroups: 1, tall: false };
 }
 
 /** What the matmul kernel does with each output value before storing it. */
@@ -126,6 +167,8 @@ export interface MatmulArgs {
    * per 4 inner values and weight gradients one word per 4 output rows.
    */
   lhsBytes?: PackedBytes;
+  /** The product's cut (see {@link MatmulPlan}) instead of {@link matmulGroupShape}'s. */
+  plan?: MatmulPlan;
 }
 
 /**
@@ -150,7 +193,8 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   const along = a.activeRows?.along;
   const m = along === 'm' ? a.activeRows!.count : a.m;
   const k = along === 'k' ? a.activeRows!.count : a.k;
-  const shape = matmulGroupShape(m, a.n);
+  const shape = a.plan ?? matmulGroupShape(m, a.n, rec.kernels.software);
+  if (a.plan) checkPlan(a.plan, rec.kernels.limits.maxComputeInvocationsPerWorkgroup);
   // Operands read as vectors where whole ones fit (LHS4, RHS_VEC in dense.wgsl).
   const lhs4 = !a.lhsBytes && !a.transLhs && along !== 'k' && a.k % 4 === 0;
   const rhsVec = a.transRhs ? 1 : a.n % 4 === 0 ? 4 : a.n % 2 === 0 ? 2 : 1;
@@ -196,6 +240,14 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     },
     [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1],
   );
+}
+
+function checkPlan(plan: MatmulPlan, maxInvocations: number): void {
+  const { x, y, colGroups } = plan;
+  if (!Number.isInteger(colGroups) || colGroups < 1 || colGroups > 4) throw new ConfigError(`matmul plan: colGroups must be 1, 2, 3 or 4, got ${colGroups}`);
+  if (!Number.isInteger(x) || !Number.isInteger(y) || x < 1 || y < 1 || x * y > maxInvocations) {
+    throw new ConfigError(`matmul plan: a workgroup of ${x}×${y} invocations is outside 1..${maxInvocations} (the adapter's maxComputeInvocationsPerWorkgroup)`);
+  }
 }
 
 /** db (n) = column sums of dz (m×n); 4 columns per invocation when n is a multiple of 4. */

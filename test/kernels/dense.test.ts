@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation.js';
-import { activationGrad, biasGrad, MIN_GROUPS, matmul, matmulGroupShape } from '../../src/kernels/dense.js';
+import { activationGrad, biasGrad, HARDWARE_BIG_FROM, MIN_GROUPS, type MatmulPlan, matmul, matmulGroupShape } from '../../src/kernels/dense.js';
 import {
   activate,
   activationGradRef,
@@ -126,6 +126,74 @@ describe('matmul workgroup shape', () => {
     // The 784-10 layer's forward (256 rows) was a single workgroup before the rule.
     const forward = matmulGroupShape(256, 10);
     expect(Math.ceil(256 / ((forward.tall ? 16 : 8) * forward.y))).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the test adapter', () => {
+  // Small products take 8×4 blocks; products of HARDWARE_BIG_FROM outputs or more 16×8 blocks,
+  // forced here onto small shapes (the same kernel at any size).
+  const cuts: [string, (m: number, n: number) => MatmulPlan][] = [
+    ['small', (m, n) => matmulGroupShape(m, n, false)],
+    ['big', () => matmulGroupShape(2048, 2048, false)],
+  ];
+  for (const [cut, planOf] of cuts) {
+    for (const [m, n, k] of [
+      [65, 17, 130],
+      [150, 141, 23],
+      [9, 10, 45],
+    ] as const) {
+      for (const [transLhs, transRhs] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        it(`${cut} cut: ${m}×${k} · ${k}×${n} transLhs=${transLhs} transRhs=${transRhs}`, async () => {
+          const rng = new Random(m + n * 3 + k * 5 + Number(transLhs) * 2 + Number(transRhs));
+          const lhs = randomArray(rng, m * k);
+          const rhs = randomArray(rng, k * n);
+          const out = h.output(m * n);
+          h.run(await matmul(h.rec, { m, n, k, lhs: h.input(lhs), rhs: h.input(rhs), out, transLhs, transRhs, plan: planOf(m, n) }));
+          report(`${cut} cut ${m}x${n}x${k} ${transLhs}/${transRhs}`, relativeError(await h.read(out, m * n), matmulRef(lhs, rhs, m, n, k, transLhs, transRhs)), PRODUCT_TOL);
+        });
+      }
+    }
+    it(`${cut} cut: forward epilogue bias + relu, then an input-gradient epilogue × tanh'`, async () => {
+      const [m, n, k] = [70, 36, 50];
+      const rng = new Random(5);
+      const x = randomArray(rng, m * k);
+      const w = randomArray(rng, k * n, -0.2, 0.2);
+      const b = randomArray(rng, n);
+      const out = h.output(m * n);
+      h.run(await matmul(h.rec, { m, n, k, lhs: h.input(x), rhs: h.input(w), bias: h.input(b), out, epilogue: 'bias-activation', activation: 'relu', plan: planOf(m, n) }));
+      report(`${cut} cut forward relu`, relativeError(await h.read(out, m * n), denseForwardRef(x, w, b, m, n, k, 'relu')), PRODUCT_TOL);
+      // Input gradient into the k = 50 inputs from the n = 36 outputs' dz.
+      const dz = randomArray(rng, m * n);
+      const below = Float32Array.from(randomArray(rng, m * k, -2, 2), (z) => activate('tanh', z));
+      const dx = h.output(m * k);
+      h.run(await matmul(h.rec, { m, n: k, k: n, lhs: h.input(dz), rhs: h.input(w), transRhs: true, aux: h.input(below), out: dx, epilogue: 'activation-grad', activation: 'tanh', plan: planOf(m, k) }));
+      report(`${cut} cut input grad tanh`, relativeError(await h.read(dx, m * k), inputGradRef(dz, w, below, m, k, n, 'tanh')), PRODUCT_TOL);
+    });
+  }
+
+  it('plans: 8×4 blocks in workgroups of 64 below HARDWARE_BIG_FROM outputs (as many across as the column blocks, up to 16), 16×8 blocks from it', () => {
+    for (const [m, n, x] of [
+      [256, 10, 4],
+      [256, 96, 16],
+      [784, 1024, 16],
+      [1, 1, 1],
+      [1024, 1024, 16],
+    ] as const) {
+      expect(matmulGroupShape(m, n, false), `${m}×${n}`).toEqual({ x, y: 64 / x, colGroups: 1, tall: false });
+    }
+    expect(matmulGroupShape(2048, 2048, false)).toEqual({ x: 8, y: 8, colGroups: 2, tall: true });
+    expect(matmulGroupShape(HARDWARE_BIG_FROM / 4096, 4096, false).colGroups).toBe(2);
+  });
+
+  it('refuses a plan outside the kernel\'s blocks or the adapter\'s workgroup limit', async () => {
+    const args = { m: 4, n: 4, k: 4, lhs: h.input(new Float32Array(16)), rhs: h.input(new Float32Array(16)), out: h.output(16) };
+    await expect(matmul(h.rec, { ...args, plan: { x: 8, y: 8, colGroups: 5, tall: false } })).rejects.toThrow(/colGroups must be 1, 2, 3 or 4, got 5/);
+    await expect(matmul(h.rec, { ...args, plan: { x: 64, y: 64, colGroups: 1, tall: false } })).rejects.toThrow(/64×64 invocations is outside/);
   });
 });
 
