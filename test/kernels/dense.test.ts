@@ -45,15 +45,18 @@ const SHAPES: [number, number, number][] = [
 
 const h = useHarness();
 
+/** Each operand stored as is or transposed. */
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
 
 describe('matmul kernel (shaders/dense.wgsl) against the CPU reference', () => {
   for (const [m, n, k] of SHAPES) {
-    for (const [transLhs, transRhs] of [
-      [false, false],
-      [true, false],
-      [false, true],
-      [true, true],
-    ] as const) {
+    for (const [transLhs, transRhs] of TRANSPOSES) {
       it(`plain product ${m}×${k} · ${k}×${n} transLhs=${transLhs} transRhs=${transRhs}`, async () => {
         const rng = new Random(m * 31 + n * 7 + k + Number(transLhs) * 2 + Number(transRhs));
         const lhs = randomArray(rng, m * k);
@@ -142,12 +145,7 @@ describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the t
       [150, 141, 23],
       [9, 10, 45],
     ] as const) {
-      for (const [transLhs, transRhs] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ] as const) {
+      for (const [transLhs, transRhs] of TRANSPOSES) {
         it(`${cut} cut: ${m}×${k} · ${k}×${n} transLhs=${transLhs} transRhs=${transRhs}`, async () => {
           const rng = new Random(m + n * 3 + k * 5 + Number(transLhs) * 2 + Number(transRhs));
           const lhs = randomArray(rng, m * k);
