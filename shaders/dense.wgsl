@@ -63,10 +63,11 @@
 //   others load one word per value.
 //
 // Dispatch (matmul): workgroup WG_X×WG_Y (overrides, product 64, chosen per shape and per kind
-//   of adapter by the wrapper: matmulGroupShape in src/kernels/dense.ts; on a GPU 8×4 blocks,
-//   16×8 for products of 2048² outputs or more); each invocation computes an R×C block of out (R = 8, or 16 when TALL, chosen for
+//   of adapter by the wrapper: matmulGroupShape in src/kernels/dense.ts); each invocation
+//   computes an R×C block of out (on a software adapter R = 8, or 16 when TALL, chosen for
 //   outputs of at least 128 rows; C = 4·COL_GROUPS: 8 in general, 16 for wide outputs, n
-//   rounded up to 4 for outputs of at most 16 columns) held in vec4 registers and reads its
+//   rounded up to 4 for outputs of at most 16 columns; on a GPU 8×4, or 16×8 for products of
+//   2048² outputs or more) held in vec4 registers and reads its
 //   operands straight from storage, so a workgroup covers (R·WG_Y)×(C·WG_X) of out;
 //   grid = (ceil(n / (C·WG_X)), ceil(m / (R·WG_Y)), 1). No workgroup
 //   memory and no barriers: software adapters (SwiftShader) run a workgroup's invocations as

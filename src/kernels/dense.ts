@@ -57,9 +57,9 @@ const PLANNED_ROWS = 256;
 
 /**
  * The cut of a product on a software adapter (`software`, the default), else on a GPU (see
- * {@link hardwareMatmulPlan}). On a software adapter: across the columns, the power of two up to 8 invocations that
- * leaves the fewest of the output's column blocks without work (the largest among equals), and
- * the rest down the rows; then fewer rows per workgroup (down to {@link MIN_INVOCATIONS}
+ * {@link hardwareMatmulPlan}). On a software adapter: across the columns, the power of two up
+ * to 8 invocations that leaves the fewest of the output's column blocks without work (the
+ * largest among equals), and the rest down the rows; then fewer rows per workgroup (down to {@link MIN_INVOCATIONS}
  * invocations) until a product of {@link PLANNED_ROWS} rows has {@link MIN_GROUPS} workgroups.
  * The shape depends on n and on whether m reaches {@link TALL_FROM} (16-row blocks, `tall`),
  * not on m itself: every distinct shape is a pipeline to compile. (Columns by the smallest
@@ -194,7 +194,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   const m = along === 'm' ? a.activeRows!.count : a.m;
   const k = along === 'k' ? a.activeRows!.count : a.k;
   const shape = a.plan ?? matmulGroupShape(m, a.n, rec.kernels.software);
-  if (a.plan) checkPlan(a.plan, rec.kernels.limits.maxComputeInvocationsPerWorkgroup);
+  if (a.plan) checkPlan(a.plan, rec.kernels.limits);
   // Operands read as vectors where whole ones fit (LHS4, RHS_VEC in dense.wgsl).
   const lhs4 = !a.lhsBytes && !a.transLhs && along !== 'k' && a.k % 4 === 0;
   const rhsVec = a.transRhs ? 1 : a.n % 4 === 0 ? 4 : a.n % 2 === 0 ? 2 : 1;
@@ -242,11 +242,16 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   );
 }
 
-function checkPlan(plan: MatmulPlan, maxInvocations: number): void {
+/** Throws a {@link ConfigError} for a plan the kernel or the device cannot run. */
+function checkPlan(plan: MatmulPlan, limits: GPUSupportedLimits): void {
   const { x, y, colGroups } = plan;
   if (!Number.isInteger(colGroups) || colGroups < 1 || colGroups > 4) throw new ConfigError(`matmul plan: colGroups must be 1, 2, 3 or 4, got ${colGroups}`);
-  if (!Number.isInteger(x) || !Number.isInteger(y) || x < 1 || y < 1 || x * y > maxInvocations) {
-    throw new ConfigError(`matmul plan: a workgroup of ${x}×${y} invocations is outside 1..${maxInvocations} (the adapter's maxComputeInvocationsPerWorkgroup)`);
+  const most = limits.maxComputeInvocationsPerWorkgroup;
+  if (!Number.isInteger(x) || !Number.isInteger(y) || x < 1 || y < 1 || x * y > most || x > limits.maxComputeWorkgroupSizeX || y > limits.maxComputeWorkgroupSizeY) {
+    throw new ConfigError(
+      `matmul plan: a workgroup of ${x}×${y} invocations is outside the adapter's limits (at most ${most} invocations, ` +
+        `${limits.maxComputeWorkgroupSizeX} across, ${limits.maxComputeWorkgroupSizeY} down)`,
+    );
   }
 }
 
