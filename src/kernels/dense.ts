@@ -194,7 +194,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   const m = along === 'm' ? a.activeRows!.count : a.m;
   const k = along === 'k' ? a.activeRows!.count : a.k;
   const shape = a.plan ?? matmulGroupShape(m, a.n, rec.kernels.software);
-  if (a.plan) checkPlan(a.plan, rec.kernels.limits);
+  if (a.plan) checkPlan(a.plan, rec.device.limits);
   // Operands read as vectors where whole ones fit (LHS4, RHS_VEC in dense.wgsl).
   const lhs4 = !a.lhsBytes && !a.transLhs && along !== 'k' && a.k % 4 === 0;
   const rhsVec = a.transRhs ? 1 : a.n % 4 === 0 ? 4 : a.n % 2 === 0 ? 2 : 1;

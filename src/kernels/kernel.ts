@@ -176,11 +176,6 @@ export class KernelCache {
 
   constructor(private readonly gpu: GpuContext) {}
 
-  /** The device's limits (a kernel's launch shape must fit them). */
-  get limits(): GPUSupportedLimits {
-    return this.gpu.limits;
-  }
-
   /** Whether the adapter is a software one (SwiftShader): launch shapes are tuned per kind. */
   get software(): boolean {
     return this.gpu.adapter.isFallback;
