@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 // Runs the example as a user would (against the build, imported as 'senn/node').
@@ -8,5 +9,15 @@ describe('examples', () => {
     const lines = out.split('\n').filter((l) => l.startsWith('epoch'));
     expect(lines).toHaveLength(12);
     expect(out).toMatch(/\+\d+ split/);
+  });
+
+  it("the build's declarations type-check in a strict TypeScript project that lists no type packages (WebGPU's types come along)", () => {
+    // test/fixtures/consumer imports 'senn/node' through the package's exports map, with
+    // `types: []` and `skipLibCheck: false`: a declaration naming GPUBuffer without bringing
+    // @webgpu/types would fail here.
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const run = spawnSync(process.execPath, [tsc, '-p', 'test/fixtures/consumer'], { encoding: 'utf8' });
+    expect(run.stdout + run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 });
