@@ -119,15 +119,27 @@ function edgeIndex(b: Block): Map<number, number> {
   return index;
 }
 
+/** A value as an error message shows it. */
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /**
  * Check that `refs` name existing edges, each once; returns every block's marks (1 = listed),
  * which {@link keptEdges} then uses.
  */
 function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8Array[] {
   const marks = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
-  for (const r of refs) {
+  for (const [i, r] of refs.entries()) {
+    // A caller from plain JavaScript may pass anything: name the entry rather than fail on it.
+    const shaped = typeof r === 'object' && r !== null && Number.isInteger(r.block) && Number.isInteger(r.edge);
+    if (!shaped) throw new ShapeError(`${what}: edge ${i} must be an EdgeRef {block, edge} of integers, got ${describe(r)}`);
     const b = s.blocks[r.block];
-    if (!b) throw new ShapeError(`${what}: there is no block ${r.block}`);
+    if (!b) throw new ShapeError(`${what}: there is no block ${r.block} (the network has blocks 0–${s.blocks.length - 1})`);
     if (!Number.isInteger(r.edge) || r.edge < 0 || r.edge >= b.topology.srcOf.length) {
       throw new ShapeError(`${what}: block ${r.block} has no edge ${r.edge} (it has ${b.topology.srcOf.length})`);
     }

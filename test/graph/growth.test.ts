@@ -479,6 +479,13 @@ describe('bad input to the research API: a clear error, and the network unchange
     await expect(net.splitEdges(2, [])).rejects.toThrow(ShapeError);
     await expect(net.splitEdges(2, [{ block: 1, edge: 0 }, { block: 1, edge: 0 }])).rejects.toThrow(/twice/);
     await expect(net.pruneEdges([{ block: 0, edge: -1 }])).rejects.toThrow(ShapeError);
+    // What a plain-JavaScript caller might pass instead of EdgeRefs.
+    const malformed = [5, null, { block: 1 }, { block: '1', edge: 0 }, { block: 1, edge: 0.5 }] as unknown as EdgeRef[];
+    for (const r of malformed) {
+      await expect(net.splitEdges(2, [{ block: 1, edge: 0 }, r])).rejects.toThrow(/edge 1 must be an EdgeRef \{block, edge\} of integers, got /);
+      await expect(net.pruneEdges([r])).rejects.toThrow(/edge 0 must be an EdgeRef/);
+    }
+    await expect(net.splitEdges(2, [{ block: 7, edge: 0 }])).rejects.toThrow('there is no block 7 (the network has blocks 0–1)');
     expect(net.structure).toBe(structure);
     expect(await net.getParameters()).toEqual(before);
     net.destroy();
