@@ -1,4 +1,4 @@
-import { ConfigError, DestroyedError, ShapeError } from '../errors.js';
+import { AdapterLimitError, ConfigError, DestroyedError, ShapeError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -59,6 +59,15 @@ function checkSpec(spec: NetworkSpec): Activation[] {
 }
 
 /**
+ * The most parameters a network can have on the adapter of `gpu`: its largest buffer, the
+ * running edge statistics, holds three floats of each.
+ */
+export function maxParameters(gpu: Pick<GpuContext, 'limits'>): number {
+  const limits = gpu.limits;
+  return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 12);
+}
+
+/**
  * A feed-forward network whose parameters live in one flat GPU buffer. Create it with
  * {@link Runtime.createNetwork}; call {@link Network.destroy} to free its GPU memory.
  */
@@ -102,6 +111,12 @@ export class Network implements Trainable {
       this.lastSplits = spec.lastSplits ?? (spec.lastSplit ? [spec.lastSplit] : []);
     } else {
       const activations = checkSpec(spec);
+      // Refused before the structure is built: its tables alone could outgrow JavaScript's arrays.
+      const count = spec.sizes.reduce((n, size, i) => (i === 0 ? n : n + size * (spec.sizes[i - 1]! + 1)), 0);
+      const most = maxParameters(runtime.gpu);
+      if (count > most) {
+        throw new AdapterLimitError(`a ${spec.sizes.join('-')} network has ${count} parameters; this adapter's buffers hold at most ${most} (three floats of edge statistics a parameter in one buffer)`);
+      }
       this.expandableLevels = new Set(checkExpandable(spec));
       this.seed = spec.seed ?? 0;
       this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom));

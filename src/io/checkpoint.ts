@@ -1,7 +1,7 @@
 import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
-import { Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
+import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
 import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, Structure, storageIndex } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
@@ -238,8 +238,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
     } catch {
       throw new CheckpointError('metadata "senn" is not JSON');
     }
-    // Three more floats of statistics per parameter are allocated beside the parameters.
-    const g = checkGraph(raw, Math.floor(maxBytes / 12));
+    const g = checkGraph(raw, maxParameters(runtime.gpu));
     const sizes = new Map(g.levels.map((l) => [l.id, l.size]));
     if (sizes.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
     const specs: BlockSpec[] = g.blocks.map((b, i) => {

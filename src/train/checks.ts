@@ -29,6 +29,10 @@ export function checkDataFor(
     const labels = data.labels;
     if (!labels) throw new ConfigError(`${what} has no class labels; softmax-cross-entropy needs them (use mse for targets)`);
     if (labels.length !== data.rows) throw new ShapeError(`${what}: ${labels.length} labels for ${data.rows} rows`);
+    // Fewer classes than outputs may be a subset's; more cannot all be told apart.
+    if (data.classes !== undefined && data.classes > outputs) {
+      throw new ShapeError(`${what} has ${data.classes} classes; the network has ${outputs} outputs`);
+    }
     for (let i = 0; i < labels.length; i++) {
       if (labels[i]! >= outputs) {
         throw new LabelRangeError(`${what}: label of row ${i} is ${labels[i]}; the network has ${outputs} outputs, so labels must be in [0, ${outputs})`);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { spirals } from '../../src/data/generated.js';
-import { ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
-import type { LayerWeights, Network } from '../../src/graph/network.js';
+import { AdapterLimitError, ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
+import { type LayerWeights, maxParameters, type Network } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
 import type { OptimizerName } from '../../src/train/options.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -191,6 +191,8 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
   const cases: [string, () => Dataset, object, new (...args: never[]) => Error][] = [
     ['wrong feature count', () => classificationDataset({ x: new Float32Array(64 * 3), labels: new Array(64).fill(0), features: 3 }), {}, ShapeError],
     ['label out of range', () => ({ ...good(), labels: Uint32Array.from({ length: 64 }, (_, i) => (i === 9 ? 2 : 0)) }), {}, LabelRangeError],
+    // Labels all in range, but the data names more classes than the network has outputs.
+    ['more classes than outputs', () => ({ ...good(), classes: 5 }), {}, ShapeError],
     ['NaN in inputs', () => ({ ...good(), x: Float32Array.from(good().x, (v, i) => (i === 17 ? Number.NaN : v)) }), {}, NaNError],
     ['empty dataset', () => ({ ...good(), rows: 0, x: new Float32Array(0), labels: new Uint32Array(0) }), {}, ShapeError],
     ['batch size 0', good, { batchSize: 0 }, ConfigError],
@@ -217,6 +219,13 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     expect(() => classificationDataset({ x: new Float32Array(4), labels: [0, -1], features: 2 })).toThrow(LabelRangeError);
     expect(() => classificationDataset({ x: new Float32Array(4), labels: [0, 3], features: 2, classes: 2 })).toThrow(LabelRangeError);
     expect(() => classificationDataset({ x: new Float32Array(5), labels: [0, 1], features: 2 })).toThrow(ShapeError);
+  });
+
+  it('a network too big for the adapter is refused before anything is built', () => {
+    const most = maxParameters(runtime().gpu);
+    const inputs = Math.ceil(most / 10);
+    expect(() => runtime().createNetwork({ sizes: [inputs, 10], seed: 0 })).toThrow(AdapterLimitError);
+    expect(() => runtime().createNetwork({ sizes: [inputs, 10], seed: 0 })).toThrow(`network has ${inputs * 10 + 10} parameters; this adapter's buffers hold at most ${most}`);
   });
 
   it('refuses a second concurrent call on the same network', async () => {
