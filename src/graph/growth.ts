@@ -140,7 +140,7 @@ function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8A
     if (!shaped) throw new ShapeError(`${what}: edge ${i} must be an EdgeRef {block, edge} of integers, got ${describe(r)}`);
     const b = s.blocks[r.block];
     if (!b) throw new ShapeError(`${what}: there is no block ${r.block} (the network has blocks 0–${s.blocks.length - 1})`);
-    if (!Number.isInteger(r.edge) || r.edge < 0 || r.edge >= b.topology.srcOf.length) {
+    if (r.edge < 0 || r.edge >= b.topology.srcOf.length) {
       throw new ShapeError(`${what}: block ${r.block} has no edge ${r.edge} (it has ${b.topology.srcOf.length})`);
     }
     const listed = marks[b.id]!;
