@@ -57,11 +57,12 @@ const PLANNED_ROWS = 256;
 
 /**
  * The cut of a product on a software adapter (`software`, the default), else on a GPU (see
- * {@link hardwareMatmulPlan}). On a software adapter: across the columns, the power of two up
- * to 8 invocations that leaves the fewest of the output's column blocks without work (the
- * largest among equals), and the rest down the rows; then fewer rows per workgroup (down to {@link MIN_INVOCATIONS}
- * invocations) until a product of {@link PLANNED_ROWS} rows has {@link MIN_GROUPS} workgroups.
- * The shape depends on n and on whether m reaches {@link TALL_FROM} (16-row blocks, `tall`),
+ * `hardwareMatmulPlan` in src/kernels/dense.ts). On a software adapter: across the columns,
+ * the power of two up to 8 invocations that leaves the fewest of the output's column blocks
+ * without work (the largest among equals), and the rest down the rows; then fewer rows per
+ * workgroup (down to 4 invocations, `MIN_INVOCATIONS`) until a product of 256 rows
+ * (`PLANNED_ROWS`) has 8 workgroups (`MIN_GROUPS`). The shape depends on n and on whether m
+ * reaches 128 (`TALL_FROM`; 16-row blocks, `tall`),
  * not on m itself: every distinct shape is a pipeline to compile. (Columns by the smallest
  * power of two that covers them had 96 columns in 12 blocks of 8 run as two groups of 8
  * invocations, 4 of them idle: the 784-96-10 layer's forward and weight gradient, with
