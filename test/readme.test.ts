@@ -33,9 +33,9 @@ function files(dir: string, root = dir): string[] {
 }
 
 describe('API docs', () => {
-  it('docs/api is what typedoc generates from the current TSDoc (run "npm run docs" after API changes)', () => {
+  it('docs/api is what typedoc generates from the current TSDoc, without a warning (a dead link fails; run "npm run docs" after API changes)', () => {
     const out = mkdtempSync(join(tmpdir(), 'senn-docs-'));
-    const run = spawnSync('npx', ['typedoc', '--out', out, '--logLevel', 'Error'], { encoding: 'utf8' });
+    const run = spawnSync('npx', ['typedoc', '--out', out, '--logLevel', 'Warn'], { encoding: 'utf8' });
     expect(run.status, run.stderr + run.stdout).toBe(0);
     const generated = files(out).sort();
     expect(generated).toEqual(files('docs/api').sort());
