@@ -11,6 +11,18 @@ describe('examples', () => {
     expect(out).toMatch(/\+\d+ split/);
   });
 
+  it('the package publishes the library, its CLI, shaders and examples, and nothing else from dist/', () => {
+    // dist/ also holds what scripts/run-ts.mjs bundles (benchmarks, profiles) and the demo's build.
+    const run = spawnSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    const allowed = /^(dist\/(node|browser|types)\/|bin\/|shaders\/[a-z]+\.wgsl$|examples\/|README\.md$|LICENSE$|package\.json$)/;
+    expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+    for (const entry of ['dist/node/index.js', 'dist/node/cli.js', 'dist/browser/senn.js', 'dist/types/index.d.ts', 'dist/types/node.d.ts', 'bin/senn.js', 'shaders/graph.wgsl', 'LICENSE']) {
+      expect(files).toContain(entry);
+    }
+  });
+
   it("the build's declarations type-check in a strict TypeScript project that lists no type packages (WebGPU's types come along)", () => {
     // test/fixtures/consumer imports 'senn/node' through the package's exports map, with
     // `types: []` and `skipLibCheck: false`: a declaration naming GPUBuffer without bringing
