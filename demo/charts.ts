@@ -44,7 +44,8 @@ export class EpochChart {
         scales: { x: { time: false } },
         axes: [{ label: 'epoch' }, { label: yLabel, size: 60 }],
         series: [{ label: 'epoch' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: false } }))],
-        hooks: { draw: [drawMarkers] },
+        // Away from the cursor the legend shows the last epoch's values, not dashes.
+        hooks: { draw: [drawMarkers], setCursor: [(u) => u.cursor.idx == null && this.showLatest(u)] },
       },
       this.columns as uPlot.AlignedData,
       host,
@@ -56,9 +57,16 @@ export class EpochChart {
     this.columns[0]!.push(epoch);
     values.forEach((v, i) => this.columns[i + 1]!.push(v));
     this.plot.setData(this.columns as uPlot.AlignedData);
+    this.showLatest(this.plot);
     this.host.dataset.points = String(this.columns[0]!.length);
     this.host.dataset.expansions = String(this.markers.filter((m) => m.kind === 'expand').length);
     this.host.dataset.prunes = String(this.markers.filter((m) => m.kind === 'prune').length);
+  }
+
+  /** The legend at the last epoch (while the cursor is not over the chart). */
+  private showLatest(u: uPlot): void {
+    const n = this.columns[0]!.length;
+    if (n > 0 && u.cursor.idx == null) u.setLegend({ idx: n - 1 }, false);
   }
 
   /** Redraw (after a marker was added). */

@@ -86,6 +86,10 @@ describe('the demo page in headless Chromium', () => {
       expect(Number(data.points), id).toBe(30);
       expect(Number(data.expansions), id).toBeGreaterThanOrEqual(1);
       expect(Number(data.prunes), id).toBe(s.events.filter((e) => e.kind === 'prune').length);
+      // Away from the cursor, the legend reads the last epoch's values.
+      const legend = await page.$$eval(`#${id} .u-legend .u-value`, (els) => els.map((e) => e.textContent));
+      expect(legend[0], id).toBe('30');
+      expect(legend.every((v) => v !== '--' && v !== ''), `${id}: ${legend.join(', ')}`).toBe(true);
     }
     // The parameter count the chart plots grew at the expansion (both levels of 2-8-2 are
     // expandable: an expansion splits into each, one event a split).
