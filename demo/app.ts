@@ -41,6 +41,7 @@ function unsupported(message: string): void {
   box.hidden = false;
   box.textContent = message;
   buttons.start.disabled = true;
+  status('Training is unavailable here (see the message above).');
   demo.state = 'unsupported';
   demo.error = message;
   demo.ready = true;
@@ -190,6 +191,8 @@ function reset(): void {
   buttons.pause.textContent = 'Pause';
   buttons.pause.disabled = true;
   buttons.start.disabled = !runtime;
+  // Without a runtime the page stays unsupported, whatever preset is picked.
+  if (demo.state === 'unsupported') return;
   demo.state = 'idle';
   status('Ready.');
 }

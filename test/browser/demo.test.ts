@@ -157,6 +157,11 @@ describe('the demo page in headless Chromium', () => {
     expect(message.hidden).toBe(false);
     expect(message.text).toMatch(/no WebGPU/);
     expect(await page.$eval('#start', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
+    // The status line agrees, also after another dataset is picked.
+    await page.select('#dataset', 'mnist');
+    expect(await page.$eval('#status', (el) => el.textContent)).toBe('Training is unavailable here (see the message above).');
+    expect(await page.$eval('#start', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
+    expect(await page.evaluate('window.__sennDemo.state')).toBe('unsupported');
     await page.screenshot({ path: `${OUT}/no-webgpu.png` });
     await page.close();
   });
