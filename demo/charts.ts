@@ -42,7 +42,8 @@ export class EpochChart {
         width: Math.max(280, host.clientWidth - 16),
         height: 200,
         scales: { x: { time: false } },
-        axes: [{ label: 'epoch' }, { label: yLabel, size: 60 }],
+        // Whole epochs on the x axis (uPlot's default steps put ticks at 1.5 of a 2-epoch run).
+        axes: [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: yLabel, size: 60 }],
         series: [{ label: 'epoch' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: false } }))],
         // Away from the cursor the legend shows the last epoch's values, not dashes.
         hooks: { draw: [drawMarkers], setCursor: [(u) => u.cursor.idx == null && this.showLatest(u)] },

@@ -129,6 +129,7 @@ describe('the demo page in headless Chromium', () => {
     expect(s.epochs).toHaveLength(2);
     expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
     expect(await page.$eval('#boundaryPanel', (el) => (el as HTMLElement).hidden)).toBe(true);
+    await page.screenshot({ path: `${OUT}/fashion-mnist.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
