@@ -1,3 +1,4 @@
+import { closestMatch } from 'leven';
 import { CheckpointError, ConfigError, DatasetError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { EXIT } from './options.js';
@@ -40,9 +41,21 @@ export function exitCodeOf(error: unknown): number {
   return EXIT.failure;
 }
 
+/** " (did you mean X?)" when `word` is a likely misspelling of one of `candidates`, else "". */
+function suggestion(word: string, candidates: readonly string[]): string {
+  const match = closestMatch(word, candidates, { maxDistance: 2 });
+  return match ? ` (did you mean ${match}?)` : '';
+}
+
+/** The options a command's help lists. */
+function optionsIn(help: string): string[] {
+  return [...new Set(help.match(/--[a-z][a-z0-9-]*/g) ?? [])];
+}
+
 /** Run the command line `argv` (without node and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const entry = command ? COMMANDS[command] : undefined;
   try {
     if (!command || command === '--help' || command === '-h') {
       process.stdout.write(HELP);
@@ -53,14 +66,18 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(topic ? topic.help : HELP);
       return rest[0] && !topic ? EXIT.usage : EXIT.ok;
     }
-    const entry = COMMANDS[command];
     if (!entry) {
-      process.stderr.write(`senn: unknown command "${command}"\n\n${HELP}`);
+      process.stderr.write(`senn: unknown command "${command}"${suggestion(command, Object.keys(COMMANDS))}\n\n${HELP}`);
       return EXIT.usage;
     }
     return await entry.run(rest);
   } catch (error) {
     const e = error as Error;
+    const option = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(e.message)?.[1] : undefined;
+    if (option && entry) {
+      process.stderr.write(`senn: unknown option ${option}${suggestion(option, optionsIn(entry.help))}; \`senn ${command} --help\` lists the options\n`);
+      return EXIT.usage;
+    }
     process.stderr.write(`senn: ${e.name}: ${e.message}\n`);
     return exitCodeOf(error);
   }

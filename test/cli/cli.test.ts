@@ -149,8 +149,14 @@ describe('senn command line', () => {
     expect((await senn('--help')).code).toBe(0);
     expect((await senn()).code).toBe(2);
     expect((await senn('frobnicate')).code).toBe(2);
+    const misspelt = await senn('trian');
+    expect([misspelt.code, misspelt.err]).toEqual([2, expect.stringContaining('unknown command "trian" (did you mean train?)')]);
     const badOption = await senn('train', '--no-such-option');
-    expect(badOption.code).toBe(2);
+    expect([badOption.code, badOption.err]).toEqual([2, 'senn: unknown option --no-such-option; `senn train --help` lists the options\n']);
+    // A near miss of an option the command's help lists is named.
+    const typo = await senn('train', '--datset', 'mnist');
+    expect([typo.code, typo.err]).toEqual([2, 'senn: unknown option --datset (did you mean --dataset?); `senn train --help` lists the options\n']);
+    expect((await senn('eval', 'x.senn', '--softwar')).err).toContain('(did you mean --software?)');
     const badNumber = await senn('train', '--epochs', 'ten');
     expect([badNumber.code, badNumber.err]).toEqual([2, expect.stringContaining('--epochs must be a number')]);
     const badMetric = await senn('train', '--expand', '--prune-metric', 'size');
