@@ -73,9 +73,12 @@ export async function main(argv: string[]): Promise<number> {
     return await entry.run(rest);
   } catch (error) {
     const e = error as Error;
-    const option = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(e.message)?.[1] : undefined;
-    if (option && entry) {
-      process.stderr.write(`senn: unknown option ${option}${suggestion(option, optionsIn(entry.help))}; \`senn ${command} --help\` lists the options\n`);
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS') && entry) {
+      // Node's own words (a TypeError) for a command line that does not parse, with the way to the options.
+      const option = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(e.message)?.[1] : undefined;
+      const problem = option ? `unknown option ${option}${suggestion(option, optionsIn(entry.help))}` : e.message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+      process.stderr.write(`senn: ${problem}; \`senn ${command} --help\` lists the options\n`);
       return EXIT.usage;
     }
     process.stderr.write(`senn: ${e.name}: ${e.message}\n`);

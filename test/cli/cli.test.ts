@@ -157,6 +157,8 @@ describe('senn command line', () => {
     const typo = await senn('train', '--datset', 'mnist');
     expect([typo.code, typo.err]).toEqual([2, 'senn: unknown option --datset (did you mean --dataset?); `senn train --help` lists the options\n']);
     expect((await senn('eval', 'x.senn', '--softwar')).err).toContain('(did you mean --software?)');
+    const noValue = await senn('train', '--epochs');
+    expect([noValue.code, noValue.err]).toEqual([2, "senn: Option '--epochs <value>' argument missing; `senn train --help` lists the options\n"]);
     const badNumber = await senn('train', '--epochs', 'ten');
     expect([badNumber.code, badNumber.err]).toEqual([2, expect.stringContaining('--epochs must be a number')]);
     const badMetric = await senn('train', '--expand', '--prune-metric', 'size');
