@@ -1,4 +1,5 @@
 import { closestMatch } from 'leven';
+import packageJson from '../../package.json' with { type: 'json' };
 import { CheckpointError, ConfigError, DatasetError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { EXIT } from './options.js';
@@ -20,6 +21,7 @@ Commands:
   eval      loss and accuracy (or RMSE) of a checkpoint on a dataset's test split
   predict   predictions of a checkpoint for the rows of a CSV file
   help CMD  the options of CMD (also: senn CMD --help)
+  --version the version of senn
 
 Exit codes:
   0  success
@@ -60,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!command || command === '--help' || command === '-h') {
       process.stdout.write(HELP);
       return command ? EXIT.ok : EXIT.usage;
+    }
+    if (command === '--version' || command === '-v') {
+      process.stdout.write(`senn ${packageJson.version}\n`);
+      return EXIT.ok;
     }
     if (command === 'help') {
       const topic = rest[0] ? COMMANDS[rest[0]] : undefined;

@@ -147,6 +147,8 @@ describe('senn command line', () => {
       expect(help.out).toContain(`Usage: senn ${command}`);
     }
     expect((await senn('--help')).code).toBe(0);
+    const version = await senn('--version');
+    expect([version.code, version.out]).toEqual([0, `senn ${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`]);
     expect((await senn()).code).toBe(2);
     expect((await senn('frobnicate')).code).toBe(2);
     const misspelt = await senn('trian');
