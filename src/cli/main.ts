@@ -1,10 +1,10 @@
 import { closestMatch } from 'leven';
-import packageJson from '../../package.json' with { type: 'json' };
 import { CheckpointError, ConfigError, DatasetError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { EXIT } from './options.js';
 import { PREDICT_HELP, predictCommand } from './predict.js';
 import { TRAIN_HELP, trainCommand } from './train.js';
+import { SENN_VERSION } from './version.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP },
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       return command ? EXIT.ok : EXIT.usage;
     }
     if (command === '--version' || command === '-v') {
-      process.stdout.write(`senn ${packageJson.version}\n`);
+      process.stdout.write(`senn ${SENN_VERSION}\n`);
       return EXIT.ok;
     }
     if (command === 'help') {

@@ -14,6 +14,7 @@ import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
 import type { Runtime } from '../runtime.js';
 import type { EpochReport } from '../train/options.js';
+import { SENN_VERSION } from './version.js';
 
 export const TRAIN_HELP = `Usage: senn train [options]
 
@@ -38,7 +39,7 @@ Options:
   --save FILE        write a checkpoint (graph, weights, optimizer state, history) when done
   --resume FILE      continue training the checkpoint FILE (its dataset and options are the
                      defaults; --epochs more epochs); combine with --save to keep the result
-  --json FILE        write the run (adapter, args, epochs, growth, test) as JSON
+  --json FILE        write the run (senn's version, adapter, args, epochs, growth, test) as JSON
   --keep-best        end with the network of the epoch of lowest validation loss (among
                      epochs without growth) instead of the last one: test, --save and
                      --json use it
@@ -254,6 +255,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
     if (v.json) {
       const json = {
+        senn: SENN_VERSION,
         adapter: runtime.adapter,
         args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable },
         epochs: result.epochs.map((e) => ({

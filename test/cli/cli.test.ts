@@ -33,6 +33,7 @@ describe('senn command line', () => {
     expect(trained.code, trained.err).toBe(0);
     expect(trained.out).toMatch(/epoch {3}3 .*samples\/s/);
     const run = JSON.parse(readFileSync(path('xor.json'), 'utf8'));
+    expect(run.senn).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     expect(run.epochs).toHaveLength(3);
 
     const evaluated = await senn('eval', path('xor.senn'), '--json', path('eval.json'), '--software');
