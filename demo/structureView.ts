@@ -16,6 +16,10 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
   const dotsOf = (size: number) => Math.min(size, MAX_DOTS);
   const y = (dot: number, dots: number) => (dots === 1 ? (top + bottom) / 2 : top + (dot * (bottom - top)) / (dots - 1));
 
+  // Arcs first, then the levels, then the arcs' density labels, densest first, each only where
+  // it does not cover one already written: a grown network has more blocks than its canvas has
+  // room to label.
+  const labels: { text: string; at: [number, number]; density: number }[] = [];
   for (const b of structure.blocks) {
     const from = column.get(b.src)!;
     const to = column.get(b.dst)!;
@@ -34,11 +38,8 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
     ctx.moveTo(x0, mid);
     ctx.bezierCurveTo(x0 + (x1 - x0) / 4, peak, x1 - (x1 - x0) / 4, peak, x1, mid);
     ctx.stroke();
-    ctx.fillStyle = '#5b6475';
-    ctx.font = '10px system-ui';
-    ctx.textAlign = 'center';
     const labelY = to - from === 1 ? mid + 14 : peak + (mid - peak) / 4 - 3;
-    ctx.fillText(`${(100 * density).toFixed(density < 0.1 ? 1 : 0)}%`, (x0 + x1) / 2, labelY);
+    labels.push({ text: `${(100 * density).toFixed(density < 0.1 ? 1 : 0)}%`, at: [(x0 + x1) / 2, labelY], density });
   }
 
   levels.forEach((l, i) => {
@@ -57,6 +58,24 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
     ctx.font = '10px system-ui';
     ctx.fillText(l.role === 'hidden' ? (newest.has(l.id) ? 'grown' : 'hidden') : l.role, x(i), height - 5);
   });
+
+  ctx.fillStyle = '#5b6475';
+  ctx.font = '10px system-ui';
+  ctx.textAlign = 'center';
+  ctx.strokeStyle = 'white';
+  ctx.lineWidth = 3;
+  const written: [number, number, number, number][] = [];
+  for (const { text, at } of labels.sort((a, b) => b.density - a.density)) {
+    const half = ctx.measureText(text).width / 2 + 2;
+    const box: [number, number, number, number] = [at[0] - half, at[1] - 10, at[0] + half, at[1] + 2];
+    if (written.some((w) => box[0] < w[2] && w[0] < box[2] && box[1] < w[3] && w[1] < box[3])) continue;
+    written.push(box);
+    // Over the dots, on a white halo.
+    ctx.strokeText(text, at[0], at[1]);
+    ctx.fillText(text, at[0], at[1]);
+  }
+  canvas.dataset.labels = String(written.length);
+  canvas.dataset.blocks = String(structure.blocks.length);
 
   caption.dataset.levels = String(levels.length);
   caption.dataset.edges = String(structure.edgeCount);

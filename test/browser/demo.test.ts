@@ -111,6 +111,10 @@ describe('the demo page in headless Chromium', () => {
       return n;
     });
     expect(inked).toBeGreaterThan(500);
+    // Density labels are written only where they fit: some, at most one a block.
+    const drawn = await page.$eval('#structure', (el) => ({ ...(el as HTMLElement).dataset }));
+    expect(Number(drawn.labels)).toBeGreaterThan(0);
+    expect(Number(drawn.labels)).toBeLessThanOrEqual(Number(drawn.blocks));
     await page.screenshot({ path: `${OUT}/spirals-grown.png`, fullPage: true });
     console.info(`demo: ${s.adapter}; expansion at epoch ${expansion.epoch}: ${expansion.parametersBefore} → ${expansion.parametersAfter} parameters; final val accuracy ${(100 * s.epochs.at(-1)!.valAccuracy).toFixed(1)}%; screenshot ${OUT}/spirals-grown.png`);
     expect(errors).toEqual([]);
