@@ -4,6 +4,7 @@ import { createNodeRuntime } from '../node/dawn.js';
 import { DATASET_HELP, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, readModel } from './options.js';
 import { ConfigError } from '../errors.js';
+import { SENN_VERSION } from './version.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
 
@@ -57,6 +58,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     console.log(line);
     if (v.json) {
       const json = {
+        senn: SENN_VERSION,
         model,
         dataset: data.test.name,
         rows: data.test.rows,

@@ -39,6 +39,7 @@ describe('senn command line', () => {
     const evaluated = await senn('eval', path('xor.senn'), '--json', path('eval.json'), '--software');
     expect(evaluated.code, evaluated.err).toBe(0);
     const result = JSON.parse(readFileSync(path('eval.json'), 'utf8'));
+    expect(result.senn).toBe(run.senn);
     // Same checkpoint, same test split: eval reproduces train's test figures.
     expect(result.accuracy).toBeCloseTo(run.test.accuracy, 6);
     expect(result.loss).toBeCloseTo(run.test.loss, 5);
