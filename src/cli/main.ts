@@ -57,7 +57,8 @@ function optionsIn(help: string): string[] {
 /** Run the command line `argv` (without node and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const entry = command ? COMMANDS[command] : undefined;
+  // Own keys only: `senn constructor` is an unknown command, not Object's.
+  const entry = command && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
     if (!command || command === '--help' || command === '-h') {
       process.stdout.write(HELP);
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (command === 'help') {
-      const topic = rest[0] ? COMMANDS[rest[0]] : undefined;
+      const topic = rest[0] && Object.hasOwn(COMMANDS, rest[0]) ? COMMANDS[rest[0]] : undefined;
       process.stdout.write(topic ? topic.help : HELP);
       return rest[0] && !topic ? EXIT.usage : EXIT.ok;
     }

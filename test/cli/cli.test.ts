@@ -153,6 +153,8 @@ describe('senn command line', () => {
     expect([version.code, version.out]).toEqual([0, `senn ${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`]);
     expect((await senn()).code).toBe(2);
     expect((await senn('frobnicate')).code).toBe(2);
+    expect((await senn('constructor')).code).toBe(2);
+    expect((await senn('help', 'toString')).code).toBe(2);
     const misspelt = await senn('trian');
     expect([misspelt.code, misspelt.err]).toEqual([2, expect.stringContaining('unknown command "trian" (did you mean train?)')]);
     const badOption = await senn('train', '--no-such-option');
