@@ -37,7 +37,7 @@ Example:
 
 /** The exit code of an error: usage (2), input (3) or failure (1). */
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return EXIT.usage;
+  if (error instanceof ConfigError) return EXIT.usage;
   const input = [DatasetError, CheckpointError, ShapeError, DTypeError, NaNError, LabelRangeError];
   if (input.some((type) => error instanceof type)) return EXIT.input;
   return EXIT.failure;

@@ -31,9 +31,14 @@ export function storageBuffer(device: GPUDevice, owner: BufferOwner, label: stri
   return owner.create(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
 }
 
+/** The most bytes one storage buffer can hold and bind whole under `limits`. */
+export function maxBindingBytes(limits: GPUSupportedLimits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
 /** Throw an {@link AdapterLimitError} if one binding of `bytes` exceeds the adapter's limits. */
 export function checkBindingSize(device: GPUDevice, label: string, bytes: number): void {
-  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const limit = maxBindingBytes(device.limits);
   if (bytes > limit) {
     throw new AdapterLimitError(`${label} needs ${bytes} bytes in one buffer; this adapter allows at most ${limit}`);
   }

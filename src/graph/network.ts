@@ -3,7 +3,7 @@ import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
-import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
+import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
@@ -63,8 +63,7 @@ function checkSpec(spec: NetworkSpec): Activation[] {
  * running edge statistics, holds three floats of each.
  */
 export function maxParameters(gpu: Pick<GpuContext, 'limits'>): number {
-  const limits = gpu.limits;
-  return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 12);
+  return Math.floor(maxBindingBytes(gpu.limits) / 12);
 }
 
 /**

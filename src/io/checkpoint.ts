@@ -1,6 +1,7 @@
 import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
+import { maxBindingBytes } from '../gpu/upload.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
 import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, Structure, storageIndex } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
@@ -227,8 +228,7 @@ function checkBirths(births: Float32Array, step: number): Float32Array {
  * allocation; a truncated, corrupt or mismatched file gives a {@link CheckpointError}.
  */
 export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Network {
-  const limits = runtime.gpu.limits;
-  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const maxBytes = maxBindingBytes(runtime.gpu.limits);
   try {
     const { tensors, metadata } = decodeSafetensors(bytes, maxBytes);
     if (metadata.senn === undefined) throw new CheckpointError('this safetensors file has no senn graph (metadata "senn")');
