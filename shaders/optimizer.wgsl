@@ -2,7 +2,10 @@
 //
 // Entry points:
 //   advance  one invocation: step += 1, so the step count lives on the GPU and no per-step
-//            upload is needed.
+//            upload is needed, and the learning rate of that step from the schedule (below)
+//            into counter.lr, which the updates read.
+//   begin_schedule  one invocation: origin = step, so a call to fit starts its schedule at its
+//            first step whatever the step count (recorded once per call, before its first step).
 //   adam     Adam (PyTorch semantics); with DECOUPLED = true it is AdamW (decay applied to the
 //            parameter, not added to the gradient).
 //   sgd      SGD with momentum and L2 weight decay (PyTorch semantics, dampening 0).
@@ -13,9 +16,16 @@
 // whole network's age (with those ≈ 1 its first steps would be 2.5–6 times the learning rate).
 // BIRTHS = false: every value was born at step 0 (the birth binding is not read).
 //
+// Learning-rate schedule (src/train/schedule.ts, whose scheduledLr is the CPU definition), at
+// step t = step − origin (1-based): schedule 0 constant lr; 1 step: lr · gamma^⌊(t − 1) / every⌋;
+// 2 cosine: min_lr + (lr − min_lr) · (1 + cos(π p)) / 2, p = (t − 1 − warmup) / (total − warmup)
+// clamped to [0, 1]; any of them times t / warmup while t < warmup. The constant schedule
+// without warm-up stores hyper.lr itself, so training without a schedule is unchanged bit for bit.
+//
 // Bindings (group 0):
-//   @binding(0) hyper   : uniform Hyper { count, lr, beta1, beta2, eps, weight_decay, momentum }
-//   @binding(1) counter : storage, read_write  Counter { step }
+//   @binding(0) hyper   : uniform Hyper { count, lr, beta1, beta2, eps, weight_decay, momentum,
+//                         schedule, warmup, total, every, gamma, min_lr }
+//   @binding(1) counter : storage, read_write  Counter { step, origin, lr } (f32; 16 bytes)
 //   adam / sgd (one value per invocation):
 //   @binding(2) param   : storage, read_write  count values
 //   @binding(3) grad    : storage, read        count values
@@ -28,7 +38,7 @@
 //   vec4 form makes a quarter of them (Adam over 784-96-10's 76,330 values in SwiftShader,
 //   Node: 1.35 → 0.74–0.82 ms).
 //
-// Dispatch: advance: grid (1, 1, 1). adam / sgd: workgroup 256, one invocation per value
+// Dispatch: advance, begin_schedule: grid (1, 1, 1). adam / sgd: workgroup 256, one invocation per value
 //   (per 4 values for the _vec4 forms), grid (x, y, 1) with x·y·256 ≥ invocations (y > 1 only
 //   past 65535 groups).
 
@@ -43,11 +53,23 @@ struct Hyper {
   eps: f32,
   weight_decay: f32,
   momentum: f32,
+  schedule: u32,  // 0 constant, 1 step, 2 cosine
+  warmup: f32,    // steps
+  total: f32,     // steps of the call to fit
+  every: f32,     // steps between step decays
+  gamma: f32,
+  min_lr: f32,
 }
 
 struct Counter {
   step: f32,
+  origin: f32, // the step count before the call's first step
+  lr: f32,     // this step's learning rate, written by advance
 }
+
+const STEP_DECAY: u32 = 1u;
+const COSINE: u32 = 2u;
+const PI: f32 = 3.14159265358979;
 
 @group(0) @binding(0) var<uniform> hyper: Hyper;
 @group(0) @binding(1) var<storage, read_write> counter: Counter;
@@ -62,9 +84,30 @@ struct Counter {
 @group(0) @binding(10) var<storage, read> birth: array<f32>;
 @group(0) @binding(11) var<storage, read> birth4: array<vec4<f32>>;
 
+// The learning rate of the call's step t (1-based); see the header.
+fn scheduled_lr(t: f32) -> f32 {
+  var rate = hyper.lr;
+  if (hyper.schedule == STEP_DECAY) {
+    // Half a step of margin: a quotient of whole numbers that is exactly k may come out a
+    // rounding below k where division is approximate.
+    rate = hyper.lr * pow(hyper.gamma, floor((t - 0.5) / hyper.every));
+  } else if (hyper.schedule == COSINE) {
+    let progress = clamp((t - 1.0 - hyper.warmup) / max(hyper.total - hyper.warmup, 1.0), 0.0, 1.0);
+    rate = hyper.min_lr + (hyper.lr - hyper.min_lr) * 0.5 * (1.0 + cos(PI * progress));
+  }
+  if (t < hyper.warmup) { rate = rate * t / hyper.warmup; }
+  return rate;
+}
+
 @compute @workgroup_size(1, 1, 1)
 fn advance() {
   counter.step = counter.step + 1.0;
+  counter.lr = scheduled_lr(counter.step - counter.origin);
+}
+
+@compute @workgroup_size(1, 1, 1)
+fn begin_schedule() {
+  counter.origin = counter.step;
 }
 
 fn value_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
@@ -83,7 +126,7 @@ fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>, born:
   var p = p0;
   var g = g0;
   if (DECOUPLED) {
-    p = p * (1.0 - hyper.lr * hyper.weight_decay);
+    p = p * (1.0 - counter.lr * hyper.weight_decay);
   } else {
     g = g + hyper.weight_decay * p;
   }
@@ -94,13 +137,13 @@ fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>, born:
   let correction1 = 1.0 - pow(vec4<f32>(hyper.beta1), t);
   let correction2 = 1.0 - pow(vec4<f32>(hyper.beta2), t);
   let denom = sqrt(v) / sqrt(correction2) + hyper.eps;
-  return Updated(p - (hyper.lr / correction1) * m / denom, m, v);
+  return Updated(p - (counter.lr / correction1) * m / denom, m, v);
 }
 
 fn sgd_update(p: vec4<f32>, g0: vec4<f32>, b0: vec4<f32>) -> Updated {
   let g = g0 + hyper.weight_decay * p;
   let velocity = hyper.momentum * b0 + g;
-  return Updated(p - hyper.lr * velocity, velocity, vec4<f32>(0.0));
+  return Updated(p - counter.lr * velocity, velocity, vec4<f32>(0.0));
 }
 
 @compute @workgroup_size(256, 1, 1)

@@ -20,7 +20,7 @@ export { type Dispatch, type Recorder, encodeDispatches, submitDispatches, prepa
 export { matmul, biasGrad, activationGrad, isUnormScale, type MatmulArgs, type Epilogue, type PackedBytes, type MatmulPlan, matmulGroupShape } from './kernels/dense.js';
 export { narrowBackward, NARROW_MAX, type NarrowBackwardArgs } from './kernels/narrow.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
-export { advanceStep, update, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
+export { advanceStep, beginSchedule, update, CONSTANT_STEPS, type ScheduleSteps, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
 export { gatherEpoch, type GatherSlot, type GatherSource } from './kernels/gather.js';
 export { SHADERS, type ShaderFamily } from './kernels/sources.js';
 export {
@@ -37,6 +37,7 @@ export { spirals, xor, regression2d, regressionTarget } from './data/generated.j
 export { Random } from './data/random.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
 export type { Evaluation } from './train/loop.js';
+export { type LrSchedule, type ScheduleName, SCHEDULES, scheduleSteps, scheduledLr } from './train/schedule.js';
 export {
   type ExpansionOptions,
   type ExpansionPolicy,

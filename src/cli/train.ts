@@ -4,6 +4,7 @@ import { type Dataset, splitDataset } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import { OPTIMIZERS, type OptimizerName } from '../train/options.js';
+import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable } from './arch.js';
@@ -34,6 +35,11 @@ Options:
   --optimizer NAME   adam | adamw | sgd                                (default adam)
   --weight-decay X   weight decay                                      (default 0; adamw 0.01)
   --momentum X       SGD momentum                                      (default 0)
+  --lr-schedule NAME constant | step | cosine (over this run's epochs)  (default constant)
+  --lr-step-epochs N step: multiply the rate by --lr-gamma every N epochs
+  --lr-gamma X       step: the factor                                  (default 0.1)
+  --min-lr X         cosine: the rate it ends at                       (default 0)
+  --warmup-epochs N  raise the rate linearly over the first N epochs   (default 0)
   --seed N           seed of initialisation, split and shuffles       (default 0)
   --val-fraction X   share of the training set held out for validation (default 0.2)
   --save FILE        write a checkpoint (graph, weights, optimizer state, history) when done
@@ -96,6 +102,11 @@ const OPTIONS = {
   optimizer: { type: 'string' },
   'weight-decay': { type: 'string' },
   momentum: { type: 'string' },
+  'lr-schedule': { type: 'string' },
+  'lr-step-epochs': { type: 'string' },
+  'lr-gamma': { type: 'string' },
+  'min-lr': { type: 'string' },
+  'warmup-epochs': { type: 'string' },
   seed: { type: 'string' },
   'val-fraction': { type: 'string' },
   save: { type: 'string' },
@@ -138,9 +149,38 @@ interface TrainArgs {
   optimizer: OptimizerName;
   weightDecay: number | undefined;
   momentum: number;
+  /** Null: the constant rate. */
+  schedule: LrSchedule | null;
   seed: number;
   valFraction: number;
   expansion: ExpansionOptions | null;
+}
+
+/** `--lr-schedule` and its options (absent: the resumed run's schedule, else none). */
+function scheduleArgs(v: Values, previous: LrSchedule | null): LrSchedule | null {
+  const name = v['lr-schedule'] ?? previous?.name;
+  if (name === undefined) {
+    const stray = (['lr-step-epochs', 'lr-gamma', 'min-lr', 'warmup-epochs'] as const).find((k) => v[k] !== undefined);
+    if (stray) throw new ConfigError(`--${stray} needs --lr-schedule`);
+    return null;
+  }
+  if (!SCHEDULES.includes(name as ScheduleName)) throw new ConfigError(`--lr-schedule must be one of ${SCHEDULES.join(', ')}, got "${name}"`);
+  const only = (option: 'lr-step-epochs' | 'lr-gamma' | 'min-lr', schedule: ScheduleName) => {
+    if (v[option] !== undefined && name !== schedule) throw new ConfigError(`--${option} applies to --lr-schedule ${schedule}, not ${name}`);
+  };
+  only('lr-step-epochs', 'step');
+  only('lr-gamma', 'step');
+  only('min-lr', 'cosine');
+  // The resumed run's values stand where its schedule is kept and no option replaces them.
+  const kept = previous?.name === name ? (previous as Partial<Record<'everyEpochs' | 'gamma' | 'minLr' | 'warmupEpochs', number>>) : {};
+  const warmupEpochs = numberOption('warmup-epochs', v['warmup-epochs'], kept.warmupEpochs ?? 0);
+  if (name === 'step') {
+    const every = v['lr-step-epochs'] ?? (kept.everyEpochs === undefined ? undefined : String(kept.everyEpochs));
+    if (every === undefined) throw new ConfigError('--lr-schedule step needs --lr-step-epochs N');
+    return { name, everyEpochs: numberOption('lr-step-epochs', every, 0), gamma: numberOption('lr-gamma', v['lr-gamma'], kept.gamma ?? 0.1), warmupEpochs };
+  }
+  if (name === 'cosine') return { name, minLr: numberOption('min-lr', v['min-lr'], kept.minLr ?? 0), warmupEpochs };
+  return { name: 'constant', warmupEpochs };
 }
 
 /** `--exact-split signed|all` as the option's value (absent: the resumed run's, else off). */
@@ -192,6 +232,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     optimizer,
     weightDecay,
     momentum: numberOption('momentum', v.momentum, previous.momentum ?? 0),
+    schedule: scheduleArgs(v, previous.schedule ?? null),
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
     expansion: expansionArgs(v, previous.expansion ?? null),
@@ -265,6 +306,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
           valAccuracy: e.valAccuracy,
           params: e.params,
           seconds: e.seconds,
+          lr: e.lr,
           expanded: e.expanded,
           pruned: e.pruned,
           architecture: e.architecture,
@@ -325,13 +367,14 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
   const epochs = await net.fit(train, {
     loss: regression ? 'mse' : 'softmax-cross-entropy',
     optimizer,
+    ...(args.schedule ? { schedule: args.schedule } : {}),
     batchSize: args.batch,
     epochs: args.epochs,
     validation,
     seed: args.seed + before,
     onProgress: (p) => progress.update(p),
     onEpoch: async (r) => {
-      say(formatEpoch({ ...r, epoch: r.epoch + before }, regression, train.rows / r.seconds));
+      say(formatEpoch({ ...r, epoch: r.epoch + before }, regression, train.rows / r.seconds, args.schedule !== null));
       for (const line of pending.splice(0)) say(line);
       await best?.offer(net, r);
     },

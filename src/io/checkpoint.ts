@@ -181,6 +181,8 @@ function readHistory(raw: unknown): EpochReport[] {
     seconds: num(r.seconds),
     expanded: num(r.expanded),
     pruned: num(r.pruned),
+    // Histories of builds before schedules lack it: NaN.
+    lr: num(r.lr),
     architecture: Array.isArray(r.architecture) ? r.architecture.map(num) : [],
   }));
 }

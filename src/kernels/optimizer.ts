@@ -2,6 +2,22 @@ import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
+/**
+ * A learning-rate schedule in steps of one call to `fit`, as `advance` reads it (names as in
+ * the WGSL `Hyper` struct; the user's form in epochs: `LrSchedule` in src/train/schedule.ts).
+ * `schedule` 0 constant, 1 step decay, 2 cosine; `warmup`, `total` and `every` count steps.
+ */
+export interface ScheduleSteps {
+  schedule: 0 | 1 | 2;
+  warmup: number;
+  total: number;
+  every: number;
+  gamma: number;
+  min_lr: number;
+}
+
+/** No schedule: the optimizer's lr at every step. */
+export const CONSTANT_STEPS: ScheduleSteps = { schedule: 0, warmup: 0, total: 0, every: 1, gamma: 1, min_lr: 0 };
 
 /** Hyperparameters of one update kernel; names as in the WGSL `Hyper` struct. */
 export interface UpdateHyper {
@@ -18,7 +34,7 @@ export interface UpdateArgs {
   rule: 'adam' | 'adamw' | 'sgd';
   count: number;
   hyper: UpdateHyper;
-  /** Counter { step } (one f32), advanced by {@link advanceStep}. */
+  /** Counter { step, origin, lr } (f32s), advanced by {@link advanceStep}, which writes the step's lr. */
   counter: BindingResource;
   param: BindingResource;
   grad: BindingResource;
@@ -45,10 +61,20 @@ function hyperValues(count: number, h: UpdateHyper): Record<string, number> {
   };
 }
 
-/** A recorded step-counter advance (must precede the update in the same step). */
-export async function advanceStep(rec: Recorder, a: { hyper: UpdateHyper; counter: BindingResource }): Promise<Dispatch> {
+/**
+ * A recorded step-counter advance (must precede the update in the same step): step += 1, and
+ * the learning rate of `hyper.lr` under `schedule` (default: constant) at that step of the call
+ * into the counter, where the update reads it.
+ */
+export async function advanceStep(rec: Recorder, a: { hyper: UpdateHyper; counter: BindingResource; schedule?: ScheduleSteps }): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'advance' });
-  return prepare(rec, kernel, hyperValues(0, a.hyper), { counter: a.counter }, [1, 1, 1]);
+  return prepare(rec, kernel, { ...hyperValues(0, a.hyper), ...(a.schedule ?? CONSTANT_STEPS) }, { counter: a.counter }, [1, 1, 1]);
+}
+
+/** A recorded start of a schedule: the steps that follow count from here (once per call to fit, before its first step). */
+export async function beginSchedule(rec: Recorder, a: { counter: BindingResource }): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'begin_schedule' });
+  return prepare(rec, kernel, {}, { counter: a.counter }, [1, 1, 1]);
 }
 
 /**

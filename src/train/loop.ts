@@ -12,6 +12,7 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName, TrainProgress } from './options.js';
 import { resolveFitOptions } from './options.js';
+import { scheduledLr, scheduleSteps } from './schedule.js';
 import { referencePolicy } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
@@ -163,6 +164,8 @@ interface FitPlans {
   steps: Dispatch[][];
   /** Appended to a step in the epochs that collect running statistics (fit with a policy or `edgeStatistics`). */
   statistics: Dispatch | null;
+  /** Starts the call's learning-rate schedule; encoded before the call's first step. */
+  beginSchedule: Dispatch;
   evalWs: Workspace | null;
   evaluation: { steps: Dispatch[][] } | null;
 }
@@ -189,6 +192,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const valData = validation ? uploadDataset(gpu, owner, validation) : null;
     const order = storageBuffer(device, owner, 'order.train', train.rows * 4);
     const slots = batches(train.rows, batchRows);
+    const schedule = scheduleSteps(o.schedule, o.epochs, slots.length);
 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
@@ -199,7 +203,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
       const gathers = recordGathers(rec, net, trainData, trainWs, slots, order.buffer);
-      const update = net.optimizerFor(o.optimizer.name).record(rec, net.params, net.grads, o.optimizer);
+      const optimizer = net.optimizerFor(o.optimizer.name);
+      const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule);
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
           recordForward(rec, net, trainWs, rows),
@@ -209,12 +214,13 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         ]);
         return [...forward, ...loss, ...backward, ...updates];
       });
-      const [steps, evaluation, accumulate] = await settleAll([
+      const [steps, evaluation, accumulate, beginSchedule] = await settleAll([
         assembleSteps(slots, gathers, bodies),
         valData && evalWs ? recordInference(net, rec, valData, evalWs, o.loss) : null,
         statistics ? recordStatistics(rec, net) : null,
+        optimizer.recordBegin(rec),
       ]);
-      return { structure: net.structure, owner: planOwner, trainWs, steps, statistics: accumulate, evalWs, evaluation };
+      return { structure: net.structure, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
     const progress = options.onProgress ? progressReporter(owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
@@ -252,6 +258,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           if (statistics) encoder.clearBuffer(net.edgeStats);
         }
         const pass = encoder.beginComputePass();
+        if (epoch === 1 && i === 0) encodeDispatches(pass, [p.beginSchedule]);
         encodeDispatches(pass, step);
         if (collect) encodeDispatches(pass, [p.statistics!]);
         pass.end();
@@ -274,6 +281,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         seconds: 0,
         expanded: 0,
         pruned: 0,
+        lr: scheduledLr(o.optimizer.lr, schedule, epoch * p.steps.length),
         architecture: net.structure.sizes,
       };
       reports.push(report);

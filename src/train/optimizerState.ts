@@ -2,7 +2,7 @@ import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { NEGATED, NEW_VALUE, type Remap } from '../graph/growth.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
-import { advanceStep, update } from '../kernels/optimizer.js';
+import { advanceStep, beginSchedule, type ScheduleSteps, update } from '../kernels/optimizer.js';
 import type { OptimizerName, ResolvedFit } from './options.js';
 
 /**
@@ -20,7 +20,7 @@ export class OptimizerState {
    */
   private birthSteps: Float32Array;
   private births: OwnedBuffer;
-  /** { step } as f32, advanced on the GPU. */
+  /** { step, origin, lr } as f32s, advanced on the GPU (see shaders/optimizer.wgsl). */
   readonly counter: OwnedBuffer;
 
   constructor(
@@ -91,8 +91,13 @@ export class OptimizerState {
     }
   }
 
-  /** The two dispatches of one optimizer step: advance the counter, update in place. */
-  async record(rec: Recorder, params: GPUBuffer, grads: GPUBuffer, hyper: ResolvedFit['optimizer']): Promise<Dispatch[]> {
+  /** The dispatch that starts a schedule: the steps after it count from there (once per call to fit). */
+  recordBegin(rec: Recorder): Promise<Dispatch> {
+    return beginSchedule(rec, { counter: this.counter.buffer });
+  }
+
+  /** The two dispatches of one optimizer step: advance the counter (and the scheduled lr), update in place. */
+  async record(rec: Recorder, params: GPUBuffer, grads: GPUBuffer, hyper: ResolvedFit['optimizer'], schedule: ScheduleSteps): Promise<Dispatch[]> {
     const h = {
       lr: hyper.lr,
       beta1: hyper.beta1,
@@ -102,7 +107,7 @@ export class OptimizerState {
       momentum: hyper.momentum,
     };
     return [
-      await advanceStep(rec, { hyper: h, counter: this.counter.buffer }),
+      await advanceStep(rec, { hyper: h, counter: this.counter.buffer, schedule }),
       await update(rec, {
         rule: this.name,
         count: this.floats,

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { ExpansionOptions, ExpansionPolicy } from './expansion.js';
+import { type LrSchedule, resolveSchedule } from './schedule.js';
 
 /** Loss functions. `softmax-cross-entropy` takes class labels; `mse` takes targets. */
 export type LossName = 'softmax-cross-entropy' | 'mse';
@@ -31,6 +32,8 @@ export interface EpochReport {
   expanded: number;
   /** Edges pruned after this epoch. */
   pruned: number;
+  /** The learning rate of this epoch's last step (see {@link FitOptions.schedule}). */
+  lr: number;
   /** Level sizes after this epoch, inputs first. */
   architecture: number[];
 }
@@ -55,6 +58,11 @@ export interface TrainProgress {
 export interface FitOptions {
   loss?: LossName;
   optimizer?: OptimizerConfig;
+  /**
+   * How the learning rate moves over this call's steps (default: the optimizer's `lr`
+   * throughout); evaluated on the GPU from its step counter, so it costs no upload per step.
+   */
+  schedule?: LrSchedule;
   batchSize?: number;
   epochs?: number;
   /** Evaluated after every epoch. */
@@ -93,6 +101,8 @@ export interface ResolvedFit {
     weightDecay: number;
     momentum: number;
   };
+  /** Null: the constant lr. */
+  schedule: LrSchedule | null;
   batchSize: number;
   epochs: number;
   seed: number;
@@ -131,11 +141,13 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     momentum: finiteNumber('optimizer.momentum', get('momentum', 0), 0, 1, true),
   };
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
+  const epochs = positiveInteger('epochs', o.epochs ?? 1, true);
   return {
     loss,
     optimizer,
+    schedule: resolveSchedule(o.schedule, epochs, optimizer.lr),
     batchSize: positiveInteger('batchSize', o.batchSize ?? 32),
-    epochs: positiveInteger('epochs', o.epochs ?? 1, true),
+    epochs,
     seed: o.seed ?? 0,
     shuffle: o.shuffle ?? true,
   };

@@ -64,6 +64,19 @@ describe('senn command line', () => {
     expect((saved?.data as { dataset: string }).dataset).toBe('xor');
   }, 60_000);
 
+  it('--lr-schedule: each epoch line and the JSON give the rate; a resumed run keeps the schedule and starts it again', async () => {
+    const args = ['--dataset', 'xor', '--lr', '0.01', '--lr-schedule', 'step', '--lr-step-epochs', '1', '--lr-gamma', '0.5', '--software'];
+    const trained = await senn('train', ...args, '--epochs', '3', '--save', path('step.senn'), '--json', path('step.json'));
+    expect(trained.code, trained.err).toBe(0);
+    expect(trained.out).toMatch(/epoch {3}3 .* lr 0\.00250 /);
+    const run = JSON.parse(readFileSync(path('step.json'), 'utf8'));
+    expect(run.epochs.map((e: { lr: number }) => e.lr)).toEqual([0.01, 0.005, 0.0025]);
+    expect(run.args.schedule).toEqual({ name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 0 });
+    const resumed = await senn('train', '--resume', path('step.senn'), '--epochs', '2', '--software', '--json', path('step2.json'));
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(JSON.parse(readFileSync(path('step2.json'), 'utf8')).epochs.map((e: { lr: number }) => e.lr)).toEqual([0.01, 0.005]);
+  }, 60_000);
+
   it('--keep-best ends with the epoch of lowest validation loss: test, --save and --json use it', async () => {
     // At this learning rate the validation loss is lowest at epoch 4 of 8 (the split and the
     // initialisation are seeded); the assertions below hold whichever epoch it is.
@@ -179,6 +192,14 @@ describe('senn command line', () => {
     expect([badKnots.code, badKnots.err]).toEqual([2, expect.stringContaining('expansion.knotSpacing must be a positive number, got 0')]);
     const badNormalization = await senn('train', '--expand', '--prune-normalization', 'global');
     expect([badNormalization.code, badNormalization.err]).toEqual([2, expect.stringContaining('unknown prune normalization "global"')]);
+    const strayRate = await senn('train', '--min-lr', '0.001');
+    expect([strayRate.code, strayRate.err]).toEqual([2, expect.stringContaining('--min-lr needs --lr-schedule')]);
+    const wrongSchedule = await senn('train', '--lr-schedule', 'cosine', '--lr-gamma', '0.5');
+    expect([wrongSchedule.code, wrongSchedule.err]).toEqual([2, expect.stringContaining('--lr-gamma applies to --lr-schedule step, not cosine')]);
+    const noPeriod = await senn('train', '--lr-schedule', 'step');
+    expect([noPeriod.code, noPeriod.err]).toEqual([2, expect.stringContaining('--lr-schedule step needs --lr-step-epochs N')]);
+    const badSchedule = await senn('train', '--lr-schedule', 'linear');
+    expect([badSchedule.code, badSchedule.err]).toEqual([2, expect.stringContaining('--lr-schedule must be one of constant, step, cosine, got "linear"')]);
     const missing = await senn('eval', path('nowhere.senn'));
     expect([missing.code, missing.err]).toEqual([3, expect.stringContaining('cannot read checkpoint')]);
     writeFileSync(path('bad.csv'), 'a,b,t\n1,2,x\n3,oops,y\n1,1,x\n2,2,y\n3,3,x\n');

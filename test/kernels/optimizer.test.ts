@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
-import { advanceStep, update } from '../../src/kernels/optimizer.js';
+import { advanceStep, beginSchedule, type ScheduleSteps, update } from '../../src/kernels/optimizer.js';
+import { scheduledLr } from '../../src/train/schedule.js';
 import { adamRef, sgdRef } from '../../src/reference/optimizer.js';
 import { useHarness } from '../helpers/harness.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -111,4 +112,70 @@ describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
     const expected = (0.1 * 0.5) / (Math.sqrt(0.001 * 0.25) / Math.sqrt(1 - 0.999 ** 1001) + 1e-8) / (1 - 0.9 ** 1001);
     for (let i = 4; i < 8; i++) expect(out[i]! / -lr).toBeCloseTo(expected, 3);
   });
+
+  // The learning rate `advance` writes for each step of a call that starts at step 37 (a
+  // resumed network), against the schedule's CPU definition, as a fraction of lr. The step
+  // decay's pow agrees to 2e-6; WGSL lets cos be off by 2^-11 absolute (SwiftShader: ~1e-4),
+  // so a cosine may be off by half of that times its range.
+  const schedules: [string, ScheduleSteps][] = [
+    ['constant with a 5-step warm-up', { schedule: 0, warmup: 5, total: 0, every: 1, gamma: 1, min_lr: 0 }],
+    ['step decay 0.5 every 3 steps', { schedule: 1, warmup: 0, total: 0, every: 3, gamma: 0.5, min_lr: 0 }],
+    ['step decay 0.1 every 4 steps after a 2-step warm-up', { schedule: 1, warmup: 2, total: 0, every: 4, gamma: 0.1, min_lr: 0 }],
+    ['cosine over 20 steps to 1e-4 after a 4-step warm-up', { schedule: 2, warmup: 4, total: 20, every: 1, gamma: 1, min_lr: 1e-4 }],
+    ['cosine over 12 steps to 0', { schedule: 2, warmup: 0, total: 12, every: 1, gamma: 1, min_lr: 0 }],
+  ];
+  const lrTolerance = (s: ScheduleSteps) => (s.schedule === 2 ? 2 ** -12 : 2e-6);
+  for (const [what, schedule] of schedules) {
+    it(`advance writes each step's learning rate: ${what}`, async () => {
+      const lr = 0.03;
+      const counter = h.input(Float32Array.of(37, 0, 0, 0));
+      h.run([await beginSchedule(h.rec, { counter })]);
+      const advance = await advanceStep(h.rec, { hyper: { lr }, counter, schedule });
+      let worst = 0;
+      for (let t = 1; t <= 22; t++) {
+        h.run([advance]);
+        const [step, origin, rate] = await h.read(counter, 3);
+        expect([step, origin]).toEqual([37 + t, 37]);
+        const expected = scheduledLr(lr, schedule, t);
+        worst = Math.max(worst, Math.abs(rate! - expected) / lr);
+      }
+      console.info(`schedule ${what}: largest error ${worst.toExponential(2)} of lr over 22 steps (tolerance ${lrTolerance(schedule).toExponential(2)})`);
+      expect(worst).toBeLessThanOrEqual(lrTolerance(schedule));
+    });
+  }
+
+  it('without a schedule the step takes the uniform lr itself, bit for bit', async () => {
+    const counter = h.output(4);
+    h.run([await advanceStep(h.rec, { hyper: { lr: 1e-3 }, counter })]);
+    expect((await h.read(counter, 3))[2]).toBe(Math.fround(1e-3));
+  });
+
+  for (const rule of ['adam', 'sgd'] as const) {
+    it(`${rule} steps at the scheduled rates: 6 steps of a step decay match the CPU reference`, async () => {
+      const count = 400;
+      const rng = new Random(41);
+      const hyper = { lr: 0.05, momentum: 0.9 };
+      const schedule: ScheduleSteps = { schedule: 1, warmup: 0, total: 0, every: 2, gamma: 0.3, min_lr: 0 };
+      const p0 = randomArray(rng, count);
+      const param = h.input(p0);
+      const [m1, m2] = [h.output(count), h.output(count)];
+      const counter = h.output(4);
+      h.run([await beginSchedule(h.rec, { counter })]);
+      const ref = { step: 0, m: new Float64Array(count), v: new Float64Array(count) };
+      const p = Float64Array.from(p0);
+      for (let t = 1; t <= 6; t++) {
+        const g = randomArray(rng, count);
+        h.run([
+          await advanceStep(h.rec, { hyper, counter, schedule }),
+          await update(h.rec, { rule, count, hyper, counter, param, grad: h.input(g), moment1: m1, moment2: m2 }),
+        ]);
+        const at = { ...hyper, lr: scheduledLr(hyper.lr, schedule, t) };
+        if (rule === 'sgd') sgdRef(p, g, ref, at);
+        else adamRef(p, g, ref, at);
+      }
+      const err = relativeError(await h.read(param, count), p);
+      console.info(`${rule} with a step decay: relative error ${err.relative.toExponential(2)} after 6 steps (tolerance ${TOL})`);
+      expect(err.relative).toBeLessThanOrEqual(TOL);
+    });
+  }
 });

@@ -12,7 +12,7 @@ import { useRuntime } from '../helpers/runtime.js';
 const runtime = useRuntime();
 const trigger = { window: 3, minEpochsBetween: 4, deleteAfter: 2, lossChangeThreshold: 0.01 };
 /** An epoch report of constant loss: the trigger's plateau at every epoch it may fire. */
-const flatEpoch = (epoch: number): EpochReport => ({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, architecture: [] });
+const flatEpoch = (epoch: number): EpochReport => ({ epoch, trainLoss: 1, trainAccuracy: 0, valLoss: 1, valAccuracy: 0, params: 1, seconds: 0, expanded: 0, pruned: 0, lr: 1e-3, architecture: [] });
 /** Expands at every possible epoch (any loss change passes) on 2-D spirals, and prunes half. */
 const quickGrowth = { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5 };
 

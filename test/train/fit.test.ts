@@ -170,6 +170,28 @@ describe('Network.fit', () => {
     net.destroy();
   });
 
+  it('follows a learning-rate schedule: each epoch reports its rate, a decay to almost 0 stops the weights, the next call starts again', async () => {
+    const train = spirals({ rows: 256, seed: 2 });
+    const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 0 });
+    const snapshots: Float64Array[] = [flatten(await net.getWeights())];
+    const onEpoch = async () => void snapshots.push(flatten(await net.getWeights()));
+    const lr = 0.01;
+    // 8 steps an epoch; rates 0.01 after epoch 1, 1e-8 after epoch 2.
+    const decay = await net.fit(train, { batchSize: 32, epochs: 2, optimizer: { name: 'adam', lr }, schedule: { name: 'step', everyEpochs: 1, gamma: 1e-6 }, onEpoch });
+    expect(decay.map((r) => r.lr)).toEqual([lr, lr * 1e-6]);
+    // A new call starts at the full rate: a cosine from 0.01 (after a one-epoch warm-up) to 0.001.
+    const cosine = await net.fit(train, { batchSize: 32, epochs: 3, optimizer: { name: 'adam', lr }, schedule: { name: 'cosine', minLr: 1e-3, warmupEpochs: 1 }, onEpoch });
+    // Epoch ends at steps 8, 16, 24 of 24: warm-up done at 8; then (1 + cos(π · 7/16)) / 2 and (1 + cos(π · 15/16)) / 2 of the way.
+    const cos = (p: number) => 1e-3 + (lr - 1e-3) * 0.5 * (1 + Math.cos(Math.PI * p));
+    for (const [i, rate] of [lr, cos(7 / 16), cos(15 / 16)].entries()) expect(cosine[i]!.lr / rate).toBeCloseTo(1, 12);
+    const moved = snapshots.slice(1).map((w, i) => Math.max(...w.map((v, j) => Math.abs(v - snapshots[i]![j]!))));
+    console.info(`schedule: largest weight change per epoch ${moved.map((m) => m.toExponential(1)).join(', ')}`);
+    // Adam moves a weight by about its rate a step: ~0.01 a step in epoch 1, ~1e-8 in epoch 2.
+    expect(moved[1]!).toBeLessThan(moved[0]! * 1e-4);
+    expect(moved[2]!).toBeGreaterThan(moved[1]! * 1e3);
+    net.destroy();
+  });
+
   it('trains a regression network with mse', async () => {
     const rows = 400;
     const rng = new Random(9);
@@ -200,6 +222,12 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['unknown optimizer', good, { optimizer: { name: 'rmsprop' } }, ConfigError],
     ['learning rate NaN', good, { optimizer: { name: 'adam', lr: Number.NaN } }, ConfigError],
     ['unknown loss', good, { loss: 'hinge' }, ConfigError],
+    ['unknown schedule', good, { schedule: { name: 'exponential' } }, ConfigError],
+    ['step schedule every 0 epochs', good, { schedule: { name: 'step', everyEpochs: 0 } }, ConfigError],
+    ['step schedule gamma above 1', good, { schedule: { name: 'step', everyEpochs: 1, gamma: 1.5 } }, ConfigError],
+    ['cosine to a rate above lr', good, { schedule: { name: 'cosine', minLr: 1 } }, ConfigError],
+    ['cosine warm-up as long as the call', good, { epochs: 2, schedule: { name: 'cosine', warmupEpochs: 2 } }, ConfigError],
+    ['negative warm-up', good, { schedule: { name: 'constant', warmupEpochs: -1 } }, ConfigError],
     ['mse without targets', good, { loss: 'mse' }, ConfigError],
   ];
   for (const [what, data, options, errorType] of cases) {

@@ -1,0 +1,74 @@
+import { ConfigError } from '../errors.js';
+import { CONSTANT_STEPS, type ScheduleSteps } from '../kernels/optimizer.js';
+
+/**
+ * A learning-rate schedule over one call to `fit`, in epochs (the GPU evaluates it per step).
+ *
+ * - `constant`: the optimizer's `lr` throughout.
+ * - `step`: `lr · gamma^⌊e / everyEpochs⌋` in epoch e (0-based): multiplied by `gamma` (default 0.1)
+ *   every `everyEpochs` epochs, as PyTorch's StepLR.
+ * - `cosine`: from `lr` down to `minLr` (default 0) along half a cosine over the call's steps
+ *   after the warm-up, as PyTorch's CosineAnnealingLR stepped once per batch.
+ *
+ * `warmupEpochs` (default 0) scales any of them by t / W over the first W steps (t = 1 … W, W =
+ * `warmupEpochs` epochs' steps), a linear warm-up from lr / W. Each call to `fit` starts its
+ * schedule again at its first step, whatever the optimizer's step count (a resumed run too).
+ */
+export type LrSchedule =
+  | { name: 'constant'; warmupEpochs?: number }
+  | { name: 'step'; everyEpochs: number; gamma?: number; warmupEpochs?: number }
+  | { name: 'cosine'; minLr?: number; warmupEpochs?: number };
+
+export type ScheduleName = LrSchedule['name'];
+export const SCHEDULES: readonly ScheduleName[] = ['constant', 'step', 'cosine'];
+
+/** A schedule with its defaults applied and checked against the call's epochs and lr; throws {@link ConfigError}. */
+export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: number): LrSchedule | null {
+  if (s === undefined) return null;
+  if (typeof s !== 'object' || s === null || !SCHEDULES.includes(s.name)) {
+    throw new ConfigError(`unknown schedule "${(s as { name?: unknown } | null)?.name}"; expected one of ${SCHEDULES.join(', ')}`);
+  }
+  const warmupEpochs = s.warmupEpochs ?? 0;
+  if (!Number.isInteger(warmupEpochs) || warmupEpochs < 0) throw new ConfigError(`schedule.warmupEpochs must be a non-negative integer, got ${warmupEpochs}`);
+  if (s.name === 'constant') return { name: 'constant', warmupEpochs };
+  if (s.name === 'step') {
+    const gamma = s.gamma ?? 0.1;
+    if (!Number.isInteger(s.everyEpochs) || s.everyEpochs < 1) throw new ConfigError(`schedule.everyEpochs must be a positive integer, got ${s.everyEpochs}`);
+    if (!(Number.isFinite(gamma) && gamma > 0 && gamma <= 1)) throw new ConfigError(`schedule.gamma must be in (0, 1], got ${gamma}`);
+    return { name: 'step', everyEpochs: s.everyEpochs, gamma, warmupEpochs };
+  }
+  const minLr = s.minLr ?? 0;
+  if (!(Number.isFinite(minLr) && minLr >= 0 && minLr <= lr)) throw new ConfigError(`schedule.minLr must be in [0, lr = ${lr}], got ${minLr}`);
+  if (epochs > 0 && warmupEpochs >= epochs) {
+    throw new ConfigError(`schedule.warmupEpochs (${warmupEpochs}) must be below epochs (${epochs}): the cosine needs steps after the warm-up`);
+  }
+  return { name: 'cosine', minLr, warmupEpochs };
+}
+
+/**
+ * The schedule of a call with `epochs` epochs of `stepsPerEpoch` steps, in steps, as the
+ * optimizer kernels read it (defaults applied; `fit` checks the values first with its options).
+ */
+export function scheduleSteps(s: LrSchedule | null, epochs: number, stepsPerEpoch: number): ScheduleSteps {
+  if (s === null) return CONSTANT_STEPS;
+  const base = { ...CONSTANT_STEPS, warmup: (s.warmupEpochs ?? 0) * stepsPerEpoch, total: epochs * stepsPerEpoch };
+  if (s.name === 'step') return { ...base, schedule: 1, every: s.everyEpochs * stepsPerEpoch, gamma: s.gamma ?? 0.1 };
+  if (s.name === 'cosine') return { ...base, schedule: 2, min_lr: s.minLr ?? 0 };
+  return base;
+}
+
+/**
+ * The learning rate of step `t` (1-based, counted from the call's first step) for base rate
+ * `lr`: the CPU definition of shaders/optimizer.wgsl's `scheduled_lr` (which the tests compare
+ * it with), in float64.
+ */
+export function scheduledLr(lr: number, s: ScheduleSteps, t: number): number {
+  let rate = lr;
+  if (s.schedule === 1) {
+    rate = lr * s.gamma ** Math.floor((t - 1) / s.every);
+  } else if (s.schedule === 2) {
+    const progress = Math.min(Math.max((t - 1 - s.warmup) / Math.max(s.total - s.warmup, 1), 0), 1);
+    rate = s.min_lr + (lr - s.min_lr) * 0.5 * (1 + Math.cos(Math.PI * progress));
+  }
+  return t < s.warmup ? (rate * t) / s.warmup : rate;
+}
