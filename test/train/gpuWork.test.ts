@@ -4,14 +4,14 @@ import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 
-type Counts = { createBuffer: number; createBindGroup: number; createPipeline: number; mapAsync: number; submit: number };
+type Counts = { createBuffer: number; createBindGroup: number; createPipeline: number; mapAsync: number; submit: number; writeBuffer: number };
 
 /**
  * Count the device calls made while `body` runs, by wrapping the WebGPU prototypes (the
  * counting is exact; no timer is involved).
  */
 async function counting(body: () => Promise<void>): Promise<Counts> {
-  const counts: Counts = { createBuffer: 0, createBindGroup: 0, createPipeline: 0, mapAsync: 0, submit: 0 };
+  const counts: Counts = { createBuffer: 0, createBindGroup: 0, createPipeline: 0, mapAsync: 0, submit: 0, writeBuffer: 0 };
   const wrap = <T extends object>(proto: T, name: keyof T & string, key: keyof Counts) => {
     const original = proto[name] as unknown as (...a: unknown[]) => unknown;
     (proto as Record<string, unknown>)[name] = function (this: unknown, ...a: unknown[]) {
@@ -28,6 +28,7 @@ async function counting(body: () => Promise<void>): Promise<Counts> {
     wrap(g.GPUDevice.prototype, 'createComputePipelineAsync', 'createPipeline'),
     wrap(g.GPUBuffer.prototype, 'mapAsync', 'mapAsync'),
     wrap(g.GPUQueue.prototype, 'submit', 'submit'),
+    wrap(g.GPUQueue.prototype, 'writeBuffer', 'writeBuffer'),
   ];
   try {
     await body();
@@ -38,33 +39,38 @@ async function counting(body: () => Promise<void>): Promise<Counts> {
 }
 
 describe('the training loop on the GPU', () => {
-  it('an epoch creates no buffers, bind groups or pipelines per step, submits one command buffer per step and reads back once', async () => {
-    const rt = runtime();
-    const perEpoch: Record<number, Counts> = {};
-    const recording: Record<number, Counts> = {};
-    for (const steps of [8, 16]) {
-      const data = spirals({ rows: 32 * steps, seed: 1 });
-      const net = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
-      await net.fit(data, { batchSize: 32, epochs: 1 }); // kernels compiled
-      const one = await counting(async () => void (await net.fit(data, { batchSize: 32, epochs: 1 })));
-      const four = await counting(async () => void (await net.fit(data, { batchSize: 32, epochs: 4 })));
-      const diff = Object.fromEntries(Object.entries(four).map(([k, v]) => [k, (v - one[k as keyof Counts]) / 3])) as Counts;
-      perEpoch[steps] = diff;
-      recording[steps] = one;
-      console.info(`${steps} steps/epoch: per extra epoch ${JSON.stringify(diff)}; recording a fit: ${one.createBindGroup} bind groups, ${one.createBuffer} buffers`);
-      net.destroy();
-    }
-    // Recording a fit's plans does not grow with the number of steps either.
-    expect(recording[16]!.createBindGroup).toBe(recording[8]!.createBindGroup);
-    expect(recording[16]!.createBuffer).toBe(recording[8]!.createBuffer);
-    for (const steps of [8, 16]) {
-      const d = perEpoch[steps]!;
-      expect(d.createBindGroup).toBe(0);
-      expect(d.createPipeline).toBe(0);
-      // The only buffer an epoch makes is the staging buffer of its one readback (loss sums).
-      expect(d.createBuffer).toBe(1);
-      expect(d.mapAsync).toBe(1);
-      expect(d.submit).toBe(steps + 1);
-    }
-  });
+  for (const schedule of [undefined, { name: 'cosine', warmupEpochs: 1 } as const]) {
+    it(`an epoch creates no buffers, bind groups or pipelines per step, uploads only its shuffle, submits one command buffer per step and reads back once${schedule ? ' (with a cosine learning-rate schedule)' : ''}`, async () => {
+      const rt = runtime();
+      const perEpoch: Record<number, Counts> = {};
+      const recording: Record<number, Counts> = {};
+      for (const steps of [8, 16]) {
+        const data = spirals({ rows: 32 * steps, seed: 1 });
+        const net = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
+        const options = { batchSize: 32, ...(schedule ? { schedule } : {}) };
+        await net.fit(data, { ...options, epochs: 2 }); // kernels compiled
+        const one = await counting(async () => void (await net.fit(data, { ...options, epochs: 2 })));
+        const four = await counting(async () => void (await net.fit(data, { ...options, epochs: 5 })));
+        const diff = Object.fromEntries(Object.entries(four).map(([k, v]) => [k, (v - one[k as keyof Counts]) / 3])) as Counts;
+        perEpoch[steps] = diff;
+        recording[steps] = one;
+        console.info(`${steps} steps/epoch: per extra epoch ${JSON.stringify(diff)}; recording a fit: ${one.createBindGroup} bind groups, ${one.createBuffer} buffers`);
+        net.destroy();
+      }
+      // Recording a fit's plans does not grow with the number of steps either.
+      expect(recording[16]!.createBindGroup).toBe(recording[8]!.createBindGroup);
+      expect(recording[16]!.createBuffer).toBe(recording[8]!.createBuffer);
+      for (const steps of [8, 16]) {
+        const d = perEpoch[steps]!;
+        expect(d.createBindGroup).toBe(0);
+        expect(d.createPipeline).toBe(0);
+        // The only buffer an epoch makes is the staging buffer of its one readback (loss sums).
+        expect(d.createBuffer).toBe(1);
+        expect(d.mapAsync).toBe(1);
+        expect(d.submit).toBe(steps + 1);
+        // Its one upload is the epoch's shuffled order: the schedule's rates come from the GPU's step counter.
+        expect(d.writeBuffer).toBe(1);
+      }
+    });
+  }
 });
