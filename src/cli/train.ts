@@ -49,6 +49,9 @@ Options:
   --keep-best        end with the network of the epoch of lowest validation loss (among
                      epochs without growth) instead of the last one: test, --save and
                      --json use it
+
+Ctrl-C stops training at the end of the epoch in progress and goes on as if the run had
+ended there (test, --save, --json); a second Ctrl-C quits at once.
 ${ADAPTER_HELP}
   -h, --help         show this help
 
@@ -279,7 +282,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
         (resumed ? `, resuming after ${net.history.length} epochs` : ''),
     );
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
-    const result = await runTraining(net, args, train, validation, regression, best);
+    const stop = new AbortController();
+    const result = await whileInterruptible(stop, () => runTraining(net, args, train, validation, regression, best, stop.signal));
+    if (stop.signal.aborted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
     if (best?.bytes && best.epoch !== net.history.length) {
       net.destroy();
       net = runtime.loadNetwork(best.bytes);
@@ -317,6 +322,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         test: { loss: test.loss, accuracy: test.accuracy },
         params: net.parameterCount,
         ...(best ? { keptEpoch: best.epoch ?? null } : {}),
+        ...(stop.signal.aborted ? { interrupted: true } : {}),
       };
       writeFileSync(v.json, `${JSON.stringify(json, null, 2)}\n`);
     }
@@ -348,8 +354,26 @@ class BestEpoch {
   }
 }
 
+/**
+ * Run `body` with Ctrl-C (SIGINT) taken over: the first aborts `stop` (training ends after the
+ * epoch in progress, and the command goes on to its test and files), a second quits at once.
+ */
+async function whileInterruptible<T>(stop: AbortController, body: () => Promise<T>): Promise<T> {
+  const onInterrupt = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    process.stderr.write('\nsenn: stopping after the epoch in progress (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await body();
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
 /** Fit with the console views: progress bar, epoch lines, growth events. */
-async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, best: BestEpoch | null) {
+async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, best: BestEpoch | null, signal: AbortSignal) {
   const progress = new ProgressView();
   const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
   const say = (line: string) => {
@@ -368,6 +392,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     loss: regression ? 'mse' : 'softmax-cross-entropy',
     optimizer,
     ...(args.schedule ? { schedule: args.schedule } : {}),
+    signal,
     batchSize: args.batch,
     epochs: args.epochs,
     validation,

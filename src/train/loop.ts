@@ -238,7 +238,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       return plans;
     };
 
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = 1; epoch <= o.epochs && !options.signal?.aborted; epoch++) {
       const started = performance.now();
       // A policy reads the statistics only after some epochs (the reference: one that may
       // expand, and the pruning); the others train without the dispatch that accumulates them

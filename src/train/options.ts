@@ -80,6 +80,13 @@ export interface FitOptions {
    * every epoch.
    */
   expansion?: ExpansionOptions | ExpansionPolicy;
+  /**
+   * Stops training at the end of the epoch in progress (after its validation and any growth):
+   * fit then resolves with the reports of the epochs it ran, fewer than `epochs`, and the
+   * network is as that last epoch left it. Already aborted: fit trains nothing and resolves
+   * with none. (The GPU work of an epoch is queued when it starts, so it cannot stop sooner.)
+   */
+  signal?: AbortSignal;
   /** After every epoch (and any growth). It may call the network's `predict` and `evaluate`; fit waits for it. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /**
@@ -141,6 +148,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     momentum: finiteNumber('optimizer.momentum', get('momentum', 0), 0, 1, true),
   };
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
+  if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') throw new ConfigError('signal must be an AbortSignal');
   const epochs = positiveInteger('epochs', o.epochs ?? 1, true);
   return {
     loss,

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -75,6 +76,30 @@ describe('senn command line', () => {
     const resumed = await senn('train', '--resume', path('step.senn'), '--epochs', '2', '--software', '--json', path('step2.json'));
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(readFileSync(path('step2.json'), 'utf8')).epochs.map((e: { lr: number }) => e.lr)).toEqual([0.01, 0.005]);
+  }, 60_000);
+
+  it('Ctrl-C stops training after the epoch in progress, then tests, saves and writes the JSON (the built command, as a user runs it)', async () => {
+    const child = spawn(process.execPath, ['bin/senn.js', 'train', '--dataset', 'spirals', '--epochs', '1000', '--software', '--save', path('stopped.senn'), '--json', path('stopped.json')]);
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => void (err += String(d)));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        const first = !out.includes('epoch   2 ');
+        out += String(d);
+        if (first && out.includes('epoch   2 ')) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, err).toBe(0);
+    expect(err).toContain('stopping after the epoch in progress');
+    const epochs = Number(/stopped by Ctrl-C after (\d+) of 1000 epochs/.exec(out)?.[1]);
+    expect(epochs).toBeGreaterThanOrEqual(2);
+    expect(epochs).toBeLessThan(1000);
+    expect(out).toMatch(/test: loss .* accuracy/);
+    const run = JSON.parse(readFileSync(path('stopped.json'), 'utf8'));
+    expect([run.interrupted, run.epochs.length]).toEqual([true, epochs]);
+    expect(existsSync(path('stopped.senn'))).toBe(true);
   }, 60_000);
 
   it('--keep-best ends with the epoch of lowest validation loss: test, --save and --json use it', async () => {

@@ -192,6 +192,30 @@ describe('Network.fit', () => {
     net.destroy();
   });
 
+  it('stops at the end of the epoch in progress when its signal aborts, and resolves with the epochs it ran', async () => {
+    const train = spirals({ rows: 256, seed: 4 });
+    const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0 });
+    const before = flatten(await net.getWeights());
+    expect(await net.fit(train, { batchSize: 32, epochs: 3, signal: AbortSignal.abort() })).toEqual([]);
+    expect(flatten(await net.getWeights())).toEqual(before);
+    const stop = new AbortController();
+    let afterSecond: Float64Array | null = null;
+    const reports = await net.fit(train, {
+      batchSize: 32,
+      epochs: 5,
+      onEpoch: async (r) => {
+        if (r.epoch !== 2) return;
+        stop.abort();
+        afterSecond = flatten(await net.getWeights());
+      },
+      signal: stop.signal,
+    });
+    expect(reports.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(net.history).toHaveLength(2);
+    expect(flatten(await net.getWeights())).toEqual(afterSecond);
+    net.destroy();
+  });
+
   it('trains a regression network with mse', async () => {
     const rows = 400;
     const rng = new Random(9);
@@ -228,6 +252,7 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['cosine to a rate above lr', good, { schedule: { name: 'cosine', minLr: 1 } }, ConfigError],
     ['cosine warm-up as long as the call', good, { epochs: 2, schedule: { name: 'cosine', warmupEpochs: 2 } }, ConfigError],
     ['negative warm-up', good, { schedule: { name: 'constant', warmupEpochs: -1 } }, ConfigError],
+    ['a signal that is not an AbortSignal', good, { signal: { stop: true } }, ConfigError],
     ['mse without targets', good, { loss: 'mse' }, ConfigError],
   ];
   for (const [what, data, options, errorType] of cases) {
