@@ -107,7 +107,7 @@ function addEvent(kind: 'expand' | 'prune', epoch: number, text: string, before:
   for (const c of Object.values(charts)) c.redraw();
 }
 
-async function onEpoch(r: EpochReport, net: Network, data: DemoData): Promise<void> {
+async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: () => boolean): Promise<void> {
   demo.epochs.push(r);
   const regression = data.task === 'regression';
   charts.loss.push(r.epoch, [r.trainLoss, r.valLoss]);
@@ -115,6 +115,8 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData): Promise<vo
   charts.params.push(r.epoch, [r.params]);
   drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
   if (data.features === 2) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
+  // A reset while the boundary was drawn: the status line is the new run's.
+  if (!current()) return;
   const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
   status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters`);
 }
@@ -127,11 +129,12 @@ async function start(): Promise<void> {
   demo.state = 'loading';
   const name = $<HTMLSelectElement>('dataset').value as DemoDataset;
   status(`loading ${name}…`);
+  let current: Session | null = null;
   try {
     const data = await loadDemoData(name, Math.max(100, Number(input('rows').value) || 1000), 0);
     const s = settings(data);
-    const current = new Session(runtime, {
-      epoch: (r, net) => onEpoch(r, net, data),
+    current = new Session(runtime, {
+      epoch: (r, net) => onEpoch(r, net, data, () => session === current),
       expand: (e) => {
         newestLevels.add(e.level);
         addEvent('expand', e.epoch, `split ${e.edgesSplit} edges → ${e.neuronsAdded} new neurons; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
@@ -149,6 +152,8 @@ async function start(): Promise<void> {
       if (ended === 'finished') status(`${$('status').textContent} — finished`);
     }
   } catch (error) {
+    // A run that a reset replaced ends quietly: the page belongs to the new one.
+    if (current && session !== current) return;
     demo.state = 'error';
     demo.error = (error as Error).message;
     status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);

@@ -19,15 +19,16 @@ export interface SessionEvents {
   prune(event: PruneEvent): void;
 }
 
-/** Thrown out of onEpoch to end a run early; caught by {@link Session.run}. */
-class Stopped extends Error {}
-
 export class Session {
   private paused = false;
-  private stopped = false;
+  /** Aborted by stop(): fit ends after the epoch in progress. */
+  private readonly stopping = new AbortController();
   private wake: (() => void) | null = null;
   /** Resolves the promise of a pause() once the run holds at an epoch boundary. */
   private held: (() => void) | null = null;
+  /** While fit runs, destroy() waits for it to end: the epoch in progress still uses the network. */
+  private running = false;
+  private destroyWhenDone = false;
   net: Network | null = null;
 
   constructor(
@@ -41,26 +42,29 @@ export class Session {
     const expandable = s.sizes.map((_, i) => i).slice(1);
     const net = this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable });
     this.net = net;
+    this.running = true;
+    // Once stopped, the epoch in progress still ends, but the page (reset) no longer shows it.
+    const live = () => !this.stopping.signal.aborted;
     try {
       await net.fit(data.train, {
+        signal: this.stopping.signal,
         loss: data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
         optimizer: { name: 'adam', lr: s.lr },
         batchSize: s.batch,
         epochs: s.epochs,
         validation: data.validation,
         seed: s.seed,
-        expansion: { ...s.expansion, onExpand: (e) => this.events.expand(e), onPrune: (e) => this.events.prune(e) },
+        expansion: { ...s.expansion, onExpand: (e) => void (live() && this.events.expand(e)), onPrune: (e) => void (live() && this.events.prune(e)) },
         onEpoch: async (report) => {
-          await this.events.epoch(report, net);
+          if (live()) await this.events.epoch(report, net);
           await this.gate();
         },
       });
-      return 'finished';
-    } catch (error) {
-      if (error instanceof Stopped) return 'stopped';
-      throw error;
+      return this.stopping.signal.aborted ? 'stopped' : 'finished';
     } finally {
+      this.running = false;
       this.releaseHeld();
+      if (this.destroyWhenDone) this.destroy();
     }
   }
 
@@ -69,13 +73,12 @@ export class Session {
     this.held = null;
   }
 
-  /** Between epochs: wait while paused, end the run when stopped. */
+  /** Between epochs: wait while paused (and not stopped). */
   private async gate(): Promise<void> {
-    while (this.paused && !this.stopped) {
+    while (this.paused && !this.stopping.signal.aborted) {
       this.releaseHeld();
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
-    if (this.stopped) throw new Stopped('stopped');
   }
 
   /**
@@ -94,11 +97,16 @@ export class Session {
 
   /** End the run at the next epoch boundary and free the network's GPU memory. */
   stop(): void {
-    this.stopped = true;
+    this.stopping.abort();
     this.wake?.();
   }
 
+  /** Free the network's GPU memory, at once or, while a run is under way, when it has ended (call stop() first). */
   destroy(): void {
+    if (this.running) {
+      this.destroyWhenDone = true;
+      return;
+    }
     this.net?.destroy();
     this.net = null;
   }

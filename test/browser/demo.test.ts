@@ -154,6 +154,26 @@ describe('the demo page in headless Chromium', () => {
     await page.close();
   });
 
+  it('Reset during a run stops it quietly (after the epoch in progress) and the next run starts clean', async () => {
+    const { page, errors } = await openDemo();
+    await setField(page, 'epochs', '200');
+    await page.click('#start');
+    await page.waitForFunction('window.__sennDemo.epochs.length >= 2', { timeout: 60_000, polling: 50 });
+    await page.click('#reset');
+    // The stopped run's last epoch still ends (fit stops at an epoch boundary); none of it shows.
+    await new Promise((r) => setTimeout(r, 3000));
+    let s = await state(page);
+    expect([s.state, s.error, s.epochs.length]).toEqual(['idle', null, 0]);
+    expect(await page.$eval('#status', (el) => el.textContent)).toBe('Ready.');
+    await setField(page, 'epochs', '3');
+    await page.click('#start');
+    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 60_000, polling: 100 });
+    s = await state(page);
+    expect([s.state, s.error, s.epochs.map((e) => e.epoch)]).toEqual(['finished', null, [1, 2, 3]]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('says clearly that WebGPU is missing instead of showing a blank page', async () => {
     const { page } = await openDemo(async (p) => {
       await p.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
