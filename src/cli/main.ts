@@ -1,6 +1,7 @@
 import { closestMatch } from 'leven';
 import { CheckpointError, ConfigError, DatasetError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
+import { INFO_HELP, infoCommand } from './info.js';
 import { EXIT } from './options.js';
 import { PREDICT_HELP, predictCommand } from './predict.js';
 import { TRAIN_HELP, trainCommand } from './train.js';
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   train: { run: trainCommand, help: TRAIN_HELP },
   eval: { run: evalCommand, help: EVAL_HELP },
   predict: { run: predictCommand, help: PREDICT_HELP },
+  info: { run: infoCommand, help: INFO_HELP },
 };
 
 const HELP = `Usage: senn <command> [options]
@@ -20,6 +22,7 @@ Commands:
   train     train (and optionally grow) a network; --save writes a checkpoint, --resume continues one
   eval      loss and accuracy (or RMSE) of a checkpoint on a dataset's test split
   predict   predictions of a checkpoint for the rows of a CSV file
+  info      what a checkpoint holds: architecture, parameters, history (no GPU needed)
   help CMD  the options of CMD (also: senn CMD --help)
   --version the version of senn
 
@@ -33,6 +36,7 @@ Exit codes:
 Example:
   senn train --dataset mnist --arch 784-10 --expand --epochs 30 --save mnist.senn
   senn eval mnist.senn
+  senn info mnist.senn
 `;
 
 /** The exit code of an error: usage (2), input (3) or failure (1). */

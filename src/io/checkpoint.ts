@@ -216,6 +216,59 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   return { history: [], pruneCandidates: [], lastSplit: null, seed: 0, ...g } as GraphJson;
 }
 
+/** What a checkpoint holds, read from its header alone (no GPU, no weights): see {@link describeCheckpoint}. */
+export interface CheckpointSummary {
+  /** The checkpoint format's version (1 to {@link CHECKPOINT_VERSION}). */
+  version: number;
+  /** Levels in evaluation order, inputs first. */
+  levels: LevelSpec[];
+  /**
+   * Connection blocks between level ids, with their edge counts and how the file holds their
+   * weights: a complete block as a matrix, any other as an edge list (a runtime then stores
+   * each by its density).
+   */
+  blocks: { src: number; dst: number; edges: number; file: 'matrix' | 'edge list' }[];
+  /** Level ids whose incoming edges may split. */
+  expandable: number[];
+  /** Weights (edges) and biases. */
+  parameters: number;
+  optimizer: { name: OptimizerName; step: number } | null;
+  /** One report per epoch trained, across every call to fit. */
+  history: EpochReport[];
+  /** The run description saved beside the graph (`senn train` writes its dataset and arguments), or null. */
+  run: RunInfo | null;
+}
+
+/**
+ * Describe a checkpoint from its header: architecture, parameter count, optimizer, training
+ * history and run description, without a GPU and without reading the weights. Throws
+ * {@link CheckpointError} on a file that is not a senn checkpoint or whose graph is malformed.
+ */
+export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
+  const metadata = safetensorsMetadata(bytes);
+  if (metadata.senn === undefined) throw new CheckpointError('this safetensors file has no senn graph (metadata "senn")');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(metadata.senn);
+  } catch {
+    throw new CheckpointError('metadata "senn" is not JSON');
+  }
+  const g = checkGraph(raw, Number.POSITIVE_INFINITY);
+  const ids = new Set(g.levels.map((l) => l.id));
+  for (const b of g.blocks) if (!ids.has(b.src) || !ids.has(b.dst)) throw new CheckpointError(`checkpoint block ${b.src} → ${b.dst} joins unknown levels`);
+  const biases = g.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
+  return {
+    version: g.version,
+    levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role })),
+    blocks: g.blocks.map((b) => ({ src: b.src, dst: b.dst, edges: b.edges, file: b.form === 'dense' ? 'matrix' : 'edge list' })),
+    expandable: g.expandable,
+    parameters: g.blocks.reduce((n, b) => n + b.edges, biases),
+    optimizer: g.optimizer,
+    history: readHistory(g.history),
+    run: checkpointRun(bytes),
+  };
+}
+
 /** Birth steps must be whole steps the optimizer has taken (0 … step). */
 function checkBirths(births: Float32Array, step: number): Float32Array {
   for (const b of births) {

@@ -102,6 +102,22 @@ describe('senn command line', () => {
     expect(existsSync(path('stopped.senn'))).toBe(true);
   }, 60_000);
 
+  it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
+    const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--software', '--save', path('info.senn'));
+    expect(trained.code, trained.err).toBe(0);
+    const info = await senn('info', path('info.senn'), '--json', path('info.json'));
+    expect(info.code, info.err).toBe(0);
+    expect(info.out).toContain(`${path('info.senn')}: senn checkpoint (format 3), 42 parameters`);
+    expect(info.out).toMatch(/architecture {2}2-8-2\n/);
+    expect(info.out).toMatch(/L0 → L1 +16 edges, +100\.0% of 2 × 8/);
+    expect(info.out).toMatch(/trained {7}2 epochs; the last: train loss [\d.]+, val loss [\d.]+, val accuracy [\d.]+%/);
+    expect(info.out).toContain('run           senn train on xor (classification): epochs 2, batch 256');
+    const json = JSON.parse(readFileSync(path('info.json'), 'utf8'));
+    expect([json.parameters, json.levels.map((l: { size: number }) => l.size), json.history.length, json.optimizer.name]).toEqual([42, [2, 8, 2], 2, 'adam']);
+    const garbage = await senn('info', path('info.json'));
+    expect([garbage.code, garbage.err]).toEqual([3, expect.stringContaining('CheckpointError: not a valid safetensors file')]);
+  }, 60_000);
+
   it('--keep-best ends with the epoch of lowest validation loss: test, --save and --json use it', async () => {
     // At this learning rate the validation loss is lowest at epoch 4 of 8 (the split and the
     // initialisation are seeded); the assertions below hold whichever epoch it is.
@@ -181,7 +197,7 @@ describe('senn command line', () => {
   }, 60_000);
 
   it('exit codes: 0 help, 2 bad usage, 3 bad input; messages name the problem', async () => {
-    for (const command of ['train', 'eval', 'predict']) {
+    for (const command of ['train', 'eval', 'predict', 'info']) {
       const help = await senn(command, '--help');
       expect(help.code).toBe(0);
       expect(help.out).toContain(`Usage: senn ${command}`);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/errors.js';
-import { CHECKPOINT_VERSION } from '../../src/io/checkpoint.js';
+import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { blockFloats, storageIndex } from '../../src/graph/structure.js';
 import { randomArray } from '../helpers/numeric.js';
@@ -51,6 +51,21 @@ describe('checkpoints', () => {
     expect(await loaded.getParameters()).toEqual(await net.getParameters());
     net.destroy();
     loaded.destroy();
+  });
+
+  it('describeCheckpoint reads what a file holds from its header alone: levels, blocks, parameters, optimizer, history', async () => {
+    const { net, bytes } = await grownCheckpoint();
+    const summary = describeCheckpoint(bytes);
+    expect(summary.levels.map((l) => l.size)).toEqual(net.structure.sizes);
+    expect(summary.blocks.map((b) => [b.src, b.dst, b.edges])).toEqual(net.structure.blocks.map((b) => [b.src, b.dst, b.topology.srcOf.length]));
+    expect(summary.parameters).toBe(net.parameterCount);
+    expect(summary.optimizer?.name).toBe('adam');
+    expect(summary.history).toEqual(net.history);
+    expect([summary.version, summary.run]).toEqual([CHECKPOINT_VERSION, null]);
+    expect(summary.expandable).toEqual(net.expandable);
+    expect(() => describeCheckpoint(bytes.subarray(0, 20))).toThrow(CheckpointError);
+    expect(() => describeCheckpoint(encodeSafetensors({}, { senn: '{"format":"senn-checkpoint","version":3,"levels":[]}' }))).toThrow('checkpoint graph has no levels or blocks');
+    net.destroy();
   });
 
   it('loads from a Node Buffer as read by fs.readFileSync, and from a view into a larger buffer', async () => {

@@ -1,0 +1,82 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CheckpointError, ConfigError } from '../errors.js';
+import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
+import { SENN_VERSION } from './version.js';
+
+export const INFO_HELP = `Usage: senn info MODEL.senn [options]
+
+Describe a checkpoint without a GPU: its architecture (levels, blocks and their density),
+parameter count, optimizer, training history (epochs, last validation figures, growth) and
+the run that wrote it. Reads only the file's header.
+
+Options:
+  --json FILE        also write the description (and the whole history) as JSON
+  -h, --help         show this help
+`;
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The lines `senn info` prints for `s` (read from `file`). */
+export function describeLines(file: string, s: CheckpointSummary): string[] {
+  const position = new Map(s.levels.map((l, i) => [l.id, i]));
+  const lines = [`${file}: senn checkpoint (format ${s.version}), ${count(s.parameters)} parameters`];
+  lines.push(`architecture  ${s.levels.map((l) => l.size).join('-')}`);
+  lines.push(`levels        ${s.levels.map((l, i) => `L${i} ${l.size} ${l.role === 'input' ? 'inputs' : l.activation}${s.expandable.includes(l.id) ? ' (expandable)' : ''}`).join(', ')}`);
+  lines.push(`blocks        ${s.blocks.length}, ${count(s.blocks.reduce((n, b) => n + b.edges, 0))} edges (weights)`);
+  const sizeOf = (id: number) => s.levels[position.get(id)!]!.size;
+  for (const b of [...s.blocks].sort((x, y) => position.get(x.dst)! - position.get(y.dst)! || position.get(x.src)! - position.get(y.src)!)) {
+    const full = sizeOf(b.src) * sizeOf(b.dst);
+    lines.push(`  L${position.get(b.src)} → L${position.get(b.dst)}  ${count(b.edges).padStart(9)} edges, ${((100 * b.edges) / full).toFixed(1).padStart(5)}% of ${sizeOf(b.src)} × ${sizeOf(b.dst)}`);
+  }
+  lines.push(`optimizer     ${s.optimizer ? `${s.optimizer.name}, ${count(s.optimizer.step)} steps` : 'none (never trained)'}`);
+  const h = s.history;
+  if (h.length > 0) {
+    const last = h[h.length - 1]!;
+    const expansions = h.filter((e) => e.expanded > 0);
+    const prunings = h.filter((e) => e.pruned > 0);
+    const quality = Number.isNaN(last.valAccuracy) ? '' : `, val accuracy ${(100 * last.valAccuracy).toFixed(2)}%`;
+    lines.push(`trained       ${h.length} epochs; the last: train loss ${last.trainLoss.toFixed(4)}, val loss ${last.valLoss.toFixed(4)}${quality}`);
+    lines.push(
+      `growth        ${expansions.length} expansions (${count(expansions.reduce((n, e) => n + e.expanded, 0))} edges split), ` +
+        `${prunings.length} prunings (${count(prunings.reduce((n, e) => n + e.pruned, 0))} edges removed)`,
+    );
+  } else {
+    lines.push('trained       no epochs recorded');
+  }
+  const data = s.run?.data as { dataset?: unknown; task?: unknown } | undefined;
+  if (data && typeof data.dataset === 'string') {
+    const args = (s.run?.args ?? {}) as Record<string, unknown>;
+    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'seed']
+      .filter((k) => args[k] !== undefined)
+      .map((k) => `${k} ${String(args[k])}`);
+    lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${args.expansion ? ', with expansion' : ''}`);
+  }
+  return lines;
+}
+
+/** `senn info`: returns the process exit code. */
+export async function infoCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    options: { json: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (v.help) {
+    process.stdout.write(INFO_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ConfigError('senn info needs exactly one checkpoint file: senn info MODEL.senn');
+  const file = positionals[0]!;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (error) {
+    throw new CheckpointError(`cannot read checkpoint ${file}: ${(error as Error).message}`);
+  }
+  const summary = describeCheckpoint(bytes);
+  for (const line of describeLines(file, summary)) console.log(line);
+  if (v.json) writeFileSync(v.json, `${JSON.stringify({ senn: SENN_VERSION, file, ...summary }, null, 2)}\n`);
+  return 0;
+}
