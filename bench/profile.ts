@@ -51,7 +51,8 @@ pass.setBindGroup = function (this: GPUComputePassEncoder, index: number, group:
   return (original.setBindGroup as (i: number, g: GPUBindGroup | null, o?: Iterable<number>) => undefined).call(this, index, group, offsets);
 } as GPUComputePassEncoder['setBindGroup'];
 pass.dispatchWorkgroups = function (this: GPUComputePassEncoder, x: number, y = 1, z = 1) {
-  recorded.push({ ...(current as Recorded), groups: [x, y, z] });
+  // The call's first step also starts its learning-rate schedule, once a call: not a step's work.
+  if (!current.label?.endsWith(':begin_schedule')) recorded.push({ ...(current as Recorded), groups: [x, y, z] });
   return original.dispatchWorkgroups.call(this, x, y, z);
 };
 
