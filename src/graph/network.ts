@@ -15,11 +15,12 @@ import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planP
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { BlockBuffers } from './blockBuffers.js';
-import { type Block, blockFloats, DENSE_FROM, Structure } from './structure.js';
+import { type Block, blockFloats, DENSE_FROM, Structure, storageIndex } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
 export type * from './networkTypes.js';
 import type {
+  BlockEdgeStatistics,
   GrowthControl,
   LayerInfo,
   LayerWeights,
@@ -272,6 +273,32 @@ export class Network implements Trainable {
   }
 
   /**
+   * The raw material of every metric, for metrics of your own: per block into level `target`,
+   * each edge's weight and running gradient sums Σ|g|, Σg, Σg² (edge-id order, as
+   * {@link scoreEdges}) over {@link statisticsBatches} batches. A custom policy can score and
+   * pick edges from these on the CPU and pass its picks to {@link splitEdges} or
+   * {@link pruneEdges}. Reads back three floats and a weight a parameter of the network.
+   */
+  async readEdgeStatistics(target: number): Promise<BlockEdgeStatistics[]> {
+    this.assertUsable();
+    const blocks = this.current.blocksInto(this.current.level(target).id);
+    const floats = this.current.floats;
+    const [stats, params] = [await this.gpu.readFloats(this.edgeStats, 0, 3 * floats), await this.gpu.readFloats(this.params, 0, floats)];
+    return blocks.map((b) => {
+      const edges = b.topology.srcOf.length;
+      const out: BlockEdgeStatistics = { block: b.id, weights: new Float32Array(edges), sumAbs: new Float32Array(edges), sum: new Float32Array(edges), sumSq: new Float32Array(edges) };
+      for (let e = 0; e < edges; e++) {
+        const k = b.weightOffset + storageIndex(b, e);
+        out.weights[e] = params[k]!;
+        out.sumAbs[e] = stats[3 * k]!;
+        out.sum[e] = stats[3 * k + 1]!;
+        out.sumSq[e] = stats[3 * k + 2]!;
+      }
+      return out;
+    });
+  }
+
+  /**
    * The edges into expandable level `target` whose min–max normalised score exceeds
    * `threshold` (in (0, 1]), most significant first, at most `maxToReplace`.
    */
@@ -411,6 +438,8 @@ export class Network implements Trainable {
         this.batchesInStatistics = await collectStatistics(this, data, options?.batchSize ?? 256, options?.loss ?? 'softmax-cross-entropy');
       },
       scoreEdges: (target, options) => this.scoreEdges(target, options),
+      readEdgeStatistics: (target) => this.readEdgeStatistics(target),
+      statisticsBatches: () => this.batchesInStatistics,
       synchronize: () => this.gpu.settle(),
     };
   }

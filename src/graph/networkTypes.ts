@@ -31,6 +31,19 @@ export interface NetworkSpec {
   denseFrom?: number;
 }
 
+/**
+ * One block's running per-edge statistics and weights, in edge-id order (see
+ * {@link Network.readEdgeStatistics}): over `batches` batches, each edge's Σ|g|, Σg and Σg² of
+ * its weight's gradient.
+ */
+export interface BlockEdgeStatistics {
+  block: number;
+  weights: Float32Array;
+  sumAbs: Float32Array;
+  sum: Float32Array;
+  sumSq: Float32Array;
+}
+
 /** What a split did (also the payload of `onExpand`). */
 export interface SplitReport {
   /** Id of the new level. */
@@ -128,6 +141,10 @@ export interface GrowthControl {
   /** Wait for all submitted GPU work (for timing). */
   synchronize(): Promise<void>;
   scoreEdges(target: number, options?: ScoreOptions): Promise<{ block: number; scores: Float32Array }[]>;
+  /** Each edge's weight and running gradient sums into level `target` (see `Network.readEdgeStatistics`). */
+  readEdgeStatistics(target: number): Promise<BlockEdgeStatistics[]>;
+  /** Batches in the running statistics since they were last cleared. */
+  statisticsBatches(): number;
 }
 
 /** A layer of a plain feed-forward network (a chain of complete dense blocks). */

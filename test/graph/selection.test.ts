@@ -68,6 +68,19 @@ describe('edge statistics and selection', () => {
     const err = relativeError(got, want);
     console.info(`running statistics of ${edges.length} edges vs their gradients: relative error ${err.relative.toExponential(2)} (tolerance 1e-6)`);
     expect(err.relative).toBeLessThanOrEqual(1e-6);
+    // readEdgeStatistics: the same sums and the weights, block by block in edge-id order, from
+    // which the built-in metrics follow on the CPU.
+    const params = await net.getParameters();
+    const read = await net.readEdgeStatistics(1);
+    expect(read.map((r) => r.block)).toEqual(s.blocksInto(1).map((b) => b.id));
+    for (const r of read) {
+      const b = s.blocks[r.block]!;
+      const at = Array.from(b.topology.srcOf, (_, e) => b.weightOffset + storageIndex(b, e));
+      expect([r.weights, r.sumAbs, r.sum, r.sumSq]).toEqual([0, 1, 2, 3].map((j) => Float32Array.from(at, (p) => (j === 0 ? params[p]! : stats[3 * p + j - 1]!))));
+    }
+    const absGrad = await net.scoreEdges(1, { metric: 'abs-grad' });
+    const fromSums = read.map((r) => Float32Array.from(r.sumAbs, (v) => v / net.statisticsBatches));
+    expect(relativeError(absGrad.flatMap((x) => [...x.scores]), fromSums.flatMap((x) => [...x])).relative).toBeLessThanOrEqual(1e-6);
     net.destroy();
   });
 
