@@ -121,9 +121,15 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters`);
 }
 
+/** The settings are read when a run starts: locked while one is under way, so what they show is what runs. */
+function lockSettings(locked: boolean): void {
+  $<HTMLFieldSetElement>('settings').disabled = locked;
+}
+
 async function start(): Promise<void> {
   if (!runtime) return;
   reset();
+  lockSettings(true);
   buttons.start.disabled = true;
   buttons.reset.disabled = false;
   demo.state = 'loading';
@@ -147,6 +153,7 @@ async function start(): Promise<void> {
     const ended = await current.run(data, s);
     if (session === current) {
       demo.state = ended;
+      lockSettings(false);
       buttons.pause.disabled = true;
       buttons.start.disabled = false;
       if (ended === 'finished') status(`${$('status').textContent} — finished`);
@@ -154,6 +161,7 @@ async function start(): Promise<void> {
   } catch (error) {
     // A run that a reset replaced ends quietly: the page belongs to the new one.
     if (current && session !== current) return;
+    lockSettings(false);
     demo.state = 'error';
     demo.error = (error as Error).message;
     status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
@@ -180,6 +188,7 @@ async function togglePause(): Promise<void> {
 }
 
 function reset(): void {
+  lockSettings(false);
   session?.stop();
   session?.destroy();
   session = null;

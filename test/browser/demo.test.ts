@@ -159,7 +159,12 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'epochs', '200');
     await page.click('#start');
     await page.waitForFunction('window.__sennDemo.epochs.length >= 2', { timeout: 60_000, polling: 50 });
+    // Settings are read at the start: locked during the run, so they show what runs.
+    const locked = () => page.$eval('#settings', (el) => (el as HTMLFieldSetElement).disabled);
+    expect(await locked()).toBe(true);
+    expect(await page.$eval('#dataset', (el) => (el as HTMLSelectElement).matches(':disabled'))).toBe(true);
     await page.click('#reset');
+    expect(await locked()).toBe(false);
     // The stopped run's last epoch still ends (fit stops at an epoch boundary); none of it shows.
     await new Promise((r) => setTimeout(r, 3000));
     let s = await state(page);
@@ -170,6 +175,7 @@ describe('the demo page in headless Chromium', () => {
     await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 60_000, polling: 100 });
     s = await state(page);
     expect([s.state, s.error, s.epochs.map((e) => e.epoch)]).toEqual(['finished', null, [1, 2, 3]]);
+    expect(await locked()).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });
