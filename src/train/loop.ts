@@ -3,7 +3,8 @@ import { type GpuDataset, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
-import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
+import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
+import { AdapterLimitError } from '../errors.js';
 import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispatch.js';
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { PackedBytes } from '../kernels/dense.js';
@@ -383,30 +384,73 @@ async function withCall<T>(
   }
 }
 
-/** Loss and accuracy of `net` on `data`. */
-export async function evaluate(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Evaluation> {
-  checkDataFor(data, 'evaluation data', net.inputs, net.outputs, lossName);
-  return withCall(net, 'evaluate', data, Math.min(EVAL_ROWS, data.rows), async (rec, ws, uploaded) => {
-    const { steps } = await recordInference(net, rec, uploaded, ws, lossName);
-    submitChunks(net.gpu.device, ws, steps);
-    const stats = await net.gpu.readFloats(ws.stats.buffer, STATS_SLOT / 4, 4);
-    return toEvaluation(stats, 0, lossName === 'softmax-cross-entropy');
-  });
+/** The most bytes of inputs one part of an evaluate or predict call uploads. */
+export const PART_BYTES = 256 * 1024 * 1024;
+
+/**
+ * `data` as consecutive row ranges (views, no copies) of at most `limitBytes` of inputs and
+ * labels or targets each (evaluate and predict: one binding of the adapter, at most
+ * {@link PART_BYTES}), so those calls take datasets of any size, a part at a time, without
+ * holding them on the GPU whole.
+ */
+export function rowParts(data: Dataset, limitBytes: number): Dataset[] {
+  const rowBytes = (data.x instanceof Uint8Array ? Math.ceil(data.features / 4) * 4 : data.features * 4) + (data.targetCount ?? 1) * 4;
+  const rows = Math.floor(limitBytes / rowBytes);
+  if (rows < 1) throw new AdapterLimitError(`one row of ${data.name} needs ${rowBytes} bytes; this adapter's buffers hold at most ${limitBytes}`);
+  if (rows >= data.rows) return [data];
+  const parts: Dataset[] = [];
+  for (let start = 0; start < data.rows; start += rows) {
+    const end = Math.min(data.rows, start + rows);
+    const features = data.features;
+    const targets = data.targetCount ?? 1;
+    parts.push({
+      ...data,
+      rows: end - start,
+      x: data.x.subarray(start * features, end * features),
+      ...(data.labels ? { labels: data.labels.subarray(start, end) } : {}),
+      ...(data.targets ? { targets: data.targets.subarray(start * targets, end * targets) } : {}),
+    });
+  }
+  return parts;
 }
 
-/** Network outputs for every row of `data`, rows × outputs. */
-export async function predict(net: Trainable, data: Dataset): Promise<Float32Array> {
-  checkDataFor(data, 'prediction input', net.inputs, net.outputs, 'none');
-  return withCall(net, 'predict', data, Math.min(EVAL_ROWS, data.rows), async (rec, ws, uploaded) => {
-    const { slots, steps } = await recordInference(net, rec, uploaded, ws, 'none');
-    const outputs = net.outputs;
-    const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', data.rows * outputs * 4);
-    submitChunks(net.gpu.device, ws, steps, (encoder, i) => {
-      const slot = slots[i]!;
-      encoder.copyBufferToBuffer(ws.output.buffer, ws.output.offset, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
+/** Loss and accuracy of `net` on `data` (a part at a time where it is larger than one upload, see {@link rowParts}). */
+export async function evaluate(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy', partBytes = PART_BYTES): Promise<Evaluation> {
+  checkDataFor(data, 'evaluation data', net.inputs, net.outputs, lossName);
+  const sums = new Float64Array(3); // loss sum, correct rows, rows
+  for (const part of rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)))) {
+    const stats = await withCall(net, 'evaluate', part, Math.min(EVAL_ROWS, part.rows), async (rec, ws, uploaded) => {
+      const { steps } = await recordInference(net, rec, uploaded, ws, lossName);
+      submitChunks(net.gpu.device, ws, steps);
+      return net.gpu.readFloats(ws.stats.buffer, STATS_SLOT / 4, 4);
     });
-    return net.gpu.readFloats(result.buffer, 0, data.rows * outputs);
-  });
+    for (let i = 0; i < 3; i++) sums[i] = sums[i]! + stats[i]!;
+  }
+  return toEvaluation(Float32Array.from(sums), 0, lossName === 'softmax-cross-entropy');
+}
+
+/** Network outputs for every row of `data`, rows × outputs (a part at a time where it is larger than one upload). */
+export async function predict(net: Trainable, data: Dataset, partBytes = PART_BYTES): Promise<Float32Array> {
+  checkDataFor(data, 'prediction input', net.inputs, net.outputs, 'none');
+  const outputs = net.outputs;
+  const all = new Float32Array(data.rows * outputs);
+  let at = 0;
+  for (const part of rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)))) {
+    all.set(
+      await withCall(net, 'predict', part, Math.min(EVAL_ROWS, part.rows), async (rec, ws, uploaded) => {
+        const { slots, steps } = await recordInference(net, rec, uploaded, ws, 'none');
+        const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', part.rows * outputs * 4);
+        submitChunks(net.gpu.device, ws, steps, (encoder, i) => {
+          const slot = slots[i]!;
+          encoder.copyBufferToBuffer(ws.output.buffer, ws.output.offset, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
+        });
+        return net.gpu.readFloats(result.buffer, 0, part.rows * outputs);
+      }),
+      at,
+    );
+    at += part.rows * outputs;
+  }
+  return all;
 }
 
 /**

@@ -6,6 +6,7 @@ import { AdapterLimitError, ConfigError, DTypeError, LabelRangeError, NaNError, 
 import { type LayerWeights, maxParameters, type Network } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
 import type { OptimizerName } from '../../src/train/options.js';
+import { evaluate, predict, rowParts } from '../../src/train/loop.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -213,6 +214,24 @@ describe('Network.fit', () => {
     expect(reports.map((r) => r.epoch)).toEqual([1, 2]);
     expect(net.history).toHaveLength(2);
     expect(flatten(await net.getWeights())).toEqual(afterSecond);
+    net.destroy();
+  });
+
+  it('evaluate and predict take data larger than one upload a part at a time, with the results of one pass', async () => {
+    const data = spirals({ rows: 1000, seed: 8 });
+    const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0 });
+    await net.fit(data, { batchSize: 50, epochs: 2 });
+    // 12 bytes a row (two f32 features and a label): parts of 83 rows, the last one short.
+    const parts = rowParts(data, 1000);
+    expect(parts.map((p) => p.rows)).toEqual([...Array(12).fill(83), 4]);
+    expect(Array.from(parts[1]!.x.slice(0, 2))).toEqual(Array.from(data.x.slice(166, 168)));
+    expect(parts[12]!.labels![3]).toBe(data.labels![999]);
+    expect(await predict(net, data, 1000)).toEqual(await net.predict(data));
+    const whole = await net.evaluate(data);
+    const inParts = await evaluate(net, data, 'softmax-cross-entropy', 1000);
+    expect([inParts.rows, inParts.accuracy]).toEqual([whole.rows, whole.accuracy]);
+    expect(inParts.loss).toBeCloseTo(whole.loss, 6);
+    expect(() => rowParts(data, 8)).toThrow(AdapterLimitError);
     net.destroy();
   });
 
