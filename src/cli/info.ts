@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CheckpointError, ConfigError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
+import { readCheckpointFile } from './options.js';
 import { SENN_VERSION } from './version.js';
 
 export const INFO_HELP = `Usage: senn info MODEL.senn [options]
@@ -69,13 +70,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new ConfigError('senn info needs exactly one checkpoint file: senn info MODEL.senn');
   const file = positionals[0]!;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (error) {
-    throw new CheckpointError(`cannot read checkpoint ${file}: ${(error as Error).message}`);
-  }
-  const summary = describeCheckpoint(bytes);
+  const summary = describeCheckpoint(readCheckpointFile(file));
   for (const line of describeLines(file, summary)) console.log(line);
   if (v.json) writeFileSync(v.json, `${JSON.stringify({ senn: SENN_VERSION, file, ...summary }, null, 2)}\n`);
   return 0;

@@ -19,14 +19,18 @@ export interface SavedRun {
   args: Record<string, unknown>;
 }
 
-/** Read a checkpoint file and the run saved with it. */
-export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
-  let bytes: Uint8Array;
+/** A checkpoint file's bytes; CheckpointError when it cannot be read. */
+export function readCheckpointFile(path: string): Uint8Array {
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileSync(path));
   } catch (error) {
     throw new CheckpointError(`cannot read checkpoint ${path}: ${(error as Error).message}`);
   }
+}
+
+/** Read a checkpoint file and the run saved with it. */
+export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
+  const bytes = readCheckpointFile(path);
   const run = checkpointRun(bytes);
   const data = run?.data as DataRecipe | undefined;
   if (!run || typeof data !== 'object' || data === null || typeof data.dataset !== 'string' || (data.task !== 'classification' && data.task !== 'regression')) {

@@ -187,6 +187,18 @@ function readHistory(raw: unknown): EpochReport[] {
   }));
 }
 
+/** The graph a checkpoint's metadata holds (`senn`), parsed and checked (see {@link checkGraph}). */
+function graphOf(metadata: Record<string, string>, maxFloats: number): GraphJson {
+  if (metadata.senn === undefined) throw new CheckpointError('this safetensors file has no senn graph (metadata "senn")');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(metadata.senn);
+  } catch {
+    throw new CheckpointError('metadata "senn" is not JSON');
+  }
+  return checkGraph(raw, maxFloats);
+}
+
 /** Check the graph JSON field by field; returns it typed. */
 function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   const g = raw as Partial<GraphJson>;
@@ -245,15 +257,7 @@ export interface CheckpointSummary {
  * {@link CheckpointError} on a file that is not a senn checkpoint or whose graph is malformed.
  */
 export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
-  const metadata = safetensorsMetadata(bytes);
-  if (metadata.senn === undefined) throw new CheckpointError('this safetensors file has no senn graph (metadata "senn")');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(metadata.senn);
-  } catch {
-    throw new CheckpointError('metadata "senn" is not JSON');
-  }
-  const g = checkGraph(raw, Number.POSITIVE_INFINITY);
+  const g = graphOf(safetensorsMetadata(bytes), Number.POSITIVE_INFINITY);
   const ids = new Set(g.levels.map((l) => l.id));
   for (const b of g.blocks) if (!ids.has(b.src) || !ids.has(b.dst)) throw new CheckpointError(`checkpoint block ${b.src} → ${b.dst} joins unknown levels`);
   const biases = g.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
@@ -286,14 +290,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
   const maxBytes = maxBindingBytes(runtime.gpu.limits);
   try {
     const { tensors, metadata } = decodeSafetensors(bytes, maxBytes);
-    if (metadata.senn === undefined) throw new CheckpointError('this safetensors file has no senn graph (metadata "senn")');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(metadata.senn);
-    } catch {
-      throw new CheckpointError('metadata "senn" is not JSON');
-    }
-    const g = checkGraph(raw, maxParameters(runtime.gpu));
+    const g = graphOf(metadata, maxParameters(runtime.gpu));
     const sizes = new Map(g.levels.map((l) => [l.id, l.size]));
     if (sizes.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
     const specs: BlockSpec[] = g.blocks.map((b, i) => {
