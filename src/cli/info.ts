@@ -37,7 +37,8 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
     const expansions = h.filter((e) => e.expanded > 0);
     const prunings = h.filter((e) => e.pruned > 0);
     const quality = Number.isNaN(last.valAccuracy) ? '' : `, val accuracy ${(100 * last.valAccuracy).toFixed(2)}%`;
-    lines.push(`trained       ${h.length} epochs; the last: train loss ${last.trainLoss.toFixed(4)}, val loss ${last.valLoss.toFixed(4)}${quality}`);
+    const seconds = h.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0);
+    lines.push(`trained       ${h.length} epochs in ${seconds.toFixed(1)} s; the last: train loss ${last.trainLoss.toFixed(4)}, val loss ${last.valLoss.toFixed(4)}${quality}`);
     lines.push(
       `growth        ${expansions.length} expansions (${count(expansions.reduce((n, e) => n + e.expanded, 0))} edges split), ` +
         `${prunings.length} prunings (${count(prunings.reduce((n, e) => n + e.pruned, 0))} edges removed)`,

@@ -110,7 +110,7 @@ describe('senn command line', () => {
     expect(info.out).toContain(`${path('info.senn')}: senn checkpoint (format 3), 42 parameters`);
     expect(info.out).toMatch(/architecture {2}2-8-2\n/);
     expect(info.out).toMatch(/L0 → L1 +16 edges, +100\.0% of 2 × 8/);
-    expect(info.out).toMatch(/trained {7}2 epochs; the last: train loss [\d.]+, val loss [\d.]+, val accuracy [\d.]+%/);
+    expect(info.out).toMatch(/trained {7}2 epochs in [\d.]+ s; the last: train loss [\d.]+, val loss [\d.]+, val accuracy [\d.]+%/);
     expect(info.out).toContain('run           senn train on xor (classification): epochs 2, batch 256');
     const json = JSON.parse(readFileSync(path('info.json'), 'utf8'));
     expect([json.parameters, json.levels.map((l: { size: number }) => l.size), json.history.length, json.optimizer.name]).toEqual([42, [2, 8, 2], 2, 'adam']);
