@@ -20,6 +20,12 @@ export class DTypeError extends SennError {}
 /** Input data contains NaN or an infinity. */
 export class NaNError extends SennError {}
 
+/**
+ * Training diverged: an epoch's mean training loss came out NaN or infinite (fit restores the
+ * network to that epoch's start before it throws this).
+ */
+export class DivergenceError extends NaNError {}
+
 /** A class label lies outside `[0, classes)`. */
 export class LabelRangeError extends SennError {}
 

@@ -1,5 +1,5 @@
 import { closestMatch } from 'leven';
-import { CheckpointError, ConfigError, DatasetError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
+import { CheckpointError, ConfigError, DatasetError, DivergenceError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { INFO_HELP, infoCommand } from './info.js';
 import { EXIT } from './options.js';
@@ -28,7 +28,7 @@ Commands:
 
 Exit codes:
   0  success
-  1  failure while running (GPU device lost, adapter limits, an internal error)
+  1  failure while running (GPU device lost, adapter limits, training diverged, an internal error)
   2  bad usage: unknown command or option, a value out of range
   3  bad input: a dataset missing or malformed, a checkpoint unreadable or corrupt, data that
      do not fit the model
@@ -42,6 +42,8 @@ Example:
 /** The exit code of an error: usage (2), input (3) or failure (1). */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.usage;
+  // A NaN of the run's own making, not of its input.
+  if (error instanceof DivergenceError) return EXIT.failure;
   const input = [DatasetError, CheckpointError, ShapeError, DTypeError, NaNError, LabelRangeError];
   if (input.some((type) => error instanceof type)) return EXIT.input;
   return EXIT.failure;

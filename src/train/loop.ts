@@ -4,7 +4,7 @@ import { derivedRandom } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
 import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
-import { AdapterLimitError } from '../errors.js';
+import { AdapterLimitError, DivergenceError } from '../errors.js';
 import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispatch.js';
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { PackedBytes } from '../kernels/dense.js';
@@ -167,6 +167,9 @@ interface FitPlans {
   statistics: Dispatch | null;
   /** Starts the call's learning-rate schedule; encoded before the call's first step. */
   beginSchedule: Dispatch;
+  /** The trained state (parameters, optimizer moments and step) and copies of it taken at each epoch's start. */
+  state: TrainedState;
+  snapshot: TrainedState;
   evalWs: Workspace | null;
   evaluation: { steps: Dispatch[][] } | null;
 }
@@ -221,7 +224,9 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         statistics ? recordStatistics(rec, net) : null,
         optimizer.recordBegin(rec),
       ]);
-      return { structure: net.structure, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, evalWs, evaluation };
+      const state: TrainedState = [net.params, optimizer.moment1.buffer, optimizer.moment2.buffer, optimizer.counter.buffer];
+      const snapshot = state.map((b) => planOwner.create('fit.snapshot', b.size, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST).buffer) as TrainedState;
+      return { structure: net.structure, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, state, snapshot, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
     const progress = options.onProgress ? progressReporter(owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
@@ -257,6 +262,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         if (i === 0) {
           encoder.clearBuffer(p.trainWs.stats.buffer);
           if (statistics) encoder.clearBuffer(net.edgeStats);
+          copyState(encoder, p.state, p.snapshot);
         }
         const pass = encoder.beginComputePass();
         if (epoch === 1 && i === 0) encodeDispatches(pass, [p.beginSchedule]);
@@ -270,8 +276,20 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       }
       await Promise.all(reported);
       if (statistics) net.noteStatistics(collect ? p.steps.length : 0, true);
-      const v = await validate(p);
       const t = toEvaluation(await gpu.readFloats(p.trainWs.stats.buffer, 0, 4), 0, classification);
+      const v = await validate(p);
+      // Diverged (the training loss over the epoch, or the validation loss of where it ended,
+      // is not finite): the network goes back to the epoch's start.
+      const diverged = !Number.isFinite(t.loss) ? `its mean training loss is ${t.loss}` : validation && !Number.isFinite(v.loss) ? `the validation loss after it is ${v.loss}` : null;
+      if (diverged) {
+        const encoder = device.createCommandEncoder({ label: 'restore' });
+        copyState(encoder, p.snapshot, p.state);
+        if (statistics) encoder.clearBuffer(net.edgeStats);
+        device.queue.submit([encoder.finish()]);
+        if (statistics) net.noteStatistics(0, true);
+        await gpu.settle();
+        throw new DivergenceError(`training diverged in epoch ${epoch}: ${diverged}; the network is as it was before that epoch (a lower learning rate may help)`);
+      }
       const report: EpochReport = {
         epoch,
         trainLoss: t.loss,
@@ -312,6 +330,13 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     (plans as FitPlans | null)?.owner.destroy();
     owner.destroy();
   }
+}
+
+/** What training changes: the parameter buffer, the optimizer's two moments and its step counter. */
+type TrainedState = [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
+
+function copyState(encoder: GPUCommandEncoder, from: TrainedState, to: TrainedState): void {
+  from.forEach((buffer, k) => encoder.copyBufferToBuffer(buffer, 0, to[k]!, 0, buffer.size));
 }
 
 /**

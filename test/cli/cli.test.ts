@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { exitCodeOf, main } from '../../src/cli/main.js';
+import { DivergenceError, NaNError } from '../../src/errors.js';
 import { ProgressView } from '../../src/cli/progress.js';
 import { checkpointRun } from '../../src/io/checkpoint.js';
 
@@ -248,6 +249,8 @@ describe('senn command line', () => {
     expect([badCell.code, badCell.err]).toEqual([3, expect.stringContaining('line 3, column "b": "oops" is not a number')]);
     const noTarget = await senn('train', '--dataset', path('bad.csv'), '--target', 'label', '--epochs', '1');
     expect([noTarget.code, noTarget.err]).toEqual([3, expect.stringContaining('no column "label"; the columns are a, b, t')]);
+    // NaN in the data is bad input; a run that diverges to NaN failed while running.
+    expect([exitCodeOf(new NaNError('x')), exitCodeOf(new DivergenceError('x'))]).toEqual([3, 1]);
     writeFileSync(path('garbage.senn'), 'not a checkpoint at all');
     expect((await senn('eval', path('garbage.senn'))).code).toBe(3);
   }, 60_000);

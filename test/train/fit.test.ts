@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { spirals } from '../../src/data/generated.js';
-import { AdapterLimitError, ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
+import { AdapterLimitError, ConfigError, DivergenceError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
 import { type LayerWeights, maxParameters, type Network } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
 import type { OptimizerName } from '../../src/train/options.js';
@@ -233,6 +233,35 @@ describe('Network.fit', () => {
     expect(inParts.loss).toBeCloseTo(whole.loss, 6);
     expect(() => rowParts(data, 8)).toThrow(AdapterLimitError);
     net.destroy();
+  });
+
+  it('a diverging run stops with DivergenceError, the network back at the start of the epoch that diverged', async () => {
+    const rng = new Random(3);
+    const rows = 256;
+    const x = Float32Array.from({ length: rows * 2 }, () => rng.uniform(-1, 1));
+    const data = regressionDataset({ x, targets: Float32Array.from({ length: rows }, (_, i) => 3 * x[2 * i]!), features: 2 });
+    // SGD at lr 2 on this task: finite for a few epochs, then the loss overflows.
+    const diverge = async (validation?: typeof data) => {
+      const net = runtime().createNetwork({ sizes: [2, 16, 1], activations: ['relu', 'identity'], seed: 0 });
+      let last = await net.getParameters();
+      const run = net.fit(data, { loss: 'mse', batchSize: 32, epochs: 20, optimizer: { name: 'sgd', lr: 2 }, validation, onEpoch: async () => void (last = await net.getParameters()) });
+      await expect(run).rejects.toThrow(DivergenceError);
+      const message = await run.catch((e: Error) => e.message);
+      expect(await net.getParameters()).toEqual(last);
+      expect(last.every(Number.isFinite)).toBe(true);
+      const loss = (await net.evaluate(data, 'mse')).loss;
+      const epochs = net.history.length;
+      net.destroy();
+      return { message, loss, epochs };
+    };
+    const trainOnly = await diverge();
+    expect(trainOnly.message).toMatch(/^training diverged in epoch \d+: its mean training loss is (NaN|Infinity); the network is as it was before that epoch/);
+    // With validation data, an epoch that ends where the loss overflows counts too: the network
+    // goes back to a state whose loss is finite.
+    const withValidation = await diverge(data);
+    console.info(`divergence: ${trainOnly.message} (loss there ${trainOnly.loss}); with validation: ${withValidation.message} (loss there ${withValidation.loss})`);
+    expect(withValidation.epochs).toBeLessThanOrEqual(trainOnly.epochs);
+    expect(Number.isFinite(withValidation.loss)).toBe(true);
   });
 
   it('trains a regression network with mse', async () => {
