@@ -11,6 +11,13 @@ describe('examples', () => {
     expect(out).toMatch(/\+\d+ split/);
   });
 
+  it('custom-metric.mjs splits by a metric of its own, computed from readEdgeStatistics', () => {
+    const out = execFileSync(process.execPath, ['examples/custom-metric.mjs'], { env: { ...process.env, ROUNDS: '2' }, encoding: 'utf8' });
+    const lines = out.split('\n').filter((l) => l.startsWith('round'));
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/split 4 edges \(signal-to-noise [\d.]+–[\d.]+\) → \d+ params, arch 2-12-4-4-2$/);
+  });
+
   it('the package publishes the library, its CLI, shaders and examples, and nothing else from dist/', () => {
     // dist/ also holds what scripts/run-ts.mjs bundles (benchmarks, profiles) and the demo's build.
     const run = spawnSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8' });
