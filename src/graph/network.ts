@@ -3,8 +3,7 @@ import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
-import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
-import { type Activation, checkActivation } from '../kernels/activation.js';
+import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
@@ -13,9 +12,9 @@ import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
-import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readScores, type ScoreOptions, selectEdges } from './selection.js';
+import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { BlockBuffers } from './blockBuffers.js';
-import { type Block, blockFloats, DENSE_FROM, Structure, storageIndex } from './structure.js';
+import { type Block, blockFloats, Structure } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
 export type * from './networkTypes.js';
@@ -32,40 +31,9 @@ import type {
   SplitReport,
 } from './networkTypes.js';
 
-function checkExpandable(spec: NetworkSpec): number[] {
-  const last = spec.sizes.length - 1;
-  const list = spec.expandable ?? [last];
-  for (const i of list) {
-    if (!Number.isInteger(i) || i < 1 || i > last) throw new ConfigError(`expandable must list level indices in [1, ${last}], got ${i}`);
-  }
-  return [...list];
-}
+import { checkDenseFrom, checkExpandable, checkSpec, maxParameters } from './spec.js';
 
-function checkDenseFrom(denseFrom: number | undefined): number {
-  if (denseFrom === undefined) return DENSE_FROM;
-  if (!(denseFrom >= 0 && denseFrom <= 1)) throw new ConfigError(`denseFrom must be in [0, 1], got ${denseFrom}`);
-  return denseFrom;
-}
-
-function checkSpec(spec: NetworkSpec): Activation[] {
-  const sizes = spec.sizes;
-  if (!Array.isArray(sizes) || sizes.length < 2) throw new ShapeError(`sizes must list at least inputs and outputs, got [${String(sizes)}]`);
-  for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`layer sizes must be positive integers, got [${sizes.join(', ')}]`);
-  const blocks = sizes.length - 1;
-  const activations = spec.activations ?? Array.from({ length: blocks }, (_, i) => (i === blocks - 1 ? 'identity' : 'relu'));
-  if (activations.length !== blocks) {
-    throw new ShapeError(`${blocks} layers need ${blocks} activations, got ${activations.length}`);
-  }
-  return activations.map((a) => checkActivation(a));
-}
-
-/**
- * The most parameters a network can have on the adapter of `gpu`: its largest buffer, the
- * running edge statistics, holds three floats of each.
- */
-export function maxParameters(gpu: Pick<GpuContext, 'limits'>): number {
-  return Math.floor(maxBindingBytes(gpu.limits) / 12);
-}
+export { maxParameters };
 
 /**
  * A feed-forward network whose parameters live in one flat GPU buffer. Create it with
@@ -281,21 +249,7 @@ export class Network implements Trainable {
    */
   async readEdgeStatistics(target: number): Promise<BlockEdgeStatistics[]> {
     this.assertUsable();
-    const blocks = this.current.blocksInto(this.current.level(target).id);
-    const floats = this.current.floats;
-    const [stats, params] = [await this.gpu.readFloats(this.edgeStats, 0, 3 * floats), await this.gpu.readFloats(this.params, 0, floats)];
-    return blocks.map((b) => {
-      const edges = b.topology.srcOf.length;
-      const out: BlockEdgeStatistics = { block: b.id, weights: new Float32Array(edges), sumAbs: new Float32Array(edges), sum: new Float32Array(edges), sumSq: new Float32Array(edges) };
-      for (let e = 0; e < edges; e++) {
-        const k = b.weightOffset + storageIndex(b, e);
-        out.weights[e] = params[k]!;
-        out.sumAbs[e] = stats[3 * k]!;
-        out.sum[e] = stats[3 * k + 1]!;
-        out.sumSq[e] = stats[3 * k + 2]!;
-      }
-      return out;
-    });
+    return readEdgeStatistics(this, this.current.blocksInto(this.current.level(target).id));
   }
 
   /**

@@ -5,6 +5,7 @@ import { type Dispatch, type Recorder, submitDispatches } from '../kernels/dispa
 import type { KernelCache } from '../kernels/kernel.js';
 import { AGGREGATIONS, type Aggregation, METRICS, type Metric, scoreBlock, scoreBounds, selectScores } from '../kernels/score.js';
 import type { EdgeRef } from './growth.js';
+import type { BlockEdgeStatistics } from './networkTypes.js';
 import { type Block, blockFloats, isMasked, type Structure, storageIndex } from './structure.js';
 
 /** How edges are scored. */
@@ -135,6 +136,25 @@ export async function readScores(net: Scorable, blocks: readonly Block[], option
   } finally {
     owner.destroy();
   }
+}
+
+/** Each edge of `blocks`' weight and running sums Σ|g|, Σg, Σg², block by block in edge-id order. */
+export async function readEdgeStatistics(net: Scorable, blocks: readonly Block[]): Promise<BlockEdgeStatistics[]> {
+  const floats = net.structure.floats;
+  const stats = await net.gpu.readFloats(net.edgeStats, 0, 3 * floats);
+  const params = await net.gpu.readFloats(net.params, 0, floats);
+  return blocks.map((b) => {
+    const edges = b.topology.srcOf.length;
+    const out: BlockEdgeStatistics = { block: b.id, weights: new Float32Array(edges), sumAbs: new Float32Array(edges), sum: new Float32Array(edges), sumSq: new Float32Array(edges) };
+    for (let e = 0; e < edges; e++) {
+      const k = b.weightOffset + storageIndex(b, e);
+      out.weights[e] = params[k]!;
+      out.sumAbs[e] = stats[3 * k]!;
+      out.sum[e] = stats[3 * k + 1]!;
+      out.sumSq[e] = stats[3 * k + 2]!;
+    }
+    return out;
+  });
 }
 
 /**
