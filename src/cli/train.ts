@@ -178,9 +178,9 @@ function scheduleArgs(v: Values, previous: LrSchedule | null): LrSchedule | null
   const kept = previous?.name === name ? (previous as Partial<Record<'everyEpochs' | 'gamma' | 'minLr' | 'warmupEpochs', number>>) : {};
   const warmupEpochs = numberOption('warmup-epochs', v['warmup-epochs'], kept.warmupEpochs ?? 0);
   if (name === 'step') {
-    const every = v['lr-step-epochs'] ?? (kept.everyEpochs === undefined ? undefined : String(kept.everyEpochs));
-    if (every === undefined) throw new ConfigError('--lr-schedule step needs --lr-step-epochs N');
-    return { name, everyEpochs: numberOption('lr-step-epochs', every, 0), gamma: numberOption('lr-gamma', v['lr-gamma'], kept.gamma ?? 0.1), warmupEpochs };
+    if (v['lr-step-epochs'] === undefined && kept.everyEpochs === undefined) throw new ConfigError('--lr-schedule step needs --lr-step-epochs N');
+    const everyEpochs = numberOption('lr-step-epochs', v['lr-step-epochs'], kept.everyEpochs ?? 0);
+    return { name, everyEpochs, gamma: numberOption('lr-gamma', v['lr-gamma'], kept.gamma ?? 0.1), warmupEpochs };
   }
   if (name === 'cosine') return { name, minLr: numberOption('min-lr', v['min-lr'], kept.minLr ?? 0), warmupEpochs };
   return { name: 'constant', warmupEpochs };
