@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Dataset, splitDataset } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
@@ -43,6 +43,8 @@ Options:
   --seed N           seed of initialisation, split and shuffles       (default 0)
   --val-fraction X   share of the training set held out for validation (default 0.2)
   --save FILE        write a checkpoint (graph, weights, optimizer state, history) when done
+  --save-every N     also write it every N epochs while training (the network as it is then),
+                     so a crash loses at most N epochs; each write replaces the file whole
   --resume FILE      continue training the checkpoint FILE (its dataset and options are the
                      defaults; --epochs more epochs); combine with --save to keep the result
   --json FILE        write the run (senn's version, adapter, args, epochs, growth, test) as JSON
@@ -113,6 +115,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   'val-fraction': { type: 'string' },
   save: { type: 'string' },
+  'save-every': { type: 'string' },
   resume: { type: 'string' },
   json: { type: 'string' },
   ...ADAPTER_OPTIONS,
@@ -260,6 +263,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
   const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
   const args = resolveArgs(v, previous);
+  const saveEvery = v['save-every'] === undefined ? null : numberOption('save-every', v['save-every'], 0);
+  if (saveEvery !== null && !(Number.isInteger(saveEvery) && saveEvery >= 1)) throw new ConfigError(`--save-every must be a positive integer, got ${v['save-every']}`);
+  if (saveEvery !== null && !v.save) throw new ConfigError('--save-every needs --save FILE (where to write)');
   if (resumed && args.dataset !== resumed.run.data.dataset) {
     throw new ConfigError(`--resume: the checkpoint was trained on ${resumed.run.data.dataset}, not ${args.dataset}`);
   }
@@ -282,8 +288,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
         (resumed ? `, resuming after ${net.history.length} epochs` : ''),
     );
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
+    const run: SavedRun = { data: data.recipe, args: { ...args } };
+    const save = async (network: Network) => writeWhole(v.save!, await runtime.saveNetwork(network, { ...run }));
+    const periodic = saveEvery ? { every: saveEvery, save } : null;
     const stop = new AbortController();
-    const result = await whileInterruptible(stop, () => runTraining(net, args, train, validation, regression, best, stop.signal));
+    const result = await whileInterruptible(stop, () => runTraining(net, args, train, validation, regression, best, stop.signal, periodic));
     if (stop.signal.aborted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
     if (best?.bytes && best.epoch !== net.history.length) {
       net.destroy();
@@ -295,8 +304,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const quality = regression ? `rmse ${Math.sqrt(test.loss).toFixed(4)}` : `accuracy ${(100 * test.accuracy).toFixed(2)}%`;
     console.log(`test: loss ${test.loss.toFixed(4)}  ${quality}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
     if (v.save) {
-      const run: SavedRun = { data: data.recipe, args: { ...args } };
-      writeFileSync(v.save, await runtime.saveNetwork(net, { ...run }));
+      await save(net);
       console.log(`senn: saved ${v.save}`);
     }
     if (v.json) {
@@ -372,8 +380,23 @@ async function whileInterruptible<T>(stop: AbortController, body: () => Promise<
   }
 }
 
-/** Fit with the console views: progress bar, epoch lines, growth events. */
-async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, best: BestEpoch | null, signal: AbortSignal) {
+/** Write `bytes` to `path` through a temporary file beside it, so the file is never half written. */
+function writeWhole(path: string, bytes: Uint8Array): void {
+  writeFileSync(`${path}.tmp`, bytes);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Fit with the console views: progress bar, epoch lines, growth events; `periodic` saves every so many epochs. */
+async function runTraining(
+  net: Network,
+  args: TrainArgs,
+  train: Dataset,
+  validation: Dataset,
+  regression: boolean,
+  best: BestEpoch | null,
+  signal: AbortSignal,
+  periodic: { every: number; save: (net: Network) => Promise<void> } | null,
+) {
   const progress = new ProgressView();
   const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
   const say = (line: string) => {
@@ -402,6 +425,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
       say(formatEpoch({ ...r, epoch: r.epoch + before }, regression, train.rows / r.seconds, args.schedule !== null));
       for (const line of pending.splice(0)) say(line);
       await best?.offer(net, r);
+      if (periodic && r.epoch % periodic.every === 0 && r.epoch < args.epochs) await periodic.save(net);
     },
     ...(args.expansion
       ? {

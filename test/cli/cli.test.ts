@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exitCodeOf, main } from '../../src/cli/main.js';
 import { DivergenceError, NaNError } from '../../src/errors.js';
 import { ProgressView } from '../../src/cli/progress.js';
-import { checkpointRun } from '../../src/io/checkpoint.js';
+import { checkpointRun, describeCheckpoint } from '../../src/io/checkpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'senn-cli-'));
 const path = (name: string) => join(dir, name);
@@ -101,6 +101,29 @@ describe('senn command line', () => {
     const run = JSON.parse(readFileSync(path('stopped.json'), 'utf8'));
     expect([run.interrupted, run.epochs.length]).toEqual([true, epochs]);
     expect(existsSync(path('stopped.senn'))).toBe(true);
+  }, 60_000);
+
+  it('--save-every writes the checkpoint while training: a run killed after its fifth epoch leaves a whole checkpoint of an even epoch', async () => {
+    // SIGKILL stands for a crash: nothing runs after it, so the file holds the last periodic save.
+    const file = path('every.senn');
+    const child = spawn(process.execPath, ['bin/senn.js', 'train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '1000', '--software', '--save', file, '--save-every', '2']);
+    let out = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += String(d);
+        // Epoch 4's save came before epoch 5 trained.
+        if (out.includes('epoch   5 ')) child.kill('SIGKILL');
+      });
+      child.on('exit', () => resolve());
+    });
+    const saved = describeCheckpoint(new Uint8Array(readFileSync(file)));
+    expect(saved.history.length % 2).toBe(0);
+    expect(saved.history.length).toBeGreaterThanOrEqual(4);
+    expect(saved.history.length).toBeLessThan(1000);
+    const noFile = await senn('train', '--dataset', 'xor', '--save-every', '2');
+    expect([noFile.code, noFile.err]).toEqual([2, expect.stringContaining('--save-every needs --save FILE')]);
+    const zero = await senn('train', '--dataset', 'xor', '--save', path('x.senn'), '--save-every', '0');
+    expect([zero.code, zero.err]).toEqual([2, expect.stringContaining('--save-every must be a positive integer, got 0')]);
   }, 60_000);
 
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
