@@ -82,6 +82,7 @@ function settings(data: DemoData): RunSettings {
     epochs: num('epochs'),
     batch: num('batch'),
     lr: num('lr'),
+    schedule: $<HTMLSelectElement>('schedule').value === 'cosine' ? { name: 'cosine' } : null,
     seed: 0,
     expansion: {
       chooseThreshold: num('chooseThreshold'),
@@ -118,7 +119,8 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   // A reset while the boundary was drawn: the status line is the new run's.
   if (!current()) return;
   const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
-  status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters`);
+  const rate = $<HTMLSelectElement>('schedule').value === 'constant' ? '' : `, learning rate ${r.lr.toPrecision(2)}`;
+  status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters${rate}`);
 }
 
 /** The settings are read when a run starts: locked while one is under way, so what they show is what runs. */

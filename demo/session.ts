@@ -1,6 +1,6 @@
 // One training run of the demo: builds the network, runs fit with expansion, and lets the
 // page pause, resume and stop it between epochs.
-import type { EpochReport, ExpandEvent, ExpansionOptions, Network, PruneEvent, Runtime } from '../src/index.js';
+import type { EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, Runtime } from '../src/index.js';
 import type { DemoData } from './data.js';
 
 export interface RunSettings {
@@ -8,6 +8,8 @@ export interface RunSettings {
   epochs: number;
   batch: number;
   lr: number;
+  /** Null: the constant rate. */
+  schedule: LrSchedule | null;
   seed: number;
   expansion: ExpansionOptions;
 }
@@ -50,6 +52,7 @@ export class Session {
         signal: this.stopping.signal,
         loss: data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
         optimizer: { name: 'adam', lr: s.lr },
+        ...(s.schedule ? { schedule: s.schedule } : {}),
         batchSize: s.batch,
         epochs: s.epochs,
         validation: data.validation,

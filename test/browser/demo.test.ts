@@ -10,7 +10,7 @@ interface DemoState {
   ready: boolean;
   state: string;
   adapter: string;
-  epochs: { epoch: number; params: number; valAccuracy: number }[];
+  epochs: { epoch: number; params: number; valAccuracy: number; lr: number }[];
   events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
   error: string | null;
 }
@@ -138,15 +138,22 @@ describe('the demo page in headless Chromium', () => {
     await page.close();
   });
 
-  it('fits the 2-D regression task and draws its predicted surface', async () => {
+  it('fits the 2-D regression task with a cosine rate schedule and draws its predicted surface', async () => {
     const { page, errors } = await openDemo();
     await page.select('#dataset', 'regression');
     await setField(page, 'epochs', '6');
+    await page.select('#schedule', 'cosine');
     await page.click('#start');
     await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 120_000, polling: 200 });
     const s = await state(page);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(6);
+    // The rate falls from about the preset's 0.01 towards 0 over the run, and the status line shows it.
+    const rates = s.epochs.map((e) => e.lr);
+    expect(rates.every((r, i) => i === 0 || r < rates[i - 1]!)).toBe(true);
+    expect(rates[0]).toBeGreaterThan(0.009);
+    expect(rates[5]).toBeLessThan(1e-4);
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/learning rate [\d.e-]+ — finished$/);
     expect(await page.$eval('#qualityTitle', (el) => el.textContent)).toBe('Validation RMSE');
     expect(await page.$eval('#boundaryTitle', (el) => el.textContent)).toBe('Predicted surface');
     expect(await page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(6);
