@@ -51,6 +51,8 @@ Options:
   --keep-best        end with the network of the epoch of lowest validation loss (among
                      epochs without growth) instead of the last one: test, --save and
                      --json use it
+  --early-stop N     stop when the validation loss has not improved on its lowest for N
+                     epochs (growth included: a stall that growth does not mend ends the run)
 
 Ctrl-C stops training at the end of the epoch in progress and goes on as if the run had
 ended there (test, --save, --json); a second Ctrl-C quits at once.
@@ -120,6 +122,7 @@ const OPTIONS = {
   json: { type: 'string' },
   ...ADAPTER_OPTIONS,
   'keep-best': { type: 'boolean', default: false },
+  'early-stop': { type: 'string' },
   expand: { type: 'boolean', default: false },
   expandable: { type: 'string' },
   metric: { type: 'string' },
@@ -266,6 +269,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const saveEvery = v['save-every'] === undefined ? null : numberOption('save-every', v['save-every'], 0);
   if (saveEvery !== null && !(Number.isInteger(saveEvery) && saveEvery >= 1)) throw new ConfigError(`--save-every must be a positive integer, got ${v['save-every']}`);
   if (saveEvery !== null && !v.save) throw new ConfigError('--save-every needs --save FILE (where to write)');
+  const patience = v['early-stop'] === undefined ? null : numberOption('early-stop', v['early-stop'], 0);
+  if (patience !== null && !(Number.isInteger(patience) && patience >= 1)) throw new ConfigError(`--early-stop must be a positive integer, got ${v['early-stop']}`);
   if (resumed && args.dataset !== resumed.run.data.dataset) {
     throw new ConfigError(`--resume: the checkpoint was trained on ${resumed.run.data.dataset}, not ${args.dataset}`);
   }
@@ -291,9 +296,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const run: SavedRun = { data: data.recipe, args: { ...args } };
     const save = async (network: Network) => writeWhole(v.save!, await runtime.saveNetwork(network, { ...run }));
     const periodic = saveEvery ? { every: saveEvery, save } : null;
+    // Aborted with the reason 'interrupt' (Ctrl-C) or 'early-stop' (--early-stop).
     const stop = new AbortController();
-    const result = await whileInterruptible(stop, () => runTraining(net, args, train, validation, regression, best, stop.signal, periodic));
-    if (stop.signal.aborted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
+    const result = await whileInterruptible(stop, () => runTraining(net, args, train, validation, regression, best, stop, periodic, patience));
+    const interrupted = stop.signal.reason === 'interrupt';
+    if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
+    if (result.early) {
+      console.log(
+        `senn: stopped early after ${result.epochs.length} of ${args.epochs} epochs: the validation loss has not improved on ${result.early.loss.toFixed(4)} ` +
+          `(epoch ${result.early.epoch}) for ${patience} epochs`,
+      );
+    }
     if (best?.bytes && best.epoch !== net.history.length) {
       net.destroy();
       net = runtime.loadNetwork(best.bytes);
@@ -330,7 +343,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
         test: { loss: test.loss, accuracy: test.accuracy },
         params: net.parameterCount,
         ...(best ? { keptEpoch: best.epoch ?? null } : {}),
-        ...(stop.signal.aborted ? { interrupted: true } : {}),
+        ...(interrupted ? { interrupted: true } : {}),
+        ...(result.early ? { earlyStop: { patience, bestEpoch: result.early.epoch, bestLoss: result.early.loss } } : {}),
       };
       writeFileSync(v.json, `${JSON.stringify(json, null, 2)}\n`);
     }
@@ -369,7 +383,7 @@ class BestEpoch {
 async function whileInterruptible<T>(stop: AbortController, body: () => Promise<T>): Promise<T> {
   const onInterrupt = () => {
     if (stop.signal.aborted) process.exit(130);
-    stop.abort();
+    stop.abort('interrupt');
     process.stderr.write('\nsenn: stopping after the epoch in progress (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onInterrupt);
@@ -394,9 +408,14 @@ async function runTraining(
   validation: Dataset,
   regression: boolean,
   best: BestEpoch | null,
-  signal: AbortSignal,
+  stop: AbortController,
   periodic: { every: number; save: (net: Network) => Promise<void> } | null,
+  patience: number | null,
 ) {
+  // The lowest validation loss so far (epochs counted across runs, as the lines print them) and,
+  // once --early-stop fires, where it was.
+  const lowest = { loss: Number.POSITIVE_INFINITY, epoch: 0 };
+  const early: { at: { loss: number; epoch: number } | null } = { at: null };
   const progress = new ProgressView();
   const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
   const say = (line: string) => {
@@ -415,7 +434,7 @@ async function runTraining(
     loss: regression ? 'mse' : 'softmax-cross-entropy',
     optimizer,
     ...(args.schedule ? { schedule: args.schedule } : {}),
-    signal,
+    signal: stop.signal,
     batchSize: args.batch,
     epochs: args.epochs,
     validation,
@@ -426,6 +445,11 @@ async function runTraining(
       for (const line of pending.splice(0)) say(line);
       await best?.offer(net, r);
       if (periodic && r.epoch % periodic.every === 0 && r.epoch < args.epochs) await periodic.save(net);
+      if (r.valLoss < lowest.loss) Object.assign(lowest, { loss: r.valLoss, epoch: r.epoch + before });
+      else if (patience !== null && r.epoch + before - lowest.epoch >= patience && !stop.signal.aborted) {
+        early.at = { ...lowest };
+        stop.abort('early-stop');
+      }
     },
     ...(args.expansion
       ? {
@@ -447,6 +471,6 @@ async function runTraining(
       : {}),
   });
   progress.clear();
-  return { epochs, events };
+  return { epochs, events, early: early.at };
 }
 

@@ -126,6 +126,23 @@ describe('senn command line', () => {
     expect([zero.code, zero.err]).toEqual([2, expect.stringContaining('--save-every must be a positive integer, got 0')]);
   }, 60_000);
 
+  it('--early-stop ends the run once the validation loss has not improved for N epochs', async () => {
+    const run = await senn('train', '--dataset', 'spirals', '--epochs', '300', '--lr', '0.03', '--early-stop', '2', '--software', '--json', path('early.json'));
+    expect(run.code, run.err).toBe(0);
+    const json = JSON.parse(readFileSync(path('early.json'), 'utf8'));
+    const epochs = json.epochs.length;
+    expect(epochs).toBeLessThan(300);
+    // It stopped two epochs after the lowest validation loss, which no later epoch beat.
+    expect(json.earlyStop.bestEpoch).toBe(epochs - 2);
+    const losses = json.epochs.map((e: { valLoss: number }) => e.valLoss);
+    expect(Math.min(...losses)).toBe(json.earlyStop.bestLoss);
+    expect(losses.indexOf(json.earlyStop.bestLoss) + 1).toBe(json.earlyStop.bestEpoch);
+    expect(run.out).toContain(`senn: stopped early after ${epochs} of 300 epochs: the validation loss has not improved on`);
+    expect(json.interrupted).toBeUndefined();
+    const bad = await senn('train', '--dataset', 'xor', '--early-stop', '0');
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--early-stop must be a positive integer, got 0')]);
+  }, 60_000);
+
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--software', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);
