@@ -1,5 +1,5 @@
 // Datasets of the demo: generated in the page, or IDX image files fetched from the demo server.
-import { classificationDataset, type Dataset, parseIdx, regression2d, spirals, splitDataset, subset } from '../src/index.js';
+import { type Dataset, DatasetError, fetchIdxDataset, regression2d, spirals, splitDataset, subset } from '../src/index.js';
 
 export type DemoDataset = 'spirals' | 'regression' | 'mnist' | 'fashion-mnist';
 
@@ -11,24 +11,18 @@ export interface DemoData {
   features: number;
 }
 
-/** Bytes of an IDX file, gunzipped in the browser when the server sent the .gz. */
-async function fetchIdx(url: string) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText} — start the demo with "npm start" so the data are served`);
-  let bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  }
-  return parseIdx(bytes, url);
-}
-
+/** The training images of `name` from the demo server (gunzipped in the page when it sends the .gz). */
 async function images(name: 'mnist' | 'fashion-mnist', rows: number): Promise<Dataset> {
-  const [x, labels] = await Promise.all([fetchIdx(`data/${name}/train-images-idx3-ubyte`), fetchIdx(`data/${name}/train-labels-idx1-ubyte`)]);
-  const [count, h, w] = x.dims;
-  const all = classificationDataset({ x: x.data, labels: labels.data, features: h! * w!, classes: 10, name });
-  const keep = Math.min(rows, count!);
-  return keep < count! ? subset(all, Array.from({ length: keep }, (_, i) => i), name) : all;
+  let all: Dataset;
+  try {
+    all = await fetchIdxDataset({ images: `data/${name}/train-images-idx3-ubyte`, labels: `data/${name}/train-labels-idx1-ubyte`, name });
+  } catch (error) {
+    // A request that failed: the page was most likely not served by the demo's server.
+    if (error instanceof DatasetError) throw new Error(`${error.message} — start the demo with "npm start" so the data are served`);
+    throw error;
+  }
+  const keep = Math.min(rows, all.rows);
+  return keep < all.rows ? subset(all, Array.from({ length: keep }, (_, i) => i), name) : all;
 }
 
 /** Load `name` with `rows` training rows (a fifth more are held out for validation). */

@@ -31,7 +31,7 @@ export {
   splitDataset,
   hasNegativeFeatures,
 } from './data/dataset.js';
-export { parseIdx, type IdxArray } from './data/idx.js';
+export { parseIdx, idxDataset, fetchIdx, fetchIdxDataset, type IdxArray } from './data/idx.js';
 export { featureStats, standardize, type FeatureStats } from './data/normalize.js';
 export { spirals, xor, regression2d, regressionTarget } from './data/generated.js';
 export { Random } from './data/random.js';

