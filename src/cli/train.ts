@@ -53,11 +53,11 @@ Options:
                      --json use it
   --early-stop N     stop when the validation loss has not improved on its lowest for N
                      epochs (growth included: a stall that growth does not mend ends the run)
+${ADAPTER_HELP}
+  -h, --help         show this help
 
 Ctrl-C stops training at the end of the epoch in progress and goes on as if the run had
 ended there (test, --save, --json); a second Ctrl-C quits at once.
-${ADAPTER_HELP}
-  -h, --help         show this help
 
 Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --expand                  grow the network while it trains
