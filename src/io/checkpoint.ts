@@ -214,9 +214,12 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
     }
     neurons += l.size;
   }
+  const ids = new Set(g.levels.map((l) => l.id));
+  if (ids.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
   let edges = 0;
-  for (const b of g.blocks) {
+  for (const [i, b] of g.blocks.entries()) {
     if (!isInt(b.src) || !isInt(b.dst) || !isInt(b.edges) || (b.form !== 'dense' && b.form !== 'sparse')) throw new CheckpointError(`checkpoint block ${JSON.stringify(b)} is malformed`);
+    if (!ids.has(b.src) || !ids.has(b.dst)) throw new CheckpointError(`checkpoint block ${i} joins unknown levels ${b.src} → ${b.dst}`);
     edges += b.edges;
   }
   // Refuse before allocating anything the adapter could not hold.
@@ -258,8 +261,6 @@ export interface CheckpointSummary {
  */
 export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
   const g = graphOf(safetensorsMetadata(bytes), Number.POSITIVE_INFINITY);
-  const ids = new Set(g.levels.map((l) => l.id));
-  for (const b of g.blocks) if (!ids.has(b.src) || !ids.has(b.dst)) throw new CheckpointError(`checkpoint block ${b.src} → ${b.dst} joins unknown levels`);
   const biases = g.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
   return {
     version: g.version,
@@ -291,12 +292,11 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
   try {
     const { tensors, metadata } = decodeSafetensors(bytes, maxBytes);
     const g = graphOf(metadata, maxParameters(runtime.gpu));
+    // checkGraph found every block's levels, each id once.
     const sizes = new Map(g.levels.map((l) => [l.id, l.size]));
-    if (sizes.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
     const specs: BlockSpec[] = g.blocks.map((b, i) => {
-      const src = sizes.get(b.src);
-      const dst = sizes.get(b.dst);
-      if (src === undefined || dst === undefined) throw new CheckpointError(`checkpoint block ${i} joins unknown levels ${b.src} → ${b.dst}`);
+      const src = sizes.get(b.src)!;
+      const dst = sizes.get(b.dst)!;
       if (b.form === 'dense') {
         if (b.edges !== src * dst) throw new CheckpointError(`checkpoint block ${i} is dense but has ${b.edges} of ${src * dst} edges`);
         return { src: b.src, dst: b.dst, topology: completeBlock(dst, src), form: 'dense' };
