@@ -21,8 +21,8 @@ export class DTypeError extends SennError {}
 export class NaNError extends SennError {}
 
 /**
- * Training diverged: an epoch's mean training loss came out NaN or infinite (fit restores the
- * network to that epoch's start before it throws this).
+ * Training diverged: an epoch's mean training loss, or the validation loss where it ended,
+ * came out NaN or infinite (fit restores the network to that epoch's start before it throws this).
  */
 export class DivergenceError extends NaNError {}
 

@@ -20,6 +20,8 @@ export type LrSchedule =
   | { name: 'cosine'; minLr?: number; warmupEpochs?: number };
 
 export type ScheduleName = LrSchedule['name'];
+/** A step schedule's factor when it names none (PyTorch's StepLR default). */
+const STEP_GAMMA = 0.1;
 export const SCHEDULES: readonly ScheduleName[] = ['constant', 'step', 'cosine'];
 
 /** A schedule with its defaults applied and checked against the call's epochs and lr; throws {@link ConfigError}. */
@@ -32,7 +34,7 @@ export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: n
   if (!Number.isInteger(warmupEpochs) || warmupEpochs < 0) throw new ConfigError(`schedule.warmupEpochs must be a non-negative integer, got ${warmupEpochs}`);
   if (s.name === 'constant') return { name: 'constant', warmupEpochs };
   if (s.name === 'step') {
-    const gamma = s.gamma ?? 0.1;
+    const gamma = s.gamma ?? STEP_GAMMA;
     if (!Number.isInteger(s.everyEpochs) || s.everyEpochs < 1) throw new ConfigError(`schedule.everyEpochs must be a positive integer, got ${s.everyEpochs}`);
     if (!(Number.isFinite(gamma) && gamma > 0 && gamma <= 1)) throw new ConfigError(`schedule.gamma must be in (0, 1], got ${gamma}`);
     return { name: 'step', everyEpochs: s.everyEpochs, gamma, warmupEpochs };
@@ -52,7 +54,7 @@ export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: n
 export function scheduleSteps(s: LrSchedule | null, epochs: number, stepsPerEpoch: number): ScheduleSteps {
   if (s === null) return CONSTANT_STEPS;
   const base = { ...CONSTANT_STEPS, warmup: (s.warmupEpochs ?? 0) * stepsPerEpoch, total: epochs * stepsPerEpoch };
-  if (s.name === 'step') return { ...base, schedule: 1, every: s.everyEpochs * stepsPerEpoch, gamma: s.gamma ?? 0.1 };
+  if (s.name === 'step') return { ...base, schedule: 1, every: s.everyEpochs * stepsPerEpoch, gamma: s.gamma ?? STEP_GAMMA };
   if (s.name === 'cosine') return { ...base, schedule: 2, min_lr: s.minLr ?? 0 };
   return base;
 }
