@@ -53,6 +53,9 @@ Options:
                      --json use it
   --early-stop N     stop when the validation loss has not improved on its lowest for N
                      epochs (growth included: a stall that growth does not mend ends the run)
+  --max-upload-mb N  hold at most N MiB of the training (and of the validation) data on the
+                     GPU at once; larger data is written there a part at a time each epoch,
+                     with the same result          (default: one buffer of the adapter)
 ${ADAPTER_HELP}
   -h, --help         show this help
 
@@ -123,6 +126,7 @@ const OPTIONS = {
   ...ADAPTER_OPTIONS,
   'keep-best': { type: 'boolean', default: false },
   'early-stop': { type: 'string' },
+  'max-upload-mb': { type: 'string' },
   expand: { type: 'boolean', default: false },
   expandable: { type: 'string' },
   metric: { type: 'string' },
@@ -271,6 +275,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (saveEvery !== null && !v.save) throw new ConfigError('--save-every needs --save FILE (where to write)');
   const patience = v['early-stop'] === undefined ? null : numberOption('early-stop', v['early-stop'], 0);
   if (patience !== null && !(Number.isInteger(patience) && patience >= 1)) throw new ConfigError(`--early-stop must be a positive integer, got ${v['early-stop']}`);
+  const uploadMb = v['max-upload-mb'] === undefined ? null : numberOption('max-upload-mb', v['max-upload-mb'], 0);
+  if (uploadMb !== null && !(uploadMb > 0)) throw new ConfigError(`--max-upload-mb must be a positive number, got ${v['max-upload-mb']}`);
   if (resumed && args.dataset !== resumed.run.data.dataset) {
     throw new ConfigError(`--resume: the checkpoint was trained on ${resumed.run.data.dataset}, not ${args.dataset}`);
   }
@@ -298,7 +304,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const periodic = saveEvery ? { every: saveEvery, save } : null;
     // Aborted with the reason 'interrupt' (Ctrl-C) or 'early-stop' (--early-stop).
     const stop = new AbortController();
-    const result = await whileInterruptible(stop, () => runTraining(net, args, train, validation, regression, best, stop, periodic, patience));
+    const result = await whileInterruptible(stop, () =>
+      runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadMb === null ? null : Math.floor(uploadMb * 2 ** 20) }),
+    );
     const interrupted = stop.signal.reason === 'interrupt';
     if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
     if (result.early) {
@@ -400,18 +408,19 @@ function writeWhole(path: string, bytes: Uint8Array): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** Fit with the console views: progress bar, epoch lines, growth events; `periodic` saves every so many epochs. */
-async function runTraining(
-  net: Network,
-  args: TrainArgs,
-  train: Dataset,
-  validation: Dataset,
-  regression: boolean,
-  best: BestEpoch | null,
-  stop: AbortController,
-  periodic: { every: number; save: (net: Network) => Promise<void> } | null,
-  patience: number | null,
-) {
+/** How a run is steered besides its training arguments (--keep-best, Ctrl-C, --save-every, --early-stop, --max-upload-mb). */
+interface RunControls {
+  best: BestEpoch | null;
+  stop: AbortController;
+  /** Saves every so many epochs. */
+  periodic: { every: number; save: (net: Network) => Promise<void> } | null;
+  patience: number | null;
+  maxUploadBytes: number | null;
+}
+
+/** Fit with the console views: progress bar, epoch lines, growth events. */
+async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, controls: RunControls) {
+  const { best, stop, periodic, patience, maxUploadBytes } = controls;
   // The lowest validation loss so far (epochs counted across runs, as the lines print them) and,
   // once --early-stop fires, where it was.
   const lowest = { loss: Number.POSITIVE_INFINITY, epoch: 0 };
@@ -435,6 +444,7 @@ async function runTraining(
     optimizer,
     ...(args.schedule ? { schedule: args.schedule } : {}),
     signal: stop.signal,
+    ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     batchSize: args.batch,
     epochs: args.epochs,
     validation,

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
-import { uploadStorage } from '../gpu/upload.js';
+import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import type { GatherSource } from '../kernels/gather.js';
 import type { Dataset } from './dataset.js';
 
@@ -15,22 +15,53 @@ export interface GpuDataset {
   readonly targets: OwnedBuffer | null;
 }
 
+/** Words a row of `data`'s inputs takes on the GPU: bytes packed four to a word (rows start on a word), or f32 values. */
+function rowWordsOf(data: Dataset): number {
+  return data.x instanceof Uint8Array ? Math.ceil(data.features / 4) : data.features;
+}
+
+/** Bytes a row of `data` takes on the GPU: its inputs and its label or targets. */
+export function gpuRowBytes(data: Dataset): number {
+  return rowWordsOf(data) * 4 + (data.targets ? (data.targetCount ?? 1) : 1) * 4;
+}
+
+/** Rows `start ..< end` of `data` as a dataset of views (no copies). */
+export function rowRange(data: Dataset, start: number, end: number): Dataset {
+  const features = data.features;
+  const targets = data.targetCount ?? 1;
+  return {
+    ...data,
+    rows: end - start,
+    x: data.x.subarray(start * features, end * features),
+    ...(data.labels ? { labels: data.labels.subarray(start, end) } : {}),
+    ...(data.targets ? { targets: data.targets.subarray(start * targets, end * targets) } : {}),
+  };
+}
+
+/**
+ * Copy `count` rows of `data` into `out` in the GPU layout (see {@link rowWordsOf}): the rows
+ * `order[from ..< from + count]`, or `from ..< from + count` where `order` is null.
+ */
+function packInputs(data: Dataset, out: Uint8Array | Float32Array, order: Uint32Array | null, from: number, count: number): void {
+  const f = data.features;
+  const stride = data.x instanceof Uint8Array ? rowWordsOf(data) * 4 : f;
+  for (let r = 0; r < count; r++) {
+    const row = order ? order[from + r]! : from + r;
+    out.set(data.x.subarray(row * f, row * f + f), r * stride);
+  }
+}
+
 /** Upload `data` into buffers owned by `owner`. */
 export function uploadDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset): GpuDataset {
   const device = gpu.device;
+  const xRowWords = rowWordsOf(data);
   let x: OwnedBuffer;
-  let xRowWords: number;
-  if (data.x instanceof Uint8Array) {
-    xRowWords = Math.ceil(data.features / 4);
-    let packed: Uint8Array = data.x;
-    if (data.features % 4 !== 0) {
-      // Rows must start on a word boundary for the gather kernel; pad each row.
-      packed = new Uint8Array(data.rows * xRowWords * 4);
-      for (let r = 0; r < data.rows; r++) packed.set(data.x.subarray(r * data.features, (r + 1) * data.features), r * xRowWords * 4);
-    }
+  if (data.x instanceof Uint8Array && data.features % 4 !== 0) {
+    // Rows must start on a word boundary for the gather kernel; pad each row.
+    const packed = new Uint8Array(data.rows * xRowWords * 4);
+    packInputs(data, packed, null, 0, data.rows);
     x = uploadStorage(device, owner, `${data.name}.x`, packed);
   } else {
-    xRowWords = data.features;
     x = uploadStorage(device, owner, `${data.name}.x`, data.x);
   }
   return {
@@ -40,5 +71,56 @@ export function uploadDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset
     xRowWords,
     labels: data.labels ? uploadStorage(device, owner, `${data.name}.labels`, data.labels) : null,
     targets: data.targets ? uploadStorage(device, owner, `${data.name}.targets`, data.targets) : null,
+  };
+}
+
+/**
+ * A dataset too large to hold on the GPU whole: buffers for `partRows` of its rows, refilled
+ * from the CPU a part at a time. `data` is its first `partRows` rows (the shape the buffers
+ * hold); `source` the whole dataset.
+ */
+export interface StreamedDataset extends GpuDataset {
+  readonly source: Dataset;
+  readonly partRows: number;
+  /**
+   * Write `count` (≤ `partRows`) rows of the source into the buffers, in order: the rows
+   * `order[from ..< from + count]`, or `from ..< from + count` where `order` is null. Queued
+   * after all GPU work submitted before it, so the work submitted so far reads the previous part.
+   */
+  fill(order: Uint32Array | null, from: number, count: number): void;
+}
+
+/** Buffers for `partRows` rows of `data`, owned by `owner`, and the staging arrays that refill them. */
+export function streamDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset, partRows: number): StreamedDataset {
+  const device = gpu.device;
+  const xRowWords = rowWordsOf(data);
+  const u8 = data.x instanceof Uint8Array;
+  const xStage = u8 ? new Uint8Array(partRows * xRowWords * 4) : new Float32Array(partRows * xRowWords);
+  const targetCount = data.targetCount ?? 1;
+  const labelStage = data.labels ? new Uint32Array(partRows) : null;
+  const targetStage = data.targets ? new Float32Array(partRows * targetCount) : null;
+  const x = storageBuffer(device, owner, `${data.name}.x (a part)`, xStage.byteLength);
+  const labels = labelStage ? storageBuffer(device, owner, `${data.name}.labels (a part)`, labelStage.byteLength) : null;
+  const targets = targetStage ? storageBuffer(device, owner, `${data.name}.targets (a part)`, targetStage.byteLength) : null;
+  return {
+    data: rowRange(data, 0, partRows),
+    source: data,
+    partRows,
+    x,
+    xSource: u8 ? 'u8' : 'f32',
+    xRowWords,
+    labels,
+    targets,
+    fill(order, from, count) {
+      packInputs(data, xStage, order, from, count);
+      writeView(device, x.buffer, 0, xStage.subarray(0, count * (u8 ? xRowWords * 4 : xRowWords)));
+      for (let r = 0; r < count; r++) {
+        const row = order ? order[from + r]! : from + r;
+        if (labelStage) labelStage[r] = data.labels![row]!;
+        if (targetStage) targetStage.set(data.targets!.subarray(row * targetCount, (row + 1) * targetCount), r * targetCount);
+      }
+      if (labelStage) writeView(device, labels!.buffer, 0, labelStage.subarray(0, count));
+      if (targetStage) writeView(device, targets!.buffer, 0, targetStage.subarray(0, count * targetCount));
+    },
   };
 }

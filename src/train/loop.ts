@@ -1,5 +1,5 @@
 import type { Dataset } from '../data/dataset.js';
-import { type GpuDataset, uploadDataset } from '../data/gpuDataset.js';
+import { type GpuDataset, gpuRowBytes, rowRange, type StreamedDataset, streamDataset, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
@@ -142,9 +142,10 @@ async function recordInference(
   data: GpuDataset,
   ws: Workspace,
   loss: LossName | 'none',
+  rows = data.data.rows,
 ): Promise<{ slots: GatherSlot[]; steps: Dispatch[][] }> {
-  const slots = batches(data.data.rows, ws.maxRows);
-  const gathers = recordGathers(rec, net, data, ws, slots, identityOrder(net.gpu, rec.owner, data.data.rows));
+  const slots = batches(rows, ws.maxRows);
+  const gathers = recordGathers(rec, net, data, ws, slots, identityOrder(net.gpu, rec.owner, rows));
   const bodies = new PlanCache(async (rows) => {
     const [forward, scored] = await settleAll([recordForward(rec, net, ws, rows), loss === 'none' ? [] : recordLoss(rec, net, ws, rows, loss, false, 1)]);
     return [...forward, ...scored];
@@ -171,7 +172,43 @@ interface FitPlans {
   state: TrainedState;
   snapshot: TrainedState;
   evalWs: Workspace | null;
-  evaluation: { steps: Dispatch[][] } | null;
+  /** The validation data's passes: one, or one per part where it is streamed ({@link StreamedDataset}). */
+  evaluation: ValidationPart[] | null;
+}
+
+/** The steps that evaluate validation rows `from ..< from + rows` (held on the GPU, or written there first where streamed). */
+interface ValidationPart {
+  from: number;
+  rows: number;
+  steps: Dispatch[][];
+}
+
+/** Whether `data` is held on the GPU a part at a time. */
+function isStreamed(data: GpuDataset): data is StreamedDataset {
+  return 'fill' in data;
+}
+
+/**
+ * `data` on the GPU whole where it fits in `limit` bytes, else a part at a time (parts of whole
+ * groups of `multipleOf` rows, so no batch straddles two; see {@link streamDataset}).
+ */
+function placeDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset, limit: number, multipleOf: number, what: string): GpuDataset {
+  if (data.rows * gpuRowBytes(data) <= limit) return uploadDataset(gpu, owner, data);
+  return streamDataset(gpu, owner, data, rowsPerPart(data, limit, multipleOf, what));
+}
+
+/** The validation passes of `data`: its parts of one row count share one recording. */
+async function recordValidation(net: Trainable, rec: Recorder, data: GpuDataset, ws: Workspace, loss: LossName): Promise<ValidationPart[]> {
+  const total = isStreamed(data) ? data.source.rows : data.data.rows;
+  const per = isStreamed(data) ? data.partRows : total;
+  const recorded = new Map<number, Promise<Dispatch[][]>>();
+  const parts: { from: number; rows: number }[] = [];
+  for (let from = 0; from < total; from += per) {
+    const rows = Math.min(per, total - from);
+    parts.push({ from, rows });
+    if (!recorded.has(rows)) recorded.set(rows, recordInference(net, rec, data, ws, loss, rows).then((r) => r.steps));
+  }
+  return settleAll(parts.map(async (part) => ({ ...part, steps: await recorded.get(part.rows)! })));
 }
 
 /** Train `net` on `train`; see {@link FitOptions}. Returns one report per epoch. */
@@ -189,13 +226,20 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const reports: EpochReport[] = [];
   let plans: FitPlans | null = null;
   try {
-    // Uploaded once per call; only the recorded plans depend on the structure.
+    // Uploaded once per call (or a part at a time, below); only the recorded plans depend on the structure.
     const batchRows = Math.min(o.batchSize, train.rows);
     const evalRows = validation ? Math.min(EVAL_ROWS, validation.rows) : 0;
-    const trainData = uploadDataset(gpu, owner, train);
-    const valData = validation ? uploadDataset(gpu, owner, validation) : null;
-    const order = storageBuffer(device, owner, 'order.train', train.rows * 4);
+    // Data larger than one upload is held a part at a time, written from the CPU as the epoch
+    // reaches it (the training part in the epoch's shuffled order).
+    const uploadLimit = Math.min(options.maxUploadBytes ?? Infinity, maxBindingBytes(device.limits));
+    const trainData = placeDataset(gpu, owner, train, uploadLimit, batchRows, `a batch of ${batchRows} training rows`);
+    const valData = validation ? placeDataset(gpu, owner, validation, uploadLimit, evalRows, `a pass over ${evalRows} validation rows`) : null;
+    const trainStream = isStreamed(trainData) ? trainData : null;
+    const valStream = valData && isStreamed(valData) ? valData : null;
+    const order = trainStream ? identityOrder(gpu, owner, trainStream.partRows) : storageBuffer(device, owner, 'order.train', train.rows * 4).buffer;
     const slots = batches(train.rows, batchRows);
+    // Streamed, a batch's rows start at its position in its part.
+    const gatherSlots = trainStream ? slots.map((s) => ({ rows: s.rows, start: s.start % trainStream.partRows })) : slots;
     const schedule = scheduleSteps(o.schedule, o.epochs, slots.length);
 
     const record = async (): Promise<FitPlans> => {
@@ -206,7 +250,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
-      const gathers = recordGathers(rec, net, trainData, trainWs, slots, order.buffer);
+      const gathers = recordGathers(rec, net, trainData, trainWs, gatherSlots, order);
       const optimizer = net.optimizerFor(o.optimizer.name);
       const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule);
       const bodies = new PlanCache(async (rows) => {
@@ -220,7 +264,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       });
       const [steps, evaluation, accumulate, beginSchedule] = await settleAll([
         assembleSteps(slots, gathers, bodies),
-        valData && evalWs ? recordInference(net, rec, valData, evalWs, o.loss) : null,
+        valData && evalWs ? recordValidation(net, rec, valData, evalWs, o.loss) : null,
         statistics ? recordStatistics(rec, net) : null,
         optimizer.recordBegin(rec),
       ]);
@@ -233,7 +277,10 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     /** Validation loss and accuracy (NaN without validation data) with the current plans. */
     const validate = async (p: FitPlans) => {
       if (!p.evaluation || !p.evalWs) return { loss: Number.NaN, accuracy: Number.NaN };
-      submitChunks(device, p.evalWs, p.evaluation.steps);
+      for (const [k, part] of p.evaluation.entries()) {
+        valStream?.fill(null, part.from, part.rows);
+        submitChunks(device, p.evalWs, part.steps, { clear: k === 0 });
+      }
       return toEvaluation(await gpu.readFloats(p.evalWs.stats.buffer, STATS_SLOT / 4, 4), 0, classification);
     };
     const current = async (): Promise<FitPlans> => {
@@ -254,9 +301,11 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch, o.epochs) ?? true));
       const p = await current();
       const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
-      writeView(device, order.buffer, 0, permutation);
+      if (!trainStream) writeView(device, order, 0, permutation);
       const reported: Promise<void>[] = [];
       for (const [i, step] of p.steps.entries()) {
+        const first = i * batchRows;
+        if (trainStream && first % trainStream.partRows === 0) trainStream.fill(permutation, first, Math.min(trainStream.partRows, train.rows - first));
         // One command buffer per step; the only non-dispatch commands are the resets.
         const encoder = device.createCommandEncoder({ label: `step ${i}` });
         if (i === 0) {
@@ -373,14 +422,20 @@ function progressReporter(owner: BufferOwner, onProgress: (p: TrainProgress) => 
   };
 }
 
-function submitChunks(device: GPUDevice, ws: Workspace, steps: readonly Dispatch[][], afterChunk?: (encoder: GPUCommandEncoder, chunk: number) => void): void {
+/** Submit inference chunks in one command buffer; `clear`: zero the loss sums first (default), else add to them. */
+function submitChunks(
+  device: GPUDevice,
+  ws: Workspace,
+  steps: readonly Dispatch[][],
+  o: { afterChunk?: (encoder: GPUCommandEncoder, chunk: number) => void; clear?: boolean } = {},
+): void {
   const encoder = device.createCommandEncoder({ label: 'inference' });
-  encoder.clearBuffer(ws.stats.buffer);
+  if (o.clear ?? true) encoder.clearBuffer(ws.stats.buffer);
   for (const [i, step] of steps.entries()) {
     const pass = encoder.beginComputePass();
     encodeDispatches(pass, step);
     pass.end();
-    afterChunk?.(encoder, i);
+    o.afterChunk?.(encoder, i);
   }
   device.queue.submit([encoder.finish()]);
 }
@@ -413,29 +468,28 @@ async function withCall<T>(
 export const PART_BYTES = 256 * 1024 * 1024;
 
 /**
+ * Rows of `data` a part of at most `limitBytes` of inputs and labels or targets holds (a
+ * multiple of `multipleOf`, so that batches do not straddle parts); throws an
+ * {@link AdapterLimitError} where not even `multipleOf` rows fit.
+ */
+export function rowsPerPart(data: Dataset, limitBytes: number, multipleOf = 1, what = `one row of ${data.name}`): number {
+  const rowBytes = gpuRowBytes(data);
+  const rows = Math.floor(limitBytes / rowBytes / multipleOf) * multipleOf;
+  if (rows < 1) throw new AdapterLimitError(`${what} needs ${rowBytes * multipleOf} bytes; at most ${limitBytes} may be uploaded at once`);
+  return rows;
+}
+
+/**
  * `data` as consecutive row ranges (views, no copies) of at most `limitBytes` of inputs and
  * labels or targets each (evaluate and predict: one binding of the adapter, at most
  * {@link PART_BYTES}), so those calls take datasets of any size, a part at a time, without
- * holding them on the GPU whole.
+ * holding them on the GPU whole. Each part but the last has a multiple of `multipleOf` rows.
  */
-export function rowParts(data: Dataset, limitBytes: number): Dataset[] {
-  const rowBytes = (data.x instanceof Uint8Array ? Math.ceil(data.features / 4) * 4 : data.features * 4) + (data.targetCount ?? 1) * 4;
-  const rows = Math.floor(limitBytes / rowBytes);
-  if (rows < 1) throw new AdapterLimitError(`one row of ${data.name} needs ${rowBytes} bytes; this adapter's buffers hold at most ${limitBytes}`);
+export function rowParts(data: Dataset, limitBytes: number, multipleOf = 1): Dataset[] {
+  const rows = rowsPerPart(data, limitBytes, multipleOf);
   if (rows >= data.rows) return [data];
   const parts: Dataset[] = [];
-  for (let start = 0; start < data.rows; start += rows) {
-    const end = Math.min(data.rows, start + rows);
-    const features = data.features;
-    const targets = data.targetCount ?? 1;
-    parts.push({
-      ...data,
-      rows: end - start,
-      x: data.x.subarray(start * features, end * features),
-      ...(data.labels ? { labels: data.labels.subarray(start, end) } : {}),
-      ...(data.targets ? { targets: data.targets.subarray(start * targets, end * targets) } : {}),
-    });
-  }
+  for (let start = 0; start < data.rows; start += rows) parts.push(rowRange(data, start, Math.min(data.rows, start + rows)));
   return parts;
 }
 
@@ -465,9 +519,11 @@ export async function predict(net: Trainable, data: Dataset, partBytes = PART_BY
       await withCall(net, 'predict', part, Math.min(EVAL_ROWS, part.rows), async (rec, ws, uploaded) => {
         const { slots, steps } = await recordInference(net, rec, uploaded, ws, 'none');
         const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', part.rows * outputs * 4);
-        submitChunks(net.gpu.device, ws, steps, (encoder, i) => {
-          const slot = slots[i]!;
-          encoder.copyBufferToBuffer(ws.output.buffer, ws.output.offset, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
+        submitChunks(net.gpu.device, ws, steps, {
+          afterChunk: (encoder, i) => {
+            const slot = slots[i]!;
+            encoder.copyBufferToBuffer(ws.output.buffer, ws.output.offset, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
+          },
         });
         return net.gpu.readFloats(result.buffer, 0, part.rows * outputs);
       }),
@@ -500,29 +556,36 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
 
 /**
  * Clear the running per-edge statistics and fill them with one pass over `data`: forward,
- * loss and backward per batch, no parameter update. Returns the number of batches.
+ * loss and backward per batch, no parameter update (a part at a time where `data` is larger than
+ * one upload, see {@link rowParts}). Returns the number of batches.
  */
-export async function collectStatistics(net: Trainable, data: Dataset, batchSize: number, lossName: LossName): Promise<number> {
+export async function collectStatistics(net: Trainable, data: Dataset, batchSize: number, lossName: LossName, partBytes = PART_BYTES): Promise<number> {
   checkDataFor(data, 'statistics data', net.inputs, net.outputs, lossName);
   const rows = Math.min(batchSize, data.rows);
-  return withCall(net, 'statistics', data, rows, async (rec, ws, uploaded) => {
-    const slots = batches(data.rows, rows);
-    const gathers = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows));
-    const bodies = new PlanCache(async (n) => [
-      ...(await recordForward(rec, net, ws, n)),
-      ...(await recordLoss(rec, net, ws, n, lossName, true, 0)),
-      ...(await recordBackward(rec, net, ws, n)),
-      await recordStatistics(rec, net),
-    ]);
-    const encoder = net.gpu.device.createCommandEncoder({ label: 'edge statistics' });
-    encoder.clearBuffer(net.edgeStats);
-    for (const [i, slot] of slots.entries()) {
-      const pass = encoder.beginComputePass();
-      encodeDispatches(pass, [...gathers[i]!, ...(await bodies.get(slot.rows))]);
-      pass.end();
-    }
-    net.gpu.device.queue.submit([encoder.finish()]);
-    await net.gpu.settle();
-    return slots.length;
-  });
+  let counted = 0;
+  // Parts of whole batches (where the data is larger than one upload), so the batches are those of one pass.
+  const parts = rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)), rows);
+  for (const [k, part] of parts.entries()) {
+    counted += await withCall(net, 'statistics', part, rows, async (rec, ws, uploaded) => {
+      const slots = batches(part.rows, rows);
+      const gathers = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, part.rows));
+      const bodies = new PlanCache(async (n) => [
+        ...(await recordForward(rec, net, ws, n)),
+        ...(await recordLoss(rec, net, ws, n, lossName, true, 0)),
+        ...(await recordBackward(rec, net, ws, n)),
+        await recordStatistics(rec, net),
+      ]);
+      const encoder = net.gpu.device.createCommandEncoder({ label: 'edge statistics' });
+      if (k === 0) encoder.clearBuffer(net.edgeStats);
+      for (const [i, slot] of slots.entries()) {
+        const pass = encoder.beginComputePass();
+        encodeDispatches(pass, [...gathers[i]!, ...(await bodies.get(slot.rows))]);
+        pass.end();
+      }
+      net.gpu.device.queue.submit([encoder.finish()]);
+      await net.gpu.settle();
+      return slots.length;
+    });
+  }
+  return counted;
 }

@@ -87,6 +87,15 @@ export interface FitOptions {
    * with none. (The GPU work of an epoch is queued when it starts, so it cannot stop sooner.)
    */
   signal?: AbortSignal;
+  /**
+   * The most bytes of training data, and of validation data, fit holds on the GPU at once
+   * (inputs and labels or targets; default: as much as one buffer of the adapter holds, 1 GiB
+   * on SwiftShader). Larger data is held a part at a time: each epoch the CPU writes the
+   * shuffled rows of each part into the same buffers as the steps reach it (whole batches a
+   * part), so training is the same bit for bit as with the data held whole, at the cost of
+   * those copies. Lower it to spare GPU memory.
+   */
+  maxUploadBytes?: number;
   /** After every epoch (and any growth). It may call the network's `predict` and `evaluate`; fit waits for it. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /**
@@ -149,6 +158,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
   };
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
   if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') throw new ConfigError('signal must be an AbortSignal');
+  if (o.maxUploadBytes !== undefined) finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
   const epochs = positiveInteger('epochs', o.epochs ?? 1, true);
   return {
     loss,

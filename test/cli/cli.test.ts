@@ -143,6 +143,20 @@ describe('senn command line', () => {
     expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--early-stop must be a positive integer, got 0')]);
   }, 60_000);
 
+  it('--max-upload-mb holds the data on the GPU a part at a time, with the same run', async () => {
+    const losses = async (...extra: string[]) => {
+      const name = path(`upload${extra.length}.json`);
+      const run = await senn('train', '--dataset', 'spirals', '--epochs', '2', '--lr', '0.01', '--software', '--json', name, ...extra);
+      expect(run.code, run.err).toBe(0);
+      const json = JSON.parse(readFileSync(name, 'utf8'));
+      return { epochs: json.epochs.map((e: { trainLoss: number; valLoss: number }) => [e.trainLoss, e.valLoss]), test: json.test };
+    };
+    // 12 bytes a row: 10 KiB holds 768 of the 3,200 training rows (three batches of 256).
+    expect(await losses('--max-upload-mb', '0.01')).toEqual(await losses());
+    const bad = await senn('train', '--dataset', 'xor', '--max-upload-mb', '0');
+    expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--max-upload-mb must be a positive number, got 0')]);
+  }, 60_000);
+
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--software', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);

@@ -8,6 +8,7 @@ import { useRuntime } from '../helpers/runtime.js';
 import { fusedTail } from '../../src/graph/fusion.js';
 import { storageIndex } from '../../src/graph/structure.js';
 import type { Network } from '../../src/graph/network.js';
+import { collectStatistics, rowParts } from '../../src/train/loop.js';
 
 const runtime = useRuntime();
 
@@ -40,6 +41,18 @@ describe('edge statistics and selection', () => {
     const err = relativeError(got!.scores, want);
     console.info(`exact abs-grad scores vs per-batch gradients: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
     expect(err.relative).toBeLessThanOrEqual(1e-5);
+    net.destroy();
+  });
+
+  it('exact-mode statistics over data larger than one upload (parts of whole batches) are those of one pass', async () => {
+    const data = dataset(new Random(2), 100);
+    const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 2 });
+    const whole = await collectStatistics(net, data, 16, 'softmax-cross-entropy');
+    const once = await net.gpu.readFloats(net.edgeStats);
+    // 36 bytes a row: 1,200 bytes hold 33 rows, so parts of 32 rows (two batches), the last of 4.
+    expect(rowParts(data, 1200, 16).map((p) => p.rows)).toEqual([32, 32, 32, 4]);
+    expect(await collectStatistics(net, data, 16, 'softmax-cross-entropy', 1200)).toBe(whole);
+    expect(await net.gpu.readFloats(net.edgeStats)).toEqual(once);
     net.destroy();
   });
 

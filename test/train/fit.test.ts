@@ -5,7 +5,7 @@ import { spirals } from '../../src/data/generated.js';
 import { AdapterLimitError, ConfigError, DivergenceError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
 import { type LayerWeights, maxParameters, type Network } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
-import type { OptimizerName } from '../../src/train/options.js';
+import type { FitOptions, OptimizerName } from '../../src/train/options.js';
 import { evaluate, predict, rowParts } from '../../src/train/loop.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -235,6 +235,73 @@ describe('Network.fit', () => {
     net.destroy();
   });
 
+  // Data larger than maxUploadBytes is held a part at a time, the CPU writing each part's shuffled
+  // rows as the epoch reaches it: the batches, and so the whole run, must be those of the data
+  // held whole. Three layouts: f32 features with labels, u8 rows padded to whole words (18
+  // bytes) in a network that grows and is pruned (its plans recorded again), f32 targets.
+  const streamCases: [string, () => { train: Dataset; validation: Dataset; sizes: number[]; options: FitOptions }][] = [
+    [
+      'f32 inputs and labels',
+      () => ({ train: spirals({ rows: 2600, seed: 4 }), validation: spirals({ rows: 2100, seed: 5 }), sizes: [2, 16, 2], options: { batchSize: 64, epochs: 3, optimizer: { name: 'adam', lr: 0.01 } } }),
+    ],
+    [
+      'u8 inputs of 18 bytes a row, growing',
+      () => {
+        const rng = new Random(6);
+        const make = (rows: number) => {
+          const x = Uint8Array.from({ length: rows * 18 }, () => rng.int(256));
+          return classificationDataset({ x, labels: Array.from({ length: rows }, (_, r) => (x[r * 18]! + x[r * 18 + 5]! > 255 ? 1 : 0) + (x[r * 18 + 9]! > 128 ? 2 : 0)), features: 18, classes: 4 });
+        };
+        const expansion = { window: 1, minEpochsBetween: 2, deleteAfter: 1, lossChangeThreshold: 10, chooseThreshold: 0.5, maxToReplace: 12 };
+        return { train: make(1500), validation: make(1300), sizes: [18, 4], options: { batchSize: 50, epochs: 5, optimizer: { name: 'adam', lr: 0.01 }, expansion } };
+      },
+    ],
+    [
+      'f32 inputs and two targets (mse)',
+      () => {
+        const rng = new Random(7);
+        const make = (rows: number) => {
+          const x = Float32Array.from({ length: rows * 3 }, () => rng.uniform(-1, 1));
+          const targets = Float32Array.from({ length: rows * 2 }, (_, i) => x[3 * (i >> 1) + (i & 1)]! * 2 - x[3 * (i >> 1) + 2]!);
+          return regressionDataset({ x, targets, features: 3, targetCount: 2 });
+        };
+        return { train: make(1300), validation: make(1500), sizes: [3, 8, 2], options: { loss: 'mse', batchSize: 40, epochs: 3, optimizer: { name: 'adam', lr: 0.01 } } };
+      },
+    ],
+  ];
+  for (const [what, make] of streamCases) {
+    it(`trains on data larger than maxUploadBytes a part at a time, bit for bit as with it whole (${what})`, async () => {
+      const { train, validation, sizes, options } = make();
+      const run = async (maxUploadBytes?: number) => {
+        const net = runtime().createNetwork({ sizes, seed: 1 });
+        let fitBytes = 0;
+        const reports = await net.fit(train, {
+          ...options,
+          validation,
+          seed: 3,
+          ...(maxUploadBytes ? { maxUploadBytes } : {}),
+          onEpoch: () => void (fitBytes = Math.max(fitBytes, runtime().gpu.memory.report().fit ?? 0)),
+        });
+        const result = { reports: reports.map((r) => ({ ...r, seconds: 0 })), params: await net.getParameters(), architecture: net.structure.sizes, fitBytes };
+        net.destroy();
+        return result;
+      };
+      const rowBytes = (d: Dataset) => (d.x instanceof Uint8Array ? Math.ceil(d.features / 4) : d.features) * 4 + (d.targetCount ?? 1) * 4;
+      // Room for 1,024 validation rows (a whole number of 1,024-row passes), so both sets are streamed.
+      const limit = 1100 * Math.max(rowBytes(train), rowBytes(validation));
+      expect(train.rows * rowBytes(train)).toBeGreaterThan(limit);
+      expect(validation.rows * rowBytes(validation)).toBeGreaterThan(limit);
+      const whole = await run();
+      const streamed = await run(limit);
+      expect(streamed.reports).toEqual(whole.reports);
+      expect(streamed.params).toEqual(whole.params);
+      expect(streamed.architecture).toEqual(whole.architecture);
+      const dataBytes = train.rows * rowBytes(train) + validation.rows * rowBytes(validation);
+      console.info(`${what}: ${whole.architecture.join("-")}; fit held ${whole.fitBytes} GPU bytes with the data whole, ${streamed.fitBytes} with parts of ≤ ${limit} bytes (data ${dataBytes})`);
+      expect(whole.fitBytes - streamed.fitBytes).toBeGreaterThanOrEqual(dataBytes - 2 * limit);
+    });
+  }
+
   it('a diverging run stops with DivergenceError, the network back at the start of the epoch that diverged', async () => {
     const rng = new Random(3);
     const rows = 256;
@@ -302,6 +369,9 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['negative warm-up', good, { schedule: { name: 'constant', warmupEpochs: -1 } }, ConfigError],
     ['a signal that is not an AbortSignal', good, { signal: { stop: true } }, ConfigError],
     ['mse without targets', good, { loss: 'mse' }, ConfigError],
+    ['maxUploadBytes not positive', good, { maxUploadBytes: 0 }, ConfigError],
+    // 12 bytes a row: 200 bytes hold 16 rows, not one batch of 32.
+    ['maxUploadBytes below one batch', good, { batchSize: 32, maxUploadBytes: 200 }, AdapterLimitError],
   ];
   for (const [what, data, options, errorType] of cases) {
     it(what, async () => {
