@@ -21,11 +21,11 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   // The suite is bundled on its own and imports the library from /senn.js: the real browser build.
   await build({
-    entryPoints: ['test/browser/page/suite.ts'],
+    entryPoints: ['test/browser/page/suite.ts', 'test/browser/page/worker.ts'],
     bundle: true,
     format: 'esm',
     target: 'es2022',
-    outfile: `${OUT}/suite.js`,
+    outdir: OUT,
     external: ['/senn.js'],
     logLevel: 'warning',
   });
@@ -33,6 +33,7 @@ beforeAll(async () => {
     '/senn.js': 'dist/browser/senn.js',
     '/senn.js.map': 'dist/browser/senn.js.map',
     '/suite.js': `${OUT}/suite.js`,
+    '/worker.js': `${OUT}/worker.js`,
     '/index.html': 'test/browser/page/index.html',
   });
   server = served.server;

@@ -33,6 +33,7 @@ import {
   uploadStorage,
   weightsBySource,
 } from '/senn.js';
+import { type GrowingRun, growingRun } from './growingRun.js';
 
 interface Check {
   name: string;
@@ -256,11 +257,32 @@ async function trainingChecks(rt: Runtime): Promise<void> {
   results.push({ name: 'live GPU bytes back to zero', relative: rt.liveBytes, tolerance: 0 });
 }
 
+/** The same growing run in a module Web Worker and in the page: the same network, bit for bit. */
+async function workerChecks(rt: Runtime): Promise<void> {
+  const worker = new Worker('/worker.js', { type: 'module' });
+  const reply = new Promise<{ result?: GrowingRun; liveBytes?: number; error?: string }>((resolve, reject) => {
+    worker.onmessage = (e) => resolve(e.data);
+    worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+  });
+  worker.postMessage('run');
+  const [inWorker, inPage] = await Promise.all([reply, growingRun(rt)]);
+  worker.terminate();
+  if (inWorker.error || !inWorker.result) throw new Error(`the worker failed: ${inWorker.error}`);
+  const w = inWorker.result;
+  const differing = inPage.outputs.reduce((n, v, i) => n + (Object.is(v, w.outputs[i]) ? 0 : 1), 0);
+  results.push({ name: `worker: the run grew (${w.sizes.join('-')})`, relative: w.sizes.length > 3 ? 0 : 1, tolerance: 0 });
+  results.push({ name: 'worker: same architecture and parameters as in the page', relative: w.sizes.join() === inPage.sizes.join() && w.params === inPage.params ? 0 : 1, tolerance: 0 });
+  results.push({ name: 'worker: outputs differing from the page run', relative: differing, tolerance: 0 });
+  results.push({ name: 'worker: validation error', relative: 1 - w.valAccuracy, tolerance: 0.2 });
+  results.push({ name: 'worker: live GPU bytes after the run', relative: inWorker.liveBytes ?? 1, tolerance: 0 });
+}
+
 try {
   const rt = await createRuntime();
   state.__senn.adapter = rt.gpu.adapterName;
   await kernelChecks(rt);
   await trainingChecks(rt);
+  await workerChecks(rt);
   rt.destroy();
 } catch (error) {
   state.__senn.error = String((error as Error).stack ?? error);
