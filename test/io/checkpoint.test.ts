@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/error
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { blockFloats, storageIndex } from '../../src/graph/structure.js';
-import { randomArray } from '../helpers/numeric.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -201,6 +202,46 @@ describe('checkpoints', () => {
     expect(tensors.get('blocks.0.weight')!.dtype).toBe('F32');
     expect(tensors.has('optimizer.moment1')).toBe(true);
     net.destroy();
+  });
+
+  it('holds all a forward pass needs: examples/numpy_forward.py computes the outputs from the file alone, as predict does', async () => {
+    const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+    expect(python, 'python3 with numpy (bash scripts/setup.sh installs python3-numpy)').toBeDefined();
+    // A tanh level beside the splits' ReLU levels (the example applies each level's activation
+    // by its name); the 40 → 32 block stays complete (a matrix in the file: over 1,024 edges, it
+    // stays dense), the others are edge lists.
+    const rt = runtime();
+    const rng = new Random(4);
+    const wide = (rows: number) => classificationDataset({ x: randomArray(rng, rows * 40, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 40, classes: 3 });
+    const train = wide(96);
+    const net = rt.createNetwork({ sizes: [40, 32, 3], activations: ['tanh', 'identity'], seed: 2 });
+    for (let k = 0; k < 2; k++) {
+      await net.fit(train, { epochs: 2, batchSize: 32, edgeStatistics: true });
+      await net.splitEdges(2, await net.selectEdgesToSplit(2, { threshold: 0.2, maxToReplace: 5 }));
+    }
+    await net.fit(train, { epochs: 1, batchSize: 32 });
+    const bytes = await rt.saveNetwork(net);
+    const graph = describeCheckpoint(bytes);
+    expect(new Set(graph.blocks.map((b) => b.file))).toEqual(new Set(['matrix', 'edge list']));
+    expect(net.structure.levels.length).toBe(5);
+    const dir = mkdtempSync(join(tmpdir(), 'senn-numpy-'));
+    try {
+      const probe = wide(50);
+      writeFileSync(join(dir, 'net.senn'), bytes);
+      // Each f32 printed as the shortest decimal that reads back as the same f32.
+      const rows = Array.from({ length: probe.rows }, (_, r) => Array.from(probe.x.subarray(r * 40, r * 40 + 40), (v) => String(v)).join(','));
+      writeFileSync(join(dir, 'inputs.csv'), `${rows.join('\n')}\n`);
+      const run = spawnSync(python!, ['examples/numpy_forward.py', join(dir, 'net.senn'), join(dir, 'inputs.csv')], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const got = run.stdout.trim().split('\n').flatMap((line) => line.split(',').map(Number));
+      const err = relativeError(got, await net.predict(probe));
+      console.info(`numpy forward of a grown checkpoint (${net.structure.sizes.join('-')}) vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+      expect(got).toHaveLength(probe.rows * 3);
+      expect(err.relative).toBeLessThanOrEqual(1e-5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      net.destroy();
+    }
   });
 
   it('rejects truncated, corrupted, mismatched and oversized files with CheckpointError, allocating nothing', async () => {
