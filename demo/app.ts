@@ -1,6 +1,6 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
-import { createRuntime, type EpochReport, type Network, type Runtime, SennError } from '../src/index.js';
+import { createRuntime, type EpochReport, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
@@ -15,13 +15,20 @@ interface DemoState {
   epochs: EpochReport[];
   events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
   error: string | null;
+  /** The name of the last checkpoint downloaded with "Save network". */
+  saved: string | null;
 }
-const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null };
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
-const buttons = { start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), reset: $<HTMLButtonElement>('reset') };
+const buttons = {
+  start: $<HTMLButtonElement>('start'),
+  pause: $<HTMLButtonElement>('pause'),
+  reset: $<HTMLButtonElement>('reset'),
+  save: $<HTMLButtonElement>('save'),
+};
 const status = (text: string) => ($('status').textContent = text);
 
 const markers: Marker[] = [];
@@ -33,6 +40,8 @@ const charts = {
 
 let runtime: Runtime | null = null;
 let session: Session | null = null;
+/** What the current run trains on and with, for the checkpoint "Save network" writes. */
+let described: RunInfo | null = null;
 const newestLevels = new Set<number>();
 const grid = gridDataset();
 
@@ -141,6 +150,7 @@ async function start(): Promise<void> {
   try {
     const data = await loadDemoData(name, Math.max(100, Number(input('rows').value) || 1000), 0);
     const s = settings(data);
+    described = runDescription(name, data, s);
     current = new Session(runtime, {
       epoch: (r, net) => onEpoch(r, net, data, () => session === current),
       expand: (e) => {
@@ -158,6 +168,7 @@ async function start(): Promise<void> {
       lockSettings(false);
       buttons.pause.disabled = true;
       buttons.start.disabled = false;
+      buttons.save.disabled = false;
       if (ended === 'finished') status(`${$('status').textContent} — finished`);
     }
   } catch (error) {
@@ -178,6 +189,7 @@ async function togglePause(): Promise<void> {
     session.resume();
     demo.state = 'running';
     buttons.pause.textContent = 'Pause';
+    buttons.save.disabled = true;
   } else {
     // "paused" only once the run holds: the epoch under way still finishes and reports.
     demo.state = 'pausing';
@@ -185,7 +197,41 @@ async function togglePause(): Promise<void> {
     await session.pause();
     if (demo.state !== 'pausing') return;
     demo.state = 'paused';
+    // Held between epochs (in fit's onEpoch), where a network may be saved.
+    buttons.save.disabled = false;
     status(`${$('status').textContent} — paused`);
+  }
+}
+
+/**
+ * The run as `senn train` describes it in its checkpoints (the dataset's name and task, the
+ * training arguments), so the saved file works with `senn info`, `senn eval FILE` (on the
+ * dataset's test split) and `senn train --resume FILE` (on the whole dataset).
+ */
+function runDescription(name: DemoDataset, data: DemoData, s: RunSettings): RunInfo {
+  return {
+    data: { dataset: name, task: data.task, featureScale: data.train.featureScale },
+    args: { dataset: name, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, expansion: s.expansion },
+  };
+}
+
+/** Download the network as it is now (a finished or paused run) as a checkpoint file. */
+async function save(): Promise<void> {
+  const net = session?.net;
+  if (!runtime || !net || !described) return;
+  try {
+    const bytes = await runtime.saveNetwork(net, described);
+    const file = `senn-${(described.data as { dataset: string }).dataset}-${net.structure.sizes.join('-')}.senn`;
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = file;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    demo.saved = file;
+    status(`saved ${file} (${(bytes.length / 1024).toFixed(0)} KiB): senn info, senn eval and senn train --resume take it`);
+  } catch (error) {
+    status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
   }
 }
 
@@ -206,6 +252,8 @@ function reset(): void {
   $('structureText').textContent = '';
   buttons.pause.textContent = 'Pause';
   buttons.pause.disabled = true;
+  buttons.save.disabled = true;
+  described = null;
   buttons.start.disabled = !runtime;
   // Without a runtime the page stays unsupported, whatever preset is picked.
   if (demo.state === 'unsupported') return;
@@ -220,6 +268,7 @@ async function init(): Promise<void> {
   buttons.start.addEventListener('click', () => void start());
   buttons.pause.addEventListener('click', () => void togglePause());
   buttons.reset.addEventListener('click', reset);
+  buttons.save.addEventListener('click', () => void save());
   if (!('gpu' in navigator) || !navigator.gpu) {
     unsupported('This browser has no WebGPU, which senn needs to train on your GPU. Use a recent Chrome, Edge or Firefox with WebGPU enabled (Safari: Technology Preview), or run senn in Node with "npx senn train".');
     return;

@@ -1,4 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Served, serveDemo } from '../../demo/server.mjs';
@@ -10,9 +13,10 @@ interface DemoState {
   ready: boolean;
   state: string;
   adapter: string;
-  epochs: { epoch: number; params: number; valAccuracy: number; lr: number }[];
+  epochs: { epoch: number; params: number; valAccuracy: number; lr: number; architecture: number[] }[];
   events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
   error: string | null;
+  saved: string | null;
 }
 
 let served: Served;
@@ -70,9 +74,15 @@ describe('the demo page in headless Chromium', () => {
     await page.click('#pause');
     await page.waitForFunction('window.__sennDemo.state === "paused"', { timeout: 10_000 });
     const pausedAt = (await state(page)).epochs.length;
+    // Held between epochs, the network can be saved (the download itself is checked below).
+    expect(await page.$eval('#save', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
+    await page.click('#save');
+    await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
+    expect((await state(page)).saved).toMatch(/^senn-spirals-2-.*-2\.senn$/);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await state(page)).epochs.length).toBe(pausedAt);
     await page.click('#pause');
+    expect(await page.$eval('#save', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
     await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 200_000, polling: 200 });
 
     const s = await state(page);
@@ -134,6 +144,31 @@ describe('the demo page in headless Chromium', () => {
     expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
     expect(await page.$eval('#boundaryPanel', (el) => (el as HTMLElement).hidden)).toBe(true);
     await page.screenshot({ path: `${OUT}/fashion-mnist.png`, fullPage: true });
+
+    // "Save network" downloads a checkpoint that the command line takes: info reads the
+    // architecture the page trained, eval tests it on Fashion-MNIST's test split, train resumes it.
+    const downloads = mkdtempSync(join(tmpdir(), 'senn-demo-'));
+    const cdp = await browser.target().createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    expect(await page.$eval('#save', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
+    await page.click('#save');
+    await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
+    const file = join(downloads, (await state(page)).saved!);
+    for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^saved senn-fashion-mnist-784-.*\.senn \(\d+ KiB\)/);
+    try {
+      const senn = (...args: string[]) => execFileSync(process.execPath, ['bin/senn.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      senn('info', file, '--json', join(downloads, 'info.json'));
+      const info = JSON.parse(readFileSync(join(downloads, 'info.json'), 'utf8'));
+      expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
+      const accuracy = Number(/accuracy ([\d.]+)%/.exec(senn('eval', file, '--software'))?.[1]);
+      console.info(`demo checkpoint: senn eval on the Fashion-MNIST test split ${accuracy}% (validation in the page ${(100 * s.epochs[1]!.valAccuracy).toFixed(1)}%)`);
+      expect(accuracy).toBeGreaterThan(40);
+      // And training goes on from it in Node, on the whole dataset.
+      expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/resuming after 2 epochs[\s\S]*epoch {3}3 /);
+    } finally {
+      rmSync(downloads, { recursive: true, force: true });
+    }
     expect(errors).toEqual([]);
     await page.close();
   });
