@@ -73,6 +73,13 @@ function applyPreset(name: DemoDataset): void {
   $('qualityTitle').textContent = name === 'regression' ? 'Validation RMSE' : 'Validation accuracy (%)';
 }
 
+/** The "Rate schedule" choice as fit takes it (null: the constant rate). */
+function scheduleSetting(choice: string): RunSettings['schedule'] {
+  if (choice === 'cosine') return { name: 'cosine' };
+  if (choice === 'cosine-restart') return { name: 'cosine', restartAtGrowth: true };
+  return null;
+}
+
 /** Read and check the settings; throws with a message naming the bad field. */
 function settings(data: DemoData): RunSettings {
   const num = (id: string) => {
@@ -91,7 +98,7 @@ function settings(data: DemoData): RunSettings {
     epochs: num('epochs'),
     batch: num('batch'),
     lr: num('lr'),
-    schedule: $<HTMLSelectElement>('schedule').value === 'cosine' ? { name: 'cosine' } : null,
+    schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
     seed: 0,
     expansion: {
       chooseThreshold: num('chooseThreshold'),

@@ -40,6 +40,9 @@ Options:
   --lr-gamma X       step: the factor                                  (default 0.1)
   --min-lr X         cosine: the rate it ends at                       (default 0)
   --warmup-epochs N  raise the rate linearly over the first N epochs   (default 0)
+  --lr-restart-at-growth
+                     start the schedule again (warm-up included) after each expansion,
+                     over the epochs left
   --seed N           seed of initialisation, split and shuffles       (default 0)
   --val-fraction X   share of the training set held out for validation (default 0.2)
   --save FILE        write a checkpoint (graph, weights, optimizer state, history) when done
@@ -117,6 +120,7 @@ const OPTIONS = {
   'lr-gamma': { type: 'string' },
   'min-lr': { type: 'string' },
   'warmup-epochs': { type: 'string' },
+  'lr-restart-at-growth': { type: 'boolean', default: false },
   seed: { type: 'string' },
   'val-fraction': { type: 'string' },
   save: { type: 'string' },
@@ -175,6 +179,7 @@ function scheduleArgs(v: Values, previous: LrSchedule | null): LrSchedule | null
   if (name === undefined) {
     const stray = (['lr-step-epochs', 'lr-gamma', 'min-lr', 'warmup-epochs'] as const).find((k) => v[k] !== undefined);
     if (stray) throw new ConfigError(`--${stray} needs --lr-schedule`);
+    if (v['lr-restart-at-growth']) throw new ConfigError('--lr-restart-at-growth needs --lr-schedule');
     return null;
   }
   if (!SCHEDULES.includes(name as ScheduleName)) throw new ConfigError(`--lr-schedule must be one of ${SCHEDULES.join(', ')}, got "${name}"`);
@@ -185,15 +190,16 @@ function scheduleArgs(v: Values, previous: LrSchedule | null): LrSchedule | null
   only('lr-gamma', 'step');
   only('min-lr', 'cosine');
   // The resumed run's values stand where its schedule is kept and no option replaces them.
-  const kept = previous?.name === name ? (previous as Partial<Record<'everyEpochs' | 'gamma' | 'minLr' | 'warmupEpochs', number>>) : {};
+  const kept = previous?.name === name ? (previous as Partial<Record<'everyEpochs' | 'gamma' | 'minLr' | 'warmupEpochs', number> & { restartAtGrowth: boolean }>) : {};
   const warmupEpochs = numberOption('warmup-epochs', v['warmup-epochs'], kept.warmupEpochs ?? 0);
+  const restartAtGrowth = v['lr-restart-at-growth'] || Boolean(kept.restartAtGrowth);
   if (name === 'step') {
     if (v['lr-step-epochs'] === undefined && kept.everyEpochs === undefined) throw new ConfigError('--lr-schedule step needs --lr-step-epochs N');
     const everyEpochs = numberOption('lr-step-epochs', v['lr-step-epochs'], kept.everyEpochs ?? 0);
-    return { name, everyEpochs, gamma: numberOption('lr-gamma', v['lr-gamma'], kept.gamma ?? 0.1), warmupEpochs };
+    return { name, everyEpochs, gamma: numberOption('lr-gamma', v['lr-gamma'], kept.gamma ?? 0.1), warmupEpochs, restartAtGrowth };
   }
-  if (name === 'cosine') return { name, minLr: numberOption('min-lr', v['min-lr'], kept.minLr ?? 0), warmupEpochs };
-  return { name: 'constant', warmupEpochs };
+  if (name === 'cosine') return { name, minLr: numberOption('min-lr', v['min-lr'], kept.minLr ?? 0), warmupEpochs, restartAtGrowth };
+  return { name: 'constant', warmupEpochs, restartAtGrowth };
 }
 
 /** `--exact-split signed|all` as the option's value (absent: the resumed run's, else off). */

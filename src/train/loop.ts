@@ -240,7 +240,12 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const slots = batches(train.rows, batchRows);
     // Streamed, a batch's rows start at its position in its part.
     const gatherSlots = trainStream ? slots.map((s) => ({ rows: s.rows, start: s.start % trainStream.partRows })) : slots;
-    const schedule = scheduleSteps(o.schedule, o.epochs, slots.length);
+    // The schedule runs over the call's epochs; with restartAtGrowth, again over the epochs left
+    // after each expansion (the plans recorded for the grown structure carry it, and the next
+    // epoch's first step starts it).
+    let schedule = scheduleSteps(o.schedule, o.epochs, slots.length);
+    let scheduleFrom = 0;
+    let beginSchedule = true;
 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
@@ -314,7 +319,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           copyState(encoder, p.state, p.snapshot);
         }
         const pass = encoder.beginComputePass();
-        if (epoch === 1 && i === 0) encodeDispatches(pass, [p.beginSchedule]);
+        if (beginSchedule && i === 0) encodeDispatches(pass, [p.beginSchedule]);
         encodeDispatches(pass, step);
         if (collect) encodeDispatches(pass, [p.statistics!]);
         pass.end();
@@ -324,6 +329,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         if (slot !== undefined) reported.push(progress!.report(slot, { epoch, step: i + 1, steps: p.steps.length, started }));
       }
       await Promise.all(reported);
+      beginSchedule = false;
       if (statistics) net.noteStatistics(collect ? p.steps.length : 0, true);
       const t = toEvaluation(await gpu.readFloats(p.trainWs.stats.buffer, 0, 4), 0, classification);
       const v = await validate(p);
@@ -349,7 +355,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         seconds: 0,
         expanded: 0,
         pruned: 0,
-        lr: scheduledLr(o.optimizer.lr, schedule, epoch * p.steps.length),
+        lr: scheduledLr(o.optimizer.lr, schedule, (epoch - scheduleFrom) * p.steps.length),
         architecture: net.structure.sizes,
       };
       reports.push(report);
@@ -366,6 +372,11 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           },
         });
         report.expanded = growth.expanded;
+        if (growth.expanded > 0 && o.schedule?.restartAtGrowth && epoch < o.epochs) {
+          schedule = scheduleSteps(o.schedule, o.epochs - epoch, slots.length);
+          scheduleFrom = epoch;
+          beginSchedule = true;
+        }
         report.pruned = growth.pruned;
         report.params = net.parameterCount;
         report.architecture = net.structure.sizes;

@@ -14,10 +14,17 @@ import { CONSTANT_STEPS, type ScheduleSteps } from '../kernels/optimizer.js';
  * `warmupEpochs` epochs' steps), a linear warm-up from lr / W. Each call to `fit` starts its
  * schedule again at its first step, whatever the optimizer's step count (a resumed run too).
  */
-export type LrSchedule =
+export type LrSchedule = (
   | { name: 'constant'; warmupEpochs?: number }
   | { name: 'step'; everyEpochs: number; gamma?: number; warmupEpochs?: number }
-  | { name: 'cosine'; minLr?: number; warmupEpochs?: number };
+  | { name: 'cosine'; minLr?: number; warmupEpochs?: number }
+) & {
+  /**
+   * Start the schedule again after each epoch that expanded the network, over the epochs left
+   * (a warm restart: the new neurons learn at the full rate, warm-up included). Default false.
+   */
+  restartAtGrowth?: boolean;
+};
 
 export type ScheduleName = LrSchedule['name'];
 /** A step schedule's factor when it names none (PyTorch's StepLR default). */
@@ -32,19 +39,21 @@ export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: n
   }
   const warmupEpochs = s.warmupEpochs ?? 0;
   if (!Number.isInteger(warmupEpochs) || warmupEpochs < 0) throw new ConfigError(`schedule.warmupEpochs must be a non-negative integer, got ${warmupEpochs}`);
-  if (s.name === 'constant') return { name: 'constant', warmupEpochs };
+  const restartAtGrowth = s.restartAtGrowth ?? false;
+  if (typeof restartAtGrowth !== 'boolean') throw new ConfigError(`schedule.restartAtGrowth must be true or false, got ${String(restartAtGrowth)}`);
+  if (s.name === 'constant') return { name: 'constant', warmupEpochs, restartAtGrowth };
   if (s.name === 'step') {
     const gamma = s.gamma ?? STEP_GAMMA;
     if (!Number.isInteger(s.everyEpochs) || s.everyEpochs < 1) throw new ConfigError(`schedule.everyEpochs must be a positive integer, got ${s.everyEpochs}`);
     if (!(Number.isFinite(gamma) && gamma > 0 && gamma <= 1)) throw new ConfigError(`schedule.gamma must be in (0, 1], got ${gamma}`);
-    return { name: 'step', everyEpochs: s.everyEpochs, gamma, warmupEpochs };
+    return { name: 'step', everyEpochs: s.everyEpochs, gamma, warmupEpochs, restartAtGrowth };
   }
   const minLr = s.minLr ?? 0;
   if (!(Number.isFinite(minLr) && minLr >= 0 && minLr <= lr)) throw new ConfigError(`schedule.minLr must be in [0, lr = ${lr}], got ${minLr}`);
   if (epochs > 0 && warmupEpochs >= epochs) {
     throw new ConfigError(`schedule.warmupEpochs (${warmupEpochs}) must be below epochs (${epochs}): the cosine needs steps after the warm-up`);
   }
-  return { name: 'cosine', minLr, warmupEpochs };
+  return { name: 'cosine', minLr, warmupEpochs, restartAtGrowth };
 }
 
 /**

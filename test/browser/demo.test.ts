@@ -68,6 +68,8 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'minEpochsBetween', '4');
     await setField(page, 'lossChangeThreshold', '1');
     await setField(page, 'chooseThreshold', '0.5');
+    // A cosine rate that starts again after each expansion.
+    await page.select('#schedule', 'cosine-restart');
     await page.click('#start');
     await page.waitForFunction('window.__sennDemo.events.some((e) => e.kind === "expand")', { timeout: 120_000, polling: 100 });
 
@@ -106,6 +108,13 @@ describe('the demo page in headless Chromium', () => {
     const splitsThen = s.events.filter((e) => e.kind === 'expand' && e.epoch === expansion.epoch);
     expect(s.epochs[expansion.epoch - 1]!.params).toBe(splitsThen.at(-1)!.parametersAfter);
     expect(s.epochs[0]!.params).toBe(expansion.parametersBefore);
+    // The rate falls within each stretch between expansions and is back up after each one.
+    const expanded = new Set(s.events.filter((e) => e.kind === 'expand').map((e) => e.epoch));
+    for (let e = 2; e <= 30; e++) {
+      const [before, now] = [s.epochs[e - 2]!.lr, s.epochs[e - 1]!.lr];
+      if (expanded.has(e - 1)) expect(now, `epoch ${e}, after an expansion`).toBeGreaterThan(before);
+      else expect(now, `epoch ${e}`).toBeLessThan(before);
+    }
     // The structure view now shows more than the 3 levels of 2-8-2.
     const levels = await page.$eval('#structureText', (el) => Number((el as HTMLElement).dataset.levels));
     expect(levels).toBeGreaterThan(3);

@@ -73,7 +73,7 @@ describe('senn command line', () => {
     expect(trained.out).toMatch(/epoch {3}3 .* lr 0\.00250 /);
     const run = JSON.parse(readFileSync(path('step.json'), 'utf8'));
     expect(run.epochs.map((e: { lr: number }) => e.lr)).toEqual([0.01, 0.005, 0.0025]);
-    expect(run.args.schedule).toEqual({ name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 0 });
+    expect(run.args.schedule).toEqual({ name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 0, restartAtGrowth: false });
     const resumed = await senn('train', '--resume', path('step.senn'), '--epochs', '2', '--software', '--json', path('step2.json'));
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(readFileSync(path('step2.json'), 'utf8')).epochs.map((e: { lr: number }) => e.lr)).toEqual([0.01, 0.005]);
@@ -290,6 +290,8 @@ describe('senn command line', () => {
     expect([badNormalization.code, badNormalization.err]).toEqual([2, expect.stringContaining('unknown prune normalization "global"')]);
     const strayRate = await senn('train', '--min-lr', '0.001');
     expect([strayRate.code, strayRate.err]).toEqual([2, expect.stringContaining('--min-lr needs --lr-schedule')]);
+    const strayRestart = await senn('train', '--lr-restart-at-growth');
+    expect([strayRestart.code, strayRestart.err]).toEqual([2, expect.stringContaining('--lr-restart-at-growth needs --lr-schedule')]);
     const wrongSchedule = await senn('train', '--lr-schedule', 'cosine', '--lr-gamma', '0.5');
     expect([wrongSchedule.code, wrongSchedule.err]).toEqual([2, expect.stringContaining('--lr-gamma applies to --lr-schedule step, not cosine')]);
     const noPeriod = await senn('train', '--lr-schedule', 'step');

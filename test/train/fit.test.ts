@@ -6,6 +6,7 @@ import { AdapterLimitError, ConfigError, DivergenceError, DTypeError, LabelRange
 import { type LayerWeights, maxParameters, type Network } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
 import type { FitOptions, OptimizerName } from '../../src/train/options.js';
+import type { ExpansionPolicy } from '../../src/train/expansion.js';
 import { evaluate, predict, rowParts } from '../../src/train/loop.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -193,6 +194,48 @@ describe('Network.fit', () => {
     net.destroy();
   });
 
+  it('restartAtGrowth starts the schedule again after an expansion, at the full rate, over the epochs left', async () => {
+    const train = spirals({ rows: 256, seed: 2 });
+    const lr = 0.01;
+    const run = async (restartAtGrowth: boolean) => {
+      const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 0 });
+      // Splits two edges into the outputs after epoch 2.
+      const once: ExpansionPolicy = {
+        async afterEpoch({ epoch, network }) {
+          if (epoch !== 2) return { expanded: 0, pruned: 0 };
+          const output = network.structure().output.id;
+          await network.splitEdges(output, await network.selectEdgesToSplit(output, { threshold: 0.01, maxToReplace: 2 }));
+          return { expanded: 2, pruned: 0 };
+        },
+      };
+      const moved: number[] = [];
+      let before = await net.getParameters();
+      const reports = await net.fit(train, {
+        batchSize: 32,
+        epochs: 4,
+        optimizer: { name: 'adam', lr },
+        schedule: { name: 'step', everyEpochs: 1, gamma: 1e-6, restartAtGrowth },
+        expansion: once,
+        onEpoch: async () => {
+          const now = await net.getParameters();
+          // Epoch 2's report comes after its split: the layouts differ, so no difference then.
+          moved.push(now.length === before.length ? Math.max(...now.map((v, j) => Math.abs(v - before[j]!))) : Number.NaN);
+          before = now;
+        },
+      });
+      net.destroy();
+      return { rates: reports.map((r) => r.lr), moved };
+    };
+    const restarted = await run(true);
+    const kept = await run(false);
+    expect(restarted.rates).toEqual([lr, lr * 1e-6, lr, lr * 1e-6]);
+    expect(kept.rates.map((r) => r / lr)).toEqual([1, 1e-6, 1e-12, 1e-18].map((f) => expect.closeTo(f, 20)));
+    console.info(`restart at growth: largest weight change in epoch 3 ${restarted.moved[2]!.toExponential(1)}, without ${kept.moved[2]!.toExponential(1)}`);
+    // Adam moves a weight by about its rate a step: ~0.01 a step again after the restart.
+    expect(restarted.moved[2]!).toBeGreaterThan(kept.moved[2]! * 1e6);
+    expect(restarted.moved[2]!).toBeGreaterThan(1e-3);
+  });
+
   it('stops at the end of the epoch in progress when its signal aborts, and resolves with the epochs it ran', async () => {
     const train = spirals({ rows: 256, seed: 4 });
     const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0 });
@@ -367,6 +410,7 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['cosine to a rate above lr', good, { schedule: { name: 'cosine', minLr: 1 } }, ConfigError],
     ['cosine warm-up as long as the call', good, { epochs: 2, schedule: { name: 'cosine', warmupEpochs: 2 } }, ConfigError],
     ['negative warm-up', good, { schedule: { name: 'constant', warmupEpochs: -1 } }, ConfigError],
+    ['restartAtGrowth not a boolean', good, { schedule: { name: 'cosine', restartAtGrowth: 'yes' } }, ConfigError],
     ['a signal that is not an AbortSignal', good, { signal: { stop: true } }, ConfigError],
     ['mse without targets', good, { loss: 'mse' }, ConfigError],
     ['maxUploadBytes not positive', good, { maxUploadBytes: 0 }, ConfigError],
