@@ -1,3 +1,4 @@
+import { AdapterLimitError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
@@ -21,12 +22,12 @@ function rowWordsOf(data: Dataset): number {
 }
 
 /** Bytes a row of `data` takes on the GPU: its inputs and its label or targets. */
-export function gpuRowBytes(data: Dataset): number {
+function gpuRowBytes(data: Dataset): number {
   return rowWordsOf(data) * 4 + (data.targets ? (data.targetCount ?? 1) : 1) * 4;
 }
 
 /** Rows `start ..< end` of `data` as a dataset of views (no copies). */
-export function rowRange(data: Dataset, start: number, end: number): Dataset {
+function rowRange(data: Dataset, start: number, end: number): Dataset {
   const features = data.features;
   const targets = data.targetCount ?? 1;
   return {
@@ -123,4 +124,48 @@ export function streamDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset
       if (targetStage) writeView(device, targets!.buffer, 0, targetStage.subarray(0, count * targetCount));
     },
   };
+}
+
+/** The most bytes of inputs one part of an evaluate or predict call uploads. */
+export const PART_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Rows of `data` a part of at most `limitBytes` of inputs and labels or targets holds (a
+ * multiple of `multipleOf`, so that batches do not straddle parts); throws an
+ * {@link AdapterLimitError} where not even `multipleOf` rows fit.
+ */
+export function rowsPerPart(data: Dataset, limitBytes: number, multipleOf = 1, what = `one row of ${data.name}`): number {
+  const rowBytes = gpuRowBytes(data);
+  const rows = Math.floor(limitBytes / rowBytes / multipleOf) * multipleOf;
+  if (rows < 1) throw new AdapterLimitError(`${what} needs ${rowBytes * multipleOf} bytes; at most ${limitBytes} may be uploaded at once`);
+  return rows;
+}
+
+/**
+ * `data` as consecutive row ranges (views, no copies) of at most `limitBytes` of inputs and
+ * labels or targets each (evaluate, predict and the exact statistics: one binding of the
+ * adapter, at most {@link PART_BYTES}), so those calls take datasets of any size, a part at a
+ * time, without holding them on the GPU whole. Each part but the last has a multiple of
+ * `multipleOf` rows.
+ */
+export function rowParts(data: Dataset, limitBytes: number, multipleOf = 1): Dataset[] {
+  const rows = rowsPerPart(data, limitBytes, multipleOf);
+  if (rows >= data.rows) return [data];
+  const parts: Dataset[] = [];
+  for (let start = 0; start < data.rows; start += rows) parts.push(rowRange(data, start, Math.min(data.rows, start + rows)));
+  return parts;
+}
+
+/** Whether `data` is held on the GPU a part at a time. */
+export function isStreamed(data: GpuDataset): data is StreamedDataset {
+  return 'fill' in data;
+}
+
+/**
+ * `data` on the GPU whole where it fits in `limit` bytes, else a part at a time (parts of whole
+ * groups of `multipleOf` rows, so no batch straddles two; see {@link streamDataset}).
+ */
+export function placeDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset, limit: number, multipleOf: number, what: string): GpuDataset {
+  if (data.rows * gpuRowBytes(data) <= limit) return uploadDataset(gpu, owner, data);
+  return streamDataset(gpu, owner, data, rowsPerPart(data, limit, multipleOf, what));
 }

@@ -1,5 +1,5 @@
 import type { Dataset } from '../data/dataset.js';
-import { type GpuDataset, gpuRowBytes, rowRange, type StreamedDataset, streamDataset, uploadDataset } from '../data/gpuDataset.js';
+import { type GpuDataset, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
@@ -181,20 +181,6 @@ interface ValidationPart {
   from: number;
   rows: number;
   steps: Dispatch[][];
-}
-
-/** Whether `data` is held on the GPU a part at a time. */
-function isStreamed(data: GpuDataset): data is StreamedDataset {
-  return 'fill' in data;
-}
-
-/**
- * `data` on the GPU whole where it fits in `limit` bytes, else a part at a time (parts of whole
- * groups of `multipleOf` rows, so no batch straddles two; see {@link streamDataset}).
- */
-function placeDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset, limit: number, multipleOf: number, what: string): GpuDataset {
-  if (data.rows * gpuRowBytes(data) <= limit) return uploadDataset(gpu, owner, data);
-  return streamDataset(gpu, owner, data, rowsPerPart(data, limit, multipleOf, what));
 }
 
 /** The validation passes of `data`: its parts of one row count share one recording. */
@@ -473,35 +459,6 @@ async function withCall<T>(
   } finally {
     owner.destroy();
   }
-}
-
-/** The most bytes of inputs one part of an evaluate or predict call uploads. */
-export const PART_BYTES = 256 * 1024 * 1024;
-
-/**
- * Rows of `data` a part of at most `limitBytes` of inputs and labels or targets holds (a
- * multiple of `multipleOf`, so that batches do not straddle parts); throws an
- * {@link AdapterLimitError} where not even `multipleOf` rows fit.
- */
-export function rowsPerPart(data: Dataset, limitBytes: number, multipleOf = 1, what = `one row of ${data.name}`): number {
-  const rowBytes = gpuRowBytes(data);
-  const rows = Math.floor(limitBytes / rowBytes / multipleOf) * multipleOf;
-  if (rows < 1) throw new AdapterLimitError(`${what} needs ${rowBytes * multipleOf} bytes; at most ${limitBytes} may be uploaded at once`);
-  return rows;
-}
-
-/**
- * `data` as consecutive row ranges (views, no copies) of at most `limitBytes` of inputs and
- * labels or targets each (evaluate and predict: one binding of the adapter, at most
- * {@link PART_BYTES}), so those calls take datasets of any size, a part at a time, without
- * holding them on the GPU whole. Each part but the last has a multiple of `multipleOf` rows.
- */
-export function rowParts(data: Dataset, limitBytes: number, multipleOf = 1): Dataset[] {
-  const rows = rowsPerPart(data, limitBytes, multipleOf);
-  if (rows >= data.rows) return [data];
-  const parts: Dataset[] = [];
-  for (let start = 0; start < data.rows; start += rows) parts.push(rowRange(data, start, Math.min(data.rows, start + rows)));
-  return parts;
 }
 
 /** Loss and accuracy of `net` on `data` (a part at a time where it is larger than one upload, see {@link rowParts}). */

@@ -8,7 +8,8 @@ import { useRuntime } from '../helpers/runtime.js';
 import { fusedTail } from '../../src/graph/fusion.js';
 import { storageIndex } from '../../src/graph/structure.js';
 import type { Network } from '../../src/graph/network.js';
-import { collectStatistics, rowParts } from '../../src/train/loop.js';
+import { rowParts } from '../../src/data/gpuDataset.js';
+import { collectStatistics } from '../../src/train/loop.js';
 
 const runtime = useRuntime();
 

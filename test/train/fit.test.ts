@@ -7,7 +7,8 @@ import { type LayerWeights, maxParameters, type Network } from '../../src/graph/
 import { adamRef } from '../../src/reference/optimizer.js';
 import type { FitOptions, OptimizerName } from '../../src/train/options.js';
 import type { ExpansionPolicy } from '../../src/train/expansion.js';
-import { evaluate, predict, rowParts } from '../../src/train/loop.js';
+import { rowParts } from '../../src/data/gpuDataset.js';
+import { evaluate, predict } from '../../src/train/loop.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
