@@ -14,6 +14,7 @@ import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName, TrainProgress } from './options.js';
 import { resolveFitOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
+import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { referencePolicy } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
@@ -161,6 +162,8 @@ function toEvaluation(stats: Float32Array, offset: number, classification: boole
 /** Everything recorded for one structure: replaced after the network grows. */
 interface FitPlans {
   structure: Trainable['structure'];
+  /** The learning-rate schedule the optimizer's step was recorded with. */
+  schedule: ScheduleSteps;
   owner: BufferOwner;
   trainWs: Workspace;
   steps: Dispatch[][];
@@ -261,7 +264,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       ]);
       const state: TrainedState = [net.params, optimizer.moment1.buffer, optimizer.moment2.buffer, optimizer.counter.buffer];
       const snapshot = state.map((b) => planOwner.create('fit.snapshot', b.size, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST).buffer) as TrainedState;
-      return { structure: net.structure, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, state, snapshot, evalWs, evaluation };
+      return { structure: net.structure, schedule, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, state, snapshot, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
     const progress = options.onProgress ? progressReporter(owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
@@ -275,7 +278,9 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       return toEvaluation(await gpu.readFloats(p.evalWs.stats.buffer, STATS_SLOT / 4, 4), 0, classification);
     };
     const current = async (): Promise<FitPlans> => {
-      if (!plans || plans.structure !== net.structure) {
+      // A restarted schedule comes with growth, but a policy of one's own may report an
+      // expansion that left the structure as it was: the step is recorded again either way.
+      if (!plans || plans.structure !== net.structure || plans.schedule !== schedule) {
         plans?.owner.destroy();
         plans = await record();
       }

@@ -198,14 +198,14 @@ describe('Network.fit', () => {
   it('restartAtGrowth starts the schedule again after an expansion, at the full rate, over the epochs left', async () => {
     const train = spirals({ rows: 256, seed: 2 });
     const lr = 0.01;
-    const run = async (restartAtGrowth: boolean) => {
+    const run = async (restartAtGrowth: boolean, split = true) => {
       const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 0 });
-      // Splits two edges into the outputs after epoch 2.
+      // Splits two edges into the outputs after epoch 2 (or only says so: a policy's own count).
       const once: ExpansionPolicy = {
         async afterEpoch({ epoch, network }) {
           if (epoch !== 2) return { expanded: 0, pruned: 0 };
           const output = network.structure().output.id;
-          await network.splitEdges(output, await network.selectEdgesToSplit(output, { threshold: 0.01, maxToReplace: 2 }));
+          if (split) await network.splitEdges(output, await network.selectEdgesToSplit(output, { threshold: 0.01, maxToReplace: 2 }));
           return { expanded: 2, pruned: 0 };
         },
       };
@@ -235,6 +235,11 @@ describe('Network.fit', () => {
     // Adam moves a weight by about its rate a step: ~0.01 a step again after the restart.
     expect(restarted.moved[2]!).toBeGreaterThan(kept.moved[2]! * 1e6);
     expect(restarted.moved[2]!).toBeGreaterThan(1e-3);
+    // An expansion reported without a new structure restarts the rate all the same.
+    const reported = await run(true, false);
+    expect(reported.rates).toEqual(restarted.rates);
+    expect(reported.moved[1]!).toBeLessThan(1e-4);
+    expect(reported.moved[2]!).toBeGreaterThan(1e-3);
   });
 
   it('stops at the end of the epoch in progress when its signal aborts, and resolves with the epochs it ran', async () => {
