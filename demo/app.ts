@@ -1,6 +1,6 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
-import { createRuntime, type EpochReport, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
+import { checkpointRun, createRuntime, type EpochReport, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
@@ -10,15 +10,17 @@ import { drawStructure } from './structureView.js';
 /** What the page exposes for its end-to-end test (and for curious users in the console). */
 interface DemoState {
   ready: boolean;
-  state: 'starting' | 'unsupported' | 'idle' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'stopped' | 'error';
+  state: 'starting' | 'unsupported' | 'idle' | 'opened' | 'loading' | 'running' | 'pausing' | 'paused' | 'finished' | 'stopped' | 'error';
   adapter: string;
   epochs: EpochReport[];
   events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
   error: string | null;
   /** The name of the last checkpoint downloaded with "Save network". */
   saved: string | null;
+  /** The checkpoint file "Open network" loaded, until a reset. */
+  opened: string | null;
 }
-const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null };
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -42,6 +44,8 @@ let runtime: Runtime | null = null;
 let session: Session | null = null;
 /** What the current run trains on and with, for the checkpoint "Save network" writes. */
 let described: RunInfo | null = null;
+/** A network "Open network" loaded, shown and waiting for Start to train it further. */
+let opened: Network | null = null;
 const newestLevels = new Set<number>();
 const grid = gridDataset();
 
@@ -124,12 +128,17 @@ function addEvent(kind: 'expand' | 'prune', epoch: number, text: string, before:
   for (const c of Object.values(charts)) c.redraw();
 }
 
-async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: () => boolean): Promise<void> {
+/** One epoch on the charts (numbered over the network's whole history). */
+function chartEpoch(r: EpochReport, regression: boolean): void {
   demo.epochs.push(r);
-  const regression = data.task === 'regression';
   charts.loss.push(r.epoch, [r.trainLoss, r.valLoss]);
   charts.quality.push(r.epoch, [regression ? Math.sqrt(r.valLoss) : 100 * r.valAccuracy]);
   charts.params.push(r.epoch, [r.params]);
+}
+
+async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: () => boolean): Promise<void> {
+  const regression = data.task === 'regression';
+  chartEpoch(r, regression);
   drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
   if (data.features === 2) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
   // A reset while the boundary was drawn: the status line is the new run's.
@@ -146,7 +155,11 @@ function lockSettings(locked: boolean): void {
 
 async function start(): Promise<void> {
   if (!runtime) return;
-  reset();
+  // An opened network goes on training: its history stays on the charts.
+  const carried = opened;
+  opened = null;
+  if (!carried) reset();
+  const offset = carried?.history.length ?? 0;
   lockSettings(true);
   buttons.start.disabled = true;
   buttons.reset.disabled = false;
@@ -159,17 +172,17 @@ async function start(): Promise<void> {
     const s = settings(data);
     described = runDescription(name, data, s);
     current = new Session(runtime, {
-      epoch: (r, net) => onEpoch(r, net, data, () => session === current),
+      epoch: (r, net) => onEpoch({ ...r, epoch: r.epoch + offset }, net, data, () => session === current),
       expand: (e) => {
         newestLevels.add(e.level);
-        addEvent('expand', e.epoch, `split ${e.edgesSplit} edges → ${e.neuronsAdded} new neurons; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
+        addEvent('expand', e.epoch + offset, `split ${e.edgesSplit} edges → ${e.neuronsAdded} new neurons; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
       },
-      prune: (e) => addEvent('prune', e.epoch, `pruned ${e.edgesRemoved} edges; parameters ${e.parametersBefore} → ${e.parametersAfter}`, e.parametersBefore, e.parametersAfter),
+      prune: (e) => addEvent('prune', e.epoch + offset, `pruned ${e.edgesRemoved} edges; parameters ${e.parametersBefore} → ${e.parametersAfter}`, e.parametersBefore, e.parametersAfter),
     });
     session = current;
     buttons.pause.disabled = false;
     demo.state = 'running';
-    const ended = await current.run(data, s);
+    const ended = await current.run(data, s, carried ?? undefined);
     if (session === current) {
       demo.state = ended;
       lockSettings(false);
@@ -181,6 +194,8 @@ async function start(): Promise<void> {
   } catch (error) {
     // A run that a reset replaced ends quietly: the page belongs to the new one.
     if (current && session !== current) return;
+    // An opened network that no run took (its data failed to load) stays open.
+    if (carried && current?.net !== carried) opened = carried;
     lockSettings(false);
     demo.state = 'error';
     demo.error = (error as Error).message;
@@ -222,6 +237,46 @@ function runDescription(name: DemoDataset, data: DemoData, s: RunSettings): RunI
   };
 }
 
+/**
+ * Load a checkpoint (from "Save network" or `senn train --save`): show its structure and its
+ * history, pick its dataset where the demo has it, and let Start train it further.
+ */
+async function openNetwork(file: File): Promise<void> {
+  if (!runtime) return;
+  reset();
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const net = runtime.loadNetwork(bytes);
+    opened = net;
+    const dataset = (checkpointRun(bytes)?.data as { dataset?: unknown } | undefined)?.dataset;
+    if (typeof dataset === 'string' && dataset in PRESETS) {
+      $<HTMLSelectElement>('dataset').value = dataset;
+      applyPreset(dataset as DemoDataset);
+    }
+    // The architecture is the network's own: it is what Start trains.
+    input('arch').value = net.structure.sizes.join('-');
+    input('arch').disabled = true;
+    const regression = dataset === 'regression';
+    net.history.forEach((h, i) => {
+      const epoch = i + 1;
+      chartEpoch({ ...h, epoch }, regression);
+      const before = i > 0 ? net.history[i - 1]!.params : h.params;
+      if (h.expanded) addEvent('expand', epoch, `split ${h.expanded} edges (from the file's history)`, before, h.params);
+      if (h.pruned) addEvent('prune', epoch, `pruned ${h.pruned} edges (from the file's history)`, before, h.params);
+    });
+    drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
+    demo.state = 'opened';
+    demo.opened = file.name;
+    buttons.reset.disabled = false;
+    status(`opened ${file.name}: ${net.structure.sizes.join('-')}, ${net.parameterCount.toLocaleString('en-US')} parameters, ${net.history.length} epochs trained — Start goes on training it`);
+  } catch (error) {
+    status(`${file.name}: ${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
+  } finally {
+    // The same file may be picked again.
+    input('open').value = '';
+  }
+}
+
 /** Download the network as it is now (a finished or paused run) as a checkpoint file. */
 async function save(): Promise<void> {
   const net = session?.net;
@@ -247,6 +302,10 @@ function reset(): void {
   session?.stop();
   session?.destroy();
   session = null;
+  opened?.destroy();
+  opened = null;
+  demo.opened = null;
+  input('arch').disabled = false;
   markers.length = 0;
   newestLevels.clear();
   demo.epochs = [];
@@ -276,6 +335,10 @@ async function init(): Promise<void> {
   buttons.pause.addEventListener('click', () => void togglePause());
   buttons.reset.addEventListener('click', reset);
   buttons.save.addEventListener('click', () => void save());
+  input('open').addEventListener('change', () => {
+    const file = input('open').files?.[0];
+    if (file) void openNetwork(file);
+  });
   if (!('gpu' in navigator) || !navigator.gpu) {
     unsupported('This browser has no WebGPU, which senn needs to train on your GPU. Use a recent Chrome, Edge or Firefox with WebGPU enabled (Safari: Technology Preview), or run senn in Node with "npx senn train".');
     return;

@@ -38,11 +38,14 @@ export class Session {
     private readonly events: SessionEvents,
   ) {}
 
-  /** Train to the end (or until stopped); resolves with how it ended. */
-  async run(data: DemoData, s: RunSettings): Promise<'finished' | 'stopped'> {
+  /**
+   * Train to the end (or until stopped); resolves with how it ended. `opened`: a network to
+   * go on training (the session then owns it), else a new one of `s.sizes`.
+   */
+  async run(data: DemoData, s: RunSettings, opened?: Network): Promise<'finished' | 'stopped'> {
     // Every layer may grow: the output (as the reference) and the hidden levels.
     const expandable = s.sizes.map((_, i) => i).slice(1);
-    const net = this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable });
+    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable });
     this.net = net;
     this.running = true;
     // Once stopped, the epoch in progress still ends, but the page (reset) no longer shows it.

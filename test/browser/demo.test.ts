@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer';
+import type { Browser, ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Served, serveDemo } from '../../demo/server.mjs';
 import { launchBrowser } from './launch.js';
@@ -175,6 +175,31 @@ describe('the demo page in headless Chromium', () => {
       expect(accuracy).toBeGreaterThan(40);
       // And training goes on from it in Node, on the whole dataset.
       expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/resuming after 2 epochs[\s\S]*epoch {3}3 /);
+
+      // "Open network" in a fresh page shows its history and goes on training it.
+      const again = await openDemo();
+      const picker = (await again.page.$('input#open')) as ElementHandle<HTMLInputElement>;
+      await picker.uploadFile(file);
+      await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
+      let o = await state(again.page);
+      expect(o.epochs.map((e) => [e.epoch, e.params])).toEqual(s.epochs.map((e) => [e.epoch, e.params]));
+      expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('fashion-mnist');
+      expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/^opened senn-fashion-mnist-.*: 784-10, 7,850 parameters, 2 epochs trained/);
+      await setField(again.page, 'epochs', '1');
+      await again.page.click('#start');
+      await again.page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 200_000, polling: 200 });
+      o = await state(again.page);
+      expect(o.error).toBeNull();
+      expect(o.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+      expect(await again.page.$eval('#lossChart', (el) => Number((el as HTMLElement).dataset.points))).toBe(3);
+      await again.page.screenshot({ path: `${OUT}/opened-and-trained.png`, fullPage: true });
+      // A corrupt file is refused with the loader's typed error, and the page stays usable.
+      writeFileSync(join(downloads, 'broken.senn'), readFileSync(file).subarray(0, 100));
+      await picker.uploadFile(join(downloads, 'broken.senn'));
+      await again.page.waitForFunction('/CheckpointError/.test(document.getElementById("status").textContent)', { timeout: 30_000 });
+      expect((await state(again.page)).state).toBe('idle');
+      expect(again.errors).toEqual([]);
+      await again.page.close();
     } finally {
       rmSync(downloads, { recursive: true, force: true });
     }
