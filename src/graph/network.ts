@@ -1,4 +1,4 @@
-import { AdapterLimitError, ConfigError, DestroyedError, ShapeError } from '../errors.js';
+import { AdapterLimitError, ConfigError, DestroyedError, DTypeError, NaNError, ShapeError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -14,7 +14,7 @@ import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planP
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { BlockBuffers } from './blockBuffers.js';
-import { type Block, blockFloats, Structure } from './structure.js';
+import { type Block, blockFloats, parameterSlots, Structure } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
 export type * from './networkTypes.js';
@@ -310,6 +310,36 @@ export class Network implements Trainable {
   }
 
   /**
+   * Replace the whole flat parameter buffer with `values`, laid out as {@link getParameters}
+   * returns it (edge e of block b at `b.weightOffset + storageIndex(b, e)`, level l's biases
+   * from `l.biasOffset`): read, edit some weights of a grown network, write back. Slots that
+   * hold no parameter (padding, the absent edges of a dense block) must be 0. Checked before
+   * anything is written, so a bad call changes nothing; Adam's moments stay as they are.
+   */
+  setParameters(values: Float32Array): void {
+    this.assertUsable();
+    if (this.busy) throw new ConfigError(`cannot setParameters while ${this.busy} is running on this network (a policy writes through its GrowthControl)`);
+    this.writeParameters(values);
+  }
+
+  private writeParameters(values: Float32Array): void {
+    if (!(values instanceof Float32Array)) throw new DTypeError(`setParameters takes a Float32Array, got ${Object.prototype.toString.call(values)}`);
+    const s = this.current;
+    if (values.length !== s.floats) throw new ShapeError(`setParameters: expected ${s.floats} values (the parameter buffer, as getParameters returns it), got ${values.length}`);
+    const slots = parameterSlots(s);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) throw new NaNError(`setParameters: slot ${i} is ${v}`);
+      if (v !== 0 && !slots[i]) {
+        const block = s.blocks.find((b) => i >= b.weightOffset && i < b.weightOffset + blockFloats(b));
+        const where = block ? `an absent edge of block ${block.id} (${block.src} → ${block.dst})` : 'padding between the blocks';
+        throw new ShapeError(`setParameters: slot ${i} is ${where} and must stay 0, got ${v}`);
+      }
+    }
+    writeView(this.gpu.device, this.params, 0, values);
+  }
+
+  /**
    * Split `edges` (all into expandable level `target`) into a new level of ReLU neurons;
    * see {@link planSplit}. Bad edges, a non-expandable target or an empty list throw before
    * anything changes. With `probe` rows (features as in fit data), the largest change of the
@@ -394,6 +424,8 @@ export class Network implements Trainable {
       scoreEdges: (target, options) => this.scoreEdges(target, options),
       readEdgeStatistics: (target) => this.readEdgeStatistics(target),
       statisticsBatches: () => this.batchesInStatistics,
+      getParameters: () => this.getParameters(),
+      setParameters: (values) => this.writeParameters(values),
       synchronize: () => this.gpu.settle(),
     };
   }
@@ -520,6 +552,7 @@ export class Network implements Trainable {
   /** Replace every layer's weights and bias; shapes are checked first, so a bad call changes nothing. */
   setWeights(weights: readonly LayerWeights[]): void {
     this.assertUsable();
+    if (this.busy) throw new ConfigError(`cannot setWeights while ${this.busy} is running on this network`);
     const layers = this.layers;
     if (weights.length !== layers.length) throw new ShapeError(`expected weights for ${layers.length} layers, got ${weights.length}`);
     weights.forEach((w, i) => {

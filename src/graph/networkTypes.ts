@@ -143,6 +143,10 @@ export interface GrowthControl {
   scoreEdges(target: number, options?: ScoreOptions): Promise<{ block: number; scores: Float32Array }[]>;
   /** Each edge's weight and running gradient sums into level `target` (see `Network.readEdgeStatistics`). */
   readEdgeStatistics(target: number): Promise<BlockEdgeStatistics[]>;
+  /** The flat parameter buffer (see `Network.getParameters`). */
+  getParameters(): Promise<Float32Array>;
+  /** Replace it, e.g. a split's new weights initialised otherwise (see `Network.setParameters`). */
+  setParameters(values: Float32Array): void;
   /** Batches in the running statistics since they were last cleared. */
   statisticsBatches(): number;
 }

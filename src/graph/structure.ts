@@ -112,6 +112,18 @@ export function storageIndex(b: Pick<Block, 'form' | 'topology' | 'rowOf'>, e: n
   return (b.rowOf ? b.rowOf[source]! : source) * b.topology.dst + b.topology.dstOf[e]!;
 }
 
+/**
+ * Which slots of the flat parameter buffer hold a parameter (1): each edge's weight at its
+ * block's offset plus {@link storageIndex}, and each non-input level's biases. The others
+ * (padding between aligned blocks, the absent edges of a dense block) stay 0.
+ */
+export function parameterSlots(s: Structure): Uint8Array {
+  const slots = new Uint8Array(s.floats);
+  for (const b of s.blocks) for (let e = 0; e < b.topology.srcOf.length; e++) slots[b.weightOffset + storageIndex(b, e)] = 1;
+  for (const l of s.levels) if (l.biasOffset >= 0) slots.fill(1, l.biasOffset, l.biasOffset + l.size);
+  return slots;
+}
+
 /** What a block is before it gets an offset. */
 export interface BlockSpec {
   src: number;
