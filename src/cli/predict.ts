@@ -7,6 +7,7 @@ import { type CsvTable, csvFeatures, readCsv } from '../node/csv.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import type { DataRecipe } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, readModel } from './options.js';
+import { classify } from '../train/classify.js';
 
 export const PREDICT_HELP = `Usage: senn predict MODEL.senn --input FILE.csv [options]
 
@@ -54,13 +55,9 @@ function toCsv(outputs: Float32Array, rows: number, width: number, recipe: DataR
   } else {
     const names = recipe.csv?.classNames ?? Array.from({ length: width }, (_, j) => String(j));
     lines.push(['prediction', ...names.map((n) => quote(`p_${n}`))].join(','));
+    const { labels, probabilities } = classify(outputs.subarray(0, rows * width), width);
     for (let r = 0; r < rows; r++) {
-      const z = outputs.subarray(r * width, r * width + width);
-      const max = Math.max(...z);
-      const e = Array.from(z, (v) => Math.exp(v - max));
-      const sum = e.reduce((s, v) => s + v, 0);
-      const best = e.indexOf(Math.max(...e));
-      lines.push([quote(names[best]!), ...e.map((v) => (v / sum).toFixed(6))].join(','));
+      lines.push([quote(names[labels[r]!]!), ...Array.from(probabilities.subarray(r * width, (r + 1) * width), (p) => p.toFixed(6))].join(','));
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,4 +1,4 @@
-import { AdapterLimitError, ConfigError, DestroyedError, DTypeError, NaNError, ShapeError } from '../errors.js';
+import { AdapterLimitError, ConfigError, DestroyedError, ShapeError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -8,13 +8,14 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, type Trainable } from '../train/loop.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
+import { type Classification, classify } from '../train/classify.js';
 import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { BlockBuffers } from './blockBuffers.js';
-import { type Block, blockFloats, parameterSlots, Structure } from './structure.js';
+import { type Block, blockFloats, checkParameterValues, Structure } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
 export type * from './networkTypes.js';
@@ -323,19 +324,7 @@ export class Network implements Trainable {
   }
 
   private writeParameters(values: Float32Array): void {
-    if (!(values instanceof Float32Array)) throw new DTypeError(`setParameters takes a Float32Array, got ${Object.prototype.toString.call(values)}`);
-    const s = this.current;
-    if (values.length !== s.floats) throw new ShapeError(`setParameters: expected ${s.floats} values (the parameter buffer, as getParameters returns it), got ${values.length}`);
-    const slots = parameterSlots(s);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (!Number.isFinite(v)) throw new NaNError(`setParameters: slot ${i} is ${v}`);
-      if (v !== 0 && !slots[i]) {
-        const block = s.blocks.find((b) => i >= b.weightOffset && i < b.weightOffset + blockFloats(b));
-        const where = block ? `an absent edge of block ${block.id} (${block.src} → ${block.dst})` : 'padding between the blocks';
-        throw new ShapeError(`setParameters: slot ${i} is ${where} and must stay 0, got ${v}`);
-      }
-    }
+    checkParameterValues(this.current, values);
     writeView(this.gpu.device, this.params, 0, values);
   }
 
@@ -519,6 +508,11 @@ export class Network implements Trainable {
   /** Outputs (rows × outputs, before any softmax) for every row of `data`. */
   predict(data: Dataset): Promise<Float32Array> {
     return this.reading('predict', () => predict(this, data));
+  }
+
+  /** A classifier's answer for every row of `data`: the likeliest class and the softmax probabilities (see {@link classify}). */
+  async classify(data: Dataset): Promise<Classification> {
+    return classify(await this.predict(data), this.outputs);
   }
 
   /**

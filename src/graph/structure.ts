@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { DTypeError, NaNError, ShapeError } from '../errors.js';
 import type { Activation } from '../kernels/activation.js';
 import { activeSources, buildCsr, type CsrBlock } from './csr.js';
 
@@ -122,6 +122,25 @@ export function parameterSlots(s: Structure): Uint8Array {
   for (const b of s.blocks) for (let e = 0; e < b.topology.srcOf.length; e++) slots[b.weightOffset + storageIndex(b, e)] = 1;
   for (const l of s.levels) if (l.biasOffset >= 0) slots.fill(1, l.biasOffset, l.biasOffset + l.size);
   return slots;
+}
+
+/**
+ * Throw unless `values` can be the parameter buffer of `s` (see `Network.setParameters`): a
+ * Float32Array of `s.floats` finite values, 0 in every slot that holds no parameter.
+ */
+export function checkParameterValues(s: Structure, values: Float32Array): void {
+  if (!(values instanceof Float32Array)) throw new DTypeError(`setParameters takes a Float32Array, got ${Object.prototype.toString.call(values)}`);
+  if (values.length !== s.floats) throw new ShapeError(`setParameters: expected ${s.floats} values (the parameter buffer, as getParameters returns it), got ${values.length}`);
+  const slots = parameterSlots(s);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new NaNError(`setParameters: slot ${i} is ${v}`);
+    if (v !== 0 && !slots[i]) {
+      const block = s.blocks.find((b) => i >= b.weightOffset && i < b.weightOffset + blockFloats(b));
+      const where = block ? `an absent edge of block ${block.id} (${block.src} → ${block.dst})` : 'padding between the blocks';
+      throw new ShapeError(`setParameters: slot ${i} is ${where} and must stay 0, got ${v}`);
+    }
+  }
 }
 
 /** What a block is before it gets an offset. */
