@@ -308,7 +308,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const run: SavedRun = { data: data.recipe, args: { ...args } };
     const save = async (network: Network) => writeWhole(v.save!, await runtime.saveNetwork(network, { ...run }));
     const periodic = saveEvery ? { every: saveEvery, save } : null;
-    // Aborted with the reason 'interrupt' (Ctrl-C) or 'early-stop' (--early-stop).
+    // Aborted by Ctrl-C (the reason 'interrupt').
     const stop = new AbortController();
     const result = await whileInterruptible(stop, () =>
       runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadMb === null ? null : Math.floor(uploadMb * 2 ** 20) }),
@@ -427,10 +427,6 @@ interface RunControls {
 /** Fit with the console views: progress bar, epoch lines, growth events. */
 async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, controls: RunControls) {
   const { best, stop, periodic, patience, maxUploadBytes } = controls;
-  // The lowest validation loss so far (epochs counted across runs, as the lines print them) and,
-  // once --early-stop fires, where it was.
-  const lowest = { loss: Number.POSITIVE_INFINITY, epoch: 0 };
-  const early: { at: { loss: number; epoch: number } | null } = { at: null };
   const progress = new ProgressView();
   const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
   const say = (line: string) => {
@@ -451,6 +447,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     ...(args.schedule ? { schedule: args.schedule } : {}),
     signal: stop.signal,
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
+    ...(patience !== null ? { earlyStop: { patience } } : {}),
     batchSize: args.batch,
     epochs: args.epochs,
     validation,
@@ -461,11 +458,6 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
       for (const line of pending.splice(0)) say(line);
       await best?.offer(net, r);
       if (periodic && r.epoch % periodic.every === 0 && r.epoch < args.epochs) await periodic.save(net);
-      if (r.valLoss < lowest.loss) Object.assign(lowest, { loss: r.valLoss, epoch: r.epoch + before });
-      else if (patience !== null && r.epoch + before - lowest.epoch >= patience && !stop.signal.aborted) {
-        early.at = { ...lowest };
-        stop.abort('early-stop');
-      }
     },
     ...(args.expansion
       ? {
@@ -487,6 +479,8 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
       : {}),
   });
   progress.clear();
-  return { epochs, events, early: early.at };
+  // Where --early-stop found the lowest validation loss (epochs counted across runs, as the lines print them).
+  const stopped = epochs.at(-1)?.earlyStop;
+  return { epochs, events, early: stopped ? { loss: stopped.bestLoss, epoch: stopped.bestEpoch + before } : null };
 }
 

@@ -287,7 +287,10 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       return plans;
     };
 
-    for (let epoch = 1; epoch <= o.epochs && !options.signal?.aborted; epoch++) {
+    // The lowest validation loss of the call so far, for earlyStop.
+    const lowest = { loss: Number.POSITIVE_INFINITY, epoch: 0 };
+    let stoppedEarly = false;
+    for (let epoch = 1; epoch <= o.epochs && !options.signal?.aborted && !stoppedEarly; epoch++) {
       const started = performance.now();
       // A policy reads the statistics only after some epochs (the reference: one that may
       // expand, and the pruning); the others train without the dispatch that accumulates them
@@ -371,6 +374,11 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         report.pruned = growth.pruned;
         report.params = net.parameterCount;
         report.architecture = net.structure.sizes;
+      }
+      if (report.valLoss < lowest.loss) Object.assign(lowest, { loss: report.valLoss, epoch });
+      else if (options.earlyStop && epoch - lowest.epoch >= options.earlyStop.patience) {
+        report.earlyStop = { bestEpoch: lowest.epoch, bestLoss: lowest.loss };
+        stoppedEarly = true;
       }
       report.seconds = (performance.now() - started) / 1000;
       await options.onEpoch?.(report);

@@ -36,6 +36,11 @@ export interface EpochReport {
   lr: number;
   /** Level sizes after this epoch, inputs first. */
   architecture: number[];
+  /**
+   * On the last report of a call that {@link FitOptions.earlyStop} ended: the epoch (of this
+   * call) whose validation loss was the lowest, and that loss.
+   */
+  earlyStop?: { bestEpoch: number; bestLoss: number };
 }
 
 /** Progress inside an epoch, passed to {@link FitOptions.onProgress}. */
@@ -87,6 +92,13 @@ export interface FitOptions {
    * with none. (The GPU work of an epoch is queued when it starts, so it cannot stop sooner.)
    */
   signal?: AbortSignal;
+  /**
+   * End training once `patience` epochs in a row have brought no validation loss below the
+   * lowest of the call so far (epochs that grow or prune the network count too, so a stall
+   * that growth does not mend ends the run). Needs `validation`. The last report then says
+   * where the lowest was (`earlyStop`); the network is as the last epoch left it.
+   */
+  earlyStop?: { patience: number };
   /**
    * The most bytes of training data, and of validation data, fit holds on the GPU at once
    * (inputs and labels or targets; default: as much as one buffer of the adapter holds, 1 GiB
@@ -159,6 +171,10 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
   if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') throw new ConfigError('signal must be an AbortSignal');
   if (o.maxUploadBytes !== undefined) finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
+  if (o.earlyStop !== undefined) {
+    positiveInteger('earlyStop.patience', (o.earlyStop as { patience?: number } | null)?.patience ?? Number.NaN);
+    if (!o.validation) throw new ConfigError('earlyStop needs validation data: it watches the validation loss');
+  }
   const epochs = positiveInteger('epochs', o.epochs ?? 1, true);
   return {
     loss,

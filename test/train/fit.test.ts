@@ -242,6 +242,20 @@ describe('Network.fit', () => {
     expect(reported.moved[2]!).toBeGreaterThan(1e-3);
   });
 
+  it('earlyStop ends the call once patience epochs bring no validation loss below the lowest, and says where it was', async () => {
+    const [train, validation] = splitDataset(spirals({ rows: 600, seed: 4 }), 0.8, 0);
+    const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 0 });
+    const reports = await net.fit(train, { epochs: 300, batchSize: 32, optimizer: { name: 'adam', lr: 0.03 }, validation, earlyStop: { patience: 3 } });
+    expect(reports.length).toBeLessThan(300);
+    const last = reports.at(-1)!;
+    const losses = reports.map((r) => r.valLoss);
+    expect(last.earlyStop).toEqual({ bestEpoch: reports.length - 3, bestLoss: Math.min(...losses) });
+    expect(losses.indexOf(Math.min(...losses)) + 1).toBe(last.earlyStop!.bestEpoch);
+    expect(reports.slice(0, -1).every((r) => r.earlyStop === undefined)).toBe(true);
+    console.info(`earlyStop (patience 3): ended after ${reports.length} of 300 epochs, lowest validation loss ${last.earlyStop!.bestLoss.toFixed(4)} at epoch ${last.earlyStop!.bestEpoch}`);
+    net.destroy();
+  });
+
   it('stops at the end of the epoch in progress when its signal aborts, and resolves with the epochs it ran', async () => {
     const train = spirals({ rows: 256, seed: 4 });
     const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0 });
@@ -420,6 +434,8 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['a signal that is not an AbortSignal', good, { signal: { stop: true } }, ConfigError],
     ['mse without targets', good, { loss: 'mse' }, ConfigError],
     ['maxUploadBytes not positive', good, { maxUploadBytes: 0 }, ConfigError],
+    ['earlyStop without validation data', good, { earlyStop: { patience: 2 } }, ConfigError],
+    ['earlyStop with patience 0', good, { earlyStop: { patience: 0 }, validation: spirals({ rows: 20, seed: 9 }) }, ConfigError],
     // 12 bytes a row: 200 bytes hold 16 rows, not one batch of 32.
     ['maxUploadBytes below one batch', good, { batchSize: 32, maxUploadBytes: 200 }, AdapterLimitError],
   ];
