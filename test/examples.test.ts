@@ -18,6 +18,18 @@ describe('examples', () => {
     expect(lines[1]).toMatch(/split 4 edges \(signal-to-noise [\d.]+–[\d.]+\) → \d+ params, arch 2-12-4-4-2$/);
   });
 
+  it('custom-kernel.mjs scores edges with a WGSL kernel of its own on the network buffers, as the CPU does', () => {
+    const out = execFileSync(process.execPath, ['examples/custom-kernel.mjs'], { env: { ...process.env, ROUNDS: '2' }, encoding: 'utf8' });
+    const lines = out.split('\n').filter((l) => l.startsWith('round'));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const worst = Number(/largest relative difference from the CPU ([\d.e+-]+)\)/.exec(line)?.[1]);
+      console.info(`custom-kernel.mjs: GPU scores vs CPU, largest relative difference ${worst} (tolerance 1e-5)`);
+      expect(worst).toBeLessThanOrEqual(1e-5);
+    }
+    expect(lines[1]).toMatch(/split 4 → \d+ params, arch 2-12-4-4-2$/);
+  });
+
   it('the package publishes the library, its CLI, shaders and examples, and nothing else from dist/', () => {
     // dist/ also holds what scripts/run-ts.mjs bundles (benchmarks, profiles) and the demo's build.
     const run = spawnSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8' });
