@@ -30,6 +30,7 @@ import type {
   RuntimeParts,
   SplitEdgesOptions,
   SplitReport,
+  StatisticsPassOptions,
 } from './networkTypes.js';
 
 import { checkDenseFrom, checkExpandable, checkSpec, maxParameters } from './spec.js';
@@ -229,7 +230,7 @@ export class Network implements Trainable {
    * The reference's exact mode: clear the statistics and fill them with one pass over
    * `data` (forward, loss, backward; no update) in batches of `batchSize`.
    */
-  async collectEdgeStatistics(data: Dataset, options: { batchSize?: number; loss?: LossName } = {}): Promise<void> {
+  async collectEdgeStatistics(data: Dataset, options: StatisticsPassOptions = {}): Promise<void> {
     await this.exclusive('collectEdgeStatistics', () => this.growthControl().collectEdgeStatistics(data, options));
   }
 
@@ -408,7 +409,7 @@ export class Network implements Trainable {
       splitEdges: (target, edges, options) => this.split(target, edges, options ?? {}),
       pruneEdges: (edges, options) => this.prune(edges, options ?? {}),
       collectEdgeStatistics: async (data, options) => {
-        this.batchesInStatistics = await collectStatistics(this, data, options?.batchSize ?? 256, options?.loss ?? 'softmax-cross-entropy');
+        this.batchesInStatistics = await collectStatistics(this, data, options?.batchSize ?? 256, options?.loss ?? 'softmax-cross-entropy', options?.maxUploadBytes);
       },
       scoreEdges: (target, options) => this.scoreEdges(target, options),
       readEdgeStatistics: (target) => this.readEdgeStatistics(target),

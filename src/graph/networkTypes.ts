@@ -128,6 +128,15 @@ export interface LayerWeights {
   bias: Float32Array;
 }
 
+/** Options of an exact statistics pass (`collectEdgeStatistics`). */
+export interface StatisticsPassOptions {
+  /** Rows a batch (default 256). */
+  batchSize?: number;
+  loss?: LossName;
+  /** The most bytes of the data to upload at once (default 256 MiB, at most one buffer); parts hold whole batches. */
+  maxUploadBytes?: number;
+}
+
 /** Growth operations available to an expansion policy while `fit` runs (`PolicyContext.network`). */
 export interface GrowthControl {
   structure(): Structure;
@@ -137,7 +146,7 @@ export interface GrowthControl {
   selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]>;
   splitEdges(target: number, edges: readonly EdgeRef[], options?: SplitEdgesOptions): Promise<SplitReport>;
   pruneEdges(edges: readonly EdgeRef[], options?: { resetOptimizer?: boolean }): Promise<PruneReport>;
-  collectEdgeStatistics(data: Dataset, options?: { batchSize?: number; loss?: LossName }): Promise<void>;
+  collectEdgeStatistics(data: Dataset, options?: StatisticsPassOptions): Promise<void>;
   /** Wait for all submitted GPU work (for timing). */
   synchronize(): Promise<void>;
   scoreEdges(target: number, options?: ScoreOptions): Promise<{ block: number; scores: Float32Array }[]>;

@@ -47,6 +47,8 @@ export interface PolicyContext {
   network: GrowthControl;
   /** The training data (for exact-mode statistics). */
   train: Dataset;
+  /** fit's {@link FitOptions.maxUploadBytes}, where given: the most bytes of `train` to upload at once. */
+  maxUploadBytes?: number;
   /** Loss on the validation data (training data when there is none), evaluated now. */
   currentLoss(): Promise<number>;
 }
@@ -236,7 +238,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
       if (ctx.epoch === pendingPrune) {
         pendingPrune = -1;
         const started = performance.now();
-        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
+        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train, { maxUploadBytes: ctx.maxUploadBytes });
         const edges = await net.selectEdgesToPrune({
           ...score,
           metric: o.pruneMetric,
@@ -255,7 +257,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
       }
       if (shouldExpand(losses, lastExpansion, o) && mayStillSplit(ctx.epoch, ctx.epochs)) {
         let started = performance.now();
-        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train);
+        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train, { maxUploadBytes: ctx.maxUploadBytes });
         // Every expandable level is scored before any splits: a split changes the structure,
         // and the statistics start again from zero with it.
         const selections: { target: number; edges: EdgeRef[] }[] = [];

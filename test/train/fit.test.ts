@@ -320,6 +320,13 @@ describe('Network.fit', () => {
       },
     ],
     [
+      'f32 inputs, growing with exact statistics (parts of whole batches too)',
+      () => {
+        const expansion = { window: 1, minEpochsBetween: 2, deleteAfter: 1, lossChangeThreshold: 10, chooseThreshold: 0.5, statistics: 'exact' as const };
+        return { train: spirals({ rows: 2600, seed: 8 }), validation: spirals({ rows: 1300, seed: 9 }), sizes: [2, 8, 2], options: { batchSize: 64, epochs: 4, optimizer: { name: 'adam', lr: 0.01 }, expansion } };
+      },
+    ],
+    [
       'f32 inputs and two targets (mse)',
       () => {
         const rng = new Random(7);
