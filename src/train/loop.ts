@@ -360,6 +360,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           history: reports,
           network: net.growthControl(),
           train,
+          ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
           currentLoss: async () => {
             const now = await current();
             return now.evaluation ? (await validate(now)).loss : (await evaluate(net, train, o.loss)).loss;

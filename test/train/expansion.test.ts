@@ -237,16 +237,20 @@ describe('fit with expansion', () => {
     const train = spirals({ rows: 300, seed: 3 });
     const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 1 });
     // Every second epoch, split the three most significant edges into the outputs.
+    const limits: (number | undefined)[] = [];
     const everyOther: ExpansionPolicy = {
-      async afterEpoch({ epoch, network }) {
+      async afterEpoch({ epoch, network, maxUploadBytes }) {
+        limits.push(maxUploadBytes);
         if (epoch % 2 !== 0) return { expanded: 0, pruned: 0 };
         const edges = await network.selectEdgesToSplit(network.structure().output.id, { threshold: 0.01, maxToReplace: 3 });
         await network.splitEdges(network.structure().output.id, edges);
         return { expanded: edges.length, pruned: 0 };
       },
     };
-    const reports = await net.fit(train, { epochs: 4, batchSize: 50, expansion: everyOther });
+    const reports = await net.fit(train, { epochs: 4, batchSize: 50, expansion: everyOther, maxUploadBytes: 1 << 20 });
     expect(reports.map((r) => r.expanded)).toEqual([0, 3, 0, 3]);
+    // The policy is told fit's upload limit (for an exact statistics pass of its own).
+    expect(limits).toEqual([1 << 20, 1 << 20, 1 << 20, 1 << 20]);
     expect(net.structure.levels).toHaveLength(5);
     net.destroy();
   });
