@@ -46,6 +46,8 @@ function rowRange(data: Dataset, start: number, end: number): Dataset {
 function packInputs(data: Dataset, out: Uint8Array | Float32Array, order: Uint32Array | null, from: number, count: number): void {
   const f = data.features;
   const stride = data.x instanceof Uint8Array ? rowWordsOf(data) * 4 : f;
+  // Consecutive rows without padding: one copy.
+  if (!order && stride === f) return out.set(data.x.subarray(from * f, (from + count) * f));
   for (let r = 0; r < count; r++) {
     const row = order ? order[from + r]! : from + r;
     out.set(data.x.subarray(row * f, row * f + f), r * stride);
