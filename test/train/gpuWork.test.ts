@@ -73,4 +73,22 @@ describe('the training loop on the GPU', () => {
       }
     });
   }
+
+  it('with its data in parts (maxUploadBytes), an epoch uploads each part once and still creates nothing per step', async () => {
+    const rt = runtime();
+    const steps = 16;
+    const data = spirals({ rows: 32 * steps, seed: 1 });
+    const net = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
+    // 12 bytes a row (two f32 inputs, a label): 1,600 bytes hold 4 batches of 32 rows, so 4 parts.
+    const options = { batchSize: 32, maxUploadBytes: 1600 };
+    await net.fit(data, { ...options, epochs: 2 });
+    const one = await counting(async () => void (await net.fit(data, { ...options, epochs: 2 })));
+    const four = await counting(async () => void (await net.fit(data, { ...options, epochs: 5 })));
+    const d = Object.fromEntries(Object.entries(four).map(([k, v]) => [k, (v - one[k as keyof Counts]) / 3])) as Counts;
+    console.info(`${steps} steps/epoch in 4 parts: per extra epoch ${JSON.stringify(d)}`);
+    expect([d.createBindGroup, d.createPipeline, d.createBuffer, d.mapAsync, d.submit]).toEqual([0, 0, 1, 1, steps + 1]);
+    // Each part's inputs and labels, written as the epoch reaches it; no order upload.
+    expect(d.writeBuffer).toBe(4 * 2);
+    net.destroy();
+  });
 });
