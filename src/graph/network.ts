@@ -1,4 +1,4 @@
-import { AdapterLimitError, ConfigError, DestroyedError, ShapeError } from '../errors.js';
+import { AdapterLimitError, ConfigError, DestroyedError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -15,6 +15,7 @@ import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planP
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { BlockBuffers } from './blockBuffers.js';
+import { checkLayerWeights, layersOf, unflatten } from './layers.js';
 import { type Block, blockFloats, checkParameterValues, Structure } from './structure.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
@@ -178,7 +179,7 @@ export class Network implements Trainable {
   }
   /** The layers of a plain feed-forward network; throws once the network has grown into a graph. */
   get layers(): LayerInfo[] {
-    return this.chainBlocks().map((b) => ({ inputs: b.topology.src, outputs: b.topology.dst, activation: this.current.level(b.dst).activation }));
+    return layersOf(this.current);
   }
   /** The flat parameter buffer (every block's weights and every level's biases at their offsets). */
   get params(): GPUBuffer {
@@ -319,8 +320,7 @@ export class Network implements Trainable {
    * anything is written, so a bad call changes nothing; Adam's moments stay as they are.
    */
   setParameters(values: Float32Array): void {
-    this.assertUsable();
-    if (this.busy) throw new ConfigError(`cannot setParameters while ${this.busy} is running on this network (a policy writes through its GrowthControl)`);
+    this.assertFree('setParameters');
     this.writeParameters(values);
   }
 
@@ -461,12 +461,6 @@ export class Network implements Trainable {
     return this.blockBuffers.csr(block);
   }
 
-  private chainBlocks(): Block[] {
-    const s = this.current;
-    const chain = s.blocks.length === s.levels.length - 1 && s.blocks.every((b, i) => b.form === 'dense' && b.src === s.levels[i]!.id && b.dst === s.levels[i + 1]!.id);
-    if (!chain) throw new ConfigError('this network has grown into a graph; read it with getParameters()');
-    return [...s.blocks];
-  }
 
   /** @internal used by the training loop. */
   optimizerFor(name: OptimizerName): OptimizerState {
@@ -522,7 +516,7 @@ export class Network implements Trainable {
    */
   async gradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<LayerWeights[]> {
     const flat = await this.exclusive('gradients', () => gradients(this, data, loss));
-    return this.unflatten(flat);
+    return unflatten(this.current, flat);
   }
 
   /** Gradients of the mean loss over `data` (one batch) for every parameter, in the flat layout of {@link structure}. */
@@ -534,30 +528,13 @@ export class Network implements Trainable {
   /** Copy every layer's weights and bias to the CPU. */
   async getWeights(): Promise<LayerWeights[]> {
     this.assertUsable();
-    return this.unflatten(await this.gpu.readFloats(this.params));
-  }
-
-  private unflatten(all: Float32Array): LayerWeights[] {
-    return this.chainBlocks().map((b) => {
-      const level = this.current.level(b.dst);
-      return { weights: all.slice(b.weightOffset, b.weightOffset + blockFloats(b)), bias: all.slice(level.biasOffset, level.biasOffset + level.size) };
-    });
+    return unflatten(this.current, await this.gpu.readFloats(this.params));
   }
 
   /** Replace every layer's weights and bias; shapes are checked first, so a bad call changes nothing. */
   setWeights(weights: readonly LayerWeights[]): void {
-    this.assertUsable();
-    if (this.busy) throw new ConfigError(`cannot setWeights while ${this.busy} is running on this network`);
-    const layers = this.layers;
-    if (weights.length !== layers.length) throw new ShapeError(`expected weights for ${layers.length} layers, got ${weights.length}`);
-    weights.forEach((w, i) => {
-      const l = layers[i]!;
-      if (w.weights.length !== l.inputs * l.outputs || w.bias.length !== l.outputs) {
-        throw new ShapeError(`layer ${i} is ${l.inputs}×${l.outputs}; got ${w.weights.length} weights and ${w.bias.length} biases`);
-      }
-      for (const v of [...w.weights, ...w.bias]) if (!Number.isFinite(v)) throw new ShapeError(`layer ${i} weights contain ${v}`);
-    });
-    this.chainBlocks().forEach((b, i) => {
+    this.assertFree('setWeights');
+    checkLayerWeights(this.current, weights).forEach((b, i) => {
       writeView(this.gpu.device, this.params, b.weightOffset * 4, weights[i]!.weights);
       writeView(this.gpu.device, this.params, this.current.level(b.dst).biasOffset * 4, weights[i]!.bias);
     });
@@ -588,9 +565,14 @@ export class Network implements Trainable {
     return this.exclusive(what, body);
   }
 
-  private async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {
+  /** Throw unless the network is usable and no call (fit, a split, …) holds it. */
+  private assertFree(what: string): void {
     this.assertUsable();
     if (this.busy) throw new ConfigError(`cannot ${what} while ${this.busy} is running on this network`);
+  }
+
+  private async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {
+    this.assertFree(what);
     this.busy = what;
     try {
       return await body();
