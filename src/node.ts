@@ -5,4 +5,5 @@
 export * from './index.js';
 export { createNodeRuntime, type NodeRuntimeOptions } from './node/dawn.js';
 export { loadMnist, loadFashionMnist, loadIdxDirectory, FASHION_MNIST_DIR, type ImageDatasetSplits } from './node/datasets.js';
-export { readCsv, csvDataset, csvFeatures, type CsvTable, type CsvTask, type CsvSchema } from './node/csv.js';
+export { readCsv } from './node/csv.js';
+export * from './csv.js';

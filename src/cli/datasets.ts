@@ -2,7 +2,8 @@ import { type Dataset, splitDataset } from '../data/dataset.js';
 import { regression2d, spirals, xor } from '../data/generated.js';
 import { type FeatureStats, featureStats, standardize } from '../data/normalize.js';
 import { ConfigError, DatasetError } from '../errors.js';
-import { type CsvSchema, type CsvTask, csvDataset, readCsv } from '../node/csv.js';
+import { type CsvSchema, type CsvTask, csvDataset } from '../data/csv.js';
+import { readCsv } from '../node/csv.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../node/datasets.js';
 
 /** Names `--dataset` accepts besides a path to a .csv file. */

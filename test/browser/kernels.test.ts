@@ -19,19 +19,19 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  // The suite is bundled on its own and imports the library from /senn.js: the real browser build.
+  // The suite is bundled on its own and imports the library from /senn.js and /csv.js: the real browser build.
   await build({
     entryPoints: ['test/browser/page/suite.ts', 'test/browser/page/worker.ts'],
     bundle: true,
     format: 'esm',
     target: 'es2022',
     outdir: OUT,
-    external: ['/senn.js'],
+    external: ['/senn.js', '/csv.js'],
     logLevel: 'warning',
   });
   const served = await serveStatic({
-    '/senn.js': 'dist/browser/senn.js',
-    '/senn.js.map': 'dist/browser/senn.js.map',
+    // senn.js, csv.js and the chunk they share.
+    '/': 'dist/browser',
     '/suite.js': `${OUT}/suite.js`,
     '/worker.js': `${OUT}/worker.js`,
     '/index.html': 'test/browser/page/index.html',

@@ -9,6 +9,7 @@ import {
   columnWords,
   createRuntime,
   csrBuffers,
+  DatasetError,
   type CsrBlock,
   edgeGrad,
   edgeGradParts,
@@ -33,6 +34,7 @@ import {
   uploadStorage,
   weightsBySource,
 } from '/senn.js';
+import { csvDataset, parseCsv } from '/csv.js';
 import { type GrowingRun, growingRun } from './growingRun.js';
 
 interface Check {
@@ -257,6 +259,37 @@ async function trainingChecks(rt: Runtime): Promise<void> {
   results.push({ name: 'live GPU bytes back to zero', relative: rt.liveBytes, tolerance: 0 });
 }
 
+/**
+ * senn/csv in the browser (csv-parse's browser build): a CSV text with quoted fields becomes a
+ * dataset that trains, and its errors are the main entry's DatasetError (one shared chunk).
+ */
+async function csvChecks(rt: Runtime): Promise<void> {
+  const rng = new Random(5);
+  const lines = ['"width, cm",height,kind'];
+  for (let i = 0; i < 400; i++) {
+    const [u, v] = [rng.uniform(-1, 1), rng.uniform(-1, 1)];
+    lines.push(`${u.toFixed(4)},${v.toFixed(4)},${u * v > 0 ? '"same, sign"' : 'mixed'}`);
+  }
+  const table = parseCsv(lines.join('\r\n'), { name: 'signs.csv' });
+  const { dataset, schema } = csvDataset(table, { target: 'kind', task: 'classification' });
+  const shaped = table.columns[0] === 'width, cm' && schema.classNames?.join('|') === 'mixed|same, sign' && dataset.rows === 400 && dataset.features === 2;
+  results.push({ name: 'senn/csv: header, quoted cells and classes as written', relative: shaped ? 0 : 1, tolerance: 0 });
+  const net = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
+  const reports = await net.fit(dataset, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 40, epochs: 30, validation: dataset });
+  net.destroy();
+  results.push({ name: 'senn/csv: a CSV dataset trains (training-set error after 30 epochs)', relative: 1 - reports.at(-1)!.valAccuracy, tolerance: 0.15 });
+  const refused = (() => {
+    try {
+      parseCsv('a,b\n"open,1\n', { name: 'bad.csv' });
+      return null;
+    } catch (e) {
+      return e;
+    }
+  })();
+  const named = refused instanceof DatasetError && refused.message.startsWith('bad.csv: not a valid CSV file');
+  results.push({ name: "senn/csv: bad CSV gives the main entry's DatasetError", relative: named ? 0 : 1, tolerance: 0 });
+}
+
 /** The same growing run in a module Web Worker and in the page: the same network, bit for bit. */
 async function workerChecks(rt: Runtime): Promise<void> {
   const worker = new Worker('/worker.js', { type: 'module' });
@@ -282,6 +315,7 @@ try {
   state.__senn.adapter = rt.gpu.adapterName;
   await kernelChecks(rt);
   await trainingChecks(rt);
+  await csvChecks(rt);
   await workerChecks(rt);
   rt.destroy();
 } catch (error) {
