@@ -1,8 +1,10 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
-import { checkpointRun, createRuntime, type EpochReport, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
+import type { CsvSchema, CsvTask } from '../src/csv.js';
+import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
+import { type CsvChoice, csvShape, guessTask, readCsvFile } from './csvChoice.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
 import { type RunSettings, Session } from './session.js';
 import { drawStructure } from './structureView.js';
@@ -19,8 +21,10 @@ interface DemoState {
   saved: string | null;
   /** The checkpoint file "Open network" loaded, until a reset. */
   opened: string | null;
+  /** The CSV file picked for "your CSV file", with its rows and what is learnt from it. */
+  csv: { name: string; rows: number; columns: string[]; target: string; task: CsvTask } | null;
 }
-const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null };
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null, csv: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -46,6 +50,10 @@ let session: Session | null = null;
 let described: RunInfo | null = null;
 /** A network "Open network" loaded, shown and waiting for Start to train it further. */
 let opened: Network | null = null;
+/** The CSV file picked, and the columns to learn from it. */
+let csvChoice: CsvChoice | null = null;
+/** An opened network trained on a CSV file: how it read the file (its columns, its feature statistics). */
+let openedCsv: { schema: CsvSchema; stats?: FeatureStats } | null = null;
 const newestLevels = new Set<number>();
 const grid = gridDataset();
 
@@ -74,7 +82,64 @@ function applyPreset(name: DemoDataset): void {
   const flat = name === 'spirals' || name === 'regression';
   $('boundaryPanel').hidden = !flat;
   $('boundaryTitle').textContent = name === 'regression' ? 'Predicted surface' : 'Decision boundary';
-  $('qualityTitle').textContent = name === 'regression' ? 'Validation RMSE' : 'Validation accuracy (%)';
+  $('csvSettings').hidden = name !== 'csv';
+  if (name === 'csv') showCsvChoice();
+  else qualityTitle(name === 'regression' ? 'regression' : 'classification');
+}
+
+function qualityTitle(task: CsvTask): void {
+  $('qualityTitle').textContent = task === 'regression' ? 'Validation RMSE' : 'Validation accuracy (%)';
+}
+
+/** The picked CSV file's columns, target and task in the settings, and the architecture they need. */
+function showCsvChoice(): void {
+  const target = $<HTMLSelectElement>('csvTarget');
+  const task = $<HTMLSelectElement>('csvTask');
+  // An opened network reads the file as it was trained: its target and task are fixed.
+  target.disabled = task.disabled = openedCsv !== null;
+  if (!csvChoice) {
+    $('csvSummary').textContent = openedCsv ? `pick the file this network was trained on (target "${openedCsv.schema.target}")` : 'pick a file';
+    demo.csv = null;
+    return;
+  }
+  const { table } = csvChoice;
+  target.replaceChildren(...table.columns.map((c) => new Option(c, c, false, c === csvChoice!.target)));
+  task.value = csvChoice.task;
+  qualityTitle(csvChoice.task);
+  if (!input('arch').disabled) {
+    const { features, outputs } = csvShape(csvChoice);
+    input('arch').value = `${features}-8-${outputs}`;
+  }
+  input('rows').value = String(Math.max(4, Math.floor(table.rows.length / 1.25)));
+  const classes = csvChoice.task === 'classification' ? `, ${csvShape(csvChoice).outputs} classes` : '';
+  $('csvSummary').textContent = `${table.name}: ${table.rows.length.toLocaleString('en-US')} rows, ${table.columns.length} columns${classes}`;
+  demo.csv = { name: table.name, rows: table.rows.length, columns: table.columns, target: csvChoice.target, task: csvChoice.task };
+}
+
+/** Read a picked CSV file; its last column is the target unless an opened network says otherwise. */
+async function pickCsv(file: File): Promise<void> {
+  try {
+    const table = await readCsvFile(file);
+    const schema = openedCsv?.schema;
+    const target = schema?.target ?? table.columns.at(-1)!;
+    csvChoice = { table, target, task: schema?.task ?? guessTask(table, target), ...(schema ? { schema } : {}) };
+    showCsvChoice();
+    status(`read ${file.name} — Start trains on it`);
+  } catch (error) {
+    status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
+  } finally {
+    // The same file may be picked again after an edit.
+    input('csvFile').value = '';
+  }
+}
+
+/** A new target or task for the picked CSV file. */
+function changeCsvColumns(): void {
+  if (!csvChoice) return;
+  const target = $<HTMLSelectElement>('csvTarget').value;
+  const task = target === csvChoice.target ? ($<HTMLSelectElement>('csvTask').value as CsvTask) : guessTask(csvChoice.table, target);
+  csvChoice = { table: csvChoice.table, target, task };
+  showCsvChoice();
 }
 
 /** The "Rate schedule" choice as fit takes it (null: the constant rate). */
@@ -140,7 +205,7 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   const regression = data.task === 'regression';
   chartEpoch(r, regression);
   drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
-  if (data.features === 2) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
+  if (data.plane) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
   // A reset while the boundary was drawn: the status line is the new run's.
   if (!current()) return;
   const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
@@ -168,9 +233,11 @@ async function start(): Promise<void> {
   status(`loading ${name}…`);
   let current: Session | null = null;
   try {
-    const data = await loadDemoData(name, Math.max(100, Number(input('rows').value) || 1000), 0);
+    const csv = csvChoice ? { choice: csvChoice, ...(openedCsv?.stats ? { stats: openedCsv.stats } : {}) } : undefined;
+    const rows = Math.max(name === 'csv' ? 4 : 100, Number(input('rows').value) || 1000);
+    const data = await loadDemoData(name, rows, 0, csv);
     const s = settings(data);
-    described = runDescription(name, data, s);
+    described = runDescription(data, s);
     current = new Session(runtime, {
       epoch: (r, net) => onEpoch({ ...r, epoch: r.epoch + offset }, net, data, () => session === current),
       expand: (e) => {
@@ -230,10 +297,10 @@ async function togglePause(): Promise<void> {
  * training arguments), so the saved file works with `senn info`, `senn eval FILE` (on the
  * dataset's test split) and `senn train --resume FILE` (on the whole dataset).
  */
-function runDescription(name: DemoDataset, data: DemoData, s: RunSettings): RunInfo {
+function runDescription(data: DemoData, s: RunSettings): RunInfo {
   return {
-    data: { dataset: name, task: data.task, featureScale: data.train.featureScale },
-    args: { dataset: name, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, expansion: s.expansion },
+    data: data.recipe,
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, expansion: s.expansion },
   };
 }
 
@@ -248,7 +315,13 @@ async function openNetwork(file: File): Promise<void> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const net = runtime.loadNetwork(bytes);
     opened = net;
-    const dataset = (checkpointRun(bytes)?.data as { dataset?: unknown } | undefined)?.dataset;
+    const recipe = checkpointRun(bytes)?.data as { dataset?: unknown; task?: unknown; csv?: CsvSchema; standardize?: FeatureStats } | undefined;
+    const dataset = recipe?.csv ? 'csv' : recipe?.dataset;
+    if (recipe?.csv) {
+      openedCsv = { schema: recipe.csv, ...(recipe.standardize ? { stats: recipe.standardize } : {}) };
+      // A file picked before may be another one: the network's own is picked again.
+      csvChoice = null;
+    }
     if (typeof dataset === 'string' && dataset in PRESETS) {
       $<HTMLSelectElement>('dataset').value = dataset;
       applyPreset(dataset as DemoDataset);
@@ -256,7 +329,7 @@ async function openNetwork(file: File): Promise<void> {
     // The architecture is the network's own: it is what Start trains.
     input('arch').value = net.structure.sizes.join('-');
     input('arch').disabled = true;
-    const regression = dataset === 'regression';
+    const regression = recipe?.task === 'regression' || dataset === 'regression';
     net.history.forEach((h, i) => {
       const epoch = i + 1;
       chartEpoch({ ...h, epoch }, regression);
@@ -265,10 +338,16 @@ async function openNetwork(file: File): Promise<void> {
       if (h.pruned) addEvent('prune', epoch, `pruned ${h.pruned} edges (from the file's history)`, before, h.params);
     });
     drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
+    if (dataset === 'spirals' || dataset === 'regression') {
+      // Generated in the page, the 2-D data are at hand: the boundary shows at once.
+      const data = await loadDemoData(dataset, Number(input('rows').value), 0);
+      await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
+    }
     demo.state = 'opened';
     demo.opened = file.name;
     buttons.reset.disabled = false;
-    status(`opened ${file.name}: ${net.structure.sizes.join('-')}, ${net.parameterCount.toLocaleString('en-US')} parameters, ${net.history.length} epochs trained — Start goes on training it`);
+    const next = openedCsv ? `pick ${String(recipe?.dataset)} as the CSV file, then Start goes on training it` : 'Start goes on training it';
+    status(`opened ${file.name}: ${net.structure.sizes.join('-')}, ${net.parameterCount.toLocaleString('en-US')} parameters, ${net.history.length} epochs trained — ${next}`);
   } catch (error) {
     status(`${file.name}: ${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
   } finally {
@@ -283,7 +362,9 @@ async function save(): Promise<void> {
   if (!runtime || !net || !described) return;
   try {
     const bytes = await runtime.saveNetwork(net, described);
-    const file = `senn-${(described.data as { dataset: string }).dataset}-${net.structure.sizes.join('-')}.senn`;
+    // A CSV dataset is named after its file: "houses.csv" saves as senn-houses-….
+    const dataset = String((described.data as { dataset: string }).dataset).replace(/\.[a-z]+$/i, '').replace(/[^\w.-]+/g, '_');
+    const file = `senn-${dataset}-${net.structure.sizes.join('-')}.senn`;
     const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
     const link = document.createElement('a');
     link.href = url;
@@ -306,6 +387,12 @@ function reset(): void {
   opened = null;
   demo.opened = null;
   input('arch').disabled = false;
+  if (openedCsv) {
+    // The picked file stays; what the opened network fixed about it goes with the network.
+    openedCsv = null;
+    if (csvChoice) csvChoice = { table: csvChoice.table, target: csvChoice.target, task: csvChoice.task };
+    if ($<HTMLSelectElement>('dataset').value === 'csv') showCsvChoice();
+  }
   markers.length = 0;
   newestLevels.clear();
   demo.epochs = [];
@@ -313,8 +400,10 @@ function reset(): void {
   demo.error = null;
   for (const c of Object.values(charts)) c.clear();
   $('events').replaceChildren();
-  const structure = $<HTMLCanvasElement>('structure');
-  structure.getContext('2d')!.clearRect(0, 0, structure.width, structure.height);
+  for (const id of ['structure', 'boundary']) {
+    const canvas = $<HTMLCanvasElement>(id);
+    canvas.getContext('2d')!.clearRect(0, 0, canvas.width, canvas.height);
+  }
   $('structureText').textContent = '';
   buttons.pause.textContent = 'Pause';
   buttons.pause.disabled = true;
@@ -339,6 +428,12 @@ async function init(): Promise<void> {
     const file = input('open').files?.[0];
     if (file) void openNetwork(file);
   });
+  input('csvFile').addEventListener('change', () => {
+    const file = input('csvFile').files?.[0];
+    if (file) void pickCsv(file);
+  });
+  $('csvTarget').addEventListener('change', changeCsvColumns);
+  $('csvTask').addEventListener('change', changeCsvColumns);
   if (!('gpu' in navigator) || !navigator.gpu) {
     unsupported('This browser has no WebGPU, which senn needs to train on your GPU. Use a recent Chrome, Edge or Firefox with WebGPU enabled (Safari: Technology Preview), or run senn in Node with "npx senn train".');
     return;

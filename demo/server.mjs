@@ -1,12 +1,13 @@
 // Builds the demo with esbuild and serves it, with the image datasets, on 127.0.0.1 only.
 //   node demo/server.mjs [--port N]      (npm start)
 // Also imported by the end-to-end test and the browser test suite (serveStatic).
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { BROWSER_ALIASES } from '../scripts/browserAliases.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.wgsl': 'text/plain', '.png': 'image/png', '.wasm': 'application/wasm' };
@@ -24,6 +25,8 @@ export function dataDirectories() {
 
 /** Bundle demo/app.ts (and its CSS) into `outDir` beside index.html. */
 export async function buildDemo(outDir = join(root, 'dist/demo')) {
+  // Chunks are named by content hash: a clean start leaves no earlier build's behind.
+  rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   await build({
     entryPoints: { app: join(root, 'demo/app.ts') },
@@ -32,6 +35,9 @@ export async function buildDemo(outDir = join(root, 'dist/demo')) {
     target: 'es2022',
     sourcemap: true,
     outdir: outDir,
+    // The CSV parser is a chunk of its own, loaded when a CSV file is first picked.
+    splitting: true,
+    alias: BROWSER_ALIASES,
     loader: { '.wgsl': 'text' },
     mainFields: ['module', 'main'],
     logLevel: 'warning',

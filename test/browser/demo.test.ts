@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Served, serveDemo } from '../../demo/server.mjs';
+import { parseCsv } from '../../src/data/csv.js';
 import { launchBrowser } from './launch.js';
 
 const OUT = 'test-artifacts/demo';
@@ -227,7 +228,123 @@ describe('the demo page in headless Chromium', () => {
     expect(await page.$eval('#boundaryTitle', (el) => el.textContent)).toBe('Predicted surface');
     expect(await page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(6);
     expect(errors).toEqual([]);
+
+    // Saved and opened in a fresh page, the 2-D network shows its surface at once.
+    const downloads = mkdtempSync(join(tmpdir(), 'senn-demo-2d-'));
+    try {
+      const cdp = await browser.target().createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      await page.click('#save');
+      await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
+      const file = join(downloads, (await state(page)).saved!);
+      for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      const again = await openDemo();
+      await ((await again.page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
+      expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('regression');
+      expect(await again.page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(1);
+      expect(await again.page.$eval('#boundaryPanel', (el) => (el as HTMLElement).hidden)).toBe(false);
+      expect(again.errors).toEqual([]);
+      await again.page.close();
+    } finally {
+      rmSync(downloads, { recursive: true, force: true });
+    }
     await page.close();
+  });
+
+  it('trains on a CSV file picked in the page (senn/csv, loaded then), and senn predict reads that file with the saved network', async () => {
+    // Three classes (one with a comma in its quoted name) from two of four features, on
+    // scales far apart (the page standardises them); "score" is a quantity, a regression target.
+    const dir = mkdtempSync(join(tmpdir(), 'senn-demo-csv-'));
+    const lines = ['width,"height, mm",noise,score,kind'];
+    let seed = 1;
+    const uniform = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const kinds: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const [u, v, n] = [uniform(), uniform(), uniform()];
+      const kind = u + v > 0.5 ? 'tall' : u - v > 0.5 ? '"wide, flat"' : 'round';
+      kinds.push(kind.replaceAll('"', ''));
+      lines.push(`${(u * 0.01).toFixed(6)},${(2000 + 900 * v).toFixed(1)},${n.toFixed(3)},${(u * v).toFixed(4)},${kind}`);
+    }
+    const csvPath = join(dir, 'shapes.csv');
+    writeFileSync(csvPath, `${lines.join('\n')}\n`);
+    try {
+      const { page, errors } = await openDemo();
+      await page.select('#dataset', 'csv');
+      expect(await page.$eval('#csvSettings', (el) => (el as HTMLElement).hidden)).toBe(false);
+      // Start before a file is picked says what is missing.
+      await page.click('#start');
+      await page.waitForFunction('window.__sennDemo.state === "error"', { timeout: 30_000 });
+      expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^DatasetError: pick a CSV file first/);
+      const picker = (await page.$('input#csvFile')) as ElementHandle<HTMLInputElement>;
+      await picker.uploadFile(csvPath);
+      await page.waitForFunction('window.__sennDemo.csv !== null', { timeout: 30_000 });
+      let csv = (await page.evaluate('window.__sennDemo.csv')) as { rows: number; columns: string[]; target: string; task: string };
+      expect(csv).toMatchObject({ rows: 1000, columns: ['width', 'height, mm', 'noise', 'score', 'kind'], target: 'kind', task: 'classification' });
+      expect(await page.$eval('#arch', (el) => (el as HTMLInputElement).value)).toBe('4-8-3');
+      // Another target: "score" holds fractions, so the page takes it for regression.
+      await page.select('#csvTarget', 'score');
+      csv = (await page.evaluate('window.__sennDemo.csv')) as typeof csv;
+      expect([csv.target, csv.task]).toEqual(['score', 'regression']);
+      expect(await page.$eval('#arch', (el) => (el as HTMLInputElement).value)).toBe('4-8-1');
+      expect(await page.$eval('#qualityTitle', (el) => el.textContent)).toBe('Validation RMSE');
+      await page.select('#csvTarget', 'kind');
+      expect(await page.$eval('#csvSummary', (el) => el.textContent)).toBe('shapes.csv: 1,000 rows, 5 columns, 3 classes');
+      await setField(page, 'epochs', '12');
+      await page.click('#start');
+      await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 120_000, polling: 200 });
+      const s = await state(page);
+      expect(s.error).toBeNull();
+      expect(s.epochs).toHaveLength(12);
+      expect(s.epochs[11]!.valAccuracy).toBeGreaterThan(0.85);
+      await page.screenshot({ path: `${OUT}/csv.png`, fullPage: true });
+
+      // The saved network describes the file as senn train does: senn predict reads the same
+      // CSV by its column names, standardised with the page's statistics.
+      const cdp = await browser.target().createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+      await page.click('#save');
+      await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
+      const saved = (await state(page)).saved!;
+      expect(saved).toMatch(/^senn-shapes-4-.*\.senn$/);
+      const file = join(dir, saved);
+      for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      const output = join(dir, 'predicted.csv');
+      execFileSync(process.execPath, ['bin/senn.js', 'predict', file, '--input', csvPath, '--output', output, '--software'], { stdio: 'pipe' });
+      const predicted = parseCsv(readFileSync(output, 'utf8'), { name: 'predicted.csv' });
+      expect(predicted.columns).toEqual(['prediction', 'p_round', 'p_tall', 'p_wide, flat']);
+      const right = predicted.rows.filter((row, i) => row[0] === kinds[i]).length;
+      console.info(`demo CSV network: senn predict on the whole file ${(right / 10).toFixed(1)}% right (validation in the page ${(100 * s.epochs[11]!.valAccuracy).toFixed(1)}%)`);
+      expect(right / 1000).toBeGreaterThan(0.85);
+      expect(errors).toEqual([]);
+      await page.close();
+
+      // Opened again, the network asks for its file and reads it as it was trained (target
+      // and task fixed, the saved feature statistics), then trains on.
+      const again = await openDemo();
+      await ((await again.page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
+      expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('csv');
+      expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/12 epochs trained — pick shapes\.csv as the CSV file, then Start/);
+      await ((await again.page.$('input#csvFile')) as ElementHandle<HTMLInputElement>).uploadFile(csvPath);
+      await again.page.waitForFunction('window.__sennDemo.csv !== null', { timeout: 30_000 });
+      expect(await again.page.$eval('#csvTarget', (el) => [(el as HTMLSelectElement).value, (el as HTMLSelectElement).disabled])).toEqual(['kind', true]);
+      await setField(again.page, 'epochs', '1');
+      await again.page.click('#start');
+      await again.page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 60_000, polling: 100 });
+      const o = await state(again.page);
+      expect(o.error).toBeNull();
+      expect(o.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+      // Trained on as it was read: no jump in validation accuracy from new statistics.
+      expect(o.epochs[12]!.valAccuracy).toBeGreaterThan(0.85);
+      // A reset frees the target choice again.
+      await again.page.click('#reset');
+      expect(await again.page.$eval('#csvTarget', (el) => (el as HTMLSelectElement).disabled)).toBe(false);
+      expect(again.errors).toEqual([]);
+      await again.page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('Reset during a run stops it quietly (after the epoch in progress) and the next run starts clean', async () => {
