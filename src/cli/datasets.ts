@@ -28,6 +28,8 @@ export interface DataChoice {
   target?: string;
   task?: string;
   testFile?: string;
+  /** CSV: the field separator (default: the recipe's, else a comma). */
+  delimiter?: string;
 }
 
 /** How a model reads its data, kept in its checkpoint so `eval` and `predict` read new data the same way. */
@@ -38,6 +40,8 @@ export interface DataRecipe {
   featureScale: number;
   csv?: CsvSchema;
   standardize?: FeatureStats;
+  /** CSV: the training file's field separator, where it is not a comma. */
+  delimiter?: string;
 }
 
 export interface LoadedData {
@@ -84,7 +88,8 @@ function loadCsv(choice: DataChoice, recipe?: DataRecipe): LoadedData {
   const target = choice.target ?? schema?.target;
   if (!target) throw new ConfigError(`--target COLUMN is required with a CSV dataset (${choice.dataset})`);
   const task = schema?.task ?? checkTask(choice.task);
-  const read = (path: string) => csvDataset(readCsv(path), { target, task, ...(schema ? { schema } : {}) });
+  const delimiter = choice.delimiter ?? recipe?.delimiter ?? ',';
+  const read = (path: string) => csvDataset(readCsv(path, { delimiter }), { target, task, ...(schema ? { schema } : {}) });
   const { dataset: all, schema: found } = read(choice.dataset);
   let train = all;
   let test: Dataset;
@@ -98,6 +103,6 @@ function loadCsv(choice: DataChoice, recipe?: DataRecipe): LoadedData {
   return {
     train: standardize(train, stats),
     test: standardize(test, stats),
-    recipe: { dataset: choice.dataset, task, featureScale: 1, csv: found, standardize: stats },
+    recipe: { dataset: choice.dataset, task, featureScale: 1, csv: found, standardize: stats, ...(delimiter !== ',' ? { delimiter } : {}) },
   };
 }

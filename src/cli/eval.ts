@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodeRuntime } from '../node/dawn.js';
 import { DATASET_HELP, loadData } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, readModel } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, readModel } from './options.js';
 import { ConfigError } from '../errors.js';
 import { SENN_VERSION } from './version.js';
 
@@ -15,6 +15,7 @@ Options:
   --dataset NAME     dataset to evaluate on (default: the one the model was trained on)
   --data-dir DIR     directory of IDX files for mnist / fashion-mnist
   --test FILE        CSV: evaluate on this file (default: the --dataset CSV file, whole)
+${delimiterHelp("the training file's")}
   --json FILE        also write the result as JSON
 ${ADAPTER_HELP}
   -h, --help         show this help
@@ -30,6 +31,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       dataset: { type: 'string' },
       'data-dir': { type: 'string' },
       test: { type: 'string' },
+      delimiter: { type: 'string' },
       json: { type: 'string' },
       ...ADAPTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
@@ -46,7 +48,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const { bytes, run } = readModel(model);
   const dataset = v.dataset ?? run.data.dataset;
   const sameData = dataset === run.data.dataset;
-  const data = loadData({ dataset, seed: Number(run.args.seed ?? 0), dataDir: v['data-dir'], testFile: v.test }, sameData ? run.data : { ...run.data, dataset });
+  const data = loadData({ dataset, seed: Number(run.args.seed ?? 0), dataDir: v['data-dir'], testFile: v.test, delimiter: delimiterOption(v.delimiter) }, sameData ? run.data : { ...run.data, dataset });
   const regression = run.data.task === 'regression';
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {

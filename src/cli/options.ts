@@ -12,6 +12,17 @@ export function numberOption(name: string, value: string | undefined, fallback: 
   return n;
 }
 
+/** CSV options of the commands that read CSV files. */
+export const delimiterHelp = (fallback: string) => `  --delimiter C      CSV: the field separator, one character or "tab" (default ${fallback})`;
+
+/** `--delimiter`'s value as a separator: "tab" (or \\t) is a tab; a ConfigError for anything but one character. */
+export function delimiterOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const d = value === 'tab' || value === '\\t' ? '\t' : value;
+  if ([...d].length !== 1 || /["\r\n]/.test(d)) throw new ConfigError(`--delimiter must be one character (not a quote or line break) or "tab", got "${value}"`);
+  return d;
+}
+
 /** What `senn train` saves beside the network, so `eval`, `predict` and `--resume` need no repeated flags. */
 export interface SavedRun {
   data: DataRecipe;

@@ -7,7 +7,7 @@ import { type CsvTable, csvFeatures } from '../data/csv.js';
 import { readCsv } from '../node/csv.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import type { DataRecipe } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, readModel } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, readModel } from './options.js';
 import { classify } from '../train/classify.js';
 
 export const PREDICT_HELP = `Usage: senn predict MODEL.senn --input FILE.csv [options]
@@ -25,6 +25,7 @@ class's probability; regression: "prediction".
 Options:
   --input FILE       CSV file of inputs (required)
   --output FILE      where to write the predictions (default: standard output)
+${delimiterHelp("the training file's")}
 ${ADAPTER_HELP}
   -h, --help         show this help
 `;
@@ -71,6 +72,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     options: {
       input: { type: 'string' },
       output: { type: 'string' },
+      delimiter: { type: 'string' },
       ...ADAPTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -84,7 +86,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new ConfigError('senn predict needs exactly one checkpoint file: senn predict MODEL.senn --input FILE.csv');
   if (!v.input) throw new ConfigError('senn predict needs --input FILE.csv');
   const { bytes, run } = readModel(positionals[0]!);
-  const table = readCsv(v.input);
+  const table = readCsv(v.input, { delimiter: delimiterOption(v.delimiter) ?? run.data.delimiter ?? ',' });
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
     const net = runtime.loadNetwork(bytes);

@@ -9,7 +9,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, numberOption, readModel, type SavedRun } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
@@ -28,6 +28,7 @@ Options:
   --target COLUMN    CSV: the column to predict
   --task TASK        CSV: classification | regression                  (default classification)
   --test FILE        CSV: test file (default: 20% of the file held out)
+${delimiterHelp('a comma')}
   --arch SIZES       layer sizes, inputs first   (default 784-96-10; 2-D data 2-32-32-C; CSV F-32-C)
   --epochs N         training epochs                                   (default 20)
   --batch N          batch size                                        (default 256)
@@ -108,6 +109,7 @@ const OPTIONS = {
   target: { type: 'string' },
   task: { type: 'string' },
   test: { type: 'string' },
+  delimiter: { type: 'string' },
   arch: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
@@ -287,7 +289,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw new ConfigError(`--resume: the checkpoint was trained on ${resumed.run.data.dataset}, not ${args.dataset}`);
   }
   const data = loadData(
-    { dataset: args.dataset, seed: args.seed, dataDir: v['data-dir'], target: v.target, task: v.task, testFile: v.test },
+    { dataset: args.dataset, seed: args.seed, dataDir: v['data-dir'], target: v.target, task: v.task, testFile: v.test, delimiter: delimiterOption(v.delimiter) },
     resumed?.run.data,
   );
   const regression = data.recipe.task === 'regression';

@@ -249,7 +249,21 @@ describe('senn command line', () => {
     const fitted = await senn('train', '--dataset', path('line.csv'), '--target', 'y', '--task', 'regression', '--epochs', '100', '--lr', '0.03', '--batch', '32', '--software');
     expect(fitted.code, fitted.err).toBe(0);
     expect(Number(/test: .*rmse ([\d.]+)/.exec(fitted.out)![1])).toBeLessThan(0.5);
-  }, 60_000);
+
+    // Another separator: given once to train, kept in the checkpoint
+    // for eval and predict; --delimiter overrides it for a file written otherwise.
+    writeFileSync(path('semi.csv'), `${rows.map((r) => r.replaceAll(',', ';')).join('\n')}\n`);
+    const semi = await senn('train', '--dataset', path('semi.csv'), '--target', 'kind', '--delimiter', ';', '--epochs', '30', '--lr', '0.02', '--batch', '32', '--software', '--save', path('semi.senn'));
+    expect(semi.code, semi.err).toBe(0);
+    expect(semi.out).toContain('arch 3-32-3');
+    expect((await senn('eval', path('semi.senn'), '--software')).out).toMatch(/semi\.csv: 120 rows .* accuracy/);
+    writeFileSync(path('new-semi.csv'), 'weight;height;colour\n0.1;4.2;1\n');
+    expect((await senn('predict', path('semi.senn'), '--input', path('new-semi.csv'))).out.split('\n')[1]!.startsWith('cat,')).toBe(true);
+    writeFileSync(path('new-tab.csv'), 'weight\theight\tcolour\n0.1\t4.2\t1\n');
+    expect((await senn('predict', path('semi.senn'), '--input', path('new-tab.csv'), '--delimiter', 'tab')).out.split('\n')[1]!.startsWith('cat,')).toBe(true);
+    const badDelimiter = await senn('train', '--dataset', path('semi.csv'), '--target', 'kind', '--delimiter', ';;');
+    expect([badDelimiter.code, badDelimiter.err]).toEqual([2, expect.stringContaining('--delimiter must be one character (not a quote or line break) or "tab", got ";;"')]);
+  }, 90_000);
 
   it('exit codes: 0 help, 2 bad usage, 3 bad input; messages name the problem', async () => {
     for (const command of ['train', 'eval', 'predict', 'info']) {
