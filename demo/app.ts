@@ -119,10 +119,10 @@ function showCsvChoice(): void {
 /** Read a picked CSV file; its last column is the target unless an opened network says otherwise. */
 async function pickCsv(file: File): Promise<void> {
   try {
-    const table = await readCsvFile(file);
+    const { table, delimiter } = await readCsvFile(file);
     const schema = openedCsv?.schema;
     const target = schema?.target ?? table.columns.at(-1)!;
-    csvChoice = { table, target, task: schema?.task ?? guessTask(table, target), ...(schema ? { schema } : {}) };
+    csvChoice = { table, delimiter, target, task: schema?.task ?? guessTask(table, target), ...(schema ? { schema } : {}) };
     showCsvChoice();
     status(`read ${file.name} — Start trains on it`);
   } catch (error) {
@@ -138,7 +138,7 @@ function changeCsvColumns(): void {
   if (!csvChoice) return;
   const target = $<HTMLSelectElement>('csvTarget').value;
   const task = target === csvChoice.target ? ($<HTMLSelectElement>('csvTask').value as CsvTask) : guessTask(csvChoice.table, target);
-  csvChoice = { table: csvChoice.table, target, task };
+  csvChoice = { table: csvChoice.table, delimiter: csvChoice.delimiter, target, task };
   showCsvChoice();
 }
 
@@ -390,7 +390,7 @@ function reset(): void {
   if (openedCsv) {
     // The picked file stays; what the opened network fixed about it goes with the network.
     openedCsv = null;
-    if (csvChoice) csvChoice = { table: csvChoice.table, target: csvChoice.target, task: csvChoice.task };
+    if (csvChoice) csvChoice = { table: csvChoice.table, delimiter: csvChoice.delimiter, target: csvChoice.target, task: csvChoice.task };
     if ($<HTMLSelectElement>('dataset').value === 'csv') showCsvChoice();
   }
   markers.length = 0;

@@ -5,6 +5,8 @@ import type { CsvSchema, CsvTable, CsvTask } from '../src/csv.js';
 /** A CSV file read in the page and what to learn from it. */
 export interface CsvChoice {
   table: CsvTable;
+  /** The file's field separator (saved with the network for `senn predict`). */
+  delimiter: string;
   target: string;
   task: CsvTask;
   /** A checkpoint's schema ("Open network"): the file is read as the network was trained. */
@@ -30,10 +32,11 @@ export function guessTask(table: CsvTable, target: string): CsvTask {
 }
 
 /** Read `file` as CSV (its separator guessed from the header): a `DatasetError` naming it when it is not. */
-export async function readCsvFile(file: File): Promise<CsvTable> {
+export async function readCsvFile(file: File): Promise<{ table: CsvTable; delimiter: string }> {
   const { parseCsv } = await import('../src/csv.js');
   const text = await file.text();
-  return parseCsv(text, { name: file.name, delimiter: guessDelimiter(text) });
+  const delimiter = guessDelimiter(text);
+  return { table: parseCsv(text, { name: file.name, delimiter }), delimiter };
 }
 
 /** Inputs and outputs of a network for `choice` (classes, or 1 for regression). */

@@ -46,7 +46,7 @@ function firstRows(all: Dataset, rows: number): Dataset {
  */
 async function csvData(choice: CsvChoice, rows: number, seed: number, stats?: { mean: number[]; std: number[] }): Promise<DemoData> {
   const { csvDataset } = await import('../src/csv.js');
-  const { table, target, task, schema } = choice;
+  const { table, target, task, schema, delimiter } = choice;
   const { dataset, schema: read } = csvDataset(table, { target, task, ...(schema ? { schema } : {}) });
   const all = firstRows(dataset, rows);
   if (all.rows < 5) throw new DatasetError(`${table.name}: ${all.rows} rows are too few to hold out a fifth for validation`);
@@ -58,7 +58,7 @@ async function csvData(choice: CsvChoice, rows: number, seed: number, stats?: { 
     task,
     features: all.features,
     plane: false,
-    recipe: { dataset: table.name, task, featureScale: 1, csv: read, standardize: scaled },
+    recipe: { dataset: table.name, task, featureScale: 1, csv: read, standardize: scaled, ...(delimiter !== ',' ? { delimiter } : {}) },
   };
 }
 

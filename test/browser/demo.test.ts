@@ -255,8 +255,9 @@ describe('the demo page in headless Chromium', () => {
   it('trains on a CSV file picked in the page (senn/csv, loaded then), and senn predict reads that file with the saved network', async () => {
     // Three classes (one with a comma in its quoted name) from two of four features, on
     // scales far apart (the page standardises them); "score" is a quantity, a regression target.
+    // Separated by semicolons, which the page finds in the header (and saves for senn predict).
     const dir = mkdtempSync(join(tmpdir(), 'senn-demo-csv-'));
-    const lines = ['width,"height, mm",noise,score,kind'];
+    const lines = ['width;"height, mm";noise;score;kind'];
     let seed = 1;
     const uniform = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
     const kinds: string[] = [];
@@ -264,7 +265,7 @@ describe('the demo page in headless Chromium', () => {
       const [u, v, n] = [uniform(), uniform(), uniform()];
       const kind = u + v > 0.5 ? 'tall' : u - v > 0.5 ? '"wide, flat"' : 'round';
       kinds.push(kind.replaceAll('"', ''));
-      lines.push(`${(u * 0.01).toFixed(6)},${(2000 + 900 * v).toFixed(1)},${n.toFixed(3)},${(u * v).toFixed(4)},${kind}`);
+      lines.push(`${(u * 0.01).toFixed(6)};${(2000 + 900 * v).toFixed(1)};${n.toFixed(3)};${(u * v).toFixed(4)};${kind}`);
     }
     const csvPath = join(dir, 'shapes.csv');
     writeFileSync(csvPath, `${lines.join('\n')}\n`);
