@@ -58,6 +58,23 @@ async function setField(page: Page, id: string, value: string): Promise<void> {
   await page.type(`#${id}`, value);
 }
 
+/** Wait until the run in `page` has ended (finished, or failed), and return the page's state. */
+async function runEnded(page: Page, timeout: number): Promise<DemoState> {
+  await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout, polling: 100 });
+  return state(page);
+}
+
+/** Press "Save network" and wait for the download in `dir`; returns the file's path. */
+async function saveNetwork(page: Page, dir: string): Promise<string> {
+  const cdp = await browser.target().createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+  await page.click('#save');
+  await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
+  const file = join(dir, (await state(page)).saved!);
+  for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  return file;
+}
+
 describe('the demo page in headless Chromium', () => {
   it('trains a growing network live: charts, structure and boundary show the expansion; pause holds it', async () => {
     const { page, errors } = await openDemo();
@@ -86,9 +103,7 @@ describe('the demo page in headless Chromium', () => {
     expect((await state(page)).epochs.length).toBe(pausedAt);
     await page.click('#pause');
     expect(await page.$eval('#save', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
-    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 200_000, polling: 200 });
-
-    const s = await state(page);
+    const s = await runEnded(page, 200_000);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(30);
     const expansion = s.events.find((e) => e.kind === 'expand')!;
@@ -147,8 +162,7 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'rows', '1000');
     await setField(page, 'epochs', '2');
     await page.click('#start');
-    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 200_000, polling: 200 });
-    const s = await state(page);
+    const s = await runEnded(page, 200_000);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(2);
     expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
@@ -158,13 +172,8 @@ describe('the demo page in headless Chromium', () => {
     // "Save network" downloads a checkpoint that the command line takes: info reads the
     // architecture the page trained, eval tests it on Fashion-MNIST's test split, train resumes it.
     const downloads = mkdtempSync(join(tmpdir(), 'senn-demo-'));
-    const cdp = await browser.target().createCDPSession();
-    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
     expect(await page.$eval('#save', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
-    await page.click('#save');
-    await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
-    const file = join(downloads, (await state(page)).saved!);
-    for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    const file = await saveNetwork(page, downloads);
     expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^saved senn-fashion-mnist-784-.*\.senn \(\d+ KiB\)/);
     try {
       const senn = (...args: string[]) => execFileSync(process.execPath, ['bin/senn.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -188,8 +197,7 @@ describe('the demo page in headless Chromium', () => {
       expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/^opened senn-fashion-mnist-.*: 784-10, 7,850 parameters, 2 epochs trained/);
       await setField(again.page, 'epochs', '1');
       await again.page.click('#start');
-      await again.page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 200_000, polling: 200 });
-      o = await state(again.page);
+      o = await runEnded(again.page, 200_000);
       expect(o.error).toBeNull();
       expect(o.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
       expect(await again.page.$eval('#lossChart', (el) => Number((el as HTMLElement).dataset.points))).toBe(3);
@@ -214,8 +222,7 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'epochs', '6');
     await page.select('#schedule', 'cosine');
     await page.click('#start');
-    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 120_000, polling: 200 });
-    const s = await state(page);
+    const s = await runEnded(page, 120_000);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(6);
     // The rate falls from about the preset's 0.01 towards 0 over the run, and the status line shows it.
@@ -232,12 +239,7 @@ describe('the demo page in headless Chromium', () => {
     // Saved and opened in a fresh page, the 2-D network shows its surface at once.
     const downloads = mkdtempSync(join(tmpdir(), 'senn-demo-2d-'));
     try {
-      const cdp = await browser.target().createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-      await page.click('#save');
-      await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
-      const file = join(downloads, (await state(page)).saved!);
-      for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      const file = await saveNetwork(page, downloads);
       const again = await openDemo();
       await ((await again.page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(file);
       await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
@@ -293,8 +295,7 @@ describe('the demo page in headless Chromium', () => {
       expect(await page.$eval('#csvSummary', (el) => el.textContent)).toBe('shapes.csv: 1,000 rows, 5 columns, 3 classes');
       await setField(page, 'epochs', '12');
       await page.click('#start');
-      await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 120_000, polling: 200 });
-      const s = await state(page);
+      const s = await runEnded(page, 120_000);
       expect(s.error).toBeNull();
       expect(s.epochs).toHaveLength(12);
       expect(s.epochs[11]!.valAccuracy).toBeGreaterThan(0.85);
@@ -302,14 +303,8 @@ describe('the demo page in headless Chromium', () => {
 
       // The saved network describes the file as senn train does: senn predict reads the same
       // CSV by its column names, standardised with the page's statistics.
-      const cdp = await browser.target().createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
-      await page.click('#save');
-      await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
-      const saved = (await state(page)).saved!;
-      expect(saved).toMatch(/^senn-shapes-4-.*\.senn$/);
-      const file = join(dir, saved);
-      for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      const file = await saveNetwork(page, dir);
+      expect(file).toMatch(/senn-shapes-4-.*\.senn$/);
       const output = join(dir, 'predicted.csv');
       execFileSync(process.execPath, ['bin/senn.js', 'predict', file, '--input', csvPath, '--output', output, '--software'], { stdio: 'pipe' });
       const predicted = parseCsv(readFileSync(output, 'utf8'), { name: 'predicted.csv' });
@@ -332,8 +327,7 @@ describe('the demo page in headless Chromium', () => {
       expect(await again.page.$eval('#csvTarget', (el) => [(el as HTMLSelectElement).value, (el as HTMLSelectElement).disabled])).toEqual(['kind', true]);
       await setField(again.page, 'epochs', '1');
       await again.page.click('#start');
-      await again.page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 60_000, polling: 100 });
-      const o = await state(again.page);
+      const o = await runEnded(again.page, 60_000);
       expect(o.error).toBeNull();
       expect(o.epochs.map((e) => e.epoch)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
       // Trained on as it was read: no jump in validation accuracy from new statistics.
@@ -366,8 +360,7 @@ describe('the demo page in headless Chromium', () => {
     expect(await page.$eval('#status', (el) => el.textContent)).toBe('Ready.');
     await setField(page, 'epochs', '3');
     await page.click('#start');
-    await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout: 60_000, polling: 100 });
-    s = await state(page);
+    s = await runEnded(page, 60_000);
     expect([s.state, s.error, s.epochs.map((e) => e.epoch)]).toEqual(['finished', null, [1, 2, 3]]);
     expect(await locked()).toBe(false);
     expect(errors).toEqual([]);
