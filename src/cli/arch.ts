@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { type LocalConnections, localConnections } from '../graph/connections.js';
 
 /** Parse `784-96-10` into layer sizes. */
 export function parseArch(text: string): number[] {
@@ -19,4 +20,28 @@ export function parseExpandable(text: string, layers: number): number[] {
     throw new ConfigError(`--expandable must list layer indices from 1 to ${layers - 1} joined by ",", like 1,${layers - 1}; got "${text}"`);
   }
   return levels;
+}
+
+/**
+ * `--local K,S,F` (and `--image WxH[xC]`): a locally connected first layer of F neurons per
+ * window position, K×K windows S pixels apart, over inputs that are an image; without
+ * `--image` a square one-channel image of `features` pixels (MNIST's 28×28).
+ */
+export function parseLocal(text: string, features: number, image?: string): LocalConnections {
+  const [kernel, stride, filters, ...rest] = text.split(',').map((s) => Number(s.trim()));
+  if (rest.length > 0 || [kernel, stride, filters].some((v) => !Number.isInteger(v) || v! < 1)) {
+    throw new ConfigError(`--local must be KERNEL,STRIDE,FILTERS (positive integers), like 6,2,4; got "${text}"`);
+  }
+  let shape: number[];
+  if (image !== undefined) {
+    shape = image.split('x').map(Number);
+    if (shape.length < 2 || shape.length > 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) throw new ConfigError(`--image must be WIDTHxHEIGHT or WIDTHxHEIGHTxCHANNELS, like 28x28; got "${image}"`);
+  } else {
+    const side = Math.round(Math.sqrt(features));
+    if (side * side !== features) throw new ConfigError(`--local: ${features} inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]`);
+    shape = [side, side];
+  }
+  const [width, height, channels = 1] = shape as [number, number, number?];
+  if (width * height * channels !== features) throw new ConfigError(`--image ${image}: ${width * height * channels} values, the data has ${features} inputs`);
+  return localConnections({ width, height, channels, kernel: kernel!, stride: stride!, filters: filters! });
 }

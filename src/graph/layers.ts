@@ -5,10 +5,11 @@ import { type Block, blockFloats, type Structure } from './structure.js';
 // A network that has not grown is a chain of complete dense blocks: these read and check its
 // parameters layer by layer (getWeights, setWeights, gradients) instead of as one flat buffer.
 
-/** The blocks of `s` as layers, in order; throws once the network has grown into a graph. */
+/** The blocks of `s` as layers, in order; throws for a graph (a network that has grown, or started with sparse connections). */
 export function chainBlocks(s: Structure): Block[] {
-  const chain = s.blocks.length === s.levels.length - 1 && s.blocks.every((b, i) => b.form === 'dense' && b.src === s.levels[i]!.id && b.dst === s.levels[i + 1]!.id);
-  if (!chain) throw new ConfigError('this network has grown into a graph; read it with getParameters()');
+  const complete = (b: Block) => b.form === 'dense' && b.topology.srcOf.length === b.topology.src * b.topology.dst;
+  const chain = s.blocks.length === s.levels.length - 1 && s.blocks.every((b, i) => complete(b) && b.src === s.levels[i]!.id && b.dst === s.levels[i + 1]!.id);
+  if (!chain) throw new ConfigError('this network is a graph (it has grown, or started with sparse connections); read it with getParameters()');
   return [...s.blocks];
 }
 

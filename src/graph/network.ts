@@ -16,7 +16,8 @@ import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges } from './selection.js';
 import { BlockBuffers } from './blockBuffers.js';
 import { checkLayerWeights, layersOf, unflatten } from './layers.js';
-import { type Block, blockFloats, checkParameterValues, Structure } from './structure.js';
+import { type Block, checkParameterValues, Structure } from './structure.js';
+import { initialParameters } from './initialise.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
 export type * from './networkTypes.js';
@@ -34,7 +35,7 @@ import type {
   StatisticsPassOptions,
 } from './networkTypes.js';
 
-import { checkDenseFrom, checkExpandable, checkSpec, maxParameters } from './spec.js';
+import { checkConnections, checkDenseFrom, checkExpandable, checkSpec, maxParameters } from './spec.js';
 
 export { maxParameters };
 
@@ -83,23 +84,17 @@ export class Network implements Trainable {
     } else {
       const activations = checkSpec(spec);
       // Refused before the structure is built: its tables alone could outgrow JavaScript's arrays.
-      const count = spec.sizes.reduce((n, size, i) => (i === 0 ? n : n + size * (spec.sizes[i - 1]! + 1)), 0);
+      const connections = checkConnections(spec);
+      const blockEdges = (i: number) => connections[i]?.srcOf.length ?? spec.sizes[i]! * spec.sizes[i + 1]!;
+      const count = spec.sizes.reduce((n, size, i) => (i === 0 ? n : n + blockEdges(i - 1) + size), 0);
       const most = maxParameters(runtime.gpu);
       if (count > most) {
         throw new AdapterLimitError(`a ${spec.sizes.join('-')} network has ${count} parameters; this adapter's buffers hold at most ${most} (three floats of edge statistics a parameter in one buffer)`);
       }
       this.expandableLevels = new Set(checkExpandable(spec));
       this.seed = spec.seed ?? 0;
-      this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom));
-      initial = new Float32Array(this.current.floats);
-      const rng = new Random(this.seed);
-      // nn.Linear's initialisation: weights and biases U(±1/√fan_in).
-      for (const b of this.current.blocks) {
-        const bound = 1 / Math.sqrt(b.topology.src);
-        for (let i = 0; i < blockFloats(b); i++) initial[b.weightOffset + i] = rng.uniform(-bound, bound);
-        const level = this.current.level(b.dst);
-        for (let i = 0; i < level.size; i++) initial[level.biasOffset + i] = rng.uniform(-bound, bound);
-      }
+      this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom), connections);
+      initial = initialParameters(this.current, new Random(this.seed));
     }
     runtime.gpu.check();
     this.random = new Random(this.seed + 0x5eed + this.history.length);

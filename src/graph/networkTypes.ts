@@ -8,6 +8,7 @@ import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
 import type { DENSE_FROM, DENSE_FROM_EDGES, Structure } from './structure.js';
+import type { localConnections, randomConnections } from './connections.js';
 
 /** How to build a dense network. */
 export interface NetworkSpec {
@@ -29,6 +30,24 @@ export interface NetworkSpec {
    * compute the same values.
    */
   denseFrom?: number;
+  /**
+   * The edges each connection block starts with, one entry per block (`sizes.length − 1`);
+   * an absent entry (or `null`) is every edge, as in a plain dense layer. A sparse start: a
+   * locally connected layer ({@link localConnections}), a random sparse one
+   * ({@link randomConnections}), or any edge list; the runtime stores each block dense or
+   * CSR by its density, and expansion splits and prunes its edges like any other's. Weights
+   * start U(±1/√fan_in) with each destination's own in-degree as its fan-in.
+   */
+  connections?: readonly (Connections | null | undefined)[];
+}
+
+/**
+ * A connection block's edges: edge k joins neuron `sources[k]` of the block's input level to
+ * neuron `destinations[k]` of its output level (indices within each level).
+ */
+export interface Connections {
+  sources: ArrayLike<number>;
+  destinations: ArrayLike<number>;
 }
 
 /**

@@ -2,6 +2,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
+import { buildCsr, type CsrBlock } from './csr.js';
 import type { NetworkSpec } from './networkTypes.js';
 import { DENSE_FROM } from './structure.js';
 
@@ -33,6 +34,34 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
     throw new ShapeError(`${blocks} layers need ${blocks} activations, got ${activations.length}`);
   }
   return activations.map((a) => checkActivation(a));
+}
+
+/**
+ * Each block's starting edges from `spec.connections` as a CSR block, or null for a complete
+ * block; a ShapeError naming the block and the edge for anything else (a source or
+ * destination out of its level, a duplicate, lists of different lengths, no edge at all).
+ */
+export function checkConnections(spec: NetworkSpec): (CsrBlock | null)[] {
+  const blocks = spec.sizes.length - 1;
+  const given = spec.connections ?? [];
+  if (!Array.isArray(given) || given.length > blocks) {
+    throw new ShapeError(`connections must list at most one entry per block (${blocks}), got ${Array.isArray(given) ? given.length : typeof given}`);
+  }
+  return Array.from({ length: blocks }, (_, i) => {
+    const c = given[i];
+    if (c === null || c === undefined) return null;
+    const where = `connections[${i}] (${spec.sizes[i]} → ${spec.sizes[i + 1]})`;
+    if (typeof c !== 'object' || typeof c.sources?.length !== 'number' || typeof c.destinations?.length !== 'number') {
+      throw new ShapeError(`${where}: expected { sources, destinations }, two lists of neuron indices`);
+    }
+    if (c.sources.length === 0) throw new ShapeError(`${where}: no edges (leave the entry out for a complete block)`);
+    try {
+      return buildCsr(spec.sizes[i + 1]!, spec.sizes[i]!, c.destinations, c.sources).block;
+    } catch (error) {
+      if (error instanceof ShapeError) throw new ShapeError(`${where}: ${error.message}`);
+      throw error;
+    }
+  });
 }
 
 /**

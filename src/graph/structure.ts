@@ -220,15 +220,21 @@ export class Structure {
     this.floats = Math.max(at, PARAMETER_ALIGN);
   }
 
-  /** A plain feed-forward network: complete dense blocks between consecutive levels. */
-  static chain(sizes: readonly number[], activations: readonly Activation[], denseFrom = DENSE_FROM): Structure {
+  /**
+   * A feed-forward network: blocks between consecutive levels, complete and dense, or with the
+   * edges of `topologies[i]` where given (stored dense or CSR by their density).
+   */
+  static chain(sizes: readonly number[], activations: readonly Activation[], denseFrom = DENSE_FROM, topologies: readonly (CsrBlock | null)[] = []): Structure {
     const levels: LevelSpec[] = sizes.map((size, i) => ({
       id: i,
       size,
       activation: i === 0 ? 'identity' : activations[i - 1]!,
       role: i === 0 ? 'input' : i === sizes.length - 1 ? 'output' : 'hidden',
     }));
-    const blocks = sizes.slice(1).map((dst, i) => ({ src: i, dst: i + 1, topology: completeBlock(dst, sizes[i]!), form: 'dense' as const }));
+    const blocks = sizes.slice(1).map((dst, i) => {
+      const given = topologies[i];
+      return given ? { src: i, dst: i + 1, topology: given } : { src: i, dst: i + 1, topology: completeBlock(dst, sizes[i]!), form: 'dense' as const };
+    });
     return new Structure(levels, blocks, denseFrom);
   }
 

@@ -229,6 +229,30 @@ describe('senn command line', () => {
     for (const epoch of epochs) expect(splits.filter((g) => g.epoch === epoch).map((g) => g.target)).toEqual([1, 2]);
   }, 60_000);
 
+  it('--local starts with a locally connected first layer over an image; its size follows, and the checkpoint keeps it', async () => {
+    // 4×4 "images": the class is which half of the image is bright.
+    const rows = [Array.from({ length: 16 }, (_, i) => `p${i}`).concat('side').join(',')];
+    for (let n = 0; n < 200; n++) {
+      const side = n % 2;
+      rows.push([...Array.from({ length: 16 }, (_, i) => ((i % 4 < 2) === (side === 0) ? 0.8 : 0.1) + ((n * 7 + i * 3) % 10) / 50), side].join(','));
+    }
+    writeFileSync(path('halves.csv'), `${rows.join('\n')}\n`);
+    const trained = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--epochs', '12', '--lr', '0.03', '--batch', '32', '--software', '--save', path('halves.senn'));
+    expect(trained.code, trained.err).toBe(0);
+    // A 3×3 window one pixel apart: 2×2 positions × 2 filters = 8 neurons of 9 edges each.
+    expect(trained.out).toContain('arch 16-8-2');
+    expect(Number(/test: .*accuracy ([\d.]+)%/.exec(trained.out)![1])).toBeGreaterThan(90);
+    const info = await senn('info', path('halves.senn'));
+    expect(info.out).toMatch(/L0 → L1 +72 edges, +56.3% of 16 × 8/);
+    expect((await senn('train', '--resume', path('halves.senn'), '--epochs', '1', '--software')).code).toBe(0);
+    const wrongArch = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--arch', '16-9-2');
+    expect([wrongArch.code, wrongArch.err]).toEqual([2, expect.stringContaining('--local 3,1,2 makes a first hidden layer of 8 neurons; --arch has 9 there')]);
+    const wrongImage = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--image', '5x4');
+    expect([wrongImage.code, wrongImage.err]).toEqual([2, expect.stringContaining('--image 5x4: 20 values, the data has 16 inputs')]);
+    const resumed = await senn('train', '--resume', path('halves.senn'), '--local', '3,1,2');
+    expect([resumed.code, resumed.err]).toEqual([2, expect.stringContaining('--local cannot be combined with --resume')]);
+  }, 60_000);
+
   it('reads CSV files by column name, for classification and regression', async () => {
     const rows = ['height,colour,weight,kind'];
     for (let i = 0; i < 120; i++) rows.push(`${(i % 3) * 2 + (i % 7) / 10},${i % 5},${i / 100},${['ant', 'bee', 'cat'][i % 3]}`);

@@ -1,0 +1,97 @@
+import { Random } from '../data/random.js';
+import { ConfigError } from '../errors.js';
+import type { Connections } from './networkTypes.js';
+
+// Edge lists for a network's starting blocks (NetworkSpec.connections): sparse starts that
+// expansion then grows like any other block.
+
+/** An image level's shape and the windows a locally connected layer reads from it. */
+export interface LocalConnectionsSpec {
+  /** The input image's width and height in pixels. */
+  width: number;
+  height: number;
+  /** Values a pixel (default 1); the level holds `height × width × channels` neurons, pixel by pixel (row-major), channels innermost: MNIST's 784 pixels as they come. */
+  channels?: number;
+  /** Side of the square window each output neuron reads. */
+  kernel: number;
+  /** Pixels between neighbouring windows (default 1). */
+  stride?: number;
+  /** Pixels of zeros around the image (default 0); windows then reach past its edges, where they have no edges. */
+  padding?: number;
+  /** Neurons per window position (a convolution's output channels, each with weights of its own). */
+  filters: number;
+}
+
+/** A locally connected layer's edges and the shape of the level it feeds. */
+export interface LocalConnections extends Connections {
+  /** Neurons of the output level: `outHeight × outWidth × filters`, laid out as the input (position-major, filters innermost). */
+  size: number;
+  outWidth: number;
+  outHeight: number;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`localConnections: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/**
+ * The edges of a locally connected layer: a convolution without weight sharing. Each of
+ * `filters` neurons at each window position connects to every pixel and channel of its
+ * `kernel × kernel` window, with weights of its own; expansion may then split any of them.
+ */
+export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
+  const width = positiveInteger('width', spec.width);
+  const height = positiveInteger('height', spec.height);
+  const channels = positiveInteger('channels', spec.channels ?? 1);
+  const kernel = positiveInteger('kernel', spec.kernel);
+  const stride = positiveInteger('stride', spec.stride ?? 1);
+  const filters = positiveInteger('filters', spec.filters);
+  const padding = spec.padding ?? 0;
+  if (!Number.isInteger(padding) || padding < 0 || padding >= kernel) {
+    throw new ConfigError(`localConnections: padding must be an integer in [0, kernel), got ${padding}`);
+  }
+  const outWidth = Math.floor((width + 2 * padding - kernel) / stride) + 1;
+  const outHeight = Math.floor((height + 2 * padding - kernel) / stride) + 1;
+  if (outWidth < 1 || outHeight < 1) throw new ConfigError(`localConnections: a ${kernel}×${kernel} window does not fit a ${width}×${height} image with padding ${padding}`);
+  const sources: number[] = [];
+  const destinations: number[] = [];
+  for (let oy = 0; oy < outHeight; oy++) {
+    for (let ox = 0; ox < outWidth; ox++) {
+      for (let f = 0; f < filters; f++) {
+        const neuron = (oy * outWidth + ox) * filters + f;
+        for (let ky = 0; ky < kernel; ky++) {
+          const y = oy * stride + ky - padding;
+          if (y < 0 || y >= height) continue;
+          for (let kx = 0; kx < kernel; kx++) {
+            const x = ox * stride + kx - padding;
+            if (x < 0 || x >= width) continue;
+            for (let c = 0; c < channels; c++) (sources.push((y * width + x) * channels + c), destinations.push(neuron));
+          }
+        }
+      }
+    }
+  }
+  return { sources: Uint32Array.from(sources), destinations: Uint32Array.from(destinations), size: outHeight * outWidth * filters, outWidth, outHeight };
+}
+
+/**
+ * Each of the `inputs × outputs` possible edges of a block with probability `density`, drawn
+ * with `seed`; an output neuron that drew none gets one edge from a source drawn uniformly,
+ * so none starts cut off from its inputs.
+ */
+export function randomConnections(inputs: number, outputs: number, density: number, seed = 0): Connections {
+  if (!Number.isInteger(inputs) || inputs < 1 || !Number.isInteger(outputs) || outputs < 1) {
+    throw new ConfigError(`randomConnections: inputs and outputs must be positive integers, got ${inputs} and ${outputs}`);
+  }
+  if (!(density > 0 && density <= 1)) throw new ConfigError(`randomConnections: density must be in (0, 1], got ${density}`);
+  const random = new Random(seed);
+  const sources: number[] = [];
+  const destinations: number[] = [];
+  for (let d = 0; d < outputs; d++) {
+    const before = sources.length;
+    for (let s = 0; s < inputs; s++) if (random.next() < density) (sources.push(s), destinations.push(d));
+    if (sources.length === before) (sources.push(Math.floor(random.next() * inputs)), destinations.push(d));
+  }
+  return { sources: Uint32Array.from(sources), destinations: Uint32Array.from(destinations) };
+}

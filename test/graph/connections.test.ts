@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { ConfigError, ShapeError } from '../../src/errors.js';
+import { localConnections, randomConnections } from '../../src/graph/connections.js';
+import { csrProblems } from '../../src/graph/csr.js';
+import { parameterSlots, storageIndex } from '../../src/graph/structure.js';
+import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+function data(rng: Random, rows: number, features: number, classes: number, lo = -1, hi = 1): Dataset {
+  return classificationDataset({ x: randomArray(rng, rows * features, lo, hi), labels: Array.from({ length: rows }, () => rng.int(classes)), features, classes });
+}
+
+/** Each edge of `c` as "source→destination", sorted. */
+const pairs = (c: { sources: ArrayLike<number>; destinations: ArrayLike<number> }) => Array.from(c.sources, (s, k) => `${s}→${c.destinations[k]}`).sort();
+
+describe('localConnections', () => {
+  it("joins each window position's filters to every pixel and channel of its window", () => {
+    const local = localConnections({ width: 4, height: 4, kernel: 3, filters: 2 });
+    expect([local.outWidth, local.outHeight, local.size, local.sources.length]).toEqual([2, 2, 8, 2 * 2 * 2 * 9]);
+    // Neuron 3 is position (0, 1), filter 1: the window of columns 1–3, rows 0–2.
+    const into3 = Array.from(local.sources).filter((_, k) => local.destinations[k] === 3);
+    expect(into3).toEqual([1, 2, 3, 5, 6, 7, 9, 10, 11]);
+    // Channels innermost: a 2×2 RGB image, one 2×2 window, reads all 12 values.
+    const rgb = localConnections({ width: 2, height: 2, channels: 3, kernel: 2, filters: 1 });
+    expect(pairs(rgb)).toEqual(Array.from({ length: 12 }, (_, s) => `${s}→0`).sort());
+  });
+
+  it('strides, and pads with windows that have no edges past the image', () => {
+    const strided = localConnections({ width: 28, height: 28, kernel: 4, stride: 2, filters: 8 });
+    expect([strided.outWidth, strided.outHeight, strided.size, strided.sources.length]).toEqual([13, 13, 13 * 13 * 8, 13 * 13 * 8 * 16]);
+    const padded = localConnections({ width: 3, height: 3, kernel: 3, padding: 1, filters: 1 });
+    expect(padded.size).toBe(9);
+    const degree = (d: number) => Array.from(padded.destinations).filter((x) => x === d).length;
+    expect([degree(0), degree(1), degree(4)]).toEqual([4, 6, 9]);
+  });
+
+  it('refuses shapes that are not ones, with a ConfigError naming the field', () => {
+    expect(() => localConnections({ width: 4, height: 4, kernel: 0, filters: 1 })).toThrow(/kernel must be a positive integer, got 0/);
+    expect(() => localConnections({ width: 4, height: 4, kernel: 2, filters: 1.5 })).toThrow(/filters must be a positive integer, got 1.5/);
+    expect(() => localConnections({ width: 4, height: 4, kernel: 2, padding: 2, filters: 1 })).toThrow(/padding must be an integer in \[0, kernel\), got 2/);
+    expect(() => localConnections({ width: 2, height: 4, kernel: 3, filters: 1 })).toThrow(ConfigError);
+    expect(() => localConnections({ width: 2, height: 4, kernel: 3, filters: 1 })).toThrow(/a 3×3 window does not fit a 2×4 image/);
+  });
+});
+
+describe('randomConnections', () => {
+  it('draws each edge with the density, the same for a seed, and leaves no output without an edge', () => {
+    const c = randomConnections(784, 344, 0.1, 7);
+    expect(Math.abs(c.sources.length / (784 * 344) - 0.1)).toBeLessThan(0.005);
+    expect(pairs(randomConnections(784, 344, 0.1, 7))).toEqual(pairs(c));
+    expect(pairs(randomConnections(784, 344, 0.1, 8))).not.toEqual(pairs(c));
+    const thin = randomConnections(3, 50, 0.01, 1);
+    expect(new Set(Array.from(thin.destinations)).size).toBe(50);
+    expect(() => randomConnections(3, 4, 0)).toThrow(/density must be in \(0, 1\], got 0/);
+    expect(() => randomConnections(0, 4, 0.5)).toThrow(/inputs and outputs must be positive integers/);
+  });
+});
+
+describe('a network started with given connections', () => {
+  const local = localConnections({ width: 4, height: 4, kernel: 3, filters: 2 });
+
+  it('holds exactly those edges, counts them, and starts each weight within U(±1/√in-degree)', async () => {
+    const net = runtime().createNetwork({ sizes: [16, local.size, 3], seed: 1, connections: [local] });
+    const [first, second] = net.structure.blocks;
+    expect(csrProblems(first!.topology)).toEqual([]);
+    expect(pairs({ sources: first!.topology.srcOf, destinations: first!.topology.dstOf })).toEqual(pairs(local));
+    expect(second!.topology.srcOf.length).toBe(local.size * 3);
+    expect(net.parameterCount).toBe(72 + 8 + 24 + 3);
+    const params = await net.getParameters();
+    const weights = Array.from({ length: 72 }, (_, e) => params[first!.weightOffset + storageIndex(first!, e)]!);
+    expect(Math.max(...weights.map(Math.abs))).toBeLessThanOrEqual(1 / 3); // in-degree 9
+    expect(Math.max(...weights.map(Math.abs))).toBeGreaterThan(0.8 / 3);
+    await expect(net.getWeights()).rejects.toThrow(/this network is a graph \(it has grown, or started with sparse connections\)/);
+    expect(() => net.layers).toThrow(ConfigError);
+    net.destroy();
+  });
+
+  it('a complete network draws the same parameters as before, with or without null entries', async () => {
+    const plain = runtime().createNetwork({ sizes: [5, 4, 3], seed: 9 });
+    const nulls = runtime().createNetwork({ sizes: [5, 4, 3], seed: 9, connections: [null, undefined] });
+    const params = await plain.getParameters();
+    expect(await nulls.getParameters()).toEqual(params);
+    // nn.Linear's draws in storage order, weights then biases, block by block.
+    const rng = new Random(9);
+    const want: number[] = [];
+    for (const [fanIn, size] of [[5, 4], [4, 3]] as const) {
+      const bound = 1 / Math.sqrt(fanIn);
+      for (let i = 0; i < fanIn * size + size; i++) want.push(Math.fround(rng.uniform(-bound, bound)));
+    }
+    const got = plain.structure.blocks.flatMap((b) => {
+      const level = plain.structure.level(b.dst);
+      return [...params.subarray(b.weightOffset, b.weightOffset + b.topology.src * b.topology.dst), ...params.subarray(level.biasOffset, level.biasOffset + level.size)];
+    });
+    expect(got).toEqual(want);
+    plain.destroy();
+    nulls.destroy();
+  });
+
+  for (const form of ['sparse', 'dense'] as const) {
+    it(`computes the CPU reference's outputs and gradients, stored ${form === 'dense' ? 'dense with its absent edges at 0' : 'as CSR'}`, async () => {
+      // denseFrom 0 stores every block dense: the absent edges are zeros the kernels mask.
+      const net = runtime().createNetwork({ sizes: [16, local.size, 3], seed: 2, connections: [local], ...(form === 'dense' ? { denseFrom: 0 } : {}) });
+      expect(net.structure.blocks[0]!.form).toBe(form);
+      const rng = new Random(3);
+      const probe = data(rng, 40, 16, 3);
+      const params = await net.getParameters();
+      const forward = relativeError(await net.predict(probe), graphOutputRef(net.structure, params, probe.x, probe.rows));
+      const batch = data(rng, 6, 16, 3);
+      const grads = await net.parameterGradients(batch);
+      const slots = parameterSlots(net.structure);
+      const live = Array.from(slots.keys()).filter((i) => slots[i] === 1);
+      const fd = centralDifferences((v) => {
+        const p = Float64Array.from(params);
+        live.forEach((slot, k) => (p[slot] = v[k]!));
+        return graphLossRef(net.structure, p, batch.x, batch.rows, { labels: batch.labels! });
+      }, live.map((i) => params[i]!));
+      const backward = relativeError(live.map((i) => grads[i]!), fd);
+      console.info(`connections (${form}): forward vs CPU ${forward.relative.toExponential(2)} (tolerance 1e-5), gradients vs finite differences ${backward.relative.toExponential(2)} (tolerance 1e-3)`);
+      expect(forward.relative).toBeLessThanOrEqual(1e-5);
+      expect(backward.relative).toBeLessThanOrEqual(1e-3);
+      // Training keeps the absent edges absent (0) and lowers the loss.
+      const train = data(rng, 256, 16, 3);
+      const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 8, validation: train });
+      expect(reports.at(-1)!.valLoss).toBeLessThan(reports[0]!.valLoss);
+      const after = await net.getParameters();
+      expect(Array.from(slots.keys()).filter((i) => slots[i] === 0 && after[i] !== 0)).toEqual([]);
+      net.destroy();
+    });
+  }
+
+  it('grows like any network: its locally connected edges split and their outputs are preserved for non-negative inputs', async () => {
+    const net = runtime().createNetwork({ sizes: [16, local.size, 3], seed: 4, connections: [local], expandable: [1, 2] });
+    const rng = new Random(5);
+    const train = data(rng, 128, 16, 3, 0, 1);
+    await net.fit(train, { batchSize: 32, epochs: 1, edgeStatistics: true });
+    const edges = await net.selectEdgesToSplit(1, { threshold: 0.3, maxToReplace: 6 });
+    expect(edges.length).toBeGreaterThan(0);
+    const probe = data(rng, 64, 16, 3, 0, 1);
+    const before = await net.predict(probe);
+    const split = await net.splitEdges(1, edges, {}, probe);
+    const scale = Math.max(...before.map(Math.abs));
+    expect(split.outputChange! / scale).toBeLessThan(1e-5);
+    expect(net.structure.levels).toHaveLength(4);
+    // A checkpoint keeps the grown sparse start, outputs bit for bit.
+    const again = runtime().loadNetwork(await runtime().saveNetwork(net));
+    expect(await again.predict(probe)).toEqual(await net.predict(probe));
+    again.destroy();
+    net.destroy();
+  });
+
+  it('refuses bad connections with a ShapeError naming the block and the edge, allocating nothing', () => {
+    const live = runtime().liveBytes;
+    const create = (connections: unknown) => () => runtime().createNetwork({ sizes: [4, 3, 2], connections: connections as never });
+    const cases: [unknown, RegExp][] = [
+      [[{ sources: [0, 5], destinations: [0, 1] }], /connections\[0\] \(4 → 3\): edge 1: source 5 is not an integer in \[0, 4\)/],
+      [[null, { sources: [0], destinations: [2] }], /connections\[1\] \(3 → 2\): edge 0: destination 2 is not an integer in \[0, 2\)/],
+      [[{ sources: [1, 1], destinations: [0, 0] }], /connections\[0\] \(4 → 3\): duplicate edge 1 → 0/],
+      [[{ sources: [0, 1], destinations: [0] }], /connections\[0\] \(4 → 3\): 1 destinations but 2 sources/],
+      [[{ sources: [], destinations: [] }], /connections\[0\] \(4 → 3\): no edges/],
+      [[{ sources: [0.5], destinations: [0] }], /source 0.5 is not an integer/],
+      [[{ from: [0], to: [0] }], /connections\[0\] \(4 → 3\): expected \{ sources, destinations \}/],
+      [[null, null, null], /connections must list at most one entry per block \(2\), got 3/],
+    ];
+    for (const [connections, message] of cases) {
+      expect(create(connections)).toThrow(ShapeError);
+      expect(create(connections)).toThrow(message);
+    }
+    expect(runtime().liveBytes).toBe(live);
+  });
+});
