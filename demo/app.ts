@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
+import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, localConnections, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile } from './csvChoice.js';
@@ -83,8 +83,25 @@ function applyPreset(name: DemoDataset): void {
   $('boundaryPanel').hidden = !flat;
   $('boundaryTitle').textContent = name === 'regression' ? 'Predicted surface' : 'Decision boundary';
   $('csvSettings').hidden = name !== 'csv';
+  // A locally connected first layer is offered where the inputs are 28×28 images.
+  const images = name === 'mnist' || name === 'fashion-mnist';
+  $('firstLayerLabel').hidden = !images;
+  if (!images) $<HTMLSelectElement>('firstLayer').value = 'complete';
+  showFirstLayer();
   if (name === 'csv') showCsvChoice();
   else qualityTitle(name === 'regression' ? 'regression' : 'classification');
+}
+
+/** The demo's locally connected first layer over 28×28 images. */
+const LOCAL_FIRST_LAYER = localConnections({ width: 28, height: 28, kernel: 6, stride: 2, filters: 4 });
+
+/** With a locally connected first layer the architecture is 784-576-10, fixed; else as typed. */
+function showFirstLayer(): void {
+  if (opened) return;
+  const local = $<HTMLSelectElement>('firstLayer').value === 'local';
+  if (local) input('arch').value = `784-${LOCAL_FIRST_LAYER.size}-10`;
+  else if (input('arch').disabled) input('arch').value = PRESETS[$<HTMLSelectElement>('dataset').value as DemoDataset].arch;
+  input('arch').disabled = local;
 }
 
 function qualityTitle(task: CsvTask): void {
@@ -180,6 +197,7 @@ function settings(data: DemoData): RunSettings {
       exactSplit: input('exactSplit').checked ? 'signed' : false,
       neuronsPerEdge: num('neuronsPerEdge'),
     },
+    ...($<HTMLSelectElement>('firstLayer').value === 'local' ? { firstLayer: LOCAL_FIRST_LAYER } : {}),
   };
 }
 
@@ -387,6 +405,7 @@ function reset(): void {
   opened = null;
   demo.opened = null;
   input('arch').disabled = false;
+  showFirstLayer();
   if (openedCsv) {
     // The picked file stays; what the opened network fixed about it goes with the network.
     openedCsv = null;
@@ -433,6 +452,7 @@ async function init(): Promise<void> {
     if (file) void pickCsv(file);
   });
   $('csvTarget').addEventListener('change', changeCsvColumns);
+  $('firstLayer').addEventListener('change', showFirstLayer);
   $('csvTask').addEventListener('change', changeCsvColumns);
   if (!('gpu' in navigator) || !navigator.gpu) {
     unsupported('This browser has no WebGPU, which senn needs to train on your GPU. Use a recent Chrome, Edge or Firefox with WebGPU enabled (Safari: Technology Preview), or run senn in Node with "npx senn train".');

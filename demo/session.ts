@@ -1,6 +1,6 @@
 // One training run of the demo: builds the network, runs fit with expansion, and lets the
 // page pause, resume and stop it between epochs.
-import type { EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, Runtime } from '../src/index.js';
+import type { Connections, EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, Runtime } from '../src/index.js';
 import type { DemoData } from './data.js';
 
 export interface RunSettings {
@@ -12,6 +12,8 @@ export interface RunSettings {
   schedule: LrSchedule | null;
   seed: number;
   expansion: ExpansionOptions;
+  /** The first block's starting edges (a locally connected layer); absent: complete. */
+  firstLayer?: Connections;
 }
 
 export interface SessionEvents {
@@ -45,7 +47,7 @@ export class Session {
   async run(data: DemoData, s: RunSettings, opened?: Network): Promise<'finished' | 'stopped'> {
     // Every layer may grow: the output (as the reference) and the hidden levels.
     const expandable = s.sizes.map((_, i) => i).slice(1);
-    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable });
+    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable, ...(s.firstLayer ? { connections: [s.firstLayer] } : {}) });
     this.net = net;
     this.running = true;
     // Once stopped, the epoch in progress still ends, but the page (reset) no longer shows it.

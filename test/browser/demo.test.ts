@@ -216,6 +216,31 @@ describe('the demo page in headless Chromium', () => {
     await page.close();
   });
 
+  it('starts MNIST with a locally connected first layer when asked (784-576-10, 20,736 local edges)', async () => {
+    const { page, errors } = await openDemo();
+    expect(await page.$eval('#firstLayerLabel', (el) => (el as HTMLElement).hidden)).toBe(true);
+    await page.select('#dataset', 'mnist');
+    expect(await page.$eval('#firstLayerLabel', (el) => (el as HTMLElement).hidden)).toBe(false);
+    await page.select('#firstLayer', 'local');
+    expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-576-10', true]);
+    await setField(page, 'rows', '2000');
+    await setField(page, 'epochs', '2');
+    await page.click('#start');
+    const s = await runEnded(page, 120_000);
+    expect(s.error).toBeNull();
+    expect(s.epochs.map((e) => [e.params, e.architecture.join('-')])).toEqual([
+      [27_082, '784-576-10'],
+      [27_082, '784-576-10'],
+    ]);
+    expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.5); // 10 classes, 2,000 rows, 2 epochs: chance is 0.1
+    expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/3 levels \(784 → 576 → 10\), 26,496 edges/);
+    // Back to a complete layer: the architecture is the preset's and may be typed again.
+    await page.select('#firstLayer', 'complete');
+    expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-10', false]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('fits the 2-D regression task with a cosine rate schedule and draws its predicted surface', async () => {
     const { page, errors } = await openDemo();
     await page.select('#dataset', 'regression');
