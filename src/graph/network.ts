@@ -172,7 +172,7 @@ export class Network implements Trainable {
   get sizes(): number[] {
     return this.current.sizes;
   }
-  /** The layers of a plain feed-forward network; throws once the network has grown into a graph. */
+  /** The layers of a plain feed-forward network; throws for a graph (once the network has grown, or when it started with sparse connections). */
   get layers(): LayerInfo[] {
     return layersOf(this.current);
   }
@@ -520,7 +520,7 @@ export class Network implements Trainable {
     return flat.slice(0, this.current.floats);
   }
 
-  /** Copy every layer's weights and bias to the CPU. */
+  /** Copy every layer's weights and bias to the CPU (a plain feed-forward network; a graph: {@link getParameters}). */
   async getWeights(): Promise<LayerWeights[]> {
     this.assertUsable();
     return unflatten(this.current, await this.gpu.readFloats(this.params));
