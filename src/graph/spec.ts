@@ -55,6 +55,9 @@ export function checkConnections(spec: NetworkSpec): (CsrBlock | null)[] {
       throw new ShapeError(`${where}: expected { sources, destinations }, two lists of neuron indices`);
     }
     if (c.sources.length === 0) throw new ShapeError(`${where}: no edges (leave the entry out for a complete block)`);
+    // A list that knows the level it feeds (localConnections') says so before any edge does.
+    const size = (c as { size?: unknown }).size;
+    if (typeof size === 'number' && size !== spec.sizes[i + 1]) throw new ShapeError(`${where}: these connections feed a level of ${size} neurons; sizes[${i + 1}] is ${spec.sizes[i + 1]}`);
     try {
       return buildCsr(spec.sizes[i + 1]!, spec.sizes[i]!, c.destinations, c.sources).block;
     } catch (error) {

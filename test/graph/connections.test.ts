@@ -166,6 +166,7 @@ describe('a network started with given connections', () => {
       [[{ sources: [0.5], destinations: [0] }], /source 0.5 is not an integer/],
       [[{ from: [0], to: [0] }], /connections\[0\] \(4 → 3\): expected \{ sources, destinations \}/],
       [[null, null, null], /connections must list at most one entry per block \(2\), got 3/],
+      [[localConnections({ width: 2, height: 2, kernel: 1, filters: 1 })], /connections\[0\] \(4 → 3\): these connections feed a level of 4 neurons; sizes\[1\] is 3/],
     ];
     for (const [connections, message] of cases) {
       expect(create(connections)).toThrow(ShapeError);
