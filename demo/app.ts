@@ -409,7 +409,10 @@ function reset(): void {
   if (openedCsv) {
     // The picked file stays; what the opened network fixed about it goes with the network.
     openedCsv = null;
-    if (csvChoice) csvChoice = { table: csvChoice.table, delimiter: csvChoice.delimiter, target: csvChoice.target, task: csvChoice.task };
+    if (csvChoice) {
+      const { schema: _fixed, ...chosen } = csvChoice;
+      csvChoice = chosen;
+    }
     if ($<HTMLSelectElement>('dataset').value === 'csv') showCsvChoice();
   }
   markers.length = 0;

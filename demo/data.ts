@@ -1,6 +1,6 @@
 // Datasets of the demo: generated in the page, IDX image files fetched from the demo server,
 // or a CSV file the user picks.
-import { type Dataset, DatasetError, featureStats, fetchIdxDataset, regression2d, spirals, splitDataset, standardize, subset } from '../src/index.js';
+import { type Dataset, DatasetError, type FeatureStats, featureStats, fetchIdxDataset, regression2d, spirals, splitDataset, standardize, subset } from '../src/index.js';
 import type { CsvChoice } from './csvChoice.js';
 
 export type DemoDataset = 'spirals' | 'regression' | 'mnist' | 'fashion-mnist' | 'csv';
@@ -44,7 +44,7 @@ function firstRows(all: Dataset, rows: number): Dataset {
  * 80/20, features standardised with the training rows' statistics (or, for a network opened
  * from a checkpoint, with the statistics it was trained with).
  */
-async function csvData(choice: CsvChoice, rows: number, seed: number, stats?: { mean: number[]; std: number[] }): Promise<DemoData> {
+async function csvData(choice: CsvChoice, rows: number, seed: number, stats?: FeatureStats): Promise<DemoData> {
   const { csvDataset } = await import('../src/csv.js');
   const { table, target, task, schema, delimiter } = choice;
   const { dataset, schema: read } = csvDataset(table, { target, task, ...(schema ? { schema } : {}) });
@@ -66,7 +66,7 @@ async function csvData(choice: CsvChoice, rows: number, seed: number, stats?: { 
  * Load `name` with `rows` training rows (a fifth more are held out for validation). `csv`: the
  * picked file (for "csv"), with the feature statistics of an opened network where it has them.
  */
-export async function loadDemoData(name: DemoDataset, rows: number, seed: number, csv?: { choice: CsvChoice; stats?: { mean: number[]; std: number[] } }): Promise<DemoData> {
+export async function loadDemoData(name: DemoDataset, rows: number, seed: number, csv?: { choice: CsvChoice; stats?: FeatureStats }): Promise<DemoData> {
   const total = Math.round(rows * 1.25);
   if (name === 'csv') {
     if (!csv) throw new DatasetError('pick a CSV file first (a header row, then one row per example)');
