@@ -129,3 +129,23 @@ export function csrProblems(b: CsrBlock): string[] {
   if (seen.some((v) => v === 0)) problems.push('an edge is missing from the by-source order');
   return problems;
 }
+
+/**
+ * 4 where every 4 consecutive destinations (0–3, 4–7, …) have the same sources in the same
+ * order, as a locally connected layer's filters at one window position do; else 1. spmm over
+ * columns then loads each source's rows once for the four.
+ */
+export function sharedSourceGroup(block: Pick<CsrBlock, 'dst' | 'dstPtr' | 'srcOf'>): 1 | 4 {
+  const { dst, dstPtr, srcOf } = block;
+  if (dst < 4 || dst % 4 !== 0) return 1;
+  for (let i = 0; i < dst; i += 4) {
+    const first = dstPtr[i]!;
+    const length = dstPtr[i + 1]! - first;
+    for (let g = 1; g < 4; g++) {
+      const start = dstPtr[i + g]!;
+      if (dstPtr[i + g + 1]! - start !== length) return 1;
+      for (let k = 0; k < length; k++) if (srcOf[start + k] !== srcOf[first + k]) return 1;
+    }
+  }
+  return 4;
+}

@@ -1,4 +1,4 @@
-import { activeSources, type CsrBlock } from '../graph/csr.js';
+import { activeSources, type CsrBlock, sharedSourceGroup } from '../graph/csr.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { isUnormScale } from './dense.js';
@@ -24,6 +24,8 @@ export interface CsrBuffers {
   /** The sources with at least one edge, ascending (see {@link activeSources}). */
   activeSources: BindingResource;
   activeSourceCount: number;
+  /** 4 where every 4 consecutive destinations share their sources (see {@link sharedSourceGroup}); else 1. */
+  sourceGroup: 1 | 4;
 }
 
 /**
@@ -48,6 +50,7 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
     chunkCount: chunks.length / 2,
     activeSources: up('activeSources', active),
     activeSourceCount: active.length,
+    sourceGroup: sharedSourceGroup(block),
   };
 }
 
@@ -90,6 +93,8 @@ function columnConstants(columns: ByteColumns | undefined): Record<string, boole
 const ROWS = 16;
 /** Batch rows per invocation of spmm over columns and of spmm_t_columns (COLUMN_ROWS in sparse.wgsl). */
 const COLUMN_ROWS = 32;
+/** Batch rows per invocation of spmm over columns with a source group of 4 (GROUP_ROWS in sparse.wgsl). */
+const GROUP_ROWS = 16;
 
 /**
  * Words per byte column, or vec4s per f32 column, for batches of up to `rows` rows: 8 · ceil(rows
@@ -177,6 +182,9 @@ export async function spmm(
   },
 ): Promise<Dispatch> {
   if (a.inputColumns && a.inputFloatColumns) throw new Error('spmm reads one input: byte columns or f32 columns, not both');
+  const columns = a.inputColumns ?? a.inputFloatColumns;
+  // Over columns, four destinations that share their sources take one invocation.
+  const group = columns && a.block.sourceGroup === 4 ? 4 : 1;
   const kernel = await rec.kernels.get({
     ...family('sparse'),
     entryPoint: 'spmm',
@@ -186,6 +194,7 @@ export async function spmm(
       ACT: activationCode(a.activation ?? 'identity'),
       ...columnConstants(a.inputColumns),
       F32_COLUMNS: Boolean(a.inputFloatColumns),
+      GROUP: group,
     },
   });
   const b = a.block;
@@ -194,7 +203,7 @@ export async function spmm(
     kernel,
     blockParams(a.rows, b, a.inputColumns ?? a.inputFloatColumns),
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, weight: a.weight, ...inputBindings(rec, a), bias: a.bias ?? a.input, out: a.out }),
-    laneGroups(a.rows, a.inputColumns || a.inputFloatColumns ? COLUMN_ROWS : ROWS, b.dst),
+    group === 4 ? laneGroups(a.rows, GROUP_ROWS, b.dst / 4) : laneGroups(a.rows, columns ? COLUMN_ROWS : ROWS, b.dst),
   );
 }
 
@@ -322,14 +331,16 @@ export async function edgeGrad(rec: Recorder, a: EdgeGradInputs & { wgrad: Bindi
  * sums in another order (the same to about 1e-7 relative).
  */
 export async function edgeGradParts32(rec: Recorder, a: EdgeGradInputs & { partials: BindingResource }): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts32', constants: { ...columnConstants(a.inputColumns), PART_ROWS: COLUMN_ROWS } });
+  // Four destinations that share their sources take one invocation.
+  const group = a.block.sourceGroup;
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts32', constants: { ...columnConstants(a.inputColumns), PART_ROWS: COLUMN_ROWS, GROUP: group } });
   const b = a.block;
   return prepare(
     rec,
     kernel,
     blockParams(a.rows, b, a.inputColumns),
     pickBindings(kernel, { dst_ptr: b.dstPtr, src_of: b.srcOf, grad: a.grad, ...inputBindings(rec, a), partials: a.partials }),
-    laneGroups(a.rows, COLUMN_ROWS, b.dst),
+    laneGroups(a.rows, COLUMN_ROWS, b.dst / group),
   );
 }
 

@@ -3,7 +3,7 @@ import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, ShapeError } from '../../src/errors.js';
 import { localConnections, randomConnections } from '../../src/graph/connections.js';
-import { csrProblems } from '../../src/graph/csr.js';
+import { csrProblems, sharedSourceGroup } from '../../src/graph/csr.js';
 import { parameterSlots, storageIndex } from '../../src/graph/structure.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
@@ -63,7 +63,8 @@ describe('randomConnections', () => {
 });
 
 describe('a network started with given connections', () => {
-  const local = localConnections({ width: 4, height: 4, kernel: 3, filters: 2 });
+  // 4 filters: spmm and edge_grad_parts32 take each window position's four at once (GROUP 4).
+  const local = localConnections({ width: 4, height: 4, kernel: 3, filters: 4 });
 
   it('holds exactly those edges, counts them, and starts each weight within U(±1/√in-degree)', async () => {
     const net = runtime().createNetwork({ sizes: [16, local.size, 3], seed: 1, connections: [local] });
@@ -71,9 +72,9 @@ describe('a network started with given connections', () => {
     expect(csrProblems(first!.topology)).toEqual([]);
     expect(pairs({ sources: first!.topology.srcOf, destinations: first!.topology.dstOf })).toEqual(pairs(local));
     expect(second!.topology.srcOf.length).toBe(local.size * 3);
-    expect(net.parameterCount).toBe(72 + 8 + 24 + 3);
+    expect(net.parameterCount).toBe(144 + 16 + 48 + 3);
     const params = await net.getParameters();
-    const weights = Array.from({ length: 72 }, (_, e) => params[first!.weightOffset + storageIndex(first!, e)]!);
+    const weights = Array.from({ length: 144 }, (_, e) => params[first!.weightOffset + storageIndex(first!, e)]!);
     expect(Math.max(...weights.map(Math.abs))).toBeLessThanOrEqual(1 / 3); // in-degree 9
     expect(Math.max(...weights.map(Math.abs))).toBeGreaterThan(0.8 / 3);
     await expect(net.getWeights()).rejects.toThrow(/this network is a graph \(it has grown, or started with sparse connections\)/);
@@ -107,6 +108,7 @@ describe('a network started with given connections', () => {
       // denseFrom 0 stores every block dense: the absent edges are zeros the kernels mask.
       const net = runtime().createNetwork({ sizes: [16, local.size, 3], seed: 2, connections: [local], ...(form === 'dense' ? { denseFrom: 0 } : {}) });
       expect(net.structure.blocks[0]!.form).toBe(form);
+      expect(sharedSourceGroup(net.structure.blocks[0]!.topology)).toBe(4);
       const rng = new Random(3);
       const probe = data(rng, 40, 16, 3);
       const params = await net.getParameters();

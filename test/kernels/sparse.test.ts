@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
-import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
+import { localConnections } from '../../src/graph/connections.js';
+import { buildCsr, type CsrBlock, sharedSourceGroup } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
 import {
@@ -218,6 +219,75 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
       });
     }
   }
+
+  // Destinations in fours with the same sources (a locally connected layer's filters): spmm over
+  // columns takes the four in one invocation (GROUP 4), the same bits as one at a time.
+  const GROUP_CASES = [
+    [37, 8, 29, 0.3],
+    [256, 24, 784, 0.05],
+    [5, 4, 6, 1],
+  ] as const;
+  for (const [rows, dst, src, density] of GROUP_CASES) {
+    it(`spmm over columns and edge_grad_parts32 with sources shared in fours: the CPU reference's results, bit for bit those of one destination an invocation, ${rows} rows, ${src}→${dst}`, async () => {
+      const rng = new Random(rows + dst + src);
+      const d: number[] = [];
+      const s: number[] = [];
+      for (let g = 0; g < dst; g += 4) {
+        const sources = Array.from({ length: src }, (_, j) => j).filter(() => rng.next() < density);
+        for (let i = g; i < g + 4; i++) for (const j of sources) (d.push(i), s.push(j));
+      }
+      const { block } = buildCsr(dst, src, d, s);
+      expect(sharedSourceGroup(block)).toBe(4);
+      const edges = block.srcOf.length;
+      const [w, bias] = [randomArray(rng, edges), randomArray(rng, dst)];
+      const bytes = Uint8Array.from({ length: rows * src }, () => rng.int(256));
+      const scale = Math.fround(1 / 255);
+      const x = Float32Array.from(bytes, (b) => b * scale);
+      const words = columnWords(rows);
+      const byteColumns = { inputColumns: { buffer: h.input(byteColumnsRef(bytes, rows, src, words)), words, scale } };
+      const floatColumns = { inputFloatColumns: { buffer: h.input(floatColumnsRef(x, rows, src, words)), quads: words } };
+      const grouped = upload(block);
+      const single: CsrBuffers = { ...grouped, sourceGroup: 1 };
+      const [weight, input, b] = [h.input(w), h.input(x), h.input(bias)];
+      const want = spmmRef(block, w, x, rows, bias, 'relu');
+      for (const [name, columns] of [['byte', byteColumns], ['f32', floatColumns]] as const) {
+        const outs = [h.output(rows * dst), h.output(rows * dst)];
+        h.run([
+          await spmm(h.rec, { rows, block: grouped, weight, input, ...columns, out: outs[0]!, bias: b, activation: 'relu' }),
+          await spmm(h.rec, { rows, block: single, weight, input, ...columns, out: outs[1]!, bias: b, activation: 'relu' }),
+        ]);
+        const [byGroup, byOne] = await Promise.all(outs.map((o) => h.read(o, rows * dst)));
+        report(`spmm ${name} columns, sources shared in fours, ${rows}×${src}→${dst}`, relativeError(byGroup!, want), TOL);
+        expect(Array.from(byGroup!)).toEqual(Array.from(byOne!));
+      }
+      // The weight gradient in 32-row parts (edge_grad_parts32, then edge_grad_parts), over byte
+      // columns and over f32 rows: the four at once as one at a time, to the bit.
+      const dz = randomArray(rng, rows * dst);
+      const grads: Float32Array[] = [];
+      for (const [block, cols] of [[grouped, byteColumns], [single, byteColumns], [grouped, {}], [single, {}]] as const) {
+        const partials = h.input(new Float32Array(partFloats32(rows, edges)).fill(Number.NaN));
+        const wgrad = h.output(edges);
+        h.run([
+          await edgeGradParts32(h.rec, { rows, block, grad: h.input(dz), input, ...cols, partials }),
+          await edgeGradParts(h.rec, { rows, block, partials, wgrad, partRows: 32 }),
+        ]);
+        grads.push(await h.read(wgrad, edges));
+      }
+      report(`edge_grad_parts32 byte columns, sources shared in fours, ${rows}×${src}→${dst}`, relativeError(grads[0]!, edgeGradRef(block, dz, x, rows)), TOL);
+      for (const g of grads.slice(1)) expect(Array.from(g)).toEqual(Array.from(grads[0]!));
+    });
+  }
+
+  it('sharedSourceGroup finds fours of destinations with the same sources only', () => {
+    const local = localConnections({ width: 6, height: 6, kernel: 3, filters: 4 });
+    expect(sharedSourceGroup(buildCsr(local.size, 36, local.destinations, local.sources).block)).toBe(4);
+    const two = localConnections({ width: 6, height: 6, kernel: 3, filters: 2 });
+    expect(sharedSourceGroup(buildCsr(two.size, 36, two.destinations, two.sources).block)).toBe(1);
+    // One edge fewer in the last four: no longer shared.
+    const cut = buildCsr(local.size, 36, Array.from(local.destinations).slice(0, -1), Array.from(local.sources).slice(0, -1)).block;
+    expect(sharedSourceGroup(cut)).toBe(1);
+    expect(sharedSourceGroup(buildCsr(6, 3, [0, 1, 2, 3, 4, 5], [0, 0, 0, 0, 1, 1]).block)).toBe(1);
+  });
 
   it('f32 columns too short for the batch are refused', async () => {
     const { block } = buildCsr(1, 1, [0], [0]);
