@@ -18,6 +18,7 @@ import {
   partFloats32,
   fusedTail,
   gatherEpoch,
+  localConnections,
   loss,
   matmul,
   Random,
@@ -168,6 +169,23 @@ async function kernelChecks(rt: Runtime): Promise<void> {
       await edgeGradParts(rec, { rows, block: csr, partials, wgrad: byParts, partRows: 32 }),
     ]);
     results.push({ name: 'edge_grad_parts32 over byte columns', relative: rel(await rt.gpu.readFloats(byParts, 0, edges), reference.edgeGradRef(block, dz, x, rows)), tolerance: 1e-5 });
+
+    // A locally connected block over the same 40 inputs as an 8×5 image, 4 filters: its fours
+    // of neurons share their sources, which spmm and edge_grad_parts32 take at once (GROUP 4).
+    const local = localConnections({ width: 8, height: 5, kernel: 3, filters: 4 });
+    const grouped = buildCsr(local.size, src, local.destinations, local.sources).block;
+    const groupedCsr = csrBuffers(grouped, (_, values) => input(values));
+    const [gw, gdz] = [rand(rng, grouped.srcOf.length), rand(rng, rows * local.size)];
+    const [gout, gparts, gwgrad] = [output(rows * local.size), output(partFloats32(rows, grouped.srcOf.length)), output(grouped.srcOf.length)];
+    submitDispatches(device, [
+      await spmm(rec, { rows, block: groupedCsr, weight: input(gw), input: columns, inputColumns, out: gout }),
+      await edgeGradParts32(rec, { rows, block: groupedCsr, grad: input(gdz), input: columns, inputColumns, partials: gparts }),
+      await edgeGradParts(rec, { rows, block: groupedCsr, partials: gparts, wgrad: gwgrad, partRows: 32 }),
+    ]);
+    const shared = groupedCsr.sourceGroup === 4 ? 0 : 1;
+    results.push({ name: 'local block: neurons share their sources in fours', relative: shared, tolerance: 0 });
+    results.push({ name: 'spmm over byte columns, four neurons at once', relative: rel(await rt.gpu.readFloats(gout, 0, rows * local.size), reference.spmmRef(grouped, gw, x, rows)), tolerance: 1e-5 });
+    results.push({ name: 'edge_grad_parts32 over byte columns, four neurons at once', relative: rel(await rt.gpu.readFloats(gwgrad, 0, grouped.srcOf.length), reference.edgeGradRef(grouped, gdz, x, rows)), tolerance: 1e-5 });
   }
 
   {
