@@ -45,3 +45,17 @@ export function parseLocal(text: string, features: number, image?: string): Loca
   if (width * height * channels !== features) throw new ConfigError(`--image ${image}: ${width * height * channels} values, the data has ${features} inputs`);
   return localConnections({ width, height, channels, kernel: kernel!, stride: stride!, filters: filters! });
 }
+
+/**
+ * `--local` given once or more: locally connected layers one after another, the first over the
+ * inputs (see {@link parseLocal}), each next one over the previous one's output, an image of
+ * its window positions with its filters as channels.
+ */
+export function parseLocalLayers(texts: readonly string[], features: number, image?: string): LocalConnections[] {
+  const layers: LocalConnections[] = [];
+  for (const text of texts) {
+    const last = layers.at(-1);
+    layers.push(last ? parseLocal(text, last.size, `${last.outWidth}x${last.outHeight}x${last.size / (last.outWidth * last.outHeight)}`) : parseLocal(text, features, image));
+  }
+  return layers;
+}

@@ -7,7 +7,7 @@ import { OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
-import { parseArch, parseExpandable, parseLocal } from './arch.js';
+import { parseArch, parseExpandable, parseLocalLayers } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
@@ -32,7 +32,8 @@ ${delimiterHelp('a comma')}
   --arch SIZES       layer sizes, inputs first   (default 784-96-10; 2-D data 2-32-32-C; CSV F-32-C)
   --local K,S,F      a locally connected first layer (a convolution without weight sharing):
                      F neurons per K×K window, windows S pixels apart; its size follows
-                     (MNIST --local 6,2,4: 12×12×4 = 576 neurons, arch 784-576-10)
+                     (MNIST --local 6,2,4: 12×12×4 = 576 neurons, arch 784-576-10); again
+                     for a second one over the first's 12×12×4 output, and so on
   --image WxH[xC]    --local: the inputs' image shape (default: square, one channel)
   --epochs N         training epochs                                   (default 20)
   --batch N          batch size                                        (default 256)
@@ -115,7 +116,7 @@ const OPTIONS = {
   test: { type: 'string' },
   delimiter: { type: 'string' },
   arch: { type: 'string' },
-  local: { type: 'string' },
+  local: { type: 'string', multiple: true },
   image: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
@@ -280,8 +281,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const resumed = v.resume ? readModel(v.resume) : null;
-  if (resumed && (v.arch || v.local)) throw new ConfigError(`--${v.arch ? 'arch' : 'local'} cannot be combined with --resume: the checkpoint fixes the architecture`);
-  if (v.image && !v.local) throw new ConfigError('--image describes the inputs of --local; give --local KERNEL,STRIDE,FILTERS too');
+  if (resumed && (v.arch || v.local?.length)) throw new ConfigError(`--${v.arch ? 'arch' : 'local'} cannot be combined with --resume: the checkpoint fixes the architecture`);
+  if (v.image && !v.local?.length) throw new ConfigError('--image describes the inputs of --local; give --local KERNEL,STRIDE,FILTERS too');
   if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
   const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
   const args = resolveArgs(v, previous);
@@ -305,13 +306,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
-    const local = v.local && !resumed ? parseLocal(v.local, data.train.features, v.image) : null;
-    const sizes = v.arch ? parseArch(v.arch) : local ? [data.train.features, local.size, outputs] : defaultArch(data.recipe, data.train.features, outputs);
-    if (local && sizes[1] !== local.size) throw new ConfigError(`--local ${v.local} makes a first hidden layer of ${local.size} neurons; --arch has ${sizes[1]} there`);
+    const locals = v.local?.length && !resumed ? parseLocalLayers(v.local, data.train.features, v.image) : [];
+    const sizes = v.arch ? parseArch(v.arch) : locals.length ? [data.train.features, ...locals.map((l) => l.size), outputs] : defaultArch(data.recipe, data.train.features, outputs);
+    locals.forEach((l, i) => {
+      if (sizes[i + 1] !== l.size) throw new ConfigError(`--local ${v.local![i]} makes hidden layer ${i + 1} of ${l.size} neurons; --arch has ${sizes[i + 1] ?? 'no layer'} there`);
+    });
     const expandable = v.expandable ? parseExpandable(v.expandable, sizes.length) : undefined;
     let net = resumed
       ? runtime.loadNetwork(resumed.bytes)
-      : runtime.createNetwork({ sizes, seed: args.seed, ...(expandable ? { expandable } : {}), ...(local ? { connections: [local] } : {}) });
+      : runtime.createNetwork({ sizes, seed: args.seed, ...(expandable ? { expandable } : {}), ...(locals.length ? { connections: locals } : {}) });
     console.log(`senn: ${runtime.gpu.adapterName}`);
     console.log(
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
@@ -351,7 +354,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       const json = {
         senn: SENN_VERSION,
         adapter: runtime.adapter,
-        args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable, ...(v.local ? { local: v.local, image: v.image } : {}) },
+        args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable, ...(v.local?.length ? { local: v.local, image: v.image } : {}) },
         epochs: result.epochs.map((e) => ({
           epoch: e.epoch,
           trainLoss: e.trainLoss,

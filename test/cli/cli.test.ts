@@ -246,7 +246,12 @@ describe('senn command line', () => {
     expect(info.out).toMatch(/L0 → L1 +72 edges, +56.3% of 16 × 8/);
     expect((await senn('train', '--resume', path('halves.senn'), '--epochs', '1', '--software')).code).toBe(0);
     const wrongArch = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--arch', '16-9-2');
-    expect([wrongArch.code, wrongArch.err]).toEqual([2, expect.stringContaining('--local 3,1,2 makes a first hidden layer of 8 neurons; --arch has 9 there')]);
+    expect([wrongArch.code, wrongArch.err]).toEqual([2, expect.stringContaining('--local 3,1,2 makes hidden layer 1 of 8 neurons; --arch has 9 there')]);
+    // A second local layer over the first's 2×2 positions × 2 filters: one 2×2 window, 4 filters.
+    const deeper = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--local', '2,1,4', '--epochs', '2', '--software', '--json', path('deeper.json'));
+    expect(deeper.code, deeper.err).toBe(0);
+    expect(deeper.out).toContain('arch 16-8-4-2');
+    expect(JSON.parse(readFileSync(path('deeper.json'), 'utf8')).params).toBe(72 + 8 + 32 + 4 + 8 + 2);
     const wrongImage = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--image', '5x4');
     expect([wrongImage.code, wrongImage.err]).toEqual([2, expect.stringContaining('--image 5x4: 20 values, the data has 16 inputs')]);
     const resumed = await senn('train', '--resume', path('halves.senn'), '--local', '3,1,2');
