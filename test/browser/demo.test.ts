@@ -58,6 +58,9 @@ async function setField(page: Page, id: string, value: string): Promise<void> {
   await page.type(`#${id}`, value);
 }
 
+/** Whether the element `selector` is rendered (the hidden attribute alone does not say: CSS may override it). */
+const shown = (page: Page, selector: string) => page.$eval(selector, (el) => getComputedStyle(el).display !== 'none' && (el as HTMLElement).offsetParent !== null);
+
 /** Wait until the run in `page` has ended (finished, or failed), and return the page's state. */
 async function runEnded(page: Page, timeout: number): Promise<DemoState> {
   await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout, polling: 100 });
@@ -166,7 +169,7 @@ describe('the demo page in headless Chromium', () => {
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(2);
     expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
-    expect(await page.$eval('#boundaryPanel', (el) => (el as HTMLElement).hidden)).toBe(true);
+    expect(await shown(page, '#boundaryPanel')).toBe(false);
     await page.screenshot({ path: `${OUT}/fashion-mnist.png`, fullPage: true });
 
     // "Save network" downloads a checkpoint that the command line takes: info reads the
@@ -218,9 +221,9 @@ describe('the demo page in headless Chromium', () => {
 
   it('starts MNIST with a locally connected first layer when asked (784-576-10, 20,736 local edges)', async () => {
     const { page, errors } = await openDemo();
-    expect(await page.$eval('#firstLayerLabel', (el) => (el as HTMLElement).hidden)).toBe(true);
+    expect([await shown(page, '#firstLayerLabel'), await shown(page, '#csvSettings')]).toEqual([false, false]);
     await page.select('#dataset', 'mnist');
-    expect(await page.$eval('#firstLayerLabel', (el) => (el as HTMLElement).hidden)).toBe(false);
+    expect([await shown(page, '#firstLayerLabel'), await shown(page, '#csvSettings')]).toEqual([true, false]);
     await page.select('#firstLayer', 'local');
     expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-576-10', true]);
     await setField(page, 'rows', '2000');
@@ -234,6 +237,7 @@ describe('the demo page in headless Chromium', () => {
     ]);
     expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.5); // 10 classes, 2,000 rows, 2 epochs: chance is 0.1
     expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/3 levels \(784 → 576 → 10\), 26,496 edges/);
+    await page.screenshot({ path: `${OUT}/mnist-local.png`, fullPage: true });
     // Back to a complete layer: the architecture is the preset's and may be typed again.
     await page.select('#firstLayer', 'complete');
     expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-10', false]);
@@ -270,7 +274,7 @@ describe('the demo page in headless Chromium', () => {
       await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
       expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('regression');
       expect(await again.page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(1);
-      expect(await again.page.$eval('#boundaryPanel', (el) => (el as HTMLElement).hidden)).toBe(false);
+      expect(await shown(again.page, '#boundaryPanel')).toBe(true);
       expect(again.errors).toEqual([]);
       await again.page.close();
     } finally {
@@ -299,7 +303,7 @@ describe('the demo page in headless Chromium', () => {
     try {
       const { page, errors } = await openDemo();
       await page.select('#dataset', 'csv');
-      expect(await page.$eval('#csvSettings', (el) => (el as HTMLElement).hidden)).toBe(false);
+      expect([await shown(page, '#csvSettings'), await shown(page, '#firstLayerLabel'), await shown(page, '#boundaryPanel')]).toEqual([true, false, false]);
       // Start before a file is picked says what is missing.
       await page.click('#start');
       await page.waitForFunction('window.__sennDemo.state === "error"', { timeout: 30_000 });
