@@ -64,7 +64,12 @@
 // edges in the same order: the same bits. spmm then takes 16 rows an invocation (64 sums in
 // registers), edge_grad_parts32 keeps its 32-row parts. MNIST from a 6×6/2, 4-filter local
 // layer (784 → 576, 20,736 edges): spmm 4.9 → 3.1 ms, edge_grad_parts32 3.0–3.7 → 2.0 ms, an
-// epoch 2.2–2.45 → 1.54–1.61 s.
+// epoch 2.2–2.45 → 1.54–1.61 s. By source the same (spmm_t_columns, not with ACTIVE_ONLY):
+// every 4 consecutive sources with the same destinations in the same order (the channels of one
+// pixel of a local layer's input image; sharedDestinationGroup) take one invocation of 16 rows,
+// each destination's gradient rows loaded once for the four, each edge's part that of the
+// invocation's 16 rows. A second local layer over the first's 13×13×4 (--local 4,2,4 --local
+// 3,2,8): spmm_t_columns 6.3 → 2.5 ms, the step 14.8 → 10.8 ms.
 // UNORM (with INPUT_COLUMNS, where scale is f32(1/255)): bytes unpacked by unpack4x8unorm,
 // which costs SwiftShader about half what shifts and masks do (the MNIST reference run's
 // 784→344 forward: 2.0 ms against 2.5; 1.4 unpacking nothing; 2.7 over f32 rows); it computes
@@ -109,7 +114,8 @@
 //   invocation, grid (ceil(rows / 256), ceil(neurons / 8), 1); edge_grad_parts32 likewise (y a
 //   destination neuron). With GROUP 4, y a group of 4 destinations: grid (ceil(rows / 128),
 //   ceil(dst / 32), 1) for spmm (16 rows an invocation), (ceil(rows / 256), ceil(dst / 32), 1)
-//   for edge_grad_parts32. to_columns: workgroup 64, x a
+//   for edge_grad_parts32, and y a group of 4 sources in spmm_t_columns: (ceil(rows / 128),
+//   ceil(src / 32), 1). to_columns: workgroup 64, x a
 //   column (< src), y a quad; grid (ceil(src / 64), column_words, 1). weights_by_source:
 //   workgroup 64, one invocation per edge.
 //   edge_grad: workgroup 64, one invocation per chunk (chunks listed by falling edge count),
@@ -432,6 +438,11 @@ fn spmm_t_store(r: u32, j: u32, value: f32) {
 
 @compute @workgroup_size(8, 8, 1)
 fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (GROUP == 4u) {
+    let r0 = id.x * GROUP_ROWS;
+    if (r0 < params.rows && id.y * 4u < params.src) { spmm_t_columns_group4(r0, id.y * 4u, id.x); }
+    return;
+  }
   let r0 = id.x * COLUMN_ROWS;
   if (r0 >= params.rows) { return; }
   let j = source_at(id.y);
@@ -481,6 +492,65 @@ fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   spmm_t_store16(r0, j, s0, s1, s2, s3);
   spmm_t_store16(r0 + 16u, j, s4, s5, s6, s7);
+}
+
+// spmm_t_columns for sources j0..j0+3 whose out-edges go to the same destinations in the same
+// order (GROUP 4: the channels of one pixel of a locally connected layer's input image; not with
+// ACTIVE_ONLY), 16 rows from r0 (one part, `part`): each destination's gradient rows are loaded
+// once for the four. Each source's sums and each edge's part are taken in spmm_t_columns' order:
+// the same bits.
+fn spmm_t_columns_group4(r0: u32, j0: u32, part: u32) {
+  let p = r0 / 4u;
+  var sa0 = vec4<f32>(0.0); var sa1 = vec4<f32>(0.0); var sa2 = vec4<f32>(0.0); var sa3 = vec4<f32>(0.0);
+  var sb0 = vec4<f32>(0.0); var sb1 = vec4<f32>(0.0); var sb2 = vec4<f32>(0.0); var sb3 = vec4<f32>(0.0);
+  var sc0 = vec4<f32>(0.0); var sc1 = vec4<f32>(0.0); var sc2 = vec4<f32>(0.0); var sc3 = vec4<f32>(0.0);
+  var sd0 = vec4<f32>(0.0); var sd1 = vec4<f32>(0.0); var sd2 = vec4<f32>(0.0); var sd3 = vec4<f32>(0.0);
+  var xa = Rows16(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  var xb = xa; var xc = xa; var xd = xa;
+  if (PARTIALS) {
+    xa = quads16(j0 * params.column_words + p);
+    xb = quads16((j0 + 1u) * params.column_words + p);
+    xc = quads16((j0 + 2u) * params.column_words + p);
+    xd = quads16((j0 + 3u) * params.column_words + p);
+  }
+  let parts = part_count();
+  let ta = src_ptr[j0];
+  let tb = src_ptr[j0 + 1u];
+  let tc = src_ptr[j0 + 2u];
+  let td = src_ptr[j0 + 3u];
+  for (var k = 0u; k < tb - ta; k = k + 1u) {
+    let at = dst_by_src[ta + k] * params.column_words + p;
+    let g = Rows16(grad_quads[at], grad_quads[at + 1u], grad_quads[at + 2u], grad_quads[at + 3u]);
+    let wa = vec4<f32>(weight_by_src[ta + k]);
+    let wb = vec4<f32>(weight_by_src[tb + k]);
+    let wc = vec4<f32>(weight_by_src[tc + k]);
+    let wd = vec4<f32>(weight_by_src[td + k]);
+    sa0 = fma(wa, g.q0, sa0); sa1 = fma(wa, g.q1, sa1); sa2 = fma(wa, g.q2, sa2); sa3 = fma(wa, g.q3, sa3);
+    sb0 = fma(wb, g.q0, sb0); sb1 = fma(wb, g.q1, sb1); sb2 = fma(wb, g.q2, sb2); sb3 = fma(wb, g.q3, sb3);
+    sc0 = fma(wc, g.q0, sc0); sc1 = fma(wc, g.q1, sc1); sc2 = fma(wc, g.q2, sc2); sc3 = fma(wc, g.q3, sc3);
+    sd0 = fma(wd, g.q0, sd0); sd1 = fma(wd, g.q1, sd1); sd2 = fma(wd, g.q2, sd2); sd3 = fma(wd, g.q3, sd3);
+    if (PARTIALS) {
+      partials[(ta + k) * parts + part] = part_sum16(g, xa);
+      partials[(tb + k) * parts + part] = part_sum16(g, xb);
+      partials[(tc + k) * parts + part] = part_sum16(g, xc);
+      partials[(td + k) * parts + part] = part_sum16(g, xd);
+    }
+  }
+  spmm_t_store16(r0, j0, sa0, sa1, sa2, sa3);
+  spmm_t_store16(r0, j0 + 1u, sb0, sb1, sb2, sb3);
+  spmm_t_store16(r0, j0 + 2u, sc0, sc1, sc2, sc3);
+  spmm_t_store16(r0, j0 + 3u, sd0, sd1, sd2, sd3);
+}
+
+// f32 column quads at..at+3 (input_quads) as 16 rows.
+fn quads16(at: u32) -> Rows16 {
+  return Rows16(input_quads[at], input_quads[at + 1u], input_quads[at + 2u], input_quads[at + 3u]);
+}
+
+// Σ g · x over 16 rows, in spmm_t_columns' order for a part.
+fn part_sum16(g: Rows16, x: Rows16) -> f32 {
+  let q = fma(g.q3, x.q3, fma(g.q2, x.q2, fma(g.q1, x.q1, g.q0 * x.q0)));
+  return (q.x + q.y) + (q.z + q.w);
 }
 
 @compute @workgroup_size(64, 1, 1)

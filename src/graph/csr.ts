@@ -149,3 +149,23 @@ export function sharedSourceGroup(block: Pick<CsrBlock, 'dst' | 'dstPtr' | 'srcO
   }
   return 4;
 }
+
+/**
+ * 4 where every 4 consecutive sources (0–3, 4–7, …) have their edges to the same destinations
+ * in the same order, as the channels of one pixel feeding a locally connected layer do; else
+ * 1. spmm_t over columns then loads each destination's gradient rows once for the four.
+ */
+export function sharedDestinationGroup(block: Pick<CsrBlock, 'src' | 'srcPtr' | 'srcEdges' | 'dstOf'>): 1 | 4 {
+  const { src, srcPtr, srcEdges, dstOf } = block;
+  if (src < 4 || src % 4 !== 0) return 1;
+  for (let j = 0; j < src; j += 4) {
+    const first = srcPtr[j]!;
+    const length = srcPtr[j + 1]! - first;
+    for (let g = 1; g < 4; g++) {
+      const start = srcPtr[j + g]!;
+      if (srcPtr[j + g + 1]! - start !== length) return 1;
+      for (let k = 0; k < length; k++) if (dstOf[srcEdges[start + k]!] !== dstOf[srcEdges[first + k]!]) return 1;
+    }
+  }
+  return 4;
+}

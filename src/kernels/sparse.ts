@@ -1,4 +1,4 @@
-import { activeSources, type CsrBlock, sharedSourceGroup } from '../graph/csr.js';
+import { activeSources, type CsrBlock, sharedDestinationGroup, sharedSourceGroup } from '../graph/csr.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { isUnormScale } from './dense.js';
@@ -26,6 +26,8 @@ export interface CsrBuffers {
   activeSourceCount: number;
   /** 4 where every 4 consecutive destinations share their sources (see {@link sharedSourceGroup}); else 1. */
   sourceGroup: 1 | 4;
+  /** 4 where every 4 consecutive sources share their destinations (see {@link sharedDestinationGroup}); else 1. */
+  destinationGroup: 1 | 4;
 }
 
 /**
@@ -51,6 +53,7 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
     activeSources: up('activeSources', active),
     activeSourceCount: active.length,
     sourceGroup: sharedSourceGroup(block),
+    destinationGroup: sharedDestinationGroup(block),
   };
 }
 
@@ -427,7 +430,10 @@ export async function spmmTransposeColumns(
   if (a.weightParts && a.weightParts.inputColumns.quads !== a.gradColumns.quads) {
     throw new Error(`the input's columns (${a.weightParts.inputColumns.quads} vec4s) and the gradient's (${a.gradColumns.quads}) differ`);
   }
-  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'spmm_t_columns', constants: transposeConstants(a) });
+  // Four sources that share their destinations take one invocation (not when only the active
+  // sources are visited: the groups are of all sources).
+  const group = !accumulate && a.block.destinationGroup === 4 ? 4 : 1;
+  const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'spmm_t_columns', constants: { ...transposeConstants(a), GROUP: group } });
   const b = a.block;
   const bindings = {
     src_ptr: b.srcPtr,
@@ -446,6 +452,6 @@ export async function spmmTransposeColumns(
     kernel,
     blockParams(a.rows, b, a.gradColumns),
     pickBindings(kernel, bindings),
-    transposeGroups(a.rows, COLUMN_ROWS, b, accumulate),
+    group === 4 ? laneGroups(a.rows, GROUP_ROWS, b.src / 4) : transposeGroups(a.rows, COLUMN_ROWS, b, accumulate),
   );
 }

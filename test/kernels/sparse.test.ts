@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { localConnections } from '../../src/graph/connections.js';
-import { buildCsr, type CsrBlock, sharedSourceGroup } from '../../src/graph/csr.js';
+import { buildCsr, type CsrBlock, sharedDestinationGroup, sharedSourceGroup } from '../../src/graph/csr.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
 import {
@@ -278,7 +278,42 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
     });
   }
 
-  it('sharedSourceGroup finds fours of destinations with the same sources only', () => {
+  // Sources in fours with the same destinations (the 4 channels of each pixel of a local layer's
+  // input image): spmm_t_columns takes the four in one invocation (GROUP 4), the same bits.
+  for (const rows of [37, 256]) {
+    it(`spmm_t_columns with its weight parts, sources sharing destinations in fours: the CPU reference's results, bit for bit those of one source an invocation, ${rows} rows`, async () => {
+      const local = localConnections({ width: 5, height: 4, channels: 4, kernel: 3, filters: 3 });
+      const src = 5 * 4 * 4;
+      const { block } = buildCsr(local.size, src, local.destinations, local.sources);
+      expect(sharedDestinationGroup(block)).toBe(4);
+      const edges = block.srcOf.length;
+      const rng = new Random(rows);
+      const [w, x, dz] = [randomArray(rng, edges), randomArray(rng, rows * src), randomArray(rng, rows * local.size)];
+      const aux = Float32Array.from(randomArray(rng, rows * src), (z) => activate('relu', z));
+      const quads = columnWords(rows);
+      const grouped = upload(block);
+      const single: CsrBuffers = { ...grouped, destinationGroup: 1 };
+      const inputColumns = { buffer: h.input(floatColumnsRef(x, rows, src, quads)), quads };
+      const gradColumns = { buffer: h.input(floatColumnsRef(dz, rows, local.size, quads)), quads };
+      const bySource = h.input(Float32Array.from(block.srcEdges, (e) => w[e]!));
+      const results: Float32Array[][] = [];
+      for (const b of [grouped, single]) {
+        const [dx, partials, wgrad] = [h.output(rows * src), h.input(new Float32Array(edgePartFloats(rows, edges)).fill(Number.NaN)), h.output(edges)];
+        h.run([
+          await spmmTransposeColumns(h.rec, { rows, block: b, weightBySource: bySource, gradColumns, out: dx, aux: h.input(aux), activation: 'relu', weightParts: { inputColumns, partials } }),
+          await edgeGradParts(h.rec, { rows, block: b, partials, wgrad, bySource: true }),
+        ]);
+        results.push([await h.read(dx, rows * src), await h.read(wgrad, edges)]);
+      }
+      const [[dxGroup, wgGroup], [dxOne, wgOne]] = results as [[Float32Array, Float32Array], [Float32Array, Float32Array]];
+      report(`spmm_t_columns, sources sharing destinations in fours, ${rows} rows`, relativeError(dxGroup, spmmTRef(block, w, dz, rows, aux, 'relu')), TOL);
+      report(`edge_grad_parts by source, sources sharing destinations in fours, ${rows} rows`, relativeError(wgGroup, edgeGradRef(block, dz, x, rows)), TOL);
+      expect(Array.from(dxGroup)).toEqual(Array.from(dxOne));
+      expect(Array.from(wgGroup)).toEqual(Array.from(wgOne));
+    });
+  }
+
+  it('sharedSourceGroup and sharedDestinationGroup find fours of neurons with the same sources or destinations only', () => {
     const local = localConnections({ width: 6, height: 6, kernel: 3, filters: 4 });
     expect(sharedSourceGroup(buildCsr(local.size, 36, local.destinations, local.sources).block)).toBe(4);
     const two = localConnections({ width: 6, height: 6, kernel: 3, filters: 2 });
@@ -287,6 +322,10 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
     const cut = buildCsr(local.size, 36, Array.from(local.destinations).slice(0, -1), Array.from(local.sources).slice(0, -1)).block;
     expect(sharedSourceGroup(cut)).toBe(1);
     expect(sharedSourceGroup(buildCsr(6, 3, [0, 1, 2, 3, 4, 5], [0, 0, 0, 0, 1, 1]).block)).toBe(1);
+    // By source: the one-channel image's pixels do not share destinations; four channels do.
+    expect(sharedDestinationGroup(buildCsr(local.size, 36, local.destinations, local.sources).block)).toBe(1);
+    const rgba = localConnections({ width: 3, height: 3, channels: 4, kernel: 2, filters: 2 });
+    expect(sharedDestinationGroup(buildCsr(rgba.size, 36, rgba.destinations, rgba.sources).block)).toBe(4);
   });
 
   it('f32 columns too short for the batch are refused', async () => {
