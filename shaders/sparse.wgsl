@@ -265,30 +265,31 @@ fn spmm_columns_group4(r0: u32, i0: u32) {
   let e1 = dst_ptr[i0 + 1u];
   let e2 = dst_ptr[i0 + 2u];
   let e3 = dst_ptr[i0 + 3u];
-  var a0 = vec4<f32>(0.0); var a1 = vec4<f32>(0.0); var a2 = vec4<f32>(0.0); var a3 = vec4<f32>(0.0);
-  var b0 = vec4<f32>(0.0); var b1 = vec4<f32>(0.0); var b2 = vec4<f32>(0.0); var b3 = vec4<f32>(0.0);
-  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  var d0 = vec4<f32>(0.0); var d1 = vec4<f32>(0.0); var d2 = vec4<f32>(0.0); var d3 = vec4<f32>(0.0);
+  var a = ZERO16; var b = ZERO16; var c = ZERO16; var d = ZERO16;
   for (var k = 0u; k < e1 - e0; k = k + 1u) {
     let x = column_rows16(src_of[e0 + k] * params.column_words + p);
-    let wa = vec4<f32>(weight[e0 + k]);
-    let wb = vec4<f32>(weight[e1 + k]);
-    let wc = vec4<f32>(weight[e2 + k]);
-    let wd = vec4<f32>(weight[e3 + k]);
-    a0 = fma(wa, x.q0, a0); a1 = fma(wa, x.q1, a1); a2 = fma(wa, x.q2, a2); a3 = fma(wa, x.q3, a3);
-    b0 = fma(wb, x.q0, b0); b1 = fma(wb, x.q1, b1); b2 = fma(wb, x.q2, b2); b3 = fma(wb, x.q3, b3);
-    c0 = fma(wc, x.q0, c0); c1 = fma(wc, x.q1, c1); c2 = fma(wc, x.q2, c2); c3 = fma(wc, x.q3, c3);
-    d0 = fma(wd, x.q0, d0); d1 = fma(wd, x.q1, d1); d2 = fma(wd, x.q2, d2); d3 = fma(wd, x.q3, d3);
+    a = fma16(weight[e0 + k], x, a);
+    b = fma16(weight[e1 + k], x, b);
+    c = fma16(weight[e2 + k], x, c);
+    d = fma16(weight[e3 + k], x, d);
   }
-  spmm_store16(r0, i0, a0, a1, a2, a3);
-  spmm_store16(r0, i0 + 1u, b0, b1, b2, b3);
-  spmm_store16(r0, i0 + 2u, c0, c1, c2, c3);
-  spmm_store16(r0, i0 + 3u, d0, d1, d2, d3);
+  spmm_store16(r0, i0, a.q0, a.q1, a.q2, a.q3);
+  spmm_store16(r0, i0 + 1u, b.q0, b.q1, b.q2, b.q3);
+  spmm_store16(r0, i0 + 2u, c.q0, c.q1, c.q2, c.q3);
+  spmm_store16(r0, i0 + 3u, d.q0, d.q1, d.q2, d.q3);
 }
 
 // 16 rows of a column, 4 rows a vector.
 struct Rows16 {
   q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>,
+}
+
+const ZERO16 = Rows16(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+
+// acc + w · x over 16 rows, one fma a quad (the grouped kernels' sums).
+fn fma16(w: f32, x: Rows16, acc: Rows16) -> Rows16 {
+  let v = vec4<f32>(w);
+  return Rows16(fma(v, x.q0, acc.q0), fma(v, x.q1, acc.q1), fma(v, x.q2, acc.q2), fma(v, x.q3, acc.q3));
 }
 
 // Quads at..at+3 of spmm's input columns (at a multiple of 4) as 16 rows' values: a byte
@@ -501,12 +502,8 @@ fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>) {
 // the same bits.
 fn spmm_t_columns_group4(r0: u32, j0: u32, part: u32) {
   let p = r0 / 4u;
-  var sa0 = vec4<f32>(0.0); var sa1 = vec4<f32>(0.0); var sa2 = vec4<f32>(0.0); var sa3 = vec4<f32>(0.0);
-  var sb0 = vec4<f32>(0.0); var sb1 = vec4<f32>(0.0); var sb2 = vec4<f32>(0.0); var sb3 = vec4<f32>(0.0);
-  var sc0 = vec4<f32>(0.0); var sc1 = vec4<f32>(0.0); var sc2 = vec4<f32>(0.0); var sc3 = vec4<f32>(0.0);
-  var sd0 = vec4<f32>(0.0); var sd1 = vec4<f32>(0.0); var sd2 = vec4<f32>(0.0); var sd3 = vec4<f32>(0.0);
-  var xa = Rows16(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
-  var xb = xa; var xc = xa; var xd = xa;
+  var sa = ZERO16; var sb = ZERO16; var sc = ZERO16; var sd = ZERO16;
+  var xa = ZERO16; var xb = ZERO16; var xc = ZERO16; var xd = ZERO16;
   if (PARTIALS) {
     xa = quads16(j0 * params.column_words + p);
     xb = quads16((j0 + 1u) * params.column_words + p);
@@ -521,14 +518,10 @@ fn spmm_t_columns_group4(r0: u32, j0: u32, part: u32) {
   for (var k = 0u; k < tb - ta; k = k + 1u) {
     let at = dst_by_src[ta + k] * params.column_words + p;
     let g = Rows16(grad_quads[at], grad_quads[at + 1u], grad_quads[at + 2u], grad_quads[at + 3u]);
-    let wa = vec4<f32>(weight_by_src[ta + k]);
-    let wb = vec4<f32>(weight_by_src[tb + k]);
-    let wc = vec4<f32>(weight_by_src[tc + k]);
-    let wd = vec4<f32>(weight_by_src[td + k]);
-    sa0 = fma(wa, g.q0, sa0); sa1 = fma(wa, g.q1, sa1); sa2 = fma(wa, g.q2, sa2); sa3 = fma(wa, g.q3, sa3);
-    sb0 = fma(wb, g.q0, sb0); sb1 = fma(wb, g.q1, sb1); sb2 = fma(wb, g.q2, sb2); sb3 = fma(wb, g.q3, sb3);
-    sc0 = fma(wc, g.q0, sc0); sc1 = fma(wc, g.q1, sc1); sc2 = fma(wc, g.q2, sc2); sc3 = fma(wc, g.q3, sc3);
-    sd0 = fma(wd, g.q0, sd0); sd1 = fma(wd, g.q1, sd1); sd2 = fma(wd, g.q2, sd2); sd3 = fma(wd, g.q3, sd3);
+    sa = fma16(weight_by_src[ta + k], g, sa);
+    sb = fma16(weight_by_src[tb + k], g, sb);
+    sc = fma16(weight_by_src[tc + k], g, sc);
+    sd = fma16(weight_by_src[td + k], g, sd);
     if (PARTIALS) {
       partials[(ta + k) * parts + part] = part_sum16(g, xa);
       partials[(tb + k) * parts + part] = part_sum16(g, xb);
@@ -536,10 +529,10 @@ fn spmm_t_columns_group4(r0: u32, j0: u32, part: u32) {
       partials[(td + k) * parts + part] = part_sum16(g, xd);
     }
   }
-  spmm_t_store16(r0, j0, sa0, sa1, sa2, sa3);
-  spmm_t_store16(r0, j0 + 1u, sb0, sb1, sb2, sb3);
-  spmm_t_store16(r0, j0 + 2u, sc0, sc1, sc2, sc3);
-  spmm_t_store16(r0, j0 + 3u, sd0, sd1, sd2, sd3);
+  spmm_t_store16(r0, j0, sa.q0, sa.q1, sa.q2, sa.q3);
+  spmm_t_store16(r0, j0 + 1u, sb.q0, sb.q1, sb.q2, sb.q3);
+  spmm_t_store16(r0, j0 + 2u, sc.q0, sc.q1, sc.q2, sc.q3);
+  spmm_t_store16(r0, j0 + 3u, sd.q0, sd.q1, sd.q2, sd.q3);
 }
 
 // f32 column quads at..at+3 (input_quads) as 16 rows.

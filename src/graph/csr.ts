@@ -136,18 +136,7 @@ export function csrProblems(b: CsrBlock): string[] {
  * columns then loads each source's rows once for the four.
  */
 export function sharedSourceGroup(block: Pick<CsrBlock, 'dst' | 'dstPtr' | 'srcOf'>): 1 | 4 {
-  const { dst, dstPtr, srcOf } = block;
-  if (dst < 4 || dst % 4 !== 0) return 1;
-  for (let i = 0; i < dst; i += 4) {
-    const first = dstPtr[i]!;
-    const length = dstPtr[i + 1]! - first;
-    for (let g = 1; g < 4; g++) {
-      const start = dstPtr[i + g]!;
-      if (dstPtr[i + g + 1]! - start !== length) return 1;
-      for (let k = 0; k < length; k++) if (srcOf[start + k] !== srcOf[first + k]) return 1;
-    }
-  }
-  return 4;
+  return sharedInFours(block.dst, block.dstPtr, (at) => block.srcOf[at]!);
 }
 
 /**
@@ -156,15 +145,19 @@ export function sharedSourceGroup(block: Pick<CsrBlock, 'dst' | 'dstPtr' | 'srcO
  * 1. spmm_t over columns then loads each destination's gradient rows once for the four.
  */
 export function sharedDestinationGroup(block: Pick<CsrBlock, 'src' | 'srcPtr' | 'srcEdges' | 'dstOf'>): 1 | 4 {
-  const { src, srcPtr, srcEdges, dstOf } = block;
-  if (src < 4 || src % 4 !== 0) return 1;
-  for (let j = 0; j < src; j += 4) {
-    const first = srcPtr[j]!;
-    const length = srcPtr[j + 1]! - first;
+  return sharedInFours(block.src, block.srcPtr, (at) => block.dstOf[block.srcEdges[at]!]!);
+}
+
+/** 4 where the `count` neurons' lists (ranges of `ptr`, entries `other(at)`) agree in aligned fours; else 1. */
+function sharedInFours(count: number, ptr: Uint32Array, other: (at: number) => number): 1 | 4 {
+  if (count < 4 || count % 4 !== 0) return 1;
+  for (let n = 0; n < count; n += 4) {
+    const first = ptr[n]!;
+    const length = ptr[n + 1]! - first;
     for (let g = 1; g < 4; g++) {
-      const start = srcPtr[j + g]!;
-      if (srcPtr[j + g + 1]! - start !== length) return 1;
-      for (let k = 0; k < length; k++) if (dstOf[srcEdges[start + k]!] !== dstOf[srcEdges[first + k]!]) return 1;
+      const start = ptr[n + g]!;
+      if (ptr[n + g + 1]! - start !== length) return 1;
+      for (let k = 0; k < length; k++) if (other(start + k) !== other(first + k)) return 1;
     }
   }
   return 4;
