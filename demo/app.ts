@@ -4,7 +4,7 @@ import type { CsvSchema, CsvTask } from '../src/csv.js';
 import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, localConnections, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
-import { type CsvChoice, csvShape, guessTask, readCsvFile } from './csvChoice.js';
+import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
 import { type RunSettings, Session } from './session.js';
 import { drawStructure } from './structureView.js';
@@ -22,7 +22,7 @@ interface DemoState {
   /** The checkpoint file "Open network" loaded, until a reset. */
   opened: string | null;
   /** The CSV file picked for "your CSV file", with its rows and what is learnt from it. */
-  csv: { name: string; rows: number; columns: string[]; target: string; task: CsvTask } | null;
+  csv: { name: string; rows: number; columns: string[]; target: string; task: CsvTask; ignore: string[] } | null;
 }
 const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null, csv: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
@@ -129,8 +129,9 @@ function showCsvChoice(): void {
   }
   input('rows').value = String(Math.max(4, Math.floor(table.rows.length / 1.25)));
   const classes = csvChoice.task === 'classification' ? `, ${csvShape(csvChoice).outputs} classes` : '';
-  $('csvSummary').textContent = `${table.name}: ${table.rows.length.toLocaleString('en-US')} rows, ${table.columns.length} columns${classes}`;
-  demo.csv = { name: table.name, rows: table.rows.length, columns: table.columns, target: csvChoice.target, task: csvChoice.task };
+  const ignored = csvChoice.ignore.length && !csvChoice.schema ? `; not numbers, so not features: ${csvChoice.ignore.join(', ')}` : '';
+  $('csvSummary').textContent = `${table.name}: ${table.rows.length.toLocaleString('en-US')} rows, ${table.columns.length} columns${classes}${ignored}`;
+  demo.csv = { name: table.name, rows: table.rows.length, columns: table.columns, target: csvChoice.target, task: csvChoice.task, ignore: csvChoice.ignore };
 }
 
 /** Read a picked CSV file; its last column is the target unless an opened network says otherwise. */
@@ -139,7 +140,7 @@ async function pickCsv(file: File): Promise<void> {
     const { table, delimiter } = await readCsvFile(file);
     const schema = openedCsv?.schema;
     const target = schema?.target ?? table.columns.at(-1)!;
-    csvChoice = { table, delimiter, target, task: schema?.task ?? guessTask(table, target), ...(schema ? { schema } : {}) };
+    csvChoice = { table, delimiter, target, task: schema?.task ?? guessTask(table, target), ignore: textColumns(table, target), ...(schema ? { schema } : {}) };
     showCsvChoice();
     status(`read ${file.name} — Start trains on it`);
   } catch (error) {
@@ -155,7 +156,7 @@ function changeCsvColumns(): void {
   if (!csvChoice) return;
   const target = $<HTMLSelectElement>('csvTarget').value;
   const task = target === csvChoice.target ? ($<HTMLSelectElement>('csvTask').value as CsvTask) : guessTask(csvChoice.table, target);
-  csvChoice = { table: csvChoice.table, delimiter: csvChoice.delimiter, target, task };
+  csvChoice = { table: csvChoice.table, delimiter: csvChoice.delimiter, target, task, ignore: textColumns(csvChoice.table, target) };
   showCsvChoice();
 }
 

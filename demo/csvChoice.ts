@@ -9,6 +9,8 @@ export interface CsvChoice {
   delimiter: string;
   target: string;
   task: CsvTask;
+  /** Columns left out of the features: those besides the target that hold something not a number (an id, a name). */
+  ignore: string[];
   /** A checkpoint's schema ("Open network"): the file is read as the network was trained. */
   schema?: CsvSchema;
 }
@@ -39,10 +41,15 @@ export async function readCsvFile(file: File): Promise<{ table: CsvTable; delimi
   return { table: parseCsv(text, { name: file.name, delimiter }), delimiter };
 }
 
+/** The columns of `table` besides `target` with a cell that is not a number: not features. */
+export function textColumns(table: CsvTable, target: string): string[] {
+  return table.columns.filter((c, i) => c !== target && table.rows.some((r) => r[i] === undefined || r[i] === '' || !Number.isFinite(Number(r[i]))));
+}
+
 /** Inputs and outputs of a network for `choice` (classes, or 1 for regression). */
 export function csvShape(choice: CsvChoice): { features: number; outputs: number } {
   const { table, target, task, schema } = choice;
-  const features = schema?.features.length ?? table.columns.length - 1;
+  const features = schema?.features.length ?? table.columns.length - 1 - choice.ignore.length;
   if (task === 'regression') return { features, outputs: 1 };
   const classes = schema?.classNames?.length ?? new Set(table.rows.map((r) => r[table.columns.indexOf(target)] ?? '')).size;
   return { features, outputs: classes };

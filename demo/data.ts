@@ -47,7 +47,7 @@ function firstRows(all: Dataset, rows: number): Dataset {
 async function csvData(choice: CsvChoice, rows: number, seed: number, stats?: FeatureStats): Promise<DemoData> {
   const { csvDataset } = await import('../src/csv.js');
   const { table, target, task, schema, delimiter } = choice;
-  const { dataset, schema: read } = csvDataset(table, { target, task, ...(schema ? { schema } : {}) });
+  const { dataset, schema: read } = csvDataset(table, { target, task, ...(schema ? { schema } : { ignore: choice.ignore }) });
   const all = firstRows(dataset, rows);
   if (all.rows < 5) throw new DatasetError(`${table.name}: ${all.rows} rows are too few to hold out a fifth for validation`);
   const [train, validation] = splitDataset(all, 0.8, seed);

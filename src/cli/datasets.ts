@@ -17,8 +17,10 @@ export const DATASET_HELP = `Datasets (--dataset):
   regression         generated 2-D regression: y = sin(πu)·cos(πv/2) + uv/2 + noise
   FILE.csv           a CSV file with a header; --target COLUMN names what to predict,
                      --task classification|regression (default classification); other
-                     columns are numeric features, standardised with the training rows'
-                     statistics; --test FILE.csv for a test file (default: 20% held out)`;
+                     columns are numeric features (--ignore COLUMNS for the others),
+                     standardised with the training rows' statistics; --test FILE.csv for a
+                     test file, read by the training file's columns and classes (default:
+                     20% held out)`;
 
 /** Where the data come from, as given on the command line. */
 export interface DataChoice {
@@ -30,6 +32,8 @@ export interface DataChoice {
   testFile?: string;
   /** CSV: the field separator (default: the recipe's, else a comma). */
   delimiter?: string;
+  /** CSV: columns that are not features. */
+  ignore?: string[];
 }
 
 /** How a model reads its data, kept in its checkpoint so `eval` and `predict` read new data the same way. */
@@ -89,11 +93,13 @@ function loadCsv(choice: DataChoice, recipe?: DataRecipe): LoadedData {
   if (!target) throw new ConfigError(`--target COLUMN is required with a CSV dataset (${choice.dataset})`);
   const task = schema?.task ?? checkTask(choice.task);
   const delimiter = choice.delimiter ?? recipe?.delimiter ?? ',';
-  const read = (path: string) => csvDataset(readCsv(path, { delimiter }), { target, task, ...(schema ? { schema } : {}) });
-  const { dataset: all, schema: found } = read(choice.dataset);
+  // A file read by a schema takes its columns and classes (a test file's own order and class
+  // list could differ from the training file's).
+  const read = (path: string, by?: CsvSchema) => csvDataset(readCsv(path, { delimiter }), { target, task, ...(by ? { schema: by } : { ignore: choice.ignore ?? [] }) });
+  const { dataset: all, schema: found } = read(choice.dataset, schema);
   let train = all;
   let test: Dataset;
-  if (choice.testFile) test = read(choice.testFile).dataset;
+  if (choice.testFile) test = read(choice.testFile, found).dataset;
   else if (recipe) test = all; // evaluating a trained model: the whole file is the test data
   else {
     if (all.rows < 5) throw new DatasetError(`${choice.dataset}: ${all.rows} rows are too few to hold out a test split; give --test FILE.csv`);

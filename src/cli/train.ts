@@ -26,6 +26,7 @@ Options:
   --dataset NAME     mnist | fashion-mnist | spirals | xor | regression | FILE.csv (default mnist)
   --data-dir DIR     directory of IDX files for mnist / fashion-mnist
   --target COLUMN    CSV: the column to predict
+  --ignore COLUMNS   CSV: columns that are not features (an id, a name), joined by ","
   --task TASK        CSV: classification | regression                  (default classification)
   --test FILE        CSV: test file (default: 20% of the file held out)
 ${delimiterHelp('a comma')}
@@ -112,6 +113,7 @@ const OPTIONS = {
   dataset: { type: 'string' },
   'data-dir': { type: 'string' },
   target: { type: 'string' },
+  ignore: { type: 'string' },
   task: { type: 'string' },
   test: { type: 'string' },
   delimiter: { type: 'string' },
@@ -297,7 +299,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw new ConfigError(`--resume: the checkpoint was trained on ${resumed.run.data.dataset}, not ${args.dataset}`);
   }
   const data = loadData(
-    { dataset: args.dataset, seed: args.seed, dataDir: v['data-dir'], target: v.target, task: v.task, testFile: v.test, delimiter: delimiterOption(v.delimiter) },
+    { dataset: args.dataset, seed: args.seed, dataDir: v['data-dir'], target: v.target, task: v.task, testFile: v.test, delimiter: delimiterOption(v.delimiter), ignore: v.ignore?.split(',').map((c) => c.trim()) },
     resumed?.run.data,
   );
   const regression = data.recipe.task === 'regression';

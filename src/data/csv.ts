@@ -85,13 +85,19 @@ export function csvFeatures(table: CsvTable, features: readonly string[]): Float
 
 /**
  * A dataset from a CSV table: `target` is the column to predict, every other column a
- * numeric feature (or those of `schema`, to read a test file as the training file was). In
- * classification the target's distinct values are the classes (sorted; numbers numerically).
+ * numeric feature but those listed in `ignore` (an id, a name), or those of `schema`, to read a
+ * test file as the training file was. In classification the target's distinct values are the
+ * classes (sorted; numbers numerically).
  */
-export function csvDataset(table: CsvTable, a: { target: string; task: CsvTask; schema?: CsvSchema }): { dataset: Dataset; schema: CsvSchema } {
+export function csvDataset(
+  table: CsvTable,
+  a: { target: string; task: CsvTask; schema?: CsvSchema; ignore?: readonly string[] },
+): { dataset: Dataset; schema: CsvSchema } {
   const t = column(table, a.target);
-  const features = a.schema?.features ?? table.columns.filter((_, i) => i !== t);
-  if (features.length === 0) throw new DatasetError(`${table.name}: no feature columns besides the target "${a.target}"`);
+  const ignored = new Set(a.ignore ?? []);
+  for (const name of ignored) column(table, name);
+  const features = a.schema?.features ?? table.columns.filter((c, i) => i !== t && !ignored.has(c));
+  if (features.length === 0) throw new DatasetError(`${table.name}: no feature columns besides the target "${a.target}"${ignored.size ? ' and the ignored ones' : ''}`);
   const x = csvFeatures(table, features);
   const name = table.name;
   if (a.task === 'regression') {

@@ -286,9 +286,10 @@ describe('the demo page in headless Chromium', () => {
   it('trains on a CSV file picked in the page (senn/csv, loaded then), and senn predict reads that file with the saved network', async () => {
     // Three classes (one with a comma in its quoted name) from two of four features, on
     // scales far apart (the page standardises them); "score" is a quantity, a regression target.
-    // Separated by semicolons, which the page finds in the header (and saves for senn predict).
+    // Separated by semicolons, which the page finds in the header (and saves for senn predict);
+    // a column of text ("note") that the page leaves out of the features.
     const dir = mkdtempSync(join(tmpdir(), 'senn-demo-csv-'));
-    const lines = ['width;"height, mm";noise;score;kind'];
+    const lines = ['width;"height, mm";noise;note;score;kind'];
     let seed = 1;
     const uniform = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
     const kinds: string[] = [];
@@ -296,7 +297,7 @@ describe('the demo page in headless Chromium', () => {
       const [u, v, n] = [uniform(), uniform(), uniform()];
       const kind = u + v > 0.5 ? 'tall' : u - v > 0.5 ? '"wide, flat"' : 'round';
       kinds.push(kind.replaceAll('"', ''));
-      lines.push(`${(u * 0.01).toFixed(6)};${(2000 + 900 * v).toFixed(1)};${n.toFixed(3)};${(u * v).toFixed(4)};${kind}`);
+      lines.push(`${(u * 0.01).toFixed(6)};${(2000 + 900 * v).toFixed(1)};${n.toFixed(3)};row ${i};${(u * v).toFixed(4)};${kind}`);
     }
     const csvPath = join(dir, 'shapes.csv');
     writeFileSync(csvPath, `${lines.join('\n')}\n`);
@@ -311,17 +312,17 @@ describe('the demo page in headless Chromium', () => {
       const picker = (await page.$('input#csvFile')) as ElementHandle<HTMLInputElement>;
       await picker.uploadFile(csvPath);
       await page.waitForFunction('window.__sennDemo.csv !== null', { timeout: 30_000 });
-      let csv = (await page.evaluate('window.__sennDemo.csv')) as { rows: number; columns: string[]; target: string; task: string };
-      expect(csv).toMatchObject({ rows: 1000, columns: ['width', 'height, mm', 'noise', 'score', 'kind'], target: 'kind', task: 'classification' });
+      let csv = (await page.evaluate('window.__sennDemo.csv')) as { rows: number; columns: string[]; target: string; task: string; ignore: string[] };
+      expect(csv).toMatchObject({ rows: 1000, columns: ['width', 'height, mm', 'noise', 'note', 'score', 'kind'], target: 'kind', task: 'classification', ignore: ['note'] });
       expect(await page.$eval('#arch', (el) => (el as HTMLInputElement).value)).toBe('4-8-3');
-      // Another target: "score" holds fractions, so the page takes it for regression.
+      // Another target: "score" holds fractions, so the page takes it for regression (and "kind", text, is no feature then).
       await page.select('#csvTarget', 'score');
       csv = (await page.evaluate('window.__sennDemo.csv')) as typeof csv;
-      expect([csv.target, csv.task]).toEqual(['score', 'regression']);
-      expect(await page.$eval('#arch', (el) => (el as HTMLInputElement).value)).toBe('4-8-1');
+      expect([csv.target, csv.task, csv.ignore]).toEqual(['score', 'regression', ['note', 'kind']]);
+      expect(await page.$eval('#arch', (el) => (el as HTMLInputElement).value)).toBe('3-8-1');
       expect(await page.$eval('#qualityTitle', (el) => el.textContent)).toBe('Validation RMSE');
       await page.select('#csvTarget', 'kind');
-      expect(await page.$eval('#csvSummary', (el) => el.textContent)).toBe('shapes.csv: 1,000 rows, 5 columns, 3 classes');
+      expect(await page.$eval('#csvSummary', (el) => el.textContent)).toBe('shapes.csv: 1,000 rows, 6 columns, 3 classes; not numbers, so not features: note');
       await setField(page, 'epochs', '12');
       await page.click('#start');
       const s = await runEnded(page, 120_000);

@@ -279,6 +279,18 @@ describe('senn command line', () => {
     expect(fitted.code, fitted.err).toBe(0);
     expect(Number(/test: .*rmse ([\d.]+)/.exec(fitted.out)![1])).toBeLessThan(0.5);
 
+    // Columns that are not features (--ignore), and a test file in another column order with
+    // fewer classes: read by the training file's columns and classes.
+    writeFileSync(path('named.csv'), `${['id,name,' + rows[0]].concat(rows.slice(1).map((r, i) => `${i},n${i},${r}`)).join('\n')}\n`);
+    writeFileSync(path('named-test.csv'), 'kind,weight,colour,height,name,id\ncat,0.1,1,4.2,x,1\ncat,0.2,2,4.3,y,2\n');
+    const named = await senn('train', '--dataset', path('named.csv'), '--target', 'kind', '--ignore', 'id, name', '--test', path('named-test.csv'), '--epochs', '30', '--lr', '0.02', '--batch', '32', '--software', '--save', path('named.senn'));
+    expect(named.code, named.err).toBe(0);
+    expect(named.out).toContain('arch 3-32-3');
+    expect(Number(/test: .*accuracy ([\d.]+)%/.exec(named.out)![1])).toBe(100);
+    expect((await senn('predict', path('named.senn'), '--input', path('named-test.csv'))).out.split('\n').slice(1, 3)).toEqual([expect.stringMatching(/^cat,/), expect.stringMatching(/^cat,/)]);
+    const unnamed = await senn('train', '--dataset', path('named.csv'), '--target', 'kind', '--epochs', '1', '--software');
+    expect([unnamed.code, unnamed.err]).toEqual([3, expect.stringContaining('column "name": "n0" is not a number')]);
+
     // Another separator: given once to train, kept in the checkpoint
     // for eval and predict; --delimiter overrides it for a file written otherwise.
     writeFileSync(path('semi.csv'), `${rows.map((r) => r.replaceAll(',', ';')).join('\n')}\n`);

@@ -70,6 +70,16 @@ describe('csvDataset', () => {
     expect(() => csvDataset(parseCsv('y,x\n8,4\n'), { target: 'y', task: 'classification', schema })).toThrow(/class "8" of column "y" is not one of 9, 10/);
   });
 
+  it('ignore leaves columns out of the features (an id, a name); an ignored column that is not there is named', () => {
+    const people = parseCsv('id,name,w,h,kind\n7,ann,1,2,cat\n8,bob,3,4,dog\n', { name: 'people.csv' });
+    const { dataset, schema } = csvDataset(people, { target: 'kind', task: 'classification', ignore: ['id', 'name'] });
+    expect(schema.features).toEqual(['w', 'h']);
+    expect(Array.from(dataset.x)).toEqual([1, 2, 3, 4]);
+    expect(() => csvDataset(people, { target: 'kind', task: 'classification' })).toThrow(/people\.csv: line 2, column "name": "ann" is not a number/);
+    expect(() => csvDataset(people, { target: 'kind', task: 'classification', ignore: ['age'] })).toThrow(/people\.csv: no column "age"/);
+    expect(() => csvDataset(people, { target: 'kind', task: 'classification', ignore: ['id', 'name', 'w', 'h'] })).toThrow(/no feature columns besides the target "kind" and the ignored ones/);
+  });
+
   it('regression: the target column as numbers', () => {
     const { dataset, schema } = csvDataset(parseCsv('a,t\n1,0.5\n2,-1.25\n'), { target: 't', task: 'regression' });
     expect(schema).toEqual({ task: 'regression', target: 't', features: ['a'] });
