@@ -1,6 +1,7 @@
 // "Your CSV file": the file picker, the target column and the task of the demo's CSV dataset.
 // The CSV parser (senn/csv) is loaded the first time a file is picked, not with the page.
 import type { CsvSchema, CsvTable, CsvTask } from '../src/csv.js';
+import { cellNumber } from '../src/data/csvCell.js';
 
 /** A CSV file read in the page and what to learn from it. */
 export interface CsvChoice {
@@ -29,7 +30,7 @@ export function guessDelimiter(text: string): string {
 export function guessTask(table: CsvTable, target: string): CsvTask {
   const i = table.columns.indexOf(target);
   const cells = [...new Set(table.rows.map((r) => r[i] ?? ''))];
-  const numeric = cells.every((c) => c !== '' && Number.isFinite(Number(c)));
+  const numeric = cells.every((c) => !Number.isNaN(cellNumber(c)));
   return numeric && (cells.length > MAX_GUESSED_CLASSES || cells.some((c) => !Number.isInteger(Number(c)))) ? 'regression' : 'classification';
 }
 
@@ -43,7 +44,7 @@ export async function readCsvFile(file: File): Promise<{ table: CsvTable; delimi
 
 /** The columns of `table` besides `target` with a cell that is not a number: not features. */
 export function textColumns(table: CsvTable, target: string): string[] {
-  return table.columns.filter((c, i) => c !== target && table.rows.some((r) => r[i] === undefined || r[i] === '' || !Number.isFinite(Number(r[i]))));
+  return table.columns.filter((c, i) => c !== target && table.rows.some((r) => Number.isNaN(cellNumber(r[i]))));
 }
 
 /** Inputs and outputs of a network for `choice` (classes, or 1 for regression). */

@@ -1,6 +1,7 @@
 // CSV text into datasets, the same in Node and in the browser: the browser builds swap in
 // csv-parse's browser build (scripts/build.mjs, demo/server.mjs), which carries its own Buffer.
 import { parse } from 'csv-parse/sync';
+import { cellNumber } from './csvCell.js';
 import { classificationDataset, type Dataset, regressionDataset } from './dataset.js';
 import { DatasetError } from '../errors.js';
 
@@ -62,8 +63,8 @@ function column(table: CsvTable, name: string): number {
 
 function numberAt(table: CsvTable, row: number, col: number): number {
   const cell = table.rows[row]![col];
-  const v = cell === undefined || cell === '' ? Number.NaN : Number(cell);
-  if (!Number.isFinite(v)) {
+  const v = cellNumber(cell);
+  if (Number.isNaN(v)) {
     // Line numbers count the header as line 1.
     throw new DatasetError(`${table.name}: line ${row + 2}, column "${table.columns[col]}": "${cell ?? ''}" is not a number`);
   }
@@ -108,7 +109,7 @@ export function csvDataset(
   let classNames = a.schema?.classNames;
   if (!classNames) {
     const distinct = [...new Set(values)];
-    const numeric = distinct.every((v) => v !== '' && Number.isFinite(Number(v)));
+    const numeric = distinct.every((v) => !Number.isNaN(cellNumber(v)));
     classNames = numeric ? distinct.sort((p, q) => Number(p) - Number(q)) : distinct.sort();
   }
   const index = new Map(classNames.map((c, i) => [c, i]));

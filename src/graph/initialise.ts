@@ -20,7 +20,10 @@ export function initialParameters(s: Structure, rng: Random): Float32Array {
       continue;
     }
     const bound = (d: number) => 1 / Math.sqrt(Math.max(1, t.dstPtr[d + 1]! - t.dstPtr[d]!));
-    for (let e = 0; e < t.srcOf.length; e++) values[b.weightOffset + storageIndex(b, e)] = rng.uniform(-bound(t.dstOf[e]!), bound(t.dstOf[e]!));
+    for (let e = 0; e < t.srcOf.length; e++) {
+      const edgeBound = bound(t.dstOf[e]!);
+      values[b.weightOffset + storageIndex(b, e)] = rng.uniform(-edgeBound, edgeBound);
+    }
     for (let d = 0; d < level.size; d++) values[level.biasOffset + d] = rng.uniform(-bound(d), bound(d));
   }
   return values;
