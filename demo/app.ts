@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, localConnections, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
+import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
@@ -92,16 +92,26 @@ function applyPreset(name: DemoDataset): void {
   else qualityTitle(name === 'regression' ? 'regression' : 'classification');
 }
 
-/** The demo's locally connected first layer over 28×28 images. */
-const LOCAL_FIRST_LAYER = localConnections({ width: 28, height: 28, kernel: 6, stride: 2, filters: 4 });
+/**
+ * The demo's first layers over 28×28 images: locally connected (6×6 windows, 4 neurons each,
+ * 576 neurons) or a convolution (5×5 windows padded by 2, 8 filters: 14×14×8 = 1,568 neurons
+ * sharing 200 weights and 8 biases).
+ */
+const FIRST_LAYERS: Record<string, LocalConnections> = {
+  local: localConnections({ width: 28, height: 28, kernel: 6, stride: 2, filters: 4 }),
+  conv: convolutionConnections({ width: 28, height: 28, kernel: 5, stride: 2, padding: 2, filters: 8 }),
+};
 
-/** With a locally connected first layer the architecture is 784-576-10, fixed; else as typed. */
+/** The chosen first layer's connections, or undefined for a complete one. */
+const firstLayer = (): LocalConnections | undefined => FIRST_LAYERS[$<HTMLSelectElement>('firstLayer').value];
+
+/** With a locally connected or convolutional first layer the architecture is 784-N-10, fixed; else as typed. */
 function showFirstLayer(): void {
   if (opened) return;
-  const local = $<HTMLSelectElement>('firstLayer').value === 'local';
-  if (local) input('arch').value = `784-${LOCAL_FIRST_LAYER.size}-10`;
+  const layer = firstLayer();
+  if (layer) input('arch').value = `784-${layer.size}-10`;
   else if (input('arch').disabled) input('arch').value = PRESETS[$<HTMLSelectElement>('dataset').value as DemoDataset].arch;
-  input('arch').disabled = local;
+  input('arch').disabled = Boolean(layer);
 }
 
 function qualityTitle(task: CsvTask): void {
@@ -198,7 +208,7 @@ function settings(data: DemoData): RunSettings {
       exactSplit: input('exactSplit').checked ? 'signed' : false,
       neuronsPerEdge: num('neuronsPerEdge'),
     },
-    ...($<HTMLSelectElement>('firstLayer').value === 'local' ? { firstLayer: LOCAL_FIRST_LAYER } : {}),
+    ...(firstLayer() ? { firstLayer: firstLayer()! } : {}),
   };
 }
 

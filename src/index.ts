@@ -10,7 +10,7 @@ export { Runtime, createRuntime } from './runtime.js';
 export { Network, maxParameters, type NetworkSpec, type LayerWeights, type LayerInfo } from './graph/network.js';
 export { Structure, type Level, type Block, type BlockForm, DENSE_FROM, DENSE_FROM_EDGES, ACTIVE_DENSITY_FROM_EDGES, ACTIVE_ROWS_BELOW, isMasked, storageIndex, blockFloats, compactRows, parameterSlots } from './graph/structure.js';
 export { activeSources, buildCsr, csrProblems, sharedDestinationGroup, sharedSourceGroup, type CsrBlock } from './graph/csr.js';
-export { localConnections, randomConnections, type LocalConnections, type LocalConnectionsSpec } from './graph/connections.js';
+export { convolutionConnections, localConnections, randomConnections, type ConvolutionConnections, type LocalConnections, type LocalConnectionsSpec } from './graph/connections.js';
 export type { Connections } from './graph/networkTypes.js';
 export type { AdapterDescription } from './gpu/context.js';
 export { GpuContext } from './gpu/context.js';
@@ -79,6 +79,7 @@ export {
   type CsrBuffers,
 } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
+export { tieGradients } from './kernels/tie.js';
 export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, graphPartialFloats, GRAPH_ROWS, GRAPH_DENSE_OUTPUTS_MAX, type GraphTables, type GraphTableValues } from './kernels/graph.js';
 export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';
 export * as reference from './reference/index.js';
@@ -91,5 +92,6 @@ export type { ActiveRows } from './train/passes.js';
 export type { OptimizerState } from './train/optimizerState.js';
 export type { UniformField } from './kernels/kernel.js';
 export type { SplitStep, SplitOptions } from './graph/growth.js';
-export type { LevelSpec, BlockSpec } from './graph/structure.js';
+export type { LevelSpec, BlockSpec, StartingBlock, TieGroups } from './graph/structure.js';
+export type { TieBuffers } from './graph/blockBuffers.js';
 export type { LabelInput } from './data/dataset.js';

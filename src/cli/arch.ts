@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { type LocalConnections, localConnections } from '../graph/connections.js';
+import { convolutionConnections, type LocalConnections, localConnections } from '../graph/connections.js';
 
 /** Parse `784-96-10` into layer sizes. */
 export function parseArch(text: string): number[] {
@@ -22,15 +22,23 @@ export function parseExpandable(text: string, layers: number): number[] {
   return levels;
 }
 
+/** One `--local` or `--conv` option as given, in command-line order. */
+export interface WindowLayerArg {
+  /** `conv`: the windows share their weights (a convolution); `local`: each has its own. */
+  flag: 'local' | 'conv';
+  text: string;
+}
+
 /**
- * `--local K,S,F` (and `--image WxH[xC]`): a locally connected first layer of F neurons per
- * window position, K×K windows S pixels apart, over inputs that are an image; without
- * `--image` a square one-channel image of `features` pixels (MNIST's 28×28).
+ * `--local K,S,F[,P]` or `--conv K,S,F[,P]` (and `--image WxH[xC]`): a first layer of F
+ * neurons per window position, K×K windows S pixels apart, P pixels of padding (default 0),
+ * over inputs that are an image; without `--image` a square one-channel image of `features`
+ * pixels (MNIST's 28×28). `--conv`'s windows share their weights.
  */
-export function parseLocal(text: string, features: number, image?: string): LocalConnections {
-  const [kernel, stride, filters, ...rest] = text.split(',').map((s) => Number(s.trim()));
-  if (rest.length > 0 || [kernel, stride, filters].some((v) => !Number.isInteger(v) || v! < 1)) {
-    throw new ConfigError(`--local must be KERNEL,STRIDE,FILTERS (positive integers), like 6,2,4; got "${text}"`);
+export function parseWindowLayer(arg: WindowLayerArg, features: number, image?: string): LocalConnections {
+  const [kernel, stride, filters, padding = 0, ...rest] = arg.text.split(',').map((s) => Number(s.trim()));
+  if (rest.length > 0 || [kernel, stride, filters].some((v) => !Number.isInteger(v) || v! < 1) || !Number.isInteger(padding) || padding < 0) {
+    throw new ConfigError(`--${arg.flag} must be KERNEL,STRIDE,FILTERS[,PADDING] (positive integers; padding from 0), like 6,2,4; got "${arg.text}"`);
   }
   let shape: number[];
   if (image !== undefined) {
@@ -38,24 +46,25 @@ export function parseLocal(text: string, features: number, image?: string): Loca
     if (shape.length < 2 || shape.length > 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) throw new ConfigError(`--image must be WIDTHxHEIGHT or WIDTHxHEIGHTxCHANNELS, like 28x28; got "${image}"`);
   } else {
     const side = Math.round(Math.sqrt(features));
-    if (side * side !== features) throw new ConfigError(`--local: ${features} inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]`);
+    if (side * side !== features) throw new ConfigError(`--${arg.flag}: ${features} inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]`);
     shape = [side, side];
   }
   const [width, height, channels = 1] = shape as [number, number, number?];
   if (width * height * channels !== features) throw new ConfigError(`--image ${image}: ${width * height * channels} values, the data has ${features} inputs`);
-  return localConnections({ width, height, channels, kernel: kernel!, stride: stride!, filters: filters! });
+  const spec = { width, height, channels, kernel: kernel!, stride: stride!, filters: filters!, padding };
+  return arg.flag === 'conv' ? convolutionConnections(spec) : localConnections(spec);
 }
 
 /**
- * `--local` given once or more: locally connected layers one after another, the first over the
- * inputs (see {@link parseLocal}), each next one over the previous one's output, an image of
- * its window positions with its filters as channels.
+ * `--local` and `--conv` given once or more: window layers one after another in command-line
+ * order, the first over the inputs (see {@link parseWindowLayer}), each next one over the
+ * previous one's output, an image of its window positions with its filters as channels.
  */
-export function parseLocalLayers(texts: readonly string[], features: number, image?: string): LocalConnections[] {
+export function parseWindowLayers(args: readonly WindowLayerArg[], features: number, image?: string): LocalConnections[] {
   const layers: LocalConnections[] = [];
-  for (const text of texts) {
+  for (const arg of args) {
     const last = layers.at(-1);
-    layers.push(last ? parseLocal(text, last.size, `${last.outWidth}x${last.outHeight}x${last.size / (last.outWidth * last.outHeight)}`) : parseLocal(text, features, image));
+    layers.push(last ? parseWindowLayer(arg, last.size, `${last.outWidth}x${last.outHeight}x${last.size / (last.outWidth * last.outHeight)}`) : parseWindowLayer(arg, features, image));
   }
   return layers;
 }

@@ -7,7 +7,7 @@ import { OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
-import { parseArch, parseExpandable, parseLocalLayers } from './arch.js';
+import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
@@ -31,11 +31,15 @@ Options:
   --test FILE        CSV: test file (default: 20% of the file held out)
 ${delimiterHelp('a comma')}
   --arch SIZES       layer sizes, inputs first   (default 784-96-10; 2-D data 2-32-32-C; CSV F-32-C)
-  --local K,S,F      a locally connected first layer (a convolution without weight sharing):
-                     F neurons per K×K window, windows S pixels apart; its size follows
-                     (MNIST --local 6,2,4: 12×12×4 = 576 neurons, arch 784-576-10); again
-                     for a second one over the first's 12×12×4 output, and so on
-  --image WxH[xC]    --local: the inputs' image shape (default: square, one channel)
+  --local K,S,F[,P]  a locally connected first layer (a convolution without weight sharing):
+                     F neurons per K×K window, windows S pixels apart, P pixels of zero
+                     padding (default 0); its size follows (MNIST --local 6,2,4:
+                     12×12×4 = 576 neurons, arch 784-576-10); again for a second one over
+                     the first's 12×12×4 output, and so on
+  --conv K,S,F[,P]   the same windows sharing their weights: a convolution of F filters
+                     (F·K²·C weights and F biases); --local and --conv layers stack in
+                     the order given. A convolution's own edges do not grow
+  --image WxH[xC]    --local / --conv: the inputs' image shape (default: square, one channel)
   --epochs N         training epochs                                   (default 20)
   --batch N          batch size                                        (default 256)
   --lr X             learning rate                                     (default 1e-3)
@@ -119,6 +123,7 @@ const OPTIONS = {
   delimiter: { type: 'string' },
   arch: { type: 'string' },
   local: { type: 'string', multiple: true },
+  conv: { type: 'string', multiple: true },
   image: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
@@ -277,14 +282,16 @@ function defaultArch(recipe: DataRecipe, features: number, outputs: number): num
 
 /** `senn train`: returns the process exit code. */
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values: v, tokens } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  // --local and --conv layers stack in the order given.
+  const windowArgs: WindowLayerArg[] = tokens.flatMap((t) => (t.kind === 'option' && (t.name === 'local' || t.name === 'conv') && t.value !== undefined ? [{ flag: t.name, text: t.value }] : []));
   if (v.help) {
     process.stdout.write(TRAIN_HELP);
     return 0;
   }
   const resumed = v.resume ? readModel(v.resume) : null;
-  if (resumed && (v.arch || v.local?.length)) throw new ConfigError(`--${v.arch ? 'arch' : 'local'} cannot be combined with --resume: the checkpoint fixes the architecture`);
-  if (v.image && !v.local?.length) throw new ConfigError('--image describes the inputs of --local; give --local KERNEL,STRIDE,FILTERS too');
+  if (resumed && (v.arch || windowArgs.length)) throw new ConfigError(`--${v.arch ? 'arch' : windowArgs[0]!.flag} cannot be combined with --resume: the checkpoint fixes the architecture`);
+  if (v.image && !windowArgs.length) throw new ConfigError('--image describes the inputs of --local or --conv; give --local or --conv KERNEL,STRIDE,FILTERS too');
   if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
   const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
   const args = resolveArgs(v, previous);
@@ -308,10 +315,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
-    const locals = v.local?.length && !resumed ? parseLocalLayers(v.local, data.train.features, v.image) : [];
+    const locals = windowArgs.length && !resumed ? parseWindowLayers(windowArgs, data.train.features, v.image) : [];
     const sizes = v.arch ? parseArch(v.arch) : locals.length ? [data.train.features, ...locals.map((l) => l.size), outputs] : defaultArch(data.recipe, data.train.features, outputs);
     locals.forEach((l, i) => {
-      if (sizes[i + 1] !== l.size) throw new ConfigError(`--local ${v.local![i]} makes hidden layer ${i + 1} of ${l.size} neurons; --arch has ${sizes[i + 1] ?? 'no layer'} there`);
+      const arg = windowArgs[i]!;
+      if (sizes[i + 1] !== l.size) throw new ConfigError(`--${arg.flag} ${arg.text} makes hidden layer ${i + 1} of ${l.size} neurons; --arch has ${sizes[i + 1] ?? 'no layer'} there`);
     });
     const expandable = v.expandable ? parseExpandable(v.expandable, sizes.length) : undefined;
     let net = resumed
@@ -356,7 +364,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       const json = {
         senn: SENN_VERSION,
         adapter: runtime.adapter,
-        args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable, ...(v.local?.length ? { local: v.local, image: v.image } : {}) },
+        args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable, ...(windowArgs.length ? { layers: windowArgs.map((a) => `--${a.flag} ${a.text}`), image: v.image } : {}) },
         epochs: result.epochs.map((e) => ({
           epoch: e.epoch,
           trainLoss: e.trainLoss,

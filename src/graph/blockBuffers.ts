@@ -4,7 +4,14 @@ import { uploadStorage } from '../gpu/upload.js';
 import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { activeSources } from './csr.js';
-import { ACTIVE_ROWS_BELOW, type Block, blockFloats, isMasked, storageIndex } from './structure.js';
+import { ACTIVE_ROWS_BELOW, type Block, blockFloats, isMasked, type Structure, storageIndex, type TieGroups } from './structure.js';
+
+/** A structure's {@link TieGroups} uploaded: `count` groups, their offsets and slots. */
+export interface TieBuffers {
+  count: number;
+  start: GPUBuffer;
+  members: GPUBuffer;
+}
 
 /**
  * The GPU index buffers of one structure's blocks, each uploaded on first use: the CSR orders
@@ -16,6 +23,7 @@ export class BlockBuffers {
   private readonly csrs = new Map<Block, CsrBuffers>();
   private readonly masks = new Map<Block, GPUBuffer>();
   private readonly activeRowLists = new Map<Block, ActiveRows | null>();
+  private tieBuffers: TieBuffers | null | undefined;
 
   constructor(private readonly gpu: GpuContext) {
     this.owner = gpu.memory.owner('network');
@@ -66,6 +74,16 @@ export class BlockBuffers {
     return rows;
   }
 
+  /** The shared values' groups of `structure` (see {@link TieGroups}) on the GPU, or null when none are shared. */
+  ties(structure: Structure): TieBuffers | null {
+    if (this.tieBuffers === undefined) {
+      const groups = structure.tieGroups;
+      const upload = (name: string, values: Uint32Array) => uploadStorage(this.gpu.device, this.owner, `ties.${name}`, values).buffer;
+      this.tieBuffers = groups ? { count: groups.count, start: upload('start', groups.start), members: upload('members', groups.members) } : null;
+    }
+    return this.tieBuffers;
+  }
+
   /** Destroy every buffer: the structure changed (the next calls upload the new blocks'). */
   reset(): void {
     this.destroy();
@@ -73,6 +91,7 @@ export class BlockBuffers {
     this.csrs.clear();
     this.masks.clear();
     this.activeRowLists.clear();
+    this.tieBuffers = undefined;
   }
 
   /** Destroy every buffer. Safe to call twice. */

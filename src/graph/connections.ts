@@ -30,17 +30,22 @@ export interface LocalConnections extends Connections {
   outHeight: number;
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`localConnections: ${name} must be a positive integer, got ${value}`);
-  return value;
+/** Convolution connections: a locally connected layer whose windows share their weights. */
+export interface ConvolutionConnections extends LocalConnections {
+  /** Each edge's kernel entry, `(filter · kernel² + ky · kernel + kx) · channels + c`: its shared weight. */
+  ties: Uint32Array;
+  /** Each neuron's filter: its shared bias. */
+  biasTies: Uint32Array;
+  /** Distinct weights, `filters · kernel² · channels`. */
+  sharedWeights: number;
 }
 
-/**
- * The edges of a locally connected layer: a convolution without weight sharing. Each of
- * `filters` neurons at each window position connects to every pixel and channel of its
- * `kernel × kernel` window, with weights of its own; expansion may then split any of them.
- */
-export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
+/** Every window's edges, with each edge's kernel entry; `name` prefixes the errors. */
+function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConnections {
+  const positiveInteger = (what: string, value: number): number => {
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name}: ${what} must be a positive integer, got ${value}`);
+    return value;
+  };
   const width = positiveInteger('width', spec.width);
   const height = positiveInteger('height', spec.height);
   const channels = positiveInteger('channels', spec.channels ?? 1);
@@ -49,13 +54,14 @@ export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
   const filters = positiveInteger('filters', spec.filters);
   const padding = spec.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0 || padding >= kernel) {
-    throw new ConfigError(`localConnections: padding must be an integer in [0, kernel), got ${padding}`);
+    throw new ConfigError(`${name}: padding must be an integer in [0, kernel), got ${padding}`);
   }
   const outWidth = Math.floor((width + 2 * padding - kernel) / stride) + 1;
   const outHeight = Math.floor((height + 2 * padding - kernel) / stride) + 1;
-  if (outWidth < 1 || outHeight < 1) throw new ConfigError(`localConnections: a ${kernel}×${kernel} window does not fit a ${width}×${height} image with padding ${padding}`);
+  if (outWidth < 1 || outHeight < 1) throw new ConfigError(`${name}: a ${kernel}×${kernel} window does not fit a ${width}×${height} image with padding ${padding}`);
   const sources: number[] = [];
   const destinations: number[] = [];
+  const ties: number[] = [];
   for (let oy = 0; oy < outHeight; oy++) {
     for (let ox = 0; ox < outWidth; ox++) {
       for (let f = 0; f < filters; f++) {
@@ -66,13 +72,48 @@ export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
           for (let kx = 0; kx < kernel; kx++) {
             const x = ox * stride + kx - padding;
             if (x < 0 || x >= width) continue;
-            for (let c = 0; c < channels; c++) (sources.push((y * width + x) * channels + c), destinations.push(neuron));
+            for (let c = 0; c < channels; c++) {
+              sources.push((y * width + x) * channels + c);
+              destinations.push(neuron);
+              ties.push((f * kernel * kernel + ky * kernel + kx) * channels + c);
+            }
           }
         }
       }
     }
   }
-  return { sources: Uint32Array.from(sources), destinations: Uint32Array.from(destinations), size: outHeight * outWidth * filters, outWidth, outHeight };
+  const size = outHeight * outWidth * filters;
+  return {
+    sources: Uint32Array.from(sources),
+    destinations: Uint32Array.from(destinations),
+    size,
+    outWidth,
+    outHeight,
+    ties: Uint32Array.from(ties),
+    biasTies: Uint32Array.from({ length: size }, (_, d) => d % filters),
+    sharedWeights: filters * kernel * kernel * channels,
+  };
+}
+
+/**
+ * The edges of a locally connected layer: a convolution without weight sharing. Each of
+ * `filters` neurons at each window position connects to every pixel and channel of its
+ * `kernel × kernel` window, with weights of its own; expansion may then split any of them.
+ */
+export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
+  const { sources, destinations, size, outWidth, outHeight } = windowEdges(spec, 'localConnections');
+  return { sources, destinations, size, outWidth, outHeight };
+}
+
+/**
+ * A convolution's edges: {@link localConnections}' windows, each filter's weights (and bias)
+ * shared by every window position (`ties`, `biasTies`). The layer has
+ * `filters · kernel² · channels` weights and `filters` biases however large the image; the
+ * runtime trains each shared value by the sum of its edges' gradients. Its edges are not
+ * split or pruned (the level it feeds cannot be expandable); expansion grows the layers after it.
+ */
+export function convolutionConnections(spec: LocalConnectionsSpec): ConvolutionConnections {
+  return windowEdges(spec, 'convolutionConnections');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
 import { csrInOrder } from './csr.js';
-import { type Block, type BlockSpec, type LevelSpec, Structure, storageIndex } from './structure.js';
+import { type Block, type BlockSpec, type LevelSpec, levelSpec, Structure, storageIndex } from './structure.js';
 
 /** An edge of a structure: a block id and an edge id (CSR position) within it. */
 export interface EdgeRef {
@@ -143,6 +143,7 @@ function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8A
     if (r.edge < 0 || r.edge >= b.topology.srcOf.length) {
       throw new ShapeError(`${what}: block ${r.block} has no edge ${r.edge} (it has ${b.topology.srcOf.length})`);
     }
+    if (b.ties) throw new ShapeError(`${what}: block ${r.block} (${b.src} → ${b.dst}) shares its weights (a convolution); its edges are neither split nor pruned`);
     const listed = marks[b.id]!;
     if (listed[r.edge]) throw new ShapeError(`${what}: edge ${r.block}:${r.edge} is listed twice`);
     listed[r.edge] = 1;
@@ -165,6 +166,8 @@ class PendingBlock {
   readonly fill: Float32Array;
   /** 1 where the edge starts at ε (a pruning candidate). */
   readonly epsilon: Uint8Array;
+  /** Shared-weight ids of a block kept whole (checkRefs refuses edges of such a block), by edge. */
+  ties: Uint32Array | undefined = undefined;
 
   constructor(
     readonly src: number,
@@ -201,6 +204,8 @@ function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[]
       n++;
     }
     p.length = n;
+    // Kept whole, in the same CSR order: the same edge ids.
+    p.ties = b.ties;
     return p;
   });
 }
@@ -220,7 +225,7 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[], n
     const sizeOf = (id: number) => levels.find((l) => l.id === id)!.size;
     const exact = (a: Uint32Array) => (a.length === p.length ? a : a.slice(0, p.length));
     // Every pending block lists its edges in CSR order (see keptEdges and planSplit).
-    specs.push({ src: p.src, dst: p.dst, topology: csrInOrder(sizeOf(p.dst), sizeOf(p.src), exact(p.d), exact(p.s)) });
+    specs.push({ src: p.src, dst: p.dst, topology: csrInOrder(sizeOf(p.dst), sizeOf(p.src), exact(p.d), exact(p.s)), ...(p.ties ? { ties: p.ties } : {}) });
     lists.push(p);
   }
   for (const l of levels) {
@@ -315,7 +320,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   const levels: LevelSpec[] = [];
   for (const l of s.levels) {
     if (l.id === target) levels.push({ id: newId, size: k, activation: 'relu', role: 'hidden' });
-    levels.push({ id: l.id, size: l.size, activation: l.activation, role: l.role });
+    levels.push(levelSpec(l));
   }
 
   const blocks = keptEdges(s, removed);
@@ -402,7 +407,7 @@ function splitNeurons(s: Structure, selected: readonly EdgeRef[], exact: boolean
 /** Remove `edges`; every other value keeps its weight and optimizer state. */
 export function planPrune(s: Structure, edges: readonly EdgeRef[]): GrowthStep {
   const blocks = keptEdges(s, checkRefs(s, edges, 'prune'));
-  const levels = s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role }));
+  const levels = s.levels.map(levelSpec);
   return assemble(s, levels, blocks);
 }
 

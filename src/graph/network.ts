@@ -14,7 +14,7 @@ import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges } from './selection.js';
-import { BlockBuffers } from './blockBuffers.js';
+import { BlockBuffers, type TieBuffers } from './blockBuffers.js';
 import { checkLayerWeights, layersOf, unflatten } from './layers.js';
 import { type Block, checkParameterValues, Structure } from './structure.js';
 import { initialParameters } from './initialise.js';
@@ -84,14 +84,15 @@ export class Network implements Trainable {
     } else {
       const activations = checkSpec(spec);
       // Refused before the structure is built: its tables alone could outgrow JavaScript's arrays.
-      const connections = checkConnections(spec);
-      const blockEdges = (i: number) => connections[i]?.srcOf.length ?? spec.sizes[i]! * spec.sizes[i + 1]!;
+      const expandable = checkExpandable(spec);
+      const connections = checkConnections(spec, expandable);
+      const blockEdges = (i: number) => connections[i]?.topology.srcOf.length ?? spec.sizes[i]! * spec.sizes[i + 1]!;
       const count = spec.sizes.reduce((n, size, i) => (i === 0 ? n : n + blockEdges(i - 1) + size), 0);
       const most = maxParameters(runtime.gpu);
       if (count > most) {
         throw new AdapterLimitError(`a ${spec.sizes.join('-')} network has ${count} parameters; this adapter's buffers hold at most ${most} (three floats of edge statistics a parameter in one buffer)`);
       }
-      this.expandableLevels = new Set(checkExpandable(spec));
+      this.expandableLevels = new Set(expandable);
       this.seed = spec.seed ?? 0;
       this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom), connections);
       initial = initialParameters(this.current, new Random(this.seed));
@@ -454,6 +455,11 @@ export class Network implements Trainable {
   /** @internal GPU index buffers of a sparse block, uploaded on first use. */
   csr(block: Block): CsrBuffers {
     return this.blockBuffers.csr(block);
+  }
+
+  /** @internal The groups of shared values (a convolution's), uploaded on first use; null when none are shared. */
+  ties(): TieBuffers | null {
+    return this.blockBuffers.ties(this.current);
   }
 
 

@@ -8,7 +8,7 @@ import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
 import type { DENSE_FROM, DENSE_FROM_EDGES, Structure } from './structure.js';
-import type { localConnections, randomConnections } from './connections.js';
+import type { convolutionConnections, localConnections, randomConnections } from './connections.js';
 
 /** How to build a dense network. */
 export interface NetworkSpec {
@@ -48,6 +48,16 @@ export interface NetworkSpec {
 export interface Connections {
   sources: ArrayLike<number>;
   destinations: ArrayLike<number>;
+  /**
+   * Shared weights: edge k's weight is shared value `ties[k]`, one weight however many edges
+   * carry it (a convolution: {@link convolutionConnections}). Edges with the same id start
+   * equal and stay equal, each trained by the sum of their gradients; absent: every edge its
+   * own weight. A block with shared weights is neither split nor pruned, so the level it
+   * feeds cannot be expandable.
+   */
+  ties?: ArrayLike<number>;
+  /** Shared biases: neuron d of the level fed takes shared bias `biasTies[d]` (a convolution's filter). */
+  biasTies?: ArrayLike<number>;
 }
 
 /**

@@ -2,9 +2,9 @@ import { ConfigError, ShapeError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
-import { buildCsr, type CsrBlock } from './csr.js';
+import { buildCsr } from './csr.js';
 import type { NetworkSpec } from './networkTypes.js';
-import { DENSE_FROM } from './structure.js';
+import { DENSE_FROM, type StartingBlock } from './structure.js';
 
 // What a network spec may hold, and how big a network the adapter can hold: checked before
 // createNetwork allocates anything.
@@ -37,11 +37,13 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
 }
 
 /**
- * Each block's starting edges from `spec.connections` as a CSR block, or null for a complete
- * block; a ShapeError naming the block and the edge for anything else (a source or
- * destination out of its level, a duplicate, lists of different lengths, no edge at all).
+ * Each block's starting edges from `spec.connections` as a CSR block with the values its
+ * edges and its destinations' biases share, or null for a complete block; a ShapeError naming
+ * the block and the edge for anything else (a source or destination out of its level, a
+ * duplicate, lists of different lengths, no edge at all, a shared-value id that is not a
+ * non-negative integer), a ConfigError for shared weights into a level of `expandable`.
  */
-export function checkConnections(spec: NetworkSpec): (CsrBlock | null)[] {
+export function checkConnections(spec: NetworkSpec, expandable: readonly number[] = []): (StartingBlock | null)[] {
   const blocks = spec.sizes.length - 1;
   const given = spec.connections ?? [];
   if (!Array.isArray(given) || given.length > blocks) {
@@ -58,13 +60,38 @@ export function checkConnections(spec: NetworkSpec): (CsrBlock | null)[] {
     // A list that knows the level it feeds (localConnections') says so before any edge does.
     const size = (c as { size?: unknown }).size;
     if (typeof size === 'number' && size !== spec.sizes[i + 1]) throw new ShapeError(`${where}: these connections feed a level of ${size} neurons; sizes[${i + 1}] is ${spec.sizes[i + 1]}`);
+    let csr: ReturnType<typeof buildCsr>;
     try {
-      return buildCsr(spec.sizes[i + 1]!, spec.sizes[i]!, c.destinations, c.sources).block;
+      csr = buildCsr(spec.sizes[i + 1]!, spec.sizes[i]!, c.destinations, c.sources);
     } catch (error) {
       if (error instanceof ShapeError) throw new ShapeError(`${where}: ${error.message}`);
       throw error;
     }
+    const start: StartingBlock = { topology: csr.block };
+    if (c.ties !== undefined) {
+      const ties = sharedIds(`${where}: ties`, c.ties, c.sources.length, 'edges');
+      // Given in list order; the block holds them by edge id.
+      start.ties = new Uint32Array(ties.length);
+      for (let k = 0; k < ties.length; k++) start.ties[csr.idOf[k]!] = ties[k]!;
+    }
+    if (c.biasTies !== undefined) start.biasTies = sharedIds(`${where}: biasTies`, c.biasTies, spec.sizes[i + 1]!, 'neurons');
+    if ((start.ties || start.biasTies) && expandable.includes(i + 1)) {
+      throw new ConfigError(`${where} shares its values (a convolution), so level ${i + 1} cannot be expandable: splitting one of its edges would untie it`);
+    }
+    return start;
   });
+}
+
+/** A list of shared-value ids, one per edge or neuron: non-negative integers. */
+function sharedIds(what: string, ids: ArrayLike<number>, length: number, of: string): Uint32Array {
+  if (typeof ids?.length !== 'number' || ids.length !== length) throw new ShapeError(`${what} must hold one id per ${of.slice(0, -1)} (${length}), got ${typeof ids?.length === 'number' ? ids.length : typeof ids}`);
+  const out = new Uint32Array(length);
+  for (let k = 0; k < length; k++) {
+    const id = ids[k]!;
+    if (id >>> 0 !== id) throw new ShapeError(`${what}: entry ${k} is ${id}, not a non-negative integer`);
+    out[k] = id;
+  }
+  return out;
 }
 
 /**

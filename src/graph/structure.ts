@@ -58,6 +58,8 @@ export interface Level {
   readonly role: 'input' | 'hidden' | 'output';
   /** Offset (floats) of this level's biases in the parameter buffer; −1 for the input level. */
   readonly biasOffset: number;
+  /** Shared-bias id of each neuron (neurons with the same id share one bias: a convolution's filter), or absent. */
+  readonly biasTies?: Uint32Array;
 }
 
 /** How a block's weights are stored: a dense src × dst matrix, or CSR by destination. */
@@ -82,6 +84,12 @@ export interface Block {
   readonly rows: Uint32Array | null;
   /** Stored row of each source (−1: none) when `rows` is set; else null. */
   readonly rowOf: Int32Array | null;
+  /**
+   * Shared-weight id of each edge (by edge id): edges with the same id hold one weight (a
+   * convolution's kernel entry at every position), or absent. Such a block's edges are
+   * neither split nor pruned.
+   */
+  readonly ties?: Uint32Array;
 }
 
 /**
@@ -141,6 +149,25 @@ export function checkParameterValues(s: Structure, values: Float32Array): void {
       throw new ShapeError(`setParameters: slot ${i} is ${where} and must stay 0, got ${v}`);
     }
   }
+  const split = unequalTies(s, values);
+  if (split) throw new ShapeError(`setParameters: ${split}`);
+}
+
+/**
+ * Where values that share one parameter differ (see {@link TieGroups}), described, or null
+ * where every group holds one value.
+ */
+export function unequalTies(s: Structure, values: Float32Array): string | null {
+  const groups = s.tieGroups;
+  if (!groups) return null;
+  for (let g = 0; g < groups.count; g++) {
+    const first = groups.members[groups.start[g]!]!;
+    for (let k = groups.start[g]! + 1; k < groups.start[g + 1]!; k++) {
+      const slot = groups.members[k]!;
+      if (values[slot] !== values[first]) return `slots ${first} and ${slot} share one parameter but hold ${values[first]} and ${values[slot]}`;
+    }
+  }
+  return null;
 }
 
 /** What a block is before it gets an offset. */
@@ -149,6 +176,17 @@ export interface BlockSpec {
   dst: number;
   topology: CsrBlock;
   form?: BlockForm;
+  /** See {@link Block.ties}. */
+  ties?: Uint32Array;
+}
+
+/** A block's starting edges in a chain (see `NetworkSpec.connections`), with the values they share. */
+export interface StartingBlock {
+  topology: CsrBlock;
+  /** See {@link Block.ties}. */
+  ties?: Uint32Array;
+  /** Shared-bias ids of the level the block feeds (see {@link Level.biasTies}). */
+  biasTies?: Uint32Array;
 }
 
 /** What a level is before it gets an offset. */
@@ -157,6 +195,26 @@ export interface LevelSpec {
   size: number;
   activation: Activation;
   role: Level['role'];
+  /** See {@link Level.biasTies}. */
+  biasTies?: Uint32Array;
+}
+
+/** A level's spec as growth rebuilds it: the same level (ties included) at a new offset. */
+export function levelSpec(l: Level): LevelSpec {
+  return { id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.biasTies ? { biasTies: l.biasTies } : {}) };
+}
+
+/**
+ * The values that share one parameter, as slots of the flat buffer: group g holds
+ * `members[start[g] … start[g + 1])`, ascending. Only groups of two or more are listed.
+ * The backward pass gives every member of a group the sum of their gradients (the gradient
+ * of the one shared value; shaders/tie.wgsl), so values that start equal stay equal.
+ */
+export interface TieGroups {
+  readonly start: Uint32Array;
+  readonly members: Uint32Array;
+  /** Number of groups. */
+  readonly count: number;
 }
 
 /**
@@ -206,11 +264,13 @@ export class Structure {
         rowOf = new Int32Array(src).fill(-1);
         rows.forEach((j, t) => (rowOf![j] = t));
       }
+      if (b.ties && b.ties.length !== edges) throw new ShapeError(`block ${b.src} → ${b.dst}: ${b.ties.length} shared-weight ids for ${edges} edges`);
       const weightOffset = at;
       at = align(at + blockFloats({ form, topology: b.topology, rows }));
-      return { id, src: b.src, dst: b.dst, form, topology: b.topology, weightOffset, rows, rowOf };
+      return { id, src: b.src, dst: b.dst, form, topology: b.topology, weightOffset, rows, rowOf, ...(b.ties ? { ties: b.ties } : {}) };
     });
     this.levels = levels.map((l) => {
+      if (l.biasTies && (l.role === 'input' || l.biasTies.length !== l.size)) throw new ShapeError(`level ${l.id}: shared-bias ids need a ${l.role === 'input' ? 'level with biases' : `list of ${l.size}`}`);
       if (l.role === 'input') return { ...l, biasOffset: -1 };
       const biasOffset = at;
       at = align(at + l.size);
@@ -222,18 +282,20 @@ export class Structure {
 
   /**
    * A feed-forward network: blocks between consecutive levels, complete and dense, or with the
-   * edges of `topologies[i]` where given (stored dense or CSR by their density).
+   * edges (and shared values) of `starts[i]` where given (stored dense or CSR by their density).
    */
-  static chain(sizes: readonly number[], activations: readonly Activation[], denseFrom = DENSE_FROM, topologies: readonly (CsrBlock | null)[] = []): Structure {
+  static chain(sizes: readonly number[], activations: readonly Activation[], denseFrom = DENSE_FROM, starts: readonly (StartingBlock | null)[] = []): Structure {
     const levels: LevelSpec[] = sizes.map((size, i) => ({
       id: i,
       size,
       activation: i === 0 ? 'identity' : activations[i - 1]!,
       role: i === 0 ? 'input' : i === sizes.length - 1 ? 'output' : 'hidden',
+      ...(i > 0 && starts[i - 1]?.biasTies ? { biasTies: starts[i - 1]!.biasTies! } : {}),
     }));
-    const blocks = sizes.slice(1).map((dst, i) => {
-      const given = topologies[i];
-      return given ? { src: i, dst: i + 1, topology: given } : { src: i, dst: i + 1, topology: completeBlock(dst, sizes[i]!), form: 'dense' as const };
+    const blocks: BlockSpec[] = sizes.slice(1).map((dst, i) => {
+      const given = starts[i];
+      if (!given) return { src: i, dst: i + 1, topology: completeBlock(dst, sizes[i]!), form: 'dense' };
+      return { src: i, dst: i + 1, topology: given.topology, ...(given.ties ? { ties: given.ties } : {}) };
     });
     return new Structure(levels, blocks, denseFrom);
   }
@@ -257,9 +319,23 @@ export class Structure {
     return this.blocks.filter((b) => b.dst === id).sort((a, b) => order.get(a.src)! - order.get(b.src)!);
   }
 
-  /** Trainable values: live edges plus biases. */
+  /** Trainable values: live edges plus biases, values that share one parameter counted once. */
   get parameterCount(): number {
-    return this.blocks.reduce((n, b) => n + b.topology.srcOf.length, 0) + this.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
+    const groups = this.tieGroups;
+    return groups ? this.valueCount - groups.members.length + groups.count : this.valueCount;
+  }
+
+  /** Slots that hold a parameter's value: live edges plus biases (a shared value in each of its slots). */
+  get valueCount(): number {
+    return this.edgeCount + this.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
+  }
+
+  private tieCache: TieGroups | null | undefined;
+
+  /** The values that share a parameter (see {@link TieGroups}), or null when none do. */
+  get tieGroups(): TieGroups | null {
+    if (this.tieCache === undefined) this.tieCache = collectTieGroups(this);
+    return this.tieCache;
   }
 
   /** Edges of all blocks. */
@@ -276,6 +352,28 @@ export class Structure {
   get sizes(): number[] {
     return this.levels.map((l) => l.size);
   }
+}
+
+/** Group the slots of every block's and level's shared values (see {@link TieGroups}). */
+function collectTieGroups(s: Structure): TieGroups | null {
+  const lists: number[][] = [];
+  const add = (ids: Uint32Array, slotOf: (i: number) => number) => {
+    const byId = new Map<number, number[]>();
+    for (let i = 0; i < ids.length; i++) {
+      let list = byId.get(ids[i]!);
+      if (!list) byId.set(ids[i]!, (list = []));
+      list.push(slotOf(i));
+    }
+    for (const list of byId.values()) if (list.length > 1) lists.push(list);
+  };
+  for (const b of s.blocks) if (b.ties) add(b.ties, (e) => b.weightOffset + storageIndex(b, e));
+  for (const l of s.levels) if (l.biasTies) add(l.biasTies, (i) => l.biasOffset + i);
+  if (lists.length === 0) return null;
+  const start = new Uint32Array(lists.length + 1);
+  lists.forEach((list, g) => (start[g + 1] = start[g]! + list.length));
+  const members = new Uint32Array(start[lists.length]!);
+  lists.forEach((list, g) => members.set(list.sort((a, b) => a - b), start[g]!));
+  return { start, members, count: lists.length };
 }
 
 /** Every dst × src edge. */

@@ -3,7 +3,7 @@ import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
-import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, Structure, storageIndex } from '../graph/structure.js';
+import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, Structure, storageIndex, unequalTies } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor } from './safetensors.js';
@@ -19,9 +19,12 @@ import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor 
  * small JSON (`senn`) with the format version, the graph, optimizer, growth bookkeeping and
  * training history. Earlier versions are read too: version 2 (no births: every parameter
  * counts from step 0, as its builds did) and version 1 (moments in the buffer layout of their
- * build, which stored every row of a masked dense block).
+ * build, which stored every row of a masked dense block). Version 4 adds shared values (a
+ * convolution's): `blocks.N.ties` (I32, each edge's shared-weight id, in the order of the
+ * block's weights) and `levels.ID.biasTies` (I32, each neuron's shared-bias id), flagged in
+ * the graph (`sharedWeights`, `sharedBiases`); a file without them is written as version 3.
  */
-export const CHECKPOINT_VERSION = 3;
+export const CHECKPOINT_VERSION = 4;
 
 /**
  * Where each value of a checkpoint's parameter order lives in the buffer layout of `s`:
@@ -35,7 +38,7 @@ function layoutIndex(
   at: (b: Block, e: number) => number = (b, e) => b.weightOffset + storageIndex(b, e),
   biasAt: (levelIndex: number) => number = (i) => s.levels[i]!.biasOffset,
 ): Uint32Array {
-  const index = new Uint32Array(s.parameterCount);
+  const index = new Uint32Array(s.valueCount);
   let k = 0;
   s.blocks.forEach((b, i) => {
     const idOf = idOfs[i];
@@ -72,11 +75,15 @@ function version1Index(s: Structure, idOfs: readonly (Uint32Array | null)[]): { 
   return { index, floats: Math.max(at, PARAMETER_ALIGN) };
 }
 
+/** A level as the graph JSON holds it: its shared biases (`levels.ID.biasTies`) counted, by distinct id. */
+type LevelJson = Omit<LevelSpec, 'biasTies'> & { sharedBiases?: number };
+
 interface GraphJson {
   format: 'senn-checkpoint';
   version: number;
-  levels: LevelSpec[];
-  blocks: { src: number; dst: number; form: 'dense' | 'sparse'; edges: number }[];
+  levels: LevelJson[];
+  /** `sharedWeights`: the distinct ids of `blocks.N.ties`, where the block shares its weights. */
+  blocks: { src: number; dst: number; form: 'dense' | 'sparse'; edges: number; sharedWeights?: number }[];
   expandable: number[];
   seed: number;
   optimizer: { name: OptimizerName; step: number } | null;
@@ -112,10 +119,14 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
       tensors[`blocks.${i}.src`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.srcOf) };
       tensors[`blocks.${i}.dst`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.dstOf) };
     }
+    // Shared weights: each edge's id, in edge order (the order of the weights either way).
+    if (b.ties) tensors[`blocks.${i}.ties`] = { dtype: 'I32', shape: [b.ties.length], data: Int32Array.from(b.ties) };
   });
   for (const l of s.levels) {
     if (l.role !== 'input') tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
+    if (l.biasTies) tensors[`levels.${l.id}.biasTies`] = { dtype: 'I32', shape: [l.size], data: Int32Array.from(l.biasTies) };
   }
+  const shares = s.tieGroups !== null;
   if (state.optimizer) {
     // Matrices in order, edge lists in CSR order (as their src / dst tensors are written).
     const index = layoutIndex(s, s.blocks.map(() => null));
@@ -126,9 +137,10 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
   }
   const graph: GraphJson = {
     format: 'senn-checkpoint',
-    version: CHECKPOINT_VERSION,
-    levels: s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role })),
-    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: asMatrix(b) ? 'dense' : 'sparse', edges: b.topology.srcOf.length })),
+    // Shared values need version 4 (an earlier build would train them apart); files without any stay readable by those builds.
+    version: shares ? CHECKPOINT_VERSION : 3,
+    levels: s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.biasTies ? { sharedBiases: distinct(l.biasTies) } : {}) })),
+    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: asMatrix(b) ? 'dense' : 'sparse', edges: b.topology.srcOf.length, ...(b.ties ? { sharedWeights: distinct(b.ties) } : {}) })),
     expandable: state.expandable,
     seed: state.seed,
     optimizer: state.optimizer ? { name: state.optimizer.name, step: state.optimizer.step } : null,
@@ -140,6 +152,9 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
   };
   return encodeSafetensors(tensors, { senn: JSON.stringify(graph), ...(run ? { 'senn.run': JSON.stringify(run) } : {}) });
 }
+
+/** Distinct values of a list of shared-value ids. */
+const distinct = (ids: ArrayLike<number>) => new Set(Array.from(ids)).size;
 
 /**
  * The run description saved with a checkpoint ({@link saveCheckpoint}'s `run`), or null when
@@ -203,13 +218,14 @@ function graphOf(metadata: Record<string, string>, maxFloats: number): GraphJson
 function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   const g = raw as Partial<GraphJson>;
   if (typeof g !== 'object' || g === null || g.format !== 'senn-checkpoint') throw new CheckpointError('metadata "senn" is not a senn checkpoint graph');
-  if (g.version !== CHECKPOINT_VERSION && g.version !== 2 && g.version !== 1) {
+  if (!(isInt(g.version, 1) && g.version <= CHECKPOINT_VERSION)) {
     throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads versions 1 to ${CHECKPOINT_VERSION})`);
   }
   if (!Array.isArray(g.levels) || g.levels.length < 2 || !Array.isArray(g.blocks) || g.blocks.length < 1) throw new CheckpointError('checkpoint graph has no levels or blocks');
   let neurons = 0;
   for (const l of g.levels) {
-    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role)) {
+    const badShare = l.sharedBiases !== undefined && (!isInt(l.sharedBiases, 1) || l.sharedBiases > l.size || l.role === 'input');
+    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role) || badShare) {
       throw new CheckpointError(`checkpoint level ${JSON.stringify(l)} is malformed`);
     }
     neurons += l.size;
@@ -218,7 +234,8 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   if (ids.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
   let edges = 0;
   for (const [i, b] of g.blocks.entries()) {
-    if (!isInt(b.src) || !isInt(b.dst) || !isInt(b.edges) || (b.form !== 'dense' && b.form !== 'sparse')) throw new CheckpointError(`checkpoint block ${JSON.stringify(b)} is malformed`);
+    const badShare = b.sharedWeights !== undefined && (!isInt(b.sharedWeights, 1) || b.sharedWeights > b.edges);
+    if (!isInt(b.src) || !isInt(b.dst) || !isInt(b.edges) || (b.form !== 'dense' && b.form !== 'sparse') || badShare) throw new CheckpointError(`checkpoint block ${JSON.stringify(b)} is malformed`);
     if (!ids.has(b.src) || !ids.has(b.dst)) throw new CheckpointError(`checkpoint block ${i} joins unknown levels ${b.src} → ${b.dst}`);
     edges += b.edges;
   }
@@ -242,10 +259,10 @@ export interface CheckpointSummary {
    * weights: a complete block as a matrix, any other as an edge list (a runtime then stores
    * each by its density).
    */
-  blocks: { src: number; dst: number; edges: number; file: 'matrix' | 'edge list' }[];
+  blocks: { src: number; dst: number; edges: number; file: 'matrix' | 'edge list'; sharedWeights?: number }[];
   /** Level ids whose incoming edges may split. */
   expandable: number[];
-  /** Weights (edges) and biases. */
+  /** Weights (edges) and biases, shared ones (a convolution's) counted once. */
   parameters: number;
   optimizer: { name: OptimizerName; step: number } | null;
   /** One report per epoch trained, across every call to fit. */
@@ -261,17 +278,38 @@ export interface CheckpointSummary {
  */
 export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
   const g = graphOf(safetensorsMetadata(bytes), Number.POSITIVE_INFINITY);
-  const biases = g.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
+  const biases = g.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : (l.sharedBiases ?? l.size)), 0);
   return {
     version: g.version,
     levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role })),
-    blocks: g.blocks.map((b) => ({ src: b.src, dst: b.dst, edges: b.edges, file: b.form === 'dense' ? 'matrix' : 'edge list' })),
+    blocks: g.blocks.map((b) => ({ src: b.src, dst: b.dst, edges: b.edges, file: b.form === 'dense' ? 'matrix' : 'edge list', ...(b.sharedWeights ? { sharedWeights: b.sharedWeights } : {}) })),
     expandable: g.expandable,
-    parameters: g.blocks.reduce((n, b) => n + b.edges, biases),
+    parameters: g.blocks.reduce((n, b) => n + (b.sharedWeights ?? b.edges), biases),
     optimizer: g.optimizer,
     history: readHistory(g.history),
     run: checkpointRun(bytes),
   };
+}
+
+/**
+ * A block's or level's shared-value ids (`name`, I32) where the graph says it has `count`
+ * distinct ones, as edge ids (`idOf[k]` for the k-th, where the file lists edges in its own
+ * order); nothing where it has none.
+ */
+function sharedIds(tensors: Map<string, Tensor>, name: string, count: number | undefined, length: number, idOf: Uint32Array | null): { ties?: Uint32Array } {
+  if (count === undefined) {
+    if (tensors.has(name)) throw new CheckpointError(`checkpoint has tensor ${name} but its graph shares no values there`);
+    return {};
+  }
+  const ids = tensor(tensors, name, 'I32', length);
+  const ties = new Uint32Array(length);
+  for (let k = 0; k < length; k++) {
+    const id = ids[k]!;
+    if (!(id >= 0)) throw new CheckpointError(`tensor ${name} holds ${id}, not a shared-value id`);
+    ties[idOf ? idOf[k]! : k] = id;
+  }
+  if (distinct(ties) !== count) throw new CheckpointError(`tensor ${name} holds ${distinct(ties)} distinct ids; the graph says ${count}`);
+  return { ties };
 }
 
 /** Birth steps must be whole steps the optimizer has taken (0 … step). */
@@ -299,15 +337,21 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       const dst = sizes.get(b.dst)!;
       if (b.form === 'dense') {
         if (b.edges !== src * dst) throw new CheckpointError(`checkpoint block ${i} is dense but has ${b.edges} of ${src * dst} edges`);
-        return { src: b.src, dst: b.dst, topology: completeBlock(dst, src), form: 'dense' };
+        return { src: b.src, dst: b.dst, topology: completeBlock(dst, src), form: 'dense', ...sharedIds(tensors, `blocks.${i}.ties`, b.sharedWeights, b.edges, null) };
       }
       const s = tensor(tensors, `blocks.${i}.src`, 'I32', b.edges);
       const d = tensor(tensors, `blocks.${i}.dst`, 'I32', b.edges);
       // Stored as the runtime chooses by density, as when it was saved.
-      return { src: b.src, dst: b.dst, topology: buildCsr(dst, src, d, s).block };
+      const { block, idOf } = buildCsr(dst, src, d, s);
+      return { src: b.src, dst: b.dst, topology: block, ...sharedIds(tensors, `blocks.${i}.ties`, b.sharedWeights, b.edges, idOf) };
+    });
+    const levels: LevelSpec[] = g.levels.map((l) => {
+      const { sharedBiases, ...level } = l;
+      const shared = sharedIds(tensors, `levels.${l.id}.biasTies`, sharedBiases, l.size, null);
+      return { ...level, ...(shared.ties ? { biasTies: shared.ties } : {}) };
     });
     const denseFrom = typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1 ? g.denseFrom : DENSE_FROM;
-    const structure = new Structure(g.levels, specs, denseFrom);
+    const structure = new Structure(levels, specs, denseFrom);
     const params = new Float32Array(structure.floats);
     // Edge lists are stored in file order (the order of their src / dst tensors): the CSR
     // edge of each value.
@@ -325,6 +369,8 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       if (l.role !== 'input') params.set(tensor(tensors, `levels.${l.id}.bias`, 'F32', l.size), l.biasOffset);
     }
     for (const v of params) if (!Number.isFinite(v)) throw new CheckpointError('checkpoint weights contain NaN or infinity');
+    const untied = unequalTies(structure, params);
+    if (untied) throw new CheckpointError(`checkpoint weights are inconsistent: ${untied}`);
     // Optimizer moments and births: in parameter order (versions 2 and 3) or in version 1's buffer layout.
     const moments = (name: string): Float32Array => {
       const into = layoutIndex(structure, idOfs);

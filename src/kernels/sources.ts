@@ -8,9 +8,10 @@ import optimizer from '../../shaders/optimizer.wgsl';
 import rewrite from '../../shaders/rewrite.wgsl';
 import score from '../../shaders/score.wgsl';
 import sparse from '../../shaders/sparse.wgsl';
+import tie from '../../shaders/tie.wgsl';
 
 /** The WGSL source of each kernel family, by file name under `shaders/`. */
-export const SHADERS = { dense, gather, graph, loss, narrow, optimizer, rewrite, score, sparse } as const;
+export const SHADERS = { dense, gather, graph, loss, narrow, optimizer, rewrite, score, sparse, tie } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
 export type ShaderFamily = keyof typeof SHADERS;

@@ -8,3 +8,4 @@ export * from './sparse.js';
 export * from './graph.js';
 export * from './rewrite.js';
 export * from './score.js';
+export * from './tie.js';

@@ -1,3 +1,4 @@
+import type { TieBuffers } from '../graph/blockBuffers.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul, type MatmulArgs } from '../kernels/dense.js';
@@ -5,6 +6,7 @@ import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
 import { accumulateStatistics } from '../kernels/score.js';
+import { tieGradients } from '../kernels/tie.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
 import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, edgeGradParts32, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
@@ -23,6 +25,8 @@ export interface GraphView {
   mask(block: Block): GPUBuffer;
   /** The sources with edges of a masked dense block, where few enough to skip the others (see {@link ActiveRows}). */
   activeRows(block: Block): ActiveRows | null;
+  /** The groups of values that share one parameter (a convolution's), or null. */
+  ties(): TieBuffers | null;
 }
 
 /** Ascending indices (u32, on the GPU) of the rows of a block's weight matrix that hold edges. */
@@ -266,6 +270,9 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
     for (const feeder of tail.tail.feeders) assigned.add(feeder.id);
   }
   for (const level of earlier) levelPasses(level);
+  // Last: each shared value's slots get the sum of their gradients (every one is written by now).
+  const ties = net.ties();
+  if (ties) out.push(tieGradients(rec, { groups: ties.count, start: ties.start, members: ties.members, grads: net.grads }));
   return (await settleAll(out)).flat();
 }
 

@@ -245,6 +245,26 @@ describe('the demo page in headless Chromium', () => {
     await page.close();
   });
 
+  it('starts MNIST with a convolution when asked (784-1568-10: 200 shared weights, 8 shared biases), growing the output layer only', async () => {
+    const { page, errors } = await openDemo();
+    await page.select('#dataset', 'mnist');
+    await page.select('#firstLayer', 'conv');
+    expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-1568-10', true]);
+    await setField(page, 'rows', '2000');
+    await setField(page, 'epochs', '2');
+    await page.click('#start');
+    const s = await runEnded(page, 120_000);
+    expect(s.error).toBeNull();
+    // 200 + 8 shared values, 1,568 × 10 + 10 for the output layer.
+    expect(s.epochs.map((e) => [e.params, e.architecture.join('-')])).toEqual([
+      [15_898, '784-1568-10'],
+      [15_898, '784-1568-10'],
+    ]);
+    expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.5);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('fits the 2-D regression task with a cosine rate schedule and draws its predicted surface', async () => {
     const { page, errors } = await openDemo();
     await page.select('#dataset', 'regression');

@@ -256,6 +256,17 @@ describe('senn command line', () => {
     expect([wrongImage.code, wrongImage.err]).toEqual([2, expect.stringContaining('--image 5x4: 20 values, the data has 16 inputs')]);
     const resumed = await senn('train', '--resume', path('halves.senn'), '--local', '3,1,2');
     expect([resumed.code, resumed.err]).toEqual([2, expect.stringContaining('--local cannot be combined with --resume')]);
+    // --conv: the same windows sharing their weights (2 filters of 3×3, padded to keep 4×4
+    // positions), then a locally connected layer over its 4×4×2 output: stacked in the order given.
+    const conv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--local', '2,2,4', '--epochs', '12', '--lr', '0.03', '--batch', '32', '--software', '--save', path('conv.senn'), '--json', path('conv.json'));
+    expect(conv.code, conv.err).toBe(0);
+    expect(conv.out).toContain('arch 16-32-16-2');
+    expect(Number(/test: .*accuracy ([\d.]+)%/.exec(conv.out)![1])).toBeGreaterThan(90);
+    // 18 shared weights and 2 shared biases; the local layer's 4 positions × 4 filters × 8 edges, 16 biases; the output's.
+    expect(JSON.parse(readFileSync(path('conv.json'), 'utf8')).params).toBe(18 + 2 + 128 + 16 + 32 + 2);
+    expect((await senn('info', path('conv.senn'))).out).toMatch(/L0 → L1 +\d+ edges, .* sharing 18 weights \(a convolution\)/);
+    const growConv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2', '--expandable', '1,2', '--software');
+    expect([growConv.code, growConv.err]).toEqual([2, expect.stringContaining('so level 1 cannot be expandable')]);
   }, 60_000);
 
   it('reads CSV files by column name, for classification and regression', async () => {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
-import { ConfigError, ShapeError } from '../../src/errors.js';
-import { localConnections, randomConnections } from '../../src/graph/connections.js';
+import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
+import { convolutionConnections, localConnections, randomConnections } from '../../src/graph/connections.js';
 import { csrProblems, sharedSourceGroup } from '../../src/graph/csr.js';
-import { parameterSlots, storageIndex } from '../../src/graph/structure.js';
+import { parameterSlots, storageIndex, type Structure, unequalTies } from '../../src/graph/structure.js';
+import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -175,5 +177,121 @@ describe('a network started with given connections', () => {
       expect(create(connections)).toThrow(message);
     }
     expect(runtime().liveBytes).toBe(live);
+  });
+});
+
+describe('convolutionConnections: a convolution, its windows sharing their weights', () => {
+  // A 6×6 image, 3×3 windows padded by 1 (edges fewer at the borders), 2 filters: 72 neurons.
+  const conv = convolutionConnections({ width: 6, height: 6, kernel: 3, padding: 1, filters: 2 });
+  const sizes = [36, conv.size, 3];
+  const shared = 2 * 9 + 2 + conv.size * 3 + 3;
+
+  it("has localConnections' edges, each edge's kernel entry as its shared weight and each neuron's filter as its shared bias", () => {
+    const local = localConnections({ width: 6, height: 6, kernel: 3, padding: 1, filters: 2 });
+    expect(pairs(conv)).toEqual(pairs(local));
+    expect(conv.sharedWeights).toBe(18);
+    expect(new Set(conv.ties).size).toBe(18);
+    expect(Array.from(conv.biasTies.subarray(0, 4))).toEqual([0, 1, 0, 1]);
+    // Neuron 14 = position (1, 1) of row 1, filter 0: its window's top-left pixel 0 is entry 0, its centre 7 entry 4.
+    const entry = (source: number, destination: number) => conv.ties[Array.from(conv.sources).findIndex((s, k) => s === source && conv.destinations[k] === destination)];
+    expect([entry(0, 14), entry(7, 14), entry(7, 15)]).toEqual([0, 4, 13]);
+    expect(() => convolutionConnections({ width: 4, height: 4, kernel: 5, filters: 1 })).toThrow(/convolutionConnections: a 5×5 window does not fit/);
+  });
+
+  /** Each shared value's slots once (the first), then the slots of unshared values. */
+  function freeValues(s: Structure): { first: number[]; slotsOf: number[][] } {
+    const groups = s.tieGroups!;
+    const slotsOf: number[][] = [];
+    const grouped = new Set(groups.members);
+    for (let g = 0; g < groups.count; g++) slotsOf.push(Array.from(groups.members.subarray(groups.start[g], groups.start[g + 1])));
+    const slots = parameterSlots(s);
+    for (let i = 0; i < slots.length; i++) if (slots[i] && !grouped.has(i)) slotsOf.push([i]);
+    return { first: slotsOf.map((list) => list[0]!), slotsOf };
+  }
+
+  it('counts each shared value once, starts the slots of one equal, and its gradients (summed over the slots) match finite differences', async () => {
+    const net = runtime().createNetwork({ sizes, seed: 6, connections: [conv] });
+    expect(net.parameterCount).toBe(shared);
+    expect(net.structure.tieGroups!.count).toBe(20);
+    const params = await net.getParameters();
+    expect(unequalTies(net.structure, params)).toBeNull();
+    const weights = Array.from(new Set(Array.from({ length: conv.sources.length }, (_, e) => params[storageIndex(net.structure.blocks[0]!, e)]!)));
+    expect(weights).toHaveLength(18);
+    expect(Math.max(...weights.map(Math.abs))).toBeLessThanOrEqual(1 / 3); // fan-in 9, the widest window's
+    const rng = new Random(7);
+    const probe = data(rng, 30, 36, 3);
+    const forward = relativeError(await net.predict(probe), graphOutputRef(net.structure, params, probe.x, probe.rows));
+    const batch = data(rng, 8, 36, 3);
+    const grads = await net.parameterGradients(batch);
+    const { first, slotsOf } = freeValues(net.structure);
+    expect(first).toHaveLength(shared);
+    // Every slot of a shared value holds the same gradient: the sum over its edges.
+    expect(slotsOf.filter((list) => list.some((slot) => grads[slot] !== grads[list[0]!]))).toEqual([]);
+    const fd = centralDifferences((v) => {
+      const p = Float64Array.from(params);
+      slotsOf.forEach((list, k) => list.forEach((slot) => (p[slot] = v[k]!)));
+      return graphLossRef(net.structure, p, batch.x, batch.rows, { labels: batch.labels! });
+    }, first.map((i) => params[i]!));
+    const backward = relativeError(first.map((i) => grads[i]!), fd);
+    console.info(`convolution: forward vs CPU ${forward.relative.toExponential(2)} (tolerance 1e-5), shared gradients vs finite differences ${backward.relative.toExponential(2)} (tolerance 1e-3)`);
+    expect(forward.relative).toBeLessThanOrEqual(1e-5);
+    expect(backward.relative).toBeLessThanOrEqual(1e-3);
+    net.destroy();
+  });
+
+  it('trains with its shared values equal bit for bit, through growth of the layers after it and a checkpoint', async () => {
+    const net = runtime().createNetwork({ sizes, seed: 8, connections: [conv] });
+    const initial = await net.getParameters();
+    const rng = new Random(9);
+    const train = data(rng, 192, 36, 3, 0, 1);
+    const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 6, validation: train, edgeStatistics: true });
+    expect(reports.at(-1)!.valLoss).toBeLessThan(reports[0]!.valLoss);
+    expect(unequalTies(net.structure, await net.getParameters())).toBeNull();
+    // The output level grows; the convolution is kept whole, still shared.
+    const split = await net.splitEdges(2, await net.selectEdgesToSplit(2, { threshold: 0.3, maxToReplace: 5 }));
+    expect(split.parametersAfter - split.parametersBefore).toBeGreaterThan(0);
+    expect(net.structure.tieGroups!.count).toBe(20);
+    await net.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 2 });
+    const params = await net.getParameters();
+    expect(unequalTies(net.structure, params)).toBeNull();
+    // The shared weights did train (block 0 keeps its offset and edge ids through growth).
+    const convWeight = (values: Float32Array) => values[storageIndex(net.structure.blocks[0]!, 0)];
+    expect(convWeight(params)).not.toBe(convWeight(initial));
+    const bytes = await runtime().saveNetwork(net);
+    const summary = describeCheckpoint(bytes);
+    expect([summary.version, summary.parameters, summary.blocks[0]!.sharedWeights]).toEqual([CHECKPOINT_VERSION, net.parameterCount, 18]);
+    const again = runtime().loadNetwork(bytes);
+    expect(again.parameterCount).toBe(net.parameterCount);
+    expect(await again.predict(train)).toEqual(await net.predict(train));
+    await again.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 1 });
+    expect(unequalTies(again.structure, await again.getParameters())).toBeNull();
+    again.destroy();
+    net.destroy();
+  });
+
+  it('refuses what would untie it, naming the problem, and leaves the network as it was', async () => {
+    expect(() => runtime().createNetwork({ sizes, connections: [conv], expandable: [1, 2] })).toThrow(ConfigError);
+    expect(() => runtime().createNetwork({ sizes, connections: [conv], expandable: [1, 2] })).toThrow(/shares its values \(a convolution\), so level 1 cannot be expandable/);
+    expect(() => runtime().createNetwork({ sizes, connections: [{ ...conv, ties: conv.ties.subarray(1) }] })).toThrow(/ties must hold one id per edge \(\d+\), got \d+/);
+    expect(() => runtime().createNetwork({ sizes, connections: [{ ...conv, biasTies: [-1, ...conv.biasTies.subarray(1)] }] })).toThrow(/biasTies: entry 0 is -1, not a non-negative integer/);
+    const net = runtime().createNetwork({ sizes, seed: 10, connections: [conv] });
+    const before = await net.getParameters();
+    const count = net.parameterCount;
+    await expect(net.pruneEdges([{ block: 0, edge: 3 }])).rejects.toThrow(/block 0 \(0 → 1\) shares its weights \(a convolution\); its edges are neither split nor pruned/);
+    const edited = before.slice();
+    edited[storageIndex(net.structure.blocks[0]!, 0)] = before[storageIndex(net.structure.blocks[0]!, 0)]! + 0.5;
+    expect(() => net.setParameters(edited)).toThrow(/setParameters: slots \d+ and \d+ share one parameter but hold/);
+    expect(net.parameterCount).toBe(count);
+    expect(await net.getParameters()).toEqual(before);
+    // A checkpoint whose copies of one weight differ is corrupt.
+    const { tensors, metadata } = decodeSafetensors(await runtime().saveNetwork(net));
+    const weight = tensors.get('blocks.0.weight')!;
+    weight.data[0] = weight.data[0]! + 0.5;
+    const corrupt = encodeSafetensors(Object.fromEntries(tensors), metadata);
+    expect(() => runtime().loadNetwork(corrupt)).toThrow(CheckpointError);
+    expect(() => runtime().loadNetwork(corrupt)).toThrow(/checkpoint weights are inconsistent: slots \d+ and \d+ share one parameter/);
+    tensors.delete('blocks.0.ties');
+    expect(() => runtime().loadNetwork(encodeSafetensors(Object.fromEntries(tensors), metadata))).toThrow(/checkpoint lacks tensor blocks.0.ties/);
+    net.destroy();
   });
 });
