@@ -45,9 +45,9 @@ export class Session {
    * go on training (the session then owns it), else a new one of `s.sizes`.
    */
   async run(data: DemoData, s: RunSettings, opened?: Network): Promise<'finished' | 'stopped'> {
-    // Every layer may grow: the output (as the reference) and the hidden levels, but for one a
-    // convolution feeds (its shared weights are not split).
-    const expandable = s.sizes.map((_, i) => i).slice(s.firstLayer?.ties ? 2 : 1);
+    // Every layer may grow: the output (as the reference) and the hidden levels (a
+    // convolution's splitting its shared weights as shared weights).
+    const expandable = s.sizes.map((_, i) => i).slice(1);
     const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable, ...(s.firstLayer ? { connections: [s.firstLayer] } : {}) });
     this.net = net;
     this.running = true;

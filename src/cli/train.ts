@@ -38,7 +38,8 @@ ${delimiterHelp('a comma')}
                      the first's 12×12×4 output, and so on
   --conv K,S,F[,P]   the same windows sharing their weights: a convolution of F filters
                      (F·K²·C weights and F biases); --local and --conv layers stack in
-                     the order given. A convolution's own edges do not grow
+                     the order given. --expandable may list a convolution's layer:
+                     its splits keep the weights shared by position
   --image WxH[xC]    --local / --conv: the inputs' image shape (default: square, one channel)
   --epochs N         training epochs                                   (default 20)
   --batch N          batch size                                        (default 256)

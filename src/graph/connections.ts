@@ -1,6 +1,7 @@
 import { Random } from '../data/random.js';
 import { ConfigError } from '../errors.js';
 import type { Connections } from './networkTypes.js';
+import type { planSharedSplit } from './sharedSplit.js';
 
 // Edge lists for a network's starting blocks (NetworkSpec.connections): sparse starts that
 // expansion then grows like any other block.
@@ -110,7 +111,9 @@ export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
  * shared by every window position (`ties`, `biasTies`). The layer has
  * `filters · kernel² · channels` weights and `filters` biases however large the image; the
  * runtime trains each shared value by the sum of its edges' gradients. Its edges are not
- * split or pruned (the level it feeds cannot be expandable); expansion grows the layers after it.
+ * split or pruned one edge at a time: where the level it feeds is expandable, a split takes a
+ * shared weight whole and makes a new level that shares its weights by position as well
+ * ({@link planSharedSplit}).
  */
 export function convolutionConnections(spec: LocalConnectionsSpec): ConvolutionConnections {
   return windowEdges(spec, 'convolutionConnections');

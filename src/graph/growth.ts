@@ -132,7 +132,7 @@ function describe(value: unknown): string {
  * Check that `refs` name existing edges, each once; returns every block's marks (1 = listed),
  * which {@link keptEdges} then uses.
  */
-function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8Array[] {
+export function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8Array[] {
   const marks = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
   for (const [i, r] of refs.entries()) {
     // A caller from plain JavaScript may pass anything: name the entry rather than fail on it.
@@ -143,12 +143,31 @@ function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8A
     if (r.edge < 0 || r.edge >= b.topology.srcOf.length) {
       throw new ShapeError(`${what}: block ${r.block} has no edge ${r.edge} (it has ${b.topology.srcOf.length})`);
     }
-    if (b.ties) throw new ShapeError(`${what}: block ${r.block} (${b.src} → ${b.dst}) shares its weights (a convolution); its edges are neither split nor pruned`);
     const listed = marks[b.id]!;
     if (listed[r.edge]) throw new ShapeError(`${what}: edge ${r.block}:${r.edge} is listed twice`);
     listed[r.edge] = 1;
   }
+  for (const b of s.blocks) if (b.ties) checkWholeGroups(b, marks[b.id]!, what);
   return marks;
+}
+
+/**
+ * A shared weight is split or pruned with all of its edges, or not at all: a ShapeError naming
+ * the first one listed in part.
+ */
+function checkWholeGroups(b: Block, listed: Uint8Array, what: string): void {
+  const ties = b.ties!;
+  const size = new Map<number, number>();
+  const taken = new Map<number, number>();
+  for (let e = 0; e < ties.length; e++) {
+    size.set(ties[e]!, (size.get(ties[e]!) ?? 0) + 1);
+    if (listed[e]) taken.set(ties[e]!, (taken.get(ties[e]!) ?? 0) + 1);
+  }
+  for (const [tie, n] of taken) {
+    if (n !== size.get(tie)) {
+      throw new ShapeError(`${what}: block ${b.id} (${b.src} → ${b.dst}) shares weight ${tie} among ${size.get(tie)} edges, and ${n} of them are listed: a shared weight is ${what === 'split' ? 'split' : 'removed'} with all of its edges`);
+    }
+  }
 }
 
 /**
@@ -156,7 +175,7 @@ function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8A
  * capacity (a split of a large layer adds ~10⁵ edges: plain arrays of numbers made the plan
  * garbage-collector-bound); the first `length` are used.
  */
-class PendingBlock {
+export class PendingBlock {
   length = 0;
   readonly d: Uint32Array;
   readonly s: Uint32Array;
@@ -166,7 +185,7 @@ class PendingBlock {
   readonly fill: Float32Array;
   /** 1 where the edge starts at ε (a pruning candidate). */
   readonly epsilon: Uint8Array;
-  /** Shared-weight ids of a block kept whole (checkRefs refuses edges of such a block), by edge. */
+  /** Shared-weight ids of the edges, where the block shares weights (the first `length`). */
   ties: Uint32Array | undefined = undefined;
 
   constructor(
@@ -183,7 +202,7 @@ class PendingBlock {
 }
 
 /** Every block's edges except those marked (see {@link checkRefs}), as pending blocks. */
-function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[] {
+export function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[] {
   return s.blocks.map((b) => {
     const drop = removed[b.id]!;
     const p = new PendingBlock(b.src, b.dst, drop.length);
@@ -204,8 +223,8 @@ function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[]
       n++;
     }
     p.length = n;
-    // Kept whole, in the same CSR order: the same edge ids.
-    p.ties = b.ties;
+    // Shared-weight ids of the kept edges, in the same (CSR) order.
+    if (b.ties) p.ties = n === drop.length ? b.ties : b.ties.filter((_, e) => !drop[e]);
     return p;
   });
 }
@@ -217,7 +236,7 @@ function keptEdges(s: Structure, removed: readonly Uint8Array[]): PendingBlock[]
  * edges are dropped; a level left without any incoming block is an error (its activations
  * would be undefined).
  */
-function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[], newBiases?: ReadonlyMap<number, Float32Array>): GrowthStep {
+export function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[], newBiases?: ReadonlyMap<number, Float32Array>): GrowthStep {
   const specs: BlockSpec[] = [];
   const lists: PendingBlock[] = [];
   for (const p of blocks) {
@@ -225,7 +244,8 @@ function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlock[], n
     const sizeOf = (id: number) => levels.find((l) => l.id === id)!.size;
     const exact = (a: Uint32Array) => (a.length === p.length ? a : a.slice(0, p.length));
     // Every pending block lists its edges in CSR order (see keptEdges and planSplit).
-    specs.push({ src: p.src, dst: p.dst, topology: csrInOrder(sizeOf(p.dst), sizeOf(p.src), exact(p.d), exact(p.s)), ...(p.ties ? { ties: p.ties } : {}) });
+    const ties = p.ties && p.ties.length !== p.length ? p.ties.slice(0, p.length) : p.ties;
+    specs.push({ src: p.src, dst: p.dst, topology: csrInOrder(sizeOf(p.dst), sizeOf(p.src), exact(p.d), exact(p.s)), ...(ties ? { ties } : {}) });
     lists.push(p);
   }
   for (const l of levels) {

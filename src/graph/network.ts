@@ -13,7 +13,7 @@ import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
-import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges } from './selection.js';
+import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges, completeGroups, wholeGroups } from './selection.js';
 import { BlockBuffers, type TieBuffers } from './blockBuffers.js';
 import { checkLayerWeights, layersOf, unflatten } from './layers.js';
 import { type Block, checkParameterValues, Structure } from './structure.js';
@@ -35,6 +35,7 @@ import type {
   StatisticsPassOptions,
 } from './networkTypes.js';
 
+import { planSharedSplit } from './sharedSplit.js';
 import { checkConnections, checkDenseFrom, checkExpandable, checkSpec, maxParameters } from './spec.js';
 
 export { maxParameters };
@@ -262,7 +263,9 @@ export class Network implements Trainable {
     const max = options.maxToReplace;
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ConfigError(`maxToReplace must be a positive integer, got ${max}`);
     const blocks = this.current.blocksInto(target);
-    return (await selectEdges(this, blocks, { ...options, above: true, max })).edges;
+    if (!blocks.some((b) => b.ties)) return (await selectEdges(this, blocks, { ...options, above: true, max })).edges;
+    // Shared weights are taken whole: every edge of one scores the same, and `maxToReplace` counts weights.
+    return wholeGroups(this.current, (await selectEdges(this, blocks, { ...options, above: true })).edges, max);
   }
 
   /**
@@ -299,7 +302,8 @@ export class Network implements Trainable {
     }
     // One group comes back ordered; several are merged by normalised score (stable: ties keep group order).
     if (groups.length > 1) picked.sort((x, y) => (above ? y.score - x.score : x.score - y.score));
-    return picked.map((p) => p.edge);
+    // Every edge of a shared weight scores the same, so it is picked whole; kept safe should rounding differ.
+    return completeGroups(this.current, picked.map((p) => p.edge));
   }
 
   /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */
@@ -341,7 +345,9 @@ export class Network implements Trainable {
     }
     const old = this.current;
     const before = old.parameterCount;
-    const step = planSplit(old, target, edges, {
+    // A level a convolution feeds splits its shared weights as shared weights (sharedSplit.ts).
+    const plan = old.blocksInto(target).some((b) => b.ties) ? planSharedSplit : planSplit;
+    const step = plan(old, target, edges, {
       random: this.random,
       epsilon: options.epsilon,
       fullyConnected: options.fullyConnected,

@@ -9,6 +9,7 @@ import type { EdgeRef } from './growth.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
 import type { DENSE_FROM, DENSE_FROM_EDGES, Structure } from './structure.js';
 import type { convolutionConnections, localConnections, randomConnections } from './connections.js';
+import type { planSharedSplit } from './sharedSplit.js';
 
 /** How to build a dense network. */
 export interface NetworkSpec {
@@ -52,8 +53,8 @@ export interface Connections {
    * Shared weights: edge k's weight is shared value `ties[k]`, one weight however many edges
    * carry it (a convolution: {@link convolutionConnections}). Edges with the same id start
    * equal and stay equal, each trained by the sum of their gradients; absent: every edge its
-   * own weight. A block with shared weights is neither split nor pruned, so the level it
-   * feeds cannot be expandable.
+   * own weight. A shared weight is split or pruned whole (see {@link planSharedSplit}); the level
+   * such a block feeds may be expandable where it is laid out as a convolution's.
    */
   ties?: ArrayLike<number>;
   /** Shared biases: neuron d of the level fed takes shared bias `biasTies[d]` (a convolution's filter). */

@@ -209,3 +209,34 @@ export async function selectEdges(
     owner.destroy();
   }
 }
+
+/**
+ * `edges` (most significant first) cut to their first `max` weights, where a shared weight
+ * (a convolution's: its edges' `Block.ties` id) is one weight however many edges carry it and
+ * is kept with all of its listed edges.
+ */
+export function wholeGroups(s: Structure, edges: readonly EdgeRef[], max = Number.POSITIVE_INFINITY): EdgeRef[] {
+  const taken = new Set<string>();
+  return edges.filter((r) => {
+    const ties = s.blocks[r.block]!.ties;
+    const key = ties ? `${r.block}:${ties[r.edge]}` : `${r.block}/${r.edge}`;
+    if (taken.has(key)) return true;
+    if (taken.size >= max) return false;
+    taken.add(key);
+    return true;
+  });
+}
+
+/**
+ * The edges of `edges` whose shared weight is listed with all of its edges (unshared edges
+ * all kept): a prune removes a shared weight whole or not at all.
+ */
+export function completeGroups(s: Structure, edges: readonly EdgeRef[]): EdgeRef[] {
+  const listed = new Map<string, number>();
+  const key = (r: EdgeRef) => `${r.block}:${s.blocks[r.block]!.ties![r.edge]}`;
+  for (const r of edges) if (s.blocks[r.block]!.ties) listed.set(key(r), (listed.get(key(r)) ?? 0) + 1);
+  if (listed.size === 0) return [...edges];
+  const size = new Map<string, number>();
+  for (const b of s.blocks) if (b.ties) for (const t of b.ties) size.set(`${b.id}:${t}`, (size.get(`${b.id}:${t}`) ?? 0) + 1);
+  return edges.filter((r) => !s.blocks[r.block]!.ties || listed.get(key(r)) === size.get(key(r)));
+}

@@ -4,6 +4,7 @@ import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
 import { buildCsr } from './csr.js';
 import type { NetworkSpec } from './networkTypes.js';
+import { convolutionFilters } from './sharedSplit.js';
 import { DENSE_FROM, type StartingBlock } from './structure.js';
 
 // What a network spec may hold, and how big a network the adapter can hold: checked before
@@ -41,7 +42,8 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
  * edges and its destinations' biases share, or null for a complete block; a ShapeError naming
  * the block and the edge for anything else (a source or destination out of its level, a
  * duplicate, lists of different lengths, no edge at all, a shared-value id that is not a
- * non-negative integer), a ConfigError for shared weights into a level of `expandable`.
+ * non-negative integer), a ConfigError for shared weights into a level of `expandable` that is
+ * not laid out as a convolution's.
  */
 export function checkConnections(spec: NetworkSpec, expandable: readonly number[] = []): (StartingBlock | null)[] {
   const blocks = spec.sizes.length - 1;
@@ -75,8 +77,10 @@ export function checkConnections(spec: NetworkSpec, expandable: readonly number[
       for (let k = 0; k < ties.length; k++) start.ties[csr.idOf[k]!] = ties[k]!;
     }
     if (c.biasTies !== undefined) start.biasTies = sharedIds(`${where}: biasTies`, c.biasTies, spec.sizes[i + 1]!, 'neurons');
-    if ((start.ties || start.biasTies) && expandable.includes(i + 1)) {
-      throw new ConfigError(`${where} shares its values (a convolution), so level ${i + 1} cannot be expandable: splitting one of its edges would untie it`);
+    if (start.ties && expandable.includes(i + 1) && (!start.biasTies || convolutionFilters(start.biasTies) === null)) {
+      throw new ConfigError(
+        `${where} shares its weights, so level ${i + 1} may be expandable only as a convolution's (neurons positions × filters, biasTies[d] = d mod filters, as convolutionConnections gives): its splits keep the sharing by position`,
+      );
     }
     return start;
   });

@@ -87,7 +87,7 @@ export interface Block {
   /**
    * Shared-weight id of each edge (by edge id): edges with the same id hold one weight (a
    * convolution's kernel entry at every position), or absent. Such a block's edges are
-   * neither split nor pruned.
+   * split and pruned whole, all of its edges at once (see `planSharedSplit` in sharedSplit.ts).
    */
   readonly ties?: Uint32Array;
 }

@@ -61,6 +61,26 @@ async function setField(page: Page, id: string, value: string): Promise<void> {
 /** Whether the element `selector` is rendered (the hidden attribute alone does not say: CSS may override it). */
 const shown = (page: Page, selector: string) => page.$eval(selector, (el) => getComputedStyle(el).display !== 'none' && (el as HTMLElement).offsetParent !== null);
 
+/**
+ * On MNIST: choose `layer` as the first layer, check that it fixes the architecture to `arch`,
+ * train 2 epochs of 2,000 rows, and check both epochs' parameter count and architecture and
+ * that the network learned (10 classes: chance is 0.1).
+ */
+async function trainFirstLayer(page: Page, layer: string, arch: string, params: number): Promise<void> {
+  await page.select('#firstLayer', layer);
+  expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual([arch, true]);
+  await setField(page, 'rows', '2000');
+  await setField(page, 'epochs', '2');
+  await page.click('#start');
+  const s = await runEnded(page, 120_000);
+  expect(s.error).toBeNull();
+  expect(s.epochs.map((e) => [e.params, e.architecture.join('-')])).toEqual([
+    [params, arch],
+    [params, arch],
+  ]);
+  expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.5);
+}
+
 /** Wait until the run in `page` has ended (finished, or failed), and return the page's state. */
 async function runEnded(page: Page, timeout: number): Promise<DemoState> {
   await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout, polling: 100 });
@@ -224,18 +244,7 @@ describe('the demo page in headless Chromium', () => {
     expect([await shown(page, '#firstLayerLabel'), await shown(page, '#csvSettings')]).toEqual([false, false]);
     await page.select('#dataset', 'mnist');
     expect([await shown(page, '#firstLayerLabel'), await shown(page, '#csvSettings')]).toEqual([true, false]);
-    await page.select('#firstLayer', 'local');
-    expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-576-10', true]);
-    await setField(page, 'rows', '2000');
-    await setField(page, 'epochs', '2');
-    await page.click('#start');
-    const s = await runEnded(page, 120_000);
-    expect(s.error).toBeNull();
-    expect(s.epochs.map((e) => [e.params, e.architecture.join('-')])).toEqual([
-      [27_082, '784-576-10'],
-      [27_082, '784-576-10'],
-    ]);
-    expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.5); // 10 classes, 2,000 rows, 2 epochs: chance is 0.1
+    await trainFirstLayer(page, 'local', '784-576-10', 27_082);
     expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/3 levels \(784 → 576 → 10\), 26,496 edges/);
     await page.screenshot({ path: `${OUT}/mnist-local.png`, fullPage: true });
     // Back to a complete layer: the architecture is the preset's and may be typed again.
@@ -245,22 +254,11 @@ describe('the demo page in headless Chromium', () => {
     await page.close();
   });
 
-  it('starts MNIST with a convolution when asked (784-1568-10: 200 shared weights, 8 shared biases), growing the output layer only', async () => {
+  it('starts MNIST with a convolution when asked (784-1568-10: 200 shared weights, 8 shared biases)', async () => {
     const { page, errors } = await openDemo();
     await page.select('#dataset', 'mnist');
-    await page.select('#firstLayer', 'conv');
-    expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-1568-10', true]);
-    await setField(page, 'rows', '2000');
-    await setField(page, 'epochs', '2');
-    await page.click('#start');
-    const s = await runEnded(page, 120_000);
-    expect(s.error).toBeNull();
     // 200 + 8 shared values, 1,568 × 10 + 10 for the output layer.
-    expect(s.epochs.map((e) => [e.params, e.architecture.join('-')])).toEqual([
-      [15_898, '784-1568-10'],
-      [15_898, '784-1568-10'],
-    ]);
-    expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.5);
+    await trainFirstLayer(page, 'conv', '784-1568-10', 15_898);
     expect(errors).toEqual([]);
     await page.close();
   });

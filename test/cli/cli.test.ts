@@ -265,8 +265,17 @@ describe('senn command line', () => {
     // 18 shared weights and 2 shared biases; the local layer's 4 positions × 4 filters × 8 edges, 16 biases; the output's.
     expect(JSON.parse(readFileSync(path('conv.json'), 'utf8')).params).toBe(18 + 2 + 128 + 16 + 32 + 2);
     expect((await senn('info', path('conv.senn'))).out).toMatch(/L0 → L1 +\d+ edges, .* sharing 18 weights \(a convolution\)/);
-    const growConv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2', '--expandable', '1,2', '--software');
-    expect([growConv.code, growConv.err]).toEqual([2, expect.stringContaining('so level 1 cannot be expandable')]);
+    // The convolution's layer may grow too: its splits keep the weights shared (counted once).
+    const quick = ['--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.3', '--lr', '0.01', '--batch', '32', '--software'];
+    const growConv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--expand', '--expandable', '1,2', '--epochs', '6', ...quick, '--json', path('grow-conv.json'), '--save', path('grow-conv.senn'));
+    expect(growConv.code, growConv.err).toBe(0);
+    const grown = JSON.parse(readFileSync(path('grow-conv.json'), 'utf8'));
+    const targets = grown.growth.filter((g: { kind: string }) => g.kind === 'expand').map((g: { target: number }) => g.target);
+    expect(targets).toContain(1);
+    // The split's new level reads the pixels through shared weights too.
+    const grownInfo = (await senn('info', path('grow-conv.senn'))).out;
+    expect(grownInfo).toContain(`(format 4), ${grown.params} parameters`);
+    expect(grownInfo.match(/sharing \d+ weights/g)!.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
   it('reads CSV files by column name, for classification and regression', async () => {

@@ -269,15 +269,71 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     net.destroy();
   });
 
+  it('grows as a convolution: a split shared weight becomes a level of neurons shared by position, the function kept, gradients right', async () => {
+    const net = runtime().createNetwork({ sizes, seed: 11, connections: [conv], expandable: [1, 2] });
+    const rng = new Random(12);
+    const train = data(rng, 192, 36, 3, 0, 1);
+    await net.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 2, edgeStatistics: true });
+    const picked = await net.selectEdgesToSplit(1, { threshold: 0.3, maxToReplace: 3 });
+    const block = net.structure.blocks[0]!;
+    const weights = new Set(picked.map((r) => block.ties![r.edge]));
+    expect(weights.size).toBe(3); // maxToReplace counts shared weights, each with all of its edges
+    expect(picked.length).toBe(block.ties!.filter((t) => weights.has(t)).length);
+    const probe = data(rng, 40, 36, 3, 0, 1);
+    const before = await net.predict(probe);
+    const split = await net.splitEdges(1, picked, {}, probe);
+    const scale = Math.max(...before.map(Math.abs));
+    console.info(`shared split of 3 weights (${picked.length} edges): output change ${(split.outputChange! / scale).toExponential(2)} of the outputs' size (tolerance 1e-5)`);
+    expect(split.outputChange! / scale).toBeLessThan(1e-5);
+    const s = net.structure;
+    const level = s.level(split.level);
+    // A neuron per split weight and position it reads, sharing one bias per split weight.
+    expect([level.size, new Set(level.biasTies).size]).toEqual([picked.length, 3]);
+    const into = s.blocksInto(split.level);
+    const out = s.blocks.find((b) => b.src === split.level)!;
+    // In: a weight per split and parent; out: a weight per split and filter (2); the biases; less the 3 split.
+    const parents = new Set(into.flatMap((b) => Array.from(b.ties!))).size;
+    expect(new Set(out.ties).size).toBe(3 * 2);
+    expect(split.parametersAfter - split.parametersBefore).toBe(parents + 3 * 2 + 3 - 3);
+    expect(net.parameterCount).toBe(split.parametersAfter);
+    const params = await net.getParameters();
+    expect(unequalTies(s, params)).toBeNull();
+    // Gradients of the grown network over its shared values, against finite differences.
+    const batch = data(rng, 6, 36, 3, 0, 1);
+    const grads = await net.parameterGradients(batch);
+    const { first, slotsOf } = freeValues(s);
+    const fd = centralDifferences((v) => {
+      const p = Float64Array.from(params);
+      slotsOf.forEach((list, k) => list.forEach((slot) => (p[slot] = v[k]!)));
+      return graphLossRef(s, p, batch.x, batch.rows, { labels: batch.labels! });
+    }, first.map((i) => params[i]!));
+    const backward = relativeError(first.map((i) => grads[i]!), fd);
+    console.info(`grown convolution: shared gradients vs finite differences ${backward.relative.toExponential(2)} (tolerance 1e-3)`);
+    expect(backward.relative).toBeLessThanOrEqual(1e-3);
+    // Training and the prune of the split's ε weights keep every shared value whole and equal.
+    await net.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 2, edgeStatistics: true });
+    const prune = await net.selectEdgesToPrune({ threshold: 0.5 });
+    expect(prune.length).toBeGreaterThan(0);
+    const pruned = await net.pruneEdges(prune);
+    expect(pruned.parametersAfter).toBeLessThan(pruned.parametersBefore);
+    expect(unequalTies(net.structure, await net.getParameters())).toBeNull();
+    const again = runtime().loadNetwork(await runtime().saveNetwork(net));
+    expect(await again.predict(probe)).toEqual(await net.predict(probe));
+    again.destroy();
+    net.destroy();
+  });
+
   it('refuses what would untie it, naming the problem, and leaves the network as it was', async () => {
-    expect(() => runtime().createNetwork({ sizes, connections: [conv], expandable: [1, 2] })).toThrow(ConfigError);
-    expect(() => runtime().createNetwork({ sizes, connections: [conv], expandable: [1, 2] })).toThrow(/shares its values \(a convolution\), so level 1 cannot be expandable/);
+    // Shared weights into an expandable level need a convolution's layout (positions × filters).
+    const unlaid = { sources: conv.sources, destinations: conv.destinations, ties: conv.ties };
+    expect(() => runtime().createNetwork({ sizes, connections: [unlaid], expandable: [1, 2] })).toThrow(ConfigError);
+    expect(() => runtime().createNetwork({ sizes, connections: [unlaid], expandable: [1, 2] })).toThrow(/level 1 may be expandable only as a convolution's/);
     expect(() => runtime().createNetwork({ sizes, connections: [{ ...conv, ties: conv.ties.subarray(1) }] })).toThrow(/ties must hold one id per edge \(\d+\), got \d+/);
     expect(() => runtime().createNetwork({ sizes, connections: [{ ...conv, biasTies: [-1, ...conv.biasTies.subarray(1)] }] })).toThrow(/biasTies: entry 0 is -1, not a non-negative integer/);
     const net = runtime().createNetwork({ sizes, seed: 10, connections: [conv] });
     const before = await net.getParameters();
     const count = net.parameterCount;
-    await expect(net.pruneEdges([{ block: 0, edge: 3 }])).rejects.toThrow(/block 0 \(0 → 1\) shares its weights \(a convolution\); its edges are neither split nor pruned/);
+    await expect(net.pruneEdges([{ block: 0, edge: 3 }])).rejects.toThrow(/prune: block 0 \(0 → 1\) shares weight \d+ among \d+ edges, and 1 of them are listed: a shared weight is removed with all of its edges/);
     const edited = before.slice();
     edited[storageIndex(net.structure.blocks[0]!, 0)] = before[storageIndex(net.structure.blocks[0]!, 0)]! + 0.5;
     expect(() => net.setParameters(edited)).toThrow(/setParameters: slots \d+ and \d+ share one parameter but hold/);
