@@ -493,7 +493,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
             onExpand: (e: ExpandEvent) => {
               events.push({ kind: 'expand', event: e });
               pending.push(
-                `  expand: split ${e.edgesSplit} edges into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
+                `  expand: split ${e.edgesSplit} edges${e.sharedWeightsSplit === undefined ? '' : ` (${e.sharedWeightsSplit} shared weights)`} into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
                   `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
               );
             },

@@ -375,6 +375,7 @@ export class Network implements Trainable {
     return {
       level: step.level,
       edgesSplit: edges.length,
+      ...(plan === planSharedSplit ? { sharedWeightsSplit: new Set(edges.map((r) => `${r.block}:${old.blocks[r.block]!.ties![r.edge]}`)).size } : {}),
       neuronsAdded: this.current.level(step.level).size,
       parametersBefore: before,
       parametersAfter: this.current.parameterCount,

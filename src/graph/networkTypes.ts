@@ -79,6 +79,8 @@ export interface SplitReport {
   /** Id of the new level. */
   level: number;
   edgesSplit: number;
+  /** Where the level is a convolution's: the shared weights those edges carry (each split whole). */
+  sharedWeightsSplit?: number;
   neuronsAdded: number;
   parametersBefore: number;
   parametersAfter: number;

@@ -51,10 +51,14 @@ interface SplitWeight {
 export function planSharedSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SplitStep {
   const targetLevel = s.level(target);
   if (selected.length === 0) throw new ShapeError('no edges selected to split');
-  if (options.fullyConnected || options.exact || (options.neuronsPerEdge ?? 1) !== 1) {
+  if (options.fullyConnected || options.exact === true || (options.neuronsPerEdge ?? 1) !== 1) {
     throw new ConfigError('a split of shared weights takes none of fullyConnected, exact and neuronsPerEdge');
   }
   const removed = checkRefs(s, selected, 'split');
+  // `exact` as a list of signed levels: none may be a split weight's source.
+  const signed = Array.isArray(options.exact) ? new Set(options.exact) : new Set<number>();
+  const signedSource = selected.find((r) => signed.has(s.blocks[r.block]!.src));
+  if (signedSource) throw new ConfigError(`a split of shared weights keeps the function only for non-negative sources, and level ${s.blocks[signedSource.block]!.src} is listed as signed (exact)`);
   const filters = filtersOf(targetLevel);
   const epsilon = options.epsilon ?? 1e-8;
   const random = options.random;

@@ -15,6 +15,8 @@ export interface ExpandEvent {
   target: number;
   level: number;
   edgesSplit: number;
+  /** Where the level is a convolution's: the shared weights those edges carry. */
+  sharedWeightsSplit?: number;
   neuronsAdded: number;
   parametersBefore: number;
   parametersAfter: number;
@@ -291,6 +293,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
             target,
             level: report.level,
             edgesSplit: report.edgesSplit,
+            ...(report.sharedWeightsSplit === undefined ? {} : { sharedWeightsSplit: report.sharedWeightsSplit }),
             neuronsAdded: report.neuronsAdded,
             parametersBefore: report.parametersBefore,
             parametersAfter: report.parametersAfter,

@@ -285,6 +285,7 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     const scale = Math.max(...before.map(Math.abs));
     console.info(`shared split of 3 weights (${picked.length} edges): output change ${(split.outputChange! / scale).toExponential(2)} of the outputs' size (tolerance 1e-5)`);
     expect(split.outputChange! / scale).toBeLessThan(1e-5);
+    expect([split.edgesSplit, split.sharedWeightsSplit]).toEqual([picked.length, 3]);
     const s = net.structure;
     const level = s.level(split.level);
     // A neuron per split weight and position it reads, sharing one bias per split weight.
@@ -337,6 +338,15 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     const edited = before.slice();
     edited[storageIndex(net.structure.blocks[0]!, 0)] = before[storageIndex(net.structure.blocks[0]!, 0)]! + 0.5;
     expect(() => net.setParameters(edited)).toThrow(/setParameters: slots \d+ and \d+ share one parameter but hold/);
+    // A split of the convolution's level takes shared weights whole, and none of the options it cannot keep shared.
+    const growing = runtime().createNetwork({ sizes, seed: 10, connections: [conv], expandable: [1, 2] });
+    const ties = growing.structure.blocks[0]!.ties!;
+    const weight0 = Array.from(ties.keys()).filter((e) => ties[e] === 0).map((edge) => ({ block: 0, edge }));
+    await expect(growing.splitEdges(1, weight0.slice(1))).rejects.toThrow(/split: block 0 \(0 → 1\) shares weight 0 among \d+ edges, and \d+ of them are listed: a shared weight is split with all of its edges/);
+    await expect(growing.splitEdges(1, weight0, { exact: true })).rejects.toThrow(ConfigError);
+    await expect(growing.splitEdges(1, weight0, { exact: [0] })).rejects.toThrow(/level 0 is listed as signed/);
+    expect([growing.parameterCount, growing.structure.levels.length]).toEqual([count, 3]);
+    growing.destroy();
     expect(net.parameterCount).toBe(count);
     expect(await net.getParameters()).toEqual(before);
     // A checkpoint whose copies of one weight differ is corrupt.
