@@ -63,6 +63,16 @@ export function planSharedSplit(s: Structure, target: number, selected: readonly
   const epsilon = options.epsilon ?? 1e-8;
   const random = options.random;
 
+  // Each shared block's edges by shared weight, made once (a split may take hundreds of weights).
+  const byTie = new Map<Block, Map<number, number[]>>();
+  const edgesOf = (b: Block) => {
+    let index = byTie.get(b);
+    if (!index) {
+      byTie.set(b, (index = new Map()));
+      b.ties!.forEach((tie, e) => (index!.get(tie) ?? index!.set(tie, []).get(tie)!).push(e));
+    }
+    return index;
+  };
   // The split weights, in the order their first edges are listed.
   const splits: SplitWeight[] = [];
   const seen = new Set<string>();
@@ -77,8 +87,7 @@ export function planSharedSplit(s: Structure, target: number, selected: readonly
     const t = b.topology;
     const sourceAt = new Map<number, number>();
     let filter = -1;
-    for (let e = 0; e < b.ties.length; e++) {
-      if (b.ties[e] !== tie) continue;
+    for (const e of edgesOf(b).get(tie)!) {
       const d = t.dstOf[e]!;
       const position = Math.floor(d / filters);
       if (filter === -1) filter = d % filters;
