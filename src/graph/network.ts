@@ -264,7 +264,7 @@ export class Network implements Trainable {
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ConfigError(`maxToReplace must be a positive integer, got ${max}`);
     const blocks = this.current.blocksInto(target);
     if (!blocks.some((b) => b.ties)) return (await selectEdges(this, blocks, { ...options, above: true, max })).edges;
-    // Shared weights are taken whole: every edge of one scores the same, and `maxToReplace` counts weights.
+    // Shared weights are taken whole (every edge of one scores the same), while their edges fit in `maxToReplace`.
     return wholeGroups(this.current, (await selectEdges(this, blocks, { ...options, above: true })).edges, max);
   }
 

@@ -211,20 +211,27 @@ export async function selectEdges(
 }
 
 /**
- * `edges` (most significant first) cut to their first `max` weights, where a shared weight
- * (a convolution's: its edges' `Block.ties` id) is one weight however many edges carry it and
- * is kept with all of its listed edges.
+ * `edges` (most significant first) cut to at most `max` edges without parting a shared weight
+ * (a convolution's: its edges' `Block.ties` id): weights are taken whole, most significant
+ * first, while their edges fit. A split makes a neuron an edge, so `max` bounds the new level
+ * as it does for any layer (a convolution's weight is an edge at every position).
  */
 export function wholeGroups(s: Structure, edges: readonly EdgeRef[], max = Number.POSITIVE_INFINITY): EdgeRef[] {
-  const taken = new Set<string>();
-  return edges.filter((r) => {
+  const keyOf = (r: EdgeRef) => {
     const ties = s.blocks[r.block]!.ties;
-    const key = ties ? `${r.block}:${ties[r.edge]}` : `${r.block}/${r.edge}`;
-    if (taken.has(key)) return true;
-    if (taken.size >= max) return false;
+    return ties ? `${r.block}:${ties[r.edge]}` : `${r.block}/${r.edge}`;
+  };
+  const listed = new Map<string, number>();
+  for (const r of edges) listed.set(keyOf(r), (listed.get(keyOf(r)) ?? 0) + 1);
+  // Weights in order of significance (their first edge's place), taken until the next does not fit.
+  const taken = new Set<string>();
+  let count = 0;
+  for (const key of listed.keys()) {
+    if (count + listed.get(key)! > max) break;
     taken.add(key);
-    return true;
-  });
+    count += listed.get(key)!;
+  }
+  return edges.filter((r) => taken.has(keyOf(r)));
 }
 
 /**

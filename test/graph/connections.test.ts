@@ -274,11 +274,17 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     const rng = new Random(12);
     const train = data(rng, 192, 36, 3, 0, 1);
     await net.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 2, edgeStatistics: true });
-    const picked = await net.selectEdgesToSplit(1, { threshold: 0.3, maxToReplace: 3 });
+    // Whole shared weights (every edge of each), as many as fit in maxToReplace edges.
+    const picked = await net.selectEdgesToSplit(1, { threshold: 0.3, maxToReplace: 100 });
     const block = net.structure.blocks[0]!;
     const weights = new Set(picked.map((r) => block.ties![r.edge]));
-    expect(weights.size).toBe(3); // maxToReplace counts shared weights, each with all of its edges
+    expect(weights.size).toBe(3);
     expect(picked.length).toBe(block.ties!.filter((t) => weights.has(t)).length);
+    expect(picked.length).toBeLessThanOrEqual(100);
+    const more = await net.selectEdgesToSplit(1, { threshold: 0.3 });
+    const next = block.ties!.filter((t) => t === block.ties![more[picked.length]!.edge]).length;
+    expect(picked.length + next).toBeGreaterThan(100); // the next weight would not have fit
+    expect(more.slice(0, picked.length)).toEqual(picked);
     const probe = data(rng, 40, 36, 3, 0, 1);
     const before = await net.predict(probe);
     const split = await net.splitEdges(1, picked, {}, probe);
