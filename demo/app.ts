@@ -271,7 +271,7 @@ async function start(): Promise<void> {
       epoch: (r, net) => onEpoch({ ...r, epoch: r.epoch + offset }, net, data, () => session === current),
       expand: (e) => {
         newestLevels.add(e.level);
-        addEvent('expand', e.epoch + offset, `split ${e.edgesSplit} edges → ${e.neuronsAdded} new neurons; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
+        addEvent('expand', e.epoch + offset, `split ${e.edgesSplit} edges${e.sharedWeightsSplit === undefined ? '' : ` (${e.sharedWeightsSplit} shared weights)`} → ${e.neuronsAdded} new neurons; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
       },
       prune: (e) => addEvent('prune', e.epoch + offset, `pruned ${e.edgesRemoved} edges; parameters ${e.parametersBefore} → ${e.parametersAfter}`, e.parametersBefore, e.parametersAfter),
     });
