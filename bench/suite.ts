@@ -1,12 +1,13 @@
 // The benchmark's workloads in order, alternating senn and TensorFlow.js (when given) in
 // rounds so that drifts of a shared, noisy machine fall on both. Runs in the page and in Node.
-import { classificationDataset, type Runtime } from '../src/index.js';
+import { classificationDataset, convolutionConnections, type Runtime } from '../src/index.js';
 import { expandLikeReference, fmaProbe, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
 
 /** TensorFlow.js's side of the comparable workloads (its WebGPU backend, or its WebAssembly one). */
 export interface Peer {
   matmul(n: number, reps: number): Promise<Measured>;
-  trainSteps(sizes: number[], x: Float32Array, labels: Uint32Array, steps: number, reps: number): Promise<Measured>;
+  /** An MLP of `sizes`, or `'cnn'`: the suite's two convolutions (see bench/tfjs.ts). */
+  trainSteps(sizes: number[] | 'cnn', x: Float32Array, labels: Uint32Array, steps: number, reps: number): Promise<Measured>;
   inference(sizes: number[], x: Float32Array, rows: number, reps: number): Promise<Measured>;
 }
 
@@ -92,6 +93,8 @@ export async function runSuite(
     tfjs: ((p: Peer) => Promise<Measured>) | null,
     extra: (r: WorkloadResult, beside: Measured | null) => void = () => {},
     beside: (() => Promise<Measured>) | null = null,
+    /** Whether TensorFlow.js on the CPU runs it too (default yes). */
+    cpuRuns?: boolean,
   ) {
     o.log(`${name}…`);
     const mine: Measured[] = [];
@@ -102,7 +105,8 @@ export async function runSuite(
       mine.push(await senn());
       if (beside) besides.push(await beside());
       if (tfjs && peer) theirs.push(await tfjs(peer));
-      if (tfjs && o.cpu) cpu.push(await tfjs(o.cpu.peer));
+      const onCpu = tfjs && o.cpu && (cpuRuns ?? true) ? await tfjs(o.cpu.peer) : null;
+      if (onCpu) cpu.push(onCpu);
     }
     const s = merge(mine);
     const result: WorkloadResult = { name, sennMs: s.median, senn: s };
@@ -153,6 +157,28 @@ export async function runSuite(
         if (r.tfjsWasmMs) r.tfjsWasmSamplesPerSecond = 256 / (r.tfjsWasmMs / 1000);
         r.note = 'batch 256, softmax cross-entropy, Adam; ms per step';
       },
+    );
+    net.destroy();
+  }
+
+  {
+    // Two convolutions (shared weights), as `senn train --conv 5,2,8,2 --conv 3,2,16,1` builds them.
+    const first = convolutionConnections({ width: 28, height: 28, kernel: 5, stride: 2, padding: 2, filters: 8 });
+    const second = convolutionConnections({ width: 14, height: 14, channels: 8, kernel: 3, stride: 2, padding: 1, filters: 16 });
+    const net = rt.createNetwork({ sizes: [784, first.size, second.size, 10], seed: 0, connections: [first, second] });
+    await compare(
+      `train step CNN 784-conv5x5x8/2-conv3x3x16/2-10 (${net.parameterCount} params)`,
+      () => sennTrainSteps(net, data, 2 * stepScale, per, 1),
+      (p) => p.trainSteps('cnn', floats, mnist.labels, 2 * stepScale, per),
+      (r) => {
+        r.sennSamplesPerSecond = 256 / (r.sennMs / 1000);
+        if (r.tfjsMs) r.tfjsSamplesPerSecond = 256 / (r.tfjsMs / 1000);
+        if (r.tfjsWasmMs) r.tfjsWasmSamplesPerSecond = 256 / (r.tfjsWasmMs / 1000);
+        r.note = 'batch 256, softmax cross-entropy, Adam; ms per step; senn runs the convolutions as shared-weight sparse blocks';
+      },
+      null,
+      // TF.js 4.22's WebAssembly backend has no Conv2DBackpropFilter kernel: it cannot train this.
+      false,
     );
     net.destroy();
   }
