@@ -1,7 +1,7 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
 import { csrInOrder } from './csr.js';
-import { type Block, type BlockSpec, type LevelSpec, levelSpec, Structure, storageIndex } from './structure.js';
+import { type Block, type BlockSpec, type LevelSpec, levelSpec, Structure, storageIndex, tieCounts } from './structure.js';
 
 /** An edge of a structure: a block id and an edge id (CSR position) within it. */
 export interface EdgeRef {
@@ -156,14 +156,8 @@ export function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string):
  * the first one listed in part.
  */
 function checkWholeGroups(b: Block, listed: Uint8Array, what: string): void {
-  const ties = b.ties!;
-  const size = new Map<number, number>();
-  const taken = new Map<number, number>();
-  for (let e = 0; e < ties.length; e++) {
-    size.set(ties[e]!, (size.get(ties[e]!) ?? 0) + 1);
-    if (listed[e]) taken.set(ties[e]!, (taken.get(ties[e]!) ?? 0) + 1);
-  }
-  for (const [tie, n] of taken) {
+  const size = tieCounts(b.ties!);
+  for (const [tie, n] of tieCounts(b.ties!, (e) => listed[e] === 1)) {
     if (n !== size.get(tie)) {
       throw new ShapeError(`${what}: block ${b.id} (${b.src} → ${b.dst}) shares weight ${tie} among ${size.get(tie)} edges, and ${n} of them are listed: a shared weight is ${what === 'split' ? 'split' : 'removed'} with all of its edges`);
     }

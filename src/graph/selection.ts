@@ -6,7 +6,7 @@ import type { KernelCache } from '../kernels/kernel.js';
 import { AGGREGATIONS, type Aggregation, METRICS, type Metric, scoreBlock, scoreBounds, selectScores } from '../kernels/score.js';
 import type { EdgeRef } from './growth.js';
 import type { BlockEdgeStatistics } from './networkTypes.js';
-import { type Block, blockFloats, isMasked, type Structure, storageIndex } from './structure.js';
+import { type Block, blockFloats, isMasked, type Structure, storageIndex, tieCounts } from './structure.js';
 
 /** How edges are scored. */
 export interface ScoreOptions {
@@ -239,11 +239,19 @@ export function wholeGroups(s: Structure, edges: readonly EdgeRef[], max = Numbe
  * all kept): a prune removes a shared weight whole or not at all.
  */
 export function completeGroups(s: Structure, edges: readonly EdgeRef[]): EdgeRef[] {
-  const listed = new Map<string, number>();
-  const key = (r: EdgeRef) => `${r.block}:${s.blocks[r.block]!.ties![r.edge]}`;
-  for (const r of edges) if (s.blocks[r.block]!.ties) listed.set(key(r), (listed.get(key(r)) ?? 0) + 1);
-  if (listed.size === 0) return [...edges];
-  const size = new Map<string, number>();
-  for (const b of s.blocks) if (b.ties) for (const t of b.ties) size.set(`${b.id}:${t}`, (size.get(`${b.id}:${t}`) ?? 0) + 1);
-  return edges.filter((r) => !s.blocks[r.block]!.ties || listed.get(key(r)) === size.get(key(r)));
+  // Per block sharing weights: its listed edges, then the weights listed with all of theirs.
+  const listed = new Map<number, Uint8Array>();
+  for (const r of edges) {
+    const ties = s.blocks[r.block]!.ties;
+    if (!ties) continue;
+    if (!listed.has(r.block)) listed.set(r.block, new Uint8Array(ties.length));
+    listed.get(r.block)![r.edge] = 1;
+  }
+  const whole = new Map<number, Set<number>>();
+  for (const [block, marks] of listed) {
+    const ties = s.blocks[block]!.ties!;
+    const all = tieCounts(ties);
+    whole.set(block, new Set([...tieCounts(ties, (e) => marks[e] === 1)].filter(([tie, n]) => n === all.get(tie)).map(([tie]) => tie)));
+  }
+  return edges.filter((r) => !whole.has(r.block) || whole.get(r.block)!.has(s.blocks[r.block]!.ties![r.edge]!));
 }

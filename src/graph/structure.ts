@@ -354,6 +354,13 @@ export class Structure {
   }
 }
 
+/** How many edges carry each shared-weight id of `ties` (only the edges `include` accepts, if given). */
+export function tieCounts(ties: ArrayLike<number>, include?: (edge: number) => boolean): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (let e = 0; e < ties.length; e++) if (!include || include(e)) counts.set(ties[e]!, (counts.get(ties[e]!) ?? 0) + 1);
+  return counts;
+}
+
 /** Group the slots of every block's and level's shared values (see {@link TieGroups}). */
 function collectTieGroups(s: Structure): TieGroups | null {
   const lists: number[][] = [];

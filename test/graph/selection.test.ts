@@ -6,7 +6,10 @@ import { normaliseRef, selectRef } from '../../src/reference/score.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 import { fusedTail } from '../../src/graph/fusion.js';
-import { storageIndex } from '../../src/graph/structure.js';
+import { Structure, storageIndex } from '../../src/graph/structure.js';
+import { convolutionConnections } from '../../src/graph/connections.js';
+import { buildCsr } from '../../src/graph/csr.js';
+import { completeGroups, wholeGroups } from '../../src/graph/selection.js';
 import type { Network } from '../../src/graph/network.js';
 import { rowParts } from '../../src/data/gpuDataset.js';
 import { collectStatistics } from '../../src/train/loop.js';
@@ -182,5 +185,29 @@ describe('edge statistics and selection', () => {
     await expect(net.selectEdgesToSplit(2, { threshold: 0.5, maxToReplace: 0 })).rejects.toThrow(ConfigError);
     await expect(net.scoreEdges(2, { metric: 'magic' as never })).rejects.toThrow(ConfigError);
     net.destroy();
+  });
+});
+
+describe('shared weights in selections (a convolution: each weight an edge at every position)', () => {
+  // 3×3 image, 2×2 windows, 2 filters: 4 positions; weight 0 is filter 0's top-left entry, on 4 edges.
+  const conv = convolutionConnections({ width: 3, height: 3, kernel: 2, filters: 2 });
+  const built = buildCsr(conv.size, 9, conv.destinations, conv.sources);
+  const ties = new Uint32Array(conv.ties.length);
+  conv.ties.forEach((t, k) => (ties[built.idOf[k]!] = t));
+  const s = Structure.chain([9, conv.size, 2], ['relu', 'identity'], undefined, [{ topology: built.block, ties, biasTies: conv.biasTies }]);
+  const edgesOf = (tie: number) => Array.from(ties.keys()).filter((e) => ties[e] === tie).map((edge) => ({ block: 0, edge }));
+  const plain = { block: 1, edge: 0 };
+
+  it('completeGroups keeps a weight only with all of its edges, and every unshared edge', () => {
+    expect(completeGroups(s, [...edgesOf(0), plain])).toEqual([...edgesOf(0), plain]);
+    expect(completeGroups(s, [...edgesOf(0).slice(1), ...edgesOf(3), plain])).toEqual([...edgesOf(3), plain]);
+  });
+
+  it('wholeGroups takes weights whole, in order, while their edges fit in max', () => {
+    const listed = [...edgesOf(5), ...edgesOf(2), plain];
+    expect(wholeGroups(s, listed, 8)).toEqual([...edgesOf(5), ...edgesOf(2)]);
+    expect(wholeGroups(s, listed, 7)).toEqual(edgesOf(5)); // the second weight's 4 edges do not fit
+    expect(wholeGroups(s, listed, 3)).toEqual([]);
+    expect(wholeGroups(s, listed)).toEqual(listed);
   });
 });
