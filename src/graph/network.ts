@@ -11,7 +11,7 @@ import { OptimizerState } from '../train/optimizerState.js';
 import { type Classification, classify } from '../train/classify.js';
 import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
-import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, translateEdges } from './growth.js';
+import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, type SplitStep, translateEdges } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges, completeGroups, wholeGroups } from './selection.js';
 import { BlockBuffers, type TieBuffers } from './blockBuffers.js';
@@ -346,15 +346,17 @@ export class Network implements Trainable {
     const old = this.current;
     const before = old.parameterCount;
     // A level a convolution feeds splits its shared weights as shared weights (sharedSplit.ts).
-    const plan = old.blocksInto(target).some((b) => b.ties) ? planSharedSplit : planSplit;
-    const step = plan(old, target, edges, {
+    const splitOptions = {
       random: this.random,
       epsilon: options.epsilon,
       fullyConnected: options.fullyConnected,
       exact: options.exact,
       neuronsPerEdge: options.neuronsPerEdge,
       knotSpacing: options.knotSpacing,
-    });
+    };
+    const step: SplitStep & { sharedWeights?: number } = old.blocksInto(target).some((b) => b.ties)
+      ? planSharedSplit(old, target, edges, splitOptions)
+      : planSplit(old, target, edges, splitOptions);
     const outputsBefore = probe ? await predict(this, probe) : null;
     await this.applyStep(step, options.resetOptimizer ?? false);
     const split = { level: step.level, target };
@@ -375,7 +377,7 @@ export class Network implements Trainable {
     return {
       level: step.level,
       edgesSplit: edges.length,
-      ...(plan === planSharedSplit ? { sharedWeightsSplit: new Set(edges.map((r) => `${r.block}:${old.blocks[r.block]!.ties![r.edge]}`)).size } : {}),
+      ...(step.sharedWeights === undefined ? {} : { sharedWeightsSplit: step.sharedWeights }),
       neuronsAdded: this.current.level(step.level).size,
       parametersBefore: before,
       parametersAfter: this.current.parameterCount,
@@ -468,7 +470,6 @@ export class Network implements Trainable {
   ties(): TieBuffers | null {
     return this.blockBuffers.ties(this.current);
   }
-
 
   /** @internal used by the training loop. */
   optimizerFor(name: OptimizerName): OptimizerState {

@@ -25,6 +25,12 @@ export function convolutionFilters(biasTies: ArrayLike<number>): number | null {
   return biasTies.length % filters === 0 ? filters : null;
 }
 
+/** What a split of shared weights produced, beyond {@link SplitStep}. */
+export interface SharedSplitStep extends SplitStep {
+  /** The shared weights split (each with all of its edges). */
+  sharedWeights: number;
+}
+
 /** One shared weight being split: where its edges are, by the position of their destination. */
 interface SplitWeight {
   block: Block;
@@ -48,7 +54,7 @@ interface SplitWeight {
  * and the function is kept up to the ε terms where the sources are non-negative. The split
  * weights' edges are removed.
  */
-export function planSharedSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SplitStep {
+export function planSharedSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SharedSplitStep {
   const targetLevel = s.level(target);
   if (selected.length === 0) throw new ShapeError('no edges selected to split');
   if (options.fullyConnected || options.exact === true || (options.neuronsPerEdge ?? 1) !== 1) {
@@ -185,5 +191,5 @@ export function planSharedSplit(s: Structure, target: number, selected: readonly
     out.fill[n] = isOwn ? 0 : shared(tie);
     out.epsilon[n] = isOwn ? 0 : 1;
   }
-  return Object.assign(assemble(s, levels, [...keptEdges(s, removed), ...inBlocks, out]), { level: newId });
+  return Object.assign(assemble(s, levels, [...keptEdges(s, removed), ...inBlocks, out]), { level: newId, sharedWeights: splits.length });
 }

@@ -86,8 +86,8 @@ export interface Block {
   readonly rowOf: Int32Array | null;
   /**
    * Shared-weight id of each edge (by edge id): edges with the same id hold one weight (a
-   * convolution's kernel entry at every position), or absent. Such a block's edges are
-   * split and pruned whole, all of its edges at once (see `planSharedSplit` in sharedSplit.ts).
+   * convolution's kernel entry at every position), or absent. A shared weight is split or
+   * pruned whole, all of its edges at once (see `planSharedSplit` in sharedSplit.ts).
    */
   readonly ties?: Uint32Array;
 }
