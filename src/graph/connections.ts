@@ -119,6 +119,52 @@ export function convolutionConnections(spec: LocalConnectionsSpec): ConvolutionC
   return windowEdges(spec, 'convolutionConnections');
 }
 
+/** An image level's shape and the windows a max-pooling level takes from it. */
+export interface PoolConnectionsSpec {
+  /** The input image's width and height in pixels. */
+  width: number;
+  height: number;
+  /** Values a pixel (default 1): each channel is pooled on its own. Neurons pixel by pixel, channels innermost, as {@link LocalConnectionsSpec}. */
+  channels?: number;
+  /** Side of the square window (default 2). */
+  kernel?: number;
+  /** Pixels between neighbouring windows (default: the kernel, windows that do not overlap). */
+  stride?: number;
+  /** Pixels around the image that windows may reach past its edges (default 0); such a window takes the largest of the pixels it covers. */
+  padding?: number;
+}
+
+/** A max-pooling level's windows and its shape (`pool: 'max'`: see {@link Connections.pool}). */
+export interface PoolConnections extends LocalConnections {
+  pool: 'max';
+}
+
+/**
+ * Max pooling's windows over an image level: each channel of each `kernel × kernel` window
+ * (by default 2×2, stride 2) is one neuron of the level fed, which takes the largest of the
+ * window's values (no weights, no bias; the level's activation applies to it). An entry of
+ * `NetworkSpec.connections`; the level it feeds is laid out as its input, `outHeight ×
+ * outWidth × channels`, so convolutions and pooling stack.
+ */
+export function maxPoolConnections(spec: PoolConnectionsSpec): PoolConnections {
+  const kernel = spec.kernel ?? 2;
+  const channels = spec.channels ?? 1;
+  // One "filter" a channel, reading only its own channel of the window.
+  const windows = windowEdges({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, 'maxPoolConnections');
+  if (!Number.isInteger(channels) || channels < 1) throw new ConfigError(`maxPoolConnections: channels must be a positive integer, got ${channels}`);
+  const edges = windows.sources.length;
+  const sources = new Uint32Array(edges * channels);
+  const destinations = new Uint32Array(edges * channels);
+  for (let e = 0; e < edges; e++) {
+    for (let c = 0; c < channels; c++) {
+      sources[e * channels + c] = windows.sources[e]! * channels + c;
+      destinations[e * channels + c] = windows.destinations[e]! * channels + c;
+    }
+  }
+  const { outWidth, outHeight } = windows;
+  return { sources, destinations, size: outWidth * outHeight * channels, outWidth, outHeight, pool: 'max' };
+}
+
 /**
  * Each of the `inputs × outputs` possible edges of a block with probability `density`, drawn
  * with `seed`; an output neuron that drew none gets one edge from a source drawn uniformly,

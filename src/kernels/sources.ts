@@ -5,13 +5,14 @@ import graph from '../../shaders/graph.wgsl';
 import loss from '../../shaders/loss.wgsl';
 import narrow from '../../shaders/narrow.wgsl';
 import optimizer from '../../shaders/optimizer.wgsl';
+import pool from '../../shaders/pool.wgsl';
 import rewrite from '../../shaders/rewrite.wgsl';
 import score from '../../shaders/score.wgsl';
 import sparse from '../../shaders/sparse.wgsl';
 import tie from '../../shaders/tie.wgsl';
 
 /** The WGSL source of each kernel family, by file name under `shaders/`. */
-export const SHADERS = { dense, gather, graph, loss, narrow, optimizer, rewrite, score, sparse, tie } as const;
+export const SHADERS = { dense, gather, graph, loss, narrow, optimizer, pool, rewrite, score, sparse, tie } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
 export type ShaderFamily = keyof typeof SHADERS;
@@ -23,6 +24,6 @@ export const PRELUDES = {
 
 /** The kernel-spec fields of a built-in family: file name, source and prelude. */
 export function family(name: ShaderFamily): { file: string; source: string; prelude?: { file: string; source: string } } {
-  const usesActivation = name === 'dense' || name === 'sparse' || name === 'graph' || name === 'narrow';
+  const usesActivation = name === 'dense' || name === 'sparse' || name === 'graph' || name === 'narrow' || name === 'pool';
   return { file: `shaders/${name}.wgsl`, source: SHADERS[name], ...(usesActivation ? { prelude: PRELUDES.activation } : {}) };
 }

@@ -9,3 +9,4 @@ export * from './graph.js';
 export * from './rewrite.js';
 export * from './score.js';
 export * from './tie.js';
+export * from './pool.js';

@@ -1,0 +1,55 @@
+import type { Activation } from './activation.js';
+import { activationCode } from './activation.js';
+import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import type { CsrBuffers } from './sparse.js';
+import { family } from './sources.js';
+
+/** Batch rows an invocation of the pooling kernels takes (shaders/pool.wgsl). */
+const POOL_ROWS = 4;
+
+function poolGroups(rows: number, neurons: number): [number, number, number] {
+  return [Math.ceil(rows / (8 * POOL_ROWS)), Math.ceil(neurons / 8), 1];
+}
+
+/**
+ * Max pooling's forward (shaders/pool.wgsl `max_pool`): `out[r, i]` = act(the largest
+ * `input[r, j]` over window i's sources j), and `argmax[r, i]` = that source (the first in edge
+ * order on a tie), for {@link maxPoolGrad}. `windows` are the block's edges (each window at
+ * least one); `input` rows × src, `out` rows × dst f32, `argmax` rows × dst u32.
+ */
+export async function maxPool(
+  rec: Recorder,
+  a: { rows: number; windows: CsrBuffers; input: BindingResource; out: BindingResource; argmax: BindingResource; activation?: Activation },
+): Promise<Dispatch> {
+  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'max_pool', constants: { ACT: activationCode(a.activation ?? 'identity') } });
+  const w = a.windows;
+  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, input: a.input, out: a.out, argmax: a.argmax };
+  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, w.dst));
+}
+
+/**
+ * Max pooling's input gradient (shaders/pool.wgsl `max_pool_grad`): each source j gets the
+ * gradient of every window whose maximum it held (`argmax`, as {@link maxPool} left it),
+ * times act'(`aux`) (`aux` the source level's activations, `activation` its activation), added
+ * to what `out` holds when `accumulate`. `grad` rows × dst, `out` and `aux` rows × src.
+ */
+export async function maxPoolGrad(
+  rec: Recorder,
+  a: {
+    rows: number;
+    windows: CsrBuffers;
+    argmax: BindingResource;
+    grad: BindingResource;
+    aux: BindingResource;
+    activation: Activation;
+    out: BindingResource;
+    accumulate?: boolean;
+  },
+): Promise<Dispatch> {
+  const constants = { ACT: activationCode(a.activation), ACCUMULATE: a.accumulate ?? false };
+  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'max_pool_grad', constants });
+  const w = a.windows;
+  const bindings = { src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax: a.argmax, grad: a.grad, aux: a.aux, out: a.out };
+  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, w.src));
+}
