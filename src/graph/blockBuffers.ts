@@ -4,7 +4,7 @@ import { uploadStorage } from '../gpu/upload.js';
 import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { activeSources } from './csr.js';
-import { ACTIVE_ROWS_BELOW, type Block, blockFloats, isMasked, type Structure, storageIndex, type TieGroups } from './structure.js';
+import { ACTIVE_ROWS_BELOW, type Block, blockFloats, isMasked, type Level, type Structure, storageIndex, type TieGroups } from './structure.js';
 
 /** A structure's {@link TieGroups} uploaded: `count` groups, their offsets and slots. */
 export interface TieBuffers {
@@ -23,6 +23,7 @@ export class BlockBuffers {
   private readonly csrs = new Map<Block, CsrBuffers>();
   private readonly masks = new Map<Block, GPUBuffer>();
   private readonly activeRowLists = new Map<Block, ActiveRows | null>();
+  private readonly poolCsrs = new Map<Level, CsrBuffers>();
   private tieBuffers: TieBuffers | null | undefined;
 
   constructor(private readonly gpu: GpuContext) {
@@ -41,6 +42,18 @@ export class BlockBuffers {
       const device = this.gpu.device;
       buffers = csrBuffers(block.topology, (name, values) => uploadStorage(device, this.owner, `block${block.id}.${name}`, values).buffer);
       this.csrs.set(block, buffers);
+    }
+    return buffers;
+  }
+
+  /** GPU index buffers of a pooling level's windows (see {@link Level.pool}). */
+  poolWindows(level: Level): CsrBuffers {
+    let buffers = this.poolCsrs.get(level);
+    if (!buffers) {
+      if (!level.pool) throw new Error(`level ${level.id} does not pool`);
+      const device = this.gpu.device;
+      buffers = csrBuffers(level.pool.topology, (name, values) => uploadStorage(device, this.owner, `pool${level.id}.${name}`, values).buffer);
+      this.poolCsrs.set(level, buffers);
     }
     return buffers;
   }
@@ -91,6 +104,7 @@ export class BlockBuffers {
     this.csrs.clear();
     this.masks.clear();
     this.activeRowLists.clear();
+    this.poolCsrs.clear();
     this.tieBuffers = undefined;
   }
 

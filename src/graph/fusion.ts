@@ -64,7 +64,8 @@ export function fusedTail(s: Structure): FusedTail | null {
     // dispatches a step instead of 15, and their pipelines to compile). A dense block into the
     // output level stays a block of its own: its products are the dense kernels' best case.
     const walkable = (b: Block) => b.form === 'sparse' || b.dst !== s.output.id;
-    if (level.size > FUSE_MAX_LEVEL || !out.every(walkable) || edges + added > FUSE_MAX_EDGES) break;
+    // A pooling level is not a sum of edges: it runs its own kernels, and the tail stops there.
+    if (level.pool || level.size > FUSE_MAX_LEVEL || !out.every(walkable) || edges + added > FUSE_MAX_EDGES) break;
     inTail.add(level.id);
     edges += added;
   }
@@ -76,7 +77,8 @@ export function fusedTail(s: Structure): FusedTail | null {
   const feeders = new Set<number>();
   const fedEdges = (b: Block) => (b.form === 'sparse' ? b.topology.srcOf.length : 0);
   for (const level of s.levels) {
-    if (level.role !== 'hidden' || inTail.has(level.id) || level.size > FUSE_MAX_LEVEL) continue;
+    // Not a pooling level: its kernel would read and write the feeders' arenas where it pools another feeder.
+    if (level.role !== 'hidden' || level.pool || inTail.has(level.id) || level.size > FUSE_MAX_LEVEL) continue;
     const toTail = into.filter((b) => b.src === level.id);
     const added = toTail.reduce((n, b) => n + fedEdges(b), 0);
     const denseIntoHidden = toTail.some((b) => b.form !== 'sparse' && b.dst !== s.output.id);

@@ -243,7 +243,7 @@ export function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlo
     lists.push(p);
   }
   for (const l of levels) {
-    if (l.role !== 'input' && !specs.some((b) => b.dst === l.id)) throw new ShapeError(`level ${l.id} would be left without incoming edges`);
+    if (l.role !== 'input' && !l.pool && !specs.some((b) => b.dst === l.id)) throw new ShapeError(`level ${l.id} would be left without incoming edges`);
   }
   const next = new Structure(levels, specs, old.denseFrom);
   const source = new Uint32Array(next.floats);
@@ -277,7 +277,7 @@ export function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlo
     epsilonBlocks.fill(id, blockStart, epsilonCount);
   });
   for (const l of next.levels) {
-    if (l.role === 'input') continue;
+    if (l.biasOffset < 0) continue; // the inputs, a pooling level: no biases
     const before = old.levels.find((o) => o.id === l.id);
     for (let i = 0; i < l.size; i++) source[l.biasOffset + i] = before ? before.biasOffset + i : NEW_VALUE;
     const biases = before ? undefined : newBiases?.get(l.id);

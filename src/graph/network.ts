@@ -16,7 +16,7 @@ import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges, completeGroups, wholeGroups } from './selection.js';
 import { BlockBuffers, type TieBuffers } from './blockBuffers.js';
 import { checkLayerWeights, layersOf, unflatten } from './layers.js';
-import { type Block, checkParameterValues, Structure } from './structure.js';
+import { type Block, checkParameterValues, type Level, Structure } from './structure.js';
 import { initialParameters } from './initialise.js';
 
 // The public shapes live beside the class; importers of this module see them here too.
@@ -88,7 +88,8 @@ export class Network implements Trainable {
       const expandable = checkExpandable(spec);
       const connections = checkConnections(spec, expandable);
       const blockEdges = (i: number) => connections[i]?.topology.srcOf.length ?? spec.sizes[i]! * spec.sizes[i + 1]!;
-      const count = spec.sizes.reduce((n, size, i) => (i === 0 ? n : n + blockEdges(i - 1) + size), 0);
+      // A pooling level holds no parameters.
+      const count = spec.sizes.reduce((n, size, i) => (i === 0 || connections[i - 1]?.pool ? n : n + blockEdges(i - 1) + size), 0);
       const most = maxParameters(runtime.gpu);
       if (count > most) {
         throw new AdapterLimitError(`a ${spec.sizes.join('-')} network has ${count} parameters; this adapter's buffers hold at most ${most} (three floats of edge statistics a parameter in one buffer)`);
@@ -464,6 +465,11 @@ export class Network implements Trainable {
   /** @internal GPU index buffers of a sparse block, uploaded on first use. */
   csr(block: Block): CsrBuffers {
     return this.blockBuffers.csr(block);
+  }
+
+  /** @internal GPU index buffers of a pooling level's windows, uploaded on first use. */
+  poolWindows(level: Level): CsrBuffers {
+    return this.blockBuffers.poolWindows(level);
   }
 
   /** @internal The groups of shared values (a convolution's), uploaded on first use; null when none are shared. */

@@ -56,10 +56,23 @@ export interface Level {
   readonly size: number;
   readonly activation: Activation;
   readonly role: 'input' | 'hidden' | 'output';
-  /** Offset (floats) of this level's biases in the parameter buffer; −1 for the input level. */
+  /** Offset (floats) of this level's biases in the parameter buffer; −1 for the input level and a pooling level. */
   readonly biasOffset: number;
   /** Shared-bias id of each neuron (neurons with the same id share one bias: a convolution's filter), or absent. */
   readonly biasTies?: Uint32Array;
+  /** A max-pooling level's windows (no blocks feed it, it has no biases), or absent. */
+  readonly pool?: PoolWindows;
+}
+
+/**
+ * A max-pooling level's windows over an earlier hidden level (`source`): neuron i of the level
+ * takes the largest value of its sources in `topology` (edges by destination, each window at
+ * least one), then its activation. The windows are not weights: no block holds them, nothing
+ * trains, splits or prunes them; shaders/pool.wgsl runs them.
+ */
+export interface PoolWindows {
+  readonly source: number;
+  readonly topology: CsrBlock;
 }
 
 /** How a block's weights are stored: a dense src × dst matrix, or CSR by destination. */
@@ -183,6 +196,8 @@ export interface BlockSpec {
 /** A block's starting edges in a chain (see `NetworkSpec.connections`), with the values they share. */
 export interface StartingBlock {
   topology: CsrBlock;
+  /** The edges are max-pooling windows: the level fed is a pooling level (see {@link PoolWindows}), not a block. */
+  pool?: 'max';
   /** See {@link Block.ties}. */
   ties?: Uint32Array;
   /** Shared-bias ids of the level the block feeds (see {@link Level.biasTies}). */
@@ -197,11 +212,13 @@ export interface LevelSpec {
   role: Level['role'];
   /** See {@link Level.biasTies}. */
   biasTies?: Uint32Array;
+  /** See {@link Level.pool}. */
+  pool?: PoolWindows;
 }
 
-/** A level's spec as growth rebuilds it: the same level (ties included) at a new offset. */
+/** A level's spec as growth rebuilds it: the same level (ties and pooling windows included) at a new offset. */
 export function levelSpec(l: Level): LevelSpec {
-  return { id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.biasTies ? { biasTies: l.biasTies } : {}) };
+  return { id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.biasTies ? { biasTies: l.biasTies } : {}), ...(l.pool ? { pool: l.pool } : {}) };
 }
 
 /**
@@ -270,8 +287,9 @@ export class Structure {
       return { id, src: b.src, dst: b.dst, form, topology: b.topology, weightOffset, rows, rowOf, ...(b.ties ? { ties: b.ties } : {}) };
     });
     this.levels = levels.map((l) => {
-      if (l.biasTies && (l.role === 'input' || l.biasTies.length !== l.size)) throw new ShapeError(`level ${l.id}: shared-bias ids need a ${l.role === 'input' ? 'level with biases' : `list of ${l.size}`}`);
-      if (l.role === 'input') return { ...l, biasOffset: -1 };
+      if (l.biasTies && (l.role === 'input' || l.pool || l.biasTies.length !== l.size)) throw new ShapeError(`level ${l.id}: shared-bias ids need a ${l.role === 'input' || l.pool ? 'level with biases' : `list of ${l.size}`}`);
+      if (l.pool) checkPool(l, levels, position, laidBlocks);
+      if (l.role === 'input' || l.pool) return { ...l, biasOffset: -1 };
       const biasOffset = at;
       at = align(at + l.size);
       return { ...l, biasOffset };
@@ -285,17 +303,22 @@ export class Structure {
    * edges (and shared values) of `starts[i]` where given (stored dense or CSR by their density).
    */
   static chain(sizes: readonly number[], activations: readonly Activation[], denseFrom = DENSE_FROM, starts: readonly (StartingBlock | null)[] = []): Structure {
-    const levels: LevelSpec[] = sizes.map((size, i) => ({
-      id: i,
-      size,
-      activation: i === 0 ? 'identity' : activations[i - 1]!,
-      role: i === 0 ? 'input' : i === sizes.length - 1 ? 'output' : 'hidden',
-      ...(i > 0 && starts[i - 1]?.biasTies ? { biasTies: starts[i - 1]!.biasTies! } : {}),
-    }));
-    const blocks: BlockSpec[] = sizes.slice(1).map((dst, i) => {
+    const levels: LevelSpec[] = sizes.map((size, i) => {
+      const fed = i > 0 ? starts[i - 1] : null;
+      return {
+        id: i,
+        size,
+        activation: i === 0 ? 'identity' : activations[i - 1]!,
+        role: i === 0 ? 'input' : i === sizes.length - 1 ? 'output' : 'hidden',
+        ...(fed?.biasTies ? { biasTies: fed.biasTies } : {}),
+        ...(fed?.pool ? { pool: { source: i - 1, topology: fed.topology } } : {}),
+      };
+    });
+    const blocks: BlockSpec[] = [];
+    sizes.slice(1).forEach((dst, i) => {
       const given = starts[i];
-      if (!given) return { src: i, dst: i + 1, topology: completeBlock(dst, sizes[i]!), form: 'dense' };
-      return { src: i, dst: i + 1, topology: given.topology, ...(given.ties ? { ties: given.ties } : {}) };
+      if (!given) blocks.push({ src: i, dst: i + 1, topology: completeBlock(dst, sizes[i]!), form: 'dense' });
+      else if (!given.pool) blocks.push({ src: i, dst: i + 1, topology: given.topology, ...(given.ties ? { ties: given.ties } : {}) });
     });
     return new Structure(levels, blocks, denseFrom);
   }
@@ -327,7 +350,7 @@ export class Structure {
 
   /** Slots that hold a parameter's value: live edges plus biases (a shared value in each of its slots). */
   get valueCount(): number {
-    return this.edgeCount + this.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : l.size), 0);
+    return this.edgeCount + this.levels.reduce((n, l) => n + (l.biasOffset < 0 ? 0 : l.size), 0);
   }
 
   private tieCache: TieGroups | null | undefined;
@@ -352,6 +375,23 @@ export class Structure {
   get sizes(): number[] {
     return this.levels.map((l) => l.size);
   }
+}
+
+/**
+ * Throw unless pooling level `l` reads an earlier hidden level through windows of its sizes,
+ * each at least one source, and no block feeds it.
+ */
+function checkPool(l: LevelSpec, levels: readonly LevelSpec[], position: ReadonlyMap<number, number>, blocks: readonly Block[]): void {
+  const { source, topology } = l.pool!;
+  const from = position.get(source);
+  const where = `pooling level ${l.id}`;
+  if (l.role !== 'hidden') throw new ShapeError(`${where}: a pooling level must be hidden (the ${l.role} level cannot pool)`);
+  if (from === undefined || from >= position.get(l.id)!) throw new ShapeError(`${where} pools level ${source}, which is not an earlier level`);
+  if (levels[from]!.role !== 'hidden') throw new ShapeError(`${where} pools the ${levels[from]!.role} level; pool a hidden level (pool the inputs before training instead)`);
+  if (topology.src !== levels[from]!.size || topology.dst !== l.size) throw new ShapeError(`${where}: windows are ${topology.src}×${topology.dst}, levels are ${levels[from]!.size}×${l.size}`);
+  for (let i = 0; i < topology.dst; i++) if (topology.dstPtr[i + 1] === topology.dstPtr[i]) throw new ShapeError(`${where}: neuron ${i} has an empty window`);
+  const fed = blocks.find((b) => b.dst === l.id);
+  if (fed) throw new ShapeError(`${where} is fed by block ${fed.src} → ${fed.dst}; a pooling level takes nothing but its windows`);
 }
 
 /** How many edges carry each shared-weight id of `ties` (only the edges `include` accepts, if given). */

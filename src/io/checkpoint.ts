@@ -3,7 +3,7 @@ import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
-import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, Structure, storageIndex, unequalTies } from '../graph/structure.js';
+import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, type PoolWindows, Structure, storageIndex, unequalTies } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor } from './safetensors.js';
@@ -23,8 +23,11 @@ import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor 
  * convolution's): `blocks.N.ties` (I32, each edge's shared-weight id, in the order of the
  * block's weights) and `levels.ID.biasTies` (I32, each neuron's shared-bias id), flagged in
  * the graph (`sharedWeights`, `sharedBiases`); a file without them is written as version 3.
+ * Version 5 adds max-pooling levels: the level's windows as `levels.ID.poolSrc` and
+ * `levels.ID.poolDst` (I32, source and destination of each window edge), no bias tensor, and
+ * in the graph `pool: { source, edges }`; a file without pooling keeps its earlier version.
  */
-export const CHECKPOINT_VERSION = 4;
+export const CHECKPOINT_VERSION = 5;
 
 /**
  * Where each value of a checkpoint's parameter order lives in the buffer layout of `s`:
@@ -45,7 +48,7 @@ function layoutIndex(
     for (let v = 0; v < b.topology.srcOf.length; v++) index[k++] = at(b, idOf ? idOf[v]! : v);
   });
   s.levels.forEach((l, i) => {
-    if (l.role === 'input') return;
+    if (l.role === 'input' || l.pool) return;
     for (let v = 0; v < l.size; v++) index[k++] = biasAt(i) + v;
   });
   return index;
@@ -75,8 +78,13 @@ function version1Index(s: Structure, idOfs: readonly (Uint32Array | null)[]): { 
   return { index, floats: Math.max(at, PARAMETER_ALIGN) };
 }
 
-/** A level as the graph JSON holds it: its shared biases (`levels.ID.biasTies`) counted, by distinct id. */
-type LevelJson = Omit<LevelSpec, 'biasTies'> & { sharedBiases?: number };
+/**
+ * A level as a checkpoint's header describes it: its shared biases (`levels.ID.biasTies`)
+ * counted by distinct id, and a pooling level's source and window edges (`levels.ID.poolSrc`,
+ * `levels.ID.poolDst`) counted.
+ */
+export type CheckpointLevel = Omit<LevelSpec, 'biasTies' | 'pool'> & { sharedBiases?: number; pool?: { source: number; edges: number } };
+type LevelJson = CheckpointLevel;
 
 interface GraphJson {
   format: 'senn-checkpoint';
@@ -123,10 +131,16 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     if (b.ties) tensors[`blocks.${i}.ties`] = { dtype: 'I32', shape: [b.ties.length], data: Int32Array.from(b.ties) };
   });
   for (const l of s.levels) {
-    if (l.role !== 'input') tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
+    if (l.biasOffset >= 0) tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
     if (l.biasTies) tensors[`levels.${l.id}.biasTies`] = { dtype: 'I32', shape: [l.size], data: Int32Array.from(l.biasTies) };
+    if (l.pool) {
+      const windows = l.pool.topology;
+      tensors[`levels.${l.id}.poolSrc`] = { dtype: 'I32', shape: [windows.srcOf.length], data: Int32Array.from(windows.srcOf) };
+      tensors[`levels.${l.id}.poolDst`] = { dtype: 'I32', shape: [windows.srcOf.length], data: Int32Array.from(windows.dstOf) };
+    }
   }
   const shares = s.tieGroups !== null;
+  const pools = s.levels.some((l) => l.pool);
   if (state.optimizer) {
     // Matrices in order, edge lists in CSR order (as their src / dst tensors are written).
     const index = layoutIndex(s, s.blocks.map(() => null));
@@ -137,9 +151,17 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
   }
   const graph: GraphJson = {
     format: 'senn-checkpoint',
-    // Shared values need version 4 (an earlier build would train them apart); files without any stay readable by those builds.
-    version: shares ? CHECKPOINT_VERSION : 3,
-    levels: s.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.biasTies ? { sharedBiases: distinct(l.biasTies) } : {}) })),
+    // Pooling needs version 5 and shared values 4 (an earlier build would read the windows as
+    // weights, or train shared values apart); files without either stay readable by earlier builds.
+    version: pools ? CHECKPOINT_VERSION : shares ? 4 : 3,
+    levels: s.levels.map((l) => ({
+      id: l.id,
+      size: l.size,
+      activation: l.activation,
+      role: l.role,
+      ...(l.biasTies ? { sharedBiases: distinct(l.biasTies) } : {}),
+      ...(l.pool ? { pool: { source: l.pool.source, edges: l.pool.topology.srcOf.length } } : {}),
+    })),
     blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: asMatrix(b) ? 'dense' : 'sparse', edges: b.topology.srcOf.length, ...(b.ties ? { sharedWeights: distinct(b.ties) } : {}) })),
     expandable: state.expandable,
     seed: state.seed,
@@ -224,11 +246,13 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   if (!Array.isArray(g.levels) || g.levels.length < 2 || !Array.isArray(g.blocks) || g.blocks.length < 1) throw new CheckpointError('checkpoint graph has no levels or blocks');
   let neurons = 0;
   for (const l of g.levels) {
-    const badShare = l.sharedBiases !== undefined && (!isInt(l.sharedBiases, 1) || l.sharedBiases > l.size || l.role === 'input');
-    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role) || badShare) {
+    const badShare = l.sharedBiases !== undefined && (!isInt(l.sharedBiases, 1) || l.sharedBiases > l.size || l.role === 'input' || l.pool !== undefined);
+    const badPool = l.pool !== undefined && (typeof l.pool !== 'object' || l.pool === null || !isInt(l.pool.source) || !isInt(l.pool.edges, 1) || l.role !== 'hidden');
+    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role) || badShare || badPool) {
       throw new CheckpointError(`checkpoint level ${JSON.stringify(l)} is malformed`);
     }
-    neurons += l.size;
+    // A pooling level holds no biases.
+    if (!l.pool) neurons += l.size;
   }
   const ids = new Set(g.levels.map((l) => l.id));
   if (ids.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
@@ -242,6 +266,8 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   // Refuse before allocating anything the adapter could not hold.
   if (neurons + edges > maxFloats) throw new AdapterLimitError(`checkpoint has ${neurons + edges} parameters; this adapter's buffers hold at most ${maxFloats} floats`);
   if (!Array.isArray(g.expandable) || !g.expandable.every((i) => isInt(i))) throw new CheckpointError('checkpoint expandable levels are malformed');
+  const pooled = g.expandable.find((id) => g.levels!.some((l) => l.id === id && l.pool));
+  if (pooled !== undefined) throw new CheckpointError(`checkpoint lists pooling level ${pooled} as expandable`);
   if (g.optimizer !== null && (typeof g.optimizer !== 'object' || !OPTIMIZERS.includes(g.optimizer!.name) || !isInt(g.optimizer!.step))) {
     throw new CheckpointError('checkpoint optimizer state is malformed');
   }
@@ -252,8 +278,8 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
 export interface CheckpointSummary {
   /** The checkpoint format's version (1 to {@link CHECKPOINT_VERSION}). */
   version: number;
-  /** Levels in evaluation order, inputs first. */
-  levels: LevelSpec[];
+  /** Levels in evaluation order, inputs first (a pooling level with its source and window edges). */
+  levels: Omit<CheckpointLevel, 'sharedBiases'>[];
   /**
    * Connection blocks between level ids, with their edge counts and how the file holds their
    * weights: a complete block as a matrix, any other as an edge list (a runtime then stores
@@ -278,10 +304,10 @@ export interface CheckpointSummary {
  */
 export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
   const g = graphOf(safetensorsMetadata(bytes), Number.POSITIVE_INFINITY);
-  const biases = g.levels.reduce((n, l) => n + (l.role === 'input' ? 0 : (l.sharedBiases ?? l.size)), 0);
+  const biases = g.levels.reduce((n, l) => n + (l.role === 'input' || l.pool ? 0 : (l.sharedBiases ?? l.size)), 0);
   return {
     version: g.version,
-    levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role })),
+    levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.pool ? { pool: { source: l.pool.source, edges: l.pool.edges } } : {}) })),
     blocks: g.blocks.map((b) => ({ src: b.src, dst: b.dst, edges: b.edges, file: b.form === 'dense' ? 'matrix' : 'edge list', ...(b.sharedWeights ? { sharedWeights: b.sharedWeights } : {}) })),
     expandable: g.expandable,
     parameters: g.blocks.reduce((n, b) => n + (b.sharedWeights ?? b.edges), biases),
@@ -310,6 +336,20 @@ function sharedIds(tensors: Map<string, Tensor>, name: string, count: number | u
   }
   if (distinct(ties) !== count) throw new CheckpointError(`tensor ${name} holds ${distinct(ties)} distinct ids; the graph says ${count}`);
   return { ties };
+}
+
+/** A pooling level's windows from its `poolSrc` / `poolDst` tensors (ranges and duplicates checked by buildCsr). */
+function poolWindows(tensors: Map<string, Tensor>, l: CheckpointLevel, pool: { source: number; edges: number }, sizes: ReadonlyMap<number, number>): PoolWindows {
+  const sourceSize = sizes.get(pool.source);
+  if (sourceSize === undefined) throw new CheckpointError(`checkpoint pooling level ${l.id} pools unknown level ${pool.source}`);
+  const s = tensor(tensors, `levels.${l.id}.poolSrc`, 'I32', pool.edges);
+  const d = tensor(tensors, `levels.${l.id}.poolDst`, 'I32', pool.edges);
+  try {
+    return { source: pool.source, topology: buildCsr(l.size, sourceSize, d, s).block };
+  } catch (error) {
+    if (error instanceof SennError) throw new CheckpointError(`checkpoint pooling level ${l.id}'s windows over level ${pool.source}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Birth steps must be whole steps the optimizer has taken (0 … step). */
@@ -346,9 +386,9 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       return { src: b.src, dst: b.dst, topology: block, ...sharedIds(tensors, `blocks.${i}.ties`, b.sharedWeights, b.edges, idOf) };
     });
     const levels: LevelSpec[] = g.levels.map((l) => {
-      const { sharedBiases, ...level } = l;
+      const { sharedBiases, pool, ...level } = l;
       const shared = sharedIds(tensors, `levels.${l.id}.biasTies`, sharedBiases, l.size, null);
-      return { ...level, ...(shared.ties ? { biasTies: shared.ties } : {}) };
+      return { ...level, ...(shared.ties ? { biasTies: shared.ties } : {}), ...(pool ? { pool: poolWindows(tensors, l, pool, sizes) } : {}) };
     });
     const denseFrom = typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1 ? g.denseFrom : DENSE_FROM;
     const structure = new Structure(levels, specs, denseFrom);
@@ -366,7 +406,8 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       else for (let k = 0; k < w.length; k++) params[b.weightOffset + storageIndex(b, idOfs[i]![k]!)] = w[k]!;
     });
     for (const l of structure.levels) {
-      if (l.role !== 'input') params.set(tensor(tensors, `levels.${l.id}.bias`, 'F32', l.size), l.biasOffset);
+      if (l.biasOffset >= 0) params.set(tensor(tensors, `levels.${l.id}.bias`, 'F32', l.size), l.biasOffset);
+      else if (tensors.has(`levels.${l.id}.bias`)) throw new CheckpointError(`checkpoint has tensor levels.${l.id}.bias but level ${l.id} has no biases`);
     }
     for (const v of params) if (!Number.isFinite(v)) throw new CheckpointError('checkpoint weights contain NaN or infinity');
     const untied = unequalTies(structure, params);

@@ -209,14 +209,18 @@ const negativeFeatures = new WeakMap<Dataset, boolean>();
 
 /**
  * Ids of the levels whose values can be negative: the input level when `train` has a negative
- * feature, and the levels whose activation is identity or tanh (ReLU and sigmoid are not).
+ * feature, and the levels whose activation is identity or tanh (ReLU and sigmoid are not),
+ * except a pooling level with identity over a level that cannot be (a max of non-negative values).
  */
 export function signedLevels(s: Structure, train: Dataset): number[] {
   let negative = negativeFeatures.get(train);
   if (negative === undefined) negativeFeatures.set(train, (negative = hasNegativeFeatures(train)));
-  return s.levels
-    .filter((l) => (l.role === 'input' ? negative : l.activation === 'identity' || l.activation === 'tanh'))
-    .map((l) => l.id);
+  const signed = new Set<number>();
+  for (const l of s.levels) {
+    const own = l.role === 'input' ? negative : l.activation === 'tanh' || (l.activation === 'identity' && (!l.pool || signed.has(l.pool.source)));
+    if (own) signed.add(l.id);
+  }
+  return [...signed];
 }
 
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */

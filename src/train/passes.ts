@@ -8,6 +8,7 @@ import { loss } from '../kernels/loss.js';
 import { accumulateStatistics } from '../kernels/score.js';
 import { tieGradients } from '../kernels/tie.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
+import { maxPool, maxPoolGrad } from '../kernels/pool.js';
 import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, edgeGradParts32, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
@@ -27,6 +28,8 @@ export interface GraphView {
   activeRows(block: Block): ActiveRows | null;
   /** The groups of values that share one parameter (a convolution's), or null. */
   ties(): TieBuffers | null;
+  /** GPU index buffers of a pooling level's windows. */
+  poolWindows(level: Level): CsrBuffers;
 }
 
 /** Ascending indices (u32, on the GPU) of the rows of a block's weight matrix that hold edges. */
@@ -65,6 +68,10 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
   const s = net.structure;
   const out: Promise<Dispatch>[] = [];
   for (const level of s.levels.slice(1)) {
+    if (level.pool) {
+      const windows = net.poolWindows(level);
+      out.push(maxPool(rec, { rows, windows, input: ws.activation(level.pool.source), out: ws.activation(level.id), argmax: ws.argmax(level.id), activation: level.activation }));
+    }
     const fused = ws.inTail(level.id);
     const blocks = s.blocksInto(level.id).filter((b) => !ws.inTail(b.src) && !ws.fed(b));
     for (const [k, b] of blocks.entries()) {
@@ -254,7 +261,17 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         if (byParts) out.push(edgeGradParts(rec, { rows, block: net.csr(b), partials: ws.edgeParts.buffer, wgrad }));
       }
     }
-    if (!ws.inTail(level.id)) out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
+    if (level.pool) {
+      // Each window's gradient to the source that held its maximum.
+      const source = s.level(level.pool.source);
+      const accumulate = assigned.has(source.id);
+      assigned.add(source.id);
+      const windows = net.poolWindows(level);
+      const aux = ws.activation(source.id);
+      out.push(maxPoolGrad(rec, { rows, windows, argmax: ws.argmax(level.id), grad: dz, aux, activation: source.activation, out: ws.gradient(source.id), accumulate }));
+    } else if (!ws.inTail(level.id)) {
+      out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
+    }
   };
   // The output level's blocks from outside the tail first: they need only the loss's gradient,
   // and they write the gradients of the tail's feeders that the graph backward then adds to.

@@ -106,6 +106,8 @@ export class Workspace {
    * blocks take turns, so one buffer serves the largest; a 16-byte placeholder where there is none.
    */
   readonly weightBySource: OwnedBuffer;
+  /** Each pooling level's winners (rows × size u32: the source each maximum came from), by level id. */
+  private readonly poolArgmax = new Map<number, BufferSlice>();
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
@@ -150,6 +152,9 @@ export class Workspace {
       if (inArenas.has(level.id)) continue;
       this.activations.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.activation`, maxRows * level.size * 4)));
       this.gradients.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4)));
+    }
+    for (const level of structure.levels) {
+      if (level.pool) this.poolArgmax.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.argmax`, maxRows * level.size * 4)));
     }
     this.tail = tail ? this.tailArenas(device, owner, tail) : null;
     const partsFloats = (b: Block) => edgePartFloats(maxRows, b.topology.srcOf.length);
@@ -255,6 +260,11 @@ export class Workspace {
   /** Level `id`'s gradient as f32 columns, where a block {@link readsColumns} it; else undefined. */
   gradientColumnsOf(id: number): FloatColumns | undefined {
     return this.gradientColumns.get(id);
+  }
+
+  /** Where pooling level `id`'s maxima came from, for its backward pass (see shaders/pool.wgsl). */
+  argmax(id: number): BufferSlice {
+    return this.poolArgmax.get(id)!;
   }
 
   /** Gradient w.r.t. the pre-activations of level `id`. */

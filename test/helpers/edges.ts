@@ -1,7 +1,22 @@
 import type { Random } from '../../src/data/random.js';
+import { parameterSlots, type Structure } from '../../src/graph/structure.js';
 
 /** A random set of `count` distinct edges in a dst × src block, as parallel endpoint arrays. */
 export function randomEdges(rng: Random, dst: number, src: number, count: number): { d: number[]; s: number[] } {
   const chosen = rng.permutation(dst * src).subarray(0, count);
   return { d: Array.from(chosen, (k) => Math.floor(k / src)), s: Array.from(chosen, (k) => k % src) };
+}
+
+/**
+ * A network's free values as slots of its parameter buffer: each shared value's slots (its
+ * first slot in `first`), then each unshared value's one slot.
+ */
+export function freeValues(s: Structure): { first: number[]; slotsOf: number[][] } {
+  const groups = s.tieGroups;
+  const slotsOf: number[][] = [];
+  const grouped = new Set(groups?.members ?? []);
+  for (let g = 0; g < (groups?.count ?? 0); g++) slotsOf.push(Array.from(groups!.members.subarray(groups!.start[g], groups!.start[g + 1])));
+  const slots = parameterSlots(s);
+  for (let i = 0; i < slots.length; i++) if (slots[i] && !grouped.has(i)) slotsOf.push([i]);
+  return { first: slotsOf.map((list) => list[0]!), slotsOf };
 }

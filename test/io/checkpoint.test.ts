@@ -62,8 +62,8 @@ describe('checkpoints', () => {
     expect(summary.parameters).toBe(net.parameterCount);
     expect(summary.optimizer?.name).toBe('adam');
     expect(summary.history).toEqual(net.history);
-    // Without shared values a file is format 3, which builds before shared values read too.
-    expect([summary.version, summary.run]).toEqual([CHECKPOINT_VERSION - 1, null]);
+    // Without shared values or pooling a file is format 3, which builds before them read too.
+    expect([summary.version, summary.run]).toEqual([3, null]);
     expect(summary.expandable).toEqual(net.expandable);
     expect(() => describeCheckpoint(bytes.subarray(0, 20))).toThrow(CheckpointError);
     expect(() => describeCheckpoint(encodeSafetensors({}, { senn: '{"format":"senn-checkpoint","version":3,"levels":[]}' }))).toThrow('checkpoint graph has no levels or blocks');
@@ -197,7 +197,7 @@ describe('checkpoints', () => {
   it('is a safetensors file other tools can read', async () => {
     const { net, bytes } = await grownCheckpoint();
     const { tensors, metadata } = decodeSafetensors(bytes);
-    expect(JSON.parse(metadata.senn!).version).toBe(3); // format 4 only with shared values
+    expect(JSON.parse(metadata.senn!).version).toBe(3); // format 4 only with shared values, 5 with pooling
     const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     expect((8 + header) % 8).toBe(0);
     expect(tensors.get('blocks.0.weight')!.dtype).toBe('F32');
