@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { convolutionConnections, type LocalConnections, localConnections } from '../graph/connections.js';
+import { convolutionConnections, type LocalConnections, localConnections, maxPoolConnections } from '../graph/connections.js';
 
 /** Parse `784-96-10` into layer sizes. */
 export function parseArch(text: string): number[] {
@@ -22,10 +22,10 @@ export function parseExpandable(text: string, layers: number): number[] {
   return levels;
 }
 
-/** One `--local` or `--conv` option as given, in command-line order. */
+/** One `--local`, `--conv` or `--pool` option as given, in command-line order. */
 export interface WindowLayerArg {
-  /** `conv`: the windows share their weights (a convolution); `local`: each has its own. */
-  flag: 'local' | 'conv';
+  /** `conv`: the windows share their weights (a convolution); `local`: each has its own; `pool`: max pooling, no weights. */
+  flag: 'local' | 'conv' | 'pool';
   text: string;
 }
 
@@ -36,10 +36,27 @@ export interface WindowLayerArg {
  * pixels (MNIST's 28×28). `--conv`'s windows share their weights.
  */
 export function parseWindowLayer(arg: WindowLayerArg, features: number, image?: string): LocalConnections {
+  if (arg.flag === 'pool') return parsePoolLayer(arg.text, imageShape(arg, features, image));
   const [kernel, stride, filters, padding = 0, ...rest] = arg.text.split(',').map((s) => Number(s.trim()));
   if (rest.length > 0 || [kernel, stride, filters].some((v) => !Number.isInteger(v) || v! < 1) || !Number.isInteger(padding) || padding < 0) {
     throw new ConfigError(`--${arg.flag} must be KERNEL,STRIDE,FILTERS[,PADDING] (positive integers; padding from 0), like 6,2,4; got "${arg.text}"`);
   }
+  const { width, height, channels } = imageShape(arg, features, image);
+  const spec = { width, height, channels, kernel: kernel!, stride: stride!, filters: filters!, padding };
+  return arg.flag === 'conv' ? convolutionConnections(spec) : localConnections(spec);
+}
+
+/** `--pool K[,S[,P]]` over an image: K×K windows S apart (default K), P pixels of padding (default 0). */
+function parsePoolLayer(text: string, image: { width: number; height: number; channels: number }): LocalConnections {
+  const [kernel, stride = kernel, padding = 0, ...rest] = text.split(',').map((s) => Number(s.trim()));
+  if (rest.length > 0 || [kernel, stride].some((v) => !Number.isInteger(v) || v! < 1) || !Number.isInteger(padding) || padding < 0) {
+    throw new ConfigError(`--pool must be KERNEL[,STRIDE[,PADDING]] (positive integers; stride by default the kernel, padding from 0), like 2; got "${text}"`);
+  }
+  return maxPoolConnections({ ...image, kernel: kernel!, stride: stride!, padding });
+}
+
+/** The image a window layer reads: `--image`, or a square one-channel image of `features` pixels. */
+function imageShape(arg: WindowLayerArg, features: number, image?: string): { width: number; height: number; channels: number } {
   let shape: number[];
   if (image !== undefined) {
     shape = image.split('x').map(Number);
@@ -51,17 +68,18 @@ export function parseWindowLayer(arg: WindowLayerArg, features: number, image?: 
   }
   const [width, height, channels = 1] = shape as [number, number, number?];
   if (width * height * channels !== features) throw new ConfigError(`--image ${image}: ${width * height * channels} values, the data has ${features} inputs`);
-  const spec = { width, height, channels, kernel: kernel!, stride: stride!, filters: filters!, padding };
-  return arg.flag === 'conv' ? convolutionConnections(spec) : localConnections(spec);
+  return { width, height, channels };
 }
 
 /**
- * `--local` and `--conv` given once or more: window layers one after another in command-line
- * order, the first over the inputs (see {@link parseWindowLayer}), each next one over the
- * previous one's output, an image of its window positions with its filters as channels.
+ * `--local`, `--conv` and `--pool` given once or more: window layers one after another in
+ * command-line order, the first over the inputs (see {@link parseWindowLayer}), each next one
+ * over the previous one's output, an image of its window positions with its filters as
+ * channels. A pooling layer pools a layer before it, not the inputs.
  */
 export function parseWindowLayers(args: readonly WindowLayerArg[], features: number, image?: string): LocalConnections[] {
   const layers: LocalConnections[] = [];
+  if (args[0]?.flag === 'pool') throw new ConfigError(`--pool ${args[0].text} comes first: it pools a --conv or --local layer given before it, not the inputs`);
   for (const arg of args) {
     const last = layers.at(-1);
     layers.push(last ? parseWindowLayer(arg, last.size, `${last.outWidth}x${last.outHeight}x${last.size / (last.outWidth * last.outHeight)}`) : parseWindowLayer(arg, features, image));

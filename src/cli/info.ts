@@ -23,7 +23,8 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const position = new Map(s.levels.map((l, i) => [l.id, i]));
   const lines = [`${file}: senn checkpoint (format ${s.version}), ${count(s.parameters)} parameters`];
   lines.push(`architecture  ${s.levels.map((l) => l.size).join('-')}`);
-  lines.push(`levels        ${s.levels.map((l, i) => `L${i} ${l.size} ${l.role === 'input' ? 'inputs' : l.activation}${s.expandable.includes(l.id) ? ' (expandable)' : ''}`).join(', ')}`);
+  const kind = (l: CheckpointSummary['levels'][number]) => (l.role === 'input' ? 'inputs' : l.pool ? `max pool of L${position.get(l.pool.source)} (${count(l.pool.edges)} window edges), ${l.activation}` : l.activation);
+  lines.push(`levels        ${s.levels.map((l, i) => `L${i} ${l.size} ${kind(l)}${s.expandable.includes(l.id) ? ' (expandable)' : ''}`).join(', ')}`);
   lines.push(`blocks        ${s.blocks.length}, ${count(s.blocks.reduce((n, b) => n + b.edges, 0))} edges (weights)`);
   const sizeOf = (id: number) => s.levels[position.get(id)!]!.size;
   for (const b of [...s.blocks].sort((x, y) => position.get(x.dst)! - position.get(y.dst)! || position.get(x.src)! - position.get(y.src)!)) {

@@ -276,6 +276,18 @@ describe('senn command line', () => {
     const grownInfo = (await senn('info', path('grow-conv.senn'))).out;
     expect(grownInfo).toContain(`(format 4), ${grown.params} parameters`);
     expect(grownInfo.match(/sharing \d+ weights/g)!.length).toBeGreaterThanOrEqual(2);
+    // --pool: 2×2 max pooling of the convolution's 4×4×2 output (no parameters), the output growing after it.
+    const pooled = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--pool', '2', '--expand', '--epochs', '12', ...quick, '--lr', '0.03', '--json', path('pool.json'), '--save', path('pool.senn'));
+    expect(pooled.code, pooled.err).toBe(0);
+    expect(pooled.out).toContain('arch 16-32-8-2');
+    expect(Number(/test: .*accuracy ([\d.]+)%/.exec(pooled.out)![1])).toBeGreaterThan(90);
+    const poolJson = JSON.parse(readFileSync(path('pool.json'), 'utf8'));
+    expect(poolJson.epochs[0].params).toBe(18 + 2 + 8 * 2 + 2);
+    const poolInfo = (await senn('info', path('pool.senn'))).out;
+    expect(poolInfo).toContain(`(format 5), ${poolJson.params} parameters`);
+    expect(poolInfo).toContain('L2 8 max pool of L1 (32 window edges), relu');
+    const poolFirst = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--pool', '2', '--conv', '3,1,2,1');
+    expect([poolFirst.code, poolFirst.err]).toEqual([2, expect.stringContaining('--pool 2 comes first: it pools a --conv or --local layer given before it')]);
   }, 60_000);
 
   it('reads CSV files by column name, for classification and regression', async () => {

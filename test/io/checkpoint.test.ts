@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classificationDataset } from '../../src/data/dataset.js';
+import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
+import { convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
 import { Random } from '../../src/data/random.js';
 import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/errors.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
@@ -205,9 +206,26 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
-  it('holds all a forward pass needs: examples/numpy_forward.py computes the outputs from the file alone, as predict does', async () => {
+  /** Outputs of examples/numpy_forward.py for checkpoint `bytes` on the rows of `probe`. */
+  function numpyForward(bytes: Uint8Array, probe: Dataset): number[] {
     const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
     expect(python, 'python3 with numpy (bash scripts/setup.sh installs python3-numpy)').toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'senn-numpy-'));
+    try {
+      writeFileSync(join(dir, 'net.senn'), bytes);
+      // Each f32 printed as the shortest decimal that reads back as the same f32.
+      const f = probe.features;
+      const rows = Array.from({ length: probe.rows }, (_, r) => Array.from(probe.x.subarray(r * f, r * f + f), (v) => String(v)).join(','));
+      writeFileSync(join(dir, 'inputs.csv'), `${rows.join('\n')}\n`);
+      const run = spawnSync(python!, ['examples/numpy_forward.py', join(dir, 'net.senn'), join(dir, 'inputs.csv')], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      return run.stdout.trim().split('\n').flatMap((line) => line.split(',').map(Number));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('holds all a forward pass needs: examples/numpy_forward.py computes the outputs from the file alone, as predict does', async () => {
     // A tanh level beside the splits' ReLU levels (the example applies each level's activation
     // by its name); the 40 → 32 block stays complete (a matrix in the file: over 1,024 edges, it
     // stays dense), the others are edge lists.
@@ -225,24 +243,30 @@ describe('checkpoints', () => {
     const graph = describeCheckpoint(bytes);
     expect(new Set(graph.blocks.map((b) => b.file))).toEqual(new Set(['matrix', 'edge list']));
     expect(net.structure.levels.length).toBe(5);
-    const dir = mkdtempSync(join(tmpdir(), 'senn-numpy-'));
-    try {
-      const probe = wide(50);
-      writeFileSync(join(dir, 'net.senn'), bytes);
-      // Each f32 printed as the shortest decimal that reads back as the same f32.
-      const rows = Array.from({ length: probe.rows }, (_, r) => Array.from(probe.x.subarray(r * 40, r * 40 + 40), (v) => String(v)).join(','));
-      writeFileSync(join(dir, 'inputs.csv'), `${rows.join('\n')}\n`);
-      const run = spawnSync(python!, ['examples/numpy_forward.py', join(dir, 'net.senn'), join(dir, 'inputs.csv')], { encoding: 'utf8' });
-      expect(run.status, run.stderr).toBe(0);
-      const got = run.stdout.trim().split('\n').flatMap((line) => line.split(',').map(Number));
-      const err = relativeError(got, await net.predict(probe));
-      console.info(`numpy forward of a grown checkpoint (${net.structure.sizes.join('-')}) vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
-      expect(got).toHaveLength(probe.rows * 3);
-      expect(err.relative).toBeLessThanOrEqual(1e-5);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      net.destroy();
-    }
+    const probe = wide(50);
+    const got = numpyForward(bytes, probe);
+    const err = relativeError(got, await net.predict(probe));
+    console.info(`numpy forward of a grown checkpoint (${net.structure.sizes.join('-')}) vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(got).toHaveLength(probe.rows * 3);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    net.destroy();
+  });
+
+  it('examples/numpy_forward.py also runs a convolution with max pooling (shared weights in every slot, windows from the file)', async () => {
+    const rt = runtime();
+    const rng = new Random(5);
+    const conv = convolutionConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
+    const pool = maxPoolConnections({ width: 8, height: 8, channels: 3, kernel: 3, stride: 2, padding: 1 });
+    const images = (rows: number) => classificationDataset({ x: randomArray(rng, rows * 64, 0, 1), labels: Array.from({ length: rows }, () => rng.int(4)), features: 64, classes: 4 });
+    const net = rt.createNetwork({ sizes: [64, conv.size, pool.size, 4], seed: 3, connections: [conv, pool] });
+    await net.fit(images(64), { epochs: 1, batchSize: 32 });
+    const probe = images(30);
+    const got = numpyForward(await rt.saveNetwork(net), probe);
+    const err = relativeError(got, await net.predict(probe));
+    console.info(`numpy forward of a convolution with max pooling vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(got).toHaveLength(probe.rows * 4);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    net.destroy();
   });
 
   it('rejects truncated, corrupted, mismatched and oversized files with CheckpointError, allocating nothing', async () => {
