@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
+import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
@@ -94,24 +94,26 @@ function applyPreset(name: DemoDataset): void {
 
 /**
  * The demo's first layers over 28×28 images: locally connected (6×6 windows, 4 neurons each,
- * 576 neurons) or a convolution (5×5 windows padded by 2, 8 filters: 14×14×8 = 1,568 neurons
- * sharing 200 weights and 8 biases).
+ * 576 neurons), a convolution (5×5 windows padded by 2, 8 filters: 14×14×8 = 1,568 neurons
+ * sharing 200 weights and 8 biases), or a 3×3 convolution at every pixel (28×28×8 = 6,272
+ * neurons, 72 weights and 8 biases) and 2×2 max pooling (14×14×8 = 1,568).
  */
-const FIRST_LAYERS: Record<string, LocalConnections> = {
-  local: localConnections({ width: 28, height: 28, kernel: 6, stride: 2, filters: 4 }),
-  conv: convolutionConnections({ width: 28, height: 28, kernel: 5, stride: 2, padding: 2, filters: 8 }),
+const FIRST_LAYERS: Record<string, LocalConnections[]> = {
+  local: [localConnections({ width: 28, height: 28, kernel: 6, stride: 2, filters: 4 })],
+  conv: [convolutionConnections({ width: 28, height: 28, kernel: 5, stride: 2, padding: 2, filters: 8 })],
+  'conv-pool': [convolutionConnections({ width: 28, height: 28, kernel: 3, padding: 1, filters: 8 }), maxPoolConnections({ width: 28, height: 28, channels: 8 })],
 };
 
-/** The chosen first layer's connections, or undefined for a complete one. */
-const firstLayer = (): LocalConnections | undefined => FIRST_LAYERS[$<HTMLSelectElement>('firstLayer').value];
+/** The chosen first layers' connections, or undefined for a complete one. */
+const firstLayers = (): LocalConnections[] | undefined => FIRST_LAYERS[$<HTMLSelectElement>('firstLayer').value];
 
-/** With a locally connected or convolutional first layer the architecture is 784-N-10, fixed; else as typed. */
+/** With a locally connected or convolutional first layer the architecture is 784-N-10 (784-N-M-10 with pooling), fixed; else as typed. */
 function showFirstLayer(): void {
   if (opened) return;
-  const layer = firstLayer();
-  if (layer) input('arch').value = `784-${layer.size}-10`;
+  const layers = firstLayers();
+  if (layers) input('arch').value = ['784', ...layers.map((l) => l.size), '10'].join('-');
   else if (input('arch').disabled) input('arch').value = PRESETS[$<HTMLSelectElement>('dataset').value as DemoDataset].arch;
-  input('arch').disabled = Boolean(layer);
+  input('arch').disabled = Boolean(layers);
 }
 
 function qualityTitle(task: CsvTask): void {
@@ -208,7 +210,7 @@ function settings(data: DemoData): RunSettings {
       exactSplit: input('exactSplit').checked ? 'signed' : false,
       neuronsPerEdge: num('neuronsPerEdge'),
     },
-    ...(firstLayer() ? { firstLayer: firstLayer()! } : {}),
+    ...(firstLayers() ? { firstLayers: firstLayers()! } : {}),
   };
 }
 

@@ -12,8 +12,8 @@ export interface RunSettings {
   schedule: LrSchedule | null;
   seed: number;
   expansion: ExpansionOptions;
-  /** The first block's starting edges (a locally connected layer); absent: complete. */
-  firstLayer?: Connections;
+  /** The first blocks' starting edges (a locally connected layer, a convolution, its pooling); absent: complete. */
+  firstLayers?: Connections[];
 }
 
 export interface SessionEvents {
@@ -45,10 +45,11 @@ export class Session {
    * go on training (the session then owns it), else a new one of `s.sizes`.
    */
   async run(data: DemoData, s: RunSettings, opened?: Network): Promise<'finished' | 'stopped'> {
-    // Every layer may grow: the output (as the reference) and the hidden levels (a
-    // convolution's splitting its shared weights as shared weights).
-    const expandable = s.sizes.map((_, i) => i).slice(1);
-    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable, ...(s.firstLayer ? { connections: [s.firstLayer] } : {}) });
+    // Every layer may grow but a pooling one: the output (as the reference) and the hidden
+    // levels (a convolution's splitting its shared weights as shared weights).
+    const layers = s.firstLayers ?? [];
+    const expandable = s.sizes.map((_, i) => i).filter((i) => i > 0 && !layers[i - 1]?.pool);
+    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable, ...(layers.length ? { connections: layers } : {}) });
     this.net = net;
     this.running = true;
     // Once stopped, the epoch in progress still ends, but the page (reset) no longer shows it.

@@ -1,5 +1,6 @@
 // The network's graph drawn as columns of neurons (levels in evaluation order) joined by
-// their connection blocks; a block's stroke gets fainter as it gets sparser.
+// their connection blocks; a block's stroke gets fainter as it gets sparser. A max-pooling
+// level's windows are a dashed grey band labelled "max".
 import type { Structure } from '../src/index.js';
 
 const MAX_DOTS = 24;
@@ -20,27 +21,32 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
   // it does not cover one already written: a grown network has more blocks than its canvas has
   // room to label.
   const labels: { text: string; at: [number, number]; density: number }[] = [];
-  for (const b of structure.blocks) {
-    const from = column.get(b.src)!;
-    const to = column.get(b.dst)!;
-    const src = structure.level(b.src).size;
-    const dst = structure.level(b.dst).size;
-    const density = b.topology.srcOf.length / (src * dst);
+  const arc = (srcId: number, dstId: number, density: number, text: string, pooling: boolean) => {
+    const from = column.get(srcId)!;
+    const to = column.get(dstId)!;
     const x0 = x(from);
     const x1 = x(to);
     const mid = (top + bottom) / 2;
     // Neighbouring levels: a straight band; blocks that skip levels arc above them, higher
     // the more they skip (capped inside the canvas).
     const peak = to - from === 1 ? mid : Math.max(8, mid - 30 - (to - from - 2) * 14);
-    ctx.strokeStyle = `rgba(47, 111, 222, ${0.15 + 0.6 * density})`;
-    ctx.lineWidth = 1 + 5 * density;
+    ctx.strokeStyle = pooling ? 'rgba(91, 100, 117, 0.6)' : `rgba(47, 111, 222, ${0.15 + 0.6 * density})`;
+    ctx.lineWidth = pooling ? 2 : 1 + 5 * density;
+    ctx.setLineDash(pooling ? [4, 3] : []);
     ctx.beginPath();
     ctx.moveTo(x0, mid);
     ctx.bezierCurveTo(x0 + (x1 - x0) / 4, peak, x1 - (x1 - x0) / 4, peak, x1, mid);
     ctx.stroke();
+    ctx.setLineDash([]);
     const labelY = to - from === 1 ? mid + 14 : peak + (mid - peak) / 4 - 3;
-    labels.push({ text: `${(100 * density).toFixed(density < 0.1 ? 1 : 0)}%`, at: [(x0 + x1) / 2, labelY], density });
+    labels.push({ text, at: [(x0 + x1) / 2, labelY], density });
+  };
+  for (const b of structure.blocks) {
+    const density = b.topology.srcOf.length / (structure.level(b.src).size * structure.level(b.dst).size);
+    arc(b.src, b.dst, density, `${(100 * density).toFixed(density < 0.1 ? 1 : 0)}%`, false);
   }
+  // Pooling windows: labelled before any block's density (sorted first).
+  for (const l of levels) if (l.pool) arc(l.pool.source, l.id, 2, 'max', true);
 
   levels.forEach((l, i) => {
     const dots = dotsOf(l.size);
@@ -56,7 +62,7 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
     ctx.fillText(String(l.size), x(i), height - 18);
     ctx.fillStyle = '#5b6475';
     ctx.font = '10px system-ui';
-    ctx.fillText(l.role === 'hidden' ? (newest.has(l.id) ? 'grown' : 'hidden') : l.role, x(i), height - 5);
+    ctx.fillText(l.role === 'hidden' ? (newest.has(l.id) ? 'grown' : l.pool ? 'pool' : 'hidden') : l.role, x(i), height - 5);
   });
 
   ctx.fillStyle = '#5b6475';

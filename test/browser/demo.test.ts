@@ -263,6 +263,17 @@ describe('the demo page in headless Chromium', () => {
     await page.close();
   });
 
+  it('starts MNIST with a convolution and max pooling when asked (784-6272-1568-10: 72 shared weights, 8 shared biases, pooling without parameters)', async () => {
+    const { page, errors } = await openDemo();
+    await page.select('#dataset', 'mnist');
+    await trainFirstLayer(page, 'conv-pool', '784-6272-1568-10', 72 + 8 + 15_680 + 10);
+    // The pooling level's windows are no edges: the convolution's 6,272 × 9 less the padding's, and the output's.
+    expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/4 levels \(784 → 6272 → 1568 → 10\), 69,472 edges/);
+    await page.screenshot({ path: `${OUT}/mnist-conv-pool.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('fits the 2-D regression task with a cosine rate schedule and draws its predicted surface', async () => {
     const { page, errors } = await openDemo();
     await page.select('#dataset', 'regression');
