@@ -13,24 +13,29 @@
 //                  plus what out holds when ACCUMULATE (a level feeding several blocks):
 //                  the gradient w.r.t. the source level's pre-activations, routed to each
 //                  window's maximum as the forward chose it
+//   max_pool_grad_windows  the same where the windows partition the source level (every
+//                  source in exactly one window: pooling that neither overlaps nor leaves
+//                  pixels out), by window: each invocation loads its window's winners and
+//                  gradients once and writes every source of its window, where max_pool_grad
+//                  loads them once per source (2×2 windows: about a third of the loads)
 // ACT (activation.wgsl) is the pooling level's activation in max_pool and the source level's in
 // max_pool_grad.
 //
 // Bindings (group 0):
 //   @binding(0) params    : uniform Params { rows, dst, src }
-//   @binding(1) dst_ptr   : storage, read u32  dst + 1             (max_pool)
-//   @binding(2) src_of    : storage, read u32  edges               (max_pool)
+//   @binding(1) dst_ptr   : storage, read u32  dst + 1             (max_pool, max_pool_grad_windows)
+//   @binding(2) src_of    : storage, read u32  edges               (max_pool, max_pool_grad_windows)
 //   @binding(3) input     : storage, read      rows × src          (max_pool)
 //   @binding(4) out       : storage, rw        rows × dst (max_pool) or rows × src (max_pool_grad)
 //   @binding(5) argmax    : storage, rw u32    rows × dst          (max_pool writes, max_pool_grad reads)
 //   @binding(6) src_ptr   : storage, read u32  src + 1             (max_pool_grad)
 //   @binding(7) src_edges : storage, read u32  edges               (max_pool_grad)
 //   @binding(8) dst_of    : storage, read u32  edges               (max_pool_grad)
-//   @binding(9) grad      : storage, read      rows × dst          (max_pool_grad)
-//   @binding(10) aux      : storage, read      rows × src          (max_pool_grad: the source's activations)
+//   @binding(9) grad      : storage, read      rows × dst          (the grad entry points)
+//   @binding(10) aux      : storage, read      rows × src          (the grad entry points: the source's activations)
 //
-// Dispatch: workgroup 8×8; invocation x takes 4 batch rows, y one neuron (a window in max_pool,
-// a source in max_pool_grad); grid (ceil(rows / 32), ceil(neurons / 8), 1).
+// Dispatch: workgroup 8×8; invocation x takes 4 batch rows, y one neuron (a window in max_pool
+// and max_pool_grad_windows, a source in max_pool_grad); grid (ceil(rows / 32), ceil(neurons / 8), 1).
 
 override ACCUMULATE: bool = false;
 override ACT: u32 = 0u;
@@ -114,4 +119,25 @@ fn store_grad(r: u32, at: u32, value: f32) {
   var v = value * activate_grad(aux[at]);
   if (ACCUMULATE) { v = v + out[at]; }
   out[at] = v;
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn max_pool_grad_windows(@builtin(global_invocation_id) id: vec3<u32>) {
+  let r0 = id.x * 4u;
+  let i = id.y;
+  if (r0 >= params.rows || i >= params.dst) { return; }
+  let at = row_offsets(r0, params.dst) + vec4<u32>(i);
+  let winner = vec4<u32>(argmax[at.x], argmax[at.y], argmax[at.z], argmax[at.w]);
+  let g = vec4<f32>(grad[at.x], grad[at.y], grad[at.z], grad[at.w]);
+  let end = dst_ptr[i + 1u];
+  for (var e = dst_ptr[i]; e < end; e = e + 1u) {
+    let j = src_of[e];
+    // The same value a source gets in max_pool_grad: its one window's gradient where it won, else 0.
+    let sum = select(vec4<f32>(0.0), g, winner == vec4<u32>(j));
+    let o = row_offsets(r0, params.src) + vec4<u32>(j);
+    store_grad(r0, o.x, sum.x);
+    store_grad(r0 + 1u, o.y, sum.y);
+    store_grad(r0 + 2u, o.z, sum.z);
+    store_grad(r0 + 3u, o.w, sum.w);
+  }
 }

@@ -1,6 +1,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
 import { uploadStorage } from '../gpu/upload.js';
+import { type PoolBuffers, poolBuffers } from '../kernels/pool.js';
 import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { activeSources } from './csr.js';
@@ -23,7 +24,7 @@ export class BlockBuffers {
   private readonly csrs = new Map<Block, CsrBuffers>();
   private readonly masks = new Map<Block, GPUBuffer>();
   private readonly activeRowLists = new Map<Block, ActiveRows | null>();
-  private readonly poolCsrs = new Map<Level, CsrBuffers>();
+  private readonly poolCsrs = new Map<Level, PoolBuffers>();
   private tieBuffers: TieBuffers | null | undefined;
 
   constructor(private readonly gpu: GpuContext) {
@@ -47,12 +48,12 @@ export class BlockBuffers {
   }
 
   /** GPU index buffers of a pooling level's windows (see {@link Level.pool}). */
-  poolWindows(level: Level): CsrBuffers {
+  poolWindows(level: Level): PoolBuffers {
     let buffers = this.poolCsrs.get(level);
     if (!buffers) {
       if (!level.pool) throw new Error(`level ${level.id} does not pool`);
       const device = this.gpu.device;
-      buffers = csrBuffers(level.pool.topology, (name, values) => uploadStorage(device, this.owner, `pool${level.id}.${name}`, values).buffer);
+      buffers = poolBuffers(level.pool.topology, (name, values) => uploadStorage(device, this.owner, `pool${level.id}.${name}`, values).buffer);
       this.poolCsrs.set(level, buffers);
     }
     return buffers;

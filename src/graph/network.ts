@@ -9,6 +9,7 @@ import { collectStatistics, type Evaluation, evaluate, fit, gradients, predict, 
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import { OptimizerState } from '../train/optimizerState.js';
 import { type Classification, classify } from '../train/classify.js';
+import type { PoolBuffers } from '../kernels/pool.js';
 import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, type SplitStep, translateEdges } from './growth.js';
@@ -468,7 +469,7 @@ export class Network implements Trainable {
   }
 
   /** @internal GPU index buffers of a pooling level's windows, uploaded on first use. */
-  poolWindows(level: Level): CsrBuffers {
+  poolWindows(level: Level): PoolBuffers {
     return this.blockBuffers.poolWindows(level);
   }
 

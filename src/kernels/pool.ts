@@ -2,8 +2,26 @@ import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
-import type { CsrBuffers } from './sparse.js';
+import type { CsrBlock } from '../graph/csr.js';
+import { type CsrBuffers, csrBuffers } from './sparse.js';
 import { family } from './sources.js';
+
+/** A pooling level's windows on the GPU: a block's two edge orders, and whether they partition the sources. */
+export interface PoolBuffers extends CsrBuffers {
+  /** Every source is in exactly one window (see {@link partitions}). */
+  partition: boolean;
+}
+
+/** Whether every source of `windows` is in exactly one window: 2×2 pooling with stride 2 over an even image, say. */
+export function partitions(windows: CsrBlock): boolean {
+  for (let j = 0; j < windows.src; j++) if (windows.srcPtr[j + 1]! - windows.srcPtr[j]! !== 1) return false;
+  return true;
+}
+
+/** A pooling level's windows uploaded (`upload` as for {@link csrBuffers}). */
+export function poolBuffers(windows: CsrBlock, upload: (name: string, values: Uint32Array) => BindingResource): PoolBuffers {
+  return { ...csrBuffers(windows, upload), partition: partitions(windows) };
+}
 
 /** Batch rows an invocation of the pooling kernels takes (shaders/pool.wgsl). */
 const POOL_ROWS = 4;
@@ -20,7 +38,7 @@ function poolGroups(rows: number, neurons: number): [number, number, number] {
  */
 export async function maxPool(
   rec: Recorder,
-  a: { rows: number; windows: CsrBuffers; input: BindingResource; out: BindingResource; argmax: BindingResource; activation?: Activation },
+  a: { rows: number; windows: PoolBuffers; input: BindingResource; out: BindingResource; argmax: BindingResource; activation?: Activation },
 ): Promise<Dispatch> {
   const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'max_pool', constants: { ACT: activationCode(a.activation ?? 'identity') } });
   const w = a.windows;
@@ -32,13 +50,15 @@ export async function maxPool(
  * Max pooling's input gradient (shaders/pool.wgsl `max_pool_grad`): each source j gets the
  * gradient of every window whose maximum it held (`argmax`, as {@link maxPool} left it),
  * times act'(`aux`) (`aux` the source level's activations, `activation` its activation), added
- * to what `out` holds when `accumulate`. `grad` rows × dst, `out` and `aux` rows × src.
+ * to what `out` holds when `accumulate`. `grad` rows × dst, `out` and `aux` rows × src. Where
+ * the windows partition the sources ({@link partitions}) it runs window by window
+ * (`max_pool_grad_windows`), with the same values.
  */
 export async function maxPoolGrad(
   rec: Recorder,
   a: {
     rows: number;
-    windows: CsrBuffers;
+    windows: PoolBuffers;
     argmax: BindingResource;
     grad: BindingResource;
     aux: BindingResource;
@@ -48,8 +68,9 @@ export async function maxPoolGrad(
   },
 ): Promise<Dispatch> {
   const constants = { ACT: activationCode(a.activation), ACCUMULATE: a.accumulate ?? false };
-  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'max_pool_grad', constants });
   const w = a.windows;
-  const bindings = { src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax: a.argmax, grad: a.grad, aux: a.aux, out: a.out };
-  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, w.src));
+  const byWindow = w.partition;
+  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: byWindow ? 'max_pool_grad_windows' : 'max_pool_grad', constants });
+  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax: a.argmax, grad: a.grad, aux: a.aux, out: a.out };
+  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, byWindow ? w.dst : w.src));
 }

@@ -8,7 +8,7 @@ import { loss } from '../kernels/loss.js';
 import { accumulateStatistics } from '../kernels/score.js';
 import { tieGradients } from '../kernels/tie.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
-import { maxPool, maxPoolGrad } from '../kernels/pool.js';
+import { maxPool, maxPoolGrad, type PoolBuffers } from '../kernels/pool.js';
 import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, edgeGradParts32, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
@@ -29,7 +29,7 @@ export interface GraphView {
   /** The groups of values that share one parameter (a convolution's), or null. */
   ties(): TieBuffers | null;
   /** GPU index buffers of a pooling level's windows. */
-  poolWindows(level: Level): CsrBuffers;
+  poolWindows(level: Level): PoolBuffers;
 }
 
 /** Ascending indices (u32, on the GPU) of the rows of a block's weight matrix that hold edges. */

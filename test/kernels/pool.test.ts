@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { maxPoolConnections } from '../../src/graph/connections.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
-import { maxPool, maxPoolGrad } from '../../src/kernels/pool.js';
-import { csrBuffers } from '../../src/kernels/sparse.js';
+import { maxPool, maxPoolGrad, partitions, poolBuffers } from '../../src/kernels/pool.js';
 import { activate } from '../../src/reference/dense.js';
 import { maxPoolGradRef, maxPoolRef } from '../../src/reference/pool.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
@@ -17,7 +16,7 @@ function windowsOf(spec: Parameters<typeof maxPoolConnections>[0]): CsrBlock {
   return buildCsr(c.size, spec.width * spec.height * (spec.channels ?? 1), c.destinations, c.sources).block;
 }
 
-const upload = (block: CsrBlock) => csrBuffers(block, (_, values) => h.input(values));
+const upload = (block: CsrBlock) => poolBuffers(block, (_, values) => h.input(values));
 
 describe('max pooling kernels (shaders/pool.wgsl) against the CPU reference', () => {
   // 2×2 / 2 over 3 channels, overlapping 3×3 / 2 windows with padding (windows at the edges
@@ -43,15 +42,30 @@ describe('max pooling kernels (shaders/pool.wgsl) against the CPU reference', ()
 
       const grad = randomArray(rng, rows * windows.dst);
       const prior = randomArray(rng, rows * windows.src);
+      // Non-overlapping windows over an even image partition the sources: run by window too.
+      expect(csr.partition).toBe(spec.kernel === 2);
+      const ways = csr.partition ? [csr, { ...csr, partition: false }] : [csr];
       for (const accumulate of [false, true]) {
-        const dx = h.input(prior);
-        h.run(await maxPoolGrad(h.rec, { rows, windows: csr, argmax, grad: h.input(grad), aux: h.input(input), activation: 'relu', out: dx, accumulate }));
-        const routed = maxPoolGradRef(windows, want.argmax, grad, input, 'relu', rows);
-        const expected = accumulate ? routed.map((v, k) => v + prior[k]!) : routed;
-        report(`max_pool_grad (${name}${accumulate ? ', accumulating' : ''})`, relativeError(await h.read(dx, rows * windows.src), expected), 1e-6);
+        const results: Float32Array[] = [];
+        for (const way of ways) {
+          const dx = h.input(prior);
+          h.run(await maxPoolGrad(h.rec, { rows, windows: way, argmax, grad: h.input(grad), aux: h.input(input), activation: 'relu', out: dx, accumulate }));
+          results.push(await h.read(dx, rows * windows.src));
+          const routed = maxPoolGradRef(windows, want.argmax, grad, input, 'relu', rows);
+          const expected = accumulate ? routed.map((v, k) => v + prior[k]!) : routed;
+          report(`max_pool_grad${way.partition ? '_windows' : ''} (${name}${accumulate ? ', accumulating' : ''})`, relativeError(results.at(-1)!, expected), 1e-6);
+        }
+        // By window and by source: the same values bit for bit (one window a source, so one term).
+        if (results.length === 2) expect(results[0]).toEqual(results[1]);
       }
     });
   }
+
+  it('windows partition their sources only where every source is in exactly one', () => {
+    expect(partitions(windowsOf({ width: 4, height: 4, channels: 3 }))).toBe(true);
+    expect(partitions(windowsOf({ width: 5, height: 4 }))).toBe(false); // the fifth column is in no window
+    expect(partitions(windowsOf({ width: 4, height: 4, kernel: 2, stride: 1 }))).toBe(false); // overlapping
+  });
 
   it('the input gradient matches central differences of Σ c · pool(relu(z)) over the pre-activations z', async () => {
     const windows = windowsOf({ width: 5, height: 4, channels: 2, kernel: 2, stride: 1 });
