@@ -8,7 +8,7 @@ import { parameterSlots, storageIndex, unequalTies } from '../../src/graph/struc
 import { describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
-import { freeValues } from '../helpers/edges.js';
+import { freeValueGradients } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -211,18 +211,11 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     const rng = new Random(7);
     const probe = data(rng, 30, 36, 3);
     const forward = relativeError(await net.predict(probe), graphOutputRef(net.structure, params, probe.x, probe.rows));
-    const batch = data(rng, 8, 36, 3);
-    const grads = await net.parameterGradients(batch);
-    const { first, slotsOf } = freeValues(net.structure);
+    const { got, fd, grads, first, slotsOf } = await freeValueGradients(net, data(rng, 8, 36, 3));
     expect(first).toHaveLength(shared);
     // Every slot of a shared value holds the same gradient: the sum over its edges.
     expect(slotsOf.filter((list) => list.some((slot) => grads[slot] !== grads[list[0]!]))).toEqual([]);
-    const fd = centralDifferences((v) => {
-      const p = Float64Array.from(params);
-      slotsOf.forEach((list, k) => list.forEach((slot) => (p[slot] = v[k]!)));
-      return graphLossRef(net.structure, p, batch.x, batch.rows, { labels: batch.labels! });
-    }, first.map((i) => params[i]!));
-    const backward = relativeError(first.map((i) => grads[i]!), fd);
+    const backward = relativeError(got, fd);
     console.info(`convolution: forward vs CPU ${forward.relative.toExponential(2)} (tolerance 1e-5), shared gradients vs finite differences ${backward.relative.toExponential(2)} (tolerance 1e-3)`);
     expect(forward.relative).toBeLessThanOrEqual(1e-5);
     expect(backward.relative).toBeLessThanOrEqual(1e-3);
@@ -296,15 +289,8 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     const params = await net.getParameters();
     expect(unequalTies(s, params)).toBeNull();
     // Gradients of the grown network over its shared values, against finite differences.
-    const batch = data(rng, 6, 36, 3, 0, 1);
-    const grads = await net.parameterGradients(batch);
-    const { first, slotsOf } = freeValues(s);
-    const fd = centralDifferences((v) => {
-      const p = Float64Array.from(params);
-      slotsOf.forEach((list, k) => list.forEach((slot) => (p[slot] = v[k]!)));
-      return graphLossRef(s, p, batch.x, batch.rows, { labels: batch.labels! });
-    }, first.map((i) => params[i]!));
-    const backward = relativeError(first.map((i) => grads[i]!), fd);
+    const { got, fd } = await freeValueGradients(net, data(rng, 6, 36, 3, 0, 1));
+    const backward = relativeError(got, fd);
     console.info(`grown convolution: shared gradients vs finite differences ${backward.relative.toExponential(2)} (tolerance 1e-3)`);
     expect(backward.relative).toBeLessThanOrEqual(1e-3);
     // Training and the prune of the split's ε weights keep every shared value whole and equal.

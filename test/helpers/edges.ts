@@ -1,5 +1,9 @@
+import type { Dataset } from '../../src/data/dataset.js';
 import type { Random } from '../../src/data/random.js';
+import type { Network } from '../../src/graph/network.js';
 import { parameterSlots, type Structure } from '../../src/graph/structure.js';
+import { graphLossRef } from '../../src/reference/graph.js';
+import { centralDifferences } from './finiteDifference.js';
 
 /** A random set of `count` distinct edges in a dst × src block, as parallel endpoint arrays. */
 export function randomEdges(rng: Random, dst: number, src: number, count: number): { d: number[]; s: number[] } {
@@ -19,4 +23,21 @@ export function freeValues(s: Structure): { first: number[]; slotsOf: number[][]
   const slots = parameterSlots(s);
   for (let i = 0; i < slots.length; i++) if (slots[i] && !grouped.has(i)) slotsOf.push([i]);
   return { first: slotsOf.map((list) => list[0]!), slotsOf };
+}
+
+/**
+ * A classifier's gradients over its free values (see {@link freeValues}) for `batch`, beside
+ * central differences of the CPU reference's loss that move every slot of a value together.
+ */
+export async function freeValueGradients(net: Network, batch: Dataset): Promise<{ got: number[]; fd: Float64Array; grads: Float32Array } & ReturnType<typeof freeValues>> {
+  const s = net.structure;
+  const params = await net.getParameters();
+  const grads = await net.parameterGradients(batch);
+  const values = freeValues(s);
+  const fd = centralDifferences((v) => {
+    const p = Float64Array.from(params);
+    values.slotsOf.forEach((list, k) => list.forEach((slot) => (p[slot] = v[k]!)));
+    return graphLossRef(s, p, batch.x, batch.rows, { labels: batch.labels! });
+  }, values.first.map((i) => params[i]!));
+  return { got: values.first.map((i) => grads[i]!), fd, grads, ...values };
 }
