@@ -91,17 +91,14 @@ export function checkConnections(spec: NetworkSpec, expandable: readonly number[
   });
 }
 
-/** Throw unless connections entry `i` (`pool` set) can feed a pooling level (see `Connections.pool`). */
+/** Throw unless connections entry `i` (`pool` set) may feed a pooling level (see `Connections.pool`). */
 function checkPoolEntry(spec: NetworkSpec, i: number, c: Connections, where: string, expandable: readonly number[]): void {
   if (c.pool !== 'max') throw new ConfigError(`${where}: pool must be 'max', got ${JSON.stringify(c.pool)}`);
   if (c.ties !== undefined || c.biasTies !== undefined) throw new ConfigError(`${where}: pooling windows have no weights or biases to share`);
   if (i === 0) throw new ConfigError(`${where}: a pooling level must pool a hidden level, not the inputs (pool the data before training instead)`);
   if (i + 1 === spec.sizes.length - 1) throw new ConfigError(`${where}: the output level cannot be a pooling level (add a layer after it)`);
   if (expandable.includes(i + 1)) throw new ConfigError(`level ${i + 1} pools its inputs, so it cannot be expandable: it has no weights to split`);
-  const bare = new Uint32Array(spec.sizes[i + 1]!);
-  for (let k = 0; k < c.destinations.length; k++) bare[c.destinations[k]!] = 1;
-  const empty = bare.indexOf(0);
-  if (empty >= 0) throw new ShapeError(`${where}: neuron ${empty} of the pooling level has no window (every neuron needs at least one source)`);
+  // The windows themselves (none empty) are checked with the structure, as a checkpoint's are.
 }
 
 /** A list of shared-value ids, one per edge or neuron: non-negative integers. */

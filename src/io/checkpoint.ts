@@ -84,12 +84,11 @@ function version1Index(s: Structure, idOfs: readonly (Uint32Array | null)[]): { 
  * `levels.ID.poolDst`) counted.
  */
 export type CheckpointLevel = Omit<LevelSpec, 'biasTies' | 'pool'> & { sharedBiases?: number; pool?: { source: number; edges: number } };
-type LevelJson = CheckpointLevel;
 
 interface GraphJson {
   format: 'senn-checkpoint';
   version: number;
-  levels: LevelJson[];
+  levels: CheckpointLevel[];
   /** `sharedWeights`: the distinct ids of `blocks.N.ties`, where the block shares its weights. */
   blocks: { src: number; dst: number; form: 'dense' | 'sparse'; edges: number; sharedWeights?: number }[];
   expandable: number[];

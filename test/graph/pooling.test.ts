@@ -111,7 +111,7 @@ describe('a network with a max-pooling level', () => {
     const kept = Array.from(pool.destinations, (d, k) => (d === 5 ? -1 : k)).filter((k) => k >= 0);
     const holed = { pool: 'max' as const, sources: kept.map((k) => pool.sources[k]!), destinations: kept.map((k) => pool.destinations[k]!) };
     expect(create({ sizes, connections: [conv, holed] })).toThrow(ShapeError);
-    expect(create({ sizes, connections: [conv, holed] })).toThrow(/neuron 5 of the pooling level has no window/);
+    expect(create({ sizes, connections: [conv, holed] })).toThrow(/pooling level 2: neuron 5 has an empty window/);
 
     const net = runtime().createNetwork({ sizes, seed: 1, connections: [conv, pool] });
     const bytes = await runtime().saveNetwork(net);
