@@ -6,9 +6,9 @@ the order they are computed (inputs first, each with its size, activation and ro
 blocks.N.weight: a src x dst matrix where the block is dense, else one value per edge with the
 edges' endpoints in blocks.N.src and blocks.N.dst (neuron indices within the two levels).
 Level L's bias is levels.L.bias; a level's pre-activation is its bias plus the sum of its
-blocks in. A max-pooling level (its "pool" entry names the level it pools) has no bias and no
-block: neuron i takes the largest value of its window, the edges levels.L.poolSrc ->
-levels.L.poolDst, before its activation. This is how a grown network can be studied in Python
+blocks in. A pooling level (its "pool" entry names the level it pools and its kind) has no
+bias and no block: neuron i takes the largest value ("max") or the mean ("average") of its
+window, the edges levels.L.poolSrc -> levels.L.poolDst, before its activation. This is how a grown network can be studied in Python
 (numpy, PyTorch, JAX).
 
     python3 examples/numpy_forward.py NET.senn INPUTS.csv > OUTPUTS.csv
@@ -70,10 +70,15 @@ def forward(path, x):
             values[level["id"]] = x
             continue
         if "pool" in level:
-            pooled = np.full((len(x), level["size"]), -np.inf, np.float32)
             source = values[level["pool"]["source"]]
             src, dst = tensors[f"levels.{level['id']}.poolSrc"], tensors[f"levels.{level['id']}.poolDst"]
-            np.maximum.at(pooled, (slice(None), dst), source[:, src])
+            if level["pool"]["kind"] == "max":
+                pooled = np.full((len(x), level["size"]), -np.inf, np.float32)
+                np.maximum.at(pooled, (slice(None), dst), source[:, src])
+            else:
+                pooled = np.zeros((len(x), level["size"]), np.float32)
+                np.add.at(pooled, (slice(None), dst), source[:, src])
+                pooled /= np.bincount(dst, minlength=level["size"])
             values[level["id"]] = ACTIVATIONS[level["activation"]](pooled)
             continue
         z = np.broadcast_to(tensors[f"levels.{level['id']}.bias"], (len(x), level["size"])).copy()

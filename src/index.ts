@@ -81,7 +81,7 @@ export {
 } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
 export { tieGradients } from './kernels/tie.js';
-export { maxPool, maxPoolGrad, poolBuffers, partitions, type PoolBuffers } from './kernels/pool.js';
+export { poolForward, poolGrad, poolBuffers, partitions, POOL_KINDS, type PoolBuffers, type PoolKind } from './kernels/pool.js';
 export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, graphPartialFloats, GRAPH_ROWS, GRAPH_DENSE_OUTPUTS_MAX, type GraphTables, type GraphTableValues } from './kernels/graph.js';
 export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';
 export * as reference from './reference/index.js';

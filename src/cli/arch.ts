@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { convolutionConnections, type LocalConnections, localConnections, maxPoolConnections } from '../graph/connections.js';
+import { averagePoolConnections, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections } from '../graph/connections.js';
 
 /** Parse `784-96-10` into layer sizes. */
 export function parseArch(text: string): number[] {
@@ -22,10 +22,10 @@ export function parseExpandable(text: string, layers: number): number[] {
   return levels;
 }
 
-/** One `--local`, `--conv` or `--pool` option as given, in command-line order. */
+/** One `--local`, `--conv`, `--pool` or `--avg-pool` option as given, in command-line order. */
 export interface WindowLayerArg {
-  /** `conv`: the windows share their weights (a convolution); `local`: each has its own; `pool`: max pooling, no weights. */
-  flag: 'local' | 'conv' | 'pool';
+  /** `conv`: the windows share their weights (a convolution); `local`: each has its own; `pool` / `avg-pool`: max / average pooling, no weights. */
+  flag: 'local' | 'conv' | 'pool' | 'avg-pool';
   text: string;
 }
 
@@ -36,7 +36,7 @@ export interface WindowLayerArg {
  * pixels (MNIST's 28×28). `--conv`'s windows share their weights.
  */
 export function parseWindowLayer(arg: WindowLayerArg, features: number, image?: string): LocalConnections {
-  if (arg.flag === 'pool') return parsePoolLayer(arg.text, imageShape(arg, features, image));
+  if (arg.flag === 'pool' || arg.flag === 'avg-pool') return parsePoolLayer(arg, imageShape(arg, features, image));
   const [kernel, stride, filters, padding = 0, ...rest] = arg.text.split(',').map((s) => Number(s.trim()));
   if (rest.length > 0 || [kernel, stride, filters].some((v) => !Number.isInteger(v) || v! < 1) || !Number.isInteger(padding) || padding < 0) {
     throw new ConfigError(`--${arg.flag} must be KERNEL,STRIDE,FILTERS[,PADDING] (positive integers; padding from 0), like 6,2,4; got "${arg.text}"`);
@@ -46,13 +46,14 @@ export function parseWindowLayer(arg: WindowLayerArg, features: number, image?: 
   return arg.flag === 'conv' ? convolutionConnections(spec) : localConnections(spec);
 }
 
-/** `--pool K[,S[,P]]` over an image: K×K windows S apart (default K), P pixels of padding (default 0). */
-function parsePoolLayer(text: string, image: { width: number; height: number; channels: number }): LocalConnections {
-  const [kernel, stride = kernel, padding = 0, ...rest] = text.split(',').map((s) => Number(s.trim()));
+/** `--pool K[,S[,P]]` (or `--avg-pool`) over an image: K×K windows S apart (default K), P pixels of padding (default 0). */
+function parsePoolLayer(arg: WindowLayerArg, image: { width: number; height: number; channels: number }): LocalConnections {
+  const [kernel, stride = kernel, padding = 0, ...rest] = arg.text.split(',').map((s) => Number(s.trim()));
   if (rest.length > 0 || [kernel, stride].some((v) => !Number.isInteger(v) || v! < 1) || !Number.isInteger(padding) || padding < 0) {
-    throw new ConfigError(`--pool must be KERNEL[,STRIDE[,PADDING]] (positive integers; stride by default the kernel, padding from 0), like 2; got "${text}"`);
+    throw new ConfigError(`--${arg.flag} must be KERNEL[,STRIDE[,PADDING]] (positive integers; stride by default the kernel, padding from 0), like 2; got "${arg.text}"`);
   }
-  return maxPoolConnections({ ...image, kernel: kernel!, stride: stride!, padding });
+  const spec = { ...image, kernel: kernel!, stride: stride!, padding };
+  return arg.flag === 'pool' ? maxPoolConnections(spec) : averagePoolConnections(spec);
 }
 
 /** The image a window layer reads: `--image`, or a square one-channel image of `features` pixels. */
@@ -72,14 +73,14 @@ function imageShape(arg: WindowLayerArg, features: number, image?: string): { wi
 }
 
 /**
- * `--local`, `--conv` and `--pool` given once or more: window layers one after another in
+ * `--local`, `--conv`, `--pool` and `--avg-pool` given once or more: window layers one after another in
  * command-line order, the first over the inputs (see {@link parseWindowLayer}), each next one
  * over the previous one's output, an image of its window positions with its filters as
  * channels. A pooling layer pools a layer before it, not the inputs.
  */
 export function parseWindowLayers(args: readonly WindowLayerArg[], features: number, image?: string): LocalConnections[] {
   const layers: LocalConnections[] = [];
-  if (args[0]?.flag === 'pool') throw new ConfigError(`--pool ${args[0].text} comes first: it pools a --conv or --local layer given before it, not the inputs`);
+  if (args[0]?.flag === 'pool' || args[0]?.flag === 'avg-pool') throw new ConfigError(`--${args[0].flag} ${args[0].text} comes first: it pools a --conv or --local layer given before it, not the inputs`);
   for (const arg of args) {
     const last = layers.at(-1);
     layers.push(last ? parseWindowLayer(arg, last.size, `${last.outWidth}x${last.outHeight}x${last.size / (last.outWidth * last.outHeight)}`) : parseWindowLayer(arg, features, image));

@@ -43,6 +43,7 @@ ${delimiterHelp('a comma')}
   --pool K[,S[,P]]   max pooling over the layer before (a --conv or --local one): K×K
                      windows S pixels apart (default K: not overlapping), each channel
                      on its own; no weights (MNIST --conv 5,1,8,2 --pool 2: 14×14×8)
+  --avg-pool K[,S[,P]] the same windows averaged (K = the image's side: global average pooling)
   --image WxH[xC]    --local / --conv: the inputs' image shape (default: square, one channel)
   --epochs N         training epochs                                   (default 20)
   --batch N          batch size                                        (default 256)
@@ -129,6 +130,7 @@ const OPTIONS = {
   local: { type: 'string', multiple: true },
   conv: { type: 'string', multiple: true },
   pool: { type: 'string', multiple: true },
+  'avg-pool': { type: 'string', multiple: true },
   image: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
@@ -288,8 +290,8 @@ function defaultArch(recipe: DataRecipe, features: number, outputs: number): num
 /** `senn train`: returns the process exit code. */
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v, tokens } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
-  // --local, --conv and --pool layers stack in the order given.
-  const isWindowFlag = (name: string): name is WindowLayerArg['flag'] => name === 'local' || name === 'conv' || name === 'pool';
+  // --local, --conv, --pool and --avg-pool layers stack in the order given.
+  const isWindowFlag = (name: string): name is WindowLayerArg['flag'] => name === 'local' || name === 'conv' || name === 'pool' || name === 'avg-pool';
   const windowArgs: WindowLayerArg[] = tokens.flatMap((t) => (t.kind === 'option' && isWindowFlag(t.name) && t.value !== undefined ? [{ flag: t.name, text: t.value }] : []));
   if (v.help) {
     process.stdout.write(TRAIN_HELP);

@@ -1,5 +1,6 @@
 import { Random } from '../data/random.js';
 import { ConfigError } from '../errors.js';
+import type { PoolKind } from '../kernels/pool.js';
 import type { Connections } from './networkTypes.js';
 import type { planSharedSplit } from './sharedSplit.js';
 
@@ -119,7 +120,7 @@ export function convolutionConnections(spec: LocalConnectionsSpec): ConvolutionC
   return windowEdges(spec, 'convolutionConnections');
 }
 
-/** An image level's shape and the windows a max-pooling level takes from it. */
+/** An image level's shape and the windows a pooling level takes from it. */
 export interface PoolConnectionsSpec {
   /** The input image's width and height in pixels. */
   width: number;
@@ -134,9 +135,9 @@ export interface PoolConnectionsSpec {
   padding?: number;
 }
 
-/** A max-pooling level's windows and its shape (`pool: 'max'`: see {@link Connections.pool}). */
+/** A pooling level's windows and its shape (see {@link Connections.pool}). */
 export interface PoolConnections extends LocalConnections {
-  pool: 'max';
+  pool: PoolKind;
 }
 
 /**
@@ -147,11 +148,24 @@ export interface PoolConnections extends LocalConnections {
  * outWidth × channels`, so convolutions and pooling stack.
  */
 export function maxPoolConnections(spec: PoolConnectionsSpec): PoolConnections {
+  return poolWindows(spec, 'max', 'maxPoolConnections');
+}
+
+/**
+ * Average pooling's windows: {@link maxPoolConnections}' windows, each neuron taking the mean
+ * of its window's values (a window cut by the image's edge, the mean of the pixels it covers).
+ */
+export function averagePoolConnections(spec: PoolConnectionsSpec): PoolConnections {
+  return poolWindows(spec, 'average', 'averagePoolConnections');
+}
+
+/** Each channel of each window as one neuron's sources; `name` prefixes the errors. */
+function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): PoolConnections {
   const kernel = spec.kernel ?? 2;
   const channels = spec.channels ?? 1;
   // One "filter" a channel, reading only its own channel of the window.
-  const windows = windowEdges({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, 'maxPoolConnections');
-  if (!Number.isInteger(channels) || channels < 1) throw new ConfigError(`maxPoolConnections: channels must be a positive integer, got ${channels}`);
+  const windows = windowEdges({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name);
+  if (!Number.isInteger(channels) || channels < 1) throw new ConfigError(`${name}: channels must be a positive integer, got ${channels}`);
   const edges = windows.sources.length;
   const sources = new Uint32Array(edges * channels);
   const destinations = new Uint32Array(edges * channels);
@@ -162,7 +176,7 @@ export function maxPoolConnections(spec: PoolConnectionsSpec): PoolConnections {
     }
   }
   const { outWidth, outHeight } = windows;
-  return { sources, destinations, size: outWidth * outHeight * channels, outWidth, outHeight, pool: 'max' };
+  return { sources, destinations, size: outWidth * outHeight * channels, outWidth, outHeight, pool };
 }
 
 /**

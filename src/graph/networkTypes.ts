@@ -8,7 +8,8 @@ import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
 import type { DENSE_FROM, DENSE_FROM_EDGES, Structure } from './structure.js';
-import type { convolutionConnections, localConnections, maxPoolConnections, randomConnections } from './connections.js';
+import type { PoolKind } from '../kernels/pool.js';
+import type { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from './connections.js';
 import type { planSharedSplit } from './sharedSplit.js';
 
 /** How to build a dense network. */
@@ -60,12 +61,13 @@ export interface Connections {
   /** Shared biases: neuron d of the level fed takes shared bias `biasTies[d]` (a convolution's filter). */
   biasTies?: ArrayLike<number>;
   /**
-   * `'max'`: the edges are pooling windows, not weights ({@link maxPoolConnections}): each
-   * neuron of the level fed takes the largest of its sources' values, then its activation; the
-   * level has no biases and is not expandable, and no other block feeds it. The block's source
-   * must be a hidden level (pool the inputs before training instead).
+   * The edges are pooling windows, not weights ({@link maxPoolConnections},
+   * {@link averagePoolConnections}): each neuron of the level fed takes the largest (`'max'`)
+   * or the mean (`'average'`) of its sources' values, then its activation; the level has no
+   * biases and is not expandable, and no other block feeds it. The block's source must be a
+   * hidden level (pool the inputs before training instead).
    */
-  pool?: 'max';
+  pool?: PoolKind;
 }
 
 /**

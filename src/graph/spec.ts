@@ -2,6 +2,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
+import { POOL_KINDS } from '../kernels/pool.js';
 import { buildCsr } from './csr.js';
 import type { Connections, NetworkSpec } from './networkTypes.js';
 import { convolutionFilters } from './sharedSplit.js';
@@ -72,7 +73,7 @@ export function checkConnections(spec: NetworkSpec, expandable: readonly number[
     const start: StartingBlock = { topology: csr.block };
     if (c.pool !== undefined) {
       checkPoolEntry(spec, i, c, where, expandable);
-      start.pool = 'max';
+      start.pool = c.pool;
       return start;
     }
     if (c.ties !== undefined) {
@@ -93,7 +94,7 @@ export function checkConnections(spec: NetworkSpec, expandable: readonly number[
 
 /** Throw unless connections entry `i` (`pool` set) may feed a pooling level (see `Connections.pool`). */
 function checkPoolEntry(spec: NetworkSpec, i: number, c: Connections, where: string, expandable: readonly number[]): void {
-  if (c.pool !== 'max') throw new ConfigError(`${where}: pool must be 'max', got ${JSON.stringify(c.pool)}`);
+  if (!POOL_KINDS.includes(c.pool!)) throw new ConfigError(`${where}: pool must be one of ${POOL_KINDS.join(', ')}, got ${JSON.stringify(c.pool)}`);
   if (c.ties !== undefined || c.biasTies !== undefined) throw new ConfigError(`${where}: pooling windows have no weights or biases to share`);
   if (i === 0) throw new ConfigError(`${where}: a pooling level must pool a hidden level, not the inputs (pool the data before training instead)`);
   if (i + 1 === spec.sizes.length - 1) throw new ConfigError(`${where}: the output level cannot be a pooling level (add a layer after it)`);

@@ -1,5 +1,6 @@
 import { DTypeError, NaNError, ShapeError } from '../errors.js';
 import type { Activation } from '../kernels/activation.js';
+import type { PoolKind } from '../kernels/pool.js';
 import { activeSources, buildCsr, type CsrBlock } from './csr.js';
 
 /**
@@ -60,17 +61,19 @@ export interface Level {
   readonly biasOffset: number;
   /** Shared-bias id of each neuron (neurons with the same id share one bias: a convolution's filter), or absent. */
   readonly biasTies?: Uint32Array;
-  /** A max-pooling level's windows (no blocks feed it, it has no biases), or absent. */
+  /** A pooling level's windows (no blocks feed it, it has no biases), or absent. */
   readonly pool?: PoolWindows;
 }
 
 /**
- * A max-pooling level's windows over an earlier hidden level (`source`): neuron i of the level
- * takes the largest value of its sources in `topology` (edges by destination, each window at
- * least one), then its activation. The windows are not weights: no block holds them, nothing
- * trains, splits or prunes them; shaders/pool.wgsl runs them.
+ * A pooling level's windows over an earlier hidden level (`source`): neuron i of the level
+ * takes the largest value (`kind` `'max'`) or the mean (`'average'`) of its sources in
+ * `topology` (edges by destination, each window at least one), then its activation. The
+ * windows are not weights: no block holds them, nothing trains, splits or prunes them;
+ * shaders/pool.wgsl runs them.
  */
 export interface PoolWindows {
+  readonly kind: PoolKind;
   readonly source: number;
   readonly topology: CsrBlock;
 }
@@ -196,8 +199,8 @@ export interface BlockSpec {
 /** A block's starting edges in a chain (see `NetworkSpec.connections`), with the values they share. */
 export interface StartingBlock {
   topology: CsrBlock;
-  /** The edges are max-pooling windows: the level fed is a pooling level (see {@link PoolWindows}), not a block. */
-  pool?: 'max';
+  /** The edges are pooling windows: the level fed is a pooling level (see {@link PoolWindows}), not a block. */
+  pool?: PoolKind;
   /** See {@link Block.ties}. */
   ties?: Uint32Array;
   /** Shared-bias ids of the level the block feeds (see {@link Level.biasTies}). */
@@ -311,7 +314,7 @@ export class Structure {
         activation: i === 0 ? 'identity' : activations[i - 1]!,
         role: i === 0 ? 'input' : i === sizes.length - 1 ? 'output' : 'hidden',
         ...(fed?.biasTies ? { biasTies: fed.biasTies } : {}),
-        ...(fed?.pool ? { pool: { source: i - 1, topology: fed.topology } } : {}),
+        ...(fed?.pool ? { pool: { kind: fed.pool, source: i - 1, topology: fed.topology } } : {}),
       };
     });
     const blocks: BlockSpec[] = [];

@@ -5,6 +5,7 @@ import { maxBindingBytes } from '../gpu/upload.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
 import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, type PoolWindows, Structure, storageIndex, unequalTies } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
+import { POOL_KINDS, type PoolKind } from '../kernels/pool.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor } from './safetensors.js';
 
@@ -23,9 +24,9 @@ import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor 
  * convolution's): `blocks.N.ties` (I32, each edge's shared-weight id, in the order of the
  * block's weights) and `levels.ID.biasTies` (I32, each neuron's shared-bias id), flagged in
  * the graph (`sharedWeights`, `sharedBiases`); a file without them is written as version 3.
- * Version 5 adds max-pooling levels: the level's windows as `levels.ID.poolSrc` and
+ * Version 5 adds pooling levels: the level's windows as `levels.ID.poolSrc` and
  * `levels.ID.poolDst` (I32, source and destination of each window edge), no bias tensor, and
- * in the graph `pool: { source, edges }`; a file without pooling keeps its earlier version.
+ * in the graph `pool: { kind, source, edges }`; a file without pooling keeps its earlier version.
  */
 export const CHECKPOINT_VERSION = 5;
 
@@ -80,10 +81,10 @@ function version1Index(s: Structure, idOfs: readonly (Uint32Array | null)[]): { 
 
 /**
  * A level as a checkpoint's header describes it: its shared biases (`levels.ID.biasTies`)
- * counted by distinct id, and a pooling level's source and window edges (`levels.ID.poolSrc`,
- * `levels.ID.poolDst`) counted.
+ * counted by distinct id, and a pooling level's kind, source and window edges
+ * (`levels.ID.poolSrc`, `levels.ID.poolDst`) counted.
  */
-export type CheckpointLevel = Omit<LevelSpec, 'biasTies' | 'pool'> & { sharedBiases?: number; pool?: { source: number; edges: number } };
+export type CheckpointLevel = Omit<LevelSpec, 'biasTies' | 'pool'> & { sharedBiases?: number; pool?: { kind: PoolKind; source: number; edges: number } };
 
 interface GraphJson {
   format: 'senn-checkpoint';
@@ -159,7 +160,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
       activation: l.activation,
       role: l.role,
       ...(l.biasTies ? { sharedBiases: distinct(l.biasTies) } : {}),
-      ...(l.pool ? { pool: { source: l.pool.source, edges: l.pool.topology.srcOf.length } } : {}),
+      ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.topology.srcOf.length } } : {}),
     })),
     blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: asMatrix(b) ? 'dense' : 'sparse', edges: b.topology.srcOf.length, ...(b.ties ? { sharedWeights: distinct(b.ties) } : {}) })),
     expandable: state.expandable,
@@ -246,7 +247,7 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   let neurons = 0;
   for (const l of g.levels) {
     const badShare = l.sharedBiases !== undefined && (!isInt(l.sharedBiases, 1) || l.sharedBiases > l.size || l.role === 'input' || l.pool !== undefined);
-    const badPool = l.pool !== undefined && (typeof l.pool !== 'object' || l.pool === null || !isInt(l.pool.source) || !isInt(l.pool.edges, 1) || l.role !== 'hidden');
+    const badPool = l.pool !== undefined && (typeof l.pool !== 'object' || l.pool === null || !POOL_KINDS.includes(l.pool.kind) || !isInt(l.pool.source) || !isInt(l.pool.edges, 1) || l.role !== 'hidden');
     if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role) || badShare || badPool) {
       throw new CheckpointError(`checkpoint level ${JSON.stringify(l)} is malformed`);
     }
@@ -306,7 +307,7 @@ export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
   const biases = g.levels.reduce((n, l) => n + (l.role === 'input' || l.pool ? 0 : (l.sharedBiases ?? l.size)), 0);
   return {
     version: g.version,
-    levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.pool ? { pool: { source: l.pool.source, edges: l.pool.edges } } : {}) })),
+    levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.edges } } : {}) })),
     blocks: g.blocks.map((b) => ({ src: b.src, dst: b.dst, edges: b.edges, file: b.form === 'dense' ? 'matrix' : 'edge list', ...(b.sharedWeights ? { sharedWeights: b.sharedWeights } : {}) })),
     expandable: g.expandable,
     parameters: g.blocks.reduce((n, b) => n + (b.sharedWeights ?? b.edges), biases),
@@ -338,13 +339,13 @@ function sharedIds(tensors: Map<string, Tensor>, name: string, count: number | u
 }
 
 /** A pooling level's windows from its `poolSrc` / `poolDst` tensors (ranges and duplicates checked by buildCsr). */
-function poolWindows(tensors: Map<string, Tensor>, l: CheckpointLevel, pool: { source: number; edges: number }, sizes: ReadonlyMap<number, number>): PoolWindows {
+function poolWindows(tensors: Map<string, Tensor>, l: CheckpointLevel, pool: { kind: PoolKind; source: number; edges: number }, sizes: ReadonlyMap<number, number>): PoolWindows {
   const sourceSize = sizes.get(pool.source);
   if (sourceSize === undefined) throw new CheckpointError(`checkpoint pooling level ${l.id} pools unknown level ${pool.source}`);
   const s = tensor(tensors, `levels.${l.id}.poolSrc`, 'I32', pool.edges);
   const d = tensor(tensors, `levels.${l.id}.poolDst`, 'I32', pool.edges);
   try {
-    return { source: pool.source, topology: buildCsr(l.size, sourceSize, d, s).block };
+    return { kind: pool.kind, source: pool.source, topology: buildCsr(l.size, sourceSize, d, s).block };
   } catch (error) {
     if (error instanceof SennError) throw new CheckpointError(`checkpoint pooling level ${l.id}'s windows over level ${pool.source}: ${error.message}`);
     throw error;

@@ -1,6 +1,6 @@
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
-import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { type Dispatch, pickBindings, prepare, type Recorder, unusedOutput } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import type { CsrBlock } from '../graph/csr.js';
 import { type CsrBuffers, csrBuffers } from './sparse.js';
@@ -30,36 +30,45 @@ function poolGroups(rows: number, neurons: number): [number, number, number] {
   return [Math.ceil(rows / (8 * POOL_ROWS)), Math.ceil(neurons / 8), 1];
 }
 
+/** How a pooling level pools its windows: the largest value, or the mean. */
+export type PoolKind = 'max' | 'average';
+
+/** The kinds of pooling. */
+export const POOL_KINDS: readonly PoolKind[] = ['max', 'average'];
+
 /**
- * Max pooling's forward (shaders/pool.wgsl `max_pool`): `out[r, i]` = act(the largest
+ * Pooling's forward (shaders/pool.wgsl `pool_forward`): `out[r, i]` = act(the largest
  * `input[r, j]` over window i's sources j), and `argmax[r, i]` = that source (the first in edge
- * order on a tie), for {@link maxPoolGrad}. `windows` are the block's edges (each window at
- * least one); `input` rows × src, `out` rows × dst f32, `argmax` rows × dst u32.
+ * order on a tie), for {@link poolGrad}; with `kind` `'average'`, act(the window's mean) and no
+ * argmax. `windows` are the block's edges (each window at least one); `input` rows × src, `out`
+ * rows × dst f32, `argmax` rows × dst u32.
  */
-export async function maxPool(
+export async function poolForward(
   rec: Recorder,
-  a: { rows: number; windows: PoolBuffers; input: BindingResource; out: BindingResource; argmax: BindingResource; activation?: Activation },
+  a: { rows: number; kind: PoolKind; windows: PoolBuffers; input: BindingResource; out: BindingResource; argmax?: BindingResource; activation?: Activation },
 ): Promise<Dispatch> {
-  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'max_pool', constants: { ACT: activationCode(a.activation ?? 'identity') } });
+  const constants = { ACT: activationCode(a.activation ?? 'identity'), AVERAGE: a.kind === 'average' };
+  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'pool_forward', constants });
   const w = a.windows;
-  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, input: a.input, out: a.out, argmax: a.argmax };
+  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, input: a.input, out: a.out, argmax: winners(rec, a) };
   return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, w.dst));
 }
 
 /**
- * Max pooling's input gradient (shaders/pool.wgsl `max_pool_grad`): each source j gets the
- * gradient of every window whose maximum it held (`argmax`, as {@link maxPool} left it),
- * times act'(`aux`) (`aux` the source level's activations, `activation` its activation), added
- * to what `out` holds when `accumulate`. `grad` rows × dst, `out` and `aux` rows × src. Where
- * the windows partition the sources ({@link partitions}) it runs window by window
- * (`max_pool_grad_windows`), with the same values.
+ * Pooling's input gradient (shaders/pool.wgsl `pool_grad`): each source j gets the gradient of
+ * every window whose maximum it held (`argmax`, as {@link poolForward} left it), or with `kind`
+ * `'average'` each window's gradient ÷ its size, times act'(`aux`) (`aux` the source level's
+ * activations, `activation` its activation), added to what `out` holds when `accumulate`.
+ * `grad` rows × dst, `out` and `aux` rows × src. Where the windows partition the sources
+ * ({@link partitions}) it runs window by window (`pool_grad_windows`), with the same values.
  */
-export async function maxPoolGrad(
+export async function poolGrad(
   rec: Recorder,
   a: {
     rows: number;
+    kind: PoolKind;
     windows: PoolBuffers;
-    argmax: BindingResource;
+    argmax?: BindingResource;
     grad: BindingResource;
     aux: BindingResource;
     activation: Activation;
@@ -67,10 +76,19 @@ export async function maxPoolGrad(
     accumulate?: boolean;
   },
 ): Promise<Dispatch> {
-  const constants = { ACT: activationCode(a.activation), ACCUMULATE: a.accumulate ?? false };
+  const constants = { ACT: activationCode(a.activation), ACCUMULATE: a.accumulate ?? false, AVERAGE: a.kind === 'average' };
   const w = a.windows;
   const byWindow = w.partition;
-  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: byWindow ? 'max_pool_grad_windows' : 'max_pool_grad', constants });
-  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax: a.argmax, grad: a.grad, aux: a.aux, out: a.out };
+  const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: byWindow ? 'pool_grad_windows' : 'pool_grad', constants });
+  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax: winners(rec, a), grad: a.grad, aux: a.aux, out: a.out };
   return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, byWindow ? w.dst : w.src));
+}
+
+/** Max pooling's winners; average pooling has none, and binds a placeholder it never reads. */
+function winners(rec: Recorder, a: { kind: PoolKind; argmax?: BindingResource }): BindingResource {
+  if (a.kind === 'max') {
+    if (!a.argmax) throw new Error('max pooling needs its argmax buffer');
+    return a.argmax;
+  }
+  return unusedOutput(rec);
 }

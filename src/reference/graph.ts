@@ -3,7 +3,7 @@ import { type Block, blockFloats, type Structure, storageIndex } from '../graph/
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import { activate, activateGrad } from './dense.js';
 import { mseRef, softmaxXentRef } from './loss.js';
-import { maxPoolRef } from './pool.js';
+import { poolRef } from './pool.js';
 import { edgeGradRef, spmmRef, spmmTRef } from './sparse.js';
 
 /** A block's weights in edge-id (CSR) order, whatever its storage form. */
@@ -16,7 +16,7 @@ export function graphForwardRef(s: Structure, params: ArrayLike<number>, x: Arra
   const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x)]]);
   for (const level of s.levels.slice(1)) {
     if (level.pool) {
-      acts.set(level.id, maxPoolRef(level.pool.topology, acts.get(level.pool.source)!, rows, level.activation).out);
+      acts.set(level.id, poolRef(level.pool.topology, acts.get(level.pool.source)!, rows, level.activation, level.pool.kind).out);
       continue;
     }
     const z = new Float64Array(rows * level.size);

@@ -8,7 +8,7 @@ import { loss } from '../kernels/loss.js';
 import { accumulateStatistics } from '../kernels/score.js';
 import { tieGradients } from '../kernels/tie.js';
 import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
-import { maxPool, maxPoolGrad, type PoolBuffers } from '../kernels/pool.js';
+import { poolForward, poolGrad, type PoolBuffers } from '../kernels/pool.js';
 import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, edgeGradParts32, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
 import { STATS_SLOT, type Workspace } from './workspace.js';
@@ -70,7 +70,8 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
   for (const level of s.levels.slice(1)) {
     if (level.pool) {
       const windows = net.poolWindows(level);
-      out.push(maxPool(rec, { rows, windows, input: ws.activation(level.pool.source), out: ws.activation(level.id), argmax: ws.argmax(level.id), activation: level.activation }));
+      const kind = level.pool.kind;
+      out.push(poolForward(rec, { rows, kind, windows, input: ws.activation(level.pool.source), out: ws.activation(level.id), ...ws.poolWinners(level.id), activation: level.activation }));
     }
     const fused = ws.inTail(level.id);
     const blocks = s.blocksInto(level.id).filter((b) => !ws.inTail(b.src) && !ws.fed(b));
@@ -262,13 +263,13 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       }
     }
     if (level.pool) {
-      // Each window's gradient to the source that held its maximum.
+      // Each window's gradient to the source that held its maximum, or to all of its sources evenly.
       const source = s.level(level.pool.source);
       const accumulate = assigned.has(source.id);
       assigned.add(source.id);
       const windows = net.poolWindows(level);
       const aux = ws.activation(source.id);
-      out.push(maxPoolGrad(rec, { rows, windows, argmax: ws.argmax(level.id), grad: dz, aux, activation: source.activation, out: ws.gradient(source.id), accumulate }));
+      out.push(poolGrad(rec, { rows, kind: level.pool.kind, windows, ...ws.poolWinners(level.id), grad: dz, aux, activation: source.activation, out: ws.gradient(source.id), accumulate }));
     } else if (!ws.inTail(level.id)) {
       out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
     }

@@ -106,7 +106,7 @@ export class Workspace {
    * blocks take turns, so one buffer serves the largest; a 16-byte placeholder where there is none.
    */
   readonly weightBySource: OwnedBuffer;
-  /** Each pooling level's winners (rows × size u32: the source each maximum came from), by level id. */
+  /** Each max-pooling level's winners (rows × size u32: the source each maximum came from), by level id. */
   private readonly poolArgmax = new Map<number, BufferSlice>();
   /** Gradient of the loss w.r.t. the output activations, when the output activation is not identity. */
   readonly outputGrad: OwnedBuffer;
@@ -154,7 +154,7 @@ export class Workspace {
       this.gradients.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.gradient`, maxRows * level.size * 4)));
     }
     for (const level of structure.levels) {
-      if (level.pool) this.poolArgmax.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.argmax`, maxRows * level.size * 4)));
+      if (level.pool?.kind === 'max') this.poolArgmax.set(level.id, whole(storageBuffer(device, owner, `level${level.id}.argmax`, maxRows * level.size * 4)));
     }
     this.tail = tail ? this.tailArenas(device, owner, tail) : null;
     const partsFloats = (b: Block) => edgePartFloats(maxRows, b.topology.srcOf.length);
@@ -262,9 +262,10 @@ export class Workspace {
     return this.gradientColumns.get(id);
   }
 
-  /** Where pooling level `id`'s maxima came from, for its backward pass (see shaders/pool.wgsl). */
-  argmax(id: number): BufferSlice {
-    return this.poolArgmax.get(id)!;
+  /** Where max-pooling level `id`'s maxima came from, for its backward pass (see shaders/pool.wgsl); nothing for average pooling. */
+  poolWinners(id: number): { argmax?: BufferSlice } {
+    const argmax = this.poolArgmax.get(id);
+    return argmax ? { argmax } : {};
   }
 
   /** Gradient w.r.t. the pre-activations of level `id`. */

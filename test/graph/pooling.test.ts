@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
-import { convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
+import { averagePoolConnections, convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
 import { unequalTies } from '../../src/graph/structure.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
@@ -45,25 +45,30 @@ describe('a network with a max-pooling level', () => {
   // The convolution's 18 weights and 2 biases, the output's 18 × 3 weights and 3 biases; the pooling level none.
   const parameters = 18 + 2 + 18 * 3 + 3;
 
-  it('counts no parameters for its windows, computes the CPU reference, and its gradients match finite differences', async () => {
-    const net = runtime().createNetwork({ sizes, seed: 3, connections: [conv, pool] });
-    expect(net.parameterCount).toBe(parameters);
-    const s = net.structure;
-    expect([s.levels[2]!.biasOffset, s.levels[2]!.pool!.source, s.blocks.length]).toEqual([-1, 1, 2]);
-    const params = await net.getParameters();
-    const rng = new Random(4);
-    const probe = data(rng, 40, 36, 3);
-    const forward = relativeError(await net.predict(probe), graphOutputRef(s, params, probe.x, probe.rows));
-    const { got, fd, first, grads } = await freeValueGradients(net, data(rng, 8, 36, 3));
-    expect(first).toHaveLength(parameters);
-    const backward = relativeError(got, fd);
-    console.info(`max pooling after a convolution: forward vs CPU ${forward.relative.toExponential(2)} (tolerance 1e-5), gradients vs finite differences ${backward.relative.toExponential(2)} (tolerance 1e-3)`);
-    expect(forward.relative).toBeLessThanOrEqual(1e-5);
-    expect(backward.relative).toBeLessThanOrEqual(1e-3);
-    // The convolution's weights get a gradient through the pooling.
-    expect(first.slice(0, 18).some((i) => grads[i] !== 0)).toBe(true);
-    net.destroy();
-  });
+  for (const [kind, windows] of [
+    ['max', pool],
+    ['average', averagePoolConnections({ width: 6, height: 6, channels: 2, kernel: 3, stride: 2, padding: 1 })],
+  ] as const) {
+    it(`${kind} pooling: counts no parameters for its windows, computes the CPU reference, and its gradients match finite differences`, async () => {
+      const net = runtime().createNetwork({ sizes: [36, conv.size, windows.size, 3], seed: 3, connections: [conv, windows] });
+      expect(net.parameterCount).toBe(parameters);
+      const s = net.structure;
+      expect([s.levels[2]!.biasOffset, s.levels[2]!.pool!.source, s.blocks.length]).toEqual([-1, 1, 2]);
+      const params = await net.getParameters();
+      const rng = new Random(4);
+      const probe = data(rng, 40, 36, 3);
+      const forward = relativeError(await net.predict(probe), graphOutputRef(s, params, probe.x, probe.rows));
+      const { got, fd, first, grads } = await freeValueGradients(net, data(rng, 8, 36, 3));
+      expect(first).toHaveLength(parameters);
+      const backward = relativeError(got, fd);
+      console.info(`${kind} pooling after a convolution: forward vs CPU ${forward.relative.toExponential(2)} (tolerance 1e-5), gradients vs finite differences ${backward.relative.toExponential(2)} (tolerance 1e-3)`);
+      expect(forward.relative).toBeLessThanOrEqual(1e-5);
+      expect(backward.relative).toBeLessThanOrEqual(1e-3);
+      // The convolution's weights get a gradient through the pooling.
+      expect(first.slice(0, 18).some((i) => grads[i] !== 0)).toBe(true);
+      net.destroy();
+    });
+  }
 
   it('trains, grows after the pooling level with the function kept, and goes through a checkpoint', async () => {
     const net = runtime().createNetwork({ sizes, seed: 5, connections: [conv, pool] });
@@ -98,7 +103,7 @@ describe('a network with a max-pooling level', () => {
     const bytes = await runtime().saveNetwork(net);
     const summary = describeCheckpoint(bytes);
     expect([summary.version, summary.parameters]).toEqual([CHECKPOINT_VERSION, net.parameterCount]);
-    expect(summary.levels[2]).toEqual({ id: 2, size: 18, activation: 'relu', role: 'hidden', pool: { source: 1, edges: 72 } });
+    expect(summary.levels[2]).toEqual({ id: 2, size: 18, activation: 'relu', role: 'hidden', pool: { kind: 'max', source: 1, edges: 72 } });
     const again = runtime().loadNetwork(bytes);
     expect(again.parameterCount).toBe(net.parameterCount);
     expect(await again.predict(probe)).toEqual(await net.predict(probe));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
-import { convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
+import { averagePoolConnections, convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
 import { Random } from '../../src/data/random.js';
 import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/errors.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
@@ -252,18 +252,20 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
-  it('examples/numpy_forward.py also runs a convolution with max pooling (shared weights in every slot, windows from the file)', async () => {
+  it('examples/numpy_forward.py also runs a convolution with max pooling and global average pooling (shared weights in every slot, windows from the file)', async () => {
     const rt = runtime();
     const rng = new Random(5);
     const conv = convolutionConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
     const pool = maxPoolConnections({ width: 8, height: 8, channels: 3, kernel: 3, stride: 2, padding: 1 });
     const images = (rows: number) => classificationDataset({ x: randomArray(rng, rows * 64, 0, 1), labels: Array.from({ length: rows }, () => rng.int(4)), features: 64, classes: 4 });
-    const net = rt.createNetwork({ sizes: [64, conv.size, pool.size, 4], seed: 3, connections: [conv, pool] });
+    // The average of each channel of the max pooling's 4×4 maps: a pooling level over a pooling level.
+    const global = averagePoolConnections({ width: 4, height: 4, channels: 3, kernel: 4 });
+    const net = rt.createNetwork({ sizes: [64, conv.size, pool.size, global.size, 4], seed: 3, connections: [conv, pool, global] });
     await net.fit(images(64), { epochs: 1, batchSize: 32 });
     const probe = images(30);
     const got = numpyForward(await rt.saveNetwork(net), probe);
     const err = relativeError(got, await net.predict(probe));
-    console.info(`numpy forward of a convolution with max pooling vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    console.info(`numpy forward of a convolution with max and average pooling vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
     expect(got).toHaveLength(probe.rows * 4);
     expect(err.relative).toBeLessThanOrEqual(1e-5);
     net.destroy();
