@@ -1,6 +1,6 @@
 // The network's graph drawn as columns of neurons (levels in evaluation order) joined by
 // their connection blocks; a block's stroke gets fainter as it gets sparser. A max-pooling
-// level's windows are a dashed grey band labelled "max".
+// level's windows are a dashed grey band labelled "max" or "mean".
 import type { Structure } from '../src/index.js';
 
 const MAX_DOTS = 24;
@@ -46,7 +46,7 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
     arc(b.src, b.dst, density, `${(100 * density).toFixed(density < 0.1 ? 1 : 0)}%`, false);
   }
   // Pooling windows: labelled before any block's density (sorted first).
-  for (const l of levels) if (l.pool) arc(l.pool.source, l.id, 2, 'max', true);
+  for (const l of levels) if (l.pool) arc(l.pool.source, l.id, 2, l.pool.kind === 'max' ? 'max' : 'mean', true);
 
   levels.forEach((l, i) => {
     const dots = dotsOf(l.size);
