@@ -1,5 +1,5 @@
 // The network's graph drawn as columns of neurons (levels in evaluation order) joined by
-// their connection blocks; a block's stroke gets fainter as it gets sparser. A max-pooling
+// their connection blocks; a block's stroke gets fainter as it gets sparser. A pooling
 // level's windows are a dashed grey band labelled "max" or "mean".
 import type { Structure } from '../src/index.js';
 
