@@ -124,14 +124,23 @@ fn pool_grad(@builtin(global_invocation_id) id: vec3<u32>) {
   let end = src_ptr[j + 1u];
   for (var t = src_ptr[j]; t < end; t = t + 1u) {
     let i = dst_of[src_edges[t]];
-    let g = vec4<f32>(grad[at.x + i], grad[at.y + i], grad[at.z + i], grad[at.w + i]);
-    sum = sum + share(at, i, j, g);
+    sum = sum + share(at, i, j, grad4(at, i));
   }
+  store_grad4(r0, j, sum);
+}
+
+// grad[at + i] of the 4 rows at offsets `at`.
+fn grad4(at: vec4<u32>, i: u32) -> vec4<f32> {
+  return vec4<f32>(grad[at.x + i], grad[at.y + i], grad[at.z + i], grad[at.w + i]);
+}
+
+// Source j's gradient at the 4 rows from r0, from the routed sums `v`.
+fn store_grad4(r0: u32, j: u32, v: vec4<f32>) {
   let o = row_offsets(r0, params.src) + vec4<u32>(j);
-  store_grad(r0, o.x, sum.x);
-  store_grad(r0 + 1u, o.y, sum.y);
-  store_grad(r0 + 2u, o.z, sum.z);
-  store_grad(r0 + 3u, o.w, sum.w);
+  store_grad(r0, o.x, v.x);
+  store_grad(r0 + 1u, o.y, v.y);
+  store_grad(r0 + 2u, o.z, v.z);
+  store_grad(r0 + 3u, o.w, v.w);
 }
 
 // out[at] of the grad entry points for batch row r: the routed sum times act'(aux), plus what
@@ -149,16 +158,12 @@ fn pool_grad_windows(@builtin(global_invocation_id) id: vec3<u32>) {
   let i = id.y;
   if (r0 >= params.rows || i >= params.dst) { return; }
   let at = row_offsets(r0, params.dst);
-  let g = vec4<f32>(grad[at.x + i], grad[at.y + i], grad[at.z + i], grad[at.w + i]);
+  let g = grad4(at, i);
   let end = dst_ptr[i + 1u];
   for (var e = dst_ptr[i]; e < end; e = e + 1u) {
     let j = src_of[e];
     // The same value a source gets in pool_grad: its one window's share.
     let sum = share(at, i, j, g);
-    let o = row_offsets(r0, params.src) + vec4<u32>(j);
-    store_grad(r0, o.x, sum.x);
-    store_grad(r0 + 1u, o.y, sum.y);
-    store_grad(r0 + 2u, o.z, sum.z);
-    store_grad(r0 + 3u, o.w, sum.w);
+    store_grad4(r0, j, sum);
   }
 }
