@@ -3,7 +3,7 @@ import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder, unusedOutput } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import type { CsrBlock } from '../graph/csr.js';
-import { type CsrBuffers, csrBuffers } from './sparse.js';
+import { type CsrBuffers, csrBuffers, laneGroups } from './sparse.js';
 import { family } from './sources.js';
 
 /** A pooling level's windows on the GPU: a block's two edge orders, and whether they partition the sources. */
@@ -23,12 +23,8 @@ export function poolBuffers(windows: CsrBlock, upload: (name: string, values: Ui
   return { ...csrBuffers(windows, upload), partition: partitions(windows) };
 }
 
-/** Batch rows an invocation of the pooling kernels takes (shaders/pool.wgsl). */
+/** Batch rows an invocation of the pooling kernels takes (shaders/pool.wgsl; 8×8 workgroups, as the sparse kernels'). */
 const POOL_ROWS = 4;
-
-function poolGroups(rows: number, neurons: number): [number, number, number] {
-  return [Math.ceil(rows / (8 * POOL_ROWS)), Math.ceil(neurons / 8), 1];
-}
 
 /** How a pooling level pools its windows: the largest value, or the mean. */
 export type PoolKind = 'max' | 'average';
@@ -51,7 +47,7 @@ export async function poolForward(
   const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'pool_forward', constants });
   const w = a.windows;
   const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, input: a.input, out: a.out, argmax: winners(rec, a) };
-  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, w.dst));
+  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), laneGroups(a.rows, POOL_ROWS, w.dst));
 }
 
 /**
@@ -81,7 +77,7 @@ export async function poolGrad(
   const byWindow = w.partition;
   const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: byWindow ? 'pool_grad_windows' : 'pool_grad', constants });
   const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax: winners(rec, a), grad: a.grad, aux: a.aux, out: a.out };
-  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), poolGroups(a.rows, byWindow ? w.dst : w.src));
+  return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), laneGroups(a.rows, POOL_ROWS, byWindow ? w.dst : w.src));
 }
 
 /** Max pooling's winners; average pooling has none, and binds a placeholder it never reads. */

@@ -279,9 +279,9 @@ export interface TransposeFinish {
 
 /**
  * The grid of the kernels whose invocation takes `rowsPerLane` batch rows of one neuron, 8 × 8
- * invocations a workgroup (spmm, edge_grad_parts32, spmm_t, spmm_t_columns) over `neurons` neurons.
+ * invocations a workgroup (spmm, edge_grad_parts32, spmm_t, spmm_t_columns; the pooling kernels) over `neurons` neurons.
  */
-function laneGroups(rows: number, rowsPerLane: number, neurons: number): [number, number, number] {
+export function laneGroups(rows: number, rowsPerLane: number, neurons: number): [number, number, number] {
   return [Math.ceil(rows / (8 * rowsPerLane)), Math.ceil(neurons / 8), 1];
 }
 
