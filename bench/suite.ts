@@ -36,6 +36,8 @@ export interface WorkloadResult {
    * rounds: a software adapter's rate drifts by ±20% over a run).
    */
   fractionOfCeiling?: number;
+  /** A grown network's step with the other setting of its fused tail than the adapter's default (Network.fuseTail). */
+  fuseTailOther?: { fuseTail: boolean; sennMs: number; senn: Measured };
   /** That ceiling: the median GFLOP/s of bench/fma.wgsl over the runs beside the workload's. */
   ceilingBesideGflops?: number;
   note?: string;
@@ -218,11 +220,18 @@ export async function runSuite(
   const sparseStep = await stepOf(null);
   const levels = grown.net.structure.sizes;
   const denseStep = await stepOf(levels);
+  // The fused tail's other setting (Network.fuseTail; the default is the adapter's kind's).
+  const fuseOther = !grown.net.fuseTail;
+  grown.net.fuseTail = fuseOther;
+  const otherStep = await sennTrainSteps(grown.net, data, 6 * stepScale, o.reps, 1);
   workloads.push({
     name: `train step expanded ${levels.join('-')} (grown: CSR and masked dense blocks, ${grown.net.parameterCount} params)`,
     sennMs: sparseStep.median,
     senn: sparseStep,
-    note: `the same levels stored dense (${levels.join('-')}): ${denseStep.median.toFixed(1)} ms; dense / expanded = ${(denseStep.median / sparseStep.median).toFixed(2)}x`,
+    fuseTailOther: { fuseTail: fuseOther, sennMs: otherStep.median, senn: otherStep },
+    note:
+      `the same levels stored dense (${levels.join('-')}): ${denseStep.median.toFixed(2)} ms; dense / expanded = ${(denseStep.median / sparseStep.median).toFixed(2)}x; ` +
+      `fused tail ${fuseOther ? 'on' : 'off'} (not this adapter's default): ${otherStep.median.toFixed(2)} ms`,
   });
   grown.net.destroy();
 

@@ -31,6 +31,8 @@ export interface Trainable extends GraphView {
   readonly inputs: number;
   readonly outputs: number;
   readonly parameterCount: number;
+  /** Whether the graph kernels run the structure's fused tail (see `Network.fuseTail`). */
+  readonly fuseTail: boolean;
   /** Record that `batches` batches were added to the running statistics (after clearing them, if `cleared`). */
   noteStatistics(batches: number, cleared: boolean): void;
   /** Growth operations for expansion policies, usable while fit holds the network. */
@@ -208,6 +210,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
   const policy = options.expansion === undefined ? null : 'afterEpoch' in options.expansion ? options.expansion : referencePolicy(options.expansion);
   const statistics = Boolean(options.edgeStatistics || policy);
+  // Read once: the plans recorded again after growth run the tail as the first ones did.
+  const fuse = net.fuseTail;
   const gpu = net.gpu;
   gpu.check();
   const device = gpu.device;
@@ -239,8 +243,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData));
-      const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData)) : null;
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), fuse);
+      const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), fuse) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
@@ -468,7 +472,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded));
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), net.fuseTail);
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();

@@ -125,6 +125,8 @@ export class Workspace {
      * and the blocks out of the input level unpack them); null: f32 values.
      */
     readonly xBytes: PackedBytes | null = null,
+    /** Whether the graph kernels run the structure's fused tail, if it has one (else block by block). */
+    fuseTail = true,
   ) {
     const outputs = structure.output.size;
     const fromInput = structure.blocks.filter((b) => b.src === structure.input.id);
@@ -144,7 +146,7 @@ export class Workspace {
       xBytes && fromInput.some((b) => b.form === 'sparse')
         ? { buffer: storageBuffer(device, owner, 'batch.x.columns', structure.input.size * words * 4).buffer, words, scale: xBytes.scale }
         : null;
-    const tail = fusedTail(structure);
+    const tail = fuseTail ? fusedTail(structure) : null;
     this.tailLevels = new Set(tail?.levels.map((l) => l.id) ?? []);
     this.fedBlocks = new Set(tail?.fed ?? []);
     const inArenas = new Set([...this.tailLevels, ...(tail?.feeders.map((l) => l.id) ?? [])]);

@@ -4,7 +4,7 @@ import { Random } from '../../src/data/random.js';
 import { buildCsr } from '../../src/graph/csr.js';
 import { FUSE_MAX_LEVEL, feederAdds, fusedTail } from '../../src/graph/fusion.js';
 import { Network } from '../../src/graph/network.js';
-import { blockFloats, completeBlock, isMasked, type LevelSpec, Structure, storageIndex } from '../../src/graph/structure.js';
+import { blockFloats, completeBlock, isMasked, type LevelSpec, parameterSlots, Structure, storageIndex } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
 import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
@@ -215,16 +215,20 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     [' and a feeder with edges into the outputs', (rng) => fedStructure(rng, false, true)],
     [' and a dense block between hidden levels', (rng) => tailedStructure(rng, 6, 5, 4, 3, true)],
   ];
-  for (const [what, structure] of networks) it(`a network with a fused tail${what}: outputs match the CPU graph, gradients match finite differences`, async () => {
+  for (const [what, structure] of networks) for (const fuse of [true, false]) it(`a network with a fused tail${what}, run ${fuse ? 'by the graph kernels' : 'block by block'}: outputs match the CPU graph, gradients match finite differences`, async () => {
     const rng = new Random(5);
     const s = structure(rng);
     expect(fusedTail(s)).not.toBeNull();
-    const params = randomArray(rng, s.floats);
+    // Slots that hold no parameter (a dense block's absent edges) are 0, as a network keeps them:
+    // the block kernels multiply them, the graph kernels skip them.
+    const slots = parameterSlots(s);
+    const params = randomArray(rng, s.floats).map((v, i) => (slots[i] ? v : 0));
     const net = new Network(h.runtime(), { structure: s, params, expandable: [1], seed: 0 });
+    net.fuseTail = fuse;
     try {
       const rows = 9;
       const batch = classificationDataset({ x: randomArray(rng, rows * 6, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 6, classes: 3 });
-      report('fused network outputs', relativeError(await net.predict(batch), graphOutputRef(s, params, batch.x, rows)), TOL);
+      report(`network outputs (fuseTail ${fuse})`, relativeError(await net.predict(batch), graphOutputRef(s, params, batch.x, rows)), TOL);
       const grads = await net.parameterGradients(batch);
       const live: number[] = [];
       for (const b of s.blocks) for (let i = 0; i < blockFloats(b); i++) live.push(b.weightOffset + i);
@@ -235,7 +239,7 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
         live.forEach((at, i) => (p[at] = sub[i]!));
         return graphLossRef(s, p, batch.x, rows, { labels: batch.labels! });
       }, live.map((at) => base[at]!));
-      report('fused network gradients against finite differences', relativeError(live.map((at) => grads[at]!), fd), FD_TOL);
+      report(`network gradients (fuseTail ${fuse}) against finite differences`, relativeError(live.map((at) => grads[at]!), fd), FD_TOL);
     } finally {
       net.destroy();
     }

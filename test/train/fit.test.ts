@@ -5,7 +5,8 @@ import { spirals } from '../../src/data/generated.js';
 import { AdapterLimitError, ConfigError, DivergenceError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
 import { type LayerWeights, maxParameters, type Network } from '../../src/graph/network.js';
 import { adamRef } from '../../src/reference/optimizer.js';
-import type { FitOptions, OptimizerName } from '../../src/train/options.js';
+import type { EpochReport, FitOptions, OptimizerName } from '../../src/train/options.js';
+import { fusedTail } from '../../src/graph/fusion.js';
 import type { ExpansionPolicy } from '../../src/train/expansion.js';
 import { rowParts } from '../../src/data/gpuDataset.js';
 import { evaluate, predict } from '../../src/train/loop.js';
@@ -120,6 +121,60 @@ describe('Network.fit', () => {
       expect(a).toEqual(b);
     });
   }
+
+  it("Network.fuseTail: a grown network trains alike with its last small levels fused or block by block, and the graph kernels run only when fused (by default on a software adapter only)", async () => {
+    const train = spirals({ rows: 256, seed: 4 });
+    const grown = async () => {
+      const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 1 });
+      await net.fit(train, { epochs: 2, batchSize: 64, edgeStatistics: true });
+      const out = net.structure.output.id;
+      await net.splitEdges(out, await net.selectEdgesToSplit(out, { threshold: 0.05, maxToReplace: 6 }));
+      return net;
+    };
+    // Which kernels a call runs: the pipelines' labels are "file:entry point".
+    const pass = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
+    const setPipeline = pass.setPipeline;
+    const kernelsOf = async (body: () => Promise<unknown>) => {
+      const labels = new Set<string>();
+      pass.setPipeline = function (this: GPUComputePassEncoder, p: GPUComputePipeline) {
+        labels.add(p.label);
+        return setPipeline.call(this, p);
+      };
+      try {
+        await body();
+      } finally {
+        pass.setPipeline = setPipeline;
+      }
+      return labels;
+    };
+    const [fused, blocks] = [await grown(), await grown()];
+    expect(fusedTail(fused.structure)).not.toBeNull();
+    const options: FitOptions = { epochs: 3, batchSize: 64, validation: train };
+    let fusedReports: EpochReport[] = [];
+    let blockReports: EpochReport[] = [];
+    // The default is the adapter's kind's: fused on a software adapter, block by block on a GPU.
+    expect(fused.fuseTail).toBe(runtime().kernels.software);
+    fused.fuseTail = true;
+    blocks.fuseTail = false;
+    const withFusion = await kernelsOf(async () => (fusedReports = await fused.fit(train, options)));
+    const withoutFusion = await kernelsOf(async () => (blockReports = await blocks.fit(train, options)));
+    expect(withFusion).toContain('shaders/graph.wgsl:graph_forward');
+    expect(withoutFusion).not.toContain('shaders/graph.wgsl:graph_forward');
+    expect(withoutFusion).not.toContain('shaders/graph.wgsl:graph_backward');
+    // The same sums in another order: equal up to float32 rounding (relative 1e-4 after 12 steps).
+    for (const [a, b] of fusedReports.map((r, i) => [r, blockReports[i]!] as const)) {
+      expect(Math.abs(a.trainLoss - b.trainLoss)).toBeLessThan(1e-4 * a.trainLoss);
+      expect(Math.abs(a.valLoss! - b.valLoss!)).toBeLessThan(1e-4 * a.valLoss!);
+    }
+    const err = relativeError(await blocks.getParameters(), await fused.getParameters()).relative;
+    console.info(`fuseTail: parameters after 12 steps fused vs block by block, relative difference ${err.toExponential(2)}`);
+    expect(err).toBeLessThan(1e-4);
+    // Inference follows the setting too.
+    expect(await kernelsOf(() => fused.predict(train))).toContain('shaders/graph.wgsl:graph_forward');
+    expect(await kernelsOf(() => blocks.predict(train))).not.toContain('shaders/graph.wgsl:graph_forward');
+    fused.destroy();
+    blocks.destroy();
+  });
 
   it('is repeatable: same seeds give identical weights, another shuffle seed does not', async () => {
     const data = spirals({ rows: 300, seed: 5 });
