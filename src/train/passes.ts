@@ -212,9 +212,11 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       // A hidden source's gradient: the first block out of it assigns, the others add.
       const accumulate = assigned.has(b.src);
       if (source.role !== 'input') assigned.add(b.src);
-      if (b.form === 'dense' && source.role !== 'input' && level.size <= NARROW_MAX && !active) {
+      if (b.form === 'dense' && source.role !== 'input' && level.size <= NARROW_MAX && !active && rec.kernels.software) {
         // Into a narrow level (a classifier's output) from a hidden one: both products in one
-        // pass over the batch (shaders/narrow.wgsl).
+        // pass over the batch (shaders/narrow.wgsl). On a software adapter only: its one
+        // invocation per 8 source neurons walking the whole batch leaves a GPU idle, where the
+        // two products below spread over the rows.
         out.push(
           narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, accumulate, ...mask }),
         );
