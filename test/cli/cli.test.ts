@@ -31,14 +31,14 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('senn command line', () => {
   it('train --save, eval, predict and --resume work together on a generated dataset', async () => {
-    const trained = await senn('train', '--dataset', 'xor', '--epochs', '3', '--lr', '0.01', '--software', '--save', path('xor.senn'), '--json', path('xor.json'));
+    const trained = await senn('train', '--dataset', 'xor', '--epochs', '3', '--lr', '0.01', '--save', path('xor.senn'), '--json', path('xor.json'));
     expect(trained.code, trained.err).toBe(0);
     expect(trained.out).toMatch(/epoch {3}3 .*samples\/s/);
     const run = JSON.parse(readFileSync(path('xor.json'), 'utf8'));
     expect(run.senn).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     expect(run.epochs).toHaveLength(3);
 
-    const evaluated = await senn('eval', path('xor.senn'), '--json', path('eval.json'), '--software');
+    const evaluated = await senn('eval', path('xor.senn'), '--json', path('eval.json'));
     expect(evaluated.code, evaluated.err).toBe(0);
     const result = JSON.parse(readFileSync(path('eval.json'), 'utf8'));
     expect(result.senn).toBe(run.senn);
@@ -47,7 +47,7 @@ describe('senn command line', () => {
     expect(result.loss).toBeCloseTo(run.test.loss, 5);
 
     writeFileSync(path('points.csv'), 'u,v\n0.5,0.5\n-0.5,0.5\n0.5,-0.5\n-0.5,-0.5\n');
-    const predicted = await senn('predict', path('xor.senn'), '--input', path('points.csv'), '--output', path('pred.csv'), '--software');
+    const predicted = await senn('predict', path('xor.senn'), '--input', path('points.csv'), '--output', path('pred.csv'));
     expect(predicted.code, predicted.err).toBe(0);
     const lines = readFileSync(path('pred.csv'), 'utf8').trim().split('\n');
     expect(lines[0]).toBe('prediction,p_0,p_1');
@@ -58,7 +58,7 @@ describe('senn command line', () => {
       expect(label).toBe(Number(p1) > Number(p0) ? '1' : '0');
     }
 
-    const resumed = await senn('train', '--resume', path('xor.senn'), '--epochs', '2', '--save', path('xor2.senn'), '--software');
+    const resumed = await senn('train', '--resume', path('xor.senn'), '--epochs', '2', '--save', path('xor2.senn'));
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.out).toContain('resuming after 3 epochs');
     expect(resumed.out).toMatch(/epoch {3}5 /);
@@ -67,20 +67,20 @@ describe('senn command line', () => {
   }, 60_000);
 
   it('--lr-schedule: each epoch line and the JSON give the rate; a resumed run keeps the schedule and starts it again', async () => {
-    const args = ['--dataset', 'xor', '--lr', '0.01', '--lr-schedule', 'step', '--lr-step-epochs', '1', '--lr-gamma', '0.5', '--software'];
+    const args = ['--dataset', 'xor', '--lr', '0.01', '--lr-schedule', 'step', '--lr-step-epochs', '1', '--lr-gamma', '0.5'];
     const trained = await senn('train', ...args, '--epochs', '3', '--save', path('step.senn'), '--json', path('step.json'));
     expect(trained.code, trained.err).toBe(0);
     expect(trained.out).toMatch(/epoch {3}3 .* lr 0\.00250 /);
     const run = JSON.parse(readFileSync(path('step.json'), 'utf8'));
     expect(run.epochs.map((e: { lr: number }) => e.lr)).toEqual([0.01, 0.005, 0.0025]);
     expect(run.args.schedule).toEqual({ name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 0, restartAtGrowth: false });
-    const resumed = await senn('train', '--resume', path('step.senn'), '--epochs', '2', '--software', '--json', path('step2.json'));
+    const resumed = await senn('train', '--resume', path('step.senn'), '--epochs', '2', '--json', path('step2.json'));
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(readFileSync(path('step2.json'), 'utf8')).epochs.map((e: { lr: number }) => e.lr)).toEqual([0.01, 0.005]);
   }, 60_000);
 
   it('Ctrl-C stops training after the epoch in progress, then tests, saves and writes the JSON (the built command, as a user runs it)', async () => {
-    const child = spawn(process.execPath, ['bin/senn.js', 'train', '--dataset', 'spirals', '--epochs', '1000', '--software', '--save', path('stopped.senn'), '--json', path('stopped.json')]);
+    const child = spawn(process.execPath, ['bin/senn.js', 'train', '--dataset', 'spirals', '--epochs', '1000', '--save', path('stopped.senn'), '--json', path('stopped.json')]);
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => void (err += String(d)));
@@ -106,7 +106,7 @@ describe('senn command line', () => {
   it('--save-every writes the checkpoint while training: a run killed after its fifth epoch leaves a whole checkpoint of an even epoch', async () => {
     // SIGKILL stands for a crash: nothing runs after it, so the file holds the last periodic save.
     const file = path('every.senn');
-    const child = spawn(process.execPath, ['bin/senn.js', 'train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '1000', '--software', '--save', file, '--save-every', '2']);
+    const child = spawn(process.execPath, ['bin/senn.js', 'train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '1000', '--save', file, '--save-every', '2']);
     let out = '';
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
@@ -127,7 +127,7 @@ describe('senn command line', () => {
   }, 60_000);
 
   it('--early-stop ends the run once the validation loss has not improved for N epochs', async () => {
-    const run = await senn('train', '--dataset', 'spirals', '--epochs', '300', '--lr', '0.03', '--early-stop', '2', '--software', '--json', path('early.json'));
+    const run = await senn('train', '--dataset', 'spirals', '--epochs', '300', '--lr', '0.03', '--early-stop', '2', '--json', path('early.json'));
     expect(run.code, run.err).toBe(0);
     const json = JSON.parse(readFileSync(path('early.json'), 'utf8'));
     const epochs = json.epochs.length;
@@ -146,7 +146,7 @@ describe('senn command line', () => {
   it('--max-upload-mb holds the data on the GPU a part at a time, with the same run', async () => {
     const losses = async (...extra: string[]) => {
       const name = path(`upload${extra.length}.json`);
-      const run = await senn('train', '--dataset', 'spirals', '--epochs', '2', '--lr', '0.01', '--software', '--json', name, ...extra);
+      const run = await senn('train', '--dataset', 'spirals', '--epochs', '2', '--lr', '0.01', '--json', name, ...extra);
       expect(run.code, run.err).toBe(0);
       const json = JSON.parse(readFileSync(name, 'utf8'));
       return { epochs: json.epochs.map((e: { trainLoss: number; valLoss: number }) => [e.trainLoss, e.valLoss]), test: json.test };
@@ -158,7 +158,7 @@ describe('senn command line', () => {
   }, 60_000);
 
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
-    const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--software', '--save', path('info.senn'));
+    const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);
     const info = await senn('info', path('info.senn'), '--json', path('info.json'));
     expect(info.code, info.err).toBe(0);
@@ -176,7 +176,7 @@ describe('senn command line', () => {
   it('--keep-best ends with the epoch of lowest validation loss: test, --save and --json use it', async () => {
     // At this learning rate the validation loss is lowest at epoch 4 of 8 (the split and the
     // initialisation are seeded); the assertions below hold whichever epoch it is.
-    const trained = await senn('train', '--dataset', 'spirals', '--arch', '2-16-2', '--epochs', '8', '--lr', '1', '--software', '--keep-best', '--save', path('best.senn'), '--json', path('best.json'));
+    const trained = await senn('train', '--dataset', 'spirals', '--arch', '2-16-2', '--epochs', '8', '--lr', '1', '--keep-best', '--save', path('best.senn'), '--json', path('best.json'));
     expect(trained.code, trained.err).toBe(0);
     const run = JSON.parse(readFileSync(path('best.json'), 'utf8'));
     const losses: number[] = run.epochs.map((e: { valLoss: number }) => e.valLoss);
@@ -184,17 +184,17 @@ describe('senn command line', () => {
     expect(run.keptEpoch).toBe(best);
     expect(best).toBeLessThan(8);
     expect(trained.out).toContain(`kept epoch ${best} `);
-    const evaluated = await senn('eval', path('best.senn'), '--json', path('best-eval.json'), '--software');
+    const evaluated = await senn('eval', path('best.senn'), '--json', path('best-eval.json'));
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(JSON.parse(readFileSync(path('best-eval.json'), 'utf8')).loss).toBeCloseTo(run.test.loss, 5);
-    const resumed = await senn('train', '--resume', path('best.senn'), '--epochs', '1', '--software');
+    const resumed = await senn('train', '--resume', path('best.senn'), '--epochs', '1');
     expect(resumed.out).toContain(`resuming after ${best} epochs`);
   }, 60_000);
 
   it('--exact-split keeps the validation loss across a split of edges from signed inputs', async () => {
     // 2-1 on the generated regression: the output's parents are the signed inputs (u, v) themselves.
     const growth = async (...extra: string[]) => {
-      const args = ['--dataset', 'regression', '--arch', '2-1', '--expand', '--epochs', '6', '--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.01', '--lr', '0.1', '--software'];
+      const args = ['--dataset', 'regression', '--arch', '2-1', '--expand', '--epochs', '6', '--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.01', '--lr', '0.1'];
       const run = await senn('train', ...args, ...extra, '--json', path('split.json'));
       expect(run.code, run.err).toBe(0);
       const split = JSON.parse(readFileSync(path('split.json'), 'utf8')).growth.find((g: { kind: string }) => g.kind === 'expand');
@@ -218,7 +218,7 @@ describe('senn command line', () => {
 
   it('--expandable grows hidden layers too: each expansion splits into every listed layer', async () => {
     const args = ['--dataset', 'spirals', '--arch', '2-8-2', '--expand', '--expandable', '1,2', '--exact-split', 'signed', '--epochs', '8'];
-    const quick = ['--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.3', '--lr', '0.01', '--software'];
+    const quick = ['--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.3', '--lr', '0.01'];
     const run = await senn('train', ...args, ...quick, '--json', path('layers.json'));
     expect(run.code, run.err).toBe(0);
     const json = JSON.parse(readFileSync(path('layers.json'), 'utf8'));
@@ -237,18 +237,18 @@ describe('senn command line', () => {
       rows.push([...Array.from({ length: 16 }, (_, i) => ((i % 4 < 2) === (side === 0) ? 0.8 : 0.1) + ((n * 7 + i * 3) % 10) / 50), side].join(','));
     }
     writeFileSync(path('halves.csv'), `${rows.join('\n')}\n`);
-    const trained = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--epochs', '12', '--lr', '0.03', '--batch', '32', '--software', '--save', path('halves.senn'));
+    const trained = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--epochs', '12', '--lr', '0.03', '--batch', '32', '--save', path('halves.senn'));
     expect(trained.code, trained.err).toBe(0);
     // A 3×3 window one pixel apart: 2×2 positions × 2 filters = 8 neurons of 9 edges each.
     expect(trained.out).toContain('arch 16-8-2');
     expect(Number(/test: .*accuracy ([\d.]+)%/.exec(trained.out)![1])).toBeGreaterThan(90);
     const info = await senn('info', path('halves.senn'));
     expect(info.out).toMatch(/L0 → L1 +72 edges, +56.3% of 16 × 8/);
-    expect((await senn('train', '--resume', path('halves.senn'), '--epochs', '1', '--software')).code).toBe(0);
+    expect((await senn('train', '--resume', path('halves.senn'), '--epochs', '1')).code).toBe(0);
     const wrongArch = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--arch', '16-9-2');
     expect([wrongArch.code, wrongArch.err]).toEqual([2, expect.stringContaining('--local 3,1,2 makes hidden layer 1 of 8 neurons; --arch has 9 there')]);
     // A second local layer over the first's 2×2 positions × 2 filters: one 2×2 window, 4 filters.
-    const deeper = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--local', '2,1,4', '--epochs', '2', '--software', '--json', path('deeper.json'));
+    const deeper = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--local', '3,1,2', '--local', '2,1,4', '--epochs', '2', '--json', path('deeper.json'));
     expect(deeper.code, deeper.err).toBe(0);
     expect(deeper.out).toContain('arch 16-8-4-2');
     expect(JSON.parse(readFileSync(path('deeper.json'), 'utf8')).params).toBe(72 + 8 + 32 + 4 + 8 + 2);
@@ -258,7 +258,7 @@ describe('senn command line', () => {
     expect([resumed.code, resumed.err]).toEqual([2, expect.stringContaining('--local cannot be combined with --resume')]);
     // --conv: the same windows sharing their weights (2 filters of 3×3, padded to keep 4×4
     // positions), then a locally connected layer over its 4×4×2 output: stacked in the order given.
-    const conv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--local', '2,2,4', '--epochs', '12', '--lr', '0.03', '--batch', '32', '--software', '--save', path('conv.senn'), '--json', path('conv.json'));
+    const conv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--local', '2,2,4', '--epochs', '12', '--lr', '0.03', '--batch', '32', '--save', path('conv.senn'), '--json', path('conv.json'));
     expect(conv.code, conv.err).toBe(0);
     expect(conv.out).toContain('arch 16-32-16-2');
     expect(Number(/test: .*accuracy ([\d.]+)%/.exec(conv.out)![1])).toBeGreaterThan(90);
@@ -266,7 +266,7 @@ describe('senn command line', () => {
     expect(JSON.parse(readFileSync(path('conv.json'), 'utf8')).params).toBe(18 + 2 + 128 + 16 + 32 + 2);
     expect((await senn('info', path('conv.senn'))).out).toMatch(/L0 → L1 +\d+ edges, .* sharing 18 weights \(a convolution\)/);
     // The convolution's layer may grow too: its splits keep the weights shared (counted once).
-    const quick = ['--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.3', '--lr', '0.01', '--batch', '32', '--software'];
+    const quick = ['--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.3', '--lr', '0.01', '--batch', '32'];
     const growConv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--expand', '--expandable', '1,2', '--epochs', '6', ...quick, '--json', path('grow-conv.json'), '--save', path('grow-conv.senn'));
     expect(growConv.code, growConv.err).toBe(0);
     const grown = JSON.parse(readFileSync(path('grow-conv.json'), 'utf8'));
@@ -287,7 +287,7 @@ describe('senn command line', () => {
     expect(poolInfo).toContain(`(format 5), ${poolJson.params} parameters`);
     expect(poolInfo).toContain('L2 8 max pool of L1 (32 window edges), relu');
     // --avg-pool 4: global average pooling of each of the two filters' 4×4 maps.
-    const averaged = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--avg-pool', '4', '--epochs', '2', '--software', '--save', path('avg.senn'));
+    const averaged = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--avg-pool', '4', '--epochs', '2', '--save', path('avg.senn'));
     expect(averaged.code, averaged.err).toBe(0);
     expect(averaged.out).toContain('arch 16-32-2-2');
     expect((await senn('info', path('avg.senn'))).out).toContain('L2 2 average pool of L1 (32 window edges), relu');
@@ -299,7 +299,7 @@ describe('senn command line', () => {
     const rows = ['height,colour,weight,kind'];
     for (let i = 0; i < 120; i++) rows.push(`${(i % 3) * 2 + (i % 7) / 10},${i % 5},${i / 100},${['ant', 'bee', 'cat'][i % 3]}`);
     writeFileSync(path('kinds.csv'), `${rows.join('\n')}\n`);
-    const cls = await senn('train', '--dataset', path('kinds.csv'), '--target', 'kind', '--epochs', '30', '--lr', '0.02', '--batch', '32', '--software', '--save', path('kinds.senn'));
+    const cls = await senn('train', '--dataset', path('kinds.csv'), '--target', 'kind', '--epochs', '30', '--lr', '0.02', '--batch', '32', '--save', path('kinds.senn'));
     expect(cls.code, cls.err).toBe(0);
     expect(cls.out).toContain('arch 3-32-3');
     expect(Number(/test: .*accuracy ([\d.]+)%/.exec(cls.out)![1])).toBeGreaterThan(90);
@@ -312,7 +312,7 @@ describe('senn command line', () => {
     const reg = ['x,y'];
     for (let i = 0; i < 200; i++) reg.push(`${i / 100},${(3 * i) / 100 + 1}`);
     writeFileSync(path('line.csv'), `${reg.join('\n')}\n`);
-    const fitted = await senn('train', '--dataset', path('line.csv'), '--target', 'y', '--task', 'regression', '--epochs', '100', '--lr', '0.03', '--batch', '32', '--software');
+    const fitted = await senn('train', '--dataset', path('line.csv'), '--target', 'y', '--task', 'regression', '--epochs', '100', '--lr', '0.03', '--batch', '32');
     expect(fitted.code, fitted.err).toBe(0);
     expect(Number(/test: .*rmse ([\d.]+)/.exec(fitted.out)![1])).toBeLessThan(0.5);
 
@@ -320,21 +320,21 @@ describe('senn command line', () => {
     // fewer classes: read by the training file's columns and classes.
     writeFileSync(path('named.csv'), `${['id,name,' + rows[0]].concat(rows.slice(1).map((r, i) => `${i},n${i},${r}`)).join('\n')}\n`);
     writeFileSync(path('named-test.csv'), 'kind,weight,colour,height,name,id\ncat,0.1,1,4.2,x,1\ncat,0.2,2,4.3,y,2\n');
-    const named = await senn('train', '--dataset', path('named.csv'), '--target', 'kind', '--ignore', 'id, name', '--test', path('named-test.csv'), '--epochs', '30', '--lr', '0.02', '--batch', '32', '--software', '--save', path('named.senn'));
+    const named = await senn('train', '--dataset', path('named.csv'), '--target', 'kind', '--ignore', 'id, name', '--test', path('named-test.csv'), '--epochs', '30', '--lr', '0.02', '--batch', '32', '--save', path('named.senn'));
     expect(named.code, named.err).toBe(0);
     expect(named.out).toContain('arch 3-32-3');
     expect(Number(/test: .*accuracy ([\d.]+)%/.exec(named.out)![1])).toBe(100);
     expect((await senn('predict', path('named.senn'), '--input', path('named-test.csv'))).out.split('\n').slice(1, 3)).toEqual([expect.stringMatching(/^cat,/), expect.stringMatching(/^cat,/)]);
-    const unnamed = await senn('train', '--dataset', path('named.csv'), '--target', 'kind', '--epochs', '1', '--software');
+    const unnamed = await senn('train', '--dataset', path('named.csv'), '--target', 'kind', '--epochs', '1');
     expect([unnamed.code, unnamed.err]).toEqual([3, expect.stringContaining('column "name": "n0" is not a number')]);
 
     // Another separator: given once to train, kept in the checkpoint
     // for eval and predict; --delimiter overrides it for a file written otherwise.
     writeFileSync(path('semi.csv'), `${rows.map((r) => r.replaceAll(',', ';')).join('\n')}\n`);
-    const semi = await senn('train', '--dataset', path('semi.csv'), '--target', 'kind', '--delimiter', ';', '--epochs', '30', '--lr', '0.02', '--batch', '32', '--software', '--save', path('semi.senn'));
+    const semi = await senn('train', '--dataset', path('semi.csv'), '--target', 'kind', '--delimiter', ';', '--epochs', '30', '--lr', '0.02', '--batch', '32', '--save', path('semi.senn'));
     expect(semi.code, semi.err).toBe(0);
     expect(semi.out).toContain('arch 3-32-3');
-    expect((await senn('eval', path('semi.senn'), '--software')).out).toMatch(/semi\.csv: 120 rows .* accuracy/);
+    expect((await senn('eval', path('semi.senn'))).out).toMatch(/semi\.csv: 120 rows .* accuracy/);
     writeFileSync(path('new-semi.csv'), 'weight;height;colour\n0.1;4.2;1\n');
     expect((await senn('predict', path('semi.senn'), '--input', path('new-semi.csv'))).out.split('\n')[1]!.startsWith('cat,')).toBe(true);
     writeFileSync(path('new-tab.csv'), 'weight\theight\tcolour\n0.1\t4.2\t1\n');
