@@ -19,7 +19,7 @@ export { uploadStorage, storageBuffer, writeView } from './gpu/upload.js';
 export { ACTIVATIONS, type Activation } from './kernels/activation.js';
 export { Kernel, KernelCache, type KernelSpec, type BindingInfo, type UniformLayout, type BindingResource } from './kernels/kernel.js';
 export { type Dispatch, type Recorder, encodeDispatches, submitDispatches, prepare } from './kernels/dispatch.js';
-export { matmul, biasGrad, activationGrad, isUnormScale, type MatmulArgs, type Epilogue, type PackedBytes, type MatmulPlan, matmulGroupShape } from './kernels/dense.js';
+export { matmul, biasGrad, activationGrad, isUnormScale, type MatmulArgs, type Epilogue, type PackedBytes, type MatmulPlan, matmulGroupShape, SPLIT_OUTPUTS_PER_INNER, SPLIT_FROM_INNER } from './kernels/dense.js';
 export { narrowBackward, NARROW_MAX, type NarrowBackwardArgs } from './kernels/narrow.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
 export { advanceStep, beginSchedule, update, CONSTANT_STEPS, type ScheduleSteps, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';

@@ -57,7 +57,8 @@ const PLANNED_ROWS = 256;
 
 /**
  * The cut of a product on a software adapter (`software`, the default), else on a GPU (see
- * `hardwareMatmulPlan` in src/kernels/dense.ts). On a software adapter: across the columns,
+ * `hardwareMatmulPlan` in src/kernels/dense.ts; there the inner dimension `k` decides whether
+ * the product runs split, see {@link SPLIT_OUTPUTS_PER_INNER}). On a software adapter: across the columns,
  * the power of two up to 8 invocations that leaves the fewest of the output's column blocks
  * without work (the largest among equals), and the rest down the rows; then fewer rows per
  * workgroup (down to 4 invocations, `MIN_INVOCATIONS`) until a product of 256 rows
@@ -68,8 +69,8 @@ const PLANNED_ROWS = 256;
  * invocations, 4 of them idle: the 784-96-10 layer's forward and weight gradient, with
  * 16-column blocks in groups of 2, are 12–19% faster; a 344-wide level's 10–12%.)
  */
-export function matmulGroupShape(m: number, n: number, software = true): MatmulPlan {
-  if (!software) return hardwareMatmulPlan(m, n);
+export function matmulGroupShape(m: number, n: number, software = true, k = 0): MatmulPlan {
+  if (!software) return hardwareMatmulPlan(m, n, k);
   const colGroups = matmulColumnGroups(n);
   const columnBlocks = Math.ceil(n / (4 * colGroups));
   let x = 1;
@@ -98,6 +99,12 @@ export interface MatmulPlan {
   colGroups: number;
   /** 16 rows per invocation instead of 8. */
   tall: boolean;
+  /**
+   * One 8×4 block of out per workgroup of 64 invocations that share the inner dimension
+   * (dense.wgsl's matmul_split; x, y, colGroups and tall are then not used): for a GPU's
+   * products with few outputs and a long inner dimension.
+   */
+  split?: boolean;
 }
 
 /**
@@ -113,15 +120,30 @@ export const HARDWARE_BIG_FROM = 2048 * 2048;
  * 8×4 blocks in workgroups of 64 invocations, as many across the columns as there are column
  * blocks up to 16, were within 1.1x of each product's best cut below 2048² (the software cut,
  * 16×16 blocks, ran them 2–8x slower), and 16×8 blocks in 8×8 workgroups the best from 2048²
- * (4096²: 24.4 TFLOP/s, against 9.0 with the software cut).
+ * (4096²: 24.4 TFLOP/s, against 9.0 with the software cut). Products of few outputs over a long
+ * inner dimension run split instead (see {@link SPLIT_OUTPUTS_PER_INNER}).
  */
-function hardwareMatmulPlan(m: number, n: number): MatmulPlan {
+function hardwareMatmulPlan(m: number, n: number, k: number): MatmulPlan {
   if (m * n >= HARDWARE_BIG_FROM) return { x: 8, y: 8, colGroups: 2, tall: true };
   const columnBlocks = Math.ceil(n / 4);
   let x = 1;
   while (x < 16 && x < columnBlocks) x *= 2;
-  return { x, y: GROUP / x, colGroups: 1, tall: false };
+  const plan = { x, y: GROUP / x, colGroups: 1, tall: false };
+  return k >= SPLIT_FROM_INNER && m * n < SPLIT_OUTPUTS_PER_INNER * k ? { ...plan, split: true } : plan;
 }
+
+/**
+ * A hardware adapter's product of fewer outputs (m·n) than this many times its inner dimension
+ * k (k ≥ {@link SPLIT_FROM_INNER}) runs split: dense.wgsl's matmul_split, a workgroup per 8×4
+ * block whose 64 invocations share the inner dimension, where the cut above gives each 8×4
+ * block one invocation walking all of k and leaves most of a GPU idle. From 15 products of
+ * training and inference steps on an NVIDIA H200 (bench/results/h200-matmul-split-sweep.json):
+ * split was 1.7–8.9x faster on each of the 12 below this line (a classifier's 256×784 · 784×10
+ * forward 0.10 → 0.018 ms) and 0.6–0.95x on the 3 above it.
+ */
+export const SPLIT_OUTPUTS_PER_INNER = 192;
+/** See {@link SPLIT_OUTPUTS_PER_INNER}: below this inner dimension the split's sums have little to share. */
+export const SPLIT_FROM_INNER = 64;
 
 /** What the matmul kernel does with each output value before storing it. */
 export type Epilogue = 'none' | 'bias-activation' | 'activation-grad';
@@ -194,34 +216,37 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   const along = a.activeRows?.along;
   const m = along === 'm' ? a.activeRows!.count : a.m;
   const k = along === 'k' ? a.activeRows!.count : a.k;
-  const shape = a.plan ?? matmulGroupShape(m, a.n, rec.kernels.software);
+  const shape = a.plan ?? matmulGroupShape(m, a.n, rec.kernels.software, k);
   if (a.plan) checkPlan(a.plan, rec.device.limits);
   // Operands read as vectors where whole ones fit (LHS4, RHS_VEC in dense.wgsl).
   const lhs4 = !a.lhsBytes && !a.transLhs && along !== 'k' && a.k % 4 === 0;
   const rhsVec = a.transRhs ? 1 : a.n % 4 === 0 ? 4 : a.n % 2 === 0 ? 2 : 1;
-  const kernel = await rec.kernels.get({
-    ...family('dense'),
-    entryPoint: 'matmul',
-    constants: {
-      TRANS_LHS: a.transLhs ?? false,
-      TRANS_RHS: a.transRhs ?? false,
-      ACCUMULATE: a.accumulate ?? false,
-      FINISH: FINISH_CODE[a.epilogue ?? 'none'],
-      MASKED: Boolean(a.mask),
-      ACT: activationCode(a.activation ?? 'identity'),
-      WG_X: shape.x,
-      WG_Y: shape.y,
-      COL_GROUPS: shape.colGroups,
-      TALL: shape.tall,
-      ACTIVE_K: along === 'k',
-      ACTIVE_M: along === 'm',
-      COMPACT: a.activeRows?.compact ?? false,
-      LHS_U8: Boolean(a.lhsBytes),
-      UNORM: Boolean(a.lhsBytes) && isUnormScale(a.lhsBytes!.scale),
-      LHS4: lhs4,
-      RHS_VEC: rhsVec,
-    },
-  });
+  const operands = {
+    TRANS_LHS: a.transLhs ?? false,
+    TRANS_RHS: a.transRhs ?? false,
+    ACCUMULATE: a.accumulate ?? false,
+    FINISH: FINISH_CODE[a.epilogue ?? 'none'],
+    MASKED: Boolean(a.mask),
+    ACT: activationCode(a.activation ?? 'identity'),
+    ACTIVE_K: along === 'k',
+    ACTIVE_M: along === 'm',
+    COMPACT: a.activeRows?.compact ?? false,
+    LHS_U8: Boolean(a.lhsBytes),
+    UNORM: Boolean(a.lhsBytes) && isUnormScale(a.lhsBytes!.scale),
+    LHS4: lhs4,
+    RHS_VEC: rhsVec,
+  };
+  // matmul_split's blocks are fixed (8×4, a workgroup each): it takes none of the cut's overrides.
+  const kernel = await rec.kernels.get(
+    shape.split
+      ? { ...family('dense'), entryPoint: 'matmul_split', constants: operands }
+      : { ...family('dense'), entryPoint: 'matmul', constants: { ...operands, WG_X: shape.x, WG_Y: shape.y, COL_GROUPS: shape.colGroups, TALL: shape.tall } },
+  );
+  const grid: [number, number, number] = shape.split
+    ? [Math.ceil(a.n / 4), Math.max(1, Math.ceil(m / BLOCK)), 1]
+    : [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1];
+  const most = rec.device.limits.maxComputeWorkgroupsPerDimension;
+  if (grid[0] > most || grid[1] > most) throw new ConfigError(`matmul plan: a ${m}×${a.n} output needs ${grid[0]}×${grid[1]} workgroups, more than the adapter's ${most} a dimension`);
   // Bindings the chosen epilogue never reads still need a buffer: they reuse lhs.
   return prepare(
     rec,
@@ -239,7 +264,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       rhs4: rhsVec === 4 ? a.rhs : unusedOutput(rec),
       rhs2: rhsVec === 2 ? a.rhs : unusedOutput(rec),
     },
-    [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1],
+    grid,
   );
 }
 

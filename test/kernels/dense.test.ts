@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation.js';
-import { activationGrad, biasGrad, HARDWARE_BIG_FROM, MIN_GROUPS, type MatmulPlan, matmul, matmulGroupShape } from '../../src/kernels/dense.js';
+import { activationGrad, biasGrad, HARDWARE_BIG_FROM, MIN_GROUPS, type MatmulPlan, matmul, matmulGroupShape, SPLIT_FROM_INNER, SPLIT_OUTPUTS_PER_INNER } from '../../src/kernels/dense.js';
 import {
   activate,
   activationGradRef,
@@ -46,6 +46,9 @@ const SHAPES: [number, number, number][] = [
 const h = useHarness();
 
 /** Each operand stored as is or transposed. */
+/** matmul_split's plan (its blocks are fixed; the other fields are not used). */
+const SPLIT_PLAN: MatmulPlan = { x: 8, y: 8, colGroups: 1, tall: false, split: true };
+
 const TRANSPOSES = [
   [false, false],
   [true, false],
@@ -138,6 +141,8 @@ describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the t
   const cuts: [string, (m: number, n: number) => MatmulPlan][] = [
     ['small', (m, n) => matmulGroupShape(m, n, false)],
     ['big', () => matmulGroupShape(2048, 2048, false)],
+    // A workgroup a block, its invocations sharing the inner dimension (matmul_split).
+    ['split', () => SPLIT_PLAN],
   ];
   for (const [cut, planOf] of cuts) {
     for (const [m, n, k] of [
@@ -188,6 +193,26 @@ describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the t
     expect(matmulGroupShape(HARDWARE_BIG_FROM / 4096, 4096, false).colGroups).toBe(2);
   });
 
+  it('plans: a GPU runs a product split when its outputs are fewer than SPLIT_OUTPUTS_PER_INNER times a long enough inner dimension; a software adapter never', () => {
+    // (m, n, k, split): the products of the H200 sweep (bench/results/h200-matmul-split-sweep.json).
+    for (const [m, n, k, split] of [
+      [256, 10, 784, true], // a classifier's forward from the inputs
+      [256, 96, 784, true],
+      [256, 10, 96, true],
+      [784, 10, 256, true], // its weight gradient
+      [1024, 96, 784, true], // inference in 1,024-row chunks
+      [784, 96, 256, false], // 75,264 outputs ≥ 192 · 256
+      [256, 1024, 784, false],
+      [256, 96, 10, false], // an input gradient through 10 outputs: k too short
+    ] as const) {
+      expect(Boolean(matmulGroupShape(m, n, false, k).split), `${m}×${n}, k = ${k}`).toBe(split);
+      expect(split).toBe(m * n < SPLIT_OUTPUTS_PER_INNER * k && k >= SPLIT_FROM_INNER);
+      expect(matmulGroupShape(m, n, true, k).split).toBeUndefined();
+    }
+    // Without k (as before): never split.
+    expect(matmulGroupShape(256, 10, false).split).toBeUndefined();
+  });
+
   it('refuses a plan outside the kernel\'s blocks or the adapter\'s workgroup limit', async () => {
     const args = { m: 4, n: 4, k: 4, lhs: h.input(new Float32Array(16)), rhs: h.input(new Float32Array(16)), out: h.output(16) };
     await expect(matmul(h.rec, { ...args, plan: { x: 8, y: 8, colGroups: 5, tall: false } })).rejects.toThrow(/colGroups must be 1, 2, 3 or 4, got 5/);
@@ -196,6 +221,9 @@ describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the t
       new RegExp(`64×64 invocations is outside the adapter's limits \\(at most ${h.rec.device.limits.maxComputeInvocationsPerWorkgroup} invocations`),
     );
     await expect(matmul(h.rec, { ...args, plan: { x: 1, y: 0, colGroups: 1, tall: false } })).rejects.toThrow(/1×0 invocations/);
+    // A workgroup per 8×4 block: an output of more rows than the grid holds is refused before anything is recorded.
+    const tall = 8 * h.rec.device.limits.maxComputeWorkgroupsPerDimension + 8;
+    await expect(matmul(h.rec, { ...args, m: tall, plan: SPLIT_PLAN })).rejects.toThrow(/more than the adapter's \d+ a dimension/);
   });
 });
 
@@ -204,14 +232,14 @@ describe('matmul accumulate epilogue', () => {
     [50, 30, 21],
     [50, 150, 21],
     [150, 140, 21],
-  ] as const) {
-    it(`out += xᵀ·dz, ${m}×${n} (k = ${k})`, async () => {
+  ] as const) for (const split of [false, true]) {
+    it(`out += xᵀ·dz, ${m}×${n} (k = ${k})${split ? ', split' : ''}`, async () => {
       const rng = new Random(m + n + k);
       const x = randomArray(rng, k * m);
       const dz = randomArray(rng, k * n);
       const before = randomArray(rng, m * n);
       const out = h.input(before);
-      h.run(await matmul(h.rec, { m, n, k, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out, accumulate: true }));
+      h.run(await matmul(h.rec, { m, n, k, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out, accumulate: true, ...(split ? { plan: SPLIT_PLAN } : {}) }));
       const product = matmulRef(x, dz, m, n, k, true, false);
       const want = product.map((v, i) => v + before[i]!);
       report(`accumulate ${m}x${n}`, relativeError(await h.read(out, m * n), want), PRODUCT_TOL);
@@ -266,8 +294,9 @@ describe('matmul over the active rows of a block (ACTIVE_K forward, ACTIVE_M wei
 });
 
 describe('matmul over a compact weight matrix (COMPACT: only the active rows stored)', () => {
-  for (const [rows, sources, outputs, active] of ACTIVE_ROW_SHAPES) {
-    it(`${rows} rows, ${active} of ${sources} sources → ${outputs}: forward reads weight row t for input active[t], weight gradient writes row t`, async () => {
+  for (const [rows, sources, outputs, active] of ACTIVE_ROW_SHAPES) for (const split of [false, true]) {
+    it(`${rows} rows, ${active} of ${sources} sources → ${outputs}: forward reads weight row t for input active[t], weight gradient writes row t${split ? ' (split)' : ''}`, async () => {
+      const plan = split ? { plan: SPLIT_PLAN } : {};
       const rng = new Random(rows * 3 + sources + active);
       const indices = activeIndices(rng, sources, active);
       const x = randomArray(rng, rows * sources);
@@ -278,13 +307,13 @@ describe('matmul over a compact weight matrix (COMPACT: only the active rows sto
       const b = randomArray(rng, outputs);
       const activeRows = { indices: h.input(indices), count: active, compact: true };
       const y = h.output(rows * outputs);
-      h.run(await matmul(h.rec, { m: rows, n: outputs, k: sources, lhs: h.input(x), rhs: h.input(compact), bias: h.input(b), out: y, epilogue: 'bias-activation', activation: 'relu', activeRows: { ...activeRows, along: 'k' } }));
+      h.run(await matmul(h.rec, { m: rows, n: outputs, k: sources, lhs: h.input(x), rhs: h.input(compact), bias: h.input(b), out: y, epilogue: 'bias-activation', activation: 'relu', activeRows: { ...activeRows, along: 'k' }, ...plan }));
       report(`compact forward ${active}/${sources}`, relativeError(await h.read(y, rows * outputs), denseForwardRef(x, full, b, rows, outputs, sources, 'relu')), PRODUCT_TOL);
 
       const dz = randomArray(rng, rows * outputs);
       const mask = Float32Array.from({ length: active * outputs }, () => (rng.next() < 0.8 ? 1 : 0));
       const wgrad = h.output(active * outputs);
-      h.run(await matmul(h.rec, { m: sources, n: outputs, k: rows, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out: wgrad, mask: h.input(mask), activeRows: { ...activeRows, along: 'm' } }));
+      h.run(await matmul(h.rec, { m: sources, n: outputs, k: rows, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out: wgrad, mask: h.input(mask), activeRows: { ...activeRows, along: 'm' }, ...plan }));
       const grad = matmulRef(x, dz, sources, outputs, rows, true, false);
       const want = new Float64Array(active * outputs);
       indices.forEach((j, t) => {
@@ -299,14 +328,14 @@ describe('matmul over a compact weight matrix (COMPACT: only the active rows sto
 });
 
 describe('matmul mask (weight gradient of a dense block lacking edges)', () => {
-  it('multiplies every output by its 0/1 mask value, after the statistics-free product', async () => {
+  for (const split of [false, true]) it(`multiplies every output by its 0/1 mask value, after the statistics-free product${split ? ' (split)' : ''}`, async () => {
     const [m, n, k] = [40, 140, 17];
     const rng = new Random(5);
     const x = randomArray(rng, k * m);
     const dz = randomArray(rng, k * n);
     const mask = Float32Array.from({ length: m * n }, () => (rng.next() < 0.4 ? 0 : 1));
     const out = h.output(m * n);
-    h.run(await matmul(h.rec, { m, n, k, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out, mask: h.input(mask) }));
+    h.run(await matmul(h.rec, { m, n, k, lhs: h.input(x), transLhs: true, rhs: h.input(dz), out, mask: h.input(mask), ...(split ? { plan: SPLIT_PLAN } : {}) }));
     const want = matmulRef(x, dz, m, n, k, true, false).map((v, i) => v * mask[i]!);
     const got = await h.read(out, m * n);
     report('masked weight gradient', relativeError(got, want), PRODUCT_TOL);
@@ -445,8 +474,8 @@ describe('matmul over packed u8 inputs (LHS_U8): bit for bit the product over th
       const dz = randomArray(rng, rows * outputs);
       const indices = activeIndices(rng, features, Math.max(1, Math.floor(features / 3)));
       const activeRows = { indices: h.input(indices), count: indices.length };
-      for (const active of [false, true]) {
-        const along = (dim: 'k' | 'm') => (active ? { activeRows: { ...activeRows, along: dim } } : {});
+      for (const [active, split] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const along = (dim: 'k' | 'm') => ({ ...(active ? { activeRows: { ...activeRows, along: dim } } : {}), ...(split ? { plan: SPLIT_PLAN } : {}) });
         const forward = async (lhs: GPUBuffer, packedInput: boolean) => {
           const y = h.output(rows * outputs);
           const common = { m: rows, n: outputs, k: features, rhs: h.input(w), bias: h.input(b), out: y, epilogue: 'bias-activation' as const, activation: 'relu' as const };
@@ -458,7 +487,7 @@ describe('matmul over packed u8 inputs (LHS_U8): bit for bit the product over th
           h.run(await matmul(h.rec, { m: features, n: outputs, k: rows, lhs, transLhs: true, rhs: h.input(dz), out: g, ...(packedInput ? { lhsBytes } : {}), ...along('m') }));
           return h.read(g, features * outputs);
         };
-        const label = `${rows}×${features}→${outputs}${active ? `, ${indices.length} active rows` : ''}`;
+        const label = `${rows}×${features}→${outputs}${active ? `, ${indices.length} active rows` : ''}${split ? ', split' : ''}`;
         const yPacked = await forward(h.input(packed), true);
         expect(Array.from(yPacked)).toEqual(Array.from(await forward(h.input(x), false)));
         if (!active) report(`packed forward ${label}`, relativeError(yPacked, denseForwardRef(x, w, b, rows, outputs, features, 'relu')), PRODUCT_TOL);
