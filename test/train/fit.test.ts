@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { classificationDataset, type Dataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { spirals } from '../../src/data/generated.js';
@@ -133,19 +133,14 @@ describe('Network.fit', () => {
     };
     // Which kernels a call runs: the pipelines' labels are "file:entry point".
     const pass = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
-    const setPipeline = pass.setPipeline;
     const kernelsOf = async (body: () => Promise<unknown>) => {
-      const labels = new Set<string>();
-      pass.setPipeline = function (this: GPUComputePassEncoder, p: GPUComputePipeline) {
-        labels.add(p.label);
-        return setPipeline.call(this, p);
-      };
+      const spy = vi.spyOn(pass, 'setPipeline');
       try {
         await body();
+        return new Set(spy.mock.calls.map(([p]) => p.label));
       } finally {
-        pass.setPipeline = setPipeline;
+        spy.mockRestore();
       }
-      return labels;
     };
     const [fused, blocks] = [await grown(), await grown()];
     expect(fusedTail(fused.structure)).not.toBeNull();
