@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
-import { csrInOrder } from './csr.js';
+import { type CsrBlock, csrInOrder } from './csr.js';
 import { type Block, type BlockSpec, type LevelSpec, levelSpec, Structure, storageIndex, tieCounts } from './structure.js';
 
 /** An edge of a structure: a block id and an edge id (CSR position) within it. */
@@ -46,6 +46,17 @@ export function edgeRefs(list: EdgeList): EdgeRef[] {
 /** `refs` as an {@link EdgeList}. */
 export function edgeList(refs: readonly EdgeRef[]): EdgeList {
   return { blocks: Uint32Array.from(refs, (r) => r.block), edges: Uint32Array.from(refs, (r) => r.edge) };
+}
+
+/** The edges of `a`, then those of `b`. */
+export function concatEdgeLists(a: EdgeList, b: EdgeList): EdgeList {
+  const join = (x: Uint32Array, y: Uint32Array) => {
+    const out = new Uint32Array(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return { blocks: join(a.blocks, b.blocks), edges: join(a.edges, b.edges) };
 }
 
 /** The most neurons one split edge may become ({@link SplitOptions.neuronsPerEdge}). */
@@ -110,14 +121,6 @@ export interface SplitOptions {
 
 /** Key of a (source, destination) pair of levels. */
 const pairKey = (src: number, dst: number) => `${src}>${dst}`;
-
-/** Look up edges of a block by (destination, source) neuron. */
-function edgeIndex(b: Block): Map<number, number> {
-  const index = new Map<number, number>();
-  const t = b.topology;
-  for (let e = 0; e < t.srcOf.length; e++) index.set(t.dstOf[e]! * t.src + t.srcOf[e]!, e);
-  return index;
-}
 
 /** A value as an error message shows it. */
 function describe(value: unknown): string {
@@ -430,15 +433,48 @@ export function planPrune(s: Structure, edges: readonly EdgeRef[]): GrowthStep {
  * exists), matched by their (source level, destination level, source, destination).
  */
 export function translateEdges(before: Structure, after: Structure, refs: readonly EdgeRef[]): EdgeRef[] {
-  const byPair = new Map(after.blocks.map((b) => [pairKey(b.src, b.dst), b]));
-  const indexes = new Map<Block, Map<number, number>>();
-  return refs.map((r) => {
-    const old = before.blocks[r.block]!;
-    const b = byPair.get(pairKey(old.src, old.dst));
-    if (!b) return { block: -1, edge: -1 };
-    let index = indexes.get(b);
-    if (!index) indexes.set(b, (index = edgeIndex(b)));
-    const e = index.get(old.topology.dstOf[r.edge]! * b.topology.src + old.topology.srcOf[r.edge]!);
-    return e === undefined ? { block: -1, edge: -1 } : { block: b.id, edge: e };
+  const list = edgeList(refs);
+  const out: EdgeRef[] = refs.map(() => ({ block: -1, edge: -1 }));
+  locateEdges(before, after, list, (i, block, edge) => (out[i] = { block, edge }));
+  return out;
+}
+
+/** {@link translateEdges} over an {@link EdgeList}, leaving out the edges that no longer exist. */
+export function translateEdgeList(before: Structure, after: Structure, list: EdgeList): EdgeList {
+  const blocks = new Uint32Array(list.edges.length);
+  const edges = new Uint32Array(list.edges.length);
+  let n = 0;
+  locateEdges(before, after, list, (_, block, edge) => {
+    blocks[n] = block;
+    edges[n++] = edge;
   });
+  return { blocks: blocks.slice(0, n), edges: edges.slice(0, n) };
+}
+
+/** Calls `found(i, block, edge)` for each edge i of `list` (of `before`) that `after` still has, in order. */
+function locateEdges(before: Structure, after: Structure, list: EdgeList, found: (i: number, block: number, edge: number) => void): void {
+  const byPair = new Map(after.blocks.map((b) => [pairKey(b.src, b.dst), b]));
+  const into = before.blocks.map((old) => byPair.get(pairKey(old.src, old.dst)));
+  for (let i = 0; i < list.edges.length; i++) {
+    const old = before.blocks[list.blocks[i]!]!;
+    const b = into[old.id];
+    if (!b) continue;
+    const e = findEdge(b.topology, old.topology.dstOf[list.edges[i]!]!, old.topology.srcOf[list.edges[i]!]!);
+    if (e >= 0) found(i, b.id, e);
+  }
+}
+
+/** The edge d ← s of a block (binary search of d's sources, ascending in CSR order), or −1. */
+function findEdge(t: CsrBlock, d: number, s: number): number {
+  if (d >= t.dst) return -1;
+  let lo = t.dstPtr[d]!;
+  let hi = t.dstPtr[d + 1]!;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = t.srcOf[mid]!;
+    if (at === s) return mid;
+    if (at < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
 }

@@ -12,7 +12,7 @@ import { type Classification, classify } from '../train/classify.js';
 import type { PoolBuffers } from '../kernels/pool.js';
 import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
-import { type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, type SplitStep, translateEdges } from './growth.js';
+import { concatEdgeLists, type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, type SplitStep, translateEdgeList } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges, completeGroups, wholeGroups } from './selection.js';
 import { BlockBuffers, type TieBuffers } from './blockBuffers.js';
@@ -276,9 +276,9 @@ export class Network implements Trainable {
     const max = options.maxToReplace;
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ConfigError(`maxToReplace must be a positive integer, got ${max}`);
     const blocks = this.current.blocksInto(target);
-    if (!blocks.some((b) => b.ties)) return (await selectEdges(this, blocks, { ...options, above: true, max })).edges;
+    if (!blocks.some((b) => b.ties)) return edgeRefs((await selectEdges(this, blocks, { ...options, above: true, max })).edges);
     // Shared weights are taken whole (every edge of one scores the same), while their edges fit in `maxToReplace`.
-    return wholeGroups(this.current, (await selectEdges(this, blocks, { ...options, above: true })).edges, max);
+    return wholeGroups(this.current, edgeRefs((await selectEdges(this, blocks, { ...options, above: true })).edges), max);
   }
 
   /**
@@ -306,12 +306,13 @@ export class Network implements Trainable {
     const picked: { edge: EdgeRef; score: number }[] = [];
     for (const blocks of groups) {
       const { edges, scores } = await selectEdges(this, blocks, { ...options, above });
-      edges.forEach((edge, i) => {
+      for (let i = 0; i < scores.length; i++) {
+        const listed = marks[edges.blocks[i]!]!;
         // Taken once, should two splits' groups share a level.
-        if (marks[edge.block]![edge.edge] !== 1) return;
-        marks[edge.block]![edge.edge] = 2;
-        picked.push({ edge, score: scores[i]! });
-      });
+        if (listed[edges.edges[i]!] !== 1) continue;
+        listed[edges.edges[i]!] = 2;
+        picked.push({ edge: { block: edges.blocks[i]!, edge: edges.edges[i]! }, score: scores[i]! });
+      }
     }
     // One group comes back ordered; several are merged by normalised score (stable: ties keep group order).
     if (groups.length > 1) picked.sort((x, y) => (above ? y.score - x.score : x.score - y.score));
@@ -375,8 +376,8 @@ export class Network implements Trainable {
     const split = { level: step.level, target };
     if (options.sameExpansion && this.lastSplits.length > 0) {
       // The earlier splits' candidates, where they are in the new structure, and this one's.
-      const kept = translateEdges(old, this.current, edgeRefs(this.epsilonCandidates)).filter((r) => r.block >= 0);
-      this.epsilonCandidates = edgeList([...kept, ...step.epsilonEdges]);
+      const kept = translateEdgeList(old, this.current, this.epsilonCandidates);
+      this.epsilonCandidates = concatEdgeLists(kept, step.epsilon);
       this.lastSplits = [...this.lastSplits, split];
     } else {
       this.epsilonCandidates = step.epsilon;
@@ -409,7 +410,7 @@ export class Network implements Trainable {
     const old = this.current;
     const step = planPrune(old, edges);
     await this.applyStep(step, options.resetOptimizer ?? false);
-    this.epsilonCandidates = edgeList(translateEdges(old, this.current, edgeRefs(this.epsilonCandidates)).filter((r) => r.block >= 0));
+    this.epsilonCandidates = translateEdgeList(old, this.current, this.epsilonCandidates);
     return { edgesRemoved: edges.length, parametersBefore: before, parametersAfter: this.current.parameterCount };
   }
 

@@ -4,7 +4,7 @@ import { storageBuffer } from '../gpu/upload.js';
 import { type Dispatch, type Recorder, submitDispatches } from '../kernels/dispatch.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { AGGREGATIONS, type Aggregation, METRICS, type Metric, scoreBlock, scoreBounds, selectScores } from '../kernels/score.js';
-import type { EdgeRef } from './growth.js';
+import type { EdgeList, EdgeRef } from './growth.js';
 import type { BlockEdgeStatistics } from './networkTypes.js';
 import { type Block, blockFloats, isMasked, type Structure, storageIndex, tieCounts } from './structure.js';
 
@@ -160,20 +160,21 @@ export async function readEdgeStatistics(net: Scorable, blocks: readonly Block[]
 /**
  * Normalise the scores of `blocks` together (min–max) on the GPU and return the edges whose
  * normalised score is above (or below) `threshold`, most (least) significant first, at most
- * `max`. Only the picked edges are read back.
+ * `max`, with their scores. Only the picked edges are read back.
  */
 export async function selectEdges(
   net: Scorable,
   blocks: readonly Block[],
   a: ScoreOptions & { threshold: number; above: boolean; max?: number },
-): Promise<{ edges: EdgeRef[]; scores: number[] }> {
+): Promise<{ edges: EdgeList; scores: Float32Array }> {
   const o = checkScoreOptions(a);
+  const none = { edges: { blocks: new Uint32Array(0), edges: new Uint32Array(0) }, scores: new Float32Array(0) };
   const owner = net.gpu.memory.owner('selection');
   try {
     const device = net.gpu.device;
     const rec: Recorder = { kernels: net.kernels, device, owner };
     const { dispatches, scores, count, starts } = await recordScores(net, rec, blocks, o);
-    if (count === 0) return { edges: [], scores: [] };
+    if (count === 0) return none;
     const bounds = storageBuffer(device, owner, 'bounds', 8).buffer;
     const picked = storageBuffer(device, owner, 'picked', 8 * count).buffer;
     const counter = storageBuffer(device, owner, 'counter', 4).buffer;
@@ -188,26 +189,53 @@ export async function selectEdges(
       { buffer: picked, offset: 0, size: 8 * count },
     ]);
     const n = new Uint32Array(counted!)[0]!;
-    if (n === 0) return { edges: [], scores: [] };
-    const raw = list!.slice(0, 8 * n);
-    const ids = new Uint32Array(raw);
-    const values = new Float32Array(raw);
-    // The atomic append is unordered: sort (by score, then index) so results are deterministic.
-    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => (a.above ? values[2 * y + 1]! - values[2 * x + 1]! : values[2 * x + 1]! - values[2 * y + 1]!) || ids[2 * x]! - ids[2 * y]!);
-    const kept = order.slice(0, a.max ?? n);
-    return {
-      edges: kept.map((i) => {
-        const k = ids[2 * i]!;
-        let at = starts.length - 1;
-        while (starts[at]! > k) at--;
-        const b = blocks[at]!;
-        return { block: b.id, edge: edgeOfValue(b, k - starts[at]!) };
-      }),
-      scores: kept.map((i) => values[2 * i + 1]!),
-    };
+    if (n === 0) return none;
+    // The list holds (value index, score) pairs, appended in no order.
+    const sorted = sortPicked(new Uint32Array(list!, 0, 2 * n), a.above);
+    const scoresOf = new Float32Array(sorted.buffer);
+    const kept = Math.min(n, a.max ?? n);
+    const out = { blocks: new Uint32Array(kept), edges: new Uint32Array(kept) };
+    const outScores = new Float32Array(kept);
+    for (let i = 0; i < kept; i++) {
+      const k = sorted[2 * i]!;
+      let at = starts.length - 1;
+      while (starts[at]! > k) at--;
+      const b = blocks[at]!;
+      out.blocks[i] = b.id;
+      out.edges[i] = edgeOfValue(b, k - starts[at]!);
+      outScores[i] = scoresOf[2 * i + 1]!;
+    }
+    return { edges: out, scores: outScores };
   } finally {
     owner.destroy();
   }
+}
+
+/**
+ * The picked (value index, score bits) pairs sorted by score, descending when `above`, ties
+ * by value index ascending, so that the GPU's unordered append gives the same list every
+ * time. Sorted as 64-bit integers (the score's order-preserving bits above the index) by the
+ * typed array's own numeric sort: a comparator over a prune's ~10⁵ picked edges took tens of
+ * milliseconds. A −0 score comes back as +0, with which it ties.
+ */
+export function sortPicked(pairs: Uint32Array, above: boolean): Uint32Array {
+  const n = pairs.length >>> 1;
+  const keys = new BigUint64Array(n);
+  // Little-endian, as every WebGPU platform: word 2i is key i's low half, 2i + 1 its high half.
+  const halves = new Uint32Array(keys.buffer);
+  for (let i = 0; i < n; i++) {
+    const bits = pairs[2 * i + 1]! === 0x80000000 ? 0 : pairs[2 * i + 1]!;
+    // IEEE order as unsigned order: negative scores flipped whole, the others above them.
+    const ordered = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+    halves[2 * i + 1] = above ? ~ordered >>> 0 : ordered;
+    halves[2 * i] = pairs[2 * i]!;
+  }
+  keys.sort();
+  for (let i = 0; i < n; i++) {
+    const ordered = above ? ~halves[2 * i + 1]! >>> 0 : halves[2 * i + 1]!;
+    halves[2 * i + 1] = ordered & 0x80000000 ? (ordered & 0x7fffffff) >>> 0 : ~ordered >>> 0;
+  }
+  return halves;
 }
 
 /**

@@ -4,7 +4,7 @@ import { Random } from '../../src/data/random.js';
 import { ConfigError, DTypeError, NaNError, ShapeError } from '../../src/errors.js';
 import { csrProblems } from '../../src/graph/csr.js';
 import { FUSE_MAX_LEVEL, fusedTail } from '../../src/graph/fusion.js';
-import { type EdgeRef, translateEdges } from '../../src/graph/growth.js';
+import { type EdgeRef, translateEdgeList, translateEdges } from '../../src/graph/growth.js';
 import type { Network } from '../../src/graph/network.js';
 import { type Block, blockFloats, isMasked, storageIndex } from '../../src/graph/structure.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
@@ -256,6 +256,34 @@ describe('edge splitting', () => {
     expect(outWeights[0]!).toBeGreaterThanOrEqual(0);
     expect(outWeights[0]!).toBeLessThan(1e-8);
     expect(net.pruneCandidates).toHaveLength(1);
+    net.destroy();
+  });
+});
+
+describe('translateEdges', () => {
+  it('finds every edge of one structure in the next by its levels and neurons, −1 where it is gone', async () => {
+    const rng = new Random(12);
+    const net = runtime().createNetwork({ sizes: [6, 5, 3], seed: 2 });
+    const all = (s: typeof net.structure) => s.blocks.flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, edge) => ({ block: b.id, edge })));
+    const key = (s: typeof net.structure, r: EdgeRef) => {
+      const b = s.blocks[r.block]!;
+      return `${b.src}>${b.dst}:${b.topology.srcOf[r.edge]}>${b.topology.dstOf[r.edge]}`;
+    };
+    for (let step = 0; step < 4; step++) {
+      const before = net.structure;
+      if (step % 2 === 0) await net.splitEdges(2, pickEdges(net, rng, 2, 3));
+      else await net.pruneEdges(net.pruneCandidates.filter(() => rng.uniform(0, 1) < 0.5));
+      const after = net.structure;
+      const where = new Map(all(after).map((r) => [key(after, r), r]));
+      const refs = all(before);
+      const want = refs.map((r) => where.get(key(before, r)) ?? { block: -1, edge: -1 });
+      expect(want.some((r) => r.block < 0)).toBe(true); // a split removes its edges, a prune its candidates
+      expect(translateEdges(before, after, refs)).toEqual(want);
+      const list = translateEdgeList(before, after, { blocks: Uint32Array.from(refs, (r) => r.block), edges: Uint32Array.from(refs, (r) => r.edge) });
+      const found = want.filter((r) => r.block >= 0);
+      expect(Array.from(list.blocks)).toEqual(found.map((r) => r.block));
+      expect(Array.from(list.edges)).toEqual(found.map((r) => r.edge));
+    }
     net.destroy();
   });
 });

@@ -9,7 +9,7 @@ import { fusedTail } from '../../src/graph/fusion.js';
 import { Structure, storageIndex } from '../../src/graph/structure.js';
 import { convolutionConnections } from '../../src/graph/connections.js';
 import { buildCsr } from '../../src/graph/csr.js';
-import { completeGroups, wholeGroups } from '../../src/graph/selection.js';
+import { completeGroups, sortPicked, wholeGroups } from '../../src/graph/selection.js';
 import type { Network } from '../../src/graph/network.js';
 import { rowParts } from '../../src/data/gpuDataset.js';
 import { collectStatistics } from '../../src/train/loop.js';
@@ -185,6 +185,28 @@ describe('edge statistics and selection', () => {
     await expect(net.selectEdgesToSplit(2, { threshold: 0.5, maxToReplace: 0 })).rejects.toThrow(ConfigError);
     await expect(net.scoreEdges(2, { metric: 'magic' as never })).rejects.toThrow(ConfigError);
     net.destroy();
+  });
+});
+
+describe('sortPicked: the picked (index, score) pairs in a fixed order', () => {
+  it('orders as a comparison sort by score (either way), then by index, ±0 tied', () => {
+    const rng = new Random(4);
+    const n = 3000;
+    const indices = rng.permutation(4 * n).subarray(0, n);
+    // Few distinct scores, so ties are common; signed values and both zeros included.
+    const palette = Float32Array.from([0, -0, 1, 0.25, -0.5, 1e-30, -1e-30, 0.7, 3.5e38, Number.MIN_VALUE]);
+    const scores = Float32Array.from({ length: n }, () => palette[rng.int(palette.length)]!);
+    const pairs = new Uint32Array(2 * n);
+    const bits = new Uint32Array(scores.buffer);
+    for (let i = 0; i < n; i++) (pairs[2 * i] = indices[i]!), (pairs[2 * i + 1] = bits[i]!);
+    for (const above of [false, true]) {
+      const want = Array.from({ length: n }, (_, i) => i).sort((x, y) => (above ? scores[y]! - scores[x]! : scores[x]! - scores[y]!) || indices[x]! - indices[y]!);
+      const sorted = sortPicked(pairs, above);
+      const sortedScores = new Float32Array(sorted.buffer);
+      expect(Array.from({ length: n }, (_, i) => sorted[2 * i])).toEqual(want.map((i) => indices[i]));
+      // The scores come back with their indices (−0 as +0, equal to it).
+      for (let i = 0; i < n; i++) expect(sortedScores[2 * i + 1]! === scores[want[i]!]!).toBe(true);
+    }
   });
 });
 
