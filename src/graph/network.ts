@@ -14,7 +14,7 @@ import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { concatEdgeLists, type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, type SplitStep, translateEdgeList } from './growth.js';
 import { resizeParameters } from './resize.js';
-import { checkPruneNormalization, checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges, completeGroups, wholeGroups } from './selection.js';
+import { checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges, selectPruneEdges, wholeGroups } from './selection.js';
 import { BlockBuffers, type TieBuffers } from './blockBuffers.js';
 import { checkLayerWeights, layersOf, unflatten } from './layers.js';
 import { type Block, checkParameterValues, type Level, Structure } from './structure.js';
@@ -291,33 +291,7 @@ export class Network implements Trainable {
   async selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]> {
     this.assertUsable();
     checkThreshold('threshold', options.threshold);
-    const normalization = checkPruneNormalization(options.normalization ?? 'together');
-    const candidates = this.epsilonCandidates;
-    if (this.lastSplits.length === 0 || candidates.edges.length === 0) return [];
-    const into = (level: number) => this.current.blocksInto(level);
-    const groups = this.lastSplits.flatMap((split) =>
-      normalization === 'together' ? [[...into(split.level), ...into(split.target)]] : [into(split.level), into(split.target)],
-    );
-    const marks = this.current.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
-    candidates.edges.forEach((e, i) => (marks[candidates.blocks[i]!]![e] = 1));
-    // The reference code's mask keeps the comparison the wrong way round (it deletes the
-    // candidates above the threshold); `invertedLikeReference` reproduces that for comparison.
-    const above = options.invertedLikeReference ?? false;
-    const picked: { edge: EdgeRef; score: number }[] = [];
-    for (const blocks of groups) {
-      const { edges, scores } = await selectEdges(this, blocks, { ...options, above });
-      for (let i = 0; i < scores.length; i++) {
-        const listed = marks[edges.blocks[i]!]!;
-        // Taken once, should two splits' groups share a level.
-        if (listed[edges.edges[i]!] !== 1) continue;
-        listed[edges.edges[i]!] = 2;
-        picked.push({ edge: { block: edges.blocks[i]!, edge: edges.edges[i]! }, score: scores[i]! });
-      }
-    }
-    // One group comes back ordered; several are merged by normalised score (stable: ties keep group order).
-    if (groups.length > 1) picked.sort((x, y) => (above ? y.score - x.score : x.score - y.score));
-    // Every edge of a shared weight scores the same, so it is picked whole; kept safe should rounding differ.
-    return completeGroups(this.current, picked.map((p) => p.edge));
+    return selectPruneEdges(this, this.epsilonCandidates, this.lastSplits, options);
   }
 
   /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */

@@ -212,6 +212,45 @@ export async function selectEdges(
 }
 
 /**
+ * The prune's pick among `candidates` (the ε edges of the last expansion's `splits`): those
+ * whose normalised score is below the threshold (above it with `invertedLikeReference`), least
+ * (most) significant first: `Network.selectEdgesToPrune`.
+ */
+export async function selectPruneEdges(
+  net: Scorable,
+  candidates: EdgeList,
+  splits: readonly { level: number; target: number }[],
+  options: PruneSelectOptions,
+): Promise<EdgeRef[]> {
+  const normalization = checkPruneNormalization(options.normalization ?? 'together');
+  if (splits.length === 0 || candidates.edges.length === 0) return [];
+  const s = net.structure;
+  const groups = splits.flatMap((split) =>
+    normalization === 'together' ? [[...s.blocksInto(split.level), ...s.blocksInto(split.target)]] : [s.blocksInto(split.level), s.blocksInto(split.target)],
+  );
+  const marks = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
+  candidates.edges.forEach((e, i) => (marks[candidates.blocks[i]!]![e] = 1));
+  // The reference code's mask keeps the comparison the wrong way round (it deletes the
+  // candidates above the threshold); `invertedLikeReference` reproduces that for comparison.
+  const above = options.invertedLikeReference ?? false;
+  const picked: { edge: EdgeRef; score: number }[] = [];
+  for (const blocks of groups) {
+    const { edges, scores } = await selectEdges(net, blocks, { ...options, above });
+    for (let i = 0; i < scores.length; i++) {
+      const listed = marks[edges.blocks[i]!]!;
+      // Taken once, should two splits' groups share a level.
+      if (listed[edges.edges[i]!] !== 1) continue;
+      listed[edges.edges[i]!] = 2;
+      picked.push({ edge: { block: edges.blocks[i]!, edge: edges.edges[i]! }, score: scores[i]! });
+    }
+  }
+  // One group comes back ordered; several are merged by normalised score (stable: ties keep group order).
+  if (groups.length > 1) picked.sort((x, y) => (above ? y.score - x.score : x.score - y.score));
+  // Every edge of a shared weight scores the same, so it is picked whole; kept safe should rounding differ.
+  return completeGroups(s, picked.map((p) => p.edge));
+}
+
+/**
  * The picked (value index, score bits) pairs sorted by score, descending when `above`, ties
  * by value index ascending, so that the GPU's unordered append gives the same list every
  * time. Sorted as 64-bit integers (the score's order-preserving bits above the index) by the
