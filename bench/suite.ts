@@ -1,7 +1,7 @@
 // The benchmark's workloads in order, alternating senn and TensorFlow.js (when given) in
 // rounds so that drifts of a shared, noisy machine fall on both. Runs in the page and in Node.
 import { classificationDataset, convolutionConnections, type Runtime } from '../src/index.js';
-import { expandLikeReference, fmaProbe, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
+import { expandLikeReference, fmaProbe, pruneLikeReference, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
 
 /** TensorFlow.js's side of the comparable workloads (its WebGPU backend, or its WebAssembly one). */
 export interface Peer {
@@ -216,6 +216,15 @@ export async function runSuite(
     note:
       `score + select + split + reallocate, ${grown.before} → ${grown.after} parameters; ${(100 * grown.expansion.median / (base.median * stepsPerEpoch)).toFixed(2)}% of a 784-10 epoch ` +
       `(48,000 rows: ${stepsPerEpoch} steps of ${base.median.toFixed(1)} ms); the first one in the process, compiling the growth kernels: ${grown.coldMs.toFixed(0)} ms`,
+  });
+  const pruned = await pruneLikeReference(rt, data, 344, o.reps);
+  workloads.push({
+    name: 'prune 784-344-10 (the ε edges of 344 splits)',
+    sennMs: pruned.prune.median,
+    senn: pruned.prune,
+    note:
+      `score + select (below 0.1 of the min–max, as the reference) + remove + compact: ${pruned.removed} of ${pruned.candidates} ε edges removed; ` +
+      `the first one in the process, compiling: ${pruned.coldMs.toFixed(0)} ms (the reference code's pruning step: 7.8 s)`,
   });
   const sparseStep = await stepOf(null);
   const levels = grown.net.structure.sizes;

@@ -364,6 +364,40 @@ export async function levelSparseVsDense(
 }
 
 /**
+ * The reference run's first prune without its epochs: a 784-10 network split at `splits`
+ * output edges as in {@link expandLikeReference}, trained on a few batches with running edge
+ * statistics, then one prune as the reference settings make it (timed: score, select the ε
+ * edges below 0.1 of the min–max, remove them and compact, GPU finished). Fresh networks each
+ * repetition; the first, which compiles, is reported apart as `coldMs`.
+ */
+export async function pruneLikeReference(rt: Runtime, data: Dataset, splits: number, reps: number): Promise<{ prune: Measured; coldMs: number; candidates: number; removed: number }> {
+  const rows = subset(data, Array.from({ length: 256 * 8 }, (_, i) => i % data.rows));
+  const times: number[] = [];
+  let candidates = 0;
+  let removed = 0;
+  for (let rep = 0; rep <= reps; rep++) {
+    const net = rt.createNetwork({ sizes: [784, 10], seed: rep });
+    try {
+      await net.fit(rows, { batchSize: 256, epochs: 1, edgeStatistics: true });
+      const output = net.structure.output.id;
+      await net.splitEdges(output, await net.selectEdgesToSplit(output, { threshold: 0.05, maxToReplace: splits }));
+      await net.fit(rows, { batchSize: 256, epochs: 1, edgeStatistics: true });
+      await rt.gpu.settle();
+      candidates = net.pruneCandidates.length;
+      const started = performance.now();
+      const picked = await net.selectEdgesToPrune({ threshold: 0.1 });
+      await net.pruneEdges(picked);
+      await rt.gpu.settle();
+      times.push(performance.now() - started);
+      removed = picked.length;
+    } finally {
+      net.destroy();
+    }
+  }
+  return { prune: measured(times.slice(1)), coldMs: times[0]!, candidates, removed };
+}
+
+/**
  * The reference run's shape without its 11 epochs: a 784-10 network with running edge
  * statistics from a few batches, one expansion of up to `splits` output edges (timed: score,
  * select, split, reallocate, GPU finished), then the pruning of most new ε edges as the
