@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
+import type { Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
 import { convolutionConnections, localConnections, randomConnections } from '../../src/graph/connections.js';
@@ -8,19 +8,16 @@ import { parameterSlots, storageIndex, unequalTies } from '../../src/graph/struc
 import { describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
-import { freeValueGradients } from '../helpers/edges.js';
+import { randomClassification } from '../helpers/datasets.js';
+import { edgePairs as pairs, freeValueGradients } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 
-function data(rng: Random, rows: number, features: number, classes: number, lo = -1, hi = 1): Dataset {
-  return classificationDataset({ x: randomArray(rng, rows * features, lo, hi), labels: Array.from({ length: rows }, () => rng.int(classes)), features, classes });
-}
-
-/** Each edge of `c` as "source→destination", sorted. */
-const pairs = (c: { sources: ArrayLike<number>; destinations: ArrayLike<number> }) => Array.from(c.sources, (s, k) => `${s}→${c.destinations[k]}`).sort();
+/** Random rows in [−1, 1) unless told otherwise. */
+const data = (rng: Random, rows: number, features: number, classes: number, lo = -1, hi = 1): Dataset => randomClassification(rng, rows, features, classes, lo, hi);
 
 describe('localConnections', () => {
   it("joins each window position's filters to every pixel and channel of its window", () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
 import { averagePoolConnections, convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
@@ -7,18 +6,12 @@ import { unequalTies } from '../../src/graph/structure.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { graphOutputRef } from '../../src/reference/graph.js';
-import { freeValueGradients } from '../helpers/edges.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { relativeError } from '../helpers/numeric.js';
+import { randomClassification as data } from '../helpers/datasets.js';
+import { edgePairs as pairs, freeValueGradients } from '../helpers/edges.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
-
-function data(rng: Random, rows: number, features: number, classes: number): Dataset {
-  return classificationDataset({ x: randomArray(rng, rows * features, 0, 1), labels: Array.from({ length: rows }, () => rng.int(classes)), features, classes });
-}
-
-/** Each edge of `c` as "source→destination", sorted. */
-const pairs = (c: { sources: ArrayLike<number>; destinations: ArrayLike<number> }) => Array.from(c.sources, (s, k) => `${s}→${c.destinations[k]}`).sort();
 
 describe('maxPoolConnections', () => {
   it('takes each channel of each window on its own, 2×2 with stride 2 by default', () => {

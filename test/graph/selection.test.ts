@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, subset } from '../../src/data/dataset.js';
+import { subset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { normaliseRef, selectRef } from '../../src/reference/score.js';
-import { randomArray, relativeError } from '../helpers/numeric.js';
+import { relativeError } from '../helpers/numeric.js';
+import { randomClassification } from '../helpers/datasets.js';
 import { useRuntime } from '../helpers/runtime.js';
 import { fusedTail } from '../../src/graph/fusion.js';
 import { Structure, storageIndex } from '../../src/graph/structure.js';
@@ -16,9 +17,7 @@ import { collectStatistics } from '../../src/train/loop.js';
 
 const runtime = useRuntime();
 
-function dataset(rng: Random, rows: number) {
-  return classificationDataset({ x: randomArray(rng, rows * 8, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 8, classes: 3 });
-}
+const dataset = (rng: Random, rows: number) => randomClassification(rng, rows, 8, 3);
 
 describe('edge statistics and selection', () => {
   it('exact-mode statistics give abs-grad = mean over batches of |∂loss/∂w|', async () => {
@@ -63,7 +62,7 @@ describe('edge statistics and selection', () => {
   it('running statistics of a grown network (dense, CSR and fused-tail blocks) are (|g|, g, g²) of its gradients', async () => {
     const rng = new Random(6);
     const rows = 48;
-    const data = classificationDataset({ x: randomArray(rng, rows * 120, 0, 1), labels: Array.from({ length: rows }, () => rng.int(10)), features: 120, classes: 10 });
+    const data = randomClassification(rng, rows, 120, 10);
     // 120 → 10 stays dense (over 1,024 edges); three splits of its edges make levels of a few
     // neurons, CSR blocks and a fused tail.
     const net = runtime().createNetwork({ sizes: [120, 10], seed: 6 });

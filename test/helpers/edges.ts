@@ -11,6 +11,9 @@ export function randomEdges(rng: Random, dst: number, src: number, count: number
   return { d: Array.from(chosen, (k) => Math.floor(k / src)), s: Array.from(chosen, (k) => k % src) };
 }
 
+/** Each edge of `c` as "source→destination", sorted. */
+export const edgePairs = (c: { sources: ArrayLike<number>; destinations: ArrayLike<number> }): string[] => Array.from(c.sources, (s, k) => `${s}→${c.destinations[k]}`).sort();
+
 /**
  * A network's free values as slots of its parameter buffer: each shared value's slots (its
  * first slot in `first`), then each unshared value's one slot.

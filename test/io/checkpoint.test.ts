@@ -11,13 +11,13 @@ import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { blockFloats, storageIndex } from '../../src/graph/structure.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
+import { randomClassification } from '../helpers/datasets.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 
 function data(seed: number, rows = 96) {
-  const rng = new Random(seed);
-  return classificationDataset({ x: randomArray(rng, rows * 6, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 6, classes: 3 });
+  return randomClassification(new Random(seed), rows, 6, 3);
 }
 
 /** A trained, grown and pruned network and its checkpoint. */
@@ -231,7 +231,7 @@ describe('checkpoints', () => {
     // stays dense), the others are edge lists.
     const rt = runtime();
     const rng = new Random(4);
-    const wide = (rows: number) => classificationDataset({ x: randomArray(rng, rows * 40, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 40, classes: 3 });
+    const wide = (rows: number) => randomClassification(rng, rows, 40, 3);
     const train = wide(96);
     const net = rt.createNetwork({ sizes: [40, 32, 3], activations: ['tanh', 'identity'], seed: 2 });
     for (let k = 0; k < 2; k++) {
@@ -257,7 +257,7 @@ describe('checkpoints', () => {
     const rng = new Random(5);
     const conv = convolutionConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
     const pool = maxPoolConnections({ width: 8, height: 8, channels: 3, kernel: 3, stride: 2, padding: 1 });
-    const images = (rows: number) => classificationDataset({ x: randomArray(rng, rows * 64, 0, 1), labels: Array.from({ length: rows }, () => rng.int(4)), features: 64, classes: 4 });
+    const images = (rows: number) => randomClassification(rng, rows, 64, 4);
     // The average of each channel of the max pooling's 4×4 maps: a pooling level over a pooling level.
     const global = averagePoolConnections({ width: 4, height: 4, channels: 3, kernel: 4 });
     const net = rt.createNetwork({ sizes: [64, conv.size, pool.size, global.size, 4], seed: 3, connections: [conv, pool, global] });

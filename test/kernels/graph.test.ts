@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { classificationDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { buildCsr } from '../../src/graph/csr.js';
 import { FUSE_MAX_LEVEL, feederAdds, fusedTail } from '../../src/graph/fusion.js';
@@ -9,6 +8,7 @@ import { writeView } from '../../src/gpu/upload.js';
 import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
 import { Workspace } from '../../src/train/workspace.js';
+import { randomClassification } from '../helpers/datasets.js';
 import { randomEdges } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { useHarness } from '../helpers/harness.js';
@@ -227,7 +227,7 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     net.fuseTail = fuse;
     try {
       const rows = 9;
-      const batch = classificationDataset({ x: randomArray(rng, rows * 6, 0, 1), labels: Array.from({ length: rows }, () => rng.int(3)), features: 6, classes: 3 });
+      const batch = randomClassification(rng, rows, 6, 3);
       report(`network outputs (fuseTail ${fuse})`, relativeError(await net.predict(batch), graphOutputRef(s, params, batch.x, rows)), TOL);
       const grads = await net.parameterGradients(batch);
       const live: number[] = [];
