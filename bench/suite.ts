@@ -1,7 +1,7 @@
 // The benchmark's workloads in order, alternating senn and TensorFlow.js (when given) in
 // rounds so that drifts of a shared, noisy machine fall on both. Runs in the page and in Node.
 import { classificationDataset, convolutionConnections, type Runtime } from '../src/index.js';
-import { expandLikeReference, fmaProbe, pruneLikeReference, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
+import { expandLikeReference, fmaProbe, levelSparseVsDense, loadCost, loadKindCost, type Measured, measured, pruneLikeReference, sennInference, sennMatmul, sennTrainSteps } from './workloads.js';
 
 /** TensorFlow.js's side of the comparable workloads (its WebGPU backend, or its WebAssembly one). */
 export interface Peer {

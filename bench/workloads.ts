@@ -363,6 +363,18 @@ export async function levelSparseVsDense(
   }
 }
 
+/** Eight batches of 256 rows of `data`: what the growth workloads train on between their steps. */
+const growthRows = (data: Dataset): Dataset => subset(data, Array.from({ length: 256 * 8 }, (_, i) => i % data.rows));
+
+/** One epoch of `rows` with running edge statistics, as the growth workloads score from. */
+const fitWithStatistics = (net: Network, rows: Dataset) => net.fit(rows, { batchSize: 256, epochs: 1, edgeStatistics: true });
+
+/** Split up to `splits` of the output level's edges (above 0.05 of the min–max, most significant first). */
+async function splitOutputEdges(net: Network, splits: number): Promise<void> {
+  const output = net.structure.output.id;
+  await net.splitEdges(output, await net.selectEdgesToSplit(output, { threshold: 0.05, maxToReplace: splits }));
+}
+
 /**
  * The reference run's first prune without its epochs: a 784-10 network split at `splits`
  * output edges as in {@link expandLikeReference}, trained on a few batches with running edge
@@ -371,17 +383,16 @@ export async function levelSparseVsDense(
  * repetition; the first, which compiles, is reported apart as `coldMs`.
  */
 export async function pruneLikeReference(rt: Runtime, data: Dataset, splits: number, reps: number): Promise<{ prune: Measured; coldMs: number; candidates: number; removed: number }> {
-  const rows = subset(data, Array.from({ length: 256 * 8 }, (_, i) => i % data.rows));
+  const rows = growthRows(data);
   const times: number[] = [];
   let candidates = 0;
   let removed = 0;
   for (let rep = 0; rep <= reps; rep++) {
     const net = rt.createNetwork({ sizes: [784, 10], seed: rep });
     try {
-      await net.fit(rows, { batchSize: 256, epochs: 1, edgeStatistics: true });
-      const output = net.structure.output.id;
-      await net.splitEdges(output, await net.selectEdgesToSplit(output, { threshold: 0.05, maxToReplace: splits }));
-      await net.fit(rows, { batchSize: 256, epochs: 1, edgeStatistics: true });
+      await fitWithStatistics(net, rows);
+      await splitOutputEdges(net, splits);
+      await fitWithStatistics(net, rows);
       await rt.gpu.settle();
       candidates = net.pruneCandidates.length;
       const started = performance.now();
@@ -411,7 +422,7 @@ export async function expandLikeReference(
   splits: number,
   reps: number,
 ): Promise<{ expansion: Measured; coldMs: number; net: Network; before: number; after: number }> {
-  const rows = subset(data, Array.from({ length: 256 * 8 }, (_, i) => i % data.rows));
+  const rows = growthRows(data);
   const times: number[] = [];
   let net: Network | null = null;
   let before = 0;
@@ -419,12 +430,11 @@ export async function expandLikeReference(
   for (let rep = 0; rep <= reps; rep++) {
     net?.destroy();
     net = rt.createNetwork({ sizes: [784, 10], seed: rep });
-    await net.fit(rows, { batchSize: 256, epochs: 1, edgeStatistics: true });
+    await fitWithStatistics(net, rows);
     await rt.gpu.settle();
     before = net.parameterCount;
     const started = performance.now();
-    const edges = await net.selectEdgesToSplit(net.structure.output.id, { threshold: 0.05, maxToReplace: splits });
-    await net.splitEdges(net.structure.output.id, edges);
+    await splitOutputEdges(net, splits);
     await rt.gpu.settle();
     times.push(performance.now() - started);
     after = net.parameterCount;

@@ -45,10 +45,10 @@ const SHAPES: [number, number, number][] = [
 
 const h = useHarness();
 
-/** Each operand stored as is or transposed. */
 /** matmul_split's plan (its blocks are fixed; the other fields are not used). */
 const SPLIT_PLAN: MatmulPlan = { x: 8, y: 8, colGroups: 1, tall: false, split: true };
 
+/** Each operand stored as is or transposed. */
 const TRANSPOSES = [
   [false, false],
   [true, false],
