@@ -107,7 +107,7 @@ export class Network implements Trainable {
       }
       this.expandableLevels = new Set(expandable);
       this.seed = spec.seed ?? 0;
-      this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom), connections);
+      this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom, runtime.kernels.software), connections);
       initial = initialParameters(this.current, new Random(this.seed));
     }
     runtime.gpu.check();

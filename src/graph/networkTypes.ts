@@ -7,7 +7,7 @@ import type { KernelCache } from '../kernels/kernel.js';
 import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
-import type { DENSE_FROM, DENSE_FROM_EDGES, Structure } from './structure.js';
+import type { DENSE_FROM, DENSE_FROM_EDGES, DENSE_FROM_GPU, Structure } from './structure.js';
 import type { PoolKind } from '../kernels/pool.js';
 import type { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from './connections.js';
 import type { planSharedSplit } from './sharedSplit.js';
@@ -27,7 +27,9 @@ export interface NetworkSpec {
   expandable?: readonly number[];
   /**
    * Density in [0, 1] from which a connection block is stored dense (absent edges held at
-   * zero) rather than as CSR; default {@link DENSE_FROM}. Blocks of fewer than
+   * zero) rather than as CSR; default {@link DENSE_FROM} (0.2) on a software adapter,
+   * {@link DENSE_FROM_GPU} (0.05) on a GPU, where dense products of sparse blocks cost less
+   * against their CSR kernels. The structure keeps the value (checkpoints too). Blocks of fewer than
    * {@link DENSE_FROM_EDGES} edges stay CSR unless this is 0 (every block dense). Both forms
    * compute the same values.
    */

@@ -6,7 +6,7 @@ import { POOL_KINDS } from '../kernels/pool.js';
 import { buildCsr } from './csr.js';
 import type { Connections, NetworkSpec } from './networkTypes.js';
 import { convolutionFilters } from './sharedSplit.js';
-import { DENSE_FROM, type StartingBlock } from './structure.js';
+import { DENSE_FROM, DENSE_FROM_GPU, type StartingBlock } from './structure.js';
 
 // What a network spec may hold, and how big a network the adapter can hold: checked before
 // createNetwork allocates anything.
@@ -20,8 +20,9 @@ export function checkExpandable(spec: NetworkSpec): number[] {
   return [...list];
 }
 
-export function checkDenseFrom(denseFrom: number | undefined): number {
-  if (denseFrom === undefined) return DENSE_FROM;
+/** `denseFrom` checked, or the default of the adapter's kind (see {@link DENSE_FROM_GPU}). */
+export function checkDenseFrom(denseFrom: number | undefined, software: boolean): number {
+  if (denseFrom === undefined) return software ? DENSE_FROM : DENSE_FROM_GPU;
   if (!(denseFrom >= 0 && denseFrom <= 1)) throw new ConfigError(`denseFrom must be in [0, 1], got ${denseFrom}`);
   return denseFrom;
 }

@@ -18,6 +18,15 @@ export const PARAMETER_ALIGN = 64;
 export const DENSE_FROM = 0.2;
 
 /**
+ * {@link DENSE_FROM} on a GPU, where a dense product of a 10%-dense 784×344 level runs as fast
+ * as its CSR kernels (NVIDIA H200) and takes fewer dispatches and pipelines: in the MNIST
+ * reference run, the new level's block out of the inputs after the first prune (~8% of its
+ * active rows × 344) stored dense made the epochs after it 15–20% faster and the whole run 8%
+ * (5.58 → 5.13 s). Below 5% the dense form would hold over 20 zeros an edge.
+ */
+export const DENSE_FROM_GPU = 0.05;
+
+/**
  * A masked dense block whose edges leave at most this fraction of its sources with edges has
  * its forward and weight-gradient products walk only those sources' weight rows (the others
  * are all zeros), and out of the input level stores only those rows ({@link compactRows}). A

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset, regressionDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, DestroyedError, ShapeError } from '../../src/errors.js';
-import type { Network } from '../../src/graph/network.js';
+import { Network } from '../../src/graph/network.js';
+import { DENSE_FROM, DENSE_FROM_GPU } from '../../src/graph/structure.js';
+import { KernelCache } from '../../src/kernels/kernel.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { networkForwardRef, networkLossRef, type RefLayer } from '../../src/reference/network.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
@@ -88,5 +90,21 @@ describe('Network', () => {
     expect(() => runtime().createNetwork({ sizes: [3, 2.5, 2] })).toThrow(ShapeError);
     expect(() => runtime().createNetwork({ sizes: [3, 4, 2], activations: ['relu'] })).toThrow(ShapeError);
     expect(() => runtime().createNetwork({ sizes: [3, 2], activations: ['swish' as Activation] })).toThrow(ConfigError);
+  });
+
+  it("takes its adapter's defaults: denseFrom and fuseTail as a GPU would where the kernels say hardware", () => {
+    const rt = runtime();
+    class HardwareKernels extends KernelCache {
+      override get software(): boolean {
+        return false;
+      }
+    }
+    const here = rt.createNetwork({ sizes: [4, 3, 2] });
+    const gpu = new Network({ gpu: rt.gpu, kernels: new HardwareKernels(rt.gpu) }, { sizes: [4, 3, 2] });
+    const given = new Network({ gpu: rt.gpu, kernels: new HardwareKernels(rt.gpu) }, { sizes: [4, 3, 2], denseFrom: 0.5 });
+    expect([here.structure.denseFrom, here.fuseTail]).toEqual(rt.kernels.software ? [DENSE_FROM, true] : [DENSE_FROM_GPU, false]);
+    expect([gpu.structure.denseFrom, gpu.fuseTail]).toEqual([DENSE_FROM_GPU, false]);
+    expect(given.structure.denseFrom).toBe(0.5);
+    for (const net of [here, gpu, given]) net.destroy();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCsr } from '../../src/graph/csr.js';
-import { ACTIVE_DENSITY_FROM_EDGES, blockFloats, DENSE_FROM_EDGES, type LevelSpec, Structure, storageIndex } from '../../src/graph/structure.js';
+import { checkDenseFrom } from '../../src/graph/spec.js';
+import { ACTIVE_DENSITY_FROM_EDGES, blockFloats, DENSE_FROM, DENSE_FROM_EDGES, DENSE_FROM_GPU, type LevelSpec, Structure, storageIndex } from '../../src/graph/structure.js';
 
 // A split's new level: `active` of the inputs, each connected to every new neuron.
 function splitLevel(fromRole: 'input' | 'hidden', active: number, width: number) {
@@ -68,5 +69,19 @@ describe('storage form of a block', () => {
     expect(Structure.chain([4, 3, 2], ['relu', 'identity']).blocks.every((b) => b.form === 'dense')).toBe(true);
     const everyDense = new Structure(grown.levels, grown.blocks.map((b) => ({ src: b.src, dst: b.dst, topology: b.topology })), 0);
     expect(everyDense.blocks.every((b) => b.form === 'dense')).toBe(true);
+  });
+
+  it('denseFrom defaults by adapter: 0.2 on a software one, 0.05 on a GPU, where an 8%-dense block out of a hidden level is stored dense', () => {
+    expect([checkDenseFrom(undefined, true), checkDenseFrom(undefined, false)]).toEqual([DENSE_FROM, DENSE_FROM_GPU]);
+    expect(checkDenseFrom(0.3, false)).toBe(0.3);
+    expect(() => checkDenseFrom(1.5, true)).toThrow(/denseFrom must be in \[0, 1\]/);
+    // 28 of 784 sources × 344 neurons out of a hidden level: 3.6% of the block.
+    const sparse = splitLevel('hidden', 28, 344);
+    const gpu = (s: Structure) => new Structure(s.levels, s.blocks.map((b) => ({ src: b.src, dst: b.dst, topology: b.topology })), DENSE_FROM_GPU);
+    expect(gpu(sparse).blocks.find((b) => b.src === 1 && b.dst === 2)!.form).toBe('sparse');
+    // 63 of them: 8.0%, CSR on a software adapter, dense on a GPU.
+    const eight = splitLevel('hidden', 63, 344);
+    expect(eight.blocks.find((b) => b.src === 1 && b.dst === 2)!.form).toBe('sparse');
+    expect(gpu(eight).blocks.find((b) => b.src === 1 && b.dst === 2)!.form).toBe('dense');
   });
 });
