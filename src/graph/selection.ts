@@ -233,7 +233,8 @@ export async function selectPruneEdges(
   // The reference code's mask keeps the comparison the wrong way round (it deletes the
   // candidates above the threshold); `invertedLikeReference` reproduces that for comparison.
   const above = options.invertedLikeReference ?? false;
-  const picked: { edge: EdgeRef; score: number }[] = [];
+  const picked: EdgeRef[] = [];
+  const pickedScores: number[] = [];
   for (const blocks of groups) {
     const { edges, scores } = await selectEdges(net, blocks, { ...options, above });
     for (let i = 0; i < scores.length; i++) {
@@ -241,13 +242,20 @@ export async function selectPruneEdges(
       // Taken once, should two splits' groups share a level.
       if (listed[edges.edges[i]!] !== 1) continue;
       listed[edges.edges[i]!] = 2;
-      picked.push({ edge: { block: edges.blocks[i]!, edge: edges.edges[i]! }, score: scores[i]! });
+      picked.push({ block: edges.blocks[i]!, edge: edges.edges[i]! });
+      pickedScores.push(scores[i]!);
     }
   }
   // One group comes back ordered; several are merged by normalised score (stable: ties keep group order).
-  if (groups.length > 1) picked.sort((x, y) => (above ? y.score - x.score : x.score - y.score));
+  const ordered = groups.length > 1 ? mergedByScore(picked, pickedScores, above) : picked;
   // Every edge of a shared weight scores the same, so it is picked whole; kept safe should rounding differ.
-  return completeGroups(s, picked.map((p) => p.edge));
+  return completeGroups(s, ordered);
+}
+
+/** `edges` stably sorted by their `scores`, descending when `above`. */
+function mergedByScore(edges: EdgeRef[], scores: number[], above: boolean): EdgeRef[] {
+  const order = Array.from(edges, (_, i) => i).sort((x, y) => (above ? scores[y]! - scores[x]! : scores[x]! - scores[y]!));
+  return order.map((i) => edges[i]!);
 }
 
 /**
@@ -305,7 +313,8 @@ export function wholeGroups(s: Structure, edges: readonly EdgeRef[], max = Numbe
  * The edges of `edges` whose shared weight is listed with all of its edges (unshared edges
  * all kept): a prune removes a shared weight whole or not at all.
  */
-export function completeGroups(s: Structure, edges: readonly EdgeRef[]): EdgeRef[] {
+export function completeGroups(s: Structure, edges: EdgeRef[]): EdgeRef[] {
+  if (!s.blocks.some((b) => b.ties)) return edges;
   // Per block sharing weights: its listed edges, then the weights listed with all of theirs.
   const listed = new Map<number, Uint8Array>();
   for (const r of edges) {
