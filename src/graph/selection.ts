@@ -313,8 +313,8 @@ export function wholeGroups(s: Structure, edges: readonly EdgeRef[], max = Numbe
  * The edges of `edges` whose shared weight is listed with all of its edges (unshared edges
  * all kept): a prune removes a shared weight whole or not at all.
  */
-export function completeGroups(s: Structure, edges: EdgeRef[]): EdgeRef[] {
-  if (!s.blocks.some((b) => b.ties)) return edges;
+export function completeGroups(s: Structure, edges: readonly EdgeRef[]): EdgeRef[] {
+  if (!s.blocks.some((b) => b.ties)) return edges.slice();
   // Per block sharing weights: its listed edges, then the weights listed with all of theirs.
   const listed = new Map<number, Uint8Array>();
   for (const r of edges) {
