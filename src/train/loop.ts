@@ -19,7 +19,7 @@ import { referencePolicy } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
-import { STATS_SLOT, Workspace } from './workspace.js';
+import { STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 
 /** Rows per chunk when evaluating or predicting. */
 export const EVAL_ROWS = 1024;
@@ -211,7 +211,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const policy = options.expansion === undefined ? null : 'afterEpoch' in options.expansion ? options.expansion : referencePolicy(options.expansion);
   const statistics = Boolean(options.edgeStatistics || policy);
   // Read once: the plans recorded again after growth run the tail as the first ones did.
-  const fuse = net.fuseTail;
+  const choices = workspaceChoices(net);
   const gpu = net.gpu;
   gpu.check();
   const device = gpu.device;
@@ -243,8 +243,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), fuse);
-      const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), fuse) : null;
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), choices);
+      const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), choices) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
@@ -472,7 +472,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), net.fuseTail);
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), workspaceChoices(net));
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();

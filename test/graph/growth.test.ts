@@ -5,14 +5,15 @@ import { ConfigError, ShapeError } from '../../src/errors.js';
 import { csrProblems } from '../../src/graph/csr.js';
 import { FUSE_MAX_LEVEL, fusedTail } from '../../src/graph/fusion.js';
 import { type EdgeRef, translateEdgeList, translateEdges } from '../../src/graph/growth.js';
-import type { Network } from '../../src/graph/network.js';
-import { type Block, blockFloats, isMasked, storageIndex } from '../../src/graph/structure.js';
+import { Network as NetworkClass, type Network } from '../../src/graph/network.js';
+import { type Block, blockFloats, DENSE_FROM, isMasked, storageIndex } from '../../src/graph/structure.js';
+import type { Activation } from '../../src/kernels/activation.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { relativeError } from '../helpers/numeric.js';
-import { Workspace } from '../../src/train/workspace.js';
+import { COLUMNS_FROM_EDGES_PER_VALUE, Workspace, workspaceChoices } from '../../src/train/workspace.js';
 import { randomClassification as data } from '../helpers/datasets.js';
-import { useRuntime } from '../helpers/runtime.js';
+import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 
@@ -400,30 +401,37 @@ describe('grown networks', () => {
     net.destroy();
   });
 
-  it('gradients and outputs match the CPU where a CSR block out of a hidden level runs over f32 columns', async () => {
-    const rng = new Random(12);
-    // 20 splits of the 4→24 layer: a new level whose block into the 24 neurons (480 edges: CSR,
-    // below DENSE_FROM_EDGES) has edges enough for columns; the 24 feed the output densely, so
-    // there is no fused tail.
-    const net = runtime().createNetwork({ sizes: [4, 24, 48], activations: ['tanh', 'identity'], seed: 6, expandable: [1] });
-    const batch = data(rng, 37, 4, 48);
-    await net.splitEdges(1, pickEdges(net, rng, 1, 20));
-    const s = net.structure;
-    expect(fusedTail(s)).toBeNull();
-    const owner = runtime().gpu.memory.owner('test.workspace');
-    const ws = new Workspace(runtime().gpu.device, owner, s, batch.rows);
-    const columnBlocks = s.blocks.filter((b) => ws.readsColumns(b));
-    owner.destroy();
-    expect(columnBlocks.length).toBe(1);
-    const level = columnBlocks[0]!.src;
-    expect(s.level(level).role).toBe('hidden');
-    await net.fit(batch, { epochs: 3, batchSize: 37, optimizer: { name: 'adam', lr: 0.05 } });
-    const out = relativeError(await net.predict(batch), graphOutputRef(s, Float64Array.from(await net.getParameters()), batch.x, batch.rows));
-    console.info(`f32 columns: outputs against the CPU, relative error ${out.relative.toExponential(2)} (tolerance 1e-5)`);
-    expect(out.relative).toBeLessThanOrEqual(1e-5);
-    await expectFiniteDifferences(net, batch, (b) => b.src === level || b.dst === level);
-    net.destroy();
-  });
+  for (const columns of [true, false]) {
+    const how = columns ? 'over f32 columns (a software adapter)' : 'over batch-major rows (a GPU: no f32 columns there)';
+    it(`gradients and outputs match the CPU where a big CSR block out of a hidden level runs ${how}`, async () => {
+      const rng = new Random(12);
+      // 20 splits of the 4→24 layer: a new level whose block into the 24 neurons (480 edges: CSR,
+      // below DENSE_FROM_EDGES) has edges enough for columns; the 24 feed the output densely, so
+      // there is no fused tail.
+      const spec = { sizes: [4, 24, 48], activations: ['tanh', 'identity'] as Activation[], seed: 6, expandable: [1], denseFrom: DENSE_FROM };
+      const rt = runtime();
+      const net = columns ? rt.createNetwork(spec) : new NetworkClass({ gpu: rt.gpu, kernels: gpuChoices(rt.gpu) }, spec);
+      const batch = data(rng, 37, 4, 48);
+      await net.splitEdges(1, pickEdges(net, rng, 1, 20));
+      const s = net.structure;
+      expect(fusedTail(s)).toBeNull();
+      const owner = rt.gpu.memory.owner('test.workspace');
+      const ws = new Workspace(rt.gpu.device, owner, s, batch.rows, null, workspaceChoices(net));
+      const big = s.blocks.filter((b) => ws.takesParts(b) && b.topology.srcOf.length >= COLUMNS_FROM_EDGES_PER_VALUE * (s.level(b.src).size + s.level(b.dst).size));
+      const columnBlocks = s.blocks.filter((b) => ws.readsColumns(b));
+      owner.destroy();
+      expect(big.length).toBe(1);
+      expect(columnBlocks).toEqual(columns ? big : []);
+      const level = big[0]!.src;
+      expect(s.level(level).role).toBe('hidden');
+      await net.fit(batch, { epochs: 3, batchSize: 37, optimizer: { name: 'adam', lr: 0.05 } });
+      const out = relativeError(await net.predict(batch), graphOutputRef(s, Float64Array.from(await net.getParameters()), batch.x, batch.rows));
+      console.info(`${how}: outputs against the CPU, relative error ${out.relative.toExponential(2)} (tolerance 1e-5)`);
+      expect(out.relative).toBeLessThanOrEqual(1e-5);
+      await expectFiniteDifferences(net, batch, (b) => b.src === level || b.dst === level);
+      net.destroy();
+    });
+  }
 
   it('a grown network computes the same whether its incomplete blocks are CSR or dense with masks', async () => {
     const grow = async (denseFrom: number) => {

@@ -4,12 +4,11 @@ import { Random } from '../../src/data/random.js';
 import { ConfigError, DestroyedError, ShapeError } from '../../src/errors.js';
 import { Network } from '../../src/graph/network.js';
 import { DENSE_FROM, DENSE_FROM_GPU } from '../../src/graph/structure.js';
-import { KernelCache } from '../../src/kernels/kernel.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { networkForwardRef, networkLossRef, type RefLayer } from '../../src/reference/network.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
+import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 
@@ -94,14 +93,9 @@ describe('Network', () => {
 
   it("takes its adapter's defaults: denseFrom and fuseTail as a GPU would where the kernels say hardware", () => {
     const rt = runtime();
-    class HardwareKernels extends KernelCache {
-      override get software(): boolean {
-        return false;
-      }
-    }
     const here = rt.createNetwork({ sizes: [4, 3, 2] });
-    const gpu = new Network({ gpu: rt.gpu, kernels: new HardwareKernels(rt.gpu) }, { sizes: [4, 3, 2] });
-    const given = new Network({ gpu: rt.gpu, kernels: new HardwareKernels(rt.gpu) }, { sizes: [4, 3, 2], denseFrom: 0.5 });
+    const gpu = new Network({ gpu: rt.gpu, kernels: gpuChoices(rt.gpu) }, { sizes: [4, 3, 2] });
+    const given = new Network({ gpu: rt.gpu, kernels: gpuChoices(rt.gpu) }, { sizes: [4, 3, 2], denseFrom: 0.5 });
     expect([here.structure.denseFrom, here.fuseTail]).toEqual(rt.kernels.software ? [DENSE_FROM, true] : [DENSE_FROM_GPU, false]);
     expect([gpu.structure.denseFrom, gpu.fuseTail]).toEqual([DENSE_FROM_GPU, false]);
     expect(given.structure.denseFrom).toBe(0.5);

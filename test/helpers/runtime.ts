@@ -1,4 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
+import type { GpuContext } from '../../src/gpu/context.js';
+import { KernelCache } from '../../src/kernels/kernel.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
 import type { Runtime } from '../../src/runtime.js';
 
@@ -23,4 +25,17 @@ export function useRuntime(): () => Runtime {
     if (!runtime) throw new Error('runtime not created yet');
     return runtime;
   };
+}
+
+/**
+ * A kernel cache that answers as on a GPU (`software` false), for networks built on it with
+ * `new Network({ gpu, kernels }, spec)`: they take a GPU's choices (storage forms, product cuts,
+ * no fused tail, no f32 columns) on whatever adapter the tests run.
+ */
+export function gpuChoices(gpu: GpuContext): KernelCache {
+  return new (class extends KernelCache {
+    override get software(): boolean {
+      return false;
+    }
+  })(gpu);
 }
