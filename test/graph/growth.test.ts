@@ -5,7 +5,7 @@ import { ConfigError, ShapeError } from '../../src/errors.js';
 import { csrProblems } from '../../src/graph/csr.js';
 import { FUSE_MAX_LEVEL, fusedTail } from '../../src/graph/fusion.js';
 import { type EdgeRef, translateEdgeList, translateEdges } from '../../src/graph/growth.js';
-import { Network as NetworkClass, type Network } from '../../src/graph/network.js';
+import { Network } from '../../src/graph/network.js';
 import { type Block, blockFloats, DENSE_FROM, isMasked, storageIndex } from '../../src/graph/structure.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
@@ -410,7 +410,7 @@ describe('grown networks', () => {
       // there is no fused tail.
       const spec = { sizes: [4, 24, 48], activations: ['tanh', 'identity'] as Activation[], seed: 6, expandable: [1], denseFrom: DENSE_FROM };
       const rt = runtime();
-      const net = columns ? rt.createNetwork(spec) : new NetworkClass({ gpu: rt.gpu, kernels: gpuChoices(rt.gpu) }, spec);
+      const net = columns ? rt.createNetwork(spec) : new Network({ gpu: rt.gpu, kernels: gpuChoices(rt.gpu) }, spec);
       const batch = data(rng, 37, 4, 48);
       await net.splitEdges(1, pickEdges(net, rng, 1, 20));
       const s = net.structure;
