@@ -229,7 +229,8 @@ export async function selectPruneEdges(
     normalization === 'together' ? [[...s.blocksInto(split.level), ...s.blocksInto(split.target)]] : [s.blocksInto(split.level), s.blocksInto(split.target)],
   );
   const marks = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
-  candidates.edges.forEach((e, i) => (marks[candidates.blocks[i]!]![e] = 1));
+  // Indexed, as checkRefs: ~10⁵ candidates, in code too cold to be optimised.
+  for (let i = 0; i < candidates.edges.length; i++) marks[candidates.blocks[i]!]![candidates.edges[i]!] = 1;
   // The reference code's mask keeps the comparison the wrong way round (it deletes the
   // candidates above the threshold); `invertedLikeReference` reproduces that for comparison.
   const above = options.invertedLikeReference ?? false;
