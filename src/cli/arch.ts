@@ -17,7 +17,8 @@ export function parseArch(text: string): number[] {
 export function parseExpandable(text: string, layers: number): number[] {
   const levels = text.split(',').map((s) => Number(s.trim()));
   if (levels.length === 0 || levels.some((l) => !Number.isInteger(l) || l < 1 || l >= layers)) {
-    throw new ConfigError(`--expandable must list layer indices from 1 to ${layers - 1} joined by ",", like 1,${layers - 1}; got "${text}"`);
+    const range = layers === 2 ? 'be 1 (the output layer: the network has no hidden layer)' : `list layer indices from 1 to ${layers - 1} joined by ",", like 1,${layers - 1}`;
+    throw new ConfigError(`--expandable must ${range}; got "${text}"`);
   }
   return levels;
 }

@@ -281,6 +281,24 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
   };
 }
 
+/**
+ * The training flags `fit` would refuse, refused by the flags' own names before any data loads
+ * (fit names its options, and reads them only after the dataset is in memory).
+ */
+function checkTrainArgs(a: TrainArgs): void {
+  const integer = (flag: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) throw new ConfigError(`--${flag} must be an integer of at least ${min}, got ${value}`);
+  };
+  integer('epochs', a.epochs, 0);
+  integer('batch', a.batch, 1);
+  integer('seed', a.seed, 0);
+  if (!(a.lr > 0)) throw new ConfigError(`--lr must be above 0, got ${a.lr}`);
+  if (!(a.momentum >= 0 && a.momentum < 1)) throw new ConfigError(`--momentum must be in [0, 1), got ${a.momentum}`);
+  if (a.weightDecay !== undefined && !(a.weightDecay >= 0)) throw new ConfigError(`--weight-decay must be at least 0, got ${a.weightDecay}`);
+  // The validation share, not the training share splitDataset is given (its error would name 1 − it).
+  if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
+}
+
 function defaultArch(recipe: DataRecipe, features: number, outputs: number): number[] {
   if (recipe.dataset === 'mnist' || recipe.dataset === 'fashion-mnist') return [features, 96, outputs];
   if (features === 2) return [2, 32, 32, outputs];
@@ -303,6 +321,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
   const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
   const args = resolveArgs(v, previous);
+  checkTrainArgs(args);
   const saveEvery = v['save-every'] === undefined ? null : numberOption('save-every', v['save-every'], 0);
   if (saveEvery !== null && !(Number.isInteger(saveEvery) && saveEvery >= 1)) throw new ConfigError(`--save-every must be a positive integer, got ${v['save-every']}`);
   if (saveEvery !== null && !v.save) throw new ConfigError('--save-every needs --save FILE (where to write)');

@@ -371,7 +371,20 @@ describe('senn command line', () => {
     const badMetric = await senn('train', '--expand', '--prune-metric', 'size');
     expect([badMetric.code, badMetric.err]).toEqual([2, expect.stringContaining('unknown prune metric "size"')]);
     const badLayers = await senn('train', '--expand', '--arch', '784-10', '--expandable', '0,1');
-    expect([badLayers.code, badLayers.err]).toEqual([2, expect.stringContaining('--expandable must list layer indices from 1 to 1')]);
+    expect([badLayers.code, badLayers.err]).toEqual([2, expect.stringContaining('--expandable must be 1 (the output layer: the network has no hidden layer); got "0,1"')]);
+    const badHidden = await senn('train', '--expand', '--arch', '784-16-10', '--expandable', '3');
+    expect([badHidden.code, badHidden.err]).toEqual([2, expect.stringContaining('--expandable must list layer indices from 1 to 2 joined by ",", like 1,2; got "3"')]);
+    // Refused by the flag's name before the dataset loads (fit would name its own option, later).
+    for (const [flag, value, message] of [
+      ['--val-fraction', '1', '--val-fraction must be in (0, 1), got 1'],
+      ['--batch', '0', '--batch must be an integer of at least 1, got 0'],
+      ['--epochs', '2.5', '--epochs must be an integer of at least 0, got 2.5'],
+      ['--lr', '0', '--lr must be above 0, got 0'],
+      ['--momentum', '1', '--momentum must be in [0, 1), got 1'],
+    ] as const) {
+      const refused = await senn('train', '--dataset', 'nowhere.csv', flag, value);
+      expect([refused.code, refused.err]).toEqual([2, `senn: ConfigError: ${message}\n`]);
+    }
     const badSplit = await senn('train', '--expand', '--exact-split', 'some');
     expect([badSplit.code, badSplit.err]).toEqual([2, expect.stringContaining('--exact-split must be signed or all, got "some"')]);
     const badHinges = await senn('train', '--expand', '--neurons-per-edge', '2.5');
