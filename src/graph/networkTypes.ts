@@ -85,7 +85,7 @@ export interface BlockEdgeStatistics {
   sumSq: Float32Array;
 }
 
-/** What a split did (also the payload of `onExpand`). */
+/** What a split did ({@link Network.splitEdges}; `onExpand`'s event carries most of it). */
 export interface SplitReport {
   /** Id of the new level. */
   level: number;
@@ -104,7 +104,7 @@ export interface SplitReport {
   outputChange?: number;
 }
 
-/** What a pruning did (also the payload of `onPrune`). */
+/** What a pruning did ({@link Network.pruneEdges}; `onPrune`'s event carries it). */
 export interface PruneReport {
   edgesRemoved: number;
   parametersBefore: number;

@@ -1,6 +1,7 @@
 import { type Dataset, hasNegativeFeatures } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
+import type { PruneReport, SplitReport } from '../graph/networkTypes.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { AGGREGATIONS, METRICS } from '../kernels/score.js';
 import { checkPruneNormalization, type PruneNormalization } from '../graph/selection.js';
@@ -8,18 +9,11 @@ import { type EdgeRef, hingeBlock, translateEdges } from '../graph/growth.js';
 import type { Structure } from '../graph/structure.js';
 import type { EpochReport } from './options.js';
 
-/** What happened at an expansion (payload of `onExpand`). */
-export interface ExpandEvent {
+/** What happened at an expansion (payload of `onExpand`): the split's report, where and when, and the loss around it. */
+export interface ExpandEvent extends Pick<SplitReport, 'level' | 'edgesSplit' | 'sharedWeightsSplit' | 'neuronsAdded' | 'parametersBefore' | 'parametersAfter'> {
   epoch: number;
-  /** The expanded level and the new level. */
+  /** The expanded level (`level` is the new one). */
   target: number;
-  level: number;
-  edgesSplit: number;
-  /** Where the level is a convolution's: the shared weights those edges carry. */
-  sharedWeightsSplit?: number;
-  neuronsAdded: number;
-  parametersBefore: number;
-  parametersAfter: number;
   /** Validation (or training) loss just before and just after the split. */
   lossBefore: number;
   lossAfter: number;
@@ -27,12 +21,9 @@ export interface ExpandEvent {
   milliseconds: number;
 }
 
-/** What happened at a pruning (payload of `onPrune`). */
-export interface PruneEvent {
+/** What happened at a pruning (payload of `onPrune`): the prune's report, when, and the loss around it. */
+export interface PruneEvent extends PruneReport {
   epoch: number;
-  edgesRemoved: number;
-  parametersBefore: number;
-  parametersAfter: number;
   lossBefore: number;
   lossAfter: number;
   /** Wall-clock ms of scoring, selection, pruning and compaction (GPU work finished). */
