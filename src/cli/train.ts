@@ -282,8 +282,9 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
 }
 
 /**
- * The training flags `fit` would refuse, refused by the flags' own names before any data loads
- * (fit names its options, and reads them only after the dataset is in memory).
+ * The training flags `fit` would refuse (by `resolveFitOptions`' rules; the seed must be a
+ * whole number here), refused by the flags' own names before any data loads: fit names its
+ * options, and reads them only once the dataset is in memory.
  */
 function checkTrainArgs(a: TrainArgs): void {
   const integer = (flag: string, value: number, min: number) => {
@@ -293,7 +294,7 @@ function checkTrainArgs(a: TrainArgs): void {
   integer('batch', a.batch, 1);
   integer('seed', a.seed, 0);
   if (!(a.lr > 0)) throw new ConfigError(`--lr must be above 0, got ${a.lr}`);
-  if (!(a.momentum >= 0 && a.momentum < 1)) throw new ConfigError(`--momentum must be in [0, 1), got ${a.momentum}`);
+  if (!(a.momentum >= 0 && a.momentum <= 1)) throw new ConfigError(`--momentum must be in [0, 1], got ${a.momentum}`);
   if (a.weightDecay !== undefined && !(a.weightDecay >= 0)) throw new ConfigError(`--weight-decay must be at least 0, got ${a.weightDecay}`);
   // The validation share, not the training share splitDataset is given (its error would name 1 − it).
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);

@@ -380,7 +380,7 @@ describe('senn command line', () => {
       ['--batch', '0', '--batch must be an integer of at least 1, got 0'],
       ['--epochs', '2.5', '--epochs must be an integer of at least 0, got 2.5'],
       ['--lr', '0', '--lr must be above 0, got 0'],
-      ['--momentum', '1', '--momentum must be in [0, 1), got 1'],
+      ['--momentum', '1.5', '--momentum must be in [0, 1], got 1.5'],
     ] as const) {
       const refused = await senn('train', '--dataset', 'nowhere.csv', flag, value);
       expect([refused.code, refused.err]).toEqual([2, `senn: ConfigError: ${message}\n`]);
