@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -40,6 +41,16 @@ describe('examples', () => {
     for (const entry of ['dist/node/index.js', 'dist/node/cli.js', 'dist/node/csv.js', 'dist/browser/senn.js', 'dist/browser/csv.js', 'dist/types/index.d.ts', 'dist/types/node.d.ts', 'dist/types/csv.d.ts', 'bin/senn.js', 'shaders/graph.wgsl', 'LICENSE']) {
       expect(files).toContain(entry);
     }
+  });
+
+  it('every npm script runs a file the repository has', () => {
+    // bench:figures once named a scripts/figures.mjs that was never written.
+    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const named = Object.entries(scripts).flatMap(([name, line]) =>
+      [...line.matchAll(/(?:\bnode|\bbash|run-ts\.mjs)\s+([\w./-]+\.(?:mjs|js|sh|ts))/g)].map((m) => [name, m[1]!] as const),
+    );
+    expect(named.length).toBeGreaterThan(8);
+    expect(named.filter(([, file]) => !existsSync(file))).toEqual([]);
   });
 
   it("the build's declarations type-check in a strict TypeScript project that lists no type packages (WebGPU's types come along)", () => {
