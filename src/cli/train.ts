@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { type Dataset, splitDataset } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
-import { OPTIMIZERS, type OptimizerName } from '../train/options.js';
+import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
@@ -282,20 +282,17 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
 }
 
 /**
- * The training flags `fit` would refuse (by `resolveFitOptions`' rules; the seed must be a
- * whole number here), refused by the flags' own names before any data loads: fit names its
- * options, and reads them only once the dataset is in memory.
+ * The training flags `fit` would refuse, refused by the flags' own names (with fit's own checks)
+ * before any data loads: fit names its options, and reads them only once the dataset is in
+ * memory. The seed must also be a whole number here.
  */
 function checkTrainArgs(a: TrainArgs): void {
-  const integer = (flag: string, value: number, min: number) => {
-    if (!Number.isInteger(value) || value < min) throw new ConfigError(`--${flag} must be an integer of at least ${min}, got ${value}`);
-  };
-  integer('epochs', a.epochs, 0);
-  integer('batch', a.batch, 1);
-  integer('seed', a.seed, 0);
-  if (!(a.lr > 0)) throw new ConfigError(`--lr must be above 0, got ${a.lr}`);
-  if (!(a.momentum >= 0 && a.momentum <= 1)) throw new ConfigError(`--momentum must be in [0, 1], got ${a.momentum}`);
-  if (a.weightDecay !== undefined && !(a.weightDecay >= 0)) throw new ConfigError(`--weight-decay must be at least 0, got ${a.weightDecay}`);
+  FIT_CHECKS.epochs('--epochs', a.epochs);
+  FIT_CHECKS.batchSize('--batch', a.batch);
+  FIT_CHECKS.lr('--lr', a.lr);
+  FIT_CHECKS.momentum('--momentum', a.momentum);
+  if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
+  if (!Number.isInteger(a.seed) || a.seed < 0) throw new ConfigError(`--seed must be a non-negative integer, got ${a.seed}`);
   // The validation share, not the training share splitDataset is given (its error would name 1 − it).
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
 }

@@ -150,6 +150,18 @@ function finiteNumber(name: string, v: number, min: number, max = Infinity, incl
   return v;
 }
 
+/**
+ * The ranges of fit's numeric training options, each a check that throws a {@link ConfigError}
+ * under the name it is given: `resolveFitOptions` names the options, the CLI its flags.
+ */
+export const FIT_CHECKS = {
+  epochs: (name: string, v: number) => positiveInteger(name, v, true),
+  batchSize: (name: string, v: number) => positiveInteger(name, v),
+  lr: (name: string, v: number) => finiteNumber(name, v, 0),
+  momentum: (name: string, v: number) => finiteNumber(name, v, 0, 1, true),
+  weightDecay: (name: string, v: number) => finiteNumber(name, v, 0, Infinity, true),
+} as const;
+
 /** Apply defaults and validate; throws {@link ConfigError} naming the bad option. */
 export function resolveFitOptions(o: FitOptions): ResolvedFit {
   const loss = o.loss ?? 'softmax-cross-entropy';
@@ -161,12 +173,12 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
   const get = (key: string, fallback: number): number => (opt as unknown as Record<string, number | undefined>)[key] ?? fallback;
   const optimizer = {
     name: opt.name as OptimizerName,
-    lr: finiteNumber('optimizer.lr', get('lr', opt.name === 'sgd' ? 0.01 : 1e-3), 0),
+    lr: FIT_CHECKS.lr('optimizer.lr', get('lr', opt.name === 'sgd' ? 0.01 : 1e-3)),
     beta1: finiteNumber('optimizer.beta1', get('beta1', 0.9), 0, 1, true),
     beta2: finiteNumber('optimizer.beta2', get('beta2', 0.999), 0, 1, true),
     eps: finiteNumber('optimizer.eps', get('eps', 1e-8), 0),
-    weightDecay: finiteNumber('optimizer.weightDecay', get('weightDecay', opt.name === 'adamw' ? 0.01 : 0), 0, Infinity, true),
-    momentum: finiteNumber('optimizer.momentum', get('momentum', 0), 0, 1, true),
+    weightDecay: FIT_CHECKS.weightDecay('optimizer.weightDecay', get('weightDecay', opt.name === 'adamw' ? 0.01 : 0)),
+    momentum: FIT_CHECKS.momentum('optimizer.momentum', get('momentum', 0)),
   };
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
   if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') throw new ConfigError('signal must be an AbortSignal');
@@ -175,12 +187,12 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     positiveInteger('earlyStop.patience', (o.earlyStop as { patience?: number } | null)?.patience ?? Number.NaN);
     if (!o.validation) throw new ConfigError('earlyStop needs validation data: it watches the validation loss');
   }
-  const epochs = positiveInteger('epochs', o.epochs ?? 1, true);
+  const epochs = FIT_CHECKS.epochs('epochs', o.epochs ?? 1);
   return {
     loss,
     optimizer,
     schedule: resolveSchedule(o.schedule, epochs, optimizer.lr),
-    batchSize: positiveInteger('batchSize', o.batchSize ?? 32),
+    batchSize: FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 32),
     epochs,
     seed: o.seed ?? 0,
     shuffle: o.shuffle ?? true,

@@ -377,10 +377,11 @@ describe('senn command line', () => {
     // Refused by the flag's name before the dataset loads (fit would name its own option, later).
     for (const [flag, value, message] of [
       ['--val-fraction', '1', '--val-fraction must be in (0, 1), got 1'],
-      ['--batch', '0', '--batch must be an integer of at least 1, got 0'],
-      ['--epochs', '2.5', '--epochs must be an integer of at least 0, got 2.5'],
-      ['--lr', '0', '--lr must be above 0, got 0'],
-      ['--momentum', '1.5', '--momentum must be in [0, 1], got 1.5'],
+      ['--batch', '0', '--batch must be a positive integer, got 0'],
+      ['--epochs', '2.5', '--epochs must be a non-negative integer, got 2.5'],
+      ['--lr', '0', '--lr must be a finite number in (0, Infinity], got 0'],
+      ['--momentum', '1.5', '--momentum must be a finite number in [0, 1], got 1.5'],
+      ['--seed', '1.5', '--seed must be a non-negative integer, got 1.5'],
     ] as const) {
       const refused = await senn('train', '--dataset', 'nowhere.csv', flag, value);
       expect([refused.code, refused.err]).toEqual([2, `senn: ConfigError: ${message}\n`]);
