@@ -1,8 +1,24 @@
 // Builds the browser ESM bundle, the Node entry and the CLI with esbuild.
 // WGSL files are embedded as text; wgsl_reflect's ES module build is bundled in.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { BROWSER_ALIASES } from './browserAliases.mjs';
+
+// The bundles carry the shaders' code without their comments (half of their text; shaders/ has
+// them whole), each line kept where it was, so a compile error's line number still points into
+// shaders/*.wgsl. WGSL has no string literals: "//" always starts a comment there.
+const wgslCode = {
+  name: 'wgsl-code',
+  setup(b) {
+    b.onLoad({ filter: /\.wgsl$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8')
+        .split('\n')
+        .map((line) => line.replace(/\s*\/\/.*$/, ''))
+        .join('\n'),
+      loader: 'text',
+    }));
+  },
+};
 
 // Code splitting names chunks by content hash: without a clean start every build would leave
 // the last one's chunks behind.
@@ -16,6 +32,7 @@ const common = {
   loader: { '.wgsl': 'text' },
   mainFields: ['module', 'main'],
   logLevel: 'warning',
+  plugins: [wgslCode],
 };
 
 await Promise.all([

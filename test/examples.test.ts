@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -40,6 +41,19 @@ describe('examples', () => {
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     for (const entry of ['dist/node/index.js', 'dist/node/cli.js', 'dist/node/csv.js', 'dist/browser/senn.js', 'dist/browser/csv.js', 'dist/types/index.d.ts', 'dist/types/node.d.ts', 'dist/types/csv.d.ts', 'bin/senn.js', 'shaders/graph.wgsl', 'LICENSE']) {
       expect(files).toContain(entry);
+    }
+  });
+
+  it("the build's shaders are shaders/*.wgsl without comments, every line where it was (compile errors keep their line numbers)", async () => {
+    const { SHADERS } = (await import(pathToFileURL('dist/node/index.js').href)) as { SHADERS: Record<string, string> };
+    const families = Object.keys(SHADERS);
+    expect(families.length).toBeGreaterThan(10);
+    for (const family of families) {
+      const source = readFileSync(`shaders/${family}.wgsl`, 'utf8').split('\n');
+      const built = SHADERS[family]!.split('\n');
+      expect(built, family).toHaveLength(source.length);
+      built.forEach((line, i) => expect(line, `${family}.wgsl:${i + 1}`).toBe(source[i]!.replace(/\s*\/\/.*$/, '')));
+      expect(SHADERS[family]!.length, family).toBeLessThan(source.join('\n').length);
     }
   });
 

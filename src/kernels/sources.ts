@@ -11,7 +11,10 @@ import score from '../../shaders/score.wgsl';
 import sparse from '../../shaders/sparse.wgsl';
 import tie from '../../shaders/tie.wgsl';
 
-/** The WGSL source of each kernel family, by file name under `shaders/`. */
+/**
+ * The WGSL source of each kernel family, by file name under `shaders/`. The package's bundles
+ * carry the code without its comments, each line where it was; `shaders/` has them whole.
+ */
 export const SHADERS = { dense, gather, graph, loss, narrow, optimizer, pool, rewrite, score, sparse, tie } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
