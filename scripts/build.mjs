@@ -1,5 +1,5 @@
 // Builds the browser ESM bundle, the Node entry and the CLI with esbuild.
-// WGSL files are embedded as text; wgsl_reflect's ES module build is bundled in.
+// WGSL files are embedded as text (see wgslCode); wgsl_reflect's ES module build is bundled in.
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { BROWSER_ALIASES } from './browserAliases.mjs';
@@ -29,7 +29,6 @@ const common = {
   format: 'esm',
   target: 'es2022',
   sourcemap: true,
-  loader: { '.wgsl': 'text' },
   mainFields: ['module', 'main'],
   logLevel: 'warning',
   plugins: [wgslCode],
