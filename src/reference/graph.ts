@@ -51,6 +51,53 @@ export function graphLossRef(
 
 
 /**
+ * The gradient of the mean loss over the rows with respect to every slot of the flat parameter
+ * buffer (laid out as `params`; 0 where a slot holds no parameter), by backpropagation in
+ * float64 through every block and level of `s`. Activation derivatives are taken from the
+ * activations, as the kernels take them (ReLU's is 0 at 0), so a split neuron sitting exactly
+ * on its kink compares exactly, where finite differences average the two sides. Levels that
+ * pool and blocks that share weights are not covered (their tests use finite differences
+ * over the shared values).
+ */
+export function graphGradientsRef(
+  s: Structure,
+  params: ArrayLike<number>,
+  x: ArrayLike<number>,
+  rows: number,
+  y: { labels: ArrayLike<number> } | { targets: ArrayLike<number> },
+): Float64Array {
+  if (s.levels.some((l) => l.pool) || s.blocks.some((b) => b.ties)) throw new Error('graphGradientsRef: pooling levels and shared weights are not covered');
+  const acts = graphForwardRef(s, params, x, rows);
+  const out = acts.get(s.output.id)!;
+  const classes = s.output.size;
+  // Gradients with respect to each level's pre-activations (rows × size), from the output back.
+  const pre = new Map<number, Float64Array>([[s.output.id, 'labels' in y ? softmaxXentRef(out, y.labels, rows, classes).grad : mseRef(out, y.targets, rows, classes).grad]]);
+  const grads = new Float64Array(params.length);
+  const levels = s.levels.slice(1);
+  for (let li = levels.length - 1; li >= 0; li--) {
+    const level = levels[li]!;
+    let g = pre.get(level.id);
+    if (!g) {
+      // Levels evaluate in list order, so every level this one feeds is done.
+      g = new Float64Array(rows * level.size);
+      for (const b of s.blocks.filter((b) => b.src === level.id)) {
+        const into = spmmTRef(b.topology, edgeWeights(b, params), pre.get(b.dst)!, rows);
+        for (let i = 0; i < g.length; i++) g[i] = g[i]! + into[i]!;
+      }
+      const a = acts.get(level.id)!;
+      for (let i = 0; i < g.length; i++) g[i] = g[i]! * activateGrad(level.activation, a[i]!);
+      pre.set(level.id, g);
+    }
+    for (let r = 0; r < rows; r++) for (let i = 0; i < level.size; i++) grads[level.biasOffset + i] = grads[level.biasOffset + i]! + g[r * level.size + i]!;
+    for (const b of s.blocksInto(level.id)) {
+      const edgeGrads = edgeGradRef(b.topology, g, acts.get(b.src)!, rows);
+      for (let e = 0; e < edgeGrads.length; e++) grads[b.weightOffset + storageIndex(b, e)] = edgeGrads[e]!;
+    }
+  }
+  return grads;
+}
+
+/**
  * CPU reference of graph_forward (shaders/graph.wgsl): each tail level's activations, in
  * evaluation order, from its pre-sum (`pre`, by level id; absent = 0), the tail's own edges,
  * the edges from its feeders (whose activations `feeders` holds, by level id) and the biases.
