@@ -1,5 +1,5 @@
 import { DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
-import { Random } from './random.js';
+import { checkSeed, Random } from './random.js';
 
 /**
  * Rows of features with either class labels (classification) or target values
@@ -140,7 +140,7 @@ export function subset(data: Dataset, indices: ArrayLike<number>, name = data.na
  */
 export function splitDataset(data: Dataset, fraction: number, seed: number): [Dataset, Dataset] {
   if (!(fraction > 0 && fraction < 1)) throw new ShapeError(`split fraction must be in (0, 1), got ${fraction}`);
-  const order = new Random(seed).permutation(data.rows);
+  const order = new Random(checkSeed('splitDataset: seed', seed)).permutation(data.rows);
   const cut = Math.round(data.rows * fraction);
   return [subset(data, order.subarray(0, cut), `${data.name}/train`), subset(data, order.subarray(cut), `${data.name}/validation`)];
 }

@@ -1,12 +1,12 @@
 import { classificationDataset, type Dataset, regressionDataset } from './dataset.js';
-import { Random } from './random.js';
+import { checkSeed, Random } from './random.js';
 
 /**
  * Two interleaved 2-D spirals (2 classes), generated from `seed`: a small task no linear
  * model can solve, for tests, examples and the demo.
  */
 export function spirals(a: { rows: number; seed: number; noise?: number; turns?: number; name?: string }): Dataset {
-  const rng = new Random(a.seed);
+  const rng = new Random(checkSeed('spirals: seed', a.seed));
   const noise = a.noise ?? 0.05;
   const turns = a.turns ?? 1.5;
   const x = new Float32Array(a.rows * 2);
@@ -27,7 +27,7 @@ export function spirals(a: { rows: number; seed: number; noise?: number; turns?:
  * is positive. A margin `gap` around the axes is left empty so the task is learnable exactly.
  */
 export function xor(a: { rows: number; seed: number; gap?: number; name?: string }): Dataset {
-  const rng = new Random(a.seed);
+  const rng = new Random(checkSeed('xor: seed', a.seed));
   const gap = a.gap ?? 0.05;
   const x = new Float32Array(a.rows * 2);
   const labels = new Uint32Array(a.rows);
@@ -50,7 +50,7 @@ export function xor(a: { rows: number; seed: number; gap?: number; name?: string
  * uniform in [-1, 1]². Small enough to learn in seconds, curved enough to need hidden units.
  */
 export function regression2d(a: { rows: number; seed: number; noise?: number; name?: string }): Dataset {
-  const rng = new Random(a.seed);
+  const rng = new Random(checkSeed('regression2d: seed', a.seed));
   const noise = a.noise ?? 0.02;
   const x = new Float32Array(a.rows * 2);
   const targets = new Float32Array(a.rows);

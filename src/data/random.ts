@@ -1,3 +1,17 @@
+import { ConfigError } from '../errors.js';
+
+/**
+ * `seed` where it is a whole number in [0, 2⁵³); otherwise a {@link ConfigError} naming
+ * `name`. Every seed of the public API goes through here: NaN, a string or 1.5 would quietly
+ * act as some other seed, and a run would not be the one its arguments name.
+ */
+export function checkSeed(name: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
+    throw new ConfigError(`${name} must be a non-negative integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
+  }
+  return seed;
+}
+
 /** The output of state `z` of the Weyl sequence (SplitMix32's finaliser), in [0, 2³²). */
 function mix(z: number): number {
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
@@ -12,8 +26,9 @@ function mix(z: number): number {
 export class Random {
   private state: number;
 
+  /** `seed`: a non-negative integer; anything else is a ConfigError (it would quietly act as another seed). */
   constructor(seed: number) {
-    this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+    this.state = (checkSeed('seed', seed) ^ 0x9e3779b9) >>> 0;
   }
 
   /** Uniform integer in [0, 2³²). */

@@ -1,4 +1,4 @@
-import { Random } from '../data/random.js';
+import { checkSeed, Random } from '../data/random.js';
 import { ConfigError } from '../errors.js';
 import type { PoolKind } from '../kernels/pool.js';
 import type { Connections } from './networkTypes.js';
@@ -189,7 +189,7 @@ export function randomConnections(inputs: number, outputs: number, density: numb
     throw new ConfigError(`randomConnections: inputs and outputs must be positive integers, got ${inputs} and ${outputs}`);
   }
   if (!(density > 0 && density <= 1)) throw new ConfigError(`randomConnections: density must be in (0, 1], got ${density}`);
-  const random = new Random(seed);
+  const random = new Random(checkSeed('randomConnections: seed', seed));
   const sources: number[] = [];
   const destinations: number[] = [];
   for (let d = 0; d < outputs; d++) {

@@ -1,4 +1,5 @@
 import { ConfigError, ShapeError } from '../errors.js';
+import { checkSeed } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
@@ -31,6 +32,7 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
   const sizes = spec.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) throw new ShapeError(`sizes must list at least inputs and outputs, got [${String(sizes)}]`);
   for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`layer sizes must be positive integers, got [${sizes.join(', ')}]`);
+  if (spec.seed !== undefined) checkSeed('seed', spec.seed);
   const blocks = sizes.length - 1;
   const activations = spec.activations ?? Array.from({ length: blocks }, (_, i) => (i === blocks - 1 ? 'identity' : 'relu'));
   if (activations.length !== blocks) {

@@ -265,11 +265,29 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   }
   // Refuse before allocating anything the adapter could not hold.
   if (neurons + edges > maxFloats) throw new AdapterLimitError(`checkpoint has ${neurons + edges} parameters; this adapter's buffers hold at most ${maxFloats} floats`);
-  if (!Array.isArray(g.expandable) || !g.expandable.every((i) => isInt(i))) throw new CheckpointError('checkpoint expandable levels are malformed');
+  if (!Array.isArray(g.expandable) || !g.expandable.every((i) => isInt(i) && ids.has(i))) throw new CheckpointError('checkpoint expandable levels are malformed: each must be the id of a level the file holds');
   const pooled = g.expandable.find((id) => g.levels!.some((l) => l.id === id && l.pool));
   if (pooled !== undefined) throw new CheckpointError(`checkpoint lists pooling level ${pooled} as expandable`);
   if (g.optimizer !== null && (typeof g.optimizer !== 'object' || !OPTIMIZERS.includes(g.optimizer!.name) || !isInt(g.optimizer!.step))) {
     throw new CheckpointError('checkpoint optimizer state is malformed');
+  }
+  if (g.denseFrom !== undefined && !(typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1)) throw new CheckpointError(`checkpoint denseFrom ${JSON.stringify(g.denseFrom)} is not a density in [0, 1]`);
+  if (g.seed !== undefined && !isInt(g.seed)) throw new CheckpointError(`checkpoint seed ${JSON.stringify(g.seed)} is not a non-negative integer`);
+  // The next prune's state, refused rather than dropped when it is malformed: a network that
+  // quietly lost it would prune other edges than the one saved.
+  const edgeRef = (r: unknown): boolean => {
+    const { block, edge } = (r ?? {}) as { block?: unknown; edge?: unknown };
+    return isInt(block) && block < g.blocks!.length && isInt(edge) && edge < g.blocks![block]!.edges;
+  };
+  if (g.pruneCandidates !== undefined && !(Array.isArray(g.pruneCandidates) && g.pruneCandidates.every(edgeRef))) {
+    throw new CheckpointError('checkpoint pruneCandidates are malformed: each must be { block, edge } of an edge the file holds');
+  }
+  const split = (s: unknown): boolean => {
+    const { level, target } = (s ?? {}) as { level?: unknown; target?: unknown };
+    return isInt(level) && ids.has(level) && isInt(target) && ids.has(target);
+  };
+  if ((g.lastSplits !== undefined && !(Array.isArray(g.lastSplits) && g.lastSplits.every(split))) || (g.lastSplit !== undefined && g.lastSplit !== null && !split(g.lastSplit))) {
+    throw new CheckpointError('checkpoint lastSplits are malformed: each must be { level, target } between levels the file holds');
   }
   return { history: [], pruneCandidates: [], lastSplit: null, seed: 0, ...g } as GraphJson;
 }
@@ -390,7 +408,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       const shared = sharedIds(tensors, `levels.${l.id}.biasTies`, sharedBiases, l.size, null);
       return { ...level, ...(shared.ties ? { biasTies: shared.ties } : {}), ...(pool ? { pool: poolWindows(tensors, l, pool, sizes) } : {}) };
     });
-    const denseFrom = typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1 ? g.denseFrom : DENSE_FROM;
+    const denseFrom = g.denseFrom ?? DENSE_FROM;
     const structure = new Structure(levels, specs, denseFrom);
     const params = new Float32Array(structure.floats);
     // Edge lists are stored in file order (the order of their src / dst tensors): the CSR
@@ -424,13 +442,11 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
     const state: NetworkState = {
       structure,
       params,
-      expandable: g.expandable.filter((id) => sizes.has(id)),
+      expandable: g.expandable,
       seed: g.seed,
       history: readHistory(g.history),
-      pruneCandidates: g.pruneCandidates.filter((r) => isInt(r.block) && isInt(r.edge) && r.block < structure.blocks.length && r.edge < structure.blocks[r.block]!.topology.srcOf.length),
-      lastSplits: (Array.isArray(g.lastSplits) ? g.lastSplits : g.lastSplit ? [g.lastSplit] : []).filter(
-        (split) => typeof split === 'object' && split !== null && sizes.has(split.level) && sizes.has(split.target),
-      ),
+      pruneCandidates: g.pruneCandidates,
+      lastSplits: g.lastSplits ?? (g.lastSplit ? [g.lastSplit] : []),
       ...(g.optimizer
         ? {
             optimizer: {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { checkSeed } from '../data/random.js';
 import type { Dataset } from '../data/dataset.js';
 import type { ExpansionOptions, ExpansionPolicy } from './expansion.js';
 import { type LrSchedule, resolveSchedule } from './schedule.js';
@@ -194,7 +195,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     schedule: resolveSchedule(o.schedule, epochs, optimizer.lr),
     batchSize: FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 32),
     epochs,
-    seed: o.seed ?? 0,
+    seed: checkSeed('seed', o.seed ?? 0),
     shuffle: o.shuffle ?? true,
   };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, regressionDataset } from '../../src/data/dataset.js';
+import { classificationDataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
+import { spirals } from '../../src/data/generated.js';
+import { randomConnections } from '../../src/graph/connections.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, DestroyedError, ShapeError } from '../../src/errors.js';
 import { Network } from '../../src/graph/network.js';
@@ -89,6 +91,11 @@ describe('Network', () => {
     expect(() => runtime().createNetwork({ sizes: [3, 2.5, 2] })).toThrow(ShapeError);
     expect(() => runtime().createNetwork({ sizes: [3, 4, 2], activations: ['relu'] })).toThrow(ShapeError);
     expect(() => runtime().createNetwork({ sizes: [3, 2], activations: ['swish' as Activation] })).toThrow(ConfigError);
+    // A seed that would quietly act as another one.
+    for (const seed of [Number.NaN, -1, 1.5, '7' as unknown as number]) expect(() => runtime().createNetwork({ sizes: [3, 2], seed }), String(seed)).toThrow(/seed must be a non-negative integer/);
+    expect(() => splitDataset(spirals({ rows: 10, seed: 0 }), 0.5, Number.NaN)).toThrow(/splitDataset: seed must be a non-negative integer, got NaN/);
+    expect(() => spirals({ rows: 10, seed: -2 })).toThrow(ConfigError);
+    expect(() => randomConnections(4, 3, 0.5, 0.5)).toThrow(/randomConnections: seed/);
   });
 
   it("takes its adapter's defaults: denseFrom and fuseTail as a GPU would where the kernels say hardware", () => {

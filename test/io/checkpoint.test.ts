@@ -288,6 +288,12 @@ describe('checkpoints', () => {
       ['block joining an unknown level', withGraph({ ...graph, blocks: [{ ...graph.blocks[0], src: 99 }, ...graph.blocks.slice(1)] })],
       ['edge count not matching the tensors', withGraph({ ...graph, blocks: graph.blocks.map((b: { form: string; edges: number }) => (b.form === 'sparse' ? { ...b, edges: b.edges + 1 } : b)) })],
       ['no graph', encodeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } })],
+      // The prune's state and the seed of later splits: refused, not dropped or taken as another.
+      ['a seed that is not a whole number', withGraph({ ...graph, seed: 'x' })],
+      ['a prune candidate past its block', withGraph({ ...graph, pruneCandidates: [...graph.pruneCandidates, { block: 0, edge: graph.blocks[0].edges }] })],
+      ['a last split into an unknown level', withGraph({ ...graph, lastSplits: [{ level: 99, target: 1 }] })],
+      ['an expandable level the file lacks', withGraph({ ...graph, expandable: [...graph.expandable, 99] })],
+      ['denseFrom outside [0, 1]', withGraph({ ...graph, denseFrom: 3 })],
     ];
     for (const [what, file] of bad) {
       expect(() => rt.loadNetwork(file), what).toThrow(CheckpointError);

@@ -480,6 +480,7 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['negative epochs', good, { epochs: -1 }, ConfigError],
     ['unknown optimizer', good, { optimizer: { name: 'rmsprop' } }, ConfigError],
     ['learning rate NaN', good, { optimizer: { name: 'adam', lr: Number.NaN } }, ConfigError],
+    ['a seed that is not a whole number', good, { seed: 1.5 }, ConfigError],
     ['unknown loss', good, { loss: 'hinge' }, ConfigError],
     ['unknown schedule', good, { schedule: { name: 'exponential' } }, ConfigError],
     ['step schedule every 0 epochs', good, { schedule: { name: 'step', everyEpochs: 0 } }, ConfigError],
