@@ -271,6 +271,64 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
+  it('a field of the graph or of the safetensors header set to a stray value: the file loads (the value is one it may hold) or is refused with CheckpointError, leaving nothing allocated', async () => {
+    const rt = runtime();
+    const { net, train, bytes } = await grownCheckpoint();
+    net.destroy();
+    const meta = decodeSafetensors(bytes);
+    const graph = JSON.parse(meta.metadata.senn!);
+    // Every field and entry of a JSON value, as paths. (The byte-level fuzz below mostly
+    // breaks the JSON itself; these reach the checks of each field: a seed, the prune's state,
+    // a tensor's description.)
+    const pathsOf = (value: unknown): (string | number)[][] => {
+      const paths: (string | number)[][] = [];
+      const walk = (v: unknown, path: (string | number)[]): void => {
+        if (path.length > 0) paths.push(path);
+        if (v !== null && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, [...path, Array.isArray(v) ? Number(k) : k]);
+      };
+      walk(value, []);
+      return paths;
+    };
+    const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    const withHeader = (h: object): Uint8Array => {
+      const text = new TextEncoder().encode(JSON.stringify(h));
+      const file = new Uint8Array(8 + text.length + bytes.length - 8 - headerLength);
+      new DataView(file.buffer).setBigUint64(0, BigInt(text.length), true);
+      file.set(text, 8);
+      file.set(bytes.subarray(8 + headerLength), 8 + text.length);
+      return file;
+    };
+    const graphPaths = pathsOf(graph);
+    // The header's own fields: the tensors' (the metadata's graph is a string, mutated above).
+    const headerPaths = pathsOf(header).filter((p) => p[0] !== '__metadata__');
+    const stray = [0, -1, 1, 3, 1.5, 1e9, 2 ** 31, Number.NaN, null, 'x', true, [], {}, 'relu', 'sparse'];
+    const rng = new Random(11);
+    const start = rt.liveBytes;
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const inGraph = i % 3 !== 2;
+      const copy = JSON.parse(JSON.stringify(inGraph ? graph : header));
+      const path = (inGraph ? graphPaths : headerPaths)[rng.int(inGraph ? graphPaths.length : headerPaths.length)]!;
+      const value = stray[rng.int(stray.length)];
+      path.slice(0, -1).reduce((o, k) => o[k], copy)[path.at(-1)!] = value;
+      const file = inGraph ? encodeSafetensors(Object.fromEntries(meta.tensors), { senn: JSON.stringify(copy) }) : withHeader(copy);
+      const what = `${inGraph ? 'graph' : 'header'} ${path.join('.')} = ${JSON.stringify(value)}`;
+      try {
+        const loaded = rt.loadNetwork(file);
+        describeCheckpoint(file);
+        expect((await loaded.predict(train)).every(Number.isFinite), what).toBe(true);
+        loaded.destroy();
+      } catch (error) {
+        expect(error instanceof CheckpointError || error instanceof AdapterLimitError, `${what}: ${String(error)}`).toBe(true);
+        refused++;
+      }
+      expect(rt.liveBytes, what).toBe(start);
+    }
+    console.info(`300 fields of the graph or the header set to stray values: ${refused} refused, ${300 - refused} loaded`);
+    expect(refused).toBeGreaterThan(100);
+  });
+
   it('rejects truncated, corrupted, mismatched and oversized files with CheckpointError, allocating nothing', async () => {
     const rt = runtime();
     const { net, bytes } = await grownCheckpoint();
@@ -290,6 +348,7 @@ describe('checkpoints', () => {
       ['no graph', encodeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array(1) } })],
       // The prune's state and the seed of later splits: refused, not dropped or taken as another.
       ['a seed that is not a whole number', withGraph({ ...graph, seed: 'x' })],
+      ['a history entry that is not an epoch report', withGraph({ ...graph, history: [...graph.history, null] })],
       ['a prune candidate past its block', withGraph({ ...graph, pruneCandidates: [...graph.pruneCandidates, { block: 0, edge: graph.blocks[0].edges }] })],
       ['a last split into an unknown level', withGraph({ ...graph, lastSplits: [{ level: 99, target: 1 }] })],
       ['an expandable level the file lacks', withGraph({ ...graph, expandable: [...graph.expandable, 99] })],
