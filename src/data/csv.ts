@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { cellNumber } from './csvCell.js';
 import { classificationDataset, type Dataset, regressionDataset } from './dataset.js';
 import { DatasetError } from '../errors.js';
+import { describe, objectArg } from '../args.js';
 
 /** A CSV file read as a header and rows of cells. */
 export interface CsvTable {
@@ -38,6 +39,7 @@ export interface CsvParseOptions {
  * without a header and one data row.
  */
 export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable {
+  objectArg('parseCsv: the options', options, DatasetError);
   const name = options.name ?? 'CSV';
   if (typeof text !== 'string') throw new DatasetError(`${name}: CSV text must be a string, got ${typeof text}`);
   const delimiter = options.delimiter ?? ',';
@@ -94,6 +96,12 @@ export function csvDataset(
   table: CsvTable,
   a: { target: string; task: CsvTask; schema?: CsvSchema; ignore?: readonly string[] },
 ): { dataset: Dataset; schema: CsvSchema } {
+  objectArg('csvDataset: the options', a);
+  // A table from parseCsv; one put together by hand is checked for its two lists.
+  objectArg('csvDataset: the table', table, DatasetError);
+  if (!Array.isArray(table.columns) || !Array.isArray(table.rows) || !table.rows.every((row) => Array.isArray(row))) {
+    throw new DatasetError(`csvDataset: the table must have a list of column names and a list of rows (as parseCsv returns), got ${describe(table)}`);
+  }
   const t = column(table, a.target);
   const ignored = new Set(a.ignore ?? []);
   for (const name of ignored) column(table, name);

@@ -1,3 +1,4 @@
+import { describe, objectArg } from '../args.js';
 import { DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { checkSeed, Random } from './random.js';
 
@@ -32,6 +33,7 @@ export function hasNegativeFeatures(d: Dataset): boolean {
 export type LabelInput = ArrayLike<number>;
 
 function checkFeatures(name: string, x: Float32Array | Uint8Array, rows: number, features: number): void {
+  if (!(x instanceof Float32Array || x instanceof Uint8Array)) throw new DTypeError(`${name}: x must be a Float32Array or a Uint8Array, got ${describe(x)}`);
   if (!Number.isInteger(features) || features < 1) throw new ShapeError(`${name}: features must be a positive integer, got ${features}`);
   if (rows < 1) throw new ShapeError(`${name}: the dataset is empty`);
   if (x.length !== rows * features) {
@@ -70,7 +72,9 @@ export function classificationDataset(a: {
   featureScale?: number;
   name?: string;
 }): Dataset {
+  objectArg('classificationDataset: its argument', a);
   const name = a.name ?? 'dataset';
+  if (!(Array.isArray(a.labels) || ArrayBuffer.isView(a.labels))) throw new DTypeError(`${name}: labels must be a list or a typed array of integers, got ${describe(a.labels)}`);
   const rows = a.labels.length;
   checkFeatures(name, a.x, rows, a.features);
   const labels = toLabels(name, a.labels, rows, a.classes);
@@ -99,7 +103,9 @@ export function regressionDataset(a: {
   featureScale?: number;
   name?: string;
 }): Dataset {
+  objectArg('regressionDataset: its argument', a);
   const name = a.name ?? 'dataset';
+  if (!(a.targets instanceof Float32Array)) throw new DTypeError(`${name}: targets must be a Float32Array, got ${describe(a.targets)}`);
   const targetCount = a.targetCount ?? 1;
   const rows = a.targets.length / targetCount;
   if (!Number.isInteger(rows)) throw new ShapeError(`${name}: ${a.targets.length} targets is not a multiple of targetCount ${targetCount}`);
@@ -118,12 +124,34 @@ export function regressionDataset(a: {
   };
 }
 
-/** The rows `indices` of `data`, in that order. */
-export function subset(data: Dataset, indices: ArrayLike<number>, name = data.name): Dataset {
+/**
+ * A ShapeError unless `data`'s arrays hold the rows it says (`what` names the call): a
+ * dataset put together by hand, or spread over with another `rows`, would otherwise be read
+ * past its end or allocate for rows it does not have.
+ */
+export function checkRows(data: Dataset, what: string): void {
+  objectArg(`${what}: the dataset`, data, ShapeError);
+  const { rows, features } = data;
+  const lengths = !Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(features) || features < 1 ? `rows ${rows} and features ${features}` : null;
+  const x = data.x?.length !== rows * features ? `x of ${data.x?.length} values` : null;
+  const labels = data.labels && data.labels.length !== rows ? `${data.labels.length} labels` : null;
+  const targets = data.targets && data.targets.length !== rows * (data.targetCount ?? 1) ? `${data.targets.length} targets` : null;
+  const problem = lengths ?? x ?? labels ?? targets;
+  if (problem) throw new ShapeError(`${what}: ${data.name} has ${problem} for ${rows} rows of ${features} features`);
+}
+
+/** The rows `indices` of `data`, in that order (each an integer in [0, rows), or a ShapeError). */
+export function subset(data: Dataset, indices: ArrayLike<number>, name?: string): Dataset {
+  checkRows(data, 'subset');
+  if (!(Array.isArray(indices) || ArrayBuffer.isView(indices))) throw new ShapeError(`subset: the rows must be a list of indices, got ${describe(indices)}`);
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i]!;
+    if (!Number.isInteger(r) || r < 0 || r >= data.rows) throw new ShapeError(`subset: index ${i} is ${r}, not a row of ${data.name} (0 to ${data.rows - 1})`);
+  }
   const f = data.features;
   const x = new (data.x.constructor as Float32ArrayConstructor | Uint8ArrayConstructor)(indices.length * f);
   for (let i = 0; i < indices.length; i++) x.set(data.x.subarray(indices[i]! * f, indices[i]! * f + f), i * f);
-  const out: { -readonly [K in keyof Dataset]: Dataset[K] } = { ...data, name, rows: indices.length, x };
+  const out: { -readonly [K in keyof Dataset]: Dataset[K] } = { ...data, name: name ?? data.name, rows: indices.length, x };
   if (data.labels) out.labels = Uint32Array.from(indices, (i) => data.labels![i]!);
   if (data.targets) {
     const t = data.targetCount ?? 1;
@@ -139,6 +167,7 @@ export function subset(data: Dataset, indices: ArrayLike<number>, name = data.na
  * seeded shuffle: the same seed always gives the same split.
  */
 export function splitDataset(data: Dataset, fraction: number, seed: number): [Dataset, Dataset] {
+  checkRows(data, 'splitDataset');
   if (!(fraction > 0 && fraction < 1)) throw new ShapeError(`split fraction must be in (0, 1), got ${fraction}`);
   const order = new Random(checkSeed('splitDataset: seed', seed)).permutation(data.rows);
   const cut = Math.round(data.rows * fraction);

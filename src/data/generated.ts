@@ -1,12 +1,24 @@
 import { classificationDataset, type Dataset, regressionDataset } from './dataset.js';
+import { objectArg } from '../args.js';
+import { ConfigError } from '../errors.js';
 import { checkSeed, Random } from './random.js';
+
+/** The most rows a generated dataset may have (2²⁶): a stray count is an error, not a process out of memory. */
+const MAX_GENERATED_ROWS = 2 ** 26;
+
+/** A generator's arguments checked (`name` prefixes the errors); returns its seeded generator. */
+function generator(name: string, a: { rows: number; seed: number }): Random {
+  objectArg(`${name}: its argument`, a);
+  if (!Number.isInteger(a.rows) || a.rows < 1 || a.rows > MAX_GENERATED_ROWS) throw new ConfigError(`${name}: rows must be a whole number from 1 to ${MAX_GENERATED_ROWS}, got ${a.rows}`);
+  return new Random(checkSeed(`${name}: seed`, a.seed));
+}
 
 /**
  * Two interleaved 2-D spirals (2 classes), generated from `seed`: a small task no linear
  * model can solve, for tests, examples and the demo.
  */
 export function spirals(a: { rows: number; seed: number; noise?: number; turns?: number; name?: string }): Dataset {
-  const rng = new Random(checkSeed('spirals: seed', a.seed));
+  const rng = generator('spirals', a);
   const noise = a.noise ?? 0.05;
   const turns = a.turns ?? 1.5;
   const x = new Float32Array(a.rows * 2);
@@ -27,7 +39,7 @@ export function spirals(a: { rows: number; seed: number; noise?: number; turns?:
  * is positive. A margin `gap` around the axes is left empty so the task is learnable exactly.
  */
 export function xor(a: { rows: number; seed: number; gap?: number; name?: string }): Dataset {
-  const rng = new Random(checkSeed('xor: seed', a.seed));
+  const rng = generator('xor', a);
   const gap = a.gap ?? 0.05;
   const x = new Float32Array(a.rows * 2);
   const labels = new Uint32Array(a.rows);
@@ -50,7 +62,7 @@ export function xor(a: { rows: number; seed: number; gap?: number; name?: string
  * uniform in [-1, 1]². Small enough to learn in seconds, curved enough to need hidden units.
  */
 export function regression2d(a: { rows: number; seed: number; noise?: number; name?: string }): Dataset {
-  const rng = new Random(checkSeed('regression2d: seed', a.seed));
+  const rng = generator('regression2d', a);
   const noise = a.noise ?? 0.02;
   const x = new Float32Array(a.rows * 2);
   const targets = new Float32Array(a.rows);

@@ -1,3 +1,4 @@
+import { describe } from '../args.js';
 import { DatasetError, DTypeError, ShapeError } from '../errors.js';
 import { classificationDataset, type Dataset } from './dataset.js';
 
@@ -12,6 +13,7 @@ export interface IdxArray {
  * and Fashion-MNIST. Sizes are checked against the header before anything is copied.
  */
 export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+  if (!(bytes instanceof Uint8Array)) throw new DTypeError(`${name} must be given as a Uint8Array, got ${describe(bytes)}`);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     throw new DTypeError(`${name} is gzip-compressed; decompress it first (the Node loaders and fetchIdx do this)`);
   }

@@ -1,4 +1,5 @@
-import { type Dataset } from './dataset.js';
+import { describe, objectArg } from '../args.js';
+import { checkRows, type Dataset } from './dataset.js';
 import { ShapeError } from '../errors.js';
 
 /** Per-feature mean and standard deviation, measured on training rows and reused on any other split. */
@@ -9,6 +10,7 @@ export interface FeatureStats {
 
 /** Mean and standard deviation of each feature of `data` (a constant feature gets std 1). */
 export function featureStats(data: Dataset): FeatureStats {
+  checkRows(data, 'featureStats');
   const f = data.features;
   const mean = new Array<number>(f).fill(0);
   const sq = new Array<number>(f).fill(0);
@@ -29,9 +31,11 @@ export function featureStats(data: Dataset): FeatureStats {
 
 /** `data` with every feature shifted and scaled by `stats` (float features, scale 1). */
 export function standardize(data: Dataset, stats: FeatureStats): Dataset {
+  checkRows(data, 'standardize');
   const f = data.features;
-  if (stats.mean.length !== f || stats.std.length !== f) {
-    throw new ShapeError(`${data.name}: feature statistics are for ${stats.mean.length} features, the data has ${f}`);
+  objectArg('standardize: the feature statistics', stats, ShapeError);
+  if (!Array.isArray(stats.mean) || !Array.isArray(stats.std) || stats.mean.length !== f || stats.std.length !== f) {
+    throw new ShapeError(`${data.name}: feature statistics must hold a mean and a std for each of its ${f} features (as featureStats gives them), got ${describe(stats)}`);
   }
   const x = new Float32Array(data.rows * f);
   for (let r = 0; r < data.rows; r++) {

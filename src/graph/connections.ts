@@ -1,4 +1,5 @@
 import { checkSeed, Random } from '../data/random.js';
+import { objectArg } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { PoolKind } from '../kernels/pool.js';
 import type { Connections } from './networkTypes.js';
@@ -42,8 +43,20 @@ export interface ConvolutionConnections extends LocalConnections {
   sharedWeights: number;
 }
 
+/**
+ * The most edges one block of connections may have: 2²⁸, a gibibyte of weights. Refused
+ * before any list is built, so a stray size is an error and not a process out of memory.
+ */
+export const MAX_BLOCK_EDGES = 2 ** 28;
+
+/** A ConfigError unless `edges` fits {@link MAX_BLOCK_EDGES}; `name` prefixes it. */
+function checkEdgeCount(name: string, edges: number): void {
+  if (edges > MAX_BLOCK_EDGES) throw new ConfigError(`${name}: ${edges} edges, more than a block may have (${MAX_BLOCK_EDGES})`);
+}
+
 /** Every window's edges, with each edge's kernel entry; `name` prefixes the errors. */
 function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConnections {
+  objectArg(`${name}: its argument`, spec);
   const positiveInteger = (what: string, value: number): number => {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name}: ${what} must be a positive integer, got ${value}`);
     return value;
@@ -61,6 +74,8 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
   const outWidth = Math.floor((width + 2 * padding - kernel) / stride) + 1;
   const outHeight = Math.floor((height + 2 * padding - kernel) / stride) + 1;
   if (outWidth < 1 || outHeight < 1) throw new ConfigError(`${name}: a ${kernel}×${kernel} window does not fit a ${width}×${height} image with padding ${padding}`);
+  // At most this many: windows at the image's edges lose their padded pixels.
+  checkEdgeCount(name, outWidth * outHeight * filters * kernel * kernel * channels);
   const sources: number[] = [];
   const destinations: number[] = [];
   const ties: number[] = [];
@@ -161,12 +176,14 @@ export function averagePoolConnections(spec: PoolConnectionsSpec): PoolConnectio
 
 /** Each channel of each window as one neuron's sources; `name` prefixes the errors. */
 function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): PoolConnections {
+  objectArg(`${name}: its argument`, spec);
   const kernel = spec.kernel ?? 2;
   const channels = spec.channels ?? 1;
   // One "filter" a channel, reading only its own channel of the window.
   const windows = windowEdges({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name);
   if (!Number.isInteger(channels) || channels < 1) throw new ConfigError(`${name}: channels must be a positive integer, got ${channels}`);
   const edges = windows.sources.length;
+  checkEdgeCount(name, edges * channels);
   const sources = new Uint32Array(edges * channels);
   const destinations = new Uint32Array(edges * channels);
   for (let e = 0; e < edges; e++) {
@@ -189,6 +206,8 @@ export function randomConnections(inputs: number, outputs: number, density: numb
     throw new ConfigError(`randomConnections: inputs and outputs must be positive integers, got ${inputs} and ${outputs}`);
   }
   if (!(density > 0 && density <= 1)) throw new ConfigError(`randomConnections: density must be in (0, 1], got ${density}`);
+  // Every possible edge is drawn: the whole block must fit, not only the edges expected.
+  checkEdgeCount('randomConnections', inputs * outputs);
   const random = new Random(checkSeed('randomConnections: seed', seed));
   const sources: number[] = [];
   const destinations: number[] = [];

@@ -1,3 +1,4 @@
+import { describe, listArg } from '../args.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
 import { type CsrBlock, csrInOrder } from './csr.js';
@@ -122,20 +123,12 @@ export interface SplitOptions {
 /** Key of a (source, destination) pair of levels. */
 const pairKey = (src: number, dst: number) => `${src}>${dst}`;
 
-/** A value as an error message shows it. */
-function describe(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 /**
  * Check that `refs` name existing edges, each once; returns every block's marks (1 = listed),
  * which {@link keptEdges} then uses.
  */
 export function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string): Uint8Array[] {
+  listArg(`${what}: the edges`, refs, ShapeError);
   const marks = s.blocks.map((b) => new Uint8Array(b.topology.srcOf.length));
   // An indexed loop: a prune lists ~10⁵ edges, in code that runs too rarely to be optimised.
   for (let i = 0; i < refs.length; i++) {
@@ -317,7 +310,11 @@ export function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlo
 export function planSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SplitStep {
   const targetLevel = s.level(target);
   if (targetLevel.role === 'input') throw new ShapeError('the input level has no incoming edges to split');
-  if (selected.length === 0) throw new ShapeError('no edges selected to split');
+  const exactOption = options.exact ?? false;
+  if (typeof exactOption !== 'boolean' && !(Array.isArray(exactOption) && exactOption.every((id) => Number.isInteger(id)))) {
+    throw new ConfigError(`split: exact must be true, false or a list of level ids, got ${describe(exactOption)}`);
+  }
+  if (listArg('split: the edges', selected, ShapeError).length === 0) throw new ShapeError('no edges selected to split');
   const removed = checkRefs(s, selected, 'split');
   for (const r of selected) {
     if (s.blocks[r.block]!.dst !== target) throw new ShapeError(`split: block ${r.block} does not feed level ${target}`);
@@ -327,7 +324,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   const { count: hinges, spacing } = hingeBlock(options.neuronsPerEdge, options.knotSpacing);
   const newId = s.nextLevelId;
   // The split's neurons before hinges: edge t's h⁺ is t; the h⁻ of the edges split as pairs follow.
-  const baseEdgeOf = splitNeurons(s, selected, options.exact ?? false);
+  const baseEdgeOf = splitNeurons(s, selected, exactOption);
   const base = baseEdgeOf.length;
   // With hinges, neuron h is hinge ⌊h / base⌋ of base neuron h % base: the first `base` are
   // the split's own neurons (knot 0), in the order a split without hinges makes them.

@@ -1,4 +1,5 @@
-import { ConfigError, ShapeError } from '../errors.js';
+import { describe, listArg } from '../args.js';
+import { ConfigError, DTypeError, ShapeError } from '../errors.js';
 import type { LayerInfo, LayerWeights } from './networkTypes.js';
 import { type Block, blockFloats, type Structure } from './structure.js';
 
@@ -29,6 +30,12 @@ export function unflatten(s: Structure, all: Float32Array): LayerWeights[] {
 /** Throw unless `weights` fit the layers of `s` and are finite; returns the blocks to write them to. */
 export function checkLayerWeights(s: Structure, weights: readonly LayerWeights[]): Block[] {
   const layers = layersOf(s);
+  listArg('setWeights: the layers', weights, ShapeError);
+  weights.forEach((w, i) => {
+    if (!(w !== null && typeof w === 'object' && w.weights instanceof Float32Array && w.bias instanceof Float32Array)) {
+      throw new DTypeError(`setWeights: layer ${i} must be { weights: Float32Array, bias: Float32Array } (as getWeights gives it), got ${describe(w)}`);
+    }
+  });
   if (weights.length !== layers.length) throw new ShapeError(`expected weights for ${layers.length} layers, got ${weights.length}`);
   weights.forEach((w, i) => {
     const l = layers[i]!;

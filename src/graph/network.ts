@@ -1,3 +1,4 @@
+import { objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError, DestroyedError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
@@ -84,7 +85,7 @@ export class Network implements Trainable {
     spec: NetworkSpec | NetworkState,
   ) {
     let initial: Float32Array;
-    if ('structure' in spec) {
+    if (typeof spec === 'object' && spec !== null && 'structure' in spec) {
       // Restoring: the checkpoint loader has validated the state against its structure.
       this.current = spec.structure;
       this.expandableLevels = new Set(spec.expandable);
@@ -248,6 +249,7 @@ export class Network implements Trainable {
   /** Scores of every edge into level `target`, per block (edge-id order), from the current statistics or weights. */
   async scoreEdges(target: number, options: ScoreOptions = {}): Promise<{ block: number; scores: Float32Array }[]> {
     this.assertUsable();
+    objectArg('scoreEdges: options', options);
     const blocks = this.current.blocksInto(this.current.level(target).id);
     const scores = await readScores(this, blocks, options);
     return blocks.map((b, i) => ({ block: b.id, scores: scores[i]! }));
@@ -271,6 +273,7 @@ export class Network implements Trainable {
    */
   async selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]> {
     this.assertUsable();
+    objectArg('selectEdgesToSplit: options', options);
     checkThreshold('threshold', options.threshold);
     if (!this.expandableLevels.has(target)) throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
     const max = options.maxToReplace;
@@ -290,6 +293,7 @@ export class Network implements Trainable {
    */
   async selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]> {
     this.assertUsable();
+    objectArg('selectEdgesToPrune: options', options);
     checkThreshold('threshold', options.threshold);
     return selectPruneEdges(this, this.epsilonCandidates, this.lastSplits, options);
   }
@@ -324,6 +328,7 @@ export class Network implements Trainable {
    * outputs on them is measured and reported.
    */
   async splitEdges(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions = {}, probe?: Dataset): Promise<SplitReport> {
+    objectArg('splitEdges: options', options);
     return this.exclusive('splitEdges', () => this.split(target, edges, options, probe));
   }
 
@@ -376,6 +381,7 @@ export class Network implements Trainable {
 
   /** Remove `edges`; all other weights and optimizer state are kept. */
   async pruneEdges(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean } = {}): Promise<PruneReport> {
+    objectArg('pruneEdges: options', options);
     return this.exclusive('pruneEdges', () => this.prune(edges, options));
   }
 
@@ -476,6 +482,7 @@ export class Network implements Trainable {
   /** Train; returns one report per epoch. Invalid options or data throw before any GPU work. */
   fit(train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
     return this.exclusive('fit', async () => {
+      objectArg('fit: options', options);
       // Each epoch joins the history as it ends, so a checkpoint taken in onEpoch has it. Between
       // epochs the network is at rest: the callback may read it (predict, evaluate, save).
       const onEpoch = options.onEpoch;

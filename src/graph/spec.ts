@@ -1,5 +1,6 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
+import { listArg, objectArg } from '../args.js';
 import type { GpuContext } from '../gpu/context.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
@@ -14,7 +15,7 @@ import { DENSE_FROM, DENSE_FROM_GPU, type StartingBlock } from './structure.js';
 
 export function checkExpandable(spec: NetworkSpec): number[] {
   const last = spec.sizes.length - 1;
-  const list = spec.expandable ?? [last];
+  const list = listArg('expandable', spec.expandable ?? [last]);
   for (const i of list) {
     if (!Number.isInteger(i) || i < 1 || i > last) throw new ConfigError(`expandable must list level indices in [1, ${last}], got ${i}`);
   }
@@ -29,12 +30,13 @@ export function checkDenseFrom(denseFrom: number | undefined, software: boolean)
 }
 
 export function checkSpec(spec: NetworkSpec): Activation[] {
+  objectArg('createNetwork: spec', spec);
   const sizes = spec.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) throw new ShapeError(`sizes must list at least inputs and outputs, got [${String(sizes)}]`);
   for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`layer sizes must be positive integers, got [${sizes.join(', ')}]`);
   if (spec.seed !== undefined) checkSeed('seed', spec.seed);
   const blocks = sizes.length - 1;
-  const activations = spec.activations ?? Array.from({ length: blocks }, (_, i) => (i === blocks - 1 ? 'identity' : 'relu'));
+  const activations = listArg('activations', spec.activations ?? Array.from({ length: blocks }, (_, i) => (i === blocks - 1 ? 'identity' : 'relu')));
   if (activations.length !== blocks) {
     throw new ShapeError(`${blocks} layers need ${blocks} activations, got ${activations.length}`);
   }

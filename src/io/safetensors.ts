@@ -72,6 +72,7 @@ interface TensorEntry {
  * {@link CheckpointError}.
  */
 function readHeader(bytes: Uint8Array, maxTensorBytes: number): { metadata: Record<string, string>; entries: TensorEntry[]; dataStart: number } {
+  if (!(bytes instanceof Uint8Array)) fail('the file must be given as a Uint8Array');
   if (bytes.length < 8) fail(`${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);

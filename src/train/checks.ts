@@ -1,4 +1,5 @@
-import { ConfigError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
+import { describe, objectArg } from '../args.js';
+import { ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import type { LossName } from './options.js';
 
@@ -13,7 +14,13 @@ export function checkDataFor(
   outputs: number,
   loss: LossName | 'none',
 ): void {
+  objectArg(role, data, ShapeError);
   const what = `${role} (${data.name})`;
+  // The arrays' kinds first: a hand-built dataset with a plain array or null where a typed
+  // array belongs would otherwise fail inside the upload, with the GPU API's words.
+  if (!(data.x instanceof Float32Array || data.x instanceof Uint8Array)) throw new DTypeError(`${what}: x must be a Float32Array or a Uint8Array, got ${describe(data.x)}`);
+  if (data.labels !== undefined && !(data.labels instanceof Uint32Array)) throw new DTypeError(`${what}: labels must be a Uint32Array (classificationDataset makes one), got ${describe(data.labels)}`);
+  if (data.targets !== undefined && !(data.targets instanceof Float32Array)) throw new DTypeError(`${what}: targets must be a Float32Array, got ${describe(data.targets)}`);
   if (!(data.rows >= 1)) throw new ShapeError(`${what} is empty`);
   if (data.features !== inputs) throw new ShapeError(`${what} has ${data.features} features; the network takes ${inputs} inputs`);
   if (data.x.length !== data.rows * data.features) {

@@ -1,3 +1,4 @@
+import { objectArg } from '../args.js';
 import type { Dataset } from '../data/dataset.js';
 import { type GpuDataset, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
@@ -208,7 +209,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   checkDataFor(train, 'training data', net.inputs, net.outputs, o.loss);
   const validation = options.validation;
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
-  const policy = options.expansion === undefined ? null : 'afterEpoch' in options.expansion ? options.expansion : referencePolicy(options.expansion);
+  const expansion = options.expansion === undefined ? undefined : objectArg('fit: expansion', options.expansion);
+  const policy = expansion === undefined ? null : 'afterEpoch' in expansion ? expansion : referencePolicy(expansion);
   const statistics = Boolean(options.edgeStatistics || policy);
   // Read once: the plans recorded again after growth run the tail as the first ones did.
   const choices = workspaceChoices(net);

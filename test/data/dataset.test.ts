@@ -3,11 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, splitDataset, subset } from '../../src/data/dataset.js';
+import { classificationDataset, regressionDataset, splitDataset, subset } from '../../src/data/dataset.js';
+import { csvDataset, parseCsv } from '../../src/data/csv.js';
+import { featureStats, standardize } from '../../src/data/normalize.js';
 import { fetchIdx, fetchIdxDataset, parseIdx } from '../../src/data/idx.js';
 import { Random } from '../../src/data/random.js';
 import { spirals } from '../../src/data/generated.js';
-import { DatasetError, DTypeError, ShapeError } from '../../src/errors.js';
+import { ConfigError, DatasetError, DTypeError, ShapeError } from '../../src/errors.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../src/node/datasets.js';
 
 function idx(dims: number[], data: number[]): Uint8Array {
@@ -85,6 +87,24 @@ describe('datasets', () => {
     const part = subset(data, [3, 1]);
     expect(Array.from(part.x)).toEqual([data.x[6], data.x[7], data.x[2], data.x[3]]);
     expect(Array.from(part.labels!)).toEqual([data.labels![3], data.labels![1]]);
+  });
+  it('refuses inconsistent datasets, rows that do not exist and arguments of the wrong kind, naming them', () => {
+    const data = spirals({ rows: 10, seed: 0 });
+    // subset used to read past the end: a zero row labelled 0.
+    expect(() => subset(data, [3, 10])).toThrow(/subset: index 1 is 10, not a row of spirals \(0 to 9\)/);
+    expect(() => subset(data, [1.5])).toThrow(ShapeError);
+    // A dataset spread over with another row count: refused before a permutation of 2³¹ rows is drawn.
+    expect(() => splitDataset({ ...data, rows: 2 ** 31 }, 0.5, 0)).toThrow(/splitDataset: spirals has x of 20 values for 2147483648 rows/);
+    expect(() => featureStats({ ...data, rows: 2 ** 31 })).toThrow(ShapeError);
+    expect(() => standardize(data, { mean: [0] } as never)).toThrow(/feature statistics must hold a mean and a std for each of its 2 features/);
+    expect(() => spirals({ rows: 2 ** 31, seed: 0 })).toThrow(/spirals: rows must be a whole number from 1 to 67108864/);
+    expect(() => spirals(null as never)).toThrow(ConfigError);
+    expect(() => classificationDataset({ x: [0, 1] as never, labels: [0], features: 2 })).toThrow(/x must be a Float32Array or a Uint8Array, got \[0,1\]/);
+    expect(() => classificationDataset({ x: new Float32Array(2), labels: undefined as never, features: 2 })).toThrow(DTypeError);
+    expect(() => regressionDataset({ x: new Float32Array(2), targets: [1] as never, features: 2 })).toThrow(/targets must be a Float32Array/);
+    expect(() => parseIdx([0, 0, 8, 1] as never)).toThrow(DTypeError);
+    expect(() => parseCsv('a,b\n1,2\n', null as never)).toThrow(DatasetError);
+    expect(() => csvDataset({ name: 't', columns: ['a', 'b'], rows: 3 } as never, { target: 'b', task: 'regression' })).toThrow(/csvDataset: the table must have a list of column names and a list of rows/);
   });
   it('seeded permutations are permutations and repeat per seed', () => {
     const p = new Random(4).permutation(1000);

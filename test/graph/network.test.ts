@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classificationDataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
 import { spirals } from '../../src/data/generated.js';
-import { randomConnections } from '../../src/graph/connections.js';
+import { convolutionConnections, randomConnections } from '../../src/graph/connections.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, DestroyedError, ShapeError } from '../../src/errors.js';
 import { Network } from '../../src/graph/network.js';
@@ -96,6 +96,29 @@ describe('Network', () => {
     expect(() => splitDataset(spirals({ rows: 10, seed: 0 }), 0.5, Number.NaN)).toThrow(/splitDataset: seed must be a non-negative integer, got NaN/);
     expect(() => spirals({ rows: 10, seed: -2 })).toThrow(ConfigError);
     expect(() => randomConnections(4, 3, 0.5, 0.5)).toThrow(/randomConnections: seed/);
+    // Arguments of the wrong kind, from callers without TypeScript: named, not a TypeError.
+    expect(() => runtime().createNetwork(undefined as never)).toThrow(/createNetwork: spec must be an object, got undefined/);
+    expect(() => runtime().createNetwork({ sizes: [3, 2], expandable: 1 as never })).toThrow(/expandable must be a list, got 1/);
+    // A block too large to list: refused before its edges are built (it ran the process out of memory).
+    expect(() => convolutionConnections({ width: 4, height: 4, kernel: 2, filters: 1e9 })).toThrow(/convolutionConnections: 36000000000 edges, more than a block may have/);
+    expect(() => randomConnections(1e6, 1e6, 1e-6)).toThrow(ConfigError);
+  });
+
+  it('research and training calls refuse arguments of the wrong kind, leaving the network as it was', async () => {
+    const net = runtime().createNetwork({ sizes: [2, 4, 2], seed: 0, expandable: [1, 2] });
+    const data = spirals({ rows: 32, seed: 0 });
+    const before = await net.getParameters();
+    await expect(net.fit(data, null as never)).rejects.toThrow(/fit: options must be an object, got null/);
+    await expect(net.fit(data, { expansion: -1 as never })).rejects.toThrow(/fit: expansion must be an object/);
+    await expect(net.selectEdgesToSplit(2, undefined as never)).rejects.toThrow(/selectEdgesToSplit: options must be an object/);
+    await expect(net.splitEdges(2, 7 as never)).rejects.toThrow(/split: the edges must be a list, got 7/);
+    await expect(net.splitEdges(2, [{ block: 1, edge: 0 }], { exact: 1 as never })).rejects.toThrow(/split: exact must be true, false or a list of level ids, got 1/);
+    await expect(net.pruneEdges([{ block: 0, edge: 0 }], null as never)).rejects.toThrow(ConfigError);
+    expect(() => net.setWeights([{ weight: new Float32Array(8), bias: new Float32Array(4) } as never, { weights: new Float32Array(8), bias: new Float32Array(2) }])).toThrow(/setWeights: layer 0 must be \{ weights: Float32Array, bias: Float32Array \}/);
+    await expect(net.predict({ ...data, labels: [0, 1] as never })).rejects.toThrow(/labels must be a Uint32Array/);
+    expect(net.sizes).toEqual([2, 4, 2]);
+    expect(await net.getParameters()).toEqual(before);
+    net.destroy();
   });
 
   it("takes its adapter's defaults: denseFrom and fuseTail as a GPU would where the kernels say hardware", () => {

@@ -1,0 +1,33 @@
+/**
+ * Checks of an argument's kind at the public entry points, for callers without TypeScript's
+ * types (a page's script, a REPL): a missing options object or a number where a list belongs
+ * gets a typed error that names the argument, not a TypeError from deep inside.
+ */
+import { ConfigError, type SennError } from './errors.js';
+
+type ErrorClass = new (message: string) => SennError;
+
+/** A plain object (not null, not an array), else `error` (default ConfigError) naming `what`. */
+export function objectArg<T>(what: string, value: T, error: ErrorClass = ConfigError): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new error(`${what} must be an object, got ${describe(value)}`);
+  return value;
+}
+
+/** An array, else `error` (default ConfigError) naming `what`. */
+export function listArg<T>(what: string, value: readonly T[], error: ErrorClass = ConfigError): readonly T[] {
+  if (!Array.isArray(value)) throw new error(`${what} must be a list, got ${describe(value)}`);
+  return value;
+}
+
+/** How a stray value reads in a message: as JSON where it has some (cut at 80 characters). */
+export function describe(value: unknown): string {
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // A cycle, a BigInt: the plain string below.
+  }
+  text ??= String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

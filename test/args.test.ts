@@ -1,0 +1,116 @@
+// The public API against stray arguments: each call of a list of entry points (network,
+// research API, datasets, CSV, IDX, connections, checkpoints) made with one field of good
+// arguments set to a stray value (null, NaN, 2³¹, "x", [], a typed array, ...), seeded. Each must
+// either work or throw a SennError (a typed error that names the problem), and a failed call must
+// leave the network as it was. Found: TypeErrors from deep inside, a process out of memory on
+// a convolution of 10⁹ filters, subset reading past its rows, featureStats looping over 2³¹.
+import { describe, expect, it } from 'vitest';
+import { Random } from '../src/data/random.js';
+import { SennError } from '../src/errors.js';
+import { classificationDataset, regressionDataset, splitDataset, subset } from '../src/data/dataset.js';
+import { parseCsv, csvDataset } from '../src/data/csv.js';
+import { parseIdx } from '../src/data/idx.js';
+import { spirals } from '../src/data/generated.js';
+import { featureStats, standardize } from '../src/data/normalize.js';
+import { localConnections, convolutionConnections, randomConnections, maxPoolConnections } from '../src/graph/connections.js';
+import { useRuntime } from './helpers/runtime.js';
+
+const runtime = useRuntime();
+const N = Number(process.env.FUZZ_N ?? 800);
+const stray: unknown[] = [0, -1, 1, 2, 1.5, 1e9, 2 ** 31, Number.NaN, Infinity, null, undefined, 'x', '', true, [], {}, [1, 2], new Float32Array(2), 'relu', 'adam'];
+
+type Path = (string | number)[];
+function pathsOf(value: unknown): Path[] {
+  const paths: Path[] = [];
+  const walk = (v: unknown, path: Path, depth: number): void => {
+    if (path.length > 0) paths.push(path);
+    if (depth > 4 || v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return;
+    if (Array.isArray(v) && v.length > 20) return;
+    for (const [k, c] of Object.entries(v)) walk(c, [...path, Array.isArray(v) ? Number(k) : k], depth + 1);
+  };
+  walk(value, [], 0);
+  return paths;
+}
+function clone<T>(v: T): T {
+  if (ArrayBuffer.isView(v)) return (v as unknown as Float32Array).slice() as unknown as T;
+  if (Array.isArray(v)) return v.map(clone) as unknown as T;
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, c]) => [k, clone(c)])) as T;
+  return v;
+}
+
+describe('stray arguments', () => {
+  it(`${N} calls with a stray argument: each works or throws a SennError, and a failed call leaves the network as it was`, async () => {
+    const rt = runtime();
+    const rng = new Random(3);
+    const data = spirals({ rows: 64, seed: 1 });
+    const [train, validation] = splitDataset(data, 0.75, 0);
+    const bad: string[] = [];
+    const start = rt.liveBytes;
+    const counts = new Map<string, number>();
+    // Each case: a name, a good argument list, and the call.
+    const net = rt.createNetwork({ sizes: [2, 6, 2], seed: 0, expandable: [1, 2] });
+    await net.fit(train, { epochs: 1, batchSize: 16, edgeStatistics: true });
+    const cases: [string, unknown[], (...a: never[]) => unknown][] = [
+      ['createNetwork', [{ sizes: [2, 5, 2], activations: ['relu', 'identity'], seed: 1, expandable: [1, 2], denseFrom: 0.3 }], (spec: never) => { const n = rt.createNetwork(spec); n.destroy(); }],
+      ['fit', [train, { epochs: 1, batchSize: 16, optimizer: { name: 'adam', lr: 0.01 }, validation, schedule: { name: 'cosine', minLr: 0.001 }, expansion: { window: 1, minEpochsBetween: 1, chooseThreshold: 0.5 } }], (d: never, o: never) => net.fit(d, o)],
+      ['evaluate', [validation], (d: never) => net.evaluate(d)],
+      ['predict', [validation], (d: never) => net.predict(d)],
+      ['selectEdgesToSplit', [2, { threshold: 0.5, maxToReplace: 3, metric: 'abs-grad', aggregation: 'mean' }], (t: never, o: never) => net.selectEdgesToSplit(t, o)],
+      ['scoreEdges', [2, { metric: 'weight-abs' }], (t: never, o: never) => net.scoreEdges(t, o)],
+      ['splitEdges', [2, [{ block: 1, edge: 0 }, { block: 1, edge: 3 }], { exact: false, neuronsPerEdge: 1 }], (t: never, e: never, o: never) => net.splitEdges(t, e, o)],
+      ['selectEdgesToPrune', [{ threshold: 0.5, normalization: 'together' }], (o: never) => net.selectEdgesToPrune(o)],
+      ['pruneEdges', [[{ block: 0, edge: 1 }]], (e: never) => net.pruneEdges(e)],
+      ['classificationDataset', [{ x: new Float32Array([0, 1, 2, 3]), labels: [0, 1], features: 2, classes: 2 }], (a: never) => classificationDataset(a)],
+      ['regressionDataset', [{ x: new Float32Array([0, 1, 2, 3]), targets: new Float32Array([1, 2]), features: 2 }], (a: never) => regressionDataset(a)],
+      ['subset', [data, [0, 1, 2]], (d: never, i: never) => subset(d, i)],
+      ['splitDataset', [data, 0.5, 2], (d: never, f: never, s: never) => splitDataset(d, f, s)],
+      ['parseCsv', ['a,b,c\n1,2,x\n3,4,y\n', { delimiter: ',' }], (t: never, o: never) => parseCsv(t, o)],
+      ['csvDataset', [parseCsv('a,b,c\n1,2,x\n3,4,y\n'), { target: 'c', task: 'classification' }], (t: never, o: never) => csvDataset(t, o)],
+      ['parseIdx', [new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 9])], (b: never) => parseIdx(b)],
+      ['localConnections', [{ width: 4, height: 4, kernel: 2, stride: 2, filters: 2 }], (a: never) => localConnections(a)],
+      ['convolutionConnections', [{ width: 4, height: 4, kernel: 2, padding: 1, filters: 2 }], (a: never) => convolutionConnections(a)],
+      ['maxPoolConnections', [{ width: 4, height: 4, channels: 2, kernel: 2 }], (a: never) => maxPoolConnections(a)],
+      ['collectEdgeStatistics', [train, { maxUploadBytes: 1e6 }], (d: never, o: never) => net.collectEdgeStatistics(d, o)],
+      ['readEdgeStatistics', [2], (t: never) => net.readEdgeStatistics(t)],
+      ['classify', [validation], (d: never) => net.classify(d)],
+      ['parameterGradients', [validation, 'softmax-cross-entropy'], (d: never, l: never) => net.parameterGradients(d, l)],
+      ['gradients', [validation], (d: never) => net.gradients(d)],
+      ['setParameters', [new Float32Array(0)], async (p: never) => { const v = await net.getParameters(); net.setParameters((p as unknown as Float32Array)?.length === 0 ? v : p); }],
+      ['setWeights', [[{ weights: new Float32Array(12), bias: new Float32Array(6) }, { weights: new Float32Array(12), bias: new Float32Array(2) }]], (w: never) => net.setWeights(w)],
+      ['loadNetwork', [new Uint8Array([1, 2, 3])], (b: never) => rt.loadNetwork(b).destroy()],
+      ['spirals', [{ rows: 10, seed: 1, noise: 0.1, turns: 2 }], (a: never) => spirals(a)],
+      ['featureStats', [validation], (d: never) => featureStats(d)],
+      ['standardize', [validation, featureStats(train)], (d: never, s: never) => standardize(d, s)],
+      ['randomConnections', [4, 3, 0.5, 1], (a: never, b: never, c: never, d: never) => randomConnections(a, b, c, d)],
+    ];
+    for (let i = 0; i < N; i++) {
+      const [name, good, call] = cases[i % cases.length]!;
+      const args = clone(good);
+      const paths = pathsOf(args);
+      const path = paths[rng.int(paths.length)]!;
+      const value = stray[rng.int(stray.length)];
+      const parent = path.slice(0, -1).reduce((o: Record<string | number, unknown>, k) => o[k] as Record<string | number, unknown>, args as unknown as Record<string | number, unknown>);
+      if (ArrayBuffer.isView(parent)) continue;
+      parent[path.at(-1)!] = value;
+      const what = `${name} ${path.join('.')} = ${ArrayBuffer.isView(value) ? 'Float32Array' : JSON.stringify(value)}`;
+      const before = { params: await net.getParameters(), sizes: net.sizes.join('-'), count: net.parameterCount };
+      let outcome = 'ok';
+      try {
+        await (call as (...a: unknown[]) => unknown)(...(args as unknown[]));
+      } catch (e) {
+        outcome = e instanceof SennError ? (e as Error).constructor.name : `OTHER ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
+        if (!(e instanceof SennError)) bad.push(`${what}: ${outcome}`);
+        else {
+          const after = await net.getParameters();
+          if (net.sizes.join('-') !== before.sizes || net.parameterCount !== before.count || after.length !== before.params.length || after.some((v, k) => !Object.is(v, before.params[k]))) bad.push(`${what}: ${outcome} but the network changed`);
+        }
+      }
+      counts.set(`${name} ${outcome.split(':')[0]}`, (counts.get(`${name} ${outcome.split(':')[0]}`) ?? 0) + 1);
+    }
+    const failed = [...counts].filter(([k]) => !k.endsWith(' ok')).reduce((n, [, c]) => n + c, 0);
+    console.info(`${N} calls with a stray argument: ${N - failed} worked, ${failed} refused with a SennError${bad.length ? `; ${bad.length} otherwise` : ''}`);
+    net.destroy();
+    expect(bad).toEqual([]);
+    expect(rt.liveBytes).toBe(start);
+  }, 1_200_000);
+});
