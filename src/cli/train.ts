@@ -233,8 +233,20 @@ function exactSplitOption(value: string | undefined, previous: boolean | 'signed
   throw new ConfigError(`--exact-split must be signed or all, got "${value}"`);
 }
 
+/** The flags of expansion options (`expansionArgs` reads them). */
+const EXPANSION_FLAGS = [
+  'metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after',
+  'delete-threshold', 'prune-metric', 'prune-normalization', 'fully-connected', 'exact-split', 'neurons-per-edge', 'knot-spacing',
+  'reset-optimizer', 'late-splits', 'inverted-prune', 'statistics',
+] as const;
+
 function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionOptions | null {
-  if (!v.expand && !previous) return null;
+  if (!v.expand && !previous) {
+    // Without --expand these would be ignored: say so rather than train another run than asked.
+    const given = EXPANSION_FLAGS.find((flag) => v[flag] !== undefined && v[flag] !== false);
+    if (given) throw new ConfigError(`--${given} is an option of self-expansion; add --expand`);
+    return null;
+  }
   const base = { ...REFERENCE_EXPANSION, ...(previous ?? {}) };
   const expansion: ExpansionOptions = {
     metric: (v.metric ?? base.metric) as Metric,
@@ -258,7 +270,16 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),
     statistics: (v.statistics ?? base.statistics) as 'running' | 'exact',
   };
-  resolveExpansion(expansion);
+  try {
+    resolveExpansion(expansion);
+  } catch (error) {
+    // The checks name the API's options (expansion.window, metric): name the flags here.
+    if (!(error instanceof ConfigError)) throw error;
+    const message = error.message
+      .replace(/expansion\.(\w+)/g, (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+      .replace(/^unknown (prune metric|metric|aggregation)/, (_, what: string) => `--${what.replace(' ', '-')}: unknown ${what}`);
+    throw new ConfigError(message);
+  }
   return expansion;
 }
 

@@ -155,9 +155,9 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ExpansionOptions;
   const metric = given.metric ?? REFERENCE_EXPANSION.metric;
   const r = { ...REFERENCE_EXPANSION, pruneMetric: metric, ...given } as Required<Omit<ExpansionOptions, 'onExpand' | 'onPrune'>>;
-  if (!METRICS.includes(r.metric)) throw new ConfigError(`unknown metric "${r.metric}"`);
-  if (!METRICS.includes(r.pruneMetric)) throw new ConfigError(`unknown prune metric "${r.pruneMetric}"`);
-  if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"`);
+  if (!METRICS.includes(r.metric)) throw new ConfigError(`unknown metric "${r.metric}"; expected one of ${METRICS.join(', ')}`);
+  if (!METRICS.includes(r.pruneMetric)) throw new ConfigError(`unknown prune metric "${r.pruneMetric}"; expected one of ${METRICS.join(', ')}`);
+  if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"; expected one of ${AGGREGATIONS.join(', ')}`);
   checkPruneNormalization(r.pruneNormalization);
   for (const key of ['chooseThreshold', 'deleteThreshold'] as const) {
     if (!(r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${r[key]}`);

@@ -389,9 +389,16 @@ describe('senn command line', () => {
     const badSplit = await senn('train', '--expand', '--exact-split', 'some');
     expect([badSplit.code, badSplit.err]).toEqual([2, expect.stringContaining('--exact-split must be signed or all, got "some"')]);
     const badHinges = await senn('train', '--expand', '--neurons-per-edge', '2.5');
-    expect([badHinges.code, badHinges.err]).toEqual([2, expect.stringContaining('expansion.neuronsPerEdge must be an integer from 1 to 16, got 2.5')]);
+    expect([badHinges.code, badHinges.err]).toEqual([2, expect.stringContaining('--neurons-per-edge must be an integer from 1 to 16, got 2.5')]);
     const badKnots = await senn('train', '--expand', '--neurons-per-edge', '3', '--knot-spacing', '0');
-    expect([badKnots.code, badKnots.err]).toEqual([2, expect.stringContaining('expansion.knotSpacing must be a positive number, got 0')]);
+    expect([badKnots.code, badKnots.err]).toEqual([2, expect.stringContaining('--knot-spacing must be a positive number, got 0')]);
+    // Expansion flags name themselves, and without --expand they are refused rather than ignored.
+    const badWindow = await senn('train', '--expand', '--window', '0');
+    expect([badWindow.code, badWindow.err]).toEqual([2, 'senn: ConfigError: --window must be a positive integer, got 0\n']);
+    const badChoice = await senn('train', '--expand', '--metric', 'size');
+    expect([badChoice.code, badChoice.err]).toEqual([2, expect.stringContaining('--metric: unknown metric "size"; expected one of abs-grad, grad-variance, weight-sq, weight-abs, taylor')]);
+    const noExpand = await senn('train', '--delete-threshold', '0.025');
+    expect([noExpand.code, noExpand.err]).toEqual([2, 'senn: ConfigError: --delete-threshold is an option of self-expansion; add --expand\n']);
     const badNormalization = await senn('train', '--expand', '--prune-normalization', 'global');
     expect([badNormalization.code, badNormalization.err]).toEqual([2, expect.stringContaining('unknown prune normalization "global"')]);
     const strayRate = await senn('train', '--min-lr', '0.001');
