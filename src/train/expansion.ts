@@ -35,8 +35,14 @@ export interface PolicyContext {
   epoch: number;
   /** The epochs of this call to `fit`: `epoch` runs from 1 to it. */
   epochs: number;
-  /** Every epoch so far, this one last. */
+  /** Every epoch of this call so far, this one last. */
   history: readonly EpochReport[];
+  /**
+   * The network's epochs before this call to `fit` (a resumed run's, from its checkpoint),
+   * oldest first: where a policy picks up its state, such as a prune that an interrupted run
+   * left due. (`fit` always gives it; a context made by hand may leave it out: none.)
+   */
+  earlier?: readonly EpochReport[];
   network: GrowthControl;
   /** The training data (for exact-mode statistics). */
   train: Dataset;
@@ -54,9 +60,10 @@ export interface ExpansionPolicy {
    * running statistics (score or select edges from them). Where it answers false, the epoch
    * trains without collecting them, which saves their cost (three loads and three stores per
    * edge and step) and leaves the network's statistics empty after it. Without this method, every
-   * epoch collects them. `epochs`: those of this call to `fit`.
+   * epoch collects them. `epochs`: those of this call to `fit`; `earlier`: as
+   * {@link PolicyContext.earlier}.
    */
-  needsStatistics?(epoch: number, epochs: number): boolean;
+  needsStatistics?(epoch: number, epochs: number, earlier?: readonly EpochReport[]): boolean;
 }
 
 /** Options of the reference policy (ALGORITHM.md), with the reference MNIST defaults. */
@@ -217,22 +224,42 @@ export function signedLevels(s: Structure, train: Dataset): number[] {
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */
 export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy {
   const o = resolveExpansion(options);
+  // Epochs are counted over the network's whole history (a resumed run's earlier epochs
+  // first), so a run saved and resumed between a split and its prune still prunes, and the
+  // trigger counts from the last expansion and reads the losses before the resumption.
   let lastExpansion = 0;
   let pendingPrune = -1;
+  let earlierEpochs = 0;
+  let earlierLosses: number[] = [];
+  const lossOf = (r: EpochReport) => (Number.isNaN(r.valLoss) ? r.trainLoss : r.valLoss);
+  // At a call's first epoch: the state the network's history implies.
+  const resume = (epoch: number, earlier: readonly EpochReport[]) => {
+    if (epoch !== 1) return;
+    earlierEpochs = earlier.length;
+    earlierLosses = earlier.map(lossOf);
+    const last = earlier.findLastIndex((r) => r.expanded > 0) + 1;
+    lastExpansion = last;
+    pendingPrune = last > 0 && last + o.deleteAfter > earlier.length ? last + o.deleteAfter : -1;
+  };
   const score = { metric: o.metric, aggregation: o.aggregation };
   // Whether a split after `epoch` is made: its prune must come within the call (see lateSplits).
   const mayStillSplit = (epoch: number, epochs: number) => o.lateSplits || epoch + o.deleteAfter <= epochs;
   return {
     // Running statistics matter only after an epoch that may prune or expand; exact mode
     // scores from a pass of its own.
-    needsStatistics: (epoch, epochs) =>
-      o.statistics === 'running' && (epoch === pendingPrune || (mayExpand(epoch, lastExpansion, o) && mayStillSplit(epoch, epochs))),
+    needsStatistics: (epoch, epochs, earlier = []) => {
+      resume(epoch, earlier);
+      const now = earlierEpochs + epoch;
+      return o.statistics === 'running' && (now === pendingPrune || (mayExpand(now, lastExpansion, o) && mayStillSplit(epoch, epochs)));
+    },
     async afterEpoch(ctx) {
+      resume(ctx.epoch, ctx.earlier ?? []);
       const net = ctx.network;
-      const losses = ctx.history.map((r) => (Number.isNaN(r.valLoss) ? r.trainLoss : r.valLoss));
+      const now = earlierEpochs + ctx.epoch;
+      const losses = [...earlierLosses, ...ctx.history.map(lossOf)];
       let pruned = 0;
       let expanded = 0;
-      if (ctx.epoch === pendingPrune) {
+      if (now === pendingPrune) {
         pendingPrune = -1;
         const started = performance.now();
         if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train, { maxUploadBytes: ctx.maxUploadBytes });
@@ -299,8 +326,8 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
           lossBefore = lossAfter;
           started = performance.now();
         }
-        lastExpansion = ctx.epoch;
-        pendingPrune = ctx.epoch + o.deleteAfter;
+        lastExpansion = now;
+        pendingPrune = now + o.deleteAfter;
       }
       return { expanded, pruned };
     },

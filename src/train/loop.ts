@@ -34,6 +34,8 @@ export interface Trainable extends GraphView {
   readonly parameterCount: number;
   /** Whether the graph kernels run the structure's fused tail (see `Network.fuseTail`). */
   readonly fuseTail: boolean;
+  /** Every epoch the network trained before (checkpoints keep it), oldest first. */
+  readonly history: readonly EpochReport[];
   /** Record that `batches` batches were added to the running statistics (after clearing them, if `cleared`). */
   noteStatistics(batches: number, cleared: boolean): void;
   /** Growth operations for expansion policies, usable while fit holds the network. */
@@ -212,6 +214,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const expansion = options.expansion === undefined ? undefined : objectArg('fit: expansion', options.expansion);
   const policy = expansion === undefined ? null : 'afterEpoch' in expansion ? expansion : referencePolicy(expansion);
   const statistics = Boolean(options.edgeStatistics || policy);
+  // The network's epochs before this call, for a policy picking up a resumed run's state.
+  const earlier = [...net.history];
   // Read once: the plans recorded again after growth run the tail as the first ones did.
   const choices = workspaceChoices(net);
   const gpu = net.gpu;
@@ -303,7 +307,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // (one pass over the gradient buffer a step). Either way the step runs the same kernels,
       // so switching costs no compile. The last epoch always collects them, so they are there
       // for whoever scores edges after fit.
-      const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch, o.epochs) ?? true));
+      const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch, o.epochs, earlier) ?? true));
       const p = await current();
       const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       if (!trainStream) writeView(device, order, 0, permutation);
@@ -364,6 +368,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
           epoch,
           epochs: o.epochs,
           history: reports,
+          earlier,
           network: net.growthControl(),
           train,
           ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),

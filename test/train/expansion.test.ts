@@ -198,6 +198,26 @@ describe('fit with expansion', () => {
     net.destroy();
   });
 
+  it('a run saved between a split and its prune, resumed, prunes when the uninterrupted run does and counts the trigger from that split', async () => {
+    const train = spirals({ rows: 600, seed: 1 });
+    const validation = spirals({ rows: 300, seed: 2 });
+    const rt = runtime();
+    const growthOf = (reports: readonly EpochReport[]) => reports.flatMap((r) => [...(r.expanded ? [`split@${r.epoch}`] : []), ...(r.pruned ? [`prune@${r.epoch}`] : [])]);
+    const options = { batchSize: 50, validation, optimizer: { name: 'adam' as const, lr: 0.01 }, expansion: { ...quickGrowth, lateSplits: true } };
+    const whole = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
+    await whole.fit(train, { ...options, epochs: 12 });
+    // Splits whenever allowed (every 5 epochs), each pruned 2 epochs later.
+    expect(growthOf(whole.history)).toEqual(['split@5', 'prune@7', 'split@10', 'prune@12']);
+    // Stopped after epoch 6 (Ctrl-C, --save-every): the first split's prune is due at 7.
+    const first = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
+    await first.fit(train, { ...options, epochs: 6 });
+    const resumed = rt.loadNetwork(await rt.saveNetwork(first));
+    await resumed.fit(train, { ...options, epochs: 6 });
+    // (Another call shuffles its epochs otherwise, so only the growth's epochs compare.)
+    expect(growthOf(resumed.history)).toEqual(['split@5', 'prune@7', 'split@10', 'prune@12']);
+    for (const net of [whole, first, resumed]) net.destroy();
+  });
+
   it("exactSplit 'signed' pairs exactly the edges out of signed parents, and keeps the loss", async () => {
     // 2-8-2 with both levels expandable: level 1's parents are the signed 2-D inputs (pairs),
     // the output's the ReLU units (single neurons).
