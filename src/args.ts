@@ -7,9 +7,14 @@ import { ConfigError, type SennError } from './errors.js';
 
 type ErrorClass = new (message: string) => SennError;
 
-/** A plain object (not null, not an array), else `error` (default ConfigError) naming `what`. */
+/** Whether `value` is an object with fields: not null, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An object with fields (see {@link isRecord}), else `error` (default ConfigError) naming `what`. */
 export function objectArg<T>(what: string, value: T, error: ErrorClass = ConfigError): T {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new error(`${what} must be an object, got ${describe(value)}`);
+  if (!isRecord(value)) throw new error(`${what} must be an object, got ${describe(value)}`);
   return value;
 }
 
@@ -22,6 +27,8 @@ export function listArg<T>(what: string, value: readonly T[], error: ErrorClass 
 /** How a stray value reads in a message: as JSON where it has some (cut at 80 characters). */
 export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  // NaN and the infinities, which JSON writes as null.
+  if (typeof value === 'number') return String(value);
   let text: string | undefined;
   try {
     text = JSON.stringify(value);

@@ -1,3 +1,4 @@
+import { describe } from '../args.js';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -7,7 +8,7 @@ import { ConfigError } from '../errors.js';
  */
 export function checkSeed(name: string, seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new ConfigError(`${name} must be a non-negative integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
+    throw new ConfigError(`${name} must be a non-negative integer, got ${describe(seed)}`);
   }
   return seed;
 }

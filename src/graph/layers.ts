@@ -1,4 +1,4 @@
-import { describe, listArg } from '../args.js';
+import { describe, isRecord, listArg } from '../args.js';
 import { ConfigError, DTypeError, ShapeError } from '../errors.js';
 import type { LayerInfo, LayerWeights } from './networkTypes.js';
 import { type Block, blockFloats, type Structure } from './structure.js';
@@ -32,7 +32,7 @@ export function checkLayerWeights(s: Structure, weights: readonly LayerWeights[]
   const layers = layersOf(s);
   listArg('setWeights: the layers', weights, ShapeError);
   weights.forEach((w, i) => {
-    if (!(w !== null && typeof w === 'object' && w.weights instanceof Float32Array && w.bias instanceof Float32Array)) {
+    if (!(isRecord(w) && w.weights instanceof Float32Array && w.bias instanceof Float32Array)) {
       throw new DTypeError(`setWeights: layer ${i} must be { weights: Float32Array, bias: Float32Array } (as getWeights gives it), got ${describe(w)}`);
     }
   });

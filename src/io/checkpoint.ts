@@ -1,3 +1,4 @@
+import { describe, isRecord } from '../args.js';
 import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
@@ -244,7 +245,6 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
     throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads versions 1 to ${CHECKPOINT_VERSION})`);
   }
   if (!Array.isArray(g.levels) || g.levels.length < 2 || !Array.isArray(g.blocks) || g.blocks.length < 1) throw new CheckpointError('checkpoint graph has no levels or blocks');
-  const isRecord = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!g.levels.every(isRecord) || !g.blocks.every(isRecord)) throw new CheckpointError('checkpoint levels and blocks must be objects');
   let neurons = 0;
   for (const l of g.levels) {
@@ -273,11 +273,11 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   if (g.optimizer !== null && (typeof g.optimizer !== 'object' || !OPTIMIZERS.includes(g.optimizer!.name) || !isInt(g.optimizer!.step))) {
     throw new CheckpointError('checkpoint optimizer state is malformed');
   }
-  if (g.denseFrom !== undefined && !(typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1)) throw new CheckpointError(`checkpoint denseFrom ${JSON.stringify(g.denseFrom)} is not a density in [0, 1]`);
+  if (g.denseFrom !== undefined && !(typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1)) throw new CheckpointError(`checkpoint denseFrom ${describe(g.denseFrom)} is not a density in [0, 1]`);
   // History fields are read leniently (a NaN is saved as null; older builds lack some), but
   // each epoch must be an object.
   if (g.history !== undefined && !(Array.isArray(g.history) && g.history.every(isRecord))) throw new CheckpointError('checkpoint history is malformed: it must be a list of epoch reports');
-  if (g.seed !== undefined && !isInt(g.seed)) throw new CheckpointError(`checkpoint seed ${JSON.stringify(g.seed)} is not a non-negative integer`);
+  if (g.seed !== undefined && !isInt(g.seed)) throw new CheckpointError(`checkpoint seed ${describe(g.seed)} is not a non-negative integer`);
   // The next prune's state, refused rather than dropped when it is malformed: a network that
   // quietly lost it would prune other edges than the one saved.
   const edgeRef = (r: unknown): boolean => {

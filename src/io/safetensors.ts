@@ -1,3 +1,4 @@
+import { isRecord } from '../args.js';
 import { CheckpointError } from '../errors.js';
 
 /**
@@ -91,14 +92,14 @@ function readHeader(bytes: Uint8Array, maxTensorBytes: number): { metadata: Reco
   const entries: TensorEntry[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail('__metadata__ is not an object');
+      if (!isRecord(entry)) fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`metadata ${k} is not a string`);
         metadata[k] = v;
       }
       continue;
     }
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`tensor ${name} is not described by an object`);
+    if (!isRecord(entry)) fail(`tensor ${name} is not described by an object`);
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e.dtype !== 'F32' && e.dtype !== 'I32') fail(`tensor ${name} has dtype ${String(e.dtype)}; senn reads F32 and I32`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${name} has a bad shape`);
