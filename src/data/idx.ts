@@ -1,4 +1,4 @@
-import { describe } from '../args.js';
+import { describe, objectArg } from '../args.js';
 import { DatasetError, DTypeError, ShapeError } from '../errors.js';
 import { classificationDataset, type Dataset } from './dataset.js';
 
@@ -61,10 +61,16 @@ export async function fetchIdx(url: string | URL, init?: RequestInit): Promise<I
     throw new DatasetError(`${String(url)}: ${(error as Error).message}`);
   }
   if (!response.ok) throw new DatasetError(`${String(url)}: ${response.status} ${response.statusText}`);
-  let bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+      bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    }
+  } catch (error) {
+    // A body cut off in transfer, or gzip data that does not decompress.
+    throw new DatasetError(`${String(url)}: ${(error as Error).message}`);
   }
   return parseIdx(bytes, String(url));
 }
@@ -78,6 +84,7 @@ export async function fetchIdx(url: string | URL, init?: RequestInit): Promise<I
  * ```
  */
 export async function fetchIdxDataset(a: { images: string | URL; labels: string | URL; name?: string; classes?: number }): Promise<Dataset> {
+  objectArg('fetchIdxDataset: its argument', a, DatasetError);
   const [images, labels] = await Promise.all([fetchIdx(a.images), fetchIdx(a.labels)]);
   return idxDataset(images, labels, a.name ?? 'idx', a.classes);
 }

@@ -35,7 +35,9 @@ describe('IDX reader', () => {
   it('fetches IDX files over HTTP, plain or gzipped, as a dataset; a failed request is a DatasetError', async () => {
     const images = idx([3, 2, 2], [0, 255, 51, 102, 1, 2, 3, 4, 9, 8, 7, 6]);
     const labels = idx([3], [7, 0, 9]);
-    const files: Record<string, Uint8Array> = { '/images.gz': gzipSync(images), '/labels': labels, '/few-labels': idx([2], [1, 2]) };
+    const corrupt = gzipSync(images).slice();
+    corrupt.fill(0xff, 10, 30);
+    const files: Record<string, Uint8Array> = { '/images.gz': gzipSync(images), '/labels': labels, '/few-labels': idx([2], [1, 2]), '/corrupt.gz': corrupt };
     const server = createServer((request, response) => {
       const body = files[request.url ?? ''];
       response.writeHead(body ? 200 : 404).end(body);
@@ -50,6 +52,9 @@ describe('IDX reader', () => {
       await expect(fetchIdx(`${base}/missing`)).rejects.toThrow(DatasetError);
       await expect(fetchIdx(`${base}/missing`)).rejects.toThrow(`${base}/missing: 404`);
       await expect(fetchIdxDataset({ images: `${base}/images.gz`, labels: `${base}/few-labels` })).rejects.toThrow('idx: images 3×2×2 do not match labels 2');
+      // gzip data that does not decompress: a DatasetError naming the file, not the stream's TypeError.
+      await expect(fetchIdx(`${base}/corrupt.gz`)).rejects.toThrow(DatasetError);
+      await expect(fetchIdxDataset(null as never)).rejects.toThrow(/fetchIdxDataset: its argument must be an object/);
     } finally {
       server.close();
     }
