@@ -4,6 +4,7 @@ import { type Dataset, splitDataset } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
+import { checkSeed } from '../data/random.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
@@ -313,7 +314,7 @@ function checkTrainArgs(a: TrainArgs): void {
   FIT_CHECKS.lr('--lr', a.lr);
   FIT_CHECKS.momentum('--momentum', a.momentum);
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
-  if (!Number.isInteger(a.seed) || a.seed < 0) throw new ConfigError(`--seed must be a non-negative integer, got ${a.seed}`);
+  checkSeed('--seed', a.seed);
   // The validation share, not the training share splitDataset is given (its error would name 1 − it).
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
 }

@@ -1,4 +1,4 @@
-import { describe, listArg } from '../args.js';
+import { describe, isRecord, listArg } from '../args.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
 import { type CsrBlock, csrInOrder } from './csr.js';
@@ -134,7 +134,7 @@ export function checkRefs(s: Structure, refs: readonly EdgeRef[], what: string):
   for (let i = 0; i < refs.length; i++) {
     const r = refs[i]!;
     // A caller from plain JavaScript may pass anything: name the entry rather than fail on it.
-    const shaped = typeof r === 'object' && r !== null && Number.isInteger(r.block) && Number.isInteger(r.edge);
+    const shaped = isRecord(r) && Number.isInteger(r.block) && Number.isInteger(r.edge);
     if (!shaped) throw new ShapeError(`${what}: edge ${i} must be an EdgeRef {block, edge} of integers, got ${describe(r)}`);
     const b = s.blocks[r.block];
     if (!b) throw new ShapeError(`${what}: there is no block ${r.block} (the network has blocks 0–${s.blocks.length - 1})`);
