@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodeRuntime } from '../node/dawn.js';
 import { DATASET_HELP, loadData } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, readModel } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
 import { ConfigError } from '../errors.js';
 import { SENN_VERSION } from './version.js';
 
@@ -44,6 +43,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new ConfigError('senn eval needs exactly one checkpoint file: senn eval MODEL.senn --dataset NAME');
+  checkOutputPath('--json', v.json);
   const model = positionals[0]!;
   const { bytes, run } = readModel(model);
   const dataset = v.dataset ?? run.data.dataset;
@@ -70,7 +70,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         params: net.parameterCount,
         architecture: net.structure.sizes,
       };
-      writeFileSync(v.json, `${JSON.stringify(json, null, 2)}\n`);
+      writeOutput('--json', v.json, `${JSON.stringify(json, null, 2)}\n`);
     }
     net.destroy();
     return 0;

@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
-import { readCheckpointFile } from './options.js';
+import { checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
 import { SENN_VERSION } from './version.js';
 
 export const INFO_HELP = `Usage: senn info MODEL.senn [options]
@@ -72,9 +71,10 @@ export async function infoCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new ConfigError('senn info needs exactly one checkpoint file: senn info MODEL.senn');
+  checkOutputPath('--json', v.json);
   const file = positionals[0]!;
   const summary = describeCheckpoint(readCheckpointFile(file));
   for (const line of describeLines(file, summary)) console.log(line);
-  if (v.json) writeFileSync(v.json, `${JSON.stringify({ senn: SENN_VERSION, file, ...summary }, null, 2)}\n`);
+  if (v.json) writeOutput('--json', v.json, `${JSON.stringify({ senn: SENN_VERSION, file, ...summary }, null, 2)}\n`);
   return 0;
 }

@@ -51,7 +51,8 @@ export function exitCodeOf(error: unknown): number {
 
 /** " (did you mean X?)" when `word` is a likely misspelling of one of `candidates`, else "". */
 function suggestion(word: string, candidates: readonly string[]): string {
-  const match = closestMatch(word, candidates, { maxDistance: 2 });
+  // A help text names other commands' options too (predict's: "senn train --save"): never the word itself.
+  const match = closestMatch(word, candidates.filter((c) => c !== word), { maxDistance: 2 });
   return match ? ` (did you mean ${match}?)` : '';
 }
 

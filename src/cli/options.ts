@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { CheckpointError, ConfigError } from '../errors.js';
 import { checkpointRun } from '../io/checkpoint.js';
 import type { NodeRuntimeOptions } from '../node/dawn.js';
@@ -48,6 +50,54 @@ export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
     throw new CheckpointError(`${path} was not written by senn train (it has no run description); load it with runtime.loadNetwork instead`);
   }
   return { bytes, run: { data, args: typeof run.args === 'object' && run.args !== null ? (run.args as Record<string, unknown>) : {} } };
+}
+
+/**
+ * A ConfigError unless `path`, the value of `flag` (`--save`, `--json`, `--output`), names a
+ * file that can be written: checked before the work, so a run does not train for an hour and
+ * then fail on a missing directory. A file there is replaced; a directory is refused.
+ */
+export function checkOutputPath(flag: string, path: string | undefined): void {
+  if (path === undefined) return;
+  if (path.trim() === '') throw new ConfigError(`${flag} needs a file name`);
+  const where = dirname(path);
+  const kind = (at: string) => {
+    try {
+      return statSync(at).isDirectory() ? 'directory' : 'file';
+    } catch {
+      return 'none';
+    }
+  };
+  if (kind(path) === 'directory') throw new ConfigError(`${flag} ${path} is a directory; give a file name in it`);
+  if (kind(where) !== 'directory') throw new ConfigError(`${flag} ${path}: the directory ${where} does not exist`);
+  try {
+    accessSync(where, constants.W_OK);
+    if (kind(path) === 'file') accessSync(path, constants.W_OK);
+  } catch {
+    throw new ConfigError(`${flag} ${path}: no permission to write there`);
+  }
+}
+
+/** A command's result that could not be written where asked (after the work: a full disk, a lost mount). */
+export class OutputError extends Error {
+  override name = 'OutputError';
+}
+
+/**
+ * Write `data` to `path` (the value of `flag`) whole, through a temporary file beside it
+ * (so the file is never half written). Should that fail after the work (a full disk), the
+ * data goes to a file in the system's temporary directory instead and the error says where:
+ * a finished run is not lost.
+ */
+export function writeOutput(flag: string, path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(`${path}.tmp`, data);
+    renameSync(`${path}.tmp`, path);
+  } catch (error) {
+    const rescue = join(mkdtempSync(join(tmpdir(), 'senn-')), basename(path));
+    writeFileSync(rescue, data);
+    throw new OutputError(`cannot write ${flag} ${path} (${(error as Error).message}); written to ${rescue} instead`);
+  }
 }
 
 /** Exit codes every command uses (documented in `senn --help`). */

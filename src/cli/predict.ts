@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Dataset } from '../data/dataset.js';
 import { standardize } from '../data/normalize.js';
@@ -7,7 +6,7 @@ import { type CsvTable, csvFeatures } from '../data/csv.js';
 import { readCsv } from '../node/csv.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import type { DataRecipe } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, readModel } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
 import { classify } from '../train/classify.js';
 
 export const PREDICT_HELP = `Usage: senn predict MODEL.senn --input FILE.csv [options]
@@ -85,6 +84,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new ConfigError('senn predict needs exactly one checkpoint file: senn predict MODEL.senn --input FILE.csv');
   if (!v.input) throw new ConfigError('senn predict needs --input FILE.csv');
+  checkOutputPath('--output', v.output);
   const { bytes, run } = readModel(positionals[0]!);
   const table = readCsv(v.input, { delimiter: delimiterOption(v.delimiter) ?? run.data.delimiter ?? ',' });
   const runtime = await createNodeRuntime(adapterOptions(v));
@@ -93,7 +93,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     const data = inputsOf(table, run.data, net.inputs);
     const outputs = await net.predict(data);
     const text = toCsv(outputs, data.rows, net.outputs, run.data);
-    if (v.output) writeFileSync(v.output, text);
+    if (v.output) writeOutput('--output', v.output, text);
     else process.stdout.write(text);
     net.destroy();
     return 0;

@@ -1,6 +1,7 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Dataset, splitDataset } from '../data/dataset.js';
+import { checkUploadLimit } from '../data/gpuDataset.js';
+import { EVAL_ROWS } from '../train/loop.js';
 import { ConfigError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
@@ -10,7 +11,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
@@ -345,6 +346,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const saveEvery = v['save-every'] === undefined ? null : numberOption('save-every', v['save-every'], 0);
   if (saveEvery !== null && !(Number.isInteger(saveEvery) && saveEvery >= 1)) throw new ConfigError(`--save-every must be a positive integer, got ${v['save-every']}`);
   if (saveEvery !== null && !v.save) throw new ConfigError('--save-every needs --save FILE (where to write)');
+  checkOutputPath('--save', v.save);
+  checkOutputPath('--json', v.json);
   const patience = v['early-stop'] === undefined ? null : numberOption('early-stop', v['early-stop'], 0);
   if (patience !== null && !(Number.isInteger(patience) && patience >= 1)) throw new ConfigError(`--early-stop must be a positive integer, got ${v['early-stop']}`);
   const uploadMb = v['max-upload-mb'] === undefined ? null : numberOption('max-upload-mb', v['max-upload-mb'], 0);
@@ -359,6 +362,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const regression = data.recipe.task === 'regression';
   const outputs = regression ? (data.train.targetCount ?? 1) : data.train.classes!;
   const [train, validation] = splitDataset(data.train, 1 - args.valFraction, args.seed);
+  // Refused here, in the flag's words, rather than by fit.
+  if (uploadMb !== null) {
+    const limit = Math.floor(uploadMb * 2 ** 20);
+    checkUploadLimit('--max-upload-mb', v['max-upload-mb']!, limit, [
+      { data: train, rows: Math.min(args.batch, train.rows), of: 'training' },
+      { data: validation, rows: Math.min(EVAL_ROWS, validation.rows), of: 'validation' },
+    ]);
+  }
 
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
@@ -379,7 +390,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     );
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
     const run: SavedRun = { data: data.recipe, args: { ...args } };
-    const save = async (network: Network) => writeWhole(v.save!, await runtime.saveNetwork(network, { ...run }));
+    const save = async (network: Network) => writeOutput('--save', v.save!, await runtime.saveNetwork(network, { ...run }));
     const periodic = saveEvery ? { every: saveEvery, save } : null;
     // Aborted by Ctrl-C (the reason 'interrupt').
     const stop = new AbortController();
@@ -433,7 +444,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         ...(interrupted ? { interrupted: true } : {}),
         ...(result.early ? { earlyStop: { patience, bestEpoch: result.early.epoch, bestLoss: result.early.loss } } : {}),
       };
-      writeFileSync(v.json, `${JSON.stringify(json, null, 2)}\n`);
+      writeOutput('--json', v.json, `${JSON.stringify(json, null, 2)}\n`);
     }
     net.destroy();
     return 0;
@@ -479,12 +490,6 @@ async function whileInterruptible<T>(stop: AbortController, body: () => Promise<
   } finally {
     process.off('SIGINT', onInterrupt);
   }
-}
-
-/** Write `bytes` to `path` through a temporary file beside it, so the file is never half written. */
-function writeWhole(path: string, bytes: Uint8Array): void {
-  writeFileSync(`${path}.tmp`, bytes);
-  renameSync(`${path}.tmp`, path);
 }
 
 /** How a run is steered besides its training arguments (--keep-best, Ctrl-C, --save-every, --early-stop, --max-upload-mb). */

@@ -1,4 +1,4 @@
-import { AdapterLimitError } from '../errors.js';
+import { AdapterLimitError, ConfigError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
@@ -24,6 +24,18 @@ function rowWordsOf(data: Dataset): number {
 /** Bytes a row of `data` takes on the GPU: its inputs and its label or targets. */
 function gpuRowBytes(data: Dataset): number {
   return rowWordsOf(data) * 4 + (data.targets ? (data.targetCount ?? 1) : 1) * 4;
+}
+
+/**
+ * A ConfigError unless an upload limit of `limitBytes` (the option `name`, its value as the user
+ * wrote it in `shown`) holds each of `batches` (`rows` rows of `data`, the `of` rows: training,
+ * validation, statistics), the least a call uploads at once: checked before the call starts.
+ */
+export function checkUploadLimit(name: string, shown: string, limitBytes: number, batches: readonly { data: Dataset; rows: number; of: string }[]): void {
+  for (const batch of batches) {
+    const bytes = batch.rows * gpuRowBytes(batch.data);
+    if (limitBytes < bytes) throw new ConfigError(`${name} ${shown} holds less than a batch of ${batch.rows} ${batch.of} rows (${bytes} bytes), the least uploaded at once`);
+  }
 }
 
 /** Rows `start ..< end` of `data` as a dataset of views (no copies). */

@@ -408,7 +408,7 @@ export class Network implements Trainable {
       splitEdges: (target, edges, options) => this.split(target, edges, options ?? {}),
       pruneEdges: (edges, options) => this.prune(edges, options ?? {}),
       collectEdgeStatistics: async (data, options) => {
-        this.batchesInStatistics = await collectStatistics(this, data, options?.batchSize ?? 256, options?.loss ?? 'softmax-cross-entropy', options?.maxUploadBytes);
+        this.batchesInStatistics = await collectStatistics(this, data, options === undefined ? {} : options);
       },
       scoreEdges: (target, options) => this.scoreEdges(target, options),
       readEdgeStatistics: (target) => this.readEdgeStatistics(target),

@@ -1,6 +1,6 @@
 import { objectArg } from '../args.js';
 import type { Dataset } from '../data/dataset.js';
-import { type GpuDataset, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
+import { checkUploadLimit, type GpuDataset, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
@@ -13,7 +13,7 @@ import type { ByteColumns } from '../kernels/sparse.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName, TrainProgress } from './options.js';
-import { resolveFitOptions } from './options.js';
+import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { referencePolicy } from './expansion.js';
@@ -230,6 +230,10 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const evalRows = validation ? Math.min(EVAL_ROWS, validation.rows) : 0;
     // Data larger than one upload is held a part at a time, written from the CPU as the epoch
     // reaches it (the training part in the epoch's shuffled order).
+    if (options.maxUploadBytes !== undefined) checkUploadLimit('maxUploadBytes', String(options.maxUploadBytes), options.maxUploadBytes, [
+        { data: train, rows: batchRows, of: 'training' },
+        ...(validation ? [{ data: validation, rows: evalRows, of: 'validation' }] : []),
+      ]);
     const uploadLimit = Math.min(options.maxUploadBytes ?? Infinity, maxBindingBytes(device.limits));
     const trainData = placeDataset(gpu, owner, train, uploadLimit, batchRows, `a batch of ${batchRows} training rows`);
     const valData = validation ? placeDataset(gpu, owner, validation, uploadLimit, evalRows, `a pass over ${evalRows} validation rows`) : null;
@@ -552,9 +556,12 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
  * loss and backward per batch, no parameter update (a part at a time where `data` is larger than
  * one upload, see {@link rowParts}). Returns the number of batches.
  */
-export async function collectStatistics(net: Trainable, data: Dataset, batchSize: number, lossName: LossName, partBytes = PART_BYTES): Promise<number> {
+export async function collectStatistics(net: Trainable, data: Dataset, options: { batchSize?: number; loss?: LossName; maxUploadBytes?: number }): Promise<number> {
+  const { batchSize, loss: lossName, maxUploadBytes } = resolveStatisticsOptions(objectArg('collectEdgeStatistics: options', options));
   checkDataFor(data, 'statistics data', net.inputs, net.outputs, lossName);
   const rows = Math.min(batchSize, data.rows);
+  if (maxUploadBytes !== undefined) checkUploadLimit('maxUploadBytes', String(maxUploadBytes), maxUploadBytes, [{ data, rows, of: 'statistics' }]);
+  const partBytes = maxUploadBytes ?? PART_BYTES;
   let counted = 0;
   // Parts of whole batches (where the data is larger than one upload), so the batches are those of one pass.
   const parts = rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)), rows);

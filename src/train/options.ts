@@ -163,6 +163,18 @@ export const FIT_CHECKS = {
   weightDecay: (name: string, v: number) => finiteNumber(name, v, 0, Infinity, true),
 } as const;
 
+/**
+ * The options of a statistics pass (`collectEdgeStatistics`) checked, defaults applied: a
+ * ConfigError naming the bad one (a batch size of 0 looped until memory ran out).
+ */
+export function resolveStatisticsOptions(o: { batchSize?: number; loss?: LossName; maxUploadBytes?: number }): { batchSize: number; loss: LossName; maxUploadBytes: number | undefined } {
+  const loss = o.loss ?? 'softmax-cross-entropy';
+  if (!LOSSES.includes(loss)) throw new ConfigError(`unknown loss "${loss}"; expected one of ${LOSSES.join(', ')}`);
+  const batchSize = FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 256);
+  const maxUploadBytes = o.maxUploadBytes === undefined ? undefined : finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
+  return { batchSize, loss, maxUploadBytes };
+}
+
 /** Apply defaults and validate; throws {@link ConfigError} naming the bad option. */
 export function resolveFitOptions(o: FitOptions): ResolvedFit {
   const loss = o.loss ?? 'softmax-cross-entropy';

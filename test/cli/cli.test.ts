@@ -7,6 +7,7 @@ import { exitCodeOf, main } from '../../src/cli/main.js';
 import { DivergenceError, NaNError } from '../../src/errors.js';
 import { ProgressView } from '../../src/cli/progress.js';
 import { checkpointRun, describeCheckpoint } from '../../src/io/checkpoint.js';
+import { OutputError, writeOutput } from '../../src/cli/options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'senn-cli-'));
 const path = (name: string) => join(dir, name);
@@ -155,7 +156,47 @@ describe('senn command line', () => {
     expect(await losses('--max-upload-mb', '0.01')).toEqual(await losses());
     const bad = await senn('train', '--dataset', 'xor', '--max-upload-mb', '0');
     expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--max-upload-mb must be a positive number, got 0')]);
+    // Less than one batch: refused in the flag's words before anything trains (it was an
+    // AdapterLimitError, exit 1, from inside fit).
+    const small = await senn('train', '--dataset', 'xor', '--max-upload-mb', '0.0001');
+    expect([small.code, small.err, small.out]).toEqual([2, 'senn: ConfigError: --max-upload-mb 0.0001 holds less than a batch of 256 training rows (3072 bytes), the least uploaded at once\n', '']);
   }, 60_000);
+
+  it('--save, --json and --output that cannot be written are refused before the work, not after it', async () => {
+    const missing = path('no-such-dir');
+    const cases: [string[], string][] = [
+      [['train', '--dataset', 'xor', '--epochs', '1', '--save', join(missing, 'a.senn')], `--save ${join(missing, 'a.senn')}: the directory ${missing} does not exist`],
+      [['train', '--dataset', 'xor', '--epochs', '1', '--json', dir], `--json ${dir} is a directory; give a file name in it`],
+      [['train', '--dataset', 'xor', '--epochs', '1', '--save', ''], '--save needs a file name'],
+      [['eval', path('xor.senn'), '--json', join(missing, 'e.json')], `--json ${join(missing, 'e.json')}: the directory ${missing} does not exist`],
+      [['info', path('xor.senn'), '--json', dir], `--json ${dir} is a directory`],
+      [['predict', path('xor.senn'), '--input', path('points.csv'), '--output', join(missing, 'p.csv')], `--output ${join(missing, 'p.csv')}: the directory ${missing} does not exist`],
+    ];
+    writeFileSync(path('points.csv'), 'u,v\n0.5,0.5\n');
+    expect((await senn('train', '--dataset', 'xor', '--epochs', '1', '--save', path('xor.senn'))).code).toBe(0);
+    for (const [argv, message] of cases) {
+      const run = await senn(...argv);
+      // Nothing trained, evaluated or predicted: the refusal comes first.
+      expect([run.code, run.err, run.out], argv.join(' ')).toEqual([2, expect.stringContaining(message), '']);
+    }
+    expect(existsSync(missing)).toBe(false);
+  }, 60_000);
+
+  it('a result that cannot be written after the work goes to a temporary file, and the error says where', () => {
+    const target = join(path('vanished'), 'run.json');
+    let error: unknown;
+    try {
+      writeOutput('--json', target, '{"epochs": 64}\n');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OutputError);
+    const message = (error as Error).message;
+    expect(message).toMatch(new RegExp(`^cannot write --json ${target} \\(ENOENT.*\\); written to .*run\\.json instead$`));
+    const rescue = /written to (.*) instead$/.exec(message)![1]!;
+    expect(readFileSync(rescue, 'utf8')).toBe('{"epochs": 64}\n');
+    expect(exitCodeOf(error)).toBe(1);
+  });
 
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('info.senn'));
@@ -364,6 +405,9 @@ describe('senn command line', () => {
     const typo = await senn('train', '--datset', 'mnist');
     expect([typo.code, typo.err]).toEqual([2, 'senn: unknown option --datset (did you mean --dataset?); `senn train --help` lists the options\n']);
     expect((await senn('eval', 'x.senn', '--softwar')).err).toContain('(did you mean --software?)');
+    // predict's help names `senn train --save` in its text: not an option to suggest for itself.
+    const otherCommands = await senn('predict', 'x.senn', '--save', 'y.senn');
+    expect([otherCommands.code, otherCommands.err]).toEqual([2, 'senn: unknown option --save; `senn predict --help` lists the options\n']);
     const noValue = await senn('train', '--epochs');
     expect([noValue.code, noValue.err]).toEqual([2, "senn: Option '--epochs <value>' argument missing; `senn train --help` lists the options\n"]);
     const badNumber = await senn('train', '--epochs', 'ten');

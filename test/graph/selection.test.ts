@@ -50,12 +50,39 @@ describe('edge statistics and selection', () => {
   it('exact-mode statistics over data larger than one upload (parts of whole batches) are those of one pass', async () => {
     const data = dataset(new Random(2), 100);
     const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 2 });
-    const whole = await collectStatistics(net, data, 16, 'softmax-cross-entropy');
+    const whole = await collectStatistics(net, data, { batchSize: 16 });
     const once = await net.gpu.readFloats(net.edgeStats);
     // 36 bytes a row: 1,200 bytes hold 33 rows, so parts of 32 rows (two batches), the last of 4.
     expect(rowParts(data, 1200, 16).map((p) => p.rows)).toEqual([32, 32, 32, 4]);
-    expect(await collectStatistics(net, data, 16, 'softmax-cross-entropy', 1200)).toBe(whole);
+    expect(await collectStatistics(net, data, { batchSize: 16, maxUploadBytes: 1200 })).toBe(whole);
     expect(await net.gpu.readFloats(net.edgeStats)).toEqual(once);
+    net.destroy();
+  });
+
+  it('a statistics pass with stray options is a ConfigError naming the option; the statistics stay as they were', async () => {
+    const data = dataset(new Random(3), 40);
+    const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 3 });
+    await net.collectEdgeStatistics(data, { batchSize: 16 });
+    const stats = await net.gpu.readFloats(net.edgeStats);
+    const bytes = runtime().liveBytes;
+    const cases: [unknown, RegExp][] = [
+      // A batch size of 0 looped until the process ran out of memory.
+      [{ batchSize: 0 }, /batchSize must be a positive integer, got 0/],
+      [{ batchSize: 2.5 }, /batchSize must be a positive integer/],
+      [{ batchSize: '16' }, /batchSize must be a positive integer/],
+      [{ loss: 'hinge' }, /unknown loss "hinge"/],
+      [{ maxUploadBytes: -1 }, /maxUploadBytes must be a finite number/],
+      // 36 bytes a row: 400 bytes hold 11 rows, not a batch of 16.
+      [{ batchSize: 16, maxUploadBytes: 400 }, /maxUploadBytes 400 holds less than a batch of 16 statistics rows \(576 bytes\)/],
+      [null, /collectEdgeStatistics: options must be an object, got null/],
+    ];
+    for (const [options, message] of cases) {
+      await expect(net.collectEdgeStatistics(data, options as never), JSON.stringify(options)).rejects.toThrow(message);
+      await expect(net.collectEdgeStatistics(data, options as never)).rejects.toBeInstanceOf(ConfigError);
+    }
+    expect(net.statisticsBatches).toBe(3);
+    expect(await net.gpu.readFloats(net.edgeStats)).toEqual(stats);
+    expect(runtime().liveBytes).toBe(bytes);
     net.destroy();
   });
 

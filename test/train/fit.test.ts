@@ -495,7 +495,9 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['earlyStop without validation data', good, { earlyStop: { patience: 2 } }, ConfigError],
     ['earlyStop with patience 0', good, { earlyStop: { patience: 0 }, validation: spirals({ rows: 20, seed: 9 }) }, ConfigError],
     // 12 bytes a row: 200 bytes hold 16 rows, not one batch of 32.
-    ['maxUploadBytes below one batch', good, { batchSize: 32, maxUploadBytes: 200 }, AdapterLimitError],
+    ['maxUploadBytes below one batch', good, { batchSize: 32, maxUploadBytes: 200 }, ConfigError],
+    // 384 bytes hold a batch of 32 training rows, not the validation pass over 40.
+    ['maxUploadBytes below one validation pass', good, { batchSize: 32, maxUploadBytes: 400, validation: spirals({ rows: 40, seed: 9 }) }, ConfigError],
   ];
   for (const [what, data, options, errorType] of cases) {
     it(what, async () => {
