@@ -24,6 +24,15 @@ export function listArg<T>(what: string, value: readonly T[], error: ErrorClass 
   return value;
 }
 
+/**
+ * `value` where it is true, false or absent (undefined), else a ConfigError naming `what`: a
+ * switch given "false" (a string, from a form or a query) would otherwise act as true.
+ */
+export function booleanArg(what: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(`${what} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
 /** How a stray value reads in a message: as JSON where it has some (cut at 80 characters). */
 export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;

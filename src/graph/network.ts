@@ -1,4 +1,4 @@
-import { objectArg } from '../args.js';
+import { booleanArg, objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError, DestroyedError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
@@ -294,6 +294,7 @@ export class Network implements Trainable {
   async selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]> {
     this.assertUsable();
     objectArg('selectEdgesToPrune: options', options);
+    booleanArg('selectEdgesToPrune: options.invertedLikeReference', options.invertedLikeReference);
     checkThreshold('threshold', options.threshold);
     return selectPruneEdges(this, this.epsilonCandidates, this.lastSplits, options);
   }
@@ -329,6 +330,7 @@ export class Network implements Trainable {
    */
   async splitEdges(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions = {}, probe?: Dataset): Promise<SplitReport> {
     objectArg('splitEdges: options', options);
+    for (const key of ['fullyConnected', 'resetOptimizer', 'sameExpansion'] as const) booleanArg(`splitEdges: options.${key}`, options[key]);
     return this.exclusive('splitEdges', () => this.split(target, edges, options, probe));
   }
 
@@ -382,6 +384,7 @@ export class Network implements Trainable {
   /** Remove `edges`; all other weights and optimizer state are kept. */
   async pruneEdges(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean } = {}): Promise<PruneReport> {
     objectArg('pruneEdges: options', options);
+    booleanArg('pruneEdges: options.resetOptimizer', options.resetOptimizer);
     return this.exclusive('pruneEdges', () => this.prune(edges, options));
   }
 

@@ -1,4 +1,5 @@
 import { ResourceType, WgslReflect, type VariableInfo } from 'wgsl_reflect';
+import { describe } from '../args.js';
 import { ConfigError, ShaderCompileError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 
@@ -243,7 +244,11 @@ export class KernelCache {
       })),
     });
     const constants: Record<string, number> = {};
-    for (const [name, value] of Object.entries(spec.constants ?? {})) constants[name] = Number(value);
+    for (const [name, value] of Object.entries(spec.constants ?? {})) {
+      // Dawn would take "x" as NaN and fail the compile with "Floating-point value (nan) is not finite".
+      if (typeof value !== 'boolean' && !Number.isFinite(value)) throw new ConfigError(`${spec.file}:${spec.entryPoint}: override ${name} must be a finite number or a boolean, got ${describe(value)}`);
+      constants[name] = Number(value);
+    }
     // Asynchronous, so that the kernels of a plan, requested together, compile together.
     const pipeline = await device
       .createComputePipelineAsync({

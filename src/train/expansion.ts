@@ -1,4 +1,5 @@
 import { type Dataset, hasNegativeFeatures } from '../data/dataset.js';
+import { booleanArg } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { PruneReport, SplitReport } from '../graph/networkTypes.js';
@@ -176,6 +177,7 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   if (!Number.isInteger(r.minEpochsBetween) || r.minEpochsBetween < 0) throw new ConfigError(`expansion.minEpochsBetween must be a non-negative integer, got ${r.minEpochsBetween}`);
   if (!(r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${r.lossChangeThreshold}`);
   if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
+  for (const key of ['fullyConnected', 'resetOptimizer', 'lateSplits', 'invertedPruneLikeReference'] as const) booleanArg(`expansion.${key}`, r[key]);
   if (typeof r.exactSplit !== 'boolean' && r.exactSplit !== 'signed') throw new ConfigError(`expansion.exactSplit must be true, false or 'signed', got ${String(r.exactSplit)}`);
   r.knotSpacing = hingeBlock(r.neuronsPerEdge, given.knotSpacing, 'expansion.').spacing;
   return r;

@@ -1,3 +1,4 @@
+import { booleanArg } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
 import type { Dataset } from '../data/dataset.js';
@@ -196,6 +197,8 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
   if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') throw new ConfigError('signal must be an AbortSignal');
   if (o.maxUploadBytes !== undefined) finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
+  booleanArg('shuffle', o.shuffle);
+  booleanArg('edgeStatistics', o.edgeStatistics);
   if (o.earlyStop !== undefined) {
     positiveInteger('earlyStop.patience', (o.earlyStop as { patience?: number } | null)?.patience ?? Number.NaN);
     if (!o.validation) throw new ConfigError('earlyStop needs validation data: it watches the validation loss');

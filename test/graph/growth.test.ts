@@ -8,6 +8,7 @@ import { type EdgeRef, translateEdgeList, translateEdges } from '../../src/graph
 import { Network } from '../../src/graph/network.js';
 import { type Block, blockFloats, DENSE_FROM, isMasked, parameterSlots, storageIndex } from '../../src/graph/structure.js';
 import type { Activation } from '../../src/kernels/activation.js';
+import { family } from '../../src/kernels/sources.js';
 import { graphGradientsRef, graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { relativeError } from '../helpers/numeric.js';
@@ -570,6 +571,16 @@ describe('bad input to the research API: a clear error, and the network unchange
       await expect(net.pruneEdges([r])).rejects.toThrow(/edge 0 must be an EdgeRef/);
     }
     await expect(net.splitEdges(2, [{ block: 7, edge: 0 }])).rejects.toThrow('there is no block 7 (the network has blocks 0–1)');
+    // A switch that is not true or false: "false" acted as true, and a resetOptimizer of "x"
+    // reached the rewrite kernel's pipeline constant as NaN (a ShaderCompileError after the plan).
+    await expect(net.splitEdges(2, [{ block: 1, edge: 0 }], { fullyConnected: 'false' as never })).rejects.toThrow('splitEdges: options.fullyConnected must be true or false, got "false"');
+    await expect(net.splitEdges(2, [{ block: 1, edge: 0 }], { resetOptimizer: 'x' as never })).rejects.toThrow(ConfigError);
+    await expect(net.pruneEdges([{ block: 1, edge: 0 }], { resetOptimizer: 1 as never })).rejects.toThrow('pruneEdges: options.resetOptimizer must be true or false, got 1');
+    await expect(net.selectEdgesToPrune({ threshold: 0.5, invertedLikeReference: 'yes' as never })).rejects.toThrow(/invertedLikeReference must be true or false/);
+    await expect(net.fit(data(new Random(1), 8, 4, 2), { expansion: { lateSplits: 'no' as never } })).rejects.toThrow('expansion.lateSplits must be true or false, got "no"');
+    await expect(net.fit(data(new Random(1), 8, 4, 2), { shuffle: 0 as never })).rejects.toThrow('shuffle must be true or false, got 0');
+    // A research user's kernel with a constant that is not a number.
+    await expect(runtime().kernels.get({ ...family('rewrite'), entryPoint: 'rewrite', constants: { RESET_MOMENTS: 'x' as never } })).rejects.toThrow('override RESET_MOMENTS must be a finite number or a boolean, got "x"');
     expect(net.structure).toBe(structure);
     expect(await net.getParameters()).toEqual(before);
     net.destroy();

@@ -476,6 +476,10 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['more classes than outputs', () => ({ ...good(), classes: 5 }), {}, ShapeError],
     ['NaN in inputs', () => ({ ...good(), x: Float32Array.from(good().x, (v, i) => (i === 17 ? Number.NaN : v)) }), {}, NaNError],
     ['empty dataset', () => ({ ...good(), rows: 0, x: new Float32Array(0), labels: new Uint32Array(0) }), {}, ShapeError],
+    // A featureScale of "x" reached the gather kernels as 0: the network trained on zeros.
+    ['featureScale not a number', () => ({ ...good(), featureScale: 'x' as unknown as number }), {}, DTypeError],
+    ['featureScale missing', () => ({ ...good(), featureScale: undefined as unknown as number }), {}, DTypeError],
+    ['classes not an integer', () => ({ ...good(), classes: 1.5 }), {}, DTypeError],
     ['batch size 0', good, { batchSize: 0 }, ConfigError],
     ['negative epochs', good, { epochs: -1 }, ConfigError],
     ['unknown optimizer', good, { optimizer: { name: 'rmsprop' } }, ConfigError],
