@@ -182,8 +182,10 @@ function scheduleSetting(choice: string): RunSettings['schedule'] {
 /** Read and check the settings; throws with a message naming the bad field. */
 function settings(data: DemoData): RunSettings {
   const num = (id: string) => {
-    const v = Number(input(id).value);
-    if (!Number.isFinite(v)) throw new Error(`${id} must be a number`);
+    const text = input(id).value;
+    const v = Number(text);
+    // Number('') is 0: an emptied field is not a zero.
+    if (text.trim() === '' || !Number.isFinite(v)) throw new Error(`${id} must be a number`);
     return v;
   };
   const sizes = input('arch').value.split('-').map(Number);

@@ -55,6 +55,7 @@ const state = (page: Page) => page.evaluate('window.__sennDemo') as Promise<Demo
 /** Type into a settings field as a person would. */
 async function setField(page: Page, id: string, value: string): Promise<void> {
   await page.click(`#${id}`, { count: 3 });
+  await page.keyboard.press('Backspace');
   await page.type(`#${id}`, value);
 }
 
@@ -277,6 +278,10 @@ describe('the demo page in headless Chromium', () => {
   it('fits the 2-D regression task with a cosine rate schedule and draws its predicted surface', async () => {
     const { page, errors } = await openDemo();
     await page.select('#dataset', 'regression');
+    // An emptied field is refused by its name (Number('') would have read it as 0 epochs).
+    await setField(page, 'epochs', '');
+    await page.click('#start');
+    expect((await runEnded(page, 30_000)).error).toBe('epochs must be a number');
     await setField(page, 'epochs', '6');
     await page.select('#schedule', 'cosine');
     await page.click('#start');
