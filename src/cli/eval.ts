@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createNodeRuntime } from '../node/dawn.js';
 import { DATASET_HELP, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DatasetError } from '../errors.js';
 import { SENN_VERSION } from './version.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
@@ -49,6 +49,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const dataset = v.dataset ?? run.data.dataset;
   const sameData = dataset === run.data.dataset;
   const data = loadData({ dataset, seed: Number(run.args.seed ?? 0), dataDir: v['data-dir'], testFile: v.test, delimiter: delimiterOption(v.delimiter) }, sameData ? run.data : { ...run.data, dataset });
+  // A named dataset of the other task (--dataset xor for a regression model) fits no model of this one.
+  if (data.recipe.task !== run.data.task) throw new DatasetError(`${model} is a ${run.data.task} model (trained on ${run.data.dataset}); ${dataset} is a ${data.recipe.task} dataset`);
   const regression = run.data.task === 'regression';
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {

@@ -59,7 +59,12 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): CsvTable 
 
 function column(table: CsvTable, name: string): number {
   const i = table.columns.indexOf(name);
-  if (i < 0) throw new DatasetError(`${table.name}: no column "${name}"; the columns are ${table.columns.join(', ')}`);
+  if (i < 0) {
+    // A file read with another separator than its own has one column whose name holds them all.
+    const sole = table.columns.length === 1 ? [',', ';', '\t', '|'].find((sep) => table.columns[0]!.includes(sep)) : undefined;
+    const hint = sole === undefined ? '' : ` (one column: are the fields separated by ${sole === '\t' ? 'tabs' : `"${sole}"`}? give that as the delimiter)`;
+    throw new DatasetError(`${table.name}: no column "${name}"; the columns are ${table.columns.join(', ')}${hint}`);
+  }
   return i;
 }
 

@@ -65,6 +65,12 @@ describe('senn command line', () => {
     expect(resumed.out).toMatch(/epoch {3}5 /);
     const saved = checkpointRun(new Uint8Array(readFileSync(path('xor2.senn'))));
     expect((saved?.data as { dataset: string }).dataset).toBe('xor');
+
+    // Another dataset of the same task is evaluated; one of the other task is bad input (it
+    // was a ConfigError from inside evaluate, exit 2: "has no targets; mse needs them").
+    expect((await senn('eval', path('xor.senn'), '--dataset', 'spirals')).code).toBe(0);
+    const otherTask = await senn('eval', path('xor.senn'), '--dataset', 'regression');
+    expect([otherTask.code, otherTask.err]).toEqual([3, `senn: DatasetError: ${path('xor.senn')} is a classification model (trained on xor); regression is a regression dataset\n`]);
   }, 60_000);
 
   it('--lr-schedule: each epoch line and the JSON give the rate; a resumed run keeps the schedule and starts it again', async () => {

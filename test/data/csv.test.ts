@@ -90,7 +90,11 @@ describe('csvDataset', () => {
     expect(() => csvDataset(parseCsv('a,b,t\n1,2,x\n3,oops,y\n', { name: 'bad.csv' }), { target: 't', task: 'classification' })).toThrow(
       /bad\.csv: line 3, column "b": "oops" is not a number/,
     );
-    expect(() => csvDataset(table, { target: 'colour', task: 'classification' })).toThrow(/pets\.csv: no column "colour"; the columns are w, h, kind/);
+    expect(() => csvDataset(table, { target: 'colour', task: 'classification' })).toThrow(/pets\.csv: no column "colour"; the columns are w, h, kind$/);
+    // Read with another separator than its own, the header is one column: the message says so.
+    expect(() => csvDataset(parseCsv('w;h;kind\n1;2;cat\n', { name: 'semi.csv' }), { target: 'kind', task: 'classification' })).toThrow(
+      'semi.csv: no column "kind"; the columns are w;h;kind (one column: are the fields separated by ";"? give that as the delimiter)',
+    );
     expect(() => parseCsv('a,b\n1,2\n3\n', { name: 'short.csv' })).toThrow(/short\.csv: not a valid CSV file \(Invalid Record Length: expect 2, got 1 on line 3\)/);
     // A table built by hand is checked again where its rows become features.
     expect(() => csvFeatures({ name: 'hand', columns: ['a', 'b'], rows: [['1', '2'], ['3']] }, ['a'])).toThrow(/hand: line 3 has 1 cells, the header has 2/);
