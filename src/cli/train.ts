@@ -272,17 +272,29 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),
     statistics: (v.statistics ?? base.statistics) as 'running' | 'exact',
   };
-  try {
-    resolveExpansion(expansion);
-  } catch (error) {
-    // The checks name the API's options (expansion.window, metric): name the flags here.
-    if (!(error instanceof ConfigError)) throw error;
-    const message = error.message
-      .replace(/expansion\.(\w+)/g, (_, key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
-      .replace(/^unknown (prune metric|metric|aggregation)/, (_, what: string) => `--${what.replace(' ', '-')}: unknown ${what}`);
-    throw new ConfigError(message);
-  }
+  inFlagWords(() => resolveExpansion(expansion));
   return expansion;
+}
+
+/**
+ * `body`'s result (awaited where it is a promise); a ConfigError of the expansion's checks,
+ * which name the API's options (expansion.window, metric), told again with the flags' names.
+ */
+function inFlagWords<T>(body: () => T): T {
+  try {
+    const result = body();
+    return (result instanceof Promise ? result.catch((error: unknown) => Promise.reject(flagWords(error))) : result) as T;
+  } catch (error) {
+    throw flagWords(error);
+  }
+}
+
+function flagWords(error: unknown): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  const message = error.message
+    .replace(/expansion\.(\w+)( true)?/g, (_, key: string, all?: string) => (all ? '--exact-split all' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`))
+    .replace(/^unknown (prune metric|metric|aggregation)/, (_, what: string) => `--${what.replace(' ', '-')}: unknown ${what}`);
+  return new ConfigError(message);
 }
 
 function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
@@ -395,7 +407,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     // Aborted by Ctrl-C (the reason 'interrupt').
     const stop = new AbortController();
     const result = await whileInterruptible(stop, () =>
-      runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadMb === null ? null : Math.floor(uploadMb * 2 ** 20) }),
+      inFlagWords(() => runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadMb === null ? null : Math.floor(uploadMb * 2 ** 20) })),
     );
     const interrupted = stop.signal.reason === 'interrupt';
     if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);

@@ -223,6 +223,25 @@ export function signedLevels(s: Structure, train: Dataset): number[] {
   return [...signed];
 }
 
+/**
+ * A ConfigError before any training where the options ask a split of a convolution's shared
+ * weights (planSharedSplit) for what it cannot do: ε from every parent, pairs for signed
+ * parents, hinges; or `exactSplit: 'signed'` with shared weights that read a signed level. The
+ * run would otherwise train until its first split and fail there.
+ */
+export function checkSharedSplits(s: Structure, expandable: readonly number[], o: ReturnType<typeof resolveExpansion>, train: Dataset): void {
+  const fedByShared = expandable.flatMap((target) => s.blocksInto(target).filter((b) => b.ties));
+  if (fedByShared.length === 0) return;
+  const level = fedByShared[0]!.dst;
+  const asked = o.fullyConnected ? 'expansion.fullyConnected' : o.exactSplit === true ? 'expansion.exactSplit true' : o.neuronsPerEdge !== 1 ? `expansion.neuronsPerEdge ${o.neuronsPerEdge}` : null;
+  if (asked) throw new ConfigError(`${asked}: level ${level} is fed by a convolution's shared weights, whose splits take no ε from every parent, no signed pairs and no hinges`);
+  if (o.exactSplit === 'signed') {
+    const signed = new Set(signedLevels(s, train));
+    const reads = fedByShared.find((b) => signed.has(b.src));
+    if (reads) throw new ConfigError(`expansion.exactSplit 'signed': the shared weights into level ${reads.dst} read level ${reads.src}, which can be negative, and a split of shared weights keeps the function only for non-negative sources`);
+  }
+}
+
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */
 export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy {
   const o = resolveExpansion(options);

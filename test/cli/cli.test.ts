@@ -418,6 +418,12 @@ describe('senn command line', () => {
     expect([noValue.code, noValue.err]).toEqual([2, "senn: Option '--epochs <value>' argument missing; `senn train --help` lists the options\n"]);
     const badNumber = await senn('train', '--epochs', 'ten');
     expect([badNumber.code, badNumber.err]).toEqual([2, expect.stringContaining('--epochs must be a number')]);
+    // A window layer the connections refuse is named by its flag, not by the API function behind it.
+    const badPadding = await senn('train', '--dataset', 'xor', '--conv', '1,1,1,3', '--image', '2x1');
+    expect([badPadding.code, badPadding.err]).toEqual([2, 'senn: ConfigError: --conv 1,1,1,3: padding must be an integer in [0, kernel), got 3\n']);
+    // What a convolution's shared weights cannot split is refused before the first epoch, in the flag's words.
+    const hinges = await senn('train', '--dataset', 'xor', '--conv', '1,1,2', '--image', '2x1', '--expand', '--expandable', '1', '--neurons-per-edge', '2', '--epochs', '5');
+    expect([hinges.code, hinges.err, hinges.out]).toEqual([2, expect.stringContaining("senn: ConfigError: --neurons-per-edge 2: level 1 is fed by a convolution's shared weights"), expect.not.stringContaining('epoch ')]);
     const badMetric = await senn('train', '--expand', '--prune-metric', 'size');
     expect([badMetric.code, badMetric.err]).toEqual([2, expect.stringContaining('unknown prune metric "size"')]);
     const badLayers = await senn('train', '--expand', '--arch', '784-10', '--expandable', '0,1');

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/data/dataset.js';
 import { spirals } from '../../src/data/generated.js';
 import { Structure } from '../../src/graph/structure.js';
+import { convolutionConnections } from '../../src/graph/connections.js';
+import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import type { GrowthControl } from '../../src/graph/networkTypes.js';
 import type { PruneSelectOptions, ScoreOptions } from '../../src/graph/selection.js';
@@ -157,6 +159,34 @@ describe('running statistics only where the policy reads them', () => {
     expect(skipping.batches[skipping.batches.length - 1]).toBe(8);
     expect(skipping.zeroWhenSkipped.length).toBeGreaterThan(0);
     expect(skipping.zeroWhenSkipped.every(Boolean)).toBe(true);
+  });
+});
+
+describe('options a convolution\'s shared weights cannot split', () => {
+  it('are refused before any training, and signed pairs only where the convolution reads a signed level', async () => {
+    const conv = convolutionConnections({ width: 4, height: 4, kernel: 2, stride: 2, filters: 2 });
+    const rng = new Random(4);
+    const pixels = (lo: number) => classificationDataset({ x: Float32Array.from({ length: 32 * 16 }, () => rng.uniform(lo, 1)), labels: Array.from({ length: 32 }, (_, i) => i % 3), features: 16 });
+    const cases: [object, number, string][] = [
+      [{ neuronsPerEdge: 2 }, 0, 'expansion.neuronsPerEdge 2: level 1 is fed by a convolution\'s shared weights'],
+      [{ fullyConnected: true }, 0, 'expansion.fullyConnected: level 1'],
+      [{ exactSplit: true }, 0, 'expansion.exactSplit true: level 1'],
+      [{ exactSplit: 'signed' }, -1, "expansion.exactSplit 'signed': the shared weights into level 1 read level 0, which can be negative"],
+    ];
+    for (const [options, lo, message] of cases) {
+      const net = runtime().createNetwork({ sizes: [16, conv.size, 3], seed: 1, connections: [conv], expandable: [1, 2] });
+      const before = await net.getParameters();
+      await expect(net.fit(pixels(lo), { epochs: 3, batchSize: 8, expansion: { ...options, window: 1, minEpochsBetween: 1, lossChangeThreshold: 10 } })).rejects.toThrow(message);
+      expect([net.history.length, await net.getParameters()]).toEqual([0, before]);
+      net.destroy();
+    }
+    // Pairs for signed parents where no shared weight reads one: the convolution's pixels are
+    // non-negative, and the run splits.
+    const net = runtime().createNetwork({ sizes: [16, conv.size, 3], seed: 1, connections: [conv], expandable: [1, 2] });
+    const splits: ExpandEvent[] = [];
+    await net.fit(pixels(0), { epochs: 6, batchSize: 8, expansion: { exactSplit: 'signed', window: 1, minEpochsBetween: 1, deleteAfter: 1, lossChangeThreshold: 10, chooseThreshold: 0.3, onExpand: (e) => void splits.push(e) } });
+    expect(splits.length).toBeGreaterThan(0);
+    net.destroy();
   });
 });
 
