@@ -44,11 +44,11 @@ export function parseWindowLayer(arg: WindowLayerArg, features: number, image?: 
   }
   const { width, height, channels } = imageShape(arg, features, image);
   const spec = { width, height, channels, kernel: kernel!, stride: stride!, filters: filters!, padding };
-  return inFlagWords(arg, () => (arg.flag === 'conv' ? convolutionConnections(spec) : localConnections(spec)));
+  return namedByFlag(arg, () => (arg.flag === 'conv' ? convolutionConnections(spec) : localConnections(spec)));
 }
 
 /** `make()`, its ConfigError (in the API's words: "convolutionConnections: padding …") told in the flag's. */
-function inFlagWords<T>(arg: WindowLayerArg, make: () => T): T {
+function namedByFlag<T>(arg: WindowLayerArg, make: () => T): T {
   try {
     return make();
   } catch (error) {
@@ -64,7 +64,7 @@ function parsePoolLayer(arg: WindowLayerArg, image: { width: number; height: num
     throw new ConfigError(`--${arg.flag} must be KERNEL[,STRIDE[,PADDING]] (positive integers; stride by default the kernel, padding from 0), like 2; got "${arg.text}"`);
   }
   const spec = { ...image, kernel: kernel!, stride: stride!, padding };
-  return inFlagWords(arg, () => (arg.flag === 'pool' ? maxPoolConnections(spec) : averagePoolConnections(spec)));
+  return namedByFlag(arg, () => (arg.flag === 'pool' ? maxPoolConnections(spec) : averagePoolConnections(spec)));
 }
 
 /** The image a window layer reads: `--image`, or a square one-channel image of `features` pixels. */

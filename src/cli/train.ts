@@ -272,7 +272,7 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),
     statistics: (v.statistics ?? base.statistics) as 'running' | 'exact',
   };
-  inFlagWords(() => resolveExpansion(expansion));
+  inExpansionFlagWords(() => resolveExpansion(expansion));
   return expansion;
 }
 
@@ -280,7 +280,7 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
  * `body`'s result (awaited where it is a promise); a ConfigError of the expansion's checks,
  * which name the API's options (expansion.window, metric), told again with the flags' names.
  */
-function inFlagWords<T>(body: () => T): T {
+function inExpansionFlagWords<T>(body: () => T): T {
   try {
     const result = body();
     return (result instanceof Promise ? result.catch((error: unknown) => Promise.reject(flagWords(error))) : result) as T;
@@ -374,10 +374,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const regression = data.recipe.task === 'regression';
   const outputs = regression ? (data.train.targetCount ?? 1) : data.train.classes!;
   const [train, validation] = splitDataset(data.train, 1 - args.valFraction, args.seed);
+  const uploadBytes = uploadMb === null ? null : Math.floor(uploadMb * 2 ** 20);
   // Refused here, in the flag's words, rather than by fit.
-  if (uploadMb !== null) {
-    const limit = Math.floor(uploadMb * 2 ** 20);
-    checkUploadLimit('--max-upload-mb', v['max-upload-mb']!, limit, [
+  if (uploadBytes !== null) {
+    checkUploadLimit('--max-upload-mb', v['max-upload-mb']!, uploadBytes, [
       { data: train, rows: Math.min(args.batch, train.rows), of: 'training' },
       { data: validation, rows: Math.min(EVAL_ROWS, validation.rows), of: 'validation' },
     ]);
@@ -407,7 +407,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     // Aborted by Ctrl-C (the reason 'interrupt').
     const stop = new AbortController();
     const result = await whileInterruptible(stop, () =>
-      inFlagWords(() => runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadMb === null ? null : Math.floor(uploadMb * 2 ** 20) })),
+      inExpansionFlagWords(() => runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes })),
     );
     const interrupted = stop.signal.reason === 'interrupt';
     if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
