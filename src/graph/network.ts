@@ -56,6 +56,8 @@ export class Network implements Trainable {
   private statsBuffer: OwnedBuffer;
   private optimizer: OptimizerState | null = null;
   private busy: string | null = null;
+  /** destroy() was called (while a call held the network, the memory is freed when it ends). */
+  private destroyRequested = false;
   /** True while fit's onEpoch runs: predict and evaluate may then run inside the fit. */
   private lentForReading = false;
   private readonly expandableLevels: Set<number>;
@@ -552,15 +554,30 @@ export class Network implements Trainable {
     });
   }
 
-  /** Free all GPU memory of this network. Safe to call twice. */
+  /**
+   * Free all GPU memory of this network. Safe to call twice. During a call that holds the
+   * network (fit, a split, evaluate, …; from fit's `onEpoch` too) the memory is freed when that
+   * call has stopped: fit stops before its next step and rejects with a `DestroyedError`.
+   */
   destroy(): void {
+    this.destroyRequested = true;
+    // Freed under a running call, its next submit would use destroyed buffers (a DeviceError).
+    if (!this.busy) this.release();
+  }
+
+  /** @internal Whether {@link destroy} was called: a running fit stops before its next step. */
+  get destroying(): boolean {
+    return this.destroyRequested;
+  }
+
+  private release(): void {
     this.owner.destroy();
     this.blockBuffers.destroy();
     this.optimizer = null;
   }
 
   private assertUsable(): void {
-    if (this.owner.isDestroyed) throw new DestroyedError('this network was destroyed');
+    if (this.owner.isDestroyed || this.destroyRequested) throw new DestroyedError('this network was destroyed');
   }
 
   /** Like {@link exclusive}, but also allowed from inside fit's `onEpoch` (reads only). */
@@ -590,6 +607,7 @@ export class Network implements Trainable {
       return await body();
     } finally {
       this.busy = null;
+      if (this.destroyRequested) this.release();
     }
   }
 }

@@ -5,7 +5,7 @@ import { derivedRandom } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
 import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
-import { AdapterLimitError, DivergenceError } from '../errors.js';
+import { AdapterLimitError, DestroyedError, DivergenceError } from '../errors.js';
 import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispatch.js';
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { PackedBytes } from '../kernels/dense.js';
@@ -36,6 +36,8 @@ export interface Trainable extends GraphView {
   readonly fuseTail: boolean;
   /** Every epoch the network trained before (checkpoints keep it), oldest first. */
   readonly history: readonly EpochReport[];
+  /** Whether the network's destroy() was called: fit stops before its next step. */
+  readonly destroying: boolean;
   /** Record that `batches` batches were added to the running statistics (after clearing them, if `cleared`). */
   noteStatistics(batches: number, cleared: boolean): void;
   /** Growth operations for expansion policies, usable while fit holds the network. */
@@ -321,6 +323,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       if (!trainStream) writeView(device, order, 0, permutation);
       const reported: Promise<void>[] = [];
       for (const [i, step] of p.steps.entries()) {
+        if (net.destroying) throw new DestroyedError(`the network was destroyed during fit (in epoch ${epoch})`);
         const first = i * batchRows;
         if (trainStream && first % trainStream.partRows === 0) trainStream.fill(permutation, first, Math.min(trainStream.partRows, train.rows - first));
         // One command buffer per step; the only non-dispatch commands are the resets.
