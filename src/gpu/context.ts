@@ -118,6 +118,11 @@ export class GpuContext {
     return `${a.vendor || 'unknown'} ${a.architecture || ''}${detail ? ` (${detail})` : ''}${notes}`.replace(/\s+/g, ' ').trim();
   }
 
+  /** Whether {@link destroy} was called. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
   /** Throw the first captured device error (once), or the loss, if any. */
   check(): void {
     if (this.destroyed) throw new DestroyedError('the senn runtime was destroyed');
@@ -132,8 +137,24 @@ export class GpuContext {
   /** Wait until the GPU has finished all submitted work, then report any error. */
   async settle(): Promise<void> {
     this.check();
-    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise]);
+    const done = this.device.queue.onSubmittedWorkDone().then(
+      () => null,
+      (error: unknown) => this.failure('waiting for the GPU', error),
+    );
+    const outcome = await Promise.race([done, this.lostPromise]);
+    // Destroyed or lost first, as the cause; else the wait's own error.
     this.check();
+    if (outcome) throw outcome;
+  }
+
+  /**
+   * A DeviceError for a WebGPU promise that rejected (`what` failed): Dawn rejects with an
+   * OperationError without a message when the device is destroyed, which {@link check} reports
+   * first as what it is.
+   */
+  private failure(what: string, error: unknown): DeviceError {
+    const e = error as { name?: string; message?: string } | null;
+    return new DeviceError(`${what} failed: ${e?.name ?? 'error'} ${e?.message ?? ''}`.trim());
   }
 
   /** Copy `size` bytes of `source` from `offset` to the CPU. Used once per epoch, never per step. */
@@ -161,10 +182,7 @@ export class GpuContext {
       const encoder = this.device.createCommandEncoder({ label: 'readback' });
       ranges.forEach((r, i) => encoder.copyBufferToBuffer(r.buffer, r.offset, staging.buffer, starts[i]!, r.size));
       this.device.queue.submit([encoder.finish()]);
-      const mapped = staging.buffer.mapAsync(GPUMapMode.READ);
-      const outcome = await Promise.race([mapped.then(() => null), this.lostPromise]);
-      if (outcome) throw outcome;
-      this.check();
+      await this.mapForReading(staging.buffer);
       const all = staging.buffer.getMappedRange();
       const copies = ranges.map((r, i) => all.slice(starts[i]!, starts[i]! + r.size));
       staging.buffer.unmap();
@@ -172,6 +190,22 @@ export class GpuContext {
     } finally {
       owner.destroy();
     }
+  }
+
+  /**
+   * Map `buffer` for reading. A mapping that fails is the typed error of why: the runtime
+   * destroyed (a DestroyedError; Dawn's own rejection is an OperationError without a message),
+   * the device lost, or a DeviceError.
+   */
+  async mapForReading(buffer: GPUBuffer): Promise<void> {
+    const mapped = buffer.mapAsync(GPUMapMode.READ).then(
+      () => null,
+      (error: unknown) => this.failure('reading back from the GPU', error),
+    );
+    const outcome = await Promise.race([mapped, this.lostPromise]);
+    // Destroyed or lost first, as the cause; else the mapping's own error.
+    this.check();
+    if (outcome) throw outcome;
   }
 
   /** Read `count` f32 values. */

@@ -1,5 +1,5 @@
 import { booleanArg, objectArg } from '../args.js';
-import { AdapterLimitError, ConfigError, DestroyedError } from '../errors.js';
+import { AdapterLimitError, ConfigError, DestroyedError, SennError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -605,6 +605,10 @@ export class Network implements Trainable {
     this.busy = what;
     try {
       return await body();
+    } catch (error) {
+      // The runtime destroyed under the call: Dawn's rejections then say nothing (an OperationError without a message).
+      if (!(error instanceof SennError) && this.gpu.isDestroyed) throw new DestroyedError(`the senn runtime was destroyed during ${what}`);
+      throw error;
     } finally {
       this.busy = null;
       if (this.destroyRequested) this.release();

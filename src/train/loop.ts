@@ -287,7 +287,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       return { structure: net.structure, schedule, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, state, snapshot, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
-    const progress = options.onProgress ? progressReporter(owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
+    const progress = options.onProgress ? progressReporter(gpu, owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
     /** Validation loss and accuracy (NaN without validation data) with the current plans. */
     const validate = async (p: FitPlans) => {
       if (!p.evaluation || !p.evalWs) return { loss: Number.NaN, accuracy: Number.NaN };
@@ -426,7 +426,7 @@ function copyState(encoder: GPUCommandEncoder, from: TrainedState, to: TrainedSt
  * running loss sums are copied into one of a ring of mappable buffers (made once per fit),
  * and the callback runs when that copy's mapping resolves.
  */
-function progressReporter(owner: BufferOwner, onProgress: (p: TrainProgress) => void, updates: number, epochs: number, batchRows: number, rows: number) {
+function progressReporter(gpu: GpuContext, owner: BufferOwner, onProgress: (p: TrainProgress) => void, updates: number, epochs: number, batchRows: number, rows: number) {
   const count = Math.max(1, Math.min(64, Math.floor(updates)));
   const staging = Array.from({ length: count }, (_, i) => owner.create(`progress ${i}`, 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
   return {
@@ -439,7 +439,7 @@ function progressReporter(owner: BufferOwner, onProgress: (p: TrainProgress) => 
     },
     async report(slot: number, at: { epoch: number; step: number; steps: number; started: number }): Promise<void> {
       const buffer = staging[slot]!.buffer;
-      await buffer.mapAsync(GPUMapMode.READ);
+      await gpu.mapForReading(buffer);
       const stats = new Float32Array(buffer.getMappedRange().slice(0));
       buffer.unmap();
       onProgress({

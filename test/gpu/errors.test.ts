@@ -51,4 +51,15 @@ describe('GPU errors surface as typed errors', () => {
     rt.destroy();
     await expect(net.evaluate(spirals({ rows: 20, seed: 0 }))).rejects.toThrow(DestroyedError);
   });
+
+  it('a runtime destroyed while a fit runs ends that fit with a DestroyedError', async () => {
+    // Dawn rejected the fit's next wait with an OperationError without a message.
+    for (let run = 0; run < 4; run++) {
+      const rt = await createNodeRuntime();
+      const net = rt.createNetwork({ sizes: [2, 64, 2], seed: 0 });
+      const fit = net.fit(spirals({ rows: 2000, seed: 1 }), { epochs: 3, batchSize: 16, onProgress: () => rt.destroy() });
+      await expect(fit).rejects.toThrow(/^the senn runtime was destroyed/);
+      await expect(fit).rejects.toBeInstanceOf(DestroyedError);
+    }
+  });
 });
