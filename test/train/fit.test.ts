@@ -467,6 +467,27 @@ describe('Network.fit', () => {
   });
 });
 
+describe('networks sharing a runtime', () => {
+  it('two growing fits at once train as each does alone, to the last bit', async () => {
+    const rt = runtime();
+    const data = spirals({ rows: 600, seed: 1 });
+    const make = (seed: number) => rt.createNetwork({ sizes: [2, 16, 16, 2], seed, expandable: [1, 2, 3] });
+    const options: FitOptions = { epochs: 8, batchSize: 32, validation: spirals({ rows: 200, seed: 2 }), expansion: { window: 1, minEpochsBetween: 2, deleteAfter: 1, lossChangeThreshold: 1, chooseThreshold: 0.5 } };
+    const alone = [make(1), make(2)];
+    const aloneReports = [await alone[0]!.fit(data, options), await alone[1]!.fit(data, options)];
+    // The runtime's kernels, pipelines and queue are shared; each fit's buffers and bind groups are its own.
+    const together = [make(1), make(2)];
+    const togetherReports = await Promise.all(together.map((n) => n.fit(data, options)));
+    for (const k of [0, 1]) {
+      expect(togetherReports[k]!.map((r) => [r.valLoss, r.expanded, r.pruned])).toEqual(aloneReports[k]!.map((r) => [r.valLoss, r.expanded, r.pruned]));
+      expect(together[k]!.sizes).toEqual(alone[k]!.sizes);
+      expect(await together[k]!.getParameters()).toEqual(await alone[k]!.getParameters());
+    }
+    expect(alone[0]!.sizes.length).toBeGreaterThan(4); // both grew
+    for (const n of [...alone, ...together]) n.destroy();
+  });
+});
+
 describe('bad input to fit: a typed error before any GPU work, and the network unchanged', () => {
   const good = (): Dataset => spirals({ rows: 64, seed: 3 });
   const cases: [string, () => Dataset, object, new (...args: never[]) => Error][] = [
