@@ -1,5 +1,6 @@
 import { booleanArg, objectArg } from '../args.js';
-import { AdapterLimitError, ConfigError, DestroyedError, SennError } from '../errors.js';
+import { AdapterLimitError, ConfigError } from '../errors.js';
+import { CallGate } from './callGate.js';
 import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -55,11 +56,8 @@ export class Network implements Trainable {
   private gradBuffer: OwnedBuffer;
   private statsBuffer: OwnedBuffer;
   private optimizer: OptimizerState | null = null;
-  private busy: string | null = null;
-  /** destroy() was called (while a call held the network, the memory is freed when it ends). */
-  private destroyRequested = false;
-  /** True while fit's onEpoch runs: predict and evaluate may then run inside the fit. */
-  private lentForReading = false;
+  /** One call at a time, reads lent to fit's onEpoch, destroy() deferred under a running call. */
+  private readonly gate: CallGate;
   private readonly expandableLevels: Set<number>;
   private epsilonCandidates: EdgeList = edgeList([]);
   private readonly random: Random;
@@ -118,6 +116,11 @@ export class Network implements Trainable {
     this.random = new Random(this.seed + 0x5eed + this.history.length);
     this.owner = runtime.gpu.memory.owner('network');
     this.blockBuffers = new BlockBuffers(runtime.gpu);
+    this.gate = new CallGate(
+      () => this.release(),
+      () => this.owner.isDestroyed,
+      () => runtime.gpu.isDestroyed,
+    );
     const device = runtime.gpu.device;
     this.paramBuffer = uploadStorage(device, this.owner, 'parameters', initial);
     this.gradBuffer = storageBuffer(device, this.owner, 'gradients', initial.byteLength);
@@ -138,7 +141,7 @@ export class Network implements Trainable {
    * growth bookkeeping and history (read back from the GPU).
    */
   async state(): Promise<NetworkState> {
-    return this.reading('save', () => this.readState());
+    return this.gate.reading('save', () => this.readState());
   }
 
   private async readState(): Promise<NetworkState> {
@@ -233,7 +236,7 @@ export class Network implements Trainable {
 
   /** Clear the running per-edge statistics. */
   resetEdgeStatistics(): void {
-    this.assertUsable();
+    this.gate.assertUsable();
     const encoder = this.gpu.device.createCommandEncoder();
     encoder.clearBuffer(this.edgeStats);
     this.gpu.device.queue.submit([encoder.finish()]);
@@ -245,12 +248,12 @@ export class Network implements Trainable {
    * `data` (forward, loss, backward; no update) in batches of `batchSize`.
    */
   async collectEdgeStatistics(data: Dataset, options: StatisticsPassOptions = {}): Promise<void> {
-    await this.exclusive('collectEdgeStatistics', () => this.growthControl().collectEdgeStatistics(data, options));
+    await this.gate.exclusive('collectEdgeStatistics', () => this.growthControl().collectEdgeStatistics(data, options));
   }
 
   /** Scores of every edge into level `target`, per block (edge-id order), from the current statistics or weights. */
   async scoreEdges(target: number, options: ScoreOptions = {}): Promise<{ block: number; scores: Float32Array }[]> {
-    this.assertUsable();
+    this.gate.assertUsable();
     objectArg('scoreEdges: options', options);
     const blocks = this.current.blocksInto(this.current.level(target).id);
     const scores = await readScores(this, blocks, options);
@@ -265,7 +268,7 @@ export class Network implements Trainable {
    * {@link pruneEdges}. Reads back three floats and a weight a parameter of the network.
    */
   async readEdgeStatistics(target: number): Promise<BlockEdgeStatistics[]> {
-    this.assertUsable();
+    this.gate.assertUsable();
     return readEdgeStatistics(this, this.current.blocksInto(this.current.level(target).id));
   }
 
@@ -274,7 +277,7 @@ export class Network implements Trainable {
    * `threshold` (in (0, 1]), most significant first, at most `maxToReplace`.
    */
   async selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]> {
-    this.assertUsable();
+    this.gate.assertUsable();
     objectArg('selectEdgesToSplit: options', options);
     checkThreshold('threshold', options.threshold);
     if (!this.expandableLevels.has(target)) throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
@@ -294,7 +297,7 @@ export class Network implements Trainable {
    * or over each of the two levels' edges on its own (`'per-level'`).
    */
   async selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]> {
-    this.assertUsable();
+    this.gate.assertUsable();
     objectArg('selectEdgesToPrune: options', options);
     booleanArg('selectEdgesToPrune: options.invertedLikeReference', options.invertedLikeReference);
     checkThreshold('threshold', options.threshold);
@@ -303,7 +306,7 @@ export class Network implements Trainable {
 
   /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */
   async getParameters(): Promise<Float32Array> {
-    this.assertUsable();
+    this.gate.assertUsable();
     return this.gpu.readFloats(this.params, 0, this.current.floats);
   }
 
@@ -315,7 +318,7 @@ export class Network implements Trainable {
    * anything is written, so a bad call changes nothing; Adam's moments stay as they are.
    */
   setParameters(values: Float32Array): void {
-    this.assertFree('setParameters');
+    this.gate.assertFree('setParameters');
     this.writeParameters(values);
   }
 
@@ -333,7 +336,7 @@ export class Network implements Trainable {
   async splitEdges(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions = {}, probe?: Dataset): Promise<SplitReport> {
     objectArg('splitEdges: options', options);
     for (const key of ['fullyConnected', 'resetOptimizer', 'sameExpansion'] as const) booleanArg(`splitEdges: options.${key}`, options[key]);
-    return this.exclusive('splitEdges', () => this.split(target, edges, options, probe));
+    return this.gate.exclusive('splitEdges', () => this.split(target, edges, options, probe));
   }
 
   private async split(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions, probe?: Dataset): Promise<SplitReport> {
@@ -387,7 +390,7 @@ export class Network implements Trainable {
   async pruneEdges(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean } = {}): Promise<PruneReport> {
     objectArg('pruneEdges: options', options);
     booleanArg('pruneEdges: options.resetOptimizer', options.resetOptimizer);
-    return this.exclusive('pruneEdges', () => this.prune(edges, options));
+    return this.gate.exclusive('pruneEdges', () => this.prune(edges, options));
   }
 
   private async prune(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean }): Promise<PruneReport> {
@@ -486,7 +489,7 @@ export class Network implements Trainable {
 
   /** Train; returns one report per epoch. Invalid options or data throw before any GPU work. */
   fit(train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
-    return this.exclusive('fit', async () => {
+    return this.gate.exclusive('fit', async () => {
       objectArg('fit: options', options);
       // Each epoch joins the history as it ends, so a checkpoint taken in onEpoch has it. Between
       // epochs the network is at rest: the callback may read it (predict, evaluate, save).
@@ -496,13 +499,7 @@ export class Network implements Trainable {
         ...options,
         onEpoch: async (report: EpochReport) => {
           this.history.push({ ...report, epoch: report.epoch + offset });
-          if (!onEpoch) return;
-          this.lentForReading = true;
-          try {
-            await onEpoch(report);
-          } finally {
-            this.lentForReading = false;
-          }
+          if (onEpoch) await this.gate.lend(() => onEpoch(report));
         },
       });
       return reports;
@@ -511,12 +508,12 @@ export class Network implements Trainable {
 
   /** Mean loss and accuracy over `data`. */
   evaluate(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<Evaluation> {
-    return this.reading('evaluate', () => evaluate(this, data, loss));
+    return this.gate.reading('evaluate', () => evaluate(this, data, loss));
   }
 
   /** Outputs (rows × outputs, before any softmax) for every row of `data`. */
   predict(data: Dataset): Promise<Float32Array> {
-    return this.reading('predict', () => predict(this, data));
+    return this.gate.reading('predict', () => predict(this, data));
   }
 
   /** A classifier's answer for every row of `data`: the likeliest class and the softmax probabilities (see {@link classify}). */
@@ -529,25 +526,25 @@ export class Network implements Trainable {
    * changing any parameter: what a training step would apply.
    */
   async gradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<LayerWeights[]> {
-    const flat = await this.exclusive('gradients', () => gradients(this, data, loss));
+    const flat = await this.gate.exclusive('gradients', () => gradients(this, data, loss));
     return unflatten(this.current, flat);
   }
 
   /** Gradients of the mean loss over `data` (one batch) for every parameter, in the flat layout of {@link structure}. */
   async parameterGradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<Float32Array> {
-    const flat = await this.exclusive('gradients', () => gradients(this, data, loss));
+    const flat = await this.gate.exclusive('gradients', () => gradients(this, data, loss));
     return flat.slice(0, this.current.floats);
   }
 
   /** Copy every layer's weights and bias to the CPU (a plain feed-forward network; a graph: {@link getParameters}). */
   async getWeights(): Promise<LayerWeights[]> {
-    this.assertUsable();
+    this.gate.assertUsable();
     return unflatten(this.current, await this.gpu.readFloats(this.params));
   }
 
   /** Replace every layer's weights and bias; shapes are checked first, so a bad call changes nothing. */
   setWeights(weights: readonly LayerWeights[]): void {
-    this.assertFree('setWeights');
+    this.gate.assertFree('setWeights');
     checkLayerWeights(this.current, weights).forEach((b, i) => {
       writeView(this.gpu.device, this.params, b.weightOffset * 4, weights[i]!.weights);
       writeView(this.gpu.device, this.params, this.current.level(b.dst).biasOffset * 4, weights[i]!.bias);
@@ -560,14 +557,12 @@ export class Network implements Trainable {
    * call has stopped: fit stops before its next step and rejects with a `DestroyedError`.
    */
   destroy(): void {
-    this.destroyRequested = true;
-    // Freed under a running call, its next submit would use destroyed buffers (a DeviceError).
-    if (!this.busy) this.release();
+    this.gate.destroy();
   }
 
   /** @internal Whether {@link destroy} was called: a running fit stops before its next step. */
   get destroying(): boolean {
-    return this.destroyRequested;
+    return this.gate.destroying;
   }
 
   private release(): void {
@@ -576,42 +571,4 @@ export class Network implements Trainable {
     this.optimizer = null;
   }
 
-  private assertUsable(): void {
-    if (this.owner.isDestroyed || this.destroyRequested) throw new DestroyedError('this network was destroyed');
-  }
-
-  /** Like {@link exclusive}, but also allowed from inside fit's `onEpoch` (reads only). */
-  private async reading<T>(what: string, body: () => Promise<T>): Promise<T> {
-    if (this.lentForReading) {
-      this.assertUsable();
-      this.lentForReading = false; // one reader at a time
-      try {
-        return await body();
-      } finally {
-        this.lentForReading = true;
-      }
-    }
-    return this.exclusive(what, body);
-  }
-
-  /** Throw unless the network is usable and no call (fit, a split, …) holds it. */
-  private assertFree(what: string): void {
-    this.assertUsable();
-    if (this.busy) throw new ConfigError(`cannot ${what} while ${this.busy} is running on this network`);
-  }
-
-  private async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {
-    this.assertFree(what);
-    this.busy = what;
-    try {
-      return await body();
-    } catch (error) {
-      // The runtime destroyed under the call: Dawn's rejections then say nothing (an OperationError without a message).
-      if (!(error instanceof SennError) && this.gpu.isDestroyed) throw new DestroyedError(`the senn runtime was destroyed during ${what}`);
-      throw error;
-    } finally {
-      this.busy = null;
-      if (this.destroyRequested) this.release();
-    }
-  }
 }

@@ -1,0 +1,83 @@
+import { ConfigError, DestroyedError, SennError } from '../errors.js';
+
+/**
+ * Who may use a network now. One call at a time holds it (fit, a split, evaluate, …); fit's
+ * `onEpoch` is lent it for reads (predict, evaluate, save); and destroy() waits for the call
+ * that holds it to stop: freed under a running fit, the fit's next submit would use destroyed
+ * buffers.
+ */
+export class CallGate {
+  /** The call holding the network, by name, or null. */
+  private busy: string | null = null;
+  /** True while fit's onEpoch runs: reads may then run inside the fit. */
+  private lent = false;
+  private destroyRequested = false;
+
+  constructor(
+    /** Frees the network's GPU memory (once no call holds it). */
+    private readonly release: () => void,
+    private readonly isReleased: () => boolean,
+    /** Whether the runtime under the network was destroyed. */
+    private readonly runtimeDestroyed: () => boolean,
+  ) {}
+
+  /** Whether destroy() was called: a running fit stops before its next step. */
+  get destroying(): boolean {
+    return this.destroyRequested;
+  }
+
+  /** Free the network now, or when the call that holds it has stopped (once). */
+  destroy(): void {
+    this.destroyRequested = true;
+    if (!this.busy && !this.isReleased()) this.release();
+  }
+
+  /** Throw a DestroyedError once the network was destroyed. */
+  assertUsable(): void {
+    if (this.isReleased() || this.destroyRequested) throw new DestroyedError('this network was destroyed');
+  }
+
+  /** Throw unless the network is usable and no call (fit, a split, …) holds it. */
+  assertFree(what: string): void {
+    this.assertUsable();
+    if (this.busy) throw new ConfigError(`cannot ${what} while ${this.busy} is running on this network`);
+  }
+
+  /** Run `body` as the one call holding the network (`what` names it in the refusal of others). */
+  async exclusive<T>(what: string, body: () => Promise<T>): Promise<T> {
+    this.assertFree(what);
+    this.busy = what;
+    try {
+      return await body();
+    } catch (error) {
+      // The runtime destroyed under the call: Dawn's rejections then say nothing (an OperationError without a message).
+      if (!(error instanceof SennError) && this.runtimeDestroyed()) throw new DestroyedError(`the senn runtime was destroyed during ${what}`);
+      throw error;
+    } finally {
+      this.busy = null;
+      if (this.destroyRequested && !this.isReleased()) this.release();
+    }
+  }
+
+  /** Like {@link exclusive}, but also allowed from inside fit's `onEpoch` (reads only, one at a time). */
+  async reading<T>(what: string, body: () => Promise<T>): Promise<T> {
+    if (!this.lent) return this.exclusive(what, body);
+    this.assertUsable();
+    this.lent = false;
+    try {
+      return await body();
+    } finally {
+      this.lent = true;
+    }
+  }
+
+  /** Run `body` (fit's onEpoch) with the network lent to it for {@link reading}. */
+  async lend(body: () => unknown): Promise<void> {
+    this.lent = true;
+    try {
+      await body();
+    } finally {
+      this.lent = false;
+    }
+  }
+}
