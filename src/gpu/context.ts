@@ -137,24 +137,24 @@ export class GpuContext {
   /** Wait until the GPU has finished all submitted work, then report any error. */
   async settle(): Promise<void> {
     this.check();
-    const done = this.device.queue.onSubmittedWorkDone().then(
-      () => null,
-      (error: unknown) => this.failure('waiting for the GPU', error),
-    );
-    const outcome = await Promise.race([done, this.lostPromise]);
-    // Destroyed or lost first, as the cause; else the wait's own error.
-    this.check();
-    if (outcome) throw outcome;
+    await this.outcome('waiting for the GPU', this.device.queue.onSubmittedWorkDone());
   }
 
   /**
-   * A DeviceError for a WebGPU promise that rejected (`what` failed): Dawn rejects with an
-   * OperationError without a message when the device is destroyed, which {@link check} reports
-   * first as what it is.
+   * Await a WebGPU promise; where it fails, the typed error of why: the runtime destroyed or the
+   * device lost ({@link check}; Dawn then rejects with an OperationError without a message),
+   * else a DeviceError saying that `what` failed.
    */
-  private failure(what: string, error: unknown): DeviceError {
-    const e = error as { name?: string; message?: string } | null;
-    return new DeviceError(`${what} failed: ${e?.name ?? 'error'} ${e?.message ?? ''}`.trim());
+  private async outcome(what: string, promise: Promise<unknown>): Promise<void> {
+    const failed = await Promise.race([
+      promise.then(
+        () => null,
+        (error: unknown) => new DeviceError(`${what} failed: ${(error as Error)?.name ?? 'error'} ${(error as Error)?.message ?? ''}`.trim()),
+      ),
+      this.lostPromise,
+    ]);
+    this.check();
+    if (failed) throw failed;
   }
 
   /** Copy `size` bytes of `source` from `offset` to the CPU. Used once per epoch, never per step. */
@@ -192,20 +192,9 @@ export class GpuContext {
     }
   }
 
-  /**
-   * Map `buffer` for reading. A mapping that fails is the typed error of why: the runtime
-   * destroyed (a DestroyedError; Dawn's own rejection is an OperationError without a message),
-   * the device lost, or a DeviceError.
-   */
+  /** Map `buffer` for reading; a failed mapping is a DestroyedError, a DeviceLostError or a DeviceError. */
   async mapForReading(buffer: GPUBuffer): Promise<void> {
-    const mapped = buffer.mapAsync(GPUMapMode.READ).then(
-      () => null,
-      (error: unknown) => this.failure('reading back from the GPU', error),
-    );
-    const outcome = await Promise.race([mapped, this.lostPromise]);
-    // Destroyed or lost first, as the cause; else the mapping's own error.
-    this.check();
-    if (outcome) throw outcome;
+    await this.outcome('reading back from the GPU', buffer.mapAsync(GPUMapMode.READ));
   }
 
   /** Read `count` f32 values. */

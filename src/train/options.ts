@@ -164,13 +164,18 @@ export const FIT_CHECKS = {
   weightDecay: (name: string, v: number) => finiteNumber(name, v, 0, Infinity, true),
 } as const;
 
+/** `loss` where it is one of {@link LOSSES}, else a ConfigError. */
+function checkLoss(loss: LossName): LossName {
+  if (!LOSSES.includes(loss)) throw new ConfigError(`unknown loss "${loss}"; expected one of ${LOSSES.join(', ')}`);
+  return loss;
+}
+
 /**
  * The options of a statistics pass (`collectEdgeStatistics`) checked, defaults applied: a
  * ConfigError naming the bad one (a batch size of 0 looped until memory ran out).
  */
 export function resolveStatisticsOptions(o: { batchSize?: number; loss?: LossName; maxUploadBytes?: number }): { batchSize: number; loss: LossName; maxUploadBytes: number | undefined } {
-  const loss = o.loss ?? 'softmax-cross-entropy';
-  if (!LOSSES.includes(loss)) throw new ConfigError(`unknown loss "${loss}"; expected one of ${LOSSES.join(', ')}`);
+  const loss = checkLoss(o.loss ?? 'softmax-cross-entropy');
   const batchSize = FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 256);
   const maxUploadBytes = o.maxUploadBytes === undefined ? undefined : finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
   return { batchSize, loss, maxUploadBytes };
@@ -178,8 +183,7 @@ export function resolveStatisticsOptions(o: { batchSize?: number; loss?: LossNam
 
 /** Apply defaults and validate; throws {@link ConfigError} naming the bad option. */
 export function resolveFitOptions(o: FitOptions): ResolvedFit {
-  const loss = o.loss ?? 'softmax-cross-entropy';
-  if (!LOSSES.includes(loss)) throw new ConfigError(`unknown loss "${loss}"; expected one of ${LOSSES.join(', ')}`);
+  const loss = checkLoss(o.loss ?? 'softmax-cross-entropy');
   const opt: Partial<OptimizerConfig> & { name: string } = o.optimizer ?? { name: 'adam' };
   if (!OPTIMIZERS.includes(opt.name as OptimizerName)) {
     throw new ConfigError(`unknown optimizer "${opt.name}"; expected one of ${OPTIMIZERS.join(', ')}`);
