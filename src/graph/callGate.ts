@@ -1,16 +1,19 @@
 import { ConfigError, DestroyedError, SennError } from '../errors.js';
 
 /**
- * Who may use a network now. One call at a time holds it (fit, a split, evaluate, …); fit's
- * `onEpoch` is lent it for reads (predict, evaluate, save); and destroy() waits for the call
- * that holds it to stop: freed under a running fit, the fit's next submit would use destroyed
- * buffers.
+ * Who may use a network now. One call at a time holds it (fit, a split, evaluate, …), and no
+ * call starts while lighter reads (a selection, the parameters read back) run, which may
+ * overlap each other; fit's `onEpoch` is lent the network for reads (predict, evaluate, save,
+ * a selection); and destroy() waits for the call and the reads in flight to stop: freed under
+ * them, their next submit would use destroyed buffers.
  */
 export class CallGate {
   /** The call holding the network, by name, or null. */
   private busy: string | null = null;
   /** True while fit's onEpoch runs: reads may then run inside the fit. */
   private lent = false;
+  /** Reads in flight (selections, parameters read back) by name, which may overlap each other. */
+  private readonly reads = new Map<string, number>();
   private destroyRequested = false;
 
   constructor(
@@ -29,7 +32,11 @@ export class CallGate {
   /** Free the network now, or when the call that holds it has stopped (once). */
   destroy(): void {
     this.destroyRequested = true;
-    if (!this.busy && !this.isReleased()) this.release();
+    this.releaseIfIdle();
+  }
+
+  private releaseIfIdle(): void {
+    if (this.destroyRequested && !this.busy && this.reads.size === 0 && !this.isReleased()) this.release();
   }
 
   /** Throw a DestroyedError once the network was destroyed. */
@@ -37,10 +44,11 @@ export class CallGate {
     if (this.isReleased() || this.destroyRequested) throw new DestroyedError('this network was destroyed');
   }
 
-  /** Throw unless the network is usable and no call (fit, a split, …) holds it. */
+  /** Throw unless the network is usable and neither a call (fit, a split, …) nor a read holds it. */
   assertFree(what: string): void {
     this.assertUsable();
-    if (this.busy) throw new ConfigError(`cannot ${what} while ${this.busy} is running on this network`);
+    const running = this.busy ?? this.reads.keys().next().value ?? null;
+    if (running) throw new ConfigError(`cannot ${what} while ${running} is running on this network`);
   }
 
   /** Run `body` as the one call holding the network (`what` names it in the refusal of others). */
@@ -55,7 +63,26 @@ export class CallGate {
       throw error;
     } finally {
       this.busy = null;
-      if (this.destroyRequested && !this.isReleased()) this.release();
+      this.releaseIfIdle();
+    }
+  }
+
+  /**
+   * Run `body`, a read (`what`: a selection, the parameters read back) that may overlap other
+   * reads but no call, except from fit's `onEpoch`: a call may replace the buffers it reads
+   * (growth does). destroy() waits for it as for a call.
+   */
+  async read<T>(what: string, body: () => Promise<T>): Promise<T> {
+    this.assertUsable();
+    if (this.busy && !this.lent) throw new ConfigError(`cannot ${what} while ${this.busy} is running on this network`);
+    this.reads.set(what, (this.reads.get(what) ?? 0) + 1);
+    try {
+      return await body();
+    } finally {
+      const left = this.reads.get(what)! - 1;
+      if (left > 0) this.reads.set(what, left);
+      else this.reads.delete(what);
+      this.releaseIfIdle();
     }
   }
 

@@ -253,7 +253,10 @@ export class Network implements Trainable {
 
   /** Scores of every edge into level `target`, per block (edge-id order), from the current statistics or weights. */
   async scoreEdges(target: number, options: ScoreOptions = {}): Promise<{ block: number; scores: Float32Array }[]> {
-    this.gate.assertUsable();
+    return this.gate.read('scoreEdges', () => this.scores(target, options));
+  }
+
+  private async scores(target: number, options: ScoreOptions): Promise<{ block: number; scores: Float32Array }[]> {
     objectArg('scoreEdges: options', options);
     const blocks = this.current.blocksInto(this.current.level(target).id);
     const scores = await readScores(this, blocks, options);
@@ -268,7 +271,10 @@ export class Network implements Trainable {
    * {@link pruneEdges}. Reads back three floats and a weight a parameter of the network.
    */
   async readEdgeStatistics(target: number): Promise<BlockEdgeStatistics[]> {
-    this.gate.assertUsable();
+    return this.gate.read('readEdgeStatistics', () => this.edgeStatistics(target));
+  }
+
+  private edgeStatistics(target: number): Promise<BlockEdgeStatistics[]> {
     return readEdgeStatistics(this, this.current.blocksInto(this.current.level(target).id));
   }
 
@@ -277,7 +283,10 @@ export class Network implements Trainable {
    * `threshold` (in (0, 1]), most significant first, at most `maxToReplace`.
    */
   async selectEdgesToSplit(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]> {
-    this.gate.assertUsable();
+    return this.gate.read('selectEdgesToSplit', () => this.selectSplits(target, options));
+  }
+
+  private async selectSplits(target: number, options: ScoreOptions & { threshold: number; maxToReplace?: number }): Promise<EdgeRef[]> {
     objectArg('selectEdgesToSplit: options', options);
     checkThreshold('threshold', options.threshold);
     if (!this.expandableLevels.has(target)) throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
@@ -297,7 +306,10 @@ export class Network implements Trainable {
    * or over each of the two levels' edges on its own (`'per-level'`).
    */
   async selectEdgesToPrune(options: PruneSelectOptions): Promise<EdgeRef[]> {
-    this.gate.assertUsable();
+    return this.gate.read('selectEdgesToPrune', () => this.selectPrunes(options));
+  }
+
+  private selectPrunes(options: PruneSelectOptions): Promise<EdgeRef[]> {
     objectArg('selectEdgesToPrune: options', options);
     booleanArg('selectEdgesToPrune: options.invertedLikeReference', options.invertedLikeReference);
     checkThreshold('threshold', options.threshold);
@@ -306,7 +318,10 @@ export class Network implements Trainable {
 
   /** Copy the whole flat parameter buffer (layout: {@link structure}) to the CPU. */
   async getParameters(): Promise<Float32Array> {
-    this.gate.assertUsable();
+    return this.gate.read('getParameters', () => this.parameters());
+  }
+
+  private parameters(): Promise<Float32Array> {
     return this.gpu.readFloats(this.params, 0, this.current.floats);
   }
 
@@ -411,17 +426,17 @@ export class Network implements Trainable {
       structure: () => this.current,
       expandable: () => this.expandable,
       parameterCount: () => this.parameterCount,
-      selectEdgesToSplit: (target, options) => this.selectEdgesToSplit(target, options),
-      selectEdgesToPrune: (options) => this.selectEdgesToPrune(options),
+      selectEdgesToSplit: (target, options) => this.selectSplits(target, options),
+      selectEdgesToPrune: (options) => this.selectPrunes(options),
       splitEdges: (target, edges, options) => this.split(target, edges, options ?? {}),
       pruneEdges: (edges, options) => this.prune(edges, options ?? {}),
       collectEdgeStatistics: async (data, options) => {
         this.batchesInStatistics = await collectStatistics(this, data, options === undefined ? {} : options);
       },
-      scoreEdges: (target, options) => this.scoreEdges(target, options),
-      readEdgeStatistics: (target) => this.readEdgeStatistics(target),
+      scoreEdges: (target, options) => this.scores(target, options ?? {}),
+      readEdgeStatistics: (target) => this.edgeStatistics(target),
       statisticsBatches: () => this.batchesInStatistics,
-      getParameters: () => this.getParameters(),
+      getParameters: () => this.parameters(),
       setParameters: (values) => this.writeParameters(values),
       synchronize: () => this.gpu.settle(),
     };
@@ -538,8 +553,7 @@ export class Network implements Trainable {
 
   /** Copy every layer's weights and bias to the CPU (a plain feed-forward network; a graph: {@link getParameters}). */
   async getWeights(): Promise<LayerWeights[]> {
-    this.gate.assertUsable();
-    return unflatten(this.current, await this.gpu.readFloats(this.params));
+    return this.gate.read('getWeights', async () => unflatten(this.current, await this.gpu.readFloats(this.params)));
   }
 
   /** Replace every layer's weights and bias; shapes are checked first, so a bad call changes nothing. */

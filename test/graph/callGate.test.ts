@@ -24,6 +24,27 @@ describe('CallGate: who may use a network now', () => {
     expect(await g.exclusive('splitEdges', async () => 'free again')).toBe('free again');
   });
 
+  it('lets reads overlap each other but no call, except from onEpoch', async () => {
+    const { gate: g, state } = gate();
+    let finish!: () => void;
+    const reading = g.read('getParameters', () => new Promise<void>((r) => (finish = r)));
+    expect(await g.read('scoreEdges', async () => 'overlapping read')).toBe('overlapping read');
+    // A call (growth may replace the buffers a read uses) waits for no read: it is refused.
+    await expect(g.exclusive('splitEdges', async () => 1)).rejects.toThrow('cannot splitEdges while getParameters is running on this network');
+    g.destroy();
+    expect(state.released).toBe(0); // the read still runs
+    finish();
+    await reading;
+    expect(state.released).toBe(1);
+    const { gate: h } = gate();
+    let release!: () => void;
+    const held = h.exclusive('fit', () => new Promise<void>((r) => (release = r)));
+    await expect(h.read('selectEdgesToSplit', async () => 1)).rejects.toThrow('cannot selectEdgesToSplit while fit is running on this network');
+    await h.lend(async () => expect(await h.read('selectEdgesToSplit', async () => 2)).toBe(2));
+    release();
+    await held;
+  });
+
   it('defers destroy() until the call holding the network stops; every call after it is a DestroyedError', async () => {
     const { gate: g, state } = gate();
     let release!: () => void;
