@@ -351,13 +351,17 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // Diverged (the training loss over the epoch, or the validation loss of where it ended,
       // is not finite): the network goes back to the epoch's start.
       const diverged = !Number.isFinite(t.loss) ? `its mean training loss is ${t.loss}` : validation && !Number.isFinite(v.loss) ? `the validation loss after it is ${v.loss}` : null;
-      if (diverged) {
+      // The network as it was when the epoch started, its statistics cleared.
+      const restore = async () => {
         const encoder = device.createCommandEncoder({ label: 'restore' });
         copyState(encoder, p.snapshot, p.state);
         if (statistics) encoder.clearBuffer(net.edgeStats);
         device.queue.submit([encoder.finish()]);
         if (statistics) net.noteStatistics(0, true);
         await gpu.settle();
+      };
+      if (diverged) {
+        await restore();
         throw new DivergenceError(`training diverged in epoch ${epoch}: ${diverged}; the network is as it was before that epoch (a lower learning rate may help)`);
       }
       const report: EpochReport = {
@@ -375,19 +379,28 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       };
       reports.push(report);
       if (policy) {
-        const growth = await policy.afterEpoch({
-          epoch,
-          epochs: o.epochs,
-          history: reports,
-          earlier,
-          network: net.growthControl(),
-          train,
-          ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
-          currentLoss: async () => {
-            const now = await current();
-            return now.evaluation ? (await validate(now)).loss : (await evaluate(net, train, o.loss)).loss;
-          },
-        });
+        let growth: { expanded: number; pruned: number };
+        try {
+          growth = await policy.afterEpoch({
+            epoch,
+            epochs: o.epochs,
+            history: reports,
+            earlier,
+            network: net.growthControl(),
+            train,
+            ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
+            currentLoss: async () => {
+              const now = await current();
+              return now.evaluation ? (await validate(now)).loss : (await evaluate(net, train, o.loss)).loss;
+            },
+          });
+        } catch (error) {
+          // A policy that fails (a custom one's bug) without having grown the network leaves it
+          // as it was when the epoch started, as a divergence does: the epoch is in neither its
+          // weights nor its history. One that grew it first keeps the epoch and the growth.
+          if (net.structure === p.structure) await restore();
+          throw error;
+        }
         report.expanded = growth.expanded;
         if (growth.expanded > 0 && o.schedule?.restartAtGrowth && epoch < o.epochs) {
           schedule = scheduleSteps(o.schedule, o.epochs - epoch, slots.length);

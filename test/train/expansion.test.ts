@@ -305,6 +305,28 @@ describe('fit with expansion', () => {
     net.destroy();
   });
 
+  it('a custom policy that fails leaves the network as the epoch found it, or keeps the growth it made', async () => {
+    const train = spirals({ rows: 300, seed: 3 });
+    const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 1 });
+    let afterFirst: Float32Array | null = null;
+    const failing = (grow: boolean): ExpansionPolicy => ({
+      async afterEpoch({ epoch, network }) {
+        if (epoch < 2) return { expanded: 0, pruned: 0 };
+        if (grow) await network.splitEdges(2, await network.selectEdgesToSplit(2, { threshold: 0.01, maxToReplace: 2 }));
+        throw new Error('a bug in the policy');
+      },
+    });
+    const epoch1 = (r: EpochReport) => (r.epoch === 1 ? net.getParameters().then((p) => void (afterFirst = p)) : undefined);
+    await expect(net.fit(train, { epochs: 3, batchSize: 50, expansion: failing(false), onEpoch: epoch1 })).rejects.toThrow('a bug in the policy');
+    // Epoch 2 trained, then its policy failed: undone, so weights and history agree.
+    expect([net.history.length, await net.getParameters()]).toEqual([1, afterFirst]);
+    // A policy that grew the network first keeps that growth (it cannot be undone on the GPU).
+    await expect(net.fit(train, { epochs: 3, batchSize: 50, expansion: failing(true) })).rejects.toThrow('a bug in the policy');
+    expect(net.structure.levels).toHaveLength(4);
+    expect(await net.fit(train, { epochs: 1, batchSize: 50 })).toHaveLength(1);
+    net.destroy();
+  });
+
   it('rejects bad expansion options before training', async () => {
     const net = runtime().createNetwork({ sizes: [2, 4, 2], seed: 0 });
     const data = spirals({ rows: 50, seed: 0 });
