@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { type Dataset, splitDataset } from '../data/dataset.js';
 import { checkUploadLimit } from '../data/gpuDataset.js';
 import { EVAL_ROWS } from '../train/loop.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DivergenceError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { checkSeed } from '../data/random.js';
@@ -11,7 +11,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun, writeOutput } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
@@ -411,6 +411,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     );
     const interrupted = stop.signal.reason === 'interrupt';
     if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
+    // Diverged: fit put the network back as it was before the failing epoch; the run goes on as
+    // if it had ended there (test, --save, --json) and exits with a failure.
+    if (result.diverged) process.stderr.write(`senn: ${result.diverged.name}: ${result.diverged.message}; going on with the network after epoch ${net.history.length} (${result.epochs.length} of this run's ${args.epochs})\n`);
     if (result.early) {
       console.log(
         `senn: stopped early after ${result.epochs.length} of ${args.epochs} epochs: the validation loss has not improved on ${result.early.loss.toFixed(4)} ` +
@@ -454,12 +457,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
         params: net.parameterCount,
         ...(best ? { keptEpoch: best.epoch ?? null } : {}),
         ...(interrupted ? { interrupted: true } : {}),
+        ...(result.diverged ? { diverged: result.diverged.message } : {}),
         ...(result.early ? { earlyStop: { patience, bestEpoch: result.early.epoch, bestLoss: result.early.loss } } : {}),
       };
       writeOutput('--json', v.json, `${JSON.stringify(json, null, 2)}\n`);
     }
     net.destroy();
-    return 0;
+    return result.diverged ? EXIT.failure : EXIT.ok;
   } finally {
     runtime.destroy();
   }
@@ -531,6 +535,9 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     args.optimizer === 'sgd'
       ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay }
       : { name: args.optimizer, lr: args.lr, weightDecay: args.weightDecay };
+  // Reports as each epoch ends: what a run that diverges later still has.
+  const done: EpochReport[] = [];
+  let diverged: DivergenceError | null = null;
   const epochs = await net.fit(train, {
     loss: regression ? 'mse' : 'softmax-cross-entropy',
     optimizer,
@@ -544,6 +551,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     seed: args.seed + before,
     onProgress: (p) => progress.update(p),
     onEpoch: async (r) => {
+      done.push(r);
       say(formatEpoch({ ...r, epoch: r.epoch + before }, regression, train.rows / r.seconds, args.schedule !== null));
       for (const line of pending.splice(0)) say(line);
       await best?.offer(net, r);
@@ -567,10 +575,14 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
           },
         }
       : {}),
+  }).catch((error: unknown) => {
+    if (!(error instanceof DivergenceError)) throw error;
+    diverged = error;
+    return done;
   });
   progress.clear();
   // Where --early-stop found the lowest validation loss (epochs counted across runs, as the lines print them).
   const stopped = epochs.at(-1)?.earlyStop;
-  return { epochs, events, early: stopped ? { loss: stopped.bestLoss, epoch: stopped.bestEpoch + before } : null };
+  return { epochs, events, early: stopped ? { loss: stopped.bestLoss, epoch: stopped.bestEpoch + before } : null, diverged: diverged as DivergenceError | null };
 }
 

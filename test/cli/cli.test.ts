@@ -66,6 +66,15 @@ describe('senn command line', () => {
     const saved = checkpointRun(new Uint8Array(readFileSync(path('xor2.senn'))));
     expect((saved?.data as { dataset: string }).dataset).toBe('xor');
 
+    // A run that diverges goes on as if it had ended before the failing epoch (test, --save,
+    // --json) and exits 1: here the resumed network, its first epoch undone.
+    const diverged = await senn('train', '--resume', path('xor2.senn'), '--lr', '1e30', '--epochs', '2', '--save', path('xor3.senn'), '--json', path('xor3.json'));
+    expect([diverged.code, diverged.err]).toEqual([1, expect.stringMatching(/^senn: DivergenceError: training diverged in epoch 1: .*; going on with the network after epoch 5 \(0 of this run's 2\)\n$/)]);
+    expect(diverged.out).toMatch(/^test: loss [\d.]+ {2}accuracy/m);
+    const divergedRun = JSON.parse(readFileSync(path('xor3.json'), 'utf8'));
+    expect([divergedRun.epochs.length, divergedRun.diverged]).toEqual([0, expect.stringContaining('training diverged in epoch 1')]);
+    expect(describeCheckpoint(new Uint8Array(readFileSync(path('xor3.senn')))).history).toHaveLength(5);
+
     // Another dataset of the same task is evaluated; one of the other task is bad input (it
     // was a ConfigError from inside evaluate, exit 2: "has no targets; mse needs them").
     expect((await senn('eval', path('xor.senn'), '--dataset', 'spirals')).code).toBe(0);
