@@ -11,7 +11,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { DATASET_HELP, type DataRecipe, loadData } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterHelp, delimiterOption, numberOption, readModel, type SavedRun, writeOutput } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterHelp, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
@@ -403,7 +403,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
     const run: SavedRun = { data: data.recipe, args: { ...args } };
     const save = async (network: Network) => writeOutput('--save', v.save!, await runtime.saveNetwork(network, { ...run }));
-    const periodic = saveEvery ? { every: saveEvery, save } : null;
+    // A periodic save that cannot be written (a full disk) went to a temporary file: say where, and train on.
+    const saveWhileTraining = async (network: Network) => {
+      try {
+        await save(network);
+      } catch (error) {
+        if (!(error instanceof OutputError)) throw error;
+        process.stderr.write(`senn: --save-every: ${error.message}; training goes on\n`);
+      }
+    };
+    const periodic = saveEvery ? { every: saveEvery, save: saveWhileTraining } : null;
     // Aborted by Ctrl-C (the reason 'interrupt').
     const stop = new AbortController();
     const result = await whileInterruptible(stop, () =>

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -195,6 +195,20 @@ describe('senn command line', () => {
       expect([run.code, run.err, run.out], argv.join(' ')).toEqual([2, expect.stringContaining(message), '']);
     }
     expect(existsSync(missing)).toBe(false);
+  }, 60_000);
+
+  it('a periodic save that cannot be written does not stop training; the last save says where the network went', async () => {
+    const gone = path('vanishing');
+    mkdirSync(gone);
+    // The directory is checked when the command starts; removed right after, every save fails.
+    const run = senn('train', '--dataset', 'xor', '--epochs', '3', '--save-every', '1', '--save', join(gone, 'run.senn'));
+    rmSync(gone, { recursive: true });
+    const { code, err, out } = await run;
+    expect(out).toMatch(/epoch {3}3 /);
+    expect(err.match(/^senn: --save-every: cannot write --save .*run\.senn .*; written to .* instead; training goes on$/gm)).toHaveLength(2);
+    const last = /^senn: OutputError: cannot write --save .*; written to (.*) instead$/m.exec(err);
+    expect([code, last !== null]).toEqual([1, true]);
+    expect(describeCheckpoint(new Uint8Array(readFileSync(last![1]!))).history).toHaveLength(3);
   }, 60_000);
 
   it('a result that cannot be written after the work goes to a temporary file, and the error says where', () => {
