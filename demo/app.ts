@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Network, type RunInfo, type Runtime, SennError } from '../src/index.js';
+import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Network, type RunInfo, type Runtime, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
@@ -302,6 +302,8 @@ async function start(): Promise<void> {
     status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
     buttons.start.disabled = false;
     buttons.pause.disabled = true;
+    // Diverged: fit put the network back as it was before that epoch, which may still be saved.
+    buttons.save.disabled = !(error instanceof DivergenceError && session?.net);
   }
 }
 

@@ -282,6 +282,15 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'epochs', '');
     await page.click('#start');
     expect((await runEnded(page, 30_000)).error).toBe('epochs must be a number');
+    // A run that diverges: the network is as it was before that epoch, and may be saved.
+    const rate = await page.$eval('#lr', (el) => (el as HTMLInputElement).value);
+    await setField(page, 'epochs', '2');
+    await setField(page, 'lr', '1e30');
+    await page.click('#start');
+    expect((await runEnded(page, 60_000)).error).toMatch(/^training diverged in epoch 1: /);
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^DivergenceError: /);
+    expect(await page.$eval('#save', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
+    await setField(page, 'lr', rate);
     await setField(page, 'epochs', '6');
     await page.select('#schedule', 'cosine');
     await page.click('#start');
