@@ -1,5 +1,5 @@
 /** CPU reference of a whole graph network (float64) over its flat parameter buffer. */
-import { type Block, blockFloats, type Structure, storageIndex } from '../graph/structure.js';
+import { type Block, type Structure, storageIndex } from '../graph/structure.js';
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import { activate, activateGrad } from './dense.js';
 import { mseRef, softmaxXentRef } from './loss.js';

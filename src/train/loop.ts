@@ -5,14 +5,14 @@ import { derivedRandom } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
 import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
-import { AdapterLimitError, DestroyedError, DivergenceError } from '../errors.js';
+import { DestroyedError, DivergenceError } from '../errors.js';
 import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispatch.js';
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import type { ByteColumns } from '../kernels/sparse.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
-import type { EpochReport, FitOptions, LossName, TrainProgress } from './options.js';
+import type { EpochReport, FitOptions, LossName } from './options.js';
 import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
@@ -21,6 +21,7 @@ import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
 import { STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
+import { progressReporter } from './progress.js';
 
 /** Rows per chunk when evaluating or predicting. */
 export const EVAL_ROWS = 1024;
@@ -432,40 +433,6 @@ type TrainedState = [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
 
 function copyState(encoder: GPUCommandEncoder, from: TrainedState, to: TrainedState): void {
   from.forEach((buffer, k) => encoder.copyBufferToBuffer(buffer, 0, to[k]!, 0, buffer.size));
-}
-
-/**
- * Live progress without stalling the queue: at about `updates` steps of each epoch the
- * running loss sums are copied into one of a ring of mappable buffers (made once per fit),
- * and the callback runs when that copy's mapping resolves.
- */
-function progressReporter(gpu: GpuContext, owner: BufferOwner, onProgress: (p: TrainProgress) => void, updates: number, epochs: number, batchRows: number, rows: number) {
-  const count = Math.max(1, Math.min(64, Math.floor(updates)));
-  const staging = Array.from({ length: count }, (_, i) => owner.create(`progress ${i}`, 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
-  return {
-    staging,
-    /** The staging slot to fill after step `i`, or undefined when no update falls there. */
-    due(i: number, steps: number): number | undefined {
-      const every = Math.max(1, Math.ceil(steps / count));
-      if ((i + 1) % every !== 0 && i !== steps - 1) return undefined;
-      return Math.min(count - 1, Math.floor(i / every));
-    },
-    async report(slot: number, at: { epoch: number; step: number; steps: number; started: number }): Promise<void> {
-      const buffer = staging[slot]!.buffer;
-      await gpu.mapForReading(buffer);
-      const stats = new Float32Array(buffer.getMappedRange().slice(0));
-      buffer.unmap();
-      onProgress({
-        epoch: at.epoch,
-        epochs,
-        step: at.step,
-        steps: at.steps,
-        samples: Math.min(rows, at.step * batchRows),
-        loss: stats[0]! / Math.max(1, stats[2]!),
-        seconds: (performance.now() - at.started) / 1000,
-      });
-    },
-  };
 }
 
 /** Submit inference chunks in one command buffer; `clear`: zero the loss sums first (default), else add to them. */
