@@ -12,6 +12,8 @@ export class CallGate {
   private busy: string | null = null;
   /** True while fit's onEpoch runs: reads may then run inside the fit. */
   private lent = false;
+  /** Reads started while lent, which the lend waits for (an onEpoch may start one and not await it). */
+  private readonly lentWork = new Set<Promise<unknown>>();
   /** Reads in flight (selections, parameters read back) by name, which may overlap each other. */
   private readonly reads = new Map<string, number>();
   private destroyRequested = false;
@@ -76,14 +78,16 @@ export class CallGate {
     this.assertUsable();
     if (this.busy && !this.lent) throw new ConfigError(`cannot ${what} while ${this.busy} is running on this network`);
     this.reads.set(what, (this.reads.get(what) ?? 0) + 1);
-    try {
-      return await body();
-    } finally {
-      const left = this.reads.get(what)! - 1;
-      if (left > 0) this.reads.set(what, left);
-      else this.reads.delete(what);
-      this.releaseIfIdle();
-    }
+    return this.whileLent(async () => {
+      try {
+        return await body();
+      } finally {
+        const left = this.reads.get(what)! - 1;
+        if (left > 0) this.reads.set(what, left);
+        else this.reads.delete(what);
+        this.releaseIfIdle();
+      }
+    });
   }
 
   /** Like {@link exclusive}, but also allowed from inside fit's `onEpoch` (reads only, one at a time). */
@@ -91,20 +95,33 @@ export class CallGate {
     if (!this.lent) return this.exclusive(what, body);
     this.assertUsable();
     this.lent = false;
-    try {
-      return await body();
-    } finally {
-      this.lent = true;
-    }
+    return this.whileLent(async () => {
+      try {
+        return await body();
+      } finally {
+        this.lent = true;
+      }
+    });
   }
 
-  /** Run `body` (fit's onEpoch) with the network lent to it for {@link reading}. */
+  /** Run `body` (fit's onEpoch) with the network lent to it; the reads it started end before the lend does. */
   async lend(body: () => unknown): Promise<void> {
     this.lent = true;
     try {
       await body();
     } finally {
+      while (this.lentWork.size > 0) await Promise.allSettled([...this.lentWork]);
       this.lent = false;
     }
+  }
+
+  /** `work()`, counted as lent work where a call holds the network (so its lend waits for it). */
+  private whileLent<T>(work: () => Promise<T>): Promise<T> {
+    const run = work();
+    if (!this.busy) return run;
+    this.lentWork.add(run);
+    const done = () => void this.lentWork.delete(run);
+    run.then(done, done);
+    return run;
   }
 }

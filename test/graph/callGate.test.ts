@@ -45,6 +45,32 @@ describe('CallGate: who may use a network now', () => {
     await held;
   });
 
+  it('ends a lend only when the reads its onEpoch started have ended, awaited or not', async () => {
+    const { gate: g } = gate();
+    let release!: () => void;
+    const held = g.exclusive('fit', () => new Promise<void>((r) => (release = r)));
+    const events: string[] = [];
+    let finishRead!: () => void;
+    let finishEvaluate!: () => void;
+    const lend = g
+      .lend(() => {
+        // Started, not awaited: the fit must not go on (and grow) while they run.
+        void g.read('getParameters', () => new Promise<void>((r) => (finishRead = r))).then(() => events.push('read'));
+        void g.reading('evaluate', () => new Promise<void>((r) => (finishEvaluate = r))).then(() => events.push('evaluate'));
+      })
+      .then(() => events.push('lend'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual([]);
+    finishRead();
+    finishEvaluate();
+    await lend;
+    expect(events).toEqual(['read', 'evaluate', 'lend']);
+    // Lent no more: the evaluate's end did not lend the network again.
+    await expect(g.reading('predict', async () => 1)).rejects.toThrow('cannot predict while fit is running on this network');
+    release();
+    await held;
+  });
+
   it('defers destroy() until the call holding the network stops; every call after it is a DestroyedError', async () => {
     const { gate: g, state } = gate();
     let release!: () => void;
