@@ -350,11 +350,12 @@ export class Network implements Trainable {
    */
   async splitEdges(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions = {}, probe?: Dataset): Promise<SplitReport> {
     objectArg('splitEdges: options', options);
-    for (const key of ['fullyConnected', 'resetOptimizer', 'sameExpansion'] as const) booleanArg(`splitEdges: options.${key}`, options[key]);
     return this.gate.exclusive('splitEdges', () => this.split(target, edges, options, probe));
   }
 
   private async split(target: number, edges: readonly EdgeRef[], options: SplitEdgesOptions, probe?: Dataset): Promise<SplitReport> {
+    // Here, not at the public call, so a policy's splits inside fit are checked too.
+    for (const key of ['fullyConnected', 'resetOptimizer', 'sameExpansion'] as const) booleanArg(`splitEdges: options.${key}`, options[key]);
     if (!this.expandableLevels.has(target)) {
       throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
     }
@@ -404,11 +405,11 @@ export class Network implements Trainable {
   /** Remove `edges`; all other weights and optimizer state are kept. */
   async pruneEdges(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean } = {}): Promise<PruneReport> {
     objectArg('pruneEdges: options', options);
-    booleanArg('pruneEdges: options.resetOptimizer', options.resetOptimizer);
     return this.gate.exclusive('pruneEdges', () => this.prune(edges, options));
   }
 
   private async prune(edges: readonly EdgeRef[], options: { resetOptimizer?: boolean }): Promise<PruneReport> {
+    booleanArg('pruneEdges: options.resetOptimizer', options.resetOptimizer);
     const before = this.current.parameterCount;
     const old = this.current;
     const step = planPrune(old, edges);

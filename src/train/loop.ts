@@ -16,7 +16,7 @@ import type { EpochReport, FitOptions, LossName } from './options.js';
 import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
-import { checkSharedSplits, referencePolicy, resolveExpansion } from './expansion.js';
+import { checkSharedSplits, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
@@ -215,10 +215,12 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const validation = options.validation;
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
   const expansion = options.expansion === undefined ? undefined : objectArg('fit: expansion', options.expansion);
-  const policy = expansion === undefined ? null : 'afterEpoch' in expansion ? expansion : referencePolicy(expansion);
-  if (expansion !== undefined && !('afterEpoch' in expansion)) {
+  // The reference policy's options (anything but a policy of one's own).
+  const reference = expansion !== undefined && !('afterEpoch' in expansion) ? expansion : null;
+  const policy = reference ? referencePolicy(reference) : ((expansion as ExpansionPolicy | undefined) ?? null);
+  if (reference) {
     const growth = net.growthControl();
-    checkSharedSplits(growth.structure(), growth.expandable(), resolveExpansion(expansion), train);
+    checkSharedSplits(growth.structure(), growth.expandable(), resolveExpansion(reference), train);
   }
   const statistics = Boolean(options.edgeStatistics || policy);
   // The network's epochs before this call, for a policy picking up a resumed run's state.
