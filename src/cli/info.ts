@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
-import { checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
+import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
 import { SENN_VERSION } from './version.js';
 
 export const INFO_HELP = `Usage: senn info MODEL.senn [options]
@@ -12,6 +12,8 @@ the run that wrote it. Reads only the file's header.
 
 Options:
   --json FILE        also write the description (and the whole history) as JSON
+  --software, --bounds-checks
+                     taken as the other commands take them, and unused: info needs no GPU
   -h, --help         show this help
 `;
 
@@ -62,7 +64,8 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
 export async function infoCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args: argv,
-    options: { json: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    // The adapter flags are taken so a command line written for train or eval works here too.
+    options: { json: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false }, ...ADAPTER_OPTIONS },
     allowPositionals: true,
     strict: true,
   });

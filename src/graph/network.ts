@@ -511,14 +511,9 @@ export class Network implements Trainable {
       // epochs the network is at rest: the callback may read it (predict, evaluate, save).
       const onEpoch = options.onEpoch;
       const offset = this.history.length;
-      const reports = await fit(this, train, {
-        ...options,
-        onEpoch: async (report: EpochReport) => {
-          this.history.push({ ...report, epoch: report.epoch + offset });
-          if (onEpoch) await this.gate.lend(() => onEpoch(report));
-        },
-      });
-      return reports;
+      const keep = (report: EpochReport) => void this.history.push({ ...report, epoch: report.epoch + offset });
+      const lent = onEpoch && (async (report: EpochReport) => this.gate.lend(() => onEpoch(report)));
+      return fit(this, train, { ...options, ...(lent ? { onEpoch: lent } : {}) }, keep);
     });
   }
 

@@ -354,3 +354,20 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
     },
   };
 }
+
+/** `control`, adding the edges its splits split and its prunes removed to `made`. */
+export function countingGrowth(control: GrowthControl, made: { expanded: number; pruned: number }): GrowthControl {
+  return {
+    ...control,
+    splitEdges: async (target, edges, options) => {
+      const split = await control.splitEdges(target, edges, options);
+      made.expanded += split.edgesSplit;
+      return split;
+    },
+    pruneEdges: async (edges, options) => {
+      const pruned = await control.pruneEdges(edges, options);
+      made.pruned += pruned.edgesRemoved;
+      return pruned;
+    },
+  };
+}

@@ -16,7 +16,7 @@ import type { EpochReport, FitOptions, LossName } from './options.js';
 import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
-import { checkSharedSplits, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
+import { checkSharedSplits, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
@@ -208,8 +208,13 @@ async function recordValidation(net: Trainable, rec: Recorder, data: GpuDataset,
   return settleAll(parts.map(async (part) => ({ ...part, steps: await recorded.get(part.rows)! })));
 }
 
-/** Train `net` on `train`; see {@link FitOptions}. Returns one report per epoch. */
-export async function fit(net: Trainable, train: Dataset, options: FitOptions = {}): Promise<EpochReport[]> {
+/**
+ * Train `net` on `train`; see {@link FitOptions}. Returns one report per epoch. `keep` is
+ * given each epoch that stays in the network, before `onEpoch`: every epoch that ends, and one
+ * whose policy grew the network and then failed (its growth cannot be undone, so the epoch is
+ * kept with it, counted as far as the policy got).
+ */
+export async function fit(net: Trainable, train: Dataset, options: FitOptions = {}, keep?: (report: EpochReport) => void): Promise<EpochReport[]> {
   const o = resolveFitOptions(options);
   checkDataFor(train, 'training data', net.inputs, net.outputs, o.loss);
   const validation = options.validation;
@@ -383,13 +388,15 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       reports.push(report);
       if (policy) {
         let growth: { expanded: number; pruned: number };
+        // What the policy's splits and prunes did, for an epoch whose policy fails after growing.
+        const made = { expanded: 0, pruned: 0 };
         try {
           growth = await policy.afterEpoch({
             epoch,
             epochs: o.epochs,
             history: reports,
             earlier,
-            network: net.growthControl(),
+            network: countingGrowth(net.growthControl(), made),
             train,
             ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
             currentLoss: async () => {
@@ -400,8 +407,13 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         } catch (error) {
           // A policy that fails (a custom one's bug) without having grown the network leaves it
           // as it was when the epoch started, as a divergence does: the epoch is in neither its
-          // weights nor its history. One that grew it first keeps the epoch and the growth.
+          // weights nor its history. One that grew it first keeps the epoch and the growth, and
+          // the epoch joins the history with what the growth did, so the two agree.
           if (net.structure === p.structure) await restore();
+          else {
+            Object.assign(report, made, { params: net.parameterCount, architecture: net.structure.sizes, seconds: (performance.now() - started) / 1000 });
+            keep?.(report);
+          }
           throw error;
         }
         report.expanded = growth.expanded;
@@ -420,6 +432,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         stoppedEarly = true;
       }
       report.seconds = (performance.now() - started) / 1000;
+      keep?.(report);
       await options.onEpoch?.(report);
     }
     await gpu.settle();

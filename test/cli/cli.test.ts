@@ -230,7 +230,8 @@ describe('senn command line', () => {
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);
-    const info = await senn('info', path('info.senn'), '--json', path('info.json'));
+    // The adapter flags every command takes are taken here too (info needs no GPU).
+    const info = await senn('info', path('info.senn'), '--json', path('info.json'), '--software', '--bounds-checks');
     expect(info.code, info.err).toBe(0);
     expect(info.out).toContain(`${path('info.senn')}: senn checkpoint (format 3), 42 parameters`);
     expect(info.out).toMatch(/architecture {2}2-8-2\n/);

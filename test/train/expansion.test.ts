@@ -320,9 +320,17 @@ describe('fit with expansion', () => {
     await expect(net.fit(train, { epochs: 3, batchSize: 50, expansion: failing(false), onEpoch: epoch1 })).rejects.toThrow('a bug in the policy');
     // Epoch 2 trained, then its policy failed: undone, so weights and history agree.
     expect([net.history.length, await net.getParameters()]).toEqual([1, afterFirst]);
-    // A policy that grew the network first keeps that growth (it cannot be undone on the GPU).
+    // A policy that grew the network first keeps that growth (it cannot be undone on the GPU),
+    // and the epoch joins the history with it.
+    const before = net.parameterCount;
     await expect(net.fit(train, { epochs: 3, batchSize: 50, expansion: failing(true) })).rejects.toThrow('a bug in the policy');
     expect(net.structure.levels).toHaveLength(4);
+    expect(net.history.map((r) => [r.epoch, r.expanded, r.pruned, r.params])).toEqual([
+      [1, 0, 0, before],
+      [2, 0, 0, before],
+      [3, 2, 0, net.parameterCount],
+    ]);
+    expect(net.history[2]!.architecture).toEqual(net.structure.sizes);
     expect(await net.fit(train, { epochs: 1, batchSize: 50 })).toHaveLength(1);
     net.destroy();
   });
