@@ -7,7 +7,7 @@ import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
 import { type RunSettings, Session } from './session.js';
-import { drawStructure } from './structureView.js';
+import { drawStructure, drawsEdges } from './structureView.js';
 
 /** What the page exposes for its end-to-end test (and for curious users in the console). */
 interface DemoState {
@@ -234,10 +234,16 @@ function chartEpoch(r: EpochReport, regression: boolean): void {
   charts.params.push(r.epoch, [r.params]);
 }
 
+/** The structure view of `net` (at rest, or lent to onEpoch), edge by edge where it is small enough. */
+async function showStructure(net: Network): Promise<void> {
+  const params = drawsEdges(net.structure) ? await net.getParameters() : undefined;
+  drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels, params);
+}
+
 async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: () => boolean): Promise<void> {
   const regression = data.task === 'regression';
   chartEpoch(r, regression);
-  drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
+  await showStructure(net);
   if (data.plane) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
   // A reset while the boundary was drawn: the status line is the new run's.
   if (!current()) return;
@@ -372,7 +378,7 @@ async function openNetwork(file: File): Promise<void> {
       if (h.expanded) addEvent('expand', epoch, `split ${h.expanded} edges (from the file's history)`, before, h.params);
       if (h.pruned) addEvent('prune', epoch, `pruned ${h.pruned} edges (from the file's history)`, before, h.params);
     });
-    drawStructure($<HTMLCanvasElement>('structure'), $('structureText'), net.structure, newestLevels);
+    await showStructure(net);
     if (dataset === 'spirals' || dataset === 'regression') {
       // Generated in the page, the 2-D data are at hand: the boundary shows at once.
       const data = await loadDemoData(dataset, Number(input('rows').value), 0);

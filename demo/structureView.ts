@@ -1,11 +1,29 @@
-// The network's graph drawn as columns of neurons (levels in evaluation order) joined by
-// their connection blocks; a block's stroke gets fainter as it gets sparser. A pooling
-// level's windows are a dashed grey band labelled "max" or "mean".
-import type { Structure } from '../src/index.js';
+// The network's graph drawn as columns of neurons (levels in evaluation order). A small network
+// (every level at most EDGE_VIEW_NEURONS neurons, at most MAX_EDGES edges, no pooling) is drawn edge by
+// edge, each a curve from its source neuron to its destination coloured by its weight's sign and
+// as strong as its magnitude, so a split's ε edges show as faint threads until training grows
+// them or a prune takes them. A larger one is drawn block by block: each connection block a band
+// whose stroke gets fainter as it gets sparser, and a pooling level's windows a dashed grey band
+// labelled "max" or "mean".
+import { type Structure, storageIndex } from '../src/index.js';
 
+/** Dots a level of the block view shows at most (a larger level: that many, smaller). */
 const MAX_DOTS = 24;
+/** The edge view's limits: a dot for every neuron, a curve for every edge. */
+const EDGE_VIEW_NEURONS = 64;
+const MAX_EDGES = 2000;
 
-export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, structure: Structure, newest: Set<number>): void {
+/** Whether `structure` is drawn edge by edge (see the file's header): then its parameters are worth reading for the view. */
+export function drawsEdges(structure: Structure): boolean {
+  return structure.edgeCount <= MAX_EDGES && structure.levels.every((l) => l.size <= EDGE_VIEW_NEURONS && !l.pool);
+}
+
+/**
+ * Draw `structure` on `canvas` and describe it in `caption`; `newest` are the levels grown in
+ * this run. `params` (the network's flat parameters) draws a small network edge by edge (see
+ * {@link drawsEdges}); without them every network is drawn block by block.
+ */
+export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, structure: Structure, newest: Set<number>, params?: Float32Array): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
@@ -14,8 +32,12 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
   const x = (i: number) => 40 + (i * (width - 80)) / Math.max(1, levels.length - 1);
   const top = 20;
   const bottom = height - 36;
-  const dotsOf = (size: number) => Math.min(size, MAX_DOTS);
+  const edgeView = params !== undefined && drawsEdges(structure);
+  const dotsOf = (size: number) => (edgeView ? size : Math.min(size, MAX_DOTS));
   const y = (dot: number, dots: number) => (dots === 1 ? (top + bottom) / 2 : top + (dot * (bottom - top)) / (dots - 1));
+
+  canvas.dataset.view = edgeView ? 'edges' : 'blocks';
+  if (edgeView) drawEdges(ctx, structure, params, (level, neuron) => [x(column.get(level)!), y(neuron, dotsOf(structure.level(level).size))], canvas);
 
   // Arcs first, then the levels, then the arcs' density labels, densest first, each only where
   // it does not cover one already written: a grown network has more blocks than its canvas has
@@ -41,7 +63,7 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
     const labelY = to - from === 1 ? mid + 14 : peak + (mid - peak) / 4 - 3;
     labels.push({ text, at: [(x0 + x1) / 2, labelY], density });
   };
-  for (const b of structure.blocks) {
+  for (const b of edgeView ? [] : structure.blocks) {
     const density = b.topology.srcOf.length / (structure.level(b.src).size * structure.level(b.dst).size);
     arc(b.src, b.dst, density, `${(100 * density).toFixed(density < 0.1 ? 1 : 0)}%`, false);
   }
@@ -85,5 +107,37 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
 
   caption.dataset.levels = String(levels.length);
   caption.dataset.edges = String(structure.edgeCount);
-  caption.textContent = `${levels.length} levels (${structure.sizes.join(' → ')}), ${structure.edgeCount.toLocaleString('en-US')} edges, ${structure.parameterCount.toLocaleString('en-US')} parameters`;
+  const legend = edgeView ? '; edges blue where the weight is positive, orange where negative, stronger the larger' : '';
+  caption.textContent = `${levels.length} levels (${structure.sizes.join(' → ')}), ${structure.edgeCount.toLocaleString('en-US')} edges, ${structure.parameterCount.toLocaleString('en-US')} parameters${legend}`;
+}
+
+/**
+ * Every edge of `structure` as a curve from its source neuron to its destination (`at` gives a
+ * neuron's position), weakest first so the strong ones lie on top; the counts by sign go into
+ * the canvas's dataset (`edgesDrawn`, `positive`, `negative`) for the tests.
+ */
+function drawEdges(ctx: CanvasRenderingContext2D, structure: Structure, params: Float32Array, at: (level: number, neuron: number) => [number, number], canvas: HTMLCanvasElement): void {
+  const edges: { from: [number, number]; to: [number, number]; w: number }[] = [];
+  for (const b of structure.blocks) {
+    const t = b.topology;
+    for (let e = 0; e < t.srcOf.length; e++) {
+      edges.push({ from: at(b.src, t.srcOf[e]!), to: at(b.dst, t.dstOf[e]!), w: params[b.weightOffset + storageIndex(b, e)]! });
+    }
+  }
+  const largest = edges.reduce((m, e) => Math.max(m, Math.abs(e.w)), 0) || 1;
+  edges.sort((a, b) => Math.abs(a.w) - Math.abs(b.w));
+  for (const { from, to, w } of edges) {
+    const strength = Math.abs(w) / largest;
+    ctx.strokeStyle = w >= 0 ? `rgba(47, 111, 222, ${0.06 + 0.74 * strength})` : `rgba(214, 104, 38, ${0.06 + 0.74 * strength})`;
+    ctx.lineWidth = 0.5 + 2.5 * strength;
+    // Level to level with horizontal ends, so a skip over levels passes between their neurons' rows.
+    const bend = (to[0] - from[0]) / 2;
+    ctx.beginPath();
+    ctx.moveTo(from[0], from[1]);
+    ctx.bezierCurveTo(from[0] + bend, from[1], to[0] - bend, to[1], to[0], to[1]);
+    ctx.stroke();
+  }
+  canvas.dataset.edgesDrawn = String(edges.length);
+  canvas.dataset.positive = String(edges.filter((e) => e.w > 0).length);
+  canvas.dataset.negative = String(edges.filter((e) => e.w < 0).length);
 }

@@ -170,10 +170,13 @@ describe('the demo page in headless Chromium', () => {
       return n;
     });
     expect(inked).toBeGreaterThan(500);
-    // Density labels are written only where they fit: some, at most one a block.
+    // A network this small is drawn edge by edge, every edge once, by its weight's sign.
     const drawn = await page.$eval('#structure', (el) => ({ ...(el as HTMLElement).dataset }));
-    expect(Number(drawn.labels)).toBeGreaterThan(0);
-    expect(Number(drawn.labels)).toBeLessThanOrEqual(Number(drawn.blocks));
+    const edges = await page.$eval('#structureText', (el) => Number((el as HTMLElement).dataset.edges));
+    expect([drawn.view, Number(drawn.edgesDrawn)]).toEqual(['edges', edges]);
+    expect(Number(drawn.positive)).toBeGreaterThan(0);
+    expect(Number(drawn.negative)).toBeGreaterThan(0);
+    expect(Number(drawn.positive) + Number(drawn.negative)).toBeLessThanOrEqual(edges);
     await page.screenshot({ path: `${OUT}/spirals-grown.png`, fullPage: true });
     console.info(`demo: ${s.adapter}; expansion at epoch ${expansion.epoch}: ${expansion.parametersBefore} → ${expansion.parametersAfter} parameters; final val accuracy ${(100 * s.epochs.at(-1)!.valAccuracy).toFixed(1)}%; screenshot ${OUT}/spirals-grown.png`);
     expect(errors).toEqual([]);
@@ -247,6 +250,11 @@ describe('the demo page in headless Chromium', () => {
     expect([await shown(page, '#firstLayerLabel'), await shown(page, '#csvSettings')]).toEqual([true, false]);
     await trainFirstLayer(page, 'local', '784-576-10', 27_082);
     expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/3 levels \(784 → 576 → 10\), 26,496 edges/);
+    // Too large for edges: drawn block by block, density labels only where they fit (some, at most one a block).
+    const drawn = await page.$eval('#structure', (el) => ({ ...(el as HTMLElement).dataset }));
+    expect(drawn.view).toBe('blocks');
+    expect(Number(drawn.labels)).toBeGreaterThan(0);
+    expect(Number(drawn.labels)).toBeLessThanOrEqual(Number(drawn.blocks));
     await page.screenshot({ path: `${OUT}/mnist-local.png`, fullPage: true });
     // Back to a complete layer: the architecture is the preset's and may be typed again.
     await page.select('#firstLayer', 'complete');
