@@ -227,6 +227,30 @@ describe('senn command line', () => {
     expect(exitCodeOf(error)).toBe(1);
   });
 
+  it('--train-rows trains on a seeded subset of the training set (the test split whole), kept by --resume', async () => {
+    const small = await senn('train', '--dataset', 'xor', '--train-rows', '500', '--epochs', '1', '--save', path('rows.senn'), '--json', path('rows.json'));
+    expect(small.code, small.err).toBe(0);
+    expect(small.out).toContain('xor train 400 / validation 100 / test 1000');
+    const again = await senn('train', '--dataset', 'xor', '--train-rows', '500', '--epochs', '1', '--json', path('rows2.json'));
+    const [first, second] = ['rows.json', 'rows2.json'].map((f) => JSON.parse(readFileSync(path(f), 'utf8')));
+    expect([again.code, first.args.trainRows, second.test]).toEqual([0, 500, first.test]);
+    const other = await senn('train', '--dataset', 'xor', '--train-rows', '500', '--seed', '1', '--epochs', '1', '--json', path('rows3.json'));
+    expect(other.code, other.err).toBe(0);
+    expect(JSON.parse(readFileSync(path('rows3.json'), 'utf8')).epochs[0].trainLoss).not.toBe(first.epochs[0].trainLoss);
+    // The checkpoint's run keeps the subset; a new --train-rows replaces it.
+    expect((await senn('train', '--resume', path('rows.senn'), '--epochs', '1')).out).toContain('xor train 400 / validation 100');
+    expect((await senn('train', '--resume', path('rows.senn'), '--train-rows', '1000', '--epochs', '1')).out).toContain('xor train 800 / validation 200');
+    for (const [value, message] of [
+      ['1', '--train-rows must be a whole number of at least 2, got 1'],
+      ['2.5', '--train-rows must be a whole number of at least 2, got 2.5'],
+      ['5000', '--train-rows 5000: the training set has 4,000 rows'],
+      ['2', '--val-fraction 0.2 of 2 training rows leaves 2 to train on and 0 to validate with; each needs one at least'],
+    ]) {
+      const refused = await senn('train', '--dataset', 'xor', '--train-rows', value!, '--epochs', '1');
+      expect([refused.code, refused.err, refused.out]).toEqual([2, `senn: ConfigError: ${message}\n`, expect.not.stringContaining('epoch ')]);
+    }
+  }, 60_000);
+
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);

@@ -67,6 +67,7 @@ const VALUES: Record<string, readonly string[]> = {
   'warmup-epochs': ['1', '0', '-1', 'x'],
   seed: ['0', '1', '-1', 'x', '1.5', '9007199254740993'],
   'val-fraction': [...NUMBERS, '0.99'],
+  'train-rows': ['2', '3', '50', '1', '0', '1.5', '99999', 'x'],
   save: [p('out.senn'), p('missing/out.senn'), p('adir'), ''],
   'save-every': ['1', '0', 'x'],
   resume: [p('xor.senn'), p('reg.senn'), p('csv.senn'), p('junk.senn'), p('missing.senn'), p('adir')],
@@ -99,7 +100,7 @@ const VALUES: Record<string, readonly string[]> = {
 };
 const GOOD: Record<string, readonly string[]> = {
   epochs: ['1', '2', '3'], batch: ['16', '64'], lr: ['0.01'], 'weight-decay': ['0.01'], momentum: ['0.9'], 'lr-gamma': ['0.5'],
-  'min-lr': ['0.0001'], 'val-fraction': ['0.2'], 'lr-step-epochs': ['1'], 'warmup-epochs': ['1'], 'choose-threshold': ['0.3'],
+  'min-lr': ['0.0001'], 'val-fraction': ['0.2'], 'train-rows': ['200'], 'lr-step-epochs': ['1'], 'warmup-epochs': ['1'], 'choose-threshold': ['0.3'],
   'max-to-replace': ['5'], 'loss-change-threshold': ['1'], window: ['1'], 'min-epochs-between': ['1'], 'delete-after': ['1'],
   'delete-threshold': ['0.1'], 'knot-spacing': ['0.5'], 'save-every': ['1'], 'early-stop': ['2'], 'max-upload-mb': ['1'], seed: ['3'],
 };
