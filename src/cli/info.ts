@@ -52,9 +52,9 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const data = s.run?.data as { dataset?: unknown; task?: unknown } | undefined;
   if (data && typeof data.dataset === 'string') {
     const args = (s.run?.args ?? {}) as Record<string, unknown>;
-    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'seed']
+    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'seed', 'trainRows']
       .filter((k) => args[k] !== undefined)
-      .map((k) => `${k} ${String(args[k])}`);
+      .map((k) => (k === 'trainRows' ? `${String(args[k])} training rows` : `${k} ${String(args[k])}`));
     lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${args.expansion ? ', with expansion' : ''}`);
   }
   return lines;

@@ -237,6 +237,7 @@ describe('senn command line', () => {
     const other = await senn('train', '--dataset', 'xor', '--train-rows', '500', '--seed', '1', '--epochs', '1', '--json', path('rows3.json'));
     expect(other.code, other.err).toBe(0);
     expect(JSON.parse(readFileSync(path('rows3.json'), 'utf8')).epochs[0].trainLoss).not.toBe(first.epochs[0].trainLoss);
+    expect((await senn('info', path('rows.senn'))).out).toContain('run           senn train on xor (classification): epochs 1, batch 256, lr 0.001, optimizer adam, seed 0, 500 training rows');
     // The checkpoint's run keeps the subset; a new --train-rows replaces it.
     expect((await senn('train', '--resume', path('rows.senn'), '--epochs', '1')).out).toContain('xor train 400 / validation 100');
     expect((await senn('train', '--resume', path('rows.senn'), '--train-rows', '1000', '--epochs', '1')).out).toContain('xor train 800 / validation 200');
