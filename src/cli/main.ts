@@ -4,7 +4,8 @@ import { EVAL_HELP, evalCommand } from './eval.js';
 import { INFO_HELP, infoCommand } from './info.js';
 import { EXIT } from './options.js';
 import { PREDICT_HELP, predictCommand } from './predict.js';
-import { TRAIN_HELP, trainCommand } from './train.js';
+import { trainCommand } from './train.js';
+import { TRAIN_HELP } from './trainHelp.js';
 import { SENN_VERSION } from './version.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {

@@ -20,8 +20,6 @@ import type { EpochReport } from '../train/options.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { SENN_VERSION } from './version.js';
 
-export { TRAIN_HELP };
-
 const OPTIONS = {
   dataset: { type: 'string' },
   'data-dir': { type: 'string' },

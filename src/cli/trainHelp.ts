@@ -1,4 +1,4 @@
-// The text of \`senn train --help\` (the options themselves are parsed in train.ts).
+// The text of `senn train --help` (the options themselves are parsed in train.ts).
 import { DATASET_HELP } from './datasets.js';
 import { ADAPTER_HELP, delimiterHelp } from './options.js';
 
