@@ -19,6 +19,16 @@ Options:
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** "2 expansions (367 edges split), 2 prunings (24,576 edges removed)": the growth over `epochs`. */
+export function growthWords(epochs: readonly { expanded: number; pruned: number }[]): string {
+  const expansions = epochs.filter((e) => e.expanded > 0);
+  const prunings = epochs.filter((e) => e.pruned > 0);
+  return (
+    `${expansions.length} expansions (${count(expansions.reduce((n, e) => n + e.expanded, 0))} edges split), ` +
+    `${prunings.length} prunings (${count(prunings.reduce((n, e) => n + e.pruned, 0))} edges removed)`
+  );
+}
+
 /** The lines `senn info` prints for `s` (read from `file`). */
 export function describeLines(file: string, s: CheckpointSummary): string[] {
   const position = new Map(s.levels.map((l, i) => [l.id, i]));
@@ -37,15 +47,10 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const h = s.history;
   if (h.length > 0) {
     const last = h[h.length - 1]!;
-    const expansions = h.filter((e) => e.expanded > 0);
-    const prunings = h.filter((e) => e.pruned > 0);
     const quality = Number.isNaN(last.valAccuracy) ? '' : `, val accuracy ${(100 * last.valAccuracy).toFixed(2)}%`;
     const seconds = h.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0);
     lines.push(`trained       ${h.length} epochs in ${seconds.toFixed(1)} s; the last: train loss ${last.trainLoss.toFixed(4)}, val loss ${last.valLoss.toFixed(4)}${quality}`);
-    lines.push(
-      `growth        ${expansions.length} expansions (${count(expansions.reduce((n, e) => n + e.expanded, 0))} edges split), ` +
-        `${prunings.length} prunings (${count(prunings.reduce((n, e) => n + e.pruned, 0))} edges removed)`,
-    );
+    lines.push(`growth        ${growthWords(h)}`);
   } else {
     lines.push('trained       no epochs recorded');
   }

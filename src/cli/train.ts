@@ -17,6 +17,7 @@ import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
 import type { Runtime } from '../runtime.js';
 import type { EpochReport } from '../train/options.js';
+import { growthWords } from './info.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { SENN_VERSION } from './version.js';
 
@@ -333,6 +334,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const periodic = saveEvery ? { every: saveEvery, save: saveWhileTraining } : null;
     // Aborted by Ctrl-C (the reason 'interrupt').
     const stop = new AbortController();
+    const startSizes = net.structure.sizes;
     const result = await whileInterruptible(stop, () =>
       inExpansionFlagWords(() => runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes })),
     );
@@ -356,6 +358,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const seconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
     const quality = regression ? `rmse ${Math.sqrt(test.loss).toFixed(4)}` : `accuracy ${(100 * test.accuracy).toFixed(2)}%`;
     console.log(`test: loss ${test.loss.toFixed(4)}  ${quality}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
+    if (args.expansion) console.log(`senn: grew ${startSizes.join('-')} → ${net.structure.sizes.join('-')}: ${growthWords(result.epochs)}`);
     if (v.save) {
       await save(net);
       console.log(`senn: saved ${v.save}`);

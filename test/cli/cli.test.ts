@@ -323,6 +323,9 @@ describe('senn command line', () => {
     const epochs = [...new Set(splits.map((g) => g.epoch))];
     expect(epochs.length).toBeGreaterThan(0);
     for (const epoch of epochs) expect(splits.filter((g) => g.epoch === epoch).map((g) => g.target)).toEqual([1, 2]);
+    // The run ends by saying how the network grew, in the words of senn info.
+    const split = json.epochs.reduce((n: number, e: { expanded: number }) => n + e.expanded, 0);
+    expect(run.out).toContain(`senn: grew 2-8-2 → ${json.architecture.join('-')}: ${epochs.length} expansions (${split} edges split), `);
   }, 60_000);
 
   it('--local starts with a locally connected first layer over an image; its size follows, and the checkpoint keeps it', async () => {
