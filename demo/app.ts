@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Network, type RunInfo, type Runtime, DivergenceError, SennError } from '../src/index.js';
+import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
@@ -29,6 +29,29 @@ const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: 
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
+/** The words of the label around field `id` ("Batch size"), for messages about it. */
+const label = (id: string) => input(id).closest('label')?.firstChild?.textContent?.trim() || id;
+
+/** The fields behind the fit options a ConfigError may name (the run's options are read from them). */
+const FIELD_OF_OPTION: Record<string, string> = {
+  epochs: 'epochs',
+  batchSize: 'batch',
+  'optimizer.lr': 'lr',
+  'expansion.chooseThreshold': 'chooseThreshold',
+  'expansion.maxToReplace': 'maxToReplace',
+  'expansion.lossChangeThreshold': 'lossChangeThreshold',
+  'expansion.window': 'window',
+  'expansion.minEpochsBetween': 'minEpochsBetween',
+  'expansion.deleteAfter': 'deleteAfter',
+  'expansion.deleteThreshold': 'deleteThreshold',
+  'expansion.neuronsPerEdge': 'neuronsPerEdge',
+};
+
+/** A message that names a fit option ("batchSize must be …") told by the field's label ("Batch size must be …"). */
+function inFieldWords(message: string): string {
+  const option = Object.keys(FIELD_OF_OPTION).find((o) => message.startsWith(`${o} `));
+  return option ? `${label(FIELD_OF_OPTION[option]!)}${message.slice(option.length)}` : message;
+}
 const buttons = {
   start: $<HTMLButtonElement>('start'),
   pause: $<HTMLButtonElement>('pause'),
@@ -179,13 +202,28 @@ function scheduleSetting(choice: string): RunSettings['schedule'] {
   return null;
 }
 
+/**
+ * The training rows asked for: a whole number from the field's least (100; 4 for a CSV file, whose
+ * rows are what it has) to what a generated set can hold (a fifth more are drawn for validation).
+ */
+function trainingRows(name: DemoDataset): number {
+  const least = name === 'csv' ? 4 : 100;
+  const most = Math.floor(MAX_GENERATED_ROWS / 1.25);
+  const text = input('rows').value;
+  const rows = Number(text);
+  if (text.trim() === '' || !Number.isInteger(rows) || rows < least || rows > most) {
+    throw new Error(`${label('rows')} must be a whole number from ${least} to ${most.toLocaleString('en-US')}`);
+  }
+  return rows;
+}
+
 /** Read and check the settings; throws with a message naming the bad field. */
 function settings(data: DemoData): RunSettings {
   const num = (id: string) => {
     const text = input(id).value;
     const v = Number(text);
     // Number('') is 0: an emptied field is not a zero.
-    if (text.trim() === '' || !Number.isFinite(v)) throw new Error(`${id} must be a number`);
+    if (text.trim() === '' || !Number.isFinite(v)) throw new Error(`${label(id)} must be a number`);
     return v;
   };
   const sizes = input('arch').value.split('-').map(Number);
@@ -273,7 +311,7 @@ async function start(): Promise<void> {
   let current: Session | null = null;
   try {
     const csv = csvChoice ? { choice: csvChoice, ...(openedCsv?.stats ? { stats: openedCsv.stats } : {}) } : undefined;
-    const rows = Math.max(name === 'csv' ? 4 : 100, Number(input('rows').value) || 1000);
+    const rows = trainingRows(name);
     const data = await loadDemoData(name, rows, 0, csv);
     const s = settings(data);
     described = runDescription(data, s);
@@ -304,8 +342,9 @@ async function start(): Promise<void> {
     if (carried && current?.net !== carried) opened = carried;
     lockSettings(false);
     demo.state = 'error';
-    demo.error = (error as Error).message;
-    status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
+    // fit names its options (batchSize); the page names the fields they came from.
+    demo.error = error instanceof ConfigError ? inFieldWords(error.message) : (error as Error).message;
+    status(`${error instanceof SennError ? error.name : 'Error'}: ${demo.error}`);
     buttons.start.disabled = false;
     buttons.pause.disabled = true;
     // Diverged: fit put the network back as it was before that epoch, which may still be saved.
@@ -381,7 +420,7 @@ async function openNetwork(file: File): Promise<void> {
     await showStructure(net);
     if (dataset === 'spirals' || dataset === 'regression') {
       // Generated in the page, the 2-D data are at hand: the boundary shows at once.
-      const data = await loadDemoData(dataset, Number(input('rows').value), 0);
+      const data = await loadDemoData(dataset, trainingRows(dataset), 0);
       await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
     }
     demo.state = 'opened';

@@ -35,7 +35,7 @@ export {
 } from './data/dataset.js';
 export { parseIdx, idxDataset, fetchIdx, fetchIdxDataset, type IdxArray } from './data/idx.js';
 export { featureStats, standardize, type FeatureStats } from './data/normalize.js';
-export { spirals, xor, regression2d, regressionTarget } from './data/generated.js';
+export { spirals, xor, regression2d, regressionTarget, MAX_GENERATED_ROWS } from './data/generated.js';
 export { Random } from './data/random.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
 export type { Evaluation } from './train/loop.js';

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { checkSeed, Random } from './random.js';
 
 /** The most rows a generated dataset may have (2²⁶): a stray count is an error, not a process out of memory. */
-const MAX_GENERATED_ROWS = 2 ** 26;
+export const MAX_GENERATED_ROWS = 2 ** 26;
 
 /** A generator's arguments checked (`name` prefixes the errors); returns its seeded generator. */
 function generator(name: string, a: { rows: number; seed: number }): Random {

@@ -289,7 +289,18 @@ describe('the demo page in headless Chromium', () => {
     // An emptied field is refused by its name (Number('') would have read it as 0 epochs).
     await setField(page, 'epochs', '');
     await page.click('#start');
-    expect((await runEnded(page, 30_000)).error).toBe('epochs must be a number');
+    expect((await runEnded(page, 30_000)).error).toBe('Epochs must be a number');
+    // What fit refuses is told by the field's label, not by fit's option; so are the training rows.
+    await setField(page, 'epochs', '2');
+    await setField(page, 'batch', '0');
+    await page.click('#start');
+    expect((await runEnded(page, 30_000)).error).toBe('Batch size must be a positive integer, got 0');
+    expect(await page.$eval('#status', (el) => el.textContent)).toBe('ConfigError: Batch size must be a positive integer, got 0');
+    await setField(page, 'batch', '64');
+    await setField(page, 'rows', 'many');
+    await page.click('#start');
+    expect((await runEnded(page, 30_000)).error).toBe('Training rows must be a whole number from 100 to 53,687,091');
+    await setField(page, 'rows', '2000');
     // A run that diverges: the network is as it was before that epoch, and may be saved.
     const rate = await page.$eval('#lr', (el) => (el as HTMLInputElement).value);
     await setField(page, 'epochs', '2');
