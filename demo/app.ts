@@ -52,6 +52,7 @@ function inFieldWords(message: string): string {
   const option = Object.keys(FIELD_OF_OPTION).find((o) => message.startsWith(`${o} `));
   return option ? `${label(FIELD_OF_OPTION[option]!)}${message.slice(option.length)}` : message;
 }
+
 const buttons = {
   start: $<HTMLButtonElement>('start'),
   pause: $<HTMLButtonElement>('pause'),
