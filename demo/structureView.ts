@@ -37,7 +37,7 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
   const y = (dot: number, dots: number) => (dots === 1 ? (top + bottom) / 2 : top + (dot * (bottom - top)) / (dots - 1));
 
   canvas.dataset.view = edgeView ? 'edges' : 'blocks';
-  if (edgeView) drawEdges(ctx, structure, params, (level, neuron) => [x(column.get(level)!), y(neuron, dotsOf(structure.level(level).size))], canvas);
+  if (edgeView) drawEdges(ctx, structure, params, (level, neuron) => [x(column.get(level)!), y(neuron, dotsOf(structure.level(level).size))]);
 
   // Arcs first, then the levels, then the arcs' density labels, densest first, each only where
   // it does not cover one already written: a grown network has more blocks than its canvas has
@@ -116,7 +116,7 @@ export function drawStructure(canvas: HTMLCanvasElement, caption: HTMLElement, s
  * neuron's position), weakest first so the strong ones lie on top; the counts by sign go into
  * the canvas's dataset (`edgesDrawn`, `positive`, `negative`) for the tests.
  */
-function drawEdges(ctx: CanvasRenderingContext2D, structure: Structure, params: Float32Array, at: (level: number, neuron: number) => [number, number], canvas: HTMLCanvasElement): void {
+function drawEdges(ctx: CanvasRenderingContext2D, structure: Structure, params: Float32Array, at: (level: number, neuron: number) => [number, number]): void {
   const edges: { from: [number, number]; to: [number, number]; w: number }[] = [];
   for (const b of structure.blocks) {
     const t = b.topology;
@@ -137,7 +137,8 @@ function drawEdges(ctx: CanvasRenderingContext2D, structure: Structure, params: 
     ctx.bezierCurveTo(from[0] + bend, from[1], to[0] - bend, to[1], to[0], to[1]);
     ctx.stroke();
   }
-  canvas.dataset.edgesDrawn = String(edges.length);
-  canvas.dataset.positive = String(edges.filter((e) => e.w > 0).length);
-  canvas.dataset.negative = String(edges.filter((e) => e.w < 0).length);
+  const { dataset } = ctx.canvas;
+  dataset.edgesDrawn = String(edges.length);
+  dataset.positive = String(edges.filter((e) => e.w > 0).length);
+  dataset.negative = String(edges.filter((e) => e.w < 0).length);
 }

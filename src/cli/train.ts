@@ -97,8 +97,8 @@ interface TrainArgs {
   schedule: LrSchedule | null;
   seed: number;
   valFraction: number;
-  /** Rows of the training set to use (a seeded random subset); absent: all. */
-  trainRows?: number;
+  /** Rows of the training set to use (a seeded random subset); undefined: all. */
+  trainRows: number | undefined;
   expansion: ExpansionOptions | null;
 }
 
@@ -205,6 +205,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
   const optimizer = (v.optimizer ?? previous.optimizer ?? 'adam') as OptimizerName;
   if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"`);
   const weightDecay = v['weight-decay'] === undefined ? previous.weightDecay : numberOption('weight-decay', v['weight-decay'], 0);
+  const trainRows = v['train-rows'] === undefined ? previous.trainRows : numberOption('train-rows', v['train-rows'], 0);
   return {
     dataset: v.dataset ?? previous.dataset ?? 'mnist',
     epochs: numberOption('epochs', v.epochs, 20),
@@ -216,7 +217,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     schedule: scheduleArgs(v, previous.schedule ?? null),
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
-    ...(v['train-rows'] !== undefined ? { trainRows: numberOption('train-rows', v['train-rows'], 0) } : previous.trainRows !== undefined ? { trainRows: previous.trainRows } : {}),
+    trainRows,
     expansion: expansionArgs(v, previous.expansion ?? null),
   };
 }
