@@ -479,7 +479,8 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     batchSize: args.batch,
     epochs: args.epochs,
     validation,
-    seed: args.seed + before,
+    // fit shuffles each epoch by its place in the network's history: a resumed run goes on as the uninterrupted one.
+    seed: args.seed,
     onProgress: (p) => progress.update(p),
     onEpoch: async (r) => {
       done.push(r);

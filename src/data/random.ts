@@ -32,6 +32,21 @@ export class Random {
     this.state = (checkSeed('seed', seed) ^ 0x9e3779b9) >>> 0;
   }
 
+  /**
+   * The generator's whole state, one 32-bit word: {@link Random.fromState} makes a generator
+   * that goes on from here (a checkpoint keeps a network's ε generator so).
+   */
+  get stateWord(): number {
+    return this.state;
+  }
+
+  /** A generator that continues from a {@link stateWord}. */
+  static fromState(word: number): Random {
+    const random = new Random(0);
+    random.state = word >>> 0;
+    return random;
+  }
+
   /** Uniform integer in [0, 2³²). */
   nextUint32(): number {
     this.state = (this.state + 0x9e3779b9) >>> 0;

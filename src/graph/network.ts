@@ -60,6 +60,7 @@ export class Network implements Trainable {
   private readonly gate: CallGate;
   private readonly expandableLevels: Set<number>;
   private epsilonCandidates: EdgeList = edgeList([]);
+  /** Draws the ε weights of splits; a checkpoint keeps its state, so a reloaded network draws what its original would. */
   private readonly random: Random;
   private batchesInStatistics = 0;
   /** The splits of the last expansion (new level, expanded level): what a prune scores. */
@@ -113,7 +114,9 @@ export class Network implements Trainable {
     }
     runtime.gpu.check();
     this.fuseTail = runtime.kernels.software;
-    this.random = new Random(this.seed + 0x5eed + this.history.length);
+    // Files of earlier builds lack the generator's state: reseeded from the history's length.
+    const epsilonState = 'structure' in spec ? spec.epsilonState : undefined;
+    this.random = epsilonState === undefined ? new Random(this.seed + 0x5eed + this.history.length) : Random.fromState(epsilonState);
     this.owner = runtime.gpu.memory.owner('network');
     this.blockBuffers = new BlockBuffers(runtime.gpu);
     this.gate = new CallGate(
@@ -167,6 +170,7 @@ export class Network implements Trainable {
       pruneCandidates: this.pruneCandidates,
       lastSplit: this.lastSplits.at(-1) ?? null,
       lastSplits: [...this.lastSplits],
+      epsilonState: this.random.stateWord,
     };
   }
 

@@ -163,6 +163,11 @@ export interface NetworkState {
   lastSplit?: { level: number; target: number } | null;
   /** The splits of the last expansion: the new level and the level it expanded, each. */
   lastSplits?: { level: number; target: number }[];
+  /**
+   * The state of the generator of the splits' ε weights (absent in files of earlier builds:
+   * reseeded), so a resumed run draws the values the uninterrupted run would.
+   */
+  epsilonState?: number;
 }
 
 /** Weights (inputs × outputs, row-major) and bias of one layer, on the CPU. */

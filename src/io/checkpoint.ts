@@ -103,6 +103,8 @@ interface GraphJson {
   lastSplits?: { level: number; target: number }[];
   /** Structure.denseFrom (absent in files of earlier builds: the default). */
   denseFrom?: number;
+  /** The ε generator's state (absent in files of earlier builds: reseeded on loading). */
+  epsilonState?: number;
 }
 
 /** Free-form description of how a network was trained (dataset, loss, options), kept in a checkpoint. */
@@ -172,6 +174,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     lastSplit: state.lastSplit ?? null,
     lastSplits: state.lastSplits ?? [],
     denseFrom: s.denseFrom,
+    ...(state.epsilonState === undefined ? {} : { epsilonState: state.epsilonState }),
   };
   return encodeSafetensors(tensors, { senn: JSON.stringify(graph), ...(run ? { 'senn.run': JSON.stringify(run) } : {}) });
 }
@@ -278,6 +281,7 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   // each epoch must be an object.
   if (g.history !== undefined && !(Array.isArray(g.history) && g.history.every(isRecord))) throw new CheckpointError('checkpoint history is malformed: it must be a list of epoch reports');
   if (g.seed !== undefined && !isInt(g.seed)) throw new CheckpointError(`checkpoint seed ${describe(g.seed)} is not a non-negative integer`);
+  if (g.epsilonState !== undefined && !(isInt(g.epsilonState) && g.epsilonState < 2 ** 32)) throw new CheckpointError(`checkpoint epsilonState ${describe(g.epsilonState)} is not a 32-bit generator state`);
   // The next prune's state, refused rather than dropped when it is malformed: a network that
   // quietly lost it would prune other edges than the one saved.
   const edgeRef = (r: unknown): boolean => {
@@ -452,6 +456,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       history: readHistory(g.history),
       pruneCandidates: g.pruneCandidates,
       lastSplits: g.lastSplits ?? (g.lastSplit ? [g.lastSplit] : []),
+      ...(g.epsilonState === undefined ? {} : { epsilonState: g.epsilonState }),
       ...(g.optimizer
         ? {
             optimizer: {

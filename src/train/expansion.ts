@@ -2,13 +2,13 @@ import { type Dataset, hasNegativeFeatures } from '../data/dataset.js';
 import { booleanArg } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
-import type { PruneReport, SplitReport } from '../graph/networkTypes.js';
+import type { PruneReport, SplitReport, StatisticsPassOptions } from '../graph/networkTypes.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { AGGREGATIONS, METRICS } from '../kernels/score.js';
 import { checkPruneNormalization, type PruneNormalization } from '../graph/selection.js';
 import { type EdgeRef, hingeBlock, translateEdges } from '../graph/growth.js';
 import type { Structure } from '../graph/structure.js';
-import type { EpochReport } from './options.js';
+import type { EpochReport, LossName } from './options.js';
 
 /** What happened at an expansion (payload of `onExpand`): the split's report, where and when, and the loss around it. */
 export interface ExpandEvent extends Pick<SplitReport, 'level' | 'edgesSplit' | 'sharedWeightsSplit' | 'neuronsAdded' | 'parametersBefore' | 'parametersAfter'> {
@@ -49,6 +49,13 @@ export interface PolicyContext {
   train: Dataset;
   /** fit's {@link FitOptions.maxUploadBytes}, where given: the most bytes of `train` to upload at once. */
   maxUploadBytes?: number;
+  /**
+   * fit's loss and batch size, for a statistics pass over `train` that scores edges as training
+   * does (`collectEdgeStatistics(train, { loss, batchSize, maxUploadBytes })`). `fit` always
+   * gives them; a context made by hand may leave them out (the pass's defaults).
+   */
+  loss?: LossName;
+  batchSize?: number;
   /** Loss on the validation data (training data when there is none), evaluated now. */
   currentLoss(): Promise<number>;
 }
@@ -130,7 +137,7 @@ export interface ExpansionOptions {
   lateSplits?: boolean;
   /** Prune the candidates *above* the threshold, as the reference code's inverted mask does (a defect; for comparison only). */
   invertedPruneLikeReference?: boolean;
-  /** `running` (accumulated during training, default) or `exact` (a separate pass, as the reference). */
+  /** `running` (accumulated during training, default) or `exact` (a separate pass over the training data in fit's batches, with its loss, as the reference). */
   statistics?: 'running' | 'exact';
   epsilon?: number;
   onExpand?: (event: ExpandEvent) => void | Promise<void>;
@@ -242,6 +249,15 @@ export function checkSharedSplits(s: Structure, expandable: readonly number[], o
   }
 }
 
+/** The options of an exact statistics pass over the context's training data that scores edges as fit trains (its loss and batch size). */
+function exactPass(ctx: PolicyContext): StatisticsPassOptions {
+  return {
+    ...(ctx.loss !== undefined ? { loss: ctx.loss } : {}),
+    ...(ctx.batchSize !== undefined ? { batchSize: ctx.batchSize } : {}),
+    ...(ctx.maxUploadBytes !== undefined ? { maxUploadBytes: ctx.maxUploadBytes } : {}),
+  };
+}
+
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */
 export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy {
   const o = resolveExpansion(options);
@@ -283,7 +299,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
       if (now === pendingPrune) {
         pendingPrune = -1;
         const started = performance.now();
-        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train, { maxUploadBytes: ctx.maxUploadBytes });
+        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train, exactPass(ctx));
         const edges = await net.selectEdgesToPrune({
           ...score,
           metric: o.pruneMetric,
@@ -302,7 +318,7 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
       }
       if (shouldExpand(losses, lastExpansion, o) && mayStillSplit(ctx.epoch, ctx.epochs)) {
         let started = performance.now();
-        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train, { maxUploadBytes: ctx.maxUploadBytes });
+        if (o.statistics === 'exact') await net.collectEdgeStatistics(ctx.train, exactPass(ctx));
         // Every expandable level is scored before any splits: a split changes the structure,
         // and the statistics start again from zero with it.
         const selections: { target: number; edges: EdgeRef[] }[] = [];

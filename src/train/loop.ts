@@ -327,7 +327,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // for whoever scores edges after fit.
       const collect = statistics && (Boolean(options.edgeStatistics) || epoch === o.epochs || (policy?.needsStatistics?.(epoch, o.epochs, earlier) ?? true));
       const p = await current();
-      const permutation = o.shuffle ? derivedRandom(o.seed, epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
+      // Keyed by the network's epoch, not this call's: a run resumed from a checkpoint shuffles as the uninterrupted run.
+      const permutation = o.shuffle ? derivedRandom(o.seed, earlier.length + epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       if (!trainStream) writeView(device, order, 0, permutation);
       const reported: Promise<void>[] = [];
       for (const [i, step] of p.steps.entries()) {
@@ -398,6 +399,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
             earlier,
             network: countingGrowth(net.growthControl(), made),
             train,
+            loss: o.loss,
+            batchSize: batchRows,
             ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
             currentLoss: async () => {
               const now = await current();

@@ -74,7 +74,12 @@ export interface FitOptions {
   epochs?: number;
   /** Evaluated after every epoch. */
   validation?: Dataset;
-  /** Seed of the per-epoch shuffles. */
+  /**
+   * Seed of the per-epoch shuffles. Each epoch's order follows from the seed and the epoch's
+   * place in the network's `history`, not in this call: a second call goes on
+   * with new orders, and a network saved after epoch k and loaded again trains epoch k + 1 as
+   * the one that was not stopped would.
+   */
   seed?: number;
   shuffle?: boolean;
   /** Accumulate running per-edge gradient statistics in every epoch (cleared at each epoch's start). */

@@ -67,8 +67,9 @@ describe('senn command line', () => {
     expect((saved?.data as { dataset: string }).dataset).toBe('xor');
 
     // A run that diverges goes on as if it had ended before the failing epoch (test, --save,
-    // --json) and exits 1: here the resumed network, its first epoch undone.
-    const diverged = await senn('train', '--resume', path('xor2.senn'), '--lr', '1e30', '--epochs', '2', '--save', path('xor3.senn'), '--json', path('xor3.json'));
+    // --json) and exits 1: here the resumed network, its first epoch undone (a rate of 1e38
+    // overflows f32 in the first steps).
+    const diverged = await senn('train', '--resume', path('xor2.senn'), '--lr', '1e38', '--epochs', '2', '--save', path('xor3.senn'), '--json', path('xor3.json'));
     expect([diverged.code, diverged.err]).toEqual([1, expect.stringMatching(/^senn: DivergenceError: training diverged in epoch 1: .*; going on with the network after epoch 5 \(0 of this run's 2\)\n$/)]);
     expect(diverged.out).toMatch(/^test: loss [\d.]+ {2}accuracy/m);
     const divergedRun = JSON.parse(readFileSync(path('xor3.json'), 'utf8'));
@@ -81,6 +82,19 @@ describe('senn command line', () => {
     const otherTask = await senn('eval', path('xor.senn'), '--dataset', 'regression');
     expect([otherTask.code, otherTask.err]).toEqual([3, `senn: DatasetError: ${path('xor.senn')} is a classification model (trained on xor); regression is a regression dataset\n`]);
   }, 60_000);
+
+  it('a growing run saved between a split and its prune and resumed ends where the uninterrupted run ends, bit for bit', async () => {
+    const growth = ['--dataset', 'xor', '--lr', '0.01', '--expand', '--window', '1', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--late-splits'];
+    expect((await senn('train', ...growth, '--epochs', '8', '--json', path('whole.json'))).code).toBe(0);
+    expect((await senn('train', ...growth, '--epochs', '3', '--save', path('part.senn'))).code).toBe(0);
+    const rest = await senn('train', '--resume', path('part.senn'), '--epochs', '5', '--json', path('rest.json'));
+    expect(rest.code, rest.err).toBe(0);
+    const [whole, resumed] = [JSON.parse(readFileSync(path('whole.json'), 'utf8')), JSON.parse(readFileSync(path('rest.json'), 'utf8'))];
+    // Split after epoch 3 (saved there), pruned after 5 (resumed), split after 6 and pruned after 8.
+    expect(whole.growth.map((g: { kind: string; epoch: number }) => `${g.kind}@${g.epoch}`)).toEqual(['expand@3', 'prune@5', 'expand@6', 'prune@8']);
+    expect(resumed.epochs.map((e: { valLoss: number }) => e.valLoss)).toEqual(whole.epochs.slice(3).map((e: { valLoss: number }) => e.valLoss));
+    expect([resumed.test, resumed.params, resumed.architecture]).toEqual([whole.test, whole.params, whole.architecture]);
+  });
 
   it('--lr-schedule: each epoch line and the JSON give the rate; a resumed run keeps the schedule and starts it again', async () => {
     const args = ['--dataset', 'xor', '--lr', '0.01', '--lr-schedule', 'step', '--lr-step-epochs', '1', '--lr-gamma', '0.5'];

@@ -47,9 +47,12 @@ describe('checkpoints', () => {
     expect(loaded.pruneCandidates).toEqual(net.pruneCandidates);
     expect(await loaded.getParameters()).toEqual(await net.getParameters());
     expect(await loaded.predict(train)).toEqual(await net.predict(train));
-    // Resuming continues exactly where the original goes on.
-    await net.fit(train, { epochs: 1, batchSize: 32, seed: 5 });
-    await loaded.fit(train, { epochs: 1, batchSize: 32, seed: 5 });
+    // Resuming continues exactly where the original goes on, its next split's ε draws included.
+    for (const n of [net, loaded]) {
+      await n.fit(train, { epochs: 1, batchSize: 32, seed: 5, edgeStatistics: true });
+      await n.splitEdges(2, await n.selectEdgesToSplit(2, { threshold: 0.1, maxToReplace: 5 }));
+    }
+    expect(loaded.structure.sizes).toEqual(net.structure.sizes);
     expect(await loaded.getParameters()).toEqual(await net.getParameters());
     net.destroy();
     loaded.destroy();
@@ -353,6 +356,8 @@ describe('checkpoints', () => {
       ['a last split into an unknown level', withGraph({ ...graph, lastSplits: [{ level: 99, target: 1 }] })],
       ['an expandable level the file lacks', withGraph({ ...graph, expandable: [...graph.expandable, 99] })],
       ['denseFrom outside [0, 1]', withGraph({ ...graph, denseFrom: 3 })],
+      ['an ε generator state that is not a 32-bit word', withGraph({ ...graph, epsilonState: 2 ** 32 })],
+      ['an ε generator state that is not a number', withGraph({ ...graph, epsilonState: '7' })],
     ];
     for (const [what, file] of bad) {
       expect(() => rt.loadNetwork(file), what).toThrow(CheckpointError);

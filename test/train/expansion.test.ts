@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/data/dataset.js';
-import { spirals } from '../../src/data/generated.js';
+import { regression2d, spirals } from '../../src/data/generated.js';
 import { Structure } from '../../src/graph/structure.js';
 import { convolutionConnections } from '../../src/graph/connections.js';
 import { Random } from '../../src/data/random.js';
@@ -228,7 +228,7 @@ describe('fit with expansion', () => {
     net.destroy();
   });
 
-  it('a run saved between a split and its prune, resumed, prunes when the uninterrupted run does and counts the trigger from that split', async () => {
+  it('a run saved between a split and its prune and resumed is the uninterrupted run bit for bit: its shuffles, ε draws, prune and trigger', async () => {
     const train = spirals({ rows: 600, seed: 1 });
     const validation = spirals({ rows: 300, seed: 2 });
     const rt = runtime();
@@ -243,9 +243,47 @@ describe('fit with expansion', () => {
     await first.fit(train, { ...options, epochs: 6 });
     const resumed = rt.loadNetwork(await rt.saveNetwork(first));
     await resumed.fit(train, { ...options, epochs: 6 });
-    // (Another call shuffles its epochs otherwise, so only the growth's epochs compare.)
     expect(growthOf(resumed.history)).toEqual(['split@5', 'prune@7', 'split@10', 'prune@12']);
+    // Epoch 7 shuffles as epoch 7 of the whole run (not as a call's first epoch), and the split
+    // at 10 draws the ε weights the whole run drew: the same network to the last bit.
+    expect(resumed.history.map((r) => [r.trainLoss, r.valLoss, r.params])).toEqual(whole.history.map((r) => [r.trainLoss, r.valLoss, r.params]));
+    expect(resumed.structure.sizes).toEqual(whole.structure.sizes);
+    expect(await resumed.getParameters()).toEqual(await whole.getParameters());
     for (const net of [whole, first, resumed]) net.destroy();
+  });
+
+  it("statistics 'exact' scores edges with fit's loss and batch size (a regression network grows)", async () => {
+    const train = regression2d({ rows: 400, seed: 1 });
+    const validation = regression2d({ rows: 200, seed: 2 });
+    const net = runtime().createNetwork({ sizes: [2, 8, 1], seed: 0, activations: ['relu', 'identity'] });
+    // The pass used softmax cross-entropy whatever fit's loss: on targets it was a ConfigError.
+    const reports = await net.fit(train, { loss: 'mse', batchSize: 40, epochs: 8, validation, optimizer: { name: 'adam', lr: 0.01 }, expansion: { ...quickGrowth, lateSplits: true, statistics: 'exact' } });
+    expect(reports.some((r) => r.expanded > 0)).toBe(true);
+    // fit gives a policy its loss and batch size (the batch at most the rows), and the reference
+    // policy passes them to the exact pass before its split and its prune.
+    const contexts: { loss?: string; batchSize?: number }[] = [];
+    const recorder: ExpansionPolicy = { afterEpoch: async ({ loss, batchSize }) => (contexts.push({ loss, batchSize }), { expanded: 0, pruned: 0 }) };
+    await net.fit(train, { loss: 'mse', batchSize: 40, epochs: 1, expansion: recorder });
+    await net.fit(regression2d({ rows: 30, seed: 3 }), { loss: 'mse', batchSize: 40, epochs: 1, expansion: recorder });
+    expect(contexts).toEqual([{ loss: 'mse', batchSize: 40 }, { loss: 'mse', batchSize: 30 }]);
+    const passes: unknown[] = [];
+    const growth = {
+      expandable: () => [1],
+      selectEdgesToSplit: async () => [{ block: 0, edge: 0 }],
+      selectEdgesToPrune: async () => [],
+      splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
+      synchronize: async () => {},
+      collectEdgeStatistics: async (_data: unknown, o: unknown) => void passes.push(o),
+    } as unknown as GrowthControl;
+    const policy = referencePolicy({ window: 1, minEpochsBetween: 1, deleteAfter: 1, lossChangeThreshold: 1, statistics: 'exact', lateSplits: true });
+    const history: EpochReport[] = [];
+    for (let epoch = 1; epoch <= 3; epoch++) {
+      history.push(flatEpoch(epoch));
+      await policy.afterEpoch({ epoch, epochs: 3, history, network: growth, train, loss: 'mse', batchSize: 40, maxUploadBytes: 1 << 20, currentLoss: async () => 1 });
+    }
+    expect(passes.length).toBeGreaterThanOrEqual(2);
+    for (const o of passes) expect(o).toEqual({ loss: 'mse', batchSize: 40, maxUploadBytes: 1 << 20 });
+    net.destroy();
   });
 
   it("exactSplit 'signed' pairs exactly the edges out of signed parents, and keeps the loss", async () => {
