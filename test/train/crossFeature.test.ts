@@ -1,0 +1,131 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { classificationDataset, type Dataset, regressionDataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { ConfigError } from '../../src/errors.js';
+import { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
+import type { Connections } from '../../src/graph/networkTypes.js';
+import type { Activation } from '../../src/kernels/activation.js';
+import { graphGradientsRef, graphOutputRef } from '../../src/reference/graph.js';
+import type { ExpansionOptions } from '../../src/train/expansion.js';
+import type { FitOptions } from '../../src/train/options.js';
+import { relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+const N = Number(process.env.FUZZ_N ?? 12);
+const tally = { grown: 0, splits: 0, prunes: 0, refused: 0, worstOutput: 0, worstGradient: 0 };
+afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
+
+const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
+
+/**
+ * A random small network: dense, random-sparse, locally connected, convolutional and pooling
+ * levels over a 6×6 image or plain features, any activations, some hidden levels expandable,
+ * either storage form forced or left to the runtime; a classifier or a regression.
+ */
+function randomSetup(seed: number) {
+  const r = new Random(seed + 7000);
+  const pick = <T>(xs: readonly T[]): T => xs[r.int(xs.length)]!;
+  const image = r.next() < 0.5;
+  const sizes = [image ? 36 : 3 + r.int(14)];
+  const connections: (Connections | null)[] = [];
+  const activations: Activation[] = [];
+  let shape = image ? { width: 6, height: 6, channels: 1 } : null;
+  for (let l = r.int(3); l > 0; l--) {
+    const kind = shape ? pick(['dense', 'random', 'local', 'conv', 'pool', 'avg-pool'] as const) : pick(['dense', 'random'] as const);
+    if (shape && (kind === 'local' || kind === 'conv')) {
+      const spec = { ...shape, kernel: 2 + r.int(2), stride: 1 + r.int(2), filters: 1 + r.int(3) };
+      const c = kind === 'local' ? localConnections(spec) : convolutionConnections(spec);
+      [shape] = [{ width: c.outWidth, height: c.outHeight, channels: spec.filters }];
+      sizes.push(c.size), connections.push(c), activations.push('relu');
+    } else if (shape && (kind === 'pool' || kind === 'avg-pool') && sizes.length > 1 && shape.width >= 2) {
+      const c = kind === 'pool' ? maxPoolConnections(shape) : averagePoolConnections(shape);
+      shape = { width: c.outWidth, height: c.outHeight, channels: shape.channels };
+      sizes.push(c.size), connections.push(c), activations.push(pick(['relu', 'identity'] as const));
+    } else {
+      const size = 3 + r.int(30);
+      connections.push(kind === 'random' ? randomConnections(sizes.at(-1)!, size, r.uniform(0.1, 0.6), seed) : null);
+      sizes.push(size), activations.push(pick(['relu', 'relu', 'tanh', 'identity'] as const)), (shape = null);
+    }
+  }
+  const regression = r.next() < 0.3;
+  const outputs = regression ? 1 + r.int(2) : 2 + r.int(4);
+  connections.push(r.next() < 0.3 ? randomConnections(sizes.at(-1)!, outputs, 0.5, seed + 1) : null);
+  sizes.push(outputs), activations.push('identity');
+  const expandable = [sizes.length - 1, ...sizes.slice(1, -1).flatMap((_, i) => (r.next() < 0.4 ? [i + 1] : []))];
+  const denseFrom = pick([undefined, 0, 0.2, 1]);
+  const signed = r.next() < 0.3;
+  const dataset = (rows: number): Dataset => {
+    const x = uniform(r, rows * sizes[0]!, signed ? -1 : 0, 1);
+    return regression
+      ? regressionDataset({ x, targets: uniform(r, rows * outputs, -1, 1), features: sizes[0]!, targetCount: outputs })
+      : classificationDataset({ x, labels: Array.from({ length: rows }, () => r.int(outputs)), features: sizes[0]!, classes: outputs });
+  };
+  // Growth after every epoch it is allowed, with random reference options.
+  const expansion: ExpansionOptions = {
+    window: 1, minEpochsBetween: 1, lossChangeThreshold: 100, deleteAfter: 1 + r.int(2), lateSplits: true,
+    chooseThreshold: r.uniform(0.2, 0.9), maxToReplace: 1 + r.int(40), deleteThreshold: pick([0.05, 0.1, 0.3]),
+    metric: pick(['abs-grad', 'grad-variance', 'weight-sq', 'weight-abs', 'taylor'] as const), aggregation: pick(['mean', 'variance'] as const),
+    exactSplit: pick([false, 'signed', true] as const), neuronsPerEdge: pick([1, 1, 2, 3]), fullyConnected: r.next() < 0.3,
+    statistics: pick(['running', 'exact'] as const), pruneNormalization: pick(['together', 'per-level'] as const), resetOptimizer: r.next() < 0.3,
+  };
+  const fit: FitOptions = {
+    loss: regression ? 'mse' : 'softmax-cross-entropy',
+    optimizer: pick([{ name: 'adam', lr: 0.01 }, { name: 'sgd', lr: 0.05, momentum: 0.9 }, { name: 'adamw', lr: 0.01, weightDecay: 0.01 }] as const),
+    batchSize: pick([16, 32, 64, 100]), seed, validation: dataset(64),
+    ...(r.next() < 0.3 ? { schedule: { name: 'cosine' as const } } : {}),
+  };
+  const spec = { sizes, activations, connections, expandable, seed, ...(denseFrom === undefined ? {} : { denseFrom }) };
+  return { spec, train: dataset(100 + r.int(200)), fit, expansion, epochs: 3 + r.int(5), fuseTail: r.next() < 0.7 };
+}
+
+// Random networks and expansion options together, growth forced after every epoch: the grown
+// network against the CPU reference (outputs, and gradients where the reference covers the
+// network: no pooling or shared weights; relative error ≤ 1e-4), its checkpoint reloaded bit for
+// bit, and both trained on with growth to the same bits (FUZZ_N seeds, 12 by default). A
+// combination the runtime refuses must be a ConfigError before any training.
+describe('features together: random networks that grow, against the CPU reference and their checkpoints', () => {
+  for (let seed = 0; seed < N; seed++) {
+    it(`seed ${seed}`, async () => {
+      const rt = runtime();
+      const start = rt.liveBytes;
+      const { spec, train, fit, expansion, epochs, fuseTail } = randomSetup(seed);
+      let net;
+      try {
+        net = rt.createNetwork(spec);
+        net.fuseTail = fuseTail;
+        const reports = await net.fit(train, { ...fit, epochs, expansion });
+        tally.splits += reports.reduce((n, e) => n + e.expanded, 0);
+        tally.prunes += reports.reduce((n, e) => n + e.pruned, 0);
+        if (net.structure.levels.length > spec.sizes.length) tally.grown++;
+      } catch (error) {
+        expect(error, String(error)).toBeInstanceOf(ConfigError);
+        expect(net?.history ?? [], 'refused before any training').toEqual([]);
+        tally.refused++;
+        net?.destroy();
+        expect(rt.liveBytes).toBe(start);
+        return;
+      }
+      const val = fit.validation!;
+      const params = await net.getParameters();
+      const output = relativeError(await net.predict(val), graphOutputRef(net.structure, params, val.x, val.rows));
+      expect(output.relative).toBeLessThanOrEqual(1e-4);
+      tally.worstOutput = Math.max(tally.worstOutput, output.relative);
+      if (!net.structure.levels.some((l) => l.pool) && !net.structure.blocks.some((b) => b.ties)) {
+        const y = val.labels ? { labels: val.labels } : { targets: val.targets! };
+        const gradient = relativeError(await net.parameterGradients(val, fit.loss), graphGradientsRef(net.structure, params, val.x, val.rows, y));
+        expect(gradient.relative).toBeLessThanOrEqual(1e-4);
+        tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
+      }
+      const copy = rt.loadNetwork(await rt.saveNetwork(net));
+      copy.fuseTail = fuseTail;
+      expect(await copy.predict(val)).toEqual(await net.predict(val));
+      for (const n of [net, copy]) await n.fit(train, { ...fit, epochs: 3, expansion });
+      expect(copy.structure.sizes).toEqual(net.structure.sizes);
+      expect(await copy.getParameters()).toEqual(await net.getParameters());
+      net.destroy();
+      copy.destroy();
+      expect(rt.liveBytes).toBe(start);
+    });
+  }
+});
