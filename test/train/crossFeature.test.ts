@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset, regressionDataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
+import { Network } from '../../src/graph/network.js';
+import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
 import type { Connections } from '../../src/graph/networkTypes.js';
 import type { Activation } from '../../src/kernels/activation.js';
@@ -9,11 +11,11 @@ import { graphGradientsRef, graphOutputRef } from '../../src/reference/graph.js'
 import type { ExpansionOptions } from '../../src/train/expansion.js';
 import type { FitOptions } from '../../src/train/options.js';
 import { relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
+import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
-const tally = { grown: 0, splits: 0, prunes: 0, refused: 0, worstOutput: 0, worstGradient: 0 };
+const tally = { asOnGpu: 0, grown: 0, splits: 0, prunes: 0, refused: 0, worstOutput: 0, worstGradient: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -76,7 +78,7 @@ function randomSetup(seed: number) {
     ...(r.next() < 0.3 ? { schedule: { name: 'cosine' as const } } : {}),
   };
   const spec = { sizes, activations, connections, expandable, seed, ...(denseFrom === undefined ? {} : { denseFrom }) };
-  return { spec, train: dataset(100 + r.int(200)), fit, expansion, epochs: 3 + r.int(5), fuseTail: r.next() < 0.7 };
+  return { spec, train: dataset(100 + r.int(200)), fit, expansion, epochs: 3 + r.int(5), fuseTail: r.next() < 0.7, asOnGpu: r.next() < 0.3 };
 }
 
 // Random networks and expansion options together, growth forced after every epoch: the grown
@@ -89,15 +91,18 @@ describe('features together: random networks that grow, against the CPU referenc
     it(`seed ${seed}`, async () => {
       const rt = runtime();
       const start = rt.liveBytes;
-      const { spec, train, fit, expansion, epochs, fuseTail } = randomSetup(seed);
+      const { spec, train, fit, expansion, epochs, fuseTail, asOnGpu } = randomSetup(seed);
+      // Some take a GPU's choices (storage forms, product cuts, no fused tail, no f32 columns).
+      const parts = asOnGpu ? { gpu: rt.gpu, kernels: gpuChoices(rt.gpu) } : rt;
       let net;
       try {
-        net = rt.createNetwork(spec);
+        net = new Network(parts, spec);
         net.fuseTail = fuseTail;
         const reports = await net.fit(train, { ...fit, epochs, expansion });
         tally.splits += reports.reduce((n, e) => n + e.expanded, 0);
         tally.prunes += reports.reduce((n, e) => n + e.pruned, 0);
         if (net.structure.levels.length > spec.sizes.length) tally.grown++;
+        if (asOnGpu) tally.asOnGpu++;
       } catch (error) {
         expect(error, String(error)).toBeInstanceOf(ConfigError);
         expect(net?.history ?? [], 'refused before any training').toEqual([]);
@@ -117,7 +122,7 @@ describe('features together: random networks that grow, against the CPU referenc
         expect(gradient.relative).toBeLessThanOrEqual(1e-4);
         tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
       }
-      const copy = rt.loadNetwork(await rt.saveNetwork(net));
+      const copy = loadCheckpoint(parts, await rt.saveNetwork(net));
       copy.fuseTail = fuseTail;
       expect(await copy.predict(val)).toEqual(await net.predict(val));
       for (const n of [net, copy]) await n.fit(train, { ...fit, epochs: 3, expansion });
