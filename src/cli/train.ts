@@ -350,7 +350,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
           `(epoch ${result.early.epoch}) for ${patience} epochs`,
       );
     }
-    if (best?.bytes && best.epoch !== net.history.length) {
+    const keptBest = best?.bytes !== undefined && best.epoch !== net.history.length;
+    if (best?.bytes && keptBest) {
       net.destroy();
       net = runtime.loadNetwork(best.bytes);
       console.log(`senn: kept epoch ${best.epoch} (lowest validation loss ${best.loss.toFixed(4)}), arch ${net.structure.sizes.join('-')}`);
@@ -363,6 +364,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (v.save) {
       await save(net);
       console.log(`senn: saved ${v.save}`);
+      // The saved network is the last epoch's (not a kept best one): resuming it trains the rest as the run would have.
+      const left = args.epochs - result.epochs.length;
+      if (interrupted && left > 0 && !keptBest) {
+        console.log(`senn: to train the other ${left} epochs: senn train --resume ${v.save} --epochs ${left}${args.schedule ? ' (the learning-rate schedule starts again)' : ''}`);
+      }
     }
     if (v.json) {
       const json = {

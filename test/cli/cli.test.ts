@@ -128,6 +128,7 @@ describe('senn command line', () => {
     expect(epochs).toBeGreaterThanOrEqual(2);
     expect(epochs).toBeLessThan(1000);
     expect(out).toMatch(/test: loss .* accuracy/);
+    expect(out).toContain(`senn: to train the other ${1000 - epochs} epochs: senn train --resume ${path('stopped.senn')} --epochs ${1000 - epochs}\n`);
     const run = JSON.parse(readFileSync(path('stopped.json'), 'utf8'));
     expect([run.interrupted, run.epochs.length]).toEqual([true, epochs]);
     expect(existsSync(path('stopped.senn'))).toBe(true);
