@@ -18,6 +18,19 @@ const flatEpoch = (epoch: number): EpochReport => ({ epoch, trainLoss: 1, trainA
 /** Expands at every possible epoch (any loss change passes) on 2-D spirals, and prunes half. */
 const quickGrowth = { ...trigger, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5 };
 
+/** A stand-in for a network's growth operations: every selection one edge, every split one neuron; `overrides` replaces some. */
+function fakeGrowth(overrides: Partial<Record<keyof GrowthControl, unknown>> = {}): GrowthControl {
+  return {
+    expandable: () => [1],
+    selectEdgesToSplit: async () => [{ block: 0, edge: 0 }],
+    selectEdgesToPrune: async () => [],
+    splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
+    synchronize: async () => {},
+    collectEdgeStatistics: async () => {},
+    ...overrides,
+  } as unknown as GrowthControl;
+}
+
 describe('the expansion trigger (ALGORITHM.md)', () => {
   it('waits for max(deleteAfter, minEpochsBetween, window) epochs after the last expansion', () => {
     const flat = [1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
@@ -47,14 +60,10 @@ describe('the prune metric', () => {
 
   it('scores the split with metric and the prune deleteAfter epochs later with pruneMetric', async () => {
     const asked: { what: string; metric: string | undefined; normalization?: string }[] = [];
-    const edge = { block: 0, edge: 0 };
-    const growth = {
-      expandable: () => [1],
-      selectEdgesToSplit: async (_target: number, o: ScoreOptions) => (asked.push({ what: 'split', metric: o.metric }), [edge]),
+    const growth = fakeGrowth({
+      selectEdgesToSplit: async (_target: number, o: ScoreOptions) => (asked.push({ what: 'split', metric: o.metric }), [{ block: 0, edge: 0 }]),
       selectEdgesToPrune: async (o: PruneSelectOptions) => (asked.push({ what: 'prune', metric: o.metric, normalization: o.normalization }), []),
-      splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
-      synchronize: async () => {},
-    } as unknown as GrowthControl;
+    });
     const policy = referencePolicy({ metric: 'abs-grad', pruneMetric: 'weight-abs', pruneNormalization: 'per-level', window: 1, minEpochsBetween: 1, deleteAfter: 2, lossChangeThreshold: 1 });
     const history: EpochReport[] = [];
     for (let epoch = 1; epoch <= 5; epoch++) {
@@ -69,14 +78,7 @@ describe('the prune metric', () => {
 });
 
 describe('running statistics only where the policy reads them', () => {
-  const growth = {
-    expandable: () => [1],
-    selectEdgesToSplit: async () => [{ block: 0, edge: 0 }],
-    selectEdgesToPrune: async () => [],
-    splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
-    synchronize: async () => {},
-    collectEdgeStatistics: async () => {},
-  } as unknown as GrowthControl;
+  const growth = fakeGrowth();
 
   async function asked(statistics: 'running' | 'exact', lateSplits = true): Promise<{ needs: boolean[]; expandedAt: number[] }> {
     // max(deleteAfter, minEpochsBetween, window) = 3: expansions may come after epochs 4, 8, …
@@ -267,14 +269,7 @@ describe('fit with expansion', () => {
     await net.fit(regression2d({ rows: 30, seed: 3 }), { loss: 'mse', batchSize: 40, epochs: 1, expansion: recorder });
     expect(contexts).toEqual([{ loss: 'mse', batchSize: 40 }, { loss: 'mse', batchSize: 30 }]);
     const passes: unknown[] = [];
-    const growth = {
-      expandable: () => [1],
-      selectEdgesToSplit: async () => [{ block: 0, edge: 0 }],
-      selectEdgesToPrune: async () => [],
-      splitEdges: async () => ({ level: 2, edgesSplit: 1, neuronsAdded: 1, parametersBefore: 1, parametersAfter: 2, epsilonEdges: 0 }),
-      synchronize: async () => {},
-      collectEdgeStatistics: async (_data: unknown, o: unknown) => void passes.push(o),
-    } as unknown as GrowthControl;
+    const growth = fakeGrowth({ collectEdgeStatistics: async (_data: unknown, o: unknown) => void passes.push(o) });
     const policy = referencePolicy({ window: 1, minEpochsBetween: 1, deleteAfter: 1, lossChangeThreshold: 1, statistics: 'exact', lateSplits: true });
     const history: EpochReport[] = [];
     for (let epoch = 1; epoch <= 3; epoch++) {
