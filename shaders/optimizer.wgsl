@@ -17,14 +17,15 @@
 // BIRTHS = false: every value was born at step 0 (the birth binding is not read).
 //
 // Learning-rate schedule (src/train/schedule.ts, whose scheduledLr is the CPU definition), at
-// step t = step − origin (1-based): schedule 0 constant lr; 1 step: lr · gamma^⌊(t − 1) / every⌋;
+// step t = step − origin + offset (1-based; offset: the schedule's steps that earlier calls
+// trained, where a call goes on with a schedule a stopped run began): schedule 0 constant lr; 1 step: lr · gamma^⌊(t − 1) / every⌋;
 // 2 cosine: min_lr + (lr − min_lr) · (1 + cos(π p)) / 2, p = (t − 1 − warmup) / (total − warmup)
 // clamped to [0, 1]; any of them times t / warmup while t < warmup. The constant schedule
 // without warm-up stores hyper.lr itself, so training without a schedule is unchanged bit for bit.
 //
 // Bindings (group 0):
 //   @binding(0) hyper   : uniform Hyper { count, lr, beta1, beta2, eps, weight_decay, momentum,
-//                         schedule, warmup, total, every, gamma, min_lr }
+//                         schedule, warmup, total, every, gamma, min_lr, offset }
 //   @binding(1) counter : storage, read_write  Counter { step, origin, lr } (f32; 16 bytes)
 //   adam / sgd (one value per invocation):
 //   @binding(2) param   : storage, read_write  count values
@@ -55,10 +56,11 @@ struct Hyper {
   momentum: f32,
   schedule: u32,  // 0 constant, 1 step, 2 cosine
   warmup: f32,    // steps
-  total: f32,     // steps of the call to fit
+  total: f32,     // steps of the schedule (the call's, and any before it by offset)
   every: f32,     // steps between step decays
   gamma: f32,
   min_lr: f32,
+  offset: f32,    // steps of the schedule trained before the call
 }
 
 struct Counter {
@@ -84,7 +86,7 @@ const PI: f32 = 3.14159265358979;
 @group(0) @binding(10) var<storage, read> birth: array<f32>;
 @group(0) @binding(11) var<storage, read> birth4: array<vec4<f32>>;
 
-// The learning rate of the call's step t (1-based); see the header.
+// The learning rate of the schedule's step t (1-based); see the header.
 fn scheduled_lr(t: f32) -> f32 {
   var rate = hyper.lr;
   if (hyper.schedule == STEP_DECAY) {
@@ -102,7 +104,7 @@ fn scheduled_lr(t: f32) -> f32 {
 @compute @workgroup_size(1, 1, 1)
 fn advance() {
   counter.step = counter.step + 1.0;
-  counter.lr = scheduled_lr(counter.step - counter.origin);
+  counter.lr = scheduled_lr(counter.step - counter.origin + hyper.offset);
 }
 
 @compute @workgroup_size(1, 1, 1)

@@ -30,6 +30,8 @@ export interface SavedRun {
   data: DataRecipe;
   /** The training arguments, as resolved by `senn train`. */
   args: Record<string, unknown>;
+  /** The epochs its learning-rate schedule spans (see scheduleSpan.ts), where it had one. */
+  scheduleSpan?: { first: number; last: number };
 }
 
 /** A checkpoint file's bytes; CheckpointError when it cannot be read. */
@@ -49,7 +51,15 @@ export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
   if (!run || typeof data !== 'object' || data === null || typeof data.dataset !== 'string' || (data.task !== 'classification' && data.task !== 'regression')) {
     throw new CheckpointError(`${path} was not written by senn train (it has no run description); load it with runtime.loadNetwork instead`);
   }
-  return { bytes, run: { data, args: typeof run.args === 'object' && run.args !== null ? (run.args as Record<string, unknown>) : {} } };
+  return {
+    bytes,
+    run: {
+      data,
+      args: typeof run.args === 'object' && run.args !== null ? (run.args as Record<string, unknown>) : {},
+      // Checked where it is used (scheduleFor): a run description is free-form.
+      ...(run.scheduleSpan !== undefined ? { scheduleSpan: run.scheduleSpan as SavedRun['scheduleSpan'] } : {}),
+    },
+  };
 }
 
 /**

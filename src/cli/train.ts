@@ -11,6 +11,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { type DataRecipe, loadData } from './datasets.js';
+import { scheduleFor } from './scheduleSpan.js';
 import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
@@ -315,13 +316,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     let net = resumed
       ? runtime.loadNetwork(resumed.bytes)
       : runtime.createNetwork({ sizes, seed: args.seed, ...(expandable ? { expandable } : {}), ...(locals.length ? { connections: locals } : {}) });
+    // A resumed run stopped before the end of its schedule, given the epochs left, goes on with it.
+    const plan = scheduleFor(args.schedule, args.epochs, net.history, resumed ? { schedule: previous.schedule, scheduleSpan: resumed.run.scheduleSpan } : null);
     console.log(`senn: ${runtime.gpu.adapterName}`);
     console.log(
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
-        (resumed ? `, resuming after ${net.history.length} epochs` : ''),
+        (resumed ? `, resuming after ${net.history.length} epochs` : '') +
+        (plan.goesOn ? ` (its ${args.schedule!.name} schedule goes on to epoch ${plan.span!.last})` : ''),
     );
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
-    const run: SavedRun = { data: data.recipe, args: { ...args } };
+    const run: SavedRun = { data: data.recipe, args: { ...args }, ...(plan.span ? { scheduleSpan: plan.span } : {}) };
     const save = async (network: Network) => writeOutput('--save', v.save!, await runtime.saveNetwork(network, { ...run }));
     // A periodic save that cannot be written (a full disk) went to a temporary file: say where, and train on.
     const saveWhileTraining = async (network: Network) => {
@@ -337,7 +341,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const stop = new AbortController();
     const startSizes = net.structure.sizes;
     const result = await whileInterruptible(stop, () =>
-      inExpansionFlagWords(() => runTraining(net, args, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes })),
+      inExpansionFlagWords(() => runTraining(net, { ...args, schedule: plan.schedule }, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes })),
     );
     const interrupted = stop.signal.reason === 'interrupt';
     if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
@@ -367,7 +371,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       // The saved network is the last epoch's (not a kept best one): resuming it trains the rest as the run would have.
       const left = args.epochs - result.epochs.length;
       if (interrupted && left > 0 && !keptBest) {
-        console.log(`senn: to train the other ${left} epochs: senn train --resume ${v.save} --epochs ${left}${args.schedule ? ' (the learning-rate schedule starts again)' : ''}`);
+        console.log(`senn: to train the other ${left} epochs: senn train --resume ${v.save} --epochs ${left}`);
       }
     }
     if (v.json) {

@@ -53,7 +53,9 @@ ${delimiterHelp('a comma')}
   --save-every N     also write it every N epochs while training (the network as it is then),
                      so a crash loses at most N epochs; each write replaces the file whole
   --resume FILE      continue training the checkpoint FILE (its dataset and options are the
-                     defaults; --epochs more epochs); combine with --save to keep the result
+                     defaults; --epochs more epochs); combine with --save to keep the result.
+                     A run stopped before its end (Ctrl-C, --save-every) given the epochs it
+                     had left trains them as if it had not stopped, its schedule included
   --json FILE        write the run (senn's version, adapter, args, epochs, growth, test) as JSON
   --keep-best        end with the network of the epoch of lowest validation loss (among
                      epochs without growth) instead of the last one: test, --save and

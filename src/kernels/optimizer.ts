@@ -14,10 +14,12 @@ export interface ScheduleSteps {
   every: number;
   gamma: number;
   min_lr: number;
+  /** Steps of the schedule trained before the call (a stopped run's, going on). */
+  offset: number;
 }
 
 /** No schedule: the optimizer's lr at every step. */
-export const CONSTANT_STEPS: ScheduleSteps = { schedule: 0, warmup: 0, total: 0, every: 1, gamma: 1, min_lr: 0 };
+export const CONSTANT_STEPS: ScheduleSteps = { schedule: 0, warmup: 0, total: 0, every: 1, gamma: 1, min_lr: 0, offset: 0 };
 
 /** Hyperparameters of one update kernel; names as in the WGSL `Hyper` struct. */
 export interface UpdateHyper {

@@ -421,7 +421,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         }
         report.expanded = growth.expanded;
         if (growth.expanded > 0 && o.schedule?.restartAtGrowth && epoch < o.epochs) {
-          schedule = scheduleSteps(o.schedule, o.epochs - epoch, slots.length);
+          schedule = scheduleSteps(o.schedule, o.epochs - epoch, slots.length, 0);
           scheduleFrom = epoch;
           beginSchedule = true;
         }

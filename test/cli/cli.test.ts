@@ -134,6 +134,31 @@ describe('senn command line', () => {
     expect(existsSync(path('stopped.senn'))).toBe(true);
   }, 60_000);
 
+  it('a growing run with a schedule, stopped by Ctrl-C and resumed with the command it gives, ends as the run that was not stopped', async () => {
+    const run = ['--dataset', 'xor', '--lr', '0.01', '--lr-schedule', 'cosine', '--warmup-epochs', '2', '--lr-restart-at-growth', '--expand', '--window', '1', '--min-epochs-between', '1', '--loss-change-threshold', '1', '--delete-after', '1', '--late-splits', '--epochs', '16'];
+    const child = spawn(process.execPath, ['bin/senn.js', 'train', ...run, '--save', path('cosine.senn')]);
+    let out = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        const first = !out.includes('epoch   2 ');
+        out += String(d);
+        if (first && out.includes('epoch   2 ')) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(0);
+    const left = Number(/senn: to train the other (\d+) epochs: senn train --resume \S+ --epochs (\d+)\n/.exec(out)?.[1]);
+    expect(left).toBeGreaterThan(0);
+    const rest = await senn('train', '--resume', path('cosine.senn'), '--epochs', String(left), '--json', path('cosine-rest.json'));
+    expect(rest.out).toContain(`resuming after ${16 - left} epochs (its cosine schedule goes on to epoch 16)`);
+    expect((await senn('train', ...run, '--json', path('cosine-whole.json'))).code).toBe(0);
+    const [whole, resumed] = [JSON.parse(readFileSync(path('cosine-whole.json'), 'utf8')), JSON.parse(readFileSync(path('cosine-rest.json'), 'utf8'))];
+    expect(whole.growth.length).toBeGreaterThan(1);
+    const lines = (r: { epochs: { lr: number; valLoss: number; params: number }[] }) => r.epochs.map((e) => [e.lr, e.valLoss, e.params]);
+    expect(lines(resumed)).toEqual(lines(whole).slice(16 - left));
+    expect([resumed.test, resumed.params, resumed.architecture]).toEqual([whole.test, whole.params, whole.architecture]);
+  }, 60_000);
+
   it('--save-every writes the checkpoint while training: a run killed after its fifth epoch leaves a whole checkpoint of an even epoch', async () => {
     // SIGKILL stands for a crash: nothing runs after it, so the file holds the last periodic save.
     const file = path('every.senn');

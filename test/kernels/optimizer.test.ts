@@ -118,11 +118,14 @@ describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
   // decay's pow agrees to 2e-6; WGSL lets cos be off by 2^-11 absolute (SwiftShader: ~1e-4),
   // so a cosine may be off by half of that times its range.
   const schedules: [string, ScheduleSteps][] = [
-    ['constant with a 5-step warm-up', { schedule: 0, warmup: 5, total: 0, every: 1, gamma: 1, min_lr: 0 }],
-    ['step decay 0.5 every 3 steps', { schedule: 1, warmup: 0, total: 0, every: 3, gamma: 0.5, min_lr: 0 }],
-    ['step decay 0.1 every 4 steps after a 2-step warm-up', { schedule: 1, warmup: 2, total: 0, every: 4, gamma: 0.1, min_lr: 0 }],
-    ['cosine over 20 steps to 1e-4 after a 4-step warm-up', { schedule: 2, warmup: 4, total: 20, every: 1, gamma: 1, min_lr: 1e-4 }],
-    ['cosine over 12 steps to 0', { schedule: 2, warmup: 0, total: 12, every: 1, gamma: 1, min_lr: 0 }],
+    ['constant with a 5-step warm-up', { schedule: 0, warmup: 5, total: 0, every: 1, gamma: 1, min_lr: 0, offset: 0 }],
+    ['step decay 0.5 every 3 steps', { schedule: 1, warmup: 0, total: 0, every: 3, gamma: 0.5, min_lr: 0, offset: 0 }],
+    ['step decay 0.1 every 4 steps after a 2-step warm-up', { schedule: 1, warmup: 2, total: 0, every: 4, gamma: 0.1, min_lr: 0, offset: 0 }],
+    ['cosine over 20 steps to 1e-4 after a 4-step warm-up', { schedule: 2, warmup: 4, total: 20, every: 1, gamma: 1, min_lr: 1e-4, offset: 0 }],
+    ['cosine over 12 steps to 0', { schedule: 2, warmup: 0, total: 12, every: 1, gamma: 1, min_lr: 0, offset: 0 }],
+    // A stopped run going on: the schedule's steps 7 … of a cosine over 26 after a 9-step warm-up.
+    ['cosine over 26 steps after a 9-step warm-up, going on at its step 7', { schedule: 2, warmup: 9, total: 26, every: 1, gamma: 1, min_lr: 1e-4, offset: 6 }],
+    ['step decay 0.5 every 3 steps, going on at its step 5', { schedule: 1, warmup: 0, total: 0, every: 3, gamma: 0.5, min_lr: 0, offset: 4 }],
   ];
   const lrTolerance = (s: ScheduleSteps) => (s.schedule === 2 ? 2 ** -12 : 2e-6);
   for (const [what, schedule] of schedules) {
@@ -155,7 +158,7 @@ describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
       const count = 400;
       const rng = new Random(41);
       const hyper = { lr: 0.05, momentum: 0.9 };
-      const schedule: ScheduleSteps = { schedule: 1, warmup: 0, total: 0, every: 2, gamma: 0.3, min_lr: 0 };
+      const schedule: ScheduleSteps = { schedule: 1, warmup: 0, total: 0, every: 2, gamma: 0.3, min_lr: 0, offset: 0 };
       const p0 = randomArray(rng, count);
       const param = h.input(p0);
       const [m1, m2] = [h.output(count), h.output(count)];

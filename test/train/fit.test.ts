@@ -514,6 +514,8 @@ describe('bad input to fit: a typed error before any GPU work, and the network u
     ['cosine warm-up as long as the call', good, { epochs: 2, schedule: { name: 'cosine', warmupEpochs: 2 } }, ConfigError],
     ['negative warm-up', good, { schedule: { name: 'constant', warmupEpochs: -1 } }, ConfigError],
     ['restartAtGrowth not a boolean', good, { schedule: { name: 'cosine', restartAtGrowth: 'yes' } }, ConfigError],
+    ['startEpoch not a whole number', good, { schedule: { name: 'cosine', startEpoch: 1.5 } }, ConfigError],
+    ['cosine warm-up past startEpoch + epochs', good, { epochs: 2, schedule: { name: 'cosine', warmupEpochs: 5, startEpoch: 3 } }, ConfigError],
     ['a signal that is not an AbortSignal', good, { signal: { stop: true } }, ConfigError],
     ['mse without targets', good, { loss: 'mse' }, ConfigError],
     ['maxUploadBytes not positive', good, { maxUploadBytes: 0 }, ConfigError],
