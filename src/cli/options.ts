@@ -30,8 +30,8 @@ export interface SavedRun {
   data: DataRecipe;
   /** The training arguments, as resolved by `senn train`. */
   args: Record<string, unknown>;
-  /** The epochs its learning-rate schedule spans (see scheduleSpan.ts), where it had one. */
-  scheduleSpan?: { first: number; last: number };
+  /** The network's epochs the run set out to train (see runPlan.ts; absent in files of earlier builds). */
+  plan?: { first: number; last: number };
 }
 
 /** A checkpoint file's bytes; CheckpointError when it cannot be read. */
@@ -57,7 +57,7 @@ export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
       data,
       args: typeof run.args === 'object' && run.args !== null ? (run.args as Record<string, unknown>) : {},
       // Checked where it is used (scheduleFor): a run description is free-form.
-      ...(run.scheduleSpan !== undefined ? { scheduleSpan: run.scheduleSpan as SavedRun['scheduleSpan'] } : {}),
+      ...(run.plan !== undefined ? { plan: run.plan as SavedRun['plan'] } : {}),
     },
   };
 }

@@ -11,7 +11,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { type DataRecipe, loadData } from './datasets.js';
-import { scheduleFor } from './scheduleSpan.js';
+import { resumePlan } from './runPlan.js';
 import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
@@ -316,17 +316,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
     let net = resumed
       ? runtime.loadNetwork(resumed.bytes)
       : runtime.createNetwork({ sizes, seed: args.seed, ...(expandable ? { expandable } : {}), ...(locals.length ? { connections: locals } : {}) });
-    // A resumed run stopped before the end of its schedule, given the epochs left, goes on with it.
-    const plan = scheduleFor(args.schedule, args.epochs, net.history, resumed ? { schedule: previous.schedule, scheduleSpan: resumed.run.scheduleSpan } : null);
+    // A resumed run that stopped before its end, given the epochs left, goes on as planned (its schedule too).
+    const plan = resumePlan(args.schedule, args.epochs, net.history, resumed ? { schedule: previous.schedule, plan: resumed.run.plan } : null);
     console.log(`senn: ${runtime.gpu.adapterName}`);
     console.log(
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
         (resumed ? `, resuming after ${net.history.length} epochs` : '') +
-        (plan.goesOn ? ` (its ${args.schedule!.name} schedule goes on to epoch ${plan.span!.last})` : ''),
+        (plan.goesOn ? ` (going on to epoch ${plan.plan.last} as planned${args.schedule ? `, its ${args.schedule.name} schedule too` : ''})` : ''),
     );
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
-    const run: SavedRun = { data: data.recipe, args: { ...args }, ...(plan.span ? { scheduleSpan: plan.span } : {}) };
-    const save = async (network: Network) => writeOutput('--save', v.save!, await runtime.saveNetwork(network, { ...run }));
+    const run: SavedRun = { data: data.recipe, args: { ...args }, plan: plan.plan };
+    const save = async (network: Network, info: SavedRun = run) => writeOutput('--save', v.save!, await runtime.saveNetwork(network, { ...info }));
     // A periodic save that cannot be written (a full disk) went to a temporary file: say where, and train on.
     const saveWhileTraining = async (network: Network) => {
       try {
@@ -366,7 +366,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     console.log(`test: loss ${test.loss.toFixed(4)}  ${quality}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
     if (args.expansion) console.log(`senn: grew ${startSizes.join('-')} → ${net.structure.sizes.join('-')}: ${growthWords(result.epochs)}`);
     if (v.save) {
-      await save(net);
+      // A kept best epoch is not where the run stopped: it has no plan to go on with.
+      await save(net, keptBest ? { data: run.data, args: run.args } : run);
       console.log(`senn: saved ${v.save}`);
       // The saved network is the last epoch's (not a kept best one): resuming it trains the rest as the run would have.
       const left = args.epochs - result.epochs.length;

@@ -149,8 +149,9 @@ describe('senn command line', () => {
     expect(code).toBe(0);
     const left = Number(/senn: to train the other (\d+) epochs: senn train --resume \S+ --epochs (\d+)\n/.exec(out)?.[1]);
     expect(left).toBeGreaterThan(0);
+    expect((await senn('info', path('cosine.senn'))).out).toContain(`stopped       after epoch ${16 - left} of 16: senn train --resume ${path('cosine.senn')} --epochs ${left} trains the rest as the run would have\n`);
     const rest = await senn('train', '--resume', path('cosine.senn'), '--epochs', String(left), '--json', path('cosine-rest.json'));
-    expect(rest.out).toContain(`resuming after ${16 - left} epochs (its cosine schedule goes on to epoch 16)`);
+    expect(rest.out).toContain(`resuming after ${16 - left} epochs (going on to epoch 16 as planned, its cosine schedule too)`);
     expect((await senn('train', ...run, '--json', path('cosine-whole.json'))).code).toBe(0);
     const [whole, resumed] = [JSON.parse(readFileSync(path('cosine-whole.json'), 'utf8')), JSON.parse(readFileSync(path('cosine-rest.json'), 'utf8'))];
     expect(whole.growth.length).toBeGreaterThan(1);
