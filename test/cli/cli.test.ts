@@ -28,6 +28,23 @@ async function senn(...argv: string[]): Promise<{ code: number; out: string; err
   }
 }
 
+/** `senn train ARGV` as a user runs it (the built command), interrupted by Ctrl-C once its second epoch is printed. */
+async function trainUntilCtrlC(...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['bin/senn.js', 'train', ...argv]);
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => void (err += String(d)));
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const first = !out.includes('epoch   2 ');
+      out += String(d);
+      if (first && out.includes('epoch   2 ')) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  return { code, out, err };
+}
+
 afterEach(() => vi.restoreAllMocks());
 
 describe('senn command line', () => {
@@ -110,18 +127,7 @@ describe('senn command line', () => {
   }, 60_000);
 
   it('Ctrl-C stops training after the epoch in progress, then tests, saves and writes the JSON (the built command, as a user runs it)', async () => {
-    const child = spawn(process.execPath, ['bin/senn.js', 'train', '--dataset', 'spirals', '--epochs', '1000', '--save', path('stopped.senn'), '--json', path('stopped.json')]);
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => void (err += String(d)));
-    const code = await new Promise<number | null>((resolve) => {
-      child.stdout.on('data', (d: Buffer) => {
-        const first = !out.includes('epoch   2 ');
-        out += String(d);
-        if (first && out.includes('epoch   2 ')) child.kill('SIGINT');
-      });
-      child.on('exit', (c) => resolve(c));
-    });
+    const { code, out, err } = await trainUntilCtrlC('--dataset', 'spirals', '--epochs', '1000', '--save', path('stopped.senn'), '--json', path('stopped.json'));
     expect(code, err).toBe(0);
     expect(err).toContain('stopping after the epoch in progress');
     const epochs = Number(/stopped by Ctrl-C after (\d+) of 1000 epochs/.exec(out)?.[1]);
@@ -136,17 +142,8 @@ describe('senn command line', () => {
 
   it('a growing run with a schedule, stopped by Ctrl-C and resumed with the command it gives, ends as the run that was not stopped', async () => {
     const run = ['--dataset', 'xor', '--lr', '0.01', '--lr-schedule', 'cosine', '--warmup-epochs', '2', '--lr-restart-at-growth', '--expand', '--window', '1', '--min-epochs-between', '1', '--loss-change-threshold', '1', '--delete-after', '1', '--late-splits', '--epochs', '16'];
-    const child = spawn(process.execPath, ['bin/senn.js', 'train', ...run, '--save', path('cosine.senn')]);
-    let out = '';
-    const code = await new Promise<number | null>((resolve) => {
-      child.stdout.on('data', (d: Buffer) => {
-        const first = !out.includes('epoch   2 ');
-        out += String(d);
-        if (first && out.includes('epoch   2 ')) child.kill('SIGINT');
-      });
-      child.on('exit', (c) => resolve(c));
-    });
-    expect(code).toBe(0);
+    const { code, out, err } = await trainUntilCtrlC(...run, '--save', path('cosine.senn'));
+    expect(code, err).toBe(0);
     const left = Number(/senn: to train the other (\d+) epochs: senn train --resume \S+ --epochs (\d+)\n/.exec(out)?.[1]);
     expect(left).toBeGreaterThan(0);
     expect((await senn('info', path('cosine.senn'))).out).toContain(`stopped       after epoch ${16 - left} of 16: senn train --resume ${path('cosine.senn')} --epochs ${left} trains the rest as the run would have\n`);
