@@ -57,7 +57,7 @@ export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions, BlockE
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE, NEGATED } from './graph/growth.js';
 export { planSharedSplit, filtersOf, convolutionFilters, type SharedSplitStep } from './graph/sharedSplit.js';
 export { type ScoreOptions, type PruneSelectOptions, type PruneNormalization, PRUNE_NORMALIZATIONS } from './graph/selection.js';
-export { METRICS, AGGREGATIONS, type Metric, type Aggregation, accumulateStatistics, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';
+export { METRICS, GRADIENT_METRICS, AGGREGATIONS, type Metric, type Aggregation, accumulateStatistics, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';
 export {
   spmm,
   spmmTranspose,

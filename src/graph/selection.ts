@@ -3,14 +3,17 @@ import type { GpuContext } from '../gpu/context.js';
 import { storageBuffer } from '../gpu/upload.js';
 import { type Dispatch, type Recorder, submitDispatches } from '../kernels/dispatch.js';
 import type { KernelCache } from '../kernels/kernel.js';
-import { AGGREGATIONS, type Aggregation, METRICS, type Metric, scoreBlock, scoreBounds, selectScores } from '../kernels/score.js';
+import { AGGREGATIONS, type Aggregation, GRADIENT_METRICS, METRICS, type Metric, scoreBlock, scoreBounds, selectScores } from '../kernels/score.js';
 import type { EdgeList, EdgeRef } from './growth.js';
 import type { BlockEdgeStatistics } from './networkTypes.js';
 import { type Block, blockFloats, isMasked, type Structure, storageIndex, tieCounts } from './structure.js';
 
 /** How edges are scored. */
 export interface ScoreOptions {
-  /** Default `abs-grad` (the reference's). */
+  /**
+   * Default `abs-grad` (the reference's). The gradient metrics (`abs-grad`, `grad-variance`,
+   * `taylor`) read the running statistics and are a ConfigError where the network holds none.
+   */
   metric?: Metric;
   /** Default `mean`. */
   aggregation?: Aggregation;
@@ -91,6 +94,13 @@ function edgeOfValue(b: Block, k: number): number {
 
 /** Record scoring of `blocks` into one concatenated scores buffer. */
 async function recordScores(net: Scorable, rec: Recorder, blocks: readonly Block[], o: Required<ScoreOptions>): Promise<{ dispatches: Dispatch[]; scores: GPUBuffer; count: number; starts: number[] }> {
+  // Without statistics every gradient score is 0: a split would select nothing and a prune every candidate.
+  if (net.statisticsBatches === 0 && GRADIENT_METRICS.includes(o.metric)) {
+    throw new ConfigError(
+      `metric ${o.metric} scores edges by their gradients, and the network holds no gradient statistics (none collected since it was created, loaded or last grew, ` +
+        'or in the last epoch of fit): fit with edgeStatistics: true or call collectEdgeStatistics(data) first; weight-sq and weight-abs need none',
+    );
+  }
   const count = blocks.reduce((n, b) => n + blockFloats(b), 0);
   const scores = storageBuffer(net.gpu.device, rec.owner, 'scores', Math.max(1, count) * 4).buffer;
   const dispatches: Dispatch[] = [];

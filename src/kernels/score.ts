@@ -8,6 +8,8 @@ import { family } from './sources.js';
  */
 export const METRICS = ['abs-grad', 'grad-variance', 'weight-sq', 'weight-abs', 'taylor'] as const;
 export type Metric = (typeof METRICS)[number];
+/** The metrics that read the per-edge gradient statistics (the others read only the weights). */
+export const GRADIENT_METRICS: readonly Metric[] = ['abs-grad', 'grad-variance', 'taylor'];
 /** How per-batch values are aggregated over batches. */
 export const AGGREGATIONS = ['mean', 'variance'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];

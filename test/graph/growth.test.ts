@@ -306,15 +306,19 @@ describe('an expansion of two levels (sameExpansion)', () => {
       { level: second.level, target: 2 },
     ]);
     expect(restored.pruneCandidates).toEqual(candidates);
-    // (Edge statistics are not checkpointed: the restored network scores every edge 0.)
-    const restoredWeak = await restored.selectEdgesToPrune({ threshold: 1 });
+    // Edge statistics are not checkpointed: a gradient metric is refused until they are
+    // collected again (every score would be 0, and the prune would take every candidate).
+    await expect(restored.selectEdgesToPrune({ threshold: 1 })).rejects.toThrow(/metric abs-grad scores edges by their gradients, and the network holds no gradient statistics/);
+    await expect(restored.scoreEdges(2, { metric: 'taylor' })).rejects.toBeInstanceOf(ConfigError);
+    const restoredWeak = await restored.selectEdgesToPrune({ threshold: 1, metric: 'weight-abs' });
     for (const split of [first, second]) expect(restoredWeak.some((r) => levelOf(r).dst === split.level || levelOf(r).src === split.level)).toBe(true);
     // Without sameExpansion a split starts a new expansion: only its own ε edges are candidates.
     const third = await net.splitEdges(1, pickEdges(net, rng, 1, 2));
     expect(net.pruneCandidates).toHaveLength(third.epsilonEdges);
     // Two splits into one level share its edges in their groups: each edge is taken once.
     await net.splitEdges(1, pickEdges(net, rng, 1, 2), { sameExpansion: true });
-    const once = await net.selectEdgesToPrune({ threshold: 1 });
+    const once = await net.selectEdgesToPrune({ threshold: 1, metric: 'weight-abs' });
+    expect(once.length).toBeGreaterThan(0);
     expect(new Set(once.map((r) => `${r.block}:${r.edge}`)).size).toBe(once.length);
     await net.pruneEdges(once);
     await checkInvariants(net, train);

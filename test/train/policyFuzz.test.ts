@@ -28,10 +28,12 @@ describe('custom policies that grow, prune and fail at random', () => {
             if (what === 0) {
               const target = r.next() < 0.5 ? network.structure().output.id : 1;
               if (!network.expandable().includes(target)) continue;
-              const edges = await network.selectEdgesToSplit(target, { threshold: 0.05 + 0.5 * r.next(), maxToReplace: 1 + r.int(4) });
+              // After a split or prune in this epoch the statistics are gone: score by weight.
+              const metric = network.statisticsBatches() > 0 ? 'abs-grad' : 'weight-abs';
+              const edges = await network.selectEdgesToSplit(target, { metric, threshold: 0.05 + 0.5 * r.next(), maxToReplace: 1 + r.int(4) });
               if (edges.length) (expanded += (await network.splitEdges(target, edges)).edgesSplit), (lastSplit = epoch), tally.splits++;
             } else if (what === 1 && lastSplit >= 0) {
-              const edges = await network.selectEdgesToPrune({ threshold: 0.1 + 0.8 * r.next() });
+              const edges = await network.selectEdgesToPrune({ metric: network.statisticsBatches() > 0 ? 'abs-grad' : 'weight-abs', threshold: 0.1 + 0.8 * r.next() });
               if (edges.length) (pruned += (await network.pruneEdges(edges)).edgesRemoved), tally.prunes++;
             } else if (what === 2) {
               tally.failures++;
