@@ -231,12 +231,15 @@ export function signedLevels(s: Structure, train: Dataset): number[] {
 }
 
 /**
- * A ConfigError before any training where the options ask a split of a convolution's shared
- * weights (planSharedSplit) for what it cannot do: ε from every parent, pairs for signed
- * parents, hinges; or `exactSplit: 'signed'` with shared weights that read a signed level. The
- * run would otherwise train until its first split and fail there.
+ * A ConfigError before any training where the reference policy cannot grow the network as
+ * asked: no level is expandable (the run would train without ever growing, without a word), or
+ * the options ask a split of a convolution's shared weights (planSharedSplit) for what it
+ * cannot do: ε from every parent, pairs for signed parents, hinges; or `exactSplit: 'signed'`
+ * with shared weights that read a signed level (the run would train until its first split and
+ * fail there).
  */
-export function checkSharedSplits(s: Structure, expandable: readonly number[], o: ReturnType<typeof resolveExpansion>, train: Dataset): void {
+export function checkGrowth(s: Structure, expandable: readonly number[], o: ReturnType<typeof resolveExpansion>, train: Dataset): void {
+  if (expandable.length === 0) throw new ConfigError('expansion: no level of this network is expandable (createNetwork({ expandable }) names them), so it cannot grow');
   const fedByShared = expandable.flatMap((target) => s.blocksInto(target).filter((b) => b.ties));
   if (fedByShared.length === 0) return;
   const level = fedByShared[0]!.dst;

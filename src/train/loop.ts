@@ -16,7 +16,7 @@ import type { EpochReport, FitOptions, LossName } from './options.js';
 import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
-import { checkSharedSplits, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
+import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
@@ -225,7 +225,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const policy = reference ? referencePolicy(reference) : ((expansion as ExpansionPolicy | undefined) ?? null);
   if (reference) {
     const growth = net.growthControl();
-    checkSharedSplits(growth.structure(), growth.expandable(), resolveExpansion(reference), train);
+    checkGrowth(growth.structure(), growth.expandable(), resolveExpansion(reference), train);
   }
   const statistics = Boolean(options.edgeStatistics || policy);
   // The network's epochs before this call, for a policy picking up a resumed run's state.

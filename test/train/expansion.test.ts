@@ -254,6 +254,16 @@ describe('fit with expansion', () => {
     for (const net of [whole, first, resumed]) net.destroy();
   });
 
+  it('a network without an expandable level is refused before any training (it would never grow)', async () => {
+    const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0, expandable: [] });
+    const fit = net.fit(spirals({ rows: 100, seed: 1 }), { epochs: 2, expansion: quickGrowth });
+    await expect(fit).rejects.toThrow('expansion: no level of this network is expandable (createNetwork({ expandable }) names them), so it cannot grow');
+    expect(net.history).toEqual([]);
+    // A policy of one's own may still do what it likes (prune, rewrite weights).
+    expect(await net.fit(spirals({ rows: 100, seed: 1 }), { epochs: 1, expansion: { afterEpoch: async () => ({ expanded: 0, pruned: 0 }) } })).toHaveLength(1);
+    net.destroy();
+  });
+
   it("statistics 'exact' scores edges with fit's loss and batch size (a regression network grows)", async () => {
     const train = regression2d({ rows: 400, seed: 1 });
     const validation = regression2d({ rows: 200, seed: 2 });
