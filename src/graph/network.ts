@@ -533,6 +533,8 @@ export class Network implements Trainable {
 
   /** A classifier's answer for every row of `data`: the likeliest class and the softmax probabilities (see {@link classify}). */
   async classify(data: Dataset): Promise<Classification> {
+    // Softmax over one output is always 1: such a network is a regression's, not a classifier.
+    if (this.outputs < 2) throw new ConfigError(`classify: this network has ${this.outputs} output, and a classifier has one per class (2 or more); predict gives its values`);
     return classify(await this.predict(data), this.outputs);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitDataset } from '../../src/data/dataset.js';
-import { spirals } from '../../src/data/generated.js';
+import { regression2d, spirals } from '../../src/data/generated.js';
 import { Random } from '../../src/data/random.js';
 import { ShapeError } from '../../src/errors.js';
 import { classify } from '../../src/train/classify.js';
@@ -39,6 +39,12 @@ describe('classify', () => {
     expect(classify(await net.predict(test), 2)).toEqual({ labels, probabilities });
     const right = labels.reduce((n, l, r) => n + (l === test.labels![r] ? 1 : 0), 0);
     expect(right / test.rows).toBe((await net.evaluate(test)).accuracy);
+    net.destroy();
+  });
+
+  it('a network of one output (a regression) is not a classifier: ConfigError', async () => {
+    const net = runtime().createNetwork({ sizes: [2, 4, 1], seed: 0 });
+    await expect(net.classify(regression2d({ rows: 10, seed: 0 }))).rejects.toThrow('classify: this network has 1 output, and a classifier has one per class (2 or more); predict gives its values');
     net.destroy();
   });
 });
