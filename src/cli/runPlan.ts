@@ -45,3 +45,15 @@ export function resumePlan(
   }
   return { schedule: schedule && now > start ? { ...schedule, startEpoch: now - start } : schedule, plan, goesOn: true };
 }
+
+/**
+ * What the first line of a resumed `senn train` run adds: that it goes on as planned, or, where
+ * the run it resumes had stopped before its end and this call is a run of its own, how to go on.
+ */
+export function resumeWords(resumed: { goesOn: boolean; plan: RunPlan; schedule: LrSchedule | null }, previousPlan: unknown, now: number): string {
+  if (resumed.goesOn) return ` (going on to epoch ${resumed.plan.last} as planned${resumed.schedule ? `, its ${resumed.schedule.name} schedule too` : ''})`;
+  const stopped = planOf(previousPlan);
+  if (!stopped || !(stopped.first <= now && now < stopped.last)) return '';
+  const left = stopped.last - now;
+  return ` (a run of its own: the one it resumes stopped ${left} epochs before its end, and --epochs ${left} with its schedule would go on as planned)`;
+}

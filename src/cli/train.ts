@@ -11,7 +11,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { type DataRecipe, loadData } from './datasets.js';
-import { resumePlan } from './runPlan.js';
+import { resumePlan, resumeWords } from './runPlan.js';
 import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
@@ -322,7 +322,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     console.log(
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
         (resumed ? `, resuming after ${net.history.length} epochs` : '') +
-        (plan.goesOn ? ` (going on to epoch ${plan.plan.last} as planned${args.schedule ? `, its ${args.schedule.name} schedule too` : ''})` : ''),
+        (resumed ? resumeWords(plan, resumed.run.plan, net.history.length) : ''),
     );
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
     const run: SavedRun = { data: data.recipe, args: { ...args }, plan: plan.plan };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resumePlan } from '../../src/cli/runPlan.js';
+import { resumePlan, resumeWords } from '../../src/cli/runPlan.js';
 import type { EpochReport } from '../../src/train/options.js';
 import type { LrSchedule } from '../../src/train/schedule.js';
 
@@ -31,5 +31,15 @@ describe('the plan of a resumed senn train run', () => {
       [null, 6],
     ];
     for (const [previous, n] of cases) expect(resumePlan(cosine, n, epochs(4), previous)).toEqual({ schedule: cosine, plan: { first: 4, last: 4 + n }, goesOn: false });
+  });
+
+  it('says on the first line whether the run goes on as planned, or how it would', () => {
+    const plan = { first: 0, last: 10 };
+    expect(resumeWords(resumePlan(cosine, 6, epochs(4), { schedule: cosine, plan }), plan, 4)).toBe(' (going on to epoch 10 as planned, its cosine schedule too)');
+    expect(resumeWords(resumePlan(null, 6, epochs(4), { schedule: null, plan }), plan, 4)).toBe(' (going on to epoch 10 as planned)');
+    expect(resumeWords(resumePlan(cosine, 3, epochs(4), { schedule: cosine, plan }), plan, 4)).toBe(
+      ' (a run of its own: the one it resumes stopped 6 epochs before its end, and --epochs 6 with its schedule would go on as planned)',
+    );
+    expect(resumeWords(resumePlan(cosine, 3, epochs(10), { schedule: cosine, plan }), plan, 10)).toBe('');
   });
 });
