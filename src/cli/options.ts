@@ -56,7 +56,7 @@ export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
     run: {
       data,
       args: typeof run.args === 'object' && run.args !== null ? (run.args as Record<string, unknown>) : {},
-      // Checked where it is used (scheduleFor): a run description is free-form.
+      // Checked where it is read (planOf): a run description is free-form.
       ...(run.plan !== undefined ? { plan: run.plan as SavedRun['plan'] } : {}),
     },
   };

@@ -76,9 +76,9 @@ export interface FitOptions {
   validation?: Dataset;
   /**
    * Seed of the per-epoch shuffles. Each epoch's order follows from the seed and the epoch's
-   * place in the network's `history`, not in this call: a second call goes on
-   * with new orders, and a network saved after epoch k and loaded again trains epoch k + 1 as
-   * the one that was not stopped would.
+   * place in the network's `history`, not in this call: a second call goes on with new orders,
+   * and a network saved after epoch k and loaded again trains epoch k + 1 as the one that was
+   * not stopped would.
    */
   seed?: number;
   shuffle?: boolean;
