@@ -20,8 +20,9 @@
 // step t = step − origin + offset (1-based; offset: the schedule's steps that earlier calls
 // trained, where a call goes on with a schedule a stopped run began): schedule 0 constant lr;
 // 1 step: lr · gamma^⌊(t − 1) / every⌋; 2 cosine: min_lr + (lr − min_lr) · (1 + cos(π p)) / 2,
-// p = (t − 1 − warmup) / (total − warmup) clamped to [0, 1]; any of them times t / warmup while t < warmup. The constant schedule
-// without warm-up stores hyper.lr itself, so training without a schedule is unchanged bit for bit.
+// p = (t − 1 − warmup) / (total − warmup) clamped to [0, 1]; any of them times t / warmup
+// while t < warmup. The constant schedule without warm-up stores hyper.lr itself, so training
+// without a schedule is unchanged bit for bit.
 //
 // Bindings (group 0):
 //   @binding(0) hyper   : uniform Hyper { count, lr, beta1, beta2, eps, weight_decay, momentum,
