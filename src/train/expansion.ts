@@ -254,11 +254,7 @@ export function checkGrowth(s: Structure, expandable: readonly number[], o: Retu
 
 /** The options of an exact statistics pass over the context's training data that scores edges as fit trains (its loss and batch size). */
 function exactPass(ctx: PolicyContext): StatisticsPassOptions {
-  return {
-    ...(ctx.loss !== undefined ? { loss: ctx.loss } : {}),
-    ...(ctx.batchSize !== undefined ? { batchSize: ctx.batchSize } : {}),
-    ...(ctx.maxUploadBytes !== undefined ? { maxUploadBytes: ctx.maxUploadBytes } : {}),
-  };
+  return { loss: ctx.loss, batchSize: ctx.batchSize, maxUploadBytes: ctx.maxUploadBytes };
 }
 
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */
