@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
 import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
-import { planOf } from './runPlan.js';
+import { epochsLeft } from './runPlan.js';
 import { SENN_VERSION } from './version.js';
 
 export const INFO_HELP = `Usage: senn info MODEL.senn [options]
@@ -63,10 +63,8 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
       .map((k) => (k === 'trainRows' ? `${String(args[k])} training rows` : `${k} ${String(args[k])}`));
     lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${args.expansion ? ', with expansion' : ''}`);
     // Saved before the run's end (Ctrl-C, --save-every): how to go on as if it had not stopped.
-    const plan = planOf(s.run?.plan);
-    if (plan && plan.first <= h.length && h.length < plan.last) {
-      lines.push(`stopped       after epoch ${h.length} of ${plan.last}: senn train --resume ${file} --epochs ${plan.last - h.length} trains the rest as the run would have`);
-    }
+    const left = epochsLeft(s.run?.plan, h.length);
+    if (left > 0) lines.push(`stopped       after epoch ${h.length} of ${h.length + left}: senn train --resume ${file} --epochs ${left} trains the rest as the run would have`);
   }
   return lines;
 }

@@ -18,6 +18,12 @@ export function planOf(value: unknown): RunPlan | null {
   return Number.isSafeInteger(first) && Number.isSafeInteger(last) && (first as number) >= 0 && (last as number) >= (first as number) ? { first: first as number, last: last as number } : null;
 }
 
+/** The epochs a run planned as `plan` (read with {@link planOf}) has left after the network's epoch `now`: 0 where it ended, or none is known. */
+export function epochsLeft(plan: unknown, now: number): number {
+  const known = planOf(plan);
+  return known && known.first <= now && now < known.last ? known.last - now : 0;
+}
+
 /**
  * The plan and schedule of a call of `senn train` that trains `epochs` epochs after the
  * network's `history`. Where the run it resumes (`previous`: its schedule and plan) stopped
@@ -35,7 +41,7 @@ export function resumePlan(
   const now = history.length;
   const plan = planOf(previous?.plan);
   const sameSchedule = JSON.stringify(previous?.schedule ?? null) === JSON.stringify(schedule);
-  if (!plan || !sameSchedule || !(plan.first <= now && now < plan.last && epochs === plan.last - now)) {
+  if (!plan || !sameSchedule || epochsLeft(plan, now) !== epochs) {
     return { schedule, plan: { first: now, last: now + epochs }, goesOn: false };
   }
   // A restart at growth follows an epoch (global e, 1-based) that expanded before the last.
@@ -52,8 +58,7 @@ export function resumePlan(
  */
 export function resumeWords(resumed: { goesOn: boolean; plan: RunPlan; schedule: LrSchedule | null }, previousPlan: unknown, now: number): string {
   if (resumed.goesOn) return ` (going on to epoch ${resumed.plan.last} as planned${resumed.schedule ? `, its ${resumed.schedule.name} schedule too` : ''})`;
-  const stopped = planOf(previousPlan);
-  if (!stopped || !(stopped.first <= now && now < stopped.last)) return '';
-  const left = stopped.last - now;
+  const left = epochsLeft(previousPlan, now);
+  if (left === 0) return '';
   return ` (a run of its own: the one it resumes stopped ${left} epochs before its end, and --epochs ${left} with its schedule would go on as planned)`;
 }

@@ -11,7 +11,7 @@ import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansio
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { type DataRecipe, loadData } from './datasets.js';
-import { resumePlan, resumeWords } from './runPlan.js';
+import { epochsLeft, resumePlan, resumeWords } from './runPlan.js';
 import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
@@ -321,8 +321,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     console.log(`senn: ${runtime.gpu.adapterName}`);
     console.log(
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
-        (resumed ? `, resuming after ${net.history.length} epochs` : '') +
-        (resumed ? resumeWords(plan, resumed.run.plan, net.history.length) : ''),
+        (resumed ? `, resuming after ${net.history.length} epochs${resumeWords(plan, resumed.run.plan, net.history.length)}` : ''),
     );
     const best = v['keep-best'] ? new BestEpoch(runtime) : null;
     const run: SavedRun = { data: data.recipe, args: { ...args }, plan: plan.plan };
@@ -354,10 +353,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
           `(epoch ${result.early.epoch}) for ${patience} epochs`,
       );
     }
-    const keptBest = best?.bytes !== undefined && best.epoch !== net.history.length;
-    if (best?.bytes && keptBest) {
+    const keptBytes = best?.bytes && best.epoch !== net.history.length ? best.bytes : null;
+    const keptBest = keptBytes !== null;
+    if (best && keptBytes) {
       net.destroy();
-      net = runtime.loadNetwork(best.bytes);
+      net = runtime.loadNetwork(keptBytes);
       console.log(`senn: kept epoch ${best.epoch} (lowest validation loss ${best.loss.toFixed(4)}), arch ${net.structure.sizes.join('-')}`);
     }
     const test = await net.evaluate(data.test, regression ? 'mse' : 'softmax-cross-entropy');
@@ -370,7 +370,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       await save(net, keptBest ? { data: run.data, args: run.args } : run);
       console.log(`senn: saved ${v.save}`);
       // The saved network is the last epoch's (not a kept best one): resuming it trains the rest as the run would have.
-      const left = args.epochs - result.epochs.length;
+      const left = epochsLeft(plan.plan, net.history.length);
       if (interrupted && left > 0 && !keptBest) {
         console.log(`senn: to train the other ${left} epochs: senn train --resume ${v.save} --epochs ${left}`);
       }
