@@ -5,6 +5,7 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import { checkpointRun } from '../io/checkpoint.js';
 import type { NodeRuntimeOptions } from '../node/dawn.js';
 import type { DataRecipe } from './datasets.js';
+import type { RunPlan } from './runPlan.js';
 
 /** A numeric option's value, `fallback` when absent; a ConfigError naming the option otherwise. */
 export function numberOption(name: string, value: string | undefined, fallback: number): number {
@@ -31,7 +32,7 @@ export interface SavedRun {
   /** The training arguments, as resolved by `senn train`. */
   args: Record<string, unknown>;
   /** The network's epochs the run set out to train (see runPlan.ts; absent in files of earlier builds). */
-  plan?: { first: number; last: number };
+  plan?: RunPlan;
 }
 
 /** A checkpoint file's bytes; CheckpointError when it cannot be read. */
@@ -57,7 +58,7 @@ export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
       data,
       args: typeof run.args === 'object' && run.args !== null ? (run.args as Record<string, unknown>) : {},
       // Checked where it is read (planOf): a run description is free-form.
-      ...(run.plan !== undefined ? { plan: run.plan as SavedRun['plan'] } : {}),
+      ...(run.plan !== undefined ? { plan: run.plan as RunPlan } : {}),
     },
   };
 }
