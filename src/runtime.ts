@@ -1,7 +1,7 @@
 import { AdapterLimitError } from './errors.js';
 import { type AdapterDescription, GpuContext } from './gpu/context.js';
 import { Network, type NetworkSpec } from './graph/network.js';
-import { loadCheckpoint, type RunInfo, saveCheckpoint } from './io/checkpoint.js';
+import { loadCheckpoint, type RunInfo, saveCheckpoint, type SaveOptions } from './io/checkpoint.js';
 import { KernelCache } from './kernels/kernel.js';
 
 /**
@@ -48,10 +48,11 @@ export class Runtime {
   /**
    * Checkpoint bytes of a network: safetensors weights + graph JSON + optimizer state + history.
    * Allowed between epochs from fit's `onEpoch` (the checkpoint then holds the epochs so far);
-   * at any other moment of a running `fit` it throws a `ConfigError`.
+   * at any other moment of a running `fit` it throws a `ConfigError`. `run`: a description of
+   * the run, kept beside the graph; `options.statistics`: keep the running per-edge statistics.
    */
-  saveNetwork(network: Network, run?: RunInfo): Promise<Uint8Array<ArrayBuffer>> {
-    return saveCheckpoint(network, run);
+  saveNetwork(network: Network, run?: RunInfo, options?: SaveOptions): Promise<Uint8Array<ArrayBuffer>> {
+    return saveCheckpoint(network, run, options);
   }
 
   /** Destroy the device; every network of this runtime becomes unusable. */

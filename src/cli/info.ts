@@ -45,6 +45,7 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
     lines.push(`  L${position.get(b.src)} → L${position.get(b.dst)}  ${count(b.edges).padStart(9)} edges, ${((100 * b.edges) / full).toFixed(1).padStart(5)}% of ${sizeOf(b.src)} × ${sizeOf(b.dst)}${shared}`);
   }
   lines.push(`optimizer     ${s.optimizer ? `${s.optimizer.name}, ${count(s.optimizer.step)} steps` : 'none (never trained)'}`);
+  if (s.statisticsBatches > 0) lines.push(`statistics    running Σ|g|, Σg, Σg² of every parameter over ${count(s.statisticsBatches)} batches`);
   const h = s.history;
   if (h.length > 0) {
     const last = h[h.length - 1]!;

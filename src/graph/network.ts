@@ -137,17 +137,21 @@ export class Network implements Trainable {
       if (o.births) state.setBirths(o.births);
       writeView(device, state.counter.buffer, 0, Float32Array.of(o.step));
     }
+    if ('structure' in spec && spec.statistics) {
+      writeView(device, this.statsBuffer.buffer, 0, spec.statistics.sums);
+      this.batchesInStatistics = spec.statistics.batches;
+    }
   }
 
   /**
    * @internal The state a checkpoint stores: parameters, optimizer moments and step,
-   * growth bookkeeping and history (read back from the GPU).
+   * growth bookkeeping, history, and with `statistics` the running statistics (read back).
    */
-  async state(): Promise<NetworkState> {
-    return this.gate.reading('save', () => this.readState());
+  async state(options: { statistics?: boolean } = {}): Promise<NetworkState> {
+    return this.gate.reading('save', () => this.readState(options.statistics === true));
   }
 
-  private async readState(): Promise<NetworkState> {
+  private async readState(statistics: boolean): Promise<NetworkState> {
     const floats = this.current.floats;
     const o = this.optimizer;
     return {
@@ -171,6 +175,9 @@ export class Network implements Trainable {
       lastSplit: this.lastSplits.at(-1) ?? null,
       lastSplits: [...this.lastSplits],
       epsilonState: this.random.stateWord,
+      ...(statistics && this.batchesInStatistics > 0
+        ? { statistics: { batches: this.batchesInStatistics, sums: await this.gpu.readFloats(this.edgeStats, 0, 3 * floats) } }
+        : {}),
     };
   }
 

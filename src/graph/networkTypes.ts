@@ -168,6 +168,12 @@ export interface NetworkState {
    * reseeded), so a resumed run draws the values the uninterrupted run would.
    */
   epsilonState?: number;
+  /**
+   * The running per-edge statistics (Σ|g|, Σg, Σg² of each parameter float, interleaved as
+   * {@link Network.edgeStats} holds them) and the batches summed in them; absent where the
+   * network held none or the file was saved without them.
+   */
+  statistics?: { batches: number; sums: Float32Array };
 }
 
 /** Weights (inputs × outputs, row-major) and bias of one layer, on the CPU. */

@@ -17,7 +17,9 @@ import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor 
  * (`optimizer.moment1/2`: one value per parameter in the order of those tensors — every
  * block's weights, then every level's biases — so they do not depend on how the runtime lays
  * out its buffers) and the step each parameter was born at (`optimizer.births`, the same
- * order; Adam's bias corrections count each parameter's own steps), and in the metadata a
+ * order; Adam's bias corrections count each parameter's own steps), where saved with them the
+ * running statistics (`statistics.sumAbs`, `statistics.sum`, `statistics.sumSq`, the same
+ * order, their batches counted by the graph's `statisticsBatches`), and in the metadata a
  * small JSON (`senn`) with the format version, the graph, optimizer, growth bookkeeping and
  * training history. Earlier versions are read too: version 2 (no births: every parameter
  * counts from step 0, as its builds did) and version 1 (moments in the buffer layout of their
@@ -105,6 +107,23 @@ interface GraphJson {
   denseFrom?: number;
   /** The ε generator's state (absent in files of earlier builds: reseeded on loading). */
   epsilonState?: number;
+  /** Batches summed in the `statistics.*` tensors (absent where the file holds none). */
+  statisticsBatches?: number;
+}
+
+/** The running statistics' tensors, one value per parameter in the order of the optimizer's: Σ|g|, Σg, Σg². */
+const STATISTICS_TENSORS = ['statistics.sumAbs', 'statistics.sum', 'statistics.sumSq'] as const;
+
+/** Options of {@link saveCheckpoint}. */
+export interface SaveOptions {
+  /**
+   * Keep the running per-edge statistics (Σ|g|, Σg, Σg² of every parameter, over
+   * `Network.statisticsBatches` batches) in the file, three tensors as large as the weights
+   * together, so that the loaded network scores and selects by a gradient metric as this one
+   * does without collecting them again. Default false (a loaded network holds none). Nothing
+   * is written where the network holds none.
+   */
+  statistics?: boolean;
 }
 
 /** Free-form description of how a network was trained (dataset, loss, options), kept in a checkpoint. */
@@ -114,8 +133,8 @@ export type RunInfo = Record<string, unknown>;
  * Serialise a network (structure, weights, optimizer state, history) to bytes. `run`, if
  * given, is stored beside the graph (metadata `senn.run`) and read back by {@link checkpointRun}.
  */
-export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8Array<ArrayBuffer>> {
-  const state = await net.state();
+export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+  const state = await net.state({ statistics: options.statistics === true });
   const s = state.structure;
   const tensors: Record<string, Tensor> = {};
   // A complete dense block is written as its src × dst matrix; any other as an edge list
@@ -144,14 +163,17 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
   }
   const shares = s.tieGroups !== null;
   const pools = s.levels.some((l) => l.pool);
+  // Per-parameter values: matrices in order, edge lists in CSR order (as their src / dst
+  // tensors are written), then the biases.
+  const index = layoutIndex(s, s.blocks.map(() => null));
+  const ordered = (layout: Float32Array, stride = 1, at = 0): Tensor => ({ dtype: 'F32', shape: [index.length], data: Float32Array.from(index, (k) => layout[stride * k + at]!) });
   if (state.optimizer) {
-    // Matrices in order, edge lists in CSR order (as their src / dst tensors are written).
-    const index = layoutIndex(s, s.blocks.map(() => null));
-    const ordered = (layout: Float32Array) => Float32Array.from(index, (at) => layout[at]!);
-    tensors['optimizer.moment1'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.moment1) };
-    tensors['optimizer.moment2'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.moment2) };
-    if (state.optimizer.births) tensors['optimizer.births'] = { dtype: 'F32', shape: [index.length], data: ordered(state.optimizer.births) };
+    tensors['optimizer.moment1'] = ordered(state.optimizer.moment1);
+    tensors['optimizer.moment2'] = ordered(state.optimizer.moment2);
+    if (state.optimizer.births) tensors['optimizer.births'] = ordered(state.optimizer.births);
   }
+  // The statistics buffer holds a parameter's three sums side by side.
+  if (state.statistics) STATISTICS_TENSORS.forEach((name, i) => (tensors[name] = ordered(state.statistics!.sums, 3, i)));
   const graph: GraphJson = {
     format: 'senn-checkpoint',
     // Pooling needs version 5 and shared values 4 (an earlier build would read the windows as
@@ -175,6 +197,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo): Promise<Uint8
     lastSplits: state.lastSplits ?? [],
     denseFrom: s.denseFrom,
     ...(state.epsilonState === undefined ? {} : { epsilonState: state.epsilonState }),
+    ...(state.statistics ? { statisticsBatches: state.statistics.batches } : {}),
   };
   return encodeSafetensors(tensors, { senn: JSON.stringify(graph), ...(run ? { 'senn.run': JSON.stringify(run) } : {}) });
 }
@@ -282,6 +305,7 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   if (g.history !== undefined && !(Array.isArray(g.history) && g.history.every(isRecord))) throw new CheckpointError('checkpoint history is malformed: it must be a list of epoch reports');
   if (g.seed !== undefined && !isInt(g.seed)) throw new CheckpointError(`checkpoint seed ${describe(g.seed)} is not a non-negative integer`);
   if (g.epsilonState !== undefined && !(isInt(g.epsilonState) && g.epsilonState < 2 ** 32)) throw new CheckpointError(`checkpoint epsilonState ${describe(g.epsilonState)} is not a 32-bit generator state`);
+  if (g.statisticsBatches !== undefined && !isInt(g.statisticsBatches, 1)) throw new CheckpointError(`checkpoint statisticsBatches ${describe(g.statisticsBatches)} is not a positive whole number of batches`);
   // The next prune's state, refused rather than dropped when it is malformed: a network that
   // quietly lost it would prune other edges than the one saved.
   const edgeRef = (r: unknown): boolean => {
@@ -322,6 +346,8 @@ export interface CheckpointSummary {
   history: EpochReport[];
   /** The run description saved beside the graph (`senn train` writes its dataset and arguments), or null. */
   run: RunInfo | null;
+  /** Batches summed in the running statistics the file holds ({@link SaveOptions.statistics}); 0 where it holds none. */
+  statisticsBatches: number;
 }
 
 /**
@@ -341,6 +367,7 @@ export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
     optimizer: g.optimizer,
     history: readHistory(g.history),
     run: checkpointRun(bytes),
+    statisticsBatches: g.statisticsBatches ?? 0,
   };
 }
 
@@ -385,6 +412,27 @@ function checkBirths(births: Float32Array, step: number): Float32Array {
     if (!(Number.isInteger(b) && b >= 0 && b <= step)) throw new CheckpointError(`tensor optimizer.births holds ${b}, not a step from 0 to the optimizer's ${step}`);
   }
   return births;
+}
+
+/**
+ * The running statistics a file holds (`statistics.*`, each read into the buffer layout by
+ * `read`), interleaved as the network's buffer holds them, where its graph counts their
+ * batches; the tensors without that count are refused, as are values no sum could take.
+ */
+function statisticsOf(tensors: Map<string, Tensor>, batches: number | undefined, read: (name: string) => Float32Array): NetworkState['statistics'] {
+  if (batches === undefined) {
+    const stray = STATISTICS_TENSORS.find((name) => tensors.has(name));
+    if (stray) throw new CheckpointError(`checkpoint has tensor ${stray} but its graph counts no statistics batches (statisticsBatches)`);
+    return undefined;
+  }
+  const [sumAbs, sum, sumSq] = STATISTICS_TENSORS.map(read) as [Float32Array, Float32Array, Float32Array];
+  const sums = new Float32Array(3 * sumAbs.length);
+  for (let k = 0; k < sumAbs.length; k++) {
+    const [a, g, q] = [sumAbs[k]!, sum[k]!, sumSq[k]!];
+    if (!(a >= 0 && q >= 0 && Number.isFinite(a + g + q))) throw new CheckpointError(`checkpoint statistics hold Σ|g| ${a}, Σg ${g}, Σg² ${q} for one parameter: not sums of gradients`);
+    sums.set([a, g, q], 3 * k);
+  }
+  return { batches, sums };
 }
 
 /**
@@ -439,7 +487,8 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
     for (const v of params) if (!Number.isFinite(v)) throw new CheckpointError('checkpoint weights contain NaN or infinity');
     const untied = unequalTies(structure, params);
     if (untied) throw new CheckpointError(`checkpoint weights are inconsistent: ${untied}`);
-    // Optimizer moments and births: in parameter order (versions 2 and 3) or in version 1's buffer layout.
+    // Per-parameter values (moments, births, statistics): in parameter order (versions 2 and
+    // later) or in version 1's buffer layout.
     const moments = (name: string): Float32Array => {
       const into = layoutIndex(structure, idOfs);
       const from = g.version === 1 ? version1Index(structure, idOfs) : { index: null, floats: into.length };
@@ -448,6 +497,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       for (let k = 0; k < into.length; k++) layout[into[k]!] = values[from.index ? from.index[k]! : k]!;
       return layout;
     };
+    const statistics = statisticsOf(tensors, g.statisticsBatches, moments);
     const state: NetworkState = {
       structure,
       params,
@@ -457,6 +507,7 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
       pruneCandidates: g.pruneCandidates,
       lastSplits: g.lastSplits ?? (g.lastSplit ? [g.lastSplit] : []),
       ...(g.epsilonState === undefined ? {} : { epsilonState: g.epsilonState }),
+      ...(statistics ? { statistics } : {}),
       ...(g.optimizer
         ? {
             optimizer: {

@@ -8,6 +8,7 @@ import { averagePoolConnections, convolutionConnections, maxPoolConnections } fr
 import { Random } from '../../src/data/random.js';
 import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/errors.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
+import { describeLines } from '../../src/cli/info.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { blockFloats, storageIndex } from '../../src/graph/structure.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
@@ -20,7 +21,7 @@ function data(seed: number, rows = 96) {
   return randomClassification(new Random(seed), rows, 6, 3);
 }
 
-/** A trained, grown and pruned network and its checkpoint. */
+/** A trained, grown and pruned network and its checkpoint, its last epoch's running statistics kept. */
 async function grownCheckpoint() {
   const rt = runtime();
   const net = rt.createNetwork({ sizes: [6, 5, 3], seed: 1, expandable: [1, 2] });
@@ -31,8 +32,8 @@ async function grownCheckpoint() {
   await net.fit(train, { epochs: 1, batchSize: 32, edgeStatistics: true });
   await net.splitEdges(1, await net.selectEdgesToSplit(1, { threshold: 0.2, maxToReplace: 3 }));
   await net.pruneEdges(net.pruneCandidates.slice(0, 4));
-  await net.fit(train, { epochs: 1, batchSize: 32 });
-  return { net, train, bytes: await rt.saveNetwork(net) };
+  await net.fit(train, { epochs: 1, batchSize: 32, edgeStatistics: true });
+  return { net, train, bytes: await rt.saveNetwork(net, undefined, { statistics: true }) };
 }
 
 describe('checkpoints', () => {
@@ -47,6 +48,12 @@ describe('checkpoints', () => {
     expect(loaded.pruneCandidates).toEqual(net.pruneCandidates);
     expect(await loaded.getParameters()).toEqual(await net.getParameters());
     expect(await loaded.predict(train)).toEqual(await net.predict(train));
+    // The running statistics: the same sums, so the same scores and picks by a gradient metric.
+    expect(loaded.statisticsBatches).toBe(3);
+    expect(net.statisticsBatches).toBe(3);
+    for (const level of [1, 2]) expect(await loaded.readEdgeStatistics(level)).toEqual(await net.readEdgeStatistics(level));
+    for (const metric of ['abs-grad', 'grad-variance', 'taylor'] as const) expect(await loaded.scoreEdges(2, { metric })).toEqual(await net.scoreEdges(2, { metric }));
+    expect(await loaded.selectEdgesToSplit(2, { threshold: 0.3 })).toEqual(await net.selectEdgesToSplit(2, { threshold: 0.3 }));
     // Resuming continues exactly where the original goes on, its next split's ε draws included.
     for (const n of [net, loaded]) {
       await n.fit(train, { epochs: 1, batchSize: 32, seed: 5, edgeStatistics: true });
@@ -54,6 +61,26 @@ describe('checkpoints', () => {
     }
     expect(loaded.structure.sizes).toEqual(net.structure.sizes);
     expect(await loaded.getParameters()).toEqual(await net.getParameters());
+    net.destroy();
+    loaded.destroy();
+  });
+
+  it('keeps the running statistics only when asked: without them a loaded network holds none, and a gradient metric says so', async () => {
+    const rt = runtime();
+    const { net, bytes } = await grownCheckpoint();
+    const plain = await rt.saveNetwork(net);
+    const loaded = rt.loadNetwork(plain);
+    expect(loaded.statisticsBatches).toBe(0);
+    await expect(loaded.scoreEdges(2, { metric: 'abs-grad' })).rejects.toThrow(ConfigError);
+    expect(await loaded.getParameters()).toEqual(await net.getParameters());
+    // Three tensors of one float a parameter each; the summary counts their batches.
+    const values = decodeSafetensors(bytes).tensors.get('optimizer.moment1')!.data.length;
+    expect(bytes.length - plain.length).toBeGreaterThanOrEqual(3 * 4 * values);
+    expect([describeCheckpoint(bytes).statisticsBatches, describeCheckpoint(plain).statisticsBatches]).toEqual([3, 0]);
+    expect(describeLines('a.senn', describeCheckpoint(bytes))).toContain('statistics    running Σ|g|, Σg, Σg² of every parameter over 3 batches');
+    expect(describeLines('a.senn', describeCheckpoint(plain)).join('\n')).not.toContain('statistics');
+    // A network without statistics saves none when asked.
+    expect(decodeSafetensors(await rt.saveNetwork(loaded, undefined, { statistics: true })).tensors.has('statistics.sum')).toBe(false);
     net.destroy();
     loaded.destroy();
   });
@@ -340,6 +367,10 @@ describe('checkpoints', () => {
     const meta = decodeSafetensors(bytes);
     const graph = JSON.parse(meta.metadata.senn!);
     const withGraph = (g: object) => encodeSafetensors(Object.fromEntries(meta.tensors), { senn: JSON.stringify(g) });
+    const withTensor = (name: string, edit: (data: Float32Array) => Float32Array) => {
+      const data = edit(meta.tensors.get(name)!.data as Float32Array);
+      return encodeSafetensors({ ...Object.fromEntries(meta.tensors), [name]: { dtype: 'F32', shape: [data.length], data } }, { senn: meta.metadata.senn! });
+    };
     const bad: [string, Uint8Array][] = [
       ['empty', new Uint8Array(0)],
       ['truncated', bytes.slice(0, bytes.length - 10)],
@@ -358,6 +389,12 @@ describe('checkpoints', () => {
       ['denseFrom outside [0, 1]', withGraph({ ...graph, denseFrom: 3 })],
       ['an ε generator state that is not a 32-bit word', withGraph({ ...graph, epsilonState: 2 ** 32 })],
       ['an ε generator state that is not a number', withGraph({ ...graph, epsilonState: '7' })],
+      ['statistics of no batches', withGraph({ ...graph, statisticsBatches: 0 })],
+      ['statistics of a fraction of a batch', withGraph({ ...graph, statisticsBatches: 1.5 })],
+      ['statistics tensors the graph does not count', withGraph({ ...graph, statisticsBatches: undefined })],
+      ['a statistics tensor of the wrong length', withTensor('statistics.sumSq', (d) => d.slice(1))],
+      ['a negative sum of |g|', withTensor('statistics.sumAbs', (d) => d.map((v, k) => (k === 2 ? -1 : v)))],
+      ['a NaN among the statistics', withTensor('statistics.sum', (d) => d.map((v, k) => (k === 0 ? Number.NaN : v)))],
     ];
     for (const [what, file] of bad) {
       expect(() => rt.loadNetwork(file), what).toThrow(CheckpointError);
