@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { splitDataset } from '../../src/data/dataset.js';
 import { regression2d, spirals } from '../../src/data/generated.js';
 import { Random } from '../../src/data/random.js';
-import { ShapeError } from '../../src/errors.js';
+import { ConfigError, ShapeError } from '../../src/errors.js';
 import { classify } from '../../src/train/classify.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -29,6 +29,8 @@ describe('classify', () => {
     console.info(`classify vs float64 softmax: largest difference ${worst.toExponential(2)} (tolerance 1e-7)`);
     expect(worst).toBeLessThanOrEqual(1e-7);
     expect(() => classify(new Float32Array(7), 2)).toThrow(ShapeError);
+    // A regression's outputs, one a row: no classes to choose between.
+    expect(() => classify(new Float32Array(7), 1)).toThrow(ConfigError);
   });
 
   it('Network.classify agrees with predict and with the accuracy evaluate counts', async () => {
