@@ -4,23 +4,31 @@ import { DATASET_HELP, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
 import { ConfigError, DatasetError } from '../errors.js';
 import { SENN_VERSION } from './version.js';
+import { confusionLines, perClassLines } from './classReport.js';
+import { confusionMatrix } from '../train/classify.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
 
 Report loss and accuracy (classification) or RMSE (regression) of a checkpoint written by
-"senn train --save" on a dataset's test split.
+"senn train --save" on a dataset's test split; for a classifier also each class's accuracy
+(the share of its rows answered right) and the classes most often taken for others.
 
 Options:
   --dataset NAME     dataset to evaluate on (default: the one the model was trained on)
   --data-dir DIR     directory of IDX files for mnist / fashion-mnist
   --test FILE        CSV: evaluate on this file (default: the --dataset CSV file, whole)
 ${delimiterHelp("the training file's")}
+  --confusion        classification: also print the confusion matrix (true class down,
+                     answered class across; the JSON always holds it)
   --json FILE        also write the result as JSON
 ${ADAPTER_HELP}
   -h, --help         show this help
 
 ${DATASET_HELP}
 `;
+
+/** JSON has no NaN: a class without rows (or never answered) has no recall (precision). */
+const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
 
 /** `senn eval`: returns the process exit code. */
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -32,6 +40,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       test: { type: 'string' },
       delimiter: { type: 'string' },
       json: { type: 'string' },
+      confusion: { type: 'boolean', default: false },
       ...ADAPTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -60,6 +69,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
       ? `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  rmse ${Math.sqrt(result.loss).toFixed(4)}`
       : `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  accuracy ${(100 * result.accuracy).toFixed(2)}%`;
     console.log(line);
+    // A classifier's answers class by class: the same argmax as evaluate's accuracy.
+    const csvNames = data.recipe.csv?.classNames;
+    const names = csvNames?.length === net.outputs ? csvNames : Array.from({ length: net.outputs }, (_, c) => String(c));
+    const confusion = regression ? null : confusionMatrix(data.test.labels!, (await net.classify(data.test)).labels, net.outputs);
+    if (confusion) for (const l of [...perClassLines(confusion, names), ...(v.confusion ? confusionLines(confusion, names) : [])]) console.log(l);
     if (v.json) {
       const json = {
         senn: SENN_VERSION,
@@ -69,6 +83,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
         task: run.data.task,
         loss: result.loss,
         ...(regression ? { rmse: Math.sqrt(result.loss) } : { accuracy: result.accuracy }),
+        ...(confusion
+          ? {
+              classes: names,
+              recall: Array.from(confusion.recall, nullIfNaN),
+              precision: Array.from(confusion.precision, nullIfNaN),
+              confusion: names.map((_, t) => Array.from(confusion.counts.subarray(t * names.length, (t + 1) * names.length))),
+            }
+          : {}),
         params: net.parameterCount,
         architecture: net.structure.sizes,
       };

@@ -1,4 +1,4 @@
-import { ConfigError, ShapeError } from '../errors.js';
+import { ConfigError, LabelRangeError, ShapeError } from '../errors.js';
 
 /** What a classifier's outputs say of each row: the likeliest class and every class's probability. */
 export interface Classification {
@@ -34,4 +34,52 @@ export function classify(logits: Float32Array, classes: number): Classification 
     labels[r] = best;
   }
   return { labels, probabilities };
+}
+
+/** How a classifier's answers compare with the true classes (see {@link confusionMatrix}). */
+export interface ConfusionMatrix {
+  classes: number;
+  /** Classes × classes, row-major: `counts[t * classes + p]` rows of true class t answered p. */
+  counts: Uint32Array;
+  /** Per class, the share of its rows answered with it (recall); NaN for a class without rows. */
+  recall: Float64Array;
+  /** Per class, the share of the rows answered with it that are of it (precision); NaN where none was. */
+  precision: Float64Array;
+  /** The share of all rows answered right. */
+  accuracy: number;
+}
+
+/**
+ * Count a classifier's answers by true and answered class: `labels` the true classes (a
+ * dataset's `labels`), `predicted` the answers (`Network.classify`'s `labels`), both in
+ * [0, `classes`). A `ShapeError` where their lengths differ, a `LabelRangeError` naming the
+ * first row of either outside [0, `classes`).
+ */
+export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ConfusionMatrix {
+  if (!Number.isInteger(classes) || classes < 2) throw new ConfigError(`confusionMatrix: classes must be a whole number of 2 or more, got ${classes}`);
+  if (labels.length !== predicted.length) throw new ShapeError(`confusionMatrix: ${labels.length} labels but ${predicted.length} answers`);
+  const counts = new Uint32Array(classes * classes);
+  let right = 0;
+  for (let r = 0; r < labels.length; r++) {
+    const [t, p] = [labels[r]!, predicted[r]!];
+    for (const [what, c] of [['label', t], ['answer', p]] as const) {
+      if (!(Number.isInteger(c) && c >= 0 && c < classes)) throw new LabelRangeError(`confusionMatrix: the ${what} of row ${r} is ${c}, not a class in [0, ${classes})`);
+    }
+    counts[t * classes + p]!++;
+    if (t === p) right++;
+  }
+  const recall = new Float64Array(classes);
+  const precision = new Float64Array(classes);
+  for (let c = 0; c < classes; c++) {
+    let rowsOf = 0;
+    let answered = 0;
+    for (let k = 0; k < classes; k++) {
+      rowsOf += counts[c * classes + k]!;
+      answered += counts[k * classes + c]!;
+    }
+    const hits = counts[c * classes + c]!;
+    recall[c] = rowsOf === 0 ? Number.NaN : hits / rowsOf;
+    precision[c] = answered === 0 ? Number.NaN : hits / answered;
+  }
+  return { classes, counts, recall, precision, accuracy: labels.length === 0 ? Number.NaN : right / labels.length };
 }

@@ -63,6 +63,16 @@ describe('senn command line', () => {
     // Same checkpoint, same test split: eval reproduces train's test figures.
     expect(result.accuracy).toBeCloseTo(run.test.accuracy, 6);
     expect(result.loss).toBeCloseTo(run.test.loss, 5);
+    // Class by class: the matrix counts every test row, its diagonal the accuracy.
+    expect(evaluated.out).toMatch(/\nper class {5}0 [\d.]+%  1 [\d.]+%\nmost confused /);
+    expect(result.classes).toEqual(['0', '1']);
+    const counts: number[][] = result.confusion;
+    expect(counts.flat().reduce((a, b) => a + b, 0)).toBe(result.rows);
+    expect((counts[0]![0]! + counts[1]![1]!) / result.rows).toBeCloseTo(result.accuracy, 12);
+    expect(result.recall[1]).toBeCloseTo(counts[1]![1]! / (counts[1]![0]! + counts[1]![1]!), 12);
+    const matrix = await senn('eval', path('xor.senn'), '--confusion');
+    expect(matrix.out).toContain(`confusion     true class down, answered class across\n`);
+    expect(matrix.out).toMatch(new RegExp(`\\n {2}0 +${counts[0]![0]} +${counts[0]![1]}\\n {2}1 +${counts[1]![0]} +${counts[1]![1]}\\n`));
 
     writeFileSync(path('points.csv'), 'u,v\n0.5,0.5\n-0.5,0.5\n0.5,-0.5\n-0.5,-0.5\n');
     const predicted = await senn('predict', path('xor.senn'), '--input', path('points.csv'), '--output', path('pred.csv'));

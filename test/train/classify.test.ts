@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { splitDataset } from '../../src/data/dataset.js';
 import { regression2d, spirals } from '../../src/data/generated.js';
 import { Random } from '../../src/data/random.js';
-import { ConfigError, ShapeError } from '../../src/errors.js';
-import { classify } from '../../src/train/classify.js';
+import { ConfigError, LabelRangeError, ShapeError } from '../../src/errors.js';
+import { classify, confusionMatrix } from '../../src/train/classify.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -41,7 +41,31 @@ describe('classify', () => {
     expect(classify(await net.predict(test), 2)).toEqual({ labels, probabilities });
     const right = labels.reduce((n, l, r) => n + (l === test.labels![r] ? 1 : 0), 0);
     expect(right / test.rows).toBe((await net.evaluate(test)).accuracy);
+    expect(confusionMatrix(test.labels!, labels, 2).accuracy).toBe((await net.evaluate(test)).accuracy);
     net.destroy();
+  });
+
+  it('confusionMatrix counts answers by true and answered class, with each class\'s recall and precision', () => {
+    const rng = new Random(5);
+    const classes = 6;
+    // Class 5 never occurs and is never answered: its recall and precision are NaN.
+    const truth = Uint32Array.from({ length: 500 }, () => rng.int(5));
+    const answers = Uint32Array.from(truth, (t) => (rng.next() < 0.7 ? t : rng.int(5)));
+    const m = confusionMatrix(truth, answers, classes);
+    for (let t = 0; t < classes; t++) {
+      for (let p = 0; p < classes; p++) expect(m.counts[t * classes + p]).toBe(truth.filter((v, r) => v === t && answers[r] === p).length);
+      const ofT = truth.filter((v) => v === t).length;
+      const asT = answers.filter((v) => v === t).length;
+      const hits = truth.filter((v, r) => v === t && answers[r] === t).length;
+      expect(m.recall[t]).toBe(ofT ? hits / ofT : Number.NaN);
+      expect(m.precision[t]).toBe(asT ? hits / asT : Number.NaN);
+    }
+    expect(m.accuracy).toBe(truth.filter((v, r) => v === answers[r]).length / 500);
+    expect(() => confusionMatrix([0, 1], [0], 2)).toThrow(ShapeError);
+    expect(() => confusionMatrix([0, 2], [0, 1], 2)).toThrow(new LabelRangeError('confusionMatrix: the label of row 1 is 2, not a class in [0, 2)'));
+    expect(() => confusionMatrix([0, 1], [0, -1], 2)).toThrow(new LabelRangeError('confusionMatrix: the answer of row 1 is -1, not a class in [0, 2)'));
+    expect(() => confusionMatrix([0, 1], [0, 0.5], 2)).toThrow(LabelRangeError);
+    expect(() => confusionMatrix([0], [0], 1)).toThrow(ConfigError);
   });
 
   it('a network of one output (a regression) is not a classifier: ConfigError', async () => {

@@ -1,0 +1,31 @@
+// How `senn eval` words a classifier's answers class by class (see `confusionMatrix`).
+import type { ConfusionMatrix } from '../train/classify.js';
+
+const percent = (v: number) => (Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1)}%`);
+
+/**
+ * The per-class lines: each class's recall, wrapped ten classes a line, and the three most
+ * frequent confusions (true class taken for another).
+ */
+export function perClassLines(m: ConfusionMatrix, names: readonly string[]): string[] {
+  const entries = names.map((name, c) => `${name} ${percent(m.recall[c]!)}`);
+  const lines: string[] = [];
+  for (let at = 0; at < entries.length; at += 10) lines.push(`${at === 0 ? 'per class    ' : '             '} ${entries.slice(at, at + 10).join('  ')}`);
+  const confusions: { t: number; p: number; n: number }[] = [];
+  for (let t = 0; t < m.classes; t++) for (let p = 0; p < m.classes; p++) if (t !== p && m.counts[t * m.classes + p]! > 0) confusions.push({ t, p, n: m.counts[t * m.classes + p]! });
+  confusions.sort((a, b) => b.n - a.n || a.t - b.t || a.p - b.p);
+  const top = confusions.slice(0, 3).map(({ t, p, n }) => `${names[t]} taken for ${names[p]} in ${n} row${n === 1 ? '' : 's'}`);
+  lines.push(`most confused ${top.length > 0 ? top.join(', ') : 'none: every row answered right'}`);
+  return lines;
+}
+
+/** The matrix itself: true classes down, answered classes across, counts right-aligned. */
+export function confusionLines(m: ConfusionMatrix, names: readonly string[]): string[] {
+  const width = Math.max(...names.map((n) => n.length), ...Array.from(m.counts, (v) => String(v).length)) + 1;
+  const cell = (s: string) => s.padStart(width);
+  const nameWidth = Math.max(...names.map((n) => n.length));
+  const lines = ['confusion     true class down, answered class across'];
+  lines.push(`  ${' '.repeat(nameWidth)}${names.map(cell).join('')}`);
+  for (let t = 0; t < m.classes; t++) lines.push(`  ${names[t]!.padStart(nameWidth)}${Array.from(m.counts.subarray(t * m.classes, (t + 1) * m.classes), (v) => cell(String(v))).join('')}`);
+  return lines;
+}
