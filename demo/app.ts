@@ -3,6 +3,7 @@ import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
 import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
+import { classNames, MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
@@ -23,8 +24,10 @@ interface DemoState {
   opened: string | null;
   /** The CSV file picked for "your CSV file", with its rows and what is learnt from it. */
   csv: { name: string; rows: number; columns: string[]; target: string; task: CsvTask; ignore: string[] } | null;
+  /** A classifier's last validation answers by class (true × answered counts, row-major), as the page draws them. */
+  confusion: number[] | null;
 }
-const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null, csv: null };
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null, csv: null, confusion: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -284,6 +287,10 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   chartEpoch(r, regression);
   await showStructure(net);
   if (data.plane) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
+  if (!regression && net.outputs <= MOST_CLASSES_SHOWN) {
+    demo.confusion = Array.from((await showConfusion($<HTMLTableElement>('confusion'), net, data.validation, classNames(data.recipe, net.outputs))).counts);
+    $('confusionPanel').hidden = false;
+  }
   // A reset while the boundary was drawn: the status line is the new run's.
   if (!current()) return;
   const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
@@ -485,6 +492,9 @@ function reset(): void {
   demo.error = null;
   for (const c of Object.values(charts)) c.clear();
   $('events').replaceChildren();
+  $('confusion').replaceChildren();
+  $('confusionPanel').hidden = true;
+  demo.confusion = null;
   for (const id of ['structure', 'boundary']) {
     const canvas = $<HTMLCanvasElement>(id);
     canvas.getContext('2d')!.clearRect(0, 0, canvas.width, canvas.height);

@@ -18,6 +18,7 @@ interface DemoState {
   events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
   error: string | null;
   saved: string | null;
+  confusion: number[] | null;
 }
 
 let served: Served;
@@ -194,6 +195,15 @@ describe('the demo page in headless Chromium', () => {
     expect(s.epochs).toHaveLength(2);
     expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
     expect(await shown(page, '#boundaryPanel')).toBe(false);
+    // The validation answers by class: every validation row counted once (the 250 held out
+    // beside the 1,000 training rows), the diagonal the accuracy the chart shows; the table
+    // draws the same counts.
+    const counts = s.confusion!;
+    expect(counts).toHaveLength(100);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(250);
+    expect(Array.from({ length: 10 }, (_, c) => counts[11 * c]!).reduce((a, b) => a + b, 0) / 250).toBeCloseTo(s.epochs[1]!.valAccuracy, 12);
+    expect(await shown(page, '#confusionPanel')).toBe(true);
+    expect(await page.$$eval('#confusion td', (cells) => cells.map((c) => Number(c.textContent)))).toEqual(counts);
     await page.screenshot({ path: `${OUT}/fashion-mnist.png`, fullPage: true });
 
     // "Save network" downloads a checkpoint that the command line takes: info reads the
@@ -316,6 +326,8 @@ describe('the demo page in headless Chromium', () => {
     const s = await runEnded(page, 120_000);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(6);
+    // A regression has no classes to confuse.
+    expect([s.confusion, await shown(page, '#confusionPanel')]).toEqual([null, false]);
     // The rate falls from about the preset's 0.01 towards 0 over the run, and the status line shows it.
     const rates = s.epochs.map((e) => e.lr);
     expect(rates.every((r, i) => i === 0 || r < rates[i - 1]!)).toBe(true);
