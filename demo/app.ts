@@ -3,7 +3,7 @@ import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
 import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
-import { classNames, MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
+import { MOST_CLASSES_SHOWN, recipeClassNames, showConfusion } from './confusionView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
@@ -288,7 +288,7 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   await showStructure(net);
   if (data.plane) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
   if (!regression && net.outputs <= MOST_CLASSES_SHOWN) {
-    demo.confusion = Array.from((await showConfusion($<HTMLTableElement>('confusion'), net, data.validation, classNames(data.recipe, net.outputs))).counts);
+    demo.confusion = Array.from((await showConfusion($<HTMLTableElement>('confusion'), net, data.validation, recipeClassNames(data.recipe, net.outputs))).counts);
     $('confusionPanel').hidden = false;
   }
   // A reset while the boundary was drawn: the status line is the new run's.

@@ -1,15 +1,15 @@
 // A classifier's answers on the validation rows by true class (down) and answered class
 // (across), redrawn after every epoch: each cell shaded by its share of its true class's rows,
 // so a network that learns shows its diagonal darkening and its confusions fading.
-import { confusionMatrix, type ConfusionMatrix, type Dataset, type Network } from '../src/index.js';
+import { classNames, confusionMatrix, type ConfusionMatrix, type Dataset, type Network } from '../src/index.js';
 
 /** Classes beyond this are not drawn (a CSV of many classes): the table would not fit the panel. */
 export const MOST_CLASSES_SHOWN = 20;
 
-/** The class names of `recipe` (a CSV's) where it has one per output, else the class numbers. */
-export function classNames(recipe: Record<string, unknown>, classes: number): string[] {
+/** The class names of a run's data (`recipe`, a CSV's where it has them), as `senn eval` names them. */
+export function recipeClassNames(recipe: Record<string, unknown>, classes: number): string[] {
   const names = (recipe.csv as { classNames?: unknown } | undefined)?.classNames;
-  return Array.isArray(names) && names.length === classes ? names.map(String) : Array.from({ length: classes }, (_, c) => String(c));
+  return classNames(classes, Array.isArray(names) ? names : undefined);
 }
 
 /** Classify `data` with `net` and draw its confusion matrix into `table`; returns the matrix. */

@@ -39,7 +39,7 @@ export { spirals, xor, regression2d, regressionTarget, MAX_GENERATED_ROWS } from
 export { Random } from './data/random.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
 export type { Evaluation } from './train/loop.js';
-export { classify, confusionMatrix, type Classification, type ConfusionMatrix } from './train/classify.js';
+export { classify, classNames, confusionMatrix, type Classification, type ConfusionMatrix } from './train/classify.js';
 export { type LrSchedule, type ScheduleName, SCHEDULES, scheduleSteps, scheduledLr } from './train/schedule.js';
 export {
   type ExpansionOptions,

@@ -5,7 +5,7 @@ import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimit
 import { ConfigError, DatasetError } from '../errors.js';
 import { SENN_VERSION } from './version.js';
 import { confusionLines, perClassLines } from './classReport.js';
-import { confusionMatrix } from '../train/classify.js';
+import { classNames, confusionMatrix } from '../train/classify.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
 
@@ -70,8 +70,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       : `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  accuracy ${(100 * result.accuracy).toFixed(2)}%`;
     console.log(line);
     // A classifier's answers class by class: the same argmax as evaluate's accuracy.
-    const csvNames = data.recipe.csv?.classNames;
-    const names = csvNames?.length === net.outputs ? csvNames : Array.from({ length: net.outputs }, (_, c) => String(c));
+    const names = classNames(net.outputs, data.recipe.csv?.classNames);
     const confusion = regression ? null : confusionMatrix(data.test.labels!, (await net.classify(data.test)).labels, net.outputs);
     if (confusion) for (const l of [...perClassLines(confusion, names), ...(v.confusion ? confusionLines(confusion, names) : [])]) console.log(l);
     if (v.json) {

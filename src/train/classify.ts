@@ -36,6 +36,11 @@ export function classify(logits: Float32Array, classes: number): Classification 
   return { labels, probabilities };
 }
 
+/** Names of `classes` classes: `names` where it holds one a class (a CSV's class column's), else the class numbers. */
+export function classNames(classes: number, names?: readonly unknown[]): string[] {
+  return names?.length === classes ? names.map(String) : Array.from({ length: classes }, (_, c) => String(c));
+}
+
 /** How a classifier's answers compare with the true classes (see {@link confusionMatrix}). */
 export interface ConfusionMatrix {
   classes: number;

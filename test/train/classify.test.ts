@@ -3,7 +3,7 @@ import { splitDataset } from '../../src/data/dataset.js';
 import { regression2d, spirals } from '../../src/data/generated.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, LabelRangeError, ShapeError } from '../../src/errors.js';
-import { classify, confusionMatrix } from '../../src/train/classify.js';
+import { classify, classNames, confusionMatrix } from '../../src/train/classify.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -66,6 +66,10 @@ describe('classify', () => {
     expect(() => confusionMatrix([0, 1], [0, -1], 2)).toThrow(new LabelRangeError('confusionMatrix: the answer of row 1 is -1, not a class in [0, 2)'));
     expect(() => confusionMatrix([0, 1], [0, 0.5], 2)).toThrow(LabelRangeError);
     expect(() => confusionMatrix([0], [0], 1)).toThrow(ConfigError);
+    // Names for a report: a CSV's class names where there is one a class, else the numbers.
+    expect(classNames(3, ['cat', 'dog', 'eel'])).toEqual(['cat', 'dog', 'eel']);
+    expect(classNames(3, ['cat', 'dog'])).toEqual(['0', '1', '2']);
+    expect(classNames(2)).toEqual(['0', '1']);
   });
 
   it('a network of one output (a regression) is not a classifier: ConfigError', async () => {
