@@ -3,14 +3,25 @@ import type { ConfusionMatrix } from '../train/classify.js';
 
 const percent = (v: number) => (Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1)}%`);
 
+/** The widest line of the per-class list (names as long as Fashion-MNIST's take several). */
+const LINE_WIDTH = 100;
+
 /**
- * The per-class lines: each class's recall, wrapped ten classes a line, and the three most
- * frequent confusions (true class taken for another).
+ * The per-class lines: each class's recall, wrapped within {@link LINE_WIDTH} columns, and the
+ * three most frequent confusions (true class taken for another).
  */
 export function perClassLines(m: ConfusionMatrix, names: readonly string[]): string[] {
-  const entries = names.map((name, c) => `${name} ${percent(m.recall[c]!)}`);
   const lines: string[] = [];
-  for (let at = 0; at < entries.length; at += 10) lines.push(`${at === 0 ? 'per class    ' : '             '} ${entries.slice(at, at + 10).join('  ')}`);
+  let line: string[] = [];
+  const flush = () => lines.push(`${lines.length === 0 ? 'per class    ' : ' '.repeat(13)} ${line.join('  ')}`);
+  for (const entry of names.map((name, c) => `${name} ${percent(m.recall[c]!)}`)) {
+    if (line.length > 0 && 14 + [...line, entry].join('  ').length > LINE_WIDTH) {
+      flush();
+      line = [];
+    }
+    line.push(entry);
+  }
+  flush();
   const confusions: { t: number; p: number; n: number }[] = [];
   for (let t = 0; t < m.classes; t++) for (let p = 0; p < m.classes; p++) if (t !== p && m.counts[t * m.classes + p]! > 0) confusions.push({ t, p, n: m.counts[t * m.classes + p]! });
   confusions.sort((a, b) => b.n - a.n || a.t - b.t || a.p - b.p);

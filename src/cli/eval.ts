@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createNodeRuntime } from '../node/dawn.js';
-import { DATASET_HELP, loadData } from './datasets.js';
+import { DATASET_HELP, loadData, recipeClassNames } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
 import { ConfigError, DatasetError } from '../errors.js';
 import { SENN_VERSION } from './version.js';
@@ -70,7 +70,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       : `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  accuracy ${(100 * result.accuracy).toFixed(2)}%`;
     console.log(line);
     // A classifier's answers class by class: the same argmax as evaluate's accuracy.
-    const names = classNames(net.outputs, data.recipe.csv?.classNames);
+    const names = classNames(net.outputs, recipeClassNames(data.recipe));
     const confusion = regression ? null : confusionMatrix(data.test.labels!, (await net.classify(data.test)).labels, net.outputs);
     if (confusion) for (const l of [...perClassLines(confusion, names), ...(v.confusion ? confusionLines(confusion, names) : [])]) console.log(l);
     if (v.json) {

@@ -36,6 +36,9 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   return { dims, data: bytes.subarray(start) };
 }
 
+/** Fashion-MNIST's ten classes by label, as Zalando names them. */
+export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+
 /**
  * An image-classification dataset from an IDX images file (N × H × W bytes, scaled to [0, 1])
  * and its IDX labels file (N bytes), as MNIST and Fashion-MNIST ship them.

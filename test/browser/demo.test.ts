@@ -217,7 +217,10 @@ describe('the demo page in headless Chromium', () => {
       senn('info', file, '--json', join(downloads, 'info.json'));
       const info = JSON.parse(readFileSync(join(downloads, 'info.json'), 'utf8'));
       expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
-      const accuracy = Number(/accuracy ([\d.]+)%/.exec(senn('eval', file, '--software'))?.[1]);
+      const evaluated = senn('eval', file, '--software');
+      const accuracy = Number(/accuracy ([\d.]+)%/.exec(evaluated)?.[1]);
+      // Class by class, in Fashion-MNIST's names.
+      expect(evaluated).toMatch(/\nper class {5}T-shirt\/top [\d.]+%  Trouser [\d.]+%/);
       console.info(`demo checkpoint: senn eval on the Fashion-MNIST test split ${accuracy}% (validation in the page ${(100 * s.epochs[1]!.valAccuracy).toFixed(1)}%)`);
       expect(accuracy).toBeGreaterThan(40);
       // And training goes on from it in Node, on the whole dataset.
