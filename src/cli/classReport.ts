@@ -30,13 +30,19 @@ export function perClassLines(m: ConfusionMatrix, names: readonly string[]): str
   return lines;
 }
 
-/** The matrix itself: true classes down, answered classes across, counts right-aligned. */
+/**
+ * The matrix itself: true classes down, answered classes across, counts right-aligned. Names
+ * wider than the counts head the rows only, beside the class numbers that head the columns.
+ */
 export function confusionLines(m: ConfusionMatrix, names: readonly string[]): string[] {
-  const width = Math.max(...names.map((n) => n.length), ...Array.from(m.counts, (v) => String(v).length)) + 1;
-  const cell = (s: string) => s.padStart(width);
-  const nameWidth = Math.max(...names.map((n) => n.length));
-  const lines = ['confusion     true class down, answered class across'];
-  lines.push(`  ${' '.repeat(nameWidth)}${names.map(cell).join('')}`);
-  for (let t = 0; t < m.classes; t++) lines.push(`  ${names[t]!.padStart(nameWidth)}${Array.from(m.counts.subarray(t * m.classes, (t + 1) * m.classes), (v) => cell(String(v))).join('')}`);
+  const countWidth = Math.max(...Array.from(m.counts, (v) => String(v).length));
+  const numbered = names.some((n) => n.length > countWidth);
+  const columns = numbered ? names.map((_, c) => String(c)) : names;
+  const rows = numbered ? names.map((n, c) => `${c} ${n}`) : names;
+  const cell = (s: string) => s.padStart(Math.max(countWidth, ...columns.map((c) => c.length)) + 1);
+  const rowWidth = Math.max(...rows.map((r) => r.length));
+  const lines = [`confusion     true class down, answered class across${numbered ? ' (by number)' : ''}`];
+  lines.push(`  ${' '.repeat(rowWidth)}${columns.map(cell).join('')}`);
+  for (let t = 0; t < m.classes; t++) lines.push(`  ${rows[t]!.padEnd(rowWidth)}${Array.from(m.counts.subarray(t * m.classes, (t + 1) * m.classes), (v) => cell(String(v))).join('')}`);
   return lines;
 }

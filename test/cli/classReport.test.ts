@@ -23,8 +23,11 @@ describe("senn eval's class-by-class report", () => {
     for (const name of FASHION_MNIST_CLASSES) expect(fashion.join('\n').split(` ${name} 100.0%`).length - 1, name).toBe(1);
   });
 
-  it('prints the matrix with true classes down and answers across, aligned', () => {
+  it('prints the matrix with true classes down and answers across, aligned; names wider than the counts head the rows beside numbers', () => {
     const m = confusionMatrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 1], 2);
-    expect(confusionLines(m, ['cat', 'dog'])).toEqual(['confusion     true class down, answered class across', '      cat dog', '  cat   1   1', '  dog   0   3']);
+    expect(confusionLines(m, ['0', '1'])).toEqual(['confusion     true class down, answered class across', '    0 1', '  0 1 1', '  1 0 3']);
+    expect(confusionLines(m, ['cat', 'dog'])).toEqual(['confusion     true class down, answered class across (by number)', '        0 1', '  0 cat 1 1', '  1 dog 0 3']);
+    const wide = confusionMatrix([...Array(120).fill(0), 1], [...Array(120).fill(0), 1], 2);
+    expect(confusionLines(wide, ['ab', 'c'])).toEqual(['confusion     true class down, answered class across', '      ab   c', '  ab 120   0', '  c    0   1']);
   });
 });
