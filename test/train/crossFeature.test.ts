@@ -15,7 +15,7 @@ import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
-const tally = { asOnGpu: 0, grown: 0, splits: 0, prunes: 0, refused: 0, worstOutput: 0, worstGradient: 0 };
+const tally = { asOnGpu: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -122,9 +122,15 @@ describe('features together: random networks that grow, against the CPU referenc
         expect(gradient.relative).toBeLessThanOrEqual(1e-4);
         tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
       }
-      const copy = loadCheckpoint(parts, await rt.saveNetwork(net));
+      const copy = loadCheckpoint(parts, await rt.saveNetwork(net, undefined, { statistics: true }));
       copy.fuseTail = fuseTail;
       expect(await copy.predict(val)).toEqual(await net.predict(val));
+      // The last epoch's running statistics, kept by the file: the same sums edge by edge.
+      expect(copy.statisticsBatches).toBe(net.statisticsBatches);
+      if (net.statisticsBatches > 0) {
+        tally.statistics++;
+        for (const l of net.structure.levels.filter((l) => l.role !== 'input' && !l.pool)) expect(await copy.readEdgeStatistics(l.id)).toEqual(await net.readEdgeStatistics(l.id));
+      }
       for (const n of [net, copy]) await n.fit(train, { ...fit, epochs: 3, expansion });
       expect(copy.structure.sizes).toEqual(net.structure.sizes);
       expect(await copy.getParameters()).toEqual(await net.getParameters());
