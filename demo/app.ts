@@ -1,9 +1,9 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, createRuntime, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
-import { MOST_CLASSES_SHOWN, recipeClassNames, showConfusion } from './confusionView.js';
+import { MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
@@ -288,7 +288,7 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   await showStructure(net);
   if (data.plane) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
   if (!regression && net.outputs <= MOST_CLASSES_SHOWN) {
-    demo.confusion = Array.from((await showConfusion($<HTMLTableElement>('confusion'), net, data.validation, recipeClassNames(data.recipe, net.outputs))).counts);
+    demo.confusion = Array.from((await showConfusion($<HTMLTableElement>('confusion'), $('confusionLegend'), net, data.validation, classNames(net.outputs, datasetClassNames(data.recipe)))).counts);
     $('confusionPanel').hidden = false;
   }
   // A reset while the boundary was drawn: the status line is the new run's.
@@ -493,6 +493,7 @@ function reset(): void {
   for (const c of Object.values(charts)) c.clear();
   $('events').replaceChildren();
   $('confusion').replaceChildren();
+  $('confusionLegend').textContent = '';
   $('confusionPanel').hidden = true;
   demo.confusion = null;
   for (const id of ['structure', 'boundary']) {

@@ -1,19 +1,18 @@
 // A classifier's answers on the validation rows by true class (down) and answered class
 // (across), redrawn after every epoch: each cell shaded by its share of its true class's rows,
 // so a network that learns shows its diagonal darkening and its confusions fading.
-import { classNames, confusionMatrix, type ConfusionMatrix, type Dataset, type Network } from '../src/index.js';
+import { confusionMatrix, type ConfusionMatrix, type Dataset, type Network } from '../src/index.js';
 
 /** Classes beyond this are not drawn (a CSV of many classes): the table would not fit the panel. */
 export const MOST_CLASSES_SHOWN = 20;
 
-/** The class names of a run's data (`recipe`, a CSV's where it has them), as `senn eval` names them. */
-export function recipeClassNames(recipe: Record<string, unknown>, classes: number): string[] {
-  const names = (recipe.csv as { classNames?: unknown } | undefined)?.classNames;
-  return classNames(classes, Array.isArray(names) ? names : undefined);
-}
 
-/** Classify `data` with `net` and draw its confusion matrix into `table`; returns the matrix. */
-export async function showConfusion(table: HTMLTableElement, net: Network, data: Dataset, names: readonly string[]): Promise<ConfusionMatrix> {
+/**
+ * Classify `data` with `net` and draw its confusion matrix into `table`, and into `legend` the
+ * classes' names where they are wider than a count (Fashion-MNIST's: the table then numbers
+ * its classes, which keeps it within its panel); returns the matrix.
+ */
+export async function showConfusion(table: HTMLTableElement, legend: HTMLElement, net: Network, data: Dataset, names: readonly string[]): Promise<ConfusionMatrix> {
   const m = confusionMatrix(data.labels!, (await net.classify(data)).labels, net.outputs);
   const cell = (tag: 'th' | 'td', text: string, title?: string) => {
     const c = document.createElement(tag);
@@ -21,13 +20,15 @@ export async function showConfusion(table: HTMLTableElement, net: Network, data:
     if (title) c.title = title;
     return c;
   };
+  const numbered = names.some((n) => n.length > 3);
+  const label = (c: number) => (numbered ? String(c) : names[c]!);
   const head = document.createElement('tr');
-  head.append(cell('th', 'true ╲ answered'), ...names.map((n) => cell('th', n)));
+  head.append(cell('th', 'true ╲ answered'), ...names.map((n, c) => cell('th', label(c), n)));
   const rows = names.map((name, t) => {
     const row = document.createElement('tr');
     const counts = m.counts.subarray(t * m.classes, (t + 1) * m.classes);
     const total = counts.reduce((a, b) => a + b, 0);
-    row.append(cell('th', name));
+    row.append(cell('th', label(t), name));
     counts.forEach((n, p) => {
       const td = cell('td', String(n), `${n} of the ${total} rows of class ${name} answered ${names[p]}`);
       const share = total ? n / total : 0;
@@ -39,5 +40,7 @@ export async function showConfusion(table: HTMLTableElement, net: Network, data:
     return row;
   });
   table.replaceChildren(head, ...rows);
+  // Each entry unbroken ("9 Ankle boot"), the line breaking only between entries.
+  legend.textContent = numbered ? names.map((n, c) => `${c} ${n}`.replace(/ /g, '\u00a0')).join(' · ') : '';
   return m;
 }

@@ -33,7 +33,7 @@ export {
   splitDataset,
   hasNegativeFeatures,
 } from './data/dataset.js';
-export { parseIdx, idxDataset, fetchIdx, fetchIdxDataset, FASHION_MNIST_CLASSES, type IdxArray } from './data/idx.js';
+export { parseIdx, idxDataset, fetchIdx, fetchIdxDataset, FASHION_MNIST_CLASSES, datasetClassNames, type IdxArray } from './data/idx.js';
 export { featureStats, standardize, type FeatureStats } from './data/normalize.js';
 export { spirals, xor, regression2d, regressionTarget, MAX_GENERATED_ROWS } from './data/generated.js';
 export { Random } from './data/random.js';

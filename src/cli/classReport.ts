@@ -1,5 +1,26 @@
-// How `senn eval` words a classifier's answers class by class (see `confusionMatrix`).
-import type { ConfusionMatrix } from '../train/classify.js';
+// How `senn eval` and `senn train` word a classifier's answers class by class (see `confusionMatrix`).
+import type { Dataset } from '../data/dataset.js';
+import type { Network } from '../graph/network.js';
+import { classNames, confusionMatrix, type ConfusionMatrix } from '../train/classify.js';
+import { datasetClassNames } from '../data/idx.js';
+import type { DataRecipe } from './datasets.js';
+
+/** A classifier's answers on `data` by class, with the names of its classes (`recipe`'s, else the numbers). */
+export async function answersByClass(net: Network, data: Dataset, recipe: DataRecipe): Promise<{ matrix: ConfusionMatrix; names: string[] }> {
+  const matrix = confusionMatrix(data.labels!, (await net.classify(data)).labels, net.outputs);
+  return { matrix, names: classNames(net.outputs, datasetClassNames(recipe)) };
+}
+
+/** The JSON fields of a classifier's answers by class (JSON has no NaN: a class without rows, or never answered, has null). */
+export function classFields(m: ConfusionMatrix, names: readonly string[]): { classes: readonly string[]; recall: (number | null)[]; precision: (number | null)[]; confusion: number[][] } {
+  const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
+  return {
+    classes: names,
+    recall: Array.from(m.recall, nullIfNaN),
+    precision: Array.from(m.precision, nullIfNaN),
+    confusion: names.map((_, t) => Array.from(m.counts.subarray(t * m.classes, (t + 1) * m.classes))),
+  };
+}
 
 const percent = (v: number) => (Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1)}%`);
 

@@ -5,7 +5,6 @@ import { ConfigError, DatasetError } from '../errors.js';
 import { type CsvSchema, type CsvTask, csvDataset } from '../data/csv.js';
 import { readCsv } from '../node/csv.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../node/datasets.js';
-import { FASHION_MNIST_CLASSES } from '../data/idx.js';
 
 /** Names `--dataset` accepts besides a path to a .csv file. */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'spirals', 'xor', 'regression'] as const;
@@ -57,10 +56,6 @@ export interface LoadedData {
 
 const isCsv = (name: string) => name.toLowerCase().endsWith('.csv');
 
-/** The names of a dataset's classes where it has names (a CSV's class column, Fashion-MNIST's), else undefined: the numbers. */
-export function recipeClassNames(recipe: DataRecipe): readonly string[] | undefined {
-  return recipe.csv?.classNames ?? (recipe.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASSES : undefined);
-}
 
 function checkTask(task: string | undefined): CsvTask {
   const t = task ?? 'classification';

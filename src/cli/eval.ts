@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createNodeRuntime } from '../node/dawn.js';
-import { DATASET_HELP, loadData, recipeClassNames } from './datasets.js';
+import { DATASET_HELP, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
 import { ConfigError, DatasetError } from '../errors.js';
 import { SENN_VERSION } from './version.js';
-import { confusionLines, perClassLines } from './classReport.js';
-import { classNames, confusionMatrix } from '../train/classify.js';
+import { answersByClass, classFields, confusionLines, perClassLines } from './classReport.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
 
@@ -26,9 +25,6 @@ ${ADAPTER_HELP}
 
 ${DATASET_HELP}
 `;
-
-/** JSON has no NaN: a class without rows (or never answered) has no recall (precision). */
-const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
 
 /** `senn eval`: returns the process exit code. */
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -70,9 +66,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
       : `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  accuracy ${(100 * result.accuracy).toFixed(2)}%`;
     console.log(line);
     // A classifier's answers class by class: the same argmax as evaluate's accuracy.
-    const names = classNames(net.outputs, recipeClassNames(data.recipe));
-    const confusion = regression ? null : confusionMatrix(data.test.labels!, (await net.classify(data.test)).labels, net.outputs);
-    if (confusion) for (const l of [...perClassLines(confusion, names), ...(v.confusion ? confusionLines(confusion, names) : [])]) console.log(l);
+    const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
+    if (byClass) for (const l of [...perClassLines(byClass.matrix, byClass.names), ...(v.confusion ? confusionLines(byClass.matrix, byClass.names) : [])]) console.log(l);
     if (v.json) {
       const json = {
         senn: SENN_VERSION,
@@ -82,14 +77,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         task: run.data.task,
         loss: result.loss,
         ...(regression ? { rmse: Math.sqrt(result.loss) } : { accuracy: result.accuracy }),
-        ...(confusion
-          ? {
-              classes: names,
-              recall: Array.from(confusion.recall, nullIfNaN),
-              precision: Array.from(confusion.precision, nullIfNaN),
-              confusion: names.map((_, t) => Array.from(confusion.counts.subarray(t * names.length, (t + 1) * names.length))),
-            }
-          : {}),
+        ...(byClass ? classFields(byClass.matrix, byClass.names) : {}),
         params: net.parameterCount,
         architecture: net.structure.sizes,
       };

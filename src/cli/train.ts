@@ -18,6 +18,7 @@ import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
 import type { Runtime } from '../runtime.js';
 import type { EpochReport } from '../train/options.js';
+import { answersByClass, classFields, perClassLines } from './classReport.js';
 import { growthWords } from './info.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { SENN_VERSION } from './version.js';
@@ -364,6 +365,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const seconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
     const quality = regression ? `rmse ${Math.sqrt(test.loss).toFixed(4)}` : `accuracy ${(100 * test.accuracy).toFixed(2)}%`;
     console.log(`test: loss ${test.loss.toFixed(4)}  ${quality}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
+    const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
+    if (byClass) for (const line of perClassLines(byClass.matrix, byClass.names)) console.log(line);
     if (args.expansion) console.log(`senn: grew ${startSizes.join('-')} → ${net.structure.sizes.join('-')}: ${growthWords(result.epochs)}`);
     if (v.save) {
       // A kept best epoch is not where the run stopped: it has no plan to go on with.
@@ -395,7 +398,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         architecture: net.structure.sizes,
         seconds,
         growth: result.events.map(({ kind, event }) => ({ kind, ...event })),
-        test: { loss: test.loss, accuracy: test.accuracy },
+        test: { loss: test.loss, accuracy: test.accuracy, ...(byClass ? classFields(byClass.matrix, byClass.names) : {}) },
         params: net.parameterCount,
         ...(best ? { keptEpoch: best.epoch ?? null } : {}),
         ...(interrupted ? { interrupted: true } : {}),

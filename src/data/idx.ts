@@ -40,6 +40,17 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 /**
+ * The class names a named dataset has beyond its class numbers, from a run's data
+ * description: a CSV's class column (`csv.classNames`) or Fashion-MNIST's; undefined where
+ * the numbers are the names (MNIST's digits, the generated sets).
+ */
+export function datasetClassNames(recipe: { dataset?: unknown; csv?: unknown }): readonly string[] | undefined {
+  const csv = (recipe.csv as { classNames?: unknown } | undefined)?.classNames;
+  if (Array.isArray(csv)) return csv.map(String);
+  return recipe.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASSES : undefined;
+}
+
+/**
  * An image-classification dataset from an IDX images file (N × H × W bytes, scaled to [0, 1])
  * and its IDX labels file (N bytes), as MNIST and Fashion-MNIST ship them.
  */

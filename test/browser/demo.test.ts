@@ -204,6 +204,8 @@ describe('the demo page in headless Chromium', () => {
     expect(Array.from({ length: 10 }, (_, c) => counts[11 * c]!).reduce((a, b) => a + b, 0) / 250).toBeCloseTo(s.epochs[1]!.valAccuracy, 12);
     expect(await shown(page, '#confusionPanel')).toBe(true);
     expect(await page.$$eval('#confusion td', (cells) => cells.map((c) => Number(c.textContent)))).toEqual(counts);
+    // Fashion-MNIST's names, too wide for the table's heads, in its legend.
+    expect(await page.$eval('#confusionLegend', (el) => el.textContent!.replace(/\u00a0/g, ' '))).toMatch(/^0 T-shirt\/top · 1 Trouser · .* · 9 Ankle boot$/);
     await page.screenshot({ path: `${OUT}/fashion-mnist.png`, fullPage: true });
 
     // "Save network" downloads a checkpoint that the command line takes: info reads the

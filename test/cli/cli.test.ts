@@ -55,6 +55,9 @@ describe('senn command line', () => {
     const run = JSON.parse(readFileSync(path('xor.json'), 'utf8'));
     expect(run.senn).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     expect(run.epochs).toHaveLength(3);
+    // The test result class by class, as senn eval gives it (below): every test row counted.
+    expect(trained.out).toMatch(/\ntest: .*\nper class {5}0 [\d.]+%  1 [\d.]+%\nmost confused /);
+    expect(run.test.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(1000);
 
     const evaluated = await senn('eval', path('xor.senn'), '--json', path('eval.json'));
     expect(evaluated.code, evaluated.err).toBe(0);
@@ -70,6 +73,7 @@ describe('senn command line', () => {
     expect(counts.flat().reduce((a, b) => a + b, 0)).toBe(result.rows);
     expect((counts[0]![0]! + counts[1]![1]!) / result.rows).toBeCloseTo(result.accuracy, 12);
     expect(result.recall[1]).toBeCloseTo(counts[1]![1]! / (counts[1]![0]! + counts[1]![1]!), 12);
+    expect(result.confusion).toEqual(run.test.confusion);
     const matrix = await senn('eval', path('xor.senn'), '--confusion');
     expect(matrix.out).toContain(`confusion     true class down, answered class across\n`);
     expect(matrix.out).toMatch(new RegExp(`\\n {2}0 +${counts[0]![0]} +${counts[0]![1]}\\n {2}1 +${counts[1]![0]} +${counts[1]![1]}\\n`));
