@@ -6,10 +6,9 @@ import { confusionMatrix, type ConfusionMatrix, type Dataset, type Network } fro
 /** Classes beyond this are not drawn (a CSV of many classes): the table would not fit the panel. */
 export const MOST_CLASSES_SHOWN = 20;
 
-
 /**
  * Classify `data` with `net` and draw its confusion matrix into `table`, and into `legend` the
- * classes' names where they are wider than a count (Fashion-MNIST's: the table then numbers
+ * classes' names where any is longer than three characters (Fashion-MNIST's: the table then numbers
  * its classes, which keeps it within its panel); returns the matrix.
  */
 export async function showConfusion(table: HTMLTableElement, legend: HTMLElement, net: Network, data: Dataset, names: readonly string[]): Promise<ConfusionMatrix> {

@@ -56,7 +56,6 @@ export interface LoadedData {
 
 const isCsv = (name: string) => name.toLowerCase().endsWith('.csv');
 
-
 function checkTask(task: string | undefined): CsvTask {
   const t = task ?? 'classification';
   if (t !== 'classification' && t !== 'regression') throw new ConfigError(`--task must be classification or regression, got "${t}"`);
