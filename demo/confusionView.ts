@@ -8,8 +8,8 @@ export const MOST_CLASSES_SHOWN = 20;
 
 /**
  * Classify `data` with `net` and draw its confusion matrix into `table`, and into `legend` the
- * classes' names where any is longer than three characters (Fashion-MNIST's: the table then numbers
- * its classes, which keeps it within its panel); returns the matrix.
+ * classes' names where any is longer than three characters (Fashion-MNIST's: the table then
+ * numbers its classes, which keeps it within its panel); returns the matrix.
  */
 export async function showConfusion(table: HTMLTableElement, legend: HTMLElement, net: Network, data: Dataset, names: readonly string[]): Promise<ConfusionMatrix> {
   const m = confusionMatrix(data.labels!, (await net.classify(data)).labels, net.outputs);

@@ -1,4 +1,5 @@
-// How `senn eval` and `senn train` word a classifier's answers class by class (see `confusionMatrix`).
+// How `senn eval` and `senn train` word a classifier's answers class by class (see
+// `confusionMatrix`).
 import type { Dataset } from '../data/dataset.js';
 import type { Network } from '../graph/network.js';
 import { classNames, confusionMatrix, type ConfusionMatrix } from '../train/classify.js';
