@@ -17,6 +17,7 @@ import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import type { PruneNormalization } from '../graph/selection.js';
 import type { Runtime } from '../runtime.js';
+import type { SaveOptions } from '../io/checkpoint.js';
 import type { EpochReport } from '../train/options.js';
 import { answersByClass, classFields, perClassLines } from './classReport.js';
 import { growthWords } from './info.js';
@@ -58,6 +59,7 @@ const OPTIONS = {
   json: { type: 'string' },
   ...ADAPTER_OPTIONS,
   'keep-best': { type: 'boolean', default: false },
+  'save-statistics': { type: 'boolean', default: false },
   'early-stop': { type: 'string' },
   'max-upload-mb': { type: 'string' },
   expand: { type: 'boolean', default: false },
@@ -276,6 +278,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const saveEvery = v['save-every'] === undefined ? null : numberOption('save-every', v['save-every'], 0);
   if (saveEvery !== null && !(Number.isInteger(saveEvery) && saveEvery >= 1)) throw new ConfigError(`--save-every must be a positive integer, got ${v['save-every']}`);
   if (saveEvery !== null && !v.save) throw new ConfigError('--save-every needs --save FILE (where to write)');
+  if (v['save-statistics'] && !v.save) throw new ConfigError('--save-statistics needs --save FILE (where to keep them)');
+  const saved = { statistics: v['save-statistics'] };
   checkOutputPath('--save', v.save);
   checkOutputPath('--json', v.json);
   const patience = v['early-stop'] === undefined ? null : numberOption('early-stop', v['early-stop'], 0);
@@ -324,9 +328,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       `senn: ${args.dataset} train ${train.rows} / validation ${validation.rows} / test ${data.test.rows}, arch ${net.structure.sizes.join('-')}` +
         (resumed ? `, resuming after ${net.history.length} epochs${resumeWords(plan, resumed.run.plan, net.history.length)}` : ''),
     );
-    const best = v['keep-best'] ? new BestEpoch(runtime) : null;
+    const best = v['keep-best'] ? new BestEpoch(runtime, saved) : null;
     const run: SavedRun = { data: data.recipe, args: { ...args }, plan: plan.plan };
-    const save = async (network: Network, info: SavedRun = run) => writeOutput('--save', v.save!, await runtime.saveNetwork(network, { ...info }));
+    const save = async (network: Network, info: SavedRun = run) => writeOutput('--save', v.save!, await runtime.saveNetwork(network, { ...info }, saved));
     // A periodic save that cannot be written (a full disk) went to a temporary file: say where, and train on.
     const saveWhileTraining = async (network: Network) => {
       try {
@@ -341,7 +345,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const stop = new AbortController();
     const startSizes = net.structure.sizes;
     const result = await whileInterruptible(stop, () =>
-      inExpansionFlagWords(() => runTraining(net, { ...args, schedule: plan.schedule }, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes })),
+      inExpansionFlagWords(() => runTraining(net, { ...args, schedule: plan.schedule }, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes, statistics: saved.statistics })),
     );
     const interrupted = stop.signal.reason === 'interrupt';
     if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
@@ -425,13 +429,16 @@ class BestEpoch {
   loss = Number.POSITIVE_INFINITY;
   bytes: Uint8Array | undefined;
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly saved: SaveOptions,
+  ) {}
 
   async offer(net: Network, report: EpochReport): Promise<void> {
     if (report.expanded || report.pruned || !(report.valLoss < this.loss)) return;
     this.epoch = net.history.length;
     this.loss = report.valLoss;
-    this.bytes = await this.runtime.saveNetwork(net);
+    this.bytes = await this.runtime.saveNetwork(net, undefined, this.saved);
   }
 }
 
@@ -461,11 +468,13 @@ interface RunControls {
   periodic: { every: number; save: (net: Network) => Promise<void> } | null;
   patience: number | null;
   maxUploadBytes: number | null;
+  /** Collect the running statistics in every epoch (--save-statistics), so every save holds its epoch's. */
+  statistics: boolean;
 }
 
 /** Fit with the console views: progress bar, epoch lines, growth events. */
 async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, controls: RunControls) {
-  const { best, stop, periodic, patience, maxUploadBytes } = controls;
+  const { best, stop, periodic, patience, maxUploadBytes, statistics } = controls;
   const progress = new ProgressView();
   const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
   const say = (line: string) => {
@@ -490,6 +499,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     signal: stop.signal,
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     ...(patience !== null ? { earlyStop: { patience } } : {}),
+    ...(statistics ? { edgeStatistics: true } : {}),
     batchSize: args.batch,
     epochs: args.epochs,
     validation,

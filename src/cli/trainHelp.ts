@@ -52,6 +52,9 @@ ${delimiterHelp('a comma')}
   --save FILE        write a checkpoint (graph, weights, optimizer state, history) when done
   --save-every N     also write it every N epochs while training (the network as it is then),
                      so a crash loses at most N epochs; each write replaces the file whole
+  --save-statistics  keep each edge's running gradient statistics (Σ|g|, Σg, Σg² of its epoch)
+                     in the --save file, for scoring it later (runtime.loadNetwork, then
+                     scoreEdges); collected in every epoch, a few percent slower
   --resume FILE      continue training the checkpoint FILE (its dataset and options are the
                      defaults; --epochs more epochs); combine with --save to keep the result.
                      A run stopped before its end (Ctrl-C, --save-every) given the epochs it

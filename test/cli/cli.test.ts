@@ -321,6 +321,16 @@ describe('senn command line', () => {
     expect([garbage.code, garbage.err]).toEqual([3, expect.stringContaining('CheckpointError: not a valid safetensors file')]);
   }, 60_000);
 
+  it('--save-statistics keeps the last epoch\'s running statistics in the --save file; it needs --save', async () => {
+    const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('stats.senn'), '--save-statistics');
+    expect(trained.code, trained.err).toBe(0);
+    // 3,200 training rows (the 80% of 4,000), batches of 256: 13 batches in an epoch.
+    expect(describeCheckpoint(readFileSync(path('stats.senn'))).statisticsBatches).toBe(13);
+    expect((await senn('info', path('stats.senn'))).out).toContain('statistics    running Σ|g|, Σg, Σg² of every parameter over 13 batches\n');
+    const refused = await senn('train', '--dataset', 'xor', '--epochs', '1', '--save-statistics');
+    expect([refused.code, refused.err]).toEqual([2, 'senn: ConfigError: --save-statistics needs --save FILE (where to keep them)\n']);
+  }, 60_000);
+
   it('--keep-best ends with the epoch of lowest validation loss: test, --save and --json use it', async () => {
     // At this learning rate the validation loss is lowest at epoch 4 of 8 (the split and the
     // initialisation are seeded); the assertions below hold whichever epoch it is.
