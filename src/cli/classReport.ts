@@ -25,8 +25,11 @@ export function classFields(m: ConfusionMatrix, names: readonly string[]): { cla
 
 const percent = (v: number) => (Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1)}%`);
 
-/** The widest line of the per-class list (names as long as Fashion-MNIST's take several). */
-const LINE_WIDTH = 100;
+/**
+ * The widest line of the per-class list: ten digits' classes in one (at most 112 columns, every
+ * class at 100.0%), within the epoch lines' width; names as long as Fashion-MNIST's take two.
+ */
+const LINE_WIDTH = 112;
 
 /**
  * The per-class lines: each class's recall, wrapped within {@link LINE_WIDTH} columns, and the
