@@ -489,9 +489,10 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
     if (untied) throw new CheckpointError(`checkpoint weights are inconsistent: ${untied}`);
     // Per-parameter values (moments, births, statistics): in parameter order (versions 2 and
     // later) or in version 1's buffer layout.
+    // Where each value of the file's order goes, worked out once for up to six tensors.
+    const into = layoutIndex(structure, idOfs);
+    const from = g.version === 1 ? version1Index(structure, idOfs) : { index: null, floats: into.length };
     const moments = (name: string): Float32Array => {
-      const into = layoutIndex(structure, idOfs);
-      const from = g.version === 1 ? version1Index(structure, idOfs) : { index: null, floats: into.length };
       const values = tensor(tensors, name, 'F32', from.floats) as Float32Array;
       const layout = new Float32Array(structure.floats);
       for (let k = 0; k < into.length; k++) layout[into[k]!] = values[from.index ? from.index[k]! : k]!;
