@@ -48,7 +48,12 @@ export function perClassLines(m: ConfusionMatrix, names: readonly string[]): str
   }
   flush();
   const confusions: { t: number; p: number; n: number }[] = [];
-  for (let t = 0; t < m.classes; t++) for (let p = 0; p < m.classes; p++) if (t !== p && m.counts[t * m.classes + p]! > 0) confusions.push({ t, p, n: m.counts[t * m.classes + p]! });
+  for (let t = 0; t < m.classes; t++) {
+    for (let p = 0; p < m.classes; p++) {
+      const n = m.counts[t * m.classes + p]!;
+      if (t !== p && n > 0) confusions.push({ t, p, n });
+    }
+  }
   confusions.sort((a, b) => b.n - a.n || a.t - b.t || a.p - b.p);
   const top = confusions.slice(0, 3).map(({ t, p, n }) => `${names[t]} taken for ${names[p]} in ${n} row${n === 1 ? '' : 's'}`);
   lines.push(`most confused ${top.length > 0 ? top.join(', ') : 'none: every row answered right'}`);

@@ -7,15 +7,12 @@
 // (ENOENT), --max-upload-mb below a batch as an AdapterLimitError from inside fit, options a
 // convolution's shared weights cannot split failing at the first split, a model evaluated on
 // a dataset of the other task. FUZZ_N and FUZZ_SEED widen it.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { scratchDir, senn } from '../helpers/cli.js';
 import { Random } from '../../src/data/random.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'senn-cli-fuzz-'));
-const p = (name: string) => join(dir, name);
+const { dir, path: p } = scratchDir('senn-cli-fuzz-');
 mkdirSync(p('adir'));
 writeFileSync(p('junk.senn'), 'not a checkpoint');
 writeFileSync(p('a.csv'), 'x,y,label\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n1,1,a\n2,2,b\n3,3,a\n4,4,b\n9,9,a\n8,8,b\n');
@@ -29,18 +26,6 @@ writeFileSync(p('img.csv'), [`label,${Array.from({ length: 16 }, (_, i) => `p${i
 
 const N = Number(process.env.FUZZ_N ?? 120);
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
-
-/** Run the CLI in this process; its exit code and what it wrote to stderr. */
-async function senn(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const quiet = [vi.spyOn(console, 'log').mockImplementation(() => undefined), vi.spyOn(process.stdout, 'write').mockImplementation(() => true)];
-  const error = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), err };
-  } finally {
-    for (const spy of [...quiet, error]) spy.mockRestore();
-  }
-}
 
 const NUMBERS = ['0', '1', '2', '-1', '0.5', '1e-3', 'abc', '', 'NaN', 'Infinity', '3.5', ' 2', '1,2'];
 const CSVS = ['a.csv', 'num.csv', 'bad.csv', 'semi.csv', 'empty.csv', 'header.csv', 'missing.csv'].map(p);
@@ -159,7 +144,7 @@ function windowLine(r: Random): string[] {
 describe('random command lines', () => {
   it(`${N} lines end in exit 0, 2 or 3 (1 for a divergence) with a typed error`, async () => {
     for (const [dataset, name, extra] of [['xor', 'xor.senn', []], ['regression', 'reg.senn', ['--expand']], [p('a.csv'), 'csv.senn', ['--target', 'label']]] as const) {
-      expect((await senn(['train', '--dataset', dataset, '--epochs', '1', '--save', p(name), ...extra])).code).toBe(0);
+      expect((await senn('train', '--dataset', dataset, '--epochs', '1', '--save', p(name), ...extra)).code).toBe(0);
     }
     const r = new Random(SEED);
     const codes = new Map<number, number>();
@@ -167,7 +152,7 @@ describe('random command lines', () => {
     for (let k = 0; k < N; k++) {
       const kind = k % 4;
       const argv = kind === 3 ? windowLine(r) : commandLine(r, kind > 0);
-      const { code, err } = await senn(argv);
+      const { code, err } = await senn(...argv);
       codes.set(code, (codes.get(code) ?? 0) + 1);
       const untyped = /^senn: (TypeError|RangeError|ReferenceError|Error|ShaderCompileError|DeviceError):/m.test(err);
       if (![0, 2, 3].includes(code) && !(code === 1 && /DivergenceError/.test(err))) bad.push(`exit ${code}: senn ${argv.join(' ')}\n${err}`);
