@@ -10,3 +10,4 @@ export * from './rewrite.js';
 export * from './score.js';
 export * from './tie.js';
 export * from './pool.js';
+export * from './augment.js';

@@ -15,6 +15,7 @@ import {
   edgeGradParts,
   edgeGradParts32,
   edgePartFloats,
+  epochKey,
   partFloats32,
   fusedTail,
   gatherEpoch,
@@ -25,6 +26,7 @@ import {
   reference,
   type Runtime,
   ShapeError,
+  shiftImages,
   spirals,
   spmm,
   spmmTransposeColumns,
@@ -212,6 +214,23 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     results.push({ name: 'spmm over f32 columns', relative: rel(await rt.gpu.readFloats(out, 0, rows * dst), reference.spmmRef(block, w, x, rows)), tolerance: 1e-5 });
     results.push({ name: 'spmm_t_columns', relative: rel(await rt.gpu.readFloats(dx, 0, rows * src), reference.spmmTRef(block, w, dz, rows)), tolerance: 1e-5 });
     results.push({ name: 'edge_grad_parts by source', relative: rel(await rt.gpu.readFloats(wgrad, 0, edges), reference.edgeGradRef(block, dz, x, rows)), tolerance: 1e-5 });
+  }
+
+  {
+    // Images moved at random (fit's augment): 7×5 pixels of 3 channels, bytes packed in words
+    // (a padded last word), each row moved by its own draw; a byte copy, exact.
+    const augment = { width: 7, height: 5, channels: 3, shift: 2 };
+    const [rows, features] = [300, 105];
+    const stride = Math.ceil(features / 4) * 4;
+    const x = new Uint8Array(rows * stride);
+    for (let r = 0; r < rows; r++) for (let f = 0; f < features; f++) x[r * stride + f] = rng.int(256);
+    const key = epochKey(1, 2);
+    const out = output(stride / 4 * rows);
+    const shifts = await shiftImages(rec, { source: 'u8', rows, features, rowWords: stride / 4, augment, data: input(new Uint32Array(x.buffer)), out });
+    shifts.setKey(key);
+    submitDispatches(device, [shifts.dispatch]);
+    const got = new Uint8Array((await rt.gpu.readFloats(out, 0, (stride / 4) * rows)).buffer);
+    results.push({ name: 'shift_u8 (moved images)', relative: rel(got, reference.shiftImagesRef(x, rows, features, stride, augment, key)), tolerance: 0 });
   }
   owner.destroy();
 }
