@@ -37,6 +37,7 @@ export { parseIdx, idxDataset, fetchIdx, fetchIdxDataset, FASHION_MNIST_CLASSES,
 export { featureStats, standardize, type FeatureStats } from './data/normalize.js';
 export { spirals, xor, regression2d, regressionTarget, MAX_GENERATED_ROWS } from './data/generated.js';
 export { Random } from './data/random.js';
+export { epochKey, rowShift, shiftImage, type AugmentOptions, type ImageShape, type ResolvedAugment } from './data/augment.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
 export type { Evaluation } from './train/loop.js';
 export { classify, classNames, confusionMatrix, type Classification, type ConfusionMatrix } from './train/classify.js';
@@ -81,6 +82,7 @@ export {
 } from './kernels/sparse.js';
 export { rewrite } from './kernels/rewrite.js';
 export { tieGradients } from './kernels/tie.js';
+export { shiftImages, type ImageShifts } from './kernels/augment.js';
 export { poolForward, poolGrad, poolBuffers, partitions, POOL_KINDS, type PoolBuffers, type PoolKind } from './kernels/pool.js';
 export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, graphPartialFloats, GRAPH_ROWS, GRAPH_DENSE_OUTPUTS_MAX, type GraphTables, type GraphTableValues } from './kernels/graph.js';
 export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';

@@ -3,6 +3,7 @@ import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import type { GatherSource } from '../kernels/gather.js';
+import { type ResolvedAugment, rowShift, shiftImage } from './augment.js';
 import type { Dataset } from './dataset.js';
 
 /** A dataset uploaded to the GPU once, for gathering batches from. */
@@ -51,18 +52,27 @@ function rowRange(data: Dataset, start: number, end: number): Dataset {
   };
 }
 
+/** An epoch's random moves of a dataset's images (see `FitOptions.augment`): each row's follows from `key` and its index. */
+export interface RowMoves {
+  augment: ResolvedAugment;
+  key: number;
+}
+
 /**
  * Copy `count` rows of `data` into `out` in the GPU layout (see {@link rowWordsOf}): the rows
- * `order[from ..< from + count]`, or `from ..< from + count` where `order` is null.
+ * `order[from ..< from + count]`, or `from ..< from + count` where `order` is null; each moved
+ * as `moves` says, where given (as shaders/augment.wgsl moves the rows of data held whole).
  */
-function packInputs(data: Dataset, out: Uint8Array | Float32Array, order: Uint32Array | null, from: number, count: number): void {
+function packInputs(data: Dataset, out: Uint8Array | Float32Array, order: Uint32Array | null, from: number, count: number, moves?: RowMoves): void {
   const f = data.features;
   const stride = data.x instanceof Uint8Array ? rowWordsOf(data) * 4 : f;
   // Consecutive rows without padding: one copy.
-  if (!order && stride === f) return out.set(data.x.subarray(from * f, (from + count) * f));
+  if (!order && !moves && stride === f) return out.set(data.x.subarray(from * f, (from + count) * f));
   for (let r = 0; r < count; r++) {
     const row = order ? order[from + r]! : from + r;
-    out.set(data.x.subarray(row * f, row * f + f), r * stride);
+    const source = data.x.subarray(row * f, row * f + f);
+    if (moves) shiftImage(source, out, r * stride, moves.augment, rowShift(moves.key, row, moves.augment.shift));
+    else out.set(source, r * stride);
   }
 }
 
@@ -101,8 +111,9 @@ export interface StreamedDataset extends GpuDataset {
    * Write `count` (≤ `partRows`) rows of the source into the buffers, in order: the rows
    * `order[from ..< from + count]`, or `from ..< from + count` where `order` is null. Queued
    * after all GPU work submitted before it, so the work submitted so far reads the previous part.
+   * With `moves`, each row is moved at random on the way (training with `augment`).
    */
-  fill(order: Uint32Array | null, from: number, count: number): void;
+  fill(order: Uint32Array | null, from: number, count: number, moves?: RowMoves): void;
 }
 
 /** Buffers for `partRows` rows of `data`, owned by `owner`, and the staging arrays that refill them. */
@@ -126,8 +137,8 @@ export function streamDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset
     xRowWords,
     labels,
     targets,
-    fill(order, from, count) {
-      packInputs(data, xStage, order, from, count);
+    fill(order, from, count, moves) {
+      packInputs(data, xStage, order, from, count, moves);
       writeView(device, x.buffer, 0, xStage.subarray(0, count * (u8 ? xRowWords * 4 : xRowWords)));
       for (let r = 0; r < count; r++) {
         const row = order ? order[from + r]! : from + r;

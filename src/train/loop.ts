@@ -2,14 +2,13 @@ import { objectArg } from '../args.js';
 import type { Dataset } from '../data/dataset.js';
 import { checkUploadLimit, type GpuDataset, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
+import { epochKey, resolveAugment } from '../data/augment.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
 import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { DestroyedError, DivergenceError } from '../errors.js';
-import { type Dispatch, encodeDispatches, type Recorder } from '../kernels/dispatch.js';
-import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
-import type { PackedBytes } from '../kernels/dense.js';
-import type { ByteColumns } from '../kernels/sparse.js';
+import { type Dispatch, encodeDispatches, type Recorder, submitDispatches } from '../kernels/dispatch.js';
+import type { GatherSlot } from '../kernels/gather.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
@@ -22,6 +21,7 @@ import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
 import { STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
+import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
 
 /** Rows per chunk when evaluating or predicting. */
 export const EVAL_ROWS = 1024;
@@ -59,62 +59,6 @@ function batches(rows: number, size: number): GatherSlot[] {
   const slots: GatherSlot[] = [];
   for (let start = 0; start < rows; start += size) slots.push({ rows: Math.min(size, rows - start), start });
   return slots;
-}
-
-/**
- * How a batch of `data` holds its inputs: u8 inputs stay packed, f32 values stay f32. Every block
- * out of the input level reads packed bytes: plain dense products read the rows packed four
- * bytes to a word and load a word per 4 values (the gather stores a quarter as much). CSR
- * blocks read the same bytes as columns, a word holding 4 rows of one input, so a word per 4
- * rows of an edge (the MNIST reference run's 784→344 CSR forward about a third faster than over
- * f32 rows; over packed rows it loaded as often and paid for unpacking too). A dense block that
- * lacks edges from many inputs stores only its rows with edges (see `compactRows`) and reads
- * their bytes gathered and packed for it alone: walking its sources in the whole batch, it
- * loaded one value at a time.
- */
-function batchBytes(data: GpuDataset): PackedBytes | null {
-  return data.xSource === 'u8' ? { words: data.xRowWords, scale: data.data.featureScale } : null;
-}
-
-/** Gathers of x and of labels or targets for every slot; built once per dataset and call. */
-async function recordGathers(
-  rec: Recorder,
-  net: Trainable,
-  data: GpuDataset,
-  ws: Workspace,
-  slots: readonly GatherSlot[],
-  order: GPUBuffer,
-): Promise<Dispatch[][]> {
-  const input = {
-    source: data.xSource,
-    features: data.data.features,
-    rowWords: data.xRowWords,
-    scale: data.data.featureScale,
-    slots,
-    order,
-    data: data.x.buffer,
-  };
-  // The batch's rows (packed or f32) where a block reads them; its byte columns where a CSR block
-  // does. Packed rows of whole vec4s come out of the columns' gather, from the same loads.
-  const both = ws.xRowsRead && ws.xColumns !== null && data.xRowWords % 4 === 0;
-  const columnsOf = (c: ByteColumns) => ({ ...input, columnWords: c.words, out: c.buffer, ...(both ? { rowsOut: ws.x.buffer } : {}) });
-  // A compact dense block's sources: its active rows' indices, already on the GPU.
-  const picked = [...ws.xPicked].map(([b, p]) => gatherEpoch(rec, { ...input, at: { indices: net.activeRows(b)!.indices, count: b.rows!.length }, out: p.buffer.buffer }));
-  const [rows, columns, ...pickedGathers] = await settleAll([
-    ws.xRowsRead && !both ? gatherEpoch(rec, { ...input, packed: ws.xBytes !== null, out: ws.x.buffer }) : null,
-    ws.xColumns ? gatherEpoch(rec, columnsOf(ws.xColumns)) : null,
-    ...picked,
-  ] as const);
-  const x = slots.map((_, i) => [rows, columns, ...pickedGathers].flatMap((g) => (g ? [g.dispatches[i]!] : [])));
-  let y: Dispatch[] = [];
-  if (data.labels) {
-    y = (await gatherEpoch(rec, { source: 'u32', features: 1, rowWords: 1, slots, order, data: data.labels.buffer, out: ws.labels.buffer })).dispatches;
-  } else if (data.targets) {
-    y = (
-      await gatherEpoch(rec, { source: 'f32', features: net.outputs, rowWords: net.outputs, slots, order, data: data.targets.buffer, out: ws.targets.buffer })
-    ).dispatches;
-  }
-  return slots.map((_, i) => (y.length ? [...x[i]!, y[i]!] : x[i]!));
 }
 
 /** Per distinct row count, the recorded body of a step (plans are built once per shape). */
@@ -217,6 +161,7 @@ async function recordValidation(net: Trainable, rec: Recorder, data: GpuDataset,
 export async function fit(net: Trainable, train: Dataset, options: FitOptions = {}, keep?: (report: EpochReport) => void): Promise<EpochReport[]> {
   const o = resolveFitOptions(options);
   checkDataFor(train, 'training data', net.inputs, net.outputs, o.loss);
+  const augment = resolveAugment(options.augment, train);
   const validation = options.validation;
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
   const expansion = options.expansion === undefined ? undefined : objectArg('fit: expansion', options.expansion);
@@ -253,6 +198,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const valData = validation ? placeDataset(gpu, owner, validation, uploadLimit, evalRows, `a pass over ${evalRows} validation rows`) : null;
     const trainStream = isStreamed(trainData) ? trainData : null;
     const valStream = valData && isStreamed(valData) ? valData : null;
+    // Augmented, the steps gather from a copy of the data moved anew each epoch (streamed: moved as each part is written).
+    const moved = augment && !trainStream ? await shiftedInputs({ kernels: net.kernels, device, owner }, trainData, augment) : null;
     const order = trainStream ? identityOrder(gpu, owner, trainStream.partRows) : storageBuffer(device, owner, 'order.train', train.rows * 4).buffer;
     const slots = batches(train.rows, batchRows);
     // Streamed, a batch's rows start at its position in its part.
@@ -272,7 +219,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
-      const gathers = recordGathers(rec, net, trainData, trainWs, gatherSlots, order);
+      const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order);
       const optimizer = net.optimizerFor(o.optimizer.name);
       const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule);
       const bodies = new PlanCache(async (rows) => {
@@ -330,11 +277,16 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // Keyed by the network's epoch, not this call's: a run resumed from a checkpoint shuffles as the uninterrupted run.
       const permutation = o.shuffle ? derivedRandom(o.seed, earlier.length + epoch).permutation(train.rows) : Uint32Array.from({ length: train.rows }, (_, i) => i);
       if (!trainStream) writeView(device, order, 0, permutation);
+      const key = augment ? epochKey(o.seed, earlier.length + epoch) : 0;
+      if (moved) {
+        moved.shifts.setKey(key);
+        submitDispatches(device, [moved.shifts.dispatch], 'augment');
+      }
       const reported: Promise<void>[] = [];
       for (const [i, step] of p.steps.entries()) {
         if (net.destroying) throw new DestroyedError(`the network was destroyed during fit (in epoch ${epoch})`);
         const first = i * batchRows;
-        if (trainStream && first % trainStream.partRows === 0) trainStream.fill(permutation, first, Math.min(trainStream.partRows, train.rows - first));
+        if (trainStream && first % trainStream.partRows === 0) trainStream.fill(permutation, first, Math.min(trainStream.partRows, train.rows - first), augment ? { augment, key } : undefined);
         // One command buffer per step; the only non-dispatch commands are the resets.
         const encoder = device.createCommandEncoder({ label: `step ${i}` });
         if (i === 0) {

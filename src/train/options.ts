@@ -1,6 +1,7 @@
 import { booleanArg } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
+import type { AugmentOptions } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import type { ExpansionOptions, ExpansionPolicy } from './expansion.js';
 import { type LrSchedule, resolveSchedule } from './schedule.js';
@@ -115,6 +116,14 @@ export interface FitOptions {
    * those copies. Lower it to spare GPU memory.
    */
   maxUploadBytes?: number;
+  /**
+   * Train on randomly moved copies of image rows (`{ shift: 2 }`: each image moved by up to 2
+   * pixels each way, a new draw every epoch; see {@link AugmentOptions}). The moves run on the
+   * GPU, one pass over the training data an epoch; validation data, evaluation and the exact
+   * statistics pass see the images as they are. A ConfigError where the rows are not the image
+   * given (default: a square one-channel image).
+   */
+  augment?: AugmentOptions;
   /** After every epoch (and any growth). It may call the network's `predict` and `evaluate`; fit waits for it. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /**
