@@ -113,7 +113,9 @@ function applyPreset(name: DemoDataset): void {
   // A locally connected first layer is offered where the inputs are 28×28 images.
   const images = name === 'mnist' || name === 'fashion-mnist';
   $('firstLayerLabel').hidden = !images;
+  $('augmentLabel').hidden = !images;
   if (!images) $<HTMLSelectElement>('firstLayer').value = 'complete';
+  if (!images) $<HTMLSelectElement>('augmentShift').value = '0';
   showFirstLayer();
   if (name === 'csv') showCsvChoice();
   else qualityTitle(name === 'regression' ? 'regression' : 'classification');
@@ -243,6 +245,7 @@ function settings(data: DemoData): RunSettings {
     lr: num('lr'),
     schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
     seed: 0,
+    augmentShift: Number($<HTMLSelectElement>('augmentShift').value),
     expansion: {
       chooseThreshold: num('chooseThreshold'),
       maxToReplace: num('maxToReplace'),
@@ -388,7 +391,7 @@ async function togglePause(): Promise<void> {
 function runDescription(data: DemoData, s: RunSettings): RunInfo {
   return {
     data: data.recipe,
-    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, expansion: s.expansion },
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, augmentShift: s.augmentShift, expansion: s.expansion },
   };
 }
 

@@ -11,6 +11,8 @@ export interface RunSettings {
   /** Null: the constant rate. */
   schedule: LrSchedule | null;
   seed: number;
+  /** Pixels each training image may move each way (fit's `augment`); 0: none. */
+  augmentShift: number;
   expansion: ExpansionOptions;
   /** The first blocks' starting edges (a locally connected layer, a convolution, its pooling); absent: complete. */
   firstLayers?: Connections[];
@@ -64,6 +66,7 @@ export class Session {
         epochs: s.epochs,
         validation: data.validation,
         seed: s.seed,
+        ...(s.augmentShift ? { augment: { shift: s.augmentShift } } : {}),
         expansion: { ...s.expansion, onExpand: (e) => void (live() && this.events.expand(e)), onPrune: (e) => void (live() && this.events.prune(e)) },
         onEpoch: async (report) => {
           if (live()) await this.events.epoch(report, net);

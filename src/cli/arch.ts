@@ -37,12 +37,12 @@ export interface WindowLayerArg {
  * pixels (MNIST's 28×28). `--conv`'s windows share their weights.
  */
 export function parseWindowLayer(arg: WindowLayerArg, features: number, image?: string): LocalConnections {
-  if (arg.flag === 'pool' || arg.flag === 'avg-pool') return parsePoolLayer(arg, imageShape(arg, features, image));
+  if (arg.flag === 'pool' || arg.flag === 'avg-pool') return parsePoolLayer(arg, imageShape(arg.flag, features, image));
   const [kernel, stride, filters, padding = 0, ...rest] = arg.text.split(',').map((s) => Number(s.trim()));
   if (rest.length > 0 || [kernel, stride, filters].some((v) => !Number.isInteger(v) || v! < 1) || !Number.isInteger(padding) || padding < 0) {
     throw new ConfigError(`--${arg.flag} must be KERNEL,STRIDE,FILTERS[,PADDING] (positive integers; padding from 0), like 6,2,4; got "${arg.text}"`);
   }
-  const { width, height, channels } = imageShape(arg, features, image);
+  const { width, height, channels } = imageShape(arg.flag, features, image);
   const spec = { width, height, channels, kernel: kernel!, stride: stride!, filters: filters!, padding };
   return namedByFlag(arg, () => (arg.flag === 'conv' ? convolutionConnections(spec) : localConnections(spec)));
 }
@@ -67,15 +67,15 @@ function parsePoolLayer(arg: WindowLayerArg, image: { width: number; height: num
   return namedByFlag(arg, () => (arg.flag === 'pool' ? maxPoolConnections(spec) : averagePoolConnections(spec)));
 }
 
-/** The image a window layer reads: `--image`, or a square one-channel image of `features` pixels. */
-function imageShape(arg: WindowLayerArg, features: number, image?: string): { width: number; height: number; channels: number } {
+/** The image a flag (a window layer, --augment-shift) reads: `--image`, or a square one-channel image of `features` pixels. */
+export function imageShape(flag: string, features: number, image?: string): { width: number; height: number; channels: number } {
   let shape: number[];
   if (image !== undefined) {
     shape = image.split('x').map(Number);
     if (shape.length < 2 || shape.length > 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) throw new ConfigError(`--image must be WIDTHxHEIGHT or WIDTHxHEIGHTxCHANNELS, like 28x28; got "${image}"`);
   } else {
     const side = Math.round(Math.sqrt(features));
-    if (side * side !== features) throw new ConfigError(`--${arg.flag}: ${features} inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]`);
+    if (side * side !== features) throw new ConfigError(`--${flag}: ${features} inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]`);
     shape = [side, side];
   }
   const [width, height, channels = 1] = shape as [number, number, number?];

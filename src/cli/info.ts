@@ -62,7 +62,8 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
     const shown = ['epochs', 'batch', 'lr', 'optimizer', 'seed', 'trainRows']
       .filter((k) => args[k] !== undefined)
       .map((k) => (k === 'trainRows' ? `${String(args[k])} training rows` : `${k} ${String(args[k])}`));
-    lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${args.expansion ? ', with expansion' : ''}`);
+    const moved = typeof args.augmentShift === 'number' && args.augmentShift > 0 ? `, images moved up to ${args.augmentShift} px` : '';
+    lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${moved}${args.expansion ? ', with expansion' : ''}`);
     // Saved before the run's end (Ctrl-C, --save-every): how to go on as if it had not stopped.
     const left = epochsLeft(s.run?.plan, h.length);
     if (left > 0) lines.push(`stopped       after epoch ${h.length} of ${h.length + left}: senn train --resume ${file} --epochs ${left} trains the rest as the run would have`);

@@ -6,10 +6,11 @@ import { ConfigError, DivergenceError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { checkSeed, Random } from '../data/random.js';
+import type { AugmentOptions } from '../data/augment.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
-import { parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
+import { imageShape, parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { type DataRecipe, loadData } from './datasets.js';
 import { epochsLeft, resumePlan, resumeWords } from './runPlan.js';
 import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
@@ -38,6 +39,7 @@ const OPTIONS = {
   pool: { type: 'string', multiple: true },
   'avg-pool': { type: 'string', multiple: true },
   image: { type: 'string' },
+  'augment-shift': { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
   lr: { type: 'string' },
@@ -103,6 +105,10 @@ interface TrainArgs {
   valFraction: number;
   /** Rows of the training set to use (a seeded random subset); undefined: all. */
   trainRows: number | undefined;
+  /** Pixels each training image may move each way (--augment-shift); 0: none. */
+  augmentShift: number;
+  /** The inputs' image shape as given (--image WxH[xC]); undefined: square, one channel. */
+  image: string | undefined;
   expansion: ExpansionOptions | null;
 }
 
@@ -222,6 +228,8 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
     trainRows,
+    augmentShift: numberOption('augment-shift', v['augment-shift'], previous.augmentShift ?? 0),
+    image: v.image ?? previous.image,
     expansion: expansionArgs(v, previous.expansion ?? null),
   };
 }
@@ -242,6 +250,7 @@ function checkTrainArgs(a: TrainArgs): void {
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
   // Two rows at least: one to train on and one to validate with.
   if (a.trainRows !== undefined && !(Number.isInteger(a.trainRows) && a.trainRows >= 2)) throw new ConfigError(`--train-rows must be a whole number of at least 2, got ${a.trainRows}`);
+  if (!(Number.isInteger(a.augmentShift) && a.augmentShift >= 0)) throw new ConfigError(`--augment-shift must be a whole number of pixels ≥ 0, got ${a.augmentShift}`);
 }
 
 /** `data` itself, or `rows` of its rows picked at random by `seed` (--train-rows), in their order in `data`. */
@@ -270,7 +279,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const resumed = v.resume ? readModel(v.resume) : null;
   if (resumed && (v.arch || windowArgs.length)) throw new ConfigError(`--${v.arch ? 'arch' : windowArgs[0]!.flag} cannot be combined with --resume: the checkpoint fixes the architecture`);
-  if (v.image && !windowArgs.length) throw new ConfigError('--image describes the inputs of --local or --conv; give --local or --conv KERNEL,STRIDE,FILTERS too');
+  if (v.image && !windowArgs.length && v['augment-shift'] === undefined) throw new ConfigError('--image describes the inputs of --local, --conv or --augment-shift; give one of them too');
   if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
   const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
   const args = resolveArgs(v, previous);
@@ -312,6 +321,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
     const locals = windowArgs.length && !resumed ? parseWindowLayers(windowArgs, data.train.features, v.image) : [];
+    const augment = args.augmentShift ? { shift: args.augmentShift, image: imageShape('augment-shift', data.train.features, args.image) } : null;
+    const side = augment ? Math.min(augment.image.width, augment.image.height) : 0;
+    if (augment && augment.shift >= side) throw new ConfigError(`--augment-shift ${augment.shift} would move a ${augment.image.width}×${augment.image.height} image out of its frame; at most ${side - 1}`);
     const sizes = v.arch ? parseArch(v.arch) : locals.length ? [data.train.features, ...locals.map((l) => l.size), outputs] : defaultArch(data.recipe, data.train.features, outputs);
     locals.forEach((l, i) => {
       const arg = windowArgs[i]!;
@@ -345,7 +357,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const stop = new AbortController();
     const startSizes = net.structure.sizes;
     const result = await whileInterruptible(stop, () =>
-      inExpansionFlagWords(() => runTraining(net, { ...args, schedule: plan.schedule }, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes, statistics: saved.statistics })),
+      inExpansionFlagWords(() => runTraining(net, { ...args, schedule: plan.schedule }, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes, statistics: saved.statistics, augment })),
     );
     const interrupted = stop.signal.reason === 'interrupt';
     if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
@@ -460,7 +472,7 @@ async function whileInterruptible<T>(stop: AbortController, body: () => Promise<
   }
 }
 
-/** How a run is steered besides its training arguments (--keep-best, Ctrl-C, --save-every, --early-stop, --max-upload-mb). */
+/** How a run is steered besides its training arguments (--keep-best, Ctrl-C, --save-every, --early-stop, --max-upload-mb, --augment-shift's moves). */
 interface RunControls {
   best: BestEpoch | null;
   stop: AbortController;
@@ -470,11 +482,13 @@ interface RunControls {
   maxUploadBytes: number | null;
   /** Collect the running statistics in every epoch (--save-statistics), so every save holds its epoch's. */
   statistics: boolean;
+  /** Move the training images at random (--augment-shift). */
+  augment: AugmentOptions | null;
 }
 
 /** Fit with the console views: progress bar, epoch lines, growth events. */
 async function runTraining(net: Network, args: TrainArgs, train: Dataset, validation: Dataset, regression: boolean, controls: RunControls) {
-  const { best, stop, periodic, patience, maxUploadBytes, statistics } = controls;
+  const { best, stop, periodic, patience, maxUploadBytes, statistics, augment } = controls;
   const progress = new ProgressView();
   const events: { kind: 'expand' | 'prune'; event: ExpandEvent | PruneEvent }[] = [];
   const say = (line: string) => {
@@ -500,6 +514,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     ...(patience !== null ? { earlyStop: { patience } } : {}),
     ...(statistics ? { edgeStatistics: true } : {}),
+    ...(augment ? { augment } : {}),
     batchSize: args.batch,
     epochs: args.epochs,
     validation,

@@ -29,7 +29,11 @@ ${delimiterHelp('a comma')}
                      windows S pixels apart (default K: not overlapping), each channel
                      on its own; no weights (MNIST --conv 5,1,8,2 --pool 2: 14×14×8)
   --avg-pool K[,S[,P]] the same windows averaged (K = the image's side: global average pooling)
-  --image WxH[xC]    --local / --conv: the inputs' image shape (default: square, one channel)
+  --image WxH[xC]    --local / --conv / --augment-shift: the inputs' image shape (default:
+                     square, one channel)
+  --augment-shift N  train on images moved at random by up to N pixels each way, a new
+                     draw for every image and epoch (on the GPU; validation and test
+                     images stay as they are)                          (default 0)
   --epochs N         training epochs                                   (default 20)
   --batch N          batch size                                        (default 256)
   --lr X             learning rate                                     (default 1e-3)

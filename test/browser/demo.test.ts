@@ -189,6 +189,9 @@ describe('the demo page in headless Chromium', () => {
     await page.select('#dataset', 'fashion-mnist');
     await setField(page, 'rows', '1000');
     await setField(page, 'epochs', '2');
+    // Trained on images moved by up to a pixel (fit's augment), which the saved run keeps.
+    expect(await shown(page, '#augmentLabel')).toBe(true);
+    await page.select('#augmentShift', '1');
     await page.click('#start');
     const s = await runEnded(page, 200_000);
     expect(s.error).toBeNull();
@@ -219,6 +222,7 @@ describe('the demo page in headless Chromium', () => {
       senn('info', file, '--json', join(downloads, 'info.json'));
       const info = JSON.parse(readFileSync(join(downloads, 'info.json'), 'utf8'));
       expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
+      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*, images moved up to 1 px/);
       const evaluated = senn('eval', file, '--software');
       const accuracy = Number(/accuracy ([\d.]+)%/.exec(evaluated)?.[1]);
       // Class by class, in Fashion-MNIST's names.
@@ -260,9 +264,9 @@ describe('the demo page in headless Chromium', () => {
 
   it('starts MNIST with a locally connected first layer when asked (784-576-10, 20,736 local edges)', async () => {
     const { page, errors } = await openDemo();
-    expect([await shown(page, '#firstLayerLabel'), await shown(page, '#csvSettings')]).toEqual([false, false]);
+    expect([await shown(page, '#firstLayerLabel'), await shown(page, '#augmentLabel'), await shown(page, '#csvSettings')]).toEqual([false, false, false]);
     await page.select('#dataset', 'mnist');
-    expect([await shown(page, '#firstLayerLabel'), await shown(page, '#csvSettings')]).toEqual([true, false]);
+    expect([await shown(page, '#firstLayerLabel'), await shown(page, '#augmentLabel'), await shown(page, '#csvSettings')]).toEqual([true, true, false]);
     await trainFirstLayer(page, 'local', '784-576-10', 27_082);
     expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/3 levels \(784 → 576 → 10\), 26,496 edges/);
     // Too large for edges: drawn block by block, density labels only where they fit (some, at most one a block).

@@ -150,6 +150,28 @@ describe('senn command line', () => {
     expect(exitCodeOf(error)).toBe(1);
   });
 
+  it('--augment-shift trains on moved images (kept by --resume, shown by senn info) and is refused where the inputs are no image', async () => {
+    const moved = await senn('train', '--dataset', 'mnist', '--train-rows', '600', '--arch', '784-10', '--epochs', '1', '--augment-shift', '2', '--save', path('moved.senn'), '--json', path('moved.json'));
+    expect(moved.code, moved.err).toBe(0);
+    const plain = await senn('train', '--dataset', 'mnist', '--train-rows', '600', '--arch', '784-10', '--epochs', '1', '--json', path('plain.json'));
+    const [a, b] = ['moved.json', 'plain.json'].map((f) => JSON.parse(readFileSync(path(f), 'utf8')));
+    expect([plain.code, a.args.augmentShift, b.args.augmentShift]).toEqual([0, 2, 0]);
+    expect(a.epochs[0].trainLoss).not.toBe(b.epochs[0].trainLoss);
+    expect((await senn('info', path('moved.senn'))).out).toContain('seed 0, 600 training rows, images moved up to 2 px');
+    // Resumed, the moves go on; the same run given --augment-shift 0 trains on the images as they are.
+    const resumed = await senn('train', '--resume', path('moved.senn'), '--epochs', '1', '--json', path('resumed.json'));
+    expect([resumed.code, JSON.parse(readFileSync(path('resumed.json'), 'utf8')).args.augmentShift]).toEqual([0, 2]);
+    for (const [argv, message] of [
+      [['--dataset', 'xor', '--augment-shift', '1'], '--augment-shift: 2 inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]'],
+      [['--dataset', 'xor', '--augment-shift', '1', '--image', '2x1'], '--augment-shift 1 would move a 2×1 image out of its frame; at most 0'],
+      [['--dataset', 'mnist', '--augment-shift', '1.5'], '--augment-shift must be a whole number of pixels ≥ 0, got 1.5'],
+      [['--dataset', 'mnist', '--image', '28x28'], '--image describes the inputs of --local, --conv or --augment-shift; give one of them too'],
+    ] as const) {
+      const refused = await senn('train', ...argv, '--epochs', '1');
+      expect([refused.code, refused.err, refused.out]).toEqual([2, `senn: ConfigError: ${message}\n`, expect.not.stringContaining('epoch ')]);
+    }
+  });
+
   it('--train-rows trains on a seeded subset of the training set (the test split whole), kept by --resume', async () => {
     const small = await senn('train', '--dataset', 'xor', '--train-rows', '500', '--epochs', '1', '--save', path('rows.senn'), '--json', path('rows.json'));
     expect(small.code, small.err).toBe(0);

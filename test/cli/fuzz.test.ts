@@ -58,6 +58,7 @@ const VALUES: Record<string, readonly string[]> = {
   resume: [p('xor.senn'), p('reg.senn'), p('csv.senn'), p('junk.senn'), p('missing.senn'), p('adir')],
   json: [p('out.json'), p('missing/out.json'), p('adir')],
   'early-stop': ['1', '0', 'x'],
+  'augment-shift': ['1', '2', '0', '4', 'x', '1.5'],
   'max-upload-mb': ['1', '0', '0.0001', 'x', '-1'],
   expandable: ['1', '2', '1,2', '0', '9', 'x'],
   metric: ['abs-grad', 'grad-variance', 'weight-sq', 'weight-abs', 'taylor', 'x'],
@@ -133,6 +134,7 @@ function windowLine(r: Random): string[] {
     argv.push(`--${flag}`, pick(r, VALUES[flag]!.slice(0, r.next() < 0.8 ? 3 : undefined)));
   }
   if (r.next() < 0.2) argv.push('--image', pick(r, VALUES.image!));
+  if (r.next() < 0.3) argv.push('--augment-shift', pick(r, VALUES['augment-shift']!));
   if (r.next() < 0.6) {
     argv.push('--expand', '--window', '1', '--min-epochs-between', '1', '--delete-after', '1', '--loss-change-threshold', '10', '--choose-threshold', pick(r, ['0.1', '0.5']));
     if (r.next() < 0.5) argv.push('--expandable', pick(r, ['1', '2', '1,2', '2,3']));
