@@ -22,6 +22,7 @@ import type { SaveOptions } from '../io/checkpoint.js';
 import type { EpochReport } from '../train/options.js';
 import { answersByClass, classFields, perClassLines } from './classReport.js';
 import { growthWords } from './info.js';
+import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { SENN_VERSION } from './version.js';
 
@@ -53,6 +54,7 @@ const OPTIONS = {
   'warmup-epochs': { type: 'string' },
   'lr-restart-at-growth': { type: 'boolean', default: false },
   seed: { type: 'string' },
+  seeds: { type: 'string' },
   'val-fraction': { type: 'string' },
   'train-rows': { type: 'string' },
   save: { type: 'string' },
@@ -276,6 +278,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (v.help) {
     process.stdout.write(TRAIN_HELP);
     return 0;
+  }
+  if (v.seeds !== undefined) {
+    const clash = ONE_RUN_FLAGS.find((flag) => v[flag] !== undefined && v[flag] !== false);
+    if (clash) throw new ConfigError(`--${clash} is for one run; --seeds makes one run per seed`);
+    return trainSeeds(withoutOptions(argv, tokens, ['seeds', 'json']), v.seeds, v.json, trainCommand);
   }
   const resumed = v.resume ? readModel(v.resume) : null;
   if (resumed && (v.arch || windowArgs.length)) throw new ConfigError(`--${v.arch ? 'arch' : windowArgs[0]!.flag} cannot be combined with --resume: the checkpoint fixes the architecture`);

@@ -49,6 +49,10 @@ ${delimiterHelp('a comma')}
                      start the schedule again (warm-up included) after each expansion,
                      over the epochs left
   --seed N           seed of initialisation, split and shuffles       (default 0)
+  --seeds LIST       the same run once per seed (like 0,1,2), then the test result,
+                     parameters and time of each, their mean, standard deviation and
+                     range; --json writes them with every run's JSON. Not with --seed,
+                     --resume, --save, --save-every, --save-statistics, --keep-best
   --val-fraction X   share of the training set held out for validation (default 0.2)
   --train-rows N     use N rows of the training set (a random subset, by --seed) before
                      the validation split, for a quick run; the test split stays whole

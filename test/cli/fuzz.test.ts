@@ -59,6 +59,7 @@ const VALUES: Record<string, readonly string[]> = {
   json: [p('out.json'), p('missing/out.json'), p('adir')],
   'early-stop': ['1', '0', 'x'],
   'augment-shift': ['1', '2', '0', '4', 'x', '1.5'],
+  seeds: ['0,1', '3', '1,1', 'x', '0,,1'],
   'max-upload-mb': ['1', '0', '0.0001', 'x', '-1'],
   expandable: ['1', '2', '1,2', '0', '9', 'x'],
   metric: ['abs-grad', 'grad-variance', 'weight-sq', 'weight-abs', 'taylor', 'x'],
