@@ -33,6 +33,14 @@ export function booleanArg(what: string, value: unknown): boolean | undefined {
   return value;
 }
 
+/** `value` where it is a whole number ≥ 1 (≥ 0 with `allowZero`), else a ConfigError naming `what`. */
+export function positiveInteger(what: string, value: unknown, allowZero = false): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new ConfigError(`${what} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** How a stray value reads in a message: as JSON where it has some (cut at 80 characters). */
 export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;

@@ -1,3 +1,4 @@
+import { squareSide } from '../data/augment.js';
 import { ConfigError } from '../errors.js';
 import { averagePoolConnections, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections } from '../graph/connections.js';
 
@@ -74,8 +75,8 @@ export function imageShape(flag: string, features: number, image?: string): { wi
     shape = image.split('x').map(Number);
     if (shape.length < 2 || shape.length > 3 || shape.some((v) => !Number.isInteger(v) || v < 1)) throw new ConfigError(`--image must be WIDTHxHEIGHT or WIDTHxHEIGHTxCHANNELS, like 28x28; got "${image}"`);
   } else {
-    const side = Math.round(Math.sqrt(features));
-    if (side * side !== features) throw new ConfigError(`--${flag}: ${features} inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]`);
+    const side = squareSide(features);
+    if (side === null) throw new ConfigError(`--${flag}: ${features} inputs are not a square image; give its shape with --image WIDTHxHEIGHT[xCHANNELS]`);
     shape = [side, side];
   }
   const [width, height, channels = 1] = shape as [number, number, number?];

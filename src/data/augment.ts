@@ -1,4 +1,4 @@
-import { describe, objectArg } from '../args.js';
+import { describe, objectArg, positiveInteger } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { derivedRandom } from './random.js';
@@ -37,9 +37,10 @@ export interface ResolvedAugment {
   channels: number;
 }
 
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer, got ${describe(value)}`);
-  return value;
+/** The side of a square one-channel image of `values` pixels, or null where `values` is not a square. */
+export function squareSide(values: number): number | null {
+  const side = Math.round(Math.sqrt(values));
+  return side * side === values ? side : null;
 }
 
 /**
@@ -61,8 +62,8 @@ export function resolveAugment(options: AugmentOptions | undefined, data: Datase
       throw new ConfigError(`augment.image ${width}×${height}×${channels} holds ${width * height * channels} values; ${data.name} has ${data.features} inputs a row`);
     }
   } else {
-    const side = Math.round(Math.sqrt(data.features));
-    if (side * side !== data.features) throw new ConfigError(`augment: ${data.name}'s ${data.features} inputs are not a square one-channel image; give augment.image`);
+    const side = squareSide(data.features);
+    if (side === null) throw new ConfigError(`augment: ${data.name}'s ${data.features} inputs are not a square one-channel image; give augment.image`);
     [width, height, channels] = [side, side, 1];
   }
   if (shift >= width || shift >= height) throw new ConfigError(`augment.shift ${shift} would move a ${width}×${height} image out of its frame; at most ${Math.min(width, height) - 1}`);

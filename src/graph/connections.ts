@@ -1,5 +1,5 @@
 import { checkSeed, Random } from '../data/random.js';
-import { objectArg } from '../args.js';
+import { objectArg, positiveInteger } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { PoolKind } from '../kernels/pool.js';
 import type { Connections } from './networkTypes.js';
@@ -57,16 +57,13 @@ function checkEdgeCount(name: string, edges: number): void {
 /** Every window's edges, with each edge's kernel entry; `name` prefixes the errors. */
 function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConnections {
   objectArg(`${name}: its argument`, spec);
-  const positiveInteger = (what: string, value: number): number => {
-    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name}: ${what} must be a positive integer, got ${value}`);
-    return value;
-  };
-  const width = positiveInteger('width', spec.width);
-  const height = positiveInteger('height', spec.height);
-  const channels = positiveInteger('channels', spec.channels ?? 1);
-  const kernel = positiveInteger('kernel', spec.kernel);
-  const stride = positiveInteger('stride', spec.stride ?? 1);
-  const filters = positiveInteger('filters', spec.filters);
+  const whole = (what: string, value: number): number => positiveInteger(`${name}: ${what}`, value);
+  const width = whole('width', spec.width);
+  const height = whole('height', spec.height);
+  const channels = whole('channels', spec.channels ?? 1);
+  const kernel = whole('kernel', spec.kernel);
+  const stride = whole('stride', spec.stride ?? 1);
+  const filters = whole('filters', spec.filters);
   const padding = spec.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0 || padding >= kernel) {
     throw new ConfigError(`${name}: padding must be an integer in [0, kernel), got ${padding}`);

@@ -1,4 +1,4 @@
-import { booleanArg } from '../args.js';
+import { booleanArg, positiveInteger } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
@@ -151,13 +151,6 @@ export interface ResolvedFit {
   epochs: number;
   seed: number;
   shuffle: boolean;
-}
-
-function positiveInteger(name: string, v: number, allowZero = false): number {
-  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
-    throw new ConfigError(`${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${v}`);
-  }
-  return v;
 }
 
 function finiteNumber(name: string, v: number, min: number, max = Infinity, inclusiveMin = false): number {
