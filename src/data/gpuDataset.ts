@@ -186,11 +186,18 @@ export function isStreamed(data: GpuDataset): data is StreamedDataset {
   return 'fill' in data;
 }
 
+/** Bytes `data`'s inputs take on the GPU (bytes packed four to a word, rows starting on a word). */
+export function inputBytes(data: Dataset): number {
+  return data.rows * rowWordsOf(data) * 4;
+}
+
 /**
- * `data` on the GPU whole where it fits in `limit` bytes, else a part at a time (parts of whole
- * groups of `multipleOf` rows, so no batch straddles two; see {@link streamDataset}).
+ * `data` on the GPU whole where it fits in `limit` bytes (and in `wholeLimit`, where holding it
+ * whole costs more: a moved copy of its inputs), else a part at a time (parts of whole groups
+ * of `multipleOf` rows, so no batch straddles two; see {@link streamDataset}).
  */
-export function placeDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset, limit: number, multipleOf: number, what: string): GpuDataset {
-  if (data.rows * gpuRowBytes(data) <= limit) return uploadDataset(gpu, owner, data);
-  return streamDataset(gpu, owner, data, rowsPerPart(data, limit, multipleOf, what));
+export function placeDataset(gpu: GpuContext, owner: BufferOwner, data: Dataset, limit: number, multipleOf: number, what: string, wholeLimit = limit): GpuDataset {
+  if (data.rows * gpuRowBytes(data) <= Math.min(limit, wholeLimit)) return uploadDataset(gpu, owner, data);
+  // No bigger than the data (in whole groups): held a part at a time only for its moved copy, it may fit one.
+  return streamDataset(gpu, owner, data, Math.min(rowsPerPart(data, limit, multipleOf, what), Math.ceil(data.rows / multipleOf) * multipleOf));
 }

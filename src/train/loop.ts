@@ -1,6 +1,6 @@
 import { objectArg } from '../args.js';
 import type { Dataset } from '../data/dataset.js';
-import { checkUploadLimit, type GpuDataset, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
+import { checkUploadLimit, type GpuDataset, inputBytes, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
 import { epochKey, resolveAugment } from '../data/augment.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -194,7 +194,9 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         ...(validation ? [{ data: validation, rows: evalRows, of: 'validation' }] : []),
       ]);
     const uploadLimit = Math.min(options.maxUploadBytes ?? Infinity, maxBindingBytes(device.limits));
-    const trainData = placeDataset(gpu, owner, train, uploadLimit, batchRows, `a batch of ${batchRows} training rows`);
+    // Moved whole, the inputs take a second buffer, which maxUploadBytes counts too.
+    const wholeLimit = augment && options.maxUploadBytes !== undefined ? options.maxUploadBytes - inputBytes(train) : uploadLimit;
+    const trainData = placeDataset(gpu, owner, train, uploadLimit, batchRows, `a batch of ${batchRows} training rows`, wholeLimit);
     const valData = validation ? placeDataset(gpu, owner, validation, uploadLimit, evalRows, `a pass over ${evalRows} validation rows`) : null;
     const trainStream = isStreamed(trainData) ? trainData : null;
     const valStream = valData && isStreamed(valData) ? valData : null;

@@ -119,7 +119,9 @@ export interface FitOptions {
   /**
    * Train on randomly moved copies of image rows (`{ shift: 2 }`: each image moved by up to 2
    * pixels each way, a new draw every epoch; see {@link AugmentOptions}). The moves run on the
-   * GPU, one pass over the training data an epoch; validation data, evaluation and the exact
+   * GPU, one pass over the training data an epoch into a second buffer of the training inputs'
+   * size (freed when fit ends; where `maxUploadBytes` cannot hold both, the rows are moved on
+   * the CPU as each part is written, the same bits); validation data, evaluation and the exact
    * statistics pass see the images as they are. A ConfigError where the rows are not the image
    * given (default: a square one-channel image).
    */

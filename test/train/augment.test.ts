@@ -87,6 +87,22 @@ describe('fit({ augment }): training on randomly moved images', () => {
     });
   }
 
+  it('keeps within maxUploadBytes: where the data and its moved copy do not both fit, the rows are moved part by part (the same bits)', async () => {
+    const train = bars(300, 6);
+    /** Bytes fit holds during its epochs, and the trained parameters. */
+    const held = async (options: FitOptions) => {
+      const net = runtime().createNetwork({ sizes: [64, 16, 2], seed: 0 });
+      let most = 0;
+      await net.fit(train, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 32, seed: 3, epochs: 2, augment: { shift: 1 }, ...options, onEpoch: () => void (most = Math.max(most, runtime().gpu.memory.report().fit ?? 0)) });
+      return { most, parameters: await parameters(net) };
+    };
+    // 300 rows of 64 bytes and a label: 20,400 bytes whole, 39,600 with the moved copy.
+    const [whole, limited] = [await held({}), await held({ maxUploadBytes: 30_000 })];
+    expect(limited.parameters).toEqual(whole.parameters);
+    // Held whole with its copy, the data took 9,600 bytes more than the limit: the limited run holds that much less at least.
+    expect(whole.most - limited.most).toBeGreaterThanOrEqual(39_600 - 30_000);
+  });
+
   it('refuses what it cannot move with a ConfigError naming the problem, before training: the network unchanged', async () => {
     const train = bars(64, 5);
     const net = runtime().createNetwork({ sizes: [64, 2], seed: 0 });
