@@ -15,7 +15,7 @@ import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
-const tally = { asOnGpu: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0 };
+const tally = { asOnGpu: 0, augmented: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -78,7 +78,10 @@ function randomSetup(seed: number) {
     ...(r.next() < 0.3 ? { schedule: { name: 'cosine' as const } } : {}),
   };
   const spec = { sizes, activations, connections, expandable, seed, ...(denseFrom === undefined ? {} : { denseFrom }) };
-  return { spec, train: dataset(100 + r.int(200)), fit, expansion, epochs: 3 + r.int(5), fuseTail: r.next() < 0.7, asOnGpu: r.next() < 0.3 };
+  const [train, epochs, fuseTail, asOnGpu] = [dataset(100 + r.int(200)), 3 + r.int(5), r.next() < 0.7, r.next() < 0.3];
+  // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random.
+  if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
+  return { spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 
 // Random networks and expansion options together, growth forced after every epoch: the grown
@@ -103,6 +106,7 @@ describe('features together: random networks that grow, against the CPU referenc
         tally.prunes += reports.reduce((n, e) => n + e.pruned, 0);
         if (net.structure.levels.length > spec.sizes.length) tally.grown++;
         if (asOnGpu) tally.asOnGpu++;
+        if (fit.augment) tally.augmented++;
       } catch (error) {
         expect(error, String(error)).toBeInstanceOf(ConfigError);
         expect(net?.history ?? [], 'refused before any training').toEqual([]);
