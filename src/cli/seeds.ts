@@ -13,13 +13,22 @@ import { SENN_VERSION } from './version.js';
 /** The flags of one run that a run per seed cannot take: each names one seed or one network. */
 export const ONE_RUN_FLAGS = ['seed', 'resume', 'save', 'save-every', 'save-statistics', 'keep-best'] as const;
 
-/** `--seeds` as a list of distinct whole numbers, 2 to 100 of them. */
+/** `--seeds` as a list of distinct whole numbers, 2 to 100 of them: "0,1,2", or ranges "0-4" among them. */
 export function parseSeeds(text: string): number[] {
-  const words = text.split(',').map((s) => s.trim());
-  const seeds = words.map(Number);
-  if (words.some((w, i) => w === '' || !Number.isSafeInteger(seeds[i]) || seeds[i]! < 0)) throw new ConfigError(`--seeds must be whole numbers ≥ 0 joined by ",", like 0,1,2; got "${text}"`);
+  const bad = () => new ConfigError(`--seeds must be whole numbers ≥ 0 or ranges of them joined by ",", like 0,1,2 or 0-4; got "${text}"`);
+  const seeds: number[] = [];
+  let asked = 0;
+  for (const word of text.split(',').map((s) => s.trim())) {
+    const ends = /^(\d+)(?:-(\d+))?$/.exec(word);
+    if (!ends) throw bad();
+    const [first, last] = [Number(ends[1]), Number(ends[2] ?? ends[1])];
+    if (!Number.isSafeInteger(last) || last < first) throw bad();
+    asked += last - first + 1;
+    // Past 100 the count is refused below; a range of billions is not walked to find that out.
+    for (let s = first; s <= last && seeds.length <= 100; s++) seeds.push(s);
+  }
   if (new Set(seeds).size !== seeds.length) throw new ConfigError(`--seeds ${text} names a seed twice`);
-  if (seeds.length < 2 || seeds.length > 100) throw new ConfigError(`--seeds takes 2 to 100 seeds, got ${seeds.length}`);
+  if (asked < 2 || asked > 100) throw new ConfigError(`--seeds takes 2 to 100 seeds, got ${asked.toLocaleString('en-US')}`);
   return seeds;
 }
 

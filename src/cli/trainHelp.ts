@@ -49,7 +49,7 @@ ${delimiterHelp('a comma')}
                      start the schedule again (warm-up included) after each expansion,
                      over the epochs left
   --seed N           seed of initialisation, split and shuffles       (default 0)
-  --seeds LIST       the same run once per seed (like 0,1,2), then the test result,
+  --seeds LIST       the same run once per seed (like 0,1,2 or 0-4), then the test result,
                      parameters and time of each, their mean, standard deviation and
                      range; --json writes them with every run's JSON. Not with --seed,
                      --resume, --save, --save-every, --save-statistics, --keep-best

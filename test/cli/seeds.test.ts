@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from 'node:util';
-import { spread, withoutOptions } from '../../src/cli/seeds.js';
+import { parseSeeds, spread, withoutOptions } from '../../src/cli/seeds.js';
 import { scratchDir, senn, trainUntilCtrlC } from '../helpers/cli.js';
 
 const { path } = scratchDir('senn-seeds-');
@@ -40,8 +40,11 @@ describe('senn train --seeds', () => {
     for (const [argv, message] of [
       [['--seeds', '3'], '--seeds takes 2 to 100 seeds, got 1'],
       [['--seeds', '1,1'], '--seeds 1,1 names a seed twice'],
-      [['--seeds', '0,x'], '--seeds must be whole numbers ≥ 0 joined by ",", like 0,1,2; got "0,x"'],
-      [['--seeds', '0,,1'], '--seeds must be whole numbers ≥ 0 joined by ",", like 0,1,2; got "0,,1"'],
+      [['--seeds', '0,x'], '--seeds must be whole numbers ≥ 0 or ranges of them joined by ",", like 0,1,2 or 0-4; got "0,x"'],
+      [['--seeds', '0,,1'], '--seeds must be whole numbers ≥ 0 or ranges of them joined by ",", like 0,1,2 or 0-4; got "0,,1"'],
+      [['--seeds', '3-1'], '--seeds must be whole numbers ≥ 0 or ranges of them joined by ",", like 0,1,2 or 0-4; got "3-1"'],
+      [['--seeds', '0-1000000000'], '--seeds takes 2 to 100 seeds, got 1,000,000,001'],
+      [['--seeds', '0-2,1'], '--seeds 0-2,1 names a seed twice'],
       [['--seeds', '0,1', '--seed', '3'], '--seed is for one run; --seeds makes one run per seed'],
       [['--seeds', '0,1', '--save', path('x.senn')], '--save is for one run; --seeds makes one run per seed'],
       [['--seeds', '0,1', '--keep-best'], '--keep-best is for one run; --seeds makes one run per seed'],
@@ -57,6 +60,11 @@ describe('senn train --seeds', () => {
     expect(stopped.code, stopped.err).toBe(0);
     expect(stopped.out).toContain('senn: stopped by Ctrl-C: 1 of 3 seeds run\nsenn: 1 run, seed 0\n');
     expect(stopped.out).not.toContain('senn: seed 1 (run 2 of 3)');
+  });
+
+  it('parseSeeds reads lists and ranges', () => {
+    expect(parseSeeds('0-4')).toEqual([0, 1, 2, 3, 4]);
+    expect(parseSeeds('7, 0-2 ,10')).toEqual([7, 0, 1, 2, 10]);
   });
 
   it('withoutOptions drops an option and its value, given apart or inline', () => {
