@@ -325,12 +325,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ]);
   }
 
+  // Checked against the data's images before the GPU starts.
+  const augment = args.augmentShift ? { shift: args.augmentShift, image: imageShape('augment-shift', data.train.features, args.image) } : null;
+  const side = augment ? Math.min(augment.image.width, augment.image.height) : 0;
+  if (augment && augment.shift >= side) throw new ConfigError(`--augment-shift ${augment.shift} would move a ${augment.image.width}×${augment.image.height} image out of its frame; at most ${side - 1}`);
+
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
     const locals = windowArgs.length && !resumed ? parseWindowLayers(windowArgs, data.train.features, v.image) : [];
-    const augment = args.augmentShift ? { shift: args.augmentShift, image: imageShape('augment-shift', data.train.features, args.image) } : null;
-    const side = augment ? Math.min(augment.image.width, augment.image.height) : 0;
-    if (augment && augment.shift >= side) throw new ConfigError(`--augment-shift ${augment.shift} would move a ${augment.image.width}×${augment.image.height} image out of its frame; at most ${side - 1}`);
     const sizes = v.arch ? parseArch(v.arch) : locals.length ? [data.train.features, ...locals.map((l) => l.size), outputs] : defaultArch(data.recipe, data.train.features, outputs);
     locals.forEach((l, i) => {
       const arg = windowArgs[i]!;
