@@ -7,7 +7,8 @@ import { readCsv } from '../node/csv.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import type { DataRecipe } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
-import { classify } from '../train/classify.js';
+import { classify, classNames } from '../train/classify.js';
+import { datasetClassNames } from '../data/idx.js';
 
 export const PREDICT_HELP = `Usage: senn predict MODEL.senn --input FILE.csv [options]
 
@@ -18,8 +19,9 @@ Input columns: a model trained on a CSV file takes the same feature columns by n
 the target included, are ignored) and standardises them as in training; other models take
 every column as an input, in order (MNIST: 784 pixel values 0-255; a "label" column is ignored).
 
-Output (CSV with a header): classification: "prediction" (the class) and "p_CLASS" for each
-class's probability; regression: "prediction".
+Output (CSV with a header): classification: "prediction" (the class: its name for a CSV
+file's classes and Fashion-MNIST's, else its number) and "p_CLASS" for each class's
+probability; regression: "prediction".
 
 Options:
   --input FILE       CSV file of inputs (required)
@@ -46,7 +48,8 @@ function inputsOf(table: CsvTable, recipe: DataRecipe, inputs: number): Dataset 
   return recipe.standardize ? standardize(data, recipe.standardize) : data;
 }
 
-function toCsv(outputs: Float32Array, rows: number, width: number, recipe: DataRecipe): string {
+/** The predictions file: a line per row of `outputs` (rows × width), classes named as `senn eval` names them. */
+export function predictionsCsv(outputs: Float32Array, rows: number, width: number, recipe: DataRecipe): string {
   const cell = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(6));
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines: string[] = [];
@@ -54,7 +57,7 @@ function toCsv(outputs: Float32Array, rows: number, width: number, recipe: DataR
     lines.push(width === 1 ? 'prediction' : Array.from({ length: width }, (_, j) => `prediction_${j}`).join(','));
     for (let r = 0; r < rows; r++) lines.push(Array.from(outputs.subarray(r * width, r * width + width), cell).join(','));
   } else {
-    const names = recipe.csv?.classNames ?? Array.from({ length: width }, (_, j) => String(j));
+    const names = classNames(width, datasetClassNames(recipe));
     lines.push(['prediction', ...names.map((n) => quote(`p_${n}`))].join(','));
     const { labels, probabilities } = classify(outputs.subarray(0, rows * width), width);
     for (let r = 0; r < rows; r++) {
@@ -92,7 +95,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     const net = runtime.loadNetwork(bytes);
     const data = inputsOf(table, run.data, net.inputs);
     const outputs = await net.predict(data);
-    const text = toCsv(outputs, data.rows, net.outputs, run.data);
+    const text = predictionsCsv(outputs, data.rows, net.outputs, run.data);
     if (v.output) writeOutput('--output', v.output, text);
     else process.stdout.write(text);
     net.destroy();
