@@ -62,6 +62,20 @@ describe('senn train --seeds', () => {
     expect(stopped.out).not.toContain('senn: seed 1 (run 2 of 3)');
   });
 
+  it('counts a run that diverges as it ended, names it, and exits 1 after the whole series', async () => {
+    const series = await senn('train', '--dataset', 'xor', '--epochs', '3', '--lr', '1e38', '--seeds', '0,1', '--json', path('diverged.json'));
+    expect(series.code, series.err).toBe(1);
+    expect(series.out).toContain('senn: seed 1 (run 2 of 2)');
+    expect(series.out).toContain('senn: diverged (counted as they ended): seeds 0, 1\n');
+    const result = JSON.parse(readFileSync(path('diverged.json'), 'utf8'));
+    // Both runs put back to their initial networks: every epoch's report dropped, the test result that of the start.
+    expect(result.runs.map((r: { seed: number; diverged: string; epochs: unknown[] }) => [r.seed, r.diverged, r.epochs.length])).toEqual([
+      [0, expect.stringContaining('training diverged in epoch 1'), 0],
+      [1, expect.stringContaining('training diverged in epoch 1'), 0],
+    ]);
+    expect(result.summary.testAccuracy).toEqual(spread(result.runs.map((r: { test: { accuracy: number } }) => r.test.accuracy)));
+  });
+
   it('parseSeeds reads lists and ranges', () => {
     expect(parseSeeds('0-4')).toEqual([0, 1, 2, 3, 4]);
     expect(parseSeeds('7, 0-2 ,10')).toEqual([7, 0, 1, 2, 10]);
