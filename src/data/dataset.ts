@@ -32,7 +32,9 @@ export function hasNegativeFeatures(d: Dataset): boolean {
 /** Label arrays accepted by {@link classificationDataset}. */
 export type LabelInput = ArrayLike<number>;
 
-function checkFeatures(name: string, x: Float32Array | Uint8Array, rows: number, features: number): void {
+/** The checked input half of a dataset: `x`, rows × features finite values, and its scale (bytes default to 1/255). */
+function checkedInputs(name: string, rows: number, a: { x: Float32Array | Uint8Array; features: number; featureScale?: number }) {
+  const { x, features } = a;
   if (!(x instanceof Float32Array || x instanceof Uint8Array)) throw new DTypeError(`${name}: x must be a Float32Array or a Uint8Array, got ${describe(x)}`);
   if (!Number.isInteger(features) || features < 1) throw new ShapeError(`${name}: features must be a positive integer, got ${features}`);
   if (rows < 1) throw new ShapeError(`${name}: the dataset is empty`);
@@ -46,6 +48,7 @@ function checkFeatures(name: string, x: Float32Array | Uint8Array, rows: number,
       }
     }
   }
+  return { name, rows, features, x, featureScale: a.featureScale ?? (x instanceof Uint8Array ? 1 / 255 : 1) };
 }
 
 /** Convert and check class labels: integers in [0, classes). */
@@ -76,22 +79,14 @@ export function classificationDataset(a: {
   const name = a.name ?? 'dataset';
   if (!(Array.isArray(a.labels) || ArrayBuffer.isView(a.labels))) throw new DTypeError(`${name}: labels must be a list or a typed array of integers, got ${describe(a.labels)}`);
   const rows = a.labels.length;
-  checkFeatures(name, a.x, rows, a.features);
+  const inputs = checkedInputs(name, rows, a);
   const labels = toLabels(name, a.labels, rows, a.classes);
   let classes = a.classes;
   if (classes === undefined) {
     classes = 0;
     for (const v of labels) classes = Math.max(classes, v + 1);
   }
-  return {
-    name,
-    rows,
-    features: a.features,
-    x: a.x,
-    featureScale: a.featureScale ?? (a.x instanceof Uint8Array ? 1 / 255 : 1),
-    labels,
-    classes,
-  };
+  return { ...inputs, labels, classes };
 }
 
 /** A checked regression dataset with `targetCount` targets per row. */
@@ -109,19 +104,11 @@ export function regressionDataset(a: {
   const targetCount = a.targetCount ?? 1;
   const rows = a.targets.length / targetCount;
   if (!Number.isInteger(rows)) throw new ShapeError(`${name}: ${a.targets.length} targets is not a multiple of targetCount ${targetCount}`);
-  checkFeatures(name, a.x, rows, a.features);
+  const inputs = checkedInputs(name, rows, a);
   for (let i = 0; i < a.targets.length; i++) {
     if (!Number.isFinite(a.targets[i])) throw new NaNError(`${name}: target of row ${Math.floor(i / targetCount)} is ${a.targets[i]}`);
   }
-  return {
-    name,
-    rows,
-    features: a.features,
-    x: a.x,
-    featureScale: a.featureScale ?? (a.x instanceof Uint8Array ? 1 / 255 : 1),
-    targets: a.targets,
-    targetCount,
-  };
+  return { ...inputs, targets: a.targets, targetCount };
 }
 
 /**
