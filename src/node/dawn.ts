@@ -3,6 +3,7 @@ import { booleanArg, objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import { installQuietPump } from './quietPump.js';
+import { vulkanDriversListed } from './vulkanDrivers.js';
 
 /** Vulkan drivers tried, in order, when Dawn finds no usable hardware adapter. */
 const SOFTWARE_VULKAN = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
@@ -56,8 +57,9 @@ export interface NodeRuntimeOptions {
 /**
  * A runtime on Dawn (the `webgpu` npm package). If Dawn finds no usable hardware adapter
  * and `VK_ICD_FILENAMES` is not set, it retries with Chromium's SwiftShader (a software
- * Vulkan), so it also works on machines without a GPU. `runtime.adapter` says which
- * adapter it got.
+ * Vulkan), so it also works on machines without a GPU; on Linux, where the Vulkan loader
+ * would find no driver at all, it goes to SwiftShader without asking. `runtime.adapter` says
+ * which adapter it got.
  */
 export async function createNodeRuntime(options: NodeRuntimeOptions = {}): Promise<Runtime> {
   const runtime = await createDawnRuntime(options);
@@ -76,7 +78,10 @@ async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> 
   }
   const boundsChecks = options.boundsChecks ?? !listedOff;
   const flags = dawnFlagsWith(options.dawnFlags ?? [], boundsChecks);
-  if (!options.forceSoftware) {
+  // A Linux machine without a Vulkan driver skips the attempt (and Dawn's warnings of it),
+  // unless a `backend=` flag asks Dawn for another API.
+  const hardwareMayAnswer = vulkanDriversListed() || flags.some((flag) => flag.startsWith('backend='));
+  if (!options.forceSoftware && hardwareMayAnswer) {
     const gpu = dawn.create(flags);
     const adapter = await gpu.requestAdapter(options.adapter);
     if (adapter) return Runtime.fromGpu(gpu, 'node-dawn', options.adapter, boundsChecks);

@@ -1,0 +1,67 @@
+// Whether asking Dawn for a hardware adapter can find one, told from the files the Vulkan
+// loader would read, so that a machine without any GPU driver goes straight to SwiftShader
+// instead of through Dawn's failed attempt (which prints "vkCreateInstance: Found no drivers!"
+// and a stack line on standard error before every command).
+import { readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Variables that name Vulkan driver manifests themselves; any of them set, the loader reads those. */
+const DRIVER_VARIABLES = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'] as const;
+
+/**
+ * The folders the Linux Vulkan loader searches for driver manifests (`VK_LOADER_DEBUG=driver`
+ * lists them): the XDG configuration and data folders, each with `vulkan/icd.d`, and `/etc`.
+ * The defaults are listed even where an XDG variable replaces them, and so are Flatpak's
+ * exports, so a driver is never missed: listing a folder too many only costs the old attempt.
+ */
+export function vulkanDriverFolders(env: NodeJS.ProcessEnv, home: string): string[] {
+  const list = (value: string | undefined) => (value ?? '').split(':').filter((dir) => dir !== '');
+  const bases = [
+    env.XDG_CONFIG_HOME || join(home, '.config'),
+    ...list(env.XDG_CONFIG_DIRS),
+    '/etc/xdg',
+    '/etc',
+    '/usr/local/etc',
+    env.XDG_DATA_HOME || join(home, '.local/share'),
+    join(home, '.local/share/flatpak/exports/share'),
+    '/var/lib/flatpak/exports/share',
+    ...list(env.XDG_DATA_DIRS),
+    '/usr/local/share',
+    '/usr/share',
+  ];
+  return [...new Set(bases.map((base) => join(base, 'vulkan/icd.d')))];
+}
+
+/** How {@link vulkanDriversListed} looks at the machine (a test gives its own). */
+export interface DriverProbe {
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  home: string;
+  /** The names of the files in `dir`; none where it does not exist or cannot be read. */
+  filesIn(dir: string): string[];
+}
+
+const thisMachine = (): DriverProbe => ({
+  env: process.env,
+  platform: process.platform,
+  home: homedir(),
+  filesIn(dir) {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  },
+});
+
+/**
+ * False only where Dawn cannot find a hardware adapter: on Linux, with no driver variable set
+ * and no `.json` manifest in any folder the Vulkan loader searches. Everywhere else (macOS and
+ * Windows, whose Dawn backends are Metal and Direct3D) true.
+ */
+export function vulkanDriversListed(probe: DriverProbe = thisMachine()): boolean {
+  if (probe.platform !== 'linux') return true;
+  if (DRIVER_VARIABLES.some((name) => probe.env[name])) return true;
+  return vulkanDriverFolders(probe.env, probe.home).some((dir) => probe.filesIn(dir).some((name) => name.endsWith('.json')));
+}

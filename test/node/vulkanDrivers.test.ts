@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { type DriverProbe, vulkanDriverFolders, vulkanDriversListed } from '../../src/node/vulkanDrivers.js';
+
+/** A machine whose folders hold `files` (folder → names). */
+const machine = (files: Record<string, string[]>, env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = 'linux'): DriverProbe => ({
+  env,
+  platform,
+  home: '/home/u',
+  filesIn: (dir) => files[dir] ?? [],
+});
+
+describe('whether the Vulkan loader would find a driver', () => {
+  it('searches the folders the loader lists (VK_LOADER_DEBUG=driver), the XDG variables added to their defaults', () => {
+    expect(vulkanDriverFolders({}, '/root')).toEqual([
+      '/root/.config/vulkan/icd.d',
+      '/etc/xdg/vulkan/icd.d',
+      '/etc/vulkan/icd.d',
+      '/usr/local/etc/vulkan/icd.d',
+      '/root/.local/share/vulkan/icd.d',
+      '/root/.local/share/flatpak/exports/share/vulkan/icd.d',
+      '/var/lib/flatpak/exports/share/vulkan/icd.d',
+      '/usr/local/share/vulkan/icd.d',
+      '/usr/share/vulkan/icd.d',
+    ]);
+    const folders = vulkanDriverFolders({ XDG_DATA_DIRS: '/opt/a/share::/opt/b/share', XDG_CONFIG_HOME: '/cfg' }, '/home/u');
+    expect(folders).toContain('/opt/a/share/vulkan/icd.d');
+    expect(folders).toContain('/opt/b/share/vulkan/icd.d');
+    expect(folders).toContain('/cfg/vulkan/icd.d');
+    expect(folders).toContain('/usr/share/vulkan/icd.d');
+    expect(folders).not.toContain('/home/u/.config/vulkan/icd.d');
+  });
+
+  it('is false only on Linux with no driver variable and no .json manifest in any of them', () => {
+    expect(vulkanDriversListed(machine({}))).toBe(false);
+    expect(vulkanDriversListed(machine({ '/usr/share/vulkan/icd.d': ['README'] }))).toBe(false);
+    expect(vulkanDriversListed(machine({ '/usr/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
+    expect(vulkanDriversListed(machine({ '/etc/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
+    expect(vulkanDriversListed(machine({ '/home/u/.local/share/vulkan/icd.d': ['lvp_icd.x86_64.json'] }))).toBe(true);
+    expect(vulkanDriversListed(machine({ '/opt/x/vulkan/icd.d': ['radeon_icd.json'] }, { XDG_DATA_DIRS: '/opt/x' }))).toBe(true);
+    for (const name of ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES']) {
+      expect(vulkanDriversListed(machine({}, { [name]: '/somewhere/icd.json' })), name).toBe(true);
+    }
+    expect(vulkanDriversListed(machine({}, {}, 'darwin'))).toBe(true);
+    expect(vulkanDriversListed(machine({}, {}, 'win32'))).toBe(true);
+  });
+
+  it('senn train, run as a user runs it, prints no warning of a failed driver search', () => {
+    const env = { ...process.env };
+    for (const name of ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES']) delete env[name];
+    const run = spawnSync(process.execPath, ['bin/senn.js', 'train', '--dataset', 'xor', '--epochs', '1', '--train-rows', '200'], { env, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^senn: .+\nsenn: xor train 160 \/ validation 40/);
+    // Where no driver is listed (this machine, CI's) Dawn is not asked in vain; where one is, it answers.
+    expect(run.stderr).not.toMatch(/vkCreateInstance|Found no drivers|INCOMPATIBLE_DRIVER/);
+  });
+});
