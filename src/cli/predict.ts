@@ -19,9 +19,9 @@ Input columns: a model trained on a CSV file takes the same feature columns by n
 the target included, are ignored) and standardises them as in training; other models take
 every column as an input, in order (MNIST: 784 pixel values 0-255; a "label" column is ignored).
 
-Output (CSV with a header): classification: "prediction" (the class: its name for a CSV
-file's classes and Fashion-MNIST's, else its number) and "p_CLASS" for each class's
-probability; regression: "prediction".
+Output (CSV with a header): classification: "prediction" (the class as the data write it: a
+CSV file's class, an image's label number), for Fashion-MNIST "name" (the class's name), and
+"p_CLASS" for each class's probability; regression: "prediction".
 
 Options:
   --input FILE       CSV file of inputs (required)
@@ -48,7 +48,11 @@ function inputsOf(table: CsvTable, recipe: DataRecipe, inputs: number): Dataset 
   return recipe.standardize ? standardize(data, recipe.standardize) : data;
 }
 
-/** The predictions file: a line per row of `outputs` (rows × width), classes named as `senn eval` names them. */
+/**
+ * The predictions file: a line per row of `outputs` (rows × width). A class is written as the
+ * data write it (a CSV file's class, an image set's label number); where a dataset's classes
+ * have names beyond their numbers (Fashion-MNIST's), a "name" column gives the name too.
+ */
 export function predictionsCsv(outputs: Float32Array, rows: number, width: number, recipe: DataRecipe): string {
   const cell = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(6));
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -57,11 +61,14 @@ export function predictionsCsv(outputs: Float32Array, rows: number, width: numbe
     lines.push(width === 1 ? 'prediction' : Array.from({ length: width }, (_, j) => `prediction_${j}`).join(','));
     for (let r = 0; r < rows; r++) lines.push(Array.from(outputs.subarray(r * width, r * width + width), cell).join(','));
   } else {
-    const names = classNames(width, datasetClassNames(recipe));
-    lines.push(['prediction', ...names.map((n) => quote(`p_${n}`))].join(','));
+    const classes = classNames(width, recipe.csv?.classNames);
+    const names = recipe.csv ? undefined : datasetClassNames(recipe);
+    lines.push(['prediction', ...(names ? ['name'] : []), ...classes.map((c) => quote(`p_${c}`))].join(','));
     const { labels, probabilities } = classify(outputs.subarray(0, rows * width), width);
     for (let r = 0; r < rows; r++) {
-      lines.push([quote(names[labels[r]!]!), ...Array.from(probabilities.subarray(r * width, (r + 1) * width), (p) => p.toFixed(6))].join(','));
+      const label = labels[r]!;
+      const named = names ? [quote(names[label] ?? String(label))] : [];
+      lines.push([quote(classes[label]!), ...named, ...Array.from(probabilities.subarray(r * width, (r + 1) * width), (p) => p.toFixed(6))].join(','));
     }
   }
   return `${lines.join('\n')}\n`;

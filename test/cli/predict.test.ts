@@ -10,17 +10,20 @@ describe("senn predict's output file", () => {
   logits[9] = 5;
   logits[10] = 3;
 
-  it("names Fashion-MNIST's classes as senn eval does, and keeps MNIST's digits", () => {
+  it("writes an image's class as its label number, Fashion-MNIST's with its name beside it", () => {
     const fashion = predictionsCsv(logits, 2, 10, images('fashion-mnist')).split('\n');
-    expect(fashion[0]).toBe('prediction,p_T-shirt/top,p_Trouser,p_Pullover,p_Dress,p_Coat,p_Sandal,p_Shirt,p_Sneaker,p_Bag,p_Ankle boot');
-    expect(fashion.slice(1, 3).map((l) => l.split(',')[0])).toEqual(['Ankle boot', 'T-shirt/top']);
+    const digits = Array.from({ length: 10 }, (_, c) => `p_${c}`).join(',');
+    expect(fashion[0]).toBe(`prediction,name,${digits}`);
+    expect(fashion.slice(1, 3).map((l) => l.split(',').slice(0, 2))).toEqual([['9', 'Ankle boot'], ['0', 'T-shirt/top']]);
     const mnist = predictionsCsv(logits, 2, 10, images('mnist')).split('\n');
-    expect(mnist[0]).toBe(`prediction,${Array.from({ length: 10 }, (_, c) => `p_${c}`).join(',')}`);
+    expect(mnist[0]).toBe(`prediction,${digits}`);
     expect(mnist.slice(1, 3).map((l) => l.split(',')[0])).toEqual(['9', '0']);
-    // Each row's probabilities sum to 1 whatever the names.
-    for (const line of fashion.slice(1, 3)) {
-      const sum = line.split(',').slice(1).reduce((s, p) => s + Number(p), 0);
-      expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
+    // Each row's probabilities sum to 1, after the name where there is one.
+    for (const [lines, first] of [[fashion, 2], [mnist, 1]] as const) {
+      for (const line of lines.slice(1, 3)) {
+        const sum = line.split(',').slice(first).reduce((s, p) => s + Number(p), 0);
+        expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
+      }
     }
   });
 
