@@ -6,7 +6,7 @@ import { drawBoundary, gridDataset } from './boundaryView.js';
 import { MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
-import { type DemoData, type DemoDataset, loadDemoData, PRESETS } from './data.js';
+import { type DemoData, type DemoDataset, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
 import { type RunSettings, Session } from './session.js';
 import { drawStructure, drawsEdges } from './structureView.js';
 
@@ -168,7 +168,7 @@ function showCsvChoice(): void {
     const { features, outputs } = csvShape(csvChoice);
     input('arch').value = `${features}-8-${outputs}`;
   }
-  input('rows').value = String(Math.max(4, Math.floor(table.rows.length / 1.25)));
+  input('rows').value = String(Math.max(4, Math.floor(table.rows.length / WITH_VALIDATION)));
   const classes = csvChoice.task === 'classification' ? `, ${csvShape(csvChoice).outputs} classes` : '';
   const ignored = csvChoice.ignore.length && !csvChoice.schema ? `; not numbers, so not features: ${csvChoice.ignore.join(', ')}` : '';
   $('csvSummary').textContent = `${table.name}: ${table.rows.length.toLocaleString('en-US')} rows, ${table.columns.length} columns${classes}${ignored}`;
@@ -214,7 +214,7 @@ function scheduleSetting(choice: string): RunSettings['schedule'] {
  */
 function trainingRows(name: DemoDataset): number {
   const least = name === 'csv' ? 4 : 100;
-  const most = Math.floor(MAX_GENERATED_ROWS / 1.25);
+  const most = Math.floor(MAX_GENERATED_ROWS / WITH_VALIDATION);
   const text = input('rows').value;
   const rows = Number(text);
   if (text.trim() === '' || !Number.isInteger(rows) || rows < least || rows > most) {
@@ -325,7 +325,7 @@ async function start(): Promise<void> {
     const rows = trainingRows(name);
     const data = await loadDemoData(name, rows, 0, csv);
     const s = settings(data);
-    described = runDescription(data, s);
+    described = runDescription(data, s, offset);
     current = new Session(runtime, {
       epoch: (r, net) => onEpoch({ ...r, epoch: r.epoch + offset }, net, data, () => session === current),
       expand: (e) => {
@@ -386,12 +386,19 @@ async function togglePause(): Promise<void> {
 /**
  * The run as `senn train` describes it in its checkpoints (the dataset's name and task, the
  * training arguments), so the saved file works with `senn info`, `senn eval FILE` (on the
- * dataset's test split) and `senn train --resume FILE` (on the whole dataset).
+ * dataset's test split) and `senn train --resume FILE`. An image set's run also keeps the rows
+ * it picked and the epochs it set out to train after the network's `first`: resumed in Node it
+ * trains on the page's rows, and goes on as planned where it was saved before its last epoch.
+ * The other sets' runs go on in Node on the whole dataset (the page's generated rows and a
+ * CSV file's first rows are not what `senn train` reads), as runs of their own.
  */
-function runDescription(data: DemoData, s: RunSettings): RunInfo {
+function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
+  const images = data.recipe.dataset === 'mnist' || data.recipe.dataset === 'fashion-mnist';
+  const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
   return {
     data: data.recipe,
-    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, augmentShift: s.augmentShift, expansion: s.expansion },
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
+    ...(images ? { plan: { first, last: first + s.epochs } } : {}),
   };
 }
 
@@ -406,7 +413,8 @@ async function openNetwork(file: File): Promise<void> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const net = runtime.loadNetwork(bytes);
     opened = net;
-    const recipe = checkpointRun(bytes)?.data as { dataset?: unknown; task?: unknown; csv?: CsvSchema; standardize?: FeatureStats } | undefined;
+    const run = checkpointRun(bytes);
+    const recipe = run?.data as { dataset?: unknown; task?: unknown; csv?: CsvSchema; standardize?: FeatureStats } | undefined;
     const dataset = recipe?.csv ? 'csv' : recipe?.dataset;
     if (recipe?.csv) {
       openedCsv = { schema: recipe.csv, ...(recipe.standardize ? { stats: recipe.standardize } : {}) };
@@ -416,6 +424,9 @@ async function openNetwork(file: File): Promise<void> {
     if (typeof dataset === 'string' && dataset in PRESETS) {
       $<HTMLSelectElement>('dataset').value = dataset;
       applyPreset(dataset as DemoDataset);
+      // The image rows the run picked (train and validation): Start goes on with the same.
+      const picked = (run?.args as { trainRows?: unknown } | undefined)?.trainRows;
+      if ((dataset === 'mnist' || dataset === 'fashion-mnist') && Number.isSafeInteger(picked)) input('rows').value = String(Math.round((picked as number) / WITH_VALIDATION));
     }
     // The architecture is the network's own: it is what Start trains.
     input('arch').value = net.structure.sizes.join('-');

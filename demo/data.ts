@@ -1,6 +1,6 @@
 // Datasets of the demo: generated in the page, IDX image files fetched from the demo server,
 // or a CSV file the user picks.
-import { type Dataset, DatasetError, type FeatureStats, featureStats, fetchIdxDataset, regression2d, spirals, splitDataset, standardize, subset } from '../src/index.js';
+import { type Dataset, DatasetError, type FeatureStats, featureStats, fetchIdxDataset, pickRows, regression2d, spirals, splitDataset, standardize, subset } from '../src/index.js';
 import type { CsvChoice } from './csvChoice.js';
 
 export type DemoDataset = 'spirals' | 'regression' | 'mnist' | 'fashion-mnist' | 'csv';
@@ -19,10 +19,18 @@ export interface DemoData {
    * training rows' feature statistics included).
    */
   recipe: Record<string, unknown>;
+  /**
+   * Of an image set's training file, the rows picked (train and validation), as `senn train
+   * --train-rows` picks them; undefined where the run has them all, and for the other sets.
+   */
+  trainRows?: number;
 }
 
-/** The training images of `name` from the demo server (gunzipped in the page when it sends the .gz). */
-async function images(name: 'mnist' | 'fashion-mnist', rows: number): Promise<Dataset> {
+/**
+ * The training images of `name` from the demo server (gunzipped in the page when it sends the
+ * .gz): `rows` of them picked by `seed` as `senn train --train-rows` picks them.
+ */
+async function images(name: 'mnist' | 'fashion-mnist', rows: number, seed: number): Promise<Dataset> {
   let all: Dataset;
   try {
     all = await fetchIdxDataset({ images: `data/${name}/train-images-idx3-ubyte`, labels: `data/${name}/train-labels-idx1-ubyte`, name });
@@ -31,7 +39,7 @@ async function images(name: 'mnist' | 'fashion-mnist', rows: number): Promise<Da
     if (error instanceof DatasetError) throw new Error(`${error.message} — start the demo with "npm start" so the data are served`);
     throw error;
   }
-  return firstRows(all, rows);
+  return pickRows(all, rows, seed);
 }
 
 function firstRows(all: Dataset, rows: number): Dataset {
@@ -62,12 +70,15 @@ async function csvData(choice: CsvChoice, rows: number, seed: number, stats?: Fe
   };
 }
 
+/** The page's "Training rows" field counts the rows trained on; a fifth of this many more are held out for validation. */
+export const WITH_VALIDATION = 1.25;
+
 /**
  * Load `name` with `rows` training rows (a fifth more are held out for validation). `csv`: the
  * picked file (for "csv"), with the feature statistics of an opened network where it has them.
  */
 export async function loadDemoData(name: DemoDataset, rows: number, seed: number, csv?: { choice: CsvChoice; stats?: FeatureStats }): Promise<DemoData> {
-  const total = Math.round(rows * 1.25);
+  const total = Math.round(rows * WITH_VALIDATION);
   if (name === 'csv') {
     if (!csv) throw new DatasetError('pick a CSV file first (a header row, then one row per example)');
     return csvData(csv.choice, total, seed, csv.stats);
@@ -75,11 +86,12 @@ export async function loadDemoData(name: DemoDataset, rows: number, seed: number
   let all: Dataset;
   if (name === 'spirals') all = spirals({ rows: total, seed });
   else if (name === 'regression') all = regression2d({ rows: total, seed });
-  else all = await images(name, total);
+  else all = await images(name, total, seed);
   const [train, validation] = splitDataset(all, 0.8, seed);
   const task = name === 'regression' ? 'regression' : 'classification';
   const plane = name === 'spirals' || name === 'regression';
-  return { train, validation, task, features: all.features, plane, recipe: { dataset: name, task, featureScale: all.featureScale } };
+  const picked = plane || all.rows < total ? {} : { trainRows: total };
+  return { train, validation, task, features: all.features, plane, recipe: { dataset: name, task, featureScale: all.featureScale }, ...picked };
 }
 
 /**

@@ -30,6 +30,7 @@ export {
   classificationDataset,
   regressionDataset,
   subset,
+  pickRows,
   splitDataset,
   hasNegativeFeatures,
 } from './data/dataset.js';

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { type Dataset, splitDataset, subset } from '../data/dataset.js';
+import { type Dataset, pickRows, splitDataset } from '../data/dataset.js';
 import { checkUploadLimit } from '../data/gpuDataset.js';
 import { EVAL_ROWS } from '../train/loop.js';
 import { ConfigError, DivergenceError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
 import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
-import { checkSeed, Random } from '../data/random.js';
+import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
@@ -259,8 +259,7 @@ function checkTrainArgs(a: TrainArgs): void {
 function trainingRows(data: Dataset, rows: number | undefined, seed: number): Dataset {
   if (rows === undefined) return data;
   if (rows > data.rows) throw new ConfigError(`--train-rows ${rows}: the training set has ${data.rows.toLocaleString('en-US')} rows`);
-  const picked = new Random(seed).permutation(data.rows).subarray(0, rows).sort();
-  return subset(data, picked);
+  return pickRows(data, rows, seed);
 }
 
 function defaultArch(recipe: DataRecipe, features: number, outputs: number): number[] {

@@ -150,6 +150,20 @@ export function subset(data: Dataset, indices: ArrayLike<number>, name?: string)
 }
 
 /**
+ * `rows` of `data`'s rows picked at random by `seed`, kept in their order in `data`; all of
+ * them, as they are, when `rows` is at least `data.rows`. The rows `senn train --train-rows`
+ * trains on; the demo picks its images so too, so a network saved in the page goes on in Node
+ * (`senn train --resume`) with the same rows.
+ */
+export function pickRows(data: Dataset, rows: number, seed: number): Dataset {
+  checkRows(data, 'pickRows');
+  if (!(Number.isInteger(rows) && rows >= 1)) throw new ShapeError(`pickRows: rows must be a whole number of at least 1, got ${rows}`);
+  const random = new Random(checkSeed('pickRows: seed', seed));
+  if (rows >= data.rows) return data;
+  return subset(data, random.permutation(data.rows).subarray(0, rows).sort());
+}
+
+/**
  * Split into (first, second) with `fraction` of the rows in the first part, chosen by a
  * seeded shuffle: the same seed always gives the same split.
  */

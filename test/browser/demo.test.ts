@@ -222,15 +222,18 @@ describe('the demo page in headless Chromium', () => {
       senn('info', file, '--json', join(downloads, 'info.json'));
       const info = JSON.parse(readFileSync(join(downloads, 'info.json'), 'utf8'));
       expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
-      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*, images moved up to 1 px/);
+      // The run it set out on (2 epochs after none) and the rows it picked, as senn train writes them.
+      expect([info.run.plan, info.run.args.trainRows, info.run.args.seed]).toEqual([{ first: 0, last: 2 }, 1250, 0]);
+      // The 1,250 images the page picked (1,000 to train on, 250 to validate with), as --train-rows picks them.
+      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*1250 training rows.*, images moved up to 1 px/);
       const evaluated = senn('eval', file, '--software');
       const accuracy = Number(/accuracy ([\d.]+)%/.exec(evaluated)?.[1]);
       // Class by class, in Fashion-MNIST's names.
       expect(evaluated).toMatch(/\nper class {5}T-shirt\/top [\d.]+%  Trouser [\d.]+%/);
       console.info(`demo checkpoint: senn eval on the Fashion-MNIST test split ${accuracy}% (validation in the page ${(100 * s.epochs[1]!.valAccuracy).toFixed(1)}%)`);
       expect(accuracy).toBeGreaterThan(40);
-      // And training goes on from it in Node, on the whole dataset.
-      expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/resuming after 2 epochs[\s\S]*epoch {3}3 /);
+      // And training goes on from it in Node, on the same rows, the run having ended as planned.
+      expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/fashion-mnist train 1000 \/ validation 250 \/ test 10000, arch 784-\S+, resuming after 2 epochs\n[\s\S]*epoch {3}3 /);
 
       // "Open network" in a fresh page shows its history and goes on training it.
       const again = await openDemo();
@@ -240,6 +243,8 @@ describe('the demo page in headless Chromium', () => {
       let o = await state(again.page);
       expect(o.epochs.map((e) => [e.epoch, e.params])).toEqual(s.epochs.map((e) => [e.epoch, e.params]));
       expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('fashion-mnist');
+      // Its rows too: Start goes on with the images the run picked.
+      expect(await again.page.$eval('#rows', (el) => (el as HTMLInputElement).value)).toBe('1000');
       expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/^opened senn-fashion-mnist-.*: 784-10, 7,850 parameters, 2 epochs trained/);
       await setField(again.page, 'epochs', '1');
       await again.page.click('#start');

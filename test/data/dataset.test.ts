@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, regressionDataset, splitDataset, subset } from '../../src/data/dataset.js';
+import { classificationDataset, pickRows, regressionDataset, splitDataset, subset } from '../../src/data/dataset.js';
 import { csvDataset, parseCsv } from '../../src/data/csv.js';
 import { featureStats, standardize } from '../../src/data/normalize.js';
 import { fetchIdx, fetchIdxDataset, parseIdx } from '../../src/data/idx.js';
@@ -86,6 +86,24 @@ describe('datasets', () => {
     expect(a2.x).toEqual(a.x);
     expect(a3.x).not.toEqual(a.x);
     expect([...a.x, ...b.x].sort((p, q) => p - q)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+  it('pickRows picks distinct rows by seed, in their order, and all of them as they are when asked for as many', () => {
+    const data = classificationDataset({ x: Float32Array.from({ length: 100 }, (_, i) => i), labels: Array.from({ length: 100 }, (_, i) => i % 3), features: 1 });
+    const picked = pickRows(data, 30, 4);
+    const rows = Array.from(picked.x);
+    expect(rows).toHaveLength(30);
+    expect(new Set(rows).size).toBe(30);
+    expect(rows).toEqual([...rows].sort((p, q) => p - q));
+    expect(Array.from(picked.labels!)).toEqual(rows.map((r) => r % 3));
+    expect(Array.from(pickRows(data, 30, 4).x)).toEqual(rows);
+    expect(Array.from(pickRows(data, 30, 5).x)).not.toEqual(rows);
+    // The rows of the seeded permutation's first 30, as senn train --train-rows has always picked them.
+    expect(rows).toEqual(Array.from(new Random(4).permutation(100).subarray(0, 30)).sort((p, q) => p - q));
+    expect(pickRows(data, 100, 4)).toBe(data);
+    expect(pickRows(data, 500, 4)).toBe(data);
+    expect(() => pickRows(data, 0, 4)).toThrow(new ShapeError('pickRows: rows must be a whole number of at least 1, got 0'));
+    expect(() => pickRows(data, 2.5, 4)).toThrow(ShapeError);
+    expect(() => pickRows(data, 10, -1)).toThrow(/pickRows: seed/);
   });
   it('subset copies the chosen rows with their labels', () => {
     const data = spirals({ rows: 10, seed: 0 });
