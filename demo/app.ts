@@ -6,7 +6,7 @@ import { drawBoundary, gridDataset } from './boundaryView.js';
 import { MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
-import { type DemoData, type DemoDataset, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
+import { type DemoData, type DemoDataset, isImageSet, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
 import { type RunSettings, Session } from './session.js';
 import { drawStructure, drawsEdges } from './structureView.js';
 
@@ -111,7 +111,7 @@ function applyPreset(name: DemoDataset): void {
   $('boundaryTitle').textContent = name === 'regression' ? 'Predicted surface' : 'Decision boundary';
   $('csvSettings').hidden = name !== 'csv';
   // A locally connected first layer is offered where the inputs are 28×28 images.
-  const images = name === 'mnist' || name === 'fashion-mnist';
+  const images = isImageSet(name);
   $('firstLayerLabel').hidden = !images;
   $('augmentLabel').hidden = !images;
   if (!images) $<HTMLSelectElement>('firstLayer').value = 'complete';
@@ -393,7 +393,7 @@ async function togglePause(): Promise<void> {
  * CSV file's first rows are not what `senn train` reads), as runs of their own.
  */
 function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
-  const images = data.recipe.dataset === 'mnist' || data.recipe.dataset === 'fashion-mnist';
+  const images = isImageSet(data.recipe.dataset);
   const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
   return {
     data: data.recipe,
@@ -426,7 +426,7 @@ async function openNetwork(file: File): Promise<void> {
       applyPreset(dataset as DemoDataset);
       // The image rows the run picked (train and validation): Start goes on with the same.
       const picked = (run?.args as { trainRows?: unknown } | undefined)?.trainRows;
-      if ((dataset === 'mnist' || dataset === 'fashion-mnist') && Number.isSafeInteger(picked)) input('rows').value = String(Math.round((picked as number) / WITH_VALIDATION));
+      if (isImageSet(dataset) && Number.isSafeInteger(picked)) input('rows').value = String(Math.round((picked as number) / WITH_VALIDATION));
     }
     // The architecture is the network's own: it is what Start trains.
     input('arch').value = net.structure.sizes.join('-');

@@ -5,6 +5,11 @@ import type { CsvChoice } from './csvChoice.js';
 
 export type DemoDataset = 'spirals' | 'regression' | 'mnist' | 'fashion-mnist' | 'csv';
 
+/** Whether `name` is one of the image sets the demo server sends (their IDX training files). */
+export function isImageSet(name: unknown): name is 'mnist' | 'fashion-mnist' {
+  return name === 'mnist' || name === 'fashion-mnist';
+}
+
 export interface DemoData {
   train: Dataset;
   validation: Dataset;
