@@ -1,7 +1,8 @@
 // Whether asking Dawn for a hardware adapter can find one, told from the files the Vulkan
-// loader would read, so that a machine without any GPU driver goes straight to SwiftShader
-// instead of through Dawn's failed attempt (which prints "vkCreateInstance: Found no drivers!"
-// and a stack line on standard error before every command).
+// loader would read and the GPU devices the kernel offers, so that a machine without any GPU
+// goes straight to SwiftShader instead of through Dawn's failed attempt (which prints
+// "vkCreateInstance: Found no drivers!" and a stack line on standard error before every
+// command).
 import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ const DRIVER_VARIABLES = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_
  * The folders the Linux Vulkan loader searches for driver manifests (`VK_LOADER_DEBUG=driver`
  * lists them): the XDG configuration and data folders, each with `vulkan/icd.d`, and `/etc`.
  * The defaults are listed even where an XDG variable replaces them, and so are Flatpak's
- * exports, so a driver is never missed: listing a folder too many only costs the old attempt.
+ * exports and NixOS's driver folder, so a driver is never missed: listing a folder too many
+ * only costs the old attempt.
  */
 export function vulkanDriverFolders(env: NodeJS.ProcessEnv, home: string): string[] {
   const list = (value: string | undefined) => (value ?? '').split(':').filter((dir) => dir !== '');
@@ -29,6 +31,8 @@ export function vulkanDriverFolders(env: NodeJS.ProcessEnv, home: string): strin
     ...list(env.XDG_DATA_DIRS),
     '/usr/local/share',
     '/usr/share',
+    '/run/opengl-driver/share',
+    '/run/opengl-driver-32/share',
   ];
   return [...new Set(bases.map((base) => join(base, 'vulkan/icd.d')))];
 }
@@ -55,13 +59,19 @@ const thisMachine = (): DriverProbe => ({
   },
 });
 
+/** Whether the kernel offers a GPU: a DRM render or card node, an NVIDIA device, WSL's GPU. */
+function gpuDevices(probe: DriverProbe): boolean {
+  return probe.filesIn('/dev/dri').length > 0 || probe.filesIn('/dev').some((name) => name.startsWith('nvidia') || name === 'dxg');
+}
+
 /**
- * False only where Dawn cannot find a hardware adapter: on Linux, with no driver variable set
- * and no `.json` manifest in any folder the Vulkan loader searches. Everywhere else (macOS and
- * Windows, whose Dawn backends are Metal and Direct3D) true.
+ * False only where Dawn cannot find a hardware adapter: on Linux, with no GPU device, no driver
+ * variable set and no `.json` manifest in any folder the Vulkan loader searches. Everywhere
+ * else (macOS and Windows, whose Dawn backends are Metal and Direct3D) true.
  */
 export function vulkanDriversListed(probe: DriverProbe = thisMachine()): boolean {
   if (probe.platform !== 'linux') return true;
   if (DRIVER_VARIABLES.some((name) => probe.env[name])) return true;
+  if (gpuDevices(probe)) return true;
   return vulkanDriverFolders(probe.env, probe.home).some((dir) => probe.filesIn(dir).some((name) => name.endsWith('.json')));
 }

@@ -22,6 +22,8 @@ describe('whether the Vulkan loader would find a driver', () => {
       '/var/lib/flatpak/exports/share/vulkan/icd.d',
       '/usr/local/share/vulkan/icd.d',
       '/usr/share/vulkan/icd.d',
+      '/run/opengl-driver/share/vulkan/icd.d',
+      '/run/opengl-driver-32/share/vulkan/icd.d',
     ]);
     const folders = vulkanDriverFolders({ XDG_DATA_DIRS: '/opt/a/share::/opt/b/share', XDG_CONFIG_HOME: '/cfg' }, '/home/u');
     expect(folders).toContain('/opt/a/share/vulkan/icd.d');
@@ -31,8 +33,13 @@ describe('whether the Vulkan loader would find a driver', () => {
     expect(folders).not.toContain('/home/u/.config/vulkan/icd.d');
   });
 
-  it('is false only on Linux with no driver variable and no .json manifest in any of them', () => {
+  it('is false only on Linux with no GPU device, no driver variable and no .json manifest in any of them', () => {
     expect(vulkanDriversListed(machine({}))).toBe(false);
+    expect(vulkanDriversListed(machine({ '/dev': ['null', 'tty', 'dri-not'] }))).toBe(false);
+    // A GPU the kernel offers: Dawn is asked, wherever its driver may be.
+    expect(vulkanDriversListed(machine({ '/dev/dri': ['card0', 'renderD128'] }))).toBe(true);
+    expect(vulkanDriversListed(machine({ '/dev': ['null', 'nvidia0', 'nvidiactl'] }))).toBe(true);
+    expect(vulkanDriversListed(machine({ '/dev': ['dxg'] }))).toBe(true);
     expect(vulkanDriversListed(machine({ '/usr/share/vulkan/icd.d': ['README'] }))).toBe(false);
     expect(vulkanDriversListed(machine({ '/usr/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
     expect(vulkanDriversListed(machine({ '/etc/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
