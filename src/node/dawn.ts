@@ -3,7 +3,7 @@ import { booleanArg, objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import { installQuietPump } from './quietPump.js';
-import { vulkanDriversListed } from './vulkanDrivers.js';
+import { hardwareAdapterPossible } from './vulkanDrivers.js';
 
 /** Vulkan drivers tried, in order, when Dawn finds no usable hardware adapter. */
 const SOFTWARE_VULKAN = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
@@ -78,9 +78,9 @@ async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> 
   }
   const boundsChecks = options.boundsChecks ?? !listedOff;
   const flags = dawnFlagsWith(options.dawnFlags ?? [], boundsChecks);
-  // A Linux machine without a Vulkan driver skips the attempt (and Dawn's warnings of it),
+  // A Linux machine without a GPU or a Vulkan driver skips the attempt (and Dawn's warnings of it),
   // unless a `backend=` flag asks Dawn for another API.
-  const hardwareMayAnswer = vulkanDriversListed() || flags.some((flag) => flag.startsWith('backend='));
+  const hardwareMayAnswer = hardwareAdapterPossible() || flags.some((flag) => flag.startsWith('backend='));
   if (!options.forceSoftware && hardwareMayAnswer) {
     const gpu = dawn.create(flags);
     const adapter = await gpu.requestAdapter(options.adapter);

@@ -37,7 +37,7 @@ export function vulkanDriverFolders(env: NodeJS.ProcessEnv, home: string): strin
   return [...new Set(bases.map((base) => join(base, 'vulkan/icd.d')))];
 }
 
-/** How {@link vulkanDriversListed} looks at the machine (a test gives its own). */
+/** How {@link hardwareAdapterPossible} looks at the machine (a test gives its own). */
 export interface DriverProbe {
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
@@ -69,7 +69,7 @@ function gpuDevices(probe: DriverProbe): boolean {
  * variable set and no `.json` manifest in any folder the Vulkan loader searches. Everywhere
  * else (macOS and Windows, whose Dawn backends are Metal and Direct3D) true.
  */
-export function vulkanDriversListed(probe: DriverProbe = thisMachine()): boolean {
+export function hardwareAdapterPossible(probe: DriverProbe = thisMachine()): boolean {
   if (probe.platform !== 'linux') return true;
   if (DRIVER_VARIABLES.some((name) => probe.env[name])) return true;
   if (gpuDevices(probe)) return true;

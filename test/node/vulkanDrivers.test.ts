@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { type DriverProbe, vulkanDriverFolders, vulkanDriversListed } from '../../src/node/vulkanDrivers.js';
+import { type DriverProbe, hardwareAdapterPossible, vulkanDriverFolders } from '../../src/node/vulkanDrivers.js';
 
 /** A machine whose folders hold `files` (folder → names). */
 const machine = (files: Record<string, string[]>, env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = 'linux'): DriverProbe => ({
@@ -34,22 +34,22 @@ describe('whether the Vulkan loader would find a driver', () => {
   });
 
   it('is false only on Linux with no GPU device, no driver variable and no .json manifest in any of them', () => {
-    expect(vulkanDriversListed(machine({}))).toBe(false);
-    expect(vulkanDriversListed(machine({ '/dev': ['null', 'tty', 'dri-not'] }))).toBe(false);
+    expect(hardwareAdapterPossible(machine({}))).toBe(false);
+    expect(hardwareAdapterPossible(machine({ '/dev': ['null', 'tty', 'dri-not'] }))).toBe(false);
     // A GPU the kernel offers: Dawn is asked, wherever its driver may be.
-    expect(vulkanDriversListed(machine({ '/dev/dri': ['card0', 'renderD128'] }))).toBe(true);
-    expect(vulkanDriversListed(machine({ '/dev': ['null', 'nvidia0', 'nvidiactl'] }))).toBe(true);
-    expect(vulkanDriversListed(machine({ '/dev': ['dxg'] }))).toBe(true);
-    expect(vulkanDriversListed(machine({ '/usr/share/vulkan/icd.d': ['README'] }))).toBe(false);
-    expect(vulkanDriversListed(machine({ '/usr/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
-    expect(vulkanDriversListed(machine({ '/etc/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
-    expect(vulkanDriversListed(machine({ '/home/u/.local/share/vulkan/icd.d': ['lvp_icd.x86_64.json'] }))).toBe(true);
-    expect(vulkanDriversListed(machine({ '/opt/x/vulkan/icd.d': ['radeon_icd.json'] }, { XDG_DATA_DIRS: '/opt/x' }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/dev/dri': ['card0', 'renderD128'] }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/dev': ['null', 'nvidia0', 'nvidiactl'] }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/dev': ['dxg'] }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/usr/share/vulkan/icd.d': ['README'] }))).toBe(false);
+    expect(hardwareAdapterPossible(machine({ '/usr/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/etc/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/home/u/.local/share/vulkan/icd.d': ['lvp_icd.x86_64.json'] }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/opt/x/vulkan/icd.d': ['radeon_icd.json'] }, { XDG_DATA_DIRS: '/opt/x' }))).toBe(true);
     for (const name of ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES']) {
-      expect(vulkanDriversListed(machine({}, { [name]: '/somewhere/icd.json' })), name).toBe(true);
+      expect(hardwareAdapterPossible(machine({}, { [name]: '/somewhere/icd.json' })), name).toBe(true);
     }
-    expect(vulkanDriversListed(machine({}, {}, 'darwin'))).toBe(true);
-    expect(vulkanDriversListed(machine({}, {}, 'win32'))).toBe(true);
+    expect(hardwareAdapterPossible(machine({}, {}, 'darwin'))).toBe(true);
+    expect(hardwareAdapterPossible(machine({}, {}, 'win32'))).toBe(true);
   });
 
   it('senn train, run as a user runs it, prints no warning of a failed driver search', () => {
