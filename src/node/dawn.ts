@@ -3,7 +3,7 @@ import { booleanArg, objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import { installQuietPump } from './quietPump.js';
-import { hardwareAdapterPossible } from './vulkanDrivers.js';
+import { containerDriverFiles, hardwareAdapterPossible } from './vulkanDrivers.js';
 
 /** Vulkan drivers tried, in order, when Dawn finds no usable hardware adapter. */
 const SOFTWARE_VULKAN = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
@@ -57,9 +57,10 @@ export interface NodeRuntimeOptions {
 /**
  * A runtime on Dawn (the `webgpu` npm package). If Dawn finds no usable hardware adapter
  * and `VK_ICD_FILENAMES` is not set, it retries with Chromium's SwiftShader (a software
- * Vulkan), so it also works on machines without a GPU; on Linux, where the Vulkan loader
- * would find no driver at all, it goes to SwiftShader without asking. `runtime.adapter` says
- * which adapter it got.
+ * Vulkan), so it also works on machines without a GPU; on Linux without a GPU device and without
+ * any driver the Vulkan loader would find, it goes to SwiftShader without asking, and in a GPU
+ * container whose NVIDIA driver lies outside the loader's folders (`/usr/local/nvidia`) it names
+ * that driver in `VK_DRIVER_FILES`. `runtime.adapter` says which adapter it got.
  */
 export async function createNodeRuntime(options: NodeRuntimeOptions = {}): Promise<Runtime> {
   const runtime = await createDawnRuntime(options);
@@ -82,9 +83,14 @@ async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> 
   // unless a `backend=` flag asks Dawn for another API.
   const hardwareMayAnswer = hardwareAdapterPossible() || flags.some((flag) => flag.startsWith('backend='));
   if (!options.forceSoftware && hardwareMayAnswer) {
+    // A GPU container's driver that the loader would not find by itself is named for it.
+    const named = containerDriverFiles();
+    if (named) process.env.VK_DRIVER_FILES = named;
     const gpu = dawn.create(flags);
     const adapter = await gpu.requestAdapter(options.adapter);
     if (adapter) return Runtime.fromGpu(gpu, 'node-dawn', options.adapter, boundsChecks);
+    // It did not answer: the software fallback below must not go on naming it.
+    if (named) delete process.env.VK_DRIVER_FILES;
   }
   if (process.env.VK_ICD_FILENAMES && !options.forceSoftware) {
     throw new AdapterLimitError(`no WebGPU adapter from Dawn with VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`);

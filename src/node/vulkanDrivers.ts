@@ -64,14 +64,36 @@ function gpuDevices(probe: DriverProbe): boolean {
   return probe.filesIn('/dev/dri').length > 0 || probe.filesIn('/dev').some((name) => name.startsWith('nvidia') || name === 'dxg');
 }
 
+/** Whether the Vulkan loader has a driver to load: one named by a variable, or a manifest in its folders. */
+function loaderFindsDriver(probe: DriverProbe): boolean {
+  if (DRIVER_VARIABLES.some((name) => probe.env[name])) return true;
+  return vulkanDriverFolders(probe.env, probe.home).some((dir) => probe.filesIn(dir).some((name) => name.endsWith('.json')));
+}
+
 /**
  * False only where Dawn cannot find a hardware adapter: on Linux, with no GPU device, no driver
  * variable set and no `.json` manifest in any folder the Vulkan loader searches. Everywhere
  * else (macOS and Windows, whose Dawn backends are Metal and Direct3D) true.
  */
 export function hardwareAdapterPossible(probe: DriverProbe = thisMachine()): boolean {
-  if (probe.platform !== 'linux') return true;
-  if (DRIVER_VARIABLES.some((name) => probe.env[name])) return true;
-  if (gpuDevices(probe)) return true;
-  return vulkanDriverFolders(probe.env, probe.home).some((dir) => probe.filesIn(dir).some((name) => name.endsWith('.json')));
+  return probe.platform !== 'linux' || gpuDevices(probe) || loaderFindsDriver(probe);
+}
+
+/**
+ * Where GPU containers put the vendor's Vulkan manifest outside the loader's folders (the
+ * NVIDIA container runtime's `/usr/local/nvidia`): the loader reads it only when
+ * `VK_DRIVER_FILES` names it.
+ */
+export const CONTAINER_DRIVER_FOLDERS = ['/usr/local/nvidia/share/vulkan/icd.d'];
+
+/**
+ * The `VK_DRIVER_FILES` value that lets the loader find a container's GPU driver, or null: on
+ * Linux, with a GPU device but no driver the loader would find itself, the manifests in
+ * {@link CONTAINER_DRIVER_FOLDERS}. Without it such a machine would train on SwiftShader though
+ * it has a GPU.
+ */
+export function containerDriverFiles(probe: DriverProbe = thisMachine()): string | null {
+  if (probe.platform !== 'linux' || !gpuDevices(probe) || loaderFindsDriver(probe)) return null;
+  const found = CONTAINER_DRIVER_FOLDERS.flatMap((dir) => probe.filesIn(dir).filter((name) => name.endsWith('.json')).map((name) => join(dir, name)));
+  return found.length ? found.join(':') : null;
 }

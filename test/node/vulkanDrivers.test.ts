@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { type DriverProbe, hardwareAdapterPossible, vulkanDriverFolders } from '../../src/node/vulkanDrivers.js';
+import { containerDriverFiles, type DriverProbe, hardwareAdapterPossible, vulkanDriverFolders } from '../../src/node/vulkanDrivers.js';
 
 /** A machine whose folders hold `files` (folder → names). */
 const machine = (files: Record<string, string[]>, env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = 'linux'): DriverProbe => ({
@@ -50,6 +50,19 @@ describe('whether the Vulkan loader would find a driver', () => {
     }
     expect(hardwareAdapterPossible(machine({}, {}, 'darwin'))).toBe(true);
     expect(hardwareAdapterPossible(machine({}, {}, 'win32'))).toBe(true);
+  });
+
+  it("names a GPU container's driver that the loader would not find (VK_DRIVER_FILES), and only then", () => {
+    const nvidia = { '/dev': ['nvidia0', 'nvidiactl'], '/usr/local/nvidia/share/vulkan/icd.d': ['nvidia_icd.json', 'README'] };
+    expect(containerDriverFiles(machine(nvidia))).toBe('/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json');
+    // The loader finds a driver itself, or is told which: nothing to name.
+    expect(containerDriverFiles(machine({ ...nvidia, '/etc/vulkan/icd.d': ['nvidia_icd.json'] }))).toBeNull();
+    expect(containerDriverFiles(machine(nvidia, { VK_DRIVER_FILES: '/x/icd.json' }))).toBeNull();
+    expect(containerDriverFiles(machine(nvidia, { VK_ICD_FILENAMES: '/x/icd.json' }))).toBeNull();
+    // No GPU device, no manifest there, another system: nothing either.
+    expect(containerDriverFiles(machine({ '/usr/local/nvidia/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBeNull();
+    expect(containerDriverFiles(machine({ '/dev': ['nvidia0'] }))).toBeNull();
+    expect(containerDriverFiles(machine(nvidia, {}, 'win32'))).toBeNull();
   });
 
   it('senn train, run as a user runs it, prints no warning of a failed driver search', () => {
