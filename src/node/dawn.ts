@@ -3,7 +3,7 @@ import { booleanArg, objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import { installQuietPump } from './quietPump.js';
-import { containerDriverFiles, hardwareAdapterPossible } from './vulkanDrivers.js';
+import { containerDriverFiles, hardwareAdapterPossible, unusedGpuWarning } from './vulkanDrivers.js';
 
 /** Vulkan drivers tried, in order, when Dawn finds no usable hardware adapter. */
 const SOFTWARE_VULKAN = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
@@ -91,6 +91,8 @@ async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> 
     if (adapter) return Runtime.fromGpu(gpu, 'node-dawn', options.adapter, boundsChecks);
     // It did not answer: the software fallback below must not go on naming it.
     if (named) delete process.env.VK_DRIVER_FILES;
+    const unused = unusedGpuWarning();
+    if (unused) process.emitWarning(unused, { code: 'SENN_GPU_UNUSED' });
   }
   if (process.env.VK_ICD_FILENAMES && !options.forceSoftware) {
     throw new AdapterLimitError(`no WebGPU adapter from Dawn with VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`);

@@ -97,3 +97,17 @@ export function containerDriverFiles(probe: DriverProbe = thisMachine()): string
   const found = CONTAINER_DRIVER_FOLDERS.flatMap((dir) => probe.filesIn(dir).filter((name) => name.endsWith('.json')).map((name) => join(dir, name)));
   return found.length ? found.join(':') : null;
 }
+
+/**
+ * What to tell a user whose NVIDIA GPU (a `/dev/nvidiaN` device) Dawn found no driver for, or
+ * null: training would otherwise go on in software without a word beyond the adapter's name.
+ */
+export function unusedGpuWarning(probe: DriverProbe = thisMachine()): string | null {
+  if (probe.platform !== 'linux') return null;
+  const gpus = probe.filesIn('/dev').filter((name) => /^nvidia\d+$/.test(name)).sort();
+  if (!gpus.length) return null;
+  return (
+    `this machine has an NVIDIA GPU (${gpus.map((name) => `/dev/${name}`).join(', ')}) but Dawn found no Vulkan driver for it, ` +
+    'so senn runs on SwiftShader, in software; set VK_DRIVER_FILES to the driver\'s manifest (its nvidia_icd.json) to use the GPU'
+  );
+}

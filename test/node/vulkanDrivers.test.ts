@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { containerDriverFiles, type DriverProbe, hardwareAdapterPossible, vulkanDriverFolders } from '../../src/node/vulkanDrivers.js';
+import { containerDriverFiles, type DriverProbe, hardwareAdapterPossible, unusedGpuWarning, vulkanDriverFolders } from '../../src/node/vulkanDrivers.js';
 
 /** A machine whose folders hold `files` (folder → names). */
 const machine = (files: Record<string, string[]>, env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = 'linux'): DriverProbe => ({
@@ -63,6 +63,17 @@ describe('whether the Vulkan loader would find a driver', () => {
     expect(containerDriverFiles(machine({ '/usr/local/nvidia/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBeNull();
     expect(containerDriverFiles(machine({ '/dev': ['nvidia0'] }))).toBeNull();
     expect(containerDriverFiles(machine(nvidia, {}, 'win32'))).toBeNull();
+  });
+
+  it('warns of an NVIDIA GPU left unused, naming its devices and the variable that would use it; of nothing else', () => {
+    expect(unusedGpuWarning(machine({ '/dev': ['nvidiactl', 'nvidia1', 'nvidia0', 'nvidia-uvm'] }))).toBe(
+      'this machine has an NVIDIA GPU (/dev/nvidia0, /dev/nvidia1) but Dawn found no Vulkan driver for it, so senn runs on SwiftShader, ' +
+        "in software; set VK_DRIVER_FILES to the driver's manifest (its nvidia_icd.json) to use the GPU",
+    );
+    // A virtual machine's display adapter is no GPU to train on; nor is a control device alone.
+    expect(unusedGpuWarning(machine({ '/dev/dri': ['card0', 'renderD128'], '/dev': ['dri'] }))).toBeNull();
+    expect(unusedGpuWarning(machine({ '/dev': ['nvidiactl'] }))).toBeNull();
+    expect(unusedGpuWarning(machine({ '/dev': ['nvidia0'] }, {}, 'darwin'))).toBeNull();
   });
 
   it('senn train, run as a user runs it, prints no warning of a failed driver search', () => {
