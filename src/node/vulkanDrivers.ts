@@ -1,8 +1,8 @@
-// Whether asking Dawn for a hardware adapter can find one, told from the files the Vulkan
-// loader would read and the GPU devices the kernel offers, so that a machine without any GPU
-// goes straight to SwiftShader instead of through Dawn's failed attempt (which prints
-// "vkCreateInstance: Found no drivers!" and a stack line on standard error before every
-// command).
+// Where a Linux machine's GPU drivers are, told from the files the Vulkan loader would read and
+// the GPU devices the kernel offers: so that a machine without any GPU goes straight to
+// SwiftShader instead of through Dawn's failed attempt (which prints "vkCreateInstance: Found
+// no drivers!" and a stack line on standard error before every command), a GPU container's
+// driver outside the loader's folders is named for it, and an NVIDIA GPU left unused is said.
 import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
