@@ -91,8 +91,6 @@ async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> 
     if (adapter) return Runtime.fromGpu(gpu, 'node-dawn', options.adapter, boundsChecks);
     // It did not answer: the software fallback below must not go on naming it.
     if (named) delete process.env.VK_DRIVER_FILES;
-    const unused = unusedGpuWarning();
-    if (unused) process.emitWarning(unused, { code: 'SENN_GPU_UNUSED' });
   }
   if (process.env.VK_ICD_FILENAMES && !options.forceSoftware) {
     throw new AdapterLimitError(`no WebGPU adapter from Dawn with VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`);
@@ -104,6 +102,8 @@ async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> 
         'which ships SwiftShader) or set VK_ICD_FILENAMES to a Vulkan driver',
     );
   }
+  const unused = options.forceSoftware ? null : unusedGpuWarning();
+  if (unused) process.emitWarning(unused, { code: 'SENN_GPU_UNUSED' });
   // The Vulkan loader reads this when Dawn creates its next instance.
   process.env.VK_ICD_FILENAMES = icd;
   return Runtime.fromGpu(dawn.create(flags), 'node-dawn', options.adapter, boundsChecks);
