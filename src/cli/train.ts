@@ -268,8 +268,11 @@ function defaultArch(recipe: DataRecipe, features: number, outputs: number): num
   return [features, 32, outputs];
 }
 
-/** `senn train`: returns the process exit code. */
-export async function trainCommand(argv: string[]): Promise<number> {
+/**
+ * `senn train`: returns the process exit code. `sharedRuntime` (for `--seeds`) gives the runtime
+ * to train on, asked for once the command line has been checked, and left alive at the end.
+ */
+export async function trainCommand(argv: string[], sharedRuntime?: () => Promise<Runtime>): Promise<number> {
   const { values: v, tokens } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
   // --local, --conv, --pool and --avg-pool layers stack in the order given.
   const isWindowFlag = (name: string): name is WindowLayerArg['flag'] => name === 'local' || name === 'conv' || name === 'pool' || name === 'avg-pool';
@@ -281,7 +284,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (v.seeds !== undefined) {
     const clash = ONE_RUN_FLAGS.find((flag) => v[flag] !== undefined && v[flag] !== false);
     if (clash) throw new ConfigError(`--${clash} is for one run; --seeds makes one run per seed`);
-    return trainSeeds(withoutOptions(argv, tokens, ['seeds', 'json']), v.seeds, v.json, trainCommand);
+    // One runtime for the whole series, so its kernels compile once, not once a seed; started by
+    // the first run, after that run's command line has been checked.
+    let runtime: Promise<Runtime> | undefined;
+    const shared = () => (runtime ??= createNodeRuntime(adapterOptions(v)));
+    try {
+      return await trainSeeds(withoutOptions(argv, tokens, ['seeds', 'json']), v.seeds, v.json, (a) => trainCommand(a, shared));
+    } finally {
+      if (runtime) (await runtime.catch(() => null))?.destroy();
+    }
   }
   const resumed = v.resume ? readModel(v.resume) : null;
   if (resumed && (v.arch || windowArgs.length)) throw new ConfigError(`--${v.arch ? 'arch' : windowArgs[0]!.flag} cannot be combined with --resume: the checkpoint fixes the architecture`);
@@ -329,7 +340,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const side = augment ? Math.min(augment.image.width, augment.image.height) : 0;
   if (augment && augment.shift >= side) throw new ConfigError(`--augment-shift ${augment.shift} would move a ${augment.image.width}×${augment.image.height} image out of its frame; at most ${side - 1}`);
 
-  const runtime = await createNodeRuntime(adapterOptions(v));
+  const runtime = sharedRuntime ? await sharedRuntime() : await createNodeRuntime(adapterOptions(v));
   try {
     const locals = windowArgs.length && !resumed ? parseWindowLayers(windowArgs, data.train.features, v.image) : [];
     const sizes = v.arch ? parseArch(v.arch) : locals.length ? [data.train.features, ...locals.map((l) => l.size), outputs] : defaultArch(data.recipe, data.train.features, outputs);
@@ -434,7 +445,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     net.destroy();
     return result.diverged ? EXIT.failure : EXIT.ok;
   } finally {
-    runtime.destroy();
+    if (!sharedRuntime) runtime.destroy();
   }
 }
 

@@ -51,8 +51,10 @@ ${delimiterHelp('a comma')}
   --seed N           seed of initialisation, split and shuffles       (default 0)
   --seeds LIST       the same run once per seed (like 0,1,2 or 0-4), then the test result,
                      parameters and time of each, their mean, standard deviation and
-                     range; --json writes them with every run's JSON. Not with --seed,
-                     --resume, --save, --save-every, --save-statistics, --keep-best
+                     range; --json writes them with every run's JSON. The runs share
+                     one device: the first one's time includes compiling the kernels.
+                     Not with --seed, --resume, --save, --save-every, --save-statistics,
+                     --keep-best
   --val-fraction X   share of the training set held out for validation (default 0.2)
   --train-rows N     use N rows of the training set (a random subset, by --seed) before
                      the validation split, for a quick run; the test split stays whole

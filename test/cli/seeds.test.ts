@@ -8,16 +8,21 @@ const { path } = scratchDir('senn-seeds-');
 
 describe('senn train --seeds', () => {
   it('trains the run once per seed, each as --seed would, and sums up their spread (mean, sd, range) on screen and in --json', async () => {
-    const series = await senn('train', '--dataset', 'xor', '--epochs', '1', '--seeds', '0,2', '--json', path('seeds.json'));
+    // Growing runs: the series' runs share one runtime, and the second must not see the first's growth.
+    const growing = ['--dataset', 'xor', '--epochs', '4', '--expand', '--window', '1', '--min-epochs-between', '1', '--delete-after', '1', '--loss-change-threshold', '1'];
+    const series = await senn('train', ...growing, '--seeds', '0,2', '--json', path('seeds.json'));
     expect(series.code, series.err).toBe(0);
-    const one = await senn('train', '--dataset', 'xor', '--epochs', '1', '--seed', '2', '--json', path('seed2.json'));
+    const one = await senn('train', ...growing, '--seed', '2', '--json', path('seed2.json'));
     expect(one.code).toBe(0);
     const result = JSON.parse(readFileSync(path('seeds.json'), 'utf8'));
     const single = JSON.parse(readFileSync(path('seed2.json'), 'utf8'));
     expect(result.seeds).toEqual([0, 2]);
     expect(result.runs.map((r: { seed: number; args: { seed: number } }) => [r.seed, r.args.seed])).toEqual([[0, 0], [2, 2]]);
-    // The second run is the run of --seed 2, to the bit.
-    expect([result.runs[1].test.loss, result.runs[1].params]).toEqual([single.test.loss, single.params]);
+    // The second run is the run of --seed 2 in a process of its own, to the bit, growth included.
+    type Run = { test: { loss: number }; params: number; architecture: number[]; growth: unknown[]; epochs: { valLoss: number }[] };
+    const bits = (r: Run) => [r.test.loss, r.params, r.architecture, r.growth.length, r.epochs.map((e) => e.valLoss)];
+    expect(single.growth.length).toBeGreaterThanOrEqual(2);
+    expect(bits(result.runs[1])).toEqual(bits(single));
     const accuracies = result.runs.map((r: { test: { accuracy: number } }) => r.test.accuracy);
     expect(result.summary.testAccuracy).toEqual(spread(accuracies));
     expect(result.summary.testAccuracy.mean).toBeCloseTo((accuracies[0] + accuracies[1]) / 2, 12);
@@ -25,7 +30,8 @@ describe('senn train --seeds', () => {
     expect(series.out).toContain('senn: seed 2 (run 2 of 2)');
     expect(series.out).toContain(`senn: 2 runs, seeds 0, 2\n  test accuracy  ${pct(accuracies[0])}  ${pct(accuracies[1])}   mean ${pct(result.summary.testAccuracy.mean)} ± `);
     // Each run's value in its column, right-aligned under the accuracies.
-    expect(series.out).toMatch(/\n {2}params {10}1,218 {3}1,218 {3}mean 1,218 ± 0 \(sd\), 1,218–1,218\n {2}seconds {9}[\d.]+ s {3}[\d.]+ s {3}mean /);
+    const params = result.runs.map((r: Run) => r.params.toLocaleString('en-US'));
+    expect(series.out).toMatch(new RegExp(`\\n {2}params {10}${params[0]} {3}${params[1]} {3}mean [\\d,]+ ± \\d+ \\(sd\\), [\\d,–]+\\n {2}seconds {9}[\\d.]+ s {3}[\\d.]+ s {3}mean `));
   });
 
   it('sums up a regression by its test RMSE', async () => {
