@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseArgs } from 'node:util';
 import { parseSeeds, spread, withoutOptions } from '../../src/cli/seeds.js';
+import { trainCommand } from '../../src/cli/train.js';
 import { scratchDir, senn, trainUntilCtrlC } from '../helpers/cli.js';
+import { useRuntime } from '../helpers/runtime.js';
 
 const { path } = scratchDir('senn-seeds-');
+const runtime = useRuntime();
 
 describe('senn train --seeds', () => {
   it('trains the run once per seed, each as --seed would, and sums up their spread (mean, sd, range) on screen and in --json', async () => {
@@ -32,6 +35,20 @@ describe('senn train --seeds', () => {
     // Each run's value in its column, right-aligned under the accuracies.
     const params = result.runs.map((r: Run) => r.params.toLocaleString('en-US'));
     expect(series.out).toMatch(new RegExp(`\\n {2}params {10}${params[0]} {3}${params[1]} {3}mean [\\d,]+ ± \\d+ \\(sd\\), [\\d,–]+\\n {2}seconds {9}[\\d.]+ s {3}[\\d.]+ s {3}mean `));
+  });
+
+  it('leaves the runtime it shares between runs without GPU memory after each run', async () => {
+    const quiet = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const growing = ['--dataset', 'xor', '--epochs', '3', '--expand', '--window', '1', '--min-epochs-between', '1', '--delete-after', '1', '--loss-change-threshold', '1'];
+      const before = runtime().liveBytes;
+      for (const seed of ['0', '1']) {
+        expect(await trainCommand([...growing, '--seed', seed], async () => runtime())).toBe(0);
+        expect(runtime().liveBytes, `after seed ${seed}`).toBe(before);
+      }
+    } finally {
+      quiet.mockRestore();
+    }
   });
 
   it('sums up a regression by its test RMSE', async () => {

@@ -15,6 +15,8 @@ import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
+// FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
+const FROM = Number(process.env.FUZZ_FROM ?? 0);
 const tally = { asOnGpu: 0, augmented: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
@@ -90,7 +92,7 @@ function randomSetup(seed: number) {
 // bit, and both trained on with growth to the same bits (FUZZ_N seeds, 12 by default). A
 // combination the runtime refuses must be a ConfigError before any training.
 describe('features together: random networks that grow, against the CPU reference and their checkpoints', () => {
-  for (let seed = 0; seed < N; seed++) {
+  for (let seed = FROM; seed < FROM + N; seed++) {
     it(`seed ${seed}`, async () => {
       const rt = runtime();
       const start = rt.liveBytes;

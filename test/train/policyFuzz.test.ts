@@ -6,6 +6,8 @@ import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 30);
+// FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
+const FROM = Number(process.env.FUZZ_FROM ?? 0);
 const tally = { splits: 0, prunes: 0, failures: 0, grownThenFailed: 0 };
 afterAll(() => console.info(`policy fuzz: ${JSON.stringify(tally)}`));
 
@@ -13,7 +15,7 @@ afterAll(() => console.info(`policy fuzz: ${JSON.stringify(tally)}`));
 // After every call to fit the network's history runs 1, 2, 3… and its last epoch has the
 // network's parameter count and architecture (FUZZ_N seeds, 30 by default).
 describe('custom policies that grow, prune and fail at random', () => {
-  for (let seed = 0; seed < N; seed++) {
+  for (let seed = FROM; seed < FROM + N; seed++) {
     it(`seed ${seed}: history and network agree whatever the policy did`, async () => {
       const r = new Random(seed + 100);
       const train = spirals({ rows: 120, seed });
