@@ -387,10 +387,11 @@ async function togglePause(): Promise<void> {
  * The run as `senn train` describes it in its checkpoints (the dataset's name and task, the
  * training arguments), so the saved file works with `senn info`, `senn eval FILE` (on the
  * dataset's test split) and `senn train --resume FILE`. An image set's run also keeps the rows
- * it picked and the epochs it set out to train after the network's `first`: resumed in Node it
- * trains on the page's rows, and goes on as planned where it was saved before its last epoch.
- * The other sets' runs go on in Node on the whole dataset (the page's generated rows and a
- * CSV file's first rows are not what `senn train` reads), as runs of their own.
+ * it picked, a generated set's its count (in the recipe, `generatedRows`), and both the epochs
+ * they set out to train after the network's `first`: resumed in Node such a run trains on the
+ * page's rows, and goes on as planned where it was saved before its last epoch. A CSV run goes
+ * on in Node on the whole file (the page's first rows are not what `senn train` reads), as a
+ * run of its own.
  */
 function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
   const images = isImageSet(data.recipe.dataset);
@@ -398,7 +399,7 @@ function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo 
   return {
     data: data.recipe,
     args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
-    ...(images ? { plan: { first, last: first + s.epochs } } : {}),
+    ...(images || data.plane ? { plan: { first, last: first + s.epochs } } : {}),
   };
 }
 
@@ -414,7 +415,7 @@ async function openNetwork(file: File): Promise<void> {
     const net = runtime.loadNetwork(bytes);
     opened = net;
     const run = checkpointRun(bytes);
-    const recipe = run?.data as { dataset?: unknown; task?: unknown; csv?: CsvSchema; standardize?: FeatureStats } | undefined;
+    const recipe = run?.data as { dataset?: unknown; task?: unknown; csv?: CsvSchema; standardize?: FeatureStats; generatedRows?: unknown } | undefined;
     const dataset = recipe?.csv ? 'csv' : recipe?.dataset;
     if (recipe?.csv) {
       openedCsv = { schema: recipe.csv, ...(recipe.standardize ? { stats: recipe.standardize } : {}) };
@@ -424,9 +425,9 @@ async function openNetwork(file: File): Promise<void> {
     if (typeof dataset === 'string' && dataset in PRESETS) {
       $<HTMLSelectElement>('dataset').value = dataset;
       applyPreset(dataset as DemoDataset);
-      // The image rows the run picked (train and validation): Start goes on with the same.
-      const picked = (run?.args as { trainRows?: unknown } | undefined)?.trainRows;
-      if (isImageSet(dataset) && Number.isSafeInteger(picked)) input('rows').value = String(Math.round((picked as number) / WITH_VALIDATION));
+      // The image rows the run picked, or the rows it generated (train and validation): Start goes on with the same.
+      const picked = isImageSet(dataset) ? (run?.args as { trainRows?: unknown } | undefined)?.trainRows : recipe?.generatedRows;
+      if (Number.isSafeInteger(picked)) input('rows').value = String(Math.round((picked as number) / WITH_VALIDATION));
     }
     // The architecture is the network's own: it is what Start trains.
     input('arch').value = net.structure.sizes.join('-');

@@ -96,7 +96,9 @@ export async function loadDemoData(name: DemoDataset, rows: number, seed: number
   const task = name === 'regression' ? 'regression' : 'classification';
   const plane = name === 'spirals' || name === 'regression';
   const picked = plane || all.rows < total ? {} : { trainRows: total };
-  return { train, validation, task, features: all.features, plane, recipe: { dataset: name, task, featureScale: all.featureScale }, ...picked };
+  // A generated set's rows are made again from their count and the seed where the run goes on in Node.
+  const generated = plane ? { generatedRows: total } : {};
+  return { train, validation, task, features: all.features, plane, recipe: { dataset: name, task, featureScale: all.featureScale, ...generated }, ...picked };
 }
 
 /**

@@ -46,7 +46,16 @@ export interface DataRecipe {
   standardize?: FeatureStats;
   /** CSV: the training file's field separator, where it is not a comma. */
   delimiter?: string;
+  /**
+   * A generated set (spirals, xor, regression): how many rows were generated to train and
+   * validate on, where not {@link GENERATED_ROWS} (the demo's runs), so a resumed run trains
+   * on the same rows.
+   */
+  generatedRows?: number;
 }
+
+/** The rows `senn train` generates for a generated set's training and validation (its test set has 1,000 more). */
+export const GENERATED_ROWS = 4000;
 
 export interface LoadedData {
   train: Dataset;
@@ -73,18 +82,20 @@ export function loadData(choice: DataChoice, recipe?: DataRecipe): LoadedData {
       return { ...splits, recipe: { dataset, task: 'classification', featureScale: splits.train.featureScale } };
     }
     case 'spirals':
-      return generated(dataset, spirals({ rows: 4000, seed }), spirals({ rows: 1000, seed: seed + 1, name: 'spirals/test' }));
     case 'xor':
-      return generated(dataset, xor({ rows: 4000, seed }), xor({ rows: 1000, seed: seed + 1, name: 'xor/test' }));
     case 'regression':
-      return generated(dataset, regression2d({ rows: 4000, seed }), regression2d({ rows: 1000, seed: seed + 1, name: 'regression/test' }), 'regression');
+      return generated(dataset, seed, recipe?.generatedRows ?? GENERATED_ROWS);
     default:
       throw new ConfigError(`unknown dataset "${dataset}"; expected ${DATASET_NAMES.join(', ')} or a .csv file`);
   }
 }
 
-function generated(dataset: string, train: Dataset, test: Dataset, task: CsvTask = 'classification'): LoadedData {
-  return { train, test, recipe: { dataset, task, featureScale: 1 } };
+function generated(dataset: 'spirals' | 'xor' | 'regression', seed: number, rows: number): LoadedData {
+  const make = { spirals, xor, regression: regression2d }[dataset];
+  const task: CsvTask = dataset === 'regression' ? 'regression' : 'classification';
+  const train = make({ rows, seed });
+  const test = make({ rows: 1000, seed: seed + 1, name: `${dataset}/test` });
+  return { train, test, recipe: { dataset, task, featureScale: 1, ...(rows !== GENERATED_ROWS ? { generatedRows: rows } : {}) } };
 }
 
 function loadCsv(choice: DataChoice, recipe?: DataRecipe): LoadedData {

@@ -56,12 +56,13 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   } else {
     lines.push('trained       no epochs recorded');
   }
-  const data = s.run?.data as { dataset?: unknown; task?: unknown } | undefined;
+  const data = s.run?.data as { dataset?: unknown; task?: unknown; generatedRows?: unknown } | undefined;
   if (data && typeof data.dataset === 'string') {
     const args = (s.run?.args ?? {}) as Record<string, unknown>;
     const shown = ['epochs', 'batch', 'lr', 'optimizer', 'seed', 'trainRows']
       .filter((k) => args[k] !== undefined)
       .map((k) => (k === 'trainRows' ? `${String(args[k])} training rows` : `${k} ${String(args[k])}`));
+    if (data.generatedRows !== undefined) shown.push(`${String(data.generatedRows)} rows generated`);
     const moved = typeof args.augmentShift === 'number' && args.augmentShift > 0 ? `, images moved up to ${args.augmentShift} px` : '';
     lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${moved}${args.expansion ? ', with expansion' : ''}`);
     // Saved before the run's end (Ctrl-C, --save-every): how to go on as if it had not stopped.

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { CheckpointError, ConfigError } from '../errors.js';
 import { checkpointRun } from '../io/checkpoint.js';
 import type { NodeRuntimeOptions } from '../node/dawn.js';
+import { MAX_GENERATED_ROWS } from '../data/generated.js';
 import type { DataRecipe } from './datasets.js';
 import type { RunPlan } from './runPlan.js';
 
@@ -51,6 +52,10 @@ export function readModel(path: string): { bytes: Uint8Array; run: SavedRun } {
   const data = run?.data as DataRecipe | undefined;
   if (!run || typeof data !== 'object' || data === null || typeof data.dataset !== 'string' || (data.task !== 'classification' && data.task !== 'regression')) {
     throw new CheckpointError(`${path} was not written by senn train (it has no run description); load it with runtime.loadNetwork instead`);
+  }
+  const rows = data.generatedRows;
+  if (rows !== undefined && !(Number.isSafeInteger(rows) && rows >= 5 && rows <= MAX_GENERATED_ROWS)) {
+    throw new CheckpointError(`${path}: its run's generatedRows must be a whole number of rows from 5 to ${MAX_GENERATED_ROWS.toLocaleString('en-US')}, got ${JSON.stringify(rows)}`);
   }
   return {
     bytes,

@@ -324,7 +324,8 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'rows', 'many');
     await page.click('#start');
     expect((await runEnded(page, 30_000)).error).toBe('Training rows must be a whole number from 100 to 53,687,091');
-    await setField(page, 'rows', '2000');
+    // Not the preset's 2,000: the saved run must carry the page's count to Node.
+    await setField(page, 'rows', '1200');
     // A run that diverges: the network is as it was before that epoch, and may be saved.
     const rate = await page.$eval('#lr', (el) => (el as HTMLInputElement).value);
     await setField(page, 'epochs', '2');
@@ -361,10 +362,16 @@ describe('the demo page in headless Chromium', () => {
       await ((await again.page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(file);
       await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
       expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('regression');
+      // The rows the run generated, set again for Start.
+      expect(await again.page.$eval('#rows', (el) => (el as HTMLInputElement).value)).toBe('1200');
       expect(await again.page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(1);
       expect(await shown(again.page, '#boundaryPanel')).toBe(true);
       expect(again.errors).toEqual([]);
       await again.page.close();
+      // In Node the run goes on on the rows the page generated (1,200 + 300, from its seed), not on senn train's 4,000.
+      const senn = (...args: string[]) => execFileSync(process.execPath, ['bin/senn.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(senn('info', file)).toMatch(/\nrun +senn train on regression \(regression\): .*, 1500 rows generated/);
+      expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/\nsenn: regression train 1200 \/ validation 300 \/ test 1000, arch 2-\S+, resuming after \d+ epochs\n/);
     } finally {
       rmSync(downloads, { recursive: true, force: true });
     }
