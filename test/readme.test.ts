@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,4 +40,32 @@ describe('API docs', () => {
     expect(generated).toEqual(files('docs/api').sort());
     for (const file of generated) expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join('docs/api', file), 'utf8'));
   }, 120_000);
+});
+
+describe('docs/architecture.md', () => {
+  it('names only files that exist and names that the code defines (the guide stays true as the code moves)', () => {
+    const guide = readFileSync('docs/architecture.md', 'utf8');
+    const named = [...guide.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!.replace(/\(\)$/, ''));
+    const tracked = ['src', 'shaders', 'test', 'examples'].flatMap((dir) => files(dir).map((f) => join(dir, f)));
+    const code = tracked.filter((f) => /\.(ts|wgsl|mjs)$/.test(f)).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const checked = { paths: 0, names: 0 };
+    for (const name of named) {
+      if (/^[\w/-]+\/$/.test(name)) {
+        expect(existsSync(name), `the folder ${name} is named in docs/architecture.md but not in the tree`).toBe(true);
+        checked.paths++;
+      } else if (/^[\w./-]+\.(ts|wgsl|mjs|md)$/.test(name)) {
+        // A path, or a file's bare name.
+        const found = name.includes('/') ? tracked.includes(name) || readdirSync(join(name, '..')).includes(name.split('/').at(-1)!) : tracked.some((f) => f.endsWith(`/${name}`));
+        expect(found, `${name} is named in docs/architecture.md but not in the tree`).toBe(true);
+        checked.paths++;
+      } else if (/^[A-Za-z_][\w.]*$/.test(name)) {
+        // An identifier (the last part of a dotted one) that some source file spells.
+        const last = name.split('.').at(-1)!;
+        expect(new RegExp(`\\b${last}\\b`).test(code), `${name} is named in docs/architecture.md but no source defines or uses it`).toBe(true);
+        checked.names++;
+      }
+    }
+    expect(checked.paths).toBeGreaterThan(20);
+    expect(checked.names).toBeGreaterThan(30);
+  });
 });
