@@ -38,7 +38,8 @@ function randomSetup(seed: number) {
   for (let l = r.int(3); l > 0; l--) {
     const kind = shape ? pick(['dense', 'random', 'local', 'conv', 'pool', 'avg-pool'] as const) : pick(['dense', 'random'] as const);
     if (shape && (kind === 'local' || kind === 'conv')) {
-      const spec = { ...shape, kernel: 2 + r.int(2), stride: 1 + r.int(2), filters: 1 + r.int(3) };
+      // A window fits the image: earlier levels may have shrunk it to 2×2 or 1×1.
+      const spec = { ...shape, kernel: Math.min(2 + r.int(2), shape.width, shape.height), stride: 1 + r.int(2), filters: 1 + r.int(3) };
       const c = kind === 'local' ? localConnections(spec) : convolutionConnections(spec);
       [shape] = [{ width: c.outWidth, height: c.outHeight, channels: spec.filters }];
       sizes.push(c.size), connections.push(c), activations.push('relu');
