@@ -1,9 +1,10 @@
 // Where a Linux machine's GPU drivers are, told from the files the Vulkan loader would read and
-// the GPU devices the kernel offers: so that a machine without any GPU goes straight to
-// SwiftShader instead of through Dawn's failed attempt (which prints "vkCreateInstance: Found
-// no drivers!" and a stack line on standard error before every command), a GPU container's
-// driver outside the loader's folders is named for it, and an NVIDIA GPU left unused is said.
-import { readdirSync } from 'node:fs';
+// the GPU devices the kernel offers: so that a machine without any Vulkan driver (no GPU, or a
+// virtual machine's display adapter) goes straight to SwiftShader instead of through Dawn's
+// failed attempt (which prints "vkCreateInstance: Found no drivers!" and a stack line on
+// standard error before every command), a GPU container's driver outside the loader's folders
+// is named for it, and a GPU left unused for want of a driver is said.
+import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,6 +45,8 @@ export interface DriverProbe {
   home: string;
   /** The names of the files in `dir`; none where it does not exist or cannot be read. */
   filesIn(dir: string): string[];
+  /** The text of the file at `path`; null where it does not exist or cannot be read. */
+  textOf(path: string): string | null;
 }
 
 const thisMachine = (): DriverProbe => ({
@@ -55,6 +58,13 @@ const thisMachine = (): DriverProbe => ({
       return readdirSync(dir);
     } catch {
       return [];
+    }
+  },
+  textOf(path) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return null;
     }
   },
 });
@@ -71,12 +81,15 @@ function loaderFindsDriver(probe: DriverProbe): boolean {
 }
 
 /**
- * False only where Dawn cannot find a hardware adapter: on Linux, with no GPU device, no driver
- * variable set and no `.json` manifest in any folder the Vulkan loader searches. Everywhere
- * else (macOS and Windows, whose Dawn backends are Metal and Direct3D) true.
+ * False only where Dawn cannot find a hardware adapter: on Linux, with no driver variable set,
+ * no `.json` manifest in any folder the Vulkan loader searches and no GPU container's driver
+ * to name ({@link containerDriverFiles}). The loader reads no driver but through a manifest,
+ * so a GPU device without one (a virtual machine's display adapter, or a GPU whose Vulkan
+ * driver is not installed) has none to offer. Everywhere else (macOS and Windows, whose Dawn
+ * backends are Metal and Direct3D) true.
  */
 export function hardwareAdapterPossible(probe: DriverProbe = thisMachine()): boolean {
-  return probe.platform !== 'linux' || gpuDevices(probe) || loaderFindsDriver(probe);
+  return probe.platform !== 'linux' || loaderFindsDriver(probe) || containerDriverFiles(probe) !== null;
 }
 
 /**
@@ -99,15 +112,52 @@ export function containerDriverFiles(probe: DriverProbe = thisMachine()): string
 }
 
 /**
- * What to tell a user whose NVIDIA GPU (a `/dev/nvidiaN` device) Dawn found no driver for, or
- * null: training would otherwise go on in software without a word beyond the adapter's name.
+ * The makers of GPUs worth training on, by PCI vendor id (`/sys/class/drm/cardN/device/vendor`).
+ * Virtual machines' display adapters (QEMU's 0x1234, virtio's 0x1af4, VMware's 0x15ad,
+ * VirtualBox's 0x80ee, Hyper-V's 0x1414, …) are not among them.
+ */
+export const GPU_VENDORS: Readonly<Record<string, string>> = {
+  '0x1002': 'AMD',
+  '0x8086': 'Intel',
+  '0x10de': 'NVIDIA',
+  '0x13b5': 'Arm',
+  '0x5143': 'Qualcomm',
+  '0x1010': 'Imagination',
+};
+
+/** The DRM cards (`/dev/dri/cardN`) whose PCI vendor makes GPUs, with its name. */
+function gpuCards(probe: DriverProbe): { device: string; vendor: string }[] {
+  return probe
+    .filesIn('/dev/dri')
+    .filter((name) => /^card\d+$/.test(name))
+    .sort()
+    .flatMap((card) => {
+      const vendor = GPU_VENDORS[(probe.textOf(`/sys/class/drm/${card}/device/vendor`) ?? '').trim().toLowerCase()];
+      return vendor ? [{ device: `/dev/dri/${card}`, vendor }] : [];
+    });
+}
+
+/**
+ * What to tell a user whose GPU Dawn found no Vulkan driver for, or null: training would
+ * otherwise go on in software without a word beyond the adapter's name. An NVIDIA GPU (a
+ * `/dev/nvidiaN` device, as NVIDIA's driver makes them) is named with the variable that points
+ * the loader at its manifest; another maker's (a DRM card of a GPU vendor, {@link GPU_VENDORS})
+ * with Mesa's drivers.
  */
 export function unusedGpuWarning(probe: DriverProbe = thisMachine()): string | null {
   if (probe.platform !== 'linux') return null;
-  const gpus = probe.filesIn('/dev').filter((name) => /^nvidia\d+$/.test(name)).sort();
-  if (!gpus.length) return null;
+  const nvidia = probe.filesIn('/dev').filter((name) => /^nvidia\d+$/.test(name)).sort();
+  if (nvidia.length) {
+    return (
+      `this machine has an NVIDIA GPU (${nvidia.map((name) => `/dev/${name}`).join(', ')}) but Dawn found no Vulkan driver for it, ` +
+      'so senn runs on SwiftShader, in software; set VK_DRIVER_FILES to the driver\'s manifest (its nvidia_icd.json) to use the GPU'
+    );
+  }
+  const cards = gpuCards(probe);
+  if (!cards.length) return null;
   return (
-    `this machine has an NVIDIA GPU (${gpus.map((name) => `/dev/${name}`).join(', ')}) but Dawn found no Vulkan driver for it, ` +
-    'so senn runs on SwiftShader, in software; set VK_DRIVER_FILES to the driver\'s manifest (its nvidia_icd.json) to use the GPU'
+    `this machine has a GPU (${cards.map((c) => `${c.device}, ${c.vendor}`).join('; ')}) but Dawn found no Vulkan driver for it, ` +
+    'so senn runs on SwiftShader, in software; install its Vulkan driver (on Debian and Ubuntu: apt-get install mesa-vulkan-drivers) ' +
+    'or set VK_DRIVER_FILES to its manifest to use the GPU'
   );
 }

@@ -2,13 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { containerDriverFiles, type DriverProbe, hardwareAdapterPossible, unusedGpuWarning, vulkanDriverFolders } from '../../src/node/vulkanDrivers.js';
 
-/** A machine whose folders hold `files` (folder → names). */
-const machine = (files: Record<string, string[]>, env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = 'linux'): DriverProbe => ({
+/** A machine whose folders hold `files` (folder → names) and whose files hold `texts` (path → text). */
+const machine = (files: Record<string, string[]>, env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = 'linux', texts: Record<string, string> = {}): DriverProbe => ({
   env,
   platform,
   home: '/home/u',
   filesIn: (dir) => files[dir] ?? [],
+  textOf: (path) => texts[path] ?? null,
 });
+/** A machine with one DRM card, card0, of PCI vendor `vendor` (as sysfs writes it). */
+const drmCard = (vendor: string, files: Record<string, string[]> = {}) =>
+  machine({ '/dev/dri': ['by-path', 'card0', 'renderD128'], '/dev': ['dri', 'null'], ...files }, {}, 'linux', { '/sys/class/drm/card0/device/vendor': `${vendor}\n` });
 
 describe('whether the Vulkan loader would find a driver', () => {
   it('searches the folders the loader lists (VK_LOADER_DEBUG=driver), the XDG variables added to their defaults', () => {
@@ -33,13 +37,18 @@ describe('whether the Vulkan loader would find a driver', () => {
     expect(folders).not.toContain('/home/u/.config/vulkan/icd.d');
   });
 
-  it('is false only on Linux with no GPU device, no driver variable and no .json manifest in any of them', () => {
+  it('is false only on Linux with no driver variable, no .json manifest in any of them and no container driver', () => {
     expect(hardwareAdapterPossible(machine({}))).toBe(false);
     expect(hardwareAdapterPossible(machine({ '/dev': ['null', 'tty', 'dri-not'] }))).toBe(false);
-    // A GPU the kernel offers: Dawn is asked, wherever its driver may be.
-    expect(hardwareAdapterPossible(machine({ '/dev/dri': ['card0', 'renderD128'] }))).toBe(true);
-    expect(hardwareAdapterPossible(machine({ '/dev': ['null', 'nvidia0', 'nvidiactl'] }))).toBe(true);
-    expect(hardwareAdapterPossible(machine({ '/dev': ['dxg'] }))).toBe(true);
+    // A GPU device without a driver the loader could read: a virtual machine's display adapter,
+    // or a GPU whose Vulkan driver is missing. Dawn would fail (and print its warnings).
+    expect(hardwareAdapterPossible(drmCard('0x1af4'))).toBe(false);
+    expect(hardwareAdapterPossible(drmCard('0x1002'))).toBe(false);
+    expect(hardwareAdapterPossible(machine({ '/dev': ['null', 'nvidia0', 'nvidiactl'] }))).toBe(false);
+    expect(hardwareAdapterPossible(machine({ '/dev': ['dxg'] }))).toBe(false);
+    // With its driver, Dawn is asked; so it is in a GPU container whose driver senn names.
+    expect(hardwareAdapterPossible(drmCard('0x1002', { '/usr/share/vulkan/icd.d': ['radeon_icd.x86_64.json'] }))).toBe(true);
+    expect(hardwareAdapterPossible(machine({ '/dev': ['nvidia0', 'nvidiactl'], '/usr/local/nvidia/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
     expect(hardwareAdapterPossible(machine({ '/usr/share/vulkan/icd.d': ['README'] }))).toBe(false);
     expect(hardwareAdapterPossible(machine({ '/usr/share/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
     expect(hardwareAdapterPossible(machine({ '/etc/vulkan/icd.d': ['nvidia_icd.json'] }))).toBe(true);
@@ -70,7 +79,15 @@ describe('whether the Vulkan loader would find a driver', () => {
       'this machine has an NVIDIA GPU (/dev/nvidia0, /dev/nvidia1) but Dawn found no Vulkan driver for it, so senn runs on SwiftShader, ' +
         "in software; set VK_DRIVER_FILES to the driver's manifest (its nvidia_icd.json) to use the GPU",
     );
-    // A virtual machine's display adapter is no GPU to train on; nor is a control device alone.
+    // Another maker's GPU, a DRM card of a GPU vendor: Mesa's drivers are named.
+    expect(unusedGpuWarning(drmCard('0x1002'))).toBe(
+      'this machine has a GPU (/dev/dri/card0, AMD) but Dawn found no Vulkan driver for it, so senn runs on SwiftShader, in software; ' +
+        'install its Vulkan driver (on Debian and Ubuntu: apt-get install mesa-vulkan-drivers) or set VK_DRIVER_FILES to its manifest to use the GPU',
+    );
+    expect(unusedGpuWarning(drmCard('0x8086'))).toContain('(/dev/dri/card0, Intel)');
+    // A virtual machine's display adapter is no GPU to train on (QEMU, virtio, VMware, Hyper-V),
+    // nor is a card whose vendor cannot be read, nor a control device alone.
+    for (const vendor of ['0x1234', '0x1af4', '0x15ad', '0x1414']) expect(unusedGpuWarning(drmCard(vendor)), vendor).toBeNull();
     expect(unusedGpuWarning(machine({ '/dev/dri': ['card0', 'renderD128'], '/dev': ['dri'] }))).toBeNull();
     expect(unusedGpuWarning(machine({ '/dev': ['nvidiactl'] }))).toBeNull();
     expect(unusedGpuWarning(machine({ '/dev': ['nvidia0'] }, {}, 'darwin'))).toBeNull();
