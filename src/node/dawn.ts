@@ -3,7 +3,7 @@ import { booleanArg, objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import { installQuietPump } from './quietPump.js';
-import { containerDriverFiles, hardwareAdapterPossible, unusedGpuWarning } from './vulkanDrivers.js';
+import { driverSearch, unusedGpuWarning } from './vulkanDrivers.js';
 
 /** Vulkan drivers tried, in order, when Dawn finds no usable hardware adapter. */
 const SOFTWARE_VULKAN = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'];
@@ -81,10 +81,11 @@ async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> 
   const flags = dawnFlagsWith(options.dawnFlags ?? [], boundsChecks);
   // A Linux machine without a GPU or a Vulkan driver skips the attempt (and Dawn's warnings of it),
   // unless a `backend=` flag asks Dawn for another API.
-  const hardwareMayAnswer = hardwareAdapterPossible() || flags.some((flag) => flag.startsWith('backend='));
+  const drivers = driverSearch();
+  const hardwareMayAnswer = drivers.hardwarePossible || flags.some((flag) => flag.startsWith('backend='));
   if (!options.forceSoftware && hardwareMayAnswer) {
     // A GPU container's driver that the loader would not find by itself is named for it.
-    const named = containerDriverFiles();
+    const named = drivers.containerFiles;
     if (named) process.env.VK_DRIVER_FILES = named;
     const gpu = dawn.create(flags);
     const adapter = await gpu.requestAdapter(options.adapter);

@@ -81,6 +81,26 @@ function loaderFindsDriver(probe: DriverProbe): boolean {
 }
 
 /**
+ * Where GPU containers put the vendor's Vulkan manifest outside the loader's folders (the
+ * NVIDIA container runtime's `/usr/local/nvidia`): the loader reads it only when
+ * `VK_DRIVER_FILES` names it.
+ */
+export const CONTAINER_DRIVER_FOLDERS = ['/usr/local/nvidia/share/vulkan/icd.d'];
+
+/**
+ * Both answers of the machine's drivers from one look at them (a runtime needs both, and each
+ * lists the loader's folders): {@link hardwareAdapterPossible} and {@link containerDriverFiles}.
+ */
+export function driverSearch(probe: DriverProbe = thisMachine()): { hardwarePossible: boolean; containerFiles: string | null } {
+  if (probe.platform !== 'linux' || loaderFindsDriver(probe)) return { hardwarePossible: true, containerFiles: null };
+  const found = gpuDevices(probe)
+    ? CONTAINER_DRIVER_FOLDERS.flatMap((dir) => probe.filesIn(dir).filter((name) => name.endsWith('.json')).map((name) => join(dir, name)))
+    : [];
+  const containerFiles = found.length ? found.join(':') : null;
+  return { hardwarePossible: containerFiles !== null, containerFiles };
+}
+
+/**
  * False only where Dawn cannot find a hardware adapter: on Linux, with no driver variable set,
  * no `.json` manifest in any folder the Vulkan loader searches and no GPU container's driver
  * to name ({@link containerDriverFiles}). The loader reads no driver but through a manifest,
@@ -89,15 +109,8 @@ function loaderFindsDriver(probe: DriverProbe): boolean {
  * backends are Metal and Direct3D) true.
  */
 export function hardwareAdapterPossible(probe: DriverProbe = thisMachine()): boolean {
-  return probe.platform !== 'linux' || loaderFindsDriver(probe) || containerDriverFiles(probe) !== null;
+  return driverSearch(probe).hardwarePossible;
 }
-
-/**
- * Where GPU containers put the vendor's Vulkan manifest outside the loader's folders (the
- * NVIDIA container runtime's `/usr/local/nvidia`): the loader reads it only when
- * `VK_DRIVER_FILES` names it.
- */
-export const CONTAINER_DRIVER_FOLDERS = ['/usr/local/nvidia/share/vulkan/icd.d'];
 
 /**
  * The `VK_DRIVER_FILES` value that lets the loader find a container's GPU driver, or null: on
@@ -106,9 +119,7 @@ export const CONTAINER_DRIVER_FOLDERS = ['/usr/local/nvidia/share/vulkan/icd.d']
  * it has a GPU.
  */
 export function containerDriverFiles(probe: DriverProbe = thisMachine()): string | null {
-  if (probe.platform !== 'linux' || !gpuDevices(probe) || loaderFindsDriver(probe)) return null;
-  const found = CONTAINER_DRIVER_FOLDERS.flatMap((dir) => probe.filesIn(dir).filter((name) => name.endsWith('.json')).map((name) => join(dir, name)));
-  return found.length ? found.join(':') : null;
+  return driverSearch(probe).containerFiles;
 }
 
 /**
