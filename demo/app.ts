@@ -4,6 +4,7 @@ import type { CsvSchema, CsvTask } from '../src/csv.js';
 import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
+import { type Mistake, mistakesOf, showMistakes } from './mistakesView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, isImageSet, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
@@ -26,8 +27,10 @@ interface DemoState {
   csv: { name: string; rows: number; columns: string[]; target: string; task: CsvTask; ignore: string[] } | null;
   /** A classifier's last validation answers by class (true × answered counts, row-major), as the page draws them. */
   confusion: number[] | null;
+  /** An image classifier's last validation mistakes, the most confident first (the page draws the first of them). */
+  mistakes: Mistake[] | null;
 }
-const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null, csv: null, confusion: null };
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null, csv: null, confusion: null, mistakes: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -291,8 +294,17 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   await showStructure(net);
   if (data.plane) await drawBoundary($<HTMLCanvasElement>('boundary'), net, grid, data.validation, data.task);
   if (!regression && net.outputs <= MOST_CLASSES_SHOWN) {
-    demo.confusion = Array.from((await showConfusion($<HTMLTableElement>('confusion'), $('confusionLegend'), net, data.validation, classNames(net.outputs, datasetClassNames(data.recipe)))).counts);
+    // One pass over the validation rows answers both views.
+    const answers = await net.classify(data.validation);
+    const names = classNames(net.outputs, datasetClassNames(data.recipe));
+    demo.confusion = Array.from(showConfusion($<HTMLTableElement>('confusion'), $('confusionLegend'), data.validation, answers, names).counts);
     $('confusionPanel').hidden = false;
+    if (isImageSet(data.recipe.dataset)) {
+      const mistakes = mistakesOf(data.validation, answers);
+      showMistakes($('mistakes'), $('mistakesText'), data.validation, mistakes, names);
+      demo.mistakes = mistakes;
+      $('mistakesPanel').hidden = false;
+    }
   }
   // A reset while the boundary was drawn: the status line is the new run's.
   if (!current()) return;
@@ -511,6 +523,10 @@ function reset(): void {
   $('confusionLegend').textContent = '';
   $('confusionPanel').hidden = true;
   demo.confusion = null;
+  $('mistakes').replaceChildren();
+  $('mistakesText').textContent = '';
+  $('mistakesPanel').hidden = true;
+  demo.mistakes = null;
   for (const id of ['structure', 'boundary']) {
     const canvas = $<HTMLCanvasElement>(id);
     canvas.getContext('2d')!.clearRect(0, 0, canvas.width, canvas.height);

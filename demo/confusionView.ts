@@ -1,18 +1,18 @@
 // A classifier's answers on the validation rows by true class (down) and answered class
 // (across), redrawn after every epoch: each cell shaded by its share of its true class's rows,
 // so a network that learns shows its diagonal darkening and its confusions fading.
-import { confusionMatrix, type ConfusionMatrix, type Dataset, type Network } from '../src/index.js';
+import { type Classification, confusionMatrix, type ConfusionMatrix, type Dataset } from '../src/index.js';
 
 /** Classes beyond this are not drawn (a CSV of many classes): the table would not fit the panel. */
 export const MOST_CLASSES_SHOWN = 20;
 
 /**
- * Classify `data` with `net` and draw its confusion matrix into `table`, and into `legend` the
+ * Draw the confusion matrix of `answers` (a classifier's on `data`) into `table`, and into `legend` the
  * classes' names where any is longer than three characters (Fashion-MNIST's: the table then
  * numbers its classes, which keeps it within its panel); returns the matrix.
  */
-export async function showConfusion(table: HTMLTableElement, legend: HTMLElement, net: Network, data: Dataset, names: readonly string[]): Promise<ConfusionMatrix> {
-  const m = confusionMatrix(data.labels!, (await net.classify(data)).labels, net.outputs);
+export function showConfusion(table: HTMLTableElement, legend: HTMLElement, data: Dataset, answers: Classification, names: readonly string[]): ConfusionMatrix {
+  const m = confusionMatrix(data.labels!, answers.labels, names.length);
   const cell = (tag: 'th' | 'td', text: string, title?: string) => {
     const c = document.createElement(tag);
     c.textContent = text;

@@ -19,6 +19,7 @@ interface DemoState {
   error: string | null;
   saved: string | null;
   confusion: number[] | null;
+  mistakes: { row: number; truth: number; answer: number; confidence: number }[] | null;
 }
 
 let served: Served;
@@ -161,6 +162,8 @@ describe('the demo page in headless Chromium', () => {
     expect(levels).toBeGreaterThan(3);
     expect(await page.$eval('#structureText', (el) => el.textContent)).toMatch(/levels \(2 → .* → 2\)/);
     expect(await page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(30);
+    // Points in a plane are no images: no mistakes to draw.
+    expect([s.mistakes, await shown(page, '#mistakesPanel')]).toEqual([null, false]);
     // The events list names the expansion; the structure canvas is not blank.
     expect(await page.$eval('#events', (el) => el.textContent)).toMatch(/split \d+ edges/);
     const inked = await page.$eval('#structure', (el) => {
@@ -209,6 +212,30 @@ describe('the demo page in headless Chromium', () => {
     expect(await page.$$eval('#confusion td', (cells) => cells.map((c) => Number(c.textContent)))).toEqual(counts);
     // Fashion-MNIST's names, too wide for the table's heads, in its legend.
     expect(await page.$eval('#confusionLegend', (el) => el.textContent!.replace(/\u00a0/g, ' '))).toMatch(/^0 T-shirt\/top · 1 Trouser · .* · 9 Ankle boot$/);
+    // The mistakes: the confusion matrix's off-diagonal rows, each once, the most confident
+    // first; the first 24 drawn (inked, captioned true → answered by number, as the table).
+    const mistakes = s.mistakes!;
+    const pairs = new Array<number>(100).fill(0);
+    for (const m of mistakes) pairs[10 * m.truth + m.answer]!++;
+    expect(pairs).toEqual(counts.map((n, i) => (i % 11 === 0 ? 0 : n)));
+    expect(new Set(mistakes.map((m) => m.row)).size).toBe(mistakes.length);
+    expect(mistakes.every((m, i) => m.row < 250 && (i === 0 || m.confidence <= mistakes[i - 1]!.confidence))).toBe(true);
+    expect(await shown(page, '#mistakesPanel')).toBe(true);
+    const drawnMistakes = await page.$$eval('#mistakes figure', (figures) =>
+      figures.map((f) => {
+        const c = f.querySelector('canvas')!;
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let ink = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i]! < 128) ink++;
+        return { caption: f.querySelector('figcaption')!.textContent, ink, title: f.title };
+      }),
+    );
+    expect(drawnMistakes.map((f) => f.caption)).toEqual(mistakes.slice(0, 24).map((m) => `${m.truth}→${m.answer}`));
+    expect(drawnMistakes.every((f) => f.ink > 20)).toBe(true);
+    expect(drawnMistakes[0]!.title).toMatch(/^validation row \d+: a .+ answered .+ \(\d+%\)$/);
+    expect(await page.$eval('#mistakesText', (el) => el.textContent)).toBe(
+      `${mistakes.length} of 250 validation images answered wrong${mistakes.length > 24 ? '; the 24 answered most confidently' : ''} (true → answered)`,
+    );
     await page.screenshot({ path: `${OUT}/fashion-mnist.png`, fullPage: true });
 
     // "Save network" downloads a checkpoint that the command line takes: info reads the
@@ -343,6 +370,7 @@ describe('the demo page in headless Chromium', () => {
     expect(s.epochs).toHaveLength(6);
     // A regression has no classes to confuse.
     expect([s.confusion, await shown(page, '#confusionPanel')]).toEqual([null, false]);
+    expect([s.mistakes, await shown(page, '#mistakesPanel')]).toEqual([null, false]);
     // The rate falls from about the preset's 0.01 towards 0 over the run, and the status line shows it.
     const rates = s.epochs.map((e) => e.lr);
     expect(rates.every((r, i) => i === 0 || r < rates[i - 1]!)).toBe(true);
