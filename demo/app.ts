@@ -21,6 +21,8 @@ interface DemoState {
   error: string | null;
   /** The name of the last checkpoint downloaded with "Save network". */
   saved: string | null;
+  /** The name of the last ONNX model downloaded with "Export ONNX". */
+  exported: string | null;
   /** The checkpoint file "Open network" loaded, until a reset. */
   opened: string | null;
   /** The CSV file picked for "your CSV file", with its rows and what is learnt from it. */
@@ -30,7 +32,7 @@ interface DemoState {
   /** An image classifier's last validation mistakes, the most confident first (the page draws the first of them). */
   mistakes: Mistake[] | null;
 }
-const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, opened: null, csv: null, confusion: null, mistakes: null };
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, exported: null, opened: null, csv: null, confusion: null, mistakes: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -64,6 +66,12 @@ const buttons = {
   pause: $<HTMLButtonElement>('pause'),
   reset: $<HTMLButtonElement>('reset'),
   save: $<HTMLButtonElement>('save'),
+  exportOnnx: $<HTMLButtonElement>('exportOnnx'),
+};
+/** Whether the network may be saved or exported now (after a run, while paused): both buttons at once. */
+const savable = (yes: boolean) => {
+  buttons.save.disabled = !yes;
+  buttons.exportOnnx.disabled = !yes;
 };
 const status = (text: string) => ($('status').textContent = text);
 
@@ -355,7 +363,7 @@ async function start(): Promise<void> {
       lockSettings(false);
       buttons.pause.disabled = true;
       buttons.start.disabled = false;
-      buttons.save.disabled = false;
+      savable(true);
       if (ended === 'finished') status(`${$('status').textContent} — finished`);
     }
   } catch (error) {
@@ -371,7 +379,7 @@ async function start(): Promise<void> {
     buttons.start.disabled = false;
     buttons.pause.disabled = true;
     // Diverged: fit put the network back as it was before that epoch, which may still be saved.
-    buttons.save.disabled = !(error instanceof DivergenceError && session?.net);
+    savable(Boolean(error instanceof DivergenceError && session?.net));
   }
 }
 
@@ -381,7 +389,7 @@ async function togglePause(): Promise<void> {
     session.resume();
     demo.state = 'running';
     buttons.pause.textContent = 'Pause';
-    buttons.save.disabled = true;
+    savable(false);
   } else {
     // "paused" only once the run holds: the epoch under way still finishes and reports.
     demo.state = 'pausing';
@@ -390,7 +398,7 @@ async function togglePause(): Promise<void> {
     if (demo.state !== 'pausing') return;
     demo.state = 'paused';
     // Held between epochs (in fit's onEpoch), where a network may be saved.
-    buttons.save.disabled = false;
+    savable(true);
     status(`${$('status').textContent} — paused`);
   }
 }
@@ -471,23 +479,50 @@ async function openNetwork(file: File): Promise<void> {
   }
 }
 
+/** Hand `bytes` to the browser as a download named `file`. */
+function download(bytes: Uint8Array<ArrayBuffer>, file: string): void {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = file;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The name of a download of the network `net` trained on `run`'s dataset: senn-DATASET-SIZES.EXT. */
+function fileName(net: Network, run: RunInfo, extension: string): string {
+  // A CSV dataset is named after its file: "houses.csv" saves as senn-houses-….
+  const dataset = String((run.data as { dataset: string }).dataset).replace(/\.[a-z]+$/i, '').replace(/[^\w.-]+/g, '_');
+  return `senn-${dataset}-${net.structure.sizes.join('-')}.${extension}`;
+}
+
 /** Download the network as it is now (a finished or paused run) as a checkpoint file. */
 async function save(): Promise<void> {
   const net = session?.net;
   if (!runtime || !net || !described) return;
   try {
     const bytes = await runtime.saveNetwork(net, described);
-    // A CSV dataset is named after its file: "houses.csv" saves as senn-houses-….
-    const dataset = String((described.data as { dataset: string }).dataset).replace(/\.[a-z]+$/i, '').replace(/[^\w.-]+/g, '_');
-    const file = `senn-${dataset}-${net.structure.sizes.join('-')}.senn`;
-    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = file;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    const file = fileName(net, described, 'senn');
+    download(bytes, file);
     demo.saved = file;
     status(`saved ${file} (${(bytes.length / 1024).toFixed(0)} KiB): senn info, senn eval and senn train --resume take it`);
+  } catch (error) {
+    status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
+  }
+}
+
+/** Download the network as it is now as an ONNX model (`senn/onnx`), its run in the metadata, as `senn export` writes one. */
+async function exportOnnx(): Promise<void> {
+  const net = session?.net;
+  if (!net || !described) return;
+  try {
+    // The ONNX encoder is a chunk of its own, loaded on the first export.
+    const { networkToOnnx } = await import('../src/onnx.js');
+    const bytes = (await networkToOnnx(net, { run: described })) as Uint8Array<ArrayBuffer>;
+    const file = fileName(net, described, 'onnx');
+    download(bytes, file);
+    demo.exported = file;
+    status(`exported ${file} (${(bytes.length / 1024).toFixed(0)} KiB): an ONNX model, for onnxruntime`);
   } catch (error) {
     status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
   }
@@ -534,7 +569,7 @@ function reset(): void {
   $('structureText').textContent = '';
   buttons.pause.textContent = 'Pause';
   buttons.pause.disabled = true;
-  buttons.save.disabled = true;
+  savable(false);
   described = null;
   buttons.start.disabled = !runtime;
   // Without a runtime the page stays unsupported, whatever preset is picked.
@@ -551,6 +586,7 @@ async function init(): Promise<void> {
   buttons.pause.addEventListener('click', () => void togglePause());
   buttons.reset.addEventListener('click', reset);
   buttons.save.addEventListener('click', () => void save());
+  buttons.exportOnnx.addEventListener('click', () => void exportOnnx());
   input('open').addEventListener('change', () => {
     const file = input('open').files?.[0];
     if (file) void openNetwork(file);

@@ -37,9 +37,10 @@ const common = {
 await Promise.all([
   build({
     ...common,
-    // senn/csv is an entry of its own (the main bundle stays without a CSV parser); splitting
-    // puts what both entries use in one shared chunk, so each class exists once.
-    entryPoints: { senn: 'src/index.ts', csv: 'src/csv.ts' },
+    // senn/csv and senn/onnx are entries of their own (the main bundle stays without a CSV
+    // parser and a protobuf encoder); splitting puts what the entries share in one shared
+    // chunk, so each class exists once.
+    entryPoints: { senn: 'src/index.ts', csv: 'src/csv.ts', onnx: 'src/onnx.ts' },
     outdir: 'dist/browser',
     platform: 'browser',
     splitting: true,
@@ -47,7 +48,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { index: 'src/node.ts', csv: 'src/csv.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { index: 'src/node.ts', csv: 'src/csv.ts', onnx: 'src/onnx.ts', cli: 'src/cli/main.ts' },
     outdir: 'dist/node',
     platform: 'node',
     splitting: true,

@@ -39,7 +39,7 @@ describe('examples', () => {
     const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     const allowed = /^(dist\/(node|browser|types)\/|bin\/|shaders\/[a-z]+\.wgsl$|examples\/|README\.md$|LICENSE$|package\.json$)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
-    for (const entry of ['dist/node/index.js', 'dist/node/cli.js', 'dist/node/csv.js', 'dist/browser/senn.js', 'dist/browser/csv.js', 'dist/types/index.d.ts', 'dist/types/node.d.ts', 'dist/types/csv.d.ts', 'bin/senn.js', 'shaders/graph.wgsl', 'LICENSE']) {
+    for (const entry of ['dist/node/index.js', 'dist/node/cli.js', 'dist/node/csv.js', 'dist/node/onnx.js', 'dist/browser/senn.js', 'dist/browser/csv.js', 'dist/browser/onnx.js', 'dist/types/index.d.ts', 'dist/types/node.d.ts', 'dist/types/csv.d.ts', 'dist/types/onnx.d.ts', 'bin/senn.js', 'shaders/graph.wgsl', 'LICENSE']) {
       expect(files).toContain(entry);
     }
   });
@@ -68,7 +68,7 @@ describe('examples', () => {
   });
 
   it("the build's declarations type-check in a strict TypeScript project that lists no type packages (WebGPU's types come along)", () => {
-    // test/fixtures/consumer imports 'senn/node' and 'senn/csv' through the package's exports map, with
+    // test/fixtures/consumer imports 'senn/node', 'senn/csv' and 'senn/onnx' through the package's exports map, with
     // `types: []` and `skipLibCheck: false`: a declaration naming GPUBuffer without bringing
     // @webgpu/types would fail here.
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

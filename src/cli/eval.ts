@@ -3,7 +3,7 @@ import { createNodeRuntime } from '../node/dawn.js';
 import { DATASET_HELP, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
 import { ConfigError, DatasetError } from '../errors.js';
-import { SENN_VERSION } from './version.js';
+import { SENN_VERSION } from '../version.js';
 import { answersByClass, classFields, confusionLines, perClassLines } from './classReport.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
 import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
 import { epochsLeft } from './runPlan.js';
-import { SENN_VERSION } from './version.js';
+import { SENN_VERSION } from '../version.js';
 
 export const INFO_HELP = `Usage: senn info MODEL.senn [options]
 

@@ -1,18 +1,20 @@
 import { closestMatch } from 'leven';
 import { CheckpointError, ConfigError, DatasetError, DivergenceError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
+import { EXPORT_HELP, exportCommand } from './export.js';
 import { INFO_HELP, infoCommand } from './info.js';
 import { EXIT } from './options.js';
 import { PREDICT_HELP, predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 import { TRAIN_HELP } from './trainHelp.js';
-import { SENN_VERSION } from './version.js';
+import { SENN_VERSION } from '../version.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP },
   eval: { run: evalCommand, help: EVAL_HELP },
   predict: { run: predictCommand, help: PREDICT_HELP },
   info: { run: infoCommand, help: INFO_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
 };
 
 const HELP = `Usage: senn <command> [options]
@@ -24,6 +26,7 @@ Commands:
   eval      loss and accuracy (or RMSE) of a checkpoint on a dataset's test split
   predict   predictions of a checkpoint for the rows of a CSV file
   info      what a checkpoint holds: architecture, parameters, history (no GPU needed)
+  export    a checkpoint as an ONNX model, to run it with onnxruntime (no GPU needed)
   help CMD  the options of CMD (also: senn CMD --help)
   --version the version of senn
 
@@ -38,6 +41,7 @@ Example:
   senn train --dataset mnist --arch 784-10 --expand --epochs 30 --save mnist.senn
   senn eval mnist.senn
   senn info mnist.senn
+  senn export mnist.senn mnist.onnx
 `;
 
 /** The exit code of an error: usage (2), input (3) or failure (1). */

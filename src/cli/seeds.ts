@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { checkOutputPath, EXIT, writeOutput } from './options.js';
-import { SENN_VERSION } from './version.js';
+import { SENN_VERSION } from '../version.js';
 
 // `senn train --seeds 0,1,2`: the same run once per seed, one after the other, and how far its
 // result moves with the seed. A seed sets the initialisation, the validation split and the

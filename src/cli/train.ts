@@ -24,7 +24,7 @@ import { answersByClass, classFields, perClassLines } from './classReport.js';
 import { growthWords } from './info.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
-import { SENN_VERSION } from './version.js';
+import { SENN_VERSION } from '../version.js';
 
 const OPTIONS = {
   dataset: { type: 'string' },

@@ -441,10 +441,19 @@ function statisticsOf(tensors: Map<string, Tensor>, batches: number | undefined,
  * allocation; a truncated, corrupt or mismatched file gives a {@link CheckpointError}.
  */
 export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Network {
-  const maxBytes = maxBindingBytes(runtime.gpu.limits);
-  try {
+  return asCheckpointError(() => new Network(runtime, checkpointState(bytes, maxBindingBytes(runtime.gpu.limits), maxParameters(runtime.gpu))));
+}
+
+/**
+ * What a checkpoint holds as a network's state (structure, parameters in the runtime's layout,
+ * optimizer, history), read and checked on the CPU: tensors of at most `maxBytes` bytes, at
+ * most `maxFloats` parameters (an {@link AdapterLimitError} beyond). A {@link CheckpointError}
+ * where the file is not a consistent senn checkpoint. Exporters read it without a GPU.
+ */
+export function checkpointState(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER, maxFloats = Number.POSITIVE_INFINITY): NetworkState {
+  return asCheckpointError(() => {
     const { tensors, metadata } = decodeSafetensors(bytes, maxBytes);
-    const g = graphOf(metadata, maxParameters(runtime.gpu));
+    const g = graphOf(metadata, maxFloats);
     // checkGraph found every block's levels, each id once.
     const sizes = new Map(g.levels.map((l) => [l.id, l.size]));
     const specs: BlockSpec[] = g.blocks.map((b, i) => {
@@ -520,10 +529,16 @@ export function loadCheckpoint(runtime: RuntimeParts, bytes: Uint8Array): Networ
           }
         : {}),
     };
-    return new Network(runtime, state);
+    return state;
+  });
+}
+
+/** `read()`, its structural errors (duplicate edges, bad ranges) found while rebuilding a checkpoint's graph made {@link CheckpointError}s. */
+function asCheckpointError<T>(read: () => T): T {
+  try {
+    return read();
   } catch (error) {
     if (error instanceof CheckpointError || error instanceof AdapterLimitError) throw error;
-    // Structural errors (duplicate edges, bad ranges) found while rebuilding the graph.
     if (error instanceof SennError) throw new CheckpointError(`checkpoint graph is inconsistent: ${error.message}`);
     throw error;
   }

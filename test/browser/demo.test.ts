@@ -5,10 +5,14 @@ import { join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Served, serveDemo } from '../../demo/server.mjs';
+import * as ort from 'onnxruntime-web';
 import { parseCsv } from '../../src/data/csv.js';
+import { loadFashionMnist } from '../../src/node/datasets.js';
 import { launchBrowser } from './launch.js';
 
 const OUT = 'test-artifacts/demo';
+// onnxruntime (for the exported model) on one thread: no workers to start or leave behind.
+ort.env.wasm.numThreads = 1;
 
 interface DemoState {
   ready: boolean;
@@ -18,6 +22,7 @@ interface DemoState {
   events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
   error: string | null;
   saved: string | null;
+  exported: string | null;
   confusion: number[] | null;
   mistakes: { row: number; truth: number; answer: number; confidence: number }[] | null;
 }
@@ -90,13 +95,13 @@ async function runEnded(page: Page, timeout: number): Promise<DemoState> {
   return state(page);
 }
 
-/** Press "Save network" and wait for the download in `dir`; returns the file's path. */
-async function saveNetwork(page: Page, dir: string): Promise<string> {
+/** Press "Save network" (or another download button) and wait for the download in `dir`; returns the file's path. */
+async function saveNetwork(page: Page, dir: string, button = '#save', named: 'saved' | 'exported' = 'saved'): Promise<string> {
   const cdp = await browser.target().createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
-  await page.click('#save');
-  await page.waitForFunction('window.__sennDemo.saved !== null', { timeout: 30_000 });
-  const file = join(dir, (await state(page)).saved!);
+  await page.click(button);
+  await page.waitForFunction(`window.__sennDemo.${named} !== null`, { timeout: 30_000 });
+  const file = join(dir, (await state(page))[named]!);
   for (let waited = 0; !existsSync(file) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   return file;
 }
@@ -259,6 +264,21 @@ describe('the demo page in headless Chromium', () => {
       expect(evaluated).toMatch(/\nper class {5}T-shirt\/top [\d.]+%  Trouser [\d.]+%/);
       console.info(`demo checkpoint: senn eval on the Fashion-MNIST test split ${accuracy}% (validation in the page ${(100 * s.epochs[1]!.valAccuracy).toFixed(1)}%)`);
       expect(accuracy).toBeGreaterThan(40);
+      // "Export ONNX" downloads the same network as an ONNX model, as senn export writes one:
+      // onnxruntime answers Fashion-MNIST's test split as senn eval does.
+      const onnx = await saveNetwork(page, downloads, '#exportOnnx', 'exported');
+      expect(onnx).toMatch(/senn-fashion-mnist-784-.*\.onnx$/);
+      expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^exported senn-fashion-mnist-784-.*\.onnx \(\d+ KiB\): an ONNX model/);
+      const test = loadFashionMnist().test;
+      const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnx)));
+      const answers = (await session.run({ inputs: new ort.Tensor('float32', Float32Array.from(test.x, (v) => v * test.featureScale), [test.rows, 784]) })).probabilities!.data as Float32Array;
+      await session.release();
+      let right = 0;
+      for (let r = 0; r < test.rows; r++) {
+        const row = answers.subarray(10 * r, 10 * r + 10);
+        if (row.indexOf(Math.max(...row)) === test.labels![r]) right++;
+      }
+      expect(Math.abs((100 * right) / test.rows - accuracy)).toBeLessThanOrEqual(0.01 + 1e-9);
       // And training goes on from it in Node, on the same rows, the run having ended as planned.
       expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/fashion-mnist train 1000 \/ validation 250 \/ test 10000, arch 784-\S+, resuming after 2 epochs\n[\s\S]*epoch {3}3 /);
 

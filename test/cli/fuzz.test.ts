@@ -6,7 +6,8 @@
 // or a DeviceError. Found: --save and --json in a missing directory failing after the run
 // (ENOENT), --max-upload-mb below a batch as an AdapterLimitError from inside fit, options a
 // convolution's shared weights cannot split failing at the first split, a model evaluated on
-// a dataset of the other task. FUZZ_N and FUZZ_SEED widen it.
+// a dataset of the other task. FUZZ_N and FUZZ_SEED widen it. `export` is fuzzed with its
+// output file and --dense-from.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scratchDir, senn } from '../helpers/cli.js';
@@ -84,6 +85,8 @@ const VALUES: Record<string, readonly string[]> = {
   pool: ['2', '2,1', '0', 'x'],
   'avg-pool': ['2', '4', 'x'],
   image: ['4x4', '2x8', '2x2x4', '1x2', 'x', '0x0'],
+  'dense-from': NUMBERS,
+  onnx: [p('m.onnx'), p('missing/m.onnx'), p('adir'), p('m.txt'), ''],
 };
 const GOOD: Record<string, readonly string[]> = {
   epochs: ['1', '2', '3'], batch: ['16', '64'], lr: ['0.01'], 'weight-decay': ['0.01'], momentum: ['0.9'], 'lr-gamma': ['0.5'],
@@ -93,16 +96,18 @@ const GOOD: Record<string, readonly string[]> = {
 };
 const SWITCHES = ['expand', 'fully-connected', 'reset-optimizer', 'late-splits', 'inverted-prune', 'keep-best', 'lr-restart-at-growth', 'software', 'save-statistics'];
 const EXPANSION = ['metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after', 'delete-threshold', 'prune-metric', 'prune-normalization', 'exact-split', 'neurons-per-edge', 'knot-spacing', 'statistics'];
-const TRAIN_FLAGS = Object.keys(VALUES).filter((f) => !['input', 'output', 'local', 'conv', 'pool', 'avg-pool', 'image'].includes(f));
-const FLAGS_OF: Record<string, readonly string[]> = { eval: ['dataset', 'data-dir', 'test', 'delimiter', 'json'], predict: ['input', 'output', 'delimiter'], info: ['json'] };
+const TRAIN_FLAGS = Object.keys(VALUES).filter((f) => !['input', 'output', 'local', 'conv', 'pool', 'avg-pool', 'image', 'dense-from', 'onnx'].includes(f));
+const FLAGS_OF: Record<string, readonly string[]> = { eval: ['dataset', 'data-dir', 'test', 'delimiter', 'json'], predict: ['input', 'output', 'delimiter'], info: ['json'], export: ['dense-from'] };
 
 const pick = <T,>(r: Random, a: readonly T[]): T => a[r.int(a.length)]!;
 
 /** A random command line; with `fitting`, the flags that other flags need are added (--expand, --lr-schedule, --target) so more lines run. */
 function commandLine(r: Random, fitting: boolean): string[] {
-  const command = pick(r, ['train', 'train', 'train', 'eval', 'predict', 'info']);
+  const command = pick(r, ['train', 'train', 'train', 'eval', 'predict', 'info', 'export']);
   const argv = [command];
   if (command !== 'train') argv.push(pick(r, VALUES.resume!));
+  if (command === 'export') argv.push(pick(r, VALUES.onnx!));
+  if (command === 'export' && r.next() < 0.3) argv.push('--probabilities');
   const flags = command === 'train' ? TRAIN_FLAGS : FLAGS_OF[command]!;
   for (let i = r.int(6); i > 0; i--) {
     if (command === 'train' && r.next() < 0.2) {

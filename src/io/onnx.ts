@@ -1,0 +1,245 @@
+// ONNX export: a network (or a checkpoint) as an ONNX model that any ONNX runtime runs
+// (onnxruntime in Python, C++, C#, the browser; TensorRT; …), for deploying a grown network
+// where senn is not.
+//
+// The graph: input `inputs` (batch × inputs, float, as the network sees them), each level in
+// evaluation order as its pre-activation (bias, plus one term per block in) and activation,
+// output `outputs` (batch × outputs, before any softmax) and, where asked, `probabilities`
+// (their softmax). A block is a matrix product over the columns of its sources with edges
+// (Gather, MatMul), or, below `denseFrom`, edge by edge: Gather its sources' columns, Mul by
+// its weights, ScatterElements (reduction add) into its destinations; a pooling level gathers
+// its windows' sources and scatters them with reduction max (or add, times 1 / the window's
+// size). Opset 18 (ScatterElements' max).
+import protobuf from 'protobufjs';
+import { datasetClassNames } from '../data/idx.js';
+import { ConfigError } from '../errors.js';
+import { activeSources } from '../graph/csr.js';
+import type { Network } from '../graph/network.js';
+import { storageIndex, type Structure } from '../graph/structure.js';
+import type { Activation } from '../kernels/activation.js';
+import { classNames } from '../train/classify.js';
+import { SENN_VERSION } from '../version.js';
+import { checkpointRun, checkpointState, type RunInfo } from './checkpoint.js';
+import { ATTRIBUTE_INT, ATTRIBUTE_STRING, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, ONNX_SCHEMA } from './onnxSchema.js';
+
+/** The ONNX operator set the models use (18: ScatterElements with reduction max). */
+export const ONNX_OPSET = 18;
+/** The ONNX IR version of opset 18. */
+const IR_VERSION = 8;
+
+/** Options of {@link networkToOnnx} and {@link checkpointToOnnx}. */
+export interface OnnxOptions {
+  /**
+   * Add a second output, `probabilities`: the softmax of each row's outputs (a classifier's
+   * class probabilities, as `Network.classify` computes them). Default: where the run says
+   * the network is a classifier's (`run`, or a checkpoint's own).
+   */
+  probabilities?: boolean;
+  /**
+   * How the network was trained, as `senn train` and the demo describe it in a checkpoint
+   * (`saveNetwork(net, run)`), kept in the model's metadata as JSON (`senn.run`: the dataset,
+   * how its inputs are scaled or standardised, the options); a classifier's class names go
+   * to `classes`. `checkpointToOnnx` reads the checkpoint's own.
+   */
+  run?: RunInfo;
+  /**
+   * Blocks with at least this share of their src × dst edges become a matrix product (the
+   * rows of the sources with edges, zeros where no edge is); sparser ones are computed edge by
+   * edge (their weights and endpoints only, 12 bytes an edge). Default 0: every block a
+   * matrix. Edge by edge makes smaller files of large, very sparse blocks but runs far slower
+   * in onnxruntime (the MNIST reference run's network over 10,000 rows: 0.4 s as matrices,
+   * 280 KiB; 5 s with 0.25, 123 KiB; 12.5 s edge by edge throughout).
+   */
+  denseFrom?: number;
+  /**
+   * More strings for the model's `metadata_props`, beside what senn writes there: `senn.version`,
+   * `architecture` (the levels' sizes), and from `run` `senn.run` and `classes`.
+   */
+  metadata?: Record<string, string>;
+  /** The model's description (`doc_string`). */
+  description?: string;
+}
+
+const DEFAULT_DENSE_FROM = 0;
+
+type Attribute = { name: string; type: number; i?: number; s?: Uint8Array };
+type TensorData = Float32Array | Int32Array | BigInt64Array;
+
+/** The nodes and initializers of an ONNX graph being built, each value named once. */
+class GraphBuilder {
+  readonly nodes: { opType: string; input: string[]; output: string[]; name: string; attribute: Attribute[] }[] = [];
+  readonly initializers: { name: string; dims: number[]; dataType: number; rawData: Uint8Array }[] = [];
+  private readonly constants = new Map<string, string>();
+
+  /** A constant tensor, named `name`. */
+  tensor(name: string, dims: number[], data: TensorData): string {
+    const dataType = data instanceof Float32Array ? ONNX_FLOAT : data instanceof Int32Array ? ONNX_INT32 : ONNX_INT64;
+    // raw_data is little-endian, as typed arrays are on every platform WebGPU runs on.
+    this.initializers.push({ name, dims, dataType, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+
+  /** A 1-D int64 constant (a shape, a slice bound), shared by every node that uses the same values. */
+  int64s(values: readonly number[]): string {
+    const key = values.join(',');
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.tensor(`const_i64_${this.constants.size}`, [values.length], BigInt64Array.from(values, BigInt));
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
+  /** Node `op` of `inputs` writing `output`, with its attributes. */
+  node(op: string, inputs: string[], output: string, attributes: Attribute[] = []): string {
+    this.nodes.push({ opType: op, input: inputs, output: [output], name: `${op}_${this.nodes.length}`, attribute: attributes });
+    return output;
+  }
+}
+
+const intAttribute = (name: string, i: number): Attribute => ({ name, type: ATTRIBUTE_INT, i });
+const stringAttribute = (name: string, s: string): Attribute => ({ name, type: ATTRIBUTE_STRING, s: new TextEncoder().encode(s) });
+
+/** ONNX's operator for each activation. */
+const ACTIVATION_OPS: Record<Activation, string> = { identity: 'Identity', relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
+
+/** The model's metadata and whether it has `probabilities`: the options', and what senn writes from the network and its run. */
+function describedModel(structure: Structure, options: OnnxOptions): { metadata: Record<string, string>; probabilities: boolean } {
+  const outputs = structure.levels.at(-1)!.size;
+  const data = options.run?.data as { task?: unknown; dataset?: unknown; csv?: unknown } | undefined;
+  const probabilities = options.probabilities ?? data?.task === 'classification';
+  if (probabilities && outputs < 2) throw new ConfigError(`ONNX export: probabilities asked of a network of ${outputs} output; a classifier has one per class (2 or more)`);
+  const metadata: Record<string, string> = { 'senn.version': SENN_VERSION, architecture: structure.levels.map((l) => l.size).join('-') };
+  if (options.run) metadata['senn.run'] = JSON.stringify(options.run);
+  if (probabilities) metadata.classes = JSON.stringify(classNames(outputs, data ? datasetClassNames(data) : undefined));
+  return { metadata: { ...metadata, ...options.metadata }, probabilities };
+}
+
+/** An ONNX model (bytes) of the network `structure` with parameters `params` (its flat buffer layout). */
+function modelOf(structure: Structure, params: Float32Array, options: OnnxOptions): Uint8Array {
+  const denseFrom = options.denseFrom ?? DEFAULT_DENSE_FROM;
+  if (!(typeof denseFrom === 'number' && denseFrom >= 0)) throw new ConfigError(`ONNX export: denseFrom must be a number ≥ 0, got ${String(denseFrom)}`);
+  const { metadata, probabilities } = describedModel(structure, options);
+  const g = new GraphBuilder();
+  const input = structure.levels[0]!;
+  // Each level's values by id.
+  const values = new Map<number, string>([[input.id, 'inputs']]);
+  // The batch's size, for the shapes of the scatters' bases and indices (computed once, where needed).
+  let batch: string | null = null;
+  const batchBy = (n: number, name: string) => {
+    batch ??= g.node('Slice', [g.node('Shape', ['inputs'], 'batch_shape'), g.int64s([0]), g.int64s([1])], 'batch');
+    return g.node('Concat', [batch, g.int64s([n])], name, [intAttribute('axis', 0)]);
+  };
+  /** `updates` (batch × E) scattered into the columns `dst` (E) of `base` (batch × n) with `reduction`. */
+  const scatter = (base: string, dst: Int32Array, updates: string, reduction: 'add' | 'max', prefix: string) => {
+    const indices = g.node('Expand', [g.tensor(`${prefix}_dst`, [dst.length], dst), batchBy(dst.length, `${prefix}_shape`)], `${prefix}_indices`);
+    return g.node('ScatterElements', [base, indices, updates], `${prefix}_sum`, [intAttribute('axis', 1), stringAttribute('reduction', reduction)]);
+  };
+  /** The columns `src` (E) of `source` (batch × S). */
+  const gather = (source: string, src: Int32Array, prefix: string) => g.node('Gather', [source, g.tensor(`${prefix}_src`, [src.length], src)], `${prefix}_gathered`, [intAttribute('axis', 1)]);
+
+  for (const level of structure.levels.slice(1)) {
+    const L = `level${level.id}`;
+    if (level.pool) {
+      const { kind, source, topology: t } = level.pool;
+      const gathered = gather(values.get(source)!, Int32Array.from(t.srcOf), `${L}_pool`);
+      const fill = g.tensor(`${L}_pool_fill`, [1], Float32Array.of(kind === 'max' ? -Infinity : 0));
+      const base = g.node('Expand', [fill, batchBy(level.size, `${L}_shape`)], `${L}_base`);
+      let pooled = scatter(base, Int32Array.from(t.dstOf), gathered, kind === 'max' ? 'max' : 'add', `${L}_pool`);
+      if (kind === 'average') {
+        const inverse = new Float32Array(level.size);
+        for (let i = 0; i < level.size; i++) inverse[i] = 1 / (t.dstPtr[i + 1]! - t.dstPtr[i]!);
+        pooled = g.node('Mul', [pooled, g.tensor(`${L}_pool_inverse`, [level.size], inverse)], `${L}_average`);
+      }
+      values.set(level.id, g.node(ACTIVATION_OPS[level.activation], [pooled], L));
+      continue;
+    }
+    const bias = g.tensor(`${L}_bias`, [level.size], params.slice(level.biasOffset, level.biasOffset + level.size));
+    const blocks = structure.blocks.filter((b) => b.dst === level.id);
+    // Matrix products first, each added to the sum; then the sparse blocks scattered into it.
+    let z: string | null = null;
+    const sparse: typeof blocks = [];
+    for (const b of blocks) {
+      const t = b.topology;
+      const edges = t.srcOf.length;
+      if (edges < denseFrom * t.src * t.dst) {
+        sparse.push(b);
+        continue;
+      }
+      // Only the rows of the sources with edges (a split's block out of the inputs has a few
+      // hundred of 784), those columns gathered first.
+      const active = activeSources(t);
+      const rowOf = new Int32Array(t.src).fill(-1);
+      active.forEach((j, row) => (rowOf[j] = row));
+      const matrix = new Float32Array(active.length * t.dst);
+      for (let e = 0; e < edges; e++) matrix[rowOf[t.srcOf[e]!]! * t.dst + t.dstOf[e]!] = params[b.weightOffset + storageIndex(b, e)]!;
+      const source = active.length < t.src ? gather(values.get(b.src)!, Int32Array.from(active), `block${b.id}_active`) : values.get(b.src)!;
+      const product = g.node('MatMul', [source, g.tensor(`block${b.id}_weight`, [active.length, t.dst], matrix)], `block${b.id}_product`);
+      z = g.node('Add', [z ?? bias, product], `${L}_sum${b.id}`);
+    }
+    z ??= g.node('Expand', [bias, batchBy(level.size, `${L}_shape`)], `${L}_base`);
+    for (const b of sparse) {
+      const t = b.topology;
+      const weights = new Float32Array(t.srcOf.length);
+      for (let e = 0; e < weights.length; e++) weights[e] = params[b.weightOffset + storageIndex(b, e)]!;
+      const P = `block${b.id}`;
+      const weighted = g.node('Mul', [gather(values.get(b.src)!, Int32Array.from(t.srcOf), P), g.tensor(`${P}_weight`, [weights.length], weights)], `${P}_weighted`);
+      z = scatter(z, Int32Array.from(t.dstOf), weighted, 'add', P);
+    }
+    values.set(level.id, g.node(ACTIVATION_OPS[level.activation], [z], L));
+  }
+  const output = structure.levels.at(-1)!;
+  g.node('Identity', [values.get(output.id)!], 'outputs');
+  if (probabilities) g.node('Softmax', ['outputs'], 'probabilities', [intAttribute('axis', -1)]);
+  const valueInfo = (name: string, features: number) => ({
+    name,
+    type: { tensorType: { elemType: ONNX_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: features }] } } },
+  });
+  const model = {
+    irVersion: IR_VERSION,
+    producerName: 'senn',
+    producerVersion: SENN_VERSION,
+    docString: options.description ?? '',
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value: String(value) })),
+    graph: {
+      name: `senn ${structure.levels.map((l) => l.size).join('-')}`,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo('inputs', input.size)],
+      output: [valueInfo('outputs', output.size), ...(probabilities ? [valueInfo('probabilities', output.size)] : [])],
+    },
+  };
+  const Model = modelType();
+  return Model.encode(Model.fromObject(model)).finish();
+}
+
+let model: protobuf.Type | null = null;
+
+/** The ModelProto message type, parsed from the schema once. */
+function modelType(): protobuf.Type {
+  model ??= protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto');
+  return model;
+}
+
+/**
+ * The network `net` as an ONNX model (the bytes of a `.onnx` file): input `inputs` (batch ×
+ * the network's inputs, float, as the network sees them: pixels scaled as its dataset scales
+ * them, CSV features standardised), output `outputs` (batch × its outputs, as
+ * `Network.predict` gives them) and, with `probabilities`, their softmax. Reads the weights
+ * back from the GPU; the network is unchanged.
+ */
+export async function networkToOnnx(net: Network, options: OnnxOptions = {}): Promise<Uint8Array> {
+  return modelOf(net.structure, await net.getParameters(), options);
+}
+
+/**
+ * A checkpoint (the bytes of a `.senn` file) as an ONNX model, as {@link networkToOnnx}
+ * writes one (with the checkpoint's run as `run`), without a GPU. A `CheckpointError` where
+ * the file is not a consistent senn checkpoint.
+ */
+export function checkpointToOnnx(bytes: Uint8Array, options: Omit<OnnxOptions, 'run'> = {}): Uint8Array {
+  const { structure, params } = checkpointState(bytes);
+  const run = checkpointRun(bytes);
+  return modelOf(structure, params, { ...options, ...(run ? { run } : {}) });
+}

@@ -1,0 +1,81 @@
+// `senn export`: a checkpoint as an ONNX model, run in onnxruntime (WebAssembly, in this
+// process) on real data and held to what senn says of the same network.
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-web';
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import { ONNX_SCHEMA } from '../../src/io/onnxSchema.js';
+import { loadMnist } from '../../src/node/datasets.js';
+import { senn, scratchDir } from '../helpers/cli.js';
+
+ort.env.wasm.numThreads = 1;
+
+/** The model's metadata entry `key` (read with the schema senn writes by). */
+function metadataOf(model: Uint8Array, key: string): string | undefined {
+  const decoded = protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(model) as unknown as { metadataProps: { key: string; value: string }[] };
+  return decoded.metadataProps.find((p) => p.key === key)?.value;
+}
+
+describe('senn export', () => {
+  it('a network grown on MNIST runs in onnxruntime with the accuracy senn eval gives it, its class probabilities summing to 1', async () => {
+    const { path } = scratchDir('senn-export-');
+    const trained = await senn('train', '--dataset', 'mnist', '--arch', '784-10', '--expand', '--epochs', '4', '--window', '1', '--min-epochs-between', '1', '--delete-after', '1', '--loss-change-threshold', '1', '--train-rows', '3000', '--save', path('m.senn'));
+    expect(trained.code).toBe(0);
+    expect(trained.out).toMatch(/senn: grew 784-10 → 784-\d+-10: 1 expansions .* 1 prunings/);
+    const exported = await senn('export', path('m.senn'), path('m.onnx'));
+    expect(exported.code).toBe(0);
+    expect(exported.out).toMatch(/m\.onnx: ONNX model \(opset 18\), 784-\d+-10, [\d,]+ parameters, \d+ KiB; input "inputs", outputs "outputs" and "probabilities"/);
+    const evaluated = await senn('eval', path('m.senn'), '--json', path('eval.json'));
+    expect(evaluated.code).toBe(0);
+    const want = JSON.parse(readFileSync(path('eval.json'), 'utf8')) as { accuracy: number };
+
+    const test = loadMnist().test;
+    const x = Float32Array.from(test.x, (v) => v * test.featureScale);
+    const model = new Uint8Array(readFileSync(path('m.onnx')));
+    const session = await ort.InferenceSession.create(model);
+    const out = await session.run({ inputs: new ort.Tensor('float32', x, [test.rows, 784]) });
+    await session.release();
+    const probabilities = out.probabilities!.data as Float32Array;
+    let right = 0;
+    let worstSum = 0;
+    for (let r = 0; r < test.rows; r++) {
+      const row = probabilities.subarray(10 * r, 10 * r + 10);
+      const best = row.indexOf(Math.max(...row));
+      if (best === test.labels![r]) right++;
+      worstSum = Math.max(worstSum, Math.abs(row.reduce((a, b) => a + b, 0) - 1));
+    }
+    console.info(`senn export: MNIST test accuracy in onnxruntime ${(100 * right / test.rows).toFixed(2)}%, senn eval ${(100 * want.accuracy).toFixed(2)}%; model ${model.length} bytes`);
+    // The same network: the same answers, but for a row whose two likeliest classes a float
+    // summed in another order could swap (none expected; one allowed).
+    expect(Math.abs(right / test.rows - want.accuracy)).toBeLessThanOrEqual(1 / test.rows);
+    expect(worstSum).toBeLessThan(1e-5);
+    // The metadata: MNIST's classes, the run as the checkpoint describes it.
+    expect(metadataOf(model, 'classes')).toBe(JSON.stringify(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']));
+    expect(JSON.parse(metadataOf(model, 'senn.run')!)).toMatchObject({ data: { dataset: 'mnist', task: 'classification' } });
+  });
+
+  it('a regression has outputs only; bad command lines exit 2 and bad checkpoints 3, writing nothing', async () => {
+    const { path } = scratchDir('senn-export-');
+    expect((await senn('train', '--dataset', 'regression', '--epochs', '1', '--save', path('r.senn'))).code).toBe(0);
+    const exported = await senn('export', path('r.senn'), path('r.onnx'), '--dense-from', '0');
+    expect(exported.code).toBe(0);
+    expect(exported.out).toMatch(/input "inputs", output "outputs"$/m);
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(path('r.onnx'))));
+    expect(session.outputNames).toEqual(['outputs']);
+    await session.release();
+    for (const [argv, code, message] of [
+      [[path('r.senn')], 2, /needs a checkpoint and the ONNX file to write/],
+      [[path('r.senn'), path('r.txt')], 2, /name the output FILE\.onnx, not .*r\.txt/],
+      [[path('r.senn'), path('x.onnx'), '--dense-from=-1'], 2, /--dense-from must be a number ≥ 0, got "-1"/],
+      [[path('r.senn'), path('x.onnx'), '--dense-from', ''], 2, /--dense-from must be a number ≥ 0/],
+      [[path('r.senn'), path('x.onnx'), '--probabilities'], 2, /ConfigError: ONNX export: probabilities asked of a network of 1 output/],
+      [[path('r.senn'), path('missing/x.onnx')], 2, /the directory .*missing does not exist/],
+      [[path('none.senn'), path('x.onnx')], 3, /CheckpointError: cannot read checkpoint/],
+      [[path('r.onnx'), path('x.onnx')], 3, /CheckpointError/],
+    ] as const) {
+      const run = await senn('export', ...argv);
+      expect([run.code, run.err]).toEqual([code, expect.stringMatching(message)]);
+    }
+    expect(() => readFileSync(path('x.onnx'))).toThrow();
+  });
+});

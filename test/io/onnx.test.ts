@@ -1,0 +1,150 @@
+// ONNX export, checked by running the exported models in onnxruntime (its WebAssembly build,
+// in this process) against the network's own predict on the GPU.
+import * as ort from 'onnxruntime-web';
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import type { Dataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { CheckpointError, ConfigError } from '../../src/errors.js';
+import { averagePoolConnections, convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
+import { activeSources } from '../../src/graph/csr.js';
+import type { Network } from '../../src/graph/network.js';
+import { ONNX_SCHEMA } from '../../src/io/onnxSchema.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { checkpointToOnnx, networkToOnnx, type OnnxOptions } from '../../src/onnx.js';
+import { classify } from '../../src/train/classify.js';
+import { SENN_VERSION } from '../../src/version.js';
+import { randomClassification } from '../helpers/datasets.js';
+import { relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+// One thread: no workers to start or leave behind.
+ort.env.wasm.numThreads = 1;
+
+/** The model's outputs for `data`'s rows, by output name. */
+async function runOnnx(model: Uint8Array, data: Dataset): Promise<Record<string, Float32Array>> {
+  const session = await ort.InferenceSession.create(model);
+  const x = data.x instanceof Float32Array ? data.x : Float32Array.from(data.x, (v) => v * data.featureScale);
+  const results = await session.run({ inputs: new ort.Tensor('float32', x, [data.rows, data.features]) });
+  await session.release();
+  return Object.fromEntries(Object.entries(results).map(([name, t]) => [name, t.data as Float32Array]));
+}
+
+/** The exported model's outputs against `net.predict` on `probe`: their relative error, checked and reported. */
+async function expectSameOutputs(net: Network, probe: Dataset, what: string, options: OnnxOptions = {}): Promise<Record<string, Float32Array>> {
+  const out = await runOnnx(await networkToOnnx(net, options), probe);
+  const want = await net.predict(probe);
+  const err = relativeError(out.outputs!, want);
+  console.info(`onnx ${what}: onnxruntime vs predict, relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+  expect(out.outputs).toHaveLength(want.length);
+  expect(err.relative).toBeLessThanOrEqual(1e-5);
+  return out;
+}
+
+/** A network grown by two expansions (a dense and a sparse ε block among them) and a prune, trained between. */
+async function grownNetwork(): Promise<{ net: Network; train: Dataset }> {
+  const rt = runtime();
+  const rng = new Random(4);
+  const train = randomClassification(rng, 128, 12, 4);
+  const net = rt.createNetwork({ sizes: [12, 8, 4], seed: 2, expandable: [1, 2] });
+  await net.fit(train, { epochs: 2, batchSize: 32, edgeStatistics: true });
+  await net.splitEdges(2, await net.selectEdgesToSplit(2, { threshold: 0.2, maxToReplace: 6 }));
+  await net.fit(train, { epochs: 1, batchSize: 32, edgeStatistics: true });
+  await net.splitEdges(1, await net.selectEdgesToSplit(1, { threshold: 0.2, maxToReplace: 5 }));
+  await net.pruneEdges(net.pruneCandidates.slice(0, 7));
+  await net.fit(train, { epochs: 1, batchSize: 32 });
+  return { net, train };
+}
+
+describe('ONNX export', () => {
+  it('a grown network runs in onnxruntime as in senn: every block a matrix, every block edge by edge, and a mix of both', async () => {
+    const { net, train } = await grownNetwork();
+    expect(net.structure.levels.length).toBeGreaterThan(3);
+    const probe = randomClassification(new Random(9), 40, 12, 4);
+    // A threshold between the blocks' densities, so some are matrices and some edge lists.
+    const densities = net.structure.blocks.map((b) => b.topology.srcOf.length / (b.topology.src * b.topology.dst)).sort((a, b) => a - b);
+    const between = (densities[0]! + densities.at(-1)!) / 2;
+    expect(densities[0]).toBeLessThan(between);
+    for (const [denseFrom, what] of [[undefined, 'grown, all matrices (the default)'], [2, 'grown, all edge lists'], [between, 'grown, a mix']] as const) {
+      await expectSameOutputs(net, probe, what, denseFrom === undefined ? {} : { denseFrom });
+    }
+    // Edge by edge the file holds the edges (4 bytes of weight, 8 of endpoints); as matrices,
+    // the rows of the sources with edges × the destinations.
+    const edges = net.structure.blocks.reduce((n, b) => n + b.topology.srcOf.length, 0);
+    const entries = net.structure.blocks.reduce((n, b) => n + activeSources(b.topology).length * b.topology.dst, 0);
+    const [asEdges, asMatrices] = [await networkToOnnx(net, { denseFrom: 2 }), await networkToOnnx(net)];
+    expect(entries).toBeGreaterThan(edges);
+    expect(asEdges.length).toBeGreaterThan(12 * edges);
+    expect(asMatrices.length).toBeGreaterThan(4 * entries);
+    // The network is as it was: the export reads it, nothing more.
+    expect(await net.predict(train)).toEqual(await net.predict(train));
+    net.destroy();
+  });
+
+  it('adds the softmax as `probabilities` when asked, equal to classify; a checkpoint exports the same model without a GPU, with its metadata', async () => {
+    const rt = runtime();
+    const { net } = await grownNetwork();
+    const probe = randomClassification(new Random(10), 25, 12, 4);
+    const out = await expectSameOutputs(net, probe, 'with probabilities', { probabilities: true });
+    const want = classify(await net.predict(probe), 4).probabilities;
+    expect(relativeError(out.probabilities!, want).absolute).toBeLessThanOrEqual(1e-6);
+    const options = { probabilities: true, metadata: { classes: '["a","b","c","d"]' }, description: 'a test network' };
+    const fromCheckpoint = checkpointToOnnx(await rt.saveNetwork(net), options);
+    expect(fromCheckpoint).toEqual(await networkToOnnx(net, options));
+    const session = await ort.InferenceSession.create(fromCheckpoint);
+    expect([session.inputNames, session.outputNames]).toEqual([['inputs'], ['outputs', 'probabilities']]);
+    await session.release();
+    // The metadata and description as written, and who wrote the model, for the opset ONNX runtimes read.
+    const decoded = protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(fromCheckpoint).toJSON();
+    expect(decoded).toMatchObject({ irVersion: '8', producerName: 'senn', docString: 'a test network', opsetImport: [{ version: '18' }] });
+    const metadata = Object.fromEntries((decoded.metadataProps as { key: string; value: string }[]).map((p) => [p.key, p.value]));
+    expect(metadata).toEqual({ 'senn.version': SENN_VERSION, architecture: net.structure.sizes.join('-'), classes: '["a","b","c","d"]' });
+    // A run that says classification: probabilities by default, the classes by their names, the run kept.
+    const run = { data: { dataset: 'fashion-mnist', task: 'classification' }, args: { epochs: 3 } };
+    const described = protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(await networkToOnnx(net, { run })).toJSON();
+    const props = Object.fromEntries((described.metadataProps as { key: string; value: string }[]).map((p) => [p.key, p.value]));
+    expect(JSON.parse(props['senn.run']!)).toEqual(run);
+    expect(described.graph.output.map((o: { name: string }) => o.name)).toEqual(['outputs', 'probabilities']);
+    net.destroy();
+  });
+
+  it('a convolution with max pooling and global average pooling, and tanh / sigmoid / identity levels', async () => {
+    const rt = runtime();
+    const rng = new Random(5);
+    const conv = convolutionConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
+    const pool = maxPoolConnections({ width: 8, height: 8, channels: 3, kernel: 3, stride: 2, padding: 1 });
+    const global = averagePoolConnections({ width: 4, height: 4, channels: 3, kernel: 4 });
+    const images = (rows: number) => randomClassification(rng, rows, 64, 4);
+    const cnn = rt.createNetwork({ sizes: [64, conv.size, pool.size, global.size, 4], seed: 3, connections: [conv, pool, global] });
+    await cnn.fit(images(64), { epochs: 1, batchSize: 32 });
+    await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling');
+    await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling, edge lists', { denseFrom: 2 });
+    cnn.destroy();
+    const mixed = rt.createNetwork({ sizes: [10, 9, 7, 3], activations: ['tanh', 'sigmoid', 'identity'], seed: 6 });
+    const signed = randomClassification(rng, 64, 10, 3, -2, 2);
+    await mixed.fit(signed, { epochs: 1, batchSize: 16 });
+    // Dense blocks (stored source by source) as matrices and edge by edge.
+    expect(mixed.structure.blocks.every((b) => b.form === 'dense')).toBe(true);
+    await expectSameOutputs(mixed, signed, 'tanh, sigmoid, identity');
+    await expectSameOutputs(mixed, signed, 'tanh, sigmoid, identity, edge lists', { denseFrom: 2 });
+    mixed.destroy();
+  });
+
+  it('refuses a corrupt checkpoint with CheckpointError and a bad option with ConfigError', async () => {
+    const rt = runtime();
+    const { net } = await grownNetwork();
+    const bytes = await rt.saveNetwork(net);
+    expect(() => checkpointToOnnx(bytes.subarray(0, bytes.length - 9))).toThrow(CheckpointError);
+    expect(() => checkpointToOnnx(new TextEncoder().encode('not a checkpoint at all'))).toThrow(CheckpointError);
+    // An edge whose source lies outside its level: named, not written into a model that fails later.
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    const name = [...tensors.keys()].find((k) => /^blocks\.\d+\.src$/.test(k))!;
+    const bad = Int32Array.from(tensors.get(name)!.data);
+    bad[0] = 1000;
+    const edited = encodeSafetensors(Object.fromEntries([...tensors].map(([k, t]) => [k, k === name ? { ...t, data: bad } : t])), metadata);
+    expect(() => checkpointToOnnx(edited)).toThrow(CheckpointError);
+    for (const denseFrom of [-1, Number.NaN]) await expect(networkToOnnx(net, { denseFrom })).rejects.toThrow(ConfigError);
+    net.destroy();
+  });
+});
