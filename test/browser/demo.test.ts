@@ -5,14 +5,12 @@ import { join } from 'node:path';
 import type { Browser, ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Served, serveDemo } from '../../demo/server.mjs';
-import * as ort from 'onnxruntime-web';
 import { parseCsv } from '../../src/data/csv.js';
 import { loadFashionMnist } from '../../src/node/datasets.js';
+import { onnxAccuracy } from '../helpers/onnx.js';
 import { launchBrowser } from './launch.js';
 
 const OUT = 'test-artifacts/demo';
-// onnxruntime (for the exported model) on one thread: no workers to start or leave behind.
-ort.env.wasm.numThreads = 1;
 
 interface DemoState {
   ready: boolean;
@@ -269,16 +267,8 @@ describe('the demo page in headless Chromium', () => {
       const onnx = await saveNetwork(page, downloads, '#exportOnnx', 'exported');
       expect(onnx).toMatch(/senn-fashion-mnist-784-.*\.onnx$/);
       expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^exported senn-fashion-mnist-784-.*\.onnx \(\d+ KiB\): an ONNX model/);
-      const test = loadFashionMnist().test;
-      const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnx)));
-      const answers = (await session.run({ inputs: new ort.Tensor('float32', Float32Array.from(test.x, (v) => v * test.featureScale), [test.rows, 784]) })).probabilities!.data as Float32Array;
-      await session.release();
-      let right = 0;
-      for (let r = 0; r < test.rows; r++) {
-        const row = answers.subarray(10 * r, 10 * r + 10);
-        if (row.indexOf(Math.max(...row)) === test.labels![r]) right++;
-      }
-      expect(Math.abs((100 * right) / test.rows - accuracy)).toBeLessThanOrEqual(0.01 + 1e-9);
+      const onnxTest = await onnxAccuracy(new Uint8Array(readFileSync(onnx)), loadFashionMnist().test);
+      expect(Math.abs(100 * onnxTest.accuracy - accuracy)).toBeLessThanOrEqual(0.01 + 1e-9);
       // And training goes on from it in Node, on the same rows, the run having ended as planned.
       expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/fashion-mnist train 1000 \/ validation 250 \/ test 10000, arch 784-\S+, resuming after 2 epochs\n[\s\S]*epoch {3}3 /);
 

@@ -16,20 +16,10 @@ import { classify } from '../../src/train/classify.js';
 import { SENN_VERSION } from '../../src/version.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { relativeError } from '../helpers/numeric.js';
+import { runOnnx } from '../helpers/onnx.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
-// One thread: no workers to start or leave behind.
-ort.env.wasm.numThreads = 1;
-
-/** The model's outputs for `data`'s rows, by output name. */
-async function runOnnx(model: Uint8Array, data: Dataset): Promise<Record<string, Float32Array>> {
-  const session = await ort.InferenceSession.create(model);
-  const x = data.x instanceof Float32Array ? data.x : Float32Array.from(data.x, (v) => v * data.featureScale);
-  const results = await session.run({ inputs: new ort.Tensor('float32', x, [data.rows, data.features]) });
-  await session.release();
-  return Object.fromEntries(Object.entries(results).map(([name, t]) => [name, t.data as Float32Array]));
-}
 
 /** The exported model's outputs against `net.predict` on `probe`: their relative error, checked and reported. */
 async function expectSameOutputs(net: Network, probe: Dataset, what: string, options: OnnxOptions = {}): Promise<Record<string, Float32Array>> {

@@ -4,6 +4,7 @@ import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { Network } from '../../src/graph/network.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
+import { networkToOnnx } from '../../src/io/onnx.js';
 import { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
 import type { Connections } from '../../src/graph/networkTypes.js';
 import type { Activation } from '../../src/kernels/activation.js';
@@ -11,13 +12,14 @@ import { graphGradientsRef, graphOutputRef } from '../../src/reference/graph.js'
 import type { ExpansionOptions } from '../../src/train/expansion.js';
 import type { FitOptions } from '../../src/train/options.js';
 import { relativeError } from '../helpers/numeric.js';
+import { runOnnx } from '../helpers/onnx.js';
 import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0 };
+const tally = { asOnGpu: 0, augmented: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -92,7 +94,7 @@ function randomSetup(seed: number) {
 // network: no pooling or shared weights; relative error ≤ 1e-4), its checkpoint reloaded bit for
 // bit, and both trained on with growth to the same bits (FUZZ_N seeds, 12 by default). A
 // combination the runtime refuses must be a ConfigError before any training.
-describe('features together: random networks that grow, against the CPU reference and their checkpoints', () => {
+describe('features together: random networks that grow, against the CPU reference, their checkpoints and their ONNX models', () => {
   for (let seed = FROM; seed < FROM + N; seed++) {
     it(`seed ${seed}`, async () => {
       const rt = runtime();
@@ -129,6 +131,10 @@ describe('features together: random networks that grow, against the CPU referenc
         expect(gradient.relative).toBeLessThanOrEqual(1e-4);
         tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
       }
+      // Its ONNX model (every block a matrix, or, on odd seeds, edge by edge) in onnxruntime.
+      const onnx = relativeError((await runOnnx(await networkToOnnx(net, seed % 2 ? { denseFrom: 2 } : {}), val)).outputs!, await net.predict(val));
+      expect(onnx.relative).toBeLessThanOrEqual(1e-5);
+      tally.worstOnnx = Math.max(tally.worstOnnx, onnx.relative);
       const copy = loadCheckpoint(parts, await rt.saveNetwork(net, undefined, { statistics: true }));
       copy.fuseTail = fuseTail;
       expect(await copy.predict(val)).toEqual(await net.predict(val));
