@@ -13,7 +13,9 @@ onnxruntime in Python, C++, C#, on phones or in browsers. Needs no GPU.
 
 The model's input "inputs" is batch × the network's inputs, as the network sees them: MNIST
 and Fashion-MNIST pixels scaled to [0, 1], a CSV file's features standardised with the
-training rows' statistics (the model's metadata holds them, under "senn.run"). Its output
+training rows' statistics (the model's metadata holds them, under "senn.run"); with
+--raw-inputs, as the dataset holds them (pixels 0-255, a CSV file's values), the model
+scaling and standardising them itself. Its output
 "outputs" is batch × the network's outputs (a classifier's logits, a regression's values),
 and a classifier's model has "probabilities" too (their softmax), its class names in the
 metadata under "classes".
@@ -27,6 +29,8 @@ network over 10,000 rows: 0.4 s as matrices, 5 s with --dense-from 0.25).
 Options:
   --dense-from D     the share of a block's src × dst edges below which it is written edge by
                      edge (default 0: every block a matrix; above 1: every block edge by edge)
+  --raw-inputs       the model takes the inputs as the dataset holds them (pixel values 0-255,
+                     a CSV file's feature values) and scales and standardises them itself
   --probabilities    add "probabilities" where the checkpoint does not say it is a classifier's
                      (one saved by the API, not by senn train)
   --software, --bounds-checks
@@ -41,6 +45,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     options: {
       'dense-from': { type: 'string' },
       probabilities: { type: 'boolean', default: false },
+      'raw-inputs': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       ...ADAPTER_OPTIONS,
     },
@@ -65,11 +70,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const architecture = summary.levels.map((l) => l.size).join('-');
   const model = checkpointToOnnx(bytes, {
     ...(v.probabilities ? { probabilities: true } : {}),
+    rawInputs: v['raw-inputs'],
     description: `${architecture} network of ${summary.parameters} parameters exported by senn ${SENN_VERSION} from ${file}`,
     ...(denseFrom === undefined ? {} : { denseFrom }),
   });
   const classifier = v.probabilities || (summary.run?.data as DataRecipe | undefined)?.task === 'classification';
   writeOutput('the ONNX file', out, model);
-  console.log(`${out}: ONNX model (opset ${ONNX_OPSET}), ${architecture}, ${summary.parameters.toLocaleString('en-US')} parameters, ${(model.length / 1024).toFixed(0)} KiB; input "inputs", output${classifier ? 's "outputs" and "probabilities"' : ' "outputs"'}`);
+  console.log(`${out}: ONNX model (opset ${ONNX_OPSET}), ${architecture}, ${summary.parameters.toLocaleString('en-US')} parameters, ${(model.length / 1024).toFixed(0)} KiB; input "inputs"${v['raw-inputs'] ? ' (as the dataset holds them)' : ''}, output${classifier ? 's "outputs" and "probabilities"' : ' "outputs"'}`);
   return 0;
 }

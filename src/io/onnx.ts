@@ -56,6 +56,14 @@ export interface OnnxOptions {
    * `architecture` (the levels' sizes), and from `run` `senn.run` and `classes`.
    */
   metadata?: Record<string, string>;
+  /**
+   * The model takes `inputs` as the dataset holds them (image bytes 0–255 as floats, a CSV
+   * file's feature values) and scales and standardises them itself, as the run's data recipe
+   * says (`run.data.featureScale`, `run.data.standardize`: what `senn train` and the demo
+   * record). Default false: the inputs as the network sees them. A `ConfigError` without a
+   * run that says how.
+   */
+  rawInputs?: boolean;
   /** The model's description (`doc_string`). */
   description?: string;
 }
@@ -115,6 +123,27 @@ function describedModel(structure: Structure, options: OnnxOptions): { metadata:
   return { metadata: { ...metadata, ...options.metadata }, probabilities };
 }
 
+/**
+ * `inputs` (raw) as the network sees them, by nodes of `g`: times the recipe's `featureScale`,
+ * then less each feature's mean and over its standard deviation where `standardize` has them.
+ */
+function prepared(g: GraphBuilder, features: number, run: RunInfo | undefined): string {
+  const data = (run?.data ?? {}) as { featureScale?: unknown; standardize?: { mean?: unknown; std?: unknown } };
+  const scale = data.featureScale;
+  const { mean, std } = data.standardize ?? {};
+  const isStats = (v: unknown): v is number[] => Array.isArray(v) && v.length === features && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || (data.standardize !== undefined && !(isStats(mean) && isStats(std)))) {
+    throw new ConfigError(`ONNX export: rawInputs needs the run's data recipe (featureScale, and standardize with a mean and a std for each of the ${features} inputs), as senn train records it`);
+  }
+  let x = 'inputs';
+  if (scale !== 1) x = g.node('Mul', [x, g.tensor('input_scale', [1], Float32Array.of(scale))], 'scaled_inputs');
+  if (isStats(mean) && isStats(std)) {
+    x = g.node('Sub', [x, g.tensor('input_mean', [features], Float32Array.from(mean))], 'centred_inputs');
+    x = g.node('Div', [x, g.tensor('input_std', [features], Float32Array.from(std))], 'standardised_inputs');
+  }
+  return x;
+}
+
 /** An ONNX model (bytes) of the network `structure` with parameters `params` (its flat buffer layout). */
 function modelOf(structure: Structure, params: Float32Array, options: OnnxOptions): Uint8Array {
   const denseFrom = options.denseFrom ?? DEFAULT_DENSE_FROM;
@@ -123,7 +152,7 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
   const g = new GraphBuilder();
   const input = structure.levels[0]!;
   // Each level's values by id.
-  const values = new Map<number, string>([[input.id, 'inputs']]);
+  const values = new Map<number, string>([[input.id, options.rawInputs ? prepared(g, input.size, options.run) : 'inputs']]);
   // The batch's size, for the shapes of the scatters' bases and indices (computed once, where needed).
   let batch: string | null = null;
   const batchBy = (n: number, name: string) => {

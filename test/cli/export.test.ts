@@ -1,10 +1,11 @@
 // `senn export`: a checkpoint as an ONNX model, run in onnxruntime (WebAssembly, in this
 // process) on real data and held to what senn says of the same network.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { ONNX_SCHEMA } from '../../src/io/onnxSchema.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { loadMnist } from '../../src/node/datasets.js';
 import { senn, scratchDir } from '../helpers/cli.js';
 import { onnxAccuracy } from '../helpers/onnx.js';
@@ -36,6 +37,10 @@ describe('senn export', () => {
     // summed in another order could swap (none expected; one allowed).
     expect(Math.abs(accuracy - want.accuracy)).toBeLessThanOrEqual(1 / test.rows + 1e-12);
     expect(worstSum).toBeLessThan(1e-5);
+    // With --raw-inputs, the pixels as the files hold them (0-255): the same answers.
+    expect((await senn('export', path('m.senn'), path('raw.onnx'), '--raw-inputs')).out).toMatch(/input "inputs" \(as the dataset holds them\)/);
+    const bytes = { ...test, x: Float32Array.from(test.x), featureScale: 1 };
+    expect((await onnxAccuracy(new Uint8Array(readFileSync(path('raw.onnx'))), bytes)).accuracy).toBe(accuracy);
     // The metadata: MNIST's classes, the run as the checkpoint describes it.
     expect(metadataOf(model, 'classes')).toBe(JSON.stringify(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']));
     expect(JSON.parse(metadataOf(model, 'senn.run')!)).toMatchObject({ data: { dataset: 'mnist', task: 'classification' } });
@@ -44,6 +49,10 @@ describe('senn export', () => {
   it('a regression has outputs only; bad command lines exit 2 and bad checkpoints 3, writing nothing', async () => {
     const { path } = scratchDir('senn-export-');
     expect((await senn('train', '--dataset', 'regression', '--epochs', '1', '--save', path('r.senn'))).code).toBe(0);
+    // A checkpoint saved by the API, without the run that says how its inputs were read.
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(path('r.senn'))));
+    expect(metadata['senn.run']).toBeDefined();
+    writeFileSync(path('api.senn'), encodeSafetensors(Object.fromEntries(tensors), { senn: metadata.senn! }));
     const exported = await senn('export', path('r.senn'), path('r.onnx'), '--dense-from', '0');
     expect(exported.code).toBe(0);
     expect(exported.out).toMatch(/input "inputs", output "outputs"$/m);
@@ -57,6 +66,7 @@ describe('senn export', () => {
       [[path('r.senn'), path('x.onnx'), '--dense-from', ''], 2, /--dense-from must be a number ≥ 0/],
       [[path('r.senn'), path('x.onnx'), '--probabilities'], 2, /ConfigError: ONNX export: probabilities asked of a network of 1 output/],
       [[path('r.senn'), path('missing/x.onnx')], 2, /the directory .*missing does not exist/],
+      [[path('api.senn'), path('x.onnx'), '--raw-inputs'], 2, /rawInputs needs the run's data recipe/],
       [[path('none.senn'), path('x.onnx')], 3, /CheckpointError: cannot read checkpoint/],
       [[path('r.onnx'), path('x.onnx')], 3, /CheckpointError/],
     ] as const) {

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-web';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
+import { featureStats, standardize } from '../../src/data/normalize.js';
 import { Random } from '../../src/data/random.js';
 import { CheckpointError, ConfigError } from '../../src/errors.js';
 import { averagePoolConnections, convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
@@ -119,6 +120,31 @@ describe('ONNX export', () => {
     await expectSameOutputs(mixed, signed, 'tanh, sigmoid, identity');
     await expectSameOutputs(mixed, signed, 'tanh, sigmoid, identity, edge lists', { denseFrom: 2 });
     mixed.destroy();
+  });
+
+  it('with rawInputs, takes the inputs as the dataset holds them and standardises them as the run recorded', async () => {
+    const rt = runtime();
+    const rng = new Random(12);
+    // Features far from standard: scaled and shifted, as a CSV file's columns may be.
+    const raw = (rows: number) => {
+      const d = randomClassification(rng, rows, 5, 3);
+      return { ...d, x: d.x.map((v, i) => 40 * v + 7 * (i % 5) - 10) as Float32Array };
+    };
+    const train = raw(96);
+    const stats = featureStats(train);
+    const net = rt.createNetwork({ sizes: [5, 6, 3], seed: 4 });
+    await net.fit(standardize(train, stats), { epochs: 2, batchSize: 32 });
+    const probe = raw(30);
+    const run = { data: { dataset: 'rows.csv', task: 'classification', featureScale: 1, standardize: stats } };
+    const { outputs } = await runOnnx(await networkToOnnx(net, { rawInputs: true, run }), probe);
+    const err = relativeError(outputs!, await net.predict(standardize(probe, stats)));
+    console.info(`onnx raw inputs, standardised in the model: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    // Not without a recipe that says how.
+    for (const bad of [undefined, { data: { featureScale: 1, standardize: { mean: [0], std: [1] } } }, { data: { featureScale: 'x' } }]) {
+      await expect(networkToOnnx(net, { rawInputs: true, ...(bad ? { run: bad } : {}) })).rejects.toThrow(/rawInputs needs the run's data recipe/);
+    }
+    net.destroy();
   });
 
   it('refuses a corrupt checkpoint with CheckpointError and a bad option with ConfigError', async () => {
