@@ -15,10 +15,9 @@ The model's input "inputs" is batch × the network's inputs, as the network sees
 and Fashion-MNIST pixels scaled to [0, 1], a CSV file's features standardised with the
 training rows' statistics (the model's metadata holds them, under "senn.run"); with
 --raw-inputs, as the dataset holds them (pixels 0-255, a CSV file's values), the model
-scaling and standardising them itself. Its output
-"outputs" is batch × the network's outputs (a classifier's logits, a regression's values),
-and a classifier's model has "probabilities" too (their softmax), its class names in the
-metadata under "classes".
+scaling and standardising them itself. Its output "outputs" is batch × the network's
+outputs (a classifier's logits, a regression's values), and a classifier's model has
+"probabilities" too (their softmax), its class names in the metadata under "classes".
 
 Every block is a matrix product over the inputs it has edges from (a split's block out of
 MNIST's pixels: a few hundred rows, not 784), zeros where it has no edge. Blocks sparser
