@@ -32,6 +32,14 @@ describe('examples', () => {
     expect(lines[1]).toMatch(/split 4 → \d+ params, arch 2-12-4-4-2$/);
   });
 
+  it('headless-test.mjs trains a growing network in headless Chromium from its own page and checks it from Node', () => {
+    const out = execFileSync(process.execPath, ['examples/headless-test.mjs'], { env: { ...process.env, EPOCHS: '8' }, encoding: 'utf8' });
+    expect(out).toMatch(/^adapter: \S+/);
+    expect(out.split('\n').filter((l) => l.startsWith('epoch'))).toHaveLength(8);
+    expect(out).toMatch(/\+\d+ split/);
+    expect(out).toMatch(/\npassed: 2-[\d-]+-2, \d+ parameters\n$/);
+  });
+
   it('the package publishes the library, its CLI, shaders and examples, and nothing else from dist/', () => {
     // dist/ also holds what scripts/run-ts.mjs bundles (benchmarks, profiles) and the demo's build.
     const run = spawnSync('npm', ['pack', '--dry-run', '--json'], { encoding: 'utf8' });
