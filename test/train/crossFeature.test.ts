@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { classificationDataset, type Dataset, regressionDataset } from '../../src/data/dataset.js';
+import { classificationDataset, type Dataset, regressionDataset, subset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { Network } from '../../src/graph/network.js';
@@ -8,10 +8,12 @@ import { networkToOnnx } from '../../src/io/onnx.js';
 import { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
 import type { Connections } from '../../src/graph/networkTypes.js';
 import type { Activation } from '../../src/kernels/activation.js';
+import { storageIndex } from '../../src/graph/structure.js';
 import { graphGradientsRef, graphOutputRef } from '../../src/reference/graph.js';
 import type { ExpansionOptions } from '../../src/train/expansion.js';
 import type { FitOptions } from '../../src/train/options.js';
 import { relativeError } from '../helpers/numeric.js';
+import { rowsAtKinks } from '../helpers/kinks.js';
 import { runOnnx } from '../helpers/onnx.js';
 import { gpuChoices, useRuntime } from '../helpers/runtime.js';
 
@@ -19,7 +21,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0 };
+const tally = { asOnGpu: 0, augmented: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -126,8 +128,13 @@ describe('features together: random networks that grow, against the CPU referenc
       expect(output.relative).toBeLessThanOrEqual(1e-4);
       tally.worstOutput = Math.max(tally.worstOutput, output.relative);
       if (!net.structure.levels.some((l) => l.pool) && !net.structure.blocks.some((b) => b.ties)) {
-        const y = val.labels ? { labels: val.labels } : { targets: val.targets! };
-        const gradient = relativeError(await net.parameterGradients(val, fit.loss), graphGradientsRef(net.structure, params, val.x, val.rows, y));
+        // Rows where a ReLU sits on its kink within float32's rounding are left out (seed 1787:
+        // a pre-activation of 5e-8 in float64, whose row's share then differed by 2.5e-4).
+        const kinks = rowsAtKinks(net.structure, params, val.x, val.rows);
+        tally.kinkRows += kinks.size;
+        const checked = kinks.size ? subset(val, Array.from({ length: val.rows }, (_, r) => r).filter((r) => !kinks.has(r))) : val;
+        const y = checked.labels ? { labels: checked.labels } : { targets: checked.targets! };
+        const gradient = relativeError(await net.parameterGradients(checked, fit.loss), graphGradientsRef(net.structure, params, checked.x, checked.rows, y));
         expect(gradient.relative).toBeLessThanOrEqual(1e-4);
         tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
       }
@@ -152,4 +159,23 @@ describe('features together: random networks that grow, against the CPU referenc
       expect(rt.liveBytes).toBe(start);
     });
   }
+});
+
+describe('the gradient check\'s kink filter', () => {
+  it('names the rows where a ReLU pre-activation is within float32 rounding of 0, and no others', () => {
+    const rt = runtime();
+    const net = rt.createNetwork({ sizes: [2, 3, 2], activations: ['relu', 'identity'], seed: 1 });
+    const s = net.structure;
+    const params = new Float64Array(s.floats);
+    const into = s.blocksInto(s.levels[1]!.id)[0]!;
+    // Hidden neuron 1: z = 0.5·x0 − 0.5·x1 + bias.
+    for (let e = 0; e < into.topology.srcOf.length; e++) {
+      if (into.topology.dstOf[e] === 1) params[into.weightOffset + storageIndex(into, e)] = into.topology.srcOf[e] === 0 ? 0.5 : -0.5;
+    }
+    params[s.levels[1]!.biasOffset + 1] = 1e-9;
+    // Rows: on the kink (z = 1e-9), clear of it (0.5, −0.25), and just outside the margin (2e-5 of a scale of 1).
+    const x = [1, 1, 1, 0, 0, 0.5, 1, 1 - 4e-5];
+    expect([...rowsAtKinks(s, params, x, 4)]).toEqual([0]);
+    net.destroy();
+  });
 });
