@@ -3,6 +3,7 @@ import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
 import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
+import { type DownloadKind, downloadNetwork } from './downloads.js';
 import { MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
 import { type Mistake, mistakesOf, showMistakes } from './mistakesView.js';
 import { EpochChart, type Marker } from './charts.js';
@@ -479,50 +480,20 @@ async function openNetwork(file: File): Promise<void> {
   }
 }
 
-/** Hand `bytes` to the browser as a download named `file`. */
-function download(bytes: Uint8Array<ArrayBuffer>, file: string): void {
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = file;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** The name of a download of the network `net` trained on `run`'s dataset: senn-DATASET-SIZES.EXT. */
-function fileName(net: Network, run: RunInfo, extension: string): string {
-  // A CSV dataset is named after its file: "houses.csv" saves as senn-houses-….
-  const dataset = String((run.data as { dataset: string }).dataset).replace(/\.[a-z]+$/i, '').replace(/[^\w.-]+/g, '_');
-  return `senn-${dataset}-${net.structure.sizes.join('-')}.${extension}`;
-}
-
-/** Download the network as it is now (a finished or paused run) as a checkpoint file. */
-async function save(): Promise<void> {
+/** Download the network as it is now (a finished or paused run): a checkpoint, or an ONNX model. */
+async function saveAs(kind: DownloadKind): Promise<void> {
   const net = session?.net;
   if (!runtime || !net || !described) return;
   try {
-    const bytes = await runtime.saveNetwork(net, described);
-    const file = fileName(net, described, 'senn');
-    download(bytes, file);
-    demo.saved = file;
-    status(`saved ${file} (${(bytes.length / 1024).toFixed(0)} KiB): senn info, senn eval and senn train --resume take it`);
-  } catch (error) {
-    status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
-  }
-}
-
-/** Download the network as it is now as an ONNX model (`senn/onnx`), its run in the metadata, as `senn export` writes one. */
-async function exportOnnx(): Promise<void> {
-  const net = session?.net;
-  if (!net || !described) return;
-  try {
-    // The ONNX encoder is a chunk of its own, loaded on the first export.
-    const { networkToOnnx } = await import('../src/onnx.js');
-    const bytes = (await networkToOnnx(net, { run: described })) as Uint8Array<ArrayBuffer>;
-    const file = fileName(net, described, 'onnx');
-    download(bytes, file);
-    demo.exported = file;
-    status(`exported ${file} (${(bytes.length / 1024).toFixed(0)} KiB): an ONNX model, for onnxruntime`);
+    const { file, size } = await downloadNetwork(kind, runtime, net, described);
+    const kib = `${(size / 1024).toFixed(0)} KiB`;
+    if (kind === 'onnx') {
+      demo.exported = file;
+      status(`exported ${file} (${kib}): an ONNX model, for onnxruntime`);
+    } else {
+      demo.saved = file;
+      status(`saved ${file} (${kib}): senn info, senn eval and senn train --resume take it`);
+    }
   } catch (error) {
     status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
   }
@@ -585,8 +556,8 @@ async function init(): Promise<void> {
   buttons.start.addEventListener('click', () => void start());
   buttons.pause.addEventListener('click', () => void togglePause());
   buttons.reset.addEventListener('click', reset);
-  buttons.save.addEventListener('click', () => void save());
-  buttons.exportOnnx.addEventListener('click', () => void exportOnnx());
+  buttons.save.addEventListener('click', () => void saveAs('checkpoint'));
+  buttons.exportOnnx.addEventListener('click', () => void saveAs('onnx'));
   input('open').addEventListener('change', () => {
     const file = input('open').files?.[0];
     if (file) void openNetwork(file);
