@@ -145,6 +145,11 @@ export function storageIndex(b: Pick<Block, 'form' | 'topology' | 'rowOf'>, e: n
   return (b.rowOf ? b.rowOf[source]! : source) * b.topology.dst + b.topology.dstOf[e]!;
 }
 
+/** A block's weights in edge-id (CSR) order, whatever its storage form, from the flat parameter buffer `params`. */
+export function blockWeights(b: Pick<Block, 'form' | 'topology' | 'rowOf' | 'weightOffset'>, params: ArrayLike<number>): Float32Array {
+  return Float32Array.from({ length: b.topology.srcOf.length }, (_, e) => params[b.weightOffset + storageIndex(b, e)]!);
+}
+
 /**
  * Which slots of the flat parameter buffer hold a parameter (1): each edge's weight at its
  * block's offset plus {@link storageIndex}, and each non-input level's biases. The others

@@ -4,7 +4,7 @@ import { buildCsr } from '../graph/csr.js';
 import type { EdgeRef } from '../graph/growth.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
-import { type Block, type BlockSpec, blockFloats, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, type PoolWindows, Structure, storageIndex, unequalTies } from '../graph/structure.js';
+import { type Block, type BlockSpec, blockFloats, blockWeights, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, type PoolWindows, Structure, storageIndex, unequalTies } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { POOL_KINDS, type PoolKind } from '../kernels/pool.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
@@ -143,7 +143,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
   s.blocks.forEach((b, i) => {
     let values: Float32Array;
     if (asMatrix(b)) values = state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b));
-    else values = Float32Array.from({ length: b.topology.srcOf.length }, (_, e) => state.params[b.weightOffset + storageIndex(b, e)]!);
+    else values = blockWeights(b, state.params);
     tensors[`blocks.${i}.weight`] = { dtype: 'F32', shape: asMatrix(b) ? [b.topology.src, b.topology.dst] : [values.length], data: values };
     if (!asMatrix(b)) {
       tensors[`blocks.${i}.src`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.srcOf) };

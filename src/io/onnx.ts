@@ -15,7 +15,7 @@ import { datasetClassNames } from '../data/idx.js';
 import { ConfigError } from '../errors.js';
 import { activeSources } from '../graph/csr.js';
 import type { Network } from '../graph/network.js';
-import { storageIndex, type Structure } from '../graph/structure.js';
+import { type Block, blockWeights, type Structure } from '../graph/structure.js';
 import type { Activation } from '../kernels/activation.js';
 import { classNames } from '../train/classify.js';
 import { SENN_VERSION } from '../version.js';
@@ -184,15 +184,14 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
       continue;
     }
     const bias = g.tensor(`${L}_bias`, [level.size], params.slice(level.biasOffset, level.biasOffset + level.size));
-    const blocks = structure.blocks.filter((b) => b.dst === level.id);
     // Matrix products first, each added to the sum; then the sparse blocks scattered into it.
     let z: string | null = null;
-    const sparse: typeof blocks = [];
-    for (const b of blocks) {
+    const sparse: { b: Block; weights: Float32Array }[] = [];
+    for (const b of structure.blocksInto(level.id)) {
       const t = b.topology;
-      const edges = t.srcOf.length;
-      if (edges < denseFrom * t.src * t.dst) {
-        sparse.push(b);
+      const weights = blockWeights(b, params);
+      if (weights.length < denseFrom * t.src * t.dst) {
+        sparse.push({ b, weights });
         continue;
       }
       // Only the rows of the sources with edges (a split's block out of the inputs has a few
@@ -201,16 +200,14 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
       const rowOf = new Int32Array(t.src).fill(-1);
       active.forEach((j, row) => (rowOf[j] = row));
       const matrix = new Float32Array(active.length * t.dst);
-      for (let e = 0; e < edges; e++) matrix[rowOf[t.srcOf[e]!]! * t.dst + t.dstOf[e]!] = params[b.weightOffset + storageIndex(b, e)]!;
+      weights.forEach((w, e) => (matrix[rowOf[t.srcOf[e]!]! * t.dst + t.dstOf[e]!] = w));
       const source = active.length < t.src ? gather(values.get(b.src)!, Int32Array.from(active), `block${b.id}_active`) : values.get(b.src)!;
       const product = g.node('MatMul', [source, g.tensor(`block${b.id}_weight`, [active.length, t.dst], matrix)], `block${b.id}_product`);
       z = g.node('Add', [z ?? bias, product], `${L}_sum${b.id}`);
     }
     z ??= g.node('Expand', [bias, batchBy(level.size, `${L}_shape`)], `${L}_base`);
-    for (const b of sparse) {
+    for (const { b, weights } of sparse) {
       const t = b.topology;
-      const weights = new Float32Array(t.srcOf.length);
-      for (let e = 0; e < weights.length; e++) weights[e] = params[b.weightOffset + storageIndex(b, e)]!;
       const P = `block${b.id}`;
       const weighted = g.node('Mul', [gather(values.get(b.src)!, Int32Array.from(t.srcOf), P), g.tensor(`${P}_weight`, [weights.length], weights)], `${P}_weighted`);
       z = scatter(z, Int32Array.from(t.dstOf), weighted, 'add', P);
