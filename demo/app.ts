@@ -1,11 +1,11 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Mistake, mistakes, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { type DownloadKind, downloadNetwork } from './downloads.js';
 import { MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
-import { type Mistake, mistakesOf, showMistakes } from './mistakesView.js';
+import { showMistakes } from './mistakesView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, isImageSet, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
@@ -309,9 +309,9 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
     demo.confusion = Array.from(showConfusion($<HTMLTableElement>('confusion'), $('confusionLegend'), data.validation, answers, names).counts);
     $('confusionPanel').hidden = false;
     if (isImageSet(data.recipe.dataset)) {
-      const mistakes = mistakesOf(data.validation, answers);
-      showMistakes($('mistakes'), $('mistakesText'), data.validation, mistakes, names);
-      demo.mistakes = mistakes;
+      const wrong = mistakes(data.validation.labels!, answers);
+      showMistakes($('mistakes'), $('mistakesText'), data.validation, wrong, names);
+      demo.mistakes = wrong;
       $('mistakesPanel').hidden = false;
     }
   }

@@ -1,41 +1,13 @@
 // The validation images a classifier of 28×28 images answers wrong, the most confident first,
 // redrawn after every epoch: where the confusion matrix counts a network's mistakes, these show
 // them (a 4 with an open top taken for a 9, a shirt for a T-shirt).
-import type { Classification, Dataset } from '../src/index.js';
+import type { Dataset, Mistake } from '../src/index.js';
 
 /** The side of the demo's images (MNIST, Fashion-MNIST). */
 const SIDE = 28;
 
 /** Mistakes drawn at most: four rows of six fill the panel beside the confusion matrix. */
 export const MOST_MISTAKES_SHOWN = 24;
-
-/** One validation row answered wrong. */
-export interface Mistake {
-  /** The row of the validation set. */
-  row: number;
-  /** Its class. */
-  truth: number;
-  /** The class answered. */
-  answer: number;
-  /** The probability the network gave that answer. */
-  confidence: number;
-}
-
-/**
- * The rows of `data` that `answers` (a classifier's on `data`) gets wrong, the most confident
- * answer first (rows in order among equals).
- */
-export function mistakesOf(data: Dataset, answers: Classification): Mistake[] {
-  const { labels, probabilities } = answers;
-  const classes = probabilities.length / labels.length;
-  const truths = data.labels!;
-  const wrong: Mistake[] = [];
-  for (let row = 0; row < data.rows; row++) {
-    const answer = labels[row]!;
-    if (answer !== truths[row]) wrong.push({ row, truth: truths[row]!, answer, confidence: probabilities[row * classes + answer]! });
-  }
-  return wrong.sort((a, b) => b.confidence - a.confidence || a.row - b.row);
-}
 
 /** Row `row` of byte images `data` as a grey 28×28 canvas, ink dark on white as printed. */
 function imageCanvas(data: Dataset, row: number): HTMLCanvasElement {

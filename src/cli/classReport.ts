@@ -2,14 +2,27 @@
 // `confusionMatrix`).
 import type { Dataset } from '../data/dataset.js';
 import type { Network } from '../graph/network.js';
-import { classNames, confusionMatrix, type ConfusionMatrix } from '../train/classify.js';
+import { type Classification, classNames, confusionMatrix, type ConfusionMatrix, type Mistake } from '../train/classify.js';
 import { datasetClassNames } from '../data/idx.js';
 import type { DataRecipe } from './datasets.js';
 
-/** A classifier's answers on `data` by class, with the names of its classes (`recipe`'s, else the numbers). */
-export async function answersByClass(net: Network, data: Dataset, recipe: DataRecipe): Promise<{ matrix: ConfusionMatrix; names: string[] }> {
-  const matrix = confusionMatrix(data.labels!, (await net.classify(data)).labels, net.outputs);
-  return { matrix, names: classNames(net.outputs, datasetClassNames(recipe)) };
+/** A classifier's answers on `data` (`answers`) and by class (`matrix`), with the names of its classes (`recipe`'s, else the numbers). */
+export async function answersByClass(net: Network, data: Dataset, recipe: DataRecipe): Promise<{ answers: Classification; matrix: ConfusionMatrix; names: string[] }> {
+  const answers = await net.classify(data);
+  const matrix = confusionMatrix(data.labels!, answers.labels, net.outputs);
+  return { answers, matrix, names: classNames(net.outputs, datasetClassNames(recipe)) };
+}
+
+/**
+ * The lines of `senn eval --mistakes`: how many rows are answered wrong, and the `most` answered
+ * most confidently, each with its row, true class, answer and the answer's probability.
+ */
+export function mistakeLines(wrong: readonly Mistake[], rows: number, most: number, names: readonly string[]): string[] {
+  const shown = wrong.slice(0, most);
+  const lines = [`mistakes      ${wrong.length.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows answered wrong${shown.length ? `; the ${shown.length} answered most confidently:` : ''}`];
+  const width = String(rows - 1).length;
+  for (const m of shown) lines.push(`  row ${String(m.row).padStart(width)}  a ${names[m.truth]} answered ${names[m.answer]} (${(100 * m.confidence).toFixed(2)}%)`);
+  return lines;
 }
 
 /** The JSON fields of a classifier's answers by class (JSON has no NaN: a class without rows, or never answered, has null). */

@@ -4,7 +4,8 @@ import { DATASET_HELP, loadData } from './datasets.js';
 import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
 import { ConfigError, DatasetError } from '../errors.js';
 import { SENN_VERSION } from '../version.js';
-import { answersByClass, classFields, confusionLines, perClassLines } from './classReport.js';
+import { answersByClass, classFields, confusionLines, mistakeLines, perClassLines } from './classReport.js';
+import { mistakes } from '../train/classify.js';
 
 export const EVAL_HELP = `Usage: senn eval MODEL.senn [options]
 
@@ -19,6 +20,9 @@ Options:
 ${delimiterHelp("the training file's")}
   --confusion        classification: also print the confusion matrix (true class down,
                      answered class across; the JSON always holds it)
+  --mistakes N       classification: also name the N rows answered wrong with the most
+                     confidence (row, true class, answer and its probability; in the JSON
+                     too, as "mistakes")
   --json FILE        also write the result as JSON
 ${ADAPTER_HELP}
   -h, --help         show this help
@@ -37,6 +41,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       delimiter: { type: 'string' },
       json: { type: 'string' },
       confusion: { type: 'boolean', default: false },
+      mistakes: { type: 'string' },
       ...ADAPTER_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -49,6 +54,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new ConfigError('senn eval needs exactly one checkpoint file: senn eval MODEL.senn --dataset NAME');
   checkOutputPath('--json', v.json);
+  const most = v.mistakes === undefined ? 0 : Number(v.mistakes);
+  if (v.mistakes !== undefined && !(v.mistakes.trim() !== '' && Number.isInteger(most) && most >= 1)) throw new ConfigError(`--mistakes must be a whole number of rows ≥ 1, got "${v.mistakes}"`);
   const model = positionals[0]!;
   const { bytes, run } = readModel(model);
   const dataset = v.dataset ?? run.data.dataset;
@@ -57,6 +64,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   // A named dataset of the other task (--dataset xor for a regression model) fits no model of this one.
   if (data.recipe.task !== run.data.task) throw new DatasetError(`${model} is a ${run.data.task} model (trained on ${run.data.dataset}); ${dataset} is a ${data.recipe.task} dataset`);
   const regression = run.data.task === 'regression';
+  if (most > 0 && regression) throw new ConfigError(`--mistakes: ${model} is a regression model; only a classifier's answers are right or wrong`);
   const runtime = await createNodeRuntime(adapterOptions(v));
   try {
     const net = runtime.loadNetwork(bytes);
@@ -67,7 +75,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
     console.log(line);
     // A classifier's answers class by class: the same argmax as evaluate's accuracy.
     const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
-    if (byClass) for (const l of [...perClassLines(byClass.matrix, byClass.names), ...(v.confusion ? confusionLines(byClass.matrix, byClass.names) : [])]) console.log(l);
+    const wrong = byClass && most > 0 ? mistakes(data.test.labels!, byClass.answers) : [];
+    if (byClass) {
+      const lines = [...perClassLines(byClass.matrix, byClass.names), ...(v.confusion ? confusionLines(byClass.matrix, byClass.names) : [])];
+      if (most > 0) lines.push(...mistakeLines(wrong, data.test.rows, most, byClass.names));
+      for (const l of lines) console.log(l);
+    }
     if (v.json) {
       const json = {
         senn: SENN_VERSION,
@@ -78,6 +91,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         loss: result.loss,
         ...(regression ? { rmse: Math.sqrt(result.loss) } : { accuracy: result.accuracy }),
         ...(byClass ? classFields(byClass.matrix, byClass.names) : {}),
+        ...(most > 0 ? { mistakes: wrong.slice(0, most) } : {}),
         params: net.parameterCount,
         architecture: net.structure.sizes,
       };

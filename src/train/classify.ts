@@ -88,3 +88,33 @@ export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<
   }
   return { classes, counts, recall, precision, accuracy: labels.length === 0 ? Number.NaN : right / labels.length };
 }
+
+/** One row a classifier answered wrong (see {@link mistakes}). */
+export interface Mistake {
+  /** The row. */
+  row: number;
+  /** Its true class. */
+  truth: number;
+  /** The class answered. */
+  answer: number;
+  /** The probability the classifier gave that answer. */
+  confidence: number;
+}
+
+/**
+ * The rows whose true class (`labels`, a dataset's) `answers` (`Network.classify`'s on the same
+ * rows) gets wrong, the most confident answer first (rows in order among equals): where a
+ * confusion matrix counts a classifier's mistakes, these name them. A `ShapeError` where the
+ * lengths differ.
+ */
+export function mistakes(labels: ArrayLike<number>, answers: Classification): Mistake[] {
+  const { labels: answered, probabilities } = answers;
+  if (labels.length !== answered.length) throw new ShapeError(`mistakes: ${labels.length} labels but ${answered.length} answers`);
+  const classes = answered.length ? probabilities.length / answered.length : 0;
+  const wrong: Mistake[] = [];
+  for (let row = 0; row < labels.length; row++) {
+    const answer = answered[row]!;
+    if (answer !== labels[row]) wrong.push({ row, truth: labels[row]!, answer, confidence: probabilities[row * classes + answer]! });
+  }
+  return wrong.sort((a, b) => b.confidence - a.confidence || a.row - b.row);
+}

@@ -42,6 +42,18 @@ describe('senn command line', () => {
     const matrix = await senn('eval', path('xor.senn'), '--confusion');
     expect(matrix.out).toContain(`confusion     true class down, answered class across\n`);
     expect(matrix.out).toMatch(new RegExp(`\\n {2}0 +${counts[0]![0]} +${counts[0]![1]}\\n {2}1 +${counts[1]![0]} +${counts[1]![1]}\\n`));
+    // The rows answered wrong with the most confidence: as many in all as the matrix's off-diagonal.
+    const named = await senn('eval', path('xor.senn'), '--mistakes', '3', '--json', path('mistakes.json'));
+    expect(named.code, named.err).toBe(0);
+    const wrongRows = counts[0]![1]! + counts[1]![0]!;
+    expect(named.out).toMatch(new RegExp(`\\nmistakes {6}${wrongRows.toLocaleString('en-US')} of ${result.rows.toLocaleString('en-US')} rows answered wrong; the 3 answered most confidently:\\n(  row +\\d+  a [01] answered [01] \\(\\d+\\.\\d\\d%\\)\\n){3}$`));
+    const listed: { row: number; truth: number; answer: number; confidence: number }[] = JSON.parse(readFileSync(path('mistakes.json'), 'utf8')).mistakes;
+    expect(listed).toHaveLength(3);
+    expect(listed.every((m, i) => m.truth !== m.answer && m.confidence >= 0.5 && (i === 0 || m.confidence <= listed[i - 1]!.confidence))).toBe(true);
+    for (const bad of ['0', 'x', '1.5', '']) expect((await senn('eval', path('xor.senn'), '--mistakes', bad)).code).toBe(2);
+    expect((await senn('train', '--dataset', 'regression', '--epochs', '1', '--save', path('reg.senn'))).code).toBe(0);
+    const regression = await senn('eval', path('reg.senn'), '--mistakes', '3');
+    expect([regression.code, regression.err]).toEqual([2, `senn: ConfigError: --mistakes: ${path('reg.senn')} is a regression model; only a classifier's answers are right or wrong\n`]);
 
     writeFileSync(path('points.csv'), 'u,v\n0.5,0.5\n-0.5,0.5\n0.5,-0.5\n-0.5,-0.5\n');
     const predicted = await senn('predict', path('xor.senn'), '--input', path('points.csv'), '--output', path('pred.csv'));

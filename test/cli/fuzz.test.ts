@@ -86,6 +86,7 @@ const VALUES: Record<string, readonly string[]> = {
   'avg-pool': ['2', '4', 'x'],
   image: ['4x4', '2x8', '2x2x4', '1x2', 'x', '0x0'],
   'dense-from': NUMBERS,
+  mistakes: ['1', '3', '0', 'x', '', '2.5'],
   onnx: [p('m.onnx'), p('missing/m.onnx'), p('adir'), p('m.txt'), ''],
 };
 const GOOD: Record<string, readonly string[]> = {
@@ -96,8 +97,8 @@ const GOOD: Record<string, readonly string[]> = {
 };
 const SWITCHES = ['expand', 'fully-connected', 'reset-optimizer', 'late-splits', 'inverted-prune', 'keep-best', 'lr-restart-at-growth', 'software', 'save-statistics'];
 const EXPANSION = ['metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after', 'delete-threshold', 'prune-metric', 'prune-normalization', 'exact-split', 'neurons-per-edge', 'knot-spacing', 'statistics'];
-const TRAIN_FLAGS = Object.keys(VALUES).filter((f) => !['input', 'output', 'local', 'conv', 'pool', 'avg-pool', 'image', 'dense-from', 'onnx'].includes(f));
-const FLAGS_OF: Record<string, readonly string[]> = { eval: ['dataset', 'data-dir', 'test', 'delimiter', 'json'], predict: ['input', 'output', 'delimiter'], info: ['json'], export: ['dense-from'] };
+const TRAIN_FLAGS = Object.keys(VALUES).filter((f) => !['input', 'output', 'local', 'conv', 'pool', 'avg-pool', 'image', 'dense-from', 'onnx', 'mistakes'].includes(f));
+const FLAGS_OF: Record<string, readonly string[]> = { eval: ['dataset', 'data-dir', 'test', 'delimiter', 'json', 'mistakes'], predict: ['input', 'output', 'delimiter'], info: ['json'], export: ['dense-from'] };
 
 const pick = <T,>(r: Random, a: readonly T[]): T => a[r.int(a.length)]!;
 

@@ -3,7 +3,7 @@ import { splitDataset } from '../../src/data/dataset.js';
 import { regression2d, spirals } from '../../src/data/generated.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError, LabelRangeError, ShapeError } from '../../src/errors.js';
-import { classify, classNames, confusionMatrix } from '../../src/train/classify.js';
+import { classify, mistakes, classNames, confusionMatrix } from '../../src/train/classify.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -70,6 +70,26 @@ describe('classify', () => {
     expect(classNames(3, ['cat', 'dog', 'eel'])).toEqual(['cat', 'dog', 'eel']);
     expect(classNames(3, ['cat', 'dog'])).toEqual(['0', '1', '2']);
     expect(classNames(2)).toEqual(['0', '1']);
+  });
+
+  it('mistakes names the rows answered wrong, the most confident first, rows in order among equals', () => {
+    // Rows 0–4 of 3 classes: right, wrong at 0.5, wrong at 0.9, right, wrong at 0.5.
+    const answers = classify(Float32Array.from([
+      2, 0, 0,
+      0, 0, Math.log(2),
+      0, Math.log(18), 0,
+      0, 0, 3,
+      Math.log(2), 0, 0,
+    ]), 3);
+    const truth = [0, 1, 2, 2, 1];
+    const wrong = mistakes(truth, answers);
+    expect(wrong.map((m) => [m.row, m.truth, m.answer])).toEqual([[2, 2, 1], [1, 1, 2], [4, 1, 0]]);
+    expect(wrong.map((m) => m.confidence)).toEqual([0.9, 0.5, 0.5].map((p) => expect.closeTo(p, 6)));
+    // Their count is the confusion matrix's off-diagonal.
+    const m = confusionMatrix(truth, answers.labels, 3);
+    expect(wrong.length).toBe(Math.round(truth.length * (1 - m.accuracy)));
+    expect(mistakes([0, 2, 2], classify(Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 1]), 3))).toEqual([]);
+    expect(() => mistakes([0, 1], answers)).toThrow(ShapeError);
   });
 
   it('a network of one output (a regression) is not a classifier: ConfigError', async () => {
