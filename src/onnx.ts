@@ -5,4 +5,4 @@
  * entry's own (shared chunk), so `instanceof CheckpointError` holds across the two.
  * @packageDocumentation
  */
-export { checkpointToOnnx, networkToOnnx, ONNX_OPSET, type OnnxOptions } from './io/onnx.js';
+export { checkpointToOnnx, networkToOnnx, type OnnxOptions } from './io/onnx.js';

@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { describeCheckpoint } from '../io/checkpoint.js';
-import { checkpointToOnnx, ONNX_OPSET } from '../io/onnx.js';
+import { checkpointOnnxModel } from '../io/onnx.js';
 import { SENN_VERSION } from '../version.js';
 import type { DataRecipe } from './datasets.js';
 import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
 
 export const EXPORT_HELP = `Usage: senn export MODEL.senn OUT.onnx [options]
 
-Write a checkpoint as an ONNX model (opset ${ONNX_OPSET}), to run the network where senn is not:
-onnxruntime in Python, C++, C#, on phones or in browsers. Needs no GPU.
+Write a checkpoint as an ONNX model, to run the network where senn is not: onnxruntime in
+Python, C++, C#, on phones or in browsers. Needs no GPU. The model names the lowest opset its
+nodes run on: 13, or 16 with blocks written edge by edge, 18 with max pooling.
 
 The model's input "inputs" is batch × the network's inputs, as the network sees them: MNIST
 and Fashion-MNIST pixels scaled to [0, 1], a CSV file's features standardised with the
@@ -67,7 +68,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const bytes = readCheckpointFile(file);
   const summary = describeCheckpoint(bytes);
   const architecture = summary.levels.map((l) => l.size).join('-');
-  const model = checkpointToOnnx(bytes, {
+  const { model, opset } = checkpointOnnxModel(bytes, {
     ...(v.probabilities ? { probabilities: true } : {}),
     rawInputs: v['raw-inputs'],
     description: `${architecture} network of ${summary.parameters} parameters exported by senn ${SENN_VERSION} from ${file}`,
@@ -75,6 +76,6 @@ export async function exportCommand(argv: string[]): Promise<number> {
   });
   const classifier = v.probabilities || (summary.run?.data as DataRecipe | undefined)?.task === 'classification';
   writeOutput('the ONNX file', out, model);
-  console.log(`${out}: ONNX model (opset ${ONNX_OPSET}), ${architecture}, ${summary.parameters.toLocaleString('en-US')} parameters, ${(model.length / 1024).toFixed(0)} KiB; input "inputs"${v['raw-inputs'] ? ' (as the dataset holds them)' : ''}, output${classifier ? 's "outputs" and "probabilities"' : ' "outputs"'}`);
+  console.log(`${out}: ONNX model (opset ${opset}), ${architecture}, ${summary.parameters.toLocaleString('en-US')} parameters, ${(model.length / 1024).toFixed(0)} KiB; input "inputs"${v['raw-inputs'] ? ' (as the dataset holds them)' : ''}, output${classifier ? 's "outputs" and "probabilities"' : ' "outputs"'}`);
   return 0;
 }

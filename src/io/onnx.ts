@@ -9,7 +9,8 @@
 // (Gather, MatMul), or, below `denseFrom`, edge by edge: Gather its sources' columns, Mul by
 // its weights, ScatterElements (reduction add) into its destinations; a pooling level gathers
 // its windows' sources and scatters them with reduction max (or add, times 1 / the window's
-// size). Opset 18 (ScatterElements' max).
+// size). Opset 13, or 16 with blocks edge by edge, 18 with max pooling (ScatterElements'
+// reductions).
 import protobuf from 'protobufjs';
 import { datasetClassNames } from '../data/idx.js';
 import { ConfigError } from '../errors.js';
@@ -22,10 +23,17 @@ import { SENN_VERSION } from '../version.js';
 import { checkpointRun, checkpointState, type RunInfo } from './checkpoint.js';
 import { ATTRIBUTE_INT, ATTRIBUTE_STRING, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, ONNX_SCHEMA } from './onnxSchema.js';
 
-/** The ONNX operator set the models use (18: ScatterElements with reduction max). */
-export const ONNX_OPSET = 18;
-/** The ONNX IR version of opset 18. */
-const IR_VERSION = 8;
+/**
+ * The ONNX operator sets a model may need: matrix products, activations and softmax run on
+ * opset 13 runtimes; blocks edge by edge need 16 (ScatterElements' reduction add), max
+ * pooling 18 (its reduction max). Each model names the lowest its nodes allow, so older
+ * runtimes take what they can run.
+ */
+const OPSET_BASE = 13;
+const OPSET_SCATTER_ADD = 16;
+const OPSET_SCATTER_MAX = 18;
+/** The ONNX IR version of an opset (opsets 15 and later came with IR version 8). */
+const irVersionOf = (opset: number) => (opset >= 15 ? 8 : 7);
 
 /** Options of {@link networkToOnnx} and {@link checkpointToOnnx}. */
 export interface OnnxOptions {
@@ -77,6 +85,8 @@ type TensorData = Float32Array | Int32Array | BigInt64Array;
 class GraphBuilder {
   readonly nodes: { opType: string; input: string[]; output: string[]; name: string; attribute: Attribute[] }[] = [];
   readonly initializers: { name: string; dims: number[]; dataType: number; rawData: Uint8Array }[] = [];
+  /** The lowest opset the nodes so far run on. */
+  opset = OPSET_BASE;
   private readonly constants = new Map<string, string>();
 
   /** A constant tensor, named `name`. */
@@ -144,8 +154,8 @@ function prepared(g: GraphBuilder, features: number, run: RunInfo | undefined): 
   return x;
 }
 
-/** An ONNX model (bytes) of the network `structure` with parameters `params` (its flat buffer layout). */
-function modelOf(structure: Structure, params: Float32Array, options: OnnxOptions): Uint8Array {
+/** An ONNX model (bytes, and the opset it names) of the network `structure` with parameters `params` (its flat buffer layout). */
+function modelOf(structure: Structure, params: Float32Array, options: OnnxOptions): { model: Uint8Array; opset: number } {
   const denseFrom = options.denseFrom ?? DEFAULT_DENSE_FROM;
   if (!(typeof denseFrom === 'number' && denseFrom >= 0)) throw new ConfigError(`ONNX export: denseFrom must be a number ≥ 0, got ${String(denseFrom)}`);
   const { metadata, probabilities } = describedModel(structure, options);
@@ -161,6 +171,7 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
   };
   /** `updates` (batch × E) scattered into the columns `dst` (E) of `base` (batch × n) with `reduction`. */
   const scatter = (base: string, dst: Int32Array, updates: string, reduction: 'add' | 'max', prefix: string) => {
+    g.opset = Math.max(g.opset, reduction === 'max' ? OPSET_SCATTER_MAX : OPSET_SCATTER_ADD);
     const indices = g.node('Expand', [g.tensor(`${prefix}_dst`, [dst.length], dst), batchBy(dst.length, `${prefix}_shape`)], `${prefix}_indices`);
     return g.node('ScatterElements', [base, indices, updates], `${prefix}_sum`, [intAttribute('axis', 1), stringAttribute('reduction', reduction)]);
   };
@@ -222,11 +233,11 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
     type: { tensorType: { elemType: ONNX_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: features }] } } },
   });
   const model = {
-    irVersion: IR_VERSION,
+    irVersion: irVersionOf(g.opset),
     producerName: 'senn',
     producerVersion: SENN_VERSION,
     docString: options.description ?? '',
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    opsetImport: [{ domain: '', version: g.opset }],
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value: String(value) })),
     graph: {
       name: `senn ${structure.levels.map((l) => l.size).join('-')}`,
@@ -237,15 +248,15 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
     },
   };
   const Model = modelType();
-  return Model.encode(Model.fromObject(model)).finish();
+  return { model: Model.encode(Model.fromObject(model)).finish(), opset: g.opset };
 }
 
-let model: protobuf.Type | null = null;
+let modelProto: protobuf.Type | null = null;
 
 /** The ModelProto message type, parsed from the schema once. */
 function modelType(): protobuf.Type {
-  model ??= protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto');
-  return model;
+  modelProto ??= protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto');
+  return modelProto;
 }
 
 /**
@@ -256,7 +267,7 @@ function modelType(): protobuf.Type {
  * back from the GPU; the network is unchanged.
  */
 export async function networkToOnnx(net: Network, options: OnnxOptions = {}): Promise<Uint8Array> {
-  return modelOf(net.structure, await net.getParameters(), options);
+  return modelOf(net.structure, await net.getParameters(), options).model;
 }
 
 /**
@@ -265,6 +276,11 @@ export async function networkToOnnx(net: Network, options: OnnxOptions = {}): Pr
  * the file is not a consistent senn checkpoint.
  */
 export function checkpointToOnnx(bytes: Uint8Array, options: Omit<OnnxOptions, 'run'> = {}): Uint8Array {
+  return checkpointOnnxModel(bytes, options).model;
+}
+
+/** {@link checkpointToOnnx}'s model and the opset it names (13 to 18, as its nodes need). */
+export function checkpointOnnxModel(bytes: Uint8Array, options: Omit<OnnxOptions, 'run'> = {}): { model: Uint8Array; opset: number } {
   const { structure, params } = checkpointState(bytes);
   const run = checkpointRun(bytes);
   return modelOf(structure, params, { ...options, ...(run ? { run } : {}) });

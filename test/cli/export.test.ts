@@ -24,7 +24,7 @@ describe('senn export', () => {
     expect(trained.out).toMatch(/senn: grew 784-10 → 784-\d+-10: 1 expansions .* 1 prunings/);
     const exported = await senn('export', path('m.senn'), path('m.onnx'));
     expect(exported.code).toBe(0);
-    expect(exported.out).toMatch(/m\.onnx: ONNX model \(opset 18\), 784-\d+-10, [\d,]+ parameters, \d+ KiB; input "inputs", outputs "outputs" and "probabilities"/);
+    expect(exported.out).toMatch(/m\.onnx: ONNX model \(opset 13\), 784-\d+-10, [\d,]+ parameters, \d+ KiB; input "inputs", outputs "outputs" and "probabilities"/);
     const evaluated = await senn('eval', path('m.senn'), '--json', path('eval.json'));
     expect(evaluated.code).toBe(0);
     const want = JSON.parse(readFileSync(path('eval.json'), 'utf8')) as { accuracy: number };

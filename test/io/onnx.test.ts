@@ -88,7 +88,8 @@ describe('ONNX export', () => {
     await session.release();
     // The metadata and description as written, and who wrote the model, for the opset ONNX runtimes read.
     const decoded = protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(fromCheckpoint).toJSON();
-    expect(decoded).toMatchObject({ irVersion: '8', producerName: 'senn', docString: 'a test network', opsetImport: [{ version: '18' }] });
+    // Matrix products and activations: opset 13 (IR version 7), for older runtimes too.
+    expect(decoded).toMatchObject({ irVersion: '7', producerName: 'senn', docString: 'a test network', opsetImport: [{ version: '13' }] });
     const metadata = Object.fromEntries((decoded.metadataProps as { key: string; value: string }[]).map((p) => [p.key, p.value]));
     expect(metadata).toEqual({ 'senn.version': SENN_VERSION, architecture: net.structure.sizes.join('-'), classes: '["a","b","c","d"]' });
     // A run that says classification: probabilities by default, the classes by their names, the run kept.
@@ -111,6 +112,12 @@ describe('ONNX export', () => {
     await cnn.fit(images(64), { epochs: 1, batchSize: 32 });
     await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling');
     await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling, edge lists', { denseFrom: 2 });
+    // The opset each model names: the lowest its nodes run on (ScatterElements' add 16, max 18).
+    const opsetOf = async (net: Network, options: OnnxOptions) => {
+      const decoded = protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(await networkToOnnx(net, options)).toJSON();
+      return [decoded.opsetImport[0].version, decoded.irVersion];
+    };
+    expect(await opsetOf(cnn, {})).toEqual(['18', '8']);
     cnn.destroy();
     const mixed = rt.createNetwork({ sizes: [10, 9, 7, 3], activations: ['tanh', 'sigmoid', 'identity'], seed: 6 });
     const signed = randomClassification(rng, 64, 10, 3, -2, 2);
@@ -119,6 +126,7 @@ describe('ONNX export', () => {
     expect(mixed.structure.blocks.every((b) => b.form === 'dense')).toBe(true);
     await expectSameOutputs(mixed, signed, 'tanh, sigmoid, identity');
     await expectSameOutputs(mixed, signed, 'tanh, sigmoid, identity, edge lists', { denseFrom: 2 });
+    expect([await opsetOf(mixed, {}), await opsetOf(mixed, { denseFrom: 2 })]).toEqual([['13', '7'], ['16', '8']]);
     mixed.destroy();
   });
 
