@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relativeError } from '../helpers/numeric.js';
+import { runOnnx } from '../helpers/onnx.js';
 import { launchBrowser, serveStatic } from './launch.js';
 
 const OUT = 'test-artifacts/browser-suite';
@@ -14,7 +16,7 @@ interface Check {
 
 let server: Server | undefined;
 let close: (() => Promise<void>) | undefined;
-let outcome: { done: boolean; error?: string; adapter?: string; results: Check[] };
+let outcome: { done: boolean; error?: string; adapter?: string; results: Check[]; onnx?: { model: number[]; x: number[]; rows: number; features: number; outputs: number[] } };
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
@@ -26,11 +28,11 @@ beforeAll(async () => {
     format: 'esm',
     target: 'es2022',
     outdir: OUT,
-    external: ['/senn.js', '/csv.js'],
+    external: ['/senn.js', '/csv.js', '/onnx.js'],
     logLevel: 'warning',
   });
   const served = await serveStatic({
-    // senn.js, csv.js and the chunk they share.
+    // senn.js, csv.js, onnx.js and the chunks they share.
     '/': 'dist/browser',
     '/suite.js': `${OUT}/suite.js`,
     '/worker.js': `${OUT}/worker.js`,
@@ -63,6 +65,16 @@ describe('senn in headless Chromium (browser build served from 127.0.0.1)', () =
     // Launch shapes and the fused tail are chosen per kind of adapter: the browser's SwiftShader
     // (this machine's, without a GPU) must be told apart from a GPU as Dawn's is in Node.
     if (/swiftshader/i.test(outcome.adapter ?? '')) expect(outcome.adapter).toMatch(/, software/);
+  });
+
+  it("senn/onnx from the browser build: the grown network's model runs in onnxruntime as the page's predict", async () => {
+    const { model, x, rows, features, outputs } = outcome.onnx!;
+    const probe = { name: 'probe', rows, features, x: Float32Array.from(x), featureScale: 1 };
+    const got = await runOnnx(Uint8Array.from(model), probe);
+    const err = relativeError(got.outputs!, outputs);
+    console.info(`senn/onnx in the browser: onnxruntime vs the page's predict, relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    expect(got.probabilities).toHaveLength(outputs.length);
   });
 
   it('every check is within its tolerance', () => {

@@ -5,6 +5,7 @@ import {
   advanceStep,
   buildCsr,
   CheckpointError,
+  ConfigError,
   classificationDataset,
   columnWords,
   createRuntime,
@@ -38,6 +39,7 @@ import {
   weightsBySource,
 } from '/senn.js';
 import { csvDataset, parseCsv } from '/csv.js';
+import { networkToOnnx } from '/onnx.js';
 import { type GrowingRun, growingRun } from './growingRun.js';
 
 interface Check {
@@ -47,7 +49,8 @@ interface Check {
 }
 
 const results: Check[] = [];
-const state = window as unknown as { __senn: { done: boolean; error?: string; adapter?: string; results: Check[] } };
+/** What the page leaves for the test: its checks, and the grown network's ONNX model with the rows and outputs to hold it to. */
+const state = window as unknown as { __senn: { done: boolean; error?: string; adapter?: string; results: Check[]; onnx?: { model: number[]; x: number[]; rows: number; features: number; outputs: number[] } } };
 state.__senn = { done: false, results };
 
 function rel(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -291,6 +294,15 @@ async function trainingChecks(rt: Runtime): Promise<void> {
     }
   })();
   results.push({ name: 'truncated checkpoint gives CheckpointError', relative: refused instanceof CheckpointError ? 0 : 1, tolerance: 0 });
+  // senn/onnx in the browser (protobufjs bundled): the grown network's model, run in
+  // onnxruntime by the test in Node against these outputs; a bad option is the main entry's ConfigError.
+  const model = await networkToOnnx(net, { probabilities: true });
+  state.__senn.onnx = { model: Array.from(model), x: Array.from(probe.x), rows: probe.rows, features: probe.features, outputs: Array.from(before) };
+  const badOption = await networkToOnnx(net, { denseFrom: -1 }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  results.push({ name: "senn/onnx: a bad option gives the main entry's ConfigError", relative: badOption instanceof ConfigError ? 0 : 1, tolerance: 0 });
   restored.destroy();
   net.destroy();
   results.push({ name: 'live GPU bytes back to zero', relative: rt.liveBytes, tolerance: 0 });
