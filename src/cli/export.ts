@@ -24,7 +24,7 @@ Every block is a matrix product over the inputs it has edges from (a split's blo
 MNIST's pixels: a few hundred rows, not 784), zeros where it has no edge. Blocks sparser
 than --dense-from are written edge by edge instead (Gather, Mul, ScatterElements): smaller
 files of large, very sparse blocks, but far slower in onnxruntime (the MNIST reference
-network over 10,000 rows: 0.4 s as matrices, 5 s with --dense-from 0.25).
+network over 10,000 rows: 0.4 s as matrices, 4–5 s with --dense-from 0.25).
 
 Options:
   --dense-from D     the share of a block's src × dst edges below which it is written edge by

@@ -56,7 +56,7 @@ export interface OnnxOptions {
    * edge (their weights and endpoints only, 12 bytes an edge). Default 0: every block a
    * matrix. Edge by edge makes smaller files of large, very sparse blocks but runs far slower
    * in onnxruntime (the MNIST reference run's network over 10,000 rows: 0.4 s as matrices,
-   * 280 KiB; 5 s with 0.25, 123 KiB; 12.5 s edge by edge throughout).
+   * 280 KiB; 4–5 s with 0.25, 123 KiB; 12.5 s edge by edge throughout).
    */
   denseFrom?: number;
   /**
