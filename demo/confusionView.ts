@@ -3,6 +3,15 @@
 // so a network that learns shows its diagonal darkening and its confusions fading.
 import { type Classification, confusionMatrix, type ConfusionMatrix, type Dataset } from '../src/index.js';
 
+/**
+ * How the views label classes: by name, or by number where any name is longer than three
+ * characters (Fashion-MNIST's), which keeps the table within its panel; the legend then names them.
+ */
+export function classLabels(names: readonly string[]): { numbered: boolean; label: (c: number) => string } {
+  const numbered = names.some((n) => n.length > 3);
+  return { numbered, label: (c) => (numbered ? String(c) : names[c]!) };
+}
+
 /** Classes beyond this are not drawn (a CSV of many classes): the table would not fit the panel. */
 export const MOST_CLASSES_SHOWN = 20;
 
@@ -19,8 +28,7 @@ export function showConfusion(table: HTMLTableElement, legend: HTMLElement, data
     if (title) c.title = title;
     return c;
   };
-  const numbered = names.some((n) => n.length > 3);
-  const label = (c: number) => (numbered ? String(c) : names[c]!);
+  const { numbered, label } = classLabels(names);
   const head = document.createElement('tr');
   head.append(cell('th', 'true ╲ answered'), ...names.map((n, c) => cell('th', label(c), n)));
   const rows = names.map((name, t) => {

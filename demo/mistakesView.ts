@@ -2,6 +2,7 @@
 // redrawn after every epoch: where the confusion matrix counts a network's mistakes, these show
 // them (a 4 with an open top taken for a 9, a shirt for a T-shirt).
 import type { Dataset, Mistake } from '../src/index.js';
+import { classLabels } from './confusionView.js';
 
 /** The side of the demo's images (MNIST, Fashion-MNIST). */
 const SIDE = 28;
@@ -34,8 +35,7 @@ function imageCanvas(data: Dataset, row: number): HTMLCanvasElement {
  */
 export function showMistakes(grid: HTMLElement, text: HTMLElement, data: Dataset, mistakes: readonly Mistake[], names: readonly string[]): void {
   if (data.features !== SIDE * SIDE) throw new Error(`showMistakes: rows of ${data.features} features are no ${SIDE}×${SIDE} images`);
-  const numbered = names.some((n) => n.length > 3);
-  const label = (c: number) => (numbered ? String(c) : names[c]!);
+  const { label } = classLabels(names);
   const figures = mistakes.slice(0, MOST_MISTAKES_SHOWN).map((m) => {
     const figure = document.createElement('figure');
     figure.title = `validation row ${m.row}: a ${names[m.truth]} answered ${names[m.answer]} (${(100 * m.confidence).toFixed(0)}%)`;

@@ -3,7 +3,6 @@ import { ConfigError } from '../errors.js';
 import { describeCheckpoint } from '../io/checkpoint.js';
 import { checkpointOnnxModel } from '../io/onnx.js';
 import { SENN_VERSION } from '../version.js';
-import type { DataRecipe } from './datasets.js';
 import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
 
 export const EXPORT_HELP = `Usage: senn export MODEL.senn OUT.onnx [options]
@@ -68,14 +67,13 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const bytes = readCheckpointFile(file);
   const summary = describeCheckpoint(bytes);
   const architecture = summary.levels.map((l) => l.size).join('-');
-  const { model, opset } = checkpointOnnxModel(bytes, {
+  const { model, opset, probabilities } = checkpointOnnxModel(bytes, {
     ...(v.probabilities ? { probabilities: true } : {}),
     rawInputs: v['raw-inputs'],
     description: `${architecture} network of ${summary.parameters} parameters exported by senn ${SENN_VERSION} from ${file}`,
     ...(denseFrom === undefined ? {} : { denseFrom }),
   });
-  const classifier = v.probabilities || (summary.run?.data as DataRecipe | undefined)?.task === 'classification';
   writeOutput('the ONNX file', out, model);
-  console.log(`${out}: ONNX model (opset ${opset}), ${architecture}, ${summary.parameters.toLocaleString('en-US')} parameters, ${(model.length / 1024).toFixed(0)} KiB; input "inputs"${v['raw-inputs'] ? ' (as the dataset holds them)' : ''}, output${classifier ? 's "outputs" and "probabilities"' : ' "outputs"'}`);
+  console.log(`${out}: ONNX model (opset ${opset}), ${architecture}, ${summary.parameters.toLocaleString('en-US')} parameters, ${(model.length / 1024).toFixed(0)} KiB; input "inputs"${v['raw-inputs'] ? ' (as the dataset holds them)' : ''}, output${probabilities ? 's "outputs" and "probabilities"' : ' "outputs"'}`);
   return 0;
 }

@@ -78,6 +78,13 @@ export interface OnnxOptions {
 
 const DEFAULT_DENSE_FROM = 0;
 
+/** A model as written: its bytes, the opset it names, and whether it has the `probabilities` output. */
+interface OnnxModel {
+  model: Uint8Array;
+  opset: number;
+  probabilities: boolean;
+}
+
 type Attribute = { name: string; type: number; i?: number; s?: Uint8Array };
 type TensorData = Float32Array | Int32Array | BigInt64Array;
 
@@ -154,8 +161,8 @@ function prepared(g: GraphBuilder, features: number, run: RunInfo | undefined): 
   return x;
 }
 
-/** An ONNX model (bytes, and the opset it names) of the network `structure` with parameters `params` (its flat buffer layout). */
-function modelOf(structure: Structure, params: Float32Array, options: OnnxOptions): { model: Uint8Array; opset: number } {
+/** An ONNX model (bytes, the opset it names, whether it has `probabilities`) of the network `structure` with parameters `params` (its flat buffer layout). */
+function modelOf(structure: Structure, params: Float32Array, options: OnnxOptions): OnnxModel {
   const denseFrom = options.denseFrom ?? DEFAULT_DENSE_FROM;
   if (!(typeof denseFrom === 'number' && denseFrom >= 0)) throw new ConfigError(`ONNX export: denseFrom must be a number ≥ 0, got ${String(denseFrom)}`);
   const { metadata, probabilities } = describedModel(structure, options);
@@ -248,7 +255,7 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
     },
   };
   const Model = modelType();
-  return { model: Model.encode(Model.fromObject(model)).finish(), opset: g.opset };
+  return { model: Model.encode(Model.fromObject(model)).finish(), opset: g.opset, probabilities };
 }
 
 let modelProto: protobuf.Type | null = null;
@@ -279,8 +286,8 @@ export function checkpointToOnnx(bytes: Uint8Array, options: Omit<OnnxOptions, '
   return checkpointOnnxModel(bytes, options).model;
 }
 
-/** {@link checkpointToOnnx}'s model and the opset it names (13 to 18, as its nodes need). */
-export function checkpointOnnxModel(bytes: Uint8Array, options: Omit<OnnxOptions, 'run'> = {}): { model: Uint8Array; opset: number } {
+/** {@link checkpointToOnnx}'s model, the opset it names (13 to 18, as its nodes need) and whether it has `probabilities`. */
+export function checkpointOnnxModel(bytes: Uint8Array, options: Omit<OnnxOptions, 'run'> = {}): OnnxModel {
   const { structure, params } = checkpointState(bytes);
   const run = checkpointRun(bytes);
   return modelOf(structure, params, { ...options, ...(run ? { run } : {}) });
