@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
 import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
-import { epochsLeft } from './runPlan.js';
+import { epochsLeft, planOf } from './runPlan.js';
 import { SENN_VERSION } from '../version.js';
 
 export const INFO_HELP = `Usage: senn info MODEL.senn [options]
@@ -28,6 +28,16 @@ export function growthWords(epochs: readonly { expanded: number; pruned: number 
     `${expansions.length} expansions (${count(expansions.reduce((n, e) => n + e.expanded, 0))} edges split), ` +
     `${prunings.length} prunings (${count(prunings.reduce((n, e) => n + e.pruned, 0))} edges removed)`
   );
+}
+
+/**
+ * The epochs of the run that wrote a checkpoint: its --epochs, or where it resumed another
+ * (its plan starts after epoch 0 of the history, or goes on with a stopped run's plan, which its
+ * own --epochs, the epochs that run had left, do not span) the epochs of the history it planned.
+ */
+function runEpochs(epochs: unknown, plan: unknown): string {
+  const known = planOf(plan);
+  return known && (known.first > 0 || known.last - known.first !== epochs) ? `epochs ${known.first + 1}–${known.last} (resumed)` : `epochs ${String(epochs)}`;
 }
 
 /** The lines `senn info` prints for `s` (read from `file`). */
@@ -61,7 +71,7 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
     const args = (s.run?.args ?? {}) as Record<string, unknown>;
     const shown = ['epochs', 'batch', 'lr', 'optimizer', 'seed', 'trainRows']
       .filter((k) => args[k] !== undefined)
-      .map((k) => (k === 'trainRows' ? `${String(args[k])} training rows` : `${k} ${String(args[k])}`));
+      .map((k) => (k === 'trainRows' ? `${String(args[k])} training rows` : k === 'epochs' ? runEpochs(args[k], s.run?.plan) : `${k} ${String(args[k])}`));
     if (data.generatedRows !== undefined) shown.push(`${String(data.generatedRows)} rows generated`);
     const moved = typeof args.augmentShift === 'number' && args.augmentShift > 0 ? `, images moved up to ${args.augmentShift} px` : '';
     lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${moved}${args.expansion ? ', with expansion' : ''}`);

@@ -16,8 +16,10 @@ describe('senn train: stopping, saving and going on', () => {
     const growth = ['--dataset', 'xor', '--lr', '0.01', '--expand', '--window', '1', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--late-splits'];
     expect((await senn('train', ...growth, '--epochs', '8', '--json', path('whole.json'))).code).toBe(0);
     expect((await senn('train', ...growth, '--epochs', '3', '--save', path('part.senn'))).code).toBe(0);
-    const rest = await senn('train', '--resume', path('part.senn'), '--epochs', '5', '--json', path('rest.json'));
+    const rest = await senn('train', '--resume', path('part.senn'), '--epochs', '5', '--json', path('rest.json'), '--save', path('rest.senn'));
     expect(rest.code, rest.err).toBe(0);
+    // info names the epochs of the history the last run trained, not its --epochs alone.
+    expect((await senn('info', path('rest.senn'))).out).toContain('run           senn train on xor (classification): epochs 4–8 (resumed), batch 256');
     const [whole, resumed] = [JSON.parse(readFileSync(path('whole.json'), 'utf8')), JSON.parse(readFileSync(path('rest.json'), 'utf8'))];
     // Split after epoch 3 (saved there), pruned after 5 (resumed), split after 6 and pruned after 8.
     expect(whole.growth.map((g: { kind: string; epoch: number }) => `${g.kind}@${g.epoch}`)).toEqual(['expand@3', 'prune@5', 'expand@6', 'prune@8']);
@@ -59,8 +61,12 @@ describe('senn train: stopping, saving and going on', () => {
     const left = Number(/senn: to train the other (\d+) epochs: senn train --resume \S+ --epochs (\d+)\n/.exec(out)?.[1]);
     expect(left).toBeGreaterThan(0);
     expect((await senn('info', path('cosine.senn'))).out).toContain(`stopped       after epoch ${16 - left} of 16: senn train --resume ${path('cosine.senn')} --epochs ${left} trains the rest as the run would have\n`);
-    const rest = await senn('train', '--resume', path('cosine.senn'), '--epochs', String(left), '--json', path('cosine-rest.json'));
+    const rest = await senn('train', '--resume', path('cosine.senn'), '--epochs', String(left), '--json', path('cosine-rest.json'), '--save', path('cosine-rest.senn'));
     expect(rest.out).toContain(`resuming after ${16 - left} epochs (going on to epoch 16 as planned, its cosine schedule too)`);
+    // Gone on as planned: the run's epochs are the stopped run's 1–16, not the --epochs it had left.
+    const described = (await senn('info', path('cosine-rest.senn'))).out;
+    expect(described).toContain('run           senn train on xor (classification): epochs 1–16 (resumed), batch 256');
+    expect(described).not.toContain('stopped ');
     expect((await senn('train', ...run, '--json', path('cosine-whole.json'))).code).toBe(0);
     const [whole, resumed] = [JSON.parse(readFileSync(path('cosine-whole.json'), 'utf8')), JSON.parse(readFileSync(path('cosine-rest.json'), 'utf8'))];
     expect(whole.growth.length).toBeGreaterThan(1);
