@@ -9,7 +9,8 @@ import { showMistakes } from './mistakesView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, isImageSet, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
-import { type RunSettings, Session } from './session.js';
+import { runDescription, type RunSettings, Session } from './session.js';
+import { SketchPad, type SketchState } from './sketchView.js';
 import { drawStructure, drawsEdges } from './structureView.js';
 
 /** What the page exposes for its end-to-end test (and for curious users in the console). */
@@ -32,8 +33,10 @@ interface DemoState {
   confusion: number[] | null;
   /** An image classifier's last validation mistakes, the most confident first (the page draws the first of them). */
   mistakes: Mistake[] | null;
+  /** The digit drawn on the pad (MNIST), and the network's answer to it. */
+  sketch: SketchState | null;
 }
-const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, exported: null, opened: null, csv: null, confusion: null, mistakes: null };
+const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, exported: null, opened: null, csv: null, confusion: null, mistakes: null, sketch: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -95,6 +98,17 @@ let csvChoice: CsvChoice | null = null;
 let openedCsv: { schema: CsvSchema; stats?: FeatureStats } | null = null;
 const newestLevels = new Set<number>();
 const grid = gridDataset();
+const sketch = new SketchPad(
+  { pad: $('sketchPad'), seen: $('sketchSeen'), bars: $('sketchBars'), text: $('sketchText'), clear: $('sketchClear') },
+  () => void answerDrawing(),
+);
+demo.sketch = sketch.state;
+
+/** Answer the drawn digit now where a network is at rest (a run ended or paused, or one opened); a running one answers it after its epoch. */
+async function answerDrawing(): Promise<void> {
+  const net = ['finished', 'stopped', 'paused', 'opened', 'error'].includes(demo.state) ? (session?.net ?? opened) : null;
+  if (net && !$('sketchPanel').hidden) await sketch.answer(net, 'now').catch((error) => status(`${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`));
+}
 
 function unsupported(message: string): void {
   const box = $('unsupported');
@@ -121,6 +135,7 @@ function applyPreset(name: DemoDataset): void {
   const flat = name === 'spirals' || name === 'regression';
   $('boundaryPanel').hidden = !flat;
   $('boundaryTitle').textContent = name === 'regression' ? 'Predicted surface' : 'Decision boundary';
+  $('sketchPanel').hidden = name !== 'mnist';
   $('csvSettings').hidden = name !== 'csv';
   // A locally connected first layer is offered where the inputs are 28×28 images.
   const images = isImageSet(name);
@@ -315,6 +330,7 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
       $('mistakesPanel').hidden = false;
     }
   }
+  if (!$('sketchPanel').hidden) await sketch.answer(net, `after epoch ${r.epoch}`);
   // A reset while the boundary was drawn: the status line is the new run's.
   if (!current()) return;
   const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
@@ -405,26 +421,6 @@ async function togglePause(): Promise<void> {
 }
 
 /**
- * The run as `senn train` describes it in its checkpoints (the dataset's name and task, the
- * training arguments), so the saved file works with `senn info`, `senn eval FILE` (on the
- * dataset's test split) and `senn train --resume FILE`. An image set's run also keeps the rows
- * it picked, a generated set's its count (in the recipe, `generatedRows`), and both the epochs
- * they set out to train after the network's `first`: resumed in Node such a run trains on the
- * page's rows, and goes on as planned where it was saved before its last epoch. A CSV run goes
- * on in Node on the whole file (the page's first rows are not what `senn train` reads), as a
- * run of its own.
- */
-function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
-  const images = isImageSet(data.recipe.dataset);
-  const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
-  return {
-    data: data.recipe,
-    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
-    ...(images || data.plane ? { plan: { first, last: first + s.epochs } } : {}),
-  };
-}
-
-/**
  * Load a checkpoint (from "Save network" or `senn train --save`): show its structure and its
  * history, pick its dataset where the demo has it, and let Start train it further.
  */
@@ -469,6 +465,7 @@ async function openNetwork(file: File): Promise<void> {
     }
     demo.state = 'opened';
     demo.opened = file.name;
+    void answerDrawing();
     buttons.reset.disabled = false;
     const next = openedCsv ? `pick ${String(recipe?.dataset)} as the CSV file, then Start goes on training it` : 'Start goes on training it';
     status(`opened ${file.name}: ${net.structure.sizes.join('-')}, ${net.parameterCount.toLocaleString('en-US')} parameters, ${net.history.length} epochs trained — ${next}`);
@@ -533,6 +530,7 @@ function reset(): void {
   $('mistakesText').textContent = '';
   $('mistakesPanel').hidden = true;
   demo.mistakes = null;
+  sketch.forget();
   for (const id of ['structure', 'boundary']) {
     const canvas = $<HTMLCanvasElement>(id);
     canvas.getContext('2d')!.clearRect(0, 0, canvas.width, canvas.height);

@@ -1,7 +1,7 @@
 // One training run of the demo: builds the network, runs fit with expansion, and lets the
-// page pause, resume and stop it between epochs.
-import type { Connections, EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, Runtime } from '../src/index.js';
-import type { DemoData } from './data.js';
+// page pause, resume and stop it between epochs; and the run as a saved checkpoint records it.
+import type { Connections, EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, RunInfo, Runtime } from '../src/index.js';
+import { type DemoData, isImageSet } from './data.js';
 
 export interface RunSettings {
   sizes: number[];
@@ -123,4 +123,24 @@ export class Session {
     this.net?.destroy();
     this.net = null;
   }
+}
+
+/**
+ * The run as `senn train` describes it in its checkpoints (the dataset's name and task, the
+ * training arguments), so the saved file works with `senn info`, `senn eval FILE` (on the
+ * dataset's test split) and `senn train --resume FILE`. An image set's run also keeps the rows
+ * it picked, a generated set's its count (in the recipe, `generatedRows`), and both the epochs
+ * they set out to train after the network's `first`: resumed in Node such a run trains on the
+ * page's rows, and goes on as planned where it was saved before its last epoch. A CSV run goes
+ * on in Node on the whole file (the page's first rows are not what `senn train` reads), as a
+ * run of its own.
+ */
+export function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
+  const images = isImageSet(data.recipe.dataset);
+  const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
+  return {
+    data: data.recipe,
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
+    ...(images || data.plane ? { plan: { first, last: first + s.epochs } } : {}),
+  };
 }
