@@ -330,9 +330,9 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
       $('mistakesPanel').hidden = false;
     }
   }
-  if (!$('sketchPanel').hidden) await sketch.answer(net, `after epoch ${r.epoch}`);
-  // A reset while the boundary was drawn: the status line is the new run's.
+  // A reset while the boundary was drawn: the status line (and the pad) are the new run's.
   if (!current()) return;
+  if (!$('sketchPanel').hidden) await sketch.answer(net, `after epoch ${r.epoch}`);
   const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
   const rate = $<HTMLSelectElement>('schedule').value === 'constant' ? '' : `, learning rate ${r.lr.toPrecision(2)}`;
   status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters${rate}`);
