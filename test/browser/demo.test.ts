@@ -1,73 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, ElementHandle, Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Served, serveDemo } from '../../demo/server.mjs';
+import type { ElementHandle, Page } from 'puppeteer';
+import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/csv.js';
 import { loadFashionMnist } from '../../src/node/datasets.js';
-import { sketchImage } from '../../demo/sketch.js';
 import { onnxAccuracy } from '../helpers/onnx.js';
-import { launchBrowser } from './launch.js';
+import { OUT, runEnded, setField, shown, state, useDemoPages } from './demoPage.js';
 
-const OUT = 'test-artifacts/demo';
-
-interface DemoState {
-  ready: boolean;
-  state: string;
-  adapter: string;
-  epochs: { epoch: number; params: number; valAccuracy: number; lr: number; architecture: number[] }[];
-  events: { kind: 'expand' | 'prune'; epoch: number; parametersBefore: number; parametersAfter: number }[];
-  error: string | null;
-  saved: string | null;
-  exported: string | null;
-  confusion: number[] | null;
-  mistakes: { row: number; truth: number; answer: number; confidence: number }[] | null;
-  sketch: { image: number[] | null; probabilities: number[] | null; answer: number | null; when: string | null };
-}
-
-let served: Served;
-let browser: Browser;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  served = await serveDemo(0);
-  ({ browser, close } = await launchBrowser());
-});
-
-afterAll(async () => {
-  await close?.();
-  await served?.close();
-});
-
-/** A page of the demo with every console error and uncaught exception collected. */
-async function openDemo(before?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 1000 });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await before?.(page);
-  await page.goto(`${served.url}/`);
-  await page.waitForFunction('window.__sennDemo && window.__sennDemo.ready', { timeout: 60_000 });
-  return { page, errors };
-}
-
-const state = (page: Page) => page.evaluate('window.__sennDemo') as Promise<DemoState>;
-
-/** Type into a settings field as a person would. */
-async function setField(page: Page, id: string, value: string): Promise<void> {
-  await page.click(`#${id}`, { count: 3 });
-  await page.keyboard.press('Backspace');
-  await page.type(`#${id}`, value);
-}
-
-/** Whether the element `selector` is rendered (the hidden attribute alone does not say: CSS may override it). */
-const shown = (page: Page, selector: string) => page.$eval(selector, (el) => getComputedStyle(el).display !== 'none' && (el as HTMLElement).offsetParent !== null);
+const { openDemo, browser } = useDemoPages();
 
 /**
  * On MNIST: choose `layer` as the first layer, check that it fixes the architecture to `arch`,
@@ -89,15 +31,9 @@ async function trainFirstLayer(page: Page, layer: string, arch: string, params: 
   expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.5);
 }
 
-/** Wait until the run in `page` has ended (finished, or failed), and return the page's state. */
-async function runEnded(page: Page, timeout: number): Promise<DemoState> {
-  await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout, polling: 100 });
-  return state(page);
-}
-
 /** Press "Save network" (or another download button) and wait for the download in `dir`; returns the file's path. */
 async function saveNetwork(page: Page, dir: string, button = '#save', named: 'saved' | 'exported' = 'saved'): Promise<string> {
-  const cdp = await browser.target().createCDPSession();
+  const cdp = await browser().target().createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
   await page.click(button);
   await page.waitForFunction(`window.__sennDemo.${named} !== null`, { timeout: 30_000 });
@@ -322,65 +258,6 @@ describe('the demo page in headless Chromium', () => {
     // Back to a complete layer: the architecture is the preset's and may be typed again.
     await page.select('#firstLayer', 'complete');
     expect(await page.$eval('#arch', (el) => [(el as HTMLInputElement).value, (el as HTMLInputElement).disabled])).toEqual(['784-10', false]);
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it('answers a digit drawn on the pad: the image MNIST-style from the ink, the answer after each epoch and at rest', async () => {
-    const { page, errors } = await openDemo();
-    expect(await shown(page, '#sketchPanel')).toBe(false);
-    await page.select('#dataset', 'mnist');
-    expect(await shown(page, '#sketchPanel')).toBe(true);
-    expect(await page.$eval('#sketchText', (el) => el.textContent)).toBe('Draw a digit (0–9) on the pad');
-    // A "7" with the mouse: a bar across the top, a stroke down to the left.
-    // Where the pad is now: the panels a run adds move it.
-    const stroke = async (points: [number, number][]) => {
-      const box = (await (await page.$('#sketchPad'))!.boundingBox())!;
-      await page.mouse.move(box.x + points[0]![0] * box.width, box.y + points[0]![1] * box.height);
-      await page.mouse.down();
-      for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 8 });
-      await page.mouse.up();
-    };
-    await stroke([[0.3, 0.2], [0.7, 0.2], [0.45, 0.85]]);
-    let drawn = (await state(page)).sketch;
-    expect([drawn.image?.length, drawn.probabilities]).toEqual([784, null]);
-    expect(await page.$eval('#sketchText', (el) => el.textContent)).toBe('Train or open a network: it answers after each epoch');
-    // The page's image is sketchImage of the pad's ink (its alpha), as the Node test of it checks that function.
-    const ink = await page.$eval('#sketchPad', (el) => {
-      const c = el as HTMLCanvasElement;
-      return { width: c.width, height: c.height, alpha: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3)) };
-    });
-    expect(drawn.image).toEqual(Array.from(sketchImage(ink.alpha.map((a) => a / 255), ink.width, ink.height)!));
-    // What the network reads, drawn beside the pad: dark where the image has ink.
-    const seen = await page.$eval('#sketchSeen', (el) => Array.from((el as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0)));
-    expect(seen).toEqual(drawn.image!.map((v) => 255 - v));
-
-    await setField(page, 'rows', '2000');
-    await setField(page, 'epochs', '2');
-    await page.click('#start');
-    const s = await runEnded(page, 120_000);
-    expect(s.error).toBeNull();
-    // Answered after each epoch, by the network as it is then: ten probabilities, the answer the likeliest.
-    const answered = s.sketch;
-    expect(answered.when).toBe('after epoch 2');
-    expect(answered.probabilities).toHaveLength(10);
-    expect(Math.abs(answered.probabilities!.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
-    expect(answered.answer).toBe(answered.probabilities!.indexOf(Math.max(...answered.probabilities!)));
-    const bars = await page.$$eval('#sketchBars > div', (rows) => rows.map((r) => [r.className, r.textContent]));
-    expect(bars).toEqual(answered.probabilities!.map((p, c) => [c === answered.answer ? 'answer' : '', `${c}${(100 * p).toFixed(0)}%`]));
-    expect(await page.$eval('#sketchText', (el) => el.textContent)).toBe(`answered ${answered.answer} (${(100 * answered.probabilities![answered.answer!]!).toFixed(0)}%) after epoch 2`);
-    await page.screenshot({ path: `${OUT}/mnist-sketch.png`, fullPage: true });
-    // Clear empties the pad and its answer; a digit drawn at rest is answered at once.
-    await page.click('#sketchClear');
-    drawn = (await state(page)).sketch;
-    expect([drawn.image, drawn.probabilities, await page.$$eval('#sketchBars > div', (r) => r.length)]).toEqual([null, null, 0]);
-    await stroke([[0.5, 0.15], [0.5, 0.85]]);
-    await page.waitForFunction('window.__sennDemo.sketch.when === "now"', { timeout: 30_000 });
-    drawn = (await state(page)).sketch;
-    expect([drawn.image!.filter((v) => v > 0).length > 20, drawn.probabilities?.length]).toEqual([true, 10]);
-    // Only MNIST has the pad.
-    await page.select('#dataset', 'fashion-mnist');
-    expect(await shown(page, '#sketchPanel')).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });
