@@ -3,27 +3,19 @@
 // them (a 4 with an open top taken for a 9, a shirt for a T-shirt).
 import type { Dataset, Mistake } from '../src/index.js';
 import { classLabels } from './confusionView.js';
-
-/** The side of the demo's images (MNIST, Fashion-MNIST). */
-const SIDE = 28;
+import { paintDigit } from './digitCanvas.js';
+import { IMAGE_SIDE } from './sketch.js';
 
 /** Mistakes drawn at most: four rows of six fill the panel beside the confusion matrix. */
 export const MOST_MISTAKES_SHOWN = 24;
 
-/** Row `row` of byte images `data` as a grey 28×28 canvas, ink dark on white as printed. */
+/** Row `row` of 28×28 images `data` (bytes, or floats in [0, 1]) as a canvas of its own. */
 function imageCanvas(data: Dataset, row: number): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
-  canvas.width = SIDE;
-  canvas.height = SIDE;
-  const ctx = canvas.getContext('2d')!;
-  const image = ctx.createImageData(SIDE, SIDE);
-  const pixels = SIDE * SIDE;
-  for (let i = 0; i < pixels; i++) {
-    // Bytes (the image sets the demo serves) or floats in [0, 1].
-    const v = data.x instanceof Uint8Array ? data.x[row * pixels + i]! : Math.round(255 * Math.min(1, Math.max(0, data.x[row * pixels + i]!)));
-    image.data.set([255 - v, 255 - v, 255 - v, 255], 4 * i);
-  }
-  ctx.putImageData(image, 0, 0);
+  canvas.width = IMAGE_SIDE;
+  canvas.height = IMAGE_SIDE;
+  const pixels = data.x.subarray(row * IMAGE_SIDE * IMAGE_SIDE, (row + 1) * IMAGE_SIDE * IMAGE_SIDE);
+  paintDigit(canvas, pixels instanceof Uint8Array ? pixels : pixels.map((v) => Math.round(255 * Math.min(1, Math.max(0, v)))));
   return canvas;
 }
 
@@ -34,7 +26,7 @@ function imageCanvas(data: Dataset, row: number): HTMLCanvasElement {
  * in `text` how many there are.
  */
 export function showMistakes(grid: HTMLElement, text: HTMLElement, data: Dataset, mistakes: readonly Mistake[], names: readonly string[]): void {
-  if (data.features !== SIDE * SIDE) throw new Error(`showMistakes: rows of ${data.features} features are no ${SIDE}×${SIDE} images`);
+  if (data.features !== IMAGE_SIDE * IMAGE_SIDE) throw new Error(`showMistakes: rows of ${data.features} features are no ${IMAGE_SIDE}×${IMAGE_SIDE} images`);
   const { label } = classLabels(names);
   const figures = mistakes.slice(0, MOST_MISTAKES_SHOWN).map((m) => {
     const figure = document.createElement('figure');

@@ -2,6 +2,7 @@
 // network reads from it (demo/sketch.ts), and the network's answer with every class's
 // probability, answered again after each epoch so the answer follows the training.
 import { classificationDataset, classify, type Network } from '../src/index.js';
+import { paintDigit } from './digitCanvas.js';
 import { IMAGE_SIDE, sketchImage } from './sketch.js';
 
 /** What the pad holds and answered, for the page's test (and curious users in the console). */
@@ -80,6 +81,7 @@ export class SketchPad {
   async answer(net: Network, when: string): Promise<void> {
     const image = this.image();
     if (!image || net.inputs !== IMAGE_SIDE * IMAGE_SIDE || net.outputs < 2) return this.forget();
+    // predict reads the rows alone; the label a dataset needs is a placeholder.
     const drawing = classificationDataset({ x: image, labels: [0], features: image.length, classes: net.outputs, name: 'your drawing' });
     const { labels, probabilities } = classify(await net.predict(drawing), net.outputs);
     // Drawn again or cleared while the network answered: that answer is for another drawing.
@@ -127,13 +129,7 @@ export class SketchPad {
 
   /** The image the network reads, ink dark on white as the mistakes are drawn. */
   private showSeen(): void {
-    const ctx = this.els.seen.getContext('2d')!;
-    const picture = ctx.createImageData(IMAGE_SIDE, IMAGE_SIDE);
-    for (let i = 0; i < IMAGE_SIDE * IMAGE_SIDE; i++) {
-      const v = 255 - (this.state.image?.[i] ?? 0);
-      picture.data.set([v, v, v, 255], 4 * i);
-    }
-    ctx.putImageData(picture, 0, 0);
+    paintDigit(this.els.seen, this.state.image ?? new Uint8Array(IMAGE_SIDE * IMAGE_SIDE));
   }
 
   /** A bar a class, as long as its probability, the answer's marked; or what to do to get one. */
