@@ -13,8 +13,8 @@ describe('the demo page in headless Chromium: draw a digit', () => {
     await page.select('#dataset', 'mnist');
     expect(await shown(page, '#sketchPanel')).toBe(true);
     expect(await page.$eval('#sketchText', (el) => el.textContent)).toBe('Draw a digit (0–9) on the pad');
-    // A "7" with the mouse: a bar across the top, a stroke down to the left.
-    // Where the pad is now: the panels a run adds move it.
+    // A stroke with the mouse through `points` (shares of the pad's side), wherever the pad is
+    // then: the panels a run adds move it.
     const stroke = async (points: [number, number][]) => {
       const box = (await (await page.$('#sketchPad'))!.boundingBox())!;
       await page.mouse.move(box.x + points[0]![0] * box.width, box.y + points[0]![1] * box.height);
@@ -22,6 +22,7 @@ describe('the demo page in headless Chromium: draw a digit', () => {
       for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 8 });
       await page.mouse.up();
     };
+    // A "7": a bar across the top, a stroke down to the left.
     await stroke([[0.3, 0.2], [0.7, 0.2], [0.45, 0.85]]);
     let drawn = (await state(page)).sketch;
     expect([drawn.image?.length, drawn.probabilities]).toEqual([784, null]);
