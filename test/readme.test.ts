@@ -3,18 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readmeBlocks } from './helpers/readme.js';
 
-/** The TypeScript code blocks of the README, in order. */
-function readmeBlocks(): string[] {
-  return [...readFileSync('README.md', 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-}
 
 /** An example file without its first comment line. */
 const example = (path: string) => readFileSync(path, 'utf8').split('\n').slice(1).join('\n');
 
 describe('README', () => {
-  it('shows the browser, Node and CSV examples exactly as typechecked in examples/', () => {
-    const blocks = readmeBlocks();
+  it('shows the browser, Node and CSV examples exactly as typechecked in examples/ (its other snippets: readmeSnippets.test.ts)', () => {
+    const blocks = readmeBlocks(['ts']).map((b) => b.code);
     expect(blocks.slice(0, 3)).toEqual(['readme-browser.ts', 'readme-csv.ts', 'readme-node.ts'].map((f) => example(`examples/${f}`)));
   });
 

@@ -36,7 +36,7 @@ export type LabelInput = ArrayLike<number>;
 function checkedInputs(name: string, rows: number, a: { x: Float32Array | Uint8Array; features: number; featureScale?: number }) {
   const { x, features } = a;
   if (!(x instanceof Float32Array || x instanceof Uint8Array)) throw new DTypeError(`${name}: x must be a Float32Array or a Uint8Array, got ${describe(x)}`);
-  if (!Number.isInteger(features) || features < 1) throw new ShapeError(`${name}: features must be a positive integer, got ${features}`);
+  if (!Number.isInteger(features) || features < 1) throw new ShapeError(`${name}: features must be a positive integer, got ${describe(features)}`);
   if (rows < 1) throw new ShapeError(`${name}: the dataset is empty`);
   if (x.length !== rows * features) {
     throw new ShapeError(`${name}: x has ${x.length} values, expected rows × features = ${rows} × ${features} = ${rows * features}`);
@@ -157,7 +157,7 @@ export function subset(data: Dataset, indices: ArrayLike<number>, name?: string)
  */
 export function pickRows(data: Dataset, rows: number, seed: number): Dataset {
   checkRows(data, 'pickRows');
-  if (!(Number.isInteger(rows) && rows >= 1)) throw new ShapeError(`pickRows: rows must be a whole number of at least 1, got ${rows}`);
+  if (!(Number.isInteger(rows) && rows >= 1)) throw new ShapeError(`pickRows: rows must be a whole number of at least 1, got ${describe(rows)}`);
   const random = new Random(checkSeed('pickRows: seed', seed));
   if (rows >= data.rows) return data;
   return subset(data, random.permutation(data.rows).subarray(0, rows).sort());
@@ -169,7 +169,7 @@ export function pickRows(data: Dataset, rows: number, seed: number): Dataset {
  */
 export function splitDataset(data: Dataset, fraction: number, seed: number): [Dataset, Dataset] {
   checkRows(data, 'splitDataset');
-  if (!(fraction > 0 && fraction < 1)) throw new ShapeError(`split fraction must be in (0, 1), got ${fraction}`);
+  if (!(typeof fraction === 'number' && fraction > 0 && fraction < 1)) throw new ShapeError(`split fraction must be in (0, 1), got ${describe(fraction)}`);
   const order = new Random(checkSeed('splitDataset: seed', seed)).permutation(data.rows);
   const cut = Math.round(data.rows * fraction);
   return [subset(data, order.subarray(0, cut), `${data.name}/train`), subset(data, order.subarray(cut), `${data.name}/validation`)];

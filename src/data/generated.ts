@@ -1,5 +1,5 @@
 import { classificationDataset, type Dataset, regressionDataset } from './dataset.js';
-import { objectArg } from '../args.js';
+import { objectArg, describe } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkSeed, Random } from './random.js';
 
@@ -9,7 +9,7 @@ export const MAX_GENERATED_ROWS = 2 ** 26;
 /** A generator's arguments checked (`name` prefixes the errors); returns its seeded generator. */
 function generator(name: string, a: { rows: number; seed: number }): Random {
   objectArg(`${name}: its argument`, a);
-  if (!Number.isInteger(a.rows) || a.rows < 1 || a.rows > MAX_GENERATED_ROWS) throw new ConfigError(`${name}: rows must be a whole number from 1 to ${MAX_GENERATED_ROWS}, got ${a.rows}`);
+  if (!Number.isInteger(a.rows) || a.rows < 1 || a.rows > MAX_GENERATED_ROWS) throw new ConfigError(`${name}: rows must be a whole number from 1 to ${MAX_GENERATED_ROWS}, got ${describe(a.rows)}`);
   return new Random(checkSeed(`${name}: seed`, a.seed));
 }
 

@@ -1,5 +1,5 @@
 import { checkSeed, Random } from '../data/random.js';
-import { objectArg, positiveInteger } from '../args.js';
+import { objectArg, positiveInteger, describe } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { PoolKind } from '../kernels/pool.js';
 import type { Connections } from './networkTypes.js';
@@ -66,7 +66,7 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
   const filters = whole('filters', spec.filters);
   const padding = spec.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0 || padding >= kernel) {
-    throw new ConfigError(`${name}: padding must be an integer in [0, kernel), got ${padding}`);
+    throw new ConfigError(`${name}: padding must be an integer in [0, kernel), got ${describe(padding)}`);
   }
   const outWidth = Math.floor((width + 2 * padding - kernel) / stride) + 1;
   const outHeight = Math.floor((height + 2 * padding - kernel) / stride) + 1;
@@ -178,7 +178,7 @@ function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): P
   const channels = spec.channels ?? 1;
   // One "filter" a channel, reading only its own channel of the window.
   const windows = windowEdges({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name);
-  if (!Number.isInteger(channels) || channels < 1) throw new ConfigError(`${name}: channels must be a positive integer, got ${channels}`);
+  if (!Number.isInteger(channels) || channels < 1) throw new ConfigError(`${name}: channels must be a positive integer, got ${describe(channels)}`);
   const edges = windows.sources.length;
   checkEdgeCount(name, edges * channels);
   const sources = new Uint32Array(edges * channels);
@@ -200,9 +200,9 @@ function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): P
  */
 export function randomConnections(inputs: number, outputs: number, density: number, seed = 0): Connections {
   if (!Number.isInteger(inputs) || inputs < 1 || !Number.isInteger(outputs) || outputs < 1) {
-    throw new ConfigError(`randomConnections: inputs and outputs must be positive integers, got ${inputs} and ${outputs}`);
+    throw new ConfigError(`randomConnections: inputs and outputs must be positive integers, got ${describe(inputs)} and ${describe(outputs)}`);
   }
-  if (!(density > 0 && density <= 1)) throw new ConfigError(`randomConnections: density must be in (0, 1], got ${density}`);
+  if (!(typeof density === 'number' && density > 0 && density <= 1)) throw new ConfigError(`randomConnections: density must be in (0, 1], got ${describe(density)}`);
   // Every possible edge is drawn: the whole block must fit, not only the edges expected.
   checkEdgeCount('randomConnections', inputs * outputs);
   const random = new Random(checkSeed('randomConnections: seed', seed));

@@ -70,10 +70,10 @@ export const MAX_NEURONS_PER_EDGE = 16;
  */
 export function hingeBlock(neuronsPerEdge = 1, knotSpacing?: number, prefix = ''): { count: number; spacing: number } {
   if (!Number.isInteger(neuronsPerEdge) || neuronsPerEdge < 1 || neuronsPerEdge > MAX_NEURONS_PER_EDGE) {
-    throw new ConfigError(`${prefix}neuronsPerEdge must be an integer from 1 to ${MAX_NEURONS_PER_EDGE}, got ${neuronsPerEdge}`);
+    throw new ConfigError(`${prefix}neuronsPerEdge must be an integer from 1 to ${MAX_NEURONS_PER_EDGE}, got ${describe(neuronsPerEdge)}`);
   }
   const spacing = knotSpacing ?? 1 / neuronsPerEdge;
-  if (!(spacing > 0 && Number.isFinite(spacing))) throw new ConfigError(`${prefix}knotSpacing must be a positive number, got ${spacing}`);
+  if (!(spacing > 0 && Number.isFinite(spacing))) throw new ConfigError(`${prefix}knotSpacing must be a positive number, got ${describe(spacing)}`);
   return { count: neuronsPerEdge, spacing };
 }
 

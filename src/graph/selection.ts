@@ -7,6 +7,7 @@ import { AGGREGATIONS, type Aggregation, GRADIENT_METRICS, METRICS, type Metric,
 import type { EdgeList, EdgeRef } from './growth.js';
 import type { BlockEdgeStatistics } from './networkTypes.js';
 import { type Block, blockFloats, isMasked, type Structure, storageIndex, tieCounts } from './structure.js';
+import { describe } from '../args.js';
 
 /** How edges are scored. */
 export interface ScoreOptions {
@@ -67,7 +68,7 @@ export function checkScoreOptions(o: ScoreOptions): Required<ScoreOptions> {
 }
 
 export function checkThreshold(name: string, threshold: number): void {
-  if (!(threshold > 0 && threshold <= 1)) throw new ConfigError(`${name} must be in (0, 1], got ${threshold}`);
+  if (!(typeof threshold === 'number' && threshold > 0 && threshold <= 1)) throw new ConfigError(`${name} must be in (0, 1], got ${describe(threshold)}`);
 }
 
 const edgeOfDenseValue = new WeakMap<Block, Int32Array>();

@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
-import { listArg, objectArg } from '../args.js';
+import { listArg, objectArg, describe } from '../args.js';
 import type { GpuContext } from '../gpu/context.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
@@ -17,7 +17,7 @@ export function checkExpandable(spec: NetworkSpec): number[] {
   const last = spec.sizes.length - 1;
   const list = listArg('expandable', spec.expandable ?? [last]);
   for (const i of list) {
-    if (!Number.isInteger(i) || i < 1 || i > last) throw new ConfigError(`expandable must list level indices in [1, ${last}], got ${i}`);
+    if (!Number.isInteger(i) || i < 1 || i > last) throw new ConfigError(`expandable must list level indices in [1, ${last}], got ${describe(i)}`);
   }
   return [...list];
 }
@@ -25,7 +25,7 @@ export function checkExpandable(spec: NetworkSpec): number[] {
 /** `denseFrom` checked, or the default of the adapter's kind (see {@link DENSE_FROM_GPU}). */
 export function checkDenseFrom(denseFrom: number | undefined, software: boolean): number {
   if (denseFrom === undefined) return software ? DENSE_FROM : DENSE_FROM_GPU;
-  if (!(denseFrom >= 0 && denseFrom <= 1)) throw new ConfigError(`denseFrom must be in [0, 1], got ${denseFrom}`);
+  if (!(typeof denseFrom === 'number' && denseFrom >= 0 && denseFrom <= 1)) throw new ConfigError(`denseFrom must be in [0, 1], got ${describe(denseFrom)}`);
   return denseFrom;
 }
 

@@ -3,6 +3,7 @@ import { type Activation, activationCode } from './activation.js';
 import { type Dispatch, type Recorder, prepare, unusedOutput } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
+import { describe } from '../args.js';
 
 /** Rows of out computed by one matmul invocation (BLOCK in dense.wgsl; twice that when TALL). */
 const BLOCK = 8;
@@ -271,7 +272,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
 /** Throws a {@link ConfigError} for a plan the kernel or the device cannot run. */
 function checkPlan(plan: MatmulPlan, limits: GPUSupportedLimits): void {
   const { x, y, colGroups } = plan;
-  if (!Number.isInteger(colGroups) || colGroups < 1 || colGroups > 4) throw new ConfigError(`matmul plan: colGroups must be 1, 2, 3 or 4, got ${colGroups}`);
+  if (!Number.isInteger(colGroups) || colGroups < 1 || colGroups > 4) throw new ConfigError(`matmul plan: colGroups must be 1, 2, 3 or 4, got ${describe(colGroups)}`);
   const most = limits.maxComputeInvocationsPerWorkgroup;
   if (!Number.isInteger(x) || !Number.isInteger(y) || x < 1 || y < 1 || x * y > most || x > limits.maxComputeWorkgroupSizeX || y > limits.maxComputeWorkgroupSizeY) {
     throw new ConfigError(

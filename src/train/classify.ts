@@ -1,4 +1,5 @@
 import { ConfigError, LabelRangeError, ShapeError } from '../errors.js';
+import { describe } from '../args.js';
 
 /** What a classifier's outputs say of each row: the likeliest class and every class's probability. */
 export interface Classification {
@@ -61,7 +62,7 @@ export interface ConfusionMatrix {
  * first row of either outside [0, `classes`).
  */
 export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): ConfusionMatrix {
-  if (!Number.isInteger(classes) || classes < 2) throw new ConfigError(`confusionMatrix: classes must be a whole number of 2 or more, got ${classes}`);
+  if (!Number.isInteger(classes) || classes < 2) throw new ConfigError(`confusionMatrix: classes must be a whole number of 2 or more, got ${describe(classes)}`);
   if (labels.length !== predicted.length) throw new ShapeError(`confusionMatrix: ${labels.length} labels but ${predicted.length} answers`);
   const counts = new Uint32Array(classes * classes);
   let right = 0;

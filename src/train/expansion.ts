@@ -1,5 +1,5 @@
 import { type Dataset, hasNegativeFeatures } from '../data/dataset.js';
-import { booleanArg } from '../args.js';
+import { booleanArg, describe } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { PruneReport, SplitReport, StatisticsPassOptions } from '../graph/networkTypes.js';
@@ -175,14 +175,14 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"; expected one of ${AGGREGATIONS.join(', ')}`);
   checkPruneNormalization(r.pruneNormalization);
   for (const key of ['chooseThreshold', 'deleteThreshold'] as const) {
-    if (!(r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${r[key]}`);
+    if (!(typeof r[key] === 'number' && r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${describe(r[key])}`);
   }
   // deleteAfter 0 would never prune: a split's prune is due at the end of a later epoch.
   for (const key of ['maxToReplace', 'window', 'deleteAfter'] as const) {
-    if (!Number.isInteger(r[key]) || r[key] < 1) throw new ConfigError(`expansion.${key} must be a positive integer, got ${r[key]}`);
+    if (!Number.isInteger(r[key]) || r[key] < 1) throw new ConfigError(`expansion.${key} must be a positive integer, got ${describe(r[key])}`);
   }
-  if (!Number.isInteger(r.minEpochsBetween) || r.minEpochsBetween < 0) throw new ConfigError(`expansion.minEpochsBetween must be a non-negative integer, got ${r.minEpochsBetween}`);
-  if (!(r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${r.lossChangeThreshold}`);
+  if (!Number.isInteger(r.minEpochsBetween) || r.minEpochsBetween < 0) throw new ConfigError(`expansion.minEpochsBetween must be a non-negative integer, got ${describe(r.minEpochsBetween)}`);
+  if (!(typeof r.lossChangeThreshold === 'number' && r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${describe(r.lossChangeThreshold)}`);
   if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
   for (const key of ['fullyConnected', 'resetOptimizer', 'lateSplits', 'invertedPruneLikeReference'] as const) booleanArg(`expansion.${key}`, r[key]);
   if (typeof r.exactSplit !== 'boolean' && r.exactSplit !== 'signed') throw new ConfigError(`expansion.exactSplit must be true, false or 'signed', got ${String(r.exactSplit)}`);

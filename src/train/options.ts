@@ -1,4 +1,4 @@
-import { booleanArg, positiveInteger } from '../args.js';
+import { booleanArg, positiveInteger, describe } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
@@ -157,7 +157,7 @@ export interface ResolvedFit {
 
 function finiteNumber(name: string, v: number, min: number, max = Infinity, inclusiveMin = false): number {
   const ok = Number.isFinite(v) && (inclusiveMin ? v >= min : v > min) && v <= max;
-  if (!ok) throw new ConfigError(`${name} must be a finite number in ${inclusiveMin ? '[' : '('}${min}, ${max}], got ${v}`);
+  if (!ok) throw new ConfigError(`${name} must be a finite number in ${inclusiveMin ? '[' : '('}${min}, ${max}], got ${describe(v)}`);
   return v;
 }
 

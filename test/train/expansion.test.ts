@@ -386,6 +386,12 @@ describe('fit with expansion', () => {
     // A prune 0 epochs after its split would never come (it is due at the end of a later epoch).
     await expect(net.fit(data, { epochs: 1, expansion: { deleteAfter: 0 } })).rejects.toThrow(/deleteAfter must be a positive integer/);
     await expect(net.fit(data, { epochs: 1, expansion: { exactSplit: 'all' as unknown as boolean } })).rejects.toThrow(/exactSplit must be true, false or 'signed'/);
+    // A number given as a string (a form's field) compares as a number in JavaScript: named as the string it is.
+    await expect(net.fit(data, { epochs: 1, expansion: { chooseThreshold: '0.7' as unknown as number } })).rejects.toThrow('expansion.chooseThreshold must be in (0, 1], got "0.7"');
+    await expect(net.fit(data, { epochs: 1, expansion: { lossChangeThreshold: '0.005' as unknown as number } })).rejects.toThrow('expansion.lossChangeThreshold must be positive, got "0.005"');
+    await expect(net.fit(data, { epochs: 1, expansion: { maxToReplace: '900' as unknown as number } })).rejects.toThrow('expansion.maxToReplace must be a positive integer, got "900"');
+    await expect(net.selectEdgesToSplit(2, { threshold: '0.5' as unknown as number })).rejects.toThrow('threshold must be in (0, 1], got "0.5"');
+    await expect(net.selectEdgesToSplit(2, { threshold: 0.5, maxToReplace: '4' as unknown as number })).rejects.toThrow('maxToReplace must be a positive integer, got "4"');
     net.destroy();
   });
 });
