@@ -39,6 +39,29 @@ describe('API docs', () => {
   }, 120_000);
 });
 
+describe("the README's Layout table", () => {
+  it('names only folders and files that the repository has (in the folder of their row)', () => {
+    const after = readFileSync('README.md', 'utf8').split('\n## Layout\n')[1]!.trimStart().split('\n');
+    const rows = after.slice(2, after.findIndex((line) => !line.startsWith('|')));
+    const tracked = spawnSync('git', ['ls-files'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const missing: string[] = [];
+    let checked = 0;
+    for (const row of rows) {
+      const [, folders, holds] = row.split(/^\| | \| /);
+      const under = [...folders!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      for (const folder of under) if (!existsSync(folder)) missing.push(folder);
+      for (const [, name] of holds!.matchAll(/`([\w./-]+\.(?:ts|wgsl|mjs|md|sh|py|json))`/g)) {
+        // A file's path, or its bare name somewhere under its row's folders (docs/ rows name files in the row's own cell).
+        const found = tracked.some((f) => f === name || (f.endsWith(`/${name}`) && under.some((dir) => f.startsWith(dir.replace(/\/?$/, '/')) || !dir.endsWith('/'))));
+        if (!found) missing.push(`${name} (row ${under.join(', ')})`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('docs/architecture.md', () => {
   it('names only files that exist and names that the code defines (the guide stays true as the code moves)', () => {
     const guide = readFileSync('docs/architecture.md', 'utf8');
