@@ -1,6 +1,7 @@
 // The README's code snippets, as a reader copies them: each one type-checks against the
 // build's declarations, runs, and prints what its comments say it prints. (The first three,
 // whole programs, are the examples/readme-*.ts files: test/readme.test.ts.)
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { format } from 'node:util';
@@ -83,6 +84,23 @@ describe('README snippets run on 768 MNIST rows and print what their comments sa
     }
     checkResults(results);
   }, 120_000);
+});
+
+describe("README's Python snippet", () => {
+  const runtime = useRuntime();
+
+  it('is Python, and names the input and output that senn\'s ONNX model has', async () => {
+    const [block] = readmeBlocks(['python']);
+    const parse = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: block!.code, encoding: 'utf8' });
+    expect(parse.status, parse.stderr).toBe(0);
+    const net = runtime().createNetwork({ sizes: [784, 10], seed: 0 });
+    const session = await ort.InferenceSession.create(await sennOnnx.networkToOnnx(net, { probabilities: true }));
+    const [, outputs, input] = /\.run\(\[([^\]]*)\],\s*\{\s*"(\w+)"/.exec(block!.code)!;
+    expect(session.inputNames).toContain(input);
+    for (const output of outputs!.match(/"(\w+)"/g)!) expect(session.outputNames).toContain(output.slice(1, -1));
+    await session.release();
+    net.destroy();
+  });
 });
 
 /** A few of the snippets' results, held to what the README says of them. */
