@@ -15,6 +15,9 @@ import { parseIdx } from '../src/data/idx.js';
 import { spirals } from '../src/data/generated.js';
 import { featureStats, standardize } from '../src/data/normalize.js';
 import { localConnections, convolutionConnections, randomConnections, maxPoolConnections } from '../src/graph/connections.js';
+import type { Dataset } from '../src/data/dataset.js';
+import type { Network } from '../src/graph/network.js';
+import type { Runtime } from '../src/runtime.js';
 import { useRuntime } from './helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -49,44 +52,9 @@ describe('stray arguments', () => {
     const bad: string[] = [];
     const start = rt.liveBytes;
     const counts = new Map<string, number>();
-    // Each case: a name, a good argument list, and the call.
     const net = rt.createNetwork({ sizes: [2, 6, 2], seed: 0, expandable: [1, 2] });
     await net.fit(train, { epochs: 1, batchSize: 16, edgeStatistics: true });
-    const cases: [string, unknown[], (...a: never[]) => unknown][] = [
-      ['createNetwork', [{ sizes: [2, 5, 2], activations: ['relu', 'identity'], seed: 1, expandable: [1, 2], denseFrom: 0.3 }], (spec: never) => { const n = rt.createNetwork(spec); n.destroy(); }],
-      ['fit', [train, { epochs: 1, batchSize: 16, optimizer: { name: 'adam', lr: 0.01 }, validation, schedule: { name: 'cosine', minLr: 0.001 }, expansion: { window: 1, minEpochsBetween: 1, chooseThreshold: 0.5 } }], (d: never, o: never) => net.fit(d, o)],
-      ['fit (more options)', [train, { epochs: 2, batchSize: 16, seed: 2, shuffle: true, loss: 'softmax-cross-entropy', maxUploadBytes: 1e6, validation, earlyStop: { patience: 1 }, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.001 }, schedule: { name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 1 } }], (d: never, o: never) => net.fit(d, o)],
-      ['fit (expansion options)', [train, { epochs: 2, batchSize: 16, expansion: { window: 1, minEpochsBetween: 1, deleteAfter: 1, lossChangeThreshold: 1, metric: 'weight-abs', pruneMetric: 'abs-grad', aggregation: 'variance', maxToReplace: 2, deleteThreshold: 0.2, pruneNormalization: 'per-level', exactSplit: 'signed', neuronsPerEdge: 2, knotSpacing: 0.5, fullyConnected: false, resetOptimizer: true, lateSplits: true, statistics: 'exact', invertedPruneLikeReference: false } }], (d: never, o: never) => net.fit(d, o)],
-      ['evaluate', [validation, 'softmax-cross-entropy'], (d: never, l: never) => net.evaluate(d, l)],
-      ['predict', [validation], (d: never) => net.predict(d)],
-      ['selectEdgesToSplit', [2, { threshold: 0.5, maxToReplace: 3, metric: 'abs-grad', aggregation: 'mean' }], (t: never, o: never) => net.selectEdgesToSplit(t, o)],
-      ['scoreEdges', [2, { metric: 'weight-abs' }], (t: never, o: never) => net.scoreEdges(t, o)],
-      ['splitEdges', [2, [{ block: 1, edge: 0 }, { block: 1, edge: 3 }], { exact: false, neuronsPerEdge: 1, knotSpacing: 0.5, fullyConnected: true, epsilon: 1e-8, resetOptimizer: false }], (t: never, e: never, o: never) => net.splitEdges(t, e, o)],
-      ['selectEdgesToPrune', [{ threshold: 0.5, normalization: 'together', metric: 'weight-sq', aggregation: 'mean', invertedLikeReference: false }], (o: never) => net.selectEdgesToPrune(o)],
-      ['pruneEdges', [[{ block: 0, edge: 1 }], { resetOptimizer: false }], (e: never, o: never) => net.pruneEdges(e, o)],
-      ['classificationDataset', [{ x: new Float32Array([0, 1, 2, 3]), labels: [0, 1], features: 2, classes: 2 }], (a: never) => classificationDataset(a)],
-      ['regressionDataset', [{ x: new Float32Array([0, 1, 2, 3]), targets: new Float32Array([1, 2]), features: 2 }], (a: never) => regressionDataset(a)],
-      ['subset', [data, [0, 1, 2]], (d: never, i: never) => subset(d, i)],
-      ['splitDataset', [data, 0.5, 2], (d: never, f: never, s: never) => splitDataset(d, f, s)],
-      ['parseCsv', ['a,b,c\n1,2,x\n3,4,y\n', { delimiter: ',' }], (t: never, o: never) => parseCsv(t, o)],
-      ['csvDataset', [parseCsv('a,b,c\n1,2,x\n3,4,y\n'), { target: 'c', task: 'classification' }], (t: never, o: never) => csvDataset(t, o)],
-      ['parseIdx', [new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 9])], (b: never) => parseIdx(b)],
-      ['localConnections', [{ width: 4, height: 4, kernel: 2, stride: 2, filters: 2 }], (a: never) => localConnections(a)],
-      ['convolutionConnections', [{ width: 4, height: 4, kernel: 2, padding: 1, filters: 2 }], (a: never) => convolutionConnections(a)],
-      ['maxPoolConnections', [{ width: 4, height: 4, channels: 2, kernel: 2 }], (a: never) => maxPoolConnections(a)],
-      ['collectEdgeStatistics', [train, { maxUploadBytes: 1e6, batchSize: 16, loss: 'softmax-cross-entropy' }], (d: never, o: never) => net.collectEdgeStatistics(d, o)],
-      ['readEdgeStatistics', [2], (t: never) => net.readEdgeStatistics(t)],
-      ['classify', [validation], (d: never) => net.classify(d)],
-      ['parameterGradients', [validation, 'softmax-cross-entropy'], (d: never, l: never) => net.parameterGradients(d, l)],
-      ['gradients', [validation], (d: never) => net.gradients(d)],
-      ['setParameters', [new Float32Array(0)], async (p: never) => { const v = await net.getParameters(); net.setParameters((p as unknown as Float32Array)?.length === 0 ? v : p); }],
-      ['setWeights', [[{ weights: new Float32Array(12), bias: new Float32Array(6) }, { weights: new Float32Array(12), bias: new Float32Array(2) }]], (w: never) => net.setWeights(w)],
-      ['loadNetwork', [new Uint8Array([1, 2, 3])], (b: never) => rt.loadNetwork(b).destroy()],
-      ['spirals', [{ rows: 10, seed: 1, noise: 0.1, turns: 2 }], (a: never) => spirals(a)],
-      ['featureStats', [validation], (d: never) => featureStats(d)],
-      ['standardize', [validation, featureStats(train)], (d: never, s: never) => standardize(d, s)],
-      ['randomConnections', [4, 3, 0.5, 1], (a: never, b: never, c: never, d: never) => randomConnections(a, b, c, d)],
-    ];
+    const cases = entryPoints(rt, net, data, train, validation);
     for (let i = 0; i < N; i++) {
       const [name, good, call] = cases[i % cases.length]!;
       const args = clone(good);
@@ -120,3 +88,82 @@ describe('stray arguments', () => {
     expect(rt.liveBytes).toBe(start);
   }, 1_200_000);
 });
+
+describe('numbers given as strings', () => {
+  // A form's field or a query string gives "0.5" where 0.5 belongs; JavaScript compares such a
+  // string as a number (`"0.5" > 0` is true), so a range check alone would take it.
+  it('every number of every entry point\'s arguments, given as its string, is refused with a SennError, and the network is unchanged', async () => {
+    const rt = runtime();
+    const data = spirals({ rows: 64, seed: 1 });
+    const [train, validation] = splitDataset(data, 0.75, 0);
+    const net = rt.createNetwork({ sizes: [2, 6, 2], seed: 0, expandable: [1, 2] });
+    await net.fit(train, { epochs: 1, batchSize: 16, edgeStatistics: true });
+    const taken: string[] = [];
+    let refused = 0;
+    for (const [name, good, call] of entryPoints(rt, net, data, train, validation)) {
+      for (const path of pathsOf(good)) {
+        const args = clone(good);
+        const parent = path.slice(0, -1).reduce((o: Record<string | number, unknown>, k) => o[k] as Record<string | number, unknown>, args as unknown as Record<string | number, unknown>);
+        const value = parent[path.at(-1)!];
+        if (typeof value !== 'number') continue;
+        parent[path.at(-1)!] = String(value);
+        const before = { params: await net.getParameters(), sizes: net.sizes.join('-') };
+        try {
+          await (call as (...a: unknown[]) => unknown)(...(args as unknown[]));
+          taken.push(`${name} ${path.join('.')} = "${value}"`);
+        } catch (e) {
+          expect(e, `${name} ${path.join('.')} = "${value}"`).toBeInstanceOf(SennError);
+          const after = await net.getParameters();
+          expect(net.sizes.join('-')).toBe(before.sizes);
+          expect(after).toEqual(before.params);
+          refused++;
+        }
+      }
+    }
+    console.info(`numbers as strings: ${refused} refused with a SennError, ${taken.length} taken`);
+    net.destroy();
+    expect(taken).toEqual([]);
+    expect(refused).toBeGreaterThan(60);
+  }, 300_000);
+});
+
+type EntryPoint = [name: string, good: unknown[], call: (...a: never[]) => unknown];
+
+/** Each entry point: a name, a good argument list, and the call (on `net`, trained once on `train`). */
+function entryPoints(rt: Runtime, net: Network, data: Dataset, train: Dataset, validation: Dataset): EntryPoint[] {
+  return [
+    ['createNetwork', [{ sizes: [2, 5, 2], activations: ['relu', 'identity'], seed: 1, expandable: [1, 2], denseFrom: 0.3 }], (spec: never) => { const n = rt.createNetwork(spec); n.destroy(); }],
+    ['fit', [train, { epochs: 1, batchSize: 16, optimizer: { name: 'adam', lr: 0.01 }, validation, schedule: { name: 'cosine', minLr: 0.001 }, expansion: { window: 1, minEpochsBetween: 1, chooseThreshold: 0.5 } }], (d: never, o: never) => net.fit(d, o)],
+    ['fit (more options)', [train, { epochs: 2, batchSize: 16, seed: 2, shuffle: true, loss: 'softmax-cross-entropy', maxUploadBytes: 1e6, validation, earlyStop: { patience: 1 }, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.001 }, schedule: { name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 1 } }], (d: never, o: never) => net.fit(d, o)],
+    ['fit (expansion options)', [train, { epochs: 2, batchSize: 16, expansion: { window: 1, minEpochsBetween: 1, deleteAfter: 1, lossChangeThreshold: 1, metric: 'weight-abs', pruneMetric: 'abs-grad', aggregation: 'variance', maxToReplace: 2, deleteThreshold: 0.2, pruneNormalization: 'per-level', exactSplit: 'signed', neuronsPerEdge: 2, knotSpacing: 0.5, fullyConnected: false, resetOptimizer: true, lateSplits: true, statistics: 'exact', invertedPruneLikeReference: false } }], (d: never, o: never) => net.fit(d, o)],
+    ['evaluate', [validation, 'softmax-cross-entropy'], (d: never, l: never) => net.evaluate(d, l)],
+    ['predict', [validation], (d: never) => net.predict(d)],
+    ['selectEdgesToSplit', [2, { threshold: 0.5, maxToReplace: 3, metric: 'abs-grad', aggregation: 'mean' }], (t: never, o: never) => net.selectEdgesToSplit(t, o)],
+    ['scoreEdges', [2, { metric: 'weight-abs' }], (t: never, o: never) => net.scoreEdges(t, o)],
+    ['splitEdges', [2, [{ block: 1, edge: 0 }, { block: 1, edge: 3 }], { exact: false, neuronsPerEdge: 1, knotSpacing: 0.5, fullyConnected: true, epsilon: 1e-8, resetOptimizer: false }], (t: never, e: never, o: never) => net.splitEdges(t, e, o)],
+    ['selectEdgesToPrune', [{ threshold: 0.5, normalization: 'together', metric: 'weight-sq', aggregation: 'mean', invertedLikeReference: false }], (o: never) => net.selectEdgesToPrune(o)],
+    ['pruneEdges', [[{ block: 0, edge: 1 }], { resetOptimizer: false }], (e: never, o: never) => net.pruneEdges(e, o)],
+    ['classificationDataset', [{ x: new Float32Array([0, 1, 2, 3]), labels: [0, 1], features: 2, classes: 2 }], (a: never) => classificationDataset(a)],
+    ['regressionDataset', [{ x: new Float32Array([0, 1, 2, 3]), targets: new Float32Array([1, 2]), features: 2 }], (a: never) => regressionDataset(a)],
+    ['subset', [data, [0, 1, 2]], (d: never, i: never) => subset(d, i)],
+    ['splitDataset', [data, 0.5, 2], (d: never, f: never, s: never) => splitDataset(d, f, s)],
+    ['parseCsv', ['a,b,c\n1,2,x\n3,4,y\n', { delimiter: ',' }], (t: never, o: never) => parseCsv(t, o)],
+    ['csvDataset', [parseCsv('a,b,c\n1,2,x\n3,4,y\n'), { target: 'c', task: 'classification' }], (t: never, o: never) => csvDataset(t, o)],
+    ['parseIdx', [new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 9])], (b: never) => parseIdx(b)],
+    ['localConnections', [{ width: 4, height: 4, kernel: 2, stride: 2, filters: 2 }], (a: never) => localConnections(a)],
+    ['convolutionConnections', [{ width: 4, height: 4, kernel: 2, padding: 1, filters: 2 }], (a: never) => convolutionConnections(a)],
+    ['maxPoolConnections', [{ width: 4, height: 4, channels: 2, kernel: 2 }], (a: never) => maxPoolConnections(a)],
+    ['collectEdgeStatistics', [train, { maxUploadBytes: 1e6, batchSize: 16, loss: 'softmax-cross-entropy' }], (d: never, o: never) => net.collectEdgeStatistics(d, o)],
+    ['readEdgeStatistics', [2], (t: never) => net.readEdgeStatistics(t)],
+    ['classify', [validation], (d: never) => net.classify(d)],
+    ['parameterGradients', [validation, 'softmax-cross-entropy'], (d: never, l: never) => net.parameterGradients(d, l)],
+    ['gradients', [validation], (d: never) => net.gradients(d)],
+    ['setParameters', [new Float32Array(0)], async (p: never) => { const v = await net.getParameters(); net.setParameters((p as unknown as Float32Array)?.length === 0 ? v : p); }],
+    ['setWeights', [[{ weights: new Float32Array(12), bias: new Float32Array(6) }, { weights: new Float32Array(12), bias: new Float32Array(2) }]], (w: never) => net.setWeights(w)],
+    ['loadNetwork', [new Uint8Array([1, 2, 3])], (b: never) => rt.loadNetwork(b).destroy()],
+    ['spirals', [{ rows: 10, seed: 1, noise: 0.1, turns: 2 }], (a: never) => spirals(a)],
+    ['featureStats', [validation], (d: never) => featureStats(d)],
+    ['standardize', [validation, featureStats(train)], (d: never, s: never) => standardize(d, s)],
+    ['randomConnections', [4, 3, 0.5, 1], (a: never, b: never, c: never, d: never) => randomConnections(a, b, c, d)],
+  ];
+}

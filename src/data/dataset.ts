@@ -48,7 +48,35 @@ function checkedInputs(name: string, rows: number, a: { x: Float32Array | Uint8A
       }
     }
   }
+  if (a.featureScale !== undefined) checkFeatureScale(a.featureScale, name);
   return { name, rows, features, x, featureScale: a.featureScale ?? (x instanceof Uint8Array ? 1 / 255 : 1) };
+}
+
+/** A DTypeError naming `what` unless `scale` is a finite number: the gather kernels read it as a float, where a string or a missing value became 0. */
+function checkFeatureScale(scale: unknown, what: string): void {
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new DTypeError(`${what}: featureScale must be a finite number (each input is x × featureScale; 1/255 for pixels), got ${describe(scale)}`);
+}
+
+/** A DTypeError naming `what` unless `value` (a dataset's `classes` or `targetCount`) is absent or a positive integer. */
+function checkCount(value: unknown, key: 'classes' | 'targetCount', what: string): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw new DTypeError(`${what}: ${key} must be a positive integer, got ${describe(value)}`);
+}
+
+/**
+ * A typed error naming `what` unless `data`'s fields are of their kinds: x a Float32Array or a
+ * Uint8Array, labels a Uint32Array and targets a Float32Array where present, featureScale a finite
+ * number, classes and targetCount positive integers where present. A dataset put together by
+ * hand (a page's script, a REPL) would otherwise fail inside an upload, in the GPU API's words,
+ * or take a string such as "2" for a number.
+ */
+export function checkDatasetKinds(data: Dataset, what: string): void {
+  objectArg(what, data, ShapeError);
+  if (!(data.x instanceof Float32Array || data.x instanceof Uint8Array)) throw new DTypeError(`${what}: x must be a Float32Array or a Uint8Array, got ${describe(data.x)}`);
+  if (data.labels !== undefined && !(data.labels instanceof Uint32Array)) throw new DTypeError(`${what}: labels must be a Uint32Array (classificationDataset makes one), got ${describe(data.labels)}`);
+  if (data.targets !== undefined && !(data.targets instanceof Float32Array)) throw new DTypeError(`${what}: targets must be a Float32Array, got ${describe(data.targets)}`);
+  checkFeatureScale(data.featureScale, what);
+  checkCount(data.classes, 'classes', what);
+  checkCount(data.targetCount, 'targetCount', what);
 }
 
 /** Convert and check class labels: integers in [0, classes). */
@@ -77,6 +105,7 @@ export function classificationDataset(a: {
 }): Dataset {
   objectArg('classificationDataset: its argument', a);
   const name = a.name ?? 'dataset';
+  checkCount(a.classes, 'classes', name);
   if (!(Array.isArray(a.labels) || ArrayBuffer.isView(a.labels))) throw new DTypeError(`${name}: labels must be a list or a typed array of integers, got ${describe(a.labels)}`);
   const rows = a.labels.length;
   const inputs = checkedInputs(name, rows, a);
@@ -101,6 +130,7 @@ export function regressionDataset(a: {
   objectArg('regressionDataset: its argument', a);
   const name = a.name ?? 'dataset';
   if (!(a.targets instanceof Float32Array)) throw new DTypeError(`${name}: targets must be a Float32Array, got ${describe(a.targets)}`);
+  checkCount(a.targetCount, 'targetCount', name);
   const targetCount = a.targetCount ?? 1;
   const rows = a.targets.length / targetCount;
   if (!Number.isInteger(rows)) throw new ShapeError(`${name}: ${a.targets.length} targets is not a multiple of targetCount ${targetCount}`);
@@ -112,12 +142,12 @@ export function regressionDataset(a: {
 }
 
 /**
- * A ShapeError unless `data`'s arrays hold the rows it says (`what` names the call): a
- * dataset put together by hand, or spread over with another `rows`, would otherwise be read
- * past its end or allocate for rows it does not have.
+ * A ShapeError unless `data`'s arrays hold the rows it says (`what` names the call), after
+ * {@link checkDatasetKinds}: a dataset put together by hand, or spread over with another
+ * `rows`, would otherwise be read past its end or allocate for rows it does not have.
  */
 export function checkRows(data: Dataset, what: string): void {
-  objectArg(`${what}: the dataset`, data, ShapeError);
+  checkDatasetKinds(data, `${what}: the dataset`);
   const { rows, features } = data;
   const lengths = !Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(features) || features < 1 ? `rows ${rows} and features ${features}` : null;
   const x = data.x?.length !== rows * features ? `x of ${data.x?.length} values` : null;

@@ -13,14 +13,21 @@ function generator(name: string, a: { rows: number; seed: number }): Random {
   return new Random(checkSeed(`${name}: seed`, a.seed));
 }
 
+/** A generator's optional number `key` of `a`, else `fallback`: a finite number, else a ConfigError (a string such as "0.1" would be taken as one). */
+function numberOption(name: string, a: object, key: string, fallback: number): number {
+  const value = (a as Record<string, unknown>)[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConfigError(`${name}: ${key} must be a finite number, got ${describe(value)}`);
+  return value;
+}
+
 /**
  * Two interleaved 2-D spirals (2 classes), generated from `seed`: a small task no linear
  * model can solve, for tests, examples and the demo.
  */
 export function spirals(a: { rows: number; seed: number; noise?: number; turns?: number; name?: string }): Dataset {
   const rng = generator('spirals', a);
-  const noise = a.noise ?? 0.05;
-  const turns = a.turns ?? 1.5;
+  const noise = numberOption('spirals', a, 'noise', 0.05);
+  const turns = numberOption('spirals', a, 'turns', 1.5);
   const x = new Float32Array(a.rows * 2);
   const labels = new Uint32Array(a.rows);
   for (let i = 0; i < a.rows; i++) {
@@ -40,7 +47,7 @@ export function spirals(a: { rows: number; seed: number; noise?: number; turns?:
  */
 export function xor(a: { rows: number; seed: number; gap?: number; name?: string }): Dataset {
   const rng = generator('xor', a);
-  const gap = a.gap ?? 0.05;
+  const gap = numberOption('xor', a, 'gap', 0.05);
   const x = new Float32Array(a.rows * 2);
   const labels = new Uint32Array(a.rows);
   const coordinate = () => {
@@ -63,7 +70,7 @@ export function xor(a: { rows: number; seed: number; gap?: number; name?: string
  */
 export function regression2d(a: { rows: number; seed: number; noise?: number; name?: string }): Dataset {
   const rng = generator('regression2d', a);
-  const noise = a.noise ?? 0.02;
+  const noise = numberOption('regression2d', a, 'noise', 0.02);
   const x = new Float32Array(a.rows * 2);
   const targets = new Float32Array(a.rows);
   for (let i = 0; i < a.rows; i++) {

@@ -1,6 +1,6 @@
 import { describe, objectArg } from '../args.js';
 import { checkRows, type Dataset } from './dataset.js';
-import { ShapeError } from '../errors.js';
+import { DTypeError, ShapeError } from '../errors.js';
 
 /** Per-feature mean and standard deviation, measured on training rows and reused on any other split. */
 export interface FeatureStats {
@@ -36,6 +36,12 @@ export function standardize(data: Dataset, stats: FeatureStats): Dataset {
   objectArg('standardize: the feature statistics', stats, ShapeError);
   if (!Array.isArray(stats.mean) || !Array.isArray(stats.std) || stats.mean.length !== f || stats.std.length !== f) {
     throw new ShapeError(`${data.name}: feature statistics must hold a mean and a std for each of its ${f} features (as featureStats gives them), got ${describe(stats)}`);
+  }
+  for (let j = 0; j < f; j++) {
+    const [mean, std] = [stats.mean[j], stats.std[j]];
+    if (typeof mean !== 'number' || !Number.isFinite(mean) || typeof std !== 'number' || !(std > 0 && Number.isFinite(std))) {
+      throw new DTypeError(`${data.name}: feature ${j}'s statistics must be a finite mean and a positive, finite std, got ${describe(mean)} and ${describe(std)}`);
+    }
   }
   const x = new Float32Array(data.rows * f);
   for (let r = 0; r < data.rows; r++) {

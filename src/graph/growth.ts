@@ -77,6 +77,12 @@ export function hingeBlock(neuronsPerEdge = 1, knotSpacing?: number, prefix = ''
   return { count: neuronsPerEdge, spacing };
 }
 
+/** The split's ε bound (default 1e-8, the reference's): a finite number ≥ 0, else a ConfigError (NaN would fill the new weights with NaN). */
+export function splitEpsilon(epsilon: number = 1e-8): number {
+  if (typeof epsilon !== 'number' || !(epsilon >= 0 && Number.isFinite(epsilon))) throw new ConfigError(`epsilon must be a finite number ≥ 0, got ${describe(epsilon)}`);
+  return epsilon;
+}
+
 /** What one change of structure produced. */
 export interface GrowthStep {
   structure: Structure;
@@ -319,7 +325,7 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
   for (const r of selected) {
     if (s.blocks[r.block]!.dst !== target) throw new ShapeError(`split: block ${r.block} does not feed level ${target}`);
   }
-  const epsilon = options.epsilon ?? 1e-8; // ε ~ U(0, epsilon)
+  const epsilon = splitEpsilon(options.epsilon); // ε ~ U(0, epsilon)
   const random = options.random;
   const { count: hinges, spacing } = hingeBlock(options.neuronsPerEdge, options.knotSpacing);
   const newId = s.nextLevelId;

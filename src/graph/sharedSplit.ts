@@ -1,5 +1,5 @@
 import { ConfigError, ShapeError } from '../errors.js';
-import { assemble, checkRefs, type EdgeRef, keptEdges, NEW_VALUE, PendingBlock, type SplitOptions, type SplitStep } from './growth.js';
+import { assemble, checkRefs, type EdgeRef, keptEdges, NEW_VALUE, PendingBlock, splitEpsilon, type SplitOptions, type SplitStep } from './growth.js';
 import { type Block, type Level, type LevelSpec, levelSpec, type Structure, storageIndex } from './structure.js';
 
 // Splitting shared weights: the edge split of ALGORITHM.md for a level fed by a convolution,
@@ -66,7 +66,7 @@ export function planSharedSplit(s: Structure, target: number, selected: readonly
   const signedSource = selected.find((r) => signed.has(s.blocks[r.block]!.src));
   if (signedSource) throw new ConfigError(`a split of shared weights keeps the function only for non-negative sources, and level ${s.blocks[signedSource.block]!.src} is listed as signed (exact)`);
   const filters = filtersOf(targetLevel);
-  const epsilon = options.epsilon ?? 1e-8;
+  const epsilon = splitEpsilon(options.epsilon);
   const random = options.random;
 
   // Each shared block's edges by shared weight, made once (a split may take hundreds of weights).

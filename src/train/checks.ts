@@ -1,6 +1,6 @@
 import { describe, objectArg } from '../args.js';
-import { ConfigError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
-import type { Dataset } from '../data/dataset.js';
+import { ConfigError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
+import { checkDatasetKinds, type Dataset } from '../data/dataset.js';
 import type { LossName } from './options.js';
 
 /**
@@ -18,16 +18,9 @@ export function checkDataFor(
   const what = `${role} (${data.name})`;
   // The arrays' kinds first: a hand-built dataset with a plain array or null where a typed
   // array belongs would otherwise fail inside the upload, with the GPU API's words.
-  if (!(data.x instanceof Float32Array || data.x instanceof Uint8Array)) throw new DTypeError(`${what}: x must be a Float32Array or a Uint8Array, got ${describe(data.x)}`);
-  if (data.labels !== undefined && !(data.labels instanceof Uint32Array)) throw new DTypeError(`${what}: labels must be a Uint32Array (classificationDataset makes one), got ${describe(data.labels)}`);
-  if (data.targets !== undefined && !(data.targets instanceof Float32Array)) throw new DTypeError(`${what}: targets must be a Float32Array, got ${describe(data.targets)}`);
-  // Read by the gather kernels as a float: a string or a missing value became 0 there, and the
-  // network trained on inputs of 0 without a word.
-  if (typeof data.featureScale !== 'number' || !Number.isFinite(data.featureScale)) {
-    throw new DTypeError(`${what}: featureScale must be a finite number (each input is x × featureScale; 1/255 for pixels), got ${describe(data.featureScale)}`);
-  }
-  if (data.classes !== undefined && !(Number.isInteger(data.classes) && data.classes >= 1)) throw new DTypeError(`${what}: classes must be a positive integer, got ${describe(data.classes)}`);
-  if (!(data.rows >= 1)) throw new ShapeError(`${what} is empty`);
+  checkDatasetKinds(data, what);
+  if (typeof data.rows !== 'number' || !Number.isSafeInteger(data.rows)) throw new ShapeError(`${what}: rows must be a whole number, got ${describe(data.rows)}`);
+  if (data.rows < 1) throw new ShapeError(`${what} is empty`);
   if (data.features !== inputs) throw new ShapeError(`${what} has ${data.features} features; the network takes ${inputs} inputs`);
   if (data.x.length !== data.rows * data.features) {
     throw new ShapeError(`${what}: x has ${data.x.length} values, expected ${data.rows} × ${data.features}`);

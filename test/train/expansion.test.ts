@@ -392,6 +392,11 @@ describe('fit with expansion', () => {
     await expect(net.fit(data, { epochs: 1, expansion: { maxToReplace: '900' as unknown as number } })).rejects.toThrow('expansion.maxToReplace must be a positive integer, got "900"');
     await expect(net.selectEdgesToSplit(2, { threshold: '0.5' as unknown as number })).rejects.toThrow('threshold must be in (0, 1], got "0.5"');
     await expect(net.selectEdgesToSplit(2, { threshold: 0.5, maxToReplace: '4' as unknown as number })).rejects.toThrow('maxToReplace must be a positive integer, got "4"');
+    // NaN would have filled the new level's ε weights with NaN, without a word.
+    const edges = await net.selectEdgesToSplit(2, { threshold: 0.5, metric: 'weight-abs' });
+    const before = await net.getParameters();
+    await expect(net.splitEdges(2, edges, { epsilon: Number.NaN })).rejects.toThrow('epsilon must be a finite number ≥ 0, got NaN');
+    expect(await net.getParameters()).toEqual(before);
     net.destroy();
   });
 });
