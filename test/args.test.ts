@@ -5,7 +5,9 @@
 // leave the network as it was. Found: TypeErrors from deep inside, a process out of memory on
 // a convolution of 10⁹ filters, subset reading past its rows, featureStats looping over 2³¹;
 // with more options filled in, switches that were not true or false reaching a kernel's pipeline
-// constants as NaN (a ShaderCompileError after a fit had trained). FUZZ_N and FUZZ_SEED widen it.
+// constants as NaN (a ShaderCompileError after a fit had trained), a split's NaN epsilon filling
+// its new weights with NaN (a call that works must leave every parameter finite). FUZZ_N and
+// FUZZ_SEED widen it.
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/data/random.js';
 import { SennError } from '../src/errors.js';
@@ -71,6 +73,8 @@ describe('stray arguments', () => {
       let outcome = 'ok';
       try {
         await (call as (...a: unknown[]) => unknown)(...(args as unknown[]));
+        // A call that takes a stray value must not leave the network holding NaN (a split's NaN epsilon did).
+        if (!(await net.getParameters()).every(Number.isFinite)) bad.push(`${what}: worked, and left a parameter that is not finite`);
       } catch (e) {
         outcome = e instanceof SennError ? (e as Error).constructor.name : `OTHER ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
         if (!(e instanceof SennError)) bad.push(`${what}: ${outcome}`);
