@@ -62,6 +62,33 @@ describe("the README's Layout table", () => {
   });
 });
 
+describe('the results the docs cite', () => {
+  it('every JSON file the README and docs/*.md name (brace lists and globs expanded) is in the repository', () => {
+    const tracked = spawnSync('git', ['ls-files'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    // A glob's * as a regular expression; a bare name matches a file of that name anywhere.
+    const matches = (pattern: string) => {
+      const re = new RegExp(`(^|/)${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+      return tracked.some((f) => (pattern.includes('/') ? re.test(f) && f.startsWith(pattern.split('*')[0]!) : re.test(f)));
+    };
+    const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const missing: string[] = [];
+    let checked = 0;
+    for (const doc of docs) {
+      for (const [, named] of readFileSync(doc, 'utf8').matchAll(/`([^`\s]+\.json)`/g)) {
+        // "…" abbreviates a name given in full nearby; "-0.01.json" continues one; the Vulkan driver's file is the system's.
+        if (named!.includes('…') || named!.startsWith('-') || named === 'nvidia_icd.json') continue;
+        const [head, list, tail] = named!.split(/\{([^}]*)\}/);
+        for (const name of list === undefined ? [named!] : list.split(',').map((item) => `${head}${item}${tail}`)) {
+          checked++;
+          if (!matches(name)) missing.push(`${name} (${doc})`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('docs/architecture.md', () => {
   it('names only files that exist and names that the code defines (the guide stays true as the code moves)', () => {
     const guide = readFileSync('docs/architecture.md', 'utf8');
