@@ -38,6 +38,10 @@ function pathsOf(value: unknown): Path[] {
   walk(value, [], 0);
   return paths;
 }
+/** The object or array that holds the value at `path` in `args`. */
+function parentOf(args: unknown[], path: Path): Record<string | number, unknown> {
+  return path.slice(0, -1).reduce((o: Record<string | number, unknown>, k) => o[k] as Record<string | number, unknown>, args as unknown as Record<string | number, unknown>);
+}
 function clone<T>(v: T): T {
   if (ArrayBuffer.isView(v)) return (v as unknown as Float32Array).slice() as unknown as T;
   if (Array.isArray(v)) return v.map(clone) as unknown as T;
@@ -63,7 +67,7 @@ describe('stray arguments', () => {
       const paths = pathsOf(args);
       const path = paths[rng.int(paths.length)]!;
       const value = stray[rng.int(stray.length)];
-      const parent = path.slice(0, -1).reduce((o: Record<string | number, unknown>, k) => o[k] as Record<string | number, unknown>, args as unknown as Record<string | number, unknown>);
+      const parent = parentOf(args, path);
       if (ArrayBuffer.isView(parent)) continue;
       // Valid, only long: a billion epochs would run for days.
       if (path.at(-1) === 'epochs' && typeof value === 'number' && value > 100) continue;
@@ -107,7 +111,7 @@ describe('numbers given as strings', () => {
     for (const [name, good, call] of entryPoints(rt, net, data, train, validation)) {
       for (const path of pathsOf(good)) {
         const args = clone(good);
-        const parent = path.slice(0, -1).reduce((o: Record<string | number, unknown>, k) => o[k] as Record<string | number, unknown>, args as unknown as Record<string | number, unknown>);
+        const parent = parentOf(args, path);
         const value = parent[path.at(-1)!];
         if (typeof value !== 'number') continue;
         parent[path.at(-1)!] = String(value);
