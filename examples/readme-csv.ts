@@ -10,7 +10,7 @@ const stats = featureStats(train);                     // standardised with the 
 const runtime = await createRuntime();
 const net = runtime.createNetwork({ sizes: [dataset.features, 8, dataset.classes!], seed: 0, expandable: [1, 2] });
 await net.fit(standardize(train, stats), {
-  epochs: 40, validation: standardize(validation, stats),
+  optimizer: { name: 'adam', lr: 0.01 }, epochs: 40, validation: standardize(validation, stats),
   expansion: { exactSplit: 'signed' },                 // standardised inputs are signed: see Self-expansion
 });
 console.log(schema.classNames, await net.evaluate(standardize(validation, stats)));
