@@ -33,10 +33,10 @@ export function booleanArg(what: string, value: unknown): boolean | undefined {
   return value;
 }
 
-/** `value` where it is a whole number ≥ 1 (≥ 0 with `allowZero`), else a ConfigError naming `what`. */
-export function positiveInteger(what: string, value: unknown, allowZero = false): number {
+/** `value` where it is a whole number ≥ 1 (≥ 0 with `allowZero`), else `error` (default ConfigError) naming `what`. */
+export function positiveInteger(what: string, value: unknown, allowZero = false, error: ErrorClass = ConfigError): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new ConfigError(`${what} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${describe(value)}`);
+    throw new error(`${what} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${describe(value)}`);
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import { describe, objectArg } from '../args.js';
+import { describe, objectArg, positiveInteger } from '../args.js';
 import { DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { checkSeed, Random } from './random.js';
 
@@ -36,7 +36,7 @@ export type LabelInput = ArrayLike<number>;
 function checkedInputs(name: string, rows: number, a: { x: Float32Array | Uint8Array; features: number; featureScale?: number }) {
   const { x, features } = a;
   if (!(x instanceof Float32Array || x instanceof Uint8Array)) throw new DTypeError(`${name}: x must be a Float32Array or a Uint8Array, got ${describe(x)}`);
-  if (!Number.isInteger(features) || features < 1) throw new ShapeError(`${name}: features must be a positive integer, got ${describe(features)}`);
+  positiveInteger(`${name}: features`, features, false, ShapeError);
   if (rows < 1) throw new ShapeError(`${name}: the dataset is empty`);
   if (x.length !== rows * features) {
     throw new ShapeError(`${name}: x has ${x.length} values, expected rows × features = ${rows} × ${features} = ${rows * features}`);
@@ -59,7 +59,7 @@ function checkFeatureScale(scale: unknown, what: string): void {
 
 /** A DTypeError naming `what` unless `value` (a dataset's `classes` or `targetCount`) is absent or a positive integer. */
 function checkCount(value: unknown, key: 'classes' | 'targetCount', what: string): void {
-  if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1)) throw new DTypeError(`${what}: ${key} must be a positive integer, got ${describe(value)}`);
+  if (value !== undefined) positiveInteger(`${what}: ${key}`, value, false, DTypeError);
 }
 
 /**

@@ -178,7 +178,7 @@ function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): P
   const channels = spec.channels ?? 1;
   // One "filter" a channel, reading only its own channel of the window.
   const windows = windowEdges({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name);
-  if (!Number.isInteger(channels) || channels < 1) throw new ConfigError(`${name}: channels must be a positive integer, got ${describe(channels)}`);
+  positiveInteger(`${name}: channels`, channels);
   const edges = windows.sources.length;
   checkEdgeCount(name, edges * channels);
   const sources = new Uint32Array(edges * channels);

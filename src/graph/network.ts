@@ -1,4 +1,4 @@
-import { booleanArg, objectArg, describe } from '../args.js';
+import { booleanArg, objectArg, positiveInteger } from '../args.js';
 import { AdapterLimitError, ConfigError } from '../errors.js';
 import { CallGate } from './callGate.js';
 import type { Dataset } from '../data/dataset.js';
@@ -302,7 +302,7 @@ export class Network implements Trainable {
     checkThreshold('threshold', options.threshold);
     if (!this.expandableLevels.has(target)) throw new ConfigError(`level ${target} is not expandable (expandable: ${[...this.expandableLevels].join(', ')})`);
     const max = options.maxToReplace;
-    if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new ConfigError(`maxToReplace must be a positive integer, got ${describe(max)}`);
+    if (max !== undefined) positiveInteger('maxToReplace', max);
     const blocks = this.current.blocksInto(target);
     if (!blocks.some((b) => b.ties)) return edgeRefs((await selectEdges(this, blocks, { ...options, above: true, max })).edges);
     // Shared weights are taken whole (every edge of one scores the same), while their edges fit in `maxToReplace`.

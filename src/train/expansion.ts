@@ -1,5 +1,5 @@
 import { type Dataset, hasNegativeFeatures } from '../data/dataset.js';
-import { booleanArg, describe } from '../args.js';
+import { booleanArg, describe, positiveInteger } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { PruneReport, SplitReport, StatisticsPassOptions } from '../graph/networkTypes.js';
@@ -179,9 +179,9 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   }
   // deleteAfter 0 would never prune: a split's prune is due at the end of a later epoch.
   for (const key of ['maxToReplace', 'window', 'deleteAfter'] as const) {
-    if (!Number.isInteger(r[key]) || r[key] < 1) throw new ConfigError(`expansion.${key} must be a positive integer, got ${describe(r[key])}`);
+    positiveInteger(`expansion.${key}`, r[key]);
   }
-  if (!Number.isInteger(r.minEpochsBetween) || r.minEpochsBetween < 0) throw new ConfigError(`expansion.minEpochsBetween must be a non-negative integer, got ${describe(r.minEpochsBetween)}`);
+  positiveInteger('expansion.minEpochsBetween', r.minEpochsBetween, true);
   if (!(typeof r.lossChangeThreshold === 'number' && r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${describe(r.lossChangeThreshold)}`);
   if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
   for (const key of ['fullyConnected', 'resetOptimizer', 'lateSplits', 'invertedPruneLikeReference'] as const) booleanArg(`expansion.${key}`, r[key]);

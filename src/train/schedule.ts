@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { CONSTANT_STEPS, type ScheduleSteps } from '../kernels/optimizer.js';
-import { describe } from '../args.js';
+import { describe, positiveInteger } from '../args.js';
 
 /**
  * A learning-rate schedule over one call to `fit`, in epochs (the GPU evaluates it per step).
@@ -48,16 +48,16 @@ export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: n
     throw new ConfigError(`unknown schedule "${(s as { name?: unknown } | null)?.name}"; expected one of ${SCHEDULES.join(', ')}`);
   }
   const warmupEpochs = s.warmupEpochs ?? 0;
-  if (!Number.isInteger(warmupEpochs) || warmupEpochs < 0) throw new ConfigError(`schedule.warmupEpochs must be a non-negative integer, got ${describe(warmupEpochs)}`);
+  positiveInteger('schedule.warmupEpochs', warmupEpochs, true);
   const restartAtGrowth = s.restartAtGrowth ?? false;
   if (typeof restartAtGrowth !== 'boolean') throw new ConfigError(`schedule.restartAtGrowth must be true or false, got ${String(restartAtGrowth)}`);
   const startEpoch = s.startEpoch ?? 0;
-  if (!Number.isInteger(startEpoch) || startEpoch < 0) throw new ConfigError(`schedule.startEpoch must be a non-negative integer, got ${describe(startEpoch)}`);
+  positiveInteger('schedule.startEpoch', startEpoch, true);
   const common = { warmupEpochs, restartAtGrowth, ...(startEpoch ? { startEpoch } : {}) };
   if (s.name === 'constant') return { name: 'constant', ...common };
   if (s.name === 'step') {
     const gamma = s.gamma ?? STEP_GAMMA;
-    if (!Number.isInteger(s.everyEpochs) || s.everyEpochs < 1) throw new ConfigError(`schedule.everyEpochs must be a positive integer, got ${describe(s.everyEpochs)}`);
+    positiveInteger('schedule.everyEpochs', s.everyEpochs);
     if (!(Number.isFinite(gamma) && gamma > 0 && gamma <= 1)) throw new ConfigError(`schedule.gamma must be in (0, 1], got ${describe(gamma)}`);
     return { name: 'step', everyEpochs: s.everyEpochs, gamma, ...common };
   }
