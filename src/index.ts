@@ -1,6 +1,6 @@
-// The public API names WebGPU's types (GPUDevice, GPUBuffer, ...): the declarations bring them
-// along, so that a TypeScript project using senn need not list @webgpu/types itself.
-/// <reference types="@webgpu/types" preserve="true" />
+// The public API names WebGPU's types (GPUDevice, GPUBuffer, ...). The declarations for
+// TypeScript before 6 bring @webgpu/types along (scripts/types-entries.mjs); TypeScript 6 and
+// later have them in their "dom" library, beside which @webgpu/types would be declared twice.
 /**
  * senn — self-expanding neural networks on WebGPU. This is the browser-safe entry point;
  * `senn/node` adds Dawn device creation and dataset loaders for Node.

@@ -192,7 +192,8 @@ export function unequalTies(s: Structure, values: Float32Array): string | null {
   if (!groups) return null;
   for (let g = 0; g < groups.count; g++) {
     const first = groups.members[groups.start[g]!]!;
-    for (let k = groups.start[g]! + 1; k < groups.start[g + 1]!; k++) {
+    // k's type written out: TypeScript 7 infers it as circular (TS7022).
+    for (let k: number = groups.start[g]! + 1; k < groups.start[g + 1]!; k++) {
       const slot = groups.members[k]!;
       if (values[slot] !== values[first]) return `slots ${first} and ${slot} share one parameter but hold ${values[first]} and ${values[slot]}`;
     }
