@@ -48,6 +48,17 @@ describe('examples', () => {
     const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     const allowed = /^(dist\/(node|browser|types)\/|bin\/|shaders\/[a-z]+\.wgsl$|examples\/|README\.md$|LICENSE$|package\.json$)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+    // Every declaration file the manifest names (types, typesVersions, the exports map's types
+    // and types@>=6 conditions) is packed.
+    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Record<string, unknown>;
+    const declarations = new Set<string>();
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string' && value.endsWith('.d.ts')) declarations.add(value.replace(/^\.\//, ''));
+      else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+    };
+    collect({ types: manifest.types, typesVersions: manifest.typesVersions, exports: manifest.exports });
+    expect(declarations.size).toBe(8);
+    expect([...declarations].filter((d) => !files.includes(d))).toEqual([]);
     for (const entry of ['dist/node/index.js', 'dist/node/cli.js', 'dist/node/csv.js', 'dist/node/onnx.js', 'dist/browser/senn.js', 'dist/browser/csv.js', 'dist/browser/onnx.js', 'dist/types/index.d.ts', 'dist/types/node.d.ts', 'dist/types/csv.d.ts', 'dist/types/onnx.d.ts', 'bin/senn.js', 'shaders/graph.wgsl', 'LICENSE']) {
       expect(files).toContain(entry);
     }
