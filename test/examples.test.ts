@@ -103,6 +103,7 @@ describe('examples', () => {
     expect(lines.filter((line) => / error TS\d+/.test(line))).toEqual([]);
     expect(run.status).toBe(0);
     expect(lines.some((line) => line.includes('/dist/types/node.d.ts'))).toBe(true);
+    expect(lines.some((line) => line.includes('/dist/types/ts5/'))).toBe(bringsWebgpuTypes);
     expect(lines.some((line) => line.includes('node_modules/@webgpu/types/'))).toBe(bringsWebgpuTypes);
   });
 });
