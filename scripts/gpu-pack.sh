@@ -26,7 +26,7 @@ mv bench-node.mjs "$stage/"
 # Everything but what Node's runs never load (the browser, types, docs, TensorFlow.js, the
 # compilers the build used); vite loads neither esbuild nor lightningcss for these tests.
 tar -C node_modules -cf - \
-  --exclude='./@tensorflow' --exclude='./typescript' --exclude='./@types' --exclude='./@shikijs' \
+  --exclude='./@tensorflow' --exclude='./typescript' --exclude='./typescript-7' --exclude='./@typescript' --exclude='./@types' --exclude='./@shikijs' \
   --exclude='./typedoc*' --exclude='./lunr' --exclude='./markdown-it' --exclude='./puppeteer*' \
   --exclude='./chromium-bidi' --exclude='./devtools-protocol' --exclude='./core-js' \
   --exclude='./@esbuild' --exclude='./esbuild' --exclude='./lightningcss*' \
