@@ -35,7 +35,7 @@ export type LabelInput = ArrayLike<number>;
 /** The checked input half of a dataset: `x`, rows × features finite values, and its scale (bytes default to 1/255). */
 function checkedInputs(name: string, rows: number, a: { x: Float32Array | Uint8Array; features: number; featureScale?: number }) {
   const { x, features } = a;
-  if (!(x instanceof Float32Array || x instanceof Uint8Array)) throw new DTypeError(`${name}: x must be a Float32Array or a Uint8Array, got ${describe(x)}`);
+  checkInputArray(x, name);
   positiveInteger(`${name}: features`, features, false, ShapeError);
   if (rows < 1) throw new ShapeError(`${name}: the dataset is empty`);
   if (x.length !== rows * features) {
@@ -50,6 +50,11 @@ function checkedInputs(name: string, rows: number, a: { x: Float32Array | Uint8A
   }
   if (a.featureScale !== undefined) checkFeatureScale(a.featureScale, name);
   return { name, rows, features, x, featureScale: a.featureScale ?? (x instanceof Uint8Array ? 1 / 255 : 1) };
+}
+
+/** A DTypeError naming `what` unless `x` is a dataset's kind of input array. */
+function checkInputArray(x: unknown, what: string): void {
+  if (!(x instanceof Float32Array || x instanceof Uint8Array)) throw new DTypeError(`${what}: x must be a Float32Array or a Uint8Array, got ${describe(x)}`);
 }
 
 /** A DTypeError naming `what` unless `scale` is a finite number: the gather kernels read it as a float, where a string or a missing value became 0. */
@@ -71,7 +76,7 @@ function checkCount(value: unknown, key: 'classes' | 'targetCount', what: string
  */
 export function checkDatasetKinds(data: Dataset, what: string): void {
   objectArg(what, data, ShapeError);
-  if (!(data.x instanceof Float32Array || data.x instanceof Uint8Array)) throw new DTypeError(`${what}: x must be a Float32Array or a Uint8Array, got ${describe(data.x)}`);
+  checkInputArray(data.x, what);
   if (data.labels !== undefined && !(data.labels instanceof Uint32Array)) throw new DTypeError(`${what}: labels must be a Uint32Array (classificationDataset makes one), got ${describe(data.labels)}`);
   if (data.targets !== undefined && !(data.targets instanceof Float32Array)) throw new DTypeError(`${what}: targets must be a Float32Array, got ${describe(data.targets)}`);
   checkFeatureScale(data.featureScale, what);

@@ -5,7 +5,7 @@ import type { GrowthControl } from '../graph/network.js';
 import type { PruneReport, SplitReport, StatisticsPassOptions } from '../graph/networkTypes.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { AGGREGATIONS, METRICS } from '../kernels/score.js';
-import { checkPruneNormalization, type PruneNormalization } from '../graph/selection.js';
+import { checkPruneNormalization, checkThreshold, type PruneNormalization } from '../graph/selection.js';
 import { type EdgeRef, hingeBlock, translateEdges } from '../graph/growth.js';
 import type { Structure } from '../graph/structure.js';
 import type { EpochReport, LossName } from './options.js';
@@ -174,9 +174,7 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   if (!METRICS.includes(r.pruneMetric)) throw new ConfigError(`unknown prune metric "${r.pruneMetric}"; expected one of ${METRICS.join(', ')}`);
   if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"; expected one of ${AGGREGATIONS.join(', ')}`);
   checkPruneNormalization(r.pruneNormalization);
-  for (const key of ['chooseThreshold', 'deleteThreshold'] as const) {
-    if (!(typeof r[key] === 'number' && r[key] > 0 && r[key] <= 1)) throw new ConfigError(`expansion.${key} must be in (0, 1], got ${describe(r[key])}`);
-  }
+  for (const key of ['chooseThreshold', 'deleteThreshold'] as const) checkThreshold(`expansion.${key}`, r[key]);
   // deleteAfter 0 would never prune: a split's prune is due at the end of a later epoch.
   for (const key of ['maxToReplace', 'window', 'deleteAfter'] as const) {
     positiveInteger(`expansion.${key}`, r[key]);
