@@ -22,6 +22,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 # Puppeteer must not download a browser (there is no internet); the system Chromium is used.
+# (npm 11.19+ skips its install script anyway, as package.json's allowScripts denies it; older
+# npm runs it, and this variable makes it do nothing.)
 export PUPPETEER_SKIP_DOWNLOAD=1
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

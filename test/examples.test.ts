@@ -87,6 +87,20 @@ describe('examples', () => {
     expect(named.filter(([, file]) => !existsSync(file))).toEqual([]);
   });
 
+  it("every dependency with an install script is allowed or denied in package.json's allowScripts", () => {
+    // npm 11.19 runs no dependency's install scripts unless allowScripts allows them, and warns
+    // about each one it skipped: a new dependency with a script must be decided here, not left to
+    // the default (esbuild's puts its native binary in place; puppeteer's would download a browser).
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const withScripts = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(withScripts).toContain('esbuild');
+    const { allowScripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { allowScripts: Record<string, boolean> };
+    expect([...new Set(withScripts)].filter((name) => typeof allowScripts[name] !== 'boolean')).toEqual([]);
+    expect(Object.keys(allowScripts).filter((name) => !withScripts.includes(name))).toEqual([]);
+  });
+
   // TypeScript 5 has no WebGPU types: its entries (dist/types/ts5) bring @webgpu/types along.
   // TypeScript 6 and 7 declare WebGPU in their "dom" library, beside which @webgpu/types is 182
   // duplicate declarations: their entries ("types@>=6" in the exports map) bring nothing.
