@@ -1,10 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vitest/config';
 
-/** Import `.wgsl` files as text, as esbuild's text loader does in the build. */
+/**
+ * Import `.wgsl` files as text, as esbuild's text loader does in the build. A `load` hook, not a
+ * `transform`: the first plugin to load a file is the only one, where every transform runs in
+ * turn (vitest 5 runs the root's plugins and the project's, and a transform twice would make
+ * the module's text its own source code).
+ */
 const wgslText: Plugin = {
   name: 'wgsl-text',
-  transform(code, id) {
-    if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+  load(id) {
+    const file = id.split('?')[0]!;
+    if (file.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(readFileSync(file, 'utf8'))};`, map: null };
     return null;
   },
 };
