@@ -1,17 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vitest/config';
 
-/**
- * Import `.wgsl` files as text, as esbuild's text loader does in the build. A `load` hook, not a
- * `transform`: the first plugin to load a file is the only one, where every transform runs in
- * turn (vitest 5 runs the root's plugins and the project's, and a transform twice would make
- * the module's text its own source code).
- */
+/** Import `.wgsl` files as text, as esbuild's text loader does in the build. */
 const wgslText: Plugin = {
   name: 'wgsl-text',
-  load(id) {
-    const file = id.split('?')[0]!;
-    if (file.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(readFileSync(file, 'utf8'))};`, map: null };
+  transform(code, id) {
+    if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
     return null;
   },
 };
@@ -20,9 +13,9 @@ const wgslText: Plugin = {
 // load; its "module" build is fine (the esbuild bundles pick it the same way).
 const alias = [{ find: /^wgsl_reflect$/, replacement: 'wgsl_reflect/wgsl_reflect.module.js' }];
 
+// The plugin and alias are the node project's alone: vitest 5 also applies a root config's
+// plugins to every project, and the text transform run twice made each shader its own source.
 export default defineConfig({
-  plugins: [wgslText],
-  resolve: { alias },
   test: {
     projects: [
       {

@@ -5,6 +5,16 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
+/** The fields of package.json these tests read. */
+interface Manifest {
+  types: string;
+  typesVersions: unknown;
+  exports: unknown;
+  scripts: Record<string, string>;
+  allowScripts: Record<string, boolean>;
+}
+const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Manifest;
+
 // Runs the example as a user would (against the build, imported as 'senn/node').
 describe('examples', () => {
   it('custom-policy.mjs grows the network with a policy of its own', () => {
@@ -50,7 +60,6 @@ describe('examples', () => {
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     // Every declaration file the manifest names (types, typesVersions, the exports map's types
     // and types@>=6 conditions) is packed.
-    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Record<string, unknown>;
     const declarations = new Set<string>();
     const collect = (value: unknown): void => {
       if (typeof value === 'string' && value.endsWith('.d.ts')) declarations.add(value.replace(/^\.\//, ''));
@@ -79,7 +88,7 @@ describe('examples', () => {
 
   it('every npm script runs a file the repository has', () => {
     // bench:figures once named a scripts/figures.mjs that was never written.
-    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const { scripts } = manifest;
     const named = Object.entries(scripts).flatMap(([name, line]) =>
       [...line.matchAll(/(?:\bnode|\bbash|run-ts\.mjs)\s+([\w./-]+\.(?:mjs|js|sh|ts))/g)].map((m) => [name, m[1]!] as const),
     );
@@ -96,7 +105,7 @@ describe('examples', () => {
       .filter(([, entry]) => entry.hasInstallScript)
       .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
     expect(withScripts).toContain('esbuild');
-    const { allowScripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { allowScripts: Record<string, boolean> };
+    const { allowScripts } = manifest;
     expect([...new Set(withScripts)].filter((name) => typeof allowScripts[name] !== 'boolean')).toEqual([]);
     expect(Object.keys(allowScripts).filter((name) => !withScripts.includes(name))).toEqual([]);
   });
