@@ -223,7 +223,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // other on SwiftShader, 2.4 s together).
       const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order);
       const optimizer = net.optimizerFor(o.optimizer.name);
-      const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule);
+      const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule, net.structure.floats);
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
           recordForward(rec, net, trainWs, rows),

@@ -96,8 +96,12 @@ export class OptimizerState {
     return beginSchedule(rec, { counter: this.counter.buffer });
   }
 
-  /** The two dispatches of one optimizer step: advance the counter (and the scheduled lr), update in place. */
-  async record(rec: Recorder, params: GPUBuffer, grads: GPUBuffer, hyper: ResolvedFit['optimizer'], schedule: ScheduleSteps): Promise<Dispatch[]> {
+  /**
+   * The two dispatches of one optimizer step: advance the counter (and the scheduled lr), update
+   * in place the first `liveFloats` values (the structure's; the buffers' capacity beyond them,
+   * which growth may leave up to twice as large, holds no parameter and is not walked).
+   */
+  async record(rec: Recorder, params: GPUBuffer, grads: GPUBuffer, hyper: ResolvedFit['optimizer'], schedule: ScheduleSteps, liveFloats: number): Promise<Dispatch[]> {
     const h = {
       lr: hyper.lr,
       beta1: hyper.beta1,
@@ -110,7 +114,8 @@ export class OptimizerState {
       await advanceStep(rec, { hyper: h, counter: this.counter.buffer, schedule }),
       await update(rec, {
         rule: this.name,
-        count: this.floats,
+        // Whole vec4s, so the update keeps its 4-a-lane entry point.
+        count: Math.min(this.floats, Math.ceil(liveFloats / 4) * 4),
         hyper: h,
         counter: this.counter.buffer,
         param: params,

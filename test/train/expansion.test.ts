@@ -254,6 +254,26 @@ describe('fit with expansion', () => {
     for (const net of [whole, first, resumed]) net.destroy();
   });
 
+  it("the optimizer walks the structure's values, not the capacity that growth left beyond them", async () => {
+    const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 3 });
+    const train = spirals({ rows: 128, seed: 2 });
+    // AdamW's decay moves every value it walks, even one whose gradient and moments are 0.
+    const options = { epochs: 1, batchSize: 32, edgeStatistics: true, optimizer: { name: 'adamw', lr: 0.05, weightDecay: 0.5 } } as const;
+    await net.fit(train, options);
+    const out = net.structure.output.id;
+    await net.splitEdges(out, await net.selectEdgesToSplit(out, { threshold: 0.05, maxToReplace: 8 }));
+    await net.pruneEdges(net.pruneCandidates);
+    const live = net.structure.floats;
+    const beyond = net.params.size / 4 - live;
+    expect(beyond).toBeGreaterThan(0);
+    net.gpu.device.queue.writeBuffer(net.params, live * 4, new Float32Array(beyond).fill(1));
+    const before = await net.gpu.readFloats(net.params, 0, live);
+    await net.fit(train, options);
+    expect(Array.from(await net.gpu.readFloats(net.params, live, beyond)).every((v) => v === 1)).toBe(true);
+    expect(await net.gpu.readFloats(net.params, 0, live)).not.toEqual(before);
+    net.destroy();
+  });
+
   it('a network without an expandable level is refused before any training (it would never grow)', async () => {
     const net = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0, expandable: [] });
     const fit = net.fit(spirals({ rows: 100, seed: 1 }), { epochs: 2, expansion: quickGrowth });
