@@ -98,10 +98,11 @@ export class OptimizerState {
 
   /**
    * The two dispatches of one optimizer step: advance the counter (and the scheduled lr), update
-   * in place the first `liveFloats` values (the structure's; the buffers' capacity beyond them,
-   * which growth may leave up to twice as large, holds no parameter and is not walked).
+   * in place the first `liveFloats` values (the structure's: the buffers' capacity beyond them,
+   * which growth may leave up to twice as large, holds no parameter, and training does not walk
+   * it; omitted, every value of the buffers).
    */
-  async record(rec: Recorder, params: GPUBuffer, grads: GPUBuffer, hyper: ResolvedFit['optimizer'], schedule: ScheduleSteps, liveFloats: number): Promise<Dispatch[]> {
+  async record(rec: Recorder, params: GPUBuffer, grads: GPUBuffer, hyper: ResolvedFit['optimizer'], schedule: ScheduleSteps, liveFloats = this.floats): Promise<Dispatch[]> {
     const h = {
       lr: hyper.lr,
       beta1: hyper.beta1,
