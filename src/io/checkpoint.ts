@@ -406,6 +406,21 @@ function poolWindows(tensors: Map<string, Tensor>, l: CheckpointLevel, pool: { k
   }
 }
 
+/**
+ * Moments must be values the optimizer could hold: the first finite (a mean of finite
+ * gradients), the second (Adam's mean of squared gradients; SGD keeps it at 0) not negative and
+ * not NaN. +∞ is one it can hold (a gradient beyond 1.8e19 squared), and it only stops its
+ * parameter's updates. A corrupt moment would load, then turn weights NaN or infinite in the
+ * update (the square root of a negative) without the loss showing it that step.
+ */
+function checkMoments(moment1: Float32Array, moment2: Float32Array): { moment1: Float32Array; moment2: Float32Array } {
+  const bad1 = moment1.findIndex((v) => !Number.isFinite(v));
+  if (bad1 >= 0) throw new CheckpointError(`tensor optimizer.moment1 holds ${moment1[bad1]} for one parameter: not a mean of gradients (finite)`);
+  const bad2 = moment2.findIndex((v) => !(v >= 0));
+  if (bad2 >= 0) throw new CheckpointError(`tensor optimizer.moment2 holds ${moment2[bad2]} for one parameter: not a mean of squared gradients (at least 0)`);
+  return { moment1, moment2 };
+}
+
 /** Birth steps must be whole steps the optimizer has taken (0 … step). */
 function checkBirths(births: Float32Array, step: number): Float32Array {
   for (const b of births) {
@@ -522,8 +537,7 @@ export function checkpointState(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_IN
         ? {
             optimizer: {
               ...g.optimizer,
-              moment1: moments('optimizer.moment1'),
-              moment2: moments('optimizer.moment2'),
+              ...checkMoments(moments('optimizer.moment1'), moments('optimizer.moment2')),
               ...(g.version >= 3 ? { births: checkBirths(moments('optimizer.births'), g.optimizer.step) } : {}),
             },
           }

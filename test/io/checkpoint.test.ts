@@ -395,11 +395,21 @@ describe('checkpoints', () => {
       ['a statistics tensor of the wrong length', withTensor('statistics.sumSq', (d) => d.slice(1))],
       ['a negative sum of |g|', withTensor('statistics.sumAbs', (d) => d.map((v, k) => (k === 2 ? -1 : v)))],
       ['a NaN among the statistics', withTensor('statistics.sum', (d) => d.map((v, k) => (k === 0 ? Number.NaN : v)))],
+      // A corrupt moment would load and turn weights NaN or infinite in the next update.
+      ['a negative second moment', withTensor('optimizer.moment2', (d) => d.map((v, k) => (k === 1 ? -1e-6 : v)))],
+      ['a NaN second moment', withTensor('optimizer.moment2', (d) => d.map((v, k) => (k === 0 ? Number.NaN : v)))],
+      ['an infinite first moment', withTensor('optimizer.moment1', (d) => d.map((v, k) => (k === 2 ? Number.NEGATIVE_INFINITY : v)))],
     ];
     for (const [what, file] of bad) {
       expect(() => rt.loadNetwork(file), what).toThrow(CheckpointError);
       expect(rt.liveBytes, what).toBe(start);
     }
+    // +∞ is a second moment Adam can reach (a gradient beyond 1.8e19, squared): it loads, and only stops its parameter's updates.
+    const frozen = rt.loadNetwork(withTensor('optimizer.moment2', (d) => d.map((v, k) => (k === 0 ? Number.POSITIVE_INFINITY : v))));
+    const before = (await frozen.getParameters())[0];
+    await frozen.fit(data(3), { epochs: 1, batchSize: 32 });
+    expect((await frozen.getParameters())[0]).toBe(before);
+    frozen.destroy();
     const huge = withGraph({ ...graph, levels: graph.levels.map((l: { size: number }, i: number) => (i === 1 ? { ...l, size: 2 ** 31 } : l)) });
     expect(() => rt.loadNetwork(huge)).toThrow(AdapterLimitError);
     expect(rt.liveBytes).toBe(start);
