@@ -18,7 +18,7 @@ import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
-import { type GraphView, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
+import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
 import { STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
 import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
@@ -223,7 +223,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // other on SwiftShader, 2.4 s together).
       const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order);
       const optimizer = net.optimizerFor(o.optimizer.name);
-      const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule, net.structure.floats);
+      const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule, liveFloats(net));
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
           recordForward(rec, net, trainWs, rows),

@@ -115,8 +115,7 @@ export class OptimizerState {
       await advanceStep(rec, { hyper: h, counter: this.counter.buffer, schedule }),
       await update(rec, {
         rule: this.name,
-        // Whole vec4s, so the update keeps its 4-a-lane entry point.
-        count: Math.min(this.floats, Math.ceil(liveFloats / 4) * 4),
+        count: Math.min(this.floats, liveFloats),
         hyper: h,
         counter: this.counter.buffer,
         param: params,

@@ -302,8 +302,14 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
  * pass (before or after the update, which does not change the gradients).
  */
 export function recordStatistics(rec: Recorder, net: GraphView): Promise<Dispatch> {
-  // The structure's floats (rounded up to whole vec4s), not the buffer's capacity, which growth
-  // may leave larger.
-  const count = Math.min(net.grads.size / 4, Math.ceil(net.structure.floats / 4) * 4);
-  return accumulateStatistics(rec, { count, grads: net.grads, sums: net.edgeStats });
+  return accumulateStatistics(rec, { count: liveFloats(net), grads: net.grads, sums: net.edgeStats });
+}
+
+/**
+ * How many floats of the parameter-parallel buffers a pass over the parameters walks: the
+ * structure's, rounded up to whole vec4s (so the kernels keep their 4-a-lane entry points), not
+ * the buffers' capacity, which growth may leave up to twice as large.
+ */
+export function liveFloats(net: GraphView): number {
+  return Math.min(net.grads.size / 4, Math.ceil(net.structure.floats / 4) * 4);
 }
