@@ -9,5 +9,6 @@ export * from './graph.js';
 export * from './rewrite.js';
 export * from './score.js';
 export * from './tie.js';
+export * from './finite.js';
 export * from './pool.js';
 export * from './augment.js';

@@ -8,6 +8,7 @@ import type { BufferOwner } from '../gpu/memory.js';
 import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { DestroyedError, DivergenceError } from '../errors.js';
 import { type Dispatch, encodeDispatches, type Recorder, submitDispatches } from '../kernels/dispatch.js';
+import { countNonFinite } from '../kernels/finite.js';
 import type { GatherSlot } from '../kernels/gather.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
@@ -106,6 +107,13 @@ async function recordInference(
   return { slots, steps: await assembleSteps(slots, gathers, bodies) };
 }
 
+/**
+ * Where in the training workspace's stats buffer (u32 index; the loss kernel's sums take 0–3)
+ * an epoch's count of parameters that are not finite is added, so it comes back with the
+ * epoch's losses in one readback.
+ */
+const NON_FINITE_SLOT = 4;
+
 function toEvaluation(stats: Float32Array, offset: number, classification: boolean): Evaluation {
   const rows = stats[offset + 2]!;
   return { loss: stats[offset]! / rows, accuracy: classification ? stats[offset + 1]! / rows : Number.NaN, rows };
@@ -123,6 +131,8 @@ interface FitPlans {
   statistics: Dispatch | null;
   /** Starts the call's learning-rate schedule; encoded before the call's first step. */
   beginSchedule: Dispatch;
+  /** Counts the parameters that are not finite into the training stats' slot {@link NON_FINITE_SLOT}; appended to an epoch's last step. */
+  finiteness: Dispatch;
   /** The trained state (parameters, optimizer moments and step) and copies of it taken at each epoch's start. */
   state: TrainedState;
   snapshot: TrainedState;
@@ -233,15 +243,16 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         ]);
         return [...forward, ...loss, ...backward, ...updates];
       });
-      const [steps, evaluation, accumulate, beginSchedule] = await settleAll([
+      const [steps, evaluation, accumulate, beginSchedule, finiteness] = await settleAll([
         assembleSteps(slots, gathers, bodies),
         valData && evalWs ? recordValidation(net, rec, valData, evalWs, o.loss) : null,
         statistics ? recordStatistics(rec, net) : null,
         optimizer.recordBegin(rec),
+        countNonFinite(rec, { count: liveFloats(net), values: net.params, result: { buffer: trainWs.stats.buffer, offset: 0, size: (NON_FINITE_SLOT + 1) * 4 }, slot: NON_FINITE_SLOT }),
       ]);
       const state: TrainedState = [net.params, optimizer.moment1.buffer, optimizer.moment2.buffer, optimizer.counter.buffer];
       const snapshot = state.map((b) => planOwner.create('fit.snapshot', b.size, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST).buffer) as TrainedState;
-      return { structure: net.structure, schedule, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, state, snapshot, evalWs, evaluation };
+      return { structure: net.structure, schedule, owner: planOwner, trainWs, steps, statistics: accumulate, beginSchedule, finiteness, state, snapshot, evalWs, evaluation };
     };
     const classification = o.loss === 'softmax-cross-entropy';
     const progress = options.onProgress ? progressReporter(gpu, owner, options.onProgress, options.progressUpdates ?? 20, o.epochs, batchRows, train.rows) : null;
@@ -300,6 +311,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         if (beginSchedule && i === 0) encodeDispatches(pass, [p.beginSchedule]);
         encodeDispatches(pass, step);
         if (collect) encodeDispatches(pass, [p.statistics!]);
+        if (i === p.steps.length - 1) encodeDispatches(pass, [p.finiteness]);
         pass.end();
         const slot = progress?.due(i, p.steps.length);
         if (slot !== undefined) encoder.copyBufferToBuffer(p.trainWs.stats.buffer, 0, progress!.staging[slot]!.buffer, 0, 16);
@@ -309,11 +321,20 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       await Promise.all(reported);
       beginSchedule = false;
       if (statistics) net.noteStatistics(collect ? p.steps.length : 0, true);
-      const t = toEvaluation(await gpu.readFloats(p.trainWs.stats.buffer, 0, 4), 0, classification);
+      const trained = await gpu.readFloats(p.trainWs.stats.buffer, 0, NON_FINITE_SLOT + 1);
+      const t = toEvaluation(trained, 0, classification);
+      const nonFinite = new Uint32Array(trained.buffer, trained.byteOffset, NON_FINITE_SLOT + 1)[NON_FINITE_SLOT]!;
       const v = await validate(p);
       // Diverged (the training loss over the epoch, or the validation loss of where it ended,
-      // is not finite): the network goes back to the epoch's start.
-      const diverged = !Number.isFinite(t.loss) ? `its mean training loss is ${t.loss}` : validation && !Number.isFinite(v.loss) ? `the validation loss after it is ${v.loss}` : null;
+      // is not finite, or a parameter is, which no loss shows where it feeds a ReLU whose
+      // max(NaN, 0) is 0): the network goes back to the epoch's start.
+      const diverged = !Number.isFinite(t.loss)
+        ? `its mean training loss is ${t.loss}`
+        : validation && !Number.isFinite(v.loss)
+          ? `the validation loss after it is ${v.loss}`
+          : nonFinite > 0
+            ? `${nonFinite} of its parameter values ${nonFinite === 1 ? 'is' : 'are'} not finite after it, though its losses are`
+            : null;
       // The network as it was when the epoch started, its statistics cleared.
       const restore = async () => {
         const encoder = device.createCommandEncoder({ label: 'restore' });

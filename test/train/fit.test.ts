@@ -451,6 +451,31 @@ describe('Network.fit', () => {
     expect(Number.isFinite(withValidation.loss)).toBe(true);
   });
 
+  it('a parameter that is not finite where no loss shows it stops training with DivergenceError', async () => {
+    const rng = new Random(3);
+    const rows = 256;
+    const x = Float32Array.from({ length: rows * 2 }, () => rng.uniform(-1, 1));
+    const data = regressionDataset({ x, targets: Float32Array.from({ length: rows }, (_, i) => 3 * x[2 * i]!), features: 2 });
+    for (const name of ['adam', 'sgd'] as OptimizerName[]) {
+      const net = runtime().createNetwork({ sizes: [2, 8, 1], activations: ['relu', 'identity'], seed: 0 });
+      // A NaN weight into the first hidden ReLU neuron, as a fault in training could leave one.
+      expect(net.structure.blocks[0]!.weightOffset).toBe(0);
+      net.gpu.device.queue.writeBuffer(net.params, 0, new Float32Array([Number.NaN]));
+      const before = await net.gpu.readFloats(net.params, 0, net.structure.floats);
+      // Whether the adapter's max(NaN, 0) is 0 (SwiftShader's is, as most GPUs' are): then the
+      // neuron falls silent, every loss stays finite, and only the parameters show the fault.
+      const hidden = Number.isFinite((await net.evaluate(data, 'mse')).loss);
+      const run = net.fit(data, { loss: 'mse', batchSize: 32, epochs: 3, optimizer: { name, lr: 0.01 } });
+      await expect(run).rejects.toThrow(DivergenceError);
+      const message = await run.catch((e: Error) => e.message);
+      console.info(`a NaN weight (${name}; max(NaN, 0) ${hidden ? 'is 0' : 'is NaN'} here): ${message}`);
+      expect(message).toMatch(hidden ? /^training diverged in epoch 1: 1 of its parameter values is not finite after it, though its losses are; the network is as it was before that epoch/ : /^training diverged in epoch 1: its mean training loss is NaN/);
+      expect(net.history).toHaveLength(0);
+      expect(Array.from(await net.gpu.readFloats(net.params, 0, net.structure.floats))).toEqual(Array.from(before));
+      net.destroy();
+    }
+  });
+
   it('trains a regression network with mse', async () => {
     const rows = 400;
     const rng = new Random(9);
