@@ -20,7 +20,7 @@ import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, res
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
-import { STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
+import { NON_FINITE_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
 import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
 
@@ -106,13 +106,6 @@ async function recordInference(
   });
   return { slots, steps: await assembleSteps(slots, gathers, bodies) };
 }
-
-/**
- * Where in the training workspace's stats buffer (u32 index; the loss kernel's sums take 0–3)
- * an epoch's count of parameters that are not finite is added, so it comes back with the
- * epoch's losses in one readback.
- */
-const NON_FINITE_SLOT = 4;
 
 function toEvaluation(stats: Float32Array, offset: number, classification: boolean): Evaluation {
   const rows = stats[offset + 2]!;

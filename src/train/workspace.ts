@@ -8,6 +8,12 @@ import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, partF
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
 export const STATS_SLOT = 256;
+/**
+ * Where in the stats buffer (a u32 index, after the training accumulator's 4 floats) fit adds
+ * an epoch's count of parameters that are not finite, so it comes back with the epoch's losses
+ * in one readback.
+ */
+export const NON_FINITE_SLOT = 4;
 
 /**
  * Floats of {@link Workspace.edgeParts} at most (32 MiB): 16 per edge at batch 256, so a block
@@ -131,7 +137,10 @@ export class Workspace {
   readonly outputGrad: OwnedBuffer;
   readonly labels: OwnedBuffer;
   readonly targets: OwnedBuffer;
-  /** Two accumulators of 4 floats: training at 0, validation at {@link STATS_SLOT}. */
+  /**
+   * Two accumulators of 4 floats: training at 0, validation at {@link STATS_SLOT}; and fit's
+   * count of parameters that are not finite, a u32 at {@link NON_FINITE_SLOT}.
+   */
   readonly stats: OwnedBuffer;
 
   constructor(
