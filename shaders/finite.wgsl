@@ -3,8 +3,9 @@
 // Training ends every epoch with this over the parameters. The losses alone miss a weight
 // that went NaN into a hidden ReLU neuron: max(NaN, 0) may give 0 (SwiftShader's does), so
 // the neuron falls silent, its gradient is 0 from then on, every loss stays finite, and the
-// network would be saved in a file the loader refuses. One pass over the live parameters (a few thousand vec4s) in the
-// epoch's last step, its count read back with the epoch's losses, closes that gap.
+// network would be saved in a file the loader refuses. One pass over the live parameters (a
+// few thousand vec4s) in the epoch's last step, its count read back with the epoch's losses,
+// closes that gap.
 //
 // The values are read as their u32 bits: a float is not finite exactly when its 8 exponent
 // bits are all set, a test a compiler may not fold away as it may `x != x` where it assumes

@@ -226,7 +226,9 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // other on SwiftShader, 2.4 s together).
       const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order);
       const optimizer = net.optimizerFor(o.optimizer.name);
-      const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule, liveFloats(net));
+      // The structure's values, which the update and the finiteness count walk (not the buffers' capacity).
+      const live = liveFloats(net);
+      const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule, live);
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
           recordForward(rec, net, trainWs, rows),
@@ -241,7 +243,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         valData && evalWs ? recordValidation(net, rec, valData, evalWs, o.loss) : null,
         statistics ? recordStatistics(rec, net) : null,
         optimizer.recordBegin(rec),
-        countNonFinite(rec, { count: liveFloats(net), values: net.params, result: { buffer: trainWs.stats.buffer, offset: 0, size: (NON_FINITE_SLOT + 1) * 4 }, slot: NON_FINITE_SLOT }),
+        countNonFinite(rec, { count: live, values: net.params, result: { buffer: trainWs.stats.buffer, offset: 0, size: (NON_FINITE_SLOT + 1) * 4 }, slot: NON_FINITE_SLOT }),
       ]);
       const state: TrainedState = [net.params, optimizer.moment1.buffer, optimizer.moment2.buffer, optimizer.counter.buffer];
       const snapshot = state.map((b) => planOwner.create('fit.snapshot', b.size, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST).buffer) as TrainedState;
