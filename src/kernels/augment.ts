@@ -1,5 +1,6 @@
 import type { ResolvedAugment } from '../data/augment.js';
 import { createUniform, type Dispatch, type Recorder } from './dispatch.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -20,6 +21,10 @@ export async function shiftImages(
   rec: Recorder,
   a: { source: 'u8' | 'f32'; rows: number; features: number; rowWords: number; augment: ResolvedAugment; data: BindingResource; out: BindingResource },
 ): Promise<ImageShifts> {
+  checkSizes('shiftImages', { rows: a.rows, features: a.features, rowWords: a.rowWords });
+  // u8 rows are rowWords packed words; f32 rows are features values.
+  const [perRow, holds] = a.source === 'u8' ? [a.rowWords, 'rows × rowWords words'] : [a.features, 'rows × features floats'];
+  checkBindings('shiftImages', { data: words(a.data, a.rows * perRow, holds), out: words(a.out, a.rows * perRow, holds) });
   const kernel = await rec.kernels.get({ ...family('augment'), entryPoint: `shift_${a.source}` });
   const values = (key: number) => ({
     rows: a.rows,

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { type Activation, activationCode } from './activation.js';
 import { type Dispatch, type Recorder, prepare, unusedOutput } from './dispatch.js';
+import { type BindingNeed, checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 import { describe } from '../args.js';
@@ -214,6 +215,7 @@ export interface PackedBytes {
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('a matmul mask shares its binding with the activation-grad epilogue; use one or the other');
+  checkBindings('matmul', matmulNeeds(a));
   const along = a.activeRows?.along;
   const m = along === 'm' ? a.activeRows!.count : a.m;
   const k = along === 'k' ? a.activeRows!.count : a.k;
@@ -269,6 +271,28 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   );
 }
 
+/** What each binding of {@link matmul} must hold for its shape (m, n, k the stored extents; see {@link MatmulArgs}). */
+function matmulNeeds(a: MatmulArgs): Record<string, BindingNeed> {
+  checkSizes('matmul', { m: a.m, n: a.n, k: a.k, ...(a.activeRows ? { 'activeRows.count': a.activeRows.count } : {}), ...(a.lhsBytes ? { 'lhsBytes.words': a.lhsBytes.words } : {}) });
+  const along = a.activeRows?.along;
+  const compact = a.activeRows?.compact ?? false;
+  const active = a.activeRows?.count ?? 0;
+  // Compact weights store only the active rows: the forward's rhs (along k), the weight gradient's out (along m).
+  const rhsRows = along === 'k' && compact ? active : a.k;
+  const outRows = along === 'm' && compact ? active : a.m;
+  const outHolds = along === 'm' && compact ? 'activeRows.count × n floats' : 'm × n floats';
+  const lhsRows = a.transLhs ? a.k : a.m;
+  return {
+    lhs: a.lhsBytes ? words(a.lhs, lhsRows * a.lhsBytes.words, `${a.transLhs ? 'k' : 'm'} × lhsBytes.words words`) : words(a.lhs, a.m * a.k, 'm × k floats'),
+    rhs: words(a.rhs, rhsRows * a.n, along === 'k' && compact ? 'activeRows.count × n floats' : 'k × n floats'),
+    out: words(a.out, outRows * a.n, outHolds),
+    bias: words(a.epilogue === 'bias-activation' ? a.bias : undefined, a.n, 'n floats'),
+    aux: words(a.epilogue === 'activation-grad' ? a.aux : undefined, a.m * a.n, 'm × n floats'),
+    mask: words(a.mask, outRows * a.n, outHolds),
+    'activeRows.indices': words(a.activeRows?.indices, active, 'activeRows.count u32 indices'),
+  };
+}
+
 /** Throws a {@link ConfigError} for a plan the kernel or the device cannot run. */
 function checkPlan(plan: MatmulPlan, limits: GPUSupportedLimits): void {
   const { x, y, colGroups } = plan;
@@ -287,6 +311,8 @@ export async function biasGrad(
   rec: Recorder,
   a: { m: number; n: number; dz: BindingResource; db: BindingResource },
 ): Promise<Dispatch> {
+  checkSizes('biasGrad', { m: a.m, n: a.n });
+  checkBindings('biasGrad', { dz: words(a.dz, a.m * a.n, 'm × n floats'), db: words(a.db, a.n, 'n floats') });
   const vec4 = a.n % 4 === 0;
   const kernel = await rec.kernels.get({ ...family('dense'), entryPoint: vec4 ? 'bias_grad_vec4' : 'bias_grad' });
   const resources: Record<string, BindingResource> = vec4 ? { lhs4: a.dz, out4: a.db } : { lhs: a.dz, out: a.db };
@@ -298,6 +324,9 @@ export async function activationGrad(
   rec: Recorder,
   a: { m: number; n: number; activation: Activation; da: BindingResource; a: BindingResource; dz: BindingResource },
 ): Promise<Dispatch> {
+  checkSizes('activationGrad', { m: a.m, n: a.n });
+  const values = a.m * a.n;
+  checkBindings('activationGrad', { da: words(a.da, values, 'm × n floats'), a: words(a.a, values, 'm × n floats'), dz: words(a.dz, values, 'm × n floats') });
   const kernel = await rec.kernels.get({
     ...family('dense'),
     entryPoint: 'activation_grad',

@@ -1,6 +1,7 @@
 import { ShapeError } from '../errors.js';
 import { type Dispatch, prepare, type Recorder } from './dispatch.js';
-import { type BindingResource, boundBytes } from './kernel.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
+import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
 /**
@@ -13,10 +14,8 @@ import { family } from './sources.js';
 export async function countNonFinite(rec: Recorder, a: { count: number; values: BindingResource; result: BindingResource; slot?: number }): Promise<Dispatch> {
   if (!Number.isInteger(a.count) || a.count < 0 || a.count % 4 !== 0) throw new ShapeError(`countNonFinite: count must be a non-negative multiple of 4 (whole vec4s), got ${a.count}`);
   const slot = a.slot ?? 0;
-  if (!Number.isInteger(slot) || slot < 0) throw new ShapeError(`countNonFinite: slot must be a non-negative integer, got ${slot}`);
-  // Checked here, where a mistake is named, rather than left to the bounds checks a runtime may have turned off.
-  if (boundBytes(a.values) < a.count * 4) throw new ShapeError(`countNonFinite: values bind ${boundBytes(a.values)} bytes, fewer than count ${a.count} floats (${a.count * 4} bytes)`);
-  if (boundBytes(a.result) < (slot + 1) * 4) throw new ShapeError(`countNonFinite: result binds ${boundBytes(a.result)} bytes, too few for a u32 at slot ${slot}`);
+  checkSizes('countNonFinite', { slot });
+  checkBindings('countNonFinite', { values: words(a.values, a.count, 'count floats'), result: words(a.result, slot + 1, 'slot + 1 u32s') });
   const kernel = await rec.kernels.get({ ...family('finite'), entryPoint: 'count_nonfinite' });
   return prepare(rec, kernel, { count: a.count, slot }, { values: a.values, result: a.result }, kernel.groupsFor1D(a.count / 4));
 }

@@ -1,5 +1,7 @@
 import type { OwnedBuffer } from '../gpu/memory.js';
 import { type Dispatch, unusedOutput, type Recorder } from './dispatch.js';
+import { ConfigError, ShapeError } from '../errors.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
 import { family } from './sources.js';
 import { type ByteColumns, columnWords } from './sparse.js';
@@ -58,15 +60,23 @@ export async function gatherEpoch(
   // Byte columns: one invocation per source word of 16 rows, or per 4 words where rows are
   // whole vec4s (then the packed rows may be copied on the way).
   // Picked features: one invocation per packed word.
+  checkSizes('gatherEpoch', { features: a.features, rowWords: a.rowWords });
+  let positions = 0;
+  a.slots.forEach((slot, i) => {
+    checkSizes('gatherEpoch', { [`slots[${i}].rows`]: slot.rows, [`slots[${i}].start`]: slot.start });
+    positions = Math.max(positions, slot.start + slot.rows);
+  });
+  // The data rows are reached through order's values, which stay on the GPU: order alone is checked.
+  checkBindings('gatherEpoch', { order: words(a.order, positions, 'the slots\' last start + rows u32 positions') });
   const at = a.source === 'u8' && a.at ? a.at : null;
-  if (at && (a.columnWords !== undefined || a.packed)) throw new Error('a gather of picked features packs them itself: no byte columns or packed rows');
+  if (at && (a.columnWords !== undefined || a.packed)) throw new ConfigError('a gather of picked features packs them itself: no byte columns or packed rows');
   const columns = a.source === 'u8' && a.columnWords !== undefined;
   const columns16 = columns && a.rowWords % 4 === 0;
-  if (a.rowsOut && !columns16) throw new Error('rowsOut needs byte columns of rows of a multiple of 4 words');
+  if (a.rowsOut && !columns16) throw new ConfigError('rowsOut needs byte columns of rows of a multiple of 4 words');
   if (columns) {
     const most = Math.max(0, ...a.slots.map((s) => s.rows));
     // Whole 16-row groups are written (see gather.wgsl).
-    if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new Error(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ ${columnWords(most)}, needed)`);
+    if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new ShapeError(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ ${columnWords(most)}, needed)`);
   }
   const packed = !columns && !at && a.source === 'u8' && Boolean(a.packed);
   const words4 = packed && a.rowWords % 4 === 0;

@@ -2,6 +2,7 @@ import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import { type Block, storageIndex } from '../graph/structure.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
@@ -201,6 +202,15 @@ export function graphPartialFloats(rows: number, tables: Pick<GraphTables, 'outE
   return Math.max(4, Math.ceil(rows / GRAPH_ROWS) * partialEntries(tables));
 }
 
+/**
+ * The partial gradients' binding against {@link graphPartialFloats}. The arenas and parameters
+ * are reached through the tables' values (offsets that stay on the GPU), and are not checked.
+ */
+function checkPartials(fn: string, a: { rows: number; tables: GraphTables; partials: BindingResource }): void {
+  checkSizes(fn, { rows: a.rows });
+  checkBindings(fn, { partials: words(a.partials, graphPartialFloats(a.rows, a.tables), 'graphPartialFloats(rows, tables) floats') });
+}
+
 /** Every tail neuron's activation for `rows` batch rows, into the activation arena (reading the feeders' from theirs). */
 export async function graphForward(
   rec: Recorder,
@@ -233,6 +243,7 @@ export async function graphBackward(
   },
 ): Promise<Dispatch> {
   const t = a.tables;
+  checkPartials('graphBackward', a);
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs } });
   const bindings = {
     neurons: t.neurons,
@@ -265,6 +276,7 @@ export async function graphEdgeGrad(
   },
 ): Promise<Dispatch> {
   const t = a.tables;
+  checkPartials('graphEdgeGrad', a);
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad' });
   const bindings = { neurons: t.neurons, sources: t.sources, out_edges: t.outEdges, partials: a.partials, grad: a.gradients, wgrad: a.wgrad };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), kernel.groupsFor1D(partialEntries(t) + t.outputCount));

@@ -41,11 +41,6 @@ export interface UniformLayout {
 /** A resource for one binding: a whole buffer or a range of one. */
 export type BindingResource = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
-/** How many bytes a binding of `resource` exposes to a shader (a range without a size: to the buffer's end). */
-export function boundBytes(resource: BindingResource): number {
-  return 'buffer' in resource ? (resource.size ?? resource.buffer.size - (resource.offset ?? 0)) : resource.size;
-}
-
 /** Uniform slot stride for dynamic offsets; WebGPU's minUniformBufferOffsetAlignment is at most 256. */
 export const UNIFORM_SLOT = 256;
 

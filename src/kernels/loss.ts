@@ -1,4 +1,5 @@
 import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -31,6 +32,15 @@ export interface LossArgs {
 
 /** A recorded loss (+ gradient) with accumulation of loss and accuracy into `stats`. */
 export async function loss(rec: Recorder, a: LossArgs): Promise<Dispatch> {
+  checkSizes('loss', { rows: a.rows, classes: a.classes });
+  const outputs = a.rows * a.classes;
+  checkBindings('loss', {
+    logits: words(a.logits, outputs, 'rows × classes floats'),
+    labels: words(a.entry === 'mse' ? undefined : a.labels, a.rows, 'rows u32 labels'),
+    targets: words(a.entry === 'mse' ? a.targets : undefined, outputs, 'rows × classes floats'),
+    grad: words(a.writeGrad && a.entry !== 'accuracy' ? a.grad : undefined, outputs, 'rows × classes floats'),
+    stats: words(a.stats, 4, 'the 4 accumulator floats'),
+  });
   // softmax_xent over at most 12 classes keeps a row's logits in registers (CLASSES).
   const constants: Record<string, number> = a.entry === 'softmax_xent' && a.classes <= SOFTMAX_CLASSES_MAX ? { CLASSES: a.classes } : {};
   const kernel = await rec.kernels.get({ ...family('loss'), entryPoint: a.entry, constants });

@@ -2,6 +2,7 @@ import { ShapeError } from '../errors.js';
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, prepare, type Recorder } from './dispatch.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -42,6 +43,16 @@ export interface NarrowBackwardArgs {
  */
 export async function narrowBackward(rec: Recorder, a: NarrowBackwardArgs): Promise<Dispatch> {
   if (!(Number.isInteger(a.n) && a.n >= 1 && a.n <= NARROW_MAX)) throw new ShapeError(`narrowBackward serves levels of 1 to ${NARROW_MAX} neurons, got ${a.n}`);
+  checkSizes('narrowBackward', { rows: a.rows, src: a.src });
+  const [level, block] = [a.rows * a.src, a.src * a.n];
+  checkBindings('narrowBackward', {
+    act: words(a.act, level, 'rows × src floats'),
+    dz: words(a.dz, a.rows * a.n, 'rows × n floats'),
+    weight: words(a.weight, block, 'src × n floats'),
+    dx: words(a.dx, level, 'rows × src floats'),
+    dw: words(a.dw, block, 'src × n floats'),
+    mask: words(a.mask, block, 'src × n floats'),
+  });
   const kernel = await rec.kernels.get({
     ...family('narrow'),
     entryPoint: 'narrow_backward',

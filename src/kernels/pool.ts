@@ -1,9 +1,11 @@
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder, unusedOutput } from './dispatch.js';
+import { ConfigError } from '../errors.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import type { CsrBlock } from '../graph/csr.js';
-import { type CsrBuffers, csrBuffers, laneGroups } from './sparse.js';
+import { checkBlock, type CsrBuffers, csrBuffers, laneGroups } from './sparse.js';
 import { family } from './sources.js';
 
 /** A pooling level's windows on the GPU: a block's two edge orders, and whether they partition the sources. */
@@ -43,6 +45,14 @@ export async function poolForward(
   rec: Recorder,
   a: { rows: number; kind: PoolKind; windows: PoolBuffers; input: BindingResource; out: BindingResource; argmax?: BindingResource; activation?: Activation },
 ): Promise<Dispatch> {
+  checkSizes('poolForward', { rows: a.rows });
+  checkBlock('poolForward', a.windows);
+  const { dst, src } = a.windows;
+  checkBindings('poolForward', {
+    input: words(a.input, a.rows * src, 'rows × src floats'),
+    out: words(a.out, a.rows * dst, 'rows × dst floats'),
+    argmax: words(a.kind === 'max' ? a.argmax : undefined, a.rows * dst, 'rows × dst u32s'),
+  });
   const constants = { ACT: activationCode(a.activation ?? 'identity'), AVERAGE: a.kind === 'average' };
   const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'pool_forward', constants });
   const w = a.windows;
@@ -72,6 +82,15 @@ export async function poolGrad(
     accumulate?: boolean;
   },
 ): Promise<Dispatch> {
+  checkSizes('poolGrad', { rows: a.rows });
+  checkBlock('poolGrad', a.windows);
+  const { dst, src } = a.windows;
+  checkBindings('poolGrad', {
+    argmax: words(a.kind === 'max' ? a.argmax : undefined, a.rows * dst, 'rows × dst u32s'),
+    grad: words(a.grad, a.rows * dst, 'rows × dst floats'),
+    aux: words(a.aux, a.rows * src, 'rows × src floats'),
+    out: words(a.out, a.rows * src, 'rows × src floats'),
+  });
   const constants = { ACT: activationCode(a.activation), ACCUMULATE: a.accumulate ?? false, AVERAGE: a.kind === 'average' };
   const w = a.windows;
   const byWindow = w.partition;
@@ -83,7 +102,7 @@ export async function poolGrad(
 /** Max pooling's winners; average pooling has none, and binds a placeholder it never reads. */
 function winners(rec: Recorder, a: { kind: PoolKind; argmax?: BindingResource }): BindingResource {
   if (a.kind === 'max') {
-    if (!a.argmax) throw new Error('max pooling needs its argmax buffer');
+    if (!a.argmax) throw new ConfigError('max pooling needs its argmax buffer');
     return a.argmax;
   }
   return unusedOutput(rec);

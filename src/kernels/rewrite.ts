@@ -1,4 +1,5 @@
 import { type Dispatch, prepare, type Recorder } from './dispatch.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -22,6 +23,15 @@ export async function rewrite(
     resetMoments?: boolean;
   },
 ): Promise<Dispatch> {
+  // The old buffers are reached through source's values, which stay on the GPU: the new layout's are checked.
+  checkSizes('rewrite', { count: a.count });
+  checkBindings('rewrite', {
+    source: words(a.source, a.count, 'count u32 indices'),
+    fill: words(a.fill, a.count, 'count floats'),
+    newParams: words(a.newParams, a.count, 'count floats'),
+    newMoment1: words(a.newMoment1, a.count, 'count floats'),
+    newMoment2: words(a.newMoment2, a.count, 'count floats'),
+  });
   const kernel = await rec.kernels.get({ ...family('rewrite'), entryPoint: 'rewrite', constants: { RESET_MOMENTS: a.resetMoments ?? false } });
   return prepare(
     rec,

@@ -1,4 +1,7 @@
+import { describe } from '../args.js';
+import { ConfigError } from '../errors.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -22,6 +25,8 @@ export type Aggregation = (typeof AGGREGATIONS)[number];
  * backward. 4 values an invocation where `count` is a multiple of 4.
  */
 export async function accumulateStatistics(rec: Recorder, a: { count: number; grads: BindingResource; sums: BindingResource }): Promise<Dispatch> {
+  checkSizes('accumulateStatistics', { count: a.count });
+  checkBindings('accumulateStatistics', { grads: words(a.grads, a.count, 'count floats'), sums: words(a.sums, 3 * a.count, '3 × count floats') });
   const vec4 = a.count % 4 === 0;
   const kernel = await rec.kernels.get({ ...family('score'), entryPoint: vec4 ? 'accumulate_vec4' : 'accumulate' });
   const resources = vec4 ? { grads4: a.grads, sums4: a.sums } : { grads: a.grads, sums: a.sums };
@@ -44,6 +49,13 @@ export async function scoreBlock(
     mask?: BindingResource;
   },
 ): Promise<Dispatch> {
+  checkSizes('scoreBlock', { count: a.count, batches: a.batches, offset: a.offset });
+  checkBindings('scoreBlock', {
+    stats: words(a.stats, 3 * a.count, '3 × count floats'),
+    weights: words(a.weights, a.count, 'count floats'),
+    scores: words(a.scores, a.offset + a.count, 'offset + count floats'),
+    mask: words(a.mask, a.count, 'count floats'),
+  });
   const kernel = await rec.kernels.get({
     ...family('score'),
     entryPoint: 'score',
@@ -64,6 +76,8 @@ export async function scoreBlock(
  * {@link decodeBounds}).
  */
 export async function scoreBounds(rec: Recorder, a: { count: number; scores: BindingResource; bounds: BindingResource }): Promise<Dispatch> {
+  checkSizes('scoreBounds', { count: a.count });
+  checkBindings('scoreBounds', { scores: words(a.scores, a.count, 'count floats'), bounds: words(a.bounds, 2, 'min and max u32s') });
   const kernel = await rec.kernels.get({ ...family('score'), entryPoint: 'minmax' });
   // Up to 64 values an invocation: a few workgroups share large counts between the cores.
   const groups = Math.min(Math.max(1, Math.ceil(a.count / (64 * kernel.workgroupSize[0]))), 65535);
@@ -82,6 +96,14 @@ export async function selectScores(
   rec: Recorder,
   a: { count: number; threshold: number; above: boolean; scores: BindingResource; bounds: BindingResource; picked: BindingResource; counter: BindingResource },
 ): Promise<Dispatch> {
+  checkSizes('selectScores', { count: a.count });
+  if (!Number.isFinite(a.threshold)) throw new ConfigError(`selectScores: threshold must be a finite number, got ${describe(a.threshold)}`);
+  checkBindings('selectScores', {
+    scores: words(a.scores, a.count, 'count floats'),
+    bounds: words(a.bounds, 2, 'min and max u32s'),
+    picked: words(a.picked, 2 * a.count, '2 × count (index, score) floats'),
+    counter: words(a.counter, 1, 'the u32 counter'),
+  });
   const kernel = await rec.kernels.get({ ...family('score'), entryPoint: 'select_edges', constants: { ABOVE: a.above } });
   return prepare(
     rec,

@@ -3,6 +3,8 @@ import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { isUnormScale } from './dense.js';
 import { type Dispatch, unusedOutput, pickBindings, prepare, type Recorder } from './dispatch.js';
+import { ConfigError, ShapeError } from '../errors.js';
+import { type BindingNeed, checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -113,9 +115,9 @@ function checkedColumnWords(rows: number, columns: ByteColumns | FloatColumns): 
   const words = 'words' in columns ? columns.words : columns.quads;
   const needed = columnWords(rows);
   const what = 'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`;
-  if (words < needed) throw new Error(`${what} cannot hold ${rows} rows (${needed} needed)`);
+  if (words < needed) throw new ShapeError(`${what} cannot hold ${rows} rows (${needed} needed)`);
   // spmm reads an edge's 32 rows of a byte column as two vec4s of words.
-  if ('words' in columns && words % 4 !== 0) throw new Error(`${what}: a column's words must be a multiple of 4 (columnWords gives ${needed} for ${rows} rows)`);
+  if ('words' in columns && words % 4 !== 0) throw new ShapeError(`${what}: a column's words must be a multiple of 4 (columnWords gives ${needed} for ${rows} rows)`);
   return words;
 }
 
@@ -132,6 +134,37 @@ function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns | FloatC
     column_words: words,
     scale: columns && 'scale' in columns ? columns.scale : 1,
   };
+}
+
+/**
+ * Throws a ShapeError naming `fn` where a block's buffers hold fewer values than its sizes say
+ * (a {@link CsrBuffers} put together by hand rather than by {@link csrBuffers}).
+ */
+export function checkBlock(fn: string, b: CsrBuffers): void {
+  checkSizes(fn, { 'block.dst': b.dst, 'block.src': b.src, 'block.edges': b.edges, 'block.chunkCount': b.chunkCount, 'block.activeSourceCount': b.activeSourceCount });
+  checkBindings(fn, {
+    'block.dstPtr': words(b.dstPtr, b.dst + 1, 'dst + 1 u32 offsets'),
+    'block.srcOf': words(b.srcOf, b.edges, 'edges u32s'),
+    'block.dstOf': words(b.dstOf, b.edges, 'edges u32s'),
+    'block.srcPtr': words(b.srcPtr, b.src + 1, 'src + 1 u32 offsets'),
+    'block.srcEdges': words(b.srcEdges, b.edges, 'edges u32s'),
+    'block.dstBySource': words(b.dstBySource, b.edges, 'edges u32s'),
+    'block.chunks': words(b.chunks, 2 * b.chunkCount, '2 × chunkCount u32s'),
+    'block.activeSources': words(b.activeSources, b.activeSourceCount, 'activeSourceCount u32s'),
+  });
+}
+
+/** A batch-major level of `rows` × `width` floats (`holds` names the two). */
+function level(resource: BindingResource | undefined, rows: number, width: number, holds: string): BindingNeed {
+  return words(resource, rows * width, `${holds} floats`);
+}
+
+/** The need of a block's input: byte columns, f32 columns, or (when neither) the batch-major level. */
+function inputNeeds(a: { rows: number; block: CsrBuffers; input: BindingResource; inputColumns?: ByteColumns; inputFloatColumns?: FloatColumns }): Record<string, BindingNeed> {
+  const src = a.block.src;
+  if (a.inputColumns) return { 'inputColumns.buffer': words(a.inputColumns.buffer, src * a.inputColumns.words, 'src × words words') };
+  if (a.inputFloatColumns) return { 'inputFloatColumns.buffer': words(a.inputFloatColumns.buffer, src * a.inputFloatColumns.quads * 4, 'src × quads × 4 floats') };
+  return { input: level(a.input, a.rows, src, 'rows × src') };
 }
 
 /** Edges per chunk of edge_grad (8 in sparse.wgsl). */
@@ -184,7 +217,15 @@ export async function spmm(
     activation?: Activation;
   },
 ): Promise<Dispatch> {
-  if (a.inputColumns && a.inputFloatColumns) throw new Error('spmm reads one input: byte columns or f32 columns, not both');
+  if (a.inputColumns && a.inputFloatColumns) throw new ConfigError('spmm reads one input: byte columns or f32 columns, not both');
+  checkSizes('spmm', { rows: a.rows });
+  checkBlock('spmm', a.block);
+  checkBindings('spmm', {
+    weight: words(a.weight, a.block.edges, 'edges floats'),
+    ...inputNeeds(a),
+    out: level(a.out, a.rows, a.block.dst, 'rows × dst'),
+    bias: words(a.bias, a.block.dst, 'dst floats'),
+  });
   const columns = a.inputColumns ?? a.inputFloatColumns;
   // Over columns, four destinations that share their sources take one invocation.
   const group = columns && a.block.sourceGroup === 4 ? 4 : 1;
@@ -233,6 +274,16 @@ export async function spmmTranspose(
     weightParts?: { input: BindingResource; partials: BindingResource };
   },
 ): Promise<Dispatch> {
+  checkSizes('spmmTranspose', { rows: a.rows });
+  checkBlock('spmmTranspose', a.block);
+  checkBindings('spmmTranspose', {
+    weight: words(a.weight, a.block.edges, 'edges floats'),
+    grad: level(a.grad, a.rows, a.block.dst, 'rows × dst'),
+    out: level(a.out, a.rows, a.block.src, 'rows × src'),
+    aux: level(a.aux, a.rows, a.block.src, 'rows × src'),
+    'weightParts.input': level(a.weightParts?.input, a.rows, a.block.src, 'rows × src'),
+    'weightParts.partials': words(a.weightParts?.partials, edgePartFloats(a.rows, a.block.edges), 'edgePartFloats(rows, edges) floats'),
+  });
   const accumulate = a.accumulate ?? false;
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'spmm_t', constants: transposeConstants(a) });
   const b = a.block;
@@ -313,8 +364,17 @@ export interface EdgeGradInputs {
   inputColumns?: ByteColumns;
 }
 
+/** The checks of what a weight-gradient kernel of a CSR block reads. */
+function checkEdgeGradInputs(fn: string, a: EdgeGradInputs): void {
+  checkSizes(fn, { rows: a.rows });
+  checkBlock(fn, a.block);
+  checkBindings(fn, { grad: level(a.grad, a.rows, a.block.dst, 'rows × dst'), ...inputNeeds(a) });
+}
+
 /** Per-edge weight gradients. */
 export async function edgeGrad(rec: Recorder, a: EdgeGradInputs & { wgrad: BindingResource }): Promise<Dispatch> {
+  checkEdgeGradInputs('edgeGrad', a);
+  checkBindings('edgeGrad', { wgrad: words(a.wgrad, a.block.edges, 'edges floats') });
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad', constants: columnConstants(a.inputColumns) });
   const b = a.block;
   return prepare(
@@ -334,6 +394,8 @@ export async function edgeGrad(rec: Recorder, a: EdgeGradInputs & { wgrad: Bindi
  * sums in another order (the same to about 1e-7 relative).
  */
 export async function edgeGradParts32(rec: Recorder, a: EdgeGradInputs & { partials: BindingResource }): Promise<Dispatch> {
+  checkEdgeGradInputs('edgeGradParts32', a);
+  checkBindings('edgeGradParts32', { partials: words(a.partials, partFloats32(a.rows, a.block.edges), 'partFloats32(rows, edges) floats') });
   // Four destinations that share their sources take one invocation.
   const group = a.block.sourceGroup;
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts32', constants: { ...columnConstants(a.inputColumns), PART_ROWS: COLUMN_ROWS, GROUP: group } });
@@ -369,6 +431,13 @@ export async function edgeGradParts(
     partRows?: 16 | 32;
   },
 ): Promise<Dispatch> {
+  checkSizes('edgeGradParts', { rows: a.rows });
+  checkBlock('edgeGradParts', a.block);
+  const partials = a.partRows === 32 ? partFloats32(a.rows, a.block.edges) : edgePartFloats(a.rows, a.block.edges);
+  checkBindings('edgeGradParts', {
+    partials: words(a.partials, partials, `${a.partRows === 32 ? 'partFloats32' : 'edgePartFloats'}(rows, edges) floats`),
+    wgrad: words(a.wgrad, a.block.edges, 'edges floats'),
+  });
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'edge_grad_parts', constants: { BY_SOURCE: a.bySource ?? false, PART_ROWS: a.partRows ?? ROWS } });
   return prepare(
     rec,
@@ -384,7 +453,9 @@ export async function edgeGradParts(
  * for the column forms of {@link spmm} and {@link spmmTransposeColumns}.
  */
 export async function toColumns(rec: Recorder, a: { rows: number; width: number; input: BindingResource; out: FloatColumns }): Promise<Dispatch> {
+  checkSizes('toColumns', { rows: a.rows, width: a.width });
   const quads = checkedColumnWords(a.rows, a.out);
+  checkBindings('toColumns', { input: level(a.input, a.rows, a.width, 'rows × width'), 'out.buffer': words(a.out.buffer, a.width * quads * 4, 'width × quads × 4 floats') });
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'to_columns' });
   return prepare(
     rec,
@@ -397,6 +468,8 @@ export async function toColumns(rec: Recorder, a: { rows: number; width: number;
 
 /** A block's weights in by-source order (`out`, one float per edge), as {@link spmmTransposeColumns} reads them. */
 export async function weightsBySource(rec: Recorder, a: { block: CsrBuffers; weight: BindingResource; out: BindingResource }): Promise<Dispatch> {
+  checkBlock('weightsBySource', a.block);
+  checkBindings('weightsBySource', { weight: words(a.weight, a.block.edges, 'edges floats'), out: words(a.out, a.block.edges, 'edges floats') });
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'weights_by_source' });
   return prepare(
     rec,
@@ -428,8 +501,19 @@ export async function spmmTransposeColumns(
 ): Promise<Dispatch> {
   const accumulate = a.accumulate ?? false;
   if (a.weightParts && a.weightParts.inputColumns.quads !== a.gradColumns.quads) {
-    throw new Error(`the input's columns (${a.weightParts.inputColumns.quads} vec4s) and the gradient's (${a.gradColumns.quads}) differ`);
+    throw new ShapeError(`the input's columns (${a.weightParts.inputColumns.quads} vec4s) and the gradient's (${a.gradColumns.quads}) differ`);
   }
+  checkSizes('spmmTransposeColumns', { rows: a.rows });
+  checkBlock('spmmTransposeColumns', a.block);
+  const quads = checkedColumnWords(a.rows, a.gradColumns);
+  checkBindings('spmmTransposeColumns', {
+    weightBySource: words(a.weightBySource, a.block.edges, 'edges floats'),
+    'gradColumns.buffer': words(a.gradColumns.buffer, a.block.dst * quads * 4, 'dst × quads × 4 floats'),
+    out: level(a.out, a.rows, a.block.src, 'rows × src'),
+    aux: level(a.aux, a.rows, a.block.src, 'rows × src'),
+    'weightParts.inputColumns.buffer': words(a.weightParts?.inputColumns.buffer, a.block.src * quads * 4, 'src × quads × 4 floats'),
+    'weightParts.partials': words(a.weightParts?.partials, edgePartFloats(a.rows, a.block.edges), 'edgePartFloats(rows, edges) floats'),
+  });
   // Four sources that share their destinations take one invocation (not when only the active
   // sources are visited: the groups are of all sources).
   const group = !accumulate && a.block.destinationGroup === 4 ? 4 : 1;

@@ -1,4 +1,5 @@
 import { type Dispatch, prepare, type Recorder } from './dispatch.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -14,6 +15,9 @@ export async function tieGradients(
   rec: Recorder,
   a: { groups: number; start: BindingResource; members: BindingResource; grads: BindingResource; wide?: boolean },
 ): Promise<Dispatch> {
+  // members and grads are reached through start's values, which stay on the GPU: start alone is checked.
+  checkSizes('tieGradients', { groups: a.groups });
+  checkBindings('tieGradients', { start: words(a.start, a.groups + 1, 'groups + 1 u32 offsets') });
   const wide = a.wide ?? !rec.kernels.software;
   const kernel = await rec.kernels.get({ ...family('tie'), entryPoint: wide ? 'tie_gradients_wide' : 'tie_gradients' });
   // Wide: one workgroup per group, so as many workgroups as groups.

@@ -223,7 +223,8 @@ describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the t
     await expect(matmul(h.rec, { ...args, plan: { x: 1, y: 0, colGroups: 1, tall: false } })).rejects.toThrow(/1×0 invocations/);
     // A workgroup per 8×4 block: an output of more rows than the grid holds is refused before anything is recorded.
     const tall = 8 * h.rec.device.limits.maxComputeWorkgroupsPerDimension + 8;
-    await expect(matmul(h.rec, { ...args, m: tall, plan: SPLIT_PLAN })).rejects.toThrow(/more than the adapter's \d+ a dimension/);
+    const tallArgs = { ...args, m: tall, lhs: h.input(new Float32Array(tall * 4)), out: h.output(tall * 4) };
+    await expect(matmul(h.rec, { ...tallArgs, plan: SPLIT_PLAN })).rejects.toThrow(/more than the adapter's \d+ a dimension/);
   });
 });
 

@@ -65,10 +65,10 @@ describe('finite kernel (shaders/finite.wgsl) against the CPU reference', () => 
   it('a count that is not whole vec4s, or more than the values binding holds, or a slot past the result, is refused with a ShapeError', async () => {
     const buffer = h.input(new Float32Array(8));
     for (const count of [3, 6, -4, 2.5]) await expect(countNonFinite(h.rec, { count, values: buffer, result: buffer })).rejects.toThrow(/count must be a non-negative multiple of 4/);
-    await expect(countNonFinite(h.rec, { count: 12, values: buffer, result: buffer })).rejects.toThrow(/values bind 32 bytes, fewer than count 12 floats/);
+    await expect(countNonFinite(h.rec, { count: 12, values: buffer, result: buffer })).rejects.toThrow(/countNonFinite: values binds 32 bytes, fewer than the 48 of count floats = 12/);
     await expect(countNonFinite(h.rec, { count: 8, values: { buffer, offset: 0, size: 16 }, result: buffer })).rejects.toThrow(ShapeError);
-    await expect(countNonFinite(h.rec, { count: 4, values: buffer, result: buffer, slot: 8 })).rejects.toThrow(/result binds 32 bytes, too few for a u32 at slot 8/);
-    await expect(countNonFinite(h.rec, { count: 4, values: buffer, result: buffer, slot: -1 })).rejects.toThrow(/slot must be a non-negative integer/);
+    await expect(countNonFinite(h.rec, { count: 4, values: buffer, result: buffer, slot: 8 })).rejects.toThrow(/countNonFinite: result binds 32 bytes, fewer than the 36 of slot \+ 1 u32s = 9/);
+    await expect(countNonFinite(h.rec, { count: 4, values: buffer, result: buffer, slot: -1 })).rejects.toThrow(/countNonFinite: slot must be a non-negative integer, got -1/);
     // The whole buffer, and its exact range, are enough.
     await expect(countNonFinite(h.rec, { count: 8, values: { buffer, offset: 0, size: 32 }, result: buffer, slot: 7 })).resolves.toBeDefined();
   });

@@ -160,7 +160,7 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
 
   it('byte columns too short for a batch are refused', async () => {
     const slots = [{ rows: 17, start: 0 }];
-    const one = h.input(new Uint32Array(8));
-    await expect(gatherEpoch(h.rec, { source: 'u8', features: 4, rowWords: 1, columnWords: 4, slots, order: one, data: one, out: h.output(16) })).rejects.toThrow(/cannot hold 17 rows/);
+    const order = h.input(new Uint32Array(17));
+    await expect(gatherEpoch(h.rec, { source: 'u8', features: 4, rowWords: 1, columnWords: 4, slots, order, data: order, out: h.output(16) })).rejects.toThrow(/cannot hold 17 rows/);
   });
 });
