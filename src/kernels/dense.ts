@@ -215,6 +215,7 @@ export interface PackedBytes {
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('a matmul mask shares its binding with the activation-grad epilogue; use one or the other');
+  checkSizes('matmul', { m: a.m, n: a.n, k: a.k, ...(a.activeRows ? { 'activeRows.count': a.activeRows.count } : {}), ...(a.lhsBytes ? { 'lhsBytes.words': a.lhsBytes.words } : {}) });
   checkBindings('matmul', matmulNeeds(a));
   const along = a.activeRows?.along;
   const m = along === 'm' ? a.activeRows!.count : a.m;
@@ -273,7 +274,6 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
 
 /** What each binding of {@link matmul} must hold for its shape (m, n, k the stored extents; see {@link MatmulArgs}). */
 function matmulNeeds(a: MatmulArgs): Record<string, BindingNeed> {
-  checkSizes('matmul', { m: a.m, n: a.n, k: a.k, ...(a.activeRows ? { 'activeRows.count': a.activeRows.count } : {}), ...(a.lhsBytes ? { 'lhsBytes.words': a.lhsBytes.words } : {}) });
   const along = a.activeRows?.along;
   const compact = a.activeRows?.compact ?? false;
   const active = a.activeRows?.count ?? 0;

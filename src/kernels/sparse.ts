@@ -111,19 +111,19 @@ export function columnWords(rows: number): number {
 }
 
 /** The words (byte columns) or vec4s (f32 columns) per column of `columns`, refused when too few for `rows` rows. */
-function checkedColumnWords(rows: number, columns: ByteColumns | FloatColumns): number {
+function checkedColumnWords(fn: string, rows: number, columns: ByteColumns | FloatColumns): number {
   const words = 'words' in columns ? columns.words : columns.quads;
   const needed = columnWords(rows);
   const what = 'words' in columns ? `byte columns of ${words} words` : `f32 columns of ${words} vec4s`;
-  if (words < needed) throw new ShapeError(`${what} cannot hold ${rows} rows (${needed} needed)`);
+  if (words < needed) throw new ShapeError(`${fn}: ${what} cannot hold ${rows} rows (${needed} needed)`);
   // spmm reads an edge's 32 rows of a byte column as two vec4s of words.
-  if ('words' in columns && words % 4 !== 0) throw new ShapeError(`${what}: a column's words must be a multiple of 4 (columnWords gives ${needed} for ${rows} rows)`);
+  if ('words' in columns && words % 4 !== 0) throw new ShapeError(`${fn}: ${what}: a column's words must be a multiple of 4 (columnWords gives ${needed} for ${rows} rows)`);
   return words;
 }
 
-/** The Params uniform of sparse.wgsl (shared by its entry points) for `rows` batch rows through block `b`. */
+/** The Params uniform of sparse.wgsl (shared by its entry points) for `rows` batch rows through block `b` (`columns` checked before). */
 function blockParams(rows: number, b: CsrBuffers, columns?: ByteColumns | FloatColumns): Record<string, number> {
-  const words = columns ? checkedColumnWords(rows, columns) : 0;
+  const words = columns ? ('words' in columns ? columns.words : columns.quads) : 0;
   return {
     rows,
     dst: b.dst,
@@ -160,10 +160,10 @@ function level(resource: BindingResource | undefined, rows: number, width: numbe
 }
 
 /** The need of a block's input: byte columns, f32 columns, or (when neither) the batch-major level. */
-function inputNeeds(a: { rows: number; block: CsrBuffers; input: BindingResource; inputColumns?: ByteColumns; inputFloatColumns?: FloatColumns }): Record<string, BindingNeed> {
+function inputNeeds(fn: string, a: { rows: number; block: CsrBuffers; input: BindingResource; inputColumns?: ByteColumns; inputFloatColumns?: FloatColumns }): Record<string, BindingNeed> {
   const src = a.block.src;
-  if (a.inputColumns) return { 'inputColumns.buffer': words(a.inputColumns.buffer, src * a.inputColumns.words, 'src × words words') };
-  if (a.inputFloatColumns) return { 'inputFloatColumns.buffer': words(a.inputFloatColumns.buffer, src * a.inputFloatColumns.quads * 4, 'src × quads × 4 floats') };
+  if (a.inputColumns) return { 'inputColumns.buffer': words(a.inputColumns.buffer, src * checkedColumnWords(fn, a.rows, a.inputColumns), 'src × words words') };
+  if (a.inputFloatColumns) return { 'inputFloatColumns.buffer': words(a.inputFloatColumns.buffer, src * checkedColumnWords(fn, a.rows, a.inputFloatColumns) * 4, 'src × quads × 4 floats') };
   return { input: level(a.input, a.rows, src, 'rows × src') };
 }
 
@@ -222,7 +222,7 @@ export async function spmm(
   checkBlock('spmm', a.block);
   checkBindings('spmm', {
     weight: words(a.weight, a.block.edges, 'edges floats'),
-    ...inputNeeds(a),
+    ...inputNeeds('spmm', a),
     out: level(a.out, a.rows, a.block.dst, 'rows × dst'),
     bias: words(a.bias, a.block.dst, 'dst floats'),
   });
@@ -368,7 +368,7 @@ export interface EdgeGradInputs {
 function checkEdgeGradInputs(fn: string, a: EdgeGradInputs): void {
   checkSizes(fn, { rows: a.rows });
   checkBlock(fn, a.block);
-  checkBindings(fn, { grad: level(a.grad, a.rows, a.block.dst, 'rows × dst'), ...inputNeeds(a) });
+  checkBindings(fn, { grad: level(a.grad, a.rows, a.block.dst, 'rows × dst'), ...inputNeeds(fn, a) });
 }
 
 /** Per-edge weight gradients. */
@@ -454,7 +454,7 @@ export async function edgeGradParts(
  */
 export async function toColumns(rec: Recorder, a: { rows: number; width: number; input: BindingResource; out: FloatColumns }): Promise<Dispatch> {
   checkSizes('toColumns', { rows: a.rows, width: a.width });
-  const quads = checkedColumnWords(a.rows, a.out);
+  const quads = checkedColumnWords('toColumns', a.rows, a.out);
   checkBindings('toColumns', { input: level(a.input, a.rows, a.width, 'rows × width'), 'out.buffer': words(a.out.buffer, a.width * quads * 4, 'width × quads × 4 floats') });
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'to_columns' });
   return prepare(
@@ -505,7 +505,7 @@ export async function spmmTransposeColumns(
   }
   checkSizes('spmmTransposeColumns', { rows: a.rows });
   checkBlock('spmmTransposeColumns', a.block);
-  const quads = checkedColumnWords(a.rows, a.gradColumns);
+  const quads = checkedColumnWords('spmmTransposeColumns', a.rows, a.gradColumns);
   checkBindings('spmmTransposeColumns', {
     weightBySource: words(a.weightBySource, a.block.edges, 'edges floats'),
     'gradColumns.buffer': words(a.gradColumns.buffer, a.block.dst * quads * 4, 'dst × quads × 4 floats'),

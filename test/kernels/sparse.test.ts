@@ -332,8 +332,8 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
     const { block } = buildCsr(1, 1, [0], [0]);
     const one = h.input(new Float32Array(4));
     const short = { buffer: h.input(new Float32Array(16)), quads: 4 };
-    await expect(toColumns(h.rec, { rows: 17, width: 1, input: one, out: short })).rejects.toThrow(/f32 columns of 4 vec4s cannot hold 17 rows \(8 needed\)/);
-    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputFloatColumns: short, out: h.output(17) })).rejects.toThrow(/f32 columns of 4 vec4s cannot hold 17 rows \(8 needed\)/);
+    await expect(toColumns(h.rec, { rows: 17, width: 1, input: one, out: short })).rejects.toThrow(/toColumns: f32 columns of 4 vec4s cannot hold 17 rows \(8 needed\)/);
+    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputFloatColumns: short, out: h.output(17) })).rejects.toThrow(/spmm: f32 columns of 4 vec4s cannot hold 17 rows \(8 needed\)/);
     const bytes = { buffer: h.input(new Uint32Array(16)), words: 16, scale: 1 };
     await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: bytes, inputFloatColumns: short, out: h.output(17) })).rejects.toThrow(/not both/);
   });
@@ -342,7 +342,7 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
     const { block } = buildCsr(1, 1, [0], [0]);
     const one = h.input(new Float32Array(1));
     const short = { buffer: h.input(new Uint32Array(4)), words: 4, scale: 1 };
-    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: short, out: h.output(17) })).rejects.toThrow(/byte columns of 4 words cannot hold 17 rows/);
+    await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: short, out: h.output(17) })).rejects.toThrow(/spmm: byte columns of 4 words cannot hold 17 rows/);
     // spmm reads a column's words as vec4s: its length must be a multiple of 4.
     const ragged = { buffer: h.input(new Uint32Array(18)), words: 18, scale: 1 };
     await expect(spmm(h.rec, { rows: 17, block: upload(block), weight: one, input: one, inputColumns: ragged, out: h.output(17) })).rejects.toThrow(/byte columns of 18 words: a column's words must be a multiple of 4/);
