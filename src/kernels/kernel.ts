@@ -1,6 +1,7 @@
-import { ResourceType, WgslReflect, type VariableInfo } from 'wgsl_reflect';
+import { type ArrayInfo, ResourceType, type StructInfo, type TypeInfo, WgslReflect, type VariableInfo } from 'wgsl_reflect';
 import { describe } from '../args.js';
-import { ConfigError, ShaderCompileError } from '../errors.js';
+import { ConfigError, ShaderCompileError, ShapeError } from '../errors.js';
+import { boundBytes } from './bounds.js';
 import type { GpuContext } from '../gpu/context.js';
 
 /** Which shader and entry point to run, with its pipeline-overridable constants. */
@@ -23,6 +24,11 @@ export interface BindingInfo {
   name: string;
   binding: number;
   kind: 'uniform' | 'storage' | 'read-only-storage';
+  /**
+   * The fewest bytes a buffer bound here may hold: its WGSL type's size, or with a runtime-sized
+   * array (alone or ending a struct) that size with one element, as WebGPU counts it.
+   */
+  minBytes: number;
 }
 
 /** Offset and scalar type of one member of a kernel's uniform struct. */
@@ -68,6 +74,21 @@ function bindingKind(resource: VariableInfo): BindingInfo['kind'] {
   if (resource.resourceType === ResourceType.Uniform) return 'uniform';
   if (resource.resourceType === ResourceType.Storage) return resource.access === 'read' ? 'read-only-storage' : 'storage';
   throw new ConfigError(`binding "${resource.name}" is a ${ResourceType[resource.resourceType]}; senn kernels use buffers only`);
+}
+
+/** See {@link BindingInfo.minBytes}. */
+function leastBytes(type: TypeInfo): number {
+  if (type.isArray) {
+    const array = type as ArrayInfo;
+    return array.count > 0 ? array.size : array.stride;
+  }
+  if (type.isStruct) {
+    const struct = type as StructInfo;
+    const last = struct.members[struct.members.length - 1];
+    if (!last?.isArray || last.count > 0) return struct.size;
+    return Math.ceil((last.offset + last.stride) / struct.align) * struct.align;
+  }
+  return type.size;
 }
 
 function uniformLayout(resource: VariableInfo): UniformLayout {
@@ -119,7 +140,7 @@ export class Kernel {
     const unique = new Map(found.map((r) => [r.binding, r]));
     return [...unique.values()]
       .sort((a, b) => a.binding - b.binding)
-      .map((r) => ({ name: r.name, binding: r.binding, kind: bindingKind(r) }));
+      .map((r) => ({ name: r.name, binding: r.binding, kind: bindingKind(r), minBytes: leastBytes(r.type) }));
   }
 
   /** Make a bind group from resources named as in the WGSL. Missing or unknown names throw. */
@@ -135,6 +156,10 @@ export class Kernel {
       if (!resource) throw new ConfigError(`${this.spec.file}:${this.spec.entryPoint} needs binding "${b.name}"`);
       const range = 'buffer' in resource ? resource : { buffer: resource };
       const dynamic = b.kind === 'uniform' && this.spec.dynamicUniform;
+      // WebGPU would say so only in a validation error after the fact, for the whole command buffer.
+      if (!dynamic && boundBytes(range) < b.minBytes) {
+        throw new ShapeError(`${this.spec.file}:${this.spec.entryPoint}: binding "${b.name}" binds ${boundBytes(range)} bytes, fewer than the ${b.minBytes} its WGSL type needs`);
+      }
       return {
         binding: b.binding,
         resource: dynamic ? { buffer: range.buffer, offset: range.offset ?? 0, size: this.uniform?.size } : range,
@@ -240,7 +265,8 @@ export class KernelCache {
       entries: bindings.map((b) => ({
         binding: b.binding,
         visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: b.kind, hasDynamicOffset: b.kind === 'uniform' && Boolean(spec.dynamicUniform) },
+        // minBindingSize: checked once when a bind group is made, rather than at every dispatch.
+        buffer: { type: b.kind, hasDynamicOffset: b.kind === 'uniform' && Boolean(spec.dynamicUniform), minBindingSize: b.minBytes },
       })),
     });
     const constants: Record<string, number> = {};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spirals } from '../../src/data/generated.js';
-import { ConfigError, DestroyedError, DeviceLostError, ShaderCompileError } from '../../src/errors.js';
+import { ConfigError, DestroyedError, DeviceLostError, ShaderCompileError, ShapeError } from '../../src/errors.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
 import { Harness } from '../helpers/harness.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -36,9 +36,37 @@ describe('GPU errors surface as typed errors', () => {
       source: '@group(0) @binding(0) var<storage, read_write> values: array<f32>;\n@compute @workgroup_size(1) fn main() { values[0] = 1.0; }',
       entryPoint: 'main',
     });
-    expect(kernel.bindings).toEqual([{ name: 'values', binding: 0, kind: 'storage' }]);
+    expect(kernel.bindings).toEqual([{ name: 'values', binding: 0, kind: 'storage', minBytes: 4 }]);
     expect(() => kernel.bindGroup({})).toThrow(ConfigError);
     expect(() => kernel.bindGroup({ values: h.output(1), other: h.output(1) })).toThrow(/has no binding "other"/);
+    h.destroy();
+  });
+
+  it("a buffer smaller than its binding's WGSL type is refused as the bind group is made, and one exactly as large runs", async () => {
+    const h = new Harness(runtime());
+    const source = [
+      'struct Counter { step: f32, origin: f32, lr: f32 }',
+      'struct Tail { n: u32, data: array<vec4<f32>> }',
+      '@group(0) @binding(0) var<storage, read_write> counter: Counter;',
+      '@group(0) @binding(1) var<storage, read> pair: array<u32, 2>;',
+      '@group(0) @binding(2) var<storage, read> quads: array<vec4<f32>>;',
+      '@group(0) @binding(3) var<storage, read> tail: Tail;',
+      '@compute @workgroup_size(1) fn main() { counter.lr = f32(pair[1]) + quads[0].x + tail.data[0].w + f32(tail.n); }',
+    ].join('\n');
+    const kernel = await runtime().kernels.get({ file: 'shaders/sized.wgsl', source, entryPoint: 'main' });
+    // Fixed types their size; a runtime-sized array one element, alone or ending a struct (rounded to its alignment).
+    const least = { counter: 12, pair: 8, quads: 16, tail: 32 };
+    expect(Object.fromEntries(kernel.bindings.map((b) => [b.name, b.minBytes]))).toEqual(least);
+    const buffers = (short?: string) => Object.fromEntries(Object.entries(least).map(([name, bytes]) => [name, { buffer: h.output(bytes / 4), size: bytes - (name === short ? 4 : 0) }]));
+    const device = runtime().gpu.device;
+    device.pushErrorScope('validation');
+    h.run({ kernel, bindGroup: kernel.bindGroup(buffers()), groups: [1, 1, 1] });
+    await device.queue.onSubmittedWorkDone();
+    expect(await device.popErrorScope()).toBeNull();
+    for (const [name, bytes] of Object.entries(least)) {
+      expect(() => kernel.bindGroup(buffers(name))).toThrow(ShapeError);
+      expect(() => kernel.bindGroup(buffers(name))).toThrow(`shaders/sized.wgsl:main: binding "${name}" binds ${bytes - 4} bytes, fewer than the ${bytes} its WGSL type needs`);
+    }
     h.destroy();
   });
 
