@@ -7,7 +7,9 @@ import type { BindingResource } from './kernel.js';
  * edges) say how far its kernel reaches into each binding; the kernels clamp their loads, and a
  * runtime may have turned its bounds checks off, so a binding shorter than that gives wrong
  * values or reads past it, never an error. The wrappers check here instead, before anything is
- * recorded, and name the wrapper, the argument and both sizes.
+ * recorded, and name the wrapper, the argument and both sizes. A binding of a fixed WGSL type
+ * (a struct, an array of fixed length) is left to `Kernel.bindGroup`, which checks every
+ * binding against its type.
  */
 
 /** How many bytes a binding of `resource` exposes to a shader (a range without a size: to the buffer's end). */

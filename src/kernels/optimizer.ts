@@ -70,14 +70,12 @@ function hyperValues(count: number, h: UpdateHyper): Record<string, number> {
  * into the counter, where the update reads it.
  */
 export async function advanceStep(rec: Recorder, a: { hyper: UpdateHyper; counter: BindingResource; schedule?: ScheduleSteps }): Promise<Dispatch> {
-  checkBindings('advanceStep', { counter: words(a.counter, 3, 'the counter (step, origin, lr) floats') });
   const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'advance' });
   return prepare(rec, kernel, { ...hyperValues(0, a.hyper), ...(a.schedule ?? CONSTANT_STEPS) }, { counter: a.counter }, [1, 1, 1]);
 }
 
 /** A recorded start of a schedule: the steps that follow count from here (once per call to fit, before its first step). */
 export async function beginSchedule(rec: Recorder, a: { counter: BindingResource }): Promise<Dispatch> {
-  checkBindings('beginSchedule', { counter: words(a.counter, 3, 'the counter (step, origin, lr) floats') });
   const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'begin_schedule' });
   return prepare(rec, kernel, {}, { counter: a.counter }, [1, 1, 1]);
 }
@@ -90,8 +88,8 @@ export async function beginSchedule(rec: Recorder, a: { counter: BindingResource
 export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
   checkSizes('update', { count: a.count });
   const floats = (resource: BindingResource | undefined) => words(resource, a.count, 'count floats');
+  // The counter, a struct of fixed size, is checked against its WGSL type as it is bound.
   checkBindings('update', {
-    counter: words(a.counter, 3, 'the counter (step, origin, lr) floats'),
     param: floats(a.param),
     grad: floats(a.grad),
     moment1: floats(a.moment1),

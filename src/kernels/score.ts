@@ -77,7 +77,8 @@ export async function scoreBlock(
  */
 export async function scoreBounds(rec: Recorder, a: { count: number; scores: BindingResource; bounds: BindingResource }): Promise<Dispatch> {
   checkSizes('scoreBounds', { count: a.count });
-  checkBindings('scoreBounds', { scores: words(a.scores, a.count, 'count floats'), bounds: words(a.bounds, 2, 'min and max u32s') });
+  // bounds (2 u32s) and the counter (1), of fixed size, are checked against their WGSL types as they are bound.
+  checkBindings('scoreBounds', { scores: words(a.scores, a.count, 'count floats') });
   const kernel = await rec.kernels.get({ ...family('score'), entryPoint: 'minmax' });
   // Up to 64 values an invocation: a few workgroups share large counts between the cores.
   const groups = Math.min(Math.max(1, Math.ceil(a.count / (64 * kernel.workgroupSize[0]))), 65535);
@@ -100,9 +101,7 @@ export async function selectScores(
   if (!Number.isFinite(a.threshold)) throw new ConfigError(`selectScores: threshold must be a finite number, got ${describe(a.threshold)}`);
   checkBindings('selectScores', {
     scores: words(a.scores, a.count, 'count floats'),
-    bounds: words(a.bounds, 2, 'min and max u32s'),
     picked: words(a.picked, 2 * a.count, '2 × count (index, score) floats'),
-    counter: words(a.counter, 1, 'the u32 counter'),
   });
   const kernel = await rec.kernels.get({ ...family('score'), entryPoint: 'select_edges', constants: { ABOVE: a.above } });
   return prepare(

@@ -35,10 +35,12 @@ const h = useHarness();
 
 /**
  * The buffers of one call: every checked binding exactly as large as its need, except the one
- * named `short`, bound 4 bytes short of it. Records the checked bindings' names and sizes.
+ * named `short`, bound 4 bytes short of it. Records the checked bindings' names, sizes and,
+ * for those of a fixed WGSL type (checked by `Kernel.bindGroup` rather than the wrapper), the
+ * kernel that refuses them.
  */
 class Sizes {
-  readonly checked: [name: string, floats: number][] = [];
+  readonly checked: [name: string, floats: number, kernel?: string][] = [];
 
   constructor(private readonly short?: string) {}
 
@@ -47,9 +49,14 @@ class Sizes {
     return this.data(name, new Float32Array(floats));
   }
 
+  /** A binding of a fixed WGSL type, `floats` 4-byte values, that `kernel` (file:entry point) refuses short. */
+  typed(name: string, floats: number, kernel: string): BindingResource {
+    return this.data(name, new Float32Array(floats), kernel);
+  }
+
   /** A checked binding holding `values`. */
-  data(name: string, values: Float32Array | Uint32Array): BindingResource {
-    this.checked.push([name, values.length]);
+  data(name: string, values: Float32Array | Uint32Array, kernel?: string): BindingResource {
+    this.checked.push([name, values.length, kernel]);
     const buffer = h.input(values);
     return { buffer, offset: 0, size: 4 * values.length - (name === this.short ? 4 : 0) };
   }
@@ -73,6 +80,7 @@ const BLOCK = (() => {
   return buildCsr(8, 6, dstOf, srcOf).block;
 })();
 const ROWS = 5;
+const SELECT = 'shaders/score.wgsl:select_edges';
 /** Pooling windows: a partition of 4 sources into 2 windows, and 2 overlapping windows over 3. */
 const WINDOWS = buildCsr(2, 4, [0, 0, 1, 1], [0, 1, 2, 3]).block;
 const OVERLAPPING = buildCsr(2, 3, [0, 0, 1, 1], [0, 1, 1, 2]).block;
@@ -96,11 +104,11 @@ const cases: Case[] = [
     call: (rec, s) =>
       scoreBlock(rec, { metric: 'abs-grad', aggregation: 'mean', count: 6, batches: 2, offset: 3, stats: s.need('stats', 18), weights: s.need('weights', 6), scores: s.need('scores', 9), mask: s.need('mask', 6) }),
   },
-  { name: 'scoreBounds', fn: 'scoreBounds', call: (rec, s) => scoreBounds(rec, { count: 5, scores: s.need('scores', 5), bounds: s.need('bounds', 2) }) },
+  { name: 'scoreBounds', fn: 'scoreBounds', call: (rec, s) => scoreBounds(rec, { count: 5, scores: s.need('scores', 5), bounds: s.typed('bounds', 2, 'shaders/score.wgsl:minmax') }) },
   {
     name: 'selectScores',
     fn: 'selectScores',
-    call: (rec, s) => selectScores(rec, { count: 5, threshold: 0.5, above: true, scores: s.need('scores', 5), bounds: s.need('bounds', 2), picked: s.need('picked', 10), counter: s.need('counter', 1) }),
+    call: (rec, s) => selectScores(rec, { count: 5, threshold: 0.5, above: true, scores: s.need('scores', 5), bounds: s.typed('bounds', 2, SELECT), picked: s.need('picked', 10), counter: s.typed('counter', 1, SELECT) }),
   },
   { name: 'tieGradients', fn: 'tieGradients', call: (rec, s) => tieGradients(rec, { groups: 3, start: s.need('start', 4), members: s.free(), grads: s.free() }) },
   {
@@ -119,8 +127,8 @@ const cases: Case[] = [
         newMoment2: s.need('newMoment2', 5),
       }),
   },
-  { name: 'advanceStep', fn: 'advanceStep', call: (rec, s) => advanceStep(rec, { hyper: { lr: 0.1 }, counter: s.need('counter', 3) }) },
-  { name: 'beginSchedule', fn: 'beginSchedule', call: (rec, s) => beginSchedule(rec, { counter: s.need('counter', 3) }) },
+  { name: 'advanceStep', fn: 'advanceStep', call: (rec, s) => advanceStep(rec, { hyper: { lr: 0.1 }, counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:advance') }) },
+  { name: 'beginSchedule', fn: 'beginSchedule', call: (rec, s) => beginSchedule(rec, { counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:begin_schedule') }) },
   {
     name: 'update, Adam with births (vec4)',
     fn: 'update',
@@ -129,7 +137,7 @@ const cases: Case[] = [
         rule: 'adam',
         count: 8,
         hyper: { lr: 0.1 },
-        counter: s.need('counter', 3),
+        counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:adam_vec4'),
         param: s.need('param', 8),
         grad: s.need('grad', 8),
         moment1: s.need('moment1', 8),
@@ -140,7 +148,7 @@ const cases: Case[] = [
   {
     name: 'update, SGD (scalar)',
     fn: 'update',
-    call: (rec, s) => update(rec, { rule: 'sgd', count: 6, hyper: { lr: 0.1, momentum: 0.9 }, counter: s.need('counter', 3), param: s.need('param', 6), grad: s.need('grad', 6), moment1: s.need('moment1', 6) }),
+    call: (rec, s) => update(rec, { rule: 'sgd', count: 6, hyper: { lr: 0.1, momentum: 0.9 }, counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:sgd'), param: s.need('param', 6), grad: s.need('grad', 6), moment1: s.need('moment1', 6) }),
   },
   {
     name: 'loss, softmax cross-entropy with its gradient',
@@ -363,10 +371,12 @@ function tables(s: Sizes): GraphTables {
 }
 
 // Every wrapper of the raw kernel API checks that its bindings hold what its sizes say the
-// kernel reaches (src/kernels/bounds.ts). Each case calls one wrapper with every checked
-// binding exactly as large as it must be: the call records (and runs) without a validation
-// error. Then, binding by binding, the same call with that one binding 4 bytes short: a
-// ShapeError naming the wrapper, the binding and both sizes, before anything is recorded.
+// kernel reaches (src/kernels/bounds.ts); a binding of a fixed WGSL type (a counter, a pair of
+// bounds) is checked against that type by Kernel.bindGroup. Each case calls one wrapper with
+// every checked binding exactly as large as it must be: the call records (and runs) without a
+// validation error. Then, binding by binding, the same call with that one binding 4 bytes
+// short: a ShapeError naming the wrapper (or the kernel), the binding and both sizes, before
+// anything is recorded.
 describe('the kernel wrappers refuse bindings smaller than their sizes reach', () => {
   for (const c of cases) {
     it(`${c.name}: exact sizes run; each checked binding 4 bytes short is a ShapeError naming it`, async () => {
@@ -378,10 +388,11 @@ describe('the kernel wrappers refuse bindings smaller than their sizes reach', (
       await device.queue.onSubmittedWorkDone();
       expect(await device.popErrorScope()).toBeNull();
       expect(exact.checked.length).toBeGreaterThan(0);
-      for (const [name, floats] of exact.checked) {
+      for (const [name, floats, kernel] of exact.checked) {
         const refused = c.call(h.rec, new Sizes(name));
         await expect(refused).rejects.toThrow(ShapeError);
-        await expect(refused).rejects.toThrow(`${c.fn}: ${name} binds ${floats * 4 - 4} bytes, fewer than the ${floats * 4} of`);
+        const [bound, least] = [floats * 4 - 4, floats * 4];
+        await expect(refused).rejects.toThrow(kernel ? `${kernel}: binding "${name}" binds ${bound} bytes, fewer than the ${least} its WGSL type needs` : `${c.fn}: ${name} binds ${bound} bytes, fewer than the ${least} of`);
       }
     });
   }
