@@ -214,7 +214,7 @@ export interface PackedBytes {
 
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
-  if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('a matmul mask shares its binding with the activation-grad epilogue; use one or the other');
+  if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('matmul: a mask shares its binding with the activation-grad epilogue; use one or the other');
   checkSizes('matmul', { m: a.m, n: a.n, k: a.k, ...(a.activeRows ? { 'activeRows.count': a.activeRows.count } : {}), ...(a.lhsBytes ? { 'lhsBytes.words': a.lhsBytes.words } : {}) });
   checkBindings('matmul', matmulNeeds(a));
   const along = a.activeRows?.along;

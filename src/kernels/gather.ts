@@ -66,19 +66,33 @@ export async function gatherEpoch(
     checkSizes('gatherEpoch', { [`slots[${i}].rows`]: slot.rows, [`slots[${i}].start`]: slot.start });
     positions = Math.max(positions, slot.start + slot.rows);
   });
-  // The data rows are reached through order's values, which stay on the GPU: order alone is checked.
-  checkBindings('gatherEpoch', { order: words(a.order, positions, 'the slots\' last start + rows u32 positions') });
   const at = a.source === 'u8' && a.at ? a.at : null;
-  if (at && (a.columnWords !== undefined || a.packed)) throw new ConfigError('a gather of picked features packs them itself: no byte columns or packed rows');
+  if (at) checkSizes('gatherEpoch', { 'at.count': at.count });
+  if (at && (a.columnWords !== undefined || a.packed)) throw new ConfigError('gatherEpoch: a gather of picked features packs them itself: no byte columns or packed rows');
   const columns = a.source === 'u8' && a.columnWords !== undefined;
   const columns16 = columns && a.rowWords % 4 === 0;
-  if (a.rowsOut && !columns16) throw new ConfigError('rowsOut needs byte columns of rows of a multiple of 4 words');
+  if (a.rowsOut && !columns16) throw new ConfigError('gatherEpoch: rowsOut needs byte columns of rows of a multiple of 4 words');
+  const most = Math.max(0, ...a.slots.map((s) => s.rows));
   if (columns) {
-    const most = Math.max(0, ...a.slots.map((s) => s.rows));
+    checkSizes('gatherEpoch', { columnWords: a.columnWords! });
     // Whole 16-row groups are written (see gather.wgsl).
-    if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new ShapeError(`byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ ${columnWords(most)}, needed)`);
+    if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new ShapeError(`gatherEpoch: byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ ${columnWords(most)}, needed)`);
   }
   const packed = !columns && !at && a.source === 'u8' && Boolean(a.packed);
+  // The data rows are reached through order's values, which stay on the GPU: order is checked,
+  // and what the largest batch writes in the output's layout.
+  checkBindings('gatherEpoch', {
+    order: words(a.order, positions, 'the slots\' last start + rows u32 positions'),
+    'at.indices': words(at?.indices, at?.count ?? 0, 'at.count u32 features'),
+    out: at
+      ? words(a.out, most * Math.ceil(at.count / 4), 'the most rows × ceil(at.count / 4) packed words')
+      : columns
+        ? words(a.out, a.features * a.columnWords!, 'features × columnWords words of byte columns')
+        : packed
+          ? words(a.out, most * a.rowWords, 'the most rows × rowWords packed words')
+          : words(a.out, most * a.features, `the most rows × features ${a.source === 'u32' ? 'u32 values' : 'floats'}`),
+    rowsOut: words(a.rowsOut, most * a.rowWords, 'the most rows × rowWords packed words'),
+  });
   const words4 = packed && a.rowWords % 4 === 0;
   const x16 = !packed && !columns && !at && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
   const vec4 = !packed && !columns && !at && a.source === 'u8' && a.features % 4 === 0;

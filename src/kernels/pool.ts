@@ -1,6 +1,7 @@
 import type { Activation } from './activation.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder, unusedOutput } from './dispatch.js';
+import { describe } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
@@ -47,6 +48,7 @@ export async function poolForward(
 ): Promise<Dispatch> {
   checkSizes('poolForward', { rows: a.rows });
   checkBlock('poolForward', a.windows);
+  const argmax = winners(rec, 'poolForward', a);
   const { dst, src } = a.windows;
   checkBindings('poolForward', {
     input: words(a.input, a.rows * src, 'rows × src floats'),
@@ -56,7 +58,7 @@ export async function poolForward(
   const constants = { ACT: activationCode(a.activation ?? 'identity'), AVERAGE: a.kind === 'average' };
   const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: 'pool_forward', constants });
   const w = a.windows;
-  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, input: a.input, out: a.out, argmax: winners(rec, a) };
+  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, input: a.input, out: a.out, argmax };
   return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), laneGroups(a.rows, POOL_ROWS, w.dst));
 }
 
@@ -84,6 +86,7 @@ export async function poolGrad(
 ): Promise<Dispatch> {
   checkSizes('poolGrad', { rows: a.rows });
   checkBlock('poolGrad', a.windows);
+  const argmax = winners(rec, 'poolGrad', a);
   const { dst, src } = a.windows;
   checkBindings('poolGrad', {
     argmax: words(a.kind === 'max' ? a.argmax : undefined, a.rows * dst, 'rows × dst u32s'),
@@ -95,15 +98,14 @@ export async function poolGrad(
   const w = a.windows;
   const byWindow = w.partition;
   const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: byWindow ? 'pool_grad_windows' : 'pool_grad', constants });
-  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax: winners(rec, a), grad: a.grad, aux: a.aux, out: a.out };
+  const bindings = { dst_ptr: w.dstPtr, src_of: w.srcOf, src_ptr: w.srcPtr, src_edges: w.srcEdges, dst_of: w.dstOf, argmax, grad: a.grad, aux: a.aux, out: a.out };
   return prepare(rec, kernel, { rows: a.rows, dst: w.dst, src: w.src }, pickBindings(kernel, bindings), laneGroups(a.rows, POOL_ROWS, byWindow ? w.dst : w.src));
 }
 
 /** Max pooling's winners; average pooling has none, and binds a placeholder it never reads. */
-function winners(rec: Recorder, a: { kind: PoolKind; argmax?: BindingResource }): BindingResource {
-  if (a.kind === 'max') {
-    if (!a.argmax) throw new ConfigError('max pooling needs its argmax buffer');
-    return a.argmax;
-  }
-  return unusedOutput(rec);
+function winners(rec: Recorder, fn: string, a: { kind: PoolKind; argmax?: BindingResource }): BindingResource {
+  if (!POOL_KINDS.includes(a.kind)) throw new ConfigError(`${fn}: unknown kind ${describe(a.kind)}; expected one of ${POOL_KINDS.join(', ')}`);
+  if (a.kind === 'average') return unusedOutput(rec);
+  if (!a.argmax) throw new ConfigError(`${fn}: max pooling needs its argmax buffer`);
+  return a.argmax;
 }

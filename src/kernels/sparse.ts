@@ -501,7 +501,7 @@ export async function spmmTransposeColumns(
 ): Promise<Dispatch> {
   const accumulate = a.accumulate ?? false;
   if (a.weightParts && a.weightParts.inputColumns.quads !== a.gradColumns.quads) {
-    throw new ShapeError(`the input's columns (${a.weightParts.inputColumns.quads} vec4s) and the gradient's (${a.gradColumns.quads}) differ`);
+    throw new ShapeError(`spmmTransposeColumns: weightParts.inputColumns has ${a.weightParts.inputColumns.quads} vec4s a column, gradColumns ${a.gradColumns.quads}: they must match`);
   }
   checkSizes('spmmTransposeColumns', { rows: a.rows });
   checkBlock('spmmTransposeColumns', a.block);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeError } from '../../src/errors.js';
+import { ConfigError, ShapeError } from '../../src/errors.js';
 import { buildCsr, type CsrBlock } from '../../src/graph/csr.js';
 import type { BindingResource } from '../../src/kernels/kernel.js';
 import { shiftImages } from '../../src/kernels/augment.js';
@@ -11,7 +11,7 @@ import { graphBackward, graphEdgeGrad, type GraphTables } from '../../src/kernel
 import { loss } from '../../src/kernels/loss.js';
 import { narrowBackward } from '../../src/kernels/narrow.js';
 import { advanceStep, beginSchedule, update } from '../../src/kernels/optimizer.js';
-import { poolBuffers, poolForward, poolGrad } from '../../src/kernels/pool.js';
+import { poolBuffers, poolForward, poolGrad, type PoolKind } from '../../src/kernels/pool.js';
 import { rewrite } from '../../src/kernels/rewrite.js';
 import { accumulateStatistics, scoreBlock, scoreBounds, selectScores } from '../../src/kernels/score.js';
 import {
@@ -331,12 +331,7 @@ const cases: Case[] = [
     call: async (rec, s) =>
       (await shiftImages(rec, { source: 'f32', rows: 3, features: 16, rowWords: 16, augment: { shift: 1, width: 4, height: 4, channels: 1 }, data: s.need('data', 48), out: s.need('out', 48) })).dispatch,
   },
-  {
-    name: 'gatherEpoch',
-    fn: 'gatherEpoch',
-    call: async (rec, s) =>
-      (await gatherEpoch(rec, { source: 'f32', features: 4, rowWords: 4, slots: [{ rows: 2, start: 0 }, { rows: 3, start: 2 }], order: s.need('order', 5), data: s.free(), out: s.free() })).dispatches,
-  },
+  ...gatherCases(),
   {
     name: 'graphBackward',
     fn: 'graphBackward',
@@ -351,6 +346,34 @@ const cases: Case[] = [
     call: (rec, s) => graphEdgeGrad(rec, { rows: 40, tables: tables(s), gradients: s.free(), partials: s.need('partials', 3 * 7), wgrad: s.free() }),
   },
 ];
+
+/**
+ * gatherEpoch in each output layout, over slots of 2 and 3 rows (order positions 0–4, each
+ * naming row 0 of ample data): the largest batch, 3 rows, sizes the output.
+ */
+function gatherCases(): Case[] {
+  type Layout = Omit<Parameters<typeof gatherEpoch>[1], 'slots' | 'order' | 'data'>;
+  const layouts: [name: string, layout: (s: Sizes) => Layout][] = [
+    ['f32 rows', (s) => ({ source: 'f32', features: 4, rowWords: 4, out: s.need('out', 3 * 4) })],
+    ['u32 labels', (s) => ({ source: 'u32', features: 1, rowWords: 1, out: s.need('out', 3) })],
+    ['u8 rows of 6 bytes, as floats', (s) => ({ source: 'u8', features: 6, rowWords: 2, out: s.need('out', 3 * 6) })],
+    ['u8 rows of 8 bytes, as vec4 floats', (s) => ({ source: 'u8', features: 8, rowWords: 2, out: s.need('out', 3 * 8) })],
+    ['u8 rows of 16 bytes, 16 at a time', (s) => ({ source: 'u8', features: 16, rowWords: 4, out: s.need('out', 3 * 16) })],
+    ['u8 rows packed, 4 words at a time', (s) => ({ source: 'u8', features: 16, rowWords: 4, packed: true, out: s.need('out', 3 * 4) })],
+    ['u8 rows packed, a word at a time', (s) => ({ source: 'u8', features: 8, rowWords: 2, packed: true, out: s.need('out', 3 * 2) })],
+    ['u8 byte columns', (s) => ({ source: 'u8', features: 3, rowWords: 1, columnWords: columnWords(3), out: s.need('out', 3 * columnWords(3)) })],
+    [
+      'u8 byte columns and packed rows',
+      (s) => ({ source: 'u8', features: 16, rowWords: 4, columnWords: columnWords(3), out: s.need('out', 16 * columnWords(3)), rowsOut: s.need('rowsOut', 3 * 4) }),
+    ],
+    ['u8 picked features', (s) => ({ source: 'u8', features: 16, rowWords: 4, at: { indices: s.need('at.indices', 5), count: 5 }, out: s.need('out', 3 * 2) })],
+  ];
+  return layouts.map(([name, layout]) => ({
+    name: `gatherEpoch, ${name}`,
+    fn: 'gatherEpoch',
+    call: async (rec, s) => (await gatherEpoch(rec, { ...layout(s), slots: [{ rows: 2, start: 0 }, { rows: 3, start: 2 }], order: s.need('order', 5), data: s.free() })).dispatches,
+  }));
+}
 
 /** Graph tables of 5 edges, 3 sources (1 a feeder's) and 1 output: 7 partial entries per 16 rows. */
 function tables(s: Sizes): GraphTables {
@@ -406,5 +429,28 @@ describe('the kernel wrappers refuse bindings smaller than their sizes reach', (
       /gatherEpoch: slots\[0\]\.start must be a non-negative integer, got -3/,
     );
     await expect(selectScores(h.rec, { count: 2, threshold: Number.NaN, above: true, scores: s.free(), bounds: s.free(), picked: s.free(), counter: s.free() })).rejects.toThrow(/selectScores: threshold must be a finite number, got NaN/);
+  });
+
+  it('contradictory arguments are refused, naming the wrapper', async () => {
+    const s = new Sizes();
+    const columns = (quads: number) => ({ buffer: s.free(), quads });
+    await expect(
+      spmmTransposeColumns(h.rec, { rows: 4, block: s.block(BLOCK), weightBySource: s.free(), gradColumns: columns(8), out: s.free(), weightParts: { inputColumns: columns(16), partials: s.free() } }),
+    ).rejects.toThrow(new ShapeError('spmmTransposeColumns: weightParts.inputColumns has 16 vec4s a column, gradColumns 8: they must match'));
+    const windows = { ...s.block(WINDOWS), partition: true };
+    await expect(poolForward(h.rec, { rows: ROWS, kind: 'max', windows, input: s.free(), out: s.free() })).rejects.toThrow(new ConfigError('poolForward: max pooling needs its argmax buffer'));
+    const kind = 'min' as PoolKind;
+    await expect(poolGrad(h.rec, { rows: ROWS, kind, windows, grad: s.free(), aux: s.free(), activation: 'relu', out: s.free() })).rejects.toThrow(
+      new ConfigError('poolGrad: unknown kind "min"; expected one of max, average'),
+    );
+    const gather = { source: 'u8', features: 16, rowWords: 4, slots: [{ rows: 3, start: 0 }], order: s.free(), data: s.free(), out: s.free() } as const;
+    await expect(gatherEpoch(h.rec, { ...gather, columnWords: 4 })).rejects.toThrow(new ShapeError('gatherEpoch: byte columns of 4 words cannot hold 3 rows (a multiple of 4, ≥ 8, needed)'));
+    await expect(gatherEpoch(h.rec, { ...gather, packed: true, at: { indices: s.free(), count: 3 } })).rejects.toThrow(
+      new ConfigError('gatherEpoch: a gather of picked features packs them itself: no byte columns or packed rows'),
+    );
+    await expect(gatherEpoch(h.rec, { ...gather, rowsOut: s.free() })).rejects.toThrow(new ConfigError('gatherEpoch: rowsOut needs byte columns of rows of a multiple of 4 words'));
+    await expect(matmul(h.rec, { m: 2, n: 2, k: 2, lhs: s.free(), rhs: s.free(), out: s.free(), mask: s.free(), epilogue: 'activation-grad', aux: s.free() })).rejects.toThrow(
+      new ConfigError('matmul: a mask shares its binding with the activation-grad epilogue; use one or the other'),
+    );
   });
 });
