@@ -18,7 +18,7 @@ export { GpuMemory, BufferOwner, type OwnedBuffer } from './gpu/memory.js';
 export { uploadStorage, storageBuffer, writeView } from './gpu/upload.js';
 export { ACTIVATIONS, type Activation } from './kernels/activation.js';
 export { Kernel, KernelCache, type KernelSpec, type BindingInfo, type UniformLayout, type BindingResource } from './kernels/kernel.js';
-export { type Dispatch, type Recorder, encodeDispatches, submitDispatches, prepare } from './kernels/dispatch.js';
+export { type Dispatch, type Recorder, checkGroups, encodeDispatches, submitDispatches, prepare } from './kernels/dispatch.js';
 export { matmul, biasGrad, activationGrad, isUnormScale, type MatmulArgs, type Epilogue, type PackedBytes, type MatmulPlan, matmulGroupShape, SPLIT_OUTPUTS_PER_INNER, SPLIT_FROM_INNER } from './kernels/dense.js';
 export { narrowBackward, NARROW_MAX, type NarrowBackwardArgs } from './kernels/narrow.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { AdapterLimitError, ConfigError } from '../errors.js';
 import { type Activation, activationCode } from './activation.js';
 import { type Dispatch, type Recorder, prepare, unusedOutput } from './dispatch.js';
 import { type BindingNeed, checkBindings, checkSizes, words } from './bounds.js';
@@ -250,7 +250,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     ? [Math.ceil(a.n / 4), Math.max(1, Math.ceil(m / BLOCK)), 1]
     : [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1];
   const most = rec.device.limits.maxComputeWorkgroupsPerDimension;
-  if (grid[0] > most || grid[1] > most) throw new ConfigError(`matmul plan: a ${m}×${a.n} output needs ${grid[0]}×${grid[1]} workgroups, more than the adapter's ${most} a dimension`);
+  if (grid[0] > most || grid[1] > most) throw new AdapterLimitError(`matmul: a ${m}×${a.n} output needs ${grid[0]}×${grid[1]} workgroups, more than the adapter's ${most} a dimension`);
   // Bindings the chosen epilogue never reads still need a buffer: they reuse lhs.
   return prepare(
     rec,

@@ -1,4 +1,6 @@
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
+import { describe } from '../args.js';
+import { AdapterLimitError, ShapeError } from '../errors.js';
 import type { BindingResource, Kernel, KernelCache } from './kernel.js';
 
 /**
@@ -59,7 +61,23 @@ export function createUniform(
   return uniform;
 }
 
-/** Build a {@link Dispatch} whose uniform buffer (named by the WGSL) is created from `values`. */
+/**
+ * Refuses a grid WebGPU would reject only later, with a validation error that fails the whole
+ * command buffer: each of its three counts must be a non-negative integer (a {@link ShapeError})
+ * no larger than the device's `maxComputeWorkgroupsPerDimension` (an {@link AdapterLimitError}:
+ * a level too wide for a kernel's grid on this adapter).
+ */
+export function checkGroups(device: GPUDevice, kernel: Kernel, groups: readonly number[]): void {
+  const name = `${kernel.spec.file}:${kernel.spec.entryPoint}`;
+  if (groups.length !== 3 || groups.some((g) => !Number.isInteger(g) || g < 0)) throw new ShapeError(`${name}: a dispatch needs 3 non-negative integer workgroup counts, got ${describe(groups)}`);
+  const most = device.limits.maxComputeWorkgroupsPerDimension;
+  if (groups.some((g) => g > most)) throw new AdapterLimitError(`${name}: a grid of ${groups.join(' × ')} workgroups exceeds the adapter's ${most} a dimension`);
+}
+
+/**
+ * Build a {@link Dispatch} whose uniform buffer (named by the WGSL) is created from `values`;
+ * `groups` is checked first ({@link checkGroups}).
+ */
 export function prepare(
   rec: Recorder,
   kernel: Kernel,
@@ -67,6 +85,7 @@ export function prepare(
   resources: Record<string, BindingResource>,
   groups: readonly [number, number, number],
 ): Dispatch {
+  checkGroups(rec.device, kernel, groups);
   const uniformName = kernel.bindings.find((b) => b.kind === 'uniform')?.name;
   const bound = { ...resources };
   if (uniformName) bound[uniformName] = createUniform(rec.device, rec.owner, kernel, values).buffer;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spirals } from '../../src/data/generated.js';
-import { ConfigError, DestroyedError, DeviceLostError, ShaderCompileError, ShapeError } from '../../src/errors.js';
+import { buildCsr } from '../../src/graph/csr.js';
+import { AdapterLimitError, ConfigError, DestroyedError, DeviceLostError, ShaderCompileError, ShapeError } from '../../src/errors.js';
+import { prepare } from '../../src/kernels/dispatch.js';
+import { csrBuffers, spmm } from '../../src/kernels/sparse.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
 import { Harness } from '../helpers/harness.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -67,6 +70,31 @@ describe('GPU errors surface as typed errors', () => {
       expect(() => kernel.bindGroup(buffers(name))).toThrow(ShapeError);
       expect(() => kernel.bindGroup(buffers(name))).toThrow(`shaders/sized.wgsl:main: binding "${name}" binds ${bytes - 4} bytes, fewer than the ${bytes} its WGSL type needs`);
     }
+    h.destroy();
+  });
+
+  it('a grid WebGPU would reject is refused as the dispatch is prepared, naming the kernel, before anything is created', async () => {
+    const h = new Harness(runtime());
+    const source = 'struct Params { n: u32 }\n@group(0) @binding(0) var<uniform> params: Params;\n@group(0) @binding(1) var<storage, read_write> values: array<f32>;\n@compute @workgroup_size(64) fn main() { values[0] = f32(params.n); }';
+    const kernel = await runtime().kernels.get({ file: 'shaders/grid.wgsl', source, entryPoint: 'main' });
+    const most = runtime().gpu.device.limits.maxComputeWorkgroupsPerDimension;
+    const values = h.output(1);
+    const live = runtime().gpu.memory.liveBytes;
+    const refused = (groups: [number, number, number]) => () => prepare(h.rec, kernel, { n: 1 }, { values }, groups);
+    expect(refused([1, most + 1, 1])).toThrow(AdapterLimitError);
+    expect(refused([1, most + 1, 1])).toThrow(`shaders/grid.wgsl:main: a grid of 1 × ${most + 1} × 1 workgroups exceeds the adapter's ${most} a dimension`);
+    expect(refused([1.5, 1, 1])).toThrow(new ShapeError('shaders/grid.wgsl:main: a dispatch needs 3 non-negative integer workgroup counts, got [1.5,1,1]'));
+    expect(refused([-1, 1, 1])).toThrow(ShapeError);
+    expect(runtime().gpu.memory.liveBytes).toBe(live);
+    // A CSR block of 8 × 65,536 destinations: spmm's grid takes 8 a workgroup along y, one too many.
+    const dst = 8 * (most + 1);
+    const block = buildCsr(dst, 1, Array.from({ length: dst }, (_, i) => i), new Array<number>(dst).fill(0)).block;
+    const buffers = csrBuffers(block, (name, data) => h.input(data, name));
+    await expect(spmm(h.rec, { rows: 1, block: buffers, weight: h.output(dst), input: h.output(1), out: h.output(dst) })).rejects.toThrow(
+      new AdapterLimitError(`shaders/sparse.wgsl:spmm: a grid of 1 × ${most + 1} × 1 workgroups exceeds the adapter's ${most} a dimension`),
+    );
+    // The largest grid allowed is prepared.
+    expect(prepare(h.rec, kernel, { n: 1 }, { values }, [most, 1, 1]).groups).toEqual([most, 1, 1]);
     h.destroy();
   });
 
