@@ -38,7 +38,13 @@
 //   @binding(10) aux      : storage, read      rows × src          (the grad entry points: the source's activations)
 //
 // Dispatch: workgroup 8×8; invocation x takes 4 batch rows, y one neuron (a window in
-// pool_forward and pool_grad_windows, a source in pool_grad); grid (ceil(rows / 32), ceil(neurons / 8), 1).
+// pool_forward and pool_grad_windows, a source in pool_grad); grid (ceil(rows / 32), ceil(neurons / 8), 1),
+// its rows going on along z past 65,535 workgroups along y, as in sparse.wgsl (fn lane).
+
+// The neuron of an 8×8 lane's invocation: y, continued along z (see the dispatch above).
+fn lane(id: vec3<u32>, grid: vec3<u32>) -> u32 {
+  return id.y + id.z * grid.y * 8u;
+}
 
 override ACCUMULATE: bool = false;
 override ACT: u32 = 0u;
@@ -69,9 +75,9 @@ fn row_offsets(r0: u32, width: u32) -> vec4<u32> {
 }
 
 @compute @workgroup_size(8, 8, 1)
-fn pool_forward(@builtin(global_invocation_id) id: vec3<u32>) {
+fn pool_forward(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
   let r0 = id.x * 4u;
-  let i = id.y;
+  let i = lane(id, grid);
   if (r0 >= params.rows || i >= params.dst) { return; }
   let at = row_offsets(r0, params.src);
   let first = dst_ptr[i];
@@ -115,9 +121,9 @@ fn share(at: vec4<u32>, i: u32, j: u32, g: vec4<f32>) -> vec4<f32> {
 }
 
 @compute @workgroup_size(8, 8, 1)
-fn pool_grad(@builtin(global_invocation_id) id: vec3<u32>) {
+fn pool_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
   let r0 = id.x * 4u;
-  let j = id.y;
+  let j = lane(id, grid);
   if (r0 >= params.rows || j >= params.src) { return; }
   let at = row_offsets(r0, params.dst);
   var sum = vec4<f32>(0.0);
@@ -153,9 +159,9 @@ fn store_grad(r: u32, at: u32, value: f32) {
 }
 
 @compute @workgroup_size(8, 8, 1)
-fn pool_grad_windows(@builtin(global_invocation_id) id: vec3<u32>) {
+fn pool_grad_windows(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
   let r0 = id.x * 4u;
-  let i = id.y;
+  let i = lane(id, grid);
   if (r0 >= params.rows || i >= params.dst) { return; }
   let at = row_offsets(r0, params.dst);
   let g = grad4(at, i);

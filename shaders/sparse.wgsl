@@ -108,8 +108,10 @@
 //                                (spmm with INPUT_COLUMNS: an edge's 32 rows in two loads)
 //
 // Dispatch: spmm / spmm_t: workgroup 8×8; invocation x takes 16 batch rows and y one neuron
-//   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1),
-//   neurons ≤ 524,280 (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src).
+//   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1)
+//   (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src). Past 65,535 workgroups
+//   along y (524,280 neurons) the rows of the grid go on along z: grid (x, ceil(lanes / z), z),
+//   z = ceil(lanes / 65,535), and an invocation's row is id.y + id.z · 8 · grid.y (fn lane).
 //   spmm over columns (INPUT_COLUMNS, F32_COLUMNS) and spmm_t_columns: the same with 32 rows an
 //   invocation, grid (ceil(rows / 256), ceil(neurons / 8), 1); edge_grad_parts32 likewise (y a
 //   destination neuron). With GROUP 4, y a group of 4 destinations: grid (ceil(rows / 128),
@@ -201,8 +203,8 @@ fn grad4(at: vec4<u32>, i: u32) -> vec4<f32> {
 // and index included, so each edge's two loads are shared by 16 rows' products (the MNIST
 // reference run's 784→344 block, 1,180 edges: 1.4 → 1.05 ms a step; 8 rows before).
 @compute @workgroup_size(8, 8, 1)
-fn spmm(@builtin(global_invocation_id) id: vec3<u32>) {
-  let i = id.y;
+fn spmm(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+  let i = lane(id, grid);
   if (GROUP == 4u) {
     let r0 = id.x * GROUP_ROWS;
     if (r0 < params.rows && i * 4u < params.dst) { spmm_columns_group4(r0, i * 4u); }
@@ -353,6 +355,12 @@ fn spmm_store(r: u32, i: u32, value: f32, b: f32) {
   out[at] = sum;
 }
 
+// The grid row (a neuron, a group of 4, or an index into active_src) of an 8×8 lane's invocation:
+// y, continued along z where a level needs more than the 65,535 workgroups a dimension allows.
+fn lane(id: vec3<u32>, grid: vec3<u32>) -> u32 {
+  return id.y + id.z * grid.y * 8u;
+}
+
 // The source that grid row y takes in spmm_t and spmm_t_columns: y, or with ACTIVE_ONLY the y-th
 // of active_src; src (no source) past that list.
 fn source_at(y: u32) -> u32 {
@@ -364,10 +372,10 @@ fn source_at(y: u32) -> u32 {
 }
 
 @compute @workgroup_size(8, 8, 1)
-fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>) {
+fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
-  let j = source_at(id.y);
+  let j = source_at(lane(id, grid));
   if (j >= params.src) { return; }
   let q0 = row_offsets(r0, params.dst);
   let q1 = row_offsets(r0 + 4u, params.dst);
@@ -438,15 +446,16 @@ fn spmm_t_store(r: u32, j: u32, value: f32) {
 }
 
 @compute @workgroup_size(8, 8, 1)
-fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>) {
+fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
+  let y = lane(id, grid);
   if (GROUP == 4u) {
     let r0 = id.x * GROUP_ROWS;
-    if (r0 < params.rows && id.y * 4u < params.src) { spmm_t_columns_group4(r0, id.y * 4u, id.x); }
+    if (r0 < params.rows && y * 4u < params.src) { spmm_t_columns_group4(r0, y * 4u, id.x); }
     return;
   }
   let r0 = id.x * COLUMN_ROWS;
   if (r0 >= params.rows) { return; }
-  let j = source_at(id.y);
+  let j = source_at(y);
   if (j >= params.src) { return; }
   let p = r0 / 4u;
   var s0 = vec4<f32>(0.0); var s1 = vec4<f32>(0.0); var s2 = vec4<f32>(0.0); var s3 = vec4<f32>(0.0);
@@ -634,9 +643,9 @@ fn edge_grad_parts(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
 // values an edge, but sums in the same order, so u8 and f32 inputs train alike to the bit. Not
 // edge_grad's bits: it sums the 32-row parts, then the parts.
 @compute @workgroup_size(8, 8, 1)
-fn edge_grad_parts32(@builtin(global_invocation_id) id: vec3<u32>) {
+fn edge_grad_parts32(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
   let r0 = id.x * COLUMN_ROWS;
-  let i = id.y;
+  let i = lane(id, grid);
   if (GROUP == 4u) {
     if (r0 < params.rows && i * 4u < params.dst) { edge_grad_parts32_group4(r0, i * 4u, id.x); }
     return;

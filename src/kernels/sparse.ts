@@ -331,9 +331,13 @@ export interface TransposeFinish {
 /**
  * The grid of the kernels whose invocation takes `rowsPerLane` batch rows of one neuron, 8 × 8
  * invocations a workgroup (spmm, edge_grad_parts32, spmm_t, spmm_t_columns; the pooling kernels) over `neurons` neurons.
+ * Past the 65,535 workgroups a dimension that every adapter allows (524,280 neurons) the
+ * neurons' rows of the grid go on along z (the kernels' `fn lane`).
  */
 export function laneGroups(rows: number, rowsPerLane: number, neurons: number): [number, number, number] {
-  return [Math.ceil(rows / (8 * rowsPerLane)), Math.ceil(neurons / 8), 1];
+  const lanes = Math.ceil(neurons / 8);
+  const z = Math.max(1, Math.ceil(lanes / 65535));
+  return [Math.ceil(rows / (8 * rowsPerLane)), Math.ceil(lanes / z), z];
 }
 
 /** The grid of spmm_t / spmm_t_columns: an accumulating block visits only its sources with edges. */
