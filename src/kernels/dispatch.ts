@@ -64,8 +64,9 @@ export function createUniform(
 /**
  * Refuses a grid WebGPU would reject only later, with a validation error that fails the whole
  * command buffer: each of its three counts must be a non-negative integer (a {@link ShapeError})
- * no larger than the device's `maxComputeWorkgroupsPerDimension` (an {@link AdapterLimitError}:
- * a level too wide for a kernel's grid on this adapter).
+ * no larger than the device's `maxComputeWorkgroupsPerDimension` (an {@link AdapterLimitError}).
+ * The built-in kernels keep within the 65,535 every adapter allows (`Kernel.groupsFor1D`, and
+ * `laneGroups` of the sparse and pooling kernels fold their grids); a kernel of one's own may not.
  */
 export function checkGroups(device: GPUDevice, kernel: Kernel, groups: readonly number[]): void {
   const name = `${kernel.spec.file}:${kernel.spec.entryPoint}`;
