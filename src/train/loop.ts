@@ -23,9 +23,9 @@ import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, 
 import { NON_FINITE_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
 import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
+import { checkBatchFits, inferenceRows } from './rows.js';
 
-/** Rows per chunk when evaluating or predicting. */
-export const EVAL_ROWS = 1024;
+export { EVAL_ROWS } from './rows.js';
 
 /** What the training loop needs of a network. */
 export interface Trainable extends GraphView {
@@ -189,7 +189,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   try {
     // Uploaded once per call (or a part at a time, below); only the recorded plans depend on the structure.
     const batchRows = Math.min(o.batchSize, train.rows);
-    const evalRows = validation ? Math.min(EVAL_ROWS, validation.rows) : 0;
+    checkBatchFits(net.structure, device.limits, batchRows);
+    const evalRows = validation ? inferenceRows(net.structure, device.limits, validation.rows) : 0;
     // Data larger than one upload is held a part at a time, written from the CPU as the epoch
     // reaches it (the training part in the epoch's shuffled order).
     if (options.maxUploadBytes !== undefined) checkUploadLimit('maxUploadBytes', String(options.maxUploadBytes), options.maxUploadBytes, [
@@ -470,7 +471,7 @@ export async function evaluate(net: Trainable, data: Dataset, lossName: LossName
   checkDataFor(data, 'evaluation data', net.inputs, net.outputs, lossName);
   const sums = new Float64Array(3); // loss sum, correct rows, rows
   for (const part of rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)))) {
-    const stats = await withCall(net, 'evaluate', part, Math.min(EVAL_ROWS, part.rows), async (rec, ws, uploaded) => {
+    const stats = await withCall(net, 'evaluate', part, inferenceRows(net.structure, net.gpu.device.limits, part.rows), async (rec, ws, uploaded) => {
       const { steps } = await recordInference(net, rec, uploaded, ws, lossName);
       submitChunks(net.gpu.device, ws, steps);
       return net.gpu.readFloats(ws.stats.buffer, STATS_SLOT / 4, 4);
@@ -488,7 +489,7 @@ export async function predict(net: Trainable, data: Dataset, partBytes = PART_BY
   let at = 0;
   for (const part of rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)))) {
     all.set(
-      await withCall(net, 'predict', part, Math.min(EVAL_ROWS, part.rows), async (rec, ws, uploaded) => {
+      await withCall(net, 'predict', part, inferenceRows(net.structure, net.gpu.device.limits, part.rows), async (rec, ws, uploaded) => {
         const { slots, steps } = await recordInference(net, rec, uploaded, ws, 'none');
         const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', part.rows * outputs * 4);
         submitChunks(net.gpu.device, ws, steps, {
@@ -512,6 +513,7 @@ export async function predict(net: Trainable, data: Dataset, partBytes = PART_BY
  */
 export async function gradients(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Float32Array> {
   checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
+  checkBatchFits(net.structure, net.gpu.device.limits, data.rows);
   return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
     const slots = [{ rows: data.rows, start: 0 }];
     const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows));
@@ -535,6 +537,7 @@ export async function collectStatistics(net: Trainable, data: Dataset, options: 
   const { batchSize, loss: lossName, maxUploadBytes } = resolveStatisticsOptions(objectArg('collectEdgeStatistics: options', options));
   checkDataFor(data, 'statistics data', net.inputs, net.outputs, lossName);
   const rows = Math.min(batchSize, data.rows);
+  checkBatchFits(net.structure, net.gpu.device.limits, rows);
   if (maxUploadBytes !== undefined) checkUploadLimit('maxUploadBytes', String(maxUploadBytes), maxUploadBytes, [{ data, rows, of: 'statistics' }]);
   const partBytes = maxUploadBytes ?? PART_BYTES;
   let counted = 0;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset } from '../../src/data/dataset.js';
+import { AdapterLimitError } from '../../src/errors.js';
+import { maxBindingBytes } from '../../src/gpu/upload.js';
+import { checkBatchFits, EVAL_ROWS, inferenceRows, rowsFitting } from '../../src/train/rows.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+/** Limits whose largest binding is `bytes` (maxBindingBytes takes the smaller of the two). */
+const limitsOf = (bytes: number) => ({ maxStorageBufferBindingSize: bytes, maxBufferSize: bytes }) as GPUSupportedLimits;
+
+// A batch's activations and gradients take a buffer per level of 4 bytes a neuron a row: a
+// level too wide for fit's batch on this adapter is refused up front with the rows that fit,
+// and the passes that only read the network (evaluate, predict, fit's validation) take fewer
+// rows at once than their usual 1,024 instead of failing.
+describe('batch rows against the adapter\'s largest buffer', () => {
+  it('rowsFitting finds the widest level; inferenceRows takes EVAL_ROWS where they fit, else whole 32-row groups of what fits', () => {
+    const net = runtime().createNetwork({ sizes: [784, 3000, 10], seed: 0 });
+    const { rows, level } = rowsFitting(net.structure, 1_000_000);
+    expect([rows, level.size]).toEqual([83, 3000]);
+    expect(inferenceRows(net.structure, limitsOf(2 ** 30), 5000)).toBe(EVAL_ROWS);
+    expect(inferenceRows(net.structure, limitsOf(2 ** 30), 700)).toBe(700);
+    // 12 MB: 1,000 rows of 3,000 neurons fit; 992 taken (31 groups of 32).
+    expect(inferenceRows(net.structure, limitsOf(12_000_000), 5000)).toBe(992);
+    expect(inferenceRows(net.structure, limitsOf(12_000_000), 900)).toBe(900);
+    // Fewer than 32 rows fit: those; not one: 1 (the workspace then names the buffer too large).
+    expect(inferenceRows(net.structure, limitsOf(250_000), 5000)).toBe(20);
+    expect(inferenceRows(net.structure, limitsOf(1000), 5000)).toBe(1);
+    expect(() => checkBatchFits(net.structure, limitsOf(1000), 1)).toThrow(new AdapterLimitError("a batch of 1 rows of level 1's 3000 neurons needs 12000 bytes in one buffer; this adapter allows at most 1000: not one row fits"));
+    net.destroy();
+  });
+
+  it('fit, collectEdgeStatistics and parameterGradients refuse a batch too large for a level of 300,000 neurons, naming the rows that fit, the network unchanged', async () => {
+    const rt = runtime();
+    const limit = maxBindingBytes(rt.gpu.device.limits);
+    const net = rt.createNetwork({ sizes: [4, 300_000, 2], seed: 0 });
+    const fitting = Math.floor(limit / 1_200_000);
+    const rows = fitting + 1;
+    const data = classificationDataset({ x: new Float32Array(rows * 4).fill(0.5), labels: Uint32Array.from({ length: rows }, (_, i) => i % 2), features: 4, classes: 2 });
+    const message = `a batch of ${rows} rows of level 1's 300000 neurons needs ${rows * 1_200_000} bytes in one buffer; this adapter allows at most ${limit}: at most ${fitting} rows fit in a batch`;
+    const before = await net.getParameters();
+    const live = rt.liveBytes;
+    await expect(net.fit(data, { batchSize: rows, epochs: 1 })).rejects.toThrow(new AdapterLimitError(message));
+    await expect(net.collectEdgeStatistics(data, { batchSize: rows })).rejects.toThrow(new AdapterLimitError(message));
+    await expect(net.parameterGradients(data)).rejects.toThrow(new AdapterLimitError(message));
+    expect(net.history).toEqual([]);
+    // Compared value by value: a deep equality of 1.5 million floats is slow.
+    const after = await net.getParameters();
+    expect(after.length).toBe(before.length);
+    expect(after.filter((v, k) => !Object.is(v, before[k])).length).toBe(0);
+    expect(rt.liveBytes).toBe(live);
+    net.destroy();
+  });
+});
