@@ -24,20 +24,25 @@ function narrowedGpu(gpu: GPU, limit: number): GPU {
 }
 
 describe("the adapter limits senn requires", () => {
-  it('every built-in entry point binds at most the storage buffers senn requires of an adapter, and the most binds exactly that', () => {
+  it('every built-in entry point binds at most the storage buffers senn requires of an adapter, and the most binds exactly that; workgroups within the invocations it requires', () => {
     const counts: [string, number][] = [];
+    const invocations: [string, number][] = [];
     for (const name of Object.keys(SHADERS) as ShaderFamily[]) {
       const spec = family(name);
       const reflected = new WgslReflect(spec.prelude ? `${spec.prelude.source}\n${spec.source}` : spec.source);
       for (const entry of reflected.entry.compute) {
         const storage = Kernel.bindingsOf({ ...spec, entryPoint: entry.name }, reflected).filter((b) => b.kind !== 'uniform');
         counts.push([`${name}:${entry.name}`, storage.length]);
+        // matmul's as its overrides' defaults give it; its plan checks the sizes it picks against the adapter (dense.ts).
+        invocations.push([`${name}:${entry.name}`, (entry.workgroupSize ?? [1]).reduce((a, b) => a * b, 1)]);
       }
     }
     expect(counts.length).toBeGreaterThan(40);
     const most = Math.max(...counts.map(([, n]) => n));
     console.info(`storage buffers an entry point: at most ${most} (${counts.filter(([, n]) => n === most).map(([e]) => e).join(', ')})`);
     expect(most).toBe(REQUIRED_LIMITS.maxStorageBuffersPerShaderStage);
+    expect(invocations.length).toBeGreaterThan(40);
+    expect(invocations.filter(([, n]) => n > REQUIRED_LIMITS.maxComputeInvocationsPerWorkgroup!)).toEqual([]);
   });
 
   it('an adapter of fewer storage buffers a stage is refused as the runtime is made, naming the limit; one of exactly as many runs', async () => {
