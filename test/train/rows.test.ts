@@ -19,6 +19,11 @@ describe('batch rows against the adapter\'s largest buffer', () => {
     const net = runtime().createNetwork({ sizes: [784, 3000, 10], seed: 0 });
     const { rows, level } = rowsFitting(net.structure, 1_000_000);
     expect([rows, level.size]).toEqual([83, 3000]);
+    // The input level counts where asked (inference's rows), not for a training batch (the data's placement checks it, in the data's own type).
+    const wideInput = runtime().createNetwork({ sizes: [3000, 100, 10], seed: 0 });
+    expect(rowsFitting(wideInput.structure, 1_000_000).level.size).toBe(3000);
+    expect(rowsFitting(wideInput.structure, 1_000_000, false)).toMatchObject({ rows: 2500, level: { size: 100 } });
+    wideInput.destroy();
     expect(inferenceRows(net.structure, limitsOf(2 ** 30), 5000)).toBe(EVAL_ROWS);
     expect(inferenceRows(net.structure, limitsOf(2 ** 30), 700)).toBe(700);
     // 12 MB: 1,000 rows of 3,000 neurons fit; 992 taken (31 groups of 32).
