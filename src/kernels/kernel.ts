@@ -53,7 +53,7 @@ export const UNIFORM_SLOT = 256;
 const reflections = new Map<string, WgslReflect>();
 
 /** The code compiled for `spec`: prelude (if any), then the family's source. */
-function fullSource(spec: KernelSpec): string {
+export function fullSource(spec: KernelSpec): string {
   return spec.prelude ? `${spec.prelude.source}\n${spec.source}` : spec.source;
 }
 

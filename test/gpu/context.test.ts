@@ -3,7 +3,7 @@ import { WgslReflect } from 'wgsl_reflect';
 import { spirals } from '../../src/data/generated.js';
 import { AdapterLimitError } from '../../src/errors.js';
 import { REQUIRED_LIMITS } from '../../src/gpu/context.js';
-import { Kernel } from '../../src/kernels/kernel.js';
+import { fullSource, Kernel } from '../../src/kernels/kernel.js';
 import { family, SHADERS, type ShaderFamily } from '../../src/kernels/sources.js';
 import { Runtime } from '../../src/runtime.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -28,8 +28,8 @@ describe("the adapter limits senn requires", () => {
     const counts: [string, number][] = [];
     const invocations: [string, number][] = [];
     for (const name of Object.keys(SHADERS) as ShaderFamily[]) {
-      const spec = family(name);
-      const reflected = new WgslReflect(spec.prelude ? `${spec.prelude.source}\n${spec.source}` : spec.source);
+      const spec = { ...family(name), entryPoint: '' };
+      const reflected = new WgslReflect(fullSource(spec));
       for (const entry of reflected.entry.compute) {
         const storage = Kernel.bindingsOf({ ...spec, entryPoint: entry.name }, reflected).filter((b) => b.kind !== 'uniform');
         counts.push([`${name}:${entry.name}`, storage.length]);
