@@ -17,9 +17,17 @@ export interface GatherSlot {
 }
 
 /**
- * Gathers of a whole epoch, recorded once: one dispatch per batch, all sharing one bind
- * group and one uniform buffer holding a 256-byte slot per batch (bound with a dynamic
- * offset), so no step creates or uploads anything.
+ * Batches whose parameters one uniform buffer of {@link gatherEpoch} holds (16 MiB of 256-byte
+ * slots): an epoch of more batches takes several buffers, each with its bind group, so that no
+ * buffer passes the adapter's `maxBufferSize` (256 MiB by default: a million batches).
+ */
+export const GATHER_SLOTS_PER_BUFFER = 65_536;
+
+/**
+ * Gathers of a whole epoch, recorded once: one dispatch per batch, sharing a bind group and a
+ * uniform buffer holding a 256-byte slot per batch (bound with a dynamic offset; a new buffer
+ * and bind group every {@link GATHER_SLOTS_PER_BUFFER} batches), so no step creates or uploads
+ * anything.
  */
 export async function gatherEpoch(
   rec: Recorder,
@@ -53,7 +61,7 @@ export async function gatherEpoch(
     data: BindingResource;
     out: BindingResource;
   },
-): Promise<{ dispatches: Dispatch[]; uniform: OwnedBuffer }> {
+): Promise<{ dispatches: Dispatch[]; uniforms: OwnedBuffer[] }> {
   // Packed u8 rows are copied 4 words at a time where their width allows, else a word at a
   // time as u32 values. Unpacked: bytes of rows whose length is a multiple of 16 are read 16 at
   // a time (MNIST's 784), of a multiple of 4 stored a word (4 values) at a time; see shaders/gather.wgsl.
@@ -100,21 +108,7 @@ export async function gatherEpoch(
   const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true, ...(columns16 ? { constants: { ROWS_TOO: Boolean(a.rowsOut) } } : {}) });
   // Values a row as the kernel counts them (gather_u32 copies words).
   const features = at ? at.count : packed ? a.rowWords : a.features;
-  const bytes = new Uint8Array(UNIFORM_SLOT * a.slots.length);
-  a.slots.forEach((slot, i) => {
-    const packed = kernel.packUniform({
-      rows: slot.rows,
-      features,
-      row_words: a.rowWords,
-      start: slot.start,
-      scale: a.scale ?? 1,
-      column_words: a.columnWords ?? 0,
-    });
-    bytes.set(new Uint8Array(packed), i * UNIFORM_SLOT);
-  });
-  const uniform = rec.owner.create('gather.params', bytes.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-  rec.device.queue.writeBuffer(uniform.buffer, 0, bytes);
-  const resources: Record<string, BindingResource> = { params: uniform.buffer, order: a.order };
+  const resources: Record<string, BindingResource> = { order: a.order };
   if (a.source === 'f32') resources.source_f32 = a.data;
   else if (x16 || words4 || columns16) resources.source16 = a.data;
   else resources.source = a.data;
@@ -125,26 +119,41 @@ export async function gatherEpoch(
   else if (a.source === 'u32' || packed || at) resources.out_u32 = a.out;
   else if (vec4) resources.out4 = a.out;
   else resources.out = a.out;
-  const bindGroup = kernel.bindGroup(resources);
-  const dispatches = a.slots.map((slot, i) => ({
-    kernel,
-    bindGroup,
-    // Columns: one invocation per word (or 4) of 16 rows; words ×4: per 4 words; u8 ×16: per 16 bytes;
-    // u8/f32: one workgroup per row; u32 (and packed words): one invocation per value (see gather.wgsl).
-    groups: kernel.groupsFor1D(
-      at
-        ? slot.rows * Math.ceil(at.count / 4)
-        : columns
+  // Columns: one invocation per word (or 4) of 16 rows; words ×4: per 4 words; u8 ×16: per 16 bytes;
+  // u8/f32: one workgroup per row; u32 (and packed words): one invocation per value (see gather.wgsl).
+  const invocations = (slot: GatherSlot): number =>
+    at
+      ? slot.rows * Math.ceil(at.count / 4)
+      : columns
         ? (Math.ceil(slot.rows / 16) * a.rowWords) / (columns16 ? 4 : 1)
         : words4
-        ? (slot.rows * a.rowWords) / 4
-        : x16
-          ? (slot.rows * a.features) / 16
-          : a.source === 'u32' || packed
-            ? slot.rows * features
-            : slot.rows * kernel.workgroupSize[0],
-    ),
-    dynamicOffset: i * UNIFORM_SLOT,
-  }));
-  return { dispatches, uniform };
+          ? (slot.rows * a.rowWords) / 4
+          : x16
+            ? (slot.rows * a.features) / 16
+            : a.source === 'u32' || packed
+              ? slot.rows * features
+              : slot.rows * kernel.workgroupSize[0];
+  const dispatches: Dispatch[] = [];
+  const uniforms: OwnedBuffer[] = [];
+  for (let first = 0; first < a.slots.length; first += GATHER_SLOTS_PER_BUFFER) {
+    const slots = a.slots.slice(first, first + GATHER_SLOTS_PER_BUFFER);
+    const bytes = new Uint8Array(UNIFORM_SLOT * slots.length);
+    slots.forEach((slot, i) => {
+      const values = kernel.packUniform({
+        rows: slot.rows,
+        features,
+        row_words: a.rowWords,
+        start: slot.start,
+        scale: a.scale ?? 1,
+        column_words: a.columnWords ?? 0,
+      });
+      bytes.set(new Uint8Array(values), i * UNIFORM_SLOT);
+    });
+    const uniform = rec.owner.create('gather.params', bytes.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    rec.device.queue.writeBuffer(uniform.buffer, 0, bytes);
+    uniforms.push(uniform);
+    const bindGroup = kernel.bindGroup({ ...resources, params: uniform.buffer });
+    slots.forEach((slot, i) => dispatches.push({ kernel, bindGroup, groups: kernel.groupsFor1D(invocations(slot)), dynamicOffset: i * UNIFORM_SLOT }));
+  }
+  return { dispatches, uniforms };
 }

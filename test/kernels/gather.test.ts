@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { submitDispatches } from '../../src/kernels/dispatch.js';
-import { gatherEpoch, type GatherSlot } from '../../src/kernels/gather.js';
+import { GATHER_SLOTS_PER_BUFFER, gatherEpoch, type GatherSlot } from '../../src/kernels/gather.js';
 import { byteColumnsRef } from '../../src/reference/sparse.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -64,6 +64,26 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
     expect(Array.from(await h.read(outX, 7 * features))).toEqual(Array.from(gatherRef(x, features, order, 5, 7, 1)));
     const gotY = new Uint32Array((await h.read(outY, 7)).buffer);
     expect(Array.from(gotY)).toEqual(Array.from(order.subarray(5, 12), (i) => labels[i]!));
+  });
+
+  it('an epoch of more batches than one uniform buffer holds takes several; each batch gathers its own rows (exact)', async () => {
+    // 70,000 batches of one label each: two uniform buffers (65,536 slots and 4,464), the
+    // batches on either side of the cut read from both.
+    const rows = 1000;
+    const rng = new Random(5);
+    const labels = Uint32Array.from({ length: rows }, () => rng.int(1 << 30));
+    const order = rng.permutation(rows);
+    const count = GATHER_SLOTS_PER_BUFFER + 4464;
+    const slots = Array.from({ length: count }, (_, i) => ({ rows: 1, start: (i * 7) % rows }));
+    const out = h.output(1);
+    const g = await gatherEpoch(h.rec, { source: 'u32', features: 1, rowWords: 1, slots, order: h.input(order), data: h.input(labels), out });
+    expect(g.dispatches).toHaveLength(count);
+    expect(g.uniforms.map((u) => u.buffer.size)).toEqual([GATHER_SLOTS_PER_BUFFER * 256, 4464 * 256]);
+    for (const i of [0, GATHER_SLOTS_PER_BUFFER - 1, GATHER_SLOTS_PER_BUFFER, count - 1]) {
+      submitDispatches(runtime().gpu.device, [g.dispatches[i]!]);
+      const got = new Uint32Array((await h.read(out, 1)).buffer);
+      expect(got[0], `batch ${i}`).toBe(labels[order[slots[i]!.start]!]);
+    }
   });
 
   // 784 and 13 features: rows of 196 and 4 words, 4 words an invocation (gather_words_x4); 20: 5
