@@ -21,20 +21,23 @@
 //   @binding(0) params : uniform Params { m, n, k, m_full, k_full, lhs_words, lhs_scale }   out
 //                        is m×n, the inner dimension is k; m_full / k_full are the stored
 //                        extents (see ACTIVE_*); lhs_words, lhs_scale: see LHS_U8
-//   @binding(1) lhs    : storage, read        m×k row-major (k×m when TRANS_LHS)
+//   @binding(1) lhs    : storage, read u32    m×k row-major (k×m when TRANS_LHS): f32 values read
+//                        through bitcast, or packed bytes (LHS_U8)
 //   @binding(2) rhs    : storage, read        k×n row-major (n×k when TRANS_RHS)
-//   @binding(3) bias   : storage, read        n values (read only when FINISH == 1)
-//   @binding(4) aux    : storage, read        m×n activations a = act(z) (read only when FINISH == 2),
-//                        or the m×n 0/1 mask of a dense block's present edges (MASKED: the
-//                        weight gradient of a block stored dense that lacks some edges)
+//   @binding(4) aux    : storage, read        the epilogue's operand: n bias values (FINISH == 1),
+//                        m×n activations a = act(z) (FINISH == 2), or the m×n 0/1 mask of a
+//                        dense block's present edges (MASKED: the weight gradient of a block
+//                        stored dense that lacks some edges); the three never meet in one call
 //   @binding(5) out    : storage, read_write  m×n row-major
 //   @binding(7) active_rows : storage, read u32   ascending row indices of a block's weight
 //                        matrix (its sources with edges), read only when ACTIVE_K or ACTIVE_M
 //   @binding(8) lhs4   : storage, read        lhs as vec4 (bias_grad_vec4, matmul with LHS4)
 //   @binding(9) out4   : storage, read_write  out as vec4 (bias_grad_vec4)
-//   @binding(10) lhs_u32 : storage, read      lhs as packed bytes (LHS_U8)
 //   @binding(11) rhs4  : storage, read        rhs as vec4 (RHS_VEC 4)
 //   @binding(12) rhs2  : storage, read        rhs as vec2 (RHS_VEC 2)
+//   An entry point binds at most 8 storage buffers, WebGPU's default maxStorageBuffersPerShaderStage
+//   (matmul: lhs, rhs, aux, out, active_rows, lhs4, rhs4, rhs2): hence the bias in aux and the one
+//   u32 view of lhs for both f32 values and packed bytes (a bitcast costs no instruction).
 //
 // Overrides: TRANS_LHS, TRANS_RHS, ACCUMULATE (bool); FINISH 0 none, 1 bias + activation,
 //   2 multiply the product by the activation's derivative (before ACCUMULATE adds out); ACT 0 identity, 1 relu, 2 tanh, 3 sigmoid;
@@ -116,15 +119,13 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> lhs: array<f32>;
+@group(0) @binding(1) var<storage, read> lhs: array<u32>;
 @group(0) @binding(2) var<storage, read> rhs: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> aux: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(7) var<storage, read> active_rows: array<u32>;
 @group(0) @binding(8) var<storage, read> lhs4: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> out4: array<vec4<f32>>;
-@group(0) @binding(10) var<storage, read> lhs_u32: array<u32>;
 @group(0) @binding(11) var<storage, read> rhs4: array<vec4<f32>>;
 @group(0) @binding(12) var<storage, read> rhs2: array<vec2<f32>>;
 
@@ -182,11 +183,11 @@ fn out_row(row: u32) -> u32 {
 fn lhs_get(r: u32, i: u32) -> f32 {
   if (LHS_U8) {
     // Packed bytes, a batch row of lhs_words words: x[row][f] is byte f % 4 of word f / 4.
-    if (TRANS_LHS) { return byte_value(lhs_u32[i * params.lhs_words + r / 4u], r % 4u); }
-    return byte_value(lhs_u32[r * params.lhs_words + i / 4u], i % 4u);
+    if (TRANS_LHS) { return byte_value(lhs[i * params.lhs_words + r / 4u], r % 4u); }
+    return byte_value(lhs[r * params.lhs_words + i / 4u], i % 4u);
   }
-  if (TRANS_LHS) { return lhs[i * params.m_full + r]; }
-  return lhs[r * params.k_full + i];
+  if (TRANS_LHS) { return bitcast<f32>(lhs[i * params.m_full + r]); }
+  return bitcast<f32>(lhs[r * params.k_full + i]);
 }
 
 // Byte b (0 = lowest) of `word` as a value: byte · lhs_scale, as the f32 batch gather computes it.
@@ -212,7 +213,7 @@ fn lhs_row4(row: u32, ks: vec4<u32>) -> vec4<f32> {
   if (LHS_U8 && !TRANS_LHS && !ACTIVE_K) {
     // ks = k..k+3 with k a multiple of 4: one word holds all four (past the inner extent its
     // bytes are row padding, and those rows of rhs are zeroed).
-    let word = lhs_u32[r * params.lhs_words + ks.x / 4u];
+    let word = lhs[r * params.lhs_words + ks.x / 4u];
     if (UNORM) { return unpack4x8unorm(word); }
     return vec4<f32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u)) * params.lhs_scale;
   }
@@ -228,7 +229,7 @@ fn packed_columns() -> bool { return LHS_U8 && TRANS_LHS && !ACTIVE_M; }
 // 4q..4q+3): component j is batch row ks[j]'s.
 fn packed_words(ks: vec4<u32>, q: u32) -> vec4<u32> {
   let w = params.lhs_words;
-  return vec4<u32>(lhs_u32[ks.x * w + q], lhs_u32[ks.y * w + q], lhs_u32[ks.z * w + q], lhs_u32[ks.w * w + q]);
+  return vec4<u32>(lhs[ks.x * w + q], lhs[ks.y * w + q], lhs[ks.z * w + q], lhs[ks.w * w + q]);
 }
 
 // Row row0 + j of a block of op(lhs) at ks. With packed columns, `words` holds word j / 4 of the
@@ -285,7 +286,7 @@ fn finish_value(at: u32, c: u32, value: f32) {
   // part and the blocks may come in any order (a sparse block then only visits its sources).
   if (FINISH == 2u) { v = v * activate_grad(aux[at]); }
   if (ACCUMULATE) { v = v + out[at]; }
-  if (FINISH == 1u) { v = activate(v + bias[c]); }
+  if (FINISH == 1u) { v = activate(v + aux[c]); } // aux holds the bias
   if (MASKED && aux[at] == 0.0) { v = 0.0; } // an absent edge: exactly zero, whatever v is
   out[at] = v;
 }
@@ -444,7 +445,7 @@ fn bias_grad(@builtin(global_invocation_id) id: vec3<u32>) {
   if (c >= params.n) { return; }
   var sum = 0.0;
   for (var r = 0u; r < params.m; r = r + 1u) {
-    sum = sum + lhs[r * params.n + c];
+    sum = sum + bitcast<f32>(lhs[r * params.n + c]);
   }
   out[c] = sum;
 }
@@ -465,5 +466,5 @@ fn bias_grad_vec4(@builtin(global_invocation_id) id: vec3<u32>) {
 fn activation_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = id.x + id.y * groups.x * 256u;
   if (i >= params.m * params.n) { return; }
-  out[i] = lhs[i] * activate_grad(aux[i]);
+  out[i] = bitcast<f32>(lhs[i]) * activate_grad(aux[i]);
 }

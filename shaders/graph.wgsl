@@ -68,11 +68,13 @@
 //                    gradient arena.
 //
 // Bindings (group 0):
-//   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs }
-//   @binding(1)  neurons    : storage, read vec4<u32>  2 × neurons      (forward, backward with OUTPUTS, edge_grad)
-//   @binding(2)  edges      : storage, read vec4<u32>  edges            (forward)
-//   @binding(3)  sources    : storage, read vec4<u32>  2 × sources      (backward, edge_grad, forward with OUTPUTS)
-//   @binding(4)  out_edges  : storage, read vec4<u32>  edges            (backward, edge_grad)
+//   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs,
+//                             edges_at, sources_at, out_edges_at }
+//   @binding(1)  tables     : storage, read vec4<u32>  the four tables one after another:
+//                             `neurons` (2 × neurons entries) from 0, `edges` from edges_at,
+//                             `sources` (2 × sources) from sources_at, `out_edges` from
+//                             out_edges_at (one binding for the four, so that graph_backward
+//                             binds 8 storage buffers, WebGPU's default maxStorageBuffersPerShaderStage)
 //   @binding(5)  partials   : storage, rw              parts × (edges + hidden tail neurons)
 //                                                      (backward writes, edge_grad reads)
 //   @binding(6)  param      : storage, read            parameters       (forward, backward)
@@ -104,13 +106,13 @@ struct Params {
   out_edges: u32,       // entries of `out_edges`
   feeder_sources: u32,  // the feeders' entries at the end of `sources`
   outputs: u32,         // the output level's neurons, the last of `neurons`
+  edges_at: u32,        // where `edges` starts in `tables` (in entries)
+  sources_at: u32,      // where `sources` starts
+  out_edges_at: u32,    // where `out_edges` starts
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> neurons: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> edges: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> sources: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> out_edges: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> tables: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(6) var<storage, read> param: array<f32>;
 @group(0) @binding(7) var<storage, read_write> arena: array<f32>;
@@ -121,6 +123,12 @@ struct Params {
 @group(0) @binding(13) var<storage, read> feed_act: array<f32>;
 @group(0) @binding(14) var<storage, read_write> feed_grad: array<f32>;
 @group(0) @binding(15) var<storage, read> output_edges: array<vec2<u32>>;
+
+// Entry i of each table in `tables`.
+fn neurons(i: u32) -> vec4<u32> { return tables[i]; }
+fn edges(i: u32) -> vec4<u32> { return tables[params.edges_at + i]; }
+fn sources(i: u32) -> vec4<u32> { return tables[params.sources_at + i]; }
+fn out_edges(i: u32) -> vec4<u32> { return tables[params.out_edges_at + i]; }
 
 // Four batch rows from r0, clamped to the last row: rows past the batch repeat it and are
 // never stored.
@@ -252,8 +260,8 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   if (r0 >= params.rows) { return; }
   let q = row_quarters(r0);
   for (var n = 0u; n < params.neurons - OUTPUTS; n = n + 1u) {
-    let head = neurons[2u * n];
-    let tail = neurons[2u * n + 1u];
+    let head = neurons(2u * n);
+    let tail = neurons(2u * n + 1u);
     let a0 = vec4<u32>(head.x) + q.q0 * head.y;
     let a1 = vec4<u32>(head.x) + q.q1 * head.y;
     let a2 = vec4<u32>(head.x) + q.q2 * head.y;
@@ -264,11 +272,11 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
     // reading one arena, rather than a branch per edge, whose two sides a software adapter
     // both runs.
     for (var e = head.z; e < tail.w; e = e + 1u) {
-      let edge = edges[e];
+      let edge = edges(e);
       sums = add_scaled(sums, param[edge.z], feeder_rows(edge.x, edge.y, q));
     }
     for (var e = tail.w; e < head.w; e = e + 1u) {
-      let edge = edges[e];
+      let edge = edges(e);
       sums = add_scaled(sums, param[edge.z], arena_rows(edge.x, edge.y, q));
     }
     let b = vec4<f32>(param[tail.x]);
@@ -287,8 +295,8 @@ struct OutputSums {
 }
 
 // Output neuron k's two `neurons` entries.
-fn output_head(k: u32) -> vec4<u32> { return neurons[2u * (params.neurons - OUTPUTS + k)]; }
-fn output_tail(k: u32) -> vec4<u32> { return neurons[2u * (params.neurons - OUTPUTS + k) + 1u]; }
+fn output_head(k: u32) -> vec4<u32> { return neurons(2u * (params.neurons - OUTPUTS + k)); }
+fn output_tail(k: u32) -> vec4<u32> { return neurons(2u * (params.neurons - OUTPUTS + k) + 1u); }
 
 // Output neuron k's sums before its edges from hidden tail neurons: what the block kernels
 // left (pre) and its edges from feeders.
@@ -298,7 +306,7 @@ fn output_start(k: u32, q: RowQuarters) -> RowSums {
   var sums = no_rows();
   if (tail.z == 1u) { sums = arena_rows(head.x, head.y, q); }
   for (var e = head.z; e < tail.w; e = e + 1u) {
-    let edge = edges[e];
+    let edge = edges(e);
     sums = add_scaled(sums, param[edge.z], feeder_rows(edge.x, edge.y, q));
   }
   return sums;
@@ -352,7 +360,7 @@ fn forward_outputs(r0: u32, q: RowQuarters) {
   var o = OutputSums(start[0], start[1], start[2], start[3], start[4], start[5],
                      start[6], start[7], start[8], start[9], start[10], start[11]);
   for (var n = params.sources - params.feeder_sources; n > 0u; n = n - 1u) {
-    let head = sources[2u * (n - 1u)];
+    let head = sources(2u * (n - 1u));
     o = add_outputs(o, n - 1u, arena_rows(head.x, head.y, q));
   }
   let sums = array<RowSums, 12>(o.k0, o.k1, o.k2, o.k3, o.k4, o.k5, o.k6, o.k7, o.k8, o.k9, o.k10, o.k11);
@@ -379,8 +387,8 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let g = OutputSums(grads[0], grads[1], grads[2], grads[3], grads[4], grads[5],
                      grads[6], grads[7], grads[8], grads[9], grads[10], grads[11]);
   for (var n = 0u; n < own; n = n + 1u) {
-    let head = sources[2u * n];
-    let kind = sources[2u * n + 1u];
+    let head = sources(2u * n);
+    let kind = sources(2u * n + 1u);
     let code = kind.x;
     let a = batch_only(r0, act_rows(head.x, head.y, q));
     let sums = output_sums(out_sums(head, kind.w, q, a, id.x), n, g, a, id.x);
@@ -390,8 +398,8 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
     partials[(params.out_edges + n) * parts + id.x] = low + high;
   }
   for (var n = own; n < params.sources; n = n + 1u) {
-    let head = sources[2u * n];
-    let kind = sources[2u * n + 1u];
+    let head = sources(2u * n);
+    let kind = sources(2u * n + 1u);
     let a = batch_only(r0, feeder_rows(head.x, head.y, q));
     let sums = out_sums(head, kind.w, q, a, id.x);
     let at = vec4<u32>(head.x);
@@ -409,7 +417,7 @@ fn out_sums(head: vec4<u32>, end: u32, q: RowQuarters, a: RowSums, k: u32) -> Ro
   let parts = part_count();
   var sums = no_rows();
   for (var e = head.z; e < end; e = e + 1u) {
-    let edge = out_edges[e];
+    let edge = out_edges(e);
     let g = grad_out_rows(edge.x, edge.y, q);
     sums = add_scaled(sums, param[edge.z], g);
     partials[e * parts + k] = row_dot(g, a);
@@ -455,17 +463,17 @@ fn graph_edge_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
     var value = 0.0;
     for (var k = 0u; k < parts; k = k + 1u) { value = value + partials[i * parts + k]; }
     if (i >= params.out_edges) {
-      wgrad[sources[2u * (i - params.out_edges) + 1u].z] = value;
+      wgrad[sources(2u * (i - params.out_edges) + 1u).z] = value;
     } else {
-      wgrad[out_edges[i].z] = value;
+      wgrad[out_edges(i).z] = value;
     }
     return;
   }
   // An output neuron's bias: its gradient came from the loss, not from graph_backward.
   let o = i - entries;
   if (o >= params.outputs) { return; }
-  let head = neurons[2u * (params.neurons - params.outputs + o)];
+  let head = neurons(2u * (params.neurons - params.outputs + o));
   var sum = 0.0;
   for (var r = 0u; r < params.rows; r = r + 1u) { sum = sum + grad[head.x + r * head.y]; }
-  wgrad[neurons[2u * (params.neurons - params.outputs + o) + 1u].x] = sum;
+  wgrad[neurons(2u * (params.neurons - params.outputs + o) + 1u).x] = sum;
 }

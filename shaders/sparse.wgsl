@@ -28,9 +28,10 @@
 //               PARTIALS the input as columns (input_quads) and the parts at by-source position
 //               t (edge_grad_parts with BY_SOURCE sums them into wgrad[src_edges[t]])
 // ACCUMULATE adds what out holds (levels fed by several blocks): in spmm before FINISH 1 (bias +
-// activation), in spmm_t after FINISH 2 (× activation derivative of aux, which distributes over
-// the blocks' sum, so each block multiplies its own part); ACT as in activation.wgsl.
-// ACTIVE_ONLY (spmm_t): the grid's y walks active_src, the sources with at least one edge in the
+// activation), in spmm_t after FINISH 2 (× the activation derivative at the source level's
+// activations, which distributes over the blocks' sum, so each block multiplies its own part);
+// ACT as in activation.wgsl.
+// ACTIVE_ONLY (spmm_t): the grid's y walks the active sources, those with at least one edge in the
 // block, instead of all sources: an accumulating block adds nothing to the others, and a small
 // block out of a wide level (17 edges out of 344 neurons) then costs 17 neurons' work, not 344.
 // INPUT_COLUMNS (spmm, edge_grad): the input is a batch of u8 values held as byte columns
@@ -82,17 +83,18 @@
 //   @binding(1)  dst_ptr    : storage, read u32  dst + 1           (spmm)
 //   @binding(2)  src_of     : storage, read u32  edges             (spmm, edge_grad)
 //   @binding(3)  weight     : storage, read      edges             (spmm, spmm_t)
-//   @binding(4)  input      : storage, read      rows × src        (spmm, edge_grad, spmm_t with PARTIALS)
+//   @binding(4)  input      : storage, read      rows × src        (spmm, edge_grad; spmm_t with PARTIALS, and
+//                                spmm_t and spmm_t_columns with FINISH 2: the source level's activations)
 //   @binding(5)  bias       : storage, read      dst               (spmm, FINISH 1)
 //   @binding(6)  out        : storage, rw        rows × dst (spmm) or rows × src (spmm_t)
-//   @binding(7)  src_ptr    : storage, read u32  src + 1           (spmm_t)
+//   @binding(7)  src_ranges : storage, read u32  (spmm_t, spmm_t_columns) src + 1 offsets, source j's
+//                                edges at src_edges[src_ranges[j]..src_ranges[j + 1]) (the block's src_ptr);
+//                                with ACTIVE_ONLY a (j, first, end) triple for each active source
 //   @binding(8)  src_edges  : storage, read u32  edges             (spmm_t)
 //   @binding(9)  dst_of     : storage, read u32  edges             (spmm_t, edge_grad)
-//   @binding(10) aux        : storage, read      rows × src        (spmm_t, FINISH 2)
 //   @binding(11) grad       : storage, read      rows × dst        (spmm_t, edge_grad)
 //   @binding(12) wgrad      : storage, rw        edges             (edge_grad)
 //   @binding(14) chunks     : storage, read u32  2 × chunks        (edge_grad)
-//   @binding(15) active_src : storage, read u32  active sources    (spmm_t with ACTIVE_ONLY)
 //   @binding(16) input_columns : storage, read u32  src × column_words (spmm, edge_grad with
 //                                INPUT_COLUMNS; column_words ≥ 8·ceil(rows / 32))
 //   @binding(17) partials   : storage, rw        edges × ceil(rows / PART_ROWS) (spmm_t with
@@ -106,10 +108,13 @@
 //   @binding(23) weight_by_src_out : storage, rw   edges             (weights_by_source writes)
 //   @binding(24) input_words : storage, read vec4<u32>  the byte columns of binding 16 as vec4s
 //                                (spmm with INPUT_COLUMNS: an edge's 32 rows in two loads)
+//   An entry point binds at most 8 storage buffers (WebGPU's default maxStorageBuffersPerShaderStage):
+//   hence the activations in `input` for both the weight gradient's parts and act', and the
+//   active sources' triples in src_ranges' place rather than a list beside it.
 //
 // Dispatch: spmm / spmm_t: workgroup 8×8; invocation x takes 16 batch rows and y one neuron
 //   (its edge list: uniform loop bounds across x); grid (ceil(rows / 128), ceil(neurons / 8), 1)
-//   (for spmm_t with ACTIVE_ONLY, neurons = the length of active_src). Past 65,535 workgroups
+//   (for spmm_t with ACTIVE_ONLY, neurons = the active sources). Past 65,535 workgroups
 //   along y (524,280 neurons) the rows of the grid go on along z: grid (x, ceil(lanes / z), z),
 //   z = ceil(lanes / 65,535), and an invocation's row is id.y + id.z · 8 · grid.y (fn lane).
 //   spmm over columns (INPUT_COLUMNS, F32_COLUMNS) and spmm_t_columns: the same with 32 rows an
@@ -146,7 +151,7 @@ struct Params {
   src: u32,
   edges: u32,
   chunks: u32,
-  active_count: u32, // sources with edges (the length of active_src's list)
+  active_count: u32, // sources with edges (src_ranges' triples with ACTIVE_ONLY)
   column_words: u32, // INPUT_COLUMNS: words of a source's byte column; f32 columns: its vec4s
   scale: f32,        // INPUT_COLUMNS: the value of a byte b is b · scale
 }
@@ -158,14 +163,12 @@ struct Params {
 @group(0) @binding(4) var<storage, read> input: array<f32>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
-@group(0) @binding(7) var<storage, read> src_ptr: array<u32>;
+@group(0) @binding(7) var<storage, read> src_ranges: array<u32>;
 @group(0) @binding(8) var<storage, read> src_edges: array<u32>;
 @group(0) @binding(9) var<storage, read> dst_of: array<u32>;
-@group(0) @binding(10) var<storage, read> aux: array<f32>;
 @group(0) @binding(11) var<storage, read> grad: array<f32>;
 @group(0) @binding(12) var<storage, read_write> wgrad: array<f32>;
 @group(0) @binding(14) var<storage, read> chunks: array<u32>;
-@group(0) @binding(15) var<storage, read> active_src: array<u32>;
 @group(0) @binding(16) var<storage, read> input_columns: array<u32>;
 @group(0) @binding(17) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(18) var<storage, read> input_quads: array<vec4<f32>>;
@@ -355,27 +358,34 @@ fn spmm_store(r: u32, i: u32, value: f32, b: f32) {
   out[at] = sum;
 }
 
-// The grid row (a neuron, a group of 4, or an index into active_src) of an 8×8 lane's invocation:
+// The grid row (a neuron, a group of 4, or an active source's index) of an 8×8 lane's invocation:
 // y, continued along z where a level needs more than the 65,535 workgroups a dimension allows.
 fn lane(id: vec3<u32>, grid: vec3<u32>) -> u32 {
   return id.y + id.z * grid.y * 8u;
 }
 
 // The source that grid row y takes in spmm_t and spmm_t_columns: y, or with ACTIVE_ONLY the y-th
-// of active_src; src (no source) past that list.
+// active source; src (no source) past them.
 fn source_at(y: u32) -> u32 {
   if (ACTIVE_ONLY) {
     if (y >= params.active_count) { return params.src; }
-    return active_src[y];
+    return src_ranges[3u * y];
   }
   return y;
+}
+
+// The by-source positions [first, end) of the edges of source j, grid row y's (see source_at).
+fn edge_range(y: u32, j: u32) -> vec2<u32> {
+  if (ACTIVE_ONLY) { return vec2<u32>(src_ranges[3u * y + 1u], src_ranges[3u * y + 2u]); }
+  return vec2<u32>(src_ranges[j], src_ranges[j + 1u]);
 }
 
 @compute @workgroup_size(8, 8, 1)
 fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) grid: vec3<u32>) {
   let r0 = id.x * ROWS;
   if (r0 >= params.rows) { return; }
-  let j = source_at(lane(id, grid));
+  let y = lane(id, grid);
+  let j = source_at(y);
   if (j >= params.src) { return; }
   let q0 = row_offsets(r0, params.dst);
   let q1 = row_offsets(r0 + 4u, params.dst);
@@ -391,8 +401,8 @@ fn spmm_t(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
     x3 = batch_only(r0 + 12u, input4(row_offsets(r0 + 12u, params.src), j));
   }
   let parts = part_count();
-  let end = src_ptr[j + 1u];
-  for (var s = src_ptr[j]; s < end; s = s + 1u) {
+  let range = edge_range(y, j);
+  for (var s = range.x; s < range.y; s = s + 1u) {
     let e = src_edges[s];
     let w = vec4<f32>(weight[e]);
     let i = dst_of[e];
@@ -434,13 +444,13 @@ fn spmm_t_store4(r0: u32, j: u32, sums: vec4<f32>) {
   spmm_t_store(r0 + 3u, j, sums.w);
 }
 
-// out[r, j] of spmm_t: the sum times act'(aux) when FINISH 2, plus what out holds when
+// out[r, j] of spmm_t: the sum times act'(input) when FINISH 2, plus what out holds when
 // ACCUMULATE; rows past the batch are not stored.
 fn spmm_t_store(r: u32, j: u32, value: f32) {
   if (r >= params.rows) { return; }
   let at = r * params.src + j;
   var sum = value;
-  if (FINISH == 2u) { sum = sum * activate_grad(aux[at]); }
+  if (FINISH == 2u) { sum = sum * activate_grad(input[at]); } // input holds the source level's activations
   if (ACCUMULATE) { sum = sum + out[at]; }
   out[at] = sum;
 }
@@ -471,8 +481,8 @@ fn spmm_t_columns(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wor
   // The second 16 rows' part, where the batch has them.
   let second = r0 + ROWS < params.rows;
   let part = 2u * id.x;
-  let end = src_ptr[j + 1u];
-  for (var t = src_ptr[j]; t < end; t = t + 1u) {
+  let range = edge_range(y, j);
+  for (var t = range.x; t < range.y; t = t + 1u) {
     let w = vec4<f32>(weight_by_src[t]);
     let at = dst_by_src[t] * params.column_words + p;
     let g0 = grad_quads[at];
@@ -520,10 +530,10 @@ fn spmm_t_columns_group4(r0: u32, j0: u32, part: u32) {
     xd = quads16((j0 + 3u) * params.column_words + p);
   }
   let parts = part_count();
-  let ta = src_ptr[j0];
-  let tb = src_ptr[j0 + 1u];
-  let tc = src_ptr[j0 + 2u];
-  let td = src_ptr[j0 + 3u];
+  let ta = src_ranges[j0];
+  let tb = src_ranges[j0 + 1u];
+  let tc = src_ranges[j0 + 2u];
+  let td = src_ranges[j0 + 3u];
   for (var k = 0u; k < tb - ta; k = k + 1u) {
     let at = dst_by_src[ta + k] * params.column_words + p;
     let g = Rows16(grad_quads[at], grad_quads[at + 1u], grad_quads[at + 2u], grad_quads[at + 3u]);

@@ -23,7 +23,7 @@ export { matmul, biasGrad, activationGrad, isUnormScale, type MatmulArgs, type E
 export { narrowBackward, NARROW_MAX, type NarrowBackwardArgs } from './kernels/narrow.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
 export { advanceStep, beginSchedule, update, CONSTANT_STEPS, type ScheduleSteps, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
-export { gatherEpoch, type GatherSlot, type GatherSource } from './kernels/gather.js';
+export { GATHER_SLOTS_PER_BUFFER, gatherEpoch, type GatherSlot, type GatherSource } from './kernels/gather.js';
 export { SHADERS, type ShaderFamily } from './kernels/sources.js';
 export {
   type Dataset,

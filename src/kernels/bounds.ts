@@ -17,6 +17,13 @@ export function boundBytes(resource: BindingResource): number {
   return 'buffer' in resource ? (resource.size ?? resource.buffer.size - (resource.offset ?? 0)) : resource.size;
 }
 
+/** Whether two resources bind the same bytes: the same buffer, from the same offset, as far. */
+export function sameResource(a: BindingResource, b: BindingResource): boolean {
+  const range = (r: BindingResource) => ('buffer' in r ? { buffer: r.buffer, offset: r.offset ?? 0 } : { buffer: r, offset: 0 });
+  const [x, y] = [range(a), range(b)];
+  return x.buffer === y.buffer && x.offset === y.offset && boundBytes(a) === boundBytes(b);
+}
+
 /**
  * A binding's least size for one dispatch: the resource given (undefined: not bound, not
  * checked), the bytes the kernel reaches, and what they hold (named in the error).

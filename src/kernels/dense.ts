@@ -214,7 +214,7 @@ export interface PackedBytes {
 
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
-  if (a.mask && a.epilogue === 'activation-grad') throw new ConfigError('matmul: a mask shares its binding with the activation-grad epilogue; use one or the other');
+  if (a.mask && a.epilogue && a.epilogue !== 'none') throw new ConfigError(`matmul: a mask shares its binding with the ${a.epilogue} epilogue's operand; use one or the other`);
   checkSizes('matmul', { m: a.m, n: a.n, k: a.k, ...(a.activeRows ? { 'activeRows.count': a.activeRows.count } : {}), ...(a.lhsBytes ? { 'lhsBytes.words': a.lhsBytes.words } : {}) });
   checkBindings('matmul', matmulNeeds(a));
   const along = a.activeRows?.along;
@@ -258,11 +258,10 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     { m, n: a.n, k, m_full: a.m, k_full: a.k, lhs_words: a.lhsBytes?.words ?? 0, lhs_scale: a.lhsBytes?.scale ?? 1 },
     {
       lhs: a.lhs,
-      lhs_u32: a.lhs,
       rhs: a.rhs,
       out: a.out,
-      bias: a.bias ?? a.lhs,
-      aux: a.mask ?? a.aux ?? a.lhs,
+      // The epilogue's one operand (dense.wgsl binds 8 storage buffers at most).
+      aux: (a.epilogue === 'bias-activation' ? a.bias : a.epilogue === 'activation-grad' ? a.aux : a.mask) ?? a.lhs,
       active_rows: a.activeRows?.indices ?? a.lhs,
       lhs4: lhs4 ? a.lhs : unusedOutput(rec),
       rhs4: rhsVec === 4 ? a.rhs : unusedOutput(rec),

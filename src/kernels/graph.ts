@@ -141,12 +141,19 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   };
 }
 
-/** The tables on the GPU, with their entry counts. */
+/**
+ * The tables on the GPU, with their entry counts: `neurons`, `edges`, `sources` and `outEdges`
+ * one after another in one buffer (`tables`, vec4 entries; graph_backward binds 8 storage
+ * buffers, WebGPU's default limit), each from its entry offset.
+ */
 export interface GraphTables {
-  neurons: BindingResource;
-  edges: BindingResource;
-  sources: BindingResource;
-  outEdges: BindingResource;
+  tables: BindingResource;
+  /** Entry (vec4) of `tables` where `edges` starts; `neurons` starts at 0. */
+  edgesAt: number;
+  /** Entry where `sources` starts. */
+  sourcesAt: number;
+  /** Entry where `outEdges` starts. */
+  outEdgesAt: number;
   outputEdges: BindingResource;
   /** See {@link GraphTableValues}. */
   denseOutputs: number;
@@ -163,11 +170,15 @@ export interface GraphTables {
 /** Upload `values` with `upload` (never given an empty array: bindings need at least 16 bytes here). */
 export function uploadGraphTables(values: GraphTableValues, upload: (name: string, values: Uint32Array) => BindingResource): GraphTables {
   const up = (name: string, v: Uint32Array) => upload(name, v.length ? v : new Uint32Array(4));
+  const parts = [values.neurons, values.edges, values.sources, values.outEdges];
+  const tables = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
+  const at = parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + p.length, 0));
+  parts.forEach((p, i) => tables.set(p, at[i]));
   return {
-    neurons: up('neurons', values.neurons),
-    edges: up('edges', values.edges),
-    sources: up('sources', values.sources),
-    outEdges: up('outEdges', values.outEdges),
+    tables: up('tables', tables),
+    edgesAt: at[1]! / 4,
+    sourcesAt: at[2]! / 4,
+    outEdgesAt: at[3]! / 4,
     outputEdges: up('outputEdges', values.outputEdges),
     denseOutputs: values.denseOutputs,
     neuronCount: values.neurons.length / 8,
@@ -185,7 +196,17 @@ function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
 }
 
 function graphParams(rows: number, t: GraphTables): Record<string, number> {
-  return { rows, neurons: t.neuronCount, sources: t.sourceCount, out_edges: t.outEdgeCount, feeder_sources: t.feederSourceCount, outputs: t.outputCount };
+  return {
+    rows,
+    neurons: t.neuronCount,
+    sources: t.sourceCount,
+    out_edges: t.outEdgeCount,
+    feeder_sources: t.feederSourceCount,
+    outputs: t.outputCount,
+    edges_at: t.edgesAt,
+    sources_at: t.sourcesAt,
+    out_edges_at: t.outEdgesAt,
+  };
 }
 
 /** Entries of the partial gradients: every edge of the tables, then every hidden tail neuron's bias. */
@@ -218,7 +239,7 @@ export async function graphForward(
 ): Promise<Dispatch> {
   const t = a.tables;
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs } });
-  const bindings = { neurons: t.neurons, edges: t.edges, sources: t.sources, output_edges: t.outputEdges, param: a.params, arena: a.arena, feed_act: a.feederArena };
+  const bindings = { tables: t.tables, output_edges: t.outputEdges, param: a.params, arena: a.arena, feed_act: a.feederArena };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
@@ -246,10 +267,8 @@ export async function graphBackward(
   checkPartials('graphBackward', a);
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs } });
   const bindings = {
-    neurons: t.neurons,
-    sources: t.sources,
+    tables: t.tables,
     output_edges: t.outputEdges,
-    out_edges: t.outEdges,
     param: a.params,
     act: a.activations,
     grad_out: a.gradients,
@@ -278,6 +297,6 @@ export async function graphEdgeGrad(
   const t = a.tables;
   checkPartials('graphEdgeGrad', a);
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_edge_grad' });
-  const bindings = { neurons: t.neurons, sources: t.sources, out_edges: t.outEdges, partials: a.partials, grad: a.gradients, wgrad: a.wgrad };
+  const bindings = { tables: t.tables, partials: a.partials, grad: a.gradients, wgrad: a.wgrad };
   return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), kernel.groupsFor1D(partialEntries(t) + t.outputCount));
 }

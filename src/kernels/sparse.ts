@@ -4,7 +4,7 @@ import { activationCode } from './activation.js';
 import { isUnormScale } from './dense.js';
 import { type Dispatch, unusedOutput, pickBindings, prepare, type Recorder } from './dispatch.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import { type BindingNeed, checkBindings, checkSizes, words } from './bounds.js';
+import { type BindingNeed, checkBindings, checkSizes, sameResource, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
@@ -23,8 +23,12 @@ export interface CsrBuffers {
   /** (first edge, count ≤ 8) pairs: runs of CSR edges into one destination, see {@link edgeChunks}. */
   chunks: BindingResource;
   chunkCount: number;
-  /** The sources with at least one edge, ascending (see {@link activeSources}). */
-  activeSources: BindingResource;
+  /**
+   * The sources with at least one edge, ascending (see {@link activeSources}), each as a (source,
+   * first, end) triple of u32: its edges are srcEdges[first..end). spmm_t reads them in srcPtr's
+   * place when it visits only these sources.
+   */
+  activeSpans: BindingResource;
   activeSourceCount: number;
   /** 4 where every 4 consecutive destinations share their sources (see {@link sharedSourceGroup}); else 1. */
   sourceGroup: 1 | 4;
@@ -52,11 +56,18 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
     dstBySource: up('dstBySource', dstBySource(block)),
     chunks: up('chunks', chunks),
     chunkCount: chunks.length / 2,
-    activeSources: up('activeSources', active),
+    activeSpans: up('activeSpans', activeSpans(block, active)),
     activeSourceCount: active.length,
     sourceGroup: sharedSourceGroup(block),
     destinationGroup: sharedDestinationGroup(block),
   };
+}
+
+/** The (source, first, end) triples of `active`'s sources' edges in by-source order. */
+function activeSpans(block: CsrBlock, active: Uint32Array): Uint32Array {
+  const spans = new Uint32Array(3 * active.length);
+  active.forEach((j, i) => spans.set([j, block.srcPtr[j]!, block.srcPtr[j + 1]!], 3 * i));
+  return spans;
 }
 
 /** dstOf in by-source order (a plain loop: `Uint32Array.from` with a map function took 8 ms for a split's 84,000 edges). */
@@ -150,7 +161,7 @@ export function checkBlock(fn: string, b: CsrBuffers): void {
     'block.srcEdges': words(b.srcEdges, b.edges, 'edges u32s'),
     'block.dstBySource': words(b.dstBySource, b.edges, 'edges u32s'),
     'block.chunks': words(b.chunks, 2 * b.chunkCount, '2 × chunkCount u32s'),
-    'block.activeSources': words(b.activeSources, b.activeSourceCount, 'activeSourceCount u32s'),
+    'block.activeSpans': words(b.activeSpans, 3 * b.activeSourceCount, '3 × activeSourceCount u32s'),
   });
 }
 
@@ -269,11 +280,15 @@ export async function spmmTranspose(
     out: BindingResource;
     /**
      * Also write the weight gradient's parts into `partials` (at least {@link edgePartFloats}
-     * floats), from the block's batch-major input (rows × src f32).
+     * floats), from the block's batch-major input (rows × src f32): the source level's
+     * activations, so with `aux` the same buffer (spmm_t reads both through one binding).
      */
     weightParts?: { input: BindingResource; partials: BindingResource };
   },
 ): Promise<Dispatch> {
+  if (a.aux && a.weightParts && !sameResource(a.aux, a.weightParts.input)) {
+    throw new ConfigError('spmmTranspose: aux and weightParts.input are both the source level\'s activations and share a binding: pass the same buffer');
+  }
   checkSizes('spmmTranspose', { rows: a.rows });
   checkBlock('spmmTranspose', a.block);
   checkBindings('spmmTranspose', {
@@ -287,17 +302,15 @@ export async function spmmTranspose(
   const accumulate = a.accumulate ?? false;
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'spmm_t', constants: transposeConstants(a) });
   const b = a.block;
-  // Without weightParts the input and partials bindings are unread: bound to placeholders.
-  const parts = a.weightParts ?? { input: a.grad, partials: unusedOutput(rec) };
+  // Without weightParts or aux the input and partials bindings are unread: bound to placeholders.
+  const parts = a.weightParts ?? { input: a.aux ?? a.grad, partials: unusedOutput(rec) };
   const bindings = {
-    src_ptr: b.srcPtr,
+    src_ranges: accumulate ? b.activeSpans : b.srcPtr,
     src_edges: b.srcEdges,
     dst_of: b.dstOf,
     weight: a.weight,
     grad: a.grad,
-    aux: a.aux ?? a.grad,
     out: a.out,
-    active_src: b.activeSources,
     input: parts.input,
     partials: parts.partials,
   };
@@ -524,13 +537,13 @@ export async function spmmTransposeColumns(
   const kernel = await rec.kernels.get({ ...family('sparse'), entryPoint: 'spmm_t_columns', constants: { ...transposeConstants(a), GROUP: group } });
   const b = a.block;
   const bindings = {
-    src_ptr: b.srcPtr,
+    src_ranges: accumulate ? b.activeSpans : b.srcPtr,
     weight_by_src: a.weightBySource,
     dst_by_src: b.dstBySource,
     grad_quads: a.gradColumns.buffer,
-    aux: a.aux ?? a.weightBySource,
+    // The source level's activations, for act' (sparse.wgsl reads them as `input`).
+    input: a.aux ?? a.weightBySource,
     out: a.out,
-    active_src: b.activeSources,
     // Without weightParts the input and partials bindings are unread: bound to placeholders.
     input_quads: a.weightParts?.inputColumns.buffer ?? a.gradColumns.buffer,
     partials: a.weightParts?.partials ?? unusedOutput(rec),

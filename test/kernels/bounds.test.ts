@@ -230,7 +230,7 @@ const cases: Case[] = [
       spmm(rec, { rows: ROWS, block: s.block(BLOCK), weight: s.need('weight', BLOCK.srcOf.length), input: s.free(), inputFloatColumns: { buffer: s.need('inputFloatColumns.buffer', 6 * 4 * columnWords(ROWS)), quads: columnWords(ROWS) }, out: s.need('out', ROWS * 8) }),
   },
   {
-    name: 'spmmTranspose with its derivative and the weight gradient parts',
+    name: 'spmmTranspose with its derivative',
     fn: 'spmmTranspose',
     call: (rec, s) =>
       spmmTranspose(rec, {
@@ -241,6 +241,19 @@ const cases: Case[] = [
         out: s.need('out', ROWS * 6),
         aux: s.need('aux', ROWS * 6),
         activation: 'relu',
+      }),
+  },
+  {
+    // (With its derivative too, aux is weightParts.input: one buffer under two names.)
+    name: 'spmmTranspose with the weight gradient parts',
+    fn: 'spmmTranspose',
+    call: (rec, s) =>
+      spmmTranspose(rec, {
+        rows: ROWS,
+        block: s.block(BLOCK),
+        weight: s.need('weight', BLOCK.srcOf.length),
+        grad: s.need('grad', ROWS * 8),
+        out: s.need('out', ROWS * 6),
         weightParts: { input: s.need('weightParts.input', ROWS * 6), partials: s.need('weightParts.partials', edgePartFloats(ROWS, BLOCK.srcOf.length)) },
       }),
   },
@@ -378,10 +391,10 @@ function gatherCases(): Case[] {
 /** Graph tables of 5 edges, 3 sources (1 a feeder's) and 1 output: 7 partial entries per 16 rows. */
 function tables(s: Sizes): GraphTables {
   return {
-    neurons: s.free(),
-    edges: s.free(),
-    sources: s.free(),
-    outEdges: s.free(),
+    tables: s.free(),
+    edgesAt: 4,
+    sourcesAt: 9,
+    outEdgesAt: 15,
     outputEdges: s.free(),
     denseOutputs: 0,
     neuronCount: 2,
@@ -450,7 +463,10 @@ describe('the kernel wrappers refuse bindings smaller than their sizes reach', (
     );
     await expect(gatherEpoch(h.rec, { ...gather, rowsOut: s.free() })).rejects.toThrow(new ConfigError('gatherEpoch: rowsOut needs byte columns of rows of a multiple of 4 words'));
     await expect(matmul(h.rec, { m: 2, n: 2, k: 2, lhs: s.free(), rhs: s.free(), out: s.free(), mask: s.free(), epilogue: 'activation-grad', aux: s.free() })).rejects.toThrow(
-      new ConfigError('matmul: a mask shares its binding with the activation-grad epilogue; use one or the other'),
+      new ConfigError("matmul: a mask shares its binding with the activation-grad epilogue's operand; use one or the other"),
+    );
+    await expect(matmul(h.rec, { m: 2, n: 2, k: 2, lhs: s.free(), rhs: s.free(), out: s.free(), mask: s.free(), epilogue: 'bias-activation', bias: s.free() })).rejects.toThrow(
+      new ConfigError("matmul: a mask shares its binding with the bias-activation epilogue's operand; use one or the other"),
     );
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { localConnections } from '../../src/graph/connections.js';
 import { buildCsr, type CsrBlock, sharedDestinationGroup, sharedSourceGroup } from '../../src/graph/csr.js';
+import { ConfigError } from '../../src/errors.js';
 import { ACTIVATIONS } from '../../src/kernels/activation.js';
 import { matmul } from '../../src/kernels/dense.js';
 import {
@@ -85,16 +86,29 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
         const out = h.input(before);
         const buffers = upload(block);
         const partials = h.output(edgePartFloats(rows, edges));
-        h.run(await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out, aux: h.input(aux), activation: 'relu', accumulate, weightParts: { input: h.input(x), partials } }));
+        // The source level's activations are both the derivative's and the parts' input.
+        const act = h.input(aux);
+        h.run(await spmmTranspose(h.rec, { rows, block: buffers, weight: h.input(w), grad: h.input(dz), out, aux: act, activation: 'relu', accumulate, weightParts: { input: act, partials } }));
         // The input gradient as without parts.
         const part = spmmTRef(block, w, dz, rows, aux, 'relu');
         report(`spmm_t with parts ${label}`, relativeError(await h.read(out, rows * src), accumulate ? part.map((v, i) => v + before[i]!) : part), TOL);
         const wgrad = h.output(edges);
         h.run(await edgeGradParts(h.rec, { rows, block: buffers, partials, wgrad }));
-        report(`edge_grad_parts ${label}`, relativeError(await h.read(wgrad, edges), edgeGradRef(block, dz, x, rows)), TOL);
+        report(`edge_grad_parts ${label}`, relativeError(await h.read(wgrad, edges), edgeGradRef(block, dz, aux, rows)), TOL);
       });
     }
   }
+
+  it('spmm_t refuses an aux and a weightParts.input that differ: one binding holds the source level\'s activations for both', async () => {
+    const buffers = upload(buildCsr(4, 3, [0, 1, 2, 3], [0, 1, 2, 0]).block);
+    const [a, b] = [h.input(new Float32Array(16 * 3)), h.input(new Float32Array(16 * 3))];
+    const args = { rows: 16, block: buffers, weight: h.input(new Float32Array(4)), grad: h.input(new Float32Array(16 * 4)), out: h.output(16 * 3), activation: 'relu' as const };
+    const partials = h.output(edgePartFloats(16, 4));
+    await expect(spmmTranspose(h.rec, { ...args, aux: a, weightParts: { input: b, partials } })).rejects.toThrow(
+      new ConfigError("spmmTranspose: aux and weightParts.input are both the source level's activations and share a binding: pass the same buffer"),
+    );
+    await expect(spmmTranspose(h.rec, { ...args, aux: a, weightParts: { input: a, partials } })).resolves.toBeDefined();
+  });
 
   // Ragged batches (a last word of 1–3 rows, a last 16-row group part full), in-degrees of 1–13
   // (every edge_grad branch), a source with no edges; scale 1/255 (unpack4x8unorm) and another.
@@ -172,8 +186,10 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
         const { d, s } = randomEdges(rng, dst, src, Math.max(1, Math.round(dst * src * density)));
         const { block } = buildCsr(dst, src, d, s);
         const edges = block.srcOf.length;
-        const [w, x, bias, dz] = [randomArray(rng, edges), randomArray(rng, rows * src), randomArray(rng, dst), randomArray(rng, rows * dst)];
-        const aux = Float32Array.from(randomArray(rng, rows * src), (z) => activate('relu', z));
+        const [w, bias, dz] = [randomArray(rng, edges), randomArray(rng, dst), randomArray(rng, rows * dst)];
+        // The source level's activations: the block's input and act''s argument alike.
+        const x = Float32Array.from(randomArray(rng, rows * src), (z) => activate('relu', z));
+        const aux = x;
         const before = randomArray(rng, rows * src);
         const quads = columnWords(rows) + 4;
         const buffers = upload(block);
@@ -196,7 +212,7 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
         const backward = [h.input(before), h.input(before)];
         const partials = [h.output(edgePartFloats(rows, edges)), h.output(edgePartFloats(rows, edges))];
         const wgrad = [h.output(edges), h.output(edges)];
-        const finish = { aux: h.input(aux), activation: 'relu' as const, accumulate };
+        const finish = { aux: input, activation: 'relu' as const, accumulate };
         h.run([
           await spmm(h.rec, { rows, block: buffers, weight, input, out: forward[0]!, bias: h.input(bias), activation: 'tanh' }),
           await spmm(h.rec, { rows, block: buffers, weight, input, inputFloatColumns: inputColumns, out: forward[1]!, bias: h.input(bias), activation: 'tanh' }),
