@@ -85,6 +85,11 @@ const SELECT = 'shaders/score.wgsl:select_edges';
 const WINDOWS = buildCsr(2, 4, [0, 0, 1, 1], [0, 1, 2, 3]).block;
 const OVERLAPPING = buildCsr(2, 3, [0, 0, 1, 1], [0, 1, 1, 2]).block;
 
+/** spmmTranspose's arguments through BLOCK (8 destinations, 6 sources) at their exact sizes. */
+function transposeArgs(s: Sizes) {
+  return { rows: ROWS, block: s.block(BLOCK), weight: s.need('weight', BLOCK.srcOf.length), grad: s.need('grad', ROWS * 8), out: s.need('out', ROWS * 6) };
+}
+
 interface Case {
   name: string;
   /** The wrapper's name, as its errors give it. */
@@ -232,16 +237,7 @@ const cases: Case[] = [
   {
     name: 'spmmTranspose with its derivative',
     fn: 'spmmTranspose',
-    call: (rec, s) =>
-      spmmTranspose(rec, {
-        rows: ROWS,
-        block: s.block(BLOCK),
-        weight: s.need('weight', BLOCK.srcOf.length),
-        grad: s.need('grad', ROWS * 8),
-        out: s.need('out', ROWS * 6),
-        aux: s.need('aux', ROWS * 6),
-        activation: 'relu',
-      }),
+    call: (rec, s) => spmmTranspose(rec, { ...transposeArgs(s), aux: s.need('aux', ROWS * 6), activation: 'relu' }),
   },
   {
     // (With its derivative too, aux is weightParts.input: one buffer under two names.)
@@ -249,11 +245,7 @@ const cases: Case[] = [
     fn: 'spmmTranspose',
     call: (rec, s) =>
       spmmTranspose(rec, {
-        rows: ROWS,
-        block: s.block(BLOCK),
-        weight: s.need('weight', BLOCK.srcOf.length),
-        grad: s.need('grad', ROWS * 8),
-        out: s.need('out', ROWS * 6),
+        ...transposeArgs(s),
         weightParts: { input: s.need('weightParts.input', ROWS * 6), partials: s.need('weightParts.partials', edgePartFloats(ROWS, BLOCK.srcOf.length)) },
       }),
   },
