@@ -215,6 +215,9 @@ export interface PackedBytes {
 /** A recorded tiled matrix product with its fused epilogue. */
 export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
   if (a.mask && a.epilogue && a.epilogue !== 'none') throw new ConfigError(`matmul: a mask shares its binding with the ${a.epilogue} epilogue's operand; use one or the other`);
+  // Without its operand the epilogue would read lhs in its place (the binding must hold a buffer).
+  if (a.epilogue === 'bias-activation' && !a.bias) throw new ConfigError('matmul: the bias-activation epilogue needs bias (n values)');
+  if (a.epilogue === 'activation-grad' && !a.aux) throw new ConfigError('matmul: the activation-grad epilogue needs aux (the m × n activations)');
   checkSizes('matmul', { m: a.m, n: a.n, k: a.k, ...(a.activeRows ? { 'activeRows.count': a.activeRows.count } : {}), ...(a.lhsBytes ? { 'lhsBytes.words': a.lhsBytes.words } : {}) });
   checkBindings('matmul', matmulNeeds(a));
   const along = a.activeRows?.along;

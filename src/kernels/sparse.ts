@@ -66,7 +66,12 @@ export function csrBuffers(block: CsrBlock, upload: (name: string, values: Uint3
 /** The (source, first, end) triples of `active`'s sources' edges in by-source order. */
 function activeSpans(block: CsrBlock, active: Uint32Array): Uint32Array {
   const spans = new Uint32Array(3 * active.length);
-  active.forEach((j, i) => spans.set([j, block.srcPtr[j]!, block.srcPtr[j + 1]!], 3 * i));
+  for (let i = 0; i < active.length; i++) {
+    const j = active[i]!;
+    spans[3 * i] = j;
+    spans[3 * i + 1] = block.srcPtr[j]!;
+    spans[3 * i + 2] = block.srcPtr[j + 1]!;
+  }
   return spans;
 }
 

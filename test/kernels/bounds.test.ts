@@ -460,5 +460,11 @@ describe('the kernel wrappers refuse bindings smaller than their sizes reach', (
     await expect(matmul(h.rec, { m: 2, n: 2, k: 2, lhs: s.free(), rhs: s.free(), out: s.free(), mask: s.free(), epilogue: 'bias-activation', bias: s.free() })).rejects.toThrow(
       new ConfigError("matmul: a mask shares its binding with the bias-activation epilogue's operand; use one or the other"),
     );
+    await expect(matmul(h.rec, { m: 2, n: 2, k: 2, lhs: s.free(), rhs: s.free(), out: s.free(), epilogue: 'bias-activation' })).rejects.toThrow(
+      new ConfigError('matmul: the bias-activation epilogue needs bias (n values)'),
+    );
+    await expect(matmul(h.rec, { m: 2, n: 2, k: 2, lhs: s.free(), rhs: s.free(), out: s.free(), epilogue: 'activation-grad' })).rejects.toThrow(
+      new ConfigError('matmul: the activation-grad epilogue needs aux (the m × n activations)'),
+    );
   });
 });
