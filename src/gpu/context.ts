@@ -17,6 +17,12 @@ export interface AdapterDescription {
    * applies its own setting (on, unless it was launched with Dawn's `disable_robustness`).
    */
   boundsChecks?: boolean;
+  /**
+   * `compatibility` where the device runs in WebGPU's compatibility mode (a device without core
+   * WebGPU, on OpenGL ES or Direct3D 11: asked for with `featureLevel: 'compatibility'`, or taken
+   * when no core adapter is offered); `core` otherwise. senn's kernels keep within its rules.
+   */
+  featureLevel: 'core' | 'compatibility';
 }
 
 /** Limits senn raises above WebGPU's defaults when the adapter allows it. */
@@ -26,17 +32,25 @@ const WANTED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
   'maxComputeWorkgroupStorageSize',
   'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
   'maxComputeWorkgroupsPerDimension',
 ] as const;
 
 /**
- * Minimums below which senn's kernels cannot run at all: WebGPU's defaults, which every adapter
- * offers (test/gpu/context.test.ts holds every built-in kernel to them; the most storage buffers
- * an entry point binds is 8: matmul, graph_backward, spmm_t and others). Checked anyway, so that
- * an adapter short of one is refused here, by name, rather than at a kernel's pipeline.
+ * Minimums below which senn's kernels cannot run at all: within WebGPU's defaults, which every
+ * core adapter offers (test/gpu/context.test.ts holds every built-in kernel to them; the most
+ * storage buffers an entry point binds is 8: matmul, graph_backward, spmm_t and others; the widest
+ * workgroups are 256 × 1, and matmul's cuts reach 64 down). A compatibility-mode device's
+ * defaults are lower (128 invocations a workgroup), but each is raised to what its adapter
+ * allows. Checked, so that an adapter short of one is refused here, by name, rather than at a
+ * kernel's pipeline.
  */
 export const REQUIRED_LIMITS: Partial<Record<(typeof WANTED_LIMITS)[number], number>> = {
   maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupSizeY: 64,
   maxComputeWorkgroupStorageSize: 16384,
   maxStorageBuffersPerShaderStage: 8,
 };
@@ -77,14 +91,20 @@ export class GpuContext {
     });
   }
 
-  /** Request an adapter and a device from a `GPU` object (navigator.gpu or Dawn's). */
+  /**
+   * Request an adapter and a device from a `GPU` object (navigator.gpu or Dawn's). Where no
+   * adapter is offered and `options` names no `featureLevel`, a compatibility-mode one is asked
+   * for (a device without core WebGPU: OpenGL ES, Direct3D 11).
+   */
   static async create(
     gpu: GPU,
     source: AdapterDescription['source'],
     options: GPURequestAdapterOptions = {},
     boundsChecks?: boolean,
   ): Promise<GpuContext> {
-    const adapter = await gpu.requestAdapter(options);
+    let adapter = await gpu.requestAdapter(options);
+    const fallback = !adapter && options.featureLevel === undefined;
+    if (fallback) adapter = await gpu.requestAdapter({ ...options, featureLevel: 'compatibility' });
     if (!adapter) throw new AdapterLimitError('no WebGPU adapter is available');
     const requiredLimits: Record<string, number> = {};
     for (const name of WANTED_LIMITS) {
@@ -96,6 +116,9 @@ export class GpuContext {
       requiredLimits[name] = have;
     }
     const device = await adapter.requestDevice({ requiredLimits, label: 'senn' });
+    // A browser older than the feature's name lists no features on a core device: only a device
+    // asked for in compatibility mode is taken for one.
+    const compatibility = (fallback || options.featureLevel === 'compatibility') && !device.features.has('core-features-and-limits');
     const info = adapter.info;
     return new GpuContext(gpu, device, {
       vendor: info.vendor ?? '',
@@ -104,6 +127,7 @@ export class GpuContext {
       description: info.description ?? '',
       isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) || info.architecture === 'swiftshader',
       source,
+      featureLevel: compatibility ? 'compatibility' : 'core',
       ...(boundsChecks === undefined ? {} : { boundsChecks }),
     });
   }
@@ -114,12 +138,13 @@ export class GpuContext {
 
   /**
    * A one-line name of the adapter, e.g. `google swiftshader (SwiftShader driver 5.0.0), software`
-   * (`, bounds checks off` added where Dawn's bounds checks were turned off).
+   * (`, compatibility mode` added on such a device, `, bounds checks off` where Dawn's bounds
+   * checks were turned off).
    */
   get adapterName(): string {
     const a = this.adapter;
     const detail = a.description || a.device;
-    const notes = `${a.isFallback ? ', software' : ''}${a.boundsChecks === false ? ', bounds checks off' : ''}`;
+    const notes = `${a.isFallback ? ', software' : ''}${a.featureLevel === 'compatibility' ? ', compatibility mode' : ''}${a.boundsChecks === false ? ', bounds checks off' : ''}`;
     return `${a.vendor || 'unknown'} ${a.architecture || ''}${detail ? ` (${detail})` : ''}${notes}`.replace(/\s+/g, ' ').trim();
   }
 

@@ -23,10 +23,23 @@ function narrowedGpu(gpu: GPU, limit: number): GPU {
   return { requestAdapter: async (options?: GPURequestAdapterOptions) => narrowed((await gpu.requestAdapter(options))!) } as unknown as GPU;
 }
 
+/** The built-in entry points whose pipelines `rt`'s device refuses, with why. */
+async function pipelineFailures(rt: Runtime): Promise<string[]> {
+  const failed: string[] = [];
+  for (const name of Object.keys(SHADERS) as ShaderFamily[]) {
+    const spec = { ...family(name), entryPoint: '' };
+    for (const entry of new WgslReflect(fullSource(spec)).entry.compute) {
+      await rt.kernels.get({ ...spec, entryPoint: entry.name }).catch((e: unknown) => failed.push(`${name}:${entry.name}: ${String(e)}`));
+    }
+  }
+  return failed;
+}
+
 describe("the adapter limits senn requires", () => {
   it('every built-in entry point binds at most the storage buffers senn requires of an adapter, and the most binds exactly that; workgroups within the invocations it requires', () => {
     const counts: [string, number][] = [];
     const invocations: [string, number][] = [];
+    const sizes: [string, [number, number, number]][] = [];
     for (const name of Object.keys(SHADERS) as ShaderFamily[]) {
       const spec = { ...family(name), entryPoint: '' };
       const reflected = new WgslReflect(fullSource(spec));
@@ -35,6 +48,8 @@ describe("the adapter limits senn requires", () => {
         counts.push([`${name}:${entry.name}`, storage.length]);
         // matmul's as its overrides' defaults give it; its plan checks the sizes it picks against the adapter (dense.ts).
         invocations.push([`${name}:${entry.name}`, (entry.workgroupSize ?? [1]).reduce((a, b) => a * b, 1)]);
+        const [x = 1, y = 1, z = 1] = entry.workgroupSize ?? [];
+        sizes.push([`${name}:${entry.name}`, [x, y, z]]);
       }
     }
     expect(counts.length).toBeGreaterThan(40);
@@ -43,6 +58,10 @@ describe("the adapter limits senn requires", () => {
     expect(most).toBe(REQUIRED_LIMITS.maxStorageBuffersPerShaderStage);
     expect(invocations.length).toBeGreaterThan(40);
     expect(invocations.filter(([, n]) => n > REQUIRED_LIMITS.maxComputeInvocationsPerWorkgroup!)).toEqual([]);
+    const [wide, tall] = [Math.max(...sizes.map(([, [x]]) => x)), Math.max(...sizes.map(([, [, y]]) => y))];
+    expect(wide).toBe(REQUIRED_LIMITS.maxComputeWorkgroupSizeX);
+    expect(tall).toBeLessThanOrEqual(REQUIRED_LIMITS.maxComputeWorkgroupSizeY!);
+    expect(sizes.filter(([, [, , z]]) => z > 1)).toEqual([]);
   });
 
   it('an adapter of fewer storage buffers a stage is refused as the runtime is made, naming the limit; one of exactly as many runs', async () => {
@@ -55,17 +74,62 @@ describe("the adapter limits senn requires", () => {
     expect(rt.gpu.device.limits.maxStorageBuffersPerShaderStage).toBe(need);
     // Every built-in entry point's pipeline is made on it (a layout of more storage buffers than
     // the device allows fails validation there), and a network trains.
-    const failed: string[] = [];
-    for (const name of Object.keys(SHADERS) as ShaderFamily[]) {
-      const spec = { ...family(name), entryPoint: '' };
-      for (const entry of new WgslReflect(fullSource(spec)).entry.compute) {
-        await rt.kernels.get({ ...spec, entryPoint: entry.name }).catch((e: unknown) => failed.push(`${name}:${entry.name}: ${String(e)}`));
-      }
-    }
-    expect(failed).toEqual([]);
+    expect(await pipelineFailures(rt)).toEqual([]);
     const net = rt.createNetwork({ sizes: [2, 8, 2], seed: 0 });
     const reports = await net.fit(spirals({ rows: 64, seed: 0 }), { epochs: 1 });
     expect(reports).toHaveLength(1);
     rt.destroy();
+  });
+
+  it("runs in WebGPU's compatibility mode: every built-in pipeline is made, and a growing network trains to the bits it has on a core device", async () => {
+    const gpu = runtime().gpu.instance;
+    const grow = async (rt: Runtime) => {
+      const net = rt.createNetwork({ sizes: [2, 12, 2], seed: 3 });
+      const reports = await net.fit(spirals({ rows: 400, seed: 5 }), {
+        epochs: 8,
+        batchSize: 50,
+        validation: spirals({ rows: 200, seed: 6 }),
+        optimizer: { name: 'adam', lr: 0.01 },
+        expansion: { window: 3, minEpochsBetween: 4, deleteAfter: 2, lossChangeThreshold: 1, chooseThreshold: 0.3, maxToReplace: 6, deleteThreshold: 0.5 },
+      });
+      const grown = { sizes: net.sizes, expanded: reports.reduce((n, r) => n + r.expanded, 0), params: Array.from(await net.getParameters()) };
+      net.destroy();
+      return grown;
+    };
+    const compat = await Runtime.fromGpu(gpu, 'node-dawn', { featureLevel: 'compatibility' });
+    const core = await Runtime.fromGpu(gpu, 'node-dawn');
+    try {
+      expect(compat.adapter.featureLevel).toBe('compatibility');
+      expect(compat.gpu.adapterName).toContain(', compatibility mode');
+      expect(core.adapter.featureLevel).toBe('core');
+      expect(await pipelineFailures(compat)).toEqual([]);
+      const [a, b] = [await grow(compat), await grow(core)];
+      expect(a.expanded).toBeGreaterThan(0);
+      expect(a).toEqual(b);
+    } finally {
+      compat.destroy();
+      core.destroy();
+    }
+  });
+
+  it('where no core adapter is offered, a compatibility-mode one is asked for; where none at all, an AdapterLimitError', async () => {
+    const gpu = runtime().gpu.instance;
+    const asked: (string | undefined)[] = [];
+    const compatOnly = {
+      requestAdapter: async (options?: GPURequestAdapterOptions) => {
+        asked.push(options?.featureLevel);
+        return options?.featureLevel === 'compatibility' ? gpu.requestAdapter(options) : null;
+      },
+    } as unknown as GPU;
+    const rt = await Runtime.fromGpu(compatOnly, 'node-dawn');
+    expect(asked).toEqual([undefined, 'compatibility']);
+    expect(rt.adapter.featureLevel).toBe('compatibility');
+    rt.destroy();
+    const none = { requestAdapter: async () => null } as unknown as GPU;
+    await expect(Runtime.fromGpu(none, 'node-dawn')).rejects.toThrow(new AdapterLimitError('no WebGPU adapter is available'));
+    // Asked for core by name, none is core: no fallback.
+    asked.length = 0;
+    await expect(Runtime.fromGpu(compatOnly, 'node-dawn', { featureLevel: 'core' })).rejects.toThrow(AdapterLimitError);
+    expect(asked).toEqual(['core']);
   });
 });
