@@ -1,4 +1,5 @@
-import { AdapterLimitError, DestroyedError, DeviceError, DeviceLostError } from '../errors.js';
+import { describe } from '../args.js';
+import { AdapterLimitError, ConfigError, DestroyedError, DeviceError, DeviceLostError } from '../errors.js';
 import { GpuMemory } from './memory.js';
 
 /** What senn knows about the adapter it runs on. */
@@ -102,6 +103,10 @@ export class GpuContext {
     options: GPURequestAdapterOptions = {},
     boundsChecks?: boolean,
   ): Promise<GpuContext> {
+    // WebGPU answers an unknown level with no adapter, which would read as "no WebGPU here".
+    if (options.featureLevel !== undefined && options.featureLevel !== 'core' && options.featureLevel !== 'compatibility') {
+      throw new ConfigError(`featureLevel must be "core" or "compatibility", got ${describe(options.featureLevel)}`);
+    }
     let adapter = await gpu.requestAdapter(options);
     const fallback = !adapter && options.featureLevel === undefined;
     if (fallback) adapter = await gpu.requestAdapter({ ...options, featureLevel: 'compatibility' });

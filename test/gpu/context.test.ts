@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect';
 import { spirals } from '../../src/data/generated.js';
-import { AdapterLimitError } from '../../src/errors.js';
+import { AdapterLimitError, ConfigError } from '../../src/errors.js';
 import { REQUIRED_LIMITS } from '../../src/gpu/context.js';
 import { fullSource, Kernel } from '../../src/kernels/kernel.js';
 import { family, SHADERS, type ShaderFamily } from '../../src/kernels/sources.js';
@@ -131,5 +131,7 @@ describe("the adapter limits senn requires", () => {
     asked.length = 0;
     await expect(Runtime.fromGpu(compatOnly, 'node-dawn', { featureLevel: 'core' })).rejects.toThrow(AdapterLimitError);
     expect(asked).toEqual(['core']);
+    // A level WebGPU does not know would find no adapter: refused by name instead.
+    await expect(Runtime.fromGpu(compatOnly, 'node-dawn', { featureLevel: 'compat' })).rejects.toThrow(new ConfigError('featureLevel must be "core" or "compatibility", got "compat"'));
   });
 });
