@@ -57,6 +57,15 @@ export const REQUIRED_LIMITS: Partial<Record<(typeof WANTED_LIMITS)[number], num
 };
 
 /**
+ * Throws a {@link ConfigError} for a `featureLevel` other than `core` and `compatibility`: WebGPU
+ * answers an unknown level with no adapter, which would read as "no WebGPU here".
+ */
+export function checkAdapterOptions(options: GPURequestAdapterOptions | undefined): void {
+  const level = options?.featureLevel;
+  if (level !== undefined && level !== 'core' && level !== 'compatibility') throw new ConfigError(`featureLevel must be "core" or "compatibility", got ${describe(level)}`);
+}
+
+/**
  * One WebGPU device with error tracking and memory accounting. Validation errors and
  * device loss are captured as they happen and surface as typed errors on the next
  * call that waits for the GPU, so a failure is never silent.
@@ -103,10 +112,7 @@ export class GpuContext {
     options: GPURequestAdapterOptions = {},
     boundsChecks?: boolean,
   ): Promise<GpuContext> {
-    // WebGPU answers an unknown level with no adapter, which would read as "no WebGPU here".
-    if (options.featureLevel !== undefined && options.featureLevel !== 'core' && options.featureLevel !== 'compatibility') {
-      throw new ConfigError(`featureLevel must be "core" or "compatibility", got ${describe(options.featureLevel)}`);
-    }
+    checkAdapterOptions(options);
     let adapter = await gpu.requestAdapter(options);
     const fallback = !adapter && options.featureLevel === undefined;
     if (fallback) adapter = await gpu.requestAdapter({ ...options, featureLevel: 'compatibility' });

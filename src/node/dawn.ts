@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { booleanArg, objectArg } from '../args.js';
 import { AdapterLimitError, ConfigError } from '../errors.js';
+import { checkAdapterOptions } from '../gpu/context.js';
 import { Runtime } from '../runtime.js';
 import { installQuietPump } from './quietPump.js';
 import { driverSearch, unusedGpuWarning } from './vulkanDrivers.js';
@@ -71,6 +72,7 @@ export async function createNodeRuntime(options: NodeRuntimeOptions = {}): Promi
 async function createDawnRuntime(options: NodeRuntimeOptions): Promise<Runtime> {
   objectArg('createNodeRuntime: options', options);
   for (const key of ['forceSoftware', 'boundsChecks', 'quietPump'] as const) booleanArg(`createNodeRuntime: options.${key}`, options[key]);
+  checkAdapterOptions(options.adapter);
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals);
   const listedOff = enabledFeatures(options.dawnFlags ?? []).includes('disable_robustness');

@@ -5,6 +5,7 @@ import { AdapterLimitError, ConfigError } from '../../src/errors.js';
 import { REQUIRED_LIMITS } from '../../src/gpu/context.js';
 import { fullSource, Kernel } from '../../src/kernels/kernel.js';
 import { family, SHADERS, type ShaderFamily } from '../../src/kernels/sources.js';
+import { createNodeRuntime } from '../../src/node/dawn.js';
 import { Runtime } from '../../src/runtime.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -132,6 +133,8 @@ describe("the adapter limits senn requires", () => {
     await expect(Runtime.fromGpu(compatOnly, 'node-dawn', { featureLevel: 'core' })).rejects.toThrow(AdapterLimitError);
     expect(asked).toEqual(['core']);
     // A level WebGPU does not know would find no adapter: refused by name instead.
-    await expect(Runtime.fromGpu(compatOnly, 'node-dawn', { featureLevel: 'compat' })).rejects.toThrow(new ConfigError('featureLevel must be "core" or "compatibility", got "compat"'));
+    const unknown = new ConfigError('featureLevel must be "core" or "compatibility", got "compat"');
+    await expect(Runtime.fromGpu(compatOnly, 'node-dawn', { featureLevel: 'compat' })).rejects.toThrow(unknown);
+    await expect(createNodeRuntime({ adapter: { featureLevel: 'compat' } })).rejects.toThrow(unknown);
   });
 });
