@@ -61,7 +61,12 @@ export class Runtime {
   }
 }
 
-/** A runtime on the browser's WebGPU (`navigator.gpu`). */
+/**
+ * A runtime on the browser's WebGPU (`navigator.gpu`). `options` go to `requestAdapter`; with no
+ * `featureLevel`, a device that offers no core adapter is asked for a compatibility-mode one
+ * (`runtime.adapter.featureLevel` says which it got). An `AdapterLimitError` where there is
+ * none, or where the adapter falls short of a limit senn needs (named).
+ */
 export async function createRuntime(options?: GPURequestAdapterOptions): Promise<Runtime> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) throw new AdapterLimitError('this browser has no WebGPU (navigator.gpu is missing); senn needs a WebGPU-enabled browser');
