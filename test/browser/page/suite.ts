@@ -359,6 +359,24 @@ async function workerChecks(rt: Runtime): Promise<void> {
   results.push({ name: 'worker: live GPU bytes after the run', relative: inWorker.liveBytes ?? 1, tolerance: 0 });
 }
 
+/**
+ * The same growing run on a compatibility-mode device (WebGPU without its core features, as on
+ * OpenGL ES): the same network, bit for bit.
+ */
+async function compatibilityChecks(rt: Runtime): Promise<void> {
+  const compat = await createRuntime({ featureLevel: 'compatibility' });
+  try {
+    results.push({ name: 'compatibility mode: the device is in it', relative: compat.adapter.featureLevel === 'compatibility' ? 0 : 1, tolerance: 0 });
+    const c = await growingRun(compat);
+    const core = await growingRun(rt);
+    const differing = core.outputs.reduce((n, v, i) => n + (Object.is(v, c.outputs[i]) ? 0 : 1), 0);
+    results.push({ name: `compatibility mode: the run grew the same network (${c.sizes.join('-')})`, relative: c.sizes.join() === core.sizes.join() && c.params === core.params ? 0 : 1, tolerance: 0 });
+    results.push({ name: 'compatibility mode: outputs differing from the core device', relative: differing, tolerance: 0 });
+  } finally {
+    compat.destroy();
+  }
+}
+
 try {
   const rt = await createRuntime();
   state.__senn.adapter = rt.gpu.adapterName;
@@ -366,6 +384,7 @@ try {
   await trainingChecks(rt);
   await csvChecks(rt);
   await workerChecks(rt);
+  await compatibilityChecks(rt);
   rt.destroy();
 } catch (error) {
   state.__senn.error = String((error as Error).stack ?? error);
