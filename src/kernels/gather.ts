@@ -69,10 +69,14 @@ export async function gatherEpoch(
   // whole vec4s (then the packed rows may be copied on the way).
   // Picked features: one invocation per packed word.
   checkSizes('gatherEpoch', { features: a.features, rowWords: a.rowWords });
+  // One pass, no spread: an epoch of batches of one row has as many slots as the data has rows
+  // (`Math.max(...slots)` overflows the call stack past ~125,000).
   let positions = 0;
+  let most = 0;
   a.slots.forEach((slot, i) => {
     checkSizes('gatherEpoch', { [`slots[${i}].rows`]: slot.rows, [`slots[${i}].start`]: slot.start });
     positions = Math.max(positions, slot.start + slot.rows);
+    most = Math.max(most, slot.rows);
   });
   const at = a.source === 'u8' && a.at ? a.at : null;
   if (at) checkSizes('gatherEpoch', { 'at.count': at.count });
@@ -80,7 +84,6 @@ export async function gatherEpoch(
   const columns = a.source === 'u8' && a.columnWords !== undefined;
   const columns16 = columns && a.rowWords % 4 === 0;
   if (a.rowsOut && !columns16) throw new ConfigError('gatherEpoch: rowsOut needs byte columns of rows of a multiple of 4 words');
-  const most = Math.max(0, ...a.slots.map((s) => s.rows));
   if (columns) {
     checkSizes('gatherEpoch', { columnWords: a.columnWords! });
     // Whole 16-row groups are written (see gather.wgsl).

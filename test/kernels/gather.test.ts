@@ -67,19 +67,19 @@ describe('gather kernels (shaders/gather.wgsl)', () => {
   });
 
   it('an epoch of more batches than one uniform buffer holds takes several; each batch gathers its own rows (exact)', async () => {
-    // 70,000 batches of one label each: two uniform buffers (65,536 slots and 4,464), the
-    // batches on either side of the cut read from both.
+    // 135,536 batches of one label each (more than a spread argument list holds): three uniform
+    // buffers (65,536 slots twice and 4,464), the batches on either side of each cut read from both.
     const rows = 1000;
     const rng = new Random(5);
     const labels = Uint32Array.from({ length: rows }, () => rng.int(1 << 30));
     const order = rng.permutation(rows);
-    const count = GATHER_SLOTS_PER_BUFFER + 4464;
+    const count = 2 * GATHER_SLOTS_PER_BUFFER + 4464;
     const slots = Array.from({ length: count }, (_, i) => ({ rows: 1, start: (i * 7) % rows }));
     const out = h.output(1);
     const g = await gatherEpoch(h.rec, { source: 'u32', features: 1, rowWords: 1, slots, order: h.input(order), data: h.input(labels), out });
     expect(g.dispatches).toHaveLength(count);
-    expect(g.uniforms.map((u) => u.buffer.size)).toEqual([GATHER_SLOTS_PER_BUFFER * 256, 4464 * 256]);
-    for (const i of [0, GATHER_SLOTS_PER_BUFFER - 1, GATHER_SLOTS_PER_BUFFER, count - 1]) {
+    expect(g.uniforms.map((u) => u.buffer.size)).toEqual([GATHER_SLOTS_PER_BUFFER * 256, GATHER_SLOTS_PER_BUFFER * 256, 4464 * 256]);
+    for (const i of [0, GATHER_SLOTS_PER_BUFFER - 1, GATHER_SLOTS_PER_BUFFER, 2 * GATHER_SLOTS_PER_BUFFER, count - 1]) {
       submitDispatches(runtime().gpu.device, [g.dispatches[i]!]);
       const got = new Uint32Array((await h.read(out, 1)).buffer);
       expect(got[0], `batch ${i}`).toBe(labels[order[slots[i]!.start]!]);
