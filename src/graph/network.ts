@@ -92,7 +92,8 @@ export class Network implements Trainable {
       this.expandableLevels = new Set(spec.expandable);
       this.seed = spec.seed;
       initial = spec.params;
-      this.history.push(...(spec.history ?? []));
+      // One push each: a spread overflows the call stack past ~125,000 epochs of history.
+      for (const report of spec.history ?? []) this.history.push(report);
       this.epsilonCandidates = edgeList(spec.pruneCandidates ?? []);
       this.lastSplits = spec.lastSplits ?? (spec.lastSplit ? [spec.lastSplit] : []);
     } else {

@@ -147,6 +147,26 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
+  it('a history of 150,000 epochs (a long run of a small network) loads, trains on and saves again', async () => {
+    const rt = runtime();
+    const net = rt.createNetwork({ sizes: [6, 3], seed: 1 });
+    const train = data(1, 32);
+    await net.fit(train, { epochs: 1, batchSize: 32 });
+    const meta = decodeSafetensors(await rt.saveNetwork(net));
+    const graph = JSON.parse(meta.metadata.senn!);
+    const epochs = 150_000;
+    graph.history = Array.from({ length: epochs }, (_, k) => ({ ...graph.history[0], epoch: k + 1 }));
+    const bytes = encodeSafetensors(Object.fromEntries(meta.tensors), { senn: JSON.stringify(graph) });
+    expect(describeCheckpoint(bytes).history).toHaveLength(epochs);
+    // Before, the network took the history as one spread call: a RangeError past ~125,000.
+    const loaded = rt.loadNetwork(bytes);
+    expect(loaded.history).toHaveLength(epochs);
+    await loaded.fit(train, { epochs: 1, batchSize: 32 });
+    expect(loaded.history.at(-1)!.epoch).toBe(epochs + 1);
+    expect(describeCheckpoint(await rt.saveNetwork(loaded)).history).toHaveLength(epochs + 1);
+    for (const n of [net, loaded]) n.destroy();
+  });
+
   it('a block that stores only its rows with edges round-trips, its moments written per parameter; version 1 files (every row stored) load the same state', async () => {
     const rt = runtime();
     const net = rt.createNetwork({ sizes: [12, 6, 4], seed: 3, expandable: [1, 2], denseFrom: 0 });
