@@ -2,6 +2,7 @@
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
 import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Mistake, mistakes, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { counted } from '../src/words.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { type DownloadKind, downloadNetwork } from './downloads.js';
 import { MOST_CLASSES_SHOWN, showConfusion } from './confusionView.js';
@@ -367,9 +368,9 @@ async function start(): Promise<void> {
       epoch: (r, net) => onEpoch({ ...r, epoch: r.epoch + offset }, net, data, () => session === current),
       expand: (e) => {
         newestLevels.add(e.level);
-        addEvent('expand', e.epoch + offset, `split ${e.edgesSplit} edges${e.sharedWeightsSplit === undefined ? '' : ` (${e.sharedWeightsSplit} shared weights)`} → ${e.neuronsAdded} new neurons; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
+        addEvent('expand', e.epoch + offset, `split ${counted(e.edgesSplit, 'edge')}${e.sharedWeightsSplit === undefined ? '' : ` (${counted(e.sharedWeightsSplit, 'shared weight')})`} → ${counted(e.neuronsAdded, 'new neuron')}; parameters ${e.parametersBefore} → ${e.parametersAfter} (${e.milliseconds.toFixed(0)} ms)`, e.parametersBefore, e.parametersAfter);
       },
-      prune: (e) => addEvent('prune', e.epoch + offset, `pruned ${e.edgesRemoved} edges; parameters ${e.parametersBefore} → ${e.parametersAfter}`, e.parametersBefore, e.parametersAfter),
+      prune: (e) => addEvent('prune', e.epoch + offset, `pruned ${counted(e.edgesRemoved, 'edge')}; parameters ${e.parametersBefore} → ${e.parametersAfter}`, e.parametersBefore, e.parametersAfter),
     });
     session = current;
     buttons.pause.disabled = false;
@@ -454,8 +455,8 @@ async function openNetwork(file: File): Promise<void> {
       const epoch = i + 1;
       chartEpoch({ ...h, epoch }, regression);
       const before = i > 0 ? net.history[i - 1]!.params : h.params;
-      if (h.expanded) addEvent('expand', epoch, `split ${h.expanded} edges (from the file's history)`, before, h.params);
-      if (h.pruned) addEvent('prune', epoch, `pruned ${h.pruned} edges (from the file's history)`, before, h.params);
+      if (h.expanded) addEvent('expand', epoch, `split ${counted(h.expanded, 'edge')} (from the file's history)`, before, h.params);
+      if (h.pruned) addEvent('prune', epoch, `pruned ${counted(h.pruned, 'edge')} (from the file's history)`, before, h.params);
     });
     await showStructure(net);
     if (dataset === 'spirals' || dataset === 'regression') {
@@ -468,7 +469,7 @@ async function openNetwork(file: File): Promise<void> {
     void answerDrawing();
     buttons.reset.disabled = false;
     const next = openedCsv ? `pick ${String(recipe?.dataset)} as the CSV file, then Start goes on training it` : 'Start goes on training it';
-    status(`opened ${file.name}: ${net.structure.sizes.join('-')}, ${net.parameterCount.toLocaleString('en-US')} parameters, ${net.history.length} epochs trained — ${next}`);
+    status(`opened ${file.name}: ${net.structure.sizes.join('-')}, ${net.parameterCount.toLocaleString('en-US')} parameters, ${counted(net.history.length, 'epoch')} trained — ${next}`);
   } catch (error) {
     status(`${file.name}: ${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);
   } finally {

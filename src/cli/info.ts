@@ -4,6 +4,7 @@ import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js'
 import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
 import { epochsLeft, planOf } from './runPlan.js';
 import { SENN_VERSION } from '../version.js';
+import { counted } from '../words.js';
 
 export const INFO_HELP = `Usage: senn info MODEL.senn [options]
 
@@ -20,13 +21,17 @@ Options:
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** "2 expansions (367 edges split), 2 prunings (24,576 edges removed)": the growth over `epochs`. */
+/**
+ * "2 expansions (367 edges split), 2 prunings (24,576 edges removed)": the growth over `epochs`;
+ * "no expansion, no pruning" where there was none.
+ */
 export function growthWords(epochs: readonly { expanded: number; pruned: number }[]): string {
   const expansions = epochs.filter((e) => e.expanded > 0);
   const prunings = epochs.filter((e) => e.pruned > 0);
+  if (expansions.length === 0 && prunings.length === 0) return 'no expansion, no pruning';
   return (
-    `${expansions.length} expansions (${count(expansions.reduce((n, e) => n + e.expanded, 0))} edges split), ` +
-    `${prunings.length} prunings (${count(prunings.reduce((n, e) => n + e.pruned, 0))} edges removed)`
+    `${counted(expansions.length, 'expansion')} (${counted(expansions.reduce((n, e) => n + e.expanded, 0), 'edge')} split), ` +
+    `${counted(prunings.length, 'pruning')} (${counted(prunings.reduce((n, e) => n + e.pruned, 0), 'edge')} removed)`
   );
 }
 
@@ -61,7 +66,7 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
     const last = h[h.length - 1]!;
     const quality = Number.isNaN(last.valAccuracy) ? '' : `, val accuracy ${(100 * last.valAccuracy).toFixed(2)}%`;
     const seconds = h.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0);
-    lines.push(`trained       ${h.length} epochs in ${seconds.toFixed(1)} s; the last: train loss ${last.trainLoss.toFixed(4)}, val loss ${last.valLoss.toFixed(4)}${quality}`);
+    lines.push(`trained       ${counted(h.length, 'epoch')} in ${seconds.toFixed(1)} s; the last: train loss ${last.trainLoss.toFixed(4)}, val loss ${last.valLoss.toFixed(4)}${quality}`);
     lines.push(`growth        ${growthWords(h)}`);
   } else {
     lines.push('trained       no epochs recorded');

@@ -22,6 +22,7 @@ import type { SaveOptions } from '../io/checkpoint.js';
 import type { EpochReport } from '../train/options.js';
 import { answersByClass, classFields, perClassLines } from './classReport.js';
 import { growthWords } from './info.js';
+import { counted } from '../words.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { SENN_VERSION } from '../version.js';
@@ -379,14 +380,14 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
       inExpansionFlagWords(() => runTraining(net, { ...args, schedule: plan.schedule }, train, validation, regression, { best, stop, periodic, patience, maxUploadBytes: uploadBytes, statistics: saved.statistics, augment })),
     );
     const interrupted = stop.signal.reason === 'interrupt';
-    if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${args.epochs} epochs`);
+    if (interrupted) console.log(`senn: stopped by Ctrl-C after ${result.epochs.length} of ${counted(args.epochs, 'epoch')}`);
     // Diverged: fit put the network back as it was before the failing epoch; the run goes on as
     // if it had ended there (test, --save, --json) and exits with a failure.
     if (result.diverged) process.stderr.write(`senn: ${result.diverged.name}: ${result.diverged.message}; going on with the network after epoch ${net.history.length} (${result.epochs.length} of this run's ${args.epochs})\n`);
     if (result.early) {
       console.log(
-        `senn: stopped early after ${result.epochs.length} of ${args.epochs} epochs: the validation loss has not improved on ${result.early.loss.toFixed(4)} ` +
-          `(epoch ${result.early.epoch}) for ${patience} epochs`,
+        `senn: stopped early after ${result.epochs.length} of ${counted(args.epochs, 'epoch')}: the validation loss has not improved on ${result.early.loss.toFixed(4)} ` +
+          `(epoch ${result.early.epoch}) for ${counted(patience ?? 0, 'epoch')}`,
       );
     }
     const keptBytes = best?.bytes && best.epoch !== net.history.length ? best.bytes : null;
@@ -402,7 +403,10 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
     console.log(`test: loss ${test.loss.toFixed(4)}  ${quality}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
     const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
     if (byClass) for (const line of perClassLines(byClass.matrix, byClass.names)) console.log(line);
-    if (args.expansion) console.log(`senn: grew ${startSizes.join('-')} → ${net.structure.sizes.join('-')}: ${growthWords(result.epochs)}`);
+    if (args.expansion) {
+      const [from, to] = [startSizes.join('-'), net.structure.sizes.join('-')];
+      console.log(`senn: ${from === to ? `kept ${to}` : `grew ${from} → ${to}`}: ${growthWords(result.epochs)}`);
+    }
     if (v.save) {
       // A kept best epoch is not where the run stopped: it has no plan to go on with.
       await save(net, keptBest ? { data: run.data, args: run.args } : run);
@@ -410,7 +414,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
       // The saved network is the last epoch's (not a kept best one): resuming it trains the rest as the run would have.
       const left = epochsLeft(plan.plan, net.history.length);
       if (interrupted && left > 0 && !keptBest) {
-        console.log(`senn: to train the other ${left} epochs: senn train --resume ${v.save} --epochs ${left}`);
+        console.log(`senn: to train the other ${counted(left, 'epoch')}: senn train --resume ${v.save} --epochs ${left}`);
       }
     }
     if (v.json) {
@@ -554,13 +558,13 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
             onExpand: (e: ExpandEvent) => {
               events.push({ kind: 'expand', event: e });
               pending.push(
-                `  expand: split ${e.edgesSplit} edges${e.sharedWeightsSplit === undefined ? '' : ` (${e.sharedWeightsSplit} shared weights)`} into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
+                `  expand: split ${counted(e.edgesSplit, 'edge')}${e.sharedWeightsSplit === undefined ? '' : ` (${e.sharedWeightsSplit} shared weights)`} into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
                   `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
               );
             },
             onPrune: (e: PruneEvent) => {
               events.push({ kind: 'prune', event: e });
-              pending.push(`  prune: removed ${e.edgesRemoved} edges; params ${e.parametersBefore} → ${e.parametersAfter}; loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`);
+              pending.push(`  prune: removed ${counted(e.edgesRemoved, 'edge')}; params ${e.parametersBefore} → ${e.parametersAfter}; loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`);
             },
           },
         }

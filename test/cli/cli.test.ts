@@ -7,6 +7,7 @@ import { DivergenceError, NaNError } from '../../src/errors.js';
 import { ProgressView } from '../../src/cli/progress.js';
 import { checkpointRun, describeCheckpoint } from '../../src/io/checkpoint.js';
 import { OutputError, writeOutput } from '../../src/cli/options.js';
+import { counted } from '../../src/words.js';
 
 const { dir, path } = scratchDir('senn-cli-');
 
@@ -282,7 +283,7 @@ describe('senn command line', () => {
     for (const epoch of epochs) expect(splits.filter((g) => g.epoch === epoch).map((g) => g.target)).toEqual([1, 2]);
     // The run ends by saying how the network grew, in the words of senn info.
     const split = json.epochs.reduce((n: number, e: { expanded: number }) => n + e.expanded, 0);
-    expect(run.out).toContain(`senn: grew 2-8-2 → ${json.architecture.join('-')}: ${epochs.length} expansions (${split} edges split), `);
+    expect(run.out).toContain(`senn: grew 2-8-2 → ${json.architecture.join('-')}: ${counted(epochs.length, 'expansion')} (${counted(split, 'edge')} split), `);
   }, 60_000);
 
   it('--local starts with a locally connected first layer over an image; its size follows, and the checkpoint keeps it', async () => {
