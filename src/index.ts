@@ -28,6 +28,7 @@ export { SHADERS, type ShaderFamily } from './kernels/sources.js';
 export {
   type Dataset,
   classificationDataset,
+  inputDataset,
   regressionDataset,
   subset,
   pickRows,

@@ -99,6 +99,21 @@ export function toLabels(name: string, labels: LabelInput, rows: number, classes
   return out;
 }
 
+/**
+ * A checked dataset of inputs alone, no labels or targets: rows to {@link Network.predict} or
+ * {@link Network.classify}. `x` is row-major, `features` values a row, so it holds
+ * `x.length / features` rows (a ShapeError where that is not whole).
+ */
+export function inputDataset(a: { x: Float32Array | Uint8Array; features: number; featureScale?: number; name?: string }): Dataset {
+  objectArg('inputDataset: its argument', a);
+  const name = a.name ?? 'inputs';
+  checkInputArray(a.x, name);
+  positiveInteger(`${name}: features`, a.features, false, ShapeError);
+  const rows = a.x.length / a.features;
+  if (!Number.isInteger(rows)) throw new ShapeError(`${name}: x has ${a.x.length} values, not whole rows of ${a.features} features`);
+  return checkedInputs(name, rows, a);
+}
+
 /** A checked classification dataset. `classes` defaults to max(label) + 1. */
 export function classificationDataset(a: {
   x: Float32Array | Uint8Array;

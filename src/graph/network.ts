@@ -1,7 +1,7 @@
-import { booleanArg, objectArg, positiveInteger } from '../args.js';
-import { AdapterLimitError, ConfigError } from '../errors.js';
+import { booleanArg, describe, objectArg, positiveInteger } from '../args.js';
+import { AdapterLimitError, ConfigError, DTypeError } from '../errors.js';
 import { CallGate } from './callGate.js';
-import type { Dataset } from '../data/dataset.js';
+import { type Dataset, inputDataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
@@ -534,16 +534,27 @@ export class Network implements Trainable {
     return this.gate.reading('evaluate', () => evaluate(this, data, loss));
   }
 
-  /** Outputs (rows × outputs, before any softmax) for every row of `data`. */
-  predict(data: Dataset): Promise<Float32Array> {
-    return this.gate.reading('predict', () => predict(this, data));
+  /**
+   * Outputs (rows × outputs, before any softmax) for every row of `data`: a {@link Dataset}, or
+   * its inputs alone, row-major, `inputs` values a row (bytes read as a dataset reads them, / 255;
+   * see {@link inputDataset} for another scale).
+   */
+  predict(data: Dataset | Float32Array | Uint8Array): Promise<Float32Array> {
+    return this.gate.reading('predict', () => predict(this, this.rowsOf(data, 'prediction input')));
   }
 
-  /** A classifier's answer for every row of `data`: the likeliest class and the softmax probabilities (see {@link classify}). */
-  async classify(data: Dataset): Promise<Classification> {
+  /** A classifier's answer for every row of `data` (as {@link predict} takes it): the likeliest class and the softmax probabilities (see {@link classify}). */
+  async classify(data: Dataset | Float32Array | Uint8Array): Promise<Classification> {
     // Softmax over one output is always 1: such a network is a regression's, not a classifier.
     if (this.outputs < 2) throw new ConfigError(`classify: this network has ${this.outputs} output, and a classifier has one per class (2 or more); predict gives its values`);
     return classify(await this.predict(data), this.outputs);
+  }
+
+  /** Rows handed over as a bare typed array, as a dataset of this network's inputs. */
+  private rowsOf(data: Dataset | Float32Array | Uint8Array, name: string): Dataset {
+    if (data instanceof Float32Array || data instanceof Uint8Array) return inputDataset({ x: data, features: this.inputs, name });
+    if (Array.isArray(data) || ArrayBuffer.isView(data)) throw new DTypeError(`${name} is ${describe(data)}: give a Dataset, or a Float32Array (or Uint8Array) of rows × ${this.inputs} inputs`);
+    return data;
   }
 
   /**

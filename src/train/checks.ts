@@ -15,7 +15,7 @@ export function checkDataFor(
   loss: LossName | 'none',
 ): void {
   objectArg(role, data, ShapeError);
-  const what = `${role} (${data.name})`;
+  const what = typeof data.name === 'string' ? `${role} (${data.name})` : role;
   // The arrays' kinds first: a hand-built dataset with a plain array or null where a typed
   // array belongs would otherwise fail inside the upload, with the GPU API's words.
   checkDatasetKinds(data, what);

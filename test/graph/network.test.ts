@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
+import { classificationDataset, inputDataset, regressionDataset, splitDataset } from '../../src/data/dataset.js';
 import { spirals } from '../../src/data/generated.js';
 import { convolutionConnections, randomConnections } from '../../src/graph/connections.js';
 import { Random } from '../../src/data/random.js';
-import { ConfigError, DestroyedError, ShapeError } from '../../src/errors.js';
+import { ConfigError, DestroyedError, DTypeError, NaNError, ShapeError } from '../../src/errors.js';
 import { Network } from '../../src/graph/network.js';
 import { DENSE_FROM, DENSE_FROM_GPU } from '../../src/graph/structure.js';
 import type { Activation } from '../../src/kernels/activation.js';
@@ -40,6 +40,28 @@ describe('Network', () => {
     const err = relativeError(got, networkForwardRef(await refLayers(net), x, rows));
     console.info(`predict vs CPU: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
     expect(err.relative).toBeLessThanOrEqual(1e-5);
+    net.destroy();
+  });
+
+  it('predict and classify take bare rows too (a Float32Array, or bytes read as / 255), and refuse what is not whole rows by name', async () => {
+    const rt = runtime();
+    const net = rt.createNetwork({ sizes: [3, 5, 2], seed: 4 });
+    const x = randomArray(new Random(2), 7 * 3);
+    const bytes = Uint8Array.from({ length: 7 * 3 }, (_, i) => (i * 37) % 256);
+    expect(await net.predict(x)).toEqual(await net.predict(inputDataset({ x, features: 3 })));
+    expect(await net.predict(bytes)).toEqual(await net.predict(regressionDataset({ x: bytes, targets: new Float32Array(7), features: 3 })));
+    expect(await net.classify(x)).toEqual(await net.classify(inputDataset({ x, features: 3 })));
+    expect(inputDataset({ x: bytes, features: 3, featureScale: 2 }).featureScale).toBe(2);
+    const before = await net.getParameters();
+    const start = rt.liveBytes;
+    await expect(net.predict(new Float32Array(4))).rejects.toThrow(new ShapeError('prediction input: x has 4 values, not whole rows of 3 features'));
+    await expect(net.predict(new Float32Array(0))).rejects.toThrow(ShapeError);
+    await expect(net.predict(Float32Array.of(1, Number.NaN, 3))).rejects.toThrow(NaNError);
+    await expect(net.predict([1, 2, 3] as never)).rejects.toThrow(new DTypeError('prediction input is [1,2,3]: give a Dataset, or a Float32Array (or Uint8Array) of rows × 3 inputs'));
+    await expect(net.classify(new Float64Array(3) as never)).rejects.toThrow(DTypeError);
+    expect(() => inputDataset({ x: new Float32Array(6), features: 0 })).toThrow(ShapeError);
+    expect(rt.liveBytes).toBe(start);
+    expect(await net.getParameters()).toEqual(before);
     net.destroy();
   });
 
