@@ -558,7 +558,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
             onExpand: (e: ExpandEvent) => {
               events.push({ kind: 'expand', event: e });
               pending.push(
-                `  expand: split ${counted(e.edgesSplit, 'edge')}${e.sharedWeightsSplit === undefined ? '' : ` (${e.sharedWeightsSplit} shared weights)`} into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
+                `  expand: split ${counted(e.edgesSplit, 'edge')}${e.sharedWeightsSplit === undefined ? '' : ` (${counted(e.sharedWeightsSplit, 'shared weight')})`} into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
                   `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
               );
             },
