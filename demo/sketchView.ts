@@ -1,7 +1,7 @@
 // "Draw a digit": a pad to draw on with the mouse, a finger or a pen, the 28×28 image the
 // network reads from it (demo/sketch.ts), and the network's answer with every class's
 // probability, answered again after each epoch so the answer follows the training.
-import { classificationDataset, classify, type Network } from '../src/index.js';
+import { inputDataset, type Network } from '../src/index.js';
 import { paintDigit } from './digitCanvas.js';
 import { IMAGE_SIDE, sketchImage } from './sketch.js';
 
@@ -81,9 +81,7 @@ export class SketchPad {
   async answer(net: Network, when: string): Promise<void> {
     const image = this.image();
     if (!image || net.inputs !== IMAGE_SIDE * IMAGE_SIDE || net.outputs < 2) return this.forget();
-    // predict reads the rows alone; the label a dataset needs is a placeholder.
-    const drawing = classificationDataset({ x: image, labels: [0], features: image.length, classes: net.outputs, name: 'your drawing' });
-    const { labels, probabilities } = classify(await net.predict(drawing), net.outputs);
+    const { labels, probabilities } = await net.classify(inputDataset({ x: image, features: image.length, name: 'your drawing' }));
     // Drawn again or cleared while the network answered: that answer is for another drawing.
     if (!this.state.image || this.state.image.some((v, i) => v !== image[i])) return;
     Object.assign(this.state, { probabilities: Array.from(probabilities), answer: labels[0]!, when });

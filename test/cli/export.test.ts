@@ -21,7 +21,7 @@ describe('senn export', () => {
     const { path } = scratchDir('senn-export-');
     const trained = await senn('train', '--dataset', 'mnist', '--arch', '784-10', '--expand', '--epochs', '4', '--window', '1', '--min-epochs-between', '1', '--delete-after', '1', '--loss-change-threshold', '1', '--train-rows', '3000', '--save', path('m.senn'));
     expect(trained.code).toBe(0);
-    expect(trained.out).toMatch(/senn: grew 784-10 → 784-\d+-10: 1 expansions .* 1 prunings/);
+    expect(trained.out).toMatch(/senn: grew 784-10 → 784-\d+-10: 1 expansion \(.* 1 pruning \(/);
     const exported = await senn('export', path('m.senn'), path('m.onnx'));
     expect(exported.code).toBe(0);
     expect(exported.out).toMatch(/m\.onnx: ONNX model \(opset 13\), 784-\d+-10, [\d,]+ parameters, \d+ KiB; input "inputs", outputs "outputs" and "probabilities"/);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeCheckpoint } from '../../src/io/checkpoint.js';
 import { scratchDir, senn, trainUntilCtrlC } from '../helpers/cli.js';
+import { counted } from '../../src/words.js';
 
 // Stopping a `senn train` run (Ctrl-C, a crash), saving it on the way, and going on from the
 // file: the resumed run ends as the run that was not stopped.
@@ -44,11 +45,11 @@ describe('senn train: stopping, saving and going on', () => {
     const { code, out, err } = await trainUntilCtrlC('--dataset', 'spirals', '--epochs', '1000', '--save', path('stopped.senn'), '--json', path('stopped.json'));
     expect(code, err).toBe(0);
     expect(err).toContain('stopping after the epoch in progress');
-    const epochs = Number(/stopped by Ctrl-C after (\d+) of 1000 epochs/.exec(out)?.[1]);
+    const epochs = Number(/stopped by Ctrl-C after (\d+) of 1,000 epochs/.exec(out)?.[1]);
     expect(epochs).toBeGreaterThanOrEqual(2);
     expect(epochs).toBeLessThan(1000);
     expect(out).toMatch(/test: loss .* accuracy/);
-    expect(out).toContain(`senn: to train the other ${1000 - epochs} epochs: senn train --resume ${path('stopped.senn')} --epochs ${1000 - epochs}\n`);
+    expect(out).toContain(`senn: to train the other ${counted(1000 - epochs, 'epoch')}: senn train --resume ${path('stopped.senn')} --epochs ${1000 - epochs}\n`);
     const run = JSON.parse(readFileSync(path('stopped.json'), 'utf8'));
     expect([run.interrupted, run.epochs.length]).toEqual([true, epochs]);
     expect(existsSync(path('stopped.senn'))).toBe(true);
@@ -58,7 +59,7 @@ describe('senn train: stopping, saving and going on', () => {
     const run = ['--dataset', 'xor', '--lr', '0.01', '--lr-schedule', 'cosine', '--warmup-epochs', '2', '--lr-restart-at-growth', '--expand', '--window', '1', '--min-epochs-between', '1', '--loss-change-threshold', '1', '--delete-after', '1', '--late-splits', '--epochs', '16'];
     const { code, out, err } = await trainUntilCtrlC(...run, '--save', path('cosine.senn'));
     expect(code, err).toBe(0);
-    const left = Number(/senn: to train the other (\d+) epochs: senn train --resume \S+ --epochs (\d+)\n/.exec(out)?.[1]);
+    const left = Number(/senn: to train the other (\d+) epochs?: senn train --resume \S+ --epochs (\d+)\n/.exec(out)?.[1]);
     expect(left).toBeGreaterThan(0);
     expect((await senn('info', path('cosine.senn'))).out).toContain(`stopped       after epoch ${16 - left} of 16: senn train --resume ${path('cosine.senn')} --epochs ${left} trains the rest as the run would have\n`);
     const rest = await senn('train', '--resume', path('cosine.senn'), '--epochs', String(left), '--json', path('cosine-rest.json'), '--save', path('cosine-rest.senn'));
