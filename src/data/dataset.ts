@@ -114,6 +114,17 @@ export function inputDataset(a: { x: Float32Array | Uint8Array; features: number
   return checkedInputs(name, rows, a);
 }
 
+/**
+ * `data` as a dataset: rows at hand (a Float32Array, or bytes read as / 255) as the inputs of a
+ * network of `features` inputs, a dataset as it is; a bare list or another typed array is a
+ * DTypeError saying what to give (`what` names the call).
+ */
+export function rowsAsDataset(data: Dataset | Float32Array | Uint8Array, features: number, what: string): Dataset {
+  if (data instanceof Float32Array || data instanceof Uint8Array) return inputDataset({ x: data, features, name: what });
+  if (Array.isArray(data) || ArrayBuffer.isView(data)) throw new DTypeError(`${what} is ${describe(data)}: give a Dataset, or a Float32Array (or Uint8Array) of rows × ${features} inputs`);
+  return data;
+}
+
 /** A checked classification dataset. `classes` defaults to max(label) + 1. */
 export function classificationDataset(a: {
   x: Float32Array | Uint8Array;

@@ -1,7 +1,7 @@
-import { booleanArg, describe, objectArg, positiveInteger } from '../args.js';
-import { AdapterLimitError, ConfigError, DTypeError } from '../errors.js';
+import { booleanArg, objectArg, positiveInteger } from '../args.js';
+import { AdapterLimitError, ConfigError } from '../errors.js';
 import { CallGate } from './callGate.js';
-import { type Dataset, inputDataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { Random } from '../data/random.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
@@ -92,8 +92,7 @@ export class Network implements Trainable {
       this.expandableLevels = new Set(spec.expandable);
       this.seed = spec.seed;
       initial = spec.params;
-      // One push each: a spread overflows the call stack past ~125,000 epochs of history.
-      for (const report of spec.history ?? []) this.history.push(report);
+      for (const report of spec.history ?? []) this.history.push(report); // push(...history) overflows the stack past ~125,000 epochs
       this.epsilonCandidates = edgeList(spec.pruneCandidates ?? []);
       this.lastSplits = spec.lastSplits ?? (spec.lastSplit ? [spec.lastSplit] : []);
     } else {
@@ -534,13 +533,9 @@ export class Network implements Trainable {
     return this.gate.reading('evaluate', () => evaluate(this, data, loss));
   }
 
-  /**
-   * Outputs (rows × outputs, before any softmax) for every row of `data`: a {@link Dataset}, or
-   * its inputs alone, row-major, `inputs` values a row (bytes read as a dataset reads them, / 255;
-   * see {@link inputDataset} for another scale).
-   */
+  /** Outputs (rows × outputs, before any softmax) for every row of `data`: a {@link Dataset}, or rows at hand, row-major, `inputs` values a row (bytes read as datasets read them, / 255). */
   predict(data: Dataset | Float32Array | Uint8Array): Promise<Float32Array> {
-    return this.gate.reading('predict', () => predict(this, this.rowsOf(data, 'prediction input')));
+    return this.gate.reading('predict', () => predict(this, data));
   }
 
   /** A classifier's answer for every row of `data` (as {@link predict} takes it): the likeliest class and the softmax probabilities (see {@link classify}). */
@@ -548,13 +543,6 @@ export class Network implements Trainable {
     // Softmax over one output is always 1: such a network is a regression's, not a classifier.
     if (this.outputs < 2) throw new ConfigError(`classify: this network has ${this.outputs} output, and a classifier has one per class (2 or more); predict gives its values`);
     return classify(await this.predict(data), this.outputs);
-  }
-
-  /** Rows handed over as a bare typed array, as a dataset of this network's inputs. */
-  private rowsOf(data: Dataset | Float32Array | Uint8Array, name: string): Dataset {
-    if (data instanceof Float32Array || data instanceof Uint8Array) return inputDataset({ x: data, features: this.inputs, name });
-    if (Array.isArray(data) || ArrayBuffer.isView(data)) throw new DTypeError(`${name} is ${describe(data)}: give a Dataset, or a Float32Array (or Uint8Array) of rows × ${this.inputs} inputs`);
-    return data;
   }
 
   /**

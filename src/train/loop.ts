@@ -1,5 +1,5 @@
 import { objectArg } from '../args.js';
-import type { Dataset } from '../data/dataset.js';
+import { type Dataset, rowsAsDataset } from '../data/dataset.js';
 import { checkUploadLimit, type GpuDataset, inputBytes, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
 import { epochKey, resolveAugment } from '../data/augment.js';
@@ -481,8 +481,9 @@ export async function evaluate(net: Trainable, data: Dataset, lossName: LossName
   return toEvaluation(Float32Array.from(sums), 0, lossName === 'softmax-cross-entropy');
 }
 
-/** Network outputs for every row of `data`, rows × outputs (a part at a time where it is larger than one upload). */
-export async function predict(net: Trainable, data: Dataset, partBytes = PART_BYTES): Promise<Float32Array> {
+/** Network outputs for every row of `rows` (a dataset, or rows at hand: {@link rowsAsDataset}), rows × outputs (a part at a time where it is larger than one upload). */
+export async function predict(net: Trainable, rows: Dataset | Float32Array | Uint8Array, partBytes = PART_BYTES): Promise<Float32Array> {
+  const data = rowsAsDataset(rows, net.inputs, 'prediction input');
   checkDataFor(data, 'prediction input', net.inputs, net.outputs, 'none');
   const outputs = net.outputs;
   const all = new Float32Array(data.rows * outputs);
