@@ -78,12 +78,15 @@ export function perClassLines(m: ConfusionMatrix, names: readonly string[]): str
  * wider than the counts head the rows only, beside the class numbers that head the columns.
  */
 export function confusionLines(m: ConfusionMatrix, names: readonly string[]): string[] {
-  const countWidth = Math.max(...Array.from(m.counts, (v) => String(v).length));
+  // Widths by reduce, not Math.max(...): a spread of classes² counts overflows the stack past ~350 classes.
+  const widest = (texts: Iterable<string>, least = 0) => Array.from(texts).reduce((w, t) => Math.max(w, t.length), least);
+  const countWidth = widest(Array.from(m.counts, String));
   const numbered = names.some((n) => n.length > countWidth);
   const columns = numbered ? names.map((_, c) => String(c)) : names;
   const rows = numbered ? names.map((n, c) => `${c} ${n}`) : names;
-  const cell = (s: string) => s.padStart(Math.max(countWidth, ...columns.map((c) => c.length)) + 1);
-  const rowWidth = Math.max(...rows.map((r) => r.length));
+  const cellWidth = widest(columns, countWidth) + 1;
+  const cell = (s: string) => s.padStart(cellWidth);
+  const rowWidth = widest(rows);
   const lines = [`confusion     true class down, answered class across${numbered ? ' (by number)' : ''}`];
   lines.push(`  ${' '.repeat(rowWidth)}${columns.map(cell).join('')}`);
   for (let t = 0; t < m.classes; t++) lines.push(`  ${rows[t]!.padEnd(rowWidth)}${Array.from(m.counts.subarray(t * m.classes, (t + 1) * m.classes), (v) => cell(String(v))).join('')}`);

@@ -77,9 +77,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
     const wrong = byClass && most > 0 ? mistakes(data.test.labels!, byClass.answers) : [];
     if (byClass) {
-      const lines = [...perClassLines(byClass.matrix, byClass.names), ...(v.confusion ? confusionLines(byClass.matrix, byClass.names) : [])];
-      if (most > 0) lines.push(...mistakeLines(wrong, data.test.rows, most, byClass.names));
-      for (const l of lines) console.log(l);
+      // Printed list by list: --mistakes 200000 on a large test file makes too many lines for one push(...).
+      const lists = [perClassLines(byClass.matrix, byClass.names), v.confusion ? confusionLines(byClass.matrix, byClass.names) : [], most > 0 ? mistakeLines(wrong, data.test.rows, most, byClass.names) : []];
+      for (const l of lists.flat()) console.log(l);
     }
     if (v.json) {
       const json = {

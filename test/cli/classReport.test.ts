@@ -31,5 +31,13 @@ describe("senn eval's class-by-class report", () => {
     expect(confusionLines(m, ['cat', 'dog'])).toEqual(['confusion     true class down, answered class across (by number)', '        0 1', '  0 cat 1 1', '  1 dog 0 3']);
     const wide = confusionMatrix([...Array(120).fill(0), 1], [...Array(120).fill(0), 1], 2);
     expect(confusionLines(wide, ['ab', 'c'])).toEqual(['confusion     true class down, answered class across', '      ab   c', '  ab 120   0', '  c    0   1']);
+    // 400 classes: 160,000 counts, past what one spread call takes (a RangeError before).
+    const many = Array.from({ length: 400 }, (_, c) => c);
+    const big = confusionLines(confusionMatrix(many, many.map((c) => (c * 7) % 400), 400), many.map(String));
+    expect(big).toHaveLength(402);
+    // Names wider than the counts: rows headed "c name", 7 wide; each cell 4 wide ("399" and a space).
+    expect(big[2]).toBe(`  ${'0 0'.padEnd(7)}   1${'   0'.repeat(399)}`);
+    expect(big[3]!.slice(9 + 4 * 7, 9 + 4 * 8)).toBe('   1');
+    expect(big.slice(2).every((l) => l.length === big[1]!.length)).toBe(true);
   });
 });
