@@ -1,4 +1,4 @@
-// Counts in the command line's sentences: "1 edge", "2 edges", "24,576 edges".
+// Counts in the sentences people read (the command line's, the demo's): "1 edge", "2 edges", "24,576 edges".
 
 const englishPlural = new Intl.PluralRules('en-US');
 

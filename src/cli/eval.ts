@@ -77,7 +77,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
     const wrong = byClass && most > 0 ? mistakes(data.test.labels!, byClass.answers) : [];
     if (byClass) {
-      // Printed list by list: --mistakes 200000 on a large test file makes too many lines for one push(...).
+      // Joined by flat(), not push(...): --mistakes 200000 on a large test file makes too many lines for one call.
       const lists = [perClassLines(byClass.matrix, byClass.names), v.confusion ? confusionLines(byClass.matrix, byClass.names) : [], most > 0 ? mistakeLines(wrong, data.test.rows, most, byClass.names) : []];
       for (const l of lists.flat()) console.log(l);
     }
