@@ -49,7 +49,17 @@ function checkedInputs(name: string, rows: number, a: { x: Float32Array | Uint8A
     }
   }
   if (a.featureScale !== undefined) checkFeatureScale(a.featureScale, name);
-  return { name, rows, features, x, featureScale: a.featureScale ?? (x instanceof Uint8Array ? 1 / 255 : 1) };
+  return { name, rows, features, x, featureScale: a.featureScale ?? defaultScale(x) };
+}
+
+/** What a feature of `x` is multiplied by unless a dataset says otherwise: bytes are pixels, / 255. */
+const defaultScale = (x: Float32Array | Uint8Array) => (x instanceof Uint8Array ? 1 / 255 : 1);
+
+/** How many rows of `features` values `x` holds; a ShapeError naming `name` where that is not whole. */
+function wholeRows(x: Float32Array | Uint8Array, features: number, name: string): number {
+  const rows = x.length / features;
+  if (!Number.isInteger(rows)) throw new ShapeError(`${name}: x has ${x.length} values, not whole rows of ${features} features`);
+  return rows;
 }
 
 /** A DTypeError naming `what` unless `x` is a dataset's kind of input array. */
@@ -109,18 +119,17 @@ export function inputDataset(a: { x: Float32Array | Uint8Array; features: number
   const name = a.name ?? 'inputs';
   checkInputArray(a.x, name);
   positiveInteger(`${name}: features`, a.features, false, ShapeError);
-  const rows = a.x.length / a.features;
-  if (!Number.isInteger(rows)) throw new ShapeError(`${name}: x has ${a.x.length} values, not whole rows of ${a.features} features`);
-  return checkedInputs(name, rows, a);
+  return checkedInputs(name, wholeRows(a.x, a.features, name), a);
 }
 
 /**
  * `data` as a dataset: rows at hand (a Float32Array, or bytes read as / 255) as the inputs of a
  * network of `features` inputs, a dataset as it is; a bare list or another typed array is a
- * DTypeError saying what to give (`what` names the call).
+ * DTypeError saying what to give (`what` names the call). Rows at hand are checked only for
+ * being whole here: the caller checks every dataset it is given (checkDataFor), NaNs included.
  */
 export function rowsAsDataset(data: Dataset | Float32Array | Uint8Array, features: number, what: string): Dataset {
-  if (data instanceof Float32Array || data instanceof Uint8Array) return inputDataset({ x: data, features, name: what });
+  if (data instanceof Float32Array || data instanceof Uint8Array) return { name: 'rows at hand', rows: wholeRows(data, features, what), features, x: data, featureScale: defaultScale(data) };
   if (Array.isArray(data) || ArrayBuffer.isView(data)) throw new DTypeError(`${what} is ${describe(data)}: give a Dataset, or a Float32Array (or Uint8Array) of rows × ${features} inputs`);
   return data;
 }

@@ -56,7 +56,7 @@ describe('Network', () => {
     const start = rt.liveBytes;
     await expect(net.predict(new Float32Array(4))).rejects.toThrow(new ShapeError('prediction input: x has 4 values, not whole rows of 3 features'));
     await expect(net.predict(new Float32Array(0))).rejects.toThrow(ShapeError);
-    await expect(net.predict(Float32Array.of(1, Number.NaN, 3))).rejects.toThrow(NaNError);
+    await expect(net.predict(Float32Array.of(1, Number.NaN, 3))).rejects.toThrow(new NaNError('prediction input (rows at hand): x[row 0, feature 1] is NaN'));
     await expect(net.predict([1, 2, 3] as never)).rejects.toThrow(new DTypeError('prediction input is [1,2,3]: give a Dataset, or a Float32Array (or Uint8Array) of rows × 3 inputs'));
     await expect(net.classify(new Float64Array(3) as never)).rejects.toThrow(DTypeError);
     expect(() => inputDataset({ x: new Float32Array(6), features: 0 })).toThrow(ShapeError);
