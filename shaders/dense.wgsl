@@ -96,9 +96,12 @@
 //   lhs is the m×n gradient dz, out receives n sums. bias_grad_vec4: one invocation per 4
 //   columns, grid (ceil(n / 256), 1, 1): a quarter of the loads, and 4 independent sums in
 //   flight (a 344-wide level's bias gradient over 256 rows in SwiftShader, Node: 0.40 → 0.30 ms).
-// Dispatch (activation_grad): workgroup 256, one invocation per element of the m×n arrays,
-//   grid (x, y, 1) with x·y·256 ≥ m·n (y > 1 only past 65535 groups).
+// Dispatch (activation_grad): workgroup WIDTH (256), one invocation per element of the m×n arrays,
+//   grid (x, y, 1) with x·y·WIDTH ≥ m·n (y > 1 only past 65535 groups).
 
+// The width of this file's 256-wide workgroups: the device's most where it allows fewer (a
+// compatibility-mode device's default is 128); set by KernelCache (wideWorkgroup, src/kernels/kernel.ts).
+override WIDTH: u32 = 256u;
 override TRANS_LHS: bool = false;
 override LHS4: bool = false;
 override RHS_VEC: u32 = 1u;
@@ -462,9 +465,9 @@ fn bias_grad_vec4(@builtin(global_invocation_id) id: vec3<u32>) {
   out4[c] = sum;
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn activation_grad(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = id.x + id.y * groups.x * 256u;
+  let i = id.x + id.y * groups.x * WIDTH;
   if (i >= params.m * params.n) { return; }
   out[i] = bitcast<f32>(lhs[i]) * activate_grad(aux[i]);
 }

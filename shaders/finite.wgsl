@@ -17,9 +17,12 @@
 //   @binding(1) values : storage, read  vec4<u32>, count / 4 of them (the floats' bits)
 //   @binding(2) result : storage, read_write atomic<u32>; result[slot] += the values not finite
 //
-// Entry point: count_nonfinite. Dispatch: workgroup 256, one invocation per 4 values, grid
-//   (x, y, 1) with x·y·256 ≥ count / 4 (y > 1 only past 65535 groups).
+// Entry point: count_nonfinite. Dispatch: workgroup WIDTH (256), one invocation per 4 values, grid
+//   (x, y, 1) with x·y·WIDTH ≥ count / 4 (y > 1 only past 65535 groups).
 
+// The width of this file's 256-wide workgroups: the device's most where it allows fewer (a
+// compatibility-mode device's default is 128); set by KernelCache (wideWorkgroup, src/kernels/kernel.ts).
+override WIDTH: u32 = 256u;
 struct Params {
   count: u32,
   slot: u32,
@@ -31,9 +34,9 @@ struct Params {
 
 const EXPONENT = 0x7f800000u;
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn count_nonfinite(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = id.x + id.y * groups.x * 256u;
+  let i = id.x + id.y * groups.x * WIDTH;
   if (i >= params.count / 4u) { return; }
   let bad = (values[i] & vec4<u32>(EXPONENT)) == vec4<u32>(EXPONENT);
   let found = dot(select(vec4<u32>(0u), vec4<u32>(1u), bad), vec4<u32>(1u));

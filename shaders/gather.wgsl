@@ -68,8 +68,8 @@
 //   rows, grid (x, y, 1) with x·y·64 ≥ ceil(rows / 16)·row_words / 4.
 // Dispatch (gather_bytes_at): workgroup 64, one invocation per packed word of the batch, grid
 //   (x, y, 1) with x·y·64 ≥ rows·ceil(features / 4).
-// Dispatch (gather_u32): workgroup 256, one invocation per value, grid (x, y, 1) with
-//   x·y·256 ≥ rows·features.
+// Dispatch (gather_u32): workgroup WIDTH (256), one invocation per value, grid (x, y, 1) with
+//   x·y·WIDTH ≥ rows·features.
 
 struct Params {
   rows: u32,
@@ -92,6 +92,9 @@ struct Params {
 @group(0) @binding(9) var<storage, read_write> out_rows4: array<vec4<u32>>;
 @group(0) @binding(10) var<storage, read> features_at: array<u32>;
 
+// The width of this file's 256-wide workgroups: the device's most where it allows fewer (a
+// compatibility-mode device's default is 128); set by KernelCache (wideWorkgroup, src/kernels/kernel.ts).
+override WIDTH: u32 = 256u;
 override ROWS_TOO: bool = false;
 
 // The source row of batch row `r`.
@@ -289,9 +292,9 @@ fn gather_f32(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation
   }
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn gather_u32(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = id.x + id.y * groups.x * 256u;
+  let i = id.x + id.y * groups.x * WIDTH;
   if (i >= params.rows * params.features) { return; }
   let r = i / params.features;
   out_u32[i] = source[source_row(r) * params.row_words + i % params.features];

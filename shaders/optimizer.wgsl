@@ -40,10 +40,13 @@
 //   vec4 form makes a quarter of them (Adam over 784-96-10's 76,330 values in SwiftShader,
 //   Node: 1.35 → 0.74–0.82 ms).
 //
-// Dispatch: advance, begin_schedule: grid (1, 1, 1). adam / sgd: workgroup 256, one invocation per value
-//   (per 4 values for the _vec4 forms), grid (x, y, 1) with x·y·256 ≥ invocations (y > 1 only
+// Dispatch: advance, begin_schedule: grid (1, 1, 1). adam / sgd: workgroup WIDTH (256), one invocation per value
+//   (per 4 values for the _vec4 forms), grid (x, y, 1) with x·y·WIDTH ≥ invocations (y > 1 only
 //   past 65535 groups).
 
+// The width of this file's 256-wide workgroups: the device's most where it allows fewer (a
+// compatibility-mode device's default is 128); set by KernelCache (wideWorkgroup, src/kernels/kernel.ts).
+override WIDTH: u32 = 256u;
 override DECOUPLED: bool = false;
 override BIRTHS: bool = false;
 
@@ -114,7 +117,7 @@ fn begin_schedule() {
 }
 
 fn value_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return id.x + id.y * groups.x * 256u;
+  return id.x + id.y * groups.x * WIDTH;
 }
 
 // Parameter and moments after one update; the scalar and vec4 entry points share this math
@@ -149,7 +152,7 @@ fn sgd_update(p: vec4<f32>, g0: vec4<f32>, b0: vec4<f32>) -> Updated {
   return Updated(p - counter.lr * velocity, velocity, vec4<f32>(0.0));
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = value_index(id, groups);
   if (i >= hyper.count) { return; }
@@ -161,7 +164,7 @@ fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
   param[i] = u.param.x;
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn adam_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = value_index(id, groups);
   if (i >= hyper.count / 4u) { return; }
@@ -173,7 +176,7 @@ fn adam_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
   param4[i] = u.param;
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn sgd(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = value_index(id, groups);
   if (i >= hyper.count) { return; }
@@ -182,7 +185,7 @@ fn sgd(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) gr
   param[i] = u.param.x;
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn sgd_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = value_index(id, groups);
   if (i >= hyper.count / 4u) { return; }

@@ -22,8 +22,11 @@
 //   @binding(8) new_m2     : storage, read_write  count
 // (8 storage buffers: WebGPU's default per-stage limit.)
 //
-// Dispatch: workgroup 256, one invocation per new value, grid (x, y, 1) with x·y·256 ≥ count.
+// Dispatch: workgroup WIDTH (256), one invocation per new value, grid (x, y, 1) with x·y·WIDTH ≥ count.
 
+// The width of this file's 256-wide workgroups: the device's most where it allows fewer (a
+// compatibility-mode device's default is 128); set by KernelCache (wideWorkgroup, src/kernels/kernel.ts).
+override WIDTH: u32 = 256u;
 override RESET_MOMENTS: bool = false;
 
 const NEW: u32 = 0xffffffffu;
@@ -43,9 +46,9 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> new_m1: array<f32>;
 @group(0) @binding(8) var<storage, read_write> new_m2: array<f32>;
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn rewrite(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let k = id.x + id.y * groups.x * 256u;
+  let k = id.x + id.y * groups.x * WIDTH;
   if (k >= params.count) { return; }
   let origin = source[k];
   if (origin == NEW) {

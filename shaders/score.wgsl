@@ -45,11 +45,14 @@
 //                    @binding(9) sums  : storage, rw    3 × count values (Σ|g|, Σg, Σg² a value)
 //   accumulate_vec4: the same as vec4 arrays, @binding(10) grads4 and @binding(11) sums4.
 //
-// Dispatch: accumulate, score, select: workgroup 256, one invocation per value (accumulate_vec4:
+// Dispatch: accumulate, score, select: workgroup WIDTH (256), one invocation per value (accumulate_vec4:
 //   per 4 values, count / 4 invocations), grid (x, y, 1) with
-//   x·y·256 ≥ count. minmax: workgroup 256, grid (x, 1, 1) with any x ≥ 1; each invocation
+//   x·y·WIDTH ≥ count. minmax: workgroup WIDTH (256), grid (x, 1, 1) with any x ≥ 1; each invocation
 //   walks the values strided by the grid's size.
 
+// The width of this file's 256-wide workgroups: the device's most where it allows fewer (a
+// compatibility-mode device's default is 128); set by KernelCache (wideWorkgroup, src/kernels/kernel.ts).
+override WIDTH: u32 = 256u;
 override METRIC: u32 = 0u;
 override AGGREGATION: u32 = 0u;
 override ABOVE: bool = true;
@@ -79,10 +82,10 @@ struct Params {
 const ABSENT: f32 = -1.0;
 
 fn index_of(id: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return id.x + id.y * groups.x * 256u;
+  return id.x + id.y * groups.x * WIDTH;
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn accumulate(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let k = index_of(id, groups);
   if (k >= params.count) { return; }
@@ -94,7 +97,7 @@ fn accumulate(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgro
 
 // Values 4i..4i+3: their 12 sums are 3 vec4s, (|g0|, g0, g0², |g1|), (g1, g1², |g2|, g2),
 // (g2², |g3|, g3, g3²).
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn accumulate_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = index_of(id, groups);
   if (i >= params.count / 4u) { return; }
@@ -106,7 +109,7 @@ fn accumulate_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   sums4[3u * i + 2u] = sums4[3u * i + 2u] + vec4<f32>(q.z, a.w, g.w, q.w);
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn score(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let k = index_of(id, groups);
   if (k >= params.count) { return; }
@@ -133,11 +136,11 @@ fn score(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) 
   scores[params.offset + k] = m;
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn minmax(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   var lo = 0xffffffffu;
   var hi = 0u;
-  for (var k = id.x; k < params.count; k = k + groups.x * 256u) {
+  for (var k = id.x; k < params.count; k = k + groups.x * WIDTH) {
     let s = scores[k];
     if (s < 0.0) { continue; } // absent
     let bits = select(bitcast<u32>(s), 0u, s == 0.0); // -0.0 as +0.0
@@ -150,7 +153,7 @@ fn minmax(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
   }
 }
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(WIDTH, 1, 1)
 fn select_edges(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let k = index_of(id, groups);
   if (k >= params.count || scores[k] < 0.0) { return; }

@@ -41,16 +41,17 @@ const WANTED_LIMITS = [
 
 /**
  * Minimums below which senn's kernels cannot run at all: within WebGPU's defaults, which every
- * core adapter offers (test/gpu/context.test.ts holds every built-in kernel to them; the most
- * storage buffers an entry point binds is 8: matmul, graph_backward, spmm_t and others; the widest
- * workgroups are 256 × 1, and matmul's cuts reach 64 down). A compatibility-mode device's
- * defaults are lower (128 invocations a workgroup), but each is raised to what its adapter
+ * adapter offers, a compatibility-mode one's included (test/gpu/context.test.ts holds every
+ * built-in kernel to them; the most storage buffers an entry point binds is 8: matmul,
+ * graph_backward, spmm_t and others; the elementwise kernels' workgroups are 128 × 1 on a
+ * compatibility-mode device's defaults, 256 × 1 where the device allows it, and matmul's cuts
+ * reach 64 down). Each limit is raised to what the adapter
  * allows. Checked, so that an adapter short of one is refused here, by name, rather than at a
  * kernel's pipeline.
  */
 export const REQUIRED_LIMITS: Partial<Record<(typeof WANTED_LIMITS)[number], number>> = {
-  maxComputeInvocationsPerWorkgroup: 256,
-  maxComputeWorkgroupSizeX: 256,
+  maxComputeInvocationsPerWorkgroup: 128,
+  maxComputeWorkgroupSizeX: 128,
   maxComputeWorkgroupSizeY: 64,
   maxComputeWorkgroupStorageSize: 16384,
   maxStorageBuffersPerShaderStage: 8,

@@ -3,7 +3,7 @@ import { WgslReflect } from 'wgsl_reflect';
 import { spirals } from '../../src/data/generated.js';
 import { AdapterLimitError, ConfigError } from '../../src/errors.js';
 import { REQUIRED_LIMITS } from '../../src/gpu/context.js';
-import { fullSource, Kernel } from '../../src/kernels/kernel.js';
+import { fullSource, Kernel, wideWorkgroup, workgroupSizeOf } from '../../src/kernels/kernel.js';
 import { family, SHADERS, type ShaderFamily } from '../../src/kernels/sources.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
 import { Runtime } from '../../src/runtime.js';
@@ -11,15 +11,15 @@ import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
 
-/** A `GPU` whose adapters report `limit` storage buffers a shader stage, whatever the real one allows. */
-function narrowedGpu(gpu: GPU, limit: number): GPU {
+/** A `GPU` whose adapters report `limits` (by name), whatever the real one allows. */
+function narrowedGpu(gpu: GPU, limits: Partial<Record<keyof GPUSupportedLimits, number>>): GPU {
   const own = <T extends object>(target: T, prop: string | symbol) => {
     const value = Reflect.get(target, prop, target) as unknown;
     return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
   };
   const narrowed = (adapter: GPUAdapter): GPUAdapter => {
-    const limits = new Proxy(adapter.limits, { get: (t, p) => (p === 'maxStorageBuffersPerShaderStage' ? limit : own(t, p)) });
-    return new Proxy(adapter, { get: (t, p) => (p === 'limits' ? limits : own(t, p)) });
+    const reported = new Proxy(adapter.limits, { get: (t, p) => (typeof p === 'string' && p in limits ? limits[p as keyof GPUSupportedLimits] : own(t, p)) });
+    return new Proxy(adapter, { get: (t, p) => (p === 'limits' ? reported : own(t, p)) });
   };
   return { requestAdapter: async (options?: GPURequestAdapterOptions) => narrowed((await gpu.requestAdapter(options))!) } as unknown as GPU;
 }
@@ -47,10 +47,12 @@ describe("the adapter limits senn requires", () => {
       for (const entry of reflected.entry.compute) {
         const storage = Kernel.bindingsOf({ ...spec, entryPoint: entry.name }, reflected).filter((b) => b.kind !== 'uniform');
         counts.push([`${name}:${entry.name}`, storage.length]);
-        // matmul's as its overrides' defaults give it; its plan checks the sizes it picks against the adapter (dense.ts).
-        invocations.push([`${name}:${entry.name}`, (entry.workgroupSize ?? [1]).reduce((a, b) => a * b, 1)]);
-        const [x = 1, y = 1, z = 1] = entry.workgroupSize ?? [];
-        sizes.push([`${name}:${entry.name}`, [x, y, z]]);
+        // As a device of exactly those limits runs them (the elementwise kernels' WIDTH follows the
+        // device); matmul's as its overrides' defaults give it: its plan checks the sizes it picks
+        // against the adapter (dense.ts).
+        const size = workgroupSizeOf(entry, { WIDTH: wideWorkgroup(REQUIRED_LIMITS as GPUSupportedLimits) });
+        invocations.push([`${name}:${entry.name}`, size[0] * size[1] * size[2]]);
+        sizes.push([`${name}:${entry.name}`, size]);
       }
     }
     expect(counts.length).toBeGreaterThan(40);
@@ -63,15 +65,18 @@ describe("the adapter limits senn requires", () => {
     expect(wide).toBe(REQUIRED_LIMITS.maxComputeWorkgroupSizeX);
     expect(tall).toBeLessThanOrEqual(REQUIRED_LIMITS.maxComputeWorkgroupSizeY!);
     expect(sizes.filter(([, [, , z]]) => z > 1)).toEqual([]);
+    // A size named by overrides is read from the constants given, else their defaults.
+    const matmul = new WgslReflect(fullSource({ ...family('dense'), entryPoint: '' })).entry.compute.find((e) => e.name === 'matmul')!;
+    expect([workgroupSizeOf(matmul, { WG_X: 2, WG_Y: 32 }), workgroupSizeOf(matmul)]).toEqual([[2, 32, 1], [8, 8, 1]]);
   });
 
   it('an adapter of fewer storage buffers a stage is refused as the runtime is made, naming the limit; one of exactly as many runs', async () => {
     const gpu = runtime().gpu.instance;
     const need = REQUIRED_LIMITS.maxStorageBuffersPerShaderStage!;
-    await expect(Runtime.fromGpu(narrowedGpu(gpu, need - 2), 'node-dawn')).rejects.toThrow(
+    await expect(Runtime.fromGpu(narrowedGpu(gpu, { maxStorageBuffersPerShaderStage: need - 2 }), 'node-dawn')).rejects.toThrow(
       new AdapterLimitError(`the adapter's maxStorageBuffersPerShaderStage is ${need - 2}; senn needs at least ${need}`),
     );
-    const rt = await Runtime.fromGpu(narrowedGpu(gpu, need), 'node-dawn');
+    const rt = await Runtime.fromGpu(narrowedGpu(gpu, { maxStorageBuffersPerShaderStage: need }), 'node-dawn');
     expect(rt.gpu.device.limits.maxStorageBuffersPerShaderStage).toBe(need);
     // Every built-in entry point's pipeline is made on it (a layout of more storage buffers than
     // the device allows fails validation there), and a network trains.
@@ -82,7 +87,7 @@ describe("the adapter limits senn requires", () => {
     rt.destroy();
   });
 
-  it("runs in WebGPU's compatibility mode: every built-in pipeline is made, and a growing network trains to the bits it has on a core device", async () => {
+  it("runs in WebGPU's compatibility mode, at its default limits too: every built-in pipeline is made, and a growing network trains to the bits it has on a core device", async () => {
     const gpu = runtime().gpu.instance;
     const grow = async (rt: Runtime) => {
       const net = rt.createNetwork({ sizes: [2, 12, 2], seed: 3 });
@@ -98,17 +103,28 @@ describe("the adapter limits senn requires", () => {
       return grown;
     };
     const compat = await Runtime.fromGpu(gpu, 'node-dawn', { featureLevel: 'compatibility' });
+    // An adapter that offers no more than compatibility mode's defaults (OpenGL ES 3.1's minimums:
+    // 128 invocations a workgroup, 128 across; Dawn's own compatibility-mode device without raised limits).
+    const defaults = { maxComputeInvocationsPerWorkgroup: 128, maxComputeWorkgroupSizeX: 128, maxComputeWorkgroupSizeY: 128, maxComputeWorkgroupSizeZ: 64, maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupStorageSize: 16384, maxStorageBufferBindingSize: 134217728, maxBufferSize: 268435456 };
+    const least = await Runtime.fromGpu(narrowedGpu(gpu, defaults), 'node-dawn', { featureLevel: 'compatibility' });
     const core = await Runtime.fromGpu(gpu, 'node-dawn');
     try {
       expect(compat.adapter.featureLevel).toBe('compatibility');
       expect(compat.gpu.adapterName).toContain(', compatibility mode');
       expect(core.adapter.featureLevel).toBe('core');
+      for (const [name, value] of Object.entries(defaults)) expect(least.gpu.device.limits[name as keyof GPUSupportedLimits], name).toBe(value);
+      // The elementwise kernels take workgroups as wide as the device allows, up to 256.
+      const adam = { ...family('optimizer'), entryPoint: 'adam_vec4' };
+      expect([(await least.kernels.get(adam)).workgroupSize, (await core.kernels.get(adam)).workgroupSize]).toEqual([[128, 1, 1], [256, 1, 1]]);
       expect(await pipelineFailures(compat)).toEqual([]);
-      const [a, b] = [await grow(compat), await grow(core)];
+      expect(await pipelineFailures(least)).toEqual([]);
+      const [a, b, c] = [await grow(compat), await grow(least), await grow(core)];
       expect(a.expanded).toBeGreaterThan(0);
-      expect(a).toEqual(b);
+      expect(a).toEqual(c);
+      expect(b).toEqual(c);
     } finally {
       compat.destroy();
+      least.destroy();
       core.destroy();
     }
   });
