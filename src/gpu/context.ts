@@ -45,9 +45,8 @@ const WANTED_LIMITS = [
  * built-in kernel to them; the most storage buffers an entry point binds is 8: matmul,
  * graph_backward, spmm_t and others; the elementwise kernels' workgroups are 128 × 1 on a
  * compatibility-mode device's defaults, 256 × 1 where the device allows it, and matmul's cuts
- * reach 64 down). Each limit is raised to what the adapter
- * allows. Checked, so that an adapter short of one is refused here, by name, rather than at a
- * kernel's pipeline.
+ * reach 64 down). Each limit is raised to what the adapter allows. Checked, so that an adapter
+ * short of one is refused here, by name, rather than at a kernel's pipeline.
  */
 export const REQUIRED_LIMITS: Partial<Record<(typeof WANTED_LIMITS)[number], number>> = {
   maxComputeInvocationsPerWorkgroup: 128,
