@@ -1,8 +1,9 @@
-// `npm run profile -- CHECKPOINT [REPS] [--no-stats]`: where one training step of a saved
-// network spends its time. Records the dispatches of one step of `fit` (batch 256 of MNIST,
-// running edge statistics on, as an expanding run has them in the epochs whose end may expand
-// or prune; --no-stats: as in its other epochs), then replays each dispatch alone REPS times
-// (default 20) and prints its mean time in ms, and the whole step replayed as one pass.
+// `npm run profile -- CHECKPOINT [REPS] [--no-stats] [--max-grad-norm X]`: where one training
+// step of a saved network spends its time. Records the dispatches of one step of `fit` (batch
+// 256 of MNIST, running edge statistics on, as an expanding run has them in the epochs whose end
+// may expand or prune; --no-stats: as in its other epochs; --max-grad-norm: with gradient
+// clipping), then replays each dispatch alone REPS times (default 20) and prints its mean time
+// in ms, and the whole step replayed as one pass.
 // A checkpoint comes from `senn train ... --save FILE`.
 import { readFileSync } from 'node:fs';
 import { subset } from '../src/index.js';
@@ -19,9 +20,11 @@ interface Recorded {
 
 const args = process.argv.slice(2);
 const edgeStatistics = !args.includes('--no-stats');
-const [file, repsArg] = args.filter((a) => a !== '--no-stats');
+const clipAt = args.indexOf('--max-grad-norm');
+const maxGradNorm = clipAt >= 0 ? Number(args[clipAt + 1]) : undefined;
+const [file, repsArg] = args.filter((a, i) => a !== '--no-stats' && (clipAt < 0 || (i !== clipAt && i !== clipAt + 1)));
 if (!file) {
-  console.error('usage: npm run profile -- CHECKPOINT [REPS] [--no-stats]');
+  console.error('usage: npm run profile -- CHECKPOINT [REPS] [--no-stats] [--max-grad-norm X]');
   process.exit(2);
 }
 const reps = Number(repsArg ?? 20);
@@ -33,7 +36,8 @@ for (const b of net.structure.blocks) console.log(`  block ${b.src} → ${b.dst}
 
 const batch = subset(loadMnist().train, Array.from({ length: 256 }, (_, i) => i));
 // The first fit compiles every pipeline; the second records its one step.
-await net.fit(batch, { batchSize: 256, epochs: 1, edgeStatistics });
+const clip = maxGradNorm === undefined ? {} : { maxGradNorm };
+await net.fit(batch, { batchSize: 256, epochs: 1, edgeStatistics, ...clip });
 
 // Record what the step encodes by wrapping the compute pass encoder's three calls.
 const pass = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
@@ -84,6 +88,7 @@ await net.fit(batch, {
   batchSize: 256,
   epochs: 1,
   edgeStatistics,
+  ...clip,
   onEpoch: async () => {
     Object.assign(pass, original);
     let sum = 0;

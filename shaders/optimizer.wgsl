@@ -9,6 +9,25 @@
 //   adam     Adam (PyTorch semantics); with DECOUPLED = true it is AdamW (decay applied to the
 //            parameter, not added to the gradient).
 //   sgd      SGD with momentum and L2 weight decay (PyTorch semantics, dampening 0).
+//   grad_norm_parts  the gradient's squared L2 norm in parts, one an invocation (below).
+//   clip_scale  one workgroup: the norm from the parts, and the factor the update scales the
+//            gradient by, min(1, max_norm / (norm + 1e-6)), into counter.scale.
+//
+// Gradient clipping by the global norm (PyTorch's clip_grad_norm_): with CLIP = true the
+// updates read their gradient as grad · counter.scale, which clip_scale wrote this step, in
+// registers (the gradient buffer keeps the raw gradient, which the running edge statistics
+// read). CLIP = false (no clipping) leaves the updates' code as it was, bit for bit.
+// grad_norm_parts walks the first `count` values in vec4s, each lane a stride of the grid
+// into a part of its own (no barrier: a software adapter runs a workgroup barrier as a switch
+// between its lanes' coroutines, and a tree of eight took 6.5 ms a step where this takes 0.1);
+// clip_scale's lanes each add a stride of the parts, and its lane 0 their sums, in a fixed
+// order, so the norm's bits do not vary between runs;
+// with TIED = true each value's square is weighted by counted[i] (1, or 0 for the second and
+// later slots of a shared value, which hold the same summed gradient: shaders/tie.wgsl), so a
+// shared value counts once, as a parameter does in PyTorch. A partial last vec4 counts only
+// its values below `count` (the slots past the structure's may hold stale gradients).
+// clip_scale adds the norm and whether it clipped (1 or 0) to stats[NORM_SLOT] and
+// stats[NORM_SLOT + 1], the epoch's training accumulator, read back with its losses.
 //
 // Adam's bias corrections 1 − β^t count each value's own steps, t = step − birth, as PyTorch
 // counts each parameter's: a value that growth adds at step s (moments zero, birth s) takes
@@ -26,8 +45,8 @@
 //
 // Bindings (group 0):
 //   @binding(0) hyper   : uniform Hyper { count, lr, beta1, beta2, eps, weight_decay, momentum,
-//                         schedule, warmup, total, every, gamma, min_lr, offset }
-//   @binding(1) counter : storage, read_write  Counter { step, origin, lr } (f32; 16 bytes)
+//                         schedule, warmup, total, every, gamma, min_lr, offset, max_norm, parts }
+//   @binding(1) counter : storage, read_write  Counter { step, origin, lr, scale } (f32; 16 bytes)
 //   adam / sgd (one value per invocation):
 //   @binding(2) param   : storage, read_write  count values
 //   @binding(3) grad    : storage, read        count values
@@ -39,8 +58,15 @@
 //   Every value costs 4 or 5 loads and 3 stores, and a software adapter pays per access: the
 //   vec4 form makes a quarter of them (Adam over 784-96-10's 76,330 values in SwiftShader,
 //   Node: 1.35 → 0.74–0.82 ms).
+//   grad_norm_parts: @binding(7) grad4 (⌈count / 4⌉ vec4s), @binding(12) counted : storage,
+//   read vec4, the same length (read where TIED), @binding(13) parts : storage, read_write f32,
+//   one an invocation. clip_scale: @binding(1) counter, @binding(13) parts (hyper.parts of
+//   them), @binding(14) stats : storage, read_write f32, at least NORM_SLOT + 2 of them.
 //
-// Dispatch: advance, begin_schedule: grid (1, 1, 1). adam / sgd: workgroup WIDTH (256), one invocation per value
+// Dispatch: advance, begin_schedule: grid (1, 1, 1). grad_norm_parts: workgroup WIDTH, grid
+//   (x, 1, 1), x at most MAX_NORM_GROUPS (src/kernels/optimizer.ts). clip_scale: workgroup
+//   SUM_LANES (64), grid (1, 1, 1).
+// Dispatch of the updates: adam / sgd: workgroup WIDTH (256), one invocation per value
 //   (per 4 values for the _vec4 forms), grid (x, y, 1) with x·y·WIDTH ≥ invocations (y > 1 only
 //   past 65535 groups).
 
@@ -49,6 +75,8 @@
 override WIDTH: u32 = 256u;
 override DECOUPLED: bool = false;
 override BIRTHS: bool = false;
+override CLIP: bool = false;
+override TIED: bool = false;
 
 struct Hyper {
   count: u32,
@@ -65,17 +93,26 @@ struct Hyper {
   gamma: f32,
   min_lr: f32,
   offset: f32,    // steps of the schedule trained before the call
+  max_norm: f32,  // clipping's largest norm (clip_scale)
+  parts: u32,     // grad_norm_parts' workgroups (clip_scale)
 }
 
 struct Counter {
   step: f32,
   origin: f32, // the step count before the call's first step
   lr: f32,     // this step's learning rate, written by advance
+  scale: f32,  // the factor of this step's gradient, written by clip_scale (read where CLIP)
 }
 
 const STEP_DECAY: u32 = 1u;
 const COSINE: u32 = 2u;
 const PI: f32 = 3.14159265358979;
+// Where clip_scale adds its norm and clipped count in the stats buffer (NORM_STATS_SLOT in src/kernels/optimizer.ts).
+const NORM_SLOT: u32 = 5u;
+// clip_scale's lanes. A software adapter's barrier costs in proportion to the lanes it
+// switches between (256 lanes: 0.23 ms a step, 64: 0.15, 32: 0.07); they sum at most 16,384
+// parts (64 groups of 256), 512 each.
+const SUM_LANES: u32 = 32u;
 
 @group(0) @binding(0) var<uniform> hyper: Hyper;
 @group(0) @binding(1) var<storage, read_write> counter: Counter;
@@ -89,6 +126,11 @@ const PI: f32 = 3.14159265358979;
 @group(0) @binding(9) var<storage, read_write> moment2_4: array<vec4<f32>>;
 @group(0) @binding(10) var<storage, read> birth: array<f32>;
 @group(0) @binding(11) var<storage, read> birth4: array<vec4<f32>>;
+@group(0) @binding(12) var<storage, read> counted: array<vec4<f32>>;
+@group(0) @binding(13) var<storage, read_write> parts: array<f32>;
+@group(0) @binding(14) var<storage, read_write> stats: array<f32>;
+
+var<workgroup> lane_sums: array<f32, SUM_LANES>;
 
 // The learning rate of the schedule's step t (1-based); see the header.
 fn scheduled_lr(t: f32) -> f32 {
@@ -128,9 +170,15 @@ struct Updated {
   moment2: vec4<f32>,
 }
 
+// The step's gradient: clipped by clip_scale's factor where CLIP.
+fn clipped(g: vec4<f32>) -> vec4<f32> {
+  if (CLIP) { return g * counter.scale; }
+  return g;
+}
+
 fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>, born: vec4<f32>) -> Updated {
   var p = p0;
-  var g = g0;
+  var g = clipped(g0);
   if (DECOUPLED) {
     p = p * (1.0 - counter.lr * hyper.weight_decay);
   } else {
@@ -147,7 +195,7 @@ fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>, born:
 }
 
 fn sgd_update(p: vec4<f32>, g0: vec4<f32>, b0: vec4<f32>) -> Updated {
-  let g = g0 + hyper.weight_decay * p;
+  let g = clipped(g0) + hyper.weight_decay * p;
   let velocity = hyper.momentum * b0 + g;
   return Updated(p - counter.lr * velocity, velocity, vec4<f32>(0.0));
 }
@@ -192,4 +240,39 @@ fn sgd_vec4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroup
   let u = sgd_update(param4[i], grad4[i], moment1_4[i]);
   moment1_4[i] = u.moment1;
   param4[i] = u.param;
+}
+
+@compute @workgroup_size(WIDTH, 1, 1)
+fn grad_norm_parts(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let vectors = (hyper.count + 3u) / 4u;
+  let stride = groups.x * WIDTH;
+  var sum = 0.0;
+  for (var i = id.x; i < vectors; i += stride) {
+    var g = grad4[i];
+    // The values of a last, partial vec4 past count are not the structure's.
+    let first = i * 4u;
+    g = select(vec4<f32>(0.0), g, vec4<u32>(first, first + 1u, first + 2u, first + 3u) < vec4<u32>(hyper.count));
+    var squares = g * g;
+    if (TIED) { squares = squares * counted[i]; }
+    sum += squares.x + squares.y + squares.z + squares.w;
+  }
+  parts[id.x] = sum;
+}
+
+@compute @workgroup_size(SUM_LANES, 1, 1)
+fn clip_scale(@builtin(local_invocation_index) lane: u32) {
+  var sum = 0.0;
+  for (var k = lane; k < hyper.parts; k += SUM_LANES) { sum += parts[k]; }
+  lane_sums[lane] = sum;
+  workgroupBarrier();
+  if (lane != 0u) { return; }
+  var squares = 0.0;
+  for (var l = 0u; l < SUM_LANES; l++) { squares += lane_sums[l]; }
+  let norm = sqrt(squares);
+  // PyTorch's clip_grad_norm_: the factor is max_norm / (norm + 1e-6), at most 1.
+  let factor = hyper.max_norm / (norm + 1e-6);
+  let clips = factor < 1.0;
+  counter.scale = select(1.0, factor, clips);
+  stats[NORM_SLOT] += norm;
+  stats[NORM_SLOT + 1u] += select(0.0, 1.0, clips);
 }

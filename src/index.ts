@@ -8,7 +8,7 @@
  */
 export { Runtime, createRuntime } from './runtime.js';
 export { Network, maxParameters, type NetworkSpec, type LayerWeights, type LayerInfo } from './graph/network.js';
-export { Structure, type Level, type Block, type BlockForm, DENSE_FROM, DENSE_FROM_GPU, DENSE_FROM_EDGES, ACTIVE_DENSITY_FROM_EDGES, ACTIVE_ROWS_BELOW, isMasked, storageIndex, blockFloats, compactRows, parameterSlots } from './graph/structure.js';
+export { Structure, type Level, type Block, type BlockForm, DENSE_FROM, DENSE_FROM_GPU, DENSE_FROM_EDGES, ACTIVE_DENSITY_FROM_EDGES, ACTIVE_ROWS_BELOW, isMasked, storageIndex, blockFloats, compactRows, parameterSlots, normWeights } from './graph/structure.js';
 export { activeSources, buildCsr, csrProblems, sharedDestinationGroup, sharedSourceGroup, type CsrBlock } from './graph/csr.js';
 export { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections, type ConvolutionConnections, type LocalConnections, type LocalConnectionsSpec, type PoolConnections, type PoolConnectionsSpec } from './graph/connections.js';
 export type { Connections } from './graph/networkTypes.js';
@@ -22,7 +22,21 @@ export { type Dispatch, type Recorder, checkGroups, encodeDispatches, submitDisp
 export { matmul, biasGrad, activationGrad, isUnormScale, type MatmulArgs, type Epilogue, type PackedBytes, type MatmulPlan, matmulGroupShape, SPLIT_OUTPUTS_PER_INNER, SPLIT_FROM_INNER } from './kernels/dense.js';
 export { narrowBackward, NARROW_MAX, type NarrowBackwardArgs } from './kernels/narrow.js';
 export { loss, type LossArgs, type LossEntry } from './kernels/loss.js';
-export { advanceStep, beginSchedule, update, CONSTANT_STEPS, type ScheduleSteps, type UpdateArgs, type UpdateHyper } from './kernels/optimizer.js';
+export {
+  advanceStep,
+  beginSchedule,
+  update,
+  gradNormParts,
+  clipScale,
+  normPartsBound,
+  MAX_NORM_GROUPS,
+  NORM_STATS_SLOT,
+  CONSTANT_STEPS,
+  type GradNormArgs,
+  type ScheduleSteps,
+  type UpdateArgs,
+  type UpdateHyper,
+} from './kernels/optimizer.js';
 export { GATHER_SLOTS_PER_BUFFER, gatherEpoch, type GatherSlot, type GatherSource } from './kernels/gather.js';
 export { SHADERS, type ShaderFamily } from './kernels/sources.js';
 export {
@@ -96,7 +110,7 @@ export { encodeSafetensors, decodeSafetensors, safetensorsMetadata, type Tensor,
 export type { NetworkState, RuntimeParts } from './graph/network.js';
 export type { Trainable } from './train/loop.js';
 export type { ActiveRows } from './train/passes.js';
-export type { OptimizerState } from './train/optimizerState.js';
+export type { OptimizerState, GradientClip } from './train/optimizerState.js';
 export type { UniformField } from './kernels/kernel.js';
 export type { SplitStep, SplitOptions } from './graph/growth.js';
 export type { LevelSpec, BlockSpec, StartingBlock, TieGroups, PoolWindows } from './graph/structure.js';

@@ -74,9 +74,15 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const data = s.run?.data as { dataset?: unknown; task?: unknown; generatedRows?: unknown } | undefined;
   if (data && typeof data.dataset === 'string') {
     const args = (s.run?.args ?? {}) as Record<string, unknown>;
-    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'seed', 'trainRows']
+    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'maxGradNorm', 'seed', 'trainRows']
       .filter((k) => args[k] !== undefined)
-      .map((k) => (k === 'trainRows' ? `${String(args[k])} training rows` : k === 'epochs' ? runEpochs(args[k], s.run?.plan) : `${k} ${String(args[k])}`));
+      .map((k) => {
+        if (k === 'trainRows') return `${String(args[k])} training rows`;
+        if (k === 'epochs') return runEpochs(args[k], s.run?.plan);
+        // A run's JSON holds Infinity (the norm measured, never clipped) as null.
+        if (k === 'maxGradNorm') return `gradient norm ${args[k] === null ? 'measured' : `clipped to ${String(args[k])}`}`;
+        return `${k} ${String(args[k])}`;
+      });
     if (data.generatedRows !== undefined) shown.push(`${String(data.generatedRows)} rows generated`);
     const moved = typeof args.augmentShift === 'number' && args.augmentShift > 0 ? `, images moved up to ${args.augmentShift} px` : '';
     lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${moved}${args.expansion ? ', with expansion' : ''}`);

@@ -34,7 +34,9 @@ export function formatEpoch(r: EpochReport, regression: boolean, samplesPerSecon
   const quality = regression ? `val_rmse ${Math.sqrt(r.valLoss).toFixed(4)}` : `val_acc ${(100 * r.valAccuracy).toFixed(2)}%`;
   return (
     `epoch ${String(r.epoch).padStart(3)}  loss ${r.trainLoss.toFixed(4)}  val_loss ${r.valLoss.toFixed(4)}  ${quality}  ` +
-    `params ${r.params}  ${showLr ? `lr ${r.lr.toPrecision(3)}  ` : ''}${r.seconds.toFixed(2)}s  ${Math.round(samplesPerSecond)} samples/s` +
+    `params ${r.params}  ${showLr ? `lr ${r.lr.toPrecision(3)}  ` : ''}` +
+    (r.gradNorm === undefined ? '' : `grad_norm ${r.gradNorm.toPrecision(3)}${r.clippedSteps ? ` (${r.clippedSteps} clipped)` : ''}  `) +
+    `${r.seconds.toFixed(2)}s  ${Math.round(samplesPerSecond)} samples/s` +
     (r.architecture.length > 3 || r.expanded || r.pruned ? `  arch ${r.architecture.join('-')}` : '')
   );
 }

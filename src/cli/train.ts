@@ -47,6 +47,7 @@ const OPTIONS = {
   lr: { type: 'string' },
   optimizer: { type: 'string' },
   'weight-decay': { type: 'string' },
+  'max-grad-norm': { type: 'string' },
   momentum: { type: 'string' },
   'lr-schedule': { type: 'string' },
   'lr-step-epochs': { type: 'string' },
@@ -102,6 +103,11 @@ interface TrainArgs {
   optimizer: OptimizerName;
   weightDecay: number | undefined;
   momentum: number;
+  /**
+   * Clip the gradient to this global norm (fit's maxGradNorm); Infinity measures it only;
+   * undefined: neither. A run's JSON writes Infinity as null, which reads back as Infinity.
+   */
+  maxGradNorm: number | null | undefined;
   /** Null: the constant rate. */
   schedule: LrSchedule | null;
   seed: number;
@@ -214,6 +220,12 @@ function flagWords(error: unknown): unknown {
   return new ConfigError(message);
 }
 
+/** `--max-grad-norm X|inf` (absent: the resumed run's bound, its null Infinity, else none). */
+function maxGradNormOption(value: string | undefined, previous: number | null | undefined): number | undefined {
+  if (value === undefined) return previous === null ? Infinity : previous;
+  return /^\+?inf(inity)?$/i.test(value.trim()) ? Infinity : numberOption('max-grad-norm', value, 0);
+}
+
 function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
   const optimizer = (v.optimizer ?? previous.optimizer ?? 'adam') as OptimizerName;
   if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"`);
@@ -227,6 +239,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     optimizer,
     weightDecay,
     momentum: numberOption('momentum', v.momentum, previous.momentum ?? 0),
+    maxGradNorm: maxGradNormOption(v['max-grad-norm'], previous.maxGradNorm),
     schedule: scheduleArgs(v, previous.schedule ?? null),
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
@@ -248,6 +261,7 @@ function checkTrainArgs(a: TrainArgs): void {
   FIT_CHECKS.lr('--lr', a.lr);
   FIT_CHECKS.momentum('--momentum', a.momentum);
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
+  if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);
   checkSeed('--seed', a.seed);
   // The validation share, not the training share splitDataset is given (its error would name 1 − it).
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
@@ -433,6 +447,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
           expanded: e.expanded,
           pruned: e.pruned,
           architecture: e.architecture,
+          ...(e.gradNorm !== undefined ? { gradNorm: e.gradNorm, clippedSteps: e.clippedSteps } : {}),
         })),
         architecture: net.structure.sizes,
         seconds,
@@ -533,6 +548,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     loss: regression ? 'mse' : 'softmax-cross-entropy',
     optimizer,
     ...(args.schedule ? { schedule: args.schedule } : {}),
+    ...(args.maxGradNorm != null ? { maxGradNorm: args.maxGradNorm } : {}),
     signal: stop.signal,
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     ...(patience !== null ? { earlyStop: { patience } } : {}),

@@ -40,6 +40,9 @@ ${delimiterHelp('a comma')}
   --optimizer NAME   adam | adamw | sgd                                (default adam)
   --weight-decay X   weight decay                                      (default 0; adamw 0.01)
   --momentum X       SGD momentum                                      (default 0)
+  --max-grad-norm X  clip the gradient to global L2 norm X before each update (as
+                     PyTorch's clip_grad_norm_); inf: measure it, never clip. The
+                     epoch lines then show the norm's mean and the steps clipped
   --lr-schedule NAME constant | step | cosine (over this run's epochs)  (default constant)
   --lr-step-epochs N step: multiply the rate by --lr-gamma every N epochs
   --lr-gamma X       step: the factor                                  (default 0.1)

@@ -5,13 +5,17 @@ import { type PoolBuffers, poolBuffers } from '../kernels/pool.js';
 import { type CsrBuffers, csrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
 import { activeSources } from './csr.js';
-import { ACTIVE_ROWS_BELOW, type Block, blockFloats, isMasked, type Level, type Structure, storageIndex, type TieGroups } from './structure.js';
+import { ACTIVE_ROWS_BELOW, type Block, blockFloats, isMasked, type Level, type Structure, storageIndex, type TieGroups, normWeights } from './structure.js';
 
-/** A structure's {@link TieGroups} uploaded: `count` groups, their offsets and slots. */
+/**
+ * A structure's {@link TieGroups} uploaded: `count` groups, their offsets and slots, and each
+ * value's weight in the global gradient norm ({@link normWeights}: a shared value counts once).
+ */
 export interface TieBuffers {
   count: number;
   start: GPUBuffer;
   members: GPUBuffer;
+  counted: GPUBuffer;
 }
 
 /**
@@ -92,8 +96,10 @@ export class BlockBuffers {
   ties(structure: Structure): TieBuffers | null {
     if (this.tieBuffers === undefined) {
       const groups = structure.tieGroups;
-      const upload = (name: string, values: Uint32Array) => uploadStorage(this.gpu.device, this.owner, `ties.${name}`, values).buffer;
-      this.tieBuffers = groups ? { count: groups.count, start: upload('start', groups.start), members: upload('members', groups.members) } : null;
+      const upload = (name: string, values: Uint32Array | Float32Array) => uploadStorage(this.gpu.device, this.owner, `ties.${name}`, values).buffer;
+      this.tieBuffers = groups
+        ? { count: groups.count, start: upload('start', groups.start), members: upload('members', groups.members), counted: upload('counted', normWeights(groups, structure.floats)) }
+        : null;
     }
     return this.tieBuffers;
   }

@@ -201,6 +201,20 @@ export function unequalTies(s: Structure, values: Float32Array): string | null {
   return null;
 }
 
+/**
+ * 1 per value of a parameter layout of `floats` values, rounded up to whole vec4s (0 past
+ * `floats`), and 0 for the second and later slots of each shared value of `groups`: the weight
+ * of each slot's gradient square in the global gradient norm, where a shared value counts once.
+ */
+export function normWeights(groups: TieGroups, floats: number): Float32Array {
+  const counted = new Float32Array(Math.ceil(floats / 4) * 4);
+  counted.fill(1, 0, floats);
+  for (let g = 0; g < groups.count; g++) {
+    for (let k: number = groups.start[g]! + 1; k < groups.start[g + 1]!; k++) counted[groups.members[k]!] = 0;
+  }
+  return counted;
+}
+
 /** What a block is before it gets an offset. */
 export interface BlockSpec {
   src: number;

@@ -248,6 +248,9 @@ function readHistory(raw: unknown): EpochReport[] {
     // Histories of builds before schedules lack it: NaN.
     lr: num(r.lr),
     architecture: Array.isArray(r.architecture) ? r.architecture.map(num) : [],
+    // Only epochs trained with gradient clipping have these.
+    ...(typeof r.gradNorm === 'number' ? { gradNorm: r.gradNorm } : {}),
+    ...(typeof r.clippedSteps === 'number' ? { clippedSteps: r.clippedSteps } : {}),
   }));
 }
 

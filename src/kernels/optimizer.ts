@@ -37,7 +37,7 @@ export interface UpdateArgs {
   rule: 'adam' | 'adamw' | 'sgd';
   count: number;
   hyper: UpdateHyper;
-  /** Counter { step, origin, lr } (f32s), advanced by {@link advanceStep}, which writes the step's lr. */
+  /** Counter { step, origin, lr, scale } (f32s), advanced by {@link advanceStep}, which writes the step's lr. */
   counter: BindingResource;
   param: BindingResource;
   grad: BindingResource;
@@ -50,6 +50,11 @@ export interface UpdateArgs {
    * was born at step 0.
    */
   birth?: BindingResource;
+  /**
+   * Scale the gradient by the counter's `scale`, which {@link clipScale} wrote this step
+   * (gradient clipping by the global norm); default false, the gradient as it is.
+   */
+  clip?: boolean;
 }
 
 function hyperValues(count: number, h: UpdateHyper): Record<string, number> {
@@ -102,7 +107,7 @@ export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
   const kernel = await rec.kernels.get({
     ...family('optimizer'),
     entryPoint: vec4 ? `${rule}_vec4` : rule,
-    constants: rule === 'adam' ? { DECOUPLED: a.rule === 'adamw', BIRTHS: Boolean(a.birth) } : {},
+    constants: { ...(rule === 'adam' ? { DECOUPLED: a.rule === 'adamw', BIRTHS: Boolean(a.birth) } : {}), ...(a.clip ? { CLIP: true } : {}) },
   });
   // Without births the kernel does not read its birth binding, which still needs a buffer:
   // the gradient's (both read-only, so they may alias).
@@ -115,3 +120,73 @@ export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
   });
   return prepare(rec, kernel, hyperValues(a.count, a.hyper), resources, kernel.groupsFor1D(vec4 ? a.count / 4 : a.count));
 }
+
+/**
+ * The most workgroups of {@link gradNormParts}: past them each lane walks a stride of the
+ * gradient. Few enough that clip_scale's 32 lanes add the parts quickly (at most 16,384, 512 a
+ * lane), enough to spread the pass over a GPU.
+ */
+export const MAX_NORM_GROUPS = 64;
+
+/** Buffers of a gradient-norm pass over the first `count` values of a flat gradient buffer. */
+export interface GradNormArgs {
+  count: number;
+  /** The gradient: at least ⌈count / 4⌉ · 4 floats (read as vec4s; values past `count` are not counted). */
+  grad: BindingResource;
+  /**
+   * 1 or 0 per value (the same length as the read gradient): the weight of each value's square,
+   * 0 for the second and later slots of a shared value (`normWeights` in src/graph/structure.ts).
+   * Omitted: every value counts.
+   */
+  counted?: BindingResource;
+  /** One partial sum of squares an invocation: at least {@link normPartsBound}(count) floats. */
+  parts: BindingResource;
+}
+
+/** Floats enough for the parts of a norm over `count` values, whatever the device's workgroup width (at most 256). */
+export function normPartsBound(count: number): number {
+  return Math.min(MAX_NORM_GROUPS, Math.max(1, Math.ceil(Math.ceil(count / 4) / 256))) * 256;
+}
+
+/**
+ * A recorded pass that sums the squares of the gradient's first `count` values into partial
+ * sums, one an invocation, each in a fixed order (the same bits every run); {@link clipScale}
+ * adds them up. Returns the dispatch and how many parts it writes.
+ */
+export async function gradNormParts(rec: Recorder, a: GradNormArgs): Promise<{ dispatch: Dispatch; parts: number }> {
+  checkSizes('gradNormParts', { count: a.count });
+  const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'grad_norm_parts', constants: a.counted ? { TIED: true } : {} });
+  const width = kernel.workgroupSize[0];
+  const groups = Math.min(MAX_NORM_GROUPS, Math.max(1, Math.ceil(Math.ceil(a.count / 4) / width)));
+  const vectorFloats = Math.ceil(a.count / 4) * 4;
+  checkBindings('gradNormParts', {
+    grad4: words(a.grad, vectorFloats, 'count floats rounded up to vec4s'),
+    counted: words(a.counted, vectorFloats, 'count floats rounded up to vec4s'),
+    parts: words(a.parts, groups * width, 'one float an invocation'),
+  });
+  const resources = pickBindings(kernel, { grad4: a.grad, counted: a.counted ?? a.grad, parts: a.parts });
+  return { dispatch: prepare(rec, kernel, { count: a.count }, resources, [groups, 1, 1]), parts: groups * width };
+}
+
+/**
+ * A recorded clipping factor (after {@link gradNormParts}, before the update): the global norm
+ * is the square root of the `parts` partial sums; counter.scale becomes min(1, maxNorm / (norm
+ * + 1e-6)), as PyTorch's `clip_grad_norm_` scales, and the norm and whether it clipped (1 or 0)
+ * are added to `stats` floats {@link NORM_STATS_SLOT} and the one after it.
+ */
+export async function clipScale(rec: Recorder, a: { counter: BindingResource; parts: BindingResource; partCount: number; maxNorm: number; stats: BindingResource }): Promise<Dispatch> {
+  checkSizes('clipScale', { partCount: a.partCount });
+  checkBindings('clipScale', {
+    parts: words(a.parts, a.partCount, 'partCount floats'),
+    stats: words(a.stats, NORM_STATS_SLOT + 2, 'the norm slot and the one after it'),
+  });
+  const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'clip_scale' });
+  // One workgroup: its lanes add strides of the parts, and its first lane their sums.
+  // An unbounded norm (only measured, never clipped) as the largest f32: its factor is never below 1.
+  const maxNorm = Math.min(a.maxNorm, F32_MAX);
+  return prepare(rec, kernel, { max_norm: maxNorm, parts: a.partCount }, { counter: a.counter, parts: a.parts, stats: a.stats }, [1, 1, 1]);
+}
+
+/** Where {@link clipScale} adds the norm in its stats buffer (a float index; NORM_SLOT in shaders/optimizer.wgsl). */
+export const NORM_STATS_SLOT = 5;
+const F32_MAX = 3.4028234663852886e38;

@@ -54,3 +54,17 @@ export function sgdRef(p: Float64Array, g: ArrayLike<number>, state: OptimizerRe
     p[i] = p[i]! - h.lr * velocity;
   }
 }
+
+/**
+ * Gradient clipping by the global norm (PyTorch's `clip_grad_norm_`; the CPU definition of
+ * shaders/optimizer.wgsl's grad_norm_parts and clip_scale): the L2 norm of `g`, each square
+ * weighted by `counted[i]` where given (0 for a shared value's repeated slots), and the factor
+ * min(1, maxNorm / (norm + 1e-6)); `grad` is `g` times it.
+ */
+export function clipRef(g: ArrayLike<number>, maxNorm: number, counted?: ArrayLike<number>): { norm: number; scale: number; grad: Float64Array } {
+  let squares = 0;
+  for (let i = 0; i < g.length; i++) squares += g[i]! * g[i]! * (counted ? counted[i]! : 1);
+  const norm = Math.sqrt(squares);
+  const scale = Math.min(1, maxNorm / (norm + 1e-6));
+  return { norm, scale, grad: Float64Array.from(g, (v) => v * scale) };
+}

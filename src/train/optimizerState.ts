@@ -2,7 +2,8 @@ import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
 import { storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
 import { NEGATED, NEW_VALUE, type Remap } from '../graph/growth.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
-import { advanceStep, beginSchedule, type ScheduleSteps, update } from '../kernels/optimizer.js';
+import type { BindingResource } from '../kernels/kernel.js';
+import { advanceStep, beginSchedule, clipScale, gradNormParts, normPartsBound, type ScheduleSteps, update } from '../kernels/optimizer.js';
 import type { OptimizerName, ResolvedFit } from './options.js';
 
 /**
@@ -20,7 +21,7 @@ export class OptimizerState {
    */
   private birthSteps: Float32Array;
   private births: OwnedBuffer;
-  /** { step, origin, lr } as f32s, advanced on the GPU (see shaders/optimizer.wgsl). */
+  /** { step, origin, lr, scale } as f32s, advanced on the GPU (see shaders/optimizer.wgsl). */
   readonly counter: OwnedBuffer;
 
   constructor(
@@ -97,12 +98,23 @@ export class OptimizerState {
   }
 
   /**
-   * The two dispatches of one optimizer step: advance the counter (and the scheduled lr), update
+   * The dispatches of one optimizer step: advance the counter (and the scheduled lr), update
    * in place the first `liveFloats` values (the structure's: the buffers' capacity beyond them,
    * which growth may leave up to twice as large, holds no parameter, and training does not walk
-   * it; omitted, every value of the buffers).
+   * it; omitted, every value of the buffers). With `clip`, two more before the update: the
+   * global norm of the gradient's first `clip.floats` values (the structure's parameters, each
+   * shared value once by `clip.counted`) and the factor that clips it to `clip.maxNorm`, which
+   * the update applies; the norm and whether it clipped are added to `clip.stats`.
    */
-  async record(rec: Recorder, params: GPUBuffer, grads: GPUBuffer, hyper: ResolvedFit['optimizer'], schedule: ScheduleSteps, liveFloats = this.floats): Promise<Dispatch[]> {
+  async record(
+    rec: Recorder,
+    params: GPUBuffer,
+    grads: GPUBuffer,
+    hyper: ResolvedFit['optimizer'],
+    schedule: ScheduleSteps,
+    liveFloats = this.floats,
+    clip?: GradientClip,
+  ): Promise<Dispatch[]> {
     const h = {
       lr: hyper.lr,
       beta1: hyper.beta1,
@@ -111,11 +123,20 @@ export class OptimizerState {
       weightDecay: hyper.weightDecay,
       momentum: hyper.momentum,
     };
+    const count = Math.min(this.floats, liveFloats);
+    const clipping: Dispatch[] = [];
+    if (clip) {
+      const normed = Math.min(clip.floats, count);
+      const parts = storageBuffer(this.device, rec.owner, 'optimizer.normParts', normPartsBound(normed) * 4).buffer;
+      const norm = await gradNormParts(rec, { count: normed, grad: grads, parts, ...(clip.counted ? { counted: clip.counted } : {}) });
+      clipping.push(norm.dispatch, await clipScale(rec, { counter: this.counter.buffer, parts, partCount: norm.parts, maxNorm: clip.maxNorm, stats: clip.stats }));
+    }
     return [
       await advanceStep(rec, { hyper: h, counter: this.counter.buffer, schedule }),
+      ...clipping,
       await update(rec, {
         rule: this.name,
-        count: Math.min(this.floats, liveFloats),
+        count,
         hyper: h,
         counter: this.counter.buffer,
         param: params,
@@ -123,6 +144,7 @@ export class OptimizerState {
         moment1: this.moment1.buffer,
         moment2: this.moment2.buffer,
         birth: this.births.buffer,
+        clip: Boolean(clip),
       }),
     ];
   }
@@ -133,4 +155,16 @@ export class OptimizerState {
     this.births.destroy();
     this.counter.destroy();
   }
+}
+
+/** Gradient clipping by the global norm in an optimizer step (see {@link OptimizerState.record}). */
+export interface GradientClip {
+  /** The largest global norm the update takes; Infinity measures the norm and never clips. */
+  maxNorm: number;
+  /** The parameters' values in the flat buffer (the structure's `floats`). */
+  floats: number;
+  /** Each value's weight in the norm, where values are shared (`TieBuffers.counted`); null: every value counts. */
+  counted: GPUBuffer | null;
+  /** Where the norm and the clipped count are added (float `NORM_STATS_SLOT` of kernels/optimizer.ts and the next). */
+  stats: BindingResource;
 }

@@ -210,6 +210,26 @@ describe('senn command line', () => {
     }
   }, 60_000);
 
+  it('--max-grad-norm clips each step to a global norm (inf measures it), shown per epoch, kept by --resume', async () => {
+    const clipped = await senn('train', '--dataset', 'xor', '--epochs', '2', '--max-grad-norm', '0.01', '--save', path('clip.senn'), '--json', path('clip.json'));
+    expect(clipped.code, clipped.err).toBe(0);
+    // 3,200 training rows: 13 steps of 256 an epoch, every one above a norm of 0.01.
+    expect(clipped.out).toMatch(/epoch {3}2 .* grad_norm [\d.]+ \(13 clipped\)/);
+    const run = JSON.parse(readFileSync(path('clip.json'), 'utf8'));
+    expect(run.args.maxGradNorm).toBe(0.01);
+    expect(run.epochs.map((e: { clippedSteps: number }) => e.clippedSteps)).toEqual([13, 13]);
+    expect((await senn('info', path('clip.senn'))).out).toContain('optimizer adam, gradient norm clipped to 0.01, seed 0');
+    expect((await senn('train', '--resume', path('clip.senn'), '--epochs', '1')).out).toMatch(/epoch {3}3 .*\(13 clipped\)/);
+    // Measured only: the same run as without the flag, bit for bit, with the norms beside it.
+    const measured = await senn('train', '--dataset', 'xor', '--epochs', '1', '--max-grad-norm', 'inf', '--save', path('measured.senn'), '--json', path('measured.json'));
+    const plain = await senn('train', '--dataset', 'xor', '--epochs', '1', '--json', path('plain.json'));
+    const [m, q] = ['measured.json', 'plain.json'].map((f) => JSON.parse(readFileSync(path(f), 'utf8')));
+    expect([measured.code, plain.code, m.test, m.epochs[0].clippedSteps, q.epochs[0].gradNorm]).toEqual([0, 0, q.test, 0, undefined]);
+    expect(m.epochs[0].gradNorm).toBeGreaterThan(0);
+    expect((await senn('info', path('measured.senn'))).out).toContain('gradient norm measured');
+    expect((await senn('train', '--resume', path('measured.senn'), '--epochs', '1')).out).toMatch(/epoch {3}2 .* grad_norm [\d.]+ {2}/);
+  }, 60_000);
+
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);
@@ -448,6 +468,7 @@ describe('senn command line', () => {
       ['--lr', '0', '--lr must be a finite number in (0, Infinity], got 0'],
       ['--momentum', '1.5', '--momentum must be a finite number in [0, 1], got 1.5'],
       ['--seed', '1.5', '--seed must be a non-negative integer, got 1.5'],
+      ['--max-grad-norm', '0', '--max-grad-norm must be a number above 0 (inf: measure the norm, never clip), got 0'],
     ] as const) {
       const refused = await senn('train', '--dataset', 'nowhere.csv', flag, value);
       expect([refused.code, refused.err]).toEqual([2, `senn: ConfigError: ${message}\n`]);

@@ -45,6 +45,7 @@ const VALUES: Record<string, readonly string[]> = {
   lr: NUMBERS,
   'weight-decay': NUMBERS,
   momentum: NUMBERS,
+  'max-grad-norm': [...NUMBERS, 'inf'],
   optimizer: ['adam', 'adamw', 'sgd', 'x'],
   'lr-schedule': ['constant', 'step', 'cosine', 'x'],
   'lr-step-epochs': ['1', '0', 'x'],

@@ -10,7 +10,7 @@ import { gatherEpoch } from '../../src/kernels/gather.js';
 import { graphBackward, graphEdgeGrad, type GraphTables } from '../../src/kernels/graph.js';
 import { loss } from '../../src/kernels/loss.js';
 import { narrowBackward } from '../../src/kernels/narrow.js';
-import { advanceStep, beginSchedule, update } from '../../src/kernels/optimizer.js';
+import { advanceStep, beginSchedule, update, clipScale, gradNormParts, NORM_STATS_SLOT } from '../../src/kernels/optimizer.js';
 import { poolBuffers, poolForward, poolGrad, type PoolKind } from '../../src/kernels/pool.js';
 import { rewrite } from '../../src/kernels/rewrite.js';
 import { accumulateStatistics, scoreBlock, scoreBounds, selectScores } from '../../src/kernels/score.js';
@@ -132,8 +132,8 @@ const cases: Case[] = [
         newMoment2: s.need('newMoment2', 5),
       }),
   },
-  { name: 'advanceStep', fn: 'advanceStep', call: (rec, s) => advanceStep(rec, { hyper: { lr: 0.1 }, counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:advance') }) },
-  { name: 'beginSchedule', fn: 'beginSchedule', call: (rec, s) => beginSchedule(rec, { counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:begin_schedule') }) },
+  { name: 'advanceStep', fn: 'advanceStep', call: (rec, s) => advanceStep(rec, { hyper: { lr: 0.1 }, counter: s.typed('counter', 4, 'shaders/optimizer.wgsl:advance') }) },
+  { name: 'beginSchedule', fn: 'beginSchedule', call: (rec, s) => beginSchedule(rec, { counter: s.typed('counter', 4, 'shaders/optimizer.wgsl:begin_schedule') }) },
   {
     name: 'update, Adam with births (vec4)',
     fn: 'update',
@@ -142,7 +142,7 @@ const cases: Case[] = [
         rule: 'adam',
         count: 8,
         hyper: { lr: 0.1 },
-        counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:adam_vec4'),
+        counter: s.typed('counter', 4, 'shaders/optimizer.wgsl:adam_vec4'),
         param: s.need('param', 8),
         grad: s.need('grad', 8),
         moment1: s.need('moment1', 8),
@@ -151,9 +151,20 @@ const cases: Case[] = [
       }),
   },
   {
+    name: 'gradNormParts, shared values weighted',
+    fn: 'gradNormParts',
+    // 10 values read as 3 vec4s; one workgroup of 256 lanes, a part each.
+    call: async (rec, s) => (await gradNormParts(rec, { count: 10, grad: s.need('grad4', 12), counted: s.need('counted', 12), parts: s.need('parts', 256) })).dispatch,
+  },
+  {
+    name: 'clipScale',
+    fn: 'clipScale',
+    call: (rec, s) => clipScale(rec, { counter: s.typed('counter', 4, 'shaders/optimizer.wgsl:clip_scale'), parts: s.need('parts', 3), partCount: 3, maxNorm: 1, stats: s.need('stats', NORM_STATS_SLOT + 2) }),
+  },
+  {
     name: 'update, SGD (scalar)',
     fn: 'update',
-    call: (rec, s) => update(rec, { rule: 'sgd', count: 6, hyper: { lr: 0.1, momentum: 0.9 }, counter: s.typed('counter', 3, 'shaders/optimizer.wgsl:sgd'), param: s.need('param', 6), grad: s.need('grad', 6), moment1: s.need('moment1', 6) }),
+    call: (rec, s) => update(rec, { rule: 'sgd', count: 6, hyper: { lr: 0.1, momentum: 0.9 }, counter: s.typed('counter', 4, 'shaders/optimizer.wgsl:sgd'), param: s.need('param', 6), grad: s.need('grad', 6), moment1: s.need('moment1', 6) }),
   },
   {
     name: 'loss, softmax cross-entropy with its gradient',

@@ -8,7 +8,7 @@ import { networkToOnnx } from '../../src/io/onnx.js';
 import { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
 import type { Connections } from '../../src/graph/networkTypes.js';
 import type { Activation } from '../../src/kernels/activation.js';
-import { storageIndex } from '../../src/graph/structure.js';
+import { normWeights, storageIndex } from '../../src/graph/structure.js';
 import { graphGradientsRef, graphOutputRef } from '../../src/reference/graph.js';
 import type { ExpansionOptions } from '../../src/train/expansion.js';
 import type { FitOptions } from '../../src/train/options.js';
@@ -21,7 +21,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
+const tally = { asOnGpu: 0, augmented: 0, clipped: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -86,8 +86,10 @@ function randomSetup(seed: number) {
   };
   const spec = { sizes, activations, connections, expandable, seed, ...(denseFrom === undefined ? {} : { denseFrom }) };
   const [train, epochs, fuseTail, asOnGpu] = [dataset(100 + r.int(200)), 3 + r.int(5), r.next() < 0.7, r.next() < 0.3];
-  // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random.
+  // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random,
+  // and gradient clipping (measured only, or clipping some steps or all).
   if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
+  if (r.next() < 0.3) fit.maxGradNorm = pick([Infinity, 0.3, 3]);
   return { spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 
@@ -114,6 +116,7 @@ describe('features together: random networks that grow, against the CPU referenc
         if (net.structure.levels.length > spec.sizes.length) tally.grown++;
         if (asOnGpu) tally.asOnGpu++;
         if (fit.augment) tally.augmented++;
+        if (fit.maxGradNorm) tally.clipped++;
       } catch (error) {
         expect(error, String(error)).toBeInstanceOf(ConfigError);
         expect(net?.history ?? [], 'refused before any training').toEqual([]);
@@ -142,7 +145,20 @@ describe('features together: random networks that grow, against the CPU referenc
       const onnx = relativeError((await runOnnx(await networkToOnnx(net, seed % 2 ? { denseFrom: 2 } : {}), val)).outputs!, await net.predict(val));
       expect(onnx.relative).toBeLessThanOrEqual(1e-5);
       tally.worstOnnx = Math.max(tally.worstOnnx, onnx.relative);
-      const copy = loadCheckpoint(parts, await rt.saveNetwork(net, undefined, { statistics: true }));
+      const saved = await rt.saveNetwork(net, undefined, { statistics: true });
+      // The global gradient norm fit measures (one full-batch step of a copy) against the
+      // gradient's, each shared value's once: the grown structure's parameters and no others.
+      const probe = loadCheckpoint(parts, saved);
+      probe.fuseTail = fuseTail;
+      const [step] = await probe.fit(val, { loss: fit.loss, optimizer: { name: 'sgd', lr: 1e-6 }, batchSize: val.rows, epochs: 1, shuffle: false, maxGradNorm: Infinity });
+      const g = await net.parameterGradients(val, fit.loss);
+      const weights = net.structure.tieGroups ? normWeights(net.structure.tieGroups, net.structure.floats) : null;
+      const norm = Math.sqrt(g.reduce((sum, v, i) => sum + v * v * (weights ? weights[i]! : 1), 0));
+      const normError = Math.abs(step!.gradNorm! - norm) / Math.max(norm, 1e-12);
+      expect(normError).toBeLessThanOrEqual(1e-4);
+      tally.worstNorm = Math.max(tally.worstNorm, normError);
+      probe.destroy();
+      const copy = loadCheckpoint(parts, saved);
       copy.fuseTail = fuseTail;
       expect(await copy.predict(val)).toEqual(await net.predict(val));
       // The last epoch's running statistics, kept by the file: the same sums edge by edge.

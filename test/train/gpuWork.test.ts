@@ -39,15 +39,20 @@ async function counting(body: () => Promise<void>): Promise<Counts> {
 }
 
 describe('the training loop on the GPU', () => {
-  for (const schedule of [undefined, { name: 'cosine', warmupEpochs: 1 } as const]) {
-    it(`an epoch creates no buffers, bind groups or pipelines per step, uploads only its shuffle, submits one command buffer per step and reads back once${schedule ? ' (with a cosine learning-rate schedule)' : ''}`, async () => {
+  const variants = [
+    { what: '', extra: {} },
+    { what: ' (with a cosine learning-rate schedule)', extra: { schedule: { name: 'cosine', warmupEpochs: 1 } as const } },
+    { what: ' (with gradient clipping)', extra: { maxGradNorm: 0.1 } },
+  ];
+  for (const { what, extra } of variants) {
+    it(`an epoch creates no buffers, bind groups or pipelines per step, uploads only its shuffle, submits one command buffer per step and reads back once${what}`, async () => {
       const rt = runtime();
       const perEpoch: Record<number, Counts> = {};
       const recording: Record<number, Counts> = {};
       for (const steps of [8, 16]) {
         const data = spirals({ rows: 32 * steps, seed: 1 });
         const net = rt.createNetwork({ sizes: [2, 16, 2], seed: 0 });
-        const options = { batchSize: 32, ...(schedule ? { schedule } : {}) };
+        const options = { batchSize: 32, ...extra };
         await net.fit(data, { ...options, epochs: 2 }); // kernels compiled
         const one = await counting(async () => void (await net.fit(data, { ...options, epochs: 2 })));
         const four = await counting(async () => void (await net.fit(data, { ...options, epochs: 5 })));
