@@ -3,13 +3,17 @@
 // Entry points:
 //   softmax_xent  per row: loss = logsumexp(z) − z[label] (max-shifted, so stable for any z);
 //                 grad = (softmax(z) − onehot(label)) · grad_scale; counts argmax == label.
+//                 With SMOOTH (label smoothing, PyTorch's label_smoothing = ε = params.smoothing)
+//                 the target is q = (1 − ε) onehot(label) + ε / classes: loss = logsumexp(z) −
+//                 Σ_j q_j z_j, grad = (softmax(z) − q) · grad_scale. SMOOTH = false compiles the
+//                 plain loss as it was, bit for bit.
 //   mse           per row: loss = Σ_j (z_j − t_j)² / classes; grad = 2 (z − t) · grad_scale.
 //   accuracy      counts argmax(z) == label only (no loss, no gradient).
 // Each adds its batch totals to `stats` = [loss sum, correct count, row count, unused], so a
 // whole epoch accumulates on the GPU and is read back once.
 //
 // Bindings (group 0):
-//   @binding(0) params  : uniform Params { rows, classes, grad_scale, write_grad }
+//   @binding(0) params  : uniform Params { rows, classes, grad_scale, write_grad, smoothing }
 //   @binding(1) logits  : storage, read        rows×classes row-major (network outputs)
 //   @binding(2) labels  : storage, read  u32   rows                 (softmax_xent, accuracy)
 //   @binding(3) targets : storage, read        rows×classes         (mse)
@@ -34,6 +38,7 @@ struct Params {
   classes: u32,
   grad_scale: f32,
   write_grad: u32,
+  smoothing: f32, // ε of label smoothing (read where SMOOTH)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -44,6 +49,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> stats: array<f32>;
 
 override CLASSES: u32 = 0u;
+override SMOOTH: bool = false;
 
 const LANES: u32 = 32u;
 var<workgroup> loss_part: array<f32, 32>;
@@ -104,10 +110,24 @@ fn add_class(total: f32, e: f32, j: u32) -> f32 {
   return total + e;
 }
 
-// The gradient of logit j: (e / total − onehot) · grad_scale.
+// Class j's share of the target: onehot(label), or with SMOOTH (1 − ε) onehot + ε / classes.
+fn target_of(j: u32, label: u32, classes: u32) -> f32 {
+  let onehot = select(0.0, 1.0, j == label);
+  if (SMOOTH) { return onehot * (1.0 - params.smoothing) + params.smoothing / f32(classes); }
+  return onehot;
+}
+
+// Σ_j q_j (z_j − peak), the target's dot with a row's shifted logits, from the label's shifted
+// logit and (read where SMOOTH) the sum of all of them.
+fn target_dot(label_shifted: f32, all_shifted: f32, classes: u32) -> f32 {
+  if (SMOOTH) { return (1.0 - params.smoothing) * label_shifted + params.smoothing * all_shifted / f32(classes); }
+  return label_shifted;
+}
+
+// The gradient of logit j: (e / total − q_j) · grad_scale.
 fn store_class_grad(base: u32, j: u32, e: f32, total: f32, label: u32) {
   if (j >= CLASSES) { return; }
-  grad[base + j] = (e / total - select(0.0, 1.0, j == label)) * params.grad_scale;
+  grad[base + j] = (e / total - target_of(j, label, CLASSES)) * params.grad_scale;
 }
 
 // softmax_xent's work for one row with CLASSES: log Σ exp, its label's shifted logit, and
@@ -138,7 +158,17 @@ fn class_row(r: u32) -> vec3<f32> {
     store_class_grad(base, 8u, ec.x, total, label); store_class_grad(base, 9u, ec.y, total, label);
     store_class_grad(base, 10u, ec.z, total, label); store_class_grad(base, 11u, ec.w, total, label);
   }
-  return vec3<f32>(log(total), logits[base + label] - best.value, select(0.0, 1.0, best.index == label));
+  var shifted = 0.0;
+  if (SMOOTH) {
+    let sa = a - peak;
+    let sb = b - peak;
+    let sc = c - peak;
+    shifted = sa.x;
+    shifted = add_class(shifted, sa.y, 1u); shifted = add_class(shifted, sa.z, 2u); shifted = add_class(shifted, sa.w, 3u);
+    shifted = add_class(shifted, sb.x, 4u); shifted = add_class(shifted, sb.y, 5u); shifted = add_class(shifted, sb.z, 6u); shifted = add_class(shifted, sb.w, 7u);
+    shifted = add_class(shifted, sc.x, 8u); shifted = add_class(shifted, sc.y, 9u); shifted = add_class(shifted, sc.z, 10u); shifted = add_class(shifted, sc.w, 11u);
+  }
+  return vec3<f32>(log(total), target_dot(logits[base + label] - best.value, shifted, CLASSES), select(0.0, 1.0, best.index == label));
 }
 
 @compute @workgroup_size(32, 1, 1)
@@ -159,15 +189,17 @@ fn softmax_xent(@builtin(local_invocation_index) lane: u32) {
       let top = argmax_row(base);
       let peak = logits[base + top];
       var total = 0.0;
+      var shifted = 0.0;
       for (var j = 0u; j < params.classes; j = j + 1u) {
         total = total + exp(logits[base + j] - peak);
+        if (SMOOTH) { shifted = shifted + (logits[base + j] - peak); }
       }
-      loss = loss + log(total) - (logits[base + label] - peak);
+      loss = loss + log(total) - target_dot(logits[base + label] - peak, shifted, params.classes);
       correct = correct + select(0.0, 1.0, top == label);
       if (params.write_grad != 0u) {
         for (var j = 0u; j < params.classes; j = j + 1u) {
           let p = exp(logits[base + j] - peak) / total;
-          grad[base + j] = (p - select(0.0, 1.0, j == label)) * params.grad_scale;
+          grad[base + j] = (p - target_of(j, label, params.classes)) * params.grad_scale;
         }
       }
     }

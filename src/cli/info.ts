@@ -74,13 +74,14 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const data = s.run?.data as { dataset?: unknown; task?: unknown; generatedRows?: unknown } | undefined;
   if (data && typeof data.dataset === 'string') {
     const args = (s.run?.args ?? {}) as Record<string, unknown>;
-    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'maxGradNorm', 'seed', 'trainRows']
+    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'maxGradNorm', 'labelSmoothing', 'seed', 'trainRows']
       .filter((k) => args[k] !== undefined)
       .map((k) => {
         if (k === 'trainRows') return `${String(args[k])} training rows`;
         if (k === 'epochs') return runEpochs(args[k], s.run?.plan);
         // A run's JSON holds Infinity (the norm measured, never clipped) as null.
         if (k === 'maxGradNorm') return `gradient norm ${args[k] === null ? 'measured' : `clipped to ${String(args[k])}`}`;
+        if (k === 'labelSmoothing') return `label smoothing ${String(args[k])}`;
         return `${k} ${String(args[k])}`;
       });
     if (data.generatedRows !== undefined) shown.push(`${String(data.generatedRows)} rows generated`);

@@ -7,7 +7,7 @@ import { createNodeRuntime } from '../node/dawn.js';
 import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
-import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
+import type { LrSchedule } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { imageShape, parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
@@ -25,6 +25,7 @@ import { growthWords } from './info.js';
 import { counted } from '../words.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
+import { labelSmoothingOption, maxGradNormOption, scheduleArgs } from './trainFlags.js';
 import { SENN_VERSION } from '../version.js';
 
 const OPTIONS = {
@@ -48,6 +49,7 @@ const OPTIONS = {
   optimizer: { type: 'string' },
   'weight-decay': { type: 'string' },
   'max-grad-norm': { type: 'string' },
+  'label-smoothing': { type: 'string' },
   momentum: { type: 'string' },
   'lr-schedule': { type: 'string' },
   'lr-step-epochs': { type: 'string' },
@@ -108,6 +110,8 @@ interface TrainArgs {
    * undefined: neither. A run's JSON writes Infinity as null, which reads back as Infinity.
    */
   maxGradNorm: number | null | undefined;
+  /** fit's labelSmoothing; undefined: none. */
+  labelSmoothing: number | undefined;
   /** Null: the constant rate. */
   schedule: LrSchedule | null;
   seed: number;
@@ -119,35 +123,6 @@ interface TrainArgs {
   /** The inputs' image shape as given (--image WxH[xC]); undefined: square, one channel. */
   image: string | undefined;
   expansion: ExpansionOptions | null;
-}
-
-/** `--lr-schedule` and its options (absent: the resumed run's schedule, else none). */
-function scheduleArgs(v: Values, previous: LrSchedule | null): LrSchedule | null {
-  const name = v['lr-schedule'] ?? previous?.name;
-  if (name === undefined) {
-    const stray = (['lr-step-epochs', 'lr-gamma', 'min-lr', 'warmup-epochs'] as const).find((k) => v[k] !== undefined);
-    if (stray) throw new ConfigError(`--${stray} needs --lr-schedule`);
-    if (v['lr-restart-at-growth']) throw new ConfigError('--lr-restart-at-growth needs --lr-schedule');
-    return null;
-  }
-  if (!SCHEDULES.includes(name as ScheduleName)) throw new ConfigError(`--lr-schedule must be one of ${SCHEDULES.join(', ')}, got "${name}"`);
-  const only = (option: 'lr-step-epochs' | 'lr-gamma' | 'min-lr', schedule: ScheduleName) => {
-    if (v[option] !== undefined && name !== schedule) throw new ConfigError(`--${option} applies to --lr-schedule ${schedule}, not ${name}`);
-  };
-  only('lr-step-epochs', 'step');
-  only('lr-gamma', 'step');
-  only('min-lr', 'cosine');
-  // The resumed run's values stand where its schedule is kept and no option replaces them.
-  const kept = previous?.name === name ? (previous as Partial<Record<'everyEpochs' | 'gamma' | 'minLr' | 'warmupEpochs', number> & { restartAtGrowth: boolean }>) : {};
-  const warmupEpochs = numberOption('warmup-epochs', v['warmup-epochs'], kept.warmupEpochs ?? 0);
-  const restartAtGrowth = v['lr-restart-at-growth'] || Boolean(kept.restartAtGrowth);
-  if (name === 'step') {
-    if (v['lr-step-epochs'] === undefined && kept.everyEpochs === undefined) throw new ConfigError('--lr-schedule step needs --lr-step-epochs N');
-    const everyEpochs = numberOption('lr-step-epochs', v['lr-step-epochs'], kept.everyEpochs ?? 0);
-    return { name, everyEpochs, gamma: numberOption('lr-gamma', v['lr-gamma'], kept.gamma ?? 0.1), warmupEpochs, restartAtGrowth };
-  }
-  if (name === 'cosine') return { name, minLr: numberOption('min-lr', v['min-lr'], kept.minLr ?? 0), warmupEpochs, restartAtGrowth };
-  return { name: 'constant', warmupEpochs, restartAtGrowth };
 }
 
 /** `--exact-split signed|all` as the option's value (absent: the resumed run's, else off). */
@@ -220,12 +195,6 @@ function flagWords(error: unknown): unknown {
   return new ConfigError(message);
 }
 
-/** `--max-grad-norm X|inf` (absent: the resumed run's bound, its null Infinity, else none). */
-function maxGradNormOption(value: string | undefined, previous: number | null | undefined): number | undefined {
-  if (value === undefined) return previous === null ? Infinity : previous;
-  return /^\+?inf(inity)?$/i.test(value.trim()) ? Infinity : numberOption('max-grad-norm', value, 0);
-}
-
 function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
   const optimizer = (v.optimizer ?? previous.optimizer ?? 'adam') as OptimizerName;
   if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"`);
@@ -240,6 +209,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     weightDecay,
     momentum: numberOption('momentum', v.momentum, previous.momentum ?? 0),
     maxGradNorm: maxGradNormOption(v['max-grad-norm'], previous.maxGradNorm),
+    labelSmoothing: labelSmoothingOption(v['label-smoothing'], previous.labelSmoothing),
     schedule: scheduleArgs(v, previous.schedule ?? null),
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
@@ -262,6 +232,7 @@ function checkTrainArgs(a: TrainArgs): void {
   FIT_CHECKS.momentum('--momentum', a.momentum);
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
   if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);
+  if (a.labelSmoothing !== undefined) FIT_CHECKS.labelSmoothing('--label-smoothing', a.labelSmoothing);
   checkSeed('--seed', a.seed);
   // The validation share, not the training share splitDataset is given (its error would name 1 − it).
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
@@ -335,6 +306,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
     resumed?.run.data,
   );
   const regression = data.recipe.task === 'regression';
+  if (regression && args.labelSmoothing) throw new ConfigError(`--label-smoothing applies to classification; ${args.dataset} is a regression task`);
   const outputs = regression ? (data.train.targetCount ?? 1) : data.train.classes!;
   const rows = trainingRows(data.train, args.trainRows, args.seed);
   const [train, validation] = splitDataset(rows, 1 - args.valFraction, args.seed);
@@ -549,6 +521,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     optimizer,
     ...(args.schedule ? { schedule: args.schedule } : {}),
     ...(args.maxGradNorm != null ? { maxGradNorm: args.maxGradNorm } : {}),
+    ...(args.labelSmoothing ? { labelSmoothing: args.labelSmoothing } : {}),
     signal: stop.signal,
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     ...(patience !== null ? { earlyStop: { patience } } : {}),

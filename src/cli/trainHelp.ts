@@ -43,6 +43,11 @@ ${delimiterHelp('a comma')}
   --max-grad-norm X  clip the gradient to global L2 norm X before each update (as
                      PyTorch's clip_grad_norm_); inf: measure it, never clip. The
                      epoch lines then show the norm's mean and the steps clipped
+  --label-smoothing X
+                     classification: train towards 1 − X for the label plus X / classes
+                     for every class (PyTorch's label_smoothing; default 0); the
+                     training loss shown is the smoothed one, validation and test
+                     losses the plain one
   --lr-schedule NAME constant | step | cosine (over this run's epochs)  (default constant)
   --lr-step-epochs N step: multiply the rate by --lr-gamma every N epochs
   --lr-gamma X       step: the factor                                  (default 0.1)

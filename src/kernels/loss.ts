@@ -2,6 +2,8 @@ import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.
 import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
+import { ConfigError } from '../errors.js';
+import { describe } from '../args.js';
 
 
 /** Classes up to which softmax_xent holds a row's logits in registers (CLASSES in shaders/loss.wgsl). */
@@ -28,6 +30,11 @@ export interface LossArgs {
   stats: BindingResource;
   /** Factor applied to the gradient; defaults make the loss a mean (1/rows; 1/(rows·classes) for mse). */
   gradScale?: number;
+  /**
+   * softmax_xent: label smoothing ε in [0, 1] (PyTorch's `label_smoothing`), the target (1 − ε)
+   * onehot + ε / classes; default 0, the plain loss (its pipeline as without the option).
+   */
+  smoothing?: number;
 }
 
 /** A recorded loss (+ gradient) with accumulation of loss and accuracy into `stats`. */
@@ -41,15 +48,21 @@ export async function loss(rec: Recorder, a: LossArgs): Promise<Dispatch> {
     grad: words(a.writeGrad && a.entry !== 'accuracy' ? a.grad : undefined, outputs, 'rows × classes floats'),
     stats: words(a.stats, 4, 'the 4 accumulator floats'),
   });
+  const smoothing = a.smoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing <= 1)) throw new ConfigError(`loss: smoothing must be a number in [0, 1], got ${describe(smoothing)}`);
+  if (smoothing > 0 && a.entry !== 'softmax_xent') throw new ConfigError(`loss: smoothing applies to softmax_xent, not ${a.entry}`);
   // softmax_xent over at most 12 classes keeps a row's logits in registers (CLASSES).
-  const constants: Record<string, number> = a.entry === 'softmax_xent' && a.classes <= SOFTMAX_CLASSES_MAX ? { CLASSES: a.classes } : {};
+  const constants: Record<string, number | boolean> = {
+    ...(a.entry === 'softmax_xent' && a.classes <= SOFTMAX_CLASSES_MAX ? { CLASSES: a.classes } : {}),
+    ...(smoothing > 0 ? { SMOOTH: true } : {}),
+  };
   const kernel = await rec.kernels.get({ ...family('loss'), entryPoint: a.entry, constants });
   // Each entry point binds only what it reads (reflection tells which); a missing one is an error.
   const resources = pickBindings(kernel, { logits: a.logits, labels: a.labels, targets: a.targets, grad: a.grad, stats: a.stats });
   return prepare(
     rec,
     kernel,
-    { rows: a.rows, classes: a.classes, grad_scale: a.gradScale ?? (a.entry === 'mse' ? 1 / (a.rows * a.classes) : 1 / a.rows), write_grad: a.writeGrad ? 1 : 0 },
+    { rows: a.rows, classes: a.classes, grad_scale: a.gradScale ?? (a.entry === 'mse' ? 1 / (a.rows * a.classes) : 1 / a.rows), write_grad: a.writeGrad ? 1 : 0, smoothing },
     resources,
     [1, 1, 1],
   );

@@ -16,12 +16,17 @@ export function argmaxRow(values: ArrayLike<number>, base: number, classes: numb
   return best;
 }
 
+/**
+ * Softmax cross-entropy against the target (1 − `smoothing`) onehot(label) + smoothing / classes
+ * (label smoothing as PyTorch's; 0: the plain loss).
+ */
 export function softmaxXentRef(
   logits: ArrayLike<number>,
   labels: ArrayLike<number>,
   rows: number,
   classes: number,
   gradScale = 1 / rows,
+  smoothing = 0,
 ): LossResult {
   const grad = new Float64Array(rows * classes);
   let lossSum = 0;
@@ -33,10 +38,13 @@ export function softmaxXentRef(
     let total = 0;
     for (let j = 0; j < classes; j++) total += Math.exp(logits[base + j]! - peak);
     const label = labels[r]!;
-    lossSum += Math.log(total) - (logits[base + label]! - peak);
+    const target = (j: number) => (j === label ? 1 - smoothing : 0) + smoothing / classes;
+    let dot = 0;
+    for (let j = 0; j < classes; j++) dot += target(j) * (logits[base + j]! - peak);
+    lossSum += Math.log(total) - dot;
     if (top === label) correct++;
     for (let j = 0; j < classes; j++) {
-      grad[base + j] = (Math.exp(logits[base + j]! - peak) / total - (j === label ? 1 : 0)) * gradScale;
+      grad[base + j] = (Math.exp(logits[base + j]! - peak) / total - target(j)) * gradScale;
     }
   }
   return { lossSum, correct, grad };

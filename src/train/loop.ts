@@ -234,7 +234,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
           recordForward(rec, net, trainWs, rows),
-          recordLoss(rec, net, trainWs, rows, o.loss, true, 0),
+          recordLoss(rec, net, trainWs, rows, o.loss, true, 0, o.labelSmoothing),
           recordBackward(rec, net, trainWs, rows),
           update,
         ]);

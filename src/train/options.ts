@@ -90,6 +90,15 @@ export interface FitOptions {
    * (the default), none, and training is the same bit for bit as without the option.
    */
   maxGradNorm?: number;
+  /**
+   * Label smoothing of the softmax cross-entropy, in [0, 1], as PyTorch's `label_smoothing`:
+   * the training target is (1 − ε) for the label plus ε / classes for every class (default 0).
+   * The epochs' `trainLoss` is the smoothed loss that training minimises; the validation loss,
+   * `evaluate` and the expansion's exact statistics pass take the plain one (so the expansion
+   * trigger watches the plain validation loss, or without validation data the smoothed
+   * training loss).
+   */
+  labelSmoothing?: number;
   /** Evaluated after every epoch. */
   validation?: Dataset;
   /**
@@ -168,6 +177,8 @@ export interface ResolvedFit {
   schedule: LrSchedule | null;
   /** Null: no clipping. */
   maxGradNorm: number | null;
+  /** 0: none. */
+  labelSmoothing: number;
   batchSize: number;
   epochs: number;
   seed: number;
@@ -190,6 +201,7 @@ export const FIT_CHECKS = {
   lr: (name: string, v: number) => finiteNumber(name, v, 0),
   momentum: (name: string, v: number) => finiteNumber(name, v, 0, 1, true),
   weightDecay: (name: string, v: number) => finiteNumber(name, v, 0, Infinity, true),
+  labelSmoothing: (name: string, v: number) => finiteNumber(name, v, 0, 1, true),
   maxGradNorm: (name: string, v: number) => {
     if (v === Infinity || (Number.isFinite(v) && v > 0)) return v;
     // The command line's flags spell Infinity "inf".
@@ -213,6 +225,14 @@ export function resolveStatisticsOptions(o: { batchSize?: number; loss?: LossNam
   const batchSize = FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 256);
   const maxUploadBytes = o.maxUploadBytes === undefined ? undefined : finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
   return { batchSize, loss, maxUploadBytes };
+}
+
+/** fit's label smoothing, checked: a number in [0, 1], and only for the softmax cross-entropy. */
+function smoothingFor(loss: LossName, smoothing: number | undefined): number {
+  if (smoothing === undefined) return 0;
+  FIT_CHECKS.labelSmoothing('labelSmoothing', smoothing);
+  if (smoothing > 0 && loss !== 'softmax-cross-entropy') throw new ConfigError(`labelSmoothing applies to the softmax-cross-entropy loss, not ${loss}`);
+  return smoothing;
 }
 
 /** Apply defaults and validate; throws {@link ConfigError} naming the bad option. */
@@ -247,6 +267,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     optimizer,
     schedule: resolveSchedule(o.schedule, epochs, optimizer.lr),
     maxGradNorm: o.maxGradNorm === undefined ? null : FIT_CHECKS.maxGradNorm('maxGradNorm', o.maxGradNorm),
+    labelSmoothing: smoothingFor(loss, o.labelSmoothing),
     batchSize: FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 32),
     epochs,
     seed: checkSeed('seed', o.seed ?? 0),

@@ -149,7 +149,8 @@ function denseInput(net: GraphView, ws: Workspace, b: Block, along: 'k' | 'm'): 
 
 /**
  * The loss over the outputs, accumulated into stats slot `statsSlot` (0 train, 1 validation);
- * when `writeGrad`, also the gradient w.r.t. the output level's pre-activation.
+ * when `writeGrad`, also the gradient w.r.t. the output level's pre-activation. `smoothing`:
+ * softmax cross-entropy's label smoothing (training's; 0 the plain loss).
  */
 export async function recordLoss(
   rec: Recorder,
@@ -159,6 +160,7 @@ export async function recordLoss(
   lossName: LossName,
   writeGrad: boolean,
   statsSlot: 0 | 1,
+  smoothing = 0,
 ): Promise<Dispatch[]> {
   const last = net.structure.output;
   const dz = ws.gradient(last.id);
@@ -175,6 +177,7 @@ export async function recordLoss(
       grad: direct ? dz : ws.outputGrad.buffer,
       writeGrad,
       stats: { buffer: ws.stats.buffer, offset: statsSlot * STATS_SLOT, size: 16 },
+      smoothing,
     }),
   ];
   if (writeGrad && !direct) {

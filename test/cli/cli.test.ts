@@ -210,7 +210,7 @@ describe('senn command line', () => {
     }
   }, 60_000);
 
-  it('--max-grad-norm clips each step to a global norm (inf measures it), shown per epoch, kept by --resume', async () => {
+  it('--max-grad-norm clips each step to a global norm (inf measures it), shown per epoch, kept by --resume; --label-smoothing', async () => {
     const clipped = await senn('train', '--dataset', 'xor', '--epochs', '2', '--max-grad-norm', '0.01', '--save', path('clip.senn'), '--json', path('clip.json'));
     expect(clipped.code, clipped.err).toBe(0);
     // 3,200 training rows: 13 steps of 256 an epoch, every one above a norm of 0.01.
@@ -228,6 +228,11 @@ describe('senn command line', () => {
     expect(m.epochs[0].gradNorm).toBeGreaterThan(0);
     expect((await senn('info', path('measured.senn'))).out).toContain('gradient norm measured');
     expect((await senn('train', '--resume', path('measured.senn'), '--epochs', '1')).out).toMatch(/epoch {3}2 .* grad_norm [\d.]+ {2}/);
+    // Label smoothing, kept by the checkpoint's run; a regression has no labels to smooth.
+    expect((await senn('train', '--dataset', 'xor', '--epochs', '1', '--label-smoothing', '0.1', '--save', path('smooth.senn'))).code).toBe(0);
+    expect((await senn('info', path('smooth.senn'))).out).toContain('optimizer adam, label smoothing 0.1, seed 0');
+    const noLabels = await senn('train', '--dataset', 'regression', '--epochs', '1', '--label-smoothing', '0.1');
+    expect([noLabels.code, noLabels.err]).toEqual([2, 'senn: ConfigError: --label-smoothing applies to classification; regression is a regression task\n']);
   }, 60_000);
 
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
@@ -469,6 +474,7 @@ describe('senn command line', () => {
       ['--momentum', '1.5', '--momentum must be a finite number in [0, 1], got 1.5'],
       ['--seed', '1.5', '--seed must be a non-negative integer, got 1.5'],
       ['--max-grad-norm', '0', '--max-grad-norm must be a number above 0 (inf: measure the norm, never clip), got 0'],
+      ['--label-smoothing', '1.5', '--label-smoothing must be a finite number in [0, 1], got 1.5'],
     ] as const) {
       const refused = await senn('train', '--dataset', 'nowhere.csv', flag, value);
       expect([refused.code, refused.err]).toEqual([2, `senn: ConfigError: ${message}\n`]);

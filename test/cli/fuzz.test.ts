@@ -46,6 +46,7 @@ const VALUES: Record<string, readonly string[]> = {
   'weight-decay': NUMBERS,
   momentum: NUMBERS,
   'max-grad-norm': [...NUMBERS, 'inf'],
+  'label-smoothing': NUMBERS,
   optimizer: ['adam', 'adamw', 'sgd', 'x'],
   'lr-schedule': ['constant', 'step', 'cosine', 'x'],
   'lr-step-epochs': ['1', '0', 'x'],

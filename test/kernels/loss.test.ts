@@ -18,7 +18,7 @@ function labelsFor(rng: Random, rows: number, classes: number): Uint32Array {
   return Uint32Array.from({ length: rows }, () => rng.int(classes));
 }
 
-async function runLoss(entry: 'softmax_xent' | 'mse' | 'accuracy', logits: Float32Array, rows: number, classes: number, y: Float32Array | Uint32Array, stats?: GPUBuffer) {
+async function runLoss(entry: 'softmax_xent' | 'mse' | 'accuracy', logits: Float32Array, rows: number, classes: number, y: Float32Array | Uint32Array, stats?: GPUBuffer, smoothing = 0) {
   const grad = h.output(rows * classes);
   const statsBuf = stats ?? h.output(4);
   const isLabels = y instanceof Uint32Array;
@@ -33,6 +33,7 @@ async function runLoss(entry: 'softmax_xent' | 'mse' | 'accuracy', logits: Float
       grad,
       writeGrad: true,
       stats: statsBuf,
+      smoothing,
     }),
   );
   return { grad: await h.read(grad, rows * classes), stats: await h.read(statsBuf, 4) };
@@ -86,6 +87,39 @@ describe('softmax_xent (shaders/loss.wgsl)', () => {
     expect(Number.isFinite(stats[0]!)).toBe(true);
     expect(Math.abs(stats[0]! - want.lossSum) / want.lossSum).toBeLessThan(TOL);
     expect(relativeError(grad, want.grad).relative).toBeLessThan(TOL);
+  });
+
+  // Label smoothing (SMOOTH): the target (1 − ε) onehot + ε / classes, in registers and in the loop.
+  for (const [rows, classes, smoothing] of [
+    [7, 10, 0.1],
+    [300, 3, 0.5],
+    [37, SOFTMAX_CLASSES_MAX + 1, 0.1],
+    [20, 4, 1],
+  ] as const) {
+    it(`with label smoothing ${smoothing} matches the CPU reference on ${rows}×${classes}, and its gradient finite differences`, async () => {
+      const rng = new Random(rows + classes);
+      const logits = randomArray(rng, rows * classes, -4, 4);
+      const labels = labelsFor(rng, rows, classes);
+      const { grad, stats } = await runLoss('softmax_xent', logits, rows, classes, labels, undefined, smoothing);
+      const want = softmaxXentRef(logits, labels, rows, classes, 1 / rows, smoothing);
+      const gErr = relativeError(grad, want.grad);
+      const lErr = Math.abs(stats[0]! - want.lossSum) / want.lossSum;
+      const fd = relativeError(grad, centralDifferences((z) => softmaxXentRef(z, labels, rows, classes, 1, smoothing).lossSum / rows, logits));
+      console.info(`softmax_xent ${rows}x${classes}, smoothing ${smoothing}: grad rel ${gErr.relative.toExponential(2)}, loss rel ${lErr.toExponential(2)}, FD rel ${fd.relative.toExponential(2)} (tolerances ${TOL}, ${FD_TOL})`);
+      expect(gErr.relative).toBeLessThanOrEqual(TOL);
+      expect(lErr).toBeLessThanOrEqual(TOL);
+      expect(fd.relative).toBeLessThanOrEqual(FD_TOL);
+      // The smoothed loss is the plain one's mix with the mean of every class's: it differs.
+      expect(Math.abs(want.lossSum - softmaxXentRef(logits, labels, rows, classes).lossSum)).toBeGreaterThan(1e-3);
+      expect(stats[1]).toBe(want.correct);
+    });
+  }
+
+  it('refuses a smoothing outside [0, 1], and smoothing for any loss but softmax_xent', async () => {
+    const args = { rows: 2, classes: 2, logits: h.output(4), labels: h.output(2), targets: h.output(4), grad: h.output(4), writeGrad: true, stats: h.output(4) };
+    await expect(loss(h.rec, { ...args, entry: 'softmax_xent', smoothing: 1.5 })).rejects.toThrow(/loss: smoothing must be a number in \[0, 1\], got 1.5/);
+    await expect(loss(h.rec, { ...args, entry: 'softmax_xent', smoothing: Number.NaN })).rejects.toThrow(/smoothing must be/);
+    await expect(loss(h.rec, { ...args, entry: 'mse', smoothing: 0.1 })).rejects.toThrow(/smoothing applies to softmax_xent, not mse/);
   });
 
   it('gradient matches finite differences of the CPU loss', async () => {

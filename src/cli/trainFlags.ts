@@ -1,0 +1,55 @@
+// The values of senn train's flags that take more than a number: the learning-rate schedule's,
+// gradient clipping's and label smoothing's, each falling back on a resumed run's.
+import { ConfigError } from '../errors.js';
+import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
+import { numberOption } from './options.js';
+
+/** The schedule's flags as parseArgs gives them. */
+export interface ScheduleFlags {
+  'lr-schedule'?: string;
+  'lr-step-epochs'?: string;
+  'lr-gamma'?: string;
+  'min-lr'?: string;
+  'warmup-epochs'?: string;
+  'lr-restart-at-growth'?: boolean;
+}
+
+/** `--lr-schedule` and its options (absent: the resumed run's schedule, else none). */
+export function scheduleArgs(v: ScheduleFlags, previous: LrSchedule | null): LrSchedule | null {
+  const name = v['lr-schedule'] ?? previous?.name;
+  if (name === undefined) {
+    const stray = (['lr-step-epochs', 'lr-gamma', 'min-lr', 'warmup-epochs'] as const).find((k) => v[k] !== undefined);
+    if (stray) throw new ConfigError(`--${stray} needs --lr-schedule`);
+    if (v['lr-restart-at-growth']) throw new ConfigError('--lr-restart-at-growth needs --lr-schedule');
+    return null;
+  }
+  if (!SCHEDULES.includes(name as ScheduleName)) throw new ConfigError(`--lr-schedule must be one of ${SCHEDULES.join(', ')}, got "${name}"`);
+  const only = (option: 'lr-step-epochs' | 'lr-gamma' | 'min-lr', schedule: ScheduleName) => {
+    if (v[option] !== undefined && name !== schedule) throw new ConfigError(`--${option} applies to --lr-schedule ${schedule}, not ${name}`);
+  };
+  only('lr-step-epochs', 'step');
+  only('lr-gamma', 'step');
+  only('min-lr', 'cosine');
+  // The resumed run's values stand where its schedule is kept and no option replaces them.
+  const kept = previous?.name === name ? (previous as Partial<Record<'everyEpochs' | 'gamma' | 'minLr' | 'warmupEpochs', number> & { restartAtGrowth: boolean }>) : {};
+  const warmupEpochs = numberOption('warmup-epochs', v['warmup-epochs'], kept.warmupEpochs ?? 0);
+  const restartAtGrowth = v['lr-restart-at-growth'] || Boolean(kept.restartAtGrowth);
+  if (name === 'step') {
+    if (v['lr-step-epochs'] === undefined && kept.everyEpochs === undefined) throw new ConfigError('--lr-schedule step needs --lr-step-epochs N');
+    const everyEpochs = numberOption('lr-step-epochs', v['lr-step-epochs'], kept.everyEpochs ?? 0);
+    return { name, everyEpochs, gamma: numberOption('lr-gamma', v['lr-gamma'], kept.gamma ?? 0.1), warmupEpochs, restartAtGrowth };
+  }
+  if (name === 'cosine') return { name, minLr: numberOption('min-lr', v['min-lr'], kept.minLr ?? 0), warmupEpochs, restartAtGrowth };
+  return { name: 'constant', warmupEpochs, restartAtGrowth };
+}
+
+/** `--max-grad-norm X|inf` (absent: the resumed run's bound, its null Infinity, else none). */
+export function maxGradNormOption(value: string | undefined, previous: number | null | undefined): number | undefined {
+  if (value === undefined) return previous === null ? Infinity : previous;
+  return /^\+?inf(inity)?$/i.test(value.trim()) ? Infinity : numberOption('max-grad-norm', value, 0);
+}
+
+/** `--label-smoothing X` (absent: the resumed run's, else none); fit's check names the flag (checkTrainArgs). */
+export function labelSmoothingOption(value: string | undefined, previous: number | undefined): number | undefined {
+  return value === undefined ? previous : numberOption('label-smoothing', value, 0);
+}

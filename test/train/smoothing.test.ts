@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, regressionDataset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { ConfigError } from '../../src/errors.js';
+import { softmaxXentRef } from '../../src/reference/loss.js';
+import { randomArray } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+// fit's labelSmoothing: the training loss is the smoothed cross-entropy of the network's
+// outputs (to 1e-5 relative against the float64 reference), validation the plain one.
+const TOL = 1e-5;
+
+const runtime = useRuntime();
+
+describe('fit labelSmoothing', () => {
+  const rng = new Random(8);
+  const [rows, features, classes] = [96, 5, 4];
+  const data = classificationDataset({ x: randomArray(rng, rows * features), labels: Array.from({ length: rows }, () => rng.int(classes)), features, classes });
+  const spec = { sizes: [features, 16, classes], seed: 4 };
+
+  it('trains on the smoothed loss and validates on the plain one; 0 is the plain run, bit for bit', async () => {
+    const net = runtime().createNetwork(spec);
+    const logits = await net.predict(data);
+    // One full-batch step too small to move the outputs: the epoch's losses are those of these logits.
+    const [report] = await net.fit(data, { optimizer: { name: 'sgd', lr: 1e-12 }, batchSize: rows, epochs: 1, shuffle: false, validation: data, labelSmoothing: 0.2 });
+    const smoothed = softmaxXentRef(logits, data.labels!, rows, classes, 1 / rows, 0.2).lossSum / rows;
+    const plain = softmaxXentRef(logits, data.labels!, rows, classes).lossSum / rows;
+    console.info(`training loss ${report!.trainLoss.toPrecision(7)} (smoothed ${smoothed.toPrecision(7)}), validation ${report!.valLoss.toPrecision(7)} (plain ${plain.toPrecision(7)})`);
+    expect(Math.abs(report!.trainLoss - smoothed) / smoothed).toBeLessThanOrEqual(TOL);
+    expect(Math.abs(report!.valLoss - plain) / plain).toBeLessThanOrEqual(TOL);
+    net.destroy();
+    // Smoothing moves the weights otherwise; 0 as without the option.
+    const trained = async (extra: { labelSmoothing?: number }) => {
+      const n = runtime().createNetwork(spec);
+      await n.fit(data, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 32, epochs: 3, ...extra });
+      const params = await n.getParameters();
+      n.destroy();
+      return params;
+    };
+    const none = await trained({});
+    expect(await trained({ labelSmoothing: 0 })).toEqual(none);
+    expect(await trained({ labelSmoothing: 0.1 })).not.toEqual(none);
+  });
+
+  it('refuses a smoothing outside [0, 1], or with the mse loss, naming it, and trains nothing', async () => {
+    const net = runtime().createNetwork(spec);
+    const before = await net.getParameters();
+    await expect(net.fit(data, { labelSmoothing: 1.5 })).rejects.toThrow(/labelSmoothing must be a finite number in \[0, 1\], got 1.5/);
+    await expect(net.fit(data, { labelSmoothing: -0.1 })).rejects.toThrow(ConfigError);
+    const targets = regressionDataset({ x: data.x as Float32Array, targets: randomArray(rng, rows * classes), features, targetCount: classes });
+    await expect(net.fit(targets, { loss: 'mse', labelSmoothing: 0.1 })).rejects.toThrow(/labelSmoothing applies to the softmax-cross-entropy loss, not mse/);
+    expect(await net.getParameters()).toEqual(before);
+    expect(net.history).toHaveLength(0);
+    net.destroy();
+  });
+});
