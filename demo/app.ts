@@ -236,6 +236,14 @@ function scheduleSetting(choice: string): RunSettings['schedule'] {
   return null;
 }
 
+/** The "Clip gradient norm" field as fit's maxGradNorm: empty, no clipping; else a number above 0. */
+function clipSetting(num: (id: string) => number): number | undefined {
+  if (input('maxGradNorm').value.trim() === '') return undefined;
+  const bound = num('maxGradNorm');
+  if (!(bound > 0)) throw new Error(`${label('maxGradNorm')} must be above 0 (empty: no clipping)`);
+  return bound;
+}
+
 /**
  * The training rows asked for: a whole number from the field's least (100; 4 for a CSV file, whose
  * rows are what it has) to what a generated set can hold (a fifth more are drawn for validation).
@@ -272,6 +280,7 @@ function settings(data: DemoData): RunSettings {
     batch: num('batch'),
     lr: num('lr'),
     schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
+    ...(clipSetting(num) === undefined ? {} : { maxGradNorm: clipSetting(num)! }),
     seed: 0,
     augmentShift: Number($<HTMLSelectElement>('augmentShift').value),
     expansion: {
@@ -336,7 +345,8 @@ async function onEpoch(r: EpochReport, net: Network, data: DemoData, current: ()
   if (!$('sketchPanel').hidden) await sketch.answer(net, `after epoch ${r.epoch}`);
   const quality = regression ? `val RMSE ${Math.sqrt(r.valLoss).toFixed(3)}` : `val accuracy ${(100 * r.valAccuracy).toFixed(1)}%`;
   const rate = $<HTMLSelectElement>('schedule').value === 'constant' ? '' : `, learning rate ${r.lr.toPrecision(2)}`;
-  status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters${rate}`);
+  const clipped = r.gradNorm === undefined ? '' : `, gradient norm ${r.gradNorm.toPrecision(3)} (${counted(r.clippedSteps ?? 0, 'step')} clipped)`;
+  status(`epoch ${r.epoch} — loss ${r.trainLoss.toFixed(4)}, ${quality}, ${r.params.toLocaleString('en-US')} parameters${rate}${clipped}`);
 }
 
 /** The settings are read when a run starts: locked while one is under way, so what they show is what runs. */

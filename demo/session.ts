@@ -10,6 +10,8 @@ export interface RunSettings {
   lr: number;
   /** Null: the constant rate. */
   schedule: LrSchedule | null;
+  /** fit's maxGradNorm (gradient clipping); absent: none. */
+  maxGradNorm?: number;
   seed: number;
   /** Pixels each training image may move each way (fit's `augment`); 0: none. */
   augmentShift: number;
@@ -62,6 +64,7 @@ export class Session {
         loss: data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
         optimizer: { name: 'adam', lr: s.lr },
         ...(s.schedule ? { schedule: s.schedule } : {}),
+        ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}),
         batchSize: s.batch,
         epochs: s.epochs,
         validation: data.validation,
@@ -138,9 +141,10 @@ export class Session {
 export function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
   const images = isImageSet(data.recipe.dataset);
   const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
+  const clip = s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {};
   return {
     data: data.recipe,
-    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, ...clip, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
     ...(images || data.plane ? { plan: { first, last: first + s.epochs } } : {}),
   };
 }

@@ -136,11 +136,14 @@ describe('the demo page in headless Chromium', () => {
     // Trained on images moved by up to a pixel (fit's augment), which the saved run keeps.
     expect(await shown(page, '#augmentLabel')).toBe(true);
     await page.select('#augmentShift', '1');
+    // And with the gradient clipped to a norm of 5 (fit's maxGradNorm), which the saved run keeps too.
+    await setField(page, 'maxGradNorm', '5');
     await page.click('#start');
     const s = await runEnded(page, 200_000);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(2);
     expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/parameters, gradient norm [\d.]+ \(\d+ steps? clipped\) — finished$/);
     expect(await shown(page, '#boundaryPanel')).toBe(false);
     // The validation answers by class: every validation row counted once (the 250 held out
     // beside the 1,000 training rows), the diagonal the accuracy the chart shows; the table
@@ -191,9 +194,9 @@ describe('the demo page in headless Chromium', () => {
       const info = JSON.parse(readFileSync(join(downloads, 'info.json'), 'utf8'));
       expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
       // The run it set out on (2 epochs after none) and the rows it picked, as senn train writes them.
-      expect([info.run.plan, info.run.args.trainRows, info.run.args.seed]).toEqual([{ first: 0, last: 2 }, 1250, 0]);
+      expect([info.run.plan, info.run.args.trainRows, info.run.args.seed, info.run.args.maxGradNorm]).toEqual([{ first: 0, last: 2 }, 1250, 0, 5]);
       // The 1,250 images the page picked (1,000 to train on, 250 to validate with), as --train-rows picks them.
-      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*1250 training rows.*, images moved up to 1 px/);
+      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*gradient norm clipped to 5.*1250 training rows.*, images moved up to 1 px/);
       const evaluated = senn('eval', file, '--software');
       const accuracy = Number(/accuracy ([\d.]+)%/.exec(evaluated)?.[1]);
       // Class by class, in Fashion-MNIST's names.
@@ -301,6 +304,10 @@ describe('the demo page in headless Chromium', () => {
     expect((await runEnded(page, 30_000)).error).toBe('Training rows must be a whole number from 100 to 53,687,091');
     // Not the preset's 2,000: the saved run must carry the page's count to Node.
     await setField(page, 'rows', '1200');
+    await setField(page, 'maxGradNorm', '-1');
+    await page.click('#start');
+    expect((await runEnded(page, 30_000)).error).toBe('Clip gradient norm must be above 0 (empty: no clipping)');
+    await setField(page, 'maxGradNorm', '');
     // A run that diverges: the network is as it was before that epoch, and may be saved.
     const rate = await page.$eval('#lr', (el) => (el as HTMLInputElement).value);
     await setField(page, 'epochs', '2');
