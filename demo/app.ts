@@ -237,11 +237,11 @@ function scheduleSetting(choice: string): RunSettings['schedule'] {
 }
 
 /** The "Clip gradient norm" field as fit's maxGradNorm: empty, no clipping; else a number above 0. */
-function clipSetting(num: (id: string) => number): number | undefined {
-  if (input('maxGradNorm').value.trim() === '') return undefined;
+function clipSetting(num: (id: string) => number): Pick<RunSettings, 'maxGradNorm'> {
+  if (input('maxGradNorm').value.trim() === '') return {};
   const bound = num('maxGradNorm');
   if (!(bound > 0)) throw new Error(`${label('maxGradNorm')} must be above 0 (empty: no clipping)`);
-  return bound;
+  return { maxGradNorm: bound };
 }
 
 /**
@@ -280,7 +280,7 @@ function settings(data: DemoData): RunSettings {
     batch: num('batch'),
     lr: num('lr'),
     schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
-    ...(clipSetting(num) === undefined ? {} : { maxGradNorm: clipSetting(num)! }),
+    ...clipSetting(num),
     seed: 0,
     augmentShift: Number($<HTMLSelectElement>('augmentShift').value),
     expansion: {

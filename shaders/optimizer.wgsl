@@ -26,8 +26,8 @@
 // later slots of a shared value, which hold the same summed gradient: shaders/tie.wgsl), so a
 // shared value counts once, as a parameter does in PyTorch. A partial last vec4 counts only
 // its values below `count` (the slots past the structure's may hold stale gradients).
-// clip_scale adds the norm and whether it clipped (1 or 0) to stats[NORM_SLOT] and
-// stats[NORM_SLOT + 1], the epoch's training accumulator, read back with its losses.
+// clip_scale adds the norm and whether it clipped (1 or 0) to stats[hyper.slot] and
+// stats[hyper.slot + 1] (fit's: in the epoch's training accumulator, read back with its losses).
 //
 // Adam's bias corrections 1 − β^t count each value's own steps, t = step − birth, as PyTorch
 // counts each parameter's: a value that growth adds at step s (moments zero, birth s) takes
@@ -45,7 +45,8 @@
 //
 // Bindings (group 0):
 //   @binding(0) hyper   : uniform Hyper { count, lr, beta1, beta2, eps, weight_decay, momentum,
-//                         schedule, warmup, total, every, gamma, min_lr, offset, max_norm, parts }
+//                         schedule, warmup, total, every, gamma, min_lr, offset, max_norm, parts,
+//                         slot }
 //   @binding(1) counter : storage, read_write  Counter { step, origin, lr, scale } (f32; 16 bytes)
 //   adam / sgd (one value per invocation):
 //   @binding(2) param   : storage, read_write  count values
@@ -65,7 +66,7 @@
 //
 // Dispatch: advance, begin_schedule: grid (1, 1, 1). grad_norm_parts: workgroup WIDTH, grid
 //   (x, 1, 1), x at most MAX_NORM_GROUPS (src/kernels/optimizer.ts). clip_scale: workgroup
-//   SUM_LANES (64), grid (1, 1, 1).
+//   SUM_LANES (32), grid (1, 1, 1).
 // Dispatch of the updates: adam / sgd: workgroup WIDTH (256), one invocation per value
 //   (per 4 values for the _vec4 forms), grid (x, y, 1) with x·y·WIDTH ≥ invocations (y > 1 only
 //   past 65535 groups).
@@ -94,7 +95,8 @@ struct Hyper {
   min_lr: f32,
   offset: f32,    // steps of the schedule trained before the call
   max_norm: f32,  // clipping's largest norm (clip_scale)
-  parts: u32,     // grad_norm_parts' workgroups (clip_scale)
+  parts: u32,     // the parts grad_norm_parts wrote (clip_scale)
+  slot: u32,      // where in stats clip_scale adds the norm and the clipped count
 }
 
 struct Counter {
@@ -107,8 +109,6 @@ struct Counter {
 const STEP_DECAY: u32 = 1u;
 const COSINE: u32 = 2u;
 const PI: f32 = 3.14159265358979;
-// Where clip_scale adds its norm and clipped count in the stats buffer (NORM_STATS_SLOT in src/kernels/optimizer.ts).
-const NORM_SLOT: u32 = 5u;
 // clip_scale's lanes. A software adapter's barrier costs in proportion to the lanes it
 // switches between (256 lanes: 0.23 ms a step, 64: 0.15, 32: 0.07); they sum at most 16,384
 // parts (64 groups of 256), 512 each.
@@ -273,6 +273,6 @@ fn clip_scale(@builtin(local_invocation_index) lane: u32) {
   let factor = hyper.max_norm / (norm + 1e-6);
   let clips = factor < 1.0;
   counter.scale = select(1.0, factor, clips);
-  stats[NORM_SLOT] += norm;
-  stats[NORM_SLOT + 1u] += select(0.0, 1.0, clips);
+  stats[hyper.slot] += norm;
+  stats[hyper.slot + 1u] += select(0.0, 1.0, clips);
 }

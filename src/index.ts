@@ -30,7 +30,6 @@ export {
   clipScale,
   normPartsBound,
   MAX_NORM_GROUPS,
-  NORM_STATS_SLOT,
   CONSTANT_STEPS,
   type GradNormArgs,
   type ScheduleSteps,

@@ -143,9 +143,14 @@ export interface GradNormArgs {
   parts: BindingResource;
 }
 
+/** The workgroups of {@link gradNormParts} over `count` values, `width` invocations each (one a vec4, to at most {@link MAX_NORM_GROUPS}). */
+function normGroups(count: number, width: number): number {
+  return Math.min(MAX_NORM_GROUPS, Math.max(1, Math.ceil(Math.ceil(count / 4) / width)));
+}
+
 /** Floats enough for the parts of a norm over `count` values, whatever the device's workgroup width (at most 256). */
 export function normPartsBound(count: number): number {
-  return Math.min(MAX_NORM_GROUPS, Math.max(1, Math.ceil(Math.ceil(count / 4) / 256))) * 256;
+  return normGroups(count, 256) * 256;
 }
 
 /**
@@ -157,7 +162,7 @@ export async function gradNormParts(rec: Recorder, a: GradNormArgs): Promise<{ d
   checkSizes('gradNormParts', { count: a.count });
   const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'grad_norm_parts', constants: a.counted ? { TIED: true } : {} });
   const width = kernel.workgroupSize[0];
-  const groups = Math.min(MAX_NORM_GROUPS, Math.max(1, Math.ceil(Math.ceil(a.count / 4) / width)));
+  const groups = normGroups(a.count, width);
   const vectorFloats = Math.ceil(a.count / 4) * 4;
   checkBindings('gradNormParts', {
     grad4: words(a.grad, vectorFloats, 'count floats rounded up to vec4s'),
@@ -172,21 +177,21 @@ export async function gradNormParts(rec: Recorder, a: GradNormArgs): Promise<{ d
  * A recorded clipping factor (after {@link gradNormParts}, before the update): the global norm
  * is the square root of the `parts` partial sums; counter.scale becomes min(1, maxNorm / (norm
  * + 1e-6)), as PyTorch's `clip_grad_norm_` scales, and the norm and whether it clipped (1 or 0)
- * are added to `stats` floats {@link NORM_STATS_SLOT} and the one after it.
+ * are added to `stats` floats `slot` and `slot` + 1.
  */
-export async function clipScale(rec: Recorder, a: { counter: BindingResource; parts: BindingResource; partCount: number; maxNorm: number; stats: BindingResource }): Promise<Dispatch> {
-  checkSizes('clipScale', { partCount: a.partCount });
+export async function clipScale(
+  rec: Recorder,
+  a: { counter: BindingResource; parts: BindingResource; partCount: number; maxNorm: number; stats: BindingResource; slot: number },
+): Promise<Dispatch> {
+  checkSizes('clipScale', { partCount: a.partCount, slot: a.slot });
   checkBindings('clipScale', {
     parts: words(a.parts, a.partCount, 'partCount floats'),
-    stats: words(a.stats, NORM_STATS_SLOT + 2, 'the norm slot and the one after it'),
+    stats: words(a.stats, a.slot + 2, 'slot + 2 floats'),
   });
   const kernel = await rec.kernels.get({ ...family('optimizer'), entryPoint: 'clip_scale' });
   // One workgroup: its lanes add strides of the parts, and its first lane their sums.
   // An unbounded norm (only measured, never clipped) as the largest f32: its factor is never below 1.
   const maxNorm = Math.min(a.maxNorm, F32_MAX);
-  return prepare(rec, kernel, { max_norm: maxNorm, parts: a.partCount }, { counter: a.counter, parts: a.parts, stats: a.stats }, [1, 1, 1]);
+  return prepare(rec, kernel, { max_norm: maxNorm, parts: a.partCount, slot: a.slot }, { counter: a.counter, parts: a.parts, stats: a.stats }, [1, 1, 1]);
 }
-
-/** Where {@link clipScale} adds the norm in its stats buffer (a float index; NORM_SLOT in shaders/optimizer.wgsl). */
-export const NORM_STATS_SLOT = 5;
 const F32_MAX = 3.4028234663852886e38;

@@ -15,12 +15,12 @@ import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
 import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
-import { NORM_STATS_SLOT, type ScheduleSteps } from '../kernels/optimizer.js';
+import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
-import { NON_FINITE_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
+import { NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
 import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
 import { checkBatchFits, inferenceRows } from './rows.js';
@@ -229,7 +229,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       const optimizer = net.optimizerFor(o.optimizer.name);
       // The structure's values, which the update and the finiteness count walk (not the buffers' capacity).
       const live = liveFloats(net);
-      const clip = o.maxGradNorm === null ? undefined : { maxNorm: o.maxGradNorm, floats: net.structure.floats, counted: net.ties()?.counted ?? null, stats: trainWs.stats.buffer };
+      const clip = o.maxGradNorm === null ? undefined : { maxNorm: o.maxGradNorm, floats: net.structure.floats, counted: net.ties()?.counted ?? null, stats: trainWs.stats.buffer, slot: NORM_SLOT };
       const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule, live, clip);
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
@@ -318,7 +318,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       await Promise.all(reported);
       beginSchedule = false;
       if (statistics) net.noteStatistics(collect ? p.steps.length : 0, true);
-      const trained = await gpu.readFloats(p.trainWs.stats.buffer, 0, NORM_STATS_SLOT + 2);
+      const trained = await gpu.readFloats(p.trainWs.stats.buffer, 0, NORM_SLOT + 2);
       const t = toEvaluation(trained, 0, classification);
       const nonFinite = new Uint32Array(trained.buffer, trained.byteOffset, NON_FINITE_SLOT + 1)[NON_FINITE_SLOT]!;
       const v = await validate(p);
@@ -357,7 +357,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
         pruned: 0,
         lr: scheduledLr(o.optimizer.lr, schedule, (epoch - scheduleFrom) * p.steps.length),
         architecture: net.structure.sizes,
-        ...(o.maxGradNorm === null ? {} : { gradNorm: trained[NORM_STATS_SLOT]! / p.steps.length, clippedSteps: trained[NORM_STATS_SLOT + 1]! }),
+        ...(o.maxGradNorm === null ? {} : { gradNorm: trained[NORM_SLOT]! / p.steps.length, clippedSteps: trained[NORM_SLOT + 1]! }),
       };
       reports.push(report);
       if (policy) {

@@ -129,7 +129,7 @@ export class OptimizerState {
       const normed = Math.min(clip.floats, count);
       const parts = storageBuffer(this.device, rec.owner, 'optimizer.normParts', normPartsBound(normed) * 4).buffer;
       const norm = await gradNormParts(rec, { count: normed, grad: grads, parts, ...(clip.counted ? { counted: clip.counted } : {}) });
-      clipping.push(norm.dispatch, await clipScale(rec, { counter: this.counter.buffer, parts, partCount: norm.parts, maxNorm: clip.maxNorm, stats: clip.stats }));
+      clipping.push(norm.dispatch, await clipScale(rec, { counter: this.counter.buffer, parts, partCount: norm.parts, maxNorm: clip.maxNorm, stats: clip.stats, slot: clip.slot }));
     }
     return [
       await advanceStep(rec, { hyper: h, counter: this.counter.buffer, schedule }),
@@ -165,6 +165,7 @@ export interface GradientClip {
   floats: number;
   /** Each value's weight in the norm, where values are shared (`TieBuffers.counted`); null: every value counts. */
   counted: GPUBuffer | null;
-  /** Where the norm and the clipped count are added (float `NORM_STATS_SLOT` of kernels/optimizer.ts and the next). */
+  /** Where the norm and the clipped count are added: floats `slot` and `slot` + 1. */
   stats: BindingResource;
+  slot: number;
 }

@@ -14,6 +14,12 @@ export const STATS_SLOT = 256;
  * in one readback.
  */
 export const NON_FINITE_SLOT = 4;
+/**
+ * Where in the stats buffer (a float index, after the non-finite count) fit's gradient clipping
+ * adds each step's global gradient norm, and the one after it where it adds 1 for a step it
+ * clipped: they too come back with the epoch's losses.
+ */
+export const NORM_SLOT = NON_FINITE_SLOT + 1;
 
 /**
  * Floats of {@link Workspace.edgeParts} at most (32 MiB): 16 per edge at batch 256, so a block

@@ -10,7 +10,7 @@ import { gatherEpoch } from '../../src/kernels/gather.js';
 import { graphBackward, graphEdgeGrad, type GraphTables } from '../../src/kernels/graph.js';
 import { loss } from '../../src/kernels/loss.js';
 import { narrowBackward } from '../../src/kernels/narrow.js';
-import { advanceStep, beginSchedule, update, clipScale, gradNormParts, NORM_STATS_SLOT } from '../../src/kernels/optimizer.js';
+import { advanceStep, beginSchedule, update, clipScale, gradNormParts } from '../../src/kernels/optimizer.js';
 import { poolBuffers, poolForward, poolGrad, type PoolKind } from '../../src/kernels/pool.js';
 import { rewrite } from '../../src/kernels/rewrite.js';
 import { accumulateStatistics, scoreBlock, scoreBounds, selectScores } from '../../src/kernels/score.js';
@@ -159,7 +159,7 @@ const cases: Case[] = [
   {
     name: 'clipScale',
     fn: 'clipScale',
-    call: (rec, s) => clipScale(rec, { counter: s.typed('counter', 4, 'shaders/optimizer.wgsl:clip_scale'), parts: s.need('parts', 3), partCount: 3, maxNorm: 1, stats: s.need('stats', NORM_STATS_SLOT + 2) }),
+    call: (rec, s) => clipScale(rec, { counter: s.typed('counter', 4, 'shaders/optimizer.wgsl:clip_scale'), parts: s.need('parts', 3), partCount: 3, maxNorm: 1, stats: s.need('stats', 7), slot: 5 }),
   },
   {
     name: 'update, SGD (scalar)',

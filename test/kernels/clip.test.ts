@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
-import { advanceStep, clipScale, gradNormParts, MAX_NORM_GROUPS, NORM_STATS_SLOT, normPartsBound, update } from '../../src/kernels/optimizer.js';
+import { advanceStep, clipScale, gradNormParts, MAX_NORM_GROUPS, normPartsBound, update } from '../../src/kernels/optimizer.js';
 import { adamRef, clipRef, sgdRef } from '../../src/reference/optimizer.js';
 import { ShapeError } from '../../src/errors.js';
 import { useHarness } from '../helpers/harness.js';
@@ -13,15 +13,17 @@ import { randomArray, relativeError } from '../helpers/numeric.js';
 const TOL = 1e-5;
 
 const h = useHarness();
+// Where the tests have clip_scale add its norm and clipped count (fit's: NORM_SLOT).
+const SLOT = 5;
 
 /** The norm of `g`'s first `count` values as the kernels take it, and the stats clip_scale adds. */
 async function gpuNorm(g: Float32Array, count: number, maxNorm: number, counted?: Float32Array) {
   const parts = h.output(normPartsBound(count));
   const counter = h.input(Float32Array.of(0, 0, 0, 7));
-  const stats = h.output(NORM_STATS_SLOT + 2);
+  const stats = h.output(SLOT + 2);
   const norm = await gradNormParts(h.rec, { count, grad: h.input(g), parts, ...(counted ? { counted: h.input(counted) } : {}) });
-  h.run([norm.dispatch, await clipScale(h.rec, { counter, parts, partCount: norm.parts, maxNorm, stats })]);
-  const [sum, clipped] = (await h.read(stats, NORM_STATS_SLOT + 2)).slice(NORM_STATS_SLOT);
+  h.run([norm.dispatch, await clipScale(h.rec, { counter, parts, partCount: norm.parts, maxNorm, stats, slot: SLOT })]);
+  const [sum, clipped] = (await h.read(stats, SLOT + 2)).slice(SLOT);
   return { norm: sum!, clipped: clipped!, scale: (await h.read(counter, 4))[3]!, parts: norm.parts };
 }
 
@@ -77,7 +79,7 @@ describe('gradient clipping kernels (shaders/optimizer.wgsl grad_norm_parts, cli
       const [m1, m2] = [h.output(count), h.output(count)];
       const counter = h.output(4);
       const parts = h.output(normPartsBound(count));
-      const stats = h.output(NORM_STATS_SLOT + 2);
+      const stats = h.output(SLOT + 2);
       const ref = { step: 0, m: new Float64Array(count), v: new Float64Array(count) };
       const p = Float64Array.from(p0);
       const maxNorm = 10;
@@ -91,7 +93,7 @@ describe('gradient clipping kernels (shaders/optimizer.wgsl grad_norm_parts, cli
         h.run([
           await advanceStep(h.rec, { hyper, counter }),
           norm.dispatch,
-          await clipScale(h.rec, { counter, parts, partCount: norm.parts, maxNorm, stats }),
+          await clipScale(h.rec, { counter, parts, partCount: norm.parts, maxNorm, stats, slot: SLOT }),
           await update(h.rec, { rule, count, hyper, counter, param, grad, moment1: m1, moment2: m2, clip: true }),
         ]);
         const clipped = clipRef(g, maxNorm);
@@ -103,7 +105,7 @@ describe('gradient clipping kernels (shaders/optimizer.wgsl grad_norm_parts, cli
       const err = relativeError(await h.read(param, count), p);
       console.info(`${rule} with clipping: relative error ${err.relative.toExponential(2)} after 4 steps (tolerance ${TOL})`);
       expect(err.relative).toBeLessThanOrEqual(TOL);
-      const [sum, clipped] = (await h.read(stats, NORM_STATS_SLOT + 2)).slice(NORM_STATS_SLOT);
+      const [sum, clipped] = (await h.read(stats, SLOT + 2)).slice(SLOT);
       expect(clips).toBe(2);
       expect(clipped).toBe(clips);
       expect(Math.abs(sum! - norms) / norms).toBeLessThanOrEqual(TOL);
@@ -114,6 +116,6 @@ describe('gradient clipping kernels (shaders/optimizer.wgsl grad_norm_parts, cli
     const parts = h.output(normPartsBound(1000));
     await expect(gradNormParts(h.rec, { count: 1000, grad: h.output(996), parts })).rejects.toThrow(ShapeError);
     await expect(gradNormParts(h.rec, { count: 300_000, grad: h.output(300_000), parts: h.output(8) })).rejects.toThrow(/parts binds/);
-    await expect(clipScale(h.rec, { counter: h.output(4), parts, partCount: 1, maxNorm: 1, stats: h.output(NORM_STATS_SLOT + 1) })).rejects.toThrow(/stats binds/);
+    await expect(clipScale(h.rec, { counter: h.output(4), parts, partCount: 1, maxNorm: 1, stats: h.output(SLOT + 1), slot: SLOT })).rejects.toThrow(/stats binds/);
   });
 });
