@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, MAX_GENERATED_ROWS, type Mistake, mistakes, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Mistake, mistakes, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { counted } from '../src/words.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { type DownloadKind, downloadNetwork } from './downloads.js';
@@ -10,7 +10,9 @@ import { showMistakes } from './mistakesView.js';
 import { EpochChart, type Marker } from './charts.js';
 import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from './csvChoice.js';
 import { type DemoData, type DemoDataset, isImageSet, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
-import { runDescription, type RunSettings, Session } from './session.js';
+import { runDescription, Session } from './session.js';
+import { $, input, label } from './fields.js';
+import { settings, trainingRows } from './settings.js';
 import { SketchPad, type SketchState } from './sketchView.js';
 import { drawStructure, drawsEdges } from './structureView.js';
 
@@ -40,16 +42,14 @@ interface DemoState {
 const demo: DemoState = { ready: false, state: 'starting', adapter: '', epochs: [], events: [], error: null, saved: null, exported: null, opened: null, csv: null, confusion: null, mistakes: null, sketch: null };
 (globalThis as { __sennDemo?: DemoState }).__sennDemo = demo;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const input = (id: string) => $<HTMLInputElement>(id);
-/** The words of the label around field `id` ("Batch size"), for messages about it. */
-const label = (id: string) => input(id).closest('label')?.firstChild?.textContent?.trim() || id;
 
 /** The fields behind the fit options a ConfigError may name (the run's options are read from them). */
 const FIELD_OF_OPTION: Record<string, string> = {
   epochs: 'epochs',
   batchSize: 'batch',
   'optimizer.lr': 'lr',
+  maxGradNorm: 'maxGradNorm',
+  labelSmoothing: 'labelSmoothing',
   'expansion.chooseThreshold': 'chooseThreshold',
   'expansion.maxToReplace': 'maxToReplace',
   'expansion.lossChangeThreshold': 'lossChangeThreshold',
@@ -229,75 +229,6 @@ function changeCsvColumns(): void {
   showCsvChoice();
 }
 
-/** The "Rate schedule" choice as fit takes it (null: the constant rate). */
-function scheduleSetting(choice: string): RunSettings['schedule'] {
-  if (choice === 'cosine') return { name: 'cosine' };
-  if (choice === 'cosine-restart') return { name: 'cosine', restartAtGrowth: true };
-  return null;
-}
-
-/** The "Clip gradient norm" field as fit's maxGradNorm: empty, no clipping; else a number above 0. */
-function clipSetting(num: (id: string) => number): Pick<RunSettings, 'maxGradNorm'> {
-  if (input('maxGradNorm').value.trim() === '') return {};
-  const bound = num('maxGradNorm');
-  if (!(bound > 0)) throw new Error(`${label('maxGradNorm')} must be above 0 (empty: no clipping)`);
-  return { maxGradNorm: bound };
-}
-
-/**
- * The training rows asked for: a whole number from the field's least (100; 4 for a CSV file, whose
- * rows are what it has) to what a generated set can hold (a fifth more are drawn for validation).
- */
-function trainingRows(name: DemoDataset): number {
-  const least = name === 'csv' ? 4 : 100;
-  const most = Math.floor(MAX_GENERATED_ROWS / WITH_VALIDATION);
-  const text = input('rows').value;
-  const rows = Number(text);
-  if (text.trim() === '' || !Number.isInteger(rows) || rows < least || rows > most) {
-    throw new Error(`${label('rows')} must be a whole number from ${least} to ${most.toLocaleString('en-US')}`);
-  }
-  return rows;
-}
-
-/** Read and check the settings; throws with a message naming the bad field. */
-function settings(data: DemoData): RunSettings {
-  const num = (id: string) => {
-    const text = input(id).value;
-    const v = Number(text);
-    // Number('') is 0: an emptied field is not a zero.
-    if (text.trim() === '' || !Number.isFinite(v)) throw new Error(`${label(id)} must be a number`);
-    return v;
-  };
-  const sizes = input('arch').value.split('-').map(Number);
-  if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error('architecture must look like 2-8-2');
-  const outputs = data.task === 'regression' ? 1 : data.train.classes!;
-  if (sizes[0] !== data.features || sizes.at(-1) !== outputs) {
-    throw new Error(`architecture must start with ${data.features} inputs and end with ${outputs} outputs for this dataset`);
-  }
-  return {
-    sizes,
-    epochs: num('epochs'),
-    batch: num('batch'),
-    lr: num('lr'),
-    schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
-    ...clipSetting(num),
-    seed: 0,
-    augmentShift: Number($<HTMLSelectElement>('augmentShift').value),
-    expansion: {
-      chooseThreshold: num('chooseThreshold'),
-      maxToReplace: num('maxToReplace'),
-      lossChangeThreshold: num('lossChangeThreshold'),
-      window: num('window'),
-      minEpochsBetween: num('minEpochsBetween'),
-      deleteAfter: num('deleteAfter'),
-      deleteThreshold: num('deleteThreshold'),
-      exactSplit: input('exactSplit').checked ? 'signed' : false,
-      neuronsPerEdge: num('neuronsPerEdge'),
-    },
-    ...(firstLayers() ? { firstLayers: firstLayers()! } : {}),
-  };
-}
-
 function addEvent(kind: 'expand' | 'prune', epoch: number, text: string, before: number, after: number): void {
   markers.push({ epoch, kind });
   demo.events.push({ kind, epoch, parametersBefore: before, parametersAfter: after });
@@ -372,7 +303,7 @@ async function start(): Promise<void> {
     const csv = csvChoice ? { choice: csvChoice, ...(openedCsv?.stats ? { stats: openedCsv.stats } : {}) } : undefined;
     const rows = trainingRows(name);
     const data = await loadDemoData(name, rows, 0, csv);
-    const s = settings(data);
+    const s = settings(data, firstLayers());
     described = runDescription(data, s, offset);
     current = new Session(runtime, {
       epoch: (r, net) => onEpoch({ ...r, epoch: r.epoch + offset }, net, data, () => session === current),

@@ -12,6 +12,8 @@ export interface RunSettings {
   schedule: LrSchedule | null;
   /** fit's maxGradNorm (gradient clipping); absent: none. */
   maxGradNorm?: number;
+  /** fit's labelSmoothing; absent: none. */
+  labelSmoothing?: number;
   seed: number;
   /** Pixels each training image may move each way (fit's `augment`); 0: none. */
   augmentShift: number;
@@ -65,6 +67,7 @@ export class Session {
         optimizer: { name: 'adam', lr: s.lr },
         ...(s.schedule ? { schedule: s.schedule } : {}),
         ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}),
+        ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}),
         batchSize: s.batch,
         epochs: s.epochs,
         validation: data.validation,
@@ -141,7 +144,7 @@ export class Session {
 export function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
   const images = isImageSet(data.recipe.dataset);
   const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
-  const clip = s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {};
+  const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}) };
   return {
     data: data.recipe,
     args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, ...clip, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
