@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/csv.js';
 import { loadFashionMnist } from '../../src/node/datasets.js';
 import { onnxAccuracy } from '../helpers/onnx.js';
-import { OUT, runEnded, setField, shown, state, useDemoPages } from './demoPage.js';
+import { OUT, refusedStart, runEnded, setField, shown, state, useDemoPages } from './demoPage.js';
 
 const { openDemo, browser } = useDemoPages();
 
@@ -291,29 +291,17 @@ describe('the demo page in headless Chromium', () => {
     const { page, errors } = await openDemo();
     await page.select('#dataset', 'regression');
     // An emptied field is refused by its name (Number('') would have read it as 0 epochs).
-    await setField(page, 'epochs', '');
-    await page.click('#start');
-    expect((await runEnded(page, 30_000)).error).toBe('Epochs must be a number');
+    expect(await refusedStart(page, 'epochs', '', '2')).toBe('Epochs must be a number');
     // What fit refuses is told by the field's label, not by fit's option; so are the training rows.
-    await setField(page, 'epochs', '2');
     await setField(page, 'batch', '0');
     await page.click('#start');
     expect((await runEnded(page, 30_000)).error).toBe('Batch size must be a positive integer, got 0');
     expect(await page.$eval('#status', (el) => el.textContent)).toBe('ConfigError: Batch size must be a positive integer, got 0');
     await setField(page, 'batch', '64');
-    await setField(page, 'rows', 'many');
-    await page.click('#start');
-    expect((await runEnded(page, 30_000)).error).toBe('Training rows must be a whole number from 100 to 53,687,091');
-    // Not the preset's 2,000: the saved run must carry the page's count to Node.
-    await setField(page, 'rows', '1200');
-    await setField(page, 'maxGradNorm', '-1');
-    await page.click('#start');
-    expect((await runEnded(page, 30_000)).error).toBe('Clip gradient norm must be above 0 (empty: no clipping)');
-    await setField(page, 'maxGradNorm', '');
-    await setField(page, 'labelSmoothing', '0.1');
-    await page.click('#start');
-    expect((await runEnded(page, 30_000)).error).toBe('Label smoothing applies to classification, not regression');
-    await setField(page, 'labelSmoothing', '');
+    // Not the preset's 2,000 after it: the saved run must carry the page's count to Node.
+    expect(await refusedStart(page, 'rows', 'many', '1200')).toBe('Training rows must be a whole number from 100 to 53,687,091');
+    expect(await refusedStart(page, 'maxGradNorm', '-1', '')).toBe('Clip gradient norm must be above 0 (empty: no clipping)');
+    expect(await refusedStart(page, 'labelSmoothing', '0.1', '')).toBe('Label smoothing applies to classification, not regression');
     // A run that diverges: the network is as it was before that epoch, and may be saved.
     const rate = await page.$eval('#lr', (el) => (el as HTMLInputElement).value);
     await setField(page, 'epochs', '2');

@@ -76,3 +76,15 @@ export async function runEnded(page: Page, timeout: number): Promise<DemoState> 
   await page.waitForFunction('["finished", "error"].includes(window.__sennDemo.state)', { timeout, polling: 100 });
   return state(page);
 }
+
+/**
+ * Type `value` into field `id` and press Start: a run the settings refuse ends at once. Returns
+ * its error (null if it was not refused), with the field then set to `then`.
+ */
+export async function refusedStart(page: Page, id: string, value: string, then: string): Promise<string | null> {
+  await setField(page, id, value);
+  await page.click('#start');
+  const { error } = await runEnded(page, 30_000);
+  await setField(page, id, then);
+  return error;
+}
