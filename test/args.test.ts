@@ -161,7 +161,7 @@ function entryPoints(rt: Runtime, net: Network, data: Dataset, train: Dataset, v
     ['localConnections', [{ width: 4, height: 4, kernel: 2, stride: 2, filters: 2 }], (a: never) => localConnections(a)],
     ['convolutionConnections', [{ width: 4, height: 4, kernel: 2, padding: 1, filters: 2 }], (a: never) => convolutionConnections(a)],
     ['maxPoolConnections', [{ width: 4, height: 4, channels: 2, kernel: 2 }], (a: never) => maxPoolConnections(a)],
-    ['collectEdgeStatistics', [train, { maxUploadBytes: 1e6, batchSize: 16, loss: 'softmax-cross-entropy' }], (d: never, o: never) => net.collectEdgeStatistics(d, o)],
+    ['collectEdgeStatistics', [train, { maxUploadBytes: 1e6, batchSize: 16, loss: 'softmax-cross-entropy', labelSmoothing: 0.1 }], (d: never, o: never) => net.collectEdgeStatistics(d, o)],
     ['readEdgeStatistics', [2], (t: never) => net.readEdgeStatistics(t)],
     ['classify', [validation], (d: never) => net.classify(d)],
     ['parameterGradients', [validation, 'softmax-cross-entropy'], (d: never, l: never) => net.parameterGradients(d, l)],

@@ -4,7 +4,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Activation } from '../kernels/activation.js';
 import type { KernelCache } from '../kernels/kernel.js';
-import type { EpochReport, LossName, OptimizerName } from '../train/options.js';
+import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
 import type { DENSE_FROM, DENSE_FROM_EDGES, DENSE_FROM_GPU, Structure } from './structure.js';
@@ -187,6 +187,12 @@ export interface StatisticsPassOptions {
   /** Rows a batch (default 256). */
   batchSize?: number;
   loss?: LossName;
+  /**
+   * The softmax cross-entropy's label smoothing, in [0, 1] (as {@link FitOptions.labelSmoothing};
+   * default 0): the pass takes the gradients of the loss training minimises, so exact statistics
+   * score edges as running ones do.
+   */
+  labelSmoothing?: number;
   /** The most bytes of the data to upload at once (default 256 MiB, at most one buffer); parts hold whole batches. */
   maxUploadBytes?: number;
 }

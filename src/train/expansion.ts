@@ -56,6 +56,8 @@ export interface PolicyContext {
    */
   loss?: LossName;
   batchSize?: number;
+  /** fit's {@link FitOptions.labelSmoothing}, where above 0: the exact pass takes the smoothed loss's gradients, as training does. */
+  labelSmoothing?: number;
   /** Loss on the validation data (training data when there is none), evaluated now. */
   currentLoss(): Promise<number>;
 }
@@ -250,9 +252,9 @@ export function checkGrowth(s: Structure, expandable: readonly number[], o: Retu
   }
 }
 
-/** The options of an exact statistics pass over the context's training data that scores edges as fit trains (its loss and batch size). */
+/** The options of an exact statistics pass over the context's training data that scores edges as fit trains (its loss, label smoothing and batch size). */
 function exactPass(ctx: PolicyContext): StatisticsPassOptions {
-  return { loss: ctx.loss, batchSize: ctx.batchSize, maxUploadBytes: ctx.maxUploadBytes };
+  return { loss: ctx.loss, labelSmoothing: ctx.labelSmoothing, batchSize: ctx.batchSize, maxUploadBytes: ctx.maxUploadBytes };
 }
 
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */

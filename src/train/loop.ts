@@ -17,7 +17,7 @@ import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
-import type { GrowthControl } from '../graph/network.js';
+import type { GrowthControl, StatisticsPassOptions } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
 import { NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
@@ -374,6 +374,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
             train,
             loss: o.loss,
             batchSize: batchRows,
+            ...(o.labelSmoothing > 0 ? { labelSmoothing: o.labelSmoothing } : {}),
             ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
             currentLoss: async () => {
               const now = await current();
@@ -536,8 +537,8 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
  * loss and backward per batch, no parameter update (a part at a time where `data` is larger than
  * one upload, see {@link rowParts}). Returns the number of batches.
  */
-export async function collectStatistics(net: Trainable, data: Dataset, options: { batchSize?: number; loss?: LossName; maxUploadBytes?: number }): Promise<number> {
-  const { batchSize, loss: lossName, maxUploadBytes } = resolveStatisticsOptions(objectArg('collectEdgeStatistics: options', options));
+export async function collectStatistics(net: Trainable, data: Dataset, options: StatisticsPassOptions): Promise<number> {
+  const { batchSize, loss: lossName, labelSmoothing, maxUploadBytes } = resolveStatisticsOptions(objectArg('collectEdgeStatistics: options', options));
   checkDataFor(data, 'statistics data', net.inputs, net.outputs, lossName);
   const rows = Math.min(batchSize, data.rows);
   checkBatchFits(net.structure, net.gpu.device.limits, rows);
@@ -552,7 +553,7 @@ export async function collectStatistics(net: Trainable, data: Dataset, options: 
       const gathers = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, part.rows));
       const bodies = new PlanCache(async (n) => [
         ...(await recordForward(rec, net, ws, n)),
-        ...(await recordLoss(rec, net, ws, n, lossName, true, 0)),
+        ...(await recordLoss(rec, net, ws, n, lossName, true, 0, labelSmoothing)),
         ...(await recordBackward(rec, net, ws, n)),
         await recordStatistics(rec, net),
       ]);

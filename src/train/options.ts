@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
+import type { StatisticsPassOptions } from '../graph/networkTypes.js';
 import type { ExpansionOptions, ExpansionPolicy } from './expansion.js';
 import { type LrSchedule, resolveSchedule } from './schedule.js';
 
@@ -220,11 +221,12 @@ function checkLoss(loss: LossName): LossName {
  * The options of a statistics pass (`collectEdgeStatistics`) checked, defaults applied: a
  * ConfigError naming the bad one (a batch size of 0 looped until memory ran out).
  */
-export function resolveStatisticsOptions(o: { batchSize?: number; loss?: LossName; maxUploadBytes?: number }): { batchSize: number; loss: LossName; maxUploadBytes: number | undefined } {
+export function resolveStatisticsOptions(o: StatisticsPassOptions): { batchSize: number; loss: LossName; labelSmoothing: number; maxUploadBytes: number | undefined } {
   const loss = checkLoss(o.loss ?? 'softmax-cross-entropy');
   const batchSize = FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 256);
+  const labelSmoothing = smoothingFor(loss, o.labelSmoothing);
   const maxUploadBytes = o.maxUploadBytes === undefined ? undefined : finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
-  return { batchSize, loss, maxUploadBytes };
+  return { batchSize, loss, labelSmoothing, maxUploadBytes };
 }
 
 /** fit's label smoothing, checked: a number in [0, 1], and only for the softmax cross-entropy. */

@@ -3,6 +3,7 @@ import { subset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { normaliseRef, selectRef } from '../../src/reference/score.js';
+import { graphGradientsRef } from '../../src/reference/graph.js';
 import { relativeError } from '../helpers/numeric.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -47,6 +48,30 @@ describe('edge statistics and selection', () => {
     net.destroy();
   });
 
+  it('an exact pass with label smoothing takes the gradients of the smoothed loss, as training does', async () => {
+    const data = dataset(new Random(4), 40);
+    const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 4 });
+    const block = net.structure.blocksInto(2)[0]!;
+    const params = await net.getParameters();
+    const absGrad = async (labelSmoothing: number) => {
+      // One batch of every row: abs-grad is |∂loss/∂w| of the whole data.
+      await net.collectEdgeStatistics(data, { batchSize: 40, labelSmoothing });
+      return (await net.scoreEdges(2, { metric: 'abs-grad' }))[0]!.scores;
+    };
+    const want = (smoothing: number) => {
+      const g = graphGradientsRef(net.structure, params, data.x, 40, { labels: data.labels!, smoothing });
+      return Float64Array.from(block.topology.srcOf, (src, e) => Math.abs(g[block.weightOffset + src * block.topology.dst + block.topology.dstOf[e]!]!));
+    };
+    for (const smoothing of [0, 0.3]) {
+      const err = relativeError(await absGrad(smoothing), want(smoothing));
+      console.info(`exact abs-grad with label smoothing ${smoothing} vs the float64 gradients: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+      expect(err.relative).toBeLessThanOrEqual(1e-5);
+    }
+    // The smoothed gradients are not the plain ones.
+    expect(relativeError(want(0.3), want(0)).relative).toBeGreaterThan(1e-2);
+    net.destroy();
+  });
+
   it('exact-mode statistics over data larger than one upload (parts of whole batches) are those of one pass', async () => {
     const data = dataset(new Random(2), 100);
     const net = runtime().createNetwork({ sizes: [8, 5, 3], seed: 2 });
@@ -71,6 +96,8 @@ describe('edge statistics and selection', () => {
       [{ batchSize: 2.5 }, /batchSize must be a positive integer/],
       [{ batchSize: '16' }, /batchSize must be a positive integer/],
       [{ loss: 'hinge' }, /unknown loss "hinge"/],
+      [{ labelSmoothing: 1.5 }, /labelSmoothing must be a finite number in \[0, 1\], got 1.5/],
+      [{ loss: 'mse', labelSmoothing: 0.1 }, /labelSmoothing applies to the softmax-cross-entropy loss, not mse/],
       [{ maxUploadBytes: -1 }, /maxUploadBytes must be a finite number/],
       // 36 bytes a row: 400 bytes hold 11 rows, not a batch of 16.
       [{ batchSize: 16, maxUploadBytes: 400 }, /maxUploadBytes 400 holds less than a batch of 16 statistics rows \(576 bytes\)/],

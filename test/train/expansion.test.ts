@@ -284,7 +284,7 @@ describe('fit with expansion', () => {
     net.destroy();
   });
 
-  it("statistics 'exact' scores edges with fit's loss and batch size (a regression network grows)", async () => {
+  it("statistics 'exact' scores edges with fit's loss, label smoothing and batch size (a regression network grows)", async () => {
     const train = regression2d({ rows: 400, seed: 1 });
     const validation = regression2d({ rows: 200, seed: 2 });
     const net = runtime().createNetwork({ sizes: [2, 8, 1], seed: 0, activations: ['relu', 'identity'] });
@@ -293,21 +293,27 @@ describe('fit with expansion', () => {
     expect(reports.some((r) => r.expanded > 0)).toBe(true);
     // fit gives a policy its loss and batch size (the batch at most the rows), and the reference
     // policy passes them to the exact pass before its split and its prune.
-    const contexts: { loss?: string; batchSize?: number }[] = [];
-    const recorder: ExpansionPolicy = { afterEpoch: async ({ loss, batchSize }) => (contexts.push({ loss, batchSize }), { expanded: 0, pruned: 0 }) };
+    const contexts: { loss?: string; batchSize?: number; labelSmoothing?: number }[] = [];
+    const recorder: ExpansionPolicy = {
+      afterEpoch: async ({ loss, batchSize, labelSmoothing }) => (contexts.push({ loss, batchSize, ...(labelSmoothing === undefined ? {} : { labelSmoothing }) }), { expanded: 0, pruned: 0 }),
+    };
     await net.fit(train, { loss: 'mse', batchSize: 40, epochs: 1, expansion: recorder });
     await net.fit(regression2d({ rows: 30, seed: 3 }), { loss: 'mse', batchSize: 40, epochs: 1, expansion: recorder });
-    expect(contexts).toEqual([{ loss: 'mse', batchSize: 40 }, { loss: 'mse', batchSize: 30 }]);
+    // And a classifier's label smoothing, so an exact pass scores by the loss being trained.
+    const classifier = runtime().createNetwork({ sizes: [2, 8, 2], seed: 0 });
+    await classifier.fit(spirals({ rows: 100, seed: 1 }), { batchSize: 50, epochs: 1, labelSmoothing: 0.1, expansion: recorder });
+    classifier.destroy();
+    expect(contexts).toEqual([{ loss: 'mse', batchSize: 40 }, { loss: 'mse', batchSize: 30 }, { loss: 'softmax-cross-entropy', batchSize: 50, labelSmoothing: 0.1 }]);
     const passes: unknown[] = [];
     const growth = fakeGrowth({ collectEdgeStatistics: async (_data: unknown, o: unknown) => void passes.push(o) });
     const policy = referencePolicy({ window: 1, minEpochsBetween: 1, deleteAfter: 1, lossChangeThreshold: 1, statistics: 'exact', lateSplits: true });
     const history: EpochReport[] = [];
     for (let epoch = 1; epoch <= 3; epoch++) {
       history.push(flatEpoch(epoch));
-      await policy.afterEpoch({ epoch, epochs: 3, history, network: growth, train, loss: 'mse', batchSize: 40, maxUploadBytes: 1 << 20, currentLoss: async () => 1 });
+      await policy.afterEpoch({ epoch, epochs: 3, history, network: growth, train, loss: 'softmax-cross-entropy', batchSize: 40, labelSmoothing: 0.1, maxUploadBytes: 1 << 20, currentLoss: async () => 1 });
     }
     expect(passes.length).toBeGreaterThanOrEqual(2);
-    for (const o of passes) expect(o).toEqual({ loss: 'mse', batchSize: 40, maxUploadBytes: 1 << 20 });
+    for (const o of passes) expect(o).toEqual({ loss: 'softmax-cross-entropy', batchSize: 40, labelSmoothing: 0.1, maxUploadBytes: 1 << 20 });
     net.destroy();
   });
 
