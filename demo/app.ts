@@ -48,8 +48,6 @@ const FIELD_OF_OPTION: Record<string, string> = {
   epochs: 'epochs',
   batchSize: 'batch',
   'optimizer.lr': 'lr',
-  maxGradNorm: 'maxGradNorm',
-  labelSmoothing: 'labelSmoothing',
   'expansion.chooseThreshold': 'chooseThreshold',
   'expansion.maxToReplace': 'maxToReplace',
   'expansion.lossChangeThreshold': 'lossChangeThreshold',

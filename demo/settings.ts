@@ -11,6 +11,10 @@ function scheduleSetting(choice: string): RunSettings['schedule'] {
   return null;
 }
 
+// The clipping and smoothing fields are checked here, not by fit's messages in the field's words
+// (app.ts's FIELD_OF_OPTION): fit's name an Infinity a number field cannot hold and a loss the
+// page never names, where the page's say what an empty field means.
+
 /** The "Clip gradient norm" field as fit's maxGradNorm: empty, no clipping; else a number above 0. */
 function clipSetting(num: (id: string) => number): Pick<RunSettings, 'maxGradNorm'> {
   if (input('maxGradNorm').value.trim() === '') return {};
