@@ -36,6 +36,7 @@ import type {
   SplitEdgesOptions,
   SplitReport,
   StatisticsPassOptions,
+  GradientOptions,
 } from './networkTypes.js';
 
 import { planSharedSplit } from './sharedSplit.js';
@@ -547,16 +548,20 @@ export class Network implements Trainable {
 
   /**
    * Gradients of the mean loss over `data` (taken as one batch) for every layer, without
-   * changing any parameter: what a training step would apply.
+   * changing any parameter: what a training step would apply. `options.labelSmoothing`: the
+   * softmax cross-entropy's, as {@link FitOptions.labelSmoothing} (default 0).
    */
-  async gradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<LayerWeights[]> {
-    const flat = await this.gate.exclusive('gradients', () => gradients(this, data, loss));
+  async gradients(data: Dataset, loss: LossName = 'softmax-cross-entropy', options: GradientOptions = {}): Promise<LayerWeights[]> {
+    const flat = await this.gate.exclusive('gradients', () => gradients(this, data, loss, options));
     return unflatten(this.current, flat);
   }
 
-  /** Gradients of the mean loss over `data` (one batch) for every parameter, in the flat layout of {@link structure}. */
-  async parameterGradients(data: Dataset, loss: LossName = 'softmax-cross-entropy'): Promise<Float32Array> {
-    const flat = await this.gate.exclusive('gradients', () => gradients(this, data, loss));
+  /**
+   * Gradients of the mean loss over `data` (one batch) for every parameter, in the flat layout of
+   * {@link structure}; `options` as {@link gradients}'.
+   */
+  async parameterGradients(data: Dataset, loss: LossName = 'softmax-cross-entropy', options: GradientOptions = {}): Promise<Float32Array> {
+    const flat = await this.gate.exclusive('gradients', () => gradients(this, data, loss, options));
     return flat.slice(0, this.current.floats);
   }
 

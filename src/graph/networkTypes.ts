@@ -197,6 +197,12 @@ export interface StatisticsPassOptions {
   maxUploadBytes?: number;
 }
 
+/** Options of a gradient computation (`gradients`, `parameterGradients`). */
+export interface GradientOptions {
+  /** The softmax cross-entropy's label smoothing, in [0, 1], as {@link FitOptions.labelSmoothing} (default 0). */
+  labelSmoothing?: number;
+}
+
 /** Growth operations available to an expansion policy while `fit` runs (`PolicyContext.network`). */
 export interface GrowthControl {
   structure(): Structure;

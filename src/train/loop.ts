@@ -13,11 +13,11 @@ import type { GatherSlot } from '../kernels/gather.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
-import { resolveFitOptions, resolveStatisticsOptions } from './options.js';
+import { labelSmoothingFor, resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
-import type { GrowthControl, StatisticsPassOptions } from '../graph/network.js';
+import type { GradientOptions, GrowthControl, StatisticsPassOptions } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
 import { NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
@@ -515,7 +515,8 @@ export async function predict(net: Trainable, rows: Dataset | Float32Array | Uin
  * Gradients of the mean loss over all of `data` (one batch) w.r.t. every parameter, in the
  * flat layout of the network's parameter buffer. Parameters are not changed.
  */
-export async function gradients(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy'): Promise<Float32Array> {
+export async function gradients(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy', options: GradientOptions = {}): Promise<Float32Array> {
+  const smoothing = labelSmoothingFor(lossName, objectArg('gradients: options', options).labelSmoothing);
   checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
   checkBatchFits(net.structure, net.gpu.device.limits, data.rows);
   return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
@@ -524,7 +525,7 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
     const step = [
       ...gather!,
       ...(await recordForward(rec, net, ws, data.rows)),
-      ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0)),
+      ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0, smoothing)),
       ...(await recordBackward(rec, net, ws, data.rows)),
     ];
     submitChunks(net.gpu.device, ws, [step]);

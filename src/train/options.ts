@@ -224,13 +224,13 @@ function checkLoss(loss: LossName): LossName {
 export function resolveStatisticsOptions(o: StatisticsPassOptions): { batchSize: number; loss: LossName; labelSmoothing: number; maxUploadBytes: number | undefined } {
   const loss = checkLoss(o.loss ?? 'softmax-cross-entropy');
   const batchSize = FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 256);
-  const labelSmoothing = smoothingFor(loss, o.labelSmoothing);
+  const labelSmoothing = labelSmoothingFor(loss, o.labelSmoothing);
   const maxUploadBytes = o.maxUploadBytes === undefined ? undefined : finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
   return { batchSize, loss, labelSmoothing, maxUploadBytes };
 }
 
-/** fit's label smoothing, checked: a number in [0, 1], and only for the softmax cross-entropy. */
-function smoothingFor(loss: LossName, smoothing: number | undefined): number {
+/** A label smoothing (fit's, a statistics pass's, a gradient's) checked: a number in [0, 1], and only for the softmax cross-entropy. */
+export function labelSmoothingFor(loss: LossName, smoothing: number | undefined): number {
   if (smoothing === undefined) return 0;
   FIT_CHECKS.labelSmoothing('labelSmoothing', smoothing);
   if (smoothing > 0 && loss !== 'softmax-cross-entropy') throw new ConfigError(`labelSmoothing applies to the softmax-cross-entropy loss, not ${loss}`);
@@ -269,7 +269,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     optimizer,
     schedule: resolveSchedule(o.schedule, epochs, optimizer.lr),
     maxGradNorm: o.maxGradNorm === undefined ? null : FIT_CHECKS.maxGradNorm('maxGradNorm', o.maxGradNorm),
-    labelSmoothing: smoothingFor(loss, o.labelSmoothing),
+    labelSmoothing: labelSmoothingFor(loss, o.labelSmoothing),
     batchSize: FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 32),
     epochs,
     seed: checkSeed('seed', o.seed ?? 0),

@@ -129,6 +129,7 @@ describe('features together: random networks that grow, against the CPU referenc
         return;
       }
       const val = fit.validation!;
+      const smoothing = fit.labelSmoothing ?? 0;
       const params = await net.getParameters();
       const output = relativeError(await net.predict(val), graphOutputRef(net.structure, params, val.x, val.rows));
       expect(output.relative).toBeLessThanOrEqual(1e-4);
@@ -139,8 +140,9 @@ describe('features together: random networks that grow, against the CPU referenc
         const kinks = rowsAtKinks(net.structure, params, val.x, val.rows);
         tally.kinkRows += kinks.size;
         const checked = kinks.size ? subset(val, Array.from({ length: val.rows }, (_, r) => r).filter((r) => !kinks.has(r))) : val;
-        const y = checked.labels ? { labels: checked.labels } : { targets: checked.targets! };
-        const gradient = relativeError(await net.parameterGradients(checked, fit.loss), graphGradientsRef(net.structure, params, checked.x, checked.rows, y));
+        // A smoothed classifier's gradients are the smoothed loss's, as its training took them.
+        const y = checked.labels ? { labels: checked.labels, smoothing } : { targets: checked.targets! };
+        const gradient = relativeError(await net.parameterGradients(checked, fit.loss, { labelSmoothing: smoothing }), graphGradientsRef(net.structure, params, checked.x, checked.rows, y));
         expect(gradient.relative).toBeLessThanOrEqual(1e-4);
         tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
       }
@@ -153,8 +155,8 @@ describe('features together: random networks that grow, against the CPU referenc
       // gradient's, each shared value's once: the grown structure's parameters and no others.
       const probe = loadCheckpoint(parts, saved);
       probe.fuseTail = fuseTail;
-      const [step] = await probe.fit(val, { loss: fit.loss, optimizer: { name: 'sgd', lr: 1e-6 }, batchSize: val.rows, epochs: 1, shuffle: false, maxGradNorm: Infinity });
-      const g = await net.parameterGradients(val, fit.loss);
+      const [step] = await probe.fit(val, { loss: fit.loss, optimizer: { name: 'sgd', lr: 1e-6 }, batchSize: val.rows, epochs: 1, shuffle: false, maxGradNorm: Infinity, labelSmoothing: smoothing });
+      const g = await net.parameterGradients(val, fit.loss, { labelSmoothing: smoothing });
       const weights = net.structure.tieGroups ? normWeights(net.structure.tieGroups, net.structure.floats) : null;
       const norm = Math.sqrt(g.reduce((sum, v, i) => sum + v * v * (weights ? weights[i]! : 1), 0));
       const normError = Math.abs(step!.gradNorm! - norm) / Math.max(norm, 1e-12);

@@ -3,7 +3,8 @@ import { classificationDataset, regressionDataset } from '../../src/data/dataset
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { softmaxXentRef } from '../../src/reference/loss.js';
-import { randomArray } from '../helpers/numeric.js';
+import { graphGradientsRef } from '../../src/reference/graph.js';
+import { randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 // fit's labelSmoothing: the training loss is the smoothed cross-entropy of the network's
@@ -40,6 +41,21 @@ describe('fit labelSmoothing', () => {
     const none = await trained({});
     expect(await trained({ labelSmoothing: 0 })).toEqual(none);
     expect(await trained({ labelSmoothing: 0.1 })).not.toEqual(none);
+  });
+
+  it('parameterGradients takes the smoothed loss where asked, against the float64 reference', async () => {
+    const net = runtime().createNetwork(spec);
+    const params = await net.getParameters();
+    for (const smoothing of [0, 0.2, 1]) {
+      const got = await net.parameterGradients(data, 'softmax-cross-entropy', { labelSmoothing: smoothing });
+      const err = relativeError(got, graphGradientsRef(net.structure, params, data.x, rows, { labels: data.labels!, smoothing }));
+      console.info(`parameterGradients with label smoothing ${smoothing}: relative error ${err.relative.toExponential(2)} (tolerance ${TOL})`);
+      expect(err.relative).toBeLessThanOrEqual(TOL);
+    }
+    expect(await net.parameterGradients(data, 'softmax-cross-entropy', { labelSmoothing: 0 })).toEqual(await net.parameterGradients(data));
+    await expect(net.parameterGradients(data, 'softmax-cross-entropy', { labelSmoothing: 2 })).rejects.toThrow(/labelSmoothing must be a finite number in \[0, 1\], got 2/);
+    await expect(net.gradients(data, 'softmax-cross-entropy', null as never)).rejects.toThrow(/gradients: options must be an object, got null/);
+    net.destroy();
   });
 
   it('refuses a smoothing outside [0, 1], or with the mse loss, naming it, and trains nothing', async () => {
