@@ -556,10 +556,7 @@ export class Network implements Trainable {
     return unflatten(this.current, flat);
   }
 
-  /**
-   * Gradients of the mean loss over `data` (one batch) for every parameter, in the flat layout of
-   * {@link structure}; `options` as {@link gradients}'.
-   */
+  /** Gradients of the mean loss over `data` (one batch) for every parameter, in the flat layout of {@link structure}; `options` as {@link gradients}'. */
   async parameterGradients(data: Dataset, loss: LossName = 'softmax-cross-entropy', options: GradientOptions = {}): Promise<Float32Array> {
     const flat = await this.gate.exclusive('gradients', () => gradients(this, data, loss, options));
     return flat.slice(0, this.current.floats);
