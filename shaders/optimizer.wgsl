@@ -8,7 +8,9 @@
 //            first step whatever the step count (recorded once per call, before its first step).
 //   adam     Adam (PyTorch semantics); with DECOUPLED = true it is AdamW (decay applied to the
 //            parameter, not added to the gradient).
-//   sgd      SGD with momentum and L2 weight decay (PyTorch semantics, dampening 0).
+//   sgd      SGD with momentum and L2 weight decay (PyTorch semantics, dampening 0); with
+//            NESTEROV = true the step is g + momentum · velocity (PyTorch's nesterov=True)
+//            instead of the velocity (false: the code as it was, bit for bit).
 //   grad_norm_parts  the gradient's squared L2 norm in parts, one an invocation (below).
 //   clip_scale  one workgroup: the norm from the parts, and the factor the update scales the
 //            gradient by, min(1, max_norm / (norm + 1e-6)), into counter.scale.
@@ -78,6 +80,7 @@ override DECOUPLED: bool = false;
 override BIRTHS: bool = false;
 override CLIP: bool = false;
 override TIED: bool = false;
+override NESTEROV: bool = false;
 
 struct Hyper {
   count: u32,
@@ -197,7 +200,9 @@ fn adam_update(p0: vec4<f32>, g0: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>, born:
 fn sgd_update(p: vec4<f32>, g0: vec4<f32>, b0: vec4<f32>) -> Updated {
   let g = clipped(g0) + hyper.weight_decay * p;
   let velocity = hyper.momentum * b0 + g;
-  return Updated(p - counter.lr * velocity, velocity, vec4<f32>(0.0));
+  var direction = velocity;
+  if (NESTEROV) { direction = g + hyper.momentum * velocity; }
+  return Updated(p - counter.lr * direction, velocity, vec4<f32>(0.0));
 }
 
 @compute @workgroup_size(WIDTH, 1, 1)

@@ -82,6 +82,7 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
         // A run's JSON holds Infinity (the norm measured, never clipped) as null.
         if (k === 'maxGradNorm') return `gradient norm ${args[k] === null ? 'measured' : `clipped to ${String(args[k])}`}`;
         if (k === 'labelSmoothing') return `label smoothing ${String(args[k])}`;
+        if (k === 'optimizer' && args[k] === 'sgd' && typeof args.momentum === 'number' && args.momentum > 0) return `optimizer sgd, ${args.nesterov ? 'Nesterov ' : ''}momentum ${args.momentum}`;
         return `${k} ${String(args[k])}`;
       });
     if (data.generatedRows !== undefined) shown.push(`${String(data.generatedRows)} rows generated`);

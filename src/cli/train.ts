@@ -51,6 +51,7 @@ const OPTIONS = {
   'max-grad-norm': { type: 'string' },
   'label-smoothing': { type: 'string' },
   momentum: { type: 'string' },
+  nesterov: { type: 'boolean' },
   'lr-schedule': { type: 'string' },
   'lr-step-epochs': { type: 'string' },
   'lr-gamma': { type: 'string' },
@@ -105,6 +106,8 @@ interface TrainArgs {
   optimizer: OptimizerName;
   weightDecay: number | undefined;
   momentum: number;
+  /** SGD's Nesterov momentum (--nesterov). */
+  nesterov: boolean;
   /**
    * Clip the gradient to this global norm (fit's maxGradNorm); Infinity measures it only;
    * undefined: neither. A run's JSON writes Infinity as null, which reads back as Infinity.
@@ -200,6 +203,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
   if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"`);
   const weightDecay = v['weight-decay'] === undefined ? previous.weightDecay : numberOption('weight-decay', v['weight-decay'], 0);
   const trainRows = v['train-rows'] === undefined ? previous.trainRows : numberOption('train-rows', v['train-rows'], 0);
+  const momentum = numberOption('momentum', v.momentum, previous.momentum ?? 0);
   return {
     dataset: v.dataset ?? previous.dataset ?? 'mnist',
     epochs: numberOption('epochs', v.epochs, 20),
@@ -207,7 +211,10 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     lr: numberOption('lr', v.lr, previous.lr ?? 1e-3),
     optimizer,
     weightDecay,
-    momentum: numberOption('momentum', v.momentum, previous.momentum ?? 0),
+    momentum,
+    // A resumed run's Nesterov momentum goes on where its SGD does (not where the command
+    // names another optimizer or momentum 0).
+    nesterov: v.nesterov ?? (previous.nesterov === true && optimizer === 'sgd' && momentum > 0),
     maxGradNorm: maxGradNormOption(v['max-grad-norm'], previous.maxGradNorm),
     labelSmoothing: labelSmoothingOption(v['label-smoothing'], previous.labelSmoothing),
     schedule: scheduleArgs(v, previous.schedule ?? null),
@@ -230,6 +237,7 @@ function checkTrainArgs(a: TrainArgs): void {
   FIT_CHECKS.batchSize('--batch', a.batch);
   FIT_CHECKS.lr('--lr', a.lr);
   FIT_CHECKS.momentum('--momentum', a.momentum);
+  if (a.nesterov && (a.optimizer !== 'sgd' || a.momentum === 0)) throw new ConfigError(`--nesterov applies to --optimizer sgd with a --momentum above 0, not ${a.optimizer} with momentum ${a.momentum}`);
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
   if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);
   if (a.labelSmoothing !== undefined) FIT_CHECKS.labelSmoothing('--label-smoothing', a.labelSmoothing);
@@ -511,7 +519,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
   const before = net.history.length;
   const optimizer =
     args.optimizer === 'sgd'
-      ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay }
+      ? { name: 'sgd' as const, lr: args.lr, momentum: args.momentum, weightDecay: args.weightDecay, ...(args.nesterov ? { nesterov: true } : {}) }
       : { name: args.optimizer, lr: args.lr, weightDecay: args.weightDecay };
   // Reports as each epoch ends: what a run that diverges later still has.
   const done: EpochReport[] = [];

@@ -40,6 +40,7 @@ ${delimiterHelp('a comma')}
   --optimizer NAME   adam | adamw | sgd                                (default adam)
   --weight-decay X   weight decay                                      (default 0; adamw 0.01)
   --momentum X       SGD momentum                                      (default 0)
+  --nesterov         SGD with Nesterov momentum (needs --momentum above 0)
   --max-grad-norm X  clip the gradient to global L2 norm X before each update (as
                      PyTorch's clip_grad_norm_); inf: measure it, never clip. The
                      epoch lines then show the norm's mean and the steps clipped

@@ -30,6 +30,8 @@ export interface UpdateHyper {
   eps?: number;
   weightDecay?: number;
   momentum?: number;
+  /** sgd: Nesterov momentum, the step g + momentum · velocity (PyTorch's `nesterov`); default false. */
+  nesterov?: boolean;
 }
 
 /** Buffers of one in-place update over `count` parameters. */
@@ -107,7 +109,11 @@ export async function update(rec: Recorder, a: UpdateArgs): Promise<Dispatch> {
   const kernel = await rec.kernels.get({
     ...family('optimizer'),
     entryPoint: vec4 ? `${rule}_vec4` : rule,
-    constants: { ...(rule === 'adam' ? { DECOUPLED: a.rule === 'adamw', BIRTHS: Boolean(a.birth) } : {}), ...(a.clip ? { CLIP: true } : {}) },
+    constants: {
+      ...(rule === 'adam' ? { DECOUPLED: a.rule === 'adamw', BIRTHS: Boolean(a.birth) } : {}),
+      ...(rule === 'sgd' && a.hyper.nesterov ? { NESTEROV: true } : {}),
+      ...(a.clip ? { CLIP: true } : {}),
+    },
   });
   // Without births the kernel does not read its birth binding, which still needs a buffer:
   // the gradient's (both read-only, so they may alias).

@@ -42,7 +42,7 @@ export function adamRef(
   }
 }
 
-/** One in-place SGD step with momentum and L2 weight decay. */
+/** One in-place SGD step with momentum and L2 weight decay; with `nesterov`, the step g + μ · velocity (PyTorch's). */
 export function sgdRef(p: Float64Array, g: ArrayLike<number>, state: OptimizerRefState, h: OptimizerRefHyper): void {
   const wd = h.weightDecay ?? 0;
   const mu = h.momentum ?? 0;
@@ -51,7 +51,7 @@ export function sgdRef(p: Float64Array, g: ArrayLike<number>, state: OptimizerRe
     const grad = g[i]! + wd * p[i]!;
     const velocity = mu * state.m[i]! + grad;
     state.m[i] = velocity;
-    p[i] = p[i]! - h.lr * velocity;
+    p[i] = p[i]! - h.lr * (h.nesterov ? grad + mu * velocity : velocity);
   }
 }
 

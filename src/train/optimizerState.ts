@@ -122,6 +122,7 @@ export class OptimizerState {
       eps: hyper.eps,
       weightDecay: hyper.weightDecay,
       momentum: hyper.momentum,
+      nesterov: hyper.nesterov,
     };
     const count = Math.min(this.floats, liveFloats);
     const clipping: Dispatch[] = [];

@@ -15,7 +15,7 @@ export const LOSSES: readonly LossName[] = ['softmax-cross-entropy', 'mse'];
 export type OptimizerConfig =
   | { name: 'adam'; lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
   | { name: 'adamw'; lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
-  | { name: 'sgd'; lr?: number; momentum?: number; weightDecay?: number };
+  | { name: 'sgd'; lr?: number; momentum?: number; weightDecay?: number; nesterov?: boolean };
 export type OptimizerName = OptimizerConfig['name'];
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
 
@@ -173,6 +173,7 @@ export interface ResolvedFit {
     eps: number;
     weightDecay: number;
     momentum: number;
+    nesterov: boolean;
   };
   /** Null: the constant lr. */
   schedule: LrSchedule | null;
@@ -253,7 +254,12 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     eps: finiteNumber('optimizer.eps', get('eps', 1e-8), 0),
     weightDecay: FIT_CHECKS.weightDecay('optimizer.weightDecay', get('weightDecay', opt.name === 'adamw' ? 0.01 : 0)),
     momentum: FIT_CHECKS.momentum('optimizer.momentum', get('momentum', 0)),
+    nesterov: booleanArg('optimizer.nesterov', (opt as { nesterov?: boolean }).nesterov) ?? false,
   };
+  // As PyTorch's SGD: Nesterov momentum needs a momentum (with none it would be plain SGD, silently).
+  if (optimizer.nesterov && (optimizer.name !== 'sgd' || optimizer.momentum === 0)) {
+    throw new ConfigError(`optimizer.nesterov applies to sgd with a momentum above 0, not ${optimizer.name} with momentum ${optimizer.momentum}`);
+  }
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
   if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') throw new ConfigError('signal must be an AbortSignal');
   if (o.maxUploadBytes !== undefined) finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);

@@ -235,6 +235,28 @@ describe('senn command line', () => {
     expect([noLabels.code, noLabels.err]).toEqual([2, 'senn: ConfigError: --label-smoothing applies to classification; regression is a regression task\n']);
   }, 60_000);
 
+  it('--nesterov trains SGD with Nesterov momentum, shown by info and kept by --resume (not past another optimizer); refused without SGD momentum', async () => {
+    const run = (name: string, ...flags: string[]) => senn('train', '--dataset', 'xor', '--epochs', '1', '--optimizer', 'sgd', '--lr', '0.1', '--json', path(`${name}.json`), ...flags);
+    const nesterov = await run('nesterov', '--momentum', '0.9', '--nesterov', '--save', path('nesterov.senn'));
+    const plain = await run('momentum', '--momentum', '0.9');
+    expect([nesterov.code, plain.code], nesterov.err + plain.err).toEqual([0, 0]);
+    const [n, p] = ['nesterov.json', 'momentum.json'].map((f) => JSON.parse(readFileSync(path(f), 'utf8')));
+    expect([n.args.nesterov, p.args.nesterov]).toEqual([true, false]);
+    expect(n.test.loss).not.toBe(p.test.loss);
+    expect((await senn('info', path('nesterov.senn'))).out).toContain('optimizer sgd, Nesterov momentum 0.9, seed 0');
+    const resumed = await senn('train', '--resume', path('nesterov.senn'), '--epochs', '1', '--json', path('resumed.json'));
+    const switched = await senn('train', '--resume', path('nesterov.senn'), '--epochs', '1', '--optimizer', 'adam', '--json', path('switched.json'));
+    expect([resumed.code, switched.code], resumed.err + switched.err).toEqual([0, 0]);
+    expect(['resumed.json', 'switched.json'].map((f) => JSON.parse(readFileSync(path(f), 'utf8')).args.nesterov)).toEqual([true, false]);
+    for (const [flags, message] of [
+      [['--momentum', '0.9'], '--nesterov applies to --optimizer sgd with a --momentum above 0, not adam with momentum 0.9'],
+      [['--optimizer', 'sgd'], '--nesterov applies to --optimizer sgd with a --momentum above 0, not sgd with momentum 0'],
+    ] as const) {
+      const refused = await senn('train', '--dataset', 'nowhere.csv', '--nesterov', ...flags);
+      expect([refused.code, refused.err]).toEqual([2, `senn: ConfigError: ${message}\n`]);
+    }
+  }, 60_000);
+
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);

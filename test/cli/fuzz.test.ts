@@ -97,7 +97,7 @@ const GOOD: Record<string, readonly string[]> = {
   'max-to-replace': ['5'], 'loss-change-threshold': ['1'], window: ['1'], 'min-epochs-between': ['1'], 'delete-after': ['1'],
   'delete-threshold': ['0.1'], 'knot-spacing': ['0.5'], 'save-every': ['1'], 'early-stop': ['2'], 'max-upload-mb': ['1'], seed: ['3'],
 };
-const SWITCHES = ['expand', 'fully-connected', 'reset-optimizer', 'late-splits', 'inverted-prune', 'keep-best', 'lr-restart-at-growth', 'software', 'save-statistics'];
+const SWITCHES = ['expand', 'fully-connected', 'reset-optimizer', 'late-splits', 'inverted-prune', 'keep-best', 'lr-restart-at-growth', 'software', 'save-statistics', 'nesterov'];
 const EXPANSION = ['metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after', 'delete-threshold', 'prune-metric', 'prune-normalization', 'exact-split', 'neurons-per-edge', 'knot-spacing', 'statistics'];
 const TRAIN_FLAGS = Object.keys(VALUES).filter((f) => !['input', 'output', 'local', 'conv', 'pool', 'avg-pool', 'image', 'dense-from', 'onnx', 'mistakes'].includes(f));
 const FLAGS_OF: Record<string, readonly string[]> = { eval: ['dataset', 'data-dir', 'test', 'delimiter', 'json', 'mistakes'], predict: ['input', 'output', 'delimiter'], info: ['json'], export: ['dense-from'] };

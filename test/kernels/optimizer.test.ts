@@ -18,6 +18,8 @@ describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
     { rule: 'adamw', hyper: { lr: 1e-2, weightDecay: 0.05 } },
     { rule: 'sgd', hyper: { lr: 0.1, momentum: 0.9, weightDecay: 0.01 } },
     { rule: 'sgd', hyper: { lr: 0.05 } },
+    { rule: 'sgd', hyper: { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true } },
+    { rule: 'sgd', hyper: { lr: 0.05, momentum: 0.5, nesterov: true } },
   ] as const;
   // 1,000 values: 4 per invocation (adam_vec4 / sgd_vec4); 999: one per invocation.
   for (const [i, { rule, hyper }] of cases.entries()) {
@@ -42,7 +44,7 @@ describe('optimizer kernels (shaders/optimizer.wgsl)', () => {
         else adamRef(p, g, ref, hyper, rule === 'adamw');
       }
       const err = relativeError(await h.read(param, count), p);
-      console.info(`${rule}: relative error ${err.relative.toExponential(2)} after 5 steps (tolerance ${TOL})`);
+      console.info(`${rule} ${JSON.stringify(hyper)}: relative error ${err.relative.toExponential(2)} after 5 steps (tolerance ${TOL})`);
       expect(err.relative).toBeLessThanOrEqual(TOL);
       expect((await h.read(counter, 1))[0]).toBe(5);
     });

@@ -21,7 +21,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
+const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, nesterov: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -87,11 +87,12 @@ function randomSetup(seed: number) {
   const spec = { sizes, activations, connections, expandable, seed, ...(denseFrom === undefined ? {} : { denseFrom }) };
   const [train, epochs, fuseTail, asOnGpu] = [dataset(100 + r.int(200)), 3 + r.int(5), r.next() < 0.7, r.next() < 0.3];
   // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random,
-  // gradient clipping (measured only, or clipping some steps or all) and a classifier's label
-  // smoothing (which its exact statistics passes take too).
+  // gradient clipping (measured only, or clipping some steps or all), a classifier's label
+  // smoothing (which its exact statistics passes take too) and SGD's Nesterov momentum.
   if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
   if (r.next() < 0.3) fit.maxGradNorm = pick([Infinity, 0.3, 3]);
   if (!regression && r.next() < 0.3) fit.labelSmoothing = pick([0.1, 0.5]);
+  if (fit.optimizer?.name === 'sgd' && r.next() < 0.5) fit.optimizer = { ...fit.optimizer, nesterov: true };
   return { spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 
@@ -120,6 +121,7 @@ describe('features together: random networks that grow, against the CPU referenc
         if (fit.augment) tally.augmented++;
         if (fit.maxGradNorm) tally.clipped++;
         if (fit.labelSmoothing) tally.smoothed++;
+        if (fit.optimizer?.name === 'sgd' && fit.optimizer.nesterov) tally.nesterov++;
       } catch (error) {
         expect(error, String(error)).toBeInstanceOf(ConfigError);
         expect(net?.history ?? [], 'refused before any training').toEqual([]);

@@ -4,7 +4,7 @@ import { Random } from '../../src/data/random.js';
 import { spirals } from '../../src/data/generated.js';
 import { AdapterLimitError, ConfigError, DivergenceError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../../src/errors.js';
 import { type LayerWeights, maxParameters, type Network } from '../../src/graph/network.js';
-import { adamRef } from '../../src/reference/optimizer.js';
+import { adamRef, sgdRef } from '../../src/reference/optimizer.js';
 import type { EpochReport, FitOptions, OptimizerName } from '../../src/train/options.js';
 import { fusedTail } from '../../src/graph/fusion.js';
 import type { ExpansionPolicy } from '../../src/train/expansion.js';
@@ -55,6 +55,41 @@ describe('Network.fit', () => {
       net.destroy();
     });
   }
+
+  it('two full-batch SGD steps with Nesterov momentum equal the CPU reference on the GPU gradients (the velocity kept between calls)', async () => {
+    const rows = 40;
+    const rng = new Random(5);
+    const data = classificationDataset({ x: randomArray(rng, rows * 6), labels: Array.from({ length: rows }, () => rng.int(3)), features: 6, classes: 3 });
+    const net = runtime().createNetwork({ sizes: [6, 8, 3], seed: 5 });
+    const hyper = { lr: 0.05, weightDecay: 0.01, momentum: 0.9, nesterov: true };
+    const p = Float64Array.from(await net.getParameters());
+    const state = { step: 0, m: new Float64Array(p.length), v: new Float64Array(p.length) };
+    for (let step = 0; step < 2; step++) {
+      sgdRef(p, await net.parameterGradients(data), state, hyper);
+      await net.fit(data, { optimizer: { name: 'sgd', ...hyper }, batchSize: rows, epochs: 1, shuffle: false });
+    }
+    const err = relativeError(await net.getParameters(), p);
+    console.info(`sgd nesterov, 2 steps vs CPU: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    // Nesterov moves the weights otherwise than plain momentum does.
+    const plain = runtime().createNetwork({ sizes: [6, 8, 3], seed: 5 });
+    for (let step = 0; step < 2; step++) await plain.fit(data, { optimizer: { name: 'sgd', ...hyper, nesterov: false }, batchSize: rows, epochs: 1, shuffle: false });
+    expect(relativeError(await plain.getParameters(), p).relative).toBeGreaterThan(1e-3);
+    plain.destroy();
+    net.destroy();
+  });
+
+  it('refuses Nesterov momentum without a momentum, or for Adam, naming it, and trains nothing', async () => {
+    const data = spirals({ rows: 40, seed: 1 });
+    const net = runtime().createNetwork({ sizes: [2, 4, 2], seed: 1 });
+    const before = await net.getParameters();
+    await expect(net.fit(data, { optimizer: { name: 'sgd', nesterov: true } })).rejects.toThrow('optimizer.nesterov applies to sgd with a momentum above 0, not sgd with momentum 0');
+    await expect(net.fit(data, { optimizer: { name: 'adam', nesterov: true } as never })).rejects.toThrow('optimizer.nesterov applies to sgd with a momentum above 0, not adam with momentum 0');
+    await expect(net.fit(data, { optimizer: { name: 'sgd', momentum: 0.9, nesterov: 'yes' as never } })).rejects.toThrow('optimizer.nesterov must be true or false, got "yes"');
+    expect(await net.getParameters()).toEqual(before);
+    expect(net.history).toHaveLength(0);
+    net.destroy();
+  });
 
   // u8 inputs feeding only plain dense blocks travel packed (a quarter of the gather's stores, one
   // load per 4 values in the products): training, evaluation and prediction must be bit for bit
