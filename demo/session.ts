@@ -8,6 +8,8 @@ export interface RunSettings {
   epochs: number;
   batch: number;
   lr: number;
+  /** The optimizer without its rate (the "Optimizer" choice; `lr` is the rate). */
+  optimizer: DemoOptimizer;
   /** Null: the constant rate. */
   schedule: LrSchedule | null;
   /** fit's maxGradNorm (gradient clipping); absent: none. */
@@ -21,6 +23,9 @@ export interface RunSettings {
   /** The first blocks' starting edges (a locally connected layer, a convolution, its pooling); absent: complete. */
   firstLayers?: Connections[];
 }
+
+/** The optimizers the page offers: fit's, without the rate. */
+export type DemoOptimizer = { name: 'adam' } | { name: 'adamw' } | { name: 'sgd'; momentum: number; nesterov: boolean };
 
 export interface SessionEvents {
   /** After each epoch; the network may be read (predict) while this runs. */
@@ -64,7 +69,7 @@ export class Session {
       await net.fit(data.train, {
         signal: this.stopping.signal,
         loss: data.task === 'regression' ? 'mse' : 'softmax-cross-entropy',
-        optimizer: { name: 'adam', lr: s.lr },
+        optimizer: { ...s.optimizer, lr: s.lr },
         ...(s.schedule ? { schedule: s.schedule } : {}),
         ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}),
         ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}),
@@ -147,7 +152,12 @@ export function runDescription(data: DemoData, s: RunSettings, first: number): R
   const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}) };
   return {
     data: data.recipe,
-    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, optimizer: 'adam', momentum: 0, schedule: s.schedule, ...clip, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
     ...(images || data.plane ? { plan: { first, last: first + s.epochs } } : {}),
   };
+}
+
+/** The optimizer as `senn train`'s arguments name it (--optimizer, --momentum, --nesterov), for `--resume`. */
+function optimizerArgs(o: DemoOptimizer): { optimizer: string; momentum: number; nesterov: boolean } {
+  return o.name === 'sgd' ? { optimizer: 'sgd', momentum: o.momentum, nesterov: o.nesterov } : { optimizer: o.name, momentum: 0, nesterov: false };
 }

@@ -2,7 +2,13 @@
 import { type Connections, MAX_GENERATED_ROWS } from '../src/index.js';
 import { type DemoData, type DemoDataset, WITH_VALIDATION } from './data.js';
 import { $, input, label } from './fields.js';
-import type { RunSettings } from './session.js';
+import type { DemoOptimizer, RunSettings } from './session.js';
+
+/** The "Optimizer" choice as fit takes it, without the rate. */
+function optimizerSetting(choice: string): DemoOptimizer {
+  if (choice === 'sgd' || choice === 'sgd-nesterov') return { name: 'sgd', momentum: 0.9, nesterov: choice === 'sgd-nesterov' };
+  return { name: choice === 'adamw' ? 'adamw' : 'adam' };
+}
 
 /** The "Rate schedule" choice as fit takes it (null: the constant rate). */
 function scheduleSetting(choice: string): RunSettings['schedule'] {
@@ -70,6 +76,7 @@ export function settings(data: DemoData, firstLayers: Connections[] | undefined)
     epochs: num('epochs'),
     batch: num('batch'),
     lr: num('lr'),
+    optimizer: optimizerSetting($<HTMLSelectElement>('optimizer').value),
     schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
     ...clipSetting(num),
     ...smoothingSetting(num, data),

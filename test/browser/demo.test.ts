@@ -136,8 +136,9 @@ describe('the demo page in headless Chromium', () => {
     // Trained on images moved by up to a pixel (fit's augment), which the saved run keeps.
     expect(await shown(page, '#augmentLabel')).toBe(true);
     await page.select('#augmentShift', '1');
-    // And with the gradient clipped to a norm of 5 and the labels smoothed by 0.1 (fit's
-    // maxGradNorm and labelSmoothing), which the saved run keeps too.
+    // And with AdamW, the gradient clipped to a norm of 5 and the labels smoothed by 0.1 (fit's
+    // optimizer, maxGradNorm and labelSmoothing), which the saved run keeps too.
+    await page.select('#optimizer', 'adamw');
     await setField(page, 'maxGradNorm', '5');
     await setField(page, 'labelSmoothing', '0.1');
     await page.click('#start');
@@ -196,9 +197,10 @@ describe('the demo page in headless Chromium', () => {
       const info = JSON.parse(readFileSync(join(downloads, 'info.json'), 'utf8'));
       expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
       // The run it set out on (2 epochs after none) and the rows it picked, as senn train writes them.
-      expect([info.run.plan, info.run.args.trainRows, info.run.args.seed, info.run.args.maxGradNorm, info.run.args.labelSmoothing]).toEqual([{ first: 0, last: 2 }, 1250, 0, 5, 0.1]);
+      const { args } = info.run;
+      expect([info.run.plan, args.trainRows, args.seed, args.optimizer, args.maxGradNorm, args.labelSmoothing]).toEqual([{ first: 0, last: 2 }, 1250, 0, 'adamw', 5, 0.1]);
       // The 1,250 images the page picked (1,000 to train on, 250 to validate with), as --train-rows picks them.
-      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*gradient norm clipped to 5, label smoothing 0.1.*1250 training rows.*, images moved up to 1 px/);
+      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*optimizer adamw, gradient norm clipped to 5, label smoothing 0.1.*1250 training rows.*, images moved up to 1 px/);
       const evaluated = senn('eval', file, '--software');
       const accuracy = Number(/accuracy ([\d.]+)%/.exec(evaluated)?.[1]);
       // Class by class, in Fashion-MNIST's names.
