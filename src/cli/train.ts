@@ -77,6 +77,7 @@ const OPTIONS = {
   aggregation: { type: 'string' },
   'choose-threshold': { type: 'string' },
   'max-to-replace': { type: 'string' },
+  'max-parameters': { type: 'string' },
   'loss-change-threshold': { type: 'string' },
   window: { type: 'string' },
   'min-epochs-between': { type: 'string' },
@@ -138,7 +139,7 @@ function exactSplitOption(value: string | undefined, previous: boolean | 'signed
 
 /** The flags of expansion options (`expansionArgs` reads them). */
 const EXPANSION_FLAGS = [
-  'metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after',
+  'metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'max-parameters', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after',
   'delete-threshold', 'prune-metric', 'prune-normalization', 'fully-connected', 'exact-split', 'neurons-per-edge', 'knot-spacing',
   'reset-optimizer', 'late-splits', 'inverted-prune', 'statistics',
 ] as const;
@@ -156,6 +157,8 @@ function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionO
     aggregation: (v.aggregation ?? base.aggregation) as Aggregation,
     chooseThreshold: numberOption('choose-threshold', v['choose-threshold'], base.chooseThreshold),
     maxToReplace: numberOption('max-to-replace', v['max-to-replace'], base.maxToReplace),
+    // Absent: the resumed run's budget, else none (a run's JSON holds no Infinity).
+    ...(v['max-parameters'] !== undefined || previous?.maxParameters !== undefined ? { maxParameters: numberOption('max-parameters', v['max-parameters'], previous?.maxParameters ?? 0) } : {}),
     lossChangeThreshold: numberOption('loss-change-threshold', v['loss-change-threshold'], base.lossChangeThreshold),
     window: numberOption('window', v.window, base.window),
     minEpochsBetween: numberOption('min-epochs-between', v['min-epochs-between'], base.minEpochsBetween),
@@ -555,7 +558,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
             onExpand: (e: ExpandEvent) => {
               events.push({ kind: 'expand', event: e });
               pending.push(
-                `  expand: split ${counted(e.edgesSplit, 'edge')}${e.sharedWeightsSplit === undefined ? '' : ` (${counted(e.sharedWeightsSplit, 'shared weight')})`} into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
+                `  expand: split ${counted(e.edgesSplit, 'edge')}${e.edgesSelected === undefined ? '' : ` of ${e.edgesSelected} selected (--max-parameters)`}${e.sharedWeightsSplit === undefined ? '' : ` (${counted(e.sharedWeightsSplit, 'shared weight')})`} into level ${e.target} → new level of ${e.neuronsAdded}; params ${e.parametersBefore} → ${e.parametersAfter}; ` +
                   `loss ${e.lossBefore.toFixed(5)} → ${e.lossAfter.toFixed(5)}; ${e.milliseconds.toFixed(0)} ms`,
               );
             },

@@ -102,6 +102,8 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --aggregation NAME        mean | variance                                    (mean)
   --choose-threshold X      split edges with normalised score above X          (0.7)
   --max-to-replace N        at most N splits per expansion                     (900)
+  --max-parameters N        no split leaves more than N parameters (the most
+                            significant edges that fit are split)       (no limit)
   --loss-change-threshold X expand when mean |Δ val loss| over the window < X  (0.005)
   --window N                epochs in the plateau window                       (5)
   --min-epochs-between N    epochs between expansions                          (8)

@@ -14,7 +14,7 @@ import { type Classification, classify } from '../train/classify.js';
 import type { PoolBuffers } from '../kernels/pool.js';
 import type { CsrBuffers } from '../kernels/sparse.js';
 import type { ActiveRows } from '../train/passes.js';
-import { concatEdgeLists, type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, planSplit, type SplitStep, translateEdgeList } from './growth.js';
+import { concatEdgeLists, type EdgeList, type EdgeRef, edgeList, edgeRefs, type GrowthStep, planPrune, translateEdgeList } from './growth.js';
 import { resizeParameters } from './resize.js';
 import { checkThreshold, type PruneSelectOptions, readEdgeStatistics, readScores, type ScoreOptions, selectEdges, selectPruneEdges, wholeGroups } from './selection.js';
 import { BlockBuffers, type TieBuffers } from './blockBuffers.js';
@@ -39,7 +39,7 @@ import type {
   GradientOptions,
 } from './networkTypes.js';
 
-import { planSharedSplit } from './sharedSplit.js';
+import { planLevelSplit } from './splitPlan.js';
 import { checkConnections, checkDenseFrom, checkExpandable, checkSpec, maxParameters } from './spec.js';
 
 export { maxParameters };
@@ -382,9 +382,7 @@ export class Network implements Trainable {
       neuronsPerEdge: options.neuronsPerEdge,
       knotSpacing: options.knotSpacing,
     };
-    const step: SplitStep & { sharedWeights?: number } = old.blocksInto(target).some((b) => b.ties)
-      ? planSharedSplit(old, target, edges, splitOptions)
-      : planSplit(old, target, edges, splitOptions);
+    const step = planLevelSplit(old, target, edges, splitOptions);
     const outputsBefore = probe ? await predict(this, probe) : null;
     await this.applyStep(step, options.resetOptimizer ?? false);
     const split = { level: step.level, target };

@@ -3,6 +3,7 @@ import { booleanArg, describe, positiveInteger } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { PruneReport, SplitReport, StatisticsPassOptions } from '../graph/networkTypes.js';
+import { splitWithinBudget } from '../graph/splitPlan.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
 import { AGGREGATIONS, METRICS } from '../kernels/score.js';
 import { checkPruneNormalization, checkThreshold, type PruneNormalization } from '../graph/selection.js';
@@ -20,6 +21,8 @@ export interface ExpandEvent extends Pick<SplitReport, 'level' | 'edgesSplit' | 
   lossAfter: number;
   /** Wall-clock ms of scoring, selection, split and reallocation (GPU work finished; exact-mode pass included). */
   milliseconds: number;
+  /** Where {@link ExpansionOptions.maxParameters} cut the selection: the edges selected before the cut (`edgesSplit` after it). */
+  edgesSelected?: number;
 }
 
 /** What happened at a pruning (payload of `onPrune`): the prune's report, when, and the loss around it. */
@@ -84,6 +87,13 @@ export interface ExpansionOptions {
   chooseThreshold?: number;
   /** At most this many splits per expansion, highest scores first (900). */
   maxToReplace?: number;
+  /**
+   * A budget of parameters (default none: Infinity): a split never leaves the network with
+   * more. Where a selection's split would, the most significant of its edges that fit are
+   * split (a shared weight's edges together), planned on the CPU first; where not one fits,
+   * that level does not grow. The prunes that follow only lower the count.
+   */
+  maxParameters?: number;
   /** Expand when the mean |Δ validation loss| over `window` epochs is below this (0.005). */
   lossChangeThreshold?: number;
   window?: number;
@@ -165,6 +175,7 @@ export const REFERENCE_EXPANSION = {
   invertedPruneLikeReference: false,
   statistics: 'running',
   epsilon: 1e-8,
+  maxParameters: Number.POSITIVE_INFINITY,
 } as const;
 
 /** Apply defaults and check every option. */
@@ -182,6 +193,7 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
     positiveInteger(`expansion.${key}`, r[key]);
   }
   positiveInteger('expansion.minEpochsBetween', r.minEpochsBetween, true);
+  if (r.maxParameters !== Number.POSITIVE_INFINITY) positiveInteger('expansion.maxParameters', r.maxParameters);
   if (!(typeof r.lossChangeThreshold === 'number' && r.lossChangeThreshold > 0)) throw new ConfigError(`expansion.lossChangeThreshold must be positive, got ${describe(r.lossChangeThreshold)}`);
   if (r.statistics !== 'running' && r.statistics !== 'exact') throw new ConfigError(`expansion.statistics must be running or exact`);
   for (const key of ['fullyConnected', 'resetOptimizer', 'lateSplits', 'invertedPruneLikeReference'] as const) booleanArg(`expansion.${key}`, r[key]);
@@ -329,19 +341,15 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
         // Levels a split adds are ReLU, so the signed ones are the same for every split here.
         const exact = o.exactSplit === 'signed' ? signedLevels(net.structure(), ctx.train) : o.exactSplit;
         let lossBefore = losses[losses.length - 1]!;
+        const plan = { fullyConnected: o.fullyConnected, exact, neuronsPerEdge: o.neuronsPerEdge, knotSpacing: o.knotSpacing, epsilon: o.epsilon };
+        let splits = 0;
         for (const [i, selection] of selections.entries()) {
           const { target } = selection;
           // Edges into this level, where the splits into the levels before moved them.
-          const edges = before && i > 0 ? translateEdges(before, net.structure(), selection.edges) : selection.edges;
-          const report = await net.splitEdges(target, edges, {
-            fullyConnected: o.fullyConnected,
-            exact,
-            neuronsPerEdge: o.neuronsPerEdge,
-            knotSpacing: o.knotSpacing,
-            resetOptimizer: o.resetOptimizer,
-            epsilon: o.epsilon,
-            sameExpansion: i > 0,
-          });
+          const selected = before && i > 0 ? translateEdges(before, net.structure(), selection.edges) : selection.edges;
+          const edges = o.maxParameters === Number.POSITIVE_INFINITY ? selected : splitWithinBudget(net.structure(), target, selected, plan, o.maxParameters);
+          if (edges.length === 0) continue;
+          const report = await net.splitEdges(target, edges, { ...plan, resetOptimizer: o.resetOptimizer, sameExpansion: splits++ > 0 });
           await net.synchronize();
           const milliseconds = performance.now() - started;
           expanded += edges.length;
@@ -358,12 +366,16 @@ export function referencePolicy(options: ExpansionOptions = {}): ExpansionPolicy
             lossBefore,
             lossAfter,
             milliseconds,
+            ...(edges.length < selected.length ? { edgesSelected: selected.length } : {}),
           });
           lossBefore = lossAfter;
           started = performance.now();
         }
-        lastExpansion = now;
-        pendingPrune = now + o.deleteAfter;
+        // A budget that let nothing split leaves no split to prune and the trigger as it was.
+        if (splits > 0) {
+          lastExpansion = now;
+          pendingPrune = now + o.deleteAfter;
+        }
       }
       return { expanded, pruned };
     },

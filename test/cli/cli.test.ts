@@ -331,6 +331,12 @@ describe('senn command line', () => {
     // The run ends by saying how the network grew, in the words of senn info.
     const split = json.epochs.reduce((n: number, e: { expanded: number }) => n + e.expanded, 0);
     expect(run.out).toContain(`senn: grew 2-8-2 → ${json.architecture.join('-')}: ${counted(epochs.length, 'expansion')} (${counted(split, 'edge')} split), `);
+    // --max-parameters: no split leaves more; the first (42 → 80) splits 2 of the edges it selected.
+    const capped = await senn('train', ...args, ...quick, '--max-parameters', '80', '--json', path('capped.json'));
+    expect(capped.code, capped.err).toBe(0);
+    const c = JSON.parse(readFileSync(path('capped.json'), 'utf8'));
+    expect([c.args.expansion.maxParameters, c.epochs.every((e: { params: number }) => e.params <= 80)]).toEqual([80, true]);
+    expect(capped.out).toMatch(/expand: split 2 edges of \d+ selected \(--max-parameters\) into level 1 → new level of 4; params 42 → 80;/);
   }, 60_000);
 
   it('--local starts with a locally connected first layer over an image; its size follows, and the checkpoint keeps it', async () => {

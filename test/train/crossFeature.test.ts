@@ -21,7 +21,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, nesterov: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
+const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -88,11 +88,13 @@ function randomSetup(seed: number) {
   const [train, epochs, fuseTail, asOnGpu] = [dataset(100 + r.int(200)), 3 + r.int(5), r.next() < 0.7, r.next() < 0.3];
   // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random,
   // gradient clipping (measured only, or clipping some steps or all), a classifier's label
-  // smoothing (which its exact statistics passes take too) and SGD's Nesterov momentum.
+  // smoothing (which its exact statistics passes take too), SGD's Nesterov momentum and a
+  // parameter budget for growth.
   if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
   if (r.next() < 0.3) fit.maxGradNorm = pick([Infinity, 0.3, 3]);
   if (!regression && r.next() < 0.3) fit.labelSmoothing = pick([0.1, 0.5]);
   if (fit.optimizer?.name === 'sgd' && r.next() < 0.5) fit.optimizer = { ...fit.optimizer, nesterov: true };
+  if (r.next() < 0.25) expansion.maxParameters = pick([60, 300, 1500]);
   return { spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 
@@ -122,6 +124,11 @@ describe('features together: random networks that grow, against the CPU referenc
         if (fit.maxGradNorm) tally.clipped++;
         if (fit.labelSmoothing) tally.smoothed++;
         if (fit.optimizer?.name === 'sgd' && fit.optimizer.nesterov) tally.nesterov++;
+        if (expansion.maxParameters !== undefined) {
+          tally.budgeted++;
+          // No split left more parameters than the budget (the epoch's prune only lowers them).
+          for (const report of reports.filter((e) => e.expanded > 0)) expect(report.params).toBeLessThanOrEqual(expansion.maxParameters);
+        }
       } catch (error) {
         expect(error, String(error)).toBeInstanceOf(ConfigError);
         expect(net?.history ?? [], 'refused before any training').toEqual([]);

@@ -9,6 +9,8 @@ import type { GrowthControl } from '../../src/graph/networkTypes.js';
 import type { PruneSelectOptions, ScoreOptions } from '../../src/graph/selection.js';
 import { type ExpandEvent, type ExpansionPolicy, mayExpand, type PruneEvent, referencePolicy, resolveExpansion, shouldExpand, signedLevels } from '../../src/train/expansion.js';
 import type { EpochReport } from '../../src/train/options.js';
+import { graphOutputRef } from '../../src/reference/graph.js';
+import { relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -193,6 +195,38 @@ describe('options a convolution\'s shared weights cannot split', () => {
 });
 
 describe('fit with expansion', () => {
+  it('maxParameters: no split leaves more parameters than the budget (the most significant edges that fit split), none where none fit', async () => {
+    const train = spirals({ rows: 600, seed: 1 });
+    const validation = spirals({ rows: 300, seed: 2 });
+    const run = async (maxParameters?: number) => {
+      const net = runtime().createNetwork({ sizes: [2, 16, 2], seed: 0 });
+      const events: ExpandEvent[] = [];
+      const budget = maxParameters === undefined ? {} : { maxParameters };
+      const reports = await net.fit(train, { epochs: 12, batchSize: 50, validation, optimizer: { name: 'adam', lr: 0.01 }, expansion: { ...quickGrowth, ...budget, onExpand: (e) => void events.push(e) } });
+      const params = await net.getParameters();
+      const output = relativeError(await net.predict(validation), graphOutputRef(net.structure, params, validation.x, validation.rows)).relative;
+      net.destroy();
+      return { events, reports, params, output };
+    };
+    const free = await run();
+    const [first] = free.events;
+    expect(free.events.length).toBeGreaterThan(1);
+    // Halfway into the first split's growth: it splits fewer edges, the most significant.
+    const budget = Math.floor((first!.parametersBefore + first!.parametersAfter) / 2);
+    const capped = await run(budget);
+    expect(capped.events[0]!.edgesSplit).toBeLessThan(first!.edgesSplit);
+    expect(capped.events[0]!.edgesSelected).toBe(first!.edgesSplit);
+    expect(capped.events.every((e) => e.parametersAfter <= budget && e.parametersAfter > e.parametersBefore)).toBe(true);
+    expect(capped.reports.every((r) => r.params <= budget)).toBe(true);
+    expect(capped.output).toBeLessThanOrEqual(1e-5);
+    // A budget every split fits: the run without one, bit for bit; one below the start: no growth.
+    const roomy = await run(Math.max(...free.events.map((e) => e.parametersAfter)));
+    expect([roomy.params, roomy.events.some((e) => e.edgesSelected !== undefined)]).toEqual([free.params, false]);
+    const none = await run(first!.parametersBefore - 1);
+    expect([none.events.length, none.reports.every((r) => r.expanded === 0 && r.pruned === 0)]).toEqual([0, true]);
+    for (const bad of [0, 2.5, -3, Number.NaN]) expect(() => resolveExpansion({ maxParameters: bad })).toThrow(new ConfigError(`expansion.maxParameters must be a positive integer, got ${bad}`));
+  });
+
   it('splits on a plateau, prunes ε edges later, reports events and keeps training', async () => {
     const train = spirals({ rows: 600, seed: 1 });
     const validation = spirals({ rows: 300, seed: 2 });

@@ -1,0 +1,41 @@
+// A split planned on the CPU without touching the network: the planner a level takes (shared
+// weights split as shared weights), and how much of a selection a parameter budget allows.
+import { Random } from '../data/random.js';
+import { type EdgeRef, planSplit, type SplitOptions, type SplitStep } from './growth.js';
+import { planSharedSplit } from './sharedSplit.js';
+import type { Structure } from './structure.js';
+
+/** The split of `edges` into level `target` as `splitEdges` makes it: a level that shared weights (a convolution's) feed splits them as shared weights. */
+export function planLevelSplit(s: Structure, target: number, edges: readonly EdgeRef[], options: SplitOptions): SplitStep & { sharedWeights?: number } {
+  return s.blocksInto(target).some((b) => b.ties) ? planSharedSplit(s, target, edges, options) : planSplit(s, target, edges, options);
+}
+
+/**
+ * The most significant part of `edges` (most significant first) whose split into `target`
+ * leaves the network at most `maxParameters` parameters: `edges` itself where all of it fits,
+ * else its first edges (a shared weight's edges taken whole), in their order; none where not
+ * one fits. Each candidate is planned in full, its ε drawn from a generator of its own (the
+ * network's draws stay those of a run without a budget); a split's parameters grow with its
+ * edges, so a binary search over the prefixes finds the longest.
+ */
+export function splitWithinBudget(s: Structure, target: number, edges: readonly EdgeRef[], options: Omit<SplitOptions, 'random'>, maxParameters: number): readonly EdgeRef[] {
+  // A shared weight's edges split together: the prefixes are of weights, in order of significance.
+  const keyOf = (r: EdgeRef) => {
+    const ties = s.blocks[r.block]!.ties;
+    return ties ? `${r.block}:${ties[r.edge]}` : `${r.block}/${r.edge}`;
+  };
+  const groups = [...new Set(edges.map(keyOf))];
+  const prefix = (count: number) => {
+    const taken = new Set(groups.slice(0, count));
+    return edges.filter((r) => taken.has(keyOf(r)));
+  };
+  const fits = (count: number) => count === 0 || planLevelSplit(s, target, prefix(count), { ...options, random: new Random(0) }).structure.parameterCount <= maxParameters;
+  if (fits(groups.length)) return edges;
+  let [low, high] = [0, groups.length];
+  while (high - low > 1) {
+    const middle = (low + high) >> 1;
+    if (fits(middle)) low = middle;
+    else high = middle;
+  }
+  return prefix(low);
+}
