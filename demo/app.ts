@@ -50,6 +50,7 @@ const FIELD_OF_OPTION: Record<string, string> = {
   'optimizer.lr': 'lr',
   'expansion.chooseThreshold': 'chooseThreshold',
   'expansion.maxToReplace': 'maxToReplace',
+  'expansion.maxParameters': 'maxParameters',
   'expansion.lossChangeThreshold': 'lossChangeThreshold',
   'expansion.window': 'window',
   'expansion.minEpochsBetween': 'minEpochsBetween',

@@ -85,6 +85,8 @@ export function settings(data: DemoData, firstLayers: Connections[] | undefined)
     expansion: {
       chooseThreshold: num('chooseThreshold'),
       maxToReplace: num('maxToReplace'),
+      // Empty: no budget; fit checks the number (its message told in the field's words).
+      ...(input('maxParameters').value.trim() === '' ? {} : { maxParameters: num('maxParameters') }),
       lossChangeThreshold: num('lossChangeThreshold'),
       window: num('window'),
       minEpochsBetween: num('minEpochsBetween'),

@@ -304,6 +304,7 @@ describe('the demo page in headless Chromium', () => {
     expect(await refusedStart(page, 'rows', 'many', '1200')).toBe('Training rows must be a whole number from 100 to 53,687,091');
     expect(await refusedStart(page, 'maxGradNorm', '-1', '')).toBe('Clip gradient norm must be above 0 (empty: no clipping)');
     expect(await refusedStart(page, 'labelSmoothing', '0.1', '')).toBe('Label smoothing applies to classification, not regression');
+    expect(await refusedStart(page, 'maxParameters', '2.5', '40')).toBe('Max parameters must be a positive integer, got 2.5');
     // A run that diverges: the network is as it was before that epoch, and may be saved.
     const rate = await page.$eval('#lr', (el) => (el as HTMLInputElement).value);
     await setField(page, 'epochs', '2');
@@ -319,6 +320,8 @@ describe('the demo page in headless Chromium', () => {
     const s = await runEnded(page, 120_000);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(6);
+    // Grown within the budget of 40 parameters left in its field (2-8-1 has 33).
+    expect(s.epochs.every((e) => e.params <= 40)).toBe(true);
     // A regression has no classes to confuse.
     expect([s.confusion, await shown(page, '#confusionPanel')]).toEqual([null, false]);
     expect([s.mistakes, await shown(page, '#mistakesPanel')]).toEqual([null, false]);
