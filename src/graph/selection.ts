@@ -297,6 +297,12 @@ export function sortPicked(pairs: Uint32Array, above: boolean): Uint32Array {
   return halves;
 }
 
+/** The weight edge `r` holds: its shared weight's (a convolution's: `Block.ties`), which its other edges hold too, or its own. */
+export function weightKey(s: Structure, r: EdgeRef): string {
+  const ties = s.blocks[r.block]!.ties;
+  return ties ? `${r.block}:${ties[r.edge]}` : `${r.block}/${r.edge}`;
+}
+
 /**
  * `edges` (most significant first) cut to at most `max` edges without parting a shared weight
  * (a convolution's: its edges' `Block.ties` id): weights are taken whole, most significant
@@ -304,10 +310,7 @@ export function sortPicked(pairs: Uint32Array, above: boolean): Uint32Array {
  * as it does for any layer (a convolution's weight is an edge at every position).
  */
 export function wholeGroups(s: Structure, edges: readonly EdgeRef[], max = Number.POSITIVE_INFINITY): EdgeRef[] {
-  const keyOf = (r: EdgeRef) => {
-    const ties = s.blocks[r.block]!.ties;
-    return ties ? `${r.block}:${ties[r.edge]}` : `${r.block}/${r.edge}`;
-  };
+  const keyOf = (r: EdgeRef) => weightKey(s, r);
   const listed = new Map<string, number>();
   for (const r of edges) listed.set(keyOf(r), (listed.get(keyOf(r)) ?? 0) + 1);
   // Weights in order of significance (their first edge's place), taken until the next does not fit.

@@ -2,6 +2,7 @@
 // weights split as shared weights), and how much of a selection a parameter budget allows.
 import { Random } from '../data/random.js';
 import { type EdgeRef, planSplit, type SplitOptions, type SplitStep } from './growth.js';
+import { weightKey } from './selection.js';
 import { planSharedSplit } from './sharedSplit.js';
 import type { Structure } from './structure.js';
 
@@ -20,10 +21,7 @@ export function planLevelSplit(s: Structure, target: number, edges: readonly Edg
  */
 export function splitWithinBudget(s: Structure, target: number, edges: readonly EdgeRef[], options: Omit<SplitOptions, 'random'>, maxParameters: number): readonly EdgeRef[] {
   // A shared weight's edges split together: the prefixes are of weights, in order of significance.
-  const keyOf = (r: EdgeRef) => {
-    const ties = s.blocks[r.block]!.ties;
-    return ties ? `${r.block}:${ties[r.edge]}` : `${r.block}/${r.edge}`;
-  };
+  const keyOf = (r: EdgeRef) => weightKey(s, r);
   const groups = [...new Set(edges.map(keyOf))];
   const prefix = (count: number) => {
     const taken = new Set(groups.slice(0, count));
