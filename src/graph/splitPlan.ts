@@ -29,7 +29,9 @@ export function splitWithinBudget(s: Structure, target: number, edges: readonly 
   };
   const fits = (count: number) => count === 0 || planLevelSplit(s, target, prefix(count), { ...options, random: new Random(0) }).structure.parameterCount <= maxParameters;
   if (fits(groups.length)) return edges;
-  let [low, high] = [0, groups.length];
+  // A network at its budget meets this at every plateau: one plan says so.
+  if (!fits(1)) return [];
+  let [low, high] = [1, groups.length];
   while (high - low > 1) {
     const middle = (low + high) >> 1;
     if (fits(middle)) low = middle;
