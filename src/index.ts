@@ -8,6 +8,7 @@
  */
 export { Runtime, createRuntime } from './runtime.js';
 export { Network, maxParameters, type NetworkSpec, type LayerWeights, type LayerInfo } from './graph/network.js';
+export { type WeightInit, WEIGHT_INITS, initialParameters } from './graph/initialise.js';
 export { Structure, type Level, type Block, type BlockForm, DENSE_FROM, DENSE_FROM_GPU, DENSE_FROM_EDGES, ACTIVE_DENSITY_FROM_EDGES, ACTIVE_ROWS_BELOW, isMasked, storageIndex, blockFloats, compactRows, parameterSlots, normWeights } from './graph/structure.js';
 export { activeSources, buildCsr, csrProblems, sharedDestinationGroup, sharedSourceGroup, type CsrBlock } from './graph/csr.js';
 export { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections, type ConvolutionConnections, type LocalConnections, type LocalConnectionsSpec, type PoolConnections, type PoolConnectionsSpec } from './graph/connections.js';

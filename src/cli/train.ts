@@ -16,6 +16,7 @@ import { epochsLeft, resumePlan, resumeWords } from './runPlan.js';
 import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
+import { type WeightInit, WEIGHT_INITS } from '../graph/initialise.js';
 import type { PruneNormalization } from '../graph/selection.js';
 import type { Runtime } from '../runtime.js';
 import type { SaveOptions } from '../io/checkpoint.js';
@@ -52,6 +53,7 @@ const OPTIONS = {
   'label-smoothing': { type: 'string' },
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
+  init: { type: 'string' },
   'lr-schedule': { type: 'string' },
   'lr-step-epochs': { type: 'string' },
   'lr-gamma': { type: 'string' },
@@ -109,6 +111,8 @@ interface TrainArgs {
   momentum: number;
   /** SGD's Nesterov momentum (--nesterov). */
   nesterov: boolean;
+  /** How a new network's weights start (--init). */
+  init: WeightInit;
   /**
    * Clip the gradient to this global norm (fit's maxGradNorm); Infinity measures it only;
    * undefined: neither. A run's JSON writes Infinity as null, which reads back as Infinity.
@@ -218,6 +222,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     // A resumed run's Nesterov momentum goes on where its SGD does (not where the command
     // names another optimizer or momentum 0).
     nesterov: v.nesterov ?? (previous.nesterov === true && optimizer === 'sgd' && momentum > 0),
+    init: (v.init ?? previous.init ?? 'linear') as WeightInit,
     maxGradNorm: maxGradNormOption(v['max-grad-norm'], previous.maxGradNorm),
     labelSmoothing: labelSmoothingOption(v['label-smoothing'], previous.labelSmoothing),
     schedule: scheduleArgs(v, previous.schedule ?? null),
@@ -240,6 +245,7 @@ function checkTrainArgs(a: TrainArgs): void {
   FIT_CHECKS.batchSize('--batch', a.batch);
   FIT_CHECKS.lr('--lr', a.lr);
   FIT_CHECKS.momentum('--momentum', a.momentum);
+  if (!WEIGHT_INITS.includes(a.init)) throw new ConfigError(`--init must be one of ${WEIGHT_INITS.join(', ')}, got "${a.init}"`);
   if (a.nesterov && (a.optimizer !== 'sgd' || a.momentum === 0)) throw new ConfigError(`--nesterov applies to --optimizer sgd with a --momentum above 0, not ${a.optimizer} with momentum ${a.momentum}`);
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
   if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);
@@ -295,6 +301,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
   if (resumed && (v.arch || windowArgs.length)) throw new ConfigError(`--${v.arch ? 'arch' : windowArgs[0]!.flag} cannot be combined with --resume: the checkpoint fixes the architecture`);
   if (v.image && !windowArgs.length && v['augment-shift'] === undefined) throw new ConfigError('--image describes the inputs of --local, --conv or --augment-shift; give one of them too');
   if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
+  if (resumed && v.init) throw new ConfigError('--init cannot be combined with --resume: the checkpoint holds the weights');
   const previous = (resumed?.run.args ?? {}) as Partial<TrainArgs>;
   const args = resolveArgs(v, previous);
   checkTrainArgs(args);
@@ -349,7 +356,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
     const expandable = v.expandable ? parseExpandable(v.expandable, sizes.length) : undefined;
     let net = resumed
       ? runtime.loadNetwork(resumed.bytes)
-      : runtime.createNetwork({ sizes, seed: args.seed, ...(expandable ? { expandable } : {}), ...(locals.length ? { connections: locals } : {}) });
+      : runtime.createNetwork({ sizes, seed: args.seed, init: args.init, ...(expandable ? { expandable } : {}), ...(locals.length ? { connections: locals } : {}) });
     // A resumed run that stopped before its end, given the epochs left, goes on as planned (its schedule too).
     const plan = resumePlan(args.schedule, args.epochs, net.history, resumed ? { schedule: previous.schedule, plan: resumed.run.plan } : null);
     console.log(`senn: ${runtime.gpu.adapterName}`);

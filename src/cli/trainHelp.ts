@@ -41,6 +41,9 @@ ${delimiterHelp('a comma')}
   --weight-decay X   weight decay                                      (default 0; adamw 0.01)
   --momentum X       SGD momentum                                      (default 0)
   --nesterov         SGD with Nesterov momentum (needs --momentum above 0)
+  --init NAME        linear (nn.Linear's U(±1/√fan_in)) | he-uniform | glorot-uniform:
+                     how a new network's weights start; the last two start biases at 0
+                                                                       (default linear)
   --max-grad-norm X  clip the gradient to global L2 norm X before each update (as
                      PyTorch's clip_grad_norm_); inf: measure it, never clip. The
                      epoch lines then show the norm's mean and the steps clipped

@@ -111,7 +111,7 @@ export class Network implements Trainable {
       this.expandableLevels = new Set(expandable);
       this.seed = spec.seed ?? 0;
       this.current = Structure.chain(spec.sizes, activations, checkDenseFrom(spec.denseFrom, runtime.kernels.software), connections);
-      initial = initialParameters(this.current, new Random(this.seed));
+      initial = initialParameters(this.current, new Random(this.seed), spec.init);
     }
     runtime.gpu.check();
     this.fuseTail = runtime.kernels.software;

@@ -6,6 +6,7 @@ import type { Activation } from '../kernels/activation.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
 import type { EdgeRef } from './growth.js';
+import type { WeightInit } from './initialise.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
 import type { DENSE_FROM, DENSE_FROM_EDGES, DENSE_FROM_GPU, Structure } from './structure.js';
 import type { PoolKind } from '../kernels/pool.js';
@@ -18,8 +19,14 @@ export interface NetworkSpec {
   sizes: readonly number[];
   /** One per connection block (sizes.length − 1); default ReLU for hidden layers, identity for the output. */
   activations?: readonly Activation[];
-  /** Seed of the weight initialisation (PyTorch's `nn.Linear` scheme: U(±1/√fan_in)) and of ε draws. */
+  /** Seed of the weight initialisation and of ε draws. */
   seed?: number;
+  /**
+   * How the weights start (default `linear`, PyTorch's `nn.Linear` scheme: weights and biases
+   * U(±1/√fan_in)); `he-uniform` (U(±√(6/fan_in)), for ReLU layers) and `glorot-uniform`
+   * (U(±√(6/(fan_in + fan_out)))) start the biases at 0. See {@link WeightInit}.
+   */
+  init?: WeightInit;
   /**
    * Levels (indices into `sizes`) whose incoming edges may be split; default the output
    * level, as in the reference. Hidden levels of a deeper network may be listed too.

@@ -6,6 +6,7 @@ import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
 import { POOL_KINDS } from '../kernels/pool.js';
 import { buildCsr } from './csr.js';
+import { WEIGHT_INITS } from './initialise.js';
 import type { Connections, NetworkSpec } from './networkTypes.js';
 import { convolutionFilters } from './sharedSplit.js';
 import { DENSE_FROM, DENSE_FROM_GPU, type StartingBlock } from './structure.js';
@@ -35,6 +36,7 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
   if (!Array.isArray(sizes) || sizes.length < 2) throw new ShapeError(`sizes must list at least inputs and outputs, got [${String(sizes)}]`);
   for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`layer sizes must be positive integers, got [${sizes.join(', ')}]`);
   if (spec.seed !== undefined) checkSeed('seed', spec.seed);
+  if (spec.init !== undefined && !WEIGHT_INITS.includes(spec.init)) throw new ConfigError(`unknown init ${describe(spec.init)}; expected one of ${WEIGHT_INITS.join(', ')}`);
   const blocks = sizes.length - 1;
   const activations = listArg('activations', spec.activations ?? Array.from({ length: blocks }, (_, i) => (i === blocks - 1 ? 'identity' : 'relu')));
   if (activations.length !== blocks) {

@@ -257,6 +257,20 @@ describe('senn command line', () => {
     }
   }, 60_000);
 
+  it('--init starts a new network as asked, shown by info; refused with --resume or unknown', async () => {
+    const he = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '0', '--init', 'he-uniform', '--save', path('he.senn'), '--json', path('he.json'));
+    expect(he.code, he.err).toBe(0);
+    expect(JSON.parse(readFileSync(path('he.json'), 'utf8')).args.init).toBe('he-uniform');
+    expect((await senn('info', path('he.senn'))).out).toContain('he-uniform initialisation, seed 0');
+    for (const [flags, message] of [
+      [['--init', 'kaiming'], '--init must be one of linear, he-uniform, glorot-uniform, got "kaiming"'],
+      [['--resume', path('he.senn'), '--init', 'linear'], '--init cannot be combined with --resume: the checkpoint holds the weights'],
+    ] as const) {
+      const refused = await senn('train', '--dataset', 'xor', ...flags);
+      expect([refused.code, refused.err]).toEqual([2, `senn: ConfigError: ${message}\n`]);
+    }
+  }, 60_000);
+
   it('info describes a checkpoint from its header: architecture, parameters, history, the run', async () => {
     const trained = await senn('train', '--dataset', 'xor', '--arch', '2-8-2', '--epochs', '2', '--save', path('info.senn'));
     expect(trained.code, trained.err).toBe(0);

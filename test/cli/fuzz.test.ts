@@ -48,6 +48,7 @@ const VALUES: Record<string, readonly string[]> = {
   'max-grad-norm': [...NUMBERS, 'inf'],
   'label-smoothing': NUMBERS,
   'max-parameters': ['60', '100', '0', '2.5', '-1', 'x', ''],
+  init: ['linear', 'he-uniform', 'glorot-uniform', 'kaiming', ''],
   optimizer: ['adam', 'adamw', 'sgd', 'x'],
   'lr-schedule': ['constant', 'step', 'cosine', 'x'],
   'lr-step-epochs': ['1', '0', 'x'],

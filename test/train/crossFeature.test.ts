@@ -88,14 +88,15 @@ function randomSetup(seed: number) {
   const [train, epochs, fuseTail, asOnGpu] = [dataset(100 + r.int(200)), 3 + r.int(5), r.next() < 0.7, r.next() < 0.3];
   // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random,
   // gradient clipping (measured only, or clipping some steps or all), a classifier's label
-  // smoothing (which its exact statistics passes take too), SGD's Nesterov momentum and a
-  // parameter budget for growth.
+  // smoothing (which its exact statistics passes take too), SGD's Nesterov momentum, a
+  // parameter budget for growth and another initialisation.
   if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
   if (r.next() < 0.3) fit.maxGradNorm = pick([Infinity, 0.3, 3]);
   if (!regression && r.next() < 0.3) fit.labelSmoothing = pick([0.1, 0.5]);
   if (fit.optimizer?.name === 'sgd' && r.next() < 0.5) fit.optimizer = { ...fit.optimizer, nesterov: true };
   if (r.next() < 0.25) expansion.maxParameters = pick([60, 300, 1500]);
-  return { spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
+  const init = r.next() < 0.3 ? pick(['he-uniform', 'glorot-uniform'] as const) : undefined;
+  return { spec: init ? { ...spec, init } : spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 
 // Random networks and expansion options together, growth forced after every epoch: the grown
