@@ -1,5 +1,11 @@
 import { expect } from 'vitest';
 import type { Random } from '../../src/data/random.js';
+import type { LayerWeights } from '../../src/graph/network.js';
+
+/** Every layer's weights then bias, layer after layer, in one array (as a plain network's parameters lie). */
+export function flattenWeights(weights: LayerWeights[]): Float64Array {
+  return Float64Array.from(weights.flatMap((w) => [...w.weights, ...w.bias]));
+}
 
 /** Random floats in [lo, hi). */
 export function randomArray(rng: Random, n: number, lo = -1, hi = 1): Float32Array {
