@@ -4,7 +4,7 @@ import { checkUploadLimit } from '../data/gpuDataset.js';
 import { EVAL_ROWS } from '../train/loop.js';
 import { ConfigError, DivergenceError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
-import { FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
+import { checkNesterov, FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
 import type { LrSchedule } from '../train/schedule.js';
@@ -246,7 +246,7 @@ function checkTrainArgs(a: TrainArgs): void {
   FIT_CHECKS.lr('--lr', a.lr);
   FIT_CHECKS.momentum('--momentum', a.momentum);
   if (!WEIGHT_INITS.includes(a.init)) throw new ConfigError(`--init must be one of ${WEIGHT_INITS.join(', ')}, got "${a.init}"`);
-  if (a.nesterov && (a.optimizer !== 'sgd' || a.momentum === 0)) throw new ConfigError(`--nesterov applies to --optimizer sgd with a --momentum above 0, not ${a.optimizer} with momentum ${a.momentum}`);
+  checkNesterov({ nesterov: a.nesterov, name: a.optimizer, momentum: a.momentum }, { nesterov: '--nesterov', sgd: '--optimizer sgd', momentum: '--momentum' });
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
   if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);
   if (a.labelSmoothing !== undefined) FIT_CHECKS.labelSmoothing('--label-smoothing', a.labelSmoothing);

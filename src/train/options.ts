@@ -94,10 +94,10 @@ export interface FitOptions {
   /**
    * Label smoothing of the softmax cross-entropy, in [0, 1], as PyTorch's `label_smoothing`:
    * the training target is (1 − ε) for the label plus ε / classes for every class (default 0).
-   * The epochs' `trainLoss` is the smoothed loss that training minimises; the validation loss,
-   * `evaluate` and the expansion's exact statistics pass take the plain one (so the expansion
-   * trigger watches the plain validation loss, or without validation data the smoothed
-   * training loss).
+   * The epochs' `trainLoss` is the smoothed loss that training minimises, and the expansion's
+   * exact statistics pass takes its gradients too; the validation loss and `evaluate` take the
+   * plain one (so the expansion trigger watches the plain validation loss, or without
+   * validation data the smoothed training loss).
    */
   labelSmoothing?: number;
   /** Evaluated after every epoch. */
@@ -238,6 +238,16 @@ export function labelSmoothingFor(loss: LossName, smoothing: number | undefined)
   return smoothing;
 }
 
+/**
+ * Nesterov momentum needs SGD with a momentum above 0, as PyTorch's SGD (with none it would be
+ * plain SGD, silently): else a ConfigError in `words`, fit's option names or the CLI's flags.
+ */
+export function checkNesterov(o: { nesterov: boolean; name: string; momentum: number }, words: { nesterov: string; sgd: string; momentum: string }): void {
+  if (o.nesterov && (o.name !== 'sgd' || o.momentum === 0)) {
+    throw new ConfigError(`${words.nesterov} applies to ${words.sgd} with a ${words.momentum} above 0, not ${o.name} with momentum ${o.momentum}`);
+  }
+}
+
 /** Apply defaults and validate; throws {@link ConfigError} naming the bad option. */
 export function resolveFitOptions(o: FitOptions): ResolvedFit {
   const loss = checkLoss(o.loss ?? 'softmax-cross-entropy');
@@ -256,10 +266,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     momentum: FIT_CHECKS.momentum('optimizer.momentum', get('momentum', 0)),
     nesterov: booleanArg('optimizer.nesterov', (opt as { nesterov?: boolean }).nesterov) ?? false,
   };
-  // As PyTorch's SGD: Nesterov momentum needs a momentum (with none it would be plain SGD, silently).
-  if (optimizer.nesterov && (optimizer.name !== 'sgd' || optimizer.momentum === 0)) {
-    throw new ConfigError(`optimizer.nesterov applies to sgd with a momentum above 0, not ${optimizer.name} with momentum ${optimizer.momentum}`);
-  }
+  checkNesterov(optimizer, { nesterov: 'optimizer.nesterov', sgd: 'sgd', momentum: 'momentum' });
   if (optimizer.beta1 >= 1 || optimizer.beta2 >= 1) throw new ConfigError('optimizer betas must be below 1');
   if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== 'boolean') throw new ConfigError('signal must be an AbortSignal');
   if (o.maxUploadBytes !== undefined) finiteNumber('maxUploadBytes', o.maxUploadBytes, 0);
