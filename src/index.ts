@@ -72,7 +72,7 @@ export {
 } from './train/expansion.js';
 export type { GrowthControl, SplitReport, PruneReport, SplitEdgesOptions, BlockEdgeStatistics, StatisticsPassOptions, GradientOptions } from './graph/network.js';
 export { type EdgeRef, type EdgeList, type Remap, type GrowthStep, edgeList, edgeRefs, planSplit, planPrune, translateEdges, NEW_VALUE, NEGATED } from './graph/growth.js';
-export { planLevelSplit, splitWithinBudget } from './graph/splitPlan.js';
+export { parametersAfterSplit, planLevelSplit, splitWithinBudget } from './graph/splitPlan.js';
 export { planSharedSplit, filtersOf, convolutionFilters, type SharedSplitStep } from './graph/sharedSplit.js';
 export { type ScoreOptions, type PruneSelectOptions, type PruneNormalization, PRUNE_NORMALIZATIONS } from './graph/selection.js';
 export { METRICS, GRADIENT_METRICS, AGGREGATIONS, type Metric, type Aggregation, accumulateStatistics, scoreBlock, scoreBounds, decodeBounds, selectScores } from './kernels/score.js';

@@ -2,7 +2,7 @@ import { describe, isRecord, listArg } from '../args.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import type { Random } from '../data/random.js';
 import { type CsrBlock, csrInOrder } from './csr.js';
-import { type Block, type BlockSpec, type LevelSpec, levelSpec, Structure, storageIndex, tieCounts } from './structure.js';
+import { type Block, type BlockSpec, type Level, type LevelSpec, levelSpec, Structure, storageIndex, tieCounts } from './structure.js';
 
 /** An edge of a structure: a block id and an edge id (CSR position) within it. */
 export interface EdgeRef {
@@ -298,6 +298,57 @@ export function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlo
   };
 }
 
+/** A split checked and laid out, before any weight is made: what {@link planSplit} builds from and {@link splitParameterCount} counts. */
+interface SplitShape {
+  targetLevel: Level;
+  /** The split edges, marked per block (from {@link checkRefs}). */
+  removed: Uint8Array[];
+  /** The split's neurons before hinges, as the index of the selected edge each stands for (see splitNeurons). */
+  baseEdgeOf: Uint32Array;
+  /** Neurons per base neuron (1 without hinges) and the knots' spacing. */
+  hinges: number;
+  spacing: number;
+  /** Parents of the new neurons, per source level: the selected edges' sources, or every neuron of the level with fullyConnected. */
+  parentSets: Map<number, Set<number>>;
+}
+
+function splitShape(s: Structure, target: number, selected: readonly EdgeRef[], options: Omit<SplitOptions, 'random'>): SplitShape {
+  const targetLevel = s.level(target);
+  if (targetLevel.role === 'input') throw new ShapeError('the input level has no incoming edges to split');
+  const exactOption = options.exact ?? false;
+  if (typeof exactOption !== 'boolean' && !(Array.isArray(exactOption) && exactOption.every((id) => Number.isInteger(id)))) {
+    throw new ConfigError(`split: exact must be true, false or a list of level ids, got ${describe(exactOption)}`);
+  }
+  if (listArg('split: the edges', selected, ShapeError).length === 0) throw new ShapeError('no edges selected to split');
+  const removed = checkRefs(s, selected, 'split');
+  for (const r of selected) {
+    if (s.blocks[r.block]!.dst !== target) throw new ShapeError(`split: block ${r.block} does not feed level ${target}`);
+  }
+  const { count: hinges, spacing } = hingeBlock(options.neuronsPerEdge, options.knotSpacing);
+  const parentSets = new Map<number, Set<number>>();
+  for (const b of s.blocksInto(target)) {
+    if (options.fullyConnected) parentSets.set(b.src, new Set(Array.from({ length: b.topology.src }, (_, j) => j)));
+  }
+  for (const r of selected) {
+    const b = s.blocks[r.block]!;
+    if (!parentSets.has(b.src)) parentSets.set(b.src, new Set());
+    parentSets.get(b.src)!.add(b.topology.srcOf[r.edge]!);
+  }
+  return { targetLevel, removed, baseEdgeOf: splitNeurons(s, selected, exactOption), hinges, spacing, parentSets };
+}
+
+/**
+ * The parameters the network would have after {@link planSplit}(s, target, selected, options),
+ * counted without building it (checked as planSplit checks it): each new neuron brings an edge
+ * from each of its parents, one to each neuron of the target level and a bias; the split edges go.
+ */
+export function splitParameterCount(s: Structure, target: number, selected: readonly EdgeRef[], options: Omit<SplitOptions, 'random'> = {}): number {
+  const { targetLevel, baseEdgeOf, hinges, parentSets } = splitShape(s, target, selected, options);
+  let parents = 0;
+  for (const set of parentSets.values()) parents += set.size;
+  return s.parameterCount - selected.length + baseEdgeOf.length * hinges * (parents + targetLevel.size + 1);
+}
+
 /**
  * Split the `selected` edges of the layer into level `target`: each edge p → c (weight w)
  * becomes p → h (weight 1) and h → c (weight w), h a new ReLU neuron; h also gets ε from
@@ -314,23 +365,10 @@ export function assemble(old: Structure, levels: LevelSpec[], blocks: PendingBlo
  * edge's child starts at 0, its other out-edges at ε.
  */
 export function planSplit(s: Structure, target: number, selected: readonly EdgeRef[], options: SplitOptions): SplitStep {
-  const targetLevel = s.level(target);
-  if (targetLevel.role === 'input') throw new ShapeError('the input level has no incoming edges to split');
-  const exactOption = options.exact ?? false;
-  if (typeof exactOption !== 'boolean' && !(Array.isArray(exactOption) && exactOption.every((id) => Number.isInteger(id)))) {
-    throw new ConfigError(`split: exact must be true, false or a list of level ids, got ${describe(exactOption)}`);
-  }
-  if (listArg('split: the edges', selected, ShapeError).length === 0) throw new ShapeError('no edges selected to split');
-  const removed = checkRefs(s, selected, 'split');
-  for (const r of selected) {
-    if (s.blocks[r.block]!.dst !== target) throw new ShapeError(`split: block ${r.block} does not feed level ${target}`);
-  }
+  const { targetLevel, removed, baseEdgeOf, hinges, spacing, parentSets } = splitShape(s, target, selected, options);
   const epsilon = splitEpsilon(options.epsilon); // ε ~ U(0, epsilon)
   const random = options.random;
-  const { count: hinges, spacing } = hingeBlock(options.neuronsPerEdge, options.knotSpacing);
   const newId = s.nextLevelId;
-  // The split's neurons before hinges: edge t's h⁺ is t; the h⁻ of the edges split as pairs follow.
-  const baseEdgeOf = splitNeurons(s, selected, exactOption);
   const base = baseEdgeOf.length;
   // With hinges, neuron h is hinge ⌊h / base⌋ of base neuron h % base: the first `base` are
   // the split's own neurons (knot 0), in the order a split without hinges makes them.
@@ -347,17 +385,6 @@ export function planSplit(s: Structure, target: number, selected: readonly EdgeR
 
   const blocks = keptEdges(s, removed);
 
-  // Parents of the new neurons, per source level (ascending): the selected ones, or all with
-  // fullyConnected.
-  const parentSets = new Map<number, Set<number>>();
-  for (const b of s.blocksInto(target)) {
-    if (options.fullyConnected) parentSets.set(b.src, new Set(Array.from({ length: b.topology.src }, (_, j) => j)));
-  }
-  for (const r of selected) {
-    const b = s.blocks[r.block]!;
-    if (!parentSets.has(b.src)) parentSets.set(b.src, new Set());
-    parentSets.get(b.src)!.add(b.topology.srcOf[r.edge]!);
-  }
   // The edges are generated in CSR order (destination, then source), as csrInOrder takes
   // them, row by row with the arrays' own fill / set (see keptEdges).
   const inBlocks: PendingBlock[] = [];

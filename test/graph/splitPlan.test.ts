@@ -3,7 +3,7 @@ import { Random } from '../../src/data/random.js';
 import { convolutionConnections } from '../../src/graph/connections.js';
 import type { EdgeRef } from '../../src/graph/growth.js';
 import { checkConnections } from '../../src/graph/spec.js';
-import { planLevelSplit, splitWithinBudget } from '../../src/graph/splitPlan.js';
+import { parametersAfterSplit, planLevelSplit, splitWithinBudget } from '../../src/graph/splitPlan.js';
 import { Structure } from '../../src/graph/structure.js';
 
 /** Every edge into level `target`, in a random order (a selection's, most significant first). */
@@ -52,5 +52,48 @@ describe('splitWithinBudget', () => {
       if (k + 1 < weights.length) expect(splitWithinBudget(s, 1, selected, {}, counts[k + 1]! - 1)).toEqual(byWeights(k + 1));
     }
     expect(splitWithinBudget(s, 1, selected, {}, counts[0]! - 1)).toEqual([]);
+    // Shared weights are counted by planning them: the same counts.
+    for (const [k, count] of counts.entries()) expect(parametersAfterSplit(s, 1, byWeights(k + 1))).toBe(count);
+  });
+});
+
+describe('parametersAfterSplit', () => {
+  // A first split gives the output level a second source level: selections take edges of both.
+  const start = Structure.chain([12, 9, 5], ['relu', 'identity']);
+  const s = planLevelSplit(start, 2, shuffledEdges(start, 2, 4).slice(0, 6), { random: new Random(0) }).structure;
+
+  it('counts the parameters of the split planLevelSplit builds, without building it, for every kind of split', () => {
+    expect(s.blocksInto(2).map((b) => b.src)).toEqual([1, 3]);
+    const random = new Random(5);
+    const kinds = [{}, { fullyConnected: true }, { exact: true }, { exact: [3] }, { neuronsPerEdge: 3 }, { neuronsPerEdge: 2, knotSpacing: 0.5, exact: true, fullyConnected: true }];
+    for (const options of kinds) {
+      for (let trial = 0; trial < 6; trial++) {
+        const all = shuffledEdges(s, 2, 10 + trial);
+        const edges = all.slice(0, 1 + random.int(all.length));
+        expect(parametersAfterSplit(s, 2, edges, options), `${JSON.stringify(options)}, ${edges.length} edges`).toBe(after(s, 2, edges, options));
+      }
+    }
+  });
+
+  it('refuses what planLevelSplit refuses, in its words', () => {
+    const edges = shuffledEdges(s, 2, 1).slice(0, 3);
+    const refusals: [readonly { block: number; edge: number }[], object, number][] = [
+      [[edges[0]!, edges[0]!], {}, 2],
+      [[{ block: 0, edge: 0 }], {}, 2],
+      [edges, {}, 0],
+      [[], {}, 2],
+      [edges, { exact: 'yes' }, 2],
+      [edges, { neuronsPerEdge: 0 }, 2],
+    ];
+    for (const [list, options, target] of refusals) {
+      let planned: unknown;
+      try {
+        planLevelSplit(s, target, list, { ...options, random: new Random(0) });
+      } catch (error) {
+        planned = error;
+      }
+      expect(planned, JSON.stringify(list)).toBeInstanceOf(Error);
+      expect(() => parametersAfterSplit(s, target, list, options)).toThrow(planned as Error);
+    }
   });
 });
