@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Mistake, mistakes, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Mistake, mistakes, type Network, type RunInfo, type Runtime, type WeightInit, WEIGHT_INITS, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { counted } from '../src/words.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { type DownloadKind, downloadNetwork } from './downloads.js';
@@ -387,9 +387,12 @@ async function openNetwork(file: File): Promise<void> {
       const picked = isImageSet(dataset) ? (run?.args as { trainRows?: unknown } | undefined)?.trainRows : recipe?.generatedRows;
       if (Number.isSafeInteger(picked)) input('rows').value = String(Math.round((picked as number) / WITH_VALIDATION));
     }
-    // The architecture is the network's own: it is what Start trains.
+    // The architecture and the weights are the network's own: they are what Start trains.
     input('arch').value = net.structure.sizes.join('-');
     input('arch').disabled = true;
+    const init = (run?.args as { init?: unknown } | undefined)?.init;
+    $<HTMLSelectElement>('init').value = WEIGHT_INITS.includes(init as WeightInit) ? (init as WeightInit) : 'linear';
+    $<HTMLSelectElement>('init').disabled = true;
     const regression = recipe?.task === 'regression' || dataset === 'regression';
     net.history.forEach((h, i) => {
       const epoch = i + 1;
@@ -446,6 +449,7 @@ function reset(): void {
   opened = null;
   demo.opened = null;
   input('arch').disabled = false;
+  $<HTMLSelectElement>('init').disabled = false;
   showFirstLayer();
   if (openedCsv) {
     // The picked file stays; what the opened network fixed about it goes with the network.

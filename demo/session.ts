@@ -1,6 +1,6 @@
 // One training run of the demo: builds the network, runs fit with expansion, and lets the
 // page pause, resume and stop it between epochs; and the run as a saved checkpoint records it.
-import type { Connections, EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, RunInfo, Runtime } from '../src/index.js';
+import type { Connections, EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, RunInfo, Runtime, WeightInit } from '../src/index.js';
 import { type DemoData, isImageSet } from './data.js';
 
 export interface RunSettings {
@@ -16,6 +16,8 @@ export interface RunSettings {
   maxGradNorm?: number;
   /** fit's labelSmoothing; absent: none. */
   labelSmoothing?: number;
+  /** How a new network's weights start (createNetwork's init); an opened network keeps its own. */
+  init: WeightInit;
   seed: number;
   /** Pixels each training image may move each way (fit's `augment`); 0: none. */
   augmentShift: number;
@@ -60,7 +62,7 @@ export class Session {
     // levels (a convolution's splitting its shared weights as shared weights).
     const layers = s.firstLayers ?? [];
     const expandable = s.sizes.map((_, i) => i).filter((i) => i > 0 && !layers[i - 1]?.pool);
-    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, expandable, ...(layers.length ? { connections: layers } : {}) });
+    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, init: s.init, expandable, ...(layers.length ? { connections: layers } : {}) });
     this.net = net;
     this.running = true;
     // Once stopped, the epoch in progress still ends, but the page (reset) no longer shows it.
@@ -152,7 +154,7 @@ export function runDescription(data: DemoData, s: RunSettings, first: number): R
   const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}) };
   return {
     data: data.recipe,
-    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, init: s.init, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
     ...(images || data.plane ? { plan: { first, last: first + s.epochs } } : {}),
   };
 }

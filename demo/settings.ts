@@ -1,5 +1,5 @@
 // The run's settings as the page's fields give them, read and checked when a run starts.
-import { type Connections, MAX_GENERATED_ROWS } from '../src/index.js';
+import { type Connections, MAX_GENERATED_ROWS, type Metric, type WeightInit } from '../src/index.js';
 import { type DemoData, type DemoDataset, WITH_VALIDATION } from './data.js';
 import { $, input, label } from './fields.js';
 import type { DemoOptimizer, RunSettings } from './session.js';
@@ -80,9 +80,13 @@ export function settings(data: DemoData, firstLayers: Connections[] | undefined)
     schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
     ...clipSetting(num),
     ...smoothingSetting(num, data),
+    init: $<HTMLSelectElement>('init').value as WeightInit,
     seed: 0,
     augmentShift: Number($<HTMLSelectElement>('augmentShift').value),
     expansion: {
+      metric: $<HTMLSelectElement>('metric').value as Metric,
+      // Empty: the split metric, as ALGORITHM.md prunes.
+      ...($<HTMLSelectElement>('pruneMetric').value ? { pruneMetric: $<HTMLSelectElement>('pruneMetric').value as Metric } : {}),
       chooseThreshold: num('chooseThreshold'),
       maxToReplace: num('maxToReplace'),
       // Empty: no budget; fit checks the number (its message told in the field's words).

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import { isRecord } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { type CheckpointSummary, describeCheckpoint } from '../io/checkpoint.js';
 import { ADAPTER_OPTIONS, checkOutputPath, readCheckpointFile, writeOutput } from './options.js';
+import { expansionFlagWords } from './expansionFlags.js';
 import { epochsLeft, planOf } from './runPlan.js';
 import { SENN_VERSION } from '../version.js';
 import { counted } from '../words.js';
@@ -90,6 +92,10 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
     if (data.generatedRows !== undefined) shown.push(`${String(data.generatedRows)} rows generated`);
     const moved = typeof args.augmentShift === 'number' && args.augmentShift > 0 ? `, images moved up to ${args.augmentShift} px` : '';
     lines.push(`run           senn train on ${data.dataset} (${String(data.task)})${shown.length ? `: ${shown.join(', ')}` : ''}${moved}${args.expansion ? ', with expansion' : ''}`);
+    if (isRecord(args.expansion)) {
+      const flags = expansionFlagWords(args.expansion);
+      lines.push(`expansion     ${flags.length ? `${flags.join(' ')}; the rest as the reference (ALGORITHM.md)` : 'the reference configuration (ALGORITHM.md)'}`);
+    }
     // Saved before the run's end (Ctrl-C, --save-every): how to go on as if it had not stopped.
     const left = epochsLeft(s.run?.plan, h.length);
     if (left > 0) lines.push(`stopped       after epoch ${h.length} of ${h.length + left}: senn train --resume ${file} --epochs ${left} trains the rest as the run would have`);

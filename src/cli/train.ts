@@ -27,6 +27,7 @@ import { counted } from '../words.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { labelSmoothingOption, maxGradNormOption, scheduleArgs } from './trainFlags.js';
+import { EXPANSION_FLAGS } from './expansionFlags.js';
 import { SENN_VERSION } from '../version.js';
 
 const OPTIONS = {
@@ -140,13 +141,6 @@ function exactSplitOption(value: string | undefined, previous: boolean | 'signed
   if (value === 'all') return true;
   throw new ConfigError(`--exact-split must be signed or all, got "${value}"`);
 }
-
-/** The flags of expansion options (`expansionArgs` reads them). */
-const EXPANSION_FLAGS = [
-  'metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'max-parameters', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after',
-  'delete-threshold', 'prune-metric', 'prune-normalization', 'fully-connected', 'exact-split', 'neurons-per-edge', 'knot-spacing',
-  'reset-optimizer', 'late-splits', 'inverted-prune', 'statistics',
-] as const;
 
 function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionOptions | null {
   if (!v.expand && !previous) {

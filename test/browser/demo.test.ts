@@ -141,11 +141,16 @@ describe('the demo page in headless Chromium', () => {
     await page.select('#optimizer', 'adamw');
     await setField(page, 'maxGradNorm', '5');
     await setField(page, 'labelSmoothing', '0.1');
+    // He's initialisation, and pruning by weight magnitude (createNetwork's init, expansion.pruneMetric).
+    await page.select('#init', 'he-uniform');
+    await page.select('#pruneMetric', 'weight-abs');
     await page.click('#start');
     const s = await runEnded(page, 200_000);
     expect(s.error).toBeNull();
     expect(s.epochs).toHaveLength(2);
-    expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.4); // 10 classes: chance is 0.1
+    // 10 classes: chance is 0.1. He's wider start learns slower in these 8 steps at rate 0.001:
+    // 33.2%, where nn.Linear's reaches 52.0% (senn train on the same rows gives the same bits).
+    expect(s.epochs[1]!.valAccuracy).toBeGreaterThan(0.25);
     expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/parameters, gradient norm [\d.]+ \(\d+ steps? clipped\) — finished$/);
     expect(await shown(page, '#boundaryPanel')).toBe(false);
     // The validation answers by class: every validation row counted once (the 250 held out
@@ -198,15 +203,16 @@ describe('the demo page in headless Chromium', () => {
       expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
       // The run it set out on (2 epochs after none) and the rows it picked, as senn train writes them.
       const { args } = info.run;
-      expect([info.run.plan, args.trainRows, args.seed, args.optimizer, args.maxGradNorm, args.labelSmoothing]).toEqual([{ first: 0, last: 2 }, 1250, 0, 'adamw', 5, 0.1]);
+      expect([info.run.plan, args.trainRows, args.seed, args.optimizer, args.maxGradNorm, args.labelSmoothing, args.init]).toEqual([{ first: 0, last: 2 }, 1250, 0, 'adamw', 5, 0.1, 'he-uniform']);
+      expect([args.expansion.metric, args.expansion.pruneMetric]).toEqual(['abs-grad', 'weight-abs']);
       // The 1,250 images the page picked (1,000 to train on, 250 to validate with), as --train-rows picks them.
-      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*optimizer adamw, gradient norm clipped to 5, label smoothing 0.1.*1250 training rows.*, images moved up to 1 px/);
+      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*optimizer adamw, gradient norm clipped to 5, label smoothing 0.1, he-uniform initialisation.*1250 training rows.*, images moved up to 1 px.*\nexpansion +.*--prune-metric weight-abs/);
       const evaluated = senn('eval', file, '--software');
       const accuracy = Number(/accuracy ([\d.]+)%/.exec(evaluated)?.[1]);
       // Class by class, in Fashion-MNIST's names.
       expect(evaluated).toMatch(/\nper class {5}T-shirt\/top [\d.]+%  Trouser [\d.]+%/);
       console.info(`demo checkpoint: senn eval on the Fashion-MNIST test split ${accuracy}% (validation in the page ${(100 * s.epochs[1]!.valAccuracy).toFixed(1)}%)`);
-      expect(accuracy).toBeGreaterThan(40);
+      expect(accuracy).toBeGreaterThan(25); // as the page's validation accuracy above
       // "Export ONNX" downloads the same network as an ONNX model, as senn export writes one:
       // onnxruntime answers Fashion-MNIST's test split as senn eval does.
       const onnx = await saveNetwork(page, downloads, '#exportOnnx', 'exported');
@@ -228,6 +234,8 @@ describe('the demo page in headless Chromium', () => {
       // Its rows too: Start goes on with the images the run picked.
       expect(await again.page.$eval('#rows', (el) => (el as HTMLInputElement).value)).toBe('1000');
       expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/^opened senn-fashion-mnist-.*: 784-10, 7,850 parameters, 2 epochs trained/);
+      // Its weights are its own: the initialisation it had, fixed.
+      expect(await again.page.$eval('#init', (el) => [(el as HTMLSelectElement).value, (el as HTMLSelectElement).disabled])).toEqual(['he-uniform', true]);
       await setField(again.page, 'epochs', '1');
       await again.page.click('#start');
       o = await runEnded(again.page, 200_000);

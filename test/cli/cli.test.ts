@@ -346,11 +346,17 @@ describe('senn command line', () => {
     const split = json.epochs.reduce((n: number, e: { expanded: number }) => n + e.expanded, 0);
     expect(run.out).toContain(`senn: grew 2-8-2 → ${json.architecture.join('-')}: ${counted(epochs.length, 'expansion')} (${counted(split, 'edge')} split), `);
     // --max-parameters: no split leaves more; the first (42 → 80) splits 2 of the edges it selected.
-    const capped = await senn('train', ...args, ...quick, '--max-parameters', '80', '--json', path('capped.json'));
+    const capped = await senn('train', ...args, ...quick, '--max-parameters', '80', '--json', path('capped.json'), '--save', path('capped.senn'));
     expect(capped.code, capped.err).toBe(0);
     const c = JSON.parse(readFileSync(path('capped.json'), 'utf8'));
     expect([c.args.expansion.maxParameters, c.epochs.every((e: { params: number }) => e.params <= 80)]).toEqual([80, true]);
     expect(capped.out).toMatch(/expand: split 2 edges of \d+ selected \(--max-parameters\) into level 1 → new level of 4; params 42 → 80;/);
+    // senn info tells the expansion's flags that differ from the reference; given back to senn train, they make the same options.
+    const line = /\nexpansion +(.*); the rest as the reference \(ALGORITHM\.md\)\n/.exec((await senn('info', path('capped.senn'))).out)?.[1];
+    expect(line).toBe('--choose-threshold 0.3 --max-parameters 80 --loss-change-threshold 1 --window 2 --min-epochs-between 2 --exact-split signed');
+    const again = await senn('train', '--dataset', 'spirals', '--arch', '2-8-2', '--expand', ...line!.split(' '), '--epochs', '0', '--json', path('again.json'));
+    expect(again.code, again.err).toBe(0);
+    expect(JSON.parse(readFileSync(path('again.json'), 'utf8')).args.expansion).toEqual(c.args.expansion);
   }, 60_000);
 
   it('--local starts with a locally connected first layer over an image; its size follows, and the checkpoint keeps it', async () => {
