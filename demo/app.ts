@@ -1,7 +1,7 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, type Mistake, mistakes, type Network, type RunInfo, type Runtime, type WeightInit, WEIGHT_INITS, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, METRICS, type Mistake, mistakes, type Network, type RunInfo, type Runtime, type WeightInit, WEIGHT_INITS, ConfigError, DivergenceError, SennError } from '../src/index.js';
 import { counted } from '../src/words.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { type DownloadKind, downloadNetwork } from './downloads.js';
@@ -493,6 +493,8 @@ function reset(): void {
 }
 
 async function init(): Promise<void> {
+  // The metrics senn scores edges by, abs-grad (the reference's) first.
+  for (const id of ['metric', 'pruneMetric']) $<HTMLSelectElement>(id).append(...METRICS.map((m) => new Option(m, m)));
   const select = $<HTMLSelectElement>('dataset');
   select.addEventListener('change', () => applyPreset(select.value as DemoDataset));
   applyPreset(select.value as DemoDataset);

@@ -143,6 +143,9 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'labelSmoothing', '0.1');
     // He's initialisation, and pruning by weight magnitude (createNetwork's init, expansion.pruneMetric).
     await page.select('#init', 'he-uniform');
+    // The metrics senn has (METRICS), the reference's first; the prune metric's first is none of them.
+    const metrics = await page.$$eval('#metric option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect([metrics[0], metrics.length, await page.$$eval('#pruneMetric option', (options) => options.map((o) => (o as HTMLOptionElement).value))]).toEqual(['abs-grad', 5, ['', ...metrics]]);
     await page.select('#pruneMetric', 'weight-abs');
     await page.click('#start');
     const s = await runEnded(page, 200_000);
