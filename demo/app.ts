@@ -1,7 +1,8 @@
 // The demo page: settings, start / pause / reset, and the live views of a growing network.
 import './style.css';
 import type { CsvSchema, CsvTask } from '../src/csv.js';
-import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, METRICS, type Mistake, mistakes, type Network, type RunInfo, type Runtime, type WeightInit, WEIGHT_INITS, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { checkpointRun, classNames, createRuntime, datasetClassNames, type EpochReport, type FeatureStats, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections, METRICS, type Mistake, mistakes, type Network, type RunInfo, type Runtime, ConfigError, DivergenceError, SennError } from '../src/index.js';
+import { isRecord } from '../src/args.js';
 import { counted } from '../src/words.js';
 import { drawBoundary, gridDataset } from './boundaryView.js';
 import { type DownloadKind, downloadNetwork } from './downloads.js';
@@ -12,6 +13,7 @@ import { type CsvChoice, csvShape, guessTask, readCsvFile, textColumns } from '.
 import { type DemoData, type DemoDataset, isImageSet, loadDemoData, PRESETS, WITH_VALIDATION } from './data.js';
 import { runDescription, Session } from './session.js';
 import { $, input, label } from './fields.js';
+import { showRunSettings } from './runFields.js';
 import { settings, trainingRows } from './settings.js';
 import { SketchPad, type SketchState } from './sketchView.js';
 import { drawStructure, drawsEdges } from './structureView.js';
@@ -387,11 +389,11 @@ async function openNetwork(file: File): Promise<void> {
       const picked = isImageSet(dataset) ? (run?.args as { trainRows?: unknown } | undefined)?.trainRows : recipe?.generatedRows;
       if (Number.isSafeInteger(picked)) input('rows').value = String(Math.round((picked as number) / WITH_VALIDATION));
     }
+    // The settings it was trained with, as senn train --resume takes them.
+    const unmatched = isRecord(run?.args) ? showRunSettings(run.args) : [];
     // The architecture and the weights are the network's own: they are what Start trains.
     input('arch').value = net.structure.sizes.join('-');
     input('arch').disabled = true;
-    const init = (run?.args as { init?: unknown } | undefined)?.init;
-    $<HTMLSelectElement>('init').value = WEIGHT_INITS.includes(init as WeightInit) ? (init as WeightInit) : 'linear';
     $<HTMLSelectElement>('init').disabled = true;
     const regression = recipe?.task === 'regression' || dataset === 'regression';
     net.history.forEach((h, i) => {
@@ -411,7 +413,8 @@ async function openNetwork(file: File): Promise<void> {
     demo.opened = file.name;
     void answerDrawing();
     buttons.reset.disabled = false;
-    const next = openedCsv ? `pick ${String(recipe?.dataset)} as the CSV file, then Start goes on training it` : 'Start goes on training it';
+    const unshown = unmatched.length ? ` (with the settings it was trained with but ${unmatched.join(', ')}, which the page has no field for)` : ' (with the settings it was trained with)';
+    const next = `${openedCsv ? `pick ${String(recipe?.dataset)} as the CSV file, then Start goes on training it` : 'Start goes on training it'}${unshown}`;
     status(`opened ${file.name}: ${net.structure.sizes.join('-')}, ${net.parameterCount.toLocaleString('en-US')} parameters, ${counted(net.history.length, 'epoch')} trained — ${next}`);
   } catch (error) {
     status(`${file.name}: ${error instanceof SennError ? error.name : 'Error'}: ${(error as Error).message}`);

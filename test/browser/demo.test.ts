@@ -236,7 +236,10 @@ describe('the demo page in headless Chromium', () => {
       expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('fashion-mnist');
       // Its rows too: Start goes on with the images the run picked.
       expect(await again.page.$eval('#rows', (el) => (el as HTMLInputElement).value)).toBe('1000');
-      expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/^opened senn-fashion-mnist-.*: 784-10, 7,850 parameters, 2 epochs trained/);
+      expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/^opened senn-fashion-mnist-.*: 784-10, 7,850 parameters, 2 epochs trained — Start goes on training it \(with the settings it was trained with\)$/);
+      // Start goes on with the settings it was trained with, as senn train --resume does (the fresh page showed its defaults).
+      const shownSettings = await again.page.$$eval(['optimizer', 'maxGradNorm', 'labelSmoothing', 'augmentShift', 'metric', 'pruneMetric', 'lr', 'batch'].map((id) => `#${id}`).join(','), (fields) => fields.map((f) => [f.id, (f as HTMLInputElement).value]));
+      expect(Object.fromEntries(shownSettings)).toEqual({ optimizer: 'adamw', maxGradNorm: '5', labelSmoothing: '0.1', augmentShift: '1', metric: 'abs-grad', pruneMetric: 'weight-abs', lr: '0.001', batch: '256' });
       // Its weights are its own: the initialisation it had, fixed.
       expect(await again.page.$eval('#init', (el) => [(el as HTMLSelectElement).value, (el as HTMLSelectElement).disabled])).toEqual(['he-uniform', true]);
       await setField(again.page, 'epochs', '1');
@@ -355,8 +358,9 @@ describe('the demo page in headless Chromium', () => {
       await ((await again.page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(file);
       await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
       expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('regression');
-      // The rows the run generated, set again for Start.
+      // The rows the run generated, set again for Start, and its schedule, batch and budget.
       expect(await again.page.$eval('#rows', (el) => (el as HTMLInputElement).value)).toBe('1200');
+      expect(await again.page.$$eval('#batch, #schedule, #maxParameters', (fields) => fields.map((f) => (f as HTMLInputElement).value))).toEqual(['64', 'cosine', '40']);
       expect(await again.page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(1);
       expect(await shown(again.page, '#boundaryPanel')).toBe(true);
       expect(again.errors).toEqual([]);
@@ -369,6 +373,26 @@ describe('the demo page in headless Chromium', () => {
       rmSync(downloads, { recursive: true, force: true });
     }
     await page.close();
+  });
+
+  it('opens a senn train checkpoint with its settings, and names those the page has no field for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'senn-demo-cli-'));
+    try {
+      const file = join(dir, 'spirals.senn');
+      const trained = ['--dataset', 'spirals', '--arch', '2-8-2', '--epochs', '1', '--optimizer', 'sgd', '--momentum', '0.5', '--lr', '0.05', '--expand', '--window', '3', '--prune-metric', 'weight-abs', '--fully-connected', '--init', 'glorot-uniform'];
+      execFileSync(process.execPath, ['bin/senn.js', 'train', ...trained, '--save', file, '--software'], { stdio: 'pipe' });
+      const { page, errors } = await openDemo();
+      await ((await page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(file);
+      await page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
+      const shownSettings = await page.$$eval('#init, #lr, #optimizer, #pruneMetric, #window', (fields) => fields.map((f) => (f as HTMLInputElement).value));
+      // The page's SGD has momentum 0.9: its optimizer choice stays the page's (Adam).
+      expect(shownSettings).toEqual(['glorot-uniform', '0.05', 'adam', 'weight-abs', '3']);
+      expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/Start goes on training it \(with the settings it was trained with but optimizer sgd \(momentum 0\.5\), --fully-connected, which the page has no field for\)$/);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('trains on a CSV file picked in the page (senn/csv, loaded then), and senn predict reads that file with the saved network', async () => {
