@@ -7,6 +7,10 @@
 //                 the target is q = (1 − ε) onehot(label) + ε / classes: loss = logsumexp(z) −
 //                 Σ_j q_j z_j, grad = (softmax(z) − q) · grad_scale. SMOOTH = false compiles the
 //                 plain loss as it was, bit for bit.
+//                 With WEIGHTED (class weights, as Keras's class_weight) a row's loss and
+//                 gradient are multiplied by its label's weight, class_weights[label], and still
+//                 averaged over the rows (grad_scale); WEIGHTED = false compiles the code as it
+//                 was, bit for bit, with a placeholder bound to class_weights, never read.
 //   mse           per row: loss = Σ_j (z_j − t_j)² / classes; grad = 2 (z − t) · grad_scale.
 //   accuracy      counts argmax(z) == label only (no loss, no gradient).
 // Each adds its batch totals to `stats` = [loss sum, correct count, row count, unused], so a
@@ -19,6 +23,7 @@
 //   @binding(3) targets : storage, read        rows×classes         (mse)
 //   @binding(4) grad    : storage, read_write  rows×classes; written when write_grad ≠ 0
 //   @binding(5) stats   : storage, read_write  4 values, accumulated (+=)
+//   @binding(6) class_weights : storage, read   classes              (softmax_xent with WEIGHTED)
 //
 // Dispatch: exactly one workgroup of 32 invocations, grid (1, 1, 1). Invocation i handles
 //   rows i, i + 32, …; after one barrier invocation 0 alone sums their 32 parts in order and
@@ -47,9 +52,11 @@ struct Params {
 @group(0) @binding(3) var<storage, read> targets: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad: array<f32>;
 @group(0) @binding(5) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(6) var<storage, read> class_weights: array<f32>;
 
 override CLASSES: u32 = 0u;
 override SMOOTH: bool = false;
+override WEIGHTED: bool = false;
 
 const LANES: u32 = 32u;
 var<workgroup> loss_part: array<f32, 32>;
@@ -124,10 +131,16 @@ fn target_dot(label_shifted: f32, all_shifted: f32, classes: u32) -> f32 {
   return label_shifted;
 }
 
-// The gradient of logit j: (e / total − q_j) · grad_scale.
-fn store_class_grad(base: u32, j: u32, e: f32, total: f32, label: u32) {
+// A row's gradient factor: grad_scale, times its label's weight with WEIGHTED.
+fn row_scale(label: u32) -> f32 {
+  if (WEIGHTED) { return params.grad_scale * class_weights[label]; }
+  return params.grad_scale;
+}
+
+// The gradient of logit j: (e / total − q_j) · scale (the row's, row_scale).
+fn store_class_grad(base: u32, j: u32, e: f32, total: f32, label: u32, scale: f32) {
   if (j >= CLASSES) { return; }
-  grad[base + j] = (e / total - target_of(j, label, CLASSES)) * params.grad_scale;
+  grad[base + j] = (e / total - target_of(j, label, CLASSES)) * scale;
 }
 
 // softmax_xent's work for one row with CLASSES: log Σ exp, its label's shifted logit, and
@@ -151,12 +164,13 @@ fn class_row(r: u32) -> vec3<f32> {
   total = add_class(total, eb.x, 4u); total = add_class(total, eb.y, 5u); total = add_class(total, eb.z, 6u); total = add_class(total, eb.w, 7u);
   total = add_class(total, ec.x, 8u); total = add_class(total, ec.y, 9u); total = add_class(total, ec.z, 10u); total = add_class(total, ec.w, 11u);
   if (params.write_grad != 0u) {
-    store_class_grad(base, 0u, ea.x, total, label); store_class_grad(base, 1u, ea.y, total, label);
-    store_class_grad(base, 2u, ea.z, total, label); store_class_grad(base, 3u, ea.w, total, label);
-    store_class_grad(base, 4u, eb.x, total, label); store_class_grad(base, 5u, eb.y, total, label);
-    store_class_grad(base, 6u, eb.z, total, label); store_class_grad(base, 7u, eb.w, total, label);
-    store_class_grad(base, 8u, ec.x, total, label); store_class_grad(base, 9u, ec.y, total, label);
-    store_class_grad(base, 10u, ec.z, total, label); store_class_grad(base, 11u, ec.w, total, label);
+    let scale = row_scale(label);
+    store_class_grad(base, 0u, ea.x, total, label, scale); store_class_grad(base, 1u, ea.y, total, label, scale);
+    store_class_grad(base, 2u, ea.z, total, label, scale); store_class_grad(base, 3u, ea.w, total, label, scale);
+    store_class_grad(base, 4u, eb.x, total, label, scale); store_class_grad(base, 5u, eb.y, total, label, scale);
+    store_class_grad(base, 6u, eb.z, total, label, scale); store_class_grad(base, 7u, eb.w, total, label, scale);
+    store_class_grad(base, 8u, ec.x, total, label, scale); store_class_grad(base, 9u, ec.y, total, label, scale);
+    store_class_grad(base, 10u, ec.z, total, label, scale); store_class_grad(base, 11u, ec.w, total, label, scale);
   }
   var shifted = 0.0;
   if (SMOOTH) {
@@ -179,7 +193,8 @@ fn softmax_xent(@builtin(local_invocation_index) lane: u32) {
   if (CLASSES > 0u) {
     for (var r = lane; r < params.rows; r = r + LANES) {
       let row = class_row(r);
-      loss = loss + row.x - row.y;
+      // Without WEIGHTED the sum in the order it always took (loss + x) − y.
+      if (WEIGHTED) { loss = loss + (row.x - row.y) * class_weights[labels[r]]; } else { loss = loss + row.x - row.y; }
       correct = correct + row.z;
     }
   } else {
@@ -194,12 +209,14 @@ fn softmax_xent(@builtin(local_invocation_index) lane: u32) {
         total = total + exp(logits[base + j] - peak);
         if (SMOOTH) { shifted = shifted + (logits[base + j] - peak); }
       }
-      loss = loss + log(total) - target_dot(logits[base + label] - peak, shifted, params.classes);
+      let label_dot = target_dot(logits[base + label] - peak, shifted, params.classes);
+      if (WEIGHTED) { loss = loss + (log(total) - label_dot) * class_weights[label]; } else { loss = loss + log(total) - label_dot; }
       correct = correct + select(0.0, 1.0, top == label);
       if (params.write_grad != 0u) {
+        let scale = row_scale(label);
         for (var j = 0u; j < params.classes; j = j + 1u) {
           let p = exp(logits[base + j] - peak) / total;
-          grad[base + j] = (p - target_of(j, label, params.classes)) * params.grad_scale;
+          grad[base + j] = (p - target_of(j, label, params.classes)) * scale;
         }
       }
     }

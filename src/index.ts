@@ -55,6 +55,7 @@ export { spirals, xor, regression2d, regressionTarget, MAX_GENERATED_ROWS } from
 export { Random } from './data/random.js';
 export { epochKey, rowShift, shiftImage, type AugmentOptions, type ImageShape, type ResolvedAugment } from './data/augment.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
+export type { ClassWeights } from './train/classWeights.js';
 export type { Evaluation } from './train/loop.js';
 export { classify, classNames, confusionMatrix, mistakes, type Classification, type ConfusionMatrix, type Mistake } from './train/classify.js';
 export { type LrSchedule, type ScheduleName, SCHEDULES, scheduleSteps, scheduledLr } from './train/schedule.js';

@@ -5,6 +5,7 @@ import type { GpuContext } from '../gpu/context.js';
 import type { Activation } from '../kernels/activation.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import type { EpochReport, FitOptions, LossName, OptimizerName } from '../train/options.js';
+import type { ClassWeights } from '../train/classWeights.js';
 import type { EdgeRef } from './growth.js';
 import type { WeightInit } from './initialise.js';
 import type { PruneSelectOptions, ScoreOptions } from './selection.js';
@@ -200,6 +201,8 @@ export interface StatisticsPassOptions {
    * score edges as running ones do.
    */
   labelSmoothing?: number;
+  /** The softmax cross-entropy's class weights (as {@link FitOptions.classWeights}; `'balanced'` from `data`'s labels; default none). */
+  classWeights?: ClassWeights;
   /** The most bytes of the data to upload at once (default 256 MiB, at most one buffer); parts hold whole batches. */
   maxUploadBytes?: number;
 }
@@ -208,6 +211,8 @@ export interface StatisticsPassOptions {
 export interface GradientOptions {
   /** The softmax cross-entropy's label smoothing, in [0, 1], as {@link FitOptions.labelSmoothing} (default 0). */
   labelSmoothing?: number;
+  /** The softmax cross-entropy's class weights, as {@link FitOptions.classWeights} (`'balanced'` from the data's labels; default none). */
+  classWeights?: ClassWeights;
 }
 
 /** Growth operations available to an expansion policy while `fit` runs (`PolicyContext.network`). */

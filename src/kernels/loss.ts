@@ -1,4 +1,4 @@
-import { type Dispatch, pickBindings, type Recorder, prepare } from './dispatch.js';
+import { type Dispatch, pickBindings, type Recorder, prepare, unusedOutput } from './dispatch.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
@@ -35,6 +35,12 @@ export interface LossArgs {
    * onehot + ε / classes; default 0, the plain loss (its pipeline as without the option).
    */
   smoothing?: number;
+  /**
+   * softmax_xent: one f32 weight per class, each row's loss and gradient multiplied by its
+   * label's (as Keras's `class_weight`; still averaged over the rows). Absent: the plain loss
+   * (its pipeline as without the option).
+   */
+  classWeights?: BindingResource;
 }
 
 /** A recorded loss (+ gradient) with accumulation of loss and accuracy into `stats`. */
@@ -47,18 +53,22 @@ export async function loss(rec: Recorder, a: LossArgs): Promise<Dispatch> {
     targets: words(a.entry === 'mse' ? a.targets : undefined, outputs, 'rows × classes floats'),
     grad: words(a.writeGrad && a.entry !== 'accuracy' ? a.grad : undefined, outputs, 'rows × classes floats'),
     stats: words(a.stats, 4, 'the 4 accumulator floats'),
+    classWeights: words(a.classWeights, a.classes, 'one f32 weight per class'),
   });
   const smoothing = a.smoothing ?? 0;
   if (!(smoothing >= 0 && smoothing <= 1)) throw new ConfigError(`loss: smoothing must be a number in [0, 1], got ${describe(smoothing)}`);
   if (smoothing > 0 && a.entry !== 'softmax_xent') throw new ConfigError(`loss: smoothing applies to softmax_xent, not ${a.entry}`);
+  if (a.classWeights && a.entry !== 'softmax_xent') throw new ConfigError(`loss: classWeights apply to softmax_xent, not ${a.entry}`);
   // softmax_xent over at most 12 classes keeps a row's logits in registers (CLASSES).
   const constants: Record<string, number | boolean> = {
     ...(a.entry === 'softmax_xent' && a.classes <= SOFTMAX_CLASSES_MAX ? { CLASSES: a.classes } : {}),
     ...(smoothing > 0 ? { SMOOTH: true } : {}),
+    ...(a.classWeights ? { WEIGHTED: true } : {}),
   };
   const kernel = await rec.kernels.get({ ...family('loss'), entryPoint: a.entry, constants });
   // Each entry point binds only what it reads (reflection tells which); a missing one is an error.
-  const resources = pickBindings(kernel, { logits: a.logits, labels: a.labels, targets: a.targets, grad: a.grad, stats: a.stats });
+  // Without weights softmax_xent binds a placeholder to class_weights, which it never reads.
+  const resources = pickBindings(kernel, { logits: a.logits, labels: a.labels, targets: a.targets, grad: a.grad, stats: a.stats, class_weights: a.classWeights ?? unusedOutput(rec) });
   return prepare(
     rec,
     kernel,

@@ -57,21 +57,22 @@ export function graphLossRef(
  * activations, as the kernels take them (ReLU's is 0 at 0), so a split neuron sitting exactly
  * on its kink compares exactly, where finite differences average the two sides. Levels that
  * pool and blocks that share weights are not covered (their tests use finite differences
- * over the shared values). `y.smoothing`: the softmax cross-entropy's label smoothing (default 0).
+ * over the shared values). `y.smoothing`: the softmax cross-entropy's label smoothing (default 0);
+ * `y.classWeights`: its class weights (default none).
  */
 export function graphGradientsRef(
   s: Structure,
   params: ArrayLike<number>,
   x: ArrayLike<number>,
   rows: number,
-  y: { labels: ArrayLike<number>; smoothing?: number } | { targets: ArrayLike<number> },
+  y: { labels: ArrayLike<number>; smoothing?: number; classWeights?: ArrayLike<number> } | { targets: ArrayLike<number> },
 ): Float64Array {
   if (s.levels.some((l) => l.pool) || s.blocks.some((b) => b.ties)) throw new Error('graphGradientsRef: pooling levels and shared weights are not covered');
   const acts = graphForwardRef(s, params, x, rows);
   const out = acts.get(s.output.id)!;
   const classes = s.output.size;
   // Gradients with respect to each level's pre-activations (rows × size), from the output back.
-  const pre = new Map<number, Float64Array>([[s.output.id, 'labels' in y ? softmaxXentRef(out, y.labels, rows, classes, 1 / rows, y.smoothing).grad : mseRef(out, y.targets, rows, classes).grad]]);
+  const pre = new Map<number, Float64Array>([[s.output.id, 'labels' in y ? softmaxXentRef(out, y.labels, rows, classes, 1 / rows, y.smoothing, y.classWeights).grad : mseRef(out, y.targets, rows, classes).grad]]);
   const grads = new Float64Array(params.length);
   const levels = s.levels.slice(1);
   for (let li = levels.length - 1; li >= 0; li--) {

@@ -18,7 +18,8 @@ export function argmaxRow(values: ArrayLike<number>, base: number, classes: numb
 
 /**
  * Softmax cross-entropy against the target (1 − `smoothing`) onehot(label) + smoothing / classes
- * (label smoothing as PyTorch's; 0: the plain loss).
+ * (label smoothing as PyTorch's; 0: the plain loss). `classWeights`: each row's loss and
+ * gradient times its label's weight (as Keras's class_weight); absent, every weight 1.
  */
 export function softmaxXentRef(
   logits: ArrayLike<number>,
@@ -27,6 +28,7 @@ export function softmaxXentRef(
   classes: number,
   gradScale = 1 / rows,
   smoothing = 0,
+  classWeights?: ArrayLike<number>,
 ): LossResult {
   const grad = new Float64Array(rows * classes);
   let lossSum = 0;
@@ -41,10 +43,11 @@ export function softmaxXentRef(
     const target = (j: number) => (j === label ? 1 - smoothing : 0) + smoothing / classes;
     let dot = 0;
     for (let j = 0; j < classes; j++) dot += target(j) * (logits[base + j]! - peak);
-    lossSum += Math.log(total) - dot;
+    const weight = classWeights ? classWeights[label]! : 1;
+    lossSum += weight * (Math.log(total) - dot);
     if (top === label) correct++;
     for (let j = 0; j < classes; j++) {
-      grad[base + j] = (Math.exp(logits[base + j]! - peak) / total - target(j)) * gradScale;
+      grad[base + j] = (Math.exp(logits[base + j]! - peak) / total - target(j)) * gradScale * weight;
     }
   }
   return { lossSum, correct, grad };

@@ -61,6 +61,8 @@ export interface PolicyContext {
   batchSize?: number;
   /** fit's {@link FitOptions.labelSmoothing}, where above 0: the exact pass takes the smoothed loss's gradients, as training does. */
   labelSmoothing?: number;
+  /** fit's {@link FitOptions.classWeights} as it resolved them (one per class), where given: the exact pass takes the weighted loss's gradients, as training does. */
+  classWeights?: Float32Array;
   /** Loss on the validation data (training data when there is none), evaluated now. */
   currentLoss(): Promise<number>;
 }
@@ -266,7 +268,7 @@ export function checkGrowth(s: Structure, expandable: readonly number[], o: Retu
 
 /** The options of an exact statistics pass over the context's training data that scores edges as fit trains (its loss, label smoothing and batch size). */
 function exactPass(ctx: PolicyContext): StatisticsPassOptions {
-  return { loss: ctx.loss, labelSmoothing: ctx.labelSmoothing, batchSize: ctx.batchSize, maxUploadBytes: ctx.maxUploadBytes };
+  return { loss: ctx.loss, labelSmoothing: ctx.labelSmoothing, classWeights: ctx.classWeights, batchSize: ctx.batchSize, maxUploadBytes: ctx.maxUploadBytes };
 }
 
 /** The reference's policy: split on a plateau, prune the new ε edges `deleteAfter` epochs later. */

@@ -13,6 +13,7 @@ import type { GatherSlot } from '../kernels/gather.js';
 import type { KernelCache } from '../kernels/kernel.js';
 import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
+import { classWeightsBuffer, classWeightsFor } from './classWeights.js';
 import { labelSmoothingFor, resolveFitOptions, resolveStatisticsOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
@@ -167,6 +168,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const augment = resolveAugment(options.augment, train);
   const validation = options.validation;
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
+  const classWeights = classWeightsFor(o.loss, options.classWeights, net.outputs, train);
   const expansion = options.expansion === undefined ? undefined : objectArg('fit: expansion', options.expansion);
   // The reference policy's options (anything but a policy of one's own).
   const reference = expansion !== undefined && !('afterEpoch' in expansion) ? expansion : null;
@@ -221,6 +223,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
       const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), choices);
+      const target = { smoothing: o.labelSmoothing, classWeights: classWeightsBuffer(device, planOwner, classWeights) };
       const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), choices) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
@@ -234,7 +237,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
           recordForward(rec, net, trainWs, rows),
-          recordLoss(rec, net, trainWs, rows, o.loss, true, 0, o.labelSmoothing),
+          recordLoss(rec, net, trainWs, rows, o.loss, true, 0, target),
           recordBackward(rec, net, trainWs, rows),
           update,
         ]);
@@ -375,6 +378,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
             loss: o.loss,
             batchSize: batchRows,
             ...(o.labelSmoothing > 0 ? { labelSmoothing: o.labelSmoothing } : {}),
+            ...(classWeights ? { classWeights } : {}),
             ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
             currentLoss: async () => {
               const now = await current();
@@ -516,8 +520,10 @@ export async function predict(net: Trainable, rows: Dataset | Float32Array | Uin
  * flat layout of the network's parameter buffer. Parameters are not changed.
  */
 export async function gradients(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy', options: GradientOptions = {}): Promise<Float32Array> {
-  const smoothing = labelSmoothingFor(lossName, objectArg('gradients: options', options).labelSmoothing);
+  const given = objectArg('gradients: options', options);
+  const smoothing = labelSmoothingFor(lossName, given.labelSmoothing);
   checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
+  const weights = classWeightsFor(lossName, given.classWeights, net.outputs, data);
   checkBatchFits(net.structure, net.gpu.device.limits, data.rows);
   return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
     const slots = [{ rows: data.rows, start: 0 }];
@@ -525,7 +531,7 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
     const step = [
       ...gather!,
       ...(await recordForward(rec, net, ws, data.rows)),
-      ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0, smoothing)),
+      ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0, { smoothing, classWeights: classWeightsBuffer(net.gpu.device, rec.owner, weights) })),
       ...(await recordBackward(rec, net, ws, data.rows)),
     ];
     submitChunks(net.gpu.device, ws, [step]);
@@ -541,6 +547,8 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
 export async function collectStatistics(net: Trainable, data: Dataset, options: StatisticsPassOptions): Promise<number> {
   const { batchSize, loss: lossName, labelSmoothing, maxUploadBytes } = resolveStatisticsOptions(objectArg('collectEdgeStatistics: options', options));
   checkDataFor(data, 'statistics data', net.inputs, net.outputs, lossName);
+  // 'balanced' from all of data's labels, not each part's.
+  const weights = classWeightsFor(lossName, options.classWeights, net.outputs, data);
   const rows = Math.min(batchSize, data.rows);
   checkBatchFits(net.structure, net.gpu.device.limits, rows);
   if (maxUploadBytes !== undefined) checkUploadLimit('maxUploadBytes', String(maxUploadBytes), maxUploadBytes, [{ data, rows, of: 'statistics' }]);
@@ -552,9 +560,10 @@ export async function collectStatistics(net: Trainable, data: Dataset, options: 
     counted += await withCall(net, 'statistics', part, rows, async (rec, ws, uploaded) => {
       const slots = batches(part.rows, rows);
       const gathers = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, part.rows));
+      const target = { smoothing: labelSmoothing, classWeights: classWeightsBuffer(net.gpu.device, rec.owner, weights) };
       const bodies = new PlanCache(async (n) => [
         ...(await recordForward(rec, net, ws, n)),
-        ...(await recordLoss(rec, net, ws, n, lossName, true, 0, labelSmoothing)),
+        ...(await recordLoss(rec, net, ws, n, lossName, true, 0, target)),
         ...(await recordBackward(rec, net, ws, n)),
         await recordStatistics(rec, net),
       ]);

@@ -4,6 +4,7 @@ import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import type { StatisticsPassOptions } from '../graph/networkTypes.js';
+import type { ClassWeights } from './classWeights.js';
 import type { ExpansionOptions, ExpansionPolicy } from './expansion.js';
 import { type LrSchedule, resolveSchedule } from './schedule.js';
 
@@ -100,6 +101,15 @@ export interface FitOptions {
    * validation data the smoothed training loss).
    */
   labelSmoothing?: number;
+  /**
+   * Weights of the classes in the softmax cross-entropy (see {@link ClassWeights}): one per
+   * class, or `'balanced'` from the training labels, for data where some classes are rare.
+   * Each training row's loss and gradient is multiplied by its label's weight; the epochs'
+   * `trainLoss` is that weighted mean, and the expansion's exact statistics pass takes its
+   * gradients too; the validation loss and `evaluate` stay unweighted. Omitted (the default),
+   * training is the same bit for bit as without the option.
+   */
+  classWeights?: ClassWeights;
   /** Evaluated after every epoch. */
   validation?: Dataset;
   /**

@@ -147,10 +147,18 @@ function denseInput(net: GraphView, ws: Workspace, b: Block, along: 'k' | 'm'): 
   return { lhs: { lhs: ws.activation(b.src), ...(active ? { activeRows: { ...active, along } } : {}) }, sources: b.topology.src };
 }
 
+/** What the softmax cross-entropy trains towards beyond the labels: training's label smoothing and class weights (none: the plain loss). */
+export interface LossTarget {
+  /** Label smoothing ε (0: none). */
+  smoothing?: number;
+  /** One weight per class, in a storage buffer (see classWeightsBuffer). */
+  classWeights?: GPUBuffer;
+}
+
 /**
  * The loss over the outputs, accumulated into stats slot `statsSlot` (0 train, 1 validation);
- * when `writeGrad`, also the gradient w.r.t. the output level's pre-activation. `smoothing`:
- * softmax cross-entropy's label smoothing (training's; 0 the plain loss).
+ * when `writeGrad`, also the gradient w.r.t. the output level's pre-activation. `target`: the
+ * softmax cross-entropy's label smoothing and class weights (training's; none the plain loss).
  */
 export async function recordLoss(
   rec: Recorder,
@@ -160,7 +168,7 @@ export async function recordLoss(
   lossName: LossName,
   writeGrad: boolean,
   statsSlot: 0 | 1,
-  smoothing = 0,
+  target: LossTarget = {},
 ): Promise<Dispatch[]> {
   const last = net.structure.output;
   const dz = ws.gradient(last.id);
@@ -177,7 +185,8 @@ export async function recordLoss(
       grad: direct ? dz : ws.outputGrad.buffer,
       writeGrad,
       stats: { buffer: ws.stats.buffer, offset: statsSlot * STATS_SLOT, size: 16 },
-      smoothing,
+      smoothing: target.smoothing ?? 0,
+      ...(target.classWeights ? { classWeights: target.classWeights } : {}),
     }),
   ];
   if (writeGrad && !direct) {

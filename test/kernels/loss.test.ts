@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
-import { pickBindings, prepare } from '../../src/kernels/dispatch.js';
+import { pickBindings, prepare, unusedOutput } from '../../src/kernels/dispatch.js';
 import { loss, SOFTMAX_CLASSES_MAX } from '../../src/kernels/loss.js';
 import { family } from '../../src/kernels/sources.js';
 import { accuracyRef, mseRef, softmaxXentRef } from '../../src/reference/loss.js';
@@ -18,7 +18,7 @@ function labelsFor(rng: Random, rows: number, classes: number): Uint32Array {
   return Uint32Array.from({ length: rows }, () => rng.int(classes));
 }
 
-async function runLoss(entry: 'softmax_xent' | 'mse' | 'accuracy', logits: Float32Array, rows: number, classes: number, y: Float32Array | Uint32Array, stats?: GPUBuffer, smoothing = 0) {
+async function runLoss(entry: 'softmax_xent' | 'mse' | 'accuracy', logits: Float32Array, rows: number, classes: number, y: Float32Array | Uint32Array, stats?: GPUBuffer, smoothing = 0, classWeights?: Float32Array) {
   const grad = h.output(rows * classes);
   const statsBuf = stats ?? h.output(4);
   const isLabels = y instanceof Uint32Array;
@@ -34,6 +34,7 @@ async function runLoss(entry: 'softmax_xent' | 'mse' | 'accuracy', logits: Float
       writeGrad: true,
       stats: statsBuf,
       smoothing,
+      ...(classWeights ? { classWeights: h.input(classWeights) } : {}),
     }),
   );
   return { grad: await h.read(grad, rows * classes), stats: await h.read(statsBuf, 4) };
@@ -73,7 +74,8 @@ describe('softmax_xent (shaders/loss.wgsl)', () => {
     const kernel = await h.rec.kernels.get({ ...family('loss'), entryPoint: 'softmax_xent', constants: { CLASSES: 0 } });
     const grad = h.output(rows * classes);
     const stats = h.output(4);
-    const bindings = pickBindings(kernel, { logits: h.input(logits), labels: h.input(labels), grad, stats });
+    // class_weights unread (WEIGHTED off): a placeholder, as loss() binds one.
+    const bindings = pickBindings(kernel, { logits: h.input(logits), labels: h.input(labels), grad, stats, class_weights: unusedOutput(h.rec) });
     h.run(prepare(h.rec, kernel, { rows, classes, grad_scale: 1 / rows, write_grad: 1 }, bindings, [1, 1, 1]));
     expect(Array.from(registers.grad)).toEqual(Array.from(await h.read(grad, rows * classes)));
     expect(Array.from(registers.stats)).toEqual(Array.from(await h.read(stats, 4)));
@@ -114,6 +116,54 @@ describe('softmax_xent (shaders/loss.wgsl)', () => {
       expect(stats[1]).toBe(want.correct);
     });
   }
+
+  // Class weights (WEIGHTED): each row's loss and gradient times its label's weight, in registers
+  // and in the loop, with and without smoothing.
+  for (const [rows, classes, smoothing] of [
+    [7, 10, 0],
+    [300, 3, 0.2],
+    [37, SOFTMAX_CLASSES_MAX + 1, 0],
+    [41, SOFTMAX_CLASSES_MAX + 2, 0.1],
+  ] as const) {
+    it(`with class weights${smoothing ? ` and smoothing ${smoothing}` : ''} matches the CPU reference on ${rows}×${classes}, and its gradient finite differences`, async () => {
+      const rng = new Random(rows * 7 + classes);
+      const logits = randomArray(rng, rows * classes, -4, 4);
+      const labels = labelsFor(rng, rows, classes);
+      // Weights from 0 (a class that does not count) to 5.
+      const weights = Float32Array.from({ length: classes }, (_, c) => (c === 1 ? 0 : rng.uniform(0.2, 5)));
+      const { grad, stats } = await runLoss('softmax_xent', logits, rows, classes, labels, undefined, smoothing, weights);
+      const want = softmaxXentRef(logits, labels, rows, classes, 1 / rows, smoothing, weights);
+      const gErr = relativeError(grad, want.grad);
+      const lErr = Math.abs(stats[0]! - want.lossSum) / want.lossSum;
+      const fd = relativeError(grad, centralDifferences((z) => softmaxXentRef(z, labels, rows, classes, 1, smoothing, weights).lossSum / rows, logits));
+      console.info(`softmax_xent ${rows}x${classes}, class weights, smoothing ${smoothing}: grad rel ${gErr.relative.toExponential(2)}, loss rel ${lErr.toExponential(2)}, FD rel ${fd.relative.toExponential(2)} (tolerances ${TOL}, ${FD_TOL})`);
+      expect(gErr.relative).toBeLessThanOrEqual(TOL);
+      expect(lErr).toBeLessThanOrEqual(TOL);
+      expect(fd.relative).toBeLessThanOrEqual(FD_TOL);
+      // The rows of the class of weight 0 have no gradient; the weighted loss differs from the plain.
+      for (let r = 0; r < rows; r++) if (labels[r] === 1) expect(Array.from(grad.subarray(r * classes, (r + 1) * classes)).every((g) => g === 0)).toBe(true);
+      expect(Math.abs(want.lossSum - softmaxXentRef(logits, labels, rows, classes, 1 / rows, smoothing).lossSum)).toBeGreaterThan(1e-3);
+      // Accuracy is not weighted.
+      expect([stats[1], stats[2]]).toEqual([want.correct, rows]);
+    });
+  }
+
+  it('with every class weight 1 gives the plain loss and gradient', async () => {
+    const [rows, classes] = [50, 10];
+    const rng = new Random(11);
+    const logits = randomArray(rng, rows * classes, -4, 4);
+    const labels = labelsFor(rng, rows, classes);
+    const plain = await runLoss('softmax_xent', logits, rows, classes, labels);
+    const ones = await runLoss('softmax_xent', logits, rows, classes, labels, undefined, 0, new Float32Array(classes).fill(1));
+    expect(Array.from(ones.grad)).toEqual(Array.from(plain.grad));
+    expect(Math.abs(ones.stats[0]! - plain.stats[0]!) / plain.stats[0]!).toBeLessThan(1e-6);
+  });
+
+  it('refuses class weights for any loss but softmax_xent, and a weights buffer short of one per class', async () => {
+    const args = { rows: 2, classes: 3, logits: h.output(6), labels: h.output(2), targets: h.output(6), grad: h.output(6), writeGrad: true, stats: h.output(4) };
+    await expect(loss(h.rec, { ...args, entry: 'mse', classWeights: h.output(3) })).rejects.toThrow(/classWeights apply to softmax_xent, not mse/);
+    await expect(loss(h.rec, { ...args, entry: 'softmax_xent', classWeights: { buffer: h.output(4), size: 8 } })).rejects.toThrow(/classWeights/);
+  });
 
   it('refuses a smoothing outside [0, 1], and smoothing for any loss but softmax_xent', async () => {
     const args = { rows: 2, classes: 2, logits: h.output(4), labels: h.output(2), targets: h.output(4), grad: h.output(4), writeGrad: true, stats: h.output(4) };
