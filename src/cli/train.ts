@@ -4,6 +4,7 @@ import { checkUploadLimit } from '../data/gpuDataset.js';
 import { EVAL_ROWS } from '../train/loop.js';
 import { ConfigError, DivergenceError } from '../errors.js';
 import { createNodeRuntime } from '../node/dawn.js';
+import { classWeightsFor } from '../train/classWeights.js';
 import { checkNesterov, FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../train/options.js';
 import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
@@ -26,7 +27,7 @@ import { growthWords } from './info.js';
 import { counted } from '../words.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
-import { labelSmoothingOption, maxGradNormOption, scheduleArgs } from './trainFlags.js';
+import { classWeightsOption, labelSmoothingOption, maxGradNormOption, scheduleArgs } from './trainFlags.js';
 import { EXPANSION_FLAGS } from './expansionFlags.js';
 import { SENN_VERSION } from '../version.js';
 
@@ -52,6 +53,7 @@ const OPTIONS = {
   'weight-decay': { type: 'string' },
   'max-grad-norm': { type: 'string' },
   'label-smoothing': { type: 'string' },
+  'class-weights': { type: 'string' },
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
   init: { type: 'string' },
@@ -121,6 +123,8 @@ interface TrainArgs {
   maxGradNorm: number | null | undefined;
   /** fit's labelSmoothing; undefined: none. */
   labelSmoothing: number | undefined;
+  /** fit's classWeights (--class-weights); undefined: none. */
+  classWeights: 'balanced' | number[] | undefined;
   /** Null: the constant rate. */
   schedule: LrSchedule | null;
   seed: number;
@@ -219,6 +223,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     init: (v.init ?? previous.init ?? 'linear') as WeightInit,
     maxGradNorm: maxGradNormOption(v['max-grad-norm'], previous.maxGradNorm),
     labelSmoothing: labelSmoothingOption(v['label-smoothing'], previous.labelSmoothing),
+    classWeights: classWeightsOption(v['class-weights'], previous.classWeights),
     schedule: scheduleArgs(v, previous.schedule ?? null),
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
@@ -319,12 +324,15 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
   );
   const regression = data.recipe.task === 'regression';
   if (regression && args.labelSmoothing) throw new ConfigError(`--label-smoothing applies to classification; ${args.dataset} is a regression task`);
+  if (regression && args.classWeights) throw new ConfigError(`--class-weights applies to classification; ${args.dataset} is a regression task`);
   const outputs = regression ? (data.train.targetCount ?? 1) : data.train.classes!;
   const rows = trainingRows(data.train, args.trainRows, args.seed);
   const [train, validation] = splitDataset(rows, 1 - args.valFraction, args.seed);
   if (train.rows === 0 || validation.rows === 0) {
     throw new ConfigError(`--val-fraction ${args.valFraction} of ${rows.rows} training rows leaves ${train.rows} to train on and ${validation.rows} to validate with; each needs one at least`);
   }
+  // One weight per class, told by the flag's name before anything trains (fit names its option).
+  if (args.classWeights) classWeightsFor('softmax-cross-entropy', args.classWeights, outputs, train, '--class-weights');
   const uploadBytes = uploadMb === null ? null : Math.floor(uploadMb * 2 ** 20);
   // Refused here, in the flag's words, rather than by fit.
   if (uploadBytes !== null) {
@@ -534,6 +542,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     ...(args.schedule ? { schedule: args.schedule } : {}),
     ...(args.maxGradNorm != null ? { maxGradNorm: args.maxGradNorm } : {}),
     ...(args.labelSmoothing ? { labelSmoothing: args.labelSmoothing } : {}),
+    ...(args.classWeights ? { classWeights: args.classWeights } : {}),
     signal: stop.signal,
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     ...(patience !== null ? { earlyStop: { patience } } : {}),

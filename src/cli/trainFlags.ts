@@ -1,5 +1,5 @@
 // The values of senn train's flags that take more than a number: the learning-rate schedule's,
-// gradient clipping's and label smoothing's, each falling back on a resumed run's.
+// gradient clipping's, label smoothing's and the class weights', each falling back on a resumed run's.
 import { ConfigError } from '../errors.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { numberOption } from './options.js';
@@ -52,4 +52,18 @@ export function maxGradNormOption(value: string | undefined, previous: number | 
 /** `--label-smoothing X` (absent: the resumed run's, else none); fit's check names the flag (checkTrainArgs). */
 export function labelSmoothingOption(value: string | undefined, previous: number | undefined): number | undefined {
   return value === undefined ? previous : numberOption('label-smoothing', value, 0);
+}
+
+/**
+ * `--class-weights balanced|W0,W1,…` (absent: the resumed run's, else none); the count and each
+ * weight's range are checked against the dataset's classes once it is loaded.
+ */
+export function classWeightsOption(value: string | undefined, previous: 'balanced' | number[] | undefined): 'balanced' | number[] | undefined {
+  if (value === undefined) return previous;
+  if (value.trim() === 'balanced') return 'balanced';
+  const parts = value.split(',');
+  const weights = parts.map((p) => Number(p.trim()));
+  const bad = parts.findIndex((p, i) => p.trim() === '' || !Number.isFinite(weights[i]));
+  if (bad >= 0) throw new ConfigError(`--class-weights must be balanced or one number per class joined by ",", like 1,1,5; got "${value}"`);
+  return weights;
 }

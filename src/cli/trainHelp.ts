@@ -52,6 +52,11 @@ ${delimiterHelp('a comma')}
                      for every class (PyTorch's label_smoothing; default 0); the
                      training loss shown is the smoothed one, validation and test
                      losses the plain one
+  --class-weights W  classification: balanced (each class weighted by rows / (classes ×
+                     its rows), so rare classes count as much as common ones) or one
+                     weight per class joined by "," (like 1,1,5): each training row's
+                     loss and gradient times its class's weight (Keras's class_weight);
+                     validation and test losses stay unweighted
   --lr-schedule NAME constant | step | cosine (over this run's epochs)  (default constant)
   --lr-step-epochs N step: multiply the rate by --lr-gamma every N epochs
   --lr-gamma X       step: the factor                                  (default 0.1)

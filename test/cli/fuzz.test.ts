@@ -47,6 +47,7 @@ const VALUES: Record<string, readonly string[]> = {
   momentum: NUMBERS,
   'max-grad-norm': [...NUMBERS, 'inf'],
   'label-smoothing': NUMBERS,
+  'class-weights': ['balanced', '1,2', '1,2,3', '0,0', '1,-1', 'x', ''],
   'max-parameters': ['60', '100', '0', '2.5', '-1', 'x', ''],
   init: ['linear', 'he-uniform', 'glorot-uniform', 'kaiming', ''],
   optimizer: ['adam', 'adamw', 'sgd', 'x'],

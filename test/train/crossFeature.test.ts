@@ -11,6 +11,7 @@ import type { Activation } from '../../src/kernels/activation.js';
 import { normWeights, storageIndex } from '../../src/graph/structure.js';
 import { graphGradientsRef, graphOutputRef } from '../../src/reference/graph.js';
 import type { ExpansionOptions } from '../../src/train/expansion.js';
+import { classWeightsFor } from '../../src/train/classWeights.js';
 import type { FitOptions } from '../../src/train/options.js';
 import { relativeError } from '../helpers/numeric.js';
 import { rowsAtKinks } from '../helpers/kinks.js';
@@ -21,7 +22,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
+const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, weighted: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -89,13 +90,14 @@ function randomSetup(seed: number) {
   // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random,
   // gradient clipping (measured only, or clipping some steps or all), a classifier's label
   // smoothing (which its exact statistics passes take too), SGD's Nesterov momentum, a
-  // parameter budget for growth and another initialisation.
+  // parameter budget for growth, another initialisation and class weights.
   if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
   if (r.next() < 0.3) fit.maxGradNorm = pick([Infinity, 0.3, 3]);
   if (!regression && r.next() < 0.3) fit.labelSmoothing = pick([0.1, 0.5]);
   if (fit.optimizer?.name === 'sgd' && r.next() < 0.5) fit.optimizer = { ...fit.optimizer, nesterov: true };
   if (r.next() < 0.25) expansion.maxParameters = pick([60, 300, 1500]);
   const init = r.next() < 0.3 ? pick(['he-uniform', 'glorot-uniform'] as const) : undefined;
+  if (!regression && r.next() < 0.25) fit.classWeights = r.next() < 0.5 ? 'balanced' : Array.from({ length: outputs }, () => pick([0.5, 1, 3]));
   return { spec: init ? { ...spec, init } : spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 
@@ -124,6 +126,7 @@ describe('features together: random networks that grow, against the CPU referenc
         if (fit.augment) tally.augmented++;
         if (fit.maxGradNorm) tally.clipped++;
         if (fit.labelSmoothing) tally.smoothed++;
+        if (fit.classWeights) tally.weighted++;
         if (fit.optimizer?.name === 'sgd' && fit.optimizer.nesterov) tally.nesterov++;
         if (expansion.maxParameters !== undefined) {
           tally.budgeted++;
@@ -140,6 +143,9 @@ describe('features together: random networks that grow, against the CPU referenc
       }
       const val = fit.validation!;
       const smoothing = fit.labelSmoothing ?? 0;
+      // The class weights as fit resolved them from its training labels ('balanced' too).
+      const weights = classWeightsFor(fit.loss!, fit.classWeights, spec.sizes.at(-1)!, train) ?? undefined;
+      const lossTarget = { labelSmoothing: smoothing, ...(weights ? { classWeights: weights } : {}) };
       const params = await net.getParameters();
       const output = relativeError(await net.predict(val), graphOutputRef(net.structure, params, val.x, val.rows));
       expect(output.relative).toBeLessThanOrEqual(1e-4);
@@ -150,9 +156,9 @@ describe('features together: random networks that grow, against the CPU referenc
         const kinks = rowsAtKinks(net.structure, params, val.x, val.rows);
         tally.kinkRows += kinks.size;
         const checked = kinks.size ? subset(val, Array.from({ length: val.rows }, (_, r) => r).filter((r) => !kinks.has(r))) : val;
-        // A smoothed classifier's gradients are the smoothed loss's, as its training took them.
-        const y = checked.labels ? { labels: checked.labels, smoothing } : { targets: checked.targets! };
-        const gradient = relativeError(await net.parameterGradients(checked, fit.loss, { labelSmoothing: smoothing }), graphGradientsRef(net.structure, params, checked.x, checked.rows, y));
+        // A smoothed or weighted classifier's gradients are that loss's, as its training took them.
+        const y = checked.labels ? { labels: checked.labels, smoothing, ...(weights ? { classWeights: weights } : {}) } : { targets: checked.targets! };
+        const gradient = relativeError(await net.parameterGradients(checked, fit.loss, lossTarget), graphGradientsRef(net.structure, params, checked.x, checked.rows, y));
         expect(gradient.relative).toBeLessThanOrEqual(1e-4);
         tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
       }
@@ -165,10 +171,10 @@ describe('features together: random networks that grow, against the CPU referenc
       // gradient's, each shared value's once: the grown structure's parameters and no others.
       const probe = loadCheckpoint(parts, saved);
       probe.fuseTail = fuseTail;
-      const [step] = await probe.fit(val, { loss: fit.loss, optimizer: { name: 'sgd', lr: 1e-6 }, batchSize: val.rows, epochs: 1, shuffle: false, maxGradNorm: Infinity, labelSmoothing: smoothing });
-      const g = await net.parameterGradients(val, fit.loss, { labelSmoothing: smoothing });
-      const weights = net.structure.tieGroups ? normWeights(net.structure.tieGroups, net.structure.floats) : null;
-      const norm = Math.sqrt(g.reduce((sum, v, i) => sum + v * v * (weights ? weights[i]! : 1), 0));
+      const [step] = await probe.fit(val, { loss: fit.loss, optimizer: { name: 'sgd', lr: 1e-6 }, batchSize: val.rows, epochs: 1, shuffle: false, maxGradNorm: Infinity, ...lossTarget });
+      const g = await net.parameterGradients(val, fit.loss, lossTarget);
+      const counts = net.structure.tieGroups ? normWeights(net.structure.tieGroups, net.structure.floats) : null;
+      const norm = Math.sqrt(g.reduce((sum, v, i) => sum + v * v * (counts ? counts[i]! : 1), 0));
       const normError = Math.abs(step!.gradNorm! - norm) / Math.max(norm, 1e-12);
       expect(normError).toBeLessThanOrEqual(1e-4);
       tally.worstNorm = Math.max(tally.worstNorm, normError);
