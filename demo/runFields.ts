@@ -43,7 +43,8 @@ function scheduleChoice(schedule: unknown): string | null {
 
 /**
  * Fill the settings from a checkpoint's run arguments (`senn train`'s or the page's own): the
- * initialisation, batch, rate, optimizer, schedule, clipping, smoothing, moves and expansion options. Returns
+ * initialisation, batch, rate, optimizer, schedule, clipping, smoothing, class weights, moves and
+ * expansion options. Returns
  * the settings the page has no field for (an SGD momentum other than 0.9, say), in words; their
  * fields keep what they showed.
  */
@@ -61,6 +62,8 @@ export function showRunSettings(args: Args): string[] {
   else setNumber('maxGradNorm', args.maxGradNorm, unmatched);
   input('labelSmoothing').value = '';
   setNumber('labelSmoothing', args.labelSmoothing, unmatched);
+  // The page offers none or balanced; weights of one's own are named.
+  setChoice('classWeights', args.classWeights === undefined ? '' : args.classWeights === 'balanced' ? 'balanced' : null, `class weights ${Array.isArray(args.classWeights) ? args.classWeights.join(',') : JSON.stringify(args.classWeights)}`, unmatched);
   if (args.augmentShift !== undefined) setChoice('augmentShift', String(args.augmentShift), `images moved up to ${String(args.augmentShift)} px`, unmatched);
   const e = (args.expansion ?? {}) as Args;
   if (typeof e.metric === 'string') setChoice('metric', e.metric, `metric ${e.metric}`, unmatched);

@@ -16,6 +16,8 @@ export interface RunSettings {
   maxGradNorm?: number;
   /** fit's labelSmoothing; absent: none. */
   labelSmoothing?: number;
+  /** fit's classWeights (the page offers balanced); absent: none. */
+  classWeights?: 'balanced';
   /** How a new network's weights start (createNetwork's init); an opened network keeps its own. */
   init: WeightInit;
   seed: number;
@@ -75,6 +77,7 @@ export class Session {
         ...(s.schedule ? { schedule: s.schedule } : {}),
         ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}),
         ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}),
+        ...(s.classWeights ? { classWeights: s.classWeights } : {}),
         batchSize: s.batch,
         epochs: s.epochs,
         validation: data.validation,
@@ -151,7 +154,7 @@ export class Session {
 export function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
   const images = isImageSet(data.recipe.dataset);
   const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
-  const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}) };
+  const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}), ...(s.classWeights ? { classWeights: s.classWeights } : {}) };
   return {
     data: data.recipe,
     args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, init: s.init, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },

@@ -38,6 +38,13 @@ function smoothingSetting(num: (id: string) => number, data: DemoData): Pick<Run
   return smoothing > 0 ? { labelSmoothing: smoothing } : {};
 }
 
+/** The "Class weights" choice as fit's classWeights: none, or balanced for a classifier. */
+function classWeightsSetting(data: DemoData): Pick<RunSettings, 'classWeights'> {
+  if ($<HTMLSelectElement>('classWeights').value !== 'balanced') return {};
+  if (data.task === 'regression') throw new Error(`${label('classWeights')} apply to classification, not regression`);
+  return { classWeights: 'balanced' };
+}
+
 /**
  * The training rows asked for: a whole number from the field's least (100; 4 for a CSV file, whose
  * rows are what it has) to what a generated set can hold (a fifth more are drawn for validation).
@@ -80,6 +87,7 @@ export function settings(data: DemoData, firstLayers: Connections[] | undefined)
     schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
     ...clipSetting(num),
     ...smoothingSetting(num, data),
+    ...classWeightsSetting(data),
     init: $<HTMLSelectElement>('init').value as WeightInit,
     seed: 0,
     augmentShift: Number($<HTMLSelectElement>('augmentShift').value),

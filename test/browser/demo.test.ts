@@ -318,6 +318,10 @@ describe('the demo page in headless Chromium', () => {
     expect(await refusedStart(page, 'rows', 'many', '1200')).toBe('Training rows must be a whole number from 100 to 53,687,091');
     expect(await refusedStart(page, 'maxGradNorm', '-1', '')).toBe('Clip gradient norm must be above 0 (empty: no clipping)');
     expect(await refusedStart(page, 'labelSmoothing', '0.1', '')).toBe('Label smoothing applies to classification, not regression');
+    await page.select('#classWeights', 'balanced');
+    await page.click('#start');
+    expect((await runEnded(page, 30_000)).error).toBe('Class weights apply to classification, not regression');
+    await page.select('#classWeights', '');
     expect(await refusedStart(page, 'maxParameters', '2.5', '40')).toBe('Max parameters must be a positive integer, got 2.5');
     // A run that diverges: the network is as it was before that epoch, and may be saved.
     const rate = await page.$eval('#lr', (el) => (el as HTMLInputElement).value);
@@ -436,6 +440,8 @@ describe('the demo page in headless Chromium', () => {
       await page.select('#csvTarget', 'kind');
       expect(await page.$eval('#csvSummary', (el) => el.textContent)).toBe('shapes.csv: 1,000 rows, 6 columns, 3 classes; not numbers, so not features: note');
       await setField(page, 'epochs', '12');
+      // Its classes are uneven ("round" the most): weighted balanced (fit's classWeights).
+      await page.select('#classWeights', 'balanced');
       await page.click('#start');
       const s = await runEnded(page, 120_000);
       expect(s.error).toBeNull();
@@ -464,6 +470,7 @@ describe('the demo page in headless Chromium', () => {
       await again.page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
       expect(await again.page.$eval('#dataset', (el) => (el as HTMLSelectElement).value)).toBe('csv');
       expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/12 epochs trained — pick shapes\.csv as the CSV file, then Start/);
+      expect(await again.page.$eval('#classWeights', (el) => (el as HTMLSelectElement).value)).toBe('balanced');
       await ((await again.page.$('input#csvFile')) as ElementHandle<HTMLInputElement>).uploadFile(csvPath);
       await again.page.waitForFunction('window.__sennDemo.csv !== null', { timeout: 30_000 });
       expect(await again.page.$eval('#csvTarget', (el) => [(el as HTMLSelectElement).value, (el as HTMLSelectElement).disabled])).toEqual(['kind', true]);
