@@ -2,7 +2,10 @@ import { afterAll, beforeAll } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { KernelCache } from '../../src/kernels/kernel.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
+import type { Dataset } from '../../src/data/dataset.js';
+import type { NetworkSpec } from '../../src/graph/networkTypes.js';
 import type { Runtime } from '../../src/runtime.js';
+import type { FitOptions } from '../../src/train/options.js';
 
 /**
  * One Dawn runtime per test file (software Vulkan here, a GPU where there is one),
@@ -38,4 +41,16 @@ export function gpuChoices(gpu: GpuContext): KernelCache {
       return false;
     }
   })(gpu);
+}
+
+/**
+ * The parameters of a new network of `spec` after 3 epochs of Adam (rate 0.01, batches of 32)
+ * on `data` with the fit options `extra`: two runs compared bit for bit.
+ */
+export async function parametersAfterTraining(rt: Runtime, spec: NetworkSpec, data: Dataset, extra: FitOptions = {}): Promise<Float32Array> {
+  const net = rt.createNetwork(spec);
+  await net.fit(data, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 32, epochs: 3, ...extra });
+  const params = await net.getParameters();
+  net.destroy();
+  return params;
 }

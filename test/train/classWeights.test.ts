@@ -6,7 +6,7 @@ import { softmaxXentRef } from '../../src/reference/loss.js';
 import { graphGradientsRef } from '../../src/reference/graph.js';
 import { classWeightsFor } from '../../src/train/classWeights.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
+import { parametersAfterTraining, useRuntime } from '../helpers/runtime.js';
 
 // fit's classWeights: the training loss is the class-weighted cross-entropy of the network's
 // outputs (to 1e-5 relative against the float64 reference), validation the plain one.
@@ -60,13 +60,7 @@ describe('fit classWeights', () => {
     expect(Math.abs(report!.trainLoss - weighted) / weighted).toBeLessThanOrEqual(TOL);
     expect(Math.abs(report!.valLoss - plain) / plain).toBeLessThanOrEqual(TOL);
     net.destroy();
-    const trained = async (extra: { classWeights?: number[] | 'balanced' }) => {
-      const n = runtime().createNetwork(spec);
-      await n.fit(data, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 32, epochs: 3, ...extra });
-      const params = await n.getParameters();
-      n.destroy();
-      return params;
-    };
+    const trained = (extra: { classWeights?: number[] | 'balanced' }) => parametersAfterTraining(runtime(), spec, data, extra);
     const none = await trained({});
     // The same network twice without weights; weights move it otherwise.
     expect(await trained({})).toEqual(none);

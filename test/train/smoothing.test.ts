@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/errors.js';
 import { softmaxXentRef } from '../../src/reference/loss.js';
 import { graphGradientsRef } from '../../src/reference/graph.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { useRuntime } from '../helpers/runtime.js';
+import { parametersAfterTraining, useRuntime } from '../helpers/runtime.js';
 
 // fit's labelSmoothing: the training loss is the smoothed cross-entropy of the network's
 // outputs (to 1e-5 relative against the float64 reference), validation the plain one.
@@ -31,13 +31,7 @@ describe('fit labelSmoothing', () => {
     expect(Math.abs(report!.valLoss - plain) / plain).toBeLessThanOrEqual(TOL);
     net.destroy();
     // Smoothing moves the weights otherwise; 0 as without the option.
-    const trained = async (extra: { labelSmoothing?: number }) => {
-      const n = runtime().createNetwork(spec);
-      await n.fit(data, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 32, epochs: 3, ...extra });
-      const params = await n.getParameters();
-      n.destroy();
-      return params;
-    };
+    const trained = (extra: { labelSmoothing?: number }) => parametersAfterTraining(runtime(), spec, data, extra);
     const none = await trained({});
     expect(await trained({ labelSmoothing: 0 })).toEqual(none);
     expect(await trained({ labelSmoothing: 0.1 })).not.toEqual(none);
