@@ -2,6 +2,8 @@
 // it was trained with, as `senn train --resume` does; what no field can hold is named instead.
 import { expansionFlagWords } from '../src/cli/expansionFlags.js';
 import { $, input, label } from './fields.js';
+import { optimizerArgs } from './session.js';
+import { optimizerSetting } from './settings.js';
 
 type Args = Readonly<Record<string, unknown>>;
 
@@ -25,11 +27,21 @@ function setChoice(id: string, choice: string | null, setting: string, unmatched
   else unmatched.push(setting);
 }
 
-/** The "Optimizer" choice of senn train's --optimizer, --momentum and --nesterov (the page's SGD has momentum 0.9), or null. */
+/**
+ * The "Optimizer" choice that the page would record as these --optimizer, --momentum and
+ * --nesterov (each choice's arguments as the saved run writes them), or null. Adam's and AdamW's
+ * weight decay is the page's only where the run named none.
+ */
 function optimizerChoice(args: Args): string | null {
-  if (args.optimizer === 'adam' || args.optimizer === 'adamw') return args.weightDecay === undefined ? args.optimizer : null;
-  if (args.optimizer === 'sgd' && args.momentum === 0.9) return args.nesterov === true ? 'sgd-nesterov' : 'sgd';
-  return null;
+  if (args.optimizer !== 'sgd' && args.weightDecay !== undefined) return null;
+  const choices = Array.from($<HTMLSelectElement>('optimizer').options, (o) => o.value);
+  return (
+    choices.find((choice) => {
+      const recorded = optimizerArgs(optimizerSetting(choice));
+      // Adam's and AdamW's runs record no momentum of their own to compare.
+      return recorded.optimizer === args.optimizer && (args.optimizer !== 'sgd' || (recorded.momentum === args.momentum && recorded.nesterov === (args.nesterov === true)));
+    }) ?? null
+  );
 }
 
 /** The "Rate schedule" choice of a run's schedule (the page's cosine falls to 0 without warm-up), or null. */

@@ -163,6 +163,6 @@ export function runDescription(data: DemoData, s: RunSettings, first: number): R
 }
 
 /** The optimizer as `senn train`'s arguments name it (--optimizer, --momentum, --nesterov), for `--resume`. */
-function optimizerArgs(o: DemoOptimizer): { optimizer: string; momentum: number; nesterov: boolean } {
+export function optimizerArgs(o: DemoOptimizer): { optimizer: string; momentum: number; nesterov: boolean } {
   return o.name === 'sgd' ? { optimizer: 'sgd', momentum: o.momentum, nesterov: o.nesterov } : { optimizer: o.name, momentum: 0, nesterov: false };
 }

@@ -5,7 +5,7 @@ import { $, input, label } from './fields.js';
 import type { DemoOptimizer, RunSettings } from './session.js';
 
 /** The "Optimizer" choice as fit takes it, without the rate. */
-function optimizerSetting(choice: string): DemoOptimizer {
+export function optimizerSetting(choice: string): DemoOptimizer {
   if (choice === 'sgd' || choice === 'sgd-nesterov') return { name: 'sgd', momentum: 0.9, nesterov: choice === 'sgd-nesterov' };
   return { name: choice === 'adamw' ? 'adamw' : 'adam' };
 }
