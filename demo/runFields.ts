@@ -29,11 +29,11 @@ function setChoice(id: string, choice: string | null, setting: string, unmatched
 
 /**
  * The "Optimizer" choice that the page would record as these --optimizer, --momentum and
- * --nesterov (each choice's arguments as the saved run writes them), or null. Adam's and AdamW's
- * weight decay is the page's only where the run named none.
+ * --nesterov (each choice's arguments as the saved run writes them), or null. The page names no
+ * weight decay (AdamW's is fit's default): a run that named one has no choice here.
  */
 function optimizerChoice(args: Args): string | null {
-  if (args.optimizer !== 'sgd' && args.weightDecay !== undefined) return null;
+  if (args.weightDecay !== undefined) return null;
   const choices = Array.from($<HTMLSelectElement>('optimizer').options, (o) => o.value);
   return (
     choices.find((choice) => {

@@ -392,6 +392,12 @@ describe('the demo page in headless Chromium', () => {
       // The page's SGD has momentum 0.9: its optimizer choice stays the page's (Adam).
       expect(shownSettings).toEqual(['glorot-uniform', '0.05', 'adam', 'weight-abs', '3']);
       expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/Start goes on training it \(with the settings it was trained with but optimizer sgd \(momentum 0\.5\), --fully-connected, which the page has no field for\)$/);
+      // The page's own SGD, but with a weight decay the page has no field for: named, not dropped.
+      const decayed = join(dir, 'decayed.senn');
+      execFileSync(process.execPath, ['bin/senn.js', 'train', '--dataset', 'spirals', '--arch', '2-8-2', '--epochs', '1', '--optimizer', 'sgd', '--momentum', '0.9', '--weight-decay', '0.001', '--save', decayed, '--software'], { stdio: 'pipe' });
+      await ((await page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(decayed);
+      await page.waitForFunction('/decayed\\.senn/.test(document.getElementById("status").textContent)', { timeout: 30_000 });
+      expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/but optimizer sgd \(momentum 0\.9\) \(weight decay 0\.001\), which the page has no field for\)$/);
       expect(errors).toEqual([]);
       await page.close();
     } finally {
