@@ -213,6 +213,13 @@ export interface GradientOptions {
   labelSmoothing?: number;
   /** The softmax cross-entropy's class weights, as {@link FitOptions.classWeights} (`'balanced'` from the data's labels; default none). */
   classWeights?: ClassWeights;
+  /**
+   * The gradient under dropout (see {@link FitOptions.dropout}): the masks that a training step
+   * at optimizer step `step` (the network's count of steps before it, a whole number below 2²⁴)
+   * with fit's `seed` (default 0) draws, so with the same rows in the same order it is that
+   * step's gradient. Omitted: the whole network's gradient.
+   */
+  dropout?: { rate: number; step: number; seed?: number };
 }
 
 /** Growth operations available to an expansion policy while `fit` runs (`PolicyContext.network`). */

@@ -1,6 +1,7 @@
 import activation from '../../shaders/activation.wgsl';
 import augment from '../../shaders/augment.wgsl';
 import dense from '../../shaders/dense.wgsl';
+import dropout from '../../shaders/dropout.wgsl';
 import finite from '../../shaders/finite.wgsl';
 import gather from '../../shaders/gather.wgsl';
 import graph from '../../shaders/graph.wgsl';
@@ -17,7 +18,7 @@ import tie from '../../shaders/tie.wgsl';
  * The WGSL source of each kernel family, by file name under `shaders/`. The package's bundles
  * carry the code without its comments, each line where it was; `shaders/` has them whole.
  */
-export const SHADERS = { augment, dense, finite, gather, graph, loss, narrow, optimizer, pool, rewrite, score, sparse, tie } as const;
+export const SHADERS = { augment, dense, dropout, finite, gather, graph, loss, narrow, optimizer, pool, rewrite, score, sparse, tie } as const;
 
 /** Name of a built-in kernel family (a file `shaders/NAME.wgsl`). */
 export type ShaderFamily = keyof typeof SHADERS;

@@ -1,7 +1,9 @@
 /** CPU reference of a whole graph network (float64) over its flat parameter buffer. */
 import { type Block, type Structure, storageIndex } from '../graph/structure.js';
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
+import { dropoutScale } from '../kernels/dropout.js';
 import { activate, activateGrad } from './dense.js';
+import { dropoutMaskRef } from './dropout.js';
 import { mseRef, softmaxXentRef } from './loss.js';
 import { poolRef } from './pool.js';
 import { edgeGradRef, spmmRef, spmmTRef } from './sparse.js';
@@ -11,23 +13,50 @@ export function edgeWeights(b: Block, params: ArrayLike<number>): Float64Array {
   return Float64Array.from({ length: b.topology.srcOf.length }, (_, e) => params[b.weightOffset + storageIndex(b, e)]!);
 }
 
-/** Activations of every level for `x` (rows × inputs), by level id. */
-export function graphForwardRef(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number): Map<number, Float64Array> {
-  const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x)]]);
-  for (const level of s.levels.slice(1)) {
-    if (level.pool) {
-      acts.set(level.id, poolRef(level.pool.topology, acts.get(level.pool.source)!, rows, level.activation, level.pool.kind).out);
-      continue;
-    }
-    const z = new Float64Array(rows * level.size);
-    for (const b of s.blocksInto(level.id)) {
-      const part = spmmRef(b.topology, edgeWeights(b, params), acts.get(b.src)!, rows);
-      for (let i = 0; i < z.length; i++) z[i] = z[i]! + part[i]!;
-    }
-    for (let i = 0; i < z.length; i++) z[i] = activate(level.activation, z[i]! + params[level.biasOffset + (i % level.size)]!);
-    acts.set(level.id, z);
+/** Dropout of a training step (see `FitOptions.dropout`): its rate, the masks' seed and the step they are drawn for. */
+export interface DropoutRef {
+  rate: number;
+  seed: number;
+  step: number;
+}
+
+/** Each hidden level's factor per value under `drop` (0 dropped, 1 / (1 − rate) kept), by level id; none without dropout. */
+function dropoutFactors(s: Structure, rows: number, drop: DropoutRef | undefined): Map<number, Float64Array> {
+  const factors = new Map<number, Float64Array>();
+  if (!drop) return factors;
+  const scale = dropoutScale(drop.rate);
+  for (const level of s.levels.filter((l) => l.role === 'hidden')) {
+    factors.set(level.id, Float64Array.from(dropoutMaskRef(rows * level.size, drop.rate, drop.seed, level.id, drop.step), (keep) => keep * scale));
   }
-  return acts;
+  return factors;
+}
+
+/** Activations of every level for `x` (rows × inputs), by level id; with `drop`, each hidden level's after dropout. */
+export function graphForwardRef(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number, drop?: DropoutRef): Map<number, Float64Array> {
+  return forwardLevels(s, params, x, rows, dropoutFactors(s, rows, drop)).acts;
+}
+
+/** The activations (after dropout, `factors`) and the activations before it, by level id. */
+function forwardLevels(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number, factors: ReadonlyMap<number, Float64Array>) {
+  const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x)]]);
+  const undropped = new Map<number, Float64Array>();
+  for (const level of s.levels.slice(1)) {
+    let a: Float64Array;
+    if (level.pool) {
+      a = poolRef(level.pool.topology, acts.get(level.pool.source)!, rows, level.activation, level.pool.kind).out;
+    } else {
+      a = new Float64Array(rows * level.size);
+      for (const b of s.blocksInto(level.id)) {
+        const part = spmmRef(b.topology, edgeWeights(b, params), acts.get(b.src)!, rows);
+        for (let i = 0; i < a.length; i++) a[i] = a[i]! + part[i]!;
+      }
+      for (let i = 0; i < a.length; i++) a[i] = activate(level.activation, a[i]! + params[level.biasOffset + (i % level.size)]!);
+    }
+    undropped.set(level.id, a);
+    const factor = factors.get(level.id);
+    acts.set(level.id, factor ? a.map((v, i) => v * factor[i]!) : a);
+  }
+  return { acts, undropped };
 }
 
 /** Network outputs (rows × outputs). */
@@ -35,15 +64,16 @@ export function graphOutputRef(s: Structure, params: ArrayLike<number>, x: Array
   return graphForwardRef(s, params, x, rows).get(s.output.id)!;
 }
 
-/** Mean loss of the graph network over the rows. */
+/** Mean loss of the graph network over the rows (with `drop`, under that step's dropout). */
 export function graphLossRef(
   s: Structure,
   params: ArrayLike<number>,
   x: ArrayLike<number>,
   rows: number,
   y: { labels: ArrayLike<number> } | { targets: ArrayLike<number> },
+  drop?: DropoutRef,
 ): number {
-  const out = graphOutputRef(s, params, x, rows);
+  const out = graphForwardRef(s, params, x, rows, drop).get(s.output.id)!;
   const classes = s.output.size;
   const sum = 'labels' in y ? softmaxXentRef(out, y.labels, rows, classes).lossSum : mseRef(out, y.targets, rows, classes).lossSum;
   return sum / rows;
@@ -58,7 +88,9 @@ export function graphLossRef(
  * on its kink compares exactly, where finite differences average the two sides. Levels that
  * pool and blocks that share weights are not covered (their tests use finite differences
  * over the shared values). `y.smoothing`: the softmax cross-entropy's label smoothing (default 0);
- * `y.classWeights`: its class weights (default none).
+ * `y.classWeights`: its class weights (default none). `drop`: the gradient under that step's
+ * dropout, each hidden level's derivative taken as d(factor · act(z))/dz from the activations
+ * before dropout (not as the kernels take it, from those after).
  */
 export function graphGradientsRef(
   s: Structure,
@@ -66,9 +98,11 @@ export function graphGradientsRef(
   x: ArrayLike<number>,
   rows: number,
   y: { labels: ArrayLike<number>; smoothing?: number; classWeights?: ArrayLike<number> } | { targets: ArrayLike<number> },
+  drop?: DropoutRef,
 ): Float64Array {
   if (s.levels.some((l) => l.pool) || s.blocks.some((b) => b.ties)) throw new Error('graphGradientsRef: pooling levels and shared weights are not covered');
-  const acts = graphForwardRef(s, params, x, rows);
+  const factors = dropoutFactors(s, rows, drop);
+  const { acts, undropped } = forwardLevels(s, params, x, rows, factors);
   const out = acts.get(s.output.id)!;
   const classes = s.output.size;
   // Gradients with respect to each level's pre-activations (rows × size), from the output back.
@@ -85,8 +119,9 @@ export function graphGradientsRef(
         const into = spmmTRef(b.topology, edgeWeights(b, params), pre.get(b.dst)!, rows);
         for (let i = 0; i < g.length; i++) g[i] = g[i]! + into[i]!;
       }
-      const a = acts.get(level.id)!;
-      for (let i = 0; i < g.length; i++) g[i] = g[i]! * activateGrad(level.activation, a[i]!);
+      const a = undropped.get(level.id)!;
+      const factor = factors.get(level.id);
+      for (let i = 0; i < g.length; i++) g[i] = g[i]! * activateGrad(level.activation, a[i]!) * (factor ? factor[i]! : 1);
       pre.set(level.id, g);
     }
     for (let r = 0; r < rows; r++) for (let i = 0; i < level.size; i++) grads[level.biasOffset + i] = grads[level.biasOffset + i]! + g[r * level.size + i]!;

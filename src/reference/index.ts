@@ -1,5 +1,6 @@
 /** CPU reference implementations of every WGSL kernel (float64), for tests and researchers. */
 export * from './dense.js';
+export * from './dropout.js';
 export * from './narrow.js';
 export * from './loss.js';
 export * from './optimizer.js';

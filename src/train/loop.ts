@@ -11,7 +11,7 @@ import { type Dispatch, encodeDispatches, type Recorder, submitDispatches } from
 import { countNonFinite } from '../kernels/finite.js';
 import type { GatherSlot } from '../kernels/gather.js';
 import type { KernelCache } from '../kernels/kernel.js';
-import { checkDataFor } from './checks.js';
+import { checkDataFor, checkDropoutLevels, gradientDropout } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
 import { classWeightsBuffer, classWeightsFor } from './classWeights.js';
 import { labelSmoothingFor, resolveFitOptions, resolveStatisticsOptions } from './options.js';
@@ -169,6 +169,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const validation = options.validation;
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
   const classWeights = classWeightsFor(o.loss, options.classWeights, net.outputs, train);
+  checkDropoutLevels(net.structure, o.dropout);
   const expansion = options.expansion === undefined ? undefined : objectArg('fit: expansion', options.expansion);
   // The reference policy's options (anything but a policy of one's own).
   const reference = expansion !== undefined && !('afterEpoch' in expansion) ? expansion : null;
@@ -222,7 +223,8 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), choices);
+      // Dropout needs a point between each hidden level's forward and its readers: no fused tail.
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), o.dropout > 0 ? { ...choices, fuseTail: false } : choices);
       const target = { smoothing: o.labelSmoothing, classWeights: classWeightsBuffer(device, planOwner, classWeights) };
       const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), choices) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
@@ -230,15 +232,16 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // other on SwiftShader, 2.4 s together).
       const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order);
       const optimizer = net.optimizerFor(o.optimizer.name);
+      const drop = { rate: o.dropout, seed: o.seed, counter: optimizer.counter.buffer };
       // The structure's values, which the update and the finiteness count walk (not the buffers' capacity).
       const live = liveFloats(net);
       const clip = o.maxGradNorm === null ? undefined : { maxNorm: o.maxGradNorm, floats: net.structure.floats, counted: net.ties()?.counted ?? null, stats: trainWs.stats.buffer, slot: NORM_SLOT };
       const update = optimizer.record(rec, net.params, net.grads, o.optimizer, schedule, live, clip);
       const bodies = new PlanCache(async (rows) => {
         const [forward, loss, backward, updates] = await settleAll([
-          recordForward(rec, net, trainWs, rows),
+          recordForward(rec, net, trainWs, rows, drop),
           recordLoss(rec, net, trainWs, rows, o.loss, true, 0, target),
-          recordBackward(rec, net, trainWs, rows),
+          recordBackward(rec, net, trainWs, rows, drop),
           update,
         ]);
         return [...forward, ...loss, ...backward, ...updates];
@@ -459,6 +462,7 @@ async function withCall<T>(
   data: Dataset,
   rows: number,
   body: (rec: Recorder, ws: Workspace, uploaded: GpuDataset) => Promise<T>,
+  fuseTail = true,
 ): Promise<T> {
   const gpu = net.gpu;
   gpu.check();
@@ -466,7 +470,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), workspaceChoices(net));
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), { ...workspaceChoices(net), ...(fuseTail ? {} : { fuseTail }) });
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();
@@ -524,19 +528,22 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
   const smoothing = labelSmoothingFor(lossName, given.labelSmoothing);
   checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
   const weights = classWeightsFor(lossName, given.classWeights, net.outputs, data);
+  const dropout = gradientDropout(net.structure, given.dropout);
   checkBatchFits(net.structure, net.gpu.device.limits, data.rows);
   return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
     const slots = [{ rows: data.rows, start: 0 }];
     const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows));
+    // The step the masks are drawn for, where training's forward finds it (the optimizer's counter).
+    const drop = dropout ? { ...dropout, counter: uploadStorage(net.gpu.device, rec.owner, 'dropout.step', new Float32Array([dropout.step, 0, 0, 0])).buffer } : undefined;
     const step = [
       ...gather!,
-      ...(await recordForward(rec, net, ws, data.rows)),
+      ...(await recordForward(rec, net, ws, data.rows, drop)),
       ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0, { smoothing, classWeights: classWeightsBuffer(net.gpu.device, rec.owner, weights) })),
-      ...(await recordBackward(rec, net, ws, data.rows)),
+      ...(await recordBackward(rec, net, ws, data.rows, drop)),
     ];
     submitChunks(net.gpu.device, ws, [step]);
     return net.gpu.readFloats(net.grads);
-  });
+  }, !dropout);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { booleanArg, positiveInteger, describe } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
+import { checkDropoutRate } from '../kernels/dropout.js';
 import type { AugmentOptions } from '../data/augment.js';
 import type { Dataset } from '../data/dataset.js';
 import type { StatisticsPassOptions } from '../graph/networkTypes.js';
@@ -110,6 +111,17 @@ export interface FitOptions {
    * training is the same bit for bit as without the option.
    */
   classWeights?: ClassWeights;
+  /**
+   * Dropout of every hidden level while training, in [0, 1) (default 0: none): each step each
+   * hidden value is dropped (set to 0) with this probability and the kept ones are scaled by
+   * 1 / (1 − rate) (inverted dropout, as PyTorch's `nn.Dropout` in training), levels that growth
+   * adds included; the input and output levels are never dropped. The masks follow from `seed`
+   * and the network's step count, so a run is the same bit for bit when repeated or resumed
+   * from a checkpoint. Validation, `evaluate`, `predict`, the expansion's exact statistics pass
+   * and `gradients` (unless given a step, {@link GradientOptions.dropout}) see the whole
+   * network. Hidden levels must be ReLU or identity (a ConfigError names any other).
+   */
+  dropout?: number;
   /** Evaluated after every epoch. */
   validation?: Dataset;
   /**
@@ -191,6 +203,8 @@ export interface ResolvedFit {
   maxGradNorm: number | null;
   /** 0: none. */
   labelSmoothing: number;
+  /** 0: none. */
+  dropout: number;
   batchSize: number;
   epochs: number;
   seed: number;
@@ -214,6 +228,7 @@ export const FIT_CHECKS = {
   momentum: (name: string, v: number) => finiteNumber(name, v, 0, 1, true),
   weightDecay: (name: string, v: number) => finiteNumber(name, v, 0, Infinity, true),
   labelSmoothing: (name: string, v: number) => finiteNumber(name, v, 0, 1, true),
+  dropout: (name: string, v: number) => checkDropoutRate(name, v),
   maxGradNorm: (name: string, v: number) => {
     if (v === Infinity || (Number.isFinite(v) && v > 0)) return v;
     // The command line's flags spell Infinity "inf".
@@ -293,6 +308,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     schedule: resolveSchedule(o.schedule, epochs, optimizer.lr),
     maxGradNorm: o.maxGradNorm === undefined ? null : FIT_CHECKS.maxGradNorm('maxGradNorm', o.maxGradNorm),
     labelSmoothing: labelSmoothingFor(loss, o.labelSmoothing),
+    dropout: o.dropout === undefined ? 0 : FIT_CHECKS.dropout('dropout', o.dropout),
     batchSize: FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 32),
     epochs,
     seed: checkSeed('seed', o.seed ?? 0),

@@ -2,6 +2,7 @@ import type { TieBuffers } from '../graph/blockBuffers.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul, type MatmulArgs } from '../kernels/dense.js';
+import { dropout } from '../kernels/dropout.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
@@ -11,7 +12,7 @@ import { NARROW_MAX, narrowBackward } from '../kernels/narrow.js';
 import { poolForward, poolGrad, type PoolBuffers } from '../kernels/pool.js';
 import { type ByteColumns, type CsrBuffers, edgeGrad, edgeGradParts, edgeGradParts32, spmm, spmmTranspose, spmmTransposeColumns, toColumns, weightsBySource } from '../kernels/sparse.js';
 import type { LossName } from './options.js';
-import { STATS_SLOT, type Workspace } from './workspace.js';
+import { type BufferSlice, STATS_SLOT, type Workspace } from './workspace.js';
 
 /** What the passes read of a network: its structure and its GPU buffers. */
 export interface GraphView {
@@ -60,11 +61,31 @@ function weights(net: GraphView, b: Block) {
 }
 
 /**
+ * Training's dropout of every hidden level (see `FitOptions.dropout`): its rate, the masks'
+ * seed, and the buffer whose first float is the step the masks are drawn for (the optimizer's
+ * counter). The forward and backward given one drop the same values.
+ */
+export interface DropoutPass {
+  rate: number;
+  seed: number;
+  counter: GPUBuffer;
+}
+
+/** Hidden level `level`'s `values` (its activations, or its pre-activations' gradient) under dropout `drop`; none where there is no dropout or the level is not hidden. */
+function dropLevel(rec: Recorder, ws: Workspace, level: Level, rows: number, values: BufferSlice, drop: DropoutPass | undefined): Promise<Dispatch>[] {
+  if (!drop || drop.rate === 0 || level.role !== 'hidden') return [];
+  // The graph kernels finish a fused tail's levels in one dispatch, with no point between to drop at.
+  if (ws.inTail(level.id)) throw new Error(`dropout: level ${level.id} is in a fused tail (a workspace for dropout is made with fuseTail off)`);
+  return [dropout(rec, { count: rows * level.size, rate: drop.rate, seed: drop.seed, level: level.id, values, counter: { buffer: drop.counter, offset: 0, size: 16 } })];
+}
+
+/**
  * Every level's activations from the batch in the workspace, level by level. The levels of a
  * fused tail get only their blocks from earlier levels here (summed, unfinished); one graph
- * dispatch then adds the tail's own edges, the biases and the activations.
+ * dispatch then adds the tail's own edges, the biases and the activations. With `drop`, each
+ * hidden level's activations are dropped out once complete.
  */
-export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number): Promise<Dispatch[]> {
+export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, drop?: DropoutPass): Promise<Dispatch[]> {
   const s = net.structure;
   const out: Promise<Dispatch>[] = [];
   for (const level of s.levels.slice(1)) {
@@ -79,6 +100,7 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
       // Blocks into one level are summed; the last adds the bias and applies the activation.
       out.push(blockForward(rec, net, ws, rows, b, k > 0, !fused && k === blocks.length - 1));
     }
+    out.push(...dropLevel(rec, ws, level, rows, ws.activation(level.id), drop));
     // Its activations as columns too, where a block out of it reads them so.
     const columns = ws.activationColumnsOf(level.id);
     if (columns) out.push(toColumns(rec, { rows, width: level.size, input: ws.activation(level.id), out: columns }));
@@ -198,16 +220,18 @@ export async function recordLoss(
 /**
  * Weight, bias and input gradients from the output level down. A level that feeds several
  * blocks receives the sum of their input gradients: the first block processed assigns, the
- * others accumulate, each multiplying its own part by the level's activation derivative.
+ * others accumulate, each multiplying its own part by the level's activation derivative. With
+ * `drop` (the forward's), each hidden level's gradient takes its mask once complete.
  */
-export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number): Promise<Dispatch[]> {
+export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, drop?: DropoutPass): Promise<Dispatch[]> {
   const s = net.structure;
   // Levels whose input gradient a block has already assigned (the others then add to it).
   const assigned = new Set<number>();
   const out: Promise<Dispatch | Dispatch[]>[] = [];
   const levelPasses = (level: Level) => {
     const dz = ws.gradient(level.id);
-    // Complete now (the blocks out of the level came first): as columns too, where a block into it reads them so.
+    // Complete now (the blocks out of the level came first): dropped out, and as columns too, where a block into it reads them so.
+    out.push(...dropLevel(rec, ws, level, rows, dz, drop));
     const dzColumns = ws.gradientColumnsOf(level.id);
     if (dzColumns) out.push(toColumns(rec, { rows, width: level.size, input: dz, out: dzColumns }));
     for (const b of s.blocksInto(level.id).reverse()) {

@@ -3,8 +3,10 @@
 // and the derivative there is 1 on one side and 0 on the other, so that row's whole share of
 // the gradient differs. Gradient checks leave such rows out (and say how many).
 import type { Structure } from '../../src/graph/structure.js';
+import { dropoutScale } from '../../src/kernels/dropout.js';
 import { activate } from '../../src/reference/dense.js';
-import { edgeWeights } from '../../src/reference/graph.js';
+import { dropoutMaskRef } from '../../src/reference/dropout.js';
+import { type DropoutRef, edgeWeights } from '../../src/reference/graph.js';
 import { poolRef } from '../../src/reference/pool.js';
 
 /**
@@ -12,9 +14,9 @@ import { poolRef } from '../../src/reference/pool.js';
  * lies closer to 0 than `margin` × (|bias| + Σ|w · input|) (a neuron whose terms are all 0 is
  * exactly 0 in both precisions: not a kink row): float32's rounding of those terms may
  * put z on the other side of the kink than float64 does. Computed in float64 with the
- * network's parameters `params` (its flat buffer layout).
+ * network's parameters `params` (its flat buffer layout); with `drop`, under that step's dropout.
  */
-export function rowsAtKinks(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number, margin = 1e-5): Set<number> {
+export function rowsAtKinks(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number, margin = 1e-5, drop?: DropoutRef): Set<number> {
   const kinked = new Set<number>();
   const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x)]]);
   for (const level of s.levels.slice(1)) {
@@ -45,7 +47,8 @@ export function rowsAtKinks(s: Structure, params: ArrayLike<number>, x: ArrayLik
       }
     }
     if (level.activation === 'relu') for (let k = 0; k < z.length; k++) if (Math.abs(z[k]!) < margin * scale[k]!) kinked.add(Math.floor(k / n));
-    acts.set(level.id, z.map((v) => activate(level.activation, v)));
+    const mask = drop && level.role === 'hidden' ? dropoutMaskRef(z.length, drop.rate, drop.seed, level.id, drop.step) : null;
+    acts.set(level.id, z.map((v, k) => activate(level.activation, v) * (mask ? mask[k]! * dropoutScale(drop!.rate) : 1)));
   }
   return kinked;
 }

@@ -1,0 +1,61 @@
+// dropout.wgsl — inverted dropout of a hidden level, in place: each value is kept with
+// probability 1 − rate and scaled by 1 / (1 − rate), or set to 0.
+//
+// A training step runs it twice on each hidden level: on the level's activations once its
+// forward has written them (before any block reads them), and on the gradient of its
+// pre-activations once every block out of it has written that gradient (before any block into
+// it reads it). Both passes draw the same mask, recomputed from a hash of (seed, step, level,
+// index), so nothing is stored between them; the step is read from the optimizer's counter on
+// the GPU (Counter.step of optimizer.wgsl, advanced after the backward), so a step recorded once
+// replays with a new mask every time, without an upload.
+//
+// Why the backward is one multiplication: the kernels take an activation's derivative from the
+// stored activation, here the scaled one. For ReLU (a > 0) and identity (1) that derivative is
+// the same as the unscaled activation's, so the gradient they leave times mask · scale is the
+// exact gradient of mask · scale · act(z). For tanh and sigmoid it would not be: fit refuses
+// dropout after levels of those activations.
+//
+// keep(i) ⇔ hash ≥ threshold (u32 compare; threshold = ⌊rate · 2³²⌋, so a value is dropped
+// with probability threshold / 2³²), hash = mix(i + mix(level + mix(step + mix(seed)))), mix
+// Chris Wellons' lowbias32 integer hash. src/reference/dropout.ts computes the same bits.
+//
+// Bindings (group 0):
+//   @binding(0) params  : uniform Params { count, level, seed, threshold, scale }
+//   @binding(1) values  : storage, read_write  f32 × count (rows × level size, row-major)
+//   @binding(2) counter : storage, read  f32; counter[0] is the step (a whole number below 2²⁴)
+//
+// Entry point: dropout. Dispatch: workgroup WIDTH (256), one invocation per value, grid (x, y, 1)
+//   with x·y·WIDTH ≥ count (y > 1 only past 65535 groups).
+
+// Set by KernelCache (wideWorkgroup, src/kernels/kernel.ts) where the device allows fewer than 256.
+override WIDTH: u32 = 256u;
+struct Params {
+  count: u32,
+  level: u32,
+  seed: u32,
+  threshold: u32,
+  scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> values: array<f32>;
+@group(0) @binding(2) var<storage, read> counter: array<f32>;
+
+fn mix(v: u32) -> u32 {
+  var x = v;
+  x = x ^ (x >> 16u);
+  x = x * 0x7feb352du;
+  x = x ^ (x >> 15u);
+  x = x * 0x846ca68bu;
+  x = x ^ (x >> 16u);
+  return x;
+}
+
+@compute @workgroup_size(WIDTH, 1, 1)
+fn dropout(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = id.x + id.y * groups.x * WIDTH;
+  if (i >= params.count) { return; }
+  let step = u32(counter[0]);
+  let hash = mix(i + mix(params.level + mix(step + mix(params.seed))));
+  values[i] = select(0.0, values[i] * params.scale, hash >= params.threshold);
+}

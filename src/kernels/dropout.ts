@@ -1,0 +1,54 @@
+import { describe } from '../args.js';
+import { ConfigError } from '../errors.js';
+import { checkBindings, checkSizes, words } from './bounds.js';
+import { type Dispatch, prepare, type Recorder } from './dispatch.js';
+import type { BindingResource } from './kernel.js';
+import { family } from './sources.js';
+
+/** A dropout rate checked: a finite number in [0, 1), else a {@link ConfigError} under `name`. */
+export function checkDropoutRate(name: string, rate: number): number {
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate >= 1) throw new ConfigError(`${name} must be a number in [0, 1) (the share of a hidden level's values dropped), got ${describe(rate)}`);
+  return rate;
+}
+
+/** The u32 a value's hash must reach to be kept (shaders/dropout.wgsl): ⌊rate · 2³²⌋, so a value is dropped with probability rate (to 2⁻³²). */
+export function dropoutThreshold(rate: number): number {
+  return Math.min(0xffffffff, Math.floor(rate * 2 ** 32));
+}
+
+/** The factor of a kept value, 1 / (1 − rate), as the float32 the kernel multiplies by. */
+export function dropoutScale(rate: number): number {
+  return Math.fround(1 / (1 - rate));
+}
+
+/** Arguments of {@link dropout}. */
+export interface DropoutArgs {
+  /** Values of `values` to drop or scale (rows × level size). */
+  count: number;
+  /** Share of values dropped, in [0, 1). */
+  rate: number;
+  /** Seed of the masks (a u32; fit's `seed`). */
+  seed: number;
+  /** Which level's mask (a u32: the level's id), so that two levels of one step draw apart. */
+  level: number;
+  values: BindingResource;
+  /** A storage buffer whose first float is the step the mask is drawn for (the optimizer's counter in training). */
+  counter: BindingResource;
+}
+
+/**
+ * Inverted dropout in place (shaders/dropout.wgsl): each of `values` is kept with probability
+ * 1 − rate and multiplied by 1 / (1 − rate), or set to 0, by a mask drawn from (seed, the step
+ * in `counter`, level, index). Run with the same arguments over a level's activations after its
+ * forward and over its pre-activations' gradient in the backward, it applies one mask to both:
+ * that is how `fit({ dropout })` trains (see the shader's header for why one multiplication is
+ * the backward of ReLU and identity levels).
+ */
+export async function dropout(rec: Recorder, a: DropoutArgs): Promise<Dispatch> {
+  checkDropoutRate('dropout: rate', a.rate);
+  checkSizes('dropout', { count: a.count, seed: a.seed, level: a.level });
+  checkBindings('dropout', { values: words(a.values, a.count, 'count floats'), counter: words(a.counter, 1, 'the step') });
+  const kernel = await rec.kernels.get({ ...family('dropout'), entryPoint: 'dropout' });
+  const params = { count: a.count, level: a.level, seed: a.seed, threshold: dropoutThreshold(a.rate), scale: dropoutScale(a.rate) };
+  return prepare(rec, kernel, params, { values: a.values, counter: a.counter }, kernel.groupsFor1D(a.count));
+}

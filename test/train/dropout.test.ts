@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { classificationDataset, type Dataset, subset } from '../../src/data/dataset.js';
+import { Random } from '../../src/data/random.js';
+import { ConfigError } from '../../src/errors.js';
+import { randomConnections } from '../../src/graph/connections.js';
+import { Network } from '../../src/graph/network.js';
+import type { NetworkSpec } from '../../src/graph/networkTypes.js';
+import { type DropoutRef, graphGradientsRef, graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
+import { centralDifferences } from '../helpers/finiteDifference.js';
+import { rowsAtKinks } from '../helpers/kinks.js';
+import { randomArray, relativeError, report } from '../helpers/numeric.js';
+import { gpuChoices, parametersAfterTraining, useRuntime } from '../helpers/runtime.js';
+
+// fit's dropout: the gradient under a step's masks against the float64 reference (relative
+// error ≤ 1e-5, rows on a ReLU kink left out as in the other gradient checks) and against
+// finite differences of the reference's loss (1e-3); fit's training loss is the loss under
+// the masks of the network's step count; runs repeat bit for bit; refusals change nothing.
+const TOL = 1e-5;
+const FD_TOL = 1e-3;
+
+const runtime = useRuntime();
+const rng = new Random(21);
+const data = (rows: number, features: number, classes: number): Dataset =>
+  classificationDataset({ x: randomArray(rng, rows * features, 0, 1), labels: Array.from({ length: rows }, () => rng.int(classes)), features, classes });
+
+/** The rows of `d` off every ReLU kink of `net` under `drop`. */
+function offKinks(net: Network, params: Float32Array, d: Dataset, drop: DropoutRef): Dataset {
+  const kinks = rowsAtKinks(net.structure, params, d.x, d.rows, 1e-5, drop);
+  return kinks.size ? subset(d, Array.from({ length: d.rows }, (_, r) => r).filter((r) => !kinks.has(r))) : d;
+}
+
+describe('dropout: gradients under a step\'s masks', () => {
+  const cases: [string, NetworkSpec, boolean][] = [
+    ['dense levels (an identity one among them), the narrow output backward', { sizes: [12, 20, 16, 5], activations: ['relu', 'identity', 'identity'], seed: 3 }, false],
+    ['the same network with a GPU\'s choices', { sizes: [12, 20, 16, 5], activations: ['relu', 'identity', 'identity'], seed: 3 }, true],
+    ['CSR levels, one big enough to run over f32 columns', { sizes: [8, 64, 64, 4], connections: [randomConnections(8, 64, 0.3, 1), randomConnections(64, 64, 0.15, 2), null], seed: 5 }, false],
+  ];
+  for (const [name, spec, asOnGpu] of cases) {
+    it(`${name}: against the float64 reference`, async () => {
+      const rt = runtime();
+      const net = new Network(asOnGpu ? { gpu: rt.gpu, kernels: gpuChoices(rt.gpu) } : rt, spec);
+      const params = await net.getParameters();
+      const batch = data(48, spec.sizes[0]!, spec.sizes.at(-1)!);
+      for (const drop of [{ rate: 0.5, seed: 7, step: 0 }, { rate: 0.2, seed: 0, step: 12345 }]) {
+        const rows = offKinks(net, params, batch, drop);
+        const got = await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop });
+        const err = relativeError(got, graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
+        report(`gradient under dropout ${drop.rate}, step ${drop.step} (${name}; ${batch.rows - rows.rows} kink rows left out)`, err, TOL);
+        expect(err.relative).toBeLessThanOrEqual(TOL);
+        // Not the whole network's gradient.
+        expect(relativeError(got, await net.parameterGradients(rows)).relative).toBeGreaterThan(0.01);
+      }
+      // Rate 0: the whole network's, bit for bit.
+      expect(await net.parameterGradients(batch, 'softmax-cross-entropy', { dropout: { rate: 0, step: 3 } })).toEqual(await net.parameterGradients(batch));
+      net.destroy();
+    });
+  }
+
+  it('matches finite differences of the loss under the same masks', async () => {
+    const net = runtime().createNetwork({ sizes: [6, 9, 7, 3], activations: ['relu', 'relu', 'identity'], seed: 11 });
+    const params = await net.getParameters();
+    const drop = { rate: 0.3, seed: 2, step: 41 };
+    const rows = offKinks(net, params, data(20, 6, 3), drop);
+    const got = await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop });
+    const fd = centralDifferences((p) => graphLossRef(net.structure, p, rows.x, rows.rows, { labels: rows.labels! }, drop), params);
+    const err = relativeError(got, fd);
+    report('gradient under dropout against finite differences', err, FD_TOL);
+    expect(err.relative).toBeLessThanOrEqual(FD_TOL);
+    net.destroy();
+  });
+
+  it('refuses a bad dropout option by its field\'s name, and tanh or sigmoid hidden levels', async () => {
+    const net = runtime().createNetwork({ sizes: [4, 5, 2], seed: 1 });
+    const batch = data(8, 4, 2);
+    await expect(net.parameterGradients(batch, 'softmax-cross-entropy', { dropout: { rate: 1, step: 0 } })).rejects.toThrow(/dropout.rate must be a number in \[0, 1\)/);
+    await expect(net.parameterGradients(batch, 'softmax-cross-entropy', { dropout: { rate: 0.5, step: 1.5 } })).rejects.toThrow(/dropout.step must be a whole number in \[0, 2\^24\), got 1.5/);
+    await expect(net.parameterGradients(batch, 'softmax-cross-entropy', { dropout: null as never })).rejects.toThrow(/gradients: dropout must be an object/);
+    net.destroy();
+    const tanh = runtime().createNetwork({ sizes: [4, 5, 2], activations: ['tanh', 'identity'], seed: 1 });
+    await expect(tanh.parameterGradients(batch, 'softmax-cross-entropy', { dropout: { rate: 0.5, step: 0 } })).rejects.toThrow(/level 1 is tanh/);
+    tanh.destroy();
+  });
+});
+
+describe('fit dropout', () => {
+  const spec: NetworkSpec = { sizes: [10, 24, 16, 4], seed: 6 };
+  const train = data(64, 10, 4);
+
+  it('trains on the loss under the masks of the network\'s step count, and validates on the whole network', async () => {
+    const net = runtime().createNetwork(spec);
+    const params = await net.getParameters();
+    // Full-batch steps too small to move the outputs: each epoch's training loss is the loss under step (epoch − 1)'s masks.
+    const reports = await net.fit(train, { optimizer: { name: 'sgd', lr: 1e-12 }, batchSize: 64, epochs: 2, shuffle: false, dropout: 0.4, seed: 9, validation: train });
+    for (const [step, r] of reports.entries()) {
+      const want = graphLossRef(net.structure, params, train.x, 64, { labels: train.labels! }, { rate: 0.4, seed: 9, step });
+      console.info(`epoch ${step + 1}: training loss ${r.trainLoss.toPrecision(7)}, reference under step ${step}'s masks ${want.toPrecision(7)}`);
+      expect(Math.abs(r.trainLoss - want) / want).toBeLessThanOrEqual(TOL);
+    }
+    expect(reports[0]!.trainLoss).not.toBe(reports[1]!.trainLoss);
+    const whole = graphLossRef(net.structure, params, train.x, 64, { labels: train.labels! });
+    expect(Math.abs(reports[1]!.valLoss - whole) / whole).toBeLessThanOrEqual(TOL);
+    // predict sees the whole network.
+    expect(relativeError(await net.predict(train), graphOutputRef(net.structure, params, train.x, 64)).relative).toBeLessThanOrEqual(TOL);
+    net.destroy();
+  });
+
+  it('repeats bit for bit, in one call or two; 0 is the run without it', async () => {
+    const rt = runtime();
+    const trained = (extra: { dropout?: number }) => parametersAfterTraining(rt, spec, train, extra);
+    const none = await trained({});
+    const once = await trained({ dropout: 0.3 });
+    expect(await trained({ dropout: 0 })).toEqual(none);
+    expect(await trained({ dropout: 0.3 })).toEqual(once);
+    expect(once).not.toEqual(none);
+    // Two calls of 1 and 2 epochs draw the masks (and the shuffles) of one call of 3.
+    const net = rt.createNetwork(spec);
+    const options = { optimizer: { name: 'adam' as const, lr: 0.01 }, batchSize: 32, dropout: 0.3 };
+    await net.fit(train, { ...options, epochs: 1 });
+    await net.fit(train, { ...options, epochs: 2 });
+    expect(await net.getParameters()).toEqual(once);
+    net.destroy();
+  });
+
+  it('grows with dropout: the grown levels are dropped too, their gradients against the reference', async () => {
+    const net = runtime().createNetwork({ sizes: [10, 4], seed: 2 });
+    const expansion = { window: 1, minEpochsBetween: 1, lossChangeThreshold: 100, lateSplits: true, chooseThreshold: 0.3, maxToReplace: 12 };
+    const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 4, dropout: 0.25, expansion, validation: train });
+    expect(reports.some((r) => r.expanded > 0)).toBe(true);
+    expect(net.structure.levels.filter((l) => l.role === 'hidden').length).toBeGreaterThan(0);
+    const params = await net.getParameters();
+    const drop = { rate: 0.25, seed: 0, step: 99 };
+    const rows = offKinks(net, params, train, drop);
+    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
+    report('grown network, gradient under dropout', err, TOL);
+    expect(err.relative).toBeLessThanOrEqual(TOL);
+    net.destroy();
+  });
+
+  it('refuses a rate outside [0, 1) or a tanh hidden level, naming it, and trains nothing', async () => {
+    const net = runtime().createNetwork(spec);
+    const before = await net.getParameters();
+    await expect(net.fit(train, { dropout: 1 })).rejects.toThrow(/dropout must be a number in \[0, 1\).*got 1/);
+    await expect(net.fit(train, { dropout: -0.1 })).rejects.toThrow(ConfigError);
+    await expect(net.fit(train, { dropout: 'half' as never })).rejects.toThrow(/dropout must be a number in \[0, 1\).*got "half"/);
+    expect(await net.getParameters()).toEqual(before);
+    expect(net.history).toHaveLength(0);
+    net.destroy();
+    const tanh = runtime().createNetwork({ sizes: [10, 8, 4], activations: ['sigmoid', 'identity'], seed: 1 });
+    await expect(tanh.fit(train, { dropout: 0.5 })).rejects.toThrow(/dropout applies to networks whose hidden levels are relu or identity; level 1 is sigmoid/);
+    expect(tanh.history).toHaveLength(0);
+    tanh.destroy();
+  });
+});
