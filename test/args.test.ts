@@ -142,7 +142,7 @@ function entryPoints(rt: Runtime, net: Network, data: Dataset, train: Dataset, v
   return [
     ['createNetwork', [{ sizes: [2, 5, 2], activations: ['relu', 'identity'], seed: 1, init: 'he-uniform', expandable: [1, 2], denseFrom: 0.3 }], (spec: never) => { const n = rt.createNetwork(spec); n.destroy(); }],
     ['fit', [train, { epochs: 1, batchSize: 16, optimizer: { name: 'adam', lr: 0.01 }, validation, schedule: { name: 'cosine', minLr: 0.001 }, expansion: { window: 1, minEpochsBetween: 1, chooseThreshold: 0.5 } }], (d: never, o: never) => net.fit(d, o)],
-    ['fit (more options)', [train, { epochs: 2, batchSize: 16, seed: 2, shuffle: true, loss: 'softmax-cross-entropy', maxUploadBytes: 1e6, validation, earlyStop: { patience: 1 }, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.001, nesterov: true }, maxGradNorm: 5, labelSmoothing: 0.1, classWeights: [1, 2], schedule: { name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 1 } }], (d: never, o: never) => net.fit(d, o)],
+    ['fit (more options)', [train, { epochs: 2, batchSize: 16, seed: 2, shuffle: true, loss: 'softmax-cross-entropy', maxUploadBytes: 1e6, validation, earlyStop: { patience: 1 }, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0.001, nesterov: true }, maxGradNorm: 5, labelSmoothing: 0.1, classWeights: [1, 2], dropout: 0.2, schedule: { name: 'step', everyEpochs: 1, gamma: 0.5, warmupEpochs: 1 } }], (d: never, o: never) => net.fit(d, o)],
     ['fit (expansion options)', [train, { epochs: 2, batchSize: 16, expansion: { window: 1, minEpochsBetween: 1, deleteAfter: 1, lossChangeThreshold: 1, metric: 'weight-abs', pruneMetric: 'abs-grad', aggregation: 'variance', maxToReplace: 2, deleteThreshold: 0.2, pruneNormalization: 'per-level', exactSplit: 'signed', neuronsPerEdge: 2, knotSpacing: 0.5, fullyConnected: false, resetOptimizer: true, lateSplits: true, statistics: 'exact', invertedPruneLikeReference: false } }], (d: never, o: never) => net.fit(d, o)],
     ['evaluate', [validation, 'softmax-cross-entropy'], (d: never, l: never) => net.evaluate(d, l)],
     ['predict', [validation], (d: never) => net.predict(d)],
@@ -164,7 +164,7 @@ function entryPoints(rt: Runtime, net: Network, data: Dataset, train: Dataset, v
     ['collectEdgeStatistics', [train, { maxUploadBytes: 1e6, batchSize: 16, loss: 'softmax-cross-entropy', labelSmoothing: 0.1, classWeights: 'balanced' }], (d: never, o: never) => net.collectEdgeStatistics(d, o)],
     ['readEdgeStatistics', [2], (t: never) => net.readEdgeStatistics(t)],
     ['classify', [validation], (d: never) => net.classify(d)],
-    ['parameterGradients', [validation, 'softmax-cross-entropy', { labelSmoothing: 0.1, classWeights: [2, 1] }], (d: never, l: never, o: never) => net.parameterGradients(d, l, o)],
+    ['parameterGradients', [validation, 'softmax-cross-entropy', { labelSmoothing: 0.1, classWeights: [2, 1], dropout: { rate: 0.5, step: 3, seed: 1 } }], (d: never, l: never, o: never) => net.parameterGradients(d, l, o)],
     ['gradients', [validation, 'softmax-cross-entropy', { labelSmoothing: 0.1, classWeights: 'balanced' }], (d: never, l: never, o: never) => net.gradients(d, l, o)],
     ['setParameters', [new Float32Array(0)], async (p: never) => { const v = await net.getParameters(); net.setParameters((p as unknown as Float32Array)?.length === 0 ? v : p); }],
     ['setWeights', [[{ weights: new Float32Array(12), bias: new Float32Array(6) }, { weights: new Float32Array(12), bias: new Float32Array(2) }]], (w: never) => net.setWeights(w)],

@@ -53,6 +53,7 @@ const OPTIONS = {
   'weight-decay': { type: 'string' },
   'max-grad-norm': { type: 'string' },
   'label-smoothing': { type: 'string' },
+  dropout: { type: 'string' },
   'class-weights': { type: 'string' },
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
@@ -123,6 +124,8 @@ interface TrainArgs {
   maxGradNorm: number | null | undefined;
   /** fit's labelSmoothing; undefined: none. */
   labelSmoothing: number | undefined;
+  /** fit's dropout (--dropout); undefined: none. */
+  dropout: number | undefined;
   /** fit's classWeights (--class-weights); undefined: none. */
   classWeights: 'balanced' | number[] | undefined;
   /** Null: the constant rate. */
@@ -224,6 +227,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     maxGradNorm: maxGradNormOption(v['max-grad-norm'], previous.maxGradNorm),
     labelSmoothing: labelSmoothingOption(v['label-smoothing'], previous.labelSmoothing),
     classWeights: classWeightsOption(v['class-weights'], previous.classWeights),
+    dropout: v.dropout === undefined ? previous.dropout : numberOption('dropout', v.dropout, 0),
     schedule: scheduleArgs(v, previous.schedule ?? null),
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
@@ -249,6 +253,7 @@ function checkTrainArgs(a: TrainArgs): void {
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
   if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);
   if (a.labelSmoothing !== undefined) FIT_CHECKS.labelSmoothing('--label-smoothing', a.labelSmoothing);
+  if (a.dropout !== undefined) FIT_CHECKS.dropout('--dropout', a.dropout);
   checkSeed('--seed', a.seed);
   // The validation share, not the training share splitDataset is given (its error would name 1 − it).
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
@@ -543,6 +548,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     ...(args.maxGradNorm != null ? { maxGradNorm: args.maxGradNorm } : {}),
     ...(args.labelSmoothing ? { labelSmoothing: args.labelSmoothing } : {}),
     ...(args.classWeights ? { classWeights: args.classWeights } : {}),
+    ...(args.dropout ? { dropout: args.dropout } : {}),
     signal: stop.signal,
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     ...(patience !== null ? { earlyStop: { patience } } : {}),

@@ -57,6 +57,9 @@ ${delimiterHelp('a comma')}
                      weight per class joined by "," (like 1,1,5): each training row's
                      loss and gradient times its class's weight (Keras's class_weight);
                      validation and test losses stay unweighted
+  --dropout X        drop each hidden value with probability X in training, the kept
+                     ones scaled by 1 / (1 − X) (inverted dropout, levels grown later
+                     too; default 0); validation, test and saved models use them all
   --lr-schedule NAME constant | step | cosine (over this run's epochs)  (default constant)
   --lr-step-epochs N step: multiply the rate by --lr-gamma every N epochs
   --lr-gamma X       step: the factor                                  (default 0.1)

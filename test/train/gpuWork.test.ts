@@ -44,6 +44,7 @@ describe('the training loop on the GPU', () => {
     { what: ' (with a cosine learning-rate schedule)', extra: { schedule: { name: 'cosine', warmupEpochs: 1 } as const } },
     { what: ' (with gradient clipping)', extra: { maxGradNorm: 0.1 } },
     { what: ' (with class weights)', extra: { classWeights: 'balanced' as const } },
+    { what: ' (with dropout)', extra: { dropout: 0.3 } },
   ];
   for (const { what, extra } of variants) {
     it(`an epoch creates no buffers, bind groups or pipelines per step, uploads only its shuffle, submits one command buffer per step and reads back once${what}`, async () => {
