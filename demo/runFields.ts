@@ -55,7 +55,7 @@ function scheduleChoice(schedule: unknown): string | null {
 
 /**
  * Fill the settings from a checkpoint's run arguments (`senn train`'s or the page's own): the
- * initialisation, batch, rate, optimizer, schedule, clipping, smoothing, class weights, moves and
+ * initialisation, batch, rate, optimizer, schedule, clipping, smoothing, dropout, class weights, moves and
  * expansion options. Returns
  * the settings the page has no field for (an SGD momentum other than 0.9, say), in words; their
  * fields keep what they showed.
@@ -68,12 +68,14 @@ export function showRunSettings(args: Args): string[] {
   setNumber('lr', args.lr, unmatched);
   setChoice('optimizer', optimizerChoice(args), `optimizer ${String(args.optimizer)}${args.momentum ? ` (momentum ${String(args.momentum)})` : ''}${args.weightDecay === undefined ? '' : ` (weight decay ${String(args.weightDecay)})`}`, unmatched);
   setChoice('schedule', scheduleChoice(args.schedule), `schedule ${JSON.stringify(args.schedule)}`, unmatched);
-  // Empty fields: no clipping (a norm measured only, null, is not the page's), no smoothing.
+  // Empty fields: no clipping (a norm measured only, null, is not the page's), no smoothing, no dropout.
   input('maxGradNorm').value = '';
   if (args.maxGradNorm === null) unmatched.push('gradient norm measured, never clipped');
   else setNumber('maxGradNorm', args.maxGradNorm, unmatched);
   input('labelSmoothing').value = '';
   setNumber('labelSmoothing', args.labelSmoothing, unmatched);
+  input('dropout').value = '';
+  setNumber('dropout', args.dropout, unmatched);
   // The page offers none or balanced; weights of one's own are named.
   setChoice('classWeights', args.classWeights === undefined ? '' : args.classWeights === 'balanced' ? 'balanced' : null, `class weights ${Array.isArray(args.classWeights) ? args.classWeights.join(',') : JSON.stringify(args.classWeights)}`, unmatched);
   if (args.augmentShift !== undefined) setChoice('augmentShift', String(args.augmentShift), `images moved up to ${String(args.augmentShift)} px`, unmatched);

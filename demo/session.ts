@@ -16,6 +16,8 @@ export interface RunSettings {
   maxGradNorm?: number;
   /** fit's labelSmoothing; absent: none. */
   labelSmoothing?: number;
+  /** fit's dropout; absent: none. */
+  dropout?: number;
   /** fit's classWeights (the page offers balanced); absent: none. */
   classWeights?: 'balanced';
   /** How a new network's weights start (createNetwork's init); an opened network keeps its own. */
@@ -78,6 +80,7 @@ export class Session {
         ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}),
         ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}),
         ...(s.classWeights ? { classWeights: s.classWeights } : {}),
+        ...(s.dropout ? { dropout: s.dropout } : {}),
         batchSize: s.batch,
         epochs: s.epochs,
         validation: data.validation,
@@ -154,7 +157,7 @@ export class Session {
 export function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
   const images = isImageSet(data.recipe.dataset);
   const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
-  const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}), ...(s.classWeights ? { classWeights: s.classWeights } : {}) };
+  const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}), ...(s.classWeights ? { classWeights: s.classWeights } : {}), ...(s.dropout ? { dropout: s.dropout } : {}) };
   return {
     data: data.recipe,
     args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, init: s.init, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },

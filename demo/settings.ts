@@ -38,6 +38,14 @@ function smoothingSetting(num: (id: string) => number, data: DemoData): Pick<Run
   return smoothing > 0 ? { labelSmoothing: smoothing } : {};
 }
 
+/** The "Dropout" field as fit's dropout: 0 (or empty), none; else below 1. */
+function dropoutSetting(num: (id: string) => number): Pick<RunSettings, 'dropout'> {
+  if (input('dropout').value.trim() === '') return {};
+  const rate = num('dropout');
+  if (!(rate >= 0 && rate < 1)) throw new Error(`${label('dropout')} must be from 0 to below 1`);
+  return rate > 0 ? { dropout: rate } : {};
+}
+
 /** The "Class weights" choice as fit's classWeights: none, or balanced for a classifier. */
 function classWeightsSetting(data: DemoData): Pick<RunSettings, 'classWeights'> {
   if ($<HTMLSelectElement>('classWeights').value !== 'balanced') return {};
@@ -87,6 +95,7 @@ export function settings(data: DemoData, firstLayers: Connections[] | undefined)
     schedule: scheduleSetting($<HTMLSelectElement>('schedule').value),
     ...clipSetting(num),
     ...smoothingSetting(num, data),
+    ...dropoutSetting(num),
     ...classWeightsSetting(data),
     init: $<HTMLSelectElement>('init').value as WeightInit,
     seed: 0,
