@@ -4,31 +4,39 @@
 // A training step runs it twice on each hidden level: on the level's activations once its
 // forward has written them (before any block reads them), and on the gradient of its
 // pre-activations once every block out of it has written that gradient (before any block into
-// it reads it). Both passes draw the same mask, recomputed from a hash of (seed, step, level,
-// index), so nothing is stored between them; the step is read from the optimizer's counter on
-// the GPU (Counter.step of optimizer.wgsl, advanced after the backward), so a step recorded once
+// it reads it). The mask is recomputed from a hash of (seed, step, level, index), so nothing is
+// stored between the two passes; the step is read from the optimizer's counter on the GPU
+// (Counter.step of optimizer.wgsl, advanced after the backward), so a step recorded once
 // replays with a new mask every time, without an upload.
 //
 // Why the backward is one multiplication: the kernels take an activation's derivative from the
-// stored activation, here the scaled one. For ReLU (a > 0) and identity (1) that derivative is
-// the same as the unscaled activation's, so the gradient they leave times mask · scale is the
-// exact gradient of mask · scale · act(z). For tanh and sigmoid it would not be: fit refuses
-// dropout after levels of those activations.
+// stored activation, here the dropped-out one. For ReLU (a > 0) and identity (1) that
+// derivative is the same as the unscaled activation's, so the gradient they leave times mask ·
+// scale is the exact gradient of mask · scale · act(z). For tanh and sigmoid it would not be:
+// fit refuses dropout after levels of those activations. After a ReLU level the mask is
+// already in that gradient (a dropped value is 0, and ReLU's derivative at 0 is 0), so its
+// backward runs with MASK off: a multiplication by scale alone, no hash.
 //
-// keep(i) ⇔ hash ≥ threshold (u32 compare; threshold = ⌊rate · 2³²⌋, so a value is dropped
-// with probability threshold / 2³²), hash = mix(i + mix(level + mix(step + mix(seed)))), mix
-// Chris Wellons' lowbias32 integer hash. src/reference/dropout.ts computes the same bits.
+// The mask: an invocation takes 4 neighbouring values, 4t … 4t + 3, and draws two 32-bit
+// hashes, mix(prefix + 2t) and mix(prefix + 2t + 1), whose low and high 16 bits decide one
+// value each: kept ⇔ bits ≥ threshold, threshold = ⌊rate · 2¹⁶⌋ (so a value is dropped with
+// probability threshold / 2¹⁶, within 2⁻¹⁶ of the rate). prefix = mix(level + mix(step +
+// mix(seed))); mix is Chris Wellons' lowbias32 integer hash. One hash per two values, its
+// prefix shared by four: the hashing is what this kernel spends its time on in SwiftShader.
+// src/reference/dropout.ts computes the same bits.
 //
 // Bindings (group 0):
 //   @binding(0) params  : uniform Params { count, level, seed, threshold, scale }
 //   @binding(1) values  : storage, read_write  f32 × count (rows × level size, row-major)
 //   @binding(2) counter : storage, read  f32; counter[0] is the step (a whole number below 2²⁴)
 //
-// Entry point: dropout. Dispatch: workgroup WIDTH (256), one invocation per value, grid (x, y, 1)
-//   with x·y·WIDTH ≥ count (y > 1 only past 65535 groups).
+// Override MASK (default true): false multiplies every value by scale (a ReLU level's backward).
+// Entry point: dropout. Dispatch: workgroup WIDTH (256), one invocation per 4 values, grid
+//   (x, y, 1) with x·y·WIDTH ≥ ⌈count / 4⌉ (y > 1 only past 65535 groups).
 
 // Set by KernelCache (wideWorkgroup, src/kernels/kernel.ts) where the device allows fewer than 256.
 override WIDTH: u32 = 256u;
+override MASK: bool = true;
 struct Params {
   count: u32,
   level: u32,
@@ -53,9 +61,19 @@ fn mix(v: u32) -> u32 {
 
 @compute @workgroup_size(WIDTH, 1, 1)
 fn dropout(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = id.x + id.y * groups.x * WIDTH;
-  if (i >= params.count) { return; }
-  let step = u32(counter[0]);
-  let hash = mix(i + mix(params.level + mix(step + mix(params.seed))));
-  values[i] = select(0.0, values[i] * params.scale, hash >= params.threshold);
+  let t = id.x + id.y * groups.x * WIDTH;
+  let first = 4u * t;
+  if (first >= params.count) { return; }
+  var factor = vec4<f32>(params.scale);
+  if (MASK) {
+    let prefix = mix(params.level + mix(u32(counter[0]) + mix(params.seed)));
+    let a = mix(prefix + 2u * t);
+    let b = mix(prefix + 2u * t + 1u);
+    let bits = vec4<u32>(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u);
+    factor = select(vec4<f32>(0.0), factor, bits >= vec4<u32>(params.threshold));
+  }
+  let n = min(4u, params.count - first);
+  for (var k = 0u; k < n; k++) {
+    values[first + k] = values[first + k] * factor[k];
+  }
 }

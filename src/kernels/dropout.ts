@@ -11,9 +11,9 @@ export function checkDropoutRate(name: string, rate: number): number {
   return rate;
 }
 
-/** The u32 a value's hash must reach to be kept (shaders/dropout.wgsl): ⌊rate · 2³²⌋, so a value is dropped with probability rate (to 2⁻³²). */
+/** What a value's 16 bits of hash must reach to be kept (shaders/dropout.wgsl): ⌊rate · 2¹⁶⌋, so a value is dropped with probability within 2⁻¹⁶ of rate. */
 export function dropoutThreshold(rate: number): number {
-  return Math.min(0xffffffff, Math.floor(rate * 2 ** 32));
+  return Math.min(0xffff, Math.floor(rate * 2 ** 16));
 }
 
 /** The factor of a kept value, 1 / (1 − rate), as the float32 the kernel multiplies by. */
@@ -34,6 +34,11 @@ export interface DropoutArgs {
   values: BindingResource;
   /** A storage buffer whose first float is the step the mask is drawn for (the optimizer's counter in training). */
   counter: BindingResource;
+  /**
+   * False: every value times 1 / (1 − rate), no mask drawn: the backward of a ReLU level, whose
+   * gradient already holds the forward's mask (see the shader's header). Default true.
+   */
+  mask?: boolean;
 }
 
 /**
@@ -42,13 +47,13 @@ export interface DropoutArgs {
  * in `counter`, level, index). Run with the same arguments over a level's activations after its
  * forward and over its pre-activations' gradient in the backward, it applies one mask to both:
  * that is how `fit({ dropout })` trains (see the shader's header for why one multiplication is
- * the backward of ReLU and identity levels).
+ * the backward of ReLU and identity levels, and why a ReLU level's needs no mask).
  */
 export async function dropout(rec: Recorder, a: DropoutArgs): Promise<Dispatch> {
   checkDropoutRate('dropout: rate', a.rate);
   checkSizes('dropout', { count: a.count, seed: a.seed, level: a.level });
   checkBindings('dropout', { values: words(a.values, a.count, 'count floats'), counter: words(a.counter, 1, 'the step') });
-  const kernel = await rec.kernels.get({ ...family('dropout'), entryPoint: 'dropout' });
+  const kernel = await rec.kernels.get({ ...family('dropout'), entryPoint: 'dropout', constants: { MASK: a.mask ?? true } });
   const params = { count: a.count, level: a.level, seed: a.seed, threshold: dropoutThreshold(a.rate), scale: dropoutScale(a.rate) };
-  return prepare(rec, kernel, params, { values: a.values, counter: a.counter }, kernel.groupsFor1D(a.count));
+  return prepare(rec, kernel, params, { values: a.values, counter: a.counter }, kernel.groupsFor1D(Math.ceil(a.count / 4)));
 }

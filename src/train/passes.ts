@@ -71,12 +71,18 @@ export interface DropoutPass {
   counter: GPUBuffer;
 }
 
-/** Hidden level `level`'s `values` (its activations, or its pre-activations' gradient) under dropout `drop`; none where there is no dropout or the level is not hidden. */
-function dropLevel(rec: Recorder, ws: Workspace, level: Level, rows: number, values: BufferSlice, drop: DropoutPass | undefined): Promise<Dispatch>[] {
+/**
+ * Hidden level `level`'s `values` under dropout `drop`: its activations in the forward, its
+ * pre-activations' gradient in the backward (`backward`; a ReLU level's already holds the
+ * mask, see shaders/dropout.wgsl, and is only scaled). None where there is no dropout or the
+ * level is not hidden.
+ */
+function dropLevel(rec: Recorder, ws: Workspace, level: Level, rows: number, values: BufferSlice, drop: DropoutPass | undefined, backward = false): Promise<Dispatch>[] {
   if (!drop || drop.rate === 0 || level.role !== 'hidden') return [];
   // The graph kernels finish a fused tail's levels in one dispatch, with no point between to drop at.
   if (ws.inTail(level.id)) throw new Error(`dropout: level ${level.id} is in a fused tail (a workspace for dropout is made with fuseTail off)`);
-  return [dropout(rec, { count: rows * level.size, rate: drop.rate, seed: drop.seed, level: level.id, values, counter: { buffer: drop.counter, offset: 0, size: 16 } })];
+  const mask = !(backward && level.activation === 'relu');
+  return [dropout(rec, { count: rows * level.size, rate: drop.rate, seed: drop.seed, level: level.id, values, counter: { buffer: drop.counter, offset: 0, size: 16 }, mask })];
 }
 
 /**
@@ -231,7 +237,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
   const levelPasses = (level: Level) => {
     const dz = ws.gradient(level.id);
     // Complete now (the blocks out of the level came first): dropped out, and as columns too, where a block into it reads them so.
-    out.push(...dropLevel(rec, ws, level, rows, dz, drop));
+    out.push(...dropLevel(rec, ws, level, rows, dz, drop, true));
     const dzColumns = ws.gradientColumnsOf(level.id);
     if (dzColumns) out.push(toColumns(rec, { rows, width: level.size, input: dz, out: dzColumns }));
     for (const b of s.blocksInto(level.id).reverse()) {

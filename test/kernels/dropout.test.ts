@@ -50,12 +50,22 @@ describe('dropout kernel (shaders/dropout.wgsl) against the CPU reference', () =
     }
   });
 
-  it('scales the kept values by 1 / (1 − rate) as float32, and drops with probability ⌊rate · 2³²⌋ / 2³²', () => {
+  it('scales the kept values by 1 / (1 − rate) as float32, and drops with probability ⌊rate · 2¹⁶⌋ / 2¹⁶', () => {
     expect(dropoutScale(0.5)).toBe(2);
     expect(dropoutScale(0.1)).toBe(Math.fround(1 / 0.9));
     expect(dropoutThreshold(0)).toBe(0);
-    expect(dropoutThreshold(0.5)).toBe(2 ** 31);
-    expect(dropoutThreshold(1 - 2 ** -40)).toBe(0xffffffff);
+    expect(dropoutThreshold(0.5)).toBe(2 ** 15);
+    expect(dropoutThreshold(1 - 2 ** -40)).toBe(0xffff);
+  });
+
+  it('without a mask (a ReLU level\'s backward) multiplies every value by the scale, exactly', async () => {
+    const values = randomArray(new Random(5), 1_001, -3, 3);
+    const buffer = h.input(values);
+    h.run(await dropout(h.rec, { count: 1_001, rate: 0.3, seed: 1, level: 2, values: buffer, counter: counterAt(4), mask: false }));
+    const want = values.map((v) => Math.fround(v * dropoutScale(0.3)));
+    const got = await h.read(buffer, 1_001);
+    report('dropout without a mask', relativeError(got, want), 0);
+    expect(got).toEqual(want);
   });
 
   it('refuses a rate outside [0, 1), a count its buffer does not hold, or a counter with no step, naming them', async () => {
