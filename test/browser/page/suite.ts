@@ -11,6 +11,7 @@ import {
   createRuntime,
   csrBuffers,
   DatasetError,
+  dropout,
   type CsrBlock,
   edgeGrad,
   edgeGradParts,
@@ -234,6 +235,15 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     submitDispatches(device, [shifts.dispatch]);
     const got = new Uint8Array((await rt.gpu.readFloats(out, 0, (stride / 4) * rows)).buffer);
     results.push({ name: 'shift_u8 (moved images)', relative: rel(got, reference.shiftImagesRef(x, rows, features, stride, augment, key)), tolerance: 0 });
+  }
+
+  {
+    // Dropout (fit's dropout): the mask hashed from seed, step, level and index, the kept values scaled, in place; exact.
+    const count = 5_003;
+    const values = rand(rng, count);
+    const buffer = input(values);
+    submitDispatches(device, [await dropout(rec, { count, rate: 0.3, seed: 5, level: 2, values: buffer, counter: input(new Float32Array([77, 0, 0, 0])) })]);
+    results.push({ name: 'dropout (mask and scale)', relative: rel(await rt.gpu.readFloats(buffer, 0, count), reference.dropoutRef(values, 0.3, 5, 2, 77)), tolerance: 0 });
   }
   owner.destroy();
 }
