@@ -1,6 +1,7 @@
-// activation.wgsl — activation functions shared by the dense, sparse and graph kernel families.
-// Not a kernel: prepended to a family's source by the kernel loader (error lines are mapped
-// back to the family's own file). Codes: 0 identity, 1 relu, 2 tanh, 3 sigmoid.
+// activation.wgsl — activation functions shared by the dense, sparse and graph kernel families,
+// and dropout's mask hash (dropout.wgsl, and graph.wgsl's fused tail, which must draw the same
+// bits). Not a kernel: prepended to a family's source by the kernel loader (error lines are
+// mapped back to the family's own file). Codes: 0 identity, 1 relu, 2 tanh, 3 sigmoid.
 // `activate` / `activate_grad` use the including file's `override ACT: u32` (one activation
 // per pipeline, folded at compile time); the `_by` forms take the code at run time (the graph
 // kernels walk levels of different activations in one dispatch).
@@ -50,4 +51,21 @@ fn activate_grad(a: f32) -> f32 {
     case 3u: { return a * (1.0 - a); }
     default: { return 1.0; }
   }
+}
+
+// Chris Wellons' lowbias32 integer hash: dropout's masks (see dropout.wgsl's header).
+fn mix(v: u32) -> u32 {
+  var x = v;
+  x = x ^ (x >> 16u);
+  x = x * 0x7feb352du;
+  x = x ^ (x >> 15u);
+  x = x * 0x846ca68bu;
+  x = x ^ (x >> 16u);
+  return x;
+}
+
+// Dropout's hash prefix of a level at a step (dropout.wgsl): value i of the level's rows ×
+// size then takes 16 bits of mix(prefix + i / 2), the low ones for even i.
+fn drop_prefix(seed: u32, step: u32, level: u32) -> u32 {
+  return mix(level + mix(step + mix(seed)));
 }

@@ -21,8 +21,9 @@
 // hashes, mix(prefix + 2t) and mix(prefix + 2t + 1), whose low and high 16 bits decide one
 // value each: kept ⇔ bits ≥ threshold, threshold = ⌊rate · 2¹⁶⌋ (so a value is dropped with
 // probability threshold / 2¹⁶, within 2⁻¹⁶ of the rate). prefix = mix(level + mix(step +
-// mix(seed))); mix is Chris Wellons' lowbias32 integer hash. One hash per two values, its
-// prefix shared by four: the hashing is what this kernel spends its time on in SwiftShader.
+// mix(seed))); mix is Chris Wellons' lowbias32 integer hash (both in activation.wgsl, shared
+// with graph.wgsl's fused tail, which drops its levels the same way). One hash per two values,
+// its prefix shared by four: the hashing is what this kernel spends its time on in SwiftShader.
 // src/reference/dropout.ts computes the same bits.
 //
 // Bindings (group 0):
@@ -37,6 +38,7 @@
 // Set by KernelCache (wideWorkgroup, src/kernels/kernel.ts) where the device allows fewer than 256.
 override WIDTH: u32 = 256u;
 override MASK: bool = true;
+override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
 struct Params {
   count: u32,
   level: u32,
@@ -49,16 +51,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> values: array<f32>;
 @group(0) @binding(2) var<storage, read> counter: array<f32>;
 
-fn mix(v: u32) -> u32 {
-  var x = v;
-  x = x ^ (x >> 16u);
-  x = x * 0x7feb352du;
-  x = x ^ (x >> 15u);
-  x = x * 0x846ca68bu;
-  x = x ^ (x >> 16u);
-  return x;
-}
-
 @compute @workgroup_size(WIDTH, 1, 1)
 fn dropout(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let t = id.x + id.y * groups.x * WIDTH;
@@ -66,7 +58,7 @@ fn dropout(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups
   if (first >= params.count) { return; }
   var factor = vec4<f32>(params.scale);
   if (MASK) {
-    let prefix = mix(params.level + mix(u32(counter[0]) + mix(params.seed)));
+    let prefix = drop_prefix(params.seed, u32(counter[0]), params.level);
     let a = mix(prefix + 2u * t);
     let b = mix(prefix + 2u * t + 1u);
     let bits = vec4<u32>(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u);

@@ -36,6 +36,8 @@
 //              (destination at, destination stride, weight parameter, 0). Every edge of the
 //              tables is here once (a destination's in-edges are in `edges`, but for the
 //              output level's from hidden tail neurons when OUTPUTS > 0).
+//   drops      1 per tail neuron in the order of `neurons`: (level id, neuron index, 1 for a
+//              hidden level's neuron (0 an output's), level size): where the mask of DROP is drawn.
 //   output_edges  (OUTPUTS > 0) per hidden tail neuron's entry of `sources`, OUTPUTS
 //              vec2<u32>, one per output neuron k: (its out-edge's entry in out_edges, its
 //              weight parameter), or (NONE, NONE) where the neuron has no edge to k.
@@ -52,9 +54,17 @@
 // forward 0.5–0.6 s and the backward 0.35–0.4 s against 0.1 and 0.2 s without OUTPUTS (the
 // unrolled sums; four outputs at a time, or the sums passed by pointer, compiled slower).
 //
+// DROP (override): training's dropout of the tail's hidden levels, each of them ReLU. The
+// forward multiplies a hidden neuron's activations by dropout.wgsl's factors (0 or drop_scale,
+// from the same hash of drop_seed, the step in counter[0], the level id and the value's index
+// row · size + neuron, so the tail drops what the block kernels would); the backward multiplies
+// a hidden tail neuron's gradient by drop_scale (ReLU's derivative, taken from the dropped
+// activations, already holds the mask; dropout.wgsl's MASK off). The feeders are the block
+// kernels' levels: dropout.wgsl drops them.
+//
 // Entry points:
 //   graph_forward    every tail neuron in order: act(pre-sum + Σ w · source + bias), written to
-//                    the activation arena.
+//                    the activation arena (with DROP, a hidden one's times its dropout factor).
 //   graph_backward   every hidden tail neuron, later levels first, then every feeder neuron:
 //                    (Σ w · grad of destination) × act'(activation), written to the gradient
 //                    arena (a feeder's: to its arena, added when `adds`); the output level's
@@ -69,12 +79,13 @@
 //
 // Bindings (group 0):
 //   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs,
-//                             edges_at, sources_at, out_edges_at }
-//   @binding(1)  tables     : storage, read vec4<u32>  the four tables one after another:
+//                             edges_at, sources_at, out_edges_at, drops_at, drop_seed, drop_threshold, drop_scale }
+//   @binding(1)  tables     : storage, read vec4<u32>  the five tables one after another:
 //                             `neurons` (2 × neurons entries) from 0, `edges` from edges_at,
 //                             `sources` (2 × sources) from sources_at, `out_edges` from
-//                             out_edges_at (one binding for the four, so that graph_backward
-//                             binds 8 storage buffers, WebGPU's default maxStorageBuffersPerShaderStage)
+//                             out_edges_at, `drops` (neurons) from drops_at (one binding for
+//                             them all, so that graph_backward binds 8 storage buffers,
+//                             WebGPU's default maxStorageBuffersPerShaderStage)
 //   @binding(5)  partials   : storage, rw              parts × (edges + hidden tail neurons)
 //                                                      (backward writes, edge_grad reads)
 //   @binding(6)  param      : storage, read            parameters       (forward, backward)
@@ -86,6 +97,7 @@
 //   @binding(13) feed_act   : storage, read            feeder activation arena (forward, backward)
 //   @binding(14) feed_grad  : storage, rw              feeder gradient arena   (backward)
 //   @binding(15) output_edges : storage, read vec2<u32> OUTPUTS × hidden tail neurons (forward, backward with OUTPUTS)
+//   @binding(16) counter    : storage, read f32       counter[0]: the step the masks are drawn for (forward with DROP)
 //
 // Dispatch: graph_forward / graph_backward: workgroup 4, one invocation per 16 batch rows (each
 //   invocation owns its rows, so levels need no barrier between them): grid (ceil(rows / 64), 1, 1).
@@ -94,6 +106,7 @@
 
 override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
 override OUTPUTS: u32 = 0u; // 1–12: the output level's in-edges are walked densely (see above)
+override DROP: bool = false; // training's dropout of the hidden tail levels (see above)
 
 const NONE: u32 = 0xffffffffu; // an absent edge in output_edges
 
@@ -109,6 +122,10 @@ struct Params {
   edges_at: u32,        // where `edges` starts in `tables` (in entries)
   sources_at: u32,      // where `sources` starts
   out_edges_at: u32,    // where `out_edges` starts
+  drops_at: u32,        // where `drops` starts
+  drop_seed: u32,       // DROP: the masks' seed, dropout.wgsl's threshold and scale
+  drop_threshold: u32,
+  drop_scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -123,12 +140,14 @@ struct Params {
 @group(0) @binding(13) var<storage, read> feed_act: array<f32>;
 @group(0) @binding(14) var<storage, read_write> feed_grad: array<f32>;
 @group(0) @binding(15) var<storage, read> output_edges: array<vec2<u32>>;
+@group(0) @binding(16) var<storage, read> counter: array<f32>;
 
 // Entry i of each table in `tables`.
 fn neurons(i: u32) -> vec4<u32> { return tables[i]; }
 fn edges(i: u32) -> vec4<u32> { return tables[params.edges_at + i]; }
 fn sources(i: u32) -> vec4<u32> { return tables[params.sources_at + i]; }
 fn out_edges(i: u32) -> vec4<u32> { return tables[params.out_edges_at + i]; }
+fn drops(i: u32) -> vec4<u32> { return tables[params.drops_at + i]; }
 
 // Four batch rows from r0, clamped to the last row: rows past the batch repeat it and are
 // never stored.
@@ -214,23 +233,44 @@ fn grad_out_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
   return RowSums(grad_out4(a + q.q0 * stride), grad_out4(a + q.q1 * stride), grad_out4(a + q.q2 * stride), grad_out4(a + q.q3 * stride));
 }
 
-// act(z) of the four rows from r0 into the activation arena at `at`, those inside the batch only.
-fn store_activations(r0: u32, at: vec4<u32>, code: u32, z: vec4<f32>) {
+// act(z) times `drop` (dropout's factors; 1 without) of the four rows from r0 into the
+// activation arena at `at`, those inside the batch only.
+fn store_activations(r0: u32, at: vec4<u32>, code: u32, z: vec4<f32>, drop: vec4<f32>) {
   // Row by row with constant component indices.
-  if (r0 < params.rows) { arena[at.x] = activate_by(code, z.x); }
-  if (r0 + 1u < params.rows) { arena[at.y] = activate_by(code, z.y); }
-  if (r0 + 2u < params.rows) { arena[at.z] = activate_by(code, z.z); }
-  if (r0 + 3u < params.rows) { arena[at.w] = activate_by(code, z.w); }
+  if (r0 < params.rows) { arena[at.x] = activate_by(code, z.x) * drop.x; }
+  if (r0 + 1u < params.rows) { arena[at.y] = activate_by(code, z.y) * drop.y; }
+  if (r0 + 2u < params.rows) { arena[at.z] = activate_by(code, z.z) * drop.z; }
+  if (r0 + 3u < params.rows) { arena[at.w] = activate_by(code, z.w) * drop.w; }
 }
 
-// sum · act'(a) of the four rows from r0 into the gradient arena at `at`, those inside the batch
-// only (a: the rows' activations); returns what it stored, summed.
+// Dropout's factors (0 or drop_scale, as dropout.wgsl draws them) of the four rows from r
+// of tail neuron `d` (its `drops` entry), whose level's hash prefix is `prefix`.
+fn drop_quarter(prefix: u32, d: vec4<u32>, r: u32) -> vec4<f32> {
+  let i = vec4<u32>(r, r + 1u, r + 2u, r + 3u) * d.w + vec4<u32>(d.y);
+  let h = vec4<u32>(mix(prefix + i.x / 2u), mix(prefix + i.y / 2u), mix(prefix + i.z / 2u), mix(prefix + i.w / 2u));
+  let bits = select(h & vec4<u32>(0xffffu), h >> vec4<u32>(16u), (i & vec4<u32>(1u)) == vec4<u32>(1u));
+  return select(vec4<f32>(0.0), vec4<f32>(params.drop_scale), bits >= vec4<u32>(params.drop_threshold));
+}
+
+// Tail neuron n's dropout factors at the 16 rows from r0: 1 without DROP or for an output.
+fn drop_factors(n: u32, r0: u32) -> RowSums {
+  let d = drops(n);
+  if (!DROP || d.z == 0u) { return RowSums(vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0)); }
+  let prefix = drop_prefix(params.drop_seed, u32(counter[0]), d.x);
+  return RowSums(drop_quarter(prefix, d, r0), drop_quarter(prefix, d, r0 + 4u), drop_quarter(prefix, d, r0 + 8u), drop_quarter(prefix, d, r0 + 12u));
+}
+
+// sum · act'(a) (times drop_scale with DROP: a hidden tail neuron's) of the four rows from r0
+// into the gradient arena at `at`, those inside the batch only (a: the rows' activations);
+// returns what it stored, summed.
 fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>, a: vec4<f32>) -> f32 {
+  var s = vec4<f32>(sum.x * activate_grad_by(code, a.x), sum.y * activate_grad_by(code, a.y), sum.z * activate_grad_by(code, a.z), sum.w * activate_grad_by(code, a.w));
+  if (DROP) { s = s * params.drop_scale; }
   var stored = 0.0;
-  if (r0 < params.rows) { let g = sum.x * activate_grad_by(code, a.x); grad_out[at.x] = g; stored = g; }
-  if (r0 + 1u < params.rows) { let g = sum.y * activate_grad_by(code, a.y); grad_out[at.y] = g; stored = stored + g; }
-  if (r0 + 2u < params.rows) { let g = sum.z * activate_grad_by(code, a.z); grad_out[at.z] = g; stored = stored + g; }
-  if (r0 + 3u < params.rows) { let g = sum.w * activate_grad_by(code, a.w); grad_out[at.w] = g; stored = stored + g; }
+  if (r0 < params.rows) { grad_out[at.x] = s.x; stored = s.x; }
+  if (r0 + 1u < params.rows) { grad_out[at.y] = s.y; stored = stored + s.y; }
+  if (r0 + 2u < params.rows) { grad_out[at.z] = s.z; stored = stored + s.z; }
+  if (r0 + 3u < params.rows) { grad_out[at.w] = s.w; stored = stored + s.w; }
   return stored;
 }
 
@@ -280,10 +320,11 @@ fn graph_forward(@builtin(global_invocation_id) id: vec3<u32>) {
       sums = add_scaled(sums, param[edge.z], arena_rows(edge.x, edge.y, q));
     }
     let b = vec4<f32>(param[tail.x]);
-    store_activations(r0, a0, tail.y, sums.s0 + b);
-    store_activations(r0 + 4u, a1, tail.y, sums.s1 + b);
-    store_activations(r0 + 8u, a2, tail.y, sums.s2 + b);
-    store_activations(r0 + 12u, a3, tail.y, sums.s3 + b);
+    let drop = drop_factors(n, r0);
+    store_activations(r0, a0, tail.y, sums.s0 + b, drop.s0);
+    store_activations(r0 + 4u, a1, tail.y, sums.s1 + b, drop.s1);
+    store_activations(r0 + 8u, a2, tail.y, sums.s2 + b, drop.s2);
+    store_activations(r0 + 12u, a3, tail.y, sums.s3 + b, drop.s3);
   }
   if (OUTPUTS > 0u) { forward_outputs(r0, q); }
 }
@@ -343,10 +384,12 @@ fn store_output(r0: u32, q: RowQuarters, k: u32, sums: RowSums) {
   let tail = output_tail(k);
   let b = vec4<f32>(param[tail.x]);
   let at = vec4<u32>(head.x);
-  store_activations(r0, at + q.q0 * head.y, tail.y, sums.s0 + b);
-  store_activations(r0 + 4u, at + q.q1 * head.y, tail.y, sums.s1 + b);
-  store_activations(r0 + 8u, at + q.q2 * head.y, tail.y, sums.s2 + b);
-  store_activations(r0 + 12u, at + q.q3 * head.y, tail.y, sums.s3 + b);
+  // An output: never dropped.
+  let one = vec4<f32>(1.0);
+  store_activations(r0, at + q.q0 * head.y, tail.y, sums.s0 + b, one);
+  store_activations(r0 + 4u, at + q.q1 * head.y, tail.y, sums.s1 + b, one);
+  store_activations(r0 + 8u, at + q.q2 * head.y, tail.y, sums.s2 + b, one);
+  store_activations(r0 + 12u, at + q.q3 * head.y, tail.y, sums.s3 + b, one);
 }
 
 // The output level with OUTPUTS: after its feeders' edges, every hidden tail neuron (earlier

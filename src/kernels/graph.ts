@@ -3,6 +3,7 @@ import { type Block, storageIndex } from '../graph/structure.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
+import { checkDropoutRate, dropoutScale, dropoutThreshold } from './dropout.js';
 import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
@@ -26,6 +27,8 @@ export interface GraphTableValues {
   edges: Uint32Array;
   sources: Uint32Array;
   outEdges: Uint32Array;
+  /** Per tail neuron in the order of `neurons`: its level's id, its index, 1 where its level is hidden (0 the output), its level's size (where dropout's mask is drawn). */
+  drops: Uint32Array;
   /**
    * With dense outputs (`denseOutputs` > 0): per hidden tail neuron's entry of `sources` and
    * output neuron, the edge's entry in `outEdges` and its weight's parameter index (2 u32), or
@@ -60,6 +63,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   const denseOutputs = output.size <= GRAPH_DENSE_OUTPUTS_MAX ? output.size : 0;
   const neurons: number[] = [];
   const edges: number[] = [];
+  const drops: number[] = [];
   for (const level of tail.levels) {
     // Dense outputs: the output level's in-edges from the tail's own levels are walked from
     // their sources (outputEdges); only those from feeders stay here.
@@ -79,6 +83,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
       }
       const end = edges.length / 4;
       neurons.push(at, level.size, first, end, level.biasOffset + i, code, pre, mid);
+      drops.push(level.id, i, level === output ? 0 : 1, level.size);
     }
   }
   const sources: number[] = [];
@@ -133,6 +138,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     edges: Uint32Array.from(edges),
     sources: Uint32Array.from(sources),
     outEdges: Uint32Array.from(outEdges),
+    drops: Uint32Array.from(drops),
     outputEdges: Uint32Array.from(outputEdges),
     denseOutputs,
     feederSources,
@@ -142,9 +148,9 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
 }
 
 /**
- * The tables on the GPU, with their entry counts: `neurons`, `edges`, `sources` and `outEdges`
- * one after another in one buffer (`tables`, vec4 entries; graph_backward binds 8 storage
- * buffers, WebGPU's default limit), each from its entry offset.
+ * The tables on the GPU, with their entry counts: `neurons`, `edges`, `sources`, `outEdges` and
+ * `drops` one after another in one buffer (`tables`, vec4 entries; graph_backward binds 8
+ * storage buffers, WebGPU's default limit), each from its entry offset.
  */
 export interface GraphTables {
   tables: BindingResource;
@@ -154,6 +160,8 @@ export interface GraphTables {
   sourcesAt: number;
   /** Entry where `outEdges` starts. */
   outEdgesAt: number;
+  /** Entry where `drops` starts. */
+  dropsAt: number;
   outputEdges: BindingResource;
   /** See {@link GraphTableValues}. */
   denseOutputs: number;
@@ -170,7 +178,7 @@ export interface GraphTables {
 /** Upload `values` with `upload` (never given an empty array: bindings need at least 16 bytes here). */
 export function uploadGraphTables(values: GraphTableValues, upload: (name: string, values: Uint32Array) => BindingResource): GraphTables {
   const up = (name: string, v: Uint32Array) => upload(name, v.length ? v : new Uint32Array(4));
-  const parts = [values.neurons, values.edges, values.sources, values.outEdges];
+  const parts = [values.neurons, values.edges, values.sources, values.outEdges, values.drops];
   const tables = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
   const at = parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + p.length, 0));
   parts.forEach((p, i) => tables.set(p, at[i]));
@@ -179,6 +187,7 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
     edgesAt: at[1]! / 4,
     sourcesAt: at[2]! / 4,
     outEdgesAt: at[3]! / 4,
+    dropsAt: at[4]! / 4,
     outputEdges: up('outputEdges', values.outputEdges),
     denseOutputs: values.denseOutputs,
     neuronCount: values.neurons.length / 8,
@@ -195,8 +204,19 @@ function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
   return [Math.ceil(rows / (GRAPH_ROWS * kernel.workgroupSize[0])), 1, 1];
 }
 
-function graphParams(rows: number, t: GraphTables): Record<string, number> {
+/** Training's dropout of a fused tail's hidden levels (see DROP in shaders/graph.wgsl): the rate, the masks' seed, and the buffer whose first float is the step. */
+export interface TailDropout {
+  rate: number;
+  seed: number;
+  counter: BindingResource;
+}
+
+function graphParams(rows: number, t: GraphTables, drop?: { rate: number; seed?: number }): Record<string, number> {
   return {
+    drops_at: t.dropsAt,
+    drop_seed: drop?.seed ?? 0,
+    drop_threshold: drop ? dropoutThreshold(drop.rate) : 0,
+    drop_scale: drop ? dropoutScale(drop.rate) : 1,
     rows,
     neurons: t.neuronCount,
     sources: t.sourceCount,
@@ -232,15 +252,22 @@ function checkPartials(fn: string, a: { rows: number; tables: GraphTables; parti
   checkBindings(fn, { partials: words(a.partials, graphPartialFloats(a.rows, a.tables), 'graphPartialFloats(rows, tables) floats') });
 }
 
-/** Every tail neuron's activation for `rows` batch rows, into the activation arena (reading the feeders' from theirs). */
+/**
+ * Every tail neuron's activation for `rows` batch rows, into the activation arena (reading the
+ * feeders' from theirs); with `drop`, each hidden tail level's dropped out as `dropout` would
+ * (its levels must be ReLU: see {@link graphBackward}).
+ */
 export async function graphForward(
   rec: Recorder,
-  a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource },
+  a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource; drop?: TailDropout },
 ): Promise<Dispatch> {
   const t = a.tables;
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs } });
-  const bindings = { tables: t.tables, output_edges: t.outputEdges, param: a.params, arena: a.arena, feed_act: a.feederArena };
-  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
+  const drop = a.drop && a.drop.rate > 0 ? a.drop : undefined;
+  if (drop) checkBindings('graphForward', { counter: words(drop.counter, 1, 'the step') });
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs, DROP: Boolean(drop) } });
+  // Without dropout the counter is never read; the parameters stand in for it.
+  const bindings = { tables: t.tables, output_edges: t.outputEdges, param: a.params, arena: a.arena, feed_act: a.feederArena, counter: drop?.counter ?? a.params };
+  return prepare(rec, kernel, graphParams(a.rows, t, drop), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
 /**
@@ -248,7 +275,9 @@ export async function graphForward(
  * level's must be there), and the feeders' (added to or written, see the sources table); and
  * every tail edge's weight gradient and every hidden tail neuron's bias gradient in parts of
  * 16 rows into `partials` (at least {@link graphPartialFloats} floats), which
- * {@link graphEdgeGrad} then sums.
+ * {@link graphEdgeGrad} then sums. `dropRate`: the forward's dropout, whose mask the hidden tail
+ * levels' gradients already hold where they are ReLU (their derivative is read from the dropped
+ * activations): each is only scaled by 1 / (1 − rate).
  */
 export async function graphBackward(
   rec: Recorder,
@@ -261,11 +290,13 @@ export async function graphBackward(
     feederActivations: BindingResource;
     feederGradients: BindingResource;
     partials: BindingResource;
+    dropRate?: number;
   },
 ): Promise<Dispatch> {
   const t = a.tables;
   checkPartials('graphBackward', a);
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs } });
+  const drop = a.dropRate ? { rate: checkDropoutRate('graphBackward: dropRate', a.dropRate) } : undefined;
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs, DROP: Boolean(drop) } });
   const bindings = {
     tables: t.tables,
     output_edges: t.outputEdges,
@@ -276,7 +307,7 @@ export async function graphBackward(
     feed_grad: a.feederGradients,
     partials: a.partials,
   };
-  return prepare(rec, kernel, graphParams(a.rows, t), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
+  return prepare(rec, kernel, graphParams(a.rows, t, drop), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
 /**

@@ -136,7 +136,8 @@ export function graphGradientsRef(
 /**
  * CPU reference of graph_forward (shaders/graph.wgsl): each tail level's activations, in
  * evaluation order, from its pre-sum (`pre`, by level id; absent = 0), the tail's own edges,
- * the edges from its feeders (whose activations `feeders` holds, by level id) and the biases.
+ * the edges from its feeders (whose activations `feeders` holds, by level id) and the biases;
+ * with `drop` (DROP), each hidden tail level's after that step's dropout.
  */
 export function tailForwardRef(
   tail: FusedTail,
@@ -144,7 +145,9 @@ export function tailForwardRef(
   pre: ReadonlyMap<number, ArrayLike<number>>,
   rows: number,
   feeders: ReadonlyMap<number, ArrayLike<number>> = new Map(),
+  drop?: DropoutRef,
 ): Map<number, Float64Array> {
+  const output = tail.levels[tail.levels.length - 1]!;
   const acts = new Map<number, ArrayLike<number>>(feeders);
   const tailActs = new Map<number, Float64Array>();
   for (const level of tail.levels) {
@@ -153,7 +156,9 @@ export function tailForwardRef(
       const part = spmmRef(b.topology, edgeWeights(b, params), acts.get(b.src)!, rows);
       for (let i = 0; i < z.length; i++) z[i] = z[i]! + part[i]!;
     }
-    const a = z.map((v, i) => activate(level.activation, v + params[level.biasOffset + (i % level.size)]!));
+    const mask = drop && level !== output ? dropoutMaskRef(rows * level.size, drop.rate, drop.seed, level.id, drop.step) : null;
+    const scale = drop ? dropoutScale(drop.rate) : 1;
+    const a = z.map((v, i) => activate(level.activation, v + params[level.biasOffset + (i % level.size)]!) * (mask ? mask[i]! * scale : 1));
     acts.set(level.id, a);
     tailActs.set(level.id, a);
   }
@@ -165,6 +170,8 @@ export function tailForwardRef(
  * levels and of its feeders, later levels first, from the output level's gradient and the
  * activations (`acts`: the tail's and the feeders'). A feeder that `feederAdds` (graph/fusion.ts) gets its
  * part added to what `before` holds for it (its gradient from its blocks into the output).
+ * `dropScale` (DROP): the factor 1 / (1 − rate) of the hidden tail levels' gradients, whose mask
+ * their ReLU derivatives at the dropped activations already hold.
  */
 export function tailBackwardRef(
   tail: FusedTail,
@@ -173,6 +180,7 @@ export function tailBackwardRef(
   outputGrad: ArrayLike<number>,
   rows: number,
   before: ReadonlyMap<number, ArrayLike<number>> = new Map(),
+  dropScale = 1,
 ): Map<number, Float64Array> {
   const output = tail.levels[tail.levels.length - 1]!;
   const grads = new Map<number, Float64Array>([[output.id, Float64Array.from(outputGrad)]]);
@@ -184,8 +192,10 @@ export function tailBackwardRef(
       for (let i = 0; i < dz.length; i++) dz[i] = dz[i]! + part[i]!;
     }
     const a = acts.get(level.id)!;
-    const prior = tail.feeders.includes(level) && feederAdds(tail, level) ? before.get(level.id)! : null;
-    grads.set(level.id, dz.map((v, i) => (prior ? prior[i]! : 0) + v * activateGrad(level.activation, a[i]!)));
+    const feeder = tail.feeders.includes(level);
+    const prior = feeder && feederAdds(tail, level) ? before.get(level.id)! : null;
+    const scale = feeder ? 1 : dropScale;
+    grads.set(level.id, dz.map((v, i) => (prior ? prior[i]! : 0) + v * activateGrad(level.activation, a[i]!) * scale));
   }
   return grads;
 }

@@ -21,7 +21,7 @@ import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, res
 import type { GradientOptions, GrowthControl, StatisticsPassOptions } from '../graph/network.js';
 import type { OptimizerState } from './optimizerState.js';
 import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
-import { NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
+import { dropoutChoices, NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
 import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
 import { checkBatchFits, inferenceRows } from './rows.js';
@@ -223,8 +223,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      // Dropout needs a point between each hidden level's forward and its readers: no fused tail.
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), o.dropout > 0 ? { ...choices, fuseTail: false } : choices);
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), dropoutChoices(choices, net.structure, o.dropout));
       const target = { smoothing: o.labelSmoothing, classWeights: classWeightsBuffer(device, planOwner, classWeights) };
       const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), choices) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
@@ -462,7 +461,7 @@ async function withCall<T>(
   data: Dataset,
   rows: number,
   body: (rec: Recorder, ws: Workspace, uploaded: GpuDataset) => Promise<T>,
-  fuseTail = true,
+  dropoutRate = 0,
 ): Promise<T> {
   const gpu = net.gpu;
   gpu.check();
@@ -470,7 +469,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), { ...workspaceChoices(net), ...(fuseTail ? {} : { fuseTail }) });
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), dropoutChoices(workspaceChoices(net), net.structure, dropoutRate));
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();
@@ -543,7 +542,7 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
     ];
     submitChunks(net.gpu.device, ws, [step]);
     return net.gpu.readFloats(net.grads);
-  }, !dropout);
+  }, dropout?.rate ?? 0);
 }
 
 /**

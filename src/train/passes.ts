@@ -75,12 +75,10 @@ export interface DropoutPass {
  * Hidden level `level`'s `values` under dropout `drop`: its activations in the forward, its
  * pre-activations' gradient in the backward (`backward`; a ReLU level's already holds the
  * mask, see shaders/dropout.wgsl, and is only scaled). None where there is no dropout or the
- * level is not hidden.
+ * level is not hidden, or in a fused tail, whose graph kernels drop its levels themselves.
  */
 function dropLevel(rec: Recorder, ws: Workspace, level: Level, rows: number, values: BufferSlice, drop: DropoutPass | undefined, backward = false): Promise<Dispatch>[] {
-  if (!drop || drop.rate === 0 || level.role !== 'hidden') return [];
-  // The graph kernels finish a fused tail's levels in one dispatch, with no point between to drop at.
-  if (ws.inTail(level.id)) throw new Error(`dropout: level ${level.id} is in a fused tail (a workspace for dropout is made with fuseTail off)`);
+  if (!drop || drop.rate === 0 || level.role !== 'hidden' || ws.inTail(level.id)) return [];
   const mask = !(backward && level.activation === 'relu');
   return [dropout(rec, { count: rows * level.size, rate: drop.rate, seed: drop.seed, level: level.id, values, counter: { buffer: drop.counter, offset: 0, size: 16 }, mask })];
 }
@@ -112,7 +110,9 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
     if (columns) out.push(toColumns(rec, { rows, width: level.size, input: ws.activation(level.id), out: columns }));
   }
   const tail = ws.tail;
-  if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations, feederArena: tail.feederActivations }));
+  // Its hidden levels dropped out in the dispatch (they are ReLU under dropout: dropoutChoices).
+  const tailDrop = drop && drop.rate > 0 ? { drop: { rate: drop.rate, seed: drop.seed, counter: { buffer: drop.counter, offset: 0, size: 16 } } } : {};
+  if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations, feederArena: tail.feederActivations, ...tailDrop }));
   return settleAll(out);
 }
 
@@ -327,7 +327,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
     // The tail's own edges and biases and its feeders' edges into it: its hidden levels' and
     // its feeders' gradients, then every weight's.
     const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
-    out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients, partials: tail.partials }));
+    out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients, partials: tail.partials, ...(drop ? { dropRate: drop.rate } : {}) }));
     out.push(graphEdgeGrad(rec, { rows, tables: tail.tables, gradients: tail.gradients, partials: tail.partials, wgrad: net.grads }));
     for (const feeder of tail.tail.feeders) assigned.add(feeder.id);
   }

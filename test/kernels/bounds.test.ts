@@ -398,6 +398,7 @@ function tables(s: Sizes): GraphTables {
     edgesAt: 4,
     sourcesAt: 9,
     outEdgesAt: 15,
+    dropsAt: 20,
     outputEdges: s.free(),
     denseOutputs: 0,
     neuronCount: 2,

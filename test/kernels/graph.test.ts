@@ -5,6 +5,8 @@ import { FUSE_MAX_LEVEL, feederAdds, fusedTail } from '../../src/graph/fusion.js
 import { Network } from '../../src/graph/network.js';
 import { blockFloats, completeBlock, isMasked, type LevelSpec, parameterSlots, Structure, storageIndex } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
+import type { Activation } from '../../src/kernels/activation.js';
+import { dropoutScale } from '../../src/kernels/dropout.js';
 import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
 import { Workspace } from '../../src/train/workspace.js';
@@ -27,11 +29,11 @@ const h = useHarness();
  * (a complete dense one into the outputs). `denseInner`: A→B stored dense, lacking some edges
  * (a split's ε block between two small levels).
  */
-function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4, denseInner = false): Structure {
+function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4, denseInner = false, second: Activation = 'tanh'): Structure {
   const levels: LevelSpec[] = [
     { id: 0, size: inputs, activation: 'identity', role: 'input' },
     { id: 2, size: a, activation: 'relu', role: 'hidden' },
-    { id: 3, size: b, activation: 'tanh', role: 'hidden' },
+    { id: 3, size: b, activation: second, role: 'hidden' },
     { id: 1, size: outputs, activation: 'sigmoid', role: 'output' },
   ];
   const sizes = new Map(levels.map((l) => [l.id, l.size]));
@@ -143,7 +145,10 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     [', 13 outputs', (rng) => tailedStructure(rng, 7, 6, 5, GRAPH_DENSE_OUTPUTS_MAX + 1), [37]],
     [', a dense block between hidden levels', (rng) => tailedStructure(rng, 7, 6, 5, 4, true), [37]],
   ];
-  for (const [what, structure, rowCounts] of cases) for (const rows of rowCounts) {
+  // DROP: the first case again under a step's dropout, its hidden levels ReLU (as dropout needs).
+  const dropped = { rate: 0.3, seed: 3, step: 11 };
+  const underDropout: [string, (rng: Random) => Structure, number[], typeof dropped] = [', under dropout', (rng) => tailedStructure(rng, 7, 6, 5, 4, false, 'relu'), [64, 37], dropped];
+  for (const [what, structure, rowCounts, drop] of [...cases, underDropout]) for (const rows of rowCounts) {
     it(`graph_forward, graph_backward and graph_edge_grad${what}, ${rows} rows`, async () => {
       const rng = new Random(rows);
       const s = structure(rng);
@@ -170,12 +175,13 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const pre = new Map(tail.tail.levels.map((l) => [l.id, randomArray(rng, rows * l.size)]));
       const feederActs = new Map(tail.tail.feeders.map((l) => [l.id, randomArray(rng, rows * l.size, 0, 1)]));
       for (const [id, values] of [...pre, ...feederActs]) writeView(h.rec.device, ws.activation(id).buffer, ws.activation(id).offset, values);
-      h.run(await graphForward(h.rec, { rows, tables: tail.tables, params: paramBuffer, arena: tail.activations, feederArena: tail.feederActivations }));
-      const wantActs = tailForwardRef(tail.tail, params, pre, rows, feederActs);
+      const tailDrop = drop ? { drop: { ...drop, counter: h.input(new Float32Array([drop.step, 0, 0, 0])) } } : {};
+      h.run(await graphForward(h.rec, { rows, tables: tail.tables, params: paramBuffer, arena: tail.activations, feederArena: tail.feederActivations, ...tailDrop }));
+      const wantActs = tailForwardRef(tail.tail, params, pre, rows, feederActs, drop);
       const acts = new Map<number, Float32Array>(feederActs);
       for (const l of tail.tail.levels) {
         acts.set(l.id, await readAct(l.id, l.size));
-        report(`graph_forward level ${l.id} (${l.activation}), ${rows} rows`, relativeError(acts.get(l.id)!, wantActs.get(l.id)!), TOL);
+        report(`graph_forward level ${l.id} (${l.activation})${what}, ${rows} rows`, relativeError(acts.get(l.id)!, wantActs.get(l.id)!), TOL);
       }
 
       // Backward from a random output gradient, through the activations just computed.
@@ -186,12 +192,12 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const before = new Map(tail.tail.feeders.map((l) => [l.id, randomArray(rng, rows * l.size)]));
       for (const [id, values] of before) writeView(h.rec.device, ws.gradient(id).buffer, ws.gradient(id).offset, values);
       const arenas = { activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
-      h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, ...arenas, feederGradients: tail.feederGradients, partials: tail.partials }));
-      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows, before);
+      h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, ...arenas, feederGradients: tail.feederGradients, partials: tail.partials, ...(drop ? { dropRate: drop.rate } : {}) }));
+      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows, before, drop ? dropoutScale(drop.rate) : 1);
       const grads = new Map<number, Float32Array>([[output.id, outputGrad]]);
       for (const l of [...tail.tail.feeders, ...tail.tail.levels.slice(0, -1)]) {
         grads.set(l.id, await readGrad(l.id, l.size));
-        report(`graph_backward level ${l.id}, ${rows} rows`, relativeError(grads.get(l.id)!, wantGrads.get(l.id)!), TOL);
+        report(`graph_backward level ${l.id}${what}, ${rows} rows`, relativeError(grads.get(l.id)!, wantGrads.get(l.id)!), TOL);
       }
 
       // Weight and bias gradients, run twice: they are stored, not added.

@@ -3,6 +3,8 @@ import { classificationDataset, type Dataset, subset } from '../../src/data/data
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { randomConnections } from '../../src/graph/connections.js';
+import { fusedTail } from '../../src/graph/fusion.js';
+import { dropoutChoices } from '../../src/train/workspace.js';
 import { Network } from '../../src/graph/network.js';
 import type { NetworkSpec } from '../../src/graph/networkTypes.js';
 import { type DropoutRef, graphGradientsRef, graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
@@ -55,6 +57,22 @@ describe('dropout: gradients under a step\'s masks', () => {
       net.destroy();
     });
   }
+
+  it('runs a fused tail with an identity hidden level block by block (the graph kernels drop ReLU levels only), against the reference', async () => {
+    const spec = { sizes: [8, 12, 6, 3], activations: ['relu', 'identity', 'identity'] as const, connections: [null, randomConnections(12, 6, 0.4, 1), randomConnections(6, 3, 0.6, 2)], seed: 1 };
+    const net = runtime().createNetwork(spec);
+    const tail = fusedTail(net.structure);
+    expect(tail?.levels.map((l) => l.activation)).toEqual(['relu', 'identity', 'identity']);
+    expect(dropoutChoices({ fuseTail: true }, net.structure, 0.3).fuseTail).toBe(false);
+    expect(dropoutChoices({ fuseTail: true }, net.structure, 0).fuseTail).toBe(true);
+    const params = await net.getParameters();
+    const drop = { rate: 0.3, seed: 1, step: 5 };
+    const rows = offKinks(net, params, data(40, 8, 3), drop);
+    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
+    report('identity level in a tail, gradient under dropout', err, TOL);
+    expect(err.relative).toBeLessThanOrEqual(TOL);
+    net.destroy();
+  });
 
   it('matches finite differences of the loss under the same masks', async () => {
     const net = runtime().createNetwork({ sizes: [6, 9, 7, 3], activations: ['relu', 'relu', 'identity'], seed: 11 });
@@ -121,18 +139,31 @@ describe('fit dropout', () => {
     net.destroy();
   });
 
-  it('grows with dropout: the grown levels are dropped too, their gradients against the reference', async () => {
+  it('grows with dropout: the grown levels are dropped too, in a fused tail or block by block, against the reference', async () => {
     const net = runtime().createNetwork({ sizes: [10, 4], seed: 2 });
     const expansion = { window: 1, minEpochsBetween: 1, lossChangeThreshold: 100, lateSplits: true, chooseThreshold: 0.3, maxToReplace: 12 };
-    const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 4, dropout: 0.25, expansion, validation: train });
-    expect(reports.some((r) => r.expanded > 0)).toBe(true);
-    expect(net.structure.levels.filter((l) => l.role === 'hidden').length).toBeGreaterThan(0);
+    const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 8, dropout: 0.25, expansion, validation: train });
+    expect(reports.filter((r) => r.expanded > 0).length).toBeGreaterThan(1);
+    // Its last levels form a tail that the graph kernels run in one dispatch (shaders/graph.wgsl, DROP).
+    expect(fusedTail(net.structure)?.levels.length).toBeGreaterThan(1);
     const params = await net.getParameters();
     const drop = { rate: 0.25, seed: 0, step: 99 };
     const rows = offKinks(net, params, train, drop);
-    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
-    report('grown network, gradient under dropout', err, TOL);
-    expect(err.relative).toBeLessThanOrEqual(TOL);
+    const want = graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop);
+    const losses: number[] = [];
+    for (const fuse of [true, false]) {
+      net.fuseTail = fuse;
+      const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), want);
+      report(`grown network, gradient under dropout (${fuse ? 'fused tail' : 'block by block'})`, err, TOL);
+      expect(err.relative).toBeLessThanOrEqual(TOL);
+      // A full-batch step too small to move anything: the training loss under the next step's masks.
+      const copy = runtime().loadNetwork(await runtime().saveNetwork(net));
+      copy.fuseTail = fuse;
+      const [r] = await copy.fit(rows, { optimizer: { name: 'sgd', lr: 1e-12 }, batchSize: rows.rows, epochs: 1, shuffle: false, dropout: 0.25, seed: 4 });
+      losses.push(r!.trainLoss);
+      copy.destroy();
+    }
+    expect(Math.abs(losses[0]! - losses[1]!) / losses[1]!).toBeLessThanOrEqual(TOL);
     net.destroy();
   });
 
