@@ -21,19 +21,23 @@ export function dropoutScale(rate: number): number {
   return Math.fround(1 / (1 - rate));
 }
 
-/** Arguments of {@link dropout}. */
-export interface DropoutArgs {
-  /** Values of `values` to drop or scale (rows × level size). */
-  count: number;
+/** Which masks dropout draws (this kernel's, and a fused tail's in `graphForward`). */
+export interface DropoutMasks {
   /** Share of values dropped, in [0, 1). */
   rate: number;
   /** Seed of the masks (a u32; fit's `seed`). */
   seed: number;
+  /** A storage buffer whose first float is the step the masks are drawn for (the optimizer's counter in training). */
+  counter: BindingResource;
+}
+
+/** Arguments of {@link dropout}. */
+export interface DropoutArgs extends DropoutMasks {
+  /** Values of `values` to drop or scale (rows × level size). */
+  count: number;
   /** Which level's mask (a u32: the level's id), so that two levels of one step draw apart. */
   level: number;
   values: BindingResource;
-  /** A storage buffer whose first float is the step the mask is drawn for (the optimizer's counter in training). */
-  counter: BindingResource;
   /**
    * False: every value times 1 / (1 − rate), no mask drawn: the backward of a ReLU level, whose
    * gradient already holds the forward's mask (see the shader's header). Default true.

@@ -3,7 +3,7 @@ import { type Block, storageIndex } from '../graph/structure.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
-import { checkDropoutRate, dropoutScale, dropoutThreshold } from './dropout.js';
+import { checkDropoutRate, type DropoutMasks, dropoutScale, dropoutThreshold } from './dropout.js';
 import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
@@ -204,13 +204,6 @@ function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
   return [Math.ceil(rows / (GRAPH_ROWS * kernel.workgroupSize[0])), 1, 1];
 }
 
-/** Training's dropout of a fused tail's hidden levels (see DROP in shaders/graph.wgsl): the rate, the masks' seed, and the buffer whose first float is the step. */
-export interface TailDropout {
-  rate: number;
-  seed: number;
-  counter: BindingResource;
-}
-
 function graphParams(rows: number, t: GraphTables, drop?: { rate: number; seed?: number }): Record<string, number> {
   return {
     drops_at: t.dropsAt,
@@ -259,7 +252,7 @@ function checkPartials(fn: string, a: { rows: number; tables: GraphTables; parti
  */
 export async function graphForward(
   rec: Recorder,
-  a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource; drop?: TailDropout },
+  a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource; drop?: DropoutMasks },
 ): Promise<Dispatch> {
   const t = a.tables;
   const drop = a.drop && a.drop.rate > 0 ? a.drop : undefined;

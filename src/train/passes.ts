@@ -2,7 +2,7 @@ import type { TieBuffers } from '../graph/blockBuffers.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul, type MatmulArgs } from '../kernels/dense.js';
-import { dropout } from '../kernels/dropout.js';
+import { dropout, type DropoutMasks } from '../kernels/dropout.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
@@ -61,35 +61,25 @@ function weights(net: GraphView, b: Block) {
 }
 
 /**
- * Training's dropout of every hidden level (see `FitOptions.dropout`): its rate, the masks'
- * seed, and the buffer whose first float is the step the masks are drawn for (the optimizer's
- * counter). The forward and backward given one drop the same values.
- */
-export interface DropoutPass {
-  rate: number;
-  seed: number;
-  counter: GPUBuffer;
-}
-
-/**
  * Hidden level `level`'s `values` under dropout `drop`: its activations in the forward, its
  * pre-activations' gradient in the backward (`backward`; a ReLU level's already holds the
  * mask, see shaders/dropout.wgsl, and is only scaled). None where there is no dropout or the
  * level is not hidden, or in a fused tail, whose graph kernels drop its levels themselves.
  */
-function dropLevel(rec: Recorder, ws: Workspace, level: Level, rows: number, values: BufferSlice, drop: DropoutPass | undefined, backward = false): Promise<Dispatch>[] {
+function dropLevel(rec: Recorder, ws: Workspace, level: Level, rows: number, values: BufferSlice, drop: DropoutMasks | undefined, backward = false): Promise<Dispatch>[] {
   if (!drop || drop.rate === 0 || level.role !== 'hidden' || ws.inTail(level.id)) return [];
   const mask = !(backward && level.activation === 'relu');
-  return [dropout(rec, { count: rows * level.size, rate: drop.rate, seed: drop.seed, level: level.id, values, counter: { buffer: drop.counter, offset: 0, size: 16 }, mask })];
+  return [dropout(rec, { ...drop, count: rows * level.size, level: level.id, values, mask })];
 }
 
 /**
  * Every level's activations from the batch in the workspace, level by level. The levels of a
  * fused tail get only their blocks from earlier levels here (summed, unfinished); one graph
- * dispatch then adds the tail's own edges, the biases and the activations. With `drop`, each
- * hidden level's activations are dropped out once complete.
+ * dispatch then adds the tail's own edges, the biases and the activations. With `drop`
+ * (training's dropout, `FitOptions.dropout`), each hidden level's activations are dropped out
+ * once complete.
  */
-export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, drop?: DropoutPass): Promise<Dispatch[]> {
+export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, drop?: DropoutMasks): Promise<Dispatch[]> {
   const s = net.structure;
   const out: Promise<Dispatch>[] = [];
   for (const level of s.levels.slice(1)) {
@@ -111,8 +101,7 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
   }
   const tail = ws.tail;
   // Its hidden levels dropped out in the dispatch (they are ReLU under dropout: dropoutChoices).
-  const tailDrop = drop && drop.rate > 0 ? { drop: { rate: drop.rate, seed: drop.seed, counter: { buffer: drop.counter, offset: 0, size: 16 } } } : {};
-  if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations, feederArena: tail.feederActivations, ...tailDrop }));
+  if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations, feederArena: tail.feederActivations, ...(drop ? { drop } : {}) }));
   return settleAll(out);
 }
 
@@ -229,7 +218,7 @@ export async function recordLoss(
  * others accumulate, each multiplying its own part by the level's activation derivative. With
  * `drop` (the forward's), each hidden level's gradient takes its mask once complete.
  */
-export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, drop?: DropoutPass): Promise<Dispatch[]> {
+export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspace, rows: number, drop?: DropoutMasks): Promise<Dispatch[]> {
   const s = net.structure;
   // Levels whose input gradient a block has already assigned (the others then add to it).
   const assigned = new Set<number>();
