@@ -255,8 +255,11 @@ export async function graphForward(
   a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource; drop?: DropoutMasks },
 ): Promise<Dispatch> {
   const t = a.tables;
-  const drop = a.drop && a.drop.rate > 0 ? a.drop : undefined;
-  if (drop) checkBindings('graphForward', { counter: words(drop.counter, 1, 'the step') });
+  const drop = a.drop && checkDropoutRate('graphForward: drop.rate', a.drop.rate) > 0 ? a.drop : undefined;
+  if (drop) {
+    checkSizes('graphForward', { 'drop.seed': drop.seed });
+    checkBindings('graphForward', { counter: words(drop.counter, 1, 'the step') });
+  }
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs, DROP: Boolean(drop) } });
   // Without dropout the counter is never read; the parameters stand in for it.
   const bindings = { tables: t.tables, output_edges: t.outputEdges, param: a.params, arena: a.arena, feed_act: a.feederArena, counter: drop?.counter ?? a.params };
