@@ -233,14 +233,20 @@ fn grad_out_rows(at: u32, stride: u32, q: RowQuarters) -> RowSums {
   return RowSums(grad_out4(a + q.q0 * stride), grad_out4(a + q.q1 * stride), grad_out4(a + q.q2 * stride), grad_out4(a + q.q3 * stride));
 }
 
-// act(z) times `drop` (dropout's factors; 1 without) of the four rows from r0 into the
+// act(z), with DROP times `drop` (dropout's factors), of the four rows from r0 into the
 // activation arena at `at`, those inside the batch only.
 fn store_activations(r0: u32, at: vec4<u32>, code: u32, z: vec4<f32>, drop: vec4<f32>) {
   // Row by row with constant component indices.
-  if (r0 < params.rows) { arena[at.x] = activate_by(code, z.x) * drop.x; }
-  if (r0 + 1u < params.rows) { arena[at.y] = activate_by(code, z.y) * drop.y; }
-  if (r0 + 2u < params.rows) { arena[at.z] = activate_by(code, z.z) * drop.z; }
-  if (r0 + 3u < params.rows) { arena[at.w] = activate_by(code, z.w) * drop.w; }
+  if (r0 < params.rows) { arena[at.x] = dropped(activate_by(code, z.x), drop.x); }
+  if (r0 + 1u < params.rows) { arena[at.y] = dropped(activate_by(code, z.y), drop.y); }
+  if (r0 + 2u < params.rows) { arena[at.z] = dropped(activate_by(code, z.z), drop.z); }
+  if (r0 + 3u < params.rows) { arena[at.w] = dropped(activate_by(code, z.w), drop.w); }
+}
+
+// v times its dropout factor f with DROP; v itself without (the code as it was, no product).
+fn dropped(v: f32, f: f32) -> f32 {
+  if (DROP) { return v * f; }
+  return v;
 }
 
 // Dropout's factors (0 or drop_scale, as dropout.wgsl draws them) of the four rows from r
@@ -254,8 +260,10 @@ fn drop_quarter(prefix: u32, d: vec4<u32>, r: u32) -> vec4<f32> {
 
 // Tail neuron n's dropout factors at the 16 rows from r0: 1 without DROP or for an output.
 fn drop_factors(n: u32, r0: u32) -> RowSums {
+  let ones = RowSums(vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0));
+  if (!DROP) { return ones; }
   let d = drops(n);
-  if (!DROP || d.z == 0u) { return RowSums(vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0)); }
+  if (d.z == 0u) { return ones; }
   let prefix = drop_prefix(params.drop_seed, u32(counter[0]), d.x);
   return RowSums(drop_quarter(prefix, d, r0), drop_quarter(prefix, d, r0 + 4u), drop_quarter(prefix, d, r0 + 8u), drop_quarter(prefix, d, r0 + 12u));
 }
@@ -264,13 +272,14 @@ fn drop_factors(n: u32, r0: u32) -> RowSums {
 // into the gradient arena at `at`, those inside the batch only (a: the rows' activations);
 // returns what it stored, summed.
 fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>, a: vec4<f32>) -> f32 {
-  var s = vec4<f32>(sum.x * activate_grad_by(code, a.x), sum.y * activate_grad_by(code, a.y), sum.z * activate_grad_by(code, a.z), sum.w * activate_grad_by(code, a.w));
-  if (DROP) { s = s * params.drop_scale; }
+  // (sum · scale) · act' is (sum · act') · scale bit for bit: ReLU's act' is 0 or 1.
+  var d = sum;
+  if (DROP) { d = sum * params.drop_scale; }
   var stored = 0.0;
-  if (r0 < params.rows) { grad_out[at.x] = s.x; stored = s.x; }
-  if (r0 + 1u < params.rows) { grad_out[at.y] = s.y; stored = stored + s.y; }
-  if (r0 + 2u < params.rows) { grad_out[at.z] = s.z; stored = stored + s.z; }
-  if (r0 + 3u < params.rows) { grad_out[at.w] = s.w; stored = stored + s.w; }
+  if (r0 < params.rows) { let g = d.x * activate_grad_by(code, a.x); grad_out[at.x] = g; stored = g; }
+  if (r0 + 1u < params.rows) { let g = d.y * activate_grad_by(code, a.y); grad_out[at.y] = g; stored = stored + g; }
+  if (r0 + 2u < params.rows) { let g = d.z * activate_grad_by(code, a.z); grad_out[at.z] = g; stored = stored + g; }
+  if (r0 + 3u < params.rows) { let g = d.w * activate_grad_by(code, a.w); grad_out[at.w] = g; stored = stored + g; }
   return stored;
 }
 
