@@ -44,11 +44,19 @@ fn activate(z: f32) -> f32 {
   }
 }
 
+// Dropout's keep probability 1 − rate on the level whose stored activations `activate_grad`
+// reads (the source level of a backward's FINISH 2; 1 where that level is not dropped). Those
+// activations are dropped out, act · mask / keep, and tanh's and sigmoid's derivatives need
+// act itself: where a value was kept it is the stored one times keep; where it was dropped the
+// derivative is multiplied by 0 afterwards (dropout.wgsl's backward), so any value does. ReLU's
+// and identity's derivatives do not change with the scale, and ignore it.
+override DROP_KEEP: f32 = 1.0;
+
 fn activate_grad(a: f32) -> f32 {
   switch ACT {
     case 1u: { return select(0.0, 1.0, a > 0.0); }
-    case 2u: { return 1.0 - a * a; }
-    case 3u: { return a * (1.0 - a); }
+    case 2u: { let t = a * DROP_KEEP; return 1.0 - t * t; }
+    case 3u: { let s = a * DROP_KEEP; return s * (1.0 - s); }
     default: { return 1.0; }
   }
 }

@@ -11,11 +11,13 @@
 //
 // Why the backward is one multiplication: the kernels take an activation's derivative from the
 // stored activation, here the dropped-out one. For ReLU (a > 0) and identity (1) that
-// derivative is the same as the unscaled activation's, so the gradient they leave times mask ·
-// scale is the exact gradient of mask · scale · act(z). For tanh and sigmoid it would not be:
-// fit refuses dropout after levels of those activations. After a ReLU level the mask is
-// already in that gradient (a dropped value is 0, and ReLU's derivative at 0 is 0), so its
-// backward runs with MASK off: a multiplication by scale alone, no hash.
+// derivative is the same as the unscaled activation's; for tanh and sigmoid the kernels that
+// take it are given DROP_KEEP = 1 − rate (activation.wgsl) and take it at the stored value
+// times that, the value before dropout wherever it was kept. So the gradient they leave times
+// mask · scale is the exact gradient of mask · scale · act(z) (where a value was dropped the
+// mask zeroes whatever derivative was taken). After a ReLU level the mask is already in that
+// gradient (a dropped value is 0, and ReLU's derivative at 0 is 0), so its backward runs with
+// MASK off: a multiplication by scale alone, no hash.
 //
 // The mask: an invocation takes 4 neighbouring values, 4t … 4t + 3, and draws two 32-bit
 // hashes, mix(prefix + 2t) and mix(prefix + 2t + 1), whose low and high 16 bits decide one

@@ -101,7 +101,7 @@ export {
 export { rewrite } from './kernels/rewrite.js';
 export { tieGradients } from './kernels/tie.js';
 export { countNonFinite } from './kernels/finite.js';
-export { dropout, dropoutScale, dropoutThreshold, type DropoutArgs, type DropoutMasks } from './kernels/dropout.js';
+export { dropout, dropoutKeep, dropoutScale, dropoutThreshold, type DropoutArgs, type DropoutMasks } from './kernels/dropout.js';
 export { shiftImages, type ImageShifts } from './kernels/augment.js';
 export { poolForward, poolGrad, poolBuffers, partitions, POOL_KINDS, type PoolBuffers, type PoolKind } from './kernels/pool.js';
 export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTables, graphPartialFloats, GRAPH_ROWS, GRAPH_DENSE_OUTPUTS_MAX, type GraphTables, type GraphTableValues } from './kernels/graph.js';

@@ -1,5 +1,5 @@
 import { AdapterLimitError, ConfigError } from '../errors.js';
-import { type Activation, activationCode } from './activation.js';
+import { type Activation, activationCode, activationGradConstants } from './activation.js';
 import { type Dispatch, type Recorder, prepare, unusedOutput } from './dispatch.js';
 import { type BindingNeed, checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
@@ -172,6 +172,13 @@ export interface MatmulArgs {
   bias?: BindingResource;
   /** m×n activations of the layer below, for `activation-grad`. */
   aux?: BindingResource;
+  /**
+   * Dropout's keep probability (1 − rate, see {@link dropoutKeep}) on the source level whose
+   * activations `aux` holds: they are stored dropped out, the kept ones scaled by 1 / keep, and a
+   * tanh or sigmoid derivative is taken from them times keep (DROP_KEEP in
+   * shaders/activation.wgsl). Default 1: not dropped.
+   */
+  dropKeep?: number;
   /** m×n 0/1 values: where 0 the result is stored as 0 (the weight gradient of a dense block lacking edges). */
   mask?: BindingResource;
   /**
@@ -234,7 +241,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     ACCUMULATE: a.accumulate ?? false,
     FINISH: FINISH_CODE[a.epilogue ?? 'none'],
     MASKED: Boolean(a.mask),
-    ACT: activationCode(a.activation ?? 'identity'),
+    ...(a.epilogue === 'activation-grad' ? activationGradConstants(a.activation ?? 'identity', a.dropKeep) : { ACT: activationCode(a.activation ?? 'identity') }),
     ACTIVE_K: along === 'k',
     ACTIVE_M: along === 'm',
     COMPACT: a.activeRows?.compact ?? false,

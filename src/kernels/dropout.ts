@@ -21,6 +21,14 @@ export function dropoutScale(rate: number): number {
   return Math.fround(1 / (1 - rate));
 }
 
+/**
+ * What the activations of a level dropped out at `rate` are multiplied by to undo the scale of
+ * the kept ones (`dropKeep` of the backward kernels), as a float32: 1 / {@link dropoutScale}.
+ */
+export function dropoutKeep(rate: number): number {
+  return Math.fround(1 / dropoutScale(rate));
+}
+
 /** Which masks dropout draws (this kernel's, and a fused tail's in `graphForward`). */
 export interface DropoutMasks {
   /** Share of values dropped, in [0, 1). */

@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors.js';
 import type { Activation } from './activation.js';
-import { activationCode } from './activation.js';
+import { activationCode, activationGradConstants } from './activation.js';
 import { type Dispatch, prepare, type Recorder } from './dispatch.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
@@ -30,6 +30,13 @@ export interface NarrowBackwardArgs {
   dw: BindingResource;
   /** The source level's activation (its derivative multiplies dx). */
   activation: Activation;
+  /**
+   * Dropout's keep probability (1 − rate, see {@link dropoutKeep}) on the source level whose
+   * activations `act` holds: they are stored dropped out, the kept ones scaled by 1 / keep, and a
+   * tanh or sigmoid derivative is taken from them times keep (DROP_KEEP in
+   * shaders/activation.wgsl). Default 1: not dropped.
+   */
+  dropKeep?: number;
   accumulate?: boolean;
   /** src × n 0/1 values: where 0 the weight gradient is stored as 0 (a dense block lacking edges). */
   mask?: BindingResource;
@@ -57,7 +64,7 @@ export async function narrowBackward(rec: Recorder, a: NarrowBackwardArgs): Prom
     ...family('narrow'),
     entryPoint: 'narrow_backward',
     constants: {
-      ACT: activationCode(a.activation),
+      ...activationGradConstants(a.activation, a.dropKeep),
       ACCUMULATE: a.accumulate ?? false,
       MASKED: Boolean(a.mask),
       COL_GROUPS: Math.ceil(a.n / 4),

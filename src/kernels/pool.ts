@@ -1,5 +1,5 @@
 import type { Activation } from './activation.js';
-import { activationCode } from './activation.js';
+import { activationCode, activationGradConstants } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder, unusedOutput } from './dispatch.js';
 import { describe } from '../args.js';
 import { ConfigError } from '../errors.js';
@@ -82,6 +82,8 @@ export async function poolGrad(
     activation: Activation;
     out: BindingResource;
     accumulate?: boolean;
+    /** Dropout's keep probability on the source level (see `MatmulArgs.dropKeep`); default 1. */
+    dropKeep?: number;
   },
 ): Promise<Dispatch> {
   checkSizes('poolGrad', { rows: a.rows });
@@ -94,7 +96,7 @@ export async function poolGrad(
     aux: words(a.aux, a.rows * src, 'rows × src floats'),
     out: words(a.out, a.rows * src, 'rows × src floats'),
   });
-  const constants = { ACT: activationCode(a.activation), ACCUMULATE: a.accumulate ?? false, AVERAGE: a.kind === 'average' };
+  const constants = { ...activationGradConstants(a.activation, a.dropKeep), ACCUMULATE: a.accumulate ?? false, AVERAGE: a.kind === 'average' };
   const w = a.windows;
   const byWindow = w.partition;
   const kernel = await rec.kernels.get({ ...family('pool'), entryPoint: byWindow ? 'pool_grad_windows' : 'pool_grad', constants });

@@ -1,6 +1,6 @@
 import { activeSources, type CsrBlock, sharedDestinationGroup, sharedSourceGroup } from '../graph/csr.js';
 import type { Activation } from './activation.js';
-import { activationCode } from './activation.js';
+import { activationCode, activationGradConstants } from './activation.js';
 import { isUnormScale } from './dense.js';
 import { type Dispatch, unusedOutput, pickBindings, prepare, type Recorder } from './dispatch.js';
 import { ConfigError, ShapeError } from '../errors.js';
@@ -334,7 +334,7 @@ export async function spmmTranspose(
  */
 function transposeConstants(a: TransposeFinish & { weightParts?: object }): Record<string, number | boolean> {
   const accumulate = a.accumulate ?? false;
-  return { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ACT: activationCode(a.activation ?? 'identity'), PARTIALS: Boolean(a.weightParts) };
+  return { ACCUMULATE: accumulate, ACTIVE_ONLY: accumulate, FINISH: a.aux ? 2 : 0, ...activationGradConstants(a.activation ?? 'identity', a.dropKeep), PARTIALS: Boolean(a.weightParts) };
 }
 
 /** How {@link spmmTranspose} and {@link spmmTransposeColumns} finish each source's input gradient. */
@@ -344,6 +344,13 @@ export interface TransposeFinish {
   /** Finish by multiplying with act'(aux), aux the source level's activations (batch-major). */
   aux?: BindingResource;
   activation?: Activation;
+  /**
+   * Dropout's keep probability (1 − rate, see {@link dropoutKeep}) on the source level whose
+   * activations `aux` holds: they are stored dropped out, the kept ones scaled by 1 / keep, and a
+   * tanh or sigmoid derivative is taken from them times keep (DROP_KEEP in
+   * shaders/activation.wgsl). Default 1: not dropped.
+   */
+  dropKeep?: number;
 }
 
 /**

@@ -18,15 +18,19 @@ export function activate(activation: Activation, z: number): number {
   }
 }
 
-/** The activation's derivative written in terms of its output a = act(z), as the WGSL does. */
-export function activateGrad(activation: Activation, a: number): number {
+/**
+ * The activation's derivative written in terms of its output a = act(z), as the WGSL does;
+ * `dropKeep` < 1: `a` is a dropped-out activation (kept ones scaled by 1 / dropKeep), and
+ * tanh's and sigmoid's derivatives are taken at a · dropKeep (DROP_KEEP in activation.wgsl).
+ */
+export function activateGrad(activation: Activation, a: number, dropKeep = 1): number {
   switch (activation) {
     case 'relu':
       return a > 0 ? 1 : 0;
     case 'tanh':
-      return 1 - a * a;
+      return 1 - (a * dropKeep) ** 2;
     case 'sigmoid':
-      return a * (1 - a);
+      return a * dropKeep * (1 - a * dropKeep);
     default:
       return 1;
   }
@@ -72,7 +76,7 @@ export function denseForwardRef(
   return z;
 }
 
-/** (dz · Wᵀ) ⊙ act'(a): gradient w.r.t. the pre-activation of the layer below. */
+/** (dz · Wᵀ) ⊙ act'(a): gradient w.r.t. the pre-activation of the layer below (`dropKeep`: see {@link activateGrad}). */
 export function inputGradRef(
   dz: ArrayLike<number>,
   w: ArrayLike<number>,
@@ -81,9 +85,10 @@ export function inputGradRef(
   inputs: number,
   outputs: number,
   activation: Activation,
+  dropKeep = 1,
 ): Float64Array {
   const dx = matmulRef(dz, w, m, inputs, outputs, false, true);
-  for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! * activateGrad(activation, below[i]!);
+  for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! * activateGrad(activation, below[i]!, dropKeep);
   return dx;
 }
 

@@ -40,7 +40,8 @@ export function poolRef(
 /**
  * The input gradient of pooling (rows × src): each window's gradient `grad` (rows × dst)
  * routed to the source `argmax` names, or with `kind` `'average'` shared evenly among the
- * window's sources, times act'(`aux`), the source level's activations.
+ * window's sources, times act'(`aux`), the source level's activations (`dropKeep`: see
+ * {@link activateGrad}).
  */
 export function poolGradRef(
   windows: CsrBlock,
@@ -50,6 +51,7 @@ export function poolGradRef(
   activation: Activation,
   rows: number,
   kind: PoolKind = 'max',
+  dropKeep = 1,
 ): Float64Array {
   const { dst, src, dstPtr, srcOf } = windows;
   const out = new Float64Array(rows * src);
@@ -60,5 +62,5 @@ export function poolGradRef(
       else for (let e = dstPtr[i]!; e < dstPtr[i + 1]!; e++) out[r * src + srcOf[e]!]! += g / (dstPtr[i + 1]! - dstPtr[i]!);
     }
   }
-  return out.map((v, k) => v * activateGrad(activation, aux[k]!));
+  return out.map((v, k) => v * activateGrad(activation, aux[k]!, dropKeep));
 }

@@ -16,8 +16,8 @@ export function spmmRef(b: CsrBlock, w: ArrayLike<number>, input: ArrayLike<numb
   return out;
 }
 
-/** out[r, j] = Σ_{e out of j} w[e] · grad[r, dstOf[e]], times act'(aux) when `aux` is given. */
-export function spmmTRef(b: CsrBlock, w: ArrayLike<number>, grad: ArrayLike<number>, rows: number, aux?: ArrayLike<number>, activation: Activation = 'identity'): Float64Array {
+/** out[r, j] = Σ_{e out of j} w[e] · grad[r, dstOf[e]], times act'(aux) when `aux` is given (`dropKeep`: see {@link activateGrad}). */
+export function spmmTRef(b: CsrBlock, w: ArrayLike<number>, grad: ArrayLike<number>, rows: number, aux?: ArrayLike<number>, activation: Activation = 'identity', dropKeep = 1): Float64Array {
   const out = new Float64Array(rows * b.src);
   for (let e = 0; e < b.srcOf.length; e++) {
     for (let r = 0; r < rows; r++) {
@@ -25,7 +25,7 @@ export function spmmTRef(b: CsrBlock, w: ArrayLike<number>, grad: ArrayLike<numb
       out[at] = out[at]! + w[e]! * grad[r * b.dst + b.dstOf[e]!]!;
     }
   }
-  if (aux) for (let i = 0; i < out.length; i++) out[i] = out[i]! * activateGrad(activation, aux[i]!);
+  if (aux) for (let i = 0; i < out.length; i++) out[i] = out[i]! * activateGrad(activation, aux[i]!, dropKeep);
   return out;
 }
 

@@ -60,24 +60,12 @@ export function checkDataFor(
   }
 }
 
-/**
- * Dropout at `rate` needs every hidden level of `s` to be ReLU or identity: the backward takes
- * an activation's derivative from the dropped-out values (shaders/dropout.wgsl), which is the
- * derivative of the values before only for those two. Else a ConfigError naming the level.
- */
-export function checkDropoutLevels(s: Structure, rate: number, name = 'dropout'): void {
-  if (rate === 0) return;
-  const other = s.levels.find((l) => l.role === 'hidden' && l.activation !== 'relu' && l.activation !== 'identity');
-  if (other) throw new ConfigError(`${name} applies to networks whose hidden levels are relu or identity; level ${other.id} is ${other.activation}`);
-}
-
-/** {@link GradientOptions.dropout} checked against `s`: null where absent or at rate 0; else a ConfigError naming the bad field. */
-export function gradientDropout(s: Structure, given: GradientOptions['dropout']): { rate: number; seed: number; step: number } | null {
+/** {@link GradientOptions.dropout} checked: null where absent or at rate 0; else a ConfigError naming the bad field. */
+export function gradientDropout(given: GradientOptions['dropout']): { rate: number; seed: number; step: number } | null {
   if (given === undefined) return null;
   const d = objectArg('gradients: dropout', given);
   const rate = checkDropoutRate('dropout.rate', d.rate);
   if (typeof d.step !== 'number' || !Number.isInteger(d.step) || d.step < 0 || d.step >= 2 ** 24) throw new ConfigError(`dropout.step must be a whole number in [0, 2^24), got ${describe(d.step)}`);
   const seed = checkSeed('dropout.seed', d.seed ?? 0);
-  checkDropoutLevels(s, rate, 'dropout.rate');
   return rate === 0 ? null : { rate, seed, step: d.step };
 }

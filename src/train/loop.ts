@@ -11,7 +11,7 @@ import { type Dispatch, encodeDispatches, type Recorder, submitDispatches } from
 import { countNonFinite } from '../kernels/finite.js';
 import type { GatherSlot } from '../kernels/gather.js';
 import type { KernelCache } from '../kernels/kernel.js';
-import { checkDataFor, checkDropoutLevels, gradientDropout } from './checks.js';
+import { checkDataFor, gradientDropout } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
 import { classWeightsBuffer, classWeightsFor } from './classWeights.js';
 import { labelSmoothingFor, resolveFitOptions, resolveStatisticsOptions } from './options.js';
@@ -169,7 +169,6 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
   const validation = options.validation;
   if (validation) checkDataFor(validation, 'validation data', net.inputs, net.outputs, o.loss);
   const classWeights = classWeightsFor(o.loss, options.classWeights, net.outputs, train);
-  checkDropoutLevels(net.structure, o.dropout);
   const expansion = options.expansion === undefined ? undefined : objectArg('fit: expansion', options.expansion);
   // The reference policy's options (anything but a policy of one's own).
   const reference = expansion !== undefined && !('afterEpoch' in expansion) ? expansion : null;
@@ -527,7 +526,7 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
   const smoothing = labelSmoothingFor(lossName, given.labelSmoothing);
   checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
   const weights = classWeightsFor(lossName, given.classWeights, net.outputs, data);
-  const dropout = gradientDropout(net.structure, given.dropout);
+  const dropout = gradientDropout(given.dropout);
   checkBatchFits(net.structure, net.gpu.device.limits, data.rows);
   return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
     const slots = [{ rows: data.rows, start: 0 }];

@@ -119,7 +119,8 @@ export interface FitOptions {
    * and the network's step count, so a run is the same bit for bit when repeated or resumed
    * from a checkpoint. Validation, `evaluate`, `predict`, the expansion's exact statistics pass
    * and `gradients` (unless given a step, {@link GradientOptions.dropout}) see the whole
-   * network. Hidden levels must be ReLU or identity (a ConfigError names any other).
+   * network. Every hidden activation takes it (tanh's and sigmoid's derivatives are taken from
+   * the kept values times 1 − rate; see shaders/activation.wgsl).
    */
   dropout?: number;
   /** Evaluated after every epoch. */

@@ -2,7 +2,7 @@ import type { TieBuffers } from '../graph/blockBuffers.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import { blockFloats, isMasked } from '../graph/structure.js';
 import { activationGrad, biasGrad, matmul, type MatmulArgs } from '../kernels/dense.js';
-import { dropout, type DropoutMasks } from '../kernels/dropout.js';
+import { dropout, dropoutKeep, type DropoutMasks } from '../kernels/dropout.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { graphBackward, graphEdgeGrad, graphForward } from '../kernels/graph.js';
 import { loss } from '../kernels/loss.js';
@@ -70,6 +70,15 @@ function dropLevel(rec: Recorder, ws: Workspace, level: Level, rows: number, val
   if (!drop || drop.rate === 0 || level.role !== 'hidden' || ws.inTail(level.id)) return [];
   const mask = !(backward && level.activation === 'relu');
   return [dropout(rec, { ...drop, count: rows * level.size, level: level.id, values, mask })];
+}
+
+/**
+ * The keep probability under `drop` of source level `level`, whose activations a backward
+ * kernel reads for its derivative (`dropKeep`: they are stored dropped out). 1 where it is not
+ * dropped: no dropout, or not a hidden level.
+ */
+function keepOf(level: Level, drop: DropoutMasks | undefined): number {
+  return drop && drop.rate > 0 && level.role === 'hidden' ? dropoutKeep(drop.rate) : 1;
 }
 
 /**
@@ -249,7 +258,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         // invocation per 8 source neurons walking the whole batch leaves a GPU idle, where the
         // two products below spread over the rows.
         out.push(
-          narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, accumulate, ...mask }),
+          narrowBackward(rec, { rows, src: source.size, n: level.size, act: input, dz, weight: weights(net, b), dx: ws.gradient(b.src), dw: wgrad, activation: source.activation, dropKeep: keepOf(source, drop), accumulate, ...mask }),
         );
         continue;
       }
@@ -264,7 +273,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
         out.push(edgeGrad(rec, { rows, block: net.csr(b), grad: dz, input, ...csrInput(ws, b), wgrad }));
       }
       if (source.role === 'input') continue;
-      const finishing = { aux: ws.activation(b.src), activation: source.activation };
+      const finishing = { aux: ws.activation(b.src), activation: source.activation, dropKeep: keepOf(source, drop) };
       if (b.form === 'dense') {
         out.push(
           matmul(rec, {
@@ -302,7 +311,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
       assigned.add(source.id);
       const windows = net.poolWindows(level);
       const aux = ws.activation(source.id);
-      out.push(poolGrad(rec, { rows, kind: level.pool.kind, windows, ...ws.poolWinners(level.id), grad: dz, aux, activation: source.activation, out: ws.gradient(source.id), accumulate }));
+      out.push(poolGrad(rec, { rows, kind: level.pool.kind, windows, ...ws.poolWinners(level.id), grad: dz, aux, activation: source.activation, dropKeep: keepOf(source, drop), out: ws.gradient(source.id), accumulate }));
     } else if (!ws.inTail(level.id)) {
       out.push(biasGrad(rec, { m: rows, n: level.size, dz, db: slice(net.grads, level.biasOffset, level.size) }));
     }

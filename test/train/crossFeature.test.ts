@@ -90,8 +90,7 @@ function randomSetup(seed: number) {
   // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random,
   // gradient clipping (measured only, or clipping some steps or all), a classifier's label
   // smoothing (which its exact statistics passes take too), SGD's Nesterov momentum, a
-  // parameter budget for growth, another initialisation, class weights and dropout (where no
-  // hidden level is tanh, which it refuses).
+  // parameter budget for growth, another initialisation, class weights and dropout.
   if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
   if (r.next() < 0.3) fit.maxGradNorm = pick([Infinity, 0.3, 3]);
   if (!regression && r.next() < 0.3) fit.labelSmoothing = pick([0.1, 0.5]);
@@ -99,7 +98,7 @@ function randomSetup(seed: number) {
   if (r.next() < 0.25) expansion.maxParameters = pick([60, 300, 1500]);
   const init = r.next() < 0.3 ? pick(['he-uniform', 'glorot-uniform'] as const) : undefined;
   if (!regression && r.next() < 0.25) fit.classWeights = r.next() < 0.5 ? 'balanced' : Array.from({ length: outputs }, () => pick([0.5, 1, 3]));
-  if (!activations.slice(0, -1).includes('tanh') && r.next() < 0.25) fit.dropout = pick([0.1, 0.5]);
+  if (r.next() < 0.25) fit.dropout = pick([0.1, 0.5]);
   return { spec: init ? { ...spec, init } : spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset, subset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
-import { randomConnections } from '../../src/graph/connections.js';
+import { maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
 import { fusedTail } from '../../src/graph/fusion.js';
 import { dropoutChoices } from '../../src/train/workspace.js';
+import { buildCsr } from '../../src/graph/csr.js';
 import { Network } from '../../src/graph/network.js';
+import { completeBlock, type LevelSpec, parameterSlots, Structure } from '../../src/graph/structure.js';
 import type { NetworkSpec } from '../../src/graph/networkTypes.js';
 import { type DropoutRef, graphGradientsRef, graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
+import { randomEdges } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { rowsAtKinks } from '../helpers/kinks.js';
 import { randomArray, relativeError, report } from '../helpers/numeric.js';
@@ -36,6 +39,10 @@ describe('dropout: gradients under a step\'s masks', () => {
     ['dense levels (an identity one among them), the narrow output backward', { sizes: [12, 20, 16, 5], activations: ['relu', 'identity', 'identity'], seed: 3 }, false],
     ['the same network with a GPU\'s choices', { sizes: [12, 20, 16, 5], activations: ['relu', 'identity', 'identity'], seed: 3 }, true],
     ['CSR levels, one big enough to run over f32 columns', { sizes: [8, 64, 64, 4], connections: [randomConnections(8, 64, 0.3, 1), randomConnections(64, 64, 0.15, 2), null], seed: 5 }, false],
+    // tanh and sigmoid levels: their derivatives taken at the stored values times 1 − rate (DROP_KEEP).
+    ['tanh levels, the narrow output backward', { sizes: [12, 20, 16, 5], activations: ['tanh', 'tanh', 'identity'], seed: 3 }, false],
+    ['a sigmoid level into a wide output (the input gradient\'s product)', { sizes: [12, 20, 16], activations: ['sigmoid', 'identity'], seed: 4 }, false],
+    ['sigmoid and tanh CSR levels, one over f32 columns', { sizes: [8, 64, 64, 4], activations: ['sigmoid', 'tanh', 'identity'], connections: [randomConnections(8, 64, 0.3, 1), randomConnections(64, 64, 0.15, 2), null], seed: 5 }, false],
   ];
   for (const [name, spec, asOnGpu] of cases) {
     it(`${name}: against the float64 reference`, async () => {
@@ -87,17 +94,33 @@ describe('dropout: gradients under a step\'s masks', () => {
     net.destroy();
   });
 
-  it('refuses a bad dropout option by its field\'s name, and tanh or sigmoid hidden levels', async () => {
+  it('refuses a bad dropout option by its field\'s name', async () => {
     const net = runtime().createNetwork({ sizes: [4, 5, 2], seed: 1 });
     const batch = data(8, 4, 2);
     await expect(net.parameterGradients(batch, 'softmax-cross-entropy', { dropout: { rate: 1, step: 0 } })).rejects.toThrow(/dropout.rate must be a number in \[0, 1\)/);
     await expect(net.parameterGradients(batch, 'softmax-cross-entropy', { dropout: { rate: 0.5, step: 1.5 } })).rejects.toThrow(/dropout.step must be a whole number in \[0, 2\^24\), got 1.5/);
     await expect(net.parameterGradients(batch, 'softmax-cross-entropy', { dropout: null as never })).rejects.toThrow(/gradients: dropout must be an object/);
     net.destroy();
-    const tanh = runtime().createNetwork({ sizes: [4, 5, 2], activations: ['tanh', 'identity'], seed: 1 });
-    await expect(tanh.parameterGradients(batch, 'softmax-cross-entropy', { dropout: { rate: 0.5, step: 0 } })).rejects.toThrow(/level 1 is tanh/);
-    tanh.destroy();
   });
+
+  // The float64 reference's gradient does not cover pooling: finite differences of its loss do.
+  const throughTanh: [string, NetworkSpec][] = [
+    ['tanh and sigmoid levels', { sizes: [6, 9, 7, 3], activations: ['tanh', 'sigmoid', 'identity'], seed: 12 }],
+    ['a tanh level max-pooled into a ReLU one', { sizes: [6, 48, 12, 3], activations: ['tanh', 'relu', 'identity'], connections: [null, { ...maxPoolConnections({ width: 6, height: 4, channels: 2 }), pool: 'max' }, null], seed: 6 }],
+  ];
+  for (const [name, spec] of throughTanh) {
+    it(`matches finite differences of the loss under the same masks through ${name}`, async () => {
+      const net = runtime().createNetwork(spec);
+      const params = await net.getParameters();
+      const drop = { rate: 0.4, seed: 5, step: 8 };
+      const rows = offKinks(net, params, data(20, 6, 3), drop);
+      const got = await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop });
+      const err = relativeError(got, centralDifferences((p) => graphLossRef(net.structure, p, rows.x, rows.rows, { labels: rows.labels! }, drop), params));
+      report(`gradient under dropout through ${name}, against finite differences`, err, FD_TOL);
+      expect(err.relative).toBeLessThanOrEqual(FD_TOL);
+      net.destroy();
+    });
+  }
 });
 
 describe('fit dropout', () => {
@@ -167,7 +190,58 @@ describe('fit dropout', () => {
     net.destroy();
   });
 
-  it('refuses a rate outside [0, 1) or a tanh hidden level, naming it, and trains nothing', async () => {
+  it('grows a tanh network with dropout: a tail fed by the tanh level runs block by block, against the reference', async () => {
+    const net = runtime().createNetwork({ sizes: [10, 8, 4], activations: ['tanh', 'identity'], seed: 2 });
+    const expansion = { window: 1, minEpochsBetween: 1, lossChangeThreshold: 100, lateSplits: true, chooseThreshold: 0.3, maxToReplace: 12 };
+    const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 6, dropout: 0.25, expansion, validation: train });
+    expect(reports.some((r) => r.expanded > 0)).toBe(true);
+    for (const r of reports) expect(Number.isFinite(r.trainLoss)).toBe(true);
+    const tail = fusedTail(net.structure);
+    const tanhLevels = net.structure.levels.filter((l) => l.activation === 'tanh').map((l) => l.id);
+    // The tanh level is in the tail or feeds it: the graph kernels would take its derivative from the dropped values.
+    expect([...(tail?.levels ?? []), ...(tail?.feeders ?? [])].some((l) => tanhLevels.includes(l.id))).toBe(true);
+    expect(dropoutChoices({ fuseTail: true }, net.structure, 0.25).fuseTail).toBe(false);
+    const params = await net.getParameters();
+    const drop = { rate: 0.25, seed: 0, step: 31 };
+    const rows = offKinks(net, params, train, drop);
+    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
+    report('grown tanh network, gradient under dropout', err, TOL);
+    expect(err.relative).toBeLessThanOrEqual(TOL);
+    net.destroy();
+  });
+
+  it('runs a tail fed by a tanh level block by block (the graph kernels take a feeder\'s derivative from its dropped values), against the reference', async () => {
+    // inputs → F (tanh) → A (relu) → outputs; F→A and A→outputs sparse, F→outputs dense: the tail is A and the outputs, F its feeder.
+    const rng = new Random(8);
+    const levels: LevelSpec[] = [
+      { id: 0, size: 6, activation: 'identity', role: 'input' },
+      { id: 2, size: 5, activation: 'tanh', role: 'hidden' },
+      { id: 3, size: 4, activation: 'relu', role: 'hidden' },
+      { id: 1, size: 3, activation: 'identity', role: 'output' },
+    ];
+    const size = new Map(levels.map((l) => [l.id, l.size]));
+    const sparse = (src: number, dst: number, count: number) => {
+      const e = randomEdges(rng, size.get(dst)!, size.get(src)!, count);
+      return { src, dst, topology: buildCsr(size.get(dst)!, size.get(src)!, e.d, e.s).block };
+    };
+    const s = new Structure(levels, [sparse(0, 2, 20), sparse(0, 3, 8), sparse(2, 3, 12), sparse(3, 1, 9), { src: 2, dst: 1, topology: completeBlock(3, 5), form: 'dense' as const }]);
+    const tail = fusedTail(s);
+    expect(tail?.levels.map((l) => l.id)).toEqual([3, 1]);
+    expect(tail?.feeders.map((l) => l.id)).toEqual([2]);
+    expect(dropoutChoices({ fuseTail: true }, s, 0.3).fuseTail).toBe(false);
+    expect(dropoutChoices({ fuseTail: true }, s, 0).fuseTail).toBe(true);
+    const slots = parameterSlots(s);
+    const net = new Network(runtime(), { structure: s, params: randomArray(rng, s.floats).map((v, i) => (slots[i] ? v : 0)), expandable: [1], seed: 0 });
+    const params = await net.getParameters();
+    const drop = { rate: 0.3, seed: 2, step: 17 };
+    const rows = offKinks(net, params, data(40, 6, 3), drop);
+    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), graphGradientsRef(s, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
+    report('tail fed by a tanh level, gradient under dropout', err, TOL);
+    expect(err.relative).toBeLessThanOrEqual(TOL);
+    net.destroy();
+  });
+
+  it('refuses a rate outside [0, 1), naming it, and trains nothing', async () => {
     const net = runtime().createNetwork(spec);
     const before = await net.getParameters();
     await expect(net.fit(train, { dropout: 1 })).rejects.toThrow(/dropout must be a number in \[0, 1\).*got 1/);
@@ -176,9 +250,5 @@ describe('fit dropout', () => {
     expect(await net.getParameters()).toEqual(before);
     expect(net.history).toHaveLength(0);
     net.destroy();
-    const tanh = runtime().createNetwork({ sizes: [10, 8, 4], activations: ['sigmoid', 'identity'], seed: 1 });
-    await expect(tanh.fit(train, { dropout: 0.5 })).rejects.toThrow(/dropout applies to networks whose hidden levels are relu or identity; level 1 is sigmoid/);
-    expect(tanh.history).toHaveLength(0);
-    tanh.destroy();
   });
 });

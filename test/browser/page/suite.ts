@@ -12,6 +12,7 @@ import {
   csrBuffers,
   DatasetError,
   dropout,
+  dropoutKeep,
   type CsrBlock,
   edgeGrad,
   edgeGradParts,
@@ -244,6 +245,16 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     const buffer = input(values);
     submitDispatches(device, [await dropout(rec, { count, rate: 0.3, seed: 5, level: 2, values: buffer, counter: input(new Float32Array([77, 0, 0, 0])) })]);
     results.push({ name: 'dropout (mask and scale)', relative: rel(await rt.gpu.readFloats(buffer, 0, count), reference.dropoutRef(values, 0.3, 5, 2, 77)), tolerance: 0 });
+  }
+
+  {
+    // The input gradient into a dropped-out tanh level (DROP_KEEP): its derivative at the stored values times 1 − rate.
+    const [m, n, k, rate] = [40, 24, 10, 0.3];
+    const stored = reference.dropoutRef(rand(rng, m * n, -2, 2).map((z) => Math.tanh(z)), rate, 1, 2, 3);
+    const [dz, w] = [rand(rng, m * k), rand(rng, n * k)];
+    const out = output(m * n);
+    submitDispatches(device, [await matmul(rec, { m, n, k, lhs: input(dz), rhs: input(w), transRhs: true, aux: input(stored), out, epilogue: 'activation-grad', activation: 'tanh', dropKeep: dropoutKeep(rate) })]);
+    results.push({ name: 'input gradient into a dropped-out tanh level', relative: rel(await rt.gpu.readFloats(out, 0, m * n), reference.inputGradRef(dz, w, stored, m, n, k, 'tanh', dropoutKeep(rate))), tolerance: 1e-5 });
   }
   owner.destroy();
 }
