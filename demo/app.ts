@@ -395,6 +395,10 @@ async function openNetwork(file: File): Promise<void> {
     input('arch').value = net.structure.sizes.join('-');
     input('arch').disabled = true;
     $<HTMLSelectElement>('init').disabled = true;
+    // Its first hidden level's activation (the levels its splits added are ReLU), fixed as its weights are.
+    const hidden = net.structure.levels.find((l) => l.role === 'hidden' && !l.pool);
+    if (hidden) $<HTMLSelectElement>('activation').value = hidden.activation;
+    $<HTMLSelectElement>('activation').disabled = true;
     const regression = recipe?.task === 'regression' || dataset === 'regression';
     net.history.forEach((h, i) => {
       const epoch = i + 1;
@@ -453,6 +457,7 @@ function reset(): void {
   demo.opened = null;
   input('arch').disabled = false;
   $<HTMLSelectElement>('init').disabled = false;
+  $<HTMLSelectElement>('activation').disabled = false;
   showFirstLayer();
   if (openedCsv) {
     // The picked file stays; what the opened network fixed about it goes with the network.

@@ -1,6 +1,6 @@
 // One training run of the demo: builds the network, runs fit with expansion, and lets the
 // page pause, resume and stop it between epochs; and the run as a saved checkpoint records it.
-import type { Connections, EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, RunInfo, Runtime, WeightInit } from '../src/index.js';
+import type { Activation, Connections, EpochReport, ExpandEvent, ExpansionOptions, LrSchedule, Network, PruneEvent, RunInfo, Runtime, WeightInit } from '../src/index.js';
 import { type DemoData, isImageSet } from './data.js';
 
 export interface RunSettings {
@@ -22,6 +22,8 @@ export interface RunSettings {
   classWeights?: 'balanced';
   /** How a new network's weights start (createNetwork's init); an opened network keeps its own. */
   init: WeightInit;
+  /** A new network's hidden layers' activation (createNetwork's activations, the output's identity); an opened network keeps its own. */
+  activation: Activation;
   seed: number;
   /** Pixels each training image may move each way (fit's `augment`); 0: none. */
   augmentShift: number;
@@ -66,7 +68,8 @@ export class Session {
     // levels (a convolution's splitting its shared weights as shared weights).
     const layers = s.firstLayers ?? [];
     const expandable = s.sizes.map((_, i) => i).filter((i) => i > 0 && !layers[i - 1]?.pool);
-    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, init: s.init, expandable, ...(layers.length ? { connections: layers } : {}) });
+    const activations = s.sizes.slice(1).map((_, i, after) => (i === after.length - 1 ? 'identity' : s.activation));
+    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, init: s.init, activations, expandable, ...(layers.length ? { connections: layers } : {}) });
     this.net = net;
     this.running = true;
     // Once stopped, the epoch in progress still ends, but the page (reset) no longer shows it.
@@ -160,7 +163,7 @@ export function runDescription(data: DemoData, s: RunSettings, first: number): R
   const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}), ...(s.classWeights ? { classWeights: s.classWeights } : {}), ...(s.dropout ? { dropout: s.dropout } : {}) };
   return {
     data: data.recipe,
-    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, init: s.init, seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
+    args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, init: s.init, ...(s.activation === 'relu' ? {} : { activation: s.activation }), seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },
     ...(images || data.plane ? { plan: { first, last: first + s.epochs } } : {}),
   };
 }

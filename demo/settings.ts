@@ -1,5 +1,5 @@
 // The run's settings as the page's fields give them, read and checked when a run starts.
-import { type Connections, MAX_GENERATED_ROWS, type Metric, type WeightInit } from '../src/index.js';
+import { type Activation, type Connections, MAX_GENERATED_ROWS, type Metric, type WeightInit } from '../src/index.js';
 import { type DemoData, type DemoDataset, WITH_VALIDATION } from './data.js';
 import { $, input, label } from './fields.js';
 import type { DemoOptimizer, RunSettings } from './session.js';
@@ -98,6 +98,7 @@ export function settings(data: DemoData, firstLayers: Connections[] | undefined)
     ...dropoutSetting(num),
     ...classWeightsSetting(data),
     init: $<HTMLSelectElement>('init').value as WeightInit,
+    activation: $<HTMLSelectElement>('activation').value as Activation,
     seed: 0,
     augmentShift: Number($<HTMLSelectElement>('augmentShift').value),
     expansion: {

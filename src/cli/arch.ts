@@ -1,6 +1,8 @@
 import { squareSide } from '../data/augment.js';
 import { ConfigError } from '../errors.js';
 import { averagePoolConnections, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections } from '../graph/connections.js';
+import { type Activation, ACTIVATIONS } from '../kernels/activation.js';
+import type { DataRecipe } from './datasets.js';
 
 /** Parse `784-96-10` into layer sizes. */
 export function parseArch(text: string): number[] {
@@ -9,6 +11,28 @@ export function parseArch(text: string): number[] {
     throw new ConfigError(`--arch must be layer sizes joined by "-", like 784-96-10; got "${text}"`);
   }
   return sizes;
+}
+
+/** The layer sizes without --arch: one hidden layer of 96 for the image sets, two of 32 for 2-feature sets, else one of 32. */
+export function defaultArch(recipe: DataRecipe, features: number, outputs: number): number[] {
+  if (recipe.dataset === 'mnist' || recipe.dataset === 'fashion-mnist') return [features, 96, outputs];
+  if (features === 2) return [2, 32, 32, outputs];
+  return [features, 32, outputs];
+}
+
+/**
+ * Parse `--activation tanh` (every hidden layer) or `--activation tanh,relu` (one per hidden
+ * layer, in order) for a network of `layers` sizes: the activation of each layer after the
+ * inputs, the output layer's identity (the loss applies softmax). Levels grown later are ReLU.
+ */
+export function parseActivations(text: string, layers: number): Activation[] {
+  const hidden = layers - 2;
+  if (hidden === 0) throw new ConfigError(`--activation sets the hidden layers' activation; a network of ${layers} layers has none (give --arch with a hidden layer)`);
+  const names = text.split(',').map((s) => s.trim());
+  const unknown = names.find((n) => !(ACTIVATIONS as readonly string[]).includes(n));
+  if (unknown !== undefined) throw new ConfigError(`--activation must be one of ${ACTIVATIONS.join(', ')}, or one per hidden layer joined by ","; got "${unknown}" in "${text}"`);
+  if (names.length !== 1 && names.length !== hidden) throw new ConfigError(`--activation lists ${names.length} activations; the network has ${hidden} hidden layers (give one for all, or one each)`);
+  return [...Array.from({ length: hidden }, (_, i) => names[names.length === 1 ? 0 : i] as Activation), 'identity'];
 }
 
 /**

@@ -11,8 +11,8 @@ import type { AugmentOptions } from '../data/augment.js';
 import type { LrSchedule } from '../train/schedule.js';
 import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
 import type { Aggregation, Metric } from '../kernels/score.js';
-import { imageShape, parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
-import { type DataRecipe, loadData } from './datasets.js';
+import { defaultArch, imageShape, parseActivations, parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
+import { loadData } from './datasets.js';
 import { epochsLeft, resumePlan, resumeWords } from './runPlan.js';
 import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
@@ -40,6 +40,7 @@ const OPTIONS = {
   test: { type: 'string' },
   delimiter: { type: 'string' },
   arch: { type: 'string' },
+  activation: { type: 'string' },
   local: { type: 'string', multiple: true },
   conv: { type: 'string', multiple: true },
   pool: { type: 'string', multiple: true },
@@ -269,12 +270,6 @@ function trainingRows(data: Dataset, rows: number | undefined, seed: number): Da
   return pickRows(data, rows, seed);
 }
 
-function defaultArch(recipe: DataRecipe, features: number, outputs: number): number[] {
-  if (recipe.dataset === 'mnist' || recipe.dataset === 'fashion-mnist') return [features, 96, outputs];
-  if (features === 2) return [2, 32, 32, outputs];
-  return [features, 32, outputs];
-}
-
 /**
  * `senn train`: returns the process exit code. `sharedRuntime` (for `--seeds`) gives the runtime
  * to train on, asked for once the command line has been checked, and left alive at the end.
@@ -302,7 +297,8 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
     }
   }
   const resumed = v.resume ? readModel(v.resume) : null;
-  if (resumed && (v.arch || windowArgs.length)) throw new ConfigError(`--${v.arch ? 'arch' : windowArgs[0]!.flag} cannot be combined with --resume: the checkpoint fixes the architecture`);
+  const shaping = v.arch ? 'arch' : v.activation ? 'activation' : windowArgs[0]?.flag;
+  if (resumed && shaping) throw new ConfigError(`--${shaping} cannot be combined with --resume: the checkpoint fixes the architecture`);
   if (v.image && !windowArgs.length && v['augment-shift'] === undefined) throw new ConfigError('--image describes the inputs of --local, --conv or --augment-shift; give one of them too');
   if (resumed && v.expandable) throw new ConfigError('--expandable cannot be combined with --resume: the checkpoint fixes which layers grow');
   if (resumed && v.init) throw new ConfigError('--init cannot be combined with --resume: the checkpoint holds the weights');
@@ -361,9 +357,10 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
       if (sizes[i + 1] !== l.size) throw new ConfigError(`--${arg.flag} ${arg.text} makes hidden layer ${i + 1} of ${l.size} neurons; --arch has ${sizes[i + 1] ?? 'no layer'} there`);
     });
     const expandable = v.expandable ? parseExpandable(v.expandable, sizes.length) : undefined;
+    const activations = v.activation ? parseActivations(v.activation, sizes.length) : undefined;
     let net = resumed
       ? runtime.loadNetwork(resumed.bytes)
-      : runtime.createNetwork({ sizes, seed: args.seed, init: args.init, ...(expandable ? { expandable } : {}), ...(locals.length ? { connections: locals } : {}) });
+      : runtime.createNetwork({ sizes, seed: args.seed, init: args.init, ...(expandable ? { expandable } : {}), ...(activations ? { activations } : {}), ...(locals.length ? { connections: locals } : {}) });
     // A resumed run that stopped before its end, given the epochs left, goes on as planned (its schedule too).
     const plan = resumePlan(args.schedule, args.epochs, net.history, resumed ? { schedule: previous.schedule, plan: resumed.run.plan } : null);
     console.log(`senn: ${runtime.gpu.adapterName}`);
@@ -432,7 +429,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
       const json = {
         senn: SENN_VERSION,
         adapter: runtime.adapter,
-        args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable, ...(windowArgs.length ? { layers: windowArgs.map((a) => `--${a.flag} ${a.text}`), image: v.image } : {}) },
+        args: { ...args, arch: net.structure.sizes.join('-'), expandable: net.expandable, ...(v.activation ? { activation: v.activation } : {}), ...(windowArgs.length ? { layers: windowArgs.map((a) => `--${a.flag} ${a.text}`), image: v.image } : {}) },
         epochs: result.epochs.map((e) => ({
           epoch: e.epoch,
           trainLoss: e.trainLoss,

@@ -336,6 +336,8 @@ describe('the demo page in headless Chromium', () => {
     await setField(page, 'lr', rate);
     await setField(page, 'epochs', '6');
     await page.select('#schedule', 'cosine');
+    // tanh hidden units (createNetwork's activations), which the saved network keeps.
+    await page.select('#activation', 'tanh');
     await page.click('#start');
     const s = await runEnded(page, 120_000);
     expect(s.error).toBeNull();
@@ -369,11 +371,13 @@ describe('the demo page in headless Chromium', () => {
       expect(await again.page.$$eval('#batch, #schedule, #maxParameters', (fields) => fields.map((f) => (f as HTMLInputElement).value))).toEqual(['64', 'cosine', '40']);
       expect(await again.page.$eval('#boundary', (el) => Number((el as HTMLElement).dataset.drawn))).toBe(1);
       expect(await shown(again.page, '#boundaryPanel')).toBe(true);
+      // Its activation shown, and fixed as its weights are.
+      expect(await again.page.$eval('#activation', (el) => [(el as HTMLSelectElement).value, (el as HTMLSelectElement).disabled])).toEqual(['tanh', true]);
       expect(again.errors).toEqual([]);
       await again.page.close();
       // In Node the run goes on on the rows the page generated (1,200 + 300, from its seed), not on senn train's 4,000.
       const senn = (...args: string[]) => execFileSync(process.execPath, ['bin/senn.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      expect(senn('info', file)).toMatch(/\nrun +senn train on regression \(regression\): .*, 1500 rows generated/);
+      expect(senn('info', file)).toMatch(/\nlevels +L0 2 inputs, L1 8 tanh\b[\s\S]*\nrun +senn train on regression \(regression\): .*, 1500 rows generated/);
       expect(senn('train', '--resume', file, '--epochs', '1', '--software')).toMatch(/\nsenn: regression train 1200 \/ validation 300 \/ test 1000, arch 2-\S+, resuming after \d+ epochs\n/);
     } finally {
       rmSync(downloads, { recursive: true, force: true });
@@ -385,14 +389,14 @@ describe('the demo page in headless Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'senn-demo-cli-'));
     try {
       const file = join(dir, 'spirals.senn');
-      const trained = ['--dataset', 'spirals', '--arch', '2-8-2', '--epochs', '1', '--optimizer', 'sgd', '--momentum', '0.5', '--lr', '0.05', '--expand', '--window', '3', '--prune-metric', 'weight-abs', '--fully-connected', '--init', 'glorot-uniform'];
+      const trained = ['--dataset', 'spirals', '--arch', '2-8-2', '--epochs', '1', '--optimizer', 'sgd', '--momentum', '0.5', '--lr', '0.05', '--expand', '--window', '3', '--prune-metric', 'weight-abs', '--fully-connected', '--init', 'glorot-uniform', '--activation', 'sigmoid'];
       execFileSync(process.execPath, ['bin/senn.js', 'train', ...trained, '--save', file, '--software'], { stdio: 'pipe' });
       const { page, errors } = await openDemo();
       await ((await page.$('input#open')) as ElementHandle<HTMLInputElement>).uploadFile(file);
       await page.waitForFunction('window.__sennDemo.state === "opened"', { timeout: 30_000 });
-      const shownSettings = await page.$$eval('#init, #lr, #optimizer, #pruneMetric, #window', (fields) => fields.map((f) => (f as HTMLInputElement).value));
+      const shownSettings = await page.$$eval('#activation, #init, #lr, #optimizer, #pruneMetric, #window', (fields) => fields.map((f) => (f as HTMLInputElement).value));
       // The page's SGD has momentum 0.9: its optimizer choice stays the page's (Adam).
-      expect(shownSettings).toEqual(['glorot-uniform', '0.05', 'adam', 'weight-abs', '3']);
+      expect(shownSettings).toEqual(['sigmoid', 'glorot-uniform', '0.05', 'adam', 'weight-abs', '3']);
       expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/Start goes on training it \(with the settings it was trained with but optimizer sgd \(momentum 0\.5\), --fully-connected, which the page has no field for\)$/);
       // The page's own SGD, but with a weight decay the page has no field for: named, not dropped.
       const decayed = join(dir, 'decayed.senn');

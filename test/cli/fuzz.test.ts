@@ -40,6 +40,7 @@ const VALUES: Record<string, readonly string[]> = {
   test: CSVS,
   delimiter: [',', 'tab', ';', '', 'ab'],
   arch: ['2-8-2', '2-4-4-2', '2-2', '0-2', '2--2', 'x', '2-8-1', '784-10', '2', '2.5-2'],
+  activation: ['tanh', 'relu,tanh', 'sigmoid', 'identity', 'swish', '', 'tanh,tanh,tanh'],
   epochs: ['0', '1', '2', '-1', 'x', '1.5', ''],
   batch: ['1', '16', '0', '-1', 'x', '1.5', '100000'],
   lr: NUMBERS,
