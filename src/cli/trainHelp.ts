@@ -16,9 +16,10 @@ Options:
   --test FILE        CSV: test file (default: 20% of the file held out)
 ${delimiterHelp('a comma')}
   --arch SIZES       layer sizes, inputs first   (default 784-96-10; 2-D data 2-32-32-C; CSV F-32-C)
-  --activation NAME  the hidden layers' activation: relu | tanh | sigmoid | identity, or one
-                     per hidden layer joined by "," (layers grown later are relu; the
-                     outputs take the loss's softmax)                  (default relu)
+  --activation NAME  the hidden layers' activation: relu | tanh | sigmoid | identity (a
+                     --pool layer's identity), or one per hidden layer joined by ","
+                     (layers grown later are relu; the outputs take the loss's softmax)
+                                                                       (default relu)
   --local K,S,F[,P]  a locally connected first layer (a convolution without weight sharing):
                      F neurons per K×K window, windows S pixels apart, P pixels of zero
                      padding (default 0); its size follows (MNIST --local 6,2,4:

@@ -30,12 +30,7 @@ export interface NarrowBackwardArgs {
   dw: BindingResource;
   /** The source level's activation (its derivative multiplies dx). */
   activation: Activation;
-  /**
-   * Dropout's keep probability (1 − rate, see {@link dropoutKeep}) on the source level whose
-   * activations `act` holds: they are stored dropped out, the kept ones scaled by 1 / keep, and a
-   * tanh or sigmoid derivative is taken from them times keep (DROP_KEEP in
-   * shaders/activation.wgsl). Default 1: not dropped.
-   */
+  /** Dropout's keep probability on the source level whose activations `act` holds (see `MatmulArgs.dropKeep`); default 1, not dropped. */
   dropKeep?: number;
   accumulate?: boolean;
   /** src × n 0/1 values: where 0 the weight gradient is stored as 0 (a dense block lacking edges). */

@@ -344,12 +344,7 @@ export interface TransposeFinish {
   /** Finish by multiplying with act'(aux), aux the source level's activations (batch-major). */
   aux?: BindingResource;
   activation?: Activation;
-  /**
-   * Dropout's keep probability (1 − rate, see {@link dropoutKeep}) on the source level whose
-   * activations `aux` holds: they are stored dropped out, the kept ones scaled by 1 / keep, and a
-   * tanh or sigmoid derivative is taken from them times keep (DROP_KEEP in
-   * shaders/activation.wgsl). Default 1: not dropped.
-   */
+  /** Dropout's keep probability on the source level whose activations `aux` holds (see `MatmulArgs.dropKeep`); default 1, not dropped. */
   dropKeep?: number;
 }
 

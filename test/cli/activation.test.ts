@@ -40,5 +40,8 @@ describe('senn train --activation', () => {
     expect(parseActivations('tanh', 4)).toEqual(['tanh', 'tanh', 'identity']);
     expect(parseActivations(' sigmoid , relu', 4)).toEqual(['sigmoid', 'relu', 'identity']);
     expect(() => parseActivations('tanh,', 3)).toThrow(ConfigError);
+    // A pooling layer (layer 2 here) takes values already activated: one name leaves it identity, a list names it.
+    expect(parseActivations('tanh', 5, [2])).toEqual(['tanh', 'identity', 'tanh', 'identity']);
+    expect(parseActivations('tanh,relu,sigmoid', 5, [2])).toEqual(['tanh', 'relu', 'sigmoid', 'identity']);
   });
 });
