@@ -41,6 +41,7 @@ describe('dropout: gradients under a step\'s masks', () => {
     ['CSR levels, one big enough to run over f32 columns', { sizes: [8, 64, 64, 4], connections: [randomConnections(8, 64, 0.3, 1), randomConnections(64, 64, 0.15, 2), null], seed: 5 }, false],
     // tanh and sigmoid levels: their derivatives taken at the stored values times 1 − rate (DROP_KEEP).
     ['tanh levels, the narrow output backward', { sizes: [12, 20, 16, 5], activations: ['tanh', 'tanh', 'identity'], seed: 3 }, false],
+    ['tanh levels with a GPU\'s choices (the input gradient\'s product into them)', { sizes: [12, 20, 16, 5], activations: ['tanh', 'tanh', 'identity'], seed: 3 }, true],
     ['a sigmoid level into a wide output (the input gradient\'s product)', { sizes: [12, 20, 16], activations: ['sigmoid', 'identity'], seed: 4 }, false],
     ['sigmoid and tanh CSR levels, one over f32 columns', { sizes: [8, 64, 64, 4], activations: ['sigmoid', 'tanh', 'identity'], connections: [randomConnections(8, 64, 0.3, 1), randomConnections(64, 64, 0.15, 2), null], seed: 5 }, false],
   ];
