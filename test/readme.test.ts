@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readmeBlocks } from './helpers/readme.js';
 
@@ -20,6 +21,24 @@ describe('README', () => {
     expect(commands).toMatch(/npm run train -- --dataset mnist .*--expand/);
     expect(commands).toMatch(/npm test/);
     expect(readFileSync('.ci/run', 'utf8')).toMatch(/npm test/);
+  });
+
+  it("states the browser build's size as the build has it (within 5%: update the README when it grows)", () => {
+    const said = /`senn\/browser`: (\d+) KB\s+unminified, (\d+) KB gzipped/.exec(readFileSync('README.md', 'utf8'));
+    expect(said).not.toBeNull();
+    // senn.js and the chunks it imports, as a page that imports senn/browser loads them.
+    const loaded = new Set<string>();
+    const load = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const m of readFileSync(join('dist/browser', file), 'utf8').matchAll(/from\s*"\.\/(chunk-[\w-]+\.js)"/g)) load(m[1]!);
+    };
+    load('senn.js');
+    const code = Buffer.concat([...loaded].map((f) => readFileSync(join('dist/browser', f))));
+    const [kb, gzipKb] = [code.length / 1000, gzipSync(code).length / 1000];
+    console.info(`senn/browser: ${[...loaded].join(', ')}: ${kb.toFixed(0)} KB, ${gzipKb.toFixed(0)} KB gzipped`);
+    expect(Math.abs(kb / Number(said![1]) - 1)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(gzipKb / Number(said![2]) - 1)).toBeLessThanOrEqual(0.05);
   });
 });
 
