@@ -2,7 +2,6 @@ import { describe, objectArg } from '../args.js';
 import { ConfigError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { checkDatasetKinds, type Dataset } from '../data/dataset.js';
 import type { GradientOptions } from '../graph/networkTypes.js';
-import type { Structure } from '../graph/structure.js';
 import { checkSeed } from '../data/random.js';
 import { checkDropoutRate } from '../kernels/dropout.js';
 import type { LossName } from './options.js';
