@@ -35,8 +35,18 @@
 //   gather_f32  source rows of `features` f32 values (row stride `row_words` = features)
 //   gather_u32  source rows of `features` u32 values (class labels, features = 1)
 //
+// Input dropout (override DROP, FitOptions.inputDropout): every input entry point but gather_u32's
+// labels zeroes the inputs that dropout.wgsl's mask drops, drawn over the input level's values as
+// rows × drop_width (batch row r, feature f: value r · drop_width + f, whatever form the batch is
+// stored in), for level drop_level at the step in `counter` (the optimizer's step counter, so
+// one recorded gather draws a new mask each step). The kept ones are scaled by 1 / (1 − rate)
+// through the scale the values are read with: `scale` here for f32 batches, the consumers'
+// byte scale for packed bytes and byte columns (src/kernels/gather.ts, droppedInputScale). The
+// input level has no gradient, so nothing else of the step sees the mask.
+//
 // Bindings (group 0):
-//   @binding(0) params : uniform Params { rows, features, row_words, start, scale, column_words }
+//   @binding(0) params : uniform Params { rows, features, row_words, start, scale, column_words,
+//                        drop_seed, drop_threshold, drop_level, drop_width }
 //                        (bound with a dynamic offset: one 256-byte slot per step of an epoch)
 //   @binding(1) order  : storage, read  u32  permutation of the dataset's row indices
 //   gather_u8 / gather_u32: @binding(2) source : storage, read u32
@@ -50,6 +60,7 @@
 //                           storage, read u32 (the source feature of each packed byte)
 //   gather_columns:         @binding(2) source, @binding(8) out_words4 (features × column_words
 //                           words, column_words a multiple of 4 and ≥ 4·ceil(rows / 16); spmm wants 8·ceil(rows / 32))
+//   the inputs' entry points: @binding(11) counter : storage, read f32 (counter[0] the step; read with DROP)
 //
 // Dispatch (gather_u8, gather_u8_vec4, gather_f32): workgroup 64, one workgroup per batch row, grid (x, y, 1)
 //   with x·y ≥ rows (y > 1 only past 65535 rows); invocation t writes values t, t + 64, …
@@ -78,6 +89,10 @@ struct Params {
   start: u32,
   scale: f32,
   column_words: u32, // gather_columns: words of a feature's column
+  drop_seed: u32,      // DROP: the masks' seed, dropout.wgsl's threshold, the input level's id
+  drop_threshold: u32, // and its width (the features of a whole row, whatever this gather stores)
+  drop_level: u32,
+  drop_width: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -91,11 +106,48 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> out_words4: array<vec4<u32>>;
 @group(0) @binding(9) var<storage, read_write> out_rows4: array<vec4<u32>>;
 @group(0) @binding(10) var<storage, read> features_at: array<u32>;
+@group(0) @binding(11) var<storage, read> counter: array<f32>;
 
 // The width of this file's 256-wide workgroups: the device's most where it allows fewer (a
 // compatibility-mode device's default is 128); set by KernelCache (wideWorkgroup, src/kernels/kernel.ts).
 override WIDTH: u32 = 256u;
 override ROWS_TOO: bool = false;
+override DROP: bool = false;
+override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
+
+// The input mask's hash prefix at this step (DROP; 0 without, and the counter unread).
+fn input_prefix() -> u32 {
+  if (!DROP) { return 0u; }
+  return drop_prefix(params.drop_seed, u32(counter[0]), params.drop_level);
+}
+
+// Whether inputs f..f+3 of batch row r are kept: values i..i+3 of the level's rows × drop_width,
+// each 16 bits of mix(prefix + i / 2) (the low ones for even i), as dropout.wgsl draws them.
+fn kept4(prefix: u32, r: u32, f: u32) -> vec4<bool> {
+  let i = r * params.drop_width + f;
+  let h = i >> 1u;
+  let a = mix(prefix + h);
+  let b = mix(prefix + h + 1u);
+  var bits = vec4<u32>(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u);
+  if ((i & 1u) == 1u) {
+    let c = mix(prefix + h + 2u);
+    bits = vec4<u32>(a >> 16u, b & 0xffffu, b >> 16u, c & 0xffffu);
+  }
+  return bits >= vec4<u32>(params.drop_threshold);
+}
+
+// Values of inputs f..f+3 of batch row r with the dropped ones 0 (DROP; else as they are).
+fn keep_values(prefix: u32, r: u32, f: u32, v: vec4<f32>) -> vec4<f32> {
+  if (!DROP) { return v; }
+  return select(vec4<f32>(0.0), v, kept4(prefix, r, f));
+}
+
+// A packed word of inputs f..f+3 (low byte first) of batch row r with the dropped bytes 0.
+fn keep_bytes(prefix: u32, r: u32, f: u32, word: u32) -> u32 {
+  if (!DROP) { return word; }
+  let m = select(vec4<u32>(0u), vec4<u32>(0xffu, 0xff00u, 0xff0000u, 0xff000000u), kept4(prefix, r, f));
+  return word & (m.x | m.y | m.z | m.w);
+}
 
 // The source row of batch row `r`.
 fn source_row(r: u32) -> u32 {
@@ -113,12 +165,13 @@ fn gather_u8(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_
   if (r >= params.rows) { return; }
   let first = source_row(r) * params.row_words;
   let to = r * params.features;
+  let prefix = input_prefix();
   // One source word (4 pixels) per iteration: a quarter of the loads of one value per
   // invocation, and the word's last bytes past `features` are row padding, not stored.
   for (var q = t; q < params.row_words; q = q + 64u) {
     let word = source[first + q];
     let f = 4u * q;
-    let v = unpack_word(word);
+    let v = keep_values(prefix, r, f, unpack_word(word));
     if (f + 4u <= params.features) {
       out[to + f] = v.x; out[to + f + 1u] = v.y; out[to + f + 2u] = v.z; out[to + f + 3u] = v.w;
     } else {
@@ -139,8 +192,9 @@ fn gather_u8_vec4(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invoca
   let first = source_row(r) * params.row_words;
   let words = params.features / 4u;
   let to = r * words;
+  let prefix = input_prefix();
   for (var q = t; q < words; q = q + 64u) {
-    out4[to + q] = unpack_word(source[first + q]);
+    out4[to + q] = keep_values(prefix, r, 4u * q, unpack_word(source[first + q]));
   }
 }
 
@@ -154,10 +208,12 @@ fn gather_u8_x16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_work
   // Rows of a multiple of 16 bytes are 4-word aligned: row_words / 4 values of 16 bytes.
   let bytes = source16[source_row(r) * (params.row_words / 4u) + q];
   let to = 4u * i;
-  out4[to] = unpack_word(bytes.x);
-  out4[to + 1u] = unpack_word(bytes.y);
-  out4[to + 2u] = unpack_word(bytes.z);
-  out4[to + 3u] = unpack_word(bytes.w);
+  let prefix = input_prefix();
+  let f = 16u * q;
+  out4[to] = keep_values(prefix, r, f, unpack_word(bytes.x));
+  out4[to + 1u] = keep_values(prefix, r, f + 4u, unpack_word(bytes.y));
+  out4[to + 2u] = keep_values(prefix, r, f + 8u, unpack_word(bytes.z));
+  out4[to + 3u] = keep_values(prefix, r, f + 12u, unpack_word(bytes.w));
 }
 
 @compute @workgroup_size(64, 1, 1)
@@ -166,7 +222,15 @@ fn gather_words_x4(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   let i = id.x + id.y * groups.x * 64u;
   if (i >= params.rows * per_row) { return; }
   let r = i / per_row;
-  out_words4[i] = source16[source_row(r) * per_row + (i - r * per_row)];
+  let q = i - r * per_row;
+  out_words4[i] = keep_words4(input_prefix(), r, q, source16[source_row(r) * per_row + q]);
+}
+
+// Words 4q..4q+3 of batch row r (features 16q..16q+15) with the dropped bytes 0.
+fn keep_words4(prefix: u32, r: u32, q: u32, w: vec4<u32>) -> vec4<u32> {
+  if (!DROP) { return w; }
+  let f = 16u * q;
+  return vec4<u32>(keep_bytes(prefix, r, f, w.x), keep_bytes(prefix, r, f + 4u, w.y), keep_bytes(prefix, r, f + 8u, w.z), keep_bytes(prefix, r, f + 12u, w.w));
 }
 
 @compute @workgroup_size(64, 1, 1)
@@ -177,11 +241,14 @@ fn gather_bytes_at(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
   let r = i / per_row;
   let first = source_row(r) * params.row_words;
   let t0 = 4u * (i - r * per_row);
+  let prefix = input_prefix();
   var word = 0u;
   for (var c = 0u; c < 4u; c = c + 1u) {
     if (t0 + c < params.features) {
       let f = features_at[t0 + c];
-      word = word | (((source[first + f / 4u] >> (8u * (f % 4u))) & 255u) << (8u * c));
+      // The mask is drawn by source feature, not by place in this packed row.
+      let byte = select(0u, (source[first + f / 4u] >> (8u * (f % 4u))) & 255u, !DROP || kept4(prefix, r, f).x);
+      word = word | (byte << (8u * c));
     }
   }
   out_u32[i] = word;
@@ -195,7 +262,8 @@ fn gather_columns(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wor
   let g = i / params.row_words;
   let q = i - g * params.row_words;
   let r0 = 16u * g;
-  store_word_columns(4u * q, 4u * g, array<vec4<u32>, 4>(source_words(r0, q), source_words(r0 + 4u, q), source_words(r0 + 8u, q), source_words(r0 + 12u, q)));
+  let prefix = input_prefix();
+  store_word_columns(4u * q, 4u * g, array<vec4<u32>, 4>(source_words(prefix, r0, q), source_words(prefix, r0 + 4u, q), source_words(prefix, r0 + 8u, q), source_words(prefix, r0 + 12u, q)));
 }
 
 @compute @workgroup_size(64, 1, 1)
@@ -206,7 +274,8 @@ fn gather_columns16(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_w
   let g = i / per_row;
   let q = i - g * per_row;
   let r0 = 16u * g;
-  let rows = array<RowWords4, 4>(row_words4(r0, q), row_words4(r0 + 4u, q), row_words4(r0 + 8u, q), row_words4(r0 + 12u, q));
+  let prefix = input_prefix();
+  let rows = array<RowWords4, 4>(row_words4(prefix, r0, q), row_words4(prefix, r0 + 4u, q), row_words4(prefix, r0 + 8u, q), row_words4(prefix, r0 + 12u, q));
   // Word c of the 4: features 16q + 4c .. + 3.
   store_word_columns(16u * q, 4u * g, word_of(rows, 0u));
   store_word_columns(16u * q + 4u, 4u * g, word_of(rows, 1u));
@@ -223,14 +292,14 @@ struct RowWords4 {
   d: vec4<u32>,
 }
 
-fn row_words4(r: u32, q: u32) -> RowWords4 {
-  return RowWords4(row_vec4(r, q), row_vec4(r + 1u, q), row_vec4(r + 2u, q), row_vec4(r + 3u, q));
+fn row_words4(prefix: u32, r: u32, q: u32) -> RowWords4 {
+  return RowWords4(row_vec4(prefix, r, q), row_vec4(prefix, r + 1u, q), row_vec4(prefix, r + 2u, q), row_vec4(prefix, r + 3u, q));
 }
 
-fn row_vec4(r: u32, q: u32) -> vec4<u32> {
+fn row_vec4(prefix: u32, r: u32, q: u32) -> vec4<u32> {
   if (r >= params.rows) { return vec4<u32>(0u); }
   let per_row = params.row_words / 4u;
-  let w = source16[source_row(r) * per_row + q];
+  let w = keep_words4(prefix, r, q, source16[source_row(r) * per_row + q]);
   if (ROWS_TOO) { out_rows4[r * per_row + q] = w; }
   return w;
 }
@@ -253,11 +322,15 @@ fn store_word_columns(f: u32, p: u32, groups4: array<vec4<u32>, 4>) {
   if (f + 3u < params.features) { out_words_at(at + 3u * params.column_words, vec4<u32>(c[0].w, c[1].w, c[2].w, c[3].w)); }
 }
 
-// Word q of batch rows r..r+3 (0 for rows past the batch).
-fn source_words(r: u32, q: u32) -> vec4<u32> {
+// Word q of batch rows r..r+3 (0 for rows past the batch), the dropped bytes 0.
+fn source_words(prefix: u32, r: u32, q: u32) -> vec4<u32> {
   let last = params.rows - 1u;
-  let w = vec4<u32>(source[source_row(min(r, last)) * params.row_words + q], source[source_row(min(r + 1u, last)) * params.row_words + q],
+  var w = vec4<u32>(source[source_row(min(r, last)) * params.row_words + q], source[source_row(min(r + 1u, last)) * params.row_words + q],
                     source[source_row(min(r + 2u, last)) * params.row_words + q], source[source_row(min(r + 3u, last)) * params.row_words + q]);
+  if (DROP) {
+    let f = 4u * q;
+    w = vec4<u32>(keep_bytes(prefix, r, f, w.x), keep_bytes(prefix, r + 1u, f, w.y), keep_bytes(prefix, r + 2u, f, w.z), keep_bytes(prefix, r + 3u, f, w.w));
+  }
   return select(vec4<u32>(0u), w, vec4<u32>(r, r + 1u, r + 2u, r + 3u) < vec4<u32>(params.rows));
 }
 
@@ -287,8 +360,9 @@ fn gather_f32(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation
   if (r >= params.rows) { return; }
   let first = source_row(r) * params.row_words;
   let to = r * params.features;
+  let prefix = input_prefix();
   for (var f = t; f < params.features; f = f + 64u) {
-    out[to + f] = source_f32[first + f] * params.scale;
+    out[to + f] = select(0.0, source_f32[first + f] * params.scale, !DROP || kept4(prefix, r, f).x);
   }
 }
 
@@ -297,5 +371,7 @@ fn gather_u32(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgro
   let i = id.x + id.y * groups.x * WIDTH;
   if (i >= params.rows * params.features) { return; }
   let r = i / params.features;
-  out_u32[i] = source[source_row(r) * params.row_words + i % params.features];
+  let w = i % params.features;
+  // DROP: packed u8 rows of a width gather_words_x4 cannot take (word w holds inputs 4w..4w+3).
+  out_u32[i] = keep_bytes(input_prefix(), r, 4u * w, source[source_row(r) * params.row_words + w]);
 }

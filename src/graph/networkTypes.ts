@@ -217,9 +217,10 @@ export interface GradientOptions {
    * The gradient under dropout (see {@link FitOptions.dropout}): the masks that a training step
    * at optimizer step `step` (the network's count of steps before it, a whole number below 2²⁴)
    * with fit's `seed` (default 0) draws, so with the same rows in the same order it is that
-   * step's gradient. Omitted: the whole network's gradient.
+   * step's gradient; `inputRate` the inputs' (see {@link FitOptions.inputDropout}; default 0).
+   * Omitted: the whole network's gradient.
    */
-  dropout?: { rate: number; step: number; seed?: number };
+  dropout?: { rate: number; step: number; seed?: number; inputRate?: number };
 }
 
 /** Growth operations available to an expansion policy while `fit` runs (`PolicyContext.network`). */

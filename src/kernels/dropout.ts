@@ -5,9 +5,9 @@ import { type Dispatch, prepare, type Recorder } from './dispatch.js';
 import type { BindingResource } from './kernel.js';
 import { family } from './sources.js';
 
-/** A dropout rate checked: a finite number in [0, 1), else a {@link ConfigError} under `name`. */
-export function checkDropoutRate(name: string, rate: number): number {
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate >= 1) throw new ConfigError(`${name} must be a number in [0, 1) (the share of a hidden level's values dropped), got ${describe(rate)}`);
+/** A dropout rate checked: a finite number in [0, 1), else a {@link ConfigError} under `name` (the share `of` what it drops). */
+export function checkDropoutRate(name: string, rate: number, of = "a hidden level's values"): number {
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate >= 1) throw new ConfigError(`${name} must be a number in [0, 1) (the share of ${of} dropped), got ${describe(rate)}`);
   return rate;
 }
 

@@ -5,10 +5,33 @@ import { checkBindings, checkSizes, words } from './bounds.js';
 import { type BindingResource, UNIFORM_SLOT } from './kernel.js';
 import { family } from './sources.js';
 import { type ByteColumns, columnWords } from './sparse.js';
+import { checkDropoutRate, dropoutScale, dropoutThreshold, type DropoutMasks } from './dropout.js';
 
 
 /** Element type of a dataset column block held on the GPU. */
 export type GatherSource = 'u8' | 'f32' | 'u32';
+
+/**
+ * Input dropout of a gather (see `FitOptions.inputDropout`): the masks of shaders/dropout.wgsl
+ * drawn over the input level's values (batch rows × `width`), for level `level` at the step in
+ * `counter`.
+ */
+export interface InputDropout extends DropoutMasks {
+  /** The input level's id (which level's masks). */
+  level: number;
+  /** Inputs a row (the level's size), whatever part of a row the gather stores. */
+  width: number;
+}
+
+/**
+ * The scale that reads a dropped-out batch's stored values (bytes, or f32 values) as inputs
+ * whose kept ones are multiplied by 1 / (1 − rate): `scale` × that, as a float32. The gathers
+ * of f32 batches multiply by it; blocks that read packed bytes or byte columns take it as their
+ * byte scale.
+ */
+export function droppedInputScale(scale: number, rate: number): number {
+  return rate > 0 ? Math.fround(scale * dropoutScale(rate)) : scale;
+}
 
 /** One batch to gather: `rows` rows starting at position `start` of the permutation. */
 export interface GatherSlot {
@@ -60,6 +83,12 @@ export async function gatherEpoch(
     order: BindingResource;
     data: BindingResource;
     out: BindingResource;
+    /**
+     * u8 and f32 sources: drop inputs out (the dropped ones 0). The kept ones are read with
+     * {@link droppedInputScale}: an f32 batch is written with it here (in place of `scale`), and
+     * whoever reads packed bytes or byte columns must take it as their byte scale.
+     */
+    drop?: InputDropout;
   },
 ): Promise<{ dispatches: Dispatch[]; uniforms: OwnedBuffer[] }> {
   // Packed u8 rows are copied 4 words at a time where their width allows, else a word at a
@@ -90,6 +119,13 @@ export async function gatherEpoch(
     if (a.columnWords! < columnWords(most) || a.columnWords! % 4) throw new ShapeError(`gatherEpoch: byte columns of ${a.columnWords} words cannot hold ${most} rows (a multiple of 4, ≥ ${columnWords(most)}, needed)`);
   }
   const packed = !columns && !at && a.source === 'u8' && Boolean(a.packed);
+  const drop = a.drop && a.drop.rate > 0 ? a.drop : null;
+  if (drop) {
+    if (a.source === 'u32') throw new ConfigError('gatherEpoch: dropout is for inputs (u8 or f32 sources), not u32 labels');
+    checkDropoutRate('gatherEpoch: drop.rate', drop.rate);
+    checkSizes('gatherEpoch', { 'drop.seed': drop.seed, 'drop.level': drop.level, 'drop.width': drop.width });
+    if (!at && drop.width < a.features) throw new ShapeError(`gatherEpoch: drop.width ${drop.width} is narrower than the ${a.features} features a row`);
+  }
   // The data rows are reached through order's values, which stay on the GPU: order is checked,
   // and what the largest batch writes in the output's layout.
   checkBindings('gatherEpoch', {
@@ -103,15 +139,18 @@ export async function gatherEpoch(
           ? words(a.out, most * a.rowWords, 'the most rows × rowWords packed words')
           : words(a.out, most * a.features, `the most rows × features ${a.source === 'u32' ? 'u32 values' : 'floats'}`),
     rowsOut: words(a.rowsOut, most * a.rowWords, 'the most rows × rowWords packed words'),
+    'drop.counter': words(drop?.counter, 1, 'the step'),
   });
   const words4 = packed && a.rowWords % 4 === 0;
   const x16 = !packed && !columns && !at && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
   const vec4 = !packed && !columns && !at && a.source === 'u8' && a.features % 4 === 0;
   const entryPoint = at ? 'gather_bytes_at' : columns16 ? 'gather_columns16' : columns ? 'gather_columns' : words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
-  const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true, ...(columns16 ? { constants: { ROWS_TOO: Boolean(a.rowsOut) } } : {}) });
+  const constants = { ...(columns16 ? { ROWS_TOO: Boolean(a.rowsOut) } : {}), ...(drop ? { DROP: true } : {}) };
+  const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true, ...(Object.keys(constants).length ? { constants } : {}) });
   // Values a row as the kernel counts them (gather_u32 copies words).
   const features = at ? at.count : packed ? a.rowWords : a.features;
-  const resources: Record<string, BindingResource> = { order: a.order };
+  // Without dropout the step is never read; the order stands in for it.
+  const resources: Record<string, BindingResource> = { order: a.order, counter: drop?.counter ?? a.order };
   if (a.source === 'f32') resources.source_f32 = a.data;
   else if (x16 || words4 || columns16) resources.source16 = a.data;
   else resources.source = a.data;
@@ -147,8 +186,12 @@ export async function gatherEpoch(
         features,
         row_words: a.rowWords,
         start: slot.start,
-        scale: a.scale ?? 1,
+        scale: droppedInputScale(a.scale ?? 1, drop?.rate ?? 0),
         column_words: a.columnWords ?? 0,
+        drop_seed: drop?.seed ?? 0,
+        drop_threshold: drop ? dropoutThreshold(drop.rate) : 0,
+        drop_level: drop?.level ?? 0,
+        drop_width: drop?.width ?? 0,
       });
       bytes.set(new Uint8Array(values), i * UNIFORM_SLOT);
     });

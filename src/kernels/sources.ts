@@ -30,6 +30,6 @@ export const PRELUDES = {
 
 /** The kernel-spec fields of a built-in family: file name, source and prelude. */
 export function family(name: ShaderFamily): { file: string; source: string; prelude?: { file: string; source: string } } {
-  const usesActivation = name === 'dense' || name === 'sparse' || name === 'graph' || name === 'narrow' || name === 'pool' || name === 'dropout';
+  const usesActivation = name === 'dense' || name === 'sparse' || name === 'graph' || name === 'narrow' || name === 'pool' || name === 'dropout' || name === 'gather';
   return { file: `shaders/${name}.wgsl`, source: SHADERS[name], ...(usesActivation ? { prelude: PRELUDES.activation } : {}) };
 }

@@ -1,5 +1,5 @@
 /** CPU reference of a whole graph network (float64) over its flat parameter buffer. */
-import { type Block, type Structure, storageIndex } from '../graph/structure.js';
+import { type Block, type Level, type Structure, storageIndex } from '../graph/structure.js';
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
 import { dropoutScale } from '../kernels/dropout.js';
 import { activate, activateGrad } from './dense.js';
@@ -13,32 +13,40 @@ export function edgeWeights(b: Block, params: ArrayLike<number>): Float64Array {
   return Float64Array.from({ length: b.topology.srcOf.length }, (_, e) => params[b.weightOffset + storageIndex(b, e)]!);
 }
 
-/** Dropout of a training step (see `FitOptions.dropout`): its rate, the masks' seed and the step they are drawn for. */
+/**
+ * Dropout of a training step (see `FitOptions.dropout`): its rate, the masks' seed and the step
+ * they are drawn for; `inputRate`, the inputs' (`FitOptions.inputDropout`; default 0).
+ */
 export interface DropoutRef {
   rate: number;
   seed: number;
   step: number;
+  inputRate?: number;
 }
 
-/** Each hidden level's factor per value under `drop` (0 dropped, 1 / (1 − rate) kept), by level id; none without dropout. */
+/** Each dropped level's factor per value under `drop` (0 dropped, 1 / (1 − rate) kept), by level id; none without dropout. */
 function dropoutFactors(s: Structure, rows: number, drop: DropoutRef | undefined): Map<number, Float64Array> {
   const factors = new Map<number, Float64Array>();
   if (!drop) return factors;
-  const scale = dropoutScale(drop.rate);
-  for (const level of s.levels.filter((l) => l.role === 'hidden')) {
-    factors.set(level.id, Float64Array.from(dropoutMaskRef(rows * level.size, drop.rate, drop.seed, level.id, drop.step), (keep) => keep * scale));
-  }
+  const dropped = (level: Level, rate: number) => {
+    if (rate <= 0) return;
+    const scale = dropoutScale(rate);
+    factors.set(level.id, Float64Array.from(dropoutMaskRef(rows * level.size, rate, drop.seed, level.id, drop.step), (keep) => keep * scale));
+  };
+  dropped(s.input, drop.inputRate ?? 0);
+  for (const level of s.levels.filter((l) => l.role === 'hidden')) dropped(level, drop.rate);
   return factors;
 }
 
-/** Activations of every level for `x` (rows × inputs), by level id; with `drop`, each hidden level's after dropout. */
+/** Activations of every level for `x` (rows × inputs), by level id; with `drop`, each hidden level's (and the inputs', at `drop.inputRate`) after dropout. */
 export function graphForwardRef(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number, drop?: DropoutRef): Map<number, Float64Array> {
   return forwardLevels(s, params, x, rows, dropoutFactors(s, rows, drop)).acts;
 }
 
 /** The activations (after dropout, `factors`) and the activations before it, by level id. */
 function forwardLevels(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number, factors: ReadonlyMap<number, Float64Array>) {
-  const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x)]]);
+  const inputFactor = factors.get(s.input.id);
+  const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x, (v, i) => (inputFactor ? v * inputFactor[i]! : v))]]);
   const undropped = new Map<number, Float64Array>();
   for (const level of s.levels.slice(1)) {
     let a: Float64Array;

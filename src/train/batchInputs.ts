@@ -5,7 +5,8 @@ import { storageBuffer } from '../gpu/upload.js';
 import { shiftImages, type ImageShifts } from '../kernels/augment.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
-import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
+import type { DropoutMasks } from '../kernels/dropout.js';
+import { droppedInputScale, gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { ByteColumns } from '../kernels/sparse.js';
 import type { Trainable } from './loop.js';
 import { settleAll } from './passes.js';
@@ -23,13 +24,18 @@ import type { Workspace } from './workspace.js';
  * f32 rows; over packed rows it loaded as often and paid for unpacking too). A dense block that
  * lacks edges from many inputs stores only its rows with edges (see `compactRows`) and reads
  * their bytes gathered and packed for it alone: walking its sources in the whole batch, it
- * loaded one value at a time.
+ * loaded one value at a time. With input dropout at `inputDropout`, the bytes are read with the
+ * scale that makes the kept ones 1 / (1 − rate) larger (see `droppedInputScale`).
  */
-export function batchBytes(data: GpuDataset): PackedBytes | null {
-  return data.xSource === 'u8' ? { words: data.xRowWords, scale: data.data.featureScale } : null;
+export function batchBytes(data: GpuDataset, inputDropout = 0): PackedBytes | null {
+  return data.xSource === 'u8' ? { words: data.xRowWords, scale: droppedInputScale(data.data.featureScale, inputDropout) } : null;
 }
 
-/** Gathers of x and of labels or targets for every slot; built once per dataset and call. */
+/**
+ * Gathers of x and of labels or targets for every slot; built once per dataset and call. With
+ * `drop` (input dropout; `ws` made with {@link batchBytes} at its rate), x's gathers drop inputs
+ * out by the input level's masks.
+ */
 export async function recordGathers(
   rec: Recorder,
   net: Trainable,
@@ -37,6 +43,7 @@ export async function recordGathers(
   ws: Workspace,
   slots: readonly GatherSlot[],
   order: GPUBuffer,
+  drop?: DropoutMasks,
 ): Promise<Dispatch[][]> {
   const input = {
     source: data.xSource,
@@ -46,6 +53,7 @@ export async function recordGathers(
     slots,
     order,
     data: data.x.buffer,
+    ...(drop && drop.rate > 0 ? { drop: { ...drop, level: ws.structure.input.id, width: ws.structure.input.size } } : {}),
   };
   // The batch's rows (packed or f32) where a block reads them; its byte columns where a CSR block
   // does. Packed rows of whole vec4s come out of the columns' gather, from the same loads.

@@ -59,12 +59,13 @@ export function checkDataFor(
   }
 }
 
-/** {@link GradientOptions.dropout} checked: null where absent or at rate 0; else a ConfigError naming the bad field. */
-export function gradientDropout(given: GradientOptions['dropout']): { rate: number; seed: number; step: number } | null {
+/** {@link GradientOptions.dropout} checked: null where absent or at rates 0; else a ConfigError naming the bad field. */
+export function gradientDropout(given: GradientOptions['dropout']): { rate: number; inputRate: number; seed: number; step: number } | null {
   if (given === undefined) return null;
   const d = objectArg('gradients: dropout', given);
   const rate = checkDropoutRate('dropout.rate', d.rate);
+  const inputRate = checkDropoutRate('dropout.inputRate', d.inputRate ?? 0, "a batch's inputs");
   if (typeof d.step !== 'number' || !Number.isInteger(d.step) || d.step < 0 || d.step >= 2 ** 24) throw new ConfigError(`dropout.step must be a whole number in [0, 2^24), got ${describe(d.step)}`);
   const seed = checkSeed('dropout.seed', d.seed ?? 0);
-  return rate === 0 ? null : { rate, seed, step: d.step };
+  return rate === 0 && inputRate === 0 ? null : { rate, inputRate, seed, step: d.step };
 }

@@ -222,15 +222,15 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), dropoutChoices(choices, net.structure, o.dropout));
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData, o.inputDropout), dropoutChoices(choices, net.structure, o.dropout));
       const target = { smoothing: o.labelSmoothing, classWeights: classWeightsBuffer(device, planOwner, classWeights) };
       const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), choices) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
       // then compile concurrently (a split's nine new pipelines: 3.3–3.5 s one after the
       // other on SwiftShader, 2.4 s together).
-      const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order);
       const optimizer = net.optimizerFor(o.optimizer.name);
       const drop = { rate: o.dropout, seed: o.seed, counter: optimizer.counter.buffer };
+      const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order, { ...drop, rate: o.inputDropout });
       // The structure's values, which the update and the finiteness count walk (not the buffers' capacity).
       const live = liveFloats(net);
       const clip = o.maxGradNorm === null ? undefined : { maxNorm: o.maxGradNorm, floats: net.structure.floats, counted: net.ties()?.counted ?? null, stats: trainWs.stats.buffer, slot: NORM_SLOT };
@@ -460,7 +460,7 @@ async function withCall<T>(
   data: Dataset,
   rows: number,
   body: (rec: Recorder, ws: Workspace, uploaded: GpuDataset) => Promise<T>,
-  dropoutRate = 0,
+  dropout?: { rate: number; inputRate: number },
 ): Promise<T> {
   const gpu = net.gpu;
   gpu.check();
@@ -468,7 +468,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), dropoutChoices(workspaceChoices(net), net.structure, dropoutRate));
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded, dropout?.inputRate), dropoutChoices(workspaceChoices(net), net.structure, dropout?.rate ?? 0));
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();
@@ -530,9 +530,9 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
   checkBatchFits(net.structure, net.gpu.device.limits, data.rows);
   return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
     const slots = [{ rows: data.rows, start: 0 }];
-    const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows));
     // The step the masks are drawn for, where training's forward finds it (the optimizer's counter).
     const drop = dropout ? { ...dropout, counter: uploadStorage(net.gpu.device, rec.owner, 'dropout.step', new Float32Array([dropout.step, 0, 0, 0])).buffer } : undefined;
+    const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), drop && { ...drop, rate: drop.inputRate });
     const step = [
       ...gather!,
       ...(await recordForward(rec, net, ws, data.rows, drop)),
@@ -541,7 +541,7 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
     ];
     submitChunks(net.gpu.device, ws, [step]);
     return net.gpu.readFloats(net.grads);
-  }, dropout?.rate ?? 0);
+  }, dropout ?? undefined);
 }
 
 /**

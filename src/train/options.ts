@@ -123,6 +123,16 @@ export interface FitOptions {
    * the kept values times 1 − rate; see shaders/activation.wgsl).
    */
   dropout?: number;
+  /**
+   * Dropout of the inputs while training, in [0, 1) (default 0: none): each step each input
+   * value of the batch is dropped with this probability and the kept ones are scaled by
+   * 1 / (1 − rate), as {@link dropout} does to hidden levels (Hinton et al.'s MNIST networks
+   * dropped 20% of the pixels and 50% of the hidden values). The mask is drawn by the same rule
+   * (the input level's own masks), when the batch is gathered: every block and pooling level
+   * out of the inputs reads the same dropped batch, whatever form it is stored in. What sees the
+   * whole network under {@link dropout} sees all of the inputs.
+   */
+  inputDropout?: number;
   /** Evaluated after every epoch. */
   validation?: Dataset;
   /**
@@ -206,6 +216,8 @@ export interface ResolvedFit {
   labelSmoothing: number;
   /** 0: none. */
   dropout: number;
+  /** 0: none. */
+  inputDropout: number;
   batchSize: number;
   epochs: number;
   seed: number;
@@ -230,6 +242,7 @@ export const FIT_CHECKS = {
   weightDecay: (name: string, v: number) => finiteNumber(name, v, 0, Infinity, true),
   labelSmoothing: (name: string, v: number) => finiteNumber(name, v, 0, 1, true),
   dropout: (name: string, v: number) => checkDropoutRate(name, v),
+  inputDropout: (name: string, v: number) => checkDropoutRate(name, v, "a batch's inputs"),
   maxGradNorm: (name: string, v: number) => {
     if (v === Infinity || (Number.isFinite(v) && v > 0)) return v;
     // The command line's flags spell Infinity "inf".
@@ -310,6 +323,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
     maxGradNorm: o.maxGradNorm === undefined ? null : FIT_CHECKS.maxGradNorm('maxGradNorm', o.maxGradNorm),
     labelSmoothing: labelSmoothingFor(loss, o.labelSmoothing),
     dropout: o.dropout === undefined ? 0 : FIT_CHECKS.dropout('dropout', o.dropout),
+    inputDropout: o.inputDropout === undefined ? 0 : FIT_CHECKS.inputDropout('inputDropout', o.inputDropout),
     batchSize: FIT_CHECKS.batchSize('batchSize', o.batchSize ?? 32),
     epochs,
     seed: checkSeed('seed', o.seed ?? 0),

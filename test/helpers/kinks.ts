@@ -14,11 +14,14 @@ import { poolRef } from '../../src/reference/pool.js';
  * lies closer to 0 than `margin` × (|bias| + Σ|w · input|) (a neuron whose terms are all 0 is
  * exactly 0 in both precisions: not a kink row): float32's rounding of those terms may
  * put z on the other side of the kink than float64 does. Computed in float64 with the
- * network's parameters `params` (its flat buffer layout); with `drop`, under that step's dropout.
+ * network's parameters `params` (its flat buffer layout); with `drop`, under that step's dropout
+ * (of the inputs too, at `drop.inputRate`).
  */
 export function rowsAtKinks(s: Structure, params: ArrayLike<number>, x: ArrayLike<number>, rows: number, margin = 1e-5, drop?: DropoutRef): Set<number> {
   const kinked = new Set<number>();
-  const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x)]]);
+  const inputRate = drop?.inputRate ?? 0;
+  const inputMask = inputRate > 0 ? dropoutMaskRef(rows * s.input.size, inputRate, drop!.seed, s.input.id, drop!.step) : null;
+  const acts = new Map<number, Float64Array>([[s.input.id, Float64Array.from(x, (v, k) => (inputMask ? v * inputMask[k]! * dropoutScale(inputRate) : v))]]);
   for (const level of s.levels.slice(1)) {
     if (level.pool) {
       acts.set(level.id, poolRef(level.pool.topology, acts.get(level.pool.source)!, rows, level.activation, level.pool.kind).out);
