@@ -22,7 +22,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, weighted: 0, dropped: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
+const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, weighted: 0, dropped: 0, inputsDropped: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -90,7 +90,7 @@ function randomSetup(seed: number) {
   // Drawn last, so the seeds' other choices stay as they were: image inputs moved at random,
   // gradient clipping (measured only, or clipping some steps or all), a classifier's label
   // smoothing (which its exact statistics passes take too), SGD's Nesterov momentum, a
-  // parameter budget for growth, another initialisation, class weights and dropout.
+  // parameter budget for growth, another initialisation, class weights, dropout and input dropout.
   if (image && r.next() < 0.4) fit.augment = { shift: 1 + r.int(2) };
   if (r.next() < 0.3) fit.maxGradNorm = pick([Infinity, 0.3, 3]);
   if (!regression && r.next() < 0.3) fit.labelSmoothing = pick([0.1, 0.5]);
@@ -99,6 +99,7 @@ function randomSetup(seed: number) {
   const init = r.next() < 0.3 ? pick(['he-uniform', 'glorot-uniform'] as const) : undefined;
   if (!regression && r.next() < 0.25) fit.classWeights = r.next() < 0.5 ? 'balanced' : Array.from({ length: outputs }, () => pick([0.5, 1, 3]));
   if (r.next() < 0.25) fit.dropout = pick([0.1, 0.5]);
+  if (r.next() < 0.2) fit.inputDropout = pick([0.2, 0.5]);
   return { spec: init ? { ...spec, init } : spec, train, fit, expansion, epochs, fuseTail, asOnGpu };
 }
 
@@ -129,6 +130,7 @@ describe('features together: random networks that grow, against the CPU referenc
         if (fit.labelSmoothing) tally.smoothed++;
         if (fit.classWeights) tally.weighted++;
         if (fit.dropout) tally.dropped++;
+        if (fit.inputDropout) tally.inputsDropped++;
         if (fit.optimizer?.name === 'sgd' && fit.optimizer.nesterov) tally.nesterov++;
         if (expansion.maxParameters !== undefined) {
           tally.budgeted++;
@@ -163,9 +165,9 @@ describe('features together: random networks that grow, against the CPU referenc
         const gradient = relativeError(await net.parameterGradients(checked, fit.loss, lossTarget), graphGradientsRef(net.structure, params, checked.x, checked.rows, y));
         expect(gradient.relative).toBeLessThanOrEqual(1e-4);
         tally.worstGradient = Math.max(tally.worstGradient, gradient.relative);
-        if (fit.dropout) {
+        if (fit.dropout || fit.inputDropout) {
           // Under the masks of a training step (its kink rows are its own).
-          const drop = { rate: fit.dropout, seed, step: 1000 + seed };
+          const drop = { rate: fit.dropout ?? 0, inputRate: fit.inputDropout ?? 0, seed, step: 1000 + seed };
           const off = rowsAtKinks(net.structure, params, val.x, val.rows, 1e-5, drop);
           const rows = subset(val, Array.from({ length: val.rows }, (_, r) => r).filter((r) => !off.has(r)));
           const yd = rows.labels ? { labels: rows.labels, smoothing, ...(weights ? { classWeights: weights } : {}) } : { targets: rows.targets! };

@@ -45,6 +45,7 @@ describe('the training loop on the GPU', () => {
     { what: ' (with gradient clipping)', extra: { maxGradNorm: 0.1 } },
     { what: ' (with class weights)', extra: { classWeights: 'balanced' as const } },
     { what: ' (with dropout)', extra: { dropout: 0.3 } },
+    { what: ' (with input dropout)', extra: { inputDropout: 0.2 } },
   ];
   for (const { what, extra } of variants) {
     it(`an epoch creates no buffers, bind groups or pipelines per step, uploads only its shuffle, submits one command buffer per step and reads back once${what}`, async () => {
