@@ -76,7 +76,7 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const data = s.run?.data as { dataset?: unknown; task?: unknown; generatedRows?: unknown } | undefined;
   if (data && typeof data.dataset === 'string') {
     const args = (s.run?.args ?? {}) as Record<string, unknown>;
-    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'maxGradNorm', 'labelSmoothing', 'classWeights', 'dropout', 'init', 'seed', 'trainRows']
+    const shown = ['epochs', 'batch', 'lr', 'optimizer', 'maxGradNorm', 'labelSmoothing', 'classWeights', 'dropout', 'inputDropout', 'init', 'seed', 'trainRows']
       // nn.Linear's initialisation, the default, goes without saying.
       .filter((k) => args[k] !== undefined && !(k === 'init' && args[k] === 'linear'))
       .map((k) => {
@@ -86,6 +86,7 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
         if (k === 'maxGradNorm') return `gradient norm ${args[k] === null ? 'measured' : `clipped to ${String(args[k])}`}`;
         if (k === 'labelSmoothing') return `label smoothing ${String(args[k])}`;
         if (k === 'dropout') return `dropout ${String(args[k])}`;
+        if (k === 'inputDropout') return `input dropout ${String(args[k])}`;
         if (k === 'classWeights') return `class weights ${Array.isArray(args[k]) ? (args[k] as unknown[]).join(',') : String(args[k])}`;
         if (k === 'init') return `${String(args[k])} initialisation`;
         if (k === 'optimizer' && args[k] === 'sgd' && typeof args.momentum === 'number' && args.momentum > 0) return `optimizer sgd, ${args.nesterov ? 'Nesterov ' : ''}momentum ${args.momentum}`;

@@ -9,8 +9,7 @@ import { checkNesterov, FIT_CHECKS, OPTIMIZERS, type OptimizerName } from '../tr
 import { checkSeed } from '../data/random.js';
 import type { AugmentOptions } from '../data/augment.js';
 import type { LrSchedule } from '../train/schedule.js';
-import { type ExpandEvent, type PruneEvent, REFERENCE_EXPANSION, resolveExpansion, type ExpansionOptions } from '../train/expansion.js';
-import type { Aggregation, Metric } from '../kernels/score.js';
+import type { ExpandEvent, PruneEvent, ExpansionOptions } from '../train/expansion.js';
 import { defaultArch, imageShape, parseActivations, parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { loadData } from './datasets.js';
 import { epochsLeft, resumePlan, resumeWords } from './runPlan.js';
@@ -18,7 +17,6 @@ import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import { type WeightInit, WEIGHT_INITS } from '../graph/initialise.js';
-import type { PruneNormalization } from '../graph/selection.js';
 import type { Runtime } from '../runtime.js';
 import type { SaveOptions } from '../io/checkpoint.js';
 import type { EpochReport } from '../train/options.js';
@@ -28,7 +26,7 @@ import { counted } from '../words.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { classWeightsOption, labelSmoothingOption, maxGradNormOption, scheduleArgs } from './trainFlags.js';
-import { EXPANSION_FLAGS } from './expansionFlags.js';
+import { expansionArgs, inExpansionFlagWords } from './expansionFlags.js';
 import { SENN_VERSION } from '../version.js';
 
 const OPTIONS = {
@@ -55,6 +53,7 @@ const OPTIONS = {
   'max-grad-norm': { type: 'string' },
   'label-smoothing': { type: 'string' },
   dropout: { type: 'string' },
+  'input-dropout': { type: 'string' },
   'class-weights': { type: 'string' },
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
@@ -127,6 +126,8 @@ interface TrainArgs {
   labelSmoothing: number | undefined;
   /** fit's dropout (--dropout); undefined: none. */
   dropout: number | undefined;
+  /** fit's inputDropout (--input-dropout); undefined: none. */
+  inputDropout: number | undefined;
   /** fit's classWeights (--class-weights); undefined: none. */
   classWeights: 'balanced' | number[] | undefined;
   /** Null: the constant rate. */
@@ -140,71 +141,6 @@ interface TrainArgs {
   /** The inputs' image shape as given (--image WxH[xC]); undefined: square, one channel. */
   image: string | undefined;
   expansion: ExpansionOptions | null;
-}
-
-/** `--exact-split signed|all` as the option's value (absent: the resumed run's, else off). */
-function exactSplitOption(value: string | undefined, previous: boolean | 'signed'): boolean | 'signed' {
-  if (value === undefined) return previous;
-  if (value === 'signed') return 'signed';
-  if (value === 'all') return true;
-  throw new ConfigError(`--exact-split must be signed or all, got "${value}"`);
-}
-
-function expansionArgs(v: Values, previous: ExpansionOptions | null): ExpansionOptions | null {
-  if (!v.expand && !previous) {
-    // Without --expand these would be ignored: say so rather than train another run than asked.
-    const given = EXPANSION_FLAGS.find((flag) => v[flag] !== undefined && v[flag] !== false);
-    if (given) throw new ConfigError(`--${given} is an option of self-expansion; add --expand`);
-    return null;
-  }
-  const base = { ...REFERENCE_EXPANSION, ...(previous ?? {}) };
-  const expansion: ExpansionOptions = {
-    metric: (v.metric ?? base.metric) as Metric,
-    aggregation: (v.aggregation ?? base.aggregation) as Aggregation,
-    chooseThreshold: numberOption('choose-threshold', v['choose-threshold'], base.chooseThreshold),
-    maxToReplace: numberOption('max-to-replace', v['max-to-replace'], base.maxToReplace),
-    // Absent: the resumed run's budget, else none (a run's JSON holds no Infinity).
-    ...(v['max-parameters'] !== undefined || previous?.maxParameters !== undefined ? { maxParameters: numberOption('max-parameters', v['max-parameters'], previous?.maxParameters ?? 0) } : {}),
-    lossChangeThreshold: numberOption('loss-change-threshold', v['loss-change-threshold'], base.lossChangeThreshold),
-    window: numberOption('window', v.window, base.window),
-    minEpochsBetween: numberOption('min-epochs-between', v['min-epochs-between'], base.minEpochsBetween),
-    deleteAfter: numberOption('delete-after', v['delete-after'], base.deleteAfter),
-    deleteThreshold: numberOption('delete-threshold', v['delete-threshold'], base.deleteThreshold),
-    pruneMetric: (v['prune-metric'] ?? previous?.pruneMetric ?? v.metric ?? base.metric) as Metric,
-    pruneNormalization: (v['prune-normalization'] ?? base.pruneNormalization) as PruneNormalization,
-    fullyConnected: v['fully-connected'] || Boolean(base.fullyConnected),
-    exactSplit: exactSplitOption(v['exact-split'], base.exactSplit ?? false),
-    neuronsPerEdge: numberOption('neurons-per-edge', v['neurons-per-edge'], base.neuronsPerEdge ?? 1),
-    // The spacing follows K unless given (now or by the resumed run).
-    knotSpacing: v['knot-spacing'] === undefined ? previous?.knotSpacing : numberOption('knot-spacing', v['knot-spacing'], 0),
-    resetOptimizer: v['reset-optimizer'] || Boolean(base.resetOptimizer),
-    lateSplits: v['late-splits'] || Boolean(base.lateSplits),
-    invertedPruneLikeReference: v['inverted-prune'] || Boolean(base.invertedPruneLikeReference),
-    statistics: (v.statistics ?? base.statistics) as 'running' | 'exact',
-  };
-  inExpansionFlagWords(() => resolveExpansion(expansion));
-  return expansion;
-}
-
-/**
- * `body`'s result (awaited where it is a promise); a ConfigError of the expansion's checks,
- * which name the API's options (expansion.window, metric), told again with the flags' names.
- */
-function inExpansionFlagWords<T>(body: () => T): T {
-  try {
-    const result = body();
-    return (result instanceof Promise ? result.catch((error: unknown) => Promise.reject(flagWords(error))) : result) as T;
-  } catch (error) {
-    throw flagWords(error);
-  }
-}
-
-function flagWords(error: unknown): unknown {
-  if (!(error instanceof ConfigError)) return error;
-  const message = error.message
-    .replace(/expansion\.(\w+)( true)?/g, (_, key: string, all?: string) => (all ? '--exact-split all' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`))
-    .replace(/^unknown (prune metric|metric|aggregation)/, (_, what: string) => `--${what.replace(' ', '-')}: unknown ${what}`);
-  return new ConfigError(message);
 }
 
 function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
@@ -229,6 +165,7 @@ function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
     labelSmoothing: labelSmoothingOption(v['label-smoothing'], previous.labelSmoothing),
     classWeights: classWeightsOption(v['class-weights'], previous.classWeights),
     dropout: v.dropout === undefined ? previous.dropout : numberOption('dropout', v.dropout, 0),
+    inputDropout: v['input-dropout'] === undefined ? previous.inputDropout : numberOption('input-dropout', v['input-dropout'], 0),
     schedule: scheduleArgs(v, previous.schedule ?? null),
     seed: numberOption('seed', v.seed, previous.seed ?? 0),
     valFraction: numberOption('val-fraction', v['val-fraction'], previous.valFraction ?? 0.2),
@@ -255,6 +192,7 @@ function checkTrainArgs(a: TrainArgs): void {
   if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);
   if (a.labelSmoothing !== undefined) FIT_CHECKS.labelSmoothing('--label-smoothing', a.labelSmoothing);
   if (a.dropout !== undefined) FIT_CHECKS.dropout('--dropout', a.dropout);
+  if (a.inputDropout !== undefined) FIT_CHECKS.inputDropout('--input-dropout', a.inputDropout);
   checkSeed('--seed', a.seed);
   // The validation share, not the training share splitDataset is given (its error would name 1 − it).
   if (!(a.valFraction > 0 && a.valFraction < 1)) throw new ConfigError(`--val-fraction must be in (0, 1), got ${a.valFraction}`);
@@ -546,6 +484,7 @@ async function runTraining(net: Network, args: TrainArgs, train: Dataset, valida
     ...(args.labelSmoothing ? { labelSmoothing: args.labelSmoothing } : {}),
     ...(args.classWeights ? { classWeights: args.classWeights } : {}),
     ...(args.dropout ? { dropout: args.dropout } : {}),
+    ...(args.inputDropout ? { inputDropout: args.inputDropout } : {}),
     signal: stop.signal,
     ...(maxUploadBytes !== null ? { maxUploadBytes } : {}),
     ...(patience !== null ? { earlyStop: { patience } } : {}),

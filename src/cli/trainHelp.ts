@@ -64,6 +64,8 @@ ${delimiterHelp('a comma')}
   --dropout X        drop each hidden value with probability X in training, the kept
                      ones scaled by 1 / (1 − X) (inverted dropout, levels grown later
                      too; default 0); validation, test and saved models use them all
+  --input-dropout X  the same for the inputs (each pixel of a training batch;
+                     default 0)
   --lr-schedule NAME constant | step | cosine (over this run's epochs)  (default constant)
   --lr-step-epochs N step: multiply the rate by --lr-gamma every N epochs
   --lr-gamma X       step: the factor                                  (default 0.1)

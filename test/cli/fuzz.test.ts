@@ -50,6 +50,7 @@ const VALUES: Record<string, readonly string[]> = {
   'label-smoothing': NUMBERS,
   'class-weights': ['balanced', '1,2', '1,2,3', '0,0', '1,-1', 'x', ''],
   dropout: ['0.2', '0.5', ...NUMBERS],
+  'input-dropout': ['0.2', ...NUMBERS],
   'max-parameters': ['60', '100', '0', '2.5', '-1', 'x', ''],
   init: ['linear', 'he-uniform', 'glorot-uniform', 'kaiming', ''],
   optimizer: ['adam', 'adamw', 'sgd', 'x'],
@@ -100,7 +101,7 @@ const GOOD: Record<string, readonly string[]> = {
   epochs: ['1', '2', '3'], batch: ['16', '64'], lr: ['0.01'], 'weight-decay': ['0.01'], momentum: ['0.9'], 'lr-gamma': ['0.5'],
   'min-lr': ['0.0001'], 'val-fraction': ['0.2'], 'train-rows': ['200'], 'lr-step-epochs': ['1'], 'warmup-epochs': ['1'], 'choose-threshold': ['0.3'],
   'max-to-replace': ['5'], 'max-parameters': ['100'], 'loss-change-threshold': ['1'], window: ['1'], 'min-epochs-between': ['1'], 'delete-after': ['1'],
-  'delete-threshold': ['0.1'], 'knot-spacing': ['0.5'], 'save-every': ['1'], 'early-stop': ['2'], 'max-upload-mb': ['1'], seed: ['3'], dropout: ['0.2'],
+  'delete-threshold': ['0.1'], 'knot-spacing': ['0.5'], 'save-every': ['1'], 'early-stop': ['2'], 'max-upload-mb': ['1'], seed: ['3'], dropout: ['0.2'], 'input-dropout': ['0.2'],
 };
 const SWITCHES = ['expand', 'fully-connected', 'reset-optimizer', 'late-splits', 'inverted-prune', 'keep-best', 'lr-restart-at-growth', 'software', 'save-statistics', 'nesterov'];
 const EXPANSION = ['metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'max-parameters', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after', 'delete-threshold', 'prune-metric', 'prune-normalization', 'exact-split', 'neurons-per-edge', 'knot-spacing', 'statistics'];
