@@ -55,7 +55,7 @@ function scheduleChoice(schedule: unknown): string | null {
 
 /**
  * Fill the settings from a checkpoint's run arguments (`senn train`'s or the page's own): the
- * initialisation, batch, rate, optimizer, schedule, clipping, smoothing, dropout, class weights, moves and
+ * initialisation, batch, rate, optimizer, schedule, clipping, smoothing, dropout (of hidden values and of inputs), class weights, moves and
  * expansion options. Returns
  * the settings the page has no field for (an SGD momentum other than 0.9, say), in words; their
  * fields keep what they showed.
@@ -76,6 +76,8 @@ export function showRunSettings(args: Args): string[] {
   setNumber('labelSmoothing', args.labelSmoothing, unmatched);
   input('dropout').value = '';
   setNumber('dropout', args.dropout, unmatched);
+  input('inputDropout').value = '';
+  setNumber('inputDropout', args.inputDropout, unmatched);
   // The page offers none or balanced; weights of one's own are named.
   setChoice('classWeights', args.classWeights === undefined ? '' : args.classWeights === 'balanced' ? 'balanced' : null, `class weights ${Array.isArray(args.classWeights) ? args.classWeights.join(',') : JSON.stringify(args.classWeights)}`, unmatched);
   if (args.augmentShift !== undefined) setChoice('augmentShift', String(args.augmentShift), `images moved up to ${String(args.augmentShift)} px`, unmatched);

@@ -18,6 +18,8 @@ export interface RunSettings {
   labelSmoothing?: number;
   /** fit's dropout; absent: none. */
   dropout?: number;
+  /** fit's inputDropout; absent: none. */
+  inputDropout?: number;
   /** fit's classWeights (the page offers balanced); absent: none. */
   classWeights?: 'balanced';
   /** How a new network's weights start (createNetwork's init); an opened network keeps its own. */
@@ -85,6 +87,7 @@ export class Session {
         ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}),
         ...(s.classWeights ? { classWeights: s.classWeights } : {}),
         ...(s.dropout ? { dropout: s.dropout } : {}),
+        ...(s.inputDropout ? { inputDropout: s.inputDropout } : {}),
         batchSize: s.batch,
         epochs: s.epochs,
         validation: data.validation,
@@ -161,7 +164,7 @@ export class Session {
 export function runDescription(data: DemoData, s: RunSettings, first: number): RunInfo {
   const images = isImageSet(data.recipe.dataset);
   const rows = data.trainRows === undefined ? {} : { trainRows: data.trainRows };
-  const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}), ...(s.classWeights ? { classWeights: s.classWeights } : {}), ...(s.dropout ? { dropout: s.dropout } : {}) };
+  const clip = { ...(s.maxGradNorm ? { maxGradNorm: s.maxGradNorm } : {}), ...(s.labelSmoothing ? { labelSmoothing: s.labelSmoothing } : {}), ...(s.classWeights ? { classWeights: s.classWeights } : {}), ...(s.dropout ? { dropout: s.dropout } : {}), ...(s.inputDropout ? { inputDropout: s.inputDropout } : {}) };
   return {
     data: data.recipe,
     args: { dataset: data.recipe.dataset, batch: s.batch, lr: s.lr, ...optimizerArgs(s.optimizer), schedule: s.schedule, ...clip, init: s.init, ...(s.activation === 'relu' ? {} : { activation: s.activation }), seed: s.seed, valFraction: 0.2, ...rows, augmentShift: s.augmentShift, expansion: s.expansion },

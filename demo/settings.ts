@@ -38,12 +38,16 @@ function smoothingSetting(num: (id: string) => number, data: DemoData): Pick<Run
   return smoothing > 0 ? { labelSmoothing: smoothing } : {};
 }
 
-/** The "Dropout" field as fit's dropout: 0 (or empty), none; else below 1. */
-function dropoutSetting(num: (id: string) => number): Pick<RunSettings, 'dropout'> {
-  if (input('dropout').value.trim() === '') return {};
-  const rate = num('dropout');
-  if (!(rate >= 0 && rate < 1)) throw new Error(`${label('dropout')} must be from 0 to below 1`);
-  return rate > 0 ? { dropout: rate } : {};
+/** The "Dropout" and "Input dropout" fields as fit's dropout and inputDropout: 0 (or empty), none; else below 1. */
+function dropoutSetting(num: (id: string) => number): Pick<RunSettings, 'dropout' | 'inputDropout'> {
+  const rates: Pick<RunSettings, 'dropout' | 'inputDropout'> = {};
+  for (const id of ['dropout', 'inputDropout'] as const) {
+    if (input(id).value.trim() === '') continue;
+    const rate = num(id);
+    if (!(rate >= 0 && rate < 1)) throw new Error(`${label(id)} must be from 0 to below 1`);
+    if (rate > 0) rates[id] = rate;
+  }
+  return rates;
 }
 
 /** The "Class weights" choice as fit's classWeights: none, or balanced for a classifier. */

@@ -26,7 +26,7 @@ import { counted } from '../words.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { classWeightsOption, labelSmoothingOption, maxGradNormOption, scheduleArgs } from './trainFlags.js';
-import { expansionArgs, inExpansionFlagWords } from './expansionFlags.js';
+import { expansionArgs, inExpansionFlagWords } from './expansionArgs.js';
 import { SENN_VERSION } from '../version.js';
 
 const OPTIONS = {

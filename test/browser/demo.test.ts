@@ -136,12 +136,14 @@ describe('the demo page in headless Chromium', () => {
     // Trained on images moved by up to a pixel (fit's augment), which the saved run keeps.
     expect(await shown(page, '#augmentLabel')).toBe(true);
     await page.select('#augmentShift', '1');
-    // And with AdamW, the gradient clipped to a norm of 5, the labels smoothed by 0.1 and dropout
-    // 0.1 (fit's optimizer, maxGradNorm, labelSmoothing and dropout), which the saved run keeps too.
+    // And with AdamW, the gradient clipped to a norm of 5, the labels smoothed by 0.1, dropout 0.1
+    // and input dropout 0.2 (fit's optimizer, maxGradNorm, labelSmoothing, dropout and
+    // inputDropout), which the saved run keeps too.
     await page.select('#optimizer', 'adamw');
     await setField(page, 'maxGradNorm', '5');
     await setField(page, 'labelSmoothing', '0.1');
     await setField(page, 'dropout', '0.1');
+    await setField(page, 'inputDropout', '0.2');
     // He's initialisation, and pruning by weight magnitude (createNetwork's init, expansion.pruneMetric).
     await page.select('#init', 'he-uniform');
     // The metrics senn has (METRICS), the reference's first; the prune metric's first is none of them.
@@ -207,10 +209,10 @@ describe('the demo page in headless Chromium', () => {
       expect(info.levels.map((l: { size: number }) => l.size)).toEqual(s.epochs[1]!.architecture);
       // The run it set out on (2 epochs after none) and the rows it picked, as senn train writes them.
       const { args } = info.run;
-      expect([info.run.plan, args.trainRows, args.seed, args.optimizer, args.maxGradNorm, args.labelSmoothing, args.dropout, args.init]).toEqual([{ first: 0, last: 2 }, 1250, 0, 'adamw', 5, 0.1, 0.1, 'he-uniform']);
+      expect([info.run.plan, args.trainRows, args.seed, args.optimizer, args.maxGradNorm, args.labelSmoothing, args.dropout, args.inputDropout, args.init]).toEqual([{ first: 0, last: 2 }, 1250, 0, 'adamw', 5, 0.1, 0.1, 0.2, 'he-uniform']);
       expect([args.expansion.metric, args.expansion.pruneMetric]).toEqual(['abs-grad', 'weight-abs']);
       // The 1,250 images the page picked (1,000 to train on, 250 to validate with), as --train-rows picks them.
-      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*optimizer adamw, gradient norm clipped to 5, label smoothing 0.1, dropout 0.1, he-uniform initialisation.*1250 training rows.*, images moved up to 1 px.*\nexpansion +.*--prune-metric weight-abs/);
+      expect(senn('info', file)).toMatch(/\nrun +senn train on fashion-mnist .*optimizer adamw, gradient norm clipped to 5, label smoothing 0.1, dropout 0.1, input dropout 0.2, he-uniform initialisation.*1250 training rows.*, images moved up to 1 px.*\nexpansion +.*--prune-metric weight-abs/);
       const evaluated = senn('eval', file, '--software');
       const accuracy = Number(/accuracy ([\d.]+)%/.exec(evaluated)?.[1]);
       // Class by class, in Fashion-MNIST's names.
@@ -239,8 +241,8 @@ describe('the demo page in headless Chromium', () => {
       expect(await again.page.$eval('#rows', (el) => (el as HTMLInputElement).value)).toBe('1000');
       expect(await again.page.$eval('#status', (el) => el.textContent)).toMatch(/^opened senn-fashion-mnist-.*: 784-10, 7,850 parameters, 2 epochs trained — Start goes on training it \(with the settings it was trained with\)$/);
       // Start goes on with the settings it was trained with, as senn train --resume does (the fresh page showed its defaults).
-      const shownSettings = await again.page.$$eval(['optimizer', 'maxGradNorm', 'labelSmoothing', 'dropout', 'augmentShift', 'metric', 'pruneMetric', 'lr', 'batch'].map((id) => `#${id}`).join(','), (fields) => fields.map((f) => [f.id, (f as HTMLInputElement).value]));
-      expect(Object.fromEntries(shownSettings)).toEqual({ optimizer: 'adamw', maxGradNorm: '5', labelSmoothing: '0.1', dropout: '0.1', augmentShift: '1', metric: 'abs-grad', pruneMetric: 'weight-abs', lr: '0.001', batch: '256' });
+      const shownSettings = await again.page.$$eval(['optimizer', 'maxGradNorm', 'labelSmoothing', 'dropout', 'inputDropout', 'augmentShift', 'metric', 'pruneMetric', 'lr', 'batch'].map((id) => `#${id}`).join(','), (fields) => fields.map((f) => [f.id, (f as HTMLInputElement).value]));
+      expect(Object.fromEntries(shownSettings)).toEqual({ optimizer: 'adamw', maxGradNorm: '5', labelSmoothing: '0.1', dropout: '0.1', inputDropout: '0.2', augmentShift: '1', metric: 'abs-grad', pruneMetric: 'weight-abs', lr: '0.001', batch: '256' });
       // Its weights are its own: the initialisation it had, fixed.
       expect(await again.page.$eval('#init', (el) => [(el as HTMLSelectElement).value, (el as HTMLSelectElement).disabled])).toEqual(['he-uniform', true]);
       await setField(again.page, 'epochs', '1');
@@ -320,6 +322,7 @@ describe('the demo page in headless Chromium', () => {
     expect(await refusedStart(page, 'maxGradNorm', '-1', '')).toBe('Clip gradient norm must be above 0 (empty: no clipping)');
     expect(await refusedStart(page, 'labelSmoothing', '0.1', '')).toBe('Label smoothing applies to classification, not regression');
     expect(await refusedStart(page, 'dropout', '1', '')).toBe('Dropout must be from 0 to below 1');
+    expect(await refusedStart(page, 'inputDropout', '-0.1', '')).toBe('Input dropout must be from 0 to below 1');
     await page.select('#classWeights', 'balanced');
     await page.click('#start');
     expect((await runEnded(page, 30_000)).error).toBe('Class weights apply to classification, not regression');
