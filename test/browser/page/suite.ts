@@ -11,6 +11,7 @@ import {
   createRuntime,
   csrBuffers,
   DatasetError,
+  droppedInputScale,
   dropout,
   dropoutKeep,
   type CsrBlock,
@@ -245,6 +246,21 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     const buffer = input(values);
     submitDispatches(device, [await dropout(rec, { count, rate: 0.3, seed: 5, level: 2, values: buffer, counter: input(new Float32Array([77, 0, 0, 0])) })]);
     results.push({ name: 'dropout (mask and scale)', relative: rel(await rt.gpu.readFloats(buffer, 0, count), reference.dropoutRef(values, 0.3, 5, 2, 77)), tolerance: 0 });
+  }
+
+  {
+    // Input dropout (fit's inputDropout): a batch of u8 rows gathered as f32 with the input level's mask, the kept values scaled; exact.
+    const [rows, features, total] = [13, 20, 30];
+    const bytes = Uint8Array.from({ length: total * features }, () => rng.int(256));
+    const order = Uint32Array.from({ length: total }, (_, i) => (i * 7) % total);
+    const out = output(rows * features);
+    const drop = { rate: 0.3, seed: 4, level: 0, width: features, counter: input(new Float32Array([9, 0, 0, 0])) };
+    const { dispatches } = await gatherEpoch(rec, { source: 'u8', features, rowWords: features / 4, scale: 1 / 255, drop, slots: [{ rows, start: 2 }], order: input(order), data: input(new Uint32Array(bytes.buffer)), out });
+    submitDispatches(device, dispatches);
+    const mask = reference.dropoutMaskRef(rows * features, 0.3, 4, 0, 9);
+    const scale = droppedInputScale(1 / 255, 0.3);
+    const want = Float32Array.from({ length: rows * features }, (_, i) => (mask[i] ? bytes[order[2 + Math.floor(i / features)]! * features + (i % features)]! * scale : 0));
+    results.push({ name: 'input dropout in the gather', relative: rel(await rt.gpu.readFloats(out, 0, rows * features), want), tolerance: 0 });
   }
 
   {
