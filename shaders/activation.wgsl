@@ -73,7 +73,25 @@ fn mix(v: u32) -> u32 {
 }
 
 // Dropout's hash prefix of a level at a step (dropout.wgsl): value i of the level's rows ×
-// size then takes 16 bits of mix(prefix + i / 2), the low ones for even i.
+// size then takes 16 bits of mix(prefix + i / 2), the low ones for even i (drop_bits).
 fn drop_prefix(seed: u32, step: u32, level: u32) -> u32 {
   return mix(level + mix(step + mix(seed)));
+}
+
+// The 16 bits that decide value i of a level whose hash prefix is `prefix`: kept ⇔ bits ≥ the
+// rate's threshold. The one rule of every kernel that drops values (dropout.wgsl, graph.wgsl's
+// fused tail, gather.wgsl's inputs); src/reference/dropout.ts computes the same bits.
+fn drop_bits(prefix: u32, i: u32) -> u32 {
+  let h = mix(prefix + (i >> 1u));
+  return select(h & 0xffffu, h >> 16u, (i & 1u) == 1u);
+}
+
+// drop_bits of values i..i+3 from two hashes where i is even (three where it is odd).
+fn drop_bits4(prefix: u32, i: u32) -> vec4<u32> {
+  let h = i >> 1u;
+  let a = mix(prefix + h);
+  let b = mix(prefix + h + 1u);
+  if ((i & 1u) == 0u) { return vec4<u32>(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u); }
+  let c = mix(prefix + h + 2u);
+  return vec4<u32>(a >> 16u, b & 0xffffu, b >> 16u, c & 0xffffu);
 }

@@ -122,18 +122,9 @@ fn input_prefix() -> u32 {
 }
 
 // Whether inputs f..f+3 of batch row r are kept: values i..i+3 of the level's rows × drop_width,
-// each 16 bits of mix(prefix + i / 2) (the low ones for even i), as dropout.wgsl draws them.
+// as dropout.wgsl draws them (drop_bits4, activation.wgsl).
 fn kept4(prefix: u32, r: u32, f: u32) -> vec4<bool> {
-  let i = r * params.drop_width + f;
-  let h = i >> 1u;
-  let a = mix(prefix + h);
-  let b = mix(prefix + h + 1u);
-  var bits = vec4<u32>(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u);
-  if ((i & 1u) == 1u) {
-    let c = mix(prefix + h + 2u);
-    bits = vec4<u32>(a >> 16u, b & 0xffffu, b >> 16u, c & 0xffffu);
-  }
-  return bits >= vec4<u32>(params.drop_threshold);
+  return drop_bits4(prefix, r * params.drop_width + f) >= vec4<u32>(params.drop_threshold);
 }
 
 // Values of inputs f..f+3 of batch row r with the dropped ones 0 (DROP; else as they are).

@@ -253,8 +253,7 @@ fn dropped(v: f32, f: f32) -> f32 {
 // of tail neuron `d` (its `drops` entry), whose level's hash prefix is `prefix`.
 fn drop_quarter(prefix: u32, d: vec4<u32>, r: u32) -> vec4<f32> {
   let i = vec4<u32>(r, r + 1u, r + 2u, r + 3u) * d.w + vec4<u32>(d.y);
-  let h = vec4<u32>(mix(prefix + i.x / 2u), mix(prefix + i.y / 2u), mix(prefix + i.z / 2u), mix(prefix + i.w / 2u));
-  let bits = select(h & vec4<u32>(0xffffu), h >> vec4<u32>(16u), (i & vec4<u32>(1u)) == vec4<u32>(1u));
+  let bits = vec4<u32>(drop_bits(prefix, i.x), drop_bits(prefix, i.y), drop_bits(prefix, i.z), drop_bits(prefix, i.w));
   return select(vec4<f32>(0.0), vec4<f32>(params.drop_scale), bits >= vec4<u32>(params.drop_threshold));
 }
 
