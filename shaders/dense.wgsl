@@ -57,6 +57,10 @@
 //   UNORM (with LHS_U8, where lhs_scale is f32(1/255)): the forward unpacks a word with
 //   unpack4x8unorm, 6–15% faster than shifts and masks on SwiftShader, which computes b ÷ 255 as
 //   b · f32(1/255), the same bits (another adapter may round the other way by an ulp).
+//   BYTE_FACTOR (with LHS_U8): every byte's value b · lhs_scale times this float, the same bits
+//   as a gathered f32 batch multiplied by it (input dropout's 1 / (1 − rate): the gather zeroed
+//   the dropped bytes, FitOptions.inputDropout). A constant, so UNORM's unpacking stays, and 1
+//   (no multiplication) in every pipeline without input dropout.
 //   LHS4 (an f32 lhs, not TRANS_LHS, no ACTIVE_K, k a multiple of 4): a row's 4 inner values of a
 //   step are one vec4 load; RHS_VEC 4 (not TRANS_RHS, n a multiple of 4) or 2 (n even): a row
 //   of a 4×4 rhs block is one vec4 or two vec2 loads. SwiftShader gathers each separate load
@@ -142,6 +146,13 @@ override ACTIVE_M: bool = false;
 override COMPACT: bool = false;
 override LHS_U8: bool = false;
 override UNORM: bool = false;
+override BYTE_FACTOR: f32 = 1.0;
+
+// A byte's value (b · lhs_scale, or unpack4x8unorm's) times BYTE_FACTOR where that is not 1.
+fn byte_factor(v: vec4<f32>) -> vec4<f32> {
+  if (BYTE_FACTOR == 1.0) { return v; }
+  return v * BYTE_FACTOR;
+}
 
 fn block_rows() -> u32 { return select(BLOCK, 2u * BLOCK, TALL); }
 
@@ -195,12 +206,12 @@ fn lhs_get(r: u32, i: u32) -> f32 {
 
 // Byte b (0 = lowest) of `word` as a value: byte · lhs_scale, as the f32 batch gather computes it.
 fn byte_value(word: u32, b: u32) -> f32 {
-  return f32((word >> (8u * b)) & 255u) * params.lhs_scale;
+  return byte_factor(vec4<f32>(f32((word >> (8u * b)) & 255u) * params.lhs_scale)).x;
 }
 
 // The 4 bytes of each of 4 words, byte b of each: one row of a packed lhsᵀ block (see matmul).
 fn byte_lane(words: vec4<u32>, b: u32) -> vec4<f32> {
-  return vec4<f32>((words >> vec4<u32>(8u * b)) & vec4<u32>(255u)) * params.lhs_scale;
+  return byte_factor(vec4<f32>((words >> vec4<u32>(8u * b)) & vec4<u32>(255u)) * params.lhs_scale);
 }
 
 // op(rhs)[inner][col] for a stored inner index, col clamped into range.
@@ -217,8 +228,8 @@ fn lhs_row4(row: u32, ks: vec4<u32>) -> vec4<f32> {
     // ks = k..k+3 with k a multiple of 4: one word holds all four (past the inner extent its
     // bytes are row padding, and those rows of rhs are zeroed).
     let word = lhs[r * params.lhs_words + ks.x / 4u];
-    if (UNORM) { return unpack4x8unorm(word); }
-    return vec4<f32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u)) * params.lhs_scale;
+    if (UNORM) { return byte_factor(unpack4x8unorm(word)); }
+    return byte_factor(vec4<f32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u)) * params.lhs_scale);
   }
   // ks = k..k+3 with k a multiple of 4 and of k_full: one vec4 of the row.
   if (LHS4) { return lhs4[(r * params.k_full + ks.x) / 4u]; }

@@ -23,7 +23,7 @@
 // hashes, mix(prefix + 2t) and mix(prefix + 2t + 1), whose low and high 16 bits decide one
 // value each: kept ⇔ bits ≥ threshold, threshold = ⌊rate · 2¹⁶⌋ (so a value is dropped with
 // probability threshold / 2¹⁶, within 2⁻¹⁶ of the rate). prefix = mix(level + mix(step +
-// mix(seed))); mix is Chris Wellons' lowbias32 integer hash (drop_prefix, drop_bits4 and mix in
+// mix(seed))); mix is Chris Wellons' lowbias32 integer hash (drop_prefix, drop_bits4_even and mix in
 // activation.wgsl, shared with graph.wgsl's fused tail and gather.wgsl's input dropout, which
 // drop their values the same way). One hash per two values,
 // its prefix shared by four: the hashing is what this kernel spends its time on in SwiftShader.
@@ -61,7 +61,7 @@ fn dropout(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups
   if (first >= params.count) { return; }
   var factor = vec4<f32>(params.scale);
   if (MASK) {
-    let bits = drop_bits4(drop_prefix(params.seed, u32(counter[0]), params.level), first);
+    let bits = drop_bits4_even(drop_prefix(params.seed, u32(counter[0]), params.level), first);
     factor = select(vec4<f32>(0.0), factor, bits >= vec4<u32>(params.threshold));
   }
   let n = min(4u, params.count - first);

@@ -39,14 +39,15 @@
 // labels zeroes the inputs that dropout.wgsl's mask drops, drawn over the input level's values as
 // rows × drop_width (batch row r, feature f: value r · drop_width + f, whatever form the batch is
 // stored in), for level drop_level at the step in `counter` (the optimizer's step counter, so
-// one recorded gather draws a new mask each step). The kept ones are scaled by 1 / (1 − rate)
-// through the scale the values are read with: `scale` here for f32 batches, the consumers'
-// byte scale for packed bytes and byte columns (src/kernels/gather.ts, droppedInputScale). The
-// input level has no gradient, so nothing else of the step sees the mask.
+// one recorded gather draws a new mask each step). An f32 batch's kept values are multiplied
+// by drop_factor (1 / (1 − rate)) here, value · scale · drop_factor; packed bytes and byte
+// columns keep their bytes (the dropped ones 0), and the kernels that read them multiply each
+// byte's value by the same factor (BYTE_FACTOR in dense.wgsl and sparse.wgsl): the same bits.
+// The input level has no gradient, so nothing else of the step sees the mask.
 //
 // Bindings (group 0):
 //   @binding(0) params : uniform Params { rows, features, row_words, start, scale, column_words,
-//                        drop_seed, drop_threshold, drop_level, drop_width }
+//                        drop_seed, drop_threshold, drop_level, drop_width, drop_factor }
 //                        (bound with a dynamic offset: one 256-byte slot per step of an epoch)
 //   @binding(1) order  : storage, read  u32  permutation of the dataset's row indices
 //   gather_u8 / gather_u32: @binding(2) source : storage, read u32
@@ -93,6 +94,7 @@ struct Params {
   drop_threshold: u32, // and its width (the features of a whole row, whatever this gather stores)
   drop_level: u32,
   drop_width: u32,
+  drop_factor: f32,    // an f32 batch's kept values times this (1 / (1 − rate))
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -113,6 +115,10 @@ struct Params {
 override WIDTH: u32 = 256u;
 override ROWS_TOO: bool = false;
 override DROP: bool = false;
+// DROP with an odd drop_width: a word's first input may be an odd value of the mask. A pipeline
+// constant, not a test of the index: such a branch made the MNIST batch's gathers with DROP 50–80% slower
+// on SwiftShader (it runs both sides), so rows of an even width never have it.
+override DROP_ODD: bool = false;
 override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
 
 // The input mask's hash prefix at this step (DROP; 0 without, and the counter unread).
@@ -121,16 +127,24 @@ fn input_prefix() -> u32 {
   return drop_prefix(params.drop_seed, u32(counter[0]), params.drop_level);
 }
 
-// Whether inputs f..f+3 of batch row r are kept: values i..i+3 of the level's rows × drop_width,
-// as dropout.wgsl draws them (drop_bits4, activation.wgsl).
+// Whether inputs f..f+3 of batch row r (f a multiple of 4) are kept: values i..i+3 of the
+// level's rows × drop_width, as dropout.wgsl draws them (drop_bits4, activation.wgsl).
 fn kept4(prefix: u32, r: u32, f: u32) -> vec4<bool> {
-  return drop_bits4(prefix, r * params.drop_width + f) >= vec4<u32>(params.drop_threshold);
+  let i = r * params.drop_width + f;
+  if (DROP_ODD) { return drop_bits4(prefix, i) >= vec4<u32>(params.drop_threshold); }
+  return drop_bits4_even(prefix, i) >= vec4<u32>(params.drop_threshold);
 }
 
-// Values of inputs f..f+3 of batch row r with the dropped ones 0 (DROP; else as they are).
+// Whether input f of batch row r is kept (one hash).
+fn kept1(prefix: u32, r: u32, f: u32) -> bool {
+  return drop_bits(prefix, r * params.drop_width + f) >= params.drop_threshold;
+}
+
+// Values of inputs f..f+3 of batch row r, the kept ones times drop_factor and the dropped ones
+// 0 (DROP; else as they are).
 fn keep_values(prefix: u32, r: u32, f: u32, v: vec4<f32>) -> vec4<f32> {
   if (!DROP) { return v; }
-  return select(vec4<f32>(0.0), v, kept4(prefix, r, f));
+  return select(vec4<f32>(0.0), v * params.drop_factor, kept4(prefix, r, f));
 }
 
 // A packed word of inputs f..f+3 (low byte first) of batch row r with the dropped bytes 0.
@@ -238,7 +252,7 @@ fn gather_bytes_at(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
     if (t0 + c < params.features) {
       let f = features_at[t0 + c];
       // The mask is drawn by source feature, not by place in this packed row.
-      let byte = select(0u, (source[first + f / 4u] >> (8u * (f % 4u))) & 255u, !DROP || kept4(prefix, r, f).x);
+      let byte = select(0u, (source[first + f / 4u] >> (8u * (f % 4u))) & 255u, !DROP || kept1(prefix, r, f));
       word = word | (byte << (8u * c));
     }
   }
@@ -353,7 +367,8 @@ fn gather_f32(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation
   let to = r * params.features;
   let prefix = input_prefix();
   for (var f = t; f < params.features; f = f + 64u) {
-    out[to + f] = select(0.0, source_f32[first + f] * params.scale, !DROP || kept4(prefix, r, f).x);
+    let v = source_f32[first + f] * params.scale;
+    out[to + f] = select(select(0.0, v * params.drop_factor, kept1(prefix, r, f)), v, !DROP);
   }
 }
 

@@ -71,6 +71,9 @@
 // each destination's gradient rows loaded once for the four, each edge's part that of the
 // invocation's 16 rows. A second local layer over the first's 13×13×4 (--local 4,2,4 --local
 // 3,2,8): spmm_t_columns 6.3 → 2.5 ms, the step 14.8 → 10.8 ms.
+// BYTE_FACTOR (with INPUT_COLUMNS): every byte's value times this float (input dropout's
+// 1 / (1 − rate), the dropped bytes zeroed by the gather; dense.wgsl has the same); 1, no
+// multiplication, in every pipeline without input dropout.
 // UNORM (with INPUT_COLUMNS, where scale is f32(1/255)): bytes unpacked by unpack4x8unorm,
 // which costs SwiftShader about half what shifts and masks do (the MNIST reference run's
 // 784→344 forward: 2.0 ms against 2.5; 1.4 unpacking nothing; 2.7 over f32 rows); it computes
@@ -135,6 +138,7 @@ override ACT: u32 = 0u;
 override ACTIVE_ONLY: bool = false;
 override INPUT_COLUMNS: bool = false;
 override UNORM: bool = false;
+override BYTE_FACTOR: f32 = 1.0;
 override PARTIALS: bool = false;
 override F32_COLUMNS: bool = false;
 override BY_SOURCE: bool = false;
@@ -192,9 +196,14 @@ fn input4(at: vec4<u32>, j: u32) -> vec4<f32> {
 
 // The 4 rows of a byte-column word as values, low byte (the first row) first.
 fn column_rows(word: u32) -> vec4<f32> {
-  if (UNORM) { return unpack4x8unorm(word); }
-  let b = vec4<i32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u));
-  return vec4<f32>(b) * params.scale;
+  var v: vec4<f32>;
+  if (UNORM) {
+    v = unpack4x8unorm(word);
+  } else {
+    v = vec4<f32>(vec4<i32>(vec4<u32>(word, word >> 8u, word >> 16u, word >> 24u) & vec4<u32>(255u))) * params.scale;
+  }
+  if (BYTE_FACTOR == 1.0) { return v; }
+  return v * BYTE_FACTOR;
 }
 
 // grad[at + i] of the 4 rows at offsets `at`.

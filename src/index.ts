@@ -37,7 +37,7 @@ export {
   type UpdateArgs,
   type UpdateHyper,
 } from './kernels/optimizer.js';
-export { GATHER_SLOTS_PER_BUFFER, droppedInputScale, gatherEpoch, type GatherSlot, type GatherSource, type InputDropout } from './kernels/gather.js';
+export { GATHER_SLOTS_PER_BUFFER, gatherEpoch, type GatherSlot, type GatherSource, type InputDropout } from './kernels/gather.js';
 export { SHADERS, type ShaderFamily } from './kernels/sources.js';
 export {
   type Dataset,

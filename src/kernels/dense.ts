@@ -212,11 +212,21 @@ export function isUnormScale(scale: number): boolean {
   return Math.fround(scale) === Math.fround(1 / 255);
 }
 
-/** Rows of bytes packed four to a u32 word (low byte first); byte b stands for b · scale. */
+/** Rows of bytes packed four to a u32 word (low byte first); byte b stands for b · scale (· factor). */
 export interface PackedBytes {
   /** Words per row (rows start on a word; the last word's spare bytes are zero). */
   words: number;
   scale: number;
+  /**
+   * Every value b · scale also times this float32 (default 1): input dropout's 1 / (1 − rate),
+   * whose gather zeroed the dropped bytes (see `FitOptions.inputDropout`).
+   */
+  factor?: number;
+}
+
+/** The kernels' BYTE_FACTOR constant of bytes whose values are multiplied by `factor` (none where it is 1). */
+export function byteFactorConstant(factor: number | undefined): { BYTE_FACTOR?: number } {
+  return factor !== undefined && factor !== 1 ? { BYTE_FACTOR: Math.fround(factor) } : {};
 }
 
 /** A recorded tiled matrix product with its fused epilogue. */
@@ -247,6 +257,7 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
     COMPACT: a.activeRows?.compact ?? false,
     LHS_U8: Boolean(a.lhsBytes),
     UNORM: Boolean(a.lhsBytes) && isUnormScale(a.lhsBytes!.scale),
+    ...byteFactorConstant(a.lhsBytes?.factor),
     LHS4: lhs4,
     RHS_VEC: rhsVec,
   };

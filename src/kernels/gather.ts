@@ -23,16 +23,6 @@ export interface InputDropout extends DropoutMasks {
   width: number;
 }
 
-/**
- * The scale that reads a dropped-out batch's stored values (bytes, or f32 values) as inputs
- * whose kept ones are multiplied by 1 / (1 − rate): `scale` × that, as a float32. The gathers
- * of f32 batches multiply by it; blocks that read packed bytes or byte columns take it as their
- * byte scale.
- */
-export function droppedInputScale(scale: number, rate: number): number {
-  return rate > 0 ? Math.fround(scale * dropoutScale(rate)) : scale;
-}
-
 /** One batch to gather: `rows` rows starting at position `start` of the permutation. */
 export interface GatherSlot {
   rows: number;
@@ -84,9 +74,10 @@ export async function gatherEpoch(
     data: BindingResource;
     out: BindingResource;
     /**
-     * u8 and f32 sources: drop inputs out (the dropped ones 0). The kept ones are read with
-     * {@link droppedInputScale}: an f32 batch is written with it here (in place of `scale`), and
-     * whoever reads packed bytes or byte columns must take it as their byte scale.
+     * u8 and f32 sources: drop inputs out (the dropped ones 0). An f32 batch's kept values are
+     * written × 1 / (1 − rate) here; packed bytes and byte columns keep the kept bytes as they
+     * are, and whoever reads them multiplies each byte's value by that factor
+     * ({@link PackedBytes.factor}, {@link ByteColumns.factor}).
      */
     drop?: InputDropout;
   },
@@ -145,7 +136,7 @@ export async function gatherEpoch(
   const x16 = !packed && !columns && !at && a.source === 'u8' && a.features % 16 === 0 && a.rowWords * 4 === a.features;
   const vec4 = !packed && !columns && !at && a.source === 'u8' && a.features % 4 === 0;
   const entryPoint = at ? 'gather_bytes_at' : columns16 ? 'gather_columns16' : columns ? 'gather_columns' : words4 ? 'gather_words_x4' : packed ? 'gather_u32' : x16 ? 'gather_u8_x16' : vec4 ? 'gather_u8_vec4' : `gather_${a.source}`;
-  const constants = { ...(columns16 ? { ROWS_TOO: Boolean(a.rowsOut) } : {}), ...(drop ? { DROP: true } : {}) };
+  const constants = { ...(columns16 ? { ROWS_TOO: Boolean(a.rowsOut) } : {}), ...(drop ? { DROP: true, DROP_ODD: drop.width % 2 === 1 } : {}) };
   const kernel = await rec.kernels.get({ ...family('gather'), entryPoint, dynamicUniform: true, ...(Object.keys(constants).length ? { constants } : {}) });
   // Values a row as the kernel counts them (gather_u32 copies words).
   const features = at ? at.count : packed ? a.rowWords : a.features;
@@ -186,12 +177,13 @@ export async function gatherEpoch(
         features,
         row_words: a.rowWords,
         start: slot.start,
-        scale: droppedInputScale(a.scale ?? 1, drop?.rate ?? 0),
+        scale: a.scale ?? 1,
         column_words: a.columnWords ?? 0,
         drop_seed: drop?.seed ?? 0,
         drop_threshold: drop ? dropoutThreshold(drop.rate) : 0,
         drop_level: drop?.level ?? 0,
         drop_width: drop?.width ?? 0,
+        drop_factor: drop ? dropoutScale(drop.rate) : 1,
       });
       bytes.set(new Uint8Array(values), i * UNIFORM_SLOT);
     });

@@ -1,7 +1,7 @@
 import { activeSources, type CsrBlock, sharedDestinationGroup, sharedSourceGroup } from '../graph/csr.js';
 import type { Activation } from './activation.js';
 import { activationCode, activationGradConstants } from './activation.js';
-import { isUnormScale } from './dense.js';
+import { byteFactorConstant, isUnormScale } from './dense.js';
 import { type Dispatch, unusedOutput, pickBindings, prepare, type Recorder } from './dispatch.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { type BindingNeed, checkBindings, checkSizes, sameResource, words } from './bounds.js';
@@ -92,6 +92,8 @@ export interface ByteColumns {
   /** Words per column: at least {@link columnWords}, and a multiple of 4. */
   words: number;
   scale: number;
+  /** Every value b · scale also times this float32 (default 1), as a dense block's packed bytes' (`PackedBytes.factor`). */
+  factor?: number;
 }
 
 /**
@@ -105,9 +107,9 @@ export interface FloatColumns {
   quads: number;
 }
 
-/** The constants of a kernel reading `columns` (with UNORM for bytes as [0, 1] intensities). */
-function columnConstants(columns: ByteColumns | undefined): Record<string, boolean> {
-  return { INPUT_COLUMNS: Boolean(columns), UNORM: Boolean(columns) && isUnormScale(columns!.scale) };
+/** The constants of a kernel reading `columns` (with UNORM for bytes as [0, 1] intensities, BYTE_FACTOR for their factor). */
+function columnConstants(columns: ByteColumns | undefined): Record<string, boolean | number> {
+  return { INPUT_COLUMNS: Boolean(columns), UNORM: Boolean(columns) && isUnormScale(columns!.scale), ...byteFactorConstant(columns?.factor) };
 }
 
 /** Batch rows per invocation of spmm / spmm_t (ROWS in sparse.wgsl). */

@@ -5,8 +5,8 @@ import { storageBuffer } from '../gpu/upload.js';
 import { shiftImages, type ImageShifts } from '../kernels/augment.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
-import type { DropoutMasks } from '../kernels/dropout.js';
-import { droppedInputScale, gatherEpoch, type GatherSlot } from '../kernels/gather.js';
+import { dropoutScale, type DropoutMasks } from '../kernels/dropout.js';
+import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { ByteColumns } from '../kernels/sparse.js';
 import type { Trainable } from './loop.js';
 import { settleAll } from './passes.js';
@@ -24,11 +24,12 @@ import type { Workspace } from './workspace.js';
  * f32 rows; over packed rows it loaded as often and paid for unpacking too). A dense block that
  * lacks edges from many inputs stores only its rows with edges (see `compactRows`) and reads
  * their bytes gathered and packed for it alone: walking its sources in the whole batch, it
- * loaded one value at a time. With input dropout at `inputDropout`, the bytes are read with the
- * scale that makes the kept ones 1 / (1 − rate) larger (see `droppedInputScale`).
+ * loaded one value at a time. With input dropout at `inputDropout`, every byte's value is also
+ * multiplied by 1 / (1 − rate) (`factor`: the gather zeroed the dropped bytes).
  */
 export function batchBytes(data: GpuDataset, inputDropout = 0): PackedBytes | null {
-  return data.xSource === 'u8' ? { words: data.xRowWords, scale: droppedInputScale(data.data.featureScale, inputDropout) } : null;
+  if (data.xSource !== 'u8') return null;
+  return { words: data.xRowWords, scale: data.data.featureScale, ...(inputDropout > 0 ? { factor: dropoutScale(inputDropout) } : {}) };
 }
 
 /**

@@ -166,7 +166,7 @@ function denseInput(net: GraphView, ws: Workspace, b: Block, along: 'k' | 'm'): 
   const active = net.activeRows(b);
   if (b.src === ws.structure.input.id && ws.xBytes) {
     const picked = ws.xPicked.get(b);
-    if (picked) return { lhs: { lhs: picked.buffer.buffer, lhsBytes: { words: picked.words, scale: ws.xBytes.scale } }, sources: b.rows!.length };
+    if (picked) return { lhs: { lhs: picked.buffer.buffer, lhsBytes: { ...ws.xBytes, words: picked.words } }, sources: b.rows!.length };
     if (active) throw new Error(`block ${b.src}→${b.dst} cannot read a packed batch (only plain dense, compact dense and CSR blocks can)`);
     return { lhs: { lhs: ws.activation(b.src), lhsBytes: ws.xBytes }, sources: b.topology.src };
   }

@@ -193,7 +193,7 @@ export class Workspace {
     const words = columnWords(maxRows);
     this.xColumns =
       xBytes && fromInput.some((b) => b.form === 'sparse')
-        ? { buffer: storageBuffer(device, owner, 'batch.x.columns', structure.input.size * words * 4).buffer, words, scale: xBytes.scale }
+        ? { buffer: storageBuffer(device, owner, 'batch.x.columns', structure.input.size * words * 4).buffer, ...xBytes, words }
         : null;
     const tail = fuseTail ? fusedTail(structure) : null;
     this.tailLevels = new Set(tail?.levels.map((l) => l.id) ?? []);

@@ -455,21 +455,24 @@ function packRows(bytes: Uint8Array, rows: number, features: number): { packed: 
 describe('matmul over packed u8 inputs (LHS_U8): bit for bit the product over the unpacked f32 values', () => {
   // (rows, features, outputs, scale): features not a multiple of 4 (padding bytes); MNIST's shape
   // with its 16-row weight-gradient blocks (TALL); a tall ragged block (200 = 12·16 + 8); wide
-  // outputs. Scale 1/255 unpacks with unpack4x8unorm (UNORM), others with shifts and masks.
-  for (const [rows, features, outputs, scale] of [
-    [37, 13, 10, 1 / 255],
-    [256, 784, 10, 1 / 255],
-    [20, 200, 40, 0.01],
-    [130, 64, 96, 1 / 255],
-    [30, 24, 12, 0.5],
+  // outputs. Scale 1/255 unpacks with unpack4x8unorm (UNORM), others with shifts and masks. A
+  // factor other than 1 (BYTE_FACTOR, input dropout's 1 / (1 − rate)) multiplies every value.
+  for (const [rows, features, outputs, scale, factor] of [
+    [37, 13, 10, 1 / 255, 1],
+    [256, 784, 10, 1 / 255, 1],
+    [20, 200, 40, 0.01, 1],
+    [130, 64, 96, 1 / 255, 1],
+    [30, 24, 12, 0.5, 1],
+    [256, 784, 10, 1 / 255, 1 / 0.8],
+    [37, 13, 10, 0.01, 2],
   ] as const) {
-    it(`${rows} rows × ${features} u8 features → ${outputs}, scale ${scale.toPrecision(3)}: forward and weight gradient, plain and over active rows`, async () => {
+    it(`${rows} rows × ${features} u8 features → ${outputs}, scale ${scale.toPrecision(3)}${factor === 1 ? '' : `, factor ${factor}`}: forward and weight gradient, plain and over active rows`, async () => {
       const rng = new Random(rows + features + outputs);
       const bytes = Uint8Array.from({ length: rows * features }, () => (rng.next() < 0.6 ? 0 : rng.int(256)));
-      // What the f32 gather stores: f32(byte) · f32(scale), rounded to f32.
-      const x = Float32Array.from(bytes, (b) => Math.fround(b * Math.fround(scale)));
+      // What the f32 gather stores: f32(byte) · f32(scale), rounded to f32 (times the factor, rounded again).
+      const x = Float32Array.from(bytes, (b) => Math.fround(Math.fround(b * Math.fround(scale)) * Math.fround(factor)));
       const { packed, words } = packRows(bytes, rows, features);
-      const lhsBytes = { words, scale };
+      const lhsBytes = { words, scale, factor };
       const w = randomArray(rng, features * outputs);
       const b = randomArray(rng, outputs);
       const dz = randomArray(rng, rows * outputs);

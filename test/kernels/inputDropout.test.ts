@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { submitDispatches } from '../../src/kernels/dispatch.js';
-import { droppedInputScale, gatherEpoch } from '../../src/kernels/gather.js';
+import { dropoutScale } from '../../src/kernels/dropout.js';
+import { gatherEpoch } from '../../src/kernels/gather.js';
 import { dropoutMaskRef } from '../../src/reference/dropout.js';
 import { byteColumnsRef } from '../../src/reference/sparse.js';
 import { useHarness } from '../helpers/harness.js';
@@ -51,7 +52,7 @@ function masks(rate: number, step: number) {
 describe('input dropout in the gathers (shaders/gather.wgsl DROP)', () => {
   // 13 features: gather_u8; 12: gather_u8_vec4; 784: gather_u8_x16.
   for (const [features, rate, step] of [[13, 0.2, 0], [12, 0.5, 3], [784, 0.2, 7]] as const) {
-    it(`unpacked u8 batches: kept bytes × scale / (1 − rate), dropped 0, ${features} features, rate ${rate}, step ${step} (exact)`, async () => {
+    it(`unpacked u8 batches: kept bytes × scale × 1 / (1 − rate), dropped 0, ${features} features, rate ${rate}, step ${step} (exact)`, async () => {
       const rows = 21;
       const rng = new Random(features);
       const { bytes, rowWords, source } = u8Rows(features, rng);
@@ -61,8 +62,8 @@ describe('input dropout in the gathers (shaders/gather.wgsl DROP)', () => {
       submitDispatches(runtime().gpu.device, dispatches);
       const got = await h.read(out, rows * features + 4);
       const { batch, mask } = droppedBatch(bytes, features, order, rows, rate, step);
-      const scale = droppedInputScale(1 / 255, rate);
-      expect(Array.from(got.subarray(0, rows * features))).toEqual(Array.from(batch, (b) => Math.fround(b * scale)));
+      // As a gathered value times the factor, in float32: the bits the kernels reading bytes compute.
+      expect(Array.from(got.subarray(0, rows * features))).toEqual(Array.from(batch, (b) => Math.fround(Math.fround(b * Math.fround(1 / 255)) * dropoutScale(rate))));
       expect(Array.from(got.subarray(rows * features))).toEqual([0, 0, 0, 0]);
       // The masks drop inputs at about the rate (the CPU mask's share, 5 sd).
       const dropped = mask.length - mask.reduce((s, k) => s + k, 0);
@@ -143,8 +144,7 @@ describe('input dropout in the gathers (shaders/gather.wgsl DROP)', () => {
     const { dispatches } = await gatherEpoch(h.rec, { source: 'f32', features, rowWords: features, drop: { ...masks(0.4, 9), width: features }, slots: [{ rows, start: START }], order: h.input(order), data: h.input(x), out });
     submitDispatches(runtime().gpu.device, dispatches);
     const mask = dropoutMaskRef(rows * features, 0.4, SEED, LEVEL, 9);
-    const scale = droppedInputScale(1, 0.4);
-    const want = Array.from({ length: rows * features }, (_, i) => (mask[i] ? Math.fround(x[order[START + Math.floor(i / features)]! * features + (i % features)]! * scale) : 0));
+    const want = Array.from({ length: rows * features }, (_, i) => (mask[i] ? Math.fround(x[order[START + Math.floor(i / features)]! * features + (i % features)]! * dropoutScale(0.4)) : 0));
     expect(Array.from(await h.read(out, rows * features))).toEqual(want);
   });
 

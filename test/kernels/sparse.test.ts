@@ -111,15 +111,18 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
   });
 
   // Ragged batches (a last word of 1–3 rows, a last 16-row group part full), in-degrees of 1–13
-  // (every edge_grad branch), a source with no edges; scale 1/255 (unpack4x8unorm) and another.
+  // (every edge_grad branch), a source with no edges; scale 1/255 (unpack4x8unorm) and another;
+  // a factor (BYTE_FACTOR, input dropout's 1 / (1 − rate)) multiplying every value.
   const COLUMN_CASES = [
-    [37, 12, 29, 0.3, 1 / 255],
-    [16, 5, 784, 0.02, 1 / 255],
-    [130, 40, 64, 0.1, 0.01],
-    [3, 2, 5, 1, 1 / 255],
+    [37, 12, 29, 0.3, 1 / 255, 1],
+    [16, 5, 784, 0.02, 1 / 255, 1],
+    [130, 40, 64, 0.1, 0.01, 1],
+    [3, 2, 5, 1, 1 / 255, 1],
+    [37, 12, 29, 0.3, 1 / 255, 1 / 0.8],
+    [130, 40, 64, 0.1, 0.01, 2],
   ] as const;
-  for (const [rows, dst, src, density, byteScale] of COLUMN_CASES) {
-    it(`byte columns give the f32 input's results bit for bit: spmm and edge_grad, ${rows} rows, ${src}→${dst}, density ${density}, scale ${byteScale.toPrecision(3)}`, async () => {
+  for (const [rows, dst, src, density, byteScale, factor] of COLUMN_CASES) {
+    it(`byte columns give the f32 input's results bit for bit: spmm and edge_grad, ${rows} rows, ${src}→${dst}, density ${density}, scale ${byteScale.toPrecision(3)}${factor === 1 ? '' : `, factor ${factor}`}`, async () => {
       const rng = new Random(rows * 7 + src);
       const { d, s } = randomEdges(rng, dst, src, Math.max(1, Math.round(dst * src * density)));
       const { block } = buildCsr(dst, src, d, s);
@@ -129,13 +132,13 @@ describe('sparse kernels (shaders/sparse.wgsl) against the CPU reference', () =>
       const dz = randomArray(rng, rows * dst);
       const bytes = Uint8Array.from({ length: rows * src }, () => (rng.next() < 0.5 ? 0 : rng.int(256)));
       const scale = Math.fround(byteScale);
-      // What the f32 gather stores: f32(byte) · f32(scale), rounded once.
-      const x = Float32Array.from(bytes, (b) => b * scale);
+      // What the f32 gather stores: f32(byte) · f32(scale), rounded once (times the factor, rounded again).
+      const x = Float32Array.from(bytes, (b) => Math.fround(Math.fround(b * scale) * Math.fround(factor)));
       // Spare words past the batch's last 16-row group, and columns of stale rows: never read as rows of the batch.
       const words = columnWords(rows) + 4;
       const columns = byteColumnsRef(bytes, rows, src, words);
       for (let f = 0; f < src; f++) for (let p = Math.ceil(rows / 4); p < words; p++) columns[f * words + p] = 0xdeadbeef;
-      const inputColumns = { buffer: h.input(columns), words, scale };
+      const inputColumns = { buffer: h.input(columns), words, scale, factor };
       const buffers = upload(block);
       const outs = [h.output(rows * dst), h.output(rows * dst)];
       const wgrads = [h.output(edges), h.output(edges)];

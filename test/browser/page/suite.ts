@@ -11,9 +11,9 @@ import {
   createRuntime,
   csrBuffers,
   DatasetError,
-  droppedInputScale,
   dropout,
   dropoutKeep,
+  dropoutScale,
   type CsrBlock,
   edgeGrad,
   edgeGradParts,
@@ -258,8 +258,8 @@ async function kernelChecks(rt: Runtime): Promise<void> {
     const { dispatches } = await gatherEpoch(rec, { source: 'u8', features, rowWords: features / 4, scale: 1 / 255, drop, slots: [{ rows, start: 2 }], order: input(order), data: input(new Uint32Array(bytes.buffer)), out });
     submitDispatches(device, dispatches);
     const mask = reference.dropoutMaskRef(rows * features, 0.3, 4, 0, 9);
-    const scale = droppedInputScale(1 / 255, 0.3);
-    const want = Float32Array.from({ length: rows * features }, (_, i) => (mask[i] ? bytes[order[2 + Math.floor(i / features)]! * features + (i % features)]! * scale : 0));
+    // A gathered value times 1 / (1 − rate), in float32.
+    const want = Float32Array.from({ length: rows * features }, (_, i) => (mask[i] ? Math.fround(bytes[order[2 + Math.floor(i / features)]! * features + (i % features)]! * Math.fround(1 / 255)) * dropoutScale(0.3) : 0));
     results.push({ name: 'input dropout in the gather', relative: rel(await rt.gpu.readFloats(out, 0, rows * features), want), tolerance: 0 });
   }
 
