@@ -367,8 +367,9 @@ fn gather_f32(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation
   let to = r * params.features;
   let prefix = input_prefix();
   for (var f = t; f < params.features; f = f + 64u) {
-    let v = source_f32[first + f] * params.scale;
-    out[to + f] = select(select(0.0, v * params.drop_factor, kept1(prefix, r, f)), v, !DROP);
+    var v = source_f32[first + f] * params.scale;
+    if (DROP) { v = select(0.0, v * params.drop_factor, kept1(prefix, r, f)); }
+    out[to + f] = v;
   }
 }
 
