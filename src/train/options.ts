@@ -128,9 +128,9 @@ export interface FitOptions {
    * value of the batch is dropped with this probability and the kept ones are scaled by
    * 1 / (1 − rate), as {@link dropout} does to hidden levels (Hinton et al.'s MNIST networks
    * dropped 20% of the pixels and 50% of the hidden values). The mask is drawn by the same rule
-   * (the input level's own masks), when the batch is gathered: every block and pooling level
-   * out of the inputs reads the same dropped batch, whatever form it is stored in. What sees the
-   * whole network under {@link dropout} sees all of the inputs.
+   * (the input level's own masks), when the batch is gathered: every block out of the inputs
+   * reads the same dropped batch, whatever form it is stored in. What sees the whole network
+   * under {@link dropout} sees all of the inputs.
    */
   inputDropout?: number;
   /** Evaluated after every epoch. */
