@@ -116,8 +116,8 @@ override WIDTH: u32 = 256u;
 override ROWS_TOO: bool = false;
 override DROP: bool = false;
 // DROP with an odd drop_width: a word's first input may be an odd value of the mask. A pipeline
-// constant, not a test of the index: such a branch made the MNIST batch's gathers with DROP 50–80% slower
-// on SwiftShader (it runs both sides), so rows of an even width never have it.
+// constant, not a test of the index: such a branch made the MNIST batch's gathers with DROP
+// 50–80% slower on SwiftShader (it runs both sides), so rows of an even width never have it.
 override DROP_ODD: bool = false;
 override ACT: u32 = 0u; // unused here; the activation prelude's fixed-code functions read it
 
