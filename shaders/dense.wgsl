@@ -204,9 +204,12 @@ fn lhs_get(r: u32, i: u32) -> f32 {
   return bitcast<f32>(lhs[r * params.k_full + i]);
 }
 
-// Byte b (0 = lowest) of `word` as a value: byte · lhs_scale, as the f32 batch gather computes it.
+// Byte b (0 = lowest) of `word` as a value: byte · lhs_scale (· BYTE_FACTOR), as the f32 batch
+// gather computes it.
 fn byte_value(word: u32, b: u32) -> f32 {
-  return byte_factor(vec4<f32>(f32((word >> (8u * b)) & 255u) * params.lhs_scale)).x;
+  let v = f32((word >> (8u * b)) & 255u) * params.lhs_scale;
+  if (BYTE_FACTOR == 1.0) { return v; }
+  return v * BYTE_FACTOR;
 }
 
 // The 4 bytes of each of 4 words, byte b of each: one row of a packed lhsᵀ block (see matmul).
