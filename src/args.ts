@@ -3,6 +3,7 @@
  * types (a page's script, a REPL): a missing options object or a number where a list belongs
  * gets a typed error that names the argument, not a TypeError from deep inside.
  */
+import { closestMatch } from 'leven';
 import { ConfigError, type SennError } from './errors.js';
 
 type ErrorClass = new (message: string) => SennError;
@@ -54,4 +55,20 @@ export function describe(value: unknown): string {
   }
   text ??= String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * " (did you mean adam?)" when `value` is a likely misspelling of one of `choices` (capitals
+ * aside, two edits at most, one in a word of 3 characters: a typo, two letters swapped, a "_"
+ * for a "-"), else "": the end of a message that names the choices. Nothing for a number or a
+ * word of 1–2 characters, whose near neighbours are no more likely meant than any other choice.
+ */
+export function didYouMean(value: unknown, choices: readonly string[]): string {
+  if (typeof value !== 'string' || value.trim().length <= 2 || Number.isFinite(Number(value))) return '';
+  // Never `value` itself: a list may name it and still not take it (a help text names other
+  // commands' options: predict's says "senn train --save").
+  const others = choices.filter((c) => c !== value);
+  const lower = others.map((c) => c.toLowerCase());
+  const match = closestMatch(value.toLowerCase(), lower, { maxDistance: value.length === 3 ? 1 : 2 });
+  return match === undefined ? '' : ` (did you mean ${others[lower.indexOf(match)]}?)`;
 }

@@ -10,7 +10,8 @@
 // FUZZ_SEED widen it.
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/data/random.js';
-import { SennError } from '../src/errors.js';
+import { ConfigError, DatasetError, SennError } from '../src/errors.js';
+import { didYouMean } from '../src/args.js';
 import { classificationDataset, regressionDataset, splitDataset, subset } from '../src/data/dataset.js';
 import { parseCsv, csvDataset } from '../src/data/csv.js';
 import { parseIdx } from '../src/data/idx.js';
@@ -95,6 +96,32 @@ describe('stray arguments', () => {
     expect(bad).toEqual([]);
     expect(rt.liveBytes).toBe(start);
   }, 1_200_000);
+});
+
+describe('a misspelt choice', () => {
+  it('is named with the choice it most likely misspells: typos, swapped letters, capitals, "_" for "-"; nothing for numbers, short words or far misses', () => {
+    const optimizers = ['adam', 'adamw', 'sgd'];
+    expect(didYouMean('adan', optimizers)).toBe(' (did you mean adam?)');
+    expect(didYouMean('ADAMW', optimizers)).toBe(' (did you mean adamw?)');
+    expect(didYouMean('abs_grad', ['abs-grad', 'grad-variance'])).toBe(' (did you mean abs-grad?)');
+    expect(didYouMean('tahn', ['relu', 'tanh'])).toBe(' (did you mean tanh?)');
+    expect(didYouMean('Fashion-MNIST', ['mnist', 'fashion-mnist'])).toBe(' (did you mean fashion-mnist?)');
+    for (const far of ['sdg', 'momentum', 'x', '', '12', 'ad']) expect(didYouMean(far, optimizers)).toBe('');
+    expect(didYouMean('123', ['12', '124'])).toBe('');
+    expect(didYouMean(7, ['7'])).toBe('');
+    // The word itself, where a list names it without taking it (a help text's other commands).
+    expect(didYouMean('--save', ['--save', '--seed'])).toBe('');
+  });
+
+  it('ends the typed error of each entry point that takes one of a list', async () => {
+    const net = runtime().createNetwork({ sizes: [2, 3, 2], seed: 0 });
+    const data = spirals({ rows: 8, seed: 0 });
+    await expect(net.fit(data, { epochs: 1, optimizer: { name: 'Adam' as never } })).rejects.toThrow(new ConfigError('unknown optimizer "Adam"; expected one of adam, adamw, sgd (did you mean adam?)'));
+    await expect(net.scoreEdges(2, { metric: 'abs_grad' as never })).rejects.toThrow(/\(did you mean abs-grad\?\)$/);
+    expect(() => csvDataset(parseCsv('a,b,species\n1,2,x\n'), { target: 'specis', task: 'classification' })).toThrow(DatasetError);
+    expect(() => csvDataset(parseCsv('a,b,species\n1,2,x\n'), { target: 'specis', task: 'classification' })).toThrow(/\(did you mean species\?\)$/);
+    net.destroy();
+  });
 });
 
 describe('numbers given as strings', () => {

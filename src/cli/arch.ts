@@ -1,3 +1,4 @@
+import { didYouMean } from '../args.js';
 import { squareSide } from '../data/augment.js';
 import { ConfigError } from '../errors.js';
 import { averagePoolConnections, convolutionConnections, type LocalConnections, localConnections, maxPoolConnections } from '../graph/connections.js';
@@ -32,7 +33,7 @@ export function parseActivations(text: string, layers: number, pooled: readonly 
   if (hidden === 0) throw new ConfigError(`--activation sets the hidden layers' activation; a network of ${layers} layers has none (give --arch with a hidden layer)`);
   const names = text.split(',').map((s) => s.trim());
   const unknown = names.find((n) => !(ACTIVATIONS as readonly string[]).includes(n));
-  if (unknown !== undefined) throw new ConfigError(`--activation must be one of ${ACTIVATIONS.join(', ')}, or one per hidden layer joined by ","; got "${unknown}" in "${text}"`);
+  if (unknown !== undefined) throw new ConfigError(`--activation must be one of ${ACTIVATIONS.join(', ')}, or one per hidden layer joined by ","; got "${unknown}" in "${text}"${didYouMean(unknown, ACTIVATIONS)}`);
   if (names.length !== 1 && names.length !== hidden) throw new ConfigError(`--activation lists ${names.length} activations; the network has ${hidden} hidden layers (give one for all, or one each)`);
   const one = names.length === 1;
   return [...Array.from({ length: hidden }, (_, i) => (one && pooled.includes(i + 1) ? 'identity' : (names[one ? 0 : i] as Activation))), 'identity'];

@@ -1,3 +1,4 @@
+import { didYouMean } from '../args.js';
 import { type Dataset, splitDataset } from '../data/dataset.js';
 import { regression2d, spirals, xor } from '../data/generated.js';
 import { type FeatureStats, featureStats, standardize } from '../data/normalize.js';
@@ -86,7 +87,7 @@ export function loadData(choice: DataChoice, recipe?: DataRecipe): LoadedData {
     case 'regression':
       return generated(dataset, seed, recipe?.generatedRows ?? GENERATED_ROWS);
     default:
-      throw new ConfigError(`unknown dataset "${dataset}"; expected ${DATASET_NAMES.join(', ')} or a .csv file`);
+      throw new ConfigError(`unknown dataset "${dataset}"; expected ${DATASET_NAMES.join(', ')} or a .csv file${didYouMean(dataset, DATASET_NAMES)}`);
   }
 }
 

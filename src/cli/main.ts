@@ -1,4 +1,4 @@
-import { closestMatch } from 'leven';
+import { didYouMean } from '../args.js';
 import { CheckpointError, ConfigError, DatasetError, DivergenceError, DTypeError, LabelRangeError, NaNError, ShapeError } from '../errors.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { EXPORT_HELP, exportCommand } from './export.js';
@@ -54,13 +54,6 @@ export function exitCodeOf(error: unknown): number {
   return EXIT.failure;
 }
 
-/** " (did you mean X?)" when `word` is a likely misspelling of one of `candidates`, else "". */
-function suggestion(word: string, candidates: readonly string[]): string {
-  // A help text names other commands' options too (predict's: "senn train --save"): never the word itself.
-  const match = closestMatch(word, candidates.filter((c) => c !== word), { maxDistance: 2 });
-  return match ? ` (did you mean ${match}?)` : '';
-}
-
 /** The options a command's help lists. */
 function optionsIn(help: string): string[] {
   return [...new Set(help.match(/--[a-z][a-z0-9-]*/g) ?? [])];
@@ -86,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       return rest[0] && !topic ? EXIT.usage : EXIT.ok;
     }
     if (!entry) {
-      process.stderr.write(`senn: unknown command "${command}"${suggestion(command, Object.keys(COMMANDS))}\n\n${HELP}`);
+      process.stderr.write(`senn: unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS))}\n\n${HELP}`);
       return EXIT.usage;
     }
     return await entry.run(rest);
@@ -96,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     if (code.startsWith('ERR_PARSE_ARGS') && entry) {
       // Node's own words (a TypeError) for a command line that does not parse, with the way to the options.
       const option = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(e.message)?.[1] : undefined;
-      const problem = option ? `unknown option ${option}${suggestion(option, optionsIn(entry.help))}` : e.message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+      const problem = option ? `unknown option ${option}${didYouMean(option, optionsIn(entry.help))}` : e.message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
       process.stderr.write(`senn: ${problem}; \`senn ${command} --help\` lists the options\n`);
       return EXIT.usage;
     }

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { cellNumber } from './csvCell.js';
 import { classificationDataset, type Dataset, regressionDataset } from './dataset.js';
 import { DatasetError } from '../errors.js';
-import { describe, objectArg } from '../args.js';
+import { describe, didYouMean, objectArg } from '../args.js';
 
 /** A CSV file read as a header and rows of cells. */
 export interface CsvTable {
@@ -63,7 +63,7 @@ function column(table: CsvTable, name: string): number {
     // A file read with another separator than its own has one column whose name holds them all.
     const sole = table.columns.length === 1 ? [',', ';', '\t', '|'].find((sep) => table.columns[0]!.includes(sep)) : undefined;
     const hint = sole === undefined ? '' : ` (one column: are the fields separated by ${sole === '\t' ? 'tabs' : `"${sole}"`}? give that as the delimiter)`;
-    throw new DatasetError(`${table.name}: no column "${name}"; the columns are ${table.columns.join(', ')}${hint}`);
+    throw new DatasetError(`${table.name}: no column "${name}"; the columns are ${table.columns.join(', ')}${hint || didYouMean(name, table.columns)}`);
   }
   return i;
 }
@@ -128,7 +128,7 @@ export function csvDataset(
   const index = new Map(classNames.map((c, i) => [c, i]));
   const labels = values.map((v, r) => {
     const label = index.get(v);
-    if (label === undefined) throw new DatasetError(`${table.name}: line ${r + 2}: class "${v}" of column "${a.target}" is not one of ${classNames.join(', ')}`);
+    if (label === undefined) throw new DatasetError(`${table.name}: line ${r + 2}: class "${v}" of column "${a.target}" is not one of ${classNames.join(', ')}${didYouMean(v, classNames)}`);
     return label;
   });
   const dataset = classificationDataset({ x, labels, features: features.length, classes: classNames.length, name });

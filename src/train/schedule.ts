@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { CONSTANT_STEPS, type ScheduleSteps } from '../kernels/optimizer.js';
-import { describe, positiveInteger } from '../args.js';
+import { describe, didYouMean, positiveInteger } from '../args.js';
 
 /**
  * A learning-rate schedule over one call to `fit`, in epochs (the GPU evaluates it per step).
@@ -45,7 +45,7 @@ export const SCHEDULES: readonly ScheduleName[] = ['constant', 'step', 'cosine']
 export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: number): LrSchedule | null {
   if (s === undefined) return null;
   if (typeof s !== 'object' || s === null || !SCHEDULES.includes(s.name)) {
-    throw new ConfigError(`unknown schedule "${(s as { name?: unknown } | null)?.name}"; expected one of ${SCHEDULES.join(', ')}`);
+    throw new ConfigError(`unknown schedule "${(s as { name?: unknown } | null)?.name}"; expected one of ${SCHEDULES.join(', ')}${didYouMean((s as { name?: unknown } | null)?.name, SCHEDULES)}`);
   }
   const warmupEpochs = s.warmupEpochs ?? 0;
   positiveInteger('schedule.warmupEpochs', warmupEpochs, true);

@@ -494,6 +494,8 @@ describe('senn command line', () => {
     const typo = await senn('train', '--datset', 'mnist');
     expect([typo.code, typo.err]).toEqual([2, 'senn: unknown option --datset (did you mean --dataset?); `senn train --help` lists the options\n']);
     expect((await senn('eval', 'x.senn', '--softwar')).err).toContain('(did you mean --software?)');
+    // And of a value out of a list (args.ts' didYouMean, which every such refusal ends with).
+    expect((await senn('train', '--optimizer', 'Adam')).err).toContain('got "Adam" (did you mean adam?)');
     // predict's help names `senn train --save` in its text: not an option to suggest for itself.
     const otherCommands = await senn('predict', 'x.senn', '--save', 'y.senn');
     expect([otherCommands.code, otherCommands.err]).toEqual([2, 'senn: unknown option --save; `senn predict --help` lists the options\n']);
