@@ -70,9 +70,8 @@ export class Session {
     // levels (a convolution's splitting its shared weights as shared weights).
     const layers = s.firstLayers ?? [];
     const expandable = s.sizes.map((_, i) => i).filter((i) => i > 0 && !layers[i - 1]?.pool);
-    // A pooling level takes values already activated, as senn train --activation leaves it.
-    const activations = s.sizes.slice(1).map((_, i, after) => (i === after.length - 1 || layers[i]?.pool ? 'identity' : s.activation));
-    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, init: s.init, activations, expandable, ...(layers.length ? { connections: layers } : {}) });
+    // One name: the network leaves a pooling level identity, as senn train --activation does.
+    const net = opened ?? this.runtime.createNetwork({ sizes: s.sizes, seed: s.seed, init: s.init, activations: s.activation, expandable, ...(layers.length ? { connections: layers } : {}) });
     this.net = net;
     this.running = true;
     // Once stopped, the epoch in progress still ends, but the page (reset) no longer shows it.

@@ -23,20 +23,18 @@ export function defaultArch(recipe: DataRecipe, features: number, outputs: numbe
 
 /**
  * Parse `--activation tanh` (every hidden layer) or `--activation tanh,relu` (one per hidden
- * layer, in order) for a network of `layers` sizes: the activation of each layer after the
- * inputs, the output layer's identity (the loss applies softmax). Levels grown later are ReLU.
- * One name leaves the pooling layers (`pooled`, indices into the sizes) identity: they take the
- * largest or mean of values already activated.
+ * layer, in order) for a network of `layers` sizes: one name as it is (the network then leaves
+ * its pooling layers identity, see `NetworkSpec.activations`), a list with the output layer's
+ * identity after it (the loss applies softmax). Levels grown later are ReLU.
  */
-export function parseActivations(text: string, layers: number, pooled: readonly number[] = []): Activation[] {
+export function parseActivations(text: string, layers: number): Activation | Activation[] {
   const hidden = layers - 2;
   if (hidden === 0) throw new ConfigError(`--activation sets the hidden layers' activation; a network of ${layers} layers has none (give --arch with a hidden layer)`);
   const names = text.split(',').map((s) => s.trim());
   const unknown = names.find((n) => !(ACTIVATIONS as readonly string[]).includes(n));
   if (unknown !== undefined) throw new ConfigError(`--activation must be one of ${ACTIVATIONS.join(', ')}, or one per hidden layer joined by ","; got "${unknown}" in "${text}"${didYouMean(unknown, ACTIVATIONS)}`);
   if (names.length !== 1 && names.length !== hidden) throw new ConfigError(`--activation lists ${names.length} activations; the network has ${hidden} hidden layers (give one for all, or one each)`);
-  const one = names.length === 1;
-  return [...Array.from({ length: hidden }, (_, i) => (one && pooled.includes(i + 1) ? 'identity' : (names[one ? 0 : i] as Activation))), 'identity'];
+  return names.length === 1 ? (names[0] as Activation) : [...(names as Activation[]), 'identity'];
 }
 
 /**

@@ -296,7 +296,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
       if (sizes[i + 1] !== l.size) throw new ConfigError(`--${arg.flag} ${arg.text} makes hidden layer ${i + 1} of ${l.size} neurons; --arch has ${sizes[i + 1] ?? 'no layer'} there`);
     });
     const expandable = v.expandable ? parseExpandable(v.expandable, sizes.length) : undefined;
-    const activations = v.activation ? parseActivations(v.activation, sizes.length, locals.flatMap((l, i) => (l.pool ? [i + 1] : []))) : undefined;
+    const activations = v.activation ? parseActivations(v.activation, sizes.length) : undefined;
     let net = resumed
       ? runtime.loadNetwork(resumed.bytes)
       : runtime.createNetwork({ sizes, seed: args.seed, init: args.init, ...(expandable ? { expandable } : {}), ...(activations ? { activations } : {}), ...(locals.length ? { connections: locals } : {}) });

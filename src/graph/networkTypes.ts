@@ -18,8 +18,13 @@ import type { planSharedSplit } from './sharedSplit.js';
 export interface NetworkSpec {
   /** Layer widths from inputs to outputs, e.g. `[784, 96, 10]`. */
   sizes: readonly number[];
-  /** One per connection block (sizes.length − 1); default ReLU for hidden layers, identity for the output. */
-  activations?: readonly Activation[];
+  /**
+   * The levels' activations: one per connection block (sizes.length − 1, the output's last), or
+   * one name for every hidden level (default `relu`), which leaves a pooling level (see
+   * {@link Connections.pool}) and the output level identity: a pooling level takes the largest or
+   * the mean of values already activated, and a classifier's loss applies softmax to the outputs.
+   */
+  activations?: Activation | readonly Activation[];
   /** Seed of the weight initialisation and of ε draws. */
   seed?: number;
   /**

@@ -38,11 +38,16 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
   if (spec.seed !== undefined) checkSeed('seed', spec.seed);
   if (spec.init !== undefined && !WEIGHT_INITS.includes(spec.init)) throw new ConfigError(`unknown init ${describe(spec.init)}; expected one of ${WEIGHT_INITS.join(', ')}${didYouMean(spec.init, WEIGHT_INITS)}`);
   const blocks = sizes.length - 1;
-  const activations = listArg('activations', spec.activations ?? Array.from({ length: blocks }, (_, i) => (i === blocks - 1 ? 'identity' : 'relu')));
-  if (activations.length !== blocks) {
-    throw new ShapeError(`${blocks} layers need ${blocks} activations, got ${activations.length}`);
+  const given = spec.activations ?? 'relu';
+  if (typeof given === 'string') {
+    const hidden = checkActivation(given);
+    // A pooling level takes the largest or the mean of values already activated.
+    const pools = (i: number) => Array.isArray(spec.connections) && (spec.connections[i] as { pool?: unknown } | null | undefined)?.pool !== undefined;
+    return Array.from({ length: blocks }, (_, i) => (i === blocks - 1 || pools(i) ? 'identity' : hidden));
   }
-  return activations.map((a) => checkActivation(a));
+  if (!Array.isArray(given)) throw new ConfigError(`activations must be an activation's name or a list of one per layer, got ${describe(given)}`);
+  if (given.length !== blocks) throw new ShapeError(`${blocks} layers need ${blocks} activations, got ${given.length}`);
+  return given.map((a) => checkActivation(a));
 }
 
 /**

@@ -36,12 +36,10 @@ describe('senn train --activation', () => {
     }
   }, 60_000);
 
-  it('parses one name for all hidden layers or one each, the output identity', () => {
-    expect(parseActivations('tanh', 4)).toEqual(['tanh', 'tanh', 'identity']);
+  it('parses one name for all hidden layers (the network leaves a pooling layer identity) or one each, the output identity', () => {
+    expect(parseActivations('tanh', 4)).toBe('tanh');
     expect(parseActivations(' sigmoid , relu', 4)).toEqual(['sigmoid', 'relu', 'identity']);
     expect(() => parseActivations('tanh,', 3)).toThrow(ConfigError);
-    // A pooling layer (layer 2 here) takes values already activated: one name leaves it identity, a list names it.
-    expect(parseActivations('tanh', 5, [2])).toEqual(['tanh', 'identity', 'tanh', 'identity']);
-    expect(parseActivations('tanh,relu,sigmoid', 5, [2])).toEqual(['tanh', 'relu', 'sigmoid', 'identity']);
+    expect(parseActivations('tanh,relu,sigmoid', 5)).toEqual(['tanh', 'relu', 'sigmoid', 'identity']);
   });
 });

@@ -415,12 +415,12 @@ describe('senn command line', () => {
     expect(poolJson.epochs[0].params).toBe(18 + 2 + 8 * 2 + 2);
     const poolInfo = (await senn('info', path('pool.senn'))).out;
     expect(poolInfo).toContain(`(format 5), ${poolJson.params} parameters`);
-    expect(poolInfo).toContain('L2 8 max pool of L1 (32 window edges), relu');
+    expect(poolInfo).toContain('L2 8 max pool of L1 (32 window edges), identity');
     // --avg-pool 4: global average pooling of each of the two filters' 4×4 maps.
     const averaged = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--avg-pool', '4', '--epochs', '2', '--save', path('avg.senn'));
     expect(averaged.code, averaged.err).toBe(0);
     expect(averaged.out).toContain('arch 16-32-2-2');
-    expect((await senn('info', path('avg.senn'))).out).toContain('L2 2 average pool of L1 (32 window edges), relu');
+    expect((await senn('info', path('avg.senn'))).out).toContain('L2 2 average pool of L1 (32 window edges), identity');
     const poolFirst = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--pool', '2', '--conv', '3,1,2,1');
     expect([poolFirst.code, poolFirst.err]).toEqual([2, expect.stringContaining('--pool 2 comes first: it pools a --conv or --local layer given before it')]);
   }, 60_000);

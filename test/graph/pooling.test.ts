@@ -10,6 +10,7 @@ import { relativeError } from '../helpers/numeric.js';
 import { randomClassification as data } from '../helpers/datasets.js';
 import { edgePairs as pairs, freeValueGradients } from '../helpers/edges.js';
 import { useRuntime } from '../helpers/runtime.js';
+import type { Network, NetworkSpec } from '../../src/graph/network.js';
 
 const runtime = useRuntime();
 
@@ -63,6 +64,22 @@ describe('a network with a max-pooling level', () => {
     });
   }
 
+  it('one activation name is every hidden level\'s but the pooling level\'s and the output\'s, which stay identity; a list names each', () => {
+    const net = (activations?: NetworkSpec['activations']) => runtime().createNetwork({ sizes, seed: 3, connections: [conv, pool], ...(activations ? { activations } : {}) });
+    const levels = (n: Network) => {
+      const got = n.structure.levels.slice(1).map((l) => l.activation);
+      n.destroy();
+      return got;
+    };
+    expect(levels(net('tanh'))).toEqual(['tanh', 'identity', 'identity']);
+    expect(levels(net())).toEqual(['relu', 'identity', 'identity']);
+    expect(levels(net(['sigmoid', 'tanh', 'identity']))).toEqual(['sigmoid', 'tanh', 'identity']);
+    expect(() => net('tahn' as never)).toThrow(new ConfigError('unknown activation "tahn"; expected one of identity, relu, tanh, sigmoid (did you mean tanh?)'));
+    expect(() => net(7 as never)).toThrow(ConfigError);
+    // Checked where no level takes it too.
+    expect(() => runtime().createNetwork({ sizes: [2, 2], activations: 'swish' as never })).toThrow(ConfigError);
+  });
+
   it('trains, grows after the pooling level with the function kept, and goes through a checkpoint', async () => {
     const net = runtime().createNetwork({ sizes, seed: 5, connections: [conv, pool] });
     const rng = new Random(6);
@@ -96,7 +113,7 @@ describe('a network with a max-pooling level', () => {
     const bytes = await runtime().saveNetwork(net);
     const summary = describeCheckpoint(bytes);
     expect([summary.version, summary.parameters]).toEqual([CHECKPOINT_VERSION, net.parameterCount]);
-    expect(summary.levels[2]).toEqual({ id: 2, size: 18, activation: 'relu', role: 'hidden', pool: { kind: 'max', source: 1, edges: 72 } });
+    expect(summary.levels[2]).toEqual({ id: 2, size: 18, activation: 'identity', role: 'hidden', pool: { kind: 'max', source: 1, edges: 72 } });
     const again = runtime().loadNetwork(bytes);
     expect(again.parameterCount).toBe(net.parameterCount);
     expect(await again.predict(probe)).toEqual(await net.predict(probe));
