@@ -42,6 +42,29 @@ describe('README', () => {
   });
 });
 
+describe('the reference configuration\'s timed runs', () => {
+  it('are counted in the README and docs/results.md as bench/results/reference-config-runs.csv lists them (append a run there, then update both)', () => {
+    const [header, ...lines] = readFileSync('bench/results/reference-config-runs.csv', 'utf8').trim().split('\n');
+    expect(header).toBe('run,seconds,group,how');
+    const seconds = lines.map((line, i) => {
+      const [run, s] = line.split(',');
+      expect(Number(run), line).toBe(i + 1);
+      return Number(s);
+    });
+    expect(seconds.every((s) => Number.isFinite(s) && s > 0)).toBe(true);
+    // The floor: 5x the reference code's 533 s.
+    const [n, under] = [seconds.length, seconds.filter((s) => s <= 533 / 5).length];
+    const range = `${Math.min(...seconds).toFixed(1)}–${Math.max(...seconds).toFixed(1)} s`;
+    console.info(`${n} runs, ${range}, ${under} within 106.6 s`);
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme.split(`${range} (${n} runs)`).length - 1).toBe(2);
+    expect(readme).toContain(`met in ${under} runs of ${n}`);
+    const results = readFileSync('docs/results.md', 'utf8').replace(/\s+/g, ' ');
+    expect(results).toContain(`Its ${n} timed runs took **${range}**`);
+    expect(results).toContain(`**the time floor (5x, 106.6 s) is met in ${under} of the ${n} runs**`);
+  });
+});
+
 /** Every file under `dir`, as paths relative to it. */
 function files(dir: string, root = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name), root) : [relative(root, join(dir, d.name))]));
