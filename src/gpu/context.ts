@@ -76,7 +76,7 @@ export class GpuContext {
   private lost: DeviceLostError | null = null;
   private readonly lostPromise: Promise<DeviceLostError>;
   private destroyed = false;
-  /** Run once when the context is destroyed (after the device), in the order added. */
+  /** Run once when the context is destroyed (as it asks for the device to be destroyed), in the order added. */
   private readonly finalizers: (() => void)[] = [];
 
   private constructor(
@@ -249,11 +249,18 @@ export class GpuContext {
     else this.finalizers.push(finalize);
   }
 
-  /** Destroy the device. Every buffer of every owner becomes invalid. */
+  /**
+   * Destroy the device. Every buffer of every owner becomes invalid, and every call from here on
+   * is refused. The device itself is destroyed a task later: a destroy from the continuation of a
+   * WebGPU promise (a fit's onProgress or onEpoch) would otherwise run inside Dawn's Node binding
+   * while it settles its promises, which then settled one of them twice (a segfault in
+   * `napi_reject_deferred`, in about one run in 15 of test/gpu/errors.test.ts's destroy during a fit).
+   */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.device.destroy();
+    const device = this.device;
+    setTimeout(() => device.destroy(), 0);
     for (const finalize of this.finalizers.splice(0)) finalize();
   }
 }
