@@ -45,7 +45,8 @@ export const SCHEDULES: readonly ScheduleName[] = ['constant', 'step', 'cosine']
 export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: number): LrSchedule | null {
   if (s === undefined) return null;
   if (typeof s !== 'object' || s === null || !SCHEDULES.includes(s.name)) {
-    throw new ConfigError(`unknown schedule "${(s as { name?: unknown } | null)?.name}"; expected one of ${SCHEDULES.join(', ')}${didYouMean((s as { name?: unknown } | null)?.name, SCHEDULES)}`);
+    const name = (s as { name?: unknown } | null)?.name;
+    throw new ConfigError(`unknown schedule "${name}"; expected one of ${SCHEDULES.join(', ')}${didYouMean(name, SCHEDULES)}`);
   }
   const warmupEpochs = s.warmupEpochs ?? 0;
   positiveInteger('schedule.warmupEpochs', warmupEpochs, true);
