@@ -72,3 +72,19 @@ export function didYouMean(value: unknown, choices: readonly string[]): string {
   const match = closestMatch(value.toLowerCase(), lower, { maxDistance: value.length === 3 ? 1 : 2 });
   return match === undefined ? '' : ` (did you mean ${others[lower.indexOf(match)]}?)`;
 }
+
+/**
+ * The message for a name outside a closed list, the same in every module: `unknown optimizer
+ * "Adam"; expected one of adam, adamw, sgd (did you mean adam?)`.
+ */
+export function unknownChoice(what: string, value: unknown, choices: readonly string[]): string {
+  return `unknown ${what} ${describe(value)}; expected one of ${choices.join(', ')}${didYouMean(value, choices)}`;
+}
+
+/**
+ * The same for an option named by the user (a CLI flag, a field at a path): `--init must be one
+ * of linear, he-uniform, glorot-uniform, got "kaiming"`.
+ */
+export function notOneOf(option: string, value: unknown, choices: readonly string[]): string {
+  return `${option} must be one of ${choices.join(', ')}, got ${describe(value)}${didYouMean(value, choices)}`;
+}

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../src/data/random.js';
 import { ConfigError, DatasetError, SennError } from '../src/errors.js';
-import { didYouMean } from '../src/args.js';
+import { didYouMean, notOneOf, unknownChoice } from '../src/args.js';
 import { classificationDataset, regressionDataset, splitDataset, subset } from '../src/data/dataset.js';
 import { parseCsv, csvDataset } from '../src/data/csv.js';
 import { parseIdx } from '../src/data/idx.js';
@@ -111,6 +111,13 @@ describe('a misspelt choice', () => {
     expect(didYouMean(7, ['7'])).toBe('');
     // The word itself, where a list names it without taking it (a help text's other commands).
     expect(didYouMean('--save', ['--save', '--seed'])).toBe('');
+  });
+
+  it('reads the same in every module: a name quoted, a number as it is, the suggestion last', () => {
+    expect(unknownChoice('loss', 'mse ', ['mse', 'softmax-cross-entropy'])).toBe('unknown loss "mse "; expected one of mse, softmax-cross-entropy (did you mean mse?)');
+    expect(unknownChoice('activation', 3, ['relu', 'tanh'])).toBe('unknown activation 3; expected one of relu, tanh');
+    expect(notOneOf('--init', 'he_uniform', ['linear', 'he-uniform'])).toBe('--init must be one of linear, he-uniform, got "he_uniform" (did you mean he-uniform?)');
+    expect(notOneOf('connections[0]: pool', null, ['max', 'average'])).toBe('connections[0]: pool must be one of max, average, got null');
   });
 
   it('ends the typed error of each entry point that takes one of a list', async () => {

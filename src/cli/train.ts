@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { didYouMean } from '../args.js';
+import { notOneOf } from '../args.js';
 import { type Dataset, pickRows, splitDataset } from '../data/dataset.js';
 import { checkUploadLimit } from '../data/gpuDataset.js';
 import { EVAL_ROWS } from '../train/loop.js';
@@ -146,7 +146,7 @@ interface TrainArgs {
 
 function resolveArgs(v: Values, previous: Partial<TrainArgs>): TrainArgs {
   const optimizer = (v.optimizer ?? previous.optimizer ?? 'adam') as OptimizerName;
-  if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got "${optimizer}"${didYouMean(optimizer, OPTIMIZERS)}`);
+  if (!OPTIMIZERS.includes(optimizer)) throw new ConfigError(notOneOf('--optimizer', optimizer, OPTIMIZERS));
   const weightDecay = v['weight-decay'] === undefined ? previous.weightDecay : numberOption('weight-decay', v['weight-decay'], 0);
   const trainRows = v['train-rows'] === undefined ? previous.trainRows : numberOption('train-rows', v['train-rows'], 0);
   const momentum = numberOption('momentum', v.momentum, previous.momentum ?? 0);
@@ -187,7 +187,7 @@ function checkTrainArgs(a: TrainArgs): void {
   FIT_CHECKS.batchSize('--batch', a.batch);
   FIT_CHECKS.lr('--lr', a.lr);
   FIT_CHECKS.momentum('--momentum', a.momentum);
-  if (!WEIGHT_INITS.includes(a.init)) throw new ConfigError(`--init must be one of ${WEIGHT_INITS.join(', ')}, got "${a.init}"${didYouMean(a.init, WEIGHT_INITS)}`);
+  if (!WEIGHT_INITS.includes(a.init)) throw new ConfigError(notOneOf('--init', a.init, WEIGHT_INITS));
   checkNesterov({ nesterov: a.nesterov, name: a.optimizer, momentum: a.momentum }, { nesterov: '--nesterov', sgd: '--optimizer sgd', momentum: '--momentum' });
   if (a.weightDecay !== undefined) FIT_CHECKS.weightDecay('--weight-decay', a.weightDecay);
   if (a.maxGradNorm != null) FIT_CHECKS.maxGradNorm('--max-grad-norm', a.maxGradNorm);

@@ -1,6 +1,6 @@
 // The values of senn train's flags that take more than a number: the learning-rate schedule's,
 // gradient clipping's, label smoothing's and the class weights', each falling back on a resumed run's.
-import { didYouMean } from '../args.js';
+import { notOneOf } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { type LrSchedule, type ScheduleName, SCHEDULES } from '../train/schedule.js';
 import { numberOption } from './options.js';
@@ -24,7 +24,7 @@ export function scheduleArgs(v: ScheduleFlags, previous: LrSchedule | null): LrS
     if (v['lr-restart-at-growth']) throw new ConfigError('--lr-restart-at-growth needs --lr-schedule');
     return null;
   }
-  if (!SCHEDULES.includes(name as ScheduleName)) throw new ConfigError(`--lr-schedule must be one of ${SCHEDULES.join(', ')}, got "${name}"${didYouMean(name, SCHEDULES)}`);
+  if (!SCHEDULES.includes(name as ScheduleName)) throw new ConfigError(notOneOf('--lr-schedule', name, SCHEDULES));
   const only = (option: 'lr-step-epochs' | 'lr-gamma' | 'min-lr', schedule: ScheduleName) => {
     if (v[option] !== undefined && name !== schedule) throw new ConfigError(`--${option} applies to --lr-schedule ${schedule}, not ${name}`);
   };

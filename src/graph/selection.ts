@@ -7,7 +7,7 @@ import { AGGREGATIONS, type Aggregation, GRADIENT_METRICS, METRICS, type Metric,
 import type { EdgeList, EdgeRef } from './growth.js';
 import type { BlockEdgeStatistics } from './networkTypes.js';
 import { type Block, blockFloats, isMasked, type Structure, storageIndex, tieCounts } from './structure.js';
-import { describe, didYouMean } from '../args.js';
+import { describe, unknownChoice } from '../args.js';
 
 /** How edges are scored. */
 export interface ScoreOptions {
@@ -54,7 +54,7 @@ export interface PruneSelectOptions extends ScoreOptions {
 
 export function checkPruneNormalization(normalization: string): PruneNormalization {
   if (!(PRUNE_NORMALIZATIONS as readonly string[]).includes(normalization)) {
-    throw new ConfigError(`unknown prune normalization "${normalization}"; expected ${PRUNE_NORMALIZATIONS.join(' or ')}${didYouMean(normalization, PRUNE_NORMALIZATIONS)}`);
+    throw new ConfigError(unknownChoice('prune normalization', normalization, PRUNE_NORMALIZATIONS));
   }
   return normalization as PruneNormalization;
 }
@@ -62,7 +62,7 @@ export function checkPruneNormalization(normalization: string): PruneNormalizati
 export function checkScoreOptions(o: ScoreOptions): Required<ScoreOptions> {
   const metric = o.metric ?? 'abs-grad';
   const aggregation = o.aggregation ?? 'mean';
-  if (!METRICS.includes(metric)) throw new ConfigError(`unknown metric "${metric}"; expected one of ${METRICS.join(', ')}${didYouMean(metric, METRICS)}`);
+  if (!METRICS.includes(metric)) throw new ConfigError(unknownChoice('metric', metric, METRICS));
   if (!AGGREGATIONS.includes(aggregation)) throw new ConfigError(`unknown aggregation "${aggregation}"; expected mean or variance`);
   return { metric, aggregation };
 }

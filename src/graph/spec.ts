@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
-import { didYouMean, listArg, objectArg, describe } from '../args.js';
+import { listArg, notOneOf, objectArg, describe, unknownChoice } from '../args.js';
 import type { GpuContext } from '../gpu/context.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { type Activation, checkActivation } from '../kernels/activation.js';
@@ -36,7 +36,7 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
   if (!Array.isArray(sizes) || sizes.length < 2) throw new ShapeError(`sizes must list at least inputs and outputs, got [${String(sizes)}]`);
   for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`layer sizes must be positive integers, got [${sizes.join(', ')}]`);
   if (spec.seed !== undefined) checkSeed('seed', spec.seed);
-  if (spec.init !== undefined && !WEIGHT_INITS.includes(spec.init)) throw new ConfigError(`unknown init ${describe(spec.init)}; expected one of ${WEIGHT_INITS.join(', ')}${didYouMean(spec.init, WEIGHT_INITS)}`);
+  if (spec.init !== undefined && !WEIGHT_INITS.includes(spec.init)) throw new ConfigError(unknownChoice('init', spec.init, WEIGHT_INITS));
   const blocks = sizes.length - 1;
   const given = spec.activations ?? 'relu';
   if (typeof given === 'string') {
@@ -106,7 +106,7 @@ export function checkConnections(spec: NetworkSpec, expandable: readonly number[
 
 /** Throw unless connections entry `i` (`pool` set) may feed a pooling level (see `Connections.pool`). */
 function checkPoolEntry(spec: NetworkSpec, i: number, c: Connections, where: string, expandable: readonly number[]): void {
-  if (!POOL_KINDS.includes(c.pool!)) throw new ConfigError(`${where}: pool must be one of ${POOL_KINDS.join(', ')}, got ${JSON.stringify(c.pool)}${didYouMean(c.pool, POOL_KINDS)}`);
+  if (!POOL_KINDS.includes(c.pool!)) throw new ConfigError(notOneOf(`${where}: pool`, c.pool, POOL_KINDS));
   if (c.ties !== undefined || c.biasTies !== undefined) throw new ConfigError(`${where}: pooling windows have no weights or biases to share`);
   if (i === 0) throw new ConfigError(`${where}: a pooling level must pool a hidden level, not the inputs (pool the data before training instead)`);
   if (i + 1 === spec.sizes.length - 1) throw new ConfigError(`${where}: the output level cannot be a pooling level (add a layer after it)`);

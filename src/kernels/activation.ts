@@ -1,4 +1,4 @@
-import { didYouMean } from '../args.js';
+import { unknownChoice } from '../args.js';
 import { ConfigError } from '../errors.js';
 
 /** Activation functions the dense kernels fuse into their epilogue. */
@@ -8,7 +8,7 @@ export type Activation = (typeof ACTIVATIONS)[number];
 /** The `ACT` override value of each activation in the WGSL. */
 export function activationCode(activation: Activation): number {
   const code = ACTIVATIONS.indexOf(activation);
-  if (code < 0) throw new ConfigError(`unknown activation "${String(activation)}"; expected one of ${ACTIVATIONS.join(', ')}${didYouMean(activation, ACTIVATIONS)}`);
+  if (code < 0) throw new ConfigError(unknownChoice('activation', activation, ACTIVATIONS));
   return code;
 }
 

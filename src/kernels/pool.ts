@@ -1,7 +1,7 @@
 import type { Activation } from './activation.js';
 import { activationCode, activationGradConstants } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder, unusedOutput } from './dispatch.js';
-import { describe, didYouMean } from '../args.js';
+import { describe, unknownChoice } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';
@@ -106,7 +106,7 @@ export async function poolGrad(
 
 /** Max pooling's winners; average pooling has none, and binds a placeholder it never reads. */
 function winners(rec: Recorder, fn: string, a: { kind: PoolKind; argmax?: BindingResource }): BindingResource {
-  if (!POOL_KINDS.includes(a.kind)) throw new ConfigError(`${fn}: unknown kind ${describe(a.kind)}; expected one of ${POOL_KINDS.join(', ')}${didYouMean(a.kind, POOL_KINDS)}`);
+  if (!POOL_KINDS.includes(a.kind)) throw new ConfigError(`${fn}: ${unknownChoice('kind', a.kind, POOL_KINDS)}`);
   if (a.kind === 'average') return unusedOutput(rec);
   if (!a.argmax) throw new ConfigError(`${fn}: max pooling needs its argmax buffer`);
   return a.argmax;

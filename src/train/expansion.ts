@@ -1,5 +1,5 @@
 import { type Dataset, hasNegativeFeatures } from '../data/dataset.js';
-import { booleanArg, describe, didYouMean, positiveInteger } from '../args.js';
+import { booleanArg, describe, positiveInteger, unknownChoice } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { GrowthControl } from '../graph/network.js';
 import type { PruneReport, SplitReport, StatisticsPassOptions } from '../graph/networkTypes.js';
@@ -185,9 +185,9 @@ export function resolveExpansion(o: ExpansionOptions): Required<Omit<ExpansionOp
   const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ExpansionOptions;
   const metric = given.metric ?? REFERENCE_EXPANSION.metric;
   const r = { ...REFERENCE_EXPANSION, pruneMetric: metric, ...given } as Required<Omit<ExpansionOptions, 'onExpand' | 'onPrune'>>;
-  if (!METRICS.includes(r.metric)) throw new ConfigError(`unknown metric "${r.metric}"; expected one of ${METRICS.join(', ')}${didYouMean(r.metric, METRICS)}`);
-  if (!METRICS.includes(r.pruneMetric)) throw new ConfigError(`unknown prune metric "${r.pruneMetric}"; expected one of ${METRICS.join(', ')}${didYouMean(r.pruneMetric, METRICS)}`);
-  if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(`unknown aggregation "${r.aggregation}"; expected one of ${AGGREGATIONS.join(', ')}${didYouMean(r.aggregation, AGGREGATIONS)}`);
+  if (!METRICS.includes(r.metric)) throw new ConfigError(unknownChoice('metric', r.metric, METRICS));
+  if (!METRICS.includes(r.pruneMetric)) throw new ConfigError(unknownChoice('prune metric', r.pruneMetric, METRICS));
+  if (!AGGREGATIONS.includes(r.aggregation)) throw new ConfigError(unknownChoice('aggregation', r.aggregation, AGGREGATIONS));
   checkPruneNormalization(r.pruneNormalization);
   for (const key of ['chooseThreshold', 'deleteThreshold'] as const) checkThreshold(`expansion.${key}`, r[key]);
   // deleteAfter 0 would never prune: a split's prune is due at the end of a later epoch.

@@ -1,4 +1,4 @@
-import { booleanArg, positiveInteger, describe, didYouMean } from '../args.js';
+import { booleanArg, positiveInteger, describe, unknownChoice } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkSeed } from '../data/random.js';
 import { checkDropoutRate } from '../kernels/dropout.js';
@@ -253,7 +253,7 @@ export const FIT_CHECKS = {
 
 /** `loss` where it is one of {@link LOSSES}, else a ConfigError. */
 function checkLoss(loss: LossName): LossName {
-  if (!LOSSES.includes(loss)) throw new ConfigError(`unknown loss "${loss}"; expected one of ${LOSSES.join(', ')}${didYouMean(loss, LOSSES)}`);
+  if (!LOSSES.includes(loss)) throw new ConfigError(unknownChoice('loss', loss, LOSSES));
   return loss;
 }
 
@@ -292,7 +292,7 @@ export function resolveFitOptions(o: FitOptions): ResolvedFit {
   const loss = checkLoss(o.loss ?? 'softmax-cross-entropy');
   const opt: Partial<OptimizerConfig> & { name: string } = o.optimizer ?? { name: 'adam' };
   if (!OPTIMIZERS.includes(opt.name as OptimizerName)) {
-    throw new ConfigError(`unknown optimizer "${opt.name}"; expected one of ${OPTIMIZERS.join(', ')}${didYouMean(opt.name, OPTIMIZERS)}`);
+    throw new ConfigError(unknownChoice('optimizer', opt.name, OPTIMIZERS));
   }
   const get = (key: string, fallback: number): number => (opt as unknown as Record<string, number | undefined>)[key] ?? fallback;
   const optimizer = {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { CONSTANT_STEPS, type ScheduleSteps } from '../kernels/optimizer.js';
-import { describe, didYouMean, positiveInteger } from '../args.js';
+import { describe, positiveInteger, unknownChoice } from '../args.js';
 
 /**
  * A learning-rate schedule over one call to `fit`, in epochs (the GPU evaluates it per step).
@@ -46,7 +46,7 @@ export function resolveSchedule(s: LrSchedule | undefined, epochs: number, lr: n
   if (s === undefined) return null;
   if (typeof s !== 'object' || s === null || !SCHEDULES.includes(s.name)) {
     const name = (s as { name?: unknown } | null)?.name;
-    throw new ConfigError(`unknown schedule "${name}"; expected one of ${SCHEDULES.join(', ')}${didYouMean(name, SCHEDULES)}`);
+    throw new ConfigError(unknownChoice('schedule', name, SCHEDULES));
   }
   const warmupEpochs = s.warmupEpochs ?? 0;
   positiveInteger('schedule.warmupEpochs', warmupEpochs, true);
