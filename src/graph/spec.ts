@@ -42,7 +42,7 @@ export function checkSpec(spec: NetworkSpec): Activation[] {
   if (typeof given === 'string') {
     const hidden = checkActivation(given);
     // A pooling level takes the largest or the mean of values already activated.
-    const pools = (i: number) => Array.isArray(spec.connections) && (spec.connections[i] as { pool?: unknown } | null | undefined)?.pool !== undefined;
+    const pools = (i: number) => Array.isArray(spec.connections) && spec.connections[i]?.pool !== undefined;
     return Array.from({ length: blocks }, (_, i) => (i === blocks - 1 || pools(i) ? 'identity' : hidden));
   }
   if (!Array.isArray(given)) throw new ConfigError(`activations must be an activation's name or a list of one per layer, got ${describe(given)}`);
