@@ -56,7 +56,7 @@ export { Random } from './data/random.js';
 export { epochKey, rowShift, shiftImage, type AugmentOptions, type ImageShape, type ResolvedAugment } from './data/augment.js';
 export type { EpochReport, FitOptions, LossName, OptimizerConfig, OptimizerName, TrainProgress } from './train/options.js';
 export type { ClassWeights } from './train/classWeights.js';
-export type { Evaluation } from './train/loop.js';
+export type { Evaluation } from './train/batchSteps.js';
 export { classify, classNames, confusionMatrix, mistakes, type Classification, type ConfusionMatrix, type Mistake } from './train/classify.js';
 export { type LrSchedule, type ScheduleName, SCHEDULES, scheduleSteps, scheduledLr } from './train/schedule.js';
 export {
@@ -111,7 +111,7 @@ export * from './errors.js';
 export { saveCheckpoint, loadCheckpoint, checkpointRun, describeCheckpoint, type CheckpointSummary, type CheckpointLevel, type RunInfo, type SaveOptions, CHECKPOINT_VERSION } from './io/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, safetensorsMetadata, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
 export type { NetworkState, RuntimeParts } from './graph/network.js';
-export type { Trainable } from './train/loop.js';
+export type { Trainable } from './train/trainable.js';
 export type { ActiveRows } from './train/passes.js';
 export type { OptimizerState, GradientClip } from './train/optimizerState.js';
 export type { UniformField } from './kernels/kernel.js';

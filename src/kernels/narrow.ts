@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors.js';
 import type { Activation } from './activation.js';
-import { activationCode, activationGradConstants } from './activation.js';
+import { activationGradConstants } from './activation.js';
 import { type Dispatch, prepare, type Recorder } from './dispatch.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';

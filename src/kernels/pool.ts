@@ -1,7 +1,7 @@
 import type { Activation } from './activation.js';
 import { activationCode, activationGradConstants } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder, unusedOutput } from './dispatch.js';
-import { describe, unknownChoice } from '../args.js';
+import { unknownChoice } from '../args.js';
 import { ConfigError } from '../errors.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
 import type { BindingResource } from './kernel.js';

@@ -8,7 +8,7 @@ import type { Dispatch, Recorder } from '../kernels/dispatch.js';
 import { dropoutScale, type DropoutMasks } from '../kernels/dropout.js';
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { ByteColumns } from '../kernels/sparse.js';
-import type { Trainable } from './loop.js';
+import type { Trainable } from './trainable.js';
 import { settleAll } from './passes.js';
 import type { Workspace } from './workspace.js';
 

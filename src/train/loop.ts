@@ -1,117 +1,30 @@
 import { objectArg } from '../args.js';
-import { type Dataset, rowsAsDataset } from '../data/dataset.js';
-import { checkUploadLimit, type GpuDataset, inputBytes, isStreamed, PART_BYTES, placeDataset, rowParts, uploadDataset } from '../data/gpuDataset.js';
+import type { Dataset } from '../data/dataset.js';
+import { checkUploadLimit, type GpuDataset, inputBytes, isStreamed, placeDataset } from '../data/gpuDataset.js';
 import { derivedRandom } from '../data/random.js';
 import { epochKey, resolveAugment } from '../data/augment.js';
-import type { GpuContext } from '../gpu/context.js';
 import type { BufferOwner } from '../gpu/memory.js';
-import { maxBindingBytes, storageBuffer, uploadStorage, writeView } from '../gpu/upload.js';
+import { maxBindingBytes, storageBuffer, writeView } from '../gpu/upload.js';
 import { DestroyedError, DivergenceError } from '../errors.js';
 import { type Dispatch, encodeDispatches, type Recorder, submitDispatches } from '../kernels/dispatch.js';
 import { countNonFinite } from '../kernels/finite.js';
-import type { GatherSlot } from '../kernels/gather.js';
-import type { KernelCache } from '../kernels/kernel.js';
-import { checkDataFor, gradientDropout } from './checks.js';
+import { checkDataFor } from './checks.js';
 import type { EpochReport, FitOptions, LossName } from './options.js';
 import { classWeightsBuffer, classWeightsFor } from './classWeights.js';
-import { labelSmoothingFor, resolveFitOptions, resolveStatisticsOptions } from './options.js';
+import { resolveFitOptions } from './options.js';
 import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
-import type { GradientOptions, GrowthControl, StatisticsPassOptions } from '../graph/network.js';
-import type { OptimizerState } from './optimizerState.js';
-import { type GraphView, liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
+import { liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
 import { dropoutChoices, NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
 import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
 import { checkBatchFits, inferenceRows } from './rows.js';
+import type { Trainable } from './trainable.js';
+import { assembleSteps, batches, identityOrder, PlanCache, recordInference, submitChunks, toEvaluation } from './batchSteps.js';
+import { evaluate } from './singlePass.js';
 
 export { EVAL_ROWS } from './rows.js';
-
-/** What the training loop needs of a network. */
-export interface Trainable extends GraphView {
-  readonly gpu: GpuContext;
-  readonly kernels: KernelCache;
-  readonly inputs: number;
-  readonly outputs: number;
-  readonly parameterCount: number;
-  /** Whether the graph kernels run the structure's fused tail (see `Network.fuseTail`). */
-  readonly fuseTail: boolean;
-  /** Every epoch the network trained before (checkpoints keep it), oldest first. */
-  readonly history: readonly EpochReport[];
-  /** Whether the network's destroy() was called: fit stops before its next step. */
-  readonly destroying: boolean;
-  /** Record that `batches` batches were added to the running statistics (after clearing them, if `cleared`). */
-  noteStatistics(batches: number, cleared: boolean): void;
-  /** Growth operations for expansion policies, usable while fit holds the network. */
-  growthControl(): GrowthControl;
-  /** The optimizer state for `name`, created (zeroed) if absent or of another kind. */
-  optimizerFor(name: OptimizerState['name']): OptimizerState;
-}
-
-/** Loss and metrics over a dataset. */
-export interface Evaluation {
-  loss: number;
-  /** Fraction of rows whose argmax equals the label; NaN for regression. */
-  accuracy: number;
-  rows: number;
-}
-
-function batches(rows: number, size: number): GatherSlot[] {
-  const slots: GatherSlot[] = [];
-  for (let start = 0; start < rows; start += size) slots.push({ rows: Math.min(size, rows - start), start });
-  return slots;
-}
-
-/** Per distinct row count, the recorded body of a step (plans are built once per shape). */
-class PlanCache {
-  private readonly plans = new Map<number, Promise<Dispatch[]>>();
-  constructor(private readonly build: (rows: number) => Promise<Dispatch[]>) {}
-  get(rows: number): Promise<Dispatch[]> {
-    let plan = this.plans.get(rows);
-    if (!plan) {
-      plan = this.build(rows);
-      this.plans.set(rows, plan);
-    }
-    return plan;
-  }
-}
-
-/** Each slot's dispatches: its gather, then the body recorded for its row count. */
-async function assembleSteps(slots: readonly GatherSlot[], gathers: Promise<Dispatch[][]>, bodies: PlanCache): Promise<Dispatch[][]> {
-  const [gathered, recorded] = await settleAll([gathers, settleAll(slots.map((slot) => bodies.get(slot.rows)))]);
-  return slots.map((_, i) => [...gathered[i]!, ...recorded[i]!]);
-}
-
-/** Identity order 0 … rows−1, for evaluation and prediction. */
-function identityOrder(gpu: GpuContext, owner: BufferOwner, rows: number): GPUBuffer {
-  const order = new Uint32Array(rows);
-  for (let i = 0; i < rows; i++) order[i] = i;
-  return uploadStorage(gpu.device, owner, 'order.identity', order).buffer;
-}
-
-/** Everything needed to run a dataset through the network in chunks without labels' gradients. */
-async function recordInference(
-  net: Trainable,
-  rec: Recorder,
-  data: GpuDataset,
-  ws: Workspace,
-  loss: LossName | 'none',
-  rows = data.data.rows,
-): Promise<{ slots: GatherSlot[]; steps: Dispatch[][] }> {
-  const slots = batches(rows, ws.maxRows);
-  const gathers = recordGathers(rec, net, data, ws, slots, identityOrder(net.gpu, rec.owner, rows));
-  const bodies = new PlanCache(async (rows) => {
-    const [forward, scored] = await settleAll([recordForward(rec, net, ws, rows), loss === 'none' ? [] : recordLoss(rec, net, ws, rows, loss, false, 1)]);
-    return [...forward, ...scored];
-  });
-  return { slots, steps: await assembleSteps(slots, gathers, bodies) };
-}
-
-function toEvaluation(stats: Float32Array, offset: number, classification: boolean): Evaluation {
-  const rows = stats[offset + 2]!;
-  return { loss: stats[offset]! / rows, accuracy: classification ? stats[offset + 1]! / rows : Number.NaN, rows };
-}
 
 /** Everything recorded for one structure: replaced after the network grows. */
 interface FitPlans {
@@ -430,159 +343,4 @@ type TrainedState = [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
 
 function copyState(encoder: GPUCommandEncoder, from: TrainedState, to: TrainedState): void {
   from.forEach((buffer, k) => encoder.copyBufferToBuffer(buffer, 0, to[k]!, 0, buffer.size));
-}
-
-/** Submit inference chunks in one command buffer; `clear`: zero the loss sums first (default), else add to them. */
-function submitChunks(
-  device: GPUDevice,
-  ws: Workspace,
-  steps: readonly Dispatch[][],
-  o: { afterChunk?: (encoder: GPUCommandEncoder, chunk: number) => void; clear?: boolean } = {},
-): void {
-  const encoder = device.createCommandEncoder({ label: 'inference' });
-  if (o.clear ?? true) encoder.clearBuffer(ws.stats.buffer);
-  for (const [i, step] of steps.entries()) {
-    const pass = encoder.beginComputePass();
-    encodeDispatches(pass, step);
-    pass.end();
-    o.afterChunk?.(encoder, i);
-  }
-  device.queue.submit([encoder.finish()]);
-}
-
-/**
- * Run `body` with a recorder, a workspace for `rows` rows and `data` uploaded, all owned by
- * one short-lived owner that is destroyed afterwards, whatever happens.
- */
-async function withCall<T>(
-  net: Trainable,
-  name: string,
-  data: Dataset,
-  rows: number,
-  body: (rec: Recorder, ws: Workspace, uploaded: GpuDataset) => Promise<T>,
-  dropout?: { rate: number; inputRate: number },
-): Promise<T> {
-  const gpu = net.gpu;
-  gpu.check();
-  const owner = gpu.memory.owner(name);
-  try {
-    const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
-    const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded, dropout?.inputRate), dropoutChoices(workspaceChoices(net), net.structure, dropout?.rate ?? 0));
-    return await body(rec, ws, uploaded);
-  } finally {
-    owner.destroy();
-  }
-}
-
-/** Loss and accuracy of `net` on `data` (a part at a time where it is larger than one upload, see {@link rowParts}). */
-export async function evaluate(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy', partBytes = PART_BYTES): Promise<Evaluation> {
-  checkDataFor(data, 'evaluation data', net.inputs, net.outputs, lossName);
-  const sums = new Float64Array(3); // loss sum, correct rows, rows
-  for (const part of rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)))) {
-    const stats = await withCall(net, 'evaluate', part, inferenceRows(net.structure, net.gpu.device.limits, part.rows), async (rec, ws, uploaded) => {
-      const { steps } = await recordInference(net, rec, uploaded, ws, lossName);
-      submitChunks(net.gpu.device, ws, steps);
-      return net.gpu.readFloats(ws.stats.buffer, STATS_SLOT / 4, 4);
-    });
-    for (let i = 0; i < 3; i++) sums[i] = sums[i]! + stats[i]!;
-  }
-  return toEvaluation(Float32Array.from(sums), 0, lossName === 'softmax-cross-entropy');
-}
-
-/** Network outputs for every row of `rows` (a dataset, or rows at hand: {@link rowsAsDataset}), rows × outputs (a part at a time where it is larger than one upload). */
-export async function predict(net: Trainable, rows: Dataset | Float32Array | Uint8Array, partBytes = PART_BYTES): Promise<Float32Array> {
-  const data = rowsAsDataset(rows, net.inputs, 'prediction input');
-  checkDataFor(data, 'prediction input', net.inputs, net.outputs, 'none');
-  const outputs = net.outputs;
-  const all = new Float32Array(data.rows * outputs);
-  let at = 0;
-  for (const part of rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)))) {
-    all.set(
-      await withCall(net, 'predict', part, inferenceRows(net.structure, net.gpu.device.limits, part.rows), async (rec, ws, uploaded) => {
-        const { slots, steps } = await recordInference(net, rec, uploaded, ws, 'none');
-        const result = storageBuffer(net.gpu.device, rec.owner, 'predictions', part.rows * outputs * 4);
-        submitChunks(net.gpu.device, ws, steps, {
-          afterChunk: (encoder, i) => {
-            const slot = slots[i]!;
-            encoder.copyBufferToBuffer(ws.output.buffer, ws.output.offset, result.buffer, slot.start * outputs * 4, slot.rows * outputs * 4);
-          },
-        });
-        return net.gpu.readFloats(result.buffer, 0, part.rows * outputs);
-      }),
-      at,
-    );
-    at += part.rows * outputs;
-  }
-  return all;
-}
-
-/**
- * Gradients of the mean loss over all of `data` (one batch) w.r.t. every parameter, in the
- * flat layout of the network's parameter buffer. Parameters are not changed.
- */
-export async function gradients(net: Trainable, data: Dataset, lossName: LossName = 'softmax-cross-entropy', options: GradientOptions = {}): Promise<Float32Array> {
-  const given = objectArg('gradients: options', options);
-  const smoothing = labelSmoothingFor(lossName, given.labelSmoothing);
-  checkDataFor(data, 'gradient data', net.inputs, net.outputs, lossName);
-  const weights = classWeightsFor(lossName, given.classWeights, net.outputs, data);
-  const dropout = gradientDropout(given.dropout);
-  checkBatchFits(net.structure, net.gpu.device.limits, data.rows);
-  return withCall(net, 'gradients', data, data.rows, async (rec, ws, uploaded) => {
-    const slots = [{ rows: data.rows, start: 0 }];
-    // The step the masks are drawn for, where training's forward finds it (the optimizer's counter).
-    const drop = dropout ? { ...dropout, counter: uploadStorage(net.gpu.device, rec.owner, 'dropout.step', new Float32Array([dropout.step, 0, 0, 0])).buffer } : undefined;
-    const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), drop && { ...drop, rate: drop.inputRate });
-    const step = [
-      ...gather!,
-      ...(await recordForward(rec, net, ws, data.rows, drop)),
-      ...(await recordLoss(rec, net, ws, data.rows, lossName, true, 0, { smoothing, classWeights: classWeightsBuffer(net.gpu.device, rec.owner, weights) })),
-      ...(await recordBackward(rec, net, ws, data.rows, drop)),
-    ];
-    submitChunks(net.gpu.device, ws, [step]);
-    return net.gpu.readFloats(net.grads);
-  }, dropout ?? undefined);
-}
-
-/**
- * Clear the running per-edge statistics and fill them with one pass over `data`: forward,
- * loss and backward per batch, no parameter update (a part at a time where `data` is larger than
- * one upload, see {@link rowParts}). Returns the number of batches.
- */
-export async function collectStatistics(net: Trainable, data: Dataset, options: StatisticsPassOptions): Promise<number> {
-  const { batchSize, loss: lossName, labelSmoothing, maxUploadBytes } = resolveStatisticsOptions(objectArg('collectEdgeStatistics: options', options));
-  checkDataFor(data, 'statistics data', net.inputs, net.outputs, lossName);
-  // 'balanced' from all of data's labels, not each part's.
-  const weights = classWeightsFor(lossName, options.classWeights, net.outputs, data);
-  const rows = Math.min(batchSize, data.rows);
-  checkBatchFits(net.structure, net.gpu.device.limits, rows);
-  if (maxUploadBytes !== undefined) checkUploadLimit('maxUploadBytes', String(maxUploadBytes), maxUploadBytes, [{ data, rows, of: 'statistics' }]);
-  const partBytes = maxUploadBytes ?? PART_BYTES;
-  let counted = 0;
-  // Parts of whole batches (where the data is larger than one upload), so the batches are those of one pass.
-  const parts = rowParts(data, Math.min(partBytes, maxBindingBytes(net.gpu.device.limits)), rows);
-  for (const [k, part] of parts.entries()) {
-    counted += await withCall(net, 'statistics', part, rows, async (rec, ws, uploaded) => {
-      const slots = batches(part.rows, rows);
-      const gathers = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, part.rows));
-      const target = { smoothing: labelSmoothing, classWeights: classWeightsBuffer(net.gpu.device, rec.owner, weights) };
-      const bodies = new PlanCache(async (n) => [
-        ...(await recordForward(rec, net, ws, n)),
-        ...(await recordLoss(rec, net, ws, n, lossName, true, 0, target)),
-        ...(await recordBackward(rec, net, ws, n)),
-        await recordStatistics(rec, net),
-      ]);
-      const encoder = net.gpu.device.createCommandEncoder({ label: 'edge statistics' });
-      if (k === 0) encoder.clearBuffer(net.edgeStats);
-      for (const [i, slot] of slots.entries()) {
-        const pass = encoder.beginComputePass();
-        encodeDispatches(pass, [...gathers[i]!, ...(await bodies.get(slot.rows))]);
-        pass.end();
-      }
-      net.gpu.device.queue.submit([encoder.finish()]);
-      await net.gpu.settle();
-      return slots.length;
-    });
-  }
-  return counted;
 }

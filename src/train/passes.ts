@@ -154,7 +154,7 @@ function csrInput(ws: Workspace, b: Block): { inputColumns?: ByteColumns } {
 /**
  * The input of dense block `b`'s products and how many of its sources they walk (the inner
  * dimension of the forward, `along` k, or the rows of the weight gradient, `along` m). Out of
- * the input level of a packed batch (every u8 batch: `batchBytes` in loop.ts): a block storing
+ * the input level of a packed batch (every u8 batch: `batchBytes` in batchInputs.ts): a block storing
  * only its rows with edges reads their bytes packed for it alone (`Workspace.xPicked`), a plain
  * one the packed rows. A block out of the inputs that walks only some rows without storing only
  * those does not occur (`compactRows` stores them); here it is a broken invariant, which would

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { scratchDir, senn } from '../helpers/cli.js';
 import { Random } from '../../src/data/random.js';
 
-const { dir, path: p } = scratchDir('senn-cli-fuzz-');
+const { path: p } = scratchDir('senn-cli-fuzz-');
 mkdirSync(p('adir'));
 writeFileSync(p('junk.senn'), 'not a checkpoint');
 writeFileSync(p('a.csv'), 'x,y,label\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n1,1,a\n2,2,b\n3,3,a\n4,4,b\n9,9,a\n8,8,b\n');

@@ -14,7 +14,7 @@ import { buildCsr } from '../../src/graph/csr.js';
 import { completeGroups, sortPicked, wholeGroups } from '../../src/graph/selection.js';
 import type { Network } from '../../src/graph/network.js';
 import { rowParts } from '../../src/data/gpuDataset.js';
-import { collectStatistics } from '../../src/train/loop.js';
+import { collectStatistics } from '../../src/train/singlePass.js';
 
 const runtime = useRuntime();
 

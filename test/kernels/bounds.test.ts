@@ -11,7 +11,7 @@ import { graphBackward, graphEdgeGrad, type GraphTables } from '../../src/kernel
 import { loss } from '../../src/kernels/loss.js';
 import { narrowBackward } from '../../src/kernels/narrow.js';
 import { advanceStep, beginSchedule, update, clipScale, gradNormParts } from '../../src/kernels/optimizer.js';
-import { poolBuffers, poolForward, poolGrad, type PoolKind } from '../../src/kernels/pool.js';
+import { poolForward, poolGrad, type PoolKind } from '../../src/kernels/pool.js';
 import { rewrite } from '../../src/kernels/rewrite.js';
 import { accumulateStatistics, scoreBlock, scoreBounds, selectScores } from '../../src/kernels/score.js';
 import {

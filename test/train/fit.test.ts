@@ -8,7 +8,7 @@ import type { EpochReport, FitOptions, OptimizerName } from '../../src/train/opt
 import { fusedTail } from '../../src/graph/fusion.js';
 import type { ExpansionPolicy } from '../../src/train/expansion.js';
 import { rowParts } from '../../src/data/gpuDataset.js';
-import { evaluate, predict } from '../../src/train/loop.js';
+import { evaluate, predict } from '../../src/train/singlePass.js';
 import { flattenWeights, randomArray, relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
 
