@@ -60,7 +60,10 @@
 // row · size + neuron, so the tail drops what the block kernels would); the backward multiplies
 // a hidden tail neuron's gradient by drop_scale (ReLU's derivative, taken from the dropped
 // activations, already holds the mask; dropout.wgsl's MASK off). The feeders are the block
-// kernels' levels: dropout.wgsl drops them.
+// kernels' levels: dropout.wgsl drops them, and the backward takes a feeder's derivative at its
+// stored (dropped-out) activation times drop_keep (1 − rate, as the block kernels' DROP_KEEP:
+// the value before dropout where it was kept; where it was dropped, dropout.wgsl's mask zeroes
+// the gradient afterwards), which a tanh or sigmoid feeder needs and ReLU and identity ignore.
 //
 // Entry points:
 //   graph_forward    every tail neuron in order: act(pre-sum + Σ w · source + bias), written to
@@ -79,7 +82,8 @@
 //
 // Bindings (group 0):
 //   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs,
-//                             edges_at, sources_at, out_edges_at, drops_at, drop_seed, drop_threshold, drop_scale }
+//                             edges_at, sources_at, out_edges_at, drops_at, drop_seed, drop_threshold, drop_scale,
+//                             drop_keep }
 //   @binding(1)  tables     : storage, read vec4<u32>  the five tables one after another:
 //                             `neurons` (2 × neurons entries) from 0, `edges` from edges_at,
 //                             `sources` (2 × sources) from sources_at, `out_edges` from
@@ -126,6 +130,7 @@ struct Params {
   drop_seed: u32,       // DROP: the masks' seed, dropout.wgsl's threshold and scale
   drop_threshold: u32,
   drop_scale: f32,
+  drop_keep: f32,       // DROP: 1 − rate, the feeders' derivatives' (see above)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -292,7 +297,9 @@ fn store_feeder_gradients(r0: u32, at: vec4<u32>, kind: vec4<u32>, sum: vec4<f32
 }
 
 fn store_feeder_gradient(at: u32, kind: vec4<u32>, value: f32, a: f32) {
-  var g = value * activate_grad_by(kind.x, a);
+  var kept = a;
+  if (DROP) { kept = a * params.drop_keep; }
+  var g = value * activate_grad_by(kind.x, kept);
   if (kind.y == 1u) { g = g + feed_grad[at]; }
   feed_grad[at] = g;
 }

@@ -3,7 +3,7 @@ import { type Block, storageIndex } from '../graph/structure.js';
 import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
-import { checkDropoutRate, type DropoutMasks, dropoutScale, dropoutThreshold } from './dropout.js';
+import { checkDropoutRate, type DropoutMasks, dropoutKeep, dropoutScale, dropoutThreshold } from './dropout.js';
 import type { BindingResource, Kernel } from './kernel.js';
 import { family } from './sources.js';
 
@@ -210,6 +210,7 @@ function graphParams(rows: number, t: GraphTables, drop?: { rate: number; seed?:
     drop_seed: drop?.seed ?? 0,
     drop_threshold: drop ? dropoutThreshold(drop.rate) : 0,
     drop_scale: drop ? dropoutScale(drop.rate) : 1,
+    drop_keep: drop ? dropoutKeep(drop.rate) : 1,
     rows,
     neurons: t.neuronCount,
     sources: t.sourceCount,

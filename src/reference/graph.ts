@@ -179,7 +179,8 @@ export function tailForwardRef(
  * activations (`acts`: the tail's and the feeders'). A feeder that `feederAdds` (graph/fusion.ts) gets its
  * part added to what `before` holds for it (its gradient from its blocks into the output).
  * `dropScale` (DROP): the factor 1 / (1 − rate) of the hidden tail levels' gradients, whose mask
- * their ReLU derivatives at the dropped activations already hold.
+ * their ReLU derivatives at the dropped activations already hold; the feeders' derivatives are
+ * taken at their (dropped-out) activations times `dropKeep`, 1 − rate.
  */
 export function tailBackwardRef(
   tail: FusedTail,
@@ -189,6 +190,7 @@ export function tailBackwardRef(
   rows: number,
   before: ReadonlyMap<number, ArrayLike<number>> = new Map(),
   dropScale = 1,
+  dropKeep = 1,
 ): Map<number, Float64Array> {
   const output = tail.levels[tail.levels.length - 1]!;
   const grads = new Map<number, Float64Array>([[output.id, Float64Array.from(outputGrad)]]);
@@ -203,7 +205,8 @@ export function tailBackwardRef(
     const feeder = tail.feeders.includes(level);
     const prior = feeder && feederAdds(tail, level) ? before.get(level.id)! : null;
     const scale = feeder ? 1 : dropScale;
-    grads.set(level.id, dz.map((v, i) => (prior ? prior[i]! : 0) + v * activateGrad(level.activation, a[i]!) * scale));
+    const keep = feeder ? dropKeep : 1;
+    grads.set(level.id, dz.map((v, i) => (prior ? prior[i]! : 0) + v * activateGrad(level.activation, a[i]! * keep) * scale));
   }
   return grads;
 }

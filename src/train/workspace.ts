@@ -60,15 +60,13 @@ export function workspaceChoices(net: { fuseTail: boolean; kernels: { software: 
 /**
  * `choices` for a pass of `structure` under dropout at `rate`: the graph kernels drop a fused
  * tail's hidden levels only where they are ReLU (their backward then only scales, see
- * shaders/graph.wgsl), and take its feeders' derivatives from their dropped-out activations,
- * which is right for ReLU and identity only (a tanh or sigmoid one needs DROP_KEEP, which
- * the block kernels take); a tail with another hidden level or feeder runs block by block instead.
+ * shaders/graph.wgsl; its feeders may have any activation); a tail with another hidden level
+ * runs block by block instead.
  */
 export function dropoutChoices(choices: WorkspaceChoices, structure: Structure, rate: number): WorkspaceChoices {
   const tail = rate > 0 && choices.fuseTail !== false ? fusedTail(structure) : null;
   if (!tail) return choices;
-  const unfit = tail.levels.slice(0, -1).some((l) => l.activation !== 'relu') || tail.feeders.some((l) => l.activation !== 'relu' && l.activation !== 'identity');
-  return unfit ? { ...choices, fuseTail: false } : choices;
+  return tail.levels.slice(0, -1).some((l) => l.activation !== 'relu') ? { ...choices, fuseTail: false } : choices;
 }
 
 /** Floats between arena regions: WebGPU binds buffer ranges at offsets of (at most) 256 bytes. */

@@ -6,7 +6,7 @@ import { Network } from '../../src/graph/network.js';
 import { blockFloats, completeBlock, isMasked, type LevelSpec, parameterSlots, Structure, storageIndex } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
 import type { Activation } from '../../src/kernels/activation.js';
-import { dropoutScale } from '../../src/kernels/dropout.js';
+import { dropoutKeep, dropoutScale } from '../../src/kernels/dropout.js';
 import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
 import { Workspace } from '../../src/train/workspace.js';
@@ -53,19 +53,19 @@ function tailedStructure(rng: Random, inputs = 7, a = 6, b = 5, outputs = 4, den
 }
 
 /**
- * A tail with a feeder: inputs → F (relu) → A (tanh) → outputs (identity), F also feeding the
+ * A tail with a feeder: inputs → F (`feeder`, relu) → A (`tailLevel`, tanh) → outputs (identity), F also feeding the
  * outputs through a complete dense block (`adds`: the graph backward adds to F's gradient) or,
  * without `adds`, a level G (relu) that feeds the outputs densely, so that the graph backward
  * writes F's gradient whole (and, with `feederToOutputs`, a sparse block F→out that the graph
  * kernels walk). Sparse blocks F→A and A→out; inputs → F sparse, inputs → A sparse.
  */
-function fedStructure(rng: Random, adds: boolean, feederToOutputs = false, inputs = 6, f = 5, a = 4, outputs = 3, g = 3): Structure {
+function fedStructure(rng: Random, adds: boolean, feederToOutputs = false, feeder: Activation = 'relu', tailLevel: Activation = 'tanh'): Structure {
   const levels: LevelSpec[] = [
-    { id: 0, size: inputs, activation: 'identity', role: 'input' },
-    { id: 2, size: f, activation: 'relu', role: 'hidden' },
-    ...(adds ? [] : [{ id: 4, size: g, activation: 'relu' as const, role: 'hidden' as const }]),
-    { id: 3, size: a, activation: 'tanh', role: 'hidden' },
-    { id: 1, size: outputs, activation: 'identity', role: 'output' },
+    { id: 0, size: 6, activation: 'identity', role: 'input' },
+    { id: 2, size: 5, activation: feeder, role: 'hidden' },
+    ...(adds ? [] : [{ id: 4, size: 3, activation: 'relu' as const, role: 'hidden' as const }]),
+    { id: 3, size: 4, activation: tailLevel, role: 'hidden' },
+    { id: 1, size: 3, activation: 'identity', role: 'output' },
   ];
   const sizes = new Map(levels.map((l) => [l.id, l.size]));
   const sparse = (src: number, dst: number, density: number) => {
@@ -145,10 +145,14 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     [', 13 outputs', (rng) => tailedStructure(rng, 7, 6, 5, GRAPH_DENSE_OUTPUTS_MAX + 1), [37]],
     [', a dense block between hidden levels', (rng) => tailedStructure(rng, 7, 6, 5, 4, true), [37]],
   ];
-  // DROP: the first case again under a step's dropout, its hidden levels ReLU (as dropout needs).
+  // DROP: the first case again under a step's dropout, its hidden levels ReLU (as dropout needs),
+  // and a tail fed by a tanh level (whose derivative is taken at its dropped values times keep).
   const dropped = { rate: 0.3, seed: 3, step: 11 };
-  const underDropout: [string, (rng: Random) => Structure, number[], typeof dropped] = [', under dropout', (rng) => tailedStructure(rng, 7, 6, 5, 4, false, 'relu'), [64, 37], dropped];
-  for (const [what, structure, rowCounts, drop] of [...cases, underDropout]) for (const rows of rowCounts) {
+  const underDropout: [string, (rng: Random) => Structure, number[], typeof dropped][] = [
+    [', under dropout', (rng) => tailedStructure(rng, 7, 6, 5, 4, false, 'relu'), [64, 37], dropped],
+    [', a tanh feeder under dropout', (rng) => fedStructure(rng, false, true, 'tanh', 'relu'), [37], dropped],
+  ];
+  for (const [what, structure, rowCounts, drop] of [...cases, ...underDropout]) for (const rows of rowCounts) {
     it(`graph_forward, graph_backward and graph_edge_grad${what}, ${rows} rows`, async () => {
       const rng = new Random(rows);
       const s = structure(rng);
@@ -193,7 +197,7 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       for (const [id, values] of before) writeView(h.rec.device, ws.gradient(id).buffer, ws.gradient(id).offset, values);
       const arenas = { activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
       h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, ...arenas, feederGradients: tail.feederGradients, partials: tail.partials, ...(drop ? { dropRate: drop.rate } : {}) }));
-      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows, before, drop ? dropoutScale(drop.rate) : 1);
+      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows, before, drop ? dropoutScale(drop.rate) : 1, drop ? dropoutKeep(drop.rate) : 1);
       const grads = new Map<number, Float32Array>([[output.id, outputGrad]]);
       for (const l of [...tail.tail.feeders, ...tail.tail.levels.slice(0, -1)]) {
         grads.set(l.id, await readGrad(l.id, l.size));
