@@ -78,7 +78,9 @@
 //   rounded up to 4 for outputs of at most 16 columns; on a GPU 8×4, or 16×8 for products of
 //   2048² outputs or more, and matmul_split for few outputs over a long k) held in vec4 registers and reads its
 //   operands straight from storage, so a workgroup covers (R·WG_Y)×(C·WG_X) of out;
-//   grid = (ceil(n / (C·WG_X)), ceil(m / (R·WG_Y)), 1). No workgroup
+//   grid = (ceil(n / (C·WG_X)), G / z, z) for G = ceil(m / (R·WG_Y)) row groups, z = 1 but past
+//   the adapter's workgroups a dimension (a batch of millions of rows), where the row groups go
+//   on along z (the last slice's extra groups return at once). No workgroup
 //   memory and no barriers: software adapters (SwiftShader) run a workgroup's invocations as
 //   coroutines and every barrier switches all of them, which cost more than the shared loads
 //   saved (measured on 256×784·784×96: 0.76 GFLOP/s with 32×32 tiles in workgroup memory, 2.5
@@ -94,7 +96,7 @@
 //   machine code, and its compile time follows the code's size (an inlined epilogue per
 //   register block and a second, scalar loop body for the k % 4 tail made a variant take
 //   1.2–2.9 s to compile in SwiftShader, 0.25–0.55 s without them, at the same speed).
-// Dispatch (matmul_split): workgroup 64, grid = (ceil(n / 4), ceil(m / 8), 1); the same
+// Dispatch (matmul_split): workgroup 64, grid = (ceil(n / 4), G / z, z) for G = ceil(m / 8), as matmul's; the same
 //   overrides but WG_X, WG_Y, COL_GROUPS and TALL, which it does not use.
 // Dispatch (bias_grad): workgroup 64, one invocation per column, grid (ceil(n / 64), 1, 1);
 //   lhs is the m×n gradient dz, out receives n sums. bias_grad_vec4: one invocation per 4
@@ -309,9 +311,10 @@ fn finish_value(at: u32, c: u32, value: f32) {
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn matmul(@builtin(global_invocation_id) id: vec3<u32>) {
+fn matmul(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let col0 = id.x * block_cols();
-  let row0 = id.y * block_rows();
+  // Past 65,535 row groups the grid goes on along z (see the header's Dispatch).
+  let row0 = (id.y + id.z * groups.y * WG_Y) * block_rows();
   if (col0 >= params.n || row0 >= params.m) { return; }
   // Row i of the block is held in c{i}_0 .. c{i}_3, four columns each (the first COL_GROUPS
   // of them used). Named registers rather than an array: indexed arrays end up in memory.
@@ -412,9 +415,9 @@ const SPLIT: u32 = 64u;
 var<workgroup> split_sums: array<array<vec4<f32>, 8>, SPLIT>;
 
 @compute @workgroup_size(64, 1, 1)
-fn matmul_split(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+fn matmul_split(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let col0 = wg.x * 4u;
-  let row0 = wg.y * BLOCK;
+  let row0 = (wg.y + wg.z * groups.y) * BLOCK;
   // The same for the whole workgroup: the barriers below stay in uniform control flow.
   if (col0 >= params.n || row0 >= params.m) { return; }
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);

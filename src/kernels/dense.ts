@@ -58,6 +58,17 @@ const MIN_INVOCATIONS = 4;
 const PLANNED_ROWS = 256;
 
 /**
+ * A product's grid: `columnGroups` across, `rowGroups` down, and past `most` row groups (the
+ * adapter's workgroups a dimension: a batch of millions of rows) the rest along z, each slice
+ * `rowGroups / z` groups (dense.wgsl's matmul and matmul_split: the last slice's extra groups
+ * return at once).
+ */
+export function productGrid(columnGroups: number, rowGroups: number, most: number): [number, number, number] {
+  const z = Math.ceil(Math.max(1, rowGroups) / most);
+  return [columnGroups, Math.ceil(Math.max(1, rowGroups) / z), z];
+}
+
+/**
  * The cut of a product on a software adapter (`software`, the default), else on a GPU (see
  * `hardwareMatmulPlan` in src/kernels/dense.ts; there the inner dimension `k` decides whether
  * the product runs split, see {@link SPLIT_OUTPUTS_PER_INNER}). On a software adapter: across the columns,
@@ -267,11 +278,11 @@ export async function matmul(rec: Recorder, a: MatmulArgs): Promise<Dispatch> {
       ? { ...family('dense'), entryPoint: 'matmul_split', constants: operands }
       : { ...family('dense'), entryPoint: 'matmul', constants: { ...operands, WG_X: shape.x, WG_Y: shape.y, COL_GROUPS: shape.colGroups, TALL: shape.tall } },
   );
-  const grid: [number, number, number] = shape.split
-    ? [Math.ceil(a.n / 4), Math.max(1, Math.ceil(m / BLOCK)), 1]
-    : [Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.max(1, Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y))), 1];
   const most = rec.device.limits.maxComputeWorkgroupsPerDimension;
-  if (grid[0] > most || grid[1] > most) throw new AdapterLimitError(`matmul: a ${m}×${a.n} output needs ${grid[0]}×${grid[1]} workgroups, more than the adapter's ${most} a dimension`);
+  const grid = shape.split
+    ? productGrid(Math.ceil(a.n / 4), Math.ceil(m / BLOCK), most)
+    : productGrid(Math.ceil(a.n / (4 * shape.colGroups * shape.x)), Math.ceil(m / ((shape.tall ? 2 : 1) * BLOCK * shape.y)), most);
+  if (grid[0] > most || grid[2] > most) throw new AdapterLimitError(`matmul: a ${m}×${a.n} output needs ${grid.join('×')} workgroups, more than the adapter's ${most} a dimension`);
   // Bindings the chosen epilogue never reads still need a buffer: they reuse lhs.
   return prepare(
     rec,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activation.js';
-import { activationGrad, biasGrad, HARDWARE_BIG_FROM, MIN_GROUPS, type MatmulPlan, matmul, matmulGroupShape, SPLIT_FROM_INNER, SPLIT_OUTPUTS_PER_INNER } from '../../src/kernels/dense.js';
+import { activationGrad, biasGrad, HARDWARE_BIG_FROM, MIN_GROUPS, type MatmulPlan, matmul, matmulGroupShape, productGrid, SPLIT_FROM_INNER, SPLIT_OUTPUTS_PER_INNER } from '../../src/kernels/dense.js';
 import {
   activate,
   activationGradRef,
@@ -135,6 +135,39 @@ describe('matmul workgroup shape', () => {
   });
 });
 
+describe('matmul past 65,535 row groups (a batch of millions of rows)', () => {
+  it('goes on along z: each slice as many row groups as fit, the last one with at most z − 1 extra', () => {
+    expect(productGrid(3, 10, 65535)).toEqual([3, 10, 1]);
+    expect(productGrid(3, 0, 65535)).toEqual([3, 1, 1]);
+    expect(productGrid(2, 65535, 65535)).toEqual([2, 65535, 1]);
+    expect(productGrid(2, 65536, 65535)).toEqual([2, 32768, 2]);
+    expect(productGrid(1, 200001, 65535)).toEqual([1, 50001, 4]);
+  });
+
+  // The rows of one row group of each cut, then a product just past 65,535 of them: each of its
+  // row groups is a z slice's, the last slice's extra ones return at once.
+  const cuts: [string, (m: number, n: number) => MatmulPlan, (plan: MatmulPlan) => number][] = [
+    ['software', (m, n) => matmulGroupShape(m, n), (p) => (p.tall ? 16 : 8) * p.y],
+    ['split', () => SPLIT_PLAN, () => 8],
+  ];
+  for (const [cut, planOf, groupRows] of cuts) {
+    it(`${cut} cut: a product of 65,535 row groups and a few rows more, against the CPU reference`, async () => {
+      const [n, k] = [3, 2];
+      const m = 65535 * groupRows(planOf(1 << 20, n)) + 5;
+      const plan = planOf(m, n);
+      const rng = new Random(m);
+      const lhs = randomArray(rng, m * k);
+      const rhs = randomArray(rng, k * n);
+      const out = h.output(m * n);
+      const dispatch = await matmul(h.rec, { m, n, k, lhs: h.input(lhs), rhs: h.input(rhs), out, plan });
+      expect(dispatch.groups[2]).toBe(2);
+      h.run(dispatch);
+      const got = await h.read(out, m * n);
+      report(`${cut} cut ${m}x${n}x${k}`, relativeError(got, matmulRef(lhs, rhs, m, n, k, false, false)), PRODUCT_TOL);
+    });
+  }
+});
+
 describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the test adapter', () => {
   // Small products take 8×4 blocks; products of HARDWARE_BIG_FROM outputs or more 16×8 blocks,
   // forced here onto small shapes (the same kernel at any size).
@@ -221,10 +254,11 @@ describe('matmul with a GPU\'s cuts (plans of a hardware adapter), here on the t
       new RegExp(`64×64 invocations is outside the adapter's limits \\(at most ${h.rec.device.limits.maxComputeInvocationsPerWorkgroup} invocations`),
     );
     await expect(matmul(h.rec, { ...args, plan: { x: 1, y: 0, colGroups: 1, tall: false } })).rejects.toThrow(/1×0 invocations/);
-    // A workgroup per 8×4 block: an output of more rows than the grid holds is refused before anything is recorded.
-    const tall = 8 * h.rec.device.limits.maxComputeWorkgroupsPerDimension + 8;
-    const tallArgs = { ...args, m: tall, lhs: h.input(new Float32Array(tall * 4)), out: h.output(tall * 4) };
-    await expect(matmul(h.rec, { ...tallArgs, plan: SPLIT_PLAN })).rejects.toThrow(/more than the adapter's \d+ a dimension/);
+    // A workgroup per 8×4 block: an output of more columns than the grid holds is refused before
+    // anything is recorded (more rows go on along z: above).
+    const wide = 4 * h.rec.device.limits.maxComputeWorkgroupsPerDimension + 4;
+    const wideArgs = { ...args, n: wide, rhs: h.input(new Float32Array(wide * 4)), out: h.output(wide * 4) };
+    await expect(matmul(h.rec, { ...wideArgs, plan: SPLIT_PLAN })).rejects.toThrow(/more than the adapter's \d+ a dimension/);
   });
 });
 
