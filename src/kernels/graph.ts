@@ -10,6 +10,9 @@ import { family } from './sources.js';
 /** Batch rows per invocation of graph_forward / graph_backward (ROWS in shaders/graph.wgsl). */
 export const GRAPH_ROWS = 16;
 
+/** Batch rows per workgroup of graph_forward / graph_backward (4 invocations, `@workgroup_size(4)`). */
+export const GRAPH_WORKGROUP_ROWS = 4 * GRAPH_ROWS;
+
 /**
  * Output levels of at most this many neurons (a classifier's) take their tail edges densely
  * (OUTPUTS in shaders/graph.wgsl): each source's rows are loaded once for all the outputs, and

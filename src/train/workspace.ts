@@ -1,9 +1,9 @@
 import type { BufferOwner, OwnedBuffer } from '../gpu/memory.js';
-import { storageBuffer, uploadStorage } from '../gpu/upload.js';
+import { maxBindingBytes, storageBuffer, uploadStorage } from '../gpu/upload.js';
 import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
-import { type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
+import { GRAPH_ROWS, GRAPH_WORKGROUP_ROWS, type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
 import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, partFloats32 } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
@@ -71,6 +71,29 @@ export function dropoutChoices(choices: WorkspaceChoices, structure: Structure, 
 
 /** Floats between arena regions: WebGPU binds buffer ranges at offsets of (at most) 256 bytes. */
 const ARENA_ALIGN = 64;
+
+/** Floats of an arena holding `levels` for `rows` rows, each level's region aligned. */
+function arenaFloats(levels: readonly Level[], rows: number): number {
+  return levels.reduce((floats, l) => floats + Math.ceil((rows * l.size) / ARENA_ALIGN) * ARENA_ALIGN, 0);
+}
+
+/**
+ * Whether the fused tail runs `rows` rows on an adapter of `limits`: its arenas (every tail
+ * level's rows in one buffer) and its partial weight gradients fit in one binding each, and the
+ * graph kernels' grid in the workgroups a dimension. Past that (a batch of millions of rows) its
+ * blocks run one by one, each level in a buffer of its own (the bound `checkBatchFits` names).
+ */
+export function tailFits(tail: FusedTail, rows: number, limits: GPUSupportedLimits): boolean {
+  const floats = maxBindingBytes(limits) / 4;
+  // graphPartialFloats' entries: every edge of the tables, and every hidden tail neuron's bias.
+  const entries = [...tail.fed, ...tail.inner].reduce((n, b) => n + b.topology.srcOf.length, 0) + tail.levels.slice(0, -1).reduce((n, l) => n + l.size, 0);
+  return (
+    arenaFloats(tail.levels, rows) <= floats &&
+    arenaFloats(tail.feeders, rows) <= floats &&
+    Math.ceil(rows / GRAPH_ROWS) * entries <= floats &&
+    Math.ceil(rows / GRAPH_WORKGROUP_ROWS) <= limits.maxComputeWorkgroupsPerDimension
+  );
+}
 
 /** A bindable range of a buffer: one level's values for the workspace's rows. */
 export interface BufferSlice {
@@ -193,7 +216,8 @@ export class Workspace {
       xBytes && fromInput.some((b) => b.form === 'sparse')
         ? { buffer: storageBuffer(device, owner, 'batch.x.columns', structure.input.size * words * 4).buffer, ...xBytes, words }
         : null;
-    const tail = fuseTail ? fusedTail(structure) : null;
+    const fused = fuseTail ? fusedTail(structure) : null;
+    const tail = fused && tailFits(fused, maxRows, device.limits) ? fused : null;
     this.tailLevels = new Set(tail?.levels.map((l) => l.id) ?? []);
     this.fedBlocks = new Set(tail?.fed ?? []);
     const inArenas = new Set([...this.tailLevels, ...(tail?.feeders.map((l) => l.id) ?? [])]);
@@ -238,7 +262,7 @@ export class Workspace {
       let floats = 0;
       for (const level of levels) {
         base.set(level.id, floats);
-        floats += Math.ceil((this.maxRows * level.size) / ARENA_ALIGN) * ARENA_ALIGN;
+        floats += arenaFloats([level], this.maxRows);
       }
       const activations = storageBuffer(device, owner, `${name}.activations`, Math.max(4, floats) * 4).buffer;
       const gradients = storageBuffer(device, owner, `${name}.gradients`, Math.max(4, floats) * 4).buffer;

@@ -3,6 +3,9 @@ import { classificationDataset } from '../../src/data/dataset.js';
 import { AdapterLimitError } from '../../src/errors.js';
 import { maxBindingBytes } from '../../src/gpu/upload.js';
 import { checkBatchFits, EVAL_ROWS, inferenceRows, rowsFitting } from '../../src/train/rows.js';
+import { tailFits } from '../../src/train/workspace.js';
+import { fusedTail } from '../../src/graph/fusion.js';
+import { randomConnections } from '../../src/graph/connections.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
@@ -34,6 +37,30 @@ describe('batch rows against the adapter\'s largest buffer', () => {
     expect(inferenceRows(net.structure, limitsOf(1000), 5000)).toBe(1);
     expect(() => checkBatchFits(net.structure, limitsOf(1000), 1)).toThrow(new AdapterLimitError("a batch of 1 rows of level 1's 3000 neurons needs 12000 bytes in one buffer; this adapter allows at most 1000: not one row fits"));
     net.destroy();
+  });
+
+  it('a fused tail runs a batch whose arenas, partial gradients and grid fit the adapter; past that its blocks run one by one', () => {
+    const net = runtime().createNetwork({ sizes: [6, 20, 12, 4], connections: [null, randomConnections(20, 12, 0.3, 1), randomConnections(12, 4, 0.5, 2)], seed: 0 });
+    const tail = fusedTail(net.structure)!;
+    expect(tail.levels.map((l) => l.size)).toEqual([20, 12, 4]);
+    const limits = (bytes: number, groups = 65535) => ({ ...limitsOf(bytes), maxComputeWorkgroupsPerDimension: groups }) as GPUSupportedLimits;
+    // 256 rows: an arena of (20 + 12 + 4) × 256 floats, 36,864 bytes, the largest of the three buffers.
+    expect(tailFits(tail, 256, limits(36_864))).toBe(true);
+    expect(tailFits(tail, 256, limits(36_860))).toBe(false);
+    // 256 rows are 4 workgroups of graph_forward / graph_backward (64 rows each).
+    expect(tailFits(tail, 256, limits(2 ** 30, 4))).toBe(true);
+    expect(tailFits(tail, 257, limits(2 ** 30, 4))).toBe(false);
+    net.destroy();
+    // Many edges between few neurons: the partial weight gradients (per 16 rows, a float per edge
+    // and per hidden neuron) are the largest buffer.
+    const edgy = runtime().createNetwork({ sizes: [6, 200, 100, 4], connections: [null, randomConnections(200, 100, 0.3, 1), randomConnections(100, 4, 0.5, 2)], seed: 0 });
+    const edgyTail = fusedTail(edgy.structure)!;
+    const entries = [...edgyTail.fed, ...edgyTail.inner].reduce((n, b) => n + b.topology.srcOf.length, 0) + 300;
+    const [arenaBytes, partialBytes] = [4 * 256 * 304, 4 * 16 * entries];
+    expect(partialBytes).toBeGreaterThan(arenaBytes);
+    expect(tailFits(edgyTail, 256, limits(partialBytes))).toBe(true);
+    expect(tailFits(edgyTail, 256, limits(partialBytes - 4))).toBe(false);
+    edgy.destroy();
   });
 
   it('fit, collectEdgeStatistics and parameterGradients refuse a batch too large for a level of 300,000 neurons, naming the rows that fit, the network unchanged', async () => {
