@@ -63,7 +63,7 @@ export function checkScoreOptions(o: ScoreOptions): Required<ScoreOptions> {
   const metric = o.metric ?? 'abs-grad';
   const aggregation = o.aggregation ?? 'mean';
   if (!METRICS.includes(metric)) throw new ConfigError(unknownChoice('metric', metric, METRICS));
-  if (!AGGREGATIONS.includes(aggregation)) throw new ConfigError(`unknown aggregation "${aggregation}"; expected mean or variance`);
+  if (!AGGREGATIONS.includes(aggregation)) throw new ConfigError(unknownChoice('aggregation', aggregation, AGGREGATIONS));
   return { metric, aggregation };
 }
 

@@ -237,7 +237,18 @@ function partialEntries(t: Pick<GraphTables, 'outEdgeCount' | 'sourceCount' | 'f
  * hidden tail neuron's bias (at least 4).
  */
 export function graphPartialFloats(rows: number, tables: Pick<GraphTables, 'outEdgeCount' | 'sourceCount' | 'feederSourceCount'>): number {
-  return Math.max(4, Math.ceil(rows / GRAPH_ROWS) * partialEntries(tables));
+  return partialFloats(rows, partialEntries(tables));
+}
+
+/** {@link graphPartialFloats} of `tail`'s tables, from the tail itself (before they are built). */
+export function tailPartialFloats(rows: number, tail: FusedTail): number {
+  const edges = [...tail.fed, ...tail.inner].reduce((n, b) => n + b.topology.srcOf.length, 0);
+  const hiddenNeurons = tail.levels.slice(0, -1).reduce((n, l) => n + l.size, 0);
+  return partialFloats(rows, edges + hiddenNeurons);
+}
+
+function partialFloats(rows: number, entries: number): number {
+  return Math.max(4, Math.ceil(rows / GRAPH_ROWS) * entries);
 }
 
 /**

@@ -3,7 +3,7 @@ import { maxBindingBytes, storageBuffer, uploadStorage } from '../gpu/upload.js'
 import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
-import { GRAPH_ROWS, GRAPH_WORKGROUP_ROWS, type GraphTables, graphPartialFloats, graphTables, uploadGraphTables } from '../kernels/graph.js';
+import { GRAPH_WORKGROUP_ROWS, type GraphTables, graphPartialFloats, graphTables, tailPartialFloats, uploadGraphTables } from '../kernels/graph.js';
 import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, partFloats32 } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
@@ -85,12 +85,10 @@ function arenaFloats(levels: readonly Level[], rows: number): number {
  */
 export function tailFits(tail: FusedTail, rows: number, limits: GPUSupportedLimits): boolean {
   const floats = maxBindingBytes(limits) / 4;
-  // graphPartialFloats' entries: every edge of the tables, and every hidden tail neuron's bias.
-  const entries = [...tail.fed, ...tail.inner].reduce((n, b) => n + b.topology.srcOf.length, 0) + tail.levels.slice(0, -1).reduce((n, l) => n + l.size, 0);
   return (
     arenaFloats(tail.levels, rows) <= floats &&
     arenaFloats(tail.feeders, rows) <= floats &&
-    Math.ceil(rows / GRAPH_ROWS) * entries <= floats &&
+    tailPartialFloats(rows, tail) <= floats &&
     Math.ceil(rows / GRAPH_WORKGROUP_ROWS) <= limits.maxComputeWorkgroupsPerDimension
   );
 }

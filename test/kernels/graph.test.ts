@@ -7,7 +7,7 @@ import { blockFloats, completeBlock, isMasked, type LevelSpec, parameterSlots, S
 import { writeView } from '../../src/gpu/upload.js';
 import type { Activation } from '../../src/kernels/activation.js';
 import { dropoutKeep, dropoutScale } from '../../src/kernels/dropout.js';
-import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphTables } from '../../src/kernels/graph.js';
+import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphPartialFloats, graphTables, tailPartialFloats } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
 import { Workspace } from '../../src/train/workspace.js';
 import { randomClassification } from '../helpers/datasets.js';
@@ -168,6 +168,8 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const tailEdges = [...tail.tail.fed, ...tail.tail.inner].flatMap((b) => Array.from({ length: b.topology.srcOf.length }, (_, e) => b.weightOffset + storageIndex(b, e)));
       const outEdgeParams = Array.from(graphTables(tail.tail, () => 0).outEdges.filter((_, i) => i % 4 === 2));
       expect(outEdgeParams.sort((x, y) => x - y)).toEqual(tailEdges.sort((x, y) => x - y));
+      // What the workspace checks against the adapter before the tables exist is what they take.
+      expect(tailPartialFloats(rows, tail.tail)).toBe(graphPartialFloats(rows, tail.tables));
       const params = randomArray(rng, s.floats);
       const paramBuffer = h.input(params);
       const read = (slice: { buffer: GPUBuffer; offset: number }, floats: number) => h.runtime().gpu.readFloats(slice.buffer, slice.offset / 4, floats);
