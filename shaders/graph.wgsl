@@ -37,10 +37,13 @@
 //              tables is here once (a destination's in-edges are in `edges`, but for the
 //              output level's from hidden tail neurons when OUTPUTS > 0).
 //   drops      1 per tail neuron in the order of `neurons`: (level id, neuron index, 1 for a
-//              hidden level's neuron (0 an output's), level size): where the mask of DROP is drawn.
-//   output_edges  (OUTPUTS > 0) per hidden tail neuron's entry of `sources`, OUTPUTS
-//              vec2<u32>, one per output neuron k: (its out-edge's entry in out_edges, its
-//              weight parameter), or (NONE, NONE) where the neuron has no edge to k.
+//              hidden level's neuron (0 an output's), level size): where the mask of DROP is drawn;
+//              then 1 per hidden tail neuron in the order of `sources` (the same entry again: the
+//              backward walks the neurons in that order).
+//   output_edges  (OUTPUTS > 0) per hidden tail neuron's entry of `sources`, ceil(OUTPUTS / 2)
+//              entries holding OUTPUTS pairs, one per output neuron k (k / 2's entry, .xy for an
+//              even k, .zw for an odd one): (its out-edge's entry in out_edges, its weight
+//              parameter), or (NONE, NONE) where the neuron has no edge to k.
 //
 // OUTPUTS (override, 0–12): with an output level of OUTPUTS neurons (a classifier's), its
 // in-edges from the tail's hidden levels are walked by source instead of by destination (a
@@ -54,12 +57,14 @@
 // forward 0.5–0.6 s and the backward 0.35–0.4 s against 0.1 and 0.2 s without OUTPUTS (the
 // unrolled sums; four outputs at a time, or the sums passed by pointer, compiled slower).
 //
-// DROP (override): training's dropout of the tail's hidden levels, each of them ReLU. The
-// forward multiplies a hidden neuron's activations by dropout.wgsl's factors (0 or drop_scale,
-// from the same hash of drop_seed, the step in counter[0], the level id and the value's index
-// row · size + neuron, so the tail drops what the block kernels would); the backward multiplies
-// a hidden tail neuron's gradient by drop_scale (ReLU's derivative, taken from the dropped
-// activations, already holds the mask; dropout.wgsl's MASK off). The feeders are the block
+// DROP (override): training's dropout of the tail's hidden levels. The forward multiplies a
+// hidden neuron's activations by dropout.wgsl's factors (0 or drop_scale, from the same hash of
+// drop_seed, the step in counter[0], the level id and the value's index row · size + neuron, so
+// the tail drops what the block kernels would). The backward multiplies a ReLU neuron's
+// gradient by drop_scale (ReLU's derivative, taken from the dropped activations, already holds
+// the mask; dropout.wgsl's MASK off); any other neuron's derivative is taken at its dropped
+// activation times drop_keep (the value before dropout where it was kept) and multiplied by
+// its factor, drawn again from the hash (dropout.wgsl's backward with its mask). The feeders are the block
 // kernels' levels: dropout.wgsl drops them, and the backward takes a feeder's derivative at its
 // stored (dropped-out) activation times drop_keep (1 − rate, as the block kernels' DROP_KEEP:
 // the value before dropout where it was kept; where it was dropped, dropout.wgsl's mask zeroes
@@ -82,14 +87,15 @@
 //
 // Bindings (group 0):
 //   @binding(0)  params     : uniform Params { rows, neurons, sources, out_edges, feeder_sources, outputs,
-//                             edges_at, sources_at, out_edges_at, drops_at, drop_seed, drop_threshold, drop_scale,
-//                             drop_keep }
-//   @binding(1)  tables     : storage, read vec4<u32>  the five tables one after another:
+//                             edges_at, sources_at, out_edges_at, drops_at, output_edges_at,
+//                             drop_seed, drop_threshold, drop_scale, drop_keep }
+//   @binding(1)  tables     : storage, read vec4<u32>  the six tables one after another:
 //                             `neurons` (2 × neurons entries) from 0, `edges` from edges_at,
 //                             `sources` (2 × sources) from sources_at, `out_edges` from
-//                             out_edges_at, `drops` (neurons) from drops_at (one binding for
-//                             them all, so that graph_backward binds 8 storage buffers,
-//                             WebGPU's default maxStorageBuffersPerShaderStage)
+//                             out_edges_at, `drops` (neurons + hidden tail neurons) from
+//                             drops_at, `output_edges` from output_edges_at (one binding for
+//                             them all, so that graph_backward under DROP binds 8 storage
+//                             buffers, WebGPU's default maxStorageBuffersPerShaderStage)
 //   @binding(5)  partials   : storage, rw              parts × (edges + hidden tail neurons)
 //                                                      (backward writes, edge_grad reads)
 //   @binding(6)  param      : storage, read            parameters       (forward, backward)
@@ -100,8 +106,7 @@
 //   @binding(11) wgrad      : storage, rw              parameters       (edge_grad)
 //   @binding(13) feed_act   : storage, read            feeder activation arena (forward, backward)
 //   @binding(14) feed_grad  : storage, rw              feeder gradient arena   (backward)
-//   @binding(15) output_edges : storage, read vec2<u32> OUTPUTS × hidden tail neurons (forward, backward with OUTPUTS)
-//   @binding(16) counter    : storage, read f32       counter[0]: the step the masks are drawn for (forward with DROP)
+//   @binding(16) counter    : storage, read f32       counter[0]: the step the masks are drawn for (with DROP)
 //
 // Dispatch: graph_forward / graph_backward: workgroup 4, one invocation per 16 batch rows (each
 //   invocation owns its rows, so levels need no barrier between them): grid (ceil(rows / 64), 1, 1).
@@ -127,6 +132,7 @@ struct Params {
   sources_at: u32,      // where `sources` starts
   out_edges_at: u32,    // where `out_edges` starts
   drops_at: u32,        // where `drops` starts
+  output_edges_at: u32, // where `output_edges` starts
   drop_seed: u32,       // DROP: the masks' seed, dropout.wgsl's threshold and scale
   drop_threshold: u32,
   drop_scale: f32,
@@ -144,7 +150,6 @@ struct Params {
 @group(0) @binding(11) var<storage, read_write> wgrad: array<f32>;
 @group(0) @binding(13) var<storage, read> feed_act: array<f32>;
 @group(0) @binding(14) var<storage, read_write> feed_grad: array<f32>;
-@group(0) @binding(15) var<storage, read> output_edges: array<vec2<u32>>;
 @group(0) @binding(16) var<storage, read> counter: array<f32>;
 
 // Entry i of each table in `tables`.
@@ -153,6 +158,14 @@ fn edges(i: u32) -> vec4<u32> { return tables[params.edges_at + i]; }
 fn sources(i: u32) -> vec4<u32> { return tables[params.sources_at + i]; }
 fn out_edges(i: u32) -> vec4<u32> { return tables[params.out_edges_at + i]; }
 fn drops(i: u32) -> vec4<u32> { return tables[params.drops_at + i]; }
+
+// Source n's `output_edges` pair for output k. Two components loaded alone, not the entry: k
+// is a constant where the callers unroll it, and the forward reads only the weight's.
+fn output_edges(n: u32, k: u32) -> vec2<u32> {
+  let i = params.output_edges_at + n * ((OUTPUTS + 1u) / 2u) + k / 2u;
+  let c = (k & 1u) * 2u;
+  return vec2<u32>(tables[i][c], tables[i][c + 1u]);
+}
 
 // Four batch rows from r0, clamped to the last row: rows past the batch repeat it and are
 // never stored.
@@ -262,28 +275,43 @@ fn drop_quarter(prefix: u32, d: vec4<u32>, r: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), vec4<f32>(params.drop_scale), bits >= vec4<u32>(params.drop_threshold));
 }
 
-// Tail neuron n's dropout factors at the 16 rows from r0: 1 without DROP or for an output.
-fn drop_factors(n: u32, r0: u32) -> RowSums {
-  let ones = RowSums(vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0));
-  if (!DROP) { return ones; }
-  let d = drops(n);
-  if (d.z == 0u) { return ones; }
+fn no_drop() -> RowSums { return RowSums(vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0)); }
+
+// The dropout factors at the 16 rows from r0 of the tail neuron whose `drops` entry is i: 1
+// without DROP or for an output.
+fn drop_factors(i: u32, r0: u32) -> RowSums {
+  if (!DROP) { return no_drop(); }
+  let d = drops(i);
+  if (d.z == 0u) { return no_drop(); }
   let prefix = drop_prefix(params.drop_seed, u32(counter[0]), d.x);
   return RowSums(drop_quarter(prefix, d, r0), drop_quarter(prefix, d, r0 + 4u), drop_quarter(prefix, d, r0 + 8u), drop_quarter(prefix, d, r0 + 12u));
 }
 
-// sum · act'(a) (times drop_scale with DROP: a hidden tail neuron's) of the four rows from r0
-// into the gradient arena at `at`, those inside the batch only (a: the rows' activations);
-// returns what it stored, summed.
-fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>, a: vec4<f32>) -> f32 {
-  // (sum · scale) · act' is (sum · act') · scale bit for bit: ReLU's act' is 0 or 1.
+// Hidden tail source n's dropout factors at the 16 rows from r0 where its gradient needs them
+// (DROP, an activation other than ReLU: see store_gradients); 1 elsewhere.
+fn source_drop_factors(n: u32, code: u32, r0: u32) -> RowSums {
+  if (DROP && code != 1u) { return drop_factors(params.neurons + n, r0); }
+  return no_drop();
+}
+
+// sum · act'(a) of a hidden tail neuron's four rows from r0 into the gradient arena at `at`,
+// those inside the batch only (a: the rows' activations, dropped out with DROP); returns what
+// it stored, summed. With DROP, a ReLU neuron's times drop_scale (its derivative at the dropped
+// activation holds the mask; (sum · scale) · act' is (sum · act') · scale bit for bit, act'
+// being 0 or 1); another's derivative at a · drop_keep, times its factors f (0 or drop_scale),
+// in the block kernels' order: their backward, then dropout.wgsl's.
+fn store_gradients(r0: u32, at: vec4<u32>, code: u32, sum: vec4<f32>, a: vec4<f32>, f: vec4<f32>) -> f32 {
   var d = sum;
-  if (DROP) { d = sum * params.drop_scale; }
+  var x = a;
+  var m = vec4<f32>(1.0);
+  if (DROP) {
+    if (code == 1u) { d = sum * params.drop_scale; } else { x = a * params.drop_keep; m = f; }
+  }
   var stored = 0.0;
-  if (r0 < params.rows) { let g = d.x * activate_grad_by(code, a.x); grad_out[at.x] = g; stored = g; }
-  if (r0 + 1u < params.rows) { let g = d.y * activate_grad_by(code, a.y); grad_out[at.y] = g; stored = stored + g; }
-  if (r0 + 2u < params.rows) { let g = d.z * activate_grad_by(code, a.z); grad_out[at.z] = g; stored = stored + g; }
-  if (r0 + 3u < params.rows) { let g = d.w * activate_grad_by(code, a.w); grad_out[at.w] = g; stored = stored + g; }
+  if (r0 < params.rows) { let g = d.x * activate_grad_by(code, x.x) * m.x; grad_out[at.x] = g; stored = g; }
+  if (r0 + 1u < params.rows) { let g = d.y * activate_grad_by(code, x.y) * m.y; grad_out[at.y] = g; stored = stored + g; }
+  if (r0 + 2u < params.rows) { let g = d.z * activate_grad_by(code, x.z) * m.z; grad_out[at.z] = g; stored = stored + g; }
+  if (r0 + 3u < params.rows) { let g = d.w * activate_grad_by(code, x.w) * m.w; grad_out[at.w] = g; stored = stored + g; }
   return stored;
 }
 
@@ -370,7 +398,7 @@ fn output_start(k: u32, q: RowQuarters) -> RowSums {
 
 // The weight of source n's edge to output k, 0 where it has none.
 fn output_weight(n: u32, k: u32) -> f32 {
-  let p = output_edges[n * OUTPUTS + k].y;
+  let p = output_edges(n, k).y;
   return select(0.0, param[min(p, arrayLength(&param) - 1u)], p != NONE);
 }
 
@@ -451,8 +479,9 @@ fn graph_backward(@builtin(global_invocation_id) id: vec3<u32>) {
     let a = batch_only(r0, act_rows(head.x, head.y, q));
     let sums = output_sums(out_sums(head, kind.w, q, a, id.x), n, g, a, id.x);
     let at = vec4<u32>(head.x);
-    let low = store_gradients(r0, at + q.q0 * head.y, code, sums.s0, a.s0) + store_gradients(r0 + 4u, at + q.q1 * head.y, code, sums.s1, a.s1);
-    let high = store_gradients(r0 + 8u, at + q.q2 * head.y, code, sums.s2, a.s2) + store_gradients(r0 + 12u, at + q.q3 * head.y, code, sums.s3, a.s3);
+    let f = source_drop_factors(n, code, r0);
+    let low = store_gradients(r0, at + q.q0 * head.y, code, sums.s0, a.s0, f.s0) + store_gradients(r0 + 4u, at + q.q1 * head.y, code, sums.s1, a.s1, f.s1);
+    let high = store_gradients(r0 + 8u, at + q.q2 * head.y, code, sums.s2, a.s2, f.s2) + store_gradients(r0 + 12u, at + q.q3 * head.y, code, sums.s3, a.s3, f.s3);
     partials[(params.out_edges + n) * parts + id.x] = low + high;
   }
   for (var n = own; n < params.sources; n = n + 1u) {
@@ -493,7 +522,7 @@ fn output_grads(k: u32, q: RowQuarters) -> RowSums {
 // weight gradient, Σ g · a over the rows.
 fn output_edge(sums: RowSums, n: u32, k: u32, g: RowSums, a: RowSums, part: u32) -> RowSums {
   if (k >= OUTPUTS) { return sums; }
-  let edge = output_edges[n * OUTPUTS + k];
+  let edge = output_edges(n, k);
   let present = edge.x != NONE;
   if (present) { partials[edge.x * part_count() + part] = row_dot(g, a); }
   return add_scaled(sums, select(0.0, param[min(edge.y, arrayLength(&param) - 1u)], present), g);

@@ -29,7 +29,7 @@ export function dropoutKeep(rate: number): number {
   return Math.fround(1 / dropoutScale(rate));
 }
 
-/** Which masks dropout draws (this kernel's, and a fused tail's in `graphForward`). */
+/** Which masks dropout draws (this kernel's, and a fused tail's in `graphForward` and `graphBackward`). */
 export interface DropoutMasks {
   /** Share of values dropped, in [0, 1). */
   rate: number;

@@ -30,12 +30,18 @@ export interface GraphTableValues {
   edges: Uint32Array;
   sources: Uint32Array;
   outEdges: Uint32Array;
-  /** Per tail neuron in the order of `neurons`: its level's id, its index, 1 where its level is hidden (0 the output), its level's size (where dropout's mask is drawn). */
+  /**
+   * Per tail neuron in the order of `neurons`: its level's id, its index, 1 where its level is
+   * hidden (0 the output), its level's size (where dropout's mask is drawn); then the same
+   * entry again for each hidden tail neuron in the order of `sources` (where the backward
+   * walks them).
+   */
   drops: Uint32Array;
   /**
    * With dense outputs (`denseOutputs` > 0): per hidden tail neuron's entry of `sources` and
    * output neuron, the edge's entry in `outEdges` and its weight's parameter index (2 u32), or
-   * 0xffffffff twice where the neuron has no edge to that output; empty otherwise.
+   * 0xffffffff twice where the neuron has no edge to that output, each neuron's row padded to
+   * whole entries of 4 u32; empty otherwise.
    */
   outputEdges: Uint32Array;
   /** The output level's size where its tail edges run densely (≤ {@link GRAPH_DENSE_OUTPUTS_MAX}), else 0. */
@@ -92,6 +98,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
   const sources: number[] = [];
   const outEdges: number[] = [];
   const outputEdges: number[] = [];
+  const sourceDrops: number[] = [];
   let feederSources = 0;
   // Source j's out-edges in `blocks` onto outEdges; into `row` (outputEdges' for j) too, if given.
   const pushOutEdges = (blocks: readonly Block[], j: number, row?: number[]) => {
@@ -132,7 +139,8 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
       const bias = feeder.has(level.id) ? 0 : level.biasOffset + j;
       sources.push(base(level.id) + j, level.size, first, end, code, adds, bias, hiddenEnd);
       if (feeder.has(level.id)) feederSources++;
-      if (row) outputEdges.push(...row);
+      else sourceDrops.push(level.id, j, 1, level.size);
+      if (row) outputEdges.push(...row, ...(row.length % 4 ? [NONE, NONE] : []));
     }
   }
   const activationCodes = reached.reduce((bits, l) => bits | (1 << activationCode(l.activation)), 0);
@@ -141,7 +149,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     edges: Uint32Array.from(edges),
     sources: Uint32Array.from(sources),
     outEdges: Uint32Array.from(outEdges),
-    drops: Uint32Array.from(drops),
+    drops: Uint32Array.from([...drops, ...sourceDrops]),
     outputEdges: Uint32Array.from(outputEdges),
     denseOutputs,
     feederSources,
@@ -151,9 +159,10 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
 }
 
 /**
- * The tables on the GPU, with their entry counts: `neurons`, `edges`, `sources`, `outEdges` and
- * `drops` one after another in one buffer (`tables`, vec4 entries; graph_backward binds 8
- * storage buffers, WebGPU's default limit), each from its entry offset.
+ * The tables on the GPU, with their entry counts: `neurons`, `edges`, `sources`, `outEdges`,
+ * `drops` and `outputEdges` one after another in one buffer (`tables`, vec4 entries;
+ * graph_backward under dropout binds 8 storage buffers, WebGPU's default limit), each from its
+ * entry offset.
  */
 export interface GraphTables {
   tables: BindingResource;
@@ -165,7 +174,8 @@ export interface GraphTables {
   outEdgesAt: number;
   /** Entry where `drops` starts. */
   dropsAt: number;
-  outputEdges: BindingResource;
+  /** Entry where `outputEdges` starts. */
+  outputEdgesAt: number;
   /** See {@link GraphTableValues}. */
   denseOutputs: number;
   neuronCount: number;
@@ -180,18 +190,17 @@ export interface GraphTables {
 
 /** Upload `values` with `upload` (never given an empty array: bindings need at least 16 bytes here). */
 export function uploadGraphTables(values: GraphTableValues, upload: (name: string, values: Uint32Array) => BindingResource): GraphTables {
-  const up = (name: string, v: Uint32Array) => upload(name, v.length ? v : new Uint32Array(4));
-  const parts = [values.neurons, values.edges, values.sources, values.outEdges, values.drops];
+  const parts = [values.neurons, values.edges, values.sources, values.outEdges, values.drops, values.outputEdges];
   const tables = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
   const at = parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + p.length, 0));
   parts.forEach((p, i) => tables.set(p, at[i]));
   return {
-    tables: up('tables', tables),
+    tables: upload('tables', tables.length ? tables : new Uint32Array(4)),
     edgesAt: at[1]! / 4,
     sourcesAt: at[2]! / 4,
     outEdgesAt: at[3]! / 4,
     dropsAt: at[4]! / 4,
-    outputEdges: up('outputEdges', values.outputEdges),
+    outputEdgesAt: at[5]! / 4,
     denseOutputs: values.denseOutputs,
     neuronCount: values.neurons.length / 8,
     sourceCount: values.sources.length / 8,
@@ -210,6 +219,7 @@ function rowGroups(rows: number, kernel: Kernel): [number, number, number] {
 function graphParams(rows: number, t: GraphTables, drop?: { rate: number; seed?: number }): Record<string, number> {
   return {
     drops_at: t.dropsAt,
+    output_edges_at: t.outputEdgesAt,
     drop_seed: drop?.seed ?? 0,
     drop_threshold: drop ? dropoutThreshold(drop.rate) : 0,
     drop_scale: drop ? dropoutScale(drop.rate) : 1,
@@ -260,24 +270,27 @@ function checkPartials(fn: string, a: { rows: number; tables: GraphTables; parti
   checkBindings(fn, { partials: words(a.partials, graphPartialFloats(a.rows, a.tables), 'graphPartialFloats(rows, tables) floats') });
 }
 
+/** `drop` where it drops anything (checked), else undefined. */
+function checkDrop(fn: string, drop: DropoutMasks | undefined): DropoutMasks | undefined {
+  if (!drop || checkDropoutRate(`${fn}: drop.rate`, drop.rate) === 0) return undefined;
+  checkSizes(fn, { 'drop.seed': drop.seed });
+  checkBindings(fn, { counter: words(drop.counter, 1, 'the step') });
+  return drop;
+}
+
 /**
  * Every tail neuron's activation for `rows` batch rows, into the activation arena (reading the
- * feeders' from theirs); with `drop`, each hidden tail level's dropped out as `dropout` would
- * (its levels must be ReLU: see {@link graphBackward}).
+ * feeders' from theirs); with `drop`, each hidden tail level's dropped out as `dropout` would.
  */
 export async function graphForward(
   rec: Recorder,
   a: { rows: number; tables: GraphTables; params: BindingResource; arena: BindingResource; feederArena: BindingResource; drop?: DropoutMasks },
 ): Promise<Dispatch> {
   const t = a.tables;
-  const drop = a.drop && checkDropoutRate('graphForward: drop.rate', a.drop.rate) > 0 ? a.drop : undefined;
-  if (drop) {
-    checkSizes('graphForward', { 'drop.seed': drop.seed });
-    checkBindings('graphForward', { counter: words(drop.counter, 1, 'the step') });
-  }
+  const drop = checkDrop('graphForward', a.drop);
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_forward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs, DROP: Boolean(drop) } });
   // Without dropout the counter is never read; the parameters stand in for it.
-  const bindings = { tables: t.tables, output_edges: t.outputEdges, param: a.params, arena: a.arena, feed_act: a.feederArena, counter: drop?.counter ?? a.params };
+  const bindings = { tables: t.tables, param: a.params, arena: a.arena, feed_act: a.feederArena, counter: drop?.counter ?? a.params };
   return prepare(rec, kernel, graphParams(a.rows, t, drop), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }
 
@@ -286,9 +299,10 @@ export async function graphForward(
  * level's must be there), and the feeders' (added to or written, see the sources table); and
  * every tail edge's weight gradient and every hidden tail neuron's bias gradient in parts of
  * 16 rows into `partials` (at least {@link graphPartialFloats} floats), which
- * {@link graphEdgeGrad} then sums. `dropRate`: the forward's dropout, whose mask the hidden tail
- * levels' gradients already hold where they are ReLU (their derivative is read from the dropped
- * activations): each is only scaled by 1 / (1 − rate).
+ * {@link graphEdgeGrad} then sums. `drop`: the forward's dropout (the same masks): a hidden
+ * tail neuron's gradient is its derivative at the value before dropout times its factor, 0 or
+ * 1 / (1 − rate); a feeder's derivative is taken at its value before dropout where it was kept,
+ * and its mask is left to `dropout`'s backward, as the block kernels do.
  */
 export async function graphBackward(
   rec: Recorder,
@@ -301,22 +315,23 @@ export async function graphBackward(
     feederActivations: BindingResource;
     feederGradients: BindingResource;
     partials: BindingResource;
-    dropRate?: number;
+    drop?: DropoutMasks;
   },
 ): Promise<Dispatch> {
   const t = a.tables;
   checkPartials('graphBackward', a);
-  const drop = a.dropRate ? { rate: checkDropoutRate('graphBackward: dropRate', a.dropRate) } : undefined;
+  const drop = checkDrop('graphBackward', a.drop);
   const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs, DROP: Boolean(drop) } });
   const bindings = {
     tables: t.tables,
-    output_edges: t.outputEdges,
     param: a.params,
     act: a.activations,
     grad_out: a.gradients,
     feed_act: a.feederActivations,
     feed_grad: a.feederGradients,
     partials: a.partials,
+    // Without dropout the counter is never read; the parameters stand in for it.
+    counter: drop?.counter ?? a.params,
   };
   return prepare(rec, kernel, graphParams(a.rows, t, drop), pickBindings(kernel, bindings), rowGroups(a.rows, kernel));
 }

@@ -1,7 +1,7 @@
 /** CPU reference of a whole graph network (float64) over its flat parameter buffer. */
 import { type Block, type Level, type Structure, storageIndex } from '../graph/structure.js';
 import { type FusedTail, feederAdds } from '../graph/fusion.js';
-import { dropoutScale } from '../kernels/dropout.js';
+import { dropoutKeep, dropoutScale } from '../kernels/dropout.js';
 import { activate, activateGrad } from './dense.js';
 import { dropoutMaskRef } from './dropout.js';
 import { mseRef, softmaxXentRef } from './loss.js';
@@ -24,14 +24,20 @@ export interface DropoutRef {
   inputRate?: number;
 }
 
+/** A hidden level's factor per value (rows × size) under `drop`: 0 dropped, 1 / (1 − rate) kept; null without dropout. */
+function levelFactors(level: Level, rows: number, drop: DropoutRef | undefined, rate = drop?.rate ?? 0): Float64Array | null {
+  if (!drop || rate <= 0) return null;
+  const scale = dropoutScale(rate);
+  return Float64Array.from(dropoutMaskRef(rows * level.size, rate, drop.seed, level.id, drop.step), (keep) => keep * scale);
+}
+
 /** Each dropped level's factor per value under `drop` (0 dropped, 1 / (1 − rate) kept), by level id; none without dropout. */
 function dropoutFactors(s: Structure, rows: number, drop: DropoutRef | undefined): Map<number, Float64Array> {
   const factors = new Map<number, Float64Array>();
   if (!drop) return factors;
   const dropped = (level: Level, rate: number) => {
-    if (rate <= 0) return;
-    const scale = dropoutScale(rate);
-    factors.set(level.id, Float64Array.from(dropoutMaskRef(rows * level.size, rate, drop.seed, level.id, drop.step), (keep) => keep * scale));
+    const f = levelFactors(level, rows, drop, rate);
+    if (f) factors.set(level.id, f);
   };
   dropped(s.input, drop.inputRate ?? 0);
   for (const level of s.levels.filter((l) => l.role === 'hidden')) dropped(level, drop.rate);
@@ -164,9 +170,8 @@ export function tailForwardRef(
       const part = spmmRef(b.topology, edgeWeights(b, params), acts.get(b.src)!, rows);
       for (let i = 0; i < z.length; i++) z[i] = z[i]! + part[i]!;
     }
-    const mask = drop && level !== output ? dropoutMaskRef(rows * level.size, drop.rate, drop.seed, level.id, drop.step) : null;
-    const scale = drop ? dropoutScale(drop.rate) : 1;
-    const a = z.map((v, i) => activate(level.activation, v + params[level.biasOffset + (i % level.size)]!) * (mask ? mask[i]! * scale : 1));
+    const f = level !== output ? levelFactors(level, rows, drop) : null;
+    const a = z.map((v, i) => activate(level.activation, v + params[level.biasOffset + (i % level.size)]!) * (f ? f[i]! : 1));
     acts.set(level.id, a);
     tailActs.set(level.id, a);
   }
@@ -178,9 +183,10 @@ export function tailForwardRef(
  * levels and of its feeders, later levels first, from the output level's gradient and the
  * activations (`acts`: the tail's and the feeders'). A feeder that `feederAdds` (graph/fusion.ts) gets its
  * part added to what `before` holds for it (its gradient from its blocks into the output).
- * `dropScale` (DROP): the factor 1 / (1 − rate) of the hidden tail levels' gradients, whose mask
- * their ReLU derivatives at the dropped activations already hold; the feeders' derivatives are
- * taken at their (dropped-out) activations times `dropKeep`, 1 − rate.
+ * `drop` (DROP, the forward's): every derivative is taken at the dropped-out activation times
+ * 1 − rate (the value before dropout where it was kept), and a hidden tail level's gradient is
+ * multiplied by its dropout factors; a feeder's is not (its mask is applied after the graph
+ * kernels, as the block kernels apply it).
  */
 export function tailBackwardRef(
   tail: FusedTail,
@@ -189,9 +195,9 @@ export function tailBackwardRef(
   outputGrad: ArrayLike<number>,
   rows: number,
   before: ReadonlyMap<number, ArrayLike<number>> = new Map(),
-  dropScale = 1,
-  dropKeep = 1,
+  drop?: DropoutRef,
 ): Map<number, Float64Array> {
+  const keep = drop && drop.rate > 0 ? dropoutKeep(drop.rate) : 1;
   const output = tail.levels[tail.levels.length - 1]!;
   const grads = new Map<number, Float64Array>([[output.id, Float64Array.from(outputGrad)]]);
   const walked = [...tail.fed, ...tail.inner];
@@ -204,9 +210,8 @@ export function tailBackwardRef(
     const a = acts.get(level.id)!;
     const feeder = tail.feeders.includes(level);
     const prior = feeder && feederAdds(tail, level) ? before.get(level.id)! : null;
-    const scale = feeder ? 1 : dropScale;
-    const keep = feeder ? dropKeep : 1;
-    grads.set(level.id, dz.map((v, i) => (prior ? prior[i]! : 0) + v * activateGrad(level.activation, a[i]! * keep) * scale));
+    const f = feeder ? null : levelFactors(level, rows, drop);
+    grads.set(level.id, dz.map((v, i) => (prior ? prior[i]! : 0) + v * activateGrad(level.activation, a[i]! * keep) * (f ? f[i]! : 1)));
   }
   return grads;
 }

@@ -16,7 +16,7 @@ import { scheduledLr, scheduleSteps } from './schedule.js';
 import type { ScheduleSteps } from '../kernels/optimizer.js';
 import { checkGrowth, countingGrowth, type ExpansionPolicy, referencePolicy, resolveExpansion } from './expansion.js';
 import { liveFloats, recordBackward, recordForward, recordLoss, recordStatistics, settleAll } from './passes.js';
-import { dropoutChoices, NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
+import { NON_FINITE_SLOT, NORM_SLOT, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { progressReporter } from './progress.js';
 import { batchBytes, recordGathers, shiftedInputs } from './batchInputs.js';
 import { checkBatchFits, inferenceRows } from './rows.js';
@@ -135,7 +135,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData, o.inputDropout), dropoutChoices(choices, net.structure, o.dropout));
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData, o.inputDropout), choices);
       const target = { smoothing: o.labelSmoothing, classWeights: classWeightsBuffer(device, planOwner, classWeights) };
       const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), choices) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs

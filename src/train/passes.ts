@@ -109,7 +109,7 @@ export async function recordForward(rec: Recorder, net: GraphView, ws: Workspace
     if (columns) out.push(toColumns(rec, { rows, width: level.size, input: ws.activation(level.id), out: columns }));
   }
   const tail = ws.tail;
-  // Its hidden levels dropped out in the dispatch (they are ReLU under dropout: dropoutChoices).
+  // Its hidden levels dropped out in the dispatch.
   if (tail) out.push(graphForward(rec, { rows, tables: tail.tables, params: net.params, arena: tail.activations, feederArena: tail.feederActivations, ...(drop ? { drop } : {}) }));
   return settleAll(out);
 }
@@ -325,7 +325,7 @@ export async function recordBackward(rec: Recorder, net: GraphView, ws: Workspac
     // The tail's own edges and biases and its feeders' edges into it: its hidden levels' and
     // its feeders' gradients, then every weight's.
     const arenas = { rows, tables: tail.tables, activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
-    out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients, partials: tail.partials, ...(drop ? { dropRate: drop.rate } : {}) }));
+    out.push(graphBackward(rec, { ...arenas, params: net.params, feederGradients: tail.feederGradients, partials: tail.partials, ...(drop ? { drop } : {}) }));
     out.push(graphEdgeGrad(rec, { rows, tables: tail.tables, gradients: tail.gradients, partials: tail.partials, wgrad: net.grads }));
     for (const feeder of tail.tail.feeders) assigned.add(feeder.id);
   }

@@ -11,7 +11,7 @@ import { checkDataFor, gradientDropout } from './checks.js';
 import { classWeightsBuffer, classWeightsFor } from './classWeights.js';
 import { labelSmoothingFor, resolveStatisticsOptions, type LossName } from './options.js';
 import { recordBackward, recordForward, recordLoss, recordStatistics } from './passes.js';
-import { dropoutChoices, STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
+import { STATS_SLOT, Workspace, workspaceChoices } from './workspace.js';
 import { batchBytes, recordGathers } from './batchInputs.js';
 import { checkBatchFits, inferenceRows } from './rows.js';
 import { batches, type Evaluation, identityOrder, PlanCache, recordInference, submitChunks, toEvaluation } from './batchSteps.js';
@@ -35,7 +35,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded, dropout?.inputRate), dropoutChoices(workspaceChoices(net), net.structure, dropout?.rate ?? 0));
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded, dropout?.inputRate), workspaceChoices(net));
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();

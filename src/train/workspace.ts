@@ -57,18 +57,6 @@ export function workspaceChoices(net: { fuseTail: boolean; kernels: { software: 
   return { fuseTail: net.fuseTail, floatColumns: net.kernels.software };
 }
 
-/**
- * `choices` for a pass of `structure` under dropout at `rate`: the graph kernels drop a fused
- * tail's hidden levels only where they are ReLU (their backward then only scales, see
- * shaders/graph.wgsl; its feeders may have any activation); a tail with another hidden level
- * runs block by block instead.
- */
-export function dropoutChoices(choices: WorkspaceChoices, structure: Structure, rate: number): WorkspaceChoices {
-  const tail = rate > 0 && choices.fuseTail !== false ? fusedTail(structure) : null;
-  if (!tail) return choices;
-  return tail.levels.slice(0, -1).some((l) => l.activation !== 'relu') ? { ...choices, fuseTail: false } : choices;
-}
-
 /** Floats between arena regions: WebGPU binds buffer ranges at offsets of (at most) 256 bytes. */
 const ARENA_ALIGN = 64;
 

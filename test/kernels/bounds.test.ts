@@ -399,7 +399,7 @@ function tables(s: Sizes): GraphTables {
     sourcesAt: 9,
     outEdgesAt: 15,
     dropsAt: 20,
-    outputEdges: s.free(),
+    outputEdgesAt: 22,
     denseOutputs: 0,
     neuronCount: 2,
     sourceCount: 3,

@@ -6,7 +6,6 @@ import { Network } from '../../src/graph/network.js';
 import { blockFloats, completeBlock, isMasked, type LevelSpec, parameterSlots, Structure, storageIndex } from '../../src/graph/structure.js';
 import { writeView } from '../../src/gpu/upload.js';
 import type { Activation } from '../../src/kernels/activation.js';
-import { dropoutKeep, dropoutScale } from '../../src/kernels/dropout.js';
 import { GRAPH_DENSE_OUTPUTS_MAX, graphBackward, graphEdgeGrad, graphForward, graphPartialFloats, graphTables, tailPartialFloats } from '../../src/kernels/graph.js';
 import { graphLossRef, graphOutputRef, tailBackwardRef, tailEdgeGradRef, tailForwardRef } from '../../src/reference/graph.js';
 import { Workspace } from '../../src/train/workspace.js';
@@ -145,12 +144,17 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
     [', 13 outputs', (rng) => tailedStructure(rng, 7, 6, 5, GRAPH_DENSE_OUTPUTS_MAX + 1), [37]],
     [', a dense block between hidden levels', (rng) => tailedStructure(rng, 7, 6, 5, 4, true), [37]],
   ];
-  // DROP: the first case again under a step's dropout, its hidden levels ReLU (as dropout needs),
-  // and a tail fed by a tanh level (whose derivative is taken at its dropped values times keep).
+  // DROP: the first case again under a step's dropout with its hidden levels ReLU (their
+  // derivatives hold the masks), tanh, sigmoid or identity (the backward draws the masks again);
+  // and tails fed by a tanh level (whose derivative is taken at its dropped values times keep).
   const dropped = { rate: 0.3, seed: 3, step: 11 };
   const underDropout: [string, (rng: Random) => Structure, number[], typeof dropped][] = [
     [', under dropout', (rng) => tailedStructure(rng, 7, 6, 5, 4, false, 'relu'), [64, 37], dropped],
+    [', a tanh level under dropout', (rng) => tailedStructure(rng, 7, 6, 5, 4, false, 'tanh'), [64, 37], dropped],
+    [', a sigmoid level under dropout', (rng) => tailedStructure(rng, 7, 6, 5, 4, false, 'sigmoid'), [37], dropped],
+    [', an identity level under dropout', (rng) => tailedStructure(rng, 7, 6, 5, 4, false, 'identity'), [37], dropped],
     [', a tanh feeder under dropout', (rng) => fedStructure(rng, false, true, 'tanh', 'relu'), [37], dropped],
+    [', a tanh feeder and tanh level under dropout', (rng) => fedStructure(rng, false, true, 'tanh', 'tanh'), [37], dropped],
   ];
   for (const [what, structure, rowCounts, drop] of [...cases, ...underDropout]) for (const rows of rowCounts) {
     it(`graph_forward, graph_backward and graph_edge_grad${what}, ${rows} rows`, async () => {
@@ -198,8 +202,8 @@ describe('graph kernels (shaders/graph.wgsl) against the CPU reference', () => {
       const before = new Map(tail.tail.feeders.map((l) => [l.id, randomArray(rng, rows * l.size)]));
       for (const [id, values] of before) writeView(h.rec.device, ws.gradient(id).buffer, ws.gradient(id).offset, values);
       const arenas = { activations: tail.activations, gradients: tail.gradients, feederActivations: tail.feederActivations };
-      h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, ...arenas, feederGradients: tail.feederGradients, partials: tail.partials, ...(drop ? { dropRate: drop.rate } : {}) }));
-      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows, before, drop ? dropoutScale(drop.rate) : 1, drop ? dropoutKeep(drop.rate) : 1);
+      h.run(await graphBackward(h.rec, { rows, tables: tail.tables, params: paramBuffer, ...arenas, feederGradients: tail.feederGradients, partials: tail.partials, ...tailDrop }));
+      const wantGrads = tailBackwardRef(tail.tail, params, acts, outputGrad, rows, before, drop);
       const grads = new Map<number, Float32Array>([[output.id, outputGrad]]);
       for (const l of [...tail.tail.feeders, ...tail.tail.levels.slice(0, -1)]) {
         grads.set(l.id, await readGrad(l.id, l.size));

@@ -4,7 +4,6 @@ import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
 import { fusedTail } from '../../src/graph/fusion.js';
-import { dropoutChoices } from '../../src/train/workspace.js';
 import { buildCsr } from '../../src/graph/csr.js';
 import { Network } from '../../src/graph/network.js';
 import { completeBlock, type LevelSpec, parameterSlots, Structure } from '../../src/graph/structure.js';
@@ -32,6 +31,21 @@ const data = (rows: number, features: number, classes: number): Dataset =>
 function offKinks(net: Network, params: Float32Array, d: Dataset, drop: DropoutRef): Dataset {
   const kinks = rowsAtKinks(net.structure, params, d.x, d.rows, 1e-5, drop);
   return kinks.size ? subset(d, Array.from({ length: d.rows }, (_, r) => r).filter((r) => !kinks.has(r))) : d;
+}
+
+/**
+ * `net`'s gradient under `drop` on `rows` with its fused tail run by the graph kernels and block
+ * by block, each against `want` (the float64 reference).
+ */
+async function bothWays(net: Network, rows: Dataset, drop: DropoutRef, want: ArrayLike<number>, what: string): Promise<void> {
+  const fused = net.fuseTail;
+  for (const fuseTail of [true, false]) {
+    net.fuseTail = fuseTail;
+    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), want);
+    report(`${what}, gradient under dropout, ${fuseTail ? 'graph kernels' : 'block by block'}`, err, TOL);
+    expect(err.relative).toBeLessThanOrEqual(TOL);
+  }
+  net.fuseTail = fused;
 }
 
 describe('dropout: gradients under a step\'s masks', () => {
@@ -66,19 +80,15 @@ describe('dropout: gradients under a step\'s masks', () => {
     });
   }
 
-  it('runs a fused tail with an identity hidden level block by block (the graph kernels drop ReLU levels only), against the reference', async () => {
+  it('runs a fused tail with an identity hidden level in the graph kernels and block by block alike, against the reference', async () => {
     const spec = { sizes: [8, 12, 6, 3], activations: ['relu', 'identity', 'identity'] as const, connections: [null, randomConnections(12, 6, 0.4, 1), randomConnections(6, 3, 0.6, 2)], seed: 1 };
     const net = runtime().createNetwork(spec);
     const tail = fusedTail(net.structure);
     expect(tail?.levels.map((l) => l.activation)).toEqual(['relu', 'identity', 'identity']);
-    expect(dropoutChoices({ fuseTail: true }, net.structure, 0.3).fuseTail).toBe(false);
-    expect(dropoutChoices({ fuseTail: true }, net.structure, 0).fuseTail).toBe(true);
     const params = await net.getParameters();
     const drop = { rate: 0.3, seed: 1, step: 5 };
     const rows = offKinks(net, params, data(40, 8, 3), drop);
-    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
-    report('identity level in a tail, gradient under dropout', err, TOL);
-    expect(err.relative).toBeLessThanOrEqual(TOL);
+    await bothWays(net, rows, drop, graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop), 'identity level in a tail');
     net.destroy();
   });
 
@@ -191,7 +201,7 @@ describe('fit dropout', () => {
     net.destroy();
   });
 
-  it('grows a tanh network with dropout: a tail that holds the tanh level runs block by block, against the reference', async () => {
+  it('grows a tanh network with dropout: its tail, which holds the tanh level, runs in the graph kernels and block by block alike, against the reference', async () => {
     const net = runtime().createNetwork({ sizes: [10, 8, 4], activations: ['tanh', 'identity'], seed: 2 });
     const expansion = { window: 1, minEpochsBetween: 1, lossChangeThreshold: 100, lateSplits: true, chooseThreshold: 0.3, maxToReplace: 12 };
     const reports = await net.fit(train, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 6, dropout: 0.25, expansion, validation: train });
@@ -199,16 +209,13 @@ describe('fit dropout', () => {
     for (const r of reports) expect(Number.isFinite(r.trainLoss)).toBe(true);
     const tail = fusedTail(net.structure);
     const tanhLevels = net.structure.levels.filter((l) => l.activation === 'tanh').map((l) => l.id);
-    // The tanh level is one of the tail's hidden levels, which the graph kernels drop only where ReLU
-    // (a tail it only feeds runs in the graph kernels: the next test).
+    // The tanh level is one of the tail's hidden levels: the graph backward draws its masks again
+    // (a tail it only feeds: the next test).
     expect(tail?.levels.some((l) => tanhLevels.includes(l.id))).toBe(true);
-    expect(dropoutChoices({ fuseTail: true }, net.structure, 0.25).fuseTail).toBe(false);
     const params = await net.getParameters();
     const drop = { rate: 0.25, seed: 0, step: 31 };
     const rows = offKinks(net, params, train, drop);
-    const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop));
-    report('grown tanh network, gradient under dropout', err, TOL);
-    expect(err.relative).toBeLessThanOrEqual(TOL);
+    await bothWays(net, rows, drop, graphGradientsRef(net.structure, params, rows.x, rows.rows, { labels: rows.labels! }, drop), 'grown tanh network');
     net.destroy();
   });
 
@@ -230,20 +237,14 @@ describe('fit dropout', () => {
     const tail = fusedTail(s);
     expect(tail?.levels.map((l) => l.id)).toEqual([3, 1]);
     expect(tail?.feeders.map((l) => l.id)).toEqual([2]);
-    expect(dropoutChoices({ fuseTail: true }, s, 0.3).fuseTail).toBe(true);
     const slots = parameterSlots(s);
     const values = randomArray(rng, s.floats).map((v, i) => (slots[i] ? v : 0));
     const drop = { rate: 0.3, seed: 2, step: 17 };
     const rows = offKinks(new Network(runtime(), { structure: s, params: values, expandable: [1], seed: 0 }), values, data(40, 6, 3), drop);
     const want = graphGradientsRef(s, values, rows.x, rows.rows, { labels: rows.labels! }, drop);
-    for (const fuseTail of [true, false]) {
-      const net = new Network(runtime(), { structure: s, params: values, expandable: [1], seed: 0 });
-      net.fuseTail = fuseTail;
-      const err = relativeError(await net.parameterGradients(rows, 'softmax-cross-entropy', { dropout: drop }), want);
-      report(`tail fed by a tanh level, gradient under dropout, ${fuseTail ? 'graph kernels' : 'block by block'}`, err, TOL);
-      expect(err.relative).toBeLessThanOrEqual(TOL);
-      net.destroy();
-    }
+    const net = new Network(runtime(), { structure: s, params: values, expandable: [1], seed: 0 });
+    await bothWays(net, rows, drop, want, 'tail fed by a tanh level');
+    net.destroy();
   });
 
   it('refuses a rate outside [0, 1), naming it, and trains nothing', async () => {
