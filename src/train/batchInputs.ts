@@ -5,7 +5,7 @@ import { storageBuffer } from '../gpu/upload.js';
 import { shiftImages, type ImageShifts } from '../kernels/augment.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import type { Dispatch, Recorder } from '../kernels/dispatch.js';
-import { dropoutScale, type DropoutMasks } from '../kernels/dropout.js';
+import type { DropoutMasks } from '../kernels/dropout.js';
 import { gatherEpoch, type GatherSlot } from '../kernels/gather.js';
 import type { ByteColumns } from '../kernels/sparse.js';
 import type { Trainable } from './trainable.js';
@@ -24,18 +24,18 @@ import type { Workspace } from './workspace.js';
  * f32 rows; over packed rows it loaded as often and paid for unpacking too). A dense block that
  * lacks edges from many inputs stores only its rows with edges (see `compactRows`) and reads
  * their bytes gathered and packed for it alone: walking its sources in the whole batch, it
- * loaded one value at a time. With input dropout at `inputDropout`, every byte's value is also
- * multiplied by 1 / (1 − rate) (`factor`: the gather zeroed the dropped bytes).
+ * loaded one value at a time. Under input dropout the workspace adds the kept bytes' factor
+ * (see `Workspace.inputDropout`).
  */
-export function batchBytes(data: GpuDataset, inputDropout = 0): PackedBytes | null {
+export function batchBytes(data: GpuDataset): PackedBytes | null {
   if (data.xSource !== 'u8') return null;
-  return { words: data.xRowWords, scale: data.data.featureScale, ...(inputDropout > 0 ? { factor: dropoutScale(inputDropout) } : {}) };
+  return { words: data.xRowWords, scale: data.data.featureScale };
 }
 
 /**
- * Gathers of x and of labels or targets for every slot; built once per dataset and call. With
- * `drop` (input dropout; `ws` made with {@link batchBytes} at its rate), x's gathers drop inputs
- * out by the input level's masks.
+ * Gathers of x and of labels or targets for every slot; built once per dataset and call. Where
+ * `ws` drops its inputs (`Workspace.inputDropout`), x's gathers drop them by the input level's
+ * masks, drawn from `masks`' seed and step counter (required then).
  */
 export async function recordGathers(
   rec: Recorder,
@@ -44,8 +44,10 @@ export async function recordGathers(
   ws: Workspace,
   slots: readonly GatherSlot[],
   order: GPUBuffer,
-  drop?: DropoutMasks,
+  masks?: Pick<DropoutMasks, 'seed' | 'counter'>,
 ): Promise<Dispatch[][]> {
+  if (ws.inputDropout > 0 && !masks) throw new Error('recordGathers: a workspace that drops its inputs needs the masks\' seed and step');
+  const drop = ws.inputDropout > 0 && masks ? { ...masks, rate: ws.inputDropout } : undefined;
   const input = {
     source: data.xSource,
     features: data.data.features,
@@ -54,7 +56,7 @@ export async function recordGathers(
     slots,
     order,
     data: data.x.buffer,
-    ...(drop && drop.rate > 0 ? { drop: { ...drop, level: ws.structure.input.id, width: ws.structure.input.size } } : {}),
+    ...(drop ? { drop: { ...drop, level: ws.structure.input.id, width: ws.structure.input.size } } : {}),
   };
   // The batch's rows (packed or f32) where a block reads them; its byte columns where a CSR block
   // does. Packed rows of whole vec4s come out of the columns' gather, from the same loads.

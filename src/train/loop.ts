@@ -135,7 +135,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
     const record = async (): Promise<FitPlans> => {
       const planOwner = gpu.memory.owner('fit');
       const rec: Recorder = { kernels: net.kernels, device, owner: planOwner };
-      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData, o.inputDropout), choices);
+      const trainWs = new Workspace(device, planOwner, net.structure, batchRows, batchBytes(trainData), choices, o.inputDropout);
       const target = { smoothing: o.labelSmoothing, classWeights: classWeightsBuffer(device, planOwner, classWeights) };
       const evalWs = valData ? new Workspace(device, planOwner, net.structure, evalRows, batchBytes(valData), choices) : null;
       // Everything is requested before anything is awaited: the kernels a new structure needs
@@ -143,7 +143,7 @@ export async function fit(net: Trainable, train: Dataset, options: FitOptions = 
       // other on SwiftShader, 2.4 s together).
       const optimizer = net.optimizerFor(o.optimizer.name);
       const drop = { rate: o.dropout, seed: o.seed, counter: optimizer.counter.buffer };
-      const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order, { ...drop, rate: o.inputDropout });
+      const gathers = recordGathers(rec, net, moved?.data ?? trainData, trainWs, gatherSlots, order, drop);
       // The structure's values, which the update and the finiteness count walk (not the buffers' capacity).
       const live = liveFloats(net);
       const clip = o.maxGradNorm === null ? undefined : { maxNorm: o.maxGradNorm, floats: net.structure.floats, counted: net.ties()?.counted ?? null, stats: trainWs.stats.buffer, slot: NORM_SLOT };

@@ -35,7 +35,7 @@ async function withCall<T>(
   try {
     const rec: Recorder = { kernels: net.kernels, device: gpu.device, owner };
     const uploaded = uploadDataset(gpu, owner, data);
-    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded, dropout?.inputRate), workspaceChoices(net));
+    const ws = new Workspace(gpu.device, owner, net.structure, rows, batchBytes(uploaded), workspaceChoices(net), dropout?.inputRate);
     return await body(rec, ws, uploaded);
   } finally {
     owner.destroy();
@@ -99,7 +99,7 @@ export async function gradients(net: Trainable, data: Dataset, lossName: LossNam
     const slots = [{ rows: data.rows, start: 0 }];
     // The step the masks are drawn for, where training's forward finds it (the optimizer's counter).
     const drop = dropout ? { ...dropout, counter: uploadStorage(net.gpu.device, rec.owner, 'dropout.step', new Float32Array([dropout.step, 0, 0, 0])).buffer } : undefined;
-    const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), drop && { ...drop, rate: drop.inputRate });
+    const [gather] = await recordGathers(rec, net, uploaded, ws, slots, identityOrder(net.gpu, rec.owner, data.rows), drop);
     const step = [
       ...gather!,
       ...(await recordForward(rec, net, ws, data.rows, drop)),

@@ -3,6 +3,7 @@ import { maxBindingBytes, storageBuffer, uploadStorage } from '../gpu/upload.js'
 import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
+import { dropoutScale } from '../kernels/dropout.js';
 import { GRAPH_WORKGROUP_ROWS, type GraphTables, graphPartialFloats, graphTables, tailPartialFloats, uploadGraphTables } from '../kernels/graph.js';
 import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, partFloats32 } from '../kernels/sparse.js';
 
@@ -169,20 +170,31 @@ export class Workspace {
    * count of parameters that are not finite, a u32 at {@link NON_FINITE_SLOT}.
    */
   readonly stats: OwnedBuffer;
+  /**
+   * The batch input `x` holds u8 inputs as packed bytes (the gather copies them as they are
+   * and the blocks out of the input level unpack them, times `factor` under input dropout);
+   * null: f32 values.
+   */
+  readonly xBytes: PackedBytes | null;
 
   constructor(
     device: GPUDevice,
     owner: BufferOwner,
     readonly structure: Structure,
     readonly maxRows: number,
-    /**
-     * The batch input `x` holds u8 inputs as packed bytes (the gather copies them as they are
-     * and the blocks out of the input level unpack them); null: f32 values.
-     */
-    readonly xBytes: PackedBytes | null = null,
+    /** u8 inputs' packed bytes ({@link xBytes} before input dropout's factor); null: f32 values. */
+    bytes: PackedBytes | null = null,
     /** How the kernels are run: the adapter's kind's choices (see {@link workspaceChoices}). */
     choices: WorkspaceChoices = {},
+    /**
+     * Input dropout's rate in [0, 1) (`FitOptions.inputDropout`; 0: none): the gathers into this
+     * workspace drop its batch's inputs at it (`recordGathers`), and its packed bytes carry the
+     * kept ones' factor 1 / (1 − rate).
+     */
+    readonly inputDropout = 0,
   ) {
+    const xBytes = bytes && inputDropout > 0 ? { ...bytes, factor: dropoutScale(inputDropout) } : bytes;
+    this.xBytes = xBytes;
     const { fuseTail = true, floatColumns = true } = choices;
     const outputs = structure.output.size;
     const fromInput = structure.blocks.filter((b) => b.src === structure.input.id);
