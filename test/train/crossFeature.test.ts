@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { classificationDataset, type Dataset, regressionDataset, subset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
+import { fusedTail } from '../../src/graph/fusion.js';
 import { Network } from '../../src/graph/network.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import { networkToOnnx } from '../../src/io/onnx.js';
@@ -22,7 +23,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, weighted: 0, dropped: 0, inputsDropped: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
+const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, weighted: 0, dropped: 0, droppedTails: 0, inputsDropped: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -130,6 +131,8 @@ describe('features together: random networks that grow, against the CPU referenc
         if (fit.labelSmoothing) tally.smoothed++;
         if (fit.classWeights) tally.weighted++;
         if (fit.dropout) tally.dropped++;
+        // A fused tail with a hidden level other than ReLU, whose masks graph_backward draws again.
+        if (fit.dropout && net.fuseTail && fusedTail(net.structure)?.levels.slice(0, -1).some((l) => l.activation !== 'relu')) tally.droppedTails++;
         if (fit.inputDropout) tally.inputsDropped++;
         if (fit.optimizer?.name === 'sgd' && fit.optimizer.nesterov) tally.nesterov++;
         if (expansion.maxParameters !== undefined) {
