@@ -4,14 +4,20 @@ import { activationCode } from './activation.js';
 import { type Dispatch, pickBindings, prepare, type Recorder } from './dispatch.js';
 import { checkBindings, checkSizes, words } from './bounds.js';
 import { checkDropoutRate, type DropoutMasks, dropoutKeep, dropoutScale, dropoutThreshold } from './dropout.js';
-import type { BindingResource, Kernel } from './kernel.js';
+import { type BindingResource, type Kernel, reflectedWorkgroupSize } from './kernel.js';
 import { family } from './sources.js';
 
 /** Batch rows per invocation of graph_forward / graph_backward (ROWS in shaders/graph.wgsl). */
 export const GRAPH_ROWS = 16;
 
-/** Batch rows per workgroup of graph_forward / graph_backward (4 invocations, `@workgroup_size(4)`). */
-export const GRAPH_WORKGROUP_ROWS = 4 * GRAPH_ROWS;
+/**
+ * Batch rows per workgroup of graph_forward and graph_backward (the fewer of the two): their
+ * `@workgroup_size` as shaders/graph.wgsl writes it, {@link GRAPH_ROWS} rows an invocation.
+ */
+export function graphWorkgroupRows(): number {
+  const invocations = (entryPoint: string) => reflectedWorkgroupSize({ ...family('graph'), entryPoint })[0];
+  return GRAPH_ROWS * Math.min(invocations('graph_forward'), invocations('graph_backward'));
+}
 
 /**
  * Output levels of at most this many neurons (a classifier's) take their tail edges densely

@@ -134,6 +134,21 @@ export function workgroupSizeOf(entry: FunctionInfo, constants: KernelSpec['cons
   return [dimension(0), dimension(1), dimension(2)];
 }
 
+/** `spec`'s entry point in its reflected WGSL; a ConfigError where the source has none. */
+function computeEntry(spec: KernelSpec, reflected: WgslReflect): FunctionInfo {
+  const entry = reflected.entry.compute.find((f) => f.name === spec.entryPoint);
+  if (!entry) throw new ConfigError(`${spec.file} has no compute entry point "${spec.entryPoint}"`);
+  return entry;
+}
+
+/**
+ * The workgroup size of `spec`'s entry point, read from its WGSL by reflection without compiling
+ * it: for sizing a grid before the kernel is built (whether a batch fits the adapter's limits).
+ */
+export function reflectedWorkgroupSize(spec: KernelSpec): [number, number, number] {
+  return workgroupSizeOf(computeEntry(spec, reflectSource(spec.file, fullSource(spec))), spec.constants);
+}
+
 /**
  * A compiled compute pipeline whose bind-group layout and uniform layout come from
  * reflecting its WGSL with wgsl_reflect, so the TypeScript side cannot drift from the
@@ -151,8 +166,7 @@ export class Kernel {
     readonly pipeline: GPUComputePipeline,
     reflected: WgslReflect,
   ) {
-    const entry = reflected.entry.compute.find((f) => f.name === spec.entryPoint);
-    if (!entry) throw new ConfigError(`${spec.file} has no compute entry point "${spec.entryPoint}"`);
+    const entry = computeEntry(spec, reflected);
     this.bindings = Kernel.bindingsOf(spec, reflected);
     const uniform = entry.resources.find((r) => r.resourceType === ResourceType.Uniform);
     this.uniform = uniform ? uniformLayout(uniform) : null;
@@ -161,9 +175,7 @@ export class Kernel {
 
   /** Bindings used by the entry point (group 0 only), sorted by binding number. */
   static bindingsOf(spec: KernelSpec, reflected: WgslReflect): BindingInfo[] {
-    const entry = reflected.entry.compute.find((f) => f.name === spec.entryPoint);
-    if (!entry) throw new ConfigError(`${spec.file} has no compute entry point "${spec.entryPoint}"`);
-    const found = entry.resources.filter((r) => r.resourceType === ResourceType.Uniform || r.resourceType === ResourceType.Storage);
+    const found = computeEntry(spec, reflected).resources.filter((r) => r.resourceType === ResourceType.Uniform || r.resourceType === ResourceType.Storage);
     for (const r of found) {
       if (r.group !== 0) throw new ConfigError(`${spec.file}: binding "${r.name}" is in group ${r.group}; senn kernels use group 0`);
     }

@@ -4,7 +4,7 @@ import { type FusedTail, fusedTail } from '../graph/fusion.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PackedBytes } from '../kernels/dense.js';
 import { dropoutScale } from '../kernels/dropout.js';
-import { GRAPH_WORKGROUP_ROWS, type GraphTables, graphPartialFloats, graphTables, tailPartialFloats, uploadGraphTables } from '../kernels/graph.js';
+import { type GraphTables, graphPartialFloats, graphWorkgroupRows, graphTables, tailPartialFloats, uploadGraphTables } from '../kernels/graph.js';
 import { type ByteColumns, columnWords, edgePartFloats, type FloatColumns, partFloats32 } from '../kernels/sparse.js';
 
 /** Byte offset of the second stats accumulator (validation), a binding-aligned slot. */
@@ -78,7 +78,7 @@ export function tailFits(tail: FusedTail, rows: number, limits: GPUSupportedLimi
     arenaFloats(tail.levels, rows) <= floats &&
     arenaFloats(tail.feeders, rows) <= floats &&
     tailPartialFloats(rows, tail) <= floats &&
-    Math.ceil(rows / GRAPH_WORKGROUP_ROWS) <= limits.maxComputeWorkgroupsPerDimension
+    Math.ceil(rows / graphWorkgroupRows()) <= limits.maxComputeWorkgroupsPerDimension
   );
 }
 

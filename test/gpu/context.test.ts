@@ -3,7 +3,7 @@ import { WgslReflect } from 'wgsl_reflect';
 import { spirals } from '../../src/data/generated.js';
 import { AdapterLimitError, ConfigError } from '../../src/errors.js';
 import { REQUIRED_LIMITS } from '../../src/gpu/context.js';
-import { fullSource, Kernel, wideWorkgroup, workgroupSizeOf } from '../../src/kernels/kernel.js';
+import { fullSource, Kernel, reflectedWorkgroupSize, wideWorkgroup, workgroupSizeOf } from '../../src/kernels/kernel.js';
 import { family, SHADERS, type ShaderFamily } from '../../src/kernels/sources.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
 import { Runtime } from '../../src/runtime.js';
@@ -68,6 +68,9 @@ describe("the adapter limits senn requires", () => {
     // A size named by overrides is read from the constants given, else their defaults.
     const matmul = new WgslReflect(fullSource({ ...family('dense'), entryPoint: '' })).entry.compute.find((e) => e.name === 'matmul')!;
     expect([workgroupSizeOf(matmul, { WG_X: 2, WG_Y: 32 }), workgroupSizeOf(matmul)]).toEqual([[2, 32, 1], [8, 8, 1]]);
+    // The same from a kernel's spec, before it is built (a grid sized ahead: the fused tail's).
+    expect(reflectedWorkgroupSize({ ...family('dense'), entryPoint: 'matmul', constants: { WG_X: 2, WG_Y: 32 } })).toEqual([2, 32, 1]);
+    expect(() => reflectedWorkgroupSize({ ...family('dense'), entryPoint: 'matmul_nope' })).toThrow(new ConfigError('shaders/dense.wgsl has no compute entry point "matmul_nope"'));
   });
 
   it('an adapter of fewer storage buffers a stage is refused as the runtime is made, naming the limit; one of exactly as many runs', async () => {

@@ -5,6 +5,7 @@ import { maxBindingBytes } from '../../src/gpu/upload.js';
 import { checkBatchFits, EVAL_ROWS, inferenceRows, rowsFitting } from '../../src/train/rows.js';
 import { tailFits } from '../../src/train/workspace.js';
 import { fusedTail } from '../../src/graph/fusion.js';
+import { graphWorkgroupRows } from '../../src/kernels/graph.js';
 import { randomConnections } from '../../src/graph/connections.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -47,7 +48,8 @@ describe('batch rows against the adapter\'s largest buffer', () => {
     // 256 rows: an arena of (20 + 12 + 4) × 256 floats, 36,864 bytes, the largest of the three buffers.
     expect(tailFits(tail, 256, limits(36_864))).toBe(true);
     expect(tailFits(tail, 256, limits(36_860))).toBe(false);
-    // 256 rows are 4 workgroups of graph_forward / graph_backward (64 rows each).
+    // 256 rows are 4 workgroups of graph_forward / graph_backward (64 rows each, read from the shader).
+    expect(graphWorkgroupRows()).toBe(64);
     expect(tailFits(tail, 256, limits(2 ** 30, 4))).toBe(true);
     expect(tailFits(tail, 257, limits(2 ** 30, 4))).toBe(false);
     net.destroy();
