@@ -312,6 +312,20 @@ async function trainingChecks(rt: Runtime): Promise<void> {
   const grownOut = reference.graphOutputRef(net.structure, await net.getParameters(), probe.x, probe.rows);
   results.push({ name: 'fused-tail outputs vs CPU graph', relative: rel(await net.predict(probe), grownOut), tolerance: 1e-5 });
 
+  // A tanh network grown while training under dropout: its fused tail holds the tanh level, whose
+  // masks graph_backward draws again; the gradient under a step's masks against the CPU graph.
+  const tanhData = spirals({ rows: 96, seed: 5 });
+  const tanhNet = rt.createNetwork({ sizes: [2, 8, 2], activations: ['tanh', 'identity'], seed: 2 });
+  const growing = { window: 1, minEpochsBetween: 1, lossChangeThreshold: 100, lateSplits: true, chooseThreshold: 0.3, maxToReplace: 12 };
+  await tanhNet.fit(tanhData, { optimizer: { name: 'adam', lr: 0.01 }, batchSize: 16, epochs: 4, dropout: 0.25, expansion: growing, validation: tanhData });
+  const tanhLevels = tanhNet.structure.levels.filter((l) => l.activation === 'tanh').map((l) => l.id);
+  results.push({ name: 'grown tanh network: its fused tail holds the tanh level', relative: fusedTail(tanhNet.structure)?.levels.some((l) => tanhLevels.includes(l.id)) ? 0 : 1, tolerance: 0 });
+  const drop = { rate: 0.25, seed: 0, step: 31 };
+  const tanhGrad = await tanhNet.parameterGradients(tanhData, 'softmax-cross-entropy', { dropout: drop });
+  const tanhWant = reference.graphGradientsRef(tanhNet.structure, await tanhNet.getParameters(), tanhData.x, tanhData.rows, { labels: tanhData.labels! }, drop);
+  results.push({ name: 'grown tanh network: gradient under dropout vs CPU graph', relative: rel(tanhGrad, tanhWant), tolerance: 1e-5 });
+  tanhNet.destroy();
+
   // Checkpoint round trip through a File (what a user downloads / picks): the grown network
   // comes back with bit-identical outputs, and a truncated file is refused.
   const file = new File([await rt.saveNetwork(net)], 'grown.senn', { type: 'application/octet-stream' });
