@@ -61,6 +61,11 @@ export interface GraphTableValues {
    * shaders/activation.wgsl): the graph kernels compile only those cases.
    */
   activationCodes: number;
+  /**
+   * Whether a hidden tail level is not ReLU: under dropout the backward then draws such a
+   * level's masks again (`DROP_REDRAW`), where a ReLU level's derivative already holds them.
+   */
+  redrawsMasks: boolean;
 }
 
 /**
@@ -161,6 +166,7 @@ export function graphTables(tail: FusedTail, base: (levelId: number) => number):
     feederSources,
     outputs: output.size,
     activationCodes,
+    redrawsMasks: tail.levels.slice(0, -1).some((l) => l.activation !== 'relu'),
   };
 }
 
@@ -192,6 +198,8 @@ export interface GraphTables {
   feederSourceCount: number;
   outputCount: number;
   activationCodes: number;
+  /** See {@link GraphTableValues}. */
+  redrawsMasks: boolean;
 }
 
 /** Upload `values` with `upload` (never given an empty array: bindings need at least 16 bytes here). */
@@ -214,6 +222,7 @@ export function uploadGraphTables(values: GraphTableValues, upload: (name: strin
     feederSourceCount: values.feederSources,
     outputCount: values.outputs,
     activationCodes: values.activationCodes,
+    redrawsMasks: values.redrawsMasks,
   };
 }
 
@@ -327,7 +336,8 @@ export async function graphBackward(
   const t = a.tables;
   checkPartials('graphBackward', a);
   const drop = checkDrop('graphBackward', a.drop);
-  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants: { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs, DROP: Boolean(drop) } });
+  const constants = { ACTS_BY: t.activationCodes, OUTPUTS: t.denseOutputs, DROP: Boolean(drop), DROP_REDRAW: Boolean(drop) && t.redrawsMasks };
+  const kernel = await rec.kernels.get({ ...family('graph'), entryPoint: 'graph_backward', constants });
   const bindings = {
     tables: t.tables,
     param: a.params,

@@ -407,6 +407,7 @@ function tables(s: Sizes): GraphTables {
     feederSourceCount: 1,
     outputCount: 1,
     activationCodes: 1,
+    redrawsMasks: false,
   };
 }
 
