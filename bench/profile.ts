@@ -1,12 +1,14 @@
-// `npm run profile -- CHECKPOINT [REPS] [--no-stats] [--max-grad-norm X]`: where one training
-// step of a saved network spends its time. Records the dispatches of one step of `fit` (batch
-// 256 of MNIST, running edge statistics on, as an expanding run has them in the epochs whose end
-// may expand or prune; --no-stats: as in its other epochs; --max-grad-norm: with gradient
-// clipping), then replays each dispatch alone REPS times (default 20) and prints its mean time
-// in ms, and the whole step replayed as one pass.
+// `npm run profile -- CHECKPOINT [REPS] [--no-stats] [--max-grad-norm X] [--dropout X]
+// [--input-dropout X]`: where one training step of a saved network spends its time. Records the
+// dispatches of one step of `fit` (batch 256 of MNIST, running edge statistics on, as an
+// expanding run has them in the epochs whose end may expand or prune; --no-stats: as in its
+// other epochs; --max-grad-norm: with gradient clipping; --dropout, --input-dropout: with
+// fit's dropout of the hidden levels or of the inputs), then replays each dispatch alone REPS
+// times (default 20) and prints its mean time in ms, and the whole step replayed as one pass.
 // A checkpoint comes from `senn train ... --save FILE`.
 import { readFileSync } from 'node:fs';
-import { subset } from '../src/index.js';
+import { parseArgs } from 'node:util';
+import { type FitOptions, subset } from '../src/index.js';
 import { createNodeRuntime } from '../src/node/dawn.js';
 import { loadMnist } from '../src/node/datasets.js';
 
@@ -18,15 +20,34 @@ interface Recorded {
   groups: [number, number, number];
 }
 
-const args = process.argv.slice(2);
-const edgeStatistics = !args.includes('--no-stats');
-const clipAt = args.indexOf('--max-grad-norm');
-const maxGradNorm = clipAt >= 0 ? Number(args[clipAt + 1]) : undefined;
-const [file, repsArg] = args.filter((a, i) => a !== '--no-stats' && (clipAt < 0 || (i !== clipAt && i !== clipAt + 1)));
-if (!file) {
-  console.error('usage: npm run profile -- CHECKPOINT [REPS] [--no-stats] [--max-grad-norm X]');
+const usage = 'usage: npm run profile -- CHECKPOINT [REPS] [--no-stats] [--max-grad-norm X] [--dropout X] [--input-dropout X]';
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { 'no-stats': { type: 'boolean' }, 'max-grad-norm': { type: 'string' }, dropout: { type: 'string' }, 'input-dropout': { type: 'string' } },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+})();
+const [file, repsArg] = positionals;
+if (!file || positionals.length > 2) {
+  console.error(usage);
   process.exit(2);
 }
+// fit checks the numbers (a typed error names a bad one).
+const number = (name: 'max-grad-norm' | 'dropout' | 'input-dropout') => (values[name] === undefined ? undefined : Number(values[name]));
+const [maxGradNorm, dropout, inputDropout] = [number('max-grad-norm'), number('dropout'), number('input-dropout')];
+const fitOptions: FitOptions = {
+  batchSize: 256,
+  epochs: 1,
+  edgeStatistics: !values['no-stats'],
+  ...(maxGradNorm === undefined ? {} : { maxGradNorm }),
+  ...(dropout === undefined ? {} : { dropout }),
+  ...(inputDropout === undefined ? {} : { inputDropout }),
+};
 const reps = Number(repsArg ?? 20);
 // As `senn train` runs: Dawn's bounds checks off.
 const rt = await createNodeRuntime({ boundsChecks: false });
@@ -36,8 +57,7 @@ for (const b of net.structure.blocks) console.log(`  block ${b.src} → ${b.dst}
 
 const batch = subset(loadMnist().train, Array.from({ length: 256 }, (_, i) => i));
 // The first fit compiles every pipeline; the second records its one step.
-const clip = maxGradNorm === undefined ? {} : { maxGradNorm };
-await net.fit(batch, { batchSize: 256, epochs: 1, edgeStatistics, ...clip });
+await net.fit(batch, fitOptions);
 
 // Record what the step encodes by wrapping the compute pass encoder's three calls.
 const pass = (globalThis as unknown as { GPUComputePassEncoder: { prototype: GPUComputePassEncoder } }).GPUComputePassEncoder.prototype;
@@ -85,10 +105,7 @@ async function msPerRun(list: readonly Recorded[]): Promise<number> {
 
 // Fit's buffers live until it returns: replay inside its epoch callback.
 await net.fit(batch, {
-  batchSize: 256,
-  epochs: 1,
-  edgeStatistics,
-  ...clip,
+  ...fitOptions,
   onEpoch: async () => {
     Object.assign(pass, original);
     let sum = 0;
