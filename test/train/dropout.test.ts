@@ -118,10 +118,13 @@ describe('dropout: gradients under a step\'s masks', () => {
   const throughTanh: [string, NetworkSpec][] = [
     ['tanh and sigmoid levels', { sizes: [6, 9, 7, 3], activations: ['tanh', 'sigmoid', 'identity'], seed: 12 }],
     ['a tanh level max-pooled into a ReLU one', { sizes: [6, 48, 12, 3], activations: ['tanh', 'relu', 'identity'], connections: [null, { ...maxPoolConnections({ width: 6, height: 4, channels: 2 }), pool: 'max' }, null], seed: 6 }],
+    // Run by the graph kernels, which draw the masks of these levels again in their backward.
+    ['a fused tail of tanh and sigmoid levels', { sizes: [6, 12, 8, 3], activations: ['tanh', 'sigmoid', 'identity'], connections: [null, randomConnections(12, 8, 0.4, 1), randomConnections(8, 3, 0.6, 2)], seed: 13 }],
   ];
   for (const [name, spec] of throughTanh) {
     it(`matches finite differences of the loss under the same masks through ${name}`, async () => {
       const net = runtime().createNetwork(spec);
+      if (name.includes('fused tail')) expect(fusedTail(net.structure)?.levels.map((l) => l.activation)).toEqual(['tanh', 'sigmoid', 'identity']);
       const params = await net.getParameters();
       const drop = { rate: 0.4, seed: 5, step: 8 };
       const rows = offKinks(net, params, data(20, 6, 3), drop);
