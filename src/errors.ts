@@ -51,6 +51,13 @@ export class ShaderCompileError extends SennError {
 /** The GPU device reported a validation or out-of-memory error, or was lost. */
 export class DeviceError extends SennError {}
 
+/**
+ * The GPU could not allocate memory the work needs: a batch or a network too large for what
+ * the device can hold (WebGPU gives no memory budget to check before). The runtime stays
+ * usable, and a failed call leaves the network as it was: a smaller batch can follow.
+ */
+export class OutOfMemoryError extends DeviceError {}
+
 /** The GPU device was lost; every pending and later call fails with this. */
 export class DeviceLostError extends DeviceError {}
 

@@ -32,7 +32,8 @@ Commands:
 
 Exit codes:
   0  success
-  1  failure while running (GPU device lost, adapter limits, training diverged, an internal error)
+  1  failure while running (GPU device lost or out of memory, adapter limits, training diverged,
+     an internal error)
   2  bad usage: unknown command or option, a value out of range
   3  bad input: a dataset missing or malformed, a checkpoint unreadable or corrupt, data that
      do not fit the model

@@ -1,5 +1,5 @@
 import { describe } from '../args.js';
-import { AdapterLimitError, ConfigError, DestroyedError, DeviceError, DeviceLostError } from '../errors.js';
+import { AdapterLimitError, ConfigError, DestroyedError, DeviceError, DeviceLostError, OutOfMemoryError } from '../errors.js';
 import { GpuMemory } from './memory.js';
 
 /** What senn knows about the adapter it runs on. */
@@ -66,13 +66,27 @@ export function checkAdapterOptions(options: GPURequestAdapterOptions | undefine
 }
 
 /**
+ * The typed error of a GPU error that no error scope caught, and of the `more` that followed it
+ * before anything waited. A `GPUError` is told by its class's name: Dawn's Node binding does not
+ * make its classes globals, and its errors are not `Error`s.
+ */
+function uncaughtError(error: GPUError, more: number): DeviceError {
+  const after = more > 0 ? ` (${more} more GPU error${more === 1 ? '' : 's'} followed it)` : '';
+  if (error.constructor.name === 'GPUOutOfMemoryError') {
+    return new OutOfMemoryError(`the GPU ran out of memory${after}: a smaller batch (or network) needs less. ${error.message}`);
+  }
+  return new DeviceError(`GPU error${after}: ${error.message}`);
+}
+
+/**
  * One WebGPU device with error tracking and memory accounting. Validation errors and
  * device loss are captured as they happen and surface as typed errors on the next
  * call that waits for the GPU, so a failure is never silent.
  */
 export class GpuContext {
   readonly memory: GpuMemory;
-  private pendingError: DeviceError | null = null;
+  /** The first GPU error no error scope caught since the last {@link check}, and how many followed it. */
+  private uncaught: { error: GPUError; more: number } | null = null;
   private lost: DeviceLostError | null = null;
   private readonly lostPromise: Promise<DeviceLostError>;
   private destroyed = false;
@@ -90,8 +104,12 @@ export class GpuContext {
   ) {
     this.memory = new GpuMemory(device);
     device.addEventListener('uncapturederror', (event) => {
-      const error = (event as GPUUncapturedErrorEvent).error;
-      this.pendingError ??= new DeviceError(`GPU error: ${error.message}`);
+      // Thrown as a typed error at the next wait; kept off the console, where Dawn and browsers
+      // would print it and every validation error that follows from it (a buffer that could
+      // not be allocated makes each bind group that uses it invalid).
+      event.preventDefault();
+      if (this.uncaught) this.uncaught.more++;
+      else this.uncaught = { error: (event as GPUUncapturedErrorEvent).error, more: 0 };
     });
     this.lostPromise = device.lost.then((info) => {
       this.lost = new DeviceLostError(
@@ -164,14 +182,17 @@ export class GpuContext {
     return this.destroyed;
   }
 
-  /** Throw the first captured device error (once), or the loss, if any. */
+  /**
+   * Throw the first GPU error since the last check (once: an {@link OutOfMemoryError} where the
+   * device could not allocate memory, else a DeviceError), or the loss, if any.
+   */
   check(): void {
     if (this.destroyed) throw new DestroyedError('the senn runtime was destroyed');
     if (this.lost) throw this.lost;
-    const err = this.pendingError;
-    if (err) {
-      this.pendingError = null;
-      throw err;
+    const uncaught = this.uncaught;
+    if (uncaught) {
+      this.uncaught = null;
+      throw uncaughtError(uncaught.error, uncaught.more);
     }
   }
 

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { spirals } from '../../src/data/generated.js';
-import { AdapterLimitError, ConfigError, DestroyedError, DeviceLostError, ShaderCompileError, ShapeError } from '../../src/errors.js';
+import { globals } from 'webgpu';
+import { AdapterLimitError, ConfigError, DestroyedError, DeviceError, DeviceLostError, OutOfMemoryError, ShaderCompileError, ShapeError } from '../../src/errors.js';
 import { prepare } from '../../src/kernels/dispatch.js';
 import { createNodeRuntime } from '../../src/node/dawn.js';
 import { Harness } from '../helpers/harness.js';
 import { useRuntime } from '../helpers/runtime.js';
 
 const runtime = useRuntime();
+
+/** Dawn's GPUError classes and event (the package types its globals as `Object`). */
+const dawn = globals as {
+  GPUOutOfMemoryError: new (message: string) => GPUError;
+  GPUValidationError: new (message: string) => GPUError;
+  GPUUncapturedErrorEvent: new (type: string, init: { error: GPUError; cancelable: boolean }) => Event;
+};
 
 describe('GPU errors surface as typed errors', () => {
   it('a WGSL compile error names the file and the line', async () => {
@@ -87,6 +95,45 @@ describe('GPU errors surface as typed errors', () => {
     // The largest grid allowed is prepared.
     expect(prepare(h.rec, kernel, { n: 1 }, { values }, [most, 1, 1]).groups).toEqual([most, 1, 1]);
     h.destroy();
+  });
+
+  it('a GPU error no scope caught is thrown once, at the next wait, typed and counting the errors after it; none goes to the console', async () => {
+    const gpu = runtime().gpu;
+    const raise = (error: GPUError) => gpu.device.dispatchEvent(new dawn.GPUUncapturedErrorEvent('uncapturederror', { error, cancelable: true }));
+    // dispatchEvent answers false where a listener prevented the default: Dawn's printing.
+    expect(raise(new dawn.GPUOutOfMemoryError('no room for "fit/level1.activation"'))).toBe(false);
+    expect(raise(new dawn.GPUValidationError('invalid buffer "fit/level1.activation"'))).toBe(false);
+    raise(new dawn.GPUValidationError('invalid bind group "matmul"'));
+    const outOfMemory = await gpu.settle().catch((e: unknown) => e);
+    expect(outOfMemory).toBeInstanceOf(OutOfMemoryError);
+    expect((outOfMemory as Error).message).toBe('the GPU ran out of memory (2 more GPU errors followed it): a smaller batch (or network) needs less. no room for "fit/level1.activation"');
+    await expect(gpu.settle()).resolves.toBeUndefined();
+    raise(new dawn.GPUValidationError('invalid bind group "matmul"'));
+    const validation = await gpu.settle().catch((e: unknown) => e);
+    expect(validation).toBeInstanceOf(DeviceError);
+    expect(validation).not.toBeInstanceOf(OutOfMemoryError);
+    expect((validation as Error).message).toBe('GPU error: invalid bind group "matmul"');
+  });
+
+  it('a batch whose level buffers a software adapter cannot allocate is an OutOfMemoryError; the network is unchanged and a smaller batch trains', async () => {
+    // SwiftShader offers a 1 GiB buffer (maxBufferSize) but cannot allocate one that large: a
+    // level of 256 neurons over 2^20 rows needs exactly that. A GPU allocates it and trains.
+    const rt = runtime();
+    const net = rt.createNetwork({ sizes: [2, 256, 2], seed: 0 });
+    const rows = rt.gpu.device.limits.maxBufferSize / (4 * 256);
+    const before = await net.getParameters();
+    const fit = net.fit(spirals({ rows, seed: 0 }), { epochs: 1, batchSize: rows });
+    if (rt.gpu.adapter.isFallback) {
+      await expect(fit).rejects.toThrow(OutOfMemoryError);
+      expect(await net.getParameters()).toEqual(before);
+    } else {
+      await fit;
+    }
+    const small = spirals({ rows: 256, seed: 1 });
+    const loss = (await net.evaluate(small)).loss;
+    await net.fit(small, { epochs: 2, batchSize: 64 });
+    expect((await net.evaluate(small)).loss).toBeLessThan(loss);
+    net.destroy();
   });
 
   it('after the device is lost, calls fail with DeviceLostError or DestroyedError', async () => {
