@@ -46,8 +46,11 @@ export async function recordGathers(
   order: GPUBuffer,
   masks?: Pick<DropoutMasks, 'seed' | 'counter'>,
 ): Promise<Dispatch[][]> {
-  if (ws.inputDropout > 0 && !masks) throw new Error('recordGathers: a workspace that drops its inputs needs the masks\' seed and step');
-  const drop = ws.inputDropout > 0 && masks ? { ...masks, rate: ws.inputDropout } : undefined;
+  let drop: DropoutMasks | undefined;
+  if (ws.inputDropout > 0) {
+    if (!masks) throw new Error('recordGathers: a workspace that drops its inputs needs the masks\' seed and step');
+    drop = { ...masks, rate: ws.inputDropout };
+  }
   const input = {
     source: data.xSource,
     features: data.data.features,
