@@ -67,11 +67,12 @@ export function checkAdapterOptions(options: GPURequestAdapterOptions | undefine
 
 /**
  * The typed error of a GPU error that no error scope caught, and of the `more` that followed it
- * before anything waited. A `GPUError` is told by its class's name: Dawn's Node binding does not
- * make its classes globals, and its errors are not `Error`s.
+ * before anything waited.
  */
 function uncaughtError(error: GPUError, more: number): DeviceError {
   const after = more > 0 ? ` (${more} more GPU error${more === 1 ? '' : 's'} followed it)` : '';
+  // By the class's name: the class is a global only where something made it one (browsers do,
+  // createNodeRuntime installs Dawn's; a GPU object passed to Runtime.fromGpu may come without).
   if (error.constructor.name === 'GPUOutOfMemoryError') {
     return new OutOfMemoryError(`the GPU ran out of memory${after}: a smaller batch (or network) needs less. ${error.message}`);
   }
