@@ -25,6 +25,7 @@ import {
   gatherEpoch,
   localConnections,
   loss,
+  OutOfMemoryError,
   matmul,
   Random,
   reference,
@@ -295,6 +296,17 @@ async function trainingChecks(rt: Runtime): Promise<void> {
       (e: unknown) => e,
     );
   results.push({ name: 'wrong feature count gives ShapeError', relative: bad instanceof ShapeError ? 0 : 1, tolerance: 0 });
+
+  // A GPU error no scope caught (Chromium's own error classes): kept off the console (its
+  // default prevented), thrown at the next wait, an OutOfMemoryError where memory ran out.
+  const raise = (error: GPUError) => rt.gpu.device.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error, cancelable: true }));
+  const prevented = !raise(new GPUOutOfMemoryError('no room')) && !raise(new GPUValidationError('invalid buffer'));
+  const uncaught = await rt.gpu.settle().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  const typed = uncaught instanceof OutOfMemoryError && (uncaught as Error).message.startsWith('the GPU ran out of memory (1 more GPU error followed it)');
+  results.push({ name: 'uncaught GPU error: OutOfMemoryError, not printed', relative: prevented && typed ? 0 : 1, tolerance: 0 });
 
   // Growth in the page: split the most significant output edges (function-preserving: the
   // output level's parents are post-ReLU), prune the weakest new edges, outputs match.
