@@ -26,6 +26,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/browser/**'],
           environment: 'node',
+          globalSetup: ['test/globalSetup.ts'],
           // Dawn on SwiftShader is single-device and CPU-bound: one file at a time.
           fileParallelism: false,
           testTimeout: 120_000,
@@ -37,6 +38,7 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['test/globalSetup.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 300_000,

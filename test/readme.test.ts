@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -73,11 +73,15 @@ function files(dir: string, root = dir): string[] {
 describe('API docs', () => {
   it('docs/api is what typedoc generates from the current TSDoc, without a warning (a dead link fails; run "npm run docs" after API changes)', () => {
     const out = mkdtempSync(join(tmpdir(), 'senn-docs-'));
-    const run = spawnSync('npx', ['typedoc', '--out', out, '--logLevel', 'Warn'], { encoding: 'utf8' });
-    expect(run.status, run.stderr + run.stdout).toBe(0);
-    const generated = files(out).sort();
-    expect(generated).toEqual(files('docs/api').sort());
-    for (const file of generated) expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join('docs/api', file), 'utf8'));
+    try {
+      const run = spawnSync('npx', ['typedoc', '--out', out, '--logLevel', 'Warn'], { encoding: 'utf8' });
+      expect(run.status, run.stderr + run.stdout).toBe(0);
+      const generated = files(out).sort();
+      expect(generated).toEqual(files('docs/api').sort());
+      for (const file of generated) expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join('docs/api', file), 'utf8'));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exitCodeOf } from '../../src/cli/main.js';
 import { scratchDir, senn } from '../helpers/cli.js';
@@ -160,6 +160,7 @@ describe('senn command line', () => {
     expect(message).toMatch(new RegExp(`^cannot write --json ${target} \\(ENOENT.*\\); written to .*run\\.json instead$`));
     const rescue = /written to (.*) instead$/.exec(message)![1]!;
     expect(readFileSync(rescue, 'utf8')).toBe('{"epochs": 64}\n');
+    rmSync(dirname(rescue), { recursive: true, force: true });
     expect(exitCodeOf(error)).toBe(1);
   });
 

@@ -16,9 +16,10 @@ function metadataOf(model: Uint8Array, key: string): string | undefined {
   return decoded.metadataProps.find((p) => p.key === key)?.value;
 }
 
+const { path } = scratchDir('senn-export-');
+
 describe('senn export', () => {
   it('a network grown on MNIST runs in onnxruntime with the accuracy senn eval gives it, its class probabilities summing to 1', async () => {
-    const { path } = scratchDir('senn-export-');
     const trained = await senn('train', '--dataset', 'mnist', '--arch', '784-10', '--expand', '--epochs', '4', '--window', '1', '--min-epochs-between', '1', '--delete-after', '1', '--loss-change-threshold', '1', '--train-rows', '3000', '--save', path('m.senn'));
     expect(trained.code).toBe(0);
     expect(trained.out).toMatch(/senn: grew 784-10 → 784-\d+-10: 1 expansion \(.* 1 pruning \(/);
@@ -47,7 +48,6 @@ describe('senn export', () => {
   });
 
   it('a regression has outputs only; bad command lines exit 2 and bad checkpoints 3, writing nothing', async () => {
-    const { path } = scratchDir('senn-export-');
     expect((await senn('train', '--dataset', 'regression', '--epochs', '1', '--save', path('r.senn'))).code).toBe(0);
     // A checkpoint saved by the API, without the run that says how its inputs were read.
     const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(path('r.senn'))));

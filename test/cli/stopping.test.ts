@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeCheckpoint } from '../../src/io/checkpoint.js';
 import { scratchDir, senn, trainUntilCtrlC } from '../helpers/cli.js';
@@ -111,6 +111,8 @@ describe('senn train: stopping, saving and going on', () => {
     const last = /^senn: OutputError: cannot write --save .*; written to (.*) instead$/m.exec(err);
     expect([code, last !== null]).toEqual([1, true]);
     expect(describeCheckpoint(new Uint8Array(readFileSync(last![1]!))).history).toHaveLength(3);
+    // Each failed save has a temporary directory of its own, which is the user's to keep; the test's to remove.
+    for (const [, rescue] of err.matchAll(/written to (.*) instead/g)) rmSync(dirname(rescue!), { recursive: true, force: true });
   }, 60_000);
 
   it('--save-statistics keeps the last epoch\'s running statistics in the --save file; it needs --save', async () => {

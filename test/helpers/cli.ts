@@ -1,15 +1,19 @@
 // Running the `senn` command in tests: in this process (its output captured), or as a user
 // runs it (the built command, in a child process).
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
-/** A fresh temporary directory and the path of a file in it. */
+/**
+ * A fresh temporary directory and the path of a file in it, removed when the test file's
+ * tests are done (call it at a file's top level, where `afterAll` registers).
+ */
 export function scratchDir(prefix: string): { dir: string; path: (name: string) => string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return { dir, path: (name) => join(dir, name) };
 }
 
