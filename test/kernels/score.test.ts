@@ -110,9 +110,10 @@ describe('score kernels (shaders/score.wgsl) against the CPU reference', () => {
       const ids = new Uint32Array(raw.buffer);
       const got = Array.from({ length: n }, (_, i) => ids[2 * i]!).sort((x, y) => x - y);
       expect(got.every((i) => values[i]! >= 0)).toBe(true);
-      const want = selectRef(normaliseRef(values), threshold, above).sort((x, y) => x - y);
+      const normalised = normaliseRef(values);
+      const want = selectRef(normalised, threshold, above).sort((x, y) => x - y);
       expect(got).toEqual(want);
-      for (let i = 0; i < n; i++) expect(raw[2 * i + 1]!).toBeCloseTo(normaliseRef(values)[ids[2 * i]!]!, 5);
+      for (let i = 0; i < n; i++) expect(raw[2 * i + 1]!).toBeCloseTo(normalised[ids[2 * i]!]!, 5);
     });
   }
 });
