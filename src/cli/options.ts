@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointError, ConfigError } from '../errors.js';
@@ -103,17 +103,70 @@ export class OutputError extends Error {
  * Write `data` to `path` (the value of `flag`) whole, through a temporary file beside it
  * (so the file is never half written). Should that fail after the work (a full disk), the
  * data goes to a file in the system's temporary directory instead and the error says where:
- * a finished run is not lost.
+ * a finished run is not lost. A path that fails again in the same process (`--save-every`'s
+ * saves) overwrites its one rescued file, so the temporary directory holds the newest copy
+ * only, not one copy a save.
  */
 export function writeOutput(flag: string, path: string, data: string | Uint8Array): void {
+  try {
+    writeWhole(path, data);
+  } catch (error) {
+    const why = (error as Error).message;
+    let rescue: string;
+    try {
+      rescue = rescueOutput(path, data);
+    } catch (rescueError) {
+      throw new OutputError(`cannot write ${flag} ${path} (${why}), nor a copy of it in the temporary directory (${(rescueError as Error).message})`);
+    }
+    throw new OutputError(`cannot write ${flag} ${path} (${why}); written to ${rescue} instead`);
+  }
+}
+
+/**
+ * Write `data` to `path` through a temporary file beside it: the file is whole or as it was,
+ * and a temporary file that could not be finished (a full disk) is not left behind.
+ */
+function writeWhole(path: string, data: string | Uint8Array): void {
   try {
     writeFileSync(`${path}.tmp`, data);
     renameSync(`${path}.tmp`, path);
   } catch (error) {
-    const rescue = join(mkdtempSync(join(tmpdir(), 'senn-')), basename(path));
-    writeFileSync(rescue, data);
-    throw new OutputError(`cannot write ${flag} ${path} (${(error as Error).message}); written to ${rescue} instead`);
+    try {
+      rmSync(`${path}.tmp`, { force: true });
+    } catch {
+      // Not ours to remove (a directory of that name): the write's error is the one to tell.
+    }
+    throw error;
   }
+}
+
+/** The rescued file of each output path that could not be written, in this process. */
+const rescued = new Map<string, string>();
+
+/**
+ * Write `data` to the rescued file of `path` (the one it had, replaced whole, or a new one);
+ * returns its path.
+ */
+function rescueOutput(path: string, data: string | Uint8Array): string {
+  const earlier = rescued.get(path);
+  if (earlier !== undefined) {
+    try {
+      writeWhole(earlier, data);
+      return earlier;
+    } catch {
+      // Removed since (or full): a new one.
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'senn-'));
+  const rescue = join(dir, basename(path));
+  try {
+    writeFileSync(rescue, data);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  rescued.set(path, rescue);
+  return rescue;
 }
 
 /** Exit codes every command uses (documented in `senn --help`). */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exitCodeOf } from '../../src/cli/main.js';
@@ -147,7 +147,7 @@ describe('senn command line', () => {
     expect(existsSync(missing)).toBe(false);
   }, 60_000);
 
-  it('a result that cannot be written after the work goes to a temporary file, and the error says where', () => {
+  it('a result that cannot be written after the work goes to a temporary file, and the error says where (or that neither could take it); no half-written file stays beside its path', () => {
     const target = join(path('vanished'), 'run.json');
     let error: unknown;
     try {
@@ -162,6 +162,32 @@ describe('senn command line', () => {
     expect(readFileSync(rescue, 'utf8')).toBe('{"epochs": 64}\n');
     rmSync(dirname(rescue), { recursive: true, force: true });
     expect(exitCodeOf(error)).toBe(1);
+    // Nor a temporary directory to take it: still an OutputError, which says both.
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = path('no-such-directory');
+    let again: unknown;
+    try {
+      writeOutput('--json', target, '{}\n');
+    } catch (e) {
+      again = e;
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
+    expect(again).toBeInstanceOf(OutputError);
+    expect((again as Error).message).toMatch(new RegExp(`^cannot write --json ${target} \\(ENOENT.*\\), nor a copy of it in the temporary directory \\(ENOENT.*no-such-directory.*\\)$`));
+    // Written beside it but not put in its place (a directory there): the half step is removed.
+    const taken = path('taken');
+    mkdirSync(join(taken, 'inside'), { recursive: true });
+    let refused: unknown;
+    try {
+      writeOutput('--json', taken, '{}\n');
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(OutputError);
+    expect([existsSync(`${taken}.tmp`), existsSync(join(taken, 'inside'))]).toEqual([false, true]);
+    rmSync(dirname(/written to (.*) instead$/.exec((refused as Error).message)![1]!), { recursive: true, force: true });
   });
 
   it('--augment-shift trains on moved images (kept by --resume, shown by senn info) and is refused where the inputs are no image', async () => {
