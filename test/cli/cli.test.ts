@@ -148,46 +148,38 @@ describe('senn command line', () => {
   }, 60_000);
 
   it('a result that cannot be written after the work goes to a temporary file, and the error says where (or that neither could take it); no half-written file stays beside its path', () => {
+    // The OutputError that writeOutput(target, text) throws.
+    const refusal = (target: string, text: string): OutputError => {
+      try {
+        writeOutput('--json', target, text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(OutputError);
+        return error as OutputError;
+      }
+      throw new Error(`${target} was written`);
+    };
+    const rescueOf = (error: Error) => /written to (.*) instead$/.exec(error.message)![1]!;
     const target = join(path('vanished'), 'run.json');
-    let error: unknown;
-    try {
-      writeOutput('--json', target, '{"epochs": 64}\n');
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(OutputError);
-    const message = (error as Error).message;
-    expect(message).toMatch(new RegExp(`^cannot write --json ${target} \\(ENOENT.*\\); written to .*run\\.json instead$`));
-    const rescue = /written to (.*) instead$/.exec(message)![1]!;
-    expect(readFileSync(rescue, 'utf8')).toBe('{"epochs": 64}\n');
-    rmSync(dirname(rescue), { recursive: true, force: true });
+    const error = refusal(target, '{"epochs": 64}\n');
+    expect(error.message).toMatch(new RegExp(`^cannot write --json ${target} \\(ENOENT.*\\); written to .*run\\.json instead$`));
+    expect(readFileSync(rescueOf(error), 'utf8')).toBe('{"epochs": 64}\n');
+    rmSync(dirname(rescueOf(error)), { recursive: true, force: true });
     expect(exitCodeOf(error)).toBe(1);
     // Nor a temporary directory to take it: still an OutputError, which says both.
-    const tmp = process.env.TMPDIR;
-    process.env.TMPDIR = path('no-such-directory');
-    let again: unknown;
+    vi.stubEnv('TMPDIR', path('no-such-directory'));
+    let again: OutputError;
     try {
-      writeOutput('--json', target, '{}\n');
-    } catch (e) {
-      again = e;
+      again = refusal(target, '{}\n');
     } finally {
-      if (tmp === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = tmp;
+      vi.unstubAllEnvs();
     }
-    expect(again).toBeInstanceOf(OutputError);
-    expect((again as Error).message).toMatch(new RegExp(`^cannot write --json ${target} \\(ENOENT.*\\), nor a copy of it in the temporary directory \\(ENOENT.*no-such-directory.*\\)$`));
+    expect(again.message).toMatch(new RegExp(`^cannot write --json ${target} \\(ENOENT.*\\), nor a copy of it in the temporary directory \\(ENOENT.*no-such-directory.*\\)$`));
     // Written beside it but not put in its place (a directory there): the half step is removed.
     const taken = path('taken');
     mkdirSync(join(taken, 'inside'), { recursive: true });
-    let refused: unknown;
-    try {
-      writeOutput('--json', taken, '{}\n');
-    } catch (e) {
-      refused = e;
-    }
-    expect(refused).toBeInstanceOf(OutputError);
+    const refused = refusal(taken, '{}\n');
     expect([existsSync(`${taken}.tmp`), existsSync(join(taken, 'inside'))]).toEqual([false, true]);
-    rmSync(dirname(/written to (.*) instead$/.exec((refused as Error).message)![1]!), { recursive: true, force: true });
+    rmSync(dirname(rescueOf(refused)), { recursive: true, force: true });
   });
 
   it('--augment-shift trains on moved images (kept by --resume, shown by senn info) and is refused where the inputs are no image', async () => {
