@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { checkOutputPath, EXIT, writeOutput } from './options.js';
+import { inScratchDir, runWithJson } from './runs.js';
 import { SENN_VERSION } from '../version.js';
 
 // `senn train --seeds 0,1,2`: the same run once per seed, one after the other, and how far its
@@ -39,13 +38,14 @@ export function spread(values: readonly number[]): { mean: number; sd: number; m
   return { mean, sd, min: Math.min(...values), max: Math.max(...values) };
 }
 
-/** What one seed's run wrote with --json (the fields the summary reads). */
+/** What one seed's run wrote with --json (the fields the summary reads); `fixed`: its --compare-fixed run. */
 interface SeedRun {
   test: { loss: number; accuracy: number | null };
   params: number;
   seconds: number;
   interrupted?: boolean;
   diverged?: string;
+  fixed?: Omit<SeedRun, 'fixed'>;
 }
 
 /** A measure of the runs: its name, each run's value, and how it prints (`scale` × value, `digits` decimals, then `unit`). */
@@ -102,43 +102,42 @@ export async function trainSeeds(
 ): Promise<number> {
   const seeds = parseSeeds(seedsText);
   checkOutputPath('--json', json);
-  const dir = mkdtempSync(join(tmpdir(), 'senn-seeds-'));
   const runs: (SeedRun & { seed: number })[] = [];
   let code: number = EXIT.ok;
-  try {
+  const stopped = await inScratchDir('senn-seeds-', async (dir) => {
     for (const [i, seed] of seeds.entries()) {
       console.log(`senn: seed ${seed} (run ${i + 1} of ${seeds.length})`);
-      const file = join(dir, `seed-${seed}.json`);
-      const ended = await train([...argv, '--seed', String(seed), '--json', file]);
-      // A usage or input error is the command line's, the same for every seed: stop at once.
-      if (ended !== EXIT.ok && ended !== EXIT.failure) return ended;
-      let run: SeedRun;
-      try {
-        run = JSON.parse(readFileSync(file, 'utf8')) as SeedRun;
-      } catch {
-        // Failed before the run could end (a lost device): nothing to count.
-        return ended;
-      }
-      runs.push({ seed, ...run });
-      if (ended === EXIT.failure) code = EXIT.failure;
-      if (run.interrupted) {
+      const ended = await runWithJson<SeedRun>(train, [...argv, '--seed', String(seed)], join(dir, `seed-${seed}.json`));
+      // A command line refused is refused for every seed, and a run that could not end counts nothing: stop at once.
+      if (!ended.run) return ended.code;
+      runs.push({ seed, ...ended.run });
+      if (ended.code === EXIT.failure) code = EXIT.failure;
+      // Stopped in the run or in its --compare-fixed run.
+      if (ended.run.interrupted || ended.run.fixed?.interrupted) {
         console.log(`senn: stopped by Ctrl-C: ${runs.length} of ${seeds.length} seeds run`);
         break;
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return null;
+  });
+  if (stopped !== null) return stopped;
   const ran = runs.map((r) => r.seed);
   // A regression's accuracy is NaN, null in its JSON.
   const byRegression = typeof runs[0]!.test.accuracy !== 'number';
-  const measures: Measure[] = [
+  const quality = (name: string, of: readonly Omit<SeedRun, 'fixed'>[]): Measure =>
     byRegression
-      ? { name: 'test rmse', values: runs.map((r) => Math.sqrt(r.test.loss)), scale: 1, digits: 4, unit: '' }
-      : { name: 'test accuracy', values: runs.map((r) => r.test.accuracy!), scale: 100, digits: 2, unit: '%' },
+      ? { name: `${name} rmse`, values: of.map((r) => Math.sqrt(r.test.loss)), scale: 1, digits: 4, unit: '' }
+      : { name: `${name} accuracy`, values: of.map((r) => r.test.accuracy!), scale: 100, digits: 2, unit: '%' };
+  const measures: Measure[] = [
+    quality('test', runs),
     { name: 'params', values: runs.map((r) => r.params), scale: 1, digits: 0, unit: '' },
     { name: 'seconds', values: runs.map((r) => r.seconds), scale: 1, digits: 1, unit: ' s' },
   ];
+  // --compare-fixed: the fixed networks beside the grown ones, where every seed trained one.
+  const fixed = runs.flatMap((r) => (r.fixed ? [r.fixed] : []));
+  if (fixed.length && fixed.length === runs.length) {
+    measures.push(quality('fixed', fixed), { name: 'fixed params', values: fixed.map((r) => r.params), scale: 1, digits: 0, unit: '' });
+  }
   for (const line of summaryLines(ran, measures)) console.log(line);
   const diverged = runs.filter((r) => r.diverged).map((r) => r.seed);
   if (diverged.length) console.log(`senn: diverged (counted as they ended): seed${diverged.length > 1 ? 's' : ''} ${diverged.join(', ')}`);

@@ -25,6 +25,7 @@ import { answersByClass, classFields, perClassLines } from './classReport.js';
 import { growthWords } from './info.js';
 import { counted } from '../words.js';
 import { ONE_RUN_FLAGS, trainSeeds, withoutOptions } from './seeds.js';
+import { trainCompared } from './compareFixed.js';
 import { TRAIN_HELP } from './trainHelp.js';
 import { classWeightsOption, labelSmoothingOption, maxGradNormOption, scheduleArgs } from './trainFlags.js';
 import { expansionArgs, inExpansionFlagWords } from './expansionArgs.js';
@@ -98,6 +99,7 @@ const OPTIONS = {
   'knot-spacing': { type: 'string' },
   'reset-optimizer': { type: 'boolean', default: false },
   'late-splits': { type: 'boolean', default: false },
+  'compare-fixed': { type: 'boolean', default: false },
   'inverted-prune': { type: 'boolean', default: false },
   statistics: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -210,7 +212,22 @@ function trainingRows(data: Dataset, rows: number | undefined, seed: number): Da
 }
 
 /**
- * `senn train`: returns the process exit code. `sharedRuntime` (for `--seeds`) gives the runtime
+ * Several runs of one command line (`--seeds`, `--compare-fixed`) on one runtime, so its kernels
+ * compile once, not once a run: `sharedRuntime` where the caller has one, else one started by the
+ * first run (after that run's command line has been checked) and destroyed at the end.
+ */
+async function oneRuntime(v: Parameters<typeof adapterOptions>[0], sharedRuntime: (() => Promise<Runtime>) | undefined, runs: (shared: () => Promise<Runtime>) => Promise<number>): Promise<number> {
+  if (sharedRuntime) return runs(sharedRuntime);
+  let runtime: Promise<Runtime> | undefined;
+  try {
+    return await runs(() => (runtime ??= createNodeRuntime(adapterOptions(v))));
+  } finally {
+    if (runtime) (await runtime.catch(() => null))?.destroy();
+  }
+}
+
+/**
+ * `senn train`: returns the process exit code. `sharedRuntime` (for `--seeds`, `--compare-fixed`) gives the runtime
  * to train on, asked for once the command line has been checked, and left alive at the end.
  */
 export async function trainCommand(argv: string[], sharedRuntime?: () => Promise<Runtime>): Promise<number> {
@@ -225,15 +242,12 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
   if (v.seeds !== undefined) {
     const clash = ONE_RUN_FLAGS.find((flag) => v[flag] !== undefined && v[flag] !== false);
     if (clash) throw new ConfigError(`--${clash} is for one run; --seeds makes one run per seed`);
-    // One runtime for the whole series, so its kernels compile once, not once a seed; started by
-    // the first run, after that run's command line has been checked.
-    let runtime: Promise<Runtime> | undefined;
-    const shared = () => (runtime ??= createNodeRuntime(adapterOptions(v)));
-    try {
-      return await trainSeeds(withoutOptions(argv, tokens, ['seeds', 'json']), v.seeds, v.json, (a) => trainCommand(a, shared));
-    } finally {
-      if (runtime) (await runtime.catch(() => null))?.destroy();
-    }
+    return oneRuntime(v, sharedRuntime, (shared) => trainSeeds(withoutOptions(argv, tokens, ['seeds', 'json']), v.seeds!, v.json, (a) => trainCommand(a, shared)));
+  }
+  if (v['compare-fixed']) {
+    if (!v.expand) throw new ConfigError('--compare-fixed compares a grown network with a fixed one of its size; give --expand');
+    if (v.resume) throw new ConfigError('--compare-fixed trains a fixed network from the start beside the grown one; not with --resume');
+    return oneRuntime(v, sharedRuntime, (shared) => trainCompared(argv, tokens, v.json, (a) => trainCommand(a, shared)));
   }
   const resumed = v.resume ? readModel(v.resume) : null;
   const shaping = v.arch ? 'arch' : v.activation ? 'activation' : windowArgs[0]?.flag;

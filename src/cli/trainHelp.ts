@@ -145,6 +145,10 @@ Self-expansion (ALGORITHM.md; defaults are the reference MNIST values):
   --inverted-prune          prune the new edges ABOVE the threshold, reproducing the reference
                             code's inverted comparison (a defect; for comparisons only)
   --statistics MODE         running (during training) | exact (extra pass)     (running)
+  --compare-fixed           then train a fixed network the same way: one hidden ReLU layer,
+                            as wide as the parameters the run ended with allow; print both
+                            test results (--json: the fixed run's as "fixed"; --seeds: the
+                            mean of each). Does growing pay on this data?
 
 ${DATASET_HELP}
 `;

@@ -103,7 +103,7 @@ const GOOD: Record<string, readonly string[]> = {
   'max-to-replace': ['5'], 'max-parameters': ['100'], 'loss-change-threshold': ['1'], window: ['1'], 'min-epochs-between': ['1'], 'delete-after': ['1'],
   'delete-threshold': ['0.1'], 'knot-spacing': ['0.5'], 'save-every': ['1'], 'early-stop': ['2'], 'max-upload-mb': ['1'], seed: ['3'], dropout: ['0.2'], 'input-dropout': ['0.2'],
 };
-const SWITCHES = ['expand', 'fully-connected', 'reset-optimizer', 'late-splits', 'inverted-prune', 'keep-best', 'lr-restart-at-growth', 'software', 'save-statistics', 'nesterov'];
+const SWITCHES = ['expand', 'fully-connected', 'reset-optimizer', 'late-splits', 'inverted-prune', 'keep-best', 'lr-restart-at-growth', 'software', 'save-statistics', 'nesterov', 'compare-fixed'];
 const EXPANSION = ['metric', 'aggregation', 'choose-threshold', 'max-to-replace', 'max-parameters', 'loss-change-threshold', 'window', 'min-epochs-between', 'delete-after', 'delete-threshold', 'prune-metric', 'prune-normalization', 'exact-split', 'neurons-per-edge', 'knot-spacing', 'statistics'];
 const TRAIN_FLAGS = Object.keys(VALUES).filter((f) => !['input', 'output', 'local', 'conv', 'pool', 'avg-pool', 'image', 'dense-from', 'onnx', 'mistakes'].includes(f));
 const FLAGS_OF: Record<string, readonly string[]> = { eval: ['dataset', 'data-dir', 'test', 'delimiter', 'json', 'mistakes'], predict: ['input', 'output', 'delimiter'], info: ['json'], export: ['dense-from'] };
@@ -154,6 +154,8 @@ function windowLine(r: Random): string[] {
     argv.push('--expand', '--window', '1', '--min-epochs-between', '1', '--delete-after', '1', '--loss-change-threshold', '10', '--choose-threshold', pick(r, ['0.1', '0.5']));
     if (r.next() < 0.5) argv.push('--expandable', pick(r, ['1', '2', '1,2', '2,3']));
     if (r.next() < 0.3) argv.push(pick(r, ['--exact-split', '--neurons-per-edge']), pick(r, ['signed', 'all', '2']));
+    // Then a fixed network without the windows (its --image kept only for --augment-shift).
+    if (r.next() < 0.2) argv.push('--compare-fixed');
   }
   return argv;
 }

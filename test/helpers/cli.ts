@@ -35,15 +35,20 @@ export async function senn(...argv: string[]): Promise<{ code: number; out: stri
 
 /** `senn train ARGV` as a user runs it (the built command), interrupted by Ctrl-C once its second epoch is printed. */
 export async function trainUntilCtrlC(...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return trainInterrupted((out) => out.includes('epoch   2 '), ...argv);
+}
+
+/** `senn train ARGV` as a user runs it (the built command), interrupted by one Ctrl-C once what it printed meets `when`. */
+export async function trainInterrupted(when: (out: string) => boolean, ...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, ['bin/senn.js', 'train', ...argv]);
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => void (err += String(d)));
   const code = await new Promise<number | null>((resolve) => {
     child.stdout.on('data', (d: Buffer) => {
-      const first = !out.includes('epoch   2 ');
+      const first = !when(out);
       out += String(d);
-      if (first && out.includes('epoch   2 ')) child.kill('SIGINT');
+      if (first && when(out)) child.kill('SIGINT');
     });
     child.on('exit', (c) => resolve(c));
   });
