@@ -18,6 +18,7 @@ interface RunJson {
   architecture: number[];
   params: number;
   seconds: number;
+  growth: unknown[];
   test: { loss: number; accuracy: number | null };
   interrupted?: boolean;
   diverged?: string;
@@ -75,6 +76,8 @@ export async function trainCompared(
       return code;
     }
     const arch = width ? `${inputs}-${width}-${outputs}` : `${inputs}-${outputs}`;
+    // Not refused: a run that did not grow still has its result, but the comparison then says little.
+    if (!grown.growth.length) console.log(`senn: --compare-fixed: the run did not grow (no split was made): the comparison is of two fixed networks`);
     console.log(
       `senn: --compare-fixed: a fixed ${arch} (${fixedParameters(inputs, outputs, width).toLocaleString('en-US')} parameters, ` +
         `at most the grown network's ${grown.params.toLocaleString('en-US')}), trained the same way`,

@@ -99,6 +99,14 @@ describe('senn train --compare-fixed', () => {
     expect(bad.out).not.toContain('a fixed');
   });
 
+  it('says so where the run did not grow, and compares all the same', async () => {
+    // The reference trigger's window of 5 epochs is never full in 2.
+    const still = await senn('train', ...data(2), '--arch', '2-8-2', '--expand', '--compare-fixed');
+    expect(still.code, still.err).toBe(0);
+    expect(still.out).toContain('senn: --compare-fixed: the run did not grow (no split was made): the comparison is of two fixed networks\nsenn: --compare-fixed: a fixed 2-8-2 (42 parameters');
+    expect(still.out).toContain('senn: grown against fixed, on the test split:');
+  });
+
   it('trains no fixed network after a run that diverged (exit 1) or was stopped by Ctrl-C, and writes the grown run alone', async () => {
     const diverged = await senn('train', ...GROWING, '--lr', '1e38', '--compare-fixed', '--json', path('diverged.json'));
     expect(diverged.code, diverged.err).toBe(1);
