@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { EXPANSION_FLAGS } from './expansionFlags.js';
-import { checkOutputPath, EXIT, writeOutput } from './options.js';
+import { checkOutputPath, EXIT, testQuality, writeOutput } from './options.js';
 import { inScratchDir, runWithJson } from './runs.js';
 import { withoutOptions } from './seeds.js';
 
@@ -39,7 +39,8 @@ export function fixedParameters(inputs: number, outputs: number, width: number):
 
 /** The line of the side-by-side result for one run. */
 function resultLine(name: string, run: RunJson, archWidth: number): string {
-  const quality = typeof run.test.accuracy === 'number' ? `accuracy ${(100 * run.test.accuracy).toFixed(2)}%` : `rmse ${Math.sqrt(run.test.loss).toFixed(4)}`;
+  // A regression's accuracy is NaN, null in its JSON.
+  const quality = testQuality(typeof run.test.accuracy !== 'number', run.test);
   const note = run.interrupted ? '  (stopped by Ctrl-C)' : run.diverged ? '  (diverged)' : '';
   return `  ${name}  ${run.architecture.join('-').padEnd(archWidth)}  ${quality}  params ${run.params.toLocaleString('en-US')}  ${run.seconds.toFixed(1)} s${note}`;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createNodeRuntime } from '../node/dawn.js';
 import { DATASET_HELP, loadData } from './datasets.js';
-import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, writeOutput } from './options.js';
+import { ADAPTER_HELP, ADAPTER_OPTIONS, adapterOptions, checkOutputPath, delimiterHelp, delimiterOption, readModel, testQuality, writeOutput } from './options.js';
 import { ConfigError, DatasetError } from '../errors.js';
 import { SENN_VERSION } from '../version.js';
 import { answersByClass, classFields, confusionLines, mistakeLines, perClassLines } from './classReport.js';
@@ -69,10 +69,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   try {
     const net = runtime.loadNetwork(bytes);
     const result = await net.evaluate(data.test, regression ? 'mse' : 'softmax-cross-entropy');
-    const line = regression
-      ? `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  rmse ${Math.sqrt(result.loss).toFixed(4)}`
-      : `${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  accuracy ${(100 * result.accuracy).toFixed(2)}%`;
-    console.log(line);
+    console.log(`${model} on ${data.test.name}: ${data.test.rows} rows  loss ${result.loss.toFixed(4)}  ${testQuality(regression, result)}`);
     // A classifier's answers class by class: the same argmax as evaluate's accuracy.
     const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
     const wrong = byClass && most > 0 ? mistakes(data.test.labels!, byClass.answers) : [];

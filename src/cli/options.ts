@@ -169,6 +169,11 @@ function rescueOutput(path: string, data: string | Uint8Array): string {
   return rescue;
 }
 
+/** A test result as every command prints it: a regression's RMSE, a classifier's accuracy. */
+export function testQuality(regression: boolean, test: { loss: number; accuracy: number | null }): string {
+  return regression ? `rmse ${Math.sqrt(test.loss).toFixed(4)}` : `accuracy ${(100 * test.accuracy!).toFixed(2)}%`;
+}
+
 /** Exit codes every command uses (documented in `senn --help`). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, input: 3 } as const;
 

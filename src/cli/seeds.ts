@@ -102,9 +102,10 @@ export async function trainSeeds(
 ): Promise<number> {
   const seeds = parseSeeds(seedsText);
   checkOutputPath('--json', json);
-  const runs: (SeedRun & { seed: number })[] = [];
-  let code: number = EXIT.ok;
-  const stopped = await inScratchDir('senn-seeds-', async (dir) => {
+  // Each run writes its JSON in a folder of the series, removed when it ends.
+  return inScratchDir('senn-seeds-', async (dir) => {
+    const runs: (SeedRun & { seed: number })[] = [];
+    let code: number = EXIT.ok;
     for (const [i, seed] of seeds.entries()) {
       console.log(`senn: seed ${seed} (run ${i + 1} of ${seeds.length})`);
       const ended = await runWithJson<SeedRun>(train, [...argv, '--seed', String(seed)], join(dir, `seed-${seed}.json`));
@@ -118,32 +119,30 @@ export async function trainSeeds(
         break;
       }
     }
-    return null;
+    const ran = runs.map((r) => r.seed);
+    // A regression's accuracy is NaN, null in its JSON.
+    const byRegression = typeof runs[0]!.test.accuracy !== 'number';
+    const quality = (name: string, of: readonly Omit<SeedRun, 'fixed'>[]): Measure =>
+      byRegression
+        ? { name: `${name} rmse`, values: of.map((r) => Math.sqrt(r.test.loss)), scale: 1, digits: 4, unit: '' }
+        : { name: `${name} accuracy`, values: of.map((r) => r.test.accuracy!), scale: 100, digits: 2, unit: '%' };
+    const measures: Measure[] = [
+      quality('test', runs),
+      { name: 'params', values: runs.map((r) => r.params), scale: 1, digits: 0, unit: '' },
+      { name: 'seconds', values: runs.map((r) => r.seconds), scale: 1, digits: 1, unit: ' s' },
+    ];
+    // --compare-fixed: the fixed networks beside the grown ones, where every seed trained one.
+    const fixed = runs.flatMap((r) => (r.fixed ? [r.fixed] : []));
+    if (fixed.length && fixed.length === runs.length) {
+      measures.push(quality('fixed', fixed), { name: 'fixed params', values: fixed.map((r) => r.params), scale: 1, digits: 0, unit: '' });
+    }
+    for (const line of summaryLines(ran, measures)) console.log(line);
+    const diverged = runs.filter((r) => r.diverged).map((r) => r.seed);
+    if (diverged.length) console.log(`senn: diverged (counted as they ended): seed${diverged.length > 1 ? 's' : ''} ${diverged.join(', ')}`);
+    if (json) {
+      const summary = Object.fromEntries(measures.map((m) => [m.name.replace(/ (\w)/g, (_, c: string) => c.toUpperCase()), spread(m.values)]));
+      writeOutput('--json', json, `${JSON.stringify({ senn: SENN_VERSION, seeds: ran, summary, runs }, null, 2)}\n`);
+    }
+    return code;
   });
-  if (stopped !== null) return stopped;
-  const ran = runs.map((r) => r.seed);
-  // A regression's accuracy is NaN, null in its JSON.
-  const byRegression = typeof runs[0]!.test.accuracy !== 'number';
-  const quality = (name: string, of: readonly Omit<SeedRun, 'fixed'>[]): Measure =>
-    byRegression
-      ? { name: `${name} rmse`, values: of.map((r) => Math.sqrt(r.test.loss)), scale: 1, digits: 4, unit: '' }
-      : { name: `${name} accuracy`, values: of.map((r) => r.test.accuracy!), scale: 100, digits: 2, unit: '%' };
-  const measures: Measure[] = [
-    quality('test', runs),
-    { name: 'params', values: runs.map((r) => r.params), scale: 1, digits: 0, unit: '' },
-    { name: 'seconds', values: runs.map((r) => r.seconds), scale: 1, digits: 1, unit: ' s' },
-  ];
-  // --compare-fixed: the fixed networks beside the grown ones, where every seed trained one.
-  const fixed = runs.flatMap((r) => (r.fixed ? [r.fixed] : []));
-  if (fixed.length && fixed.length === runs.length) {
-    measures.push(quality('fixed', fixed), { name: 'fixed params', values: fixed.map((r) => r.params), scale: 1, digits: 0, unit: '' });
-  }
-  for (const line of summaryLines(ran, measures)) console.log(line);
-  const diverged = runs.filter((r) => r.diverged).map((r) => r.seed);
-  if (diverged.length) console.log(`senn: diverged (counted as they ended): seed${diverged.length > 1 ? 's' : ''} ${diverged.join(', ')}`);
-  if (json) {
-    const summary = Object.fromEntries(measures.map((m) => [m.name.replace(/ (\w)/g, (_, c: string) => c.toUpperCase()), spread(m.values)]));
-    writeOutput('--json', json, `${JSON.stringify({ senn: SENN_VERSION, seeds: ran, summary, runs }, null, 2)}\n`);
-  }
-  return code;
 }

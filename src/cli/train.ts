@@ -14,7 +14,7 @@ import type { ExpandEvent, PruneEvent, ExpansionOptions } from '../train/expansi
 import { defaultArch, imageShape, parseActivations, parseArch, parseExpandable, parseWindowLayers, type WindowLayerArg } from './arch.js';
 import { loadData } from './datasets.js';
 import { epochsLeft, resumePlan, resumeWords } from './runPlan.js';
-import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, writeOutput } from './options.js';
+import { ADAPTER_OPTIONS, adapterOptions, checkOutputPath, EXIT, delimiterOption, numberOption, OutputError, readModel, type SavedRun, testQuality, writeOutput } from './options.js';
 import { formatEpoch, ProgressView } from './progress.js';
 import type { Network } from '../graph/network.js';
 import { type WeightInit, WEIGHT_INITS } from '../graph/initialise.js';
@@ -227,8 +227,9 @@ async function oneRuntime(v: Parameters<typeof adapterOptions>[0], sharedRuntime
 }
 
 /**
- * `senn train`: returns the process exit code. `sharedRuntime` (for `--seeds`, `--compare-fixed`) gives the runtime
- * to train on, asked for once the command line has been checked, and left alive at the end.
+ * `senn train`: returns the process exit code. `sharedRuntime` (for `--seeds`, `--compare-fixed`)
+ * gives the runtime to train on, asked for once the command line has been checked, and left
+ * alive at the end.
  */
 export async function trainCommand(argv: string[], sharedRuntime?: () => Promise<Runtime>): Promise<number> {
   const { values: v, tokens } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
@@ -360,8 +361,7 @@ export async function trainCommand(argv: string[], sharedRuntime?: () => Promise
     }
     const test = await net.evaluate(data.test, regression ? 'mse' : 'softmax-cross-entropy');
     const seconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
-    const quality = regression ? `rmse ${Math.sqrt(test.loss).toFixed(4)}` : `accuracy ${(100 * test.accuracy).toFixed(2)}%`;
-    console.log(`test: loss ${test.loss.toFixed(4)}  ${quality}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
+    console.log(`test: loss ${test.loss.toFixed(4)}  ${testQuality(regression, test)}  params ${net.parameterCount}  ${(seconds / Math.max(1, result.epochs.length)).toFixed(2)} s/epoch`);
     const byClass = regression ? null : await answersByClass(net, data.test, data.recipe);
     if (byClass) for (const line of perClassLines(byClass.matrix, byClass.names)) console.log(line);
     if (args.expansion) {
