@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { EXPANSION_FLAGS } from './expansionFlags.js';
 import { checkOutputPath, EXIT, testQuality, writeOutput } from './options.js';
-import { inScratchDir, runWithJson } from './runs.js';
-import { withoutOptions } from './seeds.js';
+import { type ArgToken, inScratchDir, runWithJson, withoutOptions } from './runs.js';
 
 // `senn train --expand --compare-fixed`: does growing pay on this data? After the run, a fixed
 // network with one hidden ReLU layer and at most the parameters the run ended with is trained the
@@ -54,7 +53,7 @@ function resultLine(name: string, run: RunJson, archWidth: number): string {
  */
 export async function trainCompared(
   argv: readonly string[],
-  tokens: Parameters<typeof withoutOptions>[1],
+  tokens: readonly ArgToken[],
   json: string | undefined,
   train: (argv: string[]) => Promise<number>,
 ): Promise<number> {

@@ -3,8 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from './options.js';
 
-// Commands made of several `senn train` runs (`--seeds`, `--compare-fixed`): each run writes its
-// JSON to a file in a temporary folder, and the command reads it back.
+// Commands made of several `senn train` runs (`--seeds`, `--compare-fixed`): each run is the
+// command line less the command's own options, writes its JSON to a file in a temporary folder,
+// and the command reads it back.
+
+/** One of parseArgs' tokens of a command line (`parseArgs({ tokens: true })`), as far as {@link withoutOptions} reads it. */
+export interface ArgToken {
+  kind: string;
+  name?: string;
+  index: number;
+  value?: string;
+  inlineValue?: boolean;
+}
+
+/** `argv` without the options named `names` (and their values), by parseArgs' tokens of it. */
+export function withoutOptions(argv: readonly string[], tokens: readonly ArgToken[], names: readonly string[]): string[] {
+  const drop = new Set<number>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || !names.includes(t.name!)) continue;
+    drop.add(t.index);
+    if (t.value !== undefined && !t.inlineValue) drop.add(t.index + 1);
+  }
+  return argv.filter((_, i) => !drop.has(i));
+}
 
 /** `body` given a new temporary folder, which is removed when `body` ends, however it ends. */
 export async function inScratchDir<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {

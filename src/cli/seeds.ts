@@ -76,17 +76,6 @@ export function summaryLines(seeds: readonly number[], measures: readonly Measur
   return lines;
 }
 
-/** `argv` without the options named `names` (and their values), by parseArgs' tokens of it. */
-export function withoutOptions(argv: readonly string[], tokens: readonly { kind: string; name?: string; index: number; value?: string; inlineValue?: boolean }[], names: readonly string[]): string[] {
-  const drop = new Set<number>();
-  for (const t of tokens) {
-    if (t.kind !== 'option' || !names.includes(t.name!)) continue;
-    drop.add(t.index);
-    if (t.value !== undefined && !t.inlineValue) drop.add(t.index + 1);
-  }
-  return argv.filter((_, i) => !drop.has(i));
-}
-
 /**
  * Run `train` (one run of `senn train`: the command line `argv`, less `--seeds` and `--json`)
  * once per seed of `seedsText`, then print how the test result, the parameters and the time

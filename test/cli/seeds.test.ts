@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { parseArgs } from 'node:util';
-import { parseSeeds, spread, withoutOptions } from '../../src/cli/seeds.js';
+import { withoutOptions } from '../../src/cli/runs.js';
+import { parseSeeds, spread } from '../../src/cli/seeds.js';
 import { trainCommand } from '../../src/cli/train.js';
 import { scratchDir, senn, trainUntilCtrlC } from '../helpers/cli.js';
 import { useRuntime } from '../helpers/runtime.js';
