@@ -9,7 +9,8 @@ export const EXPORT_HELP = `Usage: senn export MODEL.senn OUT.onnx [options]
 
 Write a checkpoint as an ONNX model, to run the network where senn is not: onnxruntime in
 Python, C++, C#, on phones or in browsers. Needs no GPU. The model names the lowest opset its
-nodes run on: 13, or 16 with blocks written edge by edge, 18 with max pooling.
+nodes run on: 13, or 16 with blocks written edge by edge, 18 with max pooling by windows of
+edges (see --no-image-operators).
 
 The model's input "inputs" is batch × the network's inputs, as the network sees them: MNIST
 and Fashion-MNIST pixels scaled to [0, 1], a CSV file's features standardised with the
@@ -25,11 +26,21 @@ than --dense-from are written edge by edge instead (Gather, Mul, ScatterElements
 files of large, very sparse blocks, but far slower in onnxruntime (the MNIST reference
 network over 10,000 rows: 0.4 s as matrices, 4–5 s with --dense-from 0.25).
 
+A --conv layer is written as ONNX Conv (its shared weights only: MNIST's --conv 5,1,8,2 is 200
+weights, not a 784 × 6,272 matrix of 19 MiB), and a --pool or --avg-pool layer as MaxPool or
+AveragePool, over the image as batch × channels × height × width: wherever a block's edges
+and weight sharing are exactly a convolution's over some image, and a pooling level's windows
+exactly square windows over one (a layer grown by a split stays a convolution, and its new
+blocks are written as any other).
+
 Options:
   --dense-from D     the share of a block's src × dst edges below which it is written edge by
                      edge (default 0: every block a matrix; above 1: every block edge by edge)
   --raw-inputs       the model takes the inputs as the dataset holds them (pixel values 0-255,
                      a CSV file's feature values) and scales and standardises them itself
+  --no-image-operators
+                     write convolutions and pooling as any other block and pooling level
+                     (matrices, windows of edges) instead of Conv, MaxPool, AveragePool
   --probabilities    add "probabilities" where the checkpoint does not say it is a classifier's
                      (one saved by the API, not by senn train)
   --software, --bounds-checks
@@ -44,6 +55,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     options: {
       'dense-from': { type: 'string' },
       probabilities: { type: 'boolean', default: false },
+      'no-image-operators': { type: 'boolean', default: false },
       'raw-inputs': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       ...ADAPTER_OPTIONS,
@@ -70,6 +82,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const { model, opset, probabilities } = checkpointOnnxModel(bytes, {
     ...(v.probabilities ? { probabilities: true } : {}),
     rawInputs: v['raw-inputs'],
+    ...(v['no-image-operators'] ? { imageOperators: false } : {}),
     description: `${architecture} network of ${summary.parameters} parameters exported by senn ${SENN_VERSION} from ${file}`,
     ...(denseFrom === undefined ? {} : { denseFrom }),
   });

@@ -72,10 +72,13 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
   const outHeight = Math.floor((height + 2 * padding - kernel) / stride) + 1;
   if (outWidth < 1 || outHeight < 1) throw new ConfigError(`${name}: a ${kernel}×${kernel} window does not fit a ${width}×${height} image with padding ${padding}`);
   // At most this many: windows at the image's edges lose their padded pixels.
-  checkEdgeCount(name, outWidth * outHeight * filters * kernel * kernel * channels);
-  const sources: number[] = [];
-  const destinations: number[] = [];
-  const ties: number[] = [];
+  const most = outWidth * outHeight * filters * kernel * kernel * channels;
+  checkEdgeCount(name, most);
+  // Typed arrays of the most, cut to the edges made: a block may have millions.
+  const sources = new Uint32Array(most);
+  const destinations = new Uint32Array(most);
+  const ties = new Uint32Array(most);
+  let edges = 0;
   for (let oy = 0; oy < outHeight; oy++) {
     for (let ox = 0; ox < outWidth; ox++) {
       for (let f = 0; f < filters; f++) {
@@ -87,9 +90,9 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
             const x = ox * stride + kx - padding;
             if (x < 0 || x >= width) continue;
             for (let c = 0; c < channels; c++) {
-              sources.push((y * width + x) * channels + c);
-              destinations.push(neuron);
-              ties.push((f * kernel * kernel + ky * kernel + kx) * channels + c);
+              sources[edges] = (y * width + x) * channels + c;
+              destinations[edges] = neuron;
+              ties[edges++] = (f * kernel * kernel + ky * kernel + kx) * channels + c;
             }
           }
         }
@@ -98,12 +101,12 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
   }
   const size = outHeight * outWidth * filters;
   return {
-    sources: Uint32Array.from(sources),
-    destinations: Uint32Array.from(destinations),
+    sources: sources.slice(0, edges),
+    destinations: destinations.slice(0, edges),
     size,
     outWidth,
     outHeight,
-    ties: Uint32Array.from(ties),
+    ties: ties.slice(0, edges),
     biasTies: Uint32Array.from({ length: size }, (_, d) => d % filters),
     sharedWeights: filters * kernel * kernel * channels,
   };

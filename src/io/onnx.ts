@@ -7,11 +7,14 @@
 // output `outputs` (batch × outputs, before any softmax) and, where asked, `probabilities`
 // (their softmax). A block is a matrix product over the columns of its sources with edges
 // (Gather, MatMul), or, below `denseFrom`, edge by edge: Gather its sources' columns, Mul by
-// its weights, ScatterElements (reduction add) into its destinations; a pooling level gathers
-// its windows' sources and scatters them with reduction max (or add, times 1 / the window's
-// size). Opset 13, or 16 with blocks edge by edge, 18 with max pooling (ScatterElements'
-// reductions).
+// its weights, ScatterElements (reduction add) into its destinations. A block that is a
+// convolution over an image, and a pooling level over one, are Conv, MaxPool and AveragePool
+// on the image as batch × channels × height × width (Reshape, Transpose; see onnxImage.ts);
+// any other pooling level gathers its windows' sources and scatters them with reduction max
+// (or add, times 1 / the window's size). Opset 13, or 16 with blocks edge by edge, 18 with
+// max pooling by windows of edges (ScatterElements' reductions).
 import protobuf from 'protobufjs';
+import { booleanArg, objectArg } from '../args.js';
 import { datasetClassNames } from '../data/idx.js';
 import { ConfigError } from '../errors.js';
 import { activeSources } from '../graph/csr.js';
@@ -21,7 +24,8 @@ import type { Activation } from '../kernels/activation.js';
 import { classNames } from '../train/classify.js';
 import { SENN_VERSION } from '../version.js';
 import { checkpointRun, checkpointState, type RunInfo } from './checkpoint.js';
-import { ATTRIBUTE_INT, ATTRIBUTE_STRING, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, ONNX_SCHEMA } from './onnxSchema.js';
+import { convolutionLayout, type ImageShape, type ImageWindows, poolLayout } from './onnxImage.js';
+import { ATTRIBUTE_INT, ATTRIBUTE_INTS, ATTRIBUTE_STRING, ONNX_FLOAT, ONNX_INT32, ONNX_INT64, ONNX_SCHEMA } from './onnxSchema.js';
 
 /**
  * The ONNX operator sets a model may need: matrix products, activations and softmax run on
@@ -60,6 +64,14 @@ export interface OnnxOptions {
    */
   denseFrom?: number;
   /**
+   * Write a block that is a convolution over an image (as `convolutionConnections` and `senn
+   * train --conv` make them: the same edges and weight sharing) as ONNX Conv, and a pooling
+   * level over an image as MaxPool or AveragePool, on the image as batch × channels × height ×
+   * width. Default true: a convolution over MNIST's pixels is then its 200 weights, not a
+   * 784 × 6,272 matrix (19 MiB). False writes them as any other block and pooling level.
+   */
+  imageOperators?: boolean;
+  /**
    * More strings for the model's `metadata_props`, beside what senn writes there: `senn.version`,
    * `architecture` (the levels' sizes), and from `run` `senn.run` and `classes`.
    */
@@ -85,7 +97,7 @@ interface OnnxModel {
   probabilities: boolean;
 }
 
-type Attribute = { name: string; type: number; i?: number; s?: Uint8Array };
+type Attribute = { name: string; type: number; i?: number; ints?: number[]; s?: Uint8Array };
 type TensorData = Float32Array | Int32Array | BigInt64Array;
 
 /** The nodes and initializers of an ONNX graph being built, each value named once. */
@@ -124,6 +136,70 @@ class GraphBuilder {
 
 const intAttribute = (name: string, i: number): Attribute => ({ name, type: ATTRIBUTE_INT, i });
 const stringAttribute = (name: string, s: string): Attribute => ({ name, type: ATTRIBUTE_STRING, s: new TextEncoder().encode(s) });
+const intsAttribute = (name: string, ints: number[]): Attribute => ({ name, type: ATTRIBUTE_INTS, ints });
+
+/** The attributes of a Conv or pool over `w`'s windows (square, the same padding on every side). */
+const windowAttributes = (w: ImageWindows): Attribute[] => [
+  intsAttribute('kernel_shape', [w.kernel, w.kernel]),
+  intsAttribute('strides', [w.stride, w.stride]),
+  intsAttribute('pads', [w.padding, w.padding, w.padding, w.padding]),
+];
+const sameShape = (a: ImageShape, b: ImageShape) => a.height === b.height && a.width === b.width && a.channels === b.channels;
+
+/** Image `name` of `shape` as batch × values, senn's layout (pixel by pixel, channels innermost), named `as`. */
+function flattened(g: GraphBuilder, name: string, shape: ImageShape, as: string): string {
+  const pixels = g.node('Transpose', [name], `${as}_pixels`, [intsAttribute('perm', [0, 2, 3, 1])]);
+  return g.node('Reshape', [pixels, g.int64s([-1, shape.height * shape.width * shape.channels])], as);
+}
+
+/**
+ * Each level's values in the graph: batch × size, as senn lays them out; and, for the levels a
+ * Conv or pool wrote or reads, as an image (batch × channels × height × width, ONNX's layout
+ * for them). Each form is made from the other where first needed, once.
+ */
+class LevelValues {
+  private readonly flats = new Map<number, string>();
+  private readonly images = new Map<number, { name: string; shape: ImageShape }>();
+  private reshaped = 0;
+
+  constructor(private readonly g: GraphBuilder, inputId: number, inputs: string) {
+    this.flats.set(inputId, inputs);
+  }
+
+  has(id: number): boolean {
+    return this.flats.has(id) || this.images.has(id);
+  }
+
+  setFlat(id: number, name: string): void {
+    this.flats.set(id, name);
+  }
+
+  setImage(id: number, name: string, shape: ImageShape): void {
+    this.images.set(id, { name, shape });
+  }
+
+  /** Level `id` as batch × its size. */
+  flat(id: number): string {
+    let name = this.flats.get(id);
+    if (name === undefined) {
+      const { name: image, shape } = this.images.get(id)!;
+      name = flattened(this.g, image, shape, `level${id}_flat`);
+      this.flats.set(id, name);
+    }
+    return name;
+  }
+
+  /** Level `id` as an image of `shape`. */
+  image(id: number, shape: ImageShape): string {
+    const known = this.images.get(id);
+    if (known && sameShape(known.shape, shape)) return known.name;
+    const n = this.reshaped++;
+    const pixels = this.g.node('Reshape', [this.flat(id), this.g.int64s([-1, shape.height, shape.width, shape.channels])], `level${id}_pixels_${n}`);
+    const name = this.g.node('Transpose', [pixels], `level${id}_image_${n}`, [intsAttribute('perm', [0, 3, 1, 2])]);
+    this.images.set(id, { name, shape });
+    return name;
+  }
+}
 
 /** ONNX's operator for each activation. */
 const ACTIVATION_OPS: Record<Activation, string> = { identity: 'Identity', relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
@@ -163,13 +239,16 @@ function prepared(g: GraphBuilder, features: number, run: RunInfo | undefined): 
 
 /** An ONNX model (bytes, the opset it names, whether it has `probabilities`) of the network `structure` with parameters `params` (its flat buffer layout). */
 function modelOf(structure: Structure, params: Float32Array, options: OnnxOptions): OnnxModel {
+  objectArg('ONNX export: its options', options);
+  // A switch given as a string ("false" from a form) would otherwise act as true.
+  for (const key of ['probabilities', 'rawInputs', 'imageOperators'] as const) booleanArg(`ONNX export: ${key}`, options[key]);
   const denseFrom = options.denseFrom ?? DEFAULT_DENSE_FROM;
   if (!(typeof denseFrom === 'number' && denseFrom >= 0)) throw new ConfigError(`ONNX export: denseFrom must be a number ≥ 0, got ${String(denseFrom)}`);
   const { metadata, probabilities } = describedModel(structure, options);
   const g = new GraphBuilder();
   const input = structure.levels[0]!;
-  // Each level's values by id.
-  const values = new Map<number, string>([[input.id, options.rawInputs ? prepared(g, input.size, options.run) : 'inputs']]);
+  const imageOperators = options.imageOperators ?? true;
+  const values = new LevelValues(g, input.id, options.rawInputs ? prepared(g, input.size, options.run) : 'inputs');
   // The batch's size, for the shapes of the scatters' bases and indices (computed once, where needed).
   let batch: string | null = null;
   const batchBy = (n: number, name: string) => {
@@ -187,9 +266,18 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
 
   for (const level of structure.levels.slice(1)) {
     const L = `level${level.id}`;
-    if (level.pool) {
-      const { kind, source, topology: t } = level.pool;
-      const gathered = gather(values.get(source)!, Int32Array.from(t.srcOf), `${L}_pool`);
+    const windows = level.pool;
+    const pool = imageOperators && windows ? poolLayout(level, structure.level(windows.source).size) : null;
+    if (pool && windows) {
+      const op = pool.kind === 'max' ? 'MaxPool' : 'AveragePool';
+      // AveragePool's count_include_pad 0: a window cut by the image's edge averages the pixels it covers, as senn's.
+      const pooled = g.node(op, [values.image(windows.source, pool.input)], `${L}_pool`, [...windowAttributes(pool), ...(op === 'AveragePool' ? [intAttribute('count_include_pad', 0)] : [])]);
+      values.setImage(level.id, g.node(ACTIVATION_OPS[level.activation], [pooled], L), pool.output);
+      continue;
+    }
+    if (windows) {
+      const { kind, source, topology: t } = windows;
+      const gathered = gather(values.flat(source), Int32Array.from(t.srcOf), `${L}_pool`);
       const fill = g.tensor(`${L}_pool_fill`, [1], Float32Array.of(kind === 'max' ? -Infinity : 0));
       const base = g.node('Expand', [fill, batchBy(level.size, `${L}_shape`)], `${L}_base`);
       let pooled = scatter(base, Int32Array.from(t.dstOf), gathered, kind === 'max' ? 'max' : 'add', `${L}_pool`);
@@ -198,14 +286,33 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
         for (let i = 0; i < level.size; i++) inverse[i] = 1 / (t.dstPtr[i + 1]! - t.dstPtr[i]!);
         pooled = g.node('Mul', [pooled, g.tensor(`${L}_pool_inverse`, [level.size], inverse)], `${L}_average`);
       }
-      values.set(level.id, g.node(ACTIVATION_OPS[level.activation], [pooled], L));
+      values.setFlat(level.id, g.node(ACTIVATION_OPS[level.activation], [pooled], L));
       continue;
     }
-    const bias = g.tensor(`${L}_bias`, [level.size], params.slice(level.biasOffset, level.biasOffset + level.size));
-    // Matrix products first, each added to the sum; then the sparse blocks scattered into it.
+    const blocks = structure.blocksInto(level.id);
+    const convolutions = new Map(blocks.map((b) => [b.id, imageOperators ? convolutionLayout(b, level, params) : null]));
+    // The biases go with a convolution's filters where they are one per filter.
+    const biasedBy = blocks.find((b) => convolutions.get(b.id)?.biases)?.id;
+    let biasTensor: string | undefined;
+    const bias = () => (biasTensor ??= g.tensor(`${L}_bias`, [level.size], params.slice(level.biasOffset, level.biasOffset + level.size)));
+    // Matrix products (and convolutions) first, each added to the sum; then the sparse blocks scattered into it.
     let z: string | null = null;
+    const add = (term: string, name: string) => (z = z === null && biasedBy !== undefined ? term : g.node('Add', [z ?? bias(), term], name));
     const sparse: { b: Block; weights: Float32Array }[] = [];
-    for (const b of structure.blocksInto(level.id)) {
+    for (const b of blocks) {
+      const conv = convolutions.get(b.id);
+      if (conv) {
+        const kernel = g.tensor(`block${b.id}_kernel`, [conv.output.channels, conv.input.channels, conv.kernel, conv.kernel], conv.weights);
+        const filterBias = b.id === biasedBy ? [g.tensor(`${L}_filter_bias`, [conv.output.channels], conv.biases!)] : [];
+        const convolved = g.node('Conv', [values.image(b.src, conv.input), kernel, ...filterBias], `block${b.id}_conv`, windowAttributes(conv));
+        if (blocks.length === 1 && b.id === biasedBy) {
+          // The level is this convolution alone: it stays an image (a pool or convolution after it reads it as one).
+          values.setImage(level.id, g.node(ACTIVATION_OPS[level.activation], [convolved], L), conv.output);
+          break;
+        }
+        add(flattened(g, convolved, conv.output, `block${b.id}_flat`), `${L}_sum${b.id}`);
+        continue;
+      }
       const t = b.topology;
       const weights = blockWeights(b, params);
       if (weights.length < denseFrom * t.src * t.dst) {
@@ -219,21 +326,21 @@ function modelOf(structure: Structure, params: Float32Array, options: OnnxOption
       active.forEach((j, row) => (rowOf[j] = row));
       const matrix = new Float32Array(active.length * t.dst);
       weights.forEach((w, e) => (matrix[rowOf[t.srcOf[e]!]! * t.dst + t.dstOf[e]!] = w));
-      const source = active.length < t.src ? gather(values.get(b.src)!, Int32Array.from(active), `block${b.id}_active`) : values.get(b.src)!;
-      const product = g.node('MatMul', [source, g.tensor(`block${b.id}_weight`, [active.length, t.dst], matrix)], `block${b.id}_product`);
-      z = g.node('Add', [z ?? bias, product], `${L}_sum${b.id}`);
+      const source = active.length < t.src ? gather(values.flat(b.src), Int32Array.from(active), `block${b.id}_active`) : values.flat(b.src);
+      add(g.node('MatMul', [source, g.tensor(`block${b.id}_weight`, [active.length, t.dst], matrix)], `block${b.id}_product`), `${L}_sum${b.id}`);
     }
-    z ??= g.node('Expand', [bias, batchBy(level.size, `${L}_shape`)], `${L}_base`);
+    if (values.has(level.id)) continue;
+    z ??= g.node('Expand', [bias(), batchBy(level.size, `${L}_shape`)], `${L}_base`);
     for (const { b, weights } of sparse) {
       const t = b.topology;
       const P = `block${b.id}`;
-      const weighted = g.node('Mul', [gather(values.get(b.src)!, Int32Array.from(t.srcOf), P), g.tensor(`${P}_weight`, [weights.length], weights)], `${P}_weighted`);
+      const weighted = g.node('Mul', [gather(values.flat(b.src), Int32Array.from(t.srcOf), P), g.tensor(`${P}_weight`, [weights.length], weights)], `${P}_weighted`);
       z = scatter(z, Int32Array.from(t.dstOf), weighted, 'add', P);
     }
-    values.set(level.id, g.node(ACTIVATION_OPS[level.activation], [z], L));
+    values.setFlat(level.id, g.node(ACTIVATION_OPS[level.activation], [z], L));
   }
   const output = structure.levels.at(-1)!;
-  g.node('Identity', [values.get(output.id)!], 'outputs');
+  g.node('Identity', [values.flat(output.id)], 'outputs');
   if (probabilities) g.node('Softmax', ['outputs'], 'probabilities', [intAttribute('axis', -1)]);
   const valueInfo = (name: string, features: number) => ({
     name,

@@ -101,3 +101,4 @@ export const ONNX_INT64 = 7;
 /** AttributeProto.AttributeType values senn writes. */
 export const ATTRIBUTE_INT = 2;
 export const ATTRIBUTE_STRING = 3;
+export const ATTRIBUTE_INTS = 7;

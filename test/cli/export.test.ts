@@ -8,7 +8,8 @@ import { ONNX_SCHEMA } from '../../src/io/onnxSchema.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { loadMnist } from '../../src/node/datasets.js';
 import { senn, scratchDir } from '../helpers/cli.js';
-import { onnxAccuracy } from '../helpers/onnx.js';
+import { relativeError } from '../helpers/numeric.js';
+import { onnxAccuracy, runOnnx } from '../helpers/onnx.js';
 
 /** The model's metadata entry `key` (read with the schema senn writes by). */
 function metadataOf(model: Uint8Array, key: string): string | undefined {
@@ -45,6 +46,35 @@ describe('senn export', () => {
     // The metadata: MNIST's classes, the run as the checkpoint describes it.
     expect(metadataOf(model, 'classes')).toBe(JSON.stringify(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']));
     expect(JSON.parse(metadataOf(model, 'senn.run')!)).toMatchObject({ data: { dataset: 'mnist', task: 'classification' } });
+  });
+
+  it('a convolution and max pooling on MNIST: Conv and MaxPool, under 100 kB where the convolution alone is 19 MiB as a matrix, with the accuracy senn gives it; --no-image-operators writes the same function as matrices', async () => {
+    const trained = await senn('train', '--dataset', 'mnist', '--conv', '5,1,8,2', '--pool', '2', '--arch', '784-6272-1568-10', '--epochs', '1', '--train-rows', '600', '--lr', '0.01', '--batch', '32', '--save', path('c.senn'), '--json', path('c.json'));
+    expect(trained.code, trained.err).toBe(0);
+    const want = (JSON.parse(readFileSync(path('c.json'), 'utf8')) as { test: { accuracy: number } }).test.accuracy;
+    const exported = await senn('export', path('c.senn'), path('c.onnx'));
+    expect(exported.code, exported.err).toBe(0);
+    expect(exported.out).toMatch(/c\.onnx: ONNX model \(opset 13\), 784-6272-1568-10, 15,898 parameters, \d+ KiB/);
+    const flat = await senn('export', path('c.senn'), path('flat.onnx'), '--no-image-operators');
+    expect(flat.out).toMatch(/flat\.onnx: ONNX model \(opset 18\)/);
+    const model = new Uint8Array(readFileSync(path('c.onnx')));
+    const matrices = new Uint8Array(readFileSync(path('flat.onnx')));
+    const ops = (bytes: Uint8Array) => (protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(bytes).toJSON().graph.node as { opType: string }[]).map((n) => n.opType);
+    expect(ops(model).filter((op) => /Conv|Pool|Scatter/.test(op))).toEqual(['Conv', 'MaxPool']);
+    expect(ops(matrices)).not.toContain('Conv');
+    // The convolution's 200 weights and 8 biases, not 784 × 6,272 floats; the output's 1568 × 10 matrix is most of what is left.
+    console.info(`senn export: MNIST convolution and pooling, ${model.length} bytes as Conv and MaxPool, ${matrices.length} as matrices and windows of edges`);
+    expect(model.length).toBeLessThan(100_000);
+    expect(matrices.length).toBeGreaterThan(784 * 6272 * 4);
+    const test = loadMnist().test;
+    const { accuracy } = await onnxAccuracy(model, test);
+    console.info(`senn export: MNIST convolution test accuracy in onnxruntime ${(100 * accuracy).toFixed(2)}%, senn ${(100 * want).toFixed(2)}%`);
+    expect(Math.abs(accuracy - want)).toBeLessThanOrEqual(1 / test.rows + 1e-12);
+    // Both models, the same outputs (the matrices' model on 500 rows: it is the slow one).
+    const part = { ...test, rows: 500, x: test.x.subarray(0, 500 * 784), labels: test.labels!.subarray(0, 500) };
+    const err = relativeError((await runOnnx(matrices, part)).outputs!, (await runOnnx(model, part)).outputs!);
+    console.info(`senn export: as Conv and MaxPool against as matrices, relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+    expect(err.relative).toBeLessThanOrEqual(1e-5);
   });
 
   it('a regression has outputs only; bad command lines exit 2 and bad checkpoints 3, writing nothing', async () => {

@@ -33,6 +33,22 @@ async function expectSameOutputs(net: Network, probe: Dataset, what: string, opt
   return out;
 }
 
+/** The model `networkToOnnx(net, options)` writes, decoded. */
+async function decodedModel(net: Network, options: OnnxOptions) {
+  return protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(await networkToOnnx(net, options)).toJSON();
+}
+
+/** The opset and IR version the model names. */
+async function opsetOf(net: Network, options: OnnxOptions): Promise<string[]> {
+  const decoded = await decodedModel(net, options);
+  return [decoded.opsetImport[0].version, decoded.irVersion];
+}
+
+/** The model's operators, in graph order. */
+async function opTypes(net: Network, options: OnnxOptions): Promise<string[]> {
+  return (await decodedModel(net, options)).graph.node.map((n: { opType: string }) => n.opType);
+}
+
 /** A network grown by two expansions (a dense and a sparse ε block among them) and a prune, trained between. */
 async function grownNetwork(): Promise<{ net: Network; train: Dataset }> {
   const rt = runtime();
@@ -110,14 +126,14 @@ describe('ONNX export', () => {
     const images = (rows: number) => randomClassification(rng, rows, 64, 4);
     const cnn = rt.createNetwork({ sizes: [64, conv.size, pool.size, global.size, 4], seed: 3, connections: [conv, pool, global] });
     await cnn.fit(images(64), { epochs: 1, batchSize: 32 });
-    await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling');
-    await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling, edge lists', { denseFrom: 2 });
+    await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling as Conv, MaxPool, AveragePool');
+    await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling as a matrix and windows of edges', { imageOperators: false });
+    await expectSameOutputs(cnn, images(30), 'convolution, max and average pooling, edge lists', { imageOperators: false, denseFrom: 2 });
     // The opset each model names: the lowest its nodes run on (ScatterElements' add 16, max 18).
-    const opsetOf = async (net: Network, options: OnnxOptions) => {
-      const decoded = protobuf.parse(ONNX_SCHEMA).root.lookupType('onnx.ModelProto').decode(await networkToOnnx(net, options)).toJSON();
-      return [decoded.opsetImport[0].version, decoded.irVersion];
-    };
-    expect(await opsetOf(cnn, {})).toEqual(['18', '8']);
+    expect(await opsetOf(cnn, {})).toEqual(['13', '7']);
+    expect(await opsetOf(cnn, { imageOperators: false })).toEqual(['18', '8']);
+    expect((await opTypes(cnn, {})).filter((op) => /Conv|Pool|Scatter/.test(op))).toEqual(['Conv', 'MaxPool', 'AveragePool']);
+    expect((await opTypes(cnn, { imageOperators: false })).filter((op) => /Conv|Pool/.test(op))).toEqual([]);
     cnn.destroy();
     const mixed = rt.createNetwork({ sizes: [10, 9, 7, 3], activations: ['tanh', 'sigmoid', 'identity'], seed: 6 });
     const signed = randomClassification(rng, 64, 10, 3, -2, 2);
@@ -128,6 +144,28 @@ describe('ONNX export', () => {
     await expectSameOutputs(mixed, signed, 'tanh, sigmoid, identity, edge lists', { denseFrom: 2 });
     expect([await opsetOf(mixed, {}), await opsetOf(mixed, { denseFrom: 2 })]).toEqual([['13', '7'], ['16', '8']]);
     mixed.destroy();
+  });
+
+  it('convolutions over a non-square image of 2 channels, strided, one over the other, the second grown by a split: Conv wherever a block is one', async () => {
+    const rt = runtime();
+    const rng = new Random(8);
+    const first = convolutionConnections({ width: 6, height: 5, channels: 2, kernel: 3, stride: 2, padding: 1, filters: 4 });
+    const second = convolutionConnections({ width: first.outWidth, height: first.outHeight, channels: 4, kernel: 2, filters: 3 });
+    const images = (rows: number) => randomClassification(rng, rows, 60, 3);
+    const cnn = rt.createNetwork({ sizes: [60, first.size, second.size, 3], seed: 9, connections: [first, second], expandable: [2] });
+    await cnn.fit(images(64), { epochs: 1, batchSize: 32, edgeStatistics: true });
+    expect(await opTypes(cnn, {})).toContain('Conv');
+    expect((await opTypes(cnn, {})).filter((op) => op === 'Conv')).toHaveLength(2);
+    await expectSameOutputs(cnn, images(20), 'two convolutions over a 6×5×2 image');
+    // The split makes a level between them that shares its weights by position: the second
+    // convolution's level then sums its Conv and the new level's blocks.
+    await cnn.splitEdges(2, await cnn.selectEdgesToSplit(2, { threshold: 0.5, maxToReplace: 4 }));
+    await cnn.fit(images(64), { epochs: 1, batchSize: 32 });
+    expect(cnn.structure.blocksInto(2).length).toBeGreaterThan(1);
+    expect(await opTypes(cnn, {})).toContain('Conv');
+    await expectSameOutputs(cnn, images(20), 'two convolutions, the second grown by a split');
+    await expectSameOutputs(cnn, images(20), 'two convolutions, the second grown by a split, as matrices', { imageOperators: false });
+    cnn.destroy();
   });
 
   it('with rawInputs, takes the inputs as the dataset holds them and standardises them as the run recorded', async () => {
@@ -169,6 +207,10 @@ describe('ONNX export', () => {
     const edited = encodeSafetensors(Object.fromEntries([...tensors].map(([k, t]) => [k, k === name ? { ...t, data: bad } : t])), metadata);
     expect(() => checkpointToOnnx(edited)).toThrow(CheckpointError);
     for (const denseFrom of [-1, Number.NaN]) await expect(networkToOnnx(net, { denseFrom })).rejects.toThrow(ConfigError);
+    const stray = (options: unknown) => networkToOnnx(net, options as OnnxOptions);
+    await expect(stray({ imageOperators: 'false' })).rejects.toThrow(/ONNX export: imageOperators must be true or false, got "false"/);
+    await expect(stray({ probabilities: 1 })).rejects.toThrow(ConfigError);
+    await expect(stray('probabilities')).rejects.toThrow(/ONNX export: its options/);
     net.destroy();
   });
 });

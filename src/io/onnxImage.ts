@@ -1,0 +1,230 @@
+// Convolutions and pooling windows recognised in a network's edges, for the ONNX export.
+//
+// senn keeps a convolution as a block of edges whose weights are shared by kernel entry
+// (convolutionConnections), and a pooling level as windows of edges (maxPoolConnections):
+// nothing in the structure names the image's shape or the kernel. Written as a matrix, a
+// convolution over MNIST's pixels is 784 × 6,272 floats (19 MiB) for its 200 weights; written
+// as ONNX Conv it is those 200. So the export looks for the image shape, kernel, stride and
+// padding whose windows give exactly the block's edges (and, for a convolution, its weight
+// sharing), and writes Conv / MaxPool / AveragePool where it finds them. The search is over
+// the few shapes whose counts (values, windows, edges) fit; each candidate is then checked
+// edge by edge against the connections senn itself would build, so a block is only ever
+// written as a convolution when it is one.
+import { averagePoolConnections, convolutionConnections, type LocalConnections, maxPoolConnections } from '../graph/connections.js';
+import { buildCsr, type CsrBlock } from '../graph/csr.js';
+import { type Block, blockWeights, type Level } from '../graph/structure.js';
+
+/** An image level's shape: senn lays its values out pixel by pixel (row-major), channels innermost. */
+export interface ImageShape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
+/** Square windows over an image: their side, the pixels between them, the zeros around the image. */
+export interface ImageWindows {
+  readonly input: ImageShape;
+  readonly output: ImageShape;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: number;
+}
+
+/** A block that is a convolution: its windows, and its weights as ONNX Conv takes them. */
+export interface ConvolutionLayout extends ImageWindows {
+  /** filters × channels × kernel × kernel (ONNX's OIHW). */
+  readonly weights: Float32Array;
+  /** One bias per filter where every position of a filter has the same (a convolution's shared biases), else null. */
+  readonly biases: Float32Array | null;
+}
+
+/** A pooling level over an image: its windows and whether it takes their largest value or their mean. */
+export interface PoolLayout extends ImageWindows {
+  readonly kind: 'max' | 'average';
+}
+
+/** A window layout before it is checked against the edges. */
+type Candidate = Omit<ImageWindows, 'output'> & { outWidth: number; outHeight: number };
+
+/** The taps of windows `kernel` wide, `stride` apart, over `side` pixels padded by `padding`, that land on the image, summed over the `windows`. */
+function tapsInside(side: number, kernel: number, stride: number, padding: number, windows: number): number {
+  let taps = 0;
+  for (let o = 0; o < windows; o++) {
+    const start = o * stride - padding;
+    taps += Math.min(side, start + kernel) - Math.max(0, start);
+  }
+  return taps;
+}
+
+/**
+ * Every layout of `kernel`-wide windows over an image of `values` values in `channels`
+ * channels that has `positions` windows and `taps` in-image taps (per channel and filter):
+ * the image's width and height (any factors of its pixels), stride and padding.
+ */
+function* windowLayouts(values: number, channels: number, kernel: number, positions: number, taps: number): Generator<Candidate> {
+  if (values % channels !== 0) return;
+  const pixels = values / channels;
+  for (const width of divisors(pixels)) {
+    const height = pixels / width;
+    for (let padding = 0; padding < kernel; padding++) {
+      const spanW = width + 2 * padding - kernel;
+      const spanH = height + 2 * padding - kernel;
+      if (spanW < 0 || spanH < 0) continue;
+      // The windows fall in number as the stride grows: once fewer than wanted, or one, no
+      // larger stride gives the count.
+      for (let stride = 1; ; stride++) {
+        const outWidth = Math.floor(spanW / stride) + 1;
+        const outHeight = Math.floor(spanH / stride) + 1;
+        if (outWidth * outHeight < positions) break;
+        if (outWidth * outHeight === positions && tapsInside(width, kernel, stride, padding, outWidth) * tapsInside(height, kernel, stride, padding, outHeight) === taps) {
+          yield { input: { height, width, channels }, kernel, stride, padding, outWidth, outHeight };
+        }
+        if (outWidth * outHeight === 1) break;
+      }
+    }
+  }
+}
+
+/** The divisors of n, ascending. */
+function divisors(n: number): number[] {
+  const low: number[] = [];
+  const high: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    low.push(d);
+    if (d * d !== n) high.unshift(n / d);
+  }
+  return [...low, ...high];
+}
+
+/**
+ * Whether the block's first destination reads what candidate `c`'s first window does: its
+ * pixels on the image, all their channels (`allChannels`, a convolution's neuron) or the first
+ * (a pool's). A cheap test that turns away most candidates before their edges are built.
+ */
+function firstWindowFits(t: CsrBlock, c: Candidate, allChannels: boolean): boolean {
+  const { width, height, channels } = c.input;
+  const read = t.srcOf.subarray(t.dstPtr[0], t.dstPtr[1]);
+  let i = 0;
+  for (let y = -c.padding; y < c.kernel - c.padding; y++) {
+    for (let x = -c.padding; x < c.kernel - c.padding; x++) {
+      if (y < 0 || y >= height || x < 0 || x >= width) continue;
+      for (let ch = 0; ch < (allChannels ? channels : 1); ch++) if (read[i++] !== (y * width + x) * channels + ch) return false;
+    }
+  }
+  return i === read.length;
+}
+
+/** Whether a and b hold the same numbers. */
+function sameArrays(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Where block `t` has exactly the edges of `connections`: for each of their edges, the block's
+ * edge with the same endpoints; else null.
+ */
+function matchEdges(t: CsrBlock, connections: LocalConnections): Uint32Array | null {
+  if (connections.sources.length !== t.srcOf.length || connections.size !== t.dst) return null;
+  const { block, idOf } = buildCsr(t.dst, t.src, connections.destinations, connections.sources);
+  // Both in CSR order (by destination, sources ascending), where edge ids are positions: the
+  // same edges are the same arrays, and idOf names the block's edge of each.
+  return sameArrays(block.dstPtr, t.dstPtr) && sameArrays(block.srcOf, t.srcOf) ? idOf : null;
+}
+
+/**
+ * Block `b` (into `level`) as a convolution, where its edges and weight sharing are exactly
+ * those of `convolutionConnections` for some image shape, kernel, stride, padding and number
+ * of filters; else null. `params`: the network's flat parameters.
+ */
+export function convolutionLayout(b: Block, level: Level, params: ArrayLike<number>): ConvolutionLayout | null {
+  const t = b.topology;
+  const ties = b.ties;
+  if (!ties || t.srcOf.length === 0) return null;
+  const shared = new Set(ties).size;
+  // Where the edges fit more than one layout (a tiny image), the first whose biases are one per filter.
+  let found: ConvolutionLayout | null = null;
+  for (const filters of divisors(t.dst)) {
+    if (shared % filters !== 0) continue;
+    const perFilter = shared / filters; // kernel² · channels
+    for (let kernel = 1; kernel * kernel <= perFilter; kernel++) {
+      if (perFilter % (kernel * kernel) !== 0) continue;
+      const channels = perFilter / (kernel * kernel);
+      if (t.srcOf.length % (filters * channels) !== 0) continue;
+      for (const c of windowLayouts(t.src, channels, kernel, t.dst / filters, t.srcOf.length / (filters * channels))) {
+        if (!firstWindowFits(t, c, true)) continue;
+        const connections = convolutionConnections({ ...c.input, kernel, stride: c.stride, padding: c.padding, filters });
+        const match = matchEdges(t, connections);
+        if (!match) continue;
+        // The same sharing: one block tie per kernel entry, the same one at every position.
+        const tieOfEntry = new Float64Array(connections.sharedWeights).fill(-1);
+        const edgeOfEntry = new Uint32Array(connections.sharedWeights);
+        let entries = 0;
+        let sameSharing = true;
+        for (let i = 0; i < match.length && sameSharing; i++) {
+          const entry = connections.ties[i]!;
+          const tie = ties[match[i]!]!;
+          if (tieOfEntry[entry] === -1) {
+            tieOfEntry[entry] = tie;
+            edgeOfEntry[entry] = match[i]!;
+            entries++;
+          } else sameSharing = tieOfEntry[entry] === tie;
+        }
+        // As many distinct ties as kernel entries, each entry one: no tie spans two entries.
+        if (!sameSharing || entries !== shared) continue;
+        const perEdge = blockWeights(b, params);
+        // Entry (f · kernel² + ky · kernel + kx) · channels + ch → OIHW index ((f · channels + ch) · kernel + ky) · kernel + kx.
+        const weights = new Float32Array(connections.sharedWeights);
+        const k2 = kernel * kernel;
+        for (let entry = 0; entry < weights.length; entry++) {
+          const ch = entry % channels;
+          const tap = Math.floor(entry / channels);
+          const f = Math.floor(tap / k2);
+          weights[(f * channels + ch) * k2 + (tap % k2)] = perEdge[edgeOfEntry[entry]!]!;
+        }
+        const layout = { input: c.input, output: { height: c.outHeight, width: c.outWidth, channels: filters }, kernel, stride: c.stride, padding: c.padding, weights, biases: filterBiases(level, filters, params) };
+        if (layout.biases) return layout;
+        found ??= layout;
+      }
+    }
+  }
+  return found;
+}
+
+/** Level `level`'s biases, one per filter, where neuron d's is always filter d mod `filters`'s; else null. */
+function filterBiases(level: Level, filters: number, params: ArrayLike<number>): Float32Array | null {
+  const bias = (d: number) => params[level.biasOffset + d]!;
+  for (let d = filters; d < level.size; d++) if (bias(d) !== bias(d % filters)) return null;
+  return Float32Array.from({ length: filters }, (_, f) => bias(f));
+}
+
+/**
+ * Pooling level `level` (over a level of `sourceSize` values) as square windows over an
+ * image, where its windows are exactly those `maxPoolConnections` (or
+ * `averagePoolConnections`) would give for some image shape, kernel, stride and padding;
+ * else null (also for a level that does not pool).
+ */
+export function poolLayout(level: Level, sourceSize: number): PoolLayout | null {
+  if (!level.pool) return null;
+  const { kind, topology: t } = level.pool;
+  // The largest window holds kernel² values where one lies wholly on the image (where none
+  // does, the level is left to the windows of edges).
+  let largest = 0;
+  for (let d = 0; d < t.dst; d++) largest = Math.max(largest, t.dstPtr[d + 1]! - t.dstPtr[d]!);
+  const kernel = Math.round(Math.sqrt(largest));
+  if (kernel * kernel !== largest) return null;
+  const edges = t.srcOf.length;
+  for (const channels of divisors(t.dst)) {
+    if (sourceSize % channels !== 0 || edges % channels !== 0) continue;
+    for (const c of windowLayouts(sourceSize, channels, kernel, t.dst / channels, edges / channels)) {
+      if (!firstWindowFits(t, c, false)) continue;
+      const spec = { ...c.input, kernel, stride: c.stride, padding: c.padding };
+      const windows = kind === 'max' ? maxPoolConnections(spec) : averagePoolConnections(spec);
+      if (!matchEdges(t, windows)) continue;
+      return { kind, input: c.input, output: { height: c.outHeight, width: c.outWidth, channels }, kernel, stride: c.stride, padding: c.padding };
+    }
+  }
+  return null;
+}
