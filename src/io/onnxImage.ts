@@ -13,6 +13,7 @@
 import { averagePoolConnections, convolutionConnections, type LocalConnections, maxPoolConnections } from '../graph/connections.js';
 import { buildCsr, type CsrBlock } from '../graph/csr.js';
 import { type Block, blockWeights, type Level } from '../graph/structure.js';
+import type { PoolKind } from '../kernels/pool.js';
 
 /** An image level's shape: senn lays its values out pixel by pixel (row-major), channels innermost. */
 export interface ImageShape {
@@ -40,7 +41,7 @@ export interface ConvolutionLayout extends ImageWindows {
 
 /** A pooling level over an image: its windows and whether it takes their largest value or their mean. */
 export interface PoolLayout extends ImageWindows {
-  readonly kind: 'max' | 'average';
+  readonly kind: PoolKind;
 }
 
 /** A window layout before it is checked against the edges. */
