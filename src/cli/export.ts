@@ -29,9 +29,9 @@ network over 10,000 rows: 0.4 s as matrices, 4–5 s with --dense-from 0.25).
 A --conv layer is written as ONNX Conv (its shared weights only: MNIST's --conv 5,1,8,2 is 200
 weights, not a 784 × 6,272 matrix of 19 MiB), and a --pool or --avg-pool layer as MaxPool or
 AveragePool, over the image as batch × channels × height × width: wherever a block's edges
-and weight sharing are exactly a convolution's over some image, and a pooling level's windows
-exactly square windows over one (a layer grown by a split stays a convolution, and its new
-blocks are written as any other).
+and weight sharing are exactly a convolution's over some image (less the kernel entries a
+split of its layer took, written as zeros; the split's blocks through its new level are
+convolutions too), and a pooling level's windows exactly square windows over one.
 
 Options:
   --dense-from D     the share of a block's src × dst edges below which it is written edge by

@@ -65,7 +65,8 @@ export interface OnnxOptions {
   denseFrom?: number;
   /**
    * Write a block that is a convolution over an image (as `convolutionConnections` and `senn
-   * train --conv` make them: the same edges and weight sharing) as ONNX Conv, and a pooling
+   * train --conv` make them: the same edges and weight sharing, less any kernel entries a
+   * split of its level took, written as zeros) as ONNX Conv, and a pooling
    * level over an image as MaxPool or AveragePool, on the image as batch × channels × height ×
    * width. Default true: a convolution over MNIST's pixels is then its 200 weights, not a
    * 784 × 6,272 matrix (19 MiB). False writes them as any other block and pooling level.

@@ -6,13 +6,14 @@
 // convolution over MNIST's pixels is 784 × 6,272 floats (19 MiB) for its 200 weights; written
 // as ONNX Conv it is those 200. So the export looks for the image shape, kernel, stride and
 // padding whose windows give exactly the block's edges (and, for a convolution, its weight
-// sharing), and writes Conv / MaxPool / AveragePool where it finds them. The search is over
-// the few shapes whose counts (values, windows, edges) fit; each candidate is then checked
-// edge by edge against the connections senn itself would build, so a block is only ever
-// written as a convolution when it is one.
-import { averagePoolConnections, convolutionConnections, type LocalConnections, maxPoolConnections } from '../graph/connections.js';
+// sharing, less whole kernel entries a split took), and writes Conv / MaxPool / AveragePool
+// where it finds them. The search is over the few shapes whose counts (values, windows,
+// edges) fit; each candidate is then checked edge by edge against the connections senn itself
+// would build, so a block is only ever written as a convolution when it is one.
+import { averagePoolConnections, type ConvolutionConnections, convolutionConnections, type LocalConnections, maxPoolConnections } from '../graph/connections.js';
 import { buildCsr, type CsrBlock } from '../graph/csr.js';
 import { type Block, blockWeights, type Level } from '../graph/structure.js';
+import { convolutionFilters } from '../graph/sharedSplit.js';
 import type { PoolKind } from '../kernels/pool.js';
 
 /** An image level's shape: senn lays its values out pixel by pixel (row-major), channels innermost. */
@@ -59,10 +60,10 @@ function tapsInside(side: number, kernel: number, stride: number, padding: numbe
 
 /**
  * Every layout of `kernel`-wide windows over an image of `values` values in `channels`
- * channels that has `positions` windows and `taps` in-image taps (per channel and filter):
- * the image's width and height (any factors of its pixels), stride and padding.
+ * channels that has `positions` windows and (unless null) `taps` in-image taps per channel and
+ * filter: the image's width and height (any factors of its pixels), stride and padding.
  */
-function* windowLayouts(values: number, channels: number, kernel: number, positions: number, taps: number): Generator<Candidate> {
+function* windowLayouts(values: number, channels: number, kernel: number, positions: number, taps: number | null): Generator<Candidate> {
   if (values % channels !== 0) return;
   const pixels = values / channels;
   for (const width of divisors(pixels)) {
@@ -77,7 +78,7 @@ function* windowLayouts(values: number, channels: number, kernel: number, positi
         const outWidth = Math.floor(spanW / stride) + 1;
         const outHeight = Math.floor(spanH / stride) + 1;
         if (outWidth * outHeight < positions) break;
-        if (outWidth * outHeight === positions && tapsInside(width, kernel, stride, padding, outWidth) * tapsInside(height, kernel, stride, padding, outHeight) === taps) {
+        if (outWidth * outHeight === positions && (taps === null || tapsInside(width, kernel, stride, padding, outWidth) * tapsInside(height, kernel, stride, padding, outHeight) === taps)) {
           yield { input: { height, width, channels }, kernel, stride, padding, outWidth, outHeight };
         }
         if (outWidth * outHeight === 1) break;
@@ -99,18 +100,23 @@ function divisors(n: number): number[] {
 }
 
 /**
- * Whether the block's first destination reads what candidate `c`'s first window does: its
- * pixels on the image, all their channels (`allChannels`, a convolution's neuron) or the first
- * (a pool's). A cheap test that turns away most candidates before their edges are built.
+ * Whether the block's first destination reads from candidate `c`'s first window only: its
+ * pixels on the image, all their channels (`someOf`, a convolution's neuron, which may lack
+ * whole kernel entries) or exactly the first channel of each (a pool's). A cheap test that
+ * turns away most candidates before their edges are built.
  */
-function firstWindowFits(t: CsrBlock, c: Candidate, allChannels: boolean): boolean {
+function firstWindowHolds(t: CsrBlock, c: Candidate, someOf: boolean): boolean {
   const { width, height, channels } = c.input;
   const read = t.srcOf.subarray(t.dstPtr[0], t.dstPtr[1]);
   let i = 0;
   for (let y = -c.padding; y < c.kernel - c.padding; y++) {
     for (let x = -c.padding; x < c.kernel - c.padding; x++) {
       if (y < 0 || y >= height || x < 0 || x >= width) continue;
-      for (let ch = 0; ch < (allChannels ? channels : 1); ch++) if (read[i++] !== (y * width + x) * channels + ch) return false;
+      for (let ch = 0; ch < (someOf ? channels : 1); ch++) {
+        const source = (y * width + x) * channels + ch;
+        if (read[i] === source) i++;
+        else if (!someOf) return false;
+      }
     }
   }
   return i === read.length;
@@ -136,15 +142,21 @@ function matchEdges(t: CsrBlock, connections: LocalConnections): Uint32Array | n
 }
 
 /**
- * Block `b` (into `level`) as a convolution, where its edges and weight sharing are exactly
- * those of `convolutionConnections` for some image shape, kernel, stride, padding and number
- * of filters; else null. `params`: the network's flat parameters.
+ * Block `b` (into `level`) as a convolution, where its edges and weight sharing are those of
+ * `convolutionConnections` for some image shape, kernel, stride, padding and number of
+ * filters, less whole kernel entries (every position's edge of each: what a split of the
+ * convolution's level takes away); else null. `params`: the network's flat parameters.
  */
 export function convolutionLayout(b: Block, level: Level, params: ArrayLike<number>): ConvolutionLayout | null {
   const t = b.topology;
-  const ties = b.ties;
-  if (!ties || t.srcOf.length === 0) return null;
-  const shared = new Set(ties).size;
+  if (!b.ties || t.srcOf.length === 0) return null;
+  const shared = new Set(b.ties).size;
+  return wholeConvolution(b, level, params, shared) ?? thinnedConvolution(b, level, params, shared);
+}
+
+/** A convolution with every kernel entry: the counts of entries, windows and edges narrow the search to a few layouts. */
+function wholeConvolution(b: Block, level: Level, params: ArrayLike<number>, shared: number): ConvolutionLayout | null {
+  const t = b.topology;
   // Where the edges fit more than one layout (a tiny image), the first whose biases are one per filter.
   let found: ConvolutionLayout | null = null;
   for (const filters of divisors(t.dst)) {
@@ -155,43 +167,102 @@ export function convolutionLayout(b: Block, level: Level, params: ArrayLike<numb
       const channels = perFilter / (kernel * kernel);
       if (t.srcOf.length % (filters * channels) !== 0) continue;
       for (const c of windowLayouts(t.src, channels, kernel, t.dst / filters, t.srcOf.length / (filters * channels))) {
-        if (!firstWindowFits(t, c, true)) continue;
-        const connections = convolutionConnections({ ...c.input, kernel, stride: c.stride, padding: c.padding, filters });
-        const match = matchEdges(t, connections);
-        if (!match) continue;
-        // The same sharing: one block tie per kernel entry, the same one at every position.
-        const tieOfEntry = new Float64Array(connections.sharedWeights).fill(-1);
-        const edgeOfEntry = new Uint32Array(connections.sharedWeights);
-        let entries = 0;
-        let sameSharing = true;
-        for (let i = 0; i < match.length && sameSharing; i++) {
-          const entry = connections.ties[i]!;
-          const tie = ties[match[i]!]!;
-          if (tieOfEntry[entry] === -1) {
-            tieOfEntry[entry] = tie;
-            edgeOfEntry[entry] = match[i]!;
-            entries++;
-          } else sameSharing = tieOfEntry[entry] === tie;
-        }
-        // As many distinct ties as kernel entries, each entry one: no tie spans two entries.
-        if (!sameSharing || entries !== shared) continue;
-        const perEdge = blockWeights(b, params);
-        // Entry (f · kernel² + ky · kernel + kx) · channels + ch → OIHW index ((f · channels + ch) · kernel + ky) · kernel + kx.
-        const weights = new Float32Array(connections.sharedWeights);
-        const k2 = kernel * kernel;
-        for (let entry = 0; entry < weights.length; entry++) {
-          const ch = entry % channels;
-          const tap = Math.floor(entry / channels);
-          const f = Math.floor(tap / k2);
-          weights[(f * channels + ch) * k2 + (tap % k2)] = perEdge[edgeOfEntry[entry]!]!;
-        }
-        const layout = { input: c.input, output: { height: c.outHeight, width: c.outWidth, channels: filters }, kernel, stride: c.stride, padding: c.padding, weights, biases: filterBiases(level, filters, params) };
-        if (layout.biases) return layout;
+        const layout = convolutionOf(b, level, params, shared, c, filters);
+        if (layout?.biases) return layout;
         found ??= layout;
       }
     }
   }
   return found;
+}
+
+/**
+ * A convolution some of whose kernel entries are gone: the level's shared biases give the
+ * filters, and the kernels tried start at the smallest whose window holds the most edges a
+ * neuron has (a few larger, where splits took a window's whole border).
+ */
+function thinnedConvolution(b: Block, level: Level, params: ArrayLike<number>, shared: number): ConvolutionLayout | null {
+  const t = b.topology;
+  const filters = level.biasTies ? convolutionFilters(level.biasTies) : null;
+  if (filters === null || level.biasTies!.length !== t.dst) return null;
+  let most = 0;
+  for (let d = 0; d < t.dst; d++) most = Math.max(most, t.dstPtr[d + 1]! - t.dstPtr[d]!);
+  for (const channels of divisors(t.src)) {
+    const smallest = Math.ceil(Math.sqrt(most / channels) - 1e-9);
+    for (let kernel = Math.max(1, smallest); kernel <= smallest + 4; kernel++) {
+      for (const c of windowLayouts(t.src, channels, kernel, t.dst / filters, null)) {
+        const layout = convolutionOf(b, level, params, shared, c, filters);
+        if (layout) return layout;
+      }
+    }
+  }
+  return null;
+}
+
+/** Block `b` as the convolution of `filters` filters over candidate `c`'s windows, where it is one (whole entries may be missing); else null. */
+function convolutionOf(b: Block, level: Level, params: ArrayLike<number>, shared: number, c: Candidate, filters: number): ConvolutionLayout | null {
+  const t = b.topology;
+  if (!firstWindowHolds(t, c, true)) return null;
+  const connections = convolutionConnections({ ...c.input, kernel: c.kernel, stride: c.stride, padding: c.padding, filters });
+  const edgeOfEntry = kernelEntries(t, b.ties!, connections, shared);
+  if (!edgeOfEntry) return null;
+  const perEdge = blockWeights(b, params);
+  const { kernel, input: { channels } } = c;
+  // Entry (f · kernel² + ky · kernel + kx) · channels + ch → OIHW index ((f · channels + ch) · kernel + ky) · kernel + kx;
+  // an entry no edge holds is 0.
+  const weights = new Float32Array(connections.sharedWeights);
+  const k2 = kernel * kernel;
+  for (let entry = 0; entry < weights.length; entry++) {
+    if (edgeOfEntry[entry] === -1) continue;
+    const ch = entry % channels;
+    const tap = Math.floor(entry / channels);
+    const f = Math.floor(tap / k2);
+    weights[(f * channels + ch) * k2 + (tap % k2)] = perEdge[edgeOfEntry[entry]!]!;
+  }
+  return { input: c.input, output: { height: c.outHeight, width: c.outWidth, channels: filters }, kernel, stride: c.stride, padding: c.padding, weights, biases: filterBiases(level, filters, params) };
+}
+
+/**
+ * Where block `t` (shared-weight ids `ties`, `shared` of them) is convolution `connections`
+ * less whole kernel entries, with one id per entry it keeps: for each entry, one of the
+ * block's edges holding it, or −1 where the block has none of its edges; else null (an edge
+ * no window has, an entry kept at some positions only, an entry with two ids, an id on two
+ * entries).
+ */
+function kernelEntries(t: CsrBlock, ties: Uint32Array, connections: ConvolutionConnections, shared: number): Int32Array | null {
+  if (connections.size !== t.dst) return null;
+  const { block: full, idOf } = buildCsr(t.dst, t.src, connections.destinations, connections.sources);
+  const entryOf = new Uint32Array(idOf.length);
+  for (let i = 0; i < idOf.length; i++) entryOf[idOf[i]!] = connections.ties[i]!;
+  const entries = connections.sharedWeights;
+  const kept = new Uint32Array(entries);
+  const tieOf = new Float64Array(entries).fill(-1);
+  const edgeOfEntry = new Int32Array(entries).fill(-1);
+  // Both in CSR order (by destination, sources ascending): each destination's edges are a merge.
+  for (let d = 0; d < t.dst; d++) {
+    let j = full.dstPtr[d]!;
+    const end = full.dstPtr[d + 1]!;
+    for (let e = t.dstPtr[d]!; e < t.dstPtr[d + 1]!; e++) {
+      while (j < end && full.srcOf[j]! < t.srcOf[e]!) j++;
+      if (j === end || full.srcOf[j] !== t.srcOf[e]) return null;
+      const entry = entryOf[j++]!;
+      kept[entry]!++;
+      if (tieOf[entry] === -1) {
+        tieOf[entry] = ties[e]!;
+        edgeOfEntry[entry] = e;
+      } else if (tieOf[entry] !== ties[e]) return null;
+    }
+  }
+  const all = new Uint32Array(entries);
+  for (let j = 0; j < entryOf.length; j++) all[entryOf[j]!]!++;
+  let keptEntries = 0;
+  for (let entry = 0; entry < entries; entry++) {
+    if (kept[entry] === 0) continue;
+    if (kept[entry] !== all[entry]) return null;
+    keptEntries++;
+  }
+  // As many ids as entries kept, each entry one: no id spans two entries.
+  return keptEntries === shared ? edgeOfEntry : null;
 }
 
 /** Level `level`'s biases, one per filter, where neuron d's is always filter d mod `filters`'s; else null. */
@@ -220,7 +291,7 @@ export function poolLayout(level: Level, sourceSize: number): PoolLayout | null 
   for (const channels of divisors(t.dst)) {
     if (sourceSize % channels !== 0 || edges % channels !== 0) continue;
     for (const c of windowLayouts(sourceSize, channels, kernel, t.dst / channels, edges / channels)) {
-      if (!firstWindowFits(t, c, false)) continue;
+      if (!firstWindowHolds(t, c, false)) continue;
       const spec = { ...c.input, kernel, stride: c.stride, padding: c.padding };
       const windows = kind === 'max' ? maxPoolConnections(spec) : averagePoolConnections(spec);
       if (!matchEdges(t, windows)) continue;

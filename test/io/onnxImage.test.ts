@@ -104,6 +104,38 @@ describe('convolutions recognised in a block of edges', () => {
     expect(everyEntry).toBeGreaterThan(150);
   });
 
+  it('100 random convolutions less whole kernel entries (what a split of their level takes): recognised, the entries gone as zeros, computing what their edges do', () => {
+    const rng = new Random(23);
+    let worst = 0;
+    let recognised = 0;
+    let thinned = 0;
+    for (let trial = 0; trial < 100; trial++) {
+      const g = randomGeometry(rng);
+      const conv = convolutionConnections(g);
+      if (new Set(conv.ties).size !== conv.sharedWeights || conv.sharedWeights < 2) continue;
+      // Take away 1 to half of the entries, every position's edge of each.
+      const gone = new Set(Array.from(rng.permutation(conv.sharedWeights)).slice(0, 1 + rng.int(Math.floor(conv.sharedWeights / 2))));
+      const keep = Array.from(conv.ties, (t) => !gone.has(t));
+      const pick = <T>(a: ArrayLike<T>) => Array.from(a).filter((_, i) => keep[i]);
+      const rest = { ...conv, sources: pick(conv.sources), destinations: pick(conv.destinations) };
+      const ties = pick(conv.ties);
+      const kernelValues = randomArray(rng, conv.sharedWeights);
+      const biases = Float32Array.from(conv.biasTies, (f) => f / 10);
+      const inputs = g.width * g.height * g.channels;
+      const { block, level, params } = blockOf(rest, inputs, ties, Float32Array.from(ties, (t) => kernelValues[t]!), biases);
+      const layout = convolutionLayout(block, { ...level, biasTies: conv.biasTies }, params);
+      thinned++;
+      if (!layout) continue;
+      recognised++;
+      const x = randomArray(rng, inputs);
+      const err = relativeError(asConv(layout, x), byEdges(block, params, x));
+      worst = Math.max(worst, err.relative);
+      expect(err.relative, JSON.stringify(g)).toBeLessThanOrEqual(1e-12);
+    }
+    console.info(`onnx image: ${recognised} of ${thinned} random convolutions less whole kernel entries recognised; as Conv against their edges, worst relative error ${worst.toExponential(2)} (tolerance 1e-12)`);
+    expect(recognised).toBeGreaterThan(0.8 * thinned);
+  });
+
   it('a 28×28 image through 5×5 windows with padding 2 (MNIST --conv 5,1,8,2): its 200 weights, its 8 biases', () => {
     const conv = convolutionConnections({ width: 28, height: 28, kernel: 5, padding: 2, filters: 8 });
     const { block, level, params } = blockOf(conv, 784, conv.ties, Float32Array.from(conv.ties, (t) => t / 200), Float32Array.from(conv.biasTies));
@@ -111,6 +143,13 @@ describe('convolutions recognised in a block of edges', () => {
     expect([layout.input, layout.output, layout.kernel, layout.stride, layout.padding]).toEqual([{ height: 28, width: 28, channels: 1 }, { height: 28, width: 28, channels: 8 }, 5, 1, 2]);
     expect(layout.weights).toHaveLength(200);
     expect(Array.from(layout.biases!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Less the 10 entries a split took (every position's edge of each): the same windows, those weights 0.
+    const keep = Array.from(conv.ties, (t) => t % 20 !== 3);
+    const pick = <T>(a: ArrayLike<T>) => Array.from(a).filter((_, i) => keep[i]);
+    const thinned = blockOf({ ...conv, sources: pick(conv.sources), destinations: pick(conv.destinations) }, 784, pick(conv.ties), Float32Array.from(pick(conv.ties), (t) => 1 + t), Float32Array.from(conv.biasTies));
+    const grown = convolutionLayout(thinned.block, { ...thinned.level, biasTies: conv.biasTies }, thinned.params)!;
+    expect([grown.input, grown.output, grown.kernel, grown.stride, grown.padding]).toEqual([layout.input, layout.output, 5, 1, 2]);
+    expect(grown.weights.filter((w) => w === 0)).toHaveLength(10);
   });
 
   it('not a convolution: an edge missing, one weight shared across two kernel entries, one entry split in two, no sharing at all', () => {
