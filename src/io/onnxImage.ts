@@ -122,6 +122,13 @@ function firstWindowHolds(t: CsrBlock, c: Candidate, someOf: boolean): boolean {
   return i === read.length;
 }
 
+/** The most edges any destination of `t` has. */
+function largestInDegree(t: CsrBlock): number {
+  let most = 0;
+  for (let d = 0; d < t.dst; d++) most = Math.max(most, t.dstPtr[d + 1]! - t.dstPtr[d]!);
+  return most;
+}
+
 /** Whether a and b hold the same numbers. */
 function sameArrays(a: Uint32Array, b: Uint32Array): boolean {
   if (a.length !== b.length) return false;
@@ -185,8 +192,7 @@ function thinnedConvolution(b: Block, level: Level, params: ArrayLike<number>, s
   const t = b.topology;
   const filters = level.biasTies ? convolutionFilters(level.biasTies) : null;
   if (filters === null || level.biasTies!.length !== t.dst) return null;
-  let most = 0;
-  for (let d = 0; d < t.dst; d++) most = Math.max(most, t.dstPtr[d + 1]! - t.dstPtr[d]!);
+  const most = largestInDegree(t);
   for (const channels of divisors(t.src)) {
     const smallest = Math.ceil(Math.sqrt(most / channels) - 1e-9);
     for (let kernel = Math.max(1, smallest); kernel <= smallest + 4; kernel++) {
@@ -283,8 +289,7 @@ export function poolLayout(level: Level, sourceSize: number): PoolLayout | null 
   const { kind, topology: t } = level.pool;
   // The largest window holds kernel² values where one lies wholly on the image (where none
   // does, the level is left to the windows of edges).
-  let largest = 0;
-  for (let d = 0; d < t.dst; d++) largest = Math.max(largest, t.dstPtr[d + 1]! - t.dstPtr[d]!);
+  const largest = largestInDegree(t);
   const kernel = Math.round(Math.sqrt(largest));
   if (kernel * kernel !== largest) return null;
   const edges = t.srcOf.length;
