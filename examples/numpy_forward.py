@@ -8,7 +8,12 @@ edges' endpoints in blocks.N.src and blocks.N.dst (neuron indices within the two
 Level L's bias is levels.L.bias; a level's pre-activation is its bias plus the sum of its
 blocks in. A pooling level (its "pool" entry names the level it pools and its kind) has no
 bias and no block: neuron i takes the largest value ("max") or the mean ("average") of its
-window, the edges levels.L.poolSrc -> levels.L.poolDst, before its activation. This is how a grown network can be studied in Python
+window, the edges levels.L.poolSrc -> levels.L.poolDst, before its activation. Shared values
+(a convolution's) have ids: blocks.N.ties gives each edge's, levels.L.biasTies each neuron's;
+from format version 6 the weight and bias tensors hold one value per id, ids ascending, and a
+convolution's block names its windows ("convolution": image width, height, channels, kernel,
+stride, padding, filters) and each kernel entry's id (blocks.N.entries, -1 where the block
+lacks the entry) instead of its edges. This is how a grown network can be studied in Python
 (numpy, PyTorch, JAX).
 
     python3 examples/numpy_forward.py NET.senn INPUTS.csv > OUTPUTS.csv
@@ -49,13 +54,43 @@ def read_safetensors(path):
     return tensors, metadata
 
 
-def block_matrix(tensors, index, block, src_size, dst_size):
+def per_id(values, ids):
+    """One value per slot from one value per shared id (ids ascending), as format 6 writes them."""
+    return values[np.unique(ids, return_inverse=True)[1].reshape(-1)]
+
+
+def convolution_edges(c, entries):
+    """A convolution's edges (src, dst) and shared-weight ids, from its windows: every filter at
+    every window position reads the window's pixels and channels on the image, in the order
+    senn's convolutionConnections makes them; kernel entry ((filter * kernel + ky) * kernel + kx)
+    * channels + channel has id entries[entry], -1 where the block lacks the entry."""
+    k, s, p, f_count, ch_count = c["kernel"], c["stride"], c["padding"], c["filters"], c["channels"]
+    out_w = (c["width"] + 2 * p - k) // s + 1
+    out_h = (c["height"] + 2 * p - k) // s + 1
+    oy, ox, f, ky, kx, ch = np.meshgrid(*(np.arange(n) for n in (out_h, out_w, f_count, k, k, ch_count)), indexing="ij")
+    y, x = oy * s + ky - p, ox * s + kx - p
+    ids = entries[((f * k + ky) * k + kx) * ch_count + ch]
+    kept = (y >= 0) & (y < c["height"]) & (x >= 0) & (x < c["width"]) & (ids >= 0)
+    return ((y * c["width"] + x) * ch_count + ch)[kept], ((oy * out_w + ox) * f_count + f)[kept], ids[kept]
+
+
+def block_matrix(tensors, index, block, src_size, dst_size, version):
     """Block `index`'s weights as a src x dst matrix (zeros where a sparse block has no edge)."""
     weight = tensors[f"blocks.{index}.weight"]
-    if block["form"] == "dense":
+    ties = tensors.get(f"blocks.{index}.ties")
+    if "convolution" in block:
+        src, dst, ties = convolution_edges(block["convolution"], tensors[f"blocks.{index}.entries"])
+    elif block["form"] == "sparse":
+        src, dst = tensors[f"blocks.{index}.src"], tensors[f"blocks.{index}.dst"]
+    else:
+        # A matrix's edges (and ids) run by destination, then source.
+        dst, src = np.divmod(np.arange(src_size * dst_size), src_size)
+    if version >= 6 and ties is not None:
+        weight = per_id(weight, ties)
+    elif block["form"] == "dense":
         return weight
     matrix = np.zeros((src_size, dst_size), np.float32)
-    matrix[tensors[f"blocks.{index}.src"], tensors[f"blocks.{index}.dst"]] = weight
+    matrix[src, dst] = weight
     return matrix
 
 
@@ -81,10 +116,13 @@ def forward(path, x):
                 pooled /= np.bincount(dst, minlength=level["size"])
             values[level["id"]] = ACTIVATIONS[level["activation"]](pooled)
             continue
-        z = np.broadcast_to(tensors[f"levels.{level['id']}.bias"], (len(x), level["size"])).copy()
+        bias = tensors[f"levels.{level['id']}.bias"]
+        if graph["version"] >= 6 and f"levels.{level['id']}.biasTies" in tensors:
+            bias = per_id(bias, tensors[f"levels.{level['id']}.biasTies"])
+        z = np.broadcast_to(bias, (len(x), level["size"])).copy()
         for index, block in enumerate(graph["blocks"]):
             if block["dst"] == level["id"]:
-                z += values[block["src"]] @ block_matrix(tensors, index, block, size[block["src"]], level["size"])
+                z += values[block["src"]] @ block_matrix(tensors, index, block, size[block["src"]], level["size"], graph["version"])
         values[level["id"]] = ACTIVATIONS[level["activation"]](z)
     (output,) = [level["id"] for level in graph["levels"] if level["role"] == "output"]
     return values[output]

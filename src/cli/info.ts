@@ -58,7 +58,9 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const sizeOf = (id: number) => s.levels[position.get(id)!]!.size;
   for (const b of [...s.blocks].sort((x, y) => position.get(x.dst)! - position.get(y.dst)! || position.get(x.src)! - position.get(y.src)!)) {
     const full = sizeOf(b.src) * sizeOf(b.dst);
-    const shared = b.sharedWeights ? `, sharing ${count(b.sharedWeights)} weights (a convolution)` : '';
+    const c = b.convolution;
+    const windows = c ? `: a ${c.kernel}×${c.kernel} convolution of ${c.filters} filters over ${c.width}×${c.height}×${c.channels}, stride ${c.stride}, padding ${c.padding}` : ' (a convolution)';
+    const shared = b.sharedWeights ? `, sharing ${count(b.sharedWeights)} weights${windows}` : '';
     lines.push(`  L${position.get(b.src)} → L${position.get(b.dst)}  ${count(b.edges).padStart(9)} edges, ${((100 * b.edges) / full).toFixed(1).padStart(5)}% of ${sizeOf(b.src)} × ${sizeOf(b.dst)}${shared}`);
   }
   lines.push(`optimizer     ${s.optimizer ? `${s.optimizer.name}, ${count(s.optimizer.step)} steps` : 'none (never trained)'}`);

@@ -1,37 +1,16 @@
-import { describe, isRecord } from '../args.js';
 import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
-import type { EdgeRef } from '../graph/growth.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
 import { type Block, type BlockSpec, blockFloats, blockWeights, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, type PoolWindows, Structure, storageIndex, unequalTies } from '../graph/structure.js';
-import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
-import { POOL_KINDS, type PoolKind } from '../kernels/pool.js';
-import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
+import type { PoolKind } from '../kernels/pool.js';
+import type { EpochReport, OptimizerName } from '../train/options.js';
+import { CHECKPOINT_VERSION, type CheckpointLevel, type GraphJson, graphOf, readHistory } from './checkpointGraph.js';
+import { type CheckpointConvolution, convolutionCounts, convolutionEdges, convolutionFile, sharedValueOrder, sharedValues } from './checkpointShares.js';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor } from './safetensors.js';
 
-/**
- * A checkpoint is one safetensors file: each block's weights (`blocks.N.weight`, dense
- * src × dst or one value per edge), its edge endpoints when sparse (`blocks.N.src`,
- * `blocks.N.dst`, I32), each level's bias (`levels.ID.bias`), the optimizer moments
- * (`optimizer.moment1/2`: one value per parameter in the order of those tensors — every
- * block's weights, then every level's biases — so they do not depend on how the runtime lays
- * out its buffers) and the step each parameter was born at (`optimizer.births`, the same
- * order; Adam's bias corrections count each parameter's own steps), where saved with them the
- * running statistics (`statistics.sumAbs`, `statistics.sum`, `statistics.sumSq`, the same
- * order, their batches counted by the graph's `statisticsBatches`), and in the metadata a
- * small JSON (`senn`) with the format version, the graph, optimizer, growth bookkeeping and
- * training history. Earlier versions are read too: version 2 (no births: every parameter
- * counts from step 0, as its builds did) and version 1 (moments in the buffer layout of their
- * build, which stored every row of a masked dense block). Version 4 adds shared values (a
- * convolution's): `blocks.N.ties` (I32, each edge's shared-weight id, in the order of the
- * block's weights) and `levels.ID.biasTies` (I32, each neuron's shared-bias id), flagged in
- * the graph (`sharedWeights`, `sharedBiases`); a file without them is written as version 3.
- * Version 5 adds pooling levels: the level's windows as `levels.ID.poolSrc` and
- * `levels.ID.poolDst` (I32, source and destination of each window edge), no bias tensor, and
- * in the graph `pool: { kind, source, edges }`; a file without pooling keeps its earlier version.
- */
-export const CHECKPOINT_VERSION = 5;
+export { CHECKPOINT_VERSION, type CheckpointLevel } from './checkpointGraph.js';
+export type { CheckpointConvolution } from './checkpointShares.js';
 
 /**
  * Where each value of a checkpoint's parameter order lives in the buffer layout of `s`:
@@ -82,35 +61,6 @@ function version1Index(s: Structure, idOfs: readonly (Uint32Array | null)[]): { 
   return { index, floats: Math.max(at, PARAMETER_ALIGN) };
 }
 
-/**
- * A level as a checkpoint's header describes it: its shared biases (`levels.ID.biasTies`)
- * counted by distinct id, and a pooling level's kind, source and window edges
- * (`levels.ID.poolSrc`, `levels.ID.poolDst`) counted.
- */
-export type CheckpointLevel = Omit<LevelSpec, 'biasTies' | 'pool'> & { sharedBiases?: number; pool?: { kind: PoolKind; source: number; edges: number } };
-
-interface GraphJson {
-  format: 'senn-checkpoint';
-  version: number;
-  levels: CheckpointLevel[];
-  /** `sharedWeights`: the distinct ids of `blocks.N.ties`, where the block shares its weights. */
-  blocks: { src: number; dst: number; form: 'dense' | 'sparse'; edges: number; sharedWeights?: number }[];
-  expandable: number[];
-  seed: number;
-  optimizer: { name: OptimizerName; step: number } | null;
-  history: EpochReport[];
-  pruneCandidates: EdgeRef[];
-  lastSplit: { level: number; target: number } | null;
-  /** The last expansion's splits (absent in files of earlier builds: `lastSplit` alone). */
-  lastSplits?: { level: number; target: number }[];
-  /** Structure.denseFrom (absent in files of earlier builds: the default). */
-  denseFrom?: number;
-  /** The ε generator's state (absent in files of earlier builds: reseeded on loading). */
-  epsilonState?: number;
-  /** Batches summed in the `statistics.*` tensors (absent where the file holds none). */
-  statisticsBatches?: number;
-}
-
 /** The running statistics' tensors, one value per parameter in the order of the optimizer's: Σ|g|, Σg, Σg². */
 const STATISTICS_TENSORS = ['statistics.sumAbs', 'statistics.sum', 'statistics.sumSq'] as const;
 
@@ -137,48 +87,63 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
   const state = await net.state({ statistics: options.statistics === true });
   const s = state.structure;
   const tensors: Record<string, Tensor> = {};
+  // Per-parameter values: matrices in order, edge lists in CSR order (as their src / dst
+  // tensors are written), then the biases; each shared value once where the network has any.
+  const index = layoutIndex(s, s.blocks.map(() => null));
+  const once = sharedOnce(state, index);
   // A complete dense block is written as its src × dst matrix; any other as an edge list
   // (weights in edge order beside their endpoints), a masked dense block included.
   const asMatrix = (b: Block) => b.form === 'dense' && !isMasked(b);
+  const convolutions = new Map<number, CheckpointConvolution>();
   s.blocks.forEach((b, i) => {
-    let values: Float32Array;
-    if (asMatrix(b)) values = state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b));
-    else values = blockWeights(b, state.params);
-    tensors[`blocks.${i}.weight`] = { dtype: 'F32', shape: asMatrix(b) ? [b.topology.src, b.topology.dst] : [values.length], data: values };
-    if (!asMatrix(b)) {
-      tensors[`blocks.${i}.src`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.srcOf) };
-      tensors[`blocks.${i}.dst`] = { dtype: 'I32', shape: [values.length], data: Int32Array.from(b.topology.dstOf) };
+    const edges = b.topology.srcOf.length;
+    const shared = once && b.ties ? once.order.blocks[i]!.compact : -1;
+    let weight: Tensor;
+    if (shared >= 0) weight = { dtype: 'F32', shape: [distinct(b.ties!)], data: once!.params.slice(shared, shared + distinct(b.ties!)) };
+    else if (asMatrix(b)) weight = { dtype: 'F32', shape: [b.topology.src, b.topology.dst], data: state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b)) };
+    else weight = { dtype: 'F32', shape: [edges], data: blockWeights(b, state.params) };
+    tensors[`blocks.${i}.weight`] = weight;
+    const windows = shared >= 0 && !asMatrix(b) ? convolutionFile(b, s.level(b.dst)) : null;
+    if (windows) {
+      convolutions.set(i, windows.convolution);
+      tensors[`blocks.${i}.entries`] = { dtype: 'I32', shape: [windows.entries.length], data: windows.entries };
+      return;
     }
-    // Shared weights: each edge's id, in edge order (the order of the weights either way).
-    if (b.ties) tensors[`blocks.${i}.ties`] = { dtype: 'I32', shape: [b.ties.length], data: Int32Array.from(b.ties) };
+    if (!asMatrix(b)) {
+      tensors[`blocks.${i}.src`] = { dtype: 'I32', shape: [edges], data: Int32Array.from(b.topology.srcOf) };
+      tensors[`blocks.${i}.dst`] = { dtype: 'I32', shape: [edges], data: Int32Array.from(b.topology.dstOf) };
+    }
+    // Shared weights: each edge's id, in edge order (the src / dst tensors', or a matrix's edges by destination).
+    if (b.ties) tensors[`blocks.${i}.ties`] = { dtype: 'I32', shape: [edges], data: Int32Array.from(b.ties) };
   });
-  for (const l of s.levels) {
-    if (l.biasOffset >= 0) tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
+  s.levels.forEach((l, i) => {
+    const sharedAt = once && l.biasTies ? once.order.levels.get(i)!.compact : -1;
+    if (sharedAt >= 0) tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [distinct(l.biasTies!)], data: once!.params.slice(sharedAt, sharedAt + distinct(l.biasTies!)) };
+    else if (l.biasOffset >= 0) tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
     if (l.biasTies) tensors[`levels.${l.id}.biasTies`] = { dtype: 'I32', shape: [l.size], data: Int32Array.from(l.biasTies) };
     if (l.pool) {
       const windows = l.pool.topology;
       tensors[`levels.${l.id}.poolSrc`] = { dtype: 'I32', shape: [windows.srcOf.length], data: Int32Array.from(windows.srcOf) };
       tensors[`levels.${l.id}.poolDst`] = { dtype: 'I32', shape: [windows.srcOf.length], data: Int32Array.from(windows.dstOf) };
     }
-  }
+  });
   const shares = s.tieGroups !== null;
   const pools = s.levels.some((l) => l.pool);
-  // Per-parameter values: matrices in order, edge lists in CSR order (as their src / dst
-  // tensors are written), then the biases.
-  const index = layoutIndex(s, s.blocks.map(() => null));
   const ordered = (layout: Float32Array, stride = 1, at = 0): Tensor => ({ dtype: 'F32', shape: [index.length], data: Float32Array.from(index, (k) => layout[stride * k + at]!) });
+  const perParameter = (values: Float32Array | undefined, layout: Float32Array, stride = 1, at = 0): Tensor => (values ? { dtype: 'F32', shape: [values.length], data: values } : ordered(layout, stride, at));
   if (state.optimizer) {
-    tensors['optimizer.moment1'] = ordered(state.optimizer.moment1);
-    tensors['optimizer.moment2'] = ordered(state.optimizer.moment2);
-    if (state.optimizer.births) tensors['optimizer.births'] = ordered(state.optimizer.births);
+    tensors['optimizer.moment1'] = perParameter(once?.moment1, state.optimizer.moment1);
+    tensors['optimizer.moment2'] = perParameter(once?.moment2, state.optimizer.moment2);
+    if (state.optimizer.births) tensors['optimizer.births'] = perParameter(once?.births, state.optimizer.births);
   }
   // The statistics buffer holds a parameter's three sums side by side.
-  if (state.statistics) STATISTICS_TENSORS.forEach((name, i) => (tensors[name] = ordered(state.statistics!.sums, 3, i)));
+  if (state.statistics) STATISTICS_TENSORS.forEach((name, i) => (tensors[name] = perParameter(once?.statistics[i], state.statistics!.sums, 3, i)));
   const graph: GraphJson = {
     format: 'senn-checkpoint',
-    // Pooling needs version 5 and shared values 4 (an earlier build would read the windows as
-    // weights, or train shared values apart); files without either stay readable by earlier builds.
-    version: pools ? CHECKPOINT_VERSION : shares ? 4 : 3,
+    // Shared values written once need version 6, pooling 5 and shared values in every slot 4 (an
+    // earlier build would misread them, read the windows as weights, or train shared values
+    // apart); files without any stay readable by earlier builds.
+    version: once ? CHECKPOINT_VERSION : pools ? 5 : shares ? 4 : 3,
     levels: s.levels.map((l) => ({
       id: l.id,
       size: l.size,
@@ -187,7 +152,14 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
       ...(l.biasTies ? { sharedBiases: distinct(l.biasTies) } : {}),
       ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.topology.srcOf.length } } : {}),
     })),
-    blocks: s.blocks.map((b) => ({ src: b.src, dst: b.dst, form: asMatrix(b) ? 'dense' : 'sparse', edges: b.topology.srcOf.length, ...(b.ties ? { sharedWeights: distinct(b.ties) } : {}) })),
+    blocks: s.blocks.map((b, i) => ({
+      src: b.src,
+      dst: b.dst,
+      form: asMatrix(b) ? 'dense' : 'sparse',
+      edges: b.topology.srcOf.length,
+      ...(b.ties ? { sharedWeights: distinct(b.ties) } : {}),
+      ...(convolutions.has(i) ? { convolution: convolutions.get(i)! } : {}),
+    })),
     expandable: state.expandable,
     seed: state.seed,
     optimizer: state.optimizer ? { name: state.optimizer.name, step: state.optimizer.step } : null,
@@ -206,6 +178,23 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
 const distinct = (ids: ArrayLike<number>) => new Set(Array.from(ids)).size;
 
 /**
+ * `state`'s per-parameter values in version 6's order (each shared value once), `index` its
+ * version 5 order's slots; null where the network shares no values, or where two slots of one
+ * shared value differ in any of them (the file then keeps every slot, as version 5 does).
+ */
+function sharedOnce(state: NetworkState, index: Uint32Array) {
+  if (!state.structure.tieGroups) return null;
+  const order = sharedValueOrder(state.structure, state.structure.blocks.map(() => null));
+  const once = (layout: Float32Array | undefined, stride = 1, at = 0) => (layout ? sharedValues(layout, index, order, stride, at) : undefined);
+  const params = once(state.params);
+  const [moment1, moment2, births] = [once(state.optimizer?.moment1), once(state.optimizer?.moment2), once(state.optimizer?.births)];
+  const sums = state.statistics?.sums;
+  const statistics = sums ? STATISTICS_TENSORS.map((_, i) => once(sums, 3, i)) : [];
+  if (!params || [moment1, moment2, births, ...statistics].includes(null)) return null;
+  return { order, params, moment1: moment1 ?? undefined, moment2: moment2 ?? undefined, births: births ?? undefined, statistics: statistics.map((v) => v ?? undefined) };
+}
+
+/**
  * The run description saved with a checkpoint ({@link saveCheckpoint}'s `run`), or null when
  * it has none. Reads only the header; throws {@link CheckpointError} if that is corrupt.
  */
@@ -222,110 +211,11 @@ export function checkpointRun(bytes: Uint8Array): RunInfo | null {
   return run as RunInfo;
 }
 
-const isInt = (v: unknown, min = 0): v is number => Number.isSafeInteger(v) && (v as number) >= min;
-
 function tensor(tensors: Map<string, Tensor>, name: string, dtype: Tensor['dtype'], length: number): Tensor['data'] {
   const t = tensors.get(name);
   if (!t) throw new CheckpointError(`checkpoint lacks tensor ${name}`);
   if (t.dtype !== dtype || t.data.length !== length) throw new CheckpointError(`tensor ${name} is ${t.dtype}[${t.data.length}], expected ${dtype}[${length}]`);
   return t.data;
-}
-
-/** History from JSON: NaN (no validation data) was written as null; anything non-numeric becomes NaN. */
-function readHistory(raw: unknown): EpochReport[] {
-  if (!Array.isArray(raw)) return [];
-  const num = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
-  return raw.map((r: Record<string, unknown>) => ({
-    epoch: num(r.epoch),
-    trainLoss: num(r.trainLoss),
-    trainAccuracy: num(r.trainAccuracy),
-    valLoss: num(r.valLoss),
-    valAccuracy: num(r.valAccuracy),
-    params: num(r.params),
-    seconds: num(r.seconds),
-    expanded: num(r.expanded),
-    pruned: num(r.pruned),
-    // Histories of builds before schedules lack it: NaN.
-    lr: num(r.lr),
-    architecture: Array.isArray(r.architecture) ? r.architecture.map(num) : [],
-    // Only epochs trained with gradient clipping have these.
-    ...(typeof r.gradNorm === 'number' ? { gradNorm: r.gradNorm } : {}),
-    ...(typeof r.clippedSteps === 'number' ? { clippedSteps: r.clippedSteps } : {}),
-  }));
-}
-
-/** The graph a checkpoint's metadata holds (`senn`), parsed and checked (see {@link checkGraph}). */
-function graphOf(metadata: Record<string, string>, maxFloats: number): GraphJson {
-  if (metadata.senn === undefined) throw new CheckpointError('this safetensors file has no senn graph (metadata "senn")');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(metadata.senn);
-  } catch {
-    throw new CheckpointError('metadata "senn" is not JSON');
-  }
-  return checkGraph(raw, maxFloats);
-}
-
-/** Check the graph JSON field by field; returns it typed. */
-function checkGraph(raw: unknown, maxFloats: number): GraphJson {
-  const g = raw as Partial<GraphJson>;
-  if (typeof g !== 'object' || g === null || g.format !== 'senn-checkpoint') throw new CheckpointError('metadata "senn" is not a senn checkpoint graph');
-  if (!(isInt(g.version, 1) && g.version <= CHECKPOINT_VERSION)) {
-    throw new CheckpointError(`checkpoint version ${String(g.version)} is not supported (this senn reads versions 1 to ${CHECKPOINT_VERSION})`);
-  }
-  if (!Array.isArray(g.levels) || g.levels.length < 2 || !Array.isArray(g.blocks) || g.blocks.length < 1) throw new CheckpointError('checkpoint graph has no levels or blocks');
-  if (!g.levels.every(isRecord) || !g.blocks.every(isRecord)) throw new CheckpointError('checkpoint levels and blocks must be objects');
-  let neurons = 0;
-  for (const l of g.levels) {
-    const badShare = l.sharedBiases !== undefined && (!isInt(l.sharedBiases, 1) || l.sharedBiases > l.size || l.role === 'input' || l.pool !== undefined);
-    const badPool = l.pool !== undefined && (typeof l.pool !== 'object' || l.pool === null || !POOL_KINDS.includes(l.pool.kind) || !isInt(l.pool.source) || !isInt(l.pool.edges, 1) || l.role !== 'hidden');
-    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role) || badShare || badPool) {
-      throw new CheckpointError(`checkpoint level ${JSON.stringify(l)} is malformed`);
-    }
-    // A pooling level holds no biases.
-    if (!l.pool) neurons += l.size;
-  }
-  const ids = new Set(g.levels.map((l) => l.id));
-  if (ids.size !== g.levels.length) throw new CheckpointError('checkpoint levels repeat an id');
-  let edges = 0;
-  for (const [i, b] of g.blocks.entries()) {
-    const badShare = b.sharedWeights !== undefined && (!isInt(b.sharedWeights, 1) || b.sharedWeights > b.edges);
-    if (!isInt(b.src) || !isInt(b.dst) || !isInt(b.edges) || (b.form !== 'dense' && b.form !== 'sparse') || badShare) throw new CheckpointError(`checkpoint block ${JSON.stringify(b)} is malformed`);
-    if (!ids.has(b.src) || !ids.has(b.dst)) throw new CheckpointError(`checkpoint block ${i} joins unknown levels ${b.src} → ${b.dst}`);
-    edges += b.edges;
-  }
-  // Refuse before allocating anything the adapter could not hold.
-  if (neurons + edges > maxFloats) throw new AdapterLimitError(`checkpoint has ${neurons + edges} parameters; this adapter's buffers hold at most ${maxFloats} floats`);
-  if (!Array.isArray(g.expandable) || !g.expandable.every((i) => isInt(i) && ids.has(i))) throw new CheckpointError('checkpoint expandable levels are malformed: each must be the id of a level the file holds');
-  const pooled = g.expandable.find((id) => g.levels!.some((l) => l.id === id && l.pool));
-  if (pooled !== undefined) throw new CheckpointError(`checkpoint lists pooling level ${pooled} as expandable`);
-  if (g.optimizer !== null && (typeof g.optimizer !== 'object' || !OPTIMIZERS.includes(g.optimizer!.name) || !isInt(g.optimizer!.step))) {
-    throw new CheckpointError('checkpoint optimizer state is malformed');
-  }
-  if (g.denseFrom !== undefined && !(typeof g.denseFrom === 'number' && g.denseFrom >= 0 && g.denseFrom <= 1)) throw new CheckpointError(`checkpoint denseFrom ${describe(g.denseFrom)} is not a density in [0, 1]`);
-  // History fields are read leniently (a NaN is saved as null; older builds lack some), but
-  // each epoch must be an object.
-  if (g.history !== undefined && !(Array.isArray(g.history) && g.history.every(isRecord))) throw new CheckpointError('checkpoint history is malformed: it must be a list of epoch reports');
-  if (g.seed !== undefined && !isInt(g.seed)) throw new CheckpointError(`checkpoint seed ${describe(g.seed)} is not a non-negative integer`);
-  if (g.epsilonState !== undefined && !(isInt(g.epsilonState) && g.epsilonState < 2 ** 32)) throw new CheckpointError(`checkpoint epsilonState ${describe(g.epsilonState)} is not a 32-bit generator state`);
-  if (g.statisticsBatches !== undefined && !isInt(g.statisticsBatches, 1)) throw new CheckpointError(`checkpoint statisticsBatches ${describe(g.statisticsBatches)} is not a positive whole number of batches`);
-  // The next prune's state, refused rather than dropped when it is malformed: a network that
-  // quietly lost it would prune other edges than the one saved.
-  const edgeRef = (r: unknown): boolean => {
-    const { block, edge } = (r ?? {}) as { block?: unknown; edge?: unknown };
-    return isInt(block) && block < g.blocks!.length && isInt(edge) && edge < g.blocks![block]!.edges;
-  };
-  if (g.pruneCandidates !== undefined && !(Array.isArray(g.pruneCandidates) && g.pruneCandidates.every(edgeRef))) {
-    throw new CheckpointError('checkpoint pruneCandidates are malformed: each must be { block, edge } of an edge the file holds');
-  }
-  const split = (s: unknown): boolean => {
-    const { level, target } = (s ?? {}) as { level?: unknown; target?: unknown };
-    return isInt(level) && ids.has(level) && isInt(target) && ids.has(target);
-  };
-  if ((g.lastSplits !== undefined && !(Array.isArray(g.lastSplits) && g.lastSplits.every(split))) || (g.lastSplit !== undefined && g.lastSplit !== null && !split(g.lastSplit))) {
-    throw new CheckpointError('checkpoint lastSplits are malformed: each must be { level, target } between levels the file holds');
-  }
-  return { history: [], pruneCandidates: [], lastSplit: null, seed: 0, ...g } as GraphJson;
 }
 
 /** What a checkpoint holds, read from its header alone (no GPU, no weights): see {@link describeCheckpoint}. */
@@ -336,10 +226,11 @@ export interface CheckpointSummary {
   levels: Omit<CheckpointLevel, 'sharedBiases'>[];
   /**
    * Connection blocks between level ids, with their edge counts and how the file holds their
-   * weights: a complete block as a matrix, any other as an edge list (a runtime then stores
+   * weights: a complete block as a matrix, a convolution (version 6) as its windows'
+   * `convolution` and its shared weights, any other as an edge list (a runtime then stores
    * each by its density).
    */
-  blocks: { src: number; dst: number; edges: number; file: 'matrix' | 'edge list'; sharedWeights?: number }[];
+  blocks: { src: number; dst: number; edges: number; file: 'matrix' | 'edge list' | 'convolution'; sharedWeights?: number; convolution?: CheckpointConvolution }[];
   /** Level ids whose incoming edges may split. */
   expandable: number[];
   /** Weights (edges) and biases, shared ones (a convolution's) counted once. */
@@ -364,7 +255,14 @@ export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
   return {
     version: g.version,
     levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.edges } } : {}) })),
-    blocks: g.blocks.map((b) => ({ src: b.src, dst: b.dst, edges: b.edges, file: b.form === 'dense' ? 'matrix' : 'edge list', ...(b.sharedWeights ? { sharedWeights: b.sharedWeights } : {}) })),
+    blocks: g.blocks.map((b) => ({
+      src: b.src,
+      dst: b.dst,
+      edges: b.edges,
+      file: b.form === 'dense' ? 'matrix' : b.convolution ? 'convolution' : 'edge list',
+      ...(b.sharedWeights ? { sharedWeights: b.sharedWeights } : {}),
+      ...(b.convolution ? { convolution: b.convolution } : {}),
+    })),
     expandable: g.expandable,
     parameters: g.blocks.reduce((n, b) => n + (b.sharedWeights ?? b.edges), biases),
     optimizer: g.optimizer,
@@ -384,7 +282,12 @@ function sharedIds(tensors: Map<string, Tensor>, name: string, count: number | u
     if (tensors.has(name)) throw new CheckpointError(`checkpoint has tensor ${name} but its graph shares no values there`);
     return {};
   }
-  const ids = tensor(tensors, name, 'I32', length);
+  return tiesOf(tensor(tensors, name, 'I32', length), name, count, idOf);
+}
+
+/** {@link sharedIds} of ids `ids` (from tensor `name`). */
+function tiesOf(ids: ArrayLike<number>, name: string, count: number, idOf: Uint32Array | null): { ties: Uint32Array } {
+  const length = ids.length;
   const ties = new Uint32Array(length);
   for (let k = 0; k < length; k++) {
     const id = ids[k]!;
@@ -474,17 +377,29 @@ export function checkpointState(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_IN
     const g = graphOf(metadata, maxFloats);
     // checkGraph found every block's levels, each id once.
     const sizes = new Map(g.levels.map((l) => [l.id, l.size]));
+    // Each edge list's edges in file order, and the CSR edge of each (null: a matrix, in order).
+    const idOfs: (Uint32Array | null)[] = [];
     const specs: BlockSpec[] = g.blocks.map((b, i) => {
       const src = sizes.get(b.src)!;
       const dst = sizes.get(b.dst)!;
       if (b.form === 'dense') {
         if (b.edges !== src * dst) throw new CheckpointError(`checkpoint block ${i} is dense but has ${b.edges} of ${src * dst} edges`);
+        idOfs.push(null);
         return { src: b.src, dst: b.dst, topology: completeBlock(dst, src), form: 'dense', ...sharedIds(tensors, `blocks.${i}.ties`, b.sharedWeights, b.edges, null) };
+      }
+      if (b.convolution) {
+        const name = `blocks.${i}.entries`;
+        const entries = tensor(tensors, name, 'I32', convolutionCounts(b.convolution).entries);
+        const edges = convolutionEdges(`block ${i}`, b.convolution, entries, { src, dst, edges: b.edges });
+        const { block, idOf } = buildCsr(dst, src, edges.destinations, edges.sources);
+        idOfs.push(idOf);
+        return { src: b.src, dst: b.dst, topology: block, ...tiesOf(edges.ties, name, b.sharedWeights!, idOf) };
       }
       const s = tensor(tensors, `blocks.${i}.src`, 'I32', b.edges);
       const d = tensor(tensors, `blocks.${i}.dst`, 'I32', b.edges);
       // Stored as the runtime chooses by density, as when it was saved.
       const { block, idOf } = buildCsr(dst, src, d, s);
+      idOfs.push(idOf);
       return { src: b.src, dst: b.dst, topology: block, ...sharedIds(tensors, `blocks.${i}.ties`, b.sharedWeights, b.edges, idOf) };
     });
     const levels: LevelSpec[] = g.levels.map((l) => {
@@ -495,30 +410,37 @@ export function checkpointState(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_IN
     const denseFrom = g.denseFrom ?? DENSE_FROM;
     const structure = new Structure(levels, specs, denseFrom);
     const params = new Float32Array(structure.floats);
-    // Edge lists are stored in file order (the order of their src / dst tensors): the CSR
-    // edge of each value.
-    const idOfs = structure.blocks.map((b, i) => {
-      if (g.blocks[i]!.form === 'dense') return null;
-      return buildCsr(b.topology.dst, b.topology.src, tensors.get(`blocks.${i}.dst`)!.data, tensors.get(`blocks.${i}.src`)!.data).idOf;
-    });
+    // Where each value of the file's per-parameter order goes (edge lists in file order: the
+    // CSR edge of each value), worked out once for the weights, biases and up to six tensors;
+    // version 6 holds each shared value once.
+    const into = layoutIndex(structure, idOfs);
+    const order = g.version >= 6 ? sharedValueOrder(structure, idOfs) : null;
+    // `count` values (of the file's tensor `name`) of shared values, from `position` of version 5's order.
+    const readShared = (name: string, count: number, at: { position: number; compact: number }, length: number) => {
+      const values = tensor(tensors, name, 'F32', count);
+      for (let k = at.position; k < at.position + length; k++) params[into[k]!] = values[order!.index[k]! - at.compact]!;
+    };
     structure.blocks.forEach((b, i) => {
       const fileDense = g.blocks[i]!.form === 'dense';
-      const w = tensor(tensors, `blocks.${i}.weight`, 'F32', fileDense ? blockFloats(b) : b.topology.srcOf.length);
+      const name = `blocks.${i}.weight`;
+      if (order && b.ties) return readShared(name, g.blocks[i]!.sharedWeights!, order.blocks[i]!, b.topology.srcOf.length);
+      const w = tensor(tensors, name, 'F32', fileDense ? blockFloats(b) : b.topology.srcOf.length);
       if (fileDense) params.set(w, b.weightOffset);
       else for (let k = 0; k < w.length; k++) params[b.weightOffset + storageIndex(b, idOfs[i]![k]!)] = w[k]!;
     });
-    for (const l of structure.levels) {
-      if (l.biasOffset >= 0) params.set(tensor(tensors, `levels.${l.id}.bias`, 'F32', l.size), l.biasOffset);
-      else if (tensors.has(`levels.${l.id}.bias`)) throw new CheckpointError(`checkpoint has tensor levels.${l.id}.bias but level ${l.id} has no biases`);
-    }
+    structure.levels.forEach((l, i) => {
+      const name = `levels.${l.id}.bias`;
+      if (l.biasOffset < 0) {
+        if (tensors.has(name)) throw new CheckpointError(`checkpoint has tensor ${name} but level ${l.id} has no biases`);
+      } else if (order && l.biasTies) readShared(name, g.levels[i]!.sharedBiases!, order.levels.get(i)!, l.size);
+      else params.set(tensor(tensors, name, 'F32', l.size), l.biasOffset);
+    });
     for (const v of params) if (!Number.isFinite(v)) throw new CheckpointError('checkpoint weights contain NaN or infinity');
     const untied = unequalTies(structure, params);
     if (untied) throw new CheckpointError(`checkpoint weights are inconsistent: ${untied}`);
     // Per-parameter values (moments, births, statistics): in parameter order (versions 2 and
-    // later) or in version 1's buffer layout.
-    // Where each value of the file's order goes, worked out once for up to six tensors.
-    const into = layoutIndex(structure, idOfs);
-    const from = g.version === 1 ? version1Index(structure, idOfs) : { index: null, floats: into.length };
+    // later; version 6 with each shared value once) or in version 1's buffer layout.
+    const from = g.version === 1 ? version1Index(structure, idOfs) : (order ?? { index: null, floats: into.length });
     const moments = (name: string): Float32Array => {
       const values = tensor(tensors, name, 'F32', from.floats) as Float32Array;
       const layout = new Float32Array(structure.floats);

@@ -149,23 +149,51 @@ function matchEdges(t: CsrBlock, connections: LocalConnections): Uint32Array | n
 }
 
 /**
+ * A block's edges and weight sharing found to be a convolution's: its windows, its filters
+ * and, for each kernel entry of `convolutionConnections` (`(filter · kernel² + ky · kernel +
+ * kx) · channels + c`), one of the block's edges holding it, or −1 where a split took the
+ * entry (every position's edge of it).
+ */
+export interface ConvolutionWindows extends Omit<ImageWindows, 'output'> {
+  readonly output: ImageShape;
+  readonly filters: number;
+  readonly edgeOfEntry: Int32Array;
+}
+
+/**
  * Block `b` (into `level`) as a convolution, where its edges and weight sharing are those of
  * `convolutionConnections` for some image shape, kernel, stride, padding and number of
  * filters, less whole kernel entries (every position's edge of each: what a split of the
  * convolution's level takes away); else null. `params`: the network's flat parameters.
  */
 export function convolutionLayout(b: Block, level: Level, params: ArrayLike<number>): ConvolutionLayout | null {
-  const t = b.topology;
-  if (!b.ties || t.srcOf.length === 0) return null;
-  const shared = new Set(b.ties).size;
-  return wholeConvolution(b, level, params, shared) ?? thinnedConvolution(b, level, params, shared);
-}
-
-/** A convolution with every kernel entry: the counts of entries, windows and edges narrow the search to a few layouts. */
-function wholeConvolution(b: Block, level: Level, params: ArrayLike<number>, shared: number): ConvolutionLayout | null {
-  const t = b.topology;
+  if (!b.ties || b.topology.srcOf.length === 0) return null;
   // Where the edges fit more than one layout (a tiny image), the first whose biases are one per filter.
   let found: ConvolutionLayout | null = null;
+  for (const windows of wholeConvolutions(b)) {
+    const layout = layoutOf(b, level, params, windows);
+    if (layout.biases) return layout;
+    found ??= layout;
+  }
+  if (found) return found;
+  const thinned = thinnedConvolution(b, level);
+  return thinned && layoutOf(b, level, params, thinned);
+}
+
+/**
+ * Block `b` (into `level`) as a convolution's windows, as {@link convolutionLayout} finds them,
+ * without its values: the first layout whose edges and sharing are the block's; else null.
+ */
+export function convolutionWindows(b: Block, level: Level): ConvolutionWindows | null {
+  if (!b.ties || b.topology.srcOf.length === 0) return null;
+  const whole = wholeConvolutions(b).next();
+  return whole.done ? thinnedConvolution(b, level) : whole.value;
+}
+
+/** Convolutions with every kernel entry: the counts of entries, windows and edges narrow the search to a few layouts. */
+function* wholeConvolutions(b: Block): Generator<ConvolutionWindows> {
+  const t = b.topology;
+  const shared = new Set(b.ties).size;
   for (const filters of divisors(t.dst)) {
     if (shared % filters !== 0) continue;
     const perFilter = shared / filters; // kernel² · channels
@@ -174,13 +202,11 @@ function wholeConvolution(b: Block, level: Level, params: ArrayLike<number>, sha
       const channels = perFilter / (kernel * kernel);
       if (t.srcOf.length % (filters * channels) !== 0) continue;
       for (const c of windowLayouts(t.src, channels, kernel, t.dst / filters, t.srcOf.length / (filters * channels))) {
-        const layout = convolutionOf(b, level, params, shared, c, filters);
-        if (layout?.biases) return layout;
-        found ??= layout;
+        const windows = convolutionOf(b, shared, c, filters);
+        if (windows) yield windows;
       }
     }
   }
-  return found;
 }
 
 /**
@@ -188,17 +214,18 @@ function wholeConvolution(b: Block, level: Level, params: ArrayLike<number>, sha
  * filters, and the kernels tried start at the smallest whose window holds the most edges a
  * neuron has (a few larger, where splits took a window's whole border).
  */
-function thinnedConvolution(b: Block, level: Level, params: ArrayLike<number>, shared: number): ConvolutionLayout | null {
+function thinnedConvolution(b: Block, level: Level): ConvolutionWindows | null {
   const t = b.topology;
   const filters = level.biasTies ? convolutionFilters(level.biasTies) : null;
   if (filters === null || level.biasTies!.length !== t.dst) return null;
+  const shared = new Set(b.ties).size;
   const most = largestInDegree(t);
   for (const channels of divisors(t.src)) {
     const smallest = Math.ceil(Math.sqrt(most / channels) - 1e-9);
     for (let kernel = Math.max(1, smallest); kernel <= smallest + 4; kernel++) {
       for (const c of windowLayouts(t.src, channels, kernel, t.dst / filters, null)) {
-        const layout = convolutionOf(b, level, params, shared, c, filters);
-        if (layout) return layout;
+        const windows = convolutionOf(b, shared, c, filters);
+        if (windows) return windows;
       }
     }
   }
@@ -206,17 +233,22 @@ function thinnedConvolution(b: Block, level: Level, params: ArrayLike<number>, s
 }
 
 /** Block `b` as the convolution of `filters` filters over candidate `c`'s windows, where it is one (whole entries may be missing); else null. */
-function convolutionOf(b: Block, level: Level, params: ArrayLike<number>, shared: number, c: Candidate, filters: number): ConvolutionLayout | null {
+function convolutionOf(b: Block, shared: number, c: Candidate, filters: number): ConvolutionWindows | null {
   const t = b.topology;
   if (!firstWindowHolds(t, c, true)) return null;
   const connections = convolutionConnections({ ...c.input, kernel: c.kernel, stride: c.stride, padding: c.padding, filters });
   const edgeOfEntry = kernelEntries(t, b.ties!, connections, shared);
   if (!edgeOfEntry) return null;
+  return { input: c.input, output: { height: c.outHeight, width: c.outWidth, channels: filters }, kernel: c.kernel, stride: c.stride, padding: c.padding, filters, edgeOfEntry };
+}
+
+/** Convolution `windows` of block `b` (into `level`) with its weights as ONNX Conv takes them, and its biases where one per filter. */
+function layoutOf(b: Block, level: Level, params: ArrayLike<number>, windows: ConvolutionWindows): ConvolutionLayout {
+  const { kernel, filters, edgeOfEntry, input: { channels } } = windows;
   const perEdge = blockWeights(b, params);
-  const { kernel, input: { channels } } = c;
   // Entry (f · kernel² + ky · kernel + kx) · channels + ch → OIHW index ((f · channels + ch) · kernel + ky) · kernel + kx;
   // an entry no edge holds is 0.
-  const weights = new Float32Array(connections.sharedWeights);
+  const weights = new Float32Array(edgeOfEntry.length);
   const k2 = kernel * kernel;
   for (let entry = 0; entry < weights.length; entry++) {
     if (edgeOfEntry[entry] === -1) continue;
@@ -225,7 +257,7 @@ function convolutionOf(b: Block, level: Level, params: ArrayLike<number>, shared
     const f = Math.floor(tap / k2);
     weights[(f * channels + ch) * k2 + (tap % k2)] = perEdge[edgeOfEntry[entry]!]!;
   }
-  return { input: c.input, output: { height: c.outHeight, width: c.outWidth, channels: filters }, kernel, stride: c.stride, padding: c.padding, weights, biases: filterBiases(level, filters, params) };
+  return { input: windows.input, output: windows.output, kernel, stride: windows.stride, padding: windows.padding, weights, biases: filterBiases(level, filters, params) };
 }
 
 /**

@@ -413,7 +413,7 @@ describe('senn command line', () => {
     expect(Number(/test: .*accuracy ([\d.]+)%/.exec(conv.out)![1])).toBeGreaterThan(90);
     // 18 shared weights and 2 shared biases; the local layer's 4 positions × 4 filters × 8 edges, 16 biases; the output's.
     expect(JSON.parse(readFileSync(path('conv.json'), 'utf8')).params).toBe(18 + 2 + 128 + 16 + 32 + 2);
-    expect((await senn('info', path('conv.senn'))).out).toMatch(/L0 → L1 +\d+ edges, .* sharing 18 weights \(a convolution\)/);
+    expect((await senn('info', path('conv.senn'))).out).toMatch(/L0 → L1 +\d+ edges, .* sharing 18 weights: a 3×3 convolution of 2 filters over 4×4×1, stride 1, padding 1/);
     // The convolution's layer may grow too: its splits keep the weights shared (counted once).
     const quick = ['--window', '2', '--min-epochs-between', '2', '--loss-change-threshold', '1', '--choose-threshold', '0.3', '--lr', '0.01', '--batch', '32'];
     const growConv = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--expand', '--expandable', '1,2', '--epochs', '6', ...quick, '--json', path('grow-conv.json'), '--save', path('grow-conv.senn'));
@@ -423,7 +423,7 @@ describe('senn command line', () => {
     expect(targets).toContain(1);
     // The split's new level reads the pixels through shared weights too.
     const grownInfo = (await senn('info', path('grow-conv.senn'))).out;
-    expect(grownInfo).toContain(`(format 4), ${grown.params} parameters`);
+    expect(grownInfo).toContain(`(format 6), ${grown.params} parameters`);
     expect(grownInfo.match(/sharing \d+ weights/g)!.length).toBeGreaterThanOrEqual(2);
     // --pool: 2×2 max pooling of the convolution's 4×4×2 output (no parameters), the output growing after it.
     const pooled = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--pool', '2', '--expand', '--epochs', '12', ...quick, '--lr', '0.03', '--json', path('pool.json'), '--save', path('pool.senn'));
@@ -433,7 +433,7 @@ describe('senn command line', () => {
     const poolJson = JSON.parse(readFileSync(path('pool.json'), 'utf8'));
     expect(poolJson.epochs[0].params).toBe(18 + 2 + 8 * 2 + 2);
     const poolInfo = (await senn('info', path('pool.senn'))).out;
-    expect(poolInfo).toContain(`(format 5), ${poolJson.params} parameters`);
+    expect(poolInfo).toContain(`(format 6), ${poolJson.params} parameters`);
     expect(poolInfo).toContain('L2 8 max pool of L1 (32 window edges), identity');
     // --avg-pool 4: global average pooling of each of the two filters' 4×4 maps.
     const averaged = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--avg-pool', '4', '--epochs', '2', '--save', path('avg.senn'));

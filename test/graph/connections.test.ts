@@ -9,6 +9,7 @@ import { describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { randomClassification } from '../helpers/datasets.js';
+import { everySlotFile } from '../helpers/checkpointFiles.js';
 import { edgePairs as pairs, freeValueGradients } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { relativeError } from '../helpers/numeric.js';
@@ -239,12 +240,16 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     expect(convWeight(params)).not.toBe(convWeight(initial));
     const bytes = await runtime().saveNetwork(net);
     const summary = describeCheckpoint(bytes);
-    expect([summary.version, summary.parameters, summary.blocks[0]!.sharedWeights]).toEqual([4, net.parameterCount, 18]);
+    // Each shared value once, the convolution as its windows (version 6).
+    expect([summary.version, summary.parameters, summary.blocks[0]!.sharedWeights, summary.blocks[0]!.file]).toEqual([6, net.parameterCount, 18, 'convolution']);
+    expect(summary.blocks[0]!.convolution).toEqual({ width: 6, height: 6, channels: 1, kernel: 3, stride: 1, padding: 1, filters: 2 });
     const again = runtime().loadNetwork(bytes);
     expect(again.parameterCount).toBe(net.parameterCount);
     expect(await again.predict(train)).toEqual(await net.predict(train));
-    await again.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 1 });
+    // Resumed training is the same bits: moments and birth steps came back to every slot.
+    for (const n of [again, net]) await n.fit(train, { optimizer: { name: 'adam', lr: 0.02 }, batchSize: 32, epochs: 1, seed: 4 });
     expect(unequalTies(again.structure, await again.getParameters())).toBeNull();
+    expect(await again.getParameters()).toEqual(await net.getParameters());
     again.destroy();
     net.destroy();
   });
@@ -328,8 +333,8 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     growing.destroy();
     expect(net.parameterCount).toBe(count);
     expect(await net.getParameters()).toEqual(before);
-    // A checkpoint whose copies of one weight differ is corrupt.
-    const { tensors, metadata } = decodeSafetensors(await runtime().saveNetwork(net));
+    // A checkpoint whose copies of one weight differ (in the every-slot form of version 5) is corrupt.
+    const { tensors, metadata } = decodeSafetensors(everySlotFile(await runtime().saveNetwork(net)));
     const weight = tensors.get('blocks.0.weight')!;
     weight.data[0] = weight.data[0]! + 0.5;
     const corrupt = encodeSafetensors(Object.fromEntries(tensors), metadata);

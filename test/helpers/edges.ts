@@ -44,3 +44,15 @@ export async function freeValueGradients(net: Network, batch: Dataset): Promise<
   }, values.first.map((i) => params[i]!));
   return { got: values.first.map((i) => grads[i]!), fd, grads, ...values };
 }
+
+/** A random convolution's geometry: images 1–9 pixels a side, 1–3 channels, kernels that fit. */
+export function randomGeometry(rng: Random) {
+  for (;;) {
+    const width = 1 + rng.int(9);
+    const height = 1 + rng.int(9);
+    const kernel = 1 + rng.int(4);
+    const padding = rng.int(kernel);
+    if (width + 2 * padding < kernel || height + 2 * padding < kernel) continue;
+    return { width, height, channels: 1 + rng.int(3), kernel, stride: 1 + rng.int(3), padding, filters: 1 + rng.int(4) };
+  }
+}

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classificationDataset, type Dataset } from '../../src/data/dataset.js';
+import { classificationDataset } from '../../src/data/dataset.js';
 import { averagePoolConnections, convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
 import { Random } from '../../src/data/random.js';
 import { AdapterLimitError, CheckpointError, ConfigError } from '../../src/errors.js';
@@ -12,6 +11,7 @@ import { describeLines } from '../../src/cli/info.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { blockFloats, storageIndex } from '../../src/graph/structure.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
+import { everySlotFile, numpyForward } from '../helpers/checkpointFiles.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -248,32 +248,13 @@ describe('checkpoints', () => {
   it('is a safetensors file other tools can read', async () => {
     const { net, bytes } = await grownCheckpoint();
     const { tensors, metadata } = decodeSafetensors(bytes);
-    expect(JSON.parse(metadata.senn!).version).toBe(3); // format 4 only with shared values, 5 with pooling
+    expect(JSON.parse(metadata.senn!).version).toBe(3); // format 5 only with pooling, 6 with shared values
     const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     expect((8 + header) % 8).toBe(0);
     expect(tensors.get('blocks.0.weight')!.dtype).toBe('F32');
     expect(tensors.has('optimizer.moment1')).toBe(true);
     net.destroy();
   });
-
-  /** Outputs of examples/numpy_forward.py for checkpoint `bytes` on the rows of `probe`. */
-  function numpyForward(bytes: Uint8Array, probe: Dataset): number[] {
-    const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
-    expect(python, 'python3 with numpy (bash scripts/setup.sh installs python3-numpy)').toBeDefined();
-    const dir = mkdtempSync(join(tmpdir(), 'senn-numpy-'));
-    try {
-      writeFileSync(join(dir, 'net.senn'), bytes);
-      // Each f32 printed as the shortest decimal that reads back as the same f32.
-      const f = probe.features;
-      const rows = Array.from({ length: probe.rows }, (_, r) => Array.from(probe.x.subarray(r * f, r * f + f), (v) => String(v)).join(','));
-      writeFileSync(join(dir, 'inputs.csv'), `${rows.join('\n')}\n`);
-      const run = spawnSync(python!, ['examples/numpy_forward.py', join(dir, 'net.senn'), join(dir, 'inputs.csv')], { encoding: 'utf8' });
-      expect(run.status, run.stderr).toBe(0);
-      return run.stdout.trim().split('\n').flatMap((line) => line.split(',').map(Number));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
 
   it('holds all a forward pass needs: examples/numpy_forward.py computes the outputs from the file alone, as predict does', async () => {
     // A tanh level beside the splits' ReLU levels (the example applies each level's activation
@@ -302,7 +283,7 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
-  it('examples/numpy_forward.py also runs a convolution with max pooling and global average pooling (shared weights in every slot, windows from the file)', async () => {
+  it('examples/numpy_forward.py also runs a convolution with max pooling and global average pooling, from the file as this build writes it (each shared value once, the convolution as its windows) and in every slot (version 5)', async () => {
     const rt = runtime();
     const rng = new Random(5);
     const conv = convolutionConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
@@ -313,11 +294,16 @@ describe('checkpoints', () => {
     const net = rt.createNetwork({ sizes: [64, conv.size, pool.size, global.size, 4], seed: 3, connections: [conv, pool, global] });
     await net.fit(images(64), { epochs: 1, batchSize: 32 });
     const probe = images(30);
-    const got = numpyForward(await rt.saveNetwork(net), probe);
-    const err = relativeError(got, await net.predict(probe));
-    console.info(`numpy forward of a convolution with max and average pooling vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
-    expect(got).toHaveLength(probe.rows * 4);
-    expect(err.relative).toBeLessThanOrEqual(1e-5);
+    const bytes = await rt.saveNetwork(net);
+    expect(describeCheckpoint(bytes).blocks[0]!.file).toBe('convolution');
+    const want = await net.predict(probe);
+    for (const [form, file] of [['version 6', bytes], ['every slot', everySlotFile(bytes)]] as const) {
+      const got = numpyForward(file, probe);
+      const err = relativeError(got, want);
+      console.info(`numpy forward of a convolution with max and average pooling (${form}) vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);
+      expect(got).toHaveLength(probe.rows * 4);
+      expect(err.relative).toBeLessThanOrEqual(1e-5);
+    }
     net.destroy();
   });
 

@@ -8,6 +8,7 @@ import { averagePoolConnections, type ConvolutionConnections, convolutionConnect
 import { buildCsr } from '../../src/graph/csr.js';
 import type { Block, Level } from '../../src/graph/structure.js';
 import { type ConvolutionLayout, convolutionLayout, poolLayout } from '../../src/io/onnxImage.js';
+import { randomGeometry } from '../helpers/edges.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
 
 /** A sparse block 0 → 1 of `c`'s edges (with `ties` by input edge, if any), its weights `perEdge` (by input edge) at offset 0, and the level it feeds, its biases after them. */
@@ -60,18 +61,6 @@ function lessEntries(conv: ConvolutionConnections, gone: (entry: number) => bool
   const keep = Array.from(conv.ties, (t) => !gone(t));
   const pick = (a: ArrayLike<number>) => Array.from(a).filter((_, i) => keep[i]);
   return { rest: { ...conv, sources: pick(conv.sources), destinations: pick(conv.destinations) }, ties: pick(conv.ties) };
-}
-
-/** A random convolution's geometry: images 1–9 pixels a side, 1–3 channels, kernels that fit. */
-function randomGeometry(rng: Random) {
-  for (;;) {
-    const width = 1 + rng.int(9);
-    const height = 1 + rng.int(9);
-    const kernel = 1 + rng.int(4);
-    const padding = rng.int(kernel);
-    if (width + 2 * padding < kernel || height + 2 * padding < kernel) continue;
-    return { width, height, channels: 1 + rng.int(3), kernel, stride: 1 + rng.int(3), padding, filters: 1 + rng.int(4) };
-  }
 }
 
 describe('convolutions recognised in a block of edges', () => {

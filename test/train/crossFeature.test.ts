@@ -4,7 +4,7 @@ import { Random } from '../../src/data/random.js';
 import { ConfigError } from '../../src/errors.js';
 import { fusedTail } from '../../src/graph/fusion.js';
 import { Network } from '../../src/graph/network.js';
-import { loadCheckpoint } from '../../src/io/checkpoint.js';
+import { describeCheckpoint, loadCheckpoint } from '../../src/io/checkpoint.js';
 import { networkToOnnx } from '../../src/io/onnx.js';
 import { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections, randomConnections } from '../../src/graph/connections.js';
 import type { Connections } from '../../src/graph/networkTypes.js';
@@ -23,7 +23,7 @@ const runtime = useRuntime();
 const N = Number(process.env.FUZZ_N ?? 12);
 // FUZZ_FROM starts the seeds elsewhere, so a soak can try seeds no earlier soak ran.
 const FROM = Number(process.env.FUZZ_FROM ?? 0);
-const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, weighted: 0, dropped: 0, droppedTails: 0, inputsDropped: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
+const tally = { asOnGpu: 0, augmented: 0, clipped: 0, smoothed: 0, weighted: 0, dropped: 0, droppedTails: 0, inputsDropped: 0, nesterov: 0, budgeted: 0, worstNorm: 0, grown: 0, splits: 0, prunes: 0, refused: 0, statistics: 0, convolutionFiles: 0, worstOutput: 0, worstGradient: 0, worstOnnx: 0, kinkRows: 0 };
 afterAll(() => console.info(`cross-feature fuzz: ${JSON.stringify(tally)}`));
 
 const uniform = (r: Random, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => r.uniform(lo, hi));
@@ -186,6 +186,8 @@ describe('features together: random networks that grow, against the CPU referenc
       expect(onnx.relative).toBeLessThanOrEqual(1e-5);
       tally.worstOnnx = Math.max(tally.worstOnnx, onnx.relative);
       const saved = await rt.saveNetwork(net, undefined, { statistics: true });
+      // A convolution, grown or not, is written as its windows (checkpoint format 6).
+      if (describeCheckpoint(saved).blocks.some((b) => b.file === 'convolution')) tally.convolutionFiles++;
       // The global gradient norm fit measures (one full-batch step of a copy) against the
       // gradient's, each shared value's once: the grown structure's parameters and no others.
       const probe = loadCheckpoint(parts, saved);

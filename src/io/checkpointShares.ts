@@ -1,0 +1,150 @@
+// Shared values in a checkpoint (version 6): each written once, and a convolution as its windows.
+//
+// A convolution is a block of edges whose weights are shared by kernel entry, and the runtime
+// keeps one slot per edge: a 5×5 convolution of 8 filters over MNIST's pixels has 200 weights
+// in 143,648 slots. Version 5 wrote every slot of the weights, both Adam moments and the birth
+// steps, and each edge's endpoints and shared-weight id: 4.4 MB for a network of 15,898
+// parameters. Every slot of a shared value holds the same bits (one summed gradient, one
+// update: shaders/tie.wgsl), so version 6 writes each shared value once, in ascending order of
+// its id, and a block that is a convolution's windows (less whole kernel entries a split took;
+// src/io/onnxImage.ts finds them, checked edge by edge) as the windows' shape and one id per
+// kernel entry instead of its edges. The reader rebuilds the edges with the same
+// `convolutionConnections` that made them.
+import { isRecord } from '../args.js';
+import { CheckpointError } from '../errors.js';
+import { convolutionConnections } from '../graph/connections.js';
+import type { Block, Level, Structure } from '../graph/structure.js';
+import { convolutionWindows } from './onnxImage.js';
+
+/** A block written as a convolution's windows (the graph's `blocks[N].convolution`); its kernel entries' ids are `blocks.N.entries`. */
+export interface CheckpointConvolution {
+  width: number;
+  height: number;
+  channels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+  filters: number;
+}
+
+/**
+ * Version 6's order of per-parameter values against version 5's: `index[k]` is where the k-th
+ * value of version 5's order (one per edge and bias) goes in version 6's, where a block's or
+ * level's shared values are one value per id, ids ascending; `floats` counts version 6's
+ * values. `blocks` and `levels` (by index into the structure's levels; inputs and pools hold
+ * none) give where each one's values start in both orders.
+ */
+export interface SharedValueOrder {
+  index: Uint32Array;
+  floats: number;
+  blocks: { position: number; compact: number }[];
+  levels: Map<number, { position: number; compact: number }>;
+}
+
+/**
+ * {@link SharedValueOrder} of `s`, whose blocks list their values in the order `idOfs` gives
+ * (the k-th value is edge `idOf[k]`; null: edge order).
+ */
+export function sharedValueOrder(s: Structure, idOfs: readonly (Uint32Array | null)[]): SharedValueOrder {
+  const index = new Uint32Array(s.valueCount);
+  let position = 0;
+  let compact = 0;
+  // `count` values whose ids (if shared) are `idAt(k)`.
+  const place = (count: number, ids: Uint32Array | undefined, idAt: (k: number) => number) => {
+    const start = { position, compact };
+    if (!ids) {
+      for (let k = 0; k < count; k++) index[position++] = compact++;
+      return start;
+    }
+    const rank = new Map([...new Set(ids)].sort((a, b) => a - b).map((id, r) => [id, r]));
+    for (let k = 0; k < count; k++) index[position++] = compact + rank.get(ids[idAt(k)]!)!;
+    compact += rank.size;
+    return start;
+  };
+  const blocks = s.blocks.map((b, i) => {
+    const idOf = idOfs[i];
+    return place(b.topology.srcOf.length, b.ties, (k) => (idOf ? idOf[k]! : k));
+  });
+  const levels = new Map<number, { position: number; compact: number }>();
+  s.levels.forEach((l, i) => {
+    if (l.role !== 'input' && !l.pool) levels.set(i, place(l.size, l.biasTies, (k) => k));
+  });
+  return { index, floats: compact, blocks, levels };
+}
+
+/**
+ * Values of a buffer `layout` (every `stride`-th float from `at`) in version 6's order, where
+ * `into[k]` is the slot of version 5's k-th value; null where two slots of one shared value
+ * differ (the file then keeps every slot).
+ */
+export function sharedValues(layout: Float32Array, into: Uint32Array, order: SharedValueOrder, stride = 1, at = 0): Float32Array | null {
+  const values = new Float32Array(order.floats);
+  const written = new Uint8Array(order.floats);
+  for (let k = 0; k < into.length; k++) {
+    const c = order.index[k]!;
+    const value = layout[stride * into[k]! + at]!;
+    if (written[c] && !Object.is(values[c], value)) return null;
+    values[c] = value;
+    written[c] = 1;
+  }
+  return values;
+}
+
+/**
+ * Block `b` (into `level`) as a convolution's windows and each kernel entry's shared-weight
+ * id (−1 for an entry the block lacks), where it is one; else null.
+ */
+export function convolutionFile(b: Block, level: Level): { convolution: CheckpointConvolution; entries: Int32Array } | null {
+  const windows = convolutionWindows(b, level);
+  if (!windows) return null;
+  const { input, kernel, stride, padding, filters, edgeOfEntry } = windows;
+  const entries = Int32Array.from(edgeOfEntry, (edge) => (edge === -1 ? -1 : b.ties![edge]!));
+  return { convolution: { width: input.width, height: input.height, channels: input.channels, kernel, stride, padding, filters }, entries };
+}
+
+/** Whether a graph's `convolution` field is one: whole numbers, positive but the padding. */
+export function isCheckpointConvolution(c: unknown): c is CheckpointConvolution {
+  if (!isRecord(c)) return false;
+  const whole = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
+  return ['width', 'height', 'channels', 'kernel', 'stride', 'filters'].every((key) => whole(c[key], 1)) && whole(c.padding, 0);
+}
+
+/** Values of an image of `c`'s shape, and how many kernel entries (ids in `blocks.N.entries`) its convolution has. */
+export function convolutionCounts(c: CheckpointConvolution): { values: number; entries: number } {
+  return { values: c.width * c.height * c.channels, entries: c.filters * c.kernel * c.kernel * c.channels };
+}
+
+/**
+ * The edges of block `name` written as convolution `c` with kernel entry ids `entries`: the
+ * windows' edges less those of the entries with id −1, with each edge's shared-weight id.
+ * Checked against the levels' sizes and the graph's edge count.
+ */
+export function convolutionEdges(
+  name: string,
+  c: CheckpointConvolution,
+  entries: ArrayLike<number>,
+  sizes: { src: number; dst: number; edges: number },
+): { sources: Uint32Array; destinations: Uint32Array; ties: Uint32Array } {
+  const { values } = convolutionCounts(c);
+  if (values !== sizes.src) throw new CheckpointError(`checkpoint ${name}: a convolution over a ${c.width}×${c.height}×${c.channels} image reads ${values} values; its source level has ${sizes.src}`);
+  for (let entry = 0; entry < entries.length; entry++) {
+    if (!(entries[entry]! >= -1)) throw new CheckpointError(`checkpoint ${name}: kernel entry ${entry} has id ${entries[entry]}, neither a shared-weight id nor −1 (no edges)`);
+  }
+  const all = convolutionConnections(c);
+  if (all.size !== sizes.dst) throw new CheckpointError(`checkpoint ${name}: its convolution makes ${all.size} neurons; its destination level has ${sizes.dst}`);
+  let kept = 0;
+  for (const entry of all.ties) if (entries[entry]! >= 0) kept++;
+  if (kept !== sizes.edges) throw new CheckpointError(`checkpoint ${name}: its convolution's kernel entries hold ${kept} edges; the graph says ${sizes.edges}`);
+  const sources = new Uint32Array(kept);
+  const destinations = new Uint32Array(kept);
+  const ties = new Uint32Array(kept);
+  let k = 0;
+  for (let e = 0; e < all.ties.length; e++) {
+    const id = entries[all.ties[e]!]!;
+    if (id < 0) continue;
+    sources[k] = all.sources[e]!;
+    destinations[k] = all.destinations[e]!;
+    ties[k++] = id;
+  }
+  return { sources, destinations, ties };
+}

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Dataset } from '../../src/data/dataset.js';
+import { convolutionEdges, type CheckpointConvolution } from '../../src/io/checkpointShares.js';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/io/safetensors.js';
+
+interface FileGraph {
+  version: number;
+  levels: { id: number; size: number; role: string; pool?: unknown; sharedBiases?: number }[];
+  blocks: { src: number; dst: number; form: string; edges: number; sharedWeights?: number; convolution?: CheckpointConvolution }[];
+}
+
+const PER_PARAMETER = ['optimizer.moment1', 'optimizer.moment2', 'optimizer.births', 'statistics.sumAbs', 'statistics.sum', 'statistics.sumSq'];
+
+/** One value per id (ids ascending, as version 6 writes them) made one per slot of `ids`. */
+function perSlot(values: Float32Array, ids: ArrayLike<number>): Float32Array {
+  const rank = new Map([...new Set(Array.from(ids))].sort((a, b) => a - b).map((id, r) => [id, r]));
+  return Float32Array.from(ids, (id) => values[rank.get(id)!]!);
+}
+
+/**
+ * A version 6 checkpoint as version 5 (or 4, without pooling) writes the same network (a file
+ * of an earlier version as it is): every
+ * slot of each shared value in the weight, bias and per-parameter tensors, and a
+ * convolution's edges listed (`src`, `dst`, `ties`) instead of its windows. The reader's
+ * paths for files of earlier builds are tested on it.
+ */
+export function everySlotFile(bytes: Uint8Array): Uint8Array {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const graph = JSON.parse(metadata.senn!) as FileGraph;
+  // Earlier versions already hold every slot (a network whose shared ids each have one slot is written so too).
+  if (graph.version < 6) return bytes;
+  const out: Record<string, Tensor> = Object.fromEntries(tensors);
+  const f32 = (data: Float32Array): Tensor => ({ dtype: 'F32', shape: [data.length], data });
+  const i32 = (data: ArrayLike<number>): Tensor => ({ dtype: 'I32', shape: [data.length], data: Int32Array.from(data) });
+  // Each block's and biased level's ids per slot (null: unshared) and value count, in the parameter order.
+  const segments: { ids: ArrayLike<number> | null; count: number }[] = [];
+  const sizes = new Map(graph.levels.map((l) => [l.id, l.size]));
+  graph.blocks.forEach((b, i) => {
+    let ids: ArrayLike<number> | null = b.sharedWeights === undefined ? null : tensors.get(`blocks.${i}.ties`)?.data ?? null;
+    if (b.convolution) {
+      const edges = convolutionEdges(`block ${i}`, b.convolution, tensors.get(`blocks.${i}.entries`)!.data, { src: sizes.get(b.src)!, dst: sizes.get(b.dst)!, edges: b.edges });
+      delete out[`blocks.${i}.entries`];
+      delete b.convolution;
+      [out[`blocks.${i}.src`], out[`blocks.${i}.dst`], out[`blocks.${i}.ties`]] = [i32(edges.sources), i32(edges.destinations), i32(edges.ties)];
+      ids = edges.ties;
+    }
+    if (ids) {
+      const slots = perSlot(tensors.get(`blocks.${i}.weight`)!.data as Float32Array, ids);
+      // A matrix's slots: its edges run by destination, its weights by source.
+      const { src, dst } = { src: sizes.get(b.src)!, dst: sizes.get(b.dst)! };
+      out[`blocks.${i}.weight`] = b.form === 'dense' ? { dtype: 'F32', shape: [src, dst], data: Float32Array.from({ length: src * dst }, (_, k) => slots[(k % dst) * src + Math.floor(k / dst)]!) } : f32(slots);
+    }
+    segments.push({ ids, count: b.sharedWeights ?? b.edges });
+  });
+  for (const l of graph.levels) {
+    if (l.role === 'input' || l.pool) continue;
+    const ids = l.sharedBiases === undefined ? null : tensors.get(`levels.${l.id}.biasTies`)!.data;
+    if (ids) out[`levels.${l.id}.bias`] = f32(perSlot(tensors.get(`levels.${l.id}.bias`)!.data as Float32Array, ids));
+    segments.push({ ids, count: l.sharedBiases ?? l.size });
+  }
+  for (const name of PER_PARAMETER) {
+    const values = tensors.get(name)?.data as Float32Array | undefined;
+    if (!values) continue;
+    const parts: Float32Array[] = [];
+    let at = 0;
+    for (const { ids, count } of segments) {
+      const part = values.subarray(at, at + count);
+      parts.push(ids ? perSlot(part, ids) : part);
+      at += count;
+    }
+    const slots = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((offset, p) => (slots.set(p, offset), offset + p.length), 0);
+    out[name] = f32(slots);
+  }
+  graph.version = graph.levels.some((l) => l.pool) ? 5 : 4;
+  return encodeSafetensors(out, { ...metadata, senn: JSON.stringify(graph) });
+}
+
+/** Outputs of examples/numpy_forward.py for checkpoint `bytes` on the rows of `probe`. */
+export function numpyForward(bytes: Uint8Array, probe: Dataset): number[] {
+  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+  expect(python, 'python3 with numpy (bash scripts/setup.sh installs python3-numpy)').toBeDefined();
+  const dir = mkdtempSync(join(tmpdir(), 'senn-numpy-'));
+  try {
+    writeFileSync(join(dir, 'net.senn'), bytes);
+    // Each f32 printed as the shortest decimal that reads back as the same f32.
+    const f = probe.features;
+    const rows = Array.from({ length: probe.rows }, (_, r) => Array.from(probe.x.subarray(r * f, r * f + f), (v) => String(v)).join(','));
+    writeFileSync(join(dir, 'inputs.csv'), `${rows.join('\n')}\n`);
+    const run = spawnSync(python!, ['examples/numpy_forward.py', join(dir, 'net.senn'), join(dir, 'inputs.csv')], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    return run.stdout.trim().split('\n').flatMap((line) => line.split(',').map(Number));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { describeLines } from '../../src/cli/info.js';
+import { Random } from '../../src/data/random.js';
+import { CheckpointError } from '../../src/errors.js';
+import { convolutionConnections, localConnections, maxPoolConnections } from '../../src/graph/connections.js';
+import type { Network } from '../../src/graph/network.js';
+import { parameterSlots } from '../../src/graph/structure.js';
+import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/io/safetensors.js';
+import { everySlotFile, numpyForward } from '../helpers/checkpointFiles.js';
+import { randomGeometry } from '../helpers/edges.js';
+import { randomClassification } from '../helpers/datasets.js';
+import { relativeError } from '../helpers/numeric.js';
+import { useRuntime } from '../helpers/runtime.js';
+
+const runtime = useRuntime();
+
+const conv = convolutionConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
+const pool = maxPoolConnections({ width: 8, height: 8, channels: 3, kernel: 2 });
+const train = randomClassification(new Random(6), 96, 64, 4, 0, 1);
+
+/**
+ * A convolution with max pooling, trained, its convolution's level grown by a split of two of
+ * its shared weights (which takes those kernel entries from the convolution), trained again;
+ * saved with its running statistics.
+ */
+async function grownConvolution(): Promise<{ net: Network; bytes: Uint8Array }> {
+  const rt = runtime();
+  const net = rt.createNetwork({ sizes: [64, conv.size, pool.size, 4], seed: 3, connections: [conv, pool], expandable: [1] });
+  await net.fit(train, { epochs: 1, batchSize: 32, seed: 1 });
+  const ties = net.structure.blocks[0]!.ties!;
+  const taken = Array.from(ties.keys()).filter((e) => ties[e] === 4 || ties[e] === 13);
+  await net.splitEdges(1, taken.map((edge) => ({ block: 0, edge })));
+  await net.fit(train, { epochs: 1, batchSize: 32, seed: 2, edgeStatistics: true });
+  return { net, bytes: await rt.saveNetwork(net, undefined, { statistics: true }) };
+}
+
+/** Everything a checkpoint gives back: structure, parameters, optimizer state, statistics (in parameter slots: the others hold what they held before growth). */
+async function contents(net: Network) {
+  const state = await net.state({ statistics: true });
+  const slots = parameterSlots(state.structure);
+  const inSlots = (values: Float32Array | undefined, stride = 1) => values && values.filter((_, k) => slots[Math.floor(k / stride)] === 1);
+  const optimizer = state.optimizer!;
+  return {
+    blocks: state.structure.blocks.map((b) => [b.src, b.dst, b.form, Array.from(b.topology.srcOf), Array.from(b.topology.dstOf), b.ties ? Array.from(b.ties) : null]),
+    biasTies: state.structure.levels.map((l) => (l.biasTies ? Array.from(l.biasTies) : null)),
+    params: inSlots(state.params),
+    optimizer: [optimizer.name, optimizer.step, inSlots(optimizer.moment1), inSlots(optimizer.moment2), inSlots(optimizer.births)],
+    statistics: state.statistics ? [state.statistics.batches, inSlots(state.statistics.sums, 3)] : null,
+  };
+}
+
+describe('checkpoints of shared values (version 6)', () => {
+  it('write each shared value once and a convolution, one a split thinned included, as its windows; the every-slot form of version 5 loads the same network, and training resumes with the same bits', async () => {
+    const rt = runtime();
+    const { net, bytes } = await grownConvolution();
+    const summary = describeCheckpoint(bytes);
+    expect(summary.version).toBe(CHECKPOINT_VERSION);
+    expect(summary.parameters).toBe(net.parameterCount);
+    // The convolution less the two kernel entries the split took; the split's blocks through
+    // the new level (one edge a neuron out of the pixels) stay edge lists, their weights once.
+    const windows = summary.blocks.filter((b) => b.file === 'convolution');
+    expect(windows.map((b) => [b.src, b.dst, b.sharedWeights])).toEqual([[0, 1, 27 - 2]]);
+    expect(summary.blocks.filter((b) => b.file === 'edge list' && b.sharedWeights).map((b) => b.sharedWeights)).toEqual([2, 6]);
+    expect(windows[0]!.convolution).toEqual({ width: 8, height: 8, channels: 1, kernel: 3, stride: 1, padding: 1, filters: 3 });
+    expect(describeLines('c.senn', summary).join('\n')).toContain('sharing 25 weights: a 3×3 convolution of 3 filters over 8×8×1, stride 1, padding 1');
+    const { tensors } = decodeSafetensors(bytes);
+    expect(tensors.has('blocks.0.src') || tensors.has('blocks.0.ties')).toBe(false);
+    expect(tensors.get('blocks.0.weight')!.data).toHaveLength(25);
+    expect(Array.from(tensors.get('blocks.0.entries')!.data).filter((id) => id === -1)).toHaveLength(2);
+    const slots = everySlotFile(bytes);
+    console.info(`grown convolution checkpoint: ${bytes.length} bytes with each shared value once, ${slots.length} with every slot (version 5)`);
+    expect(bytes.length).toBeLessThan(slots.length / 2);
+    const want = await contents(net);
+    for (const file of [bytes, slots]) {
+      const loaded = rt.loadNetwork(file);
+      const got = await contents(loaded);
+      expect(got).toEqual(want);
+      loaded.destroy();
+    }
+    // examples/numpy_forward.py rebuilds the thinned convolution's edges from its windows too.
+    const probe = randomClassification(new Random(8), 20, 64, 4, 0, 1);
+    expect(relativeError(numpyForward(bytes, probe), await net.predict(probe)).relative).toBeLessThanOrEqual(1e-5);
+    const again = rt.loadNetwork(bytes);
+    for (const n of [again, net]) await n.fit(train, { epochs: 1, batchSize: 32, seed: 5 });
+    expect(await again.getParameters()).toEqual(await net.getParameters());
+    again.destroy();
+    net.destroy();
+  });
+
+  it('30 random convolutions (image shape, channels, kernel, stride, padding, filters), half of them thinned by a split: each round-trips through version 6 and its every-slot form, windows wherever found', async () => {
+    const rt = runtime();
+    const rng = new Random(31);
+    const counts = { windows: 0, thinned: 0, edgeLists: 0 };
+    for (let n = 0; n < 30; n++) {
+      const g = randomGeometry(rng);
+      const c = convolutionConnections(g);
+      const inputs = g.width * g.height * g.channels;
+      const net = rt.createNetwork({ sizes: [inputs, c.size, 3], seed: n, connections: [c], expandable: [1, 2] });
+      const data = randomClassification(rng, 40, inputs, 3, 0, 1);
+      await net.fit(data, { epochs: 1, batchSize: 16, seed: n });
+      const ties = net.structure.blocks[0]!.ties!;
+      // A split of one shared weight takes every edge of it (and its kernel entry) from the convolution.
+      if (n % 2 && new Set(ties).size > 1) {
+        const weight = ties[rng.int(ties.length)]!;
+        await net.splitEdges(1, Array.from(ties.keys()).filter((e) => ties[e] === weight).map((edge) => ({ block: 0, edge })));
+        await net.fit(data, { epochs: 1, batchSize: 16, seed: n, edgeStatistics: true });
+        counts.thinned++;
+      }
+      const bytes = await rt.saveNetwork(net, undefined, { statistics: true });
+      const first = describeCheckpoint(bytes).blocks[0]!;
+      expect(first.sharedWeights).toBe(new Set(net.structure.blocks[0]!.ties).size);
+      if (first.file === 'convolution') counts.windows++;
+      else counts.edgeLists++;
+      const want = await contents(net);
+      for (const file of [bytes, everySlotFile(bytes)]) {
+        const loaded = rt.loadNetwork(file);
+        expect(await contents(loaded), `convolution ${JSON.stringify(g)}`).toEqual(want);
+        loaded.destroy();
+      }
+      net.destroy();
+    }
+    console.info(`30 random convolutions through checkpoints: ${JSON.stringify(counts)}`);
+    // Recognition finds a convolution wherever each kernel entry reaches the image (test/io/onnxImage.test.ts); most here.
+    expect(counts.windows).toBeGreaterThanOrEqual(20);
+  });
+
+  it('a network without shared values keeps the version earlier builds read: 5 where it pools', async () => {
+    const rt = runtime();
+    const local = localConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
+    const net = rt.createNetwork({ sizes: [64, local.size, pool.size, 4], seed: 3, connections: [local, pool] });
+    await net.fit(train, { epochs: 1, batchSize: 32 });
+    const bytes = await rt.saveNetwork(net);
+    expect(describeCheckpoint(bytes).version).toBe(5);
+    const again = rt.loadNetwork(bytes);
+    expect(await again.predict(train)).toEqual(await net.predict(train));
+    again.destroy();
+    net.destroy();
+  });
+
+  it('a version 6 file whose windows or ids do not fit its graph is refused with CheckpointError, allocating nothing', async () => {
+    const rt = runtime();
+    const { net, bytes } = await grownConvolution();
+    net.destroy();
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    const graph = JSON.parse(metadata.senn!);
+    const edit = (changeGraph: (g: typeof graph) => void, changeTensors: (t: Map<string, Tensor>) => void = () => {}) => {
+      const g = structuredClone(graph);
+      changeGraph(g);
+      const t = new Map([...tensors].map(([name, tensor]) => [name, { ...tensor, data: tensor.data.slice() }]));
+      changeTensors(t);
+      return encodeSafetensors(Object.fromEntries(t), { ...metadata, senn: JSON.stringify(g) });
+    };
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['an image of other values than its source level', edit((g) => (g.blocks[0].convolution.width = 7)), /block 0: a convolution over a 7×8×1 image reads 56 values; its source level has 64/],
+      ['windows making other neurons than its level', edit((g) => (g.blocks[0].convolution.stride = 2)), /block 0: its convolution makes 48 neurons; its destination level has 192/],
+      ['a kernel entry id below −1', edit(() => {}, (t) => (t.get('blocks.0.entries')!.data[0] = -2)), /block 0: kernel entry 0 has id -2/],
+      ['entries keeping other edges than the graph counts', edit(() => {}, (t) => (t.get('blocks.0.entries')!.data.fill(0, 0, 9))), /block 0: its convolution's kernel entries hold \d+ edges; the graph says \d+/],
+      ['one entry tensor too short', edit(() => {}, (t) => t.set('blocks.0.entries', { dtype: 'I32', shape: [26], data: new Int32Array(26) })), /tensor blocks.0.entries is I32\[26\], expected I32\[27\]/],
+      ['windows on a version 5 file', edit((g) => (g.version = 5)), /checkpoint block .* is malformed/],
+      ['windows without shared weights', edit((g) => delete g.blocks[0].sharedWeights), /checkpoint block .* is malformed/],
+      ['padding as wide as the kernel', edit((g) => (g.blocks[0].convolution.padding = 3)), /padding must be an integer in \[0, kernel\)/],
+      ['a weight per slot where one per shared value is due', edit(() => {}, (t) => t.set('blocks.0.weight', { dtype: 'F32', shape: [conv.sources.length], data: new Float32Array(conv.sources.length) })), /tensor blocks.0.weight is F32\[\d+\], expected F32\[25\]/],
+      ['a bias per neuron where one per filter is due', edit(() => {}, (t) => t.set('levels.1.bias', { dtype: 'F32', shape: [conv.size], data: new Float32Array(conv.size) })), /tensor levels.1.bias is F32\[192\], expected F32\[3\]/],
+    ];
+    const before = rt.liveBytes;
+    for (const [what, file, message] of cases) {
+      expect(() => rt.loadNetwork(file), what).toThrow(CheckpointError);
+      expect(() => rt.loadNetwork(file), what).toThrow(message);
+    }
+    expect(rt.liveBytes).toBe(before);
+  });
+});
