@@ -16,14 +16,24 @@ import { convolutionConnections } from '../graph/connections.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import { convolutionWindows } from './onnxImage.js';
 
-/** A block written as a convolution's windows (the graph's `blocks[N].convolution`); its kernel entries' ids are `blocks.N.entries`. */
+/**
+ * A block written as a convolution's windows (the graph's `blocks[N].convolution`, format 6):
+ * what `convolutionConnections` takes to make its edges. Each kernel entry's shared-weight id
+ * (−1 for an entry the block lacks) is the tensor `blocks.N.entries`.
+ */
 export interface CheckpointConvolution {
+  /** The source level's image: its width and height in pixels. */
   width: number;
   height: number;
+  /** Values a pixel (channels innermost). */
   channels: number;
+  /** Side of the square window each neuron reads. */
   kernel: number;
+  /** Pixels between neighbouring windows. */
   stride: number;
+  /** Pixels of zeros around the image. */
   padding: number;
+  /** Neurons per window position (the convolution's output channels). */
   filters: number;
 }
 
