@@ -54,8 +54,8 @@ function checkEdgeCount(name: string, edges: number): void {
   if (edges > MAX_BLOCK_EDGES) throw new ConfigError(`${name}: ${edges} edges, more than a block may have (${MAX_BLOCK_EDGES})`);
 }
 
-/** Every window's edges, with each edge's kernel entry; `name` prefixes the errors. */
-function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConnections {
+/** A window layout's numbers, checked: what {@link windowEdges} builds from. */
+function windowGeometry(spec: LocalConnectionsSpec, name: string) {
   objectArg(`${name}: its argument`, spec);
   const whole = (what: string, value: number): number => positiveInteger(`${name}: ${what}`, value);
   const width = whole('width', spec.width);
@@ -71,14 +71,39 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
   const outWidth = Math.floor((width + 2 * padding - kernel) / stride) + 1;
   const outHeight = Math.floor((height + 2 * padding - kernel) / stride) + 1;
   if (outWidth < 1 || outHeight < 1) throw new ConfigError(`${name}: a ${kernel}×${kernel} window does not fit a ${width}×${height} image with padding ${padding}`);
-  // At most this many: windows at the image's edges lose their padded pixels.
-  const most = outWidth * outHeight * filters * kernel * kernel * channels;
-  checkEdgeCount(name, most);
-  // Typed arrays of the most, cut to the edges made: a block may have millions.
-  const sources = new Uint32Array(most);
-  const destinations = new Uint32Array(most);
-  const ties = new Uint32Array(most);
+  // At most this many edges (windows at the image's edges lose their padded pixels): refused
+  // before anything is counted or built, so a stray size is an error, not a long loop.
+  checkEdgeCount(name, outWidth * outHeight * filters * kernel * kernel * channels);
+  // For each kernel column (row) k, the window positions o that have it on the image: 0 ≤ o · stride + k − padding < side.
+  const onImage = (side: number, windows: number) =>
+    Array.from({ length: kernel }, (_, k) => Math.max(0, Math.min(windows - 1, Math.floor((side - 1 + padding - k) / stride)) - Math.max(0, Math.ceil((padding - k) / stride)) + 1));
+  return { width, height, channels, kernel, stride, padding, filters, outWidth, outHeight, columns: onImage(width, outWidth), rows: onImage(height, outHeight) };
+}
+
+type WindowGeometry = ReturnType<typeof windowGeometry>;
+
+/** How many edges the windows of `g` have, less every edge of the kernel entries `keep` rejects. */
+function windowEdgeCount(g: WindowGeometry, keep?: (entry: number) => boolean): number {
   let edges = 0;
+  for (let f = 0; f < g.filters; f++) {
+    for (let ky = 0; ky < g.kernel; ky++) {
+      for (let kx = 0; kx < g.kernel; kx++) {
+        for (let c = 0; c < g.channels; c++) if (!keep || keep((f * g.kernel * g.kernel + ky * g.kernel + kx) * g.channels + c)) edges += g.rows[ky]! * g.columns[kx]!;
+      }
+    }
+  }
+  return edges;
+}
+
+/** Every window's edges of `g` (less those of the entries `keep` rejects), with each edge's kernel entry; `name` prefixes the errors. */
+function windowEdges(g: WindowGeometry, name: string, keep?: (entry: number) => boolean): ConvolutionConnections {
+  const { width, height, channels, kernel, stride, padding, filters, outWidth, outHeight } = g;
+  // Counted first, so that a block of millions of edges is built in arrays of its size (at most the most windowGeometry allowed).
+  const edges = windowEdgeCount(g, keep);
+  const sources = new Uint32Array(edges);
+  const destinations = new Uint32Array(edges);
+  const ties = new Uint32Array(edges);
+  let e = 0;
   for (let oy = 0; oy < outHeight; oy++) {
     for (let ox = 0; ox < outWidth; ox++) {
       for (let f = 0; f < filters; f++) {
@@ -90,26 +115,45 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
             const x = ox * stride + kx - padding;
             if (x < 0 || x >= width) continue;
             for (let c = 0; c < channels; c++) {
-              sources[edges] = (y * width + x) * channels + c;
-              destinations[edges] = neuron;
-              ties[edges++] = (f * kernel * kernel + ky * kernel + kx) * channels + c;
+              const entry = (f * kernel * kernel + ky * kernel + kx) * channels + c;
+              if (keep && !keep(entry)) continue;
+              sources[e] = (y * width + x) * channels + c;
+              destinations[e] = neuron;
+              ties[e++] = entry;
             }
           }
         }
       }
     }
   }
+  // The count and the walk are two readings of one geometry: they must agree.
+  if (e !== edges) throw new Error(`${name}: internal error, ${e} window edges built where ${edges} were counted`);
   const size = outHeight * outWidth * filters;
   return {
-    sources: sources.slice(0, edges),
-    destinations: destinations.slice(0, edges),
+    sources,
+    destinations,
     size,
     outWidth,
     outHeight,
-    ties: ties.slice(0, edges),
+    ties,
     biasTies: Uint32Array.from({ length: size }, (_, d) => d % filters),
     sharedWeights: filters * kernel * kernel * channels,
   };
+}
+
+/**
+ * The neurons and edges of {@link convolutionConnections} less every edge of the kernel
+ * entries `keep` rejects (what splits of the convolution's level leave of it), counted without
+ * building any: a checkpoint's reader checks them against its graph before it builds them.
+ */
+export function keptConvolutionCounts(spec: LocalConnectionsSpec, keep: (entry: number) => boolean): { size: number; edges: number } {
+  const g = windowGeometry(spec, 'convolutionConnections');
+  return { size: g.outWidth * g.outHeight * g.filters, edges: windowEdgeCount(g, keep) };
+}
+
+/** {@link convolutionConnections} less every edge of the kernel entries `keep` rejects (see {@link keptConvolutionCounts}). */
+export function keptConvolutionConnections(spec: LocalConnectionsSpec, keep: (entry: number) => boolean): ConvolutionConnections {
+  return windowEdges(windowGeometry(spec, 'convolutionConnections'), 'convolutionConnections', keep);
 }
 
 /**
@@ -118,7 +162,7 @@ function windowEdges(spec: LocalConnectionsSpec, name: string): ConvolutionConne
  * `kernel × kernel` window, with weights of its own; expansion may then split any of them.
  */
 export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
-  const { sources, destinations, size, outWidth, outHeight } = windowEdges(spec, 'localConnections');
+  const { sources, destinations, size, outWidth, outHeight } = windowEdges(windowGeometry(spec, 'localConnections'), 'localConnections');
   return { sources, destinations, size, outWidth, outHeight };
 }
 
@@ -132,7 +176,7 @@ export function localConnections(spec: LocalConnectionsSpec): LocalConnections {
  * ({@link planSharedSplit}).
  */
 export function convolutionConnections(spec: LocalConnectionsSpec): ConvolutionConnections {
-  return windowEdges(spec, 'convolutionConnections');
+  return windowEdges(windowGeometry(spec, 'convolutionConnections'), 'convolutionConnections');
 }
 
 /** An image level's shape and the windows a pooling level takes from it. */
@@ -180,7 +224,7 @@ function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): P
   const kernel = spec.kernel ?? 2;
   const channels = spec.channels ?? 1;
   // One "filter" a channel, reading only its own channel of the window.
-  const windows = windowEdges({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name);
+  const windows = windowEdges(windowGeometry({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name), name);
   positiveInteger(`${name}: channels`, channels);
   const edges = windows.sources.length;
   checkEdgeCount(name, edges * channels);

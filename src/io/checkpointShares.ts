@@ -12,7 +12,7 @@
 // `convolutionConnections` that made them.
 import { isRecord } from '../args.js';
 import { CheckpointError } from '../errors.js';
-import { convolutionConnections } from '../graph/connections.js';
+import { keptConvolutionConnections, keptConvolutionCounts } from '../graph/connections.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import { convolutionWindows } from './onnxImage.js';
 
@@ -134,27 +134,19 @@ export function convolutionEdges(
   c: CheckpointConvolution,
   entries: ArrayLike<number>,
   sizes: { src: number; dst: number; edges: number },
-): { sources: Uint32Array; destinations: Uint32Array; ties: Uint32Array } {
+): { sources: ArrayLike<number>; destinations: ArrayLike<number>; ties: Uint32Array } {
   const { values } = convolutionCounts(c);
   if (values !== sizes.src) throw new CheckpointError(`checkpoint ${name}: a convolution over a ${c.width}×${c.height}×${c.channels} image reads ${values} values; its source level has ${sizes.src}`);
   for (let entry = 0; entry < entries.length; entry++) {
     if (!(entries[entry]! >= -1)) throw new CheckpointError(`checkpoint ${name}: kernel entry ${entry} has id ${entries[entry]}, neither a shared-weight id nor −1 (no edges)`);
   }
-  const all = convolutionConnections(c);
-  if (all.size !== sizes.dst) throw new CheckpointError(`checkpoint ${name}: its convolution makes ${all.size} neurons; its destination level has ${sizes.dst}`);
-  let kept = 0;
-  for (const entry of all.ties) if (entries[entry]! >= 0) kept++;
-  if (kept !== sizes.edges) throw new CheckpointError(`checkpoint ${name}: its convolution's kernel entries hold ${kept} edges; the graph says ${sizes.edges}`);
-  const sources = new Uint32Array(kept);
-  const destinations = new Uint32Array(kept);
-  const ties = new Uint32Array(kept);
-  let k = 0;
-  for (let e = 0; e < all.ties.length; e++) {
-    const id = entries[all.ties[e]!]!;
-    if (id < 0) continue;
-    sources[k] = all.sources[e]!;
-    destinations[k] = all.destinations[e]!;
-    ties[k++] = id;
-  }
+  // Counted before any edge is built, so a corrupt header cannot make the reader build more edges than the graph counts.
+  const keep = (entry: number) => entries[entry]! >= 0;
+  const counts = keptConvolutionCounts(c, keep);
+  if (counts.size !== sizes.dst) throw new CheckpointError(`checkpoint ${name}: its convolution makes ${counts.size} neurons; its destination level has ${sizes.dst}`);
+  if (counts.edges !== sizes.edges) throw new CheckpointError(`checkpoint ${name}: its convolution's kernel entries hold ${counts.edges} edges; the graph says ${sizes.edges}`);
+  const kept = keptConvolutionConnections(c, keep);
+  const { sources, destinations } = kept;
+  const ties = Uint32Array.from(kept.ties, (entry) => entries[entry]!);
   return { sources, destinations, ties };
 }

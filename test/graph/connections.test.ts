@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import { Random } from '../../src/data/random.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
-import { convolutionConnections, localConnections, randomConnections } from '../../src/graph/connections.js';
+import { convolutionConnections, keptConvolutionConnections, keptConvolutionCounts, localConnections, randomConnections } from '../../src/graph/connections.js';
 import { csrProblems, sharedSourceGroup } from '../../src/graph/csr.js';
 import { parameterSlots, storageIndex, unequalTies } from '../../src/graph/structure.js';
 import { describeCheckpoint } from '../../src/io/checkpoint.js';
@@ -10,7 +10,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.j
 import { graphLossRef, graphOutputRef } from '../../src/reference/graph.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { everySlotFile } from '../helpers/checkpointFiles.js';
-import { edgePairs as pairs, freeValueGradients } from '../helpers/edges.js';
+import { edgePairs as pairs, freeValueGradients, randomGeometry } from '../helpers/edges.js';
 import { centralDifferences } from '../helpers/finiteDifference.js';
 import { relativeError } from '../helpers/numeric.js';
 import { useRuntime } from '../helpers/runtime.js';
@@ -195,6 +195,21 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     const entry = (source: number, destination: number) => conv.ties[Array.from(conv.sources).findIndex((s, k) => s === source && conv.destinations[k] === destination)];
     expect([entry(0, 14), entry(7, 14), entry(7, 15)]).toEqual([0, 4, 13]);
     expect(() => convolutionConnections({ width: 4, height: 4, kernel: 5, filters: 1 })).toThrow(/convolutionConnections: a 5×5 window does not fit/);
+  });
+
+  it('less some kernel entries (what splits leave): exactly the whole convolution\'s other edges, in its order, counted before they are built (100 random geometries)', () => {
+    const rng = new Random(41);
+    for (let n = 0; n < 100; n++) {
+      const g = randomGeometry(rng);
+      const whole = convolutionConnections(g);
+      const gone = new Set(Array.from({ length: rng.int(whole.sharedWeights) }, () => rng.int(whole.sharedWeights)));
+      const keep = (entry: number) => !gone.has(entry);
+      const kept = keptConvolutionConnections(g, keep);
+      const want = Array.from(whole.ties.keys()).filter((e) => keep(whole.ties[e]!));
+      expect([Array.from(kept.sources), Array.from(kept.destinations), Array.from(kept.ties)], JSON.stringify(g)).toEqual([want.map((e) => whole.sources[e]), want.map((e) => whole.destinations[e]), want.map((e) => whole.ties[e])]);
+      expect(keptConvolutionCounts(g, keep)).toEqual({ size: whole.size, edges: want.length });
+    }
+    expect(() => keptConvolutionCounts({ width: 8, height: 8, kernel: 3, padding: 3, filters: 1 }, () => true)).toThrow(/padding must be an integer in \[0, kernel\)/);
   });
 
   it('counts each shared value once, starts the slots of one equal, and its gradients (summed over the slots) match finite differences', async () => {

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
+import type { Random } from '../../src/data/random.js';
+import { AdapterLimitError, CheckpointError } from '../../src/errors.js';
+import type { Runtime } from '../../src/runtime.js';
+import { describeCheckpoint } from '../../src/io/checkpoint.js';
 import { convolutionEdges, type CheckpointConvolution } from '../../src/io/checkpointShares.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/io/safetensors.js';
 
@@ -97,4 +101,90 @@ export function numpyForward(bytes: Uint8Array, probe: Dataset): number[] {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `count` copies of checkpoint `bytes`, each cut short one time in five and with 1–8 bytes set
+ * at random (most in the header, where structure lives), loaded by `rt`: each must load or
+ * fail with a CheckpointError or AdapterLimitError; anything else is thrown. The counts of each.
+ */
+export function mutationFuzz(rt: Runtime, bytes: Uint8Array, rng: Random, count: number): { loaded: number; rejected: number } {
+  let loaded = 0;
+  let rejected = 0;
+  const header = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  for (let i = 0; i < count; i++) {
+    const mutated = bytes.slice(0, rng.next() < 0.2 ? rng.int(bytes.length) : bytes.length);
+    const flips = 1 + rng.int(8);
+    for (let f = 0; f < flips && mutated.length > 0; f++) {
+      const at = rng.next() < 0.7 ? rng.int(Math.min(header, mutated.length)) : rng.int(mutated.length);
+      mutated[at] = rng.int(256);
+    }
+    try {
+      rt.loadNetwork(mutated).destroy();
+      loaded++;
+    } catch (error) {
+      if (!(error instanceof CheckpointError || error instanceof AdapterLimitError)) throw error;
+      rejected++;
+    }
+  }
+  return { loaded, rejected };
+}
+
+/**
+ * `count` copies of checkpoint `bytes`, each with one field of its graph (two in three) or of
+ * its safetensors header set to a stray value (a number out of range, NaN, null, a string, a
+ * list): each must load, describe and predict finite values on `probe`, or be refused with a
+ * CheckpointError or AdapterLimitError, and leave nothing allocated. How many were refused.
+ */
+export async function strayFieldFuzz(rt: Runtime, bytes: Uint8Array, probe: Dataset, rng: Random, count: number): Promise<number> {
+  const meta = decodeSafetensors(bytes);
+  const graph = JSON.parse(meta.metadata.senn!);
+  // Every field and entry of a JSON value, as paths. (The byte-level fuzz (mutationFuzz) mostly
+  // breaks the JSON itself; these reach the checks of each field: a seed, the prune's state,
+  // a tensor's description.)
+  const pathsOf = (value: unknown): (string | number)[][] => {
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, path: (string | number)[]): void => {
+      if (path.length > 0) paths.push(path);
+      if (v !== null && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, [...path, Array.isArray(v) ? Number(k) : k]);
+    };
+    walk(value, []);
+    return paths;
+  };
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const withHeader = (h: object): Uint8Array => {
+    const text = new TextEncoder().encode(JSON.stringify(h));
+    const file = new Uint8Array(8 + text.length + bytes.length - 8 - headerLength);
+    new DataView(file.buffer).setBigUint64(0, BigInt(text.length), true);
+    file.set(text, 8);
+    file.set(bytes.subarray(8 + headerLength), 8 + text.length);
+    return file;
+  };
+  const graphPaths = pathsOf(graph);
+  // The header's own fields: the tensors' (the metadata's graph is a string, mutated above).
+  const headerPaths = pathsOf(header).filter((p) => p[0] !== '__metadata__');
+  const stray = [0, -1, 1, 3, 1.5, 1e9, 2 ** 31, Number.NaN, null, 'x', true, [], {}, 'relu', 'sparse'];
+  const start = rt.liveBytes;
+  let refused = 0;
+  for (let i = 0; i < count; i++) {
+    const inGraph = i % 3 !== 2;
+    const copy = JSON.parse(JSON.stringify(inGraph ? graph : header));
+    const path = (inGraph ? graphPaths : headerPaths)[rng.int(inGraph ? graphPaths.length : headerPaths.length)]!;
+    const value = stray[rng.int(stray.length)];
+    path.slice(0, -1).reduce((o, k) => o[k], copy)[path.at(-1)!] = value;
+    const file = inGraph ? encodeSafetensors(Object.fromEntries(meta.tensors), { senn: JSON.stringify(copy) }) : withHeader(copy);
+    const what = `${inGraph ? 'graph' : 'header'} ${path.join('.')} = ${JSON.stringify(value)}`;
+    try {
+      const loaded = rt.loadNetwork(file);
+      describeCheckpoint(file);
+      expect((await loaded.predict(probe)).every(Number.isFinite), what).toBe(true);
+      loaded.destroy();
+    } catch (error) {
+      expect(error instanceof CheckpointError || error instanceof AdapterLimitError, `${what}: ${String(error)}`).toBe(true);
+      refused++;
+    }
+    expect(rt.liveBytes, what).toBe(start);
+  }
+  return refused;
 }

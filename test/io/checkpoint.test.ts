@@ -11,7 +11,7 @@ import { describeLines } from '../../src/cli/info.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { blockFloats, storageIndex } from '../../src/graph/structure.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { everySlotFile, numpyForward } from '../helpers/checkpointFiles.js';
+import { everySlotFile, mutationFuzz, numpyForward, strayFieldFuzz } from '../helpers/checkpointFiles.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -311,56 +311,9 @@ describe('checkpoints', () => {
     const rt = runtime();
     const { net, train, bytes } = await grownCheckpoint();
     net.destroy();
-    const meta = decodeSafetensors(bytes);
-    const graph = JSON.parse(meta.metadata.senn!);
-    // Every field and entry of a JSON value, as paths. (The byte-level fuzz below mostly
-    // breaks the JSON itself; these reach the checks of each field: a seed, the prune's state,
-    // a tensor's description.)
-    const pathsOf = (value: unknown): (string | number)[][] => {
-      const paths: (string | number)[][] = [];
-      const walk = (v: unknown, path: (string | number)[]): void => {
-        if (path.length > 0) paths.push(path);
-        if (v !== null && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, [...path, Array.isArray(v) ? Number(k) : k]);
-      };
-      walk(value, []);
-      return paths;
-    };
-    const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-    const withHeader = (h: object): Uint8Array => {
-      const text = new TextEncoder().encode(JSON.stringify(h));
-      const file = new Uint8Array(8 + text.length + bytes.length - 8 - headerLength);
-      new DataView(file.buffer).setBigUint64(0, BigInt(text.length), true);
-      file.set(text, 8);
-      file.set(bytes.subarray(8 + headerLength), 8 + text.length);
-      return file;
-    };
-    const graphPaths = pathsOf(graph);
-    // The header's own fields: the tensors' (the metadata's graph is a string, mutated above).
-    const headerPaths = pathsOf(header).filter((p) => p[0] !== '__metadata__');
-    const stray = [0, -1, 1, 3, 1.5, 1e9, 2 ** 31, Number.NaN, null, 'x', true, [], {}, 'relu', 'sparse'];
-    const rng = new Random(11);
     const start = rt.liveBytes;
-    let refused = 0;
-    for (let i = 0; i < 300; i++) {
-      const inGraph = i % 3 !== 2;
-      const copy = JSON.parse(JSON.stringify(inGraph ? graph : header));
-      const path = (inGraph ? graphPaths : headerPaths)[rng.int(inGraph ? graphPaths.length : headerPaths.length)]!;
-      const value = stray[rng.int(stray.length)];
-      path.slice(0, -1).reduce((o, k) => o[k], copy)[path.at(-1)!] = value;
-      const file = inGraph ? encodeSafetensors(Object.fromEntries(meta.tensors), { senn: JSON.stringify(copy) }) : withHeader(copy);
-      const what = `${inGraph ? 'graph' : 'header'} ${path.join('.')} = ${JSON.stringify(value)}`;
-      try {
-        const loaded = rt.loadNetwork(file);
-        describeCheckpoint(file);
-        expect((await loaded.predict(train)).every(Number.isFinite), what).toBe(true);
-        loaded.destroy();
-      } catch (error) {
-        expect(error instanceof CheckpointError || error instanceof AdapterLimitError, `${what}: ${String(error)}`).toBe(true);
-        refused++;
-      }
-      expect(rt.liveBytes, what).toBe(start);
-    }
+    const refused = await strayFieldFuzz(rt, bytes, train, new Random(11), 300);
+    expect(rt.liveBytes).toBe(start);
     console.info(`300 fields of the graph or the header set to stray values: ${refused} refused, ${300 - refused} loaded`);
     expect(refused).toBeGreaterThan(100);
   });
@@ -426,27 +379,7 @@ describe('checkpoints', () => {
     const { net, bytes } = await grownCheckpoint();
     net.destroy();
     const start = rt.liveBytes;
-    const rng = new Random(42);
-    let loaded = 0;
-    let rejected = 0;
-    for (let i = 0; i < 300; i++) {
-      const mutated = bytes.slice(0, rng.next() < 0.2 ? rng.int(bytes.length) : bytes.length);
-      const flips = 1 + rng.int(8);
-      const header = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
-      for (let f = 0; f < flips && mutated.length > 0; f++) {
-        // Aim most flips at the header and metadata, where structure lives.
-        const at = rng.next() < 0.7 ? rng.int(Math.min(header, mutated.length)) : rng.int(mutated.length);
-        mutated[at] = rng.int(256);
-      }
-      try {
-        const net2 = rt.loadNetwork(mutated);
-        loaded++;
-        net2.destroy();
-      } catch (error) {
-        if (!(error instanceof CheckpointError || error instanceof AdapterLimitError)) throw error;
-        rejected++;
-      }
-    }
+    const { loaded, rejected } = mutationFuzz(rt, bytes, new Random(42), 300);
     console.info(`fuzz: ${loaded} mutated files loaded, ${rejected} rejected with a typed error`);
     expect(rejected).toBeGreaterThan(0);
     expect(rt.liveBytes).toBe(start);

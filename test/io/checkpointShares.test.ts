@@ -7,7 +7,7 @@ import type { Network } from '../../src/graph/network.js';
 import { parameterSlots } from '../../src/graph/structure.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/io/safetensors.js';
-import { everySlotFile, numpyForward } from '../helpers/checkpointFiles.js';
+import { everySlotFile, mutationFuzz, numpyForward, strayFieldFuzz } from '../helpers/checkpointFiles.js';
 import { randomGeometry } from '../helpers/edges.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { relativeError } from '../helpers/numeric.js';
@@ -123,6 +123,21 @@ describe('checkpoints of shared values (version 6)', () => {
     console.info(`30 random convolutions through checkpoints: ${JSON.stringify(counts)}`);
     // Recognition finds a convolution wherever each kernel entry reaches the image (test/io/onnxImage.test.ts); most here.
     expect(counts.windows).toBeGreaterThanOrEqual(20);
+  });
+
+  it('fuzz: 300 randomly mutated files of a grown convolution, and 300 with a field set to a stray value, either load or fail with a typed error, never anything else', async () => {
+    const rt = runtime();
+    const { net, bytes } = await grownConvolution();
+    net.destroy();
+    const start = rt.liveBytes;
+    const { loaded, rejected } = mutationFuzz(rt, bytes, new Random(43), 300);
+    console.info(`fuzz of a version 6 file: ${loaded} mutated files loaded, ${rejected} rejected with a typed error`);
+    expect(rejected).toBeGreaterThan(0);
+    // Its graph's fields (the convolution's windows among them) and its header's, one at a time.
+    const refused = await strayFieldFuzz(rt, bytes, train, new Random(44), 300);
+    console.info(`300 fields of a version 6 file's graph or header set to stray values: ${refused} refused, ${300 - refused} loaded`);
+    expect(refused).toBeGreaterThan(100);
+    expect(rt.liveBytes).toBe(start);
   });
 
   it('a network without shared values keeps the version earlier builds read: 5 where it pools', async () => {
