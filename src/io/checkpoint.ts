@@ -99,7 +99,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
     const edges = b.topology.srcOf.length;
     const shared = once && b.ties ? once.order.blocks[i]!.compact : -1;
     let weight: Tensor;
-    if (shared >= 0) weight = { dtype: 'F32', shape: [distinct(b.ties!)], data: once!.params.slice(shared, shared + distinct(b.ties!)) };
+    if (shared >= 0) weight = sharedTensor(once!.params, shared, distinct(b.ties!));
     else if (asMatrix(b)) weight = { dtype: 'F32', shape: [b.topology.src, b.topology.dst], data: state.params.slice(b.weightOffset, b.weightOffset + blockFloats(b)) };
     else weight = { dtype: 'F32', shape: [edges], data: blockWeights(b, state.params) };
     tensors[`blocks.${i}.weight`] = weight;
@@ -118,7 +118,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
   });
   s.levels.forEach((l, i) => {
     const sharedAt = once && l.biasTies ? once.order.levels.get(i)!.compact : -1;
-    if (sharedAt >= 0) tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [distinct(l.biasTies!)], data: once!.params.slice(sharedAt, sharedAt + distinct(l.biasTies!)) };
+    if (sharedAt >= 0) tensors[`levels.${l.id}.bias`] = sharedTensor(once!.params, sharedAt, distinct(l.biasTies!));
     else if (l.biasOffset >= 0) tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
     if (l.biasTies) tensors[`levels.${l.id}.biasTies`] = { dtype: 'I32', shape: [l.size], data: Int32Array.from(l.biasTies) };
     if (l.pool) {
@@ -176,6 +176,9 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
 
 /** Distinct values of a list of shared-value ids. */
 const distinct = (ids: ArrayLike<number>) => new Set(Array.from(ids)).size;
+
+/** The `count` values of `values` from `at`, as a tensor: a block's or level's shared values in version 6's order. */
+const sharedTensor = (values: Float32Array, at: number, count: number): Tensor => ({ dtype: 'F32', shape: [count], data: values.slice(at, at + count) });
 
 /**
  * `state`'s per-parameter values in version 6's order (each shared value once), `index` its
