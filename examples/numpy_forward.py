@@ -13,7 +13,10 @@ window, the edges levels.L.poolSrc -> levels.L.poolDst, before its activation. S
 from format version 6 the weight and bias tensors hold one value per id, ids ascending, and a
 convolution's block names its windows ("convolution": image width, height, channels, kernel,
 stride, padding, filters) and each kernel entry's id (blocks.N.entries, -1 where the block
-lacks the entry) instead of its edges. This is how a grown network can be studied in Python
+lacks the entry) instead of its edges. From version 7 a pooling level whose windows are an
+image's names that image ("pool": {"image": width, height, channels, kernel, stride, padding})
+instead of listing its edges, and bias ids that repeat are written as their first period (the
+level's "sharedBiasPeriod"). This is how a grown network can be studied in Python
 (numpy, PyTorch, JAX).
 
     python3 examples/numpy_forward.py NET.senn INPUTS.csv > OUTPUTS.csv
@@ -74,6 +77,29 @@ def convolution_edges(c, entries):
     return ((y * c["width"] + x) * ch_count + ch)[kept], ((oy * out_w + ox) * f_count + f)[kept], ids[kept]
 
 
+def pool_edges(level, tensors):
+    """A pooling level's window edges (src, dst): from its image (each channel of each window,
+    as senn's maxPoolConnections makes them: a one-filter convolution over one channel), or
+    listed."""
+    image = level["pool"].get("image")
+    if image is None:
+        return tensors[f"levels.{level['id']}.poolSrc"], tensors[f"levels.{level['id']}.poolDst"]
+    channels = image["channels"]
+    one = dict(image, channels=1, filters=1)
+    src, dst, _ = convolution_edges(one, np.arange(image["kernel"] ** 2))
+    ch = np.arange(channels)
+    return (src[:, None] * channels + ch).reshape(-1), (dst[:, None] * channels + ch).reshape(-1)
+
+
+def bias_ids(level, tensors):
+    """Each neuron's shared-bias id (None where the level shares none): a repeating list is
+    written as its first period."""
+    ids = tensors.get(f"levels.{level['id']}.biasTies")
+    if ids is None:
+        return None
+    return np.tile(ids, level["size"] // len(ids))
+
+
 def block_matrix(tensors, index, block, src_size, dst_size, version):
     """Block `index`'s weights as a src x dst matrix (zeros where a sparse block has no edge)."""
     weight = tensors[f"blocks.{index}.weight"]
@@ -106,7 +132,7 @@ def forward(path, x):
             continue
         if "pool" in level:
             source = values[level["pool"]["source"]]
-            src, dst = tensors[f"levels.{level['id']}.poolSrc"], tensors[f"levels.{level['id']}.poolDst"]
+            src, dst = pool_edges(level, tensors)
             if level["pool"]["kind"] == "max":
                 pooled = np.full((len(x), level["size"]), -np.inf, np.float32)
                 np.maximum.at(pooled, (slice(None), dst), source[:, src])
@@ -117,8 +143,8 @@ def forward(path, x):
             values[level["id"]] = ACTIVATIONS[level["activation"]](pooled)
             continue
         bias = tensors[f"levels.{level['id']}.bias"]
-        if graph["version"] >= 6 and f"levels.{level['id']}.biasTies" in tensors:
-            bias = per_id(bias, tensors[f"levels.{level['id']}.biasTies"])
+        if graph["version"] >= 6 and bias_ids(level, tensors) is not None:
+            bias = per_id(bias, bias_ids(level, tensors))
         z = np.broadcast_to(bias, (len(x), level["size"])).copy()
         for index, block in enumerate(graph["blocks"]):
             if block["dst"] == level["id"]:

@@ -108,7 +108,7 @@ export { graphForward, graphBackward, graphEdgeGrad, graphTables, uploadGraphTab
 export { fusedTail, FUSE_MAX_EDGES, FUSE_MAX_LEVEL, type FusedTail } from './graph/fusion.js';
 export * as reference from './reference/index.js';
 export * from './errors.js';
-export { saveCheckpoint, loadCheckpoint, checkpointRun, describeCheckpoint, type CheckpointSummary, type CheckpointLevel, type CheckpointConvolution, type RunInfo, type SaveOptions, CHECKPOINT_VERSION } from './io/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, checkpointRun, describeCheckpoint, type CheckpointSummary, type CheckpointLevel, type CheckpointConvolution, type CheckpointPoolImage, type RunInfo, type SaveOptions, CHECKPOINT_VERSION } from './io/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, safetensorsMetadata, type Tensor, type TensorDType, type Safetensors } from './io/safetensors.js';
 export type { NetworkState, RuntimeParts } from './graph/network.js';
 export type { Trainable } from './train/trainable.js';

@@ -52,7 +52,9 @@ export function describeLines(file: string, s: CheckpointSummary): string[] {
   const position = new Map(s.levels.map((l, i) => [l.id, i]));
   const lines = [`${file}: senn checkpoint (format ${s.version}), ${count(s.parameters)} parameters`];
   lines.push(`architecture  ${s.levels.map((l) => l.size).join('-')}`);
-  const kind = (l: CheckpointSummary['levels'][number]) => (l.role === 'input' ? 'inputs' : l.pool ? `${l.pool.kind} pool of L${position.get(l.pool.source)} (${count(l.pool.edges)} window edges), ${l.activation}` : l.activation);
+  const windows = ({ image: i, edges }: NonNullable<CheckpointSummary['levels'][number]['pool']>) =>
+    i ? `${i.kernel}×${i.kernel} windows over ${i.width}×${i.height}×${i.channels}, stride ${i.stride}, padding ${i.padding}` : `${count(edges)} window edges`;
+  const kind = (l: CheckpointSummary['levels'][number]) => (l.role === 'input' ? 'inputs' : l.pool ? `${l.pool.kind} pool of L${position.get(l.pool.source)} (${windows(l.pool)}), ${l.activation}` : l.activation);
   lines.push(`levels        ${s.levels.map((l, i) => `L${i} ${l.size} ${kind(l)}${s.expandable.includes(l.id) ? ' (expandable)' : ''}`).join(', ')}`);
   lines.push(`blocks        ${s.blocks.length}, ${count(s.blocks.reduce((n, b) => n + b.edges, 0))} edges (weights)`);
   const sizeOf = (id: number) => s.levels[position.get(id)!]!.size;

@@ -3,14 +3,24 @@ import { buildCsr } from '../graph/csr.js';
 import { maxBindingBytes } from '../gpu/upload.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
 import { type Block, type BlockSpec, blockFloats, blockWeights, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, type PoolWindows, Structure, storageIndex, unequalTies } from '../graph/structure.js';
-import type { PoolKind } from '../kernels/pool.js';
 import type { EpochReport, OptimizerName } from '../train/options.js';
 import { CHECKPOINT_VERSION, type CheckpointLevel, type GraphJson, graphOf, readHistory } from './checkpointGraph.js';
-import { type CheckpointConvolution, convolutionCounts, convolutionEdges, convolutionFile, sharedValueOrder, sharedValues } from './checkpointShares.js';
+import {
+  type CheckpointConvolution,
+  type CheckpointPoolImage,
+  convolutionCounts,
+  convolutionEdges,
+  convolutionFile,
+  idPeriod,
+  poolImageEdges,
+  poolImageFile,
+  sharedValueOrder,
+  sharedValues,
+} from './checkpointShares.js';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, type Tensor } from './safetensors.js';
 
 export { CHECKPOINT_VERSION, type CheckpointLevel } from './checkpointGraph.js';
-export type { CheckpointConvolution } from './checkpointShares.js';
+export type { CheckpointConvolution, CheckpointPoolImage } from './checkpointShares.js';
 
 /**
  * Where each value of a checkpoint's parameter order lives in the buffer layout of `s`:
@@ -116,12 +126,23 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
     // Shared weights: each edge's id, in edge order (the src / dst tensors', or a matrix's edges by destination).
     if (b.ties) tensors[`blocks.${i}.ties`] = { dtype: 'I32', shape: [edges], data: Int32Array.from(b.ties) };
   });
+  // Version 7's shorter forms (repeating bias ids, pooling windows as an image's) go with
+  // version 6's shared values written once, or with no shared values at all.
+  const compact = once !== null || !s.tieGroups;
+  const biasPeriods = new Map<number, number>();
+  const poolImages = new Map<number, CheckpointPoolImage>();
   s.levels.forEach((l, i) => {
     const sharedAt = once && l.biasTies ? once.order.levels.get(i)!.compact : -1;
     if (sharedAt >= 0) tensors[`levels.${l.id}.bias`] = sharedTensor(once!.params, sharedAt, distinct(l.biasTies!));
     else if (l.biasOffset >= 0) tensors[`levels.${l.id}.bias`] = { dtype: 'F32', shape: [l.size], data: state.params.slice(l.biasOffset, l.biasOffset + l.size) };
-    if (l.biasTies) tensors[`levels.${l.id}.biasTies`] = { dtype: 'I32', shape: [l.size], data: Int32Array.from(l.biasTies) };
-    if (l.pool) {
+    if (l.biasTies) {
+      const period = compact ? idPeriod(l.biasTies) : l.size;
+      if (period < l.size) biasPeriods.set(i, period);
+      tensors[`levels.${l.id}.biasTies`] = { dtype: 'I32', shape: [period], data: Int32Array.from(l.biasTies.subarray(0, period)) };
+    }
+    const image = l.pool && compact ? poolImageFile(l, s.level(l.pool.source).size) : null;
+    if (image) poolImages.set(i, image);
+    else if (l.pool) {
       const windows = l.pool.topology;
       tensors[`levels.${l.id}.poolSrc`] = { dtype: 'I32', shape: [windows.srcOf.length], data: Int32Array.from(windows.srcOf) };
       tensors[`levels.${l.id}.poolDst`] = { dtype: 'I32', shape: [windows.srcOf.length], data: Int32Array.from(windows.dstOf) };
@@ -140,17 +161,19 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
   if (state.statistics) STATISTICS_TENSORS.forEach((name, i) => (tensors[name] = perParameter(once?.statistics[i], state.statistics!.sums, 3, i)));
   const graph: GraphJson = {
     format: 'senn-checkpoint',
-    // Shared values written once need version 6, pooling 5 and shared values in every slot 4 (an
-    // earlier build would misread them, read the windows as weights, or train shared values
-    // apart); files without any stay readable by earlier builds.
-    version: once ? CHECKPOINT_VERSION : pools ? 5 : shares ? 4 : 3,
-    levels: s.levels.map((l) => ({
+    // Repeating bias ids or pooling windows as an image's need version 7, shared values written
+    // once 6, pooling 5 and shared values in every slot 4 (an earlier build would misread them,
+    // read the windows as weights, or train shared values apart); files without any stay
+    // readable by earlier builds.
+    version: biasPeriods.size + poolImages.size > 0 ? CHECKPOINT_VERSION : once ? 6 : pools ? 5 : shares ? 4 : 3,
+    levels: s.levels.map((l, i) => ({
       id: l.id,
       size: l.size,
       activation: l.activation,
       role: l.role,
       ...(l.biasTies ? { sharedBiases: distinct(l.biasTies) } : {}),
-      ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.topology.srcOf.length } } : {}),
+      ...(biasPeriods.has(i) ? { sharedBiasPeriod: biasPeriods.get(i)! } : {}),
+      ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.topology.srcOf.length, ...(poolImages.has(i) ? { image: poolImages.get(i)! } : {}) } } : {}),
     })),
     blocks: s.blocks.map((b, i) => ({
       src: b.src,
@@ -225,8 +248,8 @@ function tensor(tensors: Map<string, Tensor>, name: string, dtype: Tensor['dtype
 export interface CheckpointSummary {
   /** The checkpoint format's version (1 to {@link CHECKPOINT_VERSION}). */
   version: number;
-  /** Levels in evaluation order, inputs first (a pooling level with its source and window edges). */
-  levels: Omit<CheckpointLevel, 'sharedBiases'>[];
+  /** Levels in evaluation order, inputs first (a pooling level with its source, its window edges and, version 7, the image whose windows they are). */
+  levels: Omit<CheckpointLevel, 'sharedBiases' | 'sharedBiasPeriod'>[];
   /**
    * Connection blocks between level ids, with their edge counts and how the file holds their
    * weights: a complete block as a matrix, a convolution (version 6) as its windows'
@@ -257,7 +280,7 @@ export function describeCheckpoint(bytes: Uint8Array): CheckpointSummary {
   const biases = g.levels.reduce((n, l) => n + (l.role === 'input' || l.pool ? 0 : (l.sharedBiases ?? l.size)), 0);
   return {
     version: g.version,
-    levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.edges } } : {}) })),
+    levels: g.levels.map((l) => ({ id: l.id, size: l.size, activation: l.activation, role: l.role, ...(l.pool ? { pool: { kind: l.pool.kind, source: l.pool.source, edges: l.pool.edges, ...(l.pool.image ? { image: l.pool.image } : {}) } } : {}) })),
     blocks: g.blocks.map((b) => ({
       src: b.src,
       dst: b.dst,
@@ -301,12 +324,16 @@ function tiesOf(ids: ArrayLike<number>, name: string, count: number, idOf: Uint3
   return { ties };
 }
 
-/** A pooling level's windows from its `poolSrc` / `poolDst` tensors (ranges and duplicates checked by buildCsr). */
-function poolWindows(tensors: Map<string, Tensor>, l: CheckpointLevel, pool: { kind: PoolKind; source: number; edges: number }, sizes: ReadonlyMap<number, number>): PoolWindows {
+/**
+ * A pooling level's windows from its image (version 7's `pool.image`) or its `poolSrc` /
+ * `poolDst` tensors (ranges and duplicates checked by buildCsr).
+ */
+function poolWindows(tensors: Map<string, Tensor>, l: CheckpointLevel, pool: NonNullable<CheckpointLevel['pool']>, sizes: ReadonlyMap<number, number>): PoolWindows {
   const sourceSize = sizes.get(pool.source);
   if (sourceSize === undefined) throw new CheckpointError(`checkpoint pooling level ${l.id} pools unknown level ${pool.source}`);
-  const s = tensor(tensors, `levels.${l.id}.poolSrc`, 'I32', pool.edges);
-  const d = tensor(tensors, `levels.${l.id}.poolDst`, 'I32', pool.edges);
+  const windows = pool.image ? poolImageEdges(`pooling level ${l.id}`, pool.kind, pool.image, { src: sourceSize, dst: l.size, edges: pool.edges }) : null;
+  const s = windows ? windows.sources : tensor(tensors, `levels.${l.id}.poolSrc`, 'I32', pool.edges);
+  const d = windows ? windows.destinations : tensor(tensors, `levels.${l.id}.poolDst`, 'I32', pool.edges);
   try {
     return { kind: pool.kind, source: pool.source, topology: buildCsr(l.size, sourceSize, d, s).block };
   } catch (error) {
@@ -406,9 +433,11 @@ export function checkpointState(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_IN
       return { src: b.src, dst: b.dst, topology: block, ...sharedIds(tensors, `blocks.${i}.ties`, b.sharedWeights, b.edges, idOf) };
     });
     const levels: LevelSpec[] = g.levels.map((l) => {
-      const { sharedBiases, pool, ...level } = l;
-      const shared = sharedIds(tensors, `levels.${l.id}.biasTies`, sharedBiases, l.size, null);
-      return { ...level, ...(shared.ties ? { biasTies: shared.ties } : {}), ...(pool ? { pool: poolWindows(tensors, l, pool, sizes) } : {}) };
+      const { sharedBiases, sharedBiasPeriod, pool, ...level } = l;
+      const shared = sharedIds(tensors, `levels.${l.id}.biasTies`, sharedBiases, sharedBiasPeriod ?? l.size, null);
+      // Version 7's repeating ids: the first period of them, neuron n's the (n mod period)-th.
+      const biasTies = shared.ties && sharedBiasPeriod ? Uint32Array.from({ length: l.size }, (_, n) => shared.ties![n % sharedBiasPeriod]!) : shared.ties;
+      return { ...level, ...(biasTies ? { biasTies } : {}), ...(pool ? { pool: poolWindows(tensors, l, pool, sizes) } : {}) };
     });
     const denseFrom = g.denseFrom ?? DENSE_FROM;
     const structure = new Structure(levels, specs, denseFrom);

@@ -7,7 +7,7 @@ import type { LevelSpec } from '../graph/structure.js';
 import { ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { POOL_KINDS, type PoolKind } from '../kernels/pool.js';
 import { type EpochReport, OPTIMIZERS, type OptimizerName } from '../train/options.js';
-import { type CheckpointConvolution, isCheckpointConvolution } from './checkpointShares.js';
+import { type CheckpointConvolution, type CheckpointPoolImage, isCheckpointConvolution, isCheckpointPoolImage } from './checkpointShares.js';
 
 /**
  * A checkpoint is one safetensors file: each block's weights (`blocks.N.weight`, dense
@@ -34,16 +34,26 @@ import { type CheckpointConvolution, isCheckpointConvolution } from './checkpoin
  * ids ascending; and a block that is a convolution's windows is written as their shape (the
  * graph's `blocks[N].convolution`) and each kernel entry's id (`blocks.N.entries`, I32, −1
  * for an entry a split took) instead of `src`, `dst` and `ties`. A file without shared values
- * keeps its earlier version.
+ * keeps its earlier version. Version 7 writes a pooling level whose windows are an image's as
+ * that image and its windows (the graph's `pool.image`: width, height, channels, kernel,
+ * stride, padding) instead of `poolSrc` and `poolDst`, and shared-bias ids that repeat (a
+ * convolution's, one per filter) as their first period (`levels.ID.biasTies` holds the first
+ * `sharedBiasPeriod` ids, neuron n's the (n mod period)-th); a file with neither keeps its
+ * earlier version.
  */
-export const CHECKPOINT_VERSION = 6;
+export const CHECKPOINT_VERSION = 7;
 
 /**
  * A level as a checkpoint's header describes it: its shared biases (`levels.ID.biasTies`)
- * counted by distinct id, and a pooling level's kind, source and window edges
- * (`levels.ID.poolSrc`, `levels.ID.poolDst`) counted.
+ * counted by distinct id (and, version 7, the period their ids repeat with, where they do), and
+ * a pooling level's kind, source and window edges (`levels.ID.poolSrc`, `levels.ID.poolDst`)
+ * counted, or (version 7) the image whose windows they are.
  */
-export type CheckpointLevel = Omit<LevelSpec, 'biasTies' | 'pool'> & { sharedBiases?: number; pool?: { kind: PoolKind; source: number; edges: number } };
+export type CheckpointLevel = Omit<LevelSpec, 'biasTies' | 'pool'> & {
+  sharedBiases?: number;
+  sharedBiasPeriod?: number;
+  pool?: { kind: PoolKind; source: number; edges: number; image?: CheckpointPoolImage };
+};
 
 export interface GraphJson {
   format: 'senn-checkpoint';
@@ -119,8 +129,11 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   let neurons = 0;
   for (const l of g.levels) {
     const badShare = l.sharedBiases !== undefined && (!isInt(l.sharedBiases, 1) || l.sharedBiases > l.size || l.role === 'input' || l.pool !== undefined);
-    const badPool = l.pool !== undefined && (typeof l.pool !== 'object' || l.pool === null || !POOL_KINDS.includes(l.pool.kind) || !isInt(l.pool.source) || !isInt(l.pool.edges, 1) || l.role !== 'hidden');
-    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role) || badShare || badPool) {
+    const badPeriod = l.sharedBiasPeriod !== undefined && (!isInt(l.sharedBiasPeriod, 1) || l.sharedBiases === undefined || l.sharedBiasPeriod < l.sharedBiases || l.size % l.sharedBiasPeriod !== 0 || g.version < 7);
+    const badPool =
+      l.pool !== undefined &&
+      (typeof l.pool !== 'object' || l.pool === null || !POOL_KINDS.includes(l.pool.kind) || !isInt(l.pool.source) || !isInt(l.pool.edges, 1) || l.role !== 'hidden' || (l.pool.image !== undefined && (!isCheckpointPoolImage(l.pool.image) || g.version < 7)));
+    if (!isInt(l.id) || !isInt(l.size, 1) || !ACTIVATIONS.includes(l.activation as Activation) || !['input', 'hidden', 'output'].includes(l.role) || badShare || badPeriod || badPool) {
       throw new CheckpointError(`checkpoint level ${JSON.stringify(l)} is malformed`);
     }
     // A pooling level holds no biases.

@@ -1,4 +1,5 @@
-// Shared values in a checkpoint (version 6): each written once, and a convolution as its windows.
+// Shared values in a checkpoint (version 6): each written once, and a convolution as its windows;
+// and (version 7) a pooling level as its image's windows, repeating bias ids as their period.
 //
 // A convolution is a block of edges whose weights are shared by kernel entry, and the runtime
 // keeps one slot per edge: a 5×5 convolution of 8 filters over MNIST's pixels has 200 weights
@@ -9,12 +10,15 @@
 // its id, and a block that is a convolution's windows (less whole kernel entries a split took;
 // src/io/onnxImage.ts finds them, checked edge by edge) as the windows' shape and one id per
 // kernel entry instead of its edges. The reader rebuilds the edges with the same
-// `convolutionConnections` that made them.
+// `convolutionConnections` that made them. Version 7 does the same for a pooling level (its
+// image and windows, as `maxPoolConnections` takes them) and writes a convolution's bias ids,
+// one per filter at every position, as the filters' ids once.
 import { isRecord } from '../args.js';
 import { CheckpointError } from '../errors.js';
-import { keptConvolutionConnections, keptConvolutionCounts } from '../graph/connections.js';
+import { averagePoolConnections, keptConvolutionConnections, keptConvolutionCounts, maxPoolConnections } from '../graph/connections.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
-import { convolutionWindows } from './onnxImage.js';
+import type { PoolKind } from '../kernels/pool.js';
+import { convolutionWindows, poolLayout } from './onnxImage.js';
 
 /**
  * A block written as a convolution's windows (the graph's `blocks[N].convolution`, format 6):
@@ -36,6 +40,13 @@ export interface CheckpointConvolution {
   /** Neurons per window position (the convolution's output channels). */
   filters: number;
 }
+
+/**
+ * A pooling level written as windows over an image (the graph's `levels[N].pool.image`,
+ * format 7): what `maxPoolConnections` and `averagePoolConnections` take to make its windows,
+ * each channel pooled on its own.
+ */
+export type CheckpointPoolImage = Omit<CheckpointConvolution, 'filters'>;
 
 /**
  * Version 6's order of per-parameter values against version 5's: `index[k]` is where the k-th
@@ -110,6 +121,50 @@ export function convolutionFile(b: Block, level: Level): { convolution: Checkpoi
   const { input, kernel, stride, padding, filters, edgeOfEntry } = windows;
   const entries = Int32Array.from(edgeOfEntry, (edge) => (edge === -1 ? -1 : b.ties![edge]!));
   return { convolution: { width: input.width, height: input.height, channels: input.channels, kernel, stride, padding, filters }, entries };
+}
+
+/** Pooling level `level` (over `sourceSize` values) as windows over an image, where its windows are exactly some image's; else null. */
+export function poolImageFile(level: Level, sourceSize: number): CheckpointPoolImage | null {
+  const layout = poolLayout(level, sourceSize);
+  if (!layout) return null;
+  const { input, kernel, stride, padding } = layout;
+  return { width: input.width, height: input.height, channels: input.channels, kernel, stride, padding };
+}
+
+/** Whether a graph's `pool.image` field is one: whole numbers, positive but the padding. */
+export function isCheckpointPoolImage(c: unknown): c is CheckpointPoolImage {
+  return isRecord(c) && isCheckpointConvolution({ ...c, filters: 1 });
+}
+
+/**
+ * The windows of pooling level `name` written as `image`: its source and destination of each
+ * window edge, checked against the levels' sizes and the graph's edge count before any is built.
+ */
+export function poolImageEdges(name: string, kind: PoolKind, image: CheckpointPoolImage, sizes: { src: number; dst: number; edges: number }): { sources: ArrayLike<number>; destinations: ArrayLike<number> } {
+  const { width, height, channels, kernel, stride, padding } = image;
+  const values = width * height * channels;
+  if (values !== sizes.src) throw new CheckpointError(`checkpoint ${name}: windows over a ${width}×${height}×${channels} image read ${values} values; the level it pools has ${sizes.src}`);
+  // One channel's windows are a one-filter convolution's over a one-channel image.
+  const one = keptConvolutionCounts({ width, height, channels: 1, kernel, stride, padding, filters: 1 }, () => true);
+  if (one.size * channels !== sizes.dst) throw new CheckpointError(`checkpoint ${name}: its windows make ${one.size * channels} neurons; the level has ${sizes.dst}`);
+  if (one.edges * channels !== sizes.edges) throw new CheckpointError(`checkpoint ${name}: its windows hold ${one.edges * channels} edges; the graph says ${sizes.edges}`);
+  return (kind === 'max' ? maxPoolConnections : averagePoolConnections)(image);
+}
+
+/**
+ * The smallest period of a list of ids: the least p dividing its length with `ids[k] ===
+ * ids[k − p]` throughout (a convolution's shared biases, one per filter, channels innermost:
+ * the filters' count). Its length where they do not repeat.
+ */
+export function idPeriod(ids: ArrayLike<number>): number {
+  const n = ids.length;
+  for (let p = 1; p < n; p++) {
+    if (n % p !== 0 || ids[p] !== ids[0]) continue;
+    let k = p;
+    while (k < n && ids[k] === ids[k - p]) k++;
+    if (k === n) return p;
+  }
+  return n;
 }
 
 /** Whether a graph's `convolution` field is one: whole numbers, positive but the padding. */

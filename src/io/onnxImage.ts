@@ -79,7 +79,9 @@ function* windowLayouts(values: number, channels: number, kernel: number, positi
         const outHeight = Math.floor(spanH / stride) + 1;
         if (outWidth * outHeight < positions) break;
         if (outWidth * outHeight === positions && (taps === null || tapsInside(width, kernel, stride, padding, outWidth) * tapsInside(height, kernel, stride, padding, outHeight) === taps)) {
-          yield { input: { height, width, channels }, kernel, stride, padding, outWidth, outHeight };
+          // One window is the same at every stride beyond the spans: named with the kernel's
+          // (as a global pooling is asked for), not the least.
+          yield { input: { height, width, channels }, kernel, stride: outWidth * outHeight === 1 ? Math.max(stride, kernel) : stride, padding, outWidth, outHeight };
         }
         if (outWidth * outHeight === 1) break;
       }

@@ -423,7 +423,7 @@ describe('senn command line', () => {
     expect(targets).toContain(1);
     // The split's new level reads the pixels through shared weights too.
     const grownInfo = (await senn('info', path('grow-conv.senn'))).out;
-    expect(grownInfo).toContain(`(format 6), ${grown.params} parameters`);
+    expect(grownInfo).toContain(`(format 7), ${grown.params} parameters`);
     expect(grownInfo.match(/sharing \d+ weights/g)!.length).toBeGreaterThanOrEqual(2);
     // --pool: 2×2 max pooling of the convolution's 4×4×2 output (no parameters), the output growing after it.
     const pooled = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--pool', '2', '--expand', '--epochs', '12', ...quick, '--lr', '0.03', '--json', path('pool.json'), '--save', path('pool.senn'));
@@ -433,13 +433,13 @@ describe('senn command line', () => {
     const poolJson = JSON.parse(readFileSync(path('pool.json'), 'utf8'));
     expect(poolJson.epochs[0].params).toBe(18 + 2 + 8 * 2 + 2);
     const poolInfo = (await senn('info', path('pool.senn'))).out;
-    expect(poolInfo).toContain(`(format 6), ${poolJson.params} parameters`);
-    expect(poolInfo).toContain('L2 8 max pool of L1 (32 window edges), identity');
+    expect(poolInfo).toContain(`(format 7), ${poolJson.params} parameters`);
+    expect(poolInfo).toContain('L2 8 max pool of L1 (2×2 windows over 4×4×2, stride 2, padding 0), identity');
     // --avg-pool 4: global average pooling of each of the two filters' 4×4 maps.
     const averaged = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--conv', '3,1,2,1', '--avg-pool', '4', '--epochs', '2', '--save', path('avg.senn'));
     expect(averaged.code, averaged.err).toBe(0);
     expect(averaged.out).toContain('arch 16-32-2-2');
-    expect((await senn('info', path('avg.senn'))).out).toContain('L2 2 average pool of L1 (32 window edges), identity');
+    expect((await senn('info', path('avg.senn'))).out).toContain('L2 2 average pool of L1 (4×4 windows over 4×4×2, stride 4, padding 0), identity');
     const poolFirst = await senn('train', '--dataset', path('halves.csv'), '--target', 'side', '--pool', '2', '--conv', '3,1,2,1');
     expect([poolFirst.code, poolFirst.err]).toEqual([2, expect.stringContaining('--pool 2 comes first: it pools a --conv or --local layer given before it')]);
   }, 60_000);

@@ -255,8 +255,8 @@ describe('convolutionConnections: a convolution, its windows sharing their weigh
     expect(convWeight(params)).not.toBe(convWeight(initial));
     const bytes = await runtime().saveNetwork(net);
     const summary = describeCheckpoint(bytes);
-    // Each shared value once, the convolution as its windows (version 6).
-    expect([summary.version, summary.parameters, summary.blocks[0]!.sharedWeights, summary.blocks[0]!.file]).toEqual([6, net.parameterCount, 18, 'convolution']);
+    // Each shared value once, the convolution as its windows (version 6), its biases by filter (7).
+    expect([summary.version, summary.parameters, summary.blocks[0]!.sharedWeights, summary.blocks[0]!.file]).toEqual([7, net.parameterCount, 18, 'convolution']);
     expect(summary.blocks[0]!.convolution).toEqual({ width: 6, height: 6, channels: 1, kernel: 3, stride: 1, padding: 1, filters: 2 });
     const again = runtime().loadNetwork(bytes);
     expect(again.parameterCount).toBe(net.parameterCount);

@@ -8,6 +8,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.j
 import { graphOutputRef } from '../../src/reference/graph.js';
 import { relativeError } from '../helpers/numeric.js';
 import { randomClassification as data } from '../helpers/datasets.js';
+import { everySlotFile } from '../helpers/checkpointFiles.js';
 import { edgePairs as pairs, freeValueGradients } from '../helpers/edges.js';
 import { useRuntime } from '../helpers/runtime.js';
 import type { Network, NetworkSpec } from '../../src/graph/network.js';
@@ -113,7 +114,7 @@ describe('a network with a max-pooling level', () => {
     const bytes = await runtime().saveNetwork(net);
     const summary = describeCheckpoint(bytes);
     expect([summary.version, summary.parameters]).toEqual([CHECKPOINT_VERSION, net.parameterCount]);
-    expect(summary.levels[2]).toEqual({ id: 2, size: 18, activation: 'identity', role: 'hidden', pool: { kind: 'max', source: 1, edges: 72 } });
+    expect(summary.levels[2]).toEqual({ id: 2, size: 18, activation: 'identity', role: 'hidden', pool: { kind: 'max', source: 1, edges: 72, image: { width: 6, height: 6, channels: 2, kernel: 2, stride: 2, padding: 0 } } });
     const again = runtime().loadNetwork(bytes);
     expect(again.parameterCount).toBe(net.parameterCount);
     expect(await again.predict(probe)).toEqual(await net.predict(probe));
@@ -148,8 +149,15 @@ describe('a network with a max-pooling level', () => {
       return encodeSafetensors(kept, { ...metadata, senn: JSON.stringify(g) });
     };
     expect(() => runtime().loadNetwork(rewrite((g) => (g.expandable = [2])))).toThrow(/checkpoint lists pooling level 2 as expandable/);
-    expect(() => runtime().loadNetwork(rewrite(() => {}, 'levels.2.poolSrc'))).toThrow(/checkpoint lacks tensor levels.2.poolSrc/);
+    // Written as windows over an image (format 7): without the image, they must be listed.
+    expect(() => runtime().loadNetwork(rewrite((g) => delete g.levels[2].pool.image))).toThrow(/checkpoint lacks tensor levels.2.poolSrc/);
     expect(() => runtime().loadNetwork(rewrite((g) => (g.levels[2].pool.source = 0)))).toThrow(CheckpointError);
-    expect(() => runtime().loadNetwork(rewrite((g) => (g.levels[2].pool.source = 0)))).toThrow(/checkpoint pooling level 2's windows over level 0: edge \d+: source 36 is not an integer in \[0, 36\)/);
+    expect(() => runtime().loadNetwork(rewrite((g) => (g.levels[2].pool.source = 0)))).toThrow(/checkpoint pooling level 2: windows over a 6×6×2 image read 72 values; the level it pools has 36/);
+    // Listed (format 5), a window's source is checked against the level it pools.
+    const listed = everySlotFile(bytes);
+    const listedGraph = JSON.parse(decodeSafetensors(listed).metadata.senn!);
+    listedGraph.levels[2].pool.source = 0;
+    const wrongSource = encodeSafetensors(Object.fromEntries(decodeSafetensors(listed).tensors), { senn: JSON.stringify(listedGraph) });
+    expect(() => runtime().loadNetwork(wrongSource)).toThrow(/checkpoint pooling level 2's windows over level 0: edge \d+: source 36 is not an integer in \[0, 36\)/);
   });
 });

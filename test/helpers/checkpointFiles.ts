@@ -8,12 +8,13 @@ import type { Random } from '../../src/data/random.js';
 import { AdapterLimitError, CheckpointError } from '../../src/errors.js';
 import type { Runtime } from '../../src/runtime.js';
 import { describeCheckpoint } from '../../src/io/checkpoint.js';
-import { convolutionEdges, type CheckpointConvolution } from '../../src/io/checkpointShares.js';
+import { convolutionEdges, type CheckpointConvolution, type CheckpointPoolImage, poolImageEdges } from '../../src/io/checkpointShares.js';
+import type { PoolKind } from '../../src/kernels/pool.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/io/safetensors.js';
 
 interface FileGraph {
   version: number;
-  levels: { id: number; size: number; role: string; pool?: unknown; sharedBiases?: number }[];
+  levels: { id: number; size: number; role: string; pool?: { kind: PoolKind; source: number; edges: number; image?: CheckpointPoolImage }; sharedBiases?: number; sharedBiasPeriod?: number }[];
   blocks: { src: number; dst: number; form: string; edges: number; sharedWeights?: number; convolution?: CheckpointConvolution }[];
 }
 
@@ -25,21 +26,49 @@ function perSlot(values: Float32Array, ids: ArrayLike<number>): Float32Array {
   return Float32Array.from(ids, (id) => values[rank.get(id)!]!);
 }
 
+const i32 = (data: ArrayLike<number>): Tensor => ({ dtype: 'I32', shape: [data.length], data: Int32Array.from(data) });
+
 /**
- * A version 6 checkpoint as version 5 (or 4, without pooling) writes the same network (a file
- * of an earlier version as it is): every
+ * A version 7 checkpoint as version 6 writes the same network (a file of an earlier version as
+ * it is): each repeating list of bias ids whole, and each pooling level's windows listed
+ * (`poolSrc`, `poolDst`) instead of its image. The reader's version 6 path is tested on it.
+ */
+export function version6File(bytes: Uint8Array): Uint8Array {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const graph = JSON.parse(metadata.senn!) as FileGraph;
+  if (graph.version < 7) return bytes;
+  const out: Record<string, Tensor> = Object.fromEntries(tensors);
+  const sizes = new Map(graph.levels.map((l) => [l.id, l.size]));
+  for (const l of graph.levels) {
+    if (l.sharedBiasPeriod !== undefined) {
+      const ids = tensors.get(`levels.${l.id}.biasTies`)!.data;
+      out[`levels.${l.id}.biasTies`] = i32(Array.from({ length: l.size }, (_, n) => ids[n % l.sharedBiasPeriod!]!));
+      delete l.sharedBiasPeriod;
+    }
+    if (l.pool?.image) {
+      const windows = poolImageEdges(`level ${l.id}`, l.pool.kind, l.pool.image, { src: sizes.get(l.pool.source)!, dst: l.size, edges: l.pool.edges });
+      [out[`levels.${l.id}.poolSrc`], out[`levels.${l.id}.poolDst`]] = [i32(windows.sources), i32(windows.destinations)];
+      delete l.pool.image;
+    }
+  }
+  graph.version = 6;
+  return encodeSafetensors(out, { ...metadata, senn: JSON.stringify(graph) });
+}
+
+/**
+ * A version 6 or 7 checkpoint as version 5 (or 4, without pooling) writes the same network (a
+ * file of an earlier version as it is): every
  * slot of each shared value in the weight, bias and per-parameter tensors, and a
  * convolution's edges listed (`src`, `dst`, `ties`) instead of its windows. The reader's
  * paths for files of earlier builds are tested on it.
  */
 export function everySlotFile(bytes: Uint8Array): Uint8Array {
-  const { tensors, metadata } = decodeSafetensors(bytes);
+  const { tensors, metadata } = decodeSafetensors(version6File(bytes));
   const graph = JSON.parse(metadata.senn!) as FileGraph;
   // Earlier versions already hold every slot (a network whose shared ids each have one slot is written so too).
   if (graph.version < 6) return bytes;
   const out: Record<string, Tensor> = Object.fromEntries(tensors);
   const f32 = (data: Float32Array): Tensor => ({ dtype: 'F32', shape: [data.length], data });
-  const i32 = (data: ArrayLike<number>): Tensor => ({ dtype: 'I32', shape: [data.length], data: Int32Array.from(data) });
   // Each block's and biased level's ids per slot (null: unshared) and value count, in the parameter order.
   const segments: { ids: ArrayLike<number> | null; count: number }[] = [];
   const sizes = new Map(graph.levels.map((l) => [l.id, l.size]));

@@ -11,7 +11,7 @@ import { describeLines } from '../../src/cli/info.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { blockFloats, storageIndex } from '../../src/graph/structure.js';
 import { randomArray, relativeError } from '../helpers/numeric.js';
-import { everySlotFile, mutationFuzz, numpyForward, strayFieldFuzz } from '../helpers/checkpointFiles.js';
+import { everySlotFile, mutationFuzz, numpyForward, strayFieldFuzz, version6File } from '../helpers/checkpointFiles.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { useRuntime } from '../helpers/runtime.js';
 
@@ -248,7 +248,7 @@ describe('checkpoints', () => {
   it('is a safetensors file other tools can read', async () => {
     const { net, bytes } = await grownCheckpoint();
     const { tensors, metadata } = decodeSafetensors(bytes);
-    expect(JSON.parse(metadata.senn!).version).toBe(3); // format 5 only with pooling, 6 with shared values
+    expect(JSON.parse(metadata.senn!).version).toBe(3); // format 5 only with pooling, 6 or 7 with shared values or pooling over an image
     const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     expect((8 + header) % 8).toBe(0);
     expect(tensors.get('blocks.0.weight')!.dtype).toBe('F32');
@@ -283,7 +283,7 @@ describe('checkpoints', () => {
     net.destroy();
   });
 
-  it('examples/numpy_forward.py also runs a convolution with max pooling and global average pooling, from the file as this build writes it (each shared value once, the convolution as its windows) and in every slot (version 5)', async () => {
+  it('examples/numpy_forward.py also runs a convolution with max pooling and global average pooling, from the file as this build writes it (each shared value once, the convolution and the pooling as their windows), as version 6 and in every slot (version 5)', async () => {
     const rt = runtime();
     const rng = new Random(5);
     const conv = convolutionConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
@@ -295,9 +295,17 @@ describe('checkpoints', () => {
     await net.fit(images(64), { epochs: 1, batchSize: 32 });
     const probe = images(30);
     const bytes = await rt.saveNetwork(net);
-    expect(describeCheckpoint(bytes).blocks[0]!.file).toBe('convolution');
+    const summary = describeCheckpoint(bytes);
+    expect(summary.blocks[0]!.file).toBe('convolution');
+    expect(summary.levels.map((l) => l.pool?.image)).toEqual([
+      undefined,
+      undefined,
+      { width: 8, height: 8, channels: 3, kernel: 3, stride: 2, padding: 1 },
+      { width: 4, height: 4, channels: 3, kernel: 4, stride: 4, padding: 0 },
+      undefined,
+    ]);
     const want = await net.predict(probe);
-    for (const [form, file] of [['version 6', bytes], ['every slot', everySlotFile(bytes)]] as const) {
+    for (const [form, file] of [['version 7', bytes], ['version 6', version6File(bytes)], ['every slot', everySlotFile(bytes)]] as const) {
       const got = numpyForward(file, probe);
       const err = relativeError(got, want);
       console.info(`numpy forward of a convolution with max and average pooling (${form}) vs predict: relative error ${err.relative.toExponential(2)} (tolerance 1e-5)`);

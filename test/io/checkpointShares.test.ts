@@ -6,8 +6,9 @@ import { convolutionConnections, localConnections, maxPoolConnections } from '..
 import type { Network } from '../../src/graph/network.js';
 import { parameterSlots } from '../../src/graph/structure.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
+import { idPeriod } from '../../src/io/checkpointShares.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/io/safetensors.js';
-import { everySlotFile, mutationFuzz, numpyForward, strayFieldFuzz } from '../helpers/checkpointFiles.js';
+import { everySlotFile, mutationFuzz, numpyForward, strayFieldFuzz, version6File } from '../helpers/checkpointFiles.js';
 import { randomGeometry } from '../helpers/edges.js';
 import { randomClassification } from '../helpers/datasets.js';
 import { relativeError } from '../helpers/numeric.js';
@@ -50,8 +51,8 @@ async function contents(net: Network) {
   };
 }
 
-describe('checkpoints of shared values (version 6)', () => {
-  it('write each shared value once and a convolution, one a split thinned included, as its windows; the every-slot form of version 5 loads the same network, and training resumes with the same bits', async () => {
+describe('checkpoints of shared values (versions 6 and 7)', () => {
+  it('write each shared value once, a convolution, one a split thinned included, as its windows, a pooling level as its image and repeating bias ids as their period; version 6 and the every-slot form of version 5 load the same network, and training resumes with the same bits', async () => {
     const rt = runtime();
     const { net, bytes } = await grownConvolution();
     const summary = describeCheckpoint(bytes);
@@ -68,11 +69,18 @@ describe('checkpoints of shared values (version 6)', () => {
     expect(tensors.has('blocks.0.src') || tensors.has('blocks.0.ties')).toBe(false);
     expect(tensors.get('blocks.0.weight')!.data).toHaveLength(25);
     expect(Array.from(tensors.get('blocks.0.entries')!.data).filter((id) => id === -1)).toHaveLength(2);
-    const slots = everySlotFile(bytes);
-    console.info(`grown convolution checkpoint: ${bytes.length} bytes with each shared value once, ${slots.length} with every slot (version 5)`);
+    // Version 7: the pooling level as the image of its windows, the convolution's 192 bias ids as their first 3.
+    expect(summary.levels.find((l) => l.id === 2)!.pool!.image).toEqual({ width: 8, height: 8, channels: 3, kernel: 2, stride: 2, padding: 0 });
+    expect(describeLines('c.senn', summary).join('\n')).toContain('max pool of L2 (2×2 windows over 8×8×3, stride 2, padding 0)');
+    expect(tensors.has('levels.2.poolSrc') || tensors.has('levels.2.poolDst')).toBe(false);
+    expect(Array.from(tensors.get('levels.1.biasTies')!.data)).toEqual([0, 1, 2]);
+    const [v6, slots] = [version6File(bytes), everySlotFile(bytes)];
+    console.info(`grown convolution checkpoint: ${bytes.length} bytes (version 7), ${v6.length} with pooling windows and bias ids listed (version 6), ${slots.length} with every slot (version 5)`);
+    expect(describeCheckpoint(v6).version).toBe(6);
+    expect(bytes.length).toBeLessThan(v6.length);
     expect(bytes.length).toBeLessThan(slots.length / 2);
     const want = await contents(net);
-    for (const file of [bytes, slots]) {
+    for (const file of [bytes, v6, slots]) {
       const loaded = rt.loadNetwork(file);
       const got = await contents(loaded);
       expect(got).toEqual(want);
@@ -88,7 +96,7 @@ describe('checkpoints of shared values (version 6)', () => {
     net.destroy();
   });
 
-  it('30 random convolutions (image shape, channels, kernel, stride, padding, filters), half of them thinned by a split: each round-trips through version 6 and its every-slot form, windows wherever found', async () => {
+  it('30 random convolutions (image shape, channels, kernel, stride, padding, filters), half of them thinned by a split: each round-trips through version 7, 6 and the every-slot form, windows wherever found', async () => {
     const rt = runtime();
     const rng = new Random(31);
     const counts = { windows: 0, thinned: 0, edgeLists: 0 };
@@ -113,7 +121,7 @@ describe('checkpoints of shared values (version 6)', () => {
       if (first.file === 'convolution') counts.windows++;
       else counts.edgeLists++;
       const want = await contents(net);
-      for (const file of [bytes, everySlotFile(bytes)]) {
+      for (const file of [bytes, version6File(bytes), everySlotFile(bytes)]) {
         const loaded = rt.loadNetwork(file);
         expect(await contents(loaded), `convolution ${JSON.stringify(g)}`).toEqual(want);
         loaded.destroy();
@@ -131,29 +139,43 @@ describe('checkpoints of shared values (version 6)', () => {
     net.destroy();
     const start = rt.liveBytes;
     const { loaded, rejected } = mutationFuzz(rt, bytes, new Random(43), 300);
-    console.info(`fuzz of a version 6 file: ${loaded} mutated files loaded, ${rejected} rejected with a typed error`);
+    console.info(`fuzz of a version 7 file: ${loaded} mutated files loaded, ${rejected} rejected with a typed error`);
     expect(rejected).toBeGreaterThan(0);
     // Its graph's fields (the convolution's windows among them) and its header's, one at a time.
     const refused = await strayFieldFuzz(rt, bytes, train, new Random(44), 300);
-    console.info(`300 fields of a version 6 file's graph or header set to stray values: ${refused} refused, ${300 - refused} loaded`);
+    console.info(`300 fields of a version 7 file's graph or header set to stray values: ${refused} refused, ${300 - refused} loaded`);
     expect(refused).toBeGreaterThan(100);
     expect(rt.liveBytes).toBe(start);
   });
 
-  it('a network without shared values keeps the version earlier builds read: 5 where it pools', async () => {
+  it('a network without shared values keeps the version earlier builds read where it can: 7 where it pools an image, 5 where its pooling windows are not an image\'s', async () => {
     const rt = runtime();
     const local = localConnections({ width: 8, height: 8, kernel: 3, padding: 1, filters: 3 });
-    const net = rt.createNetwork({ sizes: [64, local.size, pool.size, 4], seed: 3, connections: [local, pool] });
-    await net.fit(train, { epochs: 1, batchSize: 32 });
-    const bytes = await rt.saveNetwork(net);
-    expect(describeCheckpoint(bytes).version).toBe(5);
-    const again = rt.loadNetwork(bytes);
-    expect(await again.predict(train)).toEqual(await net.predict(train));
-    again.destroy();
-    net.destroy();
+    // The same windows, neuron i taking window size − 1 − i's: no image lays its windows out so.
+    const shuffled = { ...pool, destinations: Uint32Array.from(pool.destinations, (d) => pool.size - 1 - d) };
+    for (const [windows, version] of [[pool, 7], [shuffled, 5]] as const) {
+      const net = rt.createNetwork({ sizes: [64, local.size, pool.size, 4], seed: 3, connections: [local, windows] });
+      await net.fit(train, { epochs: 1, batchSize: 32 });
+      const bytes = await rt.saveNetwork(net);
+      expect(describeCheckpoint(bytes).version).toBe(version);
+      const again = rt.loadNetwork(bytes);
+      expect(await again.predict(train)).toEqual(await net.predict(train));
+      again.destroy();
+      net.destroy();
+    }
   });
 
-  it('a version 6 file whose windows or ids do not fit its graph is refused with CheckpointError, allocating nothing', async () => {
+  it('idPeriod: the least whole divisor of the length the ids repeat with', () => {
+    expect(idPeriod([0, 1, 2, 0, 1, 2])).toBe(3);
+    expect(idPeriod([5, 5, 5, 5])).toBe(1);
+    expect(idPeriod([0, 1, 0, 1, 0])).toBe(5); // 2 does not divide 5
+    expect(idPeriod([0, 1, 0, 2, 0, 1, 0, 2])).toBe(4);
+    expect(idPeriod([0, 0, 1, 1])).toBe(4);
+    expect(idPeriod([7])).toBe(1);
+    expect(idPeriod([])).toBe(0);
+  });
+
+  it('a version 6 or 7 file whose windows or ids do not fit its graph is refused with CheckpointError, allocating nothing', async () => {
     const rt = runtime();
     const { net, bytes } = await grownConvolution();
     net.destroy();
@@ -166,16 +188,33 @@ describe('checkpoints of shared values (version 6)', () => {
       changeTensors(t);
       return encodeSafetensors(Object.fromEntries(t), { ...metadata, senn: JSON.stringify(g) });
     };
+    const levelOf = (g: typeof graph, id: number) => g.levels.find((l: { id: number }) => l.id === id);
     const cases: [string, Uint8Array, RegExp][] = [
       ['an image of other values than its source level', edit((g) => (g.blocks[0].convolution.width = 7)), /block 0: a convolution over a 7×8×1 image reads 56 values; its source level has 64/],
       ['windows making other neurons than its level', edit((g) => (g.blocks[0].convolution.stride = 2)), /block 0: its convolution makes 48 neurons; its destination level has 192/],
       ['a kernel entry id below −1', edit(() => {}, (t) => (t.get('blocks.0.entries')!.data[0] = -2)), /block 0: kernel entry 0 has id -2/],
       ['entries keeping other edges than the graph counts', edit(() => {}, (t) => (t.get('blocks.0.entries')!.data.fill(0, 0, 9))), /block 0: its convolution's kernel entries hold \d+ edges; the graph says \d+/],
       ['one entry tensor too short', edit(() => {}, (t) => t.set('blocks.0.entries', { dtype: 'I32', shape: [26], data: new Int32Array(26) })), /tensor blocks.0.entries is I32\[26\], expected I32\[27\]/],
-      ['windows on a version 5 file', edit((g) => (g.version = 5)), /checkpoint block .* is malformed/],
+      [
+        'windows on a version 5 file',
+        edit((g) => {
+          g.version = 5;
+          // Without version 7's forms, which version 5 refuses first.
+          for (const l of g.levels) [delete l.sharedBiasPeriod, l.pool && delete l.pool.image];
+        }),
+        /checkpoint block .* is malformed/,
+      ],
       ['windows without shared weights', edit((g) => delete g.blocks[0].sharedWeights), /checkpoint block .* is malformed/],
       ['padding as wide as the kernel', edit((g) => (g.blocks[0].convolution.padding = 3)), /padding must be an integer in \[0, kernel\)/],
       ['a weight per slot where one per shared value is due', edit(() => {}, (t) => t.set('blocks.0.weight', { dtype: 'F32', shape: [conv.sources.length], data: new Float32Array(conv.sources.length) })), /tensor blocks.0.weight is F32\[\d+\], expected F32\[25\]/],
+      ['a pooled image of other values than its source level', edit((g) => (levelOf(g, 2).pool.image.height = 7)), /pooling level 2: windows over a 8×7×3 image read 168 values; the level it pools has 192/],
+      ['pooling windows making other neurons than the level', edit((g) => (levelOf(g, 2).pool.image.stride = 1)), /pooling level 2: its windows make 147 neurons; the level has 48/],
+      ['pooling windows holding other edges than the graph counts', edit((g) => (levelOf(g, 2).pool.edges = 100)), /pooling level 2: its windows hold 192 edges; the graph says 100/],
+      ['a pooled image on a version 6 file', edit((g) => (g.version = 6)), /checkpoint level .* is malformed/],
+      ['a bias period that does not divide the level', edit((g) => (levelOf(g, 1).sharedBiasPeriod = 5)), /checkpoint level .* is malformed/],
+      ['a bias period below the distinct ids', edit((g) => (levelOf(g, 1).sharedBiasPeriod = 2)), /checkpoint level .* is malformed/],
+      ['a bias period without shared biases', edit((g) => delete levelOf(g, 1).sharedBiases), /checkpoint level .* is malformed/],
+      ['bias ids of another length than the period', edit((g) => (levelOf(g, 1).sharedBiasPeriod = 6)), /tensor levels.1.biasTies is I32\[3\], expected I32\[6\]/],
       ['a bias per neuron where one per filter is due', edit(() => {}, (t) => t.set('levels.1.bias', { dtype: 'F32', shape: [conv.size], data: new Float32Array(conv.size) })), /tensor levels.1.bias is F32\[192\], expected F32\[3\]/],
     ];
     const before = rt.liveBytes;

@@ -186,7 +186,7 @@ describe('features together: random networks that grow, against the CPU referenc
       expect(onnx.relative).toBeLessThanOrEqual(1e-5);
       tally.worstOnnx = Math.max(tally.worstOnnx, onnx.relative);
       const saved = await rt.saveNetwork(net, undefined, { statistics: true });
-      // A convolution, grown or not, is written as its windows (checkpoint format 6).
+      // A convolution, grown or not, is written as its windows (checkpoint formats 6 and 7).
       if (describeCheckpoint(saved).blocks.some((b) => b.file === 'convolution')) tally.convolutionFiles++;
       // The global gradient norm fit measures (one full-batch step of a copy) against the
       // gradient's, each shared value's once: the grown structure's parameters and no others.
