@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeLines } from '../../src/cli/info.js';
 import { Random } from '../../src/data/random.js';
 import { CheckpointError } from '../../src/errors.js';
-import { convolutionConnections, localConnections, maxPoolConnections } from '../../src/graph/connections.js';
+import { averagePoolConnections, convolutionConnections, localConnections, maxPoolConnections } from '../../src/graph/connections.js';
 import type { Network } from '../../src/graph/network.js';
 import { parameterSlots } from '../../src/graph/structure.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
@@ -131,6 +131,40 @@ describe('checkpoints of shared values (versions 6 and 7)', () => {
     console.info(`30 random convolutions through checkpoints: ${JSON.stringify(counts)}`);
     // Recognition finds a convolution wherever each kernel entry reaches the image (test/io/onnxImage.test.ts); most here.
     expect(counts.windows).toBeGreaterThanOrEqual(20);
+  });
+
+  it('30 random poolings (max or average; image shape, channels, kernel, stride, padding) of a random convolution: each round-trips through version 7 (the windows as their image wherever found), 6 and the every-slot form', async () => {
+    const rt = runtime();
+    const rng = new Random(32);
+    let images = 0;
+    for (let n = 0, made = 0; made < 30; n++) {
+      const c = randomGeometry(rng);
+      const convolution = convolutionConnections(c);
+      // Windows over the convolution's output image, of its filters as channels.
+      const side = Math.min(convolution.outWidth, convolution.outHeight);
+      const kernel = 1 + rng.int(Math.min(side + 1, 4));
+      const padding = rng.int(kernel);
+      if (convolution.outWidth + 2 * padding < kernel || convolution.outHeight + 2 * padding < kernel) continue;
+      const spec = { width: convolution.outWidth, height: convolution.outHeight, channels: c.filters, kernel, stride: 1 + rng.int(3), padding };
+      const windows = made++ % 2 ? maxPoolConnections(spec) : averagePoolConnections(spec);
+      const inputs = c.width * c.height * c.channels;
+      const net = rt.createNetwork({ sizes: [inputs, convolution.size, windows.size, 3], seed: n, connections: [convolution, windows] });
+      const data = randomClassification(rng, 40, inputs, 3, 0, 1);
+      await net.fit(data, { epochs: 1, batchSize: 16, seed: n });
+      const bytes = await rt.saveNetwork(net);
+      // Found by its edges, the image may be another that makes the same windows (a 1×1 window's
+      // channels, a single window's stride): the windows it makes must be these.
+      if (describeCheckpoint(bytes).levels[2]!.pool!.image) images++;
+      const want = [await net.predict(data), await contents(net)];
+      for (const file of [bytes, version6File(bytes), everySlotFile(bytes)]) {
+        const loaded = rt.loadNetwork(file);
+        expect([await loaded.predict(data), await contents(loaded)], `pooling ${JSON.stringify(spec)}`).toEqual(want);
+        loaded.destroy();
+      }
+      net.destroy();
+    }
+    console.info(`30 random poolings through checkpoints: ${images} written as their image`);
+    expect(images).toBeGreaterThanOrEqual(20);
   });
 
   it('fuzz: 300 randomly mutated files of a grown convolution, and 300 with a field set to a stray value, either load or fail with a typed error, never anything else', async () => {
