@@ -1,6 +1,7 @@
 import { AdapterLimitError, CheckpointError, SennError } from '../errors.js';
 import { buildCsr } from '../graph/csr.js';
 import { maxBindingBytes } from '../gpu/upload.js';
+import type { EdgeRef } from '../graph/growth.js';
 import { maxParameters, Network, type NetworkState, type RuntimeParts } from '../graph/network.js';
 import { type Block, type BlockSpec, blockFloats, blockWeights, completeBlock, DENSE_FROM, isMasked, type LevelSpec, PARAMETER_ALIGN, type PoolWindows, Structure, storageIndex, unequalTies } from '../graph/structure.js';
 import type { EpochReport, OptimizerName } from '../train/options.js';
@@ -148,6 +149,9 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
       tensors[`levels.${l.id}.poolDst`] = { dtype: 'I32', shape: [windows.srcOf.length], data: Int32Array.from(windows.dstOf) };
     }
   });
+  // The next prune's candidates (tens of thousands after a large split) as I32 pairs, in order.
+  const candidates = state.pruneCandidates ?? [];
+  if (candidates.length > 0) tensors[PRUNE_CANDIDATES] = { dtype: 'I32', shape: [candidates.length, 2], data: candidatePairs(candidates) };
   const shares = s.tieGroups !== null;
   const pools = s.levels.some((l) => l.pool);
   const ordered = (layout: Float32Array, stride = 1, at = 0): Tensor => ({ dtype: 'F32', shape: [index.length], data: Float32Array.from(index, (k) => layout[stride * k + at]!) });
@@ -165,7 +169,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
     // once 6, pooling 5 and shared values in every slot 4 (an earlier build would misread them,
     // read the windows as weights, or train shared values apart); files without any stay
     // readable by earlier builds.
-    version: biasPeriods.size + poolImages.size > 0 ? CHECKPOINT_VERSION : once ? 6 : pools ? 5 : shares ? 4 : 3,
+    version: biasPeriods.size + poolImages.size + candidates.length > 0 ? CHECKPOINT_VERSION : once ? 6 : pools ? 5 : shares ? 4 : 3,
     levels: s.levels.map((l, i) => ({
       id: l.id,
       size: l.size,
@@ -187,7 +191,7 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
     seed: state.seed,
     optimizer: state.optimizer ? { name: state.optimizer.name, step: state.optimizer.step } : null,
     history: state.history ?? [],
-    pruneCandidates: state.pruneCandidates ?? [],
+    ...(candidates.length > 0 ? { pruneCandidateCount: candidates.length } : { pruneCandidates: [] }),
     lastSplit: state.lastSplit ?? null,
     lastSplits: state.lastSplits ?? [],
     denseFrom: s.denseFrom,
@@ -195,6 +199,26 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
     ...(state.statistics ? { statisticsBatches: state.statistics.batches } : {}),
   };
   return encodeSafetensors(tensors, { senn: JSON.stringify(graph), ...(run ? { 'senn.run': JSON.stringify(run) } : {}) });
+}
+
+/** The tensor of version 7's prune candidates. */
+const PRUNE_CANDIDATES = 'growth.pruneCandidates';
+
+/** Prune candidates as I32 pairs (block, edge), in order. */
+function candidatePairs(candidates: readonly EdgeRef[]): Int32Array {
+  const pairs = new Int32Array(2 * candidates.length);
+  candidates.forEach((c, k) => pairs.set([c.block, c.edge], 2 * k));
+  return pairs;
+}
+
+/** Prune candidates from their pairs (tensor {@link PRUNE_CANDIDATES}), each an edge graph `g` holds. */
+function candidatesOf(pairs: ArrayLike<number>, g: GraphJson): EdgeRef[] {
+  return Array.from({ length: pairs.length / 2 }, (_, k) => {
+    const [block, edge] = [pairs[2 * k]!, pairs[2 * k + 1]!];
+    const edges = g.blocks[block]?.edges ?? 0;
+    if (!(block >= 0 && edge >= 0 && edge < edges)) throw new CheckpointError(`tensor ${PRUNE_CANDIDATES} names edge ${edge} of block ${block}, which the file does not hold`);
+    return { block, edge };
+  });
 }
 
 /** Distinct values of a list of shared-value ids. */
@@ -480,13 +504,14 @@ export function checkpointState(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_IN
       return layout;
     };
     const statistics = statisticsOf(tensors, g.statisticsBatches, moments);
+    if (g.pruneCandidateCount === undefined && tensors.has(PRUNE_CANDIDATES)) throw new CheckpointError(`checkpoint has tensor ${PRUNE_CANDIDATES} but its graph counts no prune candidates (pruneCandidateCount)`);
     const state: NetworkState = {
       structure,
       params,
       expandable: g.expandable,
       seed: g.seed,
       history: readHistory(g.history),
-      pruneCandidates: g.pruneCandidates,
+      pruneCandidates: g.pruneCandidateCount === undefined ? g.pruneCandidates : candidatesOf(tensor(tensors, PRUNE_CANDIDATES, 'I32', 2 * g.pruneCandidateCount), g),
       lastSplits: g.lastSplits ?? (g.lastSplit ? [g.lastSplit] : []),
       ...(g.epsilonState === undefined ? {} : { epsilonState: g.epsilonState }),
       ...(statistics ? { statistics } : {}),

@@ -38,8 +38,10 @@ import { type CheckpointConvolution, type CheckpointPoolImage, isCheckpointConvo
  * that image and its windows (the graph's `pool.image`: width, height, channels, kernel,
  * stride, padding) instead of `poolSrc` and `poolDst`, and shared-bias ids that repeat (a
  * convolution's, one per filter) as their first period (`levels.ID.biasTies` holds the first
- * `sharedBiasPeriod` ids, neuron n's the (n mod period)-th); a file with neither keeps its
- * earlier version.
+ * `sharedBiasPeriod` ids, neuron n's the (n mod period)-th), and the next prune's candidates
+ * as a tensor (`growth.pruneCandidates`, I32 pairs of block and edge, counted by the graph's
+ * `pruneCandidateCount`) rather than a JSON list in the header; a file with none of the
+ * three keeps its earlier version.
  */
 export const CHECKPOINT_VERSION = 7;
 
@@ -68,7 +70,10 @@ export interface GraphJson {
   seed: number;
   optimizer: { name: OptimizerName; step: number } | null;
   history: EpochReport[];
-  pruneCandidates: EdgeRef[];
+  /** The next prune's candidates; version 7 writes them as the tensor `growth.pruneCandidates` instead, counted by `pruneCandidateCount`. */
+  pruneCandidates?: EdgeRef[];
+  /** How many (block, edge) pairs the tensor `growth.pruneCandidates` holds (version 7; absent where there are none, or listed in `pruneCandidates`). */
+  pruneCandidateCount?: number;
   lastSplit: { level: number; target: number } | null;
   /** The last expansion's splits (absent in files of earlier builds: `lastSplit` alone). */
   lastSplits?: { level: number; target: number }[];
@@ -172,6 +177,9 @@ function checkGraph(raw: unknown, maxFloats: number): GraphJson {
   };
   if (g.pruneCandidates !== undefined && !(Array.isArray(g.pruneCandidates) && g.pruneCandidates.every(edgeRef))) {
     throw new CheckpointError('checkpoint pruneCandidates are malformed: each must be { block, edge } of an edge the file holds');
+  }
+  if (g.pruneCandidateCount !== undefined && !(isInt(g.pruneCandidateCount, 1) && g.version >= 7 && !g.pruneCandidates?.length)) {
+    throw new CheckpointError(`checkpoint pruneCandidateCount ${describe(g.pruneCandidateCount)} is malformed: a positive count of the tensor growth.pruneCandidates' pairs (version 7), in place of a pruneCandidates list`);
   }
   const split = (s: unknown): boolean => {
     const { level, target } = (s ?? {}) as { level?: unknown; target?: unknown };

@@ -30,8 +30,9 @@ const i32 = (data: ArrayLike<number>): Tensor => ({ dtype: 'I32', shape: [data.l
 
 /**
  * A version 7 checkpoint as version 6 writes the same network (a file of an earlier version as
- * it is): each repeating list of bias ids whole, and each pooling level's windows listed
- * (`poolSrc`, `poolDst`) instead of its image. The reader's version 6 path is tested on it.
+ * it is): each repeating list of bias ids whole, each pooling level's windows listed
+ * (`poolSrc`, `poolDst`) instead of its image, and the prune candidates listed in the graph
+ * instead of a tensor. The reader's version 6 path is tested on it.
  */
 export function version6File(bytes: Uint8Array): Uint8Array {
   const { tensors, metadata } = decodeSafetensors(bytes);
@@ -39,6 +40,12 @@ export function version6File(bytes: Uint8Array): Uint8Array {
   if (graph.version < 7) return bytes;
   const out: Record<string, Tensor> = Object.fromEntries(tensors);
   const sizes = new Map(graph.levels.map((l) => [l.id, l.size]));
+  const count = (graph as { pruneCandidateCount?: number }).pruneCandidateCount;
+  if (count !== undefined) {
+    const pairs = tensors.get('growth.pruneCandidates')!.data;
+    Object.assign(graph, { pruneCandidates: Array.from({ length: count }, (_, k) => ({ block: pairs[2 * k]!, edge: pairs[2 * k + 1]! })), pruneCandidateCount: undefined });
+    delete out['growth.pruneCandidates'];
+  }
   for (const l of graph.levels) {
     if (l.sharedBiasPeriod !== undefined) {
       const ids = tensors.get(`levels.${l.id}.biasTies`)!.data;

@@ -46,6 +46,12 @@ describe('checkpoints', () => {
     expect(loaded.parameterCount).toBe(net.parameterCount);
     expect(loaded.history).toEqual(net.history);
     expect(loaded.pruneCandidates).toEqual(net.pruneCandidates);
+    // Pending, they are a tensor of (block, edge) pairs in their order (format 7); listed in the graph as version 6 wrote them, the same.
+    expect(net.pruneCandidates.length).toBeGreaterThan(0);
+    expect(Array.from(decodeSafetensors(bytes).tensors.get('growth.pruneCandidates')!.data)).toEqual(net.pruneCandidates.flatMap((c) => [c.block, c.edge]));
+    const listed = rt.loadNetwork(version6File(bytes));
+    expect(listed.pruneCandidates).toEqual(net.pruneCandidates);
+    listed.destroy();
     expect(await loaded.getParameters()).toEqual(await net.getParameters());
     expect(await loaded.predict(train)).toEqual(await net.predict(train));
     // The running statistics: the same sums, so the same scores and picks by a gradient metric.
@@ -93,8 +99,12 @@ describe('checkpoints', () => {
     expect(summary.parameters).toBe(net.parameterCount);
     expect(summary.optimizer?.name).toBe('adam');
     expect(summary.history).toEqual(net.history);
-    // Without shared values or pooling a file is format 3, which builds before them read too.
-    expect([summary.version, summary.run]).toEqual([3, null]);
+    // Its split's surviving ε edges wait for their prune: the candidates are a tensor (format 7).
+    expect([summary.version, summary.run]).toEqual([7, null]);
+    // Without them, shared values or pooling a file is format 3, which builds before them read too.
+    await net.pruneEdges(net.pruneCandidates);
+    expect(net.pruneCandidates).toEqual([]);
+    expect(describeCheckpoint(await runtime().saveNetwork(net)).version).toBe(3);
     expect(summary.expandable).toEqual(net.expandable);
     expect(() => describeCheckpoint(bytes.subarray(0, 20))).toThrow(CheckpointError);
     expect(() => describeCheckpoint(encodeSafetensors({}, { senn: '{"format":"senn-checkpoint","version":3,"levels":[]}' }))).toThrow('checkpoint graph has no levels or blocks');
@@ -178,7 +188,8 @@ describe('checkpoints', () => {
     expect(compact).toBeDefined();
     expect(blockFloats(compact)).toBeLessThan(compact.topology.src * compact.topology.dst);
     const bytes = await rt.saveNetwork(net);
-    const { tensors, metadata } = decodeSafetensors(bytes);
+    // As version 6 writes it (its prune candidates listed in the graph), to be made version 1 below.
+    const { tensors, metadata } = decodeSafetensors(version6File(bytes));
     expect(tensors.get('optimizer.moment1')!.data.length).toBe(net.parameterCount);
 
     // The same state as a version 1 file: moments in that build's layout, where a dense block
@@ -220,7 +231,8 @@ describe('checkpoints', () => {
   it("stores each parameter's birth step (Adam counts its steps from there); a version 2 file, without them, loads as born at step 0", async () => {
     const rt = runtime();
     const { net, train, bytes } = await grownCheckpoint();
-    const { tensors, metadata } = decodeSafetensors(bytes);
+    // As version 6 writes it (its prune candidates listed in the graph), to be made version 2 below.
+    const { tensors, metadata } = decodeSafetensors(version6File(bytes));
     const graph = JSON.parse(metadata.senn!);
     // 3 steps an epoch: splits after steps 6 and 9 (the prune at 9 keeps survivors' births), saved at 12.
     expect(graph.optimizer.step).toBe(12);
@@ -248,7 +260,9 @@ describe('checkpoints', () => {
   it('is a safetensors file other tools can read', async () => {
     const { net, bytes } = await grownCheckpoint();
     const { tensors, metadata } = decodeSafetensors(bytes);
-    expect(JSON.parse(metadata.senn!).version).toBe(3); // format 5 only with pooling, 6 or 7 with shared values or pooling over an image
+    // Format 7 for its pending prune candidates (a tensor): 3 without them, 5 with pooling, 6 or 7 with shared values or pooling over an image.
+    expect(JSON.parse(metadata.senn!).version).toBe(7);
+    expect(tensors.get('growth.pruneCandidates')!.data).toHaveLength(2 * net.pruneCandidates.length);
     const header = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
     expect((8 + header) % 8).toBe(0);
     expect(tensors.get('blocks.0.weight')!.dtype).toBe('F32');
@@ -338,6 +352,12 @@ describe('checkpoints', () => {
       const data = edit(meta.tensors.get(name)!.data as Float32Array);
       return encodeSafetensors({ ...Object.fromEntries(meta.tensors), [name]: { dtype: 'F32', shape: [data.length], data } }, { senn: meta.metadata.senn! });
     };
+    // The prune candidates' pairs (block, edge) changed, `more` of them counted in the graph.
+    const withCandidates = (edit: (pairs: Int32Array) => Int32Array, more = 0) => {
+      const data = edit(meta.tensors.get('growth.pruneCandidates')!.data as Int32Array);
+      const tensors = { ...Object.fromEntries(meta.tensors), 'growth.pruneCandidates': { dtype: 'I32' as const, shape: [data.length / 2, 2], data } };
+      return encodeSafetensors(tensors, { senn: JSON.stringify({ ...graph, pruneCandidateCount: graph.pruneCandidateCount + more }) });
+    };
     const bad: [string, Uint8Array][] = [
       ['empty', new Uint8Array(0)],
       ['truncated', bytes.slice(0, bytes.length - 10)],
@@ -350,7 +370,18 @@ describe('checkpoints', () => {
       // The prune's state and the seed of later splits: refused, not dropped or taken as another.
       ['a seed that is not a whole number', withGraph({ ...graph, seed: 'x' })],
       ['a history entry that is not an epoch report', withGraph({ ...graph, history: [...graph.history, null] })],
-      ['a prune candidate past its block', withGraph({ ...graph, pruneCandidates: [...graph.pruneCandidates, { block: 0, edge: graph.blocks[0].edges }] })],
+      ['a prune candidate past its block', withCandidates((pairs) => Int32Array.from([...pairs, 0, graph.blocks[0].edges]), 1)],
+      ['a prune candidate in a block the file lacks', withCandidates((pairs) => Int32Array.from([...pairs, graph.blocks.length, 0]), 1)],
+      ['a negative prune candidate', withCandidates((pairs) => pairs.map((v, k) => (k === 1 ? -1 : v)))],
+      ['prune candidates counted past the tensor', withGraph({ ...graph, pruneCandidateCount: graph.pruneCandidateCount + 1 })],
+      ['prune candidates both listed and counted', withGraph({ ...graph, pruneCandidates: [{ block: 0, edge: 0 }] })],
+      ['prune candidates counted in a version 6 file', withGraph({ ...graph, version: 6 })],
+      ['a prune candidates tensor the graph does not count', withGraph({ ...graph, pruneCandidateCount: undefined })],
+      ['a listed prune candidate past its block (version 6)', (() => {
+        const v6 = decodeSafetensors(version6File(bytes));
+        const g = JSON.parse(v6.metadata.senn!);
+        return encodeSafetensors(Object.fromEntries(v6.tensors), { senn: JSON.stringify({ ...g, pruneCandidates: [...g.pruneCandidates, { block: 0, edge: g.blocks[0].edges }] }) });
+      })()],
       ['a last split into an unknown level', withGraph({ ...graph, lastSplits: [{ level: 99, target: 1 }] })],
       ['an expandable level the file lacks', withGraph({ ...graph, expandable: [...graph.expandable, 99] })],
       ['denseFrom outside [0, 1]', withGraph({ ...graph, denseFrom: 3 })],
