@@ -165,10 +165,10 @@ export async function saveCheckpoint(net: Network, run?: RunInfo, options: SaveO
   if (state.statistics) STATISTICS_TENSORS.forEach((name, i) => (tensors[name] = perParameter(once?.statistics[i], state.statistics!.sums, 3, i)));
   const graph: GraphJson = {
     format: 'senn-checkpoint',
-    // Repeating bias ids or pooling windows as an image's need version 7, shared values written
-    // once 6, pooling 5 and shared values in every slot 4 (an earlier build would misread them,
-    // read the windows as weights, or train shared values apart); files without any stay
-    // readable by earlier builds.
+    // Repeating bias ids, pooling windows as an image's or prune candidates as a tensor need
+    // version 7, shared values written once 6, pooling 5 and shared values in every slot 4 (an
+    // earlier build would misread them, read the windows as weights, or train shared values
+    // apart); files without any stay readable by earlier builds.
     version: biasPeriods.size + poolImages.size + candidates.length > 0 ? CHECKPOINT_VERSION : once ? 6 : pools ? 5 : shares ? 4 : 3,
     levels: s.levels.map((l, i) => ({
       id: l.id,
@@ -207,7 +207,10 @@ const PRUNE_CANDIDATES = 'growth.pruneCandidates';
 /** Prune candidates as I32 pairs (block, edge), in order. */
 function candidatePairs(candidates: readonly EdgeRef[]): Int32Array {
   const pairs = new Int32Array(2 * candidates.length);
-  candidates.forEach((c, k) => pairs.set([c.block, c.edge], 2 * k));
+  candidates.forEach((c, k) => {
+    pairs[2 * k] = c.block;
+    pairs[2 * k + 1] = c.edge;
+  });
   return pairs;
 }
 
