@@ -143,8 +143,9 @@ def forward(path, x):
             values[level["id"]] = ACTIVATIONS[level["activation"]](pooled)
             continue
         bias = tensors[f"levels.{level['id']}.bias"]
-        if graph["version"] >= 6 and bias_ids(level, tensors) is not None:
-            bias = per_id(bias, bias_ids(level, tensors))
+        ids = bias_ids(level, tensors)
+        if graph["version"] >= 6 and ids is not None:
+            bias = per_id(bias, ids)
         z = np.broadcast_to(bias, (len(x), level["size"])).copy()
         for index, block in enumerate(graph["blocks"]):
             if block["dst"] == level["id"]:
