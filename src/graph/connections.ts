@@ -218,14 +218,31 @@ export function averagePoolConnections(spec: PoolConnectionsSpec): PoolConnectio
   return poolWindows(spec, 'average', 'averagePoolConnections');
 }
 
-/** Each channel of each window as one neuron's sources; `name` prefixes the errors. */
-function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): PoolConnections {
+/** One channel's windows of a pooling level (a one-filter convolution's over one channel), and the channels; `name` prefixes the errors. */
+function poolGeometry(spec: PoolConnectionsSpec, name: string): { one: WindowGeometry; channels: number } {
   objectArg(`${name}: its argument`, spec);
   const kernel = spec.kernel ?? 2;
   const channels = spec.channels ?? 1;
-  // One "filter" a channel, reading only its own channel of the window.
-  const windows = windowEdges(windowGeometry({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name), name);
+  const one = windowGeometry({ width: spec.width, height: spec.height, channels: 1, kernel, stride: spec.stride ?? kernel, padding: spec.padding ?? 0, filters: 1 }, name);
   positiveInteger(`${name}: channels`, channels);
+  return { one, channels };
+}
+
+/**
+ * The neurons and window edges {@link maxPoolConnections} (or {@link averagePoolConnections})
+ * makes of `spec`, counted without building any: a checkpoint's reader checks them against its
+ * graph before it builds them.
+ */
+export function poolConnectionCounts(spec: PoolConnectionsSpec, pool: PoolKind): { size: number; edges: number } {
+  const { one, channels } = poolGeometry(spec, pool === 'max' ? 'maxPoolConnections' : 'averagePoolConnections');
+  return { size: one.outWidth * one.outHeight * channels, edges: windowEdgeCount(one) * channels };
+}
+
+/** Each channel of each window as one neuron's sources; `name` prefixes the errors. */
+function poolWindows(spec: PoolConnectionsSpec, pool: PoolKind, name: string): PoolConnections {
+  // One "filter" a channel, reading only its own channel of the window.
+  const { one, channels } = poolGeometry(spec, name);
+  const windows = windowEdges(one, name);
   const edges = windows.sources.length;
   checkEdgeCount(name, edges * channels);
   const sources = new Uint32Array(edges * channels);

@@ -15,7 +15,7 @@
 // one per filter at every position, as the filters' ids once.
 import { isRecord } from '../args.js';
 import { CheckpointError } from '../errors.js';
-import { averagePoolConnections, keptConvolutionConnections, keptConvolutionCounts, maxPoolConnections } from '../graph/connections.js';
+import { averagePoolConnections, keptConvolutionConnections, keptConvolutionCounts, maxPoolConnections, poolConnectionCounts } from '../graph/connections.js';
 import type { Block, Level, Structure } from '../graph/structure.js';
 import type { PoolKind } from '../kernels/pool.js';
 import { convolutionWindows, poolLayout } from './onnxImage.js';
@@ -141,13 +141,12 @@ export function isCheckpointPoolImage(c: unknown): c is CheckpointPoolImage {
  * window edge, checked against the levels' sizes and the graph's edge count before any is built.
  */
 export function poolImageEdges(name: string, kind: PoolKind, image: CheckpointPoolImage, sizes: { src: number; dst: number; edges: number }): { sources: ArrayLike<number>; destinations: ArrayLike<number> } {
-  const { width, height, channels, kernel, stride, padding } = image;
+  const { width, height, channels } = image;
   const values = width * height * channels;
   if (values !== sizes.src) throw new CheckpointError(`checkpoint ${name}: windows over a ${width}×${height}×${channels} image read ${values} values; the level it pools has ${sizes.src}`);
-  // One channel's windows are a one-filter convolution's over a one-channel image.
-  const one = keptConvolutionCounts({ width, height, channels: 1, kernel, stride, padding, filters: 1 }, () => true);
-  if (one.size * channels !== sizes.dst) throw new CheckpointError(`checkpoint ${name}: its windows make ${one.size * channels} neurons; the level has ${sizes.dst}`);
-  if (one.edges * channels !== sizes.edges) throw new CheckpointError(`checkpoint ${name}: its windows hold ${one.edges * channels} edges; the graph says ${sizes.edges}`);
+  const counts = poolConnectionCounts(image, kind);
+  if (counts.size !== sizes.dst) throw new CheckpointError(`checkpoint ${name}: its windows make ${counts.size} neurons; the level has ${sizes.dst}`);
+  if (counts.edges !== sizes.edges) throw new CheckpointError(`checkpoint ${name}: its windows hold ${counts.edges} edges; the graph says ${sizes.edges}`);
   return (kind === 'max' ? maxPoolConnections : averagePoolConnections)(image);
 }
 

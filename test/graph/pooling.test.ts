@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
-import { averagePoolConnections, convolutionConnections, maxPoolConnections } from '../../src/graph/connections.js';
+import { averagePoolConnections, convolutionConnections, maxPoolConnections, poolConnectionCounts } from '../../src/graph/connections.js';
 import { unequalTies } from '../../src/graph/structure.js';
 import { CHECKPOINT_VERSION, describeCheckpoint } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
@@ -25,6 +25,11 @@ describe('maxPoolConnections', () => {
     expect([overlapping.outWidth, overlapping.size]).toEqual([3, 9]);
     const degree = (d: number) => Array.from(overlapping.destinations).filter((x) => x === d).length;
     expect([degree(0), degree(1), degree(4)]).toEqual([4, 6, 9]);
+    // Counted without building them, as a checkpoint's reader checks them (windows cut by the edge included).
+    for (const [spec, built] of [[{ width: 4, height: 4, channels: 2 }, pool], [{ width: 5, height: 5, kernel: 3, stride: 2, padding: 1 }, overlapping]] as const) {
+      expect(poolConnectionCounts(spec, 'max')).toEqual({ size: built.size, edges: built.sources.length });
+    }
+    expect(() => poolConnectionCounts({ width: 3, height: 3, kernel: 3, padding: 3 }, 'average')).toThrow(/averagePoolConnections: padding must be an integer in \[0, kernel\)/);
     expect(pairs(maxPoolConnections({ width: 2, height: 2, kernel: 2 }))).toEqual(['0→0', '1→0', '2→0', '3→0']);
     expect(() => maxPoolConnections({ width: 3, height: 3, kernel: 4 })).toThrow(/maxPoolConnections: a 4×4 window does not fit a 3×3 image/);
     expect(() => maxPoolConnections({ width: 4, height: 4, channels: 0 })).toThrow(/maxPoolConnections: channels must be a positive integer, got 0/);
